@@ -1,0 +1,1 @@
+"""Baqylau: an akimat's execution control in Telegram."""

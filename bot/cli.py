@@ -1,0 +1,181 @@
+"""Command-line actions (`python -m bot …`) other than running the bot."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from aiogram import Bot
+
+from bot.calendar import WorkCalendar
+from bot.config import Settings, SettingsError
+from bot.enums import Role
+from bot.factory import create_bot
+from bot.invites import invitation_link
+from bot.staff_csv import CsvProblem, parse_staff_csv
+from storage.db import connect
+from storage.repo import Repos
+
+CLI_ACTOR = "cli"
+
+
+class CliError(Exception):
+    """A user mistake on the command line: printed as one line, exit status 1."""
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+
+
+def parse_day(text: str) -> date:
+    for parse in (date.fromisoformat, _dotted):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise CliError(f"{text!r} is not a date; write YYYY-MM-DD or dd.mm.yyyy")
+
+
+def _dotted(text: str) -> date:
+    day, month, year = text.split(".")
+    return date(int(year), int(month), int(day))
+
+
+async def staff_import(settings: Settings, path: Path) -> None:
+    text = read_text(path)
+    try:
+        rows = parse_staff_csv(text, settings.default_language)
+        async with connect(settings.database_path) as conn:
+            counts = await Repos(conn).staff.import_staff(rows, actor=CLI_ACTOR)
+    except CsvProblem as problem:
+        raise CliError(f"{path}: {problem}; nothing was imported") from None
+    out(
+        f"{path}: {len(rows)} rows: {counts.created} created, {counts.updated} updated,"
+        f" {counts.unchanged} unchanged; {counts.departments_created} new departments"
+    )
+
+
+async def _links_bot(settings: Settings) -> Bot | None:
+    if settings.bot_username:
+        return None
+    if settings.bot_token is None:
+        raise SettingsError(
+            "BOT_TOKEN (or BOT_USERNAME) is needed to build invitation links: "
+            "set it in the environment or in .env"
+        )
+    return create_bot(settings)
+
+
+async def staff_invites(settings: Settings, codes: list[str] | None = None) -> None:
+    """Print `code<TAB>full name<TAB>link` for each person not yet bound (or for `codes`)."""
+    bot = await _links_bot(settings)
+    try:
+        async with connect(settings.database_path) as conn:
+            repos = Repos(conn)
+            if codes:
+                people = []
+                for code in codes:
+                    found = await repos.staff.by_code(code)
+                    if found is None:
+                        raise CliError(f"no staff member has the code {code!r}")
+                    people.append(found)
+            else:
+                people = await repos.staff.unbound()
+            ttl = timedelta(days=settings.invite_ttl_days)
+            for person in people:
+                invitation = None if codes else await repos.invitations.valid_for(person)
+                if invitation is None:
+                    invitation = await repos.invitations.issue(person, ttl=ttl, actor=CLI_ACTOR)
+                link = await invitation_link(bot, settings, invitation.token)
+                out(f"{person.code}\t{person.full_name}\t{link}")
+    finally:
+        if bot is not None:
+            await bot.session.close()
+
+
+async def staff_list(settings: Settings) -> None:
+    async with connect(settings.database_path) as conn:
+        for person in await Repos(conn).staff.all_people():
+            roles = ";".join(sorted(role.value for role in person.roles))
+            state = "joined" if person.bound else "not joined"
+            if person.unreachable:
+                state = "unreachable"
+            out(
+                f"{person.code}\t{person.full_name}\t{person.department_name or '-'}\t"
+                f"{roles}\t{person.language}\t{state}"
+            )
+
+
+async def staff_acting(
+    settings: Settings, absent_code: str, substitute_code: str, starts: str, ends: str
+) -> None:
+    async with connect(settings.database_path) as conn:
+        repos = Repos(conn)
+        absent = await repos.staff.by_code(absent_code)
+        substitute = await repos.staff.by_code(substitute_code)
+        if absent is None or substitute is None:
+            missing = absent_code if absent is None else substitute_code
+            raise CliError(f"no staff member has the code {missing!r}")
+        try:
+            await repos.staff.add_substitution(
+                absent, substitute, parse_day(starts), parse_day(ends), actor=CLI_ACTOR
+            )
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    out(f"{substitute.full_name} acts for {absent.full_name} from {starts} to {ends}")
+
+
+async def calendar_set(settings: Settings, day: str, kind: str, reason: str, author: str) -> None:
+    when = parse_day(day)
+    async with connect(settings.database_path) as conn:
+        try:
+            await Repos(conn).calendar.set_override(
+                when, kind == "working", reason, author=author or CLI_ACTOR
+            )
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    out(f"{when.isoformat()} is now a {'working day' if kind == 'working' else 'day off'}")
+
+
+async def calendar_unset(settings: Settings, day: str, author: str) -> None:
+    when = parse_day(day)
+    async with connect(settings.database_path) as conn:
+        removed = await Repos(conn).calendar.remove_override(when, author=author or CLI_ACTOR)
+    out(f"{when.isoformat()}: override removed" if removed else f"{when.isoformat()}: no override")
+
+
+async def calendar_show(settings: Settings, year: int) -> None:
+    async with connect(settings.database_path) as conn:
+        repos = Repos(conn)
+        overrides = await repos.calendar.overrides()
+    calendar = WorkCalendar({item.day: item.working for item in overrides})
+    day = date(year, 1, 1)
+    out(
+        f"{year}: {calendar.working_days_between(day - timedelta(days=1), date(year, 12, 31))}"
+        " working days"
+    )
+    while day.year == year:
+        name = calendar.day_off_name(day)
+        if day.weekday() < 5 and not calendar.is_working_day(day):
+            out(f"{day.isoformat()}\tday off\t{name or ''}")
+        elif day.weekday() >= 5 and calendar.is_working_day(day):
+            out(f"{day.isoformat()}\tworking day\t")
+        day += timedelta(days=1)
+    for item in overrides:
+        if item.day.year == year:
+            kind = "working day" if item.working else "day off"
+            out(f"override {item.day.isoformat()}\t{kind}\t{item.reason}\t({item.author})")
+
+
+def roles_help() -> str:
+    return ", ".join(role.value for role in Role)

@@ -1,0 +1,39 @@
+"""Build the Bot and the Dispatcher explicitly (no import-time singletons)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.utils.i18n import I18n
+
+from bot.config import TELEGRAM_API_URL, Settings
+from bot.i18n import PersonI18nMiddleware
+from bot.middlewares import PersonMiddleware, RoleMiddleware
+from handlers import get_routers
+from storage.repo import Repos
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        if settings.bot_api_url != TELEGRAM_API_URL:
+            session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+        else:
+            session = AiohttpSession()
+    # Plain text everywhere: names and summaries typed by people must never be parsed as markup.
+    return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=None))
+
+
+def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any) -> Dispatcher:
+    dp = Dispatcher(storage=MemoryStorage(), settings=settings, repos=repos, i18n=i18n, **deps)
+    dp.update.outer_middleware(PersonMiddleware(i18n))
+    PersonI18nMiddleware(i18n).setup(dp)
+    dp.message.middleware(RoleMiddleware())
+    dp.callback_query.middleware(RoleMiddleware())
+    dp.include_routers(*get_routers())
+    return dp

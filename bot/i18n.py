@@ -1,0 +1,61 @@
+"""Gettext catalogues (locales/kk, locales/ru), the locale middleware, Babel dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import TelegramObject
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from babel.dates import format_date
+
+from bot.enums import Language
+from storage.models import Person
+
+LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
+DOMAIN = "messages"
+LANGUAGES: tuple[Language, ...] = (Language.KK, Language.RU)
+
+
+def make_i18n(default_language: Language) -> I18n:
+    return I18n(path=LOCALES_DIR, default_locale=default_language.value, domain=DOMAIN)
+
+
+def telegram_language(code: str | None) -> Language | None:
+    """kk or ru from Telegram's `language_code` (kk, kk-KZ, ru-RU …), else None."""
+    base = (code or "").split("-")[0].lower()
+    return Language(base) if base in {"kk", "ru"} else None
+
+
+def translate(i18n: I18n, language: Language | str, message: str, **values: Any) -> str:
+    """Translate outside a handler (jobs, CLI, bilingual notes) and fill in the values."""
+    text = i18n.gettext(message, locale=str(language))
+    return text.format(**values) if values else text
+
+
+def both_languages(i18n: I18n, message: str, **values: Any) -> str:
+    """Kazakh, then Russian: for people whose language is not known yet."""
+    return "\n\n".join(translate(i18n, language, message, **values) for language in LANGUAGES)
+
+
+def long_date(day: date, language: Language | str) -> str:
+    """12 мамыр 2027 ж. / 12 мая 2027 г."""
+    return format_date(day, "long", locale=str(language))
+
+
+def date_with_weekday(day: date, language: Language | str) -> str:
+    """сәрсенбі, 12 мамыр 2027 / среда, 12 мая 2027"""
+    return format_date(day, "EEEE, d MMMM y", locale=str(language))
+
+
+class PersonI18nMiddleware(I18nMiddleware):
+    """The bound person's stored language; otherwise Telegram's language; otherwise the default."""
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        person: Person | None = data.get("person")
+        if person is not None:
+            return person.language.value
+        user = data.get("event_from_user")
+        language = telegram_language(getattr(user, "language_code", None))
+        return language.value if language else self.i18n.default_locale

@@ -1,0 +1,80 @@
+"""Who is writing (PersonMiddleware) and whether their roles allow the handler (RoleMiddleware)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.access import ROLE_TITLES, may
+from bot.enums import Role
+from bot.i18n import both_languages
+from bot.i18n_marks import N_
+from storage.repo import Repos
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+NOT_INVITED = N_(
+    "This bot serves the akimat's staff only. To use it, ask the administrator "
+    "for a personal invitation link and open it in Telegram."
+)
+
+
+def is_start_command(update: Update) -> bool:
+    text = (update.message.text or "") if update.message else ""
+    return text == "/start" or text.startswith(("/start ", "/start@"))
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Puts the bound staff record in `data["person"]`; strangers get one polite note, no more.
+
+    Registered as an outer middleware on `dp.update`, after aiogram's own user-context one.
+    """
+
+    def __init__(self, i18n: I18n) -> None:
+        self.i18n = i18n
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        user: User | None = data.get("event_from_user")
+        repos: Repos = data["repos"]
+        if user is None or user.is_bot:
+            return None
+        data["person"] = person = await repos.staff.by_telegram(user.id)
+        if person is not None or is_start_command(event):
+            return await handler(event, data)
+        if event.message is not None and event.message.chat.type == "private":
+            await event.message.answer(both_languages(self.i18n, NOT_INVITED))
+        elif event.callback_query is not None:
+            await event.callback_query.answer(
+                both_languages(self.i18n, NOT_INVITED), show_alert=True
+            )
+        return None
+
+
+class RoleMiddleware(BaseMiddleware):
+    """Refuses, with the reason, a handler flagged `roles={...}` to a person without them."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        required: frozenset[Role] | None = get_flag(data, "roles")
+        if not required:
+            return await handler(event, data)
+        person = data.get("person")
+        if person is not None and may(person.roles, required):
+            return await handler(event, data)
+        text = _("This is for: {required}. Your roles: {held}.").format(
+            required=", ".join(_(ROLE_TITLES[role]) for role in sorted(required)),
+            held=", ".join(_(ROLE_TITLES[role]) for role in sorted(person.roles))
+            if person
+            else "—",
+        )
+        if isinstance(event, CallbackQuery):
+            await event.answer(text, show_alert=True)
+        elif isinstance(event, Message):
+            await event.answer(text)
+        return None

@@ -1,0 +1,17 @@
+"""Routers, built fresh on each call (a router can be attached to one parent only)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import admin, common, language, start
+
+
+def get_routers() -> list[Router]:
+    """In matching order; the catch-all router is last."""
+    return [
+        start.create_router(),
+        language.create_router(),
+        admin.create_router(),
+        common.create_router(),
+    ]

@@ -1,0 +1,82 @@
+"""Administrators: invitation links from the chat (/invite CODE, the Invitations button)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from bot.enums import Role
+from bot.i18n import long_date
+from bot.invites import invitation_link
+from handlers.callbacks import MenuCallback
+from storage.models import Person
+from storage.repo import Repos
+
+ADMIN_ONLY = {"roles": frozenset({Role.ADMIN})}
+
+
+async def pending_text(repos: Repos) -> str:
+    unbound = await repos.staff.unbound()
+    if not unbound:
+        return _("Everyone in the staff directory has joined the bot.")
+    lines = [_("Not yet joined: {count}").format(count=len(unbound))]
+    lines += [f"• {p.code} — {p.full_name}" for p in unbound[:30]]
+    if len(unbound) > 30:
+        lines.append("…")
+    lines += ["", _("Send /invite CODE to get a person's invitation link.")]
+    return "\n".join(lines)
+
+
+async def cmd_invite(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    repos: Repos,
+    settings: Settings,
+    person: Person,
+) -> None:
+    code = (command.args or "").strip()
+    if not code:
+        await message.answer(await pending_text(repos))
+        return
+    invitee = await repos.staff.by_code(code)
+    if invitee is None:
+        await message.answer(
+            _("There is nobody with the code {code} in the staff directory.").format(code=code)
+        )
+        return
+    invitation = await repos.invitations.issue(
+        invitee, ttl=timedelta(days=settings.invite_ttl_days), actor=person.code
+    )
+    link = await invitation_link(bot, settings, invitation.token)
+    text = _("Invitation for {name} ({code}), valid until {date}:\n{link}").format(
+        name=invitee.full_name,
+        code=invitee.code,
+        date=long_date(invitation.expires_at.astimezone(settings.zone).date(), person.language),
+        link=link,
+    )
+    if invitee.bound:
+        text += "\n\n" + _(
+            "This person has already joined; opening the new link moves them to the new account."
+        )
+    await message.answer(text)
+
+
+async def on_menu_invites(query: CallbackQuery, repos: Repos) -> None:
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(await pending_text(repos))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_invite, Command("invite"), flags=ADMIN_ONLY)
+    router.callback_query.register(
+        on_menu_invites, MenuCallback.filter(F.action == "invites"), flags=ADMIN_ONLY
+    )
+    return router

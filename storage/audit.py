@@ -1,0 +1,83 @@
+"""The audit trail: who did what, when, to what, old value → new value."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.models import AuditEntry
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_text(value: Any) -> str | None:
+    """Store a value readably: strings as they are, everything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+class AuditRepo:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def record(
+        self,
+        *,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_id: str | int,
+        old: Any = None,
+        new: Any = None,
+        on_behalf_of: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO audit (at, actor, on_behalf_of, action, entity, entity_id,"
+            " old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (at or now_utc()).isoformat(),
+                actor,
+                on_behalf_of,
+                action,
+                entity,
+                str(entity_id),
+                as_text(old),
+                as_text(new),
+            ),
+        )
+
+    async def for_entity(self, entity: str, entity_id: str | int) -> list[AuditEntry]:
+        async with self.conn.execute(
+            "SELECT * FROM audit WHERE entity = ? AND entity_id = ? ORDER BY id",
+            (entity, str(entity_id)),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_entry(row) for row in rows]
+
+    async def latest(self, limit: int = 50) -> list[AuditEntry]:
+        async with self.conn.execute(
+            "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_entry(row) for row in rows]
+
+
+def _entry(row: aiosqlite.Row) -> AuditEntry:
+    return AuditEntry(
+        id=row["id"],
+        at=datetime.fromisoformat(row["at"]),
+        actor=row["actor"],
+        on_behalf_of=row["on_behalf_of"],
+        action=row["action"],
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        old_value=row["old_value"],
+        new_value=row["new_value"],
+    )

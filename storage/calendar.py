@@ -1,0 +1,68 @@
+"""Working-day overrides edited by admins and controllers (decrees announced late)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import aiosqlite
+
+from storage.audit import AuditRepo, now_utc
+from storage.db import transaction
+from storage.models import CalendarOverride
+
+
+class CalendarRepo:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.audit = AuditRepo(conn)
+
+    async def overrides(self) -> list[CalendarOverride]:
+        async with self.conn.execute(
+            "SELECT day, working, reason, author FROM calendar_overrides ORDER BY day"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            CalendarOverride(
+                date.fromisoformat(row["day"]), bool(row["working"]), row["reason"], row["author"]
+            )
+            for row in rows
+        ]
+
+    async def override_map(self) -> dict[date, bool]:
+        return {item.day: item.working for item in await self.overrides()}
+
+    async def set_override(self, day: date, working: bool, reason: str, *, author: str) -> None:
+        if not reason.strip():
+            raise ValueError("a reason (the decree or the act) is required")
+        async with transaction(self.conn):
+            old = {item.day: item for item in await self.overrides()}.get(day)
+            await self.conn.execute(
+                "INSERT INTO calendar_overrides (day, working, reason, author, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(day) DO UPDATE SET"
+                " working = excluded.working, reason = excluded.reason, author = excluded.author,"
+                " created_at = excluded.created_at",
+                (day.isoformat(), int(working), reason.strip(), author, now_utc().isoformat()),
+            )
+            await self.audit.record(
+                actor=author,
+                action="calendar_override",
+                entity="calendar",
+                entity_id=day.isoformat(),
+                old={"working": old.working, "reason": old.reason} if old else None,
+                new={"working": working, "reason": reason.strip()},
+            )
+
+    async def remove_override(self, day: date, *, author: str) -> bool:
+        async with transaction(self.conn):
+            cursor = await self.conn.execute(
+                "DELETE FROM calendar_overrides WHERE day = ?", (day.isoformat(),)
+            )
+            removed = cursor.rowcount > 0
+            if removed:
+                await self.audit.record(
+                    actor=author,
+                    action="calendar_override_removed",
+                    entity="calendar",
+                    entity_id=day.isoformat(),
+                )
+        return removed

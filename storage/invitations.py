@@ -1,0 +1,125 @@
+"""One-time invitation tokens that bind a Telegram account to a staff record."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import aiosqlite
+
+from storage.audit import AuditRepo, now_utc
+from storage.db import transaction
+from storage.models import Invitation, Person
+
+
+class Redemption(StrEnum):
+    BOUND = "bound"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    TAKEN = "taken"  # this Telegram account is already bound to somebody else
+
+
+def _invitation(row: aiosqlite.Row) -> Invitation:
+    return Invitation(
+        token=row["token"],
+        person_id=row["person_id"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        expires_at=datetime.fromisoformat(row["expires_at"]),
+        used_at=datetime.fromisoformat(row["used_at"]) if row["used_at"] else None,
+    )
+
+
+class InvitationRepo:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.audit = AuditRepo(conn)
+
+    async def issue(
+        self, person: Person, *, ttl: timedelta, actor: str, now: datetime | None = None
+    ) -> Invitation:
+        """A new token for `person`; earlier unused ones stop working."""
+        now = now or now_utc()
+        token = secrets.token_urlsafe(18)
+        async with transaction(self.conn):
+            await self.conn.execute(
+                "UPDATE invitations SET expires_at = ? WHERE person_id = ? AND used_at IS NULL"
+                " AND expires_at > ?",
+                (now.isoformat(), person.id, now.isoformat()),
+            )
+            await self.conn.execute(
+                "INSERT INTO invitations (token, person_id, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (token, person.id, now.isoformat(), (now + ttl).isoformat()),
+            )
+            await self.audit.record(
+                actor=actor,
+                action="invite",
+                entity="person",
+                entity_id=person.code,
+                new={"expires": (now + ttl).isoformat()},
+            )
+        return Invitation(token, person.id, now, now + ttl, None)
+
+    async def valid_for(self, person: Person, *, now: datetime | None = None) -> Invitation | None:
+        """The newest unused, unexpired invitation of `person`, if any."""
+        now = now or now_utc()
+        async with self.conn.execute(
+            "SELECT * FROM invitations WHERE person_id = ? AND used_at IS NULL AND expires_at > ?"
+            " ORDER BY created_at DESC LIMIT 1",
+            (person.id, now.isoformat()),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _invitation(row) if row else None
+
+    async def get(self, token: str) -> Invitation | None:
+        async with self.conn.execute(
+            "SELECT * FROM invitations WHERE token = ?", (token,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _invitation(row) if row else None
+
+    async def redeem(
+        self, token: str, telegram_id: int, *, now: datetime | None = None
+    ) -> tuple[Redemption, int | None]:
+        """Bind the account if the token is good: (outcome, person id)."""
+        now = now or now_utc()
+        async with transaction(self.conn):
+            invitation = await self.get(token)
+            if invitation is None:
+                return Redemption.UNKNOWN, None
+            if invitation.used_at is not None:
+                return Redemption.USED, invitation.person_id
+            if invitation.expires_at <= now:
+                return Redemption.EXPIRED, invitation.person_id
+            async with self.conn.execute(
+                "SELECT id, code, telegram_id FROM people WHERE id = ?", (invitation.person_id,)
+            ) as cursor:
+                person = await cursor.fetchone()
+            assert person is not None
+            async with self.conn.execute(
+                "SELECT id FROM people WHERE telegram_id = ? AND id <> ?",
+                (telegram_id, invitation.person_id),
+            ) as cursor:
+                if await cursor.fetchone():
+                    return Redemption.TAKEN, invitation.person_id
+            await self.conn.execute(
+                "UPDATE invitations SET used_at = ?, used_by_telegram = ? WHERE token = ?",
+                (now.isoformat(), telegram_id, token),
+            )
+            await self.conn.execute(
+                "UPDATE people SET telegram_id = ?, bound_at = ?, unreachable = 0,"
+                " language_chosen = 0, updated_at = ? WHERE id = ?",
+                (telegram_id, now.isoformat(), now.isoformat(), invitation.person_id),
+            )
+            await self.audit.record(
+                actor=person["code"],
+                action="bind",
+                entity="person",
+                entity_id=person["code"],
+                old=person["telegram_id"],
+                new=telegram_id,
+                at=now,
+            )
+        return Redemption.BOUND, invitation.person_id

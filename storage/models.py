@@ -1,0 +1,74 @@
+"""Typed rows the repositories return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.enums import Language, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    code: str
+    full_name: str
+    position: str
+    department_id: int | None
+    department_name: str | None
+    language: Language
+    telegram_id: int | None
+    language_chosen: bool
+    unreachable: bool
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    curates: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def bound(self) -> bool:
+        return self.telegram_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Substitution:
+    id: int
+    absent_id: int
+    substitute_id: int
+    starts_on: date
+    ends_on: date
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    token: str
+    person_id: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarOverride:
+    day: date
+    working: bool
+    reason: str
+    author: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    on_behalf_of: str | None
+    action: str
+    entity: str
+    entity_id: str
+    old_value: str | None
+    new_value: str | None

@@ -1,0 +1,19 @@
+"""One facade over the repositories sharing a connection (handed to handlers by the dispatcher)."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.audit import AuditRepo
+from storage.calendar import CalendarRepo
+from storage.invitations import InvitationRepo
+from storage.staff import StaffRepo
+
+
+class Repos:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.staff = StaffRepo(conn)
+        self.invitations = InvitationRepo(conn)
+        self.calendar = CalendarRepo(conn)
+        self.audit = AuditRepo(conn)

@@ -1,0 +1,403 @@
+"""Departments, people, roles, curated departments and acting substitutes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import aiosqlite
+
+from bot.enums import Language, Role
+from bot.staff_csv import CsvProblem, StaffRow
+from storage.audit import AuditRepo, now_utc
+from storage.db import transaction
+from storage.models import Department, Person, Substitution
+
+PERSON_SELECT = """
+SELECT p.*, d.name AS department_name,
+       (SELECT group_concat(role, ';') FROM person_roles r WHERE r.person_id = p.id) AS role_list,
+       (SELECT group_concat(department_id, ';') FROM curated_departments c
+         WHERE c.person_id = p.id) AS curate_list
+FROM people p LEFT JOIN departments d ON d.id = p.department_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    departments_created: int = 0
+
+
+def name_key(name: str) -> str:
+    """How department names are compared: case and spacing do not matter."""
+    return " ".join(name.split()).casefold()
+
+
+def _person(row: aiosqlite.Row) -> Person:
+    roles = frozenset(Role(name) for name in (row["role_list"] or "").split(";") if name)
+    curates = frozenset(int(part) for part in (row["curate_list"] or "").split(";") if part)
+    return Person(
+        id=row["id"],
+        code=row["code"],
+        full_name=row["full_name"],
+        position=row["position"],
+        department_id=row["department_id"],
+        department_name=row["department_name"],
+        language=Language(row["language"]),
+        telegram_id=row["telegram_id"],
+        language_chosen=bool(row["language_chosen"]),
+        unreachable=bool(row["unreachable"]),
+        roles=roles,
+        curates=curates,
+    )
+
+
+class StaffRepo:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.audit = AuditRepo(conn)
+
+    # --- reading -------------------------------------------------------------------------
+    async def _people(self, where: str = "", params: Iterable[object] = ()) -> list[Person]:
+        sql = PERSON_SELECT + (f" WHERE {where}" if where else "") + " ORDER BY p.full_name, p.id"
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            return [_person(row) for row in await cursor.fetchall()]
+
+    async def _one(self, where: str, params: Iterable[object]) -> Person | None:
+        people = await self._people(where, params)
+        return people[0] if people else None
+
+    async def get(self, person_id: int) -> Person | None:
+        return await self._one("p.id = ?", (person_id,))
+
+    async def by_code(self, code: str) -> Person | None:
+        return await self._one("p.code = ? COLLATE NOCASE", (code.strip(),))
+
+    async def by_telegram(self, telegram_id: int) -> Person | None:
+        return await self._one("p.telegram_id = ?", (telegram_id,))
+
+    async def all_people(self) -> list[Person]:
+        return await self._people()
+
+    async def unbound(self) -> list[Person]:
+        return await self._people("p.telegram_id IS NULL")
+
+    async def with_role(self, role: Role) -> list[Person]:
+        return await self._people(
+            "EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = ?)",
+            (role.value,),
+        )
+
+    async def heads_of(self, department_id: int) -> list[Person]:
+        return await self._people(
+            "p.department_id = ? AND EXISTS (SELECT 1 FROM person_roles r"
+            " WHERE r.person_id = p.id AND r.role = 'head')",
+            (department_id,),
+        )
+
+    async def curators_of(self, department_id: int) -> list[Person]:
+        return await self._people(
+            "EXISTS (SELECT 1 FROM curated_departments c WHERE c.person_id = p.id"
+            " AND c.department_id = ?)",
+            (department_id,),
+        )
+
+    async def departments(self) -> list[Department]:
+        async with self.conn.execute(
+            "SELECT id, name FROM departments ORDER BY name_key"
+        ) as cursor:
+            return [Department(row["id"], row["name"]) for row in await cursor.fetchall()]
+
+    async def department_by_name(self, name: str) -> Department | None:
+        async with self.conn.execute(
+            "SELECT id, name FROM departments WHERE name_key = ?", (name_key(name),)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return Department(row["id"], row["name"]) if row else None
+
+    async def department(self, department_id: int) -> Department | None:
+        async with self.conn.execute(
+            "SELECT id, name FROM departments WHERE id = ?", (department_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return Department(row["id"], row["name"]) if row else None
+
+    # --- changing a person ------------------------------------------------------------------
+    async def bind_telegram(self, person: Person, telegram_id: int, *, actor: str) -> None:
+        async with transaction(self.conn):
+            await self.conn.execute(
+                "UPDATE people SET telegram_id = ?, bound_at = ?, unreachable = 0,"
+                " language_chosen = 0, updated_at = ? WHERE id = ?",
+                (telegram_id, now_utc().isoformat(), now_utc().isoformat(), person.id),
+            )
+            await self.audit.record(
+                actor=actor,
+                action="bind",
+                entity="person",
+                entity_id=person.code,
+                old=person.telegram_id,
+                new=telegram_id,
+            )
+
+    async def set_language(self, person: Person, language: Language, *, actor: str) -> None:
+        async with transaction(self.conn):
+            await self.conn.execute(
+                "UPDATE people SET language = ?, language_chosen = 1, updated_at = ? WHERE id = ?",
+                (language.value, now_utc().isoformat(), person.id),
+            )
+            if language != person.language:
+                await self.audit.record(
+                    actor=actor,
+                    action="language",
+                    entity="person",
+                    entity_id=person.code,
+                    old=person.language.value,
+                    new=language.value,
+                )
+
+    async def set_unreachable(self, person: Person, unreachable: bool, *, actor: str) -> None:
+        async with transaction(self.conn):
+            await self.conn.execute(
+                "UPDATE people SET unreachable = ?, updated_at = ? WHERE id = ?",
+                (int(unreachable), now_utc().isoformat(), person.id),
+            )
+            await self.audit.record(
+                actor=actor,
+                action="unreachable",
+                entity="person",
+                entity_id=person.code,
+                old=person.unreachable,
+                new=unreachable,
+            )
+
+    # --- acting substitutes -------------------------------------------------------------------
+    async def add_substitution(
+        self, absent: Person, substitute: Person, starts_on: date, ends_on: date, *, actor: str
+    ) -> Substitution:
+        if absent.id == substitute.id:
+            raise ValueError("a person cannot act for themselves")
+        if ends_on < starts_on:
+            raise ValueError("the period ends before it starts")
+        async with transaction(self.conn):
+            async with self.conn.execute(
+                "SELECT 1 FROM substitutions WHERE absent_id = ? AND starts_on <= ?"
+                " AND ends_on >= ?",
+                (absent.id, ends_on.isoformat(), starts_on.isoformat()),
+            ) as cursor:
+                if await cursor.fetchone():
+                    raise ValueError(
+                        f"{absent.code} already has an acting substitute in part of that period"
+                    )
+            cursor = await self.conn.execute(
+                "INSERT INTO substitutions (absent_id, substitute_id, starts_on, ends_on,"
+                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    absent.id,
+                    substitute.id,
+                    starts_on.isoformat(),
+                    ends_on.isoformat(),
+                    actor,
+                    now_utc().isoformat(),
+                ),
+            )
+            substitution_id = cursor.lastrowid
+            await self.audit.record(
+                actor=actor,
+                action="substitute",
+                entity="person",
+                entity_id=absent.code,
+                new={
+                    "substitute": substitute.code,
+                    "from": starts_on.isoformat(),
+                    "to": ends_on.isoformat(),
+                },
+            )
+        assert substitution_id is not None
+        return Substitution(substitution_id, absent.id, substitute.id, starts_on, ends_on, actor)
+
+    async def substitutions(self) -> list[Substitution]:
+        async with self.conn.execute(
+            "SELECT * FROM substitutions ORDER BY starts_on, id"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Substitution(
+                row["id"],
+                row["absent_id"],
+                row["substitute_id"],
+                date.fromisoformat(row["starts_on"]),
+                date.fromisoformat(row["ends_on"]),
+                row["created_by"],
+            )
+            for row in rows
+        ]
+
+    async def acting_for(self, person: Person, day: date) -> Person:
+        """Who receives what is addressed to `person` on `day`: their substitute, or themselves."""
+        async with self.conn.execute(
+            "SELECT substitute_id FROM substitutions WHERE absent_id = ? AND starts_on <= ?"
+            " AND ends_on >= ? ORDER BY id DESC LIMIT 1",
+            (person.id, day.isoformat(), day.isoformat()),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return person
+        return await self.get(row["substitute_id"]) or person
+
+    async def represented_by(self, person: Person, day: date) -> list[Person]:
+        """Everyone `person` acts for on `day`."""
+        return await self._people(
+            "p.id IN (SELECT absent_id FROM substitutions WHERE substitute_id = ?"
+            " AND starts_on <= ? AND ends_on >= ?)",
+            (person.id, day.isoformat(), day.isoformat()),
+        )
+
+    # --- import -------------------------------------------------------------------------------
+    async def import_staff(self, rows: list[StaffRow], *, actor: str) -> ImportCounts:
+        """Create or update by code, all rows in one transaction; a bad row rolls back all."""
+        created = updated = unchanged = departments_created = 0
+        async with transaction(self.conn):
+            file_departments = {name_key(row.department) for row in rows if row.department}
+            for row in rows:
+                for name in row.curates:
+                    if (
+                        name_key(name) not in file_departments
+                        and await self.department_by_name(name) is None
+                    ):
+                        raise CsvProblem(
+                            row.line,
+                            f"curated department {name!r} is nobody's department in this file"
+                            " and is not in the directory",
+                        )
+            department_ids: dict[str, int] = {}
+            canonical: dict[str, str] = {}
+            first_spelling = {
+                name_key(r.department): r.department for r in reversed(rows) if r.department
+            }
+            for name in sorted(first_spelling.values(), key=name_key):
+                existing = await self.department_by_name(name)
+                if existing is None:
+                    cursor = await self.conn.execute(
+                        "INSERT INTO departments (name, name_key, created_at) VALUES (?, ?, ?)",
+                        (name, name_key(name), now_utc().isoformat()),
+                    )
+                    assert cursor.lastrowid is not None
+                    department_ids[name_key(name)] = cursor.lastrowid
+                    canonical[name_key(name)] = name
+                    departments_created += 1
+                    await self.audit.record(
+                        actor=actor, action="create", entity="department", entity_id=name
+                    )
+                else:
+                    department_ids[name_key(name)] = existing.id
+                    canonical[name_key(name)] = existing.name
+            for row in rows:
+                department_id = (
+                    department_ids[name_key(row.department)] if row.department else None
+                )
+                curates: set[int] = set()
+                for name in row.curates:
+                    found = department_ids.get(name_key(name))
+                    if found is None:
+                        existing = await self.department_by_name(name)
+                        assert existing is not None
+                        found = existing.id
+                        canonical[name_key(name)] = existing.name
+                    curates.add(found)
+                before = await self.by_code(row.code)
+                new_state = {
+                    "full_name": row.full_name,
+                    "position": row.position,
+                    "department": canonical[name_key(row.department)] if row.department else None,
+                    "roles": sorted(role.value for role in row.roles),
+                    "language": row.language.value,
+                    "curates": sorted(
+                        (canonical[name_key(name)] for name in row.curates), key=str.casefold
+                    ),
+                }
+                stamp = now_utc().isoformat()
+                if before is None:
+                    cursor = await self.conn.execute(
+                        "INSERT INTO people (code, full_name, position, department_id, language,"
+                        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            row.code,
+                            row.full_name,
+                            row.position,
+                            department_id,
+                            row.language.value,
+                            stamp,
+                            stamp,
+                        ),
+                    )
+                    assert cursor.lastrowid is not None
+                    person_id = cursor.lastrowid
+                    created += 1
+                    await self.audit.record(
+                        actor=actor,
+                        action="create",
+                        entity="person",
+                        entity_id=row.code,
+                        new=new_state,
+                    )
+                else:
+                    person_id = before.id
+                    curated_names = sorted(
+                        [
+                            department.name
+                            for department in await self.departments()
+                            if department.id in before.curates
+                        ],
+                        key=str.casefold,
+                    )
+                    old_state = {
+                        "full_name": before.full_name,
+                        "position": before.position,
+                        "department": before.department_name,
+                        "roles": sorted(role.value for role in before.roles),
+                        "language": before.language.value,
+                        "curates": curated_names,
+                    }
+                    if old_state == new_state:
+                        unchanged += 1
+                        continue
+                    updated += 1
+                    await self.conn.execute(
+                        "UPDATE people SET full_name = ?, position = ?, department_id = ?,"
+                        " language = ?, updated_at = ? WHERE id = ?",
+                        (
+                            row.full_name,
+                            row.position,
+                            department_id,
+                            row.language.value,
+                            stamp,
+                            person_id,
+                        ),
+                    )
+                    changed = [key for key in new_state if old_state[key] != new_state[key]]
+                    await self.audit.record(
+                        actor=actor,
+                        action="update",
+                        entity="person",
+                        entity_id=row.code,
+                        old={key: old_state[key] for key in changed},
+                        new={key: new_state[key] for key in changed},
+                    )
+                await self.conn.execute(
+                    "DELETE FROM person_roles WHERE person_id = ?", (person_id,)
+                )
+                await self.conn.executemany(
+                    "INSERT INTO person_roles (person_id, role) VALUES (?, ?)",
+                    [(person_id, role.value) for role in sorted(row.roles)],
+                )
+                await self.conn.execute(
+                    "DELETE FROM curated_departments WHERE person_id = ?", (person_id,)
+                )
+                await self.conn.executemany(
+                    "INSERT INTO curated_departments (person_id, department_id) VALUES (?, ?)",
+                    [(person_id, department) for department in sorted(curates)],
+                )
+        return ImportCounts(created, updated, unchanged, departments_created)

@@ -1,0 +1,76 @@
+"""Shared fixtures: a real SQLite file per test, settings, i18n, a dispatcher, a recording bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+from aiogram import Dispatcher
+from aiogram.utils.i18n import I18n
+
+from bot.config import Settings
+from bot.enums import Language
+from bot.factory import create_dispatcher
+from bot.i18n import make_i18n
+from bot.staff_csv import parse_staff_csv
+from storage.db import open_database
+from storage.repo import Repos
+from tests.fakes import RecordingBot
+
+STAFF_CSV = """code,full_name,position,department,roles,language,curates
+admin,Айгерім Сапарова,Главный специалист,Отдел цифровизации,admin,ru,
+akim,Ерлан Жумабеков,Аким города,,akim,kk,
+hoa,Марат Ахметов,Руководитель аппарата,,head_of_apparatus,ru,Отдел образования;Отдел финансов
+dep1,Гүлнар Омарова,Заместитель акима,,deputy_akim,kk,Отдел образования
+edu_head,Асель Нурланова,Руководитель отдела образования,Отдел образования,head,kk,
+fin_head,Олег Ким,Руководитель отдела финансов,Отдел финансов,head,ru,
+edu_exec,Дана Серикова,Главный специалист,Отдел образования,executor,kk,
+ctrl,Бауыржан Исаев,Главный специалист отдела контроля,Отдел контроля,controller,ru,
+"""
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token="42:TEST",
+        bot_username="baqylau_test_bot",
+        database_path=tmp_path / "baqylau.sqlite3",
+        default_language=Language.KK,
+    )
+
+
+@pytest.fixture
+async def conn(settings: Settings) -> AsyncIterator[aiosqlite.Connection]:
+    connection = await open_database(settings.database_path)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+def repos(conn: aiosqlite.Connection) -> Repos:
+    return Repos(conn)
+
+
+@pytest.fixture
+async def staffed(repos: Repos) -> Repos:
+    """A directory with one of each role, imported through the real CSV path."""
+    await repos.staff.import_staff(parse_staff_csv(STAFF_CSV, Language.KK), actor="test")
+    return repos
+
+
+@pytest.fixture(scope="session")
+def i18n() -> I18n:
+    return make_i18n(Language.KK)
+
+
+@pytest.fixture
+def bot() -> RecordingBot:
+    return RecordingBot()
+
+
+@pytest.fixture
+def dp(settings: Settings, repos: Repos, i18n: I18n) -> Dispatcher:
+    return create_dispatcher(settings, repos, i18n)
