@@ -56,9 +56,11 @@ async def cmd_start_token(
     assert person_id is not None
     bound = await repos.staff.get(person_id)
     assert bound is not None
-    language = telegram_language(message.from_user.language_code) or (
-        bound.language if bound.language else settings.default_language
-    )
+    # Preselected from Telegram's language when it is kk or ru, else DEFAULT_LANGUAGE;
+    # saved now, so that scheduled messages use it even before the person taps a button.
+    language = telegram_language(message.from_user.language_code) or settings.default_language
+    if language != bound.language:
+        await repos.staff.set_language(bound, language, actor=bound.code, chosen=False)
     with i18n.use_locale(language.value):
         greeting = _("Welcome, {name}!").format(name=bound.full_name)
         if bound.position:

@@ -142,11 +142,13 @@ class StaffRepo:
                 new=telegram_id,
             )
 
-    async def set_language(self, person: Person, language: Language, *, actor: str) -> None:
+    async def set_language(
+        self, person: Person, language: Language, *, actor: str, chosen: bool = True
+    ) -> None:
         async with transaction(self.conn):
             await self.conn.execute(
-                "UPDATE people SET language = ?, language_chosen = 1, updated_at = ? WHERE id = ?",
-                (language.value, now_utc().isoformat(), person.id),
+                "UPDATE people SET language = ?, language_chosen = ?, updated_at = ? WHERE id = ?",
+                (language.value, int(chosen), now_utc().isoformat(), person.id),
             )
             if language != person.language:
                 await self.audit.record(

@@ -132,7 +132,9 @@ async def test_send_message_is_recorded_with_decoded_params(api: FakeBotAPI, bot
 async def test_set_my_commands_and_true_methods(api: FakeBotAPI, bot: Bot) -> None:
     commands = [BotCommand(command="start", description="Бастау")]
     assert await bot.set_my_commands(commands, language_code="kk") is True
-    assert await bot.get_my_commands(language_code="kk") == commands
+    listed = await bot.get_my_commands(language_code="kk")
+    # objects from the API carry the bound bot in a private attr, so == needs model_dump
+    assert [c.model_dump() for c in listed] == [c.model_dump() for c in commands]
     assert await bot.delete_webhook(drop_pending_updates=True) is True
     assert await bot.delete_my_commands(language_code="kk") is True
     assert await bot.get_my_commands(language_code="kk") == []
@@ -308,9 +310,7 @@ async def test_wait_for_times_out_with_listing(api: FakeBotAPI, bot: Bot) -> Non
 async def test_polling_end_to_end(api: FakeBotAPI, bot: Bot) -> None:
     dp = Dispatcher()
     dp.include_router(_make_router())
-    polling = asyncio.create_task(
-        dp.start_polling(bot, handle_signals=False, polling_timeout=1)
-    )
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
     try:
         api.send_text(USER, "/ping")
         reply = await api.wait_for("sendMessage", lambda c: c.params["text"] == "pong")
@@ -335,7 +335,8 @@ async def test_polling_end_to_end(api: FakeBotAPI, bot: Bot) -> None:
         await dp.stop_polling()
         await asyncio.wait_for(polling, 5)
     assert api.calls("getMe")
-    assert api.calls("getUpdates")[0].params["allowed_updates"] == ["message", "callback_query"]
+    allowed = api.calls("getUpdates")[0].params["allowed_updates"]
+    assert sorted(allowed) == ["callback_query", "message"]  # aiogram resolves them from handlers
 
 
 async def test_control_endpoints(api: FakeBotAPI, bot: Bot) -> None:

@@ -270,7 +270,9 @@ def test_term_parse_and_render(text: str, value: int, unit: Unit, short: str) ->
     assert Term.parse(str(term)) == term
 
 
-@pytest.mark.parametrize("text", ["", "3", "wd", "3 days", "3d", "-1wd", "3 weeks", "1.5m", "x3wd"])
+@pytest.mark.parametrize(
+    "text", ["", "3", "wd", "3 days", "3d", "-1wd", "3 weeks", "1.5m", "x3wd"]
+)
 def test_term_rejects_bad_text(text: str) -> None:
     with pytest.raises(ValueError, match="term"):
         Term.parse(text)
@@ -526,7 +528,7 @@ def test_overrides_switch_features_on_and_off(cal: WorkCalendar) -> None:
     assert off.weekly_control_list is None
     assert off.off_notes["weekly_control_list"] == "override"
     assert {"weekly_control_list", "removal_note_due"} <= set(off.features_off())
-    assert dict((row[0], row[2]) for row in describe(off))["removal_note_due"] == "override"
+    assert {row[0]: row[2] for row in describe(off)}["removal_note_due"] == "override"
 
 
 # ---- errors ----------------------------------------------------------------------------------

@@ -1,0 +1,216 @@
+"""Handlers fed with updates through a recording bot: strangers, invitations, language, roles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram import Dispatcher
+from aiogram.methods import AnswerCallbackQuery, SendMessage, SetMyCommands
+from aiogram.types import BotCommandScopeChat, InlineKeyboardMarkup, Update
+
+from bot.enums import Language
+from handlers.callbacks import LangCallback
+from storage.repo import Repos
+from tests.fakes import RecordingBot, make_callback, make_message
+
+NAMES = ("Асель", "Олег", "Айгерім", "Ерлан", "Отдел")
+
+
+def press_language(language: Language, user_id: int) -> Update:
+    return make_callback(LangCallback(language=language).pack(), user_id=user_id)
+
+
+def sent_messages(bot: RecordingBot) -> list[SendMessage]:
+    return [m for m in bot.sent() if isinstance(m, SendMessage)]
+
+
+async def invite(repos: Repos, code: str) -> str:
+    person = await repos.staff.by_code(code)
+    assert person is not None
+    invitation = await repos.invitations.issue(person, ttl=timedelta(days=7), actor="admin")
+    return invitation.token
+
+
+async def join(
+    dp: Dispatcher, bot: RecordingBot, repos: Repos, code: str, user_id: int, lang: str = "ru"
+) -> None:
+    token = await invite(repos, code)
+    await dp.feed_update(bot, make_message(f"/start {token}", user_id=user_id, language_code=lang))
+    person = await repos.staff.by_telegram(user_id)
+    assert person is not None
+    await dp.feed_update(
+        bot,
+        make_callback(
+            LangCallback(language=Language(lang if lang in {"kk", "ru"} else "kk")).pack(),
+            user_id=user_id,
+        ),
+    )
+    bot.clear()
+
+
+async def test_a_stranger_gets_one_polite_bilingual_answer_and_nothing_else(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    for text in ("hello", "/help", "/invite edu_head", "/start"):
+        bot.clear()
+        await dp.feed_update(bot, make_message(text, user_id=9999))
+        [answer] = bot.sent()
+        assert isinstance(answer, SendMessage)
+        assert "әкімдік қызметкерлеріне" in answer.text  # Kazakh
+        assert "сотрудников акимата" in answer.text  # and Russian
+        assert answer.reply_markup is None
+        assert not any(name in answer.text for name in NAMES)
+    bot.clear()
+    await dp.feed_update(bot, press_language(Language.KK, 9999))
+    [alert] = bot.sent()
+    assert isinstance(alert, AnswerCallbackQuery)
+    assert alert.show_alert
+    assert "сотрудников акимата" in (alert.text or "")
+    assert await staffed.staff.by_telegram(9999) is None
+
+
+async def test_bad_tokens_get_a_clear_answer_and_bind_nothing(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    await dp.feed_update(bot, make_message("/start not-a-token", user_id=5001))
+    [answer] = bot.texts()
+    assert "недействительна" in answer
+    assert "жарамсыз" in answer
+    token = await invite(staffed, "edu_head")
+    await dp.feed_update(bot, make_message(f"/start {token}", user_id=5001))
+    bot.clear()
+    await dp.feed_update(bot, make_message(f"/start {token}", user_id=5002))
+    [used] = bot.texts()
+    assert "уже использована" in used
+    assert await staffed.staff.by_telegram(5002) is None
+
+
+async def test_invitation_greets_by_name_and_position_and_offers_the_language(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    token = await invite(staffed, "fin_head")
+    await dp.feed_update(bot, make_message(f"/start {token}", user_id=5003, language_code="ru"))
+    greeting = sent_messages(bot)[0]
+    assert "Добро пожаловать, Олег Ким!" in greeting.text
+    assert "Руководитель отдела финансов" in greeting.text
+    assert "Выберите язык сообщений" in greeting.text
+    assert isinstance(greeting.reply_markup, InlineKeyboardMarkup)
+    labels = [b.text for row in greeting.reply_markup.inline_keyboard for b in row]
+    assert labels == ["Қазақ тілі", "✅ Русский язык"]
+    commands = [m for m in bot.sent() if isinstance(m, SetMyCommands)]
+    assert isinstance(commands[-1].scope, BotCommandScopeChat)
+    assert commands[-1].scope.chat_id == 5003
+    assert [c.command for c in commands[-1].commands] == ["start", "help", "lang", "cancel"]
+    assert commands[-1].commands[1].description == "Что я умею"
+
+
+async def test_unknown_telegram_language_preselects_the_default(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    token = await invite(staffed, "fin_head")
+    await dp.feed_update(bot, make_message(f"/start {token}", user_id=5004, language_code="en"))
+    greeting = sent_messages(bot)[0]
+    assert "Қош келдіңіз, Олег Ким!" in greeting.text
+    assert isinstance(greeting.reply_markup, InlineKeyboardMarkup)
+    assert greeting.reply_markup.inline_keyboard[0][0].text == "✅ Қазақ тілі"
+
+
+async def test_choosing_a_language_persists_and_shows_the_menu(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    token = await invite(staffed, "edu_head")
+    await dp.feed_update(bot, make_message(f"/start {token}", user_id=5005, language_code="ru"))
+    bot.clear()
+    await dp.feed_update(bot, press_language(Language.KK, 5005))
+    texts = bot.texts()
+    assert texts[0].startswith("Енді хабарламалар қазақ тілінде")
+    assert texts[1].startswith("Басты мәзір")
+    assert "Асель Нурланова — бөлім басшысы, Отдел образования" in texts[1]
+    person = await staffed.staff.by_telegram(5005)
+    assert person is not None
+    assert person.language is Language.KK
+    assert person.language_chosen
+    commands = [m for m in bot.sent() if isinstance(m, SetMyCommands)]
+    assert commands[-1].commands[1].description == "Мен не істей аламын"
+
+    bot.clear()
+    await dp.feed_update(bot, make_message("/lang", user_id=5005))
+    await dp.feed_update(bot, press_language(Language.RU, 5005))
+    assert bot.texts()[-1].startswith("Теперь сообщения будут приходить на русском")
+    bot.clear()
+    await dp.feed_update(bot, make_message("/start", user_id=5005, language_code="kk"))
+    assert bot.texts()[0].startswith("Главное меню")
+    trail = await staffed.audit.for_entity("person", "edu_head")
+    assert [(e.old_value, e.new_value) for e in trail if e.action == "language"][-1] == (
+        "kk",
+        "ru",
+    )
+
+
+async def test_help_shows_what_this_person_can_do(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    await join(dp, bot, staffed, "admin", 6001, "ru")
+    await join(dp, bot, staffed, "edu_head", 6002, "kk")
+    await dp.feed_update(bot, make_message("/help", user_id=6001))
+    await dp.feed_update(bot, make_message("/help", user_id=6002))
+    admin_help, head_help = bot.texts()
+    assert "/invite — Ссылка-приглашение для сотрудника" in admin_help
+    assert "/invite" not in head_help
+    assert "/lang — Тілді ауыстыру" in head_help
+
+
+async def test_an_action_outside_ones_roles_is_refused_with_the_reason(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    await join(dp, bot, staffed, "fin_head", 6003, "ru")
+    await dp.feed_update(bot, make_message("/invite edu_head", user_id=6003))
+    [refusal] = bot.texts()
+    assert refusal == "Это действие доступно: администратор. Ваши роли: руководитель отдела."
+    assert [
+        e for e in await staffed.audit.for_entity("person", "edu_head") if e.action == "invite"
+    ] == []
+
+
+async def test_admin_gets_an_invitation_link_in_the_chat(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    await join(dp, bot, staffed, "admin", 6004, "ru")
+    await dp.feed_update(bot, make_message("/invite", user_id=6004))
+    await dp.feed_update(bot, make_message("/invite EDU_HEAD", user_id=6004))
+    await dp.feed_update(bot, make_message("/invite nobody", user_id=6004))
+    pending, link, unknown = bot.texts()
+    assert pending.startswith("Ещё не подключились: 7")
+    assert "Приглашение для Асель Нурланова (edu_head), действует до" in link
+    assert "https://t.me/baqylau_test_bot?start=" in link
+    token = link.rsplit("start=", 1)[1]
+    await dp.feed_update(bot, make_message(f"/start {token}", user_id=6005))
+    person = await staffed.staff.by_telegram(6005)
+    assert person is not None
+    assert person.code == "edu_head"
+    assert unknown == "В справочнике сотрудников нет никого с кодом nobody."
+
+
+async def test_forged_and_stale_buttons_change_nothing(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    await join(dp, bot, staffed, "edu_head", 6006, "kk")
+    for data in ("lang:xx", "menu:invites", "zzz", "lang"):
+        bot.clear()
+        await dp.feed_update(bot, make_callback(data, user_id=6006))
+        [answer] = bot.sent()
+        assert isinstance(answer, AnswerCallbackQuery)
+        assert answer.show_alert
+    person = await staffed.staff.by_telegram(6006)
+    assert person is not None
+    assert person.language is Language.KK
+
+
+async def test_cancel_and_unknown_text(dp: Dispatcher, bot: RecordingBot, staffed: Repos) -> None:
+    await join(dp, bot, staffed, "edu_head", 6007, "ru")
+    await dp.feed_update(bot, make_message("/cancel", user_id=6007))
+    await dp.feed_update(bot, make_message("что-то", user_id=6007))
+    assert bot.texts() == [
+        "Отменять нечего.",
+        "Не понял. Что вы можете сделать, показывает /help.",
+    ]
