@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -105,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, ProfileError, DatabaseError, cli.CliError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2 if isinstance(exc, SettingsError | ProfileError) else 1
+    except (OSError, sqlite3.Error) as exc:
+        sys.stderr.write(f"error: the database cannot be used: {exc}\n")
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

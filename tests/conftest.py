@@ -34,7 +34,7 @@ ctrl,Бауыржан Исаев,Главный специалист отдел�
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token="42:TEST",
         bot_username="baqylau_test_bot",
         database_path=tmp_path / "baqylau.sqlite3",
