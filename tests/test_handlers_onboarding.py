@@ -166,7 +166,7 @@ async def test_an_action_outside_ones_roles_is_refused_with_the_reason(
     await join(dp, bot, staffed, "fin_head", 6003, "ru")
     await dp.feed_update(bot, make_message("/invite edu_head", user_id=6003))
     [refusal] = bot.texts()
-    assert refusal == "Это действие доступно: администратор. Ваши роли: руководитель отдела."
+    assert refusal == "Это действие доступно ролям: администратор. Ваши роли: руководитель отдела."
     assert [
         e for e in await staffed.audit.for_entity("person", "edu_head") if e.action == "invite"
     ] == []
@@ -212,5 +212,5 @@ async def test_cancel_and_unknown_text(dp: Dispatcher, bot: RecordingBot, staffe
     await dp.feed_update(bot, make_message("что-то", user_id=6007))
     assert bot.texts() == [
         "Отменять нечего.",
-        "Не понял. Что вы можете сделать, показывает /help.",
+        "Не понял. Список доступных действий — /help.",
     ]
