@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     unset.add_argument("day")
     unset.add_argument("--author", default="")
 
+    assignments = sub.add_parser("assignments", help="assignments on control").add_subparsers(
+        dest="action", required=True
+    )
+    assignments_import = assignments.add_parser(
+        "import", help="register assignments in bulk from a CSV file (an EDMS export)"
+    )
+    assignments_import.add_argument("file", type=Path)
+
     sub.add_parser("profile", help="print the regulation profile in force, with citations")
     return parser
 
@@ -84,6 +92,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
                 return cli.calendar_set(settings, args.day, args.kind, args.reason, args.author)
             case _:
                 return cli.calendar_unset(settings, args.day, args.author)
+    if args.command == "assignments":
+        return cli.assignments_import(settings, args.file)
     from bot.runner import run_bot
 
     return run_bot(settings)

@@ -36,6 +36,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", N_("Main menu")),
     CommandSpec("help", N_("What I can do for you")),
     CommandSpec("lang", N_("Change language")),
+    CommandSpec(
+        "my", N_("My department's open assignments"), frozenset({Role.HEAD, Role.EXECUTOR})
+    ),
+    CommandSpec("control", N_("Everything on control"), frozenset({Role.CONTROLLER})),
     CommandSpec("invite", N_("Invitation link for a staff member"), frozenset({Role.ADMIN})),
     CommandSpec("cancel", N_("Cancel the current action")),
 )

@@ -179,3 +179,35 @@ async def calendar_show(settings: Settings, year: int) -> None:
 
 def roles_help() -> str:
     return ", ".join(role.value for role in Role)
+
+
+async def assignments_import(settings: Settings, path: Path) -> None:
+    """Register assignments from an EDMS export; all rows or none; then deliver the cards."""
+    from bot import services
+    from bot.assignments_csv import parse_assignments_csv
+    from bot.delivery import Deliverer
+    from bot.i18n import make_i18n
+    from bot.profiles import load_profile
+
+    text = read_text(path)
+    profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
+    async with connect(settings.database_path) as conn:
+        repos = Repos(conn)
+        try:
+            items = parse_assignments_csv(text)
+            ctx = await services.make_context(repos, profile, settings)
+            created = await services.import_assignments(ctx, items, actor=CLI_ACTOR)
+        except CsvProblem as problem:
+            raise CliError(f"{path}: {problem}; nothing was imported") from None
+        out(f"{path}: {len(created)} assignments registered")
+        if settings.bot_token is None:
+            out("cards wait in the outbox and go out when the bot runs (BOT_TOKEN is not set)")
+            return
+        bot = create_bot(settings)
+        try:
+            stats = await Deliverer(
+                bot, repos, make_i18n(settings.default_language), settings
+            ).drain()
+        finally:
+            await bot.session.close()
+        out(f"messages: {stats.sent} sent, {stats.retried} to retry, {stats.failed} undeliverable")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, common, language, start
+from handlers import admin, assignments, common, language, start
 
 
 def get_routers() -> list[Router]:
@@ -13,5 +13,6 @@ def get_routers() -> list[Router]:
         start.create_router(),
         language.create_router(),
         admin.create_router(),
+        assignments.create_router(),
         common.create_router(),
     ]

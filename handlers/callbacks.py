@@ -13,3 +13,22 @@ class LangCallback(CallbackData, prefix="lang"):
 
 class MenuCallback(CallbackData, prefix="menu"):
     action: str
+
+
+class ItemCallback(CallbackData, prefix="a"):
+    """An action on an assignment: accept, report, notours, view, remove, ground, return, reassign,
+    to (reassign target). `dep` is the executor department acted for (0 when not relevant);
+    `arg` carries a ground, a department or a page."""
+
+    action: str
+    id: int
+    dep: int = 0
+    arg: str = ""
+
+
+class ListCallback(CallbackData, prefix="l"):
+    """Paging and filters of /my and /control."""
+
+    scope: str  # my | control
+    page: int = 0
+    flt: str = ""  # "", overdue, week, d<department id>, s<source>

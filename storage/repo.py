@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.assignments import AssignmentRepo
 from storage.audit import AuditRepo
 from storage.calendar import CalendarRepo
 from storage.invitations import InvitationRepo
+from storage.outbox import OutboxRepo
 from storage.staff import StaffRepo
 
 
@@ -17,3 +19,5 @@ class Repos:
         self.invitations = InvitationRepo(conn)
         self.calendar = CalendarRepo(conn)
         self.audit = AuditRepo(conn)
+        self.assignments = AssignmentRepo(conn)
+        self.outbox = OutboxRepo(conn)

@@ -11,9 +11,11 @@ from aiogram import Dispatcher
 from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.enums import Language
 from bot.factory import create_dispatcher
 from bot.i18n import make_i18n
+from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff_csv import parse_staff_csv
 from storage.db import open_database
 from storage.repo import Repos
@@ -72,5 +74,17 @@ def bot() -> RecordingBot:
 
 
 @pytest.fixture
-def dp(settings: Settings, repos: Repos, i18n: I18n) -> Dispatcher:
-    return create_dispatcher(settings, repos, i18n)
+def profile() -> Profile:
+    return load_profile(DEFAULT_PROFILE)
+
+
+@pytest.fixture
+def deliverer(bot: RecordingBot, repos: Repos, i18n: I18n, settings: Settings) -> Deliverer:
+    return Deliverer(bot, repos, i18n, settings)
+
+
+@pytest.fixture
+def dp(
+    settings: Settings, repos: Repos, i18n: I18n, profile: Profile, deliverer: Deliverer
+) -> Dispatcher:
+    return create_dispatcher(settings, repos, i18n, profile=profile, deliverer=deliverer)

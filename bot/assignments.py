@@ -1,0 +1,281 @@
+"""Assignments (поручения) on control: the model and its pure rules (no aiogram, no SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.enums import Mark, Role, Source
+from bot.profiles import (
+    CalendarLike,
+    ControlType,
+    Profile,
+    control_type,
+    default_deadline,
+    normalize_deadline,
+    not_ours_until,
+)
+
+REG_NUMBER_MAX = 64
+SUMMARY_MAX = 1000
+SOON_WORKING_DAYS = 3
+
+
+class Status(StrEnum):
+    REGISTERED = "registered"
+    ACCEPTED = "accepted"
+    REPORTED = "report_submitted"
+    RETURNED = "returned"
+    REMOVED = "removed"
+
+
+OPEN_STATUSES = frozenset({Status.REGISTERED, Status.ACCEPTED, Status.REPORTED, Status.RETURNED})
+
+
+class RemovalGround(StrEnum):
+    EXECUTED = "executed"  # fully executed
+    IMPOSSIBLE = "impossible"  # impossible for objective reasons
+
+
+class Light(StrEnum):
+    """The traffic light of /my: overdue, due within 3 working days, later."""
+
+    OVERDUE = "overdue"
+    SOON = "soon"
+    LATER = "later"
+
+
+class Refusal(StrEnum):
+    """Why an action on an assignment is not allowed; handlers turn it into a sentence."""
+
+    CLOSED = "closed"
+    NOT_EXECUTOR = "not_executor"
+    NOT_HEAD = "not_head"
+    NOT_CONTROLLER = "not_controller"
+    ALREADY_ACCEPTED = "already_accepted"
+    NOT_MAIN = "not_main"
+    NOT_OURS_LATE = "not_ours_late"
+    DECLINED = "declined"
+    NO_REPORT = "no_report"
+    DEADLINE_PAST = "deadline_past"
+    DEADLINE_BEFORE_RECEIVED = "deadline_before_received"
+    RECEIVED_IN_FUTURE = "received_in_future"
+
+
+class RuleError(ValueError):
+    def __init__(self, refusal: Refusal, **values: object) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class NewAssignment:
+    """What a controller registers (chat dialog or CSV row) before deadlines are resolved."""
+
+    reg_number: str
+    received: date
+    source: Source
+    summary: str
+    executors: tuple[str, ...]  # department names, the main executor («свод») first
+    deadline: date | None = None  # None: the profile's default from the mark
+    mark: Mark = Mark.NONE
+    restricted: bool = False
+    issuer_code: str | None = None
+    line: int = 0  # the CSV line, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class Executor:
+    department_id: int
+    department_name: str
+    main: bool
+    accepted_at: datetime | None = None
+    accepted_by: str | None = None  # staff code
+    declined_at: datetime | None = None
+    decline_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.declined_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    id: int
+    reg_number: str
+    received: date
+    registered_on: date  # local date of registration: the departments' day of receipt
+    source: Source
+    issuer_id: int | None
+    summary: str
+    deadline: date
+    mark: Mark
+    control_type: ControlType
+    restricted: bool
+    status: Status
+    removal_ground: RemovalGround | None
+    extensions: int
+    executors: tuple[Executor, ...] = field(default_factory=tuple)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def main_executor(self) -> Executor | None:
+        return next((e for e in self.executors if e.main and e.active), None)
+
+    def executor(self, department_id: int) -> Executor | None:
+        return next(
+            (e for e in self.executors if e.department_id == department_id and e.active), None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFile:
+    file_id: str
+    file_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    id: int
+    assignment_id: int
+    department_id: int
+    author_code: str
+    text: str
+    final: bool  # the main executor's report to the controller (else a co-executor's input)
+    created_at: datetime
+    files: tuple[ReportFile, ...] = ()
+
+
+def resolve_deadline(
+    profile: Profile,
+    cal: CalendarLike,
+    *,
+    received: date,
+    deadline: date | None,
+    mark: Mark,
+    today: date,
+) -> date:
+    """The deadline an item gets: explicit (moved off a non-working day) or the profile default.
+
+    A deadline already past, or before the date received, is refused with the reason.
+    """
+    if received > today:
+        raise RuleError(Refusal.RECEIVED_IN_FUTURE, received=received)
+    if deadline is None:
+        return default_deadline(profile, cal, received, mark)
+    if deadline < received:
+        raise RuleError(Refusal.DEADLINE_BEFORE_RECEIVED, deadline=deadline, received=received)
+    if deadline < today:
+        raise RuleError(Refusal.DEADLINE_PAST, deadline=deadline)
+    return normalize_deadline(profile, cal, deadline)
+
+
+def classify(
+    profile: Profile, cal: CalendarLike, received: date, deadline: date, mark: Mark
+) -> ControlType:
+    return control_type(profile, cal, received, deadline, mark)
+
+
+def traffic_light(cal: CalendarLike, today: date, deadline: date) -> Light:
+    if deadline < today:
+        return Light.OVERDUE
+    if working_days_left(cal, today, deadline) <= SOON_WORKING_DAYS:
+        return Light.SOON
+    return Light.LATER
+
+
+def working_days_left(cal: CalendarLike, today: date, deadline: date) -> int:
+    """Working days after today up to and including the deadline (0 on the deadline day)."""
+    count = 0
+    day = today
+    while day < deadline:
+        day = cal.add_working_days(day, 1)
+        if day <= deadline:
+            count += 1
+    return count
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+
+def acting_departments(
+    roles: frozenset[Role],
+    department_id: int | None,
+    represented: list[tuple[frozenset[Role], int | None]],
+) -> frozenset[int]:
+    """Departments this person answers for as head: their own, and those of heads they act for."""
+    found = set()
+    if Role.HEAD in roles and department_id is not None:
+        found.add(department_id)
+    for other_roles, other_department in represented:
+        if Role.HEAD in other_roles and other_department is not None:
+            found.add(other_department)
+    return frozenset(found)
+
+
+def check_open(assignment: Assignment) -> None:
+    if not assignment.is_open:
+        raise RuleError(Refusal.CLOSED, reg_number=assignment.reg_number)
+
+
+def check_head_of(assignment: Assignment, departments: frozenset[int]) -> Executor:
+    """The executor row this head acts on; the item must be open and addressed to them."""
+    check_open(assignment)
+    for executor in assignment.executors:
+        if executor.department_id in departments and executor.active:
+            return executor
+    raise RuleError(Refusal.NOT_EXECUTOR, reg_number=assignment.reg_number)
+
+
+def check_accept(assignment: Assignment, departments: frozenset[int]) -> Executor:
+    executor = check_head_of(assignment, departments)
+    if executor.accepted_at is not None:
+        raise RuleError(Refusal.ALREADY_ACCEPTED, reg_number=assignment.reg_number)
+    return executor
+
+
+def check_report(assignment: Assignment, departments: frozenset[int]) -> Executor:
+    executor = check_head_of(assignment, departments)
+    if executor.main and assignment.status is Status.REPORTED:
+        raise RuleError(Refusal.CLOSED, reg_number=assignment.reg_number)
+    return executor
+
+
+def check_not_ours(
+    profile: Profile,
+    cal: CalendarLike,
+    assignment: Assignment,
+    departments: frozenset[int],
+    today: date,
+) -> Executor:
+    """«Not ours» is possible within the profile's window (3 wd, seed 003 §12.5) of receipt."""
+    executor = check_head_of(assignment, departments)
+    until = not_ours_until(profile, cal, assignment.registered_on)
+    if today > until:
+        window = profile.not_ours_window
+        raise RuleError(
+            Refusal.NOT_OURS_LATE,
+            reg_number=assignment.reg_number,
+            until=until,
+            days=window.value.value,
+            cite=window.cite,
+        )
+    return executor
+
+
+def check_controller(assignment: Assignment, roles: frozenset[Role]) -> None:
+    if Role.CONTROLLER not in roles:
+        raise RuleError(Refusal.NOT_CONTROLLER, reg_number=assignment.reg_number)
+    check_open(assignment)
+
+
+def check_decision(assignment: Assignment, roles: frozenset[Role]) -> None:
+    """Remove from control / return for rework: a controller, once the main report is in."""
+    check_controller(assignment, roles)
+    if assignment.status is not Status.REPORTED:
+        raise RuleError(Refusal.NO_REPORT, reg_number=assignment.reg_number)

@@ -1,0 +1,359 @@
+"""Application steps that combine rules and storage: register, deliver, accept, report, decide.
+
+Each step is one transaction: the change and the messages it queues commit together.
+Handlers and the command line call these; they send nothing themselves — every message the bot
+sends on its own initiative goes into the outbox (one identity per message) and out through
+`bot.delivery`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from bot.assignments import (
+    Assignment,
+    NewAssignment,
+    RemovalGround,
+    ReportFile,
+    RuleError,
+    acting_departments,
+    check_accept,
+    check_controller,
+    check_decision,
+    check_not_ours,
+    check_report,
+    classify,
+    resolve_deadline,
+)
+from bot.calendar import WorkCalendar
+from bot.config import Settings
+from bot.enums import Role
+from bot.profiles import ControlType, Profile
+from bot.staff_csv import CsvProblem
+from storage.db import transaction
+from storage.models import Person
+from storage.repo import Repos
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every step needs: storage, the profile in force, the calendar, and local time."""
+
+    repos: Repos
+    profile: Profile
+    calendar: WorkCalendar
+    settings: Settings
+    now: datetime  # aware, UTC
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.settings.zone).date()
+
+
+async def load_calendar(repos: Repos) -> WorkCalendar:
+    return WorkCalendar(await repos.calendar.override_map())
+
+
+async def make_context(
+    repos: Repos, profile: Profile, settings: Settings, now: datetime | None = None
+) -> Context:
+    return Context(repos, profile, await load_calendar(repos), settings, now or datetime.now(UTC))
+
+
+# --- who answers for what ------------------------------------------------------------------------
+
+
+async def head_departments(ctx: Context, person: Person) -> frozenset[int]:
+    """Departments `person` answers for as head today: their own and those they act for."""
+    represented = await ctx.repos.staff.represented_by(person, ctx.today)
+    return acting_departments(
+        person.roles,
+        person.department_id,
+        [(other.roles, other.department_id) for other in represented],
+    )
+
+
+def only(departments: frozenset[int], department_id: int) -> frozenset[int]:
+    """The department a button names, if this person answers for it; else none."""
+    return departments & {department_id}
+
+
+async def on_behalf_of(ctx: Context, person: Person, department_id: int) -> str | None:
+    """The code of the head `person` acts for in that department (None when it is their own)."""
+    if Role.HEAD in person.roles and person.department_id == department_id:
+        return None
+    for other in await ctx.repos.staff.represented_by(person, ctx.today):
+        if other.department_id == department_id and Role.HEAD in other.roles:
+            return other.code
+    return None
+
+
+async def department_recipients(ctx: Context, department_id: int) -> list[Person]:
+    """The heads of a department, each replaced by their acting substitute today."""
+    recipients: dict[int, Person] = {}
+    for head in await ctx.repos.staff.heads_of(department_id):
+        acting = await ctx.repos.staff.acting_for(head, ctx.today)
+        recipients[acting.id] = acting
+    return list(recipients.values())
+
+
+async def controllers(ctx: Context) -> list[Person]:
+    return await ctx.repos.staff.with_role(Role.CONTROLLER)
+
+
+async def notify(
+    ctx: Context, people: Sequence[Person], key: str, kind: str, **payload: object
+) -> None:
+    for person in people:
+        await ctx.repos.outbox.enqueue(f"{key}:{person.id}", person.id, kind, dict(payload))
+
+
+# --- registration -------------------------------------------------------------------------------
+
+
+def resolve(ctx: Context, new: NewAssignment) -> tuple[NewAssignment, date, ControlType]:
+    deadline = resolve_deadline(
+        ctx.profile,
+        ctx.calendar,
+        received=new.received,
+        deadline=new.deadline,
+        mark=new.mark,
+        today=ctx.today,
+    )
+    return new, deadline, classify(ctx.profile, ctx.calendar, new.received, deadline, new.mark)
+
+
+async def deliver_cards(ctx: Context, item: Assignment) -> None:
+    """A card to the head (or acting substitute) of every executor department."""
+    for executor in item.executors:
+        if not executor.active:
+            continue
+        recipients = await department_recipients(ctx, executor.department_id)
+        if not recipients:
+            await notify(
+                ctx,
+                await controllers(ctx),
+                f"nohead:{item.id}:{executor.department_id}",
+                "no_head",
+                assignment_id=item.id,
+                department_id=executor.department_id,
+            )
+        await notify(
+            ctx,
+            recipients,
+            f"card:{item.id}:{executor.department_id}",
+            "card",
+            assignment_id=item.id,
+            department_id=executor.department_id,
+        )
+
+
+async def register(ctx: Context, new: NewAssignment, *, actor: str) -> Assignment:
+    async with transaction(ctx.repos.conn):
+        _, deadline, kind = resolve(ctx, new)
+        item = await ctx.repos.assignments.create(
+            new,
+            deadline=deadline,
+            control_type=kind,
+            registered_on=ctx.today,
+            actor=actor,
+        )
+        await deliver_cards(ctx, item)
+        return item
+
+
+async def import_assignments(
+    ctx: Context, items: list[NewAssignment], *, actor: str
+) -> list[Assignment]:
+    """All rows or none; a rule refusal names the row's line."""
+    async with transaction(ctx.repos.conn):
+        resolved = []
+        for new in items:
+            try:
+                resolved.append(resolve(ctx, new))
+            except RuleError as error:
+                raise CsvProblem(new.line, rule_problem(error)) from None
+        created = await ctx.repos.assignments.import_many(
+            resolved,
+            registered_on=ctx.today,
+            actor=actor,
+        )
+        for item in created:
+            await deliver_cards(ctx, item)
+        return created
+
+
+def rule_problem(error: RuleError) -> str:
+    """An English sentence for the command line (the chat uses the catalogues)."""
+    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in error.values.items()}
+    return {
+        "deadline_past": "deadline {deadline} has already passed",
+        "deadline_before_received": "deadline {deadline} is before the date received {received}",
+        "received_in_future": "the date received {received} is in the future",
+    }.get(error.refusal.value, error.refusal.value).format(**values)
+
+
+# --- executors ----------------------------------------------------------------------------------
+
+
+async def accept(ctx: Context, person: Person, item: Assignment, department_id: int) -> bool:
+    async with transaction(ctx.repos.conn):
+        departments = await head_departments(ctx, person)
+        executor = check_accept(item, only(departments, department_id))
+        changed = await ctx.repos.assignments.accept(
+            item.id,
+            executor.department_id,
+            person_code=person.code,
+            on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+            at=ctx.now,
+        )
+        if changed:
+            await notify(
+                ctx,
+                await controllers(ctx),
+                f"accepted:{item.id}:{executor.department_id}",
+                "accepted",
+                assignment_id=item.id,
+                department_id=executor.department_id,
+                person_id=person.id,
+            )
+        return changed
+
+
+async def submit_report(
+    ctx: Context,
+    person: Person,
+    item: Assignment,
+    department_id: int,
+    text: str,
+    files: Sequence[ReportFile],
+) -> bool:
+    """Co-executors report to the main executor; the main executor's report goes to control."""
+    async with transaction(ctx.repos.conn):
+        departments = await head_departments(ctx, person)
+        executor = check_report(item, only(departments, department_id))
+        report = await ctx.repos.assignments.add_report(
+            item.id,
+            executor.department_id,
+            author_code=person.code,
+            on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+            text=text,
+            files=[] if item.restricted else list(files),
+            final=executor.main,
+            at=ctx.now,
+        )
+        if executor.main:
+            await notify(
+                ctx,
+                await controllers(ctx),
+                f"report:{report.id}",
+                "report",
+                assignment_id=item.id,
+                report_id=report.id,
+            )
+        else:
+            main = item.main_executor
+            if main is not None:
+                await notify(
+                    ctx,
+                    await department_recipients(ctx, main.department_id),
+                    f"coreport:{report.id}",
+                    "co_report",
+                    assignment_id=item.id,
+                    report_id=report.id,
+                )
+        return True
+
+
+async def not_ours(
+    ctx: Context, person: Person, item: Assignment, department_id: int, reason: str
+) -> bool:
+    async with transaction(ctx.repos.conn):
+        departments = await head_departments(ctx, person)
+        executor = check_not_ours(
+            ctx.profile, ctx.calendar, item, only(departments, department_id), ctx.today
+        )
+        changed = await ctx.repos.assignments.decline(
+            item.id,
+            executor.department_id,
+            reason=reason,
+            actor=person.code,
+            on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+            at=ctx.now,
+        )
+        if changed:
+            await notify(
+                ctx,
+                await controllers(ctx),
+                f"declined:{item.id}:{executor.department_id}",
+                "declined",
+                assignment_id=item.id,
+                department_id=executor.department_id,
+                reason=reason,
+            )
+        return changed
+
+
+# --- the controller -----------------------------------------------------------------------------
+
+
+async def executor_heads(ctx: Context, item: Assignment) -> list[Person]:
+    people: dict[int, Person] = {}
+    for executor in item.executors:
+        if executor.active:
+            for person in await department_recipients(ctx, executor.department_id):
+                people[person.id] = person
+    return list(people.values())
+
+
+async def remove(ctx: Context, person: Person, item: Assignment, ground: RemovalGround) -> bool:
+    async with transaction(ctx.repos.conn):
+        check_decision(item, person.roles)
+        changed = await ctx.repos.assignments.remove(
+            item.id, ground=ground, actor=person.code, at=ctx.now
+        )
+        if changed:
+            await notify(
+                ctx,
+                await executor_heads(ctx, item),
+                f"removed:{item.id}",
+                "removed",
+                assignment_id=item.id,
+            )
+        return changed
+
+
+async def return_for_rework(ctx: Context, person: Person, item: Assignment, reason: str) -> bool:
+    async with transaction(ctx.repos.conn):
+        check_decision(item, person.roles)
+        changed = await ctx.repos.assignments.return_for_rework(
+            item.id, reason=reason, actor=person.code, at=ctx.now
+        )
+        if changed:
+            stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+            await notify(
+                ctx,
+                await executor_heads(ctx, item),
+                f"returned:{item.id}:{stamp}",
+                "returned",
+                assignment_id=item.id,
+                reason=reason,
+            )
+        return changed
+
+
+async def reassign(
+    ctx: Context, person: Person, item: Assignment, old_department: int, new_department: int
+) -> Assignment | None:
+    async with transaction(ctx.repos.conn):
+        check_controller(item, person.roles)
+        if not await ctx.repos.assignments.reassign(
+            item.id, old_department, new_department, actor=person.code
+        ):
+            return None
+        updated = await ctx.repos.assignments.get(item.id)
+        assert updated is not None
+        await deliver_cards(ctx, updated)
+        return updated

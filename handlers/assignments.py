@@ -1,0 +1,725 @@
+"""Executors and controllers acting on assignments: accept, report, not ours, decide, lists."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import services
+from bot.assignments import Assignment, Refusal, RemovalGround, ReportFile, RuleError
+from bot.config import Settings
+from bot.enums import Role, Source
+from bot.i18n import long_date
+from bot.i18n_marks import N_
+from bot.profiles import Profile
+from handlers.callbacks import ItemCallback, ListCallback
+from handlers.cards import (
+    SOURCE_TITLES,
+    card_text,
+    controller_keyboard,
+    executor_keyboard,
+    ground_keyboard,
+    history_text,
+    list_row,
+)
+from storage.models import Person
+from storage.repo import Repos
+
+if TYPE_CHECKING:  # bot.delivery renders with handlers.cards; import it for types only
+    from bot.delivery import Deliverer
+
+PAGE_SIZE = 8
+MAX_REPORT_FILES = 10
+OVERSIGHT = frozenset({Role.CONTROLLER, Role.AKIM, Role.HEAD_OF_APPARATUS})
+CONTROLLERS = {"roles": frozenset({Role.CONTROLLER})}
+
+REFUSALS: dict[Refusal, str] = {
+    Refusal.CLOSED: N_("Assignment No. {reg_number} is no longer open for this action."),
+    Refusal.NOT_EXECUTOR: N_("Assignment No. {reg_number} is not addressed to your department."),
+    Refusal.NOT_HEAD: N_("Only the head of the department (or the acting head) can do this."),
+    Refusal.NOT_CONTROLLER: N_("Only the control department can do this."),
+    Refusal.ALREADY_ACCEPTED: N_("Assignment No. {reg_number} is already accepted."),
+    Refusal.NOT_MAIN: N_("Only the main executor can do this."),
+    Refusal.DECLINED: N_("Your department has already returned this assignment."),
+    Refusal.NO_REPORT: N_("Assignment No. {reg_number} has no execution report to decide on yet."),
+    Refusal.DEADLINE_PAST: N_("The deadline {deadline} has already passed."),
+    Refusal.DEADLINE_BEFORE_RECEIVED: N_(
+        "The deadline {deadline} is before the date received {received}."
+    ),
+    Refusal.RECEIVED_IN_FUTURE: N_("The date received {received} is in the future."),
+}
+
+
+def refusal_text(error: RuleError, language: str) -> str:
+    if error.refusal is Refusal.NOT_OURS_LATE:
+        return ngettext(
+            "An assignment that is not your department's can be returned only within {days} "
+            "working day of receipt, until {until} ({cite}). Write to the control department "
+            "instead.",
+            "An assignment that is not your department's can be returned only within {days} "
+            "working days of receipt, until {until} ({cite}). Write to the control department "
+            "instead.",
+            int(str(error.values["days"])),
+        ).format(
+            days=error.values["days"],
+            until=long_date(error.values["until"], language),  # type: ignore[arg-type]
+            cite=error.values["cite"],
+        )
+    values = {
+        key: long_date(value, language) if isinstance(value, date) else value
+        for key, value in error.values.items()
+    }
+    return _(REFUSALS[error.refusal]).format(**values)
+
+
+class ReportStates(StatesGroup):
+    collecting = State()
+
+
+class ReasonStates(StatesGroup):
+    not_ours = State()
+    rework = State()
+
+
+async def context(repos: Repos, profile: Profile, settings: Settings) -> services.Context:
+    return await services.make_context(repos, profile, settings)
+
+
+async def load(repos: Repos, query: CallbackQuery, item_id: int) -> Assignment | None:
+    item = await repos.assignments.get(item_id)
+    if item is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+    return item
+
+
+async def may_view(ctx: services.Context, person: Person, item: Assignment) -> bool:
+    if person.roles & OVERSIGHT:
+        return True
+    departments = {e.department_id for e in item.executors}
+    if person.curates & departments:
+        return True
+    return bool(await services.head_departments(ctx, person) & departments)
+
+
+def send_report_keyboard(item_id: int, dep: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📤 Send the report"),
+        callback_data=ItemCallback(action="send", id=item_id, dep=dep),
+    )
+    builder.button(
+        text=_("✖️ Cancel"), callback_data=ItemCallback(action="drop", id=item_id, dep=dep)
+    )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+# --- executors ---------------------------------------------------------------------------------
+
+
+async def on_accept(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    ctx = await context(repos, profile, settings)
+    try:
+        await services.accept(ctx, person, item, callback_data.dep)
+    except RuleError as error:
+        await query.answer(refusal_text(error, person.language), show_alert=True)
+        return
+    deliverer.kick()
+    await query.answer(_("Accepted."))
+    updated = await repos.assignments.get(item.id)
+    assert updated is not None
+    executor = updated.executor(callback_data.dep)
+    if query.message is not None and executor is not None:
+        await query.message.edit_text(  # type: ignore[union-attr]
+            card_text(updated, ctx.calendar, ctx.today, settings.zone, executor=executor),
+            reply_markup=executor_keyboard(updated, executor),
+        )
+
+
+async def on_report(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    ctx = await context(repos, profile, settings)
+    from bot.assignments import check_report
+
+    try:
+        executor = check_report(
+            item, services.only(await services.head_departments(ctx, person), callback_data.dep)
+        )
+    except RuleError as error:
+        await query.answer(refusal_text(error, person.language), show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(ReportStates.collecting)
+    await state.set_data({"id": item.id, "dep": callback_data.dep, "text": [], "files": []})
+    to_whom = (
+        _("It goes to the control department.")
+        if executor.main
+        else _("It goes to the main executor.")
+    )
+    if item.restricted:
+        prompt = _(
+            "Report on assignment No. {number}. The item is restricted: write only a short note "
+            "(for example, the outgoing number); files are not accepted. {to_whom}"
+        )
+    else:
+        prompt = _(
+            "Report on assignment No. {number}. Send the text of the report; you may attach "
+            "files. {to_whom} When done, press «Send the report»; /cancel leaves it."
+        )
+    if query.message is not None:
+        await query.message.answer(prompt.format(number=item.reg_number, to_whom=to_whom))
+
+
+async def on_report_part(message: Message, state: FSMContext, repos: Repos) -> None:
+    data: dict[str, Any] = await state.get_data()
+    item = await repos.assignments.get(int(data["id"]))
+    if item is None:
+        await state.clear()
+        return
+    if message.document is not None:
+        if item.restricted:
+            await message.answer(
+                _("Files are not accepted for a restricted item. Hand over the paper copy.")
+            )
+            return
+        if len(data["files"]) >= MAX_REPORT_FILES:
+            await message.answer(
+                _("At most {count} files per report.").format(count=MAX_REPORT_FILES)
+            )
+            return
+        data["files"].append([message.document.file_id, message.document.file_name or "document"])
+        if message.caption:
+            data["text"].append(message.caption)
+    elif message.text:
+        data["text"].append(message.text)
+    else:
+        await message.answer(_("Send text or a document (file)."))
+        return
+    await state.set_data(data)
+    await message.answer(
+        _("Received: {parts} text part(s), {files} file(s).").format(
+            parts=len(data["text"]), files=len(data["files"])
+        ),
+        reply_markup=send_report_keyboard(int(data["id"]), int(data["dep"])),
+    )
+
+
+async def on_send_report(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+) -> None:
+    data: dict[str, Any] = await state.get_data()
+    if await state.get_state() != ReportStates.collecting or data.get("id") != callback_data.id:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    text = "\n\n".join(data["text"]).strip()
+    if not text:
+        await query.answer(_("The report needs text. Send it as a message."), show_alert=True)
+        return
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    ctx = await context(repos, profile, settings)
+    files = [ReportFile(file_id, name) for file_id, name in data["files"]]
+    try:
+        await services.submit_report(ctx, person, item, callback_data.dep, text, files)
+    except RuleError as error:
+        await state.clear()
+        await query.answer(refusal_text(error, person.language), show_alert=True)
+        return
+    await state.clear()
+    deliverer.kick()
+    await query.answer(_("Sent."))
+    if query.message is not None:
+        await query.message.edit_text(  # type: ignore[union-attr]
+            _("The report on assignment No. {number} is sent.").format(number=item.reg_number)
+        )
+
+
+async def on_drop_report(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer(_("Cancelled. Nothing was saved."))
+    if query.message is not None:
+        await query.message.edit_text(_("Cancelled. Nothing was saved."))  # type: ignore[union-attr]
+
+
+async def on_not_ours(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    ctx = await context(repos, profile, settings)
+    from bot.assignments import check_not_ours
+
+    try:
+        check_not_ours(
+            profile,
+            ctx.calendar,
+            item,
+            services.only(await services.head_departments(ctx, person), callback_data.dep),
+            ctx.today,
+        )
+    except RuleError as error:
+        await query.answer(refusal_text(error, person.language), show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(ReasonStates.not_ours)
+    await state.set_data({"id": item.id, "dep": callback_data.dep})
+    if query.message is not None:
+        await query.message.answer(
+            _(
+                "Why is assignment No. {number} not your department's? Write the reason; "
+                "it goes to the control department. /cancel leaves it."
+            ).format(number=item.reg_number)
+        )
+
+
+async def on_not_ours_reason(
+    message: Message,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+) -> None:
+    reason = (message.text or "").strip()
+    if len(reason) < 3:
+        await message.answer(_("Please write the reason in words."))
+        return
+    data = await state.get_data()
+    await state.clear()
+    item = await repos.assignments.get(int(data["id"]))
+    if item is None:
+        return
+    ctx = await context(repos, profile, settings)
+    try:
+        await services.not_ours(ctx, person, item, int(data["dep"]), reason)
+    except RuleError as error:
+        await message.answer(refusal_text(error, person.language))
+        return
+    deliverer.kick()
+    await message.answer(
+        _(
+            "Assignment No. {number} is returned to the control department for reassignment."
+        ).format(number=item.reg_number)
+    )
+
+
+# --- viewing ----------------------------------------------------------------------------------
+
+
+async def on_view(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+) -> None:
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    ctx = await context(repos, profile, settings)
+    if not await may_view(ctx, person, item):
+        await query.answer(_("This assignment is not addressed to you."), show_alert=True)
+        return
+    await query.answer()
+    departments = await services.head_departments(ctx, person)
+    executor = next(
+        (e for e in item.executors if e.active and e.department_id in departments), None
+    )
+    text = card_text(item, ctx.calendar, ctx.today, settings.zone, executor=executor)
+    text += "\n\n" + history_text(await repos.assignments.history(item.reg_number), settings.zone)
+    if executor is not None:
+        markup = executor_keyboard(item, executor)
+    elif Role.CONTROLLER in person.roles:
+        markup = controller_keyboard(item)
+    else:
+        markup = None
+    if query.message is not None:
+        await query.message.answer(text, reply_markup=markup)
+
+
+# --- the controller ---------------------------------------------------------------------------
+
+
+async def on_remove(
+    query: CallbackQuery, callback_data: ItemCallback, person: Person, repos: Repos
+) -> None:
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    from bot.assignments import check_decision
+
+    try:
+        check_decision(item, person.roles)
+    except RuleError as error:
+        await query.answer(refusal_text(error, person.language), show_alert=True)
+        return
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(
+            _("Grounds for removing assignment No. {number} from control:").format(
+                number=item.reg_number
+            ),
+            reply_markup=ground_keyboard(item),
+        )
+
+
+async def on_ground(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    try:
+        ground = RemovalGround(callback_data.arg)
+    except ValueError:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    ctx = await context(repos, profile, settings)
+    try:
+        changed = await services.remove(ctx, person, item, ground)
+    except RuleError as error:
+        await query.answer(refusal_text(error, person.language), show_alert=True)
+        return
+    if not changed:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    deliverer.kick()
+    await query.answer(_("Removed from control."))
+    if query.message is not None:
+        await query.message.edit_text(  # type: ignore[union-attr]
+            _("Assignment No. {number} is removed from control.").format(number=item.reg_number)
+        )
+
+
+async def on_return(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    person: Person,
+    repos: Repos,
+    state: FSMContext,
+) -> None:
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    from bot.assignments import check_decision
+
+    try:
+        check_decision(item, person.roles)
+    except RuleError as error:
+        await query.answer(refusal_text(error, person.language), show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(ReasonStates.rework)
+    await state.set_data({"id": item.id})
+    if query.message is not None:
+        await query.message.answer(
+            _(
+                "Why is assignment No. {number} returned for rework? The reason goes to the "
+                "executors. /cancel leaves it."
+            ).format(number=item.reg_number)
+        )
+
+
+async def on_rework_reason(
+    message: Message,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+) -> None:
+    reason = (message.text or "").strip()
+    if len(reason) < 3:
+        await message.answer(_("Please write the reason in words."))
+        return
+    data = await state.get_data()
+    await state.clear()
+    item = await repos.assignments.get(int(data["id"]))
+    if item is None:
+        return
+    ctx = await context(repos, profile, settings)
+    try:
+        changed = await services.return_for_rework(ctx, person, item, reason)
+    except RuleError as error:
+        await message.answer(refusal_text(error, person.language))
+        return
+    if changed:
+        deliverer.kick()
+        await message.answer(
+            _("Assignment No. {number} is returned for rework.").format(number=item.reg_number)
+        )
+
+
+async def on_reassign(
+    query: CallbackQuery, callback_data: ItemCallback, person: Person, repos: Repos
+) -> None:
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    if not item.is_open:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await query.answer()
+    page = int(callback_data.arg or 0)
+    taken = {e.department_id for e in item.executors if e.active}
+    departments = [d for d in await repos.staff.departments() if d.id not in taken]
+    builder = InlineKeyboardBuilder()
+    for department in departments[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
+        builder.button(
+            text=department.name,
+            callback_data=ItemCallback(
+                action="to", id=item.id, dep=callback_data.dep, arg=str(department.id)
+            ),
+        )
+    builder.adjust(1)
+    nav = []
+    if page > 0:
+        nav.append(("◀️", page - 1))
+    if (page + 1) * PAGE_SIZE < len(departments):
+        nav.append(("▶️", page + 1))
+    for label, target in nav:
+        builder.row()
+        builder.button(
+            text=label,
+            callback_data=ItemCallback(
+                action="reassign", id=item.id, dep=callback_data.dep, arg=str(target)
+            ),
+        )
+    if query.message is not None:
+        await query.message.edit_reply_markup(reply_markup=builder.as_markup())  # type: ignore[union-attr]
+
+
+async def on_reassign_to(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return
+    ctx = await context(repos, profile, settings)
+    try:
+        updated = await services.reassign(
+            ctx, person, item, callback_data.dep, int(callback_data.arg)
+        )
+    except (RuleError, ValueError) as error:
+        text = (
+            refusal_text(error, person.language)
+            if isinstance(error, RuleError)
+            else _("This button is no longer valid.")
+        )
+        await query.answer(text, show_alert=True)
+        return
+    if updated is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    deliverer.kick()
+    department = await repos.staff.department(int(callback_data.arg))
+    await query.answer(_("Reassigned."))
+    if query.message is not None and department is not None:
+        await query.message.edit_text(  # type: ignore[union-attr]
+            _("Assignment No. {number} is reassigned to {department}.").format(
+                number=item.reg_number, department=department.name
+            )
+        )
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+FILTER_TITLES = {"": N_("All open"), "overdue": N_("Overdue"), "week": N_("Due this week")}
+
+
+async def render_list(
+    scope: str, flt: str, page: int, person: Person, repos: Repos, ctx: services.Context
+) -> tuple[str, InlineKeyboardMarkup]:
+    kwargs: dict[str, Any] = {}
+    if scope == "my":
+        departments = await services.head_departments(ctx, person)
+        if person.department_id is not None:
+            departments |= {person.department_id}
+        kwargs["department_ids"] = departments
+    if flt == "overdue":
+        kwargs["overdue_on"] = ctx.today
+    elif flt == "week":
+        kwargs["due_from"] = ctx.today
+        kwargs["due_to"] = ctx.today + timedelta(days=6 - ctx.today.weekday())
+    elif flt.startswith("d") and flt[1:].isdigit():
+        kwargs["department_ids"] = [int(flt[1:])]
+    elif flt.startswith("s") and flt[1:] in {s.value for s in Source}:
+        kwargs["source"] = Source(flt[1:])
+    items, total = await repos.assignments.list_open(
+        limit=PAGE_SIZE, offset=page * PAGE_SIZE, **kwargs
+    )
+    title = _("My department's open assignments") if scope == "my" else _("On control")
+    lines = [f"{title}: {total}"]
+    if flt in FILTER_TITLES and flt:
+        lines[0] += f" · {_(FILTER_TITLES[flt])}"
+    elif flt.startswith("d"):
+        department = await repos.staff.department(int(flt[1:]))
+        lines[0] += f" · {department.name if department else ''}"
+    elif flt.startswith("s"):
+        lines[0] += f" · {_(SOURCE_TITLES[Source(flt[1:])])}"
+    if not items:
+        lines.append(_("Nothing here."))
+    lines += [list_row(item, ctx.calendar, ctx.today) for item in items]
+    lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
+    builder = InlineKeyboardBuilder()
+    for item in items:
+        builder.button(
+            text=f"🔎 {item.reg_number}", callback_data=ItemCallback(action="view", id=item.id)
+        )
+    builder.adjust(2)
+    nav = InlineKeyboardBuilder()
+    if page > 0:
+        nav.button(text="◀️", callback_data=ListCallback(scope=scope, page=page - 1, flt=flt))
+    if (page + 1) * PAGE_SIZE < total:
+        nav.button(text="▶️", callback_data=ListCallback(scope=scope, page=page + 1, flt=flt))
+    builder.attach(nav)
+    if scope == "control":
+        filters = InlineKeyboardBuilder()
+        for key, label in FILTER_TITLES.items():
+            filters.button(text=_(label), callback_data=ListCallback(scope=scope, flt=key))
+        filters.button(text=_("By department"), callback_data=ListCallback(scope="deps"))
+        filters.button(text=_("By source"), callback_data=ListCallback(scope="srcs"))
+        filters.adjust(3, 2)
+        builder.attach(filters)
+    return "\n".join(lines), builder.as_markup()
+
+
+async def cmd_my(
+    message: Message, person: Person, repos: Repos, profile: Profile, settings: Settings
+) -> None:
+    ctx = await context(repos, profile, settings)
+    text, markup = await render_list("my", "", 0, person, repos, ctx)
+    await message.answer(text, reply_markup=markup)
+
+
+async def cmd_control(
+    message: Message, person: Person, repos: Repos, profile: Profile, settings: Settings
+) -> None:
+    ctx = await context(repos, profile, settings)
+    text, markup = await render_list("control", "", 0, person, repos, ctx)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_list(
+    query: CallbackQuery,
+    callback_data: ListCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+) -> None:
+    if callback_data.scope in {"control", "deps", "srcs"} and Role.CONTROLLER not in person.roles:
+        await query.answer(_("Only the control department can do this."), show_alert=True)
+        return
+    await query.answer()
+    if query.message is None:
+        return
+    builder = InlineKeyboardBuilder()
+    if callback_data.scope == "deps":
+        for department in await repos.staff.departments():
+            builder.button(
+                text=department.name,
+                callback_data=ListCallback(scope="control", flt=f"d{department.id}"),
+            )
+        builder.adjust(1)
+        await query.message.edit_reply_markup(reply_markup=builder.as_markup())  # type: ignore[union-attr]
+        return
+    if callback_data.scope == "srcs":
+        for source, title in SOURCE_TITLES.items():
+            builder.button(
+                text=_(title), callback_data=ListCallback(scope="control", flt=f"s{source.value}")
+            )
+        builder.adjust(2)
+        await query.message.edit_reply_markup(reply_markup=builder.as_markup())  # type: ignore[union-attr]
+        return
+    ctx = await context(repos, profile, settings)
+    text, markup = await render_list(
+        callback_data.scope, callback_data.flt, callback_data.page, person, repos, ctx
+    )
+    await query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    cb = router.callback_query
+    cb.register(on_accept, ItemCallback.filter(F.action == "accept"))
+    cb.register(on_report, ItemCallback.filter(F.action == "report"))
+    cb.register(on_send_report, ItemCallback.filter(F.action == "send"))
+    cb.register(on_drop_report, ItemCallback.filter(F.action == "drop"))
+    cb.register(on_not_ours, ItemCallback.filter(F.action == "notours"))
+    cb.register(on_view, ItemCallback.filter(F.action == "view"))
+    cb.register(on_remove, ItemCallback.filter(F.action == "remove"), flags=CONTROLLERS)
+    cb.register(on_ground, ItemCallback.filter(F.action == "ground"), flags=CONTROLLERS)
+    cb.register(on_return, ItemCallback.filter(F.action == "return"), flags=CONTROLLERS)
+    cb.register(on_reassign, ItemCallback.filter(F.action == "reassign"), flags=CONTROLLERS)
+    cb.register(on_reassign_to, ItemCallback.filter(F.action == "to"), flags=CONTROLLERS)
+    cb.register(on_list, ListCallback.filter())
+    router.message.register(on_report_part, ReportStates.collecting, ~F.text.startswith("/"))
+    router.message.register(on_not_ours_reason, ReasonStates.not_ours, ~F.text.startswith("/"))
+    router.message.register(on_rework_reason, ReasonStates.rework, ~F.text.startswith("/"))
+    router.message.register(
+        cmd_my, Command("my"), flags={"roles": frozenset({Role.HEAD, Role.EXECUTOR})}
+    )
+    router.message.register(cmd_control, Command("control"), flags=CONTROLLERS)
+    return router

@@ -1,0 +1,219 @@
+"""How an assignment reads on the phone: cards, list rows, history, and their buttons.
+
+Rendered in the current gettext locale; callers set it (the middleware, or the sender per
+recipient). A restricted (ДСП) item shows its number, deadline and «see the paper copy» only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n, ngettext
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_datetime
+
+from bot.assignments import (
+    Assignment,
+    Executor,
+    Light,
+    RemovalGround,
+    Status,
+    traffic_light,
+    working_days_left,
+)
+from bot.calendar import WorkCalendar
+from bot.enums import Mark, Source
+from bot.i18n import date_with_weekday, long_date
+from bot.i18n_marks import N_
+from handlers.callbacks import ItemCallback
+from storage.models import AuditEntry
+
+SOURCE_TITLES: dict[Source, str] = {
+    Source.PRESIDENT: N_("President"),
+    Source.PRESIDENTIAL_ADMINISTRATION: N_("Presidential Administration"),
+    Source.GOVERNMENT: N_("Government"),
+    Source.PRIME_MINISTER: N_("Prime Minister"),
+    Source.OBLAST_AKIM: N_("Oblast akim"),
+    Source.AKIM: N_("Akim"),
+    Source.AKIMAT: N_("Akimat protocol"),
+    Source.DEPUTY_AKIM: N_("Deputy akim"),
+    Source.HEAD_OF_APPARATUS: N_("Head of apparatus"),
+    Source.OTHER: N_("Other state body"),
+}
+MARK_TITLES: dict[Mark, str] = {
+    Mark.NONE: N_("no mark"),
+    Mark.URGENT: N_("urgent"),
+    Mark.VERY_URGENT: N_("very urgent"),
+}
+STATUS_TITLES: dict[Status, str] = {
+    Status.REGISTERED: N_("registered, awaiting acceptance"),
+    Status.ACCEPTED: N_("accepted for execution"),
+    Status.REPORTED: N_("execution report submitted"),
+    Status.RETURNED: N_("returned for rework"),
+    Status.REMOVED: N_("removed from control"),
+}
+GROUND_TITLES: dict[RemovalGround, str] = {
+    RemovalGround.EXECUTED: N_("fully executed"),
+    RemovalGround.IMPOSSIBLE: N_("impossible for objective reasons"),
+}
+LIGHTS = {Light.OVERDUE: "🔴", Light.SOON: "🟡", Light.LATER: "🟢"}
+EVENT_TITLES: dict[str, str] = {
+    "register": N_("registered"),
+    "accept": N_("accepted"),
+    "not_ours": N_("returned as not ours"),
+    "reassign": N_("reassigned"),
+    "co_report": N_("co-executor's input"),
+    "report": N_("execution report"),
+    "remove": N_("removed from control"),
+    "return": N_("returned for rework"),
+}
+
+
+def language() -> str:
+    return get_i18n().current_locale
+
+
+def moment(value: datetime, zone: ZoneInfo) -> str:
+    return format_datetime(value.astimezone(zone), "d MMMM y, HH:mm", locale=language())
+
+
+def deadline_line(item: Assignment, cal: WorkCalendar, today: date) -> str:
+    when = date_with_weekday(item.deadline, language())
+    if item.deadline < today:
+        return _("Deadline: {date} — overdue").format(date=when)
+    left = working_days_left(cal, today, item.deadline)
+    if left == 0:
+        return _("Deadline: {date} — today").format(date=when)
+    return ngettext(
+        "Deadline: {date} ({count} working day left)",
+        "Deadline: {date} ({count} working days left)",
+        left,
+    ).format(date=when, count=left)
+
+
+def executors_text(item: Assignment) -> str:
+    names = []
+    for executor in item.executors:
+        if not executor.active:
+            continue
+        name = executor.department_name
+        names.append(_("{name} (main)").format(name=name) if executor.main else name)
+    return ", ".join(names)
+
+
+def card_text(
+    item: Assignment,
+    cal: WorkCalendar,
+    today: date,
+    zone: ZoneInfo,
+    *,
+    executor: Executor | None = None,
+) -> str:
+    """The card: number, source, summary, role, deadline, status (restricted: no content)."""
+    lines = [_("📄 Assignment No. {number}").format(number=item.reg_number)]
+    if item.restricted:
+        lines += [
+            deadline_line(item, cal, today),
+            _("Restricted: see the paper copy."),
+        ]
+    else:
+        lines += [
+            _("Source: {source}").format(source=_(SOURCE_TITLES[item.source])),
+            _("Received: {date}").format(date=long_date(item.received, language())),
+            "",
+            item.summary,
+            "",
+            deadline_line(item, cal, today),
+        ]
+        if item.mark is not Mark.NONE:
+            lines.append(_("Mark: {mark}").format(mark=_(MARK_TITLES[item.mark])))
+        if executor is not None:
+            lines.append(
+                _("Your department is the main executor («свод»).")
+                if executor.main
+                else _("Your department is a co-executor; report to the main executor.")
+            )
+        lines.append(_("Executors: {names}").format(names=executors_text(item)))
+    status = _(STATUS_TITLES[item.status])
+    if item.status is Status.REMOVED and item.removal_ground is not None:
+        status += f" ({_(GROUND_TITLES[item.removal_ground])})"
+    lines.append(_("Status: {status}").format(status=status))
+    if executor is not None and executor.accepted_at is not None:
+        lines.append(
+            _("Accepted: {when}, {who}").format(
+                when=moment(executor.accepted_at, zone), who=executor.accepted_by or ""
+            )
+        )
+    return "\n".join(lines)
+
+
+def executor_keyboard(item: Assignment, executor: Executor) -> InlineKeyboardMarkup | None:
+    """Buttons on a head's card: Accept, Report execution, Not ours."""
+    if not item.is_open:
+        return None
+    builder = InlineKeyboardBuilder()
+    dep = executor.department_id
+    if executor.accepted_at is None:
+        builder.button(
+            text=_("✅ Accept"), callback_data=ItemCallback(action="accept", id=item.id, dep=dep)
+        )
+    if not (executor.main and item.status is Status.REPORTED):
+        builder.button(
+            text=_("📝 Report execution"),
+            callback_data=ItemCallback(action="report", id=item.id, dep=dep),
+        )
+    if executor.accepted_at is None:
+        builder.button(
+            text=_("↩️ Not ours"), callback_data=ItemCallback(action="notours", id=item.id, dep=dep)
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def controller_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
+    """A submitted report: Remove from control, Return for rework."""
+    if item.status is not Status.REPORTED:
+        return None
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("🏁 Remove from control"), callback_data=ItemCallback(action="remove", id=item.id)
+    )
+    builder.button(
+        text=_("🔁 Return for rework"), callback_data=ItemCallback(action="return", id=item.id)
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def ground_keyboard(item: Assignment) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for ground, title in GROUND_TITLES.items():
+        builder.button(
+            text=_(title),
+            callback_data=ItemCallback(action="ground", id=item.id, arg=ground.value),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
+    light = LIGHTS[traffic_light(cal, today, item.deadline)]
+    when = item.deadline.strftime("%d.%m.%Y")
+    if item.restricted:
+        return f"{light} {item.reg_number} · {when} · {_('restricted')}"
+    summary = item.summary if len(item.summary) <= 60 else item.summary[:57] + "…"
+    return f"{light} {item.reg_number} · {when} · {summary}"
+
+
+def history_text(entries: list[AuditEntry], zone: ZoneInfo) -> str:
+    lines = [_("History:")]
+    for entry in entries:
+        title = _(EVENT_TITLES[entry.action]) if entry.action in EVENT_TITLES else entry.action
+        who = entry.actor
+        if entry.on_behalf_of:
+            who = _("{who} for {whom}").format(who=entry.actor, whom=entry.on_behalf_of)
+        lines.append(f"• {moment(entry.at, zone)} — {title} — {who}")
+    return "\n".join(lines)

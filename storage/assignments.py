@@ -1,0 +1,751 @@
+"""Assignments on control: registration, executors, acceptance, reports, decisions, cards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.assignments import (
+    OPEN_STATUSES,
+    Assignment,
+    Executor,
+    NewAssignment,
+    Refusal,
+    RemovalGround,
+    Report,
+    ReportFile,
+    RuleError,
+    Status,
+)
+from bot.enums import Mark, Source
+from bot.profiles import ControlType
+from bot.staff_csv import CsvProblem
+from storage.audit import AuditRepo, now_utc
+from storage.db import transaction
+from storage.models import AuditEntry, Department
+from storage.staff import name_key
+
+ENTITY = "assignment"
+# Lists go to SQLite as one JSON parameter read through json_each: no SQL is built at run time.
+_OPEN = json.dumps(sorted(status.value for status in OPEN_STATUSES))
+# Statuses a final report may be submitted from.
+_REPORTABLE = json.dumps([Status.REGISTERED.value, Status.ACCEPTED.value, Status.RETURNED.value])
+
+
+class DuplicateNumber(ValueError):
+    def __init__(self, reg_number: str) -> None:
+        super().__init__(f"registration number {reg_number} is already registered")
+        self.reg_number = reg_number
+
+
+class UnknownDepartment(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown department {name!r}")
+        self.name = name
+
+
+class UnknownIssuer(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"unknown issuer code {code!r}")
+        self.code = code
+
+
+def _utc(moment: datetime) -> str:
+    """UTC ISO text with microseconds, so stored moments compare correctly as text."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime cannot be stored: give it a time zone")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _executor(row: aiosqlite.Row) -> Executor:
+    return Executor(
+        department_id=row["department_id"],
+        department_name=row["department_name"],
+        main=bool(row["is_main"]),
+        accepted_at=_moment(row["accepted_at"]),
+        accepted_by=row["accepted_by"],
+        declined_at=_moment(row["declined_at"]),
+        decline_reason=row["decline_reason"],
+    )
+
+
+def _assignment(row: aiosqlite.Row, executors: Sequence[Executor]) -> Assignment:
+    return Assignment(
+        id=row["id"],
+        reg_number=row["reg_number"],
+        received=date.fromisoformat(row["received"]),
+        registered_on=date.fromisoformat(row["registered_on"]),
+        source=Source(row["source"]),
+        issuer_id=row["issuer_id"],
+        summary=row["summary"],
+        deadline=date.fromisoformat(row["deadline"]),
+        mark=Mark(row["mark"]),
+        control_type=ControlType(row["control_type"]),
+        restricted=bool(row["restricted"]),
+        status=Status(row["status"]),
+        removal_ground=RemovalGround(row["removal_ground"]) if row["removal_ground"] else None,
+        extensions=row["extensions"],
+        executors=tuple(executors),
+    )
+
+
+class AssignmentRepo:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.audit = AuditRepo(conn)
+
+    # --- reading -------------------------------------------------------------------------------
+    async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
+        """Executor rows of several assignments in one query, in position order."""
+        found: dict[int, list[Executor]] = {assignment_id: [] for assignment_id in assignment_ids}
+        if not assignment_ids:
+            return found
+        async with self.conn.execute(
+            "SELECT e.*, d.name AS department_name FROM assignment_executors e"
+            " JOIN departments d ON d.id = e.department_id"
+            " WHERE e.assignment_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY e.assignment_id, e.position, e.rowid",
+            (json.dumps(list(assignment_ids)),),
+        ) as cursor:
+            for row in await cursor.fetchall():
+                found[row["assignment_id"]].append(_executor(row))
+        return found
+
+    async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Assignment]:
+        rows = list(rows)
+        executors = await self._executors([row["id"] for row in rows])
+        return [_assignment(row, executors[row["id"]]) for row in rows]
+
+    async def _one(self, where: str, params: Iterable[object]) -> Assignment | None:
+        async with self.conn.execute(
+            f"SELECT * FROM assignments WHERE {where}",  # noqa: S608 - fixed fragments only
+            tuple(params),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return (await self._load([row]))[0]
+
+    async def get(self, assignment_id: int) -> Assignment | None:
+        return await self._one("id = ?", (assignment_id,))
+
+    async def by_number(self, reg_number: str) -> Assignment | None:
+        return await self._one("reg_number = ?", (reg_number.strip(),))
+
+    async def list_open(
+        self,
+        *,
+        department_ids: Iterable[int] | None = None,
+        overdue_on: date | None = None,
+        due_from: date | None = None,
+        due_to: date | None = None,
+        source: Source | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> tuple[list[Assignment], int]:
+        """Open items by deadline then number, one page of them, and how many match in all.
+
+        `department_ids` keeps items where one of them is an active (not declined) executor;
+        an empty collection matches nothing. `overdue_on=D` keeps deadlines before D;
+        `due_from` / `due_to` are inclusive.
+        """
+        conditions = ["a.status IN (SELECT value FROM json_each(?))"]
+        params: list[object] = [_OPEN]
+        if department_ids is not None:
+            wanted = sorted(set(department_ids))
+            if not wanted:
+                return [], 0
+            conditions.append(
+                "EXISTS (SELECT 1 FROM assignment_executors e WHERE e.assignment_id = a.id"
+                " AND e.declined_at IS NULL"
+                " AND e.department_id IN (SELECT value FROM json_each(?)))"
+            )
+            params.append(json.dumps(wanted))
+        if overdue_on is not None:
+            conditions.append("a.deadline < ?")
+            params.append(overdue_on.isoformat())
+        if due_from is not None:
+            conditions.append("a.deadline >= ?")
+            params.append(due_from.isoformat())
+        if due_to is not None:
+            conditions.append("a.deadline <= ?")
+            params.append(due_to.isoformat())
+        if source is not None:
+            conditions.append("a.source = ?")
+            params.append(Source(source).value)
+        where = " AND ".join(conditions)
+        async with self.conn.execute(
+            f"SELECT COUNT(*) FROM assignments a WHERE {where}",  # noqa: S608 - fixed fragments
+            tuple(params),
+        ) as cursor:
+            counted = await cursor.fetchone()
+        total = int(counted[0]) if counted else 0
+        if total == 0 or offset >= total:
+            return [], total
+        async with self.conn.execute(
+            f"SELECT a.* FROM assignments a WHERE {where}"  # noqa: S608 - fixed fragments only
+            " ORDER BY a.deadline, a.reg_number LIMIT ? OFFSET ?",
+            (*params, max(limit, 0), max(offset, 0)),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return await self._load(rows), total
+
+    async def reports(self, assignment_id: int) -> list[Report]:
+        """Every report on the item, with its files, oldest first."""
+        async with self.conn.execute(
+            "SELECT * FROM reports WHERE assignment_id = ? ORDER BY created_at, id",
+            (assignment_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        files: dict[int, list[ReportFile]] = {row["id"]: [] for row in rows}
+        async with self.conn.execute(
+            "SELECT f.* FROM report_files f JOIN reports r ON r.id = f.report_id"
+            " WHERE r.assignment_id = ? ORDER BY f.report_id, f.position",
+            (assignment_id,),
+        ) as cursor:
+            for row in await cursor.fetchall():
+                files[row["report_id"]].append(ReportFile(row["file_id"], row["file_name"]))
+        return [
+            Report(
+                id=row["id"],
+                assignment_id=row["assignment_id"],
+                department_id=row["department_id"],
+                author_code=row["author_code"],
+                text=row["text"],
+                final=bool(row["final"]),
+                created_at=datetime.fromisoformat(row["created_at"]),
+                files=tuple(files[row["id"]]),
+            )
+            for row in rows
+        ]
+
+    async def cards(self, assignment_id: int) -> list[tuple[int, int, int]]:
+        """(person_id, chat_id, message_id) of every card posted about the item."""
+        async with self.conn.execute(
+            "SELECT person_id, chat_id, message_id FROM card_messages WHERE assignment_id = ?"
+            " ORDER BY rowid",
+            (assignment_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(row["person_id"], row["chat_id"], row["message_id"]) for row in rows]
+
+    async def history(self, reg_number: str) -> list[AuditEntry]:
+        return await self.audit.for_entity(ENTITY, reg_number.strip())
+
+    # --- registration ------------------------------------------------------------------------
+    async def _department(self, department_id: int) -> Department | None:
+        async with self.conn.execute(
+            "SELECT id, name FROM departments WHERE id = ?", (department_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return Department(row["id"], row["name"]) if row else None
+
+    async def _department_named(self, name: str) -> Department:
+        async with self.conn.execute(
+            "SELECT id, name FROM departments WHERE name_key = ?", (name_key(name),)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise UnknownDepartment(name.strip())
+        return Department(row["id"], row["name"])
+
+    async def create(
+        self,
+        new: NewAssignment,
+        *,
+        deadline: date,
+        control_type: ControlType,
+        registered_on: date,
+        actor: str,
+    ) -> Assignment:
+        """Register an item; the first executor is the main one («свод»)."""
+        reg_number = new.reg_number.strip()
+        if not reg_number:
+            raise ValueError("the registration number is empty")
+        if not new.executors:
+            raise ValueError("an assignment needs at least one executor department")
+        keys = [name_key(name) for name in new.executors]
+        for index, key in enumerate(keys):
+            if key in keys[:index]:
+                first = new.executors[keys.index(key)]
+                raise ValueError(f"department {' '.join(first.split())!r} is listed twice")
+        async with transaction(self.conn):
+            async with self.conn.execute(
+                "SELECT 1 FROM assignments WHERE reg_number = ?", (reg_number,)
+            ) as cursor:
+                if await cursor.fetchone():
+                    raise DuplicateNumber(reg_number)
+            departments = [await self._department_named(name) for name in new.executors]
+            issuer_id: int | None = None
+            issuer_code = (new.issuer_code or "").strip()
+            if issuer_code:
+                async with self.conn.execute(
+                    "SELECT id, code FROM people WHERE code = ? COLLATE NOCASE", (issuer_code,)
+                ) as cursor:
+                    issuer = await cursor.fetchone()
+                if issuer is None:
+                    raise UnknownIssuer(issuer_code)
+                issuer_id = issuer["id"]
+                issuer_code = issuer["code"]
+            stamp = _utc(now_utc())
+            cursor = await self.conn.execute(
+                "INSERT INTO assignments (reg_number, received, registered_on, source, issuer_id,"
+                " summary, deadline, original_deadline, mark, control_type, restricted, status,"
+                " created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    reg_number,
+                    new.received.isoformat(),
+                    registered_on.isoformat(),
+                    Source(new.source).value,
+                    issuer_id,
+                    new.summary,
+                    deadline.isoformat(),
+                    deadline.isoformat(),
+                    Mark(new.mark).value,
+                    ControlType(control_type).value,
+                    int(new.restricted),
+                    Status.REGISTERED.value,
+                    actor,
+                    stamp,
+                    stamp,
+                ),
+            )
+            assignment_id = cursor.lastrowid
+            assert assignment_id is not None
+            await self.conn.executemany(
+                "INSERT INTO assignment_executors (assignment_id, department_id, is_main,"
+                " position) VALUES (?, ?, ?, ?)",
+                [
+                    (assignment_id, department.id, int(position == 0), position)
+                    for position, department in enumerate(departments)
+                ],
+            )
+            await self.audit.record(
+                actor=actor,
+                action="register",
+                entity=ENTITY,
+                entity_id=reg_number,
+                new={
+                    "received": new.received.isoformat(),
+                    "registered_on": registered_on.isoformat(),
+                    "source": Source(new.source).value,
+                    "issuer": issuer_code or None,
+                    "summary": new.summary,
+                    "deadline": deadline.isoformat(),
+                    "control_type": ControlType(control_type).value,
+                    "mark": Mark(new.mark).value,
+                    "restricted": new.restricted,
+                    "executors": [department.name for department in departments],
+                },
+            )
+            created = await self.get(assignment_id)
+        assert created is not None
+        return created
+
+    async def import_many(
+        self,
+        items: list[tuple[NewAssignment, date, ControlType]],
+        *,
+        registered_on: date,
+        actor: str,
+    ) -> list[Assignment]:
+        """Register every item in one transaction; the first bad one rolls back all.
+
+        Errors come out as CsvProblem(the item's line, reason).
+        """
+        created: list[Assignment] = []
+        seen: dict[str, int] = {}
+        async with transaction(self.conn):
+            for new, deadline, ctype in items:
+                number = new.reg_number.strip()
+                if number in seen:
+                    raise CsvProblem(
+                        new.line,
+                        f"registration number {number} appears twice in the file"
+                        f" (first on line {seen[number]})",
+                    )
+                seen[number] = new.line
+                try:
+                    created.append(
+                        await self.create(
+                            new,
+                            deadline=deadline,
+                            control_type=ctype,
+                            registered_on=registered_on,
+                            actor=actor,
+                        )
+                    )
+                except CsvProblem:
+                    raise
+                except ValueError as exc:
+                    raise CsvProblem(new.line, str(exc)) from exc
+        return created
+
+    # --- executors ---------------------------------------------------------------------------
+    async def _reg_number(self, assignment_id: int) -> str | None:
+        async with self.conn.execute(
+            "SELECT reg_number FROM assignments WHERE id = ?", (assignment_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row["reg_number"]) if row else None
+
+    async def _touch(self, assignment_id: int, at: datetime | None = None) -> None:
+        await self.conn.execute(
+            "UPDATE assignments SET updated_at = ? WHERE id = ?",
+            (_utc(at or now_utc()), assignment_id),
+        )
+
+    async def accept(
+        self,
+        assignment_id: int,
+        department_id: int,
+        *,
+        person_code: str,
+        on_behalf_of: str | None,
+        at: datetime,
+    ) -> bool:
+        """Mark an active, not yet accepted executor row accepted; False when nothing changed.
+
+        The main executor's acceptance moves a registered item to 'accepted'.
+        """
+        async with transaction(self.conn):
+            cursor = await self.conn.execute(
+                "UPDATE assignment_executors SET accepted_at = ?, accepted_by = ?"
+                " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
+                " AND accepted_at IS NULL AND EXISTS (SELECT 1 FROM assignments a"
+                " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
+                (_utc(at), person_code, assignment_id, department_id, assignment_id, _OPEN),
+            )
+            if cursor.rowcount == 0:
+                return False
+            async with self.conn.execute(
+                "SELECT e.is_main, d.name FROM assignment_executors e"
+                " JOIN departments d ON d.id = e.department_id"
+                " WHERE e.assignment_id = ? AND e.department_id = ?",
+                (assignment_id, department_id),
+            ) as rows:
+                row = await rows.fetchone()
+            assert row is not None
+            if row["is_main"]:
+                await self.conn.execute(
+                    "UPDATE assignments SET status = ? WHERE id = ? AND status = ?",
+                    (Status.ACCEPTED.value, assignment_id, Status.REGISTERED.value),
+                )
+            await self._touch(assignment_id, at)
+            reg_number = await self._reg_number(assignment_id)
+            assert reg_number is not None
+            await self.audit.record(
+                actor=person_code,
+                on_behalf_of=on_behalf_of,
+                action="accept",
+                entity=ENTITY,
+                entity_id=reg_number,
+                new={"department": row["name"]},
+                at=at,
+            )
+        return True
+
+    async def decline(
+        self,
+        assignment_id: int,
+        department_id: int,
+        *,
+        reason: str,
+        actor: str,
+        on_behalf_of: str | None,
+        at: datetime,
+    ) -> bool:
+        """«Not ours»: the executor row becomes inactive (kept); False when nothing changed."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason is required")
+        async with transaction(self.conn):
+            cursor = await self.conn.execute(
+                "UPDATE assignment_executors SET declined_at = ?, decline_reason = ?"
+                " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
+                " AND EXISTS (SELECT 1 FROM assignments a"
+                " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
+                (_utc(at), reason, assignment_id, department_id, assignment_id, _OPEN),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await self._touch(assignment_id, at)
+            department = await self._department(department_id)
+            reg_number = await self._reg_number(assignment_id)
+            assert department is not None
+            assert reg_number is not None
+            await self.audit.record(
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                action="not_ours",
+                entity=ENTITY,
+                entity_id=reg_number,
+                new={"department": department.name, "reason": reason},
+                at=at,
+            )
+        return True
+
+    async def reassign(
+        self, assignment_id: int, old_department_id: int, new_department_id: int, *, actor: str
+    ) -> bool:
+        """Give a declined executor's place (main flag, position) to another department.
+
+        False when nothing changed: the item is closed, the old row is missing or still active,
+        or its place is already taken (a repeated call). ValueError when the new department is
+        already an active executor; UnknownDepartment when it does not exist. A department that
+        declined earlier and is chosen again gets its row back, active and not accepted.
+        """
+        if old_department_id == new_department_id:
+            raise ValueError("the new department is the one that declined")
+        async with transaction(self.conn):
+            async with self.conn.execute(
+                "SELECT a.reg_number, a.status, e.is_main, e.position, e.declined_at"
+                " FROM assignments a JOIN assignment_executors e ON e.assignment_id = a.id"
+                " WHERE a.id = ? AND e.department_id = ?",
+                (assignment_id, old_department_id),
+            ) as cursor:
+                old = await cursor.fetchone()
+            if (
+                old is None
+                or old["declined_at"] is None
+                or Status(old["status"]) not in OPEN_STATUSES
+            ):
+                return False
+            async with self.conn.execute(
+                "SELECT 1 FROM assignment_executors WHERE assignment_id = ? AND position = ?"
+                " AND declined_at IS NULL",
+                (assignment_id, old["position"]),
+            ) as cursor:
+                if await cursor.fetchone():
+                    return False
+            new_department = await self._department(new_department_id)
+            if new_department is None:
+                raise UnknownDepartment(str(new_department_id))
+            async with self.conn.execute(
+                "SELECT declined_at FROM assignment_executors"
+                " WHERE assignment_id = ? AND department_id = ?",
+                (assignment_id, new_department_id),
+            ) as cursor:
+                existing = await cursor.fetchone()
+            if existing is not None and existing["declined_at"] is None:
+                raise ValueError(
+                    f"department {new_department.name!r} is already an executor of"
+                    f" {old['reg_number']}"
+                )
+            if existing is None:
+                await self.conn.execute(
+                    "INSERT INTO assignment_executors (assignment_id, department_id, is_main,"
+                    " position) VALUES (?, ?, ?, ?)",
+                    (assignment_id, new_department_id, old["is_main"], old["position"]),
+                )
+            else:
+                await self.conn.execute(
+                    "UPDATE assignment_executors SET is_main = ?, position = ?,"
+                    " accepted_at = NULL, accepted_by = NULL, declined_at = NULL,"
+                    " decline_reason = NULL WHERE assignment_id = ? AND department_id = ?",
+                    (old["is_main"], old["position"], assignment_id, new_department_id),
+                )
+            if old["is_main"]:
+                await self.conn.execute(
+                    "UPDATE assignments SET status = ? WHERE id = ? AND status = ?",
+                    (Status.REGISTERED.value, assignment_id, Status.ACCEPTED.value),
+                )
+            await self._touch(assignment_id)
+            old_department = await self._department(old_department_id)
+            assert old_department is not None
+            await self.audit.record(
+                actor=actor,
+                action="reassign",
+                entity=ENTITY,
+                entity_id=old["reg_number"],
+                old={"department": old_department.name},
+                new={"department": new_department.name},
+            )
+        return True
+
+    # --- reports and decisions ---------------------------------------------------------------
+    async def add_report(
+        self,
+        assignment_id: int,
+        department_id: int,
+        *,
+        author_code: str,
+        on_behalf_of: str | None,
+        text: str,
+        files: Sequence[ReportFile],
+        final: bool,
+        at: datetime,
+    ) -> Report:
+        """Store a report. A final one (main executor only) moves the item to 'report_submitted'.
+
+        RuleError: CLOSED (item closed, or a final report already submitted), NOT_EXECUTOR
+        (the department is not an active executor), NOT_MAIN (a final report from a
+        co-executor). Checked under the write lock, so a double tap cannot file two.
+        """
+        async with transaction(self.conn):
+            async with self.conn.execute(
+                "SELECT a.reg_number, a.status, e.is_main, d.name AS department_name"
+                " FROM assignments a"
+                " LEFT JOIN assignment_executors e ON e.assignment_id = a.id"
+                " AND e.department_id = ? AND e.declined_at IS NULL"
+                " LEFT JOIN departments d ON d.id = e.department_id"
+                " WHERE a.id = ?",
+                (department_id, assignment_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                raise ValueError(f"no assignment with id {assignment_id}")
+            reg_number = row["reg_number"]
+            if Status(row["status"]) not in OPEN_STATUSES:
+                raise RuleError(Refusal.CLOSED, reg_number=reg_number)
+            if row["is_main"] is None:
+                raise RuleError(Refusal.NOT_EXECUTOR, reg_number=reg_number)
+            if final:
+                if not row["is_main"]:
+                    raise RuleError(Refusal.NOT_MAIN, reg_number=reg_number)
+                cursor = await self.conn.execute(
+                    "UPDATE assignments SET status = ?, updated_at = ?"
+                    " WHERE id = ? AND status IN (SELECT value FROM json_each(?))",
+                    (Status.REPORTED.value, _utc(at), assignment_id, _REPORTABLE),
+                )
+                if cursor.rowcount == 0:
+                    raise RuleError(Refusal.CLOSED, reg_number=reg_number)
+            else:
+                await self._touch(assignment_id, at)
+            cursor = await self.conn.execute(
+                "INSERT INTO reports (assignment_id, department_id, author_code, on_behalf_of,"
+                " text, final, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    assignment_id,
+                    department_id,
+                    author_code,
+                    on_behalf_of,
+                    text,
+                    int(final),
+                    _utc(at),
+                ),
+            )
+            report_id = cursor.lastrowid
+            assert report_id is not None
+            await self.conn.executemany(
+                "INSERT INTO report_files (report_id, position, file_id, file_name)"
+                " VALUES (?, ?, ?, ?)",
+                [
+                    (report_id, position, item.file_id, item.file_name)
+                    for position, item in enumerate(files)
+                ],
+            )
+            await self.audit.record(
+                actor=author_code,
+                on_behalf_of=on_behalf_of,
+                action="report" if final else "co_report",
+                entity=ENTITY,
+                entity_id=reg_number,
+                new={
+                    "department": row["department_name"],
+                    "text": text,
+                    "files": [item.file_name for item in files],
+                },
+                at=at,
+            )
+        return Report(
+            id=report_id,
+            assignment_id=assignment_id,
+            department_id=department_id,
+            author_code=author_code,
+            text=text,
+            final=final,
+            created_at=datetime.fromisoformat(_utc(at)),
+            files=tuple(files),
+        )
+
+    async def _decide(
+        self,
+        assignment_id: int,
+        *,
+        to: Status,
+        ground: RemovalGround | None,
+        action: str,
+        new: dict[str, Any],
+        actor: str,
+        at: datetime,
+    ) -> bool:
+        async with transaction(self.conn):
+            reg_number = await self._reg_number(assignment_id)
+            if reg_number is None:
+                return False
+            cursor = await self.conn.execute(
+                "UPDATE assignments SET status = ?, removal_ground = ?, updated_at = ?"
+                " WHERE id = ? AND status = ?",
+                (
+                    to.value,
+                    ground.value if ground else None,
+                    _utc(at),
+                    assignment_id,
+                    Status.REPORTED.value,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await self.audit.record(
+                actor=actor,
+                action=action,
+                entity=ENTITY,
+                entity_id=reg_number,
+                old={"status": Status.REPORTED.value},
+                new=new,
+                at=at,
+            )
+        return True
+
+    async def remove(
+        self, assignment_id: int, *, ground: RemovalGround, actor: str, at: datetime
+    ) -> bool:
+        """Remove from control, only once the main report is in; False when nothing changed."""
+        ground = RemovalGround(ground)
+        return await self._decide(
+            assignment_id,
+            to=Status.REMOVED,
+            ground=ground,
+            action="remove",
+            new={"ground": ground.value},
+            actor=actor,
+            at=at,
+        )
+
+    async def return_for_rework(
+        self, assignment_id: int, *, reason: str, actor: str, at: datetime
+    ) -> bool:
+        """Return the main report for rework; False when there is no report waiting."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason is required")
+        return await self._decide(
+            assignment_id,
+            to=Status.RETURNED,
+            ground=None,
+            action="return",
+            new={"reason": reason},
+            actor=actor,
+            at=at,
+        )
+
+    # --- cards ---------------------------------------------------------------------------------
+    async def save_card(
+        self, assignment_id: int, person_id: int, chat_id: int, message_id: int
+    ) -> None:
+        """Remember a posted card so it can be edited when the item changes (idempotent)."""
+        await self.conn.execute(
+            "INSERT INTO card_messages (assignment_id, person_id, chat_id, message_id)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (assignment_id, person_id, chat_id, message_id),
+        )

@@ -1,0 +1,167 @@
+"""The outbox: messages to send, each under a unique key so none is ever queued twice.
+
+A sender claims due items (pending → sending), sends them, and marks each sent, to retry
+later, or failed. An item left 'sending' by a crashed sender is claimed again once stale.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from storage.audit import now_utc
+from storage.db import transaction
+
+STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    key: str
+    person_id: int
+    kind: str
+    payload: dict[str, Any]
+    not_before: datetime
+    status: str
+    attempts: int
+
+
+def _utc(moment: datetime) -> str:
+    """UTC ISO text with microseconds, so stored moments compare correctly as text."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime cannot be stored: give it a time zone")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _item(row: aiosqlite.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        key=row["key"],
+        person_id=row["person_id"],
+        kind=row["kind"],
+        payload=json.loads(row["payload"]),
+        not_before=datetime.fromisoformat(row["not_before"]),
+        status=row["status"],
+        attempts=row["attempts"],
+    )
+
+
+class OutboxRepo:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def enqueue(
+        self,
+        key: str,
+        person_id: int,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Queue a message; True when new, False when that key was queued before (any status).
+
+        Joins the caller's transaction if one is open, so a state change and its
+        notifications commit together.
+        """
+        now = now_utc()
+        cursor = await self.conn.execute(
+            "INSERT INTO outbox (key, person_id, kind, payload, not_before, status, created_at)"
+            " VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING",
+            (
+                key,
+                person_id,
+                kind,
+                json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                _utc(not_before or now),
+                _utc(now),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    async def claim(
+        self,
+        now: datetime,
+        *,
+        limit: int = 50,
+        stale_after: timedelta = timedelta(minutes=5),
+    ) -> list[OutboxItem]:
+        """Take due items (and stale 'sending' ones) for sending, oldest due first."""
+        stamp = _utc(now)
+        async with transaction(self.conn):
+            async with self.conn.execute(
+                "SELECT id FROM outbox WHERE (status = 'pending' AND not_before <= ?)"
+                " OR (status = 'sending' AND claimed_at < ?) ORDER BY not_before, id LIMIT ?",
+                (stamp, _utc(now - stale_after), limit),
+            ) as cursor:
+                ids = [row["id"] for row in await cursor.fetchall()]
+            if not ids:
+                return []
+            chosen = json.dumps(ids)
+            await self.conn.execute(
+                "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (stamp, chosen),
+            )
+            async with self.conn.execute(
+                "SELECT * FROM outbox WHERE id IN (SELECT value FROM json_each(?))"
+                " ORDER BY not_before, id",
+                (chosen,),
+            ) as cursor:
+                return [_item(row) for row in await cursor.fetchall()]
+
+    async def mark_sent(
+        self, item_id: int, *, chat_id: int, message_id: int | None, at: datetime
+    ) -> None:
+        await self.conn.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, chat_id = ?,"
+            " telegram_message_id = ?, last_error = NULL"
+            " WHERE id = ? AND status IN ('sending', 'pending')",
+            (_utc(at), chat_id, message_id, item_id),
+        )
+
+    async def retry_later(self, item_id: int, *, error: str, at: datetime) -> None:
+        """Back to pending, due again at `at`."""
+        await self.conn.execute(
+            "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
+            " last_error = ? WHERE id = ? AND status = 'sending'",
+            (_utc(at), error, item_id),
+        )
+
+    async def mark_failed(self, item_id: int, *, error: str) -> None:
+        await self.conn.execute(
+            "UPDATE outbox SET status = 'failed', last_error = ?"
+            " WHERE id = ? AND status IN ('sending', 'pending')",
+            (error, item_id),
+        )
+
+    async def cancel(self, keys_prefix: str) -> int:
+        """Cancel pending items whose key starts with the prefix; how many were cancelled."""
+        if not keys_prefix:
+            raise ValueError("an empty prefix would cancel everything")
+        cursor = await self.conn.execute(
+            "UPDATE outbox SET status = 'cancelled'"
+            " WHERE status = 'pending' AND substr(key, 1, length(?)) = ?",
+            (keys_prefix, keys_prefix),
+        )
+        return cursor.rowcount
+
+    async def counts(self) -> dict[str, int]:
+        """Items per status, every status present (0 when none)."""
+        found = dict.fromkeys(STATUSES, 0)
+        async with self.conn.execute(
+            "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status"
+        ) as cursor:
+            for row in await cursor.fetchall():
+                found[row["status"]] = row["n"]
+        return found
+
+    async def get(self, key: str) -> OutboxItem | None:
+        async with self.conn.execute("SELECT * FROM outbox WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return _item(row) if row else None
