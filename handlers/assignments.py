@@ -63,16 +63,15 @@ def refusal_text(error: RuleError, language: str) -> str:
     if error.refusal is Refusal.NOT_OURS_LATE:
         return ngettext(
             "An assignment that is not your department's can be returned only within {days} "
-            "working day of receipt, until {until} ({cite}). Write to the control department "
+            "working day of receipt, until {until}. Write to the control department "
             "instead.",
             "An assignment that is not your department's can be returned only within {days} "
-            "working days of receipt, until {until} ({cite}). Write to the control department "
+            "working days of receipt, until {until}. Write to the control department "
             "instead.",
             int(str(error.values["days"])),
         ).format(
             days=error.values["days"],
             until=long_date(error.values["until"], language),  # type: ignore[arg-type]
-            cite=error.values["cite"],
         )
     values = {
         key: long_date(value, language) if isinstance(value, date) else value
@@ -88,6 +87,19 @@ class ReportStates(StatesGroup):
 class ReasonStates(StatesGroup):
     not_ours = State()
     rework = State()
+
+
+ALERT_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
+
+
+async def refuse(query: CallbackQuery, text: str) -> None:
+    """Answer a tap with the reason: an alert, or a message when it is too long for one."""
+    if len(text) <= ALERT_LIMIT:
+        await query.answer(text, show_alert=True)
+        return
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(text)
 
 
 async def context(repos: Repos, profile: Profile, settings: Settings) -> services.Context:
@@ -142,7 +154,7 @@ async def on_accept(
     try:
         await services.accept(ctx, person, item, callback_data.dep)
     except RuleError as error:
-        await query.answer(refusal_text(error, person.language), show_alert=True)
+        await refuse(query, refusal_text(error, person.language))
         return
     deliverer.kick()
     await query.answer(_("Accepted."))
@@ -176,7 +188,7 @@ async def on_report(
             item, services.only(await services.head_departments(ctx, person), callback_data.dep)
         )
     except RuleError as error:
-        await query.answer(refusal_text(error, person.language), show_alert=True)
+        await refuse(query, refusal_text(error, person.language))
         return
     await query.answer()
     await state.set_state(ReportStates.collecting)
@@ -261,7 +273,7 @@ async def on_send_report(
         await services.submit_report(ctx, person, item, callback_data.dep, text, files)
     except RuleError as error:
         await state.clear()
-        await query.answer(refusal_text(error, person.language), show_alert=True)
+        await refuse(query, refusal_text(error, person.language))
         return
     await state.clear()
     deliverer.kick()
@@ -303,7 +315,7 @@ async def on_not_ours(
             ctx.today,
         )
     except RuleError as error:
-        await query.answer(refusal_text(error, person.language), show_alert=True)
+        await refuse(query, refusal_text(error, person.language))
         return
     await query.answer()
     await state.set_state(ReasonStates.not_ours)
@@ -398,7 +410,7 @@ async def on_remove(
     try:
         check_decision(item, person.roles)
     except RuleError as error:
-        await query.answer(refusal_text(error, person.language), show_alert=True)
+        await refuse(query, refusal_text(error, person.language))
         return
     await query.answer()
     if query.message is not None:
@@ -431,7 +443,7 @@ async def on_ground(
     try:
         changed = await services.remove(ctx, person, item, ground)
     except RuleError as error:
-        await query.answer(refusal_text(error, person.language), show_alert=True)
+        await refuse(query, refusal_text(error, person.language))
         return
     if not changed:
         await query.answer(_("This button is no longer valid."), show_alert=True)
@@ -459,7 +471,7 @@ async def on_return(
     try:
         check_decision(item, person.roles)
     except RuleError as error:
-        await query.answer(refusal_text(error, person.language), show_alert=True)
+        await refuse(query, refusal_text(error, person.language))
         return
     await query.answer()
     await state.set_state(ReasonStates.rework)
@@ -515,7 +527,7 @@ async def on_reassign(
         return
     await query.answer()
     page = int(callback_data.arg or 0)
-    taken = {e.department_id for e in item.executors if e.active}
+    taken = {e.department_id for e in item.executors if e.active} | {callback_data.dep}
     departments = [d for d in await repos.staff.departments() if d.id not in taken]
     builder = InlineKeyboardBuilder()
     for department in departments[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:

@@ -1,0 +1,408 @@
+"""Assignments through the dispatcher: cards, accept, report, not ours, decisions, lists."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from aiogram import Dispatcher
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
+from aiogram.types import InlineKeyboardMarkup
+
+from bot import services
+from bot.assignments import NewAssignment, Status
+from bot.config import Settings
+from bot.delivery import Deliverer
+from bot.enums import Mark, Source
+from bot.profiles import Profile
+from handlers.callbacks import ItemCallback
+from storage.repo import Repos
+from tests.fakes import RecordingBot, make_callback, make_document, make_message
+from tests.test_handlers_onboarding import join
+
+EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
+
+
+async def setup_people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
+    await join(dp, bot, repos, "edu_head", EDU, "kk")
+    await join(dp, bot, repos, "fin_head", FIN, "ru")
+    await join(dp, bot, repos, "ctrl", CTRL, "ru")
+
+
+async def register(
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    *,
+    restricted: bool = False,
+    number: str = "01-12/345",
+) -> int:
+    ctx = await services.make_context(repos, profile, settings)
+    item = await services.register(
+        ctx,
+        NewAssignment(
+            reg_number=number,
+            received=ctx.today,
+            source=Source.AKIM,
+            summary="Подготовить информацию о ходе отопительного сезона",
+            executors=("Отдел образования", "Отдел финансов"),
+            deadline=date(2027, 5, 12),
+            mark=Mark.NONE,
+            restricted=restricted,
+        ),
+        actor="ctrl",
+    )
+    return item.id
+
+
+def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
+    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+def buttons(message: SendMessage | EditMessageText) -> dict[str, str]:
+    markup = message.reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup)
+    return {b.text: str(b.callback_data) for row in markup.inline_keyboard for b in row}
+
+
+def alert(bot: RecordingBot) -> str:
+    answers = [m for m in bot.sent() if isinstance(m, AnswerCallbackQuery)]
+    assert answers
+    return answers[-1].text or ""
+
+
+async def test_cards_reach_each_head_in_their_language(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    await register(staffed, profile, settings)
+    stats = await deliverer.drain()
+    assert stats.sent == 2
+    [kk_card] = messages_to(bot, EDU)
+    [ru_card] = messages_to(bot, FIN)
+    assert kk_card.text.startswith("📄 № 01-12/345 тапсырма")
+    assert "Бөліміңіз — негізгі орындаушы" in kk_card.text
+    assert "сәрсенбі, 12 мамыр 2027" in kk_card.text
+    assert ru_card.text.startswith("📄 Поручение № 01-12/345")
+    assert "соисполнитель" in ru_card.text
+    assert "среда, 12 мая 2027" in ru_card.text
+    assert "Источник: Аким" in ru_card.text
+    assert set(buttons(ru_card)) == {"✅ Принять", "📝 Отчёт об исполнении", "↩️ Не наше"}
+    # exactly once: a second drain sends nothing
+    bot.clear()
+    assert (await deliverer.drain()).sent == 0
+    assert bot.sent() == []
+
+
+async def test_restricted_card_shows_number_and_deadline_only(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    await register(staffed, profile, settings, restricted=True)
+    await deliverer.drain()
+    for message in messages_to(bot, EDU) + messages_to(bot, FIN):
+        assert "01-12/345" in message.text
+        assert "отопительного" not in message.text
+        assert "Аким" not in message.text
+    assert "бумажный экземпляр" in messages_to(bot, FIN)[0].text
+
+
+async def test_accept_updates_the_card_and_tells_the_controller(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    item_id = await register(staffed, profile, settings)
+    await deliverer.drain()
+    card = messages_to(bot, EDU)[0]
+    bot.clear()
+    accept = buttons(card)["✅ Қабылдау"]
+    await dp.feed_update(bot, make_callback(accept, user_id=EDU, message_id=10))
+    [edited] = [m for m in bot.sent() if isinstance(m, EditMessageText)]
+    assert "Қабылданды:" in (edited.text or "")
+    assert "✅ Қабылдау" not in buttons(edited)
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    assert item.status is Status.ACCEPTED
+    await deliverer.drain()
+    [notice] = messages_to(bot, CTRL)
+    assert notice.text.startswith(
+        "Поручение № 01-12/345 принято: Отдел образования — Асель Нурланова"
+    )
+    # a second tap of the old button changes nothing and says why
+    bot.clear()
+    await dp.feed_update(bot, make_callback(accept, user_id=EDU, message_id=10))
+    assert "бұрын қабылданған" in alert(bot)
+    history = await staffed.assignments.history("01-12/345")
+    assert [e.action for e in history] == ["register", "accept"]
+
+
+async def test_forged_and_outside_role_taps_change_nothing(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    item_id = await register(staffed, profile, settings)
+    edu = await staffed.staff.department_by_name("Отдел образования")
+    assert edu is not None
+    # the head of finance taps «accept» for education
+    forged = ItemCallback(action="accept", id=item_id, dep=edu.id).pack()
+    await dp.feed_update(bot, make_callback(forged, user_id=FIN))
+    assert "не вашему отделу" in alert(bot)
+    # a head tries to remove from control
+    await dp.feed_update(
+        bot, make_callback(ItemCallback(action="remove", id=item_id).pack(), user_id=FIN)
+    )
+    assert alert(bot).startswith("Это действие доступно ролям: отдел контроля")
+    # an unknown item
+    await dp.feed_update(
+        bot, make_callback(ItemCallback(action="accept", id=999, dep=edu.id).pack(), user_id=EDU)
+    )
+    assert "жарамсыз" in alert(bot)
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    assert item.status is Status.REGISTERED
+    assert all(e.accepted_at is None for e in item.executors)
+
+
+async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    item_id = await register(staffed, profile, settings)
+    await deliverer.drain()
+    edu_card, fin_card = messages_to(bot, EDU)[0], messages_to(bot, FIN)[0]
+
+    # the co-executor's input goes to the main executor
+    await dp.feed_update(
+        bot, make_callback(buttons(fin_card)["📝 Отчёт об исполнении"], user_id=FIN)
+    )
+    await dp.feed_update(
+        bot, make_message("Финансирование выделено в полном объёме.", user_id=FIN)
+    )
+    prompt = messages_to(bot, FIN)[-1]
+    assert "частей текста — 1" in prompt.text
+    await dp.feed_update(bot, make_callback(buttons(prompt)["📤 Отправить отчёт"], user_id=FIN))
+    bot.clear()
+    await deliverer.drain()
+    [co_input] = messages_to(bot, EDU)
+    assert "қосалқы орындаушының ақпараты" in co_input.text
+    assert "Финансирование выделено" in co_input.text
+
+    # the main executor reports with a file; the controller decides
+    await dp.feed_update(
+        bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
+    )
+    await dp.feed_update(bot, make_message("Ақпарат дайындалды.", user_id=EDU))
+    await dp.feed_update(bot, make_document("FILE-1", "справка.pdf", user_id=EDU))
+    prompt = messages_to(bot, EDU)[-1]
+    await dp.feed_update(bot, make_callback(buttons(prompt)["📤 Есепті жіберу"], user_id=EDU))
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    assert item.status is Status.REPORTED
+    bot.clear()
+    await deliverer.drain()
+    [report] = messages_to(bot, CTRL)
+    assert report.text.startswith("Отчёт об исполнении поручения № 01-12/345 (Отдел образования")
+    assert "Ақпарат дайындалды." in report.text
+    [document] = [m for m in bot.sent() if isinstance(m, SendDocument)]
+    assert document.document == "FILE-1"
+    assert set(buttons(report)) == {"🏁 Снять с контроля", "🔁 Вернуть на доработку"}
+
+    # return for rework with a reason, then report again and remove
+    await dp.feed_update(
+        bot, make_callback(buttons(report)["🔁 Вернуть на доработку"], user_id=CTRL)
+    )
+    await dp.feed_update(bot, make_message("Нет данных по сельским школам.", user_id=CTRL))
+    bot.clear()
+    await deliverer.drain()
+    returned = messages_to(bot, EDU)
+    assert returned[0].text.startswith("№ 01-12/345 тапсырма пысықтауға қайтарылды.")
+    assert "сельским школам" in returned[0].text
+
+    await dp.feed_update(
+        bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
+    )
+    await dp.feed_update(bot, make_message("Толықтырылды.", user_id=EDU))
+    prompt = messages_to(bot, EDU)[-1]
+    await dp.feed_update(bot, make_callback(buttons(prompt)["📤 Есепті жіберу"], user_id=EDU))
+    bot.clear()
+    await deliverer.drain()
+    report = messages_to(bot, CTRL)[-1]
+    await dp.feed_update(bot, make_callback(buttons(report)["🏁 Снять с контроля"], user_id=CTRL))
+    grounds = messages_to(bot, CTRL)[-1]
+    await dp.feed_update(
+        bot, make_callback(buttons(grounds)["исполнено в полном объёме"], user_id=CTRL)
+    )
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    assert item.status is Status.REMOVED
+    bot.clear()
+    await deliverer.drain()
+    assert messages_to(bot, EDU)[0].text == (
+        "№ 01-12/345 тапсырма бақылаудан алынды: толық орындалды."
+    )
+    assert messages_to(bot, FIN)[0].text == (
+        "Поручение № 01-12/345 снято с контроля: исполнено в полном объёме."
+    )
+    # the old card's buttons are now stale
+    bot.clear()
+    await dp.feed_update(
+        bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
+    )
+    assert "қолжетімсіз" in alert(bot)
+    actions = [e.action for e in await staffed.assignments.history("01-12/345")]
+    assert actions == ["register", "co_report", "report", "return", "report", "remove"]
+
+
+async def test_files_are_refused_for_restricted_items(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    await register(staffed, profile, settings, restricted=True)
+    await deliverer.drain()
+    card = messages_to(bot, FIN)[0]
+    await dp.feed_update(bot, make_callback(buttons(card)["📝 Отчёт об исполнении"], user_id=FIN))
+    await dp.feed_update(bot, make_document("SECRET", "секрет.pdf", user_id=FIN))
+    assert messages_to(bot, FIN)[-1].text.startswith(
+        "По поручению для служебного пользования файлы"
+    )
+
+
+async def test_not_ours_within_the_window_then_reassigned(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    item_id = await register(staffed, profile, settings)
+    await deliverer.drain()
+    card = messages_to(bot, FIN)[0]
+    await dp.feed_update(bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN))
+    await dp.feed_update(bot, make_message("Вопрос отдела цифровизации.", user_id=FIN))
+    bot.clear()
+    await deliverer.drain()
+    [notice] = messages_to(bot, CTRL)
+    assert notice.text.startswith("Отдел финансов вернул поручение № 01-12/345")
+    await dp.feed_update(bot, make_callback(buttons(notice)["➡️ Переназначить"], user_id=CTRL))
+    edits = [m for m in bot.sent() if m.__class__.__name__ == "EditMessageReplyMarkup"]
+    targets = {
+        b.text: str(b.callback_data)
+        for row in edits[-1].reply_markup.inline_keyboard  # type: ignore[attr-defined]
+        for b in row
+    }
+    assert "Отдел финансов" not in targets
+    assert "Отдел образования" not in targets
+    await dp.feed_update(bot, make_callback(targets["Отдел цифровизации"], user_id=CTRL))
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    assert {e.department_name for e in item.executors if e.active} == {
+        "Отдел образования",
+        "Отдел цифровизации",
+    }
+
+
+async def test_not_ours_after_the_window_explains_the_rule(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    item_id = await register(staffed, profile, settings)
+    await staffed.conn.execute(
+        "UPDATE assignments SET registered_on = '2026-01-05' WHERE id = ?", (item_id,)
+    )
+    await deliverer.drain()
+    card = messages_to(bot, FIN)[0]
+    await dp.feed_update(bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN))
+    text = alert(bot)
+    assert "в течение 3 рабочих дней" in text
+    assert "до 9 января 2026" in text
+
+
+async def test_my_and_control_lists(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    await register(staffed, profile, settings, number="A-1")
+    await register(staffed, profile, settings, number="A-2", restricted=True)
+    bot.clear()
+    await dp.feed_update(bot, make_message("/my", user_id=FIN))
+    [my] = messages_to(bot, FIN)
+    assert my.text.startswith("Открытые поручения моего отдела: 2")
+    assert "🟢 A-1 · 12.05.2027 · Подготовить информацию" in my.text
+    assert "A-2 · 12.05.2027 · " in my.text
+    assert "отопительного" not in my.text.split("A-2")[1]
+    await dp.feed_update(bot, make_message("/control", user_id=CTRL))
+    control = messages_to(bot, CTRL)[-1]
+    assert control.text.startswith("На контроле: 2")
+    await dp.feed_update(bot, make_callback(buttons(control)["Просроченные"], user_id=CTRL))
+    [edited] = [m for m in bot.sent() if isinstance(m, EditMessageText)]
+    assert (edited.text or "").startswith("На контроле: 0 · Просроченные")
+    await dp.feed_update(bot, make_message("/control", user_id=FIN))
+    assert messages_to(bot, FIN)[-1].text.startswith("Это действие доступно ролям: отдел контроля")
+    # opening an item shows the card and its history
+    await dp.feed_update(bot, make_callback(buttons(control)["🔎 A-1"], user_id=CTRL))
+    view = messages_to(bot, CTRL)[-1]
+    assert "История:" in view.text
+    assert "зарегистрировано — ctrl" in view.text
+
+
+async def test_a_restart_does_not_duplicate_or_lose_cards(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    i18n: object,
+) -> None:
+    await setup_people(dp, bot, staffed)
+    await register(staffed, profile, settings)
+    # a sender that crashed after claiming: the claim goes stale and the next one resends once
+    claimed = await staffed.outbox.claim(datetime.now(UTC))
+    assert len(claimed) == 2
+    fresh = Deliverer(bot, staffed, i18n, settings)  # type: ignore[arg-type]
+    assert (await fresh.drain()).sent == 0
+    later = datetime.now(UTC).replace(microsecond=0)
+    from datetime import timedelta
+
+    stats = await fresh.drain(now=later + timedelta(minutes=10))
+    assert stats.sent == 2
+    assert (await fresh.drain(now=later + timedelta(minutes=30))).sent == 0
