@@ -19,6 +19,7 @@ from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff_csv import parse_staff_csv
 from storage.db import open_database
 from storage.repo import Repos
+from tests.fake_api import FakeBotAPI
 from tests.fakes import RecordingBot
 
 STAFF_CSV = """code,full_name,position,department,roles,language,curates
@@ -61,6 +62,13 @@ async def staffed(repos: Repos) -> Repos:
     """A directory with one of each role, imported through the real CSV path."""
     await repos.staff.import_staff(parse_staff_csv(STAFF_CSV, Language.KK), actor="test")
     return repos
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """A fake Bot API server on 127.0.0.1 for end-to-end tests."""
+    async with FakeBotAPI() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
