@@ -163,7 +163,14 @@ async def on_accept(
     executor = updated.executor(callback_data.dep)
     if query.message is not None and executor is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
-            card_text(updated, ctx.calendar, ctx.today, settings.zone, executor=executor),
+            card_text(
+                updated,
+                ctx.calendar,
+                ctx.today,
+                settings.zone,
+                executor=executor,
+                names=await repos.staff.names(),
+            ),
             reply_markup=executor_keyboard(updated, executor),
         )
 
@@ -384,8 +391,10 @@ async def on_view(
     executor = next(
         (e for e in item.executors if e.active and e.department_id in departments), None
     )
-    text = card_text(item, ctx.calendar, ctx.today, settings.zone, executor=executor)
-    text += "\n\n" + history_text(await repos.assignments.history(item.reg_number), settings.zone)
+    names = await repos.staff.names()
+    text = card_text(item, ctx.calendar, ctx.today, settings.zone, executor=executor, names=names)
+    history = await repos.assignments.history(item.reg_number)
+    text += "\n\n" + history_text(history, settings.zone, names)
     if executor is not None:
         markup = executor_keyboard(item, executor)
     elif Role.CONTROLLER in person.roles:

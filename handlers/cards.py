@@ -6,6 +6,7 @@ recipient). A restricted (ДСП) item shows its number, deadline and «see the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -111,6 +112,7 @@ def card_text(
     zone: ZoneInfo,
     *,
     executor: Executor | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """The card: number, source, summary, role, deadline, status (restricted: no content)."""
     lines = [_("📄 Assignment No. {number}").format(number=item.reg_number)]
@@ -144,7 +146,8 @@ def card_text(
     if executor is not None and executor.accepted_at is not None:
         lines.append(
             _("Accepted: {when}, {who}").format(
-                when=moment(executor.accepted_at, zone), who=executor.accepted_by or ""
+                when=moment(executor.accepted_at, zone),
+                who=display_name(executor.accepted_by or "", names),
             )
         )
     return "\n".join(lines)
@@ -208,12 +211,21 @@ def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
     return f"{light} {item.reg_number} · {when} · {summary}"
 
 
-def history_text(entries: list[AuditEntry], zone: ZoneInfo) -> str:
+def display_name(code: str, names: Mapping[str, str] | None) -> str:
+    """A staff member's full name where known (audit rows keep codes), else the code."""
+    return (names or {}).get(code, code)
+
+
+def history_text(
+    entries: list[AuditEntry], zone: ZoneInfo, names: Mapping[str, str] | None = None
+) -> str:
     lines = [_("History:")]
     for entry in entries:
         title = _(EVENT_TITLES[entry.action]) if entry.action in EVENT_TITLES else entry.action
-        who = entry.actor
+        who = display_name(entry.actor, names)
         if entry.on_behalf_of:
-            who = _("{who} for {whom}").format(who=entry.actor, whom=entry.on_behalf_of)
+            who = _("{who} for {whom}").format(
+                who=who, whom=display_name(entry.on_behalf_of, names)
+            )
         lines.append(f"• {moment(entry.at, zone)} — {title} — {who}")
     return "\n".join(lines)

@@ -82,6 +82,11 @@ class StaffRepo:
     async def all_people(self) -> list[Person]:
         return await self._people()
 
+    async def names(self) -> dict[str, str]:
+        """code -> full name, for showing the audit trail to people."""
+        async with self.conn.execute("SELECT code, full_name FROM people") as cursor:
+            return {row["code"]: row["full_name"] for row in await cursor.fetchall()}
+
     async def unbound(self) -> list[Person]:
         return await self._people("p.telegram_id IS NULL")
 

@@ -133,6 +133,7 @@ async def test_accept_updates_the_card_and_tells_the_controller(
     await dp.feed_update(bot, make_callback(accept, user_id=EDU, message_id=10))
     [edited] = [m for m in bot.sent() if isinstance(m, EditMessageText)]
     assert "Қабылданды:" in (edited.text or "")
+    assert "Асель Нурланова" in (edited.text or "")
     assert "✅ Қабылдау" not in buttons(edited)
     item = await staffed.assignments.get(item_id)
     assert item is not None
@@ -382,7 +383,7 @@ async def test_my_and_control_lists(
     await dp.feed_update(bot, make_callback(buttons(control)["🔎 A-1"], user_id=CTRL))
     view = messages_to(bot, CTRL)[-1]
     assert "История:" in view.text
-    assert "зарегистрировано — ctrl" in view.text
+    assert "зарегистрировано — Бауыржан Исаев" in view.text
 
 
 async def test_a_restart_does_not_duplicate_or_lose_cards(
