@@ -1,0 +1,130 @@
+"""Which notices an assignment is due, to whom, and when they may go out. Pure rules.
+
+Every notice has an identity — (item, kind, due date, recipient) — built by the sweep, so a
+second sweep, a restart or a race sends nothing twice. A notice is due from its day until the
+last day it still applies; a sweep that finds it inside that window (the bot was down on the
+day itself) sends it late rather than never. When the deadline moves, the due dates move with
+it, and so do the identities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from bot.assignments import Assignment, Status
+from bot.profiles import (
+    CalendarLike,
+    Profile,
+    deadline_notice_date,
+    removal_note_date,
+    report_due_dates,
+)
+
+# How far back a sweep looks for notices it missed (bot down over a long holiday).
+CATCH_UP_DAYS = 14
+
+
+class NoticeKind(StrEnum):
+    DEADLINE = "deadline"  # N working days before the deadline (п.12.4 / profile)
+    REPORT_MAIN = "report_main"  # the main executor's report is due (baidibek §12.13)
+    REPORT_CO = "report_co"  # co-executors' input is due (baidibek §12.13)
+    DEADLINE_DAY = "deadline_day"  # the deadline is today
+    OVERDUE = "overdue"  # first working day after the deadline: escalation
+    REMOVAL_NOTE = "removal_note"  # the note on removal from control is due (baidibek §12.14)
+
+
+class Audience(StrEnum):
+    EXECUTORS = "executors"  # heads of every active executor department
+    MAIN = "main"  # heads of the main executor department
+    CO = "co"  # heads of the co-executor departments
+    CONTROLLERS = "controllers"
+    CURATORS = "curators"  # deputy akims curating an executor department
+
+
+AUDIENCES: dict[NoticeKind, tuple[Audience, ...]] = {
+    NoticeKind.DEADLINE: (Audience.EXECUTORS, Audience.CONTROLLERS),
+    NoticeKind.REPORT_MAIN: (Audience.MAIN,),
+    NoticeKind.REPORT_CO: (Audience.CO,),
+    NoticeKind.DEADLINE_DAY: (Audience.EXECUTORS,),
+    NoticeKind.OVERDUE: (Audience.EXECUTORS, Audience.CURATORS, Audience.CONTROLLERS),
+    NoticeKind.REMOVAL_NOTE: (Audience.MAIN,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    kind: NoticeKind
+    due: date  # the day it is meant for (part of its identity)
+    until: date  # the last day it still applies
+
+    @property
+    def audiences(self) -> tuple[Audience, ...]:
+        return AUDIENCES[self.kind]
+
+
+def planned(profile: Profile, cal: CalendarLike, deadline: date) -> list[Notice]:
+    """Every notice an open item with this deadline gets under the profile."""
+    notices = []
+    before_deadline = cal.subtract_working_days(deadline, 1)
+    notice_day = deadline_notice_date(profile, cal, deadline)
+    if notice_day is not None:
+        notices.append(Notice(NoticeKind.DEADLINE, notice_day, before_deadline))
+    reports = report_due_dates(profile, cal, deadline)
+    if reports is not None:
+        main_day, co_day = reports
+        notices.append(Notice(NoticeKind.REPORT_MAIN, main_day, before_deadline))
+        notices.append(Notice(NoticeKind.REPORT_CO, co_day, before_deadline))
+    notices.append(Notice(NoticeKind.DEADLINE_DAY, deadline, deadline))
+    overdue_day = cal.add_working_days(deadline, 1)
+    notices.append(Notice(NoticeKind.OVERDUE, overdue_day, overdue_day + timedelta(CATCH_UP_DAYS)))
+    removal_day = removal_note_date(profile, cal, deadline)
+    if removal_day is not None:
+        notices.append(
+            Notice(NoticeKind.REMOVAL_NOTE, removal_day, removal_day + timedelta(CATCH_UP_DAYS))
+        )
+    return notices
+
+
+def due(profile: Profile, cal: CalendarLike, item: Assignment, today: date) -> list[Notice]:
+    """The notices `item` should have received by `today` that still apply."""
+    if not item.is_open:
+        return []
+    reported = item.status is Status.REPORTED
+    found = []
+    for notice in planned(profile, cal, item.deadline):
+        if not notice.due <= today <= notice.until:
+            continue
+        if notice.due < today - timedelta(CATCH_UP_DAYS):
+            continue
+        # Once the main executor's report is in, executors need no more reminders about it.
+        if reported and notice.kind is not NoticeKind.REMOVAL_NOTE:
+            continue
+        if notice.kind is NoticeKind.REPORT_CO and not any(
+            not e.main and e.active for e in item.executors
+        ):
+            continue
+        found.append(notice)
+    return found
+
+
+def horizon(today: date) -> tuple[date, date]:
+    """Deadlines a sweep on `today` must look at: nothing before or after can be due."""
+    return today - timedelta(days=2 * CATCH_UP_DAYS + 31), today + timedelta(days=62)
+
+
+def quiet_until(profile: Profile, cal: CalendarLike, moment: datetime) -> datetime:
+    """The first moment at or after `moment` (local, aware) when scheduled messages may go out:
+    a working day, within the profile's working hours."""
+    hours = profile.working_hours.value
+    day = moment.date()
+    if cal.is_working_day(day) and hours.start <= moment.timetz().replace(tzinfo=None) < hours.end:
+        return moment
+    if cal.is_working_day(day) and moment.time() < hours.start:
+        return datetime.combine(day, hours.start, moment.tzinfo)
+    next_day = (
+        cal.add_working_days(day, 1) if cal.is_working_day(day) else cal.next_working_day(day)
+    )
+    return datetime.combine(next_day, hours.start, moment.tzinfo)
+

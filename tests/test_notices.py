@@ -1,0 +1,130 @@
+"""Notice timing per profile across holidays and transferred working days; quiet hours."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.assignments import Assignment, Executor, Status
+from bot.calendar import WorkCalendar
+from bot.enums import Mark, Source
+from bot.notices import NoticeKind, due, planned, quiet_until
+from bot.profiles import ControlType, load_profile
+
+CAL = WorkCalendar()
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+def item(deadline: date, status: Status = Status.ACCEPTED, *, co: bool = True) -> Assignment:
+    executors = [Executor(1, "Отдел образования", True)]
+    if co:
+        executors.append(Executor(2, "Отдел финансов", False))
+    return Assignment(
+        id=1,
+        reg_number="1",
+        received=date(2027, 1, 4),
+        registered_on=date(2027, 1, 4),
+        source=Source.AKIM,
+        issuer_id=None,
+        summary="s",
+        deadline=deadline,
+        mark=Mark.NONE,
+        control_type=ControlType.LONG,
+        restricted=False,
+        status=status,
+        removal_ground=None,
+        extensions=0,
+        executors=tuple(executors),
+    )
+
+
+def kinds(
+    profile: str, deadline: date, today: date, status: Status = Status.ACCEPTED
+) -> dict[NoticeKind, date]:
+    found = due(load_profile(profile), CAL, item(deadline, status), today)
+    return {notice.kind: notice.due for notice in found}
+
+
+def test_the_three_working_day_notice_skips_the_may_holidays() -> None:
+    deadline = date(2027, 5, 12)
+    assert kinds("ust-kamenogorsk-2025", deadline, date(2027, 5, 4)) == {}
+    assert kinds("ust-kamenogorsk-2025", deadline, date(2027, 5, 5)) == {
+        NoticeKind.DEADLINE: date(2027, 5, 5)
+    }
+
+
+@pytest.mark.parametrize(
+    ("deadline", "notice"),
+    [
+        (date(2025, 3, 27), date(2025, 3, 19)),  # Nauryz carry-over days
+        (date(2026, 3, 26), date(2026, 3, 18)),
+        (date(2026, 5, 13), date(2026, 5, 6)),
+        (date(2026, 10, 28), date(2026, 10, 22)),
+        (date(2026, 12, 18), date(2026, 12, 14)),
+        (date(2025, 1, 8), date(2024, 12, 31)),  # Sun 5 Jan 2025 was a working day
+    ],
+)
+def test_deadline_notice_vectors(deadline: date, notice: date) -> None:
+    plan = planned(load_profile("ust-kamenogorsk-2025"), CAL, deadline)
+    assert plan[0].kind is NoticeKind.DEADLINE
+    assert plan[0].due == notice
+
+
+def test_baidibek_report_due_notices_and_removal_note() -> None:
+    profile = load_profile("baidibek-2025")
+    plan = {n.kind: n.due for n in planned(profile, CAL, date(2027, 5, 12))}
+    # 5 wd: 11, 6, 5, 4, 30 Apr (7, 10 and 3 May are days off); 7 wd: … 29, 28 Apr
+    assert plan[NoticeKind.REPORT_MAIN] == date(2027, 4, 30)
+    assert plan[NoticeKind.REPORT_CO] == date(2027, 4, 28)
+    assert plan[NoticeKind.DEADLINE] == date(2027, 5, 5)
+    assert plan[NoticeKind.OVERDUE] == date(2027, 5, 13)
+    assert plan[NoticeKind.REMOVAL_NOTE] == date(2027, 5, 13)
+    ust = {n.kind for n in planned(load_profile("ust-kamenogorsk-2025"), CAL, date(2027, 5, 12))}
+    assert NoticeKind.REPORT_MAIN not in ust
+    assert NoticeKind.REMOVAL_NOTE not in ust
+
+
+def test_missed_notices_are_caught_up_while_they_still_apply() -> None:
+    deadline = date(2027, 5, 12)
+    # the bot was down on 5 May: the notice still goes on 6 May and on 11 May
+    assert NoticeKind.DEADLINE in kinds("ust-kamenogorsk-2025", deadline, date(2027, 5, 11))
+    # on the deadline day the deadline notice no longer applies; the deadline-day one does
+    assert kinds("ust-kamenogorsk-2025", deadline, deadline) == {NoticeKind.DEADLINE_DAY: deadline}
+    assert kinds("ust-kamenogorsk-2025", deadline, date(2027, 5, 13)) == {
+        NoticeKind.OVERDUE: date(2027, 5, 13)
+    }
+    # long after, nothing floods out
+    assert kinds("ust-kamenogorsk-2025", deadline, date(2027, 7, 1)) == {}
+
+
+def test_closed_or_reported_items_get_no_reminders() -> None:
+    deadline = date(2027, 5, 12)
+    assert kinds("ust-kamenogorsk-2025", deadline, date(2027, 5, 5), Status.REMOVED) == {}
+    assert kinds("ust-kamenogorsk-2025", deadline, date(2027, 5, 5), Status.REPORTED) == {}
+    assert NoticeKind.REMOVAL_NOTE in kinds(
+        "baidibek-2025", deadline, date(2027, 5, 13), Status.REPORTED
+    )
+
+
+def test_co_executor_notice_only_when_there_are_co_executors() -> None:
+    profile = load_profile("baidibek-2025")
+    alone = due(profile, CAL, item(date(2027, 5, 12), co=False), date(2027, 4, 28))
+    assert NoticeKind.REPORT_CO not in {n.kind for n in alone}
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2027, 5, 5, 9, 0, tzinfo=ALMATY), datetime(2027, 5, 5, 9, 0, tzinfo=ALMATY)),
+        (datetime(2027, 5, 5, 7, 30, tzinfo=ALMATY), datetime(2027, 5, 5, 9, 0, tzinfo=ALMATY)),
+        (datetime(2027, 5, 6, 20, 0, tzinfo=ALMATY), datetime(2027, 5, 11, 9, 0, tzinfo=ALMATY)),
+        (datetime(2027, 5, 7, 10, 0, tzinfo=ALMATY), datetime(2027, 5, 11, 9, 0, tzinfo=ALMATY)),
+        (datetime(2027, 5, 8, 10, 0, tzinfo=ALMATY), datetime(2027, 5, 11, 9, 0, tzinfo=ALMATY)),
+    ],
+)
+def test_quiet_hours_wait_for_the_next_working_morning(
+    moment: datetime, expected: datetime
+) -> None:
+    assert quiet_until(load_profile("ust-kamenogorsk-2025"), CAL, moment) == expected
