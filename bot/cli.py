@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from aiogram import Bot
 
 from bot.calendar import WorkCalendar
 from bot.config import Settings, SettingsError
+from bot.delivery import Deliverer
 from bot.enums import Role
 from bot.factory import create_bot
+from bot.i18n import make_i18n
 from bot.invites import invitation_link
+from bot.profiles import Profile, load_profile
 from bot.staff_csv import CsvProblem, parse_staff_csv
 from storage.db import connect
 from storage.repo import Repos
@@ -185,9 +188,6 @@ async def assignments_import(settings: Settings, path: Path) -> None:
     """Register assignments from an EDMS export; all rows or none; then deliver the cards."""
     from bot import services
     from bot.assignments_csv import parse_assignments_csv
-    from bot.delivery import Deliverer
-    from bot.i18n import make_i18n
-    from bot.profiles import load_profile
 
     text = read_text(path)
     profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
@@ -200,14 +200,23 @@ async def assignments_import(settings: Settings, path: Path) -> None:
         except CsvProblem as problem:
             raise CliError(f"{path}: {problem}; nothing was imported") from None
         out(f"{path}: {len(created)} assignments registered")
-        if settings.bot_token is None:
-            out("cards wait in the outbox and go out when the bot runs (BOT_TOKEN is not set)")
-            return
-        bot = create_bot(settings)
-        try:
-            stats = await Deliverer(
-                bot, repos, make_i18n(settings.default_language), settings
-            ).drain()
-        finally:
-            await bot.session.close()
-        out(f"messages: {stats.sent} sent, {stats.retried} to retry, {stats.failed} undeliverable")
+        await deliver_now(settings, repos, profile)
+
+
+async def deliver_now(
+    settings: Settings, repos: Repos, profile: Profile, now: datetime | None = None
+) -> None:
+    """Send what the outbox holds through the configured Bot API (the same sender as the bot)."""
+    if settings.bot_token is None:
+        out("messages wait in the outbox and go out when the bot runs (BOT_TOKEN is not set)")
+        return
+    bot = create_bot(settings)
+    try:
+        i18n = make_i18n(settings.default_language)
+        stats = await Deliverer(bot, repos, i18n, settings, profile).drain(now)
+    finally:
+        await bot.session.close()
+    out(
+        f"messages: {stats.sent} sent, {stats.retried} to retry, {stats.failed} undeliverable,"
+        f" {stats.cancelled} no longer applied"
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.enums import Language
 
@@ -31,6 +32,24 @@ class Settings(BaseSettings):
     regulation_overrides: dict[str, Any] = Field(default_factory=dict)
     default_language: Language = Language.KK
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
+    send_rate: float = Field(default=25.0, gt=0, le=30)
+    sweep_times: Annotated[list[time], NoDecode] = Field(
+        default_factory=lambda: [time(9, 0), time(15, 0)]
+    )
+
+    @field_validator("sweep_times", mode="before")
+    @classmethod
+    def _times(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return [
+                    time.fromisoformat(part.strip()) for part in value.split(",") if part.strip()
+                ]
+            except ValueError as exc:
+                raise ValueError(
+                    "must be local times HH:MM separated by commas, e.g. 09:00,15:00"
+                ) from exc
+        return value
 
     @field_validator("bot_token")
     @classmethod

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aiogram import Bot
@@ -22,19 +24,30 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
+from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.assignments import Assignment, ReportFile
+from bot.assignments import Assignment, ReportFile, traffic_light, working_days_left
+from bot.calendar import WorkCalendar
 from bot.config import Settings
+from bot.enums import Role
+from bot.i18n import date_with_weekday, long_date
+from bot.i18n_marks import N_
+from bot.notices import NoticeKind
+from bot.profiles import Profile, extension_cutoff
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback
 from handlers.cards import (
     GROUND_TITLES,
+    LIGHTS,
+    SOURCE_TITLES,
+    STATUS_TITLES,
     card_text,
     controller_keyboard,
     executor_keyboard,
+    executors_text,
     moment,
 )
 from storage.models import Person
@@ -43,6 +56,11 @@ from storage.repo import Repos
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+CLAIM_BATCH = 200
+RETRY_AFTER_TRIES = 5
+TEXT_LIMIT = 4096
+GROUPED = frozenset({"notice"})
+VIEW_BUTTONS = 12
 
 
 @dataclass(slots=True)
@@ -64,12 +82,76 @@ class DeliveryStats:
 Renderer = Callable[["Deliverer", OutboxItem, Person], Awaitable[Rendered | None]]
 
 
+class RateLimiter:
+    """Telegram's flood limits: a global rate and at most one message a second per chat.
+
+    Slots are reserved in order, so concurrent callers queue fairly; `pause` pushes every slot
+    back after a 429 `retry_after`.
+    """
+
+    def __init__(
+        self,
+        per_second: float,
+        per_chat_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval = 1.0 / per_second
+        self.per_chat_interval = per_chat_interval
+        self.clock = clock
+        self.sleep = sleep
+        self.next_global = 0.0
+        self.next_chat: dict[int, float] = {}
+
+    async def wait(self, chat_id: int) -> None:
+        now = self.clock()
+        start = max(now, self.next_global, self.next_chat.get(chat_id, 0.0))
+        self.next_global = start + self.interval
+        self.next_chat[chat_id] = start + self.per_chat_interval
+        if len(self.next_chat) > 10_000:
+            self.next_chat = {k: v for k, v in self.next_chat.items() if v > now}
+        if start > now:
+            await self.sleep(start - now)
+
+    def pause(self, seconds: float) -> None:
+        self.next_global = max(self.next_global, self.clock() + seconds)
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line breaks where possible."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return [piece for piece in pieces if piece.strip()] or [text]
+
+
+class Undeliverable(Exception):
+    """Telegram refused for good (blocked, bad request, too many attempts)."""
+
+
 class Deliverer:
-    def __init__(self, bot: Bot, repos: Repos, i18n: I18n, settings: Settings) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        repos: Repos,
+        i18n: I18n,
+        settings: Settings,
+        profile: Profile,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.bot = bot
+        self.profile = profile
         self.repos = repos
         self.i18n = i18n
         self.settings = settings
+        self.limiter = limiter or RateLimiter(settings.send_rate)
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[DeliveryStats]] = set()
 
@@ -84,71 +166,116 @@ class Deliverer:
             await asyncio.gather(*list(self._tasks))
 
     async def drain(self, now: datetime | None = None) -> DeliveryStats:
+        """Send everything due; several notices for one person go as one message."""
         stats = DeliveryStats()
         async with self._lock:
             while True:
                 moment_now = now or datetime.now(UTC)
-                items = await self.repos.outbox.claim(moment_now, limit=50)
+                items = await self.repos.outbox.claim(moment_now, limit=CLAIM_BATCH)
                 if not items:
                     return stats
+                groups: dict[tuple[int, str], list[OutboxItem]] = {}
                 for item in items:
-                    await self._deliver(item, moment_now, stats)
+                    key = (item.person_id, item.kind) if item.kind in GROUPED else (0, item.key)
+                    groups.setdefault(key, []).append(item)
+                for batch in groups.values():
+                    await self._deliver(batch, moment_now, stats)
 
-    async def _deliver(self, item: OutboxItem, now: datetime, stats: DeliveryStats) -> None:
-        person = await self.repos.staff.get(item.person_id)
+    async def _deliver(self, items: list[OutboxItem], now: datetime, stats: DeliveryStats) -> None:
+        first = items[0]
+        person = await self.repos.staff.get(first.person_id)
         if person is None or person.telegram_id is None:
-            await self.repos.outbox.mark_failed(item.id, error="never joined the bot")
-            stats.failed += 1
-            return
-        renderer = RENDERERS.get(item.kind)
-        if renderer is None:
-            await self.repos.outbox.mark_failed(item.id, error=f"unknown kind {item.kind}")
-            stats.failed += 1
+            for item in items:
+                await self.repos.outbox.mark_failed(item.id, error="never joined the bot")
+            stats.failed += len(items)
+            if person is not None:
+                await self._tell_controllers(person, "unbound")
             return
         with self.i18n.context(), self.i18n.use_locale(person.language.value):
-            rendered = await renderer(self, item, person)
-        if rendered is None:
-            await self.repos.outbox.mark_failed(item.id, error="no longer applies")
-            stats.cancelled += 1
+            if first.kind in GROUPED:
+                rendered, applying = await render_notices(self, items, person)
+            else:
+                renderer = RENDERERS.get(first.kind)
+                rendered = await renderer(self, first, person) if renderer else None
+                applying = items if rendered else []
+        for item in items:
+            if item not in applying:
+                await self.repos.outbox.mark_failed(item.id, error="no longer applies")
+                stats.cancelled += 1
+        if rendered is None or not applying:
             return
         try:
-            message = await self.bot.send_message(
-                person.telegram_id, rendered.text, reply_markup=rendered.markup
-            )
-            for file in rendered.files:
-                await self.bot.send_document(
-                    person.telegram_id, file.file_id, caption=file.file_name
-                )
-        except TelegramRetryAfter as error:
-            await self.repos.outbox.retry_later(
-                item.id, error=str(error), at=now + timedelta(seconds=error.retry_after)
-            )
-            stats.retried += 1
-            return
+            message_id = await self._send(person.telegram_id, rendered)
         except TelegramForbiddenError as error:
-            await self.repos.outbox.mark_failed(item.id, error=str(error))
-            await self.repos.staff.set_unreachable(person, True, actor="system")
-            stats.failed += 1
+            for item in applying:
+                await self.repos.outbox.mark_failed(item.id, error=str(error))
+            stats.failed += len(applying)
+            if not person.unreachable:
+                await self.repos.staff.set_unreachable(person, True, actor="system")
+                await self._tell_controllers(person, "unreachable")
             return
         except (TelegramNetworkError, TelegramAPIError) as error:
-            permanent = isinstance(error, TelegramBadRequest) or item.attempts >= MAX_ATTEMPTS
-            if permanent:
-                await self.repos.outbox.mark_failed(item.id, error=str(error))
-                stats.failed += 1
-            else:
-                backoff = timedelta(seconds=min(600, 5 * 2**item.attempts))
-                await self.repos.outbox.retry_later(item.id, error=str(error), at=now + backoff)
-                stats.retried += 1
-            log.warning("delivery of %s failed: %s", item.key, error)
+            log.warning("delivery to %s failed: %s", person.code, error)
+            for item in applying:
+                if isinstance(error, TelegramBadRequest) or item.attempts >= MAX_ATTEMPTS:
+                    await self.repos.outbox.mark_failed(item.id, error=str(error))
+                    stats.failed += 1
+                else:
+                    backoff = timedelta(seconds=min(600, 5 * 2**item.attempts))
+                    await self.repos.outbox.retry_later(
+                        item.id, error=str(error), at=now + backoff
+                    )
+                    stats.retried += 1
             return
-        await self.repos.outbox.mark_sent(
-            item.id, chat_id=person.telegram_id, message_id=message.message_id, at=now
-        )
+        for item in applying:
+            await self.repos.outbox.mark_sent(
+                item.id, chat_id=person.telegram_id, message_id=message_id, at=now
+            )
+        if person.unreachable:
+            await self.repos.staff.set_unreachable(person, False, actor="system")
         if rendered.card is not None:
             await self.repos.assignments.save_card(
-                rendered.card[0], person.id, person.telegram_id, message.message_id
+                rendered.card[0], person.id, person.telegram_id, message_id
             )
-        stats.sent += 1
+        stats.sent += len(applying)
+
+    async def _send(self, chat_id: int, rendered: Rendered) -> int:
+        """Send text (split at 4,096 characters, buttons on the last piece) and files."""
+        pieces = split_text(rendered.text)
+        message_id = 0
+        for index, piece in enumerate(pieces):
+            markup = rendered.markup if index == len(pieces) - 1 else None
+            message = await self._call(
+                partial(self.bot.send_message, chat_id, piece, reply_markup=markup), chat_id
+            )
+            message_id = message.message_id
+        for file in rendered.files:
+            await self._call(
+                partial(self.bot.send_document, chat_id, file.file_id, caption=file.file_name),
+                chat_id,
+            )
+        return message_id
+
+    async def _call(self, send: Callable[[], Awaitable[Message]], chat_id: int) -> Message:
+        """One Bot API call within the flood limits; a 429 waits `retry_after` and tries again."""
+        for _attempt in range(RETRY_AFTER_TRIES):
+            await self.limiter.wait(chat_id)
+            try:
+                return await send()
+            except TelegramRetryAfter as error:
+                self.limiter.pause(error.retry_after)
+                log.info("flood limit: waiting %s s", error.retry_after)
+        await self.limiter.wait(chat_id)
+        return await send()
+
+    async def _tell_controllers(self, person: Person, kind: str) -> None:
+        for controller in await self.repos.staff.with_role(Role.CONTROLLER):
+            await self.repos.outbox.enqueue(
+                f"{kind}:{person.id}:{controller.id}",
+                controller.id,
+                kind,
+                {"person_id": person.id},
+            )
 
 
 # --- renderers, one per outbox kind ------------------------------------------------------------
@@ -337,7 +464,158 @@ async def render_no_head(
     )
 
 
+NOTICE_LINES: dict[NoticeKind, str] = {
+    NoticeKind.DEADLINE: N_("No. {number}: deadline {deadline}, {left}."),
+    NoticeKind.REPORT_MAIN: N_(
+        "No. {number}: the main executor's report is due by {due} (deadline {deadline})."
+    ),
+    NoticeKind.REPORT_CO: N_(
+        "No. {number}: co-executors' input to the main executor is due by {due} "
+        "(deadline {deadline})."
+    ),
+    NoticeKind.DEADLINE_DAY: N_("No. {number}: the deadline is today."),
+    NoticeKind.OVERDUE: N_("No. {number}: overdue since {deadline}; executors: {executors}."),
+    NoticeKind.REMOVAL_NOTE: N_(
+        "No. {number}: the note on removal from control is due by {due} (deadline {deadline})."
+    ),
+}
+
+
+async def render_notices(
+    deliverer: Deliverer, items: list[OutboxItem], person: Person
+) -> tuple[Rendered | None, list[OutboxItem]]:
+    """Every due notice for one person in one message; those that no longer apply drop out."""
+    cal = await load_calendar(deliverer.repos)
+    today = _today(deliverer)
+    language = person.language.value
+    lines = [_("⏰ Deadlines of assignments on control:")]
+    applying: list[OutboxItem] = []
+    opened: list[Assignment] = []
+    for item in sorted(items, key=lambda i: (i.payload["deadline"], i.payload["assignment_id"])):
+        assignment = await _item(deliverer, item.payload)
+        if (
+            assignment is None
+            or not assignment.is_open
+            or assignment.deadline.isoformat() != item.payload["deadline"]
+        ):
+            continue  # removed, or the deadline moved: this notice no longer applies
+        kind = NoticeKind(item.payload["kind"])
+        left = working_days_left(cal, today, assignment.deadline)
+        line = _(NOTICE_LINES[kind]).format(
+            number=assignment.reg_number,
+            deadline=date_with_weekday(assignment.deadline, language),
+            due=date_with_weekday(date.fromisoformat(item.payload["due"]), language),
+            left=ngettext("{count} working day left", "{count} working days left", left).format(
+                count=left
+            ),
+            executors=executors_text(assignment),
+        )
+        if kind is NoticeKind.DEADLINE:
+            cutoff = extension_cutoff(deliverer.profile, cal, assignment.deadline)
+            if cutoff is not None and cutoff >= today:
+                line += " " + _("An extension can be requested until {date}.").format(
+                    date=date_with_weekday(cutoff, language)
+                )
+        if assignment.restricted:
+            line += " " + _("Restricted: see the paper copy.")
+        else:
+            line += "\n" + short(assignment.summary)
+        lines.append("• " + line)
+        applying.append(item)
+        if assignment not in opened:
+            opened.append(assignment)
+    if not applying:
+        return None, []
+    builder = InlineKeyboardBuilder()
+    for assignment in opened[:VIEW_BUTTONS]:
+        builder.button(
+            text=f"🔎 {assignment.reg_number}",
+            callback_data=ItemCallback(action="view", id=assignment.id),
+        )
+    builder.adjust(3)
+    return Rendered("\n\n".join(lines), builder.as_markup()), applying
+
+
+def short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
+    """The weekly control list with the fields of seed 003 §12.4, in the reader's language."""
+    language = person.language.value
+    week_start = date.fromisoformat(item.payload["week_start"])
+    open_items, _total = await deliverer.repos.assignments.list_open(limit=100_000)
+    since = datetime.combine(week_start - timedelta(days=7), datetime.min.time(), UTC)
+    removed = await deliverer.repos.assignments.removed_since(since)
+    everything = open_items + removed
+    if not person.roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}:
+        everything = [
+            a for a in everything if {e.department_id for e in a.executors} & person.curates
+        ]
+    cal = await load_calendar(deliverer.repos)
+    today = _today(deliverer)
+    lines = [
+        _("Weekly control list, week of {date}: {count}").format(
+            date=long_date(week_start, language), count=len(everything)
+        )
+    ]
+    if not everything:
+        lines.append(_("Nothing on control."))
+    lines.extend(weekly_entry(assignment, cal, today, language) for assignment in everything)
+    return Rendered("\n\n".join(lines))
+
+
+def weekly_entry(assignment: Assignment, cal: WorkCalendar, today: date, language: str) -> str:
+    content = _("restricted: see the paper copy") if assignment.restricted else assignment.summary
+    removal = _("no")
+    if assignment.removal_ground is not None:
+        removal = _(GROUND_TITLES[assignment.removal_ground])
+    extension = (
+        ngettext("extended {count} time", "extended {count} times", assignment.extensions).format(
+            count=assignment.extensions
+        )
+        if assignment.extensions
+        else _("no")
+    )
+    light = LIGHTS[traffic_light(cal, today, assignment.deadline)] if assignment.is_open else "⚪"
+    rows = [
+        f"{light} " + _("No. {number}").format(number=assignment.reg_number),
+        _("Given by: {source}, {date}").format(
+            source=_(SOURCE_TITLES[assignment.source]),
+            date=long_date(assignment.received, language),
+        ),
+        _("Content: {content}").format(content=content),
+        _("Executors: {names}").format(names=executors_text(assignment)),
+        _("Deadline: {date}").format(date=long_date(assignment.deadline, language)),
+        _("Removed from control: {removal}").format(removal=removal),
+        _("Extension: {extension}").format(extension=extension),
+        _("Note: {status}").format(status=_(STATUS_TITLES[assignment.status])),
+    ]
+    return "\n".join(rows)
+
+
+async def render_unreachable(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    subject = await deliverer.repos.staff.get(int(item.payload["person_id"]))
+    if subject is None:
+        return None
+    template = (
+        _("{name} ({position}) has blocked the bot; messages to them are not delivered.")
+        if item.kind == "unreachable"
+        else _(
+            "{name} ({position}) has not joined the bot yet; messages to them are not delivered."
+        )
+    )
+    return Rendered(
+        template.format(name=subject.full_name, position=subject.position or subject.code)
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
+    "weekly": render_weekly,
+    "unreachable": render_unreachable,
+    "unbound": render_unreachable,
     "card": render_card,
     "accepted": render_accepted,
     "report": render_report,

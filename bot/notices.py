@@ -127,4 +127,3 @@ def quiet_until(profile: Profile, cal: CalendarLike, moment: datetime) -> dateti
         cal.add_working_days(day, 1) if cal.is_working_day(day) else cal.next_working_day(day)
     )
     return datetime.combine(next_day, hours.start, moment.tzinfo)
-

@@ -50,7 +50,7 @@ async def run_bot(settings: Settings) -> None:
         )
         bot = create_bot(settings)
         repos = Repos(conn)
-        deliverer = Deliverer(bot, repos, i18n, settings)
+        deliverer = Deliverer(bot, repos, i18n, settings, profile)
         dp = create_dispatcher(
             settings, repos, i18n, scheduler=scheduler, profile=profile, deliverer=deliverer
         )

@@ -198,6 +198,16 @@ class AssignmentRepo:
             rows = await cursor.fetchall()
         return await self._load(rows), total
 
+    async def removed_since(self, since: datetime) -> list[Assignment]:
+        """Items removed from control at or after `since` (for the weekly control list)."""
+        async with self.conn.execute(
+            "SELECT a.* FROM assignments a WHERE a.status = 'removed' AND a.updated_at >= ?"
+            " ORDER BY a.deadline, a.reg_number",
+            (_utc(since),),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return await self._load(rows)
+
     async def reports(self, assignment_id: int) -> list[Report]:
         """Every report on the item, with its files, oldest first."""
         async with self.conn.execute(

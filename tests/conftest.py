@@ -11,7 +11,7 @@ from aiogram import Dispatcher
 from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
-from bot.delivery import Deliverer
+from bot.delivery import Deliverer, RateLimiter
 from bot.enums import Language
 from bot.factory import create_dispatcher
 from bot.i18n import make_i18n
@@ -87,8 +87,10 @@ def profile() -> Profile:
 
 
 @pytest.fixture
-def deliverer(bot: RecordingBot, repos: Repos, i18n: I18n, settings: Settings) -> Deliverer:
-    return Deliverer(bot, repos, i18n, settings)
+def deliverer(
+    bot: RecordingBot, repos: Repos, i18n: I18n, settings: Settings, profile: Profile
+) -> Deliverer:
+    return Deliverer(bot, repos, i18n, settings, profile, RateLimiter(1000, per_chat_interval=0))
 
 
 @pytest.fixture

@@ -1,0 +1,146 @@
+"""A sweep: everything scheduled that is due as of a moment goes into the outbox, once.
+
+What is due is computed from the database every time, never held in scheduler memory, so a
+restart loses nothing and a second sweep at the same moment adds nothing (each message's
+identity is unique in the outbox). Outside working hours and on days off, messages wait for
+the next working morning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from bot import services
+from bot.assignments import Assignment
+from bot.enums import Role
+from bot.notices import Audience, Notice, due, horizon, quiet_until
+from storage.db import transaction
+from storage.models import Person
+
+SWEEP_PAGE = 100_000
+
+
+@dataclass(slots=True)
+class SweepStats:
+    items_checked: int = 0
+    notices_due: int = 0
+    queued: int = 0
+    weekly_lists: int = 0
+    not_before: datetime | None = None
+
+
+class Recipients:
+    """Who stands behind an audience today, looked up once per sweep."""
+
+    def __init__(self, ctx: services.Context) -> None:
+        self.ctx = ctx
+        self._departments: dict[int, list[Person]] = {}
+        self._curators: dict[int, list[Person]] = {}
+        self._controllers: list[Person] | None = None
+
+    async def department(self, department_id: int) -> list[Person]:
+        if department_id not in self._departments:
+            self._departments[department_id] = await services.department_recipients(
+                self.ctx, department_id
+            )
+        return self._departments[department_id]
+
+    async def curators(self, department_id: int) -> list[Person]:
+        if department_id not in self._curators:
+            curators = await self.ctx.repos.staff.curators_of(department_id)
+            self._curators[department_id] = [
+                await self.ctx.repos.staff.acting_for(curator, self.ctx.today)
+                for curator in curators
+                if Role.DEPUTY_AKIM in curator.roles
+            ]
+        return self._curators[department_id]
+
+    async def controllers(self) -> list[Person]:
+        if self._controllers is None:
+            self._controllers = await services.controllers(self.ctx)
+        return self._controllers
+
+    async def of(self, item: Assignment, notice: Notice) -> list[Person]:
+        people: dict[int, Person] = {}
+        active = [e for e in item.executors if e.active]
+        for audience in notice.audiences:
+            found: list[Person] = []
+            if audience is Audience.CONTROLLERS:
+                found = await self.controllers()
+            for executor in active:
+                if (
+                    audience is Audience.EXECUTORS
+                    or (audience is Audience.MAIN and executor.main)
+                    or (audience is Audience.CO and not executor.main)
+                ):
+                    found += await self.department(executor.department_id)
+                elif audience is Audience.CURATORS:
+                    found += await self.curators(executor.department_id)
+            for person in found:
+                people[person.id] = person
+        return list(people.values())
+
+
+async def sweep(ctx: services.Context) -> SweepStats:
+    """Queue every notice and weekly list due as of `ctx.now` (local time decides the day)."""
+    stats = SweepStats()
+    local = ctx.now.astimezone(ctx.settings.zone)
+    today = local.date()
+    not_before = quiet_until(ctx.profile, ctx.calendar, local).astimezone(UTC)
+    stats.not_before = not_before
+    low, high = horizon(today)
+    items, _ = await ctx.repos.assignments.list_open(due_from=low, due_to=high, limit=SWEEP_PAGE)
+    recipients = Recipients(ctx)
+    async with transaction(ctx.repos.conn):
+        for item in items:
+            stats.items_checked += 1
+            for notice in due(ctx.profile, ctx.calendar, item, today):
+                stats.notices_due += 1
+                for person in await recipients.of(item, notice):
+                    key = f"notice:{item.id}:{notice.kind}:{notice.due}:{person.id}"
+                    payload = {
+                        "assignment_id": item.id,
+                        "kind": notice.kind.value,
+                        "due": notice.due.isoformat(),
+                        "deadline": item.deadline.isoformat(),
+                    }
+                    if await ctx.repos.outbox.enqueue(
+                        key, person.id, "notice", payload, not_before=not_before
+                    ):
+                        stats.queued += 1
+        stats.weekly_lists = await queue_weekly_lists(ctx, today, not_before)
+        stats.queued += stats.weekly_lists
+    return stats
+
+
+def first_working_day_of_week(ctx: services.Context, day: date) -> date:
+    monday = day - timedelta(days=day.weekday())
+    return ctx.calendar.next_working_day(monday)
+
+
+async def weekly_readers(ctx: services.Context) -> list[Person]:
+    readers: dict[int, Person] = {}
+    for role in (Role.AKIM, Role.HEAD_OF_APPARATUS, Role.DEPUTY_AKIM):
+        for person in await ctx.repos.staff.with_role(role):
+            readers[person.id] = person
+    return list(readers.values())
+
+
+async def queue_weekly_lists(ctx: services.Context, today: date, not_before: datetime) -> int:
+    """The weekly control list (seed 003 §12.4) on the first working day of the week."""
+    if not ctx.profile.is_on("weekly_control_list"):
+        return 0
+    first = first_working_day_of_week(ctx, today)
+    if today < first or first.isocalendar()[:2] != today.isocalendar()[:2]:
+        return 0
+    year, week, _ = first.isocalendar()
+    queued = 0
+    for person in await weekly_readers(ctx):
+        key = f"weekly:{year}-W{week:02d}:{person.id}"
+        payload = {"week_start": first.isoformat()}
+        if await ctx.repos.outbox.enqueue(
+            key, person.id, "weekly", payload, not_before=not_before
+        ):
+            queued += 1
+    return queued
