@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="long polling, with the scheduler inside (the default)")
+    sweep = sub.add_parser("sweep", help="run every due scheduled action once, send, and exit")
+    sweep.add_argument("--at", help="as of this local moment, YYYY-MM-DDTHH:MM (default: now)")
 
     staff = sub.add_parser("staff", help="the staff directory").add_subparsers(
         dest="action", required=True
@@ -92,6 +94,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
                 return cli.calendar_set(settings, args.day, args.kind, args.reason, args.author)
             case _:
                 return cli.calendar_unset(settings, args.day, args.author)
+    if args.command == "sweep":
+        return cli.run_sweep(settings, args.at)
     if args.command == "assignments":
         return cli.assignments_import(settings, args.file)
     from bot.runner import run_bot

@@ -39,6 +39,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "my", N_("My department's open assignments"), frozenset({Role.HEAD, Role.EXECUTOR})
     ),
+    CommandSpec("new", N_("Register an assignment"), frozenset({Role.CONTROLLER})),
     CommandSpec("control", N_("Everything on control"), frozenset({Role.CONTROLLER})),
     CommandSpec("invite", N_("Invitation link for a staff member"), frozenset({Role.ADMIN})),
     CommandSpec("cancel", N_("Cancel the current action")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from aiogram import Bot
@@ -220,3 +220,36 @@ async def deliver_now(
         f"messages: {stats.sent} sent, {stats.retried} to retry, {stats.failed} undeliverable,"
         f" {stats.cancelled} no longer applied"
     )
+
+
+def parse_moment(text: str | None, settings: Settings) -> datetime:
+    """`YYYY-MM-DDTHH:MM` in local time (TIMEZONE), or now."""
+    if text is None:
+        return datetime.now(settings.zone)
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M").replace(tzinfo=settings.zone)
+    except ValueError:
+        raise CliError(f"--at {text!r} is not a local moment YYYY-MM-DDTHH:MM") from None
+
+
+async def run_sweep(settings: Settings, at: str | None) -> None:
+    """One sweep as of `at` (local), through the same code as the bot's scheduler; then send."""
+    from bot import services
+    from bot.sweep import sweep
+
+    moment = parse_moment(at, settings)
+    profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
+    async with connect(settings.database_path) as conn:
+        repos = Repos(conn)
+        ctx = await services.make_context(repos, profile, settings, now=moment.astimezone(UTC))
+        stats = await sweep(ctx)
+        waits = ""
+        if stats.not_before is not None and stats.not_before > ctx.now:
+            local = stats.not_before.astimezone(settings.zone)
+            waits = f"; outside working hours, they wait until {local:%Y-%m-%d %H:%M}"
+        out(
+            f"sweep as of {moment:%Y-%m-%d %H:%M}: {stats.items_checked} items checked,"
+            f" {stats.notices_due} notices due, {stats.queued} new messages queued"
+            f" ({stats.weekly_lists} weekly lists){waits}"
+        )
+        await deliver_now(settings, repos, profile, now=max(ctx.now, datetime.now(UTC)))

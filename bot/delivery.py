@@ -35,7 +35,7 @@ from bot.config import Settings
 from bot.enums import Role
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
-from bot.notices import NoticeKind
+from bot.notices import NoticeKind, quiet_until
 from bot.profiles import Profile, extension_cutoff
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback
@@ -60,6 +60,7 @@ CLAIM_BATCH = 200
 RETRY_AFTER_TRIES = 5
 TEXT_LIMIT = 4096
 GROUPED = frozenset({"notice"})
+SCHEDULED = frozenset({"notice", "weekly"})
 VIEW_BUTTONS = 12
 
 
@@ -77,6 +78,7 @@ class DeliveryStats:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    deferred: int = 0
 
 
 Renderer = Callable[["Deliverer", OutboxItem, Person], Awaitable[Rendered | None]]
@@ -154,6 +156,7 @@ class Deliverer:
         self.limiter = limiter or RateLimiter(settings.send_rate)
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[DeliveryStats]] = set()
+        self.now = datetime.now(UTC)  # the moment being delivered for (rendering uses it)
 
     def kick(self) -> None:
         """Deliver soon, without making the caller wait (handlers call this after a change)."""
@@ -171,6 +174,7 @@ class Deliverer:
         async with self._lock:
             while True:
                 moment_now = now or datetime.now(UTC)
+                self.now = moment_now
                 items = await self.repos.outbox.claim(moment_now, limit=CLAIM_BATCH)
                 if not items:
                     return stats
@@ -183,6 +187,14 @@ class Deliverer:
 
     async def _deliver(self, items: list[OutboxItem], now: datetime, stats: DeliveryStats) -> None:
         first = items[0]
+        if first.kind in SCHEDULED:
+            cal = await load_calendar(self.repos)
+            allowed = quiet_until(self.profile, cal, now.astimezone(self.settings.zone))
+            if allowed > now:  # never at night or on a day off: wait for the working morning
+                for item in items:
+                    await self.repos.outbox.retry_later(item.id, error="quiet hours", at=allowed)
+                stats.deferred += len(items)
+                return
         person = await self.repos.staff.get(first.person_id)
         if person is None or person.telegram_id is None:
             for item in items:
@@ -285,8 +297,8 @@ async def _item(deliverer: Deliverer, payload: dict[str, Any]) -> Assignment | N
     return await deliverer.repos.assignments.get(int(payload["assignment_id"]))
 
 
-def _today(deliverer: Deliverer) -> Any:
-    return datetime.now(UTC).astimezone(deliverer.settings.zone).date()
+def _today(deliverer: Deliverer) -> date:
+    return deliverer.now.astimezone(deliverer.settings.zone).date()
 
 
 async def render_card(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
@@ -504,7 +516,7 @@ async def render_notices(
         line = _(NOTICE_LINES[kind]).format(
             number=assignment.reg_number,
             deadline=date_with_weekday(assignment.deadline, language),
-            due=date_with_weekday(date.fromisoformat(item.payload["due"]), language),
+            due=long_date(date.fromisoformat(item.payload["due"]), language),
             left=ngettext("{count} working day left", "{count} working days left", left).format(
                 count=left
             ),
@@ -514,7 +526,7 @@ async def render_notices(
             cutoff = extension_cutoff(deliverer.profile, cal, assignment.deadline)
             if cutoff is not None and cutoff >= today:
                 line += " " + _("An extension can be requested until {date}.").format(
-                    date=date_with_weekday(cutoff, language)
+                    date=long_date(cutoff, language)
                 )
         if assignment.restricted:
             line += " " + _("Restricted: see the paper copy.")

@@ -8,11 +8,13 @@ from aiogram import Bot
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import make_i18n
-from bot.profiles import load_profile
+from bot.profiles import Profile, load_profile
+from bot.sweep import sweep
 from handlers.menu import set_default_commands
 from storage.db import connect
 from storage.repo import Repos
@@ -20,15 +22,47 @@ from storage.repo import Repos
 log = logging.getLogger(__name__)
 
 
+async def scheduled_sweep(
+    repos: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
+) -> None:
+    """The same sweep as `python -m bot sweep`, as of now; then the sender runs."""
+    ctx = await services.make_context(repos, profile, settings)
+    stats = await sweep(ctx)
+    log.info("sweep: %s notices due, %s new messages queued", stats.notices_due, stats.queued)
+    deliverer.kick()
+
+
 async def on_startup(
-    bot: Bot, i18n: I18n, scheduler: AsyncIOScheduler, deliverer: Deliverer
+    bot: Bot,
+    i18n: I18n,
+    scheduler: AsyncIOScheduler,
+    deliverer: Deliverer,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
 ) -> None:
     await set_default_commands(bot, i18n)
     # The outbox is drained right away (what waited while the bot was down) and then regularly;
     # handlers also kick it after every change.
     scheduler.add_job(deliverer.drain, "interval", seconds=15, id="outbox")
+    for moment in settings.sweep_times:
+        scheduler.add_job(
+            scheduled_sweep,
+            "cron",
+            hour=moment.hour,
+            minute=moment.minute,
+            id=f"sweep-{moment:%H%M}",
+            kwargs={
+                "repos": repos,
+                "profile": profile,
+                "settings": settings,
+                "deliverer": deliverer,
+            },
+        )
     scheduler.start()
-    deliverer.kick()
+    # Catch up at start: whatever fell due while the bot was down goes out now (or at the next
+    # working morning), never twice.
+    await scheduled_sweep(repos, profile, settings, deliverer)
     me = await bot.me()
     log.info("Baqylau is running as @%s", me.username)
 

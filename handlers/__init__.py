@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, assignments, common, language, start
+from handlers import admin, assignments, common, language, registration, start
 
 
 def get_routers() -> list[Router]:
@@ -13,6 +13,7 @@ def get_routers() -> list[Router]:
         start.create_router(),
         language.create_router(),
         admin.create_router(),
+        registration.create_router(),
         assignments.create_router(),
         common.create_router(),
     ]

@@ -32,3 +32,11 @@ class ListCallback(CallbackData, prefix="l"):
     scope: str  # my | control
     page: int = 0
     flt: str = ""  # "", overdue, week, d<department id>, s<source>
+
+
+class NewCallback(CallbackData, prefix="n"):
+    """A step of the controller's registration dialog (/new): src, dep, pg, all, done, mark,
+    dl, rst, ok, no; `value` carries a source, a department id, a page, a mark or yes/no."""
+
+    step: str
+    value: str = ""

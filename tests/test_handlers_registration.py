@@ -1,0 +1,451 @@
+"""The controller's /new dialog fed through the dispatcher: every step, wrong answers, /cancel."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from aiogram import Dispatcher
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from aiogram.types import InlineKeyboardMarkup
+
+from bot import services
+from bot.assignments import NewAssignment
+from bot.config import Settings
+from bot.delivery import Deliverer
+from bot.enums import Language, Mark, Source
+from bot.i18n import date_with_weekday, long_date
+from bot.profiles import Profile, default_deadline
+from bot.staff_csv import parse_staff_csv
+from handlers.callbacks import NewCallback
+from handlers.registration import RegistrationStates
+from storage.models import Department
+from storage.repo import Repos
+from tests.fakes import RecordingBot, make_callback, make_message
+from tests.test_handlers_onboarding import join
+
+CTRL = 7100
+EDU_HEAD = 7101
+FIN_HEAD = 7102
+SUMMARY = "Обеспечить подготовку школ к отопительному сезону"
+STALE_RU = "Эта кнопка больше не действует."
+
+
+async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = CTRL) -> None:
+    await dp.feed_update(bot, make_message(text, user_id=user_id))
+
+
+async def press(
+    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = CTRL
+) -> None:
+    await dp.feed_update(
+        bot, make_callback(NewCallback(step=step, value=value).pack(), user_id=user_id)
+    )
+
+
+async def state_of(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> str | None:
+    return await dp.fsm.get_context(bot=bot, user_id=user_id, chat_id=user_id).get_state()
+
+
+def last_markup(bot: RecordingBot) -> InlineKeyboardMarkup:
+    for method in reversed(bot.sent()):
+        if isinstance(method, SendMessage | EditMessageText) and isinstance(
+            method.reply_markup, InlineKeyboardMarkup
+        ):
+            return method.reply_markup
+    raise AssertionError("no message with buttons")
+
+
+def buttons(bot: RecordingBot) -> list[tuple[str, str]]:
+    return [
+        (button.text, button.callback_data or "")
+        for row in last_markup(bot).inline_keyboard
+        for button in row
+    ]
+
+
+def department_buttons(bot: RecordingBot) -> list[str]:
+    return [text for text, data in buttons(bot) if data.startswith("n:dep:")]
+
+
+def alerts(bot: RecordingBot) -> list[str]:
+    return [
+        m.text or "" for m in bot.sent() if isinstance(m, AnswerCallbackQuery) and m.show_alert
+    ]
+
+
+def today(settings: Settings) -> date:
+    return datetime.now(UTC).astimezone(settings.zone).date()
+
+
+async def saturday_ahead(repos: Repos, settings: Settings) -> date:
+    """A non-working Saturday at least a week ahead whose next working day is the Monday."""
+    cal = await services.load_calendar(repos)
+    day = today(settings) + timedelta(days=7)
+    while not (
+        day.weekday() == 5
+        and not cal.is_working_day(day)
+        and cal.next_working_day(day) == day + timedelta(days=2)
+    ):
+        day += timedelta(days=1)
+    return day
+
+
+async def department(repos: Repos, name: str) -> Department:
+    found = await repos.staff.department_by_name(name)
+    assert found is not None
+    return found
+
+
+async def start_dialog(dp: Dispatcher, bot: RecordingBot, number: str) -> None:
+    """/new through the summary: the dialog then waits for the executors."""
+    await say(dp, bot, "/new")
+    await say(dp, bot, number)
+    await press(dp, bot, "src", Source.AKIM.value)
+    await say(dp, bot, SUMMARY)
+    assert await state_of(dp, bot) == RegistrationStates.executors.state
+
+
+def cards_to(bot: RecordingBot, chat_id: int) -> list[str]:
+    return [m.text for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+async def test_a_controller_registers_an_item_with_two_executors(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await join(dp, bot, staffed, "edu_head", EDU_HEAD, "kk")
+    await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    edu = await department(staffed, "Отдел образования")
+    fin = await department(staffed, "Отдел финансов")
+    saturday = await saturday_ahead(staffed, settings)
+    monday = saturday + timedelta(days=2)
+
+    await say(dp, bot, "/new")
+    assert await state_of(dp, bot) == RegistrationStates.number.state
+    await say(dp, bot, "  17-01/2345  ")
+    assert [data for _, data in buttons(bot)] == [f"n:src:{source.value}" for source in Source]
+    assert "Аким" in [text for text, _ in buttons(bot)]
+    await press(dp, bot, "src", Source.AKIM.value)
+    await say(dp, bot, SUMMARY)
+    assert department_buttons(bot) == [
+        "Отдел контроля",
+        "Отдел образования",
+        "Отдел финансов",
+        "Отдел цифровизации",
+    ]
+    await press(dp, bot, "dep", str(edu.id))
+    await press(dp, bot, "dep", str(fin.id))
+    assert department_buttons(bot) == [
+        "Отдел контроля",
+        "⭐ Отдел образования",
+        "✅ Отдел финансов",
+        "Отдел цифровизации",
+    ]
+    assert "Отдел образования (основной), Отдел финансов" in bot.texts()[-1]
+    await press(dp, bot, "done")
+    assert [data for _, data in buttons(bot)] == ["n:mark:", "n:mark:urgent", "n:mark:very_urgent"]
+    await press(dp, bot, "mark", Mark.NONE.value)
+    assert [data for _, data in buttons(bot)] == ["n:dl:mark"]
+    await say(dp, bot, saturday.strftime("%d.%m.%Y"))
+    assert await state_of(dp, bot) == RegistrationStates.restricted.state
+    await press(dp, bot, "rst", "0")
+
+    confirmation = bot.texts()[-1]
+    for shown in (
+        "17-01/2345",
+        SUMMARY,
+        "Источник: Аким",
+        f"Поступило: {long_date(today(settings), 'ru')}",
+        "Исполнители: Отдел образования (основной), Отдел финансов",
+        "Отметка: без отметки",
+        date_with_weekday(monday, "ru"),
+        date_with_weekday(saturday, "ru"),
+    ):
+        assert shown in confirmation
+    assert [data for _, data in buttons(bot)] == ["n:ok:", "n:no:"]
+    assert await staffed.assignments.by_number("17-01/2345") is None
+
+    await press(dp, bot, "ok")
+    assert await state_of(dp, bot) is None
+    registered = bot.texts()[-1]
+    assert registered.startswith("📄 Поручение № 17-01/2345")
+    assert date_with_weekday(monday, "ru") in registered
+    item = await staffed.assignments.by_number("17-01/2345")
+    assert item is not None
+    assert item.deadline == monday
+    assert item.received == today(settings)
+    assert item.source is Source.AKIM
+    assert item.summary == SUMMARY
+    assert item.mark is Mark.NONE
+    assert not item.restricted
+    assert [(e.department_name, e.main) for e in item.executors] == [
+        ("Отдел образования", True),
+        ("Отдел финансов", False),
+    ]
+    assert [e.action for e in await staffed.assignments.history("17-01/2345")] == ["register"]
+    assert [e.actor for e in await staffed.assignments.history("17-01/2345")] == ["ctrl"]
+
+    await deliverer.wait_idle()
+    await deliverer.drain()
+    [edu_card] = cards_to(bot, EDU_HEAD)
+    [fin_card] = cards_to(bot, FIN_HEAD)
+    assert edu_card.startswith("📄 № 17-01/2345 тапсырма")
+    assert "Бөліміңіз — негізгі орындаушы" in edu_card
+    assert fin_card.startswith("📄 Поручение № 17-01/2345")
+    assert "Ваш отдел — соисполнитель" in fin_card
+    assert SUMMARY in edu_card
+    assert SUMMARY in fin_card
+
+
+async def test_wrong_answers_are_asked_again_with_the_reason(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+) -> None:
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    ctx = await services.make_context(staffed, profile, settings)
+    await services.register(
+        ctx,
+        NewAssignment(
+            reg_number="01-05/77",
+            received=ctx.today,
+            source=Source.GOVERNMENT,
+            summary="Ранее зарегистрированное поручение",
+            executors=("Отдел финансов",),
+        ),
+        actor="ctrl",
+    )
+    edu = await department(staffed, "Отдел образования")
+
+    await say(dp, bot, "/new")
+    for wrong in ("x" * 65, "01-05/77", "  01-05/77 "):
+        bot.clear()
+        await say(dp, bot, wrong)
+        [reason] = bot.texts()
+        assert await state_of(dp, bot) == RegistrationStates.number.state
+    assert "01-05/77" in reason
+    await say(dp, bot, "01-05/78")
+    bot.clear()
+    await say(dp, bot, "Аким")  # typed instead of pressing a button
+    assert len(bot.texts()) == 1
+    assert await state_of(dp, bot) == RegistrationStates.source.state
+    bot.clear()
+    await press(dp, bot, "src", "nobody")  # forged
+    assert alerts(bot) == [STALE_RU]
+    assert await state_of(dp, bot) == RegistrationStates.source.state
+    await press(dp, bot, "src", Source.OTHER.value)
+    bot.clear()
+    await say(dp, bot, " ab ")
+    assert len(bot.texts()) == 1
+    assert await state_of(dp, bot) == RegistrationStates.summary.state
+    await say(dp, bot, SUMMARY)
+
+    bot.clear()
+    await press(dp, bot, "done")  # nobody chosen yet
+    [reason] = alerts(bot)
+    assert reason
+    assert await state_of(dp, bot) == RegistrationStates.executors.state
+    for forged in ("abc", "99999"):
+        bot.clear()
+        await press(dp, bot, "dep", forged)
+        assert alerts(bot) == [STALE_RU]
+    bot.clear()
+    await press(dp, bot, "ok")  # a button of another step
+    assert alerts(bot) == [STALE_RU]
+    await press(dp, bot, "dep", str(edu.id))
+    await press(dp, bot, "done")
+    await press(dp, bot, "mark", Mark.URGENT.value)
+    default = default_deadline(profile, ctx.calendar, ctx.today, Mark.URGENT)
+    [(label, data)] = buttons(bot)
+    assert data == "n:dl:mark"
+    assert default.strftime("%d.%m.%Y") in label
+
+    yesterday = ctx.today - timedelta(days=1)
+    for wrong in ("завтра", "2030-01-15", "31.02.2030", yesterday.strftime("%d.%m.%Y")):
+        bot.clear()
+        await say(dp, bot, wrong)
+        [reason] = bot.texts()
+        assert await state_of(dp, bot) == RegistrationStates.deadline.state
+    assert f"Срок {long_date(yesterday, 'ru')} уже прошёл." in reason
+    bot.clear()
+    await press(dp, bot, "mark", Mark.URGENT.value)  # the mark step is over
+    assert alerts(bot) == [STALE_RU]
+    await press(dp, bot, "dl", "mark")
+    await press(dp, bot, "rst", "0")
+    assert date_with_weekday(default, "ru") in bot.texts()[-1]
+    assert "Отметка: срочно" in bot.texts()[-1]
+
+
+async def test_cancel_mid_dialog_registers_nothing(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    edu = await department(staffed, "Отдел образования")
+    await start_dialog(dp, bot, "05/1")
+    await press(dp, bot, "dep", str(edu.id))
+    bot.clear()
+    await say(dp, bot, "/cancel")
+    assert bot.texts() == ["Отменено. Ничего не сохранено."]
+    assert await state_of(dp, bot) is None
+    bot.clear()
+    await press(dp, bot, "done")
+    await press(dp, bot, "ok")
+    assert alerts(bot) == [STALE_RU, STALE_RU]
+    await say(dp, bot, "текст после отмены")
+    assert bot.texts() == ["Не понял. Список доступных действий — /help."]
+    assert await staffed.assignments.by_number("05/1") is None
+
+
+async def test_cancel_button_on_the_confirmation_registers_nothing(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    fin = await department(staffed, "Отдел финансов")
+    await start_dialog(dp, bot, "05/2")
+    await press(dp, bot, "dep", str(fin.id))
+    await press(dp, bot, "done")
+    await press(dp, bot, "mark", Mark.VERY_URGENT.value)
+    await press(dp, bot, "dl", "mark")
+    await press(dp, bot, "rst", "0")
+    await press(dp, bot, "no")
+    assert bot.texts()[-1] == "Отменено. Ничего не сохранено."
+    assert await state_of(dp, bot) is None
+    assert await staffed.assignments.by_number("05/2") is None
+
+
+async def test_a_head_may_not_register(dp: Dispatcher, bot: RecordingBot, staffed: Repos) -> None:
+    await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
+    await say(dp, bot, "/new", FIN_HEAD)
+    assert bot.texts() == [
+        "Это действие доступно ролям: отдел контроля. Ваши роли: руководитель отдела."
+    ]
+    assert await state_of(dp, bot, FIN_HEAD) is None
+    bot.clear()
+    await press(dp, bot, "ok", user_id=FIN_HEAD)
+    assert alerts(bot) == [STALE_RU]
+
+
+async def test_a_restricted_item_never_shows_its_summary(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos, deliverer: Deliverer
+) -> None:
+    await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    fin = await department(staffed, "Отдел финансов")
+    await start_dialog(dp, bot, "ДСП-9")
+    await press(dp, bot, "dep", str(fin.id))
+    await press(dp, bot, "done")
+    await press(dp, bot, "mark", Mark.NONE.value)
+    await press(dp, bot, "dl", "mark")
+    bot.clear()
+    await press(dp, bot, "rst", "1")
+    [confirmation] = bot.texts()
+    assert "ДСП-9" in confirmation
+    assert SUMMARY not in confirmation
+    await press(dp, bot, "ok")
+    item = await staffed.assignments.by_number("ДСП-9")
+    assert item is not None
+    assert item.restricted
+    assert item.summary == SUMMARY
+    await deliverer.wait_idle()
+    await deliverer.drain()
+    [card] = cards_to(bot, FIN_HEAD)
+    assert "ДСП-9" in card
+    assert "Для служебного пользования: см. бумажный экземпляр." in card
+    assert all(SUMMARY not in text for text in bot.texts())
+
+
+async def test_a_race_on_the_number_registers_nothing_and_asks_another(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+) -> None:
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    fin = await department(staffed, "Отдел финансов")
+    await start_dialog(dp, bot, "07/7")
+    await press(dp, bot, "dep", str(fin.id))
+    await press(dp, bot, "done")
+    await press(dp, bot, "mark", Mark.NONE.value)
+    await press(dp, bot, "dl", "mark")
+    await press(dp, bot, "rst", "0")
+    ctx = await services.make_context(staffed, profile, settings)
+    other = NewAssignment(
+        reg_number="07/7",
+        received=ctx.today,
+        source=Source.OTHER,
+        summary="Зарегистрировано другим сотрудником",
+        executors=("Отдел образования",),
+    )
+    await services.register(ctx, other, actor="admin")
+    bot.clear()
+    await press(dp, bot, "ok")
+    assert "07/7" in bot.texts()[-1]
+    item = await staffed.assignments.by_number("07/7")
+    assert item is not None
+    assert item.summary == other.summary
+    assert await state_of(dp, bot) == RegistrationStates.number.state
+    await say(dp, bot, "07/8")  # the other answers are kept: straight to the confirmation
+    assert await state_of(dp, bot) == RegistrationStates.confirm.state
+    assert SUMMARY in bot.texts()[-1]
+    await press(dp, bot, "ok")
+    created = await staffed.assignments.by_number("07/8")
+    assert created is not None
+    assert [e.department_name for e in created.executors] == ["Отдел финансов"]
+
+
+async def test_forty_departments_are_paged_and_searchable(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    rows = "\n".join(
+        f"h{n:02d},Руководитель {n:02d},Руководитель,Управление {n:02d},head,ru,"
+        for n in range(1, 41)
+    )
+    header = "code,full_name,position,department,roles,language,curates\n"
+    await staffed.staff.import_staff(parse_staff_csv(header + rows, Language.RU), actor="test")
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    await start_dialog(dp, bot, "08/1")
+    first = department_buttons(bot)
+    assert len(first) == 8
+    assert first[:4] == [
+        "Отдел контроля",
+        "Отдел образования",
+        "Отдел финансов",
+        "Отдел цифровизации",
+    ]
+    assert ("▶️", "n:pg:1") in buttons(bot)
+    assert not any(data.startswith("n:pg:") and text == "◀️" for text, data in buttons(bot))
+    await press(dp, bot, "pg", "5")
+    assert department_buttons(bot) == [
+        "Управление 37",
+        "Управление 38",
+        "Управление 39",
+        "Управление 40",
+    ]
+    assert ("◀️", "n:pg:4") in buttons(bot)
+    assert not any(text == "▶️" for text, _ in buttons(bot))
+
+    await say(dp, bot, "фин")
+    assert department_buttons(bot) == ["Отдел финансов"]
+    assert "n:all:" in [data for _, data in buttons(bot)]
+    await say(dp, bot, "  управление   3 ")
+    assert department_buttons(bot) == [f"Управление 3{n}" for n in range(8)]
+    assert ("▶️", "n:pg:1") in buttons(bot)
+    await press(dp, bot, "pg", "1")
+    assert department_buttons(bot) == ["Управление 38", "Управление 39"]
+    target = await department(staffed, "Управление 39")
+    await press(dp, bot, "dep", str(target.id))
+    assert department_buttons(bot) == ["Управление 38", "⭐ Управление 39"]
+    await say(dp, bot, "нет такого")
+    assert department_buttons(bot) == []
+    assert "Управление 39" in bot.texts()[-1]  # the choice stays in the message text
+    await press(dp, bot, "all")
+    assert len(department_buttons(bot)) == 8
+    await press(dp, bot, "done")
+    assert await state_of(dp, bot) == RegistrationStates.mark.state
