@@ -1,0 +1,152 @@
+"""The sender against the fake Bot API: 429 retry_after, 403 blocked, 5xx retries, long texts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiogram import Bot
+from aiogram.utils.i18n import I18n
+
+from bot.config import Settings
+from bot.delivery import Deliverer, RateLimiter, split_text
+from bot.enums import Language
+from bot.factory import create_bot
+from bot.profiles import Profile
+from bot.staff_csv import parse_staff_csv
+from storage.repo import Repos
+from tests.conftest import STAFF_CSV
+from tests.fake_api import FakeBotAPI
+
+
+@pytest.fixture
+async def real_bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Bot]:
+    settings = Settings(
+        _env_file=None,
+        bot_token=api.token,
+        bot_api_url=api.base_url,
+        database_path=tmp_path / "x.sqlite3",
+    )
+    bot = create_bot(settings)
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+async def people(repos: Repos) -> Repos:
+    await repos.staff.import_staff(parse_staff_csv(STAFF_CSV, Language.KK), actor="test")
+    for code, telegram_id in (("edu_head", 101), ("fin_head", 102), ("ctrl", 103)):
+        person = await repos.staff.by_code(code)
+        assert person is not None
+        await repos.staff.bind_telegram(person, telegram_id, actor="test")
+    return repos
+
+
+def sender(
+    real_bot: Bot, repos: Repos, i18n: I18n, settings: Settings, profile: Profile
+) -> Deliverer:
+    return Deliverer(real_bot, repos, i18n, settings, profile, RateLimiter(50))
+
+
+async def queue_note(repos: Repos, to_code: str, about_code: str, kind: str = "unbound") -> int:
+    to = await repos.staff.by_code(to_code)
+    about = await repos.staff.by_code(about_code)
+    assert to is not None
+    assert about is not None
+    await repos.outbox.enqueue(
+        f"t:{to.id}:{about.id}:{kind}", to.id, kind, {"person_id": about.id}
+    )
+    return to.id
+
+
+async def test_429_waits_retry_after_and_sends_once(
+    api: FakeBotAPI, real_bot: Bot, people: Repos, i18n: I18n, settings: Settings, profile: Profile
+) -> None:
+    await queue_note(people, "edu_head", "akim")
+    api.fail_next("sendMessage", status=429, retry_after=1)
+    started = datetime.now(UTC)
+    stats = await sender(real_bot, people, i18n, settings, profile).drain()
+    assert stats.sent == 1
+    assert datetime.now(UTC) - started >= timedelta(seconds=1)
+    assert len(api.sent_messages) == 1
+    assert (await people.outbox.counts())["sent"] == 1
+
+
+async def test_403_marks_unreachable_and_tells_the_controller_once(
+    api: FakeBotAPI, real_bot: Bot, people: Repos, i18n: I18n, settings: Settings, profile: Profile
+) -> None:
+    api.block_user(101)
+    await queue_note(people, "edu_head", "akim")
+    await queue_note(people, "edu_head", "hoa")
+    deliverer = sender(real_bot, people, i18n, settings, profile)
+    stats = await deliverer.drain()
+    assert stats.failed == 2
+    head = await people.staff.by_code("edu_head")
+    assert head is not None
+    assert head.unreachable
+    to_controller = [c for c in api.sent_messages if c.params["chat_id"] == 103]
+    assert len(to_controller) == 1
+    assert "Асель Нурланова" in to_controller[0].params["text"]
+    assert "заблокировал" in to_controller[0].params["text"]
+    # no retries to a blocked person; a second failure says nothing more
+    await queue_note(people, "edu_head", "dep1")
+    await deliverer.drain()
+    assert len([c for c in api.sent_messages if c.params["chat_id"] == 103]) == 1
+    assert [c for c in api.calls("sendMessage") if c.params["chat_id"] == 101 and c.ok] == []
+
+
+async def test_5xx_is_retried_later_with_backoff(
+    api: FakeBotAPI, real_bot: Bot, people: Repos, i18n: I18n, settings: Settings, profile: Profile
+) -> None:
+    await queue_note(people, "fin_head", "akim")
+    api.fail_next("sendMessage", status=500)
+    deliverer = sender(real_bot, people, i18n, settings, profile)
+    stats = await deliverer.drain()
+    assert stats.retried == 1
+    assert api.sent_messages == []
+    assert (await deliverer.drain()).sent == 0  # not yet: backoff
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert (await deliverer.drain(now=later)).sent == 1
+    assert len(api.sent_messages) == 1
+
+
+async def test_a_person_never_bound_is_reported_once(
+    api: FakeBotAPI, real_bot: Bot, people: Repos, i18n: I18n, settings: Settings, profile: Profile
+) -> None:
+    await queue_note(people, "akim", "hoa")  # the akim never joined
+    await queue_note(people, "akim", "dep1")
+    stats = await sender(real_bot, people, i18n, settings, profile).drain()
+    assert stats.failed == 2
+    notes = [c.params["text"] for c in api.sent_messages if c.params["chat_id"] == 103]
+    assert len(notes) == 1
+    assert "Ерлан Жумабеков" in notes[0]
+
+
+def test_long_texts_split_cleanly_at_line_breaks() -> None:
+    text = "\n".join(f"{i:05d} " + "ж" * 90 for i in range(200))
+    pieces = split_text(text)
+    assert len(pieces) > 1
+    assert all(len(piece) <= 4096 for piece in pieces)
+    assert "\n".join(pieces) == text
+    assert split_text("қысқа") == ["қысқа"]
+    assert all(len(p) <= 4096 for p in split_text("x" * 10_000))
+
+
+async def test_rate_limiter_spaces_messages_per_chat_and_overall() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(25, clock=lambda: now[0], sleep=fake_sleep)
+    for _ in range(3):
+        await limiter.wait(1)
+    assert now[0] == pytest.approx(2.0)  # one a second in one chat
+    now[0] = 10.0
+    for chat in range(50):
+        await limiter.wait(100 + chat)
+    assert now[0] == pytest.approx(10.0 + 49 / 25)  # 25 a second overall
