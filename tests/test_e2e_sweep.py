@@ -1,4 +1,4 @@
-"""End to end: `python -m bot sweep --at` delivers a deadline notice once, and never on a holiday."""
+"""End to end: `python -m bot sweep --at` sends a deadline notice once, never on a holiday."""
 
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ async def test_sweep_at_sends_the_notice_exactly_once(api: FakeBotAPI, tmp_path:
     )
     try:
         await api.wait_for("getUpdates", timeout=30)
-        for code, user in (("edu_head", EDU), ("ctrl", CTRL)):
+        for staff_code, user in (("edu_head", EDU), ("ctrl", CTRL)):
             mark = api.mark()
-            api.send_text(user, f"/start {links[code]}", language_code="ru")
+            api.send_text(user, f"/start {links[staff_code]}", language_code="ru")
             greeting = await api.wait_for("sendMessage", to_chat(user), after=mark)
             api.press(user, "lang:ru", message_id=greeting.result["message_id"])
             await api.wait_for("editMessageText", to_chat(user), after=mark)
