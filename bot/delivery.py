@@ -33,6 +33,7 @@ from bot.assignments import Assignment, ReportFile, traffic_light, working_days_
 from bot.calendar import WorkCalendar
 from bot.config import Settings
 from bot.enums import Role
+from bot.extensions import RequestStatus
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.notices import NoticeKind, quiet_until
@@ -60,7 +61,7 @@ CLAIM_BATCH = 200
 RETRY_AFTER_TRIES = 5
 TEXT_LIMIT = 4096
 GROUPED = frozenset({"notice"})
-SCHEDULED = frozenset({"notice", "weekly"})
+SCHEDULED = frozenset({"notice", "weekly", "extension_reminder", "extension_late"})
 VIEW_BUTTONS = 12
 
 
@@ -147,9 +148,12 @@ class Deliverer:
         settings: Settings,
         profile: Profile,
         limiter: RateLimiter | None = None,
+        *,
+        background: bool = True,
     ) -> None:
         self.bot = bot
         self.profile = profile
+        self.background = background  # False: only explicit drain() sends (tests step it)
         self.repos = repos
         self.i18n = i18n
         self.settings = settings
@@ -160,6 +164,8 @@ class Deliverer:
 
     def kick(self) -> None:
         """Deliver soon, without making the caller wait (handlers call this after a change)."""
+        if not self.background:
+            return
         task = asyncio.get_running_loop().create_task(self.drain())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -624,7 +630,89 @@ async def render_unreachable(
     )
 
 
+async def render_extension_request(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    from handlers.extensions import decision_keyboard, request_text
+
+    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
+    if request is None or request.status is not RequestStatus.PENDING:
+        return None
+    assignment = await deliverer.repos.assignments.get(request.assignment_id)
+    if assignment is None or not assignment.is_open:
+        return None
+    requester = await deliverer.repos.staff.by_code(request.requested_by)
+    department = next(
+        (
+            e.department_name
+            for e in assignment.executors
+            if e.department_id == request.department_id
+        ),
+        "",
+    )
+    who = f"{requester.full_name if requester else request.requested_by}, {department}"
+    text = request_text(assignment, request, who, person.language.value)
+    if item.kind == "extension_reminder":
+        text = _("Reminder: this request is still waiting for your decision.") + "\n\n" + text
+    return Rendered(text, decision_keyboard(request.id))
+
+
+async def render_extension_decided(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
+    if request is None or request.status is RequestStatus.PENDING:
+        return None
+    assignment = await deliverer.repos.assignments.get(request.assignment_id)
+    if assignment is None:
+        return None
+    language = person.language.value
+    if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
+        text = _(
+            "The deadline of assignment No. {number} is extended to {date} (was {old})."
+        ).format(
+            number=assignment.reg_number,
+            date=long_date(request.granted_deadline, language),
+            old=long_date(request.old_deadline, language),
+        )
+    else:
+        text = _(
+            "The extension request for assignment No. {number} is rejected; the deadline stays "
+            "{date}."
+        ).format(
+            number=assignment.reg_number, date=date_with_weekday(assignment.deadline, language)
+        )
+        if request.reject_reason:
+            text += "\n" + _("Reason: {reason}").format(reason=request.reject_reason)
+    return Rendered(text, _view_button(assignment))
+
+
+async def render_extension_late(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
+    if request is None or request.status is not RequestStatus.PENDING:
+        return None
+    assignment = await deliverer.repos.assignments.get(request.assignment_id)
+    if assignment is None or not assignment.is_open:
+        return None
+    return Rendered(
+        _(
+            "The extension request for assignment No. {number} (to {date}) is still undecided "
+            "and the deadline has come."
+        ).format(
+            number=assignment.reg_number,
+            date=long_date(request.new_deadline, person.language.value),
+        ),
+        _view_button(assignment),
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
+    "extension_request": render_extension_request,
+    "extension_reminder": render_extension_request,
+    "extension_decided": render_extension_decided,
+    "extension_late": render_extension_late,
     "weekly": render_weekly,
     "unreachable": render_unreachable,
     "unbound": render_unreachable,

@@ -109,6 +109,7 @@ async def sweep(ctx: services.Context) -> SweepStats:
                         key, person.id, "notice", payload, not_before=not_before
                     ):
                         stats.queued += 1
+        stats.queued += await queue_extension_reminders(ctx, today, not_before)
         stats.weekly_lists = await queue_weekly_lists(ctx, today, not_before)
         stats.queued += stats.weekly_lists
     return stats
@@ -143,4 +144,37 @@ async def queue_weekly_lists(ctx: services.Context, today: date, not_before: dat
             key, person.id, "weekly", payload, not_before=not_before
         ):
             queued += 1
+    return queued
+
+
+async def queue_extension_reminders(
+    ctx: services.Context, today: date, not_before: datetime
+) -> int:
+    """An undecided request reminds the decider on the next working day; one still pending at
+    the deadline is shown to the control department."""
+    queued = 0
+    for request in await ctx.repos.extensions.pending():
+        item = await ctx.repos.assignments.get(request.assignment_id)
+        if item is None or not item.is_open:
+            continue
+        asked_on = request.created_at.astimezone(ctx.settings.zone).date()
+        if today >= ctx.calendar.add_working_days(asked_on, 1):
+            for person in await services.extension_deciders(ctx, item):
+                key = f"extremind:{request.id}:{person.id}"
+                payload = {"request_id": request.id}
+                if await ctx.repos.outbox.enqueue(
+                    key, person.id, "extension_reminder", payload, not_before=not_before
+                ):
+                    queued += 1
+        if today >= item.deadline:
+            for person in await services.controllers(ctx):
+                key = f"extlate:{request.id}:{person.id}"
+                if await ctx.repos.outbox.enqueue(
+                    key,
+                    person.id,
+                    "extension_late",
+                    {"request_id": request.id},
+                    not_before=not_before,
+                ):
+                    queued += 1
     return queued

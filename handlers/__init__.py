@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, assignments, common, language, registration, start
+from handlers import admin, assignments, common, extensions, language, registration, start
 
 
 def get_routers() -> list[Router]:
@@ -15,5 +15,6 @@ def get_routers() -> list[Router]:
         admin.create_router(),
         registration.create_router(),
         assignments.create_router(),
+        extensions.create_router(),
         common.create_router(),
     ]

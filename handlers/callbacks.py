@@ -40,3 +40,12 @@ class NewCallback(CallbackData, prefix="n"):
 
     step: str
     value: str = ""
+
+
+class ExtCallback(CallbackData, prefix="x"):
+    """Extension requests: offer (take the offered working day), send, drop; and the decider's
+    approve, other (another date), reject."""
+
+    action: str
+    id: int  # the assignment (asking) or the request (deciding)
+    value: str = ""

@@ -139,6 +139,14 @@ def card_text(
                 else _("Your department is a co-executor; report to the main executor.")
             )
         lines.append(_("Executors: {names}").format(names=executors_text(item)))
+    if item.extensions:
+        lines.append(
+            ngettext(
+                "Deadline extended {count} time",
+                "Deadline extended {count} times",
+                item.extensions,
+            ).format(count=item.extensions)
+        )
     status = _(STATUS_TITLES[item.status])
     if item.status is Status.REMOVED and item.removal_ground is not None:
         status += f" ({_(GROUND_TITLES[item.removal_ground])})"
@@ -167,6 +175,11 @@ def executor_keyboard(item: Assignment, executor: Executor) -> InlineKeyboardMar
         builder.button(
             text=_("📝 Report execution"),
             callback_data=ItemCallback(action="report", id=item.id, dep=dep),
+        )
+    if executor.main and item.status is not Status.REPORTED:
+        builder.button(
+            text=_("⏳ Request extension"),
+            callback_data=ItemCallback(action="ext", id=item.id, dep=dep),
         )
     if executor.accepted_at is None:
         builder.button(

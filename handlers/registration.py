@@ -274,7 +274,7 @@ async def confirmation_view(
         "",
         _("Registration No.: {number}").format(number=data["number"]),
         _("Received: {date}").format(date=long_date(today, language)),
-        _("Source: {source}").format(source=_(SOURCE_TITLES[Source(data["source"])])),
+        _("Source: {source}").format(source=source_title(str(data["source"]))),
         _("Summary: not shown, the item is restricted (ДСП).")
         if restricted
         else _("Summary: {summary}").format(summary=data["summary"]),
@@ -717,6 +717,11 @@ async def on_drop(query: CallbackQuery, state: FSMContext) -> None:
 
 async def on_use_buttons(message: Message) -> None:
     await message.answer(_("Please answer with the buttons above, or /cancel."))
+
+
+def source_title(value: str) -> str:
+    title = SOURCE_TITLES[Source(value)]
+    return _(title)
 
 
 def create_router() -> Router:

@@ -151,6 +151,17 @@ class OutboxRepo:
         )
         return cursor.rowcount
 
+    async def sent_with_prefix(self, prefix: str) -> list[tuple[int, int, int]]:
+        """(person id, chat id, message id) of the sent messages whose key starts with `prefix`."""
+        async with self.conn.execute(
+            "SELECT person_id, chat_id, telegram_message_id FROM outbox"
+            " WHERE substr(key, 1, length(?)) = ? AND status = 'sent'"
+            " AND telegram_message_id IS NOT NULL ORDER BY id",
+            (prefix, prefix),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
     async def counts(self) -> dict[str, int]:
         """Items per status, every status present (0 when none)."""
         found = dict.fromkeys(STATUSES, 0)

@@ -7,6 +7,7 @@ import aiosqlite
 from storage.assignments import AssignmentRepo
 from storage.audit import AuditRepo
 from storage.calendar import CalendarRepo
+from storage.extensions import ExtensionRepo
 from storage.invitations import InvitationRepo
 from storage.outbox import OutboxRepo
 from storage.staff import StaffRepo
@@ -20,4 +21,5 @@ class Repos:
         self.calendar = CalendarRepo(conn)
         self.audit = AuditRepo(conn)
         self.assignments = AssignmentRepo(conn)
+        self.extensions = ExtensionRepo(conn)
         self.outbox = OutboxRepo(conn)

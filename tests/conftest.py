@@ -90,7 +90,8 @@ def profile() -> Profile:
 def deliverer(
     bot: RecordingBot, repos: Repos, i18n: I18n, settings: Settings, profile: Profile
 ) -> Deliverer:
-    return Deliverer(bot, repos, i18n, settings, profile, RateLimiter(1000, per_chat_interval=0))
+    limiter = RateLimiter(1000, per_chat_interval=0)
+    return Deliverer(bot, repos, i18n, settings, profile, limiter, background=False)
 
 
 @pytest.fixture

@@ -1,0 +1,120 @@
+"""Extension requests (продление срока): who may ask, until when, how often, who decides. Pure.
+
+Each refusal names the rule and the paragraph it comes from (the profile's citation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.assignments import Assignment, Executor, check_head_of
+from bot.profiles import BeyondLimit, CalendarLike, ExtensionDecider, Profile, extension_cutoff
+
+REASONS_MIN = 10
+REASONS_MAX = 1500
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ExtensionRefusal(StrEnum):
+    NOT_MAIN = "not_main"  # co-executors cannot ask: the main executor asks for all
+    CUTOFF = "cutoff"  # later than the profile's cut-off before the deadline
+    LIMIT = "limit"  # the number allowed is used up and the profile refuses more
+    FORBIDDEN_SOURCE = "forbidden_source"  # the source forbids extensions
+    PENDING = "pending"  # a request is already waiting for a decision
+    NOT_AFTER = "not_after"  # the new date is not after the current deadline
+    DAY_OFF = "day_off"  # the new date is not a working day
+    NOT_DECIDER = "not_decider"
+    DECIDED = "decided"  # somebody has already decided
+
+
+class ExtensionError(ValueError):
+    def __init__(self, refusal: ExtensionRefusal, **values: object) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionRequest:
+    id: int
+    assignment_id: int
+    department_id: int
+    requested_by: str  # staff code
+    on_behalf_of: str | None
+    old_deadline: date
+    new_deadline: date
+    reasons: str
+    exceptional: bool  # beyond the limit: flagged for a disciplinary review
+    status: RequestStatus
+    decided_by: str | None
+    decided_at: datetime | None
+    granted_deadline: date | None
+    reject_reason: str | None
+    created_at: datetime
+
+
+def check_may_request(
+    profile: Profile,
+    cal: CalendarLike,
+    item: Assignment,
+    departments: frozenset[int],
+    today: date,
+    *,
+    pending: bool,
+) -> tuple[Executor, bool]:
+    """(the main executor row, exceptional?) if this head may ask now; else ExtensionError.
+
+    Order of the checks follows the regulation: who asks, from which source, by when, how often.
+    """
+    executor = check_head_of(item, departments)  # open, and addressed to this head (RuleError)
+    if not executor.main:
+        raise ExtensionError(ExtensionRefusal.NOT_MAIN, reg_number=item.reg_number)
+    forbidden = profile.extension_forbidden_sources
+    if forbidden is not None and item.source in forbidden.value:
+        raise ExtensionError(
+            ExtensionRefusal.FORBIDDEN_SOURCE, source=item.source, cite=forbidden.cite
+        )
+    cutoff = extension_cutoff(profile, cal, item.deadline)
+    if cutoff is not None and today > cutoff:
+        param = profile.extension_cutoff
+        assert param is not None
+        raise ExtensionError(
+            ExtensionRefusal.CUTOFF, cutoff=cutoff, term=param.value, cite=param.cite
+        )
+    if pending:
+        raise ExtensionError(ExtensionRefusal.PENDING, reg_number=item.reg_number)
+    allowed = profile.extensions_allowed
+    exceptional = item.extensions >= allowed.value
+    if exceptional and profile.extension_beyond_limit.value is BeyondLimit.REFUSE:
+        raise ExtensionError(
+            ExtensionRefusal.LIMIT, allowed=allowed.value, used=item.extensions, cite=allowed.cite
+        )
+    return executor, exceptional
+
+
+def check_new_date(cal: CalendarLike, item: Assignment, new_date: date) -> date:
+    """The date asked for: after the current deadline and a working day (else the next one is
+    offered in the refusal)."""
+    if new_date <= item.deadline:
+        raise ExtensionError(ExtensionRefusal.NOT_AFTER, deadline=item.deadline)
+    if not cal.is_working_day(new_date):
+        raise ExtensionError(
+            ExtensionRefusal.DAY_OFF, day=new_date, offer=cal.next_working_day(new_date)
+        )
+    return new_date
+
+
+def decider_kind(profile: Profile, item: Assignment) -> ExtensionDecider:
+    """Who decides: per profile; «the issuer» falls back to the akim or head of apparatus when
+    the issuer is not known."""
+    kind = profile.extension_decider.value
+    if kind is ExtensionDecider.ISSUER and item.issuer_id is None:
+        return ExtensionDecider.AKIM_OR_HEAD_OF_APPARATUS
+    return kind

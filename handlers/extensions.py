@@ -1,0 +1,598 @@
+"""Extension requests: the head asks (date, reasons, confirmation); the decider taps once."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import services
+from bot.assignments import Assignment, RuleError
+from bot.config import Settings
+from bot.enums import Source
+from bot.extensions import (
+    REASONS_MAX,
+    REASONS_MIN,
+    ExtensionError,
+    ExtensionRefusal,
+    ExtensionRequest,
+    RequestStatus,
+)
+from bot.i18n import date_with_weekday, long_date
+from bot.profiles import Profile, Term, Unit
+from handlers.assignments import refusal_text, refuse
+from handlers.callbacks import ExtCallback, ItemCallback
+from handlers.cards import SOURCE_TITLES
+from storage.models import Person
+from storage.repo import Repos
+
+if TYPE_CHECKING:
+    from bot.delivery import Deliverer
+
+PARAGRAPH = re.compile(r"(п\.\s?\d+(?:\.\d+)*|§\s?\d+(?:\.\d+)*)")
+
+
+class ExtensionStates(StatesGroup):
+    date = State()
+    reasons = State()
+    confirm = State()
+    other_date = State()
+    reject_reason = State()
+
+
+def paragraph(cite: str) -> str:
+    """«п.35» / «§12.6» out of a profile citation."""
+    found = PARAGRAPH.search(cite)
+    return found.group(1) if found else cite
+
+
+def term_text(term: Term) -> str:
+    if term.unit is Unit.WORKING_DAYS:
+        return ngettext("{count} working day", "{count} working days", term.value).format(
+            count=term.value
+        )
+    if term.unit is Unit.CALENDAR_DAYS:
+        return ngettext("{count} day", "{count} days", term.value).format(count=term.value)
+    return ngettext("{count} month", "{count} months", term.value).format(count=term.value)
+
+
+def parse_date(text: str) -> date | None:
+    try:
+        return datetime.strptime(text.strip(), "%d.%m.%Y").date()  # noqa: DTZ007 - a date only
+    except ValueError:
+        return None
+
+
+def extension_refusal(error: ExtensionError, language: str) -> str:
+    v = error.values
+    match error.refusal:
+        case ExtensionRefusal.NOT_MAIN:
+            return _("Only the main executor («свод») asks for an extension, for all executors.")
+        case ExtensionRefusal.FORBIDDEN_SOURCE:
+            title = SOURCE_TITLES[Source(str(v["source"]))]
+            return _("Assignments of this source cannot be extended: {source} ({rule}).").format(
+                source=_(title),
+                rule=paragraph(str(v["cite"])),
+            )
+        case ExtensionRefusal.CUTOFF:
+            return _(
+                "An extension must be requested no later than {term} before the deadline, "
+                "that is by {date} ({rule})."
+            ).format(
+                term=term_text(v["term"]),  # type: ignore[arg-type]
+                date=long_date(v["cutoff"], language),  # type: ignore[arg-type]
+                rule=paragraph(str(v["cite"])),
+            )
+        case ExtensionRefusal.LIMIT:
+            return ngettext(
+                "The deadline was already extended {used} time; the regulation allows "
+                "{allowed} ({rule}).",
+                "The deadline was already extended {used} times; the regulation allows "
+                "{allowed} ({rule}).",
+                int(str(v["used"])),
+            ).format(used=v["used"], allowed=v["allowed"], rule=paragraph(str(v["cite"])))
+        case ExtensionRefusal.PENDING:
+            return _(
+                "A request for assignment No. {number} is already waiting for a decision."
+            ).format(number=v["reg_number"])
+        case ExtensionRefusal.NOT_AFTER:
+            return _("The new date must be after the current deadline, {date}.").format(
+                date=long_date(v["deadline"], language)  # type: ignore[arg-type]
+            )
+        case ExtensionRefusal.DAY_OFF:
+            return _("{day} is not a working day. The next working day is {offer}.").format(
+                day=date_with_weekday(v["day"], language),  # type: ignore[arg-type]
+                offer=date_with_weekday(v["offer"], language),  # type: ignore[arg-type]
+            )
+        case ExtensionRefusal.NOT_DECIDER:
+            return _("You do not decide extension requests for this assignment.")
+        case _:
+            return _("This request has already been decided.")
+
+
+async def explain(query: CallbackQuery, error: Exception, language: str) -> None:
+    if isinstance(error, ExtensionError):
+        await refuse(query, extension_refusal(error, language))
+    elif isinstance(error, RuleError):
+        await refuse(query, refusal_text(error, language))
+
+
+# --- the head asks ----------------------------------------------------------------------------
+
+
+async def on_request(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    item = await repos.assignments.get(callback_data.id)
+    if item is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    ctx = await services.make_context(repos, profile, settings)
+    try:
+        exceptional = await services.check_extension_request(ctx, person, item, callback_data.dep)
+    except (ExtensionError, RuleError) as error:
+        await explain(query, error, person.language)
+        return
+    await query.answer()
+    await state.set_state(ExtensionStates.date)
+    await state.set_data({"id": item.id, "dep": callback_data.dep, "exceptional": exceptional})
+    text = _(
+        "Extension of assignment No. {number}, deadline {deadline}. Type the new date as "
+        "dd.mm.yyyy. /cancel leaves it."
+    ).format(number=item.reg_number, deadline=date_with_weekday(item.deadline, person.language))
+    if exceptional:
+        text += "\n\n" + _(
+            "The allowed number of extensions is used up: the request will be marked as "
+            "exceptional, for a disciplinary review."
+        )
+    if query.message is not None:
+        await query.message.answer(text)
+
+
+async def ask_reasons(message: Message, state: FSMContext, new_date: date, language: str) -> None:
+    await state.update_data(new_date=new_date.isoformat())
+    await state.set_state(ExtensionStates.reasons)
+    await message.answer(
+        _("New date: {date}. Now write the reasons for the delay.").format(
+            date=date_with_weekday(new_date, language)
+        )
+    )
+
+
+async def on_date(
+    message: Message,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    data = await state.get_data()
+    item = await repos.assignments.get(int(data["id"]))
+    if item is None:
+        await state.clear()
+        return
+    new_date = parse_date(message.text or "")
+    if new_date is None:
+        await message.answer(_("Type the date as dd.mm.yyyy, for example 25.12.2026."))
+        return
+    ctx = await services.make_context(repos, profile, settings)
+    from bot.extensions import check_new_date
+
+    try:
+        check_new_date(ctx.calendar, item, new_date)
+    except ExtensionError as error:
+        markup = None
+        if error.refusal is ExtensionRefusal.DAY_OFF:
+            offer: date = error.values["offer"]  # type: ignore[assignment]
+            builder = InlineKeyboardBuilder()
+            builder.button(
+                text=_("Take {date}").format(date=offer.strftime("%d.%m.%Y")),
+                callback_data=ExtCallback(action="offer", id=item.id, value=offer.isoformat()),
+            )
+            markup = builder.as_markup()
+        await message.answer(extension_refusal(error, person.language), reply_markup=markup)
+        return
+    await ask_reasons(message, state, new_date, person.language)
+
+
+async def on_offer(
+    query: CallbackQuery, callback_data: ExtCallback, person: Person, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    if await state.get_state() != ExtensionStates.date or data.get("id") != callback_data.id:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await query.answer()
+    if query.message is not None:
+        await ask_reasons(
+            query.message,  # type: ignore[arg-type]
+            state,
+            date.fromisoformat(callback_data.value),
+            person.language,
+        )
+
+
+def confirm_keyboard(item_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📤 Send the request"), callback_data=ExtCallback(action="send", id=item_id)
+    )
+    builder.button(text=_("✖️ Cancel"), callback_data=ExtCallback(action="drop", id=item_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def on_reasons(message: Message, person: Person, repos: Repos, state: FSMContext) -> None:
+    reasons = " ".join((message.text or "").split())
+    if not REASONS_MIN <= len(reasons) <= REASONS_MAX:
+        await message.answer(
+            _("Please explain the reasons in {low}–{high} characters.").format(
+                low=REASONS_MIN, high=REASONS_MAX
+            )
+        )
+        return
+    data = await state.get_data()
+    item = await repos.assignments.get(int(data["id"]))
+    if item is None:
+        await state.clear()
+        return
+    await state.update_data(reasons=reasons)
+    await state.set_state(ExtensionStates.confirm)
+    new_date = date.fromisoformat(data["new_date"])
+    lines = [
+        _("Request to extend assignment No. {number}").format(number=item.reg_number),
+        _("Current deadline: {date}").format(
+            date=date_with_weekday(item.deadline, person.language)
+        ),
+        _("New date: {date}").format(date=date_with_weekday(new_date, person.language)),
+        _("Reasons: {reasons}").format(reasons=reasons),
+    ]
+    if data.get("exceptional"):
+        lines.append(_("Marked as exceptional, for a disciplinary review."))
+    await message.answer("\n".join(lines), reply_markup=confirm_keyboard(item.id))
+
+
+async def on_send(
+    query: CallbackQuery,
+    callback_data: ExtCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+) -> None:
+    data = await state.get_data()
+    if await state.get_state() != ExtensionStates.confirm or data.get("id") != callback_data.id:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await state.clear()
+    item = await repos.assignments.get(callback_data.id)
+    if item is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    ctx = await services.make_context(repos, profile, settings)
+    try:
+        await services.request_extension(
+            ctx,
+            person,
+            item,
+            int(data["dep"]),
+            date.fromisoformat(data["new_date"]),
+            str(data["reasons"]),
+        )
+    except (ExtensionError, RuleError) as error:
+        await explain(query, error, person.language)
+        return
+    deliverer.kick()
+    await query.answer(_("Sent."))
+    if query.message is not None:
+        await query.message.edit_text(  # type: ignore[union-attr]
+            _("The extension request for assignment No. {number} is sent for a decision.").format(
+                number=item.reg_number
+            )
+        )
+
+
+async def on_drop(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer(_("Cancelled. Nothing was saved."))
+    if query.message is not None:
+        await query.message.edit_text(_("Cancelled. Nothing was saved."))  # type: ignore[union-attr]
+
+
+# --- the decider decides ----------------------------------------------------------------------
+
+
+def decision_line(request: ExtensionRequest, decider: str, language: str) -> str:
+    if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
+        return _("✅ Approved by {name}: new deadline {date}.").format(
+            name=decider, date=date_with_weekday(request.granted_deadline, language)
+        )
+    return _("❌ Rejected by {name}: {reason}").format(
+        name=decider, reason=request.reject_reason or ""
+    )
+
+
+async def settle_messages(
+    bot: Bot, repos: Repos, request: ExtensionRequest, decider: Person
+) -> None:
+    """Every decider's copy of the request shows who decided (the first decision wins)."""
+    for person_id, chat_id, message_id in await repos.outbox.sent_with_prefix(
+        f"extreq:{request.id}:"
+    ):
+        reader = await repos.staff.get(person_id)
+        if reader is None:
+            continue
+        from aiogram.utils.i18n import get_i18n
+
+        with get_i18n().use_locale(reader.language.value):
+            text = decision_line(request, decider.full_name, reader.language.value)
+        try:
+            await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
+        except TelegramAPIError:
+            continue
+
+
+async def decide(
+    query: CallbackQuery,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+    bot: Bot,
+    request_id: int,
+    **decision: Any,
+) -> bool:
+    request = await repos.extensions.get(request_id)
+    if request is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return False
+    ctx = await services.make_context(repos, profile, settings)
+    try:
+        await services.decide_extension(ctx, person, request, **decision)
+    except (ExtensionError, RuleError) as error:
+        await explain(query, error, person.language)
+        return False
+    deliverer.kick()
+    decided = await repos.extensions.get(request_id)
+    assert decided is not None
+    await settle_messages(bot, repos, decided, person)
+    return True
+
+
+async def on_approve(
+    query: CallbackQuery,
+    callback_data: ExtCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+    bot: Bot,
+) -> None:
+    if await decide(query, person, repos, profile, settings, deliverer, bot, callback_data.id):
+        await query.answer(_("Approved."))
+
+
+async def on_other(
+    query: CallbackQuery,
+    callback_data: ExtCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    await start_decision(
+        query, callback_data, person, repos, profile, settings, state, ExtensionStates.other_date
+    )
+
+
+async def on_reject(
+    query: CallbackQuery,
+    callback_data: ExtCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    await start_decision(
+        query,
+        callback_data,
+        person,
+        repos,
+        profile,
+        settings,
+        state,
+        ExtensionStates.reject_reason,
+    )
+
+
+async def start_decision(
+    query: CallbackQuery,
+    callback_data: ExtCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    next_state: State,
+) -> None:
+    request = await repos.extensions.get(callback_data.id)
+    item = await repos.assignments.get(request.assignment_id) if request else None
+    if request is None or item is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    ctx = await services.make_context(repos, profile, settings)
+    if await services.deciding_for(ctx, person, item) is None:
+        await refuse(
+            query, extension_refusal(ExtensionError(ExtensionRefusal.NOT_DECIDER), person.language)
+        )
+        return
+    if request.status is not RequestStatus.PENDING:
+        await refuse(
+            query, extension_refusal(ExtensionError(ExtensionRefusal.DECIDED), person.language)
+        )
+        return
+    await query.answer()
+    await state.set_state(next_state)
+    await state.set_data({"request": request.id})
+    if query.message is None:
+        return
+    if next_state == ExtensionStates.other_date:
+        await query.message.answer(
+            _("Type the deadline you approve for assignment No. {number} as dd.mm.yyyy.").format(
+                number=item.reg_number
+            )
+        )
+    else:
+        await query.message.answer(
+            _("Write the reason for rejecting the request on assignment No. {number}.").format(
+                number=item.reg_number
+            )
+        )
+
+
+async def on_other_date(
+    message: Message,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+    bot: Bot,
+) -> None:
+    granted = parse_date(message.text or "")
+    if granted is None:
+        await message.answer(_("Type the date as dd.mm.yyyy, for example 25.12.2026."))
+        return
+    data = await state.get_data()
+    request = await repos.extensions.get(int(data["request"]))
+    if request is None:
+        await state.clear()
+        return
+    ctx = await services.make_context(repos, profile, settings)
+    try:
+        await services.decide_extension(ctx, person, request, granted=granted)
+    except ExtensionError as error:
+        await message.answer(extension_refusal(error, person.language))
+        if error.refusal in {ExtensionRefusal.DECIDED, ExtensionRefusal.NOT_DECIDER}:
+            await state.clear()
+        return
+    await state.clear()
+    deliverer.kick()
+    decided = await repos.extensions.get(request.id)
+    assert decided is not None
+    await settle_messages(bot, repos, decided, person)
+    await message.answer(_("Approved."))
+
+
+async def on_reject_reason(
+    message: Message,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+    bot: Bot,
+) -> None:
+    reason = " ".join((message.text or "").split())
+    if len(reason) < 3:
+        await message.answer(_("Please write the reason in words."))
+        return
+    data = await state.get_data()
+    await state.clear()
+    request = await repos.extensions.get(int(data["request"]))
+    if request is None:
+        return
+    ctx = await services.make_context(repos, profile, settings)
+    try:
+        await services.decide_extension(ctx, person, request, reject_reason=reason)
+    except ExtensionError as error:
+        await message.answer(extension_refusal(error, person.language))
+        return
+    deliverer.kick()
+    decided = await repos.extensions.get(request.id)
+    assert decided is not None
+    await settle_messages(bot, repos, decided, person)
+    await message.answer(_("Rejected."))
+
+
+def decision_keyboard(request_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Approve"), callback_data=ExtCallback(action="approve", id=request_id)
+    )
+    builder.button(
+        text=_("📅 Approve another date"), callback_data=ExtCallback(action="other", id=request_id)
+    )
+    builder.button(text=_("❌ Reject"), callback_data=ExtCallback(action="reject", id=request_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def request_text(
+    item: Assignment, request: ExtensionRequest, requester: str, language: str
+) -> str:
+    lines = [
+        _("⏳ Extension request: assignment No. {number}").format(number=item.reg_number),
+    ]
+    if item.restricted:
+        lines.append(_("Restricted: see the paper copy."))
+    else:
+        lines.append(item.summary)
+    lines += [
+        _("From: {who}").format(who=requester),
+        _("Current deadline: {date}").format(
+            date=date_with_weekday(request.old_deadline, language)
+        ),
+        _("Asked for: {date}").format(date=date_with_weekday(request.new_deadline, language)),
+        _("Reasons: {reasons}").format(reasons=request.reasons),
+        ngettext(
+            "Extended before: {count} time", "Extended before: {count} times", item.extensions
+        ).format(count=item.extensions),
+    ]
+    if request.exceptional:
+        lines.append(
+            _("⚠️ Beyond the allowed number of extensions: exceptional, for a disciplinary review.")
+        )
+    return "\n".join(lines)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    cb = router.callback_query
+    cb.register(on_request, ItemCallback.filter(F.action == "ext"))
+    cb.register(on_offer, ExtCallback.filter(F.action == "offer"))
+    cb.register(on_send, ExtCallback.filter(F.action == "send"))
+    cb.register(on_drop, ExtCallback.filter(F.action == "drop"))
+    cb.register(on_approve, ExtCallback.filter(F.action == "approve"))
+    cb.register(on_other, ExtCallback.filter(F.action == "other"))
+    cb.register(on_reject, ExtCallback.filter(F.action == "reject"))
+    not_command = ~F.text.startswith("/")
+    router.message.register(on_date, ExtensionStates.date, not_command)
+    router.message.register(on_reasons, ExtensionStates.reasons, not_command)
+    router.message.register(on_other_date, ExtensionStates.other_date, not_command)
+    router.message.register(on_reject_reason, ExtensionStates.reject_reason, not_command)
+    return router

@@ -1,0 +1,277 @@
+"""Extension requests (продление срока): asking, reading, and the one decision on each."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import aiosqlite
+
+from bot.assignments import OPEN_STATUSES, Refusal, RuleError, Status
+from bot.extensions import ExtensionRequest, RequestStatus
+from storage.assignments import _OPEN, ENTITY, _utc
+from storage.audit import AuditRepo
+from storage.db import transaction
+
+
+class PendingExists(ValueError):
+    """The assignment already has a request waiting for a decision."""
+
+    def __init__(self, assignment_id: int, reg_number: str | None = None) -> None:
+        super().__init__(
+            f"assignment {reg_number or assignment_id} already has a pending extension request"
+        )
+        self.assignment_id = assignment_id
+        self.reg_number = reg_number
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _request(row: aiosqlite.Row) -> ExtensionRequest:
+    return ExtensionRequest(
+        id=row["id"],
+        assignment_id=row["assignment_id"],
+        department_id=row["department_id"],
+        requested_by=row["requested_by"],
+        on_behalf_of=row["on_behalf_of"],
+        old_deadline=date.fromisoformat(row["old_deadline"]),
+        new_deadline=date.fromisoformat(row["new_deadline"]),
+        reasons=row["reasons"],
+        exceptional=bool(row["exceptional"]),
+        status=RequestStatus(row["status"]),
+        decided_by=row["decided_by"],
+        decided_at=_moment(row["decided_at"]),
+        granted_deadline=_day(row["granted_deadline"]),
+        reject_reason=row["reject_reason"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+class ExtensionRepo:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.audit = AuditRepo(conn)
+
+    # --- reading -------------------------------------------------------------------------------
+    async def _many(self, where: str, params: tuple[object, ...]) -> list[ExtensionRequest]:
+        async with self.conn.execute(
+            f"SELECT * FROM extension_requests WHERE {where}"  # noqa: S608 - fixed fragments
+            " ORDER BY created_at, id",
+            params,
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_request(row) for row in rows]
+
+    async def get(self, request_id: int) -> ExtensionRequest | None:
+        found = await self._many("id = ?", (request_id,))
+        return found[0] if found else None
+
+    async def pending_for(self, assignment_id: int) -> ExtensionRequest | None:
+        """The request of the item waiting for a decision (at most one), if any."""
+        found = await self._many(
+            "assignment_id = ? AND status = ?", (assignment_id, RequestStatus.PENDING.value)
+        )
+        return found[0] if found else None
+
+    async def pending(self) -> list[ExtensionRequest]:
+        """Every request waiting for a decision, oldest first."""
+        return await self._many("status = ?", (RequestStatus.PENDING.value,))
+
+    async def for_assignment(self, assignment_id: int) -> list[ExtensionRequest]:
+        """Every request on the item, decided or not, oldest first."""
+        return await self._many("assignment_id = ?", (assignment_id,))
+
+    # --- asking --------------------------------------------------------------------------------
+    async def create(
+        self,
+        assignment_id: int,
+        department_id: int,
+        *,
+        requested_by: str,
+        on_behalf_of: str | None,
+        new_deadline: date,
+        reasons: str,
+        exceptional: bool,
+        at: datetime,
+    ) -> ExtensionRequest:
+        """File a request against the item's current deadline (read under the write lock).
+
+        ValueError: no such item or empty reasons; RuleError(CLOSED) (a ValueError) when the
+        item is removed from control; PendingExists when a request is already waiting.
+        """
+        reasons = reasons.strip()
+        if not reasons:
+            raise ValueError("reasons are required")
+        async with transaction(self.conn):
+            async with self.conn.execute(
+                "SELECT reg_number, deadline, status FROM assignments WHERE id = ?",
+                (assignment_id,),
+            ) as cursor:
+                item = await cursor.fetchone()
+            if item is None:
+                raise ValueError(f"no assignment with id {assignment_id}")
+            reg_number = item["reg_number"]
+            if Status(item["status"]) not in OPEN_STATUSES:
+                raise RuleError(Refusal.CLOSED, reg_number=reg_number)
+            async with self.conn.execute(
+                "SELECT 1 FROM extension_requests WHERE assignment_id = ? AND status = ?",
+                (assignment_id, RequestStatus.PENDING.value),
+            ) as cursor:
+                if await cursor.fetchone():
+                    raise PendingExists(assignment_id, reg_number)
+            try:
+                cursor = await self.conn.execute(
+                    "INSERT INTO extension_requests (assignment_id, department_id,"
+                    " requested_by, on_behalf_of, old_deadline, new_deadline, reasons,"
+                    " exceptional, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        assignment_id,
+                        department_id,
+                        requested_by,
+                        on_behalf_of,
+                        item["deadline"],
+                        new_deadline.isoformat(),
+                        reasons,
+                        int(exceptional),
+                        RequestStatus.PENDING.value,
+                        _utc(at),
+                    ),
+                )
+            except aiosqlite.IntegrityError as exc:
+                # The partial unique index: a request filed between the check and the insert.
+                if "UNIQUE" in str(exc):
+                    raise PendingExists(assignment_id, reg_number) from exc
+                raise
+            request_id = cursor.lastrowid
+            assert request_id is not None
+            await self.audit.record(
+                actor=requested_by,
+                on_behalf_of=on_behalf_of,
+                action="extension_requested",
+                entity=ENTITY,
+                entity_id=reg_number,
+                new={
+                    "from": item["deadline"],
+                    "to": new_deadline.isoformat(),
+                    "reasons": reasons,
+                    "exceptional": exceptional,
+                },
+                at=at,
+            )
+            created = await self.get(request_id)
+        assert created is not None
+        return created
+
+    # --- deciding ------------------------------------------------------------------------------
+    async def approve(
+        self,
+        request_id: int,
+        *,
+        granted: date,
+        actor: str,
+        on_behalf_of: str | None,
+        at: datetime,
+    ) -> bool:
+        """Grant a pending request: the item's deadline becomes `granted` and one more
+        extension is counted. False when already decided (the first decision wins), or the
+        request is unknown, or the item is closed."""
+        async with transaction(self.conn):
+            async with self.conn.execute(
+                "SELECT r.assignment_id, a.reg_number, a.deadline FROM extension_requests r"
+                " JOIN assignments a ON a.id = r.assignment_id WHERE r.id = ?",
+                (request_id,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return False
+            assignment_id = row["assignment_id"]
+            cursor = await self.conn.execute(
+                "UPDATE extension_requests SET status = ?, decided_by = ?,"
+                " decided_on_behalf_of = ?, decided_at = ?, granted_deadline = ?"
+                " WHERE id = ? AND status = ? AND EXISTS (SELECT 1 FROM assignments a"
+                " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
+                (
+                    RequestStatus.APPROVED.value,
+                    actor,
+                    on_behalf_of,
+                    _utc(at),
+                    granted.isoformat(),
+                    request_id,
+                    RequestStatus.PENDING.value,
+                    assignment_id,
+                    _OPEN,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            cursor = await self.conn.execute(
+                "UPDATE assignments SET deadline = ?, extensions = extensions + 1,"
+                " updated_at = ? WHERE id = ? AND status IN (SELECT value FROM json_each(?))",
+                (granted.isoformat(), _utc(at), assignment_id, _OPEN),
+            )
+            assert cursor.rowcount == 1  # checked above, under the same write lock
+            await self.audit.record(
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                action="extension_approved",
+                entity=ENTITY,
+                entity_id=row["reg_number"],
+                old={"deadline": row["deadline"]},
+                new={"deadline": granted.isoformat(), "request": request_id},
+                at=at,
+            )
+        return True
+
+    async def reject(
+        self,
+        request_id: int,
+        *,
+        reason: str,
+        actor: str,
+        on_behalf_of: str | None,
+        at: datetime,
+    ) -> bool:
+        """Refuse a pending request; the deadline stays. False when already decided (the first
+        decision wins) or the request is unknown. ValueError on an empty reason."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason is required")
+        async with transaction(self.conn):
+            cursor = await self.conn.execute(
+                "UPDATE extension_requests SET status = ?, decided_by = ?,"
+                " decided_on_behalf_of = ?, decided_at = ?, reject_reason = ?"
+                " WHERE id = ? AND status = ?",
+                (
+                    RequestStatus.REJECTED.value,
+                    actor,
+                    on_behalf_of,
+                    _utc(at),
+                    reason,
+                    request_id,
+                    RequestStatus.PENDING.value,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            async with self.conn.execute(
+                "SELECT a.reg_number FROM extension_requests r"
+                " JOIN assignments a ON a.id = r.assignment_id WHERE r.id = ?",
+                (request_id,),
+            ) as rows:
+                row = await rows.fetchone()
+            assert row is not None
+            await self.audit.record(
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                action="extension_rejected",
+                entity=ENTITY,
+                entity_id=row["reg_number"],
+                new={"reason": reason, "request": request_id},
+                at=at,
+            )
+        return True

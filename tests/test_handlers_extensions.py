@@ -1,0 +1,300 @@
+"""Extension requests through the dispatcher: rules per profile, one-tap decisions, notices."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Dispatcher
+from aiogram.methods import EditMessageText, SendMessage
+
+from bot import services
+from bot.assignments import NewAssignment
+from bot.config import Settings
+from bot.delivery import Deliverer
+from bot.enums import Mark, Source
+from bot.profiles import Profile, load_profile
+from bot.sweep import sweep
+from handlers.callbacks import ExtCallback, ItemCallback
+from storage.repo import Repos
+from tests.fakes import RecordingBot, make_callback, make_message
+from tests.test_handlers_assignments import alert, buttons
+from tests.test_handlers_onboarding import join
+
+EDU, FIN, CTRL, AKIM, HOA = 9001, 9002, 9003, 9004, 9005
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
+    await join(dp, bot, repos, "edu_head", EDU, "kk")
+    await join(dp, bot, repos, "fin_head", FIN, "ru")
+    await join(dp, bot, repos, "ctrl", CTRL, "ru")
+    await join(dp, bot, repos, "akim", AKIM, "kk")
+    await join(dp, bot, repos, "hoa", HOA, "ru")
+
+
+async def register(
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    *,
+    deadline: date = date(2027, 5, 12),
+    source: Source = Source.AKIM,
+) -> int:
+    ctx = await services.make_context(repos, profile, settings)
+    item = await services.register(
+        ctx,
+        NewAssignment(
+            reg_number="E-1",
+            received=ctx.today,
+            source=source,
+            summary="Жол жөндеу жоспары",
+            executors=("Отдел образования", "Отдел финансов"),
+            deadline=deadline,
+            mark=Mark.NONE,
+        ),
+        actor="ctrl",
+    )
+    return item.id
+
+
+def sent_to(bot: RecordingBot, chat: int) -> list[SendMessage]:
+    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat]
+
+
+async def ask(dp: Dispatcher, bot: RecordingBot, item_id: int, dep: int, **kw: object) -> None:
+    data = ItemCallback(action="ext", id=item_id, dep=dep).pack()
+    await dp.feed_update(bot, make_callback(data, user_id=EDU), **kw)
+
+
+async def test_request_then_one_tap_approval_moves_deadline_and_notices(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await people(dp, bot, staffed)
+    item_id = await register(staffed, profile, settings)
+    await deliverer.drain()
+    card = sent_to(bot, EDU)[0]
+    assert "⏳ Мерзімді ұзартуды сұрау" in buttons(card)
+    assert "⏳ Запросить продление" not in buttons(sent_to(bot, FIN)[0])  # co-executor
+    bot.clear()
+    await dp.feed_update(
+        bot, make_callback(buttons(card)["⏳ Мерзімді ұзартуды сұрау"], user_id=EDU)
+    )
+    assert "кк.аа.жжжж" in sent_to(bot, EDU)[-1].text
+    for typed, expected in (
+        ("завтра", "кк.аа.жжжж"),
+        ("01.05.2027", "ағымдағы мерзімнен кейін"),
+        ("22.05.2027", "жұмыс күні емес"),  # a Saturday
+    ):
+        await dp.feed_update(bot, make_message(typed, user_id=EDU))
+        assert expected in sent_to(bot, EDU)[-1].text
+    offer = sent_to(bot, EDU)[-1]
+    assert set(buttons(offer)) == {"24.05.2027 алу"}
+    await dp.feed_update(bot, make_callback(buttons(offer)["24.05.2027 алу"], user_id=EDU))
+    await dp.feed_update(bot, make_message("қысқа", user_id=EDU))
+    assert "10–1500" in sent_to(bot, EDU)[-1].text
+    await dp.feed_update(
+        bot, make_message("Мердігер материалдарды кешіктіріп жеткізді.", user_id=EDU)
+    )
+    summary = sent_to(bot, EDU)[-1]
+    assert "24 мамыр 2027" in summary.text
+    await dp.feed_update(bot, make_callback(buttons(summary)["📤 Сұрауды жіберу"], user_id=EDU))
+    bot.clear()
+    await deliverer.drain()
+    akim_copy, hoa_copy = sent_to(bot, AKIM)[0], sent_to(bot, HOA)[0]
+    assert "Жол жөндеу жоспары" in akim_copy.text
+    assert "Запрошено: понедельник, 24 мая 2027" in hoa_copy.text
+    assert "Мердігер материалдарды" in hoa_copy.text
+    assert set(buttons(hoa_copy)) == {"✅ Одобрить", "📅 Одобрить другую дату", "❌ Отклонить"}
+
+    # the head of apparatus approves in one tap; the akim's copy shows who decided
+    bot.clear()
+    await dp.feed_update(bot, make_callback(buttons(hoa_copy)["✅ Одобрить"], user_id=HOA))
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    assert item.deadline == date(2027, 5, 24)
+    assert item.extensions == 1
+    edits = [m for m in bot.sent() if isinstance(m, EditMessageText)]
+    assert {m.chat_id for m in edits} == {AKIM, HOA}
+    assert any("Марат Ахметов" in (m.text or "") for m in edits if m.chat_id == AKIM)
+    await dp.feed_update(bot, make_callback(buttons(akim_copy)["✅ Мақұлдау"], user_id=AKIM))
+    assert "шешім қабылданған" in alert(bot)
+    bot.clear()
+    await deliverer.drain()
+    assert "2027\u202fж. 24 мамыр дейін ұзартылды" in sent_to(bot, EDU)[0].text
+    assert "продлён до 24 мая 2027\u202fг. (был 12 мая 2027\u202fг.)" in sent_to(bot, CTRL)[0].text
+
+    # the notices follow the new date: nothing at the old one, one at the new one
+    for moment, count in (
+        (datetime(2027, 5, 5, 9, tzinfo=ALMATY), 0),
+        (datetime(2027, 5, 19, 9, tzinfo=ALMATY), 1),
+    ):
+        bot.clear()
+        ctx = await services.make_context(staffed, profile, settings, now=moment.astimezone(UTC))
+        await sweep(ctx)
+        await deliverer.drain(now=ctx.now)
+        notices = [m for m in sent_to(bot, EDU) if m.text.startswith("⏰")]
+        assert len(notices) == count
+    history = [e.action for e in await staffed.assignments.history("E-1")]
+    assert history[-2:] == ["extension_requested", "extension_approved"]
+
+
+async def test_another_date_and_rejection(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await people(dp, bot, staffed)
+    item_id = await register(staffed, profile, settings)
+    ctx = await services.make_context(staffed, profile, settings)
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    edu = item.main_executor
+    assert edu is not None
+    head = await staffed.staff.by_code("edu_head")
+    assert head is not None
+    request = await services.request_extension(
+        ctx, head, item, edu.department_id, date(2027, 6, 1), "Ждём заключение экспертизы."
+    )
+    await deliverer.drain()
+    copy = sent_to(bot, AKIM)[0]
+    await dp.feed_update(
+        bot, make_callback(buttons(copy)["📅 Басқа күнді мақұлдау"], user_id=AKIM)
+    )
+    await dp.feed_update(bot, make_message("29.05.2027", user_id=AKIM))  # a Saturday
+    assert "жұмыс күні емес" in sent_to(bot, AKIM)[-1].text
+    await dp.feed_update(bot, make_message("28.05.2027", user_id=AKIM))
+    approved = await staffed.extensions.get(request.id)
+    assert approved is not None
+    assert approved.granted_deadline == date(2027, 5, 28)
+
+    # a second request, rejected with a reason: the deadline stays
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    second = await services.request_extension(
+        ctx, head, item, edu.department_id, date(2027, 6, 10), "Ещё нужно время на согласование."
+    )
+    bot.clear()
+    await deliverer.drain()
+    copy = sent_to(bot, HOA)[0]
+    await dp.feed_update(bot, make_callback(buttons(copy)["❌ Отклонить"], user_id=HOA))
+    await dp.feed_update(bot, make_message("Срок установлен Правительством.", user_id=HOA))
+    rejected = await staffed.extensions.get(second.id)
+    assert rejected is not None
+    assert rejected.reject_reason == "Срок установлен Правительством."
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    assert item.deadline == date(2027, 5, 28)
+    bot.clear()
+    await deliverer.drain()
+    assert "Срок установлен Правительством." in sent_to(bot, EDU)[0].text
+
+
+async def test_refusals_name_the_rule(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await people(dp, bot, staffed)
+    item_id = await register(staffed, profile, settings)
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    fin = next(e for e in item.executors if not e.main)
+    edu = next(e for e in item.executors if e.main)
+    # a co-executor cannot ask: the main executor asks for all
+    forged = ItemCallback(action="ext", id=item_id, dep=fin.department_id).pack()
+    await dp.feed_update(bot, make_callback(forged, user_id=FIN))
+    assert alert(bot).startswith("Продление запрашивает только основной исполнитель")
+    # the limit is used up (ust-kamenogorsk-2025: twice, п.35)
+    await staffed.conn.execute("UPDATE assignments SET extensions = 2 WHERE id = ?", (item_id,))
+    await ask(dp, bot, item_id, edu.department_id)
+    assert "п.35" in alert(bot)
+    # baidibek-2025 flags it instead, for a disciplinary review (§12.8)
+    baidibek = load_profile("baidibek-2025")
+    bot.clear()
+    await ask(dp, bot, item_id, edu.department_id, profile=baidibek)
+    assert "тәртіптік" in sent_to(bot, EDU)[-1].text
+    await dp.feed_update(bot, make_message("/cancel", user_id=EDU))
+    # the cut-off: too late when the deadline is today (п.35: 1 working day before)
+    today = datetime.now(ALMATY).date()
+    await staffed.conn.execute(
+        "UPDATE assignments SET extensions = 0, deadline = ? WHERE id = ?",
+        (today.isoformat(), item_id),
+    )
+    bot.clear()
+    await ask(dp, bot, item_id, edu.department_id)
+    assert "п.35" in alert(bot)
+    assert "1 жұмыс күні" in alert(bot)
+
+
+async def test_forbidden_source_in_baidibek(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    settings: Settings,
+) -> None:
+    await people(dp, bot, staffed)
+    baidibek = load_profile("baidibek-2025")
+    item_id = await register(staffed, baidibek, settings, source=Source.GOVERNMENT)
+    item = await staffed.assignments.get(item_id)
+    assert item is not None
+    main = item.main_executor
+    assert main is not None
+    await ask(dp, bot, item_id, main.department_id, profile=baidibek)
+    assert "§12.7" in alert(bot)
+    assert "Үкімет" in alert(bot)
+
+
+async def test_only_deciders_decide_and_undecided_requests_remind(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await people(dp, bot, staffed)
+    item_id = await register(staffed, profile, settings, deadline=date(2027, 5, 12))
+    item = await staffed.assignments.get(item_id)
+    head = await staffed.staff.by_code("edu_head")
+    assert item is not None
+    assert head is not None
+    assert item.main_executor is not None
+    ctx = await services.make_context(staffed, profile, settings)
+    request = await services.request_extension(
+        ctx, head, item, item.main_executor.department_id, date(2027, 5, 20), "Нет подрядчика."
+    )
+    await deliverer.drain()
+    bot.clear()
+    approve = ExtCallback(action="approve", id=request.id).pack()
+    await dp.feed_update(bot, make_callback(approve, user_id=CTRL))
+    assert "не принимаете решения" in alert(bot)
+    pending = await staffed.extensions.get(request.id)
+    assert pending is not None
+    assert pending.status == "pending"
+    # the next working day the deciders are reminded, once
+    tomorrow = ctx.calendar.add_working_days(ctx.today, 1)
+    moment = datetime.combine(tomorrow, datetime.min.time(), ALMATY) + timedelta(hours=10)
+    for _ in range(2):
+        later = await services.make_context(staffed, profile, settings, now=moment.astimezone(UTC))
+        await sweep(later)
+        await deliverer.drain(now=later.now)
+    reminders = [m for m in sent_to(bot, AKIM) if m.text.startswith("Еске салу")]
+    assert len(reminders) == 1
+    # still pending at the deadline: the control department sees it
+    at_deadline = datetime(2027, 5, 12, 10, tzinfo=ALMATY).astimezone(UTC)
+    late = await services.make_context(staffed, profile, settings, now=at_deadline)
+    await sweep(late)
+    await deliverer.drain(now=late.now)
+    assert any("ещё не рассмотрен" in m.text for m in sent_to(bot, CTRL))
