@@ -38,6 +38,7 @@ from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.notices import NoticeKind, quiet_until
 from bot.profiles import Profile, extension_cutoff
+from bot.remarks import Answer
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback
 from handlers.cards import (
@@ -61,7 +62,16 @@ CLAIM_BATCH = 200
 RETRY_AFTER_TRIES = 5
 TEXT_LIMIT = 4096
 GROUPED = frozenset({"notice"})
-SCHEDULED = frozenset({"notice", "weekly", "extension_reminder", "extension_late"})
+SCHEDULED = frozenset(
+    {
+        "notice",
+        "weekly",
+        "extension_reminder",
+        "extension_late",
+        "remarks_reminder",
+        "remarks_final",
+    }
+)
 VIEW_BUTTONS = 12
 
 
@@ -708,7 +718,77 @@ async def render_extension_late(
     )
 
 
+async def render_remarks_request(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    from handlers.remarks import request_keyboard, request_text
+
+    rnd = await deliverer.repos.remarks.get(int(item.payload["round_id"]))
+    if rnd is None or rnd.closed_at is not None:
+        return None
+    addressee = rnd.addressee_for(person.id)
+    if addressee is None:
+        return None
+    if item.kind == "remarks_reminder" and addressee.answer is not Answer.PENDING:
+        return None  # answered meanwhile
+    initiator = await deliverer.repos.staff.get(rnd.initiator_id)
+    text = request_text(rnd, initiator, person.language.value)
+    if item.kind == "remarks_reminder":
+        reminder = _("Reminder: your answer is expected by {date}.").format(
+            date=long_date(rnd.due, person.language.value)
+        )
+        text = reminder + "\n\n" + text
+    files = [] if rnd.restricted else [ReportFile(f.file_id, f.file_name) for f in rnd.files]
+    if item.kind == "remarks_reminder":
+        files = []
+    return Rendered(text, request_keyboard(rnd.id), files)
+
+
+async def render_remarks_answer(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    from handlers.remarks import answer_line, names_for, round_title
+
+    rnd = await deliverer.repos.remarks.get(int(item.payload["round_id"]))
+    if rnd is None:
+        return None
+    addressee = next(
+        (a for a in rnd.addressees if a.id == int(item.payload["addressee_id"])), None
+    )
+    if addressee is None or addressee.answer is not Answer.REMARKS:
+        return None
+    names = await names_for(deliverer.repos, rnd)
+    text = _("Remarks on «{title}»:").format(title=round_title(rnd))
+    text += "\n" + answer_line(addressee, names[addressee.id], deliverer.settings.zone)
+    files = [] if rnd.restricted else [ReportFile(f.file_id, f.file_name) for f in addressee.files]
+    return Rendered(text, None, files)
+
+
+async def render_remarks_final(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    from handlers.remarks import sheet_keyboard, sheet_text
+
+    rnd = await deliverer.repos.remarks.get(int(item.payload["round_id"]))
+    if rnd is None:
+        return None
+    text = _("The due date has passed. Final sheet:") + "\n\n"
+    text += await sheet_text(
+        deliverer.repos,
+        deliverer.profile,
+        rnd,
+        deliverer.settings.zone,
+        person.language.value,
+        _today(deliverer),
+    )
+    return Rendered(text, sheet_keyboard(rnd.id))
+
+
 RENDERERS: dict[str, Renderer] = {
+    "remarks_request": render_remarks_request,
+    "remarks_reminder": render_remarks_request,
+    "remarks_answer": render_remarks_answer,
+    "remarks_final": render_remarks_final,
     "extension_request": render_extension_request,
     "extension_reminder": render_extension_request,
     "extension_decided": render_extension_decided,

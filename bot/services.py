@@ -40,6 +40,15 @@ from bot.extensions import (
     decider_kind,
 )
 from bot.profiles import ControlType, ExtensionDecider, Profile
+from bot.remarks import (
+    Answer,
+    Round,
+    RoundError,
+    RoundFile,
+    RoundRefusal,
+    check_answer,
+    check_due,
+)
 from bot.staff_csv import CsvProblem
 from storage.db import transaction
 from storage.models import Person
@@ -491,3 +500,97 @@ async def decide_extension(
             ctx, audience, f"extdone:{request.id}", "extension_decided", request_id=request.id
         )
     return True
+
+
+# --- «замечаний нет» rounds ----------------------------------------------------------------------
+
+
+async def round_addressees(
+    ctx: Context, department_ids: Sequence[int], person_ids: Sequence[int]
+) -> list[tuple[Person, int | None]]:
+    """Departments answer through their heads (or acting substitutes); people answer themselves."""
+    found: dict[int, tuple[Person, int | None]] = {}
+    for department_id in department_ids:
+        for head in await department_recipients(ctx, department_id):
+            found.setdefault(head.id, (head, department_id))
+    for person_id in person_ids:
+        person = await ctx.repos.staff.get(person_id)
+        if person is not None:
+            acting = await ctx.repos.staff.acting_for(person, ctx.today)
+            found.setdefault(acting.id, (acting, None))
+    return list(found.values())
+
+
+async def start_round(
+    ctx: Context,
+    initiator: Person,
+    *,
+    subject: str,
+    restricted: bool,
+    due: date,
+    files: Sequence[RoundFile],
+    department_ids: Sequence[int],
+    person_ids: Sequence[int],
+) -> Round:
+    check_due(ctx.calendar, ctx.today, due)
+    addressees = await round_addressees(ctx, department_ids, person_ids)
+    async with transaction(ctx.repos.conn):
+        item = await ctx.repos.remarks.create(
+            subject,
+            initiator_id=initiator.id,
+            restricted=restricted,
+            due=due,
+            files=[] if restricted else list(files),
+            addressees=[(person.id, department) for person, department in addressees],
+            actor=initiator.code,
+            at=ctx.now,
+        )
+        await notify(
+            ctx,
+            [person for person, _ in addressees],
+            f"rmreq:{item.id}",
+            "remarks_request",
+            round_id=item.id,
+        )
+    return item
+
+
+async def answer_round(
+    ctx: Context,
+    person: Person,
+    round_id: int,
+    answer: Answer,
+    text: str | None = None,
+    files: Sequence[RoundFile] = (),
+) -> Round:
+    item = await ctx.repos.remarks.get(round_id)
+    if item is None:
+        raise RoundError(RoundRefusal.NOT_ADDRESSEE, round_id=round_id)
+    addressee = check_answer(item, person.id, ctx.today)
+    if answer is Answer.REMARKS and not (text or files):
+        raise RoundError(RoundRefusal.NO_TEXT)
+    async with transaction(ctx.repos.conn):
+        if not await ctx.repos.remarks.answer(
+            round_id,
+            person.id,
+            answer=answer,
+            text=text,
+            files=[] if item.restricted else list(files),
+            by=person.code,
+            at=ctx.now,
+        ):
+            raise RoundError(RoundRefusal.CLOSED, due=item.due)
+        if answer is Answer.REMARKS:
+            initiator = await ctx.repos.staff.get(item.initiator_id)
+            stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+            await notify(
+                ctx,
+                [initiator] if initiator else [],
+                f"rmans:{round_id}:{addressee.id}:{stamp}",
+                "remarks_answer",
+                round_id=round_id,
+                addressee_id=addressee.id,
+            )
+    updated = await ctx.repos.remarks.get(round_id)
+    assert updated is not None
+    return updated

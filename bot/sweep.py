@@ -15,6 +15,7 @@ from bot import services
 from bot.assignments import Assignment
 from bot.enums import Role
 from bot.notices import Audience, Notice, due, horizon, quiet_until
+from bot.remarks import Answer, final_answer, reminder_day
 from storage.db import transaction
 from storage.models import Person
 
@@ -110,6 +111,7 @@ async def sweep(ctx: services.Context) -> SweepStats:
                     ):
                         stats.queued += 1
         stats.queued += await queue_extension_reminders(ctx, today, not_before)
+        stats.queued += await process_rounds(ctx, today, not_before)
         stats.weekly_lists = await queue_weekly_lists(ctx, today, not_before)
         stats.queued += stats.weekly_lists
     return stats
@@ -177,4 +179,32 @@ async def queue_extension_reminders(
                     not_before=not_before,
                 ):
                     queued += 1
+    return queued
+
+
+async def process_rounds(ctx: services.Context, today: date, not_before: datetime) -> int:
+    """«Замечаний нет» rounds: remind the silent one working day before the due date; after it,
+    apply the profile's silent-consent rule and send the initiator the final sheet."""
+    queued = 0
+    silent = final_answer(ctx.profile, Answer.PENDING)
+    for item in await ctx.repos.remarks.open_rounds():
+        if today > item.due:
+            if await ctx.repos.remarks.close(item.id, silent=silent, at=ctx.now):
+                queued += await ctx.repos.outbox.enqueue(
+                    f"rmfinal:{item.id}",
+                    item.initiator_id,
+                    "remarks_final",
+                    {"round_id": item.id},
+                    not_before=not_before,
+                )
+            continue
+        if today >= reminder_day(ctx.calendar, item):
+            for addressee in await ctx.repos.remarks.pending_addressees(item.id):
+                queued += await ctx.repos.outbox.enqueue(
+                    f"rmremind:{item.id}:{addressee.person_id}",
+                    addressee.person_id,
+                    "remarks_reminder",
+                    {"round_id": item.id},
+                    not_before=not_before,
+                )
     return queued

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, assignments, common, extensions, language, registration, start
+from handlers import (
+    admin,
+    assignments,
+    common,
+    extensions,
+    language,
+    registration,
+    remarks,
+    remarks_new,
+    start,
+)
 
 
 def get_routers() -> list[Router]:
@@ -16,5 +26,7 @@ def get_routers() -> list[Router]:
         registration.create_router(),
         assignments.create_router(),
         extensions.create_router(),
+        remarks_new.create_router(),
+        remarks.create_router(),
         common.create_router(),
     ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from enum import Enum
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -15,7 +18,16 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.assignments import Assignment, Refusal, RemovalGround, ReportFile, RuleError
+from bot.assignments import (
+    Assignment,
+    Refusal,
+    RemovalGround,
+    ReportFile,
+    RuleError,
+    check_decision,
+    check_not_ours,
+    check_report,
+)
 from bot.config import Settings
 from bot.enums import Role, Source
 from bot.i18n import long_date
@@ -92,14 +104,47 @@ class ReasonStates(StatesGroup):
 ALERT_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
 
 
-async def refuse(query: CallbackQuery, text: str) -> None:
-    """Answer a tap with the reason: an alert, or a message when it is too long for one."""
-    if len(text) <= ALERT_LIMIT:
-        await query.answer(text, show_alert=True)
+async def refuse(event: CallbackQuery | Message, text: str) -> None:
+    """Give the reason: a typed message is answered with it; a tap gets an alert, or a message
+    when it is too long for one."""
+    if isinstance(event, Message):
+        await event.answer(text)
         return
-    await query.answer()
-    if query.message is not None:
-        await query.message.answer(text)
+    if len(text) <= ALERT_LIMIT:
+        await event.answer(text, show_alert=True)
+        return
+    await event.answer()
+    if event.message is not None:
+        await event.message.answer(text)
+
+
+async def stale(query: CallbackQuery) -> None:
+    """Answer a tap on a button whose moment has passed."""
+    await query.answer(_("This button is no longer valid."), show_alert=True)
+
+
+T = TypeVar("T")
+
+
+class Refused(Enum):
+    """What `attempt` returns for a step the rules refused (the person has been told why)."""
+
+    REFUSED = "refused"
+
+
+REFUSED: Final = Refused.REFUSED
+
+
+async def attempt(
+    event: CallbackQuery | Message, person: Person, step: Awaitable[T] | Callable[[], T]
+) -> T | Refused:
+    """Run one rule-checked step (a service call, or a check to call); a RuleError becomes the
+    refusal shown to the person, and REFUSED is returned."""
+    try:
+        return step() if callable(step) else await step
+    except RuleError as error:
+        await refuse(event, refusal_text(error, person.language))
+        return REFUSED
 
 
 async def context(repos: Repos, profile: Profile, settings: Settings) -> services.Context:
@@ -107,10 +152,42 @@ async def context(repos: Repos, profile: Profile, settings: Settings) -> service
 
 
 async def load(repos: Repos, query: CallbackQuery, item_id: int) -> Assignment | None:
+    """The item a button names; None (the tap answered) when it is gone."""
     item = await repos.assignments.get(item_id)
     if item is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
     return item
+
+
+async def decidable(
+    query: CallbackQuery, callback_data: ItemCallback, person: Person, repos: Repos
+) -> Assignment | None:
+    """The item, once the controller may decide on it (removal, rework) and the tap is
+    answered; None when not (the tap answered with the reason)."""
+    item = await load(repos, query, callback_data.id)
+    if item is None:
+        return None
+    if await attempt(query, person, partial(check_decision, item, person.roles)) is REFUSED:
+        return None
+    await query.answer()
+    return item
+
+
+async def typed_reason(
+    message: Message, state: FSMContext, repos: Repos
+) -> tuple[str, dict[str, Any], Assignment] | None:
+    """The reason typed for the item kept in the state, which ends here: (reason, state data,
+    item); None when the reason is too short (the person is asked again) or the item is gone."""
+    reason = (message.text or "").strip()
+    if len(reason) < 3:
+        await message.answer(_("Please write the reason in words."))
+        return None
+    data = await state.get_data()
+    await state.clear()
+    item = await repos.assignments.get(int(data["id"]))
+    if item is None:
+        return None
+    return reason, data, item
 
 
 async def may_view(ctx: services.Context, person: Person, item: Assignment) -> bool:
@@ -151,10 +228,8 @@ async def on_accept(
     if item is None:
         return
     ctx = await context(repos, profile, settings)
-    try:
-        await services.accept(ctx, person, item, callback_data.dep)
-    except RuleError as error:
-        await refuse(query, refusal_text(error, person.language))
+    step = services.accept(ctx, person, item, callback_data.dep)
+    if await attempt(query, person, step) is REFUSED:
         return
     deliverer.kick()
     await query.answer(_("Accepted."))
@@ -188,14 +263,9 @@ async def on_report(
     if item is None:
         return
     ctx = await context(repos, profile, settings)
-    from bot.assignments import check_report
-
-    try:
-        executor = check_report(
-            item, services.only(await services.head_departments(ctx, person), callback_data.dep)
-        )
-    except RuleError as error:
-        await refuse(query, refusal_text(error, person.language))
+    departments = services.only(await services.head_departments(ctx, person), callback_data.dep)
+    executor = await attempt(query, person, partial(check_report, item, departments))
+    if executor is REFUSED:
         return
     await query.answer()
     await state.set_state(ReportStates.collecting)
@@ -265,7 +335,7 @@ async def on_send_report(
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     if await state.get_state() != ReportStates.collecting or data.get("id") != callback_data.id:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return
     text = "\n\n".join(data["text"]).strip()
     if not text:
@@ -276,7 +346,7 @@ async def on_send_report(
         return
     ctx = await context(repos, profile, settings)
     files = [ReportFile(file_id, name) for file_id, name in data["files"]]
-    try:
+    try:  # not `attempt`: the draft ends before a refusal is shown
         await services.submit_report(ctx, person, item, callback_data.dep, text, files)
     except RuleError as error:
         await state.clear()
@@ -311,18 +381,9 @@ async def on_not_ours(
     if item is None:
         return
     ctx = await context(repos, profile, settings)
-    from bot.assignments import check_not_ours
-
-    try:
-        check_not_ours(
-            profile,
-            ctx.calendar,
-            item,
-            services.only(await services.head_departments(ctx, person), callback_data.dep),
-            ctx.today,
-        )
-    except RuleError as error:
-        await refuse(query, refusal_text(error, person.language))
+    departments = services.only(await services.head_departments(ctx, person), callback_data.dep)
+    check = partial(check_not_ours, profile, ctx.calendar, item, departments, ctx.today)
+    if await attempt(query, person, check) is REFUSED:
         return
     await query.answer()
     await state.set_state(ReasonStates.not_ours)
@@ -345,20 +406,13 @@ async def on_not_ours_reason(
     state: FSMContext,
     deliverer: Deliverer,
 ) -> None:
-    reason = (message.text or "").strip()
-    if len(reason) < 3:
-        await message.answer(_("Please write the reason in words."))
+    typed = await typed_reason(message, state, repos)
+    if typed is None:
         return
-    data = await state.get_data()
-    await state.clear()
-    item = await repos.assignments.get(int(data["id"]))
-    if item is None:
-        return
+    reason, data, item = typed
     ctx = await context(repos, profile, settings)
-    try:
-        await services.not_ours(ctx, person, item, int(data["dep"]), reason)
-    except RuleError as error:
-        await message.answer(refusal_text(error, person.language))
+    step = services.not_ours(ctx, person, item, int(data["dep"]), reason)
+    if await attempt(message, person, step) is REFUSED:
         return
     deliverer.kick()
     await message.answer(
@@ -411,17 +465,9 @@ async def on_view(
 async def on_remove(
     query: CallbackQuery, callback_data: ItemCallback, person: Person, repos: Repos
 ) -> None:
-    item = await load(repos, query, callback_data.id)
+    item = await decidable(query, callback_data, person, repos)
     if item is None:
         return
-    from bot.assignments import check_decision
-
-    try:
-        check_decision(item, person.roles)
-    except RuleError as error:
-        await refuse(query, refusal_text(error, person.language))
-        return
-    await query.answer()
     if query.message is not None:
         await query.message.answer(
             _("Grounds for removing assignment No. {number} from control:").format(
@@ -446,16 +492,14 @@ async def on_ground(
     try:
         ground = RemovalGround(callback_data.arg)
     except ValueError:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return
     ctx = await context(repos, profile, settings)
-    try:
-        changed = await services.remove(ctx, person, item, ground)
-    except RuleError as error:
-        await refuse(query, refusal_text(error, person.language))
+    changed = await attempt(query, person, services.remove(ctx, person, item, ground))
+    if changed is REFUSED:
         return
     if not changed:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return
     deliverer.kick()
     await query.answer(_("Removed from control."))
@@ -472,17 +516,9 @@ async def on_return(
     repos: Repos,
     state: FSMContext,
 ) -> None:
-    item = await load(repos, query, callback_data.id)
+    item = await decidable(query, callback_data, person, repos)
     if item is None:
         return
-    from bot.assignments import check_decision
-
-    try:
-        check_decision(item, person.roles)
-    except RuleError as error:
-        await refuse(query, refusal_text(error, person.language))
-        return
-    await query.answer()
     await state.set_state(ReasonStates.rework)
     await state.set_data({"id": item.id})
     if query.message is not None:
@@ -503,22 +539,13 @@ async def on_rework_reason(
     state: FSMContext,
     deliverer: Deliverer,
 ) -> None:
-    reason = (message.text or "").strip()
-    if len(reason) < 3:
-        await message.answer(_("Please write the reason in words."))
+    typed = await typed_reason(message, state, repos)
+    if typed is None:
         return
-    data = await state.get_data()
-    await state.clear()
-    item = await repos.assignments.get(int(data["id"]))
-    if item is None:
-        return
+    reason, _data, item = typed
     ctx = await context(repos, profile, settings)
-    try:
-        changed = await services.return_for_rework(ctx, person, item, reason)
-    except RuleError as error:
-        await message.answer(refusal_text(error, person.language))
-        return
-    if changed:
+    changed = await attempt(message, person, services.return_for_rework(ctx, person, item, reason))
+    if changed is not REFUSED and changed:
         deliverer.kick()
         await message.answer(
             _("Assignment No. {number} is returned for rework.").format(number=item.reg_number)
@@ -532,7 +559,7 @@ async def on_reassign(
     if item is None:
         return
     if not item.is_open:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return
     await query.answer()
     page = int(callback_data.arg or 0)
@@ -590,7 +617,7 @@ async def on_reassign_to(
         await query.answer(text, show_alert=True)
         return
     if updated is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return
     deliverer.kick()
     department = await repos.staff.department(int(callback_data.arg))

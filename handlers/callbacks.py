@@ -49,3 +49,20 @@ class ExtCallback(CallbackData, prefix="x"):
     action: str
     id: int  # the assignment (asking) or the request (deciding)
     value: str = ""
+
+
+class RemarkCallback(CallbackData, prefix="r"):
+    """«Замечаний нет» rounds: ok (no remarks), has (remarks follow), send, drop, sheet, xlsx,
+    new (start a round)."""
+
+    action: str
+    id: int = 0
+
+
+class RoundNewCallback(CallbackData, prefix="rn"):
+    """A step of the dialog that starts a «замечаний нет» round: rst, docs, dep, per, pg, all,
+    mode, done, due, ok, no; `value` carries yes/no, done/none, an id, a page, a mode or a
+    date."""
+
+    step: str
+    value: str = ""

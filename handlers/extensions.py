@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -26,10 +27,12 @@ from bot.extensions import (
     ExtensionRefusal,
     ExtensionRequest,
     RequestStatus,
+    check_new_date,
 )
 from bot.i18n import date_with_weekday, long_date
+from bot.i18n_marks import N_
 from bot.profiles import Profile, Term, Unit
-from handlers.assignments import refusal_text, refuse
+from handlers.assignments import REFUSED, Refused, load, refusal_text, refuse, stale
 from handlers.callbacks import ExtCallback, ItemCallback
 from handlers.cards import SOURCE_TITLES
 from storage.models import Person
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from bot.delivery import Deliverer
 
 PARAGRAPH = re.compile(r"(п\.\s?\d+(?:\.\d+)*|§\s?\d+(?:\.\d+)*)")
+T = TypeVar("T")
 
 
 class ExtensionStates(StatesGroup):
@@ -126,6 +130,16 @@ async def explain(query: CallbackQuery, error: Exception, language: str) -> None
         await refuse(query, refusal_text(error, language))
 
 
+async def attempt(query: CallbackQuery, person: Person, step: Awaitable[T]) -> T | Refused:
+    """Run one step of a request or a decision; an ExtensionError or RuleError becomes the
+    refusal shown to the person, and REFUSED is returned."""
+    try:
+        return await step
+    except (ExtensionError, RuleError) as error:
+        await explain(query, error, person.language)
+        return REFUSED
+
+
 # --- the head asks ----------------------------------------------------------------------------
 
 
@@ -138,15 +152,13 @@ async def on_request(
     settings: Settings,
     state: FSMContext,
 ) -> None:
-    item = await repos.assignments.get(callback_data.id)
+    item = await load(repos, query, callback_data.id)
     if item is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     ctx = await services.make_context(repos, profile, settings)
-    try:
-        exceptional = await services.check_extension_request(ctx, person, item, callback_data.dep)
-    except (ExtensionError, RuleError) as error:
-        await explain(query, error, person.language)
+    step = services.check_extension_request(ctx, person, item, callback_data.dep)
+    exceptional = await attempt(query, person, step)
+    if exceptional is REFUSED:
         return
     await query.answer()
     await state.set_state(ExtensionStates.date)
@@ -192,8 +204,6 @@ async def on_date(
         await message.answer(_("Type the date as dd.mm.yyyy, for example 25.12.2026."))
         return
     ctx = await services.make_context(repos, profile, settings)
-    from bot.extensions import check_new_date
-
     try:
         check_new_date(ctx.calendar, item, new_date)
     except ExtensionError as error:
@@ -216,7 +226,7 @@ async def on_offer(
 ) -> None:
     data = await state.get_data()
     if await state.get_state() != ExtensionStates.date or data.get("id") != callback_data.id:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return
     await query.answer()
     if query.message is not None:
@@ -280,25 +290,18 @@ async def on_send(
 ) -> None:
     data = await state.get_data()
     if await state.get_state() != ExtensionStates.confirm or data.get("id") != callback_data.id:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return
     await state.clear()
-    item = await repos.assignments.get(callback_data.id)
+    item = await load(repos, query, callback_data.id)
     if item is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     ctx = await services.make_context(repos, profile, settings)
-    try:
-        await services.request_extension(
-            ctx,
-            person,
-            item,
-            int(data["dep"]),
-            date.fromisoformat(data["new_date"]),
-            str(data["reasons"]),
-        )
-    except (ExtensionError, RuleError) as error:
-        await explain(query, error, person.language)
+    new_date = date.fromisoformat(data["new_date"])
+    step = services.request_extension(
+        ctx, person, item, int(data["dep"]), new_date, str(data["reasons"])
+    )
+    if await attempt(query, person, step) is REFUSED:
         return
     deliverer.kick()
     await query.answer(_("Sent."))
@@ -350,6 +353,16 @@ async def settle_messages(
             continue
 
 
+async def after_decision(
+    repos: Repos, deliverer: Deliverer, bot: Bot, request_id: int, decider: Person
+) -> None:
+    """Once decided: the notices go out, and every decider's copy shows the decision."""
+    deliverer.kick()
+    decided = await repos.extensions.get(request_id)
+    assert decided is not None
+    await settle_messages(bot, repos, decided, decider)
+
+
 async def decide(
     query: CallbackQuery,
     person: Person,
@@ -363,19 +376,34 @@ async def decide(
 ) -> bool:
     request = await repos.extensions.get(request_id)
     if request is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return False
+    ctx = await services.make_context(repos, profile, settings)
+    step = services.decide_extension(ctx, person, request, **decision)
+    if await attempt(query, person, step) is REFUSED:
+        return False
+    await after_decision(repos, deliverer, bot, request_id, person)
+    return True
+
+
+async def typed_decision(
+    message: Message,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    request: ExtensionRequest,
+    **decision: Any,
+) -> ExtensionRefusal | None:
+    """Decide as the decider typed (another date, or the reason to reject); a refusal is
+    answered and returned."""
     ctx = await services.make_context(repos, profile, settings)
     try:
         await services.decide_extension(ctx, person, request, **decision)
-    except (ExtensionError, RuleError) as error:
-        await explain(query, error, person.language)
-        return False
-    deliverer.kick()
-    decided = await repos.extensions.get(request_id)
-    assert decided is not None
-    await settle_messages(bot, repos, decided, person)
-    return True
+    except ExtensionError as error:
+        await message.answer(extension_refusal(error, person.language))
+        return error.refusal
+    return None
 
 
 async def on_approve(
@@ -392,42 +420,19 @@ async def on_approve(
         await query.answer(_("Approved."))
 
 
-async def on_other(
-    query: CallbackQuery,
-    callback_data: ExtCallback,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    state: FSMContext,
-) -> None:
-    await start_decision(
-        query, callback_data, person, repos, profile, settings, state, ExtensionStates.other_date
-    )
-
-
-async def on_reject(
-    query: CallbackQuery,
-    callback_data: ExtCallback,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    state: FSMContext,
-) -> None:
-    await start_decision(
-        query,
-        callback_data,
-        person,
-        repos,
-        profile,
-        settings,
-        state,
+TYPED_DECISIONS: dict[str, tuple[State, str]] = {
+    "other": (
+        ExtensionStates.other_date,
+        N_("Type the deadline you approve for assignment No. {number} as dd.mm.yyyy."),
+    ),
+    "reject": (
         ExtensionStates.reject_reason,
-    )
+        N_("Write the reason for rejecting the request on assignment No. {number}."),
+    ),
+}
 
 
-async def start_decision(
+async def on_typed_decision(
     query: CallbackQuery,
     callback_data: ExtCallback,
     person: Person,
@@ -435,12 +440,13 @@ async def start_decision(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    next_state: State,
 ) -> None:
+    """«Approve another date» / «Reject»: the decider is asked to type the date or the reason."""
+    next_state, prompt = TYPED_DECISIONS[callback_data.action]
     request = await repos.extensions.get(callback_data.id)
     item = await repos.assignments.get(request.assignment_id) if request else None
     if request is None or item is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return
     ctx = await services.make_context(repos, profile, settings)
     if await services.deciding_for(ctx, person, item) is None:
@@ -458,18 +464,7 @@ async def start_decision(
     await state.set_data({"request": request.id})
     if query.message is None:
         return
-    if next_state == ExtensionStates.other_date:
-        await query.message.answer(
-            _("Type the deadline you approve for assignment No. {number} as dd.mm.yyyy.").format(
-                number=item.reg_number
-            )
-        )
-    else:
-        await query.message.answer(
-            _("Write the reason for rejecting the request on assignment No. {number}.").format(
-                number=item.reg_number
-            )
-        )
+    await query.message.answer(_(prompt).format(number=item.reg_number))
 
 
 async def on_other_date(
@@ -491,19 +486,16 @@ async def on_other_date(
     if request is None:
         await state.clear()
         return
-    ctx = await services.make_context(repos, profile, settings)
-    try:
-        await services.decide_extension(ctx, person, request, granted=granted)
-    except ExtensionError as error:
-        await message.answer(extension_refusal(error, person.language))
-        if error.refusal in {ExtensionRefusal.DECIDED, ExtensionRefusal.NOT_DECIDER}:
+    refusal = await typed_decision(
+        message, person, repos, profile, settings, request, granted=granted
+    )
+    if refusal is not None:
+        # another date may be typed, unless the request is out of this decider's hands
+        if refusal in {ExtensionRefusal.DECIDED, ExtensionRefusal.NOT_DECIDER}:
             await state.clear()
         return
     await state.clear()
-    deliverer.kick()
-    decided = await repos.extensions.get(request.id)
-    assert decided is not None
-    await settle_messages(bot, repos, decided, person)
+    await after_decision(repos, deliverer, bot, request.id, person)
     await message.answer(_("Approved."))
 
 
@@ -526,16 +518,12 @@ async def on_reject_reason(
     request = await repos.extensions.get(int(data["request"]))
     if request is None:
         return
-    ctx = await services.make_context(repos, profile, settings)
-    try:
-        await services.decide_extension(ctx, person, request, reject_reason=reason)
-    except ExtensionError as error:
-        await message.answer(extension_refusal(error, person.language))
+    refusal = await typed_decision(
+        message, person, repos, profile, settings, request, reject_reason=reason
+    )
+    if refusal is not None:
         return
-    deliverer.kick()
-    decided = await repos.extensions.get(request.id)
-    assert decided is not None
-    await settle_messages(bot, repos, decided, person)
+    await after_decision(repos, deliverer, bot, request.id, person)
     await message.answer(_("Rejected."))
 
 
@@ -588,8 +576,7 @@ def create_router() -> Router:
     cb.register(on_send, ExtCallback.filter(F.action == "send"))
     cb.register(on_drop, ExtCallback.filter(F.action == "drop"))
     cb.register(on_approve, ExtCallback.filter(F.action == "approve"))
-    cb.register(on_other, ExtCallback.filter(F.action == "other"))
-    cb.register(on_reject, ExtCallback.filter(F.action == "reject"))
+    cb.register(on_typed_decision, ExtCallback.filter(F.action.in_(TYPED_DECISIONS)))
     not_command = ~F.text.startswith("/")
     router.message.register(on_date, ExtensionStates.date, not_command)
     router.message.register(on_reasons, ExtensionStates.reasons, not_command)

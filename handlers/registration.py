@@ -9,6 +9,7 @@ Buttons act only in their own step: a stale or forged one falls through to the c
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ from bot.profiles import Profile
 from handlers.assignments import refusal_text
 from handlers.callbacks import NewCallback
 from handlers.cards import MARK_TITLES, SOURCE_TITLES, card_text
+from handlers.pickers import Option, Picker
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.models import Department, Person
 from storage.repo import Repos
@@ -47,7 +49,6 @@ if TYPE_CHECKING:  # bot.delivery renders with handlers.cards; import it for typ
 
 CONTROLLERS = {"roles": frozenset({Role.CONTROLLER})}
 STEPS = 8
-PAGE_SIZE = 8
 SUMMARY_MIN = 3
 DATE_TYPED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 # A button's message older than 48 hours can no longer be edited: answer below it instead.
@@ -72,14 +73,18 @@ def step(number: int, text: str) -> str:
     return f"{number}/{STEPS} · {text}"
 
 
-def fold(text: str) -> str:
-    """Case- and space-insensitive form for the department search."""
-    return " ".join(text.casefold().split())
+def new_callback(step: str, value: str) -> NewCallback:
+    return NewCallback(step=step, value=value)
 
 
-def matching(departments: list[Department], query: str) -> list[Department]:
-    needle = fold(query)
-    return [d for d in departments if needle in fold(d.name)] if needle else departments
+# The executor departments: `chosen` (the main executor first), `query`, `page`.
+EXECUTORS = Picker(new_callback)
+
+
+def main_first(department_id: int, chosen: Sequence[int]) -> str:
+    if department_id not in chosen:
+        return ""
+    return "⭐ " if chosen[0] == department_id else "✅ "
 
 
 def parse_date(text: str) -> date | None:
@@ -181,11 +186,8 @@ def chosen_names(departments: list[Department], chosen: list[int]) -> list[str]:
 
 async def executors_view(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     departments = await repos.staff.departments()
-    chosen: list[int] = data.get("chosen", [])
-    query: str = data.get("query", "")
-    found = matching(departments, query)
-    pages = max(1, -(-len(found) // PAGE_SIZE))
-    page = min(max(int(data.get("page", 0)), 0), pages - 1)
+    chosen = EXECUTORS.chosen(data)
+    view = EXECUTORS.view([Option(d.id, d.name) for d in departments], data)
     lines = [
         step(
             4,
@@ -201,39 +203,15 @@ async def executors_view(repos: Repos, data: dict[str, Any]) -> tuple[str, Inlin
     lines.append(
         _("Chosen: {names}").format(names=", ".join(names)) if names else _("Chosen: none yet.")
     )
-    if query:
-        lines.append(
-            _("Search «{query}», found: {count}").format(query=query, count=len(found))
-            if found
-            else _("Nothing found for «{query}». Type another part of the name.").format(
-                query=query
-            )
-        )
-    if pages > 1:
-        lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
-    builder = InlineKeyboardBuilder()
-    for department in found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
-        mark = ""
-        if department.id in chosen:
-            mark = "⭐ " if chosen[0] == department.id else "✅ "
-        builder.button(
-            text=f"{mark}{department.name}",
-            callback_data=NewCallback(step="dep", value=str(department.id)),
-        )
-    builder.adjust(1)
-    nav = InlineKeyboardBuilder()
-    if page > 0:
-        nav.button(text="◀️", callback_data=NewCallback(step="pg", value=str(page - 1)))
-    if page + 1 < pages:
-        nav.button(text="▶️", callback_data=NewCallback(step="pg", value=str(page + 1)))
-    builder.attach(nav)
-    tail = InlineKeyboardBuilder()
-    if query:
-        tail.button(text=_("🔎 Show all departments"), callback_data=NewCallback(step="all"))
-    tail.button(text=_("✔️ Done"), callback_data=NewCallback(step="done"))
-    tail.adjust(1)
-    builder.attach(tail)
-    return "\n".join(lines), builder.as_markup()
+    lines.extend(EXECUTORS.status_lines(view))
+    markup = EXECUTORS.keyboard(
+        view,
+        chosen,
+        all_label=_("🔎 Show all departments"),
+        tail=[(_("✔️ Done"), NewCallback(step="done"))],
+        mark=main_first,
+    )
+    return "\n".join(lines), markup
 
 
 def deadline_prompt(data: dict[str, Any]) -> str:
@@ -459,18 +437,18 @@ async def on_summary(message: Message, state: FSMContext, repos: Repos) -> None:
             ).format(min=SUMMARY_MIN, max=SUMMARY_MAX, count=len(summary))
         )
         return
-    data = await state.update_data(summary=summary, chosen=[], query="", page=0)
+    data = await state.update_data(summary=summary, **EXECUTORS.fresh())
     await state.set_state(RegistrationStates.executors)
     text, markup = await executors_view(repos, data)
     await message.answer(text, reply_markup=markup)
 
 
 async def on_search(message: Message, state: FSMContext, repos: Repos) -> None:
-    query = " ".join((message.text or "").split())
-    if not query:
+    searched = EXECUTORS.searched(message.text)
+    if searched is None:
         await message.answer(_("Type part of a department's name, or use the buttons."))
         return
-    data = await state.update_data(query=query, page=0)
+    data = await state.update_data(searched)
     text, markup = await executors_view(repos, data)
     await message.answer(text, reply_markup=markup)
 
@@ -485,13 +463,7 @@ async def on_toggle(
     if department is None:
         await stale(query)
         return
-    data = await state.get_data()
-    chosen = [int(i) for i in data.get("chosen", [])]
-    if department.id in chosen:
-        chosen.remove(department.id)
-    else:
-        chosen.append(department.id)
-    data = await state.update_data(chosen=chosen)
+    data = await state.update_data(EXECUTORS.toggled(await state.get_data(), department.id))
     await query.answer()
     text, markup = await executors_view(repos, data)
     await show(query, text, markup)
@@ -500,17 +472,18 @@ async def on_toggle(
 async def on_page(
     query: CallbackQuery, callback_data: NewCallback, state: FSMContext, repos: Repos
 ) -> None:
-    if not callback_data.value.isdigit():
+    paged = EXECUTORS.paged(callback_data.value)
+    if paged is None:
         await stale(query)
         return
-    data = await state.update_data(page=int(callback_data.value))
+    data = await state.update_data(paged)
     await query.answer()
     text, markup = await executors_view(repos, data)
     await show(query, text, markup)
 
 
 async def on_show_all(query: CallbackQuery, state: FSMContext, repos: Repos) -> None:
-    data = await state.update_data(query="", page=0)
+    data = await state.update_data(EXECUTORS.everything())
     await query.answer()
     text, markup = await executors_view(repos, data)
     await show(query, text, markup)
@@ -519,7 +492,7 @@ async def on_show_all(query: CallbackQuery, state: FSMContext, repos: Repos) -> 
 async def on_executors_done(query: CallbackQuery, state: FSMContext, repos: Repos) -> None:
     data = await state.get_data()
     departments = await repos.staff.departments()
-    names = chosen_names(departments, [int(i) for i in data.get("chosen", [])])
+    names = chosen_names(departments, EXECUTORS.chosen(data))
     if not names:
         await query.answer(
             _("Choose at least one executor department: tap its name."), show_alert=True

@@ -10,6 +10,7 @@ from storage.calendar import CalendarRepo
 from storage.extensions import ExtensionRepo
 from storage.invitations import InvitationRepo
 from storage.outbox import OutboxRepo
+from storage.remarks import RemarksRepo
 from storage.staff import StaffRepo
 
 
@@ -23,3 +24,4 @@ class Repos:
         self.assignments = AssignmentRepo(conn)
         self.extensions = ExtensionRepo(conn)
         self.outbox = OutboxRepo(conn)
+        self.remarks = RemarksRepo(conn)

@@ -100,7 +100,14 @@ async def test_invitation_greets_by_name_and_position_and_offers_the_language(
     commands = [m for m in bot.sent() if isinstance(m, SetMyCommands)]
     assert isinstance(commands[-1].scope, BotCommandScopeChat)
     assert commands[-1].scope.chat_id == 5003
-    assert [c.command for c in commands[-1].commands] == ["start", "help", "lang", "my", "cancel"]
+    assert [c.command for c in commands[-1].commands] == [
+        "start",
+        "help",
+        "lang",
+        "my",
+        "remarks",
+        "cancel",
+    ]
     assert commands[-1].commands[1].description == "Что я умею"
 
 

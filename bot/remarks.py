@@ -1,0 +1,128 @@
+"""«Замечаний нет» rounds: an initiator asks addressees for remarks by a due date. Pure rules.
+
+Ust-Kamenogorsk 2025 п.21, п.24: an addressee who has not answered by the due date has agreed
+by default (silent consent); other profiles show them as «no answer».
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.enums import Role
+from bot.profiles import CalendarLike, Profile, remarks_due_date
+
+SUBJECT_MIN = 3
+SUBJECT_MAX = 500
+REMARKS_MAX = 3500
+MAX_FILES = 10
+MAY_START = frozenset(
+    {
+        Role.CONTROLLER,
+        Role.ORGANIZER,
+        Role.HEAD,
+        Role.DEPUTY_AKIM,
+        Role.AKIM,
+        Role.HEAD_OF_APPARATUS,
+    }
+)
+
+
+class Answer(StrEnum):
+    PENDING = "pending"
+    NO_REMARKS = "no_remarks"
+    REMARKS = "remarks"
+    AGREED_BY_DEFAULT = "agreed_by_default"  # silent consent at the due date
+    NO_ANSWER = "no_answer"  # the due date passed without an answer (no silent consent)
+
+
+class RoundRefusal(StrEnum):
+    CLOSED = "closed"  # the due date has passed: the round is closed to answers
+    NOT_ADDRESSEE = "not_addressee"
+    NOT_INITIATOR = "not_initiator"
+    DUE_PAST = "due_past"
+    DUE_DAY_OFF = "due_day_off"
+    NO_TEXT = "no_text"
+
+
+class RoundError(ValueError):
+    def __init__(self, refusal: RoundRefusal, **values: object) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class RoundFile:
+    file_id: str
+    file_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    id: int
+    round_id: int
+    person_id: int  # who answers (a department's head, or a person addressed directly)
+    department_id: int | None  # set when addressed through the department
+    answer: Answer
+    answered_at: datetime | None
+    answered_by: str | None  # staff code (an acting substitute may answer)
+    text: str | None
+    files: tuple[RoundFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: int
+    subject: str
+    initiator_id: int
+    restricted: bool
+    due: date
+    created_at: datetime
+    closed_at: datetime | None  # set when the due date was processed and the sheet sent
+    files: tuple[RoundFile, ...] = ()
+    addressees: tuple[Addressee, ...] = ()
+
+    def addressee_for(self, person_id: int) -> Addressee | None:
+        return next((a for a in self.addressees if a.person_id == person_id), None)
+
+
+def default_due(profile: Profile, cal: CalendarLike, sent: date) -> date:
+    """The profile's period from the day the round is sent (ust-kamenogorsk-2025: 3 wd, п.21)."""
+    return remarks_due_date(profile, cal, sent)
+
+
+def check_due(cal: CalendarLike, today: date, due: date) -> date:
+    """A typed due date: today or later, and a working day."""
+    if due < today:
+        raise RoundError(RoundRefusal.DUE_PAST, due=due)
+    if not cal.is_working_day(due):
+        raise RoundError(RoundRefusal.DUE_DAY_OFF, due=due, offer=cal.next_working_day(due))
+    return due
+
+
+def is_open(item: Round, today: date) -> bool:
+    """Answers are taken, and may be changed, until the end of the due date."""
+    return item.closed_at is None and today <= item.due
+
+
+def check_answer(item: Round, person_id: int, today: date) -> Addressee:
+    addressee = item.addressee_for(person_id)
+    if addressee is None:
+        raise RoundError(RoundRefusal.NOT_ADDRESSEE, round_id=item.id)
+    if not is_open(item, today):
+        raise RoundError(RoundRefusal.CLOSED, due=item.due)
+    return addressee
+
+
+def final_answer(profile: Profile, answer: Answer) -> Answer:
+    """What an answer becomes at the due date: silence counts as agreement or as no answer."""
+    if answer is not Answer.PENDING:
+        return answer
+    return Answer.AGREED_BY_DEFAULT if profile.silent_consent.value else Answer.NO_ANSWER
+
+
+def reminder_day(cal: CalendarLike, item: Round) -> date:
+    """Non-responders are reminded one working day before the due date."""
+    return cal.subtract_working_days(item.due, 1)

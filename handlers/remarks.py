@@ -1,0 +1,449 @@
+"""«Замечаний нет» rounds: one-tap answers, remarks with files, the live sheet and its XLSX."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import services
+from bot.config import Settings
+from bot.i18n import date_with_weekday, long_date
+from bot.i18n_marks import N_
+from bot.profiles import Profile
+from bot.remarks import (
+    MAX_FILES,
+    MAY_START,
+    REMARKS_MAX,
+    Addressee,
+    Answer,
+    Round,
+    RoundError,
+    RoundFile,
+    RoundRefusal,
+    final_answer,
+    is_open,
+)
+from bot.remarks_xlsx import sheet_xlsx
+from handlers.assignments import refuse
+from handlers.callbacks import RemarkCallback
+from handlers.cards import moment
+from storage.models import Person
+from storage.repo import Repos
+
+if TYPE_CHECKING:
+    from bot.delivery import Deliverer
+
+ANSWER_TITLES: dict[Answer, str] = {
+    Answer.PENDING: N_("awaiting an answer"),
+    Answer.NO_REMARKS: N_("no remarks"),
+    Answer.REMARKS: N_("has remarks"),
+    Answer.AGREED_BY_DEFAULT: N_("agreed by default (no answer by the due date)"),
+    Answer.NO_ANSWER: N_("no answer"),
+}
+ANSWER_ICONS = {
+    Answer.PENDING: "⏳",
+    Answer.NO_REMARKS: "✅",
+    Answer.REMARKS: "💬",
+    Answer.AGREED_BY_DEFAULT: "☑️",
+    Answer.NO_ANSWER: "➖",
+}
+SHEET_ROUNDS = 10
+
+
+class RemarkStates(StatesGroup):
+    collecting = State()
+
+
+def round_title(item: Round) -> str:
+    if item.restricted:
+        return _("Round No. {id} (restricted: see the paper copy)").format(id=item.id)
+    return item.subject
+
+
+def request_keyboard(round_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ No remarks"), callback_data=RemarkCallback(action="ok", id=round_id))
+    builder.button(
+        text=_("💬 Have remarks"), callback_data=RemarkCallback(action="has", id=round_id)
+    )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def request_text(item: Round, initiator: Person | None, language: str) -> str:
+    lines = [
+        _("📨 Request for remarks from {name}").format(
+            name=f"{initiator.full_name} ({initiator.position})" if initiator else "—"
+        ),
+        round_title(item),
+        _("Answer by: {date}").format(date=date_with_weekday(item.due, language)),
+    ]
+    if item.files:
+        lines.append(
+            _("Documents: {names}").format(names=", ".join(f.file_name for f in item.files))
+        )
+    return "\n".join(lines)
+
+
+def answer_line(addressee: Addressee, name: str, zone: ZoneInfo) -> str:
+    line = f"{ANSWER_ICONS[addressee.answer]} {name}: {_(ANSWER_TITLES[addressee.answer])}"
+    if addressee.answered_at is not None:
+        line += f", {moment(addressee.answered_at, zone)}"
+    if addressee.text:
+        line += f"\n    «{addressee.text}»"
+    if addressee.files:
+        line += "\n    📎 " + ", ".join(f.file_name for f in addressee.files)
+    return line
+
+
+async def names_for(repos: Repos, item: Round) -> dict[int, str]:
+    """Addressee id → «Department — Full name» (or the name alone)."""
+    names: dict[int, str] = {}
+    for addressee in item.addressees:
+        person = await repos.staff.get(addressee.person_id)
+        department = (
+            await repos.staff.department(addressee.department_id)
+            if addressee.department_id is not None
+            else None
+        )
+        who = person.full_name if person else str(addressee.person_id)
+        names[addressee.id] = f"{department.name} — {who}" if department else who
+    return names
+
+
+def shown_answer(profile: Profile, item: Round, addressee: Addressee, today: Any) -> Answer:
+    """The live sheet shows what silence will mean once the due date has passed."""
+    if addressee.answer is Answer.PENDING and not is_open(item, today):
+        return final_answer(profile, addressee.answer)
+    return addressee.answer
+
+
+async def sheet_text(
+    repos: Repos, profile: Profile, item: Round, zone: ZoneInfo, language: str, today: Any
+) -> str:
+    names = await names_for(repos, item)
+    state = _("open") if is_open(item, today) else _("closed")
+    lines = [
+        _("📋 Sheet: {title}").format(title=round_title(item)),
+        _("Due: {date} ({state})").format(date=long_date(item.due, language), state=state),
+        "",
+    ]
+    counts: dict[Answer, int] = {}
+    for addressee in item.addressees:
+        shown = shown_answer(profile, item, addressee, today)
+        counts[shown] = counts.get(shown, 0) + 1
+        lines.append(
+            answer_line(
+                Addressee(
+                    addressee.id,
+                    addressee.round_id,
+                    addressee.person_id,
+                    addressee.department_id,
+                    shown,
+                    addressee.answered_at,
+                    addressee.answered_by,
+                    addressee.text,
+                    addressee.files,
+                ),
+                names[addressee.id],
+                zone,
+            )
+        )
+    lines.append("")
+    lines.append(
+        " · ".join(f"{ANSWER_ICONS[a]} {_(ANSWER_TITLES[a])}: {n}" for a, n in counts.items())
+    )
+    return "\n".join(lines)
+
+
+def sheet_keyboard(round_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🔄 Refresh"), callback_data=RemarkCallback(action="sheet", id=round_id))
+    builder.button(text=_("📊 XLSX"), callback_data=RemarkCallback(action="xlsx", id=round_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def sheet_file(
+    repos: Repos, profile: Profile, item: Round, zone: ZoneInfo, language: str, today: Any
+) -> BufferedInputFile:
+    names = await names_for(repos, item)
+    rows = []
+    for number, addressee in enumerate(item.addressees, start=1):
+        shown = shown_answer(profile, item, addressee, today)
+        rows.append(
+            [
+                str(number),
+                names[addressee.id],
+                _(ANSWER_TITLES[shown]),
+                moment(addressee.answered_at, zone) if addressee.answered_at else "",
+                addressee.text or "",
+                ", ".join(f.file_name for f in addressee.files),
+            ]
+        )
+    data = sheet_xlsx(
+        round_title(item),
+        [_("No."), _("Addressee"), _("Answer"), _("Answered at"), _("Remarks"), _("Files")],
+        rows,
+        subtitle_lines=[
+            _("Due: {date} ({state})").format(
+                date=long_date(item.due, language),
+                state=_("open") if is_open(item, today) else _("closed"),
+            ),
+            _("Exported: {when}").format(when=moment(datetime.now(UTC), zone)),
+        ],
+    )
+    return BufferedInputFile(data, filename=f"remarks-{item.id}.xlsx")
+
+
+def refusal(error: RoundError, language: str) -> str:
+    match error.refusal:
+        case RoundRefusal.CLOSED:
+            return _("Answers were taken until {date}; the round is closed.").format(
+                date=long_date(error.values["due"], language)  # type: ignore[arg-type]
+            )
+        case RoundRefusal.NOT_INITIATOR:
+            return _("Only the initiator of the round sees its sheet.")
+        case RoundRefusal.NO_TEXT:
+            return _("Remarks need text or a file.")
+        case _:
+            return _("This request is not addressed to you.")
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+
+async def on_no_remarks(
+    query: CallbackQuery,
+    callback_data: RemarkCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    ctx = await services.make_context(repos, profile, settings)
+    try:
+        item = await services.answer_round(ctx, person, callback_data.id, Answer.NO_REMARKS)
+    except RoundError as error:
+        await refuse(query, refusal(error, person.language))
+        return
+    deliverer.kick()
+    await query.answer(_("Recorded: no remarks."))
+    if query.message is not None:
+        initiator = await repos.staff.get(item.initiator_id)
+        await query.message.edit_text(  # type: ignore[union-attr]
+            request_text(item, initiator, person.language)
+            + "\n\n"
+            + _("Your answer: no remarks ({when}). You can change it until {date}.").format(
+                when=moment(ctx.now, settings.zone), date=long_date(item.due, person.language)
+            ),
+            reply_markup=request_keyboard(item.id),
+        )
+
+
+async def on_has_remarks(
+    query: CallbackQuery,
+    callback_data: RemarkCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    item = await repos.remarks.get(callback_data.id)
+    ctx = await services.make_context(repos, profile, settings)
+    if item is None or item.addressee_for(person.id) is None:
+        await refuse(query, _("This request is not addressed to you."))
+        return
+    if not is_open(item, ctx.today):
+        await refuse(
+            query, refusal(RoundError(RoundRefusal.CLOSED, due=item.due), person.language)
+        )
+        return
+    await query.answer()
+    await state.set_state(RemarkStates.collecting)
+    await state.set_data({"round": item.id, "text": [], "files": []})
+    if query.message is not None:
+        prompt = (
+            _("Write your remarks. Files are not accepted for a restricted round.")
+            if item.restricted
+            else _("Write your remarks and attach files if needed, in one or several messages.")
+        )
+        await query.message.answer(
+            prompt + " " + _("Then press «Send remarks»; /cancel leaves it.")
+        )
+
+
+def send_keyboard(round_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📤 Send remarks"), callback_data=RemarkCallback(action="send", id=round_id)
+    )
+    builder.button(text=_("✖️ Cancel"), callback_data=RemarkCallback(action="drop", id=round_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def on_remarks_part(message: Message, state: FSMContext, repos: Repos) -> None:
+    data: dict[str, Any] = await state.get_data()
+    item = await repos.remarks.get(int(data["round"]))
+    if item is None:
+        await state.clear()
+        return
+    if message.document is not None:
+        if item.restricted:
+            await message.answer(_("Files are not accepted for a restricted round."))
+            return
+        if len(data["files"]) >= MAX_FILES:
+            await message.answer(_("At most {count} files.").format(count=MAX_FILES))
+            return
+        data["files"].append([message.document.file_id, message.document.file_name or "file"])
+        if message.caption:
+            data["text"].append(message.caption)
+    elif message.text:
+        data["text"].append(message.text)
+    else:
+        await message.answer(_("Send text or a document (file)."))
+        return
+    if len("\n\n".join(data["text"])) > REMARKS_MAX:
+        data["text"].pop()
+        await message.answer(
+            _("The remarks are too long; at most {count} characters.").format(count=REMARKS_MAX)
+        )
+        return
+    await state.set_data(data)
+    await message.answer(
+        _("Received: {parts} text part(s), {files} file(s).").format(
+            parts=len(data["text"]), files=len(data["files"])
+        ),
+        reply_markup=send_keyboard(item.id),
+    )
+
+
+async def on_send_remarks(
+    query: CallbackQuery,
+    callback_data: RemarkCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+) -> None:
+    data: dict[str, Any] = await state.get_data()
+    if await state.get_state() != RemarkStates.collecting or data.get("round") != callback_data.id:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    ctx = await services.make_context(repos, profile, settings)
+    text = "\n\n".join(data["text"]).strip() or None
+    files = [RoundFile(file_id, name) for file_id, name in data["files"]]
+    try:
+        await services.answer_round(ctx, person, callback_data.id, Answer.REMARKS, text, files)
+    except RoundError as error:
+        if error.refusal is not RoundRefusal.NO_TEXT:
+            await state.clear()
+        await refuse(query, refusal(error, person.language))
+        return
+    await state.clear()
+    deliverer.kick()
+    await query.answer(_("Sent."))
+    if query.message is not None:
+        await query.message.edit_text(_("Your remarks are sent to the initiator."))  # type: ignore[union-attr]
+
+
+async def on_drop(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer(_("Cancelled. Nothing was saved."))
+    if query.message is not None:
+        await query.message.edit_text(_("Cancelled. Nothing was saved."))  # type: ignore[union-attr]
+
+
+# --- the initiator -----------------------------------------------------------------------------
+
+
+async def cmd_remarks(message: Message, person: Person, repos: Repos) -> None:
+    rounds = (await repos.remarks.for_initiator(person.id))[:SHEET_ROUNDS]
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("➕ New round"), callback_data=RemarkCallback(action="new"))
+    for item in rounds:
+        builder.button(
+            text=f"📋 {item.due:%d.%m} · {round_title(item)[:40]}",
+            callback_data=RemarkCallback(action="sheet", id=item.id),
+        )
+    builder.adjust(1)
+    text = (
+        _("«No remarks» rounds. Start a new one or open a sheet.")
+        if rounds
+        else _("«No remarks» rounds: you have none yet.")
+    )
+    await message.answer(text, reply_markup=builder.as_markup())
+
+
+async def own_round(
+    query: CallbackQuery, person: Person, repos: Repos, round_id: int
+) -> Round | None:
+    item = await repos.remarks.get(round_id)
+    if item is None or item.initiator_id != person.id:
+        await refuse(query, _("Only the initiator of the round sees its sheet."))
+        return None
+    return item
+
+
+async def on_sheet(
+    query: CallbackQuery,
+    callback_data: RemarkCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+) -> None:
+    item = await own_round(query, person, repos, callback_data.id)
+    if item is None:
+        return
+    await query.answer()
+    ctx = await services.make_context(repos, profile, settings)
+    text = await sheet_text(repos, profile, item, settings.zone, person.language, ctx.today)
+    if query.message is not None:
+        await query.message.answer(text, reply_markup=sheet_keyboard(item.id))
+
+
+async def on_xlsx(
+    query: CallbackQuery,
+    callback_data: RemarkCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+) -> None:
+    item = await own_round(query, person, repos, callback_data.id)
+    if item is None:
+        return
+    await query.answer()
+    ctx = await services.make_context(repos, profile, settings)
+    document = await sheet_file(repos, profile, item, settings.zone, person.language, ctx.today)
+    if query.message is not None:
+        await query.message.answer_document(document)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    cb = router.callback_query
+    cb.register(on_no_remarks, RemarkCallback.filter(F.action == "ok"))
+    cb.register(on_has_remarks, RemarkCallback.filter(F.action == "has"))
+    cb.register(on_send_remarks, RemarkCallback.filter(F.action == "send"))
+    cb.register(on_drop, RemarkCallback.filter(F.action == "drop"))
+    cb.register(on_sheet, RemarkCallback.filter(F.action == "sheet"))
+    cb.register(on_xlsx, RemarkCallback.filter(F.action == "xlsx"))
+    router.message.register(on_remarks_part, RemarkStates.collecting, ~F.text.startswith("/"))
+    router.message.register(cmd_remarks, Command("remarks"), flags={"roles": MAY_START})
+    return router

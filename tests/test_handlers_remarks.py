@@ -1,0 +1,223 @@
+"""«Замечаний нет» rounds: one-tap answers, remarks with files, live sheet, silent consent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from aiogram import Dispatcher
+from aiogram.methods import EditMessageText, SendDocument, SendMessage
+from aiogram.types import BufferedInputFile
+from openpyxl import load_workbook
+
+from bot import services
+from bot.config import Settings
+from bot.delivery import Deliverer
+from bot.profiles import Profile, load_profile
+from bot.remarks import Answer, RoundFile
+from bot.sweep import sweep
+from handlers.callbacks import RemarkCallback
+from storage.repo import Repos
+from tests.fakes import RecordingBot, make_callback, make_document, make_message
+from tests.test_handlers_assignments import alert, buttons
+from tests.test_handlers_onboarding import join
+
+ALMATY = ZoneInfo("Asia/Almaty")
+CTRL, EDU, FIN, DEP, AKIM, HOA = 9101, 9102, 9103, 9104, 9105, 9106
+
+
+async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
+    for code, user, language in (
+        ("ctrl", CTRL, "ru"),
+        ("edu_head", EDU, "kk"),
+        ("fin_head", FIN, "ru"),
+        ("dep1", DEP, "kk"),
+        ("akim", AKIM, "kk"),
+    ):
+        await join(dp, bot, repos, code, user, language)
+    bot.clear()
+
+
+async def start(
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    *,
+    restricted: bool = False,
+    extra_people: tuple[str, ...] = ("dep1", "akim", "hoa"),
+) -> int:
+    ctx = await services.make_context(repos, profile, settings)
+    initiator = await repos.staff.by_code("ctrl")
+    assert initiator is not None
+    departments = [
+        d.id
+        for d in await repos.staff.departments()
+        if d.name in {"Отдел образования", "Отдел финансов"}
+    ]
+    person_ids = []
+    for code in extra_people:
+        person = await repos.staff.by_code(code)
+        assert person is not None
+        person_ids.append(person.id)
+    due = ctx.calendar.add_working_days(ctx.today, 3)
+    item = await services.start_round(
+        ctx,
+        initiator,
+        subject="Проект постановления о тарифах",
+        restricted=restricted,
+        due=due,
+        files=[RoundFile("DRAFT-1", "проект.docx")],
+        department_ids=departments,
+        person_ids=person_ids,
+    )
+    return item.id
+
+
+def to(bot: RecordingBot, chat: int) -> list[SendMessage]:
+    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat]
+
+
+async def test_round_from_requests_to_final_sheet(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await people(dp, bot, staffed)
+    round_id = await start(staffed, profile, settings)
+    stats = await deliverer.drain()
+    assert stats.failed == 1  # hoa never joined: the controller is told
+    requests = [m for m in bot.sent() if isinstance(m, SendMessage) and m.text.startswith("📨")]
+    assert {m.chat_id for m in requests} == {EDU, FIN, DEP, AKIM}
+    kk, ru = to(bot, EDU)[0], to(bot, FIN)[0]
+    assert "Проект постановления о тарифах" in ru.text
+    assert set(buttons(ru)) == {"✅ Замечаний нет", "💬 Есть замечания"}
+    assert set(buttons(kk)) == {"✅ Ескертулер жоқ", "💬 Ескертулер бар"}
+    documents = [m for m in bot.sent() if isinstance(m, SendDocument)]
+    assert {m.chat_id for m in documents} == {EDU, FIN, DEP, AKIM}
+
+    # three answer «no remarks» in one tap (one changes it later), one has remarks with a file
+    for user, message in ((EDU, kk), (DEP, to(bot, DEP)[0]), (AKIM, to(bot, AKIM)[0])):
+        label = next(text for text in buttons(message) if text.startswith("✅"))
+        await dp.feed_update(bot, make_callback(buttons(message)[label], user_id=user))
+    edited = [m for m in bot.sent() if isinstance(m, EditMessageText) and m.chat_id == EDU]
+    assert "ескертулер жоқ" in (edited[-1].text or "").lower()
+    await dp.feed_update(bot, make_callback(buttons(ru)["💬 Есть замечания"], user_id=FIN))
+    await dp.feed_update(bot, make_message("П.3 противоречит закону о тарифах.", user_id=FIN))
+    await dp.feed_update(bot, make_document("REM-1", "замечания.pdf", user_id=FIN))
+    prompt = to(bot, FIN)[-1]
+    await dp.feed_update(
+        bot, make_callback(buttons(prompt)["📤 Отправить замечания"], user_id=FIN)
+    )
+    bot.clear()
+    await deliverer.drain()
+    [remark] = [m for m in to(bot, CTRL) if "П.3" in m.text]
+    assert "П.3 противоречит" in remark.text
+    assert any(isinstance(m, SendDocument) and m.document == "REM-1" for m in bot.sent())
+
+    # the live sheet before the due date: one silent addressee is still pending
+    sheet_button = RemarkCallback(action="sheet", id=round_id).pack()
+    bot.clear()
+    await dp.feed_update(bot, make_callback(sheet_button, user_id=CTRL))
+    sheet = to(bot, CTRL)[-1].text
+    assert sheet.count("✅") >= 3
+    assert "💬" in sheet
+    assert "⏳ Марат Ахметов: ожидается ответ" in sheet
+    # someone else cannot see it
+    await dp.feed_update(bot, make_callback(sheet_button, user_id=FIN))
+    assert "Только инициатор" in alert(bot)
+
+    # after the due date: silence is agreement (ust-kamenogorsk-2025, п.21); answers are closed
+    item = await staffed.remarks.get(round_id)
+    assert item is not None
+    after = datetime.combine(item.due + timedelta(days=1), datetime.min.time(), ALMATY)
+    after = after.replace(hour=10)
+    ctx = await services.make_context(staffed, profile, settings, now=after.astimezone(UTC))
+    while not ctx.calendar.is_working_day(ctx.today):
+        after += timedelta(days=1)
+        ctx = await services.make_context(staffed, profile, settings, now=after.astimezone(UTC))
+    bot.clear()
+    await sweep(ctx)
+    await deliverer.drain(now=ctx.now)
+    [final] = to(bot, CTRL)
+    assert "☑️ Марат Ахметов: согласовано по умолчанию" in final.text
+    closed = await staffed.remarks.get(round_id)
+    assert closed is not None
+    assert {a.answer for a in closed.addressees} == {
+        Answer.NO_REMARKS,
+        Answer.REMARKS,
+        Answer.AGREED_BY_DEFAULT,
+    }
+    bot.clear()
+    await dp.feed_update(bot, make_callback(buttons(kk)["✅ Ескертулер жоқ"], user_id=EDU))
+    assert alert(bot).endswith("сұрау жабылды.")
+
+    # the XLSX official record
+    bot.clear()
+    await dp.feed_update(
+        bot, make_callback(RemarkCallback(action="xlsx", id=round_id).pack(), user_id=CTRL)
+    )
+    [document] = [m for m in bot.sent() if isinstance(m, SendDocument)]
+    assert isinstance(document.document, BufferedInputFile)
+    sheet_book = load_workbook(BytesIO(document.document.data))
+    values = [c for row in sheet_book.active.iter_rows(values_only=True) for c in row if c]
+    assert "Проект постановления о тарифах" in values
+    assert "П.3 противоречит закону о тарифах." in values
+    assert "согласовано по умолчанию (нет ответа к сроку)" in values
+
+
+async def test_reminder_one_working_day_before_and_no_silent_consent_elsewhere(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await people(dp, bot, staffed)
+    baidibek = load_profile("baidibek-2025")
+    round_id = await start(staffed, baidibek, settings, extra_people=())
+    await deliverer.drain()
+    item = await staffed.remarks.get(round_id)
+    assert item is not None
+    ctx = await services.make_context(staffed, baidibek, settings)
+    remind_day = ctx.calendar.subtract_working_days(item.due, 1)
+    moment = datetime.combine(remind_day, datetime.min.time(), ALMATY).replace(hour=10)
+    bot.clear()
+    for _ in range(2):  # once only
+        later = await services.make_context(
+            staffed, baidibek, settings, now=moment.astimezone(UTC)
+        )
+        await sweep(later)
+        await deliverer.drain(now=later.now)
+    reminders = [m for m in to(bot, FIN) if m.text.startswith("Напоминание")]
+    assert len(reminders) == 1
+    closing = ctx.calendar.add_working_days(item.due, 1)
+    moment = datetime.combine(closing, datetime.min.time(), ALMATY).replace(hour=10)
+    later = await services.make_context(staffed, baidibek, settings, now=moment.astimezone(UTC))
+    await sweep(later)
+    closed = await staffed.remarks.get(round_id)
+    assert closed is not None
+    assert {a.answer for a in closed.addressees} == {Answer.NO_ANSWER}
+
+
+async def test_restricted_round_sends_no_subject_and_refuses_files(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await people(dp, bot, staffed)
+    await start(staffed, profile, settings, restricted=True, extra_people=())
+    await deliverer.drain()
+    assert not any(isinstance(m, SendDocument) for m in bot.sent())
+    request = to(bot, FIN)[0]
+    assert "тарифах" not in request.text
+    assert "бумажный экземпляр" in request.text
+    await dp.feed_update(bot, make_callback(buttons(request)["💬 Есть замечания"], user_id=FIN))
+    await dp.feed_update(bot, make_document("X", "секрет.pdf", user_id=FIN))
+    assert "не принимаются" in to(bot, FIN)[-1].text

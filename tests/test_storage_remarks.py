@@ -1,0 +1,416 @@
+"""Storage of «Замечаний нет» rounds: starting, answering (and changing), closing once."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.remarks import Answer, Round, RoundFile
+from storage.repo import Repos
+
+EDU = "Отдел образования"
+FIN = "Отдел финансов"
+DUE = date(2026, 3, 5)
+AT = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
+DRAFT = RoundFile("file-draft", "Проект постановления.docx")
+
+
+async def person_id(repos: Repos, code: str) -> int:
+    found = await repos.staff.by_code(code)
+    assert found is not None
+    return found.id
+
+
+async def department_id(repos: Repos, name: str) -> int:
+    found = await repos.staff.department_by_name(name)
+    assert found is not None
+    return found.id
+
+
+async def start(
+    repos: Repos,
+    *codes: str,
+    subject: str = "Проект бюджета на 2026 год",
+    due: date = DUE,
+    at: datetime = AT,
+    restricted: bool = False,
+    initiator: str = "ctrl",
+) -> Round:
+    addressees = [(await person_id(repos, code), None) for code in codes or ("edu_head",)]
+    return await repos.remarks.create(
+        subject,
+        initiator_id=await person_id(repos, initiator),
+        restricted=restricted,
+        due=due,
+        files=(DRAFT,),
+        addressees=addressees,
+        actor=initiator,
+        at=at,
+    )
+
+
+async def test_create_reads_back_with_departments_and_people(staffed: Repos) -> None:
+    ctrl = await person_id(staffed, "ctrl")
+    edu_head = await person_id(staffed, "edu_head")
+    fin_head = await person_id(staffed, "fin_head")
+    dep1 = await person_id(staffed, "dep1")
+    edu = await department_id(staffed, EDU)
+    fin = await department_id(staffed, FIN)
+    files = (DRAFT, RoundFile("file-note", "Пояснительная записка.pdf"))
+
+    created = await staffed.remarks.create(
+        "  Қала бюджетінің жобасы  ",
+        initiator_id=ctrl,
+        restricted=True,
+        due=DUE,
+        files=files,
+        # The education head comes twice: once through the department, once directly.
+        addressees=[(edu_head, edu), (fin_head, fin), (dep1, None), (edu_head, None)],
+        actor="ctrl",
+        at=AT,
+    )
+    assert created.subject == "Қала бюджетінің жобасы"
+    assert created.initiator_id == ctrl
+    assert created.restricted
+    assert created.due == DUE
+    assert created.created_at == AT
+    assert created.closed_at is None
+    assert created.files == files
+    assert [(a.person_id, a.department_id) for a in created.addressees] == [
+        (edu_head, edu),
+        (fin_head, fin),
+        (dep1, None),
+    ]
+    for addressee in created.addressees:
+        assert addressee.round_id == created.id
+        assert addressee.answer is Answer.PENDING
+        assert (addressee.answered_at, addressee.answered_by) == (None, None)
+        assert (addressee.text, addressee.files) == (None, ())
+    assert [a.id for a in created.addressees] == sorted(a.id for a in created.addressees)
+    assert created.addressee_for(dep1) == created.addressees[2]
+    assert created.addressee_for(ctrl) is None
+
+    assert await staffed.remarks.get(created.id) == created
+    assert await staffed.remarks.get(999) is None
+    assert await staffed.remarks.pending_addressees(created.id) == list(created.addressees)
+    assert await staffed.remarks.pending_addressees(999) == []
+
+
+async def test_create_refuses_bad_input_and_rolls_back(staffed: Repos) -> None:
+    ctrl = await person_id(staffed, "ctrl")
+    edu_head = await person_id(staffed, "edu_head")
+
+    async def create(subject: str, addressees: list[tuple[int, int | None]]) -> Round:
+        return await staffed.remarks.create(
+            subject,
+            initiator_id=ctrl,
+            restricted=False,
+            due=DUE,
+            files=(),
+            addressees=addressees,
+            actor="ctrl",
+            at=AT,
+        )
+
+    with pytest.raises(ValueError, match="addressee"):
+        await create("Тема", [])
+    with pytest.raises(ValueError, match="subject"):
+        await create("   ", [(edu_head, None)])
+    with pytest.raises(ValueError, match="unknown"):
+        await create("Тема", [(edu_head, None), (999, None)])
+    with pytest.raises(ValueError, match="unknown"):
+        await create("Тема", [(edu_head, 999)])
+    assert await staffed.remarks.for_initiator(ctrl) == []
+    async with staffed.conn.execute("SELECT COUNT(*) FROM remark_addressees") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    assert row[0] == 0
+    assert await staffed.audit.for_entity("remarks", "1") == []
+
+    # Without files is fine.
+    created = await create("Тема", [(edu_head, None)])
+    assert created.files == ()
+
+
+async def test_answer_and_change_it(staffed: Repos) -> None:
+    item = await start(staffed, "edu_head", "fin_head")
+    edu_head = await person_id(staffed, "edu_head")
+    fin_head = await person_id(staffed, "fin_head")
+    first = AT + timedelta(hours=1)
+
+    assert await staffed.remarks.answer(
+        item.id,
+        edu_head,
+        answer=Answer.NO_REMARKS,
+        text=None,
+        files=(),
+        by="edu_exec",
+        at=first,
+    )
+    current = await staffed.remarks.get(item.id)
+    assert current is not None
+    mine = current.addressee_for(edu_head)
+    assert mine is not None
+    assert mine.answer is Answer.NO_REMARKS
+    assert (mine.answered_at, mine.answered_by) == (first, "edu_exec")
+    assert (mine.text, mine.files) == (None, ())
+    assert [a.person_id for a in await staffed.remarks.pending_addressees(item.id)] == [fin_head]
+
+    # Changed to remarks, with a text and two files.
+    second = AT + timedelta(hours=2)
+    files = (RoundFile("f1", "Замечания.docx"), RoundFile("f2", "Таблица.xlsx"))
+    assert await staffed.remarks.answer(
+        item.id,
+        edu_head,
+        answer=Answer.REMARKS,
+        text="  п. 3 изложить в новой редакции  ",
+        files=files,
+        by="edu_head",
+        at=second,
+    )
+    current = await staffed.remarks.get(item.id)
+    assert current is not None
+    mine = current.addressee_for(edu_head)
+    assert mine is not None
+    assert mine.answer is Answer.REMARKS
+    assert (mine.answered_at, mine.answered_by) == (second, "edu_head")
+    assert mine.text == "п. 3 изложить в новой редакции"
+    assert mine.files == files
+
+    # Changed again: the files are replaced, not added to; a file alone is enough.
+    only = (RoundFile("f3", "Новая редакция.docx"),)
+    assert await staffed.remarks.answer(
+        item.id, edu_head, answer=Answer.REMARKS, text="", files=only, by="edu_head", at=second
+    )
+    current = await staffed.remarks.get(item.id)
+    assert current is not None
+    mine = current.addressee_for(edu_head)
+    assert mine is not None
+    assert (mine.text, mine.files) == (None, only)
+    # The other addressee is untouched.
+    theirs = current.addressee_for(fin_head)
+    assert theirs is not None
+    assert (theirs.answer, theirs.files) == (Answer.PENDING, ())
+
+    # Back to no remarks: text and files go.
+    assert await staffed.remarks.answer(
+        item.id, edu_head, answer=Answer.NO_REMARKS, text=None, files=(), by="edu_head", at=second
+    )
+    current = await staffed.remarks.get(item.id)
+    assert current is not None
+    mine = current.addressee_for(edu_head)
+    assert mine is not None
+    assert (mine.answer, mine.text, mine.files) == (Answer.NO_REMARKS, None, ())
+    async with staffed.conn.execute("SELECT COUNT(*) FROM remark_answer_files") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    assert row[0] == 0
+
+
+async def test_answer_refusals(staffed: Repos) -> None:
+    item = await start(staffed, "edu_head")
+    edu_head = await person_id(staffed, "edu_head")
+    fin_head = await person_id(staffed, "fin_head")
+
+    with pytest.raises(ValueError, match="text or a file"):
+        await staffed.remarks.answer(
+            item.id, edu_head, answer=Answer.REMARKS, text="  ", files=(), by="edu_head", at=AT
+        )
+    with pytest.raises(ValueError, match="text or a file"):
+        await staffed.remarks.answer(
+            item.id, edu_head, answer=Answer.REMARKS, text=None, files=(), by="edu_head", at=AT
+        )
+    for wrong in (Answer.PENDING, Answer.AGREED_BY_DEFAULT, Answer.NO_ANSWER):
+        with pytest.raises(ValueError, match="cannot answer"):
+            await staffed.remarks.answer(
+                item.id, edu_head, answer=wrong, text="x", files=(), by="edu_head", at=AT
+            )
+    # Not an addressee, or no such round.
+    assert not await staffed.remarks.answer(
+        item.id, fin_head, answer=Answer.NO_REMARKS, text=None, files=(), by="fin_head", at=AT
+    )
+    assert not await staffed.remarks.answer(
+        999, edu_head, answer=Answer.NO_REMARKS, text=None, files=(), by="edu_head", at=AT
+    )
+    assert await staffed.remarks.get(item.id) == item
+    assert [e.action for e in await staffed.audit.for_entity("remarks", item.id)] == [
+        "round_started"
+    ]
+
+
+async def test_close_marks_silence_once(staffed: Repos) -> None:
+    edu_head = await person_id(staffed, "edu_head")
+    fin_head = await person_id(staffed, "fin_head")
+    dep1 = await person_id(staffed, "dep1")
+    consent = await start(staffed, "edu_head", "fin_head", "dep1")
+    strict = await start(staffed, "edu_head", "fin_head")
+    assert await staffed.remarks.answer(
+        consent.id, fin_head, answer=Answer.REMARKS, text="Есть", files=(), by="fin_head", at=AT
+    )
+    assert await staffed.remarks.answer(
+        strict.id, edu_head, answer=Answer.NO_REMARKS, text=None, files=(), by="edu_head", at=AT
+    )
+
+    with pytest.raises(ValueError, match="silence"):
+        await staffed.remarks.close(consent.id, silent=Answer.NO_REMARKS, at=AT)
+    with pytest.raises(ValueError, match="silence"):
+        await staffed.remarks.close(consent.id, silent=Answer.PENDING, at=AT)
+
+    closed_at = AT + timedelta(days=4)
+    assert await staffed.remarks.close(consent.id, silent=Answer.AGREED_BY_DEFAULT, at=closed_at)
+    current = await staffed.remarks.get(consent.id)
+    assert current is not None
+    assert current.closed_at == closed_at
+    assert [(a.person_id, a.answer) for a in current.addressees] == [
+        (edu_head, Answer.AGREED_BY_DEFAULT),
+        (fin_head, Answer.REMARKS),
+        (dep1, Answer.AGREED_BY_DEFAULT),
+    ]
+    # Silence is not an answer: no time or author is recorded for it.
+    silent = current.addressee_for(edu_head)
+    assert silent is not None
+    assert (silent.answered_at, silent.answered_by) == (None, None)
+    assert await staffed.remarks.pending_addressees(consent.id) == []
+
+    # The first close wins; answers are no longer taken, nor changed.
+    assert not await staffed.remarks.close(consent.id, silent=Answer.NO_ANSWER, at=closed_at)
+    assert not await staffed.remarks.answer(
+        consent.id, dep1, answer=Answer.NO_REMARKS, text=None, files=(), by="dep1", at=closed_at
+    )
+    assert not await staffed.remarks.answer(
+        consent.id,
+        fin_head,
+        answer=Answer.NO_REMARKS,
+        text=None,
+        files=(),
+        by="fin_head",
+        at=closed_at,
+    )
+    assert await staffed.remarks.get(consent.id) == current
+    assert not await staffed.remarks.close(999, silent=Answer.NO_ANSWER, at=closed_at)
+
+    # Another round under a profile without silent consent.
+    assert await staffed.remarks.close(strict.id, silent=Answer.NO_ANSWER, at=closed_at)
+    other = await staffed.remarks.get(strict.id)
+    assert other is not None
+    assert [(a.person_id, a.answer) for a in other.addressees] == [
+        (edu_head, Answer.NO_REMARKS),
+        (fin_head, Answer.NO_ANSWER),
+    ]
+
+
+async def test_open_rounds_and_for_initiator(staffed: Repos) -> None:
+    ctrl = await person_id(staffed, "ctrl")
+    hoa = await person_id(staffed, "hoa")
+    late = await start(staffed, due=date(2026, 3, 10), at=AT)
+    early = await start(staffed, due=date(2026, 3, 4), at=AT + timedelta(hours=1))
+    newest = await start(staffed, due=date(2026, 3, 6), at=AT + timedelta(hours=2))
+    theirs = await start(
+        staffed, due=date(2026, 3, 3), at=AT + timedelta(hours=3), initiator="hoa"
+    )
+
+    assert [r.id for r in await staffed.remarks.open_rounds()] == [
+        theirs.id,
+        early.id,
+        newest.id,
+        late.id,
+    ]
+    assert [r.id for r in await staffed.remarks.for_initiator(ctrl)] == [
+        newest.id,
+        early.id,
+        late.id,
+    ]
+    assert await staffed.remarks.for_initiator(hoa) == [theirs]
+    assert await staffed.remarks.for_initiator(await person_id(staffed, "akim")) == []
+
+    assert await staffed.remarks.close(early.id, silent=Answer.AGREED_BY_DEFAULT, at=AT)
+    assert [r.id for r in await staffed.remarks.open_rounds()] == [theirs.id, newest.id, late.id]
+    assert [r.id for r in await staffed.remarks.for_initiator(ctrl, open_only=True)] == [
+        newest.id,
+        late.id,
+    ]
+    everything = await staffed.remarks.for_initiator(ctrl)
+    assert [r.id for r in everything] == [newest.id, early.id, late.id]
+    assert everything[1].closed_at == AT
+    # Loaded in bulk, each round keeps its own files and addressees.
+    assert all(r.files == (DRAFT,) and len(r.addressees) == 1 for r in everything)
+    assert {r.addressees[0].round_id for r in everything} == {r.id for r in everything}
+
+
+async def test_audit_trail_in_order(staffed: Repos) -> None:
+    edu_head = await person_id(staffed, "edu_head")
+    fin_head = await person_id(staffed, "fin_head")
+    steps = [AT + timedelta(minutes=minute) for minute in range(4)]
+    item = await start(staffed, "edu_head", "fin_head", "dep1", at=steps[0])
+    assert await staffed.remarks.answer(
+        item.id,
+        edu_head,
+        answer=Answer.NO_REMARKS,
+        text=None,
+        files=(),
+        by="edu_exec",
+        at=steps[1],
+    )
+    assert await staffed.remarks.answer(
+        item.id,
+        edu_head,
+        answer=Answer.REMARKS,
+        text="Уточнить сроки",
+        files=(RoundFile("f1", "Замечания.docx"),),
+        by="edu_head",
+        at=steps[2],
+    )
+    assert await staffed.remarks.close(item.id, silent=Answer.AGREED_BY_DEFAULT, at=steps[3])
+
+    trail = await staffed.audit.for_entity("remarks", str(item.id))
+    assert [(e.action, e.actor, e.on_behalf_of, e.at) for e in trail] == [
+        ("round_started", "ctrl", None, steps[0]),
+        ("remarks_answer", "edu_exec", None, steps[1]),
+        ("remarks_answer", "edu_head", None, steps[2]),
+        ("round_closed", "system", None, steps[3]),
+    ]
+    assert {e.entity for e in trail} == {"remarks"}
+    values = [
+        (None if e.old_value is None else json.loads(e.old_value), json.loads(e.new_value or ""))
+        for e in trail
+    ]
+    assert values == [
+        (
+            None,
+            {
+                "subject": "Проект бюджета на 2026 год",
+                "due": "2026-03-05",
+                "addressees": [edu_head, fin_head, await person_id(staffed, "dep1")],
+                "files": ["Проект постановления.docx"],
+            },
+        ),
+        ({"answer": "pending"}, {"answer": "no_remarks", "text": None, "files": []}),
+        (
+            {"answer": "no_remarks"},
+            {"answer": "remarks", "text": "Уточнить сроки", "files": ["Замечания.docx"]},
+        ),
+        (None, {"silent": "agreed_by_default", "count": 2}),
+    ]
+
+
+async def test_deleting_a_round_deletes_its_parts(staffed: Repos) -> None:
+    item = await start(staffed, "edu_head")
+    edu_head = await person_id(staffed, "edu_head")
+    assert await staffed.remarks.answer(
+        item.id,
+        edu_head,
+        answer=Answer.REMARKS,
+        text=None,
+        files=(RoundFile("f1", "a.pdf"),),
+        by="edu_head",
+        at=AT,
+    )
+    await staffed.conn.execute("DELETE FROM remark_rounds WHERE id = ?", (item.id,))
+    assert await staffed.remarks.get(item.id) is None
+    for table in ("remark_round_files", "remark_addressees", "remark_answer_files"):
+        async with staffed.conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor:  # noqa: S608
+            row = await cursor.fetchone()
+        assert row is not None
+        assert row[0] == 0, table
