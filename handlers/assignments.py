@@ -173,6 +173,20 @@ async def decidable(
     return item
 
 
+async def ask(
+    query: CallbackQuery,
+    state: FSMContext,
+    next_state: State,
+    data: dict[str, Any],
+    question: str,
+) -> None:
+    """Wait in `next_state` (with `data`) for what the person types in answer to `question`."""
+    await state.set_state(next_state)
+    await state.set_data(data)
+    if query.message is not None:
+        await query.message.answer(question)
+
+
 async def typed_reason(
     message: Message, state: FSMContext, repos: Repos
 ) -> tuple[str, dict[str, Any], Assignment] | None:
@@ -268,8 +282,6 @@ async def on_report(
     if executor is REFUSED:
         return
     await query.answer()
-    await state.set_state(ReportStates.collecting)
-    await state.set_data({"id": item.id, "dep": callback_data.dep, "text": [], "files": []})
     to_whom = (
         _("It goes to the control department.")
         if executor.main
@@ -285,8 +297,13 @@ async def on_report(
             "Report on assignment No. {number}. Send the text of the report; you may attach "
             "files. {to_whom} When done, press «Send the report»; /cancel leaves it."
         )
-    if query.message is not None:
-        await query.message.answer(prompt.format(number=item.reg_number, to_whom=to_whom))
+    await ask(
+        query,
+        state,
+        ReportStates.collecting,
+        {"id": item.id, "dep": callback_data.dep, "text": [], "files": []},
+        prompt.format(number=item.reg_number, to_whom=to_whom),
+    )
 
 
 async def on_report_part(message: Message, state: FSMContext, repos: Repos) -> None:
@@ -386,15 +403,13 @@ async def on_not_ours(
     if await attempt(query, person, check) is REFUSED:
         return
     await query.answer()
-    await state.set_state(ReasonStates.not_ours)
-    await state.set_data({"id": item.id, "dep": callback_data.dep})
-    if query.message is not None:
-        await query.message.answer(
-            _(
-                "Why is assignment No. {number} not your department's? Write the reason; "
-                "it goes to the control department. /cancel leaves it."
-            ).format(number=item.reg_number)
-        )
+    question = _(
+        "Why is assignment No. {number} not your department's? Write the reason; "
+        "it goes to the control department. /cancel leaves it."
+    ).format(number=item.reg_number)
+    await ask(
+        query, state, ReasonStates.not_ours, {"id": item.id, "dep": callback_data.dep}, question
+    )
 
 
 async def on_not_ours_reason(
@@ -519,15 +534,11 @@ async def on_return(
     item = await decidable(query, callback_data, person, repos)
     if item is None:
         return
-    await state.set_state(ReasonStates.rework)
-    await state.set_data({"id": item.id})
-    if query.message is not None:
-        await query.message.answer(
-            _(
-                "Why is assignment No. {number} returned for rework? The reason goes to the "
-                "executors. /cancel leaves it."
-            ).format(number=item.reg_number)
-        )
+    question = _(
+        "Why is assignment No. {number} returned for rework? The reason goes to the "
+        "executors. /cancel leaves it."
+    ).format(number=item.reg_number)
+    await ask(query, state, ReasonStates.rework, {"id": item.id}, question)
 
 
 async def on_rework_reason(

@@ -32,7 +32,7 @@ from bot.extensions import (
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile, Term, Unit
-from handlers.assignments import REFUSED, Refused, load, refusal_text, refuse, stale
+from handlers.assignments import REFUSED, Refused, ask, load, refusal_text, refuse, stale
 from handlers.callbacks import ExtCallback, ItemCallback
 from handlers.cards import SOURCE_TITLES
 from storage.models import Person
@@ -161,8 +161,6 @@ async def on_request(
     if exceptional is REFUSED:
         return
     await query.answer()
-    await state.set_state(ExtensionStates.date)
-    await state.set_data({"id": item.id, "dep": callback_data.dep, "exceptional": exceptional})
     text = _(
         "Extension of assignment No. {number}, deadline {deadline}. Type the new date as "
         "dd.mm.yyyy. /cancel leaves it."
@@ -172,8 +170,8 @@ async def on_request(
             "The allowed number of extensions is used up: the request will be marked as "
             "exceptional, for a disciplinary review."
         )
-    if query.message is not None:
-        await query.message.answer(text)
+    data = {"id": item.id, "dep": callback_data.dep, "exceptional": exceptional}
+    await ask(query, state, ExtensionStates.date, data, text)
 
 
 async def ask_reasons(message: Message, state: FSMContext, new_date: date, language: str) -> None:
@@ -460,11 +458,8 @@ async def on_typed_decision(
         )
         return
     await query.answer()
-    await state.set_state(next_state)
-    await state.set_data({"request": request.id})
-    if query.message is None:
-        return
-    await query.message.answer(_(prompt).format(number=item.reg_number))
+    question = _(prompt).format(number=item.reg_number)
+    await ask(query, state, next_state, {"request": request.id}, question)
 
 
 async def on_other_date(

@@ -2,58 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.conftest import STAFF_CSV
-from tests.e2e import bot_env, run_cli, to_chat
-from tests.fake_api import ApiCall, FakeBotAPI
+from tests.e2e import bot_env, button, onboard, prepare_staff, run_cli, running_bot, to_chat
+from tests.fake_api import FakeBotAPI
 
 EDU, FIN, CTRL = 5101, 5102, 5103
 
 
-def button(call: ApiCall, text: str) -> str:
-    for row in call.params["reply_markup"]["inline_keyboard"]:
-        for item in row:
-            if item["text"] == text:
-                return str(item["callback_data"])
-    raise AssertionError(f"no button {text!r} in {call.params['reply_markup']}")
-
-
 async def test_csv_import_card_accept_report_removal(api: FakeBotAPI, tmp_path: Path) -> None:
     env = bot_env(api, tmp_path)
-    (tmp_path / "staff.csv").write_text(STAFF_CSV, encoding="utf-8")
-    assert (await run_cli(env, tmp_path, "staff", "import", "staff.csv"))[0] == 0
-    code, out, err = await run_cli(env, tmp_path, "staff", "invites")
-    assert code == 0, err
-    links = {line.split("\t")[0]: line.split("start=")[1] for line in out.splitlines()}
+    tokens = await prepare_staff(env, tmp_path)
 
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await api.wait_for("getUpdates", timeout=30)
+    async with running_bot(api, env, tmp_path):
         for code_, user, language in (
             ("edu_head", EDU, "kk"),
             ("fin_head", FIN, "ru"),
             ("ctrl", CTRL, "ru"),
         ):
-            mark = api.mark()
-            api.send_text(user, f"/start {links[code_]}", language_code=language)
-            greeting = await api.wait_for("sendMessage", to_chat(user), after=mark)
-            choice = "lang:kk" if language == "kk" else "lang:ru"
-            api.press(user, choice, message_id=greeting.result["message_id"])
-            await api.wait_for("editMessageText", to_chat(user), after=mark)
+            await onboard(api, user, tokens[code_], language)
 
         today = datetime.now(ZoneInfo("Asia/Almaty")).date()
         deadline = today + timedelta(days=60)
@@ -131,8 +100,3 @@ async def test_csv_import_card_accept_report_removal(api: FakeBotAPI, tmp_path: 
         )
         # nothing restricted ever left the database
         assert not any("Секретное" in str(call.params) for call in api.requests)
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        _, err_bytes = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert "Traceback" not in err_bytes.decode(), err_bytes.decode()

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
 from pathlib import Path
 
-from tests.conftest import STAFF_CSV
-from tests.e2e import bot_env, run_cli, to_chat
+from tests.e2e import bot_env, import_staff, invite_links, run_cli, running_bot, to_chat
 from tests.fake_api import FakeBotAPI
 
 
@@ -27,29 +23,13 @@ async def test_admin_imports_staff_person_joins_and_switches_language(
     api: FakeBotAPI, tmp_path: Path
 ) -> None:
     env = bot_env(api, tmp_path)
-    csv = tmp_path / "staff.csv"
-    csv.write_text(STAFF_CSV, encoding="utf-8")
-    code, out, err = await run_cli(env, tmp_path, "staff", "import", str(csv))
-    assert code == 0, err
-    assert "8 created" in out
-    code, out, err = await run_cli(env, tmp_path, "staff", "invites")
-    assert code == 0, err
-    links = {line.split("\t")[0]: line.split("\t")[2] for line in out.splitlines()}
+    assert "8 created" in await import_staff(env, tmp_path)
+    links = await invite_links(env, tmp_path)
     assert len(links) == 8
     assert links["fin_head"].startswith("https://t.me/baqylau_test_bot?start=")
     token = links["fin_head"].split("start=", 1)[1]
 
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await api.wait_for("getUpdates", timeout=30)
+    async with running_bot(api, env, tmp_path):
         commands = api.calls("setMyCommands")
         assert {c.params.get("language_code") for c in commands} >= {"kk", "ru"}
 
@@ -88,12 +68,6 @@ async def test_admin_imports_staff_person_joins_and_switches_language(
         api.send_text(5001, "/help", language_code="ru")
         help_call = await api.wait_for("sendMessage", to_chat(5001), after=mark)
         assert "/lang — Тілді ауыстыру" in help_call.params["text"]
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        _, err_bytes = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 0, err_bytes.decode()
-    assert "Traceback" not in err_bytes.decode()
 
     code, out, _ = await run_cli(env, tmp_path, "staff", "list")
     assert "fin_head\tОлег Ким\tОтдел финансов\thead\tkk\tjoined" in out.splitlines()
