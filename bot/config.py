@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     regulation_overrides: dict[str, Any] = Field(default_factory=dict)
     default_language: Language = Language.KK
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
-    send_rate: float = Field(default=25.0, gt=0, le=30)
+    send_rate: float = Field(default=28.0, gt=0, le=29)
     sweep_times: Annotated[list[time], NoDecode] = Field(
         default_factory=lambda: [time(9, 0), time(15, 0)]
     )

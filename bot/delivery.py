@@ -24,7 +24,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -39,6 +39,7 @@ from bot.i18n_marks import N_
 from bot.notices import NoticeKind, quiet_until
 from bot.profiles import Profile, extension_cutoff
 from bot.remarks import Answer
+from bot.remarks_xlsx import sheet_xlsx
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback
 from handlers.cards import (
@@ -58,7 +59,7 @@ from storage.repo import Repos
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-CLAIM_BATCH = 200
+CLAIM_BATCH = 1000
 RETRY_AFTER_TRIES = 5
 TEXT_LIMIT = 4096
 GROUPED = frozenset({"notice"})
@@ -81,6 +82,7 @@ class Rendered:
     markup: InlineKeyboardMarkup | None = None
     files: list[ReportFile] = field(default_factory=list)
     card: tuple[int, int] | None = None  # (assignment id, department id): remember the message
+    attachments: list[BufferedInputFile] = field(default_factory=list)  # generated files
 
 
 @dataclass(slots=True)
@@ -282,6 +284,8 @@ class Deliverer:
                 partial(self.bot.send_document, chat_id, file.file_id, caption=file.file_name),
                 chat_id,
             )
+        for attachment in rendered.attachments:
+            await self._call(partial(self.bot.send_document, chat_id, attachment), chat_id)
         return message_id
 
     async def _call(self, send: Callable[[], Awaitable[Message]], chat_id: int) -> Message:
@@ -569,10 +573,13 @@ def short(text: str, limit: int = 120) -> str:
 
 
 async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-    """The weekly control list with the fields of seed 003 §12.4, in the reader's language."""
+    """The weekly control list with the fields of seed 003 §12.4, in the reader's language.
+
+    A long list comes as an XLSX file with a short summary, not as dozens of messages.
+    """
     language = person.language.value
     week_start = date.fromisoformat(item.payload["week_start"])
-    open_items, _total = await deliverer.repos.assignments.list_open(limit=100_000)
+    open_items, _total = await deliverer.repos.assignments.list_open(limit=1_000_000)
     since = datetime.combine(week_start - timedelta(days=7), datetime.min.time(), UTC)
     removed = await deliverer.repos.assignments.removed_since(since)
     everything = open_items + removed
@@ -582,18 +589,54 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
         ]
     cal = await load_calendar(deliverer.repos)
     today = _today(deliverer)
-    lines = [
-        _("Weekly control list, week of {date}: {count}").format(
-            date=long_date(week_start, language), count=len(everything)
-        )
-    ]
+    title = _("Weekly control list, week of {date}: {count}").format(
+        date=long_date(week_start, language), count=len(everything)
+    )
     if not everything:
-        lines.append(_("Nothing on control."))
-    lines.extend(weekly_entry(assignment, cal, today, language) for assignment in everything)
-    return Rendered("\n\n".join(lines))
+        return Rendered(title + "\n\n" + _("Nothing on control."))
+    rows = [weekly_fields(assignment, cal, today, language) for assignment in everything]
+    if len(rows) <= WEEKLY_INLINE_MAX:
+        entries = [
+            "\n".join(
+                [
+                    row[0],
+                    *(
+                        f"{label}: {value}"
+                        for label, value in zip(WEEKLY_LABELS, row[1:], strict=True)
+                    ),
+                ]
+            )
+            for row in rows
+        ]
+        return Rendered("\n\n".join([title, *entries]))
+    lights = [row[0].split(" ", 1)[0] for row in rows]
+    summary = " · ".join(f"{light} {lights.count(light)}" for light in dict.fromkeys(lights))
+    data = sheet_xlsx(
+        title,
+        [_("No."), *(_(label) for label in WEEKLY_LABELS)],
+        [[row[0].split(" ", 1)[1], *row[1:]] for row in rows],
+    )
+    attachment = BufferedInputFile(data, filename=f"control-list-{week_start.isoformat()}.xlsx")
+    text = "\n\n".join([title, summary, _("The full list is in the attached file.")])
+    return Rendered(text, attachments=[attachment])
 
 
-def weekly_entry(assignment: Assignment, cal: WorkCalendar, today: date, language: str) -> str:
+WEEKLY_INLINE_MAX = 30
+WEEKLY_LABELS = (
+    N_("Given by"),
+    N_("Content"),
+    N_("Executors"),
+    N_("Deadline"),
+    N_("Removed from control"),
+    N_("Extension"),
+    N_("Note"),
+)
+
+
+def weekly_fields(
+    assignment: Assignment, cal: WorkCalendar, today: date, language: str
+) -> list[str]:
+    """«🔴 No. X» and the values of the §12.4 fields, in WEEKLY_LABELS order."""
     content = _("restricted: see the paper copy") if assignment.restricted else assignment.summary
     removal = _("no")
     if assignment.removal_ground is not None:
@@ -606,20 +649,16 @@ def weekly_entry(assignment: Assignment, cal: WorkCalendar, today: date, languag
         else _("no")
     )
     light = LIGHTS[traffic_light(cal, today, assignment.deadline)] if assignment.is_open else "⚪"
-    rows = [
+    return [
         f"{light} " + _("No. {number}").format(number=assignment.reg_number),
-        _("Given by: {source}, {date}").format(
-            source=_(SOURCE_TITLES[assignment.source]),
-            date=long_date(assignment.received, language),
-        ),
-        _("Content: {content}").format(content=content),
-        _("Executors: {names}").format(names=executors_text(assignment)),
-        _("Deadline: {date}").format(date=long_date(assignment.deadline, language)),
-        _("Removed from control: {removal}").format(removal=removal),
-        _("Extension: {extension}").format(extension=extension),
-        _("Note: {status}").format(status=_(STATUS_TITLES[assignment.status])),
+        f"{_(SOURCE_TITLES[assignment.source])}, {long_date(assignment.received, language)}",
+        content,
+        executors_text(assignment),
+        long_date(assignment.deadline, language),
+        removal,
+        extension,
+        _(STATUS_TITLES[assignment.status]),
     ]
-    return "\n".join(rows)
 
 
 async def render_unreachable(

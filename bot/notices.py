@@ -109,6 +109,28 @@ def due(profile: Profile, cal: CalendarLike, item: Assignment, today: date) -> l
     return found
 
 
+def owing_deadlines(profile: Profile, cal: CalendarLike, today: date) -> list[tuple[date, date]]:
+    """Runs of deadlines (first, last) for which some notice can be due on `today`.
+
+    A sweep reads only these days from the database instead of the whole horizon: `planned()`
+    runs once per calendar day here (about 120 times), not once per open item.
+    """
+    low, high = horizon(today)
+    ranges: list[tuple[date, date]] = []
+    day = low
+    while day <= high:
+        if any(
+            notice.due <= today <= notice.until and notice.due >= today - timedelta(CATCH_UP_DAYS)
+            for notice in planned(profile, cal, day)
+        ):
+            if ranges and ranges[-1][1] == day - timedelta(days=1):
+                ranges[-1] = (ranges[-1][0], day)
+            else:
+                ranges.append((day, day))
+        day += timedelta(days=1)
+    return ranges
+
+
 def horizon(today: date) -> tuple[date, date]:
     """Deadlines a sweep on `today` must look at: nothing before or after can be due."""
     return today - timedelta(days=2 * CATCH_UP_DAYS + 31), today + timedelta(days=62)

@@ -8,18 +8,19 @@ the next working morning.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from bot import services
 from bot.assignments import Assignment
 from bot.enums import Role
-from bot.notices import Audience, Notice, due, horizon, quiet_until
+from bot.notices import Audience, Notice, due, owing_deadlines, quiet_until
 from bot.remarks import Answer, final_answer, reminder_day
 from storage.db import transaction
 from storage.models import Person
 
-SWEEP_PAGE = 100_000
+SWEEP_PAGE = 5_000
 
 
 @dataclass(slots=True)
@@ -90,31 +91,49 @@ async def sweep(ctx: services.Context) -> SweepStats:
     today = local.date()
     not_before = quiet_until(ctx.profile, ctx.calendar, local).astimezone(UTC)
     stats.not_before = not_before
-    low, high = horizon(today)
-    items, _ = await ctx.repos.assignments.list_open(due_from=low, due_to=high, limit=SWEEP_PAGE)
     recipients = Recipients(ctx)
-    async with transaction(ctx.repos.conn):
-        for item in items:
+    rows: list[tuple[str, int, str, dict[str, object]]] = []
+    for first, last in owing_deadlines(ctx.profile, ctx.calendar, today):
+        async for item in open_items(ctx, first, last):
             stats.items_checked += 1
             for notice in due(ctx.profile, ctx.calendar, item, today):
                 stats.notices_due += 1
-                for person in await recipients.of(item, notice):
-                    key = f"notice:{item.id}:{notice.kind}:{notice.due}:{person.id}"
-                    payload = {
-                        "assignment_id": item.id,
-                        "kind": notice.kind.value,
-                        "due": notice.due.isoformat(),
-                        "deadline": item.deadline.isoformat(),
-                    }
-                    if await ctx.repos.outbox.enqueue(
-                        key, person.id, "notice", payload, not_before=not_before
-                    ):
-                        stats.queued += 1
+                payload: dict[str, object] = {
+                    "assignment_id": item.id,
+                    "kind": notice.kind.value,
+                    "due": notice.due.isoformat(),
+                    "deadline": item.deadline.isoformat(),
+                }
+                rows.extend(
+                    (
+                        f"notice:{item.id}:{notice.kind}:{notice.due}:{person.id}",
+                        person.id,
+                        "notice",
+                        payload,
+                    )
+                    for person in await recipients.of(item, notice)
+                )
+    async with transaction(ctx.repos.conn):
+        stats.queued = await ctx.repos.outbox.enqueue_many(rows, not_before=not_before)
         stats.queued += await queue_extension_reminders(ctx, today, not_before)
         stats.queued += await process_rounds(ctx, today, not_before)
         stats.weekly_lists = await queue_weekly_lists(ctx, today, not_before)
         stats.queued += stats.weekly_lists
     return stats
+
+
+async def open_items(ctx: services.Context, first: date, last: date) -> AsyncIterator[Assignment]:
+    """Open items with a deadline in [first, last], page by page (none is left out)."""
+    offset = 0
+    while True:
+        page, total = await ctx.repos.assignments.list_open(
+            due_from=first, due_to=last, limit=SWEEP_PAGE, offset=offset
+        )
+        for item in page:
+            yield item
+        offset += len(page)
+        if not page or offset >= total:
+            return
 
 
 def first_working_day_of_week(ctx: services.Context, day: date) -> date:

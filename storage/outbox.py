@@ -7,6 +7,7 @@ later, or failed. An item left 'sending' by a crashed sender is claimed again on
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +52,10 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
     )
 
 
+def _payload(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
 class OutboxRepo:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
@@ -77,12 +82,34 @@ class OutboxRepo:
                 key,
                 person_id,
                 kind,
-                json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                _payload(payload),
                 _utc(not_before or now),
                 _utc(now),
             ),
         )
         return cursor.rowcount == 1
+
+    async def enqueue_many(
+        self, rows: Sequence[tuple[str, int, str, dict[str, Any]]], *, not_before: datetime
+    ) -> int:
+        """Many (key, person id, kind, payload) at once; keys already present are skipped.
+
+        Returns how many were new. One `executemany` instead of a round trip per row: a sweep
+        may queue thousands.
+        """
+        created = _utc(now_utc())
+        waiting = _utc(not_before)
+        async with transaction(self.conn):
+            before = self.conn.total_changes
+            await self.conn.executemany(
+                "INSERT INTO outbox (key, person_id, kind, payload, not_before, status,"
+                " created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING",
+                [
+                    (key, person_id, kind, _payload(payload), waiting, created)
+                    for key, person_id, kind, payload in rows
+                ],
+            )
+            return self.conn.total_changes - before
 
     async def claim(
         self,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from aiogram import Dispatcher
-from aiogram.methods import SendMessage
+from aiogram.methods import SendDocument, SendMessage
+from aiogram.types import BufferedInputFile
+from openpyxl import load_workbook
 
 from bot import services
 from bot.assignments import NewAssignment
@@ -226,3 +229,28 @@ async def test_weekly_control_list_on_the_first_working_day(
     bot.clear()  # once a week
     await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 12, 9, 0))
     assert to(bot, AKIM) == []
+
+
+async def test_a_long_weekly_list_comes_as_an_xlsx_file(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await people(dp, bot, staffed)
+    for number in range(35):
+        await register(staffed, profile, settings, f"L-{number:02d}", deadline=date(2027, 6, 30))
+    await deliverer.drain()
+    bot.clear()
+    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
+    [summary] = to(bot, AKIM)
+    assert summary.startswith("Бақылаудағы тапсырмалардың апталық тізімі")
+    assert "🟢 35" in summary
+    [document] = [m for m in bot.sent() if isinstance(m, SendDocument) and m.chat_id == AKIM]
+    assert isinstance(document.document, BufferedInputFile)
+    book = load_workbook(BytesIO(document.document.data))
+    cells = [c for row in book.active.iter_rows(values_only=True) for c in row if c]
+    assert "№ L-34" in cells
+    assert "Тапсырма L-00" in cells
