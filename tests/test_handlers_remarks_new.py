@@ -1,0 +1,430 @@
+"""Starting a «замечаний нет» round through the dispatcher: every step, wrong answers, /cancel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram import Dispatcher
+from aiogram.methods import SendDocument, SendMessage
+from aiogram.types import InlineKeyboardMarkup
+
+from bot import services
+from bot.config import Settings
+from bot.delivery import Deliverer
+from bot.enums import Language
+from bot.i18n import date_with_weekday, long_date
+from bot.profiles import Profile
+from bot.remarks import MAX_FILES, Answer, RoundFile, default_due
+from bot.staff_csv import parse_staff_csv
+from handlers.callbacks import RemarkCallback, RoundNewCallback
+from handlers.remarks_new import RoundStates
+from storage.models import Person
+from storage.repo import Repos
+from tests.fakes import RecordingBot, make_callback, make_document
+from tests.test_handlers_onboarding import join
+from tests.test_handlers_registration import (
+    STALE_RU,
+    alerts,
+    buttons,
+    department,
+    saturday_ahead,
+    say,
+    state_of,
+    today,
+)
+
+CTRL = 7100
+EDU_HEAD = 7101
+FIN_HEAD = 7102
+DEPUTY = 7103
+EXECUTOR = 7104
+SUBJECT = "Проект постановления о тарифах на вывоз твёрдых бытовых отходов"
+SECRET = "Мобилизационный план на 2027 год"
+
+
+async def press(
+    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = CTRL
+) -> None:
+    await dp.feed_update(
+        bot, make_callback(RoundNewCallback(step=step, value=value).pack(), user_id=user_id)
+    )
+
+
+async def new_round(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> None:
+    """The «➕ New round» button of /remarks."""
+    await dp.feed_update(bot, make_callback(RemarkCallback(action="new").pack(), user_id=user_id))
+
+
+async def person(repos: Repos, code: str) -> Person:
+    found = await repos.staff.by_code(code)
+    assert found is not None
+    return found
+
+
+def data_of(bot: RecordingBot) -> list[str]:
+    return [data for _, data in buttons(bot)]
+
+
+def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
+    return [text for text, data in buttons(bot) if data.startswith(f"rn:{step}:")]
+
+
+def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage | SendDocument]:
+    return [
+        m for m in bot.sent() if isinstance(m, SendMessage | SendDocument) and m.chat_id == chat_id
+    ]
+
+
+async def to_addressees(dp: Dispatcher, bot: RecordingBot, subject: str = SUBJECT) -> None:
+    """Through the subject, not restricted, no documents: the dialog waits for the addressees."""
+    await new_round(dp, bot)
+    await say(dp, bot, subject)
+    await press(dp, bot, "rst", "0")
+    await press(dp, bot, "docs", "none")
+    assert await state_of(dp, bot) == RoundStates.departments.state
+
+
+async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await join(dp, bot, staffed, "edu_head", EDU_HEAD, "kk")
+    await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
+    await join(dp, bot, staffed, "dep1", DEPUTY, "kk")
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    ctrl = await person(staffed, "ctrl")
+    deputy = await person(staffed, "dep1")
+    edu_head = await person(staffed, "edu_head")
+    fin_head = await person(staffed, "fin_head")
+    edu = await department(staffed, "Отдел образования")
+    fin = await department(staffed, "Отдел финансов")
+    ctx = await services.make_context(staffed, profile, settings)
+    default = default_due(profile, ctx.calendar, ctx.today)
+
+    await say(dp, bot, "/remarks")
+    assert "r:new:0" in data_of(bot)
+    await new_round(dp, bot)
+    assert await state_of(dp, bot) == RoundStates.subject.state
+    await say(dp, bot, f"  {SUBJECT}  ")
+    assert await state_of(dp, bot) == RoundStates.restricted.state
+    assert data_of(bot) == ["rn:rst:1", "rn:rst:0"]
+    await press(dp, bot, "rst", "0")
+    assert await state_of(dp, bot) == RoundStates.documents.state
+    assert data_of(bot) == ["rn:docs:none"]
+    await dp.feed_update(bot, make_document("doc-17", "проект.docx", user_id=CTRL))
+    assert "проект.docx" in bot.texts()[-1]
+    assert data_of(bot) == ["rn:docs:done", "rn:docs:none"]
+    await press(dp, bot, "docs", "done")
+
+    assert await state_of(dp, bot) == RoundStates.departments.state
+    assert picker_buttons(bot, "dep") == [
+        "Отдел контроля",
+        "Отдел образования",
+        "Отдел финансов",
+        "Отдел цифровизации",
+    ]
+    assert "rn:mode:per" in data_of(bot)
+    await press(dp, bot, "dep", str(edu.id))
+    await press(dp, bot, "dep", str(fin.id))
+    assert picker_buttons(bot, "dep") == [
+        "Отдел контроля",
+        "✅ Отдел образования",
+        "✅ Отдел финансов",
+        "Отдел цифровизации",
+    ]
+    assert "Отдел образования, Отдел финансов" in bot.texts()[-1]
+    await press(dp, bot, "mode", "per")
+    assert await state_of(dp, bot) == RoundStates.people.state
+    people = picker_buttons(bot, "per")
+    assert "Гүлнар Омарова — Заместитель акима" in people
+    assert not any(label.startswith("Бауыржан Исаев") for label in people)  # not oneself
+    assert "rn:mode:dep" in data_of(bot)
+    await say(dp, bot, "омар")
+    assert picker_buttons(bot, "per") == ["Гүлнар Омарова — Заместитель акима"]
+    assert "rn:all:" in data_of(bot)
+    await press(dp, bot, "per", str(deputy.id))
+    assert picker_buttons(bot, "per") == ["✅ Гүлнар Омарова — Заместитель акима"]
+    await press(dp, bot, "all")
+    assert len(picker_buttons(bot, "per")) == 7
+    await press(dp, bot, "done")
+
+    assert await state_of(dp, bot) == RoundStates.due.state
+    assert buttons(bot) == [
+        (f"📅 {date_with_weekday(default, 'ru')}", f"rn:due:{default.isoformat()}")
+    ]
+    await press(dp, bot, "due", default.isoformat())
+    assert await state_of(dp, bot) == RoundStates.confirm.state
+    confirmation = bot.texts()[-1]
+    for shown in (
+        SUBJECT,
+        "Документы: проект.docx",
+        "Отдел образования, Отдел финансов",
+        "Гүлнар Омарова — Заместитель акима",
+        f"Срок ответа: {date_with_weekday(default, 'ru')}",
+    ):
+        assert shown in confirmation
+    assert data_of(bot) == ["rn:ok:", "rn:no:"]
+    assert await staffed.remarks.for_initiator(ctrl.id) == []
+
+    await press(dp, bot, "ok")
+    assert await state_of(dp, bot) is None
+    [started] = await staffed.remarks.for_initiator(ctrl.id)
+    assert data_of(bot) == [f"r:sheet:{started.id}"]
+    item = await staffed.remarks.get(started.id)
+    assert item is not None
+    assert item.subject == SUBJECT
+    assert not item.restricted
+    assert item.due == default
+    assert item.initiator_id == ctrl.id
+    assert item.closed_at is None
+    assert item.files == (RoundFile("doc-17", "проект.docx"),)
+    assert sorted((a.person_id, a.department_id) for a in item.addressees) == sorted(
+        [(edu_head.id, edu.id), (fin_head.id, fin.id), (deputy.id, None)]
+    )
+    assert {a.answer for a in item.addressees} == {Answer.PENDING}
+
+    bot.clear()
+    await deliverer.wait_idle()
+    await deliverer.drain()
+    for chat_id in (EDU_HEAD, FIN_HEAD, DEPUTY):
+        request, document = sent_to(bot, chat_id)
+        assert isinstance(request, SendMessage)
+        assert SUBJECT in request.text
+        assert "Бауыржан Исаев" in request.text
+        assert isinstance(request.reply_markup, InlineKeyboardMarkup)
+        assert [b.callback_data for row in request.reply_markup.inline_keyboard for b in row] == [
+            f"r:ok:{item.id}",
+            f"r:has:{item.id}",
+        ]
+        assert isinstance(document, SendDocument)
+        assert document.document == "doc-17"
+        assert document.caption == "проект.docx"
+    assert sent_to(bot, CTRL) == []
+
+    bot.clear()
+    await dp.feed_update(
+        bot, make_callback(RemarkCallback(action="sheet", id=item.id).pack(), user_id=CTRL)
+    )
+    sheet = bot.texts()[-1]
+    for name in ("Отдел образования — Асель Нурланова", "Олег Ким", "Гүлнар Омарова"):
+        assert name in sheet
+
+
+async def test_wrong_answers_are_asked_again_with_the_reason(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos, settings: Settings
+) -> None:
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    ctrl = await person(staffed, "ctrl")
+    edu = await department(staffed, "Отдел образования")
+    saturday = await saturday_ahead(staffed, settings)
+    monday = saturday + timedelta(days=2)
+
+    await new_round(dp, bot)
+    for wrong in (" ab ", "x" * 501):
+        bot.clear()
+        await say(dp, bot, wrong)
+        [reason] = bot.texts()
+        assert await state_of(dp, bot) == RoundStates.subject.state
+    assert "501" in reason
+    await say(dp, bot, SUBJECT)
+    bot.clear()
+    await say(dp, bot, "нет")  # typed instead of pressing a button
+    assert len(bot.texts()) == 1
+    assert await state_of(dp, bot) == RoundStates.restricted.state
+    bot.clear()
+    await press(dp, bot, "rst", "maybe")  # forged
+    await press(dp, bot, "docs", "none")  # a button of another step
+    assert alerts(bot) == [STALE_RU, STALE_RU]
+    assert await state_of(dp, bot) == RoundStates.restricted.state
+    await press(dp, bot, "rst", "0")
+    bot.clear()
+    await say(dp, bot, "вот документ")  # text instead of a file
+    assert len(bot.texts()) == 1
+    assert await state_of(dp, bot) == RoundStates.documents.state
+    for n in range(MAX_FILES + 1):
+        await dp.feed_update(bot, make_document(f"f{n}", f"файл {n}.pdf", user_id=CTRL))
+    assert str(MAX_FILES) in bot.texts()[-1]
+    await press(dp, bot, "docs", "done")
+
+    bot.clear()
+    await press(dp, bot, "done")  # nobody chosen yet
+    [reason] = alerts(bot)
+    assert reason != STALE_RU
+    assert await state_of(dp, bot) == RoundStates.departments.state
+    for step, forged in (("dep", "abc"), ("dep", "99999"), ("per", "1"), ("mode", "x")):
+        bot.clear()
+        await press(dp, bot, step, forged)
+        assert alerts(bot) == [STALE_RU]
+    await press(dp, bot, "mode", "per")
+    for forged in (str(ctrl.id), "99999", "abc"):  # oneself, nobody, nonsense
+        bot.clear()
+        await press(dp, bot, "per", forged)
+        assert alerts(bot) == [STALE_RU]
+    bot.clear()
+    await press(dp, bot, "ok")  # a button of another step
+    assert alerts(bot) == [STALE_RU]
+    await press(dp, bot, "mode", "dep")
+    await press(dp, bot, "dep", str(edu.id))
+    await press(dp, bot, "done")
+    assert await state_of(dp, bot) == RoundStates.due.state
+
+    yesterday = today(settings) - timedelta(days=1)
+    for wrong in ("завтра", "2030-01-15", "31.02.2030", yesterday.strftime("%d.%m.%Y")):
+        bot.clear()
+        await say(dp, bot, wrong)
+        [reason] = bot.texts()
+        assert await state_of(dp, bot) == RoundStates.due.state
+    assert f"Срок {long_date(yesterday, 'ru')} уже прошёл." in reason
+    bot.clear()
+    await press(dp, bot, "due", yesterday.isoformat())  # a forged past date
+    [reason] = alerts(bot)
+    assert "уже прошёл" in reason
+    bot.clear()
+    await press(dp, bot, "due", "someday")
+    assert alerts(bot) == [STALE_RU]
+    bot.clear()
+    await say(dp, bot, saturday.strftime("%d.%m.%Y"))
+    [reason] = bot.texts()
+    assert date_with_weekday(saturday, "ru") in reason
+    assert date_with_weekday(monday, "ru") in reason
+    assert buttons(bot) == [(f"Взять {monday:%d.%m.%Y}", f"rn:due:{monday.isoformat()}")]
+    assert await state_of(dp, bot) == RoundStates.due.state
+    await press(dp, bot, "due", monday.isoformat())
+    assert await state_of(dp, bot) == RoundStates.confirm.state
+    assert date_with_weekday(monday, "ru") in bot.texts()[-1]
+    await press(dp, bot, "ok")
+    [item] = await staffed.remarks.for_initiator(ctrl.id)
+    assert item.due == monday
+    assert [f.file_id for f in item.files] == [f"f{n}" for n in range(MAX_FILES)]
+    bot.clear()
+    await press(dp, bot, "ok")  # a second tap on «Send»
+    assert alerts(bot) == [STALE_RU]
+    assert len(await staffed.remarks.for_initiator(ctrl.id)) == 1
+
+
+async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos, deliverer: Deliverer
+) -> None:
+    await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    ctrl = await person(staffed, "ctrl")
+    fin = await department(staffed, "Отдел финансов")
+    await new_round(dp, bot)
+    await say(dp, bot, SECRET)
+    await press(dp, bot, "rst", "1")
+    assert await state_of(dp, bot) == RoundStates.departments.state
+    await dp.feed_update(bot, make_document("secret-1", "план.docx", user_id=CTRL))
+    await press(dp, bot, "docs", "done")  # the documents step is skipped
+    assert alerts(bot) == [STALE_RU]
+    await press(dp, bot, "dep", str(fin.id))
+    await press(dp, bot, "done")
+    [(_, due)] = buttons(bot)
+    await press(dp, bot, "due", due.removeprefix("rn:due:"))
+    assert await state_of(dp, bot) == RoundStates.confirm.state
+    assert "Отдел финансов" in bot.texts()[-1]
+    await press(dp, bot, "ok")
+    [item] = await staffed.remarks.for_initiator(ctrl.id)
+    assert item.restricted
+    assert item.subject == SECRET
+    assert item.files == ()
+    await deliverer.wait_idle()
+    await deliverer.drain()
+    [request] = sent_to(bot, FIN_HEAD)
+    assert isinstance(request, SendMessage)
+    assert f"№ {item.id}" in request.text
+    assert not any(isinstance(m, SendDocument) for m in bot.sent())
+    assert all(SECRET not in text for text in bot.texts())
+
+
+async def test_cancel_mid_dialog_starts_nothing(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos, deliverer: Deliverer
+) -> None:
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    ctrl = await person(staffed, "ctrl")
+    edu = await department(staffed, "Отдел образования")
+    await to_addressees(dp, bot)
+    await press(dp, bot, "dep", str(edu.id))
+    bot.clear()
+    await say(dp, bot, "/cancel")
+    assert bot.texts() == ["Отменено. Ничего не сохранено."]
+    assert await state_of(dp, bot) is None
+    bot.clear()
+    await press(dp, bot, "done")
+    await press(dp, bot, "ok")
+    assert alerts(bot) == [STALE_RU, STALE_RU]
+    await say(dp, bot, "текст после отмены")
+    assert bot.texts() == ["Не понял. Список доступных действий — /help."]
+
+    await to_addressees(dp, bot, "Второй проект")
+    await press(dp, bot, "dep", str(edu.id))
+    await press(dp, bot, "done")
+    [(_, due)] = buttons(bot)
+    await press(dp, bot, "due", due.removeprefix("rn:due:"))
+    await press(dp, bot, "no")  # the confirmation's «Cancel»
+    assert bot.texts()[-1] == "Отменено. Ничего не сохранено."
+    assert await state_of(dp, bot) is None
+    assert await staffed.remarks.for_initiator(ctrl.id) == []
+    await deliverer.wait_idle()
+    bot.clear()
+    await deliverer.drain()
+    assert bot.sent() == []
+
+
+async def test_an_executor_may_not_start_a_round(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    await join(dp, bot, staffed, "edu_exec", EXECUTOR, "ru")
+    await say(dp, bot, "/remarks", EXECUTOR)
+    [refusal] = bot.texts()
+    assert refusal.startswith("Это действие доступно ролям: ")
+    bot.clear()
+    await new_round(dp, bot, EXECUTOR)
+    [alert] = alerts(bot)
+    assert alert == refusal
+    assert await state_of(dp, bot, EXECUTOR) is None
+    bot.clear()
+    await press(dp, bot, "rst", "0", user_id=EXECUTOR)
+    assert alerts(bot) == [STALE_RU]
+    executor = await person(staffed, "edu_exec")
+    assert await staffed.remarks.for_initiator(executor.id) == []
+
+
+async def test_forty_people_are_paged_and_searchable(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    rows = "\n".join(
+        f"h{n:02d},Руководитель {n:02d},Начальник управления,Управление {n:02d},head,ru,"
+        for n in range(1, 41)
+    )
+    header = "code,full_name,position,department,roles,language,curates\n"
+    await staffed.staff.import_staff(parse_staff_csv(header + rows, Language.RU), actor="test")
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    await to_addressees(dp, bot)
+    assert len(picker_buttons(bot, "dep")) == 8
+    assert ("▶️", "rn:pg:1") in buttons(bot)
+    await press(dp, bot, "pg", "5")
+    assert picker_buttons(bot, "dep") == [f"Управление {n}" for n in range(37, 41)]
+    await press(dp, bot, "mode", "per")  # the people start from their first page
+    assert len(picker_buttons(bot, "per")) == 8
+    assert ("▶️", "rn:pg:1") in buttons(bot)
+    assert not any(text == "◀️" for text, _ in buttons(bot))
+    await say(dp, bot, "  руководитель   3 ")
+    assert picker_buttons(bot, "per") == [
+        f"Руководитель 3{n} — Начальник управления" for n in range(8)
+    ]
+    await press(dp, bot, "pg", "1")
+    assert picker_buttons(bot, "per") == [
+        f"Руководитель 3{n} — Начальник управления" for n in (8, 9)
+    ]
+    assert ("◀️", "rn:pg:0") in buttons(bot)
+    target = await person(staffed, "h39")
+    await press(dp, bot, "per", str(target.id))
+    await say(dp, bot, "нет такого")
+    assert picker_buttons(bot, "per") == []
+    assert "Руководитель 39" in bot.texts()[-1]  # the choice stays in the message text
+    await press(dp, bot, "done")
+    assert await state_of(dp, bot) == RoundStates.due.state
