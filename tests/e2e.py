@@ -54,9 +54,9 @@ async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str,
     return process.returncode, out.decode(), err.decode()
 
 
-async def import_staff(env: dict[str, str], tmp_path: Path) -> str:
-    """`staff import` of STAFF_CSV (written to tmp_path); what the command printed."""
-    (tmp_path / "staff.csv").write_text(STAFF_CSV, encoding="utf-8")
+async def import_staff(env: dict[str, str], tmp_path: Path, csv: str = STAFF_CSV) -> str:
+    """`staff import` of a staff CSV (written to tmp_path); what the command printed."""
+    (tmp_path / "staff.csv").write_text(csv, encoding="utf-8")
     code, out, err = await run_cli(env, tmp_path, "staff", "import", "staff.csv")
     assert code == 0, err
     return out
@@ -69,9 +69,11 @@ async def invite_links(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return {line.split("\t")[0]: line.split("\t")[2] for line in out.splitlines()}
 
 
-async def prepare_staff(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    """Import STAFF_CSV; each invitation token (the link's start parameter) by staff code."""
-    await import_staff(env, tmp_path)
+async def prepare_staff(
+    env: dict[str, str], tmp_path: Path, csv: str = STAFF_CSV
+) -> dict[str, str]:
+    """Import a staff CSV; each invitation token (the link's start parameter) by staff code."""
+    await import_staff(env, tmp_path, csv)
     links = await invite_links(env, tmp_path)
     return {code: link.split("start=", 1)[1] for code, link in links.items()}
 
