@@ -5,8 +5,11 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from aiogram.utils.i18n import gettext as _
+
+from storage.models import Person
+from storage.repo import Repos
 
 
 async def cmd_cancel(message: Message, state: FSMContext) -> None:
@@ -25,8 +28,17 @@ async def on_stale_button(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer valid."), show_alert=True)
 
 
+async def on_chat_member(update: ChatMemberUpdated, person: Person, repos: Repos) -> None:
+    """Blocking the bot (or unblocking it) in the private chat: who is reachable is tracked
+    before a message fails."""
+    blocked = update.new_chat_member.status == "kicked"
+    if update.chat.type == "private" and blocked != person.unreachable:
+        await repos.staff.set_unreachable(person, blocked, actor=person.code)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.my_chat_member.register(on_chat_member)
     router.message.register(cmd_cancel, Command("cancel"))
     router.message.register(on_unknown_message)
     router.callback_query.register(on_stale_button)

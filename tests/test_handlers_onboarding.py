@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SetMyCommands
@@ -221,3 +221,38 @@ async def test_cancel_and_unknown_text(dp: Dispatcher, bot: RecordingBot, staffe
         "Отменять нечего.",
         "Не понял. Список доступных действий — /help.",
     ]
+
+
+async def test_blocking_the_bot_marks_the_person_unreachable(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    from aiogram.types import Chat, ChatMemberBanned, ChatMemberMember, ChatMemberUpdated
+
+    await join(dp, bot, staffed, "fin_head", 6010, "ru")
+    user = make_message("x", user_id=6010).message.from_user  # type: ignore[union-attr]
+    assert user is not None
+    me = await bot.me()
+
+    def change(new: ChatMemberBanned | ChatMemberMember) -> Update:
+        return Update(
+            update_id=990 + (1 if isinstance(new, ChatMemberMember) else 0),
+            my_chat_member=ChatMemberUpdated(
+                chat=Chat(id=6010, type="private"),
+                from_user=user,
+                date=datetime.now(UTC),
+                old_chat_member=ChatMemberMember(user=me),
+                new_chat_member=new,
+            ),
+        )
+
+    await dp.feed_update(
+        bot, change(ChatMemberBanned(user=me, until_date=datetime(1970, 1, 1, tzinfo=UTC)))
+    )
+    person = await staffed.staff.by_code("fin_head")
+    assert person is not None
+    assert person.unreachable
+    await dp.feed_update(bot, change(ChatMemberMember(user=me)))
+    person = await staffed.staff.by_code("fin_head")
+    assert person is not None
+    assert not person.unreachable
+    assert bot.sent() == []
