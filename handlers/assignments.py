@@ -43,6 +43,7 @@ from handlers.cards import (
     history_text,
     list_row,
 )
+from handlers.drafts import acknowledge, add_part
 from storage.models import Person
 from storage.repo import Repos
 
@@ -312,32 +313,19 @@ async def on_report_part(message: Message, state: FSMContext, repos: Repos) -> N
     if item is None:
         await state.clear()
         return
-    if message.document is not None:
-        if item.restricted:
-            await message.answer(
-                _("Files are not accepted for a restricted item. Hand over the paper copy.")
-            )
-            return
-        if len(data["files"]) >= MAX_REPORT_FILES:
-            await message.answer(
-                _("At most {count} files per report.").format(count=MAX_REPORT_FILES)
-            )
-            return
-        data["files"].append([message.document.file_id, message.document.file_name or "document"])
-        if message.caption:
-            data["text"].append(message.caption)
-    elif message.text:
-        data["text"].append(message.text)
-    else:
-        await message.answer(_("Send text or a document (file)."))
-        return
-    await state.set_data(data)
-    await message.answer(
-        _("Received: {parts} text part(s), {files} file(s).").format(
-            parts=len(data["text"]), files=len(data["files"])
-        ),
-        reply_markup=send_report_keyboard(int(data["id"]), int(data["dep"])),
-    )
+    if await add_part(
+        message,
+        data,
+        restricted_refusal=_(
+            "Files are not accepted for a restricted item. Hand over the paper copy."
+        )
+        if item.restricted
+        else None,
+        max_files=MAX_REPORT_FILES,
+        too_many_files=_("At most {count} files per report.").format(count=MAX_REPORT_FILES),
+    ):
+        await state.set_data(data)
+        await acknowledge(message, data, send_report_keyboard(int(data["id"]), int(data["dep"])))
 
 
 async def on_send_report(

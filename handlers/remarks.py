@@ -36,6 +36,7 @@ from bot.remarks_xlsx import sheet_xlsx
 from handlers.assignments import refuse
 from handlers.callbacks import RemarkCallback
 from handlers.cards import moment
+from handlers.drafts import acknowledge, add_part
 from storage.models import Person
 from storage.repo import Repos
 
@@ -300,34 +301,21 @@ async def on_remarks_part(message: Message, state: FSMContext, repos: Repos) -> 
     if item is None:
         await state.clear()
         return
-    if message.document is not None:
-        if item.restricted:
-            await message.answer(_("Files are not accepted for a restricted round."))
-            return
-        if len(data["files"]) >= MAX_FILES:
-            await message.answer(_("At most {count} files.").format(count=MAX_FILES))
-            return
-        data["files"].append([message.document.file_id, message.document.file_name or "file"])
-        if message.caption:
-            data["text"].append(message.caption)
-    elif message.text:
-        data["text"].append(message.text)
-    else:
-        await message.answer(_("Send text or a document (file)."))
-        return
-    if len("\n\n".join(data["text"])) > REMARKS_MAX:
-        data["text"].pop()
-        await message.answer(
-            _("The remarks are too long; at most {count} characters.").format(count=REMARKS_MAX)
-        )
-        return
-    await state.set_data(data)
-    await message.answer(
-        _("Received: {parts} text part(s), {files} file(s).").format(
-            parts=len(data["text"]), files=len(data["files"])
+    if await add_part(
+        message,
+        data,
+        restricted_refusal=_("Files are not accepted for a restricted round.")
+        if item.restricted
+        else None,
+        max_files=MAX_FILES,
+        too_many_files=_("At most {count} files.").format(count=MAX_FILES),
+        max_chars=REMARKS_MAX,
+        too_long=_("The remarks are too long; at most {count} characters.").format(
+            count=REMARKS_MAX
         ),
-        reply_markup=send_keyboard(item.id),
-    )
+    ):
+        await state.set_data(data)
+        await acknowledge(message, data, send_keyboard(item.id))
 
 
 async def on_send_remarks(

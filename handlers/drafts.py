@@ -1,0 +1,57 @@
+"""Text and files gathered over several messages (an execution report, remarks) before sending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+
+async def add_part(
+    message: Message,
+    draft: dict[str, Any],
+    *,
+    restricted_refusal: str | None,
+    max_files: int,
+    too_many_files: str,
+    max_chars: int | None = None,
+    too_long: str = "",
+) -> bool:
+    """Add the message's text, or its document (and caption), to `draft["text"]` /
+    `draft["files"]`. A refusal is answered with its reason and changes nothing (False).
+
+    `restricted_refusal` is the answer to a file when files are not accepted (restricted
+    items); None accepts files.
+    """
+    if message.document is not None:
+        if restricted_refusal is not None:
+            await message.answer(restricted_refusal)
+            return False
+        if len(draft["files"]) >= max_files:
+            await message.answer(too_many_files)
+            return False
+        texts = [*draft["text"], message.caption] if message.caption else draft["text"]
+        name = message.document.file_name or "document"
+        parts = {"files": [*draft["files"], [message.document.file_id, name]], "text": texts}
+    elif message.text:
+        parts = {"files": draft["files"], "text": [*draft["text"], message.text]}
+    else:
+        await message.answer(_("Send text or a document (file)."))
+        return False
+    if max_chars is not None and len("\n\n".join(parts["text"])) > max_chars:
+        await message.answer(too_long)
+        return False
+    draft.update(parts)
+    return True
+
+
+async def acknowledge(
+    message: Message, draft: dict[str, Any], markup: InlineKeyboardMarkup
+) -> None:
+    await message.answer(
+        _("Received: {parts} text part(s), {files} file(s).").format(
+            parts=len(draft["text"]), files=len(draft["files"])
+        ),
+        reply_markup=markup,
+    )
