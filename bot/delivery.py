@@ -594,7 +594,10 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     )
     if not everything:
         return Rendered(title + "\n\n" + _("Nothing on control."))
-    rows = [weekly_fields(assignment, cal, today, language) for assignment in everything]
+    # A long list takes seconds to build: off the event loop, so the bot keeps answering.
+    rows = await asyncio.to_thread(
+        lambda: [weekly_fields(assignment, cal, today, language) for assignment in everything]
+    )
     if len(rows) <= WEEKLY_INLINE_MAX:
         entries = [
             "\n".join(
@@ -611,7 +614,8 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
         return Rendered("\n\n".join([title, *entries]))
     lights = [row[0].split(" ", 1)[0] for row in rows]
     summary = " · ".join(f"{light} {lights.count(light)}" for light in dict.fromkeys(lights))
-    data = sheet_xlsx(
+    data = await asyncio.to_thread(
+        sheet_xlsx,
         title,
         [_("No."), *(_(label) for label in WEEKLY_LABELS)],
         [[row[0].split(" ", 1)[1], *row[1:]] for row in rows],

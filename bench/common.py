@@ -1,0 +1,88 @@
+"""Helpers shared by the benchmarks: output, a generated staff directory, settings, memory."""
+
+from __future__ import annotations
+
+import resource
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.enums import Language
+
+PROFILE_NOTE = "profile ust-kamenogorsk-2025 (deadline notice 3 working days before)"
+
+
+def out(line: str = "") -> None:
+    """Print a line (the project's lint forbids print())."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def table(rows: list[tuple[str, str]]) -> None:
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        out(f"  {name.ljust(width)}  {value}")
+
+
+def department_name(index: int) -> str:
+    return f"Бөлім {index:03d}"
+
+
+def staff_csv(departments: int, deputies: int = 4, controllers: int = 2) -> str:
+    """A directory: an akim, a head of apparatus, deputies curating the departments in turn,
+    controllers, and per department a head and an executor."""
+    lines = ["code,full_name,position,department,roles,language,curates"]
+    lines.append("akim,Аким Бенчмарк,Аким города,,akim,kk,")
+    lines.append("hoa,Руководитель Аппарата,Руководитель аппарата,,head_of_apparatus,ru,")
+    for deputy in range(deputies):
+        curated = ";".join(
+            department_name(d) for d in range(departments) if d % deputies == deputy
+        )
+        lines.append(f"dep{deputy},Орынбасар {deputy},Заместитель акима,,deputy_akim,kk,{curated}")
+    lines.extend(
+        f"ctrl{index},Бақылаушы {index},Главный специалист,Отдел контроля,controller,ru,"
+        for index in range(controllers)
+    )
+    for d in range(departments):
+        language = "kk" if d % 2 else "ru"
+        name = department_name(d)
+        lines.append(f"head{d:03d},Басшы {d:03d},Руководитель,{name},head,{language},")
+        lines.append(f"exec{d:03d},Маман {d:03d},Главный специалист,{name},executor,{language},")
+    return "\n".join(lines) + "\n"
+
+
+def make_settings(database_path: Path, **overrides: Any) -> Settings:
+    return Settings(
+        _env_file=None,
+        bot_token=overrides.pop("bot_token", "42:BENCH"),
+        bot_username="baqylau_bench_bot",
+        database_path=database_path,
+        default_language=Language.KK,
+        **overrides,
+    )
+
+
+def default_send_rate() -> float:
+    """SEND_RATE when the environment does not set it (the setting's default)."""
+    return float(Settings.model_fields["send_rate"].default)
+
+
+def rss_now_mib() -> float:
+    """The process's resident set size now (Linux /proc), in MiB; 0 when unknown."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def rss_peak_mib() -> float:
+    """The process's peak resident set size so far (getrusage; kilobytes on Linux), in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def mib(size: float) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB"
