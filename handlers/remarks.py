@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -142,23 +143,7 @@ async def sheet_text(
     for addressee in item.addressees:
         shown = shown_answer(profile, item, addressee, today)
         counts[shown] = counts.get(shown, 0) + 1
-        lines.append(
-            answer_line(
-                Addressee(
-                    addressee.id,
-                    addressee.round_id,
-                    addressee.person_id,
-                    addressee.department_id,
-                    shown,
-                    addressee.answered_at,
-                    addressee.answered_by,
-                    addressee.text,
-                    addressee.files,
-                ),
-                names[addressee.id],
-                zone,
-            )
-        )
+        lines.append(answer_line(replace(addressee, answer=shown), names[addressee.id], zone))
     lines.append("")
     lines.append(
         " · ".join(f"{ANSWER_ICONS[a]} {_(ANSWER_TITLES[a])}: {n}" for a, n in counts.items())
