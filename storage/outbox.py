@@ -118,12 +118,14 @@ class OutboxRepo:
         limit: int = 50,
         stale_after: timedelta = timedelta(minutes=5),
     ) -> list[OutboxItem]:
-        """Take due items (and stale 'sending' ones) for sending, oldest due first."""
+        """Take due items (and stale 'sending' ones) for sending, oldest due first; items due
+        together stay together per person, so one person's notices go as one message."""
         stamp = _utc(now)
         async with transaction(self.conn):
             async with self.conn.execute(
                 "SELECT id FROM outbox WHERE (status = 'pending' AND not_before <= ?)"
-                " OR (status = 'sending' AND claimed_at < ?) ORDER BY not_before, id LIMIT ?",
+                " OR (status = 'sending' AND claimed_at < ?)"
+                " ORDER BY not_before, person_id, id LIMIT ?",
                 (stamp, _utc(now - stale_after), limit),
             ) as cursor:
                 ids = [row["id"] for row in await cursor.fetchall()]
@@ -137,7 +139,7 @@ class OutboxRepo:
             )
             async with self.conn.execute(
                 "SELECT * FROM outbox WHERE id IN (SELECT value FROM json_each(?))"
-                " ORDER BY not_before, id",
+                " ORDER BY not_before, person_id, id",
                 (chosen,),
             ) as cursor:
                 return [_item(row) for row in await cursor.fetchall()]

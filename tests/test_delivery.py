@@ -150,3 +150,20 @@ async def test_rate_limiter_spaces_messages_per_chat_and_overall() -> None:
     for chat in range(50):
         await limiter.wait(100 + chat)
     assert now[0] == pytest.approx(10.0 + 49 / 25)  # 25 a second overall
+
+
+async def test_items_due_together_are_claimed_together_per_person(people: Repos) -> None:
+    moment = datetime(2027, 5, 5, 4, 0, tzinfo=UTC)
+    edu = await people.staff.by_code("edu_head")
+    fin = await people.staff.by_code("fin_head")
+    assert edu is not None
+    assert fin is not None
+    for number in range(3):  # queued alternately, as a sweep walks the items
+        for person in (fin, edu):
+            await people.outbox.enqueue(
+                f"n:{number}:{person.id}", person.id, "notice", {}, not_before=moment
+            )
+    first = await people.outbox.claim(moment, limit=3)
+    assert len({item.person_id for item in first}) == 1
+    second = await people.outbox.claim(moment, limit=3)
+    assert {item.person_id for item in second} == {edu.id, fin.id} - {first[0].person_id}
