@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.enums import Role
 from bot.i18n_marks import N_
+from bot.meetings import MAY_ORGANIZE
 from bot.remarks import MAY_START
 
 EVERYONE: frozenset[Role] = frozenset(Role)
@@ -43,6 +44,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("new", N_("Register an assignment"), frozenset({Role.CONTROLLER})),
     CommandSpec("control", N_("Everything on control"), frozenset({Role.CONTROLLER})),
     CommandSpec("remarks", N_("«No remarks» rounds: start one, see the sheets"), MAY_START),
+    CommandSpec("meeting", N_("Meetings: agenda, materials, attendance, protocol"), MAY_ORGANIZE),
     CommandSpec("invite", N_("Invitation link for a staff member"), frozenset({Role.ADMIN})),
     CommandSpec("cancel", N_("Cancel the current action")),
 )

@@ -71,6 +71,13 @@ SCHEDULED = frozenset(
         "extension_late",
         "remarks_reminder",
         "remarks_final",
+        "meeting_materials_reminder",
+        "meeting_materials_late",
+        "meeting_unapproved",
+        "meeting_agenda",
+        "meeting_nudge",
+        "meeting_morning",
+        "meeting_summary",
     }
 )
 VIEW_BUTTONS = 12
@@ -83,6 +90,9 @@ class Rendered:
     files: list[ReportFile] = field(default_factory=list)
     card: tuple[int, int] | None = None  # (assignment id, department id): remember the message
     attachments: list[BufferedInputFile] = field(default_factory=list)  # generated files
+    # generated files that are the same for many recipients: (cache key, file); uploaded once,
+    # then re-sent by the file_id Telegram gave
+    shared: list[tuple[str, BufferedInputFile]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -286,6 +296,13 @@ class Deliverer:
             )
         for attachment in rendered.attachments:
             await self._call(partial(self.bot.send_document, chat_id, attachment), chat_id)
+        for key, upload in rendered.shared:
+            cached = await self.repos.meetings.cached_file(key)
+            sent = await self._call(
+                partial(self.bot.send_document, chat_id, cached or upload), chat_id
+            )
+            if cached is None and sent.document is not None:
+                await self.repos.meetings.cache_file(key, sent.document.file_id)
         return message_id
 
     async def _call(self, send: Callable[[], Awaitable[Message]], chat_id: int) -> Message:
@@ -848,3 +865,13 @@ RENDERERS: dict[str, Renderer] = {
     "declined": render_declined,
     "no_head": render_no_head,
 }
+
+
+def _register_meeting_renderers() -> None:
+    """Meeting renderers live in bot.meeting_delivery, which needs this module's types."""
+    from bot.meeting_delivery import MEETING_RENDERERS
+
+    RENDERERS.update(MEETING_RENDERERS)
+
+
+_register_meeting_renderers()

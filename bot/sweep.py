@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from bot import services
+from bot import meeting_services, services
 from bot.assignments import Assignment
 from bot.enums import Role
 from bot.notices import Audience, Notice, due, owing_deadlines, quiet_until
@@ -117,6 +117,7 @@ async def sweep(ctx: services.Context) -> SweepStats:
         stats.queued = await ctx.repos.outbox.enqueue_many(rows, not_before=not_before)
         stats.queued += await queue_extension_reminders(ctx, today, not_before)
         stats.queued += await process_rounds(ctx, today, not_before)
+        stats.queued += await meeting_services.sweep_meetings(ctx, today, not_before)
         stats.weekly_lists = await queue_weekly_lists(ctx, today, not_before)
         stats.queued += stats.weekly_lists
     return stats

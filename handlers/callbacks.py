@@ -66,3 +66,35 @@ class RoundNewCallback(CallbackData, prefix="rn"):
 
     step: str
     value: str = ""
+
+
+class MeetCallback(CallbackData, prefix="m"):
+    """Meetings. Recipients: att (value yes/no/sub), mat (send materials for item `id`), paper
+    (materials handed over on paper), appr (approve the agenda). Organizer: open, people
+    (attendance list), ask (send for approval), paper_ok (approval given on paper), chg (change
+    menu; value time/place/add/del), cancel, proto (upload the protocol), new, lists."""
+
+    action: str
+    id: int = 0
+    value: str = ""
+
+
+class MeetNewCallback(CallbackData, prefix="mn"):
+    """A step of the organizer's dialog that creates a meeting (handlers.meeting_new)."""
+
+    step: str
+    value: str = ""
+
+
+class ProtocolCallback(CallbackData, prefix="pr"):
+    """A step of the organizer's dialog that registers a protocol (handlers.meeting_protocol)."""
+
+    step: str
+    value: str = ""
+
+
+class MeetChangeCallback(CallbackData, prefix="mc"):
+    """A step of the organizer's dialog that changes a meeting (handlers.meetings)."""
+
+    step: str
+    value: str = ""

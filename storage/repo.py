@@ -9,6 +9,7 @@ from storage.audit import AuditRepo
 from storage.calendar import CalendarRepo
 from storage.extensions import ExtensionRepo
 from storage.invitations import InvitationRepo
+from storage.meetings import MeetingRepo
 from storage.outbox import OutboxRepo
 from storage.remarks import RemarksRepo
 from storage.staff import StaffRepo
@@ -25,3 +26,4 @@ class Repos:
         self.extensions = ExtensionRepo(conn)
         self.outbox = OutboxRepo(conn)
         self.remarks = RemarksRepo(conn)
+        self.meetings = MeetingRepo(conn)

@@ -33,6 +33,14 @@ edu_exec,Дана Серикова,Главный специалист,Отде�
 ctrl,Бауыржан Исаев,Главный специалист отдела контроля,Отдел контроля,controller,ru,
 """
 
+# Meetings need an organizer and akimat members (quorum is counted over `member`s).
+MEETING_STAFF_CSV = STAFF_CSV + (
+    "org,Жанар Касымова,Руководитель организационного отдела,Организационный отдел,organizer,ru,\n"
+    "m1,Нурлан Абенов,Руководитель отдела строительства,Отдел строительства,head;member,kk,\n"
+    "m2,Ирина Петрова,Руководитель отдела культуры,Отдел культуры,head;member,ru,\n"
+    "m3,Алмас Тлеуов,Руководитель отдела ЖКХ,Отдел ЖКХ,head;member,kk,\n"
+)
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
@@ -61,6 +69,14 @@ def repos(conn: aiosqlite.Connection) -> Repos:
 async def staffed(repos: Repos) -> Repos:
     """A directory with one of each role, imported through the real CSV path."""
     await repos.staff.import_staff(parse_staff_csv(STAFF_CSV, Language.KK), actor="test")
+    return repos
+
+
+@pytest.fixture
+async def meeting_staffed(repos: Repos) -> Repos:
+    """The directory of `staffed` plus an organizer (org) and three akimat members (m1–m3,
+    heads of their departments)."""
+    await repos.staff.import_staff(parse_staff_csv(MEETING_STAFF_CSV, Language.KK), actor="test")
     return repos
 
 

@@ -1,0 +1,650 @@
+"""Meeting steps that combine the rules (bot.meetings) and storage: create, ask for and take
+materials, approve, distribute, confirm attendance, change, cancel, register the protocol.
+
+As in bot.services, each step is one transaction: the change and the messages it queues commit
+together, and every message goes through the outbox (identities below) and bot.delivery.
+
+Outbox identities (`…:{person id}` is appended by `notify`):
+  mtmat:{meeting}:{item}                  materials requested from the responsible department
+  mtmatrem:{meeting}:{item}:{due}         reminder one working day before the materials are due
+  mtmatlate:{meeting}:{item}:{due}        late materials: to the organizer and curating deputy
+  mtmatin:{meeting}:{item}:{stamp}        materials came in: to the organizer
+  mtmatadd:{meeting}:{item}:{stamp}       materials that came in after distribution: recipients
+  mtappr:{meeting}:{version}              the agenda to the chair / akim for approval
+  mtapproved:{meeting}                    approval: to the organizer
+  mtunappr:{meeting}:{day}                distribution day reached, agenda not approved
+  mtagenda:{meeting}:{version}            agenda, materials, calendar file, attendance buttons
+  mtnudge:{meeting}:{version}             no answer by the next working day
+  mtquorum:{meeting}:{version}            the quorum cannot be reached: to the organizer
+  mtmorning:{meeting}                     the morning of the meeting: to those attending
+  mtsummary:{meeting}                     the morning of the meeting: attendance to the organizer
+  mtcancel:{meeting}                      cancelled: to those who had the agenda
+  mtprot:{protocol}                       the protocol to the distribution list
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from bot.assignments import Assignment, NewAssignment
+from bot.enums import Role
+from bot.meetings import (
+    APPROVER_ROLES,
+    AgendaItem,
+    Attendance,
+    MaterialFile,
+    Meeting,
+    MeetingError,
+    MeetingFormat,
+    MeetingRefusal,
+    NewAgendaItem,
+    NewMeeting,
+    Protocol,
+    ProtocolTask,
+    QuorumState,
+    changed_fields,
+    check_approval,
+    check_attendance,
+    check_materials,
+    check_open,
+    check_organizer,
+    check_protocol,
+    check_start,
+    distribution_day,
+    has_started,
+    is_late,
+    materials_due,
+    materials_reminder_day,
+    nudge_day,
+    protocol_reg_number,
+    protocol_source,
+    quorum_forecast,
+)
+from bot.services import Context, controllers, department_recipients, notify, register
+from storage.db import transaction
+from storage.models import Person
+
+ENTITY = "meeting"
+
+
+def local_now(ctx: Context) -> datetime:
+    """The moment as naive local wall time (what a meeting's `starts_at` is)."""
+    return ctx.now.astimezone(ctx.settings.zone).replace(tzinfo=None)
+
+
+def _stamp(ctx: Context) -> str:
+    return ctx.now.strftime("%Y%m%dT%H%M%S%f")
+
+
+async def _meeting(ctx: Context, meeting_id: int) -> Meeting:
+    meeting = await ctx.repos.meetings.get(meeting_id)
+    if meeting is None:
+        raise MeetingError(MeetingRefusal.NOT_FOUND)
+    return meeting
+
+
+async def _people(ctx: Context, ids: Sequence[int]) -> list[Person]:
+    found: dict[int, Person] = {}
+    for person_id in ids:
+        person = await ctx.repos.staff.get(person_id)
+        if person is not None:
+            found[person.id] = person
+    return list(found.values())
+
+
+async def organizer_of(ctx: Context, meeting: Meeting) -> list[Person]:
+    return await _people(ctx, [meeting.organizer_id])
+
+
+async def recipients_of(ctx: Context, meeting: Meeting) -> list[Person]:
+    return await _people(ctx, [r.person_id for r in meeting.recipients])
+
+
+# --- who----------------------------------------------------------------------------------------
+
+
+async def approvers(ctx: Context, meeting: Meeting) -> list[Person]:
+    """The chair and the akim (п.16: the agenda is agreed with the akim), or whoever acts for
+    them today."""
+    found: dict[int, Person] = {}
+    people = await _people(ctx, [meeting.chair_id] if meeting.chair_id else [])
+    for role in APPROVER_ROLES:
+        people += await ctx.repos.staff.with_role(role)
+    for person in people:
+        acting = await ctx.repos.staff.acting_for(person, ctx.today)
+        found.setdefault(acting.id, acting)
+    return list(found.values())
+
+
+async def is_approver(ctx: Context, person: Person, meeting: Meeting) -> bool:
+    if person.id == meeting.chair_id or person.roles & APPROVER_ROLES:
+        return True
+    for absent in await ctx.repos.staff.represented_by(person, ctx.today):
+        if absent.id == meeting.chair_id or absent.roles & APPROVER_ROLES:
+            return True
+    return False
+
+
+async def responsible_for(ctx: Context, item: AgendaItem) -> list[Person]:
+    """Who submits an item's materials: the head of its department (or the acting head)."""
+    if item.department_id is None:
+        return []
+    return await department_recipients(ctx, item.department_id)
+
+
+async def may_submit(ctx: Context, person: Person, item: AgendaItem) -> bool:
+    """The responsible department's head (or acting head), its staff, or an organizer (who
+    takes materials in on the department's behalf)."""
+    if Role.ORGANIZER in person.roles:
+        return True
+    if item.department_id is None:
+        return False
+    if person.department_id == item.department_id and person.roles & {Role.HEAD, Role.EXECUTOR}:
+        return True
+    return any(p.id == person.id for p in await responsible_for(ctx, item))
+
+
+async def curators(ctx: Context, department_id: int) -> list[Person]:
+    return [
+        await ctx.repos.staff.acting_for(curator, ctx.today)
+        for curator in await ctx.repos.staff.curators_of(department_id)
+        if Role.DEPUTY_AKIM in curator.roles
+    ]
+
+
+# --- creating------------------------------------------------------------------------------------
+
+
+async def request_materials(ctx: Context, meeting: Meeting, item: AgendaItem) -> None:
+    people = await responsible_for(ctx, item)
+    await notify(
+        ctx,
+        people,
+        f"mtmat:{meeting.id}:{item.id}",
+        "meeting_materials",
+        meeting_id=meeting.id,
+        item_id=item.id,
+    )
+
+
+async def create_meeting(ctx: Context, organizer: Person, new: NewMeeting) -> Meeting:
+    """Save the meeting (a draft until the agenda is approved) and ask the responsible
+    departments for their materials at once."""
+    if not organizer.roles & {Role.ORGANIZER}:
+        raise MeetingError(MeetingRefusal.NOT_ORGANIZER)
+    check_start(ctx.calendar, local_now(ctx), new.starts_at)
+    if not new.items:
+        raise MeetingError(MeetingRefusal.NO_ITEMS)
+    if not new.recipients:
+        raise MeetingError(MeetingRefusal.NO_RECIPIENTS)
+    async with transaction(ctx.repos.conn):
+        meeting = await ctx.repos.meetings.create(
+            new, organizer_id=organizer.id, actor=organizer.code, at=ctx.now
+        )
+        for item in meeting.items:
+            await request_materials(ctx, meeting, item)
+    return meeting
+
+
+async def member_flags(ctx: Context, person_ids: Sequence[int]) -> list[tuple[int, bool]]:
+    """(person, member): akimat members (role `member` in the staff directory) count for the
+    quorum; everyone else is an invitee."""
+    return [(p.id, Role.MEMBER in p.roles) for p in await _people(ctx, person_ids)]
+
+
+async def recipient_ids(
+    ctx: Context, department_ids: Sequence[int], person_ids: Sequence[int]
+) -> list[int]:
+    """A department is represented by its head (or acting head); people come themselves."""
+    found: dict[int, None] = {}
+    for department_id in department_ids:
+        for head in await department_recipients(ctx, department_id):
+            found.setdefault(head.id)
+    for person_id in person_ids:
+        found.setdefault(person_id)
+    return list(found)
+
+
+# --- materials-----------------------------------------------------------------------------------
+
+
+async def submit_materials(
+    ctx: Context,
+    person: Person,
+    meeting_id: int,
+    item_id: int,
+    files: Sequence[MaterialFile] = (),
+    *,
+    on_paper: bool = False,
+) -> AgendaItem:
+    meeting = await _meeting(ctx, meeting_id)
+    item = check_materials(meeting, item_id, local_now(ctx))
+    if not await may_submit(ctx, person, item):
+        raise MeetingError(MeetingRefusal.NOT_RESPONSIBLE, meeting_id=meeting.id)
+    if files and meeting.restricted:
+        raise MeetingError(MeetingRefusal.RESTRICTED, meeting_id=meeting.id)
+    if not files and not on_paper:
+        raise MeetingError(MeetingRefusal.NO_TEXT)
+    stamp = _stamp(ctx)
+    async with transaction(ctx.repos.conn):
+        if not await ctx.repos.meetings.submit_materials(
+            item.id, list(files), on_paper=on_paper, by=person.code, at=ctx.now
+        ):
+            raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+        if person.id != meeting.organizer_id:
+            await notify(
+                ctx,
+                await organizer_of(ctx, meeting),
+                f"mtmatin:{meeting.id}:{item.id}:{stamp}",
+                "meeting_materials_in",
+                meeting_id=meeting.id,
+                item_id=item.id,
+            )
+        if meeting.distributed and files:
+            await notify(
+                ctx,
+                await recipients_of(ctx, meeting),
+                f"mtmatadd:{meeting.id}:{item.id}:{stamp}",
+                "meeting_materials_added",
+                meeting_id=meeting.id,
+                item_id=item.id,
+            )
+    updated = (await _meeting(ctx, meeting_id)).item(item_id)
+    assert updated is not None
+    return updated
+
+
+# --- approval and distribution-------------------------------------------------------------------
+
+
+async def request_approval(ctx: Context, organizer: Person, meeting_id: int) -> list[Person]:
+    """The agenda to the chair and the akim, each with an «Approve» button."""
+    meeting = check_organizer(
+        await ctx.repos.meetings.get(meeting_id), organizer.id, organizer.roles
+    )
+    check_open(meeting, local_now(ctx))
+    if meeting.approved:
+        raise MeetingError(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
+    people = await approvers(ctx, meeting)
+    await notify(
+        ctx,
+        people,
+        f"mtappr:{meeting.id}:{meeting.version}",
+        "meeting_approval",
+        meeting_id=meeting.id,
+    )
+    return people
+
+
+async def approve(
+    ctx: Context, person: Person, meeting_id: int, *, on_paper: bool = False
+) -> Meeting:
+    """In one tap by the chair or the akim; or recorded by an organizer for an approval given
+    on paper. The first approval wins. If the distribution day has come, the agenda goes out."""
+    meeting = await ctx.repos.meetings.get(meeting_id)
+    if on_paper:
+        meeting = check_organizer(meeting, person.id, person.roles)
+        allowed = True
+    else:
+        allowed = meeting is not None and await is_approver(ctx, person, meeting)
+    meeting = check_approval(meeting, allowed, local_now(ctx))
+    async with transaction(ctx.repos.conn):
+        if not await ctx.repos.meetings.approve(
+            meeting.id, by=person.code, on_paper=on_paper, at=ctx.now
+        ):
+            raise MeetingError(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
+        if person.id != meeting.organizer_id:
+            await notify(
+                ctx,
+                await organizer_of(ctx, meeting),
+                f"mtapproved:{meeting.id}",
+                "meeting_approved",
+                meeting_id=meeting.id,
+            )
+        approved = await _meeting(ctx, meeting.id)
+        if ctx.today >= distribution_day(ctx.profile, ctx.calendar, approved.day):
+            await distribute(ctx, approved)
+    return await _meeting(ctx, meeting.id)
+
+
+async def distribute(ctx: Context, meeting: Meeting, not_before: datetime | None = None) -> int:
+    """The agenda, the materials, the calendar file and the attendance buttons to every
+    recipient, for the meeting's current version; once (a later version goes as a change)."""
+    if (
+        not meeting.approved
+        or not meeting.is_open
+        or meeting.distributed_version == meeting.version
+        or has_started(meeting, local_now(ctx))
+    ):
+        return 0
+    async with transaction(ctx.repos.conn):
+        if not await ctx.repos.meetings.mark_distributed(meeting.id, meeting.version, at=ctx.now):
+            return 0
+        kind = "meeting_agenda" if meeting.distributed_version is None else "meeting_change"
+        rows: list[tuple[str, int, str, dict[str, object]]] = [
+            (
+                f"mtagenda:{meeting.id}:{meeting.version}:{r.person_id}",
+                r.person_id,
+                kind,
+                {"meeting_id": meeting.id, "version": meeting.version},
+            )
+            for r in meeting.recipients
+        ]
+        return await ctx.repos.outbox.enqueue_many(rows, not_before=not_before or ctx.now)
+
+
+# --- attendance----------------------------------------------------------------------------------
+
+
+async def answer_attendance(
+    ctx: Context, person: Person, meeting_id: int, answer: Attendance, reason: str | None = None
+) -> Meeting:
+    """Will attend / cannot (a reason) / sends a substitute (whom). Changeable until the start.
+    When the quorum can no longer be reached, the organizer hears it at once."""
+    meeting = await ctx.repos.meetings.get(meeting_id)
+    check_attendance(meeting, person.id, local_now(ctx))
+    assert meeting is not None
+    reason = (reason or "").strip() or None
+    if answer is Attendance.PENDING:
+        raise ValueError("an answer cannot be pending")
+    if answer is not Attendance.ATTEND and reason is None:
+        raise MeetingError(MeetingRefusal.NO_TEXT)
+    async with transaction(ctx.repos.conn):
+        if not await ctx.repos.meetings.answer(
+            meeting.id,
+            person.id,
+            answer,
+            reason=reason if answer is not Attendance.ATTEND else None,
+            version=meeting.version,
+            by=person.code,
+            at=ctx.now,
+        ):
+            raise MeetingError(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
+        updated = await _meeting(ctx, meeting.id)
+        if quorum_forecast(ctx.profile, updated).state is QuorumState.AT_RISK:
+            await notify(
+                ctx,
+                await organizer_of(ctx, updated),
+                f"mtquorum:{updated.id}:{updated.version}",
+                "meeting_quorum",
+                meeting_id=updated.id,
+            )
+    return updated
+
+
+# --- changes-------------------------------------------------------------------------------------
+
+
+async def change_meeting(
+    ctx: Context,
+    organizer: Person,
+    meeting_id: int,
+    *,
+    starts_at: datetime | None = None,
+    meeting_format: MeetingFormat | None = None,
+    place: str | None = None,
+    link: str | None = None,
+    add_item: NewAgendaItem | None = None,
+    remove_item_id: int | None = None,
+) -> tuple[Meeting, dict[str, list[object]]]:
+    """Change the time, the place (format, link) or the agenda. Once the agenda has gone out,
+    a change makes a new version: everyone hears what changed, with the agenda and a new
+    calendar file, and confirms attendance again. Returns the meeting and what changed."""
+    before = check_organizer(
+        await ctx.repos.meetings.get(meeting_id), organizer.id, organizer.roles
+    )
+    check_open(before, local_now(ctx))
+    if starts_at is not None and starts_at != before.starts_at:
+        check_start(ctx.calendar, local_now(ctx), starts_at)
+    async with transaction(ctx.repos.conn):
+        if any(value is not None for value in (starts_at, meeting_format, place, link)):
+            await ctx.repos.meetings.set_details(
+                before.id,
+                starts_at=starts_at or before.starts_at,
+                format=meeting_format or before.format,
+                place=before.place if place is None else place.strip(),
+                link=before.link if link is None else link.strip(),
+                actor=organizer.code,
+                at=ctx.now,
+            )
+        added_id = None
+        if add_item is not None:
+            added_id = await ctx.repos.meetings.add_item(
+                before.id, add_item, actor=organizer.code, at=ctx.now
+            )
+        if remove_item_id is not None and not await ctx.repos.meetings.remove_item(
+            before.id, remove_item_id, actor=organizer.code, at=ctx.now
+        ):
+            raise MeetingError(MeetingRefusal.NO_ITEMS, meeting_id=before.id)
+        after = await _meeting(ctx, before.id)
+        changes = changed_fields(before, after)
+        if added_id is not None:
+            added = after.item(added_id)
+            if added is not None:
+                await request_materials(ctx, after, added)
+        if changes and before.distributed:
+            await ctx.repos.meetings.new_version(
+                before.id, changes, actor=organizer.code, at=ctx.now
+            )
+            after = await _meeting(ctx, before.id)
+            await distribute(ctx, after)
+    return await _meeting(ctx, before.id), changes
+
+
+async def cancel_meeting(ctx: Context, organizer: Person, meeting_id: int) -> Meeting:
+    meeting = check_organizer(
+        await ctx.repos.meetings.get(meeting_id), organizer.id, organizer.roles
+    )
+    check_open(meeting, local_now(ctx))
+    async with transaction(ctx.repos.conn):
+        if not await ctx.repos.meetings.cancel(meeting.id, actor=organizer.code, at=ctx.now):
+            raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+        if meeting.distributed:
+            await notify(
+                ctx,
+                await recipients_of(ctx, meeting),
+                f"mtcancel:{meeting.id}",
+                "meeting_cancelled",
+                meeting_id=meeting.id,
+            )
+    return await _meeting(ctx, meeting.id)
+
+
+# --- the protocol--------------------------------------------------------------------------------
+
+
+async def register_protocol(
+    ctx: Context,
+    organizer: Person,
+    meeting_id: int,
+    *,
+    signed_on: date,
+    file_id: str | None,
+    file_name: str | None,
+    tasks: Sequence[ProtocolTask],
+) -> tuple[Protocol, list[Assignment]]:
+    """Number the protocol within its calendar year, put its assignments on control at once
+    (п.18: executors start without waiting for the signed protocol) and send it to the
+    recipients, the executors and the control department (п.17: within 3 wd)."""
+    meeting = check_organizer(
+        await ctx.repos.meetings.get(meeting_id), organizer.id, organizer.roles
+    )
+    check_protocol(meeting, local_now(ctx))
+    if signed_on > ctx.today or signed_on < meeting.day:
+        raise MeetingError(MeetingRefusal.PAST, at=signed_on)
+    if meeting.restricted:
+        file_id = file_name = None
+    chair = await ctx.repos.staff.get(meeting.chair_id) if meeting.chair_id else None
+    async with transaction(ctx.repos.conn):
+        protocol = await ctx.repos.meetings.register_protocol(
+            meeting.id,
+            signed_on=signed_on,
+            file_id=file_id,
+            file_name=file_name,
+            actor=organizer.code,
+            at=ctx.now,
+        )
+        if protocol is None:
+            raise MeetingError(MeetingRefusal.HAS_PROTOCOL, meeting_id=meeting.id)
+        created: list[Assignment] = []
+        for position, task in enumerate(tasks, start=1):
+            created.append(
+                await register(
+                    ctx,
+                    NewAssignment(
+                        reg_number=protocol_reg_number(protocol.label, position),
+                        received=meeting.day,
+                        source=protocol_source(meeting.kind),
+                        summary=task.summary,
+                        executors=task.executors,
+                        deadline=task.deadline,
+                        restricted=meeting.restricted,
+                        issuer_code=chair.code if chair else None,
+                    ),
+                    actor=organizer.code,
+                )
+            )
+        await ctx.repos.meetings.link_assignments(protocol.id, [a.id for a in created])
+        audience: dict[int, Person] = {p.id: p for p in await recipients_of(ctx, meeting)}
+        for item in created:
+            for executor in item.executors:
+                for head in await department_recipients(ctx, executor.department_id):
+                    audience.setdefault(head.id, head)
+        for person in await controllers(ctx):
+            audience.setdefault(person.id, person)
+        await notify(
+            ctx,
+            list(audience.values()),
+            f"mtprot:{protocol.id}",
+            "meeting_protocol",
+            protocol_id=protocol.id,
+        )
+        registered = await ctx.repos.meetings.protocol(protocol.id)
+    assert registered is not None
+    return registered, created
+
+
+# --- the sweep-----------------------------------------------------------------------------------
+
+
+async def sweep_meetings(ctx: Context, today: date, not_before: datetime) -> int:
+    """Everything scheduled about meetings that is due today (bot.sweep calls this): materials
+    reminders and lateness, the distribution, nudges, the morning reminder."""
+    queued = 0
+    now_local = local_now(ctx)
+    for meeting in await ctx.repos.meetings.open_meetings():
+        if has_started(meeting, now_local):
+            continue
+        queued += await _sweep_materials(ctx, meeting, today, not_before)
+        if today >= distribution_day(ctx.profile, ctx.calendar, meeting.day):
+            if meeting.approved:
+                queued += await distribute(ctx, meeting, not_before)
+            else:
+                queued += await _enqueue(
+                    ctx,
+                    await organizer_of(ctx, meeting),
+                    f"mtunappr:{meeting.id}:{today.isoformat()}",
+                    "meeting_unapproved",
+                    not_before,
+                    meeting_id=meeting.id,
+                )
+        fresh = await _meeting(ctx, meeting.id)
+        if fresh.distributed:
+            queued += await _sweep_attendance(ctx, fresh, today, not_before)
+    return queued
+
+
+async def _enqueue(
+    ctx: Context,
+    people: Sequence[Person],
+    key: str,
+    kind: str,
+    not_before: datetime,
+    **payload: object,
+) -> int:
+    rows: list[tuple[str, int, str, dict[str, object]]] = [
+        (f"{key}:{p.id}", p.id, kind, dict(payload)) for p in people
+    ]
+    return await ctx.repos.outbox.enqueue_many(rows, not_before=not_before)
+
+
+async def _sweep_materials(
+    ctx: Context, meeting: Meeting, today: date, not_before: datetime
+) -> int:
+    due = materials_due(ctx.profile, ctx.calendar, meeting.day)
+    if due is None:
+        return 0
+    queued = 0
+    for item in meeting.items:
+        if item.department_id is None or item.materials_in:
+            continue
+        payload = {"meeting_id": meeting.id, "item_id": item.id, "due": due.isoformat()}
+        if is_late(item, due, today):
+            audience = await organizer_of(ctx, meeting) + await curators(ctx, item.department_id)
+            queued += await _enqueue(
+                ctx,
+                audience,
+                f"mtmatlate:{meeting.id}:{item.id}:{due.isoformat()}",
+                "meeting_materials_late",
+                not_before,
+                **payload,
+            )
+        elif today >= materials_reminder_day(ctx.calendar, due):
+            queued += await _enqueue(
+                ctx,
+                await responsible_for(ctx, item),
+                f"mtmatrem:{meeting.id}:{item.id}:{due.isoformat()}",
+                "meeting_materials_reminder",
+                not_before,
+                **payload,
+            )
+    return queued
+
+
+async def _sent_on(ctx: Context, meeting: Meeting) -> date | None:
+    """The local day the current version reached the recipients."""
+    moment: datetime | None = meeting.distributed_at
+    if meeting.version > 1:
+        change = await ctx.repos.meetings.change(meeting.id, meeting.version)
+        moment = change.at if change is not None else moment
+    if moment is None:
+        return None
+    return moment.astimezone(ctx.settings.zone).date()
+
+
+async def _sweep_attendance(
+    ctx: Context, meeting: Meeting, today: date, not_before: datetime
+) -> int:
+    queued = 0
+    sent_on = await _sent_on(ctx, meeting)
+    if sent_on is not None and today >= nudge_day(ctx.calendar, sent_on):
+        silent = [r.person_id for r in meeting.recipients if r.answer is Attendance.PENDING]
+        queued += await _enqueue(
+            ctx,
+            await _people(ctx, silent),
+            f"mtnudge:{meeting.id}:{meeting.version}",
+            "meeting_nudge",
+            not_before,
+            meeting_id=meeting.id,
+            version=meeting.version,
+        )
+    if today == meeting.day:
+        coming = [r.person_id for r in meeting.recipients if r.answer is Attendance.ATTEND]
+        queued += await _enqueue(
+            ctx,
+            await _people(ctx, coming),
+            f"mtmorning:{meeting.id}",
+            "meeting_morning",
+            not_before,
+            meeting_id=meeting.id,
+        )
+        queued += await _enqueue(
+            ctx,
+            await organizer_of(ctx, meeting),
+            f"mtsummary:{meeting.id}",
+            "meeting_summary",
+            not_before,
+            meeting_id=meeting.id,
+        )
+    return queued

@@ -1,0 +1,434 @@
+"""Meetings (заседания акимата, аппаратные совещания): agenda, materials, approval, distribution,
+attendance, quorum, changes, protocol. Pure rules and the meeting's shape (no aiogram, no SQL).
+
+Ust-Kamenogorsk 2025 (seed 002): materials 5 wd before (п.15), agenda and materials to members
+and invitees 3 wd before after the akim agreed the agenda (п.16), invitees confirm (п.15),
+quorum two thirds of members (п.13), protocol out within 3 wd (п.17), executors start at once,
+without waiting for the signed protocol (п.18). The numbers come from the profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.enums import Role, Source
+from bot.profiles import CalendarLike, Profile, agenda_send_date, materials_due_date
+
+TITLE_MIN = 3
+TITLE_MAX = 300
+TEXT_MAX = 500  # place, link, speaker, reasons, a substitute's name
+MAX_ITEMS = 30
+MAX_FILES = 10  # materials files per agenda item
+DEFAULT_DURATION = 120  # minutes, for the calendar file
+MAY_ORGANIZE = frozenset({Role.ORGANIZER})
+APPROVER_ROLES = frozenset({Role.AKIM})  # besides the chair (п.16: «согласования с акимом»)
+
+
+class MeetingKind(StrEnum):
+    SESSION = "session"  # заседание акимата
+    APPARATUS = "apparatus"  # аппаратное совещание
+    OTHER = "other"
+
+
+class MeetingFormat(StrEnum):
+    IN_PERSON = "in_person"
+    MIXED = "mixed"
+    VIDEO = "video"
+
+
+class MeetingStatus(StrEnum):
+    DRAFT = "draft"  # collecting materials, agenda not approved
+    APPROVED = "approved"  # agenda approved, waiting for the distribution day
+    DISTRIBUTED = "distributed"  # agenda and materials sent, attendance being confirmed
+    HELD = "held"  # the protocol is registered
+    CANCELLED = "cancelled"
+
+
+class Attendance(StrEnum):
+    PENDING = "pending"
+    ATTEND = "attend"
+    ABSENT = "absent"  # cannot attend, with a reason
+    SUBSTITUTE = "substitute"  # sends a substitute, named
+
+
+class QuorumState(StrEnum):
+    MET = "met"  # enough members confirmed
+    OPEN = "open"  # not yet, but the members still silent could make it
+    AT_RISK = "at_risk"  # even if every silent member came, it would not be met
+
+
+class MeetingRefusal(StrEnum):
+    NOT_FOUND = "not_found"
+    NOT_ORGANIZER = "not_organizer"
+    NOT_RECIPIENT = "not_recipient"
+    NOT_APPROVER = "not_approver"
+    NOT_RESPONSIBLE = "not_responsible"  # materials from someone outside the item's department
+    CANCELLED = "cancelled"
+    STARTED = "started"  # the meeting has begun: attendance and changes are closed
+    NOT_DISTRIBUTED = "not_distributed"  # attendance before the agenda went out
+    ALREADY_APPROVED = "already_approved"
+    NOT_STARTED = "not_started"  # a protocol before the meeting began
+    HAS_PROTOCOL = "has_protocol"
+    PAST = "past"  # a moment in the past
+    DAY_OFF = "day_off"  # a meeting on a non-working day
+    RESTRICTED = "restricted"  # files for a restricted meeting
+    NO_TEXT = "no_text"
+    NO_ITEMS = "no_items"
+    NO_RECIPIENTS = "no_recipients"
+
+
+class MeetingError(ValueError):
+    def __init__(self, refusal: MeetingRefusal, **values: object) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialFile:
+    file_id: str
+    file_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    id: int
+    meeting_id: int
+    position: int  # from 1, the order of the agenda
+    title: str
+    speaker: str  # free text: name and position (speakers may come from outside the akimat)
+    department_id: int | None  # responsible for the materials (None: no materials expected)
+    department_name: str | None
+    materials_at: datetime | None = None  # when the materials came in (UTC)
+    materials_by: str | None = None  # staff code
+    on_paper: bool = False  # handed over on paper (restricted meetings, or by choice)
+    files: tuple[MaterialFile, ...] = ()
+
+    @property
+    def materials_in(self) -> bool:
+        return self.materials_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAgendaItem:
+    title: str
+    speaker: str = ""
+    department_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    id: int
+    meeting_id: int
+    person_id: int
+    member: bool  # an akimat member: counts for the quorum; otherwise an invitee
+    answer: Attendance = Attendance.PENDING
+    reason: str | None = None  # why not, or whom they send
+    answered_at: datetime | None = None  # UTC
+    answered_by: str | None = None  # staff code
+    answered_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    id: int
+    kind: MeetingKind
+    title: str  # the subject; for sessions and apparatus meetings it may be empty
+    starts_at: datetime  # naive local wall time (settings.TIMEZONE)
+    duration: int  # minutes
+    format: MeetingFormat
+    place: str
+    link: str
+    chair_id: int | None
+    organizer_id: int
+    restricted: bool
+    status: MeetingStatus
+    version: int  # 1, then +1 for each change of time, place or agenda after distribution
+    created_at: datetime  # UTC
+    approved_at: datetime | None = None
+    approved_by: str | None = None  # staff code; with `on_paper` the organizer who recorded it
+    approved_on_paper: bool = False
+    distributed_version: int | None = None  # the version last sent to the recipients
+    distributed_at: datetime | None = None  # UTC, when version 1 was queued
+    items: tuple[AgendaItem, ...] = ()
+    recipients: tuple[Recipient, ...] = ()
+
+    @property
+    def day(self) -> date:
+        return self.starts_at.date()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in {MeetingStatus.CANCELLED, MeetingStatus.HELD}
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+    @property
+    def distributed(self) -> bool:
+        return self.distributed_version is not None
+
+    def recipient_for(self, person_id: int) -> Recipient | None:
+        return next((r for r in self.recipients if r.person_id == person_id), None)
+
+    def item(self, item_id: int) -> AgendaItem | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+    @property
+    def members(self) -> tuple[Recipient, ...]:
+        return tuple(r for r in self.recipients if r.member)
+
+    @property
+    def invitees(self) -> tuple[Recipient, ...]:
+        return tuple(r for r in self.recipients if not r.member)
+
+
+@dataclass(frozen=True, slots=True)
+class NewMeeting:
+    kind: MeetingKind
+    starts_at: datetime  # naive local
+    format: MeetingFormat
+    title: str = ""
+    place: str = ""
+    link: str = ""
+    chair_id: int | None = None
+    restricted: bool = False
+    duration: int = DEFAULT_DURATION
+    items: tuple[NewAgendaItem, ...] = ()
+    recipients: tuple[tuple[int, bool], ...] = ()  # (person id, member)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingChange:
+    meeting_id: int
+    version: int
+    changes: dict[str, Any]  # field -> [old, new]: starts_at, place, link, format, agenda
+    at: datetime
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    id: int
+    meeting_id: int
+    year: int
+    number: int  # from 1 within the calendar year
+    signed_on: date
+    file_id: str | None
+    file_name: str | None
+    created_at: datetime
+    created_by: str
+    assignment_ids: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.number}/{self.year}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolTask:
+    """An assignment of the protocol, before registration."""
+
+    summary: str
+    executors: tuple[str, ...]  # department names, the main executor first
+    deadline: date | None = None  # None: the profile's default term
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionList:
+    id: int
+    name: str
+    entries: tuple[tuple[int, bool], ...] = field(default=())  # (person id, member)
+
+
+# --- dates---------------------------------------------------------------------------------------
+
+
+def materials_due(profile: Profile, cal: CalendarLike, meeting_day: date) -> date | None:
+    """Last day for the responsible departments' materials (п.15: 5 wd before); None: off."""
+    return materials_due_date(profile, cal, meeting_day)
+
+
+def materials_reminder_day(cal: CalendarLike, due: date) -> date:
+    """Departments whose materials are not in are reminded one working day before they are due."""
+    return cal.subtract_working_days(due, 1)
+
+
+def distribution_day(profile: Profile, cal: CalendarLike, meeting_day: date) -> date:
+    """The day the agenda, materials and calendar file go out (п.16: 3 wd before). Without a
+    lead time in the profile: as soon as the agenda is approved."""
+    day = agenda_send_date(profile, cal, meeting_day)
+    return day if day is not None else date.min
+
+
+def nudge_day(cal: CalendarLike, sent_on: date) -> date:
+    """Who has not answered is nudged the next working day after the agenda went out."""
+    return cal.add_working_days(sent_on, 1)
+
+
+def check_start(cal: CalendarLike, now: datetime, starts_at: datetime) -> datetime:
+    """A meeting's start (naive local): in the future and on a working day."""
+    if starts_at <= now:
+        raise MeetingError(MeetingRefusal.PAST, at=starts_at)
+    if not cal.is_working_day(starts_at.date()):
+        raise MeetingError(
+            MeetingRefusal.DAY_OFF, at=starts_at, offer=cal.next_working_day(starts_at.date())
+        )
+    return starts_at
+
+
+def has_started(meeting: Meeting, now: datetime) -> bool:
+    """`now` is naive local wall time."""
+    return now >= meeting.starts_at
+
+
+# --- who may do what-----------------------------------------------------------------------------
+
+
+def check_organizer(meeting: Meeting | None, person_id: int, roles: frozenset[Role]) -> Meeting:
+    """Any organizer may run any meeting (the organisational department works as one)."""
+    if meeting is None:
+        raise MeetingError(MeetingRefusal.NOT_FOUND)
+    if not roles & MAY_ORGANIZE:
+        raise MeetingError(MeetingRefusal.NOT_ORGANIZER, meeting_id=meeting.id)
+    return meeting
+
+
+def check_open(meeting: Meeting, now: datetime) -> None:
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+    if meeting.status is MeetingStatus.HELD or has_started(meeting, now):
+        raise MeetingError(MeetingRefusal.STARTED, meeting_id=meeting.id)
+
+
+def check_attendance(meeting: Meeting | None, person_id: int, now: datetime) -> Recipient:
+    """A recipient answers after the agenda reached them and until the meeting begins."""
+    if meeting is None:
+        raise MeetingError(MeetingRefusal.NOT_FOUND)
+    recipient = meeting.recipient_for(person_id)
+    if recipient is None:
+        raise MeetingError(MeetingRefusal.NOT_RECIPIENT, meeting_id=meeting.id)
+    check_open(meeting, now)
+    if not meeting.distributed:
+        raise MeetingError(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
+    return recipient
+
+
+def check_approval(meeting: Meeting | None, approver: bool, now: datetime) -> Meeting:
+    """`approver`: the person is the chair or holds an approving role (or acts for one)."""
+    if meeting is None:
+        raise MeetingError(MeetingRefusal.NOT_FOUND)
+    if not approver:
+        raise MeetingError(MeetingRefusal.NOT_APPROVER, meeting_id=meeting.id)
+    check_open(meeting, now)
+    if meeting.approved:
+        raise MeetingError(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
+    return meeting
+
+
+def check_materials(meeting: Meeting | None, item_id: int, now: datetime) -> AgendaItem:
+    if meeting is None:
+        raise MeetingError(MeetingRefusal.NOT_FOUND)
+    item = meeting.item(item_id)
+    if item is None:
+        raise MeetingError(MeetingRefusal.NOT_FOUND)
+    check_open(meeting, now)
+    return item
+
+
+def check_protocol(meeting: Meeting | None, now: datetime) -> Meeting:
+    if meeting is None:
+        raise MeetingError(MeetingRefusal.NOT_FOUND)
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+    if meeting.status is MeetingStatus.HELD:
+        raise MeetingError(MeetingRefusal.HAS_PROTOCOL, meeting_id=meeting.id)
+    if not has_started(meeting, now):
+        raise MeetingError(MeetingRefusal.NOT_STARTED, meeting_id=meeting.id)
+    return meeting
+
+
+def is_late(item: AgendaItem, due: date | None, today: date) -> bool:
+    """Materials expected from a department and not in after their due date."""
+    return (
+        item.department_id is not None
+        and not item.materials_in
+        and due is not None
+        and today > due
+    )
+
+
+# --- quorum--------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuorumForecast:
+    members: int
+    required: int
+    attending: int
+    absent: int  # cannot attend, or send a substitute (a substitute is not a member)
+    pending: int
+
+    @property
+    def state(self) -> QuorumState:
+        if self.attending >= self.required:
+            return QuorumState.MET
+        if self.attending + self.pending >= self.required:
+            return QuorumState.OPEN
+        return QuorumState.AT_RISK
+
+
+def quorum_forecast(profile: Profile, meeting: Meeting) -> QuorumForecast:
+    """Quorum is counted over akimat members who confirmed they will attend (п.13: two thirds).
+    A member sending a substitute does not count: the substitute is not a member."""
+    members = meeting.members
+    attending = sum(1 for r in members if r.answer is Attendance.ATTEND)
+    pending = sum(1 for r in members if r.answer is Attendance.PENDING)
+    return QuorumForecast(
+        members=len(members),
+        required=profile.quorum.value.required(len(members)),
+        attending=attending,
+        absent=len(members) - attending - pending,
+        pending=pending,
+    )
+
+
+# --- changes and the protocol--------------------------------------------------------------------
+
+
+def changed_fields(before: Meeting, after: Meeting) -> dict[str, list[Any]]:
+    """What a change touched that recipients must hear about: field -> [old, new]."""
+    found: dict[str, list[Any]] = {}
+    if before.starts_at != after.starts_at:
+        found["starts_at"] = [before.starts_at.isoformat(), after.starts_at.isoformat()]
+    for name in ("format", "place", "link"):
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            found[name] = [str(old), str(new)]
+    old_agenda = [i.title for i in before.items]
+    new_agenda = [i.title for i in after.items]
+    if old_agenda != new_agenda:
+        found["agenda"] = [old_agenda, new_agenda]
+    return found
+
+
+def protocol_source(kind: MeetingKind) -> Source:
+    """Protocol assignments of an akimat session come from the akimat; others from the akim."""
+    return Source.AKIMAT if kind is MeetingKind.SESSION else Source.AKIM
+
+
+def protocol_reg_number(protocol_label: str, position: int) -> str:
+    """The registration number of the `position`-th assignment of protocol N/YYYY."""
+    return f"П-{protocol_label}/{position}"
+
+
+def default_start_time() -> time:
+    return time(10, 0)
+
+
+def end_of(meeting: Meeting) -> datetime:
+    return meeting.starts_at + timedelta(minutes=meeting.duration)

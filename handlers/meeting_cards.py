@@ -1,0 +1,373 @@
+"""How a meeting reads on the phone: the agenda, what changed, the organizer's live view
+(materials, approval, attendance, quorum), and their buttons.
+
+Rendered in the current gettext locale (the middleware's, or the sender's per recipient). For a
+restricted meeting only its kind, number, time and place are shown: never the agenda, the
+subject or the materials («see the paper copy»).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import date_with_weekday
+from bot.i18n_marks import N_
+from bot.meetings import (
+    Attendance,
+    Meeting,
+    MeetingChange,
+    MeetingFormat,
+    MeetingKind,
+    MeetingStatus,
+    QuorumForecast,
+    QuorumState,
+    Recipient,
+    has_started,
+    is_late,
+    materials_due,
+    quorum_forecast,
+)
+from bot.profiles import CalendarLike, Profile, agenda_send_date
+from handlers.callbacks import MeetCallback
+from storage.models import Person
+from storage.repo import Repos
+
+KIND_TITLES: dict[MeetingKind, str] = {
+    MeetingKind.SESSION: N_("Akimat session"),
+    MeetingKind.APPARATUS: N_("Apparatus meeting"),
+    MeetingKind.OTHER: N_("Meeting"),
+}
+FORMAT_TITLES: dict[MeetingFormat, str] = {
+    MeetingFormat.IN_PERSON: N_("in person"),
+    MeetingFormat.MIXED: N_("mixed: in person and by videoconference"),
+    MeetingFormat.VIDEO: N_("videoconference"),
+}
+STATUS_TITLES: dict[MeetingStatus, str] = {
+    MeetingStatus.DRAFT: N_("preparing: collecting materials, agenda not approved yet"),
+    MeetingStatus.APPROVED: N_("agenda approved, waiting for the distribution day"),
+    MeetingStatus.DISTRIBUTED: N_("agenda sent, attendance being confirmed"),
+    MeetingStatus.HELD: N_("held, protocol registered"),
+    MeetingStatus.CANCELLED: N_("cancelled"),
+}
+ATTENDANCE_TITLES: dict[Attendance, str] = {
+    Attendance.PENDING: N_("no answer yet"),
+    Attendance.ATTEND: N_("will attend"),
+    Attendance.ABSENT: N_("cannot attend"),
+    Attendance.SUBSTITUTE: N_("sends a substitute"),
+}
+ATTENDANCE_ICONS = {
+    Attendance.PENDING: "⏳",
+    Attendance.ATTEND: "✅",
+    Attendance.ABSENT: "❌",
+    Attendance.SUBSTITUTE: "🔁",
+}
+QUORUM_TITLES: dict[QuorumState, str] = {
+    QuorumState.MET: N_("✅ quorum confirmed"),
+    QuorumState.OPEN: N_("⏳ not yet confirmed"),
+    QuorumState.AT_RISK: N_("⚠️ at risk: cannot be reached even if everyone silent comes"),
+}
+
+
+def meeting_title(meeting: Meeting) -> str:
+    """«Akimat session No. 12», with the subject unless the meeting is restricted."""
+    title = _("{kind} No. {id}").format(kind=_(KIND_TITLES[meeting.kind]), id=meeting.id)
+    if meeting.title and not meeting.restricted:
+        title += f" «{meeting.title}»"
+    return title
+
+
+def when_text(starts_at: datetime, language: str) -> str:
+    return f"{date_with_weekday(starts_at.date(), language)}, {starts_at:%H:%M}"
+
+
+def where_lines(meeting: Meeting) -> list[str]:
+    lines = [_("Format: {format}").format(format=_(FORMAT_TITLES[meeting.format]))]
+    if meeting.place:
+        lines.append(_("Place: {place}").format(place=meeting.place))
+    if meeting.link:
+        lines.append(_("Videoconference: {link}").format(link=meeting.link))
+    return lines
+
+
+def agenda_lines(meeting: Meeting) -> list[str]:
+    if meeting.restricted:
+        return [_("Agenda: restricted (ДСП), see the paper copy.")]
+    lines = [_("Agenda:")]
+    for item in meeting.items:
+        line = f"{item.position}. {item.title}"
+        details = [part for part in (item.speaker, item.department_name) if part]
+        if details:
+            line += f" — {', '.join(details)}"
+        lines.append(line)
+    return lines
+
+
+def heading_lines(meeting: Meeting, chair: Person | None, language: str) -> list[str]:
+    lines = [
+        f"🗓 {meeting_title(meeting)}",
+        _("When: {when}").format(when=when_text(meeting.starts_at, language)),
+        *where_lines(meeting),
+    ]
+    if chair is not None:
+        lines.append(_("Chair: {name}").format(name=chair.full_name))
+    return lines
+
+
+def agenda_text(meeting: Meeting, chair: Person | None, language: str) -> str:
+    return "\n".join([*heading_lines(meeting, chair, language), "", *agenda_lines(meeting)])
+
+
+def answer_line(recipient: Recipient) -> str:
+    text = f"{ATTENDANCE_ICONS[recipient.answer]} {_(ATTENDANCE_TITLES[recipient.answer])}"
+    if recipient.reason:
+        text += f": {recipient.reason}"
+    return text
+
+
+def attendance_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Will attend"),
+        callback_data=MeetCallback(action="att", id=meeting_id, value="yes"),
+    )
+    builder.button(
+        text=_("❌ Cannot attend"),
+        callback_data=MeetCallback(action="att", id=meeting_id, value="no"),
+    )
+    builder.button(
+        text=_("🔁 Sending a substitute"),
+        callback_data=MeetCallback(action="att", id=meeting_id, value="sub"),
+    )
+    builder.adjust(2, 1)
+    return builder.as_markup()
+
+
+def change_lines(change: MeetingChange, language: str) -> list[str]:
+    """What a change touched, old → new."""
+    lines = []
+    for field, (old, new) in change.changes.items():
+        if field == "starts_at":
+            lines.append(
+                _("Time: {old} → {new}").format(
+                    old=when_text(datetime.fromisoformat(old), language),
+                    new=when_text(datetime.fromisoformat(new), language),
+                )
+            )
+        elif field == "place":
+            lines.append(_("Place: {old} → {new}").format(old=old or "—", new=new or "—"))
+        elif field == "link":
+            lines.append(
+                _("Videoconference link: {old} → {new}").format(old=old or "—", new=new or "—")
+            )
+        elif field == "format":
+            lines.append(
+                _("Format: {old} → {new}").format(
+                    old=_(FORMAT_TITLES[MeetingFormat(old)]),
+                    new=_(FORMAT_TITLES[MeetingFormat(new)]),
+                )
+            )
+        elif field == "agenda":
+            lines.append(_("The agenda has changed (see below)."))
+    return lines
+
+
+# --- the organizer's view------------------------------------------------------------------------
+
+
+def materials_lines(meeting: Meeting, due: date | None, today: date, language: str) -> list[str]:
+    """Per agenda item: in (when, on paper), expected by the due date, or late."""
+    expected = [i for i in meeting.items if i.department_id is not None]
+    if not expected:
+        return [_("Materials: none expected.")]
+    header = _("Materials:")
+    if due is not None:
+        header = _("Materials (due {date}):").format(date=date_with_weekday(due, language))
+    lines = [header]
+    for item in expected:
+        title = (
+            item.title
+            if not meeting.restricted
+            else _("item {number}").format(number=item.position)
+        )
+        who = item.department_name or ""
+        if item.materials_in:
+            state = (
+                _("handed over on paper")
+                if item.on_paper and not item.files
+                else ngettext("{count} file", "{count} files", len(item.files)).format(
+                    count=len(item.files)
+                )
+            )
+            icon = "✅"
+        elif is_late(item, due, today):
+            icon, state = "⚠️", _("late")
+        else:
+            icon, state = "⏳", _("not in yet")
+        lines.append(f"{icon} {item.position}. {title} — {who}: {state}")
+    return lines
+
+
+def approval_line(meeting: Meeting, approver: Person | None) -> str:
+    if not meeting.approved:
+        return _("Agenda: not approved yet.")
+    name = approver.full_name if approver else (meeting.approved_by or "")
+    if meeting.approved_on_paper:
+        return _("Agenda: approved on paper (recorded by {name}).").format(name=name)
+    return _("Agenda: approved by {name}.").format(name=name)
+
+
+def counts_line(label: str, recipients: Sequence[Recipient]) -> str:
+    count = {a: sum(1 for r in recipients if r.answer is a) for a in Attendance}
+    return _(
+        "{label}: {total} · ✅ {attend} · ❌ {absent} · 🔁 {substitute} · ⏳ {pending}"
+    ).format(
+        label=label,
+        total=len(recipients),
+        attend=count[Attendance.ATTEND],
+        absent=count[Attendance.ABSENT],
+        substitute=count[Attendance.SUBSTITUTE],
+        pending=count[Attendance.PENDING],
+    )
+
+
+def quorum_lines(forecast: QuorumForecast) -> list[str]:
+    if not forecast.members:
+        return [_("Quorum: no akimat members among the recipients.")]
+    return [
+        _(
+            "Quorum: {attending} of {members} members will attend, {required} needed — {state}"
+        ).format(
+            attending=forecast.attending,
+            members=forecast.members,
+            required=forecast.required,
+            state=_(QUORUM_TITLES[forecast.state]),
+        )
+    ]
+
+
+def attendance_lines(meeting: Meeting, forecast: QuorumForecast) -> list[str]:
+    if not meeting.distributed:
+        return [
+            ngettext(
+                "Recipients: {count} (the agenda has not gone out yet).",
+                "Recipients: {count} (the agenda has not gone out yet).",
+                len(meeting.recipients),
+            ).format(count=len(meeting.recipients))
+        ]
+    lines = [_("Attendance (version {version}):").format(version=meeting.version)]
+    lines.append(counts_line(_("Members"), meeting.members))
+    if meeting.invitees:
+        lines.append(counts_line(_("Invitees"), meeting.invitees))
+    return lines + quorum_lines(forecast)
+
+
+def organizer_text(
+    meeting: Meeting,
+    *,
+    chair: Person | None,
+    approver: Person | None,
+    forecast: QuorumForecast,
+    due: date | None,
+    send_on: date | None,
+    today: date,
+    language: str,
+) -> str:
+    lines = [
+        *heading_lines(meeting, chair, language),
+        _("Status: {status}").format(status=_(STATUS_TITLES[meeting.status])),
+        "",
+        *agenda_lines(meeting),
+        "",
+        *materials_lines(meeting, due, today, language),
+        "",
+        approval_line(meeting, approver),
+    ]
+    if send_on is not None and not meeting.distributed and meeting.is_open:
+        lines.append(
+            _("Distribution: {date}, once the agenda is approved.").format(
+                date=date_with_weekday(send_on, language)
+            )
+        )
+    lines += ["", *attendance_lines(meeting, forecast)]
+    return "\n".join(lines)
+
+
+def organizer_keyboard(meeting: Meeting, now: datetime) -> InlineKeyboardMarkup:
+    """`now`: naive local wall time."""
+    builder = InlineKeyboardBuilder()
+
+    def add(text: str, action: str, value: str = "") -> None:
+        builder.button(
+            text=text, callback_data=MeetCallback(action=action, id=meeting.id, value=value)
+        )
+
+    add(_("🔄 Refresh"), "open")
+    if meeting.distributed:
+        add(_("👥 Who answered"), "people")
+    started = has_started(meeting, now)
+    if meeting.is_open and not started:
+        if not meeting.approved:
+            add(_("📨 Send for approval"), "ask")
+            add(_("📝 Approved on paper"), "paper_ok")
+        add(_("✏️ Change"), "chg")
+        add(_("🚫 Cancel the meeting"), "cancel")
+    if meeting.is_open and started:
+        add(_("📄 Register the protocol"), "proto")
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def attendance_list(meeting: Meeting, people: Mapping[int, Person]) -> str:
+    """Everyone with their answer: members first, then invitees."""
+    lines = [_("Attendance, {title}:").format(title=meeting_title(meeting))]
+    for label, group in ((_("Members"), meeting.members), (_("Invitees"), meeting.invitees)):
+        if not group:
+            continue
+        lines += ["", f"{label}:"]
+        for recipient in group:
+            person = people.get(recipient.person_id)
+            name = person.full_name if person else "?"
+            lines.append(f"{name} — {answer_line(recipient)}")
+    return "\n".join(lines)
+
+
+async def people_of(repos: Repos, ids: Sequence[int | None]) -> dict[int, Person]:
+    found: dict[int, Person] = {}
+    for person_id in ids:
+        if person_id is not None and person_id not in found:
+            person = await repos.staff.get(person_id)
+            if person is not None:
+                found[person_id] = person
+    return found
+
+
+async def organizer_view(
+    repos: Repos,
+    profile: Profile,
+    cal: CalendarLike,
+    meeting: Meeting,
+    *,
+    now: datetime,
+    language: str,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The live view: `now` is naive local wall time."""
+    people = await people_of(repos, [meeting.chair_id])
+    approver = await repos.staff.by_code(meeting.approved_by) if meeting.approved_by else None
+    send_on = agenda_send_date(profile, cal, meeting.day)
+    text = organizer_text(
+        meeting,
+        chair=people.get(meeting.chair_id) if meeting.chair_id else None,
+        approver=approver,
+        forecast=quorum_forecast(profile, meeting),
+        due=materials_due(profile, cal, meeting.day),
+        send_on=send_on,
+        today=now.date(),
+        language=language,
+    )
+    return text, organizer_keyboard(meeting, now)
