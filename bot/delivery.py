@@ -81,6 +81,7 @@ SCHEDULED = frozenset(
     }
 )
 VIEW_BUTTONS = 12
+PARALLEL_CHATS = 32  # chats sent to side by side (the global rate still applies)
 
 
 @dataclass(slots=True)
@@ -129,8 +130,15 @@ class RateLimiter:
         self.next_chat: dict[int, float] = {}
 
     async def wait(self, chat_id: int) -> None:
+        """First this chat's turn, then a global slot: a chat waiting for its one-a-second turn
+        does not hold the global slots other chats could use meanwhile."""
         now = self.clock()
-        start = max(now, self.next_global, self.next_chat.get(chat_id, 0.0))
+        turn = self.next_chat.get(chat_id, 0.0)
+        if turn > now:
+            self.next_chat[chat_id] = turn + self.per_chat_interval  # hold the turn
+            await self.sleep(turn - now)
+            now = self.clock()
+        start = max(now, self.next_global)
         self.next_global = start + self.interval
         self.next_chat[chat_id] = start + self.per_chat_interval
         if len(self.next_chat) > 10_000:
@@ -181,6 +189,8 @@ class Deliverer:
         self.settings = settings
         self.limiter = limiter or RateLimiter(settings.send_rate)
         self._lock = asyncio.Lock()
+        self._storage = asyncio.Lock()  # the sender's own storage steps, one at a time
+        self._uploads: dict[str, asyncio.Lock] = {}  # a shared file is uploaded once
         self._tasks: set[asyncio.Task[DeliveryStats]] = set()
         self.now = datetime.now(UTC)  # the moment being delivered for (rendering uses it)
 
@@ -206,14 +216,61 @@ class Deliverer:
                 items = await self.repos.outbox.claim(moment_now, limit=CLAIM_BATCH)
                 if not items:
                     return stats
-                groups: dict[tuple[int, str], list[OutboxItem]] = {}
+                # one person's messages go in order; different people's go side by side
+                people: dict[int, dict[str, list[OutboxItem]]] = {}
                 for item in items:
-                    key = (item.person_id, item.kind) if item.kind in GROUPED else (0, item.key)
-                    groups.setdefault(key, []).append(item)
-                for batch in groups.values():
-                    await self._deliver(batch, moment_now, stats)
+                    key = item.kind if item.kind in GROUPED else item.key
+                    people.setdefault(item.person_id, {}).setdefault(key, []).append(item)
+                slots = asyncio.Semaphore(PARALLEL_CHATS)
+                await asyncio.gather(
+                    *(
+                        self._person_turn(list(groups.values()), slots, moment_now, stats)
+                        for groups in people.values()
+                    )
+                )
+
+    async def _person_turn(
+        self,
+        batches: list[list[OutboxItem]],
+        slots: asyncio.Semaphore,
+        now: datetime,
+        stats: DeliveryStats,
+    ) -> None:
+        async with slots:
+            for batch in batches:
+                await self._deliver(batch, now, stats)
 
     async def _deliver(self, items: list[OutboxItem], now: datetime, stats: DeliveryStats) -> None:
+        """Render (under the storage lock), send (outside it: other chats go meanwhile), and
+        record the outcome (under the lock again)."""
+        async with self._storage:
+            prepared = await self._prepare(items, now, stats)
+        if prepared is None:
+            return
+        person, rendered, applying = prepared
+        assert person.telegram_id is not None
+        try:
+            message_id = await self._send(person.telegram_id, rendered)
+        except (TelegramNetworkError, TelegramAPIError) as error:
+            async with self._storage:
+                await self._failed(person, applying, error, now, stats)
+            return
+        async with self._storage:
+            for item in applying:
+                await self.repos.outbox.mark_sent(
+                    item.id, chat_id=person.telegram_id, message_id=message_id, at=now
+                )
+            if person.unreachable:
+                await self.repos.staff.set_unreachable(person, False, actor="system")
+            if rendered.card is not None:
+                await self.repos.assignments.save_card(
+                    rendered.card[0], person.id, person.telegram_id, message_id
+                )
+        stats.sent += len(applying)
+
+    async def _prepare(
+        self, items: list[OutboxItem], now: datetime, stats: DeliveryStats
+    ) -> tuple[Person, Rendered, list[OutboxItem]] | None:
         first = items[0]
         if first.kind in SCHEDULED:
             cal = await load_calendar(self.repos)
@@ -222,7 +279,7 @@ class Deliverer:
                 for item in items:
                     await self.repos.outbox.retry_later(item.id, error="quiet hours", at=allowed)
                 stats.deferred += len(items)
-                return
+                return None
         person = await self.repos.staff.get(first.person_id)
         if person is None or person.telegram_id is None:
             for item in items:
@@ -230,7 +287,7 @@ class Deliverer:
             stats.failed += len(items)
             if person is not None:
                 await self._tell_controllers(person, "unbound")
-            return
+            return None
         with self.i18n.context(), self.i18n.use_locale(person.language.value):
             if first.kind in GROUPED:
                 rendered, applying = await render_notices(self, items, person)
@@ -243,10 +300,18 @@ class Deliverer:
                 await self.repos.outbox.mark_failed(item.id, error="no longer applies")
                 stats.cancelled += 1
         if rendered is None or not applying:
-            return
-        try:
-            message_id = await self._send(person.telegram_id, rendered)
-        except TelegramForbiddenError as error:
+            return None
+        return person, rendered, applying
+
+    async def _failed(
+        self,
+        person: Person,
+        applying: list[OutboxItem],
+        error: TelegramNetworkError | TelegramAPIError,
+        now: datetime,
+        stats: DeliveryStats,
+    ) -> None:
+        if isinstance(error, TelegramForbiddenError):
             for item in applying:
                 await self.repos.outbox.mark_failed(item.id, error=str(error))
             stats.failed += len(applying)
@@ -254,30 +319,15 @@ class Deliverer:
                 await self.repos.staff.set_unreachable(person, True, actor="system")
                 await self._tell_controllers(person, "unreachable")
             return
-        except (TelegramNetworkError, TelegramAPIError) as error:
-            log.warning("delivery to %s failed: %s", person.code, error)
-            for item in applying:
-                if isinstance(error, TelegramBadRequest) or item.attempts >= MAX_ATTEMPTS:
-                    await self.repos.outbox.mark_failed(item.id, error=str(error))
-                    stats.failed += 1
-                else:
-                    backoff = timedelta(seconds=min(600, 5 * 2**item.attempts))
-                    await self.repos.outbox.retry_later(
-                        item.id, error=str(error), at=now + backoff
-                    )
-                    stats.retried += 1
-            return
+        log.warning("delivery to %s failed: %s", person.code, error)
         for item in applying:
-            await self.repos.outbox.mark_sent(
-                item.id, chat_id=person.telegram_id, message_id=message_id, at=now
-            )
-        if person.unreachable:
-            await self.repos.staff.set_unreachable(person, False, actor="system")
-        if rendered.card is not None:
-            await self.repos.assignments.save_card(
-                rendered.card[0], person.id, person.telegram_id, message_id
-            )
-        stats.sent += len(applying)
+            if isinstance(error, TelegramBadRequest) or item.attempts >= MAX_ATTEMPTS:
+                await self.repos.outbox.mark_failed(item.id, error=str(error))
+                stats.failed += 1
+            else:
+                backoff = timedelta(seconds=min(600, 5 * 2**item.attempts))
+                await self.repos.outbox.retry_later(item.id, error=str(error), at=now + backoff)
+                stats.retried += 1
 
     async def _send(self, chat_id: int, rendered: Rendered) -> int:
         """Send text (split at 4,096 characters, buttons on the last piece) and files."""
@@ -298,11 +348,17 @@ class Deliverer:
             await self._call(partial(self.bot.send_document, chat_id, attachment), chat_id)
         for key, upload in rendered.shared:
             cached = await self.repos.meetings.cached_file(key)
-            sent = await self._call(
-                partial(self.bot.send_document, chat_id, cached or upload), chat_id
-            )
-            if cached is None and sent.document is not None:
-                await self.repos.meetings.cache_file(key, sent.document.file_id)
+            if cached is None:  # the first sender uploads; the others wait for its file_id
+                async with self._uploads.setdefault(key, asyncio.Lock()):
+                    cached = await self.repos.meetings.cached_file(key)
+                    if cached is None:
+                        sent = await self._call(
+                            partial(self.bot.send_document, chat_id, upload), chat_id
+                        )
+                        if sent.document is not None:
+                            await self.repos.meetings.cache_file(key, sent.document.file_id)
+                        continue
+            await self._call(partial(self.bot.send_document, chat_id, cached), chat_id)
         return message_id
 
     async def _call(self, send: Callable[[], Awaitable[Message]], chat_id: int) -> Message:
