@@ -131,9 +131,9 @@ async def render_materials_request(
     agenda_item = meeting.item(int(item.payload["item_id"]))
     if agenda_item is None:
         return None
-    reminder = item.kind == "meeting_materials_reminder"
-    if reminder and agenda_item.materials_in:
+    if agenda_item.materials_in:  # handed in before the request or the reminder went out
         return None
+    reminder = item.kind == "meeting_materials_reminder"
     language = person.language.value
     cal = await load_calendar(deliverer.repos)
     due = materials_due(deliverer.profile, cal, meeting.day)
@@ -199,7 +199,7 @@ async def render_materials_late(
         number=agenda_item.position,
         meeting=meeting_title(meeting),
         when=when_text(meeting.starts_at, person.language.value),
-        date=long_date(due, person.language.value),
+        date=date_with_weekday(due, person.language.value),
     )
     if not meeting.restricted:
         text += "\n" + agenda_item.title
@@ -422,7 +422,7 @@ async def render_cancelled(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
     meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or meeting.is_open:
+    if meeting is None or meeting.status is not MeetingStatus.CANCELLED:
         return None
     text = _("🚫 Cancelled: {meeting}, {when}.").format(
         meeting=meeting_title(meeting), when=when_text(meeting.starts_at, person.language.value)

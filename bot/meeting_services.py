@@ -16,8 +16,8 @@ Outbox identities (`…:{person id}` is appended by `notify`):
   mtagenda:{meeting}:{version}            agenda, materials, calendar file, attendance buttons
   mtnudge:{meeting}:{version}             no answer by the next working day
   mtquorum:{meeting}:{version}            the quorum cannot be reached: to the organizer
-  mtmorning:{meeting}                     the morning of the meeting: to those attending
-  mtsummary:{meeting}                     the morning of the meeting: attendance to the organizer
+  mtmorning:{meeting}:{day}               the morning of the meeting: to those attending
+  mtsummary:{meeting}:{day}               the morning of the meeting: attendance to the organizer
   mtcancel:{meeting}                      cancelled: to those who had the agenda
   mtprot:{protocol}                       the protocol to the distribution list
 """
@@ -61,7 +61,8 @@ from bot.meetings import (
     protocol_source,
     quorum_forecast,
 )
-from bot.services import Context, controllers, department_recipients, notify, register
+from bot.notices import quiet_until
+from bot.services import Context, controllers, department_recipients, register
 from storage.db import transaction
 from storage.models import Person
 
@@ -82,6 +83,16 @@ async def _meeting(ctx: Context, meeting_id: int) -> Meeting:
     if meeting is None:
         raise MeetingError(MeetingRefusal.NOT_FOUND)
     return meeting
+
+
+async def notify(
+    ctx: Context, people: Sequence[Person], key: str, kind: str, **payload: object
+) -> None:
+    """As bot.services.notify, but due at the step's own moment (`ctx.now`), not at the wall
+    clock: a step taken at a given moment is deliverable from that moment."""
+    await ctx.repos.outbox.enqueue_many(
+        [(f"{key}:{p.id}", p.id, kind, dict(payload)) for p in people], not_before=ctx.now
+    )
 
 
 async def _people(ctx: Context, ids: Sequence[int]) -> list[Person]:
@@ -429,6 +440,10 @@ async def change_meeting(
             )
             after = await _meeting(ctx, before.id)
             await distribute(ctx, after)
+        elif after.approved and ctx.today >= distribution_day(
+            ctx.profile, ctx.calendar, after.day
+        ):  # moved closer: its distribution day has come, as on approval
+            await distribute(ctx, after)
     return await _meeting(ctx, before.id), changes
 
 
@@ -603,14 +618,21 @@ async def _sweep_materials(
 
 
 async def _sent_on(ctx: Context, meeting: Meeting) -> date | None:
-    """The local day the current version reached the recipients."""
+    """The local day the current version reached the recipients. The first agenda is a
+    scheduled message: queued in the evening or on a day off, it arrives the next working
+    morning (bot.delivery), and that is the day counted; a change goes out at once."""
     moment: datetime | None = meeting.distributed_at
+    scheduled = True
     if meeting.version > 1:
         change = await ctx.repos.meetings.change(meeting.id, meeting.version)
-        moment = change.at if change is not None else moment
+        if change is not None:
+            moment, scheduled = change.at, False
     if moment is None:
         return None
-    return moment.astimezone(ctx.settings.zone).date()
+    local = moment.astimezone(ctx.settings.zone)
+    if scheduled:
+        local = quiet_until(ctx.profile, ctx.calendar, local)
+    return local.date()
 
 
 async def _sweep_attendance(
@@ -634,7 +656,7 @@ async def _sweep_attendance(
         queued += await _enqueue(
             ctx,
             await _people(ctx, coming),
-            f"mtmorning:{meeting.id}",
+            f"mtmorning:{meeting.id}:{today.isoformat()}",
             "meeting_morning",
             not_before,
             meeting_id=meeting.id,
@@ -642,7 +664,7 @@ async def _sweep_attendance(
         queued += await _enqueue(
             ctx,
             await organizer_of(ctx, meeting),
-            f"mtsummary:{meeting.id}",
+            f"mtsummary:{meeting.id}:{today.isoformat()}",
             "meeting_summary",
             not_before,
             meeting_id=meeting.id,

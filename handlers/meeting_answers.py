@@ -1,0 +1,473 @@
+"""What recipients, departments and approvers press on the meeting messages
+(bot.meeting_delivery): attendance (will attend / cannot, with a reason / a substitute, named),
+materials (files, or handed over on paper) and the one-tap approval of the agenda.
+
+Any bound person may press these (no role flag): the services re-check against the database
+that the person is a recipient, responsible for the item or an approver. A refusal is an alert
+with the reason (handlers.meetings.refusal_text) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import meeting_services, services
+from bot.config import Settings
+from bot.i18n import date_with_weekday
+from bot.meetings import (
+    MAX_FILES,
+    TEXT_MAX,
+    Attendance,
+    MaterialFile,
+    Meeting,
+    MeetingError,
+    MeetingRefusal,
+    check_attendance,
+    check_materials,
+    distribution_day,
+)
+from bot.profiles import Profile
+from handlers.assignments import refuse
+from handlers.callbacks import MeetCallback
+from handlers.meeting_cards import agenda_text, answer_line, attendance_keyboard
+from handlers.meetings import refusal_text
+from handlers.registration import stale
+from storage.models import Person
+from storage.repo import Repos
+
+if TYPE_CHECKING:  # bot.delivery renders with handlers; import it for types only
+    from bot.delivery import Deliverer
+
+ANSWERS = {"yes": Attendance.ATTEND, "no": Attendance.ABSENT, "sub": Attendance.SUBSTITUTE}
+
+
+class AnswerStates(StatesGroup):
+    reason = State()  # why not, or whom they send: {"meeting": id, "value": "no" | "sub"}
+    materials = State()  # files for an item: {"meeting": id, "item": id, "files": [[id, name]]}
+
+
+def mc(action: str, meeting_id: int, value: str = "") -> MeetCallback:
+    return MeetCallback(action=action, id=meeting_id, value=value)
+
+
+async def context(repos: Repos, profile: Profile, settings: Settings) -> services.Context:
+    return await services.make_context(repos, profile, settings)
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the pressed message; an unchanged one (the same answer again) is left as is."""
+    if isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(text, reply_markup=markup)
+        except TelegramBadRequest as error:
+            if "not modified" not in str(error):
+                raise
+    elif query.message is not None:
+        await query.message.answer(text, reply_markup=markup)
+
+
+async def answered_text(repos: Repos, meeting: Meeting, person: Person) -> str:
+    """The agenda with the person's recorded answer under it."""
+    chair = await repos.staff.get(meeting.chair_id) if meeting.chair_id else None
+    recipient = meeting.recipient_for(person.id)
+    assert recipient is not None
+    return (
+        agenda_text(meeting, chair, person.language.value)
+        + "\n\n"
+        + _("Your answer: {answer}. You can change it until the meeting begins.").format(
+            answer=answer_line(recipient)
+        )
+    )
+
+
+# --- attendance ----------------------------------------------------------------------------------
+
+
+async def on_attendance(
+    query: CallbackQuery,
+    callback_data: MeetCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+) -> None:
+    answer = ANSWERS.get(callback_data.value)
+    if answer is None:
+        await stale(query)
+        return
+    ctx = await context(repos, profile, settings)
+    language = person.language.value
+    if await state.get_state() == AnswerStates.reason:  # a new tap replaces an open question
+        await state.clear()
+    if answer is not Attendance.ATTEND:
+        try:  # ask for the reason (or the substitute) only when the answer can be taken
+            check_attendance(
+                await repos.meetings.get(callback_data.id),
+                person.id,
+                meeting_services.local_now(ctx),
+            )
+        except MeetingError as error:
+            await refuse(query, refusal_text(error, language))
+            return
+        await state.set_state(AnswerStates.reason)
+        await state.set_data({"meeting": callback_data.id, "value": callback_data.value})
+        await query.answer()
+        prompt = (
+            _("Why can you not attend? Write the reason in one message.")
+            if answer is Attendance.ABSENT
+            else _("Whom do you send instead? Write their name and position in one message.")
+        )
+        if query.message is not None:
+            await query.message.answer(prompt + " " + _("/cancel leaves it."))
+        return
+    try:
+        meeting = await meeting_services.answer_attendance(ctx, person, callback_data.id, answer)
+    except MeetingError as error:
+        await refuse(query, refusal_text(error, language))
+        return
+    deliverer.kick()
+    recipient = meeting.recipient_for(person.id)
+    assert recipient is not None
+    await query.answer(_("Recorded: {answer}").format(answer=answer_line(recipient)))
+    await edit(query, await answered_text(repos, meeting, person), attendance_keyboard(meeting.id))
+
+
+async def on_reason(
+    message: Message,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+) -> None:
+    data: dict[str, Any] = await state.get_data()
+    answer = ANSWERS.get(str(data.get("value")))
+    text = (message.text or "").strip()
+    if answer is None or "meeting" not in data:
+        await state.clear()
+        return
+    if not text:
+        await message.answer(_("Write it as text, in one message; /cancel leaves it."))
+        return
+    if len(text) > TEXT_MAX:
+        await message.answer(
+            _("That is too long; at most {count} characters.").format(count=TEXT_MAX)
+        )
+        return
+    ctx = await context(repos, profile, settings)
+    try:
+        meeting = await meeting_services.answer_attendance(
+            ctx, person, int(data["meeting"]), answer, text
+        )
+    except MeetingError as error:
+        if error.refusal is not MeetingRefusal.NO_TEXT:
+            await state.clear()
+        await refuse(message, refusal_text(error, person.language.value))
+        return
+    await state.clear()
+    deliverer.kick()
+    await message.answer(
+        await answered_text(repos, meeting, person), reply_markup=attendance_keyboard(meeting.id)
+    )
+
+
+async def on_reason_not_text(message: Message) -> None:
+    await message.answer(_("Write it as text, in one message; /cancel leaves it."))
+
+
+# --- materials -----------------------------------------------------------------------------------
+
+
+def materials_keyboard(meeting_id: int, item_id: int, has_files: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if has_files:
+        builder.button(text=_("✔️ Send"), callback_data=mc("mat_send", meeting_id, str(item_id)))
+    builder.button(text=_("✖️ Cancel"), callback_data=mc("mat_drop", meeting_id, str(item_id)))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def submittable(
+    query: CallbackQuery,
+    callback_data: MeetCallback,
+    person: Person,
+    ctx: services.Context,
+) -> tuple[Meeting, int] | None:
+    """The meeting and the item's number, when `person` may hand in its materials now; else
+    the reason as an alert."""
+    if not callback_data.value.isdigit():
+        await stale(query)
+        return None
+    meeting = await ctx.repos.meetings.get(callback_data.id)
+    try:
+        item = check_materials(meeting, int(callback_data.value), meeting_services.local_now(ctx))
+        if not await meeting_services.may_submit(ctx, person, item):
+            raise MeetingError(MeetingRefusal.NOT_RESPONSIBLE)
+    except MeetingError as error:
+        await refuse(query, refusal_text(error, person.language.value))
+        return None
+    assert meeting is not None
+    return meeting, item.position
+
+
+async def on_materials(
+    query: CallbackQuery,
+    callback_data: MeetCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    ctx = await context(repos, profile, settings)
+    found = await submittable(query, callback_data, person, ctx)
+    if found is None:
+        return
+    meeting, number = found
+    if meeting.restricted:
+        await refuse(
+            query,
+            refusal_text(MeetingError(MeetingRefusal.RESTRICTED), person.language.value),
+        )
+        return
+    item_id = int(callback_data.value)
+    await state.set_state(AnswerStates.materials)
+    await state.set_data({"meeting": meeting.id, "item": item_id, "files": []})
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(
+            _(
+                "Send the materials of item {number} as files (📎 → File), at most {max}: "
+                "in Kazakh and Russian. Then press «Send»; /cancel leaves it."
+            ).format(number=number, max=MAX_FILES),
+            reply_markup=materials_keyboard(meeting.id, item_id, has_files=False),
+        )
+
+
+async def on_material_file(message: Message, state: FSMContext) -> None:
+    assert message.document is not None  # the handler's filter
+    data: dict[str, Any] = await state.get_data()
+    files: list[list[str]] = list(data.get("files", []))
+    keyboard = materials_keyboard(int(data["meeting"]), int(data["item"]), has_files=True)
+    if len(files) >= MAX_FILES:
+        await message.answer(
+            _("At most {count} files.").format(count=MAX_FILES), reply_markup=keyboard
+        )
+        return
+    files.append([message.document.file_id, message.document.file_name or "file"])
+    await state.update_data(files=files)
+    await message.answer(
+        ngettext(
+            "{count} file received: {names}. Send more, or press «Send».",
+            "{count} files received: {names}. Send more, or press «Send».",
+            len(files),
+        ).format(count=len(files), names=", ".join(name for _id, name in files)),
+        reply_markup=keyboard,
+    )
+
+
+async def on_material_not_file(message: Message, state: FSMContext) -> None:
+    data: dict[str, Any] = await state.get_data()
+    await message.answer(
+        _("Send the materials as files (📎 → File), or press a button below."),
+        reply_markup=materials_keyboard(
+            int(data["meeting"]), int(data["item"]), has_files=bool(data.get("files"))
+        ),
+    )
+
+
+def received_text(meeting: Meeting, person: Person, number: int, on_paper: bool) -> str:
+    if on_paper:
+        text = _("Recorded: the materials for item {number} were handed over on paper.")
+    else:
+        text = _("Materials received for item {number}.")
+    text = text.format(number=number)
+    if person.id != meeting.organizer_id:
+        text += " " + _("The organizer is told.")
+    return text
+
+
+async def on_send_materials(
+    query: CallbackQuery,
+    callback_data: MeetCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    state: FSMContext,
+    deliverer: Deliverer,
+) -> None:
+    data: dict[str, Any] = await state.get_data()
+    if (
+        await state.get_state() != AnswerStates.materials
+        or data.get("meeting") != callback_data.id
+        or str(data.get("item")) != callback_data.value
+    ):
+        await stale(query)
+        return
+    ctx = await context(repos, profile, settings)
+    files = [MaterialFile(file_id, name) for file_id, name in data.get("files", [])]
+    try:
+        item = await meeting_services.submit_materials(
+            ctx, person, callback_data.id, int(data["item"]), files
+        )
+    except MeetingError as error:
+        if error.refusal is MeetingRefusal.NO_TEXT:
+            await refuse(query, _("Send at least one file first."))
+            return
+        await state.clear()
+        await refuse(query, refusal_text(error, person.language.value))
+        return
+    await state.clear()
+    deliverer.kick()
+    meeting = await repos.meetings.get(callback_data.id)
+    assert meeting is not None
+    text = received_text(meeting, person, item.position, on_paper=False)
+    await query.answer(text)
+    await edit(query, text, None)
+
+
+async def on_drop_materials(query: CallbackQuery, state: FSMContext) -> None:
+    if await state.get_state() == AnswerStates.materials:
+        await state.clear()
+    await query.answer(_("Cancelled. Nothing was saved."))
+    await edit(query, _("Cancelled. Nothing was saved."), None)
+
+
+async def on_paper(
+    query: CallbackQuery,
+    callback_data: MeetCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+) -> None:
+    ctx = await context(repos, profile, settings)
+    found = await submittable(query, callback_data, person, ctx)
+    if found is None:
+        return
+    meeting, number = found
+    await query.answer()
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Yes, handed over"),
+        callback_data=mc("paper_yes", meeting.id, callback_data.value),
+    )
+    builder.button(
+        text=_("✖️ Cancel"), callback_data=mc("paper_no", meeting.id, callback_data.value)
+    )
+    builder.adjust(2)
+    if query.message is not None:
+        await query.message.answer(
+            _("Confirm: the materials for item {number} were handed over on paper?").format(
+                number=number
+            ),
+            reply_markup=builder.as_markup(),
+        )
+
+
+async def on_paper_yes(
+    query: CallbackQuery,
+    callback_data: MeetCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    if not callback_data.value.isdigit():
+        await stale(query)
+        return
+    ctx = await context(repos, profile, settings)
+    try:
+        item = await meeting_services.submit_materials(
+            ctx, person, callback_data.id, int(callback_data.value), on_paper=True
+        )
+    except MeetingError as error:
+        await refuse(query, refusal_text(error, person.language.value))
+        return
+    deliverer.kick()
+    meeting = await repos.meetings.get(callback_data.id)
+    assert meeting is not None
+    text = received_text(meeting, person, item.position, on_paper=True)
+    await query.answer(text)
+    await edit(query, text, None)
+
+
+async def on_paper_no(query: CallbackQuery) -> None:
+    await query.answer(_("Cancelled. Nothing was saved."))
+    await edit(query, _("Cancelled. Nothing was saved."), None)
+
+
+# --- approval ------------------------------------------------------------------------------------
+
+
+async def on_approve(
+    query: CallbackQuery,
+    callback_data: MeetCallback,
+    person: Person,
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    ctx = await context(repos, profile, settings)
+    language = person.language.value
+    shown = query.message.text if isinstance(query.message, Message) else None
+    try:
+        meeting = await meeting_services.approve(ctx, person, callback_data.id)
+    except MeetingError as error:
+        if error.refusal is not MeetingRefusal.ALREADY_APPROVED:
+            await refuse(query, refusal_text(error, language))
+            return
+        found = await repos.meetings.get(callback_data.id)
+        code = found.approved_by if found is not None else None
+        approver = await repos.staff.by_code(code) if code else None
+        text = _("The agenda is already approved by {name}.").format(
+            name=approver.full_name if approver else (code or "—")
+        )
+        await refuse(query, text)
+        await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
+        return
+    deliverer.kick()
+    day = distribution_day(profile, ctx.calendar, meeting.day)
+    if meeting.distributed or ctx.today >= day:
+        text = _("Approved. The agenda has gone out to the recipients.")
+    else:
+        text = _("Approved. The agenda goes out on {date}.").format(
+            date=date_with_weekday(day, language)
+        )
+    await query.answer(text)
+    await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    cb = router.callback_query
+    cb.register(on_attendance, MeetCallback.filter(F.action == "att"))
+    cb.register(on_materials, MeetCallback.filter(F.action == "mat"))
+    cb.register(on_send_materials, MeetCallback.filter(F.action == "mat_send"))
+    cb.register(on_drop_materials, MeetCallback.filter(F.action == "mat_drop"))
+    cb.register(on_paper, MeetCallback.filter(F.action == "paper"))
+    cb.register(on_paper_yes, MeetCallback.filter(F.action == "paper_yes"))
+    cb.register(on_paper_no, MeetCallback.filter(F.action == "paper_no"))
+    cb.register(on_approve, MeetCallback.filter(F.action == "appr"))
+    msg = router.message
+    not_command = ~F.text.startswith("/")
+    msg.register(on_reason, AnswerStates.reason, F.text, not_command)
+    msg.register(on_reason_not_text, AnswerStates.reason, ~F.text)
+    msg.register(on_material_file, AnswerStates.materials, F.document)
+    msg.register(on_material_not_file, AnswerStates.materials, not_command)
+    return router
