@@ -70,7 +70,8 @@ def _local_now(deliverer: Deliverer) -> datetime:
 def _open_button(meeting_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("📋 Open the meeting"), callback_data=MeetCallback(action="open", id=meeting_id)
+        text=_("📋 Open the meeting"),
+        callback_data=MeetCallback(action="open", id=meeting_id, value="new"),
     )
     return builder.as_markup()
 
@@ -413,7 +414,8 @@ async def render_summary(
         text=_("👥 Who answered"), callback_data=MeetCallback(action="people", id=meeting.id)
     )
     builder.button(
-        text=_("📋 Open the meeting"), callback_data=MeetCallback(action="open", id=meeting.id)
+        text=_("📋 Open the meeting"),
+        callback_data=MeetCallback(action="open", id=meeting.id, value="new"),
     )
     return _rendered(text, builder.as_markup())
 

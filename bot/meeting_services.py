@@ -640,7 +640,10 @@ async def _sweep_attendance(
 ) -> int:
     queued = 0
     sent_on = await _sent_on(ctx, meeting)
-    if sent_on is not None and today >= nudge_day(ctx.calendar, sent_on):
+    # nudges only where the regulation makes confirming a duty (almaty-2016 does not: the
+    # apparatus ensures attendance, п.16); the buttons are offered everywhere
+    confirming = ctx.profile.is_on("attendance_confirmation")
+    if confirming and sent_on is not None and today >= nudge_day(ctx.calendar, sent_on):
         silent = [r.person_id for r in meeting.recipients if r.answer is Attendance.PENDING]
         queued += await _enqueue(
             ctx,

@@ -321,6 +321,9 @@ async def on_open(
     ctx = await context(repos, profile, settings)
     text, markup = await live_view(ctx, meeting, person)
     await query.answer()
+    if callback_data.value == "new" and query.message is not None:
+        await query.message.answer(text, reply_markup=markup)  # keep the notice it was under
+        return
     await show(query, text, markup)
 
 

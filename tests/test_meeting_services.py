@@ -700,3 +700,25 @@ async def test_the_protocol_is_numbered_within_the_year_and_its_assignments_star
     assert any("Обеспечить теплоснабжение школ" in m.text for m in first)
     assert {d.document for d in documents(bot)} == {"PROT-1"}
     assert not any("Секретное поручение" in m.text for m in protocols)
+
+
+async def test_no_nudges_where_confirming_attendance_is_not_a_duty(
+    meeting_staffed: Repos,
+    settings: Settings,
+    deliverer: Deliverer,
+    bot: RecordingBot,
+) -> None:
+    """almaty-2016 (п.16): the apparatus ensures attendance, so the silent are not nudged; the
+    agenda still carries the attendance buttons."""
+    repos = meeting_staffed
+    profile = load_profile("almaty-2016", {"weekly_control_list": "off"})
+    await bind_all(repos)
+    meeting = await approved_meeting(repos, profile, settings)
+    await sweep_and_deliver(repos, profile, settings, deliverer, bot, at(date(2025, 2, 12), 9))
+    agendas = [m for m in messages(bot) if any(c.action == "att" for c in callbacks(m))]
+    assert chats(agendas) == codes("m1", "m2", "m3", "edu_head", "fin_head")
+    assert [c.value for c in callbacks(agendas[0])] == ["yes", "no", "sub"]
+    bot.clear()
+    friday = at(date(2025, 2, 14), 9)
+    assert await sweep_and_deliver(repos, profile, settings, deliverer, bot, friday) == 0
+    assert (await repos.meetings.get(meeting.id)).distributed  # type: ignore[union-attr]
