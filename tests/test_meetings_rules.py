@@ -292,4 +292,3 @@ def test_protocol_numbers_and_sources() -> None:
     assert protocol_source(MeetingKind.SESSION) is Source.AKIMAT
     assert protocol_source(MeetingKind.APPARATUS) is Source.AKIM
     assert protocol_source(MeetingKind.OTHER) is Source.AKIM
-
