@@ -9,6 +9,7 @@ without waiting for the signed protocol (п.18). The numbers come from the profi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -24,6 +25,8 @@ MAX_ITEMS = 30
 MAX_FILES = 10  # materials files per agenda item
 DEFAULT_DURATION = 120  # minutes, for the calendar file
 MAY_ORGANIZE = frozenset({Role.ORGANIZER})
+LINK_SCHEMES = ("http://", "https://")
+_TIME_TYPED = re.compile(r"(\d{1,2})[:.](\d{2})")
 APPROVER_ROLES = frozenset({Role.AKIM})  # besides the chair (п.16: «согласования с акимом»)
 
 
@@ -284,6 +287,28 @@ def check_start(cal: CalendarLike, now: datetime, starts_at: datetime) -> dateti
 def has_started(meeting: Meeting, now: datetime) -> bool:
     """`now` is naive local wall time."""
     return now >= meeting.starts_at
+
+
+def parse_time(text: str) -> time | None:
+    """A typed time of day: HH:MM (or H:MM, HH.MM); None when it is not one (25:00 too)."""
+    found = _TIME_TYPED.fullmatch(text.strip())
+    if found is None:
+        return None
+    hour, minute = (int(part) for part in found.groups())
+    if hour > 23 or minute > 59:  # noqa: PLR2004
+        return None
+    return time(hour, minute)
+
+
+def is_link(text: str) -> bool:
+    """A videoconference link: http(s)://something, no spaces, at most TEXT_MAX characters."""
+    link = text.strip()
+    return (
+        link.lower().startswith(LINK_SCHEMES)
+        and link.lower() not in LINK_SCHEMES
+        and len(link) <= TEXT_MAX
+        and not any(c.isspace() for c in link)
+    )
 
 
 # --- who may do what-----------------------------------------------------------------------------

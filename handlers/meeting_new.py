@@ -14,7 +14,6 @@ Also the saved distribution lists (MeetCallback action «lists»): who is on the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -48,7 +47,9 @@ from bot.meetings import (
     NewMeeting,
     check_start,
     distribution_day,
+    is_link,
     materials_due,
+    parse_time,
 )
 from bot.profiles import Profile
 from handlers.assignments import refuse
@@ -66,8 +67,6 @@ if TYPE_CHECKING:  # bot.delivery renders with handlers; import it for types onl
 ORGANIZERS = {"roles": MAY_ORGANIZE}
 STEPS = 11
 TIMES = ("09:00", "10:00", "11:00", "14:30", "15:00")
-TIME_TYPED = re.compile(r"(\d{1,2})[:.](\d{2})")
-LINK_SCHEMES = ("http://", "https://")
 LIST_NAME_MIN = 2
 LIST_NAME_MAX = 100
 MESSAGE_MAX = 4000  # Telegram's limit is 4096 characters
@@ -137,17 +136,6 @@ def step(number: int, text: str) -> str:
 
 def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def parse_time(text: str) -> time | None:
-    """HH:MM (or H:MM, HH.MM); None when it is not a time of day."""
-    found = TIME_TYPED.fullmatch(text.strip())
-    if found is None:
-        return None
-    hour, minute = (int(part) for part in found.groups())
-    if hour > 23 or minute > 59:  # noqa: PLR2004
-        return None
-    return time(hour, minute)
 
 
 def time_value(moment: time) -> str:
@@ -1035,12 +1023,7 @@ async def on_place(message: Message, state: FSMContext) -> None:
 
 async def on_link(message: Message, state: FSMContext) -> None:
     link = (message.text or "").strip()
-    if (
-        not link.lower().startswith(LINK_SCHEMES)
-        or len(link) > TEXT_MAX
-        or any(c.isspace() for c in link)
-        or link.lower() in LINK_SCHEMES
-    ):
+    if not is_link(link):
         await message.answer(
             _(
                 "This is not a link: it must start with http:// or https://, without spaces, "

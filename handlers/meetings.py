@@ -14,7 +14,6 @@ for the meeting the dialog is about: a stale or forged one is refused.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -50,6 +49,8 @@ from bot.meetings import (
     check_open,
     check_start,
     distribution_day,
+    is_link,
+    parse_time,
 )
 from bot.profiles import Profile
 from handlers.assignments import refuse
@@ -75,9 +76,7 @@ ORGANIZERS = {"roles": MAY_ORGANIZE}
 RECENT_CLOSED = 5  # held or cancelled meetings under the open ones in /meeting
 LABEL_MAX = 60  # a list button's text
 ITEM_LABEL_MAX = 50
-TIME_TYPED = re.compile(r"(\d{1,2}):(\d{2})")
 MOMENT = "%Y%m%d%H%M"  # a moment inside a button's value (no «:» allowed there)
-LINK_SCHEMES = ("http://", "https://")
 
 REFUSALS: dict[MeetingRefusal, str] = {
     MeetingRefusal.NOT_FOUND: N_("There is no such meeting or agenda item any more."),
@@ -173,14 +172,6 @@ def departments_picker(meeting_id: int) -> Picker:
 
 def shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def parse_time(text: str) -> time | None:
-    """HH:MM; None when it is not a time at all. 25:00 raises ValueError."""
-    found = TIME_TYPED.fullmatch(text.strip())
-    if found is None:
-        return None
-    return time(int(found.group(1)), int(found.group(2)))
 
 
 def language_of(person: Person) -> str:
@@ -903,10 +894,7 @@ async def on_time_typed(
     if meeting is None:
         return
     text = (message.text or "").strip()
-    try:
-        at = parse_time(text)
-    except ValueError:
-        at = None
+    at = parse_time(text)
     if at is None:
         await message.answer(_("Type the time as HH:MM, for example 10:00."))
         return
@@ -975,10 +963,8 @@ def link_problem(link: str) -> str | None:
         return _("The link is empty.")
     if len(link) > TEXT_MAX:
         return _("The link is too long; at most {max} characters.").format(max=TEXT_MAX)
-    if not link.lower().startswith(LINK_SCHEMES) or len(link.split()) != 1:
+    if not is_link(link):
         return _("A link starts with http:// or https:// and has no spaces.")
-    if link.lower() in LINK_SCHEMES:
-        return _("The link has nothing after http:// or https://.")
     return None
 
 

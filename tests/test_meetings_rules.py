@@ -292,3 +292,15 @@ def test_protocol_numbers_and_sources() -> None:
     assert protocol_source(MeetingKind.SESSION) is Source.AKIMAT
     assert protocol_source(MeetingKind.APPARATUS) is Source.AKIM
     assert protocol_source(MeetingKind.OTHER) is Source.AKIM
+
+
+def test_typed_times_and_links() -> None:
+    from bot.meetings import is_link, parse_time
+
+    assert parse_time(" 9:30 ") == time(9, 30)
+    assert parse_time("14.30") == time(14, 30)
+    for wrong in ("25:00", "10:75", "10", "десять", ""):
+        assert parse_time(wrong) is None
+    assert is_link("https://vc.example.kz/akimat")
+    for wrong in ("vc.example.kz", "https://", "https://a b", "https://" + "x" * 600):
+        assert not is_link(wrong)
