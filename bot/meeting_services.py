@@ -62,7 +62,14 @@ from bot.meetings import (
     quorum_forecast,
 )
 from bot.notices import quiet_until
-from bot.services import Context, controllers, department_recipients, register
+from bot.services import (
+    Context,
+    controllers,
+    curating_deputies,
+    department_recipients,
+    notify,
+    register,
+)
 from storage.db import transaction
 from storage.models import Person
 
@@ -83,16 +90,6 @@ async def _meeting(ctx: Context, meeting_id: int) -> Meeting:
     if meeting is None:
         raise MeetingError(MeetingRefusal.NOT_FOUND)
     return meeting
-
-
-async def notify(
-    ctx: Context, people: Sequence[Person], key: str, kind: str, **payload: object
-) -> None:
-    """As bot.services.notify, but due at the step's own moment (`ctx.now`), not at the wall
-    clock: a step taken at a given moment is deliverable from that moment."""
-    await ctx.repos.outbox.enqueue_many(
-        [(f"{key}:{p.id}", p.id, kind, dict(payload)) for p in people], not_before=ctx.now
-    )
 
 
 async def _people(ctx: Context, ids: Sequence[int]) -> list[Person]:
@@ -154,14 +151,6 @@ async def may_submit(ctx: Context, person: Person, item: AgendaItem) -> bool:
     if person.department_id == item.department_id and person.roles & {Role.HEAD, Role.EXECUTOR}:
         return True
     return any(p.id == person.id for p in await responsible_for(ctx, item))
-
-
-async def curators(ctx: Context, department_id: int) -> list[Person]:
-    return [
-        await ctx.repos.staff.acting_for(curator, ctx.today)
-        for curator in await ctx.repos.staff.curators_of(department_id)
-        if Role.DEPUTY_AKIM in curator.roles
-    ]
 
 
 # --- creating------------------------------------------------------------------------------------
@@ -469,6 +458,21 @@ async def cancel_meeting(ctx: Context, organizer: Person, meeting_id: int) -> Me
 # --- the protocol--------------------------------------------------------------------------------
 
 
+async def protocol_audience(
+    ctx: Context, meeting: Meeting, assignments: Sequence[Assignment]
+) -> list[Person]:
+    """Who gets a protocol: the meeting's recipients, the heads of its assignments' executors
+    and the control department, each once."""
+    audience: dict[int, Person] = {p.id: p for p in await recipients_of(ctx, meeting)}
+    for item in assignments:
+        for executor in item.executors:
+            for head in await department_recipients(ctx, executor.department_id):
+                audience.setdefault(head.id, head)
+    for person in await controllers(ctx):
+        audience.setdefault(person.id, person)
+    return list(audience.values())
+
+
 async def register_protocol(
     ctx: Context,
     organizer: Person,
@@ -521,16 +525,9 @@ async def register_protocol(
                 )
             )
         await ctx.repos.meetings.link_assignments(protocol.id, [a.id for a in created])
-        audience: dict[int, Person] = {p.id: p for p in await recipients_of(ctx, meeting)}
-        for item in created:
-            for executor in item.executors:
-                for head in await department_recipients(ctx, executor.department_id):
-                    audience.setdefault(head.id, head)
-        for person in await controllers(ctx):
-            audience.setdefault(person.id, person)
         await notify(
             ctx,
-            list(audience.values()),
+            await protocol_audience(ctx, meeting, created),
             f"mtprot:{protocol.id}",
             "meeting_protocol",
             protocol_id=protocol.id,
@@ -556,32 +553,18 @@ async def sweep_meetings(ctx: Context, today: date, not_before: datetime) -> int
             if meeting.approved:
                 queued += await distribute(ctx, meeting, not_before)
             else:
-                queued += await _enqueue(
+                queued += await notify(
                     ctx,
                     await organizer_of(ctx, meeting),
                     f"mtunappr:{meeting.id}:{today.isoformat()}",
                     "meeting_unapproved",
-                    not_before,
+                    not_before=not_before,
                     meeting_id=meeting.id,
                 )
         fresh = await _meeting(ctx, meeting.id)
         if fresh.distributed:
             queued += await _sweep_attendance(ctx, fresh, today, not_before)
     return queued
-
-
-async def _enqueue(
-    ctx: Context,
-    people: Sequence[Person],
-    key: str,
-    kind: str,
-    not_before: datetime,
-    **payload: object,
-) -> int:
-    rows: list[tuple[str, int, str, dict[str, object]]] = [
-        (f"{key}:{p.id}", p.id, kind, dict(payload)) for p in people
-    ]
-    return await ctx.repos.outbox.enqueue_many(rows, not_before=not_before)
 
 
 async def _sweep_materials(
@@ -596,22 +579,24 @@ async def _sweep_materials(
             continue
         payload = {"meeting_id": meeting.id, "item_id": item.id, "due": due.isoformat()}
         if is_late(item, due, today):
-            audience = await organizer_of(ctx, meeting) + await curators(ctx, item.department_id)
-            queued += await _enqueue(
+            audience = await organizer_of(ctx, meeting) + await curating_deputies(
+                ctx, item.department_id
+            )
+            queued += await notify(
                 ctx,
                 audience,
                 f"mtmatlate:{meeting.id}:{item.id}:{due.isoformat()}",
                 "meeting_materials_late",
-                not_before,
+                not_before=not_before,
                 **payload,
             )
         elif today >= materials_reminder_day(ctx.calendar, due):
-            queued += await _enqueue(
+            queued += await notify(
                 ctx,
                 await responsible_for(ctx, item),
                 f"mtmatrem:{meeting.id}:{item.id}:{due.isoformat()}",
                 "meeting_materials_reminder",
-                not_before,
+                not_before=not_before,
                 **payload,
             )
     return queued
@@ -645,31 +630,31 @@ async def _sweep_attendance(
     confirming = ctx.profile.is_on("attendance_confirmation")
     if confirming and sent_on is not None and today >= nudge_day(ctx.calendar, sent_on):
         silent = [r.person_id for r in meeting.recipients if r.answer is Attendance.PENDING]
-        queued += await _enqueue(
+        queued += await notify(
             ctx,
             await _people(ctx, silent),
             f"mtnudge:{meeting.id}:{meeting.version}",
             "meeting_nudge",
-            not_before,
+            not_before=not_before,
             meeting_id=meeting.id,
             version=meeting.version,
         )
     if today == meeting.day:
         coming = [r.person_id for r in meeting.recipients if r.answer is Attendance.ATTEND]
-        queued += await _enqueue(
+        queued += await notify(
             ctx,
             await _people(ctx, coming),
             f"mtmorning:{meeting.id}:{today.isoformat()}",
             "meeting_morning",
-            not_before,
+            not_before=not_before,
             meeting_id=meeting.id,
         )
-        queued += await _enqueue(
+        queued += await notify(
             ctx,
             await organizer_of(ctx, meeting),
             f"mtsummary:{meeting.id}:{today.isoformat()}",
             "meeting_summary",
-            not_before,
+            not_before=not_before,
             meeting_id=meeting.id,
         )
     return queued

@@ -117,15 +117,35 @@ async def department_recipients(ctx: Context, department_id: int) -> list[Person
     return list(recipients.values())
 
 
+async def curating_deputies(ctx: Context, department_id: int) -> list[Person]:
+    """The deputy akims curating a department, each replaced by their acting substitute today."""
+    return [
+        await ctx.repos.staff.acting_for(curator, ctx.today)
+        for curator in await ctx.repos.staff.curators_of(department_id)
+        if Role.DEPUTY_AKIM in curator.roles
+    ]
+
+
 async def controllers(ctx: Context) -> list[Person]:
     return await ctx.repos.staff.with_role(Role.CONTROLLER)
 
 
 async def notify(
-    ctx: Context, people: Sequence[Person], key: str, kind: str, **payload: object
-) -> None:
-    for person in people:
-        await ctx.repos.outbox.enqueue(f"{key}:{person.id}", person.id, kind, dict(payload))
+    ctx: Context,
+    people: Sequence[Person],
+    key: str,
+    kind: str,
+    *,
+    not_before: datetime | None = None,
+    **payload: object,
+) -> int:
+    """One message per person (identity `{key}:{person id}`), due at `not_before` or at the
+    step's own moment (`ctx.now`): a step taken at a given moment is deliverable from then.
+    Returns how many were new."""
+    return await ctx.repos.outbox.enqueue_many(
+        [(f"{key}:{p.id}", p.id, kind, dict(payload)) for p in people],
+        not_before=not_before or ctx.now,
+    )
 
 
 # --- registration -------------------------------------------------------------------------------

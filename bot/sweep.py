@@ -50,12 +50,9 @@ class Recipients:
 
     async def curators(self, department_id: int) -> list[Person]:
         if department_id not in self._curators:
-            curators = await self.ctx.repos.staff.curators_of(department_id)
-            self._curators[department_id] = [
-                await self.ctx.repos.staff.acting_for(curator, self.ctx.today)
-                for curator in curators
-                if Role.DEPUTY_AKIM in curator.roles
-            ]
+            self._curators[department_id] = await services.curating_deputies(
+                self.ctx, department_id
+            )
         return self._curators[department_id]
 
     async def controllers(self) -> list[Person]:

@@ -543,19 +543,6 @@ async def finish_task(
         await target.answer(text, reply_markup=more_keyboard())
 
 
-async def audience(ctx: services.Context, meeting: Meeting, created: Sequence[Assignment]) -> int:
-    """How many people the protocol goes to: the recipients, the executors' heads and the
-    control department (as bot.meeting_services.register_protocol sends it)."""
-    found = {p.id for p in await meeting_services.recipients_of(ctx, meeting)}
-    for item in created:
-        for executor in item.executors:
-            found |= {
-                p.id for p in await services.department_recipients(ctx, executor.department_id)
-            }
-    found |= {p.id for p in await services.controllers(ctx)}
-    return len(found)
-
-
 def result_text(label: str, created: Sequence[Assignment], people: int, restricted: bool) -> str:
     if created:
         numbers = ", ".join(item.reg_number for item in created)
@@ -1019,7 +1006,7 @@ async def on_register(
     deliverer.kick()
     await query.answer(_("Registered."))
     assert meeting is not None  # register_protocol found it
-    people = await audience(ctx, meeting, created)
+    people = len(await meeting_services.protocol_audience(ctx, meeting, created))
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("📋 Open the meeting"), callback_data=MeetCallback(action="open", id=meeting_id)
