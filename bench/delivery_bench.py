@@ -33,7 +33,7 @@ from bot.factory import create_bot
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, load_profile
 from bot.staff_csv import parse_staff_csv
-from storage.db import open_database, transaction
+from storage.db import open_database
 from storage.repo import Repos
 from tests.fake_api import DEFAULT_TOKEN, ApiCall, FakeBotAPI
 
@@ -59,8 +59,8 @@ async def prepare(repos: Repos, messages: int, chats: int) -> dict[int, int]:
     subject = await repos.staff.by_code("head000")
     assert subject is not None
     stamp = datetime.now(UTC).isoformat()
-    await repos.conn.execute("BEGIN")
-    await repos.conn.executemany(
+    await repos.db.writer.execute("BEGIN")
+    await repos.db.writer.executemany(
         "INSERT INTO people (code, full_name, position, language, telegram_id, bound_at,"
         " language_chosen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
         [
@@ -77,13 +77,13 @@ async def prepare(repos: Repos, messages: int, chats: int) -> dict[int, int]:
             for index in range(chats)
         ],
     )
-    await repos.conn.commit()
+    await repos.db.writer.commit()
     async with repos.conn.execute(
         "SELECT id, telegram_id FROM people WHERE code LIKE 'r%' ORDER BY telegram_id"
     ) as cursor:
         people = [(row["id"], row["telegram_id"]) for row in await cursor.fetchall()]
     expected: Counter[int] = Counter()
-    async with transaction(repos.conn):
+    async with repos.transaction():
         for index in range(messages):
             person_id, chat_id = people[index % chats]
             await repos.outbox.enqueue(
@@ -134,8 +134,9 @@ async def run(args: argparse.Namespace) -> bool:
             if args.send_rate is not None:
                 overrides["send_rate"] = args.send_rate
             settings = make_settings(path, **overrides)
-            conn = await open_database(path)
-            repos = Repos(conn)
+            db = await open_database(path)
+            conn = db.writer
+            repos = Repos(db)
             expected = await prepare(repos, args.messages, args.chats)
             bot = create_bot(settings)
             deliverer = Deliverer(
@@ -151,7 +152,7 @@ async def run(args: argparse.Namespace) -> bool:
                 "SELECT chat_id, telegram_message_id FROM outbox WHERE status = 'sent'"
             ) as cursor:
                 sent_rows = [(row[0], row[1]) for row in await cursor.fetchall()]
-            await conn.close()
+            await db.close()
             found = analyse(api.requests, expected, sent_rows)
 
     times = found.times

@@ -200,8 +200,9 @@ async def run(args: argparse.Namespace) -> bool:
             if args.send_rate is not None:
                 overrides["send_rate"] = args.send_rate
             settings = make_settings(path, **overrides)
-            conn = await open_database(path)
-            repos = Repos(conn)
+            db = await open_database(path)
+            conn = db.writer
+            repos = Repos(db)
             await conn.execute(
                 "UPDATE people SET telegram_id = ? + id, bound_at = ?",
                 (FIRST_CHAT, datetime.now(UTC).isoformat()),
@@ -222,7 +223,7 @@ async def run(args: argparse.Namespace) -> bool:
                 elapsed = time.monotonic() - started
             await bot.session.close()
             counts = await repos.outbox.counts()
-            await conn.close()
+            await db.close()
     got = received(api.requests)
     per_chat = Counter(int(call.params["chat_id"]) for call in got.texts + got.files)
     chat, longest = per_chat.most_common(1)[0] if per_chat else (0, 0)

@@ -98,8 +98,9 @@ async def build(args: argparse.Namespace, path: Path) -> dict[str, Any]:
     profile = load_profile(DEFAULT_PROFILE)
     cal = WorkCalendar()
     today = local_moment(args.at).date()
-    conn = await open_database(path)
-    repos = Repos(conn)
+    db = await open_database(path)
+    conn = db.writer
+    repos = Repos(db)
     rows = parse_staff_csv(staff_csv(args.departments), Language.KK)
     await repos.staff.import_staff(rows, actor="bench")
     staff = {person.code: person for person in await repos.staff.all_people()}
@@ -192,7 +193,7 @@ async def build(args: argparse.Namespace, path: Path) -> dict[str, Any]:
     await conn.commit()
     await conn.execute("ANALYZE")
     await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    await conn.close()
+    await db.close()
     return {
         "build_seconds": time.perf_counter() - started,
         "expected_queue": len(expected_keys),
@@ -281,7 +282,7 @@ class Bench:
         return await services.make_context(self.repos, self.profile, self.settings, now=self.at)
 
     async def empty_outbox(self) -> None:
-        await self.repos.conn.execute("DELETE FROM outbox")
+        await self.repos.db.writer.execute("DELETE FROM outbox")
 
     async def timed(self) -> tuple[SweepStats, float, float]:
         """(stats, seconds to make the context, seconds of the sweep). A fresh context each
@@ -371,8 +372,8 @@ class Bench:
 async def measure(args: argparse.Namespace, path: Path, built: dict[str, Any]) -> bool:
     at = local_moment(args.at)
     rss_before = rss_now_mib()
-    conn = await open_database(path)
-    bench = Bench(Repos(conn), load_profile(DEFAULT_PROFILE), path, at)
+    db = await open_database(path)
+    bench = Bench(Repos(db), load_profile(DEFAULT_PROFILE), path, at)
 
     first, context_seconds, first_seconds = await bench.timed()
     rss_after, rss_peak = rss_now_mib(), rss_peak_mib()
@@ -459,7 +460,7 @@ async def measure(args: argparse.Namespace, path: Path, built: dict[str, Any]) -
     )
     if args.profile:
         await bench.profiled(args.top)
-    await conn.close()
+    await db.close()
     return ok
 
 

@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     assignments_import.add_argument("file", type=Path)
 
+    backup = sub.add_parser(
+        "backup", help="a consistent copy of the database while the bot runs (then checked)"
+    )
+    backup.add_argument("file", type=Path, help="the copy to write (must not exist)")
+    backup.add_argument(
+        "--check", action="store_true", help="only check an existing copy FILE, write nothing"
+    )
+
     sub.add_parser("profile", help="print the regulation profile in force, with citations")
     return parser
 
@@ -98,6 +106,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
         return cli.run_sweep(settings, args.at)
     if args.command == "assignments":
         return cli.assignments_import(settings, args.file)
+    if args.command == "backup":
+        return cli.backup_check(args.file) if args.check else cli.backup(settings, args.file)
     from bot.runner import run_bot
 
     return run_bot(settings)

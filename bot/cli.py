@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from aiogram import Bot
 
+from bot.assignments import NewAssignment
 from bot.calendar import WorkCalendar
 from bot.config import Settings, SettingsError
 from bot.delivery import Deliverer
@@ -17,10 +21,12 @@ from bot.i18n import make_i18n
 from bot.invites import invitation_link
 from bot.profiles import Profile, load_profile
 from bot.staff_csv import CsvProblem, parse_staff_csv
-from storage.db import connect
+from storage.assignments import ImportInterrupted
+from storage.db import Busy, backup_to, check_copy, connect, exclusive
 from storage.repo import Repos
 
 CLI_ACTOR = "cli"
+PROGRESS_FROM = 2000  # rows: a larger import reports its progress on stderr
 
 
 class CliError(Exception):
@@ -54,12 +60,26 @@ def _dotted(text: str) -> date:
     return date(int(year), int(month), int(day))
 
 
+@contextlib.contextmanager
+def one_import(settings: Settings) -> Iterator[None]:
+    """Imports one at a time on a database; a second one is told so and changes nothing."""
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(exclusive(settings.database_path, "import"))
+        except Busy as busy:
+            raise CliError(
+                f"{busy}; wait for it to finish and try again: nothing was imported"
+            ) from None
+        yield
+
+
 async def staff_import(settings: Settings, path: Path) -> None:
     text = read_text(path)
     try:
         rows = parse_staff_csv(text, settings.default_language)
-        async with connect(settings.database_path) as conn:
-            counts = await Repos(conn).staff.import_staff(rows, actor=CLI_ACTOR)
+        with one_import(settings):
+            async with connect(settings.database_path) as db:
+                counts = await Repos(db).staff.import_staff(rows, actor=CLI_ACTOR)
     except CsvProblem as problem:
         raise CliError(f"{path}: {problem}; nothing was imported") from None
     out(
@@ -83,8 +103,8 @@ async def staff_invites(settings: Settings, codes: list[str] | None = None) -> N
     """Print `code<TAB>full name<TAB>link` for each person not yet bound (or for `codes`)."""
     bot = await _links_bot(settings)
     try:
-        async with connect(settings.database_path) as conn:
-            repos = Repos(conn)
+        async with connect(settings.database_path) as db:
+            repos = Repos(db)
             if codes:
                 people = []
                 for code in codes:
@@ -107,8 +127,8 @@ async def staff_invites(settings: Settings, codes: list[str] | None = None) -> N
 
 
 async def staff_list(settings: Settings) -> None:
-    async with connect(settings.database_path) as conn:
-        for person in await Repos(conn).staff.all_people():
+    async with connect(settings.database_path) as db:
+        for person in await Repos(db).staff.all_people():
             roles = ";".join(sorted(role.value for role in person.roles))
             state = "joined" if person.bound else "not joined"
             if person.unreachable:
@@ -122,8 +142,8 @@ async def staff_list(settings: Settings) -> None:
 async def staff_acting(
     settings: Settings, absent_code: str, substitute_code: str, starts: str, ends: str
 ) -> None:
-    async with connect(settings.database_path) as conn:
-        repos = Repos(conn)
+    async with connect(settings.database_path) as db:
+        repos = Repos(db)
         absent = await repos.staff.by_code(absent_code)
         substitute = await repos.staff.by_code(substitute_code)
         if absent is None or substitute is None:
@@ -140,9 +160,9 @@ async def staff_acting(
 
 async def calendar_set(settings: Settings, day: str, kind: str, reason: str, author: str) -> None:
     when = parse_day(day)
-    async with connect(settings.database_path) as conn:
+    async with connect(settings.database_path) as db:
         try:
-            await Repos(conn).calendar.set_override(
+            await Repos(db).calendar.set_override(
                 when, kind == "working", reason, author=author or CLI_ACTOR
             )
         except ValueError as exc:
@@ -152,14 +172,14 @@ async def calendar_set(settings: Settings, day: str, kind: str, reason: str, aut
 
 async def calendar_unset(settings: Settings, day: str, author: str) -> None:
     when = parse_day(day)
-    async with connect(settings.database_path) as conn:
-        removed = await Repos(conn).calendar.remove_override(when, author=author or CLI_ACTOR)
+    async with connect(settings.database_path) as db:
+        removed = await Repos(db).calendar.remove_override(when, author=author or CLI_ACTOR)
     out(f"{when.isoformat()}: override removed" if removed else f"{when.isoformat()}: no override")
 
 
 async def calendar_show(settings: Settings, year: int) -> None:
-    async with connect(settings.database_path) as conn:
-        repos = Repos(conn)
+    async with connect(settings.database_path) as db:
+        repos = Repos(db)
         overrides = await repos.calendar.overrides()
     calendar = WorkCalendar({item.day: item.working for item in overrides})
     day = date(year, 1, 1)
@@ -187,20 +207,43 @@ def roles_help() -> str:
 async def assignments_import(settings: Settings, path: Path) -> None:
     """Register assignments from an EDMS export; all rows or none; then deliver the cards."""
     from bot import services
-    from bot.assignments_csv import parse_assignments_csv
 
     text = read_text(path)
     profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
-    async with connect(settings.database_path) as conn:
-        repos = Repos(conn)
-        try:
-            items = parse_assignments_csv(text)
-            ctx = await services.make_context(repos, profile, settings)
-            created = await services.import_assignments(ctx, items, actor=CLI_ACTOR)
-        except CsvProblem as problem:
-            raise CliError(f"{path}: {problem}; nothing was imported") from None
-        out(f"{path}: {len(created)} assignments registered")
-        await deliver_now(settings, repos, profile)
+    items = parse_csv_or_fail(path, text)
+    total = len(items)
+
+    def progress(done: int) -> None:
+        if total >= PROGRESS_FROM:
+            sys.stderr.write(f"{path}: {done} of {total} registered\n")
+
+    with one_import(settings):
+        async with connect(settings.database_path) as db:
+            repos = Repos(db)
+            try:
+                ctx = await services.make_context(repos, profile, settings)
+                created = await services.import_assignments(
+                    ctx, items, actor=CLI_ACTOR, progress=progress
+                )
+            except ImportInterrupted as stop:
+                raise CliError(
+                    f"{path}: {stop}; the {stop.registered} rows before it were registered,"
+                    f" nothing from line {stop.line} on: correct the file, remove the rows"
+                    " already registered and import the rest"
+                ) from None
+            except CsvProblem as problem:
+                raise CliError(f"{path}: {problem}; nothing was imported") from None
+            out(f"{path}: {len(created)} assignments registered")
+            await deliver_now(settings, repos, profile)
+
+
+def parse_csv_or_fail(path: Path, text: str) -> list[NewAssignment]:
+    from bot.assignments_csv import parse_assignments_csv
+
+    try:
+        return parse_assignments_csv(text)
+    except CsvProblem as problem:
+        raise CliError(f"{path}: {problem}; nothing was imported") from None
 
 
 async def deliver_now(
@@ -239,8 +282,8 @@ async def run_sweep(settings: Settings, at: str | None) -> None:
 
     moment = parse_moment(at, settings)
     profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
-    async with connect(settings.database_path) as conn:
-        repos = Repos(conn)
+    async with connect(settings.database_path) as db:
+        repos = Repos(db)
         ctx = await services.make_context(repos, profile, settings, now=moment.astimezone(UTC))
         stats = await sweep(ctx)
         waits = ""
@@ -253,3 +296,18 @@ async def run_sweep(settings: Settings, at: str | None) -> None:
             f" ({stats.weekly_lists} weekly lists){waits}"
         )
         await deliver_now(settings, repos, profile, now=max(ctx.now, datetime.now(UTC)))
+
+
+async def backup(settings: Settings, target: Path) -> None:
+    """A consistent copy of the database while the bot runs, then checked."""
+    pages = await asyncio.to_thread(backup_to, settings.database_path, target)
+    version, counts = await asyncio.to_thread(check_copy, target)
+    out(f"{target}: copied {pages} pages, schema version {version}, integrity ok")
+    out("  " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+
+
+async def backup_check(target: Path) -> None:
+    """Check a copy: integrity, foreign keys, schema version, and what it holds."""
+    version, counts = await asyncio.to_thread(check_copy, target)
+    out(f"{target}: schema version {version}, integrity ok")
+    out("  " + ", ".join(f"{table} {n}" for table, n in counts.items()))

@@ -8,7 +8,12 @@ Nothing counts as sent before Telegram says ok. A blocked bot (403) marks the pe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import secrets
+import socket
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -53,13 +58,17 @@ from handlers.cards import (
     executors_text,
     moment,
 )
+from storage.db import is_storage_failure
 from storage.models import Person
 from storage.outbox import OutboxItem
 from storage.repo import Repos
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-CLAIM_BATCH = 1000
+CLAIM_BATCH = 200  # small claims: another sender or a restart takes over the rest
+HEARTBEAT = 10.0  # seconds between renewals of the claims in progress (lease: 30 s)
+STORE_TRIES = 3
+HOST = socket.gethostname()
 RETRY_AFTER_TRIES = 5
 TEXT_LIMIT = 4096
 GROUPED = frozenset({"notice"})
@@ -169,6 +178,36 @@ class Undeliverable(Exception):
     """Telegram refused for good (blocked, bad request, too many attempts)."""
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def dead_owners(owners: list[str], host: str = HOST) -> list[str]:
+    """The claim owners (`host:pid:token`) whose process on this machine is gone."""
+    dead = []
+    for owner in owners:
+        owner_host, _, rest = owner.partition(":")
+        pid = rest.partition(":")[0]
+        if (
+            owner_host == host
+            and pid.isdigit()
+            and int(pid) != os.getpid()
+            and not process_alive(int(pid))
+        ):
+            dead.append(owner)
+    return dead
+
+
+SendCall = Callable[[], Awaitable[Message]]
+
+
 class Deliverer:
     def __init__(
         self,
@@ -188,15 +227,25 @@ class Deliverer:
         self.i18n = i18n
         self.settings = settings
         self.limiter = limiter or RateLimiter(settings.send_rate)
+        # Claims carry this name; a restarted process sees the old name's process is gone.
+        self.owner = f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
         self._lock = asyncio.Lock()
-        self._storage = asyncio.Lock()  # the sender's own storage steps, one at a time
         self._uploads: dict[str, asyncio.Lock] = {}  # a shared file is uploaded once
         self._tasks: set[asyncio.Task[DeliveryStats]] = set()
         self.now = datetime.now(UTC)  # the moment being delivered for (rendering uses it)
+        self.closed = False
+
+    async def close(self) -> None:
+        """Stop delivering: wait for the drain in progress (its records commit) and start no
+        other. What is left stays in the outbox for the next start."""
+        self.closed = True
+        await self.wait_idle()
+        async with self._lock:
+            pass
 
     def kick(self) -> None:
         """Deliver soon, without making the caller wait (handlers call this after a change)."""
-        if not self.background:
+        if not self.background or self.closed:
             return
         task = asyncio.get_running_loop().create_task(self.drain())
         self._tasks.add(task)
@@ -209,25 +258,65 @@ class Deliverer:
     async def drain(self, now: datetime | None = None) -> DeliveryStats:
         """Send everything due; several notices for one person go as one message."""
         stats = DeliveryStats()
+        if self.closed:
+            return stats
         async with self._lock:
-            while True:
-                moment_now = now or datetime.now(UTC)
-                self.now = moment_now
-                items = await self.repos.outbox.claim(moment_now, limit=CLAIM_BATCH)
-                if not items:
-                    return stats
-                # one person's messages go in order; different people's go side by side
-                people: dict[int, dict[str, list[OutboxItem]]] = {}
-                for item in items:
-                    key = item.kind if item.kind in GROUPED else item.key
-                    people.setdefault(item.person_id, {}).setdefault(key, []).append(item)
-                slots = asyncio.Semaphore(PARALLEL_CHATS)
-                await asyncio.gather(
-                    *(
-                        self._person_turn(list(groups.values()), slots, moment_now, stats)
-                        for groups in people.values()
-                    )
+            if self.closed:
+                return stats
+            heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
+            try:
+                await self._drain(now, stats)
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
+                # whatever this drain could not finish goes back to the queue at once
+                await self._store(self.repos.outbox.release, self.owner)
+        return stats
+
+    async def _drain(self, now: datetime | None, stats: DeliveryStats) -> None:
+        dead = dead_owners(await self.repos.outbox.claim_owners())
+        while True:
+            moment_now = now or datetime.now(UTC)
+            self.now = moment_now
+            items = await self.repos.outbox.claim(
+                moment_now, limit=CLAIM_BATCH, owner=self.owner, dead_owners=dead
+            )
+            if not items:
+                return
+            # one person's messages go in order; different people's go side by side
+            people: dict[int, dict[str, list[OutboxItem]]] = {}
+            for item in items:
+                key = item.kind if item.kind in GROUPED else item.key
+                people.setdefault(item.person_id, {}).setdefault(key, []).append(item)
+            slots = asyncio.Semaphore(PARALLEL_CHATS)
+            await asyncio.gather(
+                *(
+                    self._person_turn(list(groups.values()), slots, moment_now, stats)
+                    for groups in people.values()
                 )
+            )
+
+    async def _heartbeat(self) -> None:
+        """Renew this sender's claims while it works, in the time base of the drain."""
+        started = time.monotonic()
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            at = self.now + timedelta(seconds=time.monotonic() - started)
+            await self._store(self.repos.outbox.renew, self.owner, at)
+
+    async def _store(self, step: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """A storage step of the sender's, tried again a few times when the store fails (a
+        message already sent must be recorded, or it would be sent again)."""
+        for attempt in range(STORE_TRIES):
+            try:
+                return await step(*args)
+            except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
+                if not is_storage_failure(error) or attempt == STORE_TRIES - 1:
+                    raise
+                log.warning("sender: storage failed (%s); trying again", error)
+                await asyncio.sleep(0.2 * (attempt + 1))
+        return None
 
     async def _person_turn(
         self,
@@ -241,32 +330,41 @@ class Deliverer:
                 await self._deliver(batch, now, stats)
 
     async def _deliver(self, items: list[OutboxItem], now: datetime, stats: DeliveryStats) -> None:
-        """Render (under the storage lock), send (outside it: other chats go meanwhile), and
-        record the outcome (under the lock again)."""
-        async with self._storage:
-            prepared = await self._prepare(items, now, stats)
+        """Render (reading committed data), send part by part, and record the outcome, each
+        record its own unit of work."""
+        prepared = await self._prepare(items, now, stats)
         if prepared is None:
             return
         person, rendered, applying = prepared
         assert person.telegram_id is not None
         try:
-            message_id = await self._send(person.telegram_id, rendered)
+            message_id = await self._send(person.telegram_id, rendered, applying)
         except (TelegramNetworkError, TelegramAPIError) as error:
-            async with self._storage:
-                await self._failed(person, applying, error, now, stats)
+            await self._store(self._failed, person, applying, error, now, stats)
             return
-        async with self._storage:
+        await self._store(self._record_sent, person, rendered, applying, message_id, now)
+        stats.sent += len(applying)
+
+    async def _record_sent(
+        self,
+        person: Person,
+        rendered: Rendered,
+        applying: list[OutboxItem],
+        message_id: int | None,
+        now: datetime,
+    ) -> None:
+        assert person.telegram_id is not None
+        async with self.repos.transaction():
             for item in applying:
                 await self.repos.outbox.mark_sent(
                     item.id, chat_id=person.telegram_id, message_id=message_id, at=now
                 )
             if person.unreachable:
                 await self.repos.staff.set_unreachable(person, False, actor="system")
-            if rendered.card is not None:
+            if rendered.card is not None and message_id:
                 await self.repos.assignments.save_card(
                     rendered.card[0], person.id, person.telegram_id, message_id
                 )
-        stats.sent += len(applying)
 
     async def _prepare(
         self, items: list[OutboxItem], now: datetime, stats: DeliveryStats
@@ -276,17 +374,21 @@ class Deliverer:
             cal = await load_calendar(self.repos)
             allowed = quiet_until(self.profile, cal, now.astimezone(self.settings.zone))
             if allowed > now:  # never at night or on a day off: wait for the working morning
-                for item in items:
-                    await self.repos.outbox.retry_later(item.id, error="quiet hours", at=allowed)
+                async with self.repos.transaction():
+                    for item in items:
+                        await self.repos.outbox.retry_later(
+                            item.id, error="quiet hours", at=allowed
+                        )
                 stats.deferred += len(items)
                 return None
         person = await self.repos.staff.get(first.person_id)
         if person is None or person.telegram_id is None:
-            for item in items:
-                await self.repos.outbox.mark_failed(item.id, error="never joined the bot")
+            async with self.repos.transaction():
+                for item in items:
+                    await self.repos.outbox.mark_failed(item.id, error="never joined the bot")
+                if person is not None:
+                    await self._tell_controllers(person, "unbound")
             stats.failed += len(items)
-            if person is not None:
-                await self._tell_controllers(person, "unbound")
             return None
         with self.i18n.context(), self.i18n.use_locale(person.language.value):
             if first.kind in GROUPED:
@@ -295,10 +397,12 @@ class Deliverer:
                 renderer = RENDERERS.get(first.kind)
                 rendered = await renderer(self, first, person) if renderer else None
                 applying = items if rendered else []
-        for item in items:
-            if item not in applying:
-                await self.repos.outbox.mark_failed(item.id, error="no longer applies")
-                stats.cancelled += 1
+        lapsed = [item for item in items if item not in applying]
+        if lapsed:
+            async with self.repos.transaction():
+                for item in lapsed:
+                    await self.repos.outbox.mark_failed(item.id, error="no longer applies")
+            stats.cancelled += len(lapsed)
         if rendered is None or not applying:
             return None
         return person, rendered, applying
@@ -311,55 +415,89 @@ class Deliverer:
         now: datetime,
         stats: DeliveryStats,
     ) -> None:
-        if isinstance(error, TelegramForbiddenError):
+        async with self.repos.transaction():
+            if isinstance(error, TelegramForbiddenError):
+                for item in applying:
+                    await self.repos.outbox.mark_failed(item.id, error=str(error))
+                stats.failed += len(applying)
+                if not person.unreachable:
+                    await self.repos.staff.set_unreachable(person, True, actor="system")
+                    await self._tell_controllers(person, "unreachable")
+                return
+            log.warning("delivery to %s failed: %s", person.code, error)
             for item in applying:
-                await self.repos.outbox.mark_failed(item.id, error=str(error))
-            stats.failed += len(applying)
-            if not person.unreachable:
-                await self.repos.staff.set_unreachable(person, True, actor="system")
-                await self._tell_controllers(person, "unreachable")
-            return
-        log.warning("delivery to %s failed: %s", person.code, error)
-        for item in applying:
-            if isinstance(error, TelegramBadRequest) or item.attempts >= MAX_ATTEMPTS:
-                await self.repos.outbox.mark_failed(item.id, error=str(error))
-                stats.failed += 1
-            else:
-                backoff = timedelta(seconds=min(600, 5 * 2**item.attempts))
-                await self.repos.outbox.retry_later(item.id, error=str(error), at=now + backoff)
-                stats.retried += 1
+                if isinstance(error, TelegramBadRequest) or item.attempts >= MAX_ATTEMPTS:
+                    await self.repos.outbox.mark_failed(item.id, error=str(error))
+                    stats.failed += 1
+                else:
+                    backoff = timedelta(seconds=min(600, 5 * 2**item.attempts))
+                    await self.repos.outbox.retry_later(
+                        item.id, error=str(error), at=now + backoff
+                    )
+                    stats.retried += 1
 
-    async def _send(self, chat_id: int, rendered: Rendered) -> int:
-        """Send text (split at 4,096 characters, buttons on the last piece) and files."""
+    def _parts(self, chat_id: int, rendered: Rendered) -> list[tuple[bool, SendCall]]:
+        """The message as Bot API calls in order: (is text, call). Text is split at 4,096
+        characters with the buttons on the last piece; then files, generated files, and
+        shared generated files (uploaded once, then re-sent by file_id)."""
+        parts: list[tuple[bool, SendCall]] = []
         pieces = split_text(rendered.text)
-        message_id = 0
         for index, piece in enumerate(pieces):
             markup = rendered.markup if index == len(pieces) - 1 else None
-            message = await self._call(
-                partial(self.bot.send_message, chat_id, piece, reply_markup=markup), chat_id
+            parts.append(
+                (True, partial(self.bot.send_message, chat_id, piece, reply_markup=markup))
             )
-            message_id = message.message_id
-        for file in rendered.files:
-            await self._call(
+        parts.extend(
+            (
+                False,
                 partial(self.bot.send_document, chat_id, file.file_id, caption=file.file_name),
-                chat_id,
             )
-        for attachment in rendered.attachments:
-            await self._call(partial(self.bot.send_document, chat_id, attachment), chat_id)
-        for key, upload in rendered.shared:
-            cached = await self.repos.meetings.cached_file(key)
-            if cached is None:  # the first sender uploads; the others wait for its file_id
-                async with self._uploads.setdefault(key, asyncio.Lock()):
-                    cached = await self.repos.meetings.cached_file(key)
-                    if cached is None:
-                        sent = await self._call(
-                            partial(self.bot.send_document, chat_id, upload), chat_id
-                        )
-                        if sent.document is not None:
-                            await self.repos.meetings.cache_file(key, sent.document.file_id)
-                        continue
-            await self._call(partial(self.bot.send_document, chat_id, cached), chat_id)
+            for file in rendered.files
+        )
+        parts.extend(
+            (False, partial(self.bot.send_document, chat_id, attachment))
+            for attachment in rendered.attachments
+        )
+        parts.extend(
+            (False, partial(self._send_shared, chat_id, key, upload))
+            for key, upload in rendered.shared
+        )
+        return parts
+
+    async def _send(
+        self, chat_id: int, rendered: Rendered, applying: list[OutboxItem]
+    ) -> int | None:
+        """Send the parts not sent before, recording each as it goes (a crash or a timeout
+        repeats at most the part in flight); the id of the last text message."""
+        parts = self._parts(chat_id, rendered)
+        done = min(item.parts_sent for item in applying)
+        message_id = next((item.message_id for item in applying if item.message_id), None)
+        ids = [item.id for item in applying]
+        for number, (is_text, call) in enumerate(parts, start=1):
+            if number <= done:
+                continue
+            message = await self._call(call, chat_id)
+            if is_text:
+                message_id = message.message_id
+            if number < len(parts):
+                await self._store(
+                    self.repos.outbox.part_sent, ids, number, message_id if is_text else None
+                )
         return message_id
+
+    async def _send_shared(self, chat_id: int, key: str, upload: BufferedInputFile) -> Message:
+        cached = await self.repos.meetings.cached_file(key)
+        if cached is None:  # the first sender uploads; the others wait for its file_id
+            async with self._uploads.setdefault(key, asyncio.Lock()):
+                cached = await self.repos.meetings.cached_file(key)
+                if cached is None:
+                    sent = await self.bot.send_document(chat_id, upload)
+                    if sent.document is not None:
+                        await self._store(
+                            self.repos.meetings.cache_file, key, sent.document.file_id
+                        )
+                    return sent
+        return await self.bot.send_document(chat_id, cached)
 
     async def _call(self, send: Callable[[], Awaitable[Message]], chat_id: int) -> Message:
         """One Bot API call within the flood limits; a 429 waits `retry_after` and tries again."""

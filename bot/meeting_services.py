@@ -68,9 +68,9 @@ from bot.services import (
     curating_deputies,
     department_recipients,
     notify,
+    one_unit,
     register,
 )
-from storage.db import transaction
 from storage.models import Person
 
 ENTITY = "meeting"
@@ -168,6 +168,7 @@ async def request_materials(ctx: Context, meeting: Meeting, item: AgendaItem) ->
     )
 
 
+@one_unit
 async def create_meeting(ctx: Context, organizer: Person, new: NewMeeting) -> Meeting:
     """Save the meeting (a draft until the agenda is approved) and ask the responsible
     departments for their materials at once."""
@@ -178,7 +179,7 @@ async def create_meeting(ctx: Context, organizer: Person, new: NewMeeting) -> Me
         raise MeetingError(MeetingRefusal.NO_ITEMS)
     if not new.recipients:
         raise MeetingError(MeetingRefusal.NO_RECIPIENTS)
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         meeting = await ctx.repos.meetings.create(
             new, organizer_id=organizer.id, actor=organizer.code, at=ctx.now
         )
@@ -209,6 +210,7 @@ async def recipient_ids(
 # --- materials-----------------------------------------------------------------------------------
 
 
+@one_unit
 async def submit_materials(
     ctx: Context,
     person: Person,
@@ -227,7 +229,7 @@ async def submit_materials(
     if not files and not on_paper:
         raise MeetingError(MeetingRefusal.NO_TEXT)
     stamp = _stamp(ctx)
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         if not await ctx.repos.meetings.submit_materials(
             item.id, list(files), on_paper=on_paper, by=person.code, at=ctx.now
         ):
@@ -258,6 +260,7 @@ async def submit_materials(
 # --- approval and distribution-------------------------------------------------------------------
 
 
+@one_unit
 async def request_approval(ctx: Context, organizer: Person, meeting_id: int) -> list[Person]:
     """The agenda to the chair and the akim, each with an «Approve» button."""
     meeting = check_organizer(
@@ -277,6 +280,7 @@ async def request_approval(ctx: Context, organizer: Person, meeting_id: int) -> 
     return people
 
 
+@one_unit
 async def approve(
     ctx: Context, person: Person, meeting_id: int, *, on_paper: bool = False
 ) -> Meeting:
@@ -289,7 +293,7 @@ async def approve(
     else:
         allowed = meeting is not None and await is_approver(ctx, person, meeting)
     meeting = check_approval(meeting, allowed, local_now(ctx))
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         if not await ctx.repos.meetings.approve(
             meeting.id, by=person.code, on_paper=on_paper, at=ctx.now
         ):
@@ -308,6 +312,7 @@ async def approve(
     return await _meeting(ctx, meeting.id)
 
 
+@one_unit
 async def distribute(ctx: Context, meeting: Meeting, not_before: datetime | None = None) -> int:
     """The agenda, the materials, the calendar file and the attendance buttons to every
     recipient, for the meeting's current version; once (a later version goes as a change)."""
@@ -318,7 +323,7 @@ async def distribute(ctx: Context, meeting: Meeting, not_before: datetime | None
         or has_started(meeting, local_now(ctx))
     ):
         return 0
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         if not await ctx.repos.meetings.mark_distributed(meeting.id, meeting.version, at=ctx.now):
             return 0
         kind = "meeting_agenda" if meeting.distributed_version is None else "meeting_change"
@@ -337,6 +342,7 @@ async def distribute(ctx: Context, meeting: Meeting, not_before: datetime | None
 # --- attendance----------------------------------------------------------------------------------
 
 
+@one_unit
 async def answer_attendance(
     ctx: Context, person: Person, meeting_id: int, answer: Attendance, reason: str | None = None
 ) -> Meeting:
@@ -350,7 +356,7 @@ async def answer_attendance(
         raise ValueError("an answer cannot be pending")
     if answer is not Attendance.ATTEND and reason is None:
         raise MeetingError(MeetingRefusal.NO_TEXT)
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         if not await ctx.repos.meetings.answer(
             meeting.id,
             person.id,
@@ -376,6 +382,7 @@ async def answer_attendance(
 # --- changes-------------------------------------------------------------------------------------
 
 
+@one_unit
 async def change_meeting(
     ctx: Context,
     organizer: Person,
@@ -397,7 +404,7 @@ async def change_meeting(
     check_open(before, local_now(ctx))
     if starts_at is not None and starts_at != before.starts_at:
         check_start(ctx.calendar, local_now(ctx), starts_at)
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         if any(value is not None for value in (starts_at, meeting_format, place, link)):
             await ctx.repos.meetings.set_details(
                 before.id,
@@ -436,12 +443,13 @@ async def change_meeting(
     return await _meeting(ctx, before.id), changes
 
 
+@one_unit
 async def cancel_meeting(ctx: Context, organizer: Person, meeting_id: int) -> Meeting:
     meeting = check_organizer(
         await ctx.repos.meetings.get(meeting_id), organizer.id, organizer.roles
     )
     check_open(meeting, local_now(ctx))
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         if not await ctx.repos.meetings.cancel(meeting.id, actor=organizer.code, at=ctx.now):
             raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
         if meeting.distributed:
@@ -473,6 +481,7 @@ async def protocol_audience(
     return list(audience.values())
 
 
+@one_unit
 async def register_protocol(
     ctx: Context,
     organizer: Person,
@@ -495,7 +504,7 @@ async def register_protocol(
     if meeting.restricted:
         file_id = file_name = None
     chair = await ctx.repos.staff.get(meeting.chair_id) if meeting.chair_id else None
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         protocol = await ctx.repos.meetings.register_protocol(
             meeting.id,
             signed_on=signed_on,

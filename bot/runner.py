@@ -67,23 +67,25 @@ async def on_startup(
     log.info("Baqylau is running as @%s", me.username)
 
 
-async def on_shutdown(scheduler: AsyncIOScheduler) -> None:
+async def on_shutdown(scheduler: AsyncIOScheduler, deliverer: Deliverer) -> None:
     if scheduler.running:
         scheduler.shutdown(wait=False)
+    # the sends in progress finish and are recorded before the database closes
+    await deliverer.close()
 
 
 async def run_bot(settings: Settings) -> None:
     token = settings.token()  # fails first, with the fix, when BOT_TOKEN is missing
     assert token
     profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
-    async with connect(settings.database_path) as conn:
+    async with connect(settings.database_path) as db:
         i18n = make_i18n(settings.default_language)
         scheduler = AsyncIOScheduler(
             timezone=settings.zone,
             job_defaults={"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1},
         )
         bot = create_bot(settings)
-        repos = Repos(conn)
+        repos = Repos(db)
         deliverer = Deliverer(bot, repos, i18n, settings, profile)
         dp = create_dispatcher(
             settings, repos, i18n, scheduler=scheduler, profile=profile, deliverer=deliverer

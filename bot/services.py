@@ -8,9 +8,11 @@ sends on its own initiative goes into the outbox (one identity per message) and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Concatenate, ParamSpec, TypeVar
 
 from bot.assignments import (
     Assignment,
@@ -50,7 +52,6 @@ from bot.remarks import (
     check_due,
 )
 from bot.staff_csv import CsvProblem
-from storage.db import transaction
 from storage.models import Person
 from storage.repo import Repos
 
@@ -68,6 +69,24 @@ class Context:
     @property
     def today(self) -> date:
         return self.now.astimezone(self.settings.zone).date()
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def one_unit(
+    step: Callable[Concatenate[Context, P], Awaitable[T]],
+) -> Callable[Concatenate[Context, P], Awaitable[T]]:
+    """Run a step as one unit of work: its reads, rule checks and writes see one consistent
+    state and commit together (or not at all); no other task's step interleaves."""
+
+    @functools.wraps(step)
+    async def run(ctx: Context, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        async with ctx.repos.transaction():
+            return await step(ctx, *args, **kwargs)
+
+    return run
 
 
 async def load_calendar(repos: Repos) -> WorkCalendar:
@@ -148,6 +167,14 @@ async def notify(
     )
 
 
+async def fresh(ctx: Context, item: Assignment) -> Assignment:
+    """The item as it is now, read inside the step's unit of work: every rule check decides on
+    the latest committed state, never on the copy the button was drawn from."""
+    current = await ctx.repos.assignments.get(item.id)
+    assert current is not None  # items are never deleted
+    return current
+
+
 # --- registration -------------------------------------------------------------------------------
 
 
@@ -188,8 +215,9 @@ async def deliver_cards(ctx: Context, item: Assignment) -> None:
         )
 
 
+@one_unit
 async def register(ctx: Context, new: NewAssignment, *, actor: str) -> Assignment:
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         _, deadline, kind = resolve(ctx, new)
         item = await ctx.repos.assignments.create(
             new,
@@ -203,24 +231,28 @@ async def register(ctx: Context, new: NewAssignment, *, actor: str) -> Assignmen
 
 
 async def import_assignments(
-    ctx: Context, items: list[NewAssignment], *, actor: str
+    ctx: Context,
+    items: list[NewAssignment],
+    *,
+    actor: str,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Assignment]:
-    """All rows or none; a rule refusal names the row's line."""
-    async with transaction(ctx.repos.conn):
-        resolved = []
-        for new in items:
-            try:
-                resolved.append(resolve(ctx, new))
-            except RuleError as error:
-                raise CsvProblem(new.line, rule_problem(error)) from None
-        created = await ctx.repos.assignments.import_many(
-            resolved,
-            registered_on=ctx.today,
-            actor=actor,
-        )
-        for item in created:
-            await deliver_cards(ctx, item)
-        return created
+    """The whole file is checked first (a rule refusal or a bad row names its line and nothing
+    is written); then it is written in short units of work, each item with its cards, so the
+    bot keeps answering during a large import."""
+    resolved = []
+    for new in items:
+        try:
+            resolved.append(resolve(ctx, new))
+        except RuleError as error:
+            raise CsvProblem(new.line, rule_problem(error)) from None
+
+    async def cards(item: Assignment) -> None:
+        await deliver_cards(ctx, item)
+
+    return await ctx.repos.assignments.import_many(
+        resolved, registered_on=ctx.today, actor=actor, then=cards, progress=progress
+    )
 
 
 def rule_problem(error: RuleError) -> str:
@@ -236,8 +268,10 @@ def rule_problem(error: RuleError) -> str:
 # --- executors ----------------------------------------------------------------------------------
 
 
+@one_unit
 async def accept(ctx: Context, person: Person, item: Assignment, department_id: int) -> bool:
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
         departments = await head_departments(ctx, person)
         executor = check_accept(item, only(departments, department_id))
         changed = await ctx.repos.assignments.accept(
@@ -260,6 +294,7 @@ async def accept(ctx: Context, person: Person, item: Assignment, department_id: 
         return changed
 
 
+@one_unit
 async def submit_report(
     ctx: Context,
     person: Person,
@@ -269,7 +304,8 @@ async def submit_report(
     files: Sequence[ReportFile],
 ) -> bool:
     """Co-executors report to the main executor; the main executor's report goes to control."""
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
         departments = await head_departments(ctx, person)
         executor = check_report(item, only(departments, department_id))
         report = await ctx.repos.assignments.add_report(
@@ -305,10 +341,12 @@ async def submit_report(
         return True
 
 
+@one_unit
 async def not_ours(
     ctx: Context, person: Person, item: Assignment, department_id: int, reason: str
 ) -> bool:
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
         departments = await head_departments(ctx, person)
         executor = check_not_ours(
             ctx.profile, ctx.calendar, item, only(departments, department_id), ctx.today
@@ -346,8 +384,10 @@ async def executor_heads(ctx: Context, item: Assignment) -> list[Person]:
     return list(people.values())
 
 
+@one_unit
 async def remove(ctx: Context, person: Person, item: Assignment, ground: RemovalGround) -> bool:
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
         check_decision(item, person.roles)
         changed = await ctx.repos.assignments.remove(
             item.id, ground=ground, actor=person.code, at=ctx.now
@@ -363,8 +403,10 @@ async def remove(ctx: Context, person: Person, item: Assignment, ground: Removal
         return changed
 
 
+@one_unit
 async def return_for_rework(ctx: Context, person: Person, item: Assignment, reason: str) -> bool:
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
         check_decision(item, person.roles)
         changed = await ctx.repos.assignments.return_for_rework(
             item.id, reason=reason, actor=person.code, at=ctx.now
@@ -382,10 +424,12 @@ async def return_for_rework(ctx: Context, person: Person, item: Assignment, reas
         return changed
 
 
+@one_unit
 async def reassign(
     ctx: Context, person: Person, item: Assignment, old_department: int, new_department: int
 ) -> Assignment | None:
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
         check_controller(item, person.roles)
         if not await ctx.repos.assignments.reassign(
             item.id, old_department, new_department, actor=person.code
@@ -432,6 +476,7 @@ async def check_extension_request(
     return exceptional
 
 
+@one_unit
 async def request_extension(
     ctx: Context,
     person: Person,
@@ -440,7 +485,8 @@ async def request_extension(
     new_date: date,
     reasons: str,
 ) -> ExtensionRequest:
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
         exceptional = await check_extension_request(ctx, person, item, department_id)
         check_new_date(ctx.calendar, item, new_date)
         request = await ctx.repos.extensions.create(
@@ -478,6 +524,7 @@ async def deciding_for(ctx: Context, person: Person, item: Assignment) -> str | 
     return None
 
 
+@one_unit
 async def decide_extension(
     ctx: Context,
     person: Person,
@@ -486,15 +533,17 @@ async def decide_extension(
     granted: date | None = None,
     reject_reason: str | None = None,
 ) -> bool:
-    """Approve (with the date asked, or another) or reject; the first decision wins."""
-    item = await ctx.repos.assignments.get(request.assignment_id)
-    assert item is not None
-    behalf = await deciding_for(ctx, person, item)
-    if behalf is None:
-        raise ExtensionError(ExtensionRefusal.NOT_DECIDER)
-    if request.status is not RequestStatus.PENDING or not item.is_open:
-        raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
-    async with transaction(ctx.repos.conn):
+    """Approve (with the date asked, or another) or reject; the first decision wins (checked
+    inside the unit of work, on the request and item as they are now)."""
+    async with ctx.repos.transaction():
+        request = await ctx.repos.extensions.get(request.id) or request
+        item = await ctx.repos.assignments.get(request.assignment_id)
+        assert item is not None
+        behalf = await deciding_for(ctx, person, item)
+        if behalf is None:
+            raise ExtensionError(ExtensionRefusal.NOT_DECIDER)
+        if request.status is not RequestStatus.PENDING or not item.is_open:
+            raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
         if reject_reason is not None:
             changed = await ctx.repos.extensions.reject(
                 request.id,
@@ -541,6 +590,7 @@ async def round_addressees(
     return list(found.values())
 
 
+@one_unit
 async def start_round(
     ctx: Context,
     initiator: Person,
@@ -553,8 +603,8 @@ async def start_round(
     person_ids: Sequence[int],
 ) -> Round:
     check_due(ctx.calendar, ctx.today, due)
-    addressees = await round_addressees(ctx, department_ids, person_ids)
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
+        addressees = await round_addressees(ctx, department_ids, person_ids)
         item = await ctx.repos.remarks.create(
             subject,
             initiator_id=initiator.id,
@@ -575,6 +625,7 @@ async def start_round(
     return item
 
 
+@one_unit
 async def answer_round(
     ctx: Context,
     person: Person,
@@ -583,13 +634,13 @@ async def answer_round(
     text: str | None = None,
     files: Sequence[RoundFile] = (),
 ) -> Round:
-    item = await ctx.repos.remarks.get(round_id)
-    if item is None:
-        raise RoundError(RoundRefusal.NOT_ADDRESSEE, round_id=round_id)
-    addressee = check_answer(item, person.id, ctx.today)
-    if answer is Answer.REMARKS and not (text or files):
-        raise RoundError(RoundRefusal.NO_TEXT)
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
+        item = await ctx.repos.remarks.get(round_id)
+        if item is None:
+            raise RoundError(RoundRefusal.NOT_ADDRESSEE, round_id=round_id)
+        addressee = check_answer(item, person.id, ctx.today)
+        if answer is Answer.REMARKS and not (text or files):
+            raise RoundError(RoundRefusal.NO_TEXT)
         if not await ctx.repos.remarks.answer(
             round_id,
             person.id,

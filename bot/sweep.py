@@ -17,7 +17,6 @@ from bot.assignments import Assignment
 from bot.enums import Role
 from bot.notices import Audience, Notice, due, owing_deadlines, quiet_until
 from bot.remarks import Answer, final_answer, reminder_day
-from storage.db import transaction
 from storage.models import Person
 
 SWEEP_PAGE = 5_000
@@ -110,7 +109,7 @@ async def sweep(ctx: services.Context) -> SweepStats:
                     )
                     for person in await recipients.of(item, notice)
                 )
-    async with transaction(ctx.repos.conn):
+    async with ctx.repos.transaction():
         stats.queued = await ctx.repos.outbox.enqueue_many(rows, not_before=not_before)
         stats.queued += await queue_extension_reminders(ctx, today, not_before)
         stats.queued += await process_rounds(ctx, today, not_before)

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sqlite3
+from typing import Any
+
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, ErrorEvent, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import both_languages, translate
+from bot.i18n_marks import N_
+from storage.db import is_storage_failure
 from storage.models import Person
 from storage.repo import Repos
+
+log = logging.getLogger(__name__)
+
+STORAGE_FAILED = N_(
+    "Not saved: the database cannot be written right now. Nothing was changed; "
+    "please try again in a minute."
+)
 
 
 async def cmd_cancel(message: Message, state: FSMContext) -> None:
@@ -36,8 +54,28 @@ async def on_chat_member(update: ChatMemberUpdated, person: Person, repos: Repos
         await repos.staff.set_unreachable(person, blocked, actor=person.code)
 
 
+async def on_storage_failure(event: ErrorEvent, i18n: I18n, person: Person | None = None) -> Any:
+    """The store failed (disk full, locked past the timeout, read-only file): the step was
+    rolled back, so the person hears that nothing was saved, in their language."""
+    if not is_storage_failure(event.exception):
+        return UNHANDLED
+    log.error("storage failure, nothing saved: %s", event.exception)
+    if person is not None:
+        text = translate(i18n, person.language, STORAGE_FAILED)
+    else:
+        text = both_languages(i18n, STORAGE_FAILED)
+    update = event.update
+    with contextlib.suppress(TelegramAPIError):
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.message is not None:
+            await update.message.answer(text)
+    return True
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.errors.register(on_storage_failure, ExceptionTypeFilter(sqlite3.DatabaseError))
     router.my_chat_member.register(on_chat_member)
     router.message.register(cmd_cancel, Command("cancel"))
     router.message.register(on_unknown_message)

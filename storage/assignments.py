@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,11 +27,12 @@ from bot.enums import Mark, Source
 from bot.profiles import ControlType
 from bot.staff_csv import CsvProblem
 from storage.audit import AuditRepo, now_utc
-from storage.db import transaction
+from storage.db import Database, Store
 from storage.models import AuditEntry, Department
 from storage.staff import name_key
 
 ENTITY = "assignment"
+IMPORT_SLICE = 0.5  # seconds an import's unit of work may hold the writer
 # Lists go to SQLite as one JSON parameter read through json_each: no SQL is built at run time.
 _OPEN = json.dumps(sorted(status.value for status in OPEN_STATUSES))
 # Statuses a final report may be submitted from.
@@ -97,10 +100,31 @@ def _assignment(row: aiosqlite.Row, executors: Sequence[Executor]) -> Assignment
     )
 
 
-class AssignmentRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.audit = AuditRepo(conn)
+class ImportInterrupted(CsvProblem):
+    """A row turned bad after the import was checked; the rows before it were registered."""
+
+    def __init__(self, line: int, reason: str, registered: int) -> None:
+        super().__init__(line, reason)
+        self.registered = registered
+
+
+def check_new(new: NewAssignment) -> None:
+    """The shape of a new item: a number, executors, no department twice (ValueError)."""
+    if not new.reg_number.strip():
+        raise ValueError("the registration number is empty")
+    if not new.executors:
+        raise ValueError("an assignment needs at least one executor department")
+    keys = [name_key(name) for name in new.executors]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            first = new.executors[keys.index(key)]
+            raise ValueError(f"department {' '.join(first.split())!r} is listed twice")
+
+
+class AssignmentRepo(Store):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.audit = AuditRepo(db)
 
     # --- reading -------------------------------------------------------------------------------
     async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
@@ -278,16 +302,8 @@ class AssignmentRepo:
     ) -> Assignment:
         """Register an item; the first executor is the main one («свод»)."""
         reg_number = new.reg_number.strip()
-        if not reg_number:
-            raise ValueError("the registration number is empty")
-        if not new.executors:
-            raise ValueError("an assignment needs at least one executor department")
-        keys = [name_key(name) for name in new.executors]
-        for index, key in enumerate(keys):
-            if key in keys[:index]:
-                first = new.executors[keys.index(key)]
-                raise ValueError(f"department {' '.join(first.split())!r} is listed twice")
-        async with transaction(self.conn):
+        check_new(new)
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT 1 FROM assignments WHERE reg_number = ?", (reg_number,)
             ) as cursor:
@@ -361,43 +377,86 @@ class AssignmentRepo:
         assert created is not None
         return created
 
+    async def check_import(self, items: Sequence[tuple[NewAssignment, date, ControlType]]) -> None:
+        """Validate a whole import against the file and the database without writing: the
+        first bad row raises CsvProblem(line, reason), as registering it would."""
+        numbers = [new.reg_number.strip() for new, _, _ in items]
+        async with self.conn.execute(
+            "SELECT reg_number FROM assignments"
+            " WHERE reg_number IN (SELECT value FROM json_each(?))",
+            (json.dumps(numbers),),
+        ) as cursor:
+            registered = {row[0] for row in await cursor.fetchall()}
+        async with self.conn.execute("SELECT name_key FROM departments") as cursor:
+            departments = {row[0] for row in await cursor.fetchall()}
+        async with self.conn.execute("SELECT lower(code) FROM people") as cursor:
+            codes = {row[0] for row in await cursor.fetchall()}
+        seen: dict[str, int] = {}
+        for (new, _, _), number in zip(items, numbers, strict=True):
+            if number in seen:
+                raise CsvProblem(
+                    new.line,
+                    f"registration number {number} appears twice in the file"
+                    f" (first on line {seen[number]})",
+                )
+            seen[number] = new.line
+            try:
+                check_new(new)
+                if number in registered:
+                    raise DuplicateNumber(number)
+                for name in new.executors:
+                    if name_key(name) not in departments:
+                        raise UnknownDepartment(name.strip())
+                issuer = (new.issuer_code or "").strip()
+                if issuer and issuer.lower() not in codes:
+                    raise UnknownIssuer(issuer)
+            except ValueError as exc:
+                raise CsvProblem(new.line, str(exc)) from exc
+
     async def import_many(
         self,
-        items: list[tuple[NewAssignment, date, ControlType]],
+        items: Sequence[tuple[NewAssignment, date, ControlType]],
         *,
         registered_on: date,
         actor: str,
+        then: Callable[[Assignment], Awaitable[None]] | None = None,
+        slice_seconds: float = IMPORT_SLICE,
+        progress: Callable[[int], None] | None = None,
     ) -> list[Assignment]:
-        """Register every item in one transaction; the first bad one rolls back all.
+        """Register many items: the whole file is validated first (the first bad row raises
+        CsvProblem and nothing is written), then written in units of work of at most about
+        `slice_seconds` each, so the bot's own steps get the writer in between. `then` runs
+        for each item inside its unit (its cards are queued with it); `progress` hears how
+        many are registered after each unit.
 
-        Errors come out as CsvProblem(the item's line, reason).
+        Should a row turn bad between the check and its unit (someone registered the same
+        number meanwhile), ImportInterrupted says which line and how many went in before it.
         """
+        await self.check_import(items)
         created: list[Assignment] = []
-        seen: dict[str, int] = {}
-        async with transaction(self.conn):
-            for new, deadline, ctype in items:
-                number = new.reg_number.strip()
-                if number in seen:
-                    raise CsvProblem(
-                        new.line,
-                        f"registration number {number} appears twice in the file"
-                        f" (first on line {seen[number]})",
-                    )
-                seen[number] = new.line
-                try:
-                    created.append(
-                        await self.create(
+        position = 0
+        while position < len(items):
+            async with self.db.transaction():
+                started = time.monotonic()
+                while position < len(items) and time.monotonic() - started < slice_seconds:
+                    new, deadline, ctype = items[position]
+                    try:
+                        item = await self.create(
                             new,
                             deadline=deadline,
                             control_type=ctype,
                             registered_on=registered_on,
                             actor=actor,
                         )
-                    )
-                except CsvProblem:
-                    raise
-                except ValueError as exc:
-                    raise CsvProblem(new.line, str(exc)) from exc
+                    except ValueError as exc:
+                        raise ImportInterrupted(new.line, str(exc), len(created)) from exc
+                    if then is not None:
+                        await then(item)
+                    created.append(item)
+                    position += 1
+            if progress is not None:
+                progress(len(created))
+            await asyncio.sleep(0)  # the writer is free: waiting steps go first
         return created
 
     # --- executors ---------------------------------------------------------------------------
@@ -427,7 +486,7 @@ class AssignmentRepo:
 
         The main executor's acceptance moves a registered item to 'accepted'.
         """
-        async with transaction(self.conn):
+        async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE assignment_executors SET accepted_at = ?, accepted_by = ?"
                 " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
@@ -478,7 +537,7 @@ class AssignmentRepo:
         reason = reason.strip()
         if not reason:
             raise ValueError("a reason is required")
-        async with transaction(self.conn):
+        async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE assignment_executors SET declined_at = ?, decline_reason = ?"
                 " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
@@ -516,7 +575,7 @@ class AssignmentRepo:
         """
         if old_department_id == new_department_id:
             raise ValueError("the new department is the one that declined")
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT a.reg_number, a.status, e.is_main, e.position, e.declined_at"
                 " FROM assignments a JOIN assignment_executors e ON e.assignment_id = a.id"
@@ -601,7 +660,7 @@ class AssignmentRepo:
         (the department is not an active executor), NOT_MAIN (a final report from a
         co-executor). Checked under the write lock, so a double tap cannot file two.
         """
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT a.reg_number, a.status, e.is_main, d.name AS department_name"
                 " FROM assignments a"
@@ -689,7 +748,7 @@ class AssignmentRepo:
         actor: str,
         at: datetime,
     ) -> bool:
-        async with transaction(self.conn):
+        async with self.db.transaction():
             reg_number = await self._reg_number(assignment_id)
             if reg_number is None:
                 return False
@@ -754,8 +813,9 @@ class AssignmentRepo:
         self, assignment_id: int, person_id: int, chat_id: int, message_id: int
     ) -> None:
         """Remember a posted card so it can be edited when the item changes (idempotent)."""
-        await self.conn.execute(
-            "INSERT INTO card_messages (assignment_id, person_id, chat_id, message_id)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (assignment_id, person_id, chat_id, message_id),
-        )
+        async with self.db.transaction():
+            await self.conn.execute(
+                "INSERT INTO card_messages (assignment_id, person_id, chat_id, message_id)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (assignment_id, person_id, chat_id, message_id),
+            )

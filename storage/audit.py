@@ -8,6 +8,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.db import Database, Store
 from storage.models import AuditEntry
 
 
@@ -22,9 +23,9 @@ def as_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-class AuditRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
+class AuditRepo(Store):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
 
     async def record(
         self,

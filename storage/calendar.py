@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
-
 from storage.audit import AuditRepo, now_utc
-from storage.db import transaction
+from storage.db import Database, Store
 from storage.models import CalendarOverride
 
 
-class CalendarRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.audit = AuditRepo(conn)
+class CalendarRepo(Store):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.audit = AuditRepo(db)
 
     async def overrides(self) -> list[CalendarOverride]:
         async with self.conn.execute(
@@ -34,7 +32,7 @@ class CalendarRepo:
     async def set_override(self, day: date, working: bool, reason: str, *, author: str) -> None:
         if not reason.strip():
             raise ValueError("a reason (the decree or the act) is required")
-        async with transaction(self.conn):
+        async with self.db.transaction():
             old = {item.day: item for item in await self.overrides()}.get(day)
             await self.conn.execute(
                 "INSERT INTO calendar_overrides (day, working, reason, author, created_at)"
@@ -53,7 +51,7 @@ class CalendarRepo:
             )
 
     async def remove_override(self, day: date, *, author: str) -> bool:
-        async with transaction(self.conn):
+        async with self.db.transaction():
             cursor = await self.conn.execute(
                 "DELETE FROM calendar_overrides WHERE day = ?", (day.isoformat(),)
             )

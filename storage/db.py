@@ -1,20 +1,58 @@
-"""The SQLite file: connection set-up and versioned migrations (PRAGMA user_version)."""
+"""The SQLite file: connections, units of work, and versioned migrations (PRAGMA user_version).
+
+How the store keeps many officials' taps apart (see README "How the store works"):
+
+- **One writer connection.** Every change runs in a *unit of work*: `async with
+  db.transaction():` takes the writer for the whole transaction (an `asyncio.Lock`), opens it with
+  `BEGIN IMMEDIATE` (so another process — an import, a `sweep` command — waits on SQLite's busy
+  timeout instead of failing halfway), and commits or rolls back before the next unit may start.
+  No other task can join, commit or roll back a unit; a nested `transaction()` in the *same* task
+  joins its outer unit, so a step and the repository calls inside it commit together.
+- **Reader connections in WAL.** Reads outside a unit go to read-only connections
+  (`PRAGMA query_only`), which see only committed data and never wait for the writer. Reads
+  inside a unit use the writer, so a step sees its own changes and decides on the latest state.
+  A write attempted outside a unit fails loudly (the readers are read-only) instead of slipping
+  into someone else's transaction.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import itertools
+import os
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 5000
+READERS = 2
+
+# Errors of the store itself (disk full, locked past the timeout, read-only or damaged file).
+# aiosqlite re-raises the sqlite3 ones.
+StorageFailure = sqlite3.OperationalError | sqlite3.DatabaseError
 
 
 class DatabaseError(Exception):
     """The database cannot be used as it is; the message says why and what to do."""
+
+
+def is_storage_failure(error: BaseException) -> bool:
+    """A failure of the store (disk full, locked, read-only, damaged), not a rule or a bug in
+    the SQL's use of the data: the step changed nothing and may be tried again.
+    IntegrityError (a broken constraint) is not one: it is a programming error."""
+    return isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+        error, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
+    )
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -57,43 +95,241 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     return len(shipped)
 
 
-async def open_database(path: Path | str) -> aiosqlite.Connection:
-    """Open (creating its folder), switch on WAL and foreign keys, and migrate."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+@dataclass(eq=False, slots=True)
+class _Unit:
+    """One task's open transaction on the writer."""
+
+    db: Database
+    task: asyncio.Task[object] | None
+    active: bool = True
+
+
+_current_unit: ContextVar[_Unit | None] = ContextVar("baqylau_unit_of_work", default=None)
+
+
+async def _connect(path: Path | str, *, reader: bool) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     try:
         conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await migrate(conn)
+        if reader:
+            await conn.execute("PRAGMA query_only = ON")
+        else:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
     except BaseException:
         await conn.close()
         raise
     return conn
 
 
+class Database:
+    """The SQLite file through one writer (units of work, one at a time) and read-only readers."""
+
+    def __init__(
+        self, path: Path | str, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]
+    ) -> None:
+        self.path = path
+        self.writer = writer
+        if not readers:
+            raise ValueError("a database needs at least one reader connection")
+        self.readers = readers
+        self._next_reader = itertools.cycle(self.readers)
+        self._write = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, readers: int = READERS) -> Database:
+        """Open (creating its folder), switch on WAL and foreign keys, migrate, and open the
+        readers."""
+        if str(path) == ":memory:":
+            raise DatabaseError("an in-memory database cannot be shared: give a file path")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path, reader=False)
+        opened: list[aiosqlite.Connection] = []
+        try:
+            await migrate(writer)
+            opened.extend([await _connect(path, reader=True) for _ in range(readers)])
+        except BaseException:
+            for conn in [writer, *opened]:
+                await conn.close()
+            raise
+        return cls(path, writer, opened)
+
+    async def close(self) -> None:
+        for conn in {id(c): c for c in [*self.readers, self.writer]}.values():
+            await conn.close()
+
+    def _unit(self) -> _Unit | None:
+        unit = _current_unit.get()
+        if (
+            unit is not None
+            and unit.db is self
+            and unit.active
+            and unit.task is asyncio.current_task()
+        ):
+            return unit
+        return None
+
+    @property
+    def in_unit(self) -> bool:
+        """Whether the calling task is inside a unit of work on this database."""
+        return self._unit() is not None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        """The connection for the calling task: the writer inside its unit of work, else a
+        reader (committed data only)."""
+        if self._unit() is not None:
+            return self.writer
+        return next(self._next_reader)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A unit of work: BEGIN IMMEDIATE … COMMIT on the writer, held by this task alone for
+        its whole length; ROLLBACK on any error (then the error goes on). Joins the calling
+        task's own open unit, if any."""
+        if self._unit() is not None:
+            yield self.writer
+            return
+        async with self._write:
+            unit = _Unit(self, asyncio.current_task())
+            token = _current_unit.set(unit)
+            try:
+                await self.writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.writer
+                except BaseException:
+                    await self._rollback()
+                    raise
+                try:
+                    await self.writer.execute("COMMIT")
+                except BaseException:
+                    await self._rollback()
+                    raise
+            finally:
+                unit.active = False
+                _current_unit.reset(token)
+
+    async def _rollback(self) -> None:
+        if self.writer.in_transaction:
+            await self.writer.execute("ROLLBACK")
+
+
+class Store:
+    """A repository's base: its queries run on the calling task's connection (see Database)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        return self.db.conn
+
+
+async def open_database(path: Path | str, *, readers: int = READERS) -> Database:
+    return await Database.open(path, readers=readers)
+
+
 @asynccontextmanager
-async def connect(path: Path | str) -> AsyncIterator[aiosqlite.Connection]:
-    conn = await open_database(path)
+async def connect(path: Path | str, *, readers: int = READERS) -> AsyncIterator[Database]:
+    db = await Database.open(path, readers=readers)
     try:
-        yield conn
+        yield db
     finally:
-        await conn.close()
+        await db.close()
 
 
-@asynccontextmanager
-async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error; joins an outer transaction if open."""
-    if conn.in_transaction:
-        yield conn
-        return
-    await conn.execute("BEGIN IMMEDIATE")
+class Busy(Exception):
+    """Another process holds the lock for this kind of work; the message says who."""
+
+
+@contextmanager
+def exclusive(path: Path | str, work: str) -> Iterator[None]:
+    """One process at a time for `work` (e.g. imports) on this database: an OS file lock next
+    to it, released when the process ends however it ends. Busy when it is held."""
+    lock_path = Path(f"{path}.{work}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        yield conn
-    except BaseException:
-        await conn.rollback()
-        raise
-    await conn.commit()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
+            raise Busy(f"another {work} is running ({holder or 'holder unknown'})") from None
+        os.ftruncate(fd, 0)
+        since = datetime.now(UTC).astimezone()
+        os.pwrite(fd, f"pid {os.getpid()}, since {since:%Y-%m-%d %H:%M:%S}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def backup_to(source: Path | str, target: Path | str) -> int:
+    """A consistent copy of the live database with SQLite's online backup API, in one step
+    under one read snapshot (in WAL, the bot keeps reading and writing meanwhile, and the copy
+    never restarts); written beside the target and renamed when complete. The page count."""
+    if not Path(source).is_file():
+        raise DatabaseError(f"{source}: no database here (see DATABASE_PATH)")
+    target = Path(target)
+    if target.exists():
+        raise DatabaseError(f"{target} exists already: name a new file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000) as src:
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            count = int(dst.execute("PRAGMA page_count").fetchone()[0])
+        finally:
+            dst.close()
+    src.close()
+    os.replace(partial, target)
+    return count
+
+
+def check_copy(path: Path | str) -> tuple[int, dict[str, int]]:
+    """Check a copy: integrity, foreign keys, schema version; (version, rows per main table).
+    DatabaseError says what is wrong."""
+    if not Path(path).is_file():
+        raise DatabaseError(f"{path}: no such file")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        if integrity != ["ok"]:
+            raise DatabaseError(f"{path}: integrity check failed: {'; '.join(integrity[:5])}")
+        if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise DatabaseError(f"{path}: foreign key check failed")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > latest_version():
+            raise DatabaseError(f"{path}: schema version {version} is newer than this code")
+        counts = {
+            table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+            for table in COUNTED_TABLES
+            if conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+            ).fetchone()
+        }
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path}: not a readable Baqylau database: {exc}") from exc
+    finally:
+        conn.close()
+    return version, counts
+
+
+COUNTED_TABLES = (
+    "people",
+    "departments",
+    "assignments",
+    "extension_requests",
+    "remark_rounds",
+    "meetings",
+    "outbox",
+    "audit",
+)

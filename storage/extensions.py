@@ -10,7 +10,7 @@ from bot.assignments import OPEN_STATUSES, Refusal, RuleError, Status
 from bot.extensions import ExtensionRequest, RequestStatus
 from storage.assignments import _OPEN, ENTITY, _utc
 from storage.audit import AuditRepo
-from storage.db import transaction
+from storage.db import Database, Store
 
 
 class PendingExists(ValueError):
@@ -52,10 +52,10 @@ def _request(row: aiosqlite.Row) -> ExtensionRequest:
     )
 
 
-class ExtensionRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.audit = AuditRepo(conn)
+class ExtensionRepo(Store):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.audit = AuditRepo(db)
 
     # --- reading -------------------------------------------------------------------------------
     async def _many(self, where: str, params: tuple[object, ...]) -> list[ExtensionRequest]:
@@ -107,7 +107,7 @@ class ExtensionRepo:
         reasons = reasons.strip()
         if not reasons:
             raise ValueError("reasons are required")
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT reg_number, deadline, status FROM assignments WHERE id = ?",
                 (assignment_id,),
@@ -180,7 +180,7 @@ class ExtensionRepo:
         """Grant a pending request: the item's deadline becomes `granted` and one more
         extension is counted. False when already decided (the first decision wins), or the
         request is unknown, or the item is closed."""
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT r.assignment_id, a.reg_number, a.deadline FROM extension_requests r"
                 " JOIN assignments a ON a.id = r.assignment_id WHERE r.id = ?",
@@ -241,7 +241,7 @@ class ExtensionRepo:
         reason = reason.strip()
         if not reason:
             raise ValueError("a reason is required")
-        async with transaction(self.conn):
+        async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE extension_requests SET status = ?, decided_by = ?,"
                 " decided_on_behalf_of = ?, decided_at = ?, reject_reason = ?"

@@ -9,7 +9,7 @@ from enum import StrEnum
 import aiosqlite
 
 from storage.audit import AuditRepo, now_utc
-from storage.db import transaction
+from storage.db import Database, Store
 from storage.models import Invitation, Person
 
 
@@ -31,10 +31,10 @@ def _invitation(row: aiosqlite.Row) -> Invitation:
     )
 
 
-class InvitationRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.audit = AuditRepo(conn)
+class InvitationRepo(Store):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.audit = AuditRepo(db)
 
     async def issue(
         self, person: Person, *, ttl: timedelta, actor: str, now: datetime | None = None
@@ -42,7 +42,7 @@ class InvitationRepo:
         """A new token for `person`; earlier unused ones stop working."""
         now = now or now_utc()
         token = secrets.token_urlsafe(18)
-        async with transaction(self.conn):
+        async with self.db.transaction():
             await self.conn.execute(
                 "UPDATE invitations SET expires_at = ? WHERE person_id = ? AND used_at IS NULL"
                 " AND expires_at > ?",
@@ -85,7 +85,7 @@ class InvitationRepo:
     ) -> tuple[Redemption, int | None]:
         """Bind the account if the token is good: (outcome, person id)."""
         now = now or now_utc()
-        async with transaction(self.conn):
+        async with self.db.transaction():
             invitation = await self.get(token)
             if invitation is None:
                 return Redemption.UNKNOWN, None

@@ -27,7 +27,7 @@ from bot.meetings import (
 )
 from storage.assignments import _utc
 from storage.audit import AuditRepo
-from storage.db import transaction
+from storage.db import Database, Store
 
 ENTITY = "meeting"
 LIST_ENTITY = "distribution_list"
@@ -140,10 +140,10 @@ def _protocol(row: aiosqlite.Row, assignment_ids: Sequence[int]) -> Protocol:
     )
 
 
-class MeetingRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.audit = AuditRepo(conn)
+class MeetingRepo(Store):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.audit = AuditRepo(db)
 
     # --- reading -------------------------------------------------------------------------------
     async def _files(self, item_ids: Sequence[int]) -> dict[int, list[MaterialFile]]:
@@ -299,7 +299,7 @@ class MeetingRepo:
         return None if row is None else str(row["file_id"])
 
     async def cache_file(self, key: str, file_id: str) -> None:
-        async with transaction(self.conn):
+        async with self.db.transaction():
             await self.conn.execute(
                 "INSERT OR REPLACE INTO file_cache (key, file_id) VALUES (?, ?)", (key, file_id)
             )
@@ -363,7 +363,7 @@ class MeetingRepo:
             raise ValueError("a meeting needs at least one recipient")
         starts_at = _local(new.starts_at)
         title = new.title.strip()
-        async with transaction(self.conn):
+        async with self.db.transaction():
             try:
                 cursor = await self.conn.execute(
                     "INSERT INTO meetings (kind, title, starts_at, duration, format, place, link,"
@@ -448,7 +448,7 @@ class MeetingRepo:
             "place": place.strip(),
             "link": link.strip(),
         }
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT starts_at, format, place, link, status FROM meetings WHERE id = ?",
                 (meeting_id,),
@@ -470,7 +470,7 @@ class MeetingRepo:
         """Append an agenda item; its id, or None when the meeting is unknown or closed.
         ValueError: an unknown department."""
         title, speaker = item.title.strip(), item.speaker.strip()
-        async with transaction(self.conn):
+        async with self.db.transaction():
             if not await self._is_open(meeting_id):
                 return None
             try:
@@ -505,7 +505,7 @@ class MeetingRepo:
     ) -> bool:
         """Delete an agenda item with its files and renumber the rest 1..n. False: the meeting
         is unknown or closed, the item is not on its agenda, or it is the last item."""
-        async with transaction(self.conn):
+        async with self.db.transaction():
             if not await self._is_open(meeting_id):
                 return False
             async with self.conn.execute(
@@ -538,7 +538,7 @@ class MeetingRepo:
     ) -> int:
         """Version + 1 with the change recorded (field -> [old, new]); every recipient is asked
         again (answers back to pending). The new version; ValueError: an unknown meeting."""
-        async with transaction(self.conn):
+        async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE meetings SET version = version + 1 WHERE id = ?", (meeting_id,)
             )
@@ -573,7 +573,7 @@ class MeetingRepo:
     # --- approval and distribution -------------------------------------------------------------
     async def approve(self, meeting_id: int, *, by: str, on_paper: bool, at: datetime) -> bool:
         """The agenda approved (a draft only; the first approval wins)."""
-        async with transaction(self.conn):
+        async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE meetings SET approved_at = ?, approved_by = ?, approved_on_paper = ?,"
                 " status = ? WHERE id = ? AND approved_at IS NULL AND status = ?",
@@ -601,7 +601,7 @@ class MeetingRepo:
     async def mark_distributed(self, meeting_id: int, version: int, *, at: datetime) -> bool:
         """`version` went out to the recipients. False: not approved yet, closed, or this
         version (or a later one) was already distributed."""
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT distributed_version FROM meetings WHERE id = ?", (meeting_id,)
             ) as cursor:
@@ -646,7 +646,7 @@ class MeetingRepo:
     ) -> bool:
         """The item's materials (replacing any before). False: an unknown item, or its
         meeting is held or cancelled."""
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT i.meeting_id, i.materials_at, m.status FROM meeting_items i"
                 " JOIN meetings m ON m.id = i.meeting_id WHERE i.id = ?",
@@ -707,7 +707,7 @@ class MeetingRepo:
         if answer is Attendance.PENDING:
             raise ValueError("a recipient cannot answer 'pending'")
         reason = _text(reason)
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT r.id, r.answer FROM meeting_recipients r"
                 " JOIN meetings m ON m.id = r.meeting_id"
@@ -748,7 +748,7 @@ class MeetingRepo:
         """Add (person id, member) entries; people already invited are skipped. How many were
         added (0 when the meeting is unknown or closed). ValueError: an unknown person."""
         merged = _merge(entries)
-        async with transaction(self.conn):
+        async with self.db.transaction():
             if not await self._is_open(meeting_id):
                 return 0
             added: list[list[int | bool]] = []
@@ -773,7 +773,7 @@ class MeetingRepo:
 
     async def cancel(self, meeting_id: int, *, actor: str, at: datetime) -> bool:
         """False: unknown, already held or cancelled."""
-        async with transaction(self.conn):
+        async with self.db.transaction():
             status = await self._status(meeting_id)
             if status is None or status in _CLOSED_STATUSES:
                 return False
@@ -805,7 +805,7 @@ class MeetingRepo:
         """Number the protocol (from 1 within the year it was signed) and mark the meeting
         held. None: the meeting is unknown, cancelled or already has a protocol."""
         year = signed_on.year
-        async with transaction(self.conn):
+        async with self.db.transaction():
             status = await self._status(meeting_id)
             if status is None or status == MeetingStatus.CANCELLED.value:
                 return None
@@ -862,7 +862,7 @@ class MeetingRepo:
         """The protocol's assignments, in order (positions 1..n; replaces any linked before).
         ValueError: an unknown protocol or assignment."""
         ordered = list(dict.fromkeys(assignment_ids))
-        async with transaction(self.conn):
+        async with self.db.transaction():
             await self.conn.execute(
                 "DELETE FROM protocol_assignments WHERE protocol_id = ?", (protocol_id,)
             )
@@ -897,7 +897,7 @@ class MeetingRepo:
             raise ValueError("the list's name is empty")
         merged = _merge(entries)
         key = name.casefold()
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute("SELECT id, name FROM distribution_lists") as cursor:
                 existing = next(
                     (row for row in await cursor.fetchall() if row["name"].casefold() == key),
@@ -949,7 +949,7 @@ class MeetingRepo:
         return saved
 
     async def delete_distribution_list(self, list_id: int, *, actor: str, at: datetime) -> bool:
-        async with transaction(self.conn):
+        async with self.db.transaction():
             before = await self.distribution_list(list_id)
             if before is None:
                 return False

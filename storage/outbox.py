@@ -1,7 +1,9 @@
 """The outbox: messages to send, each under a unique key so none is ever queued twice.
 
-A sender claims due items (pending → sending), sends them, and marks each sent, to retry
-later, or failed. An item left 'sending' by a crashed sender is claimed again once stale.
+A sender claims due items (pending → sending) under its name, sends them, and marks each sent,
+to retry later, or failed. Its claims are renewed while it works; an item left 'sending' by a
+sender that stopped is claimed again once its lease runs out (or at once when its process is
+known to be gone). Each part of a message in several parts is recorded as it is sent.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any
 import aiosqlite
 
 from storage.audit import now_utc
-from storage.db import transaction
+from storage.db import Database, Store
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+# A claim not renewed for this long belongs to a sender that stopped: it is taken again.
+CLAIM_LEASE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class OutboxItem:
     not_before: datetime
     status: str
     attempts: int
+    parts_sent: int = 0
+    message_id: int | None = None
 
 
 def _utc(moment: datetime) -> str:
@@ -49,6 +55,8 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
         not_before=datetime.fromisoformat(row["not_before"]),
         status=row["status"],
         attempts=row["attempts"],
+        parts_sent=row["parts_sent"],
+        message_id=row["telegram_message_id"],
     )
 
 
@@ -56,9 +64,9 @@ def _payload(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True)
 
 
-class OutboxRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
+class OutboxRepo(Store):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
 
     async def enqueue(
         self,
@@ -75,19 +83,13 @@ class OutboxRepo:
         notifications commit together.
         """
         now = now_utc()
-        cursor = await self.conn.execute(
-            "INSERT INTO outbox (key, person_id, kind, payload, not_before, status, created_at)"
-            " VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING",
-            (
-                key,
-                person_id,
-                kind,
-                _payload(payload),
-                _utc(not_before or now),
-                _utc(now),
-            ),
-        )
-        return cursor.rowcount == 1
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "INSERT INTO outbox (key, person_id, kind, payload, not_before, status,"
+                " created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING",
+                (key, person_id, kind, _payload(payload), _utc(not_before or now), _utc(now)),
+            )
+            return cursor.rowcount == 1
 
     async def enqueue_many(
         self, rows: Sequence[tuple[str, int, str, dict[str, Any]]], *, not_before: datetime
@@ -99,7 +101,7 @@ class OutboxRepo:
         """
         created = _utc(now_utc())
         waiting = _utc(not_before)
-        async with transaction(self.conn):
+        async with self.db.transaction():
             before = self.conn.total_changes
             await self.conn.executemany(
                 "INSERT INTO outbox (key, person_id, kind, payload, not_before, status,"
@@ -116,26 +118,43 @@ class OutboxRepo:
         now: datetime,
         *,
         limit: int = 50,
-        stale_after: timedelta = timedelta(minutes=5),
+        owner: str = "",
+        stale_after: timedelta = CLAIM_LEASE,
+        dead_owners: Sequence[str] = (),
     ) -> list[OutboxItem]:
-        """Take due items (and stale 'sending' ones) for sending, oldest due first; items due
-        together stay together per person, so one person's notices go as one message."""
+        """Take due items for sending, oldest due first, under `owner`'s name.
+
+        Also taken: items whose claim was not renewed for `stale_after` (their sender stopped)
+        and items claimed by `dead_owners` (processes known to be gone). Items due together
+        stay together per person (the last person's group is completed past the limit), so one
+        person's notices go as one message."""
         stamp = _utc(now)
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
-                "SELECT id FROM outbox WHERE (status = 'pending' AND not_before <= ?)"
-                " OR (status = 'sending' AND claimed_at < ?)"
+                "SELECT id, person_id, not_before FROM outbox"
+                " WHERE (status = 'pending' AND not_before <= ?)"
+                " OR (status = 'sending' AND (claimed_at < ?"
+                " OR claimed_by IN (SELECT value FROM json_each(?))))"
                 " ORDER BY not_before, person_id, id LIMIT ?",
-                (stamp, _utc(now - stale_after), limit),
+                (stamp, _utc(now - stale_after), json.dumps(list(dead_owners)), limit),
             ) as cursor:
-                ids = [row["id"] for row in await cursor.fetchall()]
-            if not ids:
+                rows = list(await cursor.fetchall())
+            if not rows:
                 return []
+            ids = [row["id"] for row in rows]
+            if len(rows) == limit:  # complete the last person's group due at that moment
+                last = rows[-1]
+                async with self.conn.execute(
+                    "SELECT id FROM outbox WHERE status = 'pending' AND person_id = ?"
+                    " AND not_before = ? AND id > ? ORDER BY id",
+                    (last["person_id"], last["not_before"], last["id"]),
+                ) as cursor:
+                    ids += [row["id"] for row in await cursor.fetchall()]
             chosen = json.dumps(ids)
             await self.conn.execute(
-                "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1"
-                " WHERE id IN (SELECT value FROM json_each(?))",
-                (stamp, chosen),
+                "UPDATE outbox SET status = 'sending', claimed_at = ?, claimed_by = ?,"
+                " attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))",
+                (stamp, owner, chosen),
             )
             async with self.conn.execute(
                 "SELECT * FROM outbox WHERE id IN (SELECT value FROM json_each(?))"
@@ -144,41 +163,82 @@ class OutboxRepo:
             ) as cursor:
                 return [_item(row) for row in await cursor.fetchall()]
 
+    async def renew(self, owner: str, at: datetime) -> int:
+        """Keep `owner`'s claims alive (the sender's heartbeat); how many were renewed."""
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE outbox SET claimed_at = ? WHERE status = 'sending' AND claimed_by = ?",
+                (_utc(at), owner),
+            )
+            return cursor.rowcount
+
+    async def release(self, owner: str) -> int:
+        """Give `owner`'s unfinished claims back to the queue (its drain is over)."""
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE outbox SET status = 'pending', claimed_at = NULL, claimed_by = NULL"
+                " WHERE status = 'sending' AND claimed_by = ?",
+                (owner,),
+            )
+            return cursor.rowcount
+
+    async def claim_owners(self) -> list[str]:
+        """The owners of claims in progress (to find those whose process is gone)."""
+        async with self.conn.execute(
+            "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'"
+            " AND claimed_by IS NOT NULL"
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def part_sent(self, item_ids: Sequence[int], parts: int, message_id: int | None) -> None:
+        """Record that the first `parts` parts of these items' message went out."""
+        async with self.db.transaction():
+            await self.conn.execute(
+                "UPDATE outbox SET parts_sent = ?,"
+                " telegram_message_id = COALESCE(?, telegram_message_id)"
+                " WHERE id IN (SELECT value FROM json_each(?)) AND status = 'sending'",
+                (parts, message_id, json.dumps(list(item_ids))),
+            )
+
     async def mark_sent(
         self, item_id: int, *, chat_id: int, message_id: int | None, at: datetime
     ) -> None:
-        await self.conn.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, chat_id = ?,"
-            " telegram_message_id = ?, last_error = NULL"
-            " WHERE id = ? AND status IN ('sending', 'pending')",
-            (_utc(at), chat_id, message_id, item_id),
-        )
+        async with self.db.transaction():
+            await self.conn.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, chat_id = ?,"
+                " telegram_message_id = COALESCE(?, telegram_message_id), last_error = NULL"
+                " WHERE id = ? AND status IN ('sending', 'pending')",
+                (_utc(at), chat_id, message_id, item_id),
+            )
 
     async def retry_later(self, item_id: int, *, error: str, at: datetime) -> None:
-        """Back to pending, due again at `at`."""
-        await self.conn.execute(
-            "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
-            " last_error = ? WHERE id = ? AND status = 'sending'",
-            (_utc(at), error, item_id),
-        )
+        """Back to pending, due again at `at` (the parts already sent stay recorded)."""
+        async with self.db.transaction():
+            await self.conn.execute(
+                "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
+                " claimed_by = NULL, last_error = ? WHERE id = ? AND status = 'sending'",
+                (_utc(at), error, item_id),
+            )
 
     async def mark_failed(self, item_id: int, *, error: str) -> None:
-        await self.conn.execute(
-            "UPDATE outbox SET status = 'failed', last_error = ?"
-            " WHERE id = ? AND status IN ('sending', 'pending')",
-            (error, item_id),
-        )
+        async with self.db.transaction():
+            await self.conn.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ?"
+                " WHERE id = ? AND status IN ('sending', 'pending')",
+                (error, item_id),
+            )
 
     async def cancel(self, keys_prefix: str) -> int:
         """Cancel pending items whose key starts with the prefix; how many were cancelled."""
         if not keys_prefix:
             raise ValueError("an empty prefix would cancel everything")
-        cursor = await self.conn.execute(
-            "UPDATE outbox SET status = 'cancelled'"
-            " WHERE status = 'pending' AND substr(key, 1, length(?)) = ?",
-            (keys_prefix, keys_prefix),
-        )
-        return cursor.rowcount
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE outbox SET status = 'cancelled'"
+                " WHERE status = 'pending' AND substr(key, 1, length(?)) = ?",
+                (keys_prefix, keys_prefix),
+            )
+            return cursor.rowcount
 
     async def sent_with_prefix(self, prefix: str) -> list[tuple[int, int, int]]:
         """(person id, chat id, message id) of the sent messages whose key starts with `prefix`."""

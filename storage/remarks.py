@@ -11,7 +11,7 @@ import aiosqlite
 from bot.remarks import Addressee, Answer, Round, RoundFile
 from storage.assignments import _utc
 from storage.audit import AuditRepo
-from storage.db import transaction
+from storage.db import Database, Store
 
 ENTITY = "remarks"
 # What an addressee may answer, and what silence becomes when the round is closed.
@@ -58,10 +58,10 @@ def _text(text: str | None) -> str | None:
     return text or None
 
 
-class RemarksRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.audit = AuditRepo(conn)
+class RemarksRepo(Store):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.audit = AuditRepo(db)
 
     # --- reading -------------------------------------------------------------------------------
     async def _answer_files(self, addressee_ids: Sequence[int]) -> dict[int, list[RoundFile]]:
@@ -162,7 +162,7 @@ class RemarksRepo:
             merged.setdefault(person_id, department_id)
         if not merged:
             raise ValueError("a round needs at least one addressee")
-        async with transaction(self.conn):
+        async with self.db.transaction():
             try:
                 cursor = await self.conn.execute(
                     "INSERT INTO remark_rounds (subject, initiator_id, restricted, due,"
@@ -232,7 +232,7 @@ class RemarksRepo:
         text = _text(text)
         if answer is Answer.REMARKS and text is None and not files:
             raise ValueError("remarks need a text or a file")
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT a.id, a.answer FROM remark_addressees a"
                 " JOIN remark_rounds r ON r.id = a.round_id"
@@ -286,7 +286,7 @@ class RemarksRepo:
         silent = Answer(silent)
         if silent not in _SILENT:
             raise ValueError(f"silence cannot become {silent.value!r}")
-        async with transaction(self.conn):
+        async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE remark_rounds SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
                 (_utc(at), round_id),

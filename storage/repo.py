@@ -1,12 +1,16 @@
-"""One facade over the repositories sharing a connection (handed to handlers by the dispatcher)."""
+"""One facade over the repositories sharing a database (handed to handlers by the dispatcher)."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiosqlite
 
 from storage.assignments import AssignmentRepo
 from storage.audit import AuditRepo
 from storage.calendar import CalendarRepo
+from storage.db import Database
 from storage.extensions import ExtensionRepo
 from storage.invitations import InvitationRepo
 from storage.meetings import MeetingRepo
@@ -16,14 +20,25 @@ from storage.staff import StaffRepo
 
 
 class Repos:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.staff = StaffRepo(conn)
-        self.invitations = InvitationRepo(conn)
-        self.calendar = CalendarRepo(conn)
-        self.audit = AuditRepo(conn)
-        self.assignments = AssignmentRepo(conn)
-        self.extensions = ExtensionRepo(conn)
-        self.outbox = OutboxRepo(conn)
-        self.remarks = RemarksRepo(conn)
-        self.meetings = MeetingRepo(conn)
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.staff = StaffRepo(db)
+        self.invitations = InvitationRepo(db)
+        self.calendar = CalendarRepo(db)
+        self.audit = AuditRepo(db)
+        self.assignments = AssignmentRepo(db)
+        self.extensions = ExtensionRepo(db)
+        self.outbox = OutboxRepo(db)
+        self.remarks = RemarksRepo(db)
+        self.meetings = MeetingRepo(db)
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        """The calling task's connection: the writer inside its unit of work, else a reader."""
+        return self.db.conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One unit of work (see `storage.db.Database.transaction`)."""
+        async with self.db.transaction() as conn:
+            yield conn

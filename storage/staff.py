@@ -11,7 +11,7 @@ import aiosqlite
 from bot.enums import Language, Role
 from bot.staff_csv import CsvProblem, StaffRow
 from storage.audit import AuditRepo, now_utc
-from storage.db import transaction
+from storage.db import Database, Store
 from storage.models import Department, Person, Substitution
 
 PERSON_SELECT = """
@@ -55,10 +55,10 @@ def _person(row: aiosqlite.Row) -> Person:
     )
 
 
-class StaffRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.audit = AuditRepo(conn)
+class StaffRepo(Store):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.audit = AuditRepo(db)
 
     # --- reading -------------------------------------------------------------------------
     async def _people(self, where: str = "", params: Iterable[object] = ()) -> list[Person]:
@@ -132,7 +132,7 @@ class StaffRepo:
 
     # --- changing a person ------------------------------------------------------------------
     async def bind_telegram(self, person: Person, telegram_id: int, *, actor: str) -> None:
-        async with transaction(self.conn):
+        async with self.db.transaction():
             await self.conn.execute(
                 "UPDATE people SET telegram_id = ?, bound_at = ?, unreachable = 0,"
                 " language_chosen = 0, updated_at = ? WHERE id = ?",
@@ -150,7 +150,7 @@ class StaffRepo:
     async def set_language(
         self, person: Person, language: Language, *, actor: str, chosen: bool = True
     ) -> None:
-        async with transaction(self.conn):
+        async with self.db.transaction():
             await self.conn.execute(
                 "UPDATE people SET language = ?, language_chosen = ?, updated_at = ? WHERE id = ?",
                 (language.value, int(chosen), now_utc().isoformat(), person.id),
@@ -166,7 +166,7 @@ class StaffRepo:
                 )
 
     async def set_unreachable(self, person: Person, unreachable: bool, *, actor: str) -> None:
-        async with transaction(self.conn):
+        async with self.db.transaction():
             await self.conn.execute(
                 "UPDATE people SET unreachable = ?, updated_at = ? WHERE id = ?",
                 (int(unreachable), now_utc().isoformat(), person.id),
@@ -188,7 +188,7 @@ class StaffRepo:
             raise ValueError("a person cannot act for themselves")
         if ends_on < starts_on:
             raise ValueError("the period ends before it starts")
-        async with transaction(self.conn):
+        async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT 1 FROM substitutions WHERE absent_id = ? AND starts_on <= ?"
                 " AND ends_on >= ?",
@@ -266,7 +266,7 @@ class StaffRepo:
     async def import_staff(self, rows: list[StaffRow], *, actor: str) -> ImportCounts:
         """Create or update by code, all rows in one transaction; a bad row rolls back all."""
         created = updated = unchanged = departments_created = 0
-        async with transaction(self.conn):
+        async with self.db.transaction():
             file_departments = {name_key(row.department) for row in rows if row.department}
             for row in rows:
                 for name in row.curates:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiosqlite
 import pytest
 from aiogram import Dispatcher
 from aiogram.utils.i18n import I18n
@@ -17,7 +16,7 @@ from bot.factory import create_dispatcher
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff_csv import parse_staff_csv
-from storage.db import open_database
+from storage.db import Database, open_database
 from storage.repo import Repos
 from tests.fake_api import FakeBotAPI
 from tests.fakes import RecordingBot
@@ -54,15 +53,15 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def conn(settings: Settings) -> AsyncIterator[aiosqlite.Connection]:
-    connection = await open_database(settings.database_path)
-    yield connection
-    await connection.close()
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = await open_database(settings.database_path)
+    yield database
+    await database.close()
 
 
 @pytest.fixture
-def repos(conn: aiosqlite.Connection) -> Repos:
-    return Repos(conn)
+def repos(db: Database) -> Repos:
+    return Repos(db)
 
 
 @pytest.fixture

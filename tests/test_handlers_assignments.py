@@ -343,7 +343,7 @@ async def test_not_ours_after_the_window_explains_the_rule(
 ) -> None:
     await setup_people(dp, bot, staffed)
     item_id = await register(staffed, profile, settings)
-    await staffed.conn.execute(
+    await staffed.db.writer.execute(
         "UPDATE assignments SET registered_on = '2026-01-05' WHERE id = ?", (item_id,)
     )
     await deliverer.drain()

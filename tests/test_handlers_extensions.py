@@ -217,7 +217,9 @@ async def test_refusals_name_the_rule(
     await dp.feed_update(bot, make_callback(forged, user_id=FIN))
     assert alert(bot).startswith("Продление запрашивает только основной исполнитель")
     # the limit is used up (ust-kamenogorsk-2025: twice, п.35)
-    await staffed.conn.execute("UPDATE assignments SET extensions = 2 WHERE id = ?", (item_id,))
+    await staffed.db.writer.execute(
+        "UPDATE assignments SET extensions = 2 WHERE id = ?", (item_id,)
+    )
     await ask(dp, bot, item_id, edu.department_id)
     assert "п.35" in alert(bot)
     # baidibek-2025 flags it instead, for a disciplinary review (§12.8)
@@ -228,7 +230,7 @@ async def test_refusals_name_the_rule(
     await dp.feed_update(bot, make_message("/cancel", user_id=EDU))
     # the cut-off: too late when the deadline is today (п.35: 1 working day before)
     today = datetime.now(ALMATY).date()
-    await staffed.conn.execute(
+    await staffed.db.writer.execute(
         "UPDATE assignments SET extensions = 0, deadline = ? WHERE id = ?",
         (today.isoformat(), item_id),
     )

@@ -18,7 +18,8 @@ from tests.conftest import STAFF_CSV
 
 async def test_database_file_is_created_with_wal_and_foreign_keys(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "folder" / "db.sqlite3"
-    async with connect(path) as conn:
+    async with connect(path) as db:
+        conn = db.writer
         async with conn.execute("PRAGMA journal_mode") as cursor:
             assert (await cursor.fetchone())[0] == "wal"  # type: ignore[index]
         async with conn.execute("PRAGMA foreign_keys") as cursor:
@@ -31,13 +32,13 @@ async def test_database_file_is_created_with_wal_and_foreign_keys(tmp_path: Path
 async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     async with (
-        connect(path) as conn,
-        conn.execute("SELECT sql FROM sqlite_master ORDER BY name") as cursor,
+        connect(path) as db,
+        db.conn.execute("SELECT sql FROM sqlite_master ORDER BY name") as cursor,
     ):
         before = await cursor.fetchall()
-    async with connect(path) as conn:
-        assert await migrate(conn) == latest_version()
-        async with conn.execute("SELECT sql FROM sqlite_master ORDER BY name") as cursor:
+    async with connect(path) as db:
+        assert await migrate(db.writer) == latest_version()
+        async with db.conn.execute("SELECT sql FROM sqlite_master ORDER BY name") as cursor:
             assert await cursor.fetchall() == before
 
 
@@ -52,7 +53,9 @@ async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
 
 async def test_foreign_keys_are_enforced(repos: Repos) -> None:
     with pytest.raises(aiosqlite.IntegrityError):
-        await repos.conn.execute("INSERT INTO person_roles (person_id, role) VALUES (999, 'head')")
+        await repos.db.writer.execute(
+            "INSERT INTO person_roles (person_id, role) VALUES (999, 'head')"
+        )
 
 
 async def test_staff_import_creates_then_updates_by_code(staffed: Repos) -> None:

@@ -749,7 +749,7 @@ async def test_outbox_claim_marks_sending_and_reclaims_stale(staffed: Repos) -> 
         ("b", "sending", 1),
     ]
     assert await staffed.outbox.claim(AT) == []
-    assert await staffed.outbox.claim(AT + timedelta(minutes=4)) == []
+    assert await staffed.outbox.claim(AT + timedelta(seconds=29)) == []
     assert await staffed.outbox.counts() == {
         "pending": 1,
         "sending": 2,
@@ -758,9 +758,10 @@ async def test_outbox_claim_marks_sending_and_reclaims_stale(staffed: Repos) -> 
         "cancelled": 0,
     }
 
-    # "a" is sent; "b" stays 'sending' (its sender crashed) and is taken again once stale.
+    # "a" is sent; "b" stays 'sending' (its sender crashed) and is taken again once its claim
+    # has not been renewed for the lease (30 s).
     await staffed.outbox.mark_sent(claimed[0].id, chat_id=5002, message_id=None, at=AT)
-    stale = AT + timedelta(minutes=5, seconds=1)
+    stale = AT + timedelta(seconds=31)
     [again] = await staffed.outbox.claim(stale)
     assert (again.key, again.status, again.attempts) == ("b", "sending", 2)
     assert await staffed.outbox.claim(stale, stale_after=timedelta(0)) == []
@@ -834,11 +835,9 @@ async def test_outbox_retry_fail_cancel_and_counts(staffed: Repos) -> None:
 
 
 async def test_enqueue_joins_the_callers_transaction(staffed: Repos) -> None:
-    from storage.db import transaction
-
     edu_head = await person_id(staffed, "edu_head")
     with pytest.raises(RuntimeError):
-        async with transaction(staffed.conn):
+        async with staffed.transaction():
             assert await staffed.outbox.enqueue("x", edu_head, "card", {})
             raise RuntimeError("the state change failed")
     assert await staffed.outbox.get("x") is None

@@ -136,7 +136,7 @@ async def test_one_pending_request_at_a_time(staffed: Repos) -> None:
 
     # The partial unique index holds even if the check is bypassed.
     with pytest.raises(Exception, match="UNIQUE"):
-        await staffed.conn.execute(
+        await staffed.db.writer.execute(
             "INSERT INTO extension_requests (assignment_id, department_id, requested_by,"
             " old_deadline, new_deadline, reasons, exceptional, status, created_at)"
             " VALUES (?, ?, 'x', '2026-04-01', '2026-04-02', 'r', 0, 'pending', 'now')",
@@ -362,6 +362,6 @@ async def test_deleting_an_assignment_deletes_its_requests(staffed: Repos) -> No
     edu = await department_id(staffed, EDU)
     item_id = await register(staffed, "8/1", EDU)
     request_id = await ask(staffed, item_id, edu)
-    await staffed.conn.execute("DELETE FROM assignments WHERE id = ?", (item_id,))
+    await staffed.db.writer.execute("DELETE FROM assignments WHERE id = ?", (item_id,))
     assert await staffed.extensions.get(request_id) is None
     assert await staffed.extensions.pending() == []

@@ -961,6 +961,6 @@ async def test_deleting_a_meeting_deletes_its_parts(staffed: Repos) -> None:
         meeting.items[0].id, (BUDGET,), on_paper=False, by="fin_head", at=AT
     )
     assert await staffed.meetings.new_version(meeting.id, {"place": ["a", "b"]}, actor="a", at=AT)
-    await staffed.conn.execute("DELETE FROM meetings WHERE id = ?", (meeting.id,))
+    await staffed.db.writer.execute("DELETE FROM meetings WHERE id = ?", (meeting.id,))
     for table in ("meeting_items", "meeting_item_files", "meeting_recipients", "meeting_changes"):
         assert await count(staffed, table) == 0

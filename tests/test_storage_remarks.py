@@ -407,7 +407,7 @@ async def test_deleting_a_round_deletes_its_parts(staffed: Repos) -> None:
         by="edu_head",
         at=AT,
     )
-    await staffed.conn.execute("DELETE FROM remark_rounds WHERE id = ?", (item.id,))
+    await staffed.db.writer.execute("DELETE FROM remark_rounds WHERE id = ?", (item.id,))
     assert await staffed.remarks.get(item.id) is None
     for table in ("remark_round_files", "remark_addressees", "remark_answer_files"):
         async with staffed.conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor:  # noqa: S608

@@ -165,7 +165,7 @@ async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
     bot.clear()
     ctx = await services.make_context(staffed, profile, settings, now=local(2027, 5, 5, 20, 0))
     await sweep(ctx)  # queued for the next morning
-    await staffed.conn.execute(
+    await staffed.db.writer.execute(
         "UPDATE assignments SET deadline = '2027-05-28' WHERE id = ?", (moved,)
     )
     await deliverer.drain(now=local(2027, 5, 6, 9, 0))
