@@ -438,7 +438,7 @@ class AssignmentRepo(Store):
         while position < len(items):
             async with self.db.transaction():
                 started = time.monotonic()
-                while position < len(items) and time.monotonic() - started < slice_seconds:
+                while True:  # at least one row a unit, then as many as fit in the slice
                     new, deadline, ctype = items[position]
                     try:
                         item = await self.create(
@@ -454,6 +454,8 @@ class AssignmentRepo(Store):
                         await then(item)
                     created.append(item)
                     position += 1
+                    if position == len(items) or time.monotonic() - started >= slice_seconds:
+                        break
             if progress is not None:
                 progress(len(created))
             await asyncio.sleep(0)  # the writer is free: waiting steps go first
