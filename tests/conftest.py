@@ -41,6 +41,14 @@ MEETING_STAFF_CSV = STAFF_CSV + (
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in a `test_e2e_*` module is marked `e2e`: `pytest -m "not e2e"` is the quick
+    local loop; `.ci/run` runs everything."""
+    for item in items:
+        if item.path.name.startswith("test_e2e_"):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from aiogram import Dispatcher
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods import EditMessageText, SendDocument, SendMessage
 
 from bot import services
 from bot.assignments import NewAssignment, Status
@@ -17,7 +16,7 @@ from bot.profiles import Profile
 from handlers.callbacks import ItemCallback
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.test_handlers_onboarding import join
+from tests.helpers import alert, buttons, join
 
 EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
 
@@ -56,18 +55,6 @@ async def register(
 
 def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
     return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
-
-
-def buttons(message: SendMessage | EditMessageText) -> dict[str, str]:
-    markup = message.reply_markup
-    assert isinstance(markup, InlineKeyboardMarkup)
-    return {b.text: str(b.callback_data) for row in markup.inline_keyboard for b in row}
-
-
-def alert(bot: RecordingBot) -> str:
-    answers = [m for m in bot.sent() if isinstance(m, AnswerCallbackQuery)]
-    assert answers
-    return answers[-1].text or ""
 
 
 async def test_cards_reach_each_head_in_their_language(

@@ -18,8 +18,7 @@ from bot.sweep import sweep
 from handlers.callbacks import ExtCallback, ItemCallback
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.test_handlers_assignments import alert, buttons
-from tests.test_handlers_onboarding import join
+from tests.helpers import alert, buttons, join
 
 EDU, FIN, CTRL, AKIM, HOA = 9001, 9002, 9003, 9004, 9005
 ALMATY = ZoneInfo("Asia/Almaty")

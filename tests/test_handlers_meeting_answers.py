@@ -32,7 +32,7 @@ from handlers.meetings import refusal_text
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.test_handlers_assignments import alert, buttons
+from tests.helpers import alert, buttons
 
 TG = {
     "org": 9201,  # ru

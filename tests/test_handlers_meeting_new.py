@@ -28,8 +28,7 @@ from handlers.meeting_new import MeetingStates
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback
-from tests.test_handlers_onboarding import join
-from tests.test_handlers_registration import STALE_RU, alerts, buttons, department, say, state_of
+from tests.helpers import STALE_RU, alerts, department, join, last_buttons, say, state_of
 
 ORG = 7200
 CTRL = 7201
@@ -84,11 +83,11 @@ def ru(i18n: I18n, message: str, **values: object) -> str:
 
 
 def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in buttons(bot)]
+    return [data for _, data in last_buttons(bot)]
 
 
 def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
-    return [text for text, data in buttons(bot) if data.startswith(f"mn:{step}:")]
+    return [text for text, data in last_buttons(bot) if data.startswith(f"mn:{step}:")]
 
 
 async def state(dp: Dispatcher, bot: RecordingBot) -> str | None:
@@ -143,7 +142,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     await tap(dp, bot, "new")
     assert await state(dp, bot) == MeetingStates.kind.state
     assert data_of(bot) == ["mn:kind:session", "mn:kind:apparatus", "mn:kind:other"]
-    assert [text for text, _ in buttons(bot)][:2] == [
+    assert [text for text, _ in last_buttons(bot)][:2] == [
         ru(i18n, "Akimat session"),
         ru(i18n, "Apparatus meeting"),
     ]
@@ -176,7 +175,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     chairs = picker_buttons(bot, "chair")
     assert chairs[0] == "Ерлан Жумабеков — Аким города"  # the akim first
     assert len(chairs) == 8
-    assert ("▶️", "mn:pg:1") in buttons(bot)
+    assert ("▶️", "mn:pg:1") in last_buttons(bot)
     await press(dp, bot, "pg", "1")
     assert len(picker_buttons(bot, "chair")) == 4  # 12 people in the directory
     await say_as(dp, bot, "аким")

@@ -33,15 +33,7 @@ from handlers.meeting_protocol import ProtocolStates
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.test_handlers_onboarding import join
-from tests.test_handlers_registration import (
-    STALE_RU,
-    alerts,
-    buttons,
-    department,
-    saturday_ahead,
-    today,
-)
+from tests.helpers import STALE_RU, alerts, department, join, last_buttons, saturday_ahead, today
 
 ORG = 7300
 M1 = 7301
@@ -84,7 +76,7 @@ async def state_of(dp: Dispatcher, bot: RecordingBot, user_id: int = ORG) -> str
 
 
 def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in buttons(bot)]
+    return [data for _, data in last_buttons(bot)]
 
 
 def last_text(bot: RecordingBot) -> str:
@@ -269,13 +261,13 @@ async def test_an_organizer_registers_a_protocol_with_a_file_and_two_assignments
     assert alerts(bot)
     await press(dp, bot, "dep", str(edu.id))
     await press(dp, bot, "dep", str(fin.id))
-    assert f"⭐ {EDU}" in [text for text, _ in buttons(bot)]
-    assert f"✅ {FIN}" in [text for text, _ in buttons(bot)]
+    assert f"⭐ {EDU}" in [text for text, _ in last_buttons(bot)]
+    assert f"✅ {FIN}" in [text for text, _ in last_buttons(bot)]
     assert f"{EDU} (основной), {FIN}" in last_text(bot)
     await press(dp, bot, "done")
     assert await state_of(dp, bot) == ProtocolStates.deadline.state
     assert data_of(bot) == ["pr:dl:reg"]
-    assert dotted(regulation) in buttons(bot)[0][0]
+    assert dotted(regulation) in last_buttons(bot)[0][0]
     await say(dp, bot, dotted(today(settings) - timedelta(days=1)))  # past
     assert await state_of(dp, bot) == ProtocolStates.deadline.state
     await say(dp, bot, dotted(saturday))  # a day off: moves to Monday, and says so

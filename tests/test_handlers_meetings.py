@@ -37,8 +37,7 @@ from handlers.meetings import ChangeStates
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.test_handlers_onboarding import join
-from tests.test_handlers_registration import STALE_RU, alerts, buttons, state_of
+from tests.helpers import STALE_RU, alerts, join, last_buttons, state_of
 
 ALMATY = ZoneInfo("Asia/Almaty")
 ORG, M1, M2, M3, AKIM, DEP1, EDU = 8101, 8102, 8103, 8104, 8105, 8106, 8107
@@ -171,7 +170,7 @@ def last_alert(bot: RecordingBot) -> str:
 
 
 def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in buttons(bot)]
+    return [data for _, data in last_buttons(bot)]
 
 
 async def fresh(repos: Repos, meeting_id: int) -> Meeting:
@@ -224,7 +223,7 @@ async def test_the_list_opens_the_live_view_in_place(
         "m:new:0:",
         "m:lists:0:",
     ]
-    labels = [text for text, _ in buttons(bot)]
+    labels = [text for text, _ in last_buttons(bot)]
     assert labels[0].startswith("13.04.2027 10:00 · ")
     assert labels[1].startswith("20.04.2027 15:00 · ")
     assert labels[2].startswith("🚫 14.04.2027 11:00 · ")
@@ -711,7 +710,7 @@ async def test_a_restricted_meeting_shows_no_titles_in_the_dialog(
     await people(dp, bot, repos)
     meeting = await create(repos, profile, settings, restricted=True)
     await meet(dp, bot, "chg", meeting.id, "del")
-    labels = [text for text, _ in buttons(bot)]
+    labels = [text for text, _ in last_buttons(bot)]
     assert not any(FIRST in label or SECOND in label for label in labels)
     await step(dp, bot, "rm", meeting.id, str(meeting.items[0].id))
     assert FIRST not in last_text(bot)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SetMyCommands
@@ -12,6 +12,7 @@ from bot.enums import Language
 from handlers.callbacks import LangCallback
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
+from tests.helpers import invite, join
 
 NAMES = ("Асель", "Олег", "Айгерім", "Ерлан", "Отдел")
 
@@ -22,30 +23,6 @@ def press_language(language: Language, user_id: int) -> Update:
 
 def sent_messages(bot: RecordingBot) -> list[SendMessage]:
     return [m for m in bot.sent() if isinstance(m, SendMessage)]
-
-
-async def invite(repos: Repos, code: str) -> str:
-    person = await repos.staff.by_code(code)
-    assert person is not None
-    invitation = await repos.invitations.issue(person, ttl=timedelta(days=7), actor="admin")
-    return invitation.token
-
-
-async def join(
-    dp: Dispatcher, bot: RecordingBot, repos: Repos, code: str, user_id: int, lang: str = "ru"
-) -> None:
-    token = await invite(repos, code)
-    await dp.feed_update(bot, make_message(f"/start {token}", user_id=user_id, language_code=lang))
-    person = await repos.staff.by_telegram(user_id)
-    assert person is not None
-    await dp.feed_update(
-        bot,
-        make_callback(
-            LangCallback(language=Language(lang if lang in {"kk", "ru"} else "kk")).pack(),
-            user_id=user_id,
-        ),
-    )
-    bot.clear()
 
 
 async def test_a_stranger_gets_one_polite_bilingual_answer_and_nothing_else(

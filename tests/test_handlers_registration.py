@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 from aiogram import Dispatcher
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods import SendMessage
 
 from bot import services
 from bot.assignments import NewAssignment
@@ -18,20 +17,24 @@ from bot.profiles import Profile, default_deadline
 from bot.staff_csv import parse_staff_csv
 from handlers.callbacks import NewCallback
 from handlers.registration import RegistrationStates
-from storage.models import Department
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_message
-from tests.test_handlers_onboarding import join
+from tests.fakes import RecordingBot, make_callback
+from tests.helpers import (
+    CTRL,
+    STALE_RU,
+    alerts,
+    department,
+    join,
+    last_buttons,
+    saturday_ahead,
+    say,
+    state_of,
+    today,
+)
 
-CTRL = 7100
 EDU_HEAD = 7101
 FIN_HEAD = 7102
 SUMMARY = "Обеспечить подготовку школ к отопительному сезону"
-STALE_RU = "Эта кнопка больше не действует."
-
-
-async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = CTRL) -> None:
-    await dp.feed_update(bot, make_message(text, user_id=user_id))
 
 
 async def press(
@@ -42,58 +45,8 @@ async def press(
     )
 
 
-async def state_of(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> str | None:
-    return await dp.fsm.get_context(bot=bot, user_id=user_id, chat_id=user_id).get_state()
-
-
-def last_markup(bot: RecordingBot) -> InlineKeyboardMarkup:
-    for method in reversed(bot.sent()):
-        if isinstance(method, SendMessage | EditMessageText) and isinstance(
-            method.reply_markup, InlineKeyboardMarkup
-        ):
-            return method.reply_markup
-    raise AssertionError("no message with buttons")
-
-
-def buttons(bot: RecordingBot) -> list[tuple[str, str]]:
-    return [
-        (button.text, button.callback_data or "")
-        for row in last_markup(bot).inline_keyboard
-        for button in row
-    ]
-
-
 def department_buttons(bot: RecordingBot) -> list[str]:
-    return [text for text, data in buttons(bot) if data.startswith("n:dep:")]
-
-
-def alerts(bot: RecordingBot) -> list[str]:
-    return [
-        m.text or "" for m in bot.sent() if isinstance(m, AnswerCallbackQuery) and m.show_alert
-    ]
-
-
-def today(settings: Settings) -> date:
-    return datetime.now(UTC).astimezone(settings.zone).date()
-
-
-async def saturday_ahead(repos: Repos, settings: Settings) -> date:
-    """A non-working Saturday at least a week ahead whose next working day is the Monday."""
-    cal = await services.load_calendar(repos)
-    day = today(settings) + timedelta(days=7)
-    while not (
-        day.weekday() == 5
-        and not cal.is_working_day(day)
-        and cal.next_working_day(day) == day + timedelta(days=2)
-    ):
-        day += timedelta(days=1)
-    return day
-
-
-async def department(repos: Repos, name: str) -> Department:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found
+    return [text for text, data in last_buttons(bot) if data.startswith("n:dep:")]
 
 
 async def start_dialog(dp: Dispatcher, bot: RecordingBot, number: str) -> None:
@@ -127,8 +80,10 @@ async def test_a_controller_registers_an_item_with_two_executors(
     await say(dp, bot, "/new")
     assert await state_of(dp, bot) == RegistrationStates.number.state
     await say(dp, bot, "  17-01/2345  ")
-    assert [data for _, data in buttons(bot)] == [f"n:src:{source.value}" for source in Source]
-    assert "Аким" in [text for text, _ in buttons(bot)]
+    assert [data for _, data in last_buttons(bot)] == [
+        f"n:src:{source.value}" for source in Source
+    ]
+    assert "Аким" in [text for text, _ in last_buttons(bot)]
     await press(dp, bot, "src", Source.AKIM.value)
     await say(dp, bot, SUMMARY)
     assert department_buttons(bot) == [
@@ -147,9 +102,13 @@ async def test_a_controller_registers_an_item_with_two_executors(
     ]
     assert "Отдел образования (основной), Отдел финансов" in bot.texts()[-1]
     await press(dp, bot, "done")
-    assert [data for _, data in buttons(bot)] == ["n:mark:", "n:mark:urgent", "n:mark:very_urgent"]
+    assert [data for _, data in last_buttons(bot)] == [
+        "n:mark:",
+        "n:mark:urgent",
+        "n:mark:very_urgent",
+    ]
     await press(dp, bot, "mark", Mark.NONE.value)
-    assert [data for _, data in buttons(bot)] == ["n:dl:mark"]
+    assert [data for _, data in last_buttons(bot)] == ["n:dl:mark"]
     await say(dp, bot, saturday.strftime("%d.%m.%Y"))
     assert await state_of(dp, bot) == RegistrationStates.restricted.state
     await press(dp, bot, "rst", "0")
@@ -166,7 +125,7 @@ async def test_a_controller_registers_an_item_with_two_executors(
         date_with_weekday(saturday, "ru"),
     ):
         assert shown in confirmation
-    assert [data for _, data in buttons(bot)] == ["n:ok:", "n:no:"]
+    assert [data for _, data in last_buttons(bot)] == ["n:ok:", "n:no:"]
     assert await staffed.assignments.by_number("17-01/2345") is None
 
     await press(dp, bot, "ok")
@@ -262,7 +221,7 @@ async def test_wrong_answers_are_asked_again_with_the_reason(
     await press(dp, bot, "done")
     await press(dp, bot, "mark", Mark.URGENT.value)
     default = default_deadline(profile, ctx.calendar, ctx.today, Mark.URGENT)
-    [(label, data)] = buttons(bot)
+    [(label, data)] = last_buttons(bot)
     assert data == "n:dl:mark"
     assert default.strftime("%d.%m.%Y") in label
 
@@ -419,8 +378,8 @@ async def test_forty_departments_are_paged_and_searchable(
         "Отдел финансов",
         "Отдел цифровизации",
     ]
-    assert ("▶️", "n:pg:1") in buttons(bot)
-    assert not any(data.startswith("n:pg:") and text == "◀️" for text, data in buttons(bot))
+    assert ("▶️", "n:pg:1") in last_buttons(bot)
+    assert not any(data.startswith("n:pg:") and text == "◀️" for text, data in last_buttons(bot))
     await press(dp, bot, "pg", "5")
     assert department_buttons(bot) == [
         "Управление 37",
@@ -428,15 +387,15 @@ async def test_forty_departments_are_paged_and_searchable(
         "Управление 39",
         "Управление 40",
     ]
-    assert ("◀️", "n:pg:4") in buttons(bot)
-    assert not any(text == "▶️" for text, _ in buttons(bot))
+    assert ("◀️", "n:pg:4") in last_buttons(bot)
+    assert not any(text == "▶️" for text, _ in last_buttons(bot))
 
     await say(dp, bot, "фин")
     assert department_buttons(bot) == ["Отдел финансов"]
-    assert "n:all:" in [data for _, data in buttons(bot)]
+    assert "n:all:" in [data for _, data in last_buttons(bot)]
     await say(dp, bot, "  управление   3 ")
     assert department_buttons(bot) == [f"Управление 3{n}" for n in range(8)]
-    assert ("▶️", "n:pg:1") in buttons(bot)
+    assert ("▶️", "n:pg:1") in last_buttons(bot)
     await press(dp, bot, "pg", "1")
     assert department_buttons(bot) == ["Управление 38", "Управление 39"]
     target = await department(staffed, "Управление 39")

@@ -20,8 +20,7 @@ from bot.sweep import sweep
 from handlers.callbacks import RemarkCallback
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.test_handlers_assignments import alert, buttons
-from tests.test_handlers_onboarding import join
+from tests.helpers import alert, buttons, join
 
 ALMATY = ZoneInfo("Asia/Almaty")
 CTRL, EDU, FIN, DEP, AKIM, HOA = 9101, 9102, 9103, 9104, 9105, 9106

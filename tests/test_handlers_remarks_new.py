@@ -21,12 +21,12 @@ from handlers.remarks_new import RoundStates
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document
-from tests.test_handlers_onboarding import join
-from tests.test_handlers_registration import (
+from tests.helpers import (
     STALE_RU,
     alerts,
-    buttons,
     department,
+    join,
+    last_buttons,
     saturday_ahead,
     say,
     state_of,
@@ -62,11 +62,11 @@ async def person(repos: Repos, code: str) -> Person:
 
 
 def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in buttons(bot)]
+    return [data for _, data in last_buttons(bot)]
 
 
 def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
-    return [text for text, data in buttons(bot) if data.startswith(f"rn:{step}:")]
+    return [text for text, data in last_buttons(bot) if data.startswith(f"rn:{step}:")]
 
 
 def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage | SendDocument]:
@@ -153,7 +153,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(
     await press(dp, bot, "done")
 
     assert await state_of(dp, bot) == RoundStates.due.state
-    assert buttons(bot) == [
+    assert last_buttons(bot) == [
         (f"📅 {date_with_weekday(default, 'ru')}", f"rn:due:{default.isoformat()}")
     ]
     await press(dp, bot, "due", default.isoformat())
@@ -291,7 +291,7 @@ async def test_wrong_answers_are_asked_again_with_the_reason(
     [reason] = bot.texts()
     assert date_with_weekday(saturday, "ru") in reason
     assert date_with_weekday(monday, "ru") in reason
-    assert buttons(bot) == [(f"Взять {monday:%d.%m.%Y}", f"rn:due:{monday.isoformat()}")]
+    assert last_buttons(bot) == [(f"Взять {monday:%d.%m.%Y}", f"rn:due:{monday.isoformat()}")]
     assert await state_of(dp, bot) == RoundStates.due.state
     await press(dp, bot, "due", monday.isoformat())
     assert await state_of(dp, bot) == RoundStates.confirm.state
@@ -322,7 +322,7 @@ async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
     assert alerts(bot) == [STALE_RU]
     await press(dp, bot, "dep", str(fin.id))
     await press(dp, bot, "done")
-    [(_, due)] = buttons(bot)
+    [(_, due)] = last_buttons(bot)
     await press(dp, bot, "due", due.removeprefix("rn:due:"))
     assert await state_of(dp, bot) == RoundStates.confirm.state
     assert "Отдел финансов" in bot.texts()[-1]
@@ -362,7 +362,7 @@ async def test_cancel_mid_dialog_starts_nothing(
     await to_addressees(dp, bot, "Второй проект")
     await press(dp, bot, "dep", str(edu.id))
     await press(dp, bot, "done")
-    [(_, due)] = buttons(bot)
+    [(_, due)] = last_buttons(bot)
     await press(dp, bot, "due", due.removeprefix("rn:due:"))
     await press(dp, bot, "no")  # the confirmation's «Cancel»
     assert bot.texts()[-1] == "Отменено. Ничего не сохранено."
@@ -405,13 +405,13 @@ async def test_forty_people_are_paged_and_searchable(
     await join(dp, bot, staffed, "ctrl", CTRL, "ru")
     await to_addressees(dp, bot)
     assert len(picker_buttons(bot, "dep")) == 8
-    assert ("▶️", "rn:pg:1") in buttons(bot)
+    assert ("▶️", "rn:pg:1") in last_buttons(bot)
     await press(dp, bot, "pg", "5")
     assert picker_buttons(bot, "dep") == [f"Управление {n}" for n in range(37, 41)]
     await press(dp, bot, "mode", "per")  # the people start from their first page
     assert len(picker_buttons(bot, "per")) == 8
-    assert ("▶️", "rn:pg:1") in buttons(bot)
-    assert not any(text == "◀️" for text, _ in buttons(bot))
+    assert ("▶️", "rn:pg:1") in last_buttons(bot)
+    assert not any(text == "◀️" for text, _ in last_buttons(bot))
     await say(dp, bot, "  руководитель   3 ")
     assert picker_buttons(bot, "per") == [
         f"Руководитель 3{n} — Начальник управления" for n in range(8)
@@ -420,7 +420,7 @@ async def test_forty_people_are_paged_and_searchable(
     assert picker_buttons(bot, "per") == [
         f"Руководитель 3{n} — Начальник управления" for n in (8, 9)
     ]
-    assert ("◀️", "rn:pg:0") in buttons(bot)
+    assert ("◀️", "rn:pg:0") in last_buttons(bot)
     target = await person(staffed, "h39")
     await press(dp, bot, "per", str(target.id))
     await say(dp, bot, "нет такого")

@@ -20,7 +20,7 @@ from bot.profiles import Profile
 from bot.sweep import sweep
 from storage.repo import Repos
 from tests.fakes import RecordingBot
-from tests.test_handlers_onboarding import join
+from tests.helpers import join
 
 ALMATY = ZoneInfo("Asia/Almaty")
 EDU, FIN, CTRL, DEP, AKIM = 8001, 8002, 8003, 8004, 8005
