@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.enums import Language
+from storage.domain.enums import Language
 
 PROFILE_NOTE = "profile ust-kamenogorsk-2025 (deadline notice 3 working days before)"
 

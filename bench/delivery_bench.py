@@ -28,12 +28,12 @@ from typing import Any
 
 from bench.common import default_send_rate, make_settings, out, staff_csv, table
 from bot.delivery import Deliverer
-from bot.enums import Language
 from bot.factory import create_bot
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, load_profile
 from bot.staff_csv import parse_staff_csv
 from storage.db import open_database
+from storage.domain.enums import Language
 from storage.repo import Repos
 from tests.fake_api import DEFAULT_TOKEN, ApiCall, FakeBotAPI
 

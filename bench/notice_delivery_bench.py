@@ -40,12 +40,12 @@ from bench.common import default_send_rate, make_settings, mib, out, table
 from bench.sweep_bench import DEFAULT_AT, build_in_child, local_moment
 from bot import services
 from bot.delivery import RENDERERS, Deliverer, Rendered, Renderer, render_weekly, split_text
-from bot.enums import Language
 from bot.factory import create_bot
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, load_profile
 from bot.sweep import sweep
 from storage.db import open_database
+from storage.domain.enums import Language
 from storage.models import Person
 from storage.outbox import OutboxItem
 from storage.repo import Repos

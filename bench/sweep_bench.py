@@ -52,12 +52,12 @@ from bench.common import (
 )
 from bot import services
 from bot.calendar import WorkCalendar
-from bot.enums import Language, Role
 from bot.notices import CATCH_UP_DAYS, NoticeKind, horizon, owing_deadlines, planned
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff_csv import parse_staff_csv
 from bot.sweep import SWEEP_PAGE, SweepStats, open_items, sweep
 from storage.db import open_database
+from storage.domain.enums import Language, Role
 from storage.repo import Repos
 
 ZONE = ZoneInfo("Asia/Almaty")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.enums import Role
 from bot.i18n_marks import N_
 from bot.meetings import MAY_ORGANIZE
 from bot.remarks import MAY_START
+from storage.domain.enums import Role
 
 EVERYONE: frozenset[Role] = frozenset(Role)
 

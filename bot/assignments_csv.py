@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.assignments import REG_NUMBER_MAX, SUMMARY_MAX, NewAssignment
-from bot.enums import Mark, Source
-from bot.staff_csv import CsvProblem, read_rows, split_list
+from bot.assignments import REG_NUMBER_MAX, SUMMARY_MAX
+from bot.staff_csv import read_rows, split_list
+from storage.domain.assignments import NewAssignment
+from storage.domain.enums import Mark, Source
+from storage.domain.staff import CsvProblem
 
 ASSIGNMENT_COLUMNS = (
     "reg_number",

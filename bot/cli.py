@@ -11,18 +11,19 @@ from pathlib import Path
 
 from aiogram import Bot
 
-from bot.assignments import NewAssignment
 from bot.calendar import WorkCalendar
 from bot.config import Settings, SettingsError
 from bot.delivery import Deliverer
-from bot.enums import Role
 from bot.factory import create_bot
 from bot.i18n import make_i18n
 from bot.invites import invitation_link
 from bot.profiles import Profile, load_profile
-from bot.staff_csv import CsvProblem, parse_staff_csv
+from bot.staff_csv import parse_staff_csv
 from storage.assignments import ImportInterrupted
 from storage.db import Busy, backup_to, check_copy, connect, exclusive
+from storage.domain.assignments import NewAssignment
+from storage.domain.enums import Role
+from storage.domain.staff import CsvProblem
 from storage.repo import Repos
 
 CLI_ACTOR = "cli"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.enums import Language
+from storage.domain.enums import Language
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 

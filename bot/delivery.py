@@ -34,16 +34,13 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.assignments import Assignment, ReportFile, traffic_light, working_days_left
+from bot.assignments import traffic_light, working_days_left
 from bot.calendar import WorkCalendar
 from bot.config import Settings
-from bot.enums import Role
-from bot.extensions import RequestStatus
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.notices import NoticeKind, quiet_until
 from bot.profiles import Profile, extension_cutoff
-from bot.remarks import Answer
 from bot.remarks_xlsx import sheet_xlsx
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback
@@ -59,6 +56,10 @@ from handlers.cards import (
     moment,
 )
 from storage.db import is_storage_failure
+from storage.domain.assignments import Assignment, ReportFile
+from storage.domain.enums import Role
+from storage.domain.extensions import RequestStatus
+from storage.domain.remarks import Answer
 from storage.models import Person
 from storage.outbox import OutboxItem
 from storage.repo import Repos

@@ -5,21 +5,15 @@ Each refusal names the rule and the paragraph it comes from (the profile's citat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
-from bot.assignments import Assignment, Executor, check_head_of
+from bot.assignments import check_head_of
 from bot.profiles import BeyondLimit, CalendarLike, ExtensionDecider, Profile, extension_cutoff
+from storage.domain.assignments import Assignment, Executor
 
 REASONS_MIN = 10
 REASONS_MAX = 1500
-
-
-class RequestStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 class ExtensionRefusal(StrEnum):
@@ -39,25 +33,6 @@ class ExtensionError(ValueError):
         super().__init__(refusal.value)
         self.refusal = refusal
         self.values = values
-
-
-@dataclass(frozen=True, slots=True)
-class ExtensionRequest:
-    id: int
-    assignment_id: int
-    department_id: int
-    requested_by: str  # staff code
-    on_behalf_of: str | None
-    old_deadline: date
-    new_deadline: date
-    reasons: str
-    exceptional: bool  # beyond the limit: flagged for a disciplinary review
-    status: RequestStatus
-    decided_by: str | None
-    decided_at: datetime | None
-    granted_deadline: date | None
-    reject_reason: str | None
-    created_at: datetime
 
 
 def check_may_request(

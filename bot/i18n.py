@@ -10,7 +10,7 @@ from aiogram.types import TelegramObject
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.dates import format_date
 
-from bot.enums import Language
+from storage.domain.enums import Language
 from storage.models import Person
 
 LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"

@@ -16,18 +16,9 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.assignments import ReportFile
 from bot.i18n import date_with_weekday, long_date
 from bot.ics import CalendarEvent, event_ics
-from bot.meetings import (
-    Attendance,
-    Meeting,
-    MeetingStatus,
-    QuorumState,
-    distribution_day,
-    materials_due,
-    quorum_forecast,
-)
+from bot.meetings import QuorumState, distribution_day, materials_due, quorum_forecast
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback, MeetCallback
 from handlers.meeting_cards import (
@@ -41,6 +32,8 @@ from handlers.meeting_cards import (
     when_text,
     where_lines,
 )
+from storage.domain.assignments import ReportFile
+from storage.domain.meetings import Attendance, Meeting, MeetingStatus
 from storage.models import Person
 from storage.outbox import OutboxItem
 

@@ -27,20 +27,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.assignments import Assignment, NewAssignment
-from bot.enums import Role
 from bot.meetings import (
     APPROVER_ROLES,
-    AgendaItem,
-    Attendance,
-    MaterialFile,
-    Meeting,
     MeetingError,
-    MeetingFormat,
     MeetingRefusal,
-    NewAgendaItem,
-    NewMeeting,
-    Protocol,
     ProtocolTask,
     QuorumState,
     changed_fields,
@@ -70,6 +60,18 @@ from bot.services import (
     notify,
     one_unit,
     register,
+)
+from storage.domain.assignments import Assignment, NewAssignment
+from storage.domain.enums import Role
+from storage.domain.meetings import (
+    AgendaItem,
+    Attendance,
+    MaterialFile,
+    Meeting,
+    MeetingFormat,
+    NewAgendaItem,
+    NewMeeting,
+    Protocol,
 )
 from storage.models import Person
 

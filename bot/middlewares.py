@@ -12,9 +12,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.access import ROLE_TITLES, may
-from bot.enums import Role
 from bot.i18n import both_languages
 from bot.i18n_marks import N_
+from storage.domain.enums import Role
 from storage.repo import Repos
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from bot.assignments import Assignment, Status
 from bot.profiles import (
     CalendarLike,
     Profile,
@@ -21,6 +20,7 @@ from bot.profiles import (
     removal_note_date,
     report_due_dates,
 )
+from storage.domain.assignments import Assignment, Status
 
 # How far back a sweep looks for notices it missed (bot down over a long holiday).
 CATCH_UP_DAYS = 14

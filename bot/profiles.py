@@ -34,7 +34,8 @@ from pydantic import (
     model_validator,
 )
 
-from bot.enums import Mark, Source
+from storage.domain.assignments import ControlType
+from storage.domain.enums import Mark, Source
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -106,15 +107,6 @@ class Unit(StrEnum):
     WORKING_DAYS = "working_days"
     CALENDAR_DAYS = "calendar_days"
     MONTHS = "months"
-
-
-class ControlType(StrEnum):
-    """Control type (вид контроля), Baidibek §12.2 / Almaty п.41."""
-
-    URGENT = "urgent"
-    SHORT = "short"
-    MEDIUM = "medium"
-    LONG = "long"
 
 
 class ExtensionDecider(StrEnum):

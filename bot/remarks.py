@@ -6,12 +6,12 @@ by default (silent consent); other profiles show them as «no answer».
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
-from bot.enums import Role
 from bot.profiles import CalendarLike, Profile, remarks_due_date
+from storage.domain.enums import Role
+from storage.domain.remarks import Addressee, Answer, Round
 
 SUBJECT_MIN = 3
 SUBJECT_MAX = 500
@@ -29,14 +29,6 @@ MAY_START = frozenset(
 )
 
 
-class Answer(StrEnum):
-    PENDING = "pending"
-    NO_REMARKS = "no_remarks"
-    REMARKS = "remarks"
-    AGREED_BY_DEFAULT = "agreed_by_default"  # silent consent at the due date
-    NO_ANSWER = "no_answer"  # the due date passed without an answer (no silent consent)
-
-
 class RoundRefusal(StrEnum):
     CLOSED = "closed"  # the due date has passed: the round is closed to answers
     NOT_ADDRESSEE = "not_addressee"
@@ -51,41 +43,6 @@ class RoundError(ValueError):
         super().__init__(refusal.value)
         self.refusal = refusal
         self.values = values
-
-
-@dataclass(frozen=True, slots=True)
-class RoundFile:
-    file_id: str
-    file_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Addressee:
-    id: int
-    round_id: int
-    person_id: int  # who answers (a department's head, or a person addressed directly)
-    department_id: int | None  # set when addressed through the department
-    answer: Answer
-    answered_at: datetime | None
-    answered_by: str | None  # staff code (an acting substitute may answer)
-    text: str | None
-    files: tuple[RoundFile, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Round:
-    id: int
-    subject: str
-    initiator_id: int
-    restricted: bool
-    due: date
-    created_at: datetime
-    closed_at: datetime | None  # set when the due date was processed and the sheet sent
-    files: tuple[RoundFile, ...] = ()
-    addressees: tuple[Addressee, ...] = ()
-
-    def addressee_for(self, person_id: int) -> Addressee | None:
-        return next((a for a in self.addressees if a.person_id == person_id), None)
 
 
 def default_due(profile: Profile, cal: CalendarLike, sent: date) -> date:

@@ -15,11 +15,6 @@ from datetime import UTC, date, datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
 from bot.assignments import (
-    Assignment,
-    NewAssignment,
-    RemovalGround,
-    ReportFile,
-    RuleError,
     acting_departments,
     check_accept,
     check_controller,
@@ -31,27 +26,27 @@ from bot.assignments import (
 )
 from bot.calendar import WorkCalendar
 from bot.config import Settings
-from bot.enums import Role
 from bot.extensions import (
     ExtensionError,
     ExtensionRefusal,
-    ExtensionRequest,
-    RequestStatus,
     check_may_request,
     check_new_date,
     decider_kind,
 )
-from bot.profiles import ControlType, ExtensionDecider, Profile
-from bot.remarks import (
-    Answer,
-    Round,
-    RoundError,
-    RoundFile,
-    RoundRefusal,
-    check_answer,
-    check_due,
+from bot.profiles import ExtensionDecider, Profile
+from bot.remarks import RoundError, RoundRefusal, check_answer, check_due
+from storage.domain.assignments import (
+    Assignment,
+    ControlType,
+    NewAssignment,
+    RemovalGround,
+    ReportFile,
+    RuleError,
 )
-from bot.staff_csv import CsvProblem
+from storage.domain.enums import Role
+from storage.domain.extensions import ExtensionRequest, RequestStatus
+from storage.domain.remarks import Answer, Round, RoundFile
+from storage.domain.staff import CsvProblem
 from storage.models import Person
 from storage.repo import Repos
 

@@ -8,36 +8,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
 
-from bot.enums import Language, Role
+from storage.domain.enums import Language, Role
+from storage.domain.staff import CsvProblem, StaffRow
 
 STAFF_COLUMNS = ("code", "full_name", "position", "department", "roles", "language", "curates")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 NEEDS_DEPARTMENT = frozenset({Role.HEAD, Role.EXECUTOR})
 ROLE_NAMES = frozenset(role.value for role in Role)
 MAY_CURATE = frozenset({Role.DEPUTY_AKIM, Role.HEAD_OF_APPARATUS, Role.AKIM})
-
-
-class CsvProblem(ValueError):
-    """A row (or the header) is wrong: `line` is the 1-based line in the file."""
-
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"line {line}: {reason}")
-        self.line = line
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class StaffRow:
-    line: int
-    code: str
-    full_name: str
-    position: str
-    department: str | None
-    roles: frozenset[Role]
-    language: Language
-    curates: tuple[str, ...]
 
 
 def split_list(value: str) -> list[str]:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from bot import meeting_services, services
-from bot.assignments import Assignment
-from bot.enums import Role
 from bot.notices import Audience, Notice, due, owing_deadlines, quiet_until
-from bot.remarks import Answer, final_answer, reminder_day
+from bot.remarks import final_answer, reminder_day
+from storage.domain.assignments import Assignment
+from storage.domain.enums import Role
+from storage.domain.remarks import Answer
 from storage.models import Person
 
 SWEEP_PAGE = 5_000

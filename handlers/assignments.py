@@ -18,18 +18,8 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.assignments import (
-    Assignment,
-    Refusal,
-    RemovalGround,
-    ReportFile,
-    RuleError,
-    check_decision,
-    check_not_ours,
-    check_report,
-)
+from bot.assignments import check_decision, check_not_ours, check_report
 from bot.config import Settings
-from bot.enums import Role, Source
 from bot.i18n import long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
@@ -44,6 +34,8 @@ from handlers.cards import (
     list_row,
 )
 from handlers.drafts import acknowledge, add_part
+from storage.domain.assignments import Assignment, Refusal, RemovalGround, ReportFile, RuleError
+from storage.domain.enums import Role, Source
 from storage.models import Person
 from storage.repo import Repos
 

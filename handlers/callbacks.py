@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.enums import Language
+from storage.domain.enums import Language
 
 
 class LangCallback(CallbackData, prefix="lang"):

@@ -16,20 +16,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_datetime
 
-from bot.assignments import (
-    Assignment,
-    Executor,
-    Light,
-    RemovalGround,
-    Status,
-    traffic_light,
-    working_days_left,
-)
+from bot.assignments import Light, traffic_light, working_days_left
 from bot.calendar import WorkCalendar
-from bot.enums import Mark, Source
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from handlers.callbacks import ItemCallback
+from storage.domain.assignments import Assignment, Executor, RemovalGround, Status
+from storage.domain.enums import Mark, Source
 from storage.models import AuditEntry
 
 SOURCE_TITLES: dict[Source, str] = {

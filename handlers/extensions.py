@@ -17,16 +17,12 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.assignments import Assignment, RuleError
 from bot.config import Settings
-from bot.enums import Source
 from bot.extensions import (
     REASONS_MAX,
     REASONS_MIN,
     ExtensionError,
     ExtensionRefusal,
-    ExtensionRequest,
-    RequestStatus,
     check_new_date,
 )
 from bot.i18n import date_with_weekday, long_date
@@ -35,6 +31,9 @@ from bot.profiles import Profile, Term, Unit
 from handlers.assignments import REFUSED, Refused, ask, load, refusal_text, refuse, stale
 from handlers.callbacks import ExtCallback, ItemCallback
 from handlers.cards import SOURCE_TITLES
+from storage.domain.assignments import Assignment, RuleError
+from storage.domain.enums import Source
+from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.models import Person
 from storage.repo import Repos
 

@@ -6,8 +6,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.enums import Language, Role
 from handlers.callbacks import LangCallback, MenuCallback
+from storage.domain.enums import Language, Role
 
 LANGUAGE_NAMES = {Language.KK: "Қазақ тілі", Language.RU: "Русский язык"}
 

@@ -26,9 +26,6 @@ from bot.i18n import date_with_weekday
 from bot.meetings import (
     MAX_FILES,
     TEXT_MAX,
-    Attendance,
-    MaterialFile,
-    Meeting,
     MeetingError,
     MeetingRefusal,
     check_attendance,
@@ -41,6 +38,7 @@ from handlers.callbacks import MeetCallback
 from handlers.meeting_cards import agenda_text, answer_line, attendance_keyboard
 from handlers.meetings import refusal_text
 from handlers.registration import stale
+from storage.domain.meetings import Attendance, MaterialFile, Meeting
 from storage.models import Person
 from storage.repo import Repos
 

@@ -19,15 +19,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
 from bot.meetings import (
-    Attendance,
-    Meeting,
-    MeetingChange,
-    MeetingFormat,
-    MeetingKind,
-    MeetingStatus,
     QuorumForecast,
     QuorumState,
-    Recipient,
     has_started,
     is_late,
     materials_due,
@@ -35,6 +28,15 @@ from bot.meetings import (
 )
 from bot.profiles import CalendarLike, Profile, agenda_send_date
 from handlers.callbacks import MeetCallback
+from storage.domain.meetings import (
+    Attendance,
+    Meeting,
+    MeetingChange,
+    MeetingFormat,
+    MeetingKind,
+    MeetingStatus,
+    Recipient,
+)
 from storage.models import Person
 from storage.repo import Repos
 

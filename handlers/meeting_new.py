@@ -29,7 +29,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import meeting_services, services
 from bot.config import Settings
-from bot.enums import Role
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
 from bot.meetings import (
@@ -38,13 +37,8 @@ from bot.meetings import (
     TEXT_MAX,
     TITLE_MAX,
     TITLE_MIN,
-    DistributionList,
     MeetingError,
-    MeetingFormat,
-    MeetingKind,
     MeetingRefusal,
-    NewAgendaItem,
-    NewMeeting,
     check_start,
     distribution_day,
     is_link,
@@ -58,6 +52,14 @@ from handlers.meeting_cards import FORMAT_TITLES, KIND_TITLES, organizer_view
 from handlers.pickers import Mark, Option, Picker, checked
 from handlers.registration import dotted, parse_date, show, stale
 from handlers.remarks_new import department_options, person_label, picked
+from storage.domain.enums import Role
+from storage.domain.meetings import (
+    DistributionList,
+    MeetingFormat,
+    MeetingKind,
+    NewAgendaItem,
+    NewMeeting,
+)
 from storage.models import Person
 from storage.repo import Repos
 

@@ -27,13 +27,11 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import meeting_services, services
-from bot.assignments import SUMMARY_MAX, Assignment, Refusal, RuleError, resolve_deadline
+from bot.assignments import SUMMARY_MAX, resolve_deadline
 from bot.config import Settings
-from bot.enums import Mark
 from bot.i18n import date_with_weekday
 from bot.meetings import (
     MAY_ORGANIZE,
-    Meeting,
     MeetingError,
     MeetingRefusal,
     ProtocolTask,
@@ -56,6 +54,9 @@ from handlers.registration import (
     stale,
 )
 from storage.assignments import DuplicateNumber, UnknownDepartment
+from storage.domain.assignments import Assignment, Refusal, RuleError
+from storage.domain.enums import Mark
+from storage.domain.meetings import Meeting
 from storage.models import Person
 from storage.repo import Repos
 

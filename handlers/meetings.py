@@ -38,13 +38,8 @@ from bot.meetings import (
     TEXT_MAX,
     TITLE_MAX,
     TITLE_MIN,
-    Meeting,
-    MeetingChange,
     MeetingError,
-    MeetingFormat,
     MeetingRefusal,
-    MeetingStatus,
-    NewAgendaItem,
     check_approval,
     check_open,
     check_start,
@@ -66,6 +61,13 @@ from handlers.meeting_cards import (
 )
 from handlers.pickers import Option, Picker
 from handlers.registration import parse_date, show, stale
+from storage.domain.meetings import (
+    Meeting,
+    MeetingChange,
+    MeetingFormat,
+    MeetingStatus,
+    NewAgendaItem,
+)
 from storage.models import Person
 from storage.repo import Repos
 

@@ -11,8 +11,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.access import ROLE_TITLES, base_commands, commands_for
-from bot.enums import Language
 from bot.i18n import LANGUAGES, translate
+from storage.domain.enums import Language
 from storage.models import Person
 
 log = logging.getLogger(__name__)

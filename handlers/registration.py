@@ -24,16 +24,8 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.assignments import (
-    REG_NUMBER_MAX,
-    SUMMARY_MAX,
-    NewAssignment,
-    Refusal,
-    RuleError,
-    resolve_deadline,
-)
+from bot.assignments import REG_NUMBER_MAX, SUMMARY_MAX, resolve_deadline
 from bot.config import Settings
-from bot.enums import Mark, Role, Source
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
 from handlers.assignments import refusal_text
@@ -41,6 +33,8 @@ from handlers.callbacks import NewCallback
 from handlers.cards import MARK_TITLES, SOURCE_TITLES, card_text
 from handlers.pickers import Option, Picker
 from storage.assignments import DuplicateNumber, UnknownDepartment
+from storage.domain.assignments import NewAssignment, Refusal, RuleError
+from storage.domain.enums import Mark, Role, Source
 from storage.models import Department, Person
 from storage.repo import Repos
 

@@ -24,11 +24,7 @@ from bot.remarks import (
     MAX_FILES,
     MAY_START,
     REMARKS_MAX,
-    Addressee,
-    Answer,
-    Round,
     RoundError,
-    RoundFile,
     RoundRefusal,
     final_answer,
     is_open,
@@ -38,6 +34,7 @@ from handlers.assignments import refuse
 from handlers.callbacks import RemarkCallback
 from handlers.cards import moment
 from handlers.drafts import acknowledge, add_part
+from storage.domain.remarks import Addressee, Answer, Round, RoundFile
 from storage.models import Person
 from storage.repo import Repos
 

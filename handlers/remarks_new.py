@@ -32,7 +32,6 @@ from bot.remarks import (
     SUBJECT_MAX,
     SUBJECT_MIN,
     RoundError,
-    RoundFile,
     RoundRefusal,
     check_due,
     default_due,
@@ -41,6 +40,7 @@ from handlers.assignments import refuse
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.pickers import Option, Picker
 from handlers.registration import Reply, parse_date, show, stale
+from storage.domain.remarks import RoundFile
 from storage.models import Department, Person
 from storage.repo import Repos
 

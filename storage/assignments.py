@@ -11,9 +11,12 @@ from typing import Any
 
 import aiosqlite
 
-from bot.assignments import (
+from storage.audit import AuditRepo, now_utc
+from storage.db import Database, Store
+from storage.domain.assignments import (
     OPEN_STATUSES,
     Assignment,
+    ControlType,
     Executor,
     NewAssignment,
     Refusal,
@@ -23,11 +26,8 @@ from bot.assignments import (
     RuleError,
     Status,
 )
-from bot.enums import Mark, Source
-from bot.profiles import ControlType
-from bot.staff_csv import CsvProblem
-from storage.audit import AuditRepo, now_utc
-from storage.db import Database, Store
+from storage.domain.enums import Mark, Source
+from storage.domain.staff import CsvProblem
 from storage.models import AuditEntry, Department
 from storage.staff import name_key
 

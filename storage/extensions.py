@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.assignments import OPEN_STATUSES, Refusal, RuleError, Status
-from bot.extensions import ExtensionRequest, RequestStatus
 from storage.assignments import _OPEN, ENTITY, _utc
 from storage.audit import AuditRepo
 from storage.db import Database, Store
+from storage.domain.assignments import OPEN_STATUSES, Refusal, RuleError, Status
+from storage.domain.extensions import ExtensionRequest, RequestStatus
 
 
 class PendingExists(ValueError):

@@ -10,7 +10,10 @@ from typing import Any
 
 import aiosqlite
 
-from bot.meetings import (
+from storage.assignments import _utc
+from storage.audit import AuditRepo
+from storage.db import Database, Store
+from storage.domain.meetings import (
     AgendaItem,
     Attendance,
     DistributionList,
@@ -25,9 +28,6 @@ from bot.meetings import (
     Protocol,
     Recipient,
 )
-from storage.assignments import _utc
-from storage.audit import AuditRepo
-from storage.db import Database, Store
 
 ENTITY = "meeting"
 LIST_ENTITY = "distribution_list"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.enums import Language, Role
+from storage.domain.enums import Language, Role
 
 
 @dataclass(frozen=True, slots=True)

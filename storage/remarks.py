@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.remarks import Addressee, Answer, Round, RoundFile
 from storage.assignments import _utc
 from storage.audit import AuditRepo
 from storage.db import Database, Store
+from storage.domain.remarks import Addressee, Answer, Round, RoundFile
 
 ENTITY = "remarks"
 # What an addressee may answer, and what silence becomes when the round is closed.

@@ -8,10 +8,10 @@ from datetime import date
 
 import aiosqlite
 
-from bot.enums import Language, Role
-from bot.staff_csv import CsvProblem, StaffRow
 from storage.audit import AuditRepo, now_utc
 from storage.db import Database, Store
+from storage.domain.enums import Language, Role
+from storage.domain.staff import CsvProblem, StaffRow
 from storage.models import Department, Person, Substitution
 
 PERSON_SELECT = """

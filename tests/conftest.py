@@ -11,12 +11,12 @@ from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
-from bot.enums import Language
 from bot.factory import create_dispatcher
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff_csv import parse_staff_csv
 from storage.db import Database, open_database
+from storage.domain.enums import Language
 from storage.repo import Repos
 from tests.fake_api import FakeBotAPI
 from tests.fakes import RecordingBot

@@ -11,8 +11,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot import services
 from bot.config import Settings
-from bot.enums import Language
 from handlers.callbacks import LangCallback
+from storage.domain.enums import Language
 from storage.models import Department
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message

@@ -12,10 +12,10 @@ from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter, split_text
-from bot.enums import Language
 from bot.factory import create_bot
 from bot.profiles import Profile
 from bot.staff_csv import parse_staff_csv
+from storage.domain.enums import Language
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV
 from tests.fake_api import FakeBotAPI

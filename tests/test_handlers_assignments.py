@@ -8,12 +8,12 @@ from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendDocument, SendMessage
 
 from bot import services
-from bot.assignments import NewAssignment, Status
 from bot.config import Settings
 from bot.delivery import Deliverer
-from bot.enums import Mark, Source
 from bot.profiles import Profile
 from handlers.callbacks import ItemCallback
+from storage.domain.assignments import NewAssignment, Status
+from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
 from tests.helpers import alert, buttons, join

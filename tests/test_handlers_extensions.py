@@ -9,13 +9,13 @@ from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendMessage
 
 from bot import services
-from bot.assignments import NewAssignment
 from bot.config import Settings
 from bot.delivery import Deliverer
-from bot.enums import Mark, Source
 from bot.profiles import Profile, load_profile
 from bot.sweep import sweep
 from handlers.callbacks import ExtCallback, ItemCallback
+from storage.domain.assignments import NewAssignment
+from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
 from tests.helpers import alert, buttons, join

@@ -14,21 +14,18 @@ from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, translate
-from bot.meetings import (
-    MAX_FILES,
-    Attendance,
-    Meeting,
-    MeetingError,
-    MeetingFormat,
-    MeetingKind,
-    MeetingRefusal,
-    NewAgendaItem,
-    NewMeeting,
-    distribution_day,
-)
+from bot.meetings import MAX_FILES, MeetingError, MeetingRefusal, distribution_day
 from bot.profiles import Profile
 from handlers.callbacks import MeetCallback
 from handlers.meetings import refusal_text
+from storage.domain.meetings import (
+    Attendance,
+    Meeting,
+    MeetingFormat,
+    MeetingKind,
+    NewAgendaItem,
+    NewMeeting,
+)
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message

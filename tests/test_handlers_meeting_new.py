@@ -12,19 +12,11 @@ from aiogram.utils.i18n import I18n
 from bot import services
 from bot.config import Settings
 from bot.i18n import date_with_weekday, translate
-from bot.meetings import (
-    MAX_ITEMS,
-    Attendance,
-    Meeting,
-    MeetingFormat,
-    MeetingKind,
-    MeetingStatus,
-    distribution_day,
-    materials_due,
-)
+from bot.meetings import MAX_ITEMS, distribution_day, materials_due
 from bot.profiles import Profile
 from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meeting_new import MeetingStates
+from storage.domain.meetings import Attendance, Meeting, MeetingFormat, MeetingKind, MeetingStatus
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback

@@ -14,12 +14,15 @@ from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage
 
 from bot import meeting_services, services
-from bot.assignments import Assignment
 from bot.config import Settings
 from bot.delivery import Deliverer
-from bot.enums import Mark, Source
 from bot.i18n import date_with_weekday, long_date
-from bot.meetings import (
+from bot.profiles import Profile, default_deadline
+from handlers.callbacks import MeetCallback, ProtocolCallback
+from handlers.meeting_protocol import ProtocolStates
+from storage.domain.assignments import Assignment
+from storage.domain.enums import Mark, Source
+from storage.domain.meetings import (
     Meeting,
     MeetingFormat,
     MeetingKind,
@@ -27,9 +30,6 @@ from bot.meetings import (
     NewAgendaItem,
     NewMeeting,
 )
-from bot.profiles import Profile, default_deadline
-from handlers.callbacks import MeetCallback, ProtocolCallback
-from handlers.meeting_protocol import ProtocolStates
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message

@@ -18,9 +18,14 @@ from aiogram.utils.i18n import I18n
 from bot import meeting_services, services
 from bot.access import ROLE_TITLES
 from bot.config import Settings
-from bot.enums import Role
 from bot.i18n import date_with_weekday, translate
-from bot.meetings import (
+from bot.meetings import distribution_day
+from bot.profiles import Profile
+from handlers.callbacks import MeetCallback, MeetChangeCallback
+from handlers.meeting_cards import when_text
+from handlers.meetings import ChangeStates
+from storage.domain.enums import Role
+from storage.domain.meetings import (
     Attendance,
     Meeting,
     MeetingFormat,
@@ -28,12 +33,7 @@ from bot.meetings import (
     MeetingStatus,
     NewAgendaItem,
     NewMeeting,
-    distribution_day,
 )
-from bot.profiles import Profile
-from handlers.callbacks import MeetCallback, MeetChangeCallback
-from handlers.meeting_cards import when_text
-from handlers.meetings import ChangeStates
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message

@@ -8,8 +8,8 @@ from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SetMyCommands
 from aiogram.types import BotCommandScopeChat, InlineKeyboardMarkup, Update
 
-from bot.enums import Language
 from handlers.callbacks import LangCallback
+from storage.domain.enums import Language
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
 from tests.helpers import invite, join

@@ -8,15 +8,15 @@ from aiogram import Dispatcher
 from aiogram.methods import SendMessage
 
 from bot import services
-from bot.assignments import NewAssignment
 from bot.config import Settings
 from bot.delivery import Deliverer
-from bot.enums import Language, Mark, Source
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile, default_deadline
 from bot.staff_csv import parse_staff_csv
 from handlers.callbacks import NewCallback
 from handlers.registration import RegistrationStates
+from storage.domain.assignments import NewAssignment
+from storage.domain.enums import Language, Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback
 from tests.helpers import (

@@ -15,9 +15,9 @@ from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.profiles import Profile, load_profile
-from bot.remarks import Answer, RoundFile
 from bot.sweep import sweep
 from handlers.callbacks import RemarkCallback
+from storage.domain.remarks import Answer, RoundFile
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
 from tests.helpers import alert, buttons, join

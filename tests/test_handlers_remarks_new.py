@@ -11,13 +11,14 @@ from aiogram.types import InlineKeyboardMarkup
 from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
-from bot.enums import Language
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
-from bot.remarks import MAX_FILES, Answer, RoundFile, default_due
+from bot.remarks import MAX_FILES, default_due
 from bot.staff_csv import parse_staff_csv
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks_new import RoundStates
+from storage.domain.enums import Language
+from storage.domain.remarks import Answer, RoundFile
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document

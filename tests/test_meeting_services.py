@@ -22,22 +22,20 @@ from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import translate
-from bot.meetings import (
-    Attendance,
-    MaterialFile,
-    Meeting,
-    MeetingError,
-    MeetingFormat,
-    MeetingKind,
-    MeetingRefusal,
-    MeetingStatus,
-    NewAgendaItem,
-    NewMeeting,
-    ProtocolTask,
-)
+from bot.meetings import MeetingError, MeetingRefusal, ProtocolTask
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.sweep import sweep
 from handlers.callbacks import MeetCallback
+from storage.domain.meetings import (
+    Attendance,
+    MaterialFile,
+    Meeting,
+    MeetingFormat,
+    MeetingKind,
+    MeetingStatus,
+    NewAgendaItem,
+    NewMeeting,
+)
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot

@@ -9,18 +9,10 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from bot.calendar import WorkCalendar
-from bot.enums import Role, Source
 from bot.meetings import (
-    AgendaItem,
-    Attendance,
-    Meeting,
     MeetingError,
-    MeetingFormat,
-    MeetingKind,
     MeetingRefusal,
-    MeetingStatus,
     QuorumState,
-    Recipient,
     changed_fields,
     check_approval,
     check_attendance,
@@ -40,6 +32,16 @@ from bot.meetings import (
     quorum_forecast,
 )
 from bot.profiles import Profile, load_profile
+from storage.domain.enums import Role, Source
+from storage.domain.meetings import (
+    AgendaItem,
+    Attendance,
+    Meeting,
+    MeetingFormat,
+    MeetingKind,
+    MeetingStatus,
+    Recipient,
+)
 
 CAL = WorkCalendar()
 START = datetime(2025, 2, 12, 10, 0)  # Wednesday, naive local

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.assignments import Assignment, Executor, Status
 from bot.calendar import WorkCalendar
-from bot.enums import Mark, Source
 from bot.notices import NoticeKind, due, planned, quiet_until
-from bot.profiles import ControlType, load_profile
+from bot.profiles import load_profile
+from storage.domain.assignments import Assignment, ControlType, Executor, Status
+from storage.domain.enums import Mark, Source
 
 CAL = WorkCalendar()
 ALMATY = ZoneInfo("Asia/Almaty")

@@ -8,13 +8,11 @@ from pathlib import Path
 import pytest
 
 from bot.calendar import WorkCalendar
-from bot.enums import Mark, Source
 from bot.profiles import (
     DEFAULT_PROFILE,
     PARAMETER_NAMES,
     PROFILE_NAMES,
     BeyondLimit,
-    ControlType,
     DraftKind,
     ExtensionDecider,
     Profile,
@@ -40,6 +38,8 @@ from bot.profiles import (
     removal_note_date,
     report_due_dates,
 )
+from storage.domain.assignments import ControlType
+from storage.domain.enums import Mark, Source
 
 UKA = "ust-kamenogorsk-2025"
 BAI = "baidibek-2025"

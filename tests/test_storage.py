@@ -8,9 +8,10 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.enums import Language, Role
-from bot.staff_csv import CsvProblem, parse_staff_csv
+from bot.staff_csv import parse_staff_csv
 from storage.db import DatabaseError, connect, latest_version, migrate, open_database
+from storage.domain.enums import Language, Role
+from storage.domain.staff import CsvProblem
 from storage.invitations import Redemption
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV

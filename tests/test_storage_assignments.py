@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.assignments import (
+from storage.assignments import DuplicateNumber, UnknownDepartment, UnknownIssuer
+from storage.domain.assignments import (
+    ControlType,
     NewAssignment,
     Refusal,
     RemovalGround,
@@ -15,10 +17,8 @@ from bot.assignments import (
     RuleError,
     Status,
 )
-from bot.enums import Mark, Source
-from bot.profiles import ControlType
-from bot.staff_csv import CsvProblem
-from storage.assignments import DuplicateNumber, UnknownDepartment, UnknownIssuer
+from storage.domain.enums import Mark, Source
+from storage.domain.staff import CsvProblem
 from storage.repo import Repos
 
 EDU = "Отдел образования"

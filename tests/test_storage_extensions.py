@@ -7,10 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.assignments import NewAssignment, Refusal, RemovalGround, RuleError
-from bot.enums import Source
-from bot.extensions import RequestStatus
-from bot.profiles import ControlType
+from storage.domain.assignments import (
+    ControlType,
+    NewAssignment,
+    Refusal,
+    RemovalGround,
+    RuleError,
+)
+from storage.domain.enums import Source
+from storage.domain.extensions import RequestStatus
 from storage.extensions import PendingExists
 from storage.repo import Repos
 

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.assignments import NewAssignment
-from bot.enums import Source
-from bot.meetings import (
+from storage.domain.assignments import ControlType, NewAssignment
+from storage.domain.enums import Source
+from storage.domain.meetings import (
     Attendance,
     MaterialFile,
     Meeting,
@@ -20,7 +20,6 @@ from bot.meetings import (
     NewAgendaItem,
     NewMeeting,
 )
-from bot.profiles import ControlType
 from storage.repo import Repos
 
 EDU = "Отдел образования"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.remarks import Answer, Round, RoundFile
+from storage.domain.remarks import Answer, Round, RoundFile
 from storage.repo import Repos
 
 EDU = "Отдел образования"

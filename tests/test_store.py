@@ -14,15 +14,16 @@ from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 
 from bot import cli, delivery
-from bot.assignments import NewAssignment
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter, Rendered, dead_owners
-from bot.enums import Language, Source
 from bot.factory import create_bot
-from bot.profiles import ControlType, Profile
-from bot.staff_csv import CsvProblem, parse_staff_csv
+from bot.profiles import Profile
+from bot.staff_csv import parse_staff_csv
 from storage.assignments import ImportInterrupted
 from storage.db import Busy, Database, DatabaseError, backup_to, check_copy, exclusive
+from storage.domain.assignments import ControlType, NewAssignment
+from storage.domain.enums import Language, Source
+from storage.domain.staff import CsvProblem
 from storage.models import Person
 from storage.outbox import OutboxItem
 from storage.repo import Repos

@@ -12,12 +12,12 @@ from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
 
 from bot import services
-from bot.assignments import NewAssignment
 from bot.config import Settings
 from bot.delivery import Deliverer
-from bot.enums import Mark, Source
 from bot.profiles import Profile
 from bot.sweep import sweep
+from storage.domain.assignments import NewAssignment
+from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot
 from tests.helpers import join

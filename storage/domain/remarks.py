@@ -1,0 +1,50 @@
+"""«Замечаний нет» rounds: their shape and answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Answer(StrEnum):
+    PENDING = "pending"
+    NO_REMARKS = "no_remarks"
+    REMARKS = "remarks"
+    AGREED_BY_DEFAULT = "agreed_by_default"  # silent consent at the due date
+    NO_ANSWER = "no_answer"  # the due date passed without an answer (no silent consent)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundFile:
+    file_id: str
+    file_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    id: int
+    round_id: int
+    person_id: int  # who answers (a department's head, or a person addressed directly)
+    department_id: int | None  # set when addressed through the department
+    answer: Answer
+    answered_at: datetime | None
+    answered_by: str | None  # staff code (an acting substitute may answer)
+    text: str | None
+    files: tuple[RoundFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: int
+    subject: str
+    initiator_id: int
+    restricted: bool
+    due: date
+    created_at: datetime
+    closed_at: datetime | None  # set when the due date was processed and the sheet sent
+    files: tuple[RoundFile, ...] = ()
+    addressees: tuple[Addressee, ...] = ()
+
+    def addressee_for(self, person_id: int) -> Addressee | None:
+        return next((a for a in self.addressees if a.person_id == person_id), None)
