@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import default_send_rate, make_settings, out, staff_csv, table
-from bot.delivery import Deliverer
-from bot.factory import create_bot
+from bot.factory import create_bot, create_deliverer
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, load_profile
 from bot.staff_csv import parse_staff_csv
@@ -139,7 +138,7 @@ async def run(args: argparse.Namespace) -> bool:
             repos = Repos(db)
             expected = await prepare(repos, args.messages, args.chats)
             bot = create_bot(settings)
-            deliverer = Deliverer(
+            deliverer = create_deliverer(
                 bot, repos, make_i18n(Language.KK), settings, load_profile(DEFAULT_PROFILE)
             )
             api.rate_limit = args.limit

@@ -39,11 +39,13 @@ from typing import Any
 from bench.common import default_send_rate, make_settings, mib, out, table
 from bench.sweep_bench import DEFAULT_AT, build_in_child, local_moment
 from bot import services
-from bot.delivery import RENDERERS, Deliverer, Rendered, Renderer, render_weekly, split_text
+from bot.delivery import Deliverer, Rendered, Renderer, Renderers, split_text
 from bot.factory import create_bot
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, load_profile
 from bot.sweep import sweep
+from handlers.outbox import RENDERERS
+from handlers.renderers import render_weekly
 from storage.db import open_database
 from storage.domain.enums import Language
 from storage.models import Person
@@ -103,16 +105,16 @@ class LoopLag:
 
 
 class RenderTimer:
-    """Time spent in one outbox kind's renderer while the sender runs (patched in RENDERERS)."""
+    """Time spent in one outbox kind's renderer while the sender runs (the sender is given a
+    registry with that renderer timed)."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.seconds = 0.0
         self.calls = 0
-        self._original: Renderer | None = None
+        self._original: Renderer = RENDERERS.single[kind]
 
     async def _timed(self, deliverer: Deliverer, item: OutboxItem, person: Person) -> Any:
-        assert self._original is not None
         started = time.perf_counter()
         try:
             return await self._original(deliverer, item, person)
@@ -120,14 +122,9 @@ class RenderTimer:
             self.seconds += time.perf_counter() - started
             self.calls += 1
 
-    def __enter__(self) -> RenderTimer:
-        self._original = RENDERERS[self.kind]
-        RENDERERS[self.kind] = self._timed
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._original is not None:
-            RENDERERS[self.kind] = self._original
+    @property
+    def renderers(self) -> Renderers:
+        return Renderers({**RENDERERS.single, self.kind: self._timed}, RENDERERS.grouped)
 
 
 @dataclass(slots=True)
@@ -212,12 +209,20 @@ async def run(args: argparse.Namespace) -> bool:
             aside = await repos.outbox.cancel("weekly:") if args.weekly_aside else 0
             expected = await expected_from_outbox(repos)
             bot = create_bot(settings)
-            deliverer = Deliverer(bot, repos, make_i18n(Language.KK), settings, profile)
+            weekly_render = RenderTimer("weekly")
+            deliverer = Deliverer(
+                bot,
+                repos,
+                make_i18n(Language.KK),
+                settings,
+                profile,
+                renderers=weekly_render.renderers,
+            )
             akim = await repos.staff.by_code("akim")
             assert akim is not None
             list_seconds, akim_list = await weekly_list(deliverer, akim, at)
             api.rate_limit = args.limit
-            with LoopLag() as lag, RenderTimer("weekly") as weekly_render:
+            with LoopLag() as lag:
                 started = time.monotonic()
                 stats = await deliverer.drain(now=at)
                 elapsed = time.monotonic() - started

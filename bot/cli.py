@@ -13,8 +13,7 @@ from aiogram import Bot
 
 from bot.calendar import WorkCalendar
 from bot.config import Settings, SettingsError
-from bot.delivery import Deliverer
-from bot.factory import create_bot
+from bot.factory import create_bot, create_deliverer
 from bot.i18n import make_i18n
 from bot.invites import invitation_link
 from bot.profiles import Profile, load_profile
@@ -257,7 +256,7 @@ async def deliver_now(
     bot = create_bot(settings)
     try:
         i18n = make_i18n(settings.default_language)
-        stats = await Deliverer(bot, repos, i18n, settings, profile).drain(now)
+        stats = await create_deliverer(bot, repos, i18n, settings, profile).drain(now)
     finally:
         await bot.session.close()
     out(

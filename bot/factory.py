@@ -1,4 +1,6 @@
-"""Build the Bot and the Dispatcher explicitly (no import-time singletons)."""
+"""The composition root: builds the Bot, the sender (with the handlers' renderers) and the
+Dispatcher explicitly (no import-time singletons). With `bot/runner.py` and `bot/__main__.py`,
+the only modules of `bot/` that import `handlers/`."""
 
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
 
 from bot.config import TELEGRAM_API_URL, Settings
+from bot.delivery import Deliverer, RateLimiter
 from bot.i18n import PersonI18nMiddleware
 from bot.middlewares import PersonMiddleware, RoleMiddleware
+from bot.profiles import Profile
 from handlers import get_routers
+from handlers.outbox import RENDERERS
 from storage.repo import Repos
 
 
@@ -27,6 +32,22 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
             session = AiohttpSession()
     # Plain text everywhere: names and summaries typed by people must never be parsed as markup.
     return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=None))
+
+
+def create_deliverer(
+    bot: Bot,
+    repos: Repos,
+    i18n: I18n,
+    settings: Settings,
+    profile: Profile,
+    limiter: RateLimiter | None = None,
+    *,
+    background: bool = True,
+) -> Deliverer:
+    """The sender, with every outbox kind's renderer from the handlers."""
+    return Deliverer(
+        bot, repos, i18n, settings, profile, limiter, renderers=RENDERERS, background=background
+    )
 
 
 def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any) -> Dispatcher:

@@ -11,7 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import create_bot, create_deliverer, create_dispatcher
 from bot.i18n import make_i18n
 from bot.profiles import Profile, load_profile
 from bot.sweep import sweep
@@ -86,7 +86,7 @@ async def run_bot(settings: Settings) -> None:
         )
         bot = create_bot(settings)
         repos = Repos(db)
-        deliverer = Deliverer(bot, repos, i18n, settings, profile)
+        deliverer = create_deliverer(bot, repos, i18n, settings, profile)
         dp = create_dispatcher(
             settings, repos, i18n, scheduler=scheduler, profile=profile, deliverer=deliverer
         )

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from enum import Enum
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -20,6 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import services
 from bot.assignments import check_decision, check_not_ours, check_report
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.i18n import long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
@@ -38,9 +39,6 @@ from storage.domain.assignments import Assignment, Refusal, RemovalGround, Repor
 from storage.domain.enums import Role, Source
 from storage.models import Person
 from storage.repo import Repos
-
-if TYPE_CHECKING:  # bot.delivery renders with handlers.cards; import it for types only
-    from bot.delivery import Deliverer
 
 PAGE_SIZE = 8
 MAX_REPORT_FILES = 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -18,6 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.extensions import (
     REASONS_MAX,
     REASONS_MIN,
@@ -36,9 +37,6 @@ from storage.domain.enums import Source
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.models import Person
 from storage.repo import Repos
-
-if TYPE_CHECKING:
-    from bot.delivery import Deliverer
 
 PARAGRAPH = re.compile(r"(п\.\s?\d+(?:\.\d+)*|§\s?\d+(?:\.\d+)*)")
 T = TypeVar("T")

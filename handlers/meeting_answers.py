@@ -9,7 +9,7 @@ with the reason (handlers.meetings.refusal_text) and changes nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -22,6 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import meeting_services, services
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
 from bot.meetings import (
     MAX_FILES,
@@ -41,9 +42,6 @@ from handlers.registration import stale
 from storage.domain.meetings import Attendance, MaterialFile, Meeting
 from storage.models import Person
 from storage.repo import Repos
-
-if TYPE_CHECKING:  # bot.delivery renders with handlers; import it for types only
-    from bot.delivery import Deliverer
 
 ANSWERS = {"yes": Attendance.ATTEND, "no": Attendance.ABSENT, "sub": Attendance.SUBSTITUTE}
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -29,6 +29,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import meeting_services, services
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
 from bot.meetings import (
@@ -62,9 +63,6 @@ from storage.domain.meetings import (
 )
 from storage.models import Person
 from storage.repo import Repos
-
-if TYPE_CHECKING:  # bot.delivery renders with handlers; import it for types only
-    from bot.delivery import Deliverer
 
 ORGANIZERS = {"roles": MAY_ORGANIZE}
 STEPS = 11

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -29,6 +29,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import meeting_services, services
 from bot.assignments import SUMMARY_MAX, resolve_deadline
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
 from bot.meetings import (
     MAY_ORGANIZE,
@@ -59,9 +60,6 @@ from storage.domain.enums import Mark
 from storage.domain.meetings import Meeting
 from storage.models import Person
 from storage.repo import Repos
-
-if TYPE_CHECKING:  # bot.delivery renders with handlers; import it for types only
-    from bot.delivery import Deliverer
 
 ORGANIZERS = {"roles": MAY_ORGANIZE}
 STEPS = 4

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -31,6 +31,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import meeting_services, services
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
 from bot.meetings import (
@@ -70,9 +71,6 @@ from storage.domain.meetings import (
 )
 from storage.models import Person
 from storage.repo import Repos
-
-if TYPE_CHECKING:  # bot.delivery renders with handlers; import it for types only
-    from bot.delivery import Deliverer
 
 ORGANIZERS = {"roles": MAY_ORGANIZE}
 RECENT_CLOSED = 5  # held or cancelled meetings under the open ones in /meeting

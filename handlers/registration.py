@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -26,6 +26,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import services
 from bot.assignments import REG_NUMBER_MAX, SUMMARY_MAX, resolve_deadline
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
 from handlers.assignments import refusal_text
@@ -37,9 +38,6 @@ from storage.domain.assignments import NewAssignment, Refusal, RuleError
 from storage.domain.enums import Mark, Role, Source
 from storage.models import Department, Person
 from storage.repo import Repos
-
-if TYPE_CHECKING:  # bot.delivery renders with handlers.cards; import it for types only
-    from bot.delivery import Deliverer
 
 CONTROLLERS = {"roles": frozenset({Role.CONTROLLER})}
 STEPS = 8

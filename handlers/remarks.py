@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
@@ -37,9 +38,6 @@ from handlers.drafts import acknowledge, add_part
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
 from storage.models import Person
 from storage.repo import Repos
-
-if TYPE_CHECKING:
-    from bot.delivery import Deliverer
 
 ANSWER_TITLES: dict[Answer, str] = {
     Answer.PENDING: N_("awaiting an answer"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -24,6 +24,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
 from bot.remarks import (
@@ -43,9 +44,6 @@ from handlers.registration import Reply, parse_date, show, stale
 from storage.domain.remarks import RoundFile
 from storage.models import Department, Person
 from storage.repo import Repos
-
-if TYPE_CHECKING:  # bot.delivery renders with handlers; import it for types only
-    from bot.delivery import Deliverer
 
 STARTERS = {"roles": MAY_START}
 STEPS = 6

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
-from bot.factory import create_dispatcher
+from bot.factory import create_deliverer, create_dispatcher
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff_csv import parse_staff_csv
@@ -114,7 +114,7 @@ def deliverer(
     bot: RecordingBot, repos: Repos, i18n: I18n, settings: Settings, profile: Profile
 ) -> Deliverer:
     limiter = RateLimiter(1000, per_chat_interval=0)
-    return Deliverer(bot, repos, i18n, settings, profile, limiter, background=False)
+    return create_deliverer(bot, repos, i18n, settings, profile, limiter, background=False)
 
 
 @pytest.fixture

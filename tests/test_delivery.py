@@ -12,7 +12,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter, split_text
-from bot.factory import create_bot
+from bot.factory import create_bot, create_deliverer
 from bot.profiles import Profile
 from bot.staff_csv import parse_staff_csv
 from storage.domain.enums import Language
@@ -47,7 +47,7 @@ async def people(repos: Repos) -> Repos:
 def sender(
     real_bot: Bot, repos: Repos, i18n: I18n, settings: Settings, profile: Profile
 ) -> Deliverer:
-    return Deliverer(real_bot, repos, i18n, settings, profile, RateLimiter(50))
+    return create_deliverer(real_bot, repos, i18n, settings, profile, RateLimiter(50))
 
 
 async def queue_note(repos: Repos, to_code: str, about_code: str, kind: str = "unbound") -> int:

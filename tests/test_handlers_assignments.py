@@ -10,6 +10,7 @@ from aiogram.methods import EditMessageText, SendDocument, SendMessage
 from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
+from bot.factory import create_deliverer
 from bot.profiles import Profile
 from handlers.callbacks import ItemCallback
 from storage.domain.assignments import NewAssignment, Status
@@ -386,7 +387,7 @@ async def test_a_restart_does_not_duplicate_or_lose_cards(
     # a sender that crashed after claiming: the claim goes stale and the next one resends once
     claimed = await staffed.outbox.claim(datetime.now(UTC))
     assert len(claimed) == 2
-    fresh = Deliverer(bot, staffed, i18n, settings, profile)  # type: ignore[arg-type]
+    fresh = create_deliverer(bot, staffed, i18n, settings, profile)  # type: ignore[arg-type]
     assert (await fresh.drain()).sent == 0
     later = datetime.now(UTC).replace(microsecond=0)
     from datetime import timedelta

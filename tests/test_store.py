@@ -13,12 +13,13 @@ import pytest
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 
-from bot import cli, delivery
+from bot import cli
 from bot.config import Settings
-from bot.delivery import Deliverer, RateLimiter, Rendered, dead_owners
+from bot.delivery import Deliverer, RateLimiter, Rendered, Renderers, dead_owners
 from bot.factory import create_bot
 from bot.profiles import Profile
 from bot.staff_csv import parse_staff_csv
+from handlers.outbox import RENDERERS
 from storage.assignments import ImportInterrupted
 from storage.db import Busy, Database, DatabaseError, backup_to, check_copy, exclusive
 from storage.domain.assignments import ControlType, NewAssignment
@@ -233,7 +234,7 @@ async def test_a_message_in_parts_resumes_after_the_last_part_sent(
     async def render(_d: Deliverer, _item: OutboxItem, _p: Person) -> Rendered:
         return Rendered(text, attachments=[BufferedInputFile(b"x", filename="list.xlsx")])
 
-    monkeypatch.setitem(delivery.RENDERERS, "test_parts", render)
+    renderers = Renderers({**RENDERERS.single, "test_parts": render}, RENDERERS.grouped)
     real = Settings(
         _env_file=None,
         bot_token=api.token,
@@ -242,7 +243,9 @@ async def test_a_message_in_parts_resumes_after_the_last_part_sent(
     )
     bot = create_bot(real)
     try:
-        sender = Deliverer(bot, staffed, i18n, real, profile, RateLimiter(1000, 0))
+        sender = Deliverer(
+            bot, staffed, i18n, real, profile, RateLimiter(1000, 0), renderers=renderers
+        )
         await staffed.outbox.enqueue("parts:1", bound.id, "test_parts", {})
         api.fail_next("sendDocument", status=500)
         first = await sender.drain()

@@ -10,12 +10,13 @@ once and then re-sent by its `file_id`.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.delivery import Deliverer, Rendered, Renderer
 from bot.i18n import date_with_weekday, long_date
 from bot.ics import CalendarEvent, event_ics
 from bot.meetings import QuorumState, distribution_day, materials_due, quorum_forecast
@@ -37,9 +38,6 @@ from storage.domain.meetings import Attendance, Meeting, MeetingStatus
 from storage.models import Person
 from storage.outbox import OutboxItem
 
-if TYPE_CHECKING:
-    from bot.delivery import Deliverer, Rendered, Renderer
-
 
 def _rendered(
     text: str,
@@ -47,8 +45,6 @@ def _rendered(
     files: list[ReportFile] | None = None,
     shared: list[tuple[str, BufferedInputFile]] | None = None,
 ) -> Rendered:
-    from bot.delivery import Rendered
-
     return Rendered(text, markup, files or [], shared=shared or [])
 
 

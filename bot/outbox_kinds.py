@@ -1,0 +1,85 @@
+"""Every kind of message the bot sends on its own initiative, declared once.
+
+A step queues a message of one of these kinds in the outbox (in the same unit of work as the
+change that caused it); the sender renders it at send time with the renderer registered for the
+kind (`handlers/outbox.py`), in the recipient's language. Scheduled kinds wait for working hours
+(quiet hours and days off); a grouped kind's messages due together for one person go as one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    # assignments
+    CARD = "card"
+    ACCEPTED = "accepted"
+    REPORT = "report"
+    CO_REPORT = "co_report"
+    REMOVED = "removed"
+    RETURNED = "returned"
+    DECLINED = "declined"
+    NO_HEAD = "no_head"
+    NOTICE = "notice"
+    WEEKLY = "weekly"
+    # people
+    UNREACHABLE = "unreachable"
+    UNBOUND = "unbound"
+    # extension requests
+    EXTENSION_REQUEST = "extension_request"
+    EXTENSION_REMINDER = "extension_reminder"
+    EXTENSION_DECIDED = "extension_decided"
+    EXTENSION_LATE = "extension_late"
+    # «замечаний нет» rounds
+    REMARKS_REQUEST = "remarks_request"
+    REMARKS_REMINDER = "remarks_reminder"
+    REMARKS_ANSWER = "remarks_answer"
+    REMARKS_FINAL = "remarks_final"
+    # meetings
+    MEETING_MATERIALS = "meeting_materials"
+    MEETING_MATERIALS_REMINDER = "meeting_materials_reminder"
+    MEETING_MATERIALS_LATE = "meeting_materials_late"
+    MEETING_MATERIALS_IN = "meeting_materials_in"
+    MEETING_MATERIALS_ADDED = "meeting_materials_added"
+    MEETING_APPROVAL = "meeting_approval"
+    MEETING_APPROVED = "meeting_approved"
+    MEETING_UNAPPROVED = "meeting_unapproved"
+    MEETING_AGENDA = "meeting_agenda"
+    MEETING_CHANGE = "meeting_change"
+    MEETING_NUDGE = "meeting_nudge"
+    MEETING_QUORUM = "meeting_quorum"
+    MEETING_MORNING = "meeting_morning"
+    MEETING_SUMMARY = "meeting_summary"
+    MEETING_CANCELLED = "meeting_cancelled"
+    MEETING_PROTOCOL = "meeting_protocol"
+
+    @property
+    def scheduled(self) -> bool:
+        """Sent by a sweep: never at night or on a day off, it waits for the working morning."""
+        return self in SCHEDULED
+
+    @property
+    def grouped(self) -> bool:
+        """Several due together for one person go as one message."""
+        return self in GROUPED
+
+
+SCHEDULED = frozenset(
+    {
+        Kind.NOTICE,
+        Kind.WEEKLY,
+        Kind.EXTENSION_REMINDER,
+        Kind.EXTENSION_LATE,
+        Kind.REMARKS_REMINDER,
+        Kind.REMARKS_FINAL,
+        Kind.MEETING_MATERIALS_REMINDER,
+        Kind.MEETING_MATERIALS_LATE,
+        Kind.MEETING_UNAPPROVED,
+        Kind.MEETING_AGENDA,
+        Kind.MEETING_NUDGE,
+        Kind.MEETING_MORNING,
+        Kind.MEETING_SUMMARY,
+    }
+)
+GROUPED = frozenset({Kind.NOTICE})

@@ -1,0 +1,54 @@
+"""Every outbox kind's renderer, in one registry the composition root hands to the sender
+(`bot/factory.py create_deliverer`). A new kind: add it to `bot.outbox_kinds.Kind` and its
+renderer here; `tests/test_layers.py` fails while a kind has none."""
+
+from __future__ import annotations
+
+from bot.delivery import Renderers
+from bot.outbox_kinds import Kind
+from handlers.meeting_renderers import MEETING_RENDERERS
+from handlers.renderers import (
+    render_accepted,
+    render_card,
+    render_co_report,
+    render_declined,
+    render_extension_decided,
+    render_extension_late,
+    render_extension_request,
+    render_no_head,
+    render_notices,
+    render_remarks_answer,
+    render_remarks_final,
+    render_remarks_request,
+    render_removed,
+    render_report,
+    render_returned,
+    render_unreachable,
+    render_weekly,
+)
+
+RENDERERS = Renderers(
+    single={
+        Kind.CARD: render_card,
+        Kind.ACCEPTED: render_accepted,
+        Kind.REPORT: render_report,
+        Kind.CO_REPORT: render_co_report,
+        Kind.REMOVED: render_removed,
+        Kind.RETURNED: render_returned,
+        Kind.DECLINED: render_declined,
+        Kind.NO_HEAD: render_no_head,
+        Kind.WEEKLY: render_weekly,
+        Kind.UNREACHABLE: render_unreachable,
+        Kind.UNBOUND: render_unreachable,
+        Kind.EXTENSION_REQUEST: render_extension_request,
+        Kind.EXTENSION_REMINDER: render_extension_request,
+        Kind.EXTENSION_DECIDED: render_extension_decided,
+        Kind.EXTENSION_LATE: render_extension_late,
+        Kind.REMARKS_REQUEST: render_remarks_request,
+        Kind.REMARKS_REMINDER: render_remarks_request,
+        Kind.REMARKS_ANSWER: render_remarks_answer,
+        Kind.REMARKS_FINAL: render_remarks_final,
+        **MEETING_RENDERERS,
+    },
+    grouped={Kind.NOTICE: render_notices},
+)
