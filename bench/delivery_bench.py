@@ -30,7 +30,7 @@ from bench.common import default_send_rate, make_settings, out, staff_csv, table
 from bot.factory import create_bot, create_deliverer
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, load_profile
-from bot.staff_csv import parse_staff_csv
+from bot.staff.csv_import import parse_staff_csv
 from storage.db import open_database
 from storage.domain.enums import Language
 from storage.repo import Repos

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import bot.assignments.sweep as assignment_sweep
 import bot.sweep as sweep_module
 from bench.common import (
     PROFILE_NOTE,
@@ -51,11 +52,12 @@ from bench.common import (
     table,
 )
 from bot import services
+from bot.assignments.notices import CATCH_UP_DAYS, NoticeKind, horizon, owing_deadlines, planned
+from bot.assignments.sweep import SWEEP_PAGE, open_items
 from bot.calendar import WorkCalendar
-from bot.notices import CATCH_UP_DAYS, NoticeKind, horizon, owing_deadlines, planned
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
-from bot.staff_csv import parse_staff_csv
-from bot.sweep import SWEEP_PAGE, SweepStats, open_items, sweep
+from bot.staff.csv_import import parse_staff_csv
+from bot.sweep import SweepStats, sweep
 from storage.db import open_database
 from storage.domain.enums import Language, Role
 from storage.repo import Repos
@@ -256,15 +258,24 @@ def timing(targets: list[tuple[object, str, Timer]]) -> Iterator[None]:
     """Wrap each `getattr(owner, name)` in its timer; undo every wrapper on the way out.
 
     An owner is a module (its globals, which `sweep` looks names up in), a class (a method for
-    all instances) or an instance (an attribute that shadows its class's method)."""
-    saved = [(owner, name, vars(owner).get(name)) for owner, name, _ in targets]
+    all instances) or an instance (an attribute that shadows its class's method). A dict owner
+    (the sweep's DUTIES) has its entry wrapped."""
+    saved = [
+        (owner, name, owner.get(name) if isinstance(owner, dict) else vars(owner).get(name))
+        for owner, name, _ in targets
+    ]
     try:
         for owner, name, timer in targets:
-            setattr(owner, name, timer.wrap(getattr(owner, name)))
+            if isinstance(owner, dict):
+                owner[name] = timer.wrap(owner[name])
+            else:
+                setattr(owner, name, timer.wrap(getattr(owner, name)))
         yield
     finally:
         for owner, name, original in saved:
-            if original is None:
+            if isinstance(owner, dict):
+                owner[name] = original
+            elif original is None:
                 with contextlib.suppress(AttributeError):
                     delattr(owner, name)
             else:
@@ -312,14 +323,14 @@ class Bench:
         await self.empty_outbox()
         ctx = await self.context()
         timers = {
-            "plan (owing_deadlines)": (sweep_module, "owing_deadlines", Timer()),
+            "plan (owing_deadlines)": (assignment_sweep, "owing_deadlines", Timer()),
             "select (list_open)": (self.repos.assignments, "list_open", Timer()),
-            "due()": (sweep_module, "due", Timer()),
-            "recipients": (sweep_module.Recipients, "of", Timer()),
+            "due()": (assignment_sweep, "due", Timer()),
+            "recipients": (assignment_sweep.Recipients, "of", Timer()),
             "enqueue_many": (self.repos.outbox, "enqueue_many", Timer()),
-            "extension reminders": (sweep_module, "queue_extension_reminders", Timer()),
-            "rounds": (sweep_module, "process_rounds", Timer()),
-            "weekly lists": (sweep_module, "queue_weekly_lists", Timer()),
+            "extension reminders": (sweep_module.DUTIES, "extensions", Timer()),
+            "rounds": (sweep_module.DUTIES, "rounds", Timer()),
+            "weekly lists": (sweep_module.DUTIES, "weekly", Timer()),
         }
         with timing(list(timers.values())):
             started = time.perf_counter()

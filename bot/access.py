@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.i18n_marks import N_
-from bot.meetings import MAY_ORGANIZE
-from bot.remarks import MAY_START
+from bot.meetings.rules import MAY_ORGANIZE
+from bot.remarks.rules import MAY_START
 from storage.domain.enums import Role
 
 EVERYONE: frozenset[Role] = frozenset(Role)

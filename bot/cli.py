@@ -11,13 +11,14 @@ from pathlib import Path
 
 from aiogram import Bot
 
+from bot.assignments import steps as assignment_steps
 from bot.calendar import WorkCalendar
 from bot.config import Settings, SettingsError
 from bot.factory import create_bot, create_deliverer
 from bot.i18n import make_i18n
-from bot.invites import invitation_link
 from bot.profiles import Profile, load_profile
-from bot.staff_csv import parse_staff_csv
+from bot.staff.csv_import import parse_staff_csv
+from bot.staff.invites import invitation_link
 from storage.assignments import ImportInterrupted
 from storage.db import Busy, backup_to, check_copy, connect, exclusive
 from storage.domain.assignments import NewAssignment
@@ -222,7 +223,7 @@ async def assignments_import(settings: Settings, path: Path) -> None:
             repos = Repos(db)
             try:
                 ctx = await services.make_context(repos, profile, settings)
-                created = await services.import_assignments(
+                created = await assignment_steps.import_assignments(
                     ctx, items, actor=CLI_ACTOR, progress=progress
                 )
             except ImportInterrupted as stop:
@@ -238,7 +239,7 @@ async def assignments_import(settings: Settings, path: Path) -> None:
 
 
 def parse_csv_or_fail(path: Path, text: str) -> list[NewAssignment]:
-    from bot.assignments_csv import parse_assignments_csv
+    from bot.assignments.csv_import import parse_assignments_csv
 
     try:
         return parse_assignments_csv(text)

@@ -32,8 +32,8 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
+from bot.assignments.notices import quiet_until
 from bot.config import Settings
-from bot.notices import quiet_until
 from bot.outbox_kinds import SCHEDULED, Kind
 from bot.profiles import Profile
 from bot.services import load_calendar

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.i18n import long_date
-from bot.invites import invitation_link
+from bot.staff.invites import invitation_link
 from handlers.callbacks import MenuCallback
 from storage.domain.enums import Role
 from storage.models import Person

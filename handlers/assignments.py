@@ -18,7 +18,8 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.assignments import check_decision, check_not_ours, check_report
+from bot.assignments import steps as assignment_steps
+from bot.assignments.rules import check_decision, check_not_ours, check_report
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import long_date
@@ -233,7 +234,7 @@ async def on_accept(
     if item is None:
         return
     ctx = await context(repos, profile, settings)
-    step = services.accept(ctx, person, item, callback_data.dep)
+    step = assignment_steps.accept(ctx, person, item, callback_data.dep)
     if await attempt(query, person, step) is REFUSED:
         return
     deliverer.kick()
@@ -342,7 +343,7 @@ async def on_send_report(
     ctx = await context(repos, profile, settings)
     files = [ReportFile(file_id, name) for file_id, name in data["files"]]
     try:  # not `attempt`: the draft ends before a refusal is shown
-        await services.submit_report(ctx, person, item, callback_data.dep, text, files)
+        await assignment_steps.submit_report(ctx, person, item, callback_data.dep, text, files)
     except RuleError as error:
         await state.clear()
         await refuse(query, refusal_text(error, person.language))
@@ -404,7 +405,7 @@ async def on_not_ours_reason(
         return
     reason, data, item = typed
     ctx = await context(repos, profile, settings)
-    step = services.not_ours(ctx, person, item, int(data["dep"]), reason)
+    step = assignment_steps.not_ours(ctx, person, item, int(data["dep"]), reason)
     if await attempt(message, person, step) is REFUSED:
         return
     deliverer.kick()
@@ -488,7 +489,7 @@ async def on_ground(
         await stale(query)
         return
     ctx = await context(repos, profile, settings)
-    changed = await attempt(query, person, services.remove(ctx, person, item, ground))
+    changed = await attempt(query, person, assignment_steps.remove(ctx, person, item, ground))
     if changed is REFUSED:
         return
     if not changed:
@@ -533,7 +534,9 @@ async def on_rework_reason(
         return
     reason, _data, item = typed
     ctx = await context(repos, profile, settings)
-    changed = await attempt(message, person, services.return_for_rework(ctx, person, item, reason))
+    changed = await attempt(
+        message, person, assignment_steps.return_for_rework(ctx, person, item, reason)
+    )
     if changed is not REFUSED and changed:
         deliverer.kick()
         await message.answer(
@@ -594,7 +597,7 @@ async def on_reassign_to(
         return
     ctx = await context(repos, profile, settings)
     try:
-        updated = await services.reassign(
+        updated = await assignment_steps.reassign(
             ctx, person, item, callback_data.dep, int(callback_data.arg)
         )
     except (RuleError, ValueError) as error:

@@ -19,7 +19,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
-from bot.extensions import (
+from bot.extensions import steps as extension_steps
+from bot.extensions.rules import (
     REASONS_MAX,
     REASONS_MIN,
     ExtensionError,
@@ -153,7 +154,7 @@ async def on_request(
     if item is None:
         return
     ctx = await services.make_context(repos, profile, settings)
-    step = services.check_extension_request(ctx, person, item, callback_data.dep)
+    step = extension_steps.check_extension_request(ctx, person, item, callback_data.dep)
     exceptional = await attempt(query, person, step)
     if exceptional is REFUSED:
         return
@@ -293,7 +294,7 @@ async def on_send(
         return
     ctx = await services.make_context(repos, profile, settings)
     new_date = date.fromisoformat(data["new_date"])
-    step = services.request_extension(
+    step = extension_steps.request_extension(
         ctx, person, item, int(data["dep"]), new_date, str(data["reasons"])
     )
     if await attempt(query, person, step) is REFUSED:
@@ -374,7 +375,7 @@ async def decide(
         await stale(query)
         return False
     ctx = await services.make_context(repos, profile, settings)
-    step = services.decide_extension(ctx, person, request, **decision)
+    step = extension_steps.decide_extension(ctx, person, request, **decision)
     if await attempt(query, person, step) is REFUSED:
         return False
     await after_decision(repos, deliverer, bot, request_id, person)
@@ -394,7 +395,7 @@ async def typed_decision(
     answered and returned."""
     ctx = await services.make_context(repos, profile, settings)
     try:
-        await services.decide_extension(ctx, person, request, **decision)
+        await extension_steps.decide_extension(ctx, person, request, **decision)
     except ExtensionError as error:
         await message.answer(extension_refusal(error, person.language))
         return error.refusal
@@ -444,7 +445,7 @@ async def on_typed_decision(
         await stale(query)
         return
     ctx = await services.make_context(repos, profile, settings)
-    if await services.deciding_for(ctx, person, item) is None:
+    if await extension_steps.deciding_for(ctx, person, item) is None:
         await refuse(
             query, extension_refusal(ExtensionError(ExtensionRefusal.NOT_DECIDER), person.language)
         )

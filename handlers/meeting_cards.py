@@ -18,7 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
-from bot.meetings import (
+from bot.meetings.rules import (
     QuorumForecast,
     QuorumState,
     has_started,

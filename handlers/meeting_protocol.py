@@ -26,12 +26,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import meeting_services, services
-from bot.assignments import SUMMARY_MAX, resolve_deadline
+from bot import services
+from bot.assignments.rules import SUMMARY_MAX, resolve_deadline
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
-from bot.meetings import (
+from bot.meetings import steps as meeting_services
+from bot.meetings.rules import (
     MAY_ORGANIZE,
     MeetingError,
     MeetingRefusal,

@@ -18,8 +18,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import Deliverer, Rendered, Renderer
 from bot.i18n import date_with_weekday, long_date
-from bot.ics import CalendarEvent, event_ics
-from bot.meetings import QuorumState, distribution_day, materials_due, quorum_forecast
+from bot.meetings.ics import CalendarEvent, event_ics
+from bot.meetings.rules import QuorumState, distribution_day, materials_due, quorum_forecast
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback, MeetCallback
 from handlers.meeting_cards import (

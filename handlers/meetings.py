@@ -29,12 +29,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import meeting_services, services
+from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
-from bot.meetings import (
+from bot.meetings import steps as meeting_services
+from bot.meetings.rules import (
     MAY_ORGANIZE,
     TEXT_MAX,
     TITLE_MAX,

@@ -24,7 +24,8 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.assignments import REG_NUMBER_MAX, SUMMARY_MAX, resolve_deadline
+from bot.assignments import steps as assignment_steps
+from bot.assignments.rules import REG_NUMBER_MAX, SUMMARY_MAX, resolve_deadline
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
@@ -634,7 +635,7 @@ async def on_register(
         return
     await state.set_state(None)  # a second tap on «Register» finds no dialog
     try:
-        item = await services.register(ctx, new, actor=person.code)
+        item = await assignment_steps.register(ctx, new, actor=person.code)
     except DuplicateNumber:
         await query.answer()
         await state.set_state(RegistrationStates.number)

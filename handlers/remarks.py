@@ -21,7 +21,8 @@ from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
-from bot.remarks import (
+from bot.remarks import steps as remark_steps
+from bot.remarks.rules import (
     MAX_FILES,
     MAY_START,
     REMARKS_MAX,
@@ -30,7 +31,7 @@ from bot.remarks import (
     final_answer,
     is_open,
 )
-from bot.remarks_xlsx import sheet_xlsx
+from bot.xlsx import sheet_xlsx
 from handlers.assignments import refuse
 from handlers.callbacks import RemarkCallback
 from handlers.cards import moment
@@ -214,7 +215,7 @@ async def on_no_remarks(
 ) -> None:
     ctx = await services.make_context(repos, profile, settings)
     try:
-        item = await services.answer_round(ctx, person, callback_data.id, Answer.NO_REMARKS)
+        item = await remark_steps.answer_round(ctx, person, callback_data.id, Answer.NO_REMARKS)
     except RoundError as error:
         await refuse(query, refusal(error, person.language))
         return
@@ -316,7 +317,7 @@ async def on_send_remarks(
     text = "\n\n".join(data["text"]).strip() or None
     files = [RoundFile(file_id, name) for file_id, name in data["files"]]
     try:
-        await services.answer_round(ctx, person, callback_data.id, Answer.REMARKS, text, files)
+        await remark_steps.answer_round(ctx, person, callback_data.id, Answer.REMARKS, text, files)
     except RoundError as error:
         if error.refusal is not RoundRefusal.NO_TEXT:
             await state.clear()

@@ -27,7 +27,8 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
-from bot.remarks import (
+from bot.remarks import steps as remark_steps
+from bot.remarks.rules import (
     MAX_FILES,
     MAY_START,
     SUBJECT_MAX,
@@ -295,7 +296,7 @@ async def context(repos: Repos, profile: Profile, settings: Settings) -> service
 
 
 async def addressee_count(ctx: services.Context, data: dict[str, Any]) -> int:
-    found = await services.round_addressees(ctx, DEPARTMENTS.chosen(data), PEOPLE.chosen(data))
+    found = await remark_steps.round_addressees(ctx, DEPARTMENTS.chosen(data), PEOPLE.chosen(data))
     return len(found)
 
 
@@ -689,7 +690,7 @@ async def on_send(
         )
         return
     try:
-        item = await services.start_round(
+        item = await remark_steps.start_round(
             ctx,
             person,
             subject=subject,

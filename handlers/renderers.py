@@ -13,15 +13,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.assignments import traffic_light, working_days_left
+from bot.assignments.notices import NoticeKind
+from bot.assignments.rules import traffic_light, working_days_left
 from bot.calendar import WorkCalendar
 from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
-from bot.notices import NoticeKind
 from bot.profiles import extension_cutoff
-from bot.remarks_xlsx import sheet_xlsx
 from bot.services import load_calendar
+from bot.xlsx import sheet_xlsx
 from handlers.callbacks import ItemCallback
 from handlers.cards import (
     GROUND_TITLES,

@@ -14,7 +14,7 @@ from bot.delivery import Deliverer, RateLimiter
 from bot.factory import create_deliverer, create_dispatcher
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
-from bot.staff_csv import parse_staff_csv
+from bot.staff.csv_import import parse_staff_csv
 from storage.db import Database, open_database
 from storage.domain.enums import Language
 from storage.repo import Repos

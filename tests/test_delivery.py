@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter, split_text
 from bot.factory import create_bot, create_deliverer
 from bot.profiles import Profile
-from bot.staff_csv import parse_staff_csv
+from bot.staff.csv_import import parse_staff_csv
 from storage.domain.enums import Language
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV

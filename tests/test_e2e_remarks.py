@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkCalendar
 from bot.profiles import load_profile
-from bot.remarks import default_due
+from bot.remarks.rules import default_due
 from tests.e2e import bot_env, button, onboard, prepare_staff, run_cli, running_bot, to_chat
 from tests.fake_api import ApiCall, FakeBotAPI
 

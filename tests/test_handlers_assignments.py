@@ -8,6 +8,7 @@ from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendDocument, SendMessage
 
 from bot import services
+from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.factory import create_deliverer
@@ -37,7 +38,7 @@ async def register(
     number: str = "01-12/345",
 ) -> int:
     ctx = await services.make_context(repos, profile, settings)
-    item = await services.register(
+    item = await assignment_steps.register(
         ctx,
         NewAssignment(
             reg_number=number,

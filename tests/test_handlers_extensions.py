@@ -9,8 +9,10 @@ from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendMessage
 
 from bot import services
+from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
+from bot.extensions import steps as extension_steps
 from bot.profiles import Profile, load_profile
 from bot.sweep import sweep
 from handlers.callbacks import ExtCallback, ItemCallback
@@ -41,7 +43,7 @@ async def register(
     source: Source = Source.AKIM,
 ) -> int:
     ctx = await services.make_context(repos, profile, settings)
-    item = await services.register(
+    item = await assignment_steps.register(
         ctx,
         NewAssignment(
             reg_number="E-1",
@@ -160,7 +162,7 @@ async def test_another_date_and_rejection(
     assert edu is not None
     head = await staffed.staff.by_code("edu_head")
     assert head is not None
-    request = await services.request_extension(
+    request = await extension_steps.request_extension(
         ctx, head, item, edu.department_id, date(2027, 6, 1), "Ждём заключение экспертизы."
     )
     await deliverer.drain()
@@ -178,7 +180,7 @@ async def test_another_date_and_rejection(
     # a second request, rejected with a reason: the deadline stays
     item = await staffed.assignments.get(item_id)
     assert item is not None
-    second = await services.request_extension(
+    second = await extension_steps.request_extension(
         ctx, head, item, edu.department_id, date(2027, 6, 10), "Ещё нужно время на согласование."
     )
     bot.clear()
@@ -273,7 +275,7 @@ async def test_only_deciders_decide_and_undecided_requests_remind(
     assert head is not None
     assert item.main_executor is not None
     ctx = await services.make_context(staffed, profile, settings)
-    request = await services.request_extension(
+    request = await extension_steps.request_extension(
         ctx, head, item, item.main_executor.department_id, date(2027, 5, 20), "Нет подрядчика."
     )
     await deliverer.drain()

@@ -9,12 +9,12 @@ from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.utils.i18n import I18n
 
-from bot import meeting_services as ms
 from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, translate
-from bot.meetings import MAX_FILES, MeetingError, MeetingRefusal, distribution_day
+from bot.meetings import steps as ms
+from bot.meetings.rules import MAX_FILES, MeetingError, MeetingRefusal, distribution_day
 from bot.profiles import Profile
 from handlers.callbacks import MeetCallback
 from handlers.meetings import refusal_text

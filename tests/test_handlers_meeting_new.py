@@ -12,7 +12,7 @@ from aiogram.utils.i18n import I18n
 from bot import services
 from bot.config import Settings
 from bot.i18n import date_with_weekday, translate
-from bot.meetings import MAX_ITEMS, distribution_day, materials_due
+from bot.meetings.rules import MAX_ITEMS, distribution_day, materials_due
 from bot.profiles import Profile
 from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meeting_new import MeetingStates

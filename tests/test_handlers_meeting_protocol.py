@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage
 
-from bot import meeting_services, services
+from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
+from bot.meetings import steps as meeting_services
 from bot.profiles import Profile, default_deadline
 from handlers.callbacks import MeetCallback, ProtocolCallback
 from handlers.meeting_protocol import ProtocolStates

@@ -15,11 +15,12 @@ from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from aiogram.utils.i18n import I18n
 
-from bot import meeting_services, services
+from bot import services
 from bot.access import ROLE_TITLES
 from bot.config import Settings
 from bot.i18n import date_with_weekday, translate
-from bot.meetings import distribution_day
+from bot.meetings import steps as meeting_services
+from bot.meetings.rules import distribution_day
 from bot.profiles import Profile
 from handlers.callbacks import MeetCallback, MeetChangeCallback
 from handlers.meeting_cards import when_text

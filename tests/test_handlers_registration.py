@@ -8,11 +8,12 @@ from aiogram import Dispatcher
 from aiogram.methods import SendMessage
 
 from bot import services
+from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile, default_deadline
-from bot.staff_csv import parse_staff_csv
+from bot.staff.csv_import import parse_staff_csv
 from handlers.callbacks import NewCallback
 from handlers.registration import RegistrationStates
 from storage.domain.assignments import NewAssignment
@@ -169,7 +170,7 @@ async def test_wrong_answers_are_asked_again_with_the_reason(
 ) -> None:
     await join(dp, bot, staffed, "ctrl", CTRL, "ru")
     ctx = await services.make_context(staffed, profile, settings)
-    await services.register(
+    await assignment_steps.register(
         ctx,
         NewAssignment(
             reg_number="01-05/77",
@@ -342,7 +343,7 @@ async def test_a_race_on_the_number_registers_nothing_and_asks_another(
         summary="Зарегистрировано другим сотрудником",
         executors=("Отдел образования",),
     )
-    await services.register(ctx, other, actor="admin")
+    await assignment_steps.register(ctx, other, actor="admin")
     bot.clear()
     await press(dp, bot, "ok")
     assert "07/7" in bot.texts()[-1]

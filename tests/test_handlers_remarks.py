@@ -15,6 +15,7 @@ from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.profiles import Profile, load_profile
+from bot.remarks import steps as remark_steps
 from bot.sweep import sweep
 from handlers.callbacks import RemarkCallback
 from storage.domain.remarks import Answer, RoundFile
@@ -60,7 +61,7 @@ async def start(
         assert person is not None
         person_ids.append(person.id)
     due = ctx.calendar.add_working_days(ctx.today, 3)
-    item = await services.start_round(
+    item = await remark_steps.start_round(
         ctx,
         initiator,
         subject="Проект постановления о тарифах",

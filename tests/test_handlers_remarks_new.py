@@ -13,8 +13,8 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
-from bot.remarks import MAX_FILES, default_due
-from bot.staff_csv import parse_staff_csv
+from bot.remarks.rules import MAX_FILES, default_due
+from bot.staff.csv_import import parse_staff_csv
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks_new import RoundStates
 from storage.domain.enums import Language

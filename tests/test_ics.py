@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.ics import CalendarEvent, event_ics
+from bot.meetings.ics import CalendarEvent, event_ics
 
 STAMP = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 ALMATY = ZoneInfo("Asia/Almaty")

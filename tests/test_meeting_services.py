@@ -17,12 +17,12 @@ from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
-from bot import meeting_services as ms
 from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import translate
-from bot.meetings import MeetingError, MeetingRefusal, ProtocolTask
+from bot.meetings import steps as ms
+from bot.meetings.rules import MeetingError, MeetingRefusal, ProtocolTask
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.sweep import sweep
 from handlers.callbacks import MeetCallback

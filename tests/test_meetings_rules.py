@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from bot.calendar import WorkCalendar
-from bot.meetings import (
+from bot.meetings.rules import (
     MeetingError,
     MeetingRefusal,
     QuorumState,
@@ -297,7 +297,7 @@ def test_protocol_numbers_and_sources() -> None:
 
 
 def test_typed_times_and_links() -> None:
-    from bot.meetings import is_link, parse_time
+    from bot.meetings.rules import is_link, parse_time
 
     assert parse_time(" 9:30 ") == time(9, 30)
     assert parse_time("14.30") == time(14, 30)

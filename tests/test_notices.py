@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.assignments.notices import NoticeKind, due, planned, quiet_until
 from bot.calendar import WorkCalendar
-from bot.notices import NoticeKind, due, planned, quiet_until
 from bot.profiles import load_profile
 from storage.domain.assignments import Assignment, ControlType, Executor, Status
 from storage.domain.enums import Mark, Source

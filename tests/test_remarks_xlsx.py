@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from bot.remarks_xlsx import WIDTH_MAX, WIDTH_MIN, sheet_xlsx
+from bot.xlsx import WIDTH_MAX, WIDTH_MIN, sheet_xlsx
 
 TITLE = "Лист согласования: «Замечаний нет»"
 HEADERS = ["№", "Адресат / Адресат", "Жауап / Ответ", "Замечания"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.staff_csv import parse_staff_csv
+from bot.staff.csv_import import parse_staff_csv
 from storage.db import DatabaseError, connect, latest_version, migrate, open_database
 from storage.domain.enums import Language, Role
 from storage.domain.staff import CsvProblem

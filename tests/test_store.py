@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter, Rendered, Renderers, dead_owners
 from bot.factory import create_bot
 from bot.profiles import Profile
-from bot.staff_csv import parse_staff_csv
+from bot.staff.csv_import import parse_staff_csv
 from handlers.outbox import RENDERERS
 from storage.assignments import ImportInterrupted
 from storage.db import Busy, Database, DatabaseError, backup_to, check_copy, exclusive

@@ -12,6 +12,7 @@ from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
 
 from bot import services
+from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.profiles import Profile
@@ -51,7 +52,7 @@ async def register(
         "deadline": date(2027, 5, 12),
         "mark": Mark.NONE,
     } | kw
-    item = await services.register(ctx, NewAssignment(**values), actor="ctrl")  # type: ignore[arg-type]
+    item = await assignment_steps.register(ctx, NewAssignment(**values), actor="ctrl")  # type: ignore[arg-type]
     return item.id
 
 

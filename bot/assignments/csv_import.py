@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.assignments import REG_NUMBER_MAX, SUMMARY_MAX
-from bot.staff_csv import read_rows, split_list
+from bot.assignments.rules import REG_NUMBER_MAX, SUMMARY_MAX
+from bot.staff.csv_import import read_rows, split_list
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Source
 from storage.domain.staff import CsvProblem

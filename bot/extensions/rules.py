@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from bot.assignments import check_head_of
+from bot.assignments.rules import check_head_of
 from bot.profiles import BeyondLimit, CalendarLike, ExtensionDecider, Profile, extension_cutoff
 from storage.domain.assignments import Assignment, Executor
 

@@ -1,0 +1,303 @@
+"""Assignment steps: register (one, or a CSV in slices), accept, report, «не наше», remove,
+return for rework, reassign. Each is one unit of work: the change and the messages it queues
+commit together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from bot.assignments.rules import (
+    check_accept,
+    check_controller,
+    check_decision,
+    check_not_ours,
+    check_report,
+    classify,
+    resolve_deadline,
+)
+from bot.services import (
+    Context,
+    controllers,
+    department_recipients,
+    head_departments,
+    notify,
+    on_behalf_of,
+    one_unit,
+    only,
+)
+from storage.domain.assignments import (
+    Assignment,
+    ControlType,
+    NewAssignment,
+    RemovalGround,
+    ReportFile,
+    RuleError,
+)
+from storage.domain.staff import CsvProblem
+from storage.models import Person
+
+
+async def fresh(ctx: Context, item: Assignment) -> Assignment:
+    """The item as it is now, read inside the step's unit of work: every rule check decides on
+    the latest committed state, never on the copy the button was drawn from."""
+    current = await ctx.repos.assignments.get(item.id)
+    assert current is not None  # items are never deleted
+    return current
+
+
+def resolve(ctx: Context, new: NewAssignment) -> tuple[NewAssignment, date, ControlType]:
+    deadline = resolve_deadline(
+        ctx.profile,
+        ctx.calendar,
+        received=new.received,
+        deadline=new.deadline,
+        mark=new.mark,
+        today=ctx.today,
+    )
+    return new, deadline, classify(ctx.profile, ctx.calendar, new.received, deadline, new.mark)
+
+
+async def deliver_cards(ctx: Context, item: Assignment) -> None:
+    """A card to the head (or acting substitute) of every executor department."""
+    for executor in item.executors:
+        if not executor.active:
+            continue
+        recipients = await department_recipients(ctx, executor.department_id)
+        if not recipients:
+            await notify(
+                ctx,
+                await controllers(ctx),
+                f"nohead:{item.id}:{executor.department_id}",
+                "no_head",
+                assignment_id=item.id,
+                department_id=executor.department_id,
+            )
+        await notify(
+            ctx,
+            recipients,
+            f"card:{item.id}:{executor.department_id}",
+            "card",
+            assignment_id=item.id,
+            department_id=executor.department_id,
+        )
+
+
+@one_unit
+async def register(ctx: Context, new: NewAssignment, *, actor: str) -> Assignment:
+    async with ctx.repos.transaction():
+        _, deadline, kind = resolve(ctx, new)
+        item = await ctx.repos.assignments.create(
+            new,
+            deadline=deadline,
+            control_type=kind,
+            registered_on=ctx.today,
+            actor=actor,
+        )
+        await deliver_cards(ctx, item)
+        return item
+
+
+async def import_assignments(
+    ctx: Context,
+    items: list[NewAssignment],
+    *,
+    actor: str,
+    progress: Callable[[int], None] | None = None,
+) -> list[Assignment]:
+    """The whole file is checked first (a rule refusal or a bad row names its line and nothing
+    is written); then it is written in short units of work, each item with its cards, so the
+    bot keeps answering during a large import."""
+    resolved = []
+    for new in items:
+        try:
+            resolved.append(resolve(ctx, new))
+        except RuleError as error:
+            raise CsvProblem(new.line, rule_problem(error)) from None
+
+    async def cards(item: Assignment) -> None:
+        await deliver_cards(ctx, item)
+
+    return await ctx.repos.assignments.import_many(
+        resolved, registered_on=ctx.today, actor=actor, then=cards, progress=progress
+    )
+
+
+def rule_problem(error: RuleError) -> str:
+    """An English sentence for the command line (the chat uses the catalogues)."""
+    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in error.values.items()}
+    return {
+        "deadline_past": "deadline {deadline} has already passed",
+        "deadline_before_received": "deadline {deadline} is before the date received {received}",
+        "received_in_future": "the date received {received} is in the future",
+    }.get(error.refusal.value, error.refusal.value).format(**values)
+
+
+@one_unit
+async def accept(ctx: Context, person: Person, item: Assignment, department_id: int) -> bool:
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
+        departments = await head_departments(ctx, person)
+        executor = check_accept(item, only(departments, department_id))
+        changed = await ctx.repos.assignments.accept(
+            item.id,
+            executor.department_id,
+            person_code=person.code,
+            on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+            at=ctx.now,
+        )
+        if changed:
+            await notify(
+                ctx,
+                await controllers(ctx),
+                f"accepted:{item.id}:{executor.department_id}",
+                "accepted",
+                assignment_id=item.id,
+                department_id=executor.department_id,
+                person_id=person.id,
+            )
+        return changed
+
+
+@one_unit
+async def submit_report(
+    ctx: Context,
+    person: Person,
+    item: Assignment,
+    department_id: int,
+    text: str,
+    files: Sequence[ReportFile],
+) -> bool:
+    """Co-executors report to the main executor; the main executor's report goes to control."""
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
+        departments = await head_departments(ctx, person)
+        executor = check_report(item, only(departments, department_id))
+        report = await ctx.repos.assignments.add_report(
+            item.id,
+            executor.department_id,
+            author_code=person.code,
+            on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+            text=text,
+            files=[] if item.restricted else list(files),
+            final=executor.main,
+            at=ctx.now,
+        )
+        if executor.main:
+            await notify(
+                ctx,
+                await controllers(ctx),
+                f"report:{report.id}",
+                "report",
+                assignment_id=item.id,
+                report_id=report.id,
+            )
+        else:
+            main = item.main_executor
+            if main is not None:
+                await notify(
+                    ctx,
+                    await department_recipients(ctx, main.department_id),
+                    f"coreport:{report.id}",
+                    "co_report",
+                    assignment_id=item.id,
+                    report_id=report.id,
+                )
+        return True
+
+
+@one_unit
+async def not_ours(
+    ctx: Context, person: Person, item: Assignment, department_id: int, reason: str
+) -> bool:
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
+        departments = await head_departments(ctx, person)
+        executor = check_not_ours(
+            ctx.profile, ctx.calendar, item, only(departments, department_id), ctx.today
+        )
+        changed = await ctx.repos.assignments.decline(
+            item.id,
+            executor.department_id,
+            reason=reason,
+            actor=person.code,
+            on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+            at=ctx.now,
+        )
+        if changed:
+            await notify(
+                ctx,
+                await controllers(ctx),
+                f"declined:{item.id}:{executor.department_id}",
+                "declined",
+                assignment_id=item.id,
+                department_id=executor.department_id,
+                reason=reason,
+            )
+        return changed
+
+
+async def executor_heads(ctx: Context, item: Assignment) -> list[Person]:
+    people: dict[int, Person] = {}
+    for executor in item.executors:
+        if executor.active:
+            for person in await department_recipients(ctx, executor.department_id):
+                people[person.id] = person
+    return list(people.values())
+
+
+@one_unit
+async def remove(ctx: Context, person: Person, item: Assignment, ground: RemovalGround) -> bool:
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
+        check_decision(item, person.roles)
+        changed = await ctx.repos.assignments.remove(
+            item.id, ground=ground, actor=person.code, at=ctx.now
+        )
+        if changed:
+            await notify(
+                ctx,
+                await executor_heads(ctx, item),
+                f"removed:{item.id}",
+                "removed",
+                assignment_id=item.id,
+            )
+        return changed
+
+
+@one_unit
+async def return_for_rework(ctx: Context, person: Person, item: Assignment, reason: str) -> bool:
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
+        check_decision(item, person.roles)
+        changed = await ctx.repos.assignments.return_for_rework(
+            item.id, reason=reason, actor=person.code, at=ctx.now
+        )
+        if changed:
+            stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+            await notify(
+                ctx,
+                await executor_heads(ctx, item),
+                f"returned:{item.id}:{stamp}",
+                "returned",
+                assignment_id=item.id,
+                reason=reason,
+            )
+        return changed
+
+
+@one_unit
+async def reassign(
+    ctx: Context, person: Person, item: Assignment, old_department: int, new_department: int
+) -> Assignment | None:
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
+        check_controller(item, person.roles)
+        if not await ctx.repos.assignments.reassign(
+            item.id, old_department, new_department, actor=person.code
+        ):
+            return None
+        updated = await ctx.repos.assignments.get(item.id)
+        assert updated is not None
+        await deliver_cards(ctx, updated)
+        return updated

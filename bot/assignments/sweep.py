@@ -1,0 +1,149 @@
+"""The assignments' part of the sweep: deadline notices (from the profile) and the weekly
+control list."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot import services
+from bot.assignments.notices import Audience, Notice, due, owing_deadlines
+from bot.outbox_kinds import Kind
+from storage.domain.assignments import Assignment
+from storage.domain.enums import Role
+from storage.models import Person
+
+SWEEP_PAGE = 5_000
+
+
+class Recipients:
+    """Who stands behind an audience today, looked up once per sweep."""
+
+    def __init__(self, ctx: services.Context) -> None:
+        self.ctx = ctx
+        self._departments: dict[int, list[Person]] = {}
+        self._curators: dict[int, list[Person]] = {}
+        self._controllers: list[Person] | None = None
+
+    async def department(self, department_id: int) -> list[Person]:
+        if department_id not in self._departments:
+            self._departments[department_id] = await services.department_recipients(
+                self.ctx, department_id
+            )
+        return self._departments[department_id]
+
+    async def curators(self, department_id: int) -> list[Person]:
+        if department_id not in self._curators:
+            self._curators[department_id] = await services.curating_deputies(
+                self.ctx, department_id
+            )
+        return self._curators[department_id]
+
+    async def controllers(self) -> list[Person]:
+        if self._controllers is None:
+            self._controllers = await services.controllers(self.ctx)
+        return self._controllers
+
+    async def of(self, item: Assignment, notice: Notice) -> list[Person]:
+        people: dict[int, Person] = {}
+        active = [e for e in item.executors if e.active]
+        for audience in notice.audiences:
+            found: list[Person] = []
+            if audience is Audience.CONTROLLERS:
+                found = await self.controllers()
+            for executor in active:
+                if (
+                    audience is Audience.EXECUTORS
+                    or (audience is Audience.MAIN and executor.main)
+                    or (audience is Audience.CO and not executor.main)
+                ):
+                    found += await self.department(executor.department_id)
+                elif audience is Audience.CURATORS:
+                    found += await self.curators(executor.department_id)
+            for person in found:
+                people[person.id] = person
+        return list(people.values())
+
+
+async def open_items(ctx: services.Context, first: date, last: date) -> AsyncIterator[Assignment]:
+    """Open items with a deadline in [first, last], page by page (none is left out)."""
+    offset = 0
+    while True:
+        page, total = await ctx.repos.assignments.list_open(
+            due_from=first, due_to=last, limit=SWEEP_PAGE, offset=offset
+        )
+        for item in page:
+            yield item
+        offset += len(page)
+        if not page or offset >= total:
+            return
+
+
+def first_working_day_of_week(ctx: services.Context, day: date) -> date:
+    monday = day - timedelta(days=day.weekday())
+    return ctx.calendar.next_working_day(monday)
+
+
+async def weekly_readers(ctx: services.Context) -> list[Person]:
+    readers: dict[int, Person] = {}
+    for role in (Role.AKIM, Role.HEAD_OF_APPARATUS, Role.DEPUTY_AKIM):
+        for person in await ctx.repos.staff.with_role(role):
+            readers[person.id] = person
+    return list(readers.values())
+
+
+async def queue_weekly_lists(ctx: services.Context, today: date, not_before: datetime) -> int:
+    """The weekly control list (seed 003 §12.4) on the first working day of the week."""
+    if not ctx.profile.is_on("weekly_control_list"):
+        return 0
+    first = first_working_day_of_week(ctx, today)
+    if today < first or first.isocalendar()[:2] != today.isocalendar()[:2]:
+        return 0
+    year, week, _ = first.isocalendar()
+    queued = 0
+    for person in await weekly_readers(ctx):
+        key = f"weekly:{year}-W{week:02d}:{person.id}"
+        payload = {"week_start": first.isoformat()}
+        if await ctx.repos.outbox.enqueue(
+            key, person.id, "weekly", payload, not_before=not_before
+        ):
+            queued += 1
+    return queued
+
+
+@dataclass(slots=True)
+class DueNotices:
+    """The deadline notices due today: outbox rows, and what was looked at."""
+
+    rows: list[tuple[str, int, str, dict[str, object]]]
+    items_checked: int = 0
+    notices_due: int = 0
+
+
+async def due_notices(ctx: services.Context, today: date) -> DueNotices:
+    """Every deadline notice due today for the open items whose deadline can owe one (read
+    before the sweep's unit of work, so the writer is held only to queue them)."""
+    found = DueNotices([])
+    recipients = Recipients(ctx)
+    for first, last in owing_deadlines(ctx.profile, ctx.calendar, today):
+        async for item in open_items(ctx, first, last):
+            found.items_checked += 1
+            for notice in due(ctx.profile, ctx.calendar, item, today):
+                found.notices_due += 1
+                payload: dict[str, object] = {
+                    "assignment_id": item.id,
+                    "kind": notice.kind.value,
+                    "due": notice.due.isoformat(),
+                    "deadline": item.deadline.isoformat(),
+                }
+                found.rows.extend(
+                    (
+                        f"notice:{item.id}:{notice.kind}:{notice.due}:{person.id}",
+                        person.id,
+                        Kind.NOTICE,
+                        payload,
+                    )
+                    for person in await recipients.of(item, notice)
+                )
+    return found

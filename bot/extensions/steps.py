@@ -1,0 +1,157 @@
+"""Extension request steps: who decides, ask, decide (the first decision wins)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.assignments.steps import fresh
+from bot.extensions.rules import (
+    ExtensionError,
+    ExtensionRefusal,
+    check_may_request,
+    check_new_date,
+    decider_kind,
+)
+from bot.profiles import ExtensionDecider
+from bot.services import (
+    Context,
+    controllers,
+    head_departments,
+    notify,
+    on_behalf_of,
+    one_unit,
+    only,
+)
+from storage.domain.assignments import (
+    Assignment,
+)
+from storage.domain.enums import Role
+from storage.domain.extensions import ExtensionRequest, RequestStatus
+from storage.models import Person
+
+
+async def extension_deciders(ctx: Context, item: Assignment) -> list[Person]:
+    """Who decides this item's extension today (acting substitutes respected)."""
+    people: dict[int, Person] = {}
+    if decider_kind(ctx.profile, item) is ExtensionDecider.ISSUER and item.issuer_id is not None:
+        issuer = await ctx.repos.staff.get(item.issuer_id)
+        candidates = [issuer] if issuer is not None else []
+    else:
+        candidates = await ctx.repos.staff.with_role(Role.AKIM)
+        candidates += await ctx.repos.staff.with_role(Role.HEAD_OF_APPARATUS)
+    for person in candidates:
+        acting = await ctx.repos.staff.acting_for(person, ctx.today)
+        people[acting.id] = acting
+    return list(people.values())
+
+
+async def check_extension_request(
+    ctx: Context, person: Person, item: Assignment, department_id: int
+) -> bool:
+    """Whether this head may ask now (ExtensionError / RuleError say why not); True when the
+    request would go beyond the limit and be flagged for a disciplinary review."""
+    pending = await ctx.repos.extensions.pending_for(item.id) is not None
+    _, exceptional = check_may_request(
+        ctx.profile,
+        ctx.calendar,
+        item,
+        only(await head_departments(ctx, person), department_id),
+        ctx.today,
+        pending=pending,
+    )
+    return exceptional
+
+
+@one_unit
+async def request_extension(
+    ctx: Context,
+    person: Person,
+    item: Assignment,
+    department_id: int,
+    new_date: date,
+    reasons: str,
+) -> ExtensionRequest:
+    async with ctx.repos.transaction():
+        item = await fresh(ctx, item)
+        exceptional = await check_extension_request(ctx, person, item, department_id)
+        check_new_date(ctx.calendar, item, new_date)
+        request = await ctx.repos.extensions.create(
+            item.id,
+            department_id,
+            requested_by=person.code,
+            on_behalf_of=await on_behalf_of(ctx, person, department_id),
+            new_deadline=new_date,
+            reasons=reasons,
+            exceptional=exceptional,
+            at=ctx.now,
+        )
+        await notify(
+            ctx,
+            await extension_deciders(ctx, item),
+            f"extreq:{request.id}",
+            "extension_request",
+            request_id=request.id,
+        )
+    return request
+
+
+async def deciding_for(ctx: Context, person: Person, item: Assignment) -> str | None:
+    """The code of the decider `person` acts for ('' when deciding in their own right);
+    None when this person does not decide this item."""
+    for decider in await extension_deciders(ctx, item):
+        if decider.id == person.id:
+            for absent in await ctx.repos.staff.represented_by(person, ctx.today):
+                if (
+                    absent.roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}
+                    or absent.id == item.issuer_id
+                ):
+                    return absent.code
+            return ""
+    return None
+
+
+@one_unit
+async def decide_extension(
+    ctx: Context,
+    person: Person,
+    request: ExtensionRequest,
+    *,
+    granted: date | None = None,
+    reject_reason: str | None = None,
+) -> bool:
+    """Approve (with the date asked, or another) or reject; the first decision wins (checked
+    inside the unit of work, on the request and item as they are now)."""
+    async with ctx.repos.transaction():
+        request = await ctx.repos.extensions.get(request.id) or request
+        item = await ctx.repos.assignments.get(request.assignment_id)
+        assert item is not None
+        behalf = await deciding_for(ctx, person, item)
+        if behalf is None:
+            raise ExtensionError(ExtensionRefusal.NOT_DECIDER)
+        if request.status is not RequestStatus.PENDING or not item.is_open:
+            raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
+        if reject_reason is not None:
+            changed = await ctx.repos.extensions.reject(
+                request.id,
+                reason=reject_reason,
+                actor=person.code,
+                on_behalf_of=behalf or None,
+                at=ctx.now,
+            )
+        else:
+            day = check_new_date(ctx.calendar, item, granted or request.new_deadline)
+            changed = await ctx.repos.extensions.approve(
+                request.id,
+                granted=day,
+                actor=person.code,
+                on_behalf_of=behalf or None,
+                at=ctx.now,
+            )
+        if not changed:
+            raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
+        requester = await ctx.repos.staff.by_code(request.requested_by)
+        audience = await controllers(ctx) + ([requester] if requester else [])
+        await notify(
+            ctx, audience, f"extdone:{request.id}", "extension_decided", request_id=request.id
+        )
+    return True

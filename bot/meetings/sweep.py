@@ -1,0 +1,153 @@
+"""The meetings' part of the sweep: materials reminders and lateness, the unapproved warning,
+distribution on its day, nudges, the morning reminder and the organizer's summary."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.assignments.notices import quiet_until
+from bot.meetings.rules import (
+    distribution_day,
+    has_started,
+    is_late,
+    materials_due,
+    materials_reminder_day,
+    nudge_day,
+)
+from bot.meetings.steps import (
+    _meeting,
+    _people,
+    distribute,
+    local_now,
+    organizer_of,
+    responsible_for,
+)
+from bot.services import (
+    Context,
+    curating_deputies,
+    notify,
+)
+from storage.domain.meetings import (
+    Attendance,
+    Meeting,
+)
+
+
+async def sweep_meetings(ctx: Context, today: date, not_before: datetime) -> int:
+    """Everything scheduled about meetings that is due today (bot.sweep calls this): materials
+    reminders and lateness, the distribution, nudges, the morning reminder."""
+    queued = 0
+    now_local = local_now(ctx)
+    for meeting in await ctx.repos.meetings.open_meetings():
+        if has_started(meeting, now_local):
+            continue
+        queued += await _sweep_materials(ctx, meeting, today, not_before)
+        if today >= distribution_day(ctx.profile, ctx.calendar, meeting.day):
+            if meeting.approved:
+                queued += await distribute(ctx, meeting, not_before)
+            else:
+                queued += await notify(
+                    ctx,
+                    await organizer_of(ctx, meeting),
+                    f"mtunappr:{meeting.id}:{today.isoformat()}",
+                    "meeting_unapproved",
+                    not_before=not_before,
+                    meeting_id=meeting.id,
+                )
+        fresh = await _meeting(ctx, meeting.id)
+        if fresh.distributed:
+            queued += await _sweep_attendance(ctx, fresh, today, not_before)
+    return queued
+
+
+async def _sweep_materials(
+    ctx: Context, meeting: Meeting, today: date, not_before: datetime
+) -> int:
+    due = materials_due(ctx.profile, ctx.calendar, meeting.day)
+    if due is None:
+        return 0
+    queued = 0
+    for item in meeting.items:
+        if item.department_id is None or item.materials_in:
+            continue
+        payload = {"meeting_id": meeting.id, "item_id": item.id, "due": due.isoformat()}
+        if is_late(item, due, today):
+            audience = await organizer_of(ctx, meeting) + await curating_deputies(
+                ctx, item.department_id
+            )
+            queued += await notify(
+                ctx,
+                audience,
+                f"mtmatlate:{meeting.id}:{item.id}:{due.isoformat()}",
+                "meeting_materials_late",
+                not_before=not_before,
+                **payload,
+            )
+        elif today >= materials_reminder_day(ctx.calendar, due):
+            queued += await notify(
+                ctx,
+                await responsible_for(ctx, item),
+                f"mtmatrem:{meeting.id}:{item.id}:{due.isoformat()}",
+                "meeting_materials_reminder",
+                not_before=not_before,
+                **payload,
+            )
+    return queued
+
+
+async def _sent_on(ctx: Context, meeting: Meeting) -> date | None:
+    """The local day the current version reached the recipients. The first agenda is a
+    scheduled message: queued in the evening or on a day off, it arrives the next working
+    morning (bot.delivery), and that is the day counted; a change goes out at once."""
+    moment: datetime | None = meeting.distributed_at
+    scheduled = True
+    if meeting.version > 1:
+        change = await ctx.repos.meetings.change(meeting.id, meeting.version)
+        if change is not None:
+            moment, scheduled = change.at, False
+    if moment is None:
+        return None
+    local = moment.astimezone(ctx.settings.zone)
+    if scheduled:
+        local = quiet_until(ctx.profile, ctx.calendar, local)
+    return local.date()
+
+
+async def _sweep_attendance(
+    ctx: Context, meeting: Meeting, today: date, not_before: datetime
+) -> int:
+    queued = 0
+    sent_on = await _sent_on(ctx, meeting)
+    # nudges only where the regulation makes confirming a duty (almaty-2016 does not: the
+    # apparatus ensures attendance, п.16); the buttons are offered everywhere
+    confirming = ctx.profile.is_on("attendance_confirmation")
+    if confirming and sent_on is not None and today >= nudge_day(ctx.calendar, sent_on):
+        silent = [r.person_id for r in meeting.recipients if r.answer is Attendance.PENDING]
+        queued += await notify(
+            ctx,
+            await _people(ctx, silent),
+            f"mtnudge:{meeting.id}:{meeting.version}",
+            "meeting_nudge",
+            not_before=not_before,
+            meeting_id=meeting.id,
+            version=meeting.version,
+        )
+    if today == meeting.day:
+        coming = [r.person_id for r in meeting.recipients if r.answer is Attendance.ATTEND]
+        queued += await notify(
+            ctx,
+            await _people(ctx, coming),
+            f"mtmorning:{meeting.id}:{today.isoformat()}",
+            "meeting_morning",
+            not_before=not_before,
+            meeting_id=meeting.id,
+        )
+        queued += await notify(
+            ctx,
+            await organizer_of(ctx, meeting),
+            f"mtsummary:{meeting.id}:{today.isoformat()}",
+            "meeting_summary",
+            not_before=not_before,
+            meeting_id=meeting.id,
+        )
+    return queued

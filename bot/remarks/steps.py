@@ -1,0 +1,109 @@
+"""«Замечаний нет» round steps: start a round, answer it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.remarks.rules import RoundError, RoundRefusal, check_answer, check_due
+from bot.services import (
+    Context,
+    department_recipients,
+    notify,
+    one_unit,
+)
+from storage.domain.remarks import Answer, Round, RoundFile
+from storage.models import Person
+
+
+async def round_addressees(
+    ctx: Context, department_ids: Sequence[int], person_ids: Sequence[int]
+) -> list[tuple[Person, int | None]]:
+    """Departments answer through their heads (or acting substitutes); people answer themselves."""
+    found: dict[int, tuple[Person, int | None]] = {}
+    for department_id in department_ids:
+        for head in await department_recipients(ctx, department_id):
+            found.setdefault(head.id, (head, department_id))
+    for person_id in person_ids:
+        person = await ctx.repos.staff.get(person_id)
+        if person is not None:
+            acting = await ctx.repos.staff.acting_for(person, ctx.today)
+            found.setdefault(acting.id, (acting, None))
+    return list(found.values())
+
+
+@one_unit
+async def start_round(
+    ctx: Context,
+    initiator: Person,
+    *,
+    subject: str,
+    restricted: bool,
+    due: date,
+    files: Sequence[RoundFile],
+    department_ids: Sequence[int],
+    person_ids: Sequence[int],
+) -> Round:
+    check_due(ctx.calendar, ctx.today, due)
+    async with ctx.repos.transaction():
+        addressees = await round_addressees(ctx, department_ids, person_ids)
+        item = await ctx.repos.remarks.create(
+            subject,
+            initiator_id=initiator.id,
+            restricted=restricted,
+            due=due,
+            files=[] if restricted else list(files),
+            addressees=[(person.id, department) for person, department in addressees],
+            actor=initiator.code,
+            at=ctx.now,
+        )
+        await notify(
+            ctx,
+            [person for person, _ in addressees],
+            f"rmreq:{item.id}",
+            "remarks_request",
+            round_id=item.id,
+        )
+    return item
+
+
+@one_unit
+async def answer_round(
+    ctx: Context,
+    person: Person,
+    round_id: int,
+    answer: Answer,
+    text: str | None = None,
+    files: Sequence[RoundFile] = (),
+) -> Round:
+    async with ctx.repos.transaction():
+        item = await ctx.repos.remarks.get(round_id)
+        if item is None:
+            raise RoundError(RoundRefusal.NOT_ADDRESSEE, round_id=round_id)
+        addressee = check_answer(item, person.id, ctx.today)
+        if answer is Answer.REMARKS and not (text or files):
+            raise RoundError(RoundRefusal.NO_TEXT)
+        if not await ctx.repos.remarks.answer(
+            round_id,
+            person.id,
+            answer=answer,
+            text=text,
+            files=[] if item.restricted else list(files),
+            by=person.code,
+            at=ctx.now,
+        ):
+            raise RoundError(RoundRefusal.CLOSED, due=item.due)
+        if answer is Answer.REMARKS:
+            initiator = await ctx.repos.staff.get(item.initiator_id)
+            stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+            await notify(
+                ctx,
+                [initiator] if initiator else [],
+                f"rmans:{round_id}:{addressee.id}:{stamp}",
+                "remarks_answer",
+                round_id=round_id,
+                addressee_id=addressee.id,
+            )
+    updated = await ctx.repos.remarks.get(round_id)
+    assert updated is not None
+    return updated

@@ -1,0 +1,37 @@
+"""The rounds' part of the sweep: reminders before the due date, silent consent after it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot import services
+from bot.remarks.rules import final_answer, reminder_day
+from storage.domain.remarks import Answer
+
+
+async def process_rounds(ctx: services.Context, today: date, not_before: datetime) -> int:
+    """«Замечаний нет» rounds: remind the silent one working day before the due date; after it,
+    apply the profile's silent-consent rule and send the initiator the final sheet."""
+    queued = 0
+    silent = final_answer(ctx.profile, Answer.PENDING)
+    for item in await ctx.repos.remarks.open_rounds():
+        if today > item.due:
+            if await ctx.repos.remarks.close(item.id, silent=silent, at=ctx.now):
+                queued += await ctx.repos.outbox.enqueue(
+                    f"rmfinal:{item.id}",
+                    item.initiator_id,
+                    "remarks_final",
+                    {"round_id": item.id},
+                    not_before=not_before,
+                )
+            continue
+        if today >= reminder_day(ctx.calendar, item):
+            for addressee in await ctx.repos.remarks.pending_addressees(item.id):
+                queued += await ctx.repos.outbox.enqueue(
+                    f"rmremind:{item.id}:{addressee.person_id}",
+                    addressee.person_id,
+                    "remarks_reminder",
+                    {"round_id": item.id},
+                    not_before=not_before,
+                )
+    return queued

@@ -1,0 +1,1 @@
+"""The staff directory: the CSV import and the invitation links."""
