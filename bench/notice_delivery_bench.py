@@ -44,8 +44,8 @@ from bot.factory import create_bot
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, load_profile
 from bot.sweep import sweep
+from handlers.assignments.outbox import render_weekly
 from handlers.outbox import RENDERERS
-from handlers.renderers import render_weekly
 from storage.db import open_database
 from storage.domain.enums import Language
 from storage.models import Person

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import (
-    admin,
-    assignments,
-    common,
-    extensions,
-    language,
-    meeting_answers,
-    meeting_new,
-    meeting_protocol,
-    meetings,
-    registration,
-    remarks,
-    remarks_new,
-    start,
-)
+from handlers import admin, common, language, start
+from handlers.assignments import actions as assignments
+from handlers.assignments import new_dialog as registration
+from handlers.extensions import actions as extensions
+from handlers.meetings import answers as meeting_answers
+from handlers.meetings import new_dialog as meeting_new
+from handlers.meetings import protocol_dialog as meeting_protocol
+from handlers.meetings import views as meetings
+from handlers.remarks import actions as remarks
+from handlers.remarks import new_dialog as remarks_new
 
 
 def get_routers() -> list[Router]:

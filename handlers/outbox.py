@@ -6,25 +6,29 @@ from __future__ import annotations
 
 from bot.delivery import Renderers
 from bot.outbox_kinds import Kind
-from handlers.meeting_renderers import MEETING_RENDERERS
-from handlers.renderers import (
+from handlers.assignments.outbox import (
     render_accepted,
     render_card,
     render_co_report,
     render_declined,
-    render_extension_decided,
-    render_extension_late,
-    render_extension_request,
     render_no_head,
     render_notices,
-    render_remarks_answer,
-    render_remarks_final,
-    render_remarks_request,
     render_removed,
     render_report,
     render_returned,
     render_unreachable,
     render_weekly,
+)
+from handlers.extensions.outbox import (
+    render_extension_decided,
+    render_extension_late,
+    render_extension_request,
+)
+from handlers.meetings.outbox import MEETING_RENDERERS
+from handlers.remarks.outbox import (
+    render_remarks_answer,
+    render_remarks_final,
+    render_remarks_request,
 )
 
 RENDERERS = Renderers(

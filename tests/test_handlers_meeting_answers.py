@@ -17,7 +17,7 @@ from bot.meetings import steps as ms
 from bot.meetings.rules import MAX_FILES, MeetingError, MeetingRefusal, distribution_day
 from bot.profiles import Profile
 from handlers.callbacks import MeetCallback
-from handlers.meetings import refusal_text
+from handlers.meetings.views import refusal_text
 from storage.domain.meetings import (
     Attendance,
     Meeting,

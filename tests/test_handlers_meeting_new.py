@@ -15,7 +15,7 @@ from bot.i18n import date_with_weekday, translate
 from bot.meetings.rules import MAX_ITEMS, distribution_day, materials_due
 from bot.profiles import Profile
 from handlers.callbacks import MeetCallback, MeetNewCallback
-from handlers.meeting_new import MeetingStates
+from handlers.meetings.new_dialog import MeetingStates
 from storage.domain.meetings import Attendance, Meeting, MeetingFormat, MeetingKind, MeetingStatus
 from storage.models import Person
 from storage.repo import Repos

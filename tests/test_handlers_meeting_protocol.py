@@ -20,7 +20,7 @@ from bot.i18n import date_with_weekday, long_date
 from bot.meetings import steps as meeting_services
 from bot.profiles import Profile, default_deadline
 from handlers.callbacks import MeetCallback, ProtocolCallback
-from handlers.meeting_protocol import ProtocolStates
+from handlers.meetings.protocol_dialog import ProtocolStates
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Mark, Source
 from storage.domain.meetings import (

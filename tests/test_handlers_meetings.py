@@ -23,8 +23,8 @@ from bot.meetings import steps as meeting_services
 from bot.meetings.rules import distribution_day
 from bot.profiles import Profile
 from handlers.callbacks import MeetCallback, MeetChangeCallback
-from handlers.meeting_cards import when_text
-from handlers.meetings import ChangeStates
+from handlers.meetings.cards import when_text
+from handlers.meetings.views import ChangeStates
 from storage.domain.enums import Role
 from storage.domain.meetings import (
     Attendance,

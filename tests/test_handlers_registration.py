@@ -14,8 +14,8 @@ from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile, default_deadline
 from bot.staff.csv_import import parse_staff_csv
+from handlers.assignments.new_dialog import RegistrationStates
 from handlers.callbacks import NewCallback
-from handlers.registration import RegistrationStates
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Language, Mark, Source
 from storage.repo import Repos

@@ -16,7 +16,7 @@ from bot.profiles import Profile
 from bot.remarks.rules import MAX_FILES, default_due
 from bot.staff.csv_import import parse_staff_csv
 from handlers.callbacks import RemarkCallback, RoundNewCallback
-from handlers.remarks_new import RoundStates
+from handlers.remarks.new_dialog import RoundStates
 from storage.domain.enums import Language
 from storage.domain.remarks import Answer, RoundFile
 from storage.models import Person

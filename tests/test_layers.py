@@ -46,8 +46,10 @@ def test_no_layer_imports_one_above_it() -> None:
 
 def test_the_walk_sees_an_upward_edge(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("def f():\n    from handlers.cards import card_text\n", encoding="utf-8")
-    assert imported_modules(sample) == [(2, "handlers.cards")]
+    sample.write_text(
+        "def f():\n    from handlers.assignments.cards import card_text\n", encoding="utf-8"
+    )
+    assert imported_modules(sample) == [(2, "handlers.assignments.cards")]
 
 
 def test_every_outbox_kind_has_a_renderer() -> None:

@@ -25,8 +25,7 @@ from bot.delivery import Deliverer
 from bot.i18n import long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
-from handlers.callbacks import ItemCallback, ListCallback
-from handlers.cards import (
+from handlers.assignments.cards import (
     SOURCE_TITLES,
     card_text,
     controller_keyboard,
@@ -35,6 +34,7 @@ from handlers.cards import (
     history_text,
     list_row,
 )
+from handlers.callbacks import ItemCallback, ListCallback
 from handlers.drafts import acknowledge, add_part
 from storage.domain.assignments import Assignment, Refusal, RemovalGround, ReportFile, RuleError
 from storage.domain.enums import Role, Source

@@ -50,9 +50,10 @@ from bot.meetings.rules import (
     parse_time,
 )
 from bot.profiles import Profile
-from handlers.assignments import refuse
+from handlers.assignments.actions import refuse
+from handlers.assignments.new_dialog import parse_date, show, stale
 from handlers.callbacks import MeetCallback, MeetChangeCallback
-from handlers.meeting_cards import (
+from handlers.meetings.cards import (
     FORMAT_TITLES,
     attendance_list,
     change_lines,
@@ -62,7 +63,6 @@ from handlers.meeting_cards import (
     when_text,
 )
 from handlers.pickers import Option, Picker
-from handlers.registration import parse_date, show, stale
 from storage.domain.meetings import (
     Meeting,
     MeetingChange,

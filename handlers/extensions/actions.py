@@ -30,9 +30,9 @@ from bot.extensions.rules import (
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile, Term, Unit
-from handlers.assignments import REFUSED, Refused, ask, load, refusal_text, refuse, stale
+from handlers.assignments.actions import REFUSED, Refused, ask, load, refusal_text, refuse, stale
+from handlers.assignments.cards import SOURCE_TITLES
 from handlers.callbacks import ExtCallback, ItemCallback
-from handlers.cards import SOURCE_TITLES
 from storage.domain.assignments import Assignment, RuleError
 from storage.domain.enums import Source
 from storage.domain.extensions import ExtensionRequest, RequestStatus

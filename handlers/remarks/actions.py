@@ -32,9 +32,9 @@ from bot.remarks.rules import (
     is_open,
 )
 from bot.xlsx import sheet_xlsx
-from handlers.assignments import refuse
+from handlers.assignments.actions import refuse
+from handlers.assignments.cards import moment
 from handlers.callbacks import RemarkCallback
-from handlers.cards import moment
 from handlers.drafts import acknowledge, add_part
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
 from storage.models import Person

@@ -38,10 +38,10 @@ from bot.remarks.rules import (
     check_due,
     default_due,
 )
-from handlers.assignments import refuse
+from handlers.assignments.actions import refuse
+from handlers.assignments.new_dialog import Reply, parse_date, show, stale
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.pickers import Option, Picker
-from handlers.registration import Reply, parse_date, show, stale
 from storage.domain.remarks import RoundFile
 from storage.models import Department, Person
 from storage.repo import Repos

@@ -35,11 +35,11 @@ from bot.meetings.rules import (
     distribution_day,
 )
 from bot.profiles import Profile
-from handlers.assignments import refuse
+from handlers.assignments.actions import refuse
+from handlers.assignments.new_dialog import stale
 from handlers.callbacks import MeetCallback
-from handlers.meeting_cards import agenda_text, answer_line, attendance_keyboard
-from handlers.meetings import refusal_text
-from handlers.registration import stale
+from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard
+from handlers.meetings.views import refusal_text
 from storage.domain.meetings import Attendance, MaterialFile, Meeting
 from storage.models import Person
 from storage.repo import Repos

@@ -22,7 +22,7 @@ from bot.meetings.ics import CalendarEvent, event_ics
 from bot.meetings.rules import QuorumState, distribution_day, materials_due, quorum_forecast
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback, MeetCallback
-from handlers.meeting_cards import (
+from handlers.meetings.cards import (
     agenda_lines,
     agenda_text,
     attendance_keyboard,

@@ -22,8 +22,7 @@ from bot.i18n_marks import N_
 from bot.profiles import extension_cutoff
 from bot.services import load_calendar
 from bot.xlsx import sheet_xlsx
-from handlers.callbacks import ItemCallback
-from handlers.cards import (
+from handlers.assignments.cards import (
     GROUND_TITLES,
     LIGHTS,
     SOURCE_TITLES,
@@ -34,21 +33,9 @@ from handlers.cards import (
     executors_text,
     moment,
 )
-from handlers.extensions import decision_keyboard
-from handlers.extensions import request_text as extension_request_text
-from handlers.remarks import (
-    answer_line,
-    names_for,
-    request_keyboard,
-    request_text,
-    round_title,
-    sheet_keyboard,
-    sheet_text,
-)
+from handlers.callbacks import ItemCallback
 from storage.domain.assignments import Assignment, ReportFile
 from storage.domain.enums import Role
-from storage.domain.extensions import RequestStatus
-from storage.domain.remarks import Answer
 from storage.models import Person
 from storage.outbox import OutboxItem
 
@@ -59,7 +46,7 @@ async def _item(deliverer: Deliverer, payload: dict[str, Any]) -> Assignment | N
     return await deliverer.repos.assignments.get(int(payload["assignment_id"]))
 
 
-def _today(deliverer: Deliverer) -> date:
+def local_today(deliverer: Deliverer) -> date:
     return deliverer.now.astimezone(deliverer.settings.zone).date()
 
 
@@ -72,7 +59,7 @@ async def render_card(deliverer: Deliverer, item: OutboxItem, person: Person) ->
         return None
     cal = await load_calendar(deliverer.repos)
     text = card_text(
-        assignment, cal, _today(deliverer), deliverer.settings.zone, executor=executor
+        assignment, cal, local_today(deliverer), deliverer.settings.zone, executor=executor
     )
     return Rendered(
         text,
@@ -81,7 +68,7 @@ async def render_card(deliverer: Deliverer, item: OutboxItem, person: Person) ->
     )
 
 
-def _view_button(assignment: Assignment) -> InlineKeyboardMarkup:
+def view_button(assignment: Assignment) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🔎 Open"), callback_data=ItemCallback(action="view", id=assignment.id))
     return builder.as_markup()
@@ -103,7 +90,7 @@ async def render_accepted(
         name=who.full_name,
         when=moment(executor.accepted_at, deliverer.settings.zone),
     )
-    return Rendered(text, _view_button(assignment))
+    return Rendered(text, view_button(assignment))
 
 
 async def _report_parts(
@@ -192,7 +179,7 @@ async def render_returned(
     )
     if reason:
         text += "\n" + _("Reason: {reason}").format(reason=reason)
-    return Rendered(text, _view_button(assignment))
+    return Rendered(text, view_button(assignment))
 
 
 async def render_declined(
@@ -256,7 +243,7 @@ async def render_notices(
 ) -> tuple[Rendered | None, list[OutboxItem]]:
     """Every due notice for one person in one message; those that no longer apply drop out."""
     cal = await load_calendar(deliverer.repos)
-    today = _today(deliverer)
+    today = local_today(deliverer)
     language = person.language.value
     lines = [_("⏰ Deadlines of assignments on control:")]
     applying: list[OutboxItem] = []
@@ -326,7 +313,7 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
             a for a in everything if {e.department_id for e in a.executors} & person.curates
         ]
     cal = await load_calendar(deliverer.repos)
-    today = _today(deliverer)
+    today = local_today(deliverer)
     title = _("Weekly control list, week of {date}: {count}").format(
         date=long_date(week_start, language), count=len(everything)
     )
@@ -419,139 +406,3 @@ async def render_unreachable(
     return Rendered(
         template.format(name=subject.full_name, position=subject.position or subject.code)
     )
-
-
-async def render_extension_request(
-    deliverer: Deliverer, item: OutboxItem, person: Person
-) -> Rendered | None:
-    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
-    if request is None or request.status is not RequestStatus.PENDING:
-        return None
-    assignment = await deliverer.repos.assignments.get(request.assignment_id)
-    if assignment is None or not assignment.is_open:
-        return None
-    requester = await deliverer.repos.staff.by_code(request.requested_by)
-    department = next(
-        (
-            e.department_name
-            for e in assignment.executors
-            if e.department_id == request.department_id
-        ),
-        "",
-    )
-    who = f"{requester.full_name if requester else request.requested_by}, {department}"
-    text = extension_request_text(assignment, request, who, person.language.value)
-    if item.kind == "extension_reminder":
-        text = _("Reminder: this request is still waiting for your decision.") + "\n\n" + text
-    return Rendered(text, decision_keyboard(request.id))
-
-
-async def render_extension_decided(
-    deliverer: Deliverer, item: OutboxItem, person: Person
-) -> Rendered | None:
-    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
-    if request is None or request.status is RequestStatus.PENDING:
-        return None
-    assignment = await deliverer.repos.assignments.get(request.assignment_id)
-    if assignment is None:
-        return None
-    language = person.language.value
-    if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
-        text = _(
-            "The deadline of assignment No. {number} is extended to {date} (was {old})."
-        ).format(
-            number=assignment.reg_number,
-            date=long_date(request.granted_deadline, language),
-            old=long_date(request.old_deadline, language),
-        )
-    else:
-        text = _(
-            "The extension request for assignment No. {number} is rejected; the deadline stays "
-            "{date}."
-        ).format(
-            number=assignment.reg_number, date=date_with_weekday(assignment.deadline, language)
-        )
-        if request.reject_reason:
-            text += "\n" + _("Reason: {reason}").format(reason=request.reject_reason)
-    return Rendered(text, _view_button(assignment))
-
-
-async def render_extension_late(
-    deliverer: Deliverer, item: OutboxItem, person: Person
-) -> Rendered | None:
-    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
-    if request is None or request.status is not RequestStatus.PENDING:
-        return None
-    assignment = await deliverer.repos.assignments.get(request.assignment_id)
-    if assignment is None or not assignment.is_open:
-        return None
-    return Rendered(
-        _(
-            "The extension request for assignment No. {number} (to {date}) is still undecided "
-            "and the deadline has come."
-        ).format(
-            number=assignment.reg_number,
-            date=long_date(request.new_deadline, person.language.value),
-        ),
-        _view_button(assignment),
-    )
-
-
-async def render_remarks_request(
-    deliverer: Deliverer, item: OutboxItem, person: Person
-) -> Rendered | None:
-    rnd = await deliverer.repos.remarks.get(int(item.payload["round_id"]))
-    if rnd is None or rnd.closed_at is not None:
-        return None
-    addressee = rnd.addressee_for(person.id)
-    if addressee is None:
-        return None
-    if item.kind == "remarks_reminder" and addressee.answer is not Answer.PENDING:
-        return None  # answered meanwhile
-    initiator = await deliverer.repos.staff.get(rnd.initiator_id)
-    text = request_text(rnd, initiator, person.language.value)
-    if item.kind == "remarks_reminder":
-        reminder = _("Reminder: your answer is expected by {date}.").format(
-            date=long_date(rnd.due, person.language.value)
-        )
-        text = reminder + "\n\n" + text
-    files = [] if rnd.restricted else [ReportFile(f.file_id, f.file_name) for f in rnd.files]
-    if item.kind == "remarks_reminder":
-        files = []
-    return Rendered(text, request_keyboard(rnd.id), files)
-
-
-async def render_remarks_answer(
-    deliverer: Deliverer, item: OutboxItem, person: Person
-) -> Rendered | None:
-    rnd = await deliverer.repos.remarks.get(int(item.payload["round_id"]))
-    if rnd is None:
-        return None
-    addressee = next(
-        (a for a in rnd.addressees if a.id == int(item.payload["addressee_id"])), None
-    )
-    if addressee is None or addressee.answer is not Answer.REMARKS:
-        return None
-    names = await names_for(deliverer.repos, rnd)
-    text = _("Remarks on «{title}»:").format(title=round_title(rnd))
-    text += "\n" + answer_line(addressee, names[addressee.id], deliverer.settings.zone)
-    files = [] if rnd.restricted else [ReportFile(f.file_id, f.file_name) for f in addressee.files]
-    return Rendered(text, None, files)
-
-
-async def render_remarks_final(
-    deliverer: Deliverer, item: OutboxItem, person: Person
-) -> Rendered | None:
-    rnd = await deliverer.repos.remarks.get(int(item.payload["round_id"]))
-    if rnd is None:
-        return None
-    text = _("The due date has passed. Final sheet:") + "\n\n"
-    text += await sheet_text(
-        deliverer.repos,
-        deliverer.profile,
-        rnd,
-        deliverer.settings.zone,
-        person.language.value,
-        _today(deliverer),
-    )
-    return Rendered(text, sheet_keyboard(rnd.id))

@@ -41,11 +41,8 @@ from bot.meetings.rules import (
     check_protocol,
 )
 from bot.profiles import Profile, default_deadline
-from handlers.assignments import refusal_text, refuse
-from handlers.callbacks import MeetCallback, ProtocolCallback
-from handlers.meeting_cards import meeting_title, when_text
-from handlers.pickers import Option, Picker
-from handlers.registration import (
+from handlers.assignments.actions import refusal_text, refuse
+from handlers.assignments.new_dialog import (
     SUMMARY_MIN,
     Reply,
     chosen_names,
@@ -55,6 +52,9 @@ from handlers.registration import (
     show,
     stale,
 )
+from handlers.callbacks import MeetCallback, ProtocolCallback
+from handlers.meetings.cards import meeting_title, when_text
+from handlers.pickers import Option, Picker
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import Assignment, Refusal, RuleError
 from storage.domain.enums import Mark

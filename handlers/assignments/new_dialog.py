@@ -30,9 +30,9 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
-from handlers.assignments import refusal_text
+from handlers.assignments.actions import refusal_text
+from handlers.assignments.cards import MARK_TITLES, SOURCE_TITLES, card_text
 from handlers.callbacks import NewCallback
-from handlers.cards import MARK_TITLES, SOURCE_TITLES, card_text
 from handlers.pickers import Option, Picker
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import NewAssignment, Refusal, RuleError

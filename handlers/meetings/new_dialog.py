@@ -48,12 +48,12 @@ from bot.meetings.rules import (
     parse_time,
 )
 from bot.profiles import Profile
-from handlers.assignments import refuse
+from handlers.assignments.actions import refuse
+from handlers.assignments.new_dialog import dotted, parse_date, show, stale
 from handlers.callbacks import MeetCallback, MeetNewCallback
-from handlers.meeting_cards import FORMAT_TITLES, KIND_TITLES, organizer_view
+from handlers.meetings.cards import FORMAT_TITLES, KIND_TITLES, organizer_view
 from handlers.pickers import Mark, Option, Picker, checked
-from handlers.registration import dotted, parse_date, show, stale
-from handlers.remarks_new import department_options, person_label, picked
+from handlers.remarks.new_dialog import department_options, person_label, picked
 from storage.domain.enums import Role
 from storage.domain.meetings import (
     DistributionList,

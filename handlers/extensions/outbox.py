@@ -1,0 +1,93 @@
+"""What the sender shows for the extension requests' outbox kinds (at send time, in the
+recipient's language)."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.delivery import Deliverer, Rendered
+from bot.i18n import date_with_weekday, long_date
+from handlers.assignments.outbox import view_button
+from handlers.extensions.actions import decision_keyboard
+from handlers.extensions.actions import request_text as extension_request_text
+from storage.domain.extensions import RequestStatus
+from storage.models import Person
+from storage.outbox import OutboxItem
+
+# --- renderers, one per outbox kind ------------------------------------------------------------
+
+
+async def render_extension_request(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
+    if request is None or request.status is not RequestStatus.PENDING:
+        return None
+    assignment = await deliverer.repos.assignments.get(request.assignment_id)
+    if assignment is None or not assignment.is_open:
+        return None
+    requester = await deliverer.repos.staff.by_code(request.requested_by)
+    department = next(
+        (
+            e.department_name
+            for e in assignment.executors
+            if e.department_id == request.department_id
+        ),
+        "",
+    )
+    who = f"{requester.full_name if requester else request.requested_by}, {department}"
+    text = extension_request_text(assignment, request, who, person.language.value)
+    if item.kind == "extension_reminder":
+        text = _("Reminder: this request is still waiting for your decision.") + "\n\n" + text
+    return Rendered(text, decision_keyboard(request.id))
+
+
+async def render_extension_decided(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
+    if request is None or request.status is RequestStatus.PENDING:
+        return None
+    assignment = await deliverer.repos.assignments.get(request.assignment_id)
+    if assignment is None:
+        return None
+    language = person.language.value
+    if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
+        text = _(
+            "The deadline of assignment No. {number} is extended to {date} (was {old})."
+        ).format(
+            number=assignment.reg_number,
+            date=long_date(request.granted_deadline, language),
+            old=long_date(request.old_deadline, language),
+        )
+    else:
+        text = _(
+            "The extension request for assignment No. {number} is rejected; the deadline stays "
+            "{date}."
+        ).format(
+            number=assignment.reg_number, date=date_with_weekday(assignment.deadline, language)
+        )
+        if request.reject_reason:
+            text += "\n" + _("Reason: {reason}").format(reason=request.reject_reason)
+    return Rendered(text, view_button(assignment))
+
+
+async def render_extension_late(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
+    if request is None or request.status is not RequestStatus.PENDING:
+        return None
+    assignment = await deliverer.repos.assignments.get(request.assignment_id)
+    if assignment is None or not assignment.is_open:
+        return None
+    return Rendered(
+        _(
+            "The extension request for assignment No. {number} (to {date}) is still undecided "
+            "and the deadline has come."
+        ).format(
+            number=assignment.reg_number,
+            date=long_date(request.new_deadline, person.language.value),
+        ),
+        view_button(assignment),
+    )
