@@ -52,7 +52,7 @@ def date_with_weekday(day: date, language: Language | str) -> str:
 class PersonI18nMiddleware(I18nMiddleware):
     """The bound person's stored language; otherwise Telegram's language; otherwise the default."""
 
-    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:  # noqa: ARG002
         person: Person | None = data.get("person")
         if person is not None:
             return person.language.value

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark a string for extraction; it is translated where it is shown."""
     return message

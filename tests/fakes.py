@@ -245,7 +245,7 @@ class RecordingSession(BaseSession):
             }
         return {"file_id": value, "file_unique_id": _unique_id(value)}
 
-    async def _auto_result(self, bot: Bot, method: TelegramMethod[Any]) -> Any:  # noqa: PLR0911
+    async def _auto_result(self, bot: Bot, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, SendMessage):
             return self._message(
                 bot,

@@ -182,7 +182,7 @@ def test_with_overrides_replaces_and_copies() -> None:
 
 
 def test_datetime_is_accepted(cal: WorkCalendar) -> None:
-    moment = datetime(2026, 3, 21, 10, 30)  # noqa: DTZ001
+    moment = datetime(2026, 3, 21, 10, 30)
     assert not cal.is_working_day(moment)
     assert cal.next_working_day(moment) == date(2026, 3, 26)
     assert type(cal.next_working_day(moment)) is date

@@ -266,7 +266,7 @@ async def test_session_for_twenty_members(api: FakeBotAPI, tmp_path: Path) -> No
 
         # 5. confirmations: 12 members will attend, 3 cannot, 1 sends a substitute, 4 silent
         member_codes = ["akim", *MEMBERS]
-        for code in member_codes[:12] + ["i1", "i2"]:
+        for code in [*member_codes[:12], "i1", "i2"]:
             phone = Phone(api, recipients[code])
             await phone.answer_of_press(f"m:att:{meeting_id}:yes", agenda[code])
         for code in member_codes[12:15]:
@@ -287,7 +287,7 @@ async def test_session_for_twenty_members(api: FakeBotAPI, tmp_path: Path) -> No
         # 6. the silent are nudged the next working day, and only they
         nudged = api.mark()
         await sweep_at(env, tmp_path, "2027-02-15T09:00")
-        silent = {recipients[c] for c in member_codes[16:] + ["i3", "i4", "i5"]}
+        silent = {recipients[c] for c in [*member_codes[16:], "i3", "i4", "i5"]}
         for chat in silent:
             await screen(api, chat, nudged, has="m:att:")
         answered = set(recipients.values()) - silent

@@ -69,5 +69,5 @@ async def test_admin_imports_staff_person_joins_and_switches_language(
         help_call = await api.wait_for("sendMessage", to_chat(5001), after=mark)
         assert "/lang — Тілді ауыстыру" in help_call.params["text"]
 
-    code, out, _ = await run_cli(env, tmp_path, "staff", "list")
+    _code, out, _ = await run_cli(env, tmp_path, "staff", "list")
     assert "fin_head\tОлег Ким\tОтдел финансов\thead\tkk\tjoined" in out.splitlines()

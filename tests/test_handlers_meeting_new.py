@@ -261,7 +261,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     )
     assert {r.answer for r in meeting.recipients} == {Attendance.PENDING}
 
-    item_1, item_2 = meeting.items
+    item_1, _item_2 = meeting.items
     request = await repos.outbox.get(f"mtmat:{meeting.id}:{item_1.id}:{edu_head.id}")
     assert request is not None
     assert request.kind == "meeting_materials"
@@ -298,7 +298,7 @@ async def test_a_restricted_meeting_of_another_kind(
     assert alerts(bot) == [STALE_RU]
     bot.clear()
     await say_as(dp, bot, "аб")
-    [reason] = bot.texts()
+    [_reason] = bot.texts()
     assert await state(dp, bot) == MeetingStates.title.state
     await say_as(dp, bot, SECRET)
     await say_as(dp, bot, DAY.strftime("%d.%m.%Y"))
@@ -548,7 +548,7 @@ async def test_a_saved_list_fills_the_next_meeting_and_can_be_deleted(
     await press(dp, bot, "save")
     bot.clear()
     await say_as(dp, bot, "x")  # too short a name
-    [reason] = bot.texts()
+    [_reason] = bot.texts()
     assert await state(dp, bot) == MeetingStates.list_name.state
     await say_as(dp, bot, "Аппаратное совещание")
     [first] = await meetings_of(repos)

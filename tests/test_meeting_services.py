@@ -209,7 +209,7 @@ async def test_the_whole_life_of_a_meeting(
     people = await bind_all(repos)
     created_at = at(date(2025, 1, 27), 10)
     meeting = await create(repos, profile, settings, created_at)
-    heating, budget, other = meeting.items
+    heating, budget, _other = meeting.items
     assert meeting.status is MeetingStatus.DRAFT
     assert [r.member for r in meeting.recipients] == [True, True, True, False, False]
 
@@ -572,7 +572,7 @@ async def test_a_restricted_meeting_sends_no_agenda_titles_and_no_files(
 
     created_at = at(date(2025, 1, 27), 10)
     meeting = await create(repos, profile, settings, created_at, restricted=True)
-    heating, budget, _other = meeting.items
+    _heating, budget, _other = meeting.items
     await step(created_at)
     [request] = messages(bot, "fin_head")
     assert [(c.action, c.value) for c in callbacks(request)] == [("paper", str(budget.id))]
@@ -620,8 +620,7 @@ async def test_a_restricted_meeting_sends_no_agenda_titles_and_no_files(
         assert not any(title in text for title in secret), text
     # the only files are calendar files, with no subject and no agenda in them
     assert all(
-        isinstance(d.document, str)
-        and d.document.startswith("file-")
+        (isinstance(d.document, str) and d.document.startswith("file-"))
         or isinstance(d.document, BufferedInputFile)
         for d in sent_documents
     )

@@ -126,7 +126,7 @@ def parse_time(text: str) -> time | None:
     if found is None:
         return None
     hour, minute = (int(part) for part in found.groups())
-    if hour > 23 or minute > 59:  # noqa: PLR2004
+    if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
 
@@ -145,7 +145,7 @@ def is_link(text: str) -> bool:
 # --- who may do what-----------------------------------------------------------------------------
 
 
-def check_organizer(meeting: Meeting | None, person_id: int, roles: frozenset[Role]) -> Meeting:
+def check_organizer(meeting: Meeting | None, _person_id: int, roles: frozenset[Role]) -> Meeting:
     """Any organizer may run any meeting (the organisational department works as one)."""
     if meeting is None:
         raise MeetingError(MeetingRefusal.NOT_FOUND)

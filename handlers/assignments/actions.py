@@ -544,9 +544,7 @@ async def on_rework_reason(
         )
 
 
-async def on_reassign(
-    query: CallbackQuery, callback_data: ItemCallback, person: Person, repos: Repos
-) -> None:
+async def on_reassign(query: CallbackQuery, callback_data: ItemCallback, repos: Repos) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
@@ -628,40 +626,47 @@ async def on_reassign_to(
 FILTER_TITLES = {"": N_("All open"), "overdue": N_("Overdue"), "week": N_("Due this week")}
 
 
-async def render_list(
-    scope: str, flt: str, page: int, person: Person, repos: Repos, ctx: services.Context
-) -> tuple[str, InlineKeyboardMarkup]:
-    kwargs: dict[str, Any] = {}
+async def list_query(
+    scope: str, flt: str, person: Person, ctx: services.Context
+) -> dict[str, Any]:
+    """What a list shows: the scope (my departments, or everything on control) narrowed by the
+    filter. A department filter never widens «my» list beyond the person's departments."""
+    query: dict[str, Any] = {}
+    mine: frozenset[int] | None = None
     if scope == "my":
-        departments = await services.head_departments(ctx, person)
+        mine = await services.head_departments(ctx, person)
         if person.department_id is not None:
-            departments |= {person.department_id}
-        kwargs["department_ids"] = departments
+            mine |= {person.department_id}
+        query["department_ids"] = mine
     if flt == "overdue":
-        kwargs["overdue_on"] = ctx.today
+        query["overdue_on"] = ctx.today
     elif flt == "week":
-        kwargs["due_from"] = ctx.today
-        kwargs["due_to"] = ctx.today + timedelta(days=6 - ctx.today.weekday())
+        query["due_from"] = ctx.today
+        query["due_to"] = ctx.today + timedelta(days=6 - ctx.today.weekday())
     elif flt.startswith("d") and flt[1:].isdigit():
-        kwargs["department_ids"] = [int(flt[1:])]
+        wanted = {int(flt[1:])}
+        query["department_ids"] = sorted(wanted if mine is None else wanted & mine)
     elif flt.startswith("s") and flt[1:] in {s.value for s in Source}:
-        kwargs["source"] = Source(flt[1:])
-    items, total = await repos.assignments.list_open(
-        limit=PAGE_SIZE, offset=page * PAGE_SIZE, **kwargs
-    )
+        query["source"] = Source(flt[1:])
+    return query
+
+
+async def list_title(scope: str, flt: str, total: int, repos: Repos) -> str:
     title = _("My department's open assignments") if scope == "my" else _("On control")
-    lines = [f"{title}: {total}"]
+    line = f"{title}: {total}"
     if flt in FILTER_TITLES and flt:
-        lines[0] += f" · {_(FILTER_TITLES[flt])}"
-    elif flt.startswith("d"):
+        line += f" · {_(FILTER_TITLES[flt])}"
+    elif flt.startswith("d") and flt[1:].isdigit():
         department = await repos.staff.department(int(flt[1:]))
-        lines[0] += f" · {department.name if department else ''}"
-    elif flt.startswith("s"):
-        lines[0] += f" · {_(SOURCE_TITLES[Source(flt[1:])])}"
-    if not items:
-        lines.append(_("Nothing here."))
-    lines += [list_row(item, ctx.calendar, ctx.today) for item in items]
-    lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
+        line += f" · {department.name if department else ''}"
+    elif flt.startswith("s") and flt[1:] in {s.value for s in Source}:
+        line += f" · {_(SOURCE_TITLES[Source(flt[1:])])}"
+    return line
+
+
+def list_keyboard(
+    scope: str, flt: str, page: int, items: list[Assignment], total: int
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for item in items:
         builder.button(
@@ -682,7 +687,21 @@ async def render_list(
         filters.button(text=_("By source"), callback_data=ListCallback(scope="srcs"))
         filters.adjust(3, 2)
         builder.attach(filters)
-    return "\n".join(lines), builder.as_markup()
+    return builder.as_markup()
+
+
+async def render_list(
+    scope: str, flt: str, page: int, person: Person, repos: Repos, ctx: services.Context
+) -> tuple[str, InlineKeyboardMarkup]:
+    items, total = await repos.assignments.list_open(
+        limit=PAGE_SIZE, offset=page * PAGE_SIZE, **await list_query(scope, flt, person, ctx)
+    )
+    lines = [await list_title(scope, flt, total, repos)]
+    if not items:
+        lines.append(_("Nothing here."))
+    lines += [list_row(item, ctx.calendar, ctx.today) for item in items]
+    lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
+    return "\n".join(lines), list_keyboard(scope, flt, page, items, total)
 
 
 async def cmd_my(

@@ -145,7 +145,7 @@ def time_value(moment: time) -> str:
 
 
 def time_from_value(value: str) -> time | None:
-    if len(value) != 4 or not value.isdigit():  # noqa: PLR2004
+    if len(value) != 4 or not value.isdigit():
         return None
     return parse_time(f"{value[:2]}:{value[2:]}")
 
@@ -1067,7 +1067,7 @@ async def on_chair(
 # --- the agenda ---------------------------------------------------------------------------------
 
 
-async def on_item_title(message: Message, state: FSMContext, repos: Repos) -> None:
+async def on_item_title(message: Message, state: FSMContext) -> None:
     title = " ".join((message.text or "").split())
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         await message.answer(
