@@ -17,7 +17,7 @@ from aiogram.utils.i18n import I18n
 from bot.config import TELEGRAM_API_URL, Settings
 from bot.delivery import Deliverer, RateLimiter
 from bot.i18n import PersonI18nMiddleware
-from bot.middlewares import PersonMiddleware, RoleMiddleware
+from bot.middlewares import KickSenderMiddleware, PersonMiddleware, RoleMiddleware
 from bot.profiles import Profile
 from handlers import get_routers
 from handlers.outbox import RENDERERS
@@ -52,6 +52,9 @@ def create_deliverer(
 
 def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any) -> Dispatcher:
     dp = Dispatcher(storage=MemoryStorage(), settings=settings, repos=repos, i18n=i18n, **deps)
+    deliverer = deps.get("deliverer")
+    if isinstance(deliverer, Deliverer):  # wakes the sender after an update that queued
+        dp.update.outer_middleware(KickSenderMiddleware(repos, deliverer))
     dp.update.outer_middleware(PersonMiddleware(i18n))
     PersonI18nMiddleware(i18n).setup(dp)
     dp.message.middleware(RoleMiddleware())

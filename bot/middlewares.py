@@ -12,6 +12,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.access import ROLE_TITLES, may
+from bot.delivery import Deliverer
 from bot.i18n import both_languages
 from bot.i18n_marks import N_
 from storage.domain.enums import Role
@@ -78,3 +79,20 @@ class RoleMiddleware(BaseMiddleware):
         elif isinstance(event, Message):
             await event.answer(text)
         return None
+
+
+class KickSenderMiddleware(BaseMiddleware):
+    """After each handled update that queued a message, the sender is woken at once: no handler
+    has to remember it (a forgotten wake-up would be a silent wait for the next round)."""
+
+    def __init__(self, repos: Repos, deliverer: Deliverer) -> None:
+        self.repos = repos
+        self.deliverer = deliverer
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        before = self.repos.outbox.queued
+        try:
+            return await handler(event, data)
+        finally:
+            if self.repos.outbox.queued != before:
+                self.deliverer.kick()

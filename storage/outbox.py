@@ -67,6 +67,9 @@ def _payload(payload: dict[str, Any]) -> str:
 class OutboxRepo(Store):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
+        # Messages queued by this process so far (a step that rolls back still counted): the
+        # bot wakes the sender when it grows during an update.
+        self.queued = 0
 
     async def enqueue(
         self,
@@ -89,6 +92,7 @@ class OutboxRepo(Store):
                 " created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING",
                 (key, person_id, kind, _payload(payload), _utc(not_before or now), _utc(now)),
             )
+            self.queued += cursor.rowcount
             return cursor.rowcount == 1
 
     async def enqueue_many(
@@ -111,7 +115,9 @@ class OutboxRepo(Store):
                     for key, person_id, kind, payload in rows
                 ],
             )
-            return self.conn.total_changes - before
+            new = self.conn.total_changes - before
+            self.queued += new
+            return new
 
     async def claim(
         self,

@@ -21,7 +21,6 @@ from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import check_decision, check_not_ours, check_report
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
@@ -228,7 +227,6 @@ async def on_accept(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
@@ -237,7 +235,6 @@ async def on_accept(
     step = assignment_steps.accept(ctx, person, item, callback_data.dep)
     if await attempt(query, person, step) is REFUSED:
         return
-    deliverer.kick()
     await query.answer(_("Accepted."))
     updated = await repos.assignments.get(item.id)
     assert updated is not None
@@ -327,7 +324,6 @@ async def on_send_report(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     if await state.get_state() != ReportStates.collecting or data.get("id") != callback_data.id:
@@ -349,7 +345,6 @@ async def on_send_report(
         await refuse(query, refusal_text(error, person.language))
         return
     await state.clear()
-    deliverer.kick()
     await query.answer(_("Sent."))
     if query.message is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
@@ -398,7 +393,6 @@ async def on_not_ours_reason(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     typed = await typed_reason(message, state, repos)
     if typed is None:
@@ -408,7 +402,6 @@ async def on_not_ours_reason(
     step = assignment_steps.not_ours(ctx, person, item, int(data["dep"]), reason)
     if await attempt(message, person, step) is REFUSED:
         return
-    deliverer.kick()
     await message.answer(
         _(
             "Assignment No. {number} is returned to the control department for reassignment."
@@ -478,7 +471,6 @@ async def on_ground(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
@@ -495,7 +487,6 @@ async def on_ground(
     if not changed:
         await stale(query)
         return
-    deliverer.kick()
     await query.answer(_("Removed from control."))
     if query.message is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
@@ -527,7 +518,6 @@ async def on_rework_reason(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     typed = await typed_reason(message, state, repos)
     if typed is None:
@@ -538,7 +528,6 @@ async def on_rework_reason(
         message, person, assignment_steps.return_for_rework(ctx, person, item, reason)
     )
     if changed is not REFUSED and changed:
-        deliverer.kick()
         await message.answer(
             _("Assignment No. {number} is returned for rework.").format(number=item.reg_number)
         )
@@ -588,7 +577,6 @@ async def on_reassign_to(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
@@ -609,7 +597,6 @@ async def on_reassign_to(
     if updated is None:
         await stale(query)
         return
-    deliverer.kick()
     department = await repos.staff.department(int(callback_data.arg))
     await query.answer(_("Reassigned."))
     if query.message is not None and department is not None:

@@ -27,7 +27,6 @@ from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import REG_NUMBER_MAX, SUMMARY_MAX, resolve_deadline
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
 from handlers.assignments.actions import refusal_text
@@ -624,7 +623,6 @@ async def on_register(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     ctx = await context(repos, profile, settings)
     data = await state.get_data()
@@ -660,7 +658,6 @@ async def on_register(
         await stale(query)
         return
     await state.clear()
-    deliverer.kick()
     await query.answer(_("Registered."))
     count = len(item.executors)
     await show(

@@ -18,7 +18,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.extensions import steps as extension_steps
 from bot.extensions.rules import (
     REASONS_MAX,
@@ -282,7 +281,6 @@ async def on_send(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     data = await state.get_data()
     if await state.get_state() != ExtensionStates.confirm or data.get("id") != callback_data.id:
@@ -299,7 +297,6 @@ async def on_send(
     )
     if await attempt(query, person, step) is REFUSED:
         return
-    deliverer.kick()
     await query.answer(_("Sent."))
     if query.message is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
@@ -349,11 +346,8 @@ async def settle_messages(
             continue
 
 
-async def after_decision(
-    repos: Repos, deliverer: Deliverer, bot: Bot, request_id: int, decider: Person
-) -> None:
+async def after_decision(repos: Repos, bot: Bot, request_id: int, decider: Person) -> None:
     """Once decided: the notices go out, and every decider's copy shows the decision."""
-    deliverer.kick()
     decided = await repos.extensions.get(request_id)
     assert decided is not None
     await settle_messages(bot, repos, decided, decider)
@@ -365,7 +359,6 @@ async def decide(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
     bot: Bot,
     request_id: int,
     **decision: Any,
@@ -378,7 +371,7 @@ async def decide(
     step = extension_steps.decide_extension(ctx, person, request, **decision)
     if await attempt(query, person, step) is REFUSED:
         return False
-    await after_decision(repos, deliverer, bot, request_id, person)
+    await after_decision(repos, bot, request_id, person)
     return True
 
 
@@ -409,10 +402,9 @@ async def on_approve(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
     bot: Bot,
 ) -> None:
-    if await decide(query, person, repos, profile, settings, deliverer, bot, callback_data.id):
+    if await decide(query, person, repos, profile, settings, bot, callback_data.id):
         await query.answer(_("Approved."))
 
 
@@ -467,7 +459,6 @@ async def on_other_date(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
     bot: Bot,
 ) -> None:
     granted = parse_date(message.text or "")
@@ -488,7 +479,7 @@ async def on_other_date(
             await state.clear()
         return
     await state.clear()
-    await after_decision(repos, deliverer, bot, request.id, person)
+    await after_decision(repos, bot, request.id, person)
     await message.answer(_("Approved."))
 
 
@@ -499,7 +490,6 @@ async def on_reject_reason(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
     bot: Bot,
 ) -> None:
     reason = " ".join((message.text or "").split())
@@ -516,7 +506,7 @@ async def on_reject_reason(
     )
     if refusal is not None:
         return
-    await after_decision(repos, deliverer, bot, request.id, person)
+    await after_decision(repos, bot, request.id, person)
     await message.answer(_("Rejected."))
 
 

@@ -22,7 +22,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import (
@@ -97,7 +96,6 @@ async def on_attendance(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     answer = ANSWERS.get(callback_data.value)
     if answer is None:
@@ -133,7 +131,6 @@ async def on_attendance(
     except MeetingError as error:
         await refuse(query, refusal_text(error, language))
         return
-    deliverer.kick()
     recipient = meeting.recipient_for(person.id)
     assert recipient is not None
     await query.answer(_("Recorded: {answer}").format(answer=answer_line(recipient)))
@@ -147,7 +144,6 @@ async def on_reason(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     answer = ANSWERS.get(str(data.get("value")))
@@ -174,7 +170,6 @@ async def on_reason(
         await refuse(message, refusal_text(error, person.language.value))
         return
     await state.clear()
-    deliverer.kick()
     await message.answer(
         await answered_text(repos, meeting, person), reply_markup=attendance_keyboard(meeting.id)
     )
@@ -304,7 +299,6 @@ async def on_send_materials(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     if (
@@ -328,7 +322,6 @@ async def on_send_materials(
         await refuse(query, refusal_text(error, person.language.value))
         return
     await state.clear()
-    deliverer.kick()
     meeting = await repos.meetings.get(callback_data.id)
     assert meeting is not None
     text = received_text(meeting, person, item.position, on_paper=False)
@@ -382,7 +375,6 @@ async def on_paper_yes(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     if not callback_data.value.isdigit():
         await stale(query)
@@ -395,7 +387,6 @@ async def on_paper_yes(
     except MeetingError as error:
         await refuse(query, refusal_text(error, person.language.value))
         return
-    deliverer.kick()
     meeting = await repos.meetings.get(callback_data.id)
     assert meeting is not None
     text = received_text(meeting, person, item.position, on_paper=True)
@@ -418,7 +409,6 @@ async def on_approve(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     ctx = await context(repos, profile, settings)
     language = person.language.value
@@ -438,7 +428,6 @@ async def on_approve(
         await refuse(query, text)
         await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
         return
-    deliverer.kick()
     day = distribution_day(profile, ctx.calendar, meeting.day)
     if meeting.distributed or ctx.today >= day:
         text = _("Approved. The agenda has gone out to the recipients.")

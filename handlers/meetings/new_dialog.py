@@ -29,7 +29,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
 from bot.meetings import steps as meeting_services
@@ -1350,7 +1349,6 @@ async def create(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
     list_name: str | None,
 ) -> None:
     data = await state.get_data()
@@ -1396,7 +1394,6 @@ async def create(
         )
         return
     await state.clear()
-    deliverer.kick()
     notes = [_("Meeting No. {id} is created.").format(id=meeting.id)]
     if list_name is not None:
         try:
@@ -1477,7 +1474,6 @@ async def on_create(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     if person.id in _creating:
         await stale(query)
@@ -1487,7 +1483,7 @@ async def on_create(
         if await state.get_state() != MeetingStates.confirm.state:
             await stale(query)
             return
-        await create(query, state, person, repos, profile, settings, deliverer, None)
+        await create(query, state, person, repos, profile, settings, None)
     finally:
         _creating.discard(person.id)
 
@@ -1512,7 +1508,6 @@ async def on_list_name(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     name = " ".join((message.text or "").split())
     if not LIST_NAME_MIN <= len(name) <= LIST_NAME_MAX:
@@ -1526,7 +1521,7 @@ async def on_list_name(
         return
     _creating.add(person.id)
     try:
-        await create(message, state, person, repos, profile, settings, deliverer, name)
+        await create(message, state, person, repos, profile, settings, name)
     finally:
         _creating.discard(person.id)
 

@@ -29,7 +29,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import services
 from bot.assignments.rules import SUMMARY_MAX, resolve_deadline
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import (
@@ -930,7 +929,6 @@ async def on_register(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     data = await state.get_data()
     try:
@@ -1003,7 +1001,6 @@ async def on_register(
         )
         return
     await state.clear()
-    deliverer.kick()
     await query.answer(_("Registered."))
     assert meeting is not None  # register_protocol found it
     people = len(await meeting_services.protocol_audience(ctx, meeting, created))

@@ -31,7 +31,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
 from bot.meetings import steps as meeting_services
@@ -344,7 +343,6 @@ async def on_ask(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     meeting = await load(query, repos, callback_data.id, person)
     if meeting is None:
@@ -374,7 +372,6 @@ async def on_ask(
             "approve it with the button in that message."
         ).format(names=names(people))
     else:
-        deliverer.kick()
         text = _("The agenda is sent for approval to: {names}.").format(names=names(fresh))
         if len(fresh) < len(people):
             text += " " + _("Already had it: {names}.").format(
@@ -398,7 +395,6 @@ async def on_paper_approval(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     if callback_data.value not in {"", "yes"}:
         await stale(query)
@@ -429,7 +425,6 @@ async def on_paper_approval(
     except MeetingError as error:
         await refuse(query, refusal_text(error, language))
         return
-    deliverer.kick()
     if approved.distributed:
         notice = ngettext(
             "Recorded: the agenda is approved on paper. The distribution day has come, so the "
@@ -459,7 +454,6 @@ async def on_cancel(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     if callback_data.value not in {"", "yes"}:
         await stale(query)
@@ -498,7 +492,6 @@ async def on_cancel(
     except MeetingError as error:
         await refuse(query, refusal_text(error, language))
         return
-    deliverer.kick()
     notice = (
         ngettext(
             "The meeting is cancelled. Its {count} recipient, who had the agenda, is told.",
@@ -720,7 +713,6 @@ async def apply(
     state: FSMContext,
     person: Person,
     ctx: services.Context,
-    deliverer: Deliverer,
     meeting_id: int,
     *,
     extra: Sequence[str] = (),
@@ -742,7 +734,6 @@ async def apply(
             result_keyboard(meeting_id),
         )
         return
-    deliverer.kick()
     await reply(
         target, result_text(before, after, changes, ctx, person, extra), result_keyboard(after.id)
     )
@@ -801,7 +792,6 @@ async def change_time(
     state: FSMContext,
     person: Person,
     ctx: services.Context,
-    deliverer: Deliverer,
     meeting: Meeting,
     starts_at: datetime,
 ) -> None:
@@ -837,7 +827,7 @@ async def change_time(
             markup,
         )
         return
-    await apply(target, state, person, ctx, deliverer, meeting.id, starts_at=starts_at)
+    await apply(target, state, person, ctx, meeting.id, starts_at=starts_at)
 
 
 async def on_when_typed(
@@ -847,7 +837,6 @@ async def on_when_typed(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     meeting = await typed_meeting(message, state, repos, person)
     if meeting is None:
@@ -879,7 +868,7 @@ async def on_when_typed(
             reply_markup=to_menu(meeting.id),
         )
         return
-    await change_time(message, state, person, ctx, deliverer, meeting, datetime.combine(day, at))
+    await change_time(message, state, person, ctx, meeting, datetime.combine(day, at))
 
 
 async def on_time_typed(
@@ -889,7 +878,6 @@ async def on_time_typed(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     meeting = await typed_meeting(message, state, repos, person)
     if meeting is None:
@@ -901,7 +889,7 @@ async def on_time_typed(
         return
     day = date.fromisoformat(str((await state.get_data())["day"]))
     ctx = await context(repos, profile, settings)
-    await change_time(message, state, person, ctx, deliverer, meeting, datetime.combine(day, at))
+    await change_time(message, state, person, ctx, meeting, datetime.combine(day, at))
 
 
 async def on_take_offer(
@@ -912,7 +900,6 @@ async def on_take_offer(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     found = await dialog_meeting(query, callback_data.value, state)
     if found is None:
@@ -928,7 +915,7 @@ async def on_take_offer(
         await state.clear()
         return
     await query.answer()
-    await change_time(query, state, person, ctx, deliverer, meeting, starts_at)
+    await change_time(query, state, person, ctx, meeting, starts_at)
 
 
 # --- format, place, link ------------------------------------------------------------------------
@@ -1021,7 +1008,6 @@ async def place_given(
     state: FSMContext,
     person: Person,
     ctx: services.Context,
-    deliverer: Deliverer,
     meeting: Meeting,
     place: str,
 ) -> None:
@@ -1031,7 +1017,7 @@ async def place_given(
         await state.update_data(place=place)
         await ask_link(target, state, meeting)
         return
-    await apply_where(target, state, person, ctx, deliverer, meeting, fmt, place, "")
+    await apply_where(target, state, person, ctx, meeting, fmt, place, "")
 
 
 async def apply_where(
@@ -1039,7 +1025,6 @@ async def apply_where(
     state: FSMContext,
     person: Person,
     ctx: services.Context,
-    deliverer: Deliverer,
     meeting: Meeting,
     fmt: MeetingFormat,
     place: str,
@@ -1056,7 +1041,6 @@ async def apply_where(
         state,
         person,
         ctx,
-        deliverer,
         meeting.id,
         meeting_format=fmt,
         place=place,
@@ -1071,7 +1055,6 @@ async def on_place_typed(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     meeting = await typed_meeting(message, state, repos, person)
     if meeting is None:
@@ -1085,7 +1068,7 @@ async def on_place_typed(
         )
         return
     ctx = await context(repos, profile, settings)
-    await place_given(message, state, person, ctx, deliverer, meeting, place)
+    await place_given(message, state, person, ctx, meeting, place)
 
 
 async def link_given(
@@ -1093,14 +1076,13 @@ async def link_given(
     state: FSMContext,
     person: Person,
     ctx: services.Context,
-    deliverer: Deliverer,
     meeting: Meeting,
     link: str,
 ) -> None:
     data = await state.get_data()
     fmt = MeetingFormat(str(data["format"]))
     place = str(data.get("place", "")) if fmt is MeetingFormat.MIXED else ""
-    await apply_where(target, state, person, ctx, deliverer, meeting, fmt, place, link)
+    await apply_where(target, state, person, ctx, meeting, fmt, place, link)
 
 
 async def on_link_typed(
@@ -1110,7 +1092,6 @@ async def on_link_typed(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     meeting = await typed_meeting(message, state, repos, person)
     if meeting is None:
@@ -1124,7 +1105,7 @@ async def on_link_typed(
         )
         return
     ctx = await context(repos, profile, settings)
-    await link_given(message, state, person, ctx, deliverer, meeting, link)
+    await link_given(message, state, person, ctx, meeting, link)
 
 
 async def on_keep(
@@ -1135,7 +1116,6 @@ async def on_keep(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     """«Keep: …» the current place or link, as if typed again."""
     found = await dialog_meeting(query, callback_data.value, state)
@@ -1156,9 +1136,9 @@ async def on_keep(
         return
     await query.answer()
     if expected == "place":
-        await place_given(query, state, person, ctx, deliverer, meeting, current)
+        await place_given(query, state, person, ctx, meeting, current)
     else:
-        await link_given(query, state, person, ctx, deliverer, meeting, current)
+        await link_given(query, state, person, ctx, meeting, current)
 
 
 # --- an agenda item added -----------------------------------------------------------------------
@@ -1296,7 +1276,6 @@ async def add_item(
     state: FSMContext,
     person: Person,
     ctx: services.Context,
-    deliverer: Deliverer,
     meeting_id: int,
     department_id: int | None,
     department_name: str | None,
@@ -1311,7 +1290,7 @@ async def add_item(
         else []
     )
     await query.answer()
-    await apply(query, state, person, ctx, deliverer, meeting_id, extra=extra, add_item=item)
+    await apply(query, state, person, ctx, meeting_id, extra=extra, add_item=item)
 
 
 async def on_department(
@@ -1322,7 +1301,6 @@ async def on_department(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     found = await dialog_meeting(query, callback_data.value, state)
     if found is None:
@@ -1341,7 +1319,6 @@ async def on_department(
         state,
         person,
         ctx,
-        deliverer,
         found[0],
         department.id if department else None,
         department.name if department else None,
@@ -1359,7 +1336,6 @@ async def on_remove(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     found = await dialog_meeting(query, callback_data.value, state)
     if found is None:
@@ -1379,7 +1355,7 @@ async def on_remove(
         )
         return
     await query.answer()
-    await apply(query, state, person, ctx, deliverer, meeting.id, remove_item_id=item.id)
+    await apply(query, state, person, ctx, meeting.id, remove_item_id=item.id)
 
 
 async def on_use_buttons(message: Message) -> None:

@@ -17,7 +17,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
@@ -211,7 +210,6 @@ async def on_no_remarks(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     ctx = await services.make_context(repos, profile, settings)
     try:
@@ -219,7 +217,6 @@ async def on_no_remarks(
     except RoundError as error:
         await refuse(query, refusal(error, person.language))
         return
-    deliverer.kick()
     await query.answer(_("Recorded: no remarks."))
     if query.message is not None:
         initiator = await repos.staff.get(item.initiator_id)
@@ -307,7 +304,6 @@ async def on_send_remarks(
     profile: Profile,
     settings: Settings,
     state: FSMContext,
-    deliverer: Deliverer,
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     if await state.get_state() != RemarkStates.collecting or data.get("round") != callback_data.id:
@@ -324,7 +320,6 @@ async def on_send_remarks(
         await refuse(query, refusal(error, person.language))
         return
     await state.clear()
-    deliverer.kick()
     await query.answer(_("Sent."))
     if query.message is not None:
         await query.message.edit_text(_("Your remarks are sent to the initiator."))  # type: ignore[union-attr]

@@ -24,7 +24,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
 from bot.remarks import steps as remark_steps
@@ -659,7 +658,6 @@ async def on_send(
     repos: Repos,
     profile: Profile,
     settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
     data = await state.get_data()
     try:
@@ -705,7 +703,6 @@ async def on_send(
         await ask_due(query.message, state, ctx, person, due_refusal(error, person.language.value))
         return
     await state.clear()
-    deliverer.kick()
     await query.answer(_("Sent."))
     count = len(item.addressees)
     builder = InlineKeyboardBuilder()
