@@ -11,7 +11,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 
 from bot.config import TELEGRAM_API_URL, Settings
@@ -51,7 +51,16 @@ def create_deliverer(
 
 
 def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any) -> Dispatcher:
-    dp = Dispatcher(storage=MemoryStorage(), settings=settings, repos=repos, i18n=i18n, **deps)
+    # One person's updates are handled one after another (a double tap waits for the first),
+    # different people's side by side.
+    dp = Dispatcher(
+        storage=MemoryStorage(),
+        events_isolation=SimpleEventIsolation(),
+        settings=settings,
+        repos=repos,
+        i18n=i18n,
+        **deps,
+    )
     deliverer = deps.get("deliverer")
     if isinstance(deliverer, Deliverer):  # wakes the sender after an update that queued
         dp.update.outer_middleware(KickSenderMiddleware(repos, deliverer))

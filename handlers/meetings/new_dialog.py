@@ -78,7 +78,6 @@ KIND_BUTTONS: dict[MeetingKind, str] = {
 }
 
 # One organizer's «Create» is handled once at a time (a double tap must not create twice).
-_creating: set[int] = set()
 
 
 class MeetingStates(StatesGroup):
@@ -1475,17 +1474,12 @@ async def on_create(
     profile: Profile,
     settings: Settings,
 ) -> None:
-    if person.id in _creating:
+    # A double tap waits behind the first (the dispatcher isolates one person's events) and
+    # then finds the dialog over.
+    if await state.get_state() != MeetingStates.confirm.state:
         await stale(query)
         return
-    _creating.add(person.id)
-    try:
-        if await state.get_state() != MeetingStates.confirm.state:
-            await stale(query)
-            return
-        await create(query, state, person, repos, profile, settings, None)
-    finally:
-        _creating.discard(person.id)
+    await create(query, state, person, repos, profile, settings, None)
 
 
 async def on_save_list(query: CallbackQuery, state: FSMContext) -> None:
@@ -1517,13 +1511,9 @@ async def on_list_name(
             )
         )
         return
-    if person.id in _creating:
-        return
-    _creating.add(person.id)
-    try:
-        await create(message, state, person, repos, profile, settings, name)
-    finally:
-        _creating.discard(person.id)
+    if await state.get_state() != MeetingStates.list_name.state:
+        return  # sent twice: the first one created the meeting
+    await create(message, state, person, repos, profile, settings, name)
 
 
 async def on_drop(query: CallbackQuery, state: FSMContext) -> None:
