@@ -30,7 +30,7 @@ from bot.assignments import (
 )
 from bot.config import Settings
 from bot.enums import Role, Source
-from bot.i18n import long_date
+from bot.i18n import ALERT_LIMIT, long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
 from handlers.callbacks import ItemCallback, ListCallback
@@ -100,9 +100,6 @@ class ReportStates(StatesGroup):
 class ReasonStates(StatesGroup):
     not_ours = State()
     rework = State()
-
-
-ALERT_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
 
 
 async def refuse(event: CallbackQuery | Message, text: str) -> None:
