@@ -39,7 +39,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
 from bot.enums import Language, Mark, Source
 from bot.extensions import ExtensionError, ExtensionRefusal, ExtensionRequest, RequestStatus
-from bot.i18n import both_languages, translate
+from bot.i18n import ALERT_LIMIT, both_languages, translate
 from bot.meetings import (
     Attendance,
     Meeting,
@@ -51,7 +51,6 @@ from bot.meetings import (
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.remarks import Answer
 from bot.sweep import sweep
-from handlers.assignments import ALERT_LIMIT
 from handlers.assignments import REFUSALS as RULE_REFUSALS
 from handlers.callbacks import ItemCallback, LangCallback
 from handlers.common import STORAGE_FAILED
