@@ -265,7 +265,7 @@ class Deliverer:
 
     async def _drain(self, now: datetime | None, stats: DeliveryStats) -> None:
         dead = dead_owners(await self.repos.outbox.claim_owners())
-        while True:
+        while not self.closed:  # closing: no new claim
             moment_now = now or datetime.now(UTC)
             self.now = moment_now
             items = await self.repos.outbox.claim(
@@ -316,6 +316,8 @@ class Deliverer:
     ) -> None:
         async with slots:
             for batch in batches:
+                if self.closed:  # stopping: the rest is released back to the outbox
+                    return
                 await self._deliver(batch, now, stats)
 
     async def _deliver(self, items: list[OutboxItem], now: datetime, stats: DeliveryStats) -> None:
@@ -426,12 +428,13 @@ class Deliverer:
                     )
                     stats.retried += 1
 
-    def _parts(self, chat_id: int, rendered: Rendered) -> list[tuple[bool, SendCall]]:
-        """The message as Bot API calls in order: (is text, call). Text is split at 4,096
-        characters with the buttons on the last piece; then files, generated files, and
-        shared generated files (uploaded once, then re-sent by file_id)."""
+    def _parts(
+        self, chat_id: int, rendered: Rendered, pieces: list[str]
+    ) -> list[tuple[bool, SendCall]]:
+        """The message as Bot API calls in order: (is text, call). The text pieces (at most
+        4,096 characters each) with the buttons on the last one; then files, generated files,
+        and shared generated files (uploaded once, then re-sent by file_id)."""
         parts: list[tuple[bool, SendCall]] = []
-        pieces = split_text(rendered.text)
         for index, piece in enumerate(pieces):
             markup = rendered.markup if index == len(pieces) - 1 else None
             parts.append(
@@ -459,8 +462,11 @@ class Deliverer:
     ) -> int | None:
         """Send the parts not sent before, recording each as it goes (a crash or a timeout
         repeats at most the part in flight); the id of the last text message."""
-        parts = self._parts(chat_id, rendered)
         done = min(item.parts_sent for item in applying)
+        kept = next((item.pieces for item in applying if item.pieces), None)
+        # a message cut short goes on with the text it started with, not a new rendering
+        pieces = kept if done and kept else split_text(rendered.text)
+        parts = self._parts(chat_id, rendered, pieces)
         message_id = next((item.message_id for item in applying if item.message_id), None)
         ids = [item.id for item in applying]
         for number, (is_text, call) in enumerate(parts, start=1):
@@ -471,7 +477,11 @@ class Deliverer:
                 message_id = message.message_id
             if number < len(parts):
                 await self._store(
-                    self.repos.outbox.part_sent, ids, number, message_id if is_text else None
+                    self.repos.outbox.part_sent,
+                    ids,
+                    number,
+                    message_id if is_text else None,
+                    pieces,
                 )
         return message_id
 

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from aiogram.types import TelegramObject
+from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.dates import format_date
 
@@ -37,6 +37,19 @@ def translate(i18n: I18n, language: Language | str, message: str, **values: Any)
 def both_languages(i18n: I18n, message: str, **values: Any) -> str:
     """Kazakh, then Russian: for people whose language is not known yet."""
     return "\n\n".join(translate(i18n, language, message, **values) for language in LANGUAGES)
+
+
+ALERT_LIMIT = 200  # Telegram's limit for an answerCallbackQuery text
+
+
+def alert_text(i18n: I18n, message: str, user: User | None, **values: Any) -> str:
+    """For a button pressed by someone whose language is not known: both languages when they
+    fit in an alert, else the language Telegram reports for them (else the default)."""
+    text = both_languages(i18n, message, **values)
+    if len(text) <= ALERT_LIMIT:
+        return text
+    language = telegram_language(user.language_code if user else None)
+    return translate(i18n, language or Language(i18n.default_locale), message, **values)
 
 
 def long_date(day: date, language: Language | str) -> str:

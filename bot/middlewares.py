@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.access import ROLE_TITLES, may
 from bot.delivery import Deliverer
-from bot.i18n import both_languages
+from bot.i18n import alert_text, both_languages
 from bot.i18n_marks import N_
 from storage.domain.enums import Role
 from storage.repo import Repos
@@ -53,7 +53,7 @@ class PersonMiddleware(BaseMiddleware):
             await event.message.answer(both_languages(self.i18n, NOT_INVITED))
         elif event.callback_query is not None:
             await event.callback_query.answer(
-                both_languages(self.i18n, NOT_INVITED), show_alert=True
+                alert_text(self.i18n, NOT_INVITED, user), show_alert=True
             )
         return None
 

@@ -68,10 +68,13 @@ async def on_startup(
 
 
 async def on_shutdown(scheduler: AsyncIOScheduler, deliverer: Deliverer) -> None:
+    # No new job starts, but a drain in progress is not cancelled: the messages being sent
+    # finish and are recorded before the database closes (what is left stays in the outbox).
+    if scheduler.running:
+        scheduler.pause()
+    await deliverer.close()
     if scheduler.running:
         scheduler.shutdown(wait=False)
-    # the sends in progress finish and are recorded before the database closes
-    await deliverer.close()
 
 
 async def run_bot(settings: Settings) -> None:

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, ErrorEvent, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import both_languages, translate
+from bot.i18n import alert_text, both_languages, translate
 from bot.i18n_marks import N_
 from storage.db import is_storage_failure
 from storage.models import Person
@@ -60,15 +60,21 @@ async def on_storage_failure(event: ErrorEvent, i18n: I18n, person: Person | Non
     if not is_storage_failure(event.exception):
         return UNHANDLED
     log.error("storage failure, nothing saved: %s", event.exception)
-    if person is not None:
-        text = translate(i18n, person.language, STORAGE_FAILED)
-    else:
-        text = both_languages(i18n, STORAGE_FAILED)
     update = event.update
     with contextlib.suppress(TelegramAPIError):
         if update.callback_query is not None:
+            text = (
+                translate(i18n, person.language, STORAGE_FAILED)
+                if person is not None
+                else alert_text(i18n, STORAGE_FAILED, update.callback_query.from_user)
+            )
             await update.callback_query.answer(text, show_alert=True)
         elif update.message is not None:
+            text = (
+                translate(i18n, person.language, STORAGE_FAILED)
+                if person is not None
+                else both_languages(i18n, STORAGE_FAILED)
+            )
             await update.message.answer(text)
     return True
 

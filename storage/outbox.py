@@ -36,6 +36,7 @@ class OutboxItem:
     attempts: int
     parts_sent: int = 0
     message_id: int | None = None
+    pieces: list[str] | None = None  # the text pieces as first sent, once a part went out
 
 
 def _utc(moment: datetime) -> str:
@@ -57,6 +58,7 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
         attempts=row["attempts"],
         parts_sent=row["parts_sent"],
         message_id=row["telegram_message_id"],
+        pieces=json.loads(row["pieces"]) if row["pieces"] else None,
     )
 
 
@@ -135,14 +137,17 @@ class OutboxRepo(Store):
         stay together per person (the last person's group is completed past the limit), so one
         person's notices go as one message."""
         stamp = _utc(now)
+        # what may be taken: due and waiting, or claimed by a sender that stopped
+        claimable = (
+            "((status = 'pending' AND not_before <= ?) OR (status = 'sending' AND"
+            " (claimed_at < ? OR claimed_by IN (SELECT value FROM json_each(?)))))"
+        )
+        taking = (stamp, _utc(now - stale_after), json.dumps(list(dead_owners)))
         async with self.db.transaction():
             async with self.conn.execute(
-                "SELECT id, person_id, not_before FROM outbox"
-                " WHERE (status = 'pending' AND not_before <= ?)"
-                " OR (status = 'sending' AND (claimed_at < ?"
-                " OR claimed_by IN (SELECT value FROM json_each(?))))"
+                f"SELECT id, person_id, not_before FROM outbox WHERE {claimable}"  # noqa: S608
                 " ORDER BY not_before, person_id, id LIMIT ?",
-                (stamp, _utc(now - stale_after), json.dumps(list(dead_owners)), limit),
+                (*taking, limit),
             ) as cursor:
                 rows = list(await cursor.fetchall())
             if not rows:
@@ -151,9 +156,9 @@ class OutboxRepo(Store):
             if len(rows) == limit:  # complete the last person's group due at that moment
                 last = rows[-1]
                 async with self.conn.execute(
-                    "SELECT id FROM outbox WHERE status = 'pending' AND person_id = ?"
-                    " AND not_before = ? AND id > ? ORDER BY id",
-                    (last["person_id"], last["not_before"], last["id"]),
+                    f"SELECT id FROM outbox WHERE {claimable}"  # noqa: S608
+                    " AND person_id = ? AND not_before = ? AND id > ? ORDER BY id",
+                    (*taking, last["person_id"], last["not_before"], last["id"]),
                 ) as cursor:
                     ids += [row["id"] for row in await cursor.fetchall()]
             chosen = json.dumps(ids)
@@ -196,14 +201,27 @@ class OutboxRepo(Store):
         ) as cursor:
             return [row[0] for row in await cursor.fetchall()]
 
-    async def part_sent(self, item_ids: Sequence[int], parts: int, message_id: int | None) -> None:
-        """Record that the first `parts` parts of these items' message went out."""
+    async def part_sent(
+        self,
+        item_ids: Sequence[int],
+        parts: int,
+        message_id: int | None,
+        pieces: Sequence[str] = (),
+    ) -> None:
+        """Record that the first `parts` parts of these items' message went out; the text
+        pieces are kept as first sent, so a resumed message continues with the same text."""
         async with self.db.transaction():
             await self.conn.execute(
                 "UPDATE outbox SET parts_sent = ?,"
-                " telegram_message_id = COALESCE(?, telegram_message_id)"
+                " telegram_message_id = COALESCE(?, telegram_message_id),"
+                " pieces = COALESCE(pieces, ?)"
                 " WHERE id IN (SELECT value FROM json_each(?)) AND status = 'sending'",
-                (parts, message_id, json.dumps(list(item_ids))),
+                (
+                    parts,
+                    message_id,
+                    json.dumps(list(pieces), ensure_ascii=False) if pieces else None,
+                    json.dumps(list(item_ids)),
+                ),
             )
 
     async def mark_sent(

@@ -43,6 +43,7 @@ async def test_a_stranger_gets_one_polite_bilingual_answer_and_nothing_else(
     assert isinstance(alert, AnswerCallbackQuery)
     assert alert.show_alert
     assert "сотрудников акимата" in (alert.text or "")
+    assert len(alert.text or "") <= 200  # Telegram refuses a longer alert
     assert await staffed.staff.by_telegram(9999) is None
 
 

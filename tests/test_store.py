@@ -229,9 +229,10 @@ async def test_a_message_in_parts_resumes_after_the_last_part_sent(
     profile: Profile,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    text = "\n".join(f"строка {n:05d} " + "ж" * 80 for n in range(100))  # ~9,000 characters
+    lines = [f"строка {n:05d} " + "ж" * 80 for n in range(100)]  # ~9,000 characters
 
     async def render(_d: Deliverer, _item: OutboxItem, _p: Person) -> Rendered:
+        text = "\n".join(lines)
         return Rendered(text, attachments=[BufferedInputFile(b"x", filename="list.xlsx")])
 
     renderers = Renderers({**RENDERERS.single, "test_parts": render}, RENDERERS.grouped)
@@ -255,6 +256,9 @@ async def test_a_message_in_parts_resumes_after_the_last_part_sent(
         stored = await staffed.outbox.get("parts:1")
         assert stored is not None
         assert (stored.status, stored.parts_sent) == ("pending", 3)
+        assert stored.pieces == pieces
+        # the list grows before the retry: the message goes on with the text it started with
+        lines.extend(f"новая {n:05d} " + "ж" * 80 for n in range(50))
         second = await sender.drain(now=datetime.now(UTC) + timedelta(minutes=5))
         assert second.sent == 1
     finally:
@@ -413,3 +417,16 @@ async def test_people_import_through_the_cli_still_works(
         assert await count(Repos(db), "SELECT COUNT(*) FROM people") == len(rows)
     finally:
         await db.close()
+
+
+async def test_a_dead_senders_group_is_taken_over_whole(staffed: Repos) -> None:
+    """A digest the killed sender had claimed is not split by the claim limit at restart (a
+    piece would resume at the wrong part and its lines would be lost)."""
+    edu = await staffed.staff.by_code("edu_head")
+    assert edu is not None
+    for number in range(5):
+        await staffed.outbox.enqueue(f"n{number}", edu.id, "notice", {}, not_before=AT)
+    gone = "thishost:999999999:dead"
+    assert len(await staffed.outbox.claim(AT, owner=gone)) == 5
+    taken = await staffed.outbox.claim(AT, limit=2, owner="me", dead_owners=[gone])
+    assert [item.key for item in taken] == [f"n{number}" for number in range(5)]

@@ -21,7 +21,7 @@ from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import check_decision, check_not_ours, check_report
 from bot.config import Settings
-from bot.i18n import long_date
+from bot.i18n import ALERT_LIMIT, long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
 from handlers.assignments.cards import (
@@ -90,9 +90,6 @@ class ReportStates(StatesGroup):
 class ReasonStates(StatesGroup):
     not_ours = State()
     rework = State()
-
-
-ALERT_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
 
 
 async def refuse(event: CallbackQuery | Message, text: str) -> None:
