@@ -7,6 +7,8 @@ off and the Saturdays/Sundays that the government turned into working days
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Mapping
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 
@@ -34,6 +36,7 @@ class _LibraryDays:
     """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()  # years are loaded once, also from a worker thread
         # The language is pinned: left as None, `holidays` guesses it from LANGUAGE / LC_ALL /
         # LC_MESSAGES / LANG, and e.g. LANG=C.UTF-8 (usual in containers) yields English names.
         self._holidays = holidays.country_holidays(_COUNTRY, language=_LANGUAGE)
@@ -41,6 +44,12 @@ class _LibraryDays:
         self._working: dict[date, bool] = {}
 
     def _ensure_year(self, year: int) -> None:
+        if year in self._loaded_years:
+            return
+        with self._lock:
+            self._load(year)
+
+    def _load(self, year: int) -> None:
         if year in self._loaded_years:
             return
         # A substitution may be declared in a neighbouring year (e.g. Sat 2013-12-28 was worked
@@ -65,6 +74,13 @@ class _LibraryDays:
         return None if name is None else str(name)
 
 
+@functools.cache
+def _shared_library() -> _LibraryDays:
+    """One `holidays` object and day cache for the whole process: building it costs
+    milliseconds, and every step builds a calendar."""
+    return _LibraryDays()
+
+
 class WorkCalendar:
     """Kazakhstan working days: `holidays` country KZ (holidays, carried-over days off, transferred
     working Saturdays/Sundays via the library's weekend_workdays) plus overrides from the database.
@@ -74,7 +90,7 @@ class WorkCalendar:
     """
 
     def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
-        self._library = _LibraryDays()
+        self._library = _shared_library()
         self._overrides: dict[date, bool] = self._copy_overrides(overrides)
 
     @staticmethod

@@ -187,10 +187,11 @@ class AssignmentRepo(Store):
             wanted = sorted(set(department_ids))
             if not wanted:
                 return [], 0
+            # from the departments' executor rows (indexed), not a check per open item
             conditions.append(
-                "EXISTS (SELECT 1 FROM assignment_executors e WHERE e.assignment_id = a.id"
-                " AND e.declined_at IS NULL"
-                " AND e.department_id IN (SELECT value FROM json_each(?)))"
+                "a.id IN (SELECT e.assignment_id FROM assignment_executors e"
+                " WHERE e.department_id IN (SELECT value FROM json_each(?))"
+                " AND e.declined_at IS NULL)"
             )
             params.append(json.dumps(wanted))
         if overdue_on is not None:
