@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.factory import create_deliverer
 from bot.profiles import Profile
-from handlers.callbacks import ItemCallback
+from handlers.callbacks import ItemCallback, ListCallback
 from storage.domain.assignments import NewAssignment, Status
 from storage.domain.enums import Mark, Source
 from storage.repo import Repos
@@ -396,3 +396,32 @@ async def test_a_restart_does_not_duplicate_or_lose_cards(
     stats = await fresh.drain(now=later + timedelta(minutes=10))
     assert stats.sent == 2
     assert (await fresh.drain(now=later + timedelta(minutes=30))).sent == 0
+
+
+async def test_a_forged_filter_does_not_open_another_departments_list(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
+) -> None:
+    await setup_people(dp, bot, staffed)
+    ctx = await services.make_context(staffed, profile, settings)
+    await assignment_steps.register(
+        ctx,
+        NewAssignment(
+            reg_number="EDU-ONLY",
+            received=ctx.today,
+            source=Source.AKIM,
+            summary="Только для отдела образования",
+            executors=("Отдел образования",),
+            deadline=date(2027, 5, 12),
+        ),
+        actor="ctrl",
+    )
+    education = await staffed.staff.department_by_name("Отдел образования")
+    assert education is not None
+    bot.clear()
+    forged = ListCallback(scope="my", flt=f"d{education.id}").pack()
+    await dp.feed_update(bot, make_callback(forged, user_id=FIN))  # the finance head
+    shown = " ".join(
+        (m.text or "") for m in bot.sent() if isinstance(m, SendMessage | EditMessageText)
+    )
+    assert "EDU-ONLY" not in shown
+    assert "Только для отдела образования" not in shown
