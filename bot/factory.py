@@ -23,7 +23,12 @@ from aiogram.utils.i18n import I18n
 from bot.config import TELEGRAM_API_URL, Settings
 from bot.delivery import Deliverer, RateLimiter
 from bot.i18n import PersonI18nMiddleware
-from bot.middlewares import KickSenderMiddleware, PersonMiddleware, RoleMiddleware
+from bot.middlewares import (
+    KickSenderMiddleware,
+    PersonMiddleware,
+    RoleMiddleware,
+    StepContextMiddleware,
+)
 from bot.profiles import Profile
 from handlers import get_routers
 from handlers.outbox import RENDERERS
@@ -93,7 +98,8 @@ def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any)
         dp.update.outer_middleware(KickSenderMiddleware(repos, deliverer))
     dp.update.outer_middleware(PersonMiddleware(i18n))
     PersonI18nMiddleware(i18n).setup(dp)
-    dp.message.middleware(RoleMiddleware())
-    dp.callback_query.middleware(RoleMiddleware())
+    for observer in (dp.message, dp.callback_query):
+        observer.middleware(RoleMiddleware())
+        observer.middleware(StepContextMiddleware())
     dp.include_routers(*get_routers())
     return dp

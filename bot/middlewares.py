@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot import services
 from bot.access import ROLE_TITLES, may
 from bot.delivery import Deliverer
 from bot.i18n import alert_text, both_languages
@@ -96,3 +97,12 @@ class KickSenderMiddleware(BaseMiddleware):
         finally:
             if self.repos.outbox.queued != before:
                 self.deliverer.kick()
+
+
+class StepContextMiddleware(BaseMiddleware):
+    """Gives the handler a ready step context (`ctx`: storage, the profile, the calendar and
+    the moment of the update), built once per handled update."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["ctx"] = await services.make_context(data["repos"], data["profile"], data["settings"])
+        return await handler(event, data)

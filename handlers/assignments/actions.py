@@ -135,10 +135,6 @@ async def attempt(
         return REFUSED
 
 
-async def context(repos: Repos, profile: Profile, settings: Settings) -> services.Context:
-    return await services.make_context(repos, profile, settings)
-
-
 async def load(repos: Repos, query: CallbackQuery, item_id: int) -> Assignment | None:
     """The item a button names; None (the tap answered) when it is gone."""
     item = await repos.assignments.get(item_id)
@@ -222,13 +218,12 @@ async def on_accept(
     callback_data: ItemCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
     settings: Settings,
+    ctx: services.Context,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    ctx = await context(repos, profile, settings)
     step = assignment_steps.accept(ctx, person, item, callback_data.dep)
     if await attempt(query, person, step) is REFUSED:
         return
@@ -255,14 +250,12 @@ async def on_report(
     callback_data: ItemCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    ctx = await context(repos, profile, settings)
     departments = services.only(await services.head_departments(ctx, person), callback_data.dep)
     executor = await attempt(query, person, partial(check_report, item, departments))
     if executor is REFUSED:
@@ -318,9 +311,8 @@ async def on_send_report(
     callback_data: ItemCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     if await state.get_state() != ReportStates.collecting or data.get("id") != callback_data.id:
@@ -333,7 +325,6 @@ async def on_send_report(
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    ctx = await context(repos, profile, settings)
     files = [ReportFile(file_id, name) for file_id, name in data["files"]]
     try:  # not `attempt`: the draft ends before a refusal is shown
         await assignment_steps.submit_report(ctx, person, item, callback_data.dep, text, files)
@@ -362,13 +353,12 @@ async def on_not_ours(
     person: Person,
     repos: Repos,
     profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    ctx = await context(repos, profile, settings)
     departments = services.only(await services.head_departments(ctx, person), callback_data.dep)
     check = partial(check_not_ours, profile, ctx.calendar, item, departments, ctx.today)
     if await attempt(query, person, check) is REFUSED:
@@ -387,15 +377,13 @@ async def on_not_ours_reason(
     message: Message,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     typed = await typed_reason(message, state, repos)
     if typed is None:
         return
     reason, data, item = typed
-    ctx = await context(repos, profile, settings)
     step = assignment_steps.not_ours(ctx, person, item, int(data["dep"]), reason)
     if await attempt(message, person, step) is REFUSED:
         return
@@ -414,13 +402,12 @@ async def on_view(
     callback_data: ItemCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
     settings: Settings,
+    ctx: services.Context,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    ctx = await context(repos, profile, settings)
     if not await may_view(ctx, person, item):
         await query.answer(_("This assignment is not addressed to you."), show_alert=True)
         return
@@ -466,8 +453,7 @@ async def on_ground(
     callback_data: ItemCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
@@ -477,7 +463,6 @@ async def on_ground(
     except ValueError:
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     changed = await attempt(query, person, assignment_steps.remove(ctx, person, item, ground))
     if changed is REFUSED:
         return
@@ -512,15 +497,13 @@ async def on_rework_reason(
     message: Message,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     typed = await typed_reason(message, state, repos)
     if typed is None:
         return
     reason, _data, item = typed
-    ctx = await context(repos, profile, settings)
     changed = await attempt(
         message, person, assignment_steps.return_for_rework(ctx, person, item, reason)
     )
@@ -572,13 +555,11 @@ async def on_reassign_to(
     callback_data: ItemCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    ctx = await context(repos, profile, settings)
     try:
         updated = await assignment_steps.reassign(
             ctx, person, item, callback_data.dep, int(callback_data.arg)
@@ -688,18 +669,14 @@ async def render_list(
     return "\n".join(lines), list_keyboard(scope, flt, page, items, total)
 
 
-async def cmd_my(
-    message: Message, person: Person, repos: Repos, profile: Profile, settings: Settings
-) -> None:
-    ctx = await context(repos, profile, settings)
+async def cmd_my(message: Message, person: Person, repos: Repos, ctx: services.Context) -> None:
     text, markup = await render_list("my", "", 0, person, repos, ctx)
     await message.answer(text, reply_markup=markup)
 
 
 async def cmd_control(
-    message: Message, person: Person, repos: Repos, profile: Profile, settings: Settings
+    message: Message, person: Person, repos: Repos, ctx: services.Context
 ) -> None:
-    ctx = await context(repos, profile, settings)
     text, markup = await render_list("control", "", 0, person, repos, ctx)
     await message.answer(text, reply_markup=markup)
 
@@ -709,8 +686,7 @@ async def on_list(
     callback_data: ListCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if callback_data.scope in {"control", "deps", "srcs"} and Role.CONTROLLER not in person.roles:
         await query.answer(_("Only the control department can do this."), show_alert=True)
@@ -736,7 +712,6 @@ async def on_list(
         builder.adjust(2)
         await query.message.edit_reply_markup(reply_markup=builder.as_markup())  # type: ignore[union-attr]
         return
-    ctx = await context(repos, profile, settings)
     text, markup = await render_list(
         callback_data.scope, callback_data.flt, callback_data.page, person, repos, ctx
     )

@@ -505,9 +505,8 @@ async def on_mark(
     query: CallbackQuery,
     callback_data: NewCallback,
     state: FSMContext,
-    repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if callback_data.value not in {mark.value for mark in Mark}:
         await stale(query)
@@ -516,7 +515,6 @@ async def on_mark(
     data = await state.update_data(mark=mark.value)
     await state.set_state(RegistrationStates.deadline)
     await query.answer()
-    ctx = await context(repos, profile, settings)
     await show(
         query,
         _("Mark: {mark}").format(mark=_(MARK_TITLES[mark])) + "\n\n" + deadline_prompt(data),
@@ -544,11 +542,9 @@ async def on_deadline_typed(
     message: Message,
     state: FSMContext,
     person: Person,
-    repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
-    ctx = await context(repos, profile, settings)
     text = (message.text or "").strip()
     try:
         typed = parse_date(text)
@@ -584,14 +580,12 @@ async def on_deadline_default(
     callback_data: NewCallback,
     state: FSMContext,
     person: Person,
-    repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if callback_data.value != "mark":
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     data = await state.update_data(deadline="")
     deadline = deadline_of(data, profile, ctx)
     await state.set_state(RegistrationStates.restricted)
@@ -623,8 +617,8 @@ async def on_register(
     repos: Repos,
     profile: Profile,
     settings: Settings,
+    ctx: services.Context,
 ) -> None:
-    ctx = await context(repos, profile, settings)
     data = await state.get_data()
     new = await draft(repos, data, ctx.today)
     if new is None or query.message is None:

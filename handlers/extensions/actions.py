@@ -145,14 +145,12 @@ async def on_request(
     callback_data: ItemCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    ctx = await services.make_context(repos, profile, settings)
     step = extension_steps.check_extension_request(ctx, person, item, callback_data.dep)
     exceptional = await attempt(query, person, step)
     if exceptional is REFUSED:
@@ -185,9 +183,8 @@ async def on_date(
     message: Message,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     data = await state.get_data()
     item = await repos.assignments.get(int(data["id"]))
@@ -198,7 +195,6 @@ async def on_date(
     if new_date is None:
         await message.answer(_("Type the date as dd.mm.yyyy, for example 25.12.2026."))
         return
-    ctx = await services.make_context(repos, profile, settings)
     try:
         check_new_date(ctx.calendar, item, new_date)
     except ExtensionError as error:
@@ -278,9 +274,8 @@ async def on_send(
     callback_data: ExtCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     data = await state.get_data()
     if await state.get_state() != ExtensionStates.confirm or data.get("id") != callback_data.id:
@@ -290,7 +285,6 @@ async def on_send(
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    ctx = await services.make_context(repos, profile, settings)
     new_date = date.fromisoformat(data["new_date"])
     step = extension_steps.request_extension(
         ctx, person, item, int(data["dep"]), new_date, str(data["reasons"])
@@ -425,9 +419,8 @@ async def on_typed_decision(
     callback_data: ExtCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     """«Approve another date» / «Reject»: the decider is asked to type the date or the reason."""
     next_state, prompt = TYPED_DECISIONS[callback_data.action]
@@ -436,7 +429,6 @@ async def on_typed_decision(
     if request is None or item is None:
         await stale(query)
         return
-    ctx = await services.make_context(repos, profile, settings)
     if await extension_steps.deciding_for(ctx, person, item) is None:
         await refuse(
             query, extension_refusal(ExtensionError(ExtensionRefusal.NOT_DECIDER), person.language)

@@ -21,7 +21,6 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.config import Settings
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import (
@@ -53,10 +52,6 @@ class AnswerStates(StatesGroup):
 
 def mc(action: str, meeting_id: int, value: str = "") -> MeetCallback:
     return MeetCallback(action=action, id=meeting_id, value=value)
-
-
-async def context(repos: Repos, profile: Profile, settings: Settings) -> services.Context:
-    return await services.make_context(repos, profile, settings)
 
 
 async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -93,15 +88,13 @@ async def on_attendance(
     callback_data: MeetCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     answer = ANSWERS.get(callback_data.value)
     if answer is None:
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     language = person.language.value
     if await state.get_state() == AnswerStates.reason:  # a new tap replaces an open question
         await state.clear()
@@ -141,9 +134,8 @@ async def on_reason(
     message: Message,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     answer = ANSWERS.get(str(data.get("value")))
@@ -159,7 +151,6 @@ async def on_reason(
             _("That is too long; at most {count} characters.").format(count=TEXT_MAX)
         )
         return
-    ctx = await context(repos, profile, settings)
     try:
         meeting = await meeting_services.answer_attendance(
             ctx, person, int(data["meeting"]), answer, text
@@ -218,12 +209,9 @@ async def on_materials(
     query: CallbackQuery,
     callback_data: MeetCallback,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
-    ctx = await context(repos, profile, settings)
     found = await submittable(query, callback_data, person, ctx)
     if found is None:
         return
@@ -296,9 +284,8 @@ async def on_send_materials(
     callback_data: MeetCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     if (
@@ -308,7 +295,6 @@ async def on_send_materials(
     ):
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     files = [MaterialFile(file_id, name) for file_id, name in data.get("files", [])]
     try:
         item = await meeting_services.submit_materials(
@@ -340,11 +326,8 @@ async def on_paper(
     query: CallbackQuery,
     callback_data: MeetCallback,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
-    ctx = await context(repos, profile, settings)
     found = await submittable(query, callback_data, person, ctx)
     if found is None:
         return
@@ -373,13 +356,11 @@ async def on_paper_yes(
     callback_data: MeetCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if not callback_data.value.isdigit():
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     try:
         item = await meeting_services.submit_materials(
             ctx, person, callback_data.id, int(callback_data.value), on_paper=True
@@ -408,9 +389,8 @@ async def on_approve(
     person: Person,
     repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
-    ctx = await context(repos, profile, settings)
     language = person.language.value
     shown = query.message.text if isinstance(query.message, Message) else None
     try:

@@ -785,10 +785,7 @@ async def picker_of(state: FSMContext) -> Picker:
 # --- the steps: kind, subject, date, time --------------------------------------------------------
 
 
-async def on_new(
-    query: CallbackQuery, state: FSMContext, repos: Repos, profile: Profile, settings: Settings
-) -> None:
-    ctx = await context(repos, profile, settings)
+async def on_new(query: CallbackQuery, state: FSMContext, ctx: services.Context) -> None:
     await state.clear()
     example = ctx.calendar.add_working_days(ctx.today, 10)
     await state.update_data(example=example.isoformat())
@@ -881,9 +878,7 @@ async def on_day_typed(
     message: Message,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     text = (message.text or "").strip()
     try:
@@ -901,7 +896,7 @@ async def on_day_typed(
             )
         )
         return
-    await check_day(message, state, person, await context(repos, profile, settings), typed)
+    await check_day(message, state, person, ctx, typed)
 
 
 async def on_day_button(
@@ -909,16 +904,14 @@ async def on_day_button(
     callback_data: MeetNewCallback,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     try:
         chosen = date.fromisoformat(callback_data.value)
     except ValueError:
         await stale(query)
         return
-    await check_day(query, state, person, await context(repos, profile, settings), chosen)
+    await check_day(query, state, person, ctx, chosen)
 
 
 async def take_time(
@@ -955,9 +948,7 @@ async def on_time_typed(
     message: Message,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     moment = parse_time(message.text or "")
     if moment is None:
@@ -966,7 +957,7 @@ async def on_time_typed(
             reply_markup=time_keyboard(),
         )
         return
-    await take_time(message, state, person, await context(repos, profile, settings), moment)
+    await take_time(message, state, person, ctx, moment)
 
 
 async def on_time_button(
@@ -974,15 +965,13 @@ async def on_time_button(
     callback_data: MeetNewCallback,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     moment = time_from_value(callback_data.value)
     if moment is None:
         await stale(query)
         return
-    await take_time(query, state, person, await context(repos, profile, settings), moment)
+    await take_time(query, state, person, ctx, moment)
 
 
 # --- format, place, link, restricted, chair ------------------------------------------------------
@@ -1144,14 +1133,12 @@ async def on_more(query: CallbackQuery, state: FSMContext, repos: Repos) -> None
     await go_item_title(query, state, repos)
 
 
-async def on_agenda_done(
-    query: CallbackQuery, state: FSMContext, repos: Repos, profile: Profile, settings: Settings
-) -> None:
+async def on_agenda_done(query: CallbackQuery, state: FSMContext, ctx: services.Context) -> None:
     if not items_of(await state.get_data()):
         await stale(query)
         return
     await query.answer()
-    await go_recipients(query, state, await context(repos, profile, settings))
+    await go_recipients(query, state, ctx)
 
 
 # --- the pickers: search, pages -----------------------------------------------------------------
@@ -1176,37 +1163,31 @@ async def redraw(
     await reply(target, text, markup)
 
 
-async def on_search(
-    message: Message, state: FSMContext, repos: Repos, profile: Profile, settings: Settings
-) -> None:
+async def on_search(message: Message, state: FSMContext, ctx: services.Context) -> None:
     picker = await picker_of(state)
     searched = picker.searched(message.text)
     if searched is None:
         await message.answer(_("Type part of a name, or use the buttons."))
         return
-    await redraw(message, state, await context(repos, profile, settings), searched)
+    await redraw(message, state, ctx, searched)
 
 
 async def on_page(
     query: CallbackQuery,
     callback_data: MeetNewCallback,
     state: FSMContext,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     paged = (await picker_of(state)).paged(callback_data.value)
     if paged is None:
         await stale(query)
         return
-    await redraw(query, state, await context(repos, profile, settings), paged)
+    await redraw(query, state, ctx, paged)
 
 
-async def on_show_all(
-    query: CallbackQuery, state: FSMContext, repos: Repos, profile: Profile, settings: Settings
-) -> None:
+async def on_show_all(query: CallbackQuery, state: FSMContext, ctx: services.Context) -> None:
     picker = await picker_of(state)
-    await redraw(query, state, await context(repos, profile, settings), picker.everything())
+    await redraw(query, state, ctx, picker.everything())
 
 
 # --- the recipients -----------------------------------------------------------------------------
@@ -1217,8 +1198,7 @@ async def on_toggle_department(
     callback_data: MeetNewCallback,
     state: FSMContext,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     department = (
         await repos.staff.department(int(callback_data.value))
@@ -1229,7 +1209,7 @@ async def on_toggle_department(
         await stale(query)
         return
     update = DEPARTMENTS.toggled(await state.get_data(), department.id)
-    await redraw(query, state, await context(repos, profile, settings), update)
+    await redraw(query, state, ctx, update)
 
 
 async def on_toggle_person(
@@ -1237,8 +1217,7 @@ async def on_toggle_person(
     callback_data: MeetNewCallback,
     state: FSMContext,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     other = (
         await repos.staff.get(int(callback_data.value)) if callback_data.value.isdigit() else None
@@ -1247,7 +1226,7 @@ async def on_toggle_person(
         await stale(query)
         return
     update = PEOPLE.toggled(await state.get_data(), other.id)
-    await redraw(query, state, await context(repos, profile, settings), update)
+    await redraw(query, state, ctx, update)
 
 
 def with_or_without(chosen: list[int], group: Sequence[int]) -> list[int]:
@@ -1262,8 +1241,7 @@ async def on_toggle_list(
     callback_data: MeetNewCallback,
     state: FSMContext,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     found = (
         await repos.meetings.distribution_list(int(callback_data.value))
@@ -1275,7 +1253,7 @@ async def on_toggle_list(
         return
     people = [p.id for p in await existing_people(repos, [p for p, _m in found.entries])]
     chosen = with_or_without(PEOPLE.chosen(await state.get_data()), people)
-    await redraw(query, state, await context(repos, profile, settings), {"rpeople": chosen})
+    await redraw(query, state, ctx, {"rpeople": chosen})
 
 
 async def existing_people(repos: Repos, ids: Sequence[int]) -> list[Person]:
@@ -1289,41 +1267,36 @@ async def existing_people(repos: Repos, ids: Sequence[int]) -> list[Person]:
 
 
 async def on_all_members(
-    query: CallbackQuery, state: FSMContext, repos: Repos, profile: Profile, settings: Settings
+    query: CallbackQuery, state: FSMContext, repos: Repos, ctx: services.Context
 ) -> None:
     members = await members_of_akimat(repos)
     if not members:
         await refuse(query, _("Nobody in the staff directory has the role «akimat member»."))
         return
     chosen = with_or_without(PEOPLE.chosen(await state.get_data()), members)
-    await redraw(query, state, await context(repos, profile, settings), {"rpeople": chosen})
+    await redraw(query, state, ctx, {"rpeople": chosen})
 
 
 async def on_mode(
     query: CallbackQuery,
     callback_data: MeetNewCallback,
     state: FSMContext,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if callback_data.value not in MODES:
         await stale(query)
         return
     target, picker = MODES[callback_data.value]
     await state.set_state(target)
-    await redraw(query, state, await context(repos, profile, settings), picker.everything())
+    await redraw(query, state, ctx, picker.everything())
 
 
 async def on_recipients_done(
     query: CallbackQuery,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
-    ctx = await context(repos, profile, settings)
     data = await state.get_data()
     if not DEPARTMENTS.chosen(data) and not PEOPLE.chosen(data):
         await refuse(
@@ -1563,11 +1536,9 @@ async def on_lists(
     callback_data: MeetCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if callback_data.value == "del":
-        ctx = await context(repos, profile, settings)
         if not await repos.meetings.delete_distribution_list(
             callback_data.id, actor=person.code, at=ctx.now
         ):

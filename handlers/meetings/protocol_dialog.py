@@ -574,10 +574,8 @@ async def on_start(
     state: FSMContext,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
-    ctx = await context(repos, profile, settings)
     language = person.language.value
     try:
         meeting = check_organizer(
@@ -609,9 +607,7 @@ async def on_document(
     message: Message,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     assert message.document is not None  # the handler's filter
     data = await state.get_data()
@@ -620,7 +616,6 @@ async def on_document(
         return
     name = message.document.file_name or "protocol"
     await state.update_data(file=[message.document.file_id, name])
-    ctx = await context(repos, profile, settings)
     await ask_signed(
         message,
         state,
@@ -646,16 +641,13 @@ async def on_paper(
     callback_data: ProtocolCallback,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if callback_data.value != "paper" or query.message is None:
         await stale(query)
         return
     await state.update_data(file=None)
     await query.answer()
-    ctx = await context(repos, profile, settings)
     await ask_signed(
         query.message, state, ctx, person.language.value, _("No file: signed on paper.")
     )
@@ -835,7 +827,7 @@ async def on_executors_done(
     state: FSMContext,
     repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     data = await state.get_data()
     departments = await repos.staff.departments()
@@ -849,7 +841,6 @@ async def on_executors_done(
         return
     await state.update_data(executors=names)
     await query.answer()
-    ctx = await context(repos, profile, settings)
     await ask_deadline(
         query.message,
         state,
@@ -863,11 +854,9 @@ async def on_deadline_typed(
     message: Message,
     state: FSMContext,
     person: Person,
-    repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
-    ctx = await context(repos, profile, settings)
     language = person.language.value
     text = (message.text or "").strip()
     try:
@@ -900,14 +889,12 @@ async def on_deadline_regulation(
     callback_data: ProtocolCallback,
     state: FSMContext,
     person: Person,
-    repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if callback_data.value != "reg":
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     data = await state.get_data()
     regulation = regulation_deadline(profile, ctx, date.fromisoformat(data["day"]))
     if regulation < ctx.today:
@@ -928,7 +915,7 @@ async def on_register(
     person: Person,
     repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     data = await state.get_data()
     try:
@@ -951,7 +938,6 @@ async def on_register(
         await stale(query)
         return
     await state.set_state(None)  # a second tap on «Register» finds no dialog
-    ctx = await context(repos, profile, settings)
     language = person.language.value
     meeting = await repos.meetings.get(meeting_id)
     try:

@@ -30,7 +30,6 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.config import Settings
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
 from bot.meetings import steps as meeting_services
@@ -178,10 +177,6 @@ def language_of(person: Person) -> str:
     return person.language.value
 
 
-async def context(repos: Repos, profile: Profile, settings: Settings) -> services.Context:
-    return await services.make_context(repos, profile, settings)
-
-
 async def reply(
     target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
@@ -299,9 +294,8 @@ async def on_open(
     callback_data: MeetCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     current = await state.get_state()
     if current is not None and current in ChangeStates:
@@ -309,7 +303,6 @@ async def on_open(
     meeting = await load(query, repos, callback_data.id, person)
     if meeting is None:
         return
-    ctx = await context(repos, profile, settings)
     text, markup = await live_view(ctx, meeting, person)
     await query.answer()
     if callback_data.value == "new" and query.message is not None:
@@ -341,13 +334,11 @@ async def on_ask(
     callback_data: MeetCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     meeting = await load(query, repos, callback_data.id, person)
     if meeting is None:
         return
-    ctx = await context(repos, profile, settings)
     # The outbox never queues a message twice: who had the request before is told apart.
     key = f"mtappr:{meeting.id}:{meeting.version}"
     had = {
@@ -394,7 +385,7 @@ async def on_paper_approval(
     person: Person,
     repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if callback_data.value not in {"", "yes"}:
         await stale(query)
@@ -403,7 +394,6 @@ async def on_paper_approval(
     meeting = await load(query, repos, callback_data.id, person)
     if meeting is None:
         return
-    ctx = await context(repos, profile, settings)
     if callback_data.value == "":
         try:
             check_approval(meeting, True, meeting_services.local_now(ctx))
@@ -451,15 +441,12 @@ async def on_cancel(
     query: CallbackQuery,
     callback_data: MeetCallback,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     if callback_data.value not in {"", "yes"}:
         await stale(query)
         return
     language = language_of(person)
-    ctx = await context(repos, profile, settings)
     meeting = await changeable(query, ctx, callback_data.id, person)
     if meeting is None:
         return
@@ -583,17 +570,14 @@ async def on_change(
     query: CallbackQuery,
     callback_data: MeetCallback,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     section = callback_data.value
     if section not in {"", "time", "place", "add", "del"}:
         await stale(query)
         return
     language = language_of(person)
-    ctx = await context(repos, profile, settings)
     meeting = await changeable(query, ctx, callback_data.id, person)
     if meeting is None:
         return
@@ -835,8 +819,7 @@ async def on_when_typed(
     state: FSMContext,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     meeting = await typed_meeting(message, state, repos, person)
     if meeting is None:
@@ -856,7 +839,6 @@ async def on_when_typed(
             _("Type the date and time as dd.mm.yyyy HH:MM, for example 14.04.2027 10:00.")
         )
         return
-    ctx = await context(repos, profile, settings)
     if at is None:
         await state.update_data(day=day.isoformat())
         await state.set_state(ChangeStates.time)
@@ -876,8 +858,7 @@ async def on_time_typed(
     state: FSMContext,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     meeting = await typed_meeting(message, state, repos, person)
     if meeting is None:
@@ -888,7 +869,6 @@ async def on_time_typed(
         await message.answer(_("Type the time as HH:MM, for example 10:00."))
         return
     day = date.fromisoformat(str((await state.get_data())["day"]))
-    ctx = await context(repos, profile, settings)
     await change_time(message, state, person, ctx, meeting, datetime.combine(day, at))
 
 
@@ -896,10 +876,8 @@ async def on_take_offer(
     query: CallbackQuery,
     callback_data: MeetChangeCallback,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     found = await dialog_meeting(query, callback_data.value, state)
     if found is None:
@@ -909,7 +887,6 @@ async def on_take_offer(
     except ValueError:
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     meeting = await changeable(query, ctx, found[0], person)
     if meeting is None:
         await state.clear()
@@ -978,10 +955,8 @@ async def on_format(
     query: CallbackQuery,
     callback_data: MeetChangeCallback,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     found = await dialog_meeting(query, callback_data.value, state)
     if found is None:
@@ -989,7 +964,6 @@ async def on_format(
     if found[1] not in {f.value for f in MeetingFormat}:
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     meeting = await changeable(query, ctx, found[0], person)
     if meeting is None:
         await state.clear()
@@ -1053,8 +1027,7 @@ async def on_place_typed(
     state: FSMContext,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     meeting = await typed_meeting(message, state, repos, person)
     if meeting is None:
@@ -1067,7 +1040,6 @@ async def on_place_typed(
             reply_markup=keep_keyboard(meeting.id, "place", meeting.place),
         )
         return
-    ctx = await context(repos, profile, settings)
     await place_given(message, state, person, ctx, meeting, place)
 
 
@@ -1090,8 +1062,7 @@ async def on_link_typed(
     state: FSMContext,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     meeting = await typed_meeting(message, state, repos, person)
     if meeting is None:
@@ -1104,7 +1075,6 @@ async def on_link_typed(
             reply_markup=keep_keyboard(meeting.id, "link", meeting.link),
         )
         return
-    ctx = await context(repos, profile, settings)
     await link_given(message, state, person, ctx, meeting, link)
 
 
@@ -1112,10 +1082,8 @@ async def on_keep(
     query: CallbackQuery,
     callback_data: MeetChangeCallback,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     """«Keep: …» the current place or link, as if typed again."""
     found = await dialog_meeting(query, callback_data.value, state)
@@ -1125,7 +1093,6 @@ async def on_keep(
     if found[1] != expected:
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     meeting = await changeable(query, ctx, found[0], person)
     if meeting is None:
         await state.clear()
@@ -1298,9 +1265,8 @@ async def on_department(
     callback_data: MeetChangeCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     found = await dialog_meeting(query, callback_data.value, state)
     if found is None:
@@ -1313,7 +1279,6 @@ async def on_department(
     if callback_data.step == "dep" and department is None:
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     await add_item(
         query,
         state,
@@ -1332,15 +1297,12 @@ async def on_remove(
     query: CallbackQuery,
     callback_data: MeetChangeCallback,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     found = await dialog_meeting(query, callback_data.value, state)
     if found is None:
         return
-    ctx = await context(repos, profile, settings)
     meeting = await changeable(query, ctx, found[0], person)
     if meeting is None:
         await state.clear()

@@ -208,10 +208,9 @@ async def on_no_remarks(
     callback_data: RemarkCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
     settings: Settings,
+    ctx: services.Context,
 ) -> None:
-    ctx = await services.make_context(repos, profile, settings)
     try:
         item = await remark_steps.answer_round(ctx, person, callback_data.id, Answer.NO_REMARKS)
     except RoundError as error:
@@ -235,12 +234,10 @@ async def on_has_remarks(
     callback_data: RemarkCallback,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     item = await repos.remarks.get(callback_data.id)
-    ctx = await services.make_context(repos, profile, settings)
     if item is None or item.addressee_for(person.id) is None:
         await refuse(query, _("This request is not addressed to you."))
         return
@@ -300,16 +297,13 @@ async def on_send_remarks(
     query: CallbackQuery,
     callback_data: RemarkCallback,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    ctx: services.Context,
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     if await state.get_state() != RemarkStates.collecting or data.get("round") != callback_data.id:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
-    ctx = await services.make_context(repos, profile, settings)
     text = "\n\n".join(data["text"]).strip() or None
     files = [RoundFile(file_id, name) for file_id, name in data["files"]]
     try:
@@ -370,12 +364,12 @@ async def on_sheet(
     repos: Repos,
     profile: Profile,
     settings: Settings,
+    ctx: services.Context,
 ) -> None:
     item = await own_round(query, person, repos, callback_data.id)
     if item is None:
         return
     await query.answer()
-    ctx = await services.make_context(repos, profile, settings)
     text = await sheet_text(repos, profile, item, settings.zone, person.language, ctx.today)
     if query.message is not None:
         await query.message.answer(text, reply_markup=sheet_keyboard(item.id))
@@ -388,12 +382,12 @@ async def on_xlsx(
     repos: Repos,
     profile: Profile,
     settings: Settings,
+    ctx: services.Context,
 ) -> None:
     item = await own_round(query, person, repos, callback_data.id)
     if item is None:
         return
     await query.answer()
-    ctx = await services.make_context(repos, profile, settings)
     document = await sheet_file(repos, profile, item, settings.zone, person.language, ctx.today)
     if query.message is not None:
         await query.message.answer_document(document)

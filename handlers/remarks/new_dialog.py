@@ -23,7 +23,6 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.config import Settings
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
 from bot.remarks import steps as remark_steps
@@ -290,10 +289,6 @@ async def confirmation_view(
 # --- small I/O helpers --------------------------------------------------------------------------
 
 
-async def context(repos: Repos, profile: Profile, settings: Settings) -> services.Context:
-    return await services.make_context(repos, profile, settings)
-
-
 async def addressee_count(ctx: services.Context, data: dict[str, Any]) -> int:
     found = await remark_steps.round_addressees(ctx, DEPARTMENTS.chosen(data), PEOPLE.chosen(data))
     return len(found)
@@ -554,7 +549,7 @@ async def on_addressees_done(
     person: Person,
     repos: Repos,
     profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     data = await state.get_data()
     if not DEPARTMENTS.chosen(data) and not PEOPLE.chosen(data):
@@ -566,7 +561,6 @@ async def on_addressees_done(
             ),
         )
         return
-    ctx = await context(repos, profile, settings)
     if not await addressee_count(ctx, data):
         await refuse(
             query,
@@ -594,9 +588,7 @@ async def on_due_typed(
     message: Message,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     text = (message.text or "").strip()
     try:
@@ -609,7 +601,6 @@ async def on_due_typed(
     if typed is None:
         await message.answer(_("Type the date as dd.mm.yyyy, for example 25.12.2026."))
         return
-    ctx = await context(repos, profile, settings)
     try:
         due = check_due(ctx.calendar, ctx.today, typed)
     except RoundError as error:
@@ -632,16 +623,13 @@ async def on_due_button(
     callback_data: RoundNewCallback,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     try:
         chosen = date.fromisoformat(callback_data.value)
     except ValueError:
         await stale(query)
         return
-    ctx = await context(repos, profile, settings)
     try:
         due = check_due(ctx.calendar, ctx.today, chosen)
     except RoundError as error:
@@ -656,8 +644,7 @@ async def on_send(
     state: FSMContext,
     person: Person,
     repos: Repos,
-    profile: Profile,
-    settings: Settings,
+    ctx: services.Context,
 ) -> None:
     data = await state.get_data()
     try:
@@ -673,7 +660,6 @@ async def on_send(
         await stale(query)
         return
     await state.set_state(None)  # a second tap on «Send» finds no dialog
-    ctx = await context(repos, profile, settings)
     if not await addressee_count(ctx, data):
         await query.answer()
         await go_addressees(
