@@ -378,7 +378,7 @@ class Deliverer:
                 for item in items:
                     await self.repos.outbox.mark_failed(item.id, error="never joined the bot")
                 if person is not None:
-                    await self._tell_controllers(person, "unbound")
+                    await self._tell_controllers(person, Kind.UNBOUND)
             stats.failed += len(items)
             return None
         with self.i18n.context(), self.i18n.use_locale(person.language.value):
@@ -414,7 +414,7 @@ class Deliverer:
                 stats.failed += len(applying)
                 if not person.unreachable:
                     await self.repos.staff.set_unreachable(person, True, actor="system")
-                    await self._tell_controllers(person, "unreachable")
+                    await self._tell_controllers(person, Kind.UNREACHABLE)
                 return
             log.warning("delivery to %s failed: %s", person.code, error)
             for item in applying:

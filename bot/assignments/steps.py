@@ -16,6 +16,7 @@ from bot.assignments.rules import (
     classify,
     resolve_deadline,
 )
+from bot.outbox_kinds import Kind
 from bot.services import (
     Context,
     controllers,
@@ -69,7 +70,7 @@ async def deliver_cards(ctx: Context, item: Assignment) -> None:
                 ctx,
                 await controllers(ctx),
                 f"nohead:{item.id}:{executor.department_id}",
-                "no_head",
+                Kind.NO_HEAD,
                 assignment_id=item.id,
                 department_id=executor.department_id,
             )
@@ -77,7 +78,7 @@ async def deliver_cards(ctx: Context, item: Assignment) -> None:
             ctx,
             recipients,
             f"card:{item.id}:{executor.department_id}",
-            "card",
+            Kind.CARD,
             assignment_id=item.id,
             department_id=executor.department_id,
         )
@@ -151,7 +152,7 @@ async def accept(ctx: Context, person: Person, item: Assignment, department_id: 
                 ctx,
                 await controllers(ctx),
                 f"accepted:{item.id}:{executor.department_id}",
-                "accepted",
+                Kind.ACCEPTED,
                 assignment_id=item.id,
                 department_id=executor.department_id,
                 person_id=person.id,
@@ -188,7 +189,7 @@ async def submit_report(
                 ctx,
                 await controllers(ctx),
                 f"report:{report.id}",
-                "report",
+                Kind.REPORT,
                 assignment_id=item.id,
                 report_id=report.id,
             )
@@ -199,7 +200,7 @@ async def submit_report(
                     ctx,
                     await department_recipients(ctx, main.department_id),
                     f"coreport:{report.id}",
-                    "co_report",
+                    Kind.CO_REPORT,
                     assignment_id=item.id,
                     report_id=report.id,
                 )
@@ -229,7 +230,7 @@ async def not_ours(
                 ctx,
                 await controllers(ctx),
                 f"declined:{item.id}:{executor.department_id}",
-                "declined",
+                Kind.DECLINED,
                 assignment_id=item.id,
                 department_id=executor.department_id,
                 reason=reason,
@@ -259,7 +260,7 @@ async def remove(ctx: Context, person: Person, item: Assignment, ground: Removal
                 ctx,
                 await executor_heads(ctx, item),
                 f"removed:{item.id}",
-                "removed",
+                Kind.REMOVED,
                 assignment_id=item.id,
             )
         return changed
@@ -279,7 +280,7 @@ async def return_for_rework(ctx: Context, person: Person, item: Assignment, reas
                 ctx,
                 await executor_heads(ctx, item),
                 f"returned:{item.id}:{stamp}",
-                "returned",
+                Kind.RETURNED,
                 assignment_id=item.id,
                 reason=reason,
             )

@@ -106,7 +106,7 @@ async def queue_weekly_lists(ctx: services.Context, today: date, not_before: dat
         key = f"weekly:{year}-W{week:02d}:{person.id}"
         payload = {"week_start": first.isoformat()}
         if await ctx.repos.outbox.enqueue(
-            key, person.id, "weekly", payload, not_before=not_before
+            key, person.id, Kind.WEEKLY, payload, not_before=not_before
         ):
             queued += 1
     return queued

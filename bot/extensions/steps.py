@@ -12,6 +12,7 @@ from bot.extensions.rules import (
     check_new_date,
     decider_kind,
 )
+from bot.outbox_kinds import Kind
 from bot.profiles import ExtensionDecider
 from bot.services import (
     Context,
@@ -89,7 +90,7 @@ async def request_extension(
             ctx,
             await extension_deciders(ctx, item),
             f"extreq:{request.id}",
-            "extension_request",
+            Kind.EXTENSION_REQUEST,
             request_id=request.id,
         )
     return request
@@ -152,6 +153,6 @@ async def decide_extension(
         requester = await ctx.repos.staff.by_code(request.requested_by)
         audience = await controllers(ctx) + ([requester] if requester else [])
         await notify(
-            ctx, audience, f"extdone:{request.id}", "extension_decided", request_id=request.id
+            ctx, audience, f"extdone:{request.id}", Kind.EXTENSION_DECIDED, request_id=request.id
         )
     return True

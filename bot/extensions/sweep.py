@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from bot import services
 from bot.extensions import steps as extension_steps
+from bot.outbox_kinds import Kind
 
 
 async def queue_extension_reminders(
@@ -24,7 +25,7 @@ async def queue_extension_reminders(
                 key = f"extremind:{request.id}:{person.id}"
                 payload = {"request_id": request.id}
                 if await ctx.repos.outbox.enqueue(
-                    key, person.id, "extension_reminder", payload, not_before=not_before
+                    key, person.id, Kind.EXTENSION_REMINDER, payload, not_before=not_before
                 ):
                     queued += 1
         if today >= item.deadline:
@@ -33,7 +34,7 @@ async def queue_extension_reminders(
                 if await ctx.repos.outbox.enqueue(
                     key,
                     person.id,
-                    "extension_late",
+                    Kind.EXTENSION_LATE,
                     {"request_id": request.id},
                     not_before=not_before,
                 ):

@@ -48,6 +48,7 @@ from bot.meetings.rules import (
     protocol_source,
     quorum_forecast,
 )
+from bot.outbox_kinds import Kind
 from bot.services import (
     Context,
     controllers,
@@ -158,7 +159,7 @@ async def request_materials(ctx: Context, meeting: Meeting, item: AgendaItem) ->
         ctx,
         people,
         f"mtmat:{meeting.id}:{item.id}",
-        "meeting_materials",
+        Kind.MEETING_MATERIALS,
         meeting_id=meeting.id,
         item_id=item.id,
     )
@@ -235,7 +236,7 @@ async def submit_materials(
                 ctx,
                 await organizer_of(ctx, meeting),
                 f"mtmatin:{meeting.id}:{item.id}:{stamp}",
-                "meeting_materials_in",
+                Kind.MEETING_MATERIALS_IN,
                 meeting_id=meeting.id,
                 item_id=item.id,
             )
@@ -244,7 +245,7 @@ async def submit_materials(
                 ctx,
                 await recipients_of(ctx, meeting),
                 f"mtmatadd:{meeting.id}:{item.id}:{stamp}",
-                "meeting_materials_added",
+                Kind.MEETING_MATERIALS_ADDED,
                 meeting_id=meeting.id,
                 item_id=item.id,
             )
@@ -270,7 +271,7 @@ async def request_approval(ctx: Context, organizer: Person, meeting_id: int) -> 
         ctx,
         people,
         f"mtappr:{meeting.id}:{meeting.version}",
-        "meeting_approval",
+        Kind.MEETING_APPROVAL,
         meeting_id=meeting.id,
     )
     return people
@@ -299,7 +300,7 @@ async def approve(
                 ctx,
                 await organizer_of(ctx, meeting),
                 f"mtapproved:{meeting.id}",
-                "meeting_approved",
+                Kind.MEETING_APPROVED,
                 meeting_id=meeting.id,
             )
         approved = await _meeting(ctx, meeting.id)
@@ -322,7 +323,7 @@ async def distribute(ctx: Context, meeting: Meeting, not_before: datetime | None
     async with ctx.repos.transaction():
         if not await ctx.repos.meetings.mark_distributed(meeting.id, meeting.version, at=ctx.now):
             return 0
-        kind = "meeting_agenda" if meeting.distributed_version is None else "meeting_change"
+        kind = Kind.MEETING_AGENDA if meeting.distributed_version is None else Kind.MEETING_CHANGE
         rows: list[tuple[str, int, str, dict[str, object]]] = [
             (
                 f"mtagenda:{meeting.id}:{meeting.version}:{r.person_id}",
@@ -369,7 +370,7 @@ async def answer_attendance(
                 ctx,
                 await organizer_of(ctx, updated),
                 f"mtquorum:{updated.id}:{updated.version}",
-                "meeting_quorum",
+                Kind.MEETING_QUORUM,
                 meeting_id=updated.id,
             )
     return updated
@@ -453,7 +454,7 @@ async def cancel_meeting(ctx: Context, organizer: Person, meeting_id: int) -> Me
                 ctx,
                 await recipients_of(ctx, meeting),
                 f"mtcancel:{meeting.id}",
-                "meeting_cancelled",
+                Kind.MEETING_CANCELLED,
                 meeting_id=meeting.id,
             )
     return await _meeting(ctx, meeting.id)
@@ -534,7 +535,7 @@ async def register_protocol(
             ctx,
             await protocol_audience(ctx, meeting, created),
             f"mtprot:{protocol.id}",
-            "meeting_protocol",
+            Kind.MEETING_PROTOCOL,
             protocol_id=protocol.id,
         )
         registered = await ctx.repos.meetings.protocol(protocol.id)

@@ -22,6 +22,7 @@ from bot.meetings.steps import (
     organizer_of,
     responsible_for,
 )
+from bot.outbox_kinds import Kind
 from bot.services import (
     Context,
     curating_deputies,
@@ -50,7 +51,7 @@ async def sweep_meetings(ctx: Context, today: date, not_before: datetime) -> int
                     ctx,
                     await organizer_of(ctx, meeting),
                     f"mtunappr:{meeting.id}:{today.isoformat()}",
-                    "meeting_unapproved",
+                    Kind.MEETING_UNAPPROVED,
                     not_before=not_before,
                     meeting_id=meeting.id,
                 )
@@ -79,7 +80,7 @@ async def _sweep_materials(
                 ctx,
                 audience,
                 f"mtmatlate:{meeting.id}:{item.id}:{due.isoformat()}",
-                "meeting_materials_late",
+                Kind.MEETING_MATERIALS_LATE,
                 not_before=not_before,
                 **payload,
             )
@@ -88,7 +89,7 @@ async def _sweep_materials(
                 ctx,
                 await responsible_for(ctx, item),
                 f"mtmatrem:{meeting.id}:{item.id}:{due.isoformat()}",
-                "meeting_materials_reminder",
+                Kind.MEETING_MATERIALS_REMINDER,
                 not_before=not_before,
                 **payload,
             )
@@ -127,7 +128,7 @@ async def _sweep_attendance(
             ctx,
             await _people(ctx, silent),
             f"mtnudge:{meeting.id}:{meeting.version}",
-            "meeting_nudge",
+            Kind.MEETING_NUDGE,
             not_before=not_before,
             meeting_id=meeting.id,
             version=meeting.version,
@@ -138,7 +139,7 @@ async def _sweep_attendance(
             ctx,
             await _people(ctx, coming),
             f"mtmorning:{meeting.id}:{today.isoformat()}",
-            "meeting_morning",
+            Kind.MEETING_MORNING,
             not_before=not_before,
             meeting_id=meeting.id,
         )
@@ -146,7 +147,7 @@ async def _sweep_attendance(
             ctx,
             await organizer_of(ctx, meeting),
             f"mtsummary:{meeting.id}:{today.isoformat()}",
-            "meeting_summary",
+            Kind.MEETING_SUMMARY,
             not_before=not_before,
             meeting_id=meeting.id,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.outbox_kinds import Kind
 from bot.remarks.rules import RoundError, RoundRefusal, check_answer, check_due
 from bot.services import (
     Context,
@@ -61,7 +62,7 @@ async def start_round(
             ctx,
             [person for person, _ in addressees],
             f"rmreq:{item.id}",
-            "remarks_request",
+            Kind.REMARKS_REQUEST,
             round_id=item.id,
         )
     return item
@@ -100,7 +101,7 @@ async def answer_round(
                 ctx,
                 [initiator] if initiator else [],
                 f"rmans:{round_id}:{addressee.id}:{stamp}",
-                "remarks_answer",
+                Kind.REMARKS_ANSWER,
                 round_id=round_id,
                 addressee_id=addressee.id,
             )

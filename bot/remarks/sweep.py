@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot import services
+from bot.outbox_kinds import Kind
 from bot.remarks.rules import final_answer, reminder_day
 from storage.domain.remarks import Answer
 
@@ -20,7 +21,7 @@ async def process_rounds(ctx: services.Context, today: date, not_before: datetim
                 queued += await ctx.repos.outbox.enqueue(
                     f"rmfinal:{item.id}",
                     item.initiator_id,
-                    "remarks_final",
+                    Kind.REMARKS_FINAL,
                     {"round_id": item.id},
                     not_before=not_before,
                 )
@@ -30,7 +31,7 @@ async def process_rounds(ctx: services.Context, today: date, not_before: datetim
                 queued += await ctx.repos.outbox.enqueue(
                     f"rmremind:{item.id}:{addressee.person_id}",
                     addressee.person_id,
-                    "remarks_reminder",
+                    Kind.REMARKS_REMINDER,
                     {"round_id": item.id},
                     not_before=not_before,
                 )
