@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 from storage.domain.enums import Language
@@ -11,8 +13,29 @@ class LangCallback(CallbackData, prefix="lang"):
     language: Language
 
 
+class MenuAction(StrEnum):
+    HELP = "help"
+    INVITES = "invites"
+    LANG = "lang"
+
+
 class MenuCallback(CallbackData, prefix="menu"):
-    action: str
+    action: MenuAction
+
+
+class ItemAction(StrEnum):
+    ACCEPT = "accept"
+    REPORT = "report"
+    SEND = "send"  # the report typed so far
+    DROP = "drop"  # the report dropped
+    NOT_OURS = "notours"
+    VIEW = "view"
+    REMOVE = "remove"
+    GROUND = "ground"
+    RETURN = "return"
+    REASSIGN = "reassign"
+    TO = "to"  # the department an item is reassigned to
+    EXT = "ext"  # ask for an extension
 
 
 class ItemCallback(CallbackData, prefix="a"):
@@ -20,7 +43,7 @@ class ItemCallback(CallbackData, prefix="a"):
     to (reassign target). `dep` is the executor department acted for (0 when not relevant);
     `arg` carries a ground, a department or a page."""
 
-    action: str
+    action: ItemAction
     id: int
     dep: int = 0
     arg: str = ""
@@ -42,20 +65,39 @@ class NewCallback(CallbackData, prefix="n"):
     value: str = ""
 
 
+class ExtAction(StrEnum):
+    OFFER = "offer"
+    SEND = "send"
+    DROP = "drop"
+    APPROVE = "approve"
+    OTHER = "other"
+    REJECT = "reject"
+
+
 class ExtCallback(CallbackData, prefix="x"):
     """Extension requests: offer (take the offered working day), send, drop; and the decider's
     approve, other (another date), reject."""
 
-    action: str
+    action: ExtAction
     id: int  # the assignment (asking) or the request (deciding)
     value: str = ""
+
+
+class RemarkAction(StrEnum):
+    OK = "ok"
+    HAS = "has"
+    SEND = "send"
+    DROP = "drop"
+    SHEET = "sheet"
+    XLSX = "xlsx"
+    NEW = "new"
 
 
 class RemarkCallback(CallbackData, prefix="r"):
     """«Замечаний нет» rounds: ok (no remarks), has (remarks follow), send, drop, sheet, xlsx,
     new (start a round)."""
 
-    action: str
+    action: RemarkAction
     id: int = 0
 
 
