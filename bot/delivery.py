@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -45,6 +45,8 @@ from storage.outbox import OutboxItem
 from storage.repo import Repos
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 200  # small claims: another sender or a restart takes over the rest
 HEARTBEAT = 10.0  # seconds between renewals of the claims in progress (lease: 30 s)
@@ -222,6 +224,7 @@ class Deliverer:
         self._uploads: dict[str, asyncio.Lock] = {}  # a shared file is uploaded once
         self._tasks: set[asyncio.Task[DeliveryStats]] = set()
         self.now = datetime.now(UTC)  # the moment being delivered for (rendering uses it)
+        self._now_taken = time.monotonic()  # when `now` was taken (the heartbeat adds to it)
         self.closed = False
 
     async def close(self) -> None:
@@ -267,7 +270,7 @@ class Deliverer:
         dead = dead_owners(await self.repos.outbox.claim_owners())
         while not self.closed:  # closing: no new claim
             moment_now = now or datetime.now(UTC)
-            self.now = moment_now
+            self.now, self._now_taken = moment_now, time.monotonic()
             items = await self.repos.outbox.claim(
                 moment_now, limit=CLAIM_BATCH, owner=self.owner, dead_owners=dead
             )
@@ -287,25 +290,27 @@ class Deliverer:
             )
 
     async def _heartbeat(self) -> None:
-        """Renew this sender's claims while it works, in the time base of the drain."""
-        started = time.monotonic()
+        """Renew this sender's claims while it works, in the time base of the drain: the moment
+        of the latest claim plus the time since it was made."""
         while True:
             await asyncio.sleep(HEARTBEAT)
-            at = self.now + timedelta(seconds=time.monotonic() - started)
+            at = self.now + timedelta(seconds=time.monotonic() - self._now_taken)
             await self._store(self.repos.outbox.renew, self.owner, at)
 
-    async def _store(self, step: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+    async def _store(
+        self, step: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """A storage step of the sender's, tried again a few times when the store fails (a
         message already sent must be recorded, or it would be sent again)."""
         for attempt in range(STORE_TRIES):
             try:
-                return await step(*args)
-            except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
+                return await step(*args, **kwargs)
+            except sqlite3.DatabaseError as error:
                 if not is_storage_failure(error) or attempt == STORE_TRIES - 1:
                     raise
                 log.warning("sender: storage failed (%s); trying again", error)
                 await asyncio.sleep(0.2 * (attempt + 1))
-        return None
+        raise AssertionError("unreachable: the last try raises")
 
     async def _person_turn(
         self,
@@ -331,7 +336,9 @@ class Deliverer:
         try:
             message_id = await self._send(person.telegram_id, rendered, applying)
         except (TelegramNetworkError, TelegramAPIError) as error:
-            await self._store(self._failed, person, applying, error, now, stats)
+            failed, retried = await self._store(self._failed, person, applying, error, now)
+            stats.failed += failed
+            stats.retried += retried
             return
         await self._store(self._record_sent, person, rendered, applying, message_id, now)
         stats.sent += len(applying)
@@ -361,7 +368,7 @@ class Deliverer:
         self, items: list[OutboxItem], now: datetime, stats: DeliveryStats
     ) -> tuple[Person, Rendered, list[OutboxItem]] | None:
         first = items[0]
-        if first.kind in SCHEDULED:  # never at night or on a day off
+        if first.kind in SCHEDULED:
             cal = await load_calendar(self.repos)
             allowed = quiet_until(self.profile, cal, now.astimezone(self.settings.zone))
             if allowed > now:  # never at night or on a day off: wait for the working morning
@@ -405,28 +412,30 @@ class Deliverer:
         applying: list[OutboxItem],
         error: TelegramNetworkError | TelegramAPIError,
         now: datetime,
-        stats: DeliveryStats,
-    ) -> None:
+    ) -> tuple[int, int]:
+        """Record a send Telegram refused or that did not get through: (failed, to retry).
+        Counted by the caller once the unit commits (a retried unit is not counted twice)."""
+        failed = retried = 0
         async with self.repos.transaction():
             if isinstance(error, TelegramForbiddenError):
                 for item in applying:
                     await self.repos.outbox.mark_failed(item.id, error=str(error))
-                stats.failed += len(applying)
                 if not person.unreachable:
                     await self.repos.staff.set_unreachable(person, True, actor="system")
                     await self._tell_controllers(person, Kind.UNREACHABLE)
-                return
+                return len(applying), 0
             log.warning("delivery to %s failed: %s", person.code, error)
             for item in applying:
                 if isinstance(error, TelegramBadRequest) or item.attempts >= MAX_ATTEMPTS:
                     await self.repos.outbox.mark_failed(item.id, error=str(error))
-                    stats.failed += 1
+                    failed += 1
                 else:
                     backoff = timedelta(seconds=min(600, 5 * 2**item.attempts))
                     await self.repos.outbox.retry_later(
                         item.id, error=str(error), at=now + backoff
                     )
-                    stats.retried += 1
+                    retried += 1
+        return failed, retried
 
     def _parts(
         self, chat_id: int, rendered: Rendered, pieces: list[str]
