@@ -37,11 +37,6 @@ MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 READERS = 2
 
-# Errors of the store itself (disk full, locked past the timeout, read-only or damaged file).
-# aiosqlite re-raises the sqlite3 ones.
-StorageFailure = sqlite3.OperationalError | sqlite3.DatabaseError
-
-
 class DatabaseError(Exception):
     """The database cannot be used as it is; the message says why and what to do."""
 
@@ -49,9 +44,10 @@ class DatabaseError(Exception):
 def is_storage_failure(error: BaseException) -> bool:
     """A failure of the store (disk full, locked, read-only, damaged), not a rule or a bug in
     the SQL's use of the data: the step changed nothing and may be tried again.
-    IntegrityError (a broken constraint) is not one: it is a programming error."""
-    return isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
-        error, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
+    IntegrityError (a broken constraint) is not one: it is a programming error. (aiosqlite
+    re-raises sqlite3's errors; OperationalError is a DatabaseError.)"""
+    return isinstance(error, sqlite3.DatabaseError) and not isinstance(
+        error, sqlite3.IntegrityError | sqlite3.ProgrammingError
     )
 
 
@@ -157,7 +153,7 @@ class Database:
         return cls(path, writer, opened)
 
     async def close(self) -> None:
-        for conn in {id(c): c for c in [*self.readers, self.writer]}.values():
+        for conn in [*self.readers, self.writer]:
             await conn.close()
 
     def _unit(self) -> _Unit | None:
