@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
@@ -101,8 +102,12 @@ class KickSenderMiddleware(BaseMiddleware):
 
 class StepContextMiddleware(BaseMiddleware):
     """Gives the handler a ready step context (`ctx`: storage, the profile, the calendar and
-    the moment of the update), built once per handled update."""
+    the moment of the update), built once per handled update whose handler takes it."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        data["ctx"] = await services.make_context(data["repos"], data["profile"], data["settings"])
+        chosen: HandlerObject | None = data.get("handler")
+        if chosen is None or "ctx" in chosen.params or chosen.varkw:
+            data["ctx"] = await services.make_context(
+                data["repos"], data["profile"], data["settings"]
+            )
         return await handler(event, data)
