@@ -21,7 +21,6 @@ from bot.staff.csv_import import parse_staff_csv
 from bot.staff.invites import invitation_link
 from storage.assignments import ImportInterrupted
 from storage.db import Busy, backup_to, check_copy, connect, exclusive
-from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Role
 from storage.domain.staff import CsvProblem
 from storage.repo import Repos
@@ -74,15 +73,29 @@ def one_import(settings: Settings) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def nothing_imported(path: Path) -> Iterator[None]:
+    """A bad row stops an import, said in one line with what was written (nothing, or the rows
+    before it when it turned bad mid-way)."""
+    try:
+        yield
+    except ImportInterrupted as stop:
+        raise CliError(
+            f"{path}: {stop}; the {stop.registered} rows before it were registered,"
+            f" nothing from line {stop.line} on: correct the file, remove the rows"
+            " already registered and import the rest"
+        ) from None
+    except CsvProblem as problem:
+        raise CliError(f"{path}: {problem}; nothing was imported") from None
+
+
 async def staff_import(settings: Settings, path: Path) -> None:
     text = read_text(path)
-    try:
+    with nothing_imported(path):
         rows = parse_staff_csv(text, settings.default_language)
         with one_import(settings):
             async with connect(settings.database_path) as db:
                 counts = await Repos(db).staff.import_staff(rows, actor=CLI_ACTOR)
-    except CsvProblem as problem:
-        raise CliError(f"{path}: {problem}; nothing was imported") from None
     out(
         f"{path}: {len(rows)} rows: {counts.created} created, {counts.updated} updated,"
         f" {counts.unchanged} unchanged; {counts.departments_created} new departments"
@@ -206,12 +219,15 @@ def roles_help() -> str:
 
 
 async def assignments_import(settings: Settings, path: Path) -> None:
-    """Register assignments from an EDMS export; all rows or none; then deliver the cards."""
+    """Register assignments from an EDMS export: checked whole, then written in slices; then
+    deliver the cards."""
     from bot import services
+    from bot.assignments.csv_import import parse_assignments_csv
 
     text = read_text(path)
     profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
-    items = parse_csv_or_fail(path, text)
+    with nothing_imported(path):
+        items = parse_assignments_csv(text)
     total = len(items)
 
     def progress(done: int) -> None:
@@ -221,30 +237,13 @@ async def assignments_import(settings: Settings, path: Path) -> None:
     with one_import(settings):
         async with connect(settings.database_path) as db:
             repos = Repos(db)
-            try:
-                ctx = await services.make_context(repos, profile, settings)
+            ctx = await services.make_context(repos, profile, settings)
+            with nothing_imported(path):
                 created = await assignment_steps.import_assignments(
                     ctx, items, actor=CLI_ACTOR, progress=progress
                 )
-            except ImportInterrupted as stop:
-                raise CliError(
-                    f"{path}: {stop}; the {stop.registered} rows before it were registered,"
-                    f" nothing from line {stop.line} on: correct the file, remove the rows"
-                    " already registered and import the rest"
-                ) from None
-            except CsvProblem as problem:
-                raise CliError(f"{path}: {problem}; nothing was imported") from None
             out(f"{path}: {len(created)} assignments registered")
             await deliver_now(settings, repos, profile)
-
-
-def parse_csv_or_fail(path: Path, text: str) -> list[NewAssignment]:
-    from bot.assignments.csv_import import parse_assignments_csv
-
-    try:
-        return parse_assignments_csv(text)
-    except CsvProblem as problem:
-        raise CliError(f"{path}: {problem}; nothing was imported") from None
 
 
 async def deliver_now(
@@ -302,9 +301,8 @@ async def run_sweep(settings: Settings, at: str | None) -> None:
 async def backup(settings: Settings, target: Path) -> None:
     """A consistent copy of the database while the bot runs, then checked."""
     pages = await asyncio.to_thread(backup_to, settings.database_path, target)
-    version, counts = await asyncio.to_thread(check_copy, target)
-    out(f"{target}: copied {pages} pages, schema version {version}, integrity ok")
-    out("  " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+    out(f"{target}: copied {pages} pages")
+    await backup_check(target)
 
 
 async def backup_check(target: Path) -> None:

@@ -61,20 +61,17 @@ async def on_storage_failure(event: ErrorEvent, i18n: I18n, person: Person | Non
         return UNHANDLED
     log.error("storage failure, nothing saved: %s", event.exception)
     update = event.update
+    query = update.callback_query
+    if person is not None:
+        text = translate(i18n, person.language, STORAGE_FAILED)
+    elif query is not None:  # an alert: both languages only if they fit
+        text = alert_text(i18n, STORAGE_FAILED, query.from_user)
+    else:
+        text = both_languages(i18n, STORAGE_FAILED)
     with contextlib.suppress(TelegramAPIError):
-        if update.callback_query is not None:
-            text = (
-                translate(i18n, person.language, STORAGE_FAILED)
-                if person is not None
-                else alert_text(i18n, STORAGE_FAILED, update.callback_query.from_user)
-            )
-            await update.callback_query.answer(text, show_alert=True)
+        if query is not None:
+            await query.answer(text, show_alert=True)
         elif update.message is not None:
-            text = (
-                translate(i18n, person.language, STORAGE_FAILED)
-                if person is not None
-                else both_languages(i18n, STORAGE_FAILED)
-            )
             await update.message.answer(text)
     return True
 
