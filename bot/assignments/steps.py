@@ -86,17 +86,16 @@ async def deliver_cards(ctx: Context, item: Assignment) -> None:
 
 @one_unit
 async def register(ctx: Context, new: NewAssignment, *, actor: str) -> Assignment:
-    async with ctx.repos.transaction():
-        _, deadline, kind = resolve(ctx, new)
-        item = await ctx.repos.assignments.create(
-            new,
-            deadline=deadline,
-            control_type=kind,
-            registered_on=ctx.today,
-            actor=actor,
-        )
-        await deliver_cards(ctx, item)
-        return item
+    _, deadline, kind = resolve(ctx, new)
+    item = await ctx.repos.assignments.create(
+        new,
+        deadline=deadline,
+        control_type=kind,
+        registered_on=ctx.today,
+        actor=actor,
+    )
+    await deliver_cards(ctx, item)
+    return item
 
 
 async def import_assignments(
@@ -136,28 +135,27 @@ def rule_problem(error: RuleError) -> str:
 
 @one_unit
 async def accept(ctx: Context, person: Person, item: Assignment, department_id: int) -> bool:
-    async with ctx.repos.transaction():
-        item = await fresh(ctx, item)
-        departments = await head_departments(ctx, person)
-        executor = check_accept(item, only(departments, department_id))
-        changed = await ctx.repos.assignments.accept(
-            item.id,
-            executor.department_id,
-            person_code=person.code,
-            on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
-            at=ctx.now,
+    item = await fresh(ctx, item)
+    departments = await head_departments(ctx, person)
+    executor = check_accept(item, only(departments, department_id))
+    changed = await ctx.repos.assignments.accept(
+        item.id,
+        executor.department_id,
+        person_code=person.code,
+        on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+        at=ctx.now,
+    )
+    if changed:
+        await notify(
+            ctx,
+            await controllers(ctx),
+            f"accepted:{item.id}:{executor.department_id}",
+            Kind.ACCEPTED,
+            assignment_id=item.id,
+            department_id=executor.department_id,
+            person_id=person.id,
         )
-        if changed:
-            await notify(
-                ctx,
-                await controllers(ctx),
-                f"accepted:{item.id}:{executor.department_id}",
-                Kind.ACCEPTED,
-                assignment_id=item.id,
-                department_id=executor.department_id,
-                person_id=person.id,
-            )
-        return changed
+    return changed
 
 
 @one_unit
@@ -170,72 +168,70 @@ async def submit_report(
     files: Sequence[ReportFile],
 ) -> bool:
     """Co-executors report to the main executor; the main executor's report goes to control."""
-    async with ctx.repos.transaction():
-        item = await fresh(ctx, item)
-        departments = await head_departments(ctx, person)
-        executor = check_report(item, only(departments, department_id))
-        report = await ctx.repos.assignments.add_report(
-            item.id,
-            executor.department_id,
-            author_code=person.code,
-            on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
-            text=text,
-            files=[] if item.restricted else list(files),
-            final=executor.main,
-            at=ctx.now,
+    item = await fresh(ctx, item)
+    departments = await head_departments(ctx, person)
+    executor = check_report(item, only(departments, department_id))
+    report = await ctx.repos.assignments.add_report(
+        item.id,
+        executor.department_id,
+        author_code=person.code,
+        on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+        text=text,
+        files=[] if item.restricted else list(files),
+        final=executor.main,
+        at=ctx.now,
+    )
+    if executor.main:
+        await notify(
+            ctx,
+            await controllers(ctx),
+            f"report:{report.id}",
+            Kind.REPORT,
+            assignment_id=item.id,
+            report_id=report.id,
         )
-        if executor.main:
+    else:
+        main = item.main_executor
+        if main is not None:
             await notify(
                 ctx,
-                await controllers(ctx),
-                f"report:{report.id}",
-                Kind.REPORT,
+                await department_recipients(ctx, main.department_id),
+                f"coreport:{report.id}",
+                Kind.CO_REPORT,
                 assignment_id=item.id,
                 report_id=report.id,
             )
-        else:
-            main = item.main_executor
-            if main is not None:
-                await notify(
-                    ctx,
-                    await department_recipients(ctx, main.department_id),
-                    f"coreport:{report.id}",
-                    Kind.CO_REPORT,
-                    assignment_id=item.id,
-                    report_id=report.id,
-                )
-        return True
+    return True
 
 
 @one_unit
 async def not_ours(
     ctx: Context, person: Person, item: Assignment, department_id: int, reason: str
 ) -> bool:
-    async with ctx.repos.transaction():
-        item = await fresh(ctx, item)
-        departments = await head_departments(ctx, person)
-        executor = check_not_ours(
-            ctx.profile, ctx.calendar, item, only(departments, department_id), ctx.today
-        )
-        changed = await ctx.repos.assignments.decline(
-            item.id,
-            executor.department_id,
+    item = await fresh(ctx, item)
+    departments = await head_departments(ctx, person)
+    executor = check_not_ours(
+        ctx.profile, ctx.calendar, item, only(departments, department_id), ctx.today
+    )
+    changed = await ctx.repos.assignments.decline(
+        item.id,
+        executor.department_id,
+        reason=reason,
+        actor=person.code,
+        on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+        at=ctx.now,
+    )
+    if changed:
+        await notify(
+            ctx,
+            await controllers(ctx),
+            f"declined:{item.id}:{executor.department_id}",
+            Kind.DECLINED,
+            assignment_id=item.id,
+            department_id=executor.department_id,
             reason=reason,
-            actor=person.code,
-            on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
-            at=ctx.now,
         )
-        if changed:
-            await notify(
-                ctx,
-                await controllers(ctx),
-                f"declined:{item.id}:{executor.department_id}",
-                Kind.DECLINED,
-                assignment_id=item.id,
-                department_id=executor.department_id,
-                reason=reason,
-            )
-        return changed
+    return changed
 
 
 async def executor_heads(ctx: Context, item: Assignment) -> list[Person]:
@@ -249,56 +245,53 @@ async def executor_heads(ctx: Context, item: Assignment) -> list[Person]:
 
 @one_unit
 async def remove(ctx: Context, person: Person, item: Assignment, ground: RemovalGround) -> bool:
-    async with ctx.repos.transaction():
-        item = await fresh(ctx, item)
-        check_decision(item, person.roles)
-        changed = await ctx.repos.assignments.remove(
-            item.id, ground=ground, actor=person.code, at=ctx.now
+    item = await fresh(ctx, item)
+    check_decision(item, person.roles)
+    changed = await ctx.repos.assignments.remove(
+        item.id, ground=ground, actor=person.code, at=ctx.now
+    )
+    if changed:
+        await notify(
+            ctx,
+            await executor_heads(ctx, item),
+            f"removed:{item.id}",
+            Kind.REMOVED,
+            assignment_id=item.id,
         )
-        if changed:
-            await notify(
-                ctx,
-                await executor_heads(ctx, item),
-                f"removed:{item.id}",
-                Kind.REMOVED,
-                assignment_id=item.id,
-            )
-        return changed
+    return changed
 
 
 @one_unit
 async def return_for_rework(ctx: Context, person: Person, item: Assignment, reason: str) -> bool:
-    async with ctx.repos.transaction():
-        item = await fresh(ctx, item)
-        check_decision(item, person.roles)
-        changed = await ctx.repos.assignments.return_for_rework(
-            item.id, reason=reason, actor=person.code, at=ctx.now
+    item = await fresh(ctx, item)
+    check_decision(item, person.roles)
+    changed = await ctx.repos.assignments.return_for_rework(
+        item.id, reason=reason, actor=person.code, at=ctx.now
+    )
+    if changed:
+        stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+        await notify(
+            ctx,
+            await executor_heads(ctx, item),
+            f"returned:{item.id}:{stamp}",
+            Kind.RETURNED,
+            assignment_id=item.id,
+            reason=reason,
         )
-        if changed:
-            stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
-            await notify(
-                ctx,
-                await executor_heads(ctx, item),
-                f"returned:{item.id}:{stamp}",
-                Kind.RETURNED,
-                assignment_id=item.id,
-                reason=reason,
-            )
-        return changed
+    return changed
 
 
 @one_unit
 async def reassign(
     ctx: Context, person: Person, item: Assignment, old_department: int, new_department: int
 ) -> Assignment | None:
-    async with ctx.repos.transaction():
-        item = await fresh(ctx, item)
-        check_controller(item, person.roles)
-        if not await ctx.repos.assignments.reassign(
-            item.id, old_department, new_department, actor=person.code
-        ):
-            return None
-        updated = await ctx.repos.assignments.get(item.id)
-        assert updated is not None
-        await deliver_cards(ctx, updated)
-        return updated
+    item = await fresh(ctx, item)
+    check_controller(item, person.roles)
+    if not await ctx.repos.assignments.reassign(
+        item.id, old_department, new_department, actor=person.code
+    ):
+        return None
+    updated = await ctx.repos.assignments.get(item.id)
+    assert updated is not None
+    await deliver_cards(ctx, updated)
+    return updated

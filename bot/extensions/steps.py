@@ -72,27 +72,26 @@ async def request_extension(
     new_date: date,
     reasons: str,
 ) -> ExtensionRequest:
-    async with ctx.repos.transaction():
-        item = await fresh(ctx, item)
-        exceptional = await check_extension_request(ctx, person, item, department_id)
-        check_new_date(ctx.calendar, item, new_date)
-        request = await ctx.repos.extensions.create(
-            item.id,
-            department_id,
-            requested_by=person.code,
-            on_behalf_of=await on_behalf_of(ctx, person, department_id),
-            new_deadline=new_date,
-            reasons=reasons,
-            exceptional=exceptional,
-            at=ctx.now,
-        )
-        await notify(
-            ctx,
-            await extension_deciders(ctx, item),
-            f"extreq:{request.id}",
-            Kind.EXTENSION_REQUEST,
-            request_id=request.id,
-        )
+    item = await fresh(ctx, item)
+    exceptional = await check_extension_request(ctx, person, item, department_id)
+    check_new_date(ctx.calendar, item, new_date)
+    request = await ctx.repos.extensions.create(
+        item.id,
+        department_id,
+        requested_by=person.code,
+        on_behalf_of=await on_behalf_of(ctx, person, department_id),
+        new_deadline=new_date,
+        reasons=reasons,
+        exceptional=exceptional,
+        at=ctx.now,
+    )
+    await notify(
+        ctx,
+        await extension_deciders(ctx, item),
+        f"extreq:{request.id}",
+        Kind.EXTENSION_REQUEST,
+        request_id=request.id,
+    )
     return request
 
 
@@ -122,37 +121,36 @@ async def decide_extension(
 ) -> bool:
     """Approve (with the date asked, or another) or reject; the first decision wins (checked
     inside the unit of work, on the request and item as they are now)."""
-    async with ctx.repos.transaction():
-        request = await ctx.repos.extensions.get(request.id) or request
-        item = await ctx.repos.assignments.get(request.assignment_id)
-        assert item is not None
-        behalf = await deciding_for(ctx, person, item)
-        if behalf is None:
-            raise ExtensionError(ExtensionRefusal.NOT_DECIDER)
-        if request.status is not RequestStatus.PENDING or not item.is_open:
-            raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
-        if reject_reason is not None:
-            changed = await ctx.repos.extensions.reject(
-                request.id,
-                reason=reject_reason,
-                actor=person.code,
-                on_behalf_of=behalf or None,
-                at=ctx.now,
-            )
-        else:
-            day = check_new_date(ctx.calendar, item, granted or request.new_deadline)
-            changed = await ctx.repos.extensions.approve(
-                request.id,
-                granted=day,
-                actor=person.code,
-                on_behalf_of=behalf or None,
-                at=ctx.now,
-            )
-        if not changed:
-            raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
-        requester = await ctx.repos.staff.by_code(request.requested_by)
-        audience = await controllers(ctx) + ([requester] if requester else [])
-        await notify(
-            ctx, audience, f"extdone:{request.id}", Kind.EXTENSION_DECIDED, request_id=request.id
+    request = await ctx.repos.extensions.get(request.id) or request
+    item = await ctx.repos.assignments.get(request.assignment_id)
+    assert item is not None
+    behalf = await deciding_for(ctx, person, item)
+    if behalf is None:
+        raise ExtensionError(ExtensionRefusal.NOT_DECIDER)
+    if request.status is not RequestStatus.PENDING or not item.is_open:
+        raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
+    if reject_reason is not None:
+        changed = await ctx.repos.extensions.reject(
+            request.id,
+            reason=reject_reason,
+            actor=person.code,
+            on_behalf_of=behalf or None,
+            at=ctx.now,
         )
+    else:
+        day = check_new_date(ctx.calendar, item, granted or request.new_deadline)
+        changed = await ctx.repos.extensions.approve(
+            request.id,
+            granted=day,
+            actor=person.code,
+            on_behalf_of=behalf or None,
+            at=ctx.now,
+        )
+    if not changed:
+        raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
+    requester = await ctx.repos.staff.by_code(request.requested_by)
+    audience = await controllers(ctx) + ([requester] if requester else [])
+    await notify(
+        ctx, audience, f"extdone:{request.id}", Kind.EXTENSION_DECIDED, request_id=request.id
+    )
     return True

@@ -176,12 +176,11 @@ async def create_meeting(ctx: Context, organizer: Person, new: NewMeeting) -> Me
         raise MeetingError(MeetingRefusal.NO_ITEMS)
     if not new.recipients:
         raise MeetingError(MeetingRefusal.NO_RECIPIENTS)
-    async with ctx.repos.transaction():
-        meeting = await ctx.repos.meetings.create(
-            new, organizer_id=organizer.id, actor=organizer.code, at=ctx.now
-        )
-        for item in meeting.items:
-            await request_materials(ctx, meeting, item)
+    meeting = await ctx.repos.meetings.create(
+        new, organizer_id=organizer.id, actor=organizer.code, at=ctx.now
+    )
+    for item in meeting.items:
+        await request_materials(ctx, meeting, item)
     return meeting
 
 
@@ -226,29 +225,28 @@ async def submit_materials(
     if not files and not on_paper:
         raise MeetingError(MeetingRefusal.NO_TEXT)
     stamp = _stamp(ctx)
-    async with ctx.repos.transaction():
-        if not await ctx.repos.meetings.submit_materials(
-            item.id, list(files), on_paper=on_paper, by=person.code, at=ctx.now
-        ):
-            raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
-        if person.id != meeting.organizer_id:
-            await notify(
-                ctx,
-                await organizer_of(ctx, meeting),
-                f"mtmatin:{meeting.id}:{item.id}:{stamp}",
-                Kind.MEETING_MATERIALS_IN,
-                meeting_id=meeting.id,
-                item_id=item.id,
-            )
-        if meeting.distributed and files:
-            await notify(
-                ctx,
-                await recipients_of(ctx, meeting),
-                f"mtmatadd:{meeting.id}:{item.id}:{stamp}",
-                Kind.MEETING_MATERIALS_ADDED,
-                meeting_id=meeting.id,
-                item_id=item.id,
-            )
+    if not await ctx.repos.meetings.submit_materials(
+        item.id, list(files), on_paper=on_paper, by=person.code, at=ctx.now
+    ):
+        raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+    if person.id != meeting.organizer_id:
+        await notify(
+            ctx,
+            await organizer_of(ctx, meeting),
+            f"mtmatin:{meeting.id}:{item.id}:{stamp}",
+            Kind.MEETING_MATERIALS_IN,
+            meeting_id=meeting.id,
+            item_id=item.id,
+        )
+    if meeting.distributed and files:
+        await notify(
+            ctx,
+            await recipients_of(ctx, meeting),
+            f"mtmatadd:{meeting.id}:{item.id}:{stamp}",
+            Kind.MEETING_MATERIALS_ADDED,
+            meeting_id=meeting.id,
+            item_id=item.id,
+        )
     updated = (await _meeting(ctx, meeting_id)).item(item_id)
     assert updated is not None
     return updated
@@ -290,22 +288,21 @@ async def approve(
     else:
         allowed = meeting is not None and await is_approver(ctx, person, meeting)
     meeting = check_approval(meeting, allowed, local_now(ctx))
-    async with ctx.repos.transaction():
-        if not await ctx.repos.meetings.approve(
-            meeting.id, by=person.code, on_paper=on_paper, at=ctx.now
-        ):
-            raise MeetingError(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
-        if person.id != meeting.organizer_id:
-            await notify(
-                ctx,
-                await organizer_of(ctx, meeting),
-                f"mtapproved:{meeting.id}",
-                Kind.MEETING_APPROVED,
-                meeting_id=meeting.id,
-            )
-        approved = await _meeting(ctx, meeting.id)
-        if ctx.today >= distribution_day(ctx.profile, ctx.calendar, approved.day):
-            await distribute(ctx, approved)
+    if not await ctx.repos.meetings.approve(
+        meeting.id, by=person.code, on_paper=on_paper, at=ctx.now
+    ):
+        raise MeetingError(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
+    if person.id != meeting.organizer_id:
+        await notify(
+            ctx,
+            await organizer_of(ctx, meeting),
+            f"mtapproved:{meeting.id}",
+            Kind.MEETING_APPROVED,
+            meeting_id=meeting.id,
+        )
+    approved = await _meeting(ctx, meeting.id)
+    if ctx.today >= distribution_day(ctx.profile, ctx.calendar, approved.day):
+        await distribute(ctx, approved)
     return await _meeting(ctx, meeting.id)
 
 
@@ -320,20 +317,19 @@ async def distribute(ctx: Context, meeting: Meeting, not_before: datetime | None
         or has_started(meeting, local_now(ctx))
     ):
         return 0
-    async with ctx.repos.transaction():
-        if not await ctx.repos.meetings.mark_distributed(meeting.id, meeting.version, at=ctx.now):
-            return 0
-        kind = Kind.MEETING_AGENDA if meeting.distributed_version is None else Kind.MEETING_CHANGE
-        rows: list[tuple[str, int, str, dict[str, object]]] = [
-            (
-                f"mtagenda:{meeting.id}:{meeting.version}:{r.person_id}",
-                r.person_id,
-                kind,
-                {"meeting_id": meeting.id, "version": meeting.version},
-            )
-            for r in meeting.recipients
-        ]
-        return await ctx.repos.outbox.enqueue_many(rows, not_before=not_before or ctx.now)
+    if not await ctx.repos.meetings.mark_distributed(meeting.id, meeting.version, at=ctx.now):
+        return 0
+    kind = Kind.MEETING_AGENDA if meeting.distributed_version is None else Kind.MEETING_CHANGE
+    rows: list[tuple[str, int, str, dict[str, object]]] = [
+        (
+            f"mtagenda:{meeting.id}:{meeting.version}:{r.person_id}",
+            r.person_id,
+            kind,
+            {"meeting_id": meeting.id, "version": meeting.version},
+        )
+        for r in meeting.recipients
+    ]
+    return await ctx.repos.outbox.enqueue_many(rows, not_before=not_before or ctx.now)
 
 
 # --- attendance----------------------------------------------------------------------------------
@@ -353,26 +349,25 @@ async def answer_attendance(
         raise ValueError("an answer cannot be pending")
     if answer is not Attendance.ATTEND and reason is None:
         raise MeetingError(MeetingRefusal.NO_TEXT)
-    async with ctx.repos.transaction():
-        if not await ctx.repos.meetings.answer(
-            meeting.id,
-            person.id,
-            answer,
-            reason=reason if answer is not Attendance.ATTEND else None,
-            version=meeting.version,
-            by=person.code,
-            at=ctx.now,
-        ):
-            raise MeetingError(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
-        updated = await _meeting(ctx, meeting.id)
-        if quorum_forecast(ctx.profile, updated).state is QuorumState.AT_RISK:
-            await notify(
-                ctx,
-                await organizer_of(ctx, updated),
-                f"mtquorum:{updated.id}:{updated.version}",
-                Kind.MEETING_QUORUM,
-                meeting_id=updated.id,
-            )
+    if not await ctx.repos.meetings.answer(
+        meeting.id,
+        person.id,
+        answer,
+        reason=reason if answer is not Attendance.ATTEND else None,
+        version=meeting.version,
+        by=person.code,
+        at=ctx.now,
+    ):
+        raise MeetingError(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
+    updated = await _meeting(ctx, meeting.id)
+    if quorum_forecast(ctx.profile, updated).state is QuorumState.AT_RISK:
+        await notify(
+            ctx,
+            await organizer_of(ctx, updated),
+            f"mtquorum:{updated.id}:{updated.version}",
+            Kind.MEETING_QUORUM,
+            meeting_id=updated.id,
+        )
     return updated
 
 
@@ -401,42 +396,39 @@ async def change_meeting(
     check_open(before, local_now(ctx))
     if starts_at is not None and starts_at != before.starts_at:
         check_start(ctx.calendar, local_now(ctx), starts_at)
-    async with ctx.repos.transaction():
-        if any(value is not None for value in (starts_at, meeting_format, place, link)):
-            await ctx.repos.meetings.set_details(
-                before.id,
-                starts_at=starts_at or before.starts_at,
-                format=meeting_format or before.format,
-                place=before.place if place is None else place.strip(),
-                link=before.link if link is None else link.strip(),
-                actor=organizer.code,
-                at=ctx.now,
-            )
-        added_id = None
-        if add_item is not None:
-            added_id = await ctx.repos.meetings.add_item(
-                before.id, add_item, actor=organizer.code, at=ctx.now
-            )
-        if remove_item_id is not None and not await ctx.repos.meetings.remove_item(
-            before.id, remove_item_id, actor=organizer.code, at=ctx.now
-        ):
-            raise MeetingError(MeetingRefusal.NO_ITEMS, meeting_id=before.id)
+    if any(value is not None for value in (starts_at, meeting_format, place, link)):
+        await ctx.repos.meetings.set_details(
+            before.id,
+            starts_at=starts_at or before.starts_at,
+            format=meeting_format or before.format,
+            place=before.place if place is None else place.strip(),
+            link=before.link if link is None else link.strip(),
+            actor=organizer.code,
+            at=ctx.now,
+        )
+    added_id = None
+    if add_item is not None:
+        added_id = await ctx.repos.meetings.add_item(
+            before.id, add_item, actor=organizer.code, at=ctx.now
+        )
+    if remove_item_id is not None and not await ctx.repos.meetings.remove_item(
+        before.id, remove_item_id, actor=organizer.code, at=ctx.now
+    ):
+        raise MeetingError(MeetingRefusal.NO_ITEMS, meeting_id=before.id)
+    after = await _meeting(ctx, before.id)
+    changes = changed_fields(before, after)
+    if added_id is not None:
+        added = after.item(added_id)
+        if added is not None:
+            await request_materials(ctx, after, added)
+    if changes and before.distributed:
+        await ctx.repos.meetings.new_version(before.id, changes, actor=organizer.code, at=ctx.now)
         after = await _meeting(ctx, before.id)
-        changes = changed_fields(before, after)
-        if added_id is not None:
-            added = after.item(added_id)
-            if added is not None:
-                await request_materials(ctx, after, added)
-        if changes and before.distributed:
-            await ctx.repos.meetings.new_version(
-                before.id, changes, actor=organizer.code, at=ctx.now
-            )
-            after = await _meeting(ctx, before.id)
-            await distribute(ctx, after)
-        elif after.approved and ctx.today >= distribution_day(
-            ctx.profile, ctx.calendar, after.day
-        ):  # moved closer: its distribution day has come, as on approval
-            await distribute(ctx, after)
+        await distribute(ctx, after)
+    elif after.approved and ctx.today >= distribution_day(
+        ctx.profile, ctx.calendar, after.day
+    ):  # moved closer: its distribution day has come, as on approval
+        await distribute(ctx, after)
     return await _meeting(ctx, before.id), changes
 
 
@@ -446,17 +438,16 @@ async def cancel_meeting(ctx: Context, organizer: Person, meeting_id: int) -> Me
         await ctx.repos.meetings.get(meeting_id), organizer.id, organizer.roles
     )
     check_open(meeting, local_now(ctx))
-    async with ctx.repos.transaction():
-        if not await ctx.repos.meetings.cancel(meeting.id, actor=organizer.code, at=ctx.now):
-            raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
-        if meeting.distributed:
-            await notify(
-                ctx,
-                await recipients_of(ctx, meeting),
-                f"mtcancel:{meeting.id}",
-                Kind.MEETING_CANCELLED,
-                meeting_id=meeting.id,
-            )
+    if not await ctx.repos.meetings.cancel(meeting.id, actor=organizer.code, at=ctx.now):
+        raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+    if meeting.distributed:
+        await notify(
+            ctx,
+            await recipients_of(ctx, meeting),
+            f"mtcancel:{meeting.id}",
+            Kind.MEETING_CANCELLED,
+            meeting_id=meeting.id,
+        )
     return await _meeting(ctx, meeting.id)
 
 
@@ -501,44 +492,43 @@ async def register_protocol(
     if meeting.restricted:
         file_id = file_name = None
     chair = await ctx.repos.staff.get(meeting.chair_id) if meeting.chair_id else None
-    async with ctx.repos.transaction():
-        protocol = await ctx.repos.meetings.register_protocol(
-            meeting.id,
-            signed_on=signed_on,
-            file_id=file_id,
-            file_name=file_name,
-            actor=organizer.code,
-            at=ctx.now,
-        )
-        if protocol is None:
-            raise MeetingError(MeetingRefusal.HAS_PROTOCOL, meeting_id=meeting.id)
-        created: list[Assignment] = []
-        for position, task in enumerate(tasks, start=1):
-            created.append(
-                await register(
-                    ctx,
-                    NewAssignment(
-                        reg_number=protocol_reg_number(protocol.label, position),
-                        received=meeting.day,
-                        source=protocol_source(meeting.kind),
-                        summary=task.summary,
-                        executors=task.executors,
-                        deadline=task.deadline,
-                        restricted=meeting.restricted,
-                        issuer_code=chair.code if chair else None,
-                    ),
-                    actor=organizer.code,
-                )
+    protocol = await ctx.repos.meetings.register_protocol(
+        meeting.id,
+        signed_on=signed_on,
+        file_id=file_id,
+        file_name=file_name,
+        actor=organizer.code,
+        at=ctx.now,
+    )
+    if protocol is None:
+        raise MeetingError(MeetingRefusal.HAS_PROTOCOL, meeting_id=meeting.id)
+    created: list[Assignment] = []
+    for position, task in enumerate(tasks, start=1):
+        created.append(
+            await register(
+                ctx,
+                NewAssignment(
+                    reg_number=protocol_reg_number(protocol.label, position),
+                    received=meeting.day,
+                    source=protocol_source(meeting.kind),
+                    summary=task.summary,
+                    executors=task.executors,
+                    deadline=task.deadline,
+                    restricted=meeting.restricted,
+                    issuer_code=chair.code if chair else None,
+                ),
+                actor=organizer.code,
             )
-        await ctx.repos.meetings.link_assignments(protocol.id, [a.id for a in created])
-        await notify(
-            ctx,
-            await protocol_audience(ctx, meeting, created),
-            f"mtprot:{protocol.id}",
-            Kind.MEETING_PROTOCOL,
-            protocol_id=protocol.id,
         )
-        registered = await ctx.repos.meetings.protocol(protocol.id)
+    await ctx.repos.meetings.link_assignments(protocol.id, [a.id for a in created])
+    await notify(
+        ctx,
+        await protocol_audience(ctx, meeting, created),
+        f"mtprot:{protocol.id}",
+        Kind.MEETING_PROTOCOL,
+        protocol_id=protocol.id,
+    )
+    registered = await ctx.repos.meetings.protocol(protocol.id)
     assert registered is not None
     return registered, created
 

@@ -46,25 +46,24 @@ async def start_round(
     person_ids: Sequence[int],
 ) -> Round:
     check_due(ctx.calendar, ctx.today, due)
-    async with ctx.repos.transaction():
-        addressees = await round_addressees(ctx, department_ids, person_ids)
-        item = await ctx.repos.remarks.create(
-            subject,
-            initiator_id=initiator.id,
-            restricted=restricted,
-            due=due,
-            files=[] if restricted else list(files),
-            addressees=[(person.id, department) for person, department in addressees],
-            actor=initiator.code,
-            at=ctx.now,
-        )
-        await notify(
-            ctx,
-            [person for person, _ in addressees],
-            f"rmreq:{item.id}",
-            Kind.REMARKS_REQUEST,
-            round_id=item.id,
-        )
+    addressees = await round_addressees(ctx, department_ids, person_ids)
+    item = await ctx.repos.remarks.create(
+        subject,
+        initiator_id=initiator.id,
+        restricted=restricted,
+        due=due,
+        files=[] if restricted else list(files),
+        addressees=[(person.id, department) for person, department in addressees],
+        actor=initiator.code,
+        at=ctx.now,
+    )
+    await notify(
+        ctx,
+        [person for person, _ in addressees],
+        f"rmreq:{item.id}",
+        Kind.REMARKS_REQUEST,
+        round_id=item.id,
+    )
     return item
 
 
@@ -77,34 +76,33 @@ async def answer_round(
     text: str | None = None,
     files: Sequence[RoundFile] = (),
 ) -> Round:
-    async with ctx.repos.transaction():
-        item = await ctx.repos.remarks.get(round_id)
-        if item is None:
-            raise RoundError(RoundRefusal.NOT_ADDRESSEE, round_id=round_id)
-        addressee = check_answer(item, person.id, ctx.today)
-        if answer is Answer.REMARKS and not (text or files):
-            raise RoundError(RoundRefusal.NO_TEXT)
-        if not await ctx.repos.remarks.answer(
-            round_id,
-            person.id,
-            answer=answer,
-            text=text,
-            files=[] if item.restricted else list(files),
-            by=person.code,
-            at=ctx.now,
-        ):
-            raise RoundError(RoundRefusal.CLOSED, due=item.due)
-        if answer is Answer.REMARKS:
-            initiator = await ctx.repos.staff.get(item.initiator_id)
-            stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
-            await notify(
-                ctx,
-                [initiator] if initiator else [],
-                f"rmans:{round_id}:{addressee.id}:{stamp}",
-                Kind.REMARKS_ANSWER,
-                round_id=round_id,
-                addressee_id=addressee.id,
-            )
+    item = await ctx.repos.remarks.get(round_id)
+    if item is None:
+        raise RoundError(RoundRefusal.NOT_ADDRESSEE, round_id=round_id)
+    addressee = check_answer(item, person.id, ctx.today)
+    if answer is Answer.REMARKS and not (text or files):
+        raise RoundError(RoundRefusal.NO_TEXT)
+    if not await ctx.repos.remarks.answer(
+        round_id,
+        person.id,
+        answer=answer,
+        text=text,
+        files=[] if item.restricted else list(files),
+        by=person.code,
+        at=ctx.now,
+    ):
+        raise RoundError(RoundRefusal.CLOSED, due=item.due)
+    if answer is Answer.REMARKS:
+        initiator = await ctx.repos.staff.get(item.initiator_id)
+        stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+        await notify(
+            ctx,
+            [initiator] if initiator else [],
+            f"rmans:{round_id}:{addressee.id}:{stamp}",
+            Kind.REMARKS_ANSWER,
+            round_id=round_id,
+            addressee_id=addressee.id,
+        )
     updated = await ctx.repos.remarks.get(round_id)
     assert updated is not None
     return updated
