@@ -37,6 +37,7 @@ MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 READERS = 2
 
+
 class DatabaseError(Exception):
     """The database cannot be used as it is; the message says why and what to do."""
 
