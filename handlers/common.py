@@ -18,7 +18,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import alert_text, both_languages, translate
 from bot.i18n_marks import N_
+from handlers.refusals import on_refused
 from storage.db import is_storage_failure
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
@@ -79,6 +81,7 @@ async def on_storage_failure(event: ErrorEvent, i18n: I18n, person: Person | Non
 def create_router() -> Router:
     router = Router(name=__name__)
     router.errors.register(on_storage_failure, ExceptionTypeFilter(sqlite3.DatabaseError))
+    router.errors.register(on_refused, ExceptionTypeFilter(Refused))
     router.my_chat_member.register(on_chat_member)
     router.message.register(cmd_cancel, Command("cancel"))
     router.message.register(on_unknown_message)

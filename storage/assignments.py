@@ -23,10 +23,10 @@ from storage.domain.assignments import (
     RemovalGround,
     Report,
     ReportFile,
-    RuleError,
     Status,
 )
 from storage.domain.enums import Mark, Source
+from storage.domain.refusals import Refused
 from storage.domain.staff import CsvProblem
 from storage.models import AuditEntry, Department
 from storage.staff import name_key
@@ -659,7 +659,7 @@ class AssignmentRepo(Store):
     ) -> Report:
         """Store a report. A final one (main executor only) moves the item to 'report_submitted'.
 
-        RuleError: CLOSED (item closed, or a final report already submitted), NOT_EXECUTOR
+        Refused: CLOSED (item closed, or a final report already submitted), NOT_EXECUTOR
         (the department is not an active executor), NOT_MAIN (a final report from a
         co-executor). Checked under the write lock, so a double tap cannot file two.
         """
@@ -678,19 +678,19 @@ class AssignmentRepo(Store):
                 raise ValueError(f"no assignment with id {assignment_id}")
             reg_number = row["reg_number"]
             if Status(row["status"]) not in OPEN_STATUSES:
-                raise RuleError(Refusal.CLOSED, reg_number=reg_number)
+                raise Refused(Refusal.CLOSED, reg_number=reg_number)
             if row["is_main"] is None:
-                raise RuleError(Refusal.NOT_EXECUTOR, reg_number=reg_number)
+                raise Refused(Refusal.NOT_EXECUTOR, reg_number=reg_number)
             if final:
                 if not row["is_main"]:
-                    raise RuleError(Refusal.NOT_MAIN, reg_number=reg_number)
+                    raise Refused(Refusal.NOT_MAIN, reg_number=reg_number)
                 cursor = await self.conn.execute(
                     "UPDATE assignments SET status = ?, updated_at = ?"
                     " WHERE id = ? AND status IN (SELECT value FROM json_each(?))",
                     (Status.REPORTED.value, _utc(at), assignment_id, _REPORTABLE),
                 )
                 if cursor.rowcount == 0:
-                    raise RuleError(Refusal.CLOSED, reg_number=reg_number)
+                    raise Refused(Refusal.CLOSED, reg_number=reg_number)
             else:
                 await self._touch(assignment_id, at)
             cursor = await self.conn.execute(

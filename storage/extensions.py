@@ -9,8 +9,9 @@ import aiosqlite
 from storage.assignments import _OPEN, ENTITY, _utc
 from storage.audit import AuditRepo
 from storage.db import Database, Store
-from storage.domain.assignments import OPEN_STATUSES, Refusal, RuleError, Status
+from storage.domain.assignments import OPEN_STATUSES, Refusal, Status
 from storage.domain.extensions import ExtensionRequest, RequestStatus
+from storage.domain.refusals import Refused
 
 
 class PendingExists(ValueError):
@@ -101,7 +102,7 @@ class ExtensionRepo(Store):
     ) -> ExtensionRequest:
         """File a request against the item's current deadline (read under the write lock).
 
-        ValueError: no such item or empty reasons; RuleError(CLOSED) (a ValueError) when the
+        ValueError: no such item or empty reasons; Refused(CLOSED) (a ValueError) when the
         item is removed from control; PendingExists when a request is already waiting.
         """
         reasons = reasons.strip()
@@ -117,7 +118,7 @@ class ExtensionRepo(Store):
                 raise ValueError(f"no assignment with id {assignment_id}")
             reg_number = item["reg_number"]
             if Status(item["status"]) not in OPEN_STATUSES:
-                raise RuleError(Refusal.CLOSED, reg_number=reg_number)
+                raise Refused(Refusal.CLOSED, reg_number=reg_number)
             async with self.conn.execute(
                 "SELECT 1 FROM extension_requests WHERE assignment_id = ? AND status = ?",
                 (assignment_id, RequestStatus.PENDING.value),

@@ -37,19 +37,19 @@ from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
 from bot.extensions import steps as extension_steps
-from bot.extensions.rules import ExtensionError, ExtensionRefusal
+from bot.extensions.rules import ExtensionRefusal
 from bot.factory import create_deliverer
 from bot.i18n import ALERT_LIMIT, both_languages, translate
 from bot.meetings import steps as ms
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.remarks import steps as remark_steps
 from bot.sweep import sweep
-from handlers.assignments.actions import REFUSALS as RULE_REFUSALS
+from handlers.assignments.refusals import REFUSALS as RULE_REFUSALS
 from handlers.callbacks import ItemCallback, LangCallback
 from handlers.common import STORAGE_FAILED
 from handlers.start import REFUSALS as START_REFUSALS
 from storage.db import Database, connect
-from storage.domain.assignments import Assignment, NewAssignment, Refusal, RuleError, Status
+from storage.domain.assignments import Assignment, NewAssignment, Refusal, Status
 from storage.domain.enums import Language, Mark, Source
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.meetings import (
@@ -60,6 +60,7 @@ from storage.domain.meetings import (
     NewAgendaItem,
     NewMeeting,
 )
+from storage.domain.refusals import Refused
 from storage.domain.remarks import Answer
 from storage.invitations import Redemption
 from storage.models import Person
@@ -219,7 +220,7 @@ async def check_one_decision(
     [winner] = winners
     for code, outcome in outcomes.items():
         if code != winner:
-            assert isinstance(outcome, ExtensionError), (code, outcome)
+            assert isinstance(outcome, Refused), (code, outcome)
             assert outcome.refusal is ExtensionRefusal.DECIDED
     stored = await repos.extensions.get(request.id)
     item = await repos.assignments.get(request.assignment_id)
@@ -401,7 +402,7 @@ async def test_simultaneous_decisions_make_exactly_one_decision_per_request(
             ordered = chunk[-shift:] + chunk[:-shift] if shift else chunk
             outcomes = dict(zip(("akim", "dep1", "hoa"), ordered, strict=True))
             absent = outcomes.pop("hoa")
-            assert isinstance(absent, ExtensionError)
+            assert isinstance(absent, Refused)
             assert absent.refusal is ExtensionRefusal.NOT_DECIDER
             approves = {"akim": n % 2 == 0, "dep1": n % 2 == 1}
             await check_one_decision(
@@ -565,16 +566,16 @@ async def test_many_steps_sweeps_and_senders_at_once_keep_every_invariant(
                     if result is True:
                         accepted_ok[job.key] += 1
                     else:
-                        assert isinstance(result, RuleError), result
+                        assert isinstance(result, Refused), result
                         assert result.refusal is Refusal.ALREADY_ACCEPTED
                 elif job.kind == "forged":
-                    assert isinstance(result, RuleError), result
+                    assert isinstance(result, Refused), result
                     assert result.refusal in {Refusal.NOT_EXECUTOR, Refusal.NOT_HEAD}
                 elif job.kind == "final":
                     if result is True:
                         finals[job.key] += 1
                     else:
-                        assert isinstance(result, RuleError), result
+                        assert isinstance(result, Refused), result
                         assert result.refusal is Refusal.CLOSED
                 elif job.kind == "co":
                     assert result is True, result

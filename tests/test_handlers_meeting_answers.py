@@ -14,10 +14,10 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, translate
 from bot.meetings import steps as ms
-from bot.meetings.rules import MAX_FILES, MeetingError, MeetingRefusal, distribution_day
+from bot.meetings.rules import MAX_FILES, MeetingRefusal, distribution_day
 from bot.profiles import Profile
 from handlers.callbacks import MeetCallback
-from handlers.meetings.views import refusal_text
+from handlers.refusals import refusal_text
 from storage.domain.meetings import (
     Attendance,
     Meeting,
@@ -26,6 +26,7 @@ from storage.domain.meetings import (
     NewAgendaItem,
     NewMeeting,
 )
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
@@ -114,7 +115,7 @@ async def distributed(
 def refused(i18n: I18n, language: str, refusal: MeetingRefusal) -> str:
     """The sentence a refusal is told in (handlers.meetings.refusal_text), in `language`."""
     with i18n.context(), i18n.use_locale(language):
-        return refusal_text(MeetingError(refusal), language)
+        return refusal_text(Refused(refusal), language)
 
 
 def att(meeting_id: int, value: str) -> str:

@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import translate
 from bot.meetings import steps as ms
-from bot.meetings.rules import MeetingError, MeetingRefusal, ProtocolTask
+from bot.meetings.rules import MeetingRefusal, ProtocolTask
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.sweep import sweep
 from handlers.callbacks import MeetCallback
@@ -36,6 +36,7 @@ from storage.domain.meetings import (
     NewAgendaItem,
     NewMeeting,
 )
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot
@@ -236,7 +237,7 @@ async def test_the_whole_life_of_a_meeting(
     assert "Отдел финансов" in told.text
     assert [d.document for d in documents(bot, "org")] == ["FIN-1", "FIN-2"]
     # someone outside the item's department may not
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         await ms.submit_materials(ctx, people["m1"], meeting.id, heating.id, files)
     assert refused.value.refusal is MeetingRefusal.NOT_RESPONSIBLE
 
@@ -284,7 +285,7 @@ async def test_the_whole_life_of_a_meeting(
     assert approved.status is MeetingStatus.APPROVED
     assert approved.approved_by == "akim"
     assert not approved.distributed
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         await ms.approve(ctx, people["hoa"], meeting.id)
     assert refused.value.refusal is MeetingRefusal.ALREADY_APPROVED
     await deliver(deliverer, bot, ctx.now)
@@ -326,7 +327,7 @@ async def test_the_whole_life_of_a_meeting(
     await ms.answer_attendance(ctx, people["m1"], meeting.id, Attendance.ATTEND)
     await ms.answer_attendance(ctx, people["edu_head"], meeting.id, Attendance.ATTEND)
     await ms.answer_attendance(ctx, people["m2"], meeting.id, Attendance.ABSENT, "Командировка")
-    with pytest.raises(MeetingError) as refused:  # «cannot» needs a reason
+    with pytest.raises(Refused) as refused:  # «cannot» needs a reason
         await ms.answer_attendance(ctx, people["m3"], meeting.id, Attendance.ABSENT, "  ")
     assert refused.value.refusal is MeetingRefusal.NO_TEXT
     await deliver(deliverer, bot, answered_at)
@@ -337,7 +338,7 @@ async def test_the_whole_life_of_a_meeting(
     )
     assert after.recipient_for(people["m3"].id) is not None
     assert after.recipient_for(people["m3"].id).reason == "Иванов И.И., заместитель"  # type: ignore[union-attr]
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         await ms.answer_attendance(ctx, people["dep1"], meeting.id, Attendance.ATTEND)
     assert refused.value.refusal is MeetingRefusal.NOT_RECIPIENT
     await deliver(deliverer, bot, answered_at)
@@ -428,7 +429,7 @@ async def test_the_whole_life_of_a_meeting(
     assert all(m.text.startswith("🚫") for m in messages(bot))
     removal = ics_bytes(documents(bot))[0].decode()
     assert "METHOD:CANCEL" in removal
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         await ms.answer_attendance(ctx, people["m1"], meeting.id, Attendance.ATTEND)
     assert refused.value.refusal is MeetingRefusal.CANCELLED
     assert await sweep_and_deliver(repos, profile, settings, deliverer, bot, at(DAY, 11)) == 0
@@ -521,10 +522,10 @@ async def test_an_approval_on_or_after_the_distribution_day_sends_the_agenda_at_
         at(date(2025, 1, 27), 10),
         starts_at=datetime.combine(DAY, time(16)),
     )
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         await ms.approve(ctx, await person(repos, "m1"), other.id)
     assert refused.value.refusal is MeetingRefusal.NOT_APPROVER
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         await ms.approve(ctx, await person(repos, "m1"), other.id, on_paper=True)
     assert refused.value.refusal is MeetingRefusal.NOT_ORGANIZER
     on_paper = await ms.approve(ctx, await person(repos, "org"), other.id, on_paper=True)
@@ -578,12 +579,12 @@ async def test_a_restricted_meeting_sends_no_agenda_titles_and_no_files(
     assert [(c.action, c.value) for c in callbacks(request)] == [("paper", str(budget.id))]
 
     ctx = await ctx_at(repos, profile, settings, at(date(2025, 1, 30), 10))
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         await ms.submit_materials(
             ctx, people["fin_head"], meeting.id, budget.id, [MaterialFile("X-1", "a.pdf")]
         )
     assert refused.value.refusal is MeetingRefusal.RESTRICTED
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         await ms.submit_materials(ctx, people["fin_head"], meeting.id, budget.id)
     assert refused.value.refusal is MeetingRefusal.NO_TEXT
     item = await ms.submit_materials(ctx, people["fin_head"], meeting.id, budget.id, on_paper=True)
@@ -644,7 +645,7 @@ async def test_the_protocol_is_numbered_within_the_year_and_its_assignments_star
     ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 7), 10))
     for found in (meeting, restricted):
         await ms.distribute(ctx, found)
-    with pytest.raises(MeetingError) as refused:  # not before the meeting
+    with pytest.raises(Refused) as refused:  # not before the meeting
         await ms.register_protocol(
             ctx, people["org"], meeting.id, signed_on=DAY, file_id=None, file_name=None, tasks=()
         )
@@ -672,7 +673,7 @@ async def test_the_protocol_is_numbered_within_the_year_and_its_assignments_star
     assert protocol.assignment_ids == tuple(a.id for a in created)
     assert created[1].deadline == date(2025, 3, 14)
     assert (await repos.meetings.get(meeting.id)).status is MeetingStatus.HELD  # type: ignore[union-attr]
-    with pytest.raises(MeetingError) as refused:
+    with pytest.raises(Refused) as refused:
         await ms.register_protocol(
             ctx, people["org"], meeting.id, signed_on=DAY, file_id=None, file_name=None, tasks=()
         )

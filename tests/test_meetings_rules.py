@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 
 import pytest
 
 from bot.calendar import WorkCalendar
 from bot.meetings.rules import (
-    MeetingError,
     MeetingRefusal,
     QuorumState,
     changed_fields,
@@ -42,6 +42,7 @@ from storage.domain.meetings import (
     MeetingStatus,
     Recipient,
 )
+from storage.domain.refusals import Refused
 
 CAL = WorkCalendar()
 START = datetime(2025, 2, 12, 10, 0)  # Wednesday, naive local
@@ -90,9 +91,9 @@ def meeting(**changes: object) -> Meeting:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def refusal(call: object) -> MeetingRefusal:
+def refusal(call: object) -> StrEnum:
     assert callable(call)
-    with pytest.raises(MeetingError) as error:
+    with pytest.raises(Refused) as error:
         call()
     return error.value.refusal
 
@@ -107,11 +108,11 @@ def test_a_meeting_starts_in_the_future_on_a_working_day() -> None:
         refusal(lambda: check_start(CAL, now, datetime(2025, 2, 3, 12, 0))) is MeetingRefusal.PAST
     )
     assert refusal(lambda: check_start(CAL, now, datetime(2025, 1, 31, 10))) is MeetingRefusal.PAST
-    with pytest.raises(MeetingError) as saturday:
+    with pytest.raises(Refused) as saturday:
         check_start(CAL, now, datetime(2025, 2, 8, 10))
     assert saturday.value.refusal is MeetingRefusal.DAY_OFF
     assert saturday.value.values["offer"] == date(2025, 2, 10)  # the next working day, Monday
-    with pytest.raises(MeetingError) as nauryz:  # Nauryz: Friday 21.03 and Monday–Tuesday off
+    with pytest.raises(Refused) as nauryz:  # Nauryz: Friday 21.03 and Monday–Tuesday off
         check_start(CAL, now, datetime(2025, 3, 21, 10))
     assert nauryz.value.values["offer"] == date(2025, 3, 26)
 

@@ -14,10 +14,10 @@ from storage.domain.assignments import (
     Refusal,
     RemovalGround,
     ReportFile,
-    RuleError,
     Status,
 )
 from storage.domain.enums import Mark, Source
+from storage.domain.refusals import Refused
 from storage.domain.staff import CsvProblem
 from storage.repo import Repos
 
@@ -456,7 +456,7 @@ async def test_co_report_then_final_report(staffed: Repos) -> None:
     ctrl = await department_id(staffed, CTRL)
     item_id = await register(staffed, "10/1", EDU, FIN)
 
-    with pytest.raises(RuleError) as not_main:
+    with pytest.raises(Refused) as not_main:
         await staffed.assignments.add_report(
             item_id,
             fin,
@@ -468,7 +468,7 @@ async def test_co_report_then_final_report(staffed: Repos) -> None:
             at=AT,
         )
     assert not_main.value.refusal is Refusal.NOT_MAIN
-    with pytest.raises(RuleError) as outsider:
+    with pytest.raises(Refused) as outsider:
         await staffed.assignments.add_report(
             item_id,
             ctrl,
@@ -511,7 +511,7 @@ async def test_co_report_then_final_report(staffed: Repos) -> None:
     assert current.status is Status.REPORTED
 
     # A second final report (a double tap) is refused; co-executors may still add input.
-    with pytest.raises(RuleError) as again:
+    with pytest.raises(Refused) as again:
         await staffed.assignments.add_report(
             item_id,
             edu,
@@ -597,7 +597,7 @@ async def test_remove_and_return_only_after_a_report(staffed: Repos) -> None:
     assert current.status is Status.REMOVED
     assert current.removal_ground is RemovalGround.EXECUTED
     assert not current.is_open
-    with pytest.raises(RuleError) as closed:
+    with pytest.raises(Refused) as closed:
         await staffed.assignments.add_report(
             item_id,
             edu,

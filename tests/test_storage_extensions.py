@@ -12,10 +12,10 @@ from storage.domain.assignments import (
     NewAssignment,
     Refusal,
     RemovalGround,
-    RuleError,
 )
 from storage.domain.enums import Source
 from storage.domain.extensions import RequestStatus
+from storage.domain.refusals import Refused
 from storage.extensions import PendingExists
 from storage.repo import Repos
 
@@ -278,8 +278,8 @@ async def test_requests_on_a_removed_item_are_refused(staffed: Repos) -> None:
     assert current is not None
     assert (current.deadline, current.extensions) == (DEADLINE, 0)
 
-    # A new request on it is refused (RuleError is a ValueError), before the pending check.
-    with pytest.raises(RuleError) as closed:
+    # A new request on it is refused (Refused is a ValueError), before the pending check.
+    with pytest.raises(Refused) as closed:
         await ask(staffed, item_id, edu)
     assert closed.value.refusal is Refusal.CLOSED
     assert closed.value.values == {"reg_number": "5/1"}

@@ -18,10 +18,10 @@ from storage.domain.assignments import (
     ControlType,
     Executor,
     Refusal,
-    RuleError,
     Status,
 )
 from storage.domain.enums import Mark, Role
+from storage.domain.refusals import Refused
 
 REG_NUMBER_MAX = 64
 SUMMARY_MAX = 1000
@@ -50,13 +50,13 @@ def resolve_deadline(
     A deadline already past, or before the date received, is refused with the reason.
     """
     if received > today:
-        raise RuleError(Refusal.RECEIVED_IN_FUTURE, received=received)
+        raise Refused(Refusal.RECEIVED_IN_FUTURE, received=received)
     if deadline is None:
         return default_deadline(profile, cal, received, mark)
     if deadline < received:
-        raise RuleError(Refusal.DEADLINE_BEFORE_RECEIVED, deadline=deadline, received=received)
+        raise Refused(Refusal.DEADLINE_BEFORE_RECEIVED, deadline=deadline, received=received)
     if deadline < today:
-        raise RuleError(Refusal.DEADLINE_PAST, deadline=deadline)
+        raise Refused(Refusal.DEADLINE_PAST, deadline=deadline)
     return normalize_deadline(profile, cal, deadline)
 
 
@@ -105,7 +105,7 @@ def acting_departments(
 
 def check_open(assignment: Assignment) -> None:
     if not assignment.is_open:
-        raise RuleError(Refusal.CLOSED, reg_number=assignment.reg_number)
+        raise Refused(Refusal.CLOSED, reg_number=assignment.reg_number)
 
 
 def check_head_of(assignment: Assignment, departments: frozenset[int]) -> Executor:
@@ -114,20 +114,20 @@ def check_head_of(assignment: Assignment, departments: frozenset[int]) -> Execut
     for executor in assignment.executors:
         if executor.department_id in departments and executor.active:
             return executor
-    raise RuleError(Refusal.NOT_EXECUTOR, reg_number=assignment.reg_number)
+    raise Refused(Refusal.NOT_EXECUTOR, reg_number=assignment.reg_number)
 
 
 def check_accept(assignment: Assignment, departments: frozenset[int]) -> Executor:
     executor = check_head_of(assignment, departments)
     if executor.accepted_at is not None:
-        raise RuleError(Refusal.ALREADY_ACCEPTED, reg_number=assignment.reg_number)
+        raise Refused(Refusal.ALREADY_ACCEPTED, reg_number=assignment.reg_number)
     return executor
 
 
 def check_report(assignment: Assignment, departments: frozenset[int]) -> Executor:
     executor = check_head_of(assignment, departments)
     if executor.main and assignment.status is Status.REPORTED:
-        raise RuleError(Refusal.CLOSED, reg_number=assignment.reg_number)
+        raise Refused(Refusal.CLOSED, reg_number=assignment.reg_number)
     return executor
 
 
@@ -143,7 +143,7 @@ def check_not_ours(
     until = not_ours_until(profile, cal, assignment.registered_on)
     if today > until:
         window = profile.not_ours_window
-        raise RuleError(
+        raise Refused(
             Refusal.NOT_OURS_LATE,
             reg_number=assignment.reg_number,
             until=until,
@@ -155,7 +155,7 @@ def check_not_ours(
 
 def check_controller(assignment: Assignment, roles: frozenset[Role]) -> None:
     if Role.CONTROLLER not in roles:
-        raise RuleError(Refusal.NOT_CONTROLLER, reg_number=assignment.reg_number)
+        raise Refused(Refusal.NOT_CONTROLLER, reg_number=assignment.reg_number)
     check_open(assignment)
 
 
@@ -163,4 +163,4 @@ def check_decision(assignment: Assignment, roles: frozenset[Role]) -> None:
     """Remove from control / return for rework: a controller, once the main report is in."""
     check_controller(assignment, roles)
     if assignment.status is not Status.REPORTED:
-        raise RuleError(Refusal.NO_REPORT, reg_number=assignment.reg_number)
+        raise Refused(Refusal.NO_REPORT, reg_number=assignment.reg_number)

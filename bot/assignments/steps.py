@@ -33,8 +33,8 @@ from storage.domain.assignments import (
     NewAssignment,
     RemovalGround,
     ReportFile,
-    RuleError,
 )
+from storage.domain.refusals import Refused
 from storage.domain.staff import CsvProblem
 from storage.models import Person
 
@@ -112,7 +112,7 @@ async def import_assignments(
     for new in items:
         try:
             resolved.append(resolve(ctx, new))
-        except RuleError as error:
+        except Refused as error:
             raise CsvProblem(new.line, rule_problem(error)) from None
 
     async def cards(item: Assignment) -> None:
@@ -123,7 +123,7 @@ async def import_assignments(
     )
 
 
-def rule_problem(error: RuleError) -> str:
+def rule_problem(error: Refused) -> str:
     """An English sentence for the command line (the chat uses the catalogues)."""
     values = {k: v.isoformat() if isinstance(v, date) else v for k, v in error.values.items()}
     return {

@@ -11,6 +11,7 @@ from enum import StrEnum
 from bot.assignments.rules import check_head_of
 from bot.profiles import BeyondLimit, CalendarLike, ExtensionDecider, Profile, extension_cutoff
 from storage.domain.assignments import Assignment, Executor
+from storage.domain.refusals import Refused
 
 REASONS_MIN = 10
 REASONS_MAX = 1500
@@ -28,13 +29,6 @@ class ExtensionRefusal(StrEnum):
     DECIDED = "decided"  # somebody has already decided
 
 
-class ExtensionError(ValueError):
-    def __init__(self, refusal: ExtensionRefusal, **values: object) -> None:
-        super().__init__(refusal.value)
-        self.refusal = refusal
-        self.values = values
-
-
 def check_may_request(
     profile: Profile,
     cal: CalendarLike,
@@ -44,31 +38,27 @@ def check_may_request(
     *,
     pending: bool,
 ) -> tuple[Executor, bool]:
-    """(the main executor row, exceptional?) if this head may ask now; else ExtensionError.
+    """(the main executor row, exceptional?) if this head may ask now; else Refused.
 
     Order of the checks follows the regulation: who asks, from which source, by when, how often.
     """
-    executor = check_head_of(item, departments)  # open, and addressed to this head (RuleError)
+    executor = check_head_of(item, departments)  # open, and addressed to this head (Refused)
     if not executor.main:
-        raise ExtensionError(ExtensionRefusal.NOT_MAIN, reg_number=item.reg_number)
+        raise Refused(ExtensionRefusal.NOT_MAIN, reg_number=item.reg_number)
     forbidden = profile.extension_forbidden_sources
     if forbidden is not None and item.source in forbidden.value:
-        raise ExtensionError(
-            ExtensionRefusal.FORBIDDEN_SOURCE, source=item.source, cite=forbidden.cite
-        )
+        raise Refused(ExtensionRefusal.FORBIDDEN_SOURCE, source=item.source, cite=forbidden.cite)
     cutoff = extension_cutoff(profile, cal, item.deadline)
     if cutoff is not None and today > cutoff:
         param = profile.extension_cutoff
         assert param is not None
-        raise ExtensionError(
-            ExtensionRefusal.CUTOFF, cutoff=cutoff, term=param.value, cite=param.cite
-        )
+        raise Refused(ExtensionRefusal.CUTOFF, cutoff=cutoff, term=param.value, cite=param.cite)
     if pending:
-        raise ExtensionError(ExtensionRefusal.PENDING, reg_number=item.reg_number)
+        raise Refused(ExtensionRefusal.PENDING, reg_number=item.reg_number)
     allowed = profile.extensions_allowed
     exceptional = item.extensions >= allowed.value
     if exceptional and profile.extension_beyond_limit.value is BeyondLimit.REFUSE:
-        raise ExtensionError(
+        raise Refused(
             ExtensionRefusal.LIMIT, allowed=allowed.value, used=item.extensions, cite=allowed.cite
         )
     return executor, exceptional
@@ -78,11 +68,9 @@ def check_new_date(cal: CalendarLike, item: Assignment, new_date: date) -> date:
     """The date asked for: after the current deadline and a working day (else the next one is
     offered in the refusal)."""
     if new_date <= item.deadline:
-        raise ExtensionError(ExtensionRefusal.NOT_AFTER, deadline=item.deadline)
+        raise Refused(ExtensionRefusal.NOT_AFTER, deadline=item.deadline)
     if not cal.is_working_day(new_date):
-        raise ExtensionError(
-            ExtensionRefusal.DAY_OFF, day=new_date, offer=cal.next_working_day(new_date)
-        )
+        raise Refused(ExtensionRefusal.DAY_OFF, day=new_date, offer=cal.next_working_day(new_date))
     return new_date
 
 

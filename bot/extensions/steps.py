@@ -6,7 +6,6 @@ from datetime import date
 
 from bot.assignments.steps import fresh
 from bot.extensions.rules import (
-    ExtensionError,
     ExtensionRefusal,
     check_may_request,
     check_new_date,
@@ -28,6 +27,7 @@ from storage.domain.assignments import (
 )
 from storage.domain.enums import Role
 from storage.domain.extensions import ExtensionRequest, RequestStatus
+from storage.domain.refusals import Refused
 from storage.models import Person
 
 
@@ -49,7 +49,7 @@ async def extension_deciders(ctx: Context, item: Assignment) -> list[Person]:
 async def check_extension_request(
     ctx: Context, person: Person, item: Assignment, department_id: int
 ) -> bool:
-    """Whether this head may ask now (ExtensionError / RuleError say why not); True when the
+    """Whether this head may ask now (Refused / Refused say why not); True when the
     request would go beyond the limit and be flagged for a disciplinary review."""
     pending = await ctx.repos.extensions.pending_for(item.id) is not None
     _, exceptional = check_may_request(
@@ -126,9 +126,9 @@ async def decide_extension(
     assert item is not None
     behalf = await deciding_for(ctx, person, item)
     if behalf is None:
-        raise ExtensionError(ExtensionRefusal.NOT_DECIDER)
+        raise Refused(ExtensionRefusal.NOT_DECIDER)
     if request.status is not RequestStatus.PENDING or not item.is_open:
-        raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
+        raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
     if reject_reason is not None:
         changed = await ctx.repos.extensions.reject(
             request.id,
@@ -147,7 +147,7 @@ async def decide_extension(
             at=ctx.now,
         )
     if not changed:
-        raise ExtensionError(ExtensionRefusal.DECIDED, request_id=request.id)
+        raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
     requester = await ctx.repos.staff.by_code(request.requested_by)
     audience = await controllers(ctx) + ([requester] if requester else [])
     await notify(

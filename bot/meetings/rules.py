@@ -25,6 +25,7 @@ from storage.domain.meetings import (
     MeetingStatus,
     Recipient,
 )
+from storage.domain.refusals import Refused
 
 TITLE_MIN = 3
 TITLE_MAX = 300
@@ -61,13 +62,6 @@ class MeetingRefusal(StrEnum):
     NO_TEXT = "no_text"
     NO_ITEMS = "no_items"
     NO_RECIPIENTS = "no_recipients"
-
-
-class MeetingError(ValueError):
-    def __init__(self, refusal: MeetingRefusal, **values: object) -> None:
-        super().__init__(refusal.value)
-        self.refusal = refusal
-        self.values = values
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +101,9 @@ def nudge_day(cal: CalendarLike, sent_on: date) -> date:
 def check_start(cal: CalendarLike, now: datetime, starts_at: datetime) -> datetime:
     """A meeting's start (naive local): in the future and on a working day."""
     if starts_at <= now:
-        raise MeetingError(MeetingRefusal.PAST, at=starts_at)
+        raise Refused(MeetingRefusal.PAST, at=starts_at)
     if not cal.is_working_day(starts_at.date()):
-        raise MeetingError(
+        raise Refused(
             MeetingRefusal.DAY_OFF, at=starts_at, offer=cal.next_working_day(starts_at.date())
         )
     return starts_at
@@ -148,63 +142,63 @@ def is_link(text: str) -> bool:
 def check_organizer(meeting: Meeting | None, _person_id: int, roles: frozenset[Role]) -> Meeting:
     """Any organizer may run any meeting (the organisational department works as one)."""
     if meeting is None:
-        raise MeetingError(MeetingRefusal.NOT_FOUND)
+        raise Refused(MeetingRefusal.NOT_FOUND)
     if not roles & MAY_ORGANIZE:
-        raise MeetingError(MeetingRefusal.NOT_ORGANIZER, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.NOT_ORGANIZER, meeting_id=meeting.id)
     return meeting
 
 
 def check_open(meeting: Meeting, now: datetime) -> None:
     if meeting.status is MeetingStatus.CANCELLED:
-        raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
     if meeting.status is MeetingStatus.HELD or has_started(meeting, now):
-        raise MeetingError(MeetingRefusal.STARTED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.STARTED, meeting_id=meeting.id)
 
 
 def check_attendance(meeting: Meeting | None, person_id: int, now: datetime) -> Recipient:
     """A recipient answers after the agenda reached them and until the meeting begins."""
     if meeting is None:
-        raise MeetingError(MeetingRefusal.NOT_FOUND)
+        raise Refused(MeetingRefusal.NOT_FOUND)
     recipient = meeting.recipient_for(person_id)
     if recipient is None:
-        raise MeetingError(MeetingRefusal.NOT_RECIPIENT, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.NOT_RECIPIENT, meeting_id=meeting.id)
     check_open(meeting, now)
     if not meeting.distributed:
-        raise MeetingError(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
     return recipient
 
 
 def check_approval(meeting: Meeting | None, approver: bool, now: datetime) -> Meeting:
     """`approver`: the person is the chair or holds an approving role (or acts for one)."""
     if meeting is None:
-        raise MeetingError(MeetingRefusal.NOT_FOUND)
+        raise Refused(MeetingRefusal.NOT_FOUND)
     if not approver:
-        raise MeetingError(MeetingRefusal.NOT_APPROVER, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.NOT_APPROVER, meeting_id=meeting.id)
     check_open(meeting, now)
     if meeting.approved:
-        raise MeetingError(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
     return meeting
 
 
 def check_materials(meeting: Meeting | None, item_id: int, now: datetime) -> AgendaItem:
     if meeting is None:
-        raise MeetingError(MeetingRefusal.NOT_FOUND)
+        raise Refused(MeetingRefusal.NOT_FOUND)
     item = meeting.item(item_id)
     if item is None:
-        raise MeetingError(MeetingRefusal.NOT_FOUND)
+        raise Refused(MeetingRefusal.NOT_FOUND)
     check_open(meeting, now)
     return item
 
 
 def check_protocol(meeting: Meeting | None, now: datetime) -> Meeting:
     if meeting is None:
-        raise MeetingError(MeetingRefusal.NOT_FOUND)
+        raise Refused(MeetingRefusal.NOT_FOUND)
     if meeting.status is MeetingStatus.CANCELLED:
-        raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
     if meeting.status is MeetingStatus.HELD:
-        raise MeetingError(MeetingRefusal.HAS_PROTOCOL, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.HAS_PROTOCOL, meeting_id=meeting.id)
     if not has_started(meeting, now):
-        raise MeetingError(MeetingRefusal.NOT_STARTED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.NOT_STARTED, meeting_id=meeting.id)
     return meeting
 
 

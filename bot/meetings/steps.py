@@ -30,7 +30,6 @@ from datetime import date, datetime
 from bot.assignments.steps import register
 from bot.meetings.rules import (
     APPROVER_ROLES,
-    MeetingError,
     MeetingRefusal,
     ProtocolTask,
     QuorumState,
@@ -68,6 +67,7 @@ from storage.domain.meetings import (
     NewMeeting,
     Protocol,
 )
+from storage.domain.refusals import Refused
 from storage.models import Person
 
 ENTITY = "meeting"
@@ -85,7 +85,7 @@ def _stamp(ctx: Context) -> str:
 async def _meeting(ctx: Context, meeting_id: int) -> Meeting:
     meeting = await ctx.repos.meetings.get(meeting_id)
     if meeting is None:
-        raise MeetingError(MeetingRefusal.NOT_FOUND)
+        raise Refused(MeetingRefusal.NOT_FOUND)
     return meeting
 
 
@@ -170,12 +170,12 @@ async def create_meeting(ctx: Context, organizer: Person, new: NewMeeting) -> Me
     """Save the meeting (a draft until the agenda is approved) and ask the responsible
     departments for their materials at once."""
     if not organizer.roles & {Role.ORGANIZER}:
-        raise MeetingError(MeetingRefusal.NOT_ORGANIZER)
+        raise Refused(MeetingRefusal.NOT_ORGANIZER)
     check_start(ctx.calendar, local_now(ctx), new.starts_at)
     if not new.items:
-        raise MeetingError(MeetingRefusal.NO_ITEMS)
+        raise Refused(MeetingRefusal.NO_ITEMS)
     if not new.recipients:
-        raise MeetingError(MeetingRefusal.NO_RECIPIENTS)
+        raise Refused(MeetingRefusal.NO_RECIPIENTS)
     meeting = await ctx.repos.meetings.create(
         new, organizer_id=organizer.id, actor=organizer.code, at=ctx.now
     )
@@ -219,16 +219,16 @@ async def submit_materials(
     meeting = await _meeting(ctx, meeting_id)
     item = check_materials(meeting, item_id, local_now(ctx))
     if not await may_submit(ctx, person, item):
-        raise MeetingError(MeetingRefusal.NOT_RESPONSIBLE, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.NOT_RESPONSIBLE, meeting_id=meeting.id)
     if files and meeting.restricted:
-        raise MeetingError(MeetingRefusal.RESTRICTED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.RESTRICTED, meeting_id=meeting.id)
     if not files and not on_paper:
-        raise MeetingError(MeetingRefusal.NO_TEXT)
+        raise Refused(MeetingRefusal.NO_TEXT)
     stamp = _stamp(ctx)
     if not await ctx.repos.meetings.submit_materials(
         item.id, list(files), on_paper=on_paper, by=person.code, at=ctx.now
     ):
-        raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
     if person.id != meeting.organizer_id:
         await notify(
             ctx,
@@ -263,7 +263,7 @@ async def request_approval(ctx: Context, organizer: Person, meeting_id: int) -> 
     )
     check_open(meeting, local_now(ctx))
     if meeting.approved:
-        raise MeetingError(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
     people = await approvers(ctx, meeting)
     await notify(
         ctx,
@@ -291,7 +291,7 @@ async def approve(
     if not await ctx.repos.meetings.approve(
         meeting.id, by=person.code, on_paper=on_paper, at=ctx.now
     ):
-        raise MeetingError(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
     if person.id != meeting.organizer_id:
         await notify(
             ctx,
@@ -348,7 +348,7 @@ async def answer_attendance(
     if answer is Attendance.PENDING:
         raise ValueError("an answer cannot be pending")
     if answer is not Attendance.ATTEND and reason is None:
-        raise MeetingError(MeetingRefusal.NO_TEXT)
+        raise Refused(MeetingRefusal.NO_TEXT)
     if not await ctx.repos.meetings.answer(
         meeting.id,
         person.id,
@@ -358,7 +358,7 @@ async def answer_attendance(
         by=person.code,
         at=ctx.now,
     ):
-        raise MeetingError(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
     updated = await _meeting(ctx, meeting.id)
     if quorum_forecast(ctx.profile, updated).state is QuorumState.AT_RISK:
         await notify(
@@ -414,7 +414,7 @@ async def change_meeting(
     if remove_item_id is not None and not await ctx.repos.meetings.remove_item(
         before.id, remove_item_id, actor=organizer.code, at=ctx.now
     ):
-        raise MeetingError(MeetingRefusal.NO_ITEMS, meeting_id=before.id)
+        raise Refused(MeetingRefusal.NO_ITEMS, meeting_id=before.id)
     after = await _meeting(ctx, before.id)
     changes = changed_fields(before, after)
     if added_id is not None:
@@ -439,7 +439,7 @@ async def cancel_meeting(ctx: Context, organizer: Person, meeting_id: int) -> Me
     )
     check_open(meeting, local_now(ctx))
     if not await ctx.repos.meetings.cancel(meeting.id, actor=organizer.code, at=ctx.now):
-        raise MeetingError(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
     if meeting.distributed:
         await notify(
             ctx,
@@ -488,7 +488,7 @@ async def register_protocol(
     )
     check_protocol(meeting, local_now(ctx))
     if signed_on > ctx.today or signed_on < meeting.day:
-        raise MeetingError(MeetingRefusal.PAST, at=signed_on)
+        raise Refused(MeetingRefusal.PAST, at=signed_on)
     if meeting.restricted:
         file_id = file_name = None
     chair = await ctx.repos.staff.get(meeting.chair_id) if meeting.chair_id else None
@@ -501,7 +501,7 @@ async def register_protocol(
         at=ctx.now,
     )
     if protocol is None:
-        raise MeetingError(MeetingRefusal.HAS_PROTOCOL, meeting_id=meeting.id)
+        raise Refused(MeetingRefusal.HAS_PROTOCOL, meeting_id=meeting.id)
     created: list[Assignment] = []
     for position, task in enumerate(tasks, start=1):
         created.append(

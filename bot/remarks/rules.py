@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from bot.profiles import CalendarLike, Profile, remarks_due_date
 from storage.domain.enums import Role
+from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round
 
 SUBJECT_MIN = 3
@@ -38,13 +39,6 @@ class RoundRefusal(StrEnum):
     NO_TEXT = "no_text"
 
 
-class RoundError(ValueError):
-    def __init__(self, refusal: RoundRefusal, **values: object) -> None:
-        super().__init__(refusal.value)
-        self.refusal = refusal
-        self.values = values
-
-
 def default_due(profile: Profile, cal: CalendarLike, sent: date) -> date:
     """The profile's period from the day the round is sent (ust-kamenogorsk-2025: 3 wd, п.21)."""
     return remarks_due_date(profile, cal, sent)
@@ -53,9 +47,9 @@ def default_due(profile: Profile, cal: CalendarLike, sent: date) -> date:
 def check_due(cal: CalendarLike, today: date, due: date) -> date:
     """A typed due date: today or later, and a working day."""
     if due < today:
-        raise RoundError(RoundRefusal.DUE_PAST, due=due)
+        raise Refused(RoundRefusal.DUE_PAST, due=due)
     if not cal.is_working_day(due):
-        raise RoundError(RoundRefusal.DUE_DAY_OFF, due=due, offer=cal.next_working_day(due))
+        raise Refused(RoundRefusal.DUE_DAY_OFF, due=due, offer=cal.next_working_day(due))
     return due
 
 
@@ -67,9 +61,9 @@ def is_open(item: Round, today: date) -> bool:
 def check_answer(item: Round, person_id: int, today: date) -> Addressee:
     addressee = item.addressee_for(person_id)
     if addressee is None:
-        raise RoundError(RoundRefusal.NOT_ADDRESSEE, round_id=item.id)
+        raise Refused(RoundRefusal.NOT_ADDRESSEE, round_id=item.id)
     if not is_open(item, today):
-        raise RoundError(RoundRefusal.CLOSED, due=item.due)
+        raise Refused(RoundRefusal.CLOSED, due=item.due)
     return addressee
 
 

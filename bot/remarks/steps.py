@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.outbox_kinds import Kind
-from bot.remarks.rules import RoundError, RoundRefusal, check_answer, check_due
+from bot.remarks.rules import RoundRefusal, check_answer, check_due
 from bot.services import (
     Context,
     department_recipients,
     notify,
     one_unit,
 )
+from storage.domain.refusals import Refused
 from storage.domain.remarks import Answer, Round, RoundFile
 from storage.models import Person
 
@@ -78,10 +79,10 @@ async def answer_round(
 ) -> Round:
     item = await ctx.repos.remarks.get(round_id)
     if item is None:
-        raise RoundError(RoundRefusal.NOT_ADDRESSEE, round_id=round_id)
+        raise Refused(RoundRefusal.NOT_ADDRESSEE, round_id=round_id)
     addressee = check_answer(item, person.id, ctx.today)
     if answer is Answer.REMARKS and not (text or files):
-        raise RoundError(RoundRefusal.NO_TEXT)
+        raise Refused(RoundRefusal.NO_TEXT)
     if not await ctx.repos.remarks.answer(
         round_id,
         person.id,
@@ -91,7 +92,7 @@ async def answer_round(
         by=person.code,
         at=ctx.now,
     ):
-        raise RoundError(RoundRefusal.CLOSED, due=item.due)
+        raise Refused(RoundRefusal.CLOSED, due=item.due)
     if answer is Answer.REMARKS:
         initiator = await ctx.repos.staff.get(item.initiator_id)
         stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")

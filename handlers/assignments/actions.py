@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
-from enum import Enum
-from functools import partial
-from typing import Any, Final, TypeVar
+from datetime import timedelta
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -14,14 +11,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import check_decision, check_not_ours, check_report
 from bot.config import Settings
-from bot.i18n import ALERT_LIMIT, long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile
 from handlers.assignments.cards import (
@@ -35,8 +30,11 @@ from handlers.assignments.cards import (
 )
 from handlers.callbacks import ItemCallback, ListCallback
 from handlers.drafts import acknowledge, add_part
-from storage.domain.assignments import Assignment, Refusal, RemovalGround, ReportFile, RuleError
+from handlers.refusals import refusal_text
+from handlers.replies import refuse, stale
+from storage.domain.assignments import Assignment, RemovalGround, ReportFile
 from storage.domain.enums import Role, Source
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
@@ -44,43 +42,6 @@ PAGE_SIZE = 8
 MAX_REPORT_FILES = 10
 OVERSIGHT = frozenset({Role.CONTROLLER, Role.AKIM, Role.HEAD_OF_APPARATUS})
 CONTROLLERS = {"roles": frozenset({Role.CONTROLLER})}
-
-REFUSALS: dict[Refusal, str] = {
-    Refusal.CLOSED: N_("Assignment No. {reg_number} is no longer open for this action."),
-    Refusal.NOT_EXECUTOR: N_("Assignment No. {reg_number} is not addressed to your department."),
-    Refusal.NOT_HEAD: N_("Only the head of the department (or the acting head) can do this."),
-    Refusal.NOT_CONTROLLER: N_("Only the control department can do this."),
-    Refusal.ALREADY_ACCEPTED: N_("Assignment No. {reg_number} is already accepted."),
-    Refusal.NOT_MAIN: N_("Only the main executor can do this."),
-    Refusal.DECLINED: N_("Your department has already returned this assignment."),
-    Refusal.NO_REPORT: N_("Assignment No. {reg_number} has no execution report to decide on yet."),
-    Refusal.DEADLINE_PAST: N_("The deadline {deadline} has already passed."),
-    Refusal.DEADLINE_BEFORE_RECEIVED: N_(
-        "The deadline {deadline} is before the date received {received}."
-    ),
-    Refusal.RECEIVED_IN_FUTURE: N_("The date received {received} is in the future."),
-}
-
-
-def refusal_text(error: RuleError, language: str) -> str:
-    if error.refusal is Refusal.NOT_OURS_LATE:
-        return ngettext(
-            "An assignment that is not your department's can be returned only within {days} "
-            "working day of receipt, until {until}. Write to the control department "
-            "instead.",
-            "An assignment that is not your department's can be returned only within {days} "
-            "working days of receipt, until {until}. Write to the control department "
-            "instead.",
-            int(str(error.values["days"])),
-        ).format(
-            days=error.values["days"],
-            until=long_date(error.values["until"], language),  # type: ignore[arg-type]
-        )
-    values = {
-        key: long_date(value, language) if isinstance(value, date) else value
-        for key, value in error.values.items()
-    }
-    return _(REFUSALS[error.refusal]).format(**values)
 
 
 class ReportStates(StatesGroup):
@@ -90,49 +51,6 @@ class ReportStates(StatesGroup):
 class ReasonStates(StatesGroup):
     not_ours = State()
     rework = State()
-
-
-async def refuse(event: CallbackQuery | Message, text: str) -> None:
-    """Give the reason: a typed message is answered with it; a tap gets an alert, or a message
-    when it is too long for one."""
-    if isinstance(event, Message):
-        await event.answer(text)
-        return
-    if len(text) <= ALERT_LIMIT:
-        await event.answer(text, show_alert=True)
-        return
-    await event.answer()
-    if event.message is not None:
-        await event.message.answer(text)
-
-
-async def stale(query: CallbackQuery) -> None:
-    """Answer a tap on a button whose moment has passed."""
-    await query.answer(_("This button is no longer valid."), show_alert=True)
-
-
-T = TypeVar("T")
-
-
-class Refused(Enum):
-    """What `attempt` returns for a step the rules refused (the person has been told why)."""
-
-    REFUSED = "refused"
-
-
-REFUSED: Final = Refused.REFUSED
-
-
-async def attempt(
-    event: CallbackQuery | Message, person: Person, step: Awaitable[T] | Callable[[], T]
-) -> T | Refused:
-    """Run one rule-checked step (a service call, or a check to call); a RuleError becomes the
-    refusal shown to the person, and REFUSED is returned."""
-    try:
-        return step() if callable(step) else await step
-    except RuleError as error:
-        await refuse(event, refusal_text(error, person.language))
-        return REFUSED
 
 
 async def load(repos: Repos, query: CallbackQuery, item_id: int) -> Assignment | None:
@@ -147,12 +65,11 @@ async def decidable(
     query: CallbackQuery, callback_data: ItemCallback, person: Person, repos: Repos
 ) -> Assignment | None:
     """The item, once the controller may decide on it (removal, rework) and the tap is
-    answered; None when not (the tap answered with the reason)."""
+    answered; None when it is gone (the tap answered). A refusal raises `Refused`."""
     item = await load(repos, query, callback_data.id)
     if item is None:
         return None
-    if await attempt(query, person, partial(check_decision, item, person.roles)) is REFUSED:
-        return None
+    check_decision(item, person.roles)
     await query.answer()
     return item
 
@@ -224,9 +141,7 @@ async def on_accept(
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    step = assignment_steps.accept(ctx, person, item, callback_data.dep)
-    if await attempt(query, person, step) is REFUSED:
-        return
+    await assignment_steps.accept(ctx, person, item, callback_data.dep)
     await query.answer(_("Accepted."))
     updated = await repos.assignments.get(item.id)
     assert updated is not None
@@ -257,9 +172,7 @@ async def on_report(
     if item is None:
         return
     departments = services.only(await services.head_departments(ctx, person), callback_data.dep)
-    executor = await attempt(query, person, partial(check_report, item, departments))
-    if executor is REFUSED:
-        return
+    executor = check_report(item, departments)
     await query.answer()
     to_whom = (
         _("It goes to the control department.")
@@ -328,7 +241,7 @@ async def on_send_report(
     files = [ReportFile(file_id, name) for file_id, name in data["files"]]
     try:  # not `attempt`: the draft ends before a refusal is shown
         await assignment_steps.submit_report(ctx, person, item, callback_data.dep, text, files)
-    except RuleError as error:
+    except Refused as error:
         await state.clear()
         await refuse(query, refusal_text(error, person.language))
         return
@@ -360,9 +273,7 @@ async def on_not_ours(
     if item is None:
         return
     departments = services.only(await services.head_departments(ctx, person), callback_data.dep)
-    check = partial(check_not_ours, profile, ctx.calendar, item, departments, ctx.today)
-    if await attempt(query, person, check) is REFUSED:
-        return
+    check_not_ours(profile, ctx.calendar, item, departments, ctx.today)
     await query.answer()
     question = _(
         "Why is assignment No. {number} not your department's? Write the reason; "
@@ -384,9 +295,7 @@ async def on_not_ours_reason(
     if typed is None:
         return
     reason, data, item = typed
-    step = assignment_steps.not_ours(ctx, person, item, int(data["dep"]), reason)
-    if await attempt(message, person, step) is REFUSED:
-        return
+    await assignment_steps.not_ours(ctx, person, item, int(data["dep"]), reason)
     await message.answer(
         _(
             "Assignment No. {number} is returned to the control department for reassignment."
@@ -463,9 +372,7 @@ async def on_ground(
     except ValueError:
         await stale(query)
         return
-    changed = await attempt(query, person, assignment_steps.remove(ctx, person, item, ground))
-    if changed is REFUSED:
-        return
+    changed = await assignment_steps.remove(ctx, person, item, ground)
     if not changed:
         await stale(query)
         return
@@ -504,10 +411,7 @@ async def on_rework_reason(
     if typed is None:
         return
     reason, _data, item = typed
-    changed = await attempt(
-        message, person, assignment_steps.return_for_rework(ctx, person, item, reason)
-    )
-    if changed is not REFUSED and changed:
+    if await assignment_steps.return_for_rework(ctx, person, item, reason):
         await message.answer(
             _("Assignment No. {number} is returned for rework.").format(number=item.reg_number)
         )
@@ -564,10 +468,10 @@ async def on_reassign_to(
         updated = await assignment_steps.reassign(
             ctx, person, item, callback_data.dep, int(callback_data.arg)
         )
-    except (RuleError, ValueError) as error:
+    except (Refused, ValueError) as error:
         text = (
             refusal_text(error, person.language)
-            if isinstance(error, RuleError)
+            if isinstance(error, Refused)
             else _("This button is no longer valid.")
         )
         await query.answer(text, show_alert=True)

@@ -8,7 +8,6 @@ Buttons act only in their own step: a stale or forged one falls through to the c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,7 +17,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -29,22 +28,21 @@ from bot.assignments.rules import REG_NUMBER_MAX, SUMMARY_MAX, resolve_deadline
 from bot.config import Settings
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Profile
-from handlers.assignments.actions import refusal_text
 from handlers.assignments.cards import MARK_TITLES, SOURCE_TITLES, card_text
 from handlers.callbacks import NewCallback
 from handlers.pickers import Option, Picker
+from handlers.refusals import refusal_text
+from handlers.replies import Reply, dotted, parse_date, show, stale
 from storage.assignments import DuplicateNumber, UnknownDepartment
-from storage.domain.assignments import NewAssignment, Refusal, RuleError
+from storage.domain.assignments import NewAssignment, Refusal
 from storage.domain.enums import Mark, Role, Source
+from storage.domain.refusals import Refused
 from storage.models import Department, Person
 from storage.repo import Repos
 
 CONTROLLERS = {"roles": frozenset({Role.CONTROLLER})}
 STEPS = 8
 SUMMARY_MIN = 3
-DATE_TYPED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-# A button's message older than 48 hours can no longer be edited: answer below it instead.
-Reply = Message | InaccessibleMessage
 
 
 class RegistrationStates(StatesGroup):
@@ -79,22 +77,6 @@ def main_first(department_id: int, chosen: Sequence[int]) -> str:
     return "⭐ " if chosen[0] == department_id else "✅ "
 
 
-def parse_date(text: str) -> date | None:
-    """dd.mm.yyyy (one-digit day and month accepted); None when it is not a date at all.
-
-    A well-formed but impossible date (31.02.2027) raises ValueError.
-    """
-    found = DATE_TYPED.fullmatch(text.strip())
-    if found is None:
-        return None
-    day, month, year = (int(part) for part in found.groups())
-    return date(year, month, day)
-
-
-def dotted(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
-
-
 @dataclass(frozen=True, slots=True)
 class Deadline:
     typed: date | None  # None: the profile's default by the mark
@@ -102,7 +84,7 @@ class Deadline:
 
 
 def deadline_of(data: dict[str, Any], profile: Profile, ctx: services.Context) -> Deadline:
-    """The deadline the item would get now; a typed date already past raises RuleError."""
+    """The deadline the item would get now; a typed date already past raises Refused."""
     typed = date.fromisoformat(data["deadline"]) if data.get("deadline") else None
     try:
         resolved = resolve_deadline(
@@ -113,10 +95,10 @@ def deadline_of(data: dict[str, Any], profile: Profile, ctx: services.Context) -
             mark=Mark(data.get("mark", "")),
             today=ctx.today,
         )
-    except RuleError as error:
+    except Refused as error:
         # Received is today, so "before the date received" means "already past".
         if error.refusal is Refusal.DEADLINE_BEFORE_RECEIVED and typed is not None:
-            raise RuleError(Refusal.DEADLINE_PAST, deadline=typed) from None
+            raise Refused(Refusal.DEADLINE_PAST, deadline=typed) from None
         raise
     return Deadline(typed, resolved)
 
@@ -284,20 +266,6 @@ async def draft(repos: Repos, data: dict[str, Any], today: date) -> NewAssignmen
 # --- small I/O helpers --------------------------------------------------------------------------
 
 
-async def show(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Replace the message the button was on (or answer below it when it is too old)."""
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
-    elif query.message is not None:
-        await query.message.answer(text, reply_markup=markup)
-
-
-async def stale(query: CallbackQuery) -> None:
-    await query.answer(_("This button is no longer valid."), show_alert=True)
-
-
 async def context(repos: Repos, profile: Profile, settings: Settings) -> services.Context:
     return await services.make_context(repos, profile, settings)
 
@@ -334,7 +302,7 @@ async def go_confirm(
         return
     try:
         deadline = deadline_of(data, profile, ctx)
-    except RuleError as error:
+    except Refused as error:
         await ask_deadline(message, state, ctx, profile, refusal_text(error, person.language))
         return
     await state.set_state(RegistrationStates.confirm)
@@ -563,7 +531,7 @@ async def on_deadline_typed(
     data = await state.get_data()
     try:
         deadline = deadline_of({**data, "deadline": typed.isoformat()}, profile, ctx)
-    except RuleError as error:
+    except Refused as error:
         await message.answer(
             refusal_text(error, person.language) + " " + _("Type another date as dd.mm.yyyy.")
         )
@@ -641,7 +609,7 @@ async def on_register(
             ).format(number=new.reg_number),
         )
         return
-    except RuleError as error:
+    except Refused as error:
         await query.answer()
         await ask_deadline(
             query.message, state, ctx, profile, refusal_text(error, person.language)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from aiogram import Bot, F, Router
@@ -22,23 +21,22 @@ from bot.extensions import steps as extension_steps
 from bot.extensions.rules import (
     REASONS_MAX,
     REASONS_MIN,
-    ExtensionError,
     ExtensionRefusal,
     check_new_date,
 )
-from bot.i18n import date_with_weekday, long_date
+from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
-from bot.profiles import Profile, Term, Unit
-from handlers.assignments.actions import REFUSED, Refused, ask, load, refusal_text, refuse, stale
-from handlers.assignments.cards import SOURCE_TITLES
+from bot.profiles import Profile
+from handlers.assignments.actions import ask, load
 from handlers.callbacks import ExtCallback, ItemCallback
-from storage.domain.assignments import Assignment, RuleError
-from storage.domain.enums import Source
+from handlers.refusals import refusal_text
+from handlers.replies import refuse, stale
+from storage.domain.assignments import Assignment
 from storage.domain.extensions import ExtensionRequest, RequestStatus
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
-PARAGRAPH = re.compile(r"(п\.\s?\d+(?:\.\d+)*|§\s?\d+(?:\.\d+)*)")
 T = TypeVar("T")
 
 
@@ -50,91 +48,11 @@ class ExtensionStates(StatesGroup):
     reject_reason = State()
 
 
-def paragraph(cite: str) -> str:
-    """«п.35» / «§12.6» out of a profile citation."""
-    found = PARAGRAPH.search(cite)
-    return found.group(1) if found else cite
-
-
-def term_text(term: Term) -> str:
-    if term.unit is Unit.WORKING_DAYS:
-        return ngettext("{count} working day", "{count} working days", term.value).format(
-            count=term.value
-        )
-    if term.unit is Unit.CALENDAR_DAYS:
-        return ngettext("{count} day", "{count} days", term.value).format(count=term.value)
-    return ngettext("{count} month", "{count} months", term.value).format(count=term.value)
-
-
 def parse_date(text: str) -> date | None:
     try:
         return datetime.strptime(text.strip(), "%d.%m.%Y").date()  # noqa: DTZ007 - a date only
     except ValueError:
         return None
-
-
-def extension_refusal(error: ExtensionError, language: str) -> str:
-    v = error.values
-    match error.refusal:
-        case ExtensionRefusal.NOT_MAIN:
-            return _("Only the main executor («свод») asks for an extension, for all executors.")
-        case ExtensionRefusal.FORBIDDEN_SOURCE:
-            title = SOURCE_TITLES[Source(str(v["source"]))]
-            return _("Assignments of this source cannot be extended: {source} ({rule}).").format(
-                source=_(title),
-                rule=paragraph(str(v["cite"])),
-            )
-        case ExtensionRefusal.CUTOFF:
-            return _(
-                "An extension must be requested no later than {term} before the deadline, "
-                "that is by {date} ({rule})."
-            ).format(
-                term=term_text(v["term"]),  # type: ignore[arg-type]
-                date=long_date(v["cutoff"], language),  # type: ignore[arg-type]
-                rule=paragraph(str(v["cite"])),
-            )
-        case ExtensionRefusal.LIMIT:
-            return ngettext(
-                "The deadline was already extended {used} time; the regulation allows "
-                "{allowed} ({rule}).",
-                "The deadline was already extended {used} times; the regulation allows "
-                "{allowed} ({rule}).",
-                int(str(v["used"])),
-            ).format(used=v["used"], allowed=v["allowed"], rule=paragraph(str(v["cite"])))
-        case ExtensionRefusal.PENDING:
-            return _(
-                "A request for assignment No. {number} is already waiting for a decision."
-            ).format(number=v["reg_number"])
-        case ExtensionRefusal.NOT_AFTER:
-            return _("The new date must be after the current deadline, {date}.").format(
-                date=long_date(v["deadline"], language)  # type: ignore[arg-type]
-            )
-        case ExtensionRefusal.DAY_OFF:
-            return _("{day} is not a working day. The next working day is {offer}.").format(
-                day=date_with_weekday(v["day"], language),  # type: ignore[arg-type]
-                offer=date_with_weekday(v["offer"], language),  # type: ignore[arg-type]
-            )
-        case ExtensionRefusal.NOT_DECIDER:
-            return _("You do not decide extension requests for this assignment.")
-        case _:
-            return _("This request has already been decided.")
-
-
-async def explain(query: CallbackQuery, error: Exception, language: str) -> None:
-    if isinstance(error, ExtensionError):
-        await refuse(query, extension_refusal(error, language))
-    elif isinstance(error, RuleError):
-        await refuse(query, refusal_text(error, language))
-
-
-async def attempt(query: CallbackQuery, person: Person, step: Awaitable[T]) -> T | Refused:
-    """Run one step of a request or a decision; an ExtensionError or RuleError becomes the
-    refusal shown to the person, and REFUSED is returned."""
-    try:
-        return await step
-    except (ExtensionError, RuleError) as error:
-        await explain(query, error, person.language)
-        return REFUSED
 
 
 # --- the head asks ----------------------------------------------------------------------------
@@ -151,10 +69,9 @@ async def on_request(
     item = await load(repos, query, callback_data.id)
     if item is None:
         return
-    step = extension_steps.check_extension_request(ctx, person, item, callback_data.dep)
-    exceptional = await attempt(query, person, step)
-    if exceptional is REFUSED:
-        return
+    exceptional = await extension_steps.check_extension_request(
+        ctx, person, item, callback_data.dep
+    )
     await query.answer()
     text = _(
         "Extension of assignment No. {number}, deadline {deadline}. Type the new date as "
@@ -197,7 +114,7 @@ async def on_date(
         return
     try:
         check_new_date(ctx.calendar, item, new_date)
-    except ExtensionError as error:
+    except Refused as error:
         markup = None
         if error.refusal is ExtensionRefusal.DAY_OFF:
             offer: date = error.values["offer"]  # type: ignore[assignment]
@@ -207,7 +124,7 @@ async def on_date(
                 callback_data=ExtCallback(action="offer", id=item.id, value=offer.isoformat()),
             )
             markup = builder.as_markup()
-        await message.answer(extension_refusal(error, person.language), reply_markup=markup)
+        await message.answer(refusal_text(error, person.language), reply_markup=markup)
         return
     await ask_reasons(message, state, new_date, person.language)
 
@@ -286,11 +203,9 @@ async def on_send(
     if item is None:
         return
     new_date = date.fromisoformat(data["new_date"])
-    step = extension_steps.request_extension(
+    await extension_steps.request_extension(
         ctx, person, item, int(data["dep"]), new_date, str(data["reasons"])
     )
-    if await attempt(query, person, step) is REFUSED:
-        return
     await query.answer(_("Sent."))
     if query.message is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
@@ -362,9 +277,7 @@ async def decide(
         await stale(query)
         return False
     ctx = await services.make_context(repos, profile, settings)
-    step = extension_steps.decide_extension(ctx, person, request, **decision)
-    if await attempt(query, person, step) is REFUSED:
-        return False
+    await extension_steps.decide_extension(ctx, person, request, **decision)
     await after_decision(repos, bot, request_id, person)
     return True
 
@@ -377,14 +290,14 @@ async def typed_decision(
     settings: Settings,
     request: ExtensionRequest,
     **decision: Any,
-) -> ExtensionRefusal | None:
+) -> StrEnum | None:
     """Decide as the decider typed (another date, or the reason to reject); a refusal is
     answered and returned."""
     ctx = await services.make_context(repos, profile, settings)
     try:
         await extension_steps.decide_extension(ctx, person, request, **decision)
-    except ExtensionError as error:
-        await message.answer(extension_refusal(error, person.language))
+    except Refused as error:
+        await message.answer(refusal_text(error, person.language))
         return error.refusal
     return None
 
@@ -430,14 +343,10 @@ async def on_typed_decision(
         await stale(query)
         return
     if await extension_steps.deciding_for(ctx, person, item) is None:
-        await refuse(
-            query, extension_refusal(ExtensionError(ExtensionRefusal.NOT_DECIDER), person.language)
-        )
+        await refuse(query, refusal_text(Refused(ExtensionRefusal.NOT_DECIDER), person.language))
         return
     if request.status is not RequestStatus.PENDING:
-        await refuse(
-            query, extension_refusal(ExtensionError(ExtensionRefusal.DECIDED), person.language)
-        )
+        await refuse(query, refusal_text(Refused(ExtensionRefusal.DECIDED), person.language))
         return
     await query.answer()
     question = _(prompt).format(number=item.reg_number)

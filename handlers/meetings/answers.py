@@ -26,19 +26,18 @@ from bot.meetings import steps as meeting_services
 from bot.meetings.rules import (
     MAX_FILES,
     TEXT_MAX,
-    MeetingError,
     MeetingRefusal,
     check_attendance,
     check_materials,
     distribution_day,
 )
 from bot.profiles import Profile
-from handlers.assignments.actions import refuse
-from handlers.assignments.new_dialog import stale
 from handlers.callbacks import MeetCallback
 from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard
-from handlers.meetings.views import refusal_text
+from handlers.refusals import refusal_text
+from handlers.replies import refuse, stale
 from storage.domain.meetings import Attendance, MaterialFile, Meeting
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
@@ -105,7 +104,7 @@ async def on_attendance(
                 person.id,
                 meeting_services.local_now(ctx),
             )
-        except MeetingError as error:
+        except Refused as error:
             await refuse(query, refusal_text(error, language))
             return
         await state.set_state(AnswerStates.reason)
@@ -121,7 +120,7 @@ async def on_attendance(
         return
     try:
         meeting = await meeting_services.answer_attendance(ctx, person, callback_data.id, answer)
-    except MeetingError as error:
+    except Refused as error:
         await refuse(query, refusal_text(error, language))
         return
     recipient = meeting.recipient_for(person.id)
@@ -155,7 +154,7 @@ async def on_reason(
         meeting = await meeting_services.answer_attendance(
             ctx, person, int(data["meeting"]), answer, text
         )
-    except MeetingError as error:
+    except Refused as error:
         if error.refusal is not MeetingRefusal.NO_TEXT:
             await state.clear()
         await refuse(message, refusal_text(error, person.language.value))
@@ -197,8 +196,8 @@ async def submittable(
     try:
         item = check_materials(meeting, int(callback_data.value), meeting_services.local_now(ctx))
         if not await meeting_services.may_submit(ctx, person, item):
-            raise MeetingError(MeetingRefusal.NOT_RESPONSIBLE)
-    except MeetingError as error:
+            raise Refused(MeetingRefusal.NOT_RESPONSIBLE)
+    except Refused as error:
         await refuse(query, refusal_text(error, person.language.value))
         return None
     assert meeting is not None
@@ -219,7 +218,7 @@ async def on_materials(
     if meeting.restricted:
         await refuse(
             query,
-            refusal_text(MeetingError(MeetingRefusal.RESTRICTED), person.language.value),
+            refusal_text(Refused(MeetingRefusal.RESTRICTED), person.language.value),
         )
         return
     item_id = int(callback_data.value)
@@ -300,7 +299,7 @@ async def on_send_materials(
         item = await meeting_services.submit_materials(
             ctx, person, callback_data.id, int(data["item"]), files
         )
-    except MeetingError as error:
+    except Refused as error:
         if error.refusal is MeetingRefusal.NO_TEXT:
             await refuse(query, _("Send at least one file first."))
             return
@@ -365,7 +364,7 @@ async def on_paper_yes(
         item = await meeting_services.submit_materials(
             ctx, person, callback_data.id, int(callback_data.value), on_paper=True
         )
-    except MeetingError as error:
+    except Refused as error:
         await refuse(query, refusal_text(error, person.language.value))
         return
     meeting = await repos.meetings.get(callback_data.id)
@@ -395,7 +394,7 @@ async def on_approve(
     shown = query.message.text if isinstance(query.message, Message) else None
     try:
         meeting = await meeting_services.approve(ctx, person, callback_data.id)
-    except MeetingError as error:
+    except Refused as error:
         if error.refusal is not MeetingRefusal.ALREADY_APPROVED:
             await refuse(query, refusal_text(error, language))
             return

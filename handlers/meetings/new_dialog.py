@@ -38,7 +38,6 @@ from bot.meetings.rules import (
     TEXT_MAX,
     TITLE_MAX,
     TITLE_MIN,
-    MeetingError,
     MeetingRefusal,
     check_start,
     distribution_day,
@@ -47,12 +46,11 @@ from bot.meetings.rules import (
     parse_time,
 )
 from bot.profiles import Profile
-from handlers.assignments.actions import refuse
-from handlers.assignments.new_dialog import dotted, parse_date, show, stale
 from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meetings.cards import FORMAT_TITLES, KIND_TITLES, organizer_view
 from handlers.pickers import Mark, Option, Picker, checked
 from handlers.remarks.new_dialog import department_options, person_label, picked
+from handlers.replies import dotted, parse_date, refuse, show, stale
 from storage.domain.enums import Role
 from storage.domain.meetings import (
     DistributionList,
@@ -61,6 +59,7 @@ from storage.domain.meetings import (
     NewAgendaItem,
     NewMeeting,
 )
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
@@ -749,7 +748,7 @@ async def after_place(target: Message | CallbackQuery, state: FSMContext) -> Non
     await reply(target, restricted_prompt(), restricted_keyboard())
 
 
-def refusal_text(error: MeetingError, language: str) -> str:
+def refusal_text(error: Refused, language: str) -> str:
     refusal = error.refusal
     if refusal is MeetingRefusal.PAST:
         at = error.values.get("at")
@@ -847,7 +846,7 @@ async def check_day(
     language = person.language.value
     try:
         check_start(ctx.calendar, meeting_services.local_now(ctx), datetime.combine(day, time.max))
-    except MeetingError as error:
+    except Refused as error:
         if error.refusal is MeetingRefusal.PAST:
             reason = _("{date} has already passed. Type a later date as dd.mm.yyyy.").format(
                 date=date_with_weekday(day, language)
@@ -924,7 +923,7 @@ async def take_time(
     day = date.fromisoformat(str((await state.get_data())["day"]))
     try:
         check_start(ctx.calendar, meeting_services.local_now(ctx), datetime.combine(day, moment))
-    except MeetingError as error:
+    except Refused as error:
         if error.refusal is MeetingRefusal.DAY_OFF:  # the calendar changed meanwhile
             if isinstance(target, CallbackQuery):
                 await target.answer()
@@ -1305,7 +1304,7 @@ async def on_recipients_done(
         )
         return
     if not await recipient_flags(ctx, data):
-        await refuse(query, refusal_text(MeetingError(MeetingRefusal.NO_RECIPIENTS), ""))
+        await refuse(query, refusal_text(Refused(MeetingRefusal.NO_RECIPIENTS), ""))
         return
     await query.answer()
     await go_confirm(query, state, ctx, person)
@@ -1352,7 +1351,7 @@ async def create(
     await state.set_state(None)  # a second tap on «Create» finds no dialog
     try:
         meeting = await meeting_services.create_meeting(ctx, person, new)
-    except MeetingError as error:
+    except Refused as error:
         await back_after_refusal(target, state, ctx, person, error)
         return
     except ValueError:  # someone or a department left the staff directory meanwhile
@@ -1409,7 +1408,7 @@ async def back_after_refusal(
     state: FSMContext,
     ctx: services.Context,
     person: Person,
-    error: MeetingError,
+    error: Refused,
 ) -> None:
     """The reason, and the step that can put it right."""
     reason = refusal_text(error, person.language.value)

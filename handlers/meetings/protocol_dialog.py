@@ -33,31 +33,23 @@ from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import (
     MAY_ORGANIZE,
-    MeetingError,
     MeetingRefusal,
     ProtocolTask,
     check_organizer,
     check_protocol,
 )
 from bot.profiles import Profile, default_deadline
-from handlers.assignments.actions import refusal_text, refuse
-from handlers.assignments.new_dialog import (
-    SUMMARY_MIN,
-    Reply,
-    chosen_names,
-    dotted,
-    main_first,
-    parse_date,
-    show,
-    stale,
-)
+from handlers.assignments.new_dialog import SUMMARY_MIN, chosen_names, main_first
 from handlers.callbacks import MeetCallback, ProtocolCallback
 from handlers.meetings.cards import meeting_title, when_text
 from handlers.pickers import Option, Picker
+from handlers.refusals import refusal_text
+from handlers.replies import Reply, dotted, parse_date, refuse, show, stale
 from storage.assignments import DuplicateNumber, UnknownDepartment
-from storage.domain.assignments import Assignment, Refusal, RuleError
+from storage.domain.assignments import Assignment, Refusal
 from storage.domain.enums import Mark
 from storage.domain.meetings import Meeting
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
@@ -103,14 +95,14 @@ def resolved_deadline(
     profile: Profile, ctx: services.Context, day: date, typed: date | None
 ) -> date:
     """The deadline an assignment of a meeting held on `day` gets; a typed date already past
-    raises RuleError (a date before the meeting is past too)."""
+    raises Refused (a date before the meeting is past too)."""
     try:
         return resolve_deadline(
             profile, ctx.calendar, received=day, deadline=typed, mark=Mark.NONE, today=ctx.today
         )
-    except RuleError as error:
+    except Refused as error:
         if error.refusal is Refusal.DEADLINE_BEFORE_RECEIVED and typed is not None:
-            raise RuleError(Refusal.DEADLINE_PAST, deadline=typed) from None
+            raise Refused(Refusal.DEADLINE_PAST, deadline=typed) from None
         raise
 
 
@@ -138,7 +130,7 @@ def deadline_lines(typed: date | None, resolved: date, language: str) -> list[st
     return lines
 
 
-async def refusal(repos: Repos, error: MeetingError, language: str) -> str:
+async def refusal(repos: Repos, error: Refused, language: str) -> str:
     """A meeting refusal as a sentence."""
     meeting_id = error.values.get("meeting_id")
     meeting = await repos.meetings.get(int(str(meeting_id))) if meeting_id else None
@@ -345,7 +337,7 @@ async def confirmation_view(
     data: dict[str, Any],
     language: str,
 ) -> str:
-    """The protocol as it will be registered; a deadline that became past raises RuleError."""
+    """The protocol as it will be registered; a deadline that became past raises Refused."""
     signed = date.fromisoformat(data["signed_on"])
     file = data.get("file")
     tasks = tasks_of(data)
@@ -458,7 +450,7 @@ async def go_confirm(
     language = person.language.value
     try:
         text = await confirmation_view(profile, ctx, meeting, data, language)
-    except RuleError as error:
+    except Refused as error:
         await reopen_task(message, state, profile, ctx, language, error)
         return
     await state.set_state(ProtocolStates.confirm)
@@ -474,7 +466,7 @@ async def reopen_task(
     profile: Profile,
     ctx: services.Context,
     language: str,
-    error: RuleError,
+    error: Refused,
 ) -> None:
     """A deadline refused at the end (it became past meanwhile): the assignment it belongs to
     is taken out of the list and its deadline asked again; it goes back to its place."""
@@ -482,7 +474,7 @@ async def reopen_task(
     tasks = tasks_of(data)
     refused = error.values.get("deadline")
     if error.refusal is Refusal.DEADLINE_BEFORE_RECEIVED:  # before the meeting: past as well
-        error = RuleError(Refusal.DEADLINE_PAST, deadline=refused)
+        error = Refused(Refusal.DEADLINE_PAST, deadline=refused)
     index = next(
         (
             n
@@ -582,7 +574,7 @@ async def on_start(
             await repos.meetings.get(callback_data.id), person.id, person.roles
         )
         check_protocol(meeting, meeting_services.local_now(ctx))
-    except MeetingError as error:
+    except Refused as error:
         await refuse(query, await refusal(repos, error, language))
         return
     await state.clear()
@@ -876,7 +868,7 @@ async def on_deadline_typed(
     data = await state.get_data()
     try:
         resolved = resolved_deadline(profile, ctx, date.fromisoformat(data["day"]), typed)
-    except RuleError as error:
+    except Refused as error:
         await message.answer(
             refusal_text(error, language) + " " + _("Type another date as dd.mm.yyyy.")
         )
@@ -950,18 +942,17 @@ async def on_register(
             file_name=str(file[1]) if file else None,
             tasks=tasks,
         )
-    except MeetingError as error:
-        reason = await refusal(repos, error, language)
+    except Refused as error:
         await query.answer()
+        if not isinstance(error.refusal, MeetingRefusal):  # a task's deadline
+            await reopen_task(query.message, state, profile, ctx, language, error)
+            return
+        reason = await refusal(repos, error, language)
         if error.refusal is MeetingRefusal.PAST:
             await ask_signed(query.message, state, ctx, language, reason)
             return
         await state.clear()
         await show(query, reason + "\n" + _("Nothing was registered."))
-        return
-    except RuleError as error:
-        await query.answer()
-        await reopen_task(query.message, state, profile, ctx, language, error)
         return
     except DuplicateNumber as error:
         await state.clear()

@@ -31,14 +31,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n import date_with_weekday
-from bot.i18n_marks import N_
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import (
     MAY_ORGANIZE,
     TEXT_MAX,
     TITLE_MAX,
     TITLE_MIN,
-    MeetingError,
     MeetingRefusal,
     check_approval,
     check_open,
@@ -48,8 +46,6 @@ from bot.meetings.rules import (
     parse_time,
 )
 from bot.profiles import Profile
-from handlers.assignments.actions import refuse
-from handlers.assignments.new_dialog import parse_date, show, stale
 from handlers.callbacks import MeetCallback, MeetChangeCallback
 from handlers.meetings.cards import (
     FORMAT_TITLES,
@@ -61,6 +57,8 @@ from handlers.meetings.cards import (
     when_text,
 )
 from handlers.pickers import Option, Picker
+from handlers.refusals import refusal_text
+from handlers.replies import parse_date, refuse, show, stale
 from storage.domain.meetings import (
     Meeting,
     MeetingChange,
@@ -68,6 +66,7 @@ from storage.domain.meetings import (
     MeetingStatus,
     NewAgendaItem,
 )
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
@@ -76,62 +75,6 @@ RECENT_CLOSED = 5  # held or cancelled meetings under the open ones in /meeting
 LABEL_MAX = 60  # a list button's text
 ITEM_LABEL_MAX = 50
 MOMENT = "%Y%m%d%H%M"  # a moment inside a button's value (no «:» allowed there)
-
-REFUSALS: dict[MeetingRefusal, str] = {
-    MeetingRefusal.NOT_FOUND: N_("There is no such meeting or agenda item any more."),
-    MeetingRefusal.NOT_ORGANIZER: N_("Only an organizer can do this."),
-    MeetingRefusal.NOT_RECIPIENT: N_("This meeting is not addressed to you."),
-    MeetingRefusal.NOT_APPROVER: N_(
-        "The agenda is approved by the chair or the akim (or whoever acts for them)."
-    ),
-    MeetingRefusal.NOT_RESPONSIBLE: N_(
-        "The materials for this item come from its responsible department."
-    ),
-    MeetingRefusal.CANCELLED: N_("This meeting has been cancelled."),
-    MeetingRefusal.STARTED: N_(
-        "The meeting has already begun: attendance and changes are closed."
-    ),
-    MeetingRefusal.NOT_DISTRIBUTED: N_(
-        "The agenda has not gone out yet; attendance is confirmed once it has."
-    ),
-    MeetingRefusal.ALREADY_APPROVED: N_("The agenda is already approved."),
-    MeetingRefusal.NOT_STARTED: N_("The protocol is registered once the meeting has begun."),
-    MeetingRefusal.HAS_PROTOCOL: N_("The protocol of this meeting is already registered."),
-    MeetingRefusal.PAST: N_("{at} has already passed."),
-    MeetingRefusal.DAY_OFF: N_("{day} is not a working day. The next working day is {offer}."),
-    MeetingRefusal.RESTRICTED: N_(
-        "Files are not accepted for a restricted (ДСП) meeting: hand the materials over on paper."
-    ),
-    MeetingRefusal.NO_TEXT: N_("Nothing was given: a text (or a file) is needed."),
-    MeetingRefusal.NO_ITEMS: N_(
-        "The agenda needs at least one item: the last one cannot be removed."
-    ),
-    MeetingRefusal.NO_RECIPIENTS: N_("A meeting needs at least one recipient."),
-}
-
-
-def moment_text(value: object, language: str) -> str:
-    if isinstance(value, datetime):
-        return when_text(value, language)
-    if isinstance(value, date):
-        return date_with_weekday(value, language)
-    return str(value)
-
-
-def refusal_text(error: MeetingError, language: str) -> str:
-    """A MeetingError as one sentence in the current locale (other meeting handlers use it)."""
-    values = error.values
-    match error.refusal:
-        case MeetingRefusal.PAST:
-            return _(REFUSALS[error.refusal]).format(at=moment_text(values.get("at"), language))
-        case MeetingRefusal.DAY_OFF:
-            at, offer = values.get("at"), values.get("offer")
-            day = at.date() if isinstance(at, datetime) else at
-            return _(REFUSALS[error.refusal]).format(
-                day=moment_text(day, language), offer=moment_text(offer, language)
-            )
-        case _:
-            return _(REFUSALS[error.refusal])
 
 
 class ChangeStates(StatesGroup):
@@ -193,9 +136,7 @@ async def load(
     """The meeting a button names; None (the tap answered) when there is none."""
     meeting = await repos.meetings.get(meeting_id)
     if meeting is None:
-        await refuse(
-            query, refusal_text(MeetingError(MeetingRefusal.NOT_FOUND), language_of(person))
-        )
+        await refuse(query, refusal_text(Refused(MeetingRefusal.NOT_FOUND), language_of(person)))
     return meeting
 
 
@@ -208,7 +149,7 @@ async def changeable(
         return None
     try:
         check_open(meeting, meeting_services.local_now(ctx))
-    except MeetingError as error:
+    except Refused as error:
         await refuse(query, refusal_text(error, language_of(person)))
         return None
     return meeting
@@ -348,7 +289,7 @@ async def on_ask(
     }
     try:
         people = await meeting_services.request_approval(ctx, person, meeting.id)
-    except MeetingError as error:
+    except Refused as error:
         await refuse(query, refusal_text(error, language_of(person)))
         return
     fresh = [p for p in people if p.id not in had]
@@ -397,7 +338,7 @@ async def on_paper_approval(
     if callback_data.value == "":
         try:
             check_approval(meeting, True, meeting_services.local_now(ctx))
-        except MeetingError as error:
+        except Refused as error:
             await refuse(query, refusal_text(error, language))
             return
         await query.answer()
@@ -412,7 +353,7 @@ async def on_paper_approval(
         return
     try:
         approved = await meeting_services.approve(ctx, person, meeting.id, on_paper=True)
-    except MeetingError as error:
+    except Refused as error:
         await refuse(query, refusal_text(error, language))
         return
     if approved.distributed:
@@ -476,7 +417,7 @@ async def on_cancel(
         return
     try:
         cancelled = await meeting_services.cancel_meeting(ctx, person, meeting.id)
-    except MeetingError as error:
+    except Refused as error:
         await refuse(query, refusal_text(error, language))
         return
     notice = (
@@ -582,7 +523,7 @@ async def on_change(
     if meeting is None:
         return
     if section == "del" and len(meeting.items) <= 1:
-        await refuse(query, refusal_text(MeetingError(MeetingRefusal.NO_ITEMS), language))
+        await refuse(query, refusal_text(Refused(MeetingRefusal.NO_ITEMS), language))
         return
     await state.clear()
     await query.answer()
@@ -707,7 +648,7 @@ async def apply(
     await state.clear()
     try:
         after, changes = await meeting_services.change_meeting(ctx, person, meeting_id, **change)
-    except MeetingError as error:
+    except Refused as error:
         await reply(target, refusal_text(error, language_of(person)), result_keyboard(meeting_id))
         return
     assert before is not None  # the service found it
@@ -743,9 +684,7 @@ async def typed_meeting(
     meeting = await repos.meetings.get(int(data.get("meeting", 0)))
     if meeting is None:
         await state.clear()
-        await message.answer(
-            refusal_text(MeetingError(MeetingRefusal.NOT_FOUND), language_of(person))
-        )
+        await message.answer(refusal_text(Refused(MeetingRefusal.NOT_FOUND), language_of(person)))
     return meeting
 
 
@@ -791,7 +730,7 @@ async def change_time(
         return
     try:
         check_start(ctx.calendar, meeting_services.local_now(ctx), starts_at)
-    except MeetingError as error:
+    except Refused as error:
         await state.set_state(ChangeStates.when)
         reason = refusal_text(error, language)
         markup = to_menu(meeting.id)
@@ -1312,9 +1251,7 @@ async def on_remove(
         await stale(query)
         return
     if len(meeting.items) <= 1:
-        await refuse(
-            query, refusal_text(MeetingError(MeetingRefusal.NO_ITEMS), language_of(person))
-        )
+        await refuse(query, refusal_text(Refused(MeetingRefusal.NO_ITEMS), language_of(person)))
         return
     await query.answer()
     await apply(query, state, person, ctx, meeting.id, remove_item_id=item.id)

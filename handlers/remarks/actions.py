@@ -25,16 +25,17 @@ from bot.remarks.rules import (
     MAX_FILES,
     MAY_START,
     REMARKS_MAX,
-    RoundError,
     RoundRefusal,
     final_answer,
     is_open,
 )
 from bot.xlsx import sheet_xlsx
-from handlers.assignments.actions import refuse
 from handlers.assignments.cards import moment
 from handlers.callbacks import RemarkCallback
 from handlers.drafts import acknowledge, add_part
+from handlers.refusals import refusal_text
+from handlers.replies import refuse
+from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
 from storage.models import Person
 from storage.repo import Repos
@@ -186,20 +187,6 @@ async def sheet_file(
     return BufferedInputFile(data, filename=f"remarks-{item.id}.xlsx")
 
 
-def refusal(error: RoundError, language: str) -> str:
-    match error.refusal:
-        case RoundRefusal.CLOSED:
-            return _("Answers were taken until {date}; the round is closed.").format(
-                date=long_date(error.values["due"], language)  # type: ignore[arg-type]
-            )
-        case RoundRefusal.NOT_INITIATOR:
-            return _("Only the initiator of the round sees its sheet.")
-        case RoundRefusal.NO_TEXT:
-            return _("Remarks need text or a file.")
-        case _:
-            return _("This request is not addressed to you.")
-
-
 # --- answering -----------------------------------------------------------------------------------
 
 
@@ -213,8 +200,8 @@ async def on_no_remarks(
 ) -> None:
     try:
         item = await remark_steps.answer_round(ctx, person, callback_data.id, Answer.NO_REMARKS)
-    except RoundError as error:
-        await refuse(query, refusal(error, person.language))
+    except Refused as error:
+        await refuse(query, refusal_text(error, person.language))
         return
     await query.answer(_("Recorded: no remarks."))
     if query.message is not None:
@@ -243,7 +230,7 @@ async def on_has_remarks(
         return
     if not is_open(item, ctx.today):
         await refuse(
-            query, refusal(RoundError(RoundRefusal.CLOSED, due=item.due), person.language)
+            query, refusal_text(Refused(RoundRefusal.CLOSED, due=item.due), person.language)
         )
         return
     await query.answer()
@@ -308,10 +295,10 @@ async def on_send_remarks(
     files = [RoundFile(file_id, name) for file_id, name in data["files"]]
     try:
         await remark_steps.answer_round(ctx, person, callback_data.id, Answer.REMARKS, text, files)
-    except RoundError as error:
+    except Refused as error:
         if error.refusal is not RoundRefusal.NO_TEXT:
             await state.clear()
-        await refuse(query, refusal(error, person.language))
+        await refuse(query, refusal_text(error, person.language))
         return
     await state.clear()
     await query.answer(_("Sent."))

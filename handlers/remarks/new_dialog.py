@@ -31,15 +31,14 @@ from bot.remarks.rules import (
     MAY_START,
     SUBJECT_MAX,
     SUBJECT_MIN,
-    RoundError,
     RoundRefusal,
     check_due,
     default_due,
 )
-from handlers.assignments.actions import refuse
-from handlers.assignments.new_dialog import Reply, parse_date, show, stale
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.pickers import Option, Picker
+from handlers.replies import Reply, parse_date, refuse, show, stale
+from storage.domain.refusals import Refused
 from storage.domain.remarks import RoundFile
 from storage.models import Department, Person
 from storage.repo import Repos
@@ -210,7 +209,7 @@ def due_keyboard(day: date, language: str, label: str = "") -> InlineKeyboardMar
     return builder.as_markup()
 
 
-def due_refusal(error: RoundError, language: str) -> str:
+def due_refusal(error: Refused, language: str) -> str:
     if error.refusal is RoundRefusal.DUE_DAY_OFF:
         return _("{day} is not a working day. The next working day is {offer}.").format(
             day=date_with_weekday(error.values["due"], language),  # type: ignore[arg-type]
@@ -603,7 +602,7 @@ async def on_due_typed(
         return
     try:
         due = check_due(ctx.calendar, ctx.today, typed)
-    except RoundError as error:
+    except Refused as error:
         reason = due_refusal(error, person.language.value)
         if error.refusal is RoundRefusal.DUE_DAY_OFF:
             offer: date = error.values["offer"]  # type: ignore[assignment]
@@ -632,7 +631,7 @@ async def on_due_button(
         return
     try:
         due = check_due(ctx.calendar, ctx.today, chosen)
-    except RoundError as error:
+    except Refused as error:
         await refuse(query, due_refusal(error, person.language.value))
         return
     await query.answer()
@@ -684,7 +683,7 @@ async def on_send(
             department_ids=DEPARTMENTS.chosen(data),
             person_ids=PEOPLE.chosen(data),
         )
-    except RoundError as error:
+    except Refused as error:
         await query.answer()
         await ask_due(query.message, state, ctx, person, due_refusal(error, person.language.value))
         return

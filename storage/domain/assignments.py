@@ -51,13 +51,6 @@ class Refusal(StrEnum):
     RECEIVED_IN_FUTURE = "received_in_future"
 
 
-class RuleError(ValueError):
-    def __init__(self, refusal: Refusal, **values: object) -> None:
-        super().__init__(refusal.value)
-        self.refusal = refusal
-        self.values = values
-
-
 @dataclass(frozen=True, slots=True)
 class NewAssignment:
     """What a controller registers (chat dialog or CSV row) before deadlines are resolved."""

@@ -1,0 +1,60 @@
+"""One refusal, one answer: the sentence for any `Refused` in the reader's language, and the
+errors handler that gives it to the person whose step a rule refused.
+
+A handler just runs its step: when a rule says no, `Refused` leaves the handler, the unit of
+work has rolled back, and `on_refused` answers the tap with an alert (or the typed message
+with a message). Handlers catch `Refused` themselves only when the dialog goes on differently
+(re-asking a date, say); they word it with `refusal_text`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from enum import StrEnum
+
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import I18n
+
+from bot.extensions.rules import ExtensionRefusal
+from bot.meetings.rules import MeetingRefusal
+from bot.remarks.rules import RoundRefusal
+from handlers.assignments.refusals import rule_refusal
+from handlers.extensions.refusals import extension_refusal
+from handlers.meetings.refusals import meeting_refusal
+from handlers.remarks.refusals import round_refusal
+from handlers.replies import refuse
+from storage.domain.assignments import Refusal
+from storage.domain.refusals import Refused
+from storage.models import Person
+
+Translator = Callable[[Refused, str], str]
+
+# Each feature's vocabulary of reasons, and who words it.
+TRANSLATORS: dict[type[StrEnum], Translator] = {
+    Refusal: rule_refusal,
+    ExtensionRefusal: extension_refusal,
+    RoundRefusal: round_refusal,
+    MeetingRefusal: meeting_refusal,
+}
+
+
+def refusal_text(error: Refused, language: str) -> str:
+    """The sentence for a refusal of any feature, in the current locale."""
+    return TRANSLATORS[type(error.refusal)](error, language)
+
+
+async def on_refused(event: ErrorEvent, i18n: I18n, person: Person | None = None) -> bool:
+    """A step was refused by a rule: nothing was saved; tell the person why."""
+    assert isinstance(event.exception, Refused)
+    update = event.update
+    target = update.callback_query or update.message
+    if target is None:
+        return True
+    language = person.language.value if person is not None else i18n.default_locale
+    with i18n.context(), i18n.use_locale(language):
+        text = refusal_text(event.exception, language)
+        with contextlib.suppress(TelegramAPIError):
+            await refuse(target, text)
+    return True

@@ -1,0 +1,23 @@
+"""The sentences for the round refusals (`bot.remarks.rules.RoundRefusal`)."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import long_date
+from bot.remarks.rules import RoundRefusal
+from storage.domain.refusals import Refused
+
+
+def round_refusal(error: Refused, language: str) -> str:
+    match error.refusal:
+        case RoundRefusal.CLOSED:
+            return _("Answers were taken until {date}; the round is closed.").format(
+                date=long_date(error.values["due"], language)  # type: ignore[arg-type]
+            )
+        case RoundRefusal.NOT_INITIATOR:
+            return _("Only the initiator of the round sees its sheet.")
+        case RoundRefusal.NO_TEXT:
+            return _("Remarks need text or a file.")
+        case _:
+            return _("This request is not addressed to you.")

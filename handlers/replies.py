@@ -1,0 +1,69 @@
+"""The small kit every feature's handlers answer with: typed dates, redrawing the tapped
+message, a refusal as an alert (or a message when it is too long), a stale button."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import ALERT_LIMIT
+
+DATE_TYPED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+# A button's message older than 48 hours can no longer be edited: answer below it instead.
+Reply = Message | InaccessibleMessage
+
+
+def parse_date(text: str) -> date | None:
+    """dd.mm.yyyy (one-digit day and month accepted); None when it is not a date at all.
+
+    A well-formed but impossible date (31.02.2027) raises ValueError.
+    """
+    found = DATE_TYPED.fullmatch(text.strip())
+    if found is None:
+        return None
+    day, month, year = (int(part) for part in found.groups())
+    return date(year, month, day)
+
+
+def typed_date(text: str) -> date | None:
+    """A typed date, or None when it is not one (malformed or impossible alike)."""
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
+
+
+def dotted(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+async def show(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the message the button was on (or answer below it when it is too old)."""
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=markup)
+    elif query.message is not None:
+        await query.message.answer(text, reply_markup=markup)
+
+
+async def refuse(event: CallbackQuery | Message, text: str) -> None:
+    """Give the reason: a typed message is answered with it; a tap gets an alert, or a message
+    when it is too long for one."""
+    if isinstance(event, Message):
+        await event.answer(text)
+        return
+    if len(text) <= ALERT_LIMIT:
+        await event.answer(text, show_alert=True)
+        return
+    await event.answer()
+    if event.message is not None:
+        await event.message.answer(text)
+
+
+async def stale(query: CallbackQuery) -> None:
+    """Answer a tap on a button whose moment has passed (or that was never ours)."""
+    await query.answer(_("This button is no longer valid."), show_alert=True)
