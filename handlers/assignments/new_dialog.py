@@ -32,7 +32,8 @@ from handlers.assignments.cards import MARK_TITLES, SOURCE_TITLES, card_text
 from handlers.callbacks import NewCallback
 from handlers.pickers import Option, Picker
 from handlers.refusals import refusal_text
-from handlers.replies import Reply, dotted, parse_date, show, stale
+from handlers.replies import Reply, dotted, show, stale
+from handlers.steps import Asked, typed_day
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import NewAssignment, Refusal
 from storage.domain.enums import Mark, Role, Source
@@ -513,20 +514,9 @@ async def on_deadline_typed(
     profile: Profile,
     ctx: services.Context,
 ) -> None:
-    text = (message.text or "").strip()
-    try:
-        typed = parse_date(text)
-    except ValueError:
-        await message.answer(
-            _("There is no such date: {text}. Type the deadline as dd.mm.yyyy.").format(text=text)
-        )
-        return
+    example = ctx.today + timedelta(days=30)
+    typed = await typed_day(message, asked=Asked.DEADLINE, example=example)
     if typed is None:
-        await message.answer(
-            _("Type the deadline as dd.mm.yyyy, for example {example}.").format(
-                example=dotted(ctx.today + timedelta(days=30))
-            )
-        )
         return
     data = await state.get_data()
     try:

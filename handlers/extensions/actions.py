@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from handlers.assignments.actions import ask, load
 from handlers.callbacks import ExtCallback, ItemCallback
 from handlers.refusals import refusal_text
 from handlers.replies import refuse, stale
+from handlers.steps import typed_day
 from storage.domain.assignments import Assignment
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.refusals import Refused
@@ -46,13 +47,6 @@ class ExtensionStates(StatesGroup):
     confirm = State()
     other_date = State()
     reject_reason = State()
-
-
-def parse_date(text: str) -> date | None:
-    try:
-        return datetime.strptime(text.strip(), "%d.%m.%Y").date()  # noqa: DTZ007 - a date only
-    except ValueError:
-        return None
 
 
 # --- the head asks ----------------------------------------------------------------------------
@@ -108,9 +102,8 @@ async def on_date(
     if item is None:
         await state.clear()
         return
-    new_date = parse_date(message.text or "")
+    new_date = await typed_day(message)
     if new_date is None:
-        await message.answer(_("Type the date as dd.mm.yyyy, for example 25.12.2026."))
         return
     try:
         check_new_date(ctx.calendar, item, new_date)
@@ -362,9 +355,8 @@ async def on_other_date(
     state: FSMContext,
     bot: Bot,
 ) -> None:
-    granted = parse_date(message.text or "")
+    granted = await typed_day(message)
     if granted is None:
-        await message.answer(_("Type the date as dd.mm.yyyy, for example 25.12.2026."))
         return
     data = await state.get_data()
     request = await repos.extensions.get(int(data["request"]))

@@ -50,7 +50,8 @@ from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meetings.cards import FORMAT_TITLES, KIND_TITLES, organizer_view
 from handlers.pickers import Mark, Option, Picker, checked
 from handlers.remarks.new_dialog import department_options, person_label, picked
-from handlers.replies import dotted, parse_date, refuse, show, stale
+from handlers.replies import dotted, refuse, show, stale
+from handlers.steps import button_day, typed_day
 from storage.domain.enums import Role
 from storage.domain.meetings import (
     DistributionList,
@@ -879,21 +880,9 @@ async def on_day_typed(
     person: Person,
     ctx: services.Context,
 ) -> None:
-    text = (message.text or "").strip()
-    try:
-        typed = parse_date(text)
-    except ValueError:
-        await message.answer(
-            _("There is no such date: {text}. Type the date as dd.mm.yyyy.").format(text=text)
-        )
-        return
+    example = date.fromisoformat(str((await state.get_data()).get("example")))
+    typed = await typed_day(message, example=example)
     if typed is None:
-        example = date.fromisoformat(str((await state.get_data()).get("example")))
-        await message.answer(
-            _("Type the date as dd.mm.yyyy, for example {example}.").format(
-                example=dotted(example)
-            )
-        )
         return
     await check_day(message, state, person, ctx, typed)
 
@@ -905,10 +894,8 @@ async def on_day_button(
     person: Person,
     ctx: services.Context,
 ) -> None:
-    try:
-        chosen = date.fromisoformat(callback_data.value)
-    except ValueError:
-        await stale(query)
+    chosen = await button_day(query, callback_data.value)
+    if chosen is None:
         return
     await check_day(query, state, person, ctx, chosen)
 

@@ -44,7 +44,8 @@ from handlers.callbacks import MeetCallback, ProtocolCallback
 from handlers.meetings.cards import meeting_title, when_text
 from handlers.pickers import Option, Picker
 from handlers.refusals import refusal_text
-from handlers.replies import Reply, dotted, parse_date, refuse, show, stale
+from handlers.replies import Reply, dotted, refuse, show, stale
+from handlers.steps import Asked, button_day, typed_day
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import Assignment, Refusal
 from storage.domain.enums import Mark
@@ -697,16 +698,8 @@ async def on_signed_typed(
     profile: Profile,
     settings: Settings,
 ) -> None:
-    text = (message.text or "").strip()
-    try:
-        typed = parse_date(text)
-    except ValueError:
-        await message.answer(
-            _("There is no such date: {text}. Type the date as dd.mm.yyyy.").format(text=text)
-        )
-        return
+    typed = await typed_day(message)
     if typed is None:
-        await message.answer(_("Type the date as dd.mm.yyyy, for example 25.12.2026."))
         return
     await take_signed(message, state, typed, person, repos, profile, settings)
 
@@ -720,10 +713,8 @@ async def on_signed_today(
     profile: Profile,
     settings: Settings,
 ) -> None:
-    try:
-        chosen = date.fromisoformat(callback_data.value)
-    except ValueError:
-        await stale(query)
+    chosen = await button_day(query, callback_data.value)
+    if chosen is None:
         return
     await take_signed(query, state, chosen, person, repos, profile, settings)
 
@@ -850,20 +841,9 @@ async def on_deadline_typed(
     ctx: services.Context,
 ) -> None:
     language = person.language.value
-    text = (message.text or "").strip()
-    try:
-        typed = parse_date(text)
-    except ValueError:
-        await message.answer(
-            _("There is no such date: {text}. Type the deadline as dd.mm.yyyy.").format(text=text)
-        )
-        return
+    example = regulation_deadline(profile, ctx, ctx.today)
+    typed = await typed_day(message, asked=Asked.DEADLINE, example=example)
     if typed is None:
-        await message.answer(
-            _("Type the deadline as dd.mm.yyyy, for example {example}.").format(
-                example=dotted(regulation_deadline(profile, ctx, ctx.today))
-            )
-        )
         return
     data = await state.get_data()
     try:

@@ -37,7 +37,8 @@ from bot.remarks.rules import (
 )
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.pickers import Option, Picker
-from handlers.replies import Reply, parse_date, refuse, show, stale
+from handlers.replies import Reply, refuse, show, stale
+from handlers.steps import Asked, button_day, typed_day
 from storage.domain.refusals import Refused
 from storage.domain.remarks import RoundFile
 from storage.models import Department, Person
@@ -589,16 +590,8 @@ async def on_due_typed(
     person: Person,
     ctx: services.Context,
 ) -> None:
-    text = (message.text or "").strip()
-    try:
-        typed = parse_date(text)
-    except ValueError:
-        await message.answer(
-            _("There is no such date: {text}. Type the deadline as dd.mm.yyyy.").format(text=text)
-        )
-        return
+    typed = await typed_day(message, asked=Asked.DEADLINE)
     if typed is None:
-        await message.answer(_("Type the date as dd.mm.yyyy, for example 25.12.2026."))
         return
     try:
         due = check_due(ctx.calendar, ctx.today, typed)
@@ -624,10 +617,8 @@ async def on_due_button(
     person: Person,
     ctx: services.Context,
 ) -> None:
-    try:
-        chosen = date.fromisoformat(callback_data.value)
-    except ValueError:
-        await stale(query)
+    chosen = await button_day(query, callback_data.value)
+    if chosen is None:
         return
     try:
         due = check_due(ctx.calendar, ctx.today, chosen)
