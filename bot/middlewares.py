@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Router
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
@@ -61,10 +61,14 @@ class PersonMiddleware(BaseMiddleware):
 
 
 class RoleMiddleware(BaseMiddleware):
-    """Refuses, with the reason, a handler flagged `roles={...}` to a person without them."""
+    """Refuses, with the reason, a handler to a person without the roles it is for: the roles
+    of a whole router (`for_roles`), or of one handler flagged `roles={...}`."""
+
+    def __init__(self, roles: frozenset[Role] | None = None) -> None:
+        self.roles = roles
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        required: frozenset[Role] | None = get_flag(data, "roles")
+        required: frozenset[Role] | None = self.roles or get_flag(data, "roles")
         if not required:
             return await handler(event, data)
         person = data.get("person")
@@ -111,3 +115,11 @@ class StepContextMiddleware(BaseMiddleware):
                 data["repos"], data["profile"], data["settings"]
             )
         return await handler(event, data)
+
+
+def for_roles(router: Router, roles: frozenset[Role]) -> Router:
+    """Every message and tap handler of this router is for these roles, stated once: a person
+    without them is told whom it is for (after the handler's filters matched)."""
+    for observer in (router.message, router.callback_query):
+        observer.middleware(RoleMiddleware(roles))
+    return router
