@@ -136,13 +136,11 @@ async def notify(
     )
 
 
-# --- registration -------------------------------------------------------------------------------
-
-
-# --- executors ----------------------------------------------------------------------------------
-
-
-# --- the controller -----------------------------------------------------------------------------
+async def notify_control(
+    ctx: Context, key: str, kind: str, *, not_before: datetime | None = None, **payload: object
+) -> int:
+    """The same message to every controller (the control department)."""
+    return await notify(ctx, await controllers(ctx), key, kind, not_before=not_before, **payload)
 
 
 # --- extension requests ------------------------------------------------------------------------

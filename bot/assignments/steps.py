@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 
 from bot.assignments.rules import (
     check_accept,
@@ -19,10 +20,10 @@ from bot.assignments.rules import (
 from bot.outbox_kinds import Kind
 from bot.services import (
     Context,
-    controllers,
     department_recipients,
     head_departments,
     notify,
+    notify_control,
     on_behalf_of,
     one_unit,
     only,
@@ -30,6 +31,7 @@ from bot.services import (
 from storage.domain.assignments import (
     Assignment,
     ControlType,
+    Executor,
     NewAssignment,
     RemovalGround,
     ReportFile,
@@ -45,6 +47,22 @@ async def fresh(ctx: Context, item: Assignment) -> Assignment:
     current = await ctx.repos.assignments.get(item.id)
     assert current is not None  # items are never deleted
     return current
+
+
+async def as_head(
+    ctx: Context,
+    person: Person,
+    item: Assignment,
+    department_id: int,
+    check: Callable[[Assignment, frozenset[int]], Executor],
+) -> tuple[Assignment, Executor, str | None]:
+    """An executor's step, as the head of the department the button names (or acting for
+    them): the item as it is now, the executor row the rule allows, and whom the person acts
+    for. A refusal raises `Refused`."""
+    item = await fresh(ctx, item)
+    departments = await head_departments(ctx, person)
+    executor = check(item, only(departments, department_id))
+    return item, executor, await on_behalf_of(ctx, person, executor.department_id)
 
 
 def resolve(ctx: Context, new: NewAssignment) -> tuple[NewAssignment, date, ControlType]:
@@ -66,9 +84,8 @@ async def deliver_cards(ctx: Context, item: Assignment) -> None:
             continue
         recipients = await department_recipients(ctx, executor.department_id)
         if not recipients:
-            await notify(
+            await notify_control(
                 ctx,
-                await controllers(ctx),
                 f"nohead:{item.id}:{executor.department_id}",
                 Kind.NO_HEAD,
                 assignment_id=item.id,
@@ -135,20 +152,17 @@ def rule_problem(error: Refused) -> str:
 
 @one_unit
 async def accept(ctx: Context, person: Person, item: Assignment, department_id: int) -> bool:
-    item = await fresh(ctx, item)
-    departments = await head_departments(ctx, person)
-    executor = check_accept(item, only(departments, department_id))
+    item, executor, acting_for = await as_head(ctx, person, item, department_id, check_accept)
     changed = await ctx.repos.assignments.accept(
         item.id,
         executor.department_id,
         person_code=person.code,
-        on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+        on_behalf_of=acting_for,
         at=ctx.now,
     )
     if changed:
-        await notify(
+        await notify_control(
             ctx,
-            await controllers(ctx),
             f"accepted:{item.id}:{executor.department_id}",
             Kind.ACCEPTED,
             assignment_id=item.id,
@@ -168,23 +182,20 @@ async def submit_report(
     files: Sequence[ReportFile],
 ) -> bool:
     """Co-executors report to the main executor; the main executor's report goes to control."""
-    item = await fresh(ctx, item)
-    departments = await head_departments(ctx, person)
-    executor = check_report(item, only(departments, department_id))
+    item, executor, acting_for = await as_head(ctx, person, item, department_id, check_report)
     report = await ctx.repos.assignments.add_report(
         item.id,
         executor.department_id,
         author_code=person.code,
-        on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+        on_behalf_of=acting_for,
         text=text,
         files=[] if item.restricted else list(files),
         final=executor.main,
         at=ctx.now,
     )
     if executor.main:
-        await notify(
+        await notify_control(
             ctx,
-            await controllers(ctx),
             f"report:{report.id}",
             Kind.REPORT,
             assignment_id=item.id,
@@ -208,23 +219,19 @@ async def submit_report(
 async def not_ours(
     ctx: Context, person: Person, item: Assignment, department_id: int, reason: str
 ) -> bool:
-    item = await fresh(ctx, item)
-    departments = await head_departments(ctx, person)
-    executor = check_not_ours(
-        ctx.profile, ctx.calendar, item, only(departments, department_id), ctx.today
-    )
+    check = partial(check_not_ours, ctx.profile, ctx.calendar, today=ctx.today)
+    item, executor, acting_for = await as_head(ctx, person, item, department_id, check)
     changed = await ctx.repos.assignments.decline(
         item.id,
         executor.department_id,
         reason=reason,
         actor=person.code,
-        on_behalf_of=await on_behalf_of(ctx, person, executor.department_id),
+        on_behalf_of=acting_for,
         at=ctx.now,
     )
     if changed:
-        await notify(
+        await notify_control(
             ctx,
-            await controllers(ctx),
             f"declined:{item.id}:{executor.department_id}",
             Kind.DECLINED,
             assignment_id=item.id,
