@@ -6,11 +6,12 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
 
+from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditRepo, now_utc
 from storage.db import Database, Store
 from storage.domain.assignments import (
@@ -29,6 +30,7 @@ from storage.domain.assignments import (
 from storage.domain.enums import Mark, Source
 from storage.domain.staff import CsvProblem
 from storage.models import AuditEntry, Department
+from storage.rows import from_row, utc_text
 from storage.staff import name_key
 
 ENTITY = "assignment"
@@ -57,47 +59,12 @@ class UnknownIssuer(ValueError):
         self.code = code
 
 
-def _utc(moment: datetime) -> str:
-    """UTC ISO text with microseconds, so stored moments compare correctly as text."""
-    if moment.tzinfo is None:
-        raise ValueError("a naive datetime cannot be stored: give it a time zone")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
 def _executor(row: aiosqlite.Row) -> Executor:
-    return Executor(
-        department_id=row["department_id"],
-        department_name=row["department_name"],
-        main=bool(row["is_main"]),
-        accepted_at=_moment(row["accepted_at"]),
-        accepted_by=row["accepted_by"],
-        declined_at=_moment(row["declined_at"]),
-        decline_reason=row["decline_reason"],
-    )
+    return from_row(Executor, row, main=bool(row["is_main"]))
 
 
 def _assignment(row: aiosqlite.Row, executors: Sequence[Executor]) -> Assignment:
-    return Assignment(
-        id=row["id"],
-        reg_number=row["reg_number"],
-        received=date.fromisoformat(row["received"]),
-        registered_on=date.fromisoformat(row["registered_on"]),
-        source=Source(row["source"]),
-        issuer_id=row["issuer_id"],
-        summary=row["summary"],
-        deadline=date.fromisoformat(row["deadline"]),
-        mark=Mark(row["mark"]),
-        control_type=ControlType(row["control_type"]),
-        restricted=bool(row["restricted"]),
-        status=Status(row["status"]),
-        removal_ground=RemovalGround(row["removal_ground"]) if row["removal_ground"] else None,
-        extensions=row["extensions"],
-        executors=tuple(executors),
-    )
+    return from_row(Assignment, row, executors=tuple(executors))
 
 
 class ImportInterrupted(CsvProblem):
@@ -228,7 +195,7 @@ class AssignmentRepo(Store):
         async with self.conn.execute(
             "SELECT a.* FROM assignments a WHERE a.status = 'removed' AND a.updated_at >= ?"
             " ORDER BY a.deadline, a.reg_number",
-            (_utc(since),),
+            (utc_text(since),),
         ) as cursor:
             rows = await cursor.fetchall()
         return await self._load(rows)
@@ -240,27 +207,10 @@ class AssignmentRepo(Store):
             (assignment_id,),
         ) as cursor:
             rows = await cursor.fetchall()
-        files: dict[int, list[ReportFile]] = {row["id"]: [] for row in rows}
-        async with self.conn.execute(
-            "SELECT f.* FROM report_files f JOIN reports r ON r.id = f.report_id"
-            " WHERE r.assignment_id = ? ORDER BY f.report_id, f.position",
-            (assignment_id,),
-        ) as cursor:
-            for row in await cursor.fetchall():
-                files[row["report_id"]].append(ReportFile(row["file_id"], row["file_name"]))
-        return [
-            Report(
-                id=row["id"],
-                assignment_id=row["assignment_id"],
-                department_id=row["department_id"],
-                author_code=row["author_code"],
-                text=row["text"],
-                final=bool(row["final"]),
-                created_at=datetime.fromisoformat(row["created_at"]),
-                files=tuple(files[row["id"]]),
-            )
-            for row in rows
-        ]
+        files = await attachments_of(
+            self.conn, "report_files", "report_id", [row["id"] for row in rows]
+        )
+        return [from_row(Report, row, files=tuple(files[row["id"]])) for row in rows]
 
     async def cards(self, assignment_id: int) -> list[tuple[int, int, int]]:
         """(person_id, chat_id, message_id) of every card posted about the item."""
@@ -322,7 +272,7 @@ class AssignmentRepo(Store):
                     raise UnknownIssuer(issuer_code)
                 issuer_id = issuer["id"]
                 issuer_code = issuer["code"]
-            stamp = _utc(now_utc())
+            stamp = utc_text(now_utc())
             cursor = await self.conn.execute(
                 "INSERT INTO assignments (reg_number, received, registered_on, source, issuer_id,"
                 " summary, deadline, original_deadline, mark, control_type, restricted, status,"
@@ -473,7 +423,7 @@ class AssignmentRepo(Store):
     async def _touch(self, assignment_id: int, at: datetime | None = None) -> None:
         await self.conn.execute(
             "UPDATE assignments SET updated_at = ? WHERE id = ?",
-            (_utc(at or now_utc()), assignment_id),
+            (utc_text(at or now_utc()), assignment_id),
         )
 
     async def accept(
@@ -495,7 +445,7 @@ class AssignmentRepo(Store):
                 " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
                 " AND accepted_at IS NULL AND EXISTS (SELECT 1 FROM assignments a"
                 " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
-                (_utc(at), person_code, assignment_id, department_id, assignment_id, _OPEN),
+                (utc_text(at), person_code, assignment_id, department_id, assignment_id, _OPEN),
             )
             if cursor.rowcount == 0:
                 return False
@@ -546,7 +496,7 @@ class AssignmentRepo(Store):
                 " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
                 " AND EXISTS (SELECT 1 FROM assignments a"
                 " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
-                (_utc(at), reason, assignment_id, department_id, assignment_id, _OPEN),
+                (utc_text(at), reason, assignment_id, department_id, assignment_id, _OPEN),
             )
             if cursor.rowcount == 0:
                 return False
@@ -687,7 +637,7 @@ class AssignmentRepo(Store):
                 cursor = await self.conn.execute(
                     "UPDATE assignments SET status = ?, updated_at = ?"
                     " WHERE id = ? AND status IN (SELECT value FROM json_each(?))",
-                    (Status.REPORTED.value, _utc(at), assignment_id, _REPORTABLE),
+                    (Status.REPORTED.value, utc_text(at), assignment_id, _REPORTABLE),
                 )
                 if cursor.rowcount == 0:
                     raise RuleError(Refusal.CLOSED, reg_number=reg_number)
@@ -703,19 +653,12 @@ class AssignmentRepo(Store):
                     on_behalf_of,
                     text,
                     int(final),
-                    _utc(at),
+                    utc_text(at),
                 ),
             )
             report_id = cursor.lastrowid
             assert report_id is not None
-            await self.conn.executemany(
-                "INSERT INTO report_files (report_id, position, file_id, file_name)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    (report_id, position, item.file_id, item.file_name)
-                    for position, item in enumerate(files)
-                ],
-            )
+            await save_attachments(self.conn, "report_files", "report_id", report_id, files)
             await self.audit.record(
                 actor=author_code,
                 on_behalf_of=on_behalf_of,
@@ -736,7 +679,7 @@ class AssignmentRepo(Store):
             author_code=author_code,
             text=text,
             final=final,
-            created_at=datetime.fromisoformat(_utc(at)),
+            created_at=datetime.fromisoformat(utc_text(at)),
             files=tuple(files),
         )
 
@@ -761,7 +704,7 @@ class AssignmentRepo(Store):
                 (
                     to.value,
                     ground.value if ground else None,
-                    _utc(at),
+                    utc_text(at),
                     assignment_id,
                     Status.REPORTED.value,
                 ),

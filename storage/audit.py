@@ -10,6 +10,7 @@ import aiosqlite
 
 from storage.db import Database, Store
 from storage.models import AuditEntry
+from storage.rows import from_row
 
 
 def now_utc() -> datetime:
@@ -71,14 +72,4 @@ class AuditRepo(Store):
 
 
 def _entry(row: aiosqlite.Row) -> AuditEntry:
-    return AuditEntry(
-        id=row["id"],
-        at=datetime.fromisoformat(row["at"]),
-        actor=row["actor"],
-        on_behalf_of=row["on_behalf_of"],
-        action=row["action"],
-        entity=row["entity"],
-        entity_id=row["entity_id"],
-        old_value=row["old_value"],
-        new_value=row["new_value"],
-    )
+    return from_row(AuditEntry, row)

@@ -7,6 +7,7 @@ from datetime import date
 from storage.audit import AuditRepo, now_utc
 from storage.db import Database, Store
 from storage.models import CalendarOverride
+from storage.rows import from_row
 
 
 class CalendarRepo(Store):
@@ -19,12 +20,7 @@ class CalendarRepo(Store):
             "SELECT day, working, reason, author FROM calendar_overrides ORDER BY day"
         ) as cursor:
             rows = await cursor.fetchall()
-        return [
-            CalendarOverride(
-                date.fromisoformat(row["day"]), bool(row["working"]), row["reason"], row["author"]
-            )
-            for row in rows
-        ]
+        return [from_row(CalendarOverride, row) for row in rows]
 
     async def override_map(self) -> dict[date, bool]:
         return {item.day: item.working for item in await self.overrides()}

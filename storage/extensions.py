@@ -6,11 +6,12 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.assignments import _OPEN, ENTITY, _utc
+from storage.assignments import _OPEN, ENTITY
 from storage.audit import AuditRepo
 from storage.db import Database, Store
 from storage.domain.assignments import OPEN_STATUSES, Refusal, RuleError, Status
 from storage.domain.extensions import ExtensionRequest, RequestStatus
+from storage.rows import from_row, utc_text
 
 
 class PendingExists(ValueError):
@@ -24,32 +25,8 @@ class PendingExists(ValueError):
         self.reg_number = reg_number
 
 
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
 def _request(row: aiosqlite.Row) -> ExtensionRequest:
-    return ExtensionRequest(
-        id=row["id"],
-        assignment_id=row["assignment_id"],
-        department_id=row["department_id"],
-        requested_by=row["requested_by"],
-        on_behalf_of=row["on_behalf_of"],
-        old_deadline=date.fromisoformat(row["old_deadline"]),
-        new_deadline=date.fromisoformat(row["new_deadline"]),
-        reasons=row["reasons"],
-        exceptional=bool(row["exceptional"]),
-        status=RequestStatus(row["status"]),
-        decided_by=row["decided_by"],
-        decided_at=_moment(row["decided_at"]),
-        granted_deadline=_day(row["granted_deadline"]),
-        reject_reason=row["reject_reason"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-    )
+    return from_row(ExtensionRequest, row)
 
 
 class ExtensionRepo(Store):
@@ -139,7 +116,7 @@ class ExtensionRepo(Store):
                         reasons,
                         int(exceptional),
                         RequestStatus.PENDING.value,
-                        _utc(at),
+                        utc_text(at),
                     ),
                 )
             except aiosqlite.IntegrityError as exc:
@@ -199,7 +176,7 @@ class ExtensionRepo(Store):
                     RequestStatus.APPROVED.value,
                     actor,
                     on_behalf_of,
-                    _utc(at),
+                    utc_text(at),
                     granted.isoformat(),
                     request_id,
                     RequestStatus.PENDING.value,
@@ -212,7 +189,7 @@ class ExtensionRepo(Store):
             cursor = await self.conn.execute(
                 "UPDATE assignments SET deadline = ?, extensions = extensions + 1,"
                 " updated_at = ? WHERE id = ? AND status IN (SELECT value FROM json_each(?))",
-                (granted.isoformat(), _utc(at), assignment_id, _OPEN),
+                (granted.isoformat(), utc_text(at), assignment_id, _OPEN),
             )
             assert cursor.rowcount == 1  # checked above, under the same write lock
             await self.audit.record(
@@ -250,7 +227,7 @@ class ExtensionRepo(Store):
                     RequestStatus.REJECTED.value,
                     actor,
                     on_behalf_of,
-                    _utc(at),
+                    utc_text(at),
                     reason,
                     request_id,
                     RequestStatus.PENDING.value,

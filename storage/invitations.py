@@ -11,6 +11,7 @@ import aiosqlite
 from storage.audit import AuditRepo, now_utc
 from storage.db import Database, Store
 from storage.models import Invitation, Person
+from storage.rows import from_row
 
 
 class Redemption(StrEnum):
@@ -22,13 +23,7 @@ class Redemption(StrEnum):
 
 
 def _invitation(row: aiosqlite.Row) -> Invitation:
-    return Invitation(
-        token=row["token"],
-        person_id=row["person_id"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        expires_at=datetime.fromisoformat(row["expires_at"]),
-        used_at=datetime.fromisoformat(row["used_at"]) if row["used_at"] else None,
-    )
+    return from_row(Invitation, row)
 
 
 class InvitationRepo(Store):

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.assignments import _utc
+from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditRepo
 from storage.db import Database, Store
 from storage.domain.meetings import (
@@ -28,6 +28,7 @@ from storage.domain.meetings import (
     Protocol,
     Recipient,
 )
+from storage.rows import clean, from_row, is_foreign_key, utc_text
 
 ENTITY = "meeting"
 LIST_ENTITY = "distribution_list"
@@ -39,20 +40,11 @@ _CLOSED = json.dumps([MeetingStatus.HELD.value, MeetingStatus.CANCELLED.value])
 _CLOSED_STATUSES = frozenset({MeetingStatus.HELD.value, MeetingStatus.CANCELLED.value})
 
 
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
 def _local(starts_at: datetime) -> str:
     """A meeting's start is naive local wall time, stored to the second."""
     if starts_at.tzinfo is not None:
         raise ValueError("a meeting's start is naive local time: drop the time zone")
     return starts_at.isoformat(timespec="seconds")
-
-
-def _text(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
 
 
 def _merge(entries: Iterable[tuple[int, bool]]) -> dict[int, bool]:
@@ -63,81 +55,18 @@ def _merge(entries: Iterable[tuple[int, bool]]) -> dict[int, bool]:
     return merged
 
 
-def _foreign_key(exc: aiosqlite.IntegrityError) -> bool:
-    return "FOREIGN KEY" in str(exc)
-
-
 def _item(row: aiosqlite.Row, files: Sequence[MaterialFile]) -> AgendaItem:
-    return AgendaItem(
-        id=row["id"],
-        meeting_id=row["meeting_id"],
-        position=row["position"],
-        title=row["title"],
-        speaker=row["speaker"],
-        department_id=row["department_id"],
-        department_name=row["department_name"],
-        materials_at=_moment(row["materials_at"]),
-        materials_by=row["materials_by"],
-        on_paper=bool(row["on_paper"]),
-        files=tuple(files),
-    )
-
-
-def _recipient(row: aiosqlite.Row) -> Recipient:
-    return Recipient(
-        id=row["id"],
-        meeting_id=row["meeting_id"],
-        person_id=row["person_id"],
-        member=bool(row["member"]),
-        answer=Attendance(row["answer"]),
-        reason=row["reason"],
-        answered_at=_moment(row["answered_at"]),
-        answered_by=row["answered_by"],
-        answered_version=row["answered_version"],
-    )
+    return from_row(AgendaItem, row, files=tuple(files))
 
 
 def _meeting(
     row: aiosqlite.Row, items: Sequence[AgendaItem], recipients: Sequence[Recipient]
 ) -> Meeting:
-    return Meeting(
-        id=row["id"],
-        kind=MeetingKind(row["kind"]),
-        title=row["title"],
-        starts_at=datetime.fromisoformat(row["starts_at"]),
-        duration=row["duration"],
-        format=MeetingFormat(row["format"]),
-        place=row["place"],
-        link=row["link"],
-        chair_id=row["chair_id"],
-        organizer_id=row["organizer_id"],
-        restricted=bool(row["restricted"]),
-        status=MeetingStatus(row["status"]),
-        version=row["version"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        approved_at=_moment(row["approved_at"]),
-        approved_by=row["approved_by"],
-        approved_on_paper=bool(row["approved_on_paper"]),
-        distributed_version=row["distributed_version"],
-        distributed_at=_moment(row["distributed_at"]),
-        items=tuple(items),
-        recipients=tuple(recipients),
-    )
+    return from_row(Meeting, row, items=tuple(items), recipients=tuple(recipients))
 
 
 def _protocol(row: aiosqlite.Row, assignment_ids: Sequence[int]) -> Protocol:
-    return Protocol(
-        id=row["id"],
-        meeting_id=row["meeting_id"],
-        year=row["year"],
-        number=row["number"],
-        signed_on=date.fromisoformat(row["signed_on"]),
-        file_id=row["file_id"],
-        file_name=row["file_name"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        created_by=row["created_by"],
-        assignment_ids=tuple(assignment_ids),
-    )
+    return from_row(Protocol, row, assignment_ids=tuple(assignment_ids))
 
 
 class MeetingRepo(Store):
@@ -146,19 +75,6 @@ class MeetingRepo(Store):
         self.audit = AuditRepo(db)
 
     # --- reading -------------------------------------------------------------------------------
-    async def _files(self, item_ids: Sequence[int]) -> dict[int, list[MaterialFile]]:
-        found: dict[int, list[MaterialFile]] = {item_id: [] for item_id in item_ids}
-        if not item_ids:
-            return found
-        async with self.conn.execute(
-            "SELECT * FROM meeting_item_files WHERE item_id IN (SELECT value FROM json_each(?))"
-            " ORDER BY item_id, position",
-            (json.dumps(list(item_ids)),),
-        ) as cursor:
-            for row in await cursor.fetchall():
-                found[row["item_id"]].append(MaterialFile(row["file_id"], row["file_name"]))
-        return found
-
     async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Meeting]:
         """Meetings with their items (with department names and files) and recipients."""
         rows = list(rows)
@@ -175,7 +91,9 @@ class MeetingRepo(Store):
                 (wanted,),
             ) as cursor:
                 item_rows = await cursor.fetchall()
-            files = await self._files([row["id"] for row in item_rows])
+            files = await attachments_of(
+                self.conn, "meeting_item_files", "item_id", [row["id"] for row in item_rows]
+            )
             for row in item_rows:
                 items[row["meeting_id"]].append(_item(row, files[row["id"]]))
             async with self.conn.execute(
@@ -184,7 +102,7 @@ class MeetingRepo(Store):
                 (wanted,),
             ) as cursor:
                 for row in await cursor.fetchall():
-                    recipients[row["meeting_id"]].append(_recipient(row))
+                    recipients[row["meeting_id"]].append(from_row(Recipient, row))
         return [_meeting(row, items[row["id"]], recipients[row["id"]]) for row in rows]
 
     async def _many(
@@ -233,13 +151,7 @@ class MeetingRepo(Store):
             row = await cursor.fetchone()
         if row is None:
             return None
-        return MeetingChange(
-            meeting_id=row["meeting_id"],
-            version=row["version"],
-            changes=json.loads(row["changes"]),
-            at=datetime.fromisoformat(row["at"]),
-            by=row["by"],
-        )
+        return from_row(MeetingChange, row, changes=json.loads(row["changes"]))
 
     async def _protocol_where(self, where: str, value: int) -> Protocol | None:
         async with self.conn.execute(
@@ -381,7 +293,7 @@ class MeetingRepo(Store):
                         organizer_id,
                         int(new.restricted),
                         MeetingStatus.DRAFT.value,
-                        _utc(at),
+                        utc_text(at),
                     ),
                 )
                 meeting_id = cursor.lastrowid
@@ -409,7 +321,7 @@ class MeetingRepo(Store):
                     ],
                 )
             except aiosqlite.IntegrityError as exc:
-                if _foreign_key(exc):
+                if is_foreign_key(exc):
                     raise ValueError("unknown organizer, chair, person or department") from exc
                 raise
             await self._record(
@@ -481,7 +393,7 @@ class MeetingRepo(Store):
                     (meeting_id, meeting_id, title, speaker, item.department_id),
                 )
             except aiosqlite.IntegrityError as exc:
-                if _foreign_key(exc):
+                if is_foreign_key(exc):
                     raise ValueError("unknown department") from exc
                 raise
             item_id = cursor.lastrowid
@@ -553,7 +465,13 @@ class MeetingRepo(Store):
             await self.conn.execute(
                 "INSERT INTO meeting_changes (meeting_id, version, changes, at, by)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (meeting_id, version, json.dumps(changes, ensure_ascii=False), _utc(at), actor),
+                (
+                    meeting_id,
+                    version,
+                    json.dumps(changes, ensure_ascii=False),
+                    utc_text(at),
+                    actor,
+                ),
             )
             await self.conn.execute(
                 "UPDATE meeting_recipients SET answer = ?, reason = NULL, answered_at = NULL,"
@@ -578,7 +496,7 @@ class MeetingRepo(Store):
                 "UPDATE meetings SET approved_at = ?, approved_by = ?, approved_on_paper = ?,"
                 " status = ? WHERE id = ? AND approved_at IS NULL AND status = ?",
                 (
-                    _utc(at),
+                    utc_text(at),
                     by,
                     int(on_paper),
                     MeetingStatus.APPROVED.value,
@@ -615,7 +533,7 @@ class MeetingRepo(Store):
                 " AND (distributed_version IS NULL OR distributed_version < ?)",
                 (
                     version,
-                    _utc(at),
+                    utc_text(at),
                     MeetingStatus.DISTRIBUTED.value,
                     meeting_id,
                     MeetingStatus.APPROVED.value,
@@ -662,18 +580,13 @@ class MeetingRepo(Store):
             ) as cursor:
                 previous = [found["file_name"] for found in await cursor.fetchall()]
             await self.conn.execute("DELETE FROM meeting_item_files WHERE item_id = ?", (item_id,))
-            await self.conn.executemany(
-                "INSERT INTO meeting_item_files (item_id, position, file_id, file_name)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    (item_id, position, item.file_id, item.file_name)
-                    for position, item in enumerate(files, start=1)
-                ],
+            await save_attachments(
+                self.conn, "meeting_item_files", "item_id", item_id, files, first=1
             )
             await self.conn.execute(
                 "UPDATE meeting_items SET materials_at = ?, materials_by = ?, on_paper = ?"
                 " WHERE id = ?",
-                (_utc(at), by, int(on_paper), item_id),
+                (utc_text(at), by, int(on_paper), item_id),
             )
             await self._record(
                 meeting_id,
@@ -706,7 +619,7 @@ class MeetingRepo(Store):
         answer = Attendance(answer)
         if answer is Attendance.PENDING:
             raise ValueError("a recipient cannot answer 'pending'")
-        reason = _text(reason)
+        reason = clean(reason)
         async with self.db.transaction():
             async with self.conn.execute(
                 "SELECT r.id, r.answer FROM meeting_recipients r"
@@ -720,7 +633,7 @@ class MeetingRepo(Store):
             await self.conn.execute(
                 "UPDATE meeting_recipients SET answer = ?, reason = ?, answered_at = ?,"
                 " answered_by = ?, answered_version = ? WHERE id = ?",
-                (answer.value, reason, _utc(at), by, version, row["id"]),
+                (answer.value, reason, utc_text(at), by, version, row["id"]),
             )
             await self._record(
                 meeting_id,
@@ -762,7 +675,7 @@ class MeetingRepo(Store):
                     if cursor.rowcount:
                         added.append([person_id, member])
             except aiosqlite.IntegrityError as exc:
-                if _foreign_key(exc):
+                if is_foreign_key(exc):
                     raise ValueError("unknown person") from exc
                 raise
             if added:
@@ -828,7 +741,7 @@ class MeetingRepo(Store):
                         signed_on.isoformat(),
                         file_id,
                         file_name,
-                        _utc(at),
+                        utc_text(at),
                         actor,
                     ),
                 )
@@ -876,7 +789,7 @@ class MeetingRepo(Store):
                     ],
                 )
             except aiosqlite.IntegrityError as exc:
-                if _foreign_key(exc):
+                if is_foreign_key(exc):
                     raise ValueError("unknown protocol or assignment") from exc
                 raise
 
@@ -908,7 +821,7 @@ class MeetingRepo(Store):
                 cursor = await self.conn.execute(
                     "INSERT INTO distribution_lists (name, created_by, created_at)"
                     " VALUES (?, ?, ?)",
-                    (name, actor, _utc(at)),
+                    (name, actor, utc_text(at)),
                 )
                 list_id = cursor.lastrowid
                 assert list_id is not None
@@ -920,7 +833,7 @@ class MeetingRepo(Store):
                 await self.conn.execute(
                     "UPDATE distribution_lists SET name = ?, created_by = ?, created_at = ?"
                     " WHERE id = ?",
-                    (name, actor, _utc(at), list_id),
+                    (name, actor, utc_text(at), list_id),
                 )
                 await self.conn.execute(
                     "DELETE FROM distribution_list_entries WHERE list_id = ?", (list_id,)
@@ -932,7 +845,7 @@ class MeetingRepo(Store):
                     [(list_id, person_id, int(member)) for person_id, member in merged.items()],
                 )
             except aiosqlite.IntegrityError as exc:
-                if _foreign_key(exc):
+                if is_foreign_key(exc):
                     raise ValueError("unknown person") from exc
                 raise
             await self.audit.record(

@@ -13,6 +13,7 @@ from storage.db import Database, Store
 from storage.domain.enums import Language, Role
 from storage.domain.staff import CsvProblem, StaffRow
 from storage.models import Department, Person, Substitution
+from storage.rows import from_row
 
 PERSON_SELECT = """
 SELECT p.*, d.name AS department_name,
@@ -39,20 +40,7 @@ def name_key(name: str) -> str:
 def _person(row: aiosqlite.Row) -> Person:
     roles = frozenset(Role(name) for name in (row["role_list"] or "").split(";") if name)
     curates = frozenset(int(part) for part in (row["curate_list"] or "").split(";") if part)
-    return Person(
-        id=row["id"],
-        code=row["code"],
-        full_name=row["full_name"],
-        position=row["position"],
-        department_id=row["department_id"],
-        department_name=row["department_name"],
-        language=Language(row["language"]),
-        telegram_id=row["telegram_id"],
-        language_chosen=bool(row["language_chosen"]),
-        unreachable=bool(row["unreachable"]),
-        roles=roles,
-        curates=curates,
-    )
+    return from_row(Person, row, roles=roles, curates=curates)
 
 
 class StaffRepo(Store):
@@ -230,17 +218,7 @@ class StaffRepo(Store):
             "SELECT * FROM substitutions ORDER BY starts_on, id"
         ) as cursor:
             rows = await cursor.fetchall()
-        return [
-            Substitution(
-                row["id"],
-                row["absent_id"],
-                row["substitute_id"],
-                date.fromisoformat(row["starts_on"]),
-                date.fromisoformat(row["ends_on"]),
-                row["created_by"],
-            )
-            for row in rows
-        ]
+        return [from_row(Substitution, row) for row in rows]
 
     async def acting_for(self, person: Person, day: date) -> Person:
         """Who receives what is addressed to `person` on `day`: their substitute, or themselves."""
