@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.assignments import _OPEN, ENTITY
+from storage.assignments.reading import _OPEN, ENTITY
 from storage.audit import AuditRepo
 from storage.db import Database, Store
 from storage.domain.assignments import OPEN_STATUSES, Refusal, RuleError, Status
