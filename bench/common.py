@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
 import resource
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
 from storage.domain.enums import Language
+from tests.fake_api import DEFAULT_TOKEN
 
 PROFILE_NOTE = "profile ust-kamenogorsk-2025 (deadline notice 3 working days before)"
 
@@ -66,6 +71,37 @@ def make_settings(database_path: Path, **overrides: Any) -> Settings:
 def default_send_rate() -> float:
     """SEND_RATE when the environment does not set it (the setting's default)."""
     return float(Settings.model_fields["send_rate"].default)
+
+
+def fake_api_settings(
+    database_path: Path, base_url: str, send_rate: float | None = None
+) -> Settings:
+    """Settings for a bot that talks to the fake Bot API at `base_url` (SEND_RATE if given)."""
+    overrides: dict[str, Any] = {"bot_token": DEFAULT_TOKEN, "bot_api_url": base_url}
+    if send_rate is not None:
+        overrides["send_rate"] = send_rate
+    return make_settings(database_path, **overrides)
+
+
+def add_rate_arguments(parser: argparse.ArgumentParser, send_rate_note: str = "") -> None:
+    """--limit (the fake API's flood limit) and --send-rate (SEND_RATE, the setting's default
+    when not given)."""
+    parser.add_argument("--limit", type=float, default=30.0, help="fake API limit, sends/s")
+    parser.add_argument(
+        "--send-rate",
+        type=float,
+        default=None,
+        help=f"SEND_RATE (default: the setting's, {default_send_rate():g}{send_rate_note})",
+    )
+
+
+def run_bench(
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, bool]], args: argparse.Namespace
+) -> None:
+    """Run the benchmark with warnings logged; exit status 1 when its check failed."""
+    logging.basicConfig(level=logging.WARNING)
+    if not asyncio.run(run(args)):
+        raise SystemExit(1)
 
 
 def rss_now_mib() -> float:

@@ -68,7 +68,7 @@ from aiogram.methods import AnswerCallbackQuery, Response, SendMessage, Telegram
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message, Update
 
-from bench.common import make_settings, mib, out, table
+from bench.common import fake_api_settings, mib, out, run_bench, table
 from bench.delivery_bench import KIND, analyse, busiest_second
 from bench.notice_delivery_bench import LoopLag
 from bench.sweep_bench import DEFAULT_AT, SPREAD_DAYS, build_in_child, digest, local_moment
@@ -682,7 +682,7 @@ async def run(args: argparse.Namespace) -> bool:
     logging.getLogger().addHandler(records)
     verdict = Verdict()
     async with bench_database(args) as (path, built), ApiProcess() as api:
-        settings = make_settings(path, bot_token=DEFAULT_TOKEN, bot_api_url=api.base_url)
+        settings = fake_api_settings(path, api.base_url)
         db = await open_database(path)
         lock = TimedLock()
         db._write = lock  # the bench times the writer's lock
@@ -1012,9 +1012,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("need 2 <= --people <= --departments")
     if not 0 <= args.due <= args.items or args.messages < 1 or args.cards < 1:
         parser.error("need 0 <= --due <= --items, --messages >= 1 and --cards >= 1")
-    logging.basicConfig(level=logging.WARNING)
-    if not asyncio.run(run(args)):
-        raise SystemExit(1)
+    run_bench(run, args)
 
 
 if __name__ == "__main__":
