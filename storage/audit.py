@@ -25,9 +25,6 @@ def as_text(value: Any) -> str | None:
 
 
 class AuditRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-
     async def record(
         self,
         *,
@@ -73,3 +70,12 @@ class AuditRepo(Store):
 
 def _entry(row: aiosqlite.Row) -> AuditEntry:
     return from_row(AuditEntry, row)
+
+
+class AuditedStore(Store):
+    """A repository whose changes are recorded in the audit trail (`self.audit`), in the same
+    unit of work."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.audit = AuditRepo(db)

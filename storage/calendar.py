@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from storage.audit import AuditRepo, now_utc
-from storage.db import Database, Store
+from storage.audit import AuditedStore, now_utc
 from storage.models import CalendarOverride
 from storage.rows import from_row
 
 
-class CalendarRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class CalendarRepo(AuditedStore):
     async def overrides(self) -> list[CalendarOverride]:
         async with self.conn.execute(
             "SELECT day, working, reason, author FROM calendar_overrides ORDER BY day"

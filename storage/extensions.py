@@ -7,8 +7,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.assignments.reading import _OPEN, ENTITY
-from storage.audit import AuditRepo
-from storage.db import Database, Store
+from storage.audit import AuditedStore
 from storage.domain.assignments import OPEN_STATUSES, Refusal, RuleError, Status
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.rows import from_row, utc_text
@@ -29,11 +28,7 @@ def _request(row: aiosqlite.Row) -> ExtensionRequest:
     return from_row(ExtensionRequest, row)
 
 
-class ExtensionRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class ExtensionRepo(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
     async def _many(self, where: str, params: tuple[object, ...]) -> list[ExtensionRequest]:
         async with self.conn.execute(

@@ -8,8 +8,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from storage.audit import AuditRepo, now_utc
-from storage.db import Database, Store
+from storage.audit import AuditedStore, now_utc
 from storage.models import Invitation, Person
 from storage.rows import from_row
 
@@ -26,11 +25,7 @@ def _invitation(row: aiosqlite.Row) -> Invitation:
     return from_row(Invitation, row)
 
 
-class InvitationRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class InvitationRepo(AuditedStore):
     async def issue(
         self, person: Person, *, ttl: timedelta, actor: str, now: datetime | None = None
     ) -> Invitation:

@@ -9,8 +9,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.attachments import attachments_of, save_attachments
-from storage.audit import AuditRepo
-from storage.db import Database, Store
+from storage.audit import AuditedStore
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
 from storage.rows import clean, from_row, is_foreign_key, utc_text
 
@@ -30,11 +29,7 @@ def _round(
     return from_row(Round, row, files=tuple(files), addressees=tuple(addressees))
 
 
-class RemarksRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class RemarksRepo(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
     async def _addressees(self, where: str, params: Iterable[object]) -> list[Addressee]:
         async with self.conn.execute(

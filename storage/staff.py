@@ -8,8 +8,7 @@ from datetime import date
 
 import aiosqlite
 
-from storage.audit import AuditRepo, now_utc
-from storage.db import Database, Store
+from storage.audit import AuditedStore, now_utc
 from storage.domain.enums import Language, Role
 from storage.domain.staff import CsvProblem, StaffRow
 from storage.models import Department, Person, Substitution
@@ -43,11 +42,7 @@ def _person(row: aiosqlite.Row) -> Person:
     return from_row(Person, row, roles=roles, curates=curates)
 
 
-class StaffRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class StaffRepo(AuditedStore):
     # --- reading -------------------------------------------------------------------------
     async def _people(self, where: str = "", params: Iterable[object] = ()) -> list[Person]:
         sql = PERSON_SELECT + (f" WHERE {where}" if where else "") + " ORDER BY p.full_name, p.id"

@@ -10,7 +10,6 @@ from typing import Any
 from storage.assignments.reading import _OPEN, _REPORTABLE, ENTITY, AssignmentReading
 from storage.assignments.registration import UnknownDepartment
 from storage.attachments import save_attachments
-from storage.audit import now_utc
 from storage.domain.assignments import (
     OPEN_STATUSES,
     Refusal,
@@ -25,19 +24,6 @@ from storage.rows import utc_text
 
 class AssignmentExecution(AssignmentReading):
     # --- executors ---------------------------------------------------------------------------
-    async def _reg_number(self, assignment_id: int) -> str | None:
-        async with self.conn.execute(
-            "SELECT reg_number FROM assignments WHERE id = ?", (assignment_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return str(row["reg_number"]) if row else None
-
-    async def _touch(self, assignment_id: int, at: datetime | None = None) -> None:
-        await self.conn.execute(
-            "UPDATE assignments SET updated_at = ? WHERE id = ?",
-            (utc_text(at or now_utc()), assignment_id),
-        )
-
     async def accept(
         self,
         assignment_id: int,

@@ -10,12 +10,12 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.attachments import attachments_of
-from storage.audit import AuditRepo, now_utc
-from storage.db import Database, Store
+from storage.audit import AuditedStore, now_utc
 from storage.domain.assignments import OPEN_STATUSES, Assignment, Executor, Report, Status
 from storage.domain.enums import Source
 from storage.models import AuditEntry, Department
 from storage.rows import from_row, utc_text
+from storage.staff import StaffRepo
 
 ENTITY = "assignment"
 IMPORT_SLICE = 0.5  # seconds an import's unit of work may hold the writer
@@ -33,11 +33,7 @@ def _assignment(row: aiosqlite.Row, executors: Sequence[Executor]) -> Assignment
     return from_row(Assignment, row, executors=tuple(executors))
 
 
-class AssignmentReading(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class AssignmentReading(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
     async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
         """Executor rows of several assignments in one query, in position order."""
@@ -172,11 +168,7 @@ class AssignmentReading(Store):
 
     # --- helpers for writing ------------------------------------------------------------------
     async def _department(self, department_id: int) -> Department | None:
-        async with self.conn.execute(
-            "SELECT id, name FROM departments WHERE id = ?", (department_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return Department(row["id"], row["name"]) if row else None
+        return await StaffRepo(self.db).department(department_id)
 
     async def _reg_number(self, assignment_id: int) -> str | None:
         async with self.conn.execute(

@@ -16,7 +16,7 @@ from storage.domain.enums import Mark, Source
 from storage.domain.staff import CsvProblem
 from storage.models import Department
 from storage.rows import utc_text
-from storage.staff import name_key
+from storage.staff import StaffRepo, name_key
 
 
 class DuplicateNumber(ValueError):
@@ -61,13 +61,10 @@ def check_new(new: NewAssignment) -> None:
 class AssignmentRegistration(AssignmentReading):
     # --- registration ------------------------------------------------------------------------
     async def _department_named(self, name: str) -> Department:
-        async with self.conn.execute(
-            "SELECT id, name FROM departments WHERE name_key = ?", (name_key(name),)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        department = await StaffRepo(self.db).department_by_name(name)
+        if department is None:
             raise UnknownDepartment(name.strip())
-        return Department(row["id"], row["name"])
+        return department
 
     async def create(
         self,

@@ -11,8 +11,7 @@ from typing import Any
 import aiosqlite
 
 from storage.attachments import attachments_of
-from storage.audit import AuditRepo
-from storage.db import Database, Store
+from storage.audit import AuditedStore
 from storage.domain.meetings import (
     AgendaItem,
     MaterialFile,
@@ -63,11 +62,7 @@ def _protocol(row: aiosqlite.Row, assignment_ids: Sequence[int]) -> Protocol:
     return from_row(Protocol, row, assignment_ids=tuple(assignment_ids))
 
 
-class MeetingReading(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class MeetingReading(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
     async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Meeting]:
         """Meetings with their items (with department names and files) and recipients."""
