@@ -6,8 +6,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
 from storage.db import Database, Store
 from storage.models import AuditEntry
 from storage.rows import from_row
@@ -53,23 +51,15 @@ class AuditRepo(Store):
         )
 
     async def for_entity(self, entity: str, entity_id: str | int) -> list[AuditEntry]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             "SELECT * FROM audit WHERE entity = ? AND entity_id = ? ORDER BY id",
             (entity, str(entity_id)),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_entry(row) for row in rows]
+        )
+        return [from_row(AuditEntry, row) for row in rows]
 
     async def latest(self, limit: int = 50) -> list[AuditEntry]:
-        async with self.conn.execute(
-            "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_entry(row) for row in rows]
-
-
-def _entry(row: aiosqlite.Row) -> AuditEntry:
-    return from_row(AuditEntry, row)
+        rows = await self.fetch_all("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        return [from_row(AuditEntry, row) for row in rows]
 
 
 class AuditedStore(Store):

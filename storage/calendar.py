@@ -11,10 +11,9 @@ from storage.rows import from_row
 
 class CalendarRepo(AuditedStore):
     async def overrides(self) -> list[CalendarOverride]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             "SELECT day, working, reason, author FROM calendar_overrides ORDER BY day"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [from_row(CalendarOverride, row) for row in rows]
 
     async def override_map(self) -> dict[date, bool]:

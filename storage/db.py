@@ -228,6 +228,11 @@ class Store:
         async with self.conn.execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
 
+    async def fetch_all(self, sql: str, params: Iterable[object] = ()) -> list[aiosqlite.Row]:
+        """The query's rows on the calling task's connection."""
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
 
 async def open_database(path: Path | str, *, readers: int = READERS) -> Database:
     return await Database.open(path, readers=readers)

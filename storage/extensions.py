@@ -24,20 +24,15 @@ class PendingExists(ValueError):
         self.reg_number = reg_number
 
 
-def _request(row: aiosqlite.Row) -> ExtensionRequest:
-    return from_row(ExtensionRequest, row)
-
-
 class ExtensionRepo(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
     async def _many(self, where: str, params: tuple[object, ...]) -> list[ExtensionRequest]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             f"SELECT * FROM extension_requests WHERE {where}"  # noqa: S608 - fixed fragments
             " ORDER BY created_at, id",
             params,
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_request(row) for row in rows]
+        )
+        return [from_row(ExtensionRequest, row) for row in rows]
 
     async def get(self, request_id: int) -> ExtensionRequest | None:
         found = await self._many("id = ?", (request_id,))
@@ -80,11 +75,10 @@ class ExtensionRepo(AuditedStore):
         if not reasons:
             raise ValueError("reasons are required")
         async with self.db.transaction():
-            async with self.conn.execute(
+            item = await self.fetch_one(
                 "SELECT reg_number, deadline, status FROM assignments WHERE id = ?",
                 (assignment_id,),
-            ) as cursor:
-                item = await cursor.fetchone()
+            )
             if item is None:
                 raise ValueError(f"no assignment with id {assignment_id}")
             reg_number = item["reg_number"]
@@ -153,12 +147,11 @@ class ExtensionRepo(AuditedStore):
         extension is counted. False when already decided (the first decision wins), or the
         request is unknown, or the item is closed."""
         async with self.db.transaction():
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT r.assignment_id, a.reg_number, a.deadline FROM extension_requests r"
                 " JOIN assignments a ON a.id = r.assignment_id WHERE r.id = ?",
                 (request_id,),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return False
             assignment_id = row["assignment_id"]
@@ -230,12 +223,11 @@ class ExtensionRepo(AuditedStore):
             )
             if cursor.rowcount == 0:
                 return False
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT a.reg_number FROM extension_requests r"
                 " JOIN assignments a ON a.id = r.assignment_id WHERE r.id = ?",
                 (request_id,),
-            ) as rows:
-                row = await rows.fetchone()
+            )
             assert row is not None
             await self.audit.record(
                 actor=actor,

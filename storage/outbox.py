@@ -261,13 +261,12 @@ class OutboxRepo(Store):
 
     async def sent_with_prefix(self, prefix: str) -> list[tuple[int, int, int]]:
         """(person id, chat id, message id) of the sent messages whose key starts with `prefix`."""
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             "SELECT person_id, chat_id, telegram_message_id FROM outbox"
             " WHERE substr(key, 1, length(?)) = ? AND status = 'sent'"
             " AND telegram_message_id IS NOT NULL ORDER BY id",
             (prefix, prefix),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
 
     async def counts(self) -> dict[str, int]:
@@ -281,6 +280,5 @@ class OutboxRepo(Store):
         return found
 
     async def get(self, key: str) -> OutboxItem | None:
-        async with self.conn.execute("SELECT * FROM outbox WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self.fetch_one("SELECT * FROM outbox WHERE key = ?", (key,))
         return _item(row) if row else None

@@ -11,7 +11,7 @@ import aiosqlite
 from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditedStore
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
-from storage.rows import clean, from_row, is_foreign_key, utc_text
+from storage.rows import clean, from_row, unknown_reference, utc_text
 
 ENTITY = "remarks"
 # What an addressee may answer, and what silence becomes when the round is closed.
@@ -19,29 +19,18 @@ _GIVEN = frozenset({Answer.NO_REMARKS, Answer.REMARKS})
 _SILENT = frozenset({Answer.AGREED_BY_DEFAULT, Answer.NO_ANSWER})
 
 
-def _addressee(row: aiosqlite.Row, files: Sequence[RoundFile]) -> Addressee:
-    return from_row(Addressee, row, files=tuple(files))
-
-
-def _round(
-    row: aiosqlite.Row, files: Sequence[RoundFile], addressees: Sequence[Addressee]
-) -> Round:
-    return from_row(Round, row, files=tuple(files), addressees=tuple(addressees))
-
-
 class RemarksRepo(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
     async def _addressees(self, where: str, params: Iterable[object]) -> list[Addressee]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             f"SELECT * FROM remark_addressees WHERE {where}"  # noqa: S608 - fixed fragments
             " ORDER BY round_id, id",
             tuple(params),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         files = await attachments_of(
             self.conn, "remark_answer_files", "addressee_id", [row["id"] for row in rows]
         )
-        return [_addressee(row, files[row["id"]]) for row in rows]
+        return [from_row(Addressee, row, files=tuple(files[row["id"]])) for row in rows]
 
     async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Round]:
         """Rounds with their files and addressees (with their answer files), in few queries."""
@@ -54,14 +43,18 @@ class RemarksRepo(AuditedStore):
                 "round_id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
             ):
                 addressees[addressee.round_id].append(addressee)
-        return [_round(row, files[row["id"]], addressees[row["id"]]) for row in rows]
+        return [
+            from_row(
+                Round, row, files=tuple(files[row["id"]]), addressees=tuple(addressees[row["id"]])
+            )
+            for row in rows
+        ]
 
     async def _many(self, where: str, params: Iterable[object], order: str) -> list[Round]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             f"SELECT * FROM remark_rounds WHERE {where} ORDER BY {order}",  # noqa: S608 - fixed
             tuple(params),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return await self._load(rows)
 
     async def get(self, round_id: int) -> Round | None:
@@ -110,7 +103,7 @@ class RemarksRepo(AuditedStore):
         if not merged:
             raise ValueError("a round needs at least one addressee")
         async with self.db.transaction():
-            try:
+            with unknown_reference("unknown initiator, addressee or department"):
                 cursor = await self.conn.execute(
                     "INSERT INTO remark_rounds (subject, initiator_id, restricted, due,"
                     " created_at) VALUES (?, ?, ?, ?, ?)",
@@ -129,10 +122,6 @@ class RemarksRepo(AuditedStore):
                         for person_id, department_id in merged.items()
                     ],
                 )
-            except aiosqlite.IntegrityError as exc:
-                if is_foreign_key(exc):
-                    raise ValueError("unknown initiator, addressee or department") from exc
-                raise
             await self.audit.record(
                 actor=actor,
                 action="round_started",
@@ -175,13 +164,12 @@ class RemarksRepo(AuditedStore):
         if answer is Answer.REMARKS and text is None and not files:
             raise ValueError("remarks need a text or a file")
         async with self.db.transaction():
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT a.id, a.answer FROM remark_addressees a"
                 " JOIN remark_rounds r ON r.id = a.round_id"
                 " WHERE a.round_id = ? AND a.person_id = ? AND r.closed_at IS NULL",
                 (round_id, person_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return False
             addressee_id, previous = row["id"], row["answer"]

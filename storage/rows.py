@@ -4,7 +4,8 @@ rows read into the domain's dataclasses, and what a broken constraint means."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cache
@@ -47,6 +48,18 @@ def clean(text: str | None) -> str | None:
 
 def is_foreign_key(exc: aiosqlite.IntegrityError) -> bool:
     return "FOREIGN KEY" in str(exc)
+
+
+@contextmanager
+def unknown_reference(message: str) -> Iterator[None]:
+    """A broken foreign key inside (an unknown person, department …) raises
+    ValueError(message); any other broken constraint goes on as it is."""
+    try:
+        yield
+    except aiosqlite.IntegrityError as exc:
+        if is_foreign_key(exc):
+            raise ValueError(message) from exc
+        raise
 
 
 def _converter(kind: Any) -> Callable[[Any], Any] | None:

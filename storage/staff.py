@@ -100,17 +100,15 @@ class StaffRepo(AuditedStore):
             return [Department(row["id"], row["name"]) for row in await cursor.fetchall()]
 
     async def department_by_name(self, name: str) -> Department | None:
-        async with self.conn.execute(
+        row = await self.fetch_one(
             "SELECT id, name FROM departments WHERE name_key = ?", (name_key(name),)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return Department(row["id"], row["name"]) if row else None
 
     async def department(self, department_id: int) -> Department | None:
-        async with self.conn.execute(
+        row = await self.fetch_one(
             "SELECT id, name FROM departments WHERE id = ?", (department_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return Department(row["id"], row["name"]) if row else None
 
     # --- changing a person ------------------------------------------------------------------
@@ -209,20 +207,16 @@ class StaffRepo(AuditedStore):
         return Substitution(substitution_id, absent.id, substitute.id, starts_on, ends_on, actor)
 
     async def substitutions(self) -> list[Substitution]:
-        async with self.conn.execute(
-            "SELECT * FROM substitutions ORDER BY starts_on, id"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self.fetch_all("SELECT * FROM substitutions ORDER BY starts_on, id")
         return [from_row(Substitution, row) for row in rows]
 
     async def acting_for(self, person: Person, day: date) -> Person:
         """Who receives what is addressed to `person` on `day`: their substitute, or themselves."""
-        async with self.conn.execute(
+        row = await self.fetch_one(
             "SELECT substitute_id FROM substitutions WHERE absent_id = ? AND starts_on <= ?"
             " AND ends_on >= ? ORDER BY id DESC LIMIT 1",
             (person.id, day.isoformat(), day.isoformat()),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return person
         return await self.get(row["substitute_id"]) or person

@@ -47,13 +47,12 @@ class AssignmentExecution(AssignmentReading):
             )
             if cursor.rowcount == 0:
                 return False
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT e.is_main, d.name FROM assignment_executors e"
                 " JOIN departments d ON d.id = e.department_id"
                 " WHERE e.assignment_id = ? AND e.department_id = ?",
                 (assignment_id, department_id),
-            ) as rows:
-                row = await rows.fetchone()
+            )
             assert row is not None
             if row["is_main"]:
                 await self.conn.execute(
@@ -127,13 +126,12 @@ class AssignmentExecution(AssignmentReading):
         if old_department_id == new_department_id:
             raise ValueError("the new department is the one that declined")
         async with self.db.transaction():
-            async with self.conn.execute(
+            old = await self.fetch_one(
                 "SELECT a.reg_number, a.status, e.is_main, e.position, e.declined_at"
                 " FROM assignments a JOIN assignment_executors e ON e.assignment_id = a.id"
                 " WHERE a.id = ? AND e.department_id = ?",
                 (assignment_id, old_department_id),
-            ) as cursor:
-                old = await cursor.fetchone()
+            )
             if (
                 old is None
                 or old["declined_at"] is None
@@ -150,12 +148,11 @@ class AssignmentExecution(AssignmentReading):
             new_department = await self._department(new_department_id)
             if new_department is None:
                 raise UnknownDepartment(str(new_department_id))
-            async with self.conn.execute(
+            existing = await self.fetch_one(
                 "SELECT declined_at FROM assignment_executors"
                 " WHERE assignment_id = ? AND department_id = ?",
                 (assignment_id, new_department_id),
-            ) as cursor:
-                existing = await cursor.fetchone()
+            )
             if existing is not None and existing["declined_at"] is None:
                 raise ValueError(
                     f"department {new_department.name!r} is already an executor of"
@@ -212,7 +209,7 @@ class AssignmentExecution(AssignmentReading):
         co-executor). Checked under the write lock, so a double tap cannot file two.
         """
         async with self.db.transaction():
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT a.reg_number, a.status, e.is_main, d.name AS department_name"
                 " FROM assignments a"
                 " LEFT JOIN assignment_executors e ON e.assignment_id = a.id"
@@ -220,8 +217,7 @@ class AssignmentExecution(AssignmentReading):
                 " LEFT JOIN departments d ON d.id = e.department_id"
                 " WHERE a.id = ?",
                 (department_id, assignment_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 raise ValueError(f"no assignment with id {assignment_id}")
             reg_number = row["reg_number"]

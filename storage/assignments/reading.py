@@ -25,14 +25,6 @@ _OPEN = json.dumps(sorted(status.value for status in OPEN_STATUSES))
 _REPORTABLE = json.dumps([Status.REGISTERED.value, Status.ACCEPTED.value, Status.RETURNED.value])
 
 
-def _executor(row: aiosqlite.Row) -> Executor:
-    return from_row(Executor, row, main=bool(row["is_main"]))
-
-
-def _assignment(row: aiosqlite.Row, executors: Sequence[Executor]) -> Assignment:
-    return from_row(Assignment, row, executors=tuple(executors))
-
-
 class AssignmentReading(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
     async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
@@ -48,20 +40,21 @@ class AssignmentReading(AuditedStore):
             (json.dumps(list(assignment_ids)),),
         ) as cursor:
             for row in await cursor.fetchall():
-                found[row["assignment_id"]].append(_executor(row))
+                found[row["assignment_id"]].append(
+                    from_row(Executor, row, main=bool(row["is_main"]))
+                )
         return found
 
     async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Assignment]:
         rows = list(rows)
         executors = await self._executors([row["id"] for row in rows])
-        return [_assignment(row, executors[row["id"]]) for row in rows]
+        return [from_row(Assignment, row, executors=tuple(executors[row["id"]])) for row in rows]
 
     async def _one(self, where: str, params: Iterable[object]) -> Assignment | None:
-        async with self.conn.execute(
+        row = await self.fetch_one(
             f"SELECT * FROM assignments WHERE {where}",  # noqa: S608 - fixed fragments only
             tuple(params),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         return (await self._load([row]))[0]
@@ -115,39 +108,35 @@ class AssignmentReading(AuditedStore):
             conditions.append("a.source = ?")
             params.append(Source(source).value)
         where = " AND ".join(conditions)
-        async with self.conn.execute(
+        counted = await self.fetch_one(
             f"SELECT COUNT(*) FROM assignments a WHERE {where}",  # noqa: S608 - fixed fragments
             tuple(params),
-        ) as cursor:
-            counted = await cursor.fetchone()
+        )
         total = int(counted[0]) if counted else 0
         if total == 0 or offset >= total:
             return [], total
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             f"SELECT a.* FROM assignments a WHERE {where}"  # noqa: S608 - fixed fragments only
             " ORDER BY a.deadline, a.reg_number LIMIT ? OFFSET ?",
             (*params, max(limit, 0), max(offset, 0)),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return await self._load(rows), total
 
     async def removed_since(self, since: datetime) -> list[Assignment]:
         """Items removed from control at or after `since` (for the weekly control list)."""
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             "SELECT a.* FROM assignments a WHERE a.status = 'removed' AND a.updated_at >= ?"
             " ORDER BY a.deadline, a.reg_number",
             (utc_text(since),),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return await self._load(rows)
 
     async def reports(self, assignment_id: int) -> list[Report]:
         """Every report on the item, with its files, oldest first."""
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             "SELECT * FROM reports WHERE assignment_id = ? ORDER BY created_at, id",
             (assignment_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         files = await attachments_of(
             self.conn, "report_files", "report_id", [row["id"] for row in rows]
         )
@@ -155,12 +144,11 @@ class AssignmentReading(AuditedStore):
 
     async def cards(self, assignment_id: int) -> list[tuple[int, int, int]]:
         """(person_id, chat_id, message_id) of every card posted about the item."""
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             "SELECT person_id, chat_id, message_id FROM card_messages WHERE assignment_id = ?"
             " ORDER BY rowid",
             (assignment_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [(row["person_id"], row["chat_id"], row["message_id"]) for row in rows]
 
     async def history(self, reg_number: str) -> list[AuditEntry]:
@@ -171,10 +159,9 @@ class AssignmentReading(AuditedStore):
         return await StaffRepo(self.db).department(department_id)
 
     async def _reg_number(self, assignment_id: int) -> str | None:
-        async with self.conn.execute(
+        row = await self.fetch_one(
             "SELECT reg_number FROM assignments WHERE id = ?", (assignment_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return str(row["reg_number"]) if row else None
 
     async def _touch(self, assignment_id: int, at: datetime | None = None) -> None:

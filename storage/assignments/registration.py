@@ -88,10 +88,9 @@ class AssignmentRegistration(AssignmentReading):
             issuer_id: int | None = None
             issuer_code = (new.issuer_code or "").strip()
             if issuer_code:
-                async with self.conn.execute(
+                issuer = await self.fetch_one(
                     "SELECT id, code FROM people WHERE code = ? COLLATE NOCASE", (issuer_code,)
-                ) as cursor:
-                    issuer = await cursor.fetchone()
+                )
                 if issuer is None:
                     raise UnknownIssuer(issuer_code)
                 issuer_id = issuer["id"]

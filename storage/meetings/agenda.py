@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from storage.attachments import save_attachments
 from storage.domain.meetings import (
     Attendance,
@@ -21,7 +19,7 @@ from storage.domain.meetings import (
     NewMeeting,
 )
 from storage.meetings.reading import _CLOSED_STATUSES, MeetingReading, _local, _merge
-from storage.rows import is_foreign_key, utc_text
+from storage.rows import unknown_reference, utc_text
 
 
 class MeetingAgenda(MeetingReading):
@@ -42,7 +40,7 @@ class MeetingAgenda(MeetingReading):
         starts_at = _local(new.starts_at)
         title = new.title.strip()
         async with self.db.transaction():
-            try:
+            with unknown_reference("unknown organizer, chair, person or department"):
                 cursor = await self.conn.execute(
                     "INSERT INTO meetings (kind, title, starts_at, duration, format, place, link,"
                     " chair_id, organizer_id, restricted, status, version, created_at)"
@@ -86,10 +84,6 @@ class MeetingAgenda(MeetingReading):
                         for person_id, member in recipients.items()
                     ],
                 )
-            except aiosqlite.IntegrityError as exc:
-                if is_foreign_key(exc):
-                    raise ValueError("unknown organizer, chair, person or department") from exc
-                raise
             await self._record(
                 meeting_id,
                 "meeting_created",
@@ -127,11 +121,10 @@ class MeetingAgenda(MeetingReading):
             "link": link.strip(),
         }
         async with self.db.transaction():
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT starts_at, format, place, link, status FROM meetings WHERE id = ?",
                 (meeting_id,),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None or row["status"] in _CLOSED_STATUSES:
                 return False
             old = {name: row[name] for name in new}
@@ -151,17 +144,13 @@ class MeetingAgenda(MeetingReading):
         async with self.db.transaction():
             if not await self._is_open(meeting_id):
                 return None
-            try:
+            with unknown_reference("unknown department"):
                 cursor = await self.conn.execute(
                     "INSERT INTO meeting_items (meeting_id, position, title, speaker,"
                     " department_id) VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1"
                     " FROM meeting_items WHERE meeting_id = ?), ?, ?, ?)",
                     (meeting_id, meeting_id, title, speaker, item.department_id),
                 )
-            except aiosqlite.IntegrityError as exc:
-                if is_foreign_key(exc):
-                    raise ValueError("unknown department") from exc
-                raise
             item_id = cursor.lastrowid
             assert item_id is not None
             await self._record(
@@ -186,17 +175,15 @@ class MeetingAgenda(MeetingReading):
         async with self.db.transaction():
             if not await self._is_open(meeting_id):
                 return False
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT position, title FROM meeting_items WHERE id = ? AND meeting_id = ?",
                 (item_id, meeting_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return False
-            async with self.conn.execute(
+            count = await self.fetch_one(
                 "SELECT COUNT(*) FROM meeting_items WHERE meeting_id = ?", (meeting_id,)
-            ) as cursor:
-                count = await cursor.fetchone()
+            )
             if count is None or count[0] <= 1:
                 return False
             await self.conn.execute("DELETE FROM meeting_item_files WHERE item_id = ?", (item_id,))
@@ -222,10 +209,7 @@ class MeetingAgenda(MeetingReading):
             )
             if cursor.rowcount == 0:
                 raise ValueError(f"unknown meeting {meeting_id}")
-            async with self.conn.execute(
-                "SELECT version FROM meetings WHERE id = ?", (meeting_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
+            row = await self.fetch_one("SELECT version FROM meetings WHERE id = ?", (meeting_id,))
             assert row is not None
             version = int(row["version"])
             await self.conn.execute(
@@ -286,10 +270,9 @@ class MeetingAgenda(MeetingReading):
         """`version` went out to the recipients. False: not approved yet, closed, or this
         version (or a later one) was already distributed."""
         async with self.db.transaction():
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT distributed_version FROM meetings WHERE id = ?", (meeting_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return False
             cursor = await self.conn.execute(
@@ -331,12 +314,11 @@ class MeetingAgenda(MeetingReading):
         """The item's materials (replacing any before). False: an unknown item, or its
         meeting is held or cancelled."""
         async with self.db.transaction():
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT i.meeting_id, i.materials_at, m.status FROM meeting_items i"
                 " JOIN meetings m ON m.id = i.meeting_id WHERE i.id = ?",
                 (item_id,),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None or row["status"] in _CLOSED_STATUSES:
                 return False
             meeting_id = int(row["meeting_id"])

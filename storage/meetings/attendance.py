@@ -9,7 +9,7 @@ import aiosqlite
 
 from storage.domain.meetings import Attendance, MeetingStatus, Protocol
 from storage.meetings.reading import _CLOSED_STATUSES, MeetingReading, _merge
-from storage.rows import clean, is_foreign_key, utc_text
+from storage.rows import clean, unknown_reference, utc_text
 
 
 class MeetingAttendance(MeetingReading):
@@ -32,13 +32,12 @@ class MeetingAttendance(MeetingReading):
             raise ValueError("a recipient cannot answer 'pending'")
         reason = clean(reason)
         async with self.db.transaction():
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT r.id, r.answer FROM meeting_recipients r"
                 " JOIN meetings m ON m.id = r.meeting_id"
                 " WHERE r.meeting_id = ? AND r.person_id = ? AND m.status = ?",
                 (meeting_id, person_id, MeetingStatus.DISTRIBUTED.value),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return False
             await self.conn.execute(
@@ -76,7 +75,7 @@ class MeetingAttendance(MeetingReading):
             if not await self._is_open(meeting_id):
                 return 0
             added: list[list[int | bool]] = []
-            try:
+            with unknown_reference("unknown person"):
                 for person_id, member in merged.items():
                     cursor = await self.conn.execute(
                         "INSERT OR IGNORE INTO meeting_recipients"
@@ -85,10 +84,6 @@ class MeetingAttendance(MeetingReading):
                     )
                     if cursor.rowcount:
                         added.append([person_id, member])
-            except aiosqlite.IntegrityError as exc:
-                if is_foreign_key(exc):
-                    raise ValueError("unknown person") from exc
-                raise
             if added:
                 await self._record(
                     meeting_id, "recipients_added", actor=actor, at=at, new={"recipients": added}
@@ -135,10 +130,9 @@ class MeetingAttendance(MeetingReading):
                 return None
             if await self.protocol_for(meeting_id) is not None:
                 return None
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM protocols WHERE year = ?", (year,)
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             assert row is not None
             number = int(row[0])
             try:
@@ -190,7 +184,7 @@ class MeetingAttendance(MeetingReading):
             await self.conn.execute(
                 "DELETE FROM protocol_assignments WHERE protocol_id = ?", (protocol_id,)
             )
-            try:
+            with unknown_reference("unknown protocol or assignment"):
                 await self.conn.executemany(
                     "INSERT INTO protocol_assignments (protocol_id, position, assignment_id)"
                     " VALUES (?, ?, ?)",
@@ -199,7 +193,3 @@ class MeetingAttendance(MeetingReading):
                         for position, assignment_id in enumerate(ordered, start=1)
                     ],
                 )
-            except aiosqlite.IntegrityError as exc:
-                if is_foreign_key(exc):
-                    raise ValueError("unknown protocol or assignment") from exc
-                raise

@@ -7,20 +7,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from storage.domain.meetings import DistributionList
 from storage.meetings.reading import LIST_ENTITY, MeetingReading, _merge
-from storage.rows import is_foreign_key, utc_text
+from storage.rows import unknown_reference, utc_text
 
 
 class DistributionLists(MeetingReading):
     async def _lists(self, where: str, params: Iterable[object]) -> list[DistributionList]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             f"SELECT * FROM distribution_lists WHERE {where} ORDER BY name, id",  # noqa: S608
             tuple(params),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         ids = [row["id"] for row in rows]
         entries: dict[int, list[tuple[int, bool]]] = {list_id: [] for list_id in ids}
         if ids:
@@ -88,16 +85,12 @@ class DistributionLists(MeetingReading):
                 await self.conn.execute(
                     "DELETE FROM distribution_list_entries WHERE list_id = ?", (list_id,)
                 )
-            try:
+            with unknown_reference("unknown person"):
                 await self.conn.executemany(
                     "INSERT INTO distribution_list_entries (list_id, person_id, member)"
                     " VALUES (?, ?, ?)",
                     [(list_id, person_id, int(member)) for person_id, member in merged.items()],
                 )
-            except aiosqlite.IntegrityError as exc:
-                if is_foreign_key(exc):
-                    raise ValueError("unknown person") from exc
-                raise
             await self.audit.record(
                 actor=actor,
                 action="distribution_list_saved",

@@ -4,7 +4,7 @@ uploaded generated files; the helpers the writing parts share."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,6 @@ from storage.attachments import attachments_of
 from storage.audit import AuditedStore
 from storage.domain.meetings import (
     AgendaItem,
-    MaterialFile,
     Meeting,
     MeetingChange,
     MeetingStatus,
@@ -48,20 +47,6 @@ def _merge(entries: Iterable[tuple[int, bool]]) -> dict[int, bool]:
     return merged
 
 
-def _item(row: aiosqlite.Row, files: Sequence[MaterialFile]) -> AgendaItem:
-    return from_row(AgendaItem, row, files=tuple(files))
-
-
-def _meeting(
-    row: aiosqlite.Row, items: Sequence[AgendaItem], recipients: Sequence[Recipient]
-) -> Meeting:
-    return from_row(Meeting, row, items=tuple(items), recipients=tuple(recipients))
-
-
-def _protocol(row: aiosqlite.Row, assignment_ids: Sequence[int]) -> Protocol:
-    return from_row(Protocol, row, assignment_ids=tuple(assignment_ids))
-
-
 class MeetingReading(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
     async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Meeting]:
@@ -72,19 +57,20 @@ class MeetingReading(AuditedStore):
         recipients: dict[int, list[Recipient]] = {meeting_id: [] for meeting_id in ids}
         if ids:
             wanted = json.dumps(ids)
-            async with self.conn.execute(
+            item_rows = await self.fetch_all(
                 "SELECT i.*, d.name AS department_name FROM meeting_items i"
                 " LEFT JOIN departments d ON d.id = i.department_id"
                 " WHERE i.meeting_id IN (SELECT value FROM json_each(?))"
                 " ORDER BY i.meeting_id, i.position, i.id",
                 (wanted,),
-            ) as cursor:
-                item_rows = await cursor.fetchall()
+            )
             files = await attachments_of(
                 self.conn, "meeting_item_files", "item_id", [row["id"] for row in item_rows]
             )
             for row in item_rows:
-                items[row["meeting_id"]].append(_item(row, files[row["id"]]))
+                items[row["meeting_id"]].append(
+                    from_row(AgendaItem, row, files=tuple(files[row["id"]]))
+                )
             async with self.conn.execute(
                 "SELECT * FROM meeting_recipients"
                 " WHERE meeting_id IN (SELECT value FROM json_each(?)) ORDER BY meeting_id, id",
@@ -92,16 +78,23 @@ class MeetingReading(AuditedStore):
             ) as cursor:
                 for row in await cursor.fetchall():
                     recipients[row["meeting_id"]].append(from_row(Recipient, row))
-        return [_meeting(row, items[row["id"]], recipients[row["id"]]) for row in rows]
+        return [
+            from_row(
+                Meeting,
+                row,
+                items=tuple(items[row["id"]]),
+                recipients=tuple(recipients[row["id"]]),
+            )
+            for row in rows
+        ]
 
     async def _many(
         self, where: str, params: Iterable[object], order: str, limit: int = -1
     ) -> list[Meeting]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             f"SELECT * FROM meetings WHERE {where} ORDER BY {order} LIMIT ?",  # noqa: S608 - fixed
             (*params, limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return await self._load(rows)
 
     async def get(self, meeting_id: int) -> Meeting | None:
@@ -133,21 +126,19 @@ class MeetingReading(AuditedStore):
         )
 
     async def change(self, meeting_id: int, version: int) -> MeetingChange | None:
-        async with self.conn.execute(
+        row = await self.fetch_one(
             "SELECT * FROM meeting_changes WHERE meeting_id = ? AND version = ?",
             (meeting_id, version),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         return from_row(MeetingChange, row, changes=json.loads(row["changes"]))
 
     async def _protocol_where(self, where: str, value: int) -> Protocol | None:
-        async with self.conn.execute(
+        row = await self.fetch_one(
             f"SELECT * FROM protocols WHERE {where} = ?",  # noqa: S608 - fixed column
             (value,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         async with self.conn.execute(
@@ -156,7 +147,7 @@ class MeetingReading(AuditedStore):
             (row["id"],),
         ) as cursor:
             linked = [link["assignment_id"] for link in await cursor.fetchall()]
-        return _protocol(row, linked)
+        return from_row(Protocol, row, assignment_ids=tuple(linked))
 
     async def protocol_for(self, meeting_id: int) -> Protocol | None:
         return await self._protocol_where("meeting_id", meeting_id)
@@ -165,10 +156,7 @@ class MeetingReading(AuditedStore):
         return await self._protocol_where("id", protocol_id)
 
     async def cached_file(self, key: str) -> str | None:
-        async with self.conn.execute(
-            "SELECT file_id FROM file_cache WHERE key = ?", (key,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self.fetch_one("SELECT file_id FROM file_cache WHERE key = ?", (key,))
         return None if row is None else str(row["file_id"])
 
     async def cache_file(self, key: str, file_id: str) -> None:
@@ -179,10 +167,7 @@ class MeetingReading(AuditedStore):
 
     # --- helpers for writing -------------------------------------------------------------------
     async def _status(self, meeting_id: int) -> str | None:
-        async with self.conn.execute(
-            "SELECT status FROM meetings WHERE id = ?", (meeting_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self.fetch_one("SELECT status FROM meetings WHERE id = ?", (meeting_id,))
         return None if row is None else str(row["status"])
 
     async def _is_open(self, meeting_id: int) -> bool:
