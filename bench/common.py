@@ -11,6 +11,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+
 from bot.config import Settings
 from storage.domain.enums import Language
 from tests.fake_api import DEFAULT_TOKEN
@@ -55,6 +57,42 @@ def staff_csv(departments: int, deputies: int = 4, controllers: int = 2) -> str:
         lines.append(f"head{d:03d},Басшы {d:03d},Руководитель,{name},head,{language},")
         lines.append(f"exec{d:03d},Маман {d:03d},Главный специалист,{name},executor,{language},")
     return "\n".join(lines) + "\n"
+
+
+async def add_chat_people(
+    conn: aiosqlite.Connection, count: int, code_prefix: str, first_chat: int, stamp: str
+) -> list[tuple[int, int]]:
+    """`count` people bound to chats of their own (first_chat + index), languages alternating;
+    their (id, chat id) by chat, read on the same connection."""
+    await conn.executemany(
+        "INSERT INTO people (code, full_name, position, language, telegram_id, bound_at,"
+        " language_chosen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+        [
+            (
+                f"{code_prefix}{index:05d}",
+                f"Алушы {index:05d}",
+                "Маман",
+                "kk" if index % 2 else "ru",
+                first_chat + index,
+                stamp,
+                stamp,
+                stamp,
+            )
+            for index in range(count)
+        ],
+    )
+    async with conn.execute(
+        "SELECT id, telegram_id FROM people WHERE code LIKE ? ORDER BY telegram_id",
+        (f"{code_prefix}%",),
+    ) as cursor:
+        return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+def report_check(good: bool) -> bool:
+    """Print the verdict line of a delivery benchmark; `good` again."""
+    out()
+    out("  check: " + ("none lost, none duplicated" if good else "LOST OR DUPLICATED messages"))
+    return good
 
 
 def make_settings(database_path: Path, **overrides: Any) -> Settings:

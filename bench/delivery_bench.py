@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import add_rate_arguments, fake_api_settings, out, run_bench, staff_csv, table
+from bench.common import (
+    add_chat_people,
+    add_rate_arguments,
+    fake_api_settings,
+    out,
+    report_check,
+    run_bench,
+    staff_csv,
+    table,
+)
 from bot.factory import create_bot, create_deliverer
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, load_profile
@@ -56,28 +65,8 @@ async def prepare(repos: Repos, messages: int, chats: int) -> dict[int, int]:
     assert subject is not None
     stamp = datetime.now(UTC).isoformat()
     await repos.db.writer.execute("BEGIN")
-    await repos.db.writer.executemany(
-        "INSERT INTO people (code, full_name, position, language, telegram_id, bound_at,"
-        " language_chosen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-        [
-            (
-                f"r{index:05d}",
-                f"Алушы {index:05d}",
-                "Маман",
-                "kk" if index % 2 else "ru",
-                FIRST_CHAT + index,
-                stamp,
-                stamp,
-                stamp,
-            )
-            for index in range(chats)
-        ],
-    )
+    people = await add_chat_people(repos.db.writer, chats, "r", FIRST_CHAT, stamp)
     await repos.db.writer.commit()
-    async with repos.conn.execute(
-        "SELECT id, telegram_id FROM people WHERE code LIKE 'r%' ORDER BY telegram_id"
-    ) as cursor:
-        people = [(row["id"], row["telegram_id"]) for row in await cursor.fetchall()]
     expected: Counter[int] = Counter()
     async with repos.transaction():
         for index in range(messages):
@@ -182,9 +171,7 @@ async def run(args: argparse.Namespace) -> bool:
         ]
     )
     good = lost == 0 and found.duplicated == 0 and found.missing == 0 and found.unconfirmed == 0
-    out()
-    out("  check: " + ("none lost, none duplicated" if good else "LOST OR DUPLICATED messages"))
-    return good
+    return report_check(good)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -35,7 +35,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import add_rate_arguments, fake_api_settings, mib, out, run_bench, table
+from bench.common import (
+    add_rate_arguments,
+    fake_api_settings,
+    mib,
+    out,
+    report_check,
+    run_bench,
+    table,
+)
 from bench.sweep_bench import DEFAULT_AT, build_in_child, local_moment
 from bot import services
 from bot.delivery import Deliverer, Rendered, Renderer, Renderers, split_text
@@ -302,9 +310,7 @@ async def run(args: argparse.Namespace) -> bool:
         ]
     )
     good = not (lost_rows or lost_lines or duplicated_lines or lost_files or duplicated_files)
-    out()
-    out("  check: " + ("none lost, none duplicated" if good else "LOST OR DUPLICATED messages"))
-    return good
+    return report_check(good)
 
 
 def main(argv: list[str] | None = None) -> None:
