@@ -112,6 +112,13 @@ class StaffRepo(AuditedStore):
         return Department(row["id"], row["name"]) if row else None
 
     # --- changing a person ------------------------------------------------------------------
+    async def _person_changed(
+        self, person: Person, action: str, actor: str, old: object, new: object
+    ) -> None:
+        await self.audit.record(
+            actor=actor, action=action, entity="person", entity_id=person.code, old=old, new=new
+        )
+
     async def bind_telegram(self, person: Person, telegram_id: int, *, actor: str) -> None:
         async with self.db.transaction():
             await self.conn.execute(
@@ -119,14 +126,7 @@ class StaffRepo(AuditedStore):
                 " language_chosen = 0, updated_at = ? WHERE id = ?",
                 (telegram_id, now_utc().isoformat(), now_utc().isoformat(), person.id),
             )
-            await self.audit.record(
-                actor=actor,
-                action="bind",
-                entity="person",
-                entity_id=person.code,
-                old=person.telegram_id,
-                new=telegram_id,
-            )
+            await self._person_changed(person, "bind", actor, person.telegram_id, telegram_id)
 
     async def set_language(
         self, person: Person, language: Language, *, actor: str, chosen: bool = True
@@ -137,13 +137,8 @@ class StaffRepo(AuditedStore):
                 (language.value, int(chosen), now_utc().isoformat(), person.id),
             )
             if language != person.language:
-                await self.audit.record(
-                    actor=actor,
-                    action="language",
-                    entity="person",
-                    entity_id=person.code,
-                    old=person.language.value,
-                    new=language.value,
+                await self._person_changed(
+                    person, "language", actor, person.language.value, language.value
                 )
 
     async def set_unreachable(self, person: Person, unreachable: bool, *, actor: str) -> None:
@@ -152,13 +147,8 @@ class StaffRepo(AuditedStore):
                 "UPDATE people SET unreachable = ?, updated_at = ? WHERE id = ?",
                 (int(unreachable), now_utc().isoformat(), person.id),
             )
-            await self.audit.record(
-                actor=actor,
-                action="unreachable",
-                entity="person",
-                entity_id=person.code,
-                old=person.unreachable,
-                new=unreachable,
+            await self._person_changed(
+                person, "unreachable", actor, person.unreachable, unreachable
             )
 
     # --- acting substitutes -------------------------------------------------------------------

@@ -24,6 +24,27 @@ from storage.rows import utc_text
 
 class AssignmentExecution(AssignmentReading):
     # --- executors ---------------------------------------------------------------------------
+    async def _update_active_executor(
+        self,
+        assignment_id: int,
+        department_id: int,
+        columns: str,
+        values: tuple[object, ...],
+        *,
+        not_accepted: bool = False,
+    ) -> bool:
+        """Set `columns` (a fixed "a = ?, b = ?" list) on the department's active executor row
+        of an open item (and, with `not_accepted`, one not accepted yet); whether it was."""
+        cursor = await self.conn.execute(
+            f"UPDATE assignment_executors SET {columns}"  # noqa: S608 - fixed fragments only
+            " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
+            + (" AND accepted_at IS NULL" if not_accepted else "")
+            + " AND EXISTS (SELECT 1 FROM assignments a"
+            " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
+            (*values, assignment_id, department_id, assignment_id, _OPEN),
+        )
+        return cursor.rowcount > 0
+
     async def accept(
         self,
         assignment_id: int,
@@ -38,14 +59,13 @@ class AssignmentExecution(AssignmentReading):
         The main executor's acceptance moves a registered item to 'accepted'.
         """
         async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE assignment_executors SET accepted_at = ?, accepted_by = ?"
-                " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
-                " AND accepted_at IS NULL AND EXISTS (SELECT 1 FROM assignments a"
-                " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
-                (utc_text(at), person_code, assignment_id, department_id, assignment_id, _OPEN),
-            )
-            if cursor.rowcount == 0:
+            if not await self._update_active_executor(
+                assignment_id,
+                department_id,
+                "accepted_at = ?, accepted_by = ?",
+                (utc_text(at), person_code),
+                not_accepted=True,
+            ):
                 return False
             row = await self.fetch_one(
                 "SELECT e.is_main, d.name FROM assignment_executors e"
@@ -88,14 +108,12 @@ class AssignmentExecution(AssignmentReading):
         if not reason:
             raise ValueError("a reason is required")
         async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE assignment_executors SET declined_at = ?, decline_reason = ?"
-                " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
-                " AND EXISTS (SELECT 1 FROM assignments a"
-                " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
-                (utc_text(at), reason, assignment_id, department_id, assignment_id, _OPEN),
-            )
-            if cursor.rowcount == 0:
+            if not await self._update_active_executor(
+                assignment_id,
+                department_id,
+                "declined_at = ?, decline_reason = ?",
+                (utc_text(at), reason),
+            ):
                 return False
             await self._touch(assignment_id, at)
             department = await self._department(department_id)

@@ -96,10 +96,7 @@ class MeetingAttendance(MeetingReading):
             status = await self._status(meeting_id)
             if status is None or status in _CLOSED_STATUSES:
                 return False
-            await self.conn.execute(
-                "UPDATE meetings SET status = ? WHERE id = ?",
-                (MeetingStatus.CANCELLED.value, meeting_id),
-            )
+            await self._set_status(meeting_id, MeetingStatus.CANCELLED)
             await self._record(
                 meeting_id,
                 "cancelled",
@@ -156,10 +153,7 @@ class MeetingAttendance(MeetingReading):
                 raise
             protocol_id = cursor.lastrowid
             assert protocol_id is not None
-            await self.conn.execute(
-                "UPDATE meetings SET status = ? WHERE id = ?",
-                (MeetingStatus.HELD.value, meeting_id),
-            )
+            await self._set_status(meeting_id, MeetingStatus.HELD)
             await self._record(
                 meeting_id,
                 "protocol_registered",

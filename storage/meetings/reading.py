@@ -170,6 +170,11 @@ class MeetingReading(AuditedStore):
         row = await self.fetch_one("SELECT status FROM meetings WHERE id = ?", (meeting_id,))
         return None if row is None else str(row["status"])
 
+    async def _set_status(self, meeting_id: int, status: MeetingStatus) -> None:
+        await self.conn.execute(
+            "UPDATE meetings SET status = ? WHERE id = ?", (status.value, meeting_id)
+        )
+
     async def _is_open(self, meeting_id: int) -> bool:
         status = await self._status(meeting_id)
         return status is not None and status not in _CLOSED_STATUSES
