@@ -113,7 +113,19 @@ def _shift_months(day: date, months: int) -> date:
 
 
 class _Value(BaseModel):
+    """A parameter's value: given as its fields, or as text in the form an override uses."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        return cls._read_text(data) if isinstance(data, str) else data
+
+    @classmethod
+    def _read_text(cls, text: str) -> Any:
+        """The fields written in `text`."""
+        raise NotImplementedError
 
 
 class Term(_Value):
@@ -122,12 +134,9 @@ class Term(_Value):
     value: NonNegativeInt = Field(le=9999)
     unit: Unit
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return _parse_term_text(data)
-        return data
+    def _read_text(cls, text: str) -> Any:
+        return _parse_term_text(text)
 
     @classmethod
     def parse(cls, text: str) -> Term:
@@ -172,17 +181,14 @@ class ReportDue(_Value):
     main: Term
     co_executors: Term
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return _pairs_or_parts(
-                data,
-                ("main", "co_executors"),
-                "expected 'main=5wd, co_executors=7wd' or '5wd/7wd'",
-                maxsplit=1,
-            )
-        return data
+    def _read_text(cls, text: str) -> Any:
+        return _pairs_or_parts(
+            text,
+            ("main", "co_executors"),
+            "expected 'main=5wd, co_executors=7wd' or '5wd/7wd'",
+            maxsplit=1,
+        )
 
     def __str__(self) -> str:
         return f"main={self.main}, co_executors={self.co_executors}"
@@ -203,16 +209,13 @@ class RemarksDue(_Value):
     default: Term
     per_kind: dict[DraftKind, Term] = Field(default_factory=dict)
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            pairs = _kv_pairs(data)
-            if pairs is None:
-                return {"default": data}
-            default = pairs.pop("default", None)
-            return {"default": default, "per_kind": pairs}
-        return data
+    def _read_text(cls, text: str) -> Any:
+        pairs = _kv_pairs(text)
+        if pairs is None:
+            return {"default": text}
+        default = pairs.pop("default", None)
+        return {"default": default, "per_kind": pairs}
 
     def for_kind(self, kind: DraftKind | None = None) -> Term:
         if kind is None:
@@ -233,15 +236,12 @@ class Quorum(_Value):
     numerator: int = Field(ge=1)
     denominator: int = Field(ge=1)
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            match = _FRACTION_RE.match(data)
-            if match is None:
-                raise ValueError("expected a fraction such as '2/3'")
-            return {"numerator": int(match.group(1)), "denominator": int(match.group(2))}
-        return data
+    def _read_text(cls, text: str) -> Any:
+        match = _FRACTION_RE.match(text)
+        if match is None:
+            raise ValueError("expected a fraction such as '2/3'")
+        return {"numerator": int(match.group(1)), "denominator": int(match.group(2))}
 
     @model_validator(mode="after")
     def _proper(self) -> Quorum:
@@ -275,15 +275,17 @@ class QuarterlyReport(_Value):
 
     @model_validator(mode="before")
     @classmethod
-    def _from_scalar(cls, data: Any) -> Any:
+    def _from_number(cls, data: Any) -> Any:
         if isinstance(data, bool):
             raise ValueError("a day of the month is expected")
         if isinstance(data, int):
             return {"day": data}
-        if isinstance(data, str):
-            pairs = _kv_pairs(data)
-            return pairs if pairs is not None else {"day": data.strip()}
         return data
+
+    @classmethod
+    def _read_text(cls, text: str) -> Any:
+        pairs = _kv_pairs(text)
+        return pairs if pairs is not None else {"day": text.strip()}
 
     def due(self, year: int, quarter: int) -> date:
         """Due date for quarter 1–4 of `year` (the day is clamped to the month's end)."""
@@ -309,16 +311,13 @@ class ControlThresholds(_Value):
     short: Term
     medium: Term
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return _pairs_or_parts(
-                data,
-                ("urgent", "short", "medium"),
-                "expected 'urgent=10wd, short=1m, medium=6m' or '10wd/1m/6m'",
-            )
-        return data
+    def _read_text(cls, text: str) -> Any:
+        return _pairs_or_parts(
+            text,
+            ("urgent", "short", "medium"),
+            "expected 'urgent=10wd, short=1m, medium=6m' or '10wd/1m/6m'",
+        )
 
     def __str__(self) -> str:
         return f"urgent={self.urgent}, short={self.short}, medium={self.medium}"
@@ -330,15 +329,12 @@ class WorkingHours(_Value):
     start: time
     end: time
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            match = _HOURS_RE.match(data)
-            if match is None:
-                raise ValueError("expected hours such as '09:00-18:00'")
-            return {"start": match.group(1).zfill(5), "end": match.group(2).zfill(5)}
-        return data
+    def _read_text(cls, text: str) -> Any:
+        match = _HOURS_RE.match(text)
+        if match is None:
+            raise ValueError("expected hours such as '09:00-18:00'")
+        return {"start": match.group(1).zfill(5), "end": match.group(2).zfill(5)}
 
     @model_validator(mode="after")
     def _ordered(self) -> WorkingHours:
