@@ -148,23 +148,23 @@ class Term(_Value):
 
     def after(self, cal: CalendarLike, start: date) -> date:
         """The day this term after `start` ends (`start` excluded); no rollover applied."""
-        if self.value == 0:
-            return start
-        if self.unit is Unit.WORKING_DAYS:
-            return cal.add_working_days(start, self.value)
-        if self.unit is Unit.CALENDAR_DAYS:
-            return start + timedelta(days=self.value)
-        return _shift_months(start, self.value)
+        return self._count(cal, start, 1)
 
     def before(self, cal: CalendarLike, end: date) -> date:
         """The day this term before `end` (`end` excluded); no rollover applied."""
+        return self._count(cal, end, -1)
+
+    def _count(self, cal: CalendarLike, day: date, direction: int) -> date:
+        """The day this term away from `day`, forwards (1) or backwards (-1)."""
         if self.value == 0:
-            return end
+            return day
         if self.unit is Unit.WORKING_DAYS:
-            return cal.subtract_working_days(end, self.value)
+            if direction > 0:
+                return cal.add_working_days(day, self.value)
+            return cal.subtract_working_days(day, self.value)
         if self.unit is Unit.CALENDAR_DAYS:
-            return end - timedelta(days=self.value)
-        return _shift_months(end, -self.value)
+            return day + timedelta(days=direction * self.value)
+        return _shift_months(day, direction * self.value)
 
 
 def _parse_term_text(text: str) -> dict[str, object]:
