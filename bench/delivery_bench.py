@@ -16,17 +16,23 @@ lost / duplicated messages.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from bench.common import default_send_rate, make_settings, out, staff_csv, table
+from bench.common import (
+    add_chat_people,
+    add_rate_arguments,
+    fake_api_settings,
+    out,
+    report_check,
+    run_bench,
+    staff_csv,
+    table,
+)
 from bot.factory import create_bot, create_deliverer
 from bot.i18n import make_i18n
 from bot.profiles import DEFAULT_PROFILE, load_profile
@@ -34,7 +40,7 @@ from bot.staff.csv_import import parse_staff_csv
 from storage.db import open_database
 from storage.domain.enums import Language
 from storage.repo import Repos
-from tests.fake_api import DEFAULT_TOKEN, ApiCall, FakeBotAPI
+from tests.fake_api import ApiCall, FakeBotAPI
 
 FIRST_CHAT = 700_000_000
 KIND = "unreachable"  # renders from the staff directory alone: "<name> has blocked the bot…"
@@ -59,28 +65,8 @@ async def prepare(repos: Repos, messages: int, chats: int) -> dict[int, int]:
     assert subject is not None
     stamp = datetime.now(UTC).isoformat()
     await repos.db.writer.execute("BEGIN")
-    await repos.db.writer.executemany(
-        "INSERT INTO people (code, full_name, position, language, telegram_id, bound_at,"
-        " language_chosen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-        [
-            (
-                f"r{index:05d}",
-                f"Алушы {index:05d}",
-                "Маман",
-                "kk" if index % 2 else "ru",
-                FIRST_CHAT + index,
-                stamp,
-                stamp,
-                stamp,
-            )
-            for index in range(chats)
-        ],
-    )
+    people = await add_chat_people(repos.db.writer, chats, "r", FIRST_CHAT, stamp)
     await repos.db.writer.commit()
-    async with repos.conn.execute(
-        "SELECT id, telegram_id FROM people WHERE code LIKE 'r%' ORDER BY telegram_id"
-    ) as cursor:
-        people = [(row["id"], row["telegram_id"]) for row in await cursor.fetchall()]
     expected: Counter[int] = Counter()
     async with repos.transaction():
         for index in range(messages):
@@ -129,10 +115,7 @@ async def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="baqylau-bench-") as folder:
         path = Path(folder) / "bench.sqlite3"
         async with FakeBotAPI() as api:
-            overrides: dict[str, Any] = {"bot_token": DEFAULT_TOKEN, "bot_api_url": api.base_url}
-            if args.send_rate is not None:
-                overrides["send_rate"] = args.send_rate
-            settings = make_settings(path, **overrides)
+            settings = fake_api_settings(path, api.base_url, args.send_rate)
             db = await open_database(path)
             conn = db.writer
             repos = Repos(db)
@@ -188,9 +171,7 @@ async def run(args: argparse.Namespace) -> bool:
         ]
     )
     good = lost == 0 and found.duplicated == 0 and found.missing == 0 and found.unconfirmed == 0
-    out()
-    out("  check: " + ("none lost, none duplicated" if good else "LOST OR DUPLICATED messages"))
-    return good
+    return report_check(good)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -199,13 +180,7 @@ def main(argv: list[str] | None = None) -> None:
         description="Send outbox messages through a fake Bot API that answers 429 above a rate.",
     )
     parser.add_argument("--messages", type=int, default=2_000)
-    parser.add_argument("--limit", type=float, default=30.0, help="fake API limit, sends/s")
-    parser.add_argument(
-        "--send-rate",
-        type=float,
-        default=None,
-        help=f"SEND_RATE (default: the setting's, {default_send_rate():g}; at most 29)",
-    )
+    add_rate_arguments(parser, "; at most 29")
     parser.add_argument(
         "--chats", type=int, default=None, help="distinct chats (default: one each)"
     )
@@ -213,9 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     args.chats = args.chats or args.messages
     if args.messages < 1 or not 1 <= args.chats <= args.messages:
         parser.error("need --messages >= 1 and 1 <= --chats <= --messages")
-    logging.basicConfig(level=logging.WARNING)
-    if not asyncio.run(run(args)):
-        raise SystemExit(1)
+    run_bench(run, args)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import re
 import statistics
 import tempfile
@@ -36,7 +35,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import default_send_rate, make_settings, mib, out, table
+from bench.common import (
+    add_rate_arguments,
+    fake_api_settings,
+    mib,
+    out,
+    report_check,
+    run_bench,
+    table,
+)
 from bench.sweep_bench import DEFAULT_AT, build_in_child, local_moment
 from bot import services
 from bot.delivery import Deliverer, Rendered, Renderer, Renderers, split_text
@@ -51,7 +58,7 @@ from storage.domain.enums import Language
 from storage.models import Person
 from storage.outbox import OutboxItem
 from storage.repo import Repos
-from tests.fake_api import DEFAULT_TOKEN, ApiCall, FakeBotAPI, UploadedFile
+from tests.fake_api import ApiCall, FakeBotAPI, UploadedFile
 
 FIRST_CHAT = 800_000_000
 # A notice line: "• № B-000123: …" (the bullet, then the item's number on the same line).
@@ -193,10 +200,7 @@ async def run(args: argparse.Namespace) -> bool:
         path = Path(folder) / "bench.sqlite3"
         build_in_child(args, path)
         async with FakeBotAPI() as api:
-            overrides: dict[str, Any] = {"bot_token": DEFAULT_TOKEN, "bot_api_url": api.base_url}
-            if args.send_rate is not None:
-                overrides["send_rate"] = args.send_rate
-            settings = make_settings(path, **overrides)
+            settings = fake_api_settings(path, api.base_url, args.send_rate)
             db = await open_database(path)
             conn = db.writer
             repos = Repos(db)
@@ -306,9 +310,7 @@ async def run(args: argparse.Namespace) -> bool:
         ]
     )
     good = not (lost_rows or lost_lines or duplicated_lines or lost_files or duplicated_files)
-    out()
-    out("  check: " + ("none lost, none duplicated" if good else "LOST OR DUPLICATED messages"))
-    return good
+    return report_check(good)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -322,22 +324,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--departments", type=int, default=40)
     parser.add_argument("--at", default=DEFAULT_AT, help="local moment (Asia/Almaty)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--limit", type=float, default=30.0, help="fake API limit, sends/s")
-    parser.add_argument(
-        "--send-rate",
-        type=float,
-        default=None,
-        help=f"SEND_RATE (default: the setting's, {default_send_rate():g})",
-    )
+    add_rate_arguments(parser)
     parser.add_argument(
         "--weekly-aside", action="store_true", help="cancel the weekly lists before the drain"
     )
     args = parser.parse_args(argv)
     if not 0 <= args.due <= args.items or args.departments < 2:
         parser.error("need 0 <= --due <= --items and --departments >= 2")
-    logging.basicConfig(level=logging.WARNING)
-    if not asyncio.run(run(args)):
-        raise SystemExit(1)
+    run_bench(run, args)
 
 
 if __name__ == "__main__":

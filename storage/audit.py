@@ -6,10 +6,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
 from storage.db import Database, Store
 from storage.models import AuditEntry
+from storage.rows import from_row
 
 
 def now_utc() -> datetime:
@@ -24,9 +23,6 @@ def as_text(value: Any) -> str | None:
 
 
 class AuditRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-
     async def record(
         self,
         *,
@@ -55,30 +51,21 @@ class AuditRepo(Store):
         )
 
     async def for_entity(self, entity: str, entity_id: str | int) -> list[AuditEntry]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             "SELECT * FROM audit WHERE entity = ? AND entity_id = ? ORDER BY id",
             (entity, str(entity_id)),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_entry(row) for row in rows]
+        )
+        return [from_row(AuditEntry, row) for row in rows]
 
     async def latest(self, limit: int = 50) -> list[AuditEntry]:
-        async with self.conn.execute(
-            "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_entry(row) for row in rows]
+        rows = await self.fetch_all("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        return [from_row(AuditEntry, row) for row in rows]
 
 
-def _entry(row: aiosqlite.Row) -> AuditEntry:
-    return AuditEntry(
-        id=row["id"],
-        at=datetime.fromisoformat(row["at"]),
-        actor=row["actor"],
-        on_behalf_of=row["on_behalf_of"],
-        action=row["action"],
-        entity=row["entity"],
-        entity_id=row["entity_id"],
-        old_value=row["old_value"],
-        new_value=row["new_value"],
-    )
+class AuditedStore(Store):
+    """A repository whose changes are recorded in the audit trail (`self.audit`), in the same
+    unit of work."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.audit = AuditRepo(db)

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from storage.audit import AuditRepo, now_utc
-from storage.db import Database, Store
+from storage.audit import AuditedStore, now_utc
 from storage.models import CalendarOverride
+from storage.rows import from_row
 
 
-class CalendarRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class CalendarRepo(AuditedStore):
     async def overrides(self) -> list[CalendarOverride]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             "SELECT day, working, reason, author FROM calendar_overrides ORDER BY day"
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [
-            CalendarOverride(
-                date.fromisoformat(row["day"]), bool(row["working"]), row["reason"], row["author"]
-            )
-            for row in rows
-        ]
+        )
+        return [from_row(CalendarOverride, row) for row in rows]
 
     async def override_map(self) -> dict[date, bool]:
         return {item.day: item.working for item in await self.overrides()}

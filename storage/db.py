@@ -23,7 +23,7 @@ import itertools
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -222,6 +222,16 @@ class Store:
     @property
     def conn(self) -> aiosqlite.Connection:
         return self.db.conn
+
+    async def fetch_one(self, sql: str, params: Iterable[object] = ()) -> aiosqlite.Row | None:
+        """The query's first row on the calling task's connection, if any."""
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, params: Iterable[object] = ()) -> list[aiosqlite.Row]:
+        """The query's rows on the calling task's connection."""
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
 
 
 async def open_database(path: Path | str, *, readers: int = READERS) -> Database:

@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.assignments import _OPEN, ENTITY, _utc
-from storage.audit import AuditRepo
-from storage.db import Database, Store
+from storage.assignments.reading import _OPEN, ENTITY
+from storage.audit import AuditedStore
 from storage.domain.assignments import OPEN_STATUSES, Refusal, Status
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.refusals import Refused
+from storage.rows import from_row, utc_text
 
 
 class PendingExists(ValueError):
@@ -25,48 +25,15 @@ class PendingExists(ValueError):
         self.reg_number = reg_number
 
 
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-def _request(row: aiosqlite.Row) -> ExtensionRequest:
-    return ExtensionRequest(
-        id=row["id"],
-        assignment_id=row["assignment_id"],
-        department_id=row["department_id"],
-        requested_by=row["requested_by"],
-        on_behalf_of=row["on_behalf_of"],
-        old_deadline=date.fromisoformat(row["old_deadline"]),
-        new_deadline=date.fromisoformat(row["new_deadline"]),
-        reasons=row["reasons"],
-        exceptional=bool(row["exceptional"]),
-        status=RequestStatus(row["status"]),
-        decided_by=row["decided_by"],
-        decided_at=_moment(row["decided_at"]),
-        granted_deadline=_day(row["granted_deadline"]),
-        reject_reason=row["reject_reason"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-    )
-
-
-class ExtensionRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class ExtensionRepo(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
     async def _many(self, where: str, params: tuple[object, ...]) -> list[ExtensionRequest]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             f"SELECT * FROM extension_requests WHERE {where}"  # noqa: S608 - fixed fragments
             " ORDER BY created_at, id",
             params,
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_request(row) for row in rows]
+        )
+        return [from_row(ExtensionRequest, row) for row in rows]
 
     async def get(self, request_id: int) -> ExtensionRequest | None:
         found = await self._many("id = ?", (request_id,))
@@ -109,11 +76,10 @@ class ExtensionRepo(Store):
         if not reasons:
             raise ValueError("reasons are required")
         async with self.db.transaction():
-            async with self.conn.execute(
+            item = await self.fetch_one(
                 "SELECT reg_number, deadline, status FROM assignments WHERE id = ?",
                 (assignment_id,),
-            ) as cursor:
-                item = await cursor.fetchone()
+            )
             if item is None:
                 raise ValueError(f"no assignment with id {assignment_id}")
             reg_number = item["reg_number"]
@@ -140,7 +106,7 @@ class ExtensionRepo(Store):
                         reasons,
                         int(exceptional),
                         RequestStatus.PENDING.value,
-                        _utc(at),
+                        utc_text(at),
                     ),
                 )
             except aiosqlite.IntegrityError as exc:
@@ -182,12 +148,11 @@ class ExtensionRepo(Store):
         extension is counted. False when already decided (the first decision wins), or the
         request is unknown, or the item is closed."""
         async with self.db.transaction():
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT r.assignment_id, a.reg_number, a.deadline FROM extension_requests r"
                 " JOIN assignments a ON a.id = r.assignment_id WHERE r.id = ?",
                 (request_id,),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return False
             assignment_id = row["assignment_id"]
@@ -200,7 +165,7 @@ class ExtensionRepo(Store):
                     RequestStatus.APPROVED.value,
                     actor,
                     on_behalf_of,
-                    _utc(at),
+                    utc_text(at),
                     granted.isoformat(),
                     request_id,
                     RequestStatus.PENDING.value,
@@ -213,7 +178,7 @@ class ExtensionRepo(Store):
             cursor = await self.conn.execute(
                 "UPDATE assignments SET deadline = ?, extensions = extensions + 1,"
                 " updated_at = ? WHERE id = ? AND status IN (SELECT value FROM json_each(?))",
-                (granted.isoformat(), _utc(at), assignment_id, _OPEN),
+                (granted.isoformat(), utc_text(at), assignment_id, _OPEN),
             )
             assert cursor.rowcount == 1  # checked above, under the same write lock
             await self.audit.record(
@@ -251,7 +216,7 @@ class ExtensionRepo(Store):
                     RequestStatus.REJECTED.value,
                     actor,
                     on_behalf_of,
-                    _utc(at),
+                    utc_text(at),
                     reason,
                     request_id,
                     RequestStatus.PENDING.value,
@@ -259,12 +224,11 @@ class ExtensionRepo(Store):
             )
             if cursor.rowcount == 0:
                 return False
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT a.reg_number FROM extension_requests r"
                 " JOIN assignments a ON a.id = r.assignment_id WHERE r.id = ?",
                 (request_id,),
-            ) as rows:
-                row = await rows.fetchone()
+            )
             assert row is not None
             await self.audit.record(
                 actor=actor,

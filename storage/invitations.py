@@ -6,11 +6,9 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-import aiosqlite
-
-from storage.audit import AuditRepo, now_utc
-from storage.db import Database, Store
+from storage.audit import AuditedStore, now_utc
 from storage.models import Invitation, Person
+from storage.rows import from_row
 
 
 class Redemption(StrEnum):
@@ -21,21 +19,7 @@ class Redemption(StrEnum):
     TAKEN = "taken"  # this Telegram account is already bound to somebody else
 
 
-def _invitation(row: aiosqlite.Row) -> Invitation:
-    return Invitation(
-        token=row["token"],
-        person_id=row["person_id"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        expires_at=datetime.fromisoformat(row["expires_at"]),
-        used_at=datetime.fromisoformat(row["used_at"]) if row["used_at"] else None,
-    )
-
-
-class InvitationRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class InvitationRepo(AuditedStore):
     async def issue(
         self, person: Person, *, ttl: timedelta, actor: str, now: datetime | None = None
     ) -> Invitation:
@@ -65,20 +49,16 @@ class InvitationRepo(Store):
     async def valid_for(self, person: Person, *, now: datetime | None = None) -> Invitation | None:
         """The newest unused, unexpired invitation of `person`, if any."""
         now = now or now_utc()
-        async with self.conn.execute(
+        row = await self.fetch_one(
             "SELECT * FROM invitations WHERE person_id = ? AND used_at IS NULL AND expires_at > ?"
             " ORDER BY created_at DESC LIMIT 1",
             (person.id, now.isoformat()),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return _invitation(row) if row else None
+        )
+        return from_row(Invitation, row) if row else None
 
     async def get(self, token: str) -> Invitation | None:
-        async with self.conn.execute(
-            "SELECT * FROM invitations WHERE token = ?", (token,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return _invitation(row) if row else None
+        row = await self.fetch_one("SELECT * FROM invitations WHERE token = ?", (token,))
+        return from_row(Invitation, row) if row else None
 
     async def redeem(
         self, token: str, telegram_id: int, *, now: datetime | None = None
@@ -93,10 +73,9 @@ class InvitationRepo(Store):
                 return Redemption.USED, invitation.person_id
             if invitation.expires_at <= now:
                 return Redemption.EXPIRED, invitation.person_id
-            async with self.conn.execute(
+            person = await self.fetch_one(
                 "SELECT id, code, telegram_id FROM people WHERE id = ?", (invitation.person_id,)
-            ) as cursor:
-                person = await cursor.fetchone()
+            )
             assert person is not None
             async with self.conn.execute(
                 "SELECT id FROM people WHERE telegram_id = ? AND id <> ?",

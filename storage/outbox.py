@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
 from storage.audit import now_utc
 from storage.db import Database, Store
+from storage.rows import from_row, utc_text
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 # A claim not renewed for this long belongs to a sender that stopped: it is taken again.
@@ -39,24 +40,11 @@ class OutboxItem:
     pieces: list[str] | None = None  # the text pieces as first sent, once a part went out
 
 
-def _utc(moment: datetime) -> str:
-    """UTC ISO text with microseconds, so stored moments compare correctly as text."""
-    if moment.tzinfo is None:
-        raise ValueError("a naive datetime cannot be stored: give it a time zone")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def _item(row: aiosqlite.Row) -> OutboxItem:
-    return OutboxItem(
-        id=row["id"],
-        key=row["key"],
-        person_id=row["person_id"],
-        kind=row["kind"],
+    return from_row(
+        OutboxItem,
+        row,
         payload=json.loads(row["payload"]),
-        not_before=datetime.fromisoformat(row["not_before"]),
-        status=row["status"],
-        attempts=row["attempts"],
-        parts_sent=row["parts_sent"],
         message_id=row["telegram_message_id"],
         pieces=json.loads(row["pieces"]) if row["pieces"] else None,
     )
@@ -92,7 +80,14 @@ class OutboxRepo(Store):
             cursor = await self.conn.execute(
                 "INSERT INTO outbox (key, person_id, kind, payload, not_before, status,"
                 " created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING",
-                (key, person_id, kind, _payload(payload), _utc(not_before or now), _utc(now)),
+                (
+                    key,
+                    person_id,
+                    kind,
+                    _payload(payload),
+                    utc_text(not_before or now),
+                    utc_text(now),
+                ),
             )
             self.queued += cursor.rowcount
             return cursor.rowcount == 1
@@ -105,8 +100,8 @@ class OutboxRepo(Store):
         Returns how many were new. One `executemany` instead of a round trip per row: a sweep
         may queue thousands.
         """
-        created = _utc(now_utc())
-        waiting = _utc(not_before)
+        created = utc_text(now_utc())
+        waiting = utc_text(not_before)
         async with self.db.transaction():
             before = self.conn.total_changes
             await self.conn.executemany(
@@ -136,13 +131,13 @@ class OutboxRepo(Store):
         and items claimed by `dead_owners` (processes known to be gone). Items due together
         stay together per person (the last person's group is completed past the limit), so one
         person's notices go as one message."""
-        stamp = _utc(now)
+        stamp = utc_text(now)
         # what may be taken: due and waiting, or claimed by a sender that stopped
         claimable = (
             "((status = 'pending' AND not_before <= ?) OR (status = 'sending' AND"
             " (claimed_at < ? OR claimed_by IN (SELECT value FROM json_each(?)))))"
         )
-        taking = (stamp, _utc(now - stale_after), json.dumps(list(dead_owners)))
+        taking = (stamp, utc_text(now - stale_after), json.dumps(list(dead_owners)))
         async with self.db.transaction():
             async with self.conn.execute(
                 f"SELECT id, person_id, not_before FROM outbox WHERE {claimable}"  # noqa: S608
@@ -179,7 +174,7 @@ class OutboxRepo(Store):
         async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE outbox SET claimed_at = ? WHERE status = 'sending' AND claimed_by = ?",
-                (_utc(at), owner),
+                (utc_text(at), owner),
             )
             return cursor.rowcount
 
@@ -232,7 +227,7 @@ class OutboxRepo(Store):
                 "UPDATE outbox SET status = 'sent', sent_at = ?, chat_id = ?,"
                 " telegram_message_id = COALESCE(?, telegram_message_id), last_error = NULL"
                 " WHERE id = ? AND status IN ('sending', 'pending')",
-                (_utc(at), chat_id, message_id, item_id),
+                (utc_text(at), chat_id, message_id, item_id),
             )
 
     async def retry_later(self, item_id: int, *, error: str, at: datetime) -> None:
@@ -241,7 +236,7 @@ class OutboxRepo(Store):
             await self.conn.execute(
                 "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
                 " claimed_by = NULL, last_error = ? WHERE id = ? AND status = 'sending'",
-                (_utc(at), error, item_id),
+                (utc_text(at), error, item_id),
             )
 
     async def mark_failed(self, item_id: int, *, error: str) -> None:
@@ -266,13 +261,12 @@ class OutboxRepo(Store):
 
     async def sent_with_prefix(self, prefix: str) -> list[tuple[int, int, int]]:
         """(person id, chat id, message id) of the sent messages whose key starts with `prefix`."""
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             "SELECT person_id, chat_id, telegram_message_id FROM outbox"
             " WHERE substr(key, 1, length(?)) = ? AND status = 'sent'"
             " AND telegram_message_id IS NOT NULL ORDER BY id",
             (prefix, prefix),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
 
     async def counts(self) -> dict[str, int]:
@@ -286,6 +280,5 @@ class OutboxRepo(Store):
         return found
 
     async def get(self, key: str) -> OutboxItem | None:
-        async with self.conn.execute("SELECT * FROM outbox WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self.fetch_one("SELECT * FROM outbox WHERE key = ?", (key,))
         return _item(row) if row else None

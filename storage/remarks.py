@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.assignments import _utc
-from storage.audit import AuditRepo
-from storage.db import Database, Store
+from storage.attachments import attachments_of, save_attachments
+from storage.audit import AuditedStore
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
+from storage.rows import clean, from_row, unknown_reference, utc_text
 
 ENTITY = "remarks"
 # What an addressee may answer, and what silence becomes when the round is closed.
@@ -19,102 +19,42 @@ _GIVEN = frozenset({Answer.NO_REMARKS, Answer.REMARKS})
 _SILENT = frozenset({Answer.AGREED_BY_DEFAULT, Answer.NO_ANSWER})
 
 
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _addressee(row: aiosqlite.Row, files: Sequence[RoundFile]) -> Addressee:
-    return Addressee(
-        id=row["id"],
-        round_id=row["round_id"],
-        person_id=row["person_id"],
-        department_id=row["department_id"],
-        answer=Answer(row["answer"]),
-        answered_at=_moment(row["answered_at"]),
-        answered_by=row["answered_by"],
-        text=row["text"],
-        files=tuple(files),
-    )
-
-
-def _round(
-    row: aiosqlite.Row, files: Sequence[RoundFile], addressees: Sequence[Addressee]
-) -> Round:
-    return Round(
-        id=row["id"],
-        subject=row["subject"],
-        initiator_id=row["initiator_id"],
-        restricted=bool(row["restricted"]),
-        due=date.fromisoformat(row["due"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        closed_at=_moment(row["closed_at"]),
-        files=tuple(files),
-        addressees=tuple(addressees),
-    )
-
-
-def _text(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
-
-
-class RemarksRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class RemarksRepo(AuditedStore):
     # --- reading -------------------------------------------------------------------------------
-    async def _answer_files(self, addressee_ids: Sequence[int]) -> dict[int, list[RoundFile]]:
-        found: dict[int, list[RoundFile]] = {addressee_id: [] for addressee_id in addressee_ids}
-        if not addressee_ids:
-            return found
-        async with self.conn.execute(
-            "SELECT * FROM remark_answer_files"
-            " WHERE addressee_id IN (SELECT value FROM json_each(?))"
-            " ORDER BY addressee_id, position",
-            (json.dumps(list(addressee_ids)),),
-        ) as cursor:
-            for row in await cursor.fetchall():
-                found[row["addressee_id"]].append(RoundFile(row["file_id"], row["file_name"]))
-        return found
-
     async def _addressees(self, where: str, params: Iterable[object]) -> list[Addressee]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             f"SELECT * FROM remark_addressees WHERE {where}"  # noqa: S608 - fixed fragments
             " ORDER BY round_id, id",
             tuple(params),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        files = await self._answer_files([row["id"] for row in rows])
-        return [_addressee(row, files[row["id"]]) for row in rows]
+        )
+        files = await attachments_of(
+            self.conn, "remark_answer_files", "addressee_id", [row["id"] for row in rows]
+        )
+        return [from_row(Addressee, row, files=tuple(files[row["id"]])) for row in rows]
 
     async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Round]:
         """Rounds with their files and addressees (with their answer files), in few queries."""
         rows = list(rows)
         ids = [row["id"] for row in rows]
-        files: dict[int, list[RoundFile]] = {round_id: [] for round_id in ids}
+        files = await attachments_of(self.conn, "remark_round_files", "round_id", ids)
         addressees: dict[int, list[Addressee]] = {round_id: [] for round_id in ids}
         if ids:
-            wanted = json.dumps(ids)
-            async with self.conn.execute(
-                "SELECT * FROM remark_round_files WHERE round_id IN"
-                " (SELECT value FROM json_each(?)) ORDER BY round_id, position",
-                (wanted,),
-            ) as cursor:
-                for row in await cursor.fetchall():
-                    files[row["round_id"]].append(RoundFile(row["file_id"], row["file_name"]))
             for addressee in await self._addressees(
-                "round_id IN (SELECT value FROM json_each(?))", (wanted,)
+                "round_id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
             ):
                 addressees[addressee.round_id].append(addressee)
-        return [_round(row, files[row["id"]], addressees[row["id"]]) for row in rows]
+        return [
+            from_row(
+                Round, row, files=tuple(files[row["id"]]), addressees=tuple(addressees[row["id"]])
+            )
+            for row in rows
+        ]
 
     async def _many(self, where: str, params: Iterable[object], order: str) -> list[Round]:
-        async with self.conn.execute(
+        rows = await self.fetch_all(
             f"SELECT * FROM remark_rounds WHERE {where} ORDER BY {order}",  # noqa: S608 - fixed
             tuple(params),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return await self._load(rows)
 
     async def get(self, round_id: int) -> Round | None:
@@ -163,21 +103,16 @@ class RemarksRepo(Store):
         if not merged:
             raise ValueError("a round needs at least one addressee")
         async with self.db.transaction():
-            try:
+            with unknown_reference("unknown initiator, addressee or department"):
                 cursor = await self.conn.execute(
                     "INSERT INTO remark_rounds (subject, initiator_id, restricted, due,"
                     " created_at) VALUES (?, ?, ?, ?, ?)",
-                    (subject, initiator_id, int(restricted), due.isoformat(), _utc(at)),
+                    (subject, initiator_id, int(restricted), due.isoformat(), utc_text(at)),
                 )
                 round_id = cursor.lastrowid
                 assert round_id is not None
-                await self.conn.executemany(
-                    "INSERT INTO remark_round_files (round_id, position, file_id, file_name)"
-                    " VALUES (?, ?, ?, ?)",
-                    [
-                        (round_id, position, item.file_id, item.file_name)
-                        for position, item in enumerate(files)
-                    ],
+                await save_attachments(
+                    self.conn, "remark_round_files", "round_id", round_id, files
                 )
                 await self.conn.executemany(
                     "INSERT INTO remark_addressees (round_id, person_id, department_id, answer)"
@@ -187,10 +122,6 @@ class RemarksRepo(Store):
                         for person_id, department_id in merged.items()
                     ],
                 )
-            except aiosqlite.IntegrityError as exc:
-                if "FOREIGN KEY" in str(exc):
-                    raise ValueError("unknown initiator, addressee or department") from exc
-                raise
             await self.audit.record(
                 actor=actor,
                 action="round_started",
@@ -229,17 +160,16 @@ class RemarksRepo(Store):
         answer = Answer(answer)
         if answer not in _GIVEN:
             raise ValueError(f"an addressee cannot answer {answer.value!r}")
-        text = _text(text)
+        text = clean(text)
         if answer is Answer.REMARKS and text is None and not files:
             raise ValueError("remarks need a text or a file")
         async with self.db.transaction():
-            async with self.conn.execute(
+            row = await self.fetch_one(
                 "SELECT a.id, a.answer FROM remark_addressees a"
                 " JOIN remark_rounds r ON r.id = a.round_id"
                 " WHERE a.round_id = ? AND a.person_id = ? AND r.closed_at IS NULL",
                 (round_id, person_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return False
             addressee_id, previous = row["id"], row["answer"]
@@ -247,20 +177,15 @@ class RemarksRepo(Store):
                 "UPDATE remark_addressees SET answer = ?, answered_at = ?, answered_by = ?,"
                 " text = ? WHERE id = ? AND EXISTS (SELECT 1 FROM remark_rounds r"
                 " WHERE r.id = ? AND r.closed_at IS NULL)",
-                (answer.value, _utc(at), by, text, addressee_id, round_id),
+                (answer.value, utc_text(at), by, text, addressee_id, round_id),
             )
             if cursor.rowcount == 0:
                 return False
             await self.conn.execute(
                 "DELETE FROM remark_answer_files WHERE addressee_id = ?", (addressee_id,)
             )
-            await self.conn.executemany(
-                "INSERT INTO remark_answer_files (addressee_id, position, file_id, file_name)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    (addressee_id, position, item.file_id, item.file_name)
-                    for position, item in enumerate(files)
-                ],
+            await save_attachments(
+                self.conn, "remark_answer_files", "addressee_id", addressee_id, files
             )
             await self.audit.record(
                 actor=by,
@@ -289,7 +214,7 @@ class RemarksRepo(Store):
         async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE remark_rounds SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
-                (_utc(at), round_id),
+                (utc_text(at), round_id),
             )
             if cursor.rowcount == 0:
                 return False

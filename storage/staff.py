@@ -8,11 +8,11 @@ from datetime import date
 
 import aiosqlite
 
-from storage.audit import AuditRepo, now_utc
-from storage.db import Database, Store
+from storage.audit import AuditedStore, now_utc
 from storage.domain.enums import Language, Role
 from storage.domain.staff import CsvProblem, StaffRow
 from storage.models import Department, Person, Substitution
+from storage.rows import from_row
 
 PERSON_SELECT = """
 SELECT p.*, d.name AS department_name,
@@ -39,27 +39,10 @@ def name_key(name: str) -> str:
 def _person(row: aiosqlite.Row) -> Person:
     roles = frozenset(Role(name) for name in (row["role_list"] or "").split(";") if name)
     curates = frozenset(int(part) for part in (row["curate_list"] or "").split(";") if part)
-    return Person(
-        id=row["id"],
-        code=row["code"],
-        full_name=row["full_name"],
-        position=row["position"],
-        department_id=row["department_id"],
-        department_name=row["department_name"],
-        language=Language(row["language"]),
-        telegram_id=row["telegram_id"],
-        language_chosen=bool(row["language_chosen"]),
-        unreachable=bool(row["unreachable"]),
-        roles=roles,
-        curates=curates,
-    )
+    return from_row(Person, row, roles=roles, curates=curates)
 
 
-class StaffRepo(Store):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.audit = AuditRepo(db)
-
+class StaffRepo(AuditedStore):
     # --- reading -------------------------------------------------------------------------
     async def _people(self, where: str = "", params: Iterable[object] = ()) -> list[Person]:
         sql = PERSON_SELECT + (f" WHERE {where}" if where else "") + " ORDER BY p.full_name, p.id"
@@ -117,20 +100,25 @@ class StaffRepo(Store):
             return [Department(row["id"], row["name"]) for row in await cursor.fetchall()]
 
     async def department_by_name(self, name: str) -> Department | None:
-        async with self.conn.execute(
+        row = await self.fetch_one(
             "SELECT id, name FROM departments WHERE name_key = ?", (name_key(name),)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return Department(row["id"], row["name"]) if row else None
 
     async def department(self, department_id: int) -> Department | None:
-        async with self.conn.execute(
+        row = await self.fetch_one(
             "SELECT id, name FROM departments WHERE id = ?", (department_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return Department(row["id"], row["name"]) if row else None
 
     # --- changing a person ------------------------------------------------------------------
+    async def _person_changed(
+        self, person: Person, action: str, actor: str, old: object, new: object
+    ) -> None:
+        await self.audit.record(
+            actor=actor, action=action, entity="person", entity_id=person.code, old=old, new=new
+        )
+
     async def bind_telegram(self, person: Person, telegram_id: int, *, actor: str) -> None:
         async with self.db.transaction():
             await self.conn.execute(
@@ -138,14 +126,7 @@ class StaffRepo(Store):
                 " language_chosen = 0, updated_at = ? WHERE id = ?",
                 (telegram_id, now_utc().isoformat(), now_utc().isoformat(), person.id),
             )
-            await self.audit.record(
-                actor=actor,
-                action="bind",
-                entity="person",
-                entity_id=person.code,
-                old=person.telegram_id,
-                new=telegram_id,
-            )
+            await self._person_changed(person, "bind", actor, person.telegram_id, telegram_id)
 
     async def set_language(
         self, person: Person, language: Language, *, actor: str, chosen: bool = True
@@ -156,13 +137,8 @@ class StaffRepo(Store):
                 (language.value, int(chosen), now_utc().isoformat(), person.id),
             )
             if language != person.language:
-                await self.audit.record(
-                    actor=actor,
-                    action="language",
-                    entity="person",
-                    entity_id=person.code,
-                    old=person.language.value,
-                    new=language.value,
+                await self._person_changed(
+                    person, "language", actor, person.language.value, language.value
                 )
 
     async def set_unreachable(self, person: Person, unreachable: bool, *, actor: str) -> None:
@@ -171,13 +147,8 @@ class StaffRepo(Store):
                 "UPDATE people SET unreachable = ?, updated_at = ? WHERE id = ?",
                 (int(unreachable), now_utc().isoformat(), person.id),
             )
-            await self.audit.record(
-                actor=actor,
-                action="unreachable",
-                entity="person",
-                entity_id=person.code,
-                old=person.unreachable,
-                new=unreachable,
+            await self._person_changed(
+                person, "unreachable", actor, person.unreachable, unreachable
             )
 
     # --- acting substitutes -------------------------------------------------------------------
@@ -226,30 +197,16 @@ class StaffRepo(Store):
         return Substitution(substitution_id, absent.id, substitute.id, starts_on, ends_on, actor)
 
     async def substitutions(self) -> list[Substitution]:
-        async with self.conn.execute(
-            "SELECT * FROM substitutions ORDER BY starts_on, id"
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [
-            Substitution(
-                row["id"],
-                row["absent_id"],
-                row["substitute_id"],
-                date.fromisoformat(row["starts_on"]),
-                date.fromisoformat(row["ends_on"]),
-                row["created_by"],
-            )
-            for row in rows
-        ]
+        rows = await self.fetch_all("SELECT * FROM substitutions ORDER BY starts_on, id")
+        return [from_row(Substitution, row) for row in rows]
 
     async def acting_for(self, person: Person, day: date) -> Person:
         """Who receives what is addressed to `person` on `day`: their substitute, or themselves."""
-        async with self.conn.execute(
+        row = await self.fetch_one(
             "SELECT substitute_id FROM substitutions WHERE absent_id = ? AND starts_on <= ?"
             " AND ends_on >= ? ORDER BY id DESC LIMIT 1",
             (person.id, day.isoformat(), day.isoformat()),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return person
         return await self.get(row["substitute_id"]) or person

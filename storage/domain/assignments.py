@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from storage.domain.enums import Mark, Source
+from storage.domain.files import Attachment
 
 
 class ControlType(StrEnum):
@@ -114,10 +115,7 @@ class Assignment:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ReportFile:
-    file_id: str
-    file_name: str
+ReportFile = Attachment
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from storage.domain.files import Attachment
+
 DEFAULT_DURATION = 120  # minutes, for the calendar file
 
 
@@ -37,10 +39,7 @@ class Attendance(StrEnum):
     SUBSTITUTE = "substitute"  # sends a substitute, named
 
 
-@dataclass(frozen=True, slots=True)
-class MaterialFile:
-    file_id: str
-    file_name: str
+MaterialFile = Attachment
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from storage.domain.files import Attachment
+
 
 class Answer(StrEnum):
     PENDING = "pending"
@@ -15,10 +17,7 @@ class Answer(StrEnum):
     NO_ANSWER = "no_answer"  # the due date passed without an answer (no silent consent)
 
 
-@dataclass(frozen=True, slots=True)
-class RoundFile:
-    file_id: str
-    file_name: str
+RoundFile = Attachment
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,128 @@
+"""The dates a profile sets, all through the working-day calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.profiles.model import Profile, Rollover
+from bot.profiles.values import CalendarLike, DraftKind, Term
+from storage.domain.assignments import ControlType
+from storage.domain.enums import Mark
+
+
+def normalize_deadline(profile: Profile, cal: CalendarLike, day: date) -> date:
+    """A deadline on a non-working day moves to the next working day (per profile)."""
+    if profile.deadline_rollover.value is Rollover.NEXT_WORKING_DAY:
+        return cal.next_working_day(day)
+    return day
+
+
+def _on_or_before_working(cal: CalendarLike, day: date) -> date:
+    """`day` if working, else the last working day before it (no notice on a day off)."""
+    return day if cal.is_working_day(day) else cal.subtract_working_days(day, 1)
+
+
+def _before(cal: CalendarLike, term: Term, day: date) -> date:
+    return _on_or_before_working(cal, term.before(cal, day))
+
+
+def default_deadline(profile: Profile, cal: CalendarLike, received: date, mark: Mark) -> date:
+    """Deadline of an assignment registered without one: by mark, from the day of receipt."""
+    terms: dict[Mark, Term] = {
+        Mark.NONE: profile.default_term.value,
+        Mark.URGENT: profile.urgent_term.value,
+        Mark.VERY_URGENT: profile.very_urgent_term.value,
+    }
+    return normalize_deadline(profile, cal, terms[Mark(mark)].after(cal, received))
+
+
+def control_type(
+    profile: Profile,
+    cal: CalendarLike,
+    received: date,
+    deadline: date,
+    mark: Mark = Mark.NONE,
+) -> ControlType:
+    """Control type from the mark, else from the term between receipt and deadline.
+
+    A marked item is urgent. Otherwise each bound (received + threshold, rolled forward like a
+    deadline) is inclusive: ≤10 wd urgent, ≤1 month short, ≤6 months medium, else long.
+    """
+    if Mark(mark) is not Mark.NONE:
+        return ControlType.URGENT
+    thresholds = profile.control_types.value
+    for ctype, term in (
+        (ControlType.URGENT, thresholds.urgent),
+        (ControlType.SHORT, thresholds.short),
+        (ControlType.MEDIUM, thresholds.medium),
+    ):
+        if deadline <= normalize_deadline(profile, cal, term.after(cal, received)):
+            return ctype
+    return ControlType.LONG
+
+
+def deadline_notice_date(profile: Profile, cal: CalendarLike, deadline: date) -> date | None:
+    """Day of the deadline notice to the executor's head and the controller (None: off)."""
+    param = profile.deadline_notice
+    return None if param is None else _before(cal, param.value, deadline)
+
+
+def extension_cutoff(profile: Profile, cal: CalendarLike, deadline: date) -> date | None:
+    """Last day an extension may be requested (None: no cut-off in the profile).
+
+    A cut-off landing on a day off moves back to the previous working day.
+    """
+    param = profile.extension_cutoff
+    return None if param is None else _before(cal, param.value, deadline)
+
+
+def not_ours_until(profile: Profile, cal: CalendarLike, received: date) -> date:
+    """Last day an executor may forward an item that is not theirs («по принадлежности»)."""
+    return normalize_deadline(profile, cal, profile.not_ours_window.value.after(cal, received))
+
+
+def report_due_dates(
+    profile: Profile, cal: CalendarLike, deadline: date
+) -> tuple[date, date] | None:
+    """(main executor, co-executors) report due dates before the deadline (None: off)."""
+    param = profile.report_due
+    if param is None:
+        return None
+    due = param.value
+    return _before(cal, due.main, deadline), _before(cal, due.co_executors, deadline)
+
+
+def removal_note_date(profile: Profile, cal: CalendarLike, deadline: date) -> date | None:
+    """Due date of the removal-from-control note after the deadline (None: off)."""
+    param = profile.removal_note_due
+    if param is None:
+        return None
+    return normalize_deadline(profile, cal, param.value.after(cal, deadline))
+
+
+def remarks_due_date(
+    profile: Profile, cal: CalendarLike, sent: date, kind: DraftKind | None = None
+) -> date:
+    """Due date of a «замечаний нет» round sent on `sent` (per draft kind if the profile says)."""
+    term = profile.remarks_round_due.value.for_kind(kind)
+    return normalize_deadline(profile, cal, term.after(cal, sent))
+
+
+def agenda_send_date(profile: Profile, cal: CalendarLike, meeting: date) -> date | None:
+    """Day the agenda and materials go to recipients (None: no lead time in the profile)."""
+    param = profile.agenda_lead
+    return None if param is None else _before(cal, param.value, meeting)
+
+
+def materials_due_date(profile: Profile, cal: CalendarLike, meeting: date) -> date | None:
+    """Day departments' materials are due for a meeting (None: no lead time in the profile)."""
+    param = profile.materials_lead
+    return None if param is None else _before(cal, param.value, meeting)
+
+
+def protocol_distribution_date(profile: Profile, cal: CalendarLike, signed: date) -> date | None:
+    """Last day to distribute a protocol signed on `signed` (None: off)."""
+    param = profile.protocol_distribution
+    if param is None:
+        return None
+    return normalize_deadline(profile, cal, param.value.after(cal, signed))

@@ -1,0 +1,379 @@
+"""Executing an assignment: acceptance, «not ours» and reassignment, reports, the
+controller's decision, and the cards posted about it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from storage.assignments.reading import _OPEN, _REPORTABLE, ENTITY, AssignmentReading
+from storage.assignments.registration import UnknownDepartment
+from storage.attachments import save_attachments
+from storage.domain.assignments import (
+    OPEN_STATUSES,
+    Refusal,
+    RemovalGround,
+    Report,
+    ReportFile,
+    Status,
+)
+from storage.domain.refusals import Refused
+from storage.rows import utc_text
+
+
+class AssignmentExecution(AssignmentReading):
+    # --- executors ---------------------------------------------------------------------------
+    async def _update_active_executor(
+        self,
+        assignment_id: int,
+        department_id: int,
+        columns: str,
+        values: tuple[object, ...],
+        *,
+        not_accepted: bool = False,
+    ) -> bool:
+        """Set `columns` (a fixed "a = ?, b = ?" list) on the department's active executor row
+        of an open item (and, with `not_accepted`, one not accepted yet); whether it was."""
+        cursor = await self.conn.execute(
+            f"UPDATE assignment_executors SET {columns}"  # noqa: S608 - fixed fragments only
+            " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
+            + (" AND accepted_at IS NULL" if not_accepted else "")
+            + " AND EXISTS (SELECT 1 FROM assignments a"
+            " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
+            (*values, assignment_id, department_id, assignment_id, _OPEN),
+        )
+        return cursor.rowcount > 0
+
+    async def accept(
+        self,
+        assignment_id: int,
+        department_id: int,
+        *,
+        person_code: str,
+        on_behalf_of: str | None,
+        at: datetime,
+    ) -> bool:
+        """Mark an active, not yet accepted executor row accepted; False when nothing changed.
+
+        The main executor's acceptance moves a registered item to 'accepted'.
+        """
+        async with self.db.transaction():
+            if not await self._update_active_executor(
+                assignment_id,
+                department_id,
+                "accepted_at = ?, accepted_by = ?",
+                (utc_text(at), person_code),
+                not_accepted=True,
+            ):
+                return False
+            row = await self.fetch_one(
+                "SELECT e.is_main, d.name FROM assignment_executors e"
+                " JOIN departments d ON d.id = e.department_id"
+                " WHERE e.assignment_id = ? AND e.department_id = ?",
+                (assignment_id, department_id),
+            )
+            assert row is not None
+            if row["is_main"]:
+                await self.conn.execute(
+                    "UPDATE assignments SET status = ? WHERE id = ? AND status = ?",
+                    (Status.ACCEPTED.value, assignment_id, Status.REGISTERED.value),
+                )
+            await self._touch(assignment_id, at)
+            reg_number = await self._reg_number(assignment_id)
+            assert reg_number is not None
+            await self.audit.record(
+                actor=person_code,
+                on_behalf_of=on_behalf_of,
+                action="accept",
+                entity=ENTITY,
+                entity_id=reg_number,
+                new={"department": row["name"]},
+                at=at,
+            )
+        return True
+
+    async def decline(
+        self,
+        assignment_id: int,
+        department_id: int,
+        *,
+        reason: str,
+        actor: str,
+        on_behalf_of: str | None,
+        at: datetime,
+    ) -> bool:
+        """«Not ours»: the executor row becomes inactive (kept); False when nothing changed."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason is required")
+        async with self.db.transaction():
+            if not await self._update_active_executor(
+                assignment_id,
+                department_id,
+                "declined_at = ?, decline_reason = ?",
+                (utc_text(at), reason),
+            ):
+                return False
+            await self._touch(assignment_id, at)
+            department = await self._department(department_id)
+            reg_number = await self._reg_number(assignment_id)
+            assert department is not None
+            assert reg_number is not None
+            await self.audit.record(
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                action="not_ours",
+                entity=ENTITY,
+                entity_id=reg_number,
+                new={"department": department.name, "reason": reason},
+                at=at,
+            )
+        return True
+
+    async def reassign(
+        self, assignment_id: int, old_department_id: int, new_department_id: int, *, actor: str
+    ) -> bool:
+        """Give a declined executor's place (main flag, position) to another department.
+
+        False when nothing changed: the item is closed, the old row is missing or still active,
+        or its place is already taken (a repeated call). ValueError when the new department is
+        already an active executor; UnknownDepartment when it does not exist. A department that
+        declined earlier and is chosen again gets its row back, active and not accepted.
+        """
+        if old_department_id == new_department_id:
+            raise ValueError("the new department is the one that declined")
+        async with self.db.transaction():
+            old = await self.fetch_one(
+                "SELECT a.reg_number, a.status, e.is_main, e.position, e.declined_at"
+                " FROM assignments a JOIN assignment_executors e ON e.assignment_id = a.id"
+                " WHERE a.id = ? AND e.department_id = ?",
+                (assignment_id, old_department_id),
+            )
+            if (
+                old is None
+                or old["declined_at"] is None
+                or Status(old["status"]) not in OPEN_STATUSES
+            ):
+                return False
+            async with self.conn.execute(
+                "SELECT 1 FROM assignment_executors WHERE assignment_id = ? AND position = ?"
+                " AND declined_at IS NULL",
+                (assignment_id, old["position"]),
+            ) as cursor:
+                if await cursor.fetchone():
+                    return False
+            new_department = await self._department(new_department_id)
+            if new_department is None:
+                raise UnknownDepartment(str(new_department_id))
+            existing = await self.fetch_one(
+                "SELECT declined_at FROM assignment_executors"
+                " WHERE assignment_id = ? AND department_id = ?",
+                (assignment_id, new_department_id),
+            )
+            if existing is not None and existing["declined_at"] is None:
+                raise ValueError(
+                    f"department {new_department.name!r} is already an executor of"
+                    f" {old['reg_number']}"
+                )
+            if existing is None:
+                await self.conn.execute(
+                    "INSERT INTO assignment_executors (assignment_id, department_id, is_main,"
+                    " position) VALUES (?, ?, ?, ?)",
+                    (assignment_id, new_department_id, old["is_main"], old["position"]),
+                )
+            else:
+                await self.conn.execute(
+                    "UPDATE assignment_executors SET is_main = ?, position = ?,"
+                    " accepted_at = NULL, accepted_by = NULL, declined_at = NULL,"
+                    " decline_reason = NULL WHERE assignment_id = ? AND department_id = ?",
+                    (old["is_main"], old["position"], assignment_id, new_department_id),
+                )
+            if old["is_main"]:
+                await self.conn.execute(
+                    "UPDATE assignments SET status = ? WHERE id = ? AND status = ?",
+                    (Status.REGISTERED.value, assignment_id, Status.ACCEPTED.value),
+                )
+            await self._touch(assignment_id)
+            old_department = await self._department(old_department_id)
+            assert old_department is not None
+            await self.audit.record(
+                actor=actor,
+                action="reassign",
+                entity=ENTITY,
+                entity_id=old["reg_number"],
+                old={"department": old_department.name},
+                new={"department": new_department.name},
+            )
+        return True
+
+    # --- reports and decisions ---------------------------------------------------------------
+    async def add_report(
+        self,
+        assignment_id: int,
+        department_id: int,
+        *,
+        author_code: str,
+        on_behalf_of: str | None,
+        text: str,
+        files: Sequence[ReportFile],
+        final: bool,
+        at: datetime,
+    ) -> Report:
+        """Store a report. A final one (main executor only) moves the item to 'report_submitted'.
+
+        Refused: CLOSED (item closed, or a final report already submitted), NOT_EXECUTOR
+        (the department is not an active executor), NOT_MAIN (a final report from a
+        co-executor). Checked under the write lock, so a double tap cannot file two.
+        """
+        async with self.db.transaction():
+            row = await self.fetch_one(
+                "SELECT a.reg_number, a.status, e.is_main, d.name AS department_name"
+                " FROM assignments a"
+                " LEFT JOIN assignment_executors e ON e.assignment_id = a.id"
+                " AND e.department_id = ? AND e.declined_at IS NULL"
+                " LEFT JOIN departments d ON d.id = e.department_id"
+                " WHERE a.id = ?",
+                (department_id, assignment_id),
+            )
+            if row is None:
+                raise ValueError(f"no assignment with id {assignment_id}")
+            reg_number = row["reg_number"]
+            if Status(row["status"]) not in OPEN_STATUSES:
+                raise Refused(Refusal.CLOSED, reg_number=reg_number)
+            if row["is_main"] is None:
+                raise Refused(Refusal.NOT_EXECUTOR, reg_number=reg_number)
+            if final:
+                if not row["is_main"]:
+                    raise Refused(Refusal.NOT_MAIN, reg_number=reg_number)
+                cursor = await self.conn.execute(
+                    "UPDATE assignments SET status = ?, updated_at = ?"
+                    " WHERE id = ? AND status IN (SELECT value FROM json_each(?))",
+                    (Status.REPORTED.value, utc_text(at), assignment_id, _REPORTABLE),
+                )
+                if cursor.rowcount == 0:
+                    raise Refused(Refusal.CLOSED, reg_number=reg_number)
+            else:
+                await self._touch(assignment_id, at)
+            cursor = await self.conn.execute(
+                "INSERT INTO reports (assignment_id, department_id, author_code, on_behalf_of,"
+                " text, final, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    assignment_id,
+                    department_id,
+                    author_code,
+                    on_behalf_of,
+                    text,
+                    int(final),
+                    utc_text(at),
+                ),
+            )
+            report_id = cursor.lastrowid
+            assert report_id is not None
+            await save_attachments(self.conn, "report_files", "report_id", report_id, files)
+            await self.audit.record(
+                actor=author_code,
+                on_behalf_of=on_behalf_of,
+                action="report" if final else "co_report",
+                entity=ENTITY,
+                entity_id=reg_number,
+                new={
+                    "department": row["department_name"],
+                    "text": text,
+                    "files": [item.file_name for item in files],
+                },
+                at=at,
+            )
+        return Report(
+            id=report_id,
+            assignment_id=assignment_id,
+            department_id=department_id,
+            author_code=author_code,
+            text=text,
+            final=final,
+            created_at=datetime.fromisoformat(utc_text(at)),
+            files=tuple(files),
+        )
+
+    async def _decide(
+        self,
+        assignment_id: int,
+        *,
+        to: Status,
+        ground: RemovalGround | None,
+        action: str,
+        new: dict[str, Any],
+        actor: str,
+        at: datetime,
+    ) -> bool:
+        async with self.db.transaction():
+            reg_number = await self._reg_number(assignment_id)
+            if reg_number is None:
+                return False
+            cursor = await self.conn.execute(
+                "UPDATE assignments SET status = ?, removal_ground = ?, updated_at = ?"
+                " WHERE id = ? AND status = ?",
+                (
+                    to.value,
+                    ground.value if ground else None,
+                    utc_text(at),
+                    assignment_id,
+                    Status.REPORTED.value,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await self.audit.record(
+                actor=actor,
+                action=action,
+                entity=ENTITY,
+                entity_id=reg_number,
+                old={"status": Status.REPORTED.value},
+                new=new,
+                at=at,
+            )
+        return True
+
+    async def remove(
+        self, assignment_id: int, *, ground: RemovalGround, actor: str, at: datetime
+    ) -> bool:
+        """Remove from control, only once the main report is in; False when nothing changed."""
+        ground = RemovalGround(ground)
+        return await self._decide(
+            assignment_id,
+            to=Status.REMOVED,
+            ground=ground,
+            action="remove",
+            new={"ground": ground.value},
+            actor=actor,
+            at=at,
+        )
+
+    async def return_for_rework(
+        self, assignment_id: int, *, reason: str, actor: str, at: datetime
+    ) -> bool:
+        """Return the main report for rework; False when there is no report waiting."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason is required")
+        return await self._decide(
+            assignment_id,
+            to=Status.RETURNED,
+            ground=None,
+            action="return",
+            new={"reason": reason},
+            actor=actor,
+            at=at,
+        )
+
+    # --- cards ---------------------------------------------------------------------------------
+    async def save_card(
+        self, assignment_id: int, person_id: int, chat_id: int, message_id: int
+    ) -> None:
+        """Remember a posted card so it can be edited when the item changes (idempotent)."""
+        async with self.db.transaction():
+            await self.conn.execute(
+                "INSERT INTO card_messages (assignment_id, person_id, chat_id, message_id)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (assignment_id, person_id, chat_id, message_id),
+            )

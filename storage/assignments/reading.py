@@ -1,0 +1,171 @@
+"""Assignments read back with their executors, reports, cards and history; the helpers the
+writing parts share."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.attachments import attachments_of
+from storage.audit import AuditedStore, now_utc
+from storage.domain.assignments import OPEN_STATUSES, Assignment, Executor, Report, Status
+from storage.domain.enums import Source
+from storage.models import AuditEntry, Department
+from storage.rows import from_row, utc_text
+from storage.staff import StaffRepo
+
+ENTITY = "assignment"
+IMPORT_SLICE = 0.5  # seconds an import's unit of work may hold the writer
+# Lists go to SQLite as one JSON parameter read through json_each: no SQL is built at run time.
+_OPEN = json.dumps(sorted(status.value for status in OPEN_STATUSES))
+# Statuses a final report may be submitted from.
+_REPORTABLE = json.dumps([Status.REGISTERED.value, Status.ACCEPTED.value, Status.RETURNED.value])
+
+
+class AssignmentReading(AuditedStore):
+    # --- reading -------------------------------------------------------------------------------
+    async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
+        """Executor rows of several assignments in one query, in position order."""
+        found: dict[int, list[Executor]] = {assignment_id: [] for assignment_id in assignment_ids}
+        if not assignment_ids:
+            return found
+        async with self.conn.execute(
+            "SELECT e.*, d.name AS department_name FROM assignment_executors e"
+            " JOIN departments d ON d.id = e.department_id"
+            " WHERE e.assignment_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY e.assignment_id, e.position, e.rowid",
+            (json.dumps(list(assignment_ids)),),
+        ) as cursor:
+            for row in await cursor.fetchall():
+                found[row["assignment_id"]].append(
+                    from_row(Executor, row, main=bool(row["is_main"]))
+                )
+        return found
+
+    async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Assignment]:
+        rows = list(rows)
+        executors = await self._executors([row["id"] for row in rows])
+        return [from_row(Assignment, row, executors=tuple(executors[row["id"]])) for row in rows]
+
+    async def _one(self, where: str, params: Iterable[object]) -> Assignment | None:
+        row = await self.fetch_one(
+            f"SELECT * FROM assignments WHERE {where}",  # noqa: S608 - fixed fragments only
+            tuple(params),
+        )
+        if row is None:
+            return None
+        return (await self._load([row]))[0]
+
+    async def get(self, assignment_id: int) -> Assignment | None:
+        return await self._one("id = ?", (assignment_id,))
+
+    async def by_number(self, reg_number: str) -> Assignment | None:
+        return await self._one("reg_number = ?", (reg_number.strip(),))
+
+    async def list_open(
+        self,
+        *,
+        department_ids: Iterable[int] | None = None,
+        overdue_on: date | None = None,
+        due_from: date | None = None,
+        due_to: date | None = None,
+        source: Source | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> tuple[list[Assignment], int]:
+        """Open items by deadline then number, one page of them, and how many match in all.
+
+        `department_ids` keeps items where one of them is an active (not declined) executor;
+        an empty collection matches nothing. `overdue_on=D` keeps deadlines before D;
+        `due_from` / `due_to` are inclusive.
+        """
+        conditions = ["a.status IN (SELECT value FROM json_each(?))"]
+        params: list[object] = [_OPEN]
+        if department_ids is not None:
+            wanted = sorted(set(department_ids))
+            if not wanted:
+                return [], 0
+            # from the departments' executor rows (indexed), not a check per open item
+            conditions.append(
+                "a.id IN (SELECT e.assignment_id FROM assignment_executors e"
+                " WHERE e.department_id IN (SELECT value FROM json_each(?))"
+                " AND e.declined_at IS NULL)"
+            )
+            params.append(json.dumps(wanted))
+        if overdue_on is not None:
+            conditions.append("a.deadline < ?")
+            params.append(overdue_on.isoformat())
+        if due_from is not None:
+            conditions.append("a.deadline >= ?")
+            params.append(due_from.isoformat())
+        if due_to is not None:
+            conditions.append("a.deadline <= ?")
+            params.append(due_to.isoformat())
+        if source is not None:
+            conditions.append("a.source = ?")
+            params.append(Source(source).value)
+        where = " AND ".join(conditions)
+        counted = await self.fetch_one(
+            f"SELECT COUNT(*) FROM assignments a WHERE {where}",  # noqa: S608 - fixed fragments
+            tuple(params),
+        )
+        total = int(counted[0]) if counted else 0
+        if total == 0 or offset >= total:
+            return [], total
+        rows = await self.fetch_all(
+            f"SELECT a.* FROM assignments a WHERE {where}"  # noqa: S608 - fixed fragments only
+            " ORDER BY a.deadline, a.reg_number LIMIT ? OFFSET ?",
+            (*params, max(limit, 0), max(offset, 0)),
+        )
+        return await self._load(rows), total
+
+    async def removed_since(self, since: datetime) -> list[Assignment]:
+        """Items removed from control at or after `since` (for the weekly control list)."""
+        rows = await self.fetch_all(
+            "SELECT a.* FROM assignments a WHERE a.status = 'removed' AND a.updated_at >= ?"
+            " ORDER BY a.deadline, a.reg_number",
+            (utc_text(since),),
+        )
+        return await self._load(rows)
+
+    async def reports(self, assignment_id: int) -> list[Report]:
+        """Every report on the item, with its files, oldest first."""
+        rows = await self.fetch_all(
+            "SELECT * FROM reports WHERE assignment_id = ? ORDER BY created_at, id",
+            (assignment_id,),
+        )
+        files = await attachments_of(
+            self.conn, "report_files", "report_id", [row["id"] for row in rows]
+        )
+        return [from_row(Report, row, files=tuple(files[row["id"]])) for row in rows]
+
+    async def cards(self, assignment_id: int) -> list[tuple[int, int, int]]:
+        """(person_id, chat_id, message_id) of every card posted about the item."""
+        rows = await self.fetch_all(
+            "SELECT person_id, chat_id, message_id FROM card_messages WHERE assignment_id = ?"
+            " ORDER BY rowid",
+            (assignment_id,),
+        )
+        return [(row["person_id"], row["chat_id"], row["message_id"]) for row in rows]
+
+    async def history(self, reg_number: str) -> list[AuditEntry]:
+        return await self.audit.for_entity(ENTITY, reg_number.strip())
+
+    # --- helpers for writing ------------------------------------------------------------------
+    async def _department(self, department_id: int) -> Department | None:
+        return await StaffRepo(self.db).department(department_id)
+
+    async def _reg_number(self, assignment_id: int) -> str | None:
+        row = await self.fetch_one(
+            "SELECT reg_number FROM assignments WHERE id = ?", (assignment_id,)
+        )
+        return str(row["reg_number"]) if row else None
+
+    async def _touch(self, assignment_id: int, at: datetime | None = None) -> None:
+        await self.conn.execute(
+            "UPDATE assignments SET updated_at = ? WHERE id = ?",
+            (utc_text(at or now_utc()), assignment_id),
+        )
