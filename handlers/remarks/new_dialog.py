@@ -23,7 +23,8 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.i18n import date_with_weekday, long_date
+from bot.i18n import date_with_weekday
+from bot.middlewares import for_roles
 from bot.profiles import Profile
 from bot.remarks import steps as remark_steps
 from bot.remarks.rules import (
@@ -31,20 +32,37 @@ from bot.remarks.rules import (
     MAY_START,
     SUBJECT_MAX,
     SUBJECT_MIN,
-    RoundRefusal,
     check_due,
     default_due,
 )
-from handlers.callbacks import RemarkCallback, RoundNewCallback
+from handlers.callbacks import RemarkCallback, RoundNewCallback, RoundStep
 from handlers.pickers import Option, Picker
+from handlers.refusals import refusal_text
 from handlers.replies import Reply, refuse, show, stale
-from handlers.steps import Asked, button_day, typed_day
+from handlers.steps import (
+    Draw,
+    after,
+    button_day,
+    confirm_keyboard,
+    department_of,
+    drop,
+    offer_keyboard,
+    present,
+    redraw,
+    restricted_keyboard,
+    search,
+    take_file,
+    turn_page,
+    typed_deadline,
+    typed_text,
+    use_buttons,
+    yes_or_no,
+)
 from storage.domain.refusals import Refused
 from storage.domain.remarks import RoundFile
 from storage.models import Department, Person
 from storage.repo import Repos
 
-STARTERS = {"roles": MAY_START}
 STEPS = 6
 
 
@@ -59,12 +77,12 @@ class RoundStates(StatesGroup):
 
 
 def rn(step: str, value: str = "") -> RoundNewCallback:
-    return RoundNewCallback(step=step, value=value)
+    return RoundNewCallback(step=RoundStep(step), value=value)
 
 
 # Both pickers share the search and the page; switching between them starts both afresh.
-DEPARTMENTS = Picker(rn, toggle_step="dep", chosen_key="departments")
-PEOPLE = Picker(rn, toggle_step="per", chosen_key="people")
+DEPARTMENTS = Picker(rn, toggle_step=RoundStep.DEPARTMENT, chosen_key="departments")
+PEOPLE = Picker(rn, toggle_step=RoundStep.PERSON, chosen_key="people")
 MODES = {"dep": (RoundStates.departments, DEPARTMENTS), "per": (RoundStates.people, PEOPLE)}
 
 
@@ -111,14 +129,6 @@ def subject_prompt() -> str:
             "the bot and is never sent to the addressees. /cancel stops at any step."
         ).format(min=SUBJECT_MIN, max=SUBJECT_MAX),
     )
-
-
-def restricted_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("🔒 Yes, restricted (ДСП)"), callback_data=rn("rst", "1"))
-    builder.button(text=_("No"), callback_data=rn("rst", "0"))
-    builder.adjust(2)
-    return builder.as_markup()
 
 
 def documents_keyboard(has_files: bool) -> InlineKeyboardMarkup:
@@ -210,23 +220,8 @@ def due_keyboard(day: date, language: str, label: str = "") -> InlineKeyboardMar
     return builder.as_markup()
 
 
-def due_refusal(error: Refused, language: str) -> str:
-    if error.refusal is RoundRefusal.DUE_DAY_OFF:
-        return _("{day} is not a working day. The next working day is {offer}.").format(
-            day=date_with_weekday(error.values["due"], language),  # type: ignore[arg-type]
-            offer=date_with_weekday(error.values["offer"], language),  # type: ignore[arg-type]
-        )
-    return _("The deadline {deadline} has already passed.").format(
-        deadline=long_date(error.values["due"], language)  # type: ignore[arg-type]
-    )
-
-
-def confirm_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("📤 Send the request"), callback_data=rn("ok"))
-    builder.button(text=_("✖️ Cancel"), callback_data=rn("no"))
-    builder.adjust(2)
-    return builder.as_markup()
+def send_keyboard() -> InlineKeyboardMarkup:
+    return confirm_keyboard(_("📤 Send the request"), rn(RoundStep.OK), rn(RoundStep.NO))
 
 
 async def headless(ctx: services.Context, department_ids: Sequence[int]) -> list[str]:
@@ -298,9 +293,8 @@ async def ask_due(
     message: Reply, state: FSMContext, ctx: services.Context, person: Person, reason: str = ""
 ) -> None:
     await state.set_state(RoundStates.due)
-    prompt = due_prompt()
     await message.answer(
-        f"{reason}\n\n{prompt}" if reason else prompt,
+        after(reason, due_prompt()),
         reply_markup=due_keyboard(
             default_due(ctx.profile, ctx.calendar, ctx.today), person.language.value
         ),
@@ -317,11 +311,7 @@ async def go_addressees(
     await state.set_state(RoundStates.departments)
     data = await state.update_data(DEPARTMENTS.fresh(), **PEOPLE.fresh())
     text, markup = await addressees_view(repos, person, data, "dep")
-    text = f"{reason}\n\n{text}" if reason else text
-    if isinstance(target, CallbackQuery):
-        await show(target, text, markup)
-    else:
-        await target.answer(text, reply_markup=markup)
+    await present(target, after(reason, text), markup)
 
 
 async def go_confirm(
@@ -335,16 +325,18 @@ async def go_confirm(
     await state.set_state(RoundStates.confirm)
     count = await addressee_count(ctx, data)
     text = await confirmation_view(ctx, person, data, due, count)
-    if isinstance(target, CallbackQuery):
-        await show(target, text, confirm_keyboard())
-    else:
-        await target.answer(text, reply_markup=confirm_keyboard())
+    await present(target, text, send_keyboard())
 
 
-async def picker_of(state: FSMContext) -> tuple[Picker, str]:
+async def picker_of(state: FSMContext, person: Person, repos: Repos) -> tuple[Picker, Draw]:
+    """The picker on screen (departments or people) and how to draw it."""
     current = await state.get_state()
     mode = "per" if current == RoundStates.people.state else "dep"
-    return MODES[mode][1], mode
+
+    async def draw(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+        return await addressees_view(repos, person, data, mode)
+
+    return MODES[mode][1], draw
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -359,14 +351,11 @@ async def on_new(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def on_subject(message: Message, state: FSMContext) -> None:
-    subject = (message.text or "").strip()
-    if not SUBJECT_MIN <= len(subject) <= SUBJECT_MAX:
-        await message.answer(
-            _(
-                "The subject must be {min} to {max} characters long; yours has {count}. "
-                "Type it again."
-            ).format(min=SUBJECT_MIN, max=SUBJECT_MAX, count=len(subject))
-        )
+    wrong = _(
+        "The subject must be {min} to {max} characters long; yours has {count}. Type it again."
+    )
+    subject = await typed_text(message, SUBJECT_MIN, SUBJECT_MAX, wrong)
+    if subject is None:
         return
     await state.update_data(subject=subject, files=[])
     await state.set_state(RoundStates.restricted)
@@ -379,7 +368,7 @@ async def on_subject(message: Message, state: FSMContext) -> None:
                 "files, and they look at the paper copy."
             ),
         ),
-        reply_markup=restricted_keyboard(),
+        reply_markup=restricted_keyboard(rn),
     )
 
 
@@ -390,10 +379,9 @@ async def on_restricted(
     person: Person,
     repos: Repos,
 ) -> None:
-    if callback_data.value not in {"0", "1"}:
-        await stale(query)
+    restricted = await yes_or_no(query, callback_data.value)
+    if restricted is None:
         return
-    restricted = callback_data.value == "1"
     await state.update_data(restricted=restricted, files=[])
     await query.answer()
     if restricted:
@@ -403,26 +391,17 @@ async def on_restricted(
     await show(query, documents_prompt(), documents_keyboard(has_files=False))
 
 
+def documents_received(count: int, names: str) -> str:
+    return ngettext(
+        "{count} document received: {names}. Send more, or press «Done».",
+        "{count} documents received: {names}. Send more, or press «Done».",
+        count,
+    ).format(count=count, names=names)
+
+
 async def on_document(message: Message, state: FSMContext) -> None:
-    assert message.document is not None  # the handler's filter
-    data = await state.get_data()
-    files: list[list[str]] = list(data.get("files", []))
-    if len(files) >= MAX_FILES:
-        await message.answer(
-            _("At most {count} files.").format(count=MAX_FILES),
-            reply_markup=documents_keyboard(has_files=True),
-        )
-        return
-    files.append([message.document.file_id, message.document.file_name or "file"])
-    await state.update_data(files=files)
-    await message.answer(
-        ngettext(
-            "{count} document received: {names}. Send more, or press «Done».",
-            "{count} documents received: {names}. Send more, or press «Done».",
-            len(files),
-        ).format(count=len(files), names=", ".join(name for _id, name in files)),
-        reply_markup=documents_keyboard(has_files=True),
-    )
+    keyboard = documents_keyboard(has_files=True)
+    await take_file(message, state, MAX_FILES, keyboard, documents_received)
 
 
 async def on_not_a_document(message: Message, state: FSMContext) -> None:
@@ -450,24 +429,20 @@ async def on_documents_done(
 
 
 async def on_search(message: Message, state: FSMContext, person: Person, repos: Repos) -> None:
-    picker, mode = await picker_of(state)
-    searched = picker.searched(message.text)
-    if searched is None:
-        await message.answer(_("Type part of a name, or use the buttons."))
-        return
-    data = await state.update_data(searched)
-    text, markup = await addressees_view(repos, person, data, mode)
-    await message.answer(text, reply_markup=markup)
+    picker, draw = await picker_of(state, person, repos)
+    await search(message, state, picker, draw, _("Type part of a name, or use the buttons."))
 
 
-async def redraw(
-    query: CallbackQuery, state: FSMContext, person: Person, repos: Repos, update: dict[str, Any]
+async def toggle(
+    query: CallbackQuery,
+    state: FSMContext,
+    person: Person,
+    repos: Repos,
+    picker: Picker,
+    chosen: int,
 ) -> None:
-    _picker, mode = await picker_of(state)
-    data = await state.update_data(update)
-    await query.answer()
-    text, markup = await addressees_view(repos, person, data, mode)
-    await show(query, text, markup)
+    _picker, draw = await picker_of(state, person, repos)
+    await redraw(query, state, picker.toggled(await state.get_data(), chosen), draw)
 
 
 async def on_toggle_department(
@@ -477,16 +452,9 @@ async def on_toggle_department(
     person: Person,
     repos: Repos,
 ) -> None:
-    department = (
-        await repos.staff.department(int(callback_data.value))
-        if callback_data.value.isdigit()
-        else None
-    )
-    if department is None:
-        await stale(query)
-        return
-    update = DEPARTMENTS.toggled(await state.get_data(), department.id)
-    await redraw(query, state, person, repos, update)
+    department = await department_of(query, repos, callback_data.value)
+    if department is not None:
+        await toggle(query, state, person, repos, DEPARTMENTS, department.id)
 
 
 async def on_toggle_person(
@@ -502,8 +470,7 @@ async def on_toggle_person(
     if other is None or other.id == person.id:
         await stale(query)
         return
-    update = PEOPLE.toggled(await state.get_data(), other.id)
-    await redraw(query, state, person, repos, update)
+    await toggle(query, state, person, repos, PEOPLE, other.id)
 
 
 async def on_page(
@@ -513,19 +480,15 @@ async def on_page(
     person: Person,
     repos: Repos,
 ) -> None:
-    picker, _mode = await picker_of(state)
-    paged = picker.paged(callback_data.value)
-    if paged is None:
-        await stale(query)
-        return
-    await redraw(query, state, person, repos, paged)
+    picker, draw = await picker_of(state, person, repos)
+    await turn_page(query, state, picker, callback_data.value, draw)
 
 
 async def on_show_all(
     query: CallbackQuery, state: FSMContext, person: Person, repos: Repos
 ) -> None:
-    picker, _mode = await picker_of(state)
-    await redraw(query, state, person, repos, picker.everything())
+    picker, draw = await picker_of(state, person, repos)
+    await redraw(query, state, picker.everything(), draw)
 
 
 async def on_mode(
@@ -540,7 +503,8 @@ async def on_mode(
         return
     target, picker = MODES[callback_data.value]
     await state.set_state(target)
-    await redraw(query, state, person, repos, picker.everything())
+    _picker, draw = await picker_of(state, person, repos)
+    await redraw(query, state, picker.everything(), draw)
 
 
 async def on_addressees_done(
@@ -590,24 +554,14 @@ async def on_due_typed(
     person: Person,
     ctx: services.Context,
 ) -> None:
-    typed = await typed_day(message, asked=Asked.DEADLINE)
-    if typed is None:
-        return
-    try:
-        due = check_due(ctx.calendar, ctx.today, typed)
-    except Refused as error:
-        reason = due_refusal(error, person.language.value)
-        if error.refusal is RoundRefusal.DUE_DAY_OFF:
-            offer: date = error.values["offer"]  # type: ignore[assignment]
-            label = _("Take {date}").format(date=offer.strftime("%d.%m.%Y"))
-            await message.answer(
-                reason + " " + _("Type another date as dd.mm.yyyy."),
-                reply_markup=due_keyboard(offer, person.language.value, label),
-            )
-        else:
-            await message.answer(reason + " " + _("Type another date as dd.mm.yyyy."))
-        return
-    await go_confirm(message, state, person, ctx, due)
+    due = await typed_deadline(
+        message,
+        person.language.value,
+        lambda typed: check_due(ctx.calendar, ctx.today, typed),
+        offer=lambda day: offer_keyboard(day, rn(RoundStep.DUE, day.isoformat())),
+    )
+    if due is not None:
+        await go_confirm(message, state, person, ctx, due)
 
 
 async def on_due_button(
@@ -620,11 +574,7 @@ async def on_due_button(
     chosen = await button_day(query, callback_data.value)
     if chosen is None:
         return
-    try:
-        due = check_due(ctx.calendar, ctx.today, chosen)
-    except Refused as error:
-        await refuse(query, due_refusal(error, person.language.value))
-        return
+    due = check_due(ctx.calendar, ctx.today, chosen)
     await query.answer()
     await go_confirm(query, state, person, ctx, due)
 
@@ -674,9 +624,11 @@ async def on_send(
             department_ids=DEPARTMENTS.chosen(data),
             person_ids=PEOPLE.chosen(data),
         )
-    except Refused as error:
+    except Refused as error:  # the due date passed meanwhile: asked again
         await query.answer()
-        await ask_due(query.message, state, ctx, person, due_refusal(error, person.language.value))
+        await ask_due(
+            query.message, state, ctx, person, refusal_text(error, person.language.value)
+        )
         return
     await state.clear()
     await query.answer(_("Sent."))
@@ -696,41 +648,31 @@ async def on_send(
     )
 
 
-async def on_drop(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer(_("Cancelled. Nothing was saved."))
-    await show(query, _("Cancelled. Nothing was saved."))
-
-
-async def on_use_buttons(message: Message) -> None:
-    await message.answer(_("Please answer with the buttons above, or /cancel."))
-
-
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = for_roles(Router(name=__name__), MAY_START)
     states = RoundStates
     text = ~F.text.startswith("/")
     choosing = StateFilter(states.departments, states.people)
     msg = router.message
-    msg.register(on_subject, states.subject, text, flags=STARTERS)
-    msg.register(on_document, states.documents, F.document, flags=STARTERS)
-    msg.register(on_not_a_document, states.documents, text, flags=STARTERS)
-    msg.register(on_search, choosing, text, flags=STARTERS)
-    msg.register(on_due_typed, states.due, text, flags=STARTERS)
+    msg.register(on_subject, states.subject, text)
+    msg.register(on_document, states.documents, F.document)
+    msg.register(on_not_a_document, states.documents, text)
+    msg.register(on_search, choosing, text)
+    msg.register(on_due_typed, states.due, text)
     for waiting in (states.restricted, states.confirm):
-        msg.register(on_use_buttons, waiting, text, flags=STARTERS)
+        msg.register(use_buttons, waiting, text)
     cb = router.callback_query
     new = RoundNewCallback.filter
-    cb.register(on_new, RemarkCallback.filter(F.action == "new"), flags=STARTERS)
-    cb.register(on_restricted, states.restricted, new(F.step == "rst"), flags=STARTERS)
-    cb.register(on_documents_done, states.documents, new(F.step == "docs"), flags=STARTERS)
-    cb.register(on_toggle_department, states.departments, new(F.step == "dep"), flags=STARTERS)
-    cb.register(on_toggle_person, states.people, new(F.step == "per"), flags=STARTERS)
-    cb.register(on_page, choosing, new(F.step == "pg"), flags=STARTERS)
-    cb.register(on_show_all, choosing, new(F.step == "all"), flags=STARTERS)
-    cb.register(on_mode, choosing, new(F.step == "mode"), flags=STARTERS)
-    cb.register(on_addressees_done, choosing, new(F.step == "done"), flags=STARTERS)
-    cb.register(on_due_button, states.due, new(F.step == "due"), flags=STARTERS)
-    cb.register(on_send, states.confirm, new(F.step == "ok"), flags=STARTERS)
-    cb.register(on_drop, states.confirm, new(F.step == "no"), flags=STARTERS)
+    cb.register(on_new, RemarkCallback.filter(F.action == "new"))
+    cb.register(on_restricted, states.restricted, new(F.step == RoundStep.RESTRICTED))
+    cb.register(on_documents_done, states.documents, new(F.step == RoundStep.DOCUMENTS))
+    cb.register(on_toggle_department, states.departments, new(F.step == RoundStep.DEPARTMENT))
+    cb.register(on_toggle_person, states.people, new(F.step == RoundStep.PERSON))
+    cb.register(on_page, choosing, new(F.step == RoundStep.PAGE))
+    cb.register(on_show_all, choosing, new(F.step == RoundStep.ALL))
+    cb.register(on_mode, choosing, new(F.step == RoundStep.MODE))
+    cb.register(on_addressees_done, choosing, new(F.step == RoundStep.DONE))
+    cb.register(on_due_button, states.due, new(F.step == RoundStep.DUE))
+    cb.register(on_send, states.confirm, new(F.step == RoundStep.OK))
+    cb.register(drop, states.confirm, new(F.step == RoundStep.NO))
     return router
