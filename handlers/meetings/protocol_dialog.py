@@ -23,7 +23,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
@@ -44,6 +43,7 @@ from handlers.callbacks import MeetCallback, ProtocolCallback, ProtocolStep
 from handlers.meetings.protocol_refusals import protocol_refusal
 from handlers.meetings.protocol_views import (
     EXECUTORS,
+    added_text,
     confirmation_view,
     deadline_keyboard,
     deadline_prompt,
@@ -51,6 +51,7 @@ from handlers.meetings.protocol_views import (
     file_prompt,
     heading,
     more_keyboard,
+    not_registered,
     number_of,
     register_keyboard,
     regulation_deadline,
@@ -64,7 +65,7 @@ from handlers.meetings.protocol_views import (
     summary_keyboard,
     summary_prompt,
     task_deadline,
-    task_lines,
+    task_with,
     tasks_of,
 )
 from handlers.meetings.protocol_views import draw_executors as executors_view
@@ -184,14 +185,7 @@ async def reopen_task(
     refused = error.values.get("deadline")
     if error.refusal is Refusal.DEADLINE_BEFORE_RECEIVED:  # before the meeting: past as well
         error = Refused(Refusal.DEADLINE_PAST, deadline=refused)
-    index = next(
-        (
-            n
-            for n, task in enumerate(tasks)
-            if isinstance(refused, date) and task.get("deadline") == refused.isoformat()
-        ),
-        0,
-    )
+    index = task_with(tasks, refused)
     if not tasks:  # nothing to reopen: the refusal is not about a deadline we hold
         await ask_signed(message, state, ctx, language, refusal_text(error, language))
         return
@@ -225,18 +219,7 @@ async def finish_task(
     tasks.insert(position, task)
     await state.update_data(tasks=tasks, edit=None, summary=None, executors=None)
     await state.set_state(ProtocolStates.more)
-    text = "\n".join(
-        [
-            _("Assignment {number} is added:").format(number=position + 1),
-            *task_lines(position + 1, task, resolved, language),
-            "",
-            ngettext(
-                "The protocol has {count} assignment so far. Another one, or is that all?",
-                "The protocol has {count} assignments so far. Another one, or is that all?",
-                len(tasks),
-            ).format(count=len(tasks)),
-        ]
-    )
+    text = added_text(position + 1, task, resolved, len(tasks), language)
     await present(target, text, more_keyboard())
 
 
@@ -565,28 +548,10 @@ async def on_register(
         await state.clear()
         await show(query, reason + "\n" + _("Nothing was registered."))
         return
-    except DuplicateNumber as error:
+    except (DuplicateNumber, UnknownDepartment) as error:
         await state.clear()
         await query.answer()
-        await show(
-            query,
-            _(
-                "Assignment No. {number} is already registered, so the protocol could not be "
-                "numbered; nothing was registered. Ask the control department to check the "
-                "register."
-            ).format(number=error.reg_number),
-        )
-        return
-    except UnknownDepartment as error:
-        await state.clear()
-        await query.answer()
-        await show(
-            query,
-            _(
-                "The department «{name}» is no longer in the staff directory; nothing was "
-                "registered. Start again with the current departments."
-            ).format(name=error.name),
-        )
+        await show(query, not_registered(error))
         return
     await state.clear()
     await query.answer(_("Registered."))

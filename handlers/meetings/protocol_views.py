@@ -28,6 +28,7 @@ from handlers.meetings.cards import meeting_title, when_text
 from handlers.pickers import Picker
 from handlers.replies import dotted
 from handlers.steps import confirm_keyboard
+from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Mark
 from storage.domain.meetings import Meeting
@@ -65,6 +66,18 @@ def resolved(profile: Profile, ctx: services.Context, day: date, typed: date | N
     raises Refused (a date before the meeting is past too)."""
     return resolved_deadline(
         profile, ctx.calendar, received=day, typed=typed, mark=Mark.NONE, today=ctx.today
+    )
+
+
+def task_with(tasks: Sequence[dict[str, Any]], deadline: object) -> int:
+    """The position of the first task with this typed deadline (0 when none has it)."""
+    return next(
+        (
+            n
+            for n, task in enumerate(tasks)
+            if isinstance(deadline, date) and task.get("deadline") == deadline.isoformat()
+        ),
+        0,
     )
 
 
@@ -305,3 +318,35 @@ def result_text(label: str, created: Sequence[Assignment], people: int, restrict
             _("The meeting is restricted (ДСП): only numbers, dates and deadlines go out.")
         )
     return " ".join(lines)
+
+
+def added_text(
+    number: int, task: dict[str, Any], resolved: date, count: int, language: str
+) -> str:
+    """The assignment just added (its number from 1) and how many the protocol has so far."""
+    return "\n".join(
+        [
+            _("Assignment {number} is added:").format(number=number),
+            *task_lines(number, task, resolved, language),
+            "",
+            ngettext(
+                "The protocol has {count} assignment so far. Another one, or is that all?",
+                "The protocol has {count} assignments so far. Another one, or is that all?",
+                count,
+            ).format(count=count),
+        ]
+    )
+
+
+def not_registered(error: DuplicateNumber | UnknownDepartment) -> str:
+    """Why nothing was registered: a number of its assignments taken, or a department gone."""
+    if isinstance(error, DuplicateNumber):
+        return _(
+            "Assignment No. {number} is already registered, so the protocol could not be "
+            "numbered; nothing was registered. Ask the control department to check the "
+            "register."
+        ).format(number=error.reg_number)
+    return _(
+        "The department «{name}» is no longer in the staff directory; nothing was "
+        "registered. Start again with the current departments."
+    ).format(name=error.name)
