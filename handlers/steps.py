@@ -11,6 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -225,30 +226,74 @@ async def search(
     await message.answer(text, reply_markup=markup)
 
 
-async def turn_page(
-    query: CallbackQuery, state: FSMContext, picker: Picker, value: str, draw: Draw
+# A picker's option a button names (its id), or None when it is gone, forged or not allowed
+Find = Callable[[str], Awaitable[int | None]]
+
+
+async def pick(
+    query: CallbackQuery,
+    state: FSMContext,
+    picker: Picker,
+    step: str,
+    value: str,
+    draw: Draw,
+    find: Find,
 ) -> None:
-    paged = picker.paged(value)
-    if paged is None:
+    """A tap in a picker: an option (toggled when `find` knows it), a page, or «show all»;
+    anything else is stale."""
+    update: dict[str, Any] | None = None
+    if step == picker.toggle_step:
+        option = await find(value)
+        if option is not None:
+            update = picker.toggled(await state.get_data(), option)
+    elif step == picker.page_step:
+        update = picker.paged(value)
+    elif step == picker.all_step:
+        update = picker.everything()
+    if update is None:
         await stale(query)
         return
-    await redraw(query, state, paged, draw)
+    await redraw(query, state, update, draw)
+
+
+async def known_department(repos: Repos, value: str) -> Department | None:
+    """The department a button's value names, if it (still) exists."""
+    return await repos.staff.department(int(value)) if value.isdigit() else None
+
+
+def departments_of(repos: Repos) -> Find:
+    """Finds a department by the id on a button (for `pick`)."""
+
+    async def find(value: str) -> int | None:
+        department = await known_department(repos, value)
+        return department.id if department is not None else None
+
+    return find
 
 
 async def department_of(query: CallbackQuery, repos: Repos, value: str) -> Department | None:
     """The department a button names; None when it is gone or forged (the tap answered)."""
-    department = await repos.staff.department(int(value)) if value.isdigit() else None
+    department = await known_department(repos, value)
     if department is None:
         await stale(query)
     return department
 
 
-async def toggle_department(
-    query: CallbackQuery, state: FSMContext, picker: Picker, repos: Repos, value: str, draw: Draw
-) -> None:
-    department = await department_of(query, repos, value)
-    if department is not None:
-        await redraw(query, state, picker.toggled(await state.get_data(), department.id), draw)
+# --- a date typed, or on a button, in one handler -----------------------------------------------
+
+
+async def given_day(
+    event: Message | CallbackQuery,
+    value: str | None,
+    *,
+    asked: Asked = Asked.DATE,
+    example: date | None = None,
+) -> date | None:
+    """The date typed (a message) or on the button tapped (its callback value); None when it
+    is none (answered: typed_day, button_day)."""
+    if isinstance(event, Message):
+        return await typed_day(event, asked=asked, example=example)
+    return await button_day(event, value or "")
 
 
 # --- a documents step: files one by one, up to a limit ------------------------------------------
@@ -272,3 +317,25 @@ async def take_file(
     await state.update_data(files=files)
     names = ", ".join(name for _id, name in files)
     await message.answer(received(len(files), names), reply_markup=keyboard)
+
+
+# --- a step's buttons: the handler is given the button's step and value -------------------------
+
+
+class Tapped(Filter):
+    """A tap on a dialog's step button (`callback` with `step` and `value` fields) of one of
+    `steps`; the handler takes `value` (and `step`) instead of the whole callback data."""
+
+    def __init__(self, callback: type[CallbackData], *steps: str) -> None:
+        self.callback = callback
+        self.steps = frozenset(steps)
+
+    async def __call__(self, query: CallbackQuery) -> bool | dict[str, Any]:
+        try:
+            data = self.callback.unpack(query.data or "")
+        except (TypeError, ValueError):
+            return False
+        step, value = getattr(data, "step", None), getattr(data, "value", None)
+        if step not in self.steps or not isinstance(value, str):
+            return False
+        return {"step": str(step), "value": value}

@@ -2,8 +2,8 @@
 
 Number → source → summary → executors (department buttons, paged, with a search) → control
 mark → deadline (typed or by the mark) → restricted → a confirmation showing every field.
-Every wrong answer is re-asked with the reason; /cancel (handlers.common) leaves at any step.
-Buttons act only in their own step: a stale or forged one falls through to the catch-all.
+A wrong answer is re-asked with the reason, /cancel leaves, a stale button is stale: as in every
+wizard (handlers.steps).
 """
 
 from __future__ import annotations
@@ -24,41 +24,18 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import REG_NUMBER_MAX, SUMMARY_MAX
-from bot.config import Settings
 from bot.i18n import long_date
 from bot.middlewares import for_roles
-from bot.profiles import Profile
+from bot.services import Context
+from handlers import steps
+from handlers.assignments import drafting
 from handlers.assignments.cards import MARK_TITLES, SOURCE_TITLES, card_text
-from handlers.assignments.drafting import (
-    SUMMARY_MIN,
-    chosen_names,
-    deadline_lines,
-    executors_view,
-    main_marked,
-    resolved_deadline,
-)
 from handlers.callbacks import NewCallback, NewStep
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
 from handlers.replies import Reply, dotted, show, stale
-from handlers.steps import (
-    after,
-    confirm_keyboard,
-    drop,
-    present,
-    restricted_keyboard,
-    search,
-    toggle_department,
-    turn_page,
-    typed_deadline,
-    typed_text,
-    use_buttons,
-    yes_or_no,
-)
-from handlers.steps import redraw as redraw_picker
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Role, Source
@@ -94,6 +71,7 @@ def new_callback(step: str, value: str = "") -> NewCallback:
 
 # The executor departments: `chosen` (the main executor first), `query`, `page`.
 EXECUTORS = Picker(new_callback)
+PICKING = {NewStep.DEPARTMENT, NewStep.PAGE, NewStep.ALL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +80,11 @@ class Deadline:
     resolved: date
 
 
-def deadline_of(data: dict[str, Any], profile: Profile, ctx: services.Context) -> Deadline:
+def deadline_of(data: dict[str, Any], ctx: Context) -> Deadline:
     """The deadline the item would get now; a typed date already past raises Refused."""
     typed = date.fromisoformat(data["deadline"]) if data.get("deadline") else None
-    resolved = resolved_deadline(
-        profile,
+    resolved = drafting.resolved_deadline(
+        ctx.profile,
         ctx.calendar,
         received=ctx.today,
         typed=typed,
@@ -140,7 +118,9 @@ def deadline_keyboard(default: date) -> InlineKeyboardMarkup:
 
 
 def registration_keyboard() -> InlineKeyboardMarkup:
-    return confirm_keyboard(_("✅ Register"), new_callback(NewStep.OK), new_callback(NewStep.NO))
+    return steps.confirm_keyboard(
+        _("✅ Register"), new_callback(NewStep.OK), new_callback(NewStep.NO)
+    )
 
 
 async def draw_executors(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
@@ -152,7 +132,9 @@ async def draw_executors(repos: Repos, data: dict[str, Any]) -> tuple[str, Inlin
             "co-executors. To find a department, type part of its name."
         ).format(number=data["number"]),
     )
-    return await executors_view(repos, EXECUTORS, data, header, new_callback(NewStep.DONE))
+    return await drafting.executors_view(
+        repos, EXECUTORS, data, header, new_callback(NewStep.DONE)
+    )
 
 
 def deadline_prompt(data: dict[str, Any]) -> str:
@@ -166,12 +148,12 @@ def deadline_prompt(data: dict[str, Any]) -> str:
     )
 
 
-def default_for(ctx: services.Context, profile: Profile, data: dict[str, Any]) -> date:
-    return deadline_of({"mark": data.get("mark", "")}, profile, ctx).resolved
+def default_for(ctx: Context, data: dict[str, Any]) -> date:
+    return deadline_of({"mark": data.get("mark", "")}, ctx).resolved
 
 
 def deadline_shown(deadline: Deadline, language: str) -> list[str]:
-    return deadline_lines(
+    return drafting.deadline_lines(
         deadline.typed,
         deadline.resolved,
         language,
@@ -194,7 +176,9 @@ async def confirmation_view(
         if restricted
         else _("Summary: {summary}").format(summary=data["summary"]),
         _("Executors: {names}").format(
-            names=", ".join(main_marked(chosen_names(departments, data["chosen"])))
+            names=", ".join(
+                drafting.main_marked(drafting.chosen_names(departments, data["chosen"]))
+            )
         ),
         _("Mark: {mark}").format(mark=_(MARK_TITLES[Mark(data["mark"])])),
         *deadline_shown(deadline, language),
@@ -231,27 +215,17 @@ async def draft(repos: Repos, data: dict[str, Any], today: date) -> NewAssignmen
 # --- small I/O helpers --------------------------------------------------------------------------
 
 
-async def ask_deadline(
-    message: Reply,
-    state: FSMContext,
-    ctx: services.Context,
-    profile: Profile,
-    reason: str = "",
-) -> None:
+async def ask_deadline(message: Reply, state: FSMContext, ctx: Context, reason: str = "") -> None:
     await state.set_state(RegistrationStates.deadline)
     data = await state.get_data()
     await message.answer(
-        after(reason, deadline_prompt(data)),
-        reply_markup=deadline_keyboard(default_for(ctx, profile, data)),
+        steps.after(reason, deadline_prompt(data)),
+        reply_markup=deadline_keyboard(default_for(ctx, data)),
     )
 
 
 async def go_confirm(
-    target: Message | CallbackQuery,
-    state: FSMContext,
-    person: Person,
-    profile: Profile,
-    ctx: services.Context,
+    target: Message | CallbackQuery, state: FSMContext, person: Person, ctx: Context
 ) -> None:
     """Show the confirmation; a deadline that became past in the meantime is asked again."""
     data = await state.get_data()
@@ -259,13 +233,13 @@ async def go_confirm(
     if message is None:
         return
     try:
-        deadline = deadline_of(data, profile, ctx)
+        deadline = deadline_of(data, ctx)
     except Refused as error:
-        await ask_deadline(message, state, ctx, profile, refusal_text(error, person.language))
+        await ask_deadline(message, state, ctx, refusal_text(error, person.language))
         return
     await state.set_state(RegistrationStates.confirm)
     text = await confirmation_view(ctx.repos, data, deadline, ctx.today, person.language)
-    await present(target, text, registration_keyboard())
+    await steps.present(target, text, registration_keyboard())
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -284,14 +258,7 @@ async def cmd_new(message: Message, state: FSMContext) -> None:
     await message.answer(prompt)
 
 
-async def on_number(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    ctx: services.Context,
-) -> None:
+async def on_number(message: Message, state: FSMContext, person: Person, ctx: Context) -> None:
     number = (message.text or "").strip()
     if not number or len(number) > REG_NUMBER_MAX or "\n" in number:
         await message.answer(
@@ -300,7 +267,7 @@ async def on_number(
             ).format(max=REG_NUMBER_MAX)
         )
         return
-    if await repos.assignments.by_number(number) is not None:
+    if await ctx.repos.assignments.by_number(number) is not None:
         await message.answer(
             _(
                 "No. {number} is already registered. Type another registration number, or /cancel."
@@ -310,7 +277,7 @@ async def on_number(
     data = await state.update_data(number=number)
     if data.get("resume"):
         await state.update_data(resume=False)
-        await go_confirm(message, state, person, profile, ctx)
+        await go_confirm(message, state, person, ctx)
         return
     await state.set_state(RegistrationStates.source)
     await message.answer(
@@ -319,11 +286,11 @@ async def on_number(
     )
 
 
-async def on_source(query: CallbackQuery, callback_data: NewCallback, state: FSMContext) -> None:
-    if callback_data.value not in {source.value for source in Source}:
+async def on_source(query: CallbackQuery, value: str, state: FSMContext) -> None:
+    if value not in {source.value for source in Source}:
         await stale(query)
         return
-    source = Source(callback_data.value)
+    source = Source(value)
     await state.update_data(source=source.value)
     await state.set_state(RegistrationStates.summary)
     await query.answer()
@@ -337,7 +304,7 @@ async def on_source(query: CallbackQuery, callback_data: NewCallback, state: FSM
                 "Type the short summary of the assignment ({min} to {max} characters). "
                 "For a restricted (ДСП) item it stays in the register and is never sent "
                 "to the executors."
-            ).format(min=SUMMARY_MIN, max=SUMMARY_MAX),
+            ).format(min=drafting.SUMMARY_MIN, max=SUMMARY_MAX),
         ),
     )
 
@@ -346,7 +313,7 @@ async def on_summary(message: Message, state: FSMContext, repos: Repos) -> None:
     wrong = _(
         "The summary must be {min} to {max} characters long; yours has {count}. Type it again."
     )
-    summary = await typed_text(message, SUMMARY_MIN, SUMMARY_MAX, wrong)
+    summary = await steps.typed_text(message, drafting.SUMMARY_MIN, SUMMARY_MAX, wrong)
     if summary is None:
         return
     data = await state.update_data(summary=summary, **EXECUTORS.fresh())
@@ -357,30 +324,21 @@ async def on_summary(message: Message, state: FSMContext, repos: Repos) -> None:
 
 async def on_search(message: Message, state: FSMContext, repos: Repos) -> None:
     hint = _("Type part of a department's name, or use the buttons.")
-    await search(message, state, EXECUTORS, partial(draw_executors, repos), hint)
+    await steps.search(message, state, EXECUTORS, partial(draw_executors, repos), hint)
 
 
-async def on_toggle(
-    query: CallbackQuery, callback_data: NewCallback, state: FSMContext, repos: Repos
+async def on_pick(
+    query: CallbackQuery, step: str, value: str, state: FSMContext, repos: Repos
 ) -> None:
+    """A department (toggled), a page, or «show all»."""
     draw = partial(draw_executors, repos)
-    await toggle_department(query, state, EXECUTORS, repos, callback_data.value, draw)
-
-
-async def on_page(
-    query: CallbackQuery, callback_data: NewCallback, state: FSMContext, repos: Repos
-) -> None:
-    await turn_page(query, state, EXECUTORS, callback_data.value, partial(draw_executors, repos))
-
-
-async def on_show_all(query: CallbackQuery, state: FSMContext, repos: Repos) -> None:
-    await redraw_picker(query, state, EXECUTORS.everything(), partial(draw_executors, repos))
+    await steps.pick(query, state, EXECUTORS, step, value, draw, steps.departments_of(repos))
 
 
 async def on_executors_done(query: CallbackQuery, state: FSMContext, repos: Repos) -> None:
     data = await state.get_data()
     departments = await repos.staff.departments()
-    names = main_marked(chosen_names(departments, EXECUTORS.chosen(data)))
+    names = drafting.main_marked(drafting.chosen_names(departments, EXECUTORS.chosen(data)))
     if not names:
         await query.answer(
             _("Choose at least one executor department: tap its name."), show_alert=True
@@ -397,24 +355,18 @@ async def on_executors_done(query: CallbackQuery, state: FSMContext, repos: Repo
     )
 
 
-async def on_mark(
-    query: CallbackQuery,
-    callback_data: NewCallback,
-    state: FSMContext,
-    profile: Profile,
-    ctx: services.Context,
-) -> None:
-    if callback_data.value not in {mark.value for mark in Mark}:
+async def on_mark(query: CallbackQuery, value: str, state: FSMContext, ctx: Context) -> None:
+    if value not in {mark.value for mark in Mark}:
         await stale(query)
         return
-    mark = Mark(callback_data.value)
+    mark = Mark(value)
     data = await state.update_data(mark=mark.value)
     await state.set_state(RegistrationStates.deadline)
     await query.answer()
     await show(
         query,
         _("Mark: {mark}").format(mark=_(MARK_TITLES[mark])) + "\n\n" + deadline_prompt(data),
-        deadline_keyboard(default_for(ctx, profile, data)),
+        deadline_keyboard(default_for(ctx, data)),
     )
 
 
@@ -435,17 +387,13 @@ def restricted_prompt(data: dict[str, Any], deadline: Deadline, language: str) -
 
 
 async def on_deadline_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    profile: Profile,
-    ctx: services.Context,
+    message: Message, state: FSMContext, person: Person, ctx: Context
 ) -> None:
     data = await state.get_data()
-    deadline = await typed_deadline(
+    deadline = await steps.typed_deadline(
         message,
         person.language,
-        lambda typed: deadline_of({**data, "deadline": typed.isoformat()}, profile, ctx),
+        lambda typed: deadline_of({**data, "deadline": typed.isoformat()}, ctx),
         example=ctx.today + timedelta(days=30),
     )
     if deadline is None:
@@ -455,59 +403,43 @@ async def on_deadline_typed(
     await state.set_state(RegistrationStates.restricted)
     await message.answer(
         restricted_prompt(data, deadline, person.language),
-        reply_markup=restricted_keyboard(new_callback),
+        reply_markup=steps.restricted_keyboard(new_callback),
     )
 
 
 async def on_deadline_default(
-    query: CallbackQuery,
-    callback_data: NewCallback,
-    state: FSMContext,
-    person: Person,
-    profile: Profile,
-    ctx: services.Context,
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
 ) -> None:
-    if callback_data.value != "mark":
+    if value != "mark":
         await stale(query)
         return
     data = await state.update_data(deadline="")
-    deadline = deadline_of(data, profile, ctx)
+    deadline = deadline_of(data, ctx)
     await state.set_state(RegistrationStates.restricted)
     await query.answer()
     await show(
         query,
         restricted_prompt(data, deadline, person.language),
-        restricted_keyboard(new_callback),
+        steps.restricted_keyboard(new_callback),
     )
 
 
 async def on_restricted(
-    query: CallbackQuery,
-    callback_data: NewCallback,
-    state: FSMContext,
-    person: Person,
-    profile: Profile,
-    ctx: services.Context,
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
 ) -> None:
-    restricted = await yes_or_no(query, callback_data.value)
+    restricted = await steps.yes_or_no(query, value)
     if restricted is None:
         return
     await state.update_data(restricted=restricted)
     await query.answer()
-    await go_confirm(query, state, person, profile, ctx)
+    await go_confirm(query, state, person, ctx)
 
 
 async def on_register(
-    query: CallbackQuery,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    ctx: services.Context,
+    query: CallbackQuery, state: FSMContext, person: Person, ctx: Context
 ) -> None:
     data = await state.get_data()
-    new = await draft(repos, data, ctx.today)
+    new = await draft(ctx.repos, data, ctx.today)
     if new is None or query.message is None:
         await state.clear()
         await stale(query)
@@ -530,9 +462,7 @@ async def on_register(
         return
     except Refused as error:
         await query.answer()
-        await ask_deadline(
-            query.message, state, ctx, profile, refusal_text(error, person.language)
-        )
+        await ask_deadline(query.message, state, ctx, refusal_text(error, person.language))
         return
     except UnknownDepartment:
         await state.clear()
@@ -543,7 +473,7 @@ async def on_register(
     count = len(item.executors)
     await show(
         query,
-        card_text(item, ctx.calendar, ctx.today, settings.zone)
+        card_text(item, ctx.calendar, ctx.today, ctx.settings.zone)
         + "\n\n"
         + ngettext(
             "Registered. The card is sent to {count} department.",
@@ -569,17 +499,15 @@ def create_router() -> Router:
     msg.register(on_search, states.executors, text)
     msg.register(on_deadline_typed, states.deadline, text)
     for waiting in (states.source, states.mark, states.restricted, states.confirm):
-        msg.register(use_buttons, waiting, text)
+        msg.register(steps.use_buttons, waiting, text)
     cb = router.callback_query
-    new = NewCallback.filter
-    cb.register(on_source, states.source, new(F.step == NewStep.SOURCE))
-    cb.register(on_toggle, states.executors, new(F.step == NewStep.DEPARTMENT))
-    cb.register(on_page, states.executors, new(F.step == NewStep.PAGE))
-    cb.register(on_show_all, states.executors, new(F.step == NewStep.ALL))
-    cb.register(on_executors_done, states.executors, new(F.step == NewStep.DONE))
-    cb.register(on_mark, states.mark, new(F.step == NewStep.MARK))
-    cb.register(on_deadline_default, states.deadline, new(F.step == NewStep.DEADLINE))
-    cb.register(on_restricted, states.restricted, new(F.step == NewStep.RESTRICTED))
-    cb.register(on_register, states.confirm, new(F.step == NewStep.OK))
-    cb.register(drop, states.confirm, new(F.step == NewStep.NO))
+    new = partial(steps.Tapped, NewCallback)
+    cb.register(on_source, states.source, new(NewStep.SOURCE))
+    cb.register(on_pick, states.executors, new(*PICKING))
+    cb.register(on_executors_done, states.executors, new(NewStep.DONE))
+    cb.register(on_mark, states.mark, new(NewStep.MARK))
+    cb.register(on_deadline_default, states.deadline, new(NewStep.DEADLINE))
+    cb.register(on_restricted, states.restricted, new(NewStep.RESTRICTED))
+    cb.register(on_register, states.confirm, new(NewStep.OK))
+    cb.register(steps.drop, states.confirm, new(NewStep.NO))
     return router

@@ -8,8 +8,8 @@ chosen is the main executor), the deadline (typed, or the regulation's term from
 day) → a confirmation → bot.meeting_services.register_protocol numbers the protocol within the
 year, puts the assignments on control and sends the protocol out.
 
-Every wrong answer is re-asked with the reason; /cancel (handlers.common) leaves at any step.
-Buttons act only in their own step: a stale or forged one falls through to the catch-all.
+A wrong answer is re-asked with the reason, /cancel leaves, a stale button is stale: as in every
+wizard (handlers.steps).
 """
 
 from __future__ import annotations
@@ -25,73 +25,28 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import services
 from bot.assignments.rules import SUMMARY_MAX
 from bot.i18n import date_with_weekday
+from bot.meetings import rules
 from bot.meetings import steps as meeting_services
-from bot.meetings.rules import (
-    MAY_ORGANIZE,
-    MeetingRefusal,
-    ProtocolTask,
-    check_organizer,
-    check_protocol,
-)
 from bot.middlewares import for_roles
-from bot.profiles import Profile
+from bot.services import Context
+from handlers import steps
 from handlers.assignments.drafting import SUMMARY_MIN, chosen_names, main_marked
 from handlers.callbacks import MeetCallback, ProtocolCallback, ProtocolStep
+from handlers.meetings import protocol_views as views
 from handlers.meetings.protocol_refusals import protocol_refusal
-from handlers.meetings.protocol_views import (
-    EXECUTORS,
-    added_text,
-    confirmation_view,
-    deadline_keyboard,
-    deadline_prompt,
-    file_keyboard,
-    file_prompt,
-    heading,
-    more_keyboard,
-    not_registered,
-    number_of,
-    register_keyboard,
-    regulation_deadline,
-    regulation_or_none,
-    resolved,
-    restricted_file_refusal,
-    result_text,
-    signed_keyboard,
-    signed_prompt,
-    signed_refusal,
-    summary_keyboard,
-    summary_prompt,
-    task_deadline,
-    task_with,
-    tasks_of,
-)
 from handlers.meetings.protocol_views import draw_executors as executors_view
 from handlers.refusals import refusal_text
 from handlers.replies import Reply, dotted, refuse, show, stale
-from handlers.steps import (
-    after,
-    button_day,
-    drop,
-    present,
-    retype_date,
-    search,
-    toggle_department,
-    turn_page,
-    typed_day,
-    typed_deadline,
-    typed_text,
-    use_buttons,
-)
-from handlers.steps import redraw as redraw_picker
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import Refusal
 from storage.domain.meetings import Meeting
 from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
+
+PICKING = {ProtocolStep.DEPARTMENT, ProtocolStep.PAGE, ProtocolStep.ALL}
 
 
 class ProtocolStates(StatesGroup):
@@ -113,43 +68,38 @@ async def meeting_of(repos: Repos, data: dict[str, Any]) -> Meeting | None:
 
 
 async def ask_signed(
-    message: Reply, state: FSMContext, ctx: services.Context, language: str, reason: str = ""
+    message: Reply, state: FSMContext, ctx: Context, language: str, reason: str = ""
 ) -> None:
     await state.set_state(ProtocolStates.signed)
     data = await state.get_data()
-    prompt = signed_prompt(date.fromisoformat(data["day"]), language)
-    await message.answer(after(reason, prompt), reply_markup=signed_keyboard(ctx.today))
+    prompt = views.signed_prompt(date.fromisoformat(data["day"]), language)
+    await message.answer(
+        steps.after(reason, prompt), reply_markup=views.signed_keyboard(ctx.today)
+    )
 
 
 async def ask_summary(message: Reply, state: FSMContext, prefix: str = "") -> None:
     await state.set_state(ProtocolStates.summary)
     data = await state.update_data(edit=None)
-    number = number_of(data)
+    number = views.number_of(data)
     await message.answer(
-        after(prefix, summary_prompt(number)), reply_markup=summary_keyboard(number)
+        steps.after(prefix, views.summary_prompt(number)),
+        reply_markup=views.summary_keyboard(number),
     )
 
 
-async def ask_deadline(
-    message: Reply,
-    state: FSMContext,
-    profile: Profile,
-    ctx: services.Context,
-    reason: str = "",
-) -> None:
+async def ask_deadline(message: Reply, state: FSMContext, ctx: Context, reason: str = "") -> None:
     await state.set_state(ProtocolStates.deadline)
     data = await state.get_data()
-    regulation = regulation_or_none(profile, ctx, date.fromisoformat(data["day"]))
-    prompt = deadline_prompt(number_of(data), regulation)
-    await message.answer(after(reason, prompt), reply_markup=deadline_keyboard(regulation))
+    regulation = views.regulation_or_none(ctx, date.fromisoformat(data["day"]))
+    prompt = views.deadline_prompt(views.number_of(data), regulation)
+    await message.answer(
+        steps.after(reason, prompt), reply_markup=views.deadline_keyboard(regulation)
+    )
 
 
 async def go_confirm(
-    target: Message | CallbackQuery,
-    state: FSMContext,
-    person: Person,
-    profile: Profile,
-    ctx: services.Context,
+    target: Message | CallbackQuery, state: FSMContext, person: Person, ctx: Context
 ) -> None:
     """Show the confirmation; a deadline that became past meanwhile is asked again."""
     message = target.message if isinstance(target, CallbackQuery) else target
@@ -162,30 +112,25 @@ async def go_confirm(
         return
     language = person.language.value
     try:
-        text = await confirmation_view(profile, ctx, meeting, data, language)
+        text = await views.confirmation_view(ctx, meeting, data, language)
     except Refused as error:
-        await reopen_task(message, state, profile, ctx, language, error)
+        await reopen_task(message, state, ctx, language, error)
         return
     await state.set_state(ProtocolStates.confirm)
-    await present(target, text, register_keyboard())
+    await steps.present(target, text, views.register_keyboard())
 
 
 async def reopen_task(
-    message: Reply,
-    state: FSMContext,
-    profile: Profile,
-    ctx: services.Context,
-    language: str,
-    error: Refused,
+    message: Reply, state: FSMContext, ctx: Context, language: str, error: Refused
 ) -> None:
     """A deadline refused at the end (it became past meanwhile): the assignment it belongs to
     is taken out of the list and its deadline asked again; it goes back to its place."""
     data = await state.get_data()
-    tasks = tasks_of(data)
+    tasks = views.tasks_of(data)
     refused = error.values.get("deadline")
     if error.refusal is Refusal.DEADLINE_BEFORE_RECEIVED:  # before the meeting: past as well
         error = Refused(Refusal.DEADLINE_PAST, deadline=refused)
-    index = task_with(tasks, refused)
+    index = views.task_with(tasks, refused)
     if not tasks:  # nothing to reopen: the refusal is not about a deadline we hold
         await ask_signed(message, state, ctx, language, refusal_text(error, language))
         return
@@ -196,7 +141,7 @@ async def reopen_task(
         summary=task["summary"],
         executors=task["executors"],
     )
-    await ask_deadline(message, state, profile, ctx, refusal_text(error, language))
+    await ask_deadline(message, state, ctx, refusal_text(error, language))
 
 
 async def finish_task(
@@ -208,7 +153,7 @@ async def finish_task(
 ) -> None:
     """The assignment being written goes into the list (at its place when it was reopened)."""
     data = await state.get_data()
-    tasks = tasks_of(data)
+    tasks = views.tasks_of(data)
     task = {
         "summary": data["summary"],
         "executors": list(data["executors"]),
@@ -219,8 +164,8 @@ async def finish_task(
     tasks.insert(position, task)
     await state.update_data(tasks=tasks, edit=None, summary=None, executors=None)
     await state.set_state(ProtocolStates.more)
-    text = added_text(position + 1, task, resolved, len(tasks), language)
-    await present(target, text, more_keyboard())
+    text = views.added_text(position + 1, task, resolved, len(tasks), language)
+    await steps.present(target, text, views.more_keyboard())
 
 
 # --- the steps ---------------------------------------------------------------------------------
@@ -231,17 +176,16 @@ async def on_start(
     callback_data: MeetCallback,
     state: FSMContext,
     person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    ctx: Context,
 ) -> None:
     language = person.language.value
     try:
-        meeting = check_organizer(
-            await repos.meetings.get(callback_data.id), person.id, person.roles
+        meeting = rules.check_organizer(
+            await ctx.repos.meetings.get(callback_data.id), person.id, person.roles
         )
-        check_protocol(meeting, meeting_services.local_now(ctx))
+        rules.check_protocol(meeting, meeting_services.local_now(ctx))
     except Refused as error:  # worded naming the meeting
-        await refuse(query, await protocol_refusal(repos, error, language))
+        await refuse(query, await protocol_refusal(ctx.repos, error, language))
         return
     await state.clear()
     await state.set_state(ProtocolStates.file)
@@ -256,21 +200,16 @@ async def on_start(
     await query.answer()
     if query.message is not None:
         await query.message.answer(
-            heading(meeting, language) + "\n\n" + file_prompt(meeting.restricted),
-            reply_markup=file_keyboard(),
+            views.heading(meeting, language) + "\n\n" + views.file_prompt(meeting.restricted),
+            reply_markup=views.file_keyboard(),
         )
 
 
-async def on_document(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-) -> None:
+async def on_document(message: Message, state: FSMContext, person: Person, ctx: Context) -> None:
     assert message.document is not None  # the handler's filter
     data = await state.get_data()
     if data.get("restricted"):
-        await message.answer(restricted_file_refusal(), reply_markup=file_keyboard())
+        await message.answer(views.restricted_file_refusal(), reply_markup=views.file_keyboard())
         return
     name = message.document.file_name or "protocol"
     await state.update_data(file=[message.document.file_id, name])
@@ -286,22 +225,18 @@ async def on_document(
 async def on_not_a_document(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     if data.get("restricted"):
-        await message.answer(restricted_file_refusal(), reply_markup=file_keyboard())
+        await message.answer(views.restricted_file_refusal(), reply_markup=views.file_keyboard())
         return
     await message.answer(
         _("Send the protocol as a file (📎 → File), or press «No file: signed on paper»."),
-        reply_markup=file_keyboard(),
+        reply_markup=views.file_keyboard(),
     )
 
 
 async def on_paper(
-    query: CallbackQuery,
-    callback_data: ProtocolCallback,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
 ) -> None:
-    if callback_data.value != "paper" or query.message is None:
+    if value != "paper" or query.message is None:
         await stale(query)
         return
     await state.update_data(file=None)
@@ -311,26 +246,30 @@ async def on_paper(
     )
 
 
-async def take_signed(
-    target: Message | CallbackQuery,
+async def on_signed(
+    event: Message | CallbackQuery,
     state: FSMContext,
-    signed: date,
     person: Person,
-    ctx: services.Context,
+    ctx: Context,
+    value: str | None = None,
 ) -> None:
+    """The signing date: typed, or «Today» tapped."""
+    signed = await steps.given_day(event, value)
+    if signed is None:
+        return
     language = person.language.value
     data = await state.get_data()
-    reason = signed_refusal(signed, date.fromisoformat(data["day"]), ctx.today, language)
+    reason = views.signed_refusal(signed, date.fromisoformat(data["day"]), ctx.today, language)
     if reason is not None:
-        if isinstance(target, CallbackQuery):
-            await refuse(target, reason)
+        if isinstance(event, CallbackQuery):
+            await refuse(event, reason)
         else:
-            await target.answer(retype_date(reason))
+            await event.answer(steps.retype_date(reason))
         return
     await state.update_data(signed_on=signed.isoformat())
-    message = target.message if isinstance(target, CallbackQuery) else target
-    if isinstance(target, CallbackQuery):
-        await target.answer()
+    message = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(event, CallbackQuery):
+        await event.answer()
     if message is None:
         return
     await ask_summary(
@@ -340,101 +279,55 @@ async def take_signed(
     )
 
 
-async def on_signed_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-) -> None:
-    typed = await typed_day(message)
-    if typed is None:
-        return
-    await take_signed(message, state, typed, person, ctx)
-
-
-async def on_signed_today(
-    query: CallbackQuery,
-    callback_data: ProtocolCallback,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-) -> None:
-    chosen = await button_day(query, callback_data.value)
-    if chosen is None:
-        return
-    await take_signed(query, state, chosen, person, ctx)
-
-
 async def on_summary(message: Message, state: FSMContext, repos: Repos) -> None:
     wrong = _(
         "The text of an assignment must be {min} to {max} characters long; yours has "
         "{count}. Type it again."
     )
-    summary = await typed_text(message, SUMMARY_MIN, SUMMARY_MAX, wrong)
+    summary = await steps.typed_text(message, SUMMARY_MIN, SUMMARY_MAX, wrong)
     if summary is None:
         return
-    data = await state.update_data(summary=summary, **EXECUTORS.fresh())
+    data = await state.update_data(summary=summary, **views.EXECUTORS.fresh())
     await state.set_state(ProtocolStates.executors)
     text, markup = await executors_view(repos, data)
     await message.answer(text, reply_markup=markup)
 
 
 async def on_task(
-    query: CallbackQuery,
-    callback_data: ProtocolCallback,
-    state: FSMContext,
-    person: Person,
-    profile: Profile,
-    ctx: services.Context,
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
 ) -> None:
     """«No assignments» / «That is all» → the confirmation; «Another assignment» → its text."""
     data = await state.get_data()
-    has_tasks = bool(tasks_of(data))
+    has_tasks = bool(views.tasks_of(data))
     current = await state.get_state()
-    value = callback_data.value
     if value == "add" and current == ProtocolStates.more.state and query.message is not None:
         await query.answer()
         await ask_summary(query.message, state)
         return
     if (value == "none" and not has_tasks) or (value == "end" and has_tasks):
         await query.answer()
-        await go_confirm(query, state, person, profile, ctx)
+        await go_confirm(query, state, person, ctx)
         return
     await stale(query)
 
 
 async def on_search(message: Message, state: FSMContext, repos: Repos) -> None:
     hint = _("Type part of a department's name, or use the buttons.")
-    await search(message, state, EXECUTORS, partial(executors_view, repos), hint)
+    await steps.search(message, state, views.EXECUTORS, partial(executors_view, repos), hint)
 
 
-async def on_toggle(
-    query: CallbackQuery, callback_data: ProtocolCallback, state: FSMContext, repos: Repos
+async def on_pick(
+    query: CallbackQuery, step: str, value: str, state: FSMContext, repos: Repos
 ) -> None:
+    """A department (toggled), a page, or «show all»."""
     draw = partial(executors_view, repos)
-    await toggle_department(query, state, EXECUTORS, repos, callback_data.value, draw)
+    await steps.pick(query, state, views.EXECUTORS, step, value, draw, steps.departments_of(repos))
 
 
-async def on_page(
-    query: CallbackQuery, callback_data: ProtocolCallback, state: FSMContext, repos: Repos
-) -> None:
-    await turn_page(query, state, EXECUTORS, callback_data.value, partial(executors_view, repos))
-
-
-async def on_show_all(query: CallbackQuery, state: FSMContext, repos: Repos) -> None:
-    await redraw_picker(query, state, EXECUTORS.everything(), partial(executors_view, repos))
-
-
-async def on_executors_done(
-    query: CallbackQuery,
-    state: FSMContext,
-    repos: Repos,
-    profile: Profile,
-    ctx: services.Context,
-) -> None:
+async def on_executors_done(query: CallbackQuery, state: FSMContext, ctx: Context) -> None:
     data = await state.get_data()
-    departments = await repos.staff.departments()
-    names = chosen_names(departments, EXECUTORS.chosen(data))
+    departments = await ctx.repos.staff.departments()
+    names = chosen_names(departments, views.EXECUTORS.chosen(data))
     if not names:
         await refuse(query, _("Choose at least one executor department: tap its name."))
         return
@@ -446,43 +339,33 @@ async def on_executors_done(
     await ask_deadline(
         query.message,
         state,
-        profile,
         ctx,
         _("Executors: {names}").format(names=", ".join(main_marked(names))),
     )
 
 
 async def on_deadline_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    profile: Profile,
-    ctx: services.Context,
+    message: Message, state: FSMContext, person: Person, ctx: Context
 ) -> None:
     day = date.fromisoformat((await state.get_data())["day"])
-    typed = await typed_deadline(
+    typed = await steps.typed_deadline(
         message,
         person.language.value,
-        lambda typed: (typed, resolved(profile, ctx, day, typed)),
-        example=regulation_deadline(profile, ctx, ctx.today),
+        lambda typed: (typed, views.resolved(ctx, day, typed)),
+        example=views.regulation_deadline(ctx, ctx.today),
     )
     if typed is not None:
         await finish_task(message, state, *typed, person.language.value)
 
 
 async def on_deadline_regulation(
-    query: CallbackQuery,
-    callback_data: ProtocolCallback,
-    state: FSMContext,
-    person: Person,
-    profile: Profile,
-    ctx: services.Context,
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
 ) -> None:
-    if callback_data.value != "reg":
+    if value != "reg":
         await stale(query)
         return
     data = await state.get_data()
-    regulation = regulation_deadline(profile, ctx, date.fromisoformat(data["day"]))
+    regulation = views.regulation_deadline(ctx, date.fromisoformat(data["day"]))
     if regulation < ctx.today:
         await refuse(
             query,
@@ -496,25 +379,21 @@ async def on_deadline_regulation(
 
 
 async def on_register(
-    query: CallbackQuery,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    ctx: services.Context,
+    query: CallbackQuery, state: FSMContext, person: Person, ctx: Context
 ) -> None:
+    repos = ctx.repos
     data = await state.get_data()
     try:
         meeting_id = int(data["meeting_id"])
         signed_on = date.fromisoformat(str(data["signed_on"]))
         file = data.get("file")
         tasks = [
-            ProtocolTask(
+            rules.ProtocolTask(
                 summary=str(task["summary"]),
                 executors=tuple(str(name) for name in task["executors"]),
-                deadline=task_deadline(task),
+                deadline=views.task_deadline(task),
             )
-            for task in tasks_of(data)
+            for task in views.tasks_of(data)
         ]
     except (KeyError, ValueError, TypeError):
         await state.clear()
@@ -538,11 +417,11 @@ async def on_register(
         )
     except Refused as error:
         await query.answer()
-        if not isinstance(error.refusal, MeetingRefusal):  # a task's deadline
-            await reopen_task(query.message, state, profile, ctx, language, error)
+        if not isinstance(error.refusal, rules.MeetingRefusal):  # a task's deadline
+            await reopen_task(query.message, state, ctx, language, error)
             return
         reason = await protocol_refusal(repos, error, language)
-        if error.refusal is MeetingRefusal.PAST:
+        if error.refusal is rules.MeetingRefusal.PAST:
             await ask_signed(query.message, state, ctx, language, reason)
             return
         await state.clear()
@@ -551,7 +430,7 @@ async def on_register(
     except (DuplicateNumber, UnknownDepartment) as error:
         await state.clear()
         await query.answer()
-        await show(query, not_registered(error))
+        await show(query, views.not_registered(error))
         return
     await state.clear()
     await query.answer(_("Registered."))
@@ -563,36 +442,34 @@ async def on_register(
     )
     await show(
         query,
-        result_text(protocol.label, created, people, meeting.restricted),
+        views.result_text(protocol.label, created, people, meeting.restricted),
         builder.as_markup(),
     )
 
 
 def create_router() -> Router:
-    router = for_roles(Router(name=__name__), MAY_ORGANIZE)
+    router = for_roles(Router(name=__name__), rules.MAY_ORGANIZE)
     states = ProtocolStates
     text = ~F.text.startswith("/")
     msg = router.message
     msg.register(on_document, states.file, F.document)
     msg.register(on_not_a_document, states.file, text)
-    msg.register(on_signed_typed, states.signed, text)
+    msg.register(on_signed, states.signed, text)
     msg.register(on_summary, states.summary, text)
     msg.register(on_search, states.executors, text)
     msg.register(on_deadline_typed, states.deadline, text)
     for waiting in (states.more, states.confirm):
-        msg.register(use_buttons, waiting, text)
+        msg.register(steps.use_buttons, waiting, text)
     cb = router.callback_query
-    new = ProtocolCallback.filter
+    new = partial(steps.Tapped, ProtocolCallback)
     cb.register(on_start, MeetCallback.filter(F.action == "proto"))
-    cb.register(on_paper, states.file, new(F.step == ProtocolStep.FILE))
-    cb.register(on_signed_today, states.signed, new(F.step == ProtocolStep.TODAY))
-    cb.register(on_task, states.summary, new(F.step == ProtocolStep.TASK))
-    cb.register(on_task, states.more, new(F.step == ProtocolStep.TASK))
-    cb.register(on_toggle, states.executors, new(F.step == ProtocolStep.DEPARTMENT))
-    cb.register(on_page, states.executors, new(F.step == ProtocolStep.PAGE))
-    cb.register(on_show_all, states.executors, new(F.step == ProtocolStep.ALL))
-    cb.register(on_executors_done, states.executors, new(F.step == ProtocolStep.DONE))
-    cb.register(on_deadline_regulation, states.deadline, new(F.step == ProtocolStep.DEADLINE))
-    cb.register(on_register, states.confirm, new(F.step == ProtocolStep.OK))
-    cb.register(drop, states.confirm, new(F.step == ProtocolStep.NO))
+    cb.register(on_paper, states.file, new(ProtocolStep.FILE))
+    cb.register(on_signed, states.signed, new(ProtocolStep.TODAY))
+    cb.register(on_task, states.summary, new(ProtocolStep.TASK))
+    cb.register(on_task, states.more, new(ProtocolStep.TASK))
+    cb.register(on_pick, states.executors, new(*PICKING))
+    cb.register(on_executors_done, states.executors, new(ProtocolStep.DONE))
+    cb.register(on_deadline_regulation, states.deadline, new(ProtocolStep.DEADLINE))
+    cb.register(on_register, states.confirm, new(ProtocolStep.OK))
+    cb.register(steps.drop, states.confirm, new(ProtocolStep.NO))
     return router

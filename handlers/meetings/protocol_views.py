@@ -12,10 +12,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import services
 from bot.assignments.rules import SUMMARY_MAX
 from bot.i18n import date_with_weekday
-from bot.profiles import Profile, default_deadline
+from bot.profiles import default_deadline
+from bot.services import Context
 from handlers.assignments.drafting import (
     SUMMARY_MIN,
     deadline_lines,
@@ -61,11 +61,11 @@ def task_deadline(task: dict[str, Any]) -> date | None:
     return date.fromisoformat(task["deadline"]) if task.get("deadline") else None
 
 
-def resolved(profile: Profile, ctx: services.Context, day: date, typed: date | None) -> date:
+def resolved(ctx: Context, day: date, typed: date | None) -> date:
     """The deadline an assignment of a meeting held on `day` gets; a typed date already past
     raises Refused (a date before the meeting is past too)."""
     return resolved_deadline(
-        profile, ctx.calendar, received=day, typed=typed, mark=Mark.NONE, today=ctx.today
+        ctx.profile, ctx.calendar, received=day, typed=typed, mark=Mark.NONE, today=ctx.today
     )
 
 
@@ -81,13 +81,13 @@ def task_with(tasks: Sequence[dict[str, Any]], deadline: object) -> int:
     )
 
 
-def regulation_deadline(profile: Profile, ctx: services.Context, day: date) -> date:
-    return default_deadline(profile, ctx.calendar, received=day, mark=Mark.NONE)
+def regulation_deadline(ctx: Context, day: date) -> date:
+    return default_deadline(ctx.profile, ctx.calendar, received=day, mark=Mark.NONE)
 
 
-def regulation_or_none(profile: Profile, ctx: services.Context, day: date) -> date | None:
+def regulation_or_none(ctx: Context, day: date) -> date | None:
     """The regulation's deadline from the meeting day, or None when it has already passed."""
-    regulation = regulation_deadline(profile, ctx, day)
+    regulation = regulation_deadline(ctx, day)
     return regulation if regulation >= ctx.today else None
 
 
@@ -254,11 +254,7 @@ def task_lines(
 
 
 async def confirmation_view(
-    profile: Profile,
-    ctx: services.Context,
-    meeting: Meeting,
-    data: dict[str, Any],
-    language: str,
+    ctx: Context, meeting: Meeting, data: dict[str, Any], language: str
 ) -> str:
     """The protocol as it will be registered; a deadline that became past raises Refused."""
     signed = date.fromisoformat(data["signed_on"])
@@ -283,7 +279,7 @@ async def confirmation_view(
             )
         )
         for position, task in enumerate(tasks, start=1):
-            day = resolved(profile, ctx, meeting.day, task_deadline(task))
+            day = resolved(ctx, meeting.day, task_deadline(task))
             lines += task_lines(position, task, day, language)
     else:
         lines.append(_("No assignments."))

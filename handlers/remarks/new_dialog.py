@@ -3,13 +3,14 @@
 Subject → restricted (ДСП)? → documents (files; skipped for a restricted round) → addressees
 (departments, whose heads answer, and people: two paged pickers with a search) → due date (the
 profile's period, or typed) → a confirmation → the requests are queued for delivery.
-Every wrong answer is re-asked with the reason; /cancel (handlers.common) leaves at any step.
-Buttons act only in their own step: a stale or forged one falls through to the catch-all.
+A wrong answer is re-asked with the reason, /cancel leaves, a stale button is stale: as in every
+wizard (handlers.steps).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from aiogram import F, Router
@@ -21,68 +22,25 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import services
 from bot.i18n import date_with_weekday
 from bot.middlewares import for_roles
-from bot.profiles import Profile
+from bot.remarks import rules
 from bot.remarks import steps as remark_steps
-from bot.remarks.rules import (
-    MAX_FILES,
-    MAY_START,
-    SUBJECT_MAX,
-    SUBJECT_MIN,
-    check_due,
-    default_due,
-)
+from bot.services import Context
+from handlers import steps
 from handlers.callbacks import RemarkCallback, RoundNewCallback, RoundStep
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
-from handlers.remarks.round_views import (
-    DEPARTMENTS,
-    PEOPLE,
-    addressees_view,
-    chosen_lines,
-    confirmation_view,
-    department_options,
-    documents_keyboard,
-    documents_prompt,
-    documents_received,
-    due_keyboard,
-    due_prompt,
-    files_of,
-    people_options,
-    person_label,
-    picked,
-    rn,
-    send_keyboard,
-    step,
-    subject_prompt,
-)
+from handlers.remarks import round_views as views
+from handlers.remarks.round_views import department_options, person_label, picked
 from handlers.replies import Reply, refuse, show, stale
-from handlers.steps import (
-    Draw,
-    after,
-    button_day,
-    department_of,
-    drop,
-    offer_keyboard,
-    present,
-    redraw,
-    restricted_keyboard,
-    search,
-    take_file,
-    turn_page,
-    typed_deadline,
-    typed_text,
-    use_buttons,
-    yes_or_no,
-)
 from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
 # handlers.meetings.new_dialog still imports department_options, person_label and picked from
 # here (they live in handlers.remarks.round_views now).
+PICKING = {RoundStep.DEPARTMENT, RoundStep.PERSON, RoundStep.PAGE, RoundStep.ALL}
 __all__ = ["RoundStates", "create_router", "department_options", "person_label", "picked"]
 
 
@@ -96,25 +54,30 @@ class RoundStates(StatesGroup):
     confirm = State()
 
 
-MODES = {"dep": (RoundStates.departments, DEPARTMENTS), "per": (RoundStates.people, PEOPLE)}
+MODES = {
+    "dep": (RoundStates.departments, views.DEPARTMENTS),
+    "per": (RoundStates.people, views.PEOPLE),
+}
 
 
 # --- small I/O helpers --------------------------------------------------------------------------
 
 
-async def addressee_count(ctx: services.Context, data: dict[str, Any]) -> int:
-    found = await remark_steps.round_addressees(ctx, DEPARTMENTS.chosen(data), PEOPLE.chosen(data))
+async def addressee_count(ctx: Context, data: dict[str, Any]) -> int:
+    found = await remark_steps.round_addressees(
+        ctx, views.DEPARTMENTS.chosen(data), views.PEOPLE.chosen(data)
+    )
     return len(found)
 
 
 async def ask_due(
-    message: Reply, state: FSMContext, ctx: services.Context, person: Person, reason: str = ""
+    message: Reply, state: FSMContext, ctx: Context, person: Person, reason: str = ""
 ) -> None:
     await state.set_state(RoundStates.due)
     await message.answer(
-        after(reason, due_prompt()),
-        reply_markup=due_keyboard(
-            default_due(ctx.profile, ctx.calendar, ctx.today), person.language.value
+        steps.after(reason, views.due_prompt()),
+        reply_markup=views.due_keyboard(
+            rules.default_due(ctx.profile, ctx.calendar, ctx.today), person.language.value
         ),
     )
 
@@ -127,34 +90,37 @@ async def go_addressees(
     reason: str = "",
 ) -> None:
     await state.set_state(RoundStates.departments)
-    data = await state.update_data(DEPARTMENTS.fresh(), **PEOPLE.fresh())
-    text, markup = await addressees_view(repos, person, data, "dep")
-    await present(target, after(reason, text), markup)
+    data = await state.update_data(views.DEPARTMENTS.fresh(), **views.PEOPLE.fresh())
+    text, markup = await views.addressees_view(repos, person, data, "dep")
+    await steps.present(target, steps.after(reason, text), markup)
 
 
 async def go_confirm(
-    target: Message | CallbackQuery,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-    due: date,
+    target: Message | CallbackQuery, state: FSMContext, person: Person, ctx: Context, due: date
 ) -> None:
     data = await state.update_data(due=due.isoformat())
     await state.set_state(RoundStates.confirm)
     count = await addressee_count(ctx, data)
-    text = await confirmation_view(ctx, person, data, due, count)
-    await present(target, text, send_keyboard())
+    text = await views.confirmation_view(ctx, person, data, due, count)
+    await steps.present(target, text, views.send_keyboard())
 
 
-async def picker_of(state: FSMContext, person: Person, repos: Repos) -> tuple[Picker, Draw]:
-    """The picker on screen (departments or people) and how to draw it."""
+async def picker_of(
+    state: FSMContext, person: Person, repos: Repos
+) -> tuple[Picker, steps.Draw, steps.Find]:
+    """The picker on screen (departments or people), how to draw it and to find its options."""
     current = await state.get_state()
     mode = "per" if current == RoundStates.people.state else "dep"
 
     async def draw(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
-        return await addressees_view(repos, person, data, mode)
+        return await views.addressees_view(repos, person, data, mode)
 
-    return MODES[mode][1], draw
+    async def someone(value: str) -> int | None:
+        """Anyone in the staff directory but the initiator."""
+        other = await repos.staff.get(int(value)) if value.isdigit() else None
+        return other.id if other is not None and other.id != person.id else None
+
+    return MODES[mode][1], draw, someone if mode == "per" else steps.departments_of(repos)
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -165,20 +131,20 @@ async def on_new(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(RoundStates.subject)
     await query.answer()
     if query.message is not None:
-        await query.message.answer(subject_prompt())
+        await query.message.answer(views.subject_prompt())
 
 
 async def on_subject(message: Message, state: FSMContext) -> None:
     wrong = _(
         "The subject must be {min} to {max} characters long; yours has {count}. Type it again."
     )
-    subject = await typed_text(message, SUBJECT_MIN, SUBJECT_MAX, wrong)
+    subject = await steps.typed_text(message, rules.SUBJECT_MIN, rules.SUBJECT_MAX, wrong)
     if subject is None:
         return
     await state.update_data(subject=subject, files=[])
     await state.set_state(RoundStates.restricted)
     await message.answer(
-        step(
+        views.step(
             2,
             _(
                 "Is the material restricted (ДСП, for official use only)? Then the bot sends "
@@ -186,18 +152,14 @@ async def on_subject(message: Message, state: FSMContext) -> None:
                 "files, and they look at the paper copy."
             ),
         ),
-        reply_markup=restricted_keyboard(rn),
+        reply_markup=steps.restricted_keyboard(views.rn),
     )
 
 
 async def on_restricted(
-    query: CallbackQuery,
-    callback_data: RoundNewCallback,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, repos: Repos
 ) -> None:
-    restricted = await yes_or_no(query, callback_data.value)
+    restricted = await steps.yes_or_no(query, value)
     if restricted is None:
         return
     await state.update_data(restricted=restricted, files=[])
@@ -206,127 +168,65 @@ async def on_restricted(
         await go_addressees(query, state, person, repos)
         return
     await state.set_state(RoundStates.documents)
-    await show(query, documents_prompt(), documents_keyboard(has_files=False))
+    await show(query, views.documents_prompt(), views.documents_keyboard(has_files=False))
 
 
 async def on_document(message: Message, state: FSMContext) -> None:
-    keyboard = documents_keyboard(has_files=True)
-    await take_file(message, state, MAX_FILES, keyboard, documents_received)
+    keyboard = views.documents_keyboard(has_files=True)
+    await steps.take_file(message, state, rules.MAX_FILES, keyboard, views.documents_received)
 
 
 async def on_not_a_document(message: Message, state: FSMContext) -> None:
     has_files = bool((await state.get_data()).get("files"))
     await message.answer(
         _("Send the documents as files (📎 → File), or press a button below."),
-        reply_markup=documents_keyboard(has_files),
+        reply_markup=views.documents_keyboard(has_files),
     )
 
 
 async def on_documents_done(
-    query: CallbackQuery,
-    callback_data: RoundNewCallback,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, repos: Repos
 ) -> None:
-    if callback_data.value not in {"done", "none"}:
+    if value not in {"done", "none"}:
         await stale(query)
         return
-    if callback_data.value == "none":
+    if value == "none":
         await state.update_data(files=[])
     await query.answer()
     await go_addressees(query, state, person, repos)
 
 
 async def on_search(message: Message, state: FSMContext, person: Person, repos: Repos) -> None:
-    picker, draw = await picker_of(state, person, repos)
-    await search(message, state, picker, draw, _("Type part of a name, or use the buttons."))
+    picker, draw, _find = await picker_of(state, person, repos)
+    await steps.search(message, state, picker, draw, _("Type part of a name, or use the buttons."))
 
 
-async def toggle(
-    query: CallbackQuery,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    picker: Picker,
-    chosen: int,
+async def on_pick(
+    query: CallbackQuery, step: str, value: str, state: FSMContext, person: Person, repos: Repos
 ) -> None:
-    _picker, draw = await picker_of(state, person, repos)
-    await redraw(query, state, picker.toggled(await state.get_data(), chosen), draw)
-
-
-async def on_toggle_department(
-    query: CallbackQuery,
-    callback_data: RoundNewCallback,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-) -> None:
-    department = await department_of(query, repos, callback_data.value)
-    if department is not None:
-        await toggle(query, state, person, repos, DEPARTMENTS, department.id)
-
-
-async def on_toggle_person(
-    query: CallbackQuery,
-    callback_data: RoundNewCallback,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-) -> None:
-    other = (
-        await repos.staff.get(int(callback_data.value)) if callback_data.value.isdigit() else None
-    )
-    if other is None or other.id == person.id:
-        await stale(query)
-        return
-    await toggle(query, state, person, repos, PEOPLE, other.id)
-
-
-async def on_page(
-    query: CallbackQuery,
-    callback_data: RoundNewCallback,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-) -> None:
-    picker, draw = await picker_of(state, person, repos)
-    await turn_page(query, state, picker, callback_data.value, draw)
-
-
-async def on_show_all(
-    query: CallbackQuery, state: FSMContext, person: Person, repos: Repos
-) -> None:
-    picker, draw = await picker_of(state, person, repos)
-    await redraw(query, state, picker.everything(), draw)
+    """A department or a person (toggled), a page, or «show all»."""
+    picker, draw, find = await picker_of(state, person, repos)
+    await steps.pick(query, state, picker, step, value, draw, find)
 
 
 async def on_mode(
-    query: CallbackQuery,
-    callback_data: RoundNewCallback,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, repos: Repos
 ) -> None:
-    if callback_data.value not in MODES:
+    if value not in MODES:
         await stale(query)
         return
-    target, picker = MODES[callback_data.value]
+    target, picker = MODES[value]
     await state.set_state(target)
-    _picker, draw = await picker_of(state, person, repos)
-    await redraw(query, state, picker.everything(), draw)
+    _picker, draw, _find = await picker_of(state, person, repos)
+    await steps.redraw(query, state, picker.everything(), draw)
 
 
 async def on_addressees_done(
-    query: CallbackQuery,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    ctx: services.Context,
+    query: CallbackQuery, state: FSMContext, person: Person, ctx: Context
 ) -> None:
+    repos = ctx.repos
     data = await state.get_data()
-    if not DEPARTMENTS.chosen(data) and not PEOPLE.chosen(data):
+    if not views.DEPARTMENTS.chosen(data) and not views.PEOPLE.chosen(data):
         await refuse(
             query,
             _(
@@ -347,61 +247,51 @@ async def on_addressees_done(
     await state.set_state(RoundStates.due)
     await query.answer()
     departments = department_options(await repos.staff.departments())
-    people = await people_options(repos, person)
-    lines = chosen_lines(
-        picked(departments, DEPARTMENTS.chosen(data)), picked(people, PEOPLE.chosen(data))
+    people = await views.people_options(repos, person)
+    lines = views.chosen_lines(
+        picked(departments, views.DEPARTMENTS.chosen(data)),
+        picked(people, views.PEOPLE.chosen(data)),
     )
     await show(
         query,
-        "\n".join([*lines, "", due_prompt()]),
-        due_keyboard(default_due(profile, ctx.calendar, ctx.today), person.language.value),
+        "\n".join([*lines, "", views.due_prompt()]),
+        views.due_keyboard(
+            rules.default_due(ctx.profile, ctx.calendar, ctx.today), person.language.value
+        ),
     )
 
 
-async def on_due_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-) -> None:
-    due = await typed_deadline(
+async def on_due_typed(message: Message, state: FSMContext, person: Person, ctx: Context) -> None:
+    due = await steps.typed_deadline(
         message,
         person.language.value,
-        lambda typed: check_due(ctx.calendar, ctx.today, typed),
-        offer=lambda day: offer_keyboard(day, rn(RoundStep.DUE, day.isoformat())),
+        lambda typed: rules.check_due(ctx.calendar, ctx.today, typed),
+        offer=lambda day: steps.offer_keyboard(day, views.rn(RoundStep.DUE, day.isoformat())),
     )
     if due is not None:
         await go_confirm(message, state, person, ctx, due)
 
 
 async def on_due_button(
-    query: CallbackQuery,
-    callback_data: RoundNewCallback,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
 ) -> None:
-    chosen = await button_day(query, callback_data.value)
+    chosen = await steps.button_day(query, value)
     if chosen is None:
         return
-    due = check_due(ctx.calendar, ctx.today, chosen)
+    due = rules.check_due(ctx.calendar, ctx.today, chosen)
     await query.answer()
     await go_confirm(query, state, person, ctx, due)
 
 
 async def on_send(
-    query: CallbackQuery,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    query: CallbackQuery, state: FSMContext, person: Person, repos: Repos, ctx: Context
 ) -> None:
     data = await state.get_data()
     try:
         subject = str(data["subject"])
         restricted = bool(data["restricted"])
         due = date.fromisoformat(str(data["due"]))
-        files = [] if restricted else files_of(data)
+        files = [] if restricted else views.files_of(data)
     except (KeyError, ValueError, TypeError):
         await state.clear()
         await stale(query)
@@ -431,8 +321,8 @@ async def on_send(
             restricted=restricted,
             due=due,
             files=files,
-            department_ids=DEPARTMENTS.chosen(data),
-            person_ids=PEOPLE.chosen(data),
+            department_ids=views.DEPARTMENTS.chosen(data),
+            person_ids=views.PEOPLE.chosen(data),
         )
     except Refused as error:  # the due date passed meanwhile: asked again
         await query.answer()
@@ -459,7 +349,7 @@ async def on_send(
 
 
 def create_router() -> Router:
-    router = for_roles(Router(name=__name__), MAY_START)
+    router = for_roles(Router(name=__name__), rules.MAY_START)
     states = RoundStates
     text = ~F.text.startswith("/")
     choosing = StateFilter(states.departments, states.people)
@@ -470,19 +360,16 @@ def create_router() -> Router:
     msg.register(on_search, choosing, text)
     msg.register(on_due_typed, states.due, text)
     for waiting in (states.restricted, states.confirm):
-        msg.register(use_buttons, waiting, text)
+        msg.register(steps.use_buttons, waiting, text)
     cb = router.callback_query
-    new = RoundNewCallback.filter
+    new = partial(steps.Tapped, RoundNewCallback)
     cb.register(on_new, RemarkCallback.filter(F.action == "new"))
-    cb.register(on_restricted, states.restricted, new(F.step == RoundStep.RESTRICTED))
-    cb.register(on_documents_done, states.documents, new(F.step == RoundStep.DOCUMENTS))
-    cb.register(on_toggle_department, states.departments, new(F.step == RoundStep.DEPARTMENT))
-    cb.register(on_toggle_person, states.people, new(F.step == RoundStep.PERSON))
-    cb.register(on_page, choosing, new(F.step == RoundStep.PAGE))
-    cb.register(on_show_all, choosing, new(F.step == RoundStep.ALL))
-    cb.register(on_mode, choosing, new(F.step == RoundStep.MODE))
-    cb.register(on_addressees_done, choosing, new(F.step == RoundStep.DONE))
-    cb.register(on_due_button, states.due, new(F.step == RoundStep.DUE))
-    cb.register(on_send, states.confirm, new(F.step == RoundStep.OK))
-    cb.register(drop, states.confirm, new(F.step == RoundStep.NO))
+    cb.register(on_restricted, states.restricted, new(RoundStep.RESTRICTED))
+    cb.register(on_documents_done, states.documents, new(RoundStep.DOCUMENTS))
+    cb.register(on_pick, choosing, new(*PICKING))
+    cb.register(on_mode, choosing, new(RoundStep.MODE))
+    cb.register(on_addressees_done, choosing, new(RoundStep.DONE))
+    cb.register(on_due_button, states.due, new(RoundStep.DUE))
+    cb.register(on_send, states.confirm, new(RoundStep.OK))
+    cb.register(steps.drop, states.confirm, new(RoundStep.NO))
     return router
