@@ -20,7 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
-from handlers.replies import dotted, parse_date, show, stale
+from handlers.replies import Reply, dotted, parse_date, show, stale
 from storage.domain.refusals import Refused
 from storage.models import Department
 from storage.repo import Repos
@@ -339,3 +339,26 @@ class Tapped(Filter):
         if step not in self.steps or not isinstance(value, str):
             return False
         return {"step": str(step), "value": value}
+
+
+# --- the confirmation's «do it» tap -------------------------------------------------------------
+
+
+async def confirmed(
+    query: CallbackQuery, state: FSMContext, read: Callable[[dict[str, Any]], T]
+) -> tuple[T, Reply] | None:
+    """What the dialog gathered (`read` from its data; it raises KeyError, ValueError or
+    TypeError when something is missing) and the message to answer on; None when the data is
+    incomplete or the message is gone (a stale tap). The dialog leaves its last step, so a
+    second tap finds no dialog; its data stays until the handler clears it."""
+    try:
+        gathered = read(await state.get_data())
+    except (KeyError, ValueError, TypeError):
+        await state.clear()
+        await stale(query)
+        return None
+    if query.message is None:
+        await stale(query)
+        return None
+    await state.set_state(None)
+    return gathered, query.message

@@ -381,48 +381,25 @@ async def on_deadline_regulation(
 async def on_register(
     query: CallbackQuery, state: FSMContext, person: Person, ctx: Context
 ) -> None:
+    found = await steps.confirmed(query, state, views.registration_of)
+    if found is None:
+        return
+    (meeting_id, registering), message = found
     repos = ctx.repos
-    data = await state.get_data()
-    try:
-        meeting_id = int(data["meeting_id"])
-        signed_on = date.fromisoformat(str(data["signed_on"]))
-        file = data.get("file")
-        tasks = [
-            rules.ProtocolTask(
-                summary=str(task["summary"]),
-                executors=tuple(str(name) for name in task["executors"]),
-                deadline=views.task_deadline(task),
-            )
-            for task in views.tasks_of(data)
-        ]
-    except (KeyError, ValueError, TypeError):
-        await state.clear()
-        await stale(query)
-        return
-    if query.message is None:
-        await stale(query)
-        return
-    await state.set_state(None)  # a second tap on «Register» finds no dialog
     language = person.language.value
     meeting = await repos.meetings.get(meeting_id)
     try:
         protocol, created = await meeting_services.register_protocol(
-            ctx,
-            person,
-            meeting_id,
-            signed_on=signed_on,
-            file_id=str(file[0]) if file else None,
-            file_name=str(file[1]) if file else None,
-            tasks=tasks,
+            ctx, person, meeting_id, **registering
         )
     except Refused as error:
         await query.answer()
         if not isinstance(error.refusal, rules.MeetingRefusal):  # a task's deadline
-            await reopen_task(query.message, state, ctx, language, error)
+            await reopen_task(message, state, ctx, language, error)
             return
         reason = await protocol_refusal(repos, error, language)
         if error.refusal is rules.MeetingRefusal.PAST:
-            await ask_signed(query.message, state, ctx, language, reason)
+            await ask_signed(message, state, ctx, language, reason)
             return
         await state.clear()
         await show(query, reason + "\n" + _("Nothing was registered."))

@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.assignments.rules import SUMMARY_MAX
 from bot.i18n import date_with_weekday
+from bot.meetings.rules import ProtocolTask
 from bot.profiles import default_deadline
 from bot.services import Context
 from handlers.assignments.drafting import (
@@ -79,6 +80,25 @@ def task_with(tasks: Sequence[dict[str, Any]], deadline: object) -> int:
         ),
         0,
     )
+
+
+def registration_of(data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The meeting and the protocol the dialog gathered, as register_protocol takes them."""
+    file = data.get("file")
+    tasks = [
+        ProtocolTask(
+            summary=str(task["summary"]),
+            executors=tuple(str(name) for name in task["executors"]),
+            deadline=task_deadline(task),
+        )
+        for task in tasks_of(data)
+    ]
+    return int(data["meeting_id"]), {
+        "signed_on": date.fromisoformat(str(data["signed_on"])),
+        "file_id": str(file[0]) if file else None,
+        "file_name": str(file[1]) if file else None,
+        "tasks": tasks,
+    }
 
 
 def regulation_deadline(ctx: Context, day: date) -> date:

@@ -283,24 +283,27 @@ async def on_due_button(
     await go_confirm(query, state, person, ctx, due)
 
 
+def round_of(data: dict[str, Any]) -> dict[str, Any]:
+    """The round the dialog gathered, as remark_steps.start_round takes it."""
+    restricted = bool(data["restricted"])
+    return {
+        "subject": str(data["subject"]),
+        "restricted": restricted,
+        "due": date.fromisoformat(str(data["due"])),
+        "files": [] if restricted else views.files_of(data),
+        "department_ids": views.DEPARTMENTS.chosen(data),
+        "person_ids": views.PEOPLE.chosen(data),
+    }
+
+
 async def on_send(
     query: CallbackQuery, state: FSMContext, person: Person, repos: Repos, ctx: Context
 ) -> None:
-    data = await state.get_data()
-    try:
-        subject = str(data["subject"])
-        restricted = bool(data["restricted"])
-        due = date.fromisoformat(str(data["due"]))
-        files = [] if restricted else views.files_of(data)
-    except (KeyError, ValueError, TypeError):
-        await state.clear()
-        await stale(query)
+    found = await steps.confirmed(query, state, round_of)
+    if found is None:
         return
-    if query.message is None:
-        await stale(query)
-        return
-    await state.set_state(None)  # a second tap on «Send» finds no dialog
-    if not await addressee_count(ctx, data):
+    sending, message = found
+    if not await addressee_count(ctx, await state.get_data()):
         await query.answer()
         await go_addressees(
             query,
@@ -314,21 +317,10 @@ async def on_send(
         )
         return
     try:
-        item = await remark_steps.start_round(
-            ctx,
-            person,
-            subject=subject,
-            restricted=restricted,
-            due=due,
-            files=files,
-            department_ids=views.DEPARTMENTS.chosen(data),
-            person_ids=views.PEOPLE.chosen(data),
-        )
+        item = await remark_steps.start_round(ctx, person, **sending)
     except Refused as error:  # the due date passed meanwhile: asked again
         await query.answer()
-        await ask_due(
-            query.message, state, ctx, person, refusal_text(error, person.language.value)
-        )
+        await ask_due(message, state, ctx, person, refusal_text(error, person.language.value))
         return
     await state.clear()
     await query.answer(_("Sent."))
