@@ -6,7 +6,7 @@ dialog's state is unchanged and the person types again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -141,6 +141,18 @@ async def yes_or_no(query: CallbackQuery, value: str) -> bool | None:
         await stale(query)
         return None
     return value == "1"
+
+
+async def take_restricted(
+    query: CallbackQuery, state: FSMContext, value: str, **more: Any
+) -> bool | None:
+    """The «restricted (ДСП)?» step's answer, stored as `restricted` (with `more` data) and the
+    tap answered; None when the button is forged (stale)."""
+    restricted = await yes_or_no(query, value)
+    if restricted is not None:
+        await state.update_data(restricted=restricted, **more)
+        await query.answer()
+    return restricted
 
 
 def confirm_keyboard(ok_label: str, ok: CallbackData, no: CallbackData) -> InlineKeyboardMarkup:
@@ -324,11 +336,15 @@ async def take_file(
 
 class Tapped(Filter):
     """A tap on a dialog's step button (`callback` with `step` and `value` fields) of one of
-    `steps`; the handler takes `value` (and `step`) instead of the whole callback data."""
+    `steps` (and, when given, with one of `values`); the handler takes `value` (and `step`)
+    instead of the whole callback data. Any other button falls through (to the catch-all)."""
 
-    def __init__(self, callback: type[CallbackData], *steps: str) -> None:
+    def __init__(
+        self, callback: type[CallbackData], *steps: str, values: Iterable[str] | None = None
+    ) -> None:
         self.callback = callback
         self.steps = frozenset(steps)
+        self.values = None if values is None else frozenset(values)
 
     async def __call__(self, query: CallbackQuery) -> bool | dict[str, Any]:
         try:
@@ -337,6 +353,8 @@ class Tapped(Filter):
             return False
         step, value = getattr(data, "step", None), getattr(data, "value", None)
         if step not in self.steps or not isinstance(value, str):
+            return False
+        if self.values is not None and value not in self.values:
             return False
         return {"step": str(step), "value": value}
 

@@ -287,9 +287,6 @@ async def on_number(message: Message, state: FSMContext, person: Person, ctx: Co
 
 
 async def on_source(query: CallbackQuery, value: str, state: FSMContext) -> None:
-    if value not in {source.value for source in Source}:
-        await stale(query)
-        return
     source = Source(value)
     await state.update_data(source=source.value)
     await state.set_state(RegistrationStates.summary)
@@ -356,9 +353,6 @@ async def on_executors_done(query: CallbackQuery, state: FSMContext, repos: Repo
 
 
 async def on_mark(query: CallbackQuery, value: str, state: FSMContext, ctx: Context) -> None:
-    if value not in {mark.value for mark in Mark}:
-        await stale(query)
-        return
     mark = Mark(value)
     data = await state.update_data(mark=mark.value)
     await state.set_state(RegistrationStates.deadline)
@@ -408,11 +402,8 @@ async def on_deadline_typed(
 
 
 async def on_deadline_default(
-    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
+    query: CallbackQuery, state: FSMContext, person: Person, ctx: Context
 ) -> None:
-    if value != "mark":
-        await stale(query)
-        return
     data = await state.update_data(deadline="")
     deadline = deadline_of(data, ctx)
     await state.set_state(RegistrationStates.restricted)
@@ -427,12 +418,8 @@ async def on_deadline_default(
 async def on_restricted(
     query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
 ) -> None:
-    restricted = await steps.yes_or_no(query, value)
-    if restricted is None:
-        return
-    await state.update_data(restricted=restricted)
-    await query.answer()
-    await go_confirm(query, state, person, ctx)
+    if await steps.take_restricted(query, state, value) is not None:
+        await go_confirm(query, state, person, ctx)
 
 
 async def on_register(
@@ -502,11 +489,11 @@ def create_router() -> Router:
         msg.register(steps.use_buttons, waiting, text)
     cb = router.callback_query
     new = partial(steps.Tapped, NewCallback)
-    cb.register(on_source, states.source, new(NewStep.SOURCE))
+    cb.register(on_source, states.source, new(NewStep.SOURCE, values=Source))
     cb.register(on_pick, states.executors, new(*PICKING))
     cb.register(on_executors_done, states.executors, new(NewStep.DONE))
-    cb.register(on_mark, states.mark, new(NewStep.MARK))
-    cb.register(on_deadline_default, states.deadline, new(NewStep.DEADLINE))
+    cb.register(on_mark, states.mark, new(NewStep.MARK, values=Mark))
+    cb.register(on_deadline_default, states.deadline, new(NewStep.DEADLINE, values={"mark"}))
     cb.register(on_restricted, states.restricted, new(NewStep.RESTRICTED))
     cb.register(on_register, states.confirm, new(NewStep.OK))
     cb.register(steps.drop, states.confirm, new(NewStep.NO))

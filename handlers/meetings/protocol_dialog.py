@@ -233,10 +233,8 @@ async def on_not_a_document(message: Message, state: FSMContext) -> None:
     )
 
 
-async def on_paper(
-    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
-) -> None:
-    if value != "paper" or query.message is None:
+async def on_paper(query: CallbackQuery, state: FSMContext, person: Person, ctx: Context) -> None:
+    if query.message is None:
         await stale(query)
         return
     await state.update_data(file=None)
@@ -359,11 +357,8 @@ async def on_deadline_typed(
 
 
 async def on_deadline_regulation(
-    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
+    query: CallbackQuery, state: FSMContext, person: Person, ctx: Context
 ) -> None:
-    if value != "reg":
-        await stale(query)
-        return
     data = await state.get_data()
     regulation = views.regulation_deadline(ctx, date.fromisoformat(data["day"]))
     if regulation < ctx.today:
@@ -440,13 +435,15 @@ def create_router() -> Router:
     cb = router.callback_query
     new = partial(steps.Tapped, ProtocolCallback)
     cb.register(on_start, MeetCallback.filter(F.action == "proto"))
-    cb.register(on_paper, states.file, new(ProtocolStep.FILE))
+    cb.register(on_paper, states.file, new(ProtocolStep.FILE, values={"paper"}))
     cb.register(on_signed, states.signed, new(ProtocolStep.TODAY))
     cb.register(on_task, states.summary, new(ProtocolStep.TASK))
     cb.register(on_task, states.more, new(ProtocolStep.TASK))
     cb.register(on_pick, states.executors, new(*PICKING))
     cb.register(on_executors_done, states.executors, new(ProtocolStep.DONE))
-    cb.register(on_deadline_regulation, states.deadline, new(ProtocolStep.DEADLINE))
+    cb.register(
+        on_deadline_regulation, states.deadline, new(ProtocolStep.DEADLINE, values={"reg"})
+    )
     cb.register(on_register, states.confirm, new(ProtocolStep.OK))
     cb.register(steps.drop, states.confirm, new(ProtocolStep.NO))
     return router

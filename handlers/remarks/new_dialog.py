@@ -33,7 +33,7 @@ from handlers.pickers import Picker
 from handlers.refusals import refusal_text
 from handlers.remarks import round_views as views
 from handlers.remarks.round_views import department_options, person_label, picked
-from handlers.replies import Reply, refuse, show, stale
+from handlers.replies import Reply, refuse, show
 from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
@@ -159,11 +159,9 @@ async def on_subject(message: Message, state: FSMContext) -> None:
 async def on_restricted(
     query: CallbackQuery, value: str, state: FSMContext, person: Person, repos: Repos
 ) -> None:
-    restricted = await steps.yes_or_no(query, value)
+    restricted = await steps.take_restricted(query, state, value, files=[])
     if restricted is None:
         return
-    await state.update_data(restricted=restricted, files=[])
-    await query.answer()
     if restricted:
         await go_addressees(query, state, person, repos)
         return
@@ -187,9 +185,6 @@ async def on_not_a_document(message: Message, state: FSMContext) -> None:
 async def on_documents_done(
     query: CallbackQuery, value: str, state: FSMContext, person: Person, repos: Repos
 ) -> None:
-    if value not in {"done", "none"}:
-        await stale(query)
-        return
     if value == "none":
         await state.update_data(files=[])
     await query.answer()
@@ -212,9 +207,6 @@ async def on_pick(
 async def on_mode(
     query: CallbackQuery, value: str, state: FSMContext, person: Person, repos: Repos
 ) -> None:
-    if value not in MODES:
-        await stale(query)
-        return
     target, picker = MODES[value]
     await state.set_state(target)
     _picker, draw, _find = await picker_of(state, person, repos)
@@ -357,9 +349,11 @@ def create_router() -> Router:
     new = partial(steps.Tapped, RoundNewCallback)
     cb.register(on_new, RemarkCallback.filter(F.action == "new"))
     cb.register(on_restricted, states.restricted, new(RoundStep.RESTRICTED))
-    cb.register(on_documents_done, states.documents, new(RoundStep.DOCUMENTS))
+    cb.register(
+        on_documents_done, states.documents, new(RoundStep.DOCUMENTS, values={"done", "none"})
+    )
     cb.register(on_pick, choosing, new(*PICKING))
-    cb.register(on_mode, choosing, new(RoundStep.MODE))
+    cb.register(on_mode, choosing, new(RoundStep.MODE, values=MODES))
     cb.register(on_addressees_done, choosing, new(RoundStep.DONE))
     cb.register(on_due_button, states.due, new(RoundStep.DUE))
     cb.register(on_send, states.confirm, new(RoundStep.OK))
