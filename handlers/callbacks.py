@@ -57,11 +57,24 @@ class ListCallback(CallbackData, prefix="l"):
     flt: str = ""  # "", overdue, week, d<department id>, s<source>
 
 
-class NewCallback(CallbackData, prefix="n"):
-    """A step of the controller's registration dialog (/new): src, dep, pg, all, done, mark,
-    dl, rst, ok, no; `value` carries a source, a department id, a page, a mark or yes/no."""
+class NewStep(StrEnum):
+    SOURCE = "src"
+    DEPARTMENT = "dep"
+    PAGE = "pg"
+    ALL = "all"
+    DONE = "done"
+    MARK = "mark"
+    DEADLINE = "dl"
+    RESTRICTED = "rst"
+    OK = "ok"
+    NO = "no"
 
-    step: str
+
+class NewCallback(CallbackData, prefix="n"):
+    """A step of the controller's registration dialog (/new); `value` carries a source, a
+    department id, a page, a mark or yes/no."""
+
+    step: NewStep
     value: str = ""
 
 
@@ -101,12 +114,25 @@ class RemarkCallback(CallbackData, prefix="r"):
     id: int = 0
 
 
-class RoundNewCallback(CallbackData, prefix="rn"):
-    """A step of the dialog that starts a «замечаний нет» round: rst, docs, dep, per, pg, all,
-    mode, done, due, ok, no; `value` carries yes/no, done/none, an id, a page, a mode or a
-    date."""
+class RoundStep(StrEnum):
+    RESTRICTED = "rst"
+    DOCUMENTS = "docs"
+    DEPARTMENT = "dep"
+    PERSON = "per"
+    PAGE = "pg"
+    ALL = "all"
+    MODE = "mode"
+    DONE = "done"
+    DUE = "due"
+    OK = "ok"
+    NO = "no"
 
-    step: str
+
+class RoundNewCallback(CallbackData, prefix="rn"):
+    """A step of the dialog that starts a «замечаний нет» round; `value` carries yes/no,
+    done/none, an id, a page, a mode or a date."""
+
+    step: RoundStep
     value: str = ""
 
 
@@ -128,10 +154,24 @@ class MeetNewCallback(CallbackData, prefix="mn"):
     value: str = ""
 
 
-class ProtocolCallback(CallbackData, prefix="pr"):
-    """A step of the organizer's dialog that registers a protocol (handlers.meeting_protocol)."""
+class ProtocolStep(StrEnum):
+    FILE = "file"  # value paper: signed on paper, no file
+    TODAY = "today"  # value: the date
+    TASK = "task"  # value add / end / none
+    DEPARTMENT = "dep"
+    PAGE = "pg"
+    ALL = "all"
+    DONE = "done"
+    DEADLINE = "dl"  # value reg: the regulation's term
+    OK = "ok"
+    NO = "no"
 
-    step: str
+
+class ProtocolCallback(CallbackData, prefix="pr"):
+    """A step of the organizer's dialog that registers a protocol
+    (handlers.meetings.protocol_dialog)."""
+
+    step: ProtocolStep
     value: str = ""
 
 

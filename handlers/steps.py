@@ -6,13 +6,26 @@ dialog's state is unchanged and the person types again.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from enum import StrEnum
+from typing import Any, TypeVar
 
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters import Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.replies import dotted, parse_date, stale
+from handlers.pickers import Picker
+from handlers.refusals import refusal_text
+from handlers.replies import Reply, dotted, parse_date, show, stale
+from storage.domain.refusals import Refused
+from storage.models import Department
+from storage.repo import Repos
+
+T = TypeVar("T")
 
 EXAMPLE_DAY = date(2026, 12, 25)  # the example in «for example 25.12.2026»
 
@@ -65,3 +78,305 @@ async def button_day(query: CallbackQuery, value: str) -> date | None:
     except ValueError:
         await stale(query)
         return None
+
+
+# --- what every wizard answers alike: a step's view, «use the buttons», «Cancel» ---------------
+
+
+def after(reason: str, prompt: str) -> str:
+    """The prompt, below the reason it is asked (again) for when there is one."""
+    return f"{reason}\n\n{prompt}" if reason else prompt
+
+
+async def present(
+    target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A step's view: on the tapped message (redrawn), or answering a typed one."""
+    if isinstance(target, CallbackQuery):
+        await show(target, text, markup)
+    else:
+        await target.answer(text, reply_markup=markup)
+
+
+async def use_buttons(message: Message) -> None:
+    """Text typed where the step waits for a button."""
+    await message.answer(_("Please answer with the buttons above, or /cancel."))
+
+
+async def drop(query: CallbackQuery, state: FSMContext) -> None:
+    """The confirmation's «Cancel»: the dialog ends, nothing saved."""
+    await state.clear()
+    await query.answer(_("Cancelled. Nothing was saved."))
+    await show(query, _("Cancelled. Nothing was saved."))
+
+
+async def typed_text(message: Message, low: int, high: int, wrong: str) -> str | None:
+    """A typed text of `low` to `high` characters (stripped); None when it is not (the person is
+    told `wrong`, formatted with {min}, {max} and the {count} typed)."""
+    text = (message.text or "").strip()
+    if not low <= len(text) <= high:
+        await message.answer(wrong.format(min=low, max=high, count=len(text)))
+        return None
+    return text
+
+
+# --- yes/no and confirmation keyboards ----------------------------------------------------------
+
+# (step, value) -> the dialog's callback data
+MakeStep = Callable[[str, str], CallbackData]
+
+
+def restricted_keyboard(make: MakeStep, step: str = "rst") -> InlineKeyboardMarkup:
+    """«Restricted (ДСП)?»: yes (value 1) / no (value 0)."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🔒 Yes, restricted (ДСП)"), callback_data=make(step, "1"))
+    builder.button(text=_("No"), callback_data=make(step, "0"))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def yes_or_no(query: CallbackQuery, value: str) -> bool | None:
+    """The answer a yes/no button carries; None when it is forged (the tap answered)."""
+    if value not in {"0", "1"}:
+        await stale(query)
+        return None
+    return value == "1"
+
+
+async def take_restricted(
+    query: CallbackQuery, state: FSMContext, value: str, **more: Any
+) -> bool | None:
+    """The «restricted (ДСП)?» step's answer, stored as `restricted` (with `more` data) and the
+    tap answered; None when the button is forged (stale)."""
+    restricted = await yes_or_no(query, value)
+    if restricted is not None:
+        await state.update_data(restricted=restricted, **more)
+        await query.answer()
+    return restricted
+
+
+def confirm_keyboard(ok_label: str, ok: CallbackData, no: CallbackData) -> InlineKeyboardMarkup:
+    """The confirmation: the dialog's own «do it» and «✖️ Cancel», side by side."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=ok_label, callback_data=ok)
+    builder.button(text=_("✖️ Cancel"), callback_data=no)
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+# --- a typed deadline a rule may refuse (past; a day off offers the next working day) -----------
+
+
+def retype_date(reason: str) -> str:
+    return reason + " " + _("Type another date as dd.mm.yyyy.")
+
+
+def offer_keyboard(offer: date, callback_data: CallbackData) -> InlineKeyboardMarkup:
+    """«Take 25.12.2026»: the working day offered instead of a day off."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Take {date}").format(date=dotted(offer)), callback_data=callback_data)
+    return builder.as_markup()
+
+
+def offered_day(error: Refused) -> date | None:
+    """The working day a day-off refusal offers (its value `offer`), if any."""
+    offer = error.values.get("offer")
+    return offer if isinstance(offer, date) else None
+
+
+async def typed_deadline(
+    message: Message,
+    language: str,
+    check: Callable[[date], T],
+    *,
+    example: date | None = None,
+    offer: Callable[[date], InlineKeyboardMarkup] | None = None,
+) -> T | None:
+    """A typed deadline `check` accepts; None when it is none: a wrong date is re-asked
+    (typed_day), a refused one answered with the rule's reason, the next working day on a
+    button (`offer`) when the rule offers one."""
+    typed = await typed_day(message, asked=Asked.DEADLINE, example=example)
+    if typed is None:
+        return None
+    try:
+        return check(typed)
+    except Refused as error:
+        day = offered_day(error)
+        await message.answer(
+            retype_date(refusal_text(error, language)),
+            reply_markup=offer(day) if offer is not None and day is not None else None,
+        )
+        return None
+
+
+# --- a paged, searchable picker inside a dialog (handlers.pickers): the handlers' moves ---------
+
+# The dialog's view of its picker from its FSM data: (text, keyboard)
+Draw = Callable[[dict[str, Any]], Awaitable[tuple[str, InlineKeyboardMarkup]]]
+
+
+async def redraw(
+    query: CallbackQuery, state: FSMContext, update: dict[str, Any], draw: Draw
+) -> None:
+    """Store a picker's update and redraw the tapped message."""
+    data = await state.update_data(update)
+    await query.answer()
+    text, markup = await draw(data)
+    await show(query, text, markup)
+
+
+async def search(
+    message: Message, state: FSMContext, picker: Picker, draw: Draw, hint: str
+) -> None:
+    """A typed search: the picker from its first page of matches (`hint` when nothing typed)."""
+    searched = picker.searched(message.text)
+    if searched is None:
+        await message.answer(hint)
+        return
+    data = await state.update_data(searched)
+    text, markup = await draw(data)
+    await message.answer(text, reply_markup=markup)
+
+
+# A picker's option a button names (its id), or None when it is gone, forged or not allowed
+Find = Callable[[str], Awaitable[int | None]]
+
+
+async def pick(
+    query: CallbackQuery,
+    state: FSMContext,
+    picker: Picker,
+    step: str,
+    value: str,
+    draw: Draw,
+    find: Find,
+) -> None:
+    """A tap in a picker: an option (toggled when `find` knows it), a page, or «show all»;
+    anything else is stale."""
+    update: dict[str, Any] | None = None
+    if step == picker.toggle_step:
+        option = await find(value)
+        if option is not None:
+            update = picker.toggled(await state.get_data(), option)
+    elif step == picker.page_step:
+        update = picker.paged(value)
+    elif step == picker.all_step:
+        update = picker.everything()
+    if update is None:
+        await stale(query)
+        return
+    await redraw(query, state, update, draw)
+
+
+async def known_department(repos: Repos, value: str) -> Department | None:
+    """The department a button's value names, if it (still) exists."""
+    return await repos.staff.department(int(value)) if value.isdigit() else None
+
+
+def departments_of(repos: Repos) -> Find:
+    """Finds a department by the id on a button (for `pick`)."""
+
+    async def find(value: str) -> int | None:
+        department = await known_department(repos, value)
+        return department.id if department is not None else None
+
+    return find
+
+
+async def department_of(query: CallbackQuery, repos: Repos, value: str) -> Department | None:
+    """The department a button names; None when it is gone or forged (the tap answered)."""
+    department = await known_department(repos, value)
+    if department is None:
+        await stale(query)
+    return department
+
+
+# --- a date typed, or on a button, in one handler -----------------------------------------------
+
+
+async def given_day(
+    event: Message | CallbackQuery,
+    value: str | None,
+    *,
+    asked: Asked = Asked.DATE,
+    example: date | None = None,
+) -> date | None:
+    """The date typed (a message) or on the button tapped (its callback value); None when it
+    is none (answered: typed_day, button_day)."""
+    if isinstance(event, Message):
+        return await typed_day(event, asked=asked, example=example)
+    return await button_day(event, value or "")
+
+
+# --- a documents step: files one by one, up to a limit ------------------------------------------
+
+
+async def take_file(
+    message: Message,
+    state: FSMContext,
+    most: int,
+    keyboard: InlineKeyboardMarkup,
+    received: Callable[[int, str], str],
+) -> None:
+    """Keep the file sent (FSM data `files`: [file id, name] pairs) and say so with `received`
+    (the count, the names); past `most` files the person is told it is the most."""
+    assert message.document is not None  # the handler's filter
+    files: list[list[str]] = list((await state.get_data()).get("files", []))
+    if len(files) >= most:
+        await message.answer(_("At most {count} files.").format(count=most), reply_markup=keyboard)
+        return
+    files.append([message.document.file_id, message.document.file_name or "file"])
+    await state.update_data(files=files)
+    names = ", ".join(name for _id, name in files)
+    await message.answer(received(len(files), names), reply_markup=keyboard)
+
+
+# --- a step's buttons: the handler is given the button's step and value -------------------------
+
+
+class Tapped(Filter):
+    """A tap on a dialog's step button (`callback` with `step` and `value` fields) of one of
+    `steps` (and, when given, with one of `values`); the handler takes `value` (and `step`)
+    instead of the whole callback data. Any other button falls through (to the catch-all)."""
+
+    def __init__(
+        self, callback: type[CallbackData], *steps: str, values: Iterable[str] | None = None
+    ) -> None:
+        self.callback = callback
+        self.steps = frozenset(steps)
+        self.values = None if values is None else frozenset(values)
+
+    async def __call__(self, query: CallbackQuery) -> bool | dict[str, Any]:
+        try:
+            data = self.callback.unpack(query.data or "")
+        except (TypeError, ValueError):
+            return False
+        step, value = getattr(data, "step", None), getattr(data, "value", None)
+        if step not in self.steps or not isinstance(value, str):
+            return False
+        if self.values is not None and value not in self.values:
+            return False
+        return {"step": str(step), "value": value}
+
+
+# --- the confirmation's «do it» tap -------------------------------------------------------------
+
+
+async def confirmed(
+    query: CallbackQuery, state: FSMContext, read: Callable[[dict[str, Any]], T]
+) -> tuple[T, Reply] | None:
+    """What the dialog gathered (`read` from its data; it raises KeyError, ValueError or
+    TypeError when something is missing) and the message to answer on; None when the data is
+    incomplete or the message is gone (a stale tap). The dialog leaves its last step, so a
+    second tap finds no dialog; its data stays until the handler clears it."""
+    try:
+        gathered = read(await state.get_data())
+    except (KeyError, ValueError, TypeError):
+        await state.clear()
+        await stale(query)
+        return None
+    if query.message is None:
+        await stale(query)
+        return None
+    await state.set_state(None)
+    return gathered, query.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import long_date
+from bot.i18n import date_with_weekday, long_date
 from bot.remarks.rules import RoundRefusal
 from storage.domain.refusals import Refused
 
@@ -19,5 +19,14 @@ def round_refusal(error: Refused, language: str) -> str:
             return _("Only the initiator of the round sees its sheet.")
         case RoundRefusal.NO_TEXT:
             return _("Remarks need text or a file.")
+        case RoundRefusal.DUE_DAY_OFF:
+            return _("{day} is not a working day. The next working day is {offer}.").format(
+                day=date_with_weekday(error.values["due"], language),  # type: ignore[arg-type]
+                offer=date_with_weekday(error.values["offer"], language),  # type: ignore[arg-type]
+            )
+        case RoundRefusal.DUE_PAST:
+            return _("The deadline {deadline} has already passed.").format(
+                deadline=long_date(error.values["due"], language)  # type: ignore[arg-type]
+            )
         case _:
             return _("This request is not addressed to you.")

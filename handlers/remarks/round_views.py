@@ -1,0 +1,237 @@
+"""What the dialog that starts a «замечаний нет» round (handlers.remarks.new_dialog) shows: its
+prompts, keyboards, the addressees' pickers and the confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import services
+from bot.i18n import date_with_weekday
+from bot.remarks.rules import MAX_FILES, SUBJECT_MAX, SUBJECT_MIN
+from handlers.callbacks import RoundNewCallback, RoundStep
+from handlers.pickers import Option, Picker
+from handlers.steps import confirm_keyboard
+from storage.domain.remarks import RoundFile
+from storage.models import Department, Person
+from storage.repo import Repos
+
+STEPS = 6
+
+
+def rn(step: str, value: str = "") -> RoundNewCallback:
+    return RoundNewCallback(step=RoundStep(step), value=value)
+
+
+# Both pickers share the search and the page; switching between them starts both afresh.
+DEPARTMENTS = Picker(rn, toggle_step=RoundStep.DEPARTMENT, chosen_key="departments")
+PEOPLE = Picker(rn, toggle_step=RoundStep.PERSON, chosen_key="people")
+
+
+# --- pure helpers -------------------------------------------------------------------------------
+
+
+def step(number: int, text: str) -> str:
+    return f"{number}/{STEPS} · {text}"
+
+
+def person_label(person: Person) -> str:
+    return f"{person.full_name} — {person.position}" if person.position else person.full_name
+
+
+def files_of(data: dict[str, Any]) -> list[RoundFile]:
+    return [RoundFile(str(file_id), str(name)) for file_id, name in data.get("files", [])]
+
+
+def picked(options: Sequence[Option], chosen: Sequence[int]) -> list[str]:
+    """Labels of the chosen options, in the order chosen (options gone meanwhile are skipped)."""
+    by_id = {option.id: option.label for option in options}
+    return [by_id[i] for i in chosen if i in by_id]
+
+
+def department_options(departments: Sequence[Department]) -> list[Option]:
+    return [Option(d.id, d.name) for d in departments]
+
+
+async def people_options(repos: Repos, initiator: Person) -> list[Option]:
+    """Everyone in the staff directory but the initiator, by name."""
+    everyone = await repos.staff.all_people()
+    return [Option(p.id, person_label(p)) for p in everyone if p.id != initiator.id]
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+def subject_prompt() -> str:
+    return step(
+        1,
+        _(
+            "New «no remarks» round. Type its subject: what the addressees are asked to look at "
+            "({min} to {max} characters). For a restricted (ДСП) round the subject stays in "
+            "the bot and is never sent to the addressees. /cancel stops at any step."
+        ).format(min=SUBJECT_MIN, max=SUBJECT_MAX),
+    )
+
+
+def documents_keyboard(has_files: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if has_files:
+        builder.button(text=_("✔️ Done"), callback_data=rn("docs", "done"))
+    builder.button(text=_("➖ No documents"), callback_data=rn("docs", "none"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def documents_prompt() -> str:
+    return step(
+        3,
+        _(
+            "Send the documents of the round as files (📎 → File), one or several, at most "
+            "{max}. Then press «Done». Nothing to attach? Press «No documents»."
+        ).format(max=MAX_FILES),
+    )
+
+
+def chosen_lines(departments: Sequence[str], people: Sequence[str]) -> list[str]:
+    lines = []
+    if departments:
+        lines.append(
+            _("Departments (their heads answer): {names}").format(names=", ".join(departments))
+        )
+    if people:
+        lines.append(_("People: {names}").format(names=", ".join(people)))
+    return lines or [_("No addressees chosen yet.")]
+
+
+async def addressees_view(
+    repos: Repos, initiator: Person, data: dict[str, Any], mode: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    departments = department_options(await repos.staff.departments())
+    people = await people_options(repos, initiator)
+    if mode == "per":
+        picker, options = PEOPLE, people
+        header = _(
+            "Addressees. Tap a person to add them or take them off; they answer themselves "
+            "(or whoever acts for them). To find someone, type part of the name or position."
+        )
+        all_label = _("🔎 Show everyone")
+        switch = (_("🏢 Choose departments"), rn("mode", "dep"))
+    else:
+        picker, options = DEPARTMENTS, departments
+        header = _(
+            "Addressees. Tap a department to add it or take it off; its head answers (or the "
+            "acting head). To find a department, type part of its name. Officials are added "
+            "by name with «Choose people»."
+        )
+        all_label = _("🔎 Show all departments")
+        switch = (_("👤 Choose people"), rn("mode", "per"))
+    view = picker.view(options, data)
+    lines = [
+        step(4, header),
+        "",
+        *chosen_lines(
+            picked(departments, DEPARTMENTS.chosen(data)), picked(people, PEOPLE.chosen(data))
+        ),
+        *picker.status_lines(view),
+    ]
+    markup = picker.keyboard(
+        view,
+        picker.chosen(data),
+        all_label=all_label,
+        tail=[switch, (_("✔️ Done"), rn("done"))],
+    )
+    return "\n".join(lines), markup
+
+
+def due_prompt() -> str:
+    return step(
+        5,
+        _(
+            "Due date for the answers: press the button for the regulation's period, or type "
+            "a date as dd.mm.yyyy."
+        ),
+    )
+
+
+def due_keyboard(day: date, language: str, label: str = "") -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=label or "📅 " + date_with_weekday(day, language),
+        callback_data=rn("due", day.isoformat()),
+    )
+    return builder.as_markup()
+
+
+def send_keyboard() -> InlineKeyboardMarkup:
+    return confirm_keyboard(_("📤 Send the request"), rn(RoundStep.OK), rn(RoundStep.NO))
+
+
+async def headless(ctx: services.Context, department_ids: Sequence[int]) -> list[str]:
+    """Names of the chosen departments nobody answers for (no head in the directory)."""
+    names = []
+    for department_id in department_ids:
+        department = await ctx.repos.staff.department(department_id)
+        if department is not None and not await services.department_recipients(ctx, department_id):
+            names.append(department.name)
+    return names
+
+
+async def confirmation_view(
+    ctx: services.Context, initiator: Person, data: dict[str, Any], due: date, count: int
+) -> str:
+    language = initiator.language.value
+    departments = department_options(await ctx.repos.staff.departments())
+    people = await people_options(ctx.repos, initiator)
+    chosen_departments = DEPARTMENTS.chosen(data)
+    lines = [_("Check the round before sending:"), ""]
+    if data["restricted"]:
+        lines += [
+            _("Subject: not shown, the round is restricted (ДСП)."),
+            _(
+                "The addressees get only the round's number and due date and look at the "
+                "paper copy; no documents are sent."
+            ),
+        ]
+    else:
+        lines.append(_("Subject: {subject}").format(subject=data["subject"]))
+        names = [f.file_name for f in files_of(data)]
+        lines.append(
+            _("Documents: {names}").format(names=", ".join(names))
+            if names
+            else _("Documents: none")
+        )
+    lines += chosen_lines(
+        picked(departments, chosen_departments), picked(people, PEOPLE.chosen(data))
+    )
+    missing = await headless(ctx, chosen_departments)
+    if missing:
+        lines.append(
+            _("⚠️ No head in the staff directory, nobody answers for: {names}").format(
+                names=", ".join(missing)
+            )
+        )
+    lines += [
+        _("Answer by: {date}").format(date=date_with_weekday(due, language)),
+        ngettext(
+            "The request goes to {count} addressee.",
+            "The request goes to {count} addressees.",
+            count,
+        ).format(count=count),
+        "",
+        _("Send the request?"),
+    ]
+    return "\n".join(lines)
+
+
+def documents_received(count: int, names: str) -> str:
+    return ngettext(
+        "{count} document received: {names}. Send more, or press «Done».",
+        "{count} documents received: {names}. Send more, or press «Done».",
+        count,
+    ).format(count=count, names=names)
