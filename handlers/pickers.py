@@ -9,14 +9,18 @@ store the updates.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.steps import reply
+from storage.models import Department, Person
 
 PAGE_SIZE = 8
 
@@ -162,3 +166,36 @@ class Picker:
         end.adjust(1)
         builder.attach(end)
         return builder.as_markup()
+
+
+def nothing(_option_id: int, _chosen: Sequence[int]) -> str:
+    """No mark: a list where a tap chooses one option and moves on."""
+    return ""
+
+
+def picked(options: Sequence[Option], chosen: Sequence[int]) -> list[str]:
+    """Labels of the chosen options, in the order chosen (options gone meanwhile are skipped)."""
+    by_id = {option.id: option.label for option in options}
+    return [by_id[i] for i in chosen if i in by_id]
+
+
+def department_options(departments: Sequence[Department]) -> list[Option]:
+    return [Option(d.id, d.name) for d in departments]
+
+
+def person_label(person: Person) -> str:
+    return f"{person.full_name} — {person.position}" if person.position else person.full_name
+
+
+View = Callable[[dict[str, Any]], Awaitable[tuple[str, InlineKeyboardMarkup]]]
+
+
+async def redraw(
+    target: Message | CallbackQuery, state: FSMContext, update: Mapping[str, Any], view: View
+) -> None:
+    """A picker's data updated (a toggle, a page, a search), and the list drawn again: in place
+    for a tap, below a typed search."""
+    data = await state.update_data(dict(update))
+    if isinstance(target, CallbackQuery):
+        await target.answer()
+    await reply(target, *await view(data))

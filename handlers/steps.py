@@ -1,4 +1,5 @@
-"""Shared wizard steps: what every dialog asks the same way (a typed date, a date on a button).
+"""Shared wizard steps: what every dialog asks the same way (a typed date, a date on a button,
+a typed time or text of a length, a button naming a record, a yes/no confirmation).
 
 A dialog step answers a wrong input itself and returns None, so the handler just stops; the
 dialog's state is unchanged and the person types again.
@@ -6,13 +7,21 @@ dialog's state is unchanged and the person types again.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Awaitable, Callable
+from datetime import date, time
 from enum import StrEnum
+from typing import TypeVar
 
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.replies import dotted, parse_date, stale
+from bot.meetings.rules import parse_time
+from handlers.replies import dotted, parse_date, show, stale
+
+Found = TypeVar("Found")
 
 EXAMPLE_DAY = date(2026, 12, 25)  # the example in «for example 25.12.2026»
 
@@ -65,3 +74,89 @@ async def button_day(query: CallbackQuery, value: str) -> date | None:
     except ValueError:
         await stale(query)
         return None
+
+
+# --- typed answers, the dialog's message, buttons that name a record ----------------------------
+
+
+def collapsed(text: str | None) -> str:
+    """A typed answer with its spaces collapsed ("" when nothing was typed)."""
+    return " ".join((text or "").split())
+
+
+async def reply(
+    target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A tap replaces the dialog's message; a typed answer is answered below."""
+    if isinstance(target, CallbackQuery):
+        await show(target, text, markup)
+    else:
+        await target.answer(text, reply_markup=markup)
+
+
+async def typed_text(
+    message: Message,
+    *,
+    shortest: int,
+    longest: int,
+    wrong: Callable[[int], str],
+    markup: InlineKeyboardMarkup | None = None,
+) -> str | None:
+    """The typed text (spaces collapsed) when its length fits; else None, re-asked with
+    `wrong(length)`."""
+    text = collapsed(message.text)
+    if not shortest <= len(text) <= longest:
+        await message.answer(wrong(len(text)), reply_markup=markup)
+        return None
+    return text
+
+
+async def typed_time(
+    message: Message, wrong: str, markup: InlineKeyboardMarkup | None = None
+) -> time | None:
+    """The time of day the person typed (HH:MM); None when it is none (re-asked with `wrong`)."""
+    moment = parse_time(message.text or "")
+    if moment is None:
+        await message.answer(wrong, reply_markup=markup)
+    return moment
+
+
+async def button_record(
+    query: CallbackQuery, value: str, fetch: Callable[[int], Awaitable[Found | None]]
+) -> Found | None:
+    """The record (a person, a department, a list) an id button names; None when it is forged
+    or gone (the tap answered as stale)."""
+    found = await fetch(int(value)) if value.isdigit() else None
+    if found is None:
+        await stale(query)
+    return found
+
+
+def offer_keyboard(offer: date, callback_data: CallbackData) -> InlineKeyboardMarkup:
+    """«Take 25.12.2026»: the working day offered instead of a day off."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Take {date}").format(date=dotted(offer)), callback_data=callback_data)
+    return builder.as_markup()
+
+
+def yes_no_keyboard(
+    yes: tuple[str, CallbackData], no: tuple[str, CallbackData]
+) -> InlineKeyboardMarkup:
+    """A confirmation: the «yes» and the «no» button side by side."""
+    builder = InlineKeyboardBuilder()
+    for text, callback_data in (yes, no):
+        builder.button(text=text, callback_data=callback_data)
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def use_buttons(message: Message) -> None:
+    """A typed message where the step waits for a button."""
+    await message.answer(_("Please answer with the buttons above, or /cancel."))
+
+
+async def dropped(query: CallbackQuery, state: FSMContext) -> None:
+    """«✖️ Cancel» at a dialog's confirmation: nothing is saved."""
+    await state.clear()
+    await query.answer(_("Cancelled. Nothing was saved."))
+    await show(query, _("Cancelled. Nothing was saved."))
