@@ -1,0 +1,59 @@
+"""The organizer's change dialog («✏️ Change» in a meeting's live view): date and time (typed
+as dd.mm.yyyy HH:MM, or the date and then the time), the format with the place and link it
+needs, an agenda item added (title → speaker → responsible department) or removed.
+
+Each change goes through bot.meetings.steps; once the agenda has gone out, everyone gets the
+change and confirms attendance again. Wrong input is re-asked with the reason and saves
+nothing; /cancel (handlers.common) leaves at any step. The format, place, link and agenda item
+steps are the creation dialog's (handlers.meetings.fields), with the meeting's side.
+
+The menu's and the sections' buttons carry the meeting (MeetCallback); the dialog's steps
+(MeetChangeCallback) carry it too, as «{meeting}.{value}», and act only in their own step and
+for the meeting the dialog is about: a stale or forged one is refused. The wiring is here.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+
+from bot.meetings.rules import MAY_ORGANIZE
+from bot.middlewares import for_roles
+from handlers.callbacks import MeetCallback, MeetChangeCallback, MeetChangeStep
+from handlers.meetings.change_dialog import agenda, menu, when, where
+from handlers.meetings.change_dialog.dialog import ChangeStates
+from handlers.steps import use_buttons
+
+__all__ = ["ChangeStates", "create_router"]
+
+
+def create_router() -> Router:
+    """Every step is the organizers' (stated once for the router)."""
+    router = for_roles(Router(name=__name__), MAY_ORGANIZE)
+    states = ChangeStates
+    text = ~F.text.startswith("/")
+    msg = router.message
+    msg.register(when.on_when_typed, states.when, text)
+    msg.register(when.on_time_typed, states.time, text)
+    msg.register(where.on_place_typed, states.place, text)
+    msg.register(where.on_link_typed, states.link, text)
+    msg.register(agenda.on_item_title, states.item_title, text)
+    msg.register(agenda.on_item_speaker, states.item_speaker, text)
+    msg.register(agenda.on_department_search, states.item_department, text)
+    msg.register(use_buttons, StateFilter(states.fmt, states.remove), text)
+    cb = router.callback_query
+    change = MeetChangeCallback.filter
+    step = MeetChangeStep
+    cb.register(menu.on_change, MeetCallback.filter(F.action == "chg"))
+    cb.register(
+        when.on_take_offer, StateFilter(states.when, states.time), change(F.step == step.AT)
+    )
+    cb.register(where.on_format, states.fmt, change(F.step == step.FORMAT))
+    cb.register(where.on_keep, StateFilter(states.place, states.link), change(F.step == step.KEEP))
+    cb.register(agenda.on_speaker_skip, states.item_speaker, change(F.step == step.NO_SPEAKER))
+    paging = change(F.step.in_({step.PAGE, step.ALL}))
+    cb.register(agenda.on_department_page, states.item_department, paging)
+    choosing = change(F.step.in_({step.DEPARTMENT, step.NO_MATERIALS}))
+    cb.register(agenda.on_department, states.item_department, choosing)
+    cb.register(menu.on_remove, states.remove, change(F.step == step.REMOVE))
+    return router

@@ -1,0 +1,146 @@
+"""The change dialog's menu («✏️ Change» in the live view) and its sections: date and time,
+place / format / link, an agenda item added or removed."""
+
+from __future__ import annotations
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import services
+from bot.meetings.rules import TITLE_MAX, TITLE_MIN, MeetingRefusal
+from handlers.callbacks import MeetCallback, MeetChangeCallback, MeetChangeStep
+from handlers.meetings.cards import FORMAT_TITLES, meeting_title, when_text
+from handlers.meetings.change_dialog.dialog import (
+    ChangeStates,
+    apply,
+    back,
+    dialog_meeting,
+    mc,
+    still_changeable,
+    to_menu,
+)
+from handlers.meetings.change_dialog.when import when_prompt
+from handlers.meetings.change_dialog.where import format_keyboard
+from handlers.meetings.lookup import changeable, shortened
+from handlers.replies import show, stale
+from storage.domain.meetings import Meeting
+from storage.domain.refusals import Refused
+from storage.models import Person
+
+ITEM_LABEL_MAX = 50
+SECTIONS = {"", "time", "place", "add", "del"}  # "" is the menu itself
+
+
+def menu_view(meeting: Meeting, language: str) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [
+        _("What changes in {title}, {when}?").format(
+            title=meeting_title(meeting), when=when_text(meeting.starts_at, language)
+        )
+    ]
+    if meeting.distributed:
+        lines.append(
+            _(
+                "The agenda has already gone out: a change goes to every recipient, who "
+                "confirms attendance again."
+            )
+        )
+    builder = InlineKeyboardBuilder()
+
+    def add(text: str, value: str) -> None:
+        builder.button(
+            text=text, callback_data=MeetCallback(action="chg", id=meeting.id, value=value)
+        )
+
+    add(_("🕒 Date and time"), "time")
+    add(_("📍 Place / format / link"), "place")
+    add(_("➕ Add an agenda item"), "add")
+    add(_("➖ Remove an agenda item"), "del")
+    builder.button(text=_("↩️ Back"), callback_data=MeetCallback(action="open", id=meeting.id))
+    builder.adjust(1)
+    return "\n".join(lines), builder.as_markup()
+
+
+def remove_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for item in meeting.items:
+        title = (
+            _("item {number}").format(number=item.position)
+            if meeting.restricted
+            else f"{item.position}. {item.title}"
+        )
+        builder.button(
+            text="➖ " + shortened(title, ITEM_LABEL_MAX),
+            callback_data=mc(meeting.id, MeetChangeStep.REMOVE, str(item.id)),
+        )
+    builder.button(text=back(meeting.id)[0], callback_data=back(meeting.id)[1])
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def on_change(
+    query: CallbackQuery,
+    callback_data: MeetCallback,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    section = callback_data.value
+    if section not in SECTIONS:
+        await stale(query)
+        return
+    language = person.language.value
+    meeting = await changeable(ctx, callback_data.id)
+    if section == "del" and len(meeting.items) <= 1:
+        raise Refused(MeetingRefusal.NO_ITEMS)
+    await state.clear()
+    await query.answer()
+    if section == "":
+        await show(query, *menu_view(meeting, language))
+        return
+    await state.update_data(meeting=meeting.id)
+    if section == "time":
+        await state.set_state(ChangeStates.when)
+        await show(query, when_prompt(meeting, language), to_menu(meeting.id))
+    elif section == "place":
+        await state.set_state(ChangeStates.fmt)
+        await show(
+            query,
+            _("Now: {format}. Choose the format.").format(format=_(FORMAT_TITLES[meeting.format])),
+            format_keyboard(meeting),
+        )
+    elif section == "add":
+        await state.set_state(ChangeStates.item_title)
+        await show(
+            query,
+            _(
+                "Type the title of the new agenda item ({min} to {max} characters). It goes "
+                "at the end of the agenda."
+            ).format(min=TITLE_MIN, max=TITLE_MAX),
+            to_menu(meeting.id),
+        )
+    else:
+        await state.set_state(ChangeStates.remove)
+        await show(query, _("Which agenda item is removed?"), remove_keyboard(meeting))
+
+
+async def on_remove(
+    query: CallbackQuery,
+    callback_data: MeetChangeCallback,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    found = await dialog_meeting(query, callback_data.value, state)
+    if found is None:
+        return
+    meeting = await still_changeable(ctx, state, found[0])
+    item = meeting.item(int(found[1])) if found[1].isdigit() else None
+    if item is None:
+        await stale(query)
+        return
+    if len(meeting.items) <= 1:
+        raise Refused(MeetingRefusal.NO_ITEMS)
+    await query.answer()
+    await apply(query, state, person, ctx, meeting.id, remove_item_id=item.id)
