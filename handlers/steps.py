@@ -7,7 +7,7 @@ dialog's state is unchanged and the person types again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, time
 from enum import StrEnum
 from typing import TypeVar
@@ -136,6 +136,15 @@ def offer_keyboard(offer: date, callback_data: CallbackData) -> InlineKeyboardMa
     """«Take 25.12.2026»: the working day offered instead of a day off."""
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Take {date}").format(date=dotted(offer)), callback_data=callback_data)
+    return builder.as_markup()
+
+
+def column(buttons: Iterable[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+    """Buttons one a row, in order."""
+    builder = InlineKeyboardBuilder()
+    for text, callback_data in buttons:
+        builder.button(text=text, callback_data=callback_data)
+    builder.adjust(1)
     return builder.as_markup()
 
 

@@ -144,6 +144,14 @@ async def link_typed(message: Message, state: FSMContext, where: Where) -> None:
     await link_given(message, state, where, link)
 
 
+async def where_typed(message: Message, state: FSMContext, where: Where) -> None:
+    """The place or the link, whichever the step asks."""
+    if await state.get_state() == where.link_state.state:
+        await link_typed(message, state, where)
+    else:
+        await place_typed(message, state, where)
+
+
 # --- an agenda item: title, speaker, responsible department --------------------------------------
 
 
@@ -214,6 +222,14 @@ async def speaker_typed(message: Message, state: FSMContext, repos: Repos, item:
         return
     await state.update_data(item_speaker=speaker)
     await ask_department(message, state, repos, item)
+
+
+async def item_typed(message: Message, state: FSMContext, repos: Repos, item: Item) -> None:
+    """The item's title or its speaker, whichever the step asks."""
+    if await state.get_state() == item.speaker_state.state:
+        await speaker_typed(message, state, repos, item)
+    else:
+        await item_title_typed(message, state, item)
 
 
 async def no_speaker(query: CallbackQuery, state: FSMContext, repos: Repos, item: Item) -> None:

@@ -34,7 +34,7 @@ from handlers.meetings.cards import (
     where_lines,
 )
 from storage.domain.assignments import ReportFile
-from storage.domain.meetings import Attendance, Meeting, MeetingStatus
+from storage.domain.meetings import AgendaItem, Attendance, Meeting, MeetingStatus
 from storage.models import Person
 from storage.outbox import OutboxItem
 
@@ -112,17 +112,25 @@ def _materials_files(meeting: Meeting, item_ids: set[int] | None = None) -> list
 # --- materials ------------------------------------------------------------------------------
 
 
+async def _meeting_item(
+    deliverer: Deliverer, payload: dict[str, Any], *, open_only: bool = True
+) -> tuple[Meeting, AgendaItem] | None:
+    """The meeting and the agenda item a message is about; None when either is gone (or the
+    meeting is no longer open, unless `open_only` is off)."""
+    meeting = await _meeting(deliverer, payload)
+    if meeting is None or (open_only and not meeting.is_open):
+        return None
+    agenda_item = meeting.item(int(payload["item_id"]))
+    return None if agenda_item is None else (meeting, agenda_item)
+
+
 async def render_materials_request(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open:
+    found = await _meeting_item(deliverer, item.payload)
+    if found is None or found[1].materials_in:  # handed in before the request or the reminder
         return None
-    agenda_item = meeting.item(int(item.payload["item_id"]))
-    if agenda_item is None:
-        return None
-    if agenda_item.materials_in:  # handed in before the request or the reminder went out
-        return None
+    meeting, agenda_item = found
     reminder = item.kind == "meeting_materials_reminder"
     language = person.language.value
     cal = await load_calendar(deliverer.repos)
@@ -174,12 +182,10 @@ async def render_materials_request(
 async def render_materials_late(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open:
+    found = await _meeting_item(deliverer, item.payload)
+    if found is None or found[1].materials_in:
         return None
-    agenda_item = meeting.item(int(item.payload["item_id"]))
-    if agenda_item is None or agenda_item.materials_in:
-        return None
+    meeting, agenda_item = found
     due = date.fromisoformat(str(item.payload["due"]))
     text = _(
         "⚠️ Materials are late: {department}, item {number} of {meeting} ({when}). They were "
@@ -204,12 +210,10 @@ async def render_materials_late(
 async def render_materials_in(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None:
+    found = await _meeting_item(deliverer, item.payload, open_only=False)
+    if found is None or not found[1].materials_in:
         return None
-    agenda_item = meeting.item(int(item.payload["item_id"]))
-    if agenda_item is None or not agenda_item.materials_in:
-        return None
+    meeting, agenda_item = found
     text = _("📥 Materials are in: {department}, item {number} of {meeting}.").format(
         department=agenda_item.department_name or "—",
         number=agenda_item.position,
@@ -224,12 +228,10 @@ async def render_materials_in(
 async def render_materials_added(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open or meeting.restricted:
+    found = await _meeting_item(deliverer, item.payload)
+    if found is None or found[0].restricted or not found[1].files:
         return None
-    agenda_item = meeting.item(int(item.payload["item_id"]))
-    if agenda_item is None or not agenda_item.files:
-        return None
+    meeting, agenda_item = found
     text = _("📎 Materials for {meeting}, item {number}: {title}").format(
         meeting=meeting_title(meeting), number=agenda_item.position, title=agenda_item.title
     )

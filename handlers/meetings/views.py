@@ -25,8 +25,8 @@ from handlers.meetings import change_dialog
 from handlers.meetings.cards import attendance_list, meeting_title, people_of, when_text
 from handlers.meetings.change_dialog import ChangeStates
 from handlers.meetings.lookup import changeable, live_view, load, shortened
-from handlers.replies import refuse, show, stale
-from handlers.steps import yes_no_keyboard
+from handlers.replies import refuse, show
+from handlers.steps import column, yes_no_keyboard
 from storage.domain.meetings import Meeting, MeetingStatus
 from storage.models import Person
 from storage.repo import Repos
@@ -38,9 +38,7 @@ LABEL_MAX = 60  # a list button's text
 
 
 def back_button(meeting_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("↩️ Back"), callback_data=MeetCallback(action="open", id=meeting_id))
-    return builder.as_markup()
+    return column([(_("↩️ Back"), MeetCallback(action="open", id=meeting_id))])
 
 
 # --- /meeting -----------------------------------------------------------------------------------
@@ -103,14 +101,14 @@ async def on_open(
     query: CallbackQuery,
     callback_data: MeetCallback,
     person: Person,
-    repos: Repos,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
+    """The live view; also «↩️ Back» out of the change dialog."""
     current = await state.get_state()
     if current is not None and current in ChangeStates:
-        await state.clear()  # «↩️ Back» out of the change dialog
-    meeting = await load(repos, callback_data.id)
+        await state.clear()
+    meeting = await load(ctx.repos, callback_data.id)
     text, markup = await live_view(ctx, meeting, person)
     await query.answer()
     if callback_data.value == "new" and query.message is not None:
@@ -134,19 +132,15 @@ def names(people: Sequence[Person]) -> str:
 
 
 async def on_ask(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
 ) -> None:
-    meeting = await load(repos, callback_data.id)
+    meeting = await load(ctx.repos, callback_data.id)
     # The outbox never queues a message twice: who had the request before is told apart.
     key = f"mtappr:{meeting.id}:{meeting.version}"
     had = {
         p.id
         for p in await meeting_services.approvers(ctx, meeting)
-        if await repos.outbox.get(f"{key}:{p.id}") is not None
+        if await ctx.repos.outbox.get(f"{key}:{p.id}") is not None
     }
     people = await meeting_services.request_approval(ctx, person, meeting.id)
     fresh = [p for p in people if p.id not in had]
@@ -178,17 +172,11 @@ def confirm_keyboard(yes: str, action: str, meeting_id: int, no: str) -> InlineK
 
 
 async def on_paper_approval(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
 ) -> None:
-    if callback_data.value not in {"", "yes"}:
-        await stale(query)
-        return
+    """Asked to confirm first («yes» then records it)."""
     language = person.language.value
-    meeting = await load(repos, callback_data.id)
+    meeting = await load(ctx.repos, callback_data.id)
     if callback_data.value == "":
         check_approval(meeting, True, meeting_services.local_now(ctx))
         await query.answer()
@@ -227,14 +215,9 @@ async def on_paper_approval(
 
 
 async def on_cancel(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
 ) -> None:
-    if callback_data.value not in {"", "yes"}:
-        await stale(query)
-        return
+    """Asked to confirm first («yes» then cancels it)."""
     language = person.language.value
     meeting = await changeable(ctx, callback_data.id)
     count = len(meeting.recipients)
@@ -286,7 +269,8 @@ def create_router() -> Router:
     cb.register(on_open, meet(F.action == "open"))
     cb.register(on_people, meet(F.action == "people"))
     cb.register(on_ask, meet(F.action == "ask"))
-    cb.register(on_paper_approval, meet(F.action == "paper_ok"))
-    cb.register(on_cancel, meet(F.action == "cancel"))
+    asked_or_yes = F.value.in_({"", "yes"})
+    cb.register(on_paper_approval, meet((F.action == "paper_ok") & asked_or_yes))
+    cb.register(on_cancel, meet((F.action == "cancel") & asked_or_yes))
     router.include_router(change_dialog.create_router())
     return router

@@ -15,13 +15,14 @@ for the meeting the dialog is about: a stale or forged one is refused. The wirin
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.filters import StateFilter
 
 from bot.meetings.rules import MAY_ORGANIZE
 from bot.middlewares import for_roles
 from handlers.callbacks import MeetCallback, MeetChangeCallback, MeetChangeStep
 from handlers.meetings.change_dialog import agenda, menu, when, where
-from handlers.meetings.change_dialog.dialog import ChangeStates
+from handlers.meetings.change_dialog.dialog import ChangeStates, dialog_tap
 from handlers.steps import use_buttons
 
 __all__ = ["ChangeStates", "create_router"]
@@ -35,25 +36,24 @@ def create_router() -> Router:
     msg = router.message
     msg.register(when.on_when_typed, states.when, text)
     msg.register(when.on_time_typed, states.time, text)
-    msg.register(where.on_place_typed, states.place, text)
-    msg.register(where.on_link_typed, states.link, text)
-    msg.register(agenda.on_item_title, states.item_title, text)
-    msg.register(agenda.on_item_speaker, states.item_speaker, text)
+    msg.register(where.on_where_typed, StateFilter(states.place, states.link), text)
+    msg.register(agenda.on_item_typed, StateFilter(states.item_title, states.item_speaker), text)
     msg.register(agenda.on_department_search, states.item_department, text)
     msg.register(use_buttons, StateFilter(states.fmt, states.remove), text)
     cb = router.callback_query
-    change = MeetChangeCallback.filter
-    step = MeetChangeStep
     cb.register(menu.on_change, MeetCallback.filter(F.action == "chg"))
-    cb.register(
-        when.on_take_offer, StateFilter(states.when, states.time), change(F.step == step.AT)
-    )
-    cb.register(where.on_format, states.fmt, change(F.step == step.FORMAT))
-    cb.register(where.on_keep, StateFilter(states.place, states.link), change(F.step == step.KEEP))
-    cb.register(agenda.on_speaker_skip, states.item_speaker, change(F.step == step.NO_SPEAKER))
-    paging = change(F.step.in_({step.PAGE, step.ALL}))
-    cb.register(agenda.on_department_page, states.item_department, paging)
-    choosing = change(F.step.in_({step.DEPARTMENT, step.NO_MATERIALS}))
-    cb.register(agenda.on_department, states.item_department, choosing)
-    cb.register(menu.on_remove, states.remove, change(F.step == step.REMOVE))
+
+    # The dialog's own buttons act in their step, for the dialog's meeting (`dialog_tap`).
+    def tap(*steps: MeetChangeStep) -> tuple[CallbackType, CallbackType]:
+        return MeetChangeCallback.filter(F.step.in_(steps)), dialog_tap
+
+    step = MeetChangeStep
+    cb.register(when.on_take_offer, StateFilter(states.when, states.time), *tap(step.AT))
+    cb.register(where.on_format, states.fmt, *tap(step.FORMAT))
+    cb.register(where.on_keep, StateFilter(states.place, states.link), *tap(step.KEEP))
+    cb.register(agenda.on_speaker_skip, states.item_speaker, *tap(step.NO_SPEAKER))
+    department = states.item_department
+    cb.register(agenda.on_department_page, department, *tap(step.PAGE, step.ALL))
+    cb.register(agenda.on_department, department, *tap(step.DEPARTMENT, step.NO_MATERIALS))
+    cb.register(menu.on_remove, states.remove, *tap(step.REMOVE))
     return router

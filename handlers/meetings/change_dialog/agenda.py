@@ -11,7 +11,6 @@ from typing import Any
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.meetings.rules import TEXT_MAX, TITLE_MAX, TITLE_MIN
@@ -19,18 +18,19 @@ from handlers.callbacks import MeetChangeCallback, MeetChangeStep
 from handlers.meetings import fields
 from handlers.meetings.change_dialog.dialog import (
     ChangeStates,
+    Changing,
+    Tap,
     apply,
     back,
-    dialog_meeting,
     mc,
     to_menu,
     typed_meeting,
 )
 from handlers.pickers import Picker, redraw
 from handlers.replies import stale
+from handlers.steps import column
 from storage.domain.meetings import NewAgendaItem
 from storage.models import Department, Person
-from storage.repo import Repos
 
 
 def departments_picker(meeting_id: int) -> Picker:
@@ -46,20 +46,14 @@ def departments_picker(meeting_id: int) -> Picker:
 
 
 def speaker_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("⏭ Skip"), callback_data=mc(meeting_id, MeetChangeStep.NO_SPEAKER))
-    builder.button(text=back(meeting_id)[0], callback_data=back(meeting_id)[1])
-    builder.adjust(1)
-    return builder.as_markup()
+    return column([(_("⏭ Skip"), mc(meeting_id, MeetChangeStep.NO_SPEAKER)), back(meeting_id)])
 
 
-class MeetingItem:
+class MeetingItem(Changing):
     """An agenda item added to the meeting being changed."""
 
     def __init__(self, meeting_id: int, person: Person, ctx: services.Context) -> None:
-        self.meeting_id = meeting_id
-        self.person = person
-        self.ctx = ctx
+        super().__init__(meeting_id, person, ctx)
         self.speaker_state = ChangeStates.item_speaker
         self.department_state = ChangeStates.item_department
         self.picker = departments_picker(meeting_id)
@@ -122,80 +116,61 @@ class MeetingItem:
         )
 
 
-async def on_item_title(
-    message: Message, state: FSMContext, person: Person, repos: Repos, ctx: services.Context
+async def on_item_typed(
+    message: Message, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
-    meeting = await typed_meeting(state, repos)
-    await fields.item_title_typed(message, state, MeetingItem(meeting.id, person, ctx))
-
-
-async def on_item_speaker(
-    message: Message, state: FSMContext, person: Person, repos: Repos, ctx: services.Context
-) -> None:
-    meeting = await typed_meeting(state, repos)
-    await fields.speaker_typed(message, state, repos, MeetingItem(meeting.id, person, ctx))
+    """The new item's title, then its speaker."""
+    meeting = await typed_meeting(state, ctx.repos)
+    await fields.item_typed(message, state, ctx.repos, MeetingItem(meeting.id, person, ctx))
 
 
 async def on_speaker_skip(
-    query: CallbackQuery,
-    callback_data: MeetChangeCallback,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    query: CallbackQuery, tap: Tap, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
-    found = await dialog_meeting(query, callback_data.value, state)
-    if found is None:
-        return
-    await fields.no_speaker(query, state, repos, MeetingItem(found[0], person, ctx))
+    await fields.no_speaker(query, state, ctx.repos, MeetingItem(tap.meeting_id, person, ctx))
 
 
 async def on_department_search(
-    message: Message, state: FSMContext, person: Person, repos: Repos, ctx: services.Context
+    message: Message, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
-    meeting = await typed_meeting(state, repos)
+    meeting = await typed_meeting(state, ctx.repos)
     item = MeetingItem(meeting.id, person, ctx)
     searched = item.picker.searched(message.text)
     if searched is None:
         await message.answer(_("Type part of a department's name, or use the buttons."))
         return
-    await redraw(message, state, searched, partial(fields.department_view, repos, item))
+    await redraw(message, state, searched, partial(fields.department_view, ctx.repos, item))
 
 
 async def on_department_page(
     query: CallbackQuery,
     callback_data: MeetChangeCallback,
+    tap: Tap,
     state: FSMContext,
     person: Person,
-    repos: Repos,
     ctx: services.Context,
 ) -> None:
-    found = await dialog_meeting(query, callback_data.value, state)
-    if found is None:
-        return
-    item = MeetingItem(found[0], person, ctx)
-    picker = item.picker
+    """◀️ ▶️ or «show all» in the departments."""
+    item = MeetingItem(tap.meeting_id, person, ctx)
     paging = callback_data.step is MeetChangeStep.PAGE
-    update = picker.paged(found[1]) if paging else picker.everything()
+    update = item.picker.paged(tap.value) if paging else item.picker.everything()
     if update is None:
         await stale(query)
         return
-    await redraw(query, state, update, partial(fields.department_view, repos, item))
+    await redraw(query, state, update, partial(fields.department_view, ctx.repos, item))
 
 
 async def on_department(
     query: CallbackQuery,
     callback_data: MeetChangeCallback,
-    person: Person,
-    repos: Repos,
+    tap: Tap,
     state: FSMContext,
+    person: Person,
     ctx: services.Context,
 ) -> None:
-    found = await dialog_meeting(query, callback_data.value, state)
-    if found is None:
-        return
-    item = MeetingItem(found[0], person, ctx)
+    """A department tapped, or «No materials needed»: the item is added."""
+    item = MeetingItem(tap.meeting_id, person, ctx)
     if callback_data.step is MeetChangeStep.NO_MATERIALS:
         await item.added(query, state, None)
         return
-    await fields.department_chosen(query, found[1], state, repos, item)
+    await fields.department_chosen(query, tap.value, state, ctx.repos, item)

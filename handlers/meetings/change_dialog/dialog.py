@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.meetings import steps as meeting_services
@@ -22,8 +21,7 @@ from handlers.callbacks import MeetCallback, MeetChangeCallback, MeetChangeStep
 from handlers.meetings.cards import change_lines, meeting_title
 from handlers.meetings.lookup import changeable
 from handlers.refusals import refusal_text
-from handlers.replies import stale
-from handlers.steps import reply
+from handlers.steps import column, reply
 from storage.domain.meetings import Meeting, MeetingChange
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -60,21 +58,35 @@ def back(meeting_id: int) -> tuple[str, MeetCallback]:
 
 
 def to_menu(meeting_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=back(meeting_id)[0], callback_data=back(meeting_id)[1])
-    return builder.as_markup()
+    return column([back(meeting_id)])
 
 
-async def dialog_meeting(
-    query: CallbackQuery, value: str, state: FSMContext
-) -> tuple[int, str] | None:
-    """The meeting and value a dialog button carries, if it is the dialog's meeting."""
-    found = split_value(value)
-    data = await state.get_data()
-    if found is None or data.get("meeting") != found[0]:
-        await stale(query)
-        return None
-    return found
+class Tap(NamedTuple):
+    """A dialog button's meeting and value."""
+
+    meeting_id: int
+    value: str
+
+
+async def dialog_tap(
+    _query: CallbackQuery, callback_data: MeetChangeCallback, state: FSMContext
+) -> dict[str, Tap] | bool:
+    """A filter: the button is for the meeting the dialog is about; the handler gets it as
+    `tap`. A forged or stale one falls through to the catch-all («no longer valid»)."""
+    found = split_value(callback_data.value)
+    if found is None or (await state.get_data()).get("meeting") != found[0]:
+        return False
+    return {"tap": Tap(*found)}
+
+
+class Changing:
+    """The meeting being changed (by its id), by whom, in which step context: what the shared
+    steps need to apply their answer."""
+
+    def __init__(self, meeting_id: int, person: Person, ctx: services.Context) -> None:
+        self.meeting_id = meeting_id
+        self.person = person
+        self.ctx = ctx
 
 
 async def still_changeable(ctx: services.Context, state: FSMContext, meeting_id: int) -> Meeting:
@@ -152,15 +164,12 @@ def result_text(
 
 
 def result_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✏️ Change something else"), callback_data=MeetCallback(action="chg", id=meeting_id)
+    return column(
+        [
+            (_("✏️ Change something else"), MeetCallback(action="chg", id=meeting_id)),
+            (_("📋 Open the meeting"), MeetCallback(action="open", id=meeting_id)),
+        ]
     )
-    builder.button(
-        text=_("📋 Open the meeting"), callback_data=MeetCallback(action="open", id=meeting_id)
-    )
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 async def nothing_changed(target: Target, state: FSMContext, text: str) -> None:

@@ -3,20 +3,20 @@ place / format / link, an agenda item added or removed."""
 
 from __future__ import annotations
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.meetings.rules import TITLE_MAX, TITLE_MIN, MeetingRefusal
-from handlers.callbacks import MeetCallback, MeetChangeCallback, MeetChangeStep
+from handlers.callbacks import MeetCallback, MeetChangeStep
 from handlers.meetings.cards import FORMAT_TITLES, meeting_title, when_text
 from handlers.meetings.change_dialog.dialog import (
     ChangeStates,
+    Tap,
     apply,
     back,
-    dialog_meeting,
     mc,
     still_changeable,
     to_menu,
@@ -25,6 +25,7 @@ from handlers.meetings.change_dialog.when import when_prompt
 from handlers.meetings.change_dialog.where import format_keyboard
 from handlers.meetings.lookup import changeable, shortened
 from handlers.replies import show, stale
+from handlers.steps import column
 from storage.domain.meetings import Meeting
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -46,37 +47,30 @@ def menu_view(meeting: Meeting, language: str) -> tuple[str, InlineKeyboardMarku
                 "confirms attendance again."
             )
         )
-    builder = InlineKeyboardBuilder()
-
-    def add(text: str, value: str) -> None:
-        builder.button(
-            text=text, callback_data=MeetCallback(action="chg", id=meeting.id, value=value)
-        )
-
-    add(_("🕒 Date and time"), "time")
-    add(_("📍 Place / format / link"), "place")
-    add(_("➕ Add an agenda item"), "add")
-    add(_("➖ Remove an agenda item"), "del")
-    builder.button(text=_("↩️ Back"), callback_data=MeetCallback(action="open", id=meeting.id))
-    builder.adjust(1)
-    return "\n".join(lines), builder.as_markup()
+    sections = [
+        (_("🕒 Date and time"), "time"),
+        (_("📍 Place / format / link"), "place"),
+        (_("➕ Add an agenda item"), "add"),
+        (_("➖ Remove an agenda item"), "del"),
+    ]
+    buttons = [
+        (text, MeetCallback(action="chg", id=meeting.id, value=value)) for text, value in sections
+    ]
+    buttons.append((_("↩️ Back"), MeetCallback(action="open", id=meeting.id)))
+    return "\n".join(lines), column(buttons)
 
 
 def remove_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    buttons: list[tuple[str, CallbackData]] = []
     for item in meeting.items:
         title = (
             _("item {number}").format(number=item.position)
             if meeting.restricted
             else f"{item.position}. {item.title}"
         )
-        builder.button(
-            text="➖ " + shortened(title, ITEM_LABEL_MAX),
-            callback_data=mc(meeting.id, MeetChangeStep.REMOVE, str(item.id)),
-        )
-    builder.button(text=back(meeting.id)[0], callback_data=back(meeting.id)[1])
-    builder.adjust(1)
-    return builder.as_markup()
+        remove = mc(meeting.id, MeetChangeStep.REMOVE, str(item.id))
+        buttons.append(("➖ " + shortened(title, ITEM_LABEL_MAX), remove))
+    return column([*buttons, back(meeting.id)])
 
 
 async def on_change(
@@ -126,17 +120,10 @@ async def on_change(
 
 
 async def on_remove(
-    query: CallbackQuery,
-    callback_data: MeetChangeCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
+    query: CallbackQuery, tap: Tap, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
-    found = await dialog_meeting(query, callback_data.value, state)
-    if found is None:
-        return
-    meeting = await still_changeable(ctx, state, found[0])
-    item = meeting.item(int(found[1])) if found[1].isdigit() else None
+    meeting = await still_changeable(ctx, state, tap.meeting_id)
+    item = meeting.item(int(tap.value)) if tap.value.isdigit() else None
     if item is None:
         await stale(query)
         return

@@ -8,19 +8,19 @@ from datetime import date, datetime, time
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import MeetingRefusal, check_start, parse_time
-from handlers.callbacks import MeetChangeCallback, MeetChangeStep
+from handlers.callbacks import MeetChangeStep
 from handlers.meetings.cards import when_text
 from handlers.meetings.change_dialog.dialog import (
     ChangeStates,
+    Tap,
     Target,
     apply,
-    dialog_meeting,
+    back,
     mc,
     nothing_changed,
     still_changeable,
@@ -29,11 +29,10 @@ from handlers.meetings.change_dialog.dialog import (
 )
 from handlers.refusals import refusal_text
 from handlers.replies import parse_date, stale
-from handlers.steps import reply, typed_time
+from handlers.steps import column, reply, typed_time
 from storage.domain.meetings import Meeting
 from storage.domain.refusals import Refused
 from storage.models import Person
-from storage.repo import Repos
 
 MOMENT = "%Y%m%d%H%M"  # a moment inside a button's value (no «:» allowed there)
 
@@ -67,14 +66,10 @@ def typed_moment(text: str, day: date) -> tuple[date | None, time | None]:
 
 def offer_markup(meeting_id: int, offer: datetime) -> InlineKeyboardMarkup:
     """«Take …» the same time on the next working day, above «↩️ Back»."""
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("Take {moment}").format(moment=f"{offer:%d.%m.%Y %H:%M}"),
-        callback_data=mc(meeting_id, MeetChangeStep.AT, f"{offer:{MOMENT}}"),
+    take = _("Take {moment}").format(moment=f"{offer:%d.%m.%Y %H:%M}")
+    return column(
+        [(take, mc(meeting_id, MeetChangeStep.AT, f"{offer:{MOMENT}}")), back(meeting_id)]
     )
-    builder.attach(InlineKeyboardBuilder.from_markup(to_menu(meeting_id)))
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 async def change_time(
@@ -116,13 +111,10 @@ async def change_time(
 
 
 async def on_when_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    message: Message, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
-    meeting = await typed_meeting(state, repos)
+    """The date and time, the date alone (the time asked next) or the time alone."""
+    meeting = await typed_meeting(state, ctx.repos)
     text = (message.text or "").strip()
     try:
         day, at = typed_moment(text, meeting.day)
@@ -153,13 +145,10 @@ async def on_when_typed(
 
 
 async def on_time_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    message: Message, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
-    meeting = await typed_meeting(state, repos)
+    """The time, after the date alone."""
+    meeting = await typed_meeting(state, ctx.repos)
     at = await typed_time(message, _("Type the time as HH:MM, for example 10:00."))
     if at is None:
         return
@@ -168,20 +157,14 @@ async def on_time_typed(
 
 
 async def on_take_offer(
-    query: CallbackQuery,
-    callback_data: MeetChangeCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
+    query: CallbackQuery, tap: Tap, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
-    found = await dialog_meeting(query, callback_data.value, state)
-    if found is None:
-        return
+    """«Take …» the moment offered instead of a day off."""
     try:
-        starts_at = datetime.strptime(found[1], MOMENT)  # noqa: DTZ007 - naive local wall time
+        starts_at = datetime.strptime(tap.value, MOMENT)  # noqa: DTZ007 - naive local wall time
     except ValueError:
         await stale(query)
         return
-    meeting = await still_changeable(ctx, state, found[0])
+    meeting = await still_changeable(ctx, state, tap.meeting_id)
     await query.answer()
     await change_time(query, state, person, ctx, meeting, starts_at)

@@ -7,18 +7,18 @@ from __future__ import annotations
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.meetings.rules import TEXT_MAX
-from handlers.callbacks import MeetChangeCallback, MeetChangeStep
+from handlers.callbacks import MeetChangeStep
 from handlers.meetings import fields
 from handlers.meetings.change_dialog.dialog import (
     ChangeStates,
+    Changing,
+    Tap,
     Target,
     apply,
     back,
-    dialog_meeting,
     mc,
     nothing_changed,
     still_changeable,
@@ -26,9 +26,9 @@ from handlers.meetings.change_dialog.dialog import (
 )
 from handlers.meetings.lookup import shortened
 from handlers.replies import stale
+from handlers.steps import column
 from storage.domain.meetings import Meeting, MeetingFormat
 from storage.models import Person
-from storage.repo import Repos
 
 KEPT_MAX = 50  # «Keep: …»
 
@@ -42,15 +42,9 @@ def format_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
 
 
 def keep_keyboard(meeting_id: int, what: str, current: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    if current:
-        builder.button(
-            text=_("Keep: {value}").format(value=shortened(current, KEPT_MAX)),
-            callback_data=mc(meeting_id, MeetChangeStep.KEEP, what),
-        )
-    builder.button(text=back(meeting_id)[0], callback_data=back(meeting_id)[1])
-    builder.adjust(1)
-    return builder.as_markup()
+    keep = _("Keep: {value}").format(value=shortened(current, KEPT_MAX))
+    kept = [(keep, mc(meeting_id, MeetChangeStep.KEEP, what))] if current else []
+    return column([*kept, back(meeting_id)])
 
 
 def place_prompt() -> str:
@@ -80,13 +74,12 @@ def place_problem(place: str) -> str:
     return _("The place is too long; at most {max} characters.").format(max=TEXT_MAX)
 
 
-class MeetingWhere:
+class MeetingWhere(Changing):
     """The format, place and link of the meeting being changed: applied at the end."""
 
     def __init__(self, meeting: Meeting, person: Person, ctx: services.Context) -> None:
+        super().__init__(meeting.id, person, ctx)
         self.meeting = meeting
-        self.person = person
-        self.ctx = ctx
         self.place_state = ChangeStates.place
         self.link_state = ChangeStates.link
 
@@ -123,70 +116,33 @@ class MeetingWhere:
                 target, state, _("Nothing changed: the format, place and link are the same.")
             )
             return
-        await apply(
-            target,
-            state,
-            self.person,
-            self.ctx,
-            meeting.id,
-            meeting_format=meeting_format,
-            place=place,
-            link=link,
-        )
+        where = {"meeting_format": meeting_format, "place": place, "link": link}
+        await apply(target, state, self.person, self.ctx, meeting.id, **where)
 
 
 async def on_format(
-    query: CallbackQuery,
-    callback_data: MeetChangeCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
+    query: CallbackQuery, tap: Tap, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
-    found = await dialog_meeting(query, callback_data.value, state)
-    if found is None:
-        return
-    meeting = await still_changeable(ctx, state, found[0])
-    await fields.format_chosen(query, found[1], state, MeetingWhere(meeting, person, ctx))
+    meeting = await still_changeable(ctx, state, tap.meeting_id)
+    await fields.format_chosen(query, tap.value, state, MeetingWhere(meeting, person, ctx))
 
 
-async def on_place_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+async def on_where_typed(
+    message: Message, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
-    meeting = await typed_meeting(state, repos)
-    await fields.place_typed(message, state, MeetingWhere(meeting, person, ctx))
-
-
-async def on_link_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
-) -> None:
-    meeting = await typed_meeting(state, repos)
-    await fields.link_typed(message, state, MeetingWhere(meeting, person, ctx))
+    meeting = await typed_meeting(state, ctx.repos)
+    await fields.where_typed(message, state, MeetingWhere(meeting, person, ctx))
 
 
 async def on_keep(
-    query: CallbackQuery,
-    callback_data: MeetChangeCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
+    query: CallbackQuery, tap: Tap, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
     """«Keep: …» the current place or link, as if typed again."""
-    found = await dialog_meeting(query, callback_data.value, state)
-    if found is None:
-        return
     expected = "place" if await state.get_state() == ChangeStates.place.state else "link"
-    if found[1] != expected:
+    if tap.value != expected:
         await stale(query)
         return
-    meeting = await still_changeable(ctx, state, found[0])
+    meeting = await still_changeable(ctx, state, tap.meeting_id)
     current = meeting.place if expected == "place" else meeting.link
     if not current:
         await stale(query)

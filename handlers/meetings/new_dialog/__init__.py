@@ -56,13 +56,16 @@ def create_router() -> Router:
     new = MeetNewCallback.filter
     step = MeetNewStep
     cb.register(when.on_new, MeetCallback.filter(F.action == "new"))
-    cb.register(lists.on_lists, MeetCallback.filter(F.action == "lists"))
+    listed = F.action == "lists"
+    cb.register(lists.on_lists, MeetCallback.filter(listed & (F.value == "") & (F.id == 0)))
+    cb.register(lists.on_delete, MeetCallback.filter(listed & (F.value == "del")))
     cb.register(when.on_kind, states.kind, new(F.step == step.KIND))
     cb.register(when.on_no_title, states.title, new(F.step == step.NO_TITLE))
-    cb.register(when.on_day_button, states.day, new(F.step == step.DAY))
-    cb.register(when.on_time_button, states.time, new(F.step == step.TIME))
+    cb.register(when.on_when_button, states.day, new(F.step == step.DAY))
+    cb.register(when.on_when_button, states.time, new(F.step == step.TIME))
     cb.register(where.on_format, states.format, new(F.step == step.FORMAT))
-    cb.register(where.on_restricted, states.restricted, new(F.step == step.RESTRICTED))
+    restricted = (F.step == step.RESTRICTED) & F.value.in_({"0", "1"})
+    cb.register(where.on_restricted, states.restricted, new(restricted))
     cb.register(where.on_chair, states.chair, new(F.step == step.CHAIR))
     cb.register(agenda.on_no_speaker, states.item_speaker, new(F.step == step.NO_SPEAKER))
     item_department = states.item_department
@@ -72,10 +75,8 @@ def create_router() -> Router:
     cb.register(agenda.on_agenda_done, states.item_more, new(F.step == step.AGENDA_DONE))
     cb.register(recipients.on_page, searching, new(F.step == step.PAGE))
     cb.register(recipients.on_show_all, searching, new(F.step == step.ALL))
-    cb.register(
-        recipients.on_toggle_department, states.departments, new(F.step == step.DEPARTMENT)
-    )
-    cb.register(recipients.on_toggle_person, states.people, new(F.step == step.PERSON))
+    cb.register(recipients.on_toggle, states.departments, new(F.step == step.DEPARTMENT))
+    cb.register(recipients.on_toggle, states.people, new(F.step == step.PERSON))
     cb.register(recipients.on_toggle_list, states.lists, new(F.step == step.LIST))
     cb.register(recipients.on_all_members, choosing, new(F.step == step.ALL_MEMBERS))
     cb.register(recipients.on_mode, choosing, new(F.step == step.MODE))

@@ -45,27 +45,21 @@ async def lists_view(repos: Repos) -> tuple[str, InlineKeyboardMarkup | None]:
     return "\n".join(lines)[:MESSAGE_MAX], builder.as_markup()
 
 
-async def on_lists(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
-) -> None:
-    if callback_data.value == "del":
-        if not await repos.meetings.delete_distribution_list(
-            callback_data.id, actor=person.code, at=ctx.now
-        ):
-            await stale(query)
-            return
-        await query.answer(_("Deleted."))
-        text, markup = await lists_view(repos)
-        await show(query, text, markup)
-        return
-    if callback_data.value or callback_data.id:
-        await stale(query)
-        return
+async def on_lists(query: CallbackQuery, repos: Repos) -> None:
     await query.answer()
     text, markup = await lists_view(repos)
     if query.message is not None:
         await query.message.answer(text, reply_markup=markup)
+
+
+async def on_delete(
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
+) -> None:
+    deleted = await ctx.repos.meetings.delete_distribution_list(
+        callback_data.id, actor=person.code, at=ctx.now
+    )
+    if not deleted:
+        await stale(query)
+        return
+    await query.answer(_("Deleted."))
+    await show(query, *await lists_view(ctx.repos))

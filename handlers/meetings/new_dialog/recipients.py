@@ -4,7 +4,7 @@ item's department, the recipients)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -32,8 +32,10 @@ from handlers.pickers import View, redraw
 from handlers.replies import refuse, stale
 from handlers.steps import button_record
 from storage.domain.refusals import Refused
-from storage.models import Person
+from storage.models import Department, Person
 from storage.repo import Repos
+
+Fetch = Callable[[int], Awaitable[Department | Person | None]]
 
 
 async def drawn(
@@ -85,32 +87,17 @@ async def on_show_all(query: CallbackQuery, state: FSMContext, ctx: services.Con
 # --- the recipients -----------------------------------------------------------------------------
 
 
-async def on_toggle_department(
-    query: CallbackQuery,
-    callback_data: MeetNewCallback,
-    state: FSMContext,
-    repos: Repos,
-    ctx: services.Context,
+async def on_toggle(
+    query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext, ctx: services.Context
 ) -> None:
-    department = await button_record(query, callback_data.value, repos.staff.department)
-    if department is None:
+    """A department or a person tapped: among the recipients now, or taken off."""
+    picker = await picker_of(state)
+    staff = ctx.repos.staff
+    fetch: Fetch = staff.department if picker is DEPARTMENTS else staff.get
+    found: Department | Person | None = await button_record(query, callback_data.value, fetch)
+    if found is None:
         return
-    update = DEPARTMENTS.toggled(await state.get_data(), department.id)
-    await drawn(query, state, ctx, update)
-
-
-async def on_toggle_person(
-    query: CallbackQuery,
-    callback_data: MeetNewCallback,
-    state: FSMContext,
-    repos: Repos,
-    ctx: services.Context,
-) -> None:
-    other = await button_record(query, callback_data.value, repos.staff.get)
-    if other is None:
-        return
-    update = PEOPLE.toggled(await state.get_data(), other.id)
-    await drawn(query, state, ctx, update)
+    await drawn(query, state, ctx, picker.toggled(await state.get_data(), found.id))
 
 
 def with_or_without(chosen: list[int], group: Sequence[int]) -> list[int]:

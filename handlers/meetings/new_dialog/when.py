@@ -128,19 +128,6 @@ async def on_day_typed(
     await check_day(message, state, person, ctx, typed)
 
 
-async def on_day_button(
-    query: CallbackQuery,
-    callback_data: MeetNewCallback,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-) -> None:
-    chosen = await button_day(query, callback_data.value)
-    if chosen is None:
-        return
-    await check_day(query, state, person, ctx, chosen)
-
-
 async def take_time(
     target: Target,
     state: FSMContext,
@@ -186,13 +173,19 @@ async def on_time_typed(
     await take_time(message, state, person, ctx, moment)
 
 
-async def on_time_button(
+async def on_when_button(
     query: CallbackQuery,
     callback_data: MeetNewCallback,
     state: FSMContext,
     person: Person,
     ctx: services.Context,
 ) -> None:
+    """The working day offered instead of a day off, or a start time on a button."""
+    if callback_data.step is MeetNewStep.DAY:
+        chosen = await button_day(query, callback_data.value)
+        if chosen is not None:
+            await check_day(query, state, person, ctx, chosen)
+        return
     moment = time_from_value(callback_data.value)
     if moment is None:
         await stale(query)

@@ -9,7 +9,6 @@ from aiogram.types import CallbackQuery, Message
 from handlers.callbacks import MeetNewCallback
 from handlers.meetings import fields
 from handlers.meetings.new_dialog.flow import DRAFT_WHERE, go_chair, go_item_title
-from handlers.replies import stale
 from handlers.steps import button_record
 from storage.repo import Repos
 
@@ -31,9 +30,6 @@ async def on_link(message: Message, state: FSMContext) -> None:
 async def on_restricted(
     query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext, repos: Repos
 ) -> None:
-    if callback_data.value not in {"0", "1"}:
-        await stale(query)
-        return
     await state.update_data(restricted=callback_data.value == "1")
     await query.answer()
     await go_chair(query, state, repos)
