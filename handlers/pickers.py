@@ -15,10 +15,12 @@ from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.replies import stale
 from handlers.steps import reply
 from storage.models import Department, Person
 
@@ -185,6 +187,19 @@ def department_options(departments: Sequence[Department]) -> list[Option]:
 
 def person_label(person: Person) -> str:
     return f"{person.full_name} — {person.position}" if person.position else person.full_name
+
+
+async def switched(
+    query: CallbackQuery, state: FSMContext, value: str, modes: Mapping[str, tuple[State, Picker]]
+) -> Picker | None:
+    """A dialog's lists switched (departments, people, …): the step of the mode a button names,
+    its picker returned; None when the mode is forged (the tap answered as stale)."""
+    if value not in modes:
+        await stale(query)
+        return None
+    target, picker = modes[value]
+    await state.set_state(target)
+    return picker
 
 
 View = Callable[[dict[str, Any]], Awaitable[tuple[str, InlineKeyboardMarkup]]]

@@ -99,14 +99,15 @@ async def typed_text(
     *,
     shortest: int,
     longest: int,
-    wrong: Callable[[int], str],
+    wrong: str,
     markup: InlineKeyboardMarkup | None = None,
 ) -> str | None:
     """The typed text (spaces collapsed) when its length fits; else None, re-asked with
-    `wrong(length)`."""
+    `wrong`, a sentence with {min}, {max} and {count} (the length typed)."""
     text = collapsed(message.text)
     if not shortest <= len(text) <= longest:
-        await message.answer(wrong(len(text)), reply_markup=markup)
+        wrong = wrong.format(min=shortest, max=longest, count=len(text))
+        await message.answer(wrong, reply_markup=markup)
         return None
     return text
 

@@ -162,7 +162,9 @@ class Item(Protocol):
     department_state: State
     picker: Picker  # the responsible department, chosen with one tap
 
-    def title_wrong(self, count: int) -> str: ...
+    def title_wrong(self) -> str:
+        """With {min}, {max} and {count} (the length typed)."""
+
     def title_markup(self) -> Markup: ...
     def speaker_prompt(self, data: dict[str, Any]) -> str: ...
     def speaker_wrong(self) -> str: ...
@@ -181,7 +183,7 @@ async def item_title_typed(message: Message, state: FSMContext, item: Item) -> N
         message,
         shortest=TITLE_MIN,
         longest=TITLE_MAX,
-        wrong=item.title_wrong,
+        wrong=item.title_wrong(),
         markup=item.title_markup(),
     )
     if title is None:

@@ -241,11 +241,16 @@ async def render_materials_added(
 # --- approval -------------------------------------------------------------------------------
 
 
+async def _unapproved(deliverer: Deliverer, payload: dict[str, Any]) -> Meeting | None:
+    """The open meeting whose agenda still awaits approval; None when that has passed."""
+    meeting = await _meeting(deliverer, payload)
+    return None if meeting is None or not meeting.is_open or meeting.approved else meeting
+
+
 async def render_approval(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open or meeting.approved:
+    if (meeting := await _unapproved(deliverer, item.payload)) is None:
         return None
     language = person.language.value
     text = _("📝 Please approve the agenda:") + "\n\n"
@@ -281,8 +286,7 @@ async def render_approved(
 async def render_unapproved(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open or meeting.approved:
+    if (meeting := await _unapproved(deliverer, item.payload)) is None:
         return None
     text = _(
         "⚠️ The agenda of {meeting} ({when}) should go out today, but it is not approved. "

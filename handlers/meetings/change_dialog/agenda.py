@@ -13,8 +13,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import services
-from bot.meetings.rules import TEXT_MAX, TITLE_MAX, TITLE_MIN
-from handlers.callbacks import MeetChangeCallback, MeetChangeStep
+from bot.meetings.rules import TEXT_MAX
+from handlers.callbacks import MeetChangeStep
 from handlers.meetings import fields
 from handlers.meetings.change_dialog.dialog import (
     ChangeStates,
@@ -58,10 +58,10 @@ class MeetingItem(Changing):
         self.department_state = ChangeStates.item_department
         self.picker = departments_picker(meeting_id)
 
-    def title_wrong(self, count: int) -> str:
+    def title_wrong(self) -> str:
         return _(
             "The title must be {min} to {max} characters long; yours has {count}. Type it again."
-        ).format(min=TITLE_MIN, max=TITLE_MAX, count=count)
+        )
 
     def title_markup(self) -> InlineKeyboardMarkup:
         return to_menu(self.meeting_id)
@@ -142,35 +142,25 @@ async def on_department_search(
     await redraw(message, state, searched, partial(fields.department_view, ctx.repos, item))
 
 
+async def on_department(
+    query: CallbackQuery, tap: Tap, state: FSMContext, person: Person, ctx: services.Context
+) -> None:
+    """A department tapped, or «No materials needed»: the item is added."""
+    item = MeetingItem(tap.meeting_id, person, ctx)
+    if tap.step is MeetChangeStep.NO_MATERIALS:
+        await item.added(query, state, None)
+        return
+    await fields.department_chosen(query, tap.value, state, ctx.repos, item)
+
+
 async def on_department_page(
-    query: CallbackQuery,
-    callback_data: MeetChangeCallback,
-    tap: Tap,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
+    query: CallbackQuery, tap: Tap, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
     """◀️ ▶️ or «show all» in the departments."""
     item = MeetingItem(tap.meeting_id, person, ctx)
-    paging = callback_data.step is MeetChangeStep.PAGE
+    paging = tap.step is MeetChangeStep.PAGE
     update = item.picker.paged(tap.value) if paging else item.picker.everything()
     if update is None:
         await stale(query)
         return
     await redraw(query, state, update, partial(fields.department_view, ctx.repos, item))
-
-
-async def on_department(
-    query: CallbackQuery,
-    callback_data: MeetChangeCallback,
-    tap: Tap,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-) -> None:
-    """A department tapped, or «No materials needed»: the item is added."""
-    item = MeetingItem(tap.meeting_id, person, ctx)
-    if callback_data.step is MeetChangeStep.NO_MATERIALS:
-        await item.added(query, state, None)
-        return
-    await fields.department_chosen(query, tap.value, state, ctx.repos, item)

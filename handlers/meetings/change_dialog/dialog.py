@@ -62,9 +62,10 @@ def to_menu(meeting_id: int) -> InlineKeyboardMarkup:
 
 
 class Tap(NamedTuple):
-    """A dialog button's meeting and value."""
+    """A dialog button: the meeting, the step and the value it carries."""
 
     meeting_id: int
+    step: MeetChangeStep
     value: str
 
 
@@ -76,7 +77,7 @@ async def dialog_tap(
     found = split_value(callback_data.value)
     if found is None or (await state.get_data()).get("meeting") != found[0]:
         return False
-    return {"tap": Tap(*found)}
+    return {"tap": Tap(found[0], callback_data.step, found[1])}
 
 
 class Changing:

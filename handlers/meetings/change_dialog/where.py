@@ -12,18 +12,8 @@ from bot import services
 from bot.meetings.rules import TEXT_MAX
 from handlers.callbacks import MeetChangeStep
 from handlers.meetings import fields
-from handlers.meetings.change_dialog.dialog import (
-    ChangeStates,
-    Changing,
-    Tap,
-    Target,
-    apply,
-    back,
-    mc,
-    nothing_changed,
-    still_changeable,
-    typed_meeting,
-)
+from handlers.meetings.change_dialog import dialog
+from handlers.meetings.change_dialog.dialog import ChangeStates, Changing, Tap
 from handlers.meetings.lookup import shortened
 from handlers.replies import stale
 from handlers.steps import column
@@ -35,16 +25,16 @@ KEPT_MAX = 50  # «Keep: …»
 
 def format_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
     return fields.format_keyboard(
-        lambda value: mc(meeting.id, MeetChangeStep.FORMAT, value),
+        lambda value: dialog.mc(meeting.id, MeetChangeStep.FORMAT, value),
         current=meeting.format,
-        tail=[back(meeting.id)],
+        tail=[dialog.back(meeting.id)],
     )
 
 
 def keep_keyboard(meeting_id: int, what: str, current: str) -> InlineKeyboardMarkup:
     keep = _("Keep: {value}").format(value=shortened(current, KEPT_MAX))
-    kept = [(keep, mc(meeting_id, MeetChangeStep.KEEP, what))] if current else []
-    return column([*kept, back(meeting_id)])
+    kept = [(keep, dialog.mc(meeting_id, MeetChangeStep.KEEP, what))] if current else []
+    return column([*kept, dialog.back(meeting_id)])
 
 
 def place_prompt() -> str:
@@ -103,7 +93,7 @@ class MeetingWhere(Changing):
 
     async def done(
         self,
-        target: Target,
+        target: dialog.Target,
         state: FSMContext,
         meeting_format: MeetingFormat,
         place: str,
@@ -112,25 +102,25 @@ class MeetingWhere(Changing):
         """In person: a place and no link; videoconference: a link and no place; mixed: both."""
         meeting = self.meeting
         if (meeting.format, meeting.place, meeting.link) == (meeting_format, place, link):
-            await nothing_changed(
+            await dialog.nothing_changed(
                 target, state, _("Nothing changed: the format, place and link are the same.")
             )
             return
         where = {"meeting_format": meeting_format, "place": place, "link": link}
-        await apply(target, state, self.person, self.ctx, meeting.id, **where)
+        await dialog.apply(target, state, self.person, self.ctx, meeting.id, **where)
 
 
 async def on_format(
     query: CallbackQuery, tap: Tap, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
-    meeting = await still_changeable(ctx, state, tap.meeting_id)
+    meeting = await dialog.still_changeable(ctx, state, tap.meeting_id)
     await fields.format_chosen(query, tap.value, state, MeetingWhere(meeting, person, ctx))
 
 
 async def on_where_typed(
     message: Message, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
-    meeting = await typed_meeting(state, ctx.repos)
+    meeting = await dialog.typed_meeting(state, ctx.repos)
     await fields.where_typed(message, state, MeetingWhere(meeting, person, ctx))
 
 
@@ -142,7 +132,7 @@ async def on_keep(
     if tap.value != expected:
         await stale(query)
         return
-    meeting = await still_changeable(ctx, state, tap.meeting_id)
+    meeting = await dialog.still_changeable(ctx, state, tap.meeting_id)
     current = meeting.place if expected == "place" else meeting.link
     if not current:
         await stale(query)

@@ -43,11 +43,7 @@ LIST_NAME_MAX = 100
 
 
 async def create(
-    target: Target,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-    list_name: str | None,
+    target: Target, state: FSMContext, person: Person, ctx: services.Context, list_name: str | None
 ) -> None:
     data = await state.get_data()
     repos = ctx.repos
@@ -131,11 +127,7 @@ async def create(
 
 
 async def back_after_refusal(
-    target: Target,
-    state: FSMContext,
-    ctx: services.Context,
-    person: Person,
-    error: Refused,
+    target: Target, state: FSMContext, ctx: services.Context, person: Person, error: Refused
 ) -> None:
     """The reason, and the step that can put it right."""
     reason = creation_refusal(error, person.language.value)
@@ -196,9 +188,7 @@ async def on_list_name(
         message,
         shortest=LIST_NAME_MIN,
         longest=LIST_NAME_MAX,
-        wrong=lambda count: _(
-            "The name must be {min} to {max} characters long; yours has {count}."
-        ).format(min=LIST_NAME_MIN, max=LIST_NAME_MAX, count=count),
+        wrong=_("The name must be {min} to {max} characters long; yours has {count}."),
     )
     if name is None:
         return

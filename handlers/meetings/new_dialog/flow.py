@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import services
-from bot.meetings.rules import MAX_ITEMS, TEXT_MAX, TITLE_MAX, TITLE_MIN
+from bot.meetings.rules import MAX_ITEMS, TEXT_MAX
 from handlers.callbacks import MeetNewStep
 from handlers.meetings.fields import Button, Markup
 from handlers.meetings.new_dialog.draft import (
@@ -123,11 +123,7 @@ async def go_recipients(
 
 
 async def go_confirm(
-    target: Target,
-    state: FSMContext,
-    ctx: services.Context,
-    person: Person,
-    reason: str = "",
+    target: Target, state: FSMContext, ctx: services.Context, person: Person, reason: str = ""
 ) -> None:
     await state.set_state(MeetingStates.confirm)
     text = await confirmation_view(ctx, person, await state.get_data())
@@ -172,12 +168,7 @@ class DraftWhere:
         return None
 
     async def done(
-        self,
-        target: Target,
-        state: FSMContext,
-        _format: MeetingFormat,
-        _place: str,
-        _link: str,
+        self, target: Target, state: FSMContext, _format: MeetingFormat, _place: str, _link: str
     ) -> None:
         """The draft has them already: the restricted question next."""
         await state.set_state(MeetingStates.restricted)
@@ -196,11 +187,11 @@ class DraftItem:
         self.department_state = MeetingStates.item_department
         self.picker: Picker = ITEM_DEPARTMENT
 
-    def title_wrong(self, count: int) -> str:
+    def title_wrong(self) -> str:
         return _(
             "An item's title must be {min} to {max} characters long; yours has {count}. "
             "Type it again."
-        ).format(min=TITLE_MIN, max=TITLE_MAX, count=count)
+        )
 
     def title_markup(self) -> Markup:
         return None

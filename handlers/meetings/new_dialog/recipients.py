@@ -28,7 +28,7 @@ from handlers.meetings.new_dialog.flow import DraftItem, Target, go_confirm
 from handlers.meetings.new_dialog.prompts import chair_view
 from handlers.meetings.new_dialog.review import members_of_akimat, recipient_flags, recipients_view
 from handlers.meetings.refusals import creation_refusal
-from handlers.pickers import View, redraw
+from handlers.pickers import View, redraw, switched
 from handlers.replies import refuse, stale
 from handlers.steps import button_record
 from storage.domain.refusals import Refused
@@ -67,10 +67,7 @@ async def on_search(message: Message, state: FSMContext, ctx: services.Context) 
 
 
 async def on_page(
-    query: CallbackQuery,
-    callback_data: MeetNewCallback,
-    state: FSMContext,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext, ctx: services.Context
 ) -> None:
     paged = (await picker_of(state)).paged(callback_data.value)
     if paged is None:
@@ -144,24 +141,15 @@ async def on_all_members(
 
 
 async def on_mode(
-    query: CallbackQuery,
-    callback_data: MeetNewCallback,
-    state: FSMContext,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext, ctx: services.Context
 ) -> None:
-    if callback_data.value not in MODES:
-        await stale(query)
-        return
-    target, picker = MODES[callback_data.value]
-    await state.set_state(target)
-    await drawn(query, state, ctx, picker.everything())
+    picker = await switched(query, state, callback_data.value, MODES)
+    if picker is not None:
+        await drawn(query, state, ctx, picker.everything())
 
 
 async def on_recipients_done(
-    query: CallbackQuery,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
+    query: CallbackQuery, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
     data = await state.get_data()
     if not DEPARTMENTS.chosen(data) and not PEOPLE.chosen(data):

@@ -63,9 +63,9 @@ async def on_title(message: Message, state: FSMContext) -> None:
         message,
         shortest=TITLE_MIN,
         longest=TITLE_MAX,
-        wrong=lambda count: _(
+        wrong=_(
             "The subject must be {min} to {max} characters long; yours has {count}. Type it again."
-        ).format(min=TITLE_MIN, max=TITLE_MAX, count=count),
+        ),
         markup=None if kind is MeetingKind.OTHER else skip_keyboard(MeetNewStep.NO_TITLE),
     )
     if title is None:
@@ -84,11 +84,7 @@ async def on_no_title(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def check_day(
-    target: Target,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-    day: date,
+    target: Target, state: FSMContext, person: Person, ctx: services.Context, day: date
 ) -> None:
     """A working day, today or later: then the time. Otherwise the reason, with the next
     working day offered for a day off."""
@@ -116,10 +112,7 @@ async def check_day(
 
 
 async def on_day_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
+    message: Message, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
     example = date.fromisoformat(str((await state.get_data()).get("example")))
     typed = await typed_day(message, example=example)
@@ -129,11 +122,7 @@ async def on_day_typed(
 
 
 async def take_time(
-    target: Target,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-    moment: time,
+    target: Target, state: FSMContext, person: Person, ctx: services.Context, moment: time
 ) -> None:
     day = day_of(await state.get_data())
     try:
@@ -158,10 +147,7 @@ async def take_time(
 
 
 async def on_time_typed(
-    message: Message,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
+    message: Message, state: FSMContext, person: Person, ctx: services.Context
 ) -> None:
     moment = await typed_time(
         message,

@@ -36,10 +36,7 @@ async def on_restricted(
 
 
 async def on_chair(
-    query: CallbackQuery,
-    callback_data: MeetNewCallback,
-    state: FSMContext,
-    repos: Repos,
+    query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext, repos: Repos
 ) -> None:
     chair = await button_record(query, callback_data.value, repos.staff.get)
     if chair is None:
