@@ -30,7 +30,7 @@ from handlers.meetings.cards import (
     change_lines,
     heading_lines,
     meeting_title,
-    when_text,
+    naming,
     where_lines,
 )
 from storage.domain.assignments import ReportFile
@@ -139,9 +139,7 @@ async def render_materials_request(
     if reminder:
         lines.append(_("⏰ Reminder: the materials are not in yet."))
     lines += [
-        _("📎 Materials are requested for {meeting}, {when}.").format(
-            meeting=meeting_title(meeting), when=when_text(meeting.starts_at, language)
-        ),
+        _("📎 Materials are requested for {meeting}, {when}.").format(**naming(meeting, language)),
     ]
     if meeting.restricted:
         lines.append(
@@ -193,8 +191,7 @@ async def render_materials_late(
     ).format(
         department=agenda_item.department_name or "—",
         number=agenda_item.position,
-        meeting=meeting_title(meeting),
-        when=when_text(meeting.starts_at, person.language.value),
+        **naming(meeting, person.language.value),
         date=date_with_weekday(due, person.language.value),
     )
     if not meeting.restricted:
@@ -265,8 +262,7 @@ async def render_approval(
 async def render_approved(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.approved:
+    if (meeting := await _meeting(deliverer, item.payload)) is None or not meeting.approved:
         return None
     approver = await deliverer.repos.staff.by_code(meeting.approved_by or "")
     text = _("✅ The agenda of {meeting} is approved by {name}.").format(
@@ -291,9 +287,7 @@ async def render_unapproved(
     text = _(
         "⚠️ The agenda of {meeting} ({when}) should go out today, but it is not approved. "
         "Send it for approval, or record an approval given on paper."
-    ).format(
-        meeting=meeting_title(meeting), when=when_text(meeting.starts_at, person.language.value)
-    )
+    ).format(**naming(meeting, person.language.value))
     return _rendered(text, _open_button(meeting.id))
 
 
@@ -364,14 +358,13 @@ async def render_nudge(deliverer: Deliverer, item: OutboxItem, person: Person) -
 
 
 async def render_quorum(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open:
+    if (meeting := await _meeting(deliverer, item.payload)) is None or not meeting.is_open:
         return None
     forecast = quorum_forecast(deliverer.profile, meeting)
     if forecast.state is not QuorumState.AT_RISK:
         return None
     text = _("⚠️ The quorum of {meeting} ({when}) is at risk.").format(
-        meeting=meeting_title(meeting), when=when_text(meeting.starts_at, person.language.value)
+        **naming(meeting, person.language.value)
     )
     text += "\n\n" + "\n".join(attendance_lines(meeting, forecast))
     return _rendered(text, _open_button(meeting.id))
@@ -396,8 +389,7 @@ async def render_morning(
 async def render_summary(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open:
+    if (meeting := await _meeting(deliverer, item.payload)) is None or not meeting.is_open:
         return None
     forecast = quorum_forecast(deliverer.profile, meeting)
     text = _("📋 Today at {time}: {meeting}").format(
@@ -421,9 +413,7 @@ async def render_cancelled(
     meeting = await _meeting(deliverer, item.payload)
     if meeting is None or meeting.status is not MeetingStatus.CANCELLED:
         return None
-    text = _("🚫 Cancelled: {meeting}, {when}.").format(
-        meeting=meeting_title(meeting), when=when_text(meeting.starts_at, person.language.value)
-    )
+    text = _("🚫 Cancelled: {meeting}, {when}.").format(**naming(meeting, person.language.value))
     return _rendered(text, None, None, [_ics(deliverer, meeting, person.language.value)])
 
 

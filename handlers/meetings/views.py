@@ -22,7 +22,7 @@ from bot.meetings.rules import MAY_ORGANIZE, check_approval, distribution_day
 from bot.middlewares import for_roles
 from handlers.callbacks import MeetCallback
 from handlers.meetings import change_dialog
-from handlers.meetings.cards import attendance_list, meeting_title, people_of, when_text
+from handlers.meetings.cards import attendance_list, meeting_title, naming, people_of
 from handlers.meetings.change_dialog import ChangeStates
 from handlers.meetings.lookup import changeable, live_view, load, shortened
 from handlers.replies import refuse, show
@@ -185,7 +185,7 @@ async def on_paper_approval(
             _(
                 "{title}, {when}.\nRecord that the agenda was approved on paper? The bot then "
                 "stops waiting for the chair's or the akim's approval."
-            ).format(title=meeting_title(meeting), when=when_text(meeting.starts_at, language)),
+            ).format(**naming(meeting, language)),
             confirm_keyboard(_("✅ Yes, record it"), "paper_ok", meeting.id, _("✖️ No")),
         )
         return
@@ -234,11 +234,7 @@ async def on_cancel(
         await query.answer()
         await show(
             query,
-            _("Cancel {title}, {when}?").format(
-                title=meeting_title(meeting), when=when_text(meeting.starts_at, language)
-            )
-            + "\n"
-            + told,
+            _("Cancel {title}, {when}?").format(**naming(meeting, language)) + "\n" + told,
             confirm_keyboard(
                 _("🚫 Yes, cancel the meeting"), "cancel", meeting.id, _("↩️ No, keep it")
             ),

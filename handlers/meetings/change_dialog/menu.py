@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from bot import services
 from bot.meetings.rules import TITLE_MAX, TITLE_MIN, MeetingRefusal
 from handlers.callbacks import MeetCallback, MeetChangeStep
-from handlers.meetings.cards import FORMAT_TITLES, meeting_title, when_text
+from handlers.meetings.cards import FORMAT_TITLES, naming
 from handlers.meetings.change_dialog.dialog import (
     ChangeStates,
     Tap,
@@ -35,11 +35,7 @@ SECTIONS = {"", "time", "place", "add", "del"}  # "" is the menu itself
 
 
 def menu_view(meeting: Meeting, language: str) -> tuple[str, InlineKeyboardMarkup]:
-    lines = [
-        _("What changes in {title}, {when}?").format(
-            title=meeting_title(meeting), when=when_text(meeting.starts_at, language)
-        )
-    ]
+    lines = [_("What changes in {title}, {when}?").format(**naming(meeting, language))]
     if meeting.distributed:
         lines.append(
             _(
