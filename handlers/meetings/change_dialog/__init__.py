@@ -41,7 +41,9 @@ def create_router() -> Router:
     msg.register(agenda.on_department_search, states.item_department, text)
     msg.register(use_buttons, StateFilter(states.fmt, states.remove), text)
     cb = router.callback_query
-    cb.register(menu.on_change, MeetCallback.filter(F.action == "chg"))
+    cb.register(
+        menu.on_change, MeetCallback.filter((F.action == "chg") & F.value.in_(menu.SECTIONS))
+    )
 
     # The dialog's own buttons act in their step, for the dialog's meeting (`dialog_tap`).
     def tap(*steps: MeetChangeStep) -> tuple[CallbackType, CallbackType]:

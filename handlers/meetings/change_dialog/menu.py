@@ -77,9 +77,6 @@ async def on_change(
     ctx: services.Context,
 ) -> None:
     section = callback_data.value
-    if section not in SECTIONS:
-        await stale(query)
-        return
     language = person.language.value
     meeting = await changeable(ctx, callback_data.id)
     if section == "del" and len(meeting.items) <= 1:
