@@ -147,10 +147,36 @@ class MeetCallback(CallbackData, prefix="m"):
     value: str = ""
 
 
-class MeetNewCallback(CallbackData, prefix="mn"):
-    """A step of the organizer's dialog that creates a meeting (handlers.meeting_new)."""
+class MeetNewStep(StrEnum):
+    KIND = "kind"
+    NO_TITLE = "notitle"
+    DAY = "day"  # the working day offered
+    TIME = "time"
+    FORMAT = "fmt"
+    RESTRICTED = "rst"
+    CHAIR = "chair"
+    NO_SPEAKER = "nospk"
+    ITEM_DEPARTMENT = "idep"
+    NO_MATERIALS = "nomat"
+    MORE = "more"
+    AGENDA_DONE = "agdone"
+    PAGE = "pg"
+    ALL = "all"
+    DEPARTMENT = "rdep"
+    PERSON = "rper"
+    LIST = "rlist"
+    ALL_MEMBERS = "allm"
+    MODE = "mode"
+    DONE = "done"
+    CREATE = "ok"
+    SAVE = "save"
+    DROP = "no"
 
-    step: str
+
+class MeetNewCallback(CallbackData, prefix="mn"):
+    """A step of the organizer's dialog that creates a meeting (handlers.meetings.new_dialog)."""
+
+    step: MeetNewStep
     value: str = ""
 
 
@@ -175,8 +201,21 @@ class ProtocolCallback(CallbackData, prefix="pr"):
     value: str = ""
 
 
-class MeetChangeCallback(CallbackData, prefix="mc"):
-    """A step of the organizer's dialog that changes a meeting (handlers.meetings)."""
+class MeetChangeStep(StrEnum):
+    AT = "at"  # the moment offered instead of a day off
+    FORMAT = "fmt"
+    KEEP = "keep"  # the current place or link kept
+    NO_SPEAKER = "skip"
+    PAGE = "pg"
+    ALL = "all"
+    DEPARTMENT = "dep"
+    NO_MATERIALS = "nodep"
+    REMOVE = "rm"
 
-    step: str
+
+class MeetChangeCallback(CallbackData, prefix="mc"):
+    """A step of the organizer's dialog that changes a meeting (handlers.meetings.change_dialog);
+    `value` is «{meeting}.{value}»."""
+
+    step: MeetChangeStep
     value: str = ""

@@ -9,14 +9,19 @@ store the updates.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.replies import present, stale
+from storage.models import Department, Person
 
 PAGE_SIZE = 8
 
@@ -100,7 +105,7 @@ class Picker:
         return {self.page_key: int(value)} if value.isdigit() else None
 
     def everything(self) -> dict[str, Any]:
-        """«Show all»: the search is dropped, the first page."""
+        """«Show all»: the search is drop, the first page."""
         return {self.query_key: "", self.page_key: 0}
 
     # --- the view ----------------------------------------------------------------------------
@@ -162,3 +167,49 @@ class Picker:
         end.adjust(1)
         builder.attach(end)
         return builder.as_markup()
+
+
+def nothing(_option_id: int, _chosen: Sequence[int]) -> str:
+    """No mark: a list where a tap chooses one option and moves on."""
+    return ""
+
+
+def picked(options: Sequence[Option], chosen: Sequence[int]) -> list[str]:
+    """Labels of the chosen options, in the order chosen (options gone meanwhile are skipped)."""
+    by_id = {option.id: option.label for option in options}
+    return [by_id[i] for i in chosen if i in by_id]
+
+
+def department_options(departments: Sequence[Department]) -> list[Option]:
+    return [Option(d.id, d.name) for d in departments]
+
+
+def person_label(person: Person) -> str:
+    return f"{person.full_name} — {person.position}" if person.position else person.full_name
+
+
+async def switched(
+    query: CallbackQuery, state: FSMContext, value: str, modes: Mapping[str, tuple[State, Picker]]
+) -> Picker | None:
+    """A dialog's lists switched (departments, people, …): the step of the mode a button names,
+    its picker returned; None when the mode is forged (the tap answered as stale)."""
+    if value not in modes:
+        await stale(query)
+        return None
+    target, picker = modes[value]
+    await state.set_state(target)
+    return picker
+
+
+View = Callable[[dict[str, Any]], Awaitable[tuple[str, InlineKeyboardMarkup]]]
+
+
+async def redraw(
+    target: Message | CallbackQuery, state: FSMContext, update: Mapping[str, Any], view: View
+) -> None:
+    """A picker's data updated (a toggle, a page, a search), and the list drawn again: in place
+    for a tap, below a typed search."""
+    data = await state.update_data(dict(update))
+    if isinstance(target, CallbackQuery):
+        await target.answer()
+    await present(target, *await view(data))

@@ -50,6 +50,17 @@ async def show(
         await query.message.answer(text, reply_markup=markup)
 
 
+async def present(
+    target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A step's view: a tap replaces the dialog's message (redrawn); a typed answer is
+    answered below."""
+    if isinstance(target, CallbackQuery):
+        await show(target, text, markup)
+    else:
+        await target.answer(text, reply_markup=markup)
+
+
 async def refuse(event: CallbackQuery | Message, text: str) -> None:
     """Give the reason: a typed message is answered with it; a tap gets an alert, or a message
     when it is too long for one."""

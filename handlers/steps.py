@@ -1,4 +1,5 @@
-"""Shared wizard steps: what every dialog asks the same way (a typed date, a date on a button).
+"""Shared wizard steps: what every dialog asks the same way (a typed date, a date on a button,
+a typed time or text of a length, a button naming a record, a yes/no confirmation).
 
 A dialog step answers a wrong input itself and returns None, so the handler just stops; the
 dialog's state is unchanged and the person types again.
@@ -7,7 +8,7 @@ dialog's state is unchanged and the person types again.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -18,6 +19,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.meetings.rules import parse_time
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
 from handlers.replies import Reply, dotted, parse_date, show, stale
@@ -26,6 +28,8 @@ from storage.models import Department
 from storage.repo import Repos
 
 T = TypeVar("T")
+
+Found = TypeVar("Found")
 
 EXAMPLE_DAY = date(2026, 12, 25)  # the example in «for example 25.12.2026»
 
@@ -88,14 +92,9 @@ def after(reason: str, prompt: str) -> str:
     return f"{reason}\n\n{prompt}" if reason else prompt
 
 
-async def present(
-    target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """A step's view: on the tapped message (redrawn), or answering a typed one."""
-    if isinstance(target, CallbackQuery):
-        await show(target, text, markup)
-    else:
-        await target.answer(text, reply_markup=markup)
+def collapsed(text: str | None) -> str:
+    """A typed answer with its spaces collapsed ("" when nothing was typed)."""
+    return " ".join((text or "").split())
 
 
 async def use_buttons(message: Message) -> None:
@@ -110,12 +109,22 @@ async def drop(query: CallbackQuery, state: FSMContext) -> None:
     await show(query, _("Cancelled. Nothing was saved."))
 
 
-async def typed_text(message: Message, low: int, high: int, wrong: str) -> str | None:
-    """A typed text of `low` to `high` characters (stripped); None when it is not (the person is
-    told `wrong`, formatted with {min}, {max} and the {count} typed)."""
-    text = (message.text or "").strip()
-    if not low <= len(text) <= high:
-        await message.answer(wrong.format(min=low, max=high, count=len(text)))
+async def typed_text(
+    message: Message,
+    shortest: int,
+    longest: int,
+    wrong: str,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+    lines: bool = False,
+) -> str | None:
+    """The typed text when its length fits: spaces collapsed, or only stripped when it may
+    keep its `lines` (a summary); else None, re-asked with `wrong`, a sentence with {min},
+    {max} and {count} (the length typed)."""
+    text = (message.text or "").strip() if lines else collapsed(message.text)
+    if not shortest <= len(text) <= longest:
+        wrong = wrong.format(min=shortest, max=longest, count=len(text))
+        await message.answer(wrong, reply_markup=markup)
         return None
     return text
 
@@ -169,6 +178,27 @@ def confirm_keyboard(ok_label: str, ok: CallbackData, no: CallbackData) -> Inlin
 
 def retype_date(reason: str) -> str:
     return reason + " " + _("Type another date as dd.mm.yyyy.")
+
+
+async def typed_time(
+    message: Message, wrong: str, markup: InlineKeyboardMarkup | None = None
+) -> time | None:
+    """The time of day the person typed (HH:MM); None when it is none (re-asked with `wrong`)."""
+    moment = parse_time(message.text or "")
+    if moment is None:
+        await message.answer(wrong, reply_markup=markup)
+    return moment
+
+
+async def button_record(
+    query: CallbackQuery, value: str, fetch: Callable[[int], Awaitable[Found | None]]
+) -> Found | None:
+    """The record (a person, a department, a list) an id button names; None when it is forged
+    or gone (the tap answered as stale)."""
+    found = await fetch(int(value)) if value.isdigit() else None
+    if found is None:
+        await stale(query)
+    return found
 
 
 def offer_keyboard(offer: date, callback_data: CallbackData) -> InlineKeyboardMarkup:
@@ -380,3 +410,23 @@ async def confirmed(
         return None
     await state.set_state(None)
     return gathered, query.message
+
+
+def column(buttons: Iterable[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+    """Buttons one a row, in order."""
+    builder = InlineKeyboardBuilder()
+    for text, callback_data in buttons:
+        builder.button(text=text, callback_data=callback_data)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def yes_no_keyboard(
+    yes: tuple[str, CallbackData], no: tuple[str, CallbackData]
+) -> InlineKeyboardMarkup:
+    """A confirmation: the «yes» and the «no» button side by side."""
+    builder = InlineKeyboardBuilder()
+    for text, callback_data in (yes, no):
+        builder.button(text=text, callback_data=callback_data)
+    builder.adjust(2)
+    return builder.as_markup()

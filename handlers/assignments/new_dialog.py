@@ -35,7 +35,7 @@ from handlers.assignments.cards import MARK_TITLES, SOURCE_TITLES, card_text
 from handlers.callbacks import NewCallback, NewStep
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
-from handlers.replies import Reply, dotted, show, stale
+from handlers.replies import Reply, dotted, present, show, stale
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Role, Source
@@ -239,7 +239,7 @@ async def go_confirm(
         return
     await state.set_state(RegistrationStates.confirm)
     text = await confirmation_view(ctx.repos, data, deadline, ctx.today, person.language)
-    await steps.present(target, text, registration_keyboard())
+    await present(target, text, registration_keyboard())
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ async def on_summary(message: Message, state: FSMContext, repos: Repos) -> None:
     wrong = _(
         "The summary must be {min} to {max} characters long; yours has {count}. Type it again."
     )
-    summary = await steps.typed_text(message, drafting.SUMMARY_MIN, SUMMARY_MAX, wrong)
+    summary = await steps.typed_text(message, drafting.SUMMARY_MIN, SUMMARY_MAX, wrong, lines=True)
     if summary is None:
         return
     data = await state.update_data(summary=summary, **EXECUTORS.fresh())

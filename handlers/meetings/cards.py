@@ -88,6 +88,13 @@ def when_text(starts_at: datetime, language: str) -> str:
     return f"{date_with_weekday(starts_at.date(), language)}, {starts_at:%H:%M}"
 
 
+def naming(meeting: Meeting, language: str) -> dict[str, str]:
+    """What a sentence about the meeting fills in: its name ({title} or {meeting}) and its
+    moment ({when}); `str.format` takes those it names."""
+    title = meeting_title(meeting)
+    return {"title": title, "meeting": title, "when": when_text(meeting.starts_at, language)}
+
+
 def where_lines(meeting: Meeting) -> list[str]:
     lines = [_("Format: {format}").format(format=_(FORMAT_TITLES[meeting.format]))]
     if meeting.place:

@@ -30,11 +30,11 @@ from handlers.meetings.cards import (
     change_lines,
     heading_lines,
     meeting_title,
-    when_text,
+    naming,
     where_lines,
 )
 from storage.domain.assignments import ReportFile
-from storage.domain.meetings import Attendance, Meeting, MeetingStatus
+from storage.domain.meetings import AgendaItem, Attendance, Meeting, MeetingStatus
 from storage.models import Person
 from storage.outbox import OutboxItem
 
@@ -112,17 +112,25 @@ def _materials_files(meeting: Meeting, item_ids: set[int] | None = None) -> list
 # --- materials ------------------------------------------------------------------------------
 
 
+async def _meeting_item(
+    deliverer: Deliverer, payload: dict[str, Any], *, open_only: bool = True
+) -> tuple[Meeting, AgendaItem] | None:
+    """The meeting and the agenda item a message is about; None when either is gone (or the
+    meeting is no longer open, unless `open_only` is off)."""
+    meeting = await _meeting(deliverer, payload)
+    if meeting is None or (open_only and not meeting.is_open):
+        return None
+    agenda_item = meeting.item(int(payload["item_id"]))
+    return None if agenda_item is None else (meeting, agenda_item)
+
+
 async def render_materials_request(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open:
+    found = await _meeting_item(deliverer, item.payload)
+    if found is None or found[1].materials_in:  # handed in before the request or the reminder
         return None
-    agenda_item = meeting.item(int(item.payload["item_id"]))
-    if agenda_item is None:
-        return None
-    if agenda_item.materials_in:  # handed in before the request or the reminder went out
-        return None
+    meeting, agenda_item = found
     reminder = item.kind == "meeting_materials_reminder"
     language = person.language.value
     cal = await load_calendar(deliverer.repos)
@@ -131,9 +139,7 @@ async def render_materials_request(
     if reminder:
         lines.append(_("⏰ Reminder: the materials are not in yet."))
     lines += [
-        _("📎 Materials are requested for {meeting}, {when}.").format(
-            meeting=meeting_title(meeting), when=when_text(meeting.starts_at, language)
-        ),
+        _("📎 Materials are requested for {meeting}, {when}.").format(**naming(meeting, language)),
     ]
     if meeting.restricted:
         lines.append(
@@ -174,12 +180,10 @@ async def render_materials_request(
 async def render_materials_late(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open:
+    found = await _meeting_item(deliverer, item.payload)
+    if found is None or found[1].materials_in:
         return None
-    agenda_item = meeting.item(int(item.payload["item_id"]))
-    if agenda_item is None or agenda_item.materials_in:
-        return None
+    meeting, agenda_item = found
     due = date.fromisoformat(str(item.payload["due"]))
     text = _(
         "⚠️ Materials are late: {department}, item {number} of {meeting} ({when}). They were "
@@ -187,8 +191,7 @@ async def render_materials_late(
     ).format(
         department=agenda_item.department_name or "—",
         number=agenda_item.position,
-        meeting=meeting_title(meeting),
-        when=when_text(meeting.starts_at, person.language.value),
+        **naming(meeting, person.language.value),
         date=date_with_weekday(due, person.language.value),
     )
     if not meeting.restricted:
@@ -204,12 +207,10 @@ async def render_materials_late(
 async def render_materials_in(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None:
+    found = await _meeting_item(deliverer, item.payload, open_only=False)
+    if found is None or not found[1].materials_in:
         return None
-    agenda_item = meeting.item(int(item.payload["item_id"]))
-    if agenda_item is None or not agenda_item.materials_in:
-        return None
+    meeting, agenda_item = found
     text = _("📥 Materials are in: {department}, item {number} of {meeting}.").format(
         department=agenda_item.department_name or "—",
         number=agenda_item.position,
@@ -224,12 +225,10 @@ async def render_materials_in(
 async def render_materials_added(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open or meeting.restricted:
+    found = await _meeting_item(deliverer, item.payload)
+    if found is None or found[0].restricted or not found[1].files:
         return None
-    agenda_item = meeting.item(int(item.payload["item_id"]))
-    if agenda_item is None or not agenda_item.files:
-        return None
+    meeting, agenda_item = found
     text = _("📎 Materials for {meeting}, item {number}: {title}").format(
         meeting=meeting_title(meeting), number=agenda_item.position, title=agenda_item.title
     )
@@ -239,11 +238,16 @@ async def render_materials_added(
 # --- approval -------------------------------------------------------------------------------
 
 
+async def _unapproved(deliverer: Deliverer, payload: dict[str, Any]) -> Meeting | None:
+    """The open meeting whose agenda still awaits approval; None when that has passed."""
+    meeting = await _meeting(deliverer, payload)
+    return None if meeting is None or not meeting.is_open or meeting.approved else meeting
+
+
 async def render_approval(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open or meeting.approved:
+    if (meeting := await _unapproved(deliverer, item.payload)) is None:
         return None
     language = person.language.value
     text = _("📝 Please approve the agenda:") + "\n\n"
@@ -258,8 +262,7 @@ async def render_approval(
 async def render_approved(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.approved:
+    if (meeting := await _meeting(deliverer, item.payload)) is None or not meeting.approved:
         return None
     approver = await deliverer.repos.staff.by_code(meeting.approved_by or "")
     text = _("✅ The agenda of {meeting} is approved by {name}.").format(
@@ -279,15 +282,12 @@ async def render_approved(
 async def render_unapproved(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open or meeting.approved:
+    if (meeting := await _unapproved(deliverer, item.payload)) is None:
         return None
     text = _(
         "⚠️ The agenda of {meeting} ({when}) should go out today, but it is not approved. "
         "Send it for approval, or record an approval given on paper."
-    ).format(
-        meeting=meeting_title(meeting), when=when_text(meeting.starts_at, person.language.value)
-    )
+    ).format(**naming(meeting, person.language.value))
     return _rendered(text, _open_button(meeting.id))
 
 
@@ -358,14 +358,13 @@ async def render_nudge(deliverer: Deliverer, item: OutboxItem, person: Person) -
 
 
 async def render_quorum(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open:
+    if (meeting := await _meeting(deliverer, item.payload)) is None or not meeting.is_open:
         return None
     forecast = quorum_forecast(deliverer.profile, meeting)
     if forecast.state is not QuorumState.AT_RISK:
         return None
     text = _("⚠️ The quorum of {meeting} ({when}) is at risk.").format(
-        meeting=meeting_title(meeting), when=when_text(meeting.starts_at, person.language.value)
+        **naming(meeting, person.language.value)
     )
     text += "\n\n" + "\n".join(attendance_lines(meeting, forecast))
     return _rendered(text, _open_button(meeting.id))
@@ -390,8 +389,7 @@ async def render_morning(
 async def render_summary(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open:
+    if (meeting := await _meeting(deliverer, item.payload)) is None or not meeting.is_open:
         return None
     forecast = quorum_forecast(deliverer.profile, meeting)
     text = _("📋 Today at {time}: {meeting}").format(
@@ -415,9 +413,7 @@ async def render_cancelled(
     meeting = await _meeting(deliverer, item.payload)
     if meeting is None or meeting.status is not MeetingStatus.CANCELLED:
         return None
-    text = _("🚫 Cancelled: {meeting}, {when}.").format(
-        meeting=meeting_title(meeting), when=when_text(meeting.starts_at, person.language.value)
-    )
+    text = _("🚫 Cancelled: {meeting}, {when}.").format(**naming(meeting, person.language.value))
     return _rendered(text, None, None, [_ics(deliverer, meeting, person.language.value)])
 
 

@@ -38,7 +38,7 @@ from handlers.meetings import protocol_views as views
 from handlers.meetings.protocol_refusals import protocol_refusal
 from handlers.meetings.protocol_views import draw_executors as executors_view
 from handlers.refusals import refusal_text
-from handlers.replies import Reply, dotted, refuse, show, stale
+from handlers.replies import Reply, dotted, present, refuse, show, stale
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import Refusal
 from storage.domain.meetings import Meeting
@@ -117,7 +117,7 @@ async def go_confirm(
         await reopen_task(message, state, ctx, language, error)
         return
     await state.set_state(ProtocolStates.confirm)
-    await steps.present(target, text, views.register_keyboard())
+    await present(target, text, views.register_keyboard())
 
 
 async def reopen_task(
@@ -165,7 +165,7 @@ async def finish_task(
     await state.update_data(tasks=tasks, edit=None, summary=None, executors=None)
     await state.set_state(ProtocolStates.more)
     text = views.added_text(position + 1, task, resolved, len(tasks), language)
-    await steps.present(target, text, views.more_keyboard())
+    await present(target, text, views.more_keyboard())
 
 
 # --- the steps ---------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ async def on_summary(message: Message, state: FSMContext, repos: Repos) -> None:
         "The text of an assignment must be {min} to {max} characters long; yours has "
         "{count}. Type it again."
     )
-    summary = await steps.typed_text(message, SUMMARY_MIN, SUMMARY_MAX, wrong)
+    summary = await steps.typed_text(message, SUMMARY_MIN, SUMMARY_MAX, wrong, lines=True)
     if summary is None:
         return
     data = await state.update_data(summary=summary, **views.EXECUTORS.fresh())

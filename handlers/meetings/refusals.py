@@ -68,3 +68,29 @@ def meeting_refusal(error: Refused, language: str) -> str:
             )
         case _:
             return _(REFUSALS[error.refusal])
+
+
+CREATION_REFUSALS: dict[StrEnum, str] = {
+    MeetingRefusal.NO_ITEMS: N_("The agenda is empty: add at least one item."),
+    MeetingRefusal.NO_RECIPIENTS: N_(
+        "Nobody would receive the agenda: the chosen departments have no head in the staff "
+        "directory. Choose other recipients."
+    ),
+    MeetingRefusal.NOT_ORGANIZER: N_("Only an organizer may create meetings."),
+}
+
+
+def creation_refusal(error: Refused, language: str) -> str:
+    """How the dialog that creates a meeting words a refusal (with what to do next); the others
+    as everywhere (`meeting_refusal`)."""
+    match error.refusal:
+        case MeetingRefusal.PAST:
+            at = error.values.get("at")
+            when = when_text(at, language) if isinstance(at, datetime) else ""
+            return _("That moment has already passed ({when}). Choose a later one.").format(
+                when=when
+            )
+        case refusal if refusal in CREATION_REFUSALS:
+            return _(CREATION_REFUSALS[refusal])
+        case _:
+            return meeting_refusal(error, language)

@@ -33,7 +33,7 @@ from handlers.pickers import Picker
 from handlers.refusals import refusal_text
 from handlers.remarks import round_views as views
 from handlers.remarks.round_views import department_options, person_label, picked
-from handlers.replies import Reply, refuse, show
+from handlers.replies import Reply, present, refuse, show
 from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
@@ -92,7 +92,7 @@ async def go_addressees(
     await state.set_state(RoundStates.departments)
     data = await state.update_data(views.DEPARTMENTS.fresh(), **views.PEOPLE.fresh())
     text, markup = await views.addressees_view(repos, person, data, "dep")
-    await steps.present(target, steps.after(reason, text), markup)
+    await present(target, steps.after(reason, text), markup)
 
 
 async def go_confirm(
@@ -102,7 +102,7 @@ async def go_confirm(
     await state.set_state(RoundStates.confirm)
     count = await addressee_count(ctx, data)
     text = await views.confirmation_view(ctx, person, data, due, count)
-    await steps.present(target, text, views.send_keyboard())
+    await present(target, text, views.send_keyboard())
 
 
 async def picker_of(
@@ -138,7 +138,9 @@ async def on_subject(message: Message, state: FSMContext) -> None:
     wrong = _(
         "The subject must be {min} to {max} characters long; yours has {count}. Type it again."
     )
-    subject = await steps.typed_text(message, rules.SUBJECT_MIN, rules.SUBJECT_MAX, wrong)
+    subject = await steps.typed_text(
+        message, rules.SUBJECT_MIN, rules.SUBJECT_MAX, wrong, lines=True
+    )
     if subject is None:
         return
     await state.update_data(subject=subject, files=[])
