@@ -1,11 +1,16 @@
-"""Text and files gathered over several messages (an execution report, remarks) before sending."""
+"""Text and files gathered over several messages (an execution report, remarks) before sending:
+one part at a time into the draft kept in the state, the «Send» / «Cancel» buttons under it,
+and «Cancel» itself."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 
 async def add_part(
@@ -55,3 +60,36 @@ async def acknowledge(
         ),
         reply_markup=markup,
     )
+
+
+def send_or_cancel(
+    send_label: str, send: CallbackData, drop: CallbackData
+) -> InlineKeyboardMarkup:
+    """«Send …» and «Cancel», side by side, under a draft."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=send_label, callback_data=send)
+    builder.button(text=_("✖️ Cancel"), callback_data=drop)
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def take_part(
+    message: Message,
+    state: FSMContext,
+    draft: dict[str, Any],
+    markup: InlineKeyboardMarkup,
+    **limits: Any,
+) -> None:
+    """One more part of the draft kept in the state (see `add_part` for the limits); once
+    taken, the state keeps it and the person sees the count with `markup` under it."""
+    if await add_part(message, draft, **limits):
+        await state.set_data(draft)
+        await acknowledge(message, draft, markup)
+
+
+async def drop_draft(query: CallbackQuery, state: FSMContext) -> None:
+    """«Cancel» under a draft: it ends, and nothing is saved."""
+    await state.clear()
+    await query.answer(_("Cancelled. Nothing was saved."))
+    if query.message is not None:
+        await query.message.edit_text(_("Cancelled. Nothing was saved."))  # type: ignore[union-attr]

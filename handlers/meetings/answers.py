@@ -32,9 +32,8 @@ from bot.meetings.rules import (
     distribution_day,
 )
 from bot.profiles import Profile
-from handlers.callbacks import MeetCallback
+from handlers.callbacks import MeetAction, MeetCallback
 from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard
-from handlers.refusals import refusal_text
 from handlers.replies import refuse, stale
 from storage.domain.meetings import Attendance, MaterialFile, Meeting
 from storage.domain.refusals import Refused
@@ -49,7 +48,7 @@ class AnswerStates(StatesGroup):
     materials = State()  # files for an item: {"meeting": id, "item": id, "files": [[id, name]]}
 
 
-def mc(action: str, meeting_id: int, value: str = "") -> MeetCallback:
+def mc(action: MeetAction, meeting_id: int, value: str = "") -> MeetCallback:
     return MeetCallback(action=action, id=meeting_id, value=value)
 
 
@@ -90,23 +89,13 @@ async def on_attendance(
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
-    answer = ANSWERS.get(callback_data.value)
-    if answer is None:
-        await stale(query)
-        return
-    language = person.language.value
+    answer = ANSWERS[callback_data.value]
     if await state.get_state() == AnswerStates.reason:  # a new tap replaces an open question
         await state.clear()
     if answer is not Attendance.ATTEND:
-        try:  # ask for the reason (or the substitute) only when the answer can be taken
-            check_attendance(
-                await repos.meetings.get(callback_data.id),
-                person.id,
-                meeting_services.local_now(ctx),
-            )
-        except Refused as error:
-            await refuse(query, refusal_text(error, language))
-            return
+        # ask for the reason (or the substitute) only when the answer can be taken
+        meeting = await repos.meetings.get(callback_data.id)
+        check_attendance(meeting, person.id, meeting_services.local_now(ctx))
         await state.set_state(AnswerStates.reason)
         await state.set_data({"meeting": callback_data.id, "value": callback_data.value})
         await query.answer()
@@ -118,11 +107,7 @@ async def on_attendance(
         if query.message is not None:
             await query.message.answer(prompt + " " + _("/cancel leaves it."))
         return
-    try:
-        meeting = await meeting_services.answer_attendance(ctx, person, callback_data.id, answer)
-    except Refused as error:
-        await refuse(query, refusal_text(error, language))
-        return
+    meeting = await meeting_services.answer_attendance(ctx, person, callback_data.id, answer)
     recipient = meeting.recipient_for(person.id)
     assert recipient is not None
     await query.answer(_("Recorded: {answer}").format(answer=answer_line(recipient)))
@@ -155,10 +140,9 @@ async def on_reason(
             ctx, person, int(data["meeting"]), answer, text
         )
     except Refused as error:
-        if error.refusal is not MeetingRefusal.NO_TEXT:
+        if error.refusal is not MeetingRefusal.NO_TEXT:  # with no text, the question stays
             await state.clear()
-        await refuse(message, refusal_text(error, person.language.value))
-        return
+        raise
     await state.clear()
     await message.answer(
         await answered_text(repos, meeting, person), reply_markup=attendance_keyboard(meeting.id)
@@ -175,31 +159,25 @@ async def on_reason_not_text(message: Message) -> None:
 def materials_keyboard(meeting_id: int, item_id: int, has_files: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if has_files:
-        builder.button(text=_("✔️ Send"), callback_data=mc("mat_send", meeting_id, str(item_id)))
-    builder.button(text=_("✖️ Cancel"), callback_data=mc("mat_drop", meeting_id, str(item_id)))
+        builder.button(
+            text=_("✔️ Send"), callback_data=mc(MeetAction.MATERIALS_SEND, meeting_id, str(item_id))
+        )
+    builder.button(
+        text=_("✖️ Cancel"), callback_data=mc(MeetAction.MATERIALS_DROP, meeting_id, str(item_id))
+    )
     builder.adjust(2)
     return builder.as_markup()
 
 
 async def submittable(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    ctx: services.Context,
-) -> tuple[Meeting, int] | None:
-    """The meeting and the item's number, when `person` may hand in its materials now; else
-    the reason as an alert."""
-    if not callback_data.value.isdigit():
-        await stale(query)
-        return None
+    callback_data: MeetCallback, person: Person, ctx: services.Context
+) -> tuple[Meeting, int]:
+    """The meeting and the item's number, when `person` may hand in its materials now (the
+    button's value is the item); else `Refused`."""
     meeting = await ctx.repos.meetings.get(callback_data.id)
-    try:
-        item = check_materials(meeting, int(callback_data.value), meeting_services.local_now(ctx))
-        if not await meeting_services.may_submit(ctx, person, item):
-            raise Refused(MeetingRefusal.NOT_RESPONSIBLE)
-    except Refused as error:
-        await refuse(query, refusal_text(error, person.language.value))
-        return None
+    item = check_materials(meeting, int(callback_data.value), meeting_services.local_now(ctx))
+    if not await meeting_services.may_submit(ctx, person, item):
+        raise Refused(MeetingRefusal.NOT_RESPONSIBLE)
     assert meeting is not None
     return meeting, item.position
 
@@ -211,16 +189,9 @@ async def on_materials(
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
-    found = await submittable(query, callback_data, person, ctx)
-    if found is None:
-        return
-    meeting, number = found
+    meeting, number = await submittable(callback_data, person, ctx)
     if meeting.restricted:
-        await refuse(
-            query,
-            refusal_text(Refused(MeetingRefusal.RESTRICTED), person.language.value),
-        )
-        return
+        raise Refused(MeetingRefusal.RESTRICTED)
     item_id = int(callback_data.value)
     await state.set_state(AnswerStates.materials)
     await state.set_data({"meeting": meeting.id, "item": item_id, "files": []})
@@ -304,8 +275,7 @@ async def on_send_materials(
             await refuse(query, _("Send at least one file first."))
             return
         await state.clear()
-        await refuse(query, refusal_text(error, person.language.value))
-        return
+        raise
     await state.clear()
     meeting = await repos.meetings.get(callback_data.id)
     assert meeting is not None
@@ -327,18 +297,15 @@ async def on_paper(
     person: Person,
     ctx: services.Context,
 ) -> None:
-    found = await submittable(query, callback_data, person, ctx)
-    if found is None:
-        return
-    meeting, number = found
+    meeting, number = await submittable(callback_data, person, ctx)
     await query.answer()
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("✅ Yes, handed over"),
-        callback_data=mc("paper_yes", meeting.id, callback_data.value),
+        callback_data=mc(MeetAction.PAPER_YES, meeting.id, callback_data.value),
     )
     builder.button(
-        text=_("✖️ Cancel"), callback_data=mc("paper_no", meeting.id, callback_data.value)
+        text=_("✖️ Cancel"), callback_data=mc(MeetAction.PAPER_NO, meeting.id, callback_data.value)
     )
     builder.adjust(2)
     if query.message is not None:
@@ -357,16 +324,9 @@ async def on_paper_yes(
     repos: Repos,
     ctx: services.Context,
 ) -> None:
-    if not callback_data.value.isdigit():
-        await stale(query)
-        return
-    try:
-        item = await meeting_services.submit_materials(
-            ctx, person, callback_data.id, int(callback_data.value), on_paper=True
-        )
-    except Refused as error:
-        await refuse(query, refusal_text(error, person.language.value))
-        return
+    item = await meeting_services.submit_materials(
+        ctx, person, callback_data.id, int(callback_data.value), on_paper=True
+    )
     meeting = await repos.meetings.get(callback_data.id)
     assert meeting is not None
     text = received_text(meeting, person, item.position, on_paper=True)
@@ -396,8 +356,7 @@ async def on_approve(
         meeting = await meeting_services.approve(ctx, person, callback_data.id)
     except Refused as error:
         if error.refusal is not MeetingRefusal.ALREADY_APPROVED:
-            await refuse(query, refusal_text(error, language))
-            return
+            raise
         found = await repos.meetings.get(callback_data.id)
         code = found.approved_by if found is not None else None
         approver = await repos.staff.by_code(code) if code else None
@@ -421,14 +380,16 @@ async def on_approve(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(on_attendance, MeetCallback.filter(F.action == "att"))
-    cb.register(on_materials, MeetCallback.filter(F.action == "mat"))
-    cb.register(on_send_materials, MeetCallback.filter(F.action == "mat_send"))
-    cb.register(on_drop_materials, MeetCallback.filter(F.action == "mat_drop"))
-    cb.register(on_paper, MeetCallback.filter(F.action == "paper"))
-    cb.register(on_paper_yes, MeetCallback.filter(F.action == "paper_yes"))
-    cb.register(on_paper_no, MeetCallback.filter(F.action == "paper_no"))
-    cb.register(on_approve, MeetCallback.filter(F.action == "appr"))
+    meet = MeetCallback.filter
+    item = F.value.isdigit()  # the agenda item a materials button names
+    cb.register(on_attendance, meet((F.action == MeetAction.ATTEND) & F.value.in_(ANSWERS)))
+    cb.register(on_materials, meet((F.action == MeetAction.MATERIALS) & item))
+    cb.register(on_send_materials, meet(F.action == MeetAction.MATERIALS_SEND))
+    cb.register(on_drop_materials, meet(F.action == MeetAction.MATERIALS_DROP))
+    cb.register(on_paper, meet((F.action == MeetAction.PAPER) & item))
+    cb.register(on_paper_yes, meet((F.action == MeetAction.PAPER_YES) & item))
+    cb.register(on_paper_no, meet(F.action == MeetAction.PAPER_NO))
+    cb.register(on_approve, meet(F.action == MeetAction.APPROVE))
     msg = router.message
     not_command = ~F.text.startswith("/")
     msg.register(on_reason, AnswerStates.reason, F.text, not_command)
