@@ -93,3 +93,29 @@ async def drop_draft(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer(_("Cancelled. Nothing was saved."))
     if query.message is not None:
         await query.message.edit_text(_("Cancelled. Nothing was saved."))  # type: ignore[union-attr]
+
+
+async def add_file(
+    message: Message,
+    state: FSMContext,
+    draft: dict[str, Any],
+    max_files: int,
+    markup: InlineKeyboardMarkup,
+) -> list[list[str]] | None:
+    """A draft of files only (materials, a round's documents): the message's document joins
+    the state's `files` ([file id, name] pairs), which are returned; None when there are
+    `max_files` already (the person is told, with `markup` under it)."""
+    assert message.document is not None  # the handler's filter
+    files: list[list[str]] = list(draft.get("files", []))
+    if len(files) >= max_files:
+        await message.answer(
+            _("At most {count} files.").format(count=max_files), reply_markup=markup
+        )
+        return None
+    files.append([message.document.file_id, message.document.file_name or "file"])
+    await state.update_data(files=files)
+    return files
+
+
+def file_names(files: list[list[str]]) -> str:
+    return ", ".join(name for _id, name in files)

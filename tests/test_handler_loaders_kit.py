@@ -4,43 +4,21 @@ nothing; a router's roles are stated once and a person without them is told whom
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
-from bot import services
-from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.profiles import Profile
 from handlers.callbacks import ExtCallback, ItemCallback, RemarkCallback
 from storage.db import Database
-from storage.domain.assignments import NewAssignment, Status
-from storage.domain.enums import Mark, Source
+from storage.domain.assignments import Status
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
 from tests.helpers import STALE_RU, buttons, department, join
+from tests.test_handlers_assignments import register
 
 EDU, FIN, CTRL = 7301, 7302, 7303
-
-
-async def register(repos: Repos, profile: Profile, settings: Settings) -> int:
-    ctx = await services.make_context(repos, profile, settings)
-    item = await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number="K-1",
-            received=ctx.today,
-            source=Source.AKIM,
-            summary="Проверка загрузчиков",
-            executors=("Отдел образования",),
-            deadline=date(2027, 5, 12),
-            mark=Mark.NONE,
-        ),
-        actor="ctrl",
-    )
-    return item.id
 
 
 def answers(bot: RecordingBot) -> list[AnswerCallbackQuery]:

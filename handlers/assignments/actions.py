@@ -14,8 +14,6 @@ from aiogram.utils.i18n import gettext as _
 from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import check_not_ours, check_report
-from bot.config import Settings
-from bot.profiles import Profile
 from handlers.assignments import decisions, lists
 from handlers.assignments.cards import (
     card_text,
@@ -23,7 +21,7 @@ from handlers.assignments.cards import (
     executor_keyboard,
     history_text,
 )
-from handlers.assignments.decisions import ReasonStates, reason_and_item
+from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
 from handlers.loaders import LoadedItem
@@ -58,13 +56,11 @@ async def on_accept(
     callback_data: ItemCallback,
     item: Assignment,
     person: Person,
-    repos: Repos,
-    settings: Settings,
     ctx: services.Context,
 ) -> None:
     await assignment_steps.accept(ctx, person, item, callback_data.dep)
     await query.answer(_("Accepted."))
-    updated = await repos.assignments.get(item.id)
+    updated = await ctx.repos.assignments.get(item.id)
     assert updated is not None
     executor = updated.executor(callback_data.dep)
     if query.message is not None and executor is not None:
@@ -73,9 +69,9 @@ async def on_accept(
                 updated,
                 ctx.calendar,
                 ctx.today,
-                settings.zone,
+                ctx.settings.zone,
                 executor=executor,
-                names=await repos.staff.names(),
+                names=await ctx.repos.staff.names(),
             ),
             reply_markup=executor_keyboard(updated, executor),
         )
@@ -173,12 +169,11 @@ async def on_not_ours(
     callback_data: ItemCallback,
     item: Assignment,
     person: Person,
-    profile: Profile,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
     departments = services.only(await services.head_departments(ctx, person), callback_data.dep)
-    check_not_ours(profile, ctx.calendar, item, departments, ctx.today)
+    check_not_ours(ctx.profile, ctx.calendar, item, departments, ctx.today)
     await query.answer()
     question = _(
         "Why is assignment No. {number} not your department's? Write the reason; "
@@ -189,35 +184,11 @@ async def on_not_ours(
     )
 
 
-async def on_not_ours_reason(
-    message: Message,
-    person: Person,
-    repos: Repos,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    typed = await reason_and_item(message, state, repos)
-    if typed is None:
-        return
-    reason, data, item = typed
-    await assignment_steps.not_ours(ctx, person, item, int(data["dep"]), reason)
-    await message.answer(
-        _(
-            "Assignment No. {number} is returned to the control department for reassignment."
-        ).format(number=item.reg_number)
-    )
-
-
 # --- viewing ----------------------------------------------------------------------------------
 
 
 async def on_view(
-    query: CallbackQuery,
-    item: Assignment,
-    person: Person,
-    repos: Repos,
-    settings: Settings,
-    ctx: services.Context,
+    query: CallbackQuery, item: Assignment, person: Person, ctx: services.Context
 ) -> None:
     if not await may_view(ctx, person, item):
         await query.answer(_("This assignment is not addressed to you."), show_alert=True)
@@ -227,10 +198,12 @@ async def on_view(
     executor = next(
         (e for e in item.executors if e.active and e.department_id in departments), None
     )
-    names = await repos.staff.names()
-    text = card_text(item, ctx.calendar, ctx.today, settings.zone, executor=executor, names=names)
-    history = await repos.assignments.history(item.reg_number)
-    text += "\n\n" + history_text(history, settings.zone, names)
+    names = await ctx.repos.staff.names()
+    text = card_text(
+        item, ctx.calendar, ctx.today, ctx.settings.zone, executor=executor, names=names
+    )
+    history = await ctx.repos.assignments.history(item.reg_number)
+    text += "\n\n" + history_text(history, ctx.settings.zone, names)
     if executor is not None:
         markup = executor_keyboard(item, executor)
     elif Role.CONTROLLER in person.roles:
@@ -256,8 +229,6 @@ def create_router() -> Router:
     ):
         cb.register(handler, ItemCallback.filter(F.action == action), loaded)
     cb.register(drop_draft, ItemCallback.filter(F.action == ItemAction.DROP))
-    not_command = ~F.text.startswith("/")
-    router.message.register(on_report_part, ReportStates.collecting, not_command)
-    router.message.register(on_not_ours_reason, ReasonStates.not_ours, not_command)
+    router.message.register(on_report_part, ReportStates.collecting, ~F.text.startswith("/"))
     router.include_routers(decisions.create_router(), lists.create_router())
     return router

@@ -4,9 +4,8 @@ is for controllers, stated once on the router."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -33,19 +32,6 @@ DEPARTMENTS_PAGE = 8
 class ReasonStates(StatesGroup):
     not_ours = State()
     rework = State()
-
-
-async def reason_and_item(
-    message: Message, state: FSMContext, repos: Repos
-) -> tuple[str, dict[str, Any], Assignment] | None:
-    """The reason typed for the item kept in the state, which ends here: (reason, state data,
-    item); None when the reason is too short (the person is asked again) or the item is gone."""
-    typed = await typed_reason(message, state)
-    if typed is None:
-        return None
-    reason, data = typed
-    item = await repos.assignments.get(int(data["id"]))
-    return None if item is None else (reason, data, item)
 
 
 async def on_remove(query: CallbackQuery, item: Assignment, person: Person) -> None:
@@ -94,21 +80,28 @@ async def on_return(
     await ask(query, state, ReasonStates.rework, {"id": item.id}, question)
 
 
-async def on_rework_reason(
+async def on_reason(
     message: Message,
     person: Person,
-    repos: Repos,
     state: FSMContext,
+    raw_state: str | None,
     ctx: services.Context,
 ) -> None:
-    typed = await reason_and_item(message, state, repos)
-    if typed is None:
+    """The reason typed: why an item is not the department's (its head), or why it is returned
+    for rework (the controller). Too short, and the person is asked again."""
+    typed = await typed_reason(message, state)
+    item = await ctx.repos.assignments.get(int(typed[1]["id"])) if typed else None
+    if typed is None or item is None:
         return
-    reason, _data, item = typed
-    if await assignment_steps.return_for_rework(ctx, person, item, reason):
-        await message.answer(
-            _("Assignment No. {number} is returned for rework.").format(number=item.reg_number)
-        )
+    reason, data = typed
+    if raw_state == ReasonStates.not_ours.state:
+        await assignment_steps.not_ours(ctx, person, item, int(data["dep"]), reason)
+        done = _("Assignment No. {number} is returned to the control department for reassignment.")
+    elif await assignment_steps.return_for_rework(ctx, person, item, reason):
+        done = _("Assignment No. {number} is returned for rework.")
+    else:
+        return
+    await message.answer(done.format(number=item.reg_number))
 
 
 async def on_reassign(
@@ -153,7 +146,6 @@ async def on_reassign_to(
     callback_data: ItemCallback,
     item: Assignment,
     person: Person,
-    repos: Repos,
     ctx: services.Context,
 ) -> None:
     try:  # not a department, or the one that declined it: a forged button
@@ -164,7 +156,7 @@ async def on_reassign_to(
     if updated is None:
         await stale(query)
         return
-    department = await repos.staff.department(target)
+    department = await ctx.repos.staff.department(target)
     await query.answer(_("Reassigned."))
     if query.message is not None and department is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
@@ -176,7 +168,8 @@ async def on_reassign_to(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(on_rework_reason, ReasonStates.rework, ~F.text.startswith("/"))
+    reasons = StateFilter(ReasonStates.not_ours, ReasonStates.rework)
+    router.message.register(on_reason, reasons, ~F.text.startswith("/"))
     controllers = for_roles(Router(name=f"{__name__}.controllers"), CONTROLLERS)
     loaded = LoadedItem()
     for action, handler in (

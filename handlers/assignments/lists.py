@@ -95,12 +95,12 @@ def list_keyboard(
 
 
 async def render_list(
-    scope: ListScope, flt: str, page: int, person: Person, repos: Repos, ctx: services.Context
+    scope: ListScope, flt: str, page: int, person: Person, ctx: services.Context
 ) -> tuple[str, InlineKeyboardMarkup]:
-    items, total = await repos.assignments.list_open(
+    items, total = await ctx.repos.assignments.list_open(
         limit=PAGE_SIZE, offset=page * PAGE_SIZE, **await list_query(scope, flt, person, ctx)
     )
-    lines = [await list_title(scope, flt, total, repos)]
+    lines = [await list_title(scope, flt, total, ctx.repos)]
     if not items:
         lines.append(_("Nothing here."))
     lines += [list_row(item, ctx.calendar, ctx.today) for item in items]
@@ -108,15 +108,13 @@ async def render_list(
     return "\n".join(lines), list_keyboard(scope, flt, page, items, total)
 
 
-async def cmd_my(message: Message, person: Person, repos: Repos, ctx: services.Context) -> None:
-    text, markup = await render_list(ListScope.MY, "", 0, person, repos, ctx)
+async def cmd_my(message: Message, person: Person, ctx: services.Context) -> None:
+    text, markup = await render_list(ListScope.MY, "", 0, person, ctx)
     await message.answer(text, reply_markup=markup)
 
 
-async def cmd_control(
-    message: Message, person: Person, repos: Repos, ctx: services.Context
-) -> None:
-    text, markup = await render_list(ListScope.CONTROL, "", 0, person, repos, ctx)
+async def cmd_control(message: Message, person: Person, ctx: services.Context) -> None:
+    text, markup = await render_list(ListScope.CONTROL, "", 0, person, ctx)
     await message.answer(text, reply_markup=markup)
 
 
@@ -141,11 +139,7 @@ def filter_keyboard(scope: ListScope, departments: list[tuple[int, str]]) -> Inl
 
 
 async def on_list(
-    query: CallbackQuery,
-    callback_data: ListCallback,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: ListCallback, person: Person, ctx: services.Context
 ) -> None:
     scope = callback_data.scope
     if scope is not ListScope.MY and Role.CONTROLLER not in person.roles:
@@ -156,7 +150,7 @@ async def on_list(
         return
     if scope in {ListScope.DEPARTMENTS, ListScope.SOURCES}:
         departments = (
-            [(d.id, d.name) for d in await repos.staff.departments()]
+            [(d.id, d.name) for d in await ctx.repos.staff.departments()]
             if scope is ListScope.DEPARTMENTS
             else []
         )
@@ -164,9 +158,7 @@ async def on_list(
             reply_markup=filter_keyboard(scope, departments)
         )
         return
-    text, markup = await render_list(
-        scope, callback_data.flt, callback_data.page, person, repos, ctx
-    )
+    text, markup = await render_list(scope, callback_data.flt, callback_data.page, person, ctx)
     await query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
 
 

@@ -19,6 +19,7 @@ from bot.calendar import WorkCalendar
 from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
+from bot.outbox_kinds import Kind
 from bot.profiles import extension_cutoff
 from bot.services import load_calendar
 from bot.xlsx import sheet_xlsx
@@ -116,42 +117,38 @@ async def _report_parts(
     return assignment, report.text, list(report.files), by
 
 
-async def render_report(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-    parts = await _report_parts(deliverer, item.payload)
-    if parts is None:
-        return None
-    assignment, text, files, by = parts
-    if assignment.restricted:
-        body = _(
+REPORT_HEADERS: dict[str, tuple[str, str]] = {
+    # kind: (the header with the report's text under it, the line for a restricted item)
+    Kind.REPORT: (
+        N_("Execution report on assignment No. {number} from {by}:"),
+        N_(
             "Execution report on assignment No. {number} from {by}. "
             "Restricted: see the paper copy."
-        )
-        return Rendered(
-            body.format(number=assignment.reg_number, by=by), controller_keyboard(assignment)
-        )
-    header = _("Execution report on assignment No. {number} from {by}:").format(
-        number=assignment.reg_number, by=by
-    )
-    return Rendered(f"{header}\n\n{text}", controller_keyboard(assignment), files)
+        ),
+    ),
+    Kind.CO_REPORT: (
+        N_("Co-executor's input on assignment No. {number} from {by}:"),
+        N_(
+            "Co-executor's input on assignment No. {number} from {by}. "
+            "Restricted: see the paper copy."
+        ),
+    ),
+}
 
 
-async def render_co_report(
-    deliverer: Deliverer, item: OutboxItem, person: Person
-) -> Rendered | None:
+async def render_report(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
+    """An execution report for the control department (with the decision buttons), or a
+    co-executor's input for the main executor."""
     parts = await _report_parts(deliverer, item.payload)
     if parts is None:
         return None
     assignment, text, files, by = parts
+    header, restricted = REPORT_HEADERS[item.kind]
+    markup = controller_keyboard(assignment) if item.kind == Kind.REPORT else None
     if assignment.restricted:
-        body = _(
-            "Co-executor's input on assignment No. {number} from {by}. "
-            "Restricted: see the paper copy."
-        )
-        return Rendered(body.format(number=assignment.reg_number, by=by))
-    header = _("Co-executor's input on assignment No. {number} from {by}:").format(
-        number=assignment.reg_number, by=by
-    )
-    return Rendered(f"{header}\n\n{text}", None, files)
+        return Rendered(_(restricted).format(number=assignment.reg_number, by=by), markup)
+    header = _(header).format(number=assignment.reg_number, by=by)
+    return Rendered(f"{header}\n\n{text}", markup, files)
 
 
 async def render_removed(

@@ -86,14 +86,10 @@ async def ask_reasons(message: Message, state: FSMContext, new_date: date, langu
 
 
 async def on_date(
-    message: Message,
-    person: Person,
-    repos: Repos,
-    state: FSMContext,
-    ctx: services.Context,
+    message: Message, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
     data = await state.get_data()
-    item = await repos.assignments.get(int(data["id"]))
+    item = await ctx.repos.assignments.get(int(data["id"]))
     if item is None:
         await state.clear()
         return
@@ -242,12 +238,11 @@ async def on_approve(
     query: CallbackQuery,
     request: ExtensionRequest,
     person: Person,
-    repos: Repos,
     bot: Bot,
     ctx: services.Context,
 ) -> None:
     await extension_steps.decide_extension(ctx, person, request)
-    await after_decision(repos, bot, request.id, person)
+    await after_decision(ctx.repos, bot, request.id, person)
     await query.answer(_("Approved."))
 
 
@@ -268,13 +263,12 @@ async def on_typed_decision(
     callback_data: ExtCallback,
     request: ExtensionRequest,
     person: Person,
-    repos: Repos,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
     """«Approve another date» / «Reject»: the decider is asked to type the date or the reason."""
     next_state, prompt = TYPED_DECISIONS[callback_data.action]
-    item = await repos.assignments.get(request.assignment_id)
+    item = await ctx.repos.assignments.get(request.assignment_id)
     if item is None:
         await stale(query)
         return
@@ -319,11 +313,7 @@ async def typed_decision(
 
 
 async def on_other_date(
-    message: Message,
-    person: Person,
-    state: FSMContext,
-    bot: Bot,
-    ctx: services.Context,
+    message: Message, person: Person, state: FSMContext, bot: Bot, ctx: services.Context
 ) -> None:
     granted = await typed_day(message)
     if granted is None:
@@ -333,11 +323,7 @@ async def on_other_date(
 
 
 async def on_reject_reason(
-    message: Message,
-    person: Person,
-    state: FSMContext,
-    bot: Bot,
-    ctx: services.Context,
+    message: Message, person: Person, state: FSMContext, bot: Bot, ctx: services.Context
 ) -> None:
     typed = await typed_reason(message, state)
     if typed is None:

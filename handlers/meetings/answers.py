@@ -31,11 +31,11 @@ from bot.meetings.rules import (
     check_materials,
     distribution_day,
 )
-from bot.profiles import Profile
 from handlers.callbacks import MeetAction, MeetCallback
+from handlers.drafts import add_file, file_names, send_or_cancel
 from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard
 from handlers.replies import refuse, stale
-from storage.domain.meetings import Attendance, MaterialFile, Meeting
+from storage.domain.meetings import AgendaItem, Attendance, MaterialFile, Meeting
 from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
@@ -85,7 +85,6 @@ async def on_attendance(
     query: CallbackQuery,
     callback_data: MeetCallback,
     person: Person,
-    repos: Repos,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
@@ -94,7 +93,7 @@ async def on_attendance(
         await state.clear()
     if answer is not Attendance.ATTEND:
         # ask for the reason (or the substitute) only when the answer can be taken
-        meeting = await repos.meetings.get(callback_data.id)
+        meeting = await ctx.repos.meetings.get(callback_data.id)
         check_attendance(meeting, person.id, meeting_services.local_now(ctx))
         await state.set_state(AnswerStates.reason)
         await state.set_data({"meeting": callback_data.id, "value": callback_data.value})
@@ -111,15 +110,13 @@ async def on_attendance(
     recipient = meeting.recipient_for(person.id)
     assert recipient is not None
     await query.answer(_("Recorded: {answer}").format(answer=answer_line(recipient)))
-    await edit(query, await answered_text(repos, meeting, person), attendance_keyboard(meeting.id))
+    await edit(
+        query, await answered_text(ctx.repos, meeting, person), attendance_keyboard(meeting.id)
+    )
 
 
 async def on_reason(
-    message: Message,
-    person: Person,
-    repos: Repos,
-    state: FSMContext,
-    ctx: services.Context,
+    message: Message, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     answer = ANSWERS.get(str(data.get("value")))
@@ -145,7 +142,8 @@ async def on_reason(
         raise
     await state.clear()
     await message.answer(
-        await answered_text(repos, meeting, person), reply_markup=attendance_keyboard(meeting.id)
+        await answered_text(ctx.repos, meeting, person),
+        reply_markup=attendance_keyboard(meeting.id),
     )
 
 
@@ -207,23 +205,17 @@ async def on_materials(
 
 
 async def on_material_file(message: Message, state: FSMContext) -> None:
-    assert message.document is not None  # the handler's filter
     data: dict[str, Any] = await state.get_data()
-    files: list[list[str]] = list(data.get("files", []))
     keyboard = materials_keyboard(int(data["meeting"]), int(data["item"]), has_files=True)
-    if len(files) >= MAX_FILES:
-        await message.answer(
-            _("At most {count} files.").format(count=MAX_FILES), reply_markup=keyboard
-        )
+    files = await add_file(message, state, data, MAX_FILES, keyboard)
+    if files is None:
         return
-    files.append([message.document.file_id, message.document.file_name or "file"])
-    await state.update_data(files=files)
     await message.answer(
         ngettext(
             "{count} file received: {names}. Send more, or press «Send».",
             "{count} files received: {names}. Send more, or press «Send».",
             len(files),
-        ).format(count=len(files), names=", ".join(name for _id, name in files)),
+        ).format(count=len(files), names=file_names(files)),
         reply_markup=keyboard,
     )
 
@@ -238,22 +230,28 @@ async def on_material_not_file(message: Message, state: FSMContext) -> None:
     )
 
 
-def received_text(meeting: Meeting, person: Person, number: int, on_paper: bool) -> str:
+async def received(
+    query: CallbackQuery, ctx: services.Context, person: Person, item: AgendaItem, on_paper: bool
+) -> None:
+    """The materials of `item` are in (or recorded as handed over on paper): said on the tap
+    and on its message."""
     if on_paper:
         text = _("Recorded: the materials for item {number} were handed over on paper.")
     else:
         text = _("Materials received for item {number}.")
-    text = text.format(number=number)
+    text = text.format(number=item.position)
+    meeting = await ctx.repos.meetings.get(item.meeting_id)
+    assert meeting is not None
     if person.id != meeting.organizer_id:
         text += " " + _("The organizer is told.")
-    return text
+    await query.answer(text)
+    await edit(query, text, None)
 
 
 async def on_send_materials(
     query: CallbackQuery,
     callback_data: MeetCallback,
     person: Person,
-    repos: Repos,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
@@ -277,78 +275,52 @@ async def on_send_materials(
         await state.clear()
         raise
     await state.clear()
-    meeting = await repos.meetings.get(callback_data.id)
-    assert meeting is not None
-    text = received_text(meeting, person, item.position, on_paper=False)
-    await query.answer(text)
-    await edit(query, text, None)
+    await received(query, ctx, person, item, on_paper=False)
+
+
+async def cancelled(query: CallbackQuery) -> None:
+    await query.answer(_("Cancelled. Nothing was saved."))
+    await edit(query, _("Cancelled. Nothing was saved."), None)
 
 
 async def on_drop_materials(query: CallbackQuery, state: FSMContext) -> None:
     if await state.get_state() == AnswerStates.materials:
         await state.clear()
-    await query.answer(_("Cancelled. Nothing was saved."))
-    await edit(query, _("Cancelled. Nothing was saved."), None)
+    await cancelled(query)
 
 
 async def on_paper(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
 ) -> None:
     meeting, number = await submittable(callback_data, person, ctx)
     await query.answer()
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✅ Yes, handed over"),
-        callback_data=mc(MeetAction.PAPER_YES, meeting.id, callback_data.value),
-    )
-    builder.button(
-        text=_("✖️ Cancel"), callback_data=mc(MeetAction.PAPER_NO, meeting.id, callback_data.value)
-    )
-    builder.adjust(2)
     if query.message is not None:
         await query.message.answer(
             _("Confirm: the materials for item {number} were handed over on paper?").format(
                 number=number
             ),
-            reply_markup=builder.as_markup(),
+            reply_markup=send_or_cancel(
+                _("✅ Yes, handed over"),
+                mc(MeetAction.PAPER_YES, meeting.id, callback_data.value),
+                mc(MeetAction.PAPER_NO, meeting.id, callback_data.value),
+            ),
         )
 
 
 async def on_paper_yes(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
 ) -> None:
     item = await meeting_services.submit_materials(
         ctx, person, callback_data.id, int(callback_data.value), on_paper=True
     )
-    meeting = await repos.meetings.get(callback_data.id)
-    assert meeting is not None
-    text = received_text(meeting, person, item.position, on_paper=True)
-    await query.answer(text)
-    await edit(query, text, None)
-
-
-async def on_paper_no(query: CallbackQuery) -> None:
-    await query.answer(_("Cancelled. Nothing was saved."))
-    await edit(query, _("Cancelled. Nothing was saved."), None)
+    await received(query, ctx, person, item, on_paper=True)
 
 
 # --- approval ------------------------------------------------------------------------------------
 
 
 async def on_approve(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
 ) -> None:
     language = person.language.value
     shown = query.message.text if isinstance(query.message, Message) else None
@@ -357,16 +329,16 @@ async def on_approve(
     except Refused as error:
         if error.refusal is not MeetingRefusal.ALREADY_APPROVED:
             raise
-        found = await repos.meetings.get(callback_data.id)
+        found = await ctx.repos.meetings.get(callback_data.id)
         code = found.approved_by if found is not None else None
-        approver = await repos.staff.by_code(code) if code else None
+        approver = await ctx.repos.staff.by_code(code) if code else None
         text = _("The agenda is already approved by {name}.").format(
             name=approver.full_name if approver else (code or "—")
         )
         await refuse(query, text)
         await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
         return
-    day = distribution_day(profile, ctx.calendar, meeting.day)
+    day = distribution_day(ctx.profile, ctx.calendar, meeting.day)
     if meeting.distributed or ctx.today >= day:
         text = _("Approved. The agenda has gone out to the recipients.")
     else:
@@ -388,7 +360,7 @@ def create_router() -> Router:
     cb.register(on_drop_materials, meet(F.action == MeetAction.MATERIALS_DROP))
     cb.register(on_paper, meet((F.action == MeetAction.PAPER) & item))
     cb.register(on_paper_yes, meet((F.action == MeetAction.PAPER_YES) & item))
-    cb.register(on_paper_no, meet(F.action == MeetAction.PAPER_NO))
+    cb.register(cancelled, meet(F.action == MeetAction.PAPER_NO))
     cb.register(on_approve, meet(F.action == MeetAction.APPROVE))
     msg = router.message
     not_command = ~F.text.startswith("/")

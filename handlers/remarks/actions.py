@@ -16,7 +16,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.config import Settings
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.middlewares import for_roles
@@ -198,33 +197,24 @@ async def sheet_file(
 
 
 async def on_no_remarks(
-    query: CallbackQuery,
-    callback_data: RemarkCallback,
-    person: Person,
-    repos: Repos,
-    settings: Settings,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: RemarkCallback, person: Person, ctx: services.Context
 ) -> None:
     item = await remark_steps.answer_round(ctx, person, callback_data.id, Answer.NO_REMARKS)
     await query.answer(_("Recorded: no remarks."))
     if query.message is not None:
-        initiator = await repos.staff.get(item.initiator_id)
+        initiator = await ctx.repos.staff.get(item.initiator_id)
         await query.message.edit_text(  # type: ignore[union-attr]
             request_text(item, initiator, person.language)
             + "\n\n"
             + _("Your answer: no remarks ({when}). You can change it until {date}.").format(
-                when=moment(ctx.now, settings.zone), date=long_date(item.due, person.language)
+                when=moment(ctx.now, ctx.settings.zone), date=long_date(item.due, person.language)
             ),
             reply_markup=request_keyboard(item.id),
         )
 
 
 async def on_has_remarks(
-    query: CallbackQuery,
-    round_: Round,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
+    query: CallbackQuery, round_: Round, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
     if round_.addressee_for(person.id) is None:
         await refuse(query, _("This request is not addressed to you."))
@@ -323,9 +313,6 @@ async def on_sheet(
     callback_data: RemarkCallback,
     round_: Round,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     ctx: services.Context,
 ) -> None:
     """The live sheet (🔄 refreshes it) or its XLSX file, for the round's initiator only."""
@@ -335,7 +322,7 @@ async def on_sheet(
     await query.answer()
     if query.message is None:
         return
-    shown = (repos, profile, round_, settings.zone, person.language, ctx.today)
+    shown = (ctx.repos, ctx.profile, round_, ctx.settings.zone, person.language, ctx.today)
     if callback_data.action is RemarkAction.XLSX:
         await query.message.answer_document(await sheet_file(*shown))
     else:
