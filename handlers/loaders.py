@@ -10,13 +10,20 @@ was) does not match: the tap falls through to the catch-all (`handlers.common`),
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
 
+from aiogram import F
+from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
 
 from storage.repo import Repos
+
+Action = TypeVar("Action", bound=StrEnum)
+Handler = Callable[..., Any]
 
 
 class Loaded(Filter):
@@ -62,3 +69,14 @@ class LoadedRound(Loaded):
 
     async def fetch(self, repos: Repos, thing_id: int) -> object | None:
         return await repos.remarks.get(thing_id)
+
+
+def on_loaded(
+    observer: TelegramEventObserver,
+    button: type[CallbackData],
+    loader: Loaded,
+    handlers: Mapping[Action, Handler],
+) -> None:
+    """Registers each handler for the taps on `button` with its action, the thing loaded."""
+    for action, handler in handlers.items():
+        observer.register(handler, button.filter(F.action == action), loader)

@@ -24,7 +24,7 @@ from handlers.assignments.cards import (
 from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
-from handlers.loaders import LoadedItem
+from handlers.loaders import Handler, LoadedItem, on_loaded
 from handlers.replies import ask, stale
 from storage.domain.assignments import Assignment, ReportFile
 from storage.domain.enums import Role
@@ -219,15 +219,14 @@ def create_router() -> Router:
     (`decisions`) and the lists' (`lists`) as child routers."""
     router = Router(name=__name__)
     cb = router.callback_query
-    loaded = LoadedItem()
-    for action, handler in (
-        (ItemAction.ACCEPT, on_accept),
-        (ItemAction.REPORT, on_report),
-        (ItemAction.SEND, on_send_report),
-        (ItemAction.NOT_OURS, on_not_ours),
-        (ItemAction.VIEW, on_view),
-    ):
-        cb.register(handler, ItemCallback.filter(F.action == action), loaded)
+    handlers: dict[ItemAction, Handler] = {
+        ItemAction.ACCEPT: on_accept,
+        ItemAction.REPORT: on_report,
+        ItemAction.SEND: on_send_report,
+        ItemAction.NOT_OURS: on_not_ours,
+        ItemAction.VIEW: on_view,
+    }
+    on_loaded(cb, ItemCallback, LoadedItem(), handlers)
     cb.register(drop_draft, ItemCallback.filter(F.action == ItemAction.DROP))
     router.message.register(on_report_part, ReportStates.collecting, ~F.text.startswith("/"))
     router.include_routers(decisions.create_router(), lists.create_router())

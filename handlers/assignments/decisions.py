@@ -18,7 +18,7 @@ from bot.assignments.rules import check_decision
 from bot.middlewares import for_roles
 from handlers.assignments.cards import ground_keyboard
 from handlers.callbacks import ItemAction, ItemCallback
-from handlers.loaders import LoadedItem
+from handlers.loaders import Handler, LoadedItem, on_loaded
 from handlers.replies import ask, stale, typed_reason
 from storage.domain.assignments import Assignment, RemovalGround
 from storage.domain.enums import Role
@@ -171,16 +171,13 @@ def create_router() -> Router:
     reasons = StateFilter(ReasonStates.not_ours, ReasonStates.rework)
     router.message.register(on_reason, reasons, ~F.text.startswith("/"))
     controllers = for_roles(Router(name=f"{__name__}.controllers"), CONTROLLERS)
-    loaded = LoadedItem()
-    for action, handler in (
-        (ItemAction.REMOVE, on_remove),
-        (ItemAction.GROUND, on_ground),
-        (ItemAction.RETURN, on_return),
-        (ItemAction.REASSIGN, on_reassign),
-        (ItemAction.TO, on_reassign_to),
-    ):
-        controllers.callback_query.register(
-            handler, ItemCallback.filter(F.action == action), loaded
-        )
+    handlers: dict[ItemAction, Handler] = {
+        ItemAction.REMOVE: on_remove,
+        ItemAction.GROUND: on_ground,
+        ItemAction.RETURN: on_return,
+        ItemAction.REASSIGN: on_reassign,
+        ItemAction.TO: on_reassign_to,
+    }
+    on_loaded(controllers.callback_query, ItemCallback, LoadedItem(), handlers)
     router.include_router(controllers)
     return router

@@ -34,7 +34,7 @@ from handlers.assignments.cards import (
     executors_text,
     moment,
 )
-from handlers.callbacks import ItemCallback
+from handlers.callbacks import ItemAction, ItemCallback
 from storage.domain.assignments import Assignment, ReportFile
 from storage.domain.enums import Role
 from storage.models import Person
@@ -71,7 +71,9 @@ async def render_card(deliverer: Deliverer, item: OutboxItem, person: Person) ->
 
 def view_button(assignment: Assignment) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🔎 Open"), callback_data=ItemCallback(action="view", id=assignment.id))
+    builder.button(
+        text=_("🔎 Open"), callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment.id)
+    )
     return builder.as_markup()
 
 
@@ -198,7 +200,9 @@ async def render_declined(
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("➡️ Reassign"),
-        callback_data=ItemCallback(action="reassign", id=assignment.id, dep=department_id),
+        callback_data=ItemCallback(
+            action=ItemAction.REASSIGN, id=assignment.id, dep=department_id
+        ),
     )
     return Rendered(text, builder.as_markup())
 
@@ -284,7 +288,7 @@ async def render_notices(
     for assignment in opened[:VIEW_BUTTONS]:
         builder.button(
             text=f"🔎 {assignment.reg_number}",
-            callback_data=ItemCallback(action="view", id=assignment.id),
+            callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment.id),
         )
     builder.adjust(3)
     return Rendered("\n\n".join(lines), builder.as_markup()), applying

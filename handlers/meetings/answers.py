@@ -4,7 +4,7 @@ materials (files, or handed over on paper) and the one-tap approval of the agend
 
 Any bound person may press these (no role flag): the services re-check against the database
 that the person is a recipient, responsible for the item or an approver. A refusal is an alert
-with the reason (handlers.meetings.refusal_text) and changes nothing.
+with the reason (handlers.refusals.on_refused) and changes nothing.
 """
 
 from __future__ import annotations
