@@ -86,10 +86,12 @@ async def test_a_role_router_tells_whom_it_is_for_and_changes_nothing(
     staffed: Repos,
     profile: Profile,
     settings: Settings,
+    deliverer: Deliverer,
 ) -> None:
     await join(dp, bot, staffed, "fin_head", FIN, "ru")
     await join(dp, bot, staffed, "ctrl", CTRL, "ru")
     item_id = await register(staffed, profile, settings)
+    await deliverer.drain()  # the cards go out
     # a head taps the controller's «remove from control» and «fully executed» buttons
     for action, arg in (("remove", ""), ("ground", "executed"), ("return", "")):
         await tap(dp, bot, ItemCallback(action=action, id=item_id, arg=arg).pack(), FIN)
@@ -105,6 +107,9 @@ async def test_a_role_router_tells_whom_it_is_for_and_changes_nothing(
     item = await staffed.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REGISTERED and item.removal_ground is None
+    bot.clear()
+    await deliverer.drain()
+    assert bot.sent() == []  # nobody is told of anything
     # the controller passes the same router (and meets the rule: no report yet)
     await tap(dp, bot, ItemCallback(action="remove", id=item_id).pack(), CTRL)
     [answer] = answers(bot)
