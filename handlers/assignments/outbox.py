@@ -5,6 +5,8 @@ it is now; None when the message no longer applies."""
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.assignments.notices import NoticeKind
 from bot.assignments.rules import traffic_light, working_days_left
 from bot.calendar import WorkCalendar
-from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered
+from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered, Renderer
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.outbox_kinds import Kind
@@ -47,13 +49,34 @@ async def _item(deliverer: Deliverer, payload: dict[str, Any]) -> Assignment | N
     return await deliverer.repos.assignments.get(int(payload["assignment_id"]))
 
 
+AssignmentRenderer = Callable[
+    [Deliverer, OutboxItem, Person, Assignment], Awaitable[Rendered | None]
+]
+
+
+def about_assignment(render: AssignmentRenderer) -> Renderer:
+    """A renderer for a message about one assignment (the payload's `assignment_id`), which it
+    is given; nothing is rendered once the assignment is gone."""
+
+    @functools.wraps(render)
+    async def rendered(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
+        assignment = await _item(deliverer, item.payload)
+        if assignment is None:
+            return None
+        return await render(deliverer, item, person, assignment)
+
+    return rendered
+
+
 def local_today(deliverer: Deliverer) -> date:
     return deliverer.now.astimezone(deliverer.settings.zone).date()
 
 
-async def render_card(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None or not assignment.is_open:
+@about_assignment
+async def render_card(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    if not assignment.is_open:
         return None
     executor = assignment.executor(int(item.payload["department_id"]))
     if executor is None:
@@ -77,12 +100,10 @@ def view_button(assignment: Assignment) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+@about_assignment
 async def render_accepted(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None:
-        return None
     executor = assignment.executor(int(item.payload["department_id"]))
     who = await deliverer.repos.staff.get(int(item.payload["person_id"]))
     if executor is None or executor.accepted_at is None or who is None:
@@ -153,11 +174,11 @@ async def render_report(deliverer: Deliverer, item: OutboxItem, person: Person) 
     return Rendered(f"{header}\n\n{text}", markup, files)
 
 
+@about_assignment
 async def render_removed(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None or assignment.removal_ground is None:
+    if assignment.removal_ground is None:
         return None
     return Rendered(
         _("Assignment No. {number} is removed from control: {ground}.").format(
@@ -166,12 +187,10 @@ async def render_removed(
     )
 
 
+@about_assignment
 async def render_returned(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None:
-        return None
     reason = "" if assignment.restricted else str(item.payload.get("reason", ""))
     text = _("Assignment No. {number} is returned for rework.").format(
         number=assignment.reg_number
@@ -181,11 +200,11 @@ async def render_returned(
     return Rendered(text, view_button(assignment))
 
 
+@about_assignment
 async def render_declined(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None or not assignment.is_open:
+    if not assignment.is_open:
         return None
     department_id = int(item.payload["department_id"])
     name = next(
