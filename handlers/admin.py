@@ -11,13 +11,14 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.i18n import long_date
+from bot.middlewares import for_roles
 from bot.staff.invites import invitation_link
-from handlers.callbacks import MenuCallback
+from handlers.callbacks import MenuAction, MenuCallback
 from storage.domain.enums import Role
 from storage.models import Person
 from storage.repo import Repos
 
-ADMIN_ONLY = {"roles": frozenset({Role.ADMIN})}
+ADMINS = frozenset({Role.ADMIN})
 
 
 async def pending_text(repos: Repos) -> str:
@@ -74,9 +75,9 @@ async def on_menu_invites(query: CallbackQuery, repos: Repos) -> None:
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.register(cmd_invite, Command("invite"), flags=ADMIN_ONLY)
+    router = for_roles(Router(name=__name__), ADMINS)
+    router.message.register(cmd_invite, Command("invite"))
     router.callback_query.register(
-        on_menu_invites, MenuCallback.filter(F.action == "invites"), flags=ADMIN_ONLY
+        on_menu_invites, MenuCallback.filter(F.action == MenuAction.INVITES)
     )
     return router

@@ -49,10 +49,17 @@ class ItemCallback(CallbackData, prefix="a"):
     arg: str = ""
 
 
+class ListScope(StrEnum):
+    MY = "my"
+    CONTROL = "control"
+    DEPARTMENTS = "deps"  # choose a department to filter /control by
+    SOURCES = "srcs"  # choose a source to filter /control by
+
+
 class ListCallback(CallbackData, prefix="l"):
     """Paging and filters of /my and /control."""
 
-    scope: str  # my | control
+    scope: ListScope
     page: int = 0
     flt: str = ""  # "", overdue, week, d<department id>, s<source>
 
@@ -136,13 +143,35 @@ class RoundNewCallback(CallbackData, prefix="rn"):
     value: str = ""
 
 
+class MeetAction(StrEnum):
+    # recipients
+    ATTEND = "att"
+    MATERIALS = "mat"
+    MATERIALS_SEND = "mat_send"
+    MATERIALS_DROP = "mat_drop"
+    PAPER = "paper"
+    PAPER_YES = "paper_yes"
+    PAPER_NO = "paper_no"
+    APPROVE = "appr"
+    # the organizer
+    OPEN = "open"
+    PEOPLE = "people"
+    ASK = "ask"
+    PAPER_OK = "paper_ok"
+    CHANGE = "chg"
+    CANCEL = "cancel"
+    PROTOCOL = "proto"
+    NEW = "new"
+    LISTS = "lists"
+
+
 class MeetCallback(CallbackData, prefix="m"):
     """Meetings. Recipients: att (value yes/no/sub), mat (send materials for item `id`), paper
     (materials handed over on paper), appr (approve the agenda). Organizer: open, people
     (attendance list), ask (send for approval), paper_ok (approval given on paper), chg (change
     menu; value time/place/add/del), cancel, proto (upload the protocol), new, lists."""
 
-    action: str
+    action: MeetAction
     id: int = 0
     value: str = ""
 

@@ -12,13 +12,14 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, ChatMemberUpdated, ErrorEvent, Message
+from aiogram.types import ChatMemberUpdated, ErrorEvent, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import alert_text, both_languages, translate
 from bot.i18n_marks import N_
 from handlers.refusals import on_refused
+from handlers.replies import stale
 from storage.db import is_storage_failure
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -42,10 +43,6 @@ async def cmd_cancel(message: Message, state: FSMContext) -> None:
 
 async def on_unknown_message(message: Message) -> None:
     await message.answer(_("I did not understand that. /help lists what you can do."))
-
-
-async def on_stale_button(query: CallbackQuery) -> None:
-    await query.answer(_("This button is no longer valid."), show_alert=True)
 
 
 async def on_chat_member(update: ChatMemberUpdated, person: Person, repos: Repos) -> None:
@@ -85,5 +82,5 @@ def create_router() -> Router:
     router.my_chat_member.register(on_chat_member)
     router.message.register(cmd_cancel, Command("cancel"))
     router.message.register(on_unknown_message)
-    router.callback_query.register(on_stale_button)
+    router.callback_query.register(stale)  # a button nothing else took: gone, or never ours
     return router

@@ -1,11 +1,16 @@
-"""Text and files gathered over several messages (an execution report, remarks) before sending."""
+"""Text and files gathered over several messages (an execution report, remarks) before sending:
+one part at a time into the draft kept in the state, the «Send» / «Cancel» buttons under it,
+and «Cancel» itself."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 
 async def add_part(
@@ -55,3 +60,62 @@ async def acknowledge(
         ),
         reply_markup=markup,
     )
+
+
+def send_or_cancel(
+    send_label: str, send: CallbackData, drop: CallbackData
+) -> InlineKeyboardMarkup:
+    """«Send …» and «Cancel», side by side, under a draft."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=send_label, callback_data=send)
+    builder.button(text=_("✖️ Cancel"), callback_data=drop)
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def take_part(
+    message: Message,
+    state: FSMContext,
+    draft: dict[str, Any],
+    markup: InlineKeyboardMarkup,
+    **limits: Any,
+) -> None:
+    """One more part of the draft kept in the state (see `add_part` for the limits); once
+    taken, the state keeps it and the person sees the count with `markup` under it."""
+    if await add_part(message, draft, **limits):
+        await state.set_data(draft)
+        await acknowledge(message, draft, markup)
+
+
+async def drop_draft(query: CallbackQuery, state: FSMContext) -> None:
+    """«Cancel» under a draft: it ends, and nothing is saved."""
+    await state.clear()
+    await query.answer(_("Cancelled. Nothing was saved."))
+    if query.message is not None:
+        await query.message.edit_text(_("Cancelled. Nothing was saved."))  # type: ignore[union-attr]
+
+
+async def add_file(
+    message: Message,
+    state: FSMContext,
+    draft: dict[str, Any],
+    max_files: int,
+    markup: InlineKeyboardMarkup,
+) -> list[list[str]] | None:
+    """A draft of files only (materials, a round's documents): the message's document joins
+    the state's `files` ([file id, name] pairs), which are returned; None when there are
+    `max_files` already (the person is told, with `markup` under it)."""
+    assert message.document is not None  # the handler's filter
+    files: list[list[str]] = list(draft.get("files", []))
+    if len(files) >= max_files:
+        await message.answer(
+            _("At most {count} files.").format(count=max_files), reply_markup=markup
+        )
+        return None
+    files.append([message.document.file_id, message.document.file_name or "file"])
+    await state.update_data(files=files)
+    return files
+
+
+def file_names(files: list[list[str]]) -> str:
+    return ", ".join(name for _id, name in files)

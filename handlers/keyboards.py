@@ -6,7 +6,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.callbacks import LangCallback, MenuCallback
+from handlers.callbacks import LangCallback, MenuAction, MenuCallback
 from storage.domain.enums import Language, Role
 
 LANGUAGE_NAMES = {Language.KK: "Қазақ тілі", Language.RU: "Русский язык"}
@@ -24,8 +24,10 @@ def make_language_keyboard(selected: Language) -> InlineKeyboardMarkup:
 def make_main_menu_keyboard(roles: frozenset[Role]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if Role.ADMIN in roles:
-        builder.button(text=_("👥 Invitations"), callback_data=MenuCallback(action="invites"))
-    builder.button(text=_("❓ Help"), callback_data=MenuCallback(action="help"))
-    builder.button(text=_("🌐 Language"), callback_data=MenuCallback(action="lang"))
+        builder.button(
+            text=_("👥 Invitations"), callback_data=MenuCallback(action=MenuAction.INVITES)
+        )
+    builder.button(text=_("❓ Help"), callback_data=MenuCallback(action=MenuAction.HELP))
+    builder.button(text=_("🌐 Language"), callback_data=MenuCallback(action=MenuAction.LANG))
     builder.adjust(1)
     return builder.as_markup()

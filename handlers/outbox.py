@@ -9,7 +9,6 @@ from bot.outbox_kinds import Kind
 from handlers.assignments.outbox import (
     render_accepted,
     render_card,
-    render_co_report,
     render_declined,
     render_no_head,
     render_notices,
@@ -36,7 +35,7 @@ RENDERERS = Renderers(
         Kind.CARD: render_card,
         Kind.ACCEPTED: render_accepted,
         Kind.REPORT: render_report,
-        Kind.CO_REPORT: render_co_report,
+        Kind.CO_REPORT: render_report,
         Kind.REMOVED: render_removed,
         Kind.RETURNED: render_returned,
         Kind.DECLINED: render_declined,

@@ -1,11 +1,15 @@
 """The small kit every feature's handlers answer with: typed dates, redrawing the tapped
-message, a refusal as an alert (or a message when it is too long), a stale button."""
+message, a refusal as an alert (or a message when it is too long), a stale button, and a
+question whose answer is typed (a reason, say)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -78,3 +82,29 @@ async def refuse(event: CallbackQuery | Message, text: str) -> None:
 async def stale(query: CallbackQuery) -> None:
     """Answer a tap on a button whose moment has passed (or that was never ours)."""
     await query.answer(_("This button is no longer valid."), show_alert=True)
+
+
+async def ask(
+    query: CallbackQuery,
+    state: FSMContext,
+    next_state: State,
+    data: dict[str, Any],
+    question: str,
+) -> None:
+    """Wait in `next_state` (with `data`) for what the person types in answer to `question`."""
+    await state.set_state(next_state)
+    await state.set_data(data)
+    if query.message is not None:
+        await query.message.answer(question)
+
+
+async def typed_reason(message: Message, state: FSMContext) -> tuple[str, dict[str, Any]] | None:
+    """The reason typed in answer to `ask`, and the data asked with; the question ends here.
+    None when it is not a reason in words (the person is asked again, the question stays)."""
+    reason = (message.text or "").strip()
+    if len(reason) < 3:
+        await message.answer(_("Please write the reason in words."))
+        return None
+    data = await state.get_data()
+    await state.clear()
+    return reason, data

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.i18n import both_languages, telegram_language
 from bot.i18n_marks import N_
 from bot.middlewares import NOT_INVITED
-from handlers.callbacks import MenuCallback
+from handlers.callbacks import MenuAction, MenuCallback
 from handlers.keyboards import make_language_keyboard, make_main_menu_keyboard
 from handlers.menu import help_text, main_menu_text, set_person_commands
 from storage.invitations import Redemption
@@ -113,6 +113,8 @@ def create_router() -> Router:
     router.message.register(cmd_start_token, CommandStart(deep_link=True))
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_help, Command("help"))
-    router.callback_query.register(on_menu_help, MenuCallback.filter(F.action == "help"))
-    router.callback_query.register(on_menu_language, MenuCallback.filter(F.action == "lang"))
+    router.callback_query.register(on_menu_help, MenuCallback.filter(F.action == MenuAction.HELP))
+    router.callback_query.register(
+        on_menu_language, MenuCallback.filter(F.action == MenuAction.LANG)
+    )
     return router

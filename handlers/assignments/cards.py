@@ -20,7 +20,7 @@ from bot.assignments.rules import Light, traffic_light, working_days_left
 from bot.calendar import WorkCalendar
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
-from handlers.callbacks import ItemCallback
+from handlers.callbacks import ItemAction, ItemCallback
 from storage.domain.assignments import Assignment, Executor, RemovalGround, Status
 from storage.domain.enums import Mark, Source
 from storage.models import AuditEntry
@@ -162,21 +162,23 @@ def executor_keyboard(item: Assignment, executor: Executor) -> InlineKeyboardMar
     dep = executor.department_id
     if executor.accepted_at is None:
         builder.button(
-            text=_("✅ Accept"), callback_data=ItemCallback(action="accept", id=item.id, dep=dep)
+            text=_("✅ Accept"),
+            callback_data=ItemCallback(action=ItemAction.ACCEPT, id=item.id, dep=dep),
         )
     if not (executor.main and item.status is Status.REPORTED):
         builder.button(
             text=_("📝 Report execution"),
-            callback_data=ItemCallback(action="report", id=item.id, dep=dep),
+            callback_data=ItemCallback(action=ItemAction.REPORT, id=item.id, dep=dep),
         )
     if executor.main and item.status is not Status.REPORTED:
         builder.button(
             text=_("⏳ Request extension"),
-            callback_data=ItemCallback(action="ext", id=item.id, dep=dep),
+            callback_data=ItemCallback(action=ItemAction.EXT, id=item.id, dep=dep),
         )
     if executor.accepted_at is None:
         builder.button(
-            text=_("↩️ Not ours"), callback_data=ItemCallback(action="notours", id=item.id, dep=dep)
+            text=_("↩️ Not ours"),
+            callback_data=ItemCallback(action=ItemAction.NOT_OURS, id=item.id, dep=dep),
         )
     builder.adjust(1)
     return builder.as_markup()
@@ -188,10 +190,12 @@ def controller_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
         return None
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("🏁 Remove from control"), callback_data=ItemCallback(action="remove", id=item.id)
+        text=_("🏁 Remove from control"),
+        callback_data=ItemCallback(action=ItemAction.REMOVE, id=item.id),
     )
     builder.button(
-        text=_("🔁 Return for rework"), callback_data=ItemCallback(action="return", id=item.id)
+        text=_("🔁 Return for rework"),
+        callback_data=ItemCallback(action=ItemAction.RETURN, id=item.id),
     )
     builder.adjust(1)
     return builder.as_markup()
@@ -202,7 +206,7 @@ def ground_keyboard(item: Assignment) -> InlineKeyboardMarkup:
     for ground, title in GROUND_TITLES.items():
         builder.button(
             text=_(title),
-            callback_data=ItemCallback(action="ground", id=item.id, arg=ground.value),
+            callback_data=ItemCallback(action=ItemAction.GROUND, id=item.id, arg=ground.value),
         )
     builder.adjust(1)
     return builder.as_markup()

@@ -5,6 +5,8 @@ it is now; None when the message no longer applies."""
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,9 +18,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.assignments.notices import NoticeKind
 from bot.assignments.rules import traffic_light, working_days_left
 from bot.calendar import WorkCalendar
-from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered
+from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered, Renderer
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
+from bot.outbox_kinds import Kind
 from bot.profiles import extension_cutoff
 from bot.services import load_calendar
 from bot.xlsx import sheet_xlsx
@@ -33,7 +36,7 @@ from handlers.assignments.cards import (
     executors_text,
     moment,
 )
-from handlers.callbacks import ItemCallback
+from handlers.callbacks import ItemAction, ItemCallback
 from storage.domain.assignments import Assignment, ReportFile
 from storage.domain.enums import Role
 from storage.models import Person
@@ -46,13 +49,34 @@ async def _item(deliverer: Deliverer, payload: dict[str, Any]) -> Assignment | N
     return await deliverer.repos.assignments.get(int(payload["assignment_id"]))
 
 
+AssignmentRenderer = Callable[
+    [Deliverer, OutboxItem, Person, Assignment], Awaitable[Rendered | None]
+]
+
+
+def about_assignment(render: AssignmentRenderer) -> Renderer:
+    """A renderer for a message about one assignment (the payload's `assignment_id`), which it
+    is given; nothing is rendered once the assignment is gone."""
+
+    @functools.wraps(render)
+    async def rendered(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
+        assignment = await _item(deliverer, item.payload)
+        if assignment is None:
+            return None
+        return await render(deliverer, item, person, assignment)
+
+    return rendered
+
+
 def local_today(deliverer: Deliverer) -> date:
     return deliverer.now.astimezone(deliverer.settings.zone).date()
 
 
-async def render_card(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None or not assignment.is_open:
+@about_assignment
+async def render_card(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    if not assignment.is_open:
         return None
     executor = assignment.executor(int(item.payload["department_id"]))
     if executor is None:
@@ -70,16 +94,16 @@ async def render_card(deliverer: Deliverer, item: OutboxItem, person: Person) ->
 
 def view_button(assignment: Assignment) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🔎 Open"), callback_data=ItemCallback(action="view", id=assignment.id))
+    builder.button(
+        text=_("🔎 Open"), callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment.id)
+    )
     return builder.as_markup()
 
 
+@about_assignment
 async def render_accepted(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None:
-        return None
     executor = assignment.executor(int(item.payload["department_id"]))
     who = await deliverer.repos.staff.get(int(item.payload["person_id"]))
     if executor is None or executor.accepted_at is None or who is None:
@@ -116,49 +140,45 @@ async def _report_parts(
     return assignment, report.text, list(report.files), by
 
 
-async def render_report(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-    parts = await _report_parts(deliverer, item.payload)
-    if parts is None:
-        return None
-    assignment, text, files, by = parts
-    if assignment.restricted:
-        body = _(
+REPORT_HEADERS: dict[str, tuple[str, str]] = {
+    # kind: (the header with the report's text under it, the line for a restricted item)
+    Kind.REPORT: (
+        N_("Execution report on assignment No. {number} from {by}:"),
+        N_(
             "Execution report on assignment No. {number} from {by}. "
             "Restricted: see the paper copy."
-        )
-        return Rendered(
-            body.format(number=assignment.reg_number, by=by), controller_keyboard(assignment)
-        )
-    header = _("Execution report on assignment No. {number} from {by}:").format(
-        number=assignment.reg_number, by=by
-    )
-    return Rendered(f"{header}\n\n{text}", controller_keyboard(assignment), files)
+        ),
+    ),
+    Kind.CO_REPORT: (
+        N_("Co-executor's input on assignment No. {number} from {by}:"),
+        N_(
+            "Co-executor's input on assignment No. {number} from {by}. "
+            "Restricted: see the paper copy."
+        ),
+    ),
+}
 
 
-async def render_co_report(
-    deliverer: Deliverer, item: OutboxItem, person: Person
-) -> Rendered | None:
+async def render_report(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
+    """An execution report for the control department (with the decision buttons), or a
+    co-executor's input for the main executor."""
     parts = await _report_parts(deliverer, item.payload)
     if parts is None:
         return None
     assignment, text, files, by = parts
+    header, restricted = REPORT_HEADERS[item.kind]
+    markup = controller_keyboard(assignment) if item.kind == Kind.REPORT else None
     if assignment.restricted:
-        body = _(
-            "Co-executor's input on assignment No. {number} from {by}. "
-            "Restricted: see the paper copy."
-        )
-        return Rendered(body.format(number=assignment.reg_number, by=by))
-    header = _("Co-executor's input on assignment No. {number} from {by}:").format(
-        number=assignment.reg_number, by=by
-    )
-    return Rendered(f"{header}\n\n{text}", None, files)
+        return Rendered(_(restricted).format(number=assignment.reg_number, by=by), markup)
+    header = _(header).format(number=assignment.reg_number, by=by)
+    return Rendered(f"{header}\n\n{text}", markup, files)
 
 
+@about_assignment
 async def render_removed(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None or assignment.removal_ground is None:
+    if assignment.removal_ground is None:
         return None
     return Rendered(
         _("Assignment No. {number} is removed from control: {ground}.").format(
@@ -167,12 +187,10 @@ async def render_removed(
     )
 
 
+@about_assignment
 async def render_returned(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None:
-        return None
     reason = "" if assignment.restricted else str(item.payload.get("reason", ""))
     text = _("Assignment No. {number} is returned for rework.").format(
         number=assignment.reg_number
@@ -182,11 +200,11 @@ async def render_returned(
     return Rendered(text, view_button(assignment))
 
 
+@about_assignment
 async def render_declined(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    assignment = await _item(deliverer, item.payload)
-    if assignment is None or not assignment.is_open:
+    if not assignment.is_open:
         return None
     department_id = int(item.payload["department_id"])
     name = next(
@@ -201,7 +219,9 @@ async def render_declined(
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("➡️ Reassign"),
-        callback_data=ItemCallback(action="reassign", id=assignment.id, dep=department_id),
+        callback_data=ItemCallback(
+            action=ItemAction.REASSIGN, id=assignment.id, dep=department_id
+        ),
     )
     return Rendered(text, builder.as_markup())
 
@@ -287,7 +307,7 @@ async def render_notices(
     for assignment in opened[:VIEW_BUTTONS]:
         builder.button(
             text=f"🔎 {assignment.reg_number}",
-            callback_data=ItemCallback(action="view", id=assignment.id),
+            callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment.id),
         )
     builder.adjust(3)
     return Rendered("\n\n".join(lines), builder.as_markup()), applying

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from aiogram import Bot, F, Router
@@ -11,12 +10,11 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.config import Settings
 from bot.extensions import steps as extension_steps
 from bot.extensions.rules import (
     REASONS_MAX,
@@ -26,11 +24,11 @@ from bot.extensions.rules import (
 )
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
-from bot.profiles import Profile
-from handlers.assignments.actions import ask, load
-from handlers.callbacks import ExtCallback, ItemCallback
+from handlers.callbacks import ExtAction, ExtCallback, ItemAction, ItemCallback
+from handlers.drafts import drop_draft, send_or_cancel
+from handlers.loaders import LoadedItem, LoadedRequest
 from handlers.refusals import refusal_text
-from handlers.replies import refuse, stale
+from handlers.replies import ask, stale, typed_reason
 from handlers.steps import typed_day
 from storage.domain.assignments import Assignment
 from storage.domain.extensions import ExtensionRequest, RequestStatus
@@ -55,14 +53,11 @@ class ExtensionStates(StatesGroup):
 async def on_request(
     query: CallbackQuery,
     callback_data: ItemCallback,
+    item: Assignment,
     person: Person,
-    repos: Repos,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
-    item = await load(repos, query, callback_data.id)
-    if item is None:
-        return
     exceptional = await extension_steps.check_extension_request(
         ctx, person, item, callback_data.dep
     )
@@ -91,14 +86,10 @@ async def ask_reasons(message: Message, state: FSMContext, new_date: date, langu
 
 
 async def on_date(
-    message: Message,
-    person: Person,
-    repos: Repos,
-    state: FSMContext,
-    ctx: services.Context,
+    message: Message, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
     data = await state.get_data()
-    item = await repos.assignments.get(int(data["id"]))
+    item = await ctx.repos.assignments.get(int(data["id"]))
     if item is None:
         await state.clear()
         return
@@ -114,7 +105,9 @@ async def on_date(
             builder = InlineKeyboardBuilder()
             builder.button(
                 text=_("Take {date}").format(date=offer.strftime("%d.%m.%Y")),
-                callback_data=ExtCallback(action="offer", id=item.id, value=offer.isoformat()),
+                callback_data=ExtCallback(
+                    action=ExtAction.OFFER, id=item.id, value=offer.isoformat()
+                ),
             )
             markup = builder.as_markup()
         await message.answer(refusal_text(error, person.language), reply_markup=markup)
@@ -140,13 +133,11 @@ async def on_offer(
 
 
 def confirm_keyboard(item_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("📤 Send the request"), callback_data=ExtCallback(action="send", id=item_id)
+    return send_or_cancel(
+        _("📤 Send the request"),
+        ExtCallback(action=ExtAction.SEND, id=item_id),
+        ExtCallback(action=ExtAction.DROP, id=item_id),
     )
-    builder.button(text=_("✖️ Cancel"), callback_data=ExtCallback(action="drop", id=item_id))
-    builder.adjust(2)
-    return builder.as_markup()
 
 
 async def on_reasons(message: Message, person: Person, repos: Repos, state: FSMContext) -> None:
@@ -182,8 +173,8 @@ async def on_reasons(message: Message, person: Person, repos: Repos, state: FSMC
 async def on_send(
     query: CallbackQuery,
     callback_data: ExtCallback,
+    item: Assignment,
     person: Person,
-    repos: Repos,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
@@ -192,9 +183,6 @@ async def on_send(
         await stale(query)
         return
     await state.clear()
-    item = await load(repos, query, callback_data.id)
-    if item is None:
-        return
     new_date = date.fromisoformat(data["new_date"])
     await extension_steps.request_extension(
         ctx, person, item, int(data["dep"]), new_date, str(data["reasons"])
@@ -206,13 +194,6 @@ async def on_send(
                 number=item.reg_number
             )
         )
-
-
-async def on_drop(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer(_("Cancelled. Nothing was saved."))
-    if query.message is not None:
-        await query.message.edit_text(_("Cancelled. Nothing was saved."))  # type: ignore[union-attr]
 
 
 # --- the decider decides ----------------------------------------------------------------------
@@ -238,8 +219,6 @@ async def settle_messages(
         reader = await repos.staff.get(person_id)
         if reader is None:
             continue
-        from aiogram.utils.i18n import get_i18n
-
         with get_i18n().use_locale(reader.language.value):
             text = decision_line(request, decider.full_name, reader.language.value)
         try:
@@ -255,65 +234,24 @@ async def after_decision(repos: Repos, bot: Bot, request_id: int, decider: Perso
     await settle_messages(bot, repos, decided, decider)
 
 
-async def decide(
-    query: CallbackQuery,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    bot: Bot,
-    request_id: int,
-    **decision: Any,
-) -> bool:
-    request = await repos.extensions.get(request_id)
-    if request is None:
-        await stale(query)
-        return False
-    ctx = await services.make_context(repos, profile, settings)
-    await extension_steps.decide_extension(ctx, person, request, **decision)
-    await after_decision(repos, bot, request_id, person)
-    return True
-
-
-async def typed_decision(
-    message: Message,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    request: ExtensionRequest,
-    **decision: Any,
-) -> StrEnum | None:
-    """Decide as the decider typed (another date, or the reason to reject); a refusal is
-    answered and returned."""
-    ctx = await services.make_context(repos, profile, settings)
-    try:
-        await extension_steps.decide_extension(ctx, person, request, **decision)
-    except Refused as error:
-        await message.answer(refusal_text(error, person.language))
-        return error.refusal
-    return None
-
-
 async def on_approve(
     query: CallbackQuery,
-    callback_data: ExtCallback,
+    request: ExtensionRequest,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     bot: Bot,
+    ctx: services.Context,
 ) -> None:
-    if await decide(query, person, repos, profile, settings, bot, callback_data.id):
-        await query.answer(_("Approved."))
+    await extension_steps.decide_extension(ctx, person, request)
+    await after_decision(ctx.repos, bot, request.id, person)
+    await query.answer(_("Approved."))
 
 
 TYPED_DECISIONS: dict[str, tuple[State, str]] = {
-    "other": (
+    ExtAction.OTHER: (
         ExtensionStates.other_date,
         N_("Type the deadline you approve for assignment No. {number} as dd.mm.yyyy."),
     ),
-    "reject": (
+    ExtAction.REJECT: (
         ExtensionStates.reject_reason,
         N_("Write the reason for rejecting the request on assignment No. {number}."),
     ),
@@ -323,95 +261,94 @@ TYPED_DECISIONS: dict[str, tuple[State, str]] = {
 async def on_typed_decision(
     query: CallbackQuery,
     callback_data: ExtCallback,
+    request: ExtensionRequest,
     person: Person,
-    repos: Repos,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
     """«Approve another date» / «Reject»: the decider is asked to type the date or the reason."""
     next_state, prompt = TYPED_DECISIONS[callback_data.action]
-    request = await repos.extensions.get(callback_data.id)
-    item = await repos.assignments.get(request.assignment_id) if request else None
-    if request is None or item is None:
+    item = await ctx.repos.assignments.get(request.assignment_id)
+    if item is None:
         await stale(query)
         return
     if await extension_steps.deciding_for(ctx, person, item) is None:
-        await refuse(query, refusal_text(Refused(ExtensionRefusal.NOT_DECIDER), person.language))
-        return
+        raise Refused(ExtensionRefusal.NOT_DECIDER)
     if request.status is not RequestStatus.PENDING:
-        await refuse(query, refusal_text(Refused(ExtensionRefusal.DECIDED), person.language))
-        return
+        raise Refused(ExtensionRefusal.DECIDED)
     await query.answer()
     question = _(prompt).format(number=item.reg_number)
     await ask(query, state, next_state, {"request": request.id}, question)
 
 
-async def on_other_date(
+async def typed_decision(
     message: Message,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     state: FSMContext,
+    data: dict[str, Any],
+    ctx: services.Context,
     bot: Bot,
+    done: str,
+    **decision: Any,
+) -> None:
+    """Decide as the decider typed (another date, or the reason to reject) on the request the
+    state names, and answer `done`. A refused date may be typed again, unless the request is
+    out of this decider's hands."""
+    request = await ctx.repos.extensions.get(int(data["request"]))
+    if request is None:
+        await state.clear()
+        return
+    try:
+        await extension_steps.decide_extension(ctx, person, request, **decision)
+    except Refused as error:
+        if "granted" not in decision or error.refusal in {
+            ExtensionRefusal.DECIDED,
+            ExtensionRefusal.NOT_DECIDER,
+        }:
+            await state.clear()
+        raise
+    await state.clear()
+    await after_decision(ctx.repos, bot, request.id, person)
+    await message.answer(done)
+
+
+async def on_other_date(
+    message: Message, person: Person, state: FSMContext, bot: Bot, ctx: services.Context
 ) -> None:
     granted = await typed_day(message)
     if granted is None:
         return
     data = await state.get_data()
-    request = await repos.extensions.get(int(data["request"]))
-    if request is None:
-        await state.clear()
-        return
-    refusal = await typed_decision(
-        message, person, repos, profile, settings, request, granted=granted
-    )
-    if refusal is not None:
-        # another date may be typed, unless the request is out of this decider's hands
-        if refusal in {ExtensionRefusal.DECIDED, ExtensionRefusal.NOT_DECIDER}:
-            await state.clear()
-        return
-    await state.clear()
-    await after_decision(repos, bot, request.id, person)
-    await message.answer(_("Approved."))
+    await typed_decision(message, person, state, data, ctx, bot, _("Approved."), granted=granted)
 
 
 async def on_reject_reason(
-    message: Message,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    state: FSMContext,
-    bot: Bot,
+    message: Message, person: Person, state: FSMContext, bot: Bot, ctx: services.Context
 ) -> None:
-    reason = " ".join((message.text or "").split())
-    if len(reason) < 3:
-        await message.answer(_("Please write the reason in words."))
+    typed = await typed_reason(message, state)
+    if typed is None:
         return
-    data = await state.get_data()
-    await state.clear()
-    request = await repos.extensions.get(int(data["request"]))
-    if request is None:
-        return
-    refusal = await typed_decision(
-        message, person, repos, profile, settings, request, reject_reason=reason
+    reason, data = typed
+    await typed_decision(
+        message,
+        person,
+        state,
+        data,
+        ctx,
+        bot,
+        _("Rejected."),
+        reject_reason=" ".join(reason.split()),
     )
-    if refusal is not None:
-        return
-    await after_decision(repos, bot, request.id, person)
-    await message.answer(_("Rejected."))
 
 
 def decision_keyboard(request_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✅ Approve"), callback_data=ExtCallback(action="approve", id=request_id)
-    )
-    builder.button(
-        text=_("📅 Approve another date"), callback_data=ExtCallback(action="other", id=request_id)
-    )
-    builder.button(text=_("❌ Reject"), callback_data=ExtCallback(action="reject", id=request_id))
+    for label, action in (
+        (_("✅ Approve"), ExtAction.APPROVE),
+        (_("📅 Approve another date"), ExtAction.OTHER),
+        (_("❌ Reject"), ExtAction.REJECT),
+    ):
+        builder.button(text=label, callback_data=ExtCallback(action=action, id=request_id))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -447,12 +384,14 @@ def request_text(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(on_request, ItemCallback.filter(F.action == "ext"))
-    cb.register(on_offer, ExtCallback.filter(F.action == "offer"))
-    cb.register(on_send, ExtCallback.filter(F.action == "send"))
-    cb.register(on_drop, ExtCallback.filter(F.action == "drop"))
-    cb.register(on_approve, ExtCallback.filter(F.action == "approve"))
-    cb.register(on_typed_decision, ExtCallback.filter(F.action.in_(TYPED_DECISIONS)))
+    cb.register(on_request, ItemCallback.filter(F.action == ItemAction.EXT), LoadedItem())
+    cb.register(on_offer, ExtCallback.filter(F.action == ExtAction.OFFER))
+    cb.register(on_send, ExtCallback.filter(F.action == ExtAction.SEND), LoadedItem())
+    cb.register(drop_draft, ExtCallback.filter(F.action == ExtAction.DROP))
+    cb.register(on_approve, ExtCallback.filter(F.action == ExtAction.APPROVE), LoadedRequest())
+    cb.register(
+        on_typed_decision, ExtCallback.filter(F.action.in_(TYPED_DECISIONS)), LoadedRequest()
+    )
     not_command = ~F.text.startswith("/")
     router.message.register(on_date, ExtensionStates.date, not_command)
     router.message.register(on_reasons, ExtensionStates.reasons, not_command)

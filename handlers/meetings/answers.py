@@ -4,7 +4,7 @@ materials (files, or handed over on paper) and the one-tap approval of the agend
 
 Any bound person may press these (no role flag): the services re-check against the database
 that the person is a recipient, responsible for the item or an approver. A refusal is an alert
-with the reason (handlers.meetings.refusal_text) and changes nothing.
+with the reason (handlers.refusals.on_refused) and changes nothing.
 """
 
 from __future__ import annotations
@@ -31,12 +31,11 @@ from bot.meetings.rules import (
     check_materials,
     distribution_day,
 )
-from bot.profiles import Profile
-from handlers.callbacks import MeetCallback
+from handlers.callbacks import MeetAction, MeetCallback
+from handlers.drafts import add_file, file_names, send_or_cancel
 from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard
-from handlers.refusals import refusal_text
 from handlers.replies import refuse, stale
-from storage.domain.meetings import Attendance, MaterialFile, Meeting
+from storage.domain.meetings import AgendaItem, Attendance, MaterialFile, Meeting
 from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
@@ -49,7 +48,7 @@ class AnswerStates(StatesGroup):
     materials = State()  # files for an item: {"meeting": id, "item": id, "files": [[id, name]]}
 
 
-def mc(action: str, meeting_id: int, value: str = "") -> MeetCallback:
+def mc(action: MeetAction, meeting_id: int, value: str = "") -> MeetCallback:
     return MeetCallback(action=action, id=meeting_id, value=value)
 
 
@@ -86,27 +85,16 @@ async def on_attendance(
     query: CallbackQuery,
     callback_data: MeetCallback,
     person: Person,
-    repos: Repos,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
-    answer = ANSWERS.get(callback_data.value)
-    if answer is None:
-        await stale(query)
-        return
-    language = person.language.value
+    answer = ANSWERS[callback_data.value]
     if await state.get_state() == AnswerStates.reason:  # a new tap replaces an open question
         await state.clear()
     if answer is not Attendance.ATTEND:
-        try:  # ask for the reason (or the substitute) only when the answer can be taken
-            check_attendance(
-                await repos.meetings.get(callback_data.id),
-                person.id,
-                meeting_services.local_now(ctx),
-            )
-        except Refused as error:
-            await refuse(query, refusal_text(error, language))
-            return
+        # ask for the reason (or the substitute) only when the answer can be taken
+        meeting = await ctx.repos.meetings.get(callback_data.id)
+        check_attendance(meeting, person.id, meeting_services.local_now(ctx))
         await state.set_state(AnswerStates.reason)
         await state.set_data({"meeting": callback_data.id, "value": callback_data.value})
         await query.answer()
@@ -118,23 +106,17 @@ async def on_attendance(
         if query.message is not None:
             await query.message.answer(prompt + " " + _("/cancel leaves it."))
         return
-    try:
-        meeting = await meeting_services.answer_attendance(ctx, person, callback_data.id, answer)
-    except Refused as error:
-        await refuse(query, refusal_text(error, language))
-        return
+    meeting = await meeting_services.answer_attendance(ctx, person, callback_data.id, answer)
     recipient = meeting.recipient_for(person.id)
     assert recipient is not None
     await query.answer(_("Recorded: {answer}").format(answer=answer_line(recipient)))
-    await edit(query, await answered_text(repos, meeting, person), attendance_keyboard(meeting.id))
+    await edit(
+        query, await answered_text(ctx.repos, meeting, person), attendance_keyboard(meeting.id)
+    )
 
 
 async def on_reason(
-    message: Message,
-    person: Person,
-    repos: Repos,
-    state: FSMContext,
-    ctx: services.Context,
+    message: Message, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     answer = ANSWERS.get(str(data.get("value")))
@@ -155,13 +137,13 @@ async def on_reason(
             ctx, person, int(data["meeting"]), answer, text
         )
     except Refused as error:
-        if error.refusal is not MeetingRefusal.NO_TEXT:
+        if error.refusal is not MeetingRefusal.NO_TEXT:  # with no text, the question stays
             await state.clear()
-        await refuse(message, refusal_text(error, person.language.value))
-        return
+        raise
     await state.clear()
     await message.answer(
-        await answered_text(repos, meeting, person), reply_markup=attendance_keyboard(meeting.id)
+        await answered_text(ctx.repos, meeting, person),
+        reply_markup=attendance_keyboard(meeting.id),
     )
 
 
@@ -175,31 +157,25 @@ async def on_reason_not_text(message: Message) -> None:
 def materials_keyboard(meeting_id: int, item_id: int, has_files: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if has_files:
-        builder.button(text=_("✔️ Send"), callback_data=mc("mat_send", meeting_id, str(item_id)))
-    builder.button(text=_("✖️ Cancel"), callback_data=mc("mat_drop", meeting_id, str(item_id)))
+        builder.button(
+            text=_("✔️ Send"), callback_data=mc(MeetAction.MATERIALS_SEND, meeting_id, str(item_id))
+        )
+    builder.button(
+        text=_("✖️ Cancel"), callback_data=mc(MeetAction.MATERIALS_DROP, meeting_id, str(item_id))
+    )
     builder.adjust(2)
     return builder.as_markup()
 
 
 async def submittable(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    ctx: services.Context,
-) -> tuple[Meeting, int] | None:
-    """The meeting and the item's number, when `person` may hand in its materials now; else
-    the reason as an alert."""
-    if not callback_data.value.isdigit():
-        await stale(query)
-        return None
+    callback_data: MeetCallback, person: Person, ctx: services.Context
+) -> tuple[Meeting, int]:
+    """The meeting and the item's number, when `person` may hand in its materials now (the
+    button's value is the item); else `Refused`."""
     meeting = await ctx.repos.meetings.get(callback_data.id)
-    try:
-        item = check_materials(meeting, int(callback_data.value), meeting_services.local_now(ctx))
-        if not await meeting_services.may_submit(ctx, person, item):
-            raise Refused(MeetingRefusal.NOT_RESPONSIBLE)
-    except Refused as error:
-        await refuse(query, refusal_text(error, person.language.value))
-        return None
+    item = check_materials(meeting, int(callback_data.value), meeting_services.local_now(ctx))
+    if not await meeting_services.may_submit(ctx, person, item):
+        raise Refused(MeetingRefusal.NOT_RESPONSIBLE)
     assert meeting is not None
     return meeting, item.position
 
@@ -211,16 +187,9 @@ async def on_materials(
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
-    found = await submittable(query, callback_data, person, ctx)
-    if found is None:
-        return
-    meeting, number = found
+    meeting, number = await submittable(callback_data, person, ctx)
     if meeting.restricted:
-        await refuse(
-            query,
-            refusal_text(Refused(MeetingRefusal.RESTRICTED), person.language.value),
-        )
-        return
+        raise Refused(MeetingRefusal.RESTRICTED)
     item_id = int(callback_data.value)
     await state.set_state(AnswerStates.materials)
     await state.set_data({"meeting": meeting.id, "item": item_id, "files": []})
@@ -236,23 +205,17 @@ async def on_materials(
 
 
 async def on_material_file(message: Message, state: FSMContext) -> None:
-    assert message.document is not None  # the handler's filter
     data: dict[str, Any] = await state.get_data()
-    files: list[list[str]] = list(data.get("files", []))
     keyboard = materials_keyboard(int(data["meeting"]), int(data["item"]), has_files=True)
-    if len(files) >= MAX_FILES:
-        await message.answer(
-            _("At most {count} files.").format(count=MAX_FILES), reply_markup=keyboard
-        )
+    files = await add_file(message, state, data, MAX_FILES, keyboard)
+    if files is None:
         return
-    files.append([message.document.file_id, message.document.file_name or "file"])
-    await state.update_data(files=files)
     await message.answer(
         ngettext(
             "{count} file received: {names}. Send more, or press «Send».",
             "{count} files received: {names}. Send more, or press «Send».",
             len(files),
-        ).format(count=len(files), names=", ".join(name for _id, name in files)),
+        ).format(count=len(files), names=file_names(files)),
         reply_markup=keyboard,
     )
 
@@ -267,22 +230,28 @@ async def on_material_not_file(message: Message, state: FSMContext) -> None:
     )
 
 
-def received_text(meeting: Meeting, person: Person, number: int, on_paper: bool) -> str:
+async def received(
+    query: CallbackQuery, ctx: services.Context, person: Person, item: AgendaItem, on_paper: bool
+) -> None:
+    """The materials of `item` are in (or recorded as handed over on paper): said on the tap
+    and on its message."""
     if on_paper:
         text = _("Recorded: the materials for item {number} were handed over on paper.")
     else:
         text = _("Materials received for item {number}.")
-    text = text.format(number=number)
+    text = text.format(number=item.position)
+    meeting = await ctx.repos.meetings.get(item.meeting_id)
+    assert meeting is not None
     if person.id != meeting.organizer_id:
         text += " " + _("The organizer is told.")
-    return text
+    await query.answer(text)
+    await edit(query, text, None)
 
 
 async def on_send_materials(
     query: CallbackQuery,
     callback_data: MeetCallback,
     person: Person,
-    repos: Repos,
     state: FSMContext,
     ctx: services.Context,
 ) -> None:
@@ -304,91 +273,54 @@ async def on_send_materials(
             await refuse(query, _("Send at least one file first."))
             return
         await state.clear()
-        await refuse(query, refusal_text(error, person.language.value))
-        return
+        raise
     await state.clear()
-    meeting = await repos.meetings.get(callback_data.id)
-    assert meeting is not None
-    text = received_text(meeting, person, item.position, on_paper=False)
-    await query.answer(text)
-    await edit(query, text, None)
+    await received(query, ctx, person, item, on_paper=False)
+
+
+async def cancelled(query: CallbackQuery) -> None:
+    await query.answer(_("Cancelled. Nothing was saved."))
+    await edit(query, _("Cancelled. Nothing was saved."), None)
 
 
 async def on_drop_materials(query: CallbackQuery, state: FSMContext) -> None:
     if await state.get_state() == AnswerStates.materials:
         await state.clear()
-    await query.answer(_("Cancelled. Nothing was saved."))
-    await edit(query, _("Cancelled. Nothing was saved."), None)
+    await cancelled(query)
 
 
 async def on_paper(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
 ) -> None:
-    found = await submittable(query, callback_data, person, ctx)
-    if found is None:
-        return
-    meeting, number = found
+    meeting, number = await submittable(callback_data, person, ctx)
     await query.answer()
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✅ Yes, handed over"),
-        callback_data=mc("paper_yes", meeting.id, callback_data.value),
-    )
-    builder.button(
-        text=_("✖️ Cancel"), callback_data=mc("paper_no", meeting.id, callback_data.value)
-    )
-    builder.adjust(2)
     if query.message is not None:
         await query.message.answer(
             _("Confirm: the materials for item {number} were handed over on paper?").format(
                 number=number
             ),
-            reply_markup=builder.as_markup(),
+            reply_markup=send_or_cancel(
+                _("✅ Yes, handed over"),
+                mc(MeetAction.PAPER_YES, meeting.id, callback_data.value),
+                mc(MeetAction.PAPER_NO, meeting.id, callback_data.value),
+            ),
         )
 
 
 async def on_paper_yes(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    repos: Repos,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
 ) -> None:
-    if not callback_data.value.isdigit():
-        await stale(query)
-        return
-    try:
-        item = await meeting_services.submit_materials(
-            ctx, person, callback_data.id, int(callback_data.value), on_paper=True
-        )
-    except Refused as error:
-        await refuse(query, refusal_text(error, person.language.value))
-        return
-    meeting = await repos.meetings.get(callback_data.id)
-    assert meeting is not None
-    text = received_text(meeting, person, item.position, on_paper=True)
-    await query.answer(text)
-    await edit(query, text, None)
-
-
-async def on_paper_no(query: CallbackQuery) -> None:
-    await query.answer(_("Cancelled. Nothing was saved."))
-    await edit(query, _("Cancelled. Nothing was saved."), None)
+    item = await meeting_services.submit_materials(
+        ctx, person, callback_data.id, int(callback_data.value), on_paper=True
+    )
+    await received(query, ctx, person, item, on_paper=True)
 
 
 # --- approval ------------------------------------------------------------------------------------
 
 
 async def on_approve(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
 ) -> None:
     language = person.language.value
     shown = query.message.text if isinstance(query.message, Message) else None
@@ -396,18 +328,17 @@ async def on_approve(
         meeting = await meeting_services.approve(ctx, person, callback_data.id)
     except Refused as error:
         if error.refusal is not MeetingRefusal.ALREADY_APPROVED:
-            await refuse(query, refusal_text(error, language))
-            return
-        found = await repos.meetings.get(callback_data.id)
+            raise
+        found = await ctx.repos.meetings.get(callback_data.id)
         code = found.approved_by if found is not None else None
-        approver = await repos.staff.by_code(code) if code else None
+        approver = await ctx.repos.staff.by_code(code) if code else None
         text = _("The agenda is already approved by {name}.").format(
             name=approver.full_name if approver else (code or "—")
         )
         await refuse(query, text)
         await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
         return
-    day = distribution_day(profile, ctx.calendar, meeting.day)
+    day = distribution_day(ctx.profile, ctx.calendar, meeting.day)
     if meeting.distributed or ctx.today >= day:
         text = _("Approved. The agenda has gone out to the recipients.")
     else:
@@ -421,14 +352,16 @@ async def on_approve(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(on_attendance, MeetCallback.filter(F.action == "att"))
-    cb.register(on_materials, MeetCallback.filter(F.action == "mat"))
-    cb.register(on_send_materials, MeetCallback.filter(F.action == "mat_send"))
-    cb.register(on_drop_materials, MeetCallback.filter(F.action == "mat_drop"))
-    cb.register(on_paper, MeetCallback.filter(F.action == "paper"))
-    cb.register(on_paper_yes, MeetCallback.filter(F.action == "paper_yes"))
-    cb.register(on_paper_no, MeetCallback.filter(F.action == "paper_no"))
-    cb.register(on_approve, MeetCallback.filter(F.action == "appr"))
+    meet = MeetCallback.filter
+    item = F.value.isdigit()  # the agenda item a materials button names
+    cb.register(on_attendance, meet((F.action == MeetAction.ATTEND) & F.value.in_(ANSWERS)))
+    cb.register(on_materials, meet((F.action == MeetAction.MATERIALS) & item))
+    cb.register(on_send_materials, meet(F.action == MeetAction.MATERIALS_SEND))
+    cb.register(on_drop_materials, meet(F.action == MeetAction.MATERIALS_DROP))
+    cb.register(on_paper, meet((F.action == MeetAction.PAPER) & item))
+    cb.register(on_paper_yes, meet((F.action == MeetAction.PAPER_YES) & item))
+    cb.register(cancelled, meet(F.action == MeetAction.PAPER_NO))
+    cb.register(on_approve, meet(F.action == MeetAction.APPROVE))
     msg = router.message
     not_command = ~F.text.startswith("/")
     msg.register(on_reason, AnswerStates.reason, F.text, not_command)

@@ -16,9 +16,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
-from bot.config import Settings
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
+from bot.middlewares import for_roles
 from bot.profiles import Profile
 from bot.remarks import steps as remark_steps
 from bot.remarks.rules import (
@@ -31,10 +31,10 @@ from bot.remarks.rules import (
 )
 from bot.xlsx import sheet_xlsx
 from handlers.assignments.cards import moment
-from handlers.callbacks import RemarkCallback
-from handlers.drafts import acknowledge, add_part
-from handlers.refusals import refusal_text
-from handlers.replies import refuse
+from handlers.callbacks import RemarkAction, RemarkCallback
+from handlers.drafts import drop_draft, send_or_cancel, take_part
+from handlers.loaders import LoadedRound
+from handlers.replies import refuse, stale
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
 from storage.models import Person
@@ -69,9 +69,12 @@ def round_title(item: Round) -> str:
 
 def request_keyboard(round_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ No remarks"), callback_data=RemarkCallback(action="ok", id=round_id))
     builder.button(
-        text=_("💬 Have remarks"), callback_data=RemarkCallback(action="has", id=round_id)
+        text=_("✅ No remarks"), callback_data=RemarkCallback(action=RemarkAction.OK, id=round_id)
+    )
+    builder.button(
+        text=_("💬 Have remarks"),
+        callback_data=RemarkCallback(action=RemarkAction.HAS, id=round_id),
     )
     builder.adjust(2)
     return builder.as_markup()
@@ -149,8 +152,11 @@ async def sheet_text(
 
 def sheet_keyboard(round_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🔄 Refresh"), callback_data=RemarkCallback(action="sheet", id=round_id))
-    builder.button(text=_("📊 XLSX"), callback_data=RemarkCallback(action="xlsx", id=round_id))
+    for label, action in (
+        (_("🔄 Refresh"), RemarkAction.SHEET),
+        (_("📊 XLSX"), RemarkAction.XLSX),
+    ):
+        builder.button(text=label, callback_data=RemarkCallback(action=action, id=round_id))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -191,70 +197,42 @@ async def sheet_file(
 
 
 async def on_no_remarks(
-    query: CallbackQuery,
-    callback_data: RemarkCallback,
-    person: Person,
-    repos: Repos,
-    settings: Settings,
-    ctx: services.Context,
+    query: CallbackQuery, callback_data: RemarkCallback, person: Person, ctx: services.Context
 ) -> None:
-    try:
-        item = await remark_steps.answer_round(ctx, person, callback_data.id, Answer.NO_REMARKS)
-    except Refused as error:
-        await refuse(query, refusal_text(error, person.language))
-        return
+    item = await remark_steps.answer_round(ctx, person, callback_data.id, Answer.NO_REMARKS)
     await query.answer(_("Recorded: no remarks."))
     if query.message is not None:
-        initiator = await repos.staff.get(item.initiator_id)
+        initiator = await ctx.repos.staff.get(item.initiator_id)
         await query.message.edit_text(  # type: ignore[union-attr]
             request_text(item, initiator, person.language)
             + "\n\n"
             + _("Your answer: no remarks ({when}). You can change it until {date}.").format(
-                when=moment(ctx.now, settings.zone), date=long_date(item.due, person.language)
+                when=moment(ctx.now, ctx.settings.zone), date=long_date(item.due, person.language)
             ),
             reply_markup=request_keyboard(item.id),
         )
 
 
 async def on_has_remarks(
-    query: CallbackQuery,
-    callback_data: RemarkCallback,
-    person: Person,
-    repos: Repos,
-    state: FSMContext,
-    ctx: services.Context,
+    query: CallbackQuery, round_: Round, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
-    item = await repos.remarks.get(callback_data.id)
-    if item is None or item.addressee_for(person.id) is None:
+    if round_.addressee_for(person.id) is None:
         await refuse(query, _("This request is not addressed to you."))
         return
-    if not is_open(item, ctx.today):
-        await refuse(
-            query, refusal_text(Refused(RoundRefusal.CLOSED, due=item.due), person.language)
-        )
-        return
+    if not is_open(round_, ctx.today):
+        raise Refused(RoundRefusal.CLOSED, due=round_.due)
     await query.answer()
     await state.set_state(RemarkStates.collecting)
-    await state.set_data({"round": item.id, "text": [], "files": []})
+    await state.set_data({"round": round_.id, "text": [], "files": []})
     if query.message is not None:
         prompt = (
             _("Write your remarks. Files are not accepted for a restricted round.")
-            if item.restricted
+            if round_.restricted
             else _("Write your remarks and attach files if needed, in one or several messages.")
         )
         await query.message.answer(
             prompt + " " + _("Then press «Send remarks»; /cancel leaves it.")
         )
-
-
-def send_keyboard(round_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("📤 Send remarks"), callback_data=RemarkCallback(action="send", id=round_id)
-    )
-    builder.button(text=_("✖️ Cancel"), callback_data=RemarkCallback(action="drop", id=round_id))
-    builder.adjust(2)
-    return builder.as_markup()
 
 
 async def on_remarks_part(message: Message, state: FSMContext, repos: Repos) -> None:
@@ -263,9 +241,15 @@ async def on_remarks_part(message: Message, state: FSMContext, repos: Repos) -> 
     if item is None:
         await state.clear()
         return
-    if await add_part(
+    await take_part(
         message,
+        state,
         data,
+        send_or_cancel(
+            _("📤 Send remarks"),
+            RemarkCallback(action=RemarkAction.SEND, id=item.id),
+            RemarkCallback(action=RemarkAction.DROP, id=item.id),
+        ),
         restricted_refusal=_("Files are not accepted for a restricted round.")
         if item.restricted
         else None,
@@ -275,9 +259,7 @@ async def on_remarks_part(message: Message, state: FSMContext, repos: Repos) -> 
         too_long=_("The remarks are too long; at most {count} characters.").format(
             count=REMARKS_MAX
         ),
-    ):
-        await state.set_data(data)
-        await acknowledge(message, data, send_keyboard(item.id))
+    )
 
 
 async def on_send_remarks(
@@ -289,28 +271,20 @@ async def on_send_remarks(
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     if await state.get_state() != RemarkStates.collecting or data.get("round") != callback_data.id:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await stale(query)
         return
     text = "\n\n".join(data["text"]).strip() or None
     files = [RoundFile(file_id, name) for file_id, name in data["files"]]
     try:
         await remark_steps.answer_round(ctx, person, callback_data.id, Answer.REMARKS, text, files)
     except Refused as error:
-        if error.refusal is not RoundRefusal.NO_TEXT:
+        if error.refusal is not RoundRefusal.NO_TEXT:  # with no text, the draft goes on
             await state.clear()
-        await refuse(query, refusal_text(error, person.language))
-        return
+        raise
     await state.clear()
     await query.answer(_("Sent."))
     if query.message is not None:
         await query.message.edit_text(_("Your remarks are sent to the initiator."))  # type: ignore[union-attr]
-
-
-async def on_drop(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer(_("Cancelled. Nothing was saved."))
-    if query.message is not None:
-        await query.message.edit_text(_("Cancelled. Nothing was saved."))  # type: ignore[union-attr]
 
 
 # --- the initiator -----------------------------------------------------------------------------
@@ -319,11 +293,11 @@ async def on_drop(query: CallbackQuery, state: FSMContext) -> None:
 async def cmd_remarks(message: Message, person: Person, repos: Repos) -> None:
     rounds = (await repos.remarks.for_initiator(person.id))[:SHEET_ROUNDS]
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("➕ New round"), callback_data=RemarkCallback(action="new"))
+    builder.button(text=_("➕ New round"), callback_data=RemarkCallback(action=RemarkAction.NEW))
     for item in rounds:
         builder.button(
             text=f"📋 {item.due:%d.%m} · {round_title(item)[:40]}",
-            callback_data=RemarkCallback(action="sheet", id=item.id),
+            callback_data=RemarkCallback(action=RemarkAction.SHEET, id=item.id),
         )
     builder.adjust(1)
     text = (
@@ -334,61 +308,40 @@ async def cmd_remarks(message: Message, person: Person, repos: Repos) -> None:
     await message.answer(text, reply_markup=builder.as_markup())
 
 
-async def own_round(
-    query: CallbackQuery, person: Person, repos: Repos, round_id: int
-) -> Round | None:
-    item = await repos.remarks.get(round_id)
-    if item is None or item.initiator_id != person.id:
-        await refuse(query, _("Only the initiator of the round sees its sheet."))
-        return None
-    return item
-
-
 async def on_sheet(
     query: CallbackQuery,
     callback_data: RemarkCallback,
+    round_: Round,
     person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
     ctx: services.Context,
 ) -> None:
-    item = await own_round(query, person, repos, callback_data.id)
-    if item is None:
+    """The live sheet (🔄 refreshes it) or its XLSX file, for the round's initiator only."""
+    if round_.initiator_id != person.id:
+        await refuse(query, _("Only the initiator of the round sees its sheet."))
         return
     await query.answer()
-    text = await sheet_text(repos, profile, item, settings.zone, person.language, ctx.today)
-    if query.message is not None:
-        await query.message.answer(text, reply_markup=sheet_keyboard(item.id))
-
-
-async def on_xlsx(
-    query: CallbackQuery,
-    callback_data: RemarkCallback,
-    person: Person,
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    ctx: services.Context,
-) -> None:
-    item = await own_round(query, person, repos, callback_data.id)
-    if item is None:
+    if query.message is None:
         return
-    await query.answer()
-    document = await sheet_file(repos, profile, item, settings.zone, person.language, ctx.today)
-    if query.message is not None:
-        await query.message.answer_document(document)
+    shown = (ctx.repos, ctx.profile, round_, ctx.settings.zone, person.language, ctx.today)
+    if callback_data.action is RemarkAction.XLSX:
+        await query.message.answer_document(await sheet_file(*shown))
+    else:
+        await query.message.answer(
+            await sheet_text(*shown), reply_markup=sheet_keyboard(round_.id)
+        )
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(on_no_remarks, RemarkCallback.filter(F.action == "ok"))
-    cb.register(on_has_remarks, RemarkCallback.filter(F.action == "has"))
-    cb.register(on_send_remarks, RemarkCallback.filter(F.action == "send"))
-    cb.register(on_drop, RemarkCallback.filter(F.action == "drop"))
-    cb.register(on_sheet, RemarkCallback.filter(F.action == "sheet"))
-    cb.register(on_xlsx, RemarkCallback.filter(F.action == "xlsx"))
+    cb.register(on_no_remarks, RemarkCallback.filter(F.action == RemarkAction.OK))
+    cb.register(on_has_remarks, RemarkCallback.filter(F.action == RemarkAction.HAS), LoadedRound())
+    cb.register(on_send_remarks, RemarkCallback.filter(F.action == RemarkAction.SEND))
+    cb.register(drop_draft, RemarkCallback.filter(F.action == RemarkAction.DROP))
+    sheets = RemarkCallback.filter(F.action.in_({RemarkAction.SHEET, RemarkAction.XLSX}))
+    cb.register(on_sheet, sheets, LoadedRound())
     router.message.register(on_remarks_part, RemarkStates.collecting, ~F.text.startswith("/"))
-    router.message.register(cmd_remarks, Command("remarks"), flags={"roles": MAY_START})
+    starters = for_roles(Router(name=f"{__name__}.starters"), MAY_START)
+    starters.message.register(cmd_remarks, Command("remarks"))
+    router.include_router(starters)
     return router

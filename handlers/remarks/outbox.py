@@ -18,17 +18,21 @@ from handlers.remarks.actions import (
     sheet_text,
 )
 from storage.domain.assignments import ReportFile
-from storage.domain.remarks import Answer
+from storage.domain.remarks import Answer, Round
 from storage.models import Person
 from storage.outbox import OutboxItem
 
 # --- renderers, one per outbox kind ------------------------------------------------------------
 
 
+async def the_round(deliverer: Deliverer, item: OutboxItem) -> Round | None:
+    return await deliverer.repos.remarks.get(int(item.payload["round_id"]))
+
+
 async def render_remarks_request(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    rnd = await deliverer.repos.remarks.get(int(item.payload["round_id"]))
+    rnd = await the_round(deliverer, item)
     if rnd is None or rnd.closed_at is not None:
         return None
     addressee = rnd.addressee_for(person.id)
@@ -52,8 +56,7 @@ async def render_remarks_request(
 async def render_remarks_answer(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    rnd = await deliverer.repos.remarks.get(int(item.payload["round_id"]))
-    if rnd is None:
+    if (rnd := await the_round(deliverer, item)) is None:
         return None
     addressee = next(
         (a for a in rnd.addressees if a.id == int(item.payload["addressee_id"])), None
@@ -70,8 +73,7 @@ async def render_remarks_answer(
 async def render_remarks_final(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    rnd = await deliverer.repos.remarks.get(int(item.payload["round_id"]))
-    if rnd is None:
+    if (rnd := await the_round(deliverer, item)) is None:
         return None
     text = _("The due date has passed. Final sheet:") + "\n\n"
     text += await sheet_text(

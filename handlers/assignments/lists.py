@@ -1,0 +1,173 @@
+"""/my and /control: the open assignments of my departments, or everything on control, a page
+at a time, with the control department's filters (overdue, this week, a department, a
+source)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import services
+from bot.i18n_marks import N_
+from bot.middlewares import for_roles
+from handlers.assignments.cards import SOURCE_TITLES, list_row
+from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
+from storage.domain.assignments import Assignment
+from storage.domain.enums import Role, Source
+from storage.models import Person
+from storage.repo import Repos
+
+PAGE_SIZE = 8
+FILTER_TITLES = {"": N_("All open"), "overdue": N_("Overdue"), "week": N_("Due this week")}
+
+
+async def list_query(
+    scope: ListScope, flt: str, person: Person, ctx: services.Context
+) -> dict[str, Any]:
+    """What a list shows: the scope (my departments, or everything on control) narrowed by the
+    filter. A department filter never widens «my» list beyond the person's departments."""
+    query: dict[str, Any] = {}
+    mine: frozenset[int] | None = None
+    if scope is ListScope.MY:
+        mine = await services.head_departments(ctx, person)
+        if person.department_id is not None:
+            mine |= {person.department_id}
+        query["department_ids"] = mine
+    if flt == "overdue":
+        query["overdue_on"] = ctx.today
+    elif flt == "week":
+        query["due_from"] = ctx.today
+        query["due_to"] = ctx.today + timedelta(days=6 - ctx.today.weekday())
+    elif flt.startswith("d") and flt[1:].isdigit():
+        wanted = {int(flt[1:])}
+        query["department_ids"] = sorted(wanted if mine is None else wanted & mine)
+    elif flt.startswith("s") and flt[1:] in {s.value for s in Source}:
+        query["source"] = Source(flt[1:])
+    return query
+
+
+async def list_title(scope: ListScope, flt: str, total: int, repos: Repos) -> str:
+    title = _("My department's open assignments") if scope is ListScope.MY else _("On control")
+    line = f"{title}: {total}"
+    if flt in FILTER_TITLES and flt:
+        line += f" · {_(FILTER_TITLES[flt])}"
+    elif flt.startswith("d") and flt[1:].isdigit():
+        department = await repos.staff.department(int(flt[1:]))
+        line += f" · {department.name if department else ''}"
+    elif flt.startswith("s") and flt[1:] in {s.value for s in Source}:
+        line += f" · {_(SOURCE_TITLES[Source(flt[1:])])}"
+    return line
+
+
+def list_keyboard(
+    scope: ListScope, flt: str, page: int, items: list[Assignment], total: int
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for item in items:
+        builder.button(
+            text=f"🔎 {item.reg_number}",
+            callback_data=ItemCallback(action=ItemAction.VIEW, id=item.id),
+        )
+    builder.adjust(2)
+    nav = InlineKeyboardBuilder()
+    if page > 0:
+        nav.button(text="◀️", callback_data=ListCallback(scope=scope, page=page - 1, flt=flt))
+    if (page + 1) * PAGE_SIZE < total:
+        nav.button(text="▶️", callback_data=ListCallback(scope=scope, page=page + 1, flt=flt))
+    builder.attach(nav)
+    if scope is ListScope.CONTROL:
+        filters = InlineKeyboardBuilder()
+        for key, label in FILTER_TITLES.items():
+            filters.button(text=_(label), callback_data=ListCallback(scope=scope, flt=key))
+        filters.button(
+            text=_("By department"), callback_data=ListCallback(scope=ListScope.DEPARTMENTS)
+        )
+        filters.button(text=_("By source"), callback_data=ListCallback(scope=ListScope.SOURCES))
+        filters.adjust(3, 2)
+        builder.attach(filters)
+    return builder.as_markup()
+
+
+async def render_list(
+    scope: ListScope, flt: str, page: int, person: Person, ctx: services.Context
+) -> tuple[str, InlineKeyboardMarkup]:
+    items, total = await ctx.repos.assignments.list_open(
+        limit=PAGE_SIZE, offset=page * PAGE_SIZE, **await list_query(scope, flt, person, ctx)
+    )
+    lines = [await list_title(scope, flt, total, ctx.repos)]
+    if not items:
+        lines.append(_("Nothing here."))
+    lines += [list_row(item, ctx.calendar, ctx.today) for item in items]
+    lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
+    return "\n".join(lines), list_keyboard(scope, flt, page, items, total)
+
+
+async def cmd_my(message: Message, person: Person, ctx: services.Context) -> None:
+    text, markup = await render_list(ListScope.MY, "", 0, person, ctx)
+    await message.answer(text, reply_markup=markup)
+
+
+async def cmd_control(message: Message, person: Person, ctx: services.Context) -> None:
+    text, markup = await render_list(ListScope.CONTROL, "", 0, person, ctx)
+    await message.answer(text, reply_markup=markup)
+
+
+def filter_keyboard(scope: ListScope, departments: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """The departments (or the sources) /control can be narrowed to."""
+    builder = InlineKeyboardBuilder()
+    if scope is ListScope.DEPARTMENTS:
+        for department_id, name in departments:
+            builder.button(
+                text=name,
+                callback_data=ListCallback(scope=ListScope.CONTROL, flt=f"d{department_id}"),
+            )
+        builder.adjust(1)
+    else:
+        for source, title in SOURCE_TITLES.items():
+            builder.button(
+                text=_(title),
+                callback_data=ListCallback(scope=ListScope.CONTROL, flt=f"s{source.value}"),
+            )
+        builder.adjust(2)
+    return builder.as_markup()
+
+
+async def on_list(
+    query: CallbackQuery, callback_data: ListCallback, person: Person, ctx: services.Context
+) -> None:
+    scope = callback_data.scope
+    if scope is not ListScope.MY and Role.CONTROLLER not in person.roles:
+        await query.answer(_("Only the control department can do this."), show_alert=True)
+        return
+    await query.answer()
+    if query.message is None:
+        return
+    if scope in {ListScope.DEPARTMENTS, ListScope.SOURCES}:
+        departments = (
+            [(d.id, d.name) for d in await ctx.repos.staff.departments()]
+            if scope is ListScope.DEPARTMENTS
+            else []
+        )
+        await query.message.edit_reply_markup(  # type: ignore[union-attr]
+            reply_markup=filter_keyboard(scope, departments)
+        )
+        return
+    text, markup = await render_list(scope, callback_data.flt, callback_data.page, person, ctx)
+    await query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(on_list, ListCallback.filter())
+    heads = for_roles(Router(name=f"{__name__}.heads"), frozenset({Role.HEAD, Role.EXECUTOR}))
+    heads.message.register(cmd_my, Command("my"))
+    controllers = for_roles(Router(name=f"{__name__}.controllers"), frozenset({Role.CONTROLLER}))
+    controllers.message.register(cmd_control, Command("control"))
+    router.include_routers(heads, controllers)
+    return router
