@@ -30,6 +30,7 @@ from handlers.remarks.outbox import (
     render_remarks_final,
     render_remarks_request,
 )
+from handlers.staff.outbox import render_held_digest
 
 RENDERERS = Renderers(
     single={
@@ -44,6 +45,7 @@ RENDERERS = Renderers(
         Kind.WEEKLY: render_weekly,
         Kind.UNREACHABLE: render_unreachable,
         Kind.UNBOUND: render_unreachable,
+        Kind.HELD_DIGEST: render_held_digest,
         Kind.EXTENSION_REQUEST: render_extension_request,
         Kind.EXTENSION_REMINDER: render_extension_request,
         Kind.EXTENSION_DECIDED: render_extension_decided,

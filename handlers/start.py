@@ -15,6 +15,7 @@ from bot.middlewares import NOT_INVITED
 from handlers.callbacks import MenuCallback
 from handlers.keyboards import make_language_keyboard, make_main_menu_keyboard
 from handlers.menu import help_text, main_menu_text, set_person_commands
+from handlers.staff.outbox import waiting_parts
 from storage.invitations import Redemption
 from storage.models import Person
 from storage.repo import Repos
@@ -61,17 +62,29 @@ async def cmd_start_token(
     language = telegram_language(message.from_user.language_code) or settings.default_language
     if language != bound.language:
         await repos.staff.set_language(bound, language, actor=bound.code, chosen=False)
+    # what waited for them goes out now, after this welcome (the sender is woken at the end)
+    waiting = await repos.outbox.waiting(bound.id)
+    await repos.outbox.released(bound.id)
     with i18n.use_locale(language.value):
         greeting = _("Welcome, {name}!").format(name=bound.full_name)
         if bound.position:
             greeting += "\n" + _("You are connected to Baqylau as {position}.").format(
                 position=bound.position
             )
+        if waiting:
+            greeting += "\n\n" + waiting_note(waiting)
         await message.answer(
             greeting + "\n\n" + _("Please choose the language of your messages:"),
             reply_markup=make_language_keyboard(language),
         )
     await set_person_commands(bot, i18n, bound, language)
+
+
+def waiting_note(by_kind: dict[str, int]) -> str:
+    """What waited for a person who has just joined, in the current locale."""
+    total, parts = waiting_parts(by_kind)
+    what = ", ".join(parts or [total])
+    return _("Waiting for you: {what}. They follow this message.").format(what=what)
 
 
 async def cmd_start(message: Message, i18n: I18n, person: Person | None) -> None:
