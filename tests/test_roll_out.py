@@ -22,6 +22,7 @@ from tests.fakes import RecordingBot, make_message
 from tests.helpers import invite, join
 
 EDU, FIN, CTRL = 8101, 8102, 8103
+FOREVER = datetime.fromtimestamp(0, tz=UTC)  # a ban "until" 0: for good
 ALMATY_MORNING = datetime(2027, 5, 4, 4, 0, tzinfo=UTC)  # 09:00 in Almaty, a Tuesday
 
 
@@ -121,9 +122,9 @@ def member_update(user_id: int, status: str) -> Update:
     user = User(id=user_id, is_bot=False, first_name="X")
     bot_user = User(id=42, is_bot=True, first_name="Baqylau")
     old, new = (
-        (ChatMemberMember(user=bot_user), ChatMemberBanned(user=bot_user, until_date=0))
+        (ChatMemberMember(user=bot_user), ChatMemberBanned(user=bot_user, until_date=FOREVER))
         if status == "kicked"
-        else (ChatMemberBanned(user=bot_user, until_date=0), ChatMemberMember(user=bot_user))
+        else (ChatMemberBanned(user=bot_user, until_date=FOREVER), ChatMemberMember(user=bot_user))
     )
     return Update(
         update_id=1,
