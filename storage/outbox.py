@@ -275,6 +275,29 @@ class OutboxRepo(Store):
             )
             return cursor.rowcount
 
+    async def cancel_for_person(self, person_id: int) -> int:
+        """Cancel everything still waiting for one person (they left); how many."""
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE outbox SET status = 'cancelled'"
+                " WHERE status = 'pending' AND person_id = ?",
+                (person_id,),
+            )
+            return cursor.rowcount
+
+    async def revive(self, person_id: int, prefix: str, *, at: datetime) -> int:
+        """A person came back: their cancelled messages whose key starts with `prefix` wait
+        again (rendered as things are when sent, so a closed item's card is dropped then)."""
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
+                " claimed_by = NULL WHERE status = 'cancelled' AND person_id = ?"
+                " AND substr(key, 1, length(?)) = ?",
+                (_utc(at), person_id, prefix, prefix),
+            )
+            self.queued += cursor.rowcount
+            return cursor.rowcount
+
     async def sent_with_prefix(self, prefix: str) -> list[tuple[int, int, int]]:
         """(person id, chat id, message id) of the sent messages whose key starts with `prefix`."""
         async with self.conn.execute(
