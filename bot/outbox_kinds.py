@@ -27,6 +27,7 @@ class Kind(StrEnum):
     UNREACHABLE = "unreachable"
     UNBOUND = "unbound"  # no longer queued (the held digest replaced it); kept for old rows
     HELD_DIGEST = "held_digest"  # who has not joined (or blocked the bot) and what waits
+    STAFF_LEFT = "staff_left"  # a person left the directory: where their open work went
     # extension requests
     EXTENSION_REQUEST = "extension_request"
     EXTENSION_REMINDER = "extension_reminder"

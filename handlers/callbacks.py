@@ -140,3 +140,9 @@ class MeetChangeCallback(CallbackData, prefix="mc"):
 
     step: str
     value: str = ""
+
+
+class InviteCallback(CallbackData, prefix="inv"):
+    """The administrator's «new link» for a person (a changed phone): the old link stops."""
+
+    person: int

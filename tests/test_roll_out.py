@@ -64,7 +64,8 @@ async def test_cards_wait_for_a_late_joiner_and_follow_the_welcome(
     token = await invite(staffed, "edu_head")
     await dp.feed_update(bot, make_message(f"/start {token}", user_id=EDU, language_code="ru"))
     [welcome] = texts_to(bot, EDU)
-    assert "Вас ожидают: 2 поручения. Они придут следом за этим сообщением." in welcome
+    # in the directory's language (kk), not Telegram's
+    assert "Сізді күтіп тұр: 2 тапсырма. Олар осы хабарламадан кейін келеді." in welcome
     assert (await deliverer.drain()).sent == 2
     cards = texts_to(bot, EDU)[1:]
     assert len(cards) == 2

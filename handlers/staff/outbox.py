@@ -65,3 +65,73 @@ async def render_held_digest(
         ),
     ]
     return Rendered("\n".join(lines))
+
+
+async def _names(deliverer: Deliverer, person_ids: list[int]) -> str:
+    people = [await deliverer.repos.staff.get(int(person_id)) for person_id in person_ids]
+    return ", ".join(p.full_name for p in people if p is not None)
+
+
+async def render_staff_left(
+    deliverer: Deliverer, item: OutboxItem, _person: Person
+) -> Rendered | None:
+    """Who left the directory and where their open work went (as recorded when they left)."""
+    staff = deliverer.repos.staff
+    left = await staff.get(int(item.payload["person_id"]))
+    if left is None:
+        return None
+    where = ", ".join(part for part in (left.position, left.department_name) if part)
+    who = f"{left.full_name} ({where})" if where else left.full_name
+    lines = [
+        _("{who} has left the staff directory: their access to the bot has ended.").format(who=who)
+    ]
+    for moved in item.payload.get("departments", []):
+        department = await staff.department(int(moved["id"]))
+        name = department.name if department else "—"
+        items = int(moved["items"])
+        names = await _names(deliverer, list(moved["to"]))
+        if names:
+            text = ngettext(
+                "{department}: {count} open assignment now goes to {names}.",
+                "{department}: {count} open assignments now go to {names}.",
+                items,
+            )
+            lines.append("• " + text.format(department=name, count=items, names=names))
+        else:
+            text = ngettext(
+                "⚠️ {department} now has no head: its {count} open assignment waits for one.",
+                "⚠️ {department} now has no head: its {count} open assignments wait for one.",
+                items,
+            )
+            lines.append("• " + text.format(department=name, count=items))
+            lines.append(
+                "  "
+                + _(
+                    "Add a head with «staff import» or an acting substitute with «staff acting»:"
+                    " the cards go to them."
+                )
+            )
+    rounds = list(item.payload.get("rounds", []))
+    taken = [int(moved["to"]) for moved in rounds if moved["to"] is not None]
+    if taken:
+        text = ngettext(
+            "• {count} unanswered «замечаний нет» request now goes to {names}.",
+            "• {count} unanswered «замечаний нет» requests now go to {names}.",
+            len(taken),
+        )
+        lines.append(
+            text.format(count=len(taken), names=await _names(deliverer, sorted(set(taken))))
+        )
+    orphans = len(rounds) - len(taken)
+    if orphans:
+        text = ngettext(
+            "• ⚠️ {count} unanswered «замечаний нет» request has nobody to answer it"
+            " (no head in the department).",
+            "• ⚠️ {count} unanswered «замечаний нет» requests have nobody to answer them"
+            " (no head in the department).",
+            orphans,
+        )
+        lines.append(text.format(count=orphans))
+    if len(lines) == 1:
+        lines.append(_("No open assignments or requests waited on them."))
+    return Rendered("\n".join(lines))
