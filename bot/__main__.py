@@ -31,9 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     staff_import = staff.add_parser("import", help="create or update staff from a CSV file")
     staff_import.add_argument("file", type=Path)
+    staff_import.add_argument(
+        "--sync", action="store_true", help="also remove everyone missing from the file"
+    )
     staff.add_parser("invites", help="print invitation links for everyone not yet joined")
-    invite = staff.add_parser("invite", help="a new invitation for these people (e.g. new phone)")
+    invite = staff.add_parser("invite", help="these people's current invitation links")
     invite.add_argument("codes", nargs="+")
+    invite.add_argument(
+        "--new", action="store_true", help="new links (a changed phone): the old ones stop working"
+    )
+    remove = staff.add_parser("remove", help="remove people who left: their access ends")
+    remove.add_argument("codes", nargs="+")
     staff.add_parser("list", help="everyone in the directory")
     acting = staff.add_parser("acting", help="SUBSTITUTE acts for ABSENT from FROM to TO")
     acting.add_argument("absent")
@@ -79,21 +87,25 @@ def check_profile(settings: Settings) -> None:
     load_profile(settings.regulation_profile, settings.regulation_overrides)
 
 
+def dispatch_staff(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any, None]:
+    match args.action:
+        case "import":
+            return cli.staff_import(settings, args.file, sync=args.sync)
+        case "invites":
+            return cli.staff_invites(settings)
+        case "invite":
+            return cli.staff_invites(settings, args.codes, new=args.new)
+        case "remove":
+            return cli.staff_remove(settings, args.codes)
+        case "list":
+            return cli.staff_list(settings)
+        case _:
+            return cli.staff_acting(settings, args.absent, args.substitute, args.starts, args.ends)
+
+
 def dispatch(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any, None]:
     if args.command == "staff":
-        match args.action:
-            case "import":
-                return cli.staff_import(settings, args.file)
-            case "invites":
-                return cli.staff_invites(settings)
-            case "invite":
-                return cli.staff_invites(settings, args.codes)
-            case "list":
-                return cli.staff_list(settings)
-            case _:
-                return cli.staff_acting(
-                    settings, args.absent, args.substitute, args.starts, args.ends
-                )
+        return dispatch_staff(args, settings)
     if args.command == "calendar":
         match args.action:
             case "show":

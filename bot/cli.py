@@ -18,11 +18,12 @@ from bot.factory import create_bot, create_deliverer
 from bot.i18n import make_i18n
 from bot.profiles import Profile, load_profile
 from bot.staff.csv_import import parse_staff_csv
-from bot.staff.invites import invitation_link
+from bot.staff.invites import PersonRemoved, current_invitation, invitation_link
 from storage.assignments import ImportInterrupted
 from storage.db import Busy, backup_to, check_copy, connect, exclusive
 from storage.domain.enums import Role
 from storage.domain.staff import CsvProblem
+from storage.models import Person
 from storage.repo import Repos
 
 CLI_ACTOR = "cli"
@@ -89,17 +90,70 @@ def nothing_imported(path: Path) -> Iterator[None]:
         raise CliError(f"{path}: {problem}; nothing was imported") from None
 
 
-async def staff_import(settings: Settings, path: Path) -> None:
+async def staff_import(settings: Settings, path: Path, *, sync: bool = False) -> None:
+    from bot import services
+    from bot.staff.steps import import_staff
+
     text = read_text(path)
+    profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
     with nothing_imported(path):
         rows = parse_staff_csv(text, settings.default_language)
         with one_import(settings):
             async with connect(settings.database_path) as db:
-                counts = await Repos(db).staff.import_staff(rows, actor=CLI_ACTOR)
+                repos = Repos(db)
+                ctx = await services.make_context(repos, profile, settings)
+                done = await import_staff(ctx, rows, actor=CLI_ACTOR, sync=sync)
+                departments = {d.id: d.name for d in await repos.staff.departments()}
+    counts = done.counts
     out(
         f"{path}: {len(rows)} rows: {counts.created} created, {counts.updated} updated,"
         f" {counts.unchanged} unchanged; {counts.departments_created} new departments"
     )
+    for person in done.reactivated:
+        out(f"reactivated\t{person.code}\t{person.full_name}")
+    for person in done.removed:
+        out(f"removed (not in the file)\t{person.code}\t{person.full_name}")
+    for department in done.new_heads:
+        out(f"new head of {departments.get(department, department)}: the open items' cards wait")
+
+
+async def staff_remove(settings: Settings, codes: list[str]) -> None:
+    """Remove people from the directory (they left): access ends, their work is handed over."""
+    from bot import services
+    from bot.staff.steps import remove_people
+
+    profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
+    async with connect(settings.database_path) as db:
+        repos = Repos(db)
+        people = [await known_person(repos, code) for code in codes]
+        for person in people:
+            if not person.active:
+                out(f"{person.code}\t{person.full_name}\talready removed")
+        ctx = await services.make_context(repos, profile, settings)
+        removed = await remove_people(ctx, people, actor=CLI_ACTOR)
+        for person, departure in removed:
+            out(f"removed\t{person.code}\t{person.full_name}")
+            for moved in departure.departments:
+                department = await repos.staff.department(int(str(moved["id"])))
+                name = department.name if department else moved["id"]
+                to = [await repos.staff.get(int(i)) for i in moved["to"]]  # type: ignore[attr-defined]
+                names = ", ".join(p.full_name for p in to if p is not None)
+                where = f"go to {names}" if names else "wait: the department has no head now"
+                out(f"  {name}: {moved['items']} open assignments {where}")
+            taken = sum(1 for moved in departure.rounds if moved["to"] is not None)
+            if departure.rounds:
+                out(
+                    f"  «замечаний нет» requests: {taken} handed over,"
+                    f" {len(departure.rounds) - taken} with nobody to answer"
+                )
+        await deliver_now(settings, repos, profile)
+
+
+async def known_person(repos: Repos, code: str) -> Person:
+    found = await repos.staff.by_code(code)
+    if found is None:
+        raise CliError(f"no staff member has the code {code!r}; nothing was changed")
+    return found
 
 
 async def _links_bot(settings: Settings) -> Bot | None:
@@ -113,26 +167,33 @@ async def _links_bot(settings: Settings) -> Bot | None:
     return create_bot(settings)
 
 
-async def staff_invites(settings: Settings, codes: list[str] | None = None) -> None:
-    """Print `code<TAB>full name<TAB>link` for each person not yet bound (or for `codes`)."""
+async def staff_invites(
+    settings: Settings, codes: list[str] | None = None, *, new: bool = False
+) -> None:
+    """Print `code<TAB>full name<TAB>link` for each person not yet bound (or for `codes`): the
+    current unused link, a new one only when none is valid (or with `new`)."""
     bot = await _links_bot(settings)
     try:
         async with connect(settings.database_path) as db:
             repos = Repos(db)
             if codes:
-                people = []
-                for code in codes:
-                    found = await repos.staff.by_code(code)
-                    if found is None:
-                        raise CliError(f"no staff member has the code {code!r}")
-                    people.append(found)
+                people = [await known_person(repos, code) for code in codes]
+                for person in people:
+                    if not person.active:
+                        raise CliError(
+                            f"{person.code} is no longer in the staff directory (removed);"
+                            " import them again to restore them: no link was issued"
+                        )
             else:
                 people = await repos.staff.unbound()
             ttl = timedelta(days=settings.invite_ttl_days)
             for person in people:
-                invitation = None if codes else await repos.invitations.valid_for(person)
-                if invitation is None:
-                    invitation = await repos.invitations.issue(person, ttl=ttl, actor=CLI_ACTOR)
+                try:
+                    invitation, _ = await current_invitation(
+                        repos, person, ttl=ttl, actor=CLI_ACTOR, new=new
+                    )
+                except PersonRemoved as removed:
+                    raise CliError(str(removed)) from None
                 link = await invitation_link(bot, settings, invitation.token)
                 out(f"{person.code}\t{person.full_name}\t{link}")
     finally:
@@ -147,6 +208,8 @@ async def staff_list(settings: Settings) -> None:
             state = "joined" if person.bound else "not joined"
             if person.unreachable:
                 state = "unreachable"
+            if not person.active:
+                state = "removed"
             out(
                 f"{person.code}\t{person.full_name}\t{person.department_name or '-'}\t"
                 f"{roles}\t{person.language}\t{state}"

@@ -77,6 +77,7 @@ class DeliveryStats:
     failed: int = 0
     cancelled: int = 0
     deferred: int = 0
+    held: int = 0  # for people who have not joined or have blocked the bot
 
 
 Renderer = Callable[["Deliverer", OutboxItem, Person], Awaitable[Rendered | None]]
@@ -380,13 +381,15 @@ class Deliverer:
                 stats.deferred += len(items)
                 return None
         person = await self.repos.staff.get(first.person_id)
-        if person is None or person.telegram_id is None:
+        if person is None:
             async with self.repos.transaction():
                 for item in items:
-                    await self.repos.outbox.mark_failed(item.id, error="never joined the bot")
-                if person is not None:
-                    await self._tell_controllers(person, Kind.UNBOUND)
+                    await self.repos.outbox.mark_failed(item.id, error="no such person")
             stats.failed += len(items)
+            return None
+        if person.telegram_id is None or person.unreachable:  # joined or came back meanwhile?
+            await self._hold(items, "blocked" if person.telegram_id else "not joined yet")
+            stats.held += len(items)
             return None
         with self.i18n.context(), self.i18n.use_locale(person.language.value):
             group = self.renderers.grouped.get(first.kind)
@@ -417,13 +420,12 @@ class Deliverer:
         Counted by the caller once the unit commits (a retried unit is not counted twice)."""
         failed = retried = 0
         async with self.repos.transaction():
-            if isinstance(error, TelegramForbiddenError):
-                for item in applying:
-                    await self.repos.outbox.mark_failed(item.id, error=str(error))
+            if isinstance(error, TelegramForbiddenError):  # blocked: held until they are back
+                await self._hold(applying, str(error))
                 if not person.unreachable:
                     await self.repos.staff.set_unreachable(person, True, actor="system")
                     await self._tell_controllers(person, Kind.UNREACHABLE)
-                return len(applying), 0
+                return 0, len(applying)
             log.warning("delivery to %s failed: %s", person.code, error)
             for item in applying:
                 if isinstance(error, TelegramBadRequest) or item.attempts >= MAX_ATTEMPTS:
@@ -436,6 +438,13 @@ class Deliverer:
                     )
                     retried += 1
         return failed, retried
+
+    async def _hold(self, items: list[OutboxItem], reason: str) -> None:
+        """Back to the queue, due as before: held while the person has not joined or has
+        blocked the bot (the claim skips them), sent as things are then once they are here."""
+        async with self.repos.transaction():
+            for item in items:
+                await self.repos.outbox.retry_later(item.id, error=reason, at=item.not_before)
 
     def _parts(
         self, chat_id: int, rendered: Rendered, pieces: list[str]

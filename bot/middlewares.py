@@ -15,9 +15,9 @@ from aiogram.utils.i18n import gettext as _
 from bot import services
 from bot.access import ROLE_TITLES, may
 from bot.delivery import Deliverer
-from bot.i18n import alert_text, both_languages
+from bot.i18n import ALERT_LIMIT, alert_text, both_languages, translate
 from bot.i18n_marks import N_
-from storage.domain.enums import Role
+from storage.domain.enums import Language, Role
 from storage.repo import Repos
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -26,6 +26,30 @@ NOT_INVITED = N_(
     "This bot serves the akimat's staff only. To use it, ask the administrator "
     "for a personal invitation link and open it in Telegram."
 )
+
+
+ACCESS_ENDED = N_(
+    "Your access to Baqylau has ended: you are no longer in the akimat's staff directory. "
+    "If this is a mistake, ask the administrator to restore it."
+)
+ADMINISTRATOR = N_("Administrator: {names}")
+
+
+async def administrator_line(i18n: I18n, repos: Repos, language: Language | str) -> str:
+    """«Administrator: Айгерім Сапарова» in that language: whom to ask (empty when the
+    directory names no administrator)."""
+    admins = await repos.staff.with_role(Role.ADMIN)
+    if not admins:
+        return ""
+    names = ", ".join(admin.full_name for admin in admins)
+    return translate(i18n, language, ADMINISTRATOR, names=names)
+
+
+async def access_ended_text(i18n: I18n, repos: Repos, language: Language | str) -> str:
+    """What a removed person is told, in their language, with whom to ask."""
+    text = translate(i18n, language, ACCESS_ENDED)
+    admins = await administrator_line(i18n, repos, language)
+    return f"{text}\n{admins}" if admins else text
 
 
 def is_start_command(update: Update) -> bool:
@@ -49,6 +73,14 @@ class PersonMiddleware(BaseMiddleware):
         if user is None or user.is_bot:
             return None
         data["person"] = person = await repos.staff.by_telegram(user.id)
+        if person is not None and not person.active:
+            # access ends at once: no command, button or list, only whom to ask
+            text = await access_ended_text(self.i18n, repos, person.language)
+            if event.message is not None and event.message.chat.type == "private":
+                await event.message.answer(text)
+            elif event.callback_query is not None:
+                await event.callback_query.answer(text[:ALERT_LIMIT], show_alert=True)
+            return None
         if person is not None or is_start_command(event):
             return await handler(event, data)
         if event.message is not None and event.message.chat.type == "private":

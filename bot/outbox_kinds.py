@@ -25,7 +25,9 @@ class Kind(StrEnum):
     WEEKLY = "weekly"
     # people
     UNREACHABLE = "unreachable"
-    UNBOUND = "unbound"
+    UNBOUND = "unbound"  # no longer queued (the held digest replaced it); kept for old rows
+    HELD_DIGEST = "held_digest"  # who has not joined (or blocked the bot) and what waits
+    STAFF_LEFT = "staff_left"  # a person left the directory: where their open work went
     # extension requests
     EXTENSION_REQUEST = "extension_request"
     EXTENSION_REMINDER = "extension_reminder"
@@ -80,6 +82,30 @@ SCHEDULED = frozenset(
         Kind.MEETING_NUDGE,
         Kind.MEETING_MORNING,
         Kind.MEETING_SUMMARY,
+        Kind.HELD_DIGEST,
     }
 )
 GROUPED = frozenset({Kind.NOTICE})
+
+# What a person finds waiting when they join: their assignments' cards, and requests that ask
+# them for an answer (a decision, remarks, attendance, an approval, materials).
+WAITING_ITEMS = frozenset({Kind.CARD})
+WAITING_REQUESTS = frozenset(
+    {
+        Kind.EXTENSION_REQUEST,
+        Kind.EXTENSION_REMINDER,
+        Kind.REMARKS_REQUEST,
+        Kind.REMARKS_REMINDER,
+        Kind.MEETING_AGENDA,
+        Kind.MEETING_CHANGE,
+        Kind.MEETING_APPROVAL,
+        Kind.MEETING_MATERIALS,
+    }
+)
+
+
+def waiting_counts(by_kind: dict[str, int]) -> tuple[int, int, int]:
+    """(assignments, requests, all messages) among one person's waiting messages by kind."""
+    items = sum(n for kind, n in by_kind.items() if kind in WAITING_ITEMS)
+    requests = sum(n for kind, n in by_kind.items() if kind in WAITING_REQUESTS)
+    return items, requests, sum(by_kind.values())

@@ -20,7 +20,9 @@ from bot.assignments.rules import (
 from bot.calendar import WorkCalendar
 from bot.config import Settings
 from bot.profiles import Profile
+from bot.staff.rules import StaffRefusal
 from storage.domain.enums import Role
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
@@ -53,9 +55,18 @@ def one_unit(
     @functools.wraps(step)
     async def run(ctx: Context, /, *args: P.args, **kwargs: P.kwargs) -> T:
         async with ctx.repos.transaction():
+            if args and isinstance(args[0], Person):
+                await still_in_directory(ctx, args[0])
             return await step(ctx, *args, **kwargs)
 
     return run
+
+
+async def still_in_directory(ctx: Context, person: Person) -> None:
+    """The person acting (a step's first argument after the context) is checked inside the
+    unit: one removed while their tap was on its way is refused, never half served."""
+    if not await ctx.repos.staff.is_active(person.id):
+        raise Refused(StaffRefusal.ACCESS_ENDED)
 
 
 async def load_calendar(repos: Repos) -> WorkCalendar:
@@ -129,9 +140,9 @@ async def notify(
 ) -> int:
     """One message per person (identity `{key}:{person id}`), due at `not_before` or at the
     step's own moment (`ctx.now`): a step taken at a given moment is deliverable from then.
-    Returns how many were new."""
+    Nobody who left the directory is written to. Returns how many were new."""
     return await ctx.repos.outbox.enqueue_many(
-        [(f"{key}:{p.id}", p.id, kind, dict(payload)) for p in people],
+        [(f"{key}:{p.id}", p.id, kind, dict(payload)) for p in people if p.active],
         not_before=not_before or ctx.now,
     )
 

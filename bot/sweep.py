@@ -21,6 +21,7 @@ from bot.assignments.sweep import due_notices, queue_weekly_lists
 from bot.extensions.sweep import queue_extension_reminders
 from bot.meetings.sweep import sweep_meetings
 from bot.remarks.sweep import process_rounds
+from bot.staff.sweep import queue_held_digest
 
 # A feature's scheduled duties as of a day: queue what is due (not before the given moment);
 # how many new messages. Runs inside the sweep's unit of work.
@@ -31,6 +32,7 @@ DUTIES: dict[str, Duty] = {
     "extensions": queue_extension_reminders,
     "rounds": process_rounds,
     "meetings": sweep_meetings,
+    "held": queue_held_digest,
 }
 
 

@@ -248,3 +248,9 @@ class MeetChangeCallback(CallbackData, prefix="mc"):
 
     step: MeetChangeStep
     value: str = ""
+
+
+class InviteCallback(CallbackData, prefix="inv"):
+    """The administrator's «new link» for a person (a changed phone): the old link stops."""
+
+    person: int

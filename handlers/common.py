@@ -51,6 +51,8 @@ async def on_chat_member(update: ChatMemberUpdated, person: Person, repos: Repos
     blocked = update.new_chat_member.status == "kicked"
     if update.chat.type == "private" and blocked != person.unreachable:
         await repos.staff.set_unreachable(person, blocked, actor=person.code)
+        if not blocked:  # back: what waited for them goes out now
+            await repos.outbox.released(person.id)
 
 
 async def on_storage_failure(event: ErrorEvent, i18n: I18n, person: Person | None = None) -> Any:

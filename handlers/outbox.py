@@ -29,6 +29,7 @@ from handlers.remarks.outbox import (
     render_remarks_final,
     render_remarks_request,
 )
+from handlers.staff.outbox import render_held_digest, render_staff_left
 
 RENDERERS = Renderers(
     single={
@@ -43,6 +44,8 @@ RENDERERS = Renderers(
         Kind.WEEKLY: render_weekly,
         Kind.UNREACHABLE: render_unreachable,
         Kind.UNBOUND: render_unreachable,
+        Kind.HELD_DIGEST: render_held_digest,
+        Kind.STAFF_LEFT: render_staff_left,
         Kind.EXTENSION_REQUEST: render_extension_request,
         Kind.EXTENSION_REMINDER: render_extension_request,
         Kind.EXTENSION_DECIDED: render_extension_decided,

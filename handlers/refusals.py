@@ -20,11 +20,13 @@ from aiogram.utils.i18n import I18n
 from bot.extensions.rules import ExtensionRefusal
 from bot.meetings.rules import MeetingRefusal
 from bot.remarks.rules import RoundRefusal
+from bot.staff.rules import StaffRefusal
 from handlers.assignments.refusals import rule_refusal
 from handlers.extensions.refusals import extension_refusal
 from handlers.meetings.refusals import meeting_refusal
 from handlers.remarks.refusals import round_refusal
 from handlers.replies import refuse
+from handlers.staff.refusals import staff_refusal
 from storage.domain.assignments import Refusal
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -37,6 +39,7 @@ TRANSLATORS: dict[type[StrEnum], Translator] = {
     ExtensionRefusal: extension_refusal,
     RoundRefusal: round_refusal,
     MeetingRefusal: meeting_refusal,
+    StaffRefusal: staff_refusal,
 }
 
 

@@ -9,12 +9,14 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.i18n import both_languages, telegram_language
+from bot.i18n import LANGUAGES, both_languages, telegram_language, translate
 from bot.i18n_marks import N_
-from bot.middlewares import NOT_INVITED
+from bot.middlewares import NOT_INVITED, administrator_line
 from handlers.callbacks import MenuAction, MenuCallback
 from handlers.keyboards import make_language_keyboard, make_main_menu_keyboard
 from handlers.menu import help_text, main_menu_text, set_person_commands
+from handlers.staff.outbox import waiting_parts
+from storage.domain.enums import Language
 from storage.invitations import Redemption
 from storage.models import Person
 from storage.repo import Repos
@@ -35,6 +37,14 @@ REFUSALS = {
         "This Telegram account is already linked to another staff member. "
         "Ask the administrator to check the invitation."
     ),
+    Redemption.VOIDED: N_(
+        "This invitation link was replaced by a newer one and no longer works. "
+        "Ask the administrator for your current link."
+    ),
+    Redemption.REMOVED: N_(
+        "This invitation is for a person who is no longer in the akimat's staff directory. "
+        "If this is a mistake, ask the administrator."
+    ),
 }
 
 
@@ -50,28 +60,58 @@ async def cmd_start_token(
     assert message.from_user is not None
     outcome, person_id = await repos.invitations.redeem(command.args or "", message.from_user.id)
     if outcome is not Redemption.BOUND:
-        refusal = REFUSALS[outcome]
-        await message.answer(_(refusal) if person else both_languages(i18n, refusal))
+        await message.answer(await refusal_text(i18n, repos, REFUSALS[outcome], person))
         return
     assert person_id is not None
     bound = await repos.staff.get(person_id)
     assert bound is not None
-    # Preselected from Telegram's language when it is kk or ru, else DEFAULT_LANGUAGE;
-    # saved now, so that scheduled messages use it even before the person taps a button.
-    language = telegram_language(message.from_user.language_code) or settings.default_language
+    # The directory's language when it gave one; else Telegram's when it is kk or ru, else
+    # DEFAULT_LANGUAGE; saved now, so that scheduled messages use it before any tap.
+    language = first_language(bound, message.from_user.language_code, settings)
     if language != bound.language:
         await repos.staff.set_language(bound, language, actor=bound.code, chosen=False)
+    # what waited for them goes out now, after this welcome (the sender is woken at the end)
+    waiting = await repos.outbox.waiting(bound.id)
+    await repos.outbox.released(bound.id)
     with i18n.use_locale(language.value):
         greeting = _("Welcome, {name}!").format(name=bound.full_name)
         if bound.position:
             greeting += "\n" + _("You are connected to Baqylau as {position}.").format(
                 position=bound.position
             )
+        if waiting:
+            greeting += "\n\n" + waiting_note(waiting)
         await message.answer(
             greeting + "\n\n" + _("Please choose the language of your messages:"),
             reply_markup=make_language_keyboard(language),
         )
     await set_person_commands(bot, i18n, bound, language)
+
+
+def first_language(person: Person, telegram_code: str | None, settings: Settings) -> Language:
+    """The language of a person's first screen: the directory's, when the staff CSV gave one."""
+    if person.language_given:
+        return person.language
+    return telegram_language(telegram_code) or settings.default_language
+
+
+async def refusal_text(i18n: I18n, repos: Repos, refusal: str, person: Person | None) -> str:
+    """Why a link does not work, and whom to ask (the administrator, by name when there is
+    one): in the person's language, or in both for someone not known yet."""
+    languages = [person.language] if person else list(LANGUAGES)
+    parts = []
+    for language in languages:
+        text = translate(i18n, language, refusal)
+        admins = await administrator_line(i18n, repos, language)
+        parts.append(f"{text}\n{admins}" if admins else text)
+    return "\n\n".join(parts)
+
+
+def waiting_note(by_kind: dict[str, int]) -> str:
+    """What waited for a person who has just joined, in the current locale."""
+    total, parts = waiting_parts(by_kind)
+    what = ", ".join(parts or [total])
+    return _("Waiting for you: {what}. They follow this message.").format(what=what)
 
 
 async def cmd_start(message: Message, i18n: I18n, person: Person | None) -> None:

@@ -17,6 +17,8 @@ class Redemption(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     TAKEN = "taken"  # this Telegram account is already bound to somebody else
+    VOIDED = "voided"  # a newer link replaced it
+    REMOVED = "removed"  # the person is no longer in the directory
 
 
 class InvitationRepo(AuditedStore):
@@ -27,11 +29,7 @@ class InvitationRepo(AuditedStore):
         now = now or now_utc()
         token = secrets.token_urlsafe(18)
         async with self.db.transaction():
-            await self.conn.execute(
-                "UPDATE invitations SET expires_at = ? WHERE person_id = ? AND used_at IS NULL"
-                " AND expires_at > ?",
-                (now.isoformat(), person.id, now.isoformat()),
-            )
+            await self.void_for(person, now=now)
             await self.conn.execute(
                 "INSERT INTO invitations (token, person_id, created_at, expires_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -45,6 +43,18 @@ class InvitationRepo(AuditedStore):
                 new={"expires": (now + ttl).isoformat()},
             )
         return Invitation(token, person.id, now, now + ttl, None)
+
+    async def void_for(self, person: Person, *, now: datetime | None = None) -> int:
+        """The person's unused, unexpired links stop working (a newer one replaced them, or
+        the person left); how many."""
+        now = now or now_utc()
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE invitations SET expires_at = ?, voided_at = ? WHERE person_id = ?"
+                " AND used_at IS NULL AND expires_at > ?",
+                (now.isoformat(), now.isoformat(), person.id, now.isoformat()),
+            )
+            return cursor.rowcount
 
     async def valid_for(self, person: Person, *, now: datetime | None = None) -> Invitation | None:
         """The newest unused, unexpired invitation of `person`, if any."""
@@ -71,12 +81,17 @@ class InvitationRepo(AuditedStore):
                 return Redemption.UNKNOWN, None
             if invitation.used_at is not None:
                 return Redemption.USED, invitation.person_id
-            if invitation.expires_at <= now:
-                return Redemption.EXPIRED, invitation.person_id
             person = await self.fetch_one(
-                "SELECT id, code, telegram_id FROM people WHERE id = ?", (invitation.person_id,)
+                "SELECT id, code, telegram_id, active FROM people WHERE id = ?",
+                (invitation.person_id,),
             )
             assert person is not None
+            if not person["active"]:
+                return Redemption.REMOVED, invitation.person_id
+            if invitation.voided_at is not None:
+                return Redemption.VOIDED, invitation.person_id
+            if invitation.expires_at <= now:
+                return Redemption.EXPIRED, invitation.person_id
             async with self.conn.execute(
                 "SELECT id FROM people WHERE telegram_id = ? AND id <> ?",
                 (telegram_id, invitation.person_id),

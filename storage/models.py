@@ -28,6 +28,8 @@ class Person:
     unreachable: bool
     roles: frozenset[Role] = field(default_factory=frozenset)
     curates: frozenset[int] = field(default_factory=frozenset)
+    active: bool = True  # False once removed from the directory (their history stays)
+    language_given: bool = True  # the staff CSV named the language
 
     @property
     def bound(self) -> bool:
@@ -51,6 +53,7 @@ class Invitation:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None
+    voided_at: datetime | None = None  # replaced by a newer link
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,15 @@ from storage.rows import from_row, utc_text
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 # A claim not renewed for this long belongs to a sender that stopped: it is taken again.
 CLAIM_LEASE = timedelta(seconds=30)
+# Messages wait (held, pending) while their person has not joined the bot or has blocked it;
+# they go out, rendered as things are then, once the person joins or comes back.
+REACHABLE = (
+    "person_id IN (SELECT id FROM people WHERE telegram_id IS NOT NULL AND unreachable = 0)"
+)
+HELD = (
+    "status = 'pending' AND person_id IN"
+    " (SELECT id FROM people WHERE telegram_id IS NULL OR unreachable = 1)"
+)
 
 
 @dataclass(frozen=True)
@@ -133,8 +142,10 @@ class OutboxRepo(Store):
         person's notices go as one message."""
         stamp = utc_text(now)
         # what may be taken: due and waiting, or claimed by a sender that stopped
+        # (held messages, for people not joined or who blocked the bot, are not taken)
+        waiting = f"status = 'pending' AND not_before <= ? AND {REACHABLE}"
         claimable = (
-            "((status = 'pending' AND not_before <= ?) OR (status = 'sending' AND"
+            f"(({waiting}) OR (status = 'sending' AND"  # noqa: S608
             " (claimed_at < ? OR claimed_by IN (SELECT value FROM json_each(?)))))"
         )
         taking = (stamp, utc_text(now - stale_after), json.dumps(list(dead_owners)))
@@ -259,6 +270,29 @@ class OutboxRepo(Store):
             )
             return cursor.rowcount
 
+    async def cancel_for_person(self, person_id: int) -> int:
+        """Cancel everything still waiting for one person (they left); how many."""
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE outbox SET status = 'cancelled'"
+                " WHERE status = 'pending' AND person_id = ?",
+                (person_id,),
+            )
+            return cursor.rowcount
+
+    async def revive(self, person_id: int, prefix: str, *, at: datetime) -> int:
+        """A person came back: their cancelled messages whose key starts with `prefix` wait
+        again (rendered as things are when sent, so a closed item's card is dropped then)."""
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
+                " claimed_by = NULL WHERE status = 'cancelled' AND person_id = ?"
+                " AND substr(key, 1, length(?)) = ?",
+                (utc_text(at), person_id, prefix, prefix),
+            )
+            self.queued += cursor.rowcount
+            return cursor.rowcount
+
     async def sent_with_prefix(self, prefix: str) -> list[tuple[int, int, int]]:
         """(person id, chat id, message id) of the sent messages whose key starts with `prefix`."""
         rows = await self.fetch_all(
@@ -282,3 +316,36 @@ class OutboxRepo(Store):
     async def get(self, key: str) -> OutboxItem | None:
         row = await self.fetch_one("SELECT * FROM outbox WHERE key = ?", (key,))
         return _item(row) if row else None
+
+    async def waiting(self, person_id: int) -> dict[str, int]:
+        """The messages waiting for one person, by kind (held ones included)."""
+        async with self.conn.execute(
+            "SELECT kind, COUNT(*) AS n FROM outbox WHERE status = 'pending' AND person_id = ?"
+            " GROUP BY kind",
+            (person_id,),
+        ) as cursor:
+            return {row["kind"]: row["n"] for row in await cursor.fetchall()}
+
+    async def held(self) -> list[tuple[int, dict[str, int]]]:
+        """Everyone whose messages are held (not joined, or blocked the bot): (person id,
+        waiting messages by kind), in the order of people's ids."""
+        held: dict[int, dict[str, int]] = {}
+        async with self.conn.execute(
+            f"SELECT person_id, kind, COUNT(*) AS n FROM outbox WHERE {HELD}"  # noqa: S608
+            " GROUP BY person_id, kind ORDER BY person_id, kind"
+        ) as cursor:
+            for row in await cursor.fetchall():
+                held.setdefault(row["person_id"], {})[row["kind"]] = row["n"]
+        return list(held.items())
+
+    async def released(self, person_id: int) -> int:
+        """A person just joined or came back: how many of their messages may go now. The
+        count wakes the sender at the end of the update, like newly queued messages."""
+        async with self.conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id = ?",
+            (person_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        count = int(row[0]) if row else 0
+        self.queued += count
+        return count

@@ -76,6 +76,49 @@ class RemarksRepo(AuditedStore):
             "round_id = ? AND answer = ?", (round_id, Answer.PENDING.value)
         )
 
+    async def pending_for_person(self, person_id: int) -> list[Addressee]:
+        """Where a person is still awaited: their unanswered places in rounds not closed."""
+        return await self._addressees(
+            "person_id = ? AND answer = ? AND round_id IN"
+            " (SELECT id FROM remark_rounds WHERE closed_at IS NULL)",
+            (person_id, Answer.PENDING.value),
+        )
+
+    async def hand_over(
+        self, addressee: Addressee, to_person_id: int, *, actor: str, at: datetime
+    ) -> bool:
+        """An unanswered place passes to another person (the addressee left): the same row,
+        now theirs. When they are an addressee of the round already, the place is merged into
+        theirs. False when the place was answered meanwhile."""
+        async with self.db.transaction():
+            async with self.conn.execute(
+                "SELECT 1 FROM remark_addressees WHERE round_id = ? AND person_id = ?",
+                (addressee.round_id, to_person_id),
+            ) as cursor:
+                merged = await cursor.fetchone() is not None
+            if merged:
+                cursor = await self.conn.execute(
+                    "DELETE FROM remark_addressees WHERE id = ? AND answer = ?",
+                    (addressee.id, Answer.PENDING.value),
+                )
+            else:
+                cursor = await self.conn.execute(
+                    "UPDATE remark_addressees SET person_id = ? WHERE id = ? AND answer = ?",
+                    (to_person_id, addressee.id, Answer.PENDING.value),
+                )
+            if cursor.rowcount != 1:
+                return False
+            await self.audit.record(
+                actor=actor,
+                action="addressee_handed_over",
+                entity=ENTITY,
+                entity_id=str(addressee.round_id),
+                old={"person_id": addressee.person_id},
+                new={"person_id": to_person_id, "merged": merged},
+                at=at,
+            )
+        return True
+
     # --- starting ------------------------------------------------------------------------------
     async def create(
         self,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import aiosqlite
 
@@ -42,6 +42,18 @@ def _person(row: aiosqlite.Row) -> Person:
     return from_row(Person, row, roles=roles, curates=curates)
 
 
+def directory_language(row: StaffRow, before: Person | None) -> tuple[Language, bool]:
+    """(language, whether the directory gave it) after importing `row` over `before`: an
+    empty column keeps the language the person has, and so does a language the person chose
+    themselves (/lang, the first screen); the file's language fills the rest."""
+    if before is None:
+        return row.language, row.language_given
+    given = row.language_given or before.language_given
+    if not row.language_given or before.language_chosen:
+        return before.language, given
+    return row.language, given
+
+
 class StaffRepo(AuditedStore):
     # --- reading -------------------------------------------------------------------------
     async def _people(self, where: str = "", params: Iterable[object] = ()) -> list[Person]:
@@ -71,24 +83,26 @@ class StaffRepo(AuditedStore):
             return {row["code"]: row["full_name"] for row in await cursor.fetchall()}
 
     async def unbound(self) -> list[Person]:
-        return await self._people("p.telegram_id IS NULL")
+        return await self._people("p.telegram_id IS NULL AND p.active = 1")
 
     async def with_role(self, role: Role) -> list[Person]:
         return await self._people(
-            "EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = ?)",
+            "p.active = 1 AND"
+            " EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = ?)",
             (role.value,),
         )
 
     async def heads_of(self, department_id: int) -> list[Person]:
         return await self._people(
-            "p.department_id = ? AND EXISTS (SELECT 1 FROM person_roles r"
+            "p.department_id = ? AND p.active = 1 AND EXISTS (SELECT 1 FROM person_roles r"
             " WHERE r.person_id = p.id AND r.role = 'head')",
             (department_id,),
         )
 
     async def curators_of(self, department_id: int) -> list[Person]:
         return await self._people(
-            "EXISTS (SELECT 1 FROM curated_departments c WHERE c.person_id = p.id"
+            "p.active = 1 AND"
+            " EXISTS (SELECT 1 FROM curated_departments c WHERE c.person_id = p.id"
             " AND c.department_id = ?)",
             (department_id,),
         )
@@ -151,6 +165,40 @@ class StaffRepo(AuditedStore):
                 person, "unreachable", actor, person.unreachable, unreachable
             )
 
+    # --- leaving ------------------------------------------------------------------------------
+    async def is_active(self, person_id: int) -> bool:
+        """Whether the person is still in the directory (read in the caller's unit of work)."""
+        async with self.conn.execute(
+            "SELECT active FROM people WHERE id = ?", (person_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return bool(row and row["active"])
+
+    async def active_people(self) -> list[Person]:
+        return await self._people("p.active = 1")
+
+    async def deactivate(self, person: Person, *, actor: str, at: datetime) -> bool:
+        """The person left: their access ends (their records and history stay). False when
+        they were inactive already."""
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE people SET active = 0, left_at = ?, updated_at = ?"
+                " WHERE id = ? AND active = 1",
+                (at.isoformat(), at.isoformat(), person.id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await self.audit.record(
+                actor=actor,
+                action="remove",
+                entity="person",
+                entity_id=person.code,
+                old={"active": True},
+                new={"active": False},
+                at=at,
+            )
+        return True
+
     # --- acting substitutes -------------------------------------------------------------------
     async def add_substitution(
         self, absent: Person, substitute: Person, starts_on: date, ends_on: date, *, actor: str
@@ -204,7 +252,8 @@ class StaffRepo(AuditedStore):
         """Who receives what is addressed to `person` on `day`: their substitute, or themselves."""
         row = await self.fetch_one(
             "SELECT substitute_id FROM substitutions WHERE absent_id = ? AND starts_on <= ?"
-            " AND ends_on >= ? ORDER BY id DESC LIMIT 1",
+            " AND ends_on >= ? AND substitute_id IN (SELECT id FROM people WHERE active = 1)"
+            " ORDER BY id DESC LIMIT 1",
             (person.id, day.isoformat(), day.isoformat()),
         )
         if row is None:
@@ -214,12 +263,41 @@ class StaffRepo(AuditedStore):
     async def represented_by(self, person: Person, day: date) -> list[Person]:
         """Everyone `person` acts for on `day`."""
         return await self._people(
-            "p.id IN (SELECT absent_id FROM substitutions WHERE substitute_id = ?"
+            "p.active = 1 AND p.id IN (SELECT absent_id FROM substitutions WHERE substitute_id = ?"
             " AND starts_on <= ? AND ends_on >= ?)",
             (person.id, day.isoformat(), day.isoformat()),
         )
 
     # --- import -------------------------------------------------------------------------------
+    async def _audit_update(
+        self,
+        code: str,
+        old_state: Mapping[str, object],
+        new_state: Mapping[str, object],
+        reactivated: bool,
+        actor: str,
+    ) -> None:
+        """An imported person's changes: back in the directory, and the values changed."""
+        if reactivated:
+            await self.audit.record(
+                actor=actor,
+                action="reactivate",
+                entity="person",
+                entity_id=code,
+                old={"active": False},
+                new={"active": True},
+            )
+        changed = [key for key in new_state if old_state[key] != new_state[key]]
+        if changed:
+            await self.audit.record(
+                actor=actor,
+                action="update",
+                entity="person",
+                entity_id=code,
+                old={key: old_state[key] for key in changed},
+                new={key: new_state[key] for key in changed},
+            )
+
     async def import_staff(self, rows: list[StaffRow], *, actor: str) -> ImportCounts:
         """Create or update by code, all rows in one transaction; a bad row rolls back all."""
         created = updated = unchanged = departments_created = 0
@@ -272,12 +350,13 @@ class StaffRepo(AuditedStore):
                         canonical[name_key(name)] = existing.name
                     curates.add(found)
                 before = await self.by_code(row.code)
+                language, language_given = directory_language(row, before)
                 new_state = {
                     "full_name": row.full_name,
                     "position": row.position,
                     "department": canonical[name_key(row.department)] if row.department else None,
                     "roles": sorted(role.value for role in row.roles),
-                    "language": row.language.value,
+                    "language": language.value,
                     "curates": sorted(
                         (canonical[name_key(name)] for name in row.curates), key=str.casefold
                     ),
@@ -286,13 +365,14 @@ class StaffRepo(AuditedStore):
                 if before is None:
                     cursor = await self.conn.execute(
                         "INSERT INTO people (code, full_name, position, department_id, language,"
-                        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        " language_given, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             row.code,
                             row.full_name,
                             row.position,
                             department_id,
-                            row.language.value,
+                            language.value,
+                            int(language_given),
                             stamp,
                             stamp,
                         ),
@@ -325,31 +405,30 @@ class StaffRepo(AuditedStore):
                         "language": before.language.value,
                         "curates": curated_names,
                     }
-                    if old_state == new_state:
+                    reactivated = not before.active
+                    if (
+                        old_state == new_state
+                        and not reactivated
+                        and language_given == before.language_given
+                    ):
                         unchanged += 1
                         continue
                     updated += 1
                     await self.conn.execute(
                         "UPDATE people SET full_name = ?, position = ?, department_id = ?,"
-                        " language = ?, updated_at = ? WHERE id = ?",
+                        " language = ?, language_given = ?, active = 1, left_at = NULL,"
+                        " updated_at = ? WHERE id = ?",
                         (
                             row.full_name,
                             row.position,
                             department_id,
-                            row.language.value,
+                            language.value,
+                            int(language_given),
                             stamp,
                             person_id,
                         ),
                     )
-                    changed = [key for key in new_state if old_state[key] != new_state[key]]
-                    await self.audit.record(
-                        actor=actor,
-                        action="update",
-                        entity="person",
-                        entity_id=row.code,
-                        old={key: old_state[key] for key in changed},
-                        new={key: new_state[key] for key in changed},
-                    )
+                    await self._audit_update(row.code, old_state, new_state, reactivated, actor)
                 await self.conn.execute(
                     "DELETE FROM person_roles WHERE person_id = ?", (person_id,)
                 )

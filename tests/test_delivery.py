@@ -74,15 +74,14 @@ async def test_429_waits_retry_after_and_sends_once(
     assert (await people.outbox.counts())["sent"] == 1
 
 
-async def test_403_marks_unreachable_and_tells_the_controller_once(
+async def test_403_holds_the_messages_until_the_person_is_back(
     api: FakeBotAPI, real_bot: Bot, people: Repos, i18n: I18n, settings: Settings, profile: Profile
 ) -> None:
     api.block_user(101)
     await queue_note(people, "edu_head", "akim")
     await queue_note(people, "edu_head", "hoa")
     deliverer = sender(real_bot, people, i18n, settings, profile)
-    stats = await deliverer.drain()
-    assert stats.failed == 2
+    assert (await deliverer.drain()).failed == 0
     head = await people.staff.by_code("edu_head")
     assert head is not None
     assert head.unreachable
@@ -90,11 +89,19 @@ async def test_403_marks_unreachable_and_tells_the_controller_once(
     assert len(to_controller) == 1
     assert "Асель Нурланова" in to_controller[0].params["text"]
     assert "заблокировал" in to_controller[0].params["text"]
-    # no retries to a blocked person; a second failure says nothing more
+    # held, not retried: nothing more is tried while blocked, and the controller hears it once
+    tried = len(api.calls("sendMessage"))
     await queue_note(people, "edu_head", "dep1")
     await deliverer.drain()
-    assert len([c for c in api.sent_messages if c.params["chat_id"] == 103]) == 1
-    assert [c for c in api.calls("sendMessage") if c.params["chat_id"] == 101 and c.ok] == []
+    assert len(api.calls("sendMessage")) == tried
+    assert (await people.outbox.counts())["pending"] == 3
+    # back: all three go out, none lost, none twice
+    api.unblock_user(101)
+    await people.staff.set_unreachable(head, False, actor="test")
+    assert (await deliverer.drain()).sent == 3
+    delivered = [c for c in api.sent_messages if c.params["chat_id"] == 101]
+    assert len(delivered) == 3
+    assert (await deliverer.drain()).sent == 0
 
 
 async def test_5xx_is_retried_later_with_backoff(
@@ -112,16 +119,22 @@ async def test_5xx_is_retried_later_with_backoff(
     assert len(api.sent_messages) == 1
 
 
-async def test_a_person_never_bound_is_reported_once(
+async def test_messages_for_a_person_not_joined_wait_and_follow_when_they_join(
     api: FakeBotAPI, real_bot: Bot, people: Repos, i18n: I18n, settings: Settings, profile: Profile
 ) -> None:
-    await queue_note(people, "akim", "hoa")  # the akim never joined
+    akim_id = await queue_note(people, "akim", "hoa")  # the akim has not joined yet
     await queue_note(people, "akim", "dep1")
-    stats = await sender(real_bot, people, i18n, settings, profile).drain()
-    assert stats.failed == 2
-    notes = [c.params["text"] for c in api.sent_messages if c.params["chat_id"] == 103]
-    assert len(notes) == 1
-    assert "Ерлан Жумабеков" in notes[0]
+    deliverer = sender(real_bot, people, i18n, settings, profile)
+    stats = await deliverer.drain()
+    assert (stats.failed, stats.sent) == (0, 0)
+    assert api.sent_messages == []  # nobody is told per message: the sweep's digest does that
+    assert await people.outbox.held() == [(akim_id, {"unbound": 2})]
+    akim = await people.staff.get(akim_id)
+    assert akim is not None
+    await people.staff.bind_telegram(akim, 104, actor="test")
+    assert await people.outbox.held() == []
+    assert (await deliverer.drain()).sent == 2
+    assert [c.params["chat_id"] for c in api.sent_messages] == [104, 104]
 
 
 def test_long_texts_split_cleanly_at_line_breaks() -> None:

@@ -8,6 +8,7 @@ from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SetMyCommands
 from aiogram.types import BotCommandScopeChat, InlineKeyboardMarkup, Update
 
+from bot.staff.csv_import import parse_staff_csv
 from handlers.callbacks import LangCallback
 from storage.domain.enums import Language
 from storage.repo import Repos
@@ -92,10 +93,14 @@ async def test_invitation_greets_by_name_and_position_and_offers_the_language(
 async def test_unknown_telegram_language_preselects_the_default(
     dp: Dispatcher, bot: RecordingBot, staffed: Repos
 ) -> None:
-    token = await invite(staffed, "fin_head")
+    # the directory gives no language (an empty column), and Telegram's en is neither kk nor ru
+    no_language = "code,full_name,position,department,roles,language,curates\n"
+    no_language += "fin_dep,Олег Ли,Заместитель руководителя,Отдел финансов,executor,,\n"
+    await staffed.staff.import_staff(parse_staff_csv(no_language, Language.KK), actor="test")
+    token = await invite(staffed, "fin_dep")
     await dp.feed_update(bot, make_message(f"/start {token}", user_id=5004, language_code="en"))
     greeting = sent_messages(bot)[0]
-    assert "Қош келдіңіз, Олег Ким!" in greeting.text
+    assert "Қош келдіңіз, Олег Ли!" in greeting.text
     assert isinstance(greeting.reply_markup, InlineKeyboardMarkup)
     assert greeting.reply_markup.inline_keyboard[0][0].text == "✅ Қазақ тілі"
 

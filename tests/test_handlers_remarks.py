@@ -88,8 +88,9 @@ async def test_round_from_requests_to_final_sheet(
 ) -> None:
     await people(dp, bot, staffed)
     round_id = await start(staffed, profile, settings)
-    stats = await deliverer.drain()
-    assert stats.failed == 1  # hoa never joined: the controller is told
+    assert (await deliverer.drain()).failed == 0
+    # hoa has not joined: the request waits for them
+    assert [kinds for _, kinds in await staffed.outbox.held()] == [{"remarks_request": 1}]
     requests = [m for m in bot.sent() if isinstance(m, SendMessage) and m.text.startswith("📨")]
     assert {m.chat_id for m in requests} == {EDU, FIN, DEP, AKIM}
     kk, ru = to(bot, EDU)[0], to(bot, FIN)[0]
@@ -142,7 +143,9 @@ async def test_round_from_requests_to_final_sheet(
     bot.clear()
     await sweep(ctx)
     await deliverer.drain(now=ctx.now)
-    [final] = to(bot, CTRL)
+    [digest] = [m for m in to(bot, CTRL) if "/invite" in m.text]  # hoa's request still waits
+    assert "Марат Ахметов" in digest.text
+    [final] = [m for m in to(bot, CTRL) if "/invite" not in m.text]
     assert "☑️ Марат Ахметов: согласовано по умолчанию" in final.text
     closed = await staffed.remarks.get(round_id)
     assert closed is not None

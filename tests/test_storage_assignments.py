@@ -20,6 +20,7 @@ from storage.domain.enums import Mark, Source
 from storage.domain.refusals import Refused
 from storage.domain.staff import CsvProblem
 from storage.repo import Repos
+from tests.helpers import everyone_joined
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -716,6 +717,7 @@ async def person_id(repos: Repos, code: str) -> int:
 
 
 async def test_outbox_enqueue_is_idempotent_by_key(staffed: Repos) -> None:
+    await everyone_joined(staffed)
     edu_head = await person_id(staffed, "edu_head")
     payload = {"assignment_id": 1, "text": "Жаңа тапсырма"}
     assert await staffed.outbox.enqueue("card:1:5", edu_head, "card", payload, not_before=AT)
@@ -737,6 +739,7 @@ async def test_outbox_enqueue_is_idempotent_by_key(staffed: Repos) -> None:
 
 
 async def test_outbox_claim_marks_sending_and_reclaims_stale(staffed: Repos) -> None:
+    await everyone_joined(staffed)
     edu_head = await person_id(staffed, "edu_head")
     fin_head = await person_id(staffed, "fin_head")
     await staffed.outbox.enqueue("b", edu_head, "card", {"n": 2}, not_before=AT)
@@ -783,6 +786,7 @@ async def test_outbox_claim_marks_sending_and_reclaims_stale(staffed: Repos) -> 
 
 
 async def test_outbox_retry_fail_cancel_and_counts(staffed: Repos) -> None:
+    await everyone_joined(staffed)
     edu_head = await person_id(staffed, "edu_head")
     for key in ("remind:1:a", "remind:1:b", "remind:10:a", "card:1:a", "card:2:a"):
         assert await staffed.outbox.enqueue(key, edu_head, "remind", {"key": key}, not_before=AT)

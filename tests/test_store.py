@@ -30,6 +30,7 @@ from storage.outbox import OutboxItem
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV
 from tests.fake_api import FakeBotAPI
+from tests.helpers import everyone_joined
 
 AT = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
@@ -170,6 +171,7 @@ async def test_an_in_memory_database_is_refused() -> None:
 async def test_claims_carry_their_owner_and_a_dead_owners_claims_are_taken_at_once(
     staffed: Repos,
 ) -> None:
+    await everyone_joined(staffed)
     edu = await staffed.staff.by_code("edu_head")
     assert edu is not None
     for key in ("a", "b"):
@@ -192,6 +194,7 @@ async def test_claims_carry_their_owner_and_a_dead_owners_claims_are_taken_at_on
 
 
 async def test_the_last_persons_group_is_completed_past_the_limit(staffed: Repos) -> None:
+    await everyone_joined(staffed)
     edu = await staffed.staff.by_code("edu_head")
     fin = await staffed.staff.by_code("fin_head")
     assert edu is not None
@@ -422,6 +425,7 @@ async def test_people_import_through_the_cli_still_works(
 async def test_a_dead_senders_group_is_taken_over_whole(staffed: Repos) -> None:
     """A digest the killed sender had claimed is not split by the claim limit at restart (a
     piece would resume at the wrong part and its lines would be lost)."""
+    await everyone_joined(staffed)
     edu = await staffed.staff.by_code("edu_head")
     assert edu is not None
     for number in range(5):

@@ -62,7 +62,7 @@ async def sweep_at(
     ctx = await services.make_context(repos, profile, settings, now=moment)
     stats = await sweep(ctx)
     await deliverer.drain(now=moment)
-    return stats.queued - stats.weekly_lists
+    return stats.queued - stats.weekly_lists - stats.by_duty.get("held", 0)
 
 
 def to(bot: RecordingBot, chat: int) -> list[str]:
@@ -74,6 +74,7 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
         and m.chat_id == chat
         and "жеткізілмейді" not in m.text
         and "не доставляются" not in m.text
+        and "/invite" not in m.text  # the digest of who has not joined
     ]
 
 

@@ -100,6 +100,7 @@ def parse_staff_csv(text: str, default_language: Language) -> list[StaffRow]:
                 roles=roles,
                 language=language,
                 curates=tuple(" ".join(name.split()) for name in curates),
+                language_given=bool(language_text),
             )
         )
     return rows

@@ -26,3 +26,4 @@ class StaffRow:
     roles: frozenset[Role]
     language: Language
     curates: tuple[str, ...]
+    language_given: bool = True  # False: the column was empty (`language` is the default)

@@ -1,0 +1,1 @@
+"""The staff's messages: who is missing from the bot, and what waits for them."""

@@ -1,0 +1,161 @@
+"""A roll-out as an akimat does it: staff and assignments imported first, people joining over a
+week or blocking the bot and coming back. Messages for them wait; nothing is lost or doubled."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from aiogram import Dispatcher
+from aiogram.methods import SendMessage
+from aiogram.types import Chat, ChatMemberBanned, ChatMemberMember, ChatMemberUpdated, Update, User
+
+from bot import services
+from bot.assignments import steps as assignment_steps
+from bot.config import Settings
+from bot.delivery import Deliverer
+from bot.profiles import Profile
+from bot.sweep import sweep
+from storage.domain.assignments import NewAssignment
+from storage.domain.enums import Mark, Source
+from storage.repo import Repos
+from tests.fakes import RecordingBot, make_message
+from tests.helpers import invite, join
+
+EDU, FIN, CTRL = 8101, 8102, 8103
+FOREVER = datetime.fromtimestamp(0, tz=UTC)  # a ban "until" 0: for good
+ALMATY_MORNING = datetime(2027, 5, 4, 4, 0, tzinfo=UTC)  # 09:00 in Almaty, a Tuesday
+
+
+async def register(repos: Repos, profile: Profile, settings: Settings, number: str) -> None:
+    ctx = await services.make_context(repos, profile, settings)
+    new = NewAssignment(
+        reg_number=number,
+        received=ctx.today,
+        source=Source.AKIM,
+        summary=f"Тапсырма {number}",
+        executors=("Отдел образования",),
+        deadline=date(2027, 5, 12),
+        mark=Mark.NONE,
+    )
+    await assignment_steps.register(ctx, new, actor="ctrl")
+
+
+def texts_to(bot: RecordingBot, chat: int) -> list[str]:
+    return [m.text for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat]
+
+
+async def test_cards_wait_for_a_late_joiner_and_follow_the_welcome(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    await register(staffed, profile, settings, "R-1")
+    await register(staffed, profile, settings, "R-2")
+    stats = await deliverer.drain()
+    assert (stats.sent, stats.failed) == (0, 0)  # edu_head has not joined: nothing dropped
+    edu = await staffed.staff.by_code("edu_head")
+    assert edu is not None
+    assert await staffed.outbox.held() == [(edu.id, {"card": 2})]
+    # the head opens the link a week later: the welcome says what waits, then the cards come
+    token = await invite(staffed, "edu_head")
+    await dp.feed_update(bot, make_message(f"/start {token}", user_id=EDU, language_code="ru"))
+    [welcome] = texts_to(bot, EDU)
+    # in the directory's language (kk), not Telegram's
+    assert "Сізді күтіп тұр: 2 тапсырма. Олар осы хабарламадан кейін келеді." in welcome
+    assert (await deliverer.drain()).sent == 2
+    cards = texts_to(bot, EDU)[1:]
+    assert len(cards) == 2
+    assert any("R-1" in card for card in cards)
+    assert any("R-2" in card for card in cards)
+    assert await staffed.outbox.held() == []
+    assert (await deliverer.drain()).sent == 0  # none twice
+
+
+async def test_the_control_department_gets_one_digest_a_day_not_a_message_per_notice(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await join(dp, bot, staffed, "ctrl", CTRL, "kk")
+    for number in ("D-1", "D-2", "D-3"):
+        await register(staffed, profile, settings, number)
+    await deliverer.drain()
+    assert texts_to(bot, CTRL) == []  # no message per card
+    for _ in range(2):  # two sweeps the same morning: one digest
+        ctx = await services.make_context(staffed, profile, settings, now=ALMATY_MORNING)
+        await sweep(ctx)
+        await deliverer.drain(now=ALMATY_MORNING)
+    [digest] = texts_to(bot, CTRL)
+    assert "Асель Нурланова, Отдел образования — ботқа қосылмаған: 3 хабарлама (3 тапсырма)" in (
+        digest
+    )
+    assert "/invite" in digest
+    assert len([m for m in texts_to(bot, CTRL) if "/invite" in m]) == 1
+
+
+async def test_a_digest_is_dropped_when_everyone_joined_before_it_went_out(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
+    await register(staffed, profile, settings, "G-1")
+    night = datetime(2027, 5, 3, 18, 0, tzinfo=UTC)  # 23:00: the digest waits for the morning
+    await sweep(await services.make_context(staffed, profile, settings, now=night))
+    await deliverer.drain(now=night)
+    await join(dp, bot, staffed, "edu_head", EDU, "kk")
+    # hoa and others never had messages: only people with waiting messages count
+    await deliverer.drain(now=ALMATY_MORNING)
+    assert [m for m in texts_to(bot, CTRL) if "/invite" in m] == []
+
+
+def member_update(user_id: int, status: str) -> Update:
+    user = User(id=user_id, is_bot=False, first_name="X")
+    bot_user = User(id=42, is_bot=True, first_name="Baqylau")
+    old, new = (
+        (ChatMemberMember(user=bot_user), ChatMemberBanned(user=bot_user, until_date=FOREVER))
+        if status == "kicked"
+        else (ChatMemberBanned(user=bot_user, until_date=FOREVER), ChatMemberMember(user=bot_user))
+    )
+    return Update(
+        update_id=1,
+        my_chat_member=ChatMemberUpdated(
+            chat=Chat(id=user_id, type="private"),
+            from_user=user,
+            date=datetime.now(UTC),
+            old_chat_member=old,
+            new_chat_member=new,
+        ),
+    )
+
+
+async def test_someone_who_blocked_the_bot_gets_what_waited_when_they_unblock_it(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> None:
+    await join(dp, bot, staffed, "edu_head", EDU, "kk")
+    await dp.feed_update(bot, member_update(EDU, "kicked"))
+    edu = await staffed.staff.by_code("edu_head")
+    assert edu is not None
+    assert edu.unreachable
+    await register(staffed, profile, settings, "B-1")
+    await deliverer.drain()
+    assert texts_to(bot, EDU) == []
+    await dp.feed_update(bot, member_update(EDU, "member"))
+    assert (await deliverer.drain()).sent == 1
+    [card] = texts_to(bot, EDU)
+    assert "B-1" in card
