@@ -3,6 +3,7 @@ and dates. (Fixtures live in conftest.py; this module holds plain functions.)"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from aiogram import Dispatcher
@@ -13,7 +14,7 @@ from bot import services
 from bot.config import Settings
 from handlers.callbacks import LangCallback
 from storage.domain.enums import Language
-from storage.models import Department
+from storage.models import Department, Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
 
@@ -114,3 +115,34 @@ async def department(repos: Repos, name: str) -> Department:
     found = await repos.staff.department_by_name(name)
     assert found is not None
     return found
+
+
+async def department_id(repos: Repos, name: str) -> int:
+    return (await department(repos, name)).id
+
+
+async def person(repos: Repos, code: str) -> Person:
+    found = await repos.staff.by_code(code)
+    assert found is not None
+    return found
+
+
+async def person_id(repos: Repos, code: str) -> int:
+    return (await person(repos, code)).id
+
+
+async def join_all(
+    dp: Dispatcher, bot: RecordingBot, repos: Repos, people: Iterable[tuple[str, int, str]]
+) -> None:
+    """`join` for each (code, Telegram id, language), in order."""
+    for code, user_id, lang in people:
+        await join(dp, bot, repos, code, user_id, lang)
+
+
+async def bind_all(repos: Repos, telegram_ids: Mapping[str, int]) -> dict[str, Person]:
+    """Bind the accounts (code → Telegram id) without the dialog; returns them, bound."""
+    people = {}
+    for code, telegram_id in telegram_ids.items():
+        await repos.staff.bind_telegram(await person(repos, code), telegram_id, actor="test")
+        people[code] = await person(repos, code)
+    return people

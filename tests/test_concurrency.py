@@ -65,6 +65,7 @@ from storage.invitations import Redemption
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
+from tests.helpers import bind_all, department_id, person
 
 ALMATY = ZoneInfo("Asia/Almaty")
 # A Wednesday at 10:00 in Almaty: a working day in working hours, so nothing waits for morning.
@@ -107,27 +108,6 @@ def sender(
     """A sender of its own (its own claim owner), stepped by explicit drains."""
     limiter = RateLimiter(100_000, per_chat_interval=0)
     return create_deliverer(bot, repos, i18n, settings, profile, limiter, background=False)
-
-
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
-async def bind_all(repos: Repos, codes: Iterable[str]) -> dict[str, Person]:
-    """Bind the accounts without the dialogue (the sender only needs the Telegram id)."""
-    people = {}
-    for code in codes:
-        await repos.staff.bind_telegram(await person(repos, code), TG[code], actor="test")
-        people[code] = await person(repos, code)
-    return people
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
 
 
 async def fetch(repos: Repos, sql: str, *params: object) -> list[aiosqlite.Row]:
@@ -348,7 +328,9 @@ async def test_simultaneous_decisions_make_exactly_one_decision_per_request(
     moment on each of several requests, approving or rejecting; later an acting head of
     apparatus joins in while the absent one still taps."""
     repos = staffed
-    people = await bind_all(repos, ["akim", "hoa", "dep1", "edu_head", "fin_head", "ctrl"])
+    people = await bind_all(
+        repos, {code: TG[code] for code in ["akim", "hoa", "dep1", "edu_head", "fin_head", "ctrl"]}
+    )
     audience = {people["ctrl"].id, people["edu_head"].id}
     ctx = await services.make_context(repos, profile, settings, now=MOMENT)
     async with other_process(settings) as far:
@@ -1032,7 +1014,9 @@ async def test_a_step_that_cannot_be_written_leaves_nothing_half_done(
     through a step, and the write lock held by another process past the busy timeout: the step
     raises a storage failure and the database is as it was; then it works again."""
     repos = staffed
-    people = await bind_all(repos, ["akim", "hoa", "edu_head", "fin_head", "ctrl"])
+    people = await bind_all(
+        repos, {code: TG[code] for code in ["akim", "hoa", "edu_head", "fin_head", "ctrl"]}
+    )
     ctx = await services.make_context(repos, profile, settings, now=MOMENT)
     item = await register(ctx, "H-1")
     request = await ask_extension(ctx, people["edu_head"], item)

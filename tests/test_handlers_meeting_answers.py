@@ -26,10 +26,9 @@ from storage.domain.meetings import (
     NewAgendaItem,
     NewMeeting,
 )
-from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons
+from tests.helpers import alert, bind_all, buttons, person
 
 TG = {
     "org": 9201,  # ru
@@ -44,17 +43,6 @@ TG = {
 }
 HEATING = "О ходе отопительного сезона"
 BUDGET = "Об исполнении бюджета"
-
-
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
-async def bind_all(repos: Repos) -> None:
-    for code, telegram_id in TG.items():
-        await repos.staff.bind_telegram(await person(repos, code), telegram_id, actor="test")
 
 
 async def create(
@@ -163,7 +151,7 @@ async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
     i18n: I18n,
 ) -> None:
     repos = meeting_staffed
-    await bind_all(repos)
+    await bind_all(repos, TG)
     meeting = await distributed(repos, profile, settings)
 
     # one tap: will attend; the message keeps the buttons and shows the answer
@@ -240,7 +228,7 @@ async def test_attendance_refusals_change_nothing(
     i18n: I18n,
 ) -> None:
     repos = meeting_staffed
-    await bind_all(repos)
+    await bind_all(repos, TG)
     meeting = await distributed(repos, profile, settings)
 
     await tap(dp, bot, "edu_exec", att(meeting.id, "yes"))  # not a recipient
@@ -293,7 +281,7 @@ async def test_a_stale_reason_after_the_meeting_was_cancelled_is_refused(
     i18n: I18n,
 ) -> None:
     repos = meeting_staffed
-    await bind_all(repos)
+    await bind_all(repos, TG)
     meeting = await distributed(repos, profile, settings)
     await tap(dp, bot, "m2", att(meeting.id, "no"))
     ctx = await services.make_context(repos, profile, settings)
@@ -319,7 +307,7 @@ async def test_materials_as_files_and_on_paper(
     i18n: I18n,
 ) -> None:
     repos = meeting_staffed
-    await bind_all(repos)
+    await bind_all(repos, TG)
     meeting = await create(repos, profile, settings)
     heating, budget, other = meeting.items
     bot.clear()
@@ -449,7 +437,7 @@ async def test_a_restricted_meeting_takes_materials_on_paper_only(
     i18n: I18n,
 ) -> None:
     repos = meeting_staffed
-    await bind_all(repos)
+    await bind_all(repos, TG)
     meeting = await create(repos, profile, settings, restricted=True)
     heating = meeting.items[0]
     bot.clear()
@@ -489,7 +477,7 @@ async def test_approval_in_one_tap_the_first_wins(
     i18n: I18n,
 ) -> None:
     repos = meeting_staffed
-    await bind_all(repos)
+    await bind_all(repos, TG)
     meeting = await create(repos, profile, settings)
     ctx = await services.make_context(repos, profile, settings)
     await ms.request_approval(ctx, await person(repos, "org"), meeting.id)

@@ -17,10 +17,18 @@ from bot.profiles import Profile
 from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meetings.new_dialog import MeetingStates
 from storage.domain.meetings import Attendance, Meeting, MeetingFormat, MeetingKind, MeetingStatus
-from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback
-from tests.helpers import STALE_RU, alerts, department, join, last_buttons, say, state_of
+from tests.helpers import (
+    STALE_RU,
+    alerts,
+    department,
+    join,
+    last_buttons,
+    person,
+    say,
+    state_of,
+)
 
 ORG = 7200
 CTRL = 7201
@@ -61,12 +69,6 @@ async def tap(
 
 async def say_as(dp: Dispatcher, bot: RecordingBot, text: str) -> None:
     await say(dp, bot, text, ORG)
-
-
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
 
 
 def ru(i18n: I18n, message: str, **values: object) -> str:

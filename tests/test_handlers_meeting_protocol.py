@@ -31,10 +31,18 @@ from storage.domain.meetings import (
     NewAgendaItem,
     NewMeeting,
 )
-from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import STALE_RU, alerts, department, join, last_buttons, saturday_ahead, today
+from tests.helpers import (
+    STALE_RU,
+    alerts,
+    department,
+    join,
+    last_buttons,
+    person,
+    saturday_ahead,
+    today,
+)
 
 ORG = 7300
 M1 = 7301
@@ -86,12 +94,6 @@ def last_text(bot: RecordingBot) -> str:
 
 def dotted(day: date) -> str:
     return day.strftime("%d.%m.%Y")
-
-
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
 
 
 async def last_working_day(repos: Repos, settings: Settings) -> date:

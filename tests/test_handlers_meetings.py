@@ -35,10 +35,9 @@ from storage.domain.meetings import (
     NewAgendaItem,
     NewMeeting,
 )
-from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import STALE_RU, alerts, join, last_buttons, state_of
+from tests.helpers import STALE_RU, alerts, department_id, join, last_buttons, person, state_of
 
 ALMATY = ZoneInfo("Asia/Almaty")
 ORG, M1, M2, M3, AKIM, DEP1, EDU = 8101, 8102, 8103, 8104, 8105, 8106, 8107
@@ -55,12 +54,6 @@ def tr(i18n: I18n, message: str, language: str = "ru", **values: Any) -> str:
     return translate(i18n, language, message, **values)
 
 
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
 async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
     for code, user, language in (
         ("org", ORG, "ru"),
@@ -73,12 +66,6 @@ async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
     ):
         await join(dp, bot, repos, code, user, language)
     bot.clear()
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
 
 
 async def create(

@@ -19,7 +19,6 @@ from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks.new_dialog import RoundStates
 from storage.domain.enums import Language
 from storage.domain.remarks import Answer, RoundFile
-from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document
 from tests.helpers import (
@@ -28,6 +27,7 @@ from tests.helpers import (
     department,
     join,
     last_buttons,
+    person,
     saturday_ahead,
     say,
     state_of,
@@ -54,12 +54,6 @@ async def press(
 async def new_round(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> None:
     """The «➕ New round» button of /remarks."""
     await dp.feed_update(bot, make_callback(RemarkCallback(action="new").pack(), user_id=user_id))
-
-
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
 
 
 def data_of(bot: RecordingBot) -> list[str]:

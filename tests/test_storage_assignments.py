@@ -20,6 +20,7 @@ from storage.domain.assignments import (
 from storage.domain.enums import Mark, Source
 from storage.domain.staff import CsvProblem
 from storage.repo import Repos
+from tests.helpers import department_id, person_id
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -68,12 +69,6 @@ async def register(
         actor="ctrl",
     )
     return created.id
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -707,12 +702,6 @@ async def test_history_shows_every_action_in_order(staffed: Repos) -> None:
 
 
 # --- outbox ---------------------------------------------------------------------------------
-
-
-async def person_id(repos: Repos, code: str) -> int:
-    person = await repos.staff.by_code(code)
-    assert person is not None
-    return person.id
 
 
 async def test_outbox_enqueue_is_idempotent_by_key(staffed: Repos) -> None:

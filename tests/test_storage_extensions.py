@@ -18,6 +18,7 @@ from storage.domain.enums import Source
 from storage.domain.extensions import RequestStatus
 from storage.extensions import PendingExists
 from storage.repo import Repos
+from tests.helpers import department_id
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -41,12 +42,6 @@ async def register(repos: Repos, number: str, *executors: str) -> int:
         actor="ctrl",
     )
     return created.id
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
 
 
 async def ask(
