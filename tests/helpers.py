@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from aiogram import Dispatcher
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import services
 from bot.config import Settings
+from bot.meetings import steps as meeting_steps
 from handlers.callbacks import LangCallback
 from storage.domain.enums import Language
+from storage.domain.meetings import Meeting, MeetingFormat, MeetingKind, NewAgendaItem, NewMeeting
 from storage.models import Department, Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
 
+T = TypeVar("T")
 CTRL = 7100  # the controller's Telegram id in the dialog tests
 STALE_RU = "Эта кнопка больше не действует."
 
@@ -51,6 +55,28 @@ async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = CTRL)
     await dp.feed_update(bot, make_message(text, user_id=user_id))
 
 
+async def tap(dp: Dispatcher, bot: RecordingBot, data: str, user_id: int = CTRL) -> None:
+    """The person taps a button whose callback data is `data`."""
+    await dp.feed_update(bot, make_callback(data, user_id=user_id))
+
+
+def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
+    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage | SendDocument]:
+    """The messages and documents sent to `chat_id`, in order."""
+    return [
+        m for m in bot.sent() if isinstance(m, SendMessage | SendDocument) and m.chat_id == chat_id
+    ]
+
+
+def last_text(bot: RecordingBot) -> str:
+    texts = bot.texts()
+    assert texts
+    return texts[-1]
+
+
 async def state_of(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> str | None:
     return await dp.fsm.get_context(bot=bot, user_id=user_id, chat_id=user_id).get_state()
 
@@ -78,6 +104,11 @@ def last_buttons(bot: RecordingBot) -> list[tuple[str, str]]:
         for row in last_markup(bot).inline_keyboard
         for button in row
     ]
+
+
+def data_of(bot: RecordingBot) -> list[str]:
+    """The callback data of the last message's buttons, in order."""
+    return [data for _, data in last_buttons(bot)]
 
 
 def alert(bot: RecordingBot) -> str:
@@ -111,10 +142,14 @@ async def saturday_ahead(repos: Repos, settings: Settings) -> date:
     return day
 
 
+def found(value: T | None) -> T:
+    """`value`, asserted to be there."""
+    assert value is not None
+    return value
+
+
 async def department(repos: Repos, name: str) -> Department:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found
+    return found(await repos.staff.department_by_name(name))
 
 
 async def department_id(repos: Repos, name: str) -> int:
@@ -122,9 +157,7 @@ async def department_id(repos: Repos, name: str) -> int:
 
 
 async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
+    return found(await repos.staff.by_code(code))
 
 
 async def person_id(repos: Repos, code: str) -> int:
@@ -132,11 +165,11 @@ async def person_id(repos: Repos, code: str) -> int:
 
 
 async def join_all(
-    dp: Dispatcher, bot: RecordingBot, repos: Repos, people: Iterable[tuple[str, int, str]]
+    dp: Dispatcher, bot: RecordingBot, repos: Repos, telegram_ids: Mapping[str, int]
 ) -> None:
-    """`join` for each (code, Telegram id, language), in order."""
-    for code, user_id, lang in people:
-        await join(dp, bot, repos, code, user_id, lang)
+    """`join` for each person (code → Telegram id), in order, in their directory language."""
+    for code, user_id in telegram_ids.items():
+        await join(dp, bot, repos, code, user_id, (await person(repos, code)).language.value)
 
 
 async def bind_all(repos: Repos, telegram_ids: Mapping[str, int]) -> dict[str, Person]:
@@ -146,3 +179,46 @@ async def bind_all(repos: Repos, telegram_ids: Mapping[str, int]) -> dict[str, P
         await repos.staff.bind_telegram(await person(repos, code), telegram_id, actor="test")
         people[code] = await person(repos, code)
     return people
+
+
+async def make_meeting(
+    ctx: services.Context,
+    repos: Repos,
+    *,
+    starts_at: datetime,
+    chair: str,
+    items: tuple[NewAgendaItem, ...],
+    members: Iterable[str] = ("m1", "m2", "m3", "edu_head", "fin_head"),
+    kind: MeetingKind = MeetingKind.SESSION,
+    fmt: MeetingFormat = MeetingFormat.IN_PERSON,
+    title: str = "",
+    place: str = "Зал заседаний",
+    link: str = "",
+    restricted: bool = False,
+    organizer: str = "org",
+) -> Meeting:
+    """A meeting created by the `organizer` through the step, chaired by `chair`, sent to
+    `members` (akimat members count for the quorum, the others are invitees)."""
+    ids = [await person_id(repos, code) for code in members]
+    new = NewMeeting(
+        kind=kind,
+        starts_at=starts_at,
+        format=fmt,
+        title=title,
+        place=place,
+        link=link,
+        chair_id=await person_id(repos, chair),
+        restricted=restricted,
+        items=items,
+        recipients=tuple(await meeting_steps.member_flags(ctx, ids)),
+    )
+    return await meeting_steps.create_meeting(ctx, await person(repos, organizer), new)
+
+
+async def approve_and_distribute(ctx: services.Context, repos: Repos, meeting_id: int) -> Meeting:
+    """The akim approves the agenda and it goes out at `ctx`'s moment; the meeting, re-read."""
+    await meeting_steps.approve(ctx, await person(repos, "akim"), meeting_id)
+    await meeting_steps.distribute(ctx, found(await repos.meetings.get(meeting_id)))
+    distributed = found(await repos.meetings.get(meeting_id))
+    assert distributed.distributed
+    return distributed

@@ -55,17 +55,14 @@ from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.meetings import (
     Attendance,
     Meeting,
-    MeetingFormat,
-    MeetingKind,
     NewAgendaItem,
-    NewMeeting,
 )
 from storage.domain.remarks import Answer
 from storage.invitations import Redemption
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import bind_all, department_id, person
+from tests.helpers import approve_and_distribute, bind_all, department_id, make_meeting, person
 
 ALMATY = ZoneInfo("Asia/Almaty")
 # A Wednesday at 10:00 in Almaty: a working day in working hours, so nothing waits for morning.
@@ -401,9 +398,7 @@ class Job:
     step: Awaitable[object]
 
 
-async def create_meeting(
-    ctx: services.Context, repos: Repos, people: dict[str, Person]
-) -> Meeting:
+async def create_meeting(ctx: services.Context, repos: Repos) -> Meeting:
     """A session three weeks ahead, approved and distributed: its recipients can answer."""
     day = ctx.calendar.add_working_days(ctx.today, 15)
     items = (
@@ -412,24 +407,9 @@ async def create_meeting(
         ),
         NewAgendaItem("Об исполнении бюджета", "Олег Ким", await department_id(repos, FINANCE)),
     )
-    recipients = [people[c].id for c in ("m1", "m2", "m3", "edu_head", "fin_head")]
-    new = NewMeeting(
-        kind=MeetingKind.SESSION,
-        starts_at=datetime.combine(day, time(10)),
-        format=MeetingFormat.IN_PERSON,
-        place="Зал заседаний",
-        chair_id=people["hoa"].id,
-        items=items,
-        recipients=tuple(await ms.member_flags(ctx, recipients)),
-    )
-    meeting = await ms.create_meeting(ctx, people["org"], new)
-    await ms.approve(ctx, people["akim"], meeting.id)
-    found = await repos.meetings.get(meeting.id)
-    assert found is not None
-    await ms.distribute(ctx, found)
-    found = await repos.meetings.get(meeting.id)
-    assert found is not None and found.distributed
-    return found
+    starts_at = datetime.combine(day, time(10))
+    meeting = await make_meeting(ctx, repos, starts_at=starts_at, chair="hoa", items=items)
+    return await approve_and_distribute(ctx, repos, meeting.id)
 
 
 async def test_many_steps_sweeps_and_senders_at_once_keep_every_invariant(
@@ -450,7 +430,7 @@ async def test_many_steps_sweeps_and_senders_at_once_keep_every_invariant(
     ctx = await services.make_context(repos, profile, settings, now=MOMENT)
     edu = await department_id(repos, EDUCATION)
     fin = await department_id(repos, FINANCE)
-    meeting = await create_meeting(ctx, repos, people)
+    meeting = await create_meeting(ctx, repos)
     async with other_process(settings) as far:
         far_ctx = await services.make_context(far, profile, settings, now=MOMENT)
         senders = [

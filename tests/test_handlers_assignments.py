@@ -18,15 +18,13 @@ from storage.domain.assignments import NewAssignment, Status
 from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons, join
+from tests.helpers import alert, buttons, join_all, messages_to
 
 EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
 
 
 async def setup_people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    await join(dp, bot, repos, "edu_head", EDU, "kk")
-    await join(dp, bot, repos, "fin_head", FIN, "ru")
-    await join(dp, bot, repos, "ctrl", CTRL, "ru")
+    await join_all(dp, bot, repos, {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL})
 
 
 async def register(
@@ -53,10 +51,6 @@ async def register(
         actor="ctrl",
     )
     return item.id
-
-
-def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
-    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
 
 
 async def test_cards_reach_each_head_in_their_language(

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Dispatcher
-from aiogram.methods import EditMessageText, SendMessage
+from aiogram.methods import EditMessageText
 
 from bot import services
 from bot.assignments import steps as assignment_steps
@@ -20,18 +20,15 @@ from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import alert, buttons, join
+from tests.helpers import alert, buttons, join_all, messages_to
 
 EDU, FIN, CTRL, AKIM, HOA = 9001, 9002, 9003, 9004, 9005
 ALMATY = ZoneInfo("Asia/Almaty")
 
 
 async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    await join(dp, bot, repos, "edu_head", EDU, "kk")
-    await join(dp, bot, repos, "fin_head", FIN, "ru")
-    await join(dp, bot, repos, "ctrl", CTRL, "ru")
-    await join(dp, bot, repos, "akim", AKIM, "kk")
-    await join(dp, bot, repos, "hoa", HOA, "ru")
+    ids = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "akim": AKIM, "hoa": HOA}
+    await join_all(dp, bot, repos, ids)
 
 
 async def register(
@@ -59,10 +56,6 @@ async def register(
     return item.id
 
 
-def sent_to(bot: RecordingBot, chat: int) -> list[SendMessage]:
-    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat]
-
-
 async def ask(dp: Dispatcher, bot: RecordingBot, item_id: int, dep: int, **kw: object) -> None:
     data = ItemCallback(action="ext", id=item_id, dep=dep).pack()
     await dp.feed_update(bot, make_callback(data, user_id=EDU), **kw)
@@ -79,35 +72,35 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
     await people(dp, bot, staffed)
     item_id = await register(staffed, profile, settings)
     await deliverer.drain()
-    card = sent_to(bot, EDU)[0]
+    card = messages_to(bot, EDU)[0]
     assert "⏳ Мерзімді ұзартуды сұрау" in buttons(card)
-    assert "⏳ Запросить продление" not in buttons(sent_to(bot, FIN)[0])  # co-executor
+    assert "⏳ Запросить продление" not in buttons(messages_to(bot, FIN)[0])  # co-executor
     bot.clear()
     await dp.feed_update(
         bot, make_callback(buttons(card)["⏳ Мерзімді ұзартуды сұрау"], user_id=EDU)
     )
-    assert "кк.аа.жжжж" in sent_to(bot, EDU)[-1].text
+    assert "кк.аа.жжжж" in messages_to(bot, EDU)[-1].text
     for typed, expected in (
         ("завтра", "кк.аа.жжжж"),
         ("01.05.2027", "ағымдағы мерзімнен кейін"),
         ("22.05.2027", "жұмыс күні емес"),  # a Saturday
     ):
         await dp.feed_update(bot, make_message(typed, user_id=EDU))
-        assert expected in sent_to(bot, EDU)[-1].text
-    offer = sent_to(bot, EDU)[-1]
+        assert expected in messages_to(bot, EDU)[-1].text
+    offer = messages_to(bot, EDU)[-1]
     assert set(buttons(offer)) == {"24.05.2027 алу"}
     await dp.feed_update(bot, make_callback(buttons(offer)["24.05.2027 алу"], user_id=EDU))
     await dp.feed_update(bot, make_message("қысқа", user_id=EDU))
-    assert "10–1500" in sent_to(bot, EDU)[-1].text
+    assert "10–1500" in messages_to(bot, EDU)[-1].text
     await dp.feed_update(
         bot, make_message("Мердігер материалдарды кешіктіріп жеткізді.", user_id=EDU)
     )
-    summary = sent_to(bot, EDU)[-1]
+    summary = messages_to(bot, EDU)[-1]
     assert "24 мамыр 2027" in summary.text
     await dp.feed_update(bot, make_callback(buttons(summary)["📤 Сұрауды жіберу"], user_id=EDU))
     bot.clear()
     await deliverer.drain()
-    akim_copy, hoa_copy = sent_to(bot, AKIM)[0], sent_to(bot, HOA)[0]
+    akim_copy, hoa_copy = messages_to(bot, AKIM)[0], messages_to(bot, HOA)[0]
     assert "Жол жөндеу жоспары" in akim_copy.text
     assert "Запрошено: понедельник, 24 мая 2027" in hoa_copy.text
     assert "Мердігер материалдарды" in hoa_copy.text
@@ -127,8 +120,11 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
     assert "шешім қабылданған" in alert(bot)
     bot.clear()
     await deliverer.drain()
-    assert "2027\u202fж. 24 мамыр дейін ұзартылды" in sent_to(bot, EDU)[0].text
-    assert "продлён до 24 мая 2027\u202fг. (был 12 мая 2027\u202fг.)" in sent_to(bot, CTRL)[0].text
+    assert "2027\u202fж. 24 мамыр дейін ұзартылды" in messages_to(bot, EDU)[0].text
+    assert (
+        "продлён до 24 мая 2027\u202fг. (был 12 мая 2027\u202fг.)"
+        in messages_to(bot, CTRL)[0].text
+    )
 
     # the notices follow the new date: nothing at the old one, one at the new one
     for moment, count in (
@@ -139,7 +135,7 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
         ctx = await services.make_context(staffed, profile, settings, now=moment.astimezone(UTC))
         await sweep(ctx)
         await deliverer.drain(now=ctx.now)
-        notices = [m for m in sent_to(bot, EDU) if m.text.startswith("⏰")]
+        notices = [m for m in messages_to(bot, EDU) if m.text.startswith("⏰")]
         assert len(notices) == count
     history = [e.action for e in await staffed.assignments.history("E-1")]
     assert history[-2:] == ["extension_requested", "extension_approved"]
@@ -166,12 +162,12 @@ async def test_another_date_and_rejection(
         ctx, head, item, edu.department_id, date(2027, 6, 1), "Ждём заключение экспертизы."
     )
     await deliverer.drain()
-    copy = sent_to(bot, AKIM)[0]
+    copy = messages_to(bot, AKIM)[0]
     await dp.feed_update(
         bot, make_callback(buttons(copy)["📅 Басқа күнді мақұлдау"], user_id=AKIM)
     )
     await dp.feed_update(bot, make_message("29.05.2027", user_id=AKIM))  # a Saturday
-    assert "жұмыс күні емес" in sent_to(bot, AKIM)[-1].text
+    assert "жұмыс күні емес" in messages_to(bot, AKIM)[-1].text
     await dp.feed_update(bot, make_message("28.05.2027", user_id=AKIM))
     approved = await staffed.extensions.get(request.id)
     assert approved is not None
@@ -185,7 +181,7 @@ async def test_another_date_and_rejection(
     )
     bot.clear()
     await deliverer.drain()
-    copy = sent_to(bot, HOA)[0]
+    copy = messages_to(bot, HOA)[0]
     await dp.feed_update(bot, make_callback(buttons(copy)["❌ Отклонить"], user_id=HOA))
     await dp.feed_update(bot, make_message("Срок установлен Правительством.", user_id=HOA))
     rejected = await staffed.extensions.get(second.id)
@@ -196,7 +192,7 @@ async def test_another_date_and_rejection(
     assert item.deadline == date(2027, 5, 28)
     bot.clear()
     await deliverer.drain()
-    assert "Срок установлен Правительством." in sent_to(bot, EDU)[0].text
+    assert "Срок установлен Правительством." in messages_to(bot, EDU)[0].text
 
 
 async def test_refusals_name_the_rule(
@@ -227,7 +223,7 @@ async def test_refusals_name_the_rule(
     baidibek = load_profile("baidibek-2025")
     bot.clear()
     await ask(dp, bot, item_id, edu.department_id, profile=baidibek)
-    assert "тәртіптік" in sent_to(bot, EDU)[-1].text
+    assert "тәртіптік" in messages_to(bot, EDU)[-1].text
     await dp.feed_update(bot, make_message("/cancel", user_id=EDU))
     # the cut-off: too late when the deadline is today (п.35: 1 working day before)
     today = datetime.now(ALMATY).date()
@@ -293,11 +289,11 @@ async def test_only_deciders_decide_and_undecided_requests_remind(
         later = await services.make_context(staffed, profile, settings, now=moment.astimezone(UTC))
         await sweep(later)
         await deliverer.drain(now=later.now)
-    reminders = [m for m in sent_to(bot, AKIM) if m.text.startswith("Еске салу")]
+    reminders = [m for m in messages_to(bot, AKIM) if m.text.startswith("Еске салу")]
     assert len(reminders) == 1
     # still pending at the deadline: the control department sees it
     at_deadline = datetime(2027, 5, 12, 10, tzinfo=ALMATY).astimezone(UTC)
     late = await services.make_context(staffed, profile, settings, now=at_deadline)
     await sweep(late)
     await deliverer.drain(now=late.now)
-    assert any("ещё не рассмотрен" in m.text for m in sent_to(bot, CTRL))
+    assert any("ещё не рассмотрен" in m.text for m in messages_to(bot, CTRL))

@@ -21,14 +21,11 @@ from handlers.meetings.views import refusal_text
 from storage.domain.meetings import (
     Attendance,
     Meeting,
-    MeetingFormat,
-    MeetingKind,
     NewAgendaItem,
-    NewMeeting,
 )
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, bind_all, buttons, person
+from tests.helpers import alert, approve_and_distribute, bind_all, buttons, make_meeting, person
 
 TG = {
     "org": 9201,  # ru
@@ -62,22 +59,15 @@ async def create(
     education = await repos.staff.department_by_name("Отдел образования")
     finance = await repos.staff.department_by_name("Отдел финансов")
     assert education is not None and finance is not None
-    ids = [(await person(repos, c)).id for c in ("m1", "m2", "m3", "edu_head", "fin_head")]
-    new = NewMeeting(
-        kind=MeetingKind.SESSION,
-        starts_at=datetime.combine(day, time(10)),
-        format=MeetingFormat.IN_PERSON,
-        place="Зал заседаний",
-        chair_id=(await person(repos, "hoa")).id,
-        restricted=restricted,
-        items=(
-            NewAgendaItem(HEATING, "Асель Нурланова", education.id),
-            NewAgendaItem(BUDGET, "Олег Ким", finance.id),
-            NewAgendaItem("Разное"),
-        ),
-        recipients=tuple(await ms.member_flags(ctx, ids)),
+    items = (
+        NewAgendaItem(HEATING, "Асель Нурланова", education.id),
+        NewAgendaItem(BUDGET, "Олег Ким", finance.id),
+        NewAgendaItem("Разное"),
     )
-    return await ms.create_meeting(ctx, await person(repos, "org"), new)
+    starts_at = datetime.combine(day, time(10))
+    return await make_meeting(
+        ctx, repos, starts_at=starts_at, chair="hoa", items=items, restricted=restricted
+    )
 
 
 async def distributed(
@@ -90,13 +80,7 @@ async def distributed(
 ) -> Meeting:
     meeting = await create(repos, profile, settings, now=now, day_offset=day_offset)
     ctx = await services.make_context(repos, profile, settings, now=now)
-    await ms.approve(ctx, await person(repos, "akim"), meeting.id)
-    found = await repos.meetings.get(meeting.id)
-    assert found is not None
-    await ms.distribute(ctx, found)
-    found = await repos.meetings.get(meeting.id)
-    assert found is not None and found.distributed
-    return found
+    return await approve_and_distribute(ctx, repos, meeting.id)
 
 
 def refused(i18n: I18n, language: str, refusal: MeetingRefusal) -> str:

@@ -18,16 +18,18 @@ from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meetings.new_dialog import MeetingStates
 from storage.domain.meetings import Attendance, Meeting, MeetingFormat, MeetingKind, MeetingStatus
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback
+from tests.fakes import RecordingBot
 from tests.helpers import (
     STALE_RU,
     alerts,
+    data_of,
     department,
     join,
     last_buttons,
     person,
     say,
     state_of,
+    tap,
 )
 
 ORG = 7200
@@ -47,12 +49,10 @@ SECRET = "Мобилизационная готовность"
 async def press(
     dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = ORG
 ) -> None:
-    await dp.feed_update(
-        bot, make_callback(MeetNewCallback(step=step, value=value).pack(), user_id=user_id)
-    )
+    await tap(dp, bot, MeetNewCallback(step=step, value=value).pack(), user_id)
 
 
-async def tap(
+async def meet(
     dp: Dispatcher,
     bot: RecordingBot,
     action: str,
@@ -61,10 +61,7 @@ async def tap(
     user_id: int = ORG,
 ) -> None:
     """A MeetCallback button: «new» and «lists» under /meeting."""
-    await dp.feed_update(
-        bot,
-        make_callback(MeetCallback(action=action, id=id_, value=value).pack(), user_id=user_id),
-    )
+    await tap(dp, bot, MeetCallback(action=action, id=id_, value=value).pack(), user_id)
 
 
 async def say_as(dp: Dispatcher, bot: RecordingBot, text: str) -> None:
@@ -74,10 +71,6 @@ async def say_as(dp: Dispatcher, bot: RecordingBot, text: str) -> None:
 def ru(i18n: I18n, message: str, **values: object) -> str:
     """The Russian text of a message (the organizer in these tests reads Russian)."""
     return translate(i18n, "ru", message, **values)
-
-
-def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in last_buttons(bot)]
 
 
 def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
@@ -98,7 +91,7 @@ async def to_recipients(
     """A session on DAY at 10:00 in person, chaired by the akim, one item without materials:
     the dialog waits for the recipients."""
     akim = await person(repos, "akim")
-    await tap(dp, bot, "new")
+    await meet(dp, bot, "new")
     await press(dp, bot, "kind", MeetingKind.SESSION.value)
     await press(dp, bot, "notitle")
     await say_as(dp, bot, DAY.strftime("%d.%m.%Y"))
@@ -133,7 +126,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     assert due is not None
     send_on = distribution_day(profile, ctx.calendar, DAY)
 
-    await tap(dp, bot, "new")
+    await meet(dp, bot, "new")
     assert await state(dp, bot) == MeetingStates.kind.state
     assert data_of(bot) == ["mn:kind:session", "mn:kind:apparatus", "mn:kind:other"]
     assert [text for text, _ in last_buttons(bot)][:2] == [
@@ -292,7 +285,7 @@ async def test_a_restricted_meeting_of_another_kind(
     await join(dp, bot, repos, "org", ORG, "ru")
     hoa = await person(repos, "hoa")
     fin = await department(repos, "Отдел финансов")
-    await tap(dp, bot, "new")
+    await meet(dp, bot, "new")
     await press(dp, bot, "kind", MeetingKind.OTHER.value)
     assert await state(dp, bot) == MeetingStates.title.state
     bot.clear()
@@ -343,7 +336,7 @@ async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
 ) -> None:
     repos = meeting_staffed
     await join(dp, bot, repos, "org", ORG, "ru")
-    await tap(dp, bot, "new")
+    await meet(dp, bot, "new")
     bot.clear()
     await say_as(dp, bot, "заседание")  # typed instead of a button
     assert len(bot.texts()) == 1
@@ -499,7 +492,7 @@ async def test_a_past_time_today_is_refused(
     ctx = await services.make_context(repos, profile, settings)
     today = ctx.today
     await repos.calendar.set_override(today, True, "test", author="test")  # a working day
-    await tap(dp, bot, "new")
+    await meet(dp, bot, "new")
     await press(dp, bot, "kind", MeetingKind.SESSION.value)
     await press(dp, bot, "notitle")
     await say_as(dp, bot, today.strftime("%d.%m.%Y"))
@@ -521,12 +514,12 @@ async def test_a_non_organizer_is_refused(
 ) -> None:
     repos = meeting_staffed
     await join(dp, bot, repos, "ctrl", CTRL, "ru")
-    await tap(dp, bot, "new", user_id=CTRL)
+    await meet(dp, bot, "new", user_id=CTRL)
     [refusal] = alerts(bot)
     assert refusal.startswith("Это действие доступно ролям: ")
     assert await state_of(dp, bot, CTRL) is None
     bot.clear()
-    await tap(dp, bot, "lists", user_id=CTRL)
+    await meet(dp, bot, "lists", user_id=CTRL)
     assert alerts(bot) == [refusal]
     bot.clear()
     await press(dp, bot, "kind", MeetingKind.SESSION.value, user_id=CTRL)
@@ -576,16 +569,16 @@ async def test_a_saved_list_fills_the_next_meeting_and_can_be_deleted(
     )
 
     bot.clear()
-    await tap(dp, bot, "lists")
+    await meet(dp, bot, "lists")
     text = bot.texts()[-1]
     assert "Аппаратное совещание" in text
     for code in ("akim", "edu_head", "m1", "m2", "m3"):
         assert (await person(repos, code)).full_name in text
     assert data_of(bot) == [f"m:lists:{saved.id}:del"]
-    await tap(dp, bot, "lists", saved.id, "del")
+    await meet(dp, bot, "lists", saved.id, "del")
     assert await repos.meetings.distribution_lists() == []
     bot.clear()
-    await tap(dp, bot, "lists", saved.id, "del")  # pressed again
+    await meet(dp, bot, "lists", saved.id, "del")  # pressed again
     assert alerts(bot) == [STALE_RU]
 
 

@@ -25,22 +25,26 @@ from storage.domain.assignments import Assignment
 from storage.domain.enums import Mark, Source
 from storage.domain.meetings import (
     Meeting,
-    MeetingFormat,
     MeetingKind,
     MeetingStatus,
     NewAgendaItem,
-    NewMeeting,
 )
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_document, make_message
+from tests.fakes import RecordingBot, make_document, make_message
 from tests.helpers import (
     STALE_RU,
     alerts,
+    data_of,
     department,
     join,
+    join_all,
     last_buttons,
+    last_text,
+    make_meeting,
     person,
     saturday_ahead,
+    sent_to,
+    tap,
     today,
 )
 
@@ -68,28 +72,16 @@ async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = ORG) 
 async def press(
     dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = ORG
 ) -> None:
-    await dp.feed_update(
-        bot, make_callback(ProtocolCallback(step=step, value=value).pack(), user_id=user_id)
-    )
+    await tap(dp, bot, ProtocolCallback(step=step, value=value).pack(), user_id)
 
 
 async def start(dp: Dispatcher, bot: RecordingBot, meeting_id: int, user_id: int = ORG) -> None:
     """The «📄 Register the protocol» button of the organizer's live view."""
-    await dp.feed_update(
-        bot, make_callback(MeetCallback(action="proto", id=meeting_id).pack(), user_id=user_id)
-    )
+    await tap(dp, bot, MeetCallback(action="proto", id=meeting_id).pack(), user_id)
 
 
 async def state_of(dp: Dispatcher, bot: RecordingBot, user_id: int = ORG) -> str | None:
     return await dp.fsm.get_context(bot=bot, user_id=user_id, chat_id=user_id).get_state()
-
-
-def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in last_buttons(bot)]
-
-
-def last_text(bot: RecordingBot) -> str:
-    return bot.texts()[-1]
 
 
 def dotted(day: date) -> str:
@@ -124,24 +116,17 @@ async def plan_meeting(
     starts_at = datetime.combine(day, at)
     before = (starts_at - timedelta(days=7)).replace(tzinfo=settings.zone).astimezone(UTC)
     ctx = await services.make_context(repos, profile, settings, now=before)
-    org = await person(repos, "org")
-    akim = await person(repos, "akim")
     build = await department(repos, BUILD)
-    ids = [(await person(repos, code)).id for code in ("m1", "m2", "m3", "edu_head")]
-    meeting = await meeting_services.create_meeting(
+    meeting = await make_meeting(
         ctx,
-        org,
-        NewMeeting(
-            kind=kind,
-            starts_at=starts_at,
-            format=MeetingFormat.IN_PERSON,
-            title="О подготовке к зиме",
-            place="Зал заседаний",
-            chair_id=akim.id,
-            restricted=restricted,
-            items=(NewAgendaItem("О ремонте дорог", "Нурлан Абенов", build.id),),
-            recipients=tuple(await meeting_services.member_flags(ctx, ids)),
-        ),
+        repos,
+        starts_at=starts_at,
+        chair="akim",
+        items=(NewAgendaItem("О ремонте дорог", "Нурлан Абенов", build.id),),
+        members=("m1", "m2", "m3", "edu_head"),
+        kind=kind,
+        title="О подготовке к зиме",
+        restricted=restricted,
     )
     return meeting, ctx
 
@@ -162,16 +147,8 @@ async def held_meeting(
 
 
 async def join_everyone(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    for code, user_id, lang in (
-        ("org", ORG, "ru"),
-        ("m1", M1, "kk"),
-        ("m2", M2, "ru"),
-        ("m3", M3, "kk"),
-        ("edu_head", EDU_HEAD, "kk"),
-        ("fin_head", FIN_HEAD, "ru"),
-        ("ctrl", CTRL, "ru"),
-    ):
-        await join(dp, bot, repos, code, user_id, lang)
+    ids = {"org": ORG, "m1": M1, "m2": M2, "m3": M3, "edu_head": EDU_HEAD, "fin_head": FIN_HEAD}
+    await join_all(dp, bot, repos, {**ids, "ctrl": CTRL})
 
 
 async def to_assignments(
@@ -203,12 +180,6 @@ async def add_task(
     else:
         await say(dp, bot, dotted(deadline))
     assert await state_of(dp, bot) == ProtocolStates.more.state
-
-
-def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage | SendDocument]:
-    return [
-        m for m in bot.sent() if isinstance(m, SendMessage | SendDocument) and m.chat_id == chat_id
-    ]
 
 
 async def assignment(repos: Repos, number: str) -> Assignment:

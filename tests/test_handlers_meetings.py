@@ -30,14 +30,23 @@ from storage.domain.meetings import (
     Attendance,
     Meeting,
     MeetingFormat,
-    MeetingKind,
     MeetingStatus,
     NewAgendaItem,
-    NewMeeting,
 )
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import STALE_RU, alerts, department_id, join, last_buttons, person, state_of
+from tests.helpers import (
+    STALE_RU,
+    alerts,
+    data_of,
+    department_id,
+    join_all,
+    last_buttons,
+    last_text,
+    make_meeting,
+    person,
+    state_of,
+)
 
 ALMATY = ZoneInfo("Asia/Almaty")
 ORG, M1, M2, M3, AKIM, DEP1, EDU = 8101, 8102, 8103, 8104, 8105, 8106, 8107
@@ -55,16 +64,8 @@ def tr(i18n: I18n, message: str, language: str = "ru", **values: Any) -> str:
 
 
 async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    for code, user, language in (
-        ("org", ORG, "ru"),
-        ("m1", M1, "kk"),
-        ("m2", M2, "ru"),
-        ("m3", M3, "kk"),
-        ("akim", AKIM, "kk"),
-        ("dep1", DEP1, "kk"),
-        ("edu_head", EDU, "kk"),
-    ):
-        await join(dp, bot, repos, code, user, language)
+    ids = {"org": ORG, "m1": M1, "m2": M2, "m3": M3, "akim": AKIM, "dep1": DEP1, "edu_head": EDU}
+    await join_all(dp, bot, repos, ids)
     bot.clear()
 
 
@@ -79,23 +80,21 @@ async def create(
 ) -> Meeting:
     """A session chaired by the deputy akim: three members (m1–m3) and an invitee (edu_head)."""
     ctx = await services.make_context(repos, profile, settings)
-    ids = [(await person(repos, code)).id for code in ("m1", "m2", "m3", "edu_head")]
     agenda = (
         NewAgendaItem(FIRST, "Абенов Н., руководитель", await department_id(repos, "Отдел ЖКХ")),
         NewAgendaItem(SECOND),
     )[:items]
-    new = NewMeeting(
-        kind=MeetingKind.SESSION,
+    return await make_meeting(
+        ctx,
+        repos,
         starts_at=starts_at or datetime.combine(DAY, time(10, 0)),
-        format=MeetingFormat.IN_PERSON,
+        chair="dep1",
+        items=agenda,
+        members=("m1", "m2", "m3", "edu_head"),
         title=SUBJECT,
         place="Зал заседаний, каб. 301",
-        chair_id=(await person(repos, "dep1")).id,
         restricted=restricted,
-        items=agenda,
-        recipients=tuple(await meeting_services.member_flags(ctx, ids)),
     )
-    return await meeting_services.create_meeting(ctx, await person(repos, "org"), new)
 
 
 async def distributed(
@@ -145,20 +144,10 @@ async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = ORG) 
     await dp.feed_update(bot, make_message(text, user_id=user_id))
 
 
-def last_text(bot: RecordingBot) -> str:
-    texts = bot.texts()
-    assert texts
-    return texts[-1]
-
-
 def last_alert(bot: RecordingBot) -> str:
     answers = [m for m in bot.sent() if isinstance(m, AnswerCallbackQuery)]
     assert answers
     return answers[-1].text or ""
-
-
-def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in last_buttons(bot)]
 
 
 async def fresh(repos: Repos, meeting_id: int) -> Meeting:

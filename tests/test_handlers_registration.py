@@ -19,7 +19,7 @@ from handlers.callbacks import NewCallback
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Language, Mark, Source
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback
+from tests.fakes import RecordingBot
 from tests.helpers import (
     CTRL,
     STALE_RU,
@@ -30,6 +30,7 @@ from tests.helpers import (
     saturday_ahead,
     say,
     state_of,
+    tap,
     today,
 )
 
@@ -41,9 +42,7 @@ SUMMARY = "Обеспечить подготовку школ к отопите�
 async def press(
     dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = CTRL
 ) -> None:
-    await dp.feed_update(
-        bot, make_callback(NewCallback(step=step, value=value).pack(), user_id=user_id)
-    )
+    await tap(dp, bot, NewCallback(step=step, value=value).pack(), user_id)
 
 
 def department_buttons(bot: RecordingBot) -> list[str]:

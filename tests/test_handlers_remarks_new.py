@@ -24,13 +24,16 @@ from tests.fakes import RecordingBot, make_callback, make_document
 from tests.helpers import (
     STALE_RU,
     alerts,
+    data_of,
     department,
     join,
     last_buttons,
     person,
     saturday_ahead,
     say,
+    sent_to,
     state_of,
+    tap,
     today,
 )
 
@@ -46,9 +49,7 @@ SECRET = "Мобилизационный план на 2027 год"
 async def press(
     dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = CTRL
 ) -> None:
-    await dp.feed_update(
-        bot, make_callback(RoundNewCallback(step=step, value=value).pack(), user_id=user_id)
-    )
+    await tap(dp, bot, RoundNewCallback(step=step, value=value).pack(), user_id)
 
 
 async def new_round(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> None:
@@ -56,18 +57,8 @@ async def new_round(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> N
     await dp.feed_update(bot, make_callback(RemarkCallback(action="new").pack(), user_id=user_id))
 
 
-def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in last_buttons(bot)]
-
-
 def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
     return [text for text, data in last_buttons(bot) if data.startswith(f"rn:{step}:")]
-
-
-def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage | SendDocument]:
-    return [
-        m for m in bot.sent() if isinstance(m, SendMessage | SendDocument) and m.chat_id == chat_id
-    ]
 
 
 async def to_addressees(dp: Dispatcher, bot: RecordingBot, subject: str = SUBJECT) -> None:

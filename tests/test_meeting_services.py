@@ -31,14 +31,12 @@ from storage.domain.meetings import (
     MaterialFile,
     Meeting,
     MeetingFormat,
-    MeetingKind,
     MeetingStatus,
     NewAgendaItem,
-    NewMeeting,
 )
 from storage.repo import Repos
 from tests.fakes import RecordingBot
-from tests.helpers import bind_all, department_id, person
+from tests.helpers import bind_all, department_id, make_meeting, person
 
 ZONE = ZoneInfo("Asia/Almaty")
 DAY = date(2025, 2, 12)  # Wednesday
@@ -88,27 +86,24 @@ async def create(
     starts_at: datetime = START,
 ) -> Meeting:
     ctx = await ctx_at(repos, profile, settings, moment)
-    people = [await person(repos, code) for code in ("m1", "m2", "m3", "edu_head", "fin_head")]
-    flags = await ms.member_flags(ctx, [p.id for p in people])
-    new = NewMeeting(
-        kind=MeetingKind.SESSION,
+    education = await department_id(repos, "Отдел образования")
+    items = (
+        NewAgendaItem(HEATING, "Асель Нурланова", education),
+        NewAgendaItem(BUDGET, "Олег Ким", await department_id(repos, "Отдел финансов")),
+        NewAgendaItem("Разное"),
+    )
+    return await make_meeting(
+        ctx,
+        repos,
         starts_at=starts_at,
-        format=MeetingFormat.MIXED,
+        chair="hoa",
+        items=items,
+        fmt=MeetingFormat.MIXED,
         title="Заседание по ЖКХ",
         place="Зал заседаний, каб. 301",
         link="https://vc.example.kz/akimat",
-        chair_id=(await person(repos, "hoa")).id,
         restricted=restricted,
-        items=(
-            NewAgendaItem(
-                HEATING, "Асель Нурланова", await department_id(repos, "Отдел образования")
-            ),
-            NewAgendaItem(BUDGET, "Олег Ким", await department_id(repos, "Отдел финансов")),
-            NewAgendaItem("Разное"),
-        ),
-        recipients=tuple(flags),
     )
-    return await ms.create_meeting(ctx, await person(repos, "org"), new)
 
 
 def messages(bot: RecordingBot, code: str | None = None) -> list[SendMessage]:

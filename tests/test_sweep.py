@@ -21,7 +21,7 @@ from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot
-from tests.helpers import join
+from tests.helpers import join_all
 
 ALMATY = ZoneInfo("Asia/Almaty")
 EDU, FIN, CTRL, DEP, AKIM = 8001, 8002, 8003, 8004, 8005
@@ -32,11 +32,8 @@ def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
 
 
 async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    await join(dp, bot, repos, "edu_head", EDU, "kk")
-    await join(dp, bot, repos, "fin_head", FIN, "ru")
-    await join(dp, bot, repos, "ctrl", CTRL, "ru")
-    await join(dp, bot, repos, "dep1", DEP, "kk")
-    await join(dp, bot, repos, "akim", AKIM, "kk")
+    ids = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "dep1": DEP, "akim": AKIM}
+    await join_all(dp, bot, repos, ids)
 
 
 async def register(
