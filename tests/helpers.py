@@ -3,11 +3,12 @@ and dates. (Fixtures live in conftest.py; this module holds plain functions.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiogram import Dispatcher
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 
@@ -15,8 +16,9 @@ from bot import services
 from bot.config import Settings
 from bot.meetings import steps as meeting_steps
 from handlers.callbacks import LangCallback
+from storage.domain.assignments import Report, ReportFile
 from storage.domain.enums import Language
-from storage.domain.meetings import Meeting, MeetingFormat, MeetingKind, NewAgendaItem, NewMeeting
+from storage.domain.meetings import Meeting, MeetingFormat, MeetingKind, NewMeeting
 from storage.models import Department, Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
@@ -58,6 +60,42 @@ async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = CTRL)
 async def tap(dp: Dispatcher, bot: RecordingBot, data: str, user_id: int = CTRL) -> None:
     """The person taps a button whose callback data is `data`."""
     await dp.feed_update(bot, make_callback(data, user_id=user_id))
+
+
+class Press(Protocol):
+    async def __call__(
+        self, dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = ...
+    ) -> None: ...
+
+
+def presser(callback: Callable[..., CallbackData], default_user: int) -> Press:
+    """`press(dp, bot, step, value)`: a tap on a dialog's step button (a `callback` with `step`
+    and `value`), by `default_user` unless another `user_id` is given."""
+
+    async def press(
+        dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = default_user
+    ) -> None:
+        await tap(dp, bot, callback(step=step, value=value).pack(), user_id)
+
+    return press
+
+
+async def cancel_leaves_stale_buttons(
+    dp: Dispatcher, bot: RecordingBot, stale: Sequence[str]
+) -> None:
+    """/cancel mid-dialog (by the controller): nothing is saved and the state is cleared; then
+    the dialog's `stale` buttons only answer that they no longer work, and text is not
+    understood."""
+    bot.clear()
+    await say(dp, bot, "/cancel")
+    assert bot.texts() == ["Отменено. Ничего не сохранено."]
+    assert await state_of(dp, bot) is None
+    bot.clear()
+    for data in stale:
+        await tap(dp, bot, data)
+    assert alerts(bot) == [STALE_RU] * len(stale)
+    await say(dp, bot, "текст после отмены")
+    assert bot.texts() == ["Не понял. Список доступных действий — /help."]
 
 
 def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
@@ -185,32 +223,24 @@ async def make_meeting(
     ctx: services.Context,
     repos: Repos,
     *,
-    starts_at: datetime,
     chair: str,
-    items: tuple[NewAgendaItem, ...],
     members: Iterable[str] = ("m1", "m2", "m3", "edu_head", "fin_head"),
-    kind: MeetingKind = MeetingKind.SESSION,
-    fmt: MeetingFormat = MeetingFormat.IN_PERSON,
-    title: str = "",
-    place: str = "Зал заседаний",
-    link: str = "",
-    restricted: bool = False,
     organizer: str = "org",
+    **details: Any,
 ) -> Meeting:
     """A meeting created by the `organizer` through the step, chaired by `chair`, sent to
-    `members` (akimat members count for the quorum, the others are invitees)."""
+    `members` (akimat members count for the quorum, the others are invitees). `details` are the
+    other fields of NewMeeting (starts_at and items at least); unless they say otherwise it is a
+    session, in person, in «Зал заседаний»."""
     ids = [await person_id(repos, code) for code in members]
+    fields = {
+        "kind": MeetingKind.SESSION,
+        "format": MeetingFormat.IN_PERSON,
+        "place": "Зал заседаний",
+    }
+    recipients = tuple(await meeting_steps.member_flags(ctx, ids))
     new = NewMeeting(
-        kind=kind,
-        starts_at=starts_at,
-        format=fmt,
-        title=title,
-        place=place,
-        link=link,
-        chair_id=await person_id(repos, chair),
-        restricted=restricted,
-        items=items,
-        recipients=tuple(await meeting_steps.member_flags(ctx, ids)),
+        chair_id=await person_id(repos, chair), recipients=recipients, **(fields | details)
     )
     return await meeting_steps.create_meeting(ctx, await person(repos, organizer), new)
 
@@ -222,3 +252,22 @@ async def approve_and_distribute(ctx: services.Context, repos: Repos, meeting_id
     distributed = found(await repos.meetings.get(meeting_id))
     assert distributed.distributed
     return distributed
+
+
+async def add_report(
+    repos: Repos,
+    item: int,
+    dep: int,
+    by: str,
+    text: str,
+    *,
+    final: bool,
+    at: datetime,
+    files: Sequence[ReportFile] = (),
+    behalf: str | None = None,
+) -> Report:
+    """A report on assignment `item` for department `dep` by `by` (on `behalf` of its head),
+    stored directly (no step, no notices)."""
+    return await repos.assignments.add_report(
+        item, dep, author_code=by, on_behalf_of=behalf, text=text, files=files, final=final, at=at
+    )

@@ -27,6 +27,7 @@ from tests.helpers import (
     join,
     last_buttons,
     person,
+    presser,
     say,
     state_of,
     tap,
@@ -46,10 +47,7 @@ LINK = "https://meet.example.kz/akimat-2027"
 SECRET = "Мобилизационная готовность"
 
 
-async def press(
-    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = ORG
-) -> None:
-    await tap(dp, bot, MeetNewCallback(step=step, value=value).pack(), user_id)
+press = presser(MeetNewCallback, ORG)
 
 
 async def meet(

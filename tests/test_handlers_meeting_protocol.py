@@ -42,6 +42,7 @@ from tests.helpers import (
     last_text,
     make_meeting,
     person,
+    presser,
     saturday_ahead,
     sent_to,
     tap,
@@ -69,10 +70,7 @@ async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = ORG) 
     await dp.feed_update(bot, make_message(text, user_id=user_id))
 
 
-async def press(
-    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = ORG
-) -> None:
-    await tap(dp, bot, ProtocolCallback(step=step, value=value).pack(), user_id)
+press = presser(ProtocolCallback, ORG)
 
 
 async def start(dp: Dispatcher, bot: RecordingBot, meeting_id: int, user_id: int = ORG) -> None:

@@ -24,13 +24,14 @@ from tests.helpers import (
     CTRL,
     STALE_RU,
     alerts,
+    cancel_leaves_stale_buttons,
     department,
     join,
     last_buttons,
+    presser,
     saturday_ahead,
     say,
     state_of,
-    tap,
     today,
 )
 
@@ -39,10 +40,7 @@ FIN_HEAD = 7102
 SUMMARY = "Обеспечить подготовку школ к отопительному сезону"
 
 
-async def press(
-    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = CTRL
-) -> None:
-    await tap(dp, bot, NewCallback(step=step, value=value).pack(), user_id)
+press = presser(NewCallback, CTRL)
 
 
 def department_buttons(bot: RecordingBot) -> list[str]:
@@ -248,16 +246,8 @@ async def test_cancel_mid_dialog_registers_nothing(
     edu = await department(staffed, "Отдел образования")
     await start_dialog(dp, bot, "05/1")
     await press(dp, bot, "dep", str(edu.id))
-    bot.clear()
-    await say(dp, bot, "/cancel")
-    assert bot.texts() == ["Отменено. Ничего не сохранено."]
-    assert await state_of(dp, bot) is None
-    bot.clear()
-    await press(dp, bot, "done")
-    await press(dp, bot, "ok")
-    assert alerts(bot) == [STALE_RU, STALE_RU]
-    await say(dp, bot, "текст после отмены")
-    assert bot.texts() == ["Не понял. Список доступных действий — /help."]
+    stale = [NewCallback(step=step, value="").pack() for step in ("done", "ok")]
+    await cancel_leaves_stale_buttons(dp, bot, stale)
     assert await staffed.assignments.by_number("05/1") is None
 
 

@@ -24,16 +24,17 @@ from tests.fakes import RecordingBot, make_callback, make_document
 from tests.helpers import (
     STALE_RU,
     alerts,
+    cancel_leaves_stale_buttons,
     data_of,
     department,
     join,
     last_buttons,
     person,
+    presser,
     saturday_ahead,
     say,
     sent_to,
     state_of,
-    tap,
     today,
 )
 
@@ -46,10 +47,7 @@ SUBJECT = "Проект постановления о тарифах на выв
 SECRET = "Мобилизационный план на 2027 год"
 
 
-async def press(
-    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = CTRL
-) -> None:
-    await tap(dp, bot, RoundNewCallback(step=step, value=value).pack(), user_id)
+press = presser(RoundNewCallback, CTRL)
 
 
 async def new_round(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> None:
@@ -334,16 +332,8 @@ async def test_cancel_mid_dialog_starts_nothing(
     edu = await department(staffed, "Отдел образования")
     await to_addressees(dp, bot)
     await press(dp, bot, "dep", str(edu.id))
-    bot.clear()
-    await say(dp, bot, "/cancel")
-    assert bot.texts() == ["Отменено. Ничего не сохранено."]
-    assert await state_of(dp, bot) is None
-    bot.clear()
-    await press(dp, bot, "done")
-    await press(dp, bot, "ok")
-    assert alerts(bot) == [STALE_RU, STALE_RU]
-    await say(dp, bot, "текст после отмены")
-    assert bot.texts() == ["Не понял. Список доступных действий — /help."]
+    stale = [RoundNewCallback(step=step, value="").pack() for step in ("done", "ok")]
+    await cancel_leaves_stale_buttons(dp, bot, stale)
 
     await to_addressees(dp, bot, "Второй проект")
     await press(dp, bot, "dep", str(edu.id))

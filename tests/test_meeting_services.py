@@ -98,7 +98,7 @@ async def create(
         starts_at=starts_at,
         chair="hoa",
         items=items,
-        fmt=MeetingFormat.MIXED,
+        format=MeetingFormat.MIXED,
         title="Заседание по ЖКХ",
         place="Зал заседаний, каб. 301",
         link="https://vc.example.kz/akimat",

@@ -18,7 +18,7 @@ from storage.domain.enums import Source
 from storage.domain.extensions import RequestStatus
 from storage.extensions import PendingExists
 from storage.repo import Repos
-from tests.helpers import department_id
+from tests.helpers import add_report, department_id
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -248,16 +248,7 @@ async def test_requests_on_a_removed_item_are_refused(staffed: Repos) -> None:
     edu = await department_id(staffed, EDU)
     item_id = await register(staffed, "5/1", EDU)
     request_id = await ask(staffed, item_id, edu)
-    await staffed.assignments.add_report(
-        item_id,
-        edu,
-        author_code="edu_head",
-        on_behalf_of=None,
-        text="Исполнено",
-        files=(),
-        final=True,
-        at=AT,
-    )
+    await add_report(staffed, item_id, edu, "edu_head", "Исполнено", final=True, at=AT)
     assert await staffed.assignments.remove(
         item_id, ground=RemovalGround.EXECUTED, actor="ctrl", at=AT
     )
