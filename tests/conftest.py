@@ -20,6 +20,7 @@ from storage.domain.enums import Language
 from storage.repo import Repos
 from tests.fake_api import FakeBotAPI
 from tests.fakes import RecordingBot
+from tests.helpers import join_all
 
 STAFF_CSV = """code,full_name,position,department,roles,language,curates
 admin,Айгерім Сапарова,Главный специалист,Отдел цифровизации,admin,ru,
@@ -85,6 +86,24 @@ async def meeting_staffed(repos: Repos) -> Repos:
     heads of their departments)."""
     await repos.staff.import_staff(parse_staff_csv(MEETING_STAFF_CSV, Language.KK), actor="test")
     return repos
+
+
+@pytest.fixture
+async def joined(
+    request: pytest.FixtureRequest, dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> Repos:
+    """`staffed`, with the test module's PEOPLE (code → Telegram id) joined through the dialog."""
+    await join_all(dp, bot, staffed, request.module.PEOPLE)
+    return staffed
+
+
+@pytest.fixture
+async def meeting_joined(
+    request: pytest.FixtureRequest, dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+) -> Repos:
+    """`meeting_staffed`, with the test module's PEOPLE joined through the dialog."""
+    await join_all(dp, bot, meeting_staffed, request.module.PEOPLE)
+    return meeting_staffed
 
 
 @pytest.fixture

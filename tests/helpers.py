@@ -4,6 +4,7 @@ and dates. (Fixtures live in conftest.py; this module holds plain functions.)"""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -13,11 +14,12 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, 
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import services
+from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.meetings import steps as meeting_steps
 from handlers.callbacks import LangCallback
-from storage.domain.assignments import Report, ReportFile
-from storage.domain.enums import Language
+from storage.domain.assignments import Assignment, NewAssignment, Report, ReportFile
+from storage.domain.enums import Language, Source
 from storage.domain.meetings import Meeting, MeetingFormat, MeetingKind, NewMeeting
 from storage.models import Department, Person
 from storage.repo import Repos
@@ -271,3 +273,12 @@ async def add_report(
     return await repos.assignments.add_report(
         item, dep, author_code=by, on_behalf_of=behalf, text=text, files=files, final=final, at=at
     )
+
+
+async def register_assignment(
+    ctx: services.Context, number: str, summary: str, executors: tuple[str, ...], **details: Any
+) -> Assignment:
+    """An assignment from the akim (unless `details` say another source), received today and
+    registered by the controller through the step. `details` are NewAssignment's other fields."""
+    new = NewAssignment(number, ctx.today, details.pop("source", Source.AKIM), summary, executors)
+    return await assignment_steps.register(ctx, replace(new, **details), actor="ctrl")

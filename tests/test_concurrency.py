@@ -49,8 +49,8 @@ from handlers.callbacks import ItemCallback, LangCallback
 from handlers.common import STORAGE_FAILED
 from handlers.start import REFUSALS as START_REFUSALS
 from storage.db import Database, connect
-from storage.domain.assignments import Assignment, NewAssignment, Refusal, RuleError, Status
-from storage.domain.enums import Language, Mark, Source
+from storage.domain.assignments import Assignment, Refusal, RuleError, Status
+from storage.domain.enums import Language, Mark
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.meetings import (
     Attendance,
@@ -62,7 +62,14 @@ from storage.invitations import Redemption
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import approve_and_distribute, bind_all, department_id, make_meeting, person
+from tests.helpers import (
+    approve_and_distribute,
+    bind_all,
+    department_id,
+    make_meeting,
+    person,
+    register_assignment,
+)
 
 ALMATY = ZoneInfo("Asia/Almaty")
 # A Wednesday at 10:00 in Almaty: a working day in working hours, so nothing waits for morning.
@@ -122,18 +129,10 @@ async def register(
     ctx: services.Context, reg_number: str, *, deadline: date | None = None
 ) -> Assignment:
     """Education is the main executor, finance the co-executor."""
-    return await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=reg_number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary=f"Подготовить информацию {reg_number}",
-            executors=(EDUCATION, FINANCE),
-            deadline=deadline or ctx.calendar.add_working_days(ctx.today, 15),
-            mark=Mark.NONE,
-        ),
-        actor="ctrl",
+    summary = f"Подготовить информацию {reg_number}"
+    deadline = deadline or ctx.calendar.add_working_days(ctx.today, 15)
+    return await register_assignment(
+        ctx, reg_number, summary, (EDUCATION, FINANCE), deadline=deadline, mark=Mark.NONE
     )
 
 

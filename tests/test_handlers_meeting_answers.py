@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
+import pytest
 from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.utils.i18n import I18n
@@ -70,6 +71,13 @@ async def create(
     )
 
 
+@pytest.fixture
+async def joined(meeting_staffed: Repos) -> Repos:
+    """The meetings' directory with everyone in TG bound to their Telegram ids."""
+    await bind_all(meeting_staffed, TG)
+    return meeting_staffed
+
+
 async def distributed(
     repos: Repos,
     profile: Profile,
@@ -129,13 +137,12 @@ async def say(dp: Dispatcher, bot: RecordingBot, code: str, text: str) -> None:
 async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos, TG)
+    repos = joined
     meeting = await distributed(repos, profile, settings)
 
     # one tap: will attend; the message keeps the buttons and shows the answer
@@ -206,13 +213,12 @@ async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
 async def test_attendance_refusals_change_nothing(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos, TG)
+    repos = joined
     meeting = await distributed(repos, profile, settings)
 
     await tap(dp, bot, "edu_exec", att(meeting.id, "yes"))  # not a recipient
@@ -259,13 +265,12 @@ async def test_attendance_refusals_change_nothing(
 async def test_a_stale_reason_after_the_meeting_was_cancelled_is_refused(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos, TG)
+    repos = joined
     meeting = await distributed(repos, profile, settings)
     await tap(dp, bot, "m2", att(meeting.id, "no"))
     ctx = await services.make_context(repos, profile, settings)
@@ -284,14 +289,13 @@ async def test_a_stale_reason_after_the_meeting_was_cancelled_is_refused(
 async def test_materials_as_files_and_on_paper(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos, TG)
+    repos = joined
     meeting = await create(repos, profile, settings)
     heating, budget, other = meeting.items
     bot.clear()
@@ -414,14 +418,13 @@ async def test_materials_as_files_and_on_paper(
 async def test_a_restricted_meeting_takes_materials_on_paper_only(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos, TG)
+    repos = joined
     meeting = await create(repos, profile, settings, restricted=True)
     heating = meeting.items[0]
     bot.clear()
@@ -454,14 +457,13 @@ async def test_a_restricted_meeting_takes_materials_on_paper_only(
 async def test_approval_in_one_tap_the_first_wins(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos, TG)
+    repos = joined
     meeting = await create(repos, profile, settings)
     ctx = await services.make_context(repos, profile, settings)
     await ms.request_approval(ctx, await person(repos, "org"), meeting.id)

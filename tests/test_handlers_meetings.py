@@ -40,7 +40,6 @@ from tests.helpers import (
     alerts,
     data_of,
     department_id,
-    join_all,
     last_buttons,
     last_text,
     make_meeting,
@@ -50,6 +49,7 @@ from tests.helpers import (
 
 ALMATY = ZoneInfo("Asia/Almaty")
 ORG, M1, M2, M3, AKIM, DEP1, EDU = 8101, 8102, 8103, 8104, 8105, 8106, 8107
+PEOPLE = {"org": ORG, "m1": M1, "m2": M2, "m3": M3, "akim": AKIM, "dep1": DEP1, "edu_head": EDU}
 DAY = date(2027, 4, 13)  # a Tuesday, a working day; distributed on Thursday 8 April
 SATURDAY, MONDAY = date(2027, 4, 17), date(2027, 4, 19)
 SUBJECT = "О подготовке к паводкам"
@@ -61,12 +61,6 @@ NOT_FOUND = "There is no such meeting or agenda item any more."
 def tr(i18n: I18n, message: str, language: str = "ru", **values: Any) -> str:
     """The text a person sees (the organizer reads Russian)."""
     return translate(i18n, language, message, **values)
-
-
-async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    ids = {"org": ORG, "m1": M1, "m2": M2, "m3": M3, "akim": AKIM, "dep1": DEP1, "edu_head": EDU}
-    await join_all(dp, bot, repos, ids)
-    bot.clear()
 
 
 async def create(
@@ -170,13 +164,12 @@ async def outbox_kinds(repos: Repos, prefix: str, people_ids: list[int]) -> list
 async def test_the_list_opens_the_live_view_in_place(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     await say(dp, bot, "/meeting")
     empty = tr(
         i18n,
@@ -236,12 +229,11 @@ async def test_the_list_opens_the_live_view_in_place(
 async def test_who_answered_lists_everyone_with_the_answer(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings)
     ctx = await distributed(repos, profile, settings, meeting)
     await answered(repos, ctx, meeting.id)
@@ -269,13 +261,12 @@ async def test_who_answered_lists_everyone_with_the_answer(
 async def test_sending_for_approval_goes_to_the_chair_and_the_akim_once(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings)
     chair, akim = await person(repos, "dep1"), await person(repos, "akim")
     await meet(dp, bot, "ask", meeting.id)
@@ -311,13 +302,12 @@ async def test_sending_for_approval_goes_to_the_chair_and_the_akim_once(
 async def test_an_approval_on_paper_is_confirmed_then_recorded(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings)
     await meet(dp, bot, "paper_ok", meeting.id)
     assert data_of(bot) == [f"m:paper_ok:{meeting.id}:yes", f"m:open:{meeting.id}:"]
@@ -346,12 +336,11 @@ async def test_an_approval_on_paper_is_confirmed_then_recorded(
 async def test_an_approval_on_the_distribution_day_sends_the_agenda_at_once(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     ctx = await services.make_context(repos, profile, settings)
     soon = ctx.calendar.add_working_days(ctx.today, 2)  # the distribution day has passed
     meeting = await create(repos, profile, settings, starts_at=datetime.combine(soon, time(15)))
@@ -369,13 +358,12 @@ async def test_an_approval_on_the_distribution_day_sends_the_agenda_at_once(
 async def test_cancelling_asks_first_and_tells_those_who_had_the_agenda(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings)
     await distributed(repos, profile, settings, meeting)
     ids = [r.person_id for r in meeting.recipients]
@@ -416,13 +404,12 @@ async def test_cancelling_asks_first_and_tells_those_who_had_the_agenda(
 async def test_date_and_time_typed_with_wrong_answers_asked_again(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings)
     await meet(dp, bot, "chg", meeting.id)
     assert data_of(bot) == [
@@ -496,13 +483,12 @@ async def test_date_and_time_typed_with_wrong_answers_asked_again(
 async def test_format_place_and_link(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings)
     await meet(dp, bot, "chg", meeting.id, "place")
     assert data_of(bot) == [
@@ -565,13 +551,12 @@ async def test_format_place_and_link(
 async def test_an_agenda_item_added_and_removed(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings)
     culture = await department_id(repos, "Отдел культуры")
     await meet(dp, bot, "chg", meeting.id, "add")
@@ -632,13 +617,12 @@ async def test_an_agenda_item_added_and_removed(
 async def test_a_change_after_distribution_makes_a_new_version_for_everyone(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings)
     ctx = await distributed(repos, profile, settings, meeting)
     await answered(repos, ctx, meeting.id)
@@ -679,12 +663,11 @@ async def test_a_change_after_distribution_makes_a_new_version_for_everyone(
 async def test_a_restricted_meeting_shows_no_titles_in_the_dialog(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings, restricted=True)
     await meet(dp, bot, "chg", meeting.id, "del")
     labels = [text for text, _ in last_buttons(bot)]
@@ -698,13 +681,12 @@ async def test_a_restricted_meeting_shows_no_titles_in_the_dialog(
 async def test_refusals_stale_buttons_and_other_roles_change_nothing(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    meeting_joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = meeting_joined
     meeting = await create(repos, profile, settings)
     other = await create(repos, profile, settings, starts_at=datetime(2027, 4, 14, 10, 0))
     ctx = await services.make_context(repos, profile, settings)

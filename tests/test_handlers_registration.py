@@ -29,6 +29,7 @@ from tests.helpers import (
     join,
     last_buttons,
     presser,
+    register_assignment,
     saturday_ahead,
     say,
     state_of,
@@ -167,16 +168,9 @@ async def test_wrong_answers_are_asked_again_with_the_reason(
 ) -> None:
     await join(dp, bot, staffed, "ctrl", CTRL, "ru")
     ctx = await services.make_context(staffed, profile, settings)
-    await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number="01-05/77",
-            received=ctx.today,
-            source=Source.GOVERNMENT,
-            summary="Ранее зарегистрированное поручение",
-            executors=("Отдел финансов",),
-        ),
-        actor="ctrl",
+    summary = "Ранее зарегистрированное поручение"
+    await register_assignment(
+        ctx, "01-05/77", summary, ("Отдел финансов",), source=Source.GOVERNMENT
     )
     edu = await department(staffed, "Отдел образования")
 

@@ -21,16 +21,11 @@ from handlers.callbacks import RemarkCallback
 from storage.domain.remarks import Answer, RoundFile
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons, join_all, messages_to
+from tests.helpers import alert, buttons, messages_to
 
 ALMATY = ZoneInfo("Asia/Almaty")
 CTRL, EDU, FIN, DEP, AKIM, HOA = 9101, 9102, 9103, 9104, 9105, 9106
-
-
-async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    ids = {"ctrl": CTRL, "edu_head": EDU, "fin_head": FIN, "dep1": DEP, "akim": AKIM}
-    await join_all(dp, bot, repos, ids)
-    bot.clear()
+PEOPLE = {"ctrl": CTRL, "edu_head": EDU, "fin_head": FIN, "dep1": DEP, "akim": AKIM}
 
 
 async def start(
@@ -71,13 +66,12 @@ async def start(
 async def test_round_from_requests_to_final_sheet(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
-    round_id = await start(staffed, profile, settings)
+    round_id = await start(joined, profile, settings)
     stats = await deliverer.drain()
     assert stats.failed == 1  # hoa never joined: the controller is told
     requests = [m for m in bot.sent() if isinstance(m, SendMessage) and m.text.startswith("📨")]
@@ -125,20 +119,20 @@ async def test_round_from_requests_to_final_sheet(
     assert "Только инициатор" in alert(bot)
 
     # after the due date: silence is agreement (ust-kamenogorsk-2025, п.21); answers are closed
-    item = await staffed.remarks.get(round_id)
+    item = await joined.remarks.get(round_id)
     assert item is not None
     after = datetime.combine(item.due + timedelta(days=1), datetime.min.time(), ALMATY)
     after = after.replace(hour=10)
-    ctx = await services.make_context(staffed, profile, settings, now=after.astimezone(UTC))
+    ctx = await services.make_context(joined, profile, settings, now=after.astimezone(UTC))
     while not ctx.calendar.is_working_day(ctx.today):
         after += timedelta(days=1)
-        ctx = await services.make_context(staffed, profile, settings, now=after.astimezone(UTC))
+        ctx = await services.make_context(joined, profile, settings, now=after.astimezone(UTC))
     bot.clear()
     await sweep(ctx)
     await deliverer.drain(now=ctx.now)
     [final] = messages_to(bot, CTRL)
     assert "☑️ Марат Ахметов: согласовано по умолчанию" in final.text
-    closed = await staffed.remarks.get(round_id)
+    closed = await joined.remarks.get(round_id)
     assert closed is not None
     assert {a.answer for a in closed.addressees} == {
         Answer.NO_REMARKS,
@@ -166,33 +160,30 @@ async def test_round_from_requests_to_final_sheet(
 async def test_reminder_one_working_day_before_and_no_silent_consent_elsewhere(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
     baidibek = load_profile("baidibek-2025")
-    round_id = await start(staffed, baidibek, settings, extra_people=())
+    round_id = await start(joined, baidibek, settings, extra_people=())
     await deliverer.drain()
-    item = await staffed.remarks.get(round_id)
+    item = await joined.remarks.get(round_id)
     assert item is not None
-    ctx = await services.make_context(staffed, baidibek, settings)
+    ctx = await services.make_context(joined, baidibek, settings)
     remind_day = ctx.calendar.subtract_working_days(item.due, 1)
     moment = datetime.combine(remind_day, datetime.min.time(), ALMATY).replace(hour=10)
     bot.clear()
     for _ in range(2):  # once only
-        later = await services.make_context(
-            staffed, baidibek, settings, now=moment.astimezone(UTC)
-        )
+        later = await services.make_context(joined, baidibek, settings, now=moment.astimezone(UTC))
         await sweep(later)
         await deliverer.drain(now=later.now)
     reminders = [m for m in messages_to(bot, FIN) if m.text.startswith("Напоминание")]
     assert len(reminders) == 1
     closing = ctx.calendar.add_working_days(item.due, 1)
     moment = datetime.combine(closing, datetime.min.time(), ALMATY).replace(hour=10)
-    later = await services.make_context(staffed, baidibek, settings, now=moment.astimezone(UTC))
+    later = await services.make_context(joined, baidibek, settings, now=moment.astimezone(UTC))
     await sweep(later)
-    closed = await staffed.remarks.get(round_id)
+    closed = await joined.remarks.get(round_id)
     assert closed is not None
     assert {a.answer for a in closed.addressees} == {Answer.NO_ANSWER}
 
@@ -200,13 +191,12 @@ async def test_reminder_one_working_day_before_and_no_silent_consent_elsewhere(
 async def test_restricted_round_sends_no_subject_and_refuses_files(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
-    await start(staffed, profile, settings, restricted=True, extra_people=())
+    await start(joined, profile, settings, restricted=True, extra_people=())
     await deliverer.drain()
     assert not any(isinstance(m, SendDocument) for m in bot.sent())
     request = messages_to(bot, FIN)[0]

@@ -21,19 +21,14 @@ from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot
-from tests.helpers import join_all
 
 ALMATY = ZoneInfo("Asia/Almaty")
 EDU, FIN, CTRL, DEP, AKIM = 8001, 8002, 8003, 8004, 8005
+PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "dep1": DEP, "akim": AKIM}
 
 
 def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=ALMATY).astimezone(UTC)
-
-
-async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    ids = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "dep1": DEP, "akim": AKIM}
-    await join_all(dp, bot, repos, ids)
 
 
 async def register(
@@ -77,17 +72,16 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
 async def test_notice_goes_three_working_days_before_exactly_once(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
-    await register(staffed, profile, settings, "N-1")
+    await register(joined, profile, settings, "N-1")
     await deliverer.drain()
     bot.clear()
-    assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 4, 9, 0)) == 0
-    assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 3
+    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 4, 9, 0)) == 0
+    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 3
     [kk] = to(bot, EDU)
     assert kk.startswith("⏰")
     assert "№ N-1: мерзімі сәрсенбі, 12 мамыр 2027, 3 жұмыс күні қалды." in kk
@@ -103,25 +97,24 @@ async def test_notice_goes_three_working_days_before_exactly_once(
     # however often it runs, nothing twice
     bot.clear()
     for _ in range(3):
-        assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 0
-        assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 5, 15, 0)) == 0
+        assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 0
+        assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 15, 0)) == 0
     assert bot.sent() == []
 
 
 async def test_several_items_for_one_person_go_as_one_message(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
     for number in ("G-1", "G-2", "G-3"):
-        await register(staffed, profile, settings, number)
+        await register(joined, profile, settings, number)
     await deliverer.drain()
     bot.clear()
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 5, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 9, 0))
     [message] = to(bot, EDU)
     assert all(number in message for number in ("G-1", "G-2", "G-3"))
 
@@ -129,17 +122,16 @@ async def test_several_items_for_one_person_go_as_one_message(
 async def test_nothing_goes_out_on_a_holiday_or_at_night(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
-    await register(staffed, profile, settings, "H-1")
+    await register(joined, profile, settings, "H-1")
     await deliverer.drain()
     bot.clear()
     # the bot was down on 5 and 6 May; 7 May is a holiday: the notice waits
-    assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 7, 9, 0)) == 3
+    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 7, 9, 0)) == 3
     assert bot.sent() == []
     await deliverer.drain(now=local(2027, 5, 8, 12, 0))  # Saturday
     await deliverer.drain(now=local(2027, 5, 10, 12, 0))  # Victory Day (observed)
@@ -152,25 +144,24 @@ async def test_nothing_goes_out_on_a_holiday_or_at_night(
 async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
-    moved = await register(staffed, profile, settings, "M-1")
+    moved = await register(joined, profile, settings, "M-1")
     await deliverer.drain()
     bot.clear()
-    ctx = await services.make_context(staffed, profile, settings, now=local(2027, 5, 5, 20, 0))
+    ctx = await services.make_context(joined, profile, settings, now=local(2027, 5, 5, 20, 0))
     await sweep(ctx)  # queued for the next morning
-    await staffed.db.writer.execute(
+    await joined.db.writer.execute(
         "UPDATE assignments SET deadline = '2027-05-28' WHERE id = ?", (moved,)
     )
     await deliverer.drain(now=local(2027, 5, 6, 9, 0))
     assert to(bot, EDU) == []
     assert to(bot, FIN) == []
     # the new deadline gets its own notice at its own time
-    assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 25, 9, 0)) == 3
+    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 25, 9, 0)) == 3
     assert "2027" in to(bot, EDU)[0]
     assert "28 мамыр" in to(bot, EDU)[0]
 
@@ -178,16 +169,15 @@ async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
 async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
-    await register(staffed, profile, settings, "O-1", executors=("Отдел образования",))
+    await register(joined, profile, settings, "O-1", executors=("Отдел образования",))
     await deliverer.drain()
     bot.clear()
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 13, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 13, 9, 0))
 
     def notices(chat: int) -> list[str]:
         return [text for text in to(bot, chat) if text.startswith("⏰")]
@@ -201,22 +191,21 @@ async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
 async def test_weekly_control_list_on_the_first_working_day(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
-    await register(staffed, profile, settings, "W-1")
+    await register(joined, profile, settings, "W-1")
     await register(
-        staffed, profile, settings, "W-2", restricted=True, executors=("Отдел финансов",)
+        joined, profile, settings, "W-2", restricted=True, executors=("Отдел финансов",)
     )
     await deliverer.drain()
     bot.clear()
     # Monday 10 May 2027 is a day off (Victory Day observed): the list goes on Tuesday
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 10, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 10, 9, 0))
     assert to(bot, AKIM) == []
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
     [akim_list] = to(bot, AKIM)
     assert "W-1" in akim_list
     assert "W-2" in akim_list
@@ -225,24 +214,23 @@ async def test_weekly_control_list_on_the_first_working_day(
     assert "W-1" in deputy_list
     assert "W-2" not in deputy_list  # dep1 curates education only
     bot.clear()  # once a week
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 12, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 12, 9, 0))
     assert to(bot, AKIM) == []
 
 
 async def test_a_long_weekly_list_comes_as_an_xlsx_file(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
     for number in range(35):
-        await register(staffed, profile, settings, f"L-{number:02d}", deadline=date(2027, 6, 30))
+        await register(joined, profile, settings, f"L-{number:02d}", deadline=date(2027, 6, 30))
     await deliverer.drain()
     bot.clear()
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
     [summary] = to(bot, AKIM)
     assert summary.startswith("Бақылаудағы тапсырмалардың апталық тізімі")
     assert "🟢 35" in summary
