@@ -89,21 +89,19 @@ async def meeting_staffed(repos: Repos) -> Repos:
 
 
 @pytest.fixture
-async def joined(
-    request: pytest.FixtureRequest, dp: Dispatcher, bot: RecordingBot, staffed: Repos
-) -> Repos:
-    """`staffed`, with the test module's PEOPLE (code → Telegram id) joined through the dialog."""
-    await join_all(dp, bot, staffed, request.module.PEOPLE)
+def directory(staffed: Repos) -> Repos:
+    """The directory `joined` joins people from: `staffed`, unless a test module overrides it."""
     return staffed
 
 
 @pytest.fixture
-async def meeting_joined(
-    request: pytest.FixtureRequest, dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+async def joined(
+    request: pytest.FixtureRequest, dp: Dispatcher, bot: RecordingBot, directory: Repos
 ) -> Repos:
-    """`meeting_staffed`, with the test module's PEOPLE joined through the dialog."""
-    await join_all(dp, bot, meeting_staffed, request.module.PEOPLE)
-    return meeting_staffed
+    """`directory`, with the test module's PEOPLE (code → Telegram id) joined through the
+    dialog."""
+    await join_all(dp, bot, directory, request.module.PEOPLE)
+    return directory
 
 
 @pytest.fixture

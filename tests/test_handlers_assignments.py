@@ -40,12 +40,7 @@ async def register(
 
 
 async def test_cards_reach_each_head_in_their_language(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
     await register(joined, profile, settings)
     stats = await deliverer.drain()
@@ -67,12 +62,7 @@ async def test_cards_reach_each_head_in_their_language(
 
 
 async def test_restricted_card_shows_number_and_deadline_only(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
     await register(joined, profile, settings, restricted=True)
     await deliverer.drain()
@@ -118,12 +108,7 @@ async def test_accept_updates_the_card_and_tells_the_controller(
 
 
 async def test_forged_and_outside_role_taps_change_nothing(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    dp: Dispatcher, bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings
 ) -> None:
     item_id = await register(joined, profile, settings)
     edu = await joined.staff.department_by_name("Отдел образования")
@@ -347,12 +332,7 @@ async def test_my_and_control_lists(
 
 
 async def test_a_restart_does_not_duplicate_or_lose_cards(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    i18n: object,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, i18n: object
 ) -> None:
     await register(joined, profile, settings)
     # a sender that crashed after claiming: the claim goes stale and the next one resends once

@@ -179,12 +179,7 @@ async def test_another_date_and_rejection(
 
 
 async def test_refusals_name_the_rule(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    dp: Dispatcher, bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings
 ) -> None:
     item_id = await register(joined, profile, settings)
     item = await joined.assignments.get(item_id)

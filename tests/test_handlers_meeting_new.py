@@ -277,7 +277,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
 
 
 async def test_a_restricted_meeting_of_another_kind(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos, i18n: I18n
+    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
 ) -> None:
     repos = meeting_staffed
     await join(dp, bot, repos, "org", ORG, "ru")
@@ -330,7 +330,7 @@ async def test_a_restricted_meeting_of_another_kind(
 
 
 async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos, settings: Settings
+    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
 ) -> None:
     repos = meeting_staffed
     await join(dp, bot, repos, "org", ORG, "ru")
@@ -529,7 +529,7 @@ async def test_a_non_organizer_is_refused(
 
 
 async def test_a_saved_list_fills_the_next_meeting_and_can_be_deleted(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos, profile: Profile
+    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
 ) -> None:
     repos = meeting_staffed
     await join(dp, bot, repos, "org", ORG, "ru")

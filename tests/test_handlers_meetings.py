@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from aiogram.utils.i18n import I18n
@@ -56,6 +57,12 @@ SUBJECT = "О подготовке к паводкам"
 FIRST = "О ходе подготовки к весеннему паводку"
 SECOND = "О благоустройстве дворов"
 NOT_FOUND = "There is no such meeting or agenda item any more."
+
+
+@pytest.fixture
+def directory(meeting_staffed: Repos) -> Repos:
+    """`joined` joins the PEOPLE of these tests from the meetings' directory."""
+    return meeting_staffed
 
 
 def tr(i18n: I18n, message: str, language: str = "ru", **values: Any) -> str:
@@ -164,12 +171,12 @@ async def outbox_kinds(repos: Repos, prefix: str, people_ids: list[int]) -> list
 async def test_the_list_opens_the_live_view_in_place(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     await say(dp, bot, "/meeting")
     empty = tr(
         i18n,
@@ -229,11 +236,11 @@ async def test_the_list_opens_the_live_view_in_place(
 async def test_who_answered_lists_everyone_with_the_answer(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings)
     ctx = await distributed(repos, profile, settings, meeting)
     await answered(repos, ctx, meeting.id)
@@ -261,12 +268,12 @@ async def test_who_answered_lists_everyone_with_the_answer(
 async def test_sending_for_approval_goes_to_the_chair_and_the_akim_once(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings)
     chair, akim = await person(repos, "dep1"), await person(repos, "akim")
     await meet(dp, bot, "ask", meeting.id)
@@ -302,12 +309,12 @@ async def test_sending_for_approval_goes_to_the_chair_and_the_akim_once(
 async def test_an_approval_on_paper_is_confirmed_then_recorded(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings)
     await meet(dp, bot, "paper_ok", meeting.id)
     assert data_of(bot) == [f"m:paper_ok:{meeting.id}:yes", f"m:open:{meeting.id}:"]
@@ -336,11 +343,11 @@ async def test_an_approval_on_paper_is_confirmed_then_recorded(
 async def test_an_approval_on_the_distribution_day_sends_the_agenda_at_once(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     ctx = await services.make_context(repos, profile, settings)
     soon = ctx.calendar.add_working_days(ctx.today, 2)  # the distribution day has passed
     meeting = await create(repos, profile, settings, starts_at=datetime.combine(soon, time(15)))
@@ -358,12 +365,12 @@ async def test_an_approval_on_the_distribution_day_sends_the_agenda_at_once(
 async def test_cancelling_asks_first_and_tells_those_who_had_the_agenda(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings)
     await distributed(repos, profile, settings, meeting)
     ids = [r.person_id for r in meeting.recipients]
@@ -404,12 +411,12 @@ async def test_cancelling_asks_first_and_tells_those_who_had_the_agenda(
 async def test_date_and_time_typed_with_wrong_answers_asked_again(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings)
     await meet(dp, bot, "chg", meeting.id)
     assert data_of(bot) == [
@@ -483,12 +490,12 @@ async def test_date_and_time_typed_with_wrong_answers_asked_again(
 async def test_format_place_and_link(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings)
     await meet(dp, bot, "chg", meeting.id, "place")
     assert data_of(bot) == [
@@ -551,12 +558,12 @@ async def test_format_place_and_link(
 async def test_an_agenda_item_added_and_removed(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings)
     culture = await department_id(repos, "Отдел культуры")
     await meet(dp, bot, "chg", meeting.id, "add")
@@ -617,12 +624,12 @@ async def test_an_agenda_item_added_and_removed(
 async def test_a_change_after_distribution_makes_a_new_version_for_everyone(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings)
     ctx = await distributed(repos, profile, settings, meeting)
     await answered(repos, ctx, meeting.id)
@@ -663,11 +670,11 @@ async def test_a_change_after_distribution_makes_a_new_version_for_everyone(
 async def test_a_restricted_meeting_shows_no_titles_in_the_dialog(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings, restricted=True)
     await meet(dp, bot, "chg", meeting.id, "del")
     labels = [text for text, _ in last_buttons(bot)]
@@ -681,12 +688,12 @@ async def test_a_restricted_meeting_shows_no_titles_in_the_dialog(
 async def test_refusals_stale_buttons_and_other_roles_change_nothing(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_joined: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_joined
+    repos = joined
     meeting = await create(repos, profile, settings)
     other = await create(repos, profile, settings, starts_at=datetime(2027, 4, 14, 10, 0))
     ctx = await services.make_context(repos, profile, settings)

@@ -158,11 +158,7 @@ async def test_round_from_requests_to_final_sheet(
 
 
 async def test_reminder_one_working_day_before_and_no_silent_consent_elsewhere(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, settings: Settings, deliverer: Deliverer
 ) -> None:
     baidibek = load_profile("baidibek-2025")
     round_id = await start(joined, baidibek, settings, extra_people=())

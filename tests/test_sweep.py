@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
@@ -70,12 +69,7 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
 
 
 async def test_notice_goes_three_working_days_before_exactly_once(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
     await register(joined, profile, settings, "N-1")
     await deliverer.drain()
@@ -103,12 +97,7 @@ async def test_notice_goes_three_working_days_before_exactly_once(
 
 
 async def test_several_items_for_one_person_go_as_one_message(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
     for number in ("G-1", "G-2", "G-3"):
         await register(joined, profile, settings, number)
@@ -120,12 +109,7 @@ async def test_several_items_for_one_person_go_as_one_message(
 
 
 async def test_nothing_goes_out_on_a_holiday_or_at_night(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
     await register(joined, profile, settings, "H-1")
     await deliverer.drain()
@@ -142,12 +126,7 @@ async def test_nothing_goes_out_on_a_holiday_or_at_night(
 
 
 async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
     moved = await register(joined, profile, settings, "M-1")
     await deliverer.drain()
@@ -167,12 +146,7 @@ async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
 
 
 async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
     await register(joined, profile, settings, "O-1", executors=("Отдел образования",))
     await deliverer.drain()
@@ -189,12 +163,7 @@ async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
 
 
 async def test_weekly_control_list_on_the_first_working_day(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
     await register(joined, profile, settings, "W-1")
     await register(
@@ -219,12 +188,7 @@ async def test_weekly_control_list_on_the_first_working_day(
 
 
 async def test_a_long_weekly_list_comes_as_an_xlsx_file(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
     for number in range(35):
         await register(joined, profile, settings, f"L-{number:02d}", deadline=date(2027, 6, 30))
