@@ -89,9 +89,12 @@ async def meeting_staffed(repos: Repos) -> Repos:
 
 
 @pytest.fixture
-def directory(staffed: Repos) -> Repos:
-    """The directory `joined` joins people from: `staffed`, unless a test module overrides it."""
-    return staffed
+async def directory(request: pytest.FixtureRequest, repos: Repos) -> Repos:
+    """The directory `joined` joins people from: STAFF_CSV (as `staffed`), or the CSV the test
+    module names as its DIRECTORY_CSV (MEETING_STAFF_CSV: as `meeting_staffed`)."""
+    csv = getattr(request.module, "DIRECTORY_CSV", STAFF_CSV)
+    await repos.staff.import_staff(parse_staff_csv(csv, Language.KK), actor="test")
+    return repos
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meetings.new_dialog import MeetingStates
 from storage.domain.meetings import Attendance, Meeting, MeetingFormat, MeetingKind, MeetingStatus
 from storage.repo import Repos
+from tests.conftest import MEETING_STAFF_CSV
 from tests.fakes import RecordingBot
 from tests.helpers import (
     STALE_RU,
@@ -33,7 +34,9 @@ from tests.helpers import (
     tap,
 )
 
+DIRECTORY_CSV = MEETING_STAFF_CSV
 ORG = 7200
+PEOPLE = {"org": ORG}
 CTRL = 7201
 DAY = date(2027, 4, 15)  # a Thursday, a working day
 DAY_OFF = date(2027, 3, 8)  # International Women's Day, a Monday
@@ -108,13 +111,12 @@ async def to_recipients(
 async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     org, akim = await person(repos, "org"), await person(repos, "akim")
     edu_head, fin_head = await person(repos, "edu_head"), await person(repos, "fin_head")
     members = [await person(repos, code) for code in ("m1", "m2", "m3")]
@@ -277,10 +279,9 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
 
 
 async def test_a_restricted_meeting_of_another_kind(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     hoa = await person(repos, "hoa")
     fin = await department(repos, "Отдел финансов")
     await meet(dp, bot, "new")
@@ -330,10 +331,9 @@ async def test_a_restricted_meeting_of_another_kind(
 
 
 async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     await meet(dp, bot, "new")
     bot.clear()
     await say_as(dp, bot, "заседание")  # typed instead of a button
@@ -424,10 +424,9 @@ async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
 
 
 async def test_recipients_must_be_chosen_and_cancel_saves_nothing(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     akim = await person(repos, "akim")
     await to_recipients(dp, bot, repos)
     await press(dp, bot, "mode", "per")
@@ -456,10 +455,9 @@ async def test_recipients_must_be_chosen_and_cancel_saves_nothing(
 
 
 async def test_a_refusal_at_creation_returns_to_the_step_that_can_fix_it(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     await to_recipients(dp, bot, repos)
     await press(dp, bot, "allm")
     await press(dp, bot, "done")
@@ -481,12 +479,11 @@ async def test_a_refusal_at_creation_returns_to_the_step_that_can_fix_it(
 async def test_a_past_time_today_is_refused(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     ctx = await services.make_context(repos, profile, settings)
     today = ctx.today
     await repos.calendar.set_override(today, True, "test", author="test")  # a working day
@@ -529,10 +526,9 @@ async def test_a_non_organizer_is_refused(
 
 
 async def test_a_saved_list_fills_the_next_meeting_and_can_be_deleted(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     edu = await department(repos, "Отдел образования")
     await to_recipients(dp, bot, repos)
     await press(dp, bot, "rdep", str(edu.id))
@@ -581,10 +577,9 @@ async def test_a_saved_list_fills_the_next_meeting_and_can_be_deleted(
 
 
 async def test_an_agenda_holds_at_most_max_items(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     await to_recipients(dp, bot, repos)
     await dp.fsm.get_context(bot=bot, user_id=ORG, chat_id=ORG).set_state(MeetingStates.item_more)
     fsm = dp.fsm.get_context(bot=bot, user_id=ORG, chat_id=ORG)
@@ -599,10 +594,9 @@ async def test_an_agenda_holds_at_most_max_items(
 
 
 async def test_two_taps_on_create_at_once_create_one_meeting(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     await to_recipients(dp, bot, repos)
     await press(dp, bot, "allm")
     await press(dp, bot, "done")

@@ -30,6 +30,7 @@ from storage.domain.meetings import (
     NewAgendaItem,
 )
 from storage.repo import Repos
+from tests.conftest import MEETING_STAFF_CSV
 from tests.fakes import RecordingBot, make_document, make_message
 from tests.helpers import (
     STALE_RU,
@@ -49,7 +50,9 @@ from tests.helpers import (
     today,
 )
 
+DIRECTORY_CSV = MEETING_STAFF_CSV
 ORG = 7300
+PEOPLE = {"org": ORG}
 M1 = 7301
 M2 = 7302
 M3 = 7303
@@ -387,12 +390,11 @@ async def test_the_next_protocol_of_the_year_gets_the_next_number(
 async def test_a_protocol_of_an_apparatus_meeting_gives_the_akims_assignments(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     day = await last_working_day(repos, settings)
     meeting, _ctx = await plan_meeting(
         repos, profile, settings, day=day, kind=MeetingKind.APPARATUS
@@ -455,12 +457,11 @@ async def test_a_restricted_meetings_protocol_stays_on_paper(
 async def test_the_signing_date_is_neither_in_the_future_nor_before_the_meeting(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     meeting = await held_meeting(repos, profile, settings)
     await start(dp, bot, meeting.id)
     await press(dp, bot, "file", "paper")
@@ -487,12 +488,11 @@ async def test_the_signing_date_is_neither_in_the_future_nor_before_the_meeting(
 async def test_no_protocol_before_the_meeting_begins_nor_for_a_cancelled_one(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     coming, _ctx = await plan_meeting(
         repos, profile, settings, day=await next_working_day(repos, settings)
     )
@@ -539,12 +539,11 @@ async def test_only_an_organizer_registers_a_protocol(
 async def test_a_meeting_cancelled_meanwhile_registers_nothing(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     day = await last_working_day(repos, settings)
     meeting, early = await plan_meeting(repos, profile, settings, day=day)
     fin = await department(repos, FIN)
@@ -564,12 +563,11 @@ async def test_a_meeting_cancelled_meanwhile_registers_nothing(
 async def test_a_deadline_past_by_the_time_of_registering_is_asked_again_in_its_place(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     meeting = await held_meeting(repos, profile, settings)
     edu = await department(repos, EDU)
     fin = await department(repos, FIN)
@@ -608,12 +606,11 @@ async def test_a_deadline_past_by_the_time_of_registering_is_asked_again_in_its_
 async def test_cancel_keeps_nothing(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     meeting = await held_meeting(repos, profile, settings)
     await to_assignments(dp, bot, meeting, settings)
     await press(dp, bot, "task", "none")

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from aiogram.utils.i18n import I18n
@@ -35,6 +34,7 @@ from storage.domain.meetings import (
     NewAgendaItem,
 )
 from storage.repo import Repos
+from tests.conftest import MEETING_STAFF_CSV
 from tests.fakes import RecordingBot, make_callback, make_message
 from tests.helpers import (
     STALE_RU,
@@ -50,6 +50,7 @@ from tests.helpers import (
 
 ALMATY = ZoneInfo("Asia/Almaty")
 ORG, M1, M2, M3, AKIM, DEP1, EDU = 8101, 8102, 8103, 8104, 8105, 8106, 8107
+DIRECTORY_CSV = MEETING_STAFF_CSV
 PEOPLE = {"org": ORG, "m1": M1, "m2": M2, "m3": M3, "akim": AKIM, "dep1": DEP1, "edu_head": EDU}
 DAY = date(2027, 4, 13)  # a Tuesday, a working day; distributed on Thursday 8 April
 SATURDAY, MONDAY = date(2027, 4, 17), date(2027, 4, 19)
@@ -57,12 +58,6 @@ SUBJECT = "О подготовке к паводкам"
 FIRST = "О ходе подготовки к весеннему паводку"
 SECOND = "О благоустройстве дворов"
 NOT_FOUND = "There is no such meeting or agenda item any more."
-
-
-@pytest.fixture
-def directory(meeting_staffed: Repos) -> Repos:
-    """`joined` joins the PEOPLE of these tests from the meetings' directory."""
-    return meeting_staffed
 
 
 def tr(i18n: I18n, message: str, language: str = "ru", **values: Any) -> str:
