@@ -39,6 +39,7 @@ from tests.helpers import (
 )
 
 CTRL = 7100
+PEOPLE = {"ctrl": CTRL}
 EDU_HEAD = 7101
 FIN_HEAD = 7102
 DEPUTY = 7103
@@ -199,12 +200,11 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(
 
 
 async def test_wrong_answers_are_asked_again_with_the_reason(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, settings: Settings
+    dp: Dispatcher, bot: RecordingBot, joined: Repos, settings: Settings
 ) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    ctrl = await person(staffed, "ctrl")
-    edu = await department(staffed, "Отдел образования")
-    saturday = await saturday_ahead(staffed, settings)
+    ctrl = await person(joined, "ctrl")
+    edu = await department(joined, "Отдел образования")
+    saturday = await saturday_ahead(joined, settings)
     monday = saturday + timedelta(days=2)
 
     await new_round(dp, bot)
@@ -281,13 +281,13 @@ async def test_wrong_answers_are_asked_again_with_the_reason(
     assert await state_of(dp, bot) == RoundStates.confirm.state
     assert date_with_weekday(monday, "ru") in bot.texts()[-1]
     await press(dp, bot, "ok")
-    [item] = await staffed.remarks.for_initiator(ctrl.id)
+    [item] = await joined.remarks.for_initiator(ctrl.id)
     assert item.due == monday
     assert [f.file_id for f in item.files] == [f"f{n}" for n in range(MAX_FILES)]
     bot.clear()
     await press(dp, bot, "ok")  # a second tap on «Send»
     assert alerts(bot) == [STALE_RU]
-    assert len(await staffed.remarks.for_initiator(ctrl.id)) == 1
+    assert len(await joined.remarks.for_initiator(ctrl.id)) == 1
 
 
 async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
@@ -325,11 +325,10 @@ async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
 
 
 async def test_cancel_mid_dialog_starts_nothing(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, deliverer: Deliverer
+    dp: Dispatcher, bot: RecordingBot, joined: Repos, deliverer: Deliverer
 ) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    ctrl = await person(staffed, "ctrl")
-    edu = await department(staffed, "Отдел образования")
+    ctrl = await person(joined, "ctrl")
+    edu = await department(joined, "Отдел образования")
     await to_addressees(dp, bot)
     await press(dp, bot, "dep", str(edu.id))
     stale = [RoundNewCallback(step=step, value="").pack() for step in ("done", "ok")]
@@ -343,7 +342,7 @@ async def test_cancel_mid_dialog_starts_nothing(
     await press(dp, bot, "no")  # the confirmation's «Cancel»
     assert bot.texts()[-1] == "Отменено. Ничего не сохранено."
     assert await state_of(dp, bot) is None
-    assert await staffed.remarks.for_initiator(ctrl.id) == []
+    assert await joined.remarks.for_initiator(ctrl.id) == []
     await deliverer.wait_idle()
     bot.clear()
     await deliverer.drain()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.methods import SendDocument, SendMessage
@@ -11,15 +12,13 @@ from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
 
 from bot import services
-from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.profiles import Profile
 from bot.sweep import sweep
-from storage.domain.assignments import NewAssignment
-from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot
+from tests.helpers import register_assignment
 
 ALMATY = ZoneInfo("Asia/Almaty")
 EDU, FIN, CTRL, DEP, AKIM = 8001, 8002, 8003, 8004, 8005
@@ -31,19 +30,14 @@ def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
 
 
 async def register(
-    repos: Repos, profile: Profile, settings: Settings, number: str, **kw: object
+    repos: Repos, profile: Profile, settings: Settings, number: str, **details: Any
 ) -> int:
+    """«Тапсырма <number>» for education and finance, due 12 May 2027 (unless `details` say
+    otherwise), registered today."""
     ctx = await services.make_context(repos, profile, settings)
-    values: dict[str, object] = {
-        "reg_number": number,
-        "received": ctx.today,
-        "source": Source.AKIM,
-        "summary": f"Тапсырма {number}",
-        "executors": ("Отдел образования", "Отдел финансов"),
-        "deadline": date(2027, 5, 12),
-        "mark": Mark.NONE,
-    } | kw
-    item = await assignment_steps.register(ctx, NewAssignment(**values), actor="ctrl")  # type: ignore[arg-type]
+    executors = details.pop("executors", ("Отдел образования", "Отдел финансов"))
+    details = {"deadline": date(2027, 5, 12)} | details
+    item = await register_assignment(ctx, number, f"Тапсырма {number}", executors, **details)
     return item.id
 
 
