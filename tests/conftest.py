@@ -20,6 +20,7 @@ from storage.domain.enums import Language
 from storage.repo import Repos
 from tests.fake_api import FakeBotAPI
 from tests.fakes import RecordingBot
+from tests.helpers import join_all
 
 STAFF_CSV = """code,full_name,position,department,roles,language,curates
 admin,Айгерім Сапарова,Главный специалист,Отдел цифровизации,admin,ru,
@@ -85,6 +86,25 @@ async def meeting_staffed(repos: Repos) -> Repos:
     heads of their departments)."""
     await repos.staff.import_staff(parse_staff_csv(MEETING_STAFF_CSV, Language.KK), actor="test")
     return repos
+
+
+@pytest.fixture
+async def directory(request: pytest.FixtureRequest, repos: Repos) -> Repos:
+    """The directory `joined` joins people from: STAFF_CSV (as `staffed`), or the CSV the test
+    module names as its DIRECTORY_CSV (MEETING_STAFF_CSV: as `meeting_staffed`)."""
+    csv = getattr(request.module, "DIRECTORY_CSV", STAFF_CSV)
+    await repos.staff.import_staff(parse_staff_csv(csv, Language.KK), actor="test")
+    return repos
+
+
+@pytest.fixture
+async def joined(
+    request: pytest.FixtureRequest, dp: Dispatcher, bot: RecordingBot, directory: Repos
+) -> Repos:
+    """`directory`, with the test module's PEOPLE (code → Telegram id) joined through the
+    dialog."""
+    await join_all(dp, bot, directory, request.module.PEOPLE)
+    return directory
 
 
 @pytest.fixture

@@ -3,20 +3,29 @@ and dates. (Fixtures live in conftest.py; this module holds plain functions.)"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 from aiogram import Dispatcher
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import services
+from bot.assignments import steps as assignment_steps
 from bot.config import Settings
+from bot.meetings import steps as meeting_steps
 from handlers.callbacks import LangCallback
-from storage.domain.enums import Language
-from storage.models import Department
+from storage.domain.assignments import Assignment, NewAssignment, Report, ReportFile
+from storage.domain.enums import Language, Source
+from storage.domain.meetings import Meeting, MeetingFormat, MeetingKind, NewMeeting
+from storage.models import Department, Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
 
+T = TypeVar("T")
 CTRL = 7100  # the controller's Telegram id in the dialog tests
 STALE_RU = "Эта кнопка больше не действует."
 
@@ -50,6 +59,64 @@ async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = CTRL)
     await dp.feed_update(bot, make_message(text, user_id=user_id))
 
 
+async def tap(dp: Dispatcher, bot: RecordingBot, data: str, user_id: int = CTRL) -> None:
+    """The person taps a button whose callback data is `data`."""
+    await dp.feed_update(bot, make_callback(data, user_id=user_id))
+
+
+class Press(Protocol):
+    async def __call__(
+        self, dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = ...
+    ) -> None: ...
+
+
+def presser(callback: Callable[..., CallbackData], default_user: int) -> Press:
+    """`press(dp, bot, step, value)`: a tap on a dialog's step button (a `callback` with `step`
+    and `value`), by `default_user` unless another `user_id` is given."""
+
+    async def press(
+        dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = default_user
+    ) -> None:
+        await tap(dp, bot, callback(step=step, value=value).pack(), user_id)
+
+    return press
+
+
+async def cancel_leaves_stale_buttons(
+    dp: Dispatcher, bot: RecordingBot, stale: Sequence[str]
+) -> None:
+    """/cancel mid-dialog (by the controller): nothing is saved and the state is cleared; then
+    the dialog's `stale` buttons only answer that they no longer work, and text is not
+    understood."""
+    bot.clear()
+    await say(dp, bot, "/cancel")
+    assert bot.texts() == ["Отменено. Ничего не сохранено."]
+    assert await state_of(dp, bot) is None
+    bot.clear()
+    for data in stale:
+        await tap(dp, bot, data)
+    assert alerts(bot) == [STALE_RU] * len(stale)
+    await say(dp, bot, "текст после отмены")
+    assert bot.texts() == ["Не понял. Список доступных действий — /help."]
+
+
+def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
+    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage | SendDocument]:
+    """The messages and documents sent to `chat_id`, in order."""
+    return [
+        m for m in bot.sent() if isinstance(m, SendMessage | SendDocument) and m.chat_id == chat_id
+    ]
+
+
+def last_text(bot: RecordingBot) -> str:
+    texts = bot.texts()
+    assert texts
+    return texts[-1]
+
+
 async def state_of(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> str | None:
     return await dp.fsm.get_context(bot=bot, user_id=user_id, chat_id=user_id).get_state()
 
@@ -77,6 +144,11 @@ def last_buttons(bot: RecordingBot) -> list[tuple[str, str]]:
         for row in last_markup(bot).inline_keyboard
         for button in row
     ]
+
+
+def data_of(bot: RecordingBot) -> list[str]:
+    """The callback data of the last message's buttons, in order."""
+    return [data for _, data in last_buttons(bot)]
 
 
 def alert(bot: RecordingBot) -> str:
@@ -110,10 +182,106 @@ async def saturday_ahead(repos: Repos, settings: Settings) -> date:
     return day
 
 
+def found(value: T | None) -> T:
+    """`value`, asserted to be there."""
+    assert value is not None
+    return value
+
+
 async def department(repos: Repos, name: str) -> Department:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found
+    return found(await repos.staff.department_by_name(name))
+
+
+async def department_id(repos: Repos, name: str) -> int:
+    return (await department(repos, name)).id
+
+
+async def person(repos: Repos, code: str) -> Person:
+    return found(await repos.staff.by_code(code))
+
+
+async def person_id(repos: Repos, code: str) -> int:
+    return (await person(repos, code)).id
+
+
+async def join_all(
+    dp: Dispatcher, bot: RecordingBot, repos: Repos, telegram_ids: Mapping[str, int]
+) -> None:
+    """`join` for each person (code → Telegram id), in order, in their directory language."""
+    for code, user_id in telegram_ids.items():
+        await join(dp, bot, repos, code, user_id, (await person(repos, code)).language.value)
+
+
+async def bind_all(repos: Repos, telegram_ids: Mapping[str, int]) -> dict[str, Person]:
+    """Bind the accounts (code → Telegram id) without the dialog; returns them, bound."""
+    people = {}
+    for code, telegram_id in telegram_ids.items():
+        await repos.staff.bind_telegram(await person(repos, code), telegram_id, actor="test")
+        people[code] = await person(repos, code)
+    return people
+
+
+async def make_meeting(
+    ctx: services.Context,
+    repos: Repos,
+    *,
+    chair: str,
+    members: Iterable[str] = ("m1", "m2", "m3", "edu_head", "fin_head"),
+    organizer: str = "org",
+    **details: Any,
+) -> Meeting:
+    """A meeting created by the `organizer` through the step, chaired by `chair`, sent to
+    `members` (akimat members count for the quorum, the others are invitees). `details` are the
+    other fields of NewMeeting (starts_at and items at least); unless they say otherwise it is a
+    session, in person, in «Зал заседаний»."""
+    ids = [await person_id(repos, code) for code in members]
+    fields = {
+        "kind": MeetingKind.SESSION,
+        "format": MeetingFormat.IN_PERSON,
+        "place": "Зал заседаний",
+    }
+    recipients = tuple(await meeting_steps.member_flags(ctx, ids))
+    new = NewMeeting(
+        chair_id=await person_id(repos, chair), recipients=recipients, **(fields | details)
+    )
+    return await meeting_steps.create_meeting(ctx, await person(repos, organizer), new)
+
+
+async def approve_and_distribute(ctx: services.Context, repos: Repos, meeting_id: int) -> Meeting:
+    """The akim approves the agenda and it goes out at `ctx`'s moment; the meeting, re-read."""
+    await meeting_steps.approve(ctx, await person(repos, "akim"), meeting_id)
+    await meeting_steps.distribute(ctx, found(await repos.meetings.get(meeting_id)))
+    distributed = found(await repos.meetings.get(meeting_id))
+    assert distributed.distributed
+    return distributed
+
+
+async def add_report(
+    repos: Repos,
+    item: int,
+    dep: int,
+    by: str,
+    text: str,
+    *,
+    final: bool,
+    at: datetime,
+    files: Sequence[ReportFile] = (),
+    behalf: str | None = None,
+) -> Report:
+    """A report on assignment `item` for department `dep` by `by` (on `behalf` of its head),
+    stored directly (no step, no notices)."""
+    return await repos.assignments.add_report(
+        item, dep, author_code=by, on_behalf_of=behalf, text=text, files=files, final=final, at=at
+    )
+
+
+async def register_assignment(
+    ctx: services.Context, number: str, summary: str, executors: tuple[str, ...], **details: Any
+) -> Assignment:
+    """An assignment from the akim (unless `details` say another source), received today and
+    registered by the controller through the step. `details` are NewAssignment's other fields."""
+    new = NewAssignment(number, ctx.today, details.pop("source", Source.AKIM), summary, executors)
+    return await assignment_steps.register(ctx, replace(new, **details), actor="ctrl")
 
 
 async def everyone_joined(repos: Repos) -> Repos:

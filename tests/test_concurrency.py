@@ -50,16 +50,13 @@ from handlers.common import STORAGE_FAILED
 from handlers.start import REFUSALS as START_REFUSALS
 from handlers.start import refusal_text as start_refusal_text
 from storage.db import Database, connect
-from storage.domain.assignments import Assignment, NewAssignment, Refusal, Status
-from storage.domain.enums import Language, Mark, Source
+from storage.domain.assignments import Assignment, Refusal, Status
+from storage.domain.enums import Language, Mark
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.meetings import (
     Attendance,
     Meeting,
-    MeetingFormat,
-    MeetingKind,
     NewAgendaItem,
-    NewMeeting,
 )
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Answer
@@ -67,6 +64,14 @@ from storage.invitations import Redemption
 from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
+from tests.helpers import (
+    approve_and_distribute,
+    bind_all,
+    department_id,
+    make_meeting,
+    person,
+    register_assignment,
+)
 
 ALMATY = ZoneInfo("Asia/Almaty")
 # A Wednesday at 10:00 in Almaty: a working day in working hours, so nothing waits for morning.
@@ -111,27 +116,6 @@ def sender(
     return create_deliverer(bot, repos, i18n, settings, profile, limiter, background=False)
 
 
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
-async def bind_all(repos: Repos, codes: Iterable[str]) -> dict[str, Person]:
-    """Bind the accounts without the dialogue (the sender only needs the Telegram id)."""
-    people = {}
-    for code in codes:
-        await repos.staff.bind_telegram(await person(repos, code), TG[code], actor="test")
-        people[code] = await person(repos, code)
-    return people
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
-
-
 async def fetch(repos: Repos, sql: str, *params: object) -> list[aiosqlite.Row]:
     """Committed data, through a reader."""
     async with repos.conn.execute(sql, params) as cursor:
@@ -147,18 +131,10 @@ async def register(
     ctx: services.Context, reg_number: str, *, deadline: date | None = None
 ) -> Assignment:
     """Education is the main executor, finance the co-executor."""
-    return await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=reg_number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary=f"Подготовить информацию {reg_number}",
-            executors=(EDUCATION, FINANCE),
-            deadline=deadline or ctx.calendar.add_working_days(ctx.today, 15),
-            mark=Mark.NONE,
-        ),
-        actor="ctrl",
+    summary = f"Подготовить информацию {reg_number}"
+    deadline = deadline or ctx.calendar.add_working_days(ctx.today, 15)
+    return await register_assignment(
+        ctx, reg_number, summary, (EDUCATION, FINANCE), deadline=deadline, mark=Mark.NONE
     )
 
 
@@ -350,7 +326,9 @@ async def test_simultaneous_decisions_make_exactly_one_decision_per_request(
     moment on each of several requests, approving or rejecting; later an acting head of
     apparatus joins in while the absent one still taps."""
     repos = staffed
-    people = await bind_all(repos, ["akim", "hoa", "dep1", "edu_head", "fin_head", "ctrl"])
+    people = await bind_all(
+        repos, {code: TG[code] for code in ["akim", "hoa", "dep1", "edu_head", "fin_head", "ctrl"]}
+    )
     audience = {people["ctrl"].id, people["edu_head"].id}
     ctx = await services.make_context(repos, profile, settings, now=MOMENT)
     async with other_process(settings) as far:
@@ -421,9 +399,7 @@ class Job:
     step: Awaitable[object]
 
 
-async def create_meeting(
-    ctx: services.Context, repos: Repos, people: dict[str, Person]
-) -> Meeting:
+async def create_meeting(ctx: services.Context, repos: Repos) -> Meeting:
     """A session three weeks ahead, approved and distributed: its recipients can answer."""
     day = ctx.calendar.add_working_days(ctx.today, 15)
     items = (
@@ -432,24 +408,9 @@ async def create_meeting(
         ),
         NewAgendaItem("Об исполнении бюджета", "Олег Ким", await department_id(repos, FINANCE)),
     )
-    recipients = [people[c].id for c in ("m1", "m2", "m3", "edu_head", "fin_head")]
-    new = NewMeeting(
-        kind=MeetingKind.SESSION,
-        starts_at=datetime.combine(day, time(10)),
-        format=MeetingFormat.IN_PERSON,
-        place="Зал заседаний",
-        chair_id=people["hoa"].id,
-        items=items,
-        recipients=tuple(await ms.member_flags(ctx, recipients)),
-    )
-    meeting = await ms.create_meeting(ctx, people["org"], new)
-    await ms.approve(ctx, people["akim"], meeting.id)
-    found = await repos.meetings.get(meeting.id)
-    assert found is not None
-    await ms.distribute(ctx, found)
-    found = await repos.meetings.get(meeting.id)
-    assert found is not None and found.distributed
-    return found
+    starts_at = datetime.combine(day, time(10))
+    meeting = await make_meeting(ctx, repos, starts_at=starts_at, chair="hoa", items=items)
+    return await approve_and_distribute(ctx, repos, meeting.id)
 
 
 async def test_many_steps_sweeps_and_senders_at_once_keep_every_invariant(
@@ -470,7 +431,7 @@ async def test_many_steps_sweeps_and_senders_at_once_keep_every_invariant(
     ctx = await services.make_context(repos, profile, settings, now=MOMENT)
     edu = await department_id(repos, EDUCATION)
     fin = await department_id(repos, FINANCE)
-    meeting = await create_meeting(ctx, repos, people)
+    meeting = await create_meeting(ctx, repos)
     async with other_process(settings) as far:
         far_ctx = await services.make_context(far, profile, settings, now=MOMENT)
         senders = [
@@ -1035,7 +996,9 @@ async def test_a_step_that_cannot_be_written_leaves_nothing_half_done(
     through a step, and the write lock held by another process past the busy timeout: the step
     raises a storage failure and the database is as it was; then it works again."""
     repos = staffed
-    people = await bind_all(repos, ["akim", "hoa", "edu_head", "fin_head", "ctrl"])
+    people = await bind_all(
+        repos, {code: TG[code] for code in ["akim", "hoa", "edu_head", "fin_head", "ctrl"]}
+    )
     ctx = await services.make_context(repos, profile, settings, now=MOMENT)
     item = await register(ctx, "H-1")
     request = await ask_extension(ctx, people["edu_head"], item)

@@ -8,25 +8,18 @@ from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendDocument, SendMessage
 
 from bot import services
-from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.factory import create_deliverer
 from bot.profiles import Profile
 from handlers.callbacks import ItemCallback, ListCallback
-from storage.domain.assignments import NewAssignment, Status
-from storage.domain.enums import Mark, Source
+from storage.domain.assignments import Status
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons, join
+from tests.helpers import alert, buttons, messages_to, register_assignment
 
 EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
-
-
-async def setup_people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    await join(dp, bot, repos, "edu_head", EDU, "kk")
-    await join(dp, bot, repos, "fin_head", FIN, "ru")
-    await join(dp, bot, repos, "ctrl", CTRL, "ru")
+PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL}
 
 
 async def register(
@@ -38,37 +31,18 @@ async def register(
     number: str = "01-12/345",
 ) -> int:
     ctx = await services.make_context(repos, profile, settings)
-    item = await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary="Подготовить информацию о ходе отопительного сезона",
-            executors=("Отдел образования", "Отдел финансов"),
-            deadline=date(2027, 5, 12),
-            mark=Mark.NONE,
-            restricted=restricted,
-        ),
-        actor="ctrl",
+    summary = "Подготовить информацию о ходе отопительного сезона"
+    executors = ("Отдел образования", "Отдел финансов")
+    item = await register_assignment(
+        ctx, number, summary, executors, deadline=date(2027, 5, 12), restricted=restricted
     )
     return item.id
 
 
-def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
-    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
-
-
 async def test_cards_reach_each_head_in_their_language(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    await register(staffed, profile, settings)
+    await register(joined, profile, settings)
     stats = await deliverer.drain()
     assert stats.sent == 2
     [kk_card] = messages_to(bot, EDU)
@@ -88,15 +62,9 @@ async def test_cards_reach_each_head_in_their_language(
 
 
 async def test_restricted_card_shows_number_and_deadline_only(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    await register(staffed, profile, settings, restricted=True)
+    await register(joined, profile, settings, restricted=True)
     await deliverer.drain()
     for message in messages_to(bot, EDU) + messages_to(bot, FIN):
         assert "01-12/345" in message.text
@@ -108,13 +76,12 @@ async def test_restricted_card_shows_number_and_deadline_only(
 async def test_accept_updates_the_card_and_tells_the_controller(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    item_id = await register(staffed, profile, settings)
+    item_id = await register(joined, profile, settings)
     await deliverer.drain()
     card = messages_to(bot, EDU)[0]
     bot.clear()
@@ -124,7 +91,7 @@ async def test_accept_updates_the_card_and_tells_the_controller(
     assert "Қабылданды:" in (edited.text or "")
     assert "Асель Нурланова" in (edited.text or "")
     assert "✅ Қабылдау" not in buttons(edited)
-    item = await staffed.assignments.get(item_id)
+    item = await joined.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.ACCEPTED
     await deliverer.drain()
@@ -136,21 +103,15 @@ async def test_accept_updates_the_card_and_tells_the_controller(
     bot.clear()
     await dp.feed_update(bot, make_callback(accept, user_id=EDU, message_id=10))
     assert "бұрын қабылданған" in alert(bot)
-    history = await staffed.assignments.history("01-12/345")
+    history = await joined.assignments.history("01-12/345")
     assert [e.action for e in history] == ["register", "accept"]
 
 
 async def test_forged_and_outside_role_taps_change_nothing(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    dp: Dispatcher, bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    item_id = await register(staffed, profile, settings)
-    edu = await staffed.staff.department_by_name("Отдел образования")
+    item_id = await register(joined, profile, settings)
+    edu = await joined.staff.department_by_name("Отдел образования")
     assert edu is not None
     # the head of finance taps «accept» for education
     forged = ItemCallback(action="accept", id=item_id, dep=edu.id).pack()
@@ -166,7 +127,7 @@ async def test_forged_and_outside_role_taps_change_nothing(
         bot, make_callback(ItemCallback(action="accept", id=999, dep=edu.id).pack(), user_id=EDU)
     )
     assert "жарамсыз" in alert(bot)
-    item = await staffed.assignments.get(item_id)
+    item = await joined.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REGISTERED
     assert all(e.accepted_at is None for e in item.executors)
@@ -175,13 +136,12 @@ async def test_forged_and_outside_role_taps_change_nothing(
 async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    item_id = await register(staffed, profile, settings)
+    item_id = await register(joined, profile, settings)
     await deliverer.drain()
     edu_card, fin_card = messages_to(bot, EDU)[0], messages_to(bot, FIN)[0]
 
@@ -209,7 +169,7 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     await dp.feed_update(bot, make_document("FILE-1", "справка.pdf", user_id=EDU))
     prompt = messages_to(bot, EDU)[-1]
     await dp.feed_update(bot, make_callback(buttons(prompt)["📤 Есепті жіберу"], user_id=EDU))
-    item = await staffed.assignments.get(item_id)
+    item = await joined.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REPORTED
     bot.clear()
@@ -246,7 +206,7 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     await dp.feed_update(
         bot, make_callback(buttons(grounds)["исполнено в полном объёме"], user_id=CTRL)
     )
-    item = await staffed.assignments.get(item_id)
+    item = await joined.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REMOVED
     bot.clear()
@@ -263,20 +223,19 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
         bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
     )
     assert "қолжетімсіз" in alert(bot)
-    actions = [e.action for e in await staffed.assignments.history("01-12/345")]
+    actions = [e.action for e in await joined.assignments.history("01-12/345")]
     assert actions == ["register", "co_report", "report", "return", "report", "remove"]
 
 
 async def test_files_are_refused_for_restricted_items(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    await register(staffed, profile, settings, restricted=True)
+    await register(joined, profile, settings, restricted=True)
     await deliverer.drain()
     card = messages_to(bot, FIN)[0]
     await dp.feed_update(bot, make_callback(buttons(card)["📝 Отчёт об исполнении"], user_id=FIN))
@@ -289,13 +248,12 @@ async def test_files_are_refused_for_restricted_items(
 async def test_not_ours_within_the_window_then_reassigned(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    item_id = await register(staffed, profile, settings)
+    item_id = await register(joined, profile, settings)
     await deliverer.drain()
     card = messages_to(bot, FIN)[0]
     await dp.feed_update(bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN))
@@ -314,7 +272,7 @@ async def test_not_ours_within_the_window_then_reassigned(
     assert "Отдел финансов" not in targets
     assert "Отдел образования" not in targets
     await dp.feed_update(bot, make_callback(targets["Отдел цифровизации"], user_id=CTRL))
-    item = await staffed.assignments.get(item_id)
+    item = await joined.assignments.get(item_id)
     assert item is not None
     assert {e.department_name for e in item.executors if e.active} == {
         "Отдел образования",
@@ -325,14 +283,13 @@ async def test_not_ours_within_the_window_then_reassigned(
 async def test_not_ours_after_the_window_explains_the_rule(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    item_id = await register(staffed, profile, settings)
-    await staffed.db.writer.execute(
+    item_id = await register(joined, profile, settings)
+    await joined.db.writer.execute(
         "UPDATE assignments SET registered_on = '2026-01-05' WHERE id = ?", (item_id,)
     )
     await deliverer.drain()
@@ -346,13 +303,12 @@ async def test_not_ours_after_the_window_explains_the_rule(
 async def test_my_and_control_lists(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    await register(staffed, profile, settings, number="A-1")
-    await register(staffed, profile, settings, number="A-2", restricted=True)
+    await register(joined, profile, settings, number="A-1")
+    await register(joined, profile, settings, number="A-2", restricted=True)
     bot.clear()
     await dp.feed_update(bot, make_message("/my", user_id=FIN))
     [my] = messages_to(bot, FIN)
@@ -376,19 +332,13 @@ async def test_my_and_control_lists(
 
 
 async def test_a_restart_does_not_duplicate_or_lose_cards(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    i18n: object,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, i18n: object
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    await register(staffed, profile, settings)
+    await register(joined, profile, settings)
     # a sender that crashed after claiming: the claim goes stale and the next one resends once
-    claimed = await staffed.outbox.claim(datetime.now(UTC))
+    claimed = await joined.outbox.claim(datetime.now(UTC))
     assert len(claimed) == 2
-    fresh = create_deliverer(bot, staffed, i18n, settings, profile)  # type: ignore[arg-type]
+    fresh = create_deliverer(bot, joined, i18n, settings, profile)  # type: ignore[arg-type]
     assert (await fresh.drain()).sent == 0
     later = datetime.now(UTC).replace(microsecond=0)
     from datetime import timedelta
@@ -399,23 +349,13 @@ async def test_a_restart_does_not_duplicate_or_lose_cards(
 
 
 async def test_a_forged_filter_does_not_open_another_departments_list(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
+    dp: Dispatcher, bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings
 ) -> None:
-    await setup_people(dp, bot, staffed)
-    ctx = await services.make_context(staffed, profile, settings)
-    await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number="EDU-ONLY",
-            received=ctx.today,
-            source=Source.AKIM,
-            summary="Только для отдела образования",
-            executors=("Отдел образования",),
-            deadline=date(2027, 5, 12),
-        ),
-        actor="ctrl",
-    )
-    education = await staffed.staff.department_by_name("Отдел образования")
+    ctx = await services.make_context(joined, profile, settings)
+    summary = "Только для отдела образования"
+    executors = ("Отдел образования",)
+    await register_assignment(ctx, "EDU-ONLY", summary, executors, deadline=date(2027, 5, 12))
+    education = await joined.staff.department_by_name("Отдел образования")
     assert education is not None
     bot.clear()
     forged = ListCallback(scope="my", flt=f"d{education.id}").pack()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
+import pytest
 from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.utils.i18n import I18n
@@ -21,16 +22,12 @@ from handlers.refusals import refusal_text
 from storage.domain.meetings import (
     Attendance,
     Meeting,
-    MeetingFormat,
-    MeetingKind,
     NewAgendaItem,
-    NewMeeting,
 )
 from storage.domain.refusals import Refused
-from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons
+from tests.helpers import alert, approve_and_distribute, bind_all, buttons, make_meeting, person
 
 TG = {
     "org": 9201,  # ru
@@ -45,17 +42,6 @@ TG = {
 }
 HEATING = "О ходе отопительного сезона"
 BUDGET = "Об исполнении бюджета"
-
-
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
-async def bind_all(repos: Repos) -> None:
-    for code, telegram_id in TG.items():
-        await repos.staff.bind_telegram(await person(repos, code), telegram_id, actor="test")
 
 
 async def create(
@@ -75,22 +61,22 @@ async def create(
     education = await repos.staff.department_by_name("Отдел образования")
     finance = await repos.staff.department_by_name("Отдел финансов")
     assert education is not None and finance is not None
-    ids = [(await person(repos, c)).id for c in ("m1", "m2", "m3", "edu_head", "fin_head")]
-    new = NewMeeting(
-        kind=MeetingKind.SESSION,
-        starts_at=datetime.combine(day, time(10)),
-        format=MeetingFormat.IN_PERSON,
-        place="Зал заседаний",
-        chair_id=(await person(repos, "hoa")).id,
-        restricted=restricted,
-        items=(
-            NewAgendaItem(HEATING, "Асель Нурланова", education.id),
-            NewAgendaItem(BUDGET, "Олег Ким", finance.id),
-            NewAgendaItem("Разное"),
-        ),
-        recipients=tuple(await ms.member_flags(ctx, ids)),
+    items = (
+        NewAgendaItem(HEATING, "Асель Нурланова", education.id),
+        NewAgendaItem(BUDGET, "Олег Ким", finance.id),
+        NewAgendaItem("Разное"),
     )
-    return await ms.create_meeting(ctx, await person(repos, "org"), new)
+    starts_at = datetime.combine(day, time(10))
+    return await make_meeting(
+        ctx, repos, starts_at=starts_at, chair="hoa", items=items, restricted=restricted
+    )
+
+
+@pytest.fixture
+async def joined(meeting_staffed: Repos) -> Repos:
+    """The meetings' directory with everyone in TG bound to their Telegram ids."""
+    await bind_all(meeting_staffed, TG)
+    return meeting_staffed
 
 
 async def distributed(
@@ -103,13 +89,7 @@ async def distributed(
 ) -> Meeting:
     meeting = await create(repos, profile, settings, now=now, day_offset=day_offset)
     ctx = await services.make_context(repos, profile, settings, now=now)
-    await ms.approve(ctx, await person(repos, "akim"), meeting.id)
-    found = await repos.meetings.get(meeting.id)
-    assert found is not None
-    await ms.distribute(ctx, found)
-    found = await repos.meetings.get(meeting.id)
-    assert found is not None and found.distributed
-    return found
+    return await approve_and_distribute(ctx, repos, meeting.id)
 
 
 def refused(i18n: I18n, language: str, refusal: MeetingRefusal) -> str:
@@ -158,13 +138,12 @@ async def say(dp: Dispatcher, bot: RecordingBot, code: str, text: str) -> None:
 async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos)
+    repos = joined
     meeting = await distributed(repos, profile, settings)
 
     # one tap: will attend; the message keeps the buttons and shows the answer
@@ -235,13 +214,12 @@ async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
 async def test_attendance_refusals_change_nothing(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos)
+    repos = joined
     meeting = await distributed(repos, profile, settings)
 
     await tap(dp, bot, "edu_exec", att(meeting.id, "yes"))  # not a recipient
@@ -288,13 +266,12 @@ async def test_attendance_refusals_change_nothing(
 async def test_a_stale_reason_after_the_meeting_was_cancelled_is_refused(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos)
+    repos = joined
     meeting = await distributed(repos, profile, settings)
     await tap(dp, bot, "m2", att(meeting.id, "no"))
     ctx = await services.make_context(repos, profile, settings)
@@ -313,14 +290,13 @@ async def test_a_stale_reason_after_the_meeting_was_cancelled_is_refused(
 async def test_materials_as_files_and_on_paper(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     heating, budget, other = meeting.items
     bot.clear()
@@ -443,14 +419,13 @@ async def test_materials_as_files_and_on_paper(
 async def test_a_restricted_meeting_takes_materials_on_paper_only(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos)
+    repos = joined
     meeting = await create(repos, profile, settings, restricted=True)
     heating = meeting.items[0]
     bot.clear()
@@ -483,14 +458,13 @@ async def test_a_restricted_meeting_takes_materials_on_paper_only(
 async def test_approval_in_one_tap_the_first_wins(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await bind_all(repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     ctx = await services.make_context(repos, profile, settings)
     await ms.request_approval(ctx, await person(repos, "org"), meeting.id)

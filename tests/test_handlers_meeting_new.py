@@ -17,12 +17,26 @@ from bot.profiles import Profile
 from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meetings.new_dialog import MeetingStates
 from storage.domain.meetings import Attendance, Meeting, MeetingFormat, MeetingKind, MeetingStatus
-from storage.models import Person
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback
-from tests.helpers import STALE_RU, alerts, department, join, last_buttons, say, state_of
+from tests.conftest import MEETING_STAFF_CSV
+from tests.fakes import RecordingBot
+from tests.helpers import (
+    STALE_RU,
+    alerts,
+    data_of,
+    department,
+    join,
+    last_buttons,
+    person,
+    presser,
+    say,
+    state_of,
+    tap,
+)
 
+DIRECTORY_CSV = MEETING_STAFF_CSV
 ORG = 7200
+PEOPLE = {"org": ORG}
 CTRL = 7201
 DAY = date(2027, 4, 15)  # a Thursday, a working day
 DAY_OFF = date(2027, 3, 8)  # International Women's Day, a Monday
@@ -36,15 +50,10 @@ LINK = "https://meet.example.kz/akimat-2027"
 SECRET = "Мобилизационная готовность"
 
 
-async def press(
-    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = ORG
-) -> None:
-    await dp.feed_update(
-        bot, make_callback(MeetNewCallback(step=step, value=value).pack(), user_id=user_id)
-    )
+press = presser(MeetNewCallback, ORG)
 
 
-async def tap(
+async def meet(
     dp: Dispatcher,
     bot: RecordingBot,
     action: str,
@@ -53,29 +62,16 @@ async def tap(
     user_id: int = ORG,
 ) -> None:
     """A MeetCallback button: «new» and «lists» under /meeting."""
-    await dp.feed_update(
-        bot,
-        make_callback(MeetCallback(action=action, id=id_, value=value).pack(), user_id=user_id),
-    )
+    await tap(dp, bot, MeetCallback(action=action, id=id_, value=value).pack(), user_id)
 
 
 async def say_as(dp: Dispatcher, bot: RecordingBot, text: str) -> None:
     await say(dp, bot, text, ORG)
 
 
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
 def ru(i18n: I18n, message: str, **values: object) -> str:
     """The Russian text of a message (the organizer in these tests reads Russian)."""
     return translate(i18n, "ru", message, **values)
-
-
-def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in last_buttons(bot)]
 
 
 def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
@@ -96,7 +92,7 @@ async def to_recipients(
     """A session on DAY at 10:00 in person, chaired by the akim, one item without materials:
     the dialog waits for the recipients."""
     akim = await person(repos, "akim")
-    await tap(dp, bot, "new")
+    await meet(dp, bot, "new")
     await press(dp, bot, "kind", MeetingKind.SESSION.value)
     await press(dp, bot, "notitle")
     await say_as(dp, bot, DAY.strftime("%d.%m.%Y"))
@@ -115,13 +111,12 @@ async def to_recipients(
 async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     org, akim = await person(repos, "org"), await person(repos, "akim")
     edu_head, fin_head = await person(repos, "edu_head"), await person(repos, "fin_head")
     members = [await person(repos, code) for code in ("m1", "m2", "m3")]
@@ -131,7 +126,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     assert due is not None
     send_on = distribution_day(profile, ctx.calendar, DAY)
 
-    await tap(dp, bot, "new")
+    await meet(dp, bot, "new")
     assert await state(dp, bot) == MeetingStates.kind.state
     assert data_of(bot) == ["mn:kind:session", "mn:kind:apparatus", "mn:kind:other"]
     assert [text for text, _ in last_buttons(bot)][:2] == [
@@ -284,13 +279,12 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
 
 
 async def test_a_restricted_meeting_of_another_kind(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos, i18n: I18n
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     hoa = await person(repos, "hoa")
     fin = await department(repos, "Отдел финансов")
-    await tap(dp, bot, "new")
+    await meet(dp, bot, "new")
     await press(dp, bot, "kind", MeetingKind.OTHER.value)
     assert await state(dp, bot) == MeetingStates.title.state
     bot.clear()
@@ -337,11 +331,10 @@ async def test_a_restricted_meeting_of_another_kind(
 
 
 async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos, settings: Settings
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
-    await tap(dp, bot, "new")
+    repos = joined
+    await meet(dp, bot, "new")
     bot.clear()
     await say_as(dp, bot, "заседание")  # typed instead of a button
     assert len(bot.texts()) == 1
@@ -431,10 +424,9 @@ async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
 
 
 async def test_recipients_must_be_chosen_and_cancel_saves_nothing(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     akim = await person(repos, "akim")
     await to_recipients(dp, bot, repos)
     await press(dp, bot, "mode", "per")
@@ -463,10 +455,9 @@ async def test_recipients_must_be_chosen_and_cancel_saves_nothing(
 
 
 async def test_a_refusal_at_creation_returns_to_the_step_that_can_fix_it(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     await to_recipients(dp, bot, repos)
     await press(dp, bot, "allm")
     await press(dp, bot, "done")
@@ -488,16 +479,15 @@ async def test_a_refusal_at_creation_returns_to_the_step_that_can_fix_it(
 async def test_a_past_time_today_is_refused(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     ctx = await services.make_context(repos, profile, settings)
     today = ctx.today
     await repos.calendar.set_override(today, True, "test", author="test")  # a working day
-    await tap(dp, bot, "new")
+    await meet(dp, bot, "new")
     await press(dp, bot, "kind", MeetingKind.SESSION.value)
     await press(dp, bot, "notitle")
     await say_as(dp, bot, today.strftime("%d.%m.%Y"))
@@ -519,12 +509,12 @@ async def test_a_non_organizer_is_refused(
 ) -> None:
     repos = meeting_staffed
     await join(dp, bot, repos, "ctrl", CTRL, "ru")
-    await tap(dp, bot, "new", user_id=CTRL)
+    await meet(dp, bot, "new", user_id=CTRL)
     [refusal] = alerts(bot)
     assert refusal.startswith("Это действие доступно ролям: ")
     assert await state_of(dp, bot, CTRL) is None
     bot.clear()
-    await tap(dp, bot, "lists", user_id=CTRL)
+    await meet(dp, bot, "lists", user_id=CTRL)
     assert alerts(bot) == [refusal]
     bot.clear()
     await press(dp, bot, "kind", MeetingKind.SESSION.value, user_id=CTRL)
@@ -536,10 +526,9 @@ async def test_a_non_organizer_is_refused(
 
 
 async def test_a_saved_list_fills_the_next_meeting_and_can_be_deleted(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos, profile: Profile
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     edu = await department(repos, "Отдел образования")
     await to_recipients(dp, bot, repos)
     await press(dp, bot, "rdep", str(edu.id))
@@ -574,24 +563,23 @@ async def test_a_saved_list_fills_the_next_meeting_and_can_be_deleted(
     )
 
     bot.clear()
-    await tap(dp, bot, "lists")
+    await meet(dp, bot, "lists")
     text = bot.texts()[-1]
     assert "Аппаратное совещание" in text
     for code in ("akim", "edu_head", "m1", "m2", "m3"):
         assert (await person(repos, code)).full_name in text
     assert data_of(bot) == [f"m:lists:{saved.id}:del"]
-    await tap(dp, bot, "lists", saved.id, "del")
+    await meet(dp, bot, "lists", saved.id, "del")
     assert await repos.meetings.distribution_lists() == []
     bot.clear()
-    await tap(dp, bot, "lists", saved.id, "del")  # pressed again
+    await meet(dp, bot, "lists", saved.id, "del")  # pressed again
     assert alerts(bot) == [STALE_RU]
 
 
 async def test_an_agenda_holds_at_most_max_items(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     await to_recipients(dp, bot, repos)
     await dp.fsm.get_context(bot=bot, user_id=ORG, chat_id=ORG).set_state(MeetingStates.item_more)
     fsm = dp.fsm.get_context(bot=bot, user_id=ORG, chat_id=ORG)
@@ -606,10 +594,9 @@ async def test_an_agenda_holds_at_most_max_items(
 
 
 async def test_two_taps_on_create_at_once_create_one_meeting(
-    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     await to_recipients(dp, bot, repos)
     await press(dp, bot, "allm")
     await press(dp, bot, "done")

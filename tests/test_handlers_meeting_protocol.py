@@ -25,18 +25,34 @@ from storage.domain.assignments import Assignment
 from storage.domain.enums import Mark, Source
 from storage.domain.meetings import (
     Meeting,
-    MeetingFormat,
     MeetingKind,
     MeetingStatus,
     NewAgendaItem,
-    NewMeeting,
 )
-from storage.models import Person
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import STALE_RU, alerts, department, join, last_buttons, saturday_ahead, today
+from tests.conftest import MEETING_STAFF_CSV
+from tests.fakes import RecordingBot, make_document, make_message
+from tests.helpers import (
+    STALE_RU,
+    alerts,
+    data_of,
+    department,
+    join,
+    join_all,
+    last_buttons,
+    last_text,
+    make_meeting,
+    person,
+    presser,
+    saturday_ahead,
+    sent_to,
+    tap,
+    today,
+)
 
+DIRECTORY_CSV = MEETING_STAFF_CSV
 ORG = 7300
+PEOPLE = {"org": ORG}
 M1 = 7301
 M2 = 7302
 M3 = 7303
@@ -57,41 +73,20 @@ async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = ORG) 
     await dp.feed_update(bot, make_message(text, user_id=user_id))
 
 
-async def press(
-    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = ORG
-) -> None:
-    await dp.feed_update(
-        bot, make_callback(ProtocolCallback(step=step, value=value).pack(), user_id=user_id)
-    )
+press = presser(ProtocolCallback, ORG)
 
 
 async def start(dp: Dispatcher, bot: RecordingBot, meeting_id: int, user_id: int = ORG) -> None:
     """The «📄 Register the protocol» button of the organizer's live view."""
-    await dp.feed_update(
-        bot, make_callback(MeetCallback(action="proto", id=meeting_id).pack(), user_id=user_id)
-    )
+    await tap(dp, bot, MeetCallback(action="proto", id=meeting_id).pack(), user_id)
 
 
 async def state_of(dp: Dispatcher, bot: RecordingBot, user_id: int = ORG) -> str | None:
     return await dp.fsm.get_context(bot=bot, user_id=user_id, chat_id=user_id).get_state()
 
 
-def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in last_buttons(bot)]
-
-
-def last_text(bot: RecordingBot) -> str:
-    return bot.texts()[-1]
-
-
 def dotted(day: date) -> str:
     return day.strftime("%d.%m.%Y")
-
-
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
 
 
 async def last_working_day(repos: Repos, settings: Settings) -> date:
@@ -122,24 +117,17 @@ async def plan_meeting(
     starts_at = datetime.combine(day, at)
     before = (starts_at - timedelta(days=7)).replace(tzinfo=settings.zone).astimezone(UTC)
     ctx = await services.make_context(repos, profile, settings, now=before)
-    org = await person(repos, "org")
-    akim = await person(repos, "akim")
     build = await department(repos, BUILD)
-    ids = [(await person(repos, code)).id for code in ("m1", "m2", "m3", "edu_head")]
-    meeting = await meeting_services.create_meeting(
+    meeting = await make_meeting(
         ctx,
-        org,
-        NewMeeting(
-            kind=kind,
-            starts_at=starts_at,
-            format=MeetingFormat.IN_PERSON,
-            title="О подготовке к зиме",
-            place="Зал заседаний",
-            chair_id=akim.id,
-            restricted=restricted,
-            items=(NewAgendaItem("О ремонте дорог", "Нурлан Абенов", build.id),),
-            recipients=tuple(await meeting_services.member_flags(ctx, ids)),
-        ),
+        repos,
+        starts_at=starts_at,
+        chair="akim",
+        items=(NewAgendaItem("О ремонте дорог", "Нурлан Абенов", build.id),),
+        members=("m1", "m2", "m3", "edu_head"),
+        kind=kind,
+        title="О подготовке к зиме",
+        restricted=restricted,
     )
     return meeting, ctx
 
@@ -160,16 +148,8 @@ async def held_meeting(
 
 
 async def join_everyone(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    for code, user_id, lang in (
-        ("org", ORG, "ru"),
-        ("m1", M1, "kk"),
-        ("m2", M2, "ru"),
-        ("m3", M3, "kk"),
-        ("edu_head", EDU_HEAD, "kk"),
-        ("fin_head", FIN_HEAD, "ru"),
-        ("ctrl", CTRL, "ru"),
-    ):
-        await join(dp, bot, repos, code, user_id, lang)
+    ids = {"org": ORG, "m1": M1, "m2": M2, "m3": M3, "edu_head": EDU_HEAD, "fin_head": FIN_HEAD}
+    await join_all(dp, bot, repos, {**ids, "ctrl": CTRL})
 
 
 async def to_assignments(
@@ -201,12 +181,6 @@ async def add_task(
     else:
         await say(dp, bot, dotted(deadline))
     assert await state_of(dp, bot) == ProtocolStates.more.state
-
-
-def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage | SendDocument]:
-    return [
-        m for m in bot.sent() if isinstance(m, SendMessage | SendDocument) and m.chat_id == chat_id
-    ]
 
 
 async def assignment(repos: Repos, number: str) -> Assignment:
@@ -416,12 +390,11 @@ async def test_the_next_protocol_of_the_year_gets_the_next_number(
 async def test_a_protocol_of_an_apparatus_meeting_gives_the_akims_assignments(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     day = await last_working_day(repos, settings)
     meeting, _ctx = await plan_meeting(
         repos, profile, settings, day=day, kind=MeetingKind.APPARATUS
@@ -484,12 +457,11 @@ async def test_a_restricted_meetings_protocol_stays_on_paper(
 async def test_the_signing_date_is_neither_in_the_future_nor_before_the_meeting(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     meeting = await held_meeting(repos, profile, settings)
     await start(dp, bot, meeting.id)
     await press(dp, bot, "file", "paper")
@@ -516,12 +488,11 @@ async def test_the_signing_date_is_neither_in_the_future_nor_before_the_meeting(
 async def test_no_protocol_before_the_meeting_begins_nor_for_a_cancelled_one(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     coming, _ctx = await plan_meeting(
         repos, profile, settings, day=await next_working_day(repos, settings)
     )
@@ -568,12 +539,11 @@ async def test_only_an_organizer_registers_a_protocol(
 async def test_a_meeting_cancelled_meanwhile_registers_nothing(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     day = await last_working_day(repos, settings)
     meeting, early = await plan_meeting(repos, profile, settings, day=day)
     fin = await department(repos, FIN)
@@ -593,12 +563,11 @@ async def test_a_meeting_cancelled_meanwhile_registers_nothing(
 async def test_a_deadline_past_by_the_time_of_registering_is_asked_again_in_its_place(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     meeting = await held_meeting(repos, profile, settings)
     edu = await department(repos, EDU)
     fin = await department(repos, FIN)
@@ -637,12 +606,11 @@ async def test_a_deadline_past_by_the_time_of_registering_is_asked_again_in_its_
 async def test_cancel_keeps_nothing(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "org", ORG, "ru")
+    repos = joined
     meeting = await held_meeting(repos, profile, settings)
     await to_assignments(dp, bot, meeting, settings)
     await press(dp, bot, "task", "none")

@@ -30,18 +30,28 @@ from storage.domain.meetings import (
     Attendance,
     Meeting,
     MeetingFormat,
-    MeetingKind,
     MeetingStatus,
     NewAgendaItem,
-    NewMeeting,
 )
-from storage.models import Person
 from storage.repo import Repos
+from tests.conftest import MEETING_STAFF_CSV
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import STALE_RU, alerts, join, last_buttons, state_of
+from tests.helpers import (
+    STALE_RU,
+    alerts,
+    data_of,
+    department_id,
+    last_buttons,
+    last_text,
+    make_meeting,
+    person,
+    state_of,
+)
 
 ALMATY = ZoneInfo("Asia/Almaty")
 ORG, M1, M2, M3, AKIM, DEP1, EDU = 8101, 8102, 8103, 8104, 8105, 8106, 8107
+DIRECTORY_CSV = MEETING_STAFF_CSV
+PEOPLE = {"org": ORG, "m1": M1, "m2": M2, "m3": M3, "akim": AKIM, "dep1": DEP1, "edu_head": EDU}
 DAY = date(2027, 4, 13)  # a Tuesday, a working day; distributed on Thursday 8 April
 SATURDAY, MONDAY = date(2027, 4, 17), date(2027, 4, 19)
 SUBJECT = "О подготовке к паводкам"
@@ -55,32 +65,6 @@ def tr(i18n: I18n, message: str, language: str = "ru", **values: Any) -> str:
     return translate(i18n, language, message, **values)
 
 
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
-async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    for code, user, language in (
-        ("org", ORG, "ru"),
-        ("m1", M1, "kk"),
-        ("m2", M2, "ru"),
-        ("m3", M3, "kk"),
-        ("akim", AKIM, "kk"),
-        ("dep1", DEP1, "kk"),
-        ("edu_head", EDU, "kk"),
-    ):
-        await join(dp, bot, repos, code, user, language)
-    bot.clear()
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
-
-
 async def create(
     repos: Repos,
     profile: Profile,
@@ -92,23 +76,21 @@ async def create(
 ) -> Meeting:
     """A session chaired by the deputy akim: three members (m1–m3) and an invitee (edu_head)."""
     ctx = await services.make_context(repos, profile, settings)
-    ids = [(await person(repos, code)).id for code in ("m1", "m2", "m3", "edu_head")]
     agenda = (
         NewAgendaItem(FIRST, "Абенов Н., руководитель", await department_id(repos, "Отдел ЖКХ")),
         NewAgendaItem(SECOND),
     )[:items]
-    new = NewMeeting(
-        kind=MeetingKind.SESSION,
+    return await make_meeting(
+        ctx,
+        repos,
         starts_at=starts_at or datetime.combine(DAY, time(10, 0)),
-        format=MeetingFormat.IN_PERSON,
+        chair="dep1",
+        items=agenda,
+        members=("m1", "m2", "m3", "edu_head"),
         title=SUBJECT,
         place="Зал заседаний, каб. 301",
-        chair_id=(await person(repos, "dep1")).id,
         restricted=restricted,
-        items=agenda,
-        recipients=tuple(await meeting_services.member_flags(ctx, ids)),
     )
-    return await meeting_services.create_meeting(ctx, await person(repos, "org"), new)
 
 
 async def distributed(
@@ -158,20 +140,10 @@ async def say(dp: Dispatcher, bot: RecordingBot, text: str, user_id: int = ORG) 
     await dp.feed_update(bot, make_message(text, user_id=user_id))
 
 
-def last_text(bot: RecordingBot) -> str:
-    texts = bot.texts()
-    assert texts
-    return texts[-1]
-
-
 def last_alert(bot: RecordingBot) -> str:
     answers = [m for m in bot.sent() if isinstance(m, AnswerCallbackQuery)]
     assert answers
     return answers[-1].text or ""
-
-
-def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in last_buttons(bot)]
 
 
 async def fresh(repos: Repos, meeting_id: int) -> Meeting:
@@ -194,13 +166,12 @@ async def outbox_kinds(repos: Repos, prefix: str, people_ids: list[int]) -> list
 async def test_the_list_opens_the_live_view_in_place(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     await say(dp, bot, "/meeting")
     empty = tr(
         i18n,
@@ -260,12 +231,11 @@ async def test_the_list_opens_the_live_view_in_place(
 async def test_who_answered_lists_everyone_with_the_answer(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     ctx = await distributed(repos, profile, settings, meeting)
     await answered(repos, ctx, meeting.id)
@@ -293,13 +263,12 @@ async def test_who_answered_lists_everyone_with_the_answer(
 async def test_sending_for_approval_goes_to_the_chair_and_the_akim_once(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     chair, akim = await person(repos, "dep1"), await person(repos, "akim")
     await meet(dp, bot, "ask", meeting.id)
@@ -335,13 +304,12 @@ async def test_sending_for_approval_goes_to_the_chair_and_the_akim_once(
 async def test_an_approval_on_paper_is_confirmed_then_recorded(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     await meet(dp, bot, "paper_ok", meeting.id)
     assert data_of(bot) == [f"m:paper_ok:{meeting.id}:yes", f"m:open:{meeting.id}:"]
@@ -370,12 +338,11 @@ async def test_an_approval_on_paper_is_confirmed_then_recorded(
 async def test_an_approval_on_the_distribution_day_sends_the_agenda_at_once(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     ctx = await services.make_context(repos, profile, settings)
     soon = ctx.calendar.add_working_days(ctx.today, 2)  # the distribution day has passed
     meeting = await create(repos, profile, settings, starts_at=datetime.combine(soon, time(15)))
@@ -393,13 +360,12 @@ async def test_an_approval_on_the_distribution_day_sends_the_agenda_at_once(
 async def test_cancelling_asks_first_and_tells_those_who_had_the_agenda(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     await distributed(repos, profile, settings, meeting)
     ids = [r.person_id for r in meeting.recipients]
@@ -440,13 +406,12 @@ async def test_cancelling_asks_first_and_tells_those_who_had_the_agenda(
 async def test_date_and_time_typed_with_wrong_answers_asked_again(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     await meet(dp, bot, "chg", meeting.id)
     assert data_of(bot) == [
@@ -520,13 +485,12 @@ async def test_date_and_time_typed_with_wrong_answers_asked_again(
 async def test_format_place_and_link(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     await meet(dp, bot, "chg", meeting.id, "place")
     assert data_of(bot) == [
@@ -589,13 +553,12 @@ async def test_format_place_and_link(
 async def test_an_agenda_item_added_and_removed(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     culture = await department_id(repos, "Отдел культуры")
     await meet(dp, bot, "chg", meeting.id, "add")
@@ -656,13 +619,12 @@ async def test_an_agenda_item_added_and_removed(
 async def test_a_change_after_distribution_makes_a_new_version_for_everyone(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     ctx = await distributed(repos, profile, settings, meeting)
     await answered(repos, ctx, meeting.id)
@@ -703,12 +665,11 @@ async def test_a_change_after_distribution_makes_a_new_version_for_everyone(
 async def test_a_restricted_meeting_shows_no_titles_in_the_dialog(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings, restricted=True)
     await meet(dp, bot, "chg", meeting.id, "del")
     labels = [text for text, _ in last_buttons(bot)]
@@ -722,13 +683,12 @@ async def test_a_restricted_meeting_shows_no_titles_in_the_dialog(
 async def test_refusals_stale_buttons_and_other_roles_change_nothing(
     dp: Dispatcher,
     bot: RecordingBot,
-    meeting_staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
-    await people(dp, bot, repos)
+    repos = joined
     meeting = await create(repos, profile, settings)
     other = await create(repos, profile, settings, starts_at=datetime(2027, 4, 14, 10, 0))
     ctx = await services.make_context(repos, profile, settings)

@@ -19,31 +19,30 @@ from handlers.callbacks import NewCallback
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Language, Mark, Source
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback
+from tests.fakes import RecordingBot
 from tests.helpers import (
     CTRL,
     STALE_RU,
     alerts,
+    cancel_leaves_stale_buttons,
     department,
     join,
     last_buttons,
+    presser,
+    register_assignment,
     saturday_ahead,
     say,
     state_of,
     today,
 )
 
+PEOPLE = {"ctrl": CTRL}
 EDU_HEAD = 7101
 FIN_HEAD = 7102
 SUMMARY = "Обеспечить подготовку школ к отопительному сезону"
 
 
-async def press(
-    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = CTRL
-) -> None:
-    await dp.feed_update(
-        bot, make_callback(NewCallback(step=step, value=value).pack(), user_id=user_id)
-    )
+press = presser(NewCallback, CTRL)
 
 
 def department_buttons(bot: RecordingBot) -> list[str]:
@@ -61,6 +60,18 @@ async def start_dialog(dp: Dispatcher, bot: RecordingBot, number: str) -> None:
 
 def cards_to(bot: RecordingBot, chat_id: int) -> list[str]:
     return [m.text for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+async def up_to_restriction(
+    dp: Dispatcher, bot: RecordingBot, repos: Repos, number: str, mark: Mark
+) -> None:
+    """/new up to the restriction question: Отдел финансов alone, `mark`, its deadline."""
+    fin = await department(repos, "Отдел финансов")
+    await start_dialog(dp, bot, number)
+    await press(dp, bot, "dep", str(fin.id))
+    await press(dp, bot, "done")
+    await press(dp, bot, "mark", mark.value)
+    await press(dp, bot, "dl", "mark")
 
 
 async def test_a_controller_registers_an_item_with_two_executors(
@@ -164,24 +175,16 @@ async def test_a_controller_registers_an_item_with_two_executors(
 async def test_wrong_answers_are_asked_again_with_the_reason(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    ctx = await services.make_context(staffed, profile, settings)
-    await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number="01-05/77",
-            received=ctx.today,
-            source=Source.GOVERNMENT,
-            summary="Ранее зарегистрированное поручение",
-            executors=("Отдел финансов",),
-        ),
-        actor="ctrl",
+    ctx = await services.make_context(joined, profile, settings)
+    summary = "Ранее зарегистрированное поручение"
+    await register_assignment(
+        ctx, "01-05/77", summary, ("Отдел финансов",), source=Source.GOVERNMENT
     )
-    edu = await department(staffed, "Отдел образования")
+    edu = await department(joined, "Отдел образования")
 
     await say(dp, bot, "/new")
     for wrong in ("x" * 65, "01-05/77", "  01-05/77 "):
@@ -243,40 +246,25 @@ async def test_wrong_answers_are_asked_again_with_the_reason(
 
 
 async def test_cancel_mid_dialog_registers_nothing(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    edu = await department(staffed, "Отдел образования")
+    edu = await department(joined, "Отдел образования")
     await start_dialog(dp, bot, "05/1")
     await press(dp, bot, "dep", str(edu.id))
-    bot.clear()
-    await say(dp, bot, "/cancel")
-    assert bot.texts() == ["Отменено. Ничего не сохранено."]
-    assert await state_of(dp, bot) is None
-    bot.clear()
-    await press(dp, bot, "done")
-    await press(dp, bot, "ok")
-    assert alerts(bot) == [STALE_RU, STALE_RU]
-    await say(dp, bot, "текст после отмены")
-    assert bot.texts() == ["Не понял. Список доступных действий — /help."]
-    assert await staffed.assignments.by_number("05/1") is None
+    stale = [NewCallback(step=step, value="").pack() for step in ("done", "ok")]
+    await cancel_leaves_stale_buttons(dp, bot, stale)
+    assert await joined.assignments.by_number("05/1") is None
 
 
 async def test_cancel_button_on_the_confirmation_registers_nothing(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    fin = await department(staffed, "Отдел финансов")
-    await start_dialog(dp, bot, "05/2")
-    await press(dp, bot, "dep", str(fin.id))
-    await press(dp, bot, "done")
-    await press(dp, bot, "mark", Mark.VERY_URGENT.value)
-    await press(dp, bot, "dl", "mark")
+    await up_to_restriction(dp, bot, joined, "05/2", Mark.VERY_URGENT)
     await press(dp, bot, "rst", "0")
     await press(dp, bot, "no")
     assert bot.texts()[-1] == "Отменено. Ничего не сохранено."
     assert await state_of(dp, bot) is None
-    assert await staffed.assignments.by_number("05/2") is None
+    assert await joined.assignments.by_number("05/2") is None
 
 
 async def test_a_head_may_not_register(dp: Dispatcher, bot: RecordingBot, staffed: Repos) -> None:
@@ -296,12 +284,7 @@ async def test_a_restricted_item_never_shows_its_summary(
 ) -> None:
     await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
     await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    fin = await department(staffed, "Отдел финансов")
-    await start_dialog(dp, bot, "ДСП-9")
-    await press(dp, bot, "dep", str(fin.id))
-    await press(dp, bot, "done")
-    await press(dp, bot, "mark", Mark.NONE.value)
-    await press(dp, bot, "dl", "mark")
+    await up_to_restriction(dp, bot, staffed, "ДСП-9", Mark.NONE)
     bot.clear()
     await press(dp, bot, "rst", "1")
     [confirmation] = bot.texts()
@@ -323,19 +306,13 @@ async def test_a_restricted_item_never_shows_its_summary(
 async def test_a_race_on_the_number_registers_nothing_and_asks_another(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
 ) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    fin = await department(staffed, "Отдел финансов")
-    await start_dialog(dp, bot, "07/7")
-    await press(dp, bot, "dep", str(fin.id))
-    await press(dp, bot, "done")
-    await press(dp, bot, "mark", Mark.NONE.value)
-    await press(dp, bot, "dl", "mark")
+    await up_to_restriction(dp, bot, joined, "07/7", Mark.NONE)
     await press(dp, bot, "rst", "0")
-    ctx = await services.make_context(staffed, profile, settings)
+    ctx = await services.make_context(joined, profile, settings)
     other = NewAssignment(
         reg_number="07/7",
         received=ctx.today,
@@ -347,7 +324,7 @@ async def test_a_race_on_the_number_registers_nothing_and_asks_another(
     bot.clear()
     await press(dp, bot, "ok")
     assert "07/7" in bot.texts()[-1]
-    item = await staffed.assignments.by_number("07/7")
+    item = await joined.assignments.by_number("07/7")
     assert item is not None
     assert item.summary == other.summary
     assert await state_of(dp, bot) == RegistrationStates.number.state
@@ -355,7 +332,7 @@ async def test_a_race_on_the_number_registers_nothing_and_asks_another(
     assert await state_of(dp, bot) == RegistrationStates.confirm.state
     assert SUMMARY in bot.texts()[-1]
     await press(dp, bot, "ok")
-    created = await staffed.assignments.by_number("07/8")
+    created = await joined.assignments.by_number("07/8")
     assert created is not None
     assert [e.department_name for e in created.executors] == ["Отдел финансов"]
 

@@ -21,22 +21,11 @@ from handlers.callbacks import RemarkCallback
 from storage.domain.remarks import Answer, RoundFile
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons, join
+from tests.helpers import alert, buttons, messages_to
 
 ALMATY = ZoneInfo("Asia/Almaty")
 CTRL, EDU, FIN, DEP, AKIM, HOA = 9101, 9102, 9103, 9104, 9105, 9106
-
-
-async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    for code, user, language in (
-        ("ctrl", CTRL, "ru"),
-        ("edu_head", EDU, "kk"),
-        ("fin_head", FIN, "ru"),
-        ("dep1", DEP, "kk"),
-        ("akim", AKIM, "kk"),
-    ):
-        await join(dp, bot, repos, code, user, language)
-    bot.clear()
+PEOPLE = {"ctrl": CTRL, "edu_head": EDU, "fin_head": FIN, "dep1": DEP, "akim": AKIM}
 
 
 async def start(
@@ -74,26 +63,21 @@ async def start(
     return item.id
 
 
-def to(bot: RecordingBot, chat: int) -> list[SendMessage]:
-    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat]
-
-
 async def test_round_from_requests_to_final_sheet(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
-    round_id = await start(staffed, profile, settings)
+    round_id = await start(joined, profile, settings)
     assert (await deliverer.drain()).failed == 0
     # hoa has not joined: the request waits for them
-    assert [kinds for _, kinds in await staffed.outbox.held()] == [{"remarks_request": 1}]
+    assert [kinds for _, kinds in await joined.outbox.held()] == [{"remarks_request": 1}]
     requests = [m for m in bot.sent() if isinstance(m, SendMessage) and m.text.startswith("📨")]
     assert {m.chat_id for m in requests} == {EDU, FIN, DEP, AKIM}
-    kk, ru = to(bot, EDU)[0], to(bot, FIN)[0]
+    kk, ru = messages_to(bot, EDU)[0], messages_to(bot, FIN)[0]
     assert "Проект постановления о тарифах" in ru.text
     assert set(buttons(ru)) == {"✅ Замечаний нет", "💬 Есть замечания"}
     assert set(buttons(kk)) == {"✅ Ескертулер жоқ", "💬 Ескертулер бар"}
@@ -101,7 +85,11 @@ async def test_round_from_requests_to_final_sheet(
     assert {m.chat_id for m in documents} == {EDU, FIN, DEP, AKIM}
 
     # three answer «no remarks» in one tap (one changes it later), one has remarks with a file
-    for user, message in ((EDU, kk), (DEP, to(bot, DEP)[0]), (AKIM, to(bot, AKIM)[0])):
+    for user, message in (
+        (EDU, kk),
+        (DEP, messages_to(bot, DEP)[0]),
+        (AKIM, messages_to(bot, AKIM)[0]),
+    ):
         label = next(text for text in buttons(message) if text.startswith("✅"))
         await dp.feed_update(bot, make_callback(buttons(message)[label], user_id=user))
     edited = [m for m in bot.sent() if isinstance(m, EditMessageText) and m.chat_id == EDU]
@@ -109,13 +97,13 @@ async def test_round_from_requests_to_final_sheet(
     await dp.feed_update(bot, make_callback(buttons(ru)["💬 Есть замечания"], user_id=FIN))
     await dp.feed_update(bot, make_message("П.3 противоречит закону о тарифах.", user_id=FIN))
     await dp.feed_update(bot, make_document("REM-1", "замечания.pdf", user_id=FIN))
-    prompt = to(bot, FIN)[-1]
+    prompt = messages_to(bot, FIN)[-1]
     await dp.feed_update(
         bot, make_callback(buttons(prompt)["📤 Отправить замечания"], user_id=FIN)
     )
     bot.clear()
     await deliverer.drain()
-    [remark] = [m for m in to(bot, CTRL) if "П.3" in m.text]
+    [remark] = [m for m in messages_to(bot, CTRL) if "П.3" in m.text]
     assert "П.3 противоречит" in remark.text
     assert any(isinstance(m, SendDocument) and m.document == "REM-1" for m in bot.sent())
 
@@ -123,7 +111,7 @@ async def test_round_from_requests_to_final_sheet(
     sheet_button = RemarkCallback(action="sheet", id=round_id).pack()
     bot.clear()
     await dp.feed_update(bot, make_callback(sheet_button, user_id=CTRL))
-    sheet = to(bot, CTRL)[-1].text
+    sheet = messages_to(bot, CTRL)[-1].text
     assert sheet.count("✅") >= 3
     assert "💬" in sheet
     assert "⏳ Марат Ахметов: ожидается ответ" in sheet
@@ -132,22 +120,22 @@ async def test_round_from_requests_to_final_sheet(
     assert "Только инициатор" in alert(bot)
 
     # after the due date: silence is agreement (ust-kamenogorsk-2025, п.21); answers are closed
-    item = await staffed.remarks.get(round_id)
+    item = await joined.remarks.get(round_id)
     assert item is not None
     after = datetime.combine(item.due + timedelta(days=1), datetime.min.time(), ALMATY)
     after = after.replace(hour=10)
-    ctx = await services.make_context(staffed, profile, settings, now=after.astimezone(UTC))
+    ctx = await services.make_context(joined, profile, settings, now=after.astimezone(UTC))
     while not ctx.calendar.is_working_day(ctx.today):
         after += timedelta(days=1)
-        ctx = await services.make_context(staffed, profile, settings, now=after.astimezone(UTC))
+        ctx = await services.make_context(joined, profile, settings, now=after.astimezone(UTC))
     bot.clear()
     await sweep(ctx)
     await deliverer.drain(now=ctx.now)
-    [digest] = [m for m in to(bot, CTRL) if "/invite" in m.text]  # hoa's request still waits
+    [digest] = [m for m in messages_to(bot, CTRL) if "/invite" in m.text]  # hoa still waits
     assert "Марат Ахметов" in digest.text
-    [final] = [m for m in to(bot, CTRL) if "/invite" not in m.text]
+    [final] = [m for m in messages_to(bot, CTRL) if "/invite" not in m.text]
     assert "☑️ Марат Ахметов: согласовано по умолчанию" in final.text
-    closed = await staffed.remarks.get(round_id)
+    closed = await joined.remarks.get(round_id)
     assert closed is not None
     assert {a.answer for a in closed.addressees} == {
         Answer.NO_REMARKS,
@@ -173,35 +161,28 @@ async def test_round_from_requests_to_final_sheet(
 
 
 async def test_reminder_one_working_day_before_and_no_silent_consent_elsewhere(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await people(dp, bot, staffed)
     baidibek = load_profile("baidibek-2025")
-    round_id = await start(staffed, baidibek, settings, extra_people=())
+    round_id = await start(joined, baidibek, settings, extra_people=())
     await deliverer.drain()
-    item = await staffed.remarks.get(round_id)
+    item = await joined.remarks.get(round_id)
     assert item is not None
-    ctx = await services.make_context(staffed, baidibek, settings)
+    ctx = await services.make_context(joined, baidibek, settings)
     remind_day = ctx.calendar.subtract_working_days(item.due, 1)
     moment = datetime.combine(remind_day, datetime.min.time(), ALMATY).replace(hour=10)
     bot.clear()
     for _ in range(2):  # once only
-        later = await services.make_context(
-            staffed, baidibek, settings, now=moment.astimezone(UTC)
-        )
+        later = await services.make_context(joined, baidibek, settings, now=moment.astimezone(UTC))
         await sweep(later)
         await deliverer.drain(now=later.now)
-    reminders = [m for m in to(bot, FIN) if m.text.startswith("Напоминание")]
+    reminders = [m for m in messages_to(bot, FIN) if m.text.startswith("Напоминание")]
     assert len(reminders) == 1
     closing = ctx.calendar.add_working_days(item.due, 1)
     moment = datetime.combine(closing, datetime.min.time(), ALMATY).replace(hour=10)
-    later = await services.make_context(staffed, baidibek, settings, now=moment.astimezone(UTC))
+    later = await services.make_context(joined, baidibek, settings, now=moment.astimezone(UTC))
     await sweep(later)
-    closed = await staffed.remarks.get(round_id)
+    closed = await joined.remarks.get(round_id)
     assert closed is not None
     assert {a.answer for a in closed.addressees} == {Answer.NO_ANSWER}
 
@@ -209,18 +190,17 @@ async def test_reminder_one_working_day_before_and_no_silent_consent_elsewhere(
 async def test_restricted_round_sends_no_subject_and_refuses_files(
     dp: Dispatcher,
     bot: RecordingBot,
-    staffed: Repos,
+    joined: Repos,
     profile: Profile,
     settings: Settings,
     deliverer: Deliverer,
 ) -> None:
-    await people(dp, bot, staffed)
-    await start(staffed, profile, settings, restricted=True, extra_people=())
+    await start(joined, profile, settings, restricted=True, extra_people=())
     await deliverer.drain()
     assert not any(isinstance(m, SendDocument) for m in bot.sent())
-    request = to(bot, FIN)[0]
+    request = messages_to(bot, FIN)[0]
     assert "тарифах" not in request.text
     assert "бумажный экземпляр" in request.text
     await dp.feed_update(bot, make_callback(buttons(request)["💬 Есть замечания"], user_id=FIN))
     await dp.feed_update(bot, make_document("X", "секрет.pdf", user_id=FIN))
-    assert "не принимаются" in to(bot, FIN)[-1].text
+    assert "не принимаются" in messages_to(bot, FIN)[-1].text

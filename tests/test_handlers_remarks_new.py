@@ -19,22 +19,27 @@ from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks.new_dialog import RoundStates
 from storage.domain.enums import Language
 from storage.domain.remarks import Answer, RoundFile
-from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document
 from tests.helpers import (
     STALE_RU,
     alerts,
+    cancel_leaves_stale_buttons,
+    data_of,
     department,
     join,
     last_buttons,
+    person,
+    presser,
     saturday_ahead,
     say,
+    sent_to,
     state_of,
     today,
 )
 
 CTRL = 7100
+PEOPLE = {"ctrl": CTRL}
 EDU_HEAD = 7101
 FIN_HEAD = 7102
 DEPUTY = 7103
@@ -43,12 +48,7 @@ SUBJECT = "Проект постановления о тарифах на выв
 SECRET = "Мобилизационный план на 2027 год"
 
 
-async def press(
-    dp: Dispatcher, bot: RecordingBot, step: str, value: str = "", user_id: int = CTRL
-) -> None:
-    await dp.feed_update(
-        bot, make_callback(RoundNewCallback(step=step, value=value).pack(), user_id=user_id)
-    )
+press = presser(RoundNewCallback, CTRL)
 
 
 async def new_round(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> None:
@@ -56,24 +56,8 @@ async def new_round(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> N
     await dp.feed_update(bot, make_callback(RemarkCallback(action="new").pack(), user_id=user_id))
 
 
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
-def data_of(bot: RecordingBot) -> list[str]:
-    return [data for _, data in last_buttons(bot)]
-
-
 def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
     return [text for text, data in last_buttons(bot) if data.startswith(f"rn:{step}:")]
-
-
-def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage | SendDocument]:
-    return [
-        m for m in bot.sent() if isinstance(m, SendMessage | SendDocument) and m.chat_id == chat_id
-    ]
 
 
 async def to_addressees(dp: Dispatcher, bot: RecordingBot, subject: str = SUBJECT) -> None:
@@ -216,12 +200,11 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(
 
 
 async def test_wrong_answers_are_asked_again_with_the_reason(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, settings: Settings
+    dp: Dispatcher, bot: RecordingBot, joined: Repos, settings: Settings
 ) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    ctrl = await person(staffed, "ctrl")
-    edu = await department(staffed, "Отдел образования")
-    saturday = await saturday_ahead(staffed, settings)
+    ctrl = await person(joined, "ctrl")
+    edu = await department(joined, "Отдел образования")
+    saturday = await saturday_ahead(joined, settings)
     monday = saturday + timedelta(days=2)
 
     await new_round(dp, bot)
@@ -298,13 +281,13 @@ async def test_wrong_answers_are_asked_again_with_the_reason(
     assert await state_of(dp, bot) == RoundStates.confirm.state
     assert date_with_weekday(monday, "ru") in bot.texts()[-1]
     await press(dp, bot, "ok")
-    [item] = await staffed.remarks.for_initiator(ctrl.id)
+    [item] = await joined.remarks.for_initiator(ctrl.id)
     assert item.due == monday
     assert [f.file_id for f in item.files] == [f"f{n}" for n in range(MAX_FILES)]
     bot.clear()
     await press(dp, bot, "ok")  # a second tap on «Send»
     assert alerts(bot) == [STALE_RU]
-    assert len(await staffed.remarks.for_initiator(ctrl.id)) == 1
+    assert len(await joined.remarks.for_initiator(ctrl.id)) == 1
 
 
 async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
@@ -342,23 +325,14 @@ async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
 
 
 async def test_cancel_mid_dialog_starts_nothing(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, deliverer: Deliverer
+    dp: Dispatcher, bot: RecordingBot, joined: Repos, deliverer: Deliverer
 ) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    ctrl = await person(staffed, "ctrl")
-    edu = await department(staffed, "Отдел образования")
+    ctrl = await person(joined, "ctrl")
+    edu = await department(joined, "Отдел образования")
     await to_addressees(dp, bot)
     await press(dp, bot, "dep", str(edu.id))
-    bot.clear()
-    await say(dp, bot, "/cancel")
-    assert bot.texts() == ["Отменено. Ничего не сохранено."]
-    assert await state_of(dp, bot) is None
-    bot.clear()
-    await press(dp, bot, "done")
-    await press(dp, bot, "ok")
-    assert alerts(bot) == [STALE_RU, STALE_RU]
-    await say(dp, bot, "текст после отмены")
-    assert bot.texts() == ["Не понял. Список доступных действий — /help."]
+    stale = [RoundNewCallback(step=step, value="").pack() for step in ("done", "ok")]
+    await cancel_leaves_stale_buttons(dp, bot, stale)
 
     await to_addressees(dp, bot, "Второй проект")
     await press(dp, bot, "dep", str(edu.id))
@@ -368,7 +342,7 @@ async def test_cancel_mid_dialog_starts_nothing(
     await press(dp, bot, "no")  # the confirmation's «Cancel»
     assert bot.texts()[-1] == "Отменено. Ничего не сохранено."
     assert await state_of(dp, bot) is None
-    assert await staffed.remarks.for_initiator(ctrl.id) == []
+    assert await joined.remarks.for_initiator(ctrl.id) == []
     await deliverer.wait_idle()
     bot.clear()
     await deliverer.drain()

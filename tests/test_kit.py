@@ -9,16 +9,13 @@ from aiogram import Dispatcher
 from aiogram.utils.i18n import I18n
 
 from bot import services
-from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
 from bot.factory import create_deliverer, create_dispatcher
 from bot.profiles import Profile
-from storage.domain.assignments import NewAssignment
-from storage.domain.enums import Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import buttons, join
+from tests.helpers import buttons, join, register_assignment
 
 EDU = 7301
 
@@ -56,18 +53,8 @@ async def test_the_sender_is_woken_after_an_update_that_queued_a_message(
     )
     await join(dp, bot, staffed, "edu_head", EDU, "ru")
     ctx = await services.make_context(staffed, profile, settings)
-    await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number="K-1",
-            received=ctx.today,
-            source=Source.AKIM,
-            summary="Проверка",
-            executors=("Отдел образования",),
-            deadline=date(2027, 5, 12),
-        ),
-        actor="ctrl",
-    )
+    executors = ("Отдел образования",)
+    await register_assignment(ctx, "K-1", "Проверка", executors, deadline=date(2027, 5, 12))
     await sender.drain()
     [card] = [m for m in bot.sent() if getattr(m, "chat_id", None) == EDU]
     counting.kicks = 0

@@ -31,15 +31,13 @@ from storage.domain.meetings import (
     MaterialFile,
     Meeting,
     MeetingFormat,
-    MeetingKind,
     MeetingStatus,
     NewAgendaItem,
-    NewMeeting,
 )
 from storage.domain.refusals import Refused
-from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot
+from tests.helpers import bind_all, department_id, make_meeting, person
 
 ZONE = ZoneInfo("Asia/Almaty")
 DAY = date(2025, 2, 12)  # Wednesday
@@ -79,26 +77,6 @@ async def ctx_at(
     return await services.make_context(repos, profile, settings, now=moment)
 
 
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
-async def bind_all(repos: Repos) -> dict[str, Person]:
-    people = {}
-    for code, telegram_id in TG.items():
-        await repos.staff.bind_telegram(await person(repos, code), telegram_id, actor="test")
-        people[code] = await person(repos, code)
-    return people
-
-
-async def department(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
-
-
 async def create(
     repos: Repos,
     profile: Profile,
@@ -109,27 +87,24 @@ async def create(
     starts_at: datetime = START,
 ) -> Meeting:
     ctx = await ctx_at(repos, profile, settings, moment)
-    people = [await person(repos, code) for code in ("m1", "m2", "m3", "edu_head", "fin_head")]
-    flags = await ms.member_flags(ctx, [p.id for p in people])
-    new = NewMeeting(
-        kind=MeetingKind.SESSION,
+    education = await department_id(repos, "Отдел образования")
+    items = (
+        NewAgendaItem(HEATING, "Асель Нурланова", education),
+        NewAgendaItem(BUDGET, "Олег Ким", await department_id(repos, "Отдел финансов")),
+        NewAgendaItem("Разное"),
+    )
+    return await make_meeting(
+        ctx,
+        repos,
         starts_at=starts_at,
+        chair="hoa",
+        items=items,
         format=MeetingFormat.MIXED,
         title="Заседание по ЖКХ",
         place="Зал заседаний, каб. 301",
         link="https://vc.example.kz/akimat",
-        chair_id=(await person(repos, "hoa")).id,
         restricted=restricted,
-        items=(
-            NewAgendaItem(
-                HEATING, "Асель Нурланова", await department(repos, "Отдел образования")
-            ),
-            NewAgendaItem(BUDGET, "Олег Ким", await department(repos, "Отдел финансов")),
-            NewAgendaItem("Разное"),
-        ),
-        recipients=tuple(flags),
     )
-    return await ms.create_meeting(ctx, await person(repos, "org"), new)
 
 
 def messages(bot: RecordingBot, code: str | None = None) -> list[SendMessage]:
@@ -207,7 +182,7 @@ async def test_the_whole_life_of_a_meeting(
     i18n: I18n,
 ) -> None:
     repos = meeting_staffed
-    people = await bind_all(repos)
+    people = await bind_all(repos, TG)
     created_at = at(date(2025, 1, 27), 10)
     meeting = await create(repos, profile, settings, created_at)
     heating, budget, _other = meeting.items
@@ -463,7 +438,7 @@ async def test_an_agenda_due_in_the_evening_waits_for_the_working_morning(
     bot: RecordingBot,
 ) -> None:
     repos = meeting_staffed
-    await bind_all(repos)
+    await bind_all(repos, TG)
     meeting = await approved_meeting(repos, profile, settings)
     await deliver(deliverer, bot, at(date(2025, 2, 6), 15))
     # the materials were in before the requests went out: only the approval is news
@@ -496,7 +471,7 @@ async def test_an_approval_on_or_after_the_distribution_day_sends_the_agenda_at_
     bot: RecordingBot,
 ) -> None:
     repos = meeting_staffed
-    await bind_all(repos)
+    await bind_all(repos, TG)
     meeting = await create(repos, profile, settings, at(date(2025, 1, 27), 10))
     ctx = await ctx_at(repos, profile, settings, at(date(2025, 1, 28), 10))
     for item in meeting.items[:2]:
@@ -559,7 +534,7 @@ async def test_a_restricted_meeting_sends_no_agenda_titles_and_no_files(
     bot: RecordingBot,
 ) -> None:
     repos = meeting_staffed
-    people = await bind_all(repos)
+    people = await bind_all(repos, TG)
     secret = ("Заседание по ЖКХ", HEATING, BUDGET, "Разное", "Секретный вопрос")
     texts: list[str] = []
     sent_documents: list[SendDocument] = []
@@ -639,7 +614,7 @@ async def test_the_protocol_is_numbered_within_the_year_and_its_assignments_star
     bot: RecordingBot,
 ) -> None:
     repos = meeting_staffed
-    people = await bind_all(repos)
+    people = await bind_all(repos, TG)
     meeting = await approved_meeting(repos, profile, settings)
     restricted = await approved_meeting(repos, profile, settings, restricted=True)
     ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 7), 10))
@@ -710,7 +685,7 @@ async def test_no_nudges_where_confirming_attendance_is_not_a_duty(
     agenda still carries the attendance buttons."""
     repos = meeting_staffed
     profile = load_profile("almaty-2016", {"weekly_control_list": "off"})
-    await bind_all(repos)
+    await bind_all(repos, TG)
     meeting = await approved_meeting(repos, profile, settings)
     await sweep_and_deliver(repos, profile, settings, deliverer, bot, at(date(2025, 2, 12), 9))
     agendas = [m for m in messages(bot) if any(c.action == "att" for c in callbacks(m))]

@@ -20,7 +20,7 @@ from storage.domain.enums import Mark, Source
 from storage.domain.refusals import Refused
 from storage.domain.staff import CsvProblem
 from storage.repo import Repos
-from tests.helpers import everyone_joined
+from tests.helpers import add_report, department_id, everyone_joined, person_id
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -69,12 +69,6 @@ async def register(
         actor="ctrl",
     )
     return created.id
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -226,16 +220,7 @@ async def test_list_open_filters_and_pages(staffed: Repos) -> None:
     await register(staffed, "02", EDU, deadline=date(2026, 4, 15), source=Source.GOVERNMENT)
     closed = await register(staffed, "01", EDU, deadline=date(2026, 3, 1))
     # Close "01": report, then remove.
-    await staffed.assignments.add_report(
-        closed,
-        edu,
-        author_code="edu_head",
-        on_behalf_of=None,
-        text="Готово",
-        files=(),
-        final=True,
-        at=AT,
-    )
+    await add_report(staffed, closed, edu, "edu_head", "Готово", final=True, at=AT)
     assert await staffed.assignments.remove(
         closed, ground=RemovalGround.EXECUTED, actor="ctrl", at=AT
     )
@@ -328,16 +313,7 @@ async def test_a_closed_or_declined_row_cannot_be_accepted(staffed: Repos) -> No
     assert not await staffed.assignments.accept(
         item_id, fin, person_code="fin_head", on_behalf_of=None, at=AT
     )
-    await staffed.assignments.add_report(
-        item_id,
-        edu,
-        author_code="edu_head",
-        on_behalf_of=None,
-        text="Сделано",
-        files=(),
-        final=True,
-        at=AT,
-    )
+    await add_report(staffed, item_id, edu, "edu_head", "Сделано", final=True, at=AT)
     assert await staffed.assignments.remove(
         item_id, ground=RemovalGround.IMPOSSIBLE, actor="ctrl", at=AT
     )
@@ -458,38 +434,20 @@ async def test_co_report_then_final_report(staffed: Repos) -> None:
     item_id = await register(staffed, "10/1", EDU, FIN)
 
     with pytest.raises(Refused) as not_main:
-        await staffed.assignments.add_report(
-            item_id,
-            fin,
-            author_code="fin_head",
-            on_behalf_of=None,
-            text="x",
-            files=(),
-            final=True,
-            at=AT,
-        )
+        await add_report(staffed, item_id, fin, "fin_head", "x", final=True, at=AT)
     assert not_main.value.refusal is Refusal.NOT_MAIN
     with pytest.raises(Refused) as outsider:
-        await staffed.assignments.add_report(
-            item_id,
-            ctrl,
-            author_code="ctrl",
-            on_behalf_of=None,
-            text="x",
-            files=(),
-            final=False,
-            at=AT,
-        )
+        await add_report(staffed, item_id, ctrl, "ctrl", "x", final=False, at=AT)
     assert outsider.value.refusal is Refusal.NOT_EXECUTOR
 
-    co = await staffed.assignments.add_report(
+    co = await add_report(
+        staffed,
         item_id,
         fin,
-        author_code="fin_head",
-        on_behalf_of=None,
-        text="Справка по финансам",
-        files=[ReportFile("F1", "справка.pdf")],
+        "fin_head",
+        "Справка по финансам",
         final=False,
+        files=[ReportFile("F1", "справка.pdf")],
         at=AT,
     )
     current = await staffed.assignments.get(item_id)
@@ -497,14 +455,15 @@ async def test_co_report_then_final_report(staffed: Repos) -> None:
     assert current.status is Status.REGISTERED
 
     files = [ReportFile("F2", "отчёт.docx"), ReportFile("F3", "фото.jpg")]
-    final = await staffed.assignments.add_report(
+    final = await add_report(
+        staffed,
         item_id,
         edu,
-        author_code="edu_exec",
-        on_behalf_of="edu_head",
-        text="Исполнено",
-        files=files,
+        "edu_exec",
+        "Исполнено",
         final=True,
+        files=files,
+        behalf="edu_head",
         at=AT + timedelta(hours=2),
     )
     current = await staffed.assignments.get(item_id)
@@ -513,15 +472,8 @@ async def test_co_report_then_final_report(staffed: Repos) -> None:
 
     # A second final report (a double tap) is refused; co-executors may still add input.
     with pytest.raises(Refused) as again:
-        await staffed.assignments.add_report(
-            item_id,
-            edu,
-            author_code="edu_head",
-            on_behalf_of=None,
-            text="Исполнено",
-            files=(),
-            final=True,
-            at=AT + timedelta(hours=3),
+        await add_report(
+            staffed, item_id, edu, "edu_head", "Исполнено", final=True, at=AT + timedelta(hours=3)
         )
     assert again.value.refusal is Refusal.CLOSED
 
@@ -560,16 +512,7 @@ async def test_remove_and_return_only_after_a_report(staffed: Repos) -> None:
     )
 
     async def report() -> None:
-        await staffed.assignments.add_report(
-            item_id,
-            edu,
-            author_code="edu_head",
-            on_behalf_of=None,
-            text="Готово",
-            files=(),
-            final=True,
-            at=AT,
-        )
+        await add_report(staffed, item_id, edu, "edu_head", "Готово", final=True, at=AT)
 
     await report()
     assert await staffed.assignments.return_for_rework(
@@ -599,16 +542,7 @@ async def test_remove_and_return_only_after_a_report(staffed: Repos) -> None:
     assert current.removal_ground is RemovalGround.EXECUTED
     assert not current.is_open
     with pytest.raises(Refused) as closed:
-        await staffed.assignments.add_report(
-            item_id,
-            edu,
-            author_code="edu_head",
-            on_behalf_of=None,
-            text="ещё",
-            files=(),
-            final=False,
-            at=AT,
-        )
+        await add_report(staffed, item_id, edu, "edu_head", "ещё", final=False, at=AT)
     assert closed.value.refusal is Refusal.CLOSED
     assert not await staffed.assignments.remove(
         999, ground=RemovalGround.EXECUTED, actor="ctrl", at=AT
@@ -650,39 +584,12 @@ async def test_history_shows_every_action_in_order(staffed: Repos) -> None:
         item_id, fin, reason="Не наш", actor="fin_head", on_behalf_of=None, at=steps[1]
     )
     assert await staffed.assignments.reassign(item_id, fin, ctrl, actor="ctrl")
-    await staffed.assignments.add_report(
-        item_id,
-        ctrl,
-        author_code="ctrl",
-        on_behalf_of=None,
-        text="Вклад",
-        files=(),
-        final=False,
-        at=steps[2],
-    )
-    await staffed.assignments.add_report(
-        item_id,
-        edu,
-        author_code="edu_head",
-        on_behalf_of=None,
-        text="Отчёт",
-        files=(),
-        final=True,
-        at=steps[3],
-    )
+    await add_report(staffed, item_id, ctrl, "ctrl", "Вклад", final=False, at=steps[2])
+    await add_report(staffed, item_id, edu, "edu_head", "Отчёт", final=True, at=steps[3])
     assert await staffed.assignments.return_for_rework(
         item_id, reason="Дополнить", actor="ctrl", at=steps[4]
     )
-    await staffed.assignments.add_report(
-        item_id,
-        edu,
-        author_code="edu_head",
-        on_behalf_of=None,
-        text="Дополнено",
-        files=(),
-        final=True,
-        at=steps[5],
-    )
+    await add_report(staffed, item_id, edu, "edu_head", "Дополнено", final=True, at=steps[5])
     assert await staffed.assignments.remove(
         item_id, ground=RemovalGround.EXECUTED, actor="ctrl", at=steps[6]
     )
@@ -708,12 +615,6 @@ async def test_history_shows_every_action_in_order(staffed: Repos) -> None:
 
 
 # --- outbox ---------------------------------------------------------------------------------
-
-
-async def person_id(repos: Repos, code: str) -> int:
-    person = await repos.staff.by_code(code)
-    assert person is not None
-    return person.id
 
 
 async def test_outbox_enqueue_is_idempotent_by_key(staffed: Repos) -> None:

@@ -18,6 +18,7 @@ from storage.domain.extensions import RequestStatus
 from storage.domain.refusals import Refused
 from storage.extensions import PendingExists
 from storage.repo import Repos
+from tests.helpers import add_report, department_id
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -41,12 +42,6 @@ async def register(repos: Repos, number: str, *executors: str) -> int:
         actor="ctrl",
     )
     return created.id
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
 
 
 async def ask(
@@ -253,16 +248,7 @@ async def test_requests_on_a_removed_item_are_refused(staffed: Repos) -> None:
     edu = await department_id(staffed, EDU)
     item_id = await register(staffed, "5/1", EDU)
     request_id = await ask(staffed, item_id, edu)
-    await staffed.assignments.add_report(
-        item_id,
-        edu,
-        author_code="edu_head",
-        on_behalf_of=None,
-        text="Исполнено",
-        files=(),
-        final=True,
-        at=AT,
-    )
+    await add_report(staffed, item_id, edu, "edu_head", "Исполнено", final=True, at=AT)
     assert await staffed.assignments.remove(
         item_id, ground=RemovalGround.EXECUTED, actor="ctrl", at=AT
     )

@@ -21,6 +21,7 @@ from storage.domain.meetings import (
     NewMeeting,
 )
 from storage.repo import Repos
+from tests.helpers import department_id, person_id
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -29,18 +30,6 @@ AT = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
 STARTS = datetime(2026, 3, 12, 10, 0)  # naive local
 BUDGET = MaterialFile("file-budget", "Бюджет.docx")
 NOTE = MaterialFile("file-note", "Справка.pdf")
-
-
-async def person_id(repos: Repos, code: str) -> int:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found.id
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
 
 
 async def count(repos: Repos, table: str) -> int:

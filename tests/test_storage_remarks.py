@@ -9,24 +9,13 @@ import pytest
 
 from storage.domain.remarks import Answer, Round, RoundFile
 from storage.repo import Repos
+from tests.helpers import department_id, person_id
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
 DUE = date(2026, 3, 5)
 AT = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
 DRAFT = RoundFile("file-draft", "Проект постановления.docx")
-
-
-async def person_id(repos: Repos, code: str) -> int:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found.id
-
-
-async def department_id(repos: Repos, name: str) -> int:
-    found = await repos.staff.department_by_name(name)
-    assert found is not None
-    return found.id
 
 
 async def start(

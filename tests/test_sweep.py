@@ -4,55 +4,40 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
 
 from bot import services
-from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.profiles import Profile
 from bot.sweep import sweep
-from storage.domain.assignments import NewAssignment
-from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot
-from tests.helpers import join
+from tests.helpers import register_assignment
 
 ALMATY = ZoneInfo("Asia/Almaty")
 EDU, FIN, CTRL, DEP, AKIM = 8001, 8002, 8003, 8004, 8005
+PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "dep1": DEP, "akim": AKIM}
 
 
 def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=ALMATY).astimezone(UTC)
 
 
-async def people(dp: Dispatcher, bot: RecordingBot, repos: Repos) -> None:
-    await join(dp, bot, repos, "edu_head", EDU, "kk")
-    await join(dp, bot, repos, "fin_head", FIN, "ru")
-    await join(dp, bot, repos, "ctrl", CTRL, "ru")
-    await join(dp, bot, repos, "dep1", DEP, "kk")
-    await join(dp, bot, repos, "akim", AKIM, "kk")
-
-
 async def register(
-    repos: Repos, profile: Profile, settings: Settings, number: str, **kw: object
+    repos: Repos, profile: Profile, settings: Settings, number: str, **details: Any
 ) -> int:
+    """«Тапсырма <number>» for education and finance, due 12 May 2027 (unless `details` say
+    otherwise), registered today."""
     ctx = await services.make_context(repos, profile, settings)
-    values: dict[str, object] = {
-        "reg_number": number,
-        "received": ctx.today,
-        "source": Source.AKIM,
-        "summary": f"Тапсырма {number}",
-        "executors": ("Отдел образования", "Отдел финансов"),
-        "deadline": date(2027, 5, 12),
-        "mark": Mark.NONE,
-    } | kw
-    item = await assignment_steps.register(ctx, NewAssignment(**values), actor="ctrl")  # type: ignore[arg-type]
+    executors = details.pop("executors", ("Отдел образования", "Отдел финансов"))
+    details = {"deadline": date(2027, 5, 12)} | details
+    item = await register_assignment(ctx, number, f"Тапсырма {number}", executors, **details)
     return item.id
 
 
@@ -79,19 +64,13 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
 
 
 async def test_notice_goes_three_working_days_before_exactly_once(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await people(dp, bot, staffed)
-    await register(staffed, profile, settings, "N-1")
+    await register(joined, profile, settings, "N-1")
     await deliverer.drain()
     bot.clear()
-    assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 4, 9, 0)) == 0
-    assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 3
+    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 4, 9, 0)) == 0
+    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 3
     [kk] = to(bot, EDU)
     assert kk.startswith("⏰")
     assert "№ N-1: мерзімі сәрсенбі, 12 мамыр 2027, 3 жұмыс күні қалды." in kk
@@ -107,43 +86,31 @@ async def test_notice_goes_three_working_days_before_exactly_once(
     # however often it runs, nothing twice
     bot.clear()
     for _ in range(3):
-        assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 0
-        assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 5, 15, 0)) == 0
+        assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 0
+        assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 15, 0)) == 0
     assert bot.sent() == []
 
 
 async def test_several_items_for_one_person_go_as_one_message(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await people(dp, bot, staffed)
     for number in ("G-1", "G-2", "G-3"):
-        await register(staffed, profile, settings, number)
+        await register(joined, profile, settings, number)
     await deliverer.drain()
     bot.clear()
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 5, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 9, 0))
     [message] = to(bot, EDU)
     assert all(number in message for number in ("G-1", "G-2", "G-3"))
 
 
 async def test_nothing_goes_out_on_a_holiday_or_at_night(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await people(dp, bot, staffed)
-    await register(staffed, profile, settings, "H-1")
+    await register(joined, profile, settings, "H-1")
     await deliverer.drain()
     bot.clear()
     # the bot was down on 5 and 6 May; 7 May is a holiday: the notice waits
-    assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 7, 9, 0)) == 3
+    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 7, 9, 0)) == 3
     assert bot.sent() == []
     await deliverer.drain(now=local(2027, 5, 8, 12, 0))  # Saturday
     await deliverer.drain(now=local(2027, 5, 10, 12, 0))  # Victory Day (observed)
@@ -154,44 +121,32 @@ async def test_nothing_goes_out_on_a_holiday_or_at_night(
 
 
 async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await people(dp, bot, staffed)
-    moved = await register(staffed, profile, settings, "M-1")
+    moved = await register(joined, profile, settings, "M-1")
     await deliverer.drain()
     bot.clear()
-    ctx = await services.make_context(staffed, profile, settings, now=local(2027, 5, 5, 20, 0))
+    ctx = await services.make_context(joined, profile, settings, now=local(2027, 5, 5, 20, 0))
     await sweep(ctx)  # queued for the next morning
-    await staffed.db.writer.execute(
+    await joined.db.writer.execute(
         "UPDATE assignments SET deadline = '2027-05-28' WHERE id = ?", (moved,)
     )
     await deliverer.drain(now=local(2027, 5, 6, 9, 0))
     assert to(bot, EDU) == []
     assert to(bot, FIN) == []
     # the new deadline gets its own notice at its own time
-    assert await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 25, 9, 0)) == 3
+    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 25, 9, 0)) == 3
     assert "2027" in to(bot, EDU)[0]
     assert "28 мамыр" in to(bot, EDU)[0]
 
 
 async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await people(dp, bot, staffed)
-    await register(staffed, profile, settings, "O-1", executors=("Отдел образования",))
+    await register(joined, profile, settings, "O-1", executors=("Отдел образования",))
     await deliverer.drain()
     bot.clear()
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 13, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 13, 9, 0))
 
     def notices(chat: int) -> list[str]:
         return [text for text in to(bot, chat) if text.startswith("⏰")]
@@ -203,24 +158,18 @@ async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
 
 
 async def test_weekly_control_list_on_the_first_working_day(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await people(dp, bot, staffed)
-    await register(staffed, profile, settings, "W-1")
+    await register(joined, profile, settings, "W-1")
     await register(
-        staffed, profile, settings, "W-2", restricted=True, executors=("Отдел финансов",)
+        joined, profile, settings, "W-2", restricted=True, executors=("Отдел финансов",)
     )
     await deliverer.drain()
     bot.clear()
     # Monday 10 May 2027 is a day off (Victory Day observed): the list goes on Tuesday
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 10, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 10, 9, 0))
     assert to(bot, AKIM) == []
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
     [akim_list] = to(bot, AKIM)
     assert "W-1" in akim_list
     assert "W-2" in akim_list
@@ -229,24 +178,18 @@ async def test_weekly_control_list_on_the_first_working_day(
     assert "W-1" in deputy_list
     assert "W-2" not in deputy_list  # dep1 curates education only
     bot.clear()  # once a week
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 12, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 12, 9, 0))
     assert to(bot, AKIM) == []
 
 
 async def test_a_long_weekly_list_comes_as_an_xlsx_file(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
 ) -> None:
-    await people(dp, bot, staffed)
     for number in range(35):
-        await register(staffed, profile, settings, f"L-{number:02d}", deadline=date(2027, 6, 30))
+        await register(joined, profile, settings, f"L-{number:02d}", deadline=date(2027, 6, 30))
     await deliverer.drain()
     bot.clear()
-    await sweep_at(staffed, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
+    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
     [summary] = to(bot, AKIM)
     assert summary.startswith("Бақылаудағы тапсырмалардың апталық тізімі")
     assert "🟢 35" in summary
