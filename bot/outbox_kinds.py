@@ -23,6 +23,8 @@ class Kind(StrEnum):
     NO_HEAD = "no_head"
     NOTICE = "notice"
     WEEKLY = "weekly"
+    DEADLINE_CHANGED = "deadline_changed"  # the control department moved the deadline
+    KEPT = "kept"  # a «не наше» refused: the department keeps the item
     # people
     UNREACHABLE = "unreachable"
     UNBOUND = "unbound"  # no longer queued (the held digest replaced it); kept for old rows

@@ -36,6 +36,10 @@ class ItemAction(StrEnum):
     REASSIGN = "reassign"
     TO = "to"  # the department an item is reassigned to
     EXT = "ext"  # ask for an extension
+    DEADLINE = "dl"  # the controller changes the deadline (arg: the deadline the card showed)
+    DAY = "day"  # a new deadline on a button (arg: ISO date)
+    KEEP = "keep"  # refuse a «не наше»: the department (dep) keeps the item
+    BACK = "back"  # from the reassign picker back to «Reassign / Keep»
 
 
 class ItemCallback(CallbackData, prefix="a"):

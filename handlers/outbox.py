@@ -9,7 +9,9 @@ from bot.outbox_kinds import Kind
 from handlers.assignments.outbox import (
     render_accepted,
     render_card,
+    render_deadline_changed,
     render_declined,
+    render_kept,
     render_no_head,
     render_notices,
     render_removed,
@@ -55,6 +57,8 @@ RENDERERS = Renderers(
         Kind.REMARKS_ANSWER: render_remarks_answer,
         Kind.REMARKS_FINAL: render_remarks_final,
         **MEETING_RENDERERS,
+        Kind.DEADLINE_CHANGED: render_deadline_changed,
+        Kind.KEPT: render_kept,
     },
     grouped={Kind.NOTICE: render_notices},
 )

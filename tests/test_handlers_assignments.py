@@ -179,7 +179,11 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     assert "Ақпарат дайындалды." in report.text
     [document] = [m for m in bot.sent() if isinstance(m, SendDocument)]
     assert document.document == "FILE-1"
-    assert set(buttons(report)) == {"🏁 Снять с контроля", "🔁 Вернуть на доработку"}
+    assert set(buttons(report)) == {
+        "📅 Изменить срок",
+        "🏁 Снять с контроля",
+        "🔁 Вернуть на доработку",
+    }
 
     # return for rework with a reason, then report again and remove
     await dp.feed_update(
@@ -313,8 +317,8 @@ async def test_my_and_control_lists(
     await dp.feed_update(bot, make_message("/my", user_id=FIN))
     [my] = messages_to(bot, FIN)
     assert my.text.startswith("Открытые поручения моего отдела: 2")
-    assert "🟢 A-1 · 12.05.2027 · Подготовить информацию" in my.text
-    assert "A-2 · 12.05.2027 · " in my.text
+    assert "🟢 A-1 · 12.05.2027 · Отдел образования · не принято\n    Подготовить" in my.text
+    assert "A-2 · 12.05.2027 · Отдел образования · не принято" in my.text
     assert "отопительного" not in my.text.split("A-2")[1]
     await dp.feed_update(bot, make_message("/control", user_id=CTRL))
     control = messages_to(bot, CTRL)[-1]

@@ -164,3 +164,34 @@ def check_decision(assignment: Assignment, roles: frozenset[Role]) -> None:
     check_controller(assignment, roles)
     if assignment.status is not Status.REPORTED:
         raise Refused(Refusal.NO_REPORT, reg_number=assignment.reg_number)
+
+
+def check_new_deadline(
+    cal: CalendarLike, assignment: Assignment, roles: frozenset[Role], new: date, today: date
+) -> date:
+    """A deadline the control department sets by a decision taken outside the bot (a protocol,
+    the akim's resolution): a controller, an open item, a working day from today on that
+    differs from the current one. A day off is refused with the next working day offered
+    (the rollover of §12.15, seed 003 l.1341-1342, made explicit to the controller)."""
+    check_controller(assignment, roles)
+    if new < today:
+        raise Refused(Refusal.DEADLINE_PAST, deadline=new)
+    if not cal.is_working_day(new):
+        raise Refused(Refusal.DEADLINE_DAY_OFF, day=new, offer=cal.next_working_day(new))
+    if new == assignment.deadline:
+        raise Refused(Refusal.DEADLINE_SAME, deadline=new)
+    return new
+
+
+def check_keep(assignment: Assignment, roles: frozenset[Role], department_id: int) -> None:
+    """Refuse a «не наше»: the department that declined keeps the item (a controller, an open
+    item the department declined, its place not yet given to another department)."""
+    check_controller(assignment, roles)
+    declined = next(
+        (e for e in assignment.executors if e.department_id == department_id and not e.active),
+        None,
+    )
+    if declined is None:
+        raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=assignment.reg_number)
+    if any(e.active and e.position == declined.position for e in assignment.executors):
+        raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=assignment.reg_number)

@@ -12,6 +12,8 @@ from bot.assignments.rules import (
     check_accept,
     check_controller,
     check_decision,
+    check_keep,
+    check_new_deadline,
     check_not_ours,
     check_report,
     classify,
@@ -33,6 +35,7 @@ from storage.domain.assignments import (
     ControlType,
     Executor,
     NewAssignment,
+    Refusal,
     RemovalGround,
     ReportFile,
 )
@@ -302,3 +305,68 @@ async def reassign(
     assert updated is not None
     await deliver_cards(ctx, updated)
     return updated
+
+
+@one_unit
+async def change_deadline(
+    ctx: Context,
+    person: Person,
+    item: Assignment,
+    *,
+    seen: date,
+    new: date,
+    reference: str,
+    reason: str,
+) -> Assignment:
+    """The control department moves the deadline by a decision taken outside the bot. `seen`
+    is the deadline the controller's card showed: when another controller moved it meanwhile,
+    nothing changes and the person is told. The executors' heads get the new deadline; the
+    deadline notices follow it (their identities carry the deadline, bot/assignments/notices)."""
+    item = await fresh(ctx, item)
+    check_new_deadline(ctx.calendar, item, person.roles, new, ctx.today)
+    if item.deadline != seen or not await ctx.repos.assignments.change_deadline(
+        item.id,
+        old=seen,
+        new=new,
+        reference=reference,
+        reason=reason,
+        actor=person.code,
+        at=ctx.now,
+    ):
+        raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
+    await notify(
+        ctx,
+        await executor_heads(ctx, item),
+        f"deadline:{item.id}:{seen.isoformat()}:{new.isoformat()}",
+        Kind.DEADLINE_CHANGED,
+        assignment_id=item.id,
+        old=seen.isoformat(),
+        new=new.isoformat(),
+        reference=reference,
+        reason=reason,
+    )
+    return await fresh(ctx, item)
+
+
+@one_unit
+async def keep(
+    ctx: Context, person: Person, item: Assignment, department_id: int, reason: str
+) -> None:
+    """Refuse a «не наше»: the department that declined gets the item back with the reason and
+    its card (to accept it again). A second controller's tap is refused."""
+    item = await fresh(ctx, item)
+    check_keep(item, person.roles, department_id)
+    if not await ctx.repos.assignments.keep(
+        item.id, department_id, reason=reason, actor=person.code, at=ctx.now
+    ):
+        raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
+    stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+    await notify(
+        ctx,
+        await department_recipients(ctx, department_id),
+        f"kept:{item.id}:{department_id}:{stamp}",
+        Kind.KEPT,
+        assignment_id=item.id,
+        department_id=department_id,
+        reason=reason,
+    )

@@ -6,6 +6,7 @@ recipient). A restricted (ДСП) item shows its number, deadline and «see the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from bot.calendar import WorkCalendar
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from handlers.callbacks import ItemAction, ItemCallback
+from handlers.replies import dotted
 from storage.domain.assignments import Assignment, Executor, RemovalGround, Status
 from storage.domain.enums import Mark, Source
 from storage.models import AuditEntry
@@ -63,6 +65,8 @@ EVENT_TITLES: dict[str, str] = {
     "report": N_("execution report"),
     "remove": N_("removed from control"),
     "return": N_("returned for rework"),
+    "deadline": N_("deadline changed"),
+    "keep": N_("«not ours» refused, kept"),
 }
 
 
@@ -185,10 +189,19 @@ def executor_keyboard(item: Assignment, executor: Executor) -> InlineKeyboardMar
 
 
 def controller_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
-    """A submitted report: Remove from control, Return for rework."""
-    if item.status is not Status.REPORTED:
+    """An open item: Change the deadline; a submitted report: Remove from control, Return for
+    rework."""
+    if not item.is_open:
         return None
     builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📅 Change the deadline"),
+        callback_data=ItemCallback(
+            action=ItemAction.DEADLINE, id=item.id, arg=item.deadline.isoformat()
+        ),
+    )
+    if item.status is not Status.REPORTED:
+        return builder.as_markup()
     builder.button(
         text=_("🏁 Remove from control"),
         callback_data=ItemCallback(action=ItemAction.REMOVE, id=item.id),
@@ -196,6 +209,21 @@ def controller_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
     builder.button(
         text=_("🔁 Return for rework"),
         callback_data=ItemCallback(action=ItemAction.RETURN, id=item.id),
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def declined_keyboard(item: Assignment, department_id: int, name: str) -> InlineKeyboardMarkup:
+    """A «не наше» at the control department: reassign it, or keep it with the department."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("➡️ Reassign"),
+        callback_data=ItemCallback(action=ItemAction.REASSIGN, id=item.id, dep=department_id),
+    )
+    builder.button(
+        text=_("✋ Keep with {department}").format(department=name),
+        callback_data=ItemCallback(action=ItemAction.KEEP, id=item.id, dep=department_id),
     )
     builder.adjust(1)
     return builder.as_markup()
@@ -212,13 +240,35 @@ def ground_keyboard(item: Assignment) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+STATUS_SHORT: dict[Status, str] = {
+    Status.REGISTERED: N_("not accepted"),
+    Status.ACCEPTED: N_("in work"),
+    Status.REPORTED: N_("report in"),
+    Status.RETURNED: N_("returned"),
+    Status.REMOVED: N_("removed"),
+}
+
+
 def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
+    """Two lines: light, number, deadline, the main executor («свод»), the status; then the
+    summary (a restricted item: «restricted»)."""
     light = LIGHTS[traffic_light(cal, today, item.deadline)]
     when = item.deadline.strftime("%d.%m.%Y")
+    main = item.main_executor
+    who = main.department_name if main is not None and main.active else _("no main executor")
+    head = f"{light} {item.reg_number} · {when} · {who} · {_(STATUS_SHORT[item.status])}"
     if item.restricted:
-        return f"{light} {item.reg_number} · {when} · {_('restricted')}"
+        return f"{head}\n    {_('restricted')}"
     summary = item.summary if len(item.summary) <= 60 else item.summary[:57] + "…"
-    return f"{light} {item.reg_number} · {when} · {summary}"
+    return f"{head}\n    {summary}"
+
+
+def page_line(page: int, total: int, size: int) -> str:
+    """«Page 2 of 5» (nothing when everything fits on one page)."""
+    pages = max(1, -(-total // size))
+    if pages == 1:
+        return ""
+    return _("Page {page} of {pages}").format(page=page + 1, pages=pages)
 
 
 def display_name(code: str, names: Mapping[str, str] | None) -> str:
@@ -238,4 +288,22 @@ def history_text(
                 who=who, whom=display_name(entry.on_behalf_of, names)
             )
         lines.append(f"• {moment(entry.at, zone)} — {title} — {who}")
+        if entry.action == "deadline":
+            lines.append("  " + deadline_change_text(entry))
     return "\n".join(lines)
+
+
+def deadline_change_text(entry: AuditEntry) -> str:
+    """«05.12.2026 → 19.12.2026 · протокол №5 от 01.12.2026 · the reason» of a deadline change."""
+    try:
+        old = json.loads(entry.old_value or "{}")
+        new = json.loads(entry.new_value or "{}")
+        parts = [
+            f"{dotted(date.fromisoformat(old['deadline']))} → "
+            f"{dotted(date.fromisoformat(new['deadline']))}",
+            str(new.get("reference", "")),
+            str(new.get("reason", "")),
+        ]
+    except (ValueError, KeyError, TypeError):
+        return ""
+    return " · ".join(part for part in parts if part)

@@ -4,24 +4,33 @@ is for controllers, stated once on the router."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.assignments import steps as assignment_steps
-from bot.assignments.rules import check_decision
+from bot.assignments.rules import (
+    check_controller,
+    check_decision,
+    check_keep,
+    check_new_deadline,
+)
 from bot.middlewares import for_roles
-from handlers.assignments.cards import ground_keyboard
+from handlers.assignments.cards import controller_keyboard, declined_keyboard, ground_keyboard
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.loaders import Handler, LoadedItem, on_loaded
-from handlers.replies import ask, stale, typed_reason
-from storage.domain.assignments import Assignment, RemovalGround
+from handlers.replies import ask, dotted, stale, typed_reason
+from handlers.steps import button_day, typed_deadline, typed_text
+from storage.domain.assignments import Assignment, Refusal, RemovalGround
 from storage.domain.enums import Role
+from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 
@@ -32,6 +41,17 @@ DEPARTMENTS_PAGE = 8
 class ReasonStates(StatesGroup):
     not_ours = State()
     rework = State()
+    keep = State()  # why a «не наше» is refused
+
+
+class DeadlineStates(StatesGroup):
+    day = State()
+    reference = State()
+    reason = State()
+
+
+REFERENCE_MAX = 200
+REASON_MAX = 500
 
 
 async def on_remove(query: CallbackQuery, item: Assignment, person: Person) -> None:
@@ -97,6 +117,15 @@ async def on_reason(
     if raw_state == ReasonStates.not_ours.state:
         await assignment_steps.not_ours(ctx, person, item, int(data["dep"]), reason)
         done = _("Assignment No. {number} is returned to the control department for reassignment.")
+    elif raw_state == ReasonStates.keep.state:
+        await assignment_steps.keep(ctx, person, item, int(data["dep"]), reason)
+        department = await ctx.repos.staff.department(int(data["dep"]))
+        await message.answer(
+            _("Assignment No. {number} stays with {department}; they are told why.").format(
+                number=item.reg_number, department=department.name if department else ""
+            )
+        )
+        return
     elif await assignment_steps.return_for_rework(ctx, person, item, reason):
         done = _("Assignment No. {number} is returned for rework.")
     else:
@@ -137,8 +166,212 @@ async def on_reassign(
                 action=ItemAction.REASSIGN, id=item.id, dep=callback_data.dep, arg=str(target)
             ),
         )
+    declined = await repos.staff.department(callback_data.dep)
+    builder.row()
+    builder.button(
+        text=_("◀️ Back"),
+        callback_data=ItemCallback(action=ItemAction.BACK, id=item.id, dep=callback_data.dep),
+    )
+    if declined is not None:
+        builder.button(
+            text=_("✋ Keep with {department}").format(department=declined.name),
+            callback_data=ItemCallback(action=ItemAction.KEEP, id=item.id, dep=declined.id),
+        )
     if query.message is not None:
         await query.message.edit_reply_markup(reply_markup=builder.as_markup())  # type: ignore[union-attr]
+
+
+async def on_back(
+    query: CallbackQuery, callback_data: ItemCallback, item: Assignment, repos: Repos
+) -> None:
+    """From the reassign picker back to «Reassign / Keep with …»."""
+    department = await repos.staff.department(callback_data.dep)
+    if not item.is_open or department is None:
+        await stale(query)
+        return
+    await query.answer()
+    if query.message is not None:
+        await query.message.edit_reply_markup(  # type: ignore[union-attr]
+            reply_markup=declined_keyboard(item, department.id, department.name)
+        )
+
+
+async def on_keep(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    item: Assignment,
+    person: Person,
+    state: FSMContext,
+) -> None:
+    """«Keep with <department>»: the reason is asked; it goes to the department."""
+    check_keep(item, person.roles, callback_data.dep)
+    await query.answer()
+    question = _(
+        "Why does assignment No. {number} stay with the department? The reason goes to its "
+        "head. /cancel leaves it."
+    ).format(number=item.reg_number)
+    await ask(query, state, ReasonStates.keep, {"id": item.id, "dep": callback_data.dep}, question)
+
+
+# --- the deadline, changed by a decision taken outside the bot ---------------------------------
+
+
+def day_choices(ctx: services.Context, item: Assignment) -> list[date]:
+    """Buttons for a new deadline: a week, two weeks and a month after the current one (or
+    after today, when that is later), each on a working day."""
+    start = max(item.deadline, ctx.today)
+    days = [start + timedelta(days=7), start + timedelta(days=14), add_months(start, 1)]
+    found: list[date] = []
+    for day in days:
+        working = (
+            ctx.calendar.next_working_day(day) if not ctx.calendar.is_working_day(day) else day
+        )
+        if working not in found and working != item.deadline:
+            found.append(working)
+    return found
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return date(year, month, min(day.day, last))
+
+
+def days_keyboard(item: Assignment, days: list[date]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for day in days:
+        builder.button(
+            text=dotted(day),
+            callback_data=ItemCallback(action=ItemAction.DAY, id=item.id, arg=day.isoformat()),
+        )
+    builder.adjust(3)
+    return builder.as_markup()
+
+
+async def on_deadline(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    item: Assignment,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    """«📅 Change the deadline»: the new date (typed or on a button), then the decision's
+    reference and the reason. A card drawn before another change is stale."""
+    check_controller(item, person.roles)
+    if callback_data.arg != item.deadline.isoformat():
+        raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
+    await query.answer()
+    await state.set_state(DeadlineStates.day)
+    await state.set_data({"id": item.id, "seen": item.deadline.isoformat()})
+    question = _(
+        "New deadline for assignment No. {number} (now {deadline}). Type it as dd.mm.yyyy or "
+        "choose. /cancel leaves it."
+    ).format(number=item.reg_number, deadline=dotted(item.deadline))
+    if query.message is not None:
+        await query.message.answer(
+            question, reply_markup=days_keyboard(item, day_choices(ctx, item))
+        )
+
+
+async def take_day(reply: Message, state: FSMContext, day: date) -> None:
+    await state.update_data(new=day.isoformat())
+    await state.set_state(DeadlineStates.reference)
+    await reply.answer(
+        _(
+            "New deadline: {date}. Now the decision it is taken by, for example «протокол №5 "
+            "от 01.12.2026»."
+        ).format(date=dotted(day))
+    )
+
+
+async def on_day_typed(
+    message: Message, person: Person, state: FSMContext, ctx: services.Context
+) -> None:
+    data = await state.get_data()
+    item = await ctx.repos.assignments.get(int(data["id"]))
+    if item is None:
+        await state.clear()
+        return
+
+    def check(day: date) -> date:
+        return check_new_deadline(ctx.calendar, item, person.roles, day, ctx.today)
+
+    day = await typed_deadline(
+        message,
+        person.language.value,
+        check,
+        offer=lambda offer: days_keyboard(item, [offer]),
+    )
+    if day is not None:
+        await take_day(message, state, day)
+
+
+async def on_day_button(
+    query: CallbackQuery,
+    callback_data: ItemCallback,
+    item: Assignment,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    data = await state.get_data()
+    if await state.get_state() != DeadlineStates.day.state or data.get("id") != item.id:
+        await stale(query)
+        return
+    day = await button_day(query, callback_data.arg)
+    if day is None:
+        return
+    check_new_deadline(ctx.calendar, item, person.roles, day, ctx.today)
+    await query.answer()
+    if query.message is not None:
+        await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+        await take_day(query.message, state, day)  # type: ignore[arg-type]
+
+
+async def on_reference(message: Message, state: FSMContext) -> None:
+    reference = await typed_text(
+        message,
+        3,
+        REFERENCE_MAX,
+        _("The decision's reference: from {min} to {max} characters, please."),
+    )
+    if reference is None:
+        return
+    await state.update_data(reference=reference)
+    await state.set_state(DeadlineStates.reason)
+    await message.answer(_("And the reason for the change? It goes to the executors."))
+
+
+async def on_deadline_reason(
+    message: Message, person: Person, state: FSMContext, ctx: services.Context
+) -> None:
+    reason = await typed_text(
+        message, 3, REASON_MAX, _("The reason: from {min} to {max} characters, please.")
+    )
+    if reason is None:
+        return
+    data = await state.get_data()
+    await state.clear()  # done or refused, the dialog ends here
+    item = await ctx.repos.assignments.get(int(data["id"]))
+    if item is None:
+        return
+    updated = await assignment_steps.change_deadline(
+        ctx,
+        person,
+        item,
+        seen=date.fromisoformat(data["seen"]),
+        new=date.fromisoformat(data["new"]),
+        reference=data["reference"],
+        reason=reason,
+    )
+    await message.answer(
+        _("The deadline of assignment No. {number} is now {date}. The executors are told.").format(
+            number=updated.reg_number, date=dotted(updated.deadline)
+        ),
+        reply_markup=controller_keyboard(updated),
+    )
 
 
 async def on_reassign_to(
@@ -168,15 +401,23 @@ async def on_reassign_to(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    reasons = StateFilter(ReasonStates.not_ours, ReasonStates.rework)
+    reasons = StateFilter(ReasonStates.not_ours, ReasonStates.rework, ReasonStates.keep)
     router.message.register(on_reason, reasons, ~F.text.startswith("/"))
     controllers = for_roles(Router(name=f"{__name__}.controllers"), CONTROLLERS)
+    typed = ~F.text.startswith("/")
+    controllers.message.register(on_day_typed, DeadlineStates.day, typed)
+    controllers.message.register(on_reference, DeadlineStates.reference, typed)
+    controllers.message.register(on_deadline_reason, DeadlineStates.reason, typed)
     handlers: dict[ItemAction, Handler] = {
         ItemAction.REMOVE: on_remove,
         ItemAction.GROUND: on_ground,
         ItemAction.RETURN: on_return,
         ItemAction.REASSIGN: on_reassign,
         ItemAction.TO: on_reassign_to,
+        ItemAction.BACK: on_back,
+        ItemAction.KEEP: on_keep,
+        ItemAction.DEADLINE: on_deadline,
+        ItemAction.DAY: on_day_button,
     }
     on_loaded(controllers.callback_query, ItemCallback, LoadedItem(), handlers)
     router.include_router(controllers)

@@ -16,7 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import services
 from bot.i18n_marks import N_
 from bot.middlewares import for_roles
-from handlers.assignments.cards import SOURCE_TITLES, list_row
+from handlers.assignments.cards import SOURCE_TITLES, list_row, page_line
 from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role, Source
@@ -104,6 +104,8 @@ async def render_list(
     if not items:
         lines.append(_("Nothing here."))
     lines += [list_row(item, ctx.calendar, ctx.today) for item in items]
+    if paged := page_line(page, total, PAGE_SIZE):
+        lines.append(paged)
     lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
     return "\n".join(lines), list_keyboard(scope, flt, page, items, total)
 

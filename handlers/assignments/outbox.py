@@ -32,6 +32,7 @@ from handlers.assignments.cards import (
     STATUS_TITLES,
     card_text,
     controller_keyboard,
+    declined_keyboard,
     executor_keyboard,
     executors_text,
     moment,
@@ -216,14 +217,44 @@ async def render_declined(
     if not assignment.restricted:
         text += "\n" + _("Reason: {reason}").format(reason=item.payload.get("reason", ""))
     text += "\n" + _("Choose the department to reassign it to.")
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("➡️ Reassign"),
-        callback_data=ItemCallback(
-            action=ItemAction.REASSIGN, id=assignment.id, dep=department_id
-        ),
+    return Rendered(text, declined_keyboard(assignment, department_id, name))
+
+
+@about_assignment
+async def render_deadline_changed(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    """The control department moved the deadline: old → new, the decision and the reason."""
+    if not assignment.is_open:
+        return None
+    language = person.language.value
+    old, new = date.fromisoformat(item.payload["old"]), date.fromisoformat(item.payload["new"])
+    text = _("📅 Assignment No. {number}: the deadline is changed from {old} to {new}.").format(
+        number=assignment.reg_number,
+        old=date_with_weekday(old, language),
+        new=date_with_weekday(new, language),
     )
-    return Rendered(text, builder.as_markup())
+    text += "\n" + _("Decision: {reference}").format(reference=item.payload["reference"])
+    if not assignment.restricted:
+        text += "\n" + _("Reason: {reason}").format(reason=item.payload["reason"])
+    return Rendered(text, view_button(assignment))
+
+
+@about_assignment
+async def render_kept(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    """A «не наше» refused: the department keeps the item, with its card's buttons."""
+    executor = assignment.executor(int(item.payload["department_id"]))
+    if not assignment.is_open or executor is None:
+        return None
+    text = _(
+        "The control department did not accept the return of assignment No. {number}: "
+        "it stays with your department."
+    ).format(number=assignment.reg_number)
+    if not assignment.restricted:
+        text += "\n" + _("Reason: {reason}").format(reason=item.payload["reason"])
+    return Rendered(text, executor_keyboard(assignment, executor))
 
 
 async def render_no_head(

@@ -27,6 +27,11 @@ REFUSALS: dict[StrEnum, str] = {
         "The deadline {deadline} is before the date received {received}."
     ),
     Refusal.RECEIVED_IN_FUTURE: N_("The date received {received} is in the future."),
+    Refusal.DEADLINE_DAY_OFF: N_("{day} is not a working day. The next working day is {offer}."),
+    Refusal.DEADLINE_SAME: N_("The deadline is already {deadline}."),
+    Refusal.CHANGED_MEANWHILE: N_(
+        "Assignment No. {reg_number} has just been changed by someone else. Open it again."
+    ),
 }
 
 

@@ -4,7 +4,7 @@ controller's decision, and the cards posted about it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from storage.assignments.reading import _OPEN, _REPORTABLE, ENTITY, AssignmentReading
@@ -204,6 +204,89 @@ class AssignmentExecution(AssignmentReading):
                 entity_id=old["reg_number"],
                 old={"department": old_department.name},
                 new={"department": new_department.name},
+            )
+        return True
+
+    async def keep(
+        self,
+        assignment_id: int,
+        department_id: int,
+        *,
+        reason: str,
+        actor: str,
+        at: datetime,
+    ) -> bool:
+        """Refuse a «не наше»: the declined row is active again (not accepted), so the
+        department keeps the item. False when nothing changed: the item is closed, the row is
+        active already, or its place was given to another department (a second controller)."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason is required")
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE assignment_executors SET declined_at = NULL, decline_reason = NULL,"
+                " accepted_at = NULL, accepted_by = NULL"
+                " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NOT NULL"
+                " AND NOT EXISTS (SELECT 1 FROM assignment_executors o"
+                " WHERE o.assignment_id = assignment_executors.assignment_id"
+                " AND o.position = assignment_executors.position AND o.declined_at IS NULL)"
+                " AND EXISTS (SELECT 1 FROM assignments a"
+                " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
+                (assignment_id, department_id, assignment_id, _OPEN),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await self._touch(assignment_id, at)
+            department = await self._department(department_id)
+            reg_number = await self._reg_number(assignment_id)
+            assert department is not None
+            assert reg_number is not None
+            await self.audit.record(
+                actor=actor,
+                action="keep",
+                entity=ENTITY,
+                entity_id=reg_number,
+                new={"department": department.name, "reason": reason},
+                at=at,
+            )
+        return True
+
+    async def change_deadline(
+        self,
+        assignment_id: int,
+        *,
+        old: date,
+        new: date,
+        reference: str,
+        reason: str,
+        actor: str,
+        at: datetime,
+    ) -> bool:
+        """Set the deadline of an open item by a decision taken outside the bot (its
+        `reference`, such as «протокол №5 от 01.12.2026», and the `reason`). Only when the
+        deadline is still `old`: a second controller who drew the same card changes nothing
+        (False). The extension count stays: this is not an extension request."""
+        reference, reason = reference.strip(), reason.strip()
+        if not reference or not reason:
+            raise ValueError("a reference and a reason are required")
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE assignments SET deadline = ?, updated_at = ?"
+                " WHERE id = ? AND deadline = ? AND status IN (SELECT value FROM json_each(?))",
+                (new.isoformat(), utc_text(at), assignment_id, old.isoformat(), _OPEN),
+            )
+            if cursor.rowcount == 0:
+                return False
+            reg_number = await self._reg_number(assignment_id)
+            assert reg_number is not None
+            await self.audit.record(
+                actor=actor,
+                action="deadline",
+                entity=ENTITY,
+                entity_id=reg_number,
+                old={"deadline": old.isoformat()},
+                new={"deadline": new.isoformat(), "reference": reference, "reason": reason},
+                at=at,
             )
         return True
 

@@ -50,6 +50,9 @@ class Refusal(StrEnum):
     DEADLINE_PAST = "deadline_past"
     DEADLINE_BEFORE_RECEIVED = "deadline_before_received"
     RECEIVED_IN_FUTURE = "received_in_future"
+    DEADLINE_DAY_OFF = "deadline_day_off"
+    DEADLINE_SAME = "deadline_same"
+    CHANGED_MEANWHILE = "changed_meanwhile"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ class Executor:
     accepted_by: str | None = None  # staff code
     declined_at: datetime | None = None
     decline_reason: str | None = None
+    position: int = 0  # a replacement takes a declined row's position
 
     @property
     def active(self) -> bool:
