@@ -18,6 +18,13 @@ from handlers.assignments.outbox import (
     render_unreachable,
     render_weekly,
 )
+from handlers.executors.outbox import (
+    render_draft_decided,
+    render_executor_draft,
+    render_executor_reminder,
+    render_passed,
+    render_taken_back,
+)
 from handlers.extensions.outbox import (
     render_extension_decided,
     render_extension_late,
@@ -55,6 +62,11 @@ RENDERERS = Renderers(
         Kind.REMARKS_ANSWER: render_remarks_answer,
         Kind.REMARKS_FINAL: render_remarks_final,
         **MEETING_RENDERERS,
+        Kind.PASSED: render_passed,
+        Kind.TAKEN_BACK: render_taken_back,
+        Kind.EXECUTOR_DRAFT: render_executor_draft,
+        Kind.DRAFT_DECIDED: render_draft_decided,
+        Kind.EXECUTOR_REMINDER: render_executor_reminder,
     },
     grouped={Kind.NOTICE: render_notices},
 )
