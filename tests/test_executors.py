@@ -508,3 +508,30 @@ async def test_head_and_acting_head_pass_at_once(
         assert any(e.on_behalf_of == "edu_head" for e in entries) or len(entries) == 1
         last = entries[-1].new_value or ""
         assert ("edu_exec2" in last) == (exec2.id in passed)
+
+
+async def test_drafts_are_decided_only_by_their_departments_head(
+    staff: Repos, profile: Profile, settings: Settings
+) -> None:
+    item = await register(staff, profile, settings)
+    other = await register(staff, profile, settings, number="01-12/701")
+    edu = item.executors[0].department_id
+    ctx = await services.make_context(staff, profile, settings)
+    head, author = await who(staff, "edu_head"), await who(staff, "edu_exec")
+    await steps.pass_item(ctx, head, item, edu, [author.id])
+    draft = await steps.submit_draft(ctx, author, item, "Готово.", [])
+    for person, thing in [
+        (await who(staff, "fin_head"), item),  # the head of another department
+        (author, item),  # the executor cannot send their own draft on
+        (head, other),  # a draft id forged onto another item
+    ]:
+        with pytest.raises(Refused):
+            await steps.approve_draft(ctx, person, thing, draft.id)
+        with pytest.raises(Refused):
+            await steps.return_draft(ctx, person, thing, draft.id, "нет")
+    assert (await staff.executors.draft(draft.id)).status is DraftStatus.PENDING  # type: ignore[union-attr]
+    assert await staff.assignments.reports(item.id) == []
+    assert await steps.approve_draft(ctx, head, item, draft.id)
+    with pytest.raises(Refused) as again:
+        await steps.approve_draft(ctx, head, item, draft.id)
+    assert again.value.refusal is ExecutorRefusal.DRAFT_DECIDED
