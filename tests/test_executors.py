@@ -454,6 +454,9 @@ async def test_head_takes_the_item_back(
     await tap(dp, bot, PC(action=PassAction.DONE, id=item.id, dep=edu).pack(), HEAD)
     await deliverer.drain()
     bot.clear()
+    await tap(dp, bot, ItemCallback(action=ItemAction.VIEW, id=item.id).pack(), HEAD)
+    assert "Передано исполнителям: Дана Серикова" in (sent_to(bot, HEAD)[-1].text or "")
+    bot.clear()
     # the picker again shows the executor chosen and offers to take it back
     await tap(dp, bot, PC(action=PassAction.OPEN, id=item.id, dep=edu).pack(), HEAD)
     picker = buttons(sent_to(bot, HEAD)[-1])
@@ -535,3 +538,19 @@ async def test_drafts_are_decided_only_by_their_departments_head(
     with pytest.raises(Refused) as again:
         await steps.approve_draft(ctx, head, item, draft.id)
     assert again.value.refusal is ExecutorRefusal.DRAFT_DECIDED
+
+
+async def test_a_returned_item_leaves_the_executors_list(
+    staff: Repos, profile: Profile, settings: Settings
+) -> None:
+    item = await register(staff, profile, settings)
+    edu = item.executors[0].department_id
+    ctx = await services.make_context(staff, profile, settings)
+    author = await who(staff, "edu_exec")
+    await steps.pass_item(ctx, await who(staff, "edu_head"), item, edu, [author.id])
+    assert (await staff.assignments.list_open(passed_to=author.id))[1] == 1
+    await assignment_steps.not_ours(ctx, await who(staff, "edu_head"), item, edu, "Не наше")
+    assert (await staff.assignments.list_open(passed_to=author.id))[1] == 0
+    with pytest.raises(Refused) as refused:
+        await steps.submit_draft(ctx, author, item, "text", [])
+    assert refused.value.refusal is ExecutorRefusal.NOT_PASSED

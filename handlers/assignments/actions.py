@@ -24,7 +24,7 @@ from handlers.assignments.cards import (
 from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
-from handlers.executors.cards import executor_card_keyboard
+from handlers.executors.cards import executor_card_keyboard, passed_line
 from handlers.loaders import Handler, LoadedItem, on_loaded
 from handlers.replies import ask, stale
 from storage.domain.assignments import Assignment, ReportFile
@@ -196,6 +196,10 @@ async def on_view(
     query: CallbackQuery, item: Assignment, person: Person, ctx: services.Context
 ) -> None:
     passed = await ctx.repos.executors.pass_of(item.id, person.id)
+    if passed is not None and (
+        person.department_id != passed.department_id or item.executor(passed.department_id) is None
+    ):
+        passed = None  # moved to another department, or the department returned the item
     if passed is None and not await may_view(ctx, person, item):
         await query.answer(_("This assignment is not addressed to you."), show_alert=True)
         return
@@ -208,6 +212,8 @@ async def on_view(
     text = card_text(
         item, ctx.calendar, ctx.today, ctx.settings.zone, executor=executor, names=names
     )
+    if executor is not None:
+        text += await passed_line(ctx, item, executor.department_id)
     history = await ctx.repos.assignments.history(item.reg_number)
     text += "\n\n" + history_text(history, ctx.settings.zone, names)
     if executor is not None:

@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot import services
 from handlers.callbacks import PassAction, PassCallback
 from storage.domain.assignments import Assignment
 from storage.models import Person
@@ -93,3 +94,13 @@ def draft_keyboard(item: Assignment, draft_id: int) -> InlineKeyboardMarkup:
     )
     builder.adjust(1)
     return builder.as_markup()
+
+
+async def passed_line(ctx: services.Context, item: Assignment, department_id: int) -> str:
+    """«Passed to executors: …» under the head's card ("" when it is with nobody)."""
+    people = [
+        await ctx.repos.staff.get(p.person_id)
+        for p in await ctx.repos.executors.passed(item.id, department_id)
+    ]
+    names = ", ".join(p.full_name for p in people if p is not None)
+    return "\n" + _("Passed to executors: {names}").format(names=names) if names else ""

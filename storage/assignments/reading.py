@@ -110,8 +110,13 @@ class AssignmentReading(AuditedStore):
             conditions.append("a.source = ?")
             params.append(Source(source).value)
         if passed_to is not None:
+            # still the person's department, and the department still executes the item
             conditions.append(
-                "a.id IN (SELECT p.assignment_id FROM assignment_passes p WHERE p.person_id = ?)"
+                "a.id IN (SELECT p.assignment_id FROM assignment_passes p"
+                " JOIN people pe ON pe.id = p.person_id AND pe.department_id = p.department_id"
+                " JOIN assignment_executors e ON e.assignment_id = p.assignment_id"
+                " AND e.department_id = p.department_id AND e.declined_at IS NULL"
+                " WHERE p.person_id = ?)"
             )
             params.append(passed_to)
         where = " AND ".join(conditions)
