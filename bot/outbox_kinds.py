@@ -57,6 +57,12 @@ class Kind(StrEnum):
     MEETING_SUMMARY = "meeting_summary"
     MEETING_CANCELLED = "meeting_cancelled"
     MEETING_PROTOCOL = "meeting_protocol"
+    # executors (an item a head passed to staff of the department)
+    PASSED = "passed"  # the item's card to the executor
+    TAKEN_BACK = "taken_back"
+    EXECUTOR_DRAFT = "executor_draft"  # an executor's draft of the report, to the head
+    DRAFT_DECIDED = "draft_decided"  # sent on, or returned with a comment, to the executor
+    EXECUTOR_REMINDER = "executor_reminder"
 
     @property
     def scheduled(self) -> bool:
@@ -85,13 +91,14 @@ SCHEDULED = frozenset(
         Kind.MEETING_MORNING,
         Kind.MEETING_SUMMARY,
         Kind.HELD_DIGEST,
+        Kind.EXECUTOR_REMINDER,
     }
 )
 GROUPED = frozenset({Kind.NOTICE})
 
 # What a person finds waiting when they join: their assignments' cards, and requests that ask
 # them for an answer (a decision, remarks, attendance, an approval, materials).
-WAITING_ITEMS = frozenset({Kind.CARD})
+WAITING_ITEMS = frozenset({Kind.CARD, Kind.PASSED})
 WAITING_REQUESTS = frozenset(
     {
         Kind.EXTENSION_REQUEST,
@@ -102,6 +109,7 @@ WAITING_REQUESTS = frozenset(
         Kind.MEETING_CHANGE,
         Kind.MEETING_APPROVAL,
         Kind.MEETING_MATERIALS,
+        Kind.EXECUTOR_DRAFT,
     }
 )
 

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from bot import services
 from bot.assignments.notices import quiet_until
 from bot.assignments.sweep import due_notices, queue_weekly_lists
+from bot.executors.sweep import queue_executor_reminders
 from bot.extensions.sweep import queue_extension_reminders
 from bot.meetings.sweep import sweep_meetings
 from bot.remarks.sweep import process_rounds
@@ -33,6 +34,7 @@ DUTIES: dict[str, Duty] = {
     "rounds": process_rounds,
     "meetings": sweep_meetings,
     "held": queue_held_digest,
+    "executors": queue_executor_reminders,
 }
 
 

@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import admin, common, language, start
 from handlers.assignments import actions as assignments
 from handlers.assignments import new_dialog as registration
+from handlers.executors import actions as executors
 from handlers.extensions import actions as extensions
 from handlers.meetings import answers as meeting_answers
 from handlers.meetings import new_dialog as meeting_new
@@ -24,6 +25,7 @@ def get_routers() -> list[Router]:
         admin.create_router(),
         registration.create_router(),
         assignments.create_router(),
+        executors.create_router(),
         extensions.create_router(),
         remarks_new.create_router(),
         remarks.create_router(),

@@ -258,3 +258,25 @@ class InviteCallback(CallbackData, prefix="inv"):
     """The administrator's «new link» for a person (a changed phone): the old link stops."""
 
     person: int
+
+
+class PassAction(StrEnum):
+    OPEN = "open"  # the head opens the picker of the department's executors
+    PICK = "pick"  # one executor chosen or unchosen (value: person id)
+    DONE = "done"
+    TAKE = "take"  # take the item back from every executor
+    DRAFT = "draft"  # the executor starts a draft of the report
+    SEND = "send"  # the draft typed so far goes to the head
+    DROP = "drop"
+    APPROVE = "ok"  # the head sends the draft on (value: draft id)
+    RETURN = "ret"  # the head returns the draft with a comment (value: draft id)
+
+
+class PassCallback(CallbackData, prefix="ex"):
+    """Executors: a head passes an item (`id`) of department `dep` to executors, takes it back,
+    decides their drafts; an executor drafts the report. `value`: a person or a draft id."""
+
+    action: PassAction
+    id: int
+    dep: int = 0
+    value: int = 0

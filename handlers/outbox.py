@@ -20,6 +20,13 @@ from handlers.assignments.outbox import (
     render_unreachable,
     render_weekly,
 )
+from handlers.executors.outbox import (
+    render_draft_decided,
+    render_executor_draft,
+    render_executor_reminder,
+    render_passed,
+    render_taken_back,
+)
 from handlers.extensions.outbox import (
     render_extension_decided,
     render_extension_late,
@@ -59,6 +66,11 @@ RENDERERS = Renderers(
         **MEETING_RENDERERS,
         Kind.DEADLINE_CHANGED: render_deadline_changed,
         Kind.KEPT: render_kept,
+        Kind.PASSED: render_passed,
+        Kind.TAKEN_BACK: render_taken_back,
+        Kind.EXECUTOR_DRAFT: render_executor_draft,
+        Kind.DRAFT_DECIDED: render_draft_decided,
+        Kind.EXECUTOR_REMINDER: render_executor_reminder,
     },
     grouped={Kind.NOTICE: render_notices},
 )

@@ -11,6 +11,7 @@ from storage.assignments import AssignmentRepo
 from storage.audit import AuditRepo
 from storage.calendar import CalendarRepo
 from storage.db import Database
+from storage.executors import ExecutorRepo
 from storage.extensions import ExtensionRepo
 from storage.invitations import InvitationRepo
 from storage.meetings import MeetingRepo
@@ -31,6 +32,7 @@ class Repos:
         self.outbox = OutboxRepo(db)
         self.remarks = RemarksRepo(db)
         self.meetings = MeetingRepo(db)
+        self.executors = ExecutorRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:

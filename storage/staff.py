@@ -99,6 +99,14 @@ class StaffRepo(AuditedStore):
             (department_id,),
         )
 
+    async def executors_of(self, department_id: int) -> list[Person]:
+        """The department's active staff with the executor role."""
+        return await self._people(
+            "p.department_id = ? AND p.active = 1 AND EXISTS (SELECT 1 FROM person_roles r"
+            " WHERE r.person_id = p.id AND r.role = 'executor')",
+            (department_id,),
+        )
+
     async def curators_of(self, department_id: int) -> list[Person]:
         return await self._people(
             "p.active = 1 AND"

@@ -37,6 +37,7 @@ from storage.domain.assignments import (
     NewAssignment,
     Refusal,
     RemovalGround,
+    Report,
     ReportFile,
 )
 from storage.domain.refusals import Refused
@@ -186,6 +187,22 @@ async def submit_report(
 ) -> bool:
     """Co-executors report to the main executor; the main executor's report goes to control."""
     item, executor, acting_for = await as_head(ctx, person, item, department_id, check_report)
+    await send_report(ctx, person, item, executor, acting_for, text, files)
+    return True
+
+
+async def send_report(
+    ctx: Context,
+    person: Person,
+    item: Assignment,
+    executor: Executor,
+    acting_for: str | None,
+    text: str,
+    files: Sequence[ReportFile],
+) -> Report:
+    """The department's report, written and sent on (inside the caller's unit of work, after
+    its rule checks): to the control department from the main executor, else to the main
+    executor's head. Also how a head sends on an executor's draft (bot.executors.steps)."""
     report = await ctx.repos.assignments.add_report(
         item.id,
         executor.department_id,
@@ -215,7 +232,7 @@ async def submit_report(
                 assignment_id=item.id,
                 report_id=report.id,
             )
-    return True
+    return report
 
 
 @one_unit

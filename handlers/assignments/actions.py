@@ -24,6 +24,7 @@ from handlers.assignments.cards import (
 from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
+from handlers.executors.cards import executor_card_keyboard, passed_line
 from handlers.loaders import Handler, LoadedItem, on_loaded
 from handlers.replies import ask, stale
 from storage.domain.assignments import Assignment, ReportFile
@@ -73,7 +74,11 @@ async def on_accept(
                 executor=executor,
                 names=await ctx.repos.staff.names(),
             ),
-            reply_markup=executor_keyboard(updated, executor),
+            reply_markup=executor_keyboard(
+                updated,
+                executor,
+                passing=bool(await ctx.repos.staff.executors_of(executor.department_id)),
+            ),
         )
 
 
@@ -190,7 +195,12 @@ async def on_not_ours(
 async def on_view(
     query: CallbackQuery, item: Assignment, person: Person, ctx: services.Context
 ) -> None:
-    if not await may_view(ctx, person, item):
+    passed = await ctx.repos.executors.pass_of(item.id, person.id)
+    if passed is not None and (
+        person.department_id != passed.department_id or item.executor(passed.department_id) is None
+    ):
+        passed = None  # moved to another department, or the department returned the item
+    if passed is None and not await may_view(ctx, person, item):
         await query.answer(_("This assignment is not addressed to you."), show_alert=True)
         return
     await query.answer()
@@ -202,12 +212,17 @@ async def on_view(
     text = card_text(
         item, ctx.calendar, ctx.today, ctx.settings.zone, executor=executor, names=names
     )
+    if executor is not None:
+        text += await passed_line(ctx, item, executor.department_id)
     history = await ctx.repos.assignments.history(item.reg_number)
     text += "\n\n" + history_text(history, ctx.settings.zone, names)
     if executor is not None:
-        markup = executor_keyboard(item, executor)
+        passing = bool(await ctx.repos.staff.executors_of(executor.department_id))
+        markup = executor_keyboard(item, executor, passing=passing)
     elif Role.CONTROLLER in person.roles:
         markup = controller_keyboard(item)
+    elif passed is not None:
+        markup = executor_card_keyboard(item)
     else:
         markup = None
     if query.message is not None:

@@ -22,6 +22,7 @@ from bot.calendar import WorkCalendar
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from handlers.callbacks import ItemAction, ItemCallback
+from handlers.executors.cards import pass_button
 from handlers.replies import dotted
 from storage.domain.assignments import Assignment, Executor, RemovalGround, Status
 from storage.domain.enums import Mark, Source
@@ -67,6 +68,11 @@ EVENT_TITLES: dict[str, str] = {
     "return": N_("returned for rework"),
     "deadline": N_("deadline changed"),
     "keep": N_("«not ours» refused, kept"),
+    "pass": N_("passed to executors"),
+    "take_back": N_("taken back from executors"),
+    "executor_draft": N_("executor's draft of the report"),
+    "draft_approved": N_("executor's draft sent on"),
+    "draft_returned": N_("executor's draft returned"),
 }
 
 
@@ -158,8 +164,11 @@ def card_text(
     return "\n".join(lines)
 
 
-def executor_keyboard(item: Assignment, executor: Executor) -> InlineKeyboardMarkup | None:
-    """Buttons on a head's card: Accept, Report execution, Not ours."""
+def executor_keyboard(
+    item: Assignment, executor: Executor, *, passing: bool = False
+) -> InlineKeyboardMarkup | None:
+    """Buttons on a head's card: Accept, Report execution, (with `passing`: the department has
+    executors) Pass to an executor, Not ours."""
     if not item.is_open:
         return None
     builder = InlineKeyboardBuilder()
@@ -179,6 +188,8 @@ def executor_keyboard(item: Assignment, executor: Executor) -> InlineKeyboardMar
             text=_("⏳ Request extension"),
             callback_data=ItemCallback(action=ItemAction.EXT, id=item.id, dep=dep),
         )
+    if passing:  # Baidibek 2025 §12.17: the head organises execution (handlers.executors)
+        pass_button(builder, item, dep)
     if executor.accepted_at is None:
         builder.button(
             text=_("↩️ Not ours"),

@@ -36,9 +36,13 @@ async def list_query(
     mine: frozenset[int] | None = None
     if scope is ListScope.MY:
         mine = await services.head_departments(ctx, person)
-        if person.department_id is not None:
-            mine |= {person.department_id}
-        query["department_ids"] = mine
+        if not mine and Role.EXECUTOR in person.roles:
+            # an executor's /my: the items a head passed to them (handlers.executors)
+            query["passed_to"] = person.id
+        else:
+            if person.department_id is not None:
+                mine |= {person.department_id}
+            query["department_ids"] = mine
     if flt == "overdue":
         query["overdue_on"] = ctx.today
     elif flt == "week":

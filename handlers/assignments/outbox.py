@@ -86,9 +86,10 @@ async def render_card(
     text = card_text(
         assignment, cal, local_today(deliverer), deliverer.settings.zone, executor=executor
     )
+    passing = bool(await deliverer.repos.staff.executors_of(executor.department_id))
     return Rendered(
         text,
-        executor_keyboard(assignment, executor),
+        executor_keyboard(assignment, executor, passing=passing),
         card=(assignment.id, executor.department_id),
     )
 

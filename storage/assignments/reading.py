@@ -73,6 +73,7 @@ class AssignmentReading(AuditedStore):
         due_from: date | None = None,
         due_to: date | None = None,
         source: Source | None = None,
+        passed_to: int | None = None,
         limit: int = 10,
         offset: int = 0,
     ) -> tuple[list[Assignment], int]:
@@ -80,7 +81,8 @@ class AssignmentReading(AuditedStore):
 
         `department_ids` keeps items where one of them is an active (not declined) executor;
         an empty collection matches nothing. `overdue_on=D` keeps deadlines before D;
-        `due_from` / `due_to` are inclusive.
+        `due_from` / `due_to` are inclusive. `passed_to=P` keeps items a head passed to the
+        executor P (migration 0008).
         """
         conditions = ["a.status IN (SELECT value FROM json_each(?))"]
         params: list[object] = [_OPEN]
@@ -107,6 +109,16 @@ class AssignmentReading(AuditedStore):
         if source is not None:
             conditions.append("a.source = ?")
             params.append(Source(source).value)
+        if passed_to is not None:
+            # still the person's department, and the department still executes the item
+            conditions.append(
+                "a.id IN (SELECT p.assignment_id FROM assignment_passes p"
+                " JOIN people pe ON pe.id = p.person_id AND pe.department_id = p.department_id"
+                " JOIN assignment_executors e ON e.assignment_id = p.assignment_id"
+                " AND e.department_id = p.department_id AND e.declined_at IS NULL"
+                " WHERE p.person_id = ?)"
+            )
+            params.append(passed_to)
         where = " AND ".join(conditions)
         counted = await self.fetch_one(
             f"SELECT COUNT(*) FROM assignments a WHERE {where}",  # noqa: S608 - fixed fragments

@@ -1,0 +1,330 @@
+"""Executors' buttons: the head passes an item to executors of the department (a picker, several
+may be chosen), takes it back, and decides an executor's draft (send on, or return with a
+comment); the executor drafts the report (text and files, like the head's report)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import services
+from bot.assignments.rules import check_head_of
+from bot.executors import steps
+from bot.executors.rules import check_passed, check_pending
+from handlers.callbacks import PassAction, PassCallback
+from handlers.drafts import drop_draft, send_or_cancel, take_part
+from handlers.executors.cards import picker_keyboard, picker_text
+from handlers.loaders import Handler, LoadedItem, on_loaded
+from handlers.replies import ask, stale, typed_reason
+from storage.domain.assignments import Assignment, ReportFile
+from storage.models import Person
+from storage.repo import Repos
+
+MAX_DRAFT_FILES = 10
+
+
+class PassStates(StatesGroup):
+    picking = State()
+
+
+class DraftStates(StatesGroup):
+    collecting = State()
+    comment = State()  # the head's comment on a returned draft
+
+
+async def head_check(
+    ctx: services.Context, person: Person, item: Assignment, department_id: int
+) -> None:
+    """The person is the head (or acting head) of an executor department of the open item."""
+    check_head_of(item, services.only(await services.head_departments(ctx, person), department_id))
+
+
+# --- the head passes ---------------------------------------------------------------------------
+
+
+async def on_open(
+    query: CallbackQuery,
+    callback_data: PassCallback,
+    item: Assignment,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    dep = callback_data.dep
+    await head_check(ctx, person, item, dep)
+    staff = await ctx.repos.staff.executors_of(dep)
+    if not staff:
+        await query.answer(
+            _("Your department has no executors in the staff directory."), show_alert=True
+        )
+        return
+    chosen = [p.person_id for p in await ctx.repos.executors.passed(item.id, dep)]
+    await state.set_state(PassStates.picking)
+    await state.set_data({"id": item.id, "dep": dep, "chosen": chosen})
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(
+            picker_text(item, staff, chosen),
+            reply_markup=picker_keyboard(item, dep, staff, chosen, passed=bool(chosen)),
+        )
+
+
+async def picking(state: FSMContext, callback_data: PassCallback) -> dict[str, Any] | None:
+    """The picker's data when this tap belongs to the picker open now; else None."""
+    data: dict[str, Any] = await state.get_data()
+    if (
+        await state.get_state() != PassStates.picking
+        or data.get("id") != callback_data.id
+        or data.get("dep") != callback_data.dep
+    ):
+        return None
+    return data
+
+
+async def on_pick(
+    query: CallbackQuery,
+    callback_data: PassCallback,
+    item: Assignment,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    data = await picking(state, callback_data)
+    staff = await ctx.repos.staff.executors_of(callback_data.dep)
+    if data is None or callback_data.value not in {p.id for p in staff}:
+        await stale(query)
+        return
+    chosen: list[int] = list(data["chosen"])
+    if callback_data.value in chosen:
+        chosen.remove(callback_data.value)
+    else:
+        chosen.append(callback_data.value)
+    await state.update_data(chosen=chosen)
+    passed = bool(await ctx.repos.executors.passed(item.id, callback_data.dep))
+    await query.answer()
+    if query.message is not None:
+        await query.message.edit_text(  # type: ignore[union-attr]
+            picker_text(item, staff, chosen),
+            reply_markup=picker_keyboard(item, callback_data.dep, staff, chosen, passed=passed),
+        )
+
+
+async def passed_text(ctx: services.Context, item: Assignment, department_id: int) -> str:
+    passes = await ctx.repos.executors.passed(item.id, department_id)
+    people = [await ctx.repos.staff.get(p.person_id) for p in passes]
+    names = ", ".join(p.full_name for p in people if p is not None)
+    if not names:
+        return _("Assignment No. {number} is not passed to anyone; it stays with you.").format(
+            number=item.reg_number
+        )
+    return _(
+        "Assignment No. {number} is passed to: {names}. You still answer for the deadline."
+    ).format(number=item.reg_number, names=names)
+
+
+async def on_done(
+    query: CallbackQuery,
+    callback_data: PassCallback,
+    item: Assignment,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    data = await picking(state, callback_data)
+    if data is None:
+        await stale(query)
+        return
+    await state.clear()
+    await steps.pass_item(ctx, person, item, callback_data.dep, [int(i) for i in data["chosen"]])
+    await query.answer(_("Done."))
+    if query.message is not None:
+        await query.message.edit_text(  # type: ignore[union-attr]
+            await passed_text(ctx, item, callback_data.dep)
+        )
+
+
+async def on_take(
+    query: CallbackQuery,
+    callback_data: PassCallback,
+    item: Assignment,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    await steps.pass_item(ctx, person, item, callback_data.dep, [])
+    if await picking(state, callback_data) is not None:
+        await state.clear()
+    await query.answer(_("Done."))
+    if query.message is not None:
+        await query.message.edit_text(  # type: ignore[union-attr]
+            await passed_text(ctx, item, callback_data.dep)
+        )
+
+
+# --- the executor drafts -----------------------------------------------------------------------
+
+
+async def on_draft(
+    query: CallbackQuery,
+    item: Assignment,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    check_passed(item, await ctx.repos.executors.pass_of(item.id, person.id), person)
+    await query.answer()
+    if item.restricted:
+        prompt = _(
+            "Draft of the report on assignment No. {number}. The item is restricted: write only "
+            "a short note; files are not accepted. It goes to your head."
+        )
+    else:
+        prompt = _(
+            "Draft of the report on assignment No. {number}. Send the text; you may attach "
+            "files. It goes to your head, who sends it on. When done, press «Send to the "
+            "head»; /cancel leaves it."
+        )
+    await ask(
+        query,
+        state,
+        DraftStates.collecting,
+        {"id": item.id, "text": [], "files": []},
+        prompt.format(number=item.reg_number),
+    )
+
+
+async def on_draft_part(message: Message, state: FSMContext, repos: Repos) -> None:
+    data: dict[str, Any] = await state.get_data()
+    item = await repos.assignments.get(int(data["id"]))
+    if item is None:
+        await state.clear()
+        return
+    await take_part(
+        message,
+        state,
+        data,
+        send_or_cancel(
+            _("📤 Send to the head"),
+            PassCallback(action=PassAction.SEND, id=item.id),
+            PassCallback(action=PassAction.DROP, id=item.id),
+        ),
+        restricted_refusal=_(
+            "Files are not accepted for a restricted item. Hand over the paper copy."
+        )
+        if item.restricted
+        else None,
+        max_files=MAX_DRAFT_FILES,
+        too_many_files=_("At most {count} files per report.").format(count=MAX_DRAFT_FILES),
+    )
+
+
+async def on_send(
+    query: CallbackQuery,
+    callback_data: PassCallback,
+    item: Assignment,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    data: dict[str, Any] = await state.get_data()
+    if await state.get_state() != DraftStates.collecting or data.get("id") != callback_data.id:
+        await stale(query)
+        return
+    text = "\n\n".join(data["text"]).strip()
+    if not text:
+        await query.answer(_("The report needs text. Send it as a message."), show_alert=True)
+        return
+    files = [ReportFile(file_id, name) for file_id, name in data["files"]]
+    await state.clear()  # sent or refused, the draft ends here
+    await steps.submit_draft(ctx, person, item, text, files)
+    await query.answer(_("Sent."))
+    if query.message is not None:
+        await query.message.edit_text(  # type: ignore[union-attr]
+            _("The draft on assignment No. {number} is sent to your head.").format(
+                number=item.reg_number
+            )
+        )
+
+
+# --- the head decides a draft ------------------------------------------------------------------
+
+
+async def on_approve(
+    query: CallbackQuery,
+    callback_data: PassCallback,
+    item: Assignment,
+    person: Person,
+    ctx: services.Context,
+) -> None:
+    await steps.approve_draft(ctx, person, item, callback_data.value)
+    await query.answer(_("Sent."))
+    if query.message is not None:
+        await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+        await query.message.answer(
+            _("The draft is sent on as your department's report on No. {number}.").format(
+                number=item.reg_number
+            )
+        )
+
+
+async def on_return(
+    query: CallbackQuery,
+    callback_data: PassCallback,
+    item: Assignment,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    draft = check_pending(item, await ctx.repos.executors.draft(callback_data.value))
+    await head_check(ctx, person, item, draft.department_id)
+    await query.answer()
+    await ask(
+        query,
+        state,
+        DraftStates.comment,
+        {"id": item.id, "draft": draft.id},
+        _(
+            "What should be changed in the draft on No. {number}? Write a comment; /cancel "
+            "leaves it."
+        ).format(number=item.reg_number),
+    )
+
+
+async def on_comment(
+    message: Message, person: Person, state: FSMContext, ctx: services.Context
+) -> None:
+    typed = await typed_reason(message, state)
+    item = await ctx.repos.assignments.get(int(typed[1]["id"])) if typed else None
+    if typed is None or item is None:
+        return
+    comment, data = typed
+    await steps.return_draft(ctx, person, item, int(data["draft"]), comment)
+    await message.answer(
+        _("The draft on No. {number} is returned with your comment.").format(
+            number=item.reg_number
+        )
+    )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    handlers: dict[PassAction, Handler] = {
+        PassAction.OPEN: on_open,
+        PassAction.PICK: on_pick,
+        PassAction.DONE: on_done,
+        PassAction.TAKE: on_take,
+        PassAction.DRAFT: on_draft,
+        PassAction.SEND: on_send,
+        PassAction.APPROVE: on_approve,
+        PassAction.RETURN: on_return,
+    }
+    on_loaded(router.callback_query, PassCallback, LoadedItem(), handlers)
+    router.callback_query.register(drop_draft, PassCallback.filter(F.action == PassAction.DROP))
+    router.message.register(on_draft_part, DraftStates.collecting, ~F.text.startswith("/"))
+    router.message.register(on_comment, StateFilter(DraftStates.comment), ~F.text.startswith("/"))
+    return router

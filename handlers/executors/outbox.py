@@ -1,0 +1,115 @@
+"""What the sender shows for the executors' outbox kinds (rendered at send time in the
+recipient's language; None once the message no longer applies)."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.delivery import Deliverer, Rendered
+from bot.services import load_calendar
+from handlers.assignments.cards import card_text, deadline_line
+from handlers.assignments.outbox import about_assignment, local_today
+from handlers.executors.cards import draft_keyboard, executor_card_keyboard
+from storage.domain.assignments import Assignment
+from storage.domain.executors import DraftStatus
+from storage.models import Person
+from storage.outbox import OutboxItem
+
+
+async def still_passed(deliverer: Deliverer, assignment: Assignment, person: Person) -> bool:
+    return await deliverer.repos.executors.pass_of(assignment.id, person.id) is not None
+
+
+@about_assignment
+async def render_passed(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    """The card to an executor the head passed the item to."""
+    if not assignment.is_open or not await still_passed(deliverer, assignment, person):
+        return None
+    head = await deliverer.repos.staff.get(int(item.payload["by"]))
+    cal = await load_calendar(deliverer.repos)
+    text = card_text(assignment, cal, local_today(deliverer), deliverer.settings.zone)
+    text += "\n\n" + _(
+        "{head} passed this assignment to you. Draft the report; the head sends it on."
+    ).format(head=head.full_name if head else "")
+    return Rendered(text, executor_card_keyboard(assignment))
+
+
+@about_assignment
+async def render_taken_back(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    if await still_passed(deliverer, assignment, person):
+        return None
+    return Rendered(
+        _("The head took assignment No. {number} back; nothing more is needed from you.").format(
+            number=assignment.reg_number
+        )
+    )
+
+
+@about_assignment
+async def render_executor_draft(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    """An executor's draft to the head, with «Approve and send on» / «Return»."""
+    draft = await deliverer.repos.executors.draft(int(item.payload["draft_id"]))
+    if draft is None or draft.status is not DraftStatus.PENDING or not assignment.is_open:
+        return None
+    author = await deliverer.repos.staff.get(draft.author_id)
+    values = {"number": assignment.reg_number, "name": author.full_name if author else ""}
+    markup = draft_keyboard(assignment, draft.id)
+    if assignment.restricted:
+        text = _(
+            "{name}'s draft of the report on assignment No. {number}. "
+            "Restricted: see the paper copy."
+        ).format(**values)
+        return Rendered(text, markup)
+    header = _("{name}'s draft of the report on assignment No. {number}:").format(**values)
+    footer = _("Approve to send it as your department's report, or return it with a comment.")
+    return Rendered(f"{header}\n\n{draft.text}\n\n{footer}", markup, list(draft.files))
+
+
+@about_assignment
+async def render_draft_decided(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    draft = await deliverer.repos.executors.draft(int(item.payload["draft_id"]))
+    if draft is None:
+        return None
+    number = assignment.reg_number
+    if draft.status is DraftStatus.APPROVED:
+        return Rendered(
+            _(
+                "Your draft on assignment No. {number} is sent on as the department's report."
+            ).format(number=number)
+        )
+    if draft.status is DraftStatus.RETURNED:
+        text = _("The head returned your draft on assignment No. {number}.").format(number=number)
+        if draft.comment and not assignment.restricted:
+            text += "\n" + _("Comment: {comment}").format(comment=draft.comment)
+        markup = (
+            executor_card_keyboard(assignment)
+            if await still_passed(deliverer, assignment, person)
+            else None
+        )
+        return Rendered(text, markup)
+    return None
+
+
+@about_assignment
+async def render_executor_reminder(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    if not assignment.is_open or not await still_passed(deliverer, assignment, person):
+        return None
+    cal = await load_calendar(deliverer.repos)
+    lines = [
+        _("Reminder: assignment No. {number} is passed to you.").format(
+            number=assignment.reg_number
+        ),
+        deadline_line(assignment, cal, local_today(deliverer)),
+        _("Send your draft of the report to the head in time."),
+    ]
+    return Rendered("\n".join(lines), executor_card_keyboard(assignment))
