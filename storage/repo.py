@@ -15,6 +15,7 @@ from storage.extensions import ExtensionRepo
 from storage.invitations import InvitationRepo
 from storage.meetings import MeetingRepo
 from storage.outbox import OutboxRepo
+from storage.overview import OverviewRepo
 from storage.remarks import RemarksRepo
 from storage.staff import StaffRepo
 
@@ -31,6 +32,7 @@ class Repos:
         self.outbox = OutboxRepo(db)
         self.remarks = RemarksRepo(db)
         self.meetings = MeetingRepo(db)
+        self.overview = OverviewRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:
