@@ -17,7 +17,15 @@ from bot.delivery import Deliverer
 from bot.extensions import steps as extension_steps
 from bot.leaders.rules import Tally, by_urgency, scope, sees_department, tally
 from bot.profiles import Profile
-from handlers.callbacks import LeadAction, LeadCallback, WaitAction, WaitCallback
+from bot.remarks import steps as remark_steps
+from handlers.callbacks import (
+    LeadAction,
+    LeadCallback,
+    MenuAction,
+    MenuCallback,
+    WaitAction,
+    WaitCallback,
+)
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Role, Source
 from storage.overview import DeadlineCount
@@ -313,3 +321,51 @@ async def test_an_extension_request_waits_on_the_akim_and_opens_with_its_buttons
     )
     assert alerts(bot) == ["Эта кнопка больше не действует."]
     assert texts(bot, EDU) == []
+
+
+async def test_a_round_waits_on_the_deputy_akim_and_on_the_head_until_answered(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
+) -> None:
+    await join(dp, bot, staffed, "dep1", DEP1, "ru")
+    await join(dp, bot, staffed, "edu_head", EDU, "ru")
+    ctx = await services.make_context(staffed, profile, settings)
+    initiator = await staffed.staff.by_code("ctrl")
+    deputy = await staffed.staff.by_code("dep1")
+    assert initiator is not None and deputy is not None
+    edu = await department(staffed, EDU_NAME)
+    rnd = await remark_steps.start_round(
+        ctx,
+        initiator,
+        subject="Проект постановления о тарифах",
+        restricted=False,
+        due=ctx.calendar.add_working_days(ctx.today, 3),
+        files=[],
+        department_ids=[edu.id],
+        person_ids=[deputy.id],
+    )
+    await dp.feed_update(bot, make_message("/overview", user_id=DEP1))
+    screen = last_to(bot, DEP1)
+    assert "Опросы «замечаний нет» ждут вашего ответа: 1" in text_of(screen)
+    await dp.feed_update(
+        bot, make_callback(buttons(screen)["📨 Проект постановления о тарифах"], user_id=DEP1)
+    )
+    opened = last_to(bot, DEP1)
+    assert "Проект постановления о тарифах" in text_of(opened)
+    await dp.feed_update(bot, make_callback(buttons(opened)["✅ Замечаний нет"], user_id=DEP1))
+
+    # answered: gone from the list; the button, tapped again, is stale
+    bot.clear()
+    await dp.feed_update(
+        bot, make_callback(WaitCallback(action=WaitAction.ROUND, id=rnd.id).pack(), user_id=DEP1)
+    )
+    assert alerts(bot) == ["Эта кнопка больше не действует."]
+    await dp.feed_update(bot, make_message("/overview", user_id=DEP1))
+    assert "Вашего решения или ответа ничего не ждёт." in text_of(last_to(bot, DEP1))
+
+    # the head of the department, through the menu's «Requests waiting»
+    await dp.feed_update(
+        bot, make_callback(MenuCallback(action=MenuAction.WAITING).pack(), user_id=EDU)
+    )
+    waiting = last_to(bot, EDU)
+    assert "Опросы «замечаний нет» ждут вашего ответа: 1" in text_of(waiting)
+    assert "📨 Проект постановления о тарифах" in buttons(waiting)
