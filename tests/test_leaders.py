@@ -10,6 +10,7 @@ from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendMessage
 
 from bot import services
+from bot.access import commands_for
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import Light
 from bot.config import Settings
@@ -369,3 +370,13 @@ async def test_a_round_waits_on_the_deputy_akim_and_on_the_head_until_answered(
     waiting = last_to(bot, EDU)
     assert "Опросы «замечаний нет» ждут вашего ответа: 1" in text_of(waiting)
     assert "📨 Проект постановления о тарифах" in buttons(waiting)
+
+
+async def test_help_and_the_command_menu_list_overview_for_leaders_only(
+    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+) -> None:
+    assert "overview" in [spec.command for spec in commands_for({Role.DEPUTY_AKIM})]
+    assert "overview" not in [spec.command for spec in commands_for({Role.HEAD})]
+    await join(dp, bot, staffed, "akim", AKIM, "ru")
+    await dp.feed_update(bot, make_message("/help", user_id=AKIM))
+    assert "/overview — Открытые поручения по отделам" in text_of(last_to(bot, AKIM))
