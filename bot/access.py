@@ -43,6 +43,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("new", N_("Register an assignment"), frozenset({Role.CONTROLLER})),
     CommandSpec("control", N_("Everything on control"), frozenset({Role.CONTROLLER})),
+    CommandSpec(
+        "overview",
+        N_("Open assignments by department"),
+        frozenset({Role.AKIM, Role.HEAD_OF_APPARATUS, Role.DEPUTY_AKIM}),
+    ),
     CommandSpec("remarks", N_("«No remarks» rounds: start one, see the sheets"), MAY_START),
     CommandSpec("meeting", N_("Meetings: agenda, materials, attendance, protocol"), MAY_ORGANIZE),
     CommandSpec("invite", N_("Invitation link for a staff member"), frozenset({Role.ADMIN})),

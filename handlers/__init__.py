@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import admin, common, language, start
+from handlers import admin, common, language, main_menu, start
 from handlers.assignments import actions as assignments
 from handlers.assignments import new_dialog as registration
 from handlers.executors import actions as executors
 from handlers.extensions import actions as extensions
+from handlers.leaders import overview as leaders
+from handlers.leaders import waiting
 from handlers.meetings import answers as meeting_answers
 from handlers.meetings import new_dialog as meeting_new
 from handlers.meetings import protocol_dialog as meeting_protocol
@@ -21,6 +23,7 @@ def get_routers() -> list[Router]:
     """In matching order; the catch-all router is last."""
     return [
         start.create_router(),
+        main_menu.create_router(),
         language.create_router(),
         admin.create_router(),
         registration.create_router(),
@@ -33,5 +36,7 @@ def get_routers() -> list[Router]:
         meeting_protocol.create_router(),
         meeting_answers.create_router(),
         meetings.create_router(),
+        leaders.create_router(),
+        waiting.create_router(),
         common.create_router(),
     ]

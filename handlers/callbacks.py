@@ -17,6 +17,14 @@ class MenuAction(StrEnum):
     HELP = "help"
     INVITES = "invites"
     LANG = "lang"
+    # the role's daily work (handlers.main_menu): each does what its command does
+    MY = "my"
+    WAITING = "waiting"
+    NEW = "new"
+    CONTROL = "control"
+    ROUNDS = "rounds"
+    MEETINGS = "meetings"
+    OVERVIEW = "overview"
 
 
 class MenuCallback(CallbackData, prefix="menu"):
@@ -280,3 +288,31 @@ class PassCallback(CallbackData, prefix="ex"):
     id: int
     dep: int = 0
     value: int = 0
+
+
+class LeadAction(StrEnum):
+    OVERVIEW = "all"  # the counts per department
+    DEPARTMENT = "dep"  # a department's open items, `id` the department, `page`
+    ITEM = "item"  # an item's card, `id` the item, `dep` and `page` where it was opened from
+
+
+class LeadCallback(CallbackData, prefix="ld"):
+    """The leaders' overview (/overview): counts, a department's items, an item's card."""
+
+    action: LeadAction
+    id: int = 0
+    dep: int = 0
+    page: int = 0
+
+
+class WaitAction(StrEnum):
+    LIST = "list"  # everything waiting on me
+    REQUEST = "req"  # an extension request to decide, `id` the request
+    ROUND = "rnd"  # a «замечаний нет» round to answer, `id` the round
+
+
+class WaitCallback(CallbackData, prefix="wt"):
+    """What waits on a person: extension requests to decide and rounds to answer."""
+
+    action: WaitAction
+    id: int = 0

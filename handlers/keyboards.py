@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import EVERYONE
+from bot.i18n_marks import N_
+from bot.leaders.rules import LEADERS
 from handlers.callbacks import LangCallback, MenuAction, MenuCallback
 from storage.domain.enums import Language, Role
 
@@ -21,13 +26,39 @@ def make_language_keyboard(selected: Language) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+@dataclass(frozen=True, slots=True)
+class MenuButton:
+    action: MenuAction
+    label: str  # an untranslated msgid, at most 20 characters translated (a phone cuts more)
+    roles: frozenset[Role]
+
+
+HEADS = frozenset({Role.HEAD, Role.EXECUTOR})
+CONTROLLERS = frozenset({Role.CONTROLLER})
+# The main menu: each role's daily work, then help and language for everyone (in this order;
+# a person with several roles gets the union, each button once). handlers.main_menu answers
+# each with its command's handler.
+MENU_BUTTONS: tuple[MenuButton, ...] = (
+    MenuButton(MenuAction.OVERVIEW, N_("📊 Overview"), LEADERS),
+    MenuButton(MenuAction.MY, N_("📋 My assignments"), HEADS),
+    MenuButton(MenuAction.WAITING, N_("📥 Requests waiting"), HEADS),
+    MenuButton(MenuAction.NEW, N_("➕ Register"), CONTROLLERS),
+    MenuButton(MenuAction.CONTROL, N_("🗂 Control"), CONTROLLERS),
+    MenuButton(MenuAction.ROUNDS, N_("📨 Rounds"), CONTROLLERS),
+    MenuButton(MenuAction.MEETINGS, N_("📅 Meetings"), frozenset({Role.ORGANIZER})),
+    MenuButton(MenuAction.INVITES, N_("👥 Invitations"), frozenset({Role.ADMIN})),
+    MenuButton(MenuAction.HELP, N_("❓ Help"), EVERYONE),
+    MenuButton(MenuAction.LANG, N_("🌐 Language"), EVERYONE),
+)
+
+
+def menu_buttons(roles: frozenset[Role]) -> list[MenuButton]:
+    return [button for button in MENU_BUTTONS if button.roles & roles or button.roles == EVERYONE]
+
+
 def make_main_menu_keyboard(roles: frozenset[Role]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    if Role.ADMIN in roles:
-        builder.button(
-            text=_("👥 Invitations"), callback_data=MenuCallback(action=MenuAction.INVITES)
-        )
-    builder.button(text=_("❓ Help"), callback_data=MenuCallback(action=MenuAction.HELP))
-    builder.button(text=_("🌐 Language"), callback_data=MenuCallback(action=MenuAction.LANG))
-    builder.adjust(1)
+    for button in menu_buttons(roles):
+        builder.button(text=_(button.label), callback_data=MenuCallback(action=button.action))
+    builder.adjust(2)
     return builder.as_markup()

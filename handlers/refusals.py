@@ -19,12 +19,14 @@ from aiogram.utils.i18n import I18n
 
 from bot.executors.rules import ExecutorRefusal
 from bot.extensions.rules import ExtensionRefusal
+from bot.leaders.rules import LeaderRefusal
 from bot.meetings.rules import MeetingRefusal
 from bot.remarks.rules import RoundRefusal
 from bot.staff.rules import StaffRefusal
 from handlers.assignments.refusals import rule_refusal
 from handlers.executors.refusals import executor_refusal
 from handlers.extensions.refusals import extension_refusal
+from handlers.leaders.refusals import leader_refusal
 from handlers.meetings.refusals import meeting_refusal
 from handlers.remarks.refusals import round_refusal
 from handlers.replies import refuse
@@ -43,6 +45,7 @@ TRANSLATORS: dict[type[StrEnum], Translator] = {
     MeetingRefusal: meeting_refusal,
     StaffRefusal: staff_refusal,
     ExecutorRefusal: executor_refusal,
+    LeaderRefusal: leader_refusal,
 }
 
 

@@ -16,6 +16,7 @@ from storage.extensions import ExtensionRepo
 from storage.invitations import InvitationRepo
 from storage.meetings import MeetingRepo
 from storage.outbox import OutboxRepo
+from storage.overview import OverviewRepo
 from storage.remarks import RemarksRepo
 from storage.staff import StaffRepo
 
@@ -33,6 +34,7 @@ class Repos:
         self.remarks = RemarksRepo(db)
         self.meetings = MeetingRepo(db)
         self.executors = ExecutorRepo(db)
+        self.overview = OverviewRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:

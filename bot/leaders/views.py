@@ -1,0 +1,92 @@
+"""What the leaders' screens read (no writes): the counts per department, a department's open
+items, one item, and what waits on a person (extension requests to decide, rounds to answer).
+A department or item outside the person's scope is refused, never shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.extensions.steps import deciding_for
+from bot.leaders.rules import (
+    LeaderRefusal,
+    Tally,
+    by_urgency,
+    scope,
+    sees_department,
+    sees_item,
+    tally,
+)
+from bot.services import Context
+from storage.domain.assignments import Assignment
+from storage.domain.extensions import ExtensionRequest
+from storage.domain.refusals import Refused
+from storage.domain.remarks import Round
+from storage.models import Department, Person
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    departments: list[tuple[Department, Tally]]  # with open items, the most urgent first
+    total: Tally  # each item once
+
+
+async def overview(ctx: Context, person: Person) -> Overview:
+    """Counts by traffic light per department in the person's scope (one grouped query)."""
+    departments = scope(person.roles, person.curates)
+    rows = await ctx.repos.overview.open_counts(departments)
+    tallies, total = tally(rows, ctx.calendar, ctx.today)
+    known = {d.id: d for d in await ctx.repos.staff.departments()}
+    order = by_urgency(tallies, {d: known[d].name for d in tallies if d in known})
+    return Overview([(known[d], tallies[d]) for d in order if d in known], total)
+
+
+async def department(ctx: Context, person: Person, department_id: int) -> Department:
+    """The department, if this leader looks at it (else refused: nothing of it is shown)."""
+    found = await ctx.repos.staff.department(department_id)
+    if found is None or not sees_department(person.roles, person.curates, department_id):
+        raise Refused(LeaderRefusal.NOT_YOURS)
+    return found
+
+
+async def department_items(
+    ctx: Context, person: Person, department_id: int, page: int, size: int
+) -> tuple[Department, list[Assignment], int]:
+    """One page of the department's open items (by deadline), and how many there are."""
+    found = await department(ctx, person, department_id)
+    items, total = await ctx.repos.assignments.list_open(
+        department_ids=[found.id], limit=size, offset=max(page, 0) * size
+    )
+    return found, items, total
+
+
+async def item(ctx: Context, person: Person, item_id: int) -> Assignment:
+    """The item, if one of its executor departments is in this leader's view."""
+    found = await ctx.repos.assignments.get(item_id)
+    if found is None or not sees_item(person.roles, person.curates, found):
+        raise Refused(LeaderRefusal.NOT_YOURS)
+    return found
+
+
+async def requests_to_decide(
+    ctx: Context, person: Person
+) -> list[tuple[ExtensionRequest, Assignment]]:
+    """Extension requests waiting for this person's decision (as decider or acting for one),
+    oldest first."""
+    waiting = []
+    for request in await ctx.repos.extensions.pending():
+        found = await ctx.repos.assignments.get(request.assignment_id)
+        if found is None or not found.is_open:
+            continue
+        if await deciding_for(ctx, person, found) is not None:
+            waiting.append((request, found))
+    return waiting
+
+
+async def rounds_to_answer(ctx: Context, person: Person) -> list[Round]:
+    """Open «замечаний нет» rounds still waiting for this person's answer."""
+    rounds = []
+    for addressee in await ctx.repos.remarks.pending_for_person(person.id):
+        found = await ctx.repos.remarks.get(addressee.round_id)
+        if found is not None and found.closed_at is None:
+            rounds.append(found)
+    return rounds

@@ -1,0 +1,1 @@
+"""The leaders' overview (/overview) and what waits on a person (requests, rounds)."""
