@@ -76,6 +76,7 @@ EDU_NUMBER, EDU_SUMMARY = "QZ-EDU-17", "Ремонт кровли школы-л�
 FIN_NUMBER, FIN_SUMMARY = "QZ-FIN-29", "Закрытая смета резервного фонда"
 EXT_REASONS = "Подрядчик сорвал поставку кровельного железа"
 ROUND_SUBJECT = "Проект постановления о тарифах на воду"
+AGENDA_TITLE = "О ходе отопительного сезона в школах"
 MISSING = 99_999
 
 
@@ -154,7 +155,7 @@ async def build_world(repos: Repos, profile: Profile, settings: Settings) -> Wor
             chair_id=people["hoa"].id,
             restricted=False,
             items=(
-                NewAgendaItem("О ходе отопительного сезона", "Асель Нурланова", edu),
+                NewAgendaItem(AGENDA_TITLE, "Асель Нурланова", edu),
                 NewAgendaItem("Об исполнении бюджета", "Олег Ким", fin),
             ),
             recipients=tuple(await ms.member_flags(ctx, recipients)),
@@ -203,7 +204,7 @@ def item_values(w: World) -> Iterator[CallbackData]:
         for item in (w.edu_item, w.fin_item):
             for dep in (0, w.edu, w.fin):
                 yield callbacks.ItemCallback(action=action, id=item, dep=dep)
-        for arg in (str(w.constr), str(MISSING), "x"):
+        for arg in (str(w.constr), str(MISSING), "x", "-1"):
             yield callbacks.ItemCallback(action=action, id=w.fin_item, dep=w.fin, arg=arg)
 
 
@@ -213,12 +214,13 @@ def list_values(w: World) -> Iterator[CallbackData]:
         for flt in filters:
             yield callbacks.ListCallback(scope=scope, flt=flt)
         yield callbacks.ListCallback(scope=scope, page=40, flt=f"d{w.fin}")
+        yield callbacks.ListCallback(scope=scope, page=-1)
 
 
 def step_values(factory: type[CallbackData], steps: type[StrEnum]) -> Callable[[World], Any]:
     def values(w: World) -> Iterator[CallbackData]:
         for step in steps:
-            for value in ("", str(MISSING), f"{w.meeting}.{w.fin}"):
+            for value in ("", f"{w.meeting}.{w.fin}"):  # outside the dialog: none may count
                 yield factory(step=step, value=value)
 
     return values
@@ -240,7 +242,7 @@ def remark_values(w: World) -> Iterator[CallbackData]:
 def meet_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.MeetAction:
         yield callbacks.MeetCallback(action=action, id=MISSING)
-        for value in ("", "yes", "sub", "del", str(MISSING)):
+        for value in ("", "yes", "del", str(MISSING)):
             yield callbacks.MeetCallback(action=action, id=w.meeting, value=value)
 
 
@@ -340,7 +342,10 @@ def forbidden(w: World, code: str) -> list[str]:
     """What the person may not see (another department's items, a request, a round)."""
     person = w.people[code]
     if not person.active:
-        return [EDU_NUMBER, EDU_SUMMARY, FIN_NUMBER, FIN_SUMMARY, EXT_REASONS, ROUND_SUBJECT]
+        return [
+            *(EDU_NUMBER, EDU_SUMMARY, FIN_NUMBER, FIN_SUMMARY),
+            *(EXT_REASONS, ROUND_SUBJECT, AGENDA_TITLE),
+        ]
     if person.roles & {Role.CONTROLLER, Role.AKIM, Role.HEAD_OF_APPARATUS}:
         return []
     sees = {d for d in (person.department_id,) if d is not None} | set(person.curates)
@@ -351,6 +356,8 @@ def forbidden(w: World, code: str) -> list[str]:
         hidden += [FIN_NUMBER, FIN_SUMMARY]
     if code in {"m1", "org", "admin"}:
         hidden.append(ROUND_SUBJECT)
+    if code in {"edu_exec", "dep1", "admin"}:  # not on the meeting's list
+        hidden.append(AGENDA_TITLE)
     return hidden
 
 
