@@ -6,7 +6,8 @@ restricted), an extension request, a «замечаний нет» round and a m
 factory's forged values are tapped by every person, least rights first. Each tap must be
 answered; one outside the person's rights must leave every table as it was (audit and outbox
 included); nothing shown to the person may carry an item they may not see. Dialog steps are
-forged outside their dialog: they change nothing for anyone.
+forged outside their dialog, and again inside another dialog (FOREIGN_STATES): they change
+nothing for anyone. `may_change` is the coarse oracle of the taps within a person's rights.
 
 One test per factory (a chunk), so each stays short; a factory added to handlers/callbacks.py
 without a value generator here fails `test_every_factory_has_forged_values`.
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 from aiogram import Dispatcher
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.state import State
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
@@ -45,6 +47,12 @@ from bot.remarks import steps as remark_steps
 from bot.staff import steps as staff_steps
 from bot.staff.csv_import import parse_staff_csv
 from handlers import callbacks
+from handlers.assignments.actions import ReportStates
+from handlers.assignments.new_dialog import RegistrationStates
+from handlers.meetings.change_dialog.dialog import ChangeStates
+from handlers.meetings.new_dialog.draft import MeetingStates
+from handlers.meetings.protocol_dialog import ProtocolStates
+from handlers.remarks.new_dialog import RoundStates
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Language, Mark, Role, Source
 from storage.domain.meetings import MeetingFormat, MeetingKind, NewAgendaItem, NewMeeting
@@ -90,6 +98,7 @@ class World:
     request: int  # edu_head's extension request on edu_item
     round_: int
     meeting: int
+    agenda: dict[int, int] = field(default_factory=dict)  # agenda item id -> its department
     people: dict[str, Person] = field(default_factory=dict)
 
     def tg(self, code: str) -> int:
@@ -165,6 +174,7 @@ async def build_world(repos: Repos, profile: Profile, settings: Settings) -> Wor
     found = await repos.meetings.get(meeting.id)
     assert found is not None
     await ms.distribute(ctx, found)
+    agenda = {a.id: a.department_id for a in found.items if a.department_id is not None}
     await staff_steps.remove_people(ctx, [people["gone"]], actor="test")
     people = {p.code: p for p in await repos.staff.all_people()}
     assert not people["gone"].active
@@ -177,6 +187,7 @@ async def build_world(repos: Repos, profile: Profile, settings: Settings) -> Wor
         request=request.id,
         round_=round_.id,
         meeting=meeting.id,
+        agenda=agenda,
         people=people,
     )
 
@@ -242,7 +253,7 @@ def remark_values(w: World) -> Iterator[CallbackData]:
 def meet_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.MeetAction:
         yield callbacks.MeetCallback(action=action, id=MISSING)
-        for value in ("", "yes", "del", str(MISSING)):
+        for value in ("", "yes", "del", str(MISSING), *map(str, w.agenda)):
             yield callbacks.MeetCallback(action=action, id=w.meeting, value=value)
 
 
@@ -271,6 +282,18 @@ VALUES: dict[type[CallbackData], Callable[[World], Any]] = {
 }
 
 
+# a dialog's steps forged while the person is in another dialog (the one it is not valid in)
+FOREIGN_STATES: dict[type[CallbackData], State] = {
+    callbacks.NewCallback: MeetingStates.kind,
+    callbacks.RoundNewCallback: RegistrationStates.source,
+    callbacks.MeetNewCallback: RoundStates.restricted,
+    callbacks.MeetChangeCallback: ProtocolStates.file,
+    callbacks.ProtocolCallback: ChangeStates.fmt,
+    callbacks.ItemCallback: ReportStates.collecting,
+}
+IN_DIALOGS = ("edu_head", "org", "ctrl")  # those who may be in one
+
+
 def factories() -> list[type[CallbackData]]:
     return [
         value
@@ -288,7 +311,8 @@ def test_every_factory_has_forged_values() -> None:
 
 def test_every_action_and_step_is_forged() -> None:
     """Each generator covers every member of its factory's action/step enum."""
-    w = World(1, 2, 3, 4, 5, 6, 7, 8, {c: _fake_person(i, c) for i, c in enumerate(ORDER)})
+    people = {c: _fake_person(i, c) for i, c in enumerate(ORDER)}
+    w = World(1, 2, 3, 4, 5, 6, 7, 8, agenda={9: 1, 10: 2}, people=people)
     for factory, generate in VALUES.items():
         enums = {
             name: info.annotation
@@ -307,11 +331,16 @@ def _fake_person(number: int, code: str) -> Person:
 # --- who may change what, who may see what --------------------------------------------------
 
 
+def heads(w: World) -> dict[int, str]:
+    return {w.edu: "edu_head", w.fin: "fin_head"}
+
+
 def may_change(w: World, code: str, cb: CallbackData) -> bool:
     """Whether this tap is within the person's rights (then it may write); a coarse oracle:
     everything else must leave the database as it was."""
     person = w.people[code]
     roles = person.roles
+    heads_of = heads(w)
     if not person.active:
         return False
     match cb:
@@ -323,18 +352,26 @@ def may_change(w: World, code: str, cb: CallbackData) -> bool:
             return Role.ADMIN in roles
         case callbacks.ItemCallback(action=action, id=item, dep=dep):
             own = {w.edu_item: w.edu, w.fin_item: w.fin}.get(item)
-            if action in {callbacks.ItemAction.ACCEPT, callbacks.ItemAction.EXT}:
-                return own is not None and dep == own and person.department_id == own
+            if action is callbacks.ItemAction.ACCEPT:
+                return own is not None and dep == own and code == heads_of.get(own)
             return Role.CONTROLLER in roles and item in {w.edu_item, w.fin_item}
-        case callbacks.ExtCallback(id=thing):
+        case callbacks.ExtCallback(action=callbacks.ExtAction.APPROVE, id=thing):
             return bool(roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}) and thing == w.request
-        case callbacks.RemarkCallback(id=round_id):
-            addressed = code in {"edu_head", "fin_head", "dep1", "akim", "ctrl"}
-            return addressed and round_id == w.round_
-        case callbacks.MeetCallback(id=meeting):
-            if meeting != w.meeting:
-                return False
-            return code in {"org", "m1", "edu_head", "fin_head", "akim", "hoa"}
+        case callbacks.RemarkCallback(action=callbacks.RemarkAction.OK, id=round_id):
+            return code in {"edu_head", "fin_head", "dep1", "akim"} and round_id == w.round_
+        case callbacks.MeetCallback(action=action, id=meeting, value=value) if (
+            meeting == w.meeting
+        ):
+            if action is callbacks.MeetAction.ATTEND:
+                return code in {"m1", "edu_head", "fin_head"}
+            if action is callbacks.MeetAction.PAPER_YES:
+                # materials of the department's own item (its staff), or the organizer's
+                item_department = w.agenda.get(int(value)) if value.isdigit() else None
+                staff = item_department is not None and person.department_id == item_department
+                return code == "org" or (staff and bool(roles & {Role.HEAD, Role.EXECUTOR}))
+            if action is callbacks.MeetAction.APPROVE:
+                return code in {"akim", "hoa"}
+            return code == "org"
     return False  # dialog steps outside their dialog; lists
 
 
@@ -435,21 +472,27 @@ async def test_forged_taps_change_nothing_and_show_nothing_foreign(
     taps = list(VALUES[factory](w))
     problems: list[str] = []
     watch = Watch(settings.database_path)
-    for code in ORDER:
+    rounds: list[tuple[str, State | None]] = [(code, None) for code in ORDER]
+    if factory in FOREIGN_STATES:
+        rounds += [(code, FOREIGN_STATES[factory]) for code in IN_DIALOGS]
+    for code, in_state in rounds:
         user = w.tg(code)
         hidden = forbidden(w, code)
         for cb in taps:
-            await dp.fsm.get_context(bot=bot, user_id=user, chat_id=user).clear()
+            fsm = dp.fsm.get_context(bot=bot, user_id=user, chat_id=user)
+            await fsm.clear()
+            if in_state is not None:
+                await fsm.set_state(in_state)
             bot.clear()
             await dp.feed_update(bot, make_callback(cb.pack(), user_id=user))
-            where = f"{code} {cb.pack()}"
+            where = f"{code} {cb.pack()}" + (f" in {in_state.state}" if in_state else "")
             if not any(isinstance(m, AnswerCallbackQuery) for m in bot.sent()):
                 problems.append(f"{where}: not answered")
             leaked = [h for h in hidden for text in shown(bot) if h in text]
             if leaked:
                 problems.append(f"{where}: shows {sorted(set(leaked))}")
             changed = watch.changes()
-            if changed and not may_change(w, code, cb):
+            if changed and (in_state is not None or not may_change(w, code, cb)):
                 problems.append(f"{where}: changed {changed}")
     watch.conn.close()
     assert not problems, "\n".join(problems[:40]) + f"\n({len(problems)} in all)"
