@@ -140,7 +140,7 @@ async def on_reassign(
         await stale(query)
         return
     await query.answer()
-    page = int(callback_data.arg or 0)
+    page = int(callback_data.arg) if callback_data.arg.isdigit() else 0  # forged: the first
     taken = {e.department_id for e in item.executors if e.active} | {callback_data.dep}
     departments = [d for d in await repos.staff.departments() if d.id not in taken]
     builder = InlineKeyboardBuilder()

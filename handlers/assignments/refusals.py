@@ -15,7 +15,8 @@ from storage.domain.refusals import Refused
 
 REFUSALS: dict[StrEnum, str] = {
     Refusal.CLOSED: N_("Assignment No. {reg_number} is no longer open for this action."),
-    Refusal.NOT_EXECUTOR: N_("Assignment No. {reg_number} is not addressed to your department."),
+    # no number: the person may not see an item of another department (a forged button)
+    Refusal.NOT_EXECUTOR: N_("This assignment is not addressed to you."),
     Refusal.NOT_HEAD: N_("Only the head of the department (or the acting head) can do this."),
     Refusal.NOT_CONTROLLER: N_("Only the control department can do this."),
     Refusal.ALREADY_ACCEPTED: N_("Assignment No. {reg_number} is already accepted."),
