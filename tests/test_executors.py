@@ -383,7 +383,7 @@ async def test_head_passes_executor_drafts_head_sends_on(
 
     # an executor of another department cannot draft (refused, nothing saved)
     await tap(dp, bot, PC(action=PassAction.DRAFT, id=item.id).pack(), FINX)
-    assert alert(bot) == "Поручение № 01-12/700 вам не передано."
+    assert alert(bot) == "Это поручение адресовано не вам."
 
     # the executor drafts: text and a file, then sends it to the head
     await tap(dp, bot, PC(action=PassAction.DRAFT, id=item.id).pack(), EXEC2)
@@ -468,7 +468,7 @@ async def test_head_takes_the_item_back(
     assert any("забрал" in (m.text or "").lower() for m in sent_to(bot, EXEC))
     bot.clear()
     await tap(dp, bot, PC(action=PassAction.DRAFT, id=item.id).pack(), EXEC)
-    assert alert(bot) == "Поручение № 01-12/700 вам не передано."
+    assert alert(bot) == "Это поручение адресовано не вам."
     await dp.feed_update(bot, make_message("/my", user_id=EXEC))
     assert "01-12/700" not in sent_to(bot, EXEC)[-1].text
 

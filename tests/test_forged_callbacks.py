@@ -263,6 +263,30 @@ def invite_values(w: World) -> Iterator[CallbackData]:
     yield callbacks.InviteCallback(person=MISSING)
 
 
+def pass_values(w: World) -> Iterator[CallbackData]:
+    executor = w.people["edu_exec"].id
+    for action in callbacks.PassAction:
+        for item in (w.edu_item, w.fin_item, MISSING):
+            for dep in (w.edu, w.fin):
+                for value in (0, executor, MISSING):
+                    yield callbacks.PassCallback(action=action, id=item, dep=dep, value=value)
+
+
+def lead_values(w: World) -> Iterator[CallbackData]:
+    for action in callbacks.LeadAction:
+        for thing in (w.edu, w.fin, w.edu_item, w.fin_item, MISSING):
+            for dep in (0, w.fin):
+                yield callbacks.LeadCallback(action=action, id=thing, dep=dep)
+        yield callbacks.LeadCallback(action=action, id=w.fin, dep=w.fin, page=40)
+        yield callbacks.LeadCallback(action=action, id=w.fin, dep=w.fin, page=-1)
+
+
+def wait_values(w: World) -> Iterator[CallbackData]:
+    for action in callbacks.WaitAction:
+        for thing in (0, w.request, w.round_, MISSING):
+            yield callbacks.WaitCallback(action=action, id=thing)
+
+
 VALUES: dict[type[CallbackData], Callable[[World], Any]] = {
     callbacks.LangCallback: lang_values,
     callbacks.MenuCallback: menu_values,
@@ -279,6 +303,9 @@ VALUES: dict[type[CallbackData], Callable[[World], Any]] = {
         callbacks.MeetChangeCallback, callbacks.MeetChangeStep
     ),
     callbacks.InviteCallback: invite_values,
+    callbacks.PassCallback: pass_values,
+    callbacks.LeadCallback: lead_values,
+    callbacks.WaitCallback: wait_values,
 }
 
 
@@ -355,6 +382,9 @@ def may_change(w: World, code: str, cb: CallbackData) -> bool:
             if action is callbacks.ItemAction.ACCEPT:
                 return own is not None and dep == own and code == heads_of.get(own)
             return Role.CONTROLLER in roles and item in {w.edu_item, w.fin_item}
+        case callbacks.PassCallback(id=item, dep=dep):  # the head passes their own item
+            own = {w.edu_item: w.edu, w.fin_item: w.fin}.get(item)
+            return own is not None and dep == own and code == heads_of.get(own)
         case callbacks.ExtCallback(action=callbacks.ExtAction.APPROVE, id=thing):
             return bool(roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}) and thing == w.request
         case callbacks.RemarkCallback(action=callbacks.RemarkAction.OK, id=round_id):

@@ -57,8 +57,8 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
         for m in bot.sent()
         if isinstance(m, SendMessage)
         and m.chat_id == chat
-        and "жеткізілмейді" not in m.text
-        and "не доставляются" not in m.text
+        and "бұғаттады" not in m.text
+        and "заблокировал" not in m.text
         and "/invite" not in m.text  # the digest of who has not joined
     ]
 

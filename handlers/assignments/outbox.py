@@ -449,7 +449,7 @@ async def render_unreachable(
     if subject is None:
         return None
     template = (
-        _("{name} ({position}) has blocked the bot; messages to them are not delivered.")
+        _("{name} ({position}) has blocked the bot; their messages wait until they unblock it.")
         if item.kind == "unreachable"
         else _(
             "{name} ({position}) has not joined the bot yet; messages to them are not delivered."

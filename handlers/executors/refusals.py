@@ -15,10 +15,9 @@ REFUSALS: dict[StrEnum, str] = {
         "Only active executors of your department can be chosen. Nothing was changed."
     ),
     ExecutorRefusal.TOO_MANY: N_("At most {count} executors per assignment."),
-    ExecutorRefusal.NOT_PASSED: N_("Assignment No. {reg_number} is not passed to you."),
-    ExecutorRefusal.DRAFT_DECIDED: N_(
-        "This draft on assignment No. {reg_number} no longer waits for a decision."
-    ),
+    # no number in these two: a forged button must not tell an outsider what it names
+    ExecutorRefusal.NOT_PASSED: N_("This assignment is not addressed to you."),
+    ExecutorRefusal.DRAFT_DECIDED: N_("This draft no longer waits for a decision."),
 }
 
 
