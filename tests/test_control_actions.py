@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from aiogram import Dispatcher
-from aiogram.methods import EditMessageReplyMarkup, SendMessage
+from aiogram.methods import EditMessageReplyMarkup
 
 from bot import services
 from bot.assignments import steps as assignment_steps
@@ -20,12 +20,12 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.profiles import Profile
 from storage.db import connect
-from storage.domain.assignments import NewAssignment, Refusal
-from storage.domain.enums import Mark, Role, Source
+from storage.domain.assignments import Refusal
+from storage.domain.enums import Role
 from storage.domain.refusals import Refused
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import alert, buttons, join
+from tests.helpers import alert, buttons, join, messages_to, register_item
 
 EDU, FIN, CTRL = 7101, 7102, 7103
 DEADLINE = date(2027, 5, 12)  # a Wednesday
@@ -34,26 +34,7 @@ CONTROLLER = frozenset({Role.CONTROLLER})
 
 
 async def register(repos: Repos, profile: Profile, settings: Settings, number: str = "K-1") -> int:
-    ctx = await services.make_context(repos, profile, settings)
-    item = await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary="Подготовить информацию о ходе отопительного сезона",
-            executors=("Отдел образования", "Отдел финансов"),
-            deadline=DEADLINE,
-            mark=Mark.NONE,
-            restricted=False,
-        ),
-        actor="ctrl",
-    )
-    return item.id
-
-
-def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
-    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
+    return (await register_item(repos, profile, settings, number, deadline=DEADLINE)).id
 
 
 # --- rules -------------------------------------------------------------------------------------

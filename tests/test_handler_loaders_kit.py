@@ -15,8 +15,7 @@ from storage.db import Database
 from storage.domain.assignments import Status
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import STALE_RU, buttons, department, join
-from tests.test_handlers_assignments import register
+from tests.helpers import STALE_RU, buttons, department, join, register_item
 
 EDU, FIN, CTRL = 7301, 7302, 7303
 
@@ -66,7 +65,7 @@ async def test_a_deleted_item_is_stale_and_nothing_changes(
     deliverer: Deliverer,
 ) -> None:
     await join(dp, bot, staffed, "edu_head", EDU, "kk")
-    item_id = await register(staffed, profile, settings)
+    item_id = (await register_item(staffed, profile, settings, "01-12/345")).id
     await deliverer.drain()
     card = next(m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == EDU)
     accept = next(data for label, data in buttons(card).items() if "✅" in label)
@@ -90,7 +89,7 @@ async def test_a_role_router_tells_whom_it_is_for_and_changes_nothing(
 ) -> None:
     await join(dp, bot, staffed, "fin_head", FIN, "ru")
     await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    item_id = await register(staffed, profile, settings)
+    item_id = (await register_item(staffed, profile, settings, "01-12/345")).id
     await deliverer.drain()  # the cards go out
     # a head taps the controller's «remove from control» and «fully executed» buttons
     for action, arg in (("remove", ""), ("ground", "executed"), ("return", "")):

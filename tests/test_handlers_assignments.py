@@ -16,7 +16,7 @@ from handlers.callbacks import ItemCallback, ListCallback
 from storage.domain.assignments import Status
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons, messages_to, register_assignment
+from tests.helpers import alert, buttons, messages_to, register_assignment, register_item
 
 EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
 PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL}
@@ -30,13 +30,7 @@ async def register(
     restricted: bool = False,
     number: str = "01-12/345",
 ) -> int:
-    ctx = await services.make_context(repos, profile, settings)
-    summary = "Подготовить информацию о ходе отопительного сезона"
-    executors = ("Отдел образования", "Отдел финансов")
-    item = await register_assignment(
-        ctx, number, summary, executors, deadline=date(2027, 5, 12), restricted=restricted
-    )
-    return item.id
+    return (await register_item(repos, profile, settings, number, restricted=restricted)).id
 
 
 async def test_cards_reach_each_head_in_their_language(

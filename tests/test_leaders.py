@@ -5,13 +5,13 @@ waits on a leader)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendMessage
 
 from bot import services
 from bot.access import commands_for
-from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import Light
 from bot.config import Settings
 from bot.delivery import Deliverer
@@ -27,12 +27,11 @@ from handlers.callbacks import (
     WaitAction,
     WaitCallback,
 )
-from storage.domain.assignments import NewAssignment
-from storage.domain.enums import Mark, Role, Source
+from storage.domain.enums import Role
 from storage.overview import DeadlineCount
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import alerts, buttons, department, join, today
+from tests.helpers import alerts, buttons, department, join, register_item, today
 
 AKIM, HOA, DEP1, EDU = 7201, 7202, 7203, 7204
 EDU_NAME, FIN_NAME = "Отдел образования", "Отдел финансов"
@@ -45,27 +44,9 @@ async def register(
     settings: Settings,
     number: str,
     executors: tuple[str, ...],
-    *,
-    summary: str = "Подготовить информацию о ходе отопительного сезона",
-    restricted: bool = False,
-    deadline: date = date(2027, 5, 12),
+    **details: Any,
 ) -> int:
-    ctx = await services.make_context(repos, profile, settings)
-    item = await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary=summary,
-            executors=executors,
-            deadline=deadline,
-            mark=Mark.NONE,
-            restricted=restricted,
-        ),
-        actor="ctrl",
-    )
-    return item.id
+    return (await register_item(repos, profile, settings, number, executors, **details)).id
 
 
 async def overdue(repos: Repos, settings: Settings, item_id: int, days: int = 3) -> None:

@@ -3,23 +3,19 @@ week or blocking the bot and coming back. Messages for them wait; nothing is los
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from aiogram import Dispatcher
-from aiogram.methods import SendMessage
 from aiogram.types import Chat, ChatMemberBanned, ChatMemberMember, ChatMemberUpdated, Update, User
 
 from bot import services
-from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.profiles import Profile
 from bot.sweep import sweep
-from storage.domain.assignments import NewAssignment
-from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_message
-from tests.helpers import invite, join
+from tests.helpers import invite, join, register_item, texts_to
 
 EDU, FIN, CTRL = 8101, 8102, 8103
 FOREVER = datetime.fromtimestamp(0, tz=UTC)  # a ban "until" 0: for good
@@ -27,21 +23,9 @@ ALMATY_MORNING = datetime(2027, 5, 4, 4, 0, tzinfo=UTC)  # 09:00 in Almaty, a Tu
 
 
 async def register(repos: Repos, profile: Profile, settings: Settings, number: str) -> None:
-    ctx = await services.make_context(repos, profile, settings)
-    new = NewAssignment(
-        reg_number=number,
-        received=ctx.today,
-        source=Source.AKIM,
-        summary=f"Тапсырма {number}",
-        executors=("Отдел образования",),
-        deadline=date(2027, 5, 12),
-        mark=Mark.NONE,
+    await register_item(
+        repos, profile, settings, number, ("Отдел образования",), summary=f"Тапсырма {number}"
     )
-    await assignment_steps.register(ctx, new, actor="ctrl")
-
-
-def texts_to(bot: RecordingBot, chat: int) -> list[str]:
-    return [m.text for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat]
 
 
 async def test_cards_wait_for_a_late_joiner_and_follow_the_welcome(

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 from aiogram import Dispatcher
-from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.methods import AnswerCallbackQuery
 
 from bot import cli, services
-from bot.assignments import steps as assignment_steps
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.profiles import Profile
@@ -22,14 +21,14 @@ from bot.staff import steps as staff_steps
 from bot.staff.csv_import import parse_staff_csv
 from bot.staff.rules import headed_department, missing_from_file, new_head_departments
 from handlers.callbacks import InviteCallback, ItemAction, ItemCallback
-from storage.domain.assignments import Assignment, NewAssignment
-from storage.domain.enums import Language, Mark, Role, Source
+from storage.domain.assignments import Assignment
+from storage.domain.enums import Language, Role
 from storage.domain.remarks import Answer
 from storage.models import Person
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import invite, join
+from tests.helpers import invite, join, person, register_assignment, texts_to
 
 ADMIN, EDU, FIN, CTRL, EDU2 = 9100, 9101, 9102, 9103, 9104
 HEADER = "code,full_name,position,department,roles,language,curates\n"
@@ -42,30 +41,12 @@ async def ctx_of(repos: Repos, profile: Profile, settings: Settings) -> services
     return await services.make_context(repos, profile, settings)
 
 
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
 async def register(ctx: services.Context, number: str) -> Assignment:
-    return await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary=f"Тапсырма {number}",
-            executors=("Отдел образования",),
-            deadline=ctx.calendar.add_working_days(ctx.today, 15),
-            mark=Mark.NONE,
-        ),
-        actor="ctrl",
+    deadline = ctx.calendar.add_working_days(ctx.today, 15)
+    summary = f"Тапсырма {number}"
+    return await register_assignment(
+        ctx, number, summary, ("Отдел образования",), deadline=deadline
     )
-
-
-def texts_to(bot: RecordingBot, chat: int) -> list[str]:
-    return [m.text for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat]
 
 
 async def pending_keys(repos: Repos, person_id: int) -> list[str]:
