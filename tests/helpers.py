@@ -4,7 +4,7 @@ and dates. (Fixtures live in conftest.py; this module holds plain functions.)"""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -16,6 +16,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.meetings import steps as meeting_steps
 from bot.profiles import Profile
 from handlers.callbacks import LangCallback
@@ -31,6 +32,19 @@ CTRL = 7100  # the controller's Telegram id in the dialog tests
 STALE_RU = "Эта кнопка больше не действует."
 HEATING = "Подготовить информацию о ходе отопительного сезона"
 EDU_FIN = ("Отдел образования", "Отдел финансов")
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """What a handler test works with: the dispatcher, the recording bot, the repositories (a
+    directory: see the `*world` fixtures in conftest.py), the profile, settings, deliverer."""
+
+    dp: Dispatcher
+    bot: RecordingBot
+    repos: Repos
+    profile: Profile
+    settings: Settings
+    deliverer: Deliverer
 
 
 async def invite(repos: Repos, code: str) -> str:
