@@ -23,7 +23,7 @@ from storage.domain.enums import Role
 from storage.domain.refusals import Refused
 from storage.repo import Repos
 from tests.fakes import make_callback, make_message
-from tests.helpers import World, alert, buttons, join, messages_to, register_item
+from tests.helpers import World, alert, buttons, join, join_all, messages_to, register_item
 
 EDU, FIN, CTRL = 7101, 7102, 7103
 DEADLINE = date(2027, 5, 12)  # a Wednesday
@@ -126,12 +126,9 @@ async def test_keep_gives_the_declined_row_back_once(
 # --- handlers ----------------------------------------------------------------------------------
 
 
-async def test_controller_moves_the_deadline_from_the_card(
-    world: World,
-) -> None:
-    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "kk")
-    await join(world.dp, world.bot, world.repos, "fin_head", FIN, "ru")
-    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+async def test_controller_moves_the_deadline_from_the_card(world: World) -> None:
+    people = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL}
+    await join_all(world.dp, world.bot, world.repos, people)  # kk, ru, ru
     item_id = await register(world.repos, world.profile, world.settings)
     await world.deliverer.drain()
     world.bot.clear()
@@ -180,9 +177,7 @@ async def test_controller_moves_the_deadline_from_the_card(
     assert "12.05.2027 → 17.05.2027 · протокол №5 от 01.12.2026 · Перенос" in view.text
 
 
-async def test_a_not_ours_is_refused_back_to_the_department(
-    world: World,
-) -> None:
+async def test_a_not_ours_is_refused_back_to_the_department(world: World) -> None:
     await join(world.dp, world.bot, world.repos, "fin_head", FIN, "ru")
     await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
     item_id = await register(world.repos, world.profile, world.settings)

@@ -71,9 +71,7 @@ async def test_a_deleted_item_is_stale_and_nothing_changes(
     assert await world.repos.assignments.get(item_id) is None
 
 
-async def test_a_role_router_tells_whom_it_is_for_and_changes_nothing(
-    world: World,
-) -> None:
+async def test_a_role_router_tells_whom_it_is_for_and_changes_nothing(world: World) -> None:
     await join(world.dp, world.bot, world.repos, "fin_head", FIN, "ru")
     await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
     item_id = (await register_item(world.repos, world.profile, world.settings, "01-12/345")).id

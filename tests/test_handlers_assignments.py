@@ -63,9 +63,7 @@ async def test_restricted_card_shows_number_and_deadline_only(joined_world: Worl
     assert "бумажный экземпляр" in messages_to(joined_world.bot, FIN)[0].text
 
 
-async def test_accept_updates_the_card_and_tells_the_controller(
-    joined_world: World,
-) -> None:
+async def test_accept_updates_the_card_and_tells_the_controller(joined_world: World) -> None:
     item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
     await joined_world.deliverer.drain()
     card = messages_to(joined_world.bot, EDU)[0]
@@ -233,9 +231,7 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     assert actions == ["register", "co_report", "report", "return", "report", "remove"]
 
 
-async def test_files_are_refused_for_restricted_items(
-    joined_world: World,
-) -> None:
+async def test_files_are_refused_for_restricted_items(joined_world: World) -> None:
     await register(
         joined_world.repos, joined_world.profile, joined_world.settings, restricted=True
     )
@@ -252,9 +248,7 @@ async def test_files_are_refused_for_restricted_items(
     )
 
 
-async def test_not_ours_within_the_window_then_reassigned(
-    joined_world: World,
-) -> None:
+async def test_not_ours_within_the_window_then_reassigned(joined_world: World) -> None:
     item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
     await joined_world.deliverer.drain()
     card = messages_to(joined_world.bot, FIN)[0]
@@ -292,9 +286,7 @@ async def test_not_ours_within_the_window_then_reassigned(
     }
 
 
-async def test_not_ours_after_the_window_explains_the_rule(
-    joined_world: World,
-) -> None:
+async def test_not_ours_after_the_window_explains_the_rule(joined_world: World) -> None:
     item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
     await joined_world.repos.db.writer.execute(
         "UPDATE assignments SET registered_on = '2026-01-05' WHERE id = ?", (item_id,)
@@ -309,9 +301,7 @@ async def test_not_ours_after_the_window_explains_the_rule(
     assert "до 9 января 2026" in text
 
 
-async def test_my_and_control_lists(
-    joined_world: World,
-) -> None:
+async def test_my_and_control_lists(joined_world: World) -> None:
     await register(joined_world.repos, joined_world.profile, joined_world.settings, number="A-1")
     await register(
         joined_world.repos,

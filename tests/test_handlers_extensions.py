@@ -137,9 +137,7 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
     assert history[-2:] == ["extension_requested", "extension_approved"]
 
 
-async def test_another_date_and_rejection(
-    joined_world: World,
-) -> None:
+async def test_another_date_and_rejection(joined_world: World) -> None:
     item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
     ctx = await services.make_context(
         joined_world.repos, joined_world.profile, joined_world.settings
@@ -227,9 +225,7 @@ async def test_refusals_name_the_rule(joined_world: World) -> None:
     assert "1 жұмыс күні" in alert(joined_world.bot)
 
 
-async def test_forbidden_source_in_baidibek(
-    joined_world: World,
-) -> None:
+async def test_forbidden_source_in_baidibek(joined_world: World) -> None:
     baidibek = load_profile("baidibek-2025")
     item_id = await register(
         joined_world.repos, baidibek, joined_world.settings, source=Source.GOVERNMENT
@@ -243,9 +239,7 @@ async def test_forbidden_source_in_baidibek(
     assert "Үкімет" in alert(joined_world.bot)
 
 
-async def test_only_deciders_decide_and_undecided_requests_remind(
-    joined_world: World,
-) -> None:
+async def test_only_deciders_decide_and_undecided_requests_remind(joined_world: World) -> None:
     item_id = await register(
         joined_world.repos, joined_world.profile, joined_world.settings, deadline=date(2027, 5, 12)
     )

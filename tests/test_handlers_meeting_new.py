@@ -477,9 +477,7 @@ async def test_a_refusal_at_creation_returns_to_the_step_that_can_fix_it(
     assert await state(dp, bot) == MeetingStates.place.state
 
 
-async def test_a_past_time_today_is_refused(
-    joined_world: World,
-) -> None:
+async def test_a_past_time_today_is_refused(joined_world: World) -> None:
     repos = joined_world.repos
     ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
     today = ctx.today

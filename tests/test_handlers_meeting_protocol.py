@@ -358,9 +358,7 @@ async def test_an_organizer_registers_a_protocol_with_a_file_and_two_assignments
     assert any(f"П-1/{year}/2" in text and SECOND in text for text in to_builder)
 
 
-async def test_the_next_protocol_of_the_year_gets_the_next_number(
-    meeting_world: World,
-) -> None:
+async def test_the_next_protocol_of_the_year_gets_the_next_number(meeting_world: World) -> None:
     repos = meeting_world.repos
     await join_everyone(meeting_world.dp, meeting_world.bot, repos)
     morning = await held_meeting(
@@ -414,9 +412,7 @@ async def test_a_protocol_of_an_apparatus_meeting_gives_the_akims_assignments(
 # --- refusals -----------------------------------------------------------------------------------
 
 
-async def test_a_restricted_meetings_protocol_stays_on_paper(
-    meeting_world: World,
-) -> None:
+async def test_a_restricted_meetings_protocol_stays_on_paper(meeting_world: World) -> None:
     repos = meeting_world.repos
     await join_everyone(meeting_world.dp, meeting_world.bot, repos)
     meeting = await held_meeting(
@@ -525,9 +521,7 @@ async def test_no_protocol_before_the_meeting_begins_nor_for_a_cancelled_one(
     assert len(alerts(joined_world.bot)) == 1
 
 
-async def test_only_an_organizer_registers_a_protocol(
-    meeting_world: World,
-) -> None:
+async def test_only_an_organizer_registers_a_protocol(meeting_world: World) -> None:
     repos = meeting_world.repos
     await join(meeting_world.dp, meeting_world.bot, repos, "ctrl", CTRL, "ru")
     await join(meeting_world.dp, meeting_world.bot, repos, "m1", M1, "kk")
@@ -542,9 +536,7 @@ async def test_only_an_organizer_registers_a_protocol(
     assert await repos.meetings.protocol_for(meeting.id) is None
 
 
-async def test_a_meeting_cancelled_meanwhile_registers_nothing(
-    joined_world: World,
-) -> None:
+async def test_a_meeting_cancelled_meanwhile_registers_nothing(joined_world: World) -> None:
     repos = joined_world.repos
     day = await last_working_day(repos, joined_world.settings)
     meeting, early = await plan_meeting(
@@ -603,9 +595,7 @@ async def test_a_deadline_past_by_the_time_of_registering_is_asked_again_in_its_
     assert first.deadline == saturday + timedelta(days=2)
 
 
-async def test_cancel_keeps_nothing(
-    joined_world: World,
-) -> None:
+async def test_cancel_keeps_nothing(joined_world: World) -> None:
     repos = joined_world.repos
     meeting = await held_meeting(repos, joined_world.profile, joined_world.settings)
     await to_assignments(joined_world.dp, joined_world.bot, meeting, joined_world.settings)

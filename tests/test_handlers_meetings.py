@@ -229,9 +229,7 @@ async def test_the_list_opens_the_live_view_in_place(
     assert alerts(joined_world.bot) == [tr(i18n, NOT_FOUND)]
 
 
-async def test_who_answered_lists_everyone_with_the_answer(
-    joined_world: World,
-) -> None:
+async def test_who_answered_lists_everyone_with_the_answer(joined_world: World) -> None:
     repos = joined_world.repos
     meeting = await create(repos, joined_world.profile, joined_world.settings)
     ctx = await distributed(repos, joined_world.profile, joined_world.settings, meeting)
@@ -649,9 +647,7 @@ async def test_a_change_after_distribution_makes_a_new_version_for_everyone(
     assert change.changes == {"agenda": [[FIRST, SECOND], [FIRST]]}
 
 
-async def test_a_restricted_meeting_shows_no_titles_in_the_dialog(
-    joined_world: World,
-) -> None:
+async def test_a_restricted_meeting_shows_no_titles_in_the_dialog(joined_world: World) -> None:
     repos = joined_world.repos
     meeting = await create(repos, joined_world.profile, joined_world.settings, restricted=True)
     await meet(joined_world.dp, joined_world.bot, "chg", meeting.id, "del")

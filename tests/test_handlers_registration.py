@@ -26,6 +26,7 @@ from tests.helpers import (
     cancel_leaves_stale_buttons,
     department,
     join,
+    join_all,
     last_buttons,
     presser,
     register_assignment,
@@ -73,12 +74,9 @@ async def up_to_restriction(
     await press(dp, bot, "dl", "mark")
 
 
-async def test_a_controller_registers_an_item_with_two_executors(
-    world: World,
-) -> None:
-    await join(world.dp, world.bot, world.repos, "edu_head", EDU_HEAD, "kk")
-    await join(world.dp, world.bot, world.repos, "fin_head", FIN_HEAD, "ru")
-    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+async def test_a_controller_registers_an_item_with_two_executors(world: World) -> None:
+    people = {"edu_head": EDU_HEAD, "fin_head": FIN_HEAD, "ctrl": CTRL}
+    await join_all(world.dp, world.bot, world.repos, people)  # kk, ru, ru
     edu = await department(world.repos, "Отдел образования")
     fin = await department(world.repos, "Отдел финансов")
     saturday = await saturday_ahead(world.repos, world.settings)
@@ -167,9 +165,7 @@ async def test_a_controller_registers_an_item_with_two_executors(
     assert SUMMARY in fin_card
 
 
-async def test_wrong_answers_are_asked_again_with_the_reason(
-    joined_world: World,
-) -> None:
+async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World) -> None:
     ctx = await services.make_context(
         joined_world.repos, joined_world.profile, joined_world.settings
     )

@@ -61,9 +61,7 @@ async def start(
     return item.id
 
 
-async def test_round_from_requests_to_final_sheet(
-    joined_world: World,
-) -> None:
+async def test_round_from_requests_to_final_sheet(joined_world: World) -> None:
     round_id = await start(joined_world.repos, joined_world.profile, joined_world.settings)
     assert (await joined_world.deliverer.drain()).failed == 0
     # hoa has not joined: the request waits for them
@@ -214,9 +212,7 @@ async def test_reminder_one_working_day_before_and_no_silent_consent_elsewhere(
     assert {a.answer for a in closed.addressees} == {Answer.NO_ANSWER}
 
 
-async def test_restricted_round_sends_no_subject_and_refuses_files(
-    joined_world: World,
-) -> None:
+async def test_restricted_round_sends_no_subject_and_refuses_files(joined_world: World) -> None:
     await start(
         joined_world.repos,
         joined_world.profile,

@@ -67,9 +67,7 @@ async def to_addressees(dp: Dispatcher, bot: RecordingBot, subject: str = SUBJEC
     assert await state_of(dp, bot) == RoundStates.departments.state
 
 
-async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(
-    world: World,
-) -> None:
+async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(world: World) -> None:
     await join(world.dp, world.bot, world.repos, "edu_head", EDU_HEAD, "kk")
     await join(world.dp, world.bot, world.repos, "fin_head", FIN_HEAD, "ru")
     await join(world.dp, world.bot, world.repos, "dep1", DEPUTY, "kk")

@@ -800,9 +800,7 @@ async def test_the_protocol_is_numbered_within_the_year_and_its_assignments_star
     assert not any("Секретное поручение" in m.text for m in protocols)
 
 
-async def test_no_nudges_where_confirming_attendance_is_not_a_duty(
-    meeting_world: World,
-) -> None:
+async def test_no_nudges_where_confirming_attendance_is_not_a_duty(meeting_world: World) -> None:
     """almaty-2016 (п.16): the apparatus ensures attendance, so the silent are not nudged; the
     agenda still carries the attendance buttons."""
     repos = meeting_world.repos

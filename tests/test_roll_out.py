@@ -26,9 +26,7 @@ async def register(repos: Repos, profile: Profile, settings: Settings, number: s
     )
 
 
-async def test_cards_wait_for_a_late_joiner_and_follow_the_welcome(
-    world: World,
-) -> None:
+async def test_cards_wait_for_a_late_joiner_and_follow_the_welcome(world: World) -> None:
     await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
     await register(world.repos, world.profile, world.settings, "R-1")
     await register(world.repos, world.profile, world.settings, "R-2")
@@ -76,9 +74,7 @@ async def test_the_control_department_gets_one_digest_a_day_not_a_message_per_no
     assert len([m for m in texts_to(world.bot, CTRL) if "/invite" in m]) == 1
 
 
-async def test_a_digest_is_dropped_when_everyone_joined_before_it_went_out(
-    world: World,
-) -> None:
+async def test_a_digest_is_dropped_when_everyone_joined_before_it_went_out(world: World) -> None:
     await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
     await register(world.repos, world.profile, world.settings, "G-1")
     night = datetime(2027, 5, 3, 18, 0, tzinfo=UTC)  # 23:00: the digest waits for the morning

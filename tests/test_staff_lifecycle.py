@@ -123,9 +123,7 @@ async def test_the_directory_language_is_the_first_screens_and_a_reimport_keeps_
 # --- leaving ------------------------------------------------------------------------------
 
 
-async def test_a_departing_head_hands_over_cards_and_rounds_and_loses_access(
-    world: World,
-) -> None:
+async def test_a_departing_head_hands_over_cards_and_rounds_and_loses_access(world: World) -> None:
     await join(world.dp, world.bot, world.repos, "admin", ADMIN, "ru")
     await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
     await join(world.dp, world.bot, world.repos, "edu_head", EDU, "kk")
@@ -185,9 +183,7 @@ async def test_a_departing_head_hands_over_cards_and_rounds_and_loses_access(
     assert trail[-1].action == "remove"
 
 
-async def test_the_last_head_leaving_leaves_the_department_without_a_head(
-    world: World,
-) -> None:
+async def test_the_last_head_leaving_leaves_the_department_without_a_head(world: World) -> None:
     await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "kk")
     ctx = await ctx_of(world.repos, world.profile, world.settings)
     await register(ctx, "L-2")

@@ -12,11 +12,7 @@ from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
 
 from bot import services
-from bot.config import Settings
-from bot.delivery import Deliverer
-from bot.profiles import Profile
 from bot.sweep import sweep
-from storage.repo import Repos
 from tests.fakes import RecordingBot
 from tests.helpers import World, register_assignment
 
@@ -29,24 +25,20 @@ def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=ALMATY).astimezone(UTC)
 
 
-async def register(
-    repos: Repos, profile: Profile, settings: Settings, number: str, **details: Any
-) -> int:
+async def register(world: World, number: str, **details: Any) -> int:
     """«Тапсырма <number>» for education and finance, due 12 May 2027 (unless `details` say
     otherwise), registered today."""
-    ctx = await services.make_context(repos, profile, settings)
+    ctx = await services.make_context(world.repos, world.profile, world.settings)
     executors = details.pop("executors", ("Отдел образования", "Отдел финансов"))
     details = {"deadline": date(2027, 5, 12)} | details
     item = await register_assignment(ctx, number, f"Тапсырма {number}", executors, **details)
     return item.id
 
 
-async def sweep_at(
-    repos: Repos, profile: Profile, settings: Settings, deliverer: Deliverer, moment: datetime
-) -> int:
-    ctx = await services.make_context(repos, profile, settings, now=moment)
+async def sweep_at(world: World, moment: datetime) -> int:
+    ctx = await services.make_context(world.repos, world.profile, world.settings, now=moment)
     stats = await sweep(ctx)
-    await deliverer.drain(now=moment)
+    await world.deliverer.drain(now=moment)
     return stats.queued - stats.weekly_lists - stats.by_duty.get("held", 0)
 
 
@@ -64,25 +56,19 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
 
 
 async def test_notice_goes_three_working_days_before_exactly_once(joined_world: World) -> None:
-    await register(joined_world.repos, joined_world.profile, joined_world.settings, "N-1")
+    await register(joined_world, "N-1")
     await joined_world.deliverer.drain()
     joined_world.bot.clear()
     assert (
         await sweep_at(
-            joined_world.repos,
-            joined_world.profile,
-            joined_world.settings,
-            joined_world.deliverer,
+            joined_world,
             local(2027, 5, 4, 9, 0),
         )
         == 0
     )
     assert (
         await sweep_at(
-            joined_world.repos,
-            joined_world.profile,
-            joined_world.settings,
-            joined_world.deliverer,
+            joined_world,
             local(2027, 5, 5, 9, 0),
         )
         == 3
@@ -104,20 +90,14 @@ async def test_notice_goes_three_working_days_before_exactly_once(joined_world: 
     for _ in range(3):
         assert (
             await sweep_at(
-                joined_world.repos,
-                joined_world.profile,
-                joined_world.settings,
-                joined_world.deliverer,
+                joined_world,
                 local(2027, 5, 5, 9, 0),
             )
             == 0
         )
         assert (
             await sweep_at(
-                joined_world.repos,
-                joined_world.profile,
-                joined_world.settings,
-                joined_world.deliverer,
+                joined_world,
                 local(2027, 5, 5, 15, 0),
             )
             == 0
@@ -127,14 +107,11 @@ async def test_notice_goes_three_working_days_before_exactly_once(joined_world: 
 
 async def test_several_items_for_one_person_go_as_one_message(joined_world: World) -> None:
     for number in ("G-1", "G-2", "G-3"):
-        await register(joined_world.repos, joined_world.profile, joined_world.settings, number)
+        await register(joined_world, number)
     await joined_world.deliverer.drain()
     joined_world.bot.clear()
     await sweep_at(
-        joined_world.repos,
-        joined_world.profile,
-        joined_world.settings,
-        joined_world.deliverer,
+        joined_world,
         local(2027, 5, 5, 9, 0),
     )
     [message] = to(joined_world.bot, EDU)
@@ -142,16 +119,13 @@ async def test_several_items_for_one_person_go_as_one_message(joined_world: Worl
 
 
 async def test_nothing_goes_out_on_a_holiday_or_at_night(joined_world: World) -> None:
-    await register(joined_world.repos, joined_world.profile, joined_world.settings, "H-1")
+    await register(joined_world, "H-1")
     await joined_world.deliverer.drain()
     joined_world.bot.clear()
     # the bot was down on 5 and 6 May; 7 May is a holiday: the notice waits
     assert (
         await sweep_at(
-            joined_world.repos,
-            joined_world.profile,
-            joined_world.settings,
-            joined_world.deliverer,
+            joined_world,
             local(2027, 5, 7, 9, 0),
         )
         == 3
@@ -168,7 +142,7 @@ async def test_nothing_goes_out_on_a_holiday_or_at_night(joined_world: World) ->
 async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
     joined_world: World,
 ) -> None:
-    moved = await register(joined_world.repos, joined_world.profile, joined_world.settings, "M-1")
+    moved = await register(joined_world, "M-1")
     await joined_world.deliverer.drain()
     joined_world.bot.clear()
     ctx = await services.make_context(
@@ -187,10 +161,7 @@ async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
     # the new deadline gets its own notice at its own time
     assert (
         await sweep_at(
-            joined_world.repos,
-            joined_world.profile,
-            joined_world.settings,
-            joined_world.deliverer,
+            joined_world,
             local(2027, 5, 25, 9, 0),
         )
         == 3
@@ -203,19 +174,14 @@ async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
     joined_world: World,
 ) -> None:
     await register(
-        joined_world.repos,
-        joined_world.profile,
-        joined_world.settings,
+        joined_world,
         "O-1",
         executors=("Отдел образования",),
     )
     await joined_world.deliverer.drain()
     joined_world.bot.clear()
     await sweep_at(
-        joined_world.repos,
-        joined_world.profile,
-        joined_world.settings,
-        joined_world.deliverer,
+        joined_world,
         local(2027, 5, 13, 9, 0),
     )
 
@@ -229,11 +195,9 @@ async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
 
 
 async def test_weekly_control_list_on_the_first_working_day(joined_world: World) -> None:
-    await register(joined_world.repos, joined_world.profile, joined_world.settings, "W-1")
+    await register(joined_world, "W-1")
     await register(
-        joined_world.repos,
-        joined_world.profile,
-        joined_world.settings,
+        joined_world,
         "W-2",
         restricted=True,
         executors=("Отдел финансов",),
@@ -242,18 +206,12 @@ async def test_weekly_control_list_on_the_first_working_day(joined_world: World)
     joined_world.bot.clear()
     # Monday 10 May 2027 is a day off (Victory Day observed): the list goes on Tuesday
     await sweep_at(
-        joined_world.repos,
-        joined_world.profile,
-        joined_world.settings,
-        joined_world.deliverer,
+        joined_world,
         local(2027, 5, 10, 9, 0),
     )
     assert to(joined_world.bot, AKIM) == []
     await sweep_at(
-        joined_world.repos,
-        joined_world.profile,
-        joined_world.settings,
-        joined_world.deliverer,
+        joined_world,
         local(2027, 5, 11, 9, 0),
     )
     [akim_list] = to(joined_world.bot, AKIM)
@@ -265,10 +223,7 @@ async def test_weekly_control_list_on_the_first_working_day(joined_world: World)
     assert "W-2" not in deputy_list  # dep1 curates education only
     joined_world.bot.clear()  # once a week
     await sweep_at(
-        joined_world.repos,
-        joined_world.profile,
-        joined_world.settings,
-        joined_world.deliverer,
+        joined_world,
         local(2027, 5, 12, 9, 0),
     )
     assert to(joined_world.bot, AKIM) == []
@@ -277,19 +232,14 @@ async def test_weekly_control_list_on_the_first_working_day(joined_world: World)
 async def test_a_long_weekly_list_comes_as_an_xlsx_file(joined_world: World) -> None:
     for number in range(35):
         await register(
-            joined_world.repos,
-            joined_world.profile,
-            joined_world.settings,
+            joined_world,
             f"L-{number:02d}",
             deadline=date(2027, 6, 30),
         )
     await joined_world.deliverer.drain()
     joined_world.bot.clear()
     await sweep_at(
-        joined_world.repos,
-        joined_world.profile,
-        joined_world.settings,
-        joined_world.deliverer,
+        joined_world,
         local(2027, 5, 11, 9, 0),
     )
     [summary] = to(joined_world.bot, AKIM)
