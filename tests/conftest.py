@@ -20,7 +20,7 @@ from storage.domain.enums import Language
 from storage.repo import Repos
 from tests.fake_api import FakeBotAPI
 from tests.fakes import RecordingBot
-from tests.helpers import join_all
+from tests.helpers import World, join_all
 
 STAFF_CSV = """code,full_name,position,department,roles,language,curates
 admin,Айгерім Сапарова,Главный специалист,Отдел цифровизации,admin,ru,
@@ -142,3 +142,42 @@ def dp(
     settings: Settings, repos: Repos, i18n: I18n, profile: Profile, deliverer: Deliverer
 ) -> Dispatcher:
     return create_dispatcher(settings, repos, i18n, profile=profile, deliverer=deliverer)
+
+
+@pytest.fixture
+def world(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> World:
+    """The `World` of `staffed`."""
+    return World(dp, bot, staffed, profile, settings, deliverer)
+
+
+@pytest.fixture
+def joined_world(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    joined: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> World:
+    """The `World` of `joined`: the test module's PEOPLE have joined."""
+    return World(dp, bot, joined, profile, settings, deliverer)
+
+
+@pytest.fixture
+def meeting_world(
+    dp: Dispatcher,
+    bot: RecordingBot,
+    meeting_staffed: Repos,
+    profile: Profile,
+    settings: Settings,
+    deliverer: Deliverer,
+) -> World:
+    """The `World` of `meeting_staffed`."""
+    return World(dp, bot, meeting_staffed, profile, settings, deliverer)

@@ -4,7 +4,7 @@ and dates. (Fixtures live in conftest.py; this module holds plain functions.)"""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -16,7 +16,9 @@ from aiogram.types import InlineKeyboardMarkup
 from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.meetings import steps as meeting_steps
+from bot.profiles import Profile
 from handlers.callbacks import LangCallback
 from storage.domain.assignments import Assignment, NewAssignment, Report, ReportFile
 from storage.domain.enums import Language, Source
@@ -28,6 +30,21 @@ from tests.fakes import RecordingBot, make_callback, make_message
 T = TypeVar("T")
 CTRL = 7100  # the controller's Telegram id in the dialog tests
 STALE_RU = "Эта кнопка больше не действует."
+HEATING = "Подготовить информацию о ходе отопительного сезона"
+EDU_FIN = ("Отдел образования", "Отдел финансов")
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """What a handler test works with: the dispatcher, the recording bot, the repositories (a
+    directory: see the `*world` fixtures in conftest.py), the profile, settings, deliverer."""
+
+    dp: Dispatcher
+    bot: RecordingBot
+    repos: Repos
+    profile: Profile
+    settings: Settings
+    deliverer: Deliverer
 
 
 async def invite(repos: Repos, code: str) -> str:
@@ -102,6 +119,11 @@ async def cancel_leaves_stale_buttons(
 
 def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
     return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
+
+
+def texts_to(bot: RecordingBot, chat_id: int) -> list[str]:
+    """The texts of the messages sent to `chat_id`, in order."""
+    return [m.text for m in messages_to(bot, chat_id)]
 
 
 def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage | SendDocument]:
@@ -282,6 +304,23 @@ async def register_assignment(
     registered by the controller through the step. `details` are NewAssignment's other fields."""
     new = NewAssignment(number, ctx.today, details.pop("source", Source.AKIM), summary, executors)
     return await assignment_steps.register(ctx, replace(new, **details), actor="ctrl")
+
+
+async def register_item(
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    number: str,
+    executors: tuple[str, ...] = EDU_FIN,
+    *,
+    summary: str = HEATING,
+    deadline: date = date(2027, 5, 12),
+    **details: Any,
+) -> Assignment:
+    """`register_assignment` in a context made for `repos` now: by default the heating season
+    for both departments, due 12 May 2027 (a Wednesday)."""
+    ctx = await services.make_context(repos, profile, settings)
+    return await register_assignment(ctx, number, summary, executors, deadline=deadline, **details)
 
 
 async def everyone_joined(repos: Repos) -> Repos:

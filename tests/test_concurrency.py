@@ -65,6 +65,7 @@ from storage.models import Person
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
 from tests.helpers import (
+    World,
     approve_and_distribute,
     bind_all,
     department_id,
@@ -639,12 +640,7 @@ async def test_many_steps_sweeps_and_senders_at_once_keep_every_invariant(
 
 
 async def test_real_and_forged_taps_at_once_are_all_answered_and_only_real_ones_saved(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    world: World,
     i18n: I18n,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -653,17 +649,17 @@ async def test_real_and_forged_taps_at_once_are_all_answered_and_only_real_ones_
     garbage data, a stranger, the controller), all fed to the dispatcher at once while sweeps
     in two processes and two senders run."""
     caplog.set_level(logging.WARNING)
-    repos = staffed
+    repos = world.repos
     for code, lang in (("edu_head", "kk"), ("fin_head", "ru"), ("ctrl", "ru")):
-        await join(dp, bot, repos, code, TG[code], lang)
-    ctx = await services.make_context(repos, profile, settings)
+        await join(world.dp, world.bot, repos, code, TG[code], lang)
+    ctx = await services.make_context(repos, world.profile, world.settings)
     items = {(await register(ctx, f"T-{n}")).id for n in range(12)}
-    await deliverer.drain()
+    await world.deliverer.drain()
     edu = await department_id(repos, EDUCATION)
     fin = await department_id(repos, FINANCE)
     owner = {edu: ("edu_head", "kk", "✅ Қабылдау"), fin: ("fin_head", "ru", "✅ Принять")}
     cards: list[tuple[ItemCallback, str]] = []
-    for message in bot.sent():
+    for message in world.bot.sent():
         if isinstance(message, SendMessage) and message.reply_markup is not None:
             for dep, (code, _lang, label) in owner.items():
                 if message.chat_id == TG[code] and label in buttons(message):
@@ -699,17 +695,19 @@ async def test_real_and_forged_taps_at_once_are_all_answered_and_only_real_ones_
     ]
     updates = [update for update, _ in real] + forged
     random.Random(3).shuffle(updates)
-    async with other_process(settings) as far:
-        far_ctx = await services.make_context(far, profile, settings)
-        far_sender = sender(bot, far, i18n, settings, profile)
-        jobs: list[Awaitable[object]] = [dp.feed_update(bot, update) for update in updates]
-        jobs += [sweep(ctx), sweep(far_ctx), deliverer.drain(), far_sender.drain()]
+    async with other_process(world.settings) as far:
+        far_ctx = await services.make_context(far, world.profile, world.settings)
+        far_sender = sender(world.bot, far, i18n, world.settings, world.profile)
+        jobs: list[Awaitable[object]] = [
+            world.dp.feed_update(world.bot, update) for update in updates
+        ]
+        jobs += [sweep(ctx), sweep(far_ctx), world.deliverer.drain(), far_sender.drain()]
         assert len(jobs) >= 50
         results = await asyncio.gather(*jobs, return_exceptions=True)
         assert [r for r in results if isinstance(r, BaseException)] == []
 
     # every tap got exactly one answer
-    told = answers(bot)
+    told = answers(world.bot)
     assert sorted(told) == sorted(query_id(u) for u in updates)
     assert all(len(said_once) == 1 for said_once in told.values())
     # of the two taps on each card, one saved it and one heard it was accepted already
@@ -731,7 +729,7 @@ async def test_real_and_forged_taps_at_once_are_all_answered_and_only_real_ones_
         [answer] = told[query_id(update)]
         assert answer.show_alert
         assert answer.text and answer.text not in accepted_texts
-    edits = [m for m in bot.sent() if isinstance(m, EditMessageText)]
+    edits = [m for m in world.bot.sent() if isinstance(m, EditMessageText)]
     assert len(edits) == 24  # only the saved taps redraw their card
 
     # the database: each card accepted once, by its own head, with its audit row and notice
@@ -754,8 +752,10 @@ async def test_real_and_forged_taps_at_once_are_all_answered_and_only_real_ones_
     assert set(await outbox_keys(repos, "accepted:")) == {
         f"accepted:{row['assignment_id']}:{row['department_id']}:{ctrl.id}" for row in rows
     }
-    await deliverer.drain()
-    await check_outbox(repos, bot)  # the taps were answered with alerts and edits, no messages
+    await world.deliverer.drain()
+    await check_outbox(
+        repos, world.bot
+    )  # the taps were answered with alerts and edits, no messages
     no_trouble_logged(caplog)
 
 
@@ -923,37 +923,36 @@ def plain(shot: dict[str, object]) -> dict[str, object]:
 
 
 async def test_a_full_disk_tells_each_person_nothing_was_saved_in_their_language(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    world: World,
     i18n: I18n,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Two heads tap Accept at once on a full disk: each hears «not saved» in their own
     language, nobody hears «accepted», nothing changed; with room again, the tap is saved."""
-    repos = staffed
+    repos = world.repos
     for code, lang in (("edu_head", "kk"), ("fin_head", "ru"), ("ctrl", "ru")):
-        await join(dp, bot, repos, code, TG[code], lang)
-    ctx = await services.make_context(repos, profile, settings)
+        await join(world.dp, world.bot, repos, code, TG[code], lang)
+    ctx = await services.make_context(repos, world.profile, world.settings)
     item = await register(ctx, "F-1")
-    await deliverer.drain()
+    await world.deliverer.drain()
     taps = {}
     for code, label in (("edu_head", "✅ Қабылдау"), ("fin_head", "✅ Принять")):
-        [card] = [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == TG[code]]
+        [card] = [
+            m for m in world.bot.sent() if isinstance(m, SendMessage) and m.chat_id == TG[code]
+        ]
         taps[code] = buttons(card)[label]
-    bot.clear()
+    world.bot.clear()
 
     await fill_the_disk(repos.db)
     before = plain(await snapshot(repos))
     audit_rows = await number(repos, "SELECT COUNT(*) FROM audit")
     edu_tap = make_callback(taps["edu_head"], user_id=TG["edu_head"], language_code="kk")
     fin_tap = make_callback(taps["fin_head"], user_id=TG["fin_head"], language_code="ru")
-    await asyncio.gather(dp.feed_update(bot, edu_tap), dp.feed_update(bot, fin_tap))
+    await asyncio.gather(
+        world.dp.feed_update(world.bot, edu_tap), world.dp.feed_update(world.bot, fin_tap)
+    )
 
-    told = answers(bot)
+    told = answers(world.bot)
     [edu_answer] = told[query_id(edu_tap)]
     [fin_answer] = told[query_id(fin_tap)]
     assert edu_answer.text == said(i18n, "kk", STORAGE_FAILED)
@@ -961,7 +960,7 @@ async def test_a_full_disk_tells_each_person_nothing_was_saved_in_their_language
     assert fin_answer.text == said(i18n, "ru", STORAGE_FAILED)
     assert (fin_answer.text or "").startswith("Не сохранено")
     assert edu_answer.show_alert and fin_answer.show_alert
-    assert not any(isinstance(m, EditMessageText) for m in bot.sent())  # no «Қабылданды»
+    assert not any(isinstance(m, EditMessageText) for m in world.bot.sent())  # no «Қабылданды»
     assert plain(await snapshot(repos)) == before
     assert not repos.db.writer.in_transaction
     failures = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -970,10 +969,10 @@ async def test_a_full_disk_tells_each_person_nothing_was_saved_in_their_language
 
     # room again: the same tap is saved, with its audit row and its notice
     await page_limit(repos.db, 1_073_741_823)
-    bot.clear()
+    world.bot.clear()
     again = make_callback(taps["edu_head"], user_id=TG["edu_head"], language_code="kk")
-    await dp.feed_update(bot, again)
-    [answer] = answers(bot)[query_id(again)]
+    await world.dp.feed_update(world.bot, again)
+    [answer] = answers(world.bot)[query_id(again)]
     assert answer.text == said(i18n, "kk", "Accepted.")
     stored = await repos.assignments.get(item.id)
     assert stored is not None

@@ -9,23 +9,21 @@ import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
-from aiogram import Dispatcher
-from aiogram.methods import EditMessageReplyMarkup, SendMessage
+from aiogram.methods import EditMessageReplyMarkup
 
 from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import check_keep, check_new_deadline
 from bot.calendar import WorkCalendar
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.profiles import Profile
 from storage.db import connect
-from storage.domain.assignments import NewAssignment, Refusal
-from storage.domain.enums import Mark, Role, Source
+from storage.domain.assignments import Refusal
+from storage.domain.enums import Role
 from storage.domain.refusals import Refused
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import alert, buttons, join
+from tests.fakes import make_callback, make_message
+from tests.helpers import World, alert, buttons, join, join_all, messages_to, register_item
 
 EDU, FIN, CTRL = 7101, 7102, 7103
 DEADLINE = date(2027, 5, 12)  # a Wednesday
@@ -34,26 +32,7 @@ CONTROLLER = frozenset({Role.CONTROLLER})
 
 
 async def register(repos: Repos, profile: Profile, settings: Settings, number: str = "K-1") -> int:
-    ctx = await services.make_context(repos, profile, settings)
-    item = await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary="Подготовить информацию о ходе отопительного сезона",
-            executors=("Отдел образования", "Отдел финансов"),
-            deadline=DEADLINE,
-            mark=Mark.NONE,
-            restricted=False,
-        ),
-        actor="ctrl",
-    )
-    return item.id
-
-
-def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
-    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
+    return (await register_item(repos, profile, settings, number, deadline=DEADLINE)).id
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -147,107 +126,100 @@ async def test_keep_gives_the_declined_row_back_once(
 # --- handlers ----------------------------------------------------------------------------------
 
 
-async def test_controller_moves_the_deadline_from_the_card(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "edu_head", EDU, "kk")
-    await join(dp, bot, staffed, "fin_head", FIN, "ru")
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    item_id = await register(staffed, profile, settings)
-    await deliverer.drain()
-    bot.clear()
-    await dp.feed_update(bot, make_message("/control", user_id=CTRL))
-    listing = messages_to(bot, CTRL)[-1]
+async def test_controller_moves_the_deadline_from_the_card(world: World) -> None:
+    people = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL}
+    await join_all(world.dp, world.bot, world.repos, people)  # kk, ru, ru
+    item_id = await register(world.repos, world.profile, world.settings)
+    await world.deliverer.drain()
+    world.bot.clear()
+    await world.dp.feed_update(world.bot, make_message("/control", user_id=CTRL))
+    listing = messages_to(world.bot, CTRL)[-1]
     assert "K-1 · 12.05.2027 · Отдел образования · не принято" in listing.text
-    await dp.feed_update(bot, make_callback(buttons(listing)["🔎 K-1"], user_id=CTRL))
-    card = messages_to(bot, CTRL)[-1]
+    await world.dp.feed_update(world.bot, make_callback(buttons(listing)["🔎 K-1"], user_id=CTRL))
+    card = messages_to(world.bot, CTRL)[-1]
     change = buttons(card)["📅 Изменить срок"]
     # a head forging the controller's button is refused; nothing starts
-    await dp.feed_update(bot, make_callback(change, user_id=FIN))
-    assert "отдел контроля" in alert(bot)
-    await dp.feed_update(bot, make_callback(change, user_id=CTRL))
-    ask = messages_to(bot, CTRL)[-1]
+    await world.dp.feed_update(world.bot, make_callback(change, user_id=FIN))
+    assert "отдел контроля" in alert(world.bot)
+    await world.dp.feed_update(world.bot, make_callback(change, user_id=CTRL))
+    ask = messages_to(world.bot, CTRL)[-1]
     assert ask.text.startswith("Новый срок поручения № K-1 (сейчас 12.05.2027)")
     assert buttons(ask)  # a week, two weeks, a month later
-    await dp.feed_update(bot, make_message("15.05.2027", user_id=CTRL))
-    refused = messages_to(bot, CTRL)[-1]
+    await world.dp.feed_update(world.bot, make_message("15.05.2027", user_id=CTRL))
+    refused = messages_to(world.bot, CTRL)[-1]
     assert "не рабочий день" in refused.text or "нерабочий" in refused.text
-    await dp.feed_update(bot, make_callback(buttons(refused)["17.05.2027"], user_id=CTRL))
-    await dp.feed_update(bot, make_message("протокол №5 от 01.12.2026", user_id=CTRL))
-    await dp.feed_update(bot, make_message("Перенос по решению акима", user_id=CTRL))
-    done = messages_to(bot, CTRL)[-1]
+    await world.dp.feed_update(
+        world.bot, make_callback(buttons(refused)["17.05.2027"], user_id=CTRL)
+    )
+    await world.dp.feed_update(world.bot, make_message("протокол №5 от 01.12.2026", user_id=CTRL))
+    await world.dp.feed_update(world.bot, make_message("Перенос по решению акима", user_id=CTRL))
+    done = messages_to(world.bot, CTRL)[-1]
     assert done.text.startswith("Срок поручения № K-1 теперь 17.05.2027")
-    item = await staffed.assignments.get(item_id)
+    item = await world.repos.assignments.get(item_id)
     assert item is not None
     assert item.deadline == MONDAY
     # the old card's button is stale now
-    await dp.feed_update(bot, make_callback(change, user_id=CTRL))
-    assert "изменил другой сотрудник" in alert(bot)
-    bot.clear()
-    await deliverer.drain()
-    [fin_notice] = messages_to(bot, FIN)
+    await world.dp.feed_update(world.bot, make_callback(change, user_id=CTRL))
+    assert "изменил другой сотрудник" in alert(world.bot)
+    world.bot.clear()
+    await world.deliverer.drain()
+    [fin_notice] = messages_to(world.bot, FIN)
     assert "срок изменён с" in fin_notice.text
     assert "Решение: протокол №5 от 01.12.2026" in fin_notice.text
-    [edu_notice] = messages_to(bot, EDU)
+    [edu_notice] = messages_to(world.bot, EDU)
     assert "мерзім" in edu_notice.text
     # the history shows old → new, the decision and the reason
-    await dp.feed_update(bot, make_callback(buttons(fin_notice)["🔎 Открыть"], user_id=CTRL))
-    view = messages_to(bot, CTRL)[-1]
+    await world.dp.feed_update(
+        world.bot, make_callback(buttons(fin_notice)["🔎 Открыть"], user_id=CTRL)
+    )
+    view = messages_to(world.bot, CTRL)[-1]
     assert "срок изменён" in view.text
     assert "12.05.2027 → 17.05.2027 · протокол №5 от 01.12.2026 · Перенос" in view.text
 
 
-async def test_a_not_ours_is_refused_back_to_the_department(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "fin_head", FIN, "ru")
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    item_id = await register(staffed, profile, settings)
-    await deliverer.drain()
-    card = messages_to(bot, FIN)[0]
-    await dp.feed_update(bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN))
-    await dp.feed_update(bot, make_message("Вопрос отдела цифровизации.", user_id=FIN))
-    bot.clear()
-    await deliverer.drain()
-    [notice] = messages_to(bot, CTRL)
+async def test_a_not_ours_is_refused_back_to_the_department(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "fin_head", FIN, "ru")
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+    item_id = await register(world.repos, world.profile, world.settings)
+    await world.deliverer.drain()
+    card = messages_to(world.bot, FIN)[0]
+    await world.dp.feed_update(world.bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN))
+    await world.dp.feed_update(world.bot, make_message("Вопрос отдела цифровизации.", user_id=FIN))
+    world.bot.clear()
+    await world.deliverer.drain()
+    [notice] = messages_to(world.bot, CTRL)
     assert set(buttons(notice)) == {"➡️ Переназначить", "✋ Оставить за «Отдел финансов»"}
-    await dp.feed_update(bot, make_callback(buttons(notice)["➡️ Переназначить"], user_id=CTRL))
-    [picker] = [m for m in bot.sent() if isinstance(m, EditMessageReplyMarkup)]
+    await world.dp.feed_update(
+        world.bot, make_callback(buttons(notice)["➡️ Переназначить"], user_id=CTRL)
+    )
+    [picker] = [m for m in world.bot.sent() if isinstance(m, EditMessageReplyMarkup)]
     assert picker.reply_markup is not None
     labels = {
         b.text: str(b.callback_data) for row in picker.reply_markup.inline_keyboard for b in row
     }
     assert "◀️ Назад" in labels
-    await dp.feed_update(bot, make_callback(labels["◀️ Назад"], user_id=CTRL))
-    await dp.feed_update(
-        bot, make_callback(labels["✋ Оставить за «Отдел финансов»"], user_id=CTRL)
+    await world.dp.feed_update(world.bot, make_callback(labels["◀️ Назад"], user_id=CTRL))
+    await world.dp.feed_update(
+        world.bot, make_callback(labels["✋ Оставить за «Отдел финансов»"], user_id=CTRL)
     )
-    await dp.feed_update(bot, make_message("Это ваша компетенция, п. 3 положения.", user_id=CTRL))
-    assert messages_to(bot, CTRL)[-1].text.startswith("Поручение № K-1 остаётся за отделом")
+    await world.dp.feed_update(
+        world.bot, make_message("Это ваша компетенция, п. 3 положения.", user_id=CTRL)
+    )
+    assert messages_to(world.bot, CTRL)[-1].text.startswith("Поручение № K-1 остаётся за отделом")
     # a second tap on the same button: nothing to keep any more
-    await dp.feed_update(
-        bot, make_callback(labels["✋ Оставить за «Отдел финансов»"], user_id=CTRL)
+    await world.dp.feed_update(
+        world.bot, make_callback(labels["✋ Оставить за «Отдел финансов»"], user_id=CTRL)
     )
-    assert "изменил другой сотрудник" in alert(bot)
-    item = await staffed.assignments.get(item_id)
+    assert "изменил другой сотрудник" in alert(world.bot)
+    item = await world.repos.assignments.get(item_id)
     assert item is not None
     assert {e.department_name for e in item.executors if e.active} == {
         "Отдел образования",
         "Отдел финансов",
     }
-    bot.clear()
-    await deliverer.drain()
-    [back] = messages_to(bot, FIN)
+    world.bot.clear()
+    await world.deliverer.drain()
+    [back] = messages_to(world.bot, FIN)
     assert "не принял возврат поручения № K-1" in back.text
     assert "Причина: Это ваша компетенция" in back.text
     assert "✅ Принять" in buttons(back)

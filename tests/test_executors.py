@@ -30,7 +30,6 @@ from storage.domain.assignments import (
     Assignment,
     ControlType,
     Executor,
-    NewAssignment,
     Refusal,
     Status,
 )
@@ -42,7 +41,8 @@ from storage.models import Person
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons, join
+from tests.helpers import alert, buttons, join, register_item
+from tests.helpers import person as who
 
 MORE_STAFF = STAFF_CSV + (
     "edu_exec2,Ержан Болатов,Ведущий специалист,Отдел образования,executor,ru,\n"
@@ -59,35 +59,11 @@ async def staff(repos: Repos) -> Repos:
     return repos
 
 
-async def who(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
 async def register(
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    *,
-    number: str = "01-12/700",
-    restricted: bool = False,
-    now: datetime | None = None,
+    repos: Repos, profile: Profile, settings: Settings, *, number: str = "01-12/700"
 ) -> Assignment:
-    ctx = await services.make_context(repos, profile, settings, now)
-    return await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary="Подготовить информацию о ремонте школ",
-            executors=("Отдел образования", "Отдел финансов"),
-            deadline=date(2027, 5, 12),
-            mark=Mark.NONE,
-            restricted=restricted,
-        ),
-        actor="ctrl",
+    return await register_item(
+        repos, profile, settings, number, summary="Подготовить информацию о ремонте школ"
     )
 
 

@@ -7,16 +7,12 @@ from __future__ import annotations
 from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
-from bot.config import Settings
-from bot.delivery import Deliverer
-from bot.profiles import Profile
 from handlers.callbacks import ExtCallback, ItemCallback, RemarkCallback
 from storage.db import Database
 from storage.domain.assignments import Status
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import STALE_RU, buttons, department, join
-from tests.test_handlers_assignments import register
+from tests.helpers import STALE_RU, World, buttons, department, join, register_item
 
 EDU, FIN, CTRL = 7301, 7302, 7303
 
@@ -57,60 +53,50 @@ async def test_forged_ids_are_stale_for_every_loader(
 
 
 async def test_a_deleted_item_is_stale_and_nothing_changes(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
+    world: World,
     db: Database,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
 ) -> None:
-    await join(dp, bot, staffed, "edu_head", EDU, "kk")
-    item_id = await register(staffed, profile, settings)
-    await deliverer.drain()
-    card = next(m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == EDU)
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "kk")
+    item_id = (await register_item(world.repos, world.profile, world.settings, "01-12/345")).id
+    await world.deliverer.drain()
+    card = next(m for m in world.bot.sent() if isinstance(m, SendMessage) and m.chat_id == EDU)
     accept = next(data for label, data in buttons(card).items() if "✅" in label)
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM assignments WHERE id = ?", (item_id,))
-    await tap(dp, bot, accept, EDU)
-    [answer] = answers(bot)
+    await tap(world.dp, world.bot, accept, EDU)
+    [answer] = answers(world.bot)
     assert answer.show_alert is True
     assert "жарамсыз" in (answer.text or "")  # «no longer valid», in the reader's Kazakh
-    assert len(bot.sent()) == 1
-    assert await staffed.assignments.get(item_id) is None
+    assert len(world.bot.sent()) == 1
+    assert await world.repos.assignments.get(item_id) is None
 
 
-async def test_a_role_router_tells_whom_it_is_for_and_changes_nothing(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "fin_head", FIN, "ru")
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    item_id = await register(staffed, profile, settings)
-    await deliverer.drain()  # the cards go out
+async def test_a_role_router_tells_whom_it_is_for_and_changes_nothing(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "fin_head", FIN, "ru")
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+    item_id = (await register_item(world.repos, world.profile, world.settings, "01-12/345")).id
+    await world.deliverer.drain()  # the cards go out
     # a head taps the controller's «remove from control» and «fully executed» buttons
     for action, arg in (("remove", ""), ("ground", "executed"), ("return", "")):
-        await tap(dp, bot, ItemCallback(action=action, id=item_id, arg=arg).pack(), FIN)
-        [answer] = answers(bot)
+        await tap(
+            world.dp, world.bot, ItemCallback(action=action, id=item_id, arg=arg).pack(), FIN
+        )
+        [answer] = answers(world.bot)
         assert answer.show_alert is True
         assert (answer.text or "").startswith("Это действие доступно ролям: отдел контроля")
-        assert len(bot.sent()) == 1
+        assert len(world.bot.sent()) == 1
     # and types the controller's command
-    bot.clear()
-    await dp.feed_update(bot, make_message("/control", user_id=FIN))
-    [said] = [m for m in bot.sent() if isinstance(m, SendMessage)]
+    world.bot.clear()
+    await world.dp.feed_update(world.bot, make_message("/control", user_id=FIN))
+    [said] = [m for m in world.bot.sent() if isinstance(m, SendMessage)]
     assert said.text.startswith("Это действие доступно ролям: отдел контроля")
-    item = await staffed.assignments.get(item_id)
+    item = await world.repos.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REGISTERED and item.removal_ground is None
-    bot.clear()
-    await deliverer.drain()
-    assert bot.sent() == []  # nobody is told of anything
+    world.bot.clear()
+    await world.deliverer.drain()
+    assert world.bot.sent() == []  # nobody is told of anything
     # the controller passes the same router (and meets the rule: no report yet)
-    await tap(dp, bot, ItemCallback(action="remove", id=item_id).pack(), CTRL)
-    [answer] = answers(bot)
+    await tap(world.dp, world.bot, ItemCallback(action="remove", id=item_id).pack(), CTRL)
+    [answer] = answers(world.bot)
     assert "ещё нет отчёта" in (answer.text or "")

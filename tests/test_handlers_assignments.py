@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendDocument, SendMessage
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.factory import create_deliverer
 from bot.profiles import Profile
 from handlers.callbacks import ItemCallback, ListCallback
 from storage.domain.assignments import Status
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons, messages_to, register_assignment
+from tests.helpers import World, alert, buttons, messages_to, register_assignment, register_item
 
 EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
 PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL}
@@ -30,23 +28,15 @@ async def register(
     restricted: bool = False,
     number: str = "01-12/345",
 ) -> int:
-    ctx = await services.make_context(repos, profile, settings)
-    summary = "Подготовить информацию о ходе отопительного сезона"
-    executors = ("Отдел образования", "Отдел финансов")
-    item = await register_assignment(
-        ctx, number, summary, executors, deadline=date(2027, 5, 12), restricted=restricted
-    )
-    return item.id
+    return (await register_item(repos, profile, settings, number, restricted=restricted)).id
 
 
-async def test_cards_reach_each_head_in_their_language(
-    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
-) -> None:
-    await register(joined, profile, settings)
-    stats = await deliverer.drain()
+async def test_cards_reach_each_head_in_their_language(joined_world: World) -> None:
+    await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    stats = await joined_world.deliverer.drain()
     assert stats.sent == 2
-    [kk_card] = messages_to(bot, EDU)
-    [ru_card] = messages_to(bot, FIN)
+    [kk_card] = messages_to(joined_world.bot, EDU)
+    [ru_card] = messages_to(joined_world.bot, FIN)
     assert kk_card.text.startswith("📄 № 01-12/345 тапсырма")
     assert "Бөліміңіз — негізгі орындаушы" in kk_card.text
     assert "сәрсенбі, 12 мамыр 2027" in kk_card.text
@@ -56,128 +46,131 @@ async def test_cards_reach_each_head_in_their_language(
     assert "Источник: Аким" in ru_card.text
     assert set(buttons(ru_card)) == {"✅ Принять", "📝 Отчёт об исполнении", "↩️ Не наше"}
     # exactly once: a second drain sends nothing
-    bot.clear()
-    assert (await deliverer.drain()).sent == 0
-    assert bot.sent() == []
+    joined_world.bot.clear()
+    assert (await joined_world.deliverer.drain()).sent == 0
+    assert joined_world.bot.sent() == []
 
 
-async def test_restricted_card_shows_number_and_deadline_only(
-    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
-) -> None:
-    await register(joined, profile, settings, restricted=True)
-    await deliverer.drain()
-    for message in messages_to(bot, EDU) + messages_to(bot, FIN):
+async def test_restricted_card_shows_number_and_deadline_only(joined_world: World) -> None:
+    await register(
+        joined_world.repos, joined_world.profile, joined_world.settings, restricted=True
+    )
+    await joined_world.deliverer.drain()
+    for message in messages_to(joined_world.bot, EDU) + messages_to(joined_world.bot, FIN):
         assert "01-12/345" in message.text
         assert "отопительного" not in message.text
         assert "Аким" not in message.text
-    assert "бумажный экземпляр" in messages_to(bot, FIN)[0].text
+    assert "бумажный экземпляр" in messages_to(joined_world.bot, FIN)[0].text
 
 
-async def test_accept_updates_the_card_and_tells_the_controller(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    item_id = await register(joined, profile, settings)
-    await deliverer.drain()
-    card = messages_to(bot, EDU)[0]
-    bot.clear()
+async def test_accept_updates_the_card_and_tells_the_controller(joined_world: World) -> None:
+    item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    await joined_world.deliverer.drain()
+    card = messages_to(joined_world.bot, EDU)[0]
+    joined_world.bot.clear()
     accept = buttons(card)["✅ Қабылдау"]
-    await dp.feed_update(bot, make_callback(accept, user_id=EDU, message_id=10))
-    [edited] = [m for m in bot.sent() if isinstance(m, EditMessageText)]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(accept, user_id=EDU, message_id=10)
+    )
+    [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert "Қабылданды:" in (edited.text or "")
     assert "Асель Нурланова" in (edited.text or "")
     assert "✅ Қабылдау" not in buttons(edited)
-    item = await joined.assignments.get(item_id)
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.ACCEPTED
-    await deliverer.drain()
-    [notice] = messages_to(bot, CTRL)
+    await joined_world.deliverer.drain()
+    [notice] = messages_to(joined_world.bot, CTRL)
     assert notice.text.startswith(
         "Поручение № 01-12/345 принято: Отдел образования — Асель Нурланова"
     )
     # a second tap of the old button changes nothing and says why
-    bot.clear()
-    await dp.feed_update(bot, make_callback(accept, user_id=EDU, message_id=10))
-    assert "бұрын қабылданған" in alert(bot)
-    history = await joined.assignments.history("01-12/345")
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(accept, user_id=EDU, message_id=10)
+    )
+    assert "бұрын қабылданған" in alert(joined_world.bot)
+    history = await joined_world.repos.assignments.history("01-12/345")
     assert [e.action for e in history] == ["register", "accept"]
 
 
-async def test_forged_and_outside_role_taps_change_nothing(
-    dp: Dispatcher, bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings
-) -> None:
-    item_id = await register(joined, profile, settings)
-    edu = await joined.staff.department_by_name("Отдел образования")
+async def test_forged_and_outside_role_taps_change_nothing(joined_world: World) -> None:
+    item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    edu = await joined_world.repos.staff.department_by_name("Отдел образования")
     assert edu is not None
     # the head of finance taps «accept» for education
     forged = ItemCallback(action="accept", id=item_id, dep=edu.id).pack()
-    await dp.feed_update(bot, make_callback(forged, user_id=FIN))
-    assert alert(bot) == "Это поручение адресовано не вам."  # no number: forged
+    await joined_world.dp.feed_update(joined_world.bot, make_callback(forged, user_id=FIN))
+    assert alert(joined_world.bot) == "Это поручение адресовано не вам."  # no number: forged
     # a head tries to remove from control
-    await dp.feed_update(
-        bot, make_callback(ItemCallback(action="remove", id=item_id).pack(), user_id=FIN)
+    await joined_world.dp.feed_update(
+        joined_world.bot,
+        make_callback(ItemCallback(action="remove", id=item_id).pack(), user_id=FIN),
     )
-    assert alert(bot).startswith("Это действие доступно ролям: отдел контроля")
+    assert alert(joined_world.bot).startswith("Это действие доступно ролям: отдел контроля")
     # an unknown item
-    await dp.feed_update(
-        bot, make_callback(ItemCallback(action="accept", id=999, dep=edu.id).pack(), user_id=EDU)
+    await joined_world.dp.feed_update(
+        joined_world.bot,
+        make_callback(ItemCallback(action="accept", id=999, dep=edu.id).pack(), user_id=EDU),
     )
-    assert "жарамсыз" in alert(bot)
-    item = await joined.assignments.get(item_id)
+    assert "жарамсыз" in alert(joined_world.bot)
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REGISTERED
     assert all(e.accepted_at is None for e in item.executors)
 
 
 async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    joined_world: World,
 ) -> None:
-    item_id = await register(joined, profile, settings)
-    await deliverer.drain()
-    edu_card, fin_card = messages_to(bot, EDU)[0], messages_to(bot, FIN)[0]
+    item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    await joined_world.deliverer.drain()
+    edu_card, fin_card = (
+        messages_to(joined_world.bot, EDU)[0],
+        messages_to(joined_world.bot, FIN)[0],
+    )
 
     # the co-executor's input goes to the main executor
-    await dp.feed_update(
-        bot, make_callback(buttons(fin_card)["📝 Отчёт об исполнении"], user_id=FIN)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(fin_card)["📝 Отчёт об исполнении"], user_id=FIN)
     )
-    await dp.feed_update(
-        bot, make_message("Финансирование выделено в полном объёме.", user_id=FIN)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_message("Финансирование выделено в полном объёме.", user_id=FIN)
     )
-    prompt = messages_to(bot, FIN)[-1]
+    prompt = messages_to(joined_world.bot, FIN)[-1]
     assert "частей текста — 1" in prompt.text
-    await dp.feed_update(bot, make_callback(buttons(prompt)["📤 Отправить отчёт"], user_id=FIN))
-    bot.clear()
-    await deliverer.drain()
-    [co_input] = messages_to(bot, EDU)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(prompt)["📤 Отправить отчёт"], user_id=FIN)
+    )
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    [co_input] = messages_to(joined_world.bot, EDU)
     assert "қосалқы орындаушының ақпараты" in co_input.text
     assert "Финансирование выделено" in co_input.text
 
     # the main executor reports with a file; the controller decides
-    await dp.feed_update(
-        bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
     )
-    await dp.feed_update(bot, make_message("Ақпарат дайындалды.", user_id=EDU))
-    await dp.feed_update(bot, make_document("FILE-1", "справка.pdf", user_id=EDU))
-    prompt = messages_to(bot, EDU)[-1]
-    await dp.feed_update(bot, make_callback(buttons(prompt)["📤 Есепті жіберу"], user_id=EDU))
-    item = await joined.assignments.get(item_id)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_message("Ақпарат дайындалды.", user_id=EDU)
+    )
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_document("FILE-1", "справка.pdf", user_id=EDU)
+    )
+    prompt = messages_to(joined_world.bot, EDU)[-1]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(prompt)["📤 Есепті жіберу"], user_id=EDU)
+    )
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REPORTED
-    bot.clear()
-    await deliverer.drain()
-    [report] = messages_to(bot, CTRL)
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    [report] = messages_to(joined_world.bot, CTRL)
     assert report.text.startswith("Отчёт об исполнении поручения № 01-12/345 (Отдел образования")
     assert "Ақпарат дайындалды." in report.text
-    [document] = [m for m in bot.sent() if isinstance(m, SendDocument)]
+    [document] = [m for m in joined_world.bot.sent() if isinstance(m, SendDocument)]
     assert document.document == "FILE-1"
     assert set(buttons(report)) == {
         "📅 Изменить срок",
@@ -186,88 +179,95 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     }
 
     # return for rework with a reason, then report again and remove
-    await dp.feed_update(
-        bot, make_callback(buttons(report)["🔁 Вернуть на доработку"], user_id=CTRL)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(report)["🔁 Вернуть на доработку"], user_id=CTRL)
     )
-    await dp.feed_update(bot, make_message("Нет данных по сельским школам.", user_id=CTRL))
-    bot.clear()
-    await deliverer.drain()
-    returned = messages_to(bot, EDU)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_message("Нет данных по сельским школам.", user_id=CTRL)
+    )
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    returned = messages_to(joined_world.bot, EDU)
     assert returned[0].text.startswith("№ 01-12/345 тапсырма пысықтауға қайтарылды.")
     assert "сельским школам" in returned[0].text
 
-    await dp.feed_update(
-        bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
     )
-    await dp.feed_update(bot, make_message("Толықтырылды.", user_id=EDU))
-    prompt = messages_to(bot, EDU)[-1]
-    await dp.feed_update(bot, make_callback(buttons(prompt)["📤 Есепті жіберу"], user_id=EDU))
-    bot.clear()
-    await deliverer.drain()
-    report = messages_to(bot, CTRL)[-1]
-    await dp.feed_update(bot, make_callback(buttons(report)["🏁 Снять с контроля"], user_id=CTRL))
-    grounds = messages_to(bot, CTRL)[-1]
-    await dp.feed_update(
-        bot, make_callback(buttons(grounds)["исполнено в полном объёме"], user_id=CTRL)
+    await joined_world.dp.feed_update(joined_world.bot, make_message("Толықтырылды.", user_id=EDU))
+    prompt = messages_to(joined_world.bot, EDU)[-1]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(prompt)["📤 Есепті жіберу"], user_id=EDU)
     )
-    item = await joined.assignments.get(item_id)
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    report = messages_to(joined_world.bot, CTRL)[-1]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(report)["🏁 Снять с контроля"], user_id=CTRL)
+    )
+    grounds = messages_to(joined_world.bot, CTRL)[-1]
+    await joined_world.dp.feed_update(
+        joined_world.bot,
+        make_callback(buttons(grounds)["исполнено в полном объёме"], user_id=CTRL),
+    )
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REMOVED
-    bot.clear()
-    await deliverer.drain()
-    assert messages_to(bot, EDU)[0].text == (
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    assert messages_to(joined_world.bot, EDU)[0].text == (
         "№ 01-12/345 тапсырма бақылаудан алынды: толық орындалды."
     )
-    assert messages_to(bot, FIN)[0].text == (
+    assert messages_to(joined_world.bot, FIN)[0].text == (
         "Поручение № 01-12/345 снято с контроля: исполнено в полном объёме."
     )
     # the old card's buttons are now stale
-    bot.clear()
-    await dp.feed_update(
-        bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
     )
-    assert "қолжетімсіз" in alert(bot)
-    actions = [e.action for e in await joined.assignments.history("01-12/345")]
+    assert "қолжетімсіз" in alert(joined_world.bot)
+    actions = [e.action for e in await joined_world.repos.assignments.history("01-12/345")]
     assert actions == ["register", "co_report", "report", "return", "report", "remove"]
 
 
-async def test_files_are_refused_for_restricted_items(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await register(joined, profile, settings, restricted=True)
-    await deliverer.drain()
-    card = messages_to(bot, FIN)[0]
-    await dp.feed_update(bot, make_callback(buttons(card)["📝 Отчёт об исполнении"], user_id=FIN))
-    await dp.feed_update(bot, make_document("SECRET", "секрет.pdf", user_id=FIN))
-    assert messages_to(bot, FIN)[-1].text.startswith(
+async def test_files_are_refused_for_restricted_items(joined_world: World) -> None:
+    await register(
+        joined_world.repos, joined_world.profile, joined_world.settings, restricted=True
+    )
+    await joined_world.deliverer.drain()
+    card = messages_to(joined_world.bot, FIN)[0]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(card)["📝 Отчёт об исполнении"], user_id=FIN)
+    )
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_document("SECRET", "секрет.pdf", user_id=FIN)
+    )
+    assert messages_to(joined_world.bot, FIN)[-1].text.startswith(
         "По поручению для служебного пользования файлы"
     )
 
 
-async def test_not_ours_within_the_window_then_reassigned(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    item_id = await register(joined, profile, settings)
-    await deliverer.drain()
-    card = messages_to(bot, FIN)[0]
-    await dp.feed_update(bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN))
-    await dp.feed_update(bot, make_message("Вопрос отдела цифровизации.", user_id=FIN))
-    bot.clear()
-    await deliverer.drain()
-    [notice] = messages_to(bot, CTRL)
+async def test_not_ours_within_the_window_then_reassigned(joined_world: World) -> None:
+    item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    await joined_world.deliverer.drain()
+    card = messages_to(joined_world.bot, FIN)[0]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN)
+    )
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_message("Вопрос отдела цифровизации.", user_id=FIN)
+    )
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    [notice] = messages_to(joined_world.bot, CTRL)
     assert notice.text.startswith("Отдел финансов вернул поручение № 01-12/345")
-    await dp.feed_update(bot, make_callback(buttons(notice)["➡️ Переназначить"], user_id=CTRL))
-    edits = [m for m in bot.sent() if m.__class__.__name__ == "EditMessageReplyMarkup"]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(notice)["➡️ Переназначить"], user_id=CTRL)
+    )
+    edits = [
+        m for m in joined_world.bot.sent() if m.__class__.__name__ == "EditMessageReplyMarkup"
+    ]
     targets = {
         b.text: str(b.callback_data)
         for row in edits[-1].reply_markup.inline_keyboard  # type: ignore[attr-defined]
@@ -275,8 +275,10 @@ async def test_not_ours_within_the_window_then_reassigned(
     }
     assert "Отдел финансов" not in targets
     assert "Отдел образования" not in targets
-    await dp.feed_update(bot, make_callback(targets["Отдел цифровизации"], user_id=CTRL))
-    item = await joined.assignments.get(item_id)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(targets["Отдел цифровизации"], user_id=CTRL)
+    )
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert {e.department_name for e in item.executors if e.active} == {
         "Отдел образования",
@@ -284,53 +286,54 @@ async def test_not_ours_within_the_window_then_reassigned(
     }
 
 
-async def test_not_ours_after_the_window_explains_the_rule(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    item_id = await register(joined, profile, settings)
-    await joined.db.writer.execute(
+async def test_not_ours_after_the_window_explains_the_rule(joined_world: World) -> None:
+    item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    await joined_world.repos.db.writer.execute(
         "UPDATE assignments SET registered_on = '2026-01-05' WHERE id = ?", (item_id,)
     )
-    await deliverer.drain()
-    card = messages_to(bot, FIN)[0]
-    await dp.feed_update(bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN))
-    text = alert(bot)
+    await joined_world.deliverer.drain()
+    card = messages_to(joined_world.bot, FIN)[0]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN)
+    )
+    text = alert(joined_world.bot)
     assert "в течение 3 рабочих дней" in text
     assert "до 9 января 2026" in text
 
 
-async def test_my_and_control_lists(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-) -> None:
-    await register(joined, profile, settings, number="A-1")
-    await register(joined, profile, settings, number="A-2", restricted=True)
-    bot.clear()
-    await dp.feed_update(bot, make_message("/my", user_id=FIN))
-    [my] = messages_to(bot, FIN)
+async def test_my_and_control_lists(joined_world: World) -> None:
+    await register(joined_world.repos, joined_world.profile, joined_world.settings, number="A-1")
+    await register(
+        joined_world.repos,
+        joined_world.profile,
+        joined_world.settings,
+        number="A-2",
+        restricted=True,
+    )
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(joined_world.bot, make_message("/my", user_id=FIN))
+    [my] = messages_to(joined_world.bot, FIN)
     assert my.text.startswith("Открытые поручения моего отдела: 2")
     assert "🟢 A-1 · 12.05.2027 · Отдел образования · не принято\n    Подготовить" in my.text
     assert "A-2 · 12.05.2027 · Отдел образования · не принято" in my.text
     assert "отопительного" not in my.text.split("A-2")[1]
-    await dp.feed_update(bot, make_message("/control", user_id=CTRL))
-    control = messages_to(bot, CTRL)[-1]
+    await joined_world.dp.feed_update(joined_world.bot, make_message("/control", user_id=CTRL))
+    control = messages_to(joined_world.bot, CTRL)[-1]
     assert control.text.startswith("На контроле: 2")
-    await dp.feed_update(bot, make_callback(buttons(control)["Просроченные"], user_id=CTRL))
-    [edited] = [m for m in bot.sent() if isinstance(m, EditMessageText)]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(control)["Просроченные"], user_id=CTRL)
+    )
+    [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert (edited.text or "").startswith("На контроле: 0 · Просроченные")
-    await dp.feed_update(bot, make_message("/control", user_id=FIN))
-    assert messages_to(bot, FIN)[-1].text.startswith("Это действие доступно ролям: отдел контроля")
+    await joined_world.dp.feed_update(joined_world.bot, make_message("/control", user_id=FIN))
+    assert messages_to(joined_world.bot, FIN)[-1].text.startswith(
+        "Это действие доступно ролям: отдел контроля"
+    )
     # opening an item shows the card and its history
-    await dp.feed_update(bot, make_callback(buttons(control)["🔎 A-1"], user_id=CTRL))
-    view = messages_to(bot, CTRL)[-1]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(control)["🔎 A-1"], user_id=CTRL)
+    )
+    view = messages_to(joined_world.bot, CTRL)[-1]
     assert "История:" in view.text
     assert "зарегистрировано — Бауыржан Исаев" in view.text
 
@@ -352,20 +355,24 @@ async def test_a_restart_does_not_duplicate_or_lose_cards(
     assert (await fresh.drain(now=later + timedelta(minutes=30))).sent == 0
 
 
-async def test_a_forged_filter_does_not_open_another_departments_list(
-    dp: Dispatcher, bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings
-) -> None:
-    ctx = await services.make_context(joined, profile, settings)
+async def test_a_forged_filter_does_not_open_another_departments_list(joined_world: World) -> None:
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings
+    )
     summary = "Только для отдела образования"
     executors = ("Отдел образования",)
     await register_assignment(ctx, "EDU-ONLY", summary, executors, deadline=date(2027, 5, 12))
-    education = await joined.staff.department_by_name("Отдел образования")
+    education = await joined_world.repos.staff.department_by_name("Отдел образования")
     assert education is not None
-    bot.clear()
+    joined_world.bot.clear()
     forged = ListCallback(scope="my", flt=f"d{education.id}").pack()
-    await dp.feed_update(bot, make_callback(forged, user_id=FIN))  # the finance head
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(forged, user_id=FIN)
+    )  # the finance head
     shown = " ".join(
-        (m.text or "") for m in bot.sent() if isinstance(m, SendMessage | EditMessageText)
+        (m.text or "")
+        for m in joined_world.bot.sent()
+        if isinstance(m, SendMessage | EditMessageText)
     )
     assert "EDU-ONLY" not in shown
     assert "Только для отдела образования" not in shown

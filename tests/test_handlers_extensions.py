@@ -10,7 +10,6 @@ from aiogram.methods import EditMessageText
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.extensions import steps as extension_steps
 from bot.profiles import Profile, load_profile
 from bot.sweep import sweep
@@ -18,7 +17,7 @@ from handlers.callbacks import ExtCallback, ItemCallback
 from storage.domain.enums import Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import alert, buttons, messages_to, register_assignment
+from tests.helpers import World, alert, buttons, messages_to, register_assignment
 
 EDU, FIN, CTRL, AKIM, HOA = 9001, 9002, 9003, 9004, 9005
 PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "akim": AKIM, "hoa": HOA}
@@ -47,67 +46,75 @@ async def ask(dp: Dispatcher, bot: RecordingBot, item_id: int, dep: int, **kw: o
 
 
 async def test_request_then_one_tap_approval_moves_deadline_and_notices(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    joined_world: World,
 ) -> None:
-    item_id = await register(joined, profile, settings)
-    await deliverer.drain()
-    card = messages_to(bot, EDU)[0]
+    item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    await joined_world.deliverer.drain()
+    card = messages_to(joined_world.bot, EDU)[0]
     assert "⏳ Мерзімді ұзартуды сұрау" in buttons(card)
-    assert "⏳ Запросить продление" not in buttons(messages_to(bot, FIN)[0])  # co-executor
-    bot.clear()
-    await dp.feed_update(
-        bot, make_callback(buttons(card)["⏳ Мерзімді ұзартуды сұрау"], user_id=EDU)
+    assert "⏳ Запросить продление" not in buttons(
+        messages_to(joined_world.bot, FIN)[0]
+    )  # co-executor
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(card)["⏳ Мерзімді ұзартуды сұрау"], user_id=EDU)
     )
-    assert "кк.аа.жжжж" in messages_to(bot, EDU)[-1].text
+    assert "кк.аа.жжжж" in messages_to(joined_world.bot, EDU)[-1].text
     for typed, expected in (
         ("завтра", "кк.аа.жжжж"),
         ("01.05.2027", "ағымдағы мерзімнен кейін"),
         ("22.05.2027", "жұмыс күні емес"),  # a Saturday
     ):
-        await dp.feed_update(bot, make_message(typed, user_id=EDU))
-        assert expected in messages_to(bot, EDU)[-1].text
-    offer = messages_to(bot, EDU)[-1]
+        await joined_world.dp.feed_update(joined_world.bot, make_message(typed, user_id=EDU))
+        assert expected in messages_to(joined_world.bot, EDU)[-1].text
+    offer = messages_to(joined_world.bot, EDU)[-1]
     assert set(buttons(offer)) == {"24.05.2027 алу"}
-    await dp.feed_update(bot, make_callback(buttons(offer)["24.05.2027 алу"], user_id=EDU))
-    await dp.feed_update(bot, make_message("қысқа", user_id=EDU))
-    assert "10–1500" in messages_to(bot, EDU)[-1].text
-    await dp.feed_update(
-        bot, make_message("Мердігер материалдарды кешіктіріп жеткізді.", user_id=EDU)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(offer)["24.05.2027 алу"], user_id=EDU)
     )
-    summary = messages_to(bot, EDU)[-1]
+    await joined_world.dp.feed_update(joined_world.bot, make_message("қысқа", user_id=EDU))
+    assert "10–1500" in messages_to(joined_world.bot, EDU)[-1].text
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_message("Мердігер материалдарды кешіктіріп жеткізді.", user_id=EDU)
+    )
+    summary = messages_to(joined_world.bot, EDU)[-1]
     assert "24 мамыр 2027" in summary.text
-    await dp.feed_update(bot, make_callback(buttons(summary)["📤 Сұрауды жіберу"], user_id=EDU))
-    bot.clear()
-    await deliverer.drain()
-    akim_copy, hoa_copy = messages_to(bot, AKIM)[0], messages_to(bot, HOA)[0]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(summary)["📤 Сұрауды жіберу"], user_id=EDU)
+    )
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    akim_copy, hoa_copy = (
+        messages_to(joined_world.bot, AKIM)[0],
+        messages_to(joined_world.bot, HOA)[0],
+    )
     assert "Жол жөндеу жоспары" in akim_copy.text
     assert "Запрошено: понедельник, 24 мая 2027" in hoa_copy.text
     assert "Мердігер материалдарды" in hoa_copy.text
     assert set(buttons(hoa_copy)) == {"✅ Одобрить", "📅 Одобрить другую дату", "❌ Отклонить"}
 
     # the head of apparatus approves in one tap; the akim's copy shows who decided
-    bot.clear()
-    await dp.feed_update(bot, make_callback(buttons(hoa_copy)["✅ Одобрить"], user_id=HOA))
-    item = await joined.assignments.get(item_id)
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(hoa_copy)["✅ Одобрить"], user_id=HOA)
+    )
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.deadline == date(2027, 5, 24)
     assert item.extensions == 1
-    edits = [m for m in bot.sent() if isinstance(m, EditMessageText)]
+    edits = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert {m.chat_id for m in edits} == {AKIM, HOA}
     assert any("Марат Ахметов" in (m.text or "") for m in edits if m.chat_id == AKIM)
-    await dp.feed_update(bot, make_callback(buttons(akim_copy)["✅ Мақұлдау"], user_id=AKIM))
-    assert "шешім қабылданған" in alert(bot)
-    bot.clear()
-    await deliverer.drain()
-    assert "2027\u202fж. 24 мамыр дейін ұзартылды" in messages_to(bot, EDU)[0].text
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(akim_copy)["✅ Мақұлдау"], user_id=AKIM)
+    )
+    assert "шешім қабылданған" in alert(joined_world.bot)
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    assert "2027\u202fж. 24 мамыр дейін ұзартылды" in messages_to(joined_world.bot, EDU)[0].text
     assert (
         "продлён до 24 мая 2027\u202fг. (был 12 мая 2027\u202fг.)"
-        in messages_to(bot, CTRL)[0].text
+        in messages_to(joined_world.bot, CTRL)[0].text
     )
 
     # the notices follow the new date: nothing at the old one, one at the new one
@@ -115,160 +122,165 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
         (datetime(2027, 5, 5, 9, tzinfo=ALMATY), 0),
         (datetime(2027, 5, 19, 9, tzinfo=ALMATY), 1),
     ):
-        bot.clear()
-        ctx = await services.make_context(joined, profile, settings, now=moment.astimezone(UTC))
+        joined_world.bot.clear()
+        ctx = await services.make_context(
+            joined_world.repos,
+            joined_world.profile,
+            joined_world.settings,
+            now=moment.astimezone(UTC),
+        )
         await sweep(ctx)
-        await deliverer.drain(now=ctx.now)
-        notices = [m for m in messages_to(bot, EDU) if m.text.startswith("⏰")]
+        await joined_world.deliverer.drain(now=ctx.now)
+        notices = [m for m in messages_to(joined_world.bot, EDU) if m.text.startswith("⏰")]
         assert len(notices) == count
-    history = [e.action for e in await joined.assignments.history("E-1")]
+    history = [e.action for e in await joined_world.repos.assignments.history("E-1")]
     assert history[-2:] == ["extension_requested", "extension_approved"]
 
 
-async def test_another_date_and_rejection(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    item_id = await register(joined, profile, settings)
-    ctx = await services.make_context(joined, profile, settings)
-    item = await joined.assignments.get(item_id)
+async def test_another_date_and_rejection(joined_world: World) -> None:
+    item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings
+    )
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     edu = item.main_executor
     assert edu is not None
-    head = await joined.staff.by_code("edu_head")
+    head = await joined_world.repos.staff.by_code("edu_head")
     assert head is not None
     request = await extension_steps.request_extension(
         ctx, head, item, edu.department_id, date(2027, 6, 1), "Ждём заключение экспертизы."
     )
-    await deliverer.drain()
-    copy = messages_to(bot, AKIM)[0]
-    await dp.feed_update(
-        bot, make_callback(buttons(copy)["📅 Басқа күнді мақұлдау"], user_id=AKIM)
+    await joined_world.deliverer.drain()
+    copy = messages_to(joined_world.bot, AKIM)[0]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(copy)["📅 Басқа күнді мақұлдау"], user_id=AKIM)
     )
-    await dp.feed_update(bot, make_message("29.05.2027", user_id=AKIM))  # a Saturday
-    assert "жұмыс күні емес" in messages_to(bot, AKIM)[-1].text
-    await dp.feed_update(bot, make_message("28.05.2027", user_id=AKIM))
-    approved = await joined.extensions.get(request.id)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_message("29.05.2027", user_id=AKIM)
+    )  # a Saturday
+    assert "жұмыс күні емес" in messages_to(joined_world.bot, AKIM)[-1].text
+    await joined_world.dp.feed_update(joined_world.bot, make_message("28.05.2027", user_id=AKIM))
+    approved = await joined_world.repos.extensions.get(request.id)
     assert approved is not None
     assert approved.granted_deadline == date(2027, 5, 28)
 
     # a second request, rejected with a reason: the deadline stays
-    item = await joined.assignments.get(item_id)
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     second = await extension_steps.request_extension(
         ctx, head, item, edu.department_id, date(2027, 6, 10), "Ещё нужно время на согласование."
     )
-    bot.clear()
-    await deliverer.drain()
-    copy = messages_to(bot, HOA)[0]
-    await dp.feed_update(bot, make_callback(buttons(copy)["❌ Отклонить"], user_id=HOA))
-    await dp.feed_update(bot, make_message("Срок установлен Правительством.", user_id=HOA))
-    rejected = await joined.extensions.get(second.id)
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    copy = messages_to(joined_world.bot, HOA)[0]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(copy)["❌ Отклонить"], user_id=HOA)
+    )
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_message("Срок установлен Правительством.", user_id=HOA)
+    )
+    rejected = await joined_world.repos.extensions.get(second.id)
     assert rejected is not None
     assert rejected.reject_reason == "Срок установлен Правительством."
-    item = await joined.assignments.get(item_id)
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.deadline == date(2027, 5, 28)
-    bot.clear()
-    await deliverer.drain()
-    assert "Срок установлен Правительством." in messages_to(bot, EDU)[0].text
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    assert "Срок установлен Правительством." in messages_to(joined_world.bot, EDU)[0].text
 
 
-async def test_refusals_name_the_rule(
-    dp: Dispatcher, bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings
-) -> None:
-    item_id = await register(joined, profile, settings)
-    item = await joined.assignments.get(item_id)
+async def test_refusals_name_the_rule(joined_world: World) -> None:
+    item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     fin = next(e for e in item.executors if not e.main)
     edu = next(e for e in item.executors if e.main)
     # a co-executor cannot ask: the main executor asks for all
     forged = ItemCallback(action="ext", id=item_id, dep=fin.department_id).pack()
-    await dp.feed_update(bot, make_callback(forged, user_id=FIN))
-    assert alert(bot).startswith("Продление запрашивает только основной исполнитель")
+    await joined_world.dp.feed_update(joined_world.bot, make_callback(forged, user_id=FIN))
+    assert alert(joined_world.bot).startswith("Продление запрашивает только основной исполнитель")
     # the limit is used up (ust-kamenogorsk-2025: twice, п.35)
-    await joined.db.writer.execute(
+    await joined_world.repos.db.writer.execute(
         "UPDATE assignments SET extensions = 2 WHERE id = ?", (item_id,)
     )
-    await ask(dp, bot, item_id, edu.department_id)
-    assert "п.35" in alert(bot)
+    await ask(joined_world.dp, joined_world.bot, item_id, edu.department_id)
+    assert "п.35" in alert(joined_world.bot)
     # baidibek-2025 flags it instead, for a disciplinary review (§12.8)
     baidibek = load_profile("baidibek-2025")
-    bot.clear()
-    await ask(dp, bot, item_id, edu.department_id, profile=baidibek)
-    assert "тәртіптік" in messages_to(bot, EDU)[-1].text
-    await dp.feed_update(bot, make_message("/cancel", user_id=EDU))
+    joined_world.bot.clear()
+    await ask(joined_world.dp, joined_world.bot, item_id, edu.department_id, profile=baidibek)
+    assert "тәртіптік" in messages_to(joined_world.bot, EDU)[-1].text
+    await joined_world.dp.feed_update(joined_world.bot, make_message("/cancel", user_id=EDU))
     # the cut-off: too late when the deadline is today (п.35: 1 working day before)
     today = datetime.now(ALMATY).date()
-    await joined.db.writer.execute(
+    await joined_world.repos.db.writer.execute(
         "UPDATE assignments SET extensions = 0, deadline = ? WHERE id = ?",
         (today.isoformat(), item_id),
     )
-    bot.clear()
-    await ask(dp, bot, item_id, edu.department_id)
-    assert "п.35" in alert(bot)
-    assert "1 жұмыс күні" in alert(bot)
+    joined_world.bot.clear()
+    await ask(joined_world.dp, joined_world.bot, item_id, edu.department_id)
+    assert "п.35" in alert(joined_world.bot)
+    assert "1 жұмыс күні" in alert(joined_world.bot)
 
 
-async def test_forbidden_source_in_baidibek(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    settings: Settings,
-) -> None:
+async def test_forbidden_source_in_baidibek(joined_world: World) -> None:
     baidibek = load_profile("baidibek-2025")
-    item_id = await register(joined, baidibek, settings, source=Source.GOVERNMENT)
-    item = await joined.assignments.get(item_id)
+    item_id = await register(
+        joined_world.repos, baidibek, joined_world.settings, source=Source.GOVERNMENT
+    )
+    item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     main = item.main_executor
     assert main is not None
-    await ask(dp, bot, item_id, main.department_id, profile=baidibek)
-    assert "§12.7" in alert(bot)
-    assert "Үкімет" in alert(bot)
+    await ask(joined_world.dp, joined_world.bot, item_id, main.department_id, profile=baidibek)
+    assert "§12.7" in alert(joined_world.bot)
+    assert "Үкімет" in alert(joined_world.bot)
 
 
-async def test_only_deciders_decide_and_undecided_requests_remind(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    item_id = await register(joined, profile, settings, deadline=date(2027, 5, 12))
-    item = await joined.assignments.get(item_id)
-    head = await joined.staff.by_code("edu_head")
+async def test_only_deciders_decide_and_undecided_requests_remind(joined_world: World) -> None:
+    item_id = await register(
+        joined_world.repos, joined_world.profile, joined_world.settings, deadline=date(2027, 5, 12)
+    )
+    item = await joined_world.repos.assignments.get(item_id)
+    head = await joined_world.repos.staff.by_code("edu_head")
     assert item is not None
     assert head is not None
     assert item.main_executor is not None
-    ctx = await services.make_context(joined, profile, settings)
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings
+    )
     request = await extension_steps.request_extension(
         ctx, head, item, item.main_executor.department_id, date(2027, 5, 20), "Нет подрядчика."
     )
-    await deliverer.drain()
-    bot.clear()
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
     approve = ExtCallback(action="approve", id=request.id).pack()
-    await dp.feed_update(bot, make_callback(approve, user_id=CTRL))
-    assert "не принимаете решения" in alert(bot)
-    pending = await joined.extensions.get(request.id)
+    await joined_world.dp.feed_update(joined_world.bot, make_callback(approve, user_id=CTRL))
+    assert "не принимаете решения" in alert(joined_world.bot)
+    pending = await joined_world.repos.extensions.get(request.id)
     assert pending is not None
     assert pending.status == "pending"
     # the next working day the deciders are reminded, once
     tomorrow = ctx.calendar.add_working_days(ctx.today, 1)
     moment = datetime.combine(tomorrow, datetime.min.time(), ALMATY) + timedelta(hours=10)
     for _ in range(2):
-        later = await services.make_context(joined, profile, settings, now=moment.astimezone(UTC))
+        later = await services.make_context(
+            joined_world.repos,
+            joined_world.profile,
+            joined_world.settings,
+            now=moment.astimezone(UTC),
+        )
         await sweep(later)
-        await deliverer.drain(now=later.now)
-    reminders = [m for m in messages_to(bot, AKIM) if m.text.startswith("Еске салу")]
+        await joined_world.deliverer.drain(now=later.now)
+    reminders = [m for m in messages_to(joined_world.bot, AKIM) if m.text.startswith("Еске салу")]
     assert len(reminders) == 1
     # still pending at the deadline: the control department sees it
     at_deadline = datetime(2027, 5, 12, 10, tzinfo=ALMATY).astimezone(UTC)
-    late = await services.make_context(joined, profile, settings, now=at_deadline)
+    late = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings, now=at_deadline
+    )
     await sweep(late)
-    await deliverer.drain(now=late.now)
-    assert any("ещё не рассмотрен" in m.text for m in messages_to(bot, CTRL))
+    await joined_world.deliverer.drain(now=late.now)
+    assert any("ещё не рассмотрен" in m.text for m in messages_to(joined_world.bot, CTRL))

@@ -12,7 +12,6 @@ from aiogram.utils.i18n import I18n
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, translate
 from bot.meetings import steps as ms
 from bot.meetings.rules import MAX_FILES, MeetingRefusal, distribution_day
@@ -27,7 +26,15 @@ from storage.domain.meetings import (
 from storage.domain.refusals import Refused
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, approve_and_distribute, bind_all, buttons, make_meeting, person
+from tests.helpers import (
+    World,
+    alert,
+    approve_and_distribute,
+    bind_all,
+    buttons,
+    make_meeting,
+    person,
+)
 
 TG = {
     "org": 9201,  # ru
@@ -136,75 +143,75 @@ async def say(dp: Dispatcher, bot: RecordingBot, code: str, text: str) -> None:
 
 
 async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
+    joined_world: World,
     i18n: I18n,
 ) -> None:
-    repos = joined
-    meeting = await distributed(repos, profile, settings)
+    repos = joined_world.repos
+    meeting = await distributed(repos, joined_world.profile, joined_world.settings)
 
     # one tap: will attend; the message keeps the buttons and shows the answer
-    await tap(dp, bot, "m1", att(meeting.id, "yes"))
+    await tap(joined_world.dp, joined_world.bot, "m1", att(meeting.id, "yes"))
     assert await answer_of(repos, meeting.id, "m1") == (Attendance.ATTEND, None)
-    [edited] = edits(bot, "m1")
+    [edited] = edits(joined_world.bot, "m1")
     assert HEATING in (edited.text or "")
     assert "✅" in (edited.text or "")
     assert {MeetCallback.unpack(d).value for d in buttons(edited).values()} == {"yes", "no", "sub"}
-    assert (answers(bot)[-1].text or "").startswith(
+    assert (answers(joined_world.bot)[-1].text or "").startswith(
         translate(i18n, "kk", "Recorded: {answer}", answer="✅")
     )
 
     # cannot attend: the reason is asked and recorded
-    await tap(dp, bot, "m2", att(meeting.id, "no"))
-    [prompt] = sent_to(bot, "m2")
+    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "no"))
+    [prompt] = sent_to(joined_world.bot, "m2")
     assert prompt.text.startswith(
         translate(i18n, "ru", "Why can you not attend? Write the reason in one message.")
     )
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.PENDING, None)
-    await say(dp, bot, "m2", "x" * 501)  # too long: asked again, nothing recorded
+    await say(
+        joined_world.dp, joined_world.bot, "m2", "x" * 501
+    )  # too long: asked again, nothing recorded
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.PENDING, None)
-    await say(dp, bot, "m2", "Командировка в Астану")
+    await say(joined_world.dp, joined_world.bot, "m2", "Командировка в Астану")
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.ABSENT, "Командировка в Астану")
-    [confirmed] = sent_to(bot, "m2")
+    [confirmed] = sent_to(joined_world.bot, "m2")
     assert "❌" in confirmed.text and "Командировка в Астану" in confirmed.text
     assert len(buttons(confirmed)) == 3
 
     # a substitute: a file is not an answer; the name and position are
-    await tap(dp, bot, "m3", att(meeting.id, "sub"))
-    bot.clear()
-    await dp.feed_update(bot, make_document("DOC-1", "x.pdf", user_id=TG["m3"]))
+    await tap(joined_world.dp, joined_world.bot, "m3", att(meeting.id, "sub"))
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_document("DOC-1", "x.pdf", user_id=TG["m3"])
+    )
     assert await answer_of(repos, meeting.id, "m3") == (Attendance.PENDING, None)
-    await say(dp, bot, "m3", "Иванов И.И., заместитель руководителя")
+    await say(joined_world.dp, joined_world.bot, "m3", "Иванов И.И., заместитель руководителя")
     assert await answer_of(repos, meeting.id, "m3") == (
         Attendance.SUBSTITUTE,
         "Иванов И.И., заместитель руководителя",
     )
     # and a change of mind, until the meeting begins
-    await tap(dp, bot, "m3", att(meeting.id, "yes"))
+    await tap(joined_world.dp, joined_world.bot, "m3", att(meeting.id, "yes"))
     assert await answer_of(repos, meeting.id, "m3") == (Attendance.ATTEND, None)
 
     # a tap while a question is open replaces it: the next text is no reason
-    await tap(dp, bot, "m2", att(meeting.id, "no"))
-    await tap(dp, bot, "m2", att(meeting.id, "yes"))
-    await say(dp, bot, "m2", "Всё-таки командировка")
+    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "no"))
+    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "yes"))
+    await say(joined_world.dp, joined_world.bot, "m2", "Всё-таки командировка")
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.ATTEND, None)
 
     # /cancel leaves the question; nothing changes
-    await tap(dp, bot, "m1", att(meeting.id, "no"))
-    await say(dp, bot, "m1", "/cancel")
-    await say(dp, bot, "m1", "Передумал")
+    await tap(joined_world.dp, joined_world.bot, "m1", att(meeting.id, "no"))
+    await say(joined_world.dp, joined_world.bot, "m1", "/cancel")
+    await say(joined_world.dp, joined_world.bot, "m1", "Передумал")
     assert await answer_of(repos, meeting.id, "m1") == (Attendance.ATTEND, None)
 
     # a tap on the old agenda after a change answers for the current version
-    ctx = await services.make_context(repos, profile, settings)
+    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
     changed, _ = await ms.change_meeting(
         ctx, await person(repos, "org"), meeting.id, place="Малый зал"
     )
     assert changed.version == 2
-    await tap(dp, bot, "m1", att(meeting.id, "yes"))
+    await tap(joined_world.dp, joined_world.bot, "m1", att(meeting.id, "yes"))
     fresh = await repos.meetings.get(meeting.id)
     assert fresh is not None
     m1 = fresh.recipient_for((await person(repos, "m1")).id)
@@ -212,51 +219,51 @@ async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
 
 
 async def test_attendance_refusals_change_nothing(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
+    joined_world: World,
     i18n: I18n,
 ) -> None:
-    repos = joined
-    meeting = await distributed(repos, profile, settings)
+    repos = joined_world.repos
+    meeting = await distributed(repos, joined_world.profile, joined_world.settings)
 
-    await tap(dp, bot, "edu_exec", att(meeting.id, "yes"))  # not a recipient
-    assert alert(bot) == refused(i18n, "kk", MeetingRefusal.NOT_RECIPIENT)
-    assert answers(bot)[-1].show_alert
-    await tap(dp, bot, "edu_exec", att(meeting.id, "no"))
-    assert alert(bot) == refused(i18n, "kk", MeetingRefusal.NOT_RECIPIENT)
-    await say(dp, bot, "edu_exec", "Причина")  # no question was asked
-    [unknown] = sent_to(bot, "edu_exec")
+    await tap(
+        joined_world.dp, joined_world.bot, "edu_exec", att(meeting.id, "yes")
+    )  # not a recipient
+    assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_RECIPIENT)
+    assert answers(joined_world.bot)[-1].show_alert
+    await tap(joined_world.dp, joined_world.bot, "edu_exec", att(meeting.id, "no"))
+    assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_RECIPIENT)
+    await say(joined_world.dp, joined_world.bot, "edu_exec", "Причина")  # no question was asked
+    [unknown] = sent_to(joined_world.bot, "edu_exec")
     assert unknown.text == translate(
         i18n, "kk", "I did not understand that. /help lists what you can do."
     )
-    await tap(dp, bot, "m1", att(meeting.id, "maybe"))  # forged
-    assert alert(bot) == translate(i18n, "kk", "This button is no longer valid.")
-    await tap(dp, bot, "m1", att(999, "yes"))
-    assert alert(bot) == refused(i18n, "kk", MeetingRefusal.NOT_FOUND)
+    await tap(joined_world.dp, joined_world.bot, "m1", att(meeting.id, "maybe"))  # forged
+    assert alert(joined_world.bot) == translate(i18n, "kk", "This button is no longer valid.")
+    await tap(joined_world.dp, joined_world.bot, "m1", att(999, "yes"))
+    assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_FOUND)
 
     # not distributed yet
-    draft = await create(repos, profile, settings, ahead=20)
+    draft = await create(repos, joined_world.profile, joined_world.settings, ahead=20)
     for value in ("yes", "no", "sub"):
-        await tap(dp, bot, "m2", att(draft.id, value))
-        assert alert(bot) == refused(i18n, "ru", MeetingRefusal.NOT_DISTRIBUTED)
-        assert sent_to(bot, "m2") == []
+        await tap(joined_world.dp, joined_world.bot, "m2", att(draft.id, value))
+        assert alert(joined_world.bot) == refused(i18n, "ru", MeetingRefusal.NOT_DISTRIBUTED)
+        assert sent_to(joined_world.bot, "m2") == []
 
     # cancelled
-    ctx = await services.make_context(repos, profile, settings)
+    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
     await ms.cancel_meeting(ctx, await person(repos, "org"), meeting.id)
-    await tap(dp, bot, "m2", att(meeting.id, "yes"))
-    assert alert(bot) == refused(i18n, "ru", MeetingRefusal.CANCELLED)
+    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "yes"))
+    assert alert(joined_world.bot) == refused(i18n, "ru", MeetingRefusal.CANCELLED)
 
     # begun: a meeting of yesterday
-    yesterday_ctx = await services.make_context(repos, profile, settings)
+    yesterday_ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
     day_before = yesterday_ctx.calendar.subtract_working_days(yesterday_ctx.today, 2)
-    then = datetime.combine(day_before, time(9), settings.zone).astimezone(UTC)
-    past = await distributed(repos, profile, settings, now=then, day_offset=1)
-    await tap(dp, bot, "m2", att(past.id, "yes"))
-    assert alert(bot) == refused(i18n, "ru", MeetingRefusal.STARTED)
+    then = datetime.combine(day_before, time(9), joined_world.settings.zone).astimezone(UTC)
+    past = await distributed(
+        repos, joined_world.profile, joined_world.settings, now=then, day_offset=1
+    )
+    await tap(joined_world.dp, joined_world.bot, "m2", att(past.id, "yes"))
+    assert alert(joined_world.bot) == refused(i18n, "ru", MeetingRefusal.STARTED)
     for found in (draft, past):
         assert {r.answer for r in (await repos.meetings.get(found.id)).recipients} == {  # type: ignore[union-attr]
             Attendance.PENDING
@@ -264,23 +271,19 @@ async def test_attendance_refusals_change_nothing(
 
 
 async def test_a_stale_reason_after_the_meeting_was_cancelled_is_refused(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
+    joined_world: World,
     i18n: I18n,
 ) -> None:
-    repos = joined
-    meeting = await distributed(repos, profile, settings)
-    await tap(dp, bot, "m2", att(meeting.id, "no"))
-    ctx = await services.make_context(repos, profile, settings)
+    repos = joined_world.repos
+    meeting = await distributed(repos, joined_world.profile, joined_world.settings)
+    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "no"))
+    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
     await ms.cancel_meeting(ctx, await person(repos, "org"), meeting.id)
-    await say(dp, bot, "m2", "Командировка")
-    [told] = sent_to(bot, "m2")
+    await say(joined_world.dp, joined_world.bot, "m2", "Командировка")
+    [told] = sent_to(joined_world.bot, "m2")
     assert told.text == refused(i18n, "ru", MeetingRefusal.CANCELLED)
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.PENDING, None)
-    await say(dp, bot, "m2", "Командировка")  # the question is over
+    await say(joined_world.dp, joined_world.bot, "m2", "Командировка")  # the question is over
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.PENDING, None)
 
 
@@ -288,20 +291,15 @@ async def test_a_stale_reason_after_the_meeting_was_cancelled_is_refused(
 
 
 async def test_materials_as_files_and_on_paper(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    joined_world: World,
     i18n: I18n,
 ) -> None:
-    repos = joined
-    meeting = await create(repos, profile, settings)
+    repos = joined_world.repos
+    meeting = await create(repos, joined_world.profile, joined_world.settings)
     heating, budget, other = meeting.items
-    bot.clear()
-    await deliverer.drain()
-    [request] = sent_to(bot, "edu_head")
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    [request] = sent_to(joined_world.bot, "edu_head")
     send_button, paper_button = buttons(request).values()
     assert MeetCallback.unpack(paper_button).action == "paper"
     assert MeetCallback.unpack(send_button) == MeetCallback(
@@ -309,55 +307,63 @@ async def test_materials_as_files_and_on_paper(
     )
 
     # the head sends two files, then «Send»
-    await tap(dp, bot, "edu_head", send_button)
-    [prompt] = sent_to(bot, "edu_head")
+    await tap(joined_world.dp, joined_world.bot, "edu_head", send_button)
+    [prompt] = sent_to(joined_world.bot, "edu_head")
     assert [MeetCallback.unpack(d).action for d in buttons(prompt).values()] == ["mat_drop"]
-    await say(dp, bot, "edu_head", "вот материалы")  # text is not a file
+    await say(joined_world.dp, joined_world.bot, "edu_head", "вот материалы")  # text is not a file
     assert [
-        MeetCallback.unpack(d).action for d in buttons(sent_to(bot, "edu_head")[0]).values()
+        MeetCallback.unpack(d).action
+        for d in buttons(sent_to(joined_world.bot, "edu_head")[0]).values()
     ] == ["mat_drop"]
     for file_id, name in (("EDU-1", "справка.pdf"), ("EDU-2", "анықтама.pdf")):
-        bot.clear()
-        await dp.feed_update(bot, make_document(file_id, name, user_id=TG["edu_head"]))
-    [received] = sent_to(bot, "edu_head")
+        joined_world.bot.clear()
+        await joined_world.dp.feed_update(
+            joined_world.bot, make_document(file_id, name, user_id=TG["edu_head"])
+        )
+    [received] = sent_to(joined_world.bot, "edu_head")
     assert "справка.pdf, анықтама.pdf" in received.text
     send = next(
         d for d in buttons(received).values() if MeetCallback.unpack(d).action == "mat_send"
     )
-    await tap(dp, bot, "edu_head", send)
+    await tap(joined_world.dp, joined_world.bot, "edu_head", send)
     done = translate(i18n, "kk", "Materials received for item {number}.", number=1)
-    assert alert(bot).startswith(done)
-    assert (edits(bot, "edu_head")[-1].text or "").startswith(done)
+    assert alert(joined_world.bot).startswith(done)
+    assert (edits(joined_world.bot, "edu_head")[-1].text or "").startswith(done)
     item = (await repos.meetings.get(meeting.id)).item(heating.id)  # type: ignore[union-attr]
     assert item is not None and [f.file_id for f in item.files] == ["EDU-1", "EDU-2"]
     assert item.materials_by == "edu_head"
-    await tap(dp, bot, "edu_head", send)  # pressed again: nothing is collected any more
-    assert alert(bot) == translate(i18n, "kk", "This button is no longer valid.")
-    bot.clear()
-    await deliverer.drain()
-    assert [m.document for m in bot.sent() if isinstance(m, SendDocument)] == ["EDU-1", "EDU-2"]
-    assert {getattr(m, "chat_id", None) for m in bot.sent()} == {TG["org"]}
+    await tap(
+        joined_world.dp, joined_world.bot, "edu_head", send
+    )  # pressed again: nothing is collected any more
+    assert alert(joined_world.bot) == translate(i18n, "kk", "This button is no longer valid.")
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    assert [m.document for m in joined_world.bot.sent() if isinstance(m, SendDocument)] == [
+        "EDU-1",
+        "EDU-2",
+    ]
+    assert {getattr(m, "chat_id", None) for m in joined_world.bot.sent()} == {TG["org"]}
 
     # staff of the department may send too; «Send» needs a file; at most MAX_FILES files
-    await tap(dp, bot, "edu_exec", send_button)
+    await tap(joined_world.dp, joined_world.bot, "edu_exec", send_button)
     await tap(
-        dp,
-        bot,
+        joined_world.dp,
+        joined_world.bot,
         "edu_exec",
         MeetCallback(action="mat_send", id=meeting.id, value=str(heating.id)).pack(),
     )
-    assert alert(bot) == translate(i18n, "kk", "Send at least one file first.")
+    assert alert(joined_world.bot) == translate(i18n, "kk", "Send at least one file first.")
     for number in range(MAX_FILES + 1):
-        bot.clear()
-        await dp.feed_update(
-            bot, make_document(f"X-{number}", f"{number}.pdf", user_id=TG["edu_exec"])
+        joined_world.bot.clear()
+        await joined_world.dp.feed_update(
+            joined_world.bot, make_document(f"X-{number}", f"{number}.pdf", user_id=TG["edu_exec"])
         )
-    assert sent_to(bot, "edu_exec")[0].text == translate(
+    assert sent_to(joined_world.bot, "edu_exec")[0].text == translate(
         i18n, "kk", "At most {count} files.", count=MAX_FILES
     )
     await tap(
-        dp,
-        bot,
+        joined_world.dp,
+        joined_world.bot,
         "edu_exec",
         MeetCallback(action="mat_send", id=meeting.id, value=str(heating.id)).pack(),
     )
@@ -365,36 +371,38 @@ async def test_materials_as_files_and_on_paper(
     assert item is not None and len(item.files) == MAX_FILES and item.materials_by == "edu_exec"
 
     # cancel leaves everything as it was
-    await tap(dp, bot, "edu_head", send_button)
-    bot.clear()
-    await dp.feed_update(bot, make_document("EDU-9", "лишнее.pdf", user_id=TG["edu_head"]))
+    await tap(joined_world.dp, joined_world.bot, "edu_head", send_button)
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_document("EDU-9", "лишнее.pdf", user_id=TG["edu_head"])
+    )
     await tap(
-        dp,
-        bot,
+        joined_world.dp,
+        joined_world.bot,
         "edu_head",
         MeetCallback(action="mat_drop", id=meeting.id, value=str(heating.id)).pack(),
     )
-    assert alert(bot) == translate(i18n, "kk", "Cancelled. Nothing was saved.")
+    assert alert(joined_world.bot) == translate(i18n, "kk", "Cancelled. Nothing was saved.")
     item = (await repos.meetings.get(meeting.id)).item(heating.id)  # type: ignore[union-attr]
     assert item is not None and len(item.files) == MAX_FILES
 
     # someone else's item is refused, and the question is not opened
-    await tap(dp, bot, "fin_head", send_button)
-    assert alert(bot).startswith(refused(i18n, "ru", MeetingRefusal.NOT_RESPONSIBLE))
-    assert sent_to(bot, "fin_head") == []
+    await tap(joined_world.dp, joined_world.bot, "fin_head", send_button)
+    assert alert(joined_world.bot).startswith(refused(i18n, "ru", MeetingRefusal.NOT_RESPONSIBLE))
+    assert sent_to(joined_world.bot, "fin_head") == []
 
     # on paper, after one confirmation
     paper = MeetCallback(action="paper", id=meeting.id, value=str(budget.id)).pack()
-    await tap(dp, bot, "fin_head", paper)
-    [confirm] = sent_to(bot, "fin_head")
+    await tap(joined_world.dp, joined_world.bot, "fin_head", paper)
+    [confirm] = sent_to(joined_world.bot, "fin_head")
     yes, no = buttons(confirm).values()
-    await tap(dp, bot, "fin_head", no)
+    await tap(joined_world.dp, joined_world.bot, "fin_head", no)
     item = (await repos.meetings.get(meeting.id)).item(budget.id)  # type: ignore[union-attr]
     assert item is not None and not item.materials_in
-    await tap(dp, bot, "fin_head", yes)
+    await tap(joined_world.dp, joined_world.bot, "fin_head", yes)
     item = (await repos.meetings.get(meeting.id)).item(budget.id)  # type: ignore[union-attr]
     assert item is not None and item.materials_in and item.on_paper and not item.files
-    assert (edits(bot, "fin_head")[-1].text or "").startswith(
+    assert (edits(joined_world.bot, "fin_head")[-1].text or "").startswith(
         translate(
             i18n,
             "ru",
@@ -405,108 +413,112 @@ async def test_materials_as_files_and_on_paper(
 
     # the organizer takes materials in for an item without a department
     org_send = MeetCallback(action="mat", id=meeting.id, value=str(other.id)).pack()
-    await tap(dp, bot, "org", org_send)
-    bot.clear()
-    await dp.feed_update(bot, make_document("ORG-1", "разное.pdf", user_id=TG["org"]))
-    await tap(
-        dp, bot, "org", MeetCallback(action="mat_send", id=meeting.id, value=str(other.id)).pack()
+    await tap(joined_world.dp, joined_world.bot, "org", org_send)
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_document("ORG-1", "разное.pdf", user_id=TG["org"])
     )
-    assert alert(bot) == translate(i18n, "ru", "Materials received for item {number}.", number=3)
-    await tap(dp, bot, "m1", org_send)  # a member is no department of it
-    assert answers(bot)[-1].show_alert
+    await tap(
+        joined_world.dp,
+        joined_world.bot,
+        "org",
+        MeetCallback(action="mat_send", id=meeting.id, value=str(other.id)).pack(),
+    )
+    assert alert(joined_world.bot) == translate(
+        i18n, "ru", "Materials received for item {number}.", number=3
+    )
+    await tap(joined_world.dp, joined_world.bot, "m1", org_send)  # a member is no department of it
+    assert answers(joined_world.bot)[-1].show_alert
 
 
 async def test_a_restricted_meeting_takes_materials_on_paper_only(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    joined_world: World,
     i18n: I18n,
 ) -> None:
-    repos = joined
-    meeting = await create(repos, profile, settings, restricted=True)
+    repos = joined_world.repos
+    meeting = await create(repos, joined_world.profile, joined_world.settings, restricted=True)
     heating = meeting.items[0]
-    bot.clear()
-    await deliverer.drain()
-    [request] = sent_to(bot, "edu_head")
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    [request] = sent_to(joined_world.bot, "edu_head")
     assert HEATING not in request.text
     [paper] = buttons(request).values()
     assert MeetCallback.unpack(paper).action == "paper"
     forged = MeetCallback(action="mat", id=meeting.id, value=str(heating.id)).pack()
-    await tap(dp, bot, "edu_head", forged)
-    assert alert(bot) == refused(i18n, "kk", MeetingRefusal.RESTRICTED)
-    bot.clear()
-    await dp.feed_update(bot, make_document("SECRET", "секрет.pdf", user_id=TG["edu_head"]))
+    await tap(joined_world.dp, joined_world.bot, "edu_head", forged)
+    assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.RESTRICTED)
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_document("SECRET", "секрет.pdf", user_id=TG["edu_head"])
+    )
     item = (await repos.meetings.get(meeting.id)).item(heating.id)  # type: ignore[union-attr]
     assert item is not None and not item.files and not item.materials_in
-    await tap(dp, bot, "edu_head", paper)
-    [confirm] = sent_to(bot, "edu_head")
+    await tap(joined_world.dp, joined_world.bot, "edu_head", paper)
+    [confirm] = sent_to(joined_world.bot, "edu_head")
     yes = next(iter(buttons(confirm).values()))
-    await tap(dp, bot, "edu_head", yes)
+    await tap(joined_world.dp, joined_world.bot, "edu_head", yes)
     item = (await repos.meetings.get(meeting.id)).item(heating.id)  # type: ignore[union-attr]
     assert item is not None and item.on_paper and item.materials_in
-    bot.clear()
-    await deliverer.drain()
-    assert not any(isinstance(m, SendDocument) for m in bot.sent())
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    assert not any(isinstance(m, SendDocument) for m in joined_world.bot.sent())
 
 
 # --- approval ------------------------------------------------------------------------------------
 
 
 async def test_approval_in_one_tap_the_first_wins(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    joined_world: World,
     i18n: I18n,
 ) -> None:
-    repos = joined
-    meeting = await create(repos, profile, settings)
-    ctx = await services.make_context(repos, profile, settings)
+    repos = joined_world.repos
+    meeting = await create(repos, joined_world.profile, joined_world.settings)
+    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
     await ms.request_approval(ctx, await person(repos, "org"), meeting.id)
-    bot.clear()
-    await deliverer.drain()
-    [akim_request] = sent_to(bot, "akim")
-    [hoa_request] = sent_to(bot, "hoa")
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    [akim_request] = sent_to(joined_world.bot, "akim")
+    [hoa_request] = sent_to(joined_world.bot, "hoa")
     [approve] = buttons(akim_request).values()
     assert MeetCallback.unpack(approve) == MeetCallback(action="appr", id=meeting.id)
 
-    await tap(dp, bot, "m1", approve)  # not an approver
-    assert alert(bot) == refused(i18n, "kk", MeetingRefusal.NOT_APPROVER)
-    bot.clear()
-    await dp.feed_update(
-        bot, make_callback(approve, user_id=TG["akim"], message_text=akim_request.text)
+    await tap(joined_world.dp, joined_world.bot, "m1", approve)  # not an approver
+    assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_APPROVER)
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot,
+        make_callback(approve, user_id=TG["akim"], message_text=akim_request.text),
     )
-    day = distribution_day(profile, ctx.calendar, meeting.day)
+    day = distribution_day(joined_world.profile, ctx.calendar, meeting.day)
     expected = translate(
         i18n, "kk", "Approved. The agenda goes out on {date}.", date=date_with_weekday(day, "kk")
     )
-    assert answers(bot)[-1].text == expected
-    [edited] = edits(bot, "akim")
+    assert answers(joined_world.bot)[-1].text == expected
+    [edited] = edits(joined_world.bot, "akim")
     assert edited.text == f"{akim_request.text}\n\n✅ {expected}"
     assert edited.reply_markup is None
     approved = await repos.meetings.get(meeting.id)
     assert approved is not None and approved.approved_by == "akim" and not approved.distributed
 
     [hoa_approve] = buttons(hoa_request).values()
-    await tap(dp, bot, "hoa", hoa_approve)
+    await tap(joined_world.dp, joined_world.bot, "hoa", hoa_approve)
     late = translate(
         i18n, "ru", "The agenda is already approved by {name}.", name="Ерлан Жумабеков"
     )
-    assert alert(bot) == late
-    assert edits(bot, "hoa")[-1].reply_markup is None
-    bot.clear()
-    await deliverer.drain()
-    assert [m.chat_id for m in bot.sent() if isinstance(m, SendMessage)] == [TG["org"]]
+    assert alert(joined_world.bot) == late
+    assert edits(joined_world.bot, "hoa")[-1].reply_markup is None
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    assert [m.chat_id for m in joined_world.bot.sent() if isinstance(m, SendMessage)] == [
+        TG["org"]
+    ]
 
     # when the distribution day has come, the approval sends the agenda at once
-    soon = await create(repos, profile, settings, ahead=2)
-    await tap(dp, bot, "hoa", MeetCallback(action="appr", id=soon.id).pack())
-    assert answers(bot)[-1].text == translate(
+    soon = await create(repos, joined_world.profile, joined_world.settings, ahead=2)
+    await tap(
+        joined_world.dp, joined_world.bot, "hoa", MeetCallback(action="appr", id=soon.id).pack()
+    )
+    assert answers(joined_world.bot)[-1].text == translate(
         i18n, "ru", "Approved. The agenda has gone out to the recipients."
     )
     found = await repos.meetings.get(soon.id)

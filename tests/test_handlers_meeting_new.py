@@ -10,10 +10,8 @@ from aiogram import Dispatcher
 from aiogram.utils.i18n import I18n
 
 from bot import services
-from bot.config import Settings
 from bot.i18n import date_with_weekday, translate
 from bot.meetings.rules import MAX_ITEMS, distribution_day, materials_due
-from bot.profiles import Profile
 from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meetings.new_dialog import MeetingStates
 from storage.domain.meetings import Attendance, Meeting, MeetingFormat, MeetingKind, MeetingStatus
@@ -22,6 +20,7 @@ from tests.conftest import MEETING_STAFF_CSV
 from tests.fakes import RecordingBot
 from tests.helpers import (
     STALE_RU,
+    World,
     alerts,
     data_of,
     department,
@@ -109,97 +108,99 @@ async def to_recipients(
 
 
 async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
+    joined_world: World,
     i18n: I18n,
 ) -> None:
-    repos = joined
+    repos = joined_world.repos
     org, akim = await person(repos, "org"), await person(repos, "akim")
     edu_head, fin_head = await person(repos, "edu_head"), await person(repos, "fin_head")
     members = [await person(repos, code) for code in ("m1", "m2", "m3")]
     edu = await department(repos, "Отдел образования")
-    ctx = await services.make_context(repos, profile, settings)
-    due = materials_due(profile, ctx.calendar, DAY)
+    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
+    due = materials_due(joined_world.profile, ctx.calendar, DAY)
     assert due is not None
-    send_on = distribution_day(profile, ctx.calendar, DAY)
+    send_on = distribution_day(joined_world.profile, ctx.calendar, DAY)
 
-    await meet(dp, bot, "new")
-    assert await state(dp, bot) == MeetingStates.kind.state
-    assert data_of(bot) == ["mn:kind:session", "mn:kind:apparatus", "mn:kind:other"]
-    assert [text for text, _ in last_buttons(bot)][:2] == [
+    await meet(joined_world.dp, joined_world.bot, "new")
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.kind.state
+    assert data_of(joined_world.bot) == ["mn:kind:session", "mn:kind:apparatus", "mn:kind:other"]
+    assert [text for text, _ in last_buttons(joined_world.bot)][:2] == [
         ru(i18n, "Akimat session"),
         ru(i18n, "Apparatus meeting"),
     ]
-    await press(dp, bot, "kind", MeetingKind.SESSION.value)
-    assert await state(dp, bot) == MeetingStates.title.state
-    assert data_of(bot) == ["mn:notitle:"]  # optional for a session
-    await say_as(dp, bot, f"  {SUBJECT} ")
-    assert await state(dp, bot) == MeetingStates.day.state
+    await press(joined_world.dp, joined_world.bot, "kind", MeetingKind.SESSION.value)
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.title.state
+    assert data_of(joined_world.bot) == ["mn:notitle:"]  # optional for a session
+    await say_as(joined_world.dp, joined_world.bot, f"  {SUBJECT} ")
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.day.state
 
-    await say_as(dp, bot, DAY.strftime("%d.%m.%Y"))
-    assert await state(dp, bot) == MeetingStates.time.state
-    prompt = bot.texts()[-1]
+    await say_as(joined_world.dp, joined_world.bot, DAY.strftime("%d.%m.%Y"))
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
+    prompt = joined_world.bot.texts()[-1]
     assert date_with_weekday(DAY, "ru") in prompt
     assert date_with_weekday(due, "ru") in prompt  # materials due, 5 working days before
     assert date_with_weekday(send_on, "ru") in prompt  # distribution, 3 working days before
-    assert data_of(bot) == [f"mn:time:{t}" for t in ("0900", "1000", "1100", "1430", "1500")]
-    await press(dp, bot, "time", "1000")
-    assert await state(dp, bot) == MeetingStates.format.state
-    assert data_of(bot) == [f"mn:fmt:{f.value}" for f in MeetingFormat]
-    await press(dp, bot, "fmt", MeetingFormat.MIXED.value)
-    assert await state(dp, bot) == MeetingStates.place.state
-    await say_as(dp, bot, PLACE)
-    assert await state(dp, bot) == MeetingStates.link.state
-    await say_as(dp, bot, LINK)
-    assert await state(dp, bot) == MeetingStates.restricted.state
-    assert data_of(bot) == ["mn:rst:1", "mn:rst:0"]
-    await press(dp, bot, "rst", "0")
+    assert data_of(joined_world.bot) == [
+        f"mn:time:{t}" for t in ("0900", "1000", "1100", "1430", "1500")
+    ]
+    await press(joined_world.dp, joined_world.bot, "time", "1000")
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.format.state
+    assert data_of(joined_world.bot) == [f"mn:fmt:{f.value}" for f in MeetingFormat]
+    await press(joined_world.dp, joined_world.bot, "fmt", MeetingFormat.MIXED.value)
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.place.state
+    await say_as(joined_world.dp, joined_world.bot, PLACE)
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.link.state
+    await say_as(joined_world.dp, joined_world.bot, LINK)
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.restricted.state
+    assert data_of(joined_world.bot) == ["mn:rst:1", "mn:rst:0"]
+    await press(joined_world.dp, joined_world.bot, "rst", "0")
 
-    assert await state(dp, bot) == MeetingStates.chair.state
-    chairs = picker_buttons(bot, "chair")
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.chair.state
+    chairs = picker_buttons(joined_world.bot, "chair")
     assert chairs[0] == "Ерлан Жумабеков — Аким города"  # the akim first
     assert len(chairs) == 8
-    assert ("▶️", "mn:pg:1") in last_buttons(bot)
-    await press(dp, bot, "pg", "1")
-    assert len(picker_buttons(bot, "chair")) == 4  # 12 people in the directory
-    await say_as(dp, bot, "аким")
-    assert "Ерлан Жумабеков — Аким города" in picker_buttons(bot, "chair")
-    await press(dp, bot, "chair", str(akim.id))
+    assert ("▶️", "mn:pg:1") in last_buttons(joined_world.bot)
+    await press(joined_world.dp, joined_world.bot, "pg", "1")
+    assert len(picker_buttons(joined_world.bot, "chair")) == 4  # 12 people in the directory
+    await say_as(joined_world.dp, joined_world.bot, "аким")
+    assert "Ерлан Жумабеков — Аким города" in picker_buttons(joined_world.bot, "chair")
+    await press(joined_world.dp, joined_world.bot, "chair", str(akim.id))
 
-    assert await state(dp, bot) == MeetingStates.item_title.state
-    await say_as(dp, bot, ITEM_1)
-    assert await state(dp, bot) == MeetingStates.item_speaker.state
-    assert data_of(bot) == ["mn:nospk:"]
-    await say_as(dp, bot, SPEAKER)
-    assert await state(dp, bot) == MeetingStates.item_department.state
-    assert "mn:nomat:" in data_of(bot)
-    await say_as(dp, bot, "образов")
-    assert picker_buttons(bot, "idep") == ["Отдел образования"]
-    await press(dp, bot, "idep", str(edu.id))
-    assert await state(dp, bot) == MeetingStates.item_more.state
-    assert data_of(bot) == ["mn:more:", "mn:agdone:"]
-    assert f"1. {ITEM_1} — {SPEAKER}, Отдел образования" in bot.texts()[-1]
-    await press(dp, bot, "more")
-    await say_as(dp, bot, ITEM_2)
-    await press(dp, bot, "nospk")
-    await press(dp, bot, "nomat")
-    agenda = bot.texts()[-1]
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.item_title.state
+    await say_as(joined_world.dp, joined_world.bot, ITEM_1)
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.item_speaker.state
+    assert data_of(joined_world.bot) == ["mn:nospk:"]
+    await say_as(joined_world.dp, joined_world.bot, SPEAKER)
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.item_department.state
+    assert "mn:nomat:" in data_of(joined_world.bot)
+    await say_as(joined_world.dp, joined_world.bot, "образов")
+    assert picker_buttons(joined_world.bot, "idep") == ["Отдел образования"]
+    await press(joined_world.dp, joined_world.bot, "idep", str(edu.id))
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.item_more.state
+    assert data_of(joined_world.bot) == ["mn:more:", "mn:agdone:"]
+    assert f"1. {ITEM_1} — {SPEAKER}, Отдел образования" in joined_world.bot.texts()[-1]
+    await press(joined_world.dp, joined_world.bot, "more")
+    await say_as(joined_world.dp, joined_world.bot, ITEM_2)
+    await press(joined_world.dp, joined_world.bot, "nospk")
+    await press(joined_world.dp, joined_world.bot, "nomat")
+    agenda = joined_world.bot.texts()[-1]
     assert f"1. {ITEM_1}" in agenda
     assert f"2. {ITEM_2}" in agenda
-    await press(dp, bot, "agdone")
+    await press(joined_world.dp, joined_world.bot, "agdone")
 
-    assert await state(dp, bot) == MeetingStates.departments.state
-    assert "Жумабеков" in bot.texts()[-1]  # the chair is among the recipients from the start
-    await press(dp, bot, "rdep", str(edu.id))
-    await press(dp, bot, "allm")
-    await press(dp, bot, "mode", "per")
-    assert await state(dp, bot) == MeetingStates.people.state
-    await say_as(dp, bot, "Олег")
-    await press(dp, bot, "rper", str(fin_head.id))
-    assert picker_buttons(bot, "rper") == ["✅ Олег Ким — Руководитель отдела финансов"]
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.departments.state
+    assert (
+        "Жумабеков" in joined_world.bot.texts()[-1]
+    )  # the chair is among the recipients from the start
+    await press(joined_world.dp, joined_world.bot, "rdep", str(edu.id))
+    await press(joined_world.dp, joined_world.bot, "allm")
+    await press(joined_world.dp, joined_world.bot, "mode", "per")
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.people.state
+    await say_as(joined_world.dp, joined_world.bot, "Олег")
+    await press(joined_world.dp, joined_world.bot, "rper", str(fin_head.id))
+    assert picker_buttons(joined_world.bot, "rper") == [
+        "✅ Олег Ким — Руководитель отдела финансов"
+    ]
     counts = ru(
         i18n,
         "Recipients: {total} — members: {members}, invitees: {invitees}.",
@@ -207,13 +208,13 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
         members=3,
         invitees=3,
     )
-    assert counts in bot.texts()[-1]
+    assert counts in joined_world.bot.texts()[-1]
     for member in members:
-        assert member.full_name in bot.texts()[-1]
-    await press(dp, bot, "done")
+        assert member.full_name in joined_world.bot.texts()[-1]
+    await press(joined_world.dp, joined_world.bot, "done")
 
-    assert await state(dp, bot) == MeetingStates.confirm.state
-    confirmation = bot.texts()[-1]
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.confirm.state
+    confirmation = joined_world.bot.texts()[-1]
     for shown in (
         SUBJECT,
         date_with_weekday(DAY, "ru"),
@@ -229,13 +230,13 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
         date_with_weekday(send_on, "ru"),
     ):
         assert shown in confirmation
-    assert data_of(bot) == ["mn:ok:", "mn:save:", "mn:no:"]
+    assert data_of(joined_world.bot) == ["mn:ok:", "mn:save:", "mn:no:"]
     assert await meetings_of(repos) == []
 
-    await press(dp, bot, "save")
-    assert await state(dp, bot) == MeetingStates.list_name.state
-    await say_as(dp, bot, "Заседание акимата")
-    assert await state(dp, bot) is None
+    await press(joined_world.dp, joined_world.bot, "save")
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.list_name.state
+    await say_as(joined_world.dp, joined_world.bot, "Заседание акимата")
+    assert await state(joined_world.dp, joined_world.bot) is None
     [meeting] = await meetings_of(repos)
     assert meeting.kind is MeetingKind.SESSION
     assert meeting.title == SUBJECT
@@ -266,15 +267,15 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     assert saved.name == "Заседание акимата"
     assert sorted(saved.entries) == sorted((r.person_id, r.member) for r in meeting.recipients)
 
-    view = bot.texts()[-1]
+    view = joined_world.bot.texts()[-1]
     assert SUBJECT in view
-    assert f"m:open:{meeting.id}:" in data_of(bot)
+    assert f"m:open:{meeting.id}:" in data_of(joined_world.bot)
 
     # a second «Create» (the confirmation's buttons are still on the screen)
-    bot.clear()
-    await press(dp, bot, "ok")
-    await press(dp, bot, "save")
-    assert alerts(bot) == [STALE_RU, STALE_RU]
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "ok")
+    await press(joined_world.dp, joined_world.bot, "save")
+    assert alerts(joined_world.bot) == [STALE_RU, STALE_RU]
     assert len(await meetings_of(repos)) == 1
 
 
@@ -476,32 +477,26 @@ async def test_a_refusal_at_creation_returns_to_the_step_that_can_fix_it(
     assert await state(dp, bot) == MeetingStates.place.state
 
 
-async def test_a_past_time_today_is_refused(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-) -> None:
-    repos = joined
-    ctx = await services.make_context(repos, profile, settings)
+async def test_a_past_time_today_is_refused(joined_world: World) -> None:
+    repos = joined_world.repos
+    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
     today = ctx.today
     await repos.calendar.set_override(today, True, "test", author="test")  # a working day
-    await meet(dp, bot, "new")
-    await press(dp, bot, "kind", MeetingKind.SESSION.value)
-    await press(dp, bot, "notitle")
-    await say_as(dp, bot, today.strftime("%d.%m.%Y"))
-    assert await state(dp, bot) == MeetingStates.time.state
-    bot.clear()
-    await say_as(dp, bot, "00:00")
-    [reason] = bot.texts()
+    await meet(joined_world.dp, joined_world.bot, "new")
+    await press(joined_world.dp, joined_world.bot, "kind", MeetingKind.SESSION.value)
+    await press(joined_world.dp, joined_world.bot, "notitle")
+    await say_as(joined_world.dp, joined_world.bot, today.strftime("%d.%m.%Y"))
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
+    joined_world.bot.clear()
+    await say_as(joined_world.dp, joined_world.bot, "00:00")
+    [reason] = joined_world.bot.texts()
     assert date_with_weekday(today, "ru") in reason
-    assert await state(dp, bot) == MeetingStates.time.state
-    bot.clear()
-    await press(dp, bot, "time", "0000")
-    [reason] = alerts(bot)
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "time", "0000")
+    [reason] = alerts(joined_world.bot)
     assert "00:00" in reason
-    assert await state(dp, bot) == MeetingStates.time.state
+    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
 
 
 async def test_a_non_organizer_is_refused(

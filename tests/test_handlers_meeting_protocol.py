@@ -15,7 +15,6 @@ from aiogram.methods import SendDocument, SendMessage
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
 from bot.meetings import steps as meeting_services
 from bot.profiles import Profile, default_deadline
@@ -34,6 +33,7 @@ from tests.conftest import MEETING_STAFF_CSV
 from tests.fakes import RecordingBot, make_document, make_message
 from tests.helpers import (
     STALE_RU,
+    World,
     alerts,
     data_of,
     department,
@@ -193,75 +193,80 @@ async def assignment(repos: Repos, number: str) -> Assignment:
 
 
 async def test_an_organizer_registers_a_protocol_with_a_file_and_two_assignments(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    meeting_staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    meeting_world: World,
 ) -> None:
-    repos = meeting_staffed
-    await join_everyone(dp, bot, repos)
-    meeting = await held_meeting(repos, profile, settings)
+    repos = meeting_world.repos
+    await join_everyone(meeting_world.dp, meeting_world.bot, repos)
+    meeting = await held_meeting(repos, meeting_world.profile, meeting_world.settings)
     edu = await department(repos, EDU)
     fin = await department(repos, FIN)
     build = await department(repos, BUILD)
-    year = today(settings).year
+    year = today(meeting_world.settings).year
     cal = await services.load_calendar(repos)
-    regulation = default_deadline(profile, cal, received=meeting.day, mark=Mark.NONE)
-    saturday = await saturday_ahead(repos, settings)
+    regulation = default_deadline(meeting_world.profile, cal, received=meeting.day, mark=Mark.NONE)
+    saturday = await saturday_ahead(repos, meeting_world.settings)
     monday = saturday + timedelta(days=2)
 
-    await start(dp, bot, meeting.id)
-    assert await state_of(dp, bot) == ProtocolStates.file.state
-    assert data_of(bot) == ["pr:file:paper"]
-    assert "О подготовке к зиме" in last_text(bot)
-    await say(dp, bot, "вот протокол")  # not a file: asked again
-    assert await state_of(dp, bot) == ProtocolStates.file.state
-    await dp.feed_update(bot, make_document("proto-17", "Протокол.pdf", user_id=ORG))
-    assert await state_of(dp, bot) == ProtocolStates.signed.state
-    assert "Протокол.pdf" in last_text(bot)
-    assert data_of(bot) == [f"pr:today:{today(settings).isoformat()}"]
-    await press(dp, bot, "today", today(settings).isoformat())
+    await start(meeting_world.dp, meeting_world.bot, meeting.id)
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.file.state
+    assert data_of(meeting_world.bot) == ["pr:file:paper"]
+    assert "О подготовке к зиме" in last_text(meeting_world.bot)
+    await say(meeting_world.dp, meeting_world.bot, "вот протокол")  # not a file: asked again
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.file.state
+    await meeting_world.dp.feed_update(
+        meeting_world.bot, make_document("proto-17", "Протокол.pdf", user_id=ORG)
+    )
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.signed.state
+    assert "Протокол.pdf" in last_text(meeting_world.bot)
+    assert data_of(meeting_world.bot) == [f"pr:today:{today(meeting_world.settings).isoformat()}"]
+    await press(
+        meeting_world.dp, meeting_world.bot, "today", today(meeting_world.settings).isoformat()
+    )
 
-    assert await state_of(dp, bot) == ProtocolStates.summary.state
-    assert data_of(bot) == ["pr:task:none"]
-    await say(dp, bot, "ок")  # too short
-    assert await state_of(dp, bot) == ProtocolStates.summary.state
-    await say(dp, bot, FIRST)
-    assert await state_of(dp, bot) == ProtocolStates.executors.state
-    assert f"pr:dep:{edu.id}" in data_of(bot)
-    await press(dp, bot, "done")  # nothing chosen yet
-    assert await state_of(dp, bot) == ProtocolStates.executors.state
-    assert alerts(bot)
-    await press(dp, bot, "dep", str(edu.id))
-    await press(dp, bot, "dep", str(fin.id))
-    assert f"⭐ {EDU}" in [text for text, _ in last_buttons(bot)]
-    assert f"✅ {FIN}" in [text for text, _ in last_buttons(bot)]
-    assert f"{EDU} (основной), {FIN}" in last_text(bot)
-    await press(dp, bot, "done")
-    assert await state_of(dp, bot) == ProtocolStates.deadline.state
-    assert data_of(bot) == ["pr:dl:reg"]
-    assert dotted(regulation) in last_buttons(bot)[0][0]
-    await say(dp, bot, dotted(today(settings) - timedelta(days=1)))  # past
-    assert await state_of(dp, bot) == ProtocolStates.deadline.state
-    await say(dp, bot, dotted(saturday))  # a day off: moves to Monday, and says so
-    assert await state_of(dp, bot) == ProtocolStates.more.state
-    assert date_with_weekday(monday, "ru") in last_text(bot)
-    assert date_with_weekday(saturday, "ru") in last_text(bot)
-    assert data_of(bot) == ["pr:task:add", "pr:task:end"]
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.summary.state
+    assert data_of(meeting_world.bot) == ["pr:task:none"]
+    await say(meeting_world.dp, meeting_world.bot, "ок")  # too short
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.summary.state
+    await say(meeting_world.dp, meeting_world.bot, FIRST)
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.executors.state
+    assert f"pr:dep:{edu.id}" in data_of(meeting_world.bot)
+    await press(meeting_world.dp, meeting_world.bot, "done")  # nothing chosen yet
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.executors.state
+    assert alerts(meeting_world.bot)
+    await press(meeting_world.dp, meeting_world.bot, "dep", str(edu.id))
+    await press(meeting_world.dp, meeting_world.bot, "dep", str(fin.id))
+    assert f"⭐ {EDU}" in [text for text, _ in last_buttons(meeting_world.bot)]
+    assert f"✅ {FIN}" in [text for text, _ in last_buttons(meeting_world.bot)]
+    assert f"{EDU} (основной), {FIN}" in last_text(meeting_world.bot)
+    await press(meeting_world.dp, meeting_world.bot, "done")
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.deadline.state
+    assert data_of(meeting_world.bot) == ["pr:dl:reg"]
+    assert dotted(regulation) in last_buttons(meeting_world.bot)[0][0]
+    await say(
+        meeting_world.dp,
+        meeting_world.bot,
+        dotted(today(meeting_world.settings) - timedelta(days=1)),
+    )  # past
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.deadline.state
+    await say(
+        meeting_world.dp, meeting_world.bot, dotted(saturday)
+    )  # a day off: moves to Monday, and says so
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.more.state
+    assert date_with_weekday(monday, "ru") in last_text(meeting_world.bot)
+    assert date_with_weekday(saturday, "ru") in last_text(meeting_world.bot)
+    assert data_of(meeting_world.bot) == ["pr:task:add", "pr:task:end"]
 
-    await press(dp, bot, "task", "add")
-    assert await state_of(dp, bot) == ProtocolStates.summary.state
-    assert data_of(bot) == ["pr:task:end"]
-    await add_task(dp, bot, SECOND, [build.id], None)
-    assert date_with_weekday(regulation, "ru") in last_text(bot)
-    await say(dp, bot, "готово")  # buttons expected
-    assert await state_of(dp, bot) == ProtocolStates.more.state
+    await press(meeting_world.dp, meeting_world.bot, "task", "add")
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.summary.state
+    assert data_of(meeting_world.bot) == ["pr:task:end"]
+    await add_task(meeting_world.dp, meeting_world.bot, SECOND, [build.id], None)
+    assert date_with_weekday(regulation, "ru") in last_text(meeting_world.bot)
+    await say(meeting_world.dp, meeting_world.bot, "готово")  # buttons expected
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.more.state
 
-    await press(dp, bot, "task", "end")
-    assert await state_of(dp, bot) == ProtocolStates.confirm.state
-    confirmation = last_text(bot)
+    await press(meeting_world.dp, meeting_world.bot, "task", "end")
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.confirm.state
+    confirmation = last_text(meeting_world.bot)
     for shown in (
         FIRST,
         SECOND,
@@ -270,25 +275,25 @@ async def test_an_organizer_registers_a_protocol_with_a_file_and_two_assignments
         f"{BUILD} (основной)",
         date_with_weekday(monday, "ru"),
         date_with_weekday(regulation, "ru"),
-        date_with_weekday(today(settings), "ru"),
+        date_with_weekday(today(meeting_world.settings), "ru"),
     ):
         assert shown in confirmation
-    assert data_of(bot) == ["pr:ok:", "pr:no:"]
+    assert data_of(meeting_world.bot) == ["pr:ok:", "pr:no:"]
     assert await repos.meetings.protocol_for(meeting.id) is None
 
-    await press(dp, bot, "ok")
-    assert await state_of(dp, bot) is None
+    await press(meeting_world.dp, meeting_world.bot, "ok")
+    assert await state_of(meeting_world.dp, meeting_world.bot) is None
     protocol = await repos.meetings.protocol_for(meeting.id)
     assert protocol is not None
     assert (protocol.number, protocol.year, protocol.label) == (1, year, f"1/{year}")
-    assert protocol.signed_on == today(settings)
+    assert protocol.signed_on == today(meeting_world.settings)
     assert (protocol.file_id, protocol.file_name) == ("proto-17", "Протокол.pdf")
-    result = last_text(bot)
+    result = last_text(meeting_world.bot)
     assert f"1/{year}" in result
     assert f"П-1/{year}/1, П-1/{year}/2" in result
     # the recipients m1–m3 and edu_head, the executors' heads edu_head, fin_head, m1, and ctrl
     assert re.search(r"\b6\b", result)
-    assert data_of(bot) == [f"m:open:{meeting.id}:"]
+    assert data_of(meeting_world.bot) == [f"m:open:{meeting.id}:"]
 
     first = await assignment(repos, f"П-1/{year}/1")
     second = await assignment(repos, f"П-1/{year}/2")
@@ -327,118 +332,113 @@ async def test_an_organizer_registers_a_protocol_with_a_file_and_two_assignments
     assert await repos.outbox.get(f"mtprot:{protocol.id}:{org.id}") is None
 
     # A second tap on «Register» registers nothing more.
-    bot.clear()
-    await press(dp, bot, "ok")
-    assert alerts(bot) == [STALE_RU]
+    meeting_world.bot.clear()
+    await press(meeting_world.dp, meeting_world.bot, "ok")
+    assert alerts(meeting_world.bot) == [STALE_RU]
     assert await repos.assignments.by_number(f"П-1/{year}/3") is None
     assert await repos.assignments.by_number(f"П-2/{year}/1") is None
     # Nor does the live view's button, now that the protocol is in.
-    bot.clear()
-    await start(dp, bot, meeting.id)
-    assert await state_of(dp, bot) is None
-    [refusal] = alerts(bot)
+    meeting_world.bot.clear()
+    await start(meeting_world.dp, meeting_world.bot, meeting.id)
+    assert await state_of(meeting_world.dp, meeting_world.bot) is None
+    [refusal] = alerts(meeting_world.bot)
     assert f"1/{year}" in refusal
 
-    bot.clear()
-    await deliverer.drain()
-    to_member = sent_to(bot, M2)
+    meeting_world.bot.clear()
+    await meeting_world.deliverer.drain()
+    to_member = sent_to(meeting_world.bot, M2)
     assert any(
         isinstance(m, SendMessage) and f"1/{year}" in m.text and FIRST in m.text for m in to_member
     )
     assert any(isinstance(m, SendDocument) and m.document == "proto-17" for m in to_member)
-    to_head = [m.text for m in sent_to(bot, FIN_HEAD) if isinstance(m, SendMessage)]
+    to_head = [m.text for m in sent_to(meeting_world.bot, FIN_HEAD) if isinstance(m, SendMessage)]
     assert any(f"П-1/{year}/1" in text and FIRST in text for text in to_head)  # the card
     assert any(f"1/{year}" in text and SECOND in text for text in to_head)  # the protocol
-    to_builder = [m.text for m in sent_to(bot, M1) if isinstance(m, SendMessage)]
+    to_builder = [m.text for m in sent_to(meeting_world.bot, M1) if isinstance(m, SendMessage)]
     assert any(f"П-1/{year}/2" in text and SECOND in text for text in to_builder)
 
 
-async def test_the_next_protocol_of_the_year_gets_the_next_number(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    meeting_staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-) -> None:
-    repos = meeting_staffed
-    await join_everyone(dp, bot, repos)
-    morning = await held_meeting(repos, profile, settings, at=time(10, 0))
-    afternoon = await held_meeting(repos, profile, settings, at=time(15, 0))
+async def test_the_next_protocol_of_the_year_gets_the_next_number(meeting_world: World) -> None:
+    repos = meeting_world.repos
+    await join_everyone(meeting_world.dp, meeting_world.bot, repos)
+    morning = await held_meeting(
+        repos, meeting_world.profile, meeting_world.settings, at=time(10, 0)
+    )
+    afternoon = await held_meeting(
+        repos, meeting_world.profile, meeting_world.settings, at=time(15, 0)
+    )
     fin = await department(repos, FIN)
-    year = today(settings).year
+    year = today(meeting_world.settings).year
 
-    await to_assignments(dp, bot, morning, settings)
-    await press(dp, bot, "task", "none")  # a protocol without assignments
-    assert await state_of(dp, bot) == ProtocolStates.confirm.state
-    await press(dp, bot, "ok")
+    await to_assignments(meeting_world.dp, meeting_world.bot, morning, meeting_world.settings)
+    await press(
+        meeting_world.dp, meeting_world.bot, "task", "none"
+    )  # a protocol without assignments
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.confirm.state
+    await press(meeting_world.dp, meeting_world.bot, "ok")
     first = await repos.meetings.protocol_for(morning.id)
     assert first is not None
     assert (first.label, first.file_id, first.assignment_ids) == (f"1/{year}", None, ())
 
-    await to_assignments(dp, bot, afternoon, settings)
-    await add_task(dp, bot, FIRST, [fin.id], None)
-    await press(dp, bot, "task", "end")
-    await press(dp, bot, "ok")
+    await to_assignments(meeting_world.dp, meeting_world.bot, afternoon, meeting_world.settings)
+    await add_task(meeting_world.dp, meeting_world.bot, FIRST, [fin.id], None)
+    await press(meeting_world.dp, meeting_world.bot, "task", "end")
+    await press(meeting_world.dp, meeting_world.bot, "ok")
     second = await repos.meetings.protocol_for(afternoon.id)
     assert second is not None
     assert (second.number, second.year) == (2, year)
     item = await assignment(repos, f"П-2/{year}/1")
     assert second.assignment_ids == (item.id,)
-    assert f"2/{year}" in last_text(bot)
+    assert f"2/{year}" in last_text(meeting_world.bot)
 
 
 async def test_a_protocol_of_an_apparatus_meeting_gives_the_akims_assignments(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
+    joined_world: World,
 ) -> None:
-    repos = joined
-    day = await last_working_day(repos, settings)
+    repos = joined_world.repos
+    day = await last_working_day(repos, joined_world.settings)
     meeting, _ctx = await plan_meeting(
-        repos, profile, settings, day=day, kind=MeetingKind.APPARATUS
+        repos, joined_world.profile, joined_world.settings, day=day, kind=MeetingKind.APPARATUS
     )
     fin = await department(repos, FIN)
-    await to_assignments(dp, bot, meeting, settings)
-    await add_task(dp, bot, FIRST, [fin.id], None)
-    await press(dp, bot, "task", "end")
-    await press(dp, bot, "ok")
-    item = await assignment(repos, f"П-1/{today(settings).year}/1")
+    await to_assignments(joined_world.dp, joined_world.bot, meeting, joined_world.settings)
+    await add_task(joined_world.dp, joined_world.bot, FIRST, [fin.id], None)
+    await press(joined_world.dp, joined_world.bot, "task", "end")
+    await press(joined_world.dp, joined_world.bot, "ok")
+    item = await assignment(repos, f"П-1/{today(joined_world.settings).year}/1")
     assert item.source is Source.AKIM
 
 
 # --- refusals -----------------------------------------------------------------------------------
 
 
-async def test_a_restricted_meetings_protocol_stays_on_paper(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    meeting_staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    repos = meeting_staffed
-    await join_everyone(dp, bot, repos)
-    meeting = await held_meeting(repos, profile, settings, restricted=True)
+async def test_a_restricted_meetings_protocol_stays_on_paper(meeting_world: World) -> None:
+    repos = meeting_world.repos
+    await join_everyone(meeting_world.dp, meeting_world.bot, repos)
+    meeting = await held_meeting(
+        repos, meeting_world.profile, meeting_world.settings, restricted=True
+    )
     fin = await department(repos, FIN)
-    year = today(settings).year
+    year = today(meeting_world.settings).year
 
-    await start(dp, bot, meeting.id)
-    assert await state_of(dp, bot) == ProtocolStates.file.state
-    assert data_of(bot) == ["pr:file:paper"]
-    await dp.feed_update(bot, make_document("secret-1", "Протокол ДСП.pdf", user_id=ORG))
-    assert await state_of(dp, bot) == ProtocolStates.file.state
-    assert "ДСП" in last_text(bot)
-    assert data_of(bot) == ["pr:file:paper"]
-    await press(dp, bot, "file", "paper")
-    assert await state_of(dp, bot) == ProtocolStates.signed.state
-    await press(dp, bot, "today", today(settings).isoformat())
-    await add_task(dp, bot, FIRST, [fin.id], None)
-    await press(dp, bot, "task", "end")
-    assert "Протокол ДСП.pdf" not in last_text(bot)
-    await press(dp, bot, "ok")
+    await start(meeting_world.dp, meeting_world.bot, meeting.id)
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.file.state
+    assert data_of(meeting_world.bot) == ["pr:file:paper"]
+    await meeting_world.dp.feed_update(
+        meeting_world.bot, make_document("secret-1", "Протокол ДСП.pdf", user_id=ORG)
+    )
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.file.state
+    assert "ДСП" in last_text(meeting_world.bot)
+    assert data_of(meeting_world.bot) == ["pr:file:paper"]
+    await press(meeting_world.dp, meeting_world.bot, "file", "paper")
+    assert await state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.signed.state
+    await press(
+        meeting_world.dp, meeting_world.bot, "today", today(meeting_world.settings).isoformat()
+    )
+    await add_task(meeting_world.dp, meeting_world.bot, FIRST, [fin.id], None)
+    await press(meeting_world.dp, meeting_world.bot, "task", "end")
+    assert "Протокол ДСП.pdf" not in last_text(meeting_world.bot)
+    await press(meeting_world.dp, meeting_world.bot, "ok")
 
     protocol = await repos.meetings.protocol_for(meeting.id)
     assert protocol is not None
@@ -446,177 +446,163 @@ async def test_a_restricted_meetings_protocol_stays_on_paper(
     item = await assignment(repos, f"П-1/{year}/1")
     assert item.restricted
 
-    bot.clear()
-    await deliverer.drain()
-    to_member = sent_to(bot, M2)
+    meeting_world.bot.clear()
+    await meeting_world.deliverer.drain()
+    to_member = sent_to(meeting_world.bot, M2)
     assert any(isinstance(m, SendMessage) and f"1/{year}" in m.text for m in to_member)
     assert not any(isinstance(m, SendDocument) for m in to_member)
-    assert not any(isinstance(m, SendMessage) and FIRST in m.text for m in bot.sent())
+    assert not any(
+        isinstance(m, SendMessage) and FIRST in m.text for m in meeting_world.bot.sent()
+    )
 
 
 async def test_the_signing_date_is_neither_in_the_future_nor_before_the_meeting(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
+    joined_world: World,
 ) -> None:
-    repos = joined
-    meeting = await held_meeting(repos, profile, settings)
-    await start(dp, bot, meeting.id)
-    await press(dp, bot, "file", "paper")
-    assert await state_of(dp, bot) == ProtocolStates.signed.state
+    repos = joined_world.repos
+    meeting = await held_meeting(repos, joined_world.profile, joined_world.settings)
+    await start(joined_world.dp, joined_world.bot, meeting.id)
+    await press(joined_world.dp, joined_world.bot, "file", "paper")
+    assert await state_of(joined_world.dp, joined_world.bot) == ProtocolStates.signed.state
 
     for typed in (
-        dotted(today(settings) + timedelta(days=1)),  # the future
+        dotted(today(joined_world.settings) + timedelta(days=1)),  # the future
         dotted(meeting.day - timedelta(days=1)),  # before the meeting
         "31.02.2026",  # no such date
         "вчера",  # not a date
     ):
-        bot.clear()
-        await say(dp, bot, typed)
-        assert await state_of(dp, bot) == ProtocolStates.signed.state, typed
-        assert len(bot.texts()) == 1
-    bot.clear()
-    await press(dp, bot, "today", (today(settings) + timedelta(days=1)).isoformat())  # forged
-    assert await state_of(dp, bot) == ProtocolStates.signed.state
-    assert alerts(bot)
-    await say(dp, bot, dotted(meeting.day))
-    assert await state_of(dp, bot) == ProtocolStates.summary.state
+        joined_world.bot.clear()
+        await say(joined_world.dp, joined_world.bot, typed)
+        assert await state_of(joined_world.dp, joined_world.bot) == ProtocolStates.signed.state, (
+            typed
+        )
+        assert len(joined_world.bot.texts()) == 1
+    joined_world.bot.clear()
+    await press(
+        joined_world.dp,
+        joined_world.bot,
+        "today",
+        (today(joined_world.settings) + timedelta(days=1)).isoformat(),
+    )  # forged
+    assert await state_of(joined_world.dp, joined_world.bot) == ProtocolStates.signed.state
+    assert alerts(joined_world.bot)
+    await say(joined_world.dp, joined_world.bot, dotted(meeting.day))
+    assert await state_of(joined_world.dp, joined_world.bot) == ProtocolStates.summary.state
 
 
 async def test_no_protocol_before_the_meeting_begins_nor_for_a_cancelled_one(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
+    joined_world: World,
 ) -> None:
-    repos = joined
+    repos = joined_world.repos
     coming, _ctx = await plan_meeting(
-        repos, profile, settings, day=await next_working_day(repos, settings)
+        repos,
+        joined_world.profile,
+        joined_world.settings,
+        day=await next_working_day(repos, joined_world.settings),
     )
-    await start(dp, bot, coming.id)
-    assert await state_of(dp, bot) is None
-    [alert] = alerts(bot)
+    await start(joined_world.dp, joined_world.bot, coming.id)
+    assert await state_of(joined_world.dp, joined_world.bot) is None
+    [alert] = alerts(joined_world.bot)
     assert f"{coming.starts_at:%H:%M}" in alert
 
-    day = await last_working_day(repos, settings)
-    cancelled, early = await plan_meeting(repos, profile, settings, day=day)
+    day = await last_working_day(repos, joined_world.settings)
+    cancelled, early = await plan_meeting(
+        repos, joined_world.profile, joined_world.settings, day=day
+    )
     await meeting_services.cancel_meeting(early, await person(repos, "org"), cancelled.id)
-    bot.clear()
-    await start(dp, bot, cancelled.id)
-    assert await state_of(dp, bot) is None
-    assert len(alerts(bot)) == 1
+    joined_world.bot.clear()
+    await start(joined_world.dp, joined_world.bot, cancelled.id)
+    assert await state_of(joined_world.dp, joined_world.bot) is None
+    assert len(alerts(joined_world.bot)) == 1
 
-    bot.clear()
-    await start(dp, bot, 999_999)  # unknown
-    assert await state_of(dp, bot) is None
-    assert len(alerts(bot)) == 1
+    joined_world.bot.clear()
+    await start(joined_world.dp, joined_world.bot, 999_999)  # unknown
+    assert await state_of(joined_world.dp, joined_world.bot) is None
+    assert len(alerts(joined_world.bot)) == 1
 
 
-async def test_only_an_organizer_registers_a_protocol(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    meeting_staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-) -> None:
-    repos = meeting_staffed
-    await join(dp, bot, repos, "ctrl", CTRL, "ru")
-    await join(dp, bot, repos, "m1", M1, "kk")
-    meeting = await held_meeting(repos, profile, settings)
+async def test_only_an_organizer_registers_a_protocol(meeting_world: World) -> None:
+    repos = meeting_world.repos
+    await join(meeting_world.dp, meeting_world.bot, repos, "ctrl", CTRL, "ru")
+    await join(meeting_world.dp, meeting_world.bot, repos, "m1", M1, "kk")
+    meeting = await held_meeting(repos, meeting_world.profile, meeting_world.settings)
     for user_id in (CTRL, M1):
-        bot.clear()
-        await start(dp, bot, meeting.id, user_id=user_id)
-        assert await state_of(dp, bot, user_id) is None
-        assert len(alerts(bot)) == 1
-        await press(dp, bot, "file", "paper", user_id=user_id)
-        assert await state_of(dp, bot, user_id) is None
+        meeting_world.bot.clear()
+        await start(meeting_world.dp, meeting_world.bot, meeting.id, user_id=user_id)
+        assert await state_of(meeting_world.dp, meeting_world.bot, user_id) is None
+        assert len(alerts(meeting_world.bot)) == 1
+        await press(meeting_world.dp, meeting_world.bot, "file", "paper", user_id=user_id)
+        assert await state_of(meeting_world.dp, meeting_world.bot, user_id) is None
     assert await repos.meetings.protocol_for(meeting.id) is None
 
 
-async def test_a_meeting_cancelled_meanwhile_registers_nothing(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-) -> None:
-    repos = joined
-    day = await last_working_day(repos, settings)
-    meeting, early = await plan_meeting(repos, profile, settings, day=day)
+async def test_a_meeting_cancelled_meanwhile_registers_nothing(joined_world: World) -> None:
+    repos = joined_world.repos
+    day = await last_working_day(repos, joined_world.settings)
+    meeting, early = await plan_meeting(
+        repos, joined_world.profile, joined_world.settings, day=day
+    )
     fin = await department(repos, FIN)
-    await to_assignments(dp, bot, meeting, settings)
-    await add_task(dp, bot, FIRST, [fin.id], None)
-    await press(dp, bot, "task", "end")
-    assert await state_of(dp, bot) == ProtocolStates.confirm.state
+    await to_assignments(joined_world.dp, joined_world.bot, meeting, joined_world.settings)
+    await add_task(joined_world.dp, joined_world.bot, FIRST, [fin.id], None)
+    await press(joined_world.dp, joined_world.bot, "task", "end")
+    assert await state_of(joined_world.dp, joined_world.bot) == ProtocolStates.confirm.state
 
     await meeting_services.cancel_meeting(early, await person(repos, "org"), meeting.id)
-    await press(dp, bot, "ok")
-    assert await state_of(dp, bot) is None
+    await press(joined_world.dp, joined_world.bot, "ok")
+    assert await state_of(joined_world.dp, joined_world.bot) is None
     assert await repos.meetings.protocol_for(meeting.id) is None
-    assert await repos.assignments.by_number(f"П-1/{today(settings).year}/1") is None
-    assert "О подготовке к зиме" in last_text(bot)
+    assert await repos.assignments.by_number(f"П-1/{today(joined_world.settings).year}/1") is None
+    assert "О подготовке к зиме" in last_text(joined_world.bot)
 
 
 async def test_a_deadline_past_by_the_time_of_registering_is_asked_again_in_its_place(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
+    joined_world: World,
 ) -> None:
-    repos = joined
-    meeting = await held_meeting(repos, profile, settings)
+    repos = joined_world.repos
+    meeting = await held_meeting(repos, joined_world.profile, joined_world.settings)
     edu = await department(repos, EDU)
     fin = await department(repos, FIN)
-    saturday = await saturday_ahead(repos, settings)
-    year = today(settings).year
-    await to_assignments(dp, bot, meeting, settings)
-    await add_task(dp, bot, FIRST, [edu.id], saturday)
-    await press(dp, bot, "task", "add")
-    await add_task(dp, bot, SECOND, [fin.id], None)
-    await press(dp, bot, "task", "end")
-    assert await state_of(dp, bot) == ProtocolStates.confirm.state
+    saturday = await saturday_ahead(repos, joined_world.settings)
+    year = today(joined_world.settings).year
+    await to_assignments(joined_world.dp, joined_world.bot, meeting, joined_world.settings)
+    await add_task(joined_world.dp, joined_world.bot, FIRST, [edu.id], saturday)
+    await press(joined_world.dp, joined_world.bot, "task", "add")
+    await add_task(joined_world.dp, joined_world.bot, SECOND, [fin.id], None)
+    await press(joined_world.dp, joined_world.bot, "task", "end")
+    assert await state_of(joined_world.dp, joined_world.bot) == ProtocolStates.confirm.state
 
     # The dialog was left open for long: the first deadline is past when «Register» is pressed.
-    fsm = dp.fsm.get_context(bot=bot, user_id=ORG, chat_id=ORG)
+    fsm = joined_world.dp.fsm.get_context(bot=joined_world.bot, user_id=ORG, chat_id=ORG)
     data = await fsm.get_data()
     tasks = [dict(task) for task in data["tasks"]]
     tasks[0]["deadline"] = (meeting.day - timedelta(days=1)).isoformat()
     await fsm.update_data(tasks=tasks)
-    await press(dp, bot, "ok")
-    assert await state_of(dp, bot) == ProtocolStates.deadline.state
+    await press(joined_world.dp, joined_world.bot, "ok")
+    assert await state_of(joined_world.dp, joined_world.bot) == ProtocolStates.deadline.state
     assert await repos.meetings.protocol_for(meeting.id) is None
-    assert long_date(meeting.day - timedelta(days=1), "ru") in last_text(bot)
+    assert long_date(meeting.day - timedelta(days=1), "ru") in last_text(joined_world.bot)
 
-    await say(dp, bot, dotted(saturday + timedelta(days=2)))
-    assert await state_of(dp, bot) == ProtocolStates.more.state
-    await press(dp, bot, "task", "end")
-    confirmation = last_text(bot)
+    await say(joined_world.dp, joined_world.bot, dotted(saturday + timedelta(days=2)))
+    assert await state_of(joined_world.dp, joined_world.bot) == ProtocolStates.more.state
+    await press(joined_world.dp, joined_world.bot, "task", "end")
+    confirmation = last_text(joined_world.bot)
     assert confirmation.index(FIRST) < confirmation.index(SECOND)
-    await press(dp, bot, "ok")
+    await press(joined_world.dp, joined_world.bot, "ok")
     first = await assignment(repos, f"П-1/{year}/1")
     second = await assignment(repos, f"П-1/{year}/2")
     assert (first.summary, second.summary) == (FIRST, SECOND)
     assert first.deadline == saturday + timedelta(days=2)
 
 
-async def test_cancel_keeps_nothing(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-) -> None:
-    repos = joined
-    meeting = await held_meeting(repos, profile, settings)
-    await to_assignments(dp, bot, meeting, settings)
-    await press(dp, bot, "task", "none")
-    await press(dp, bot, "no")
-    assert await state_of(dp, bot) is None
+async def test_cancel_keeps_nothing(joined_world: World) -> None:
+    repos = joined_world.repos
+    meeting = await held_meeting(repos, joined_world.profile, joined_world.settings)
+    await to_assignments(joined_world.dp, joined_world.bot, meeting, joined_world.settings)
+    await press(joined_world.dp, joined_world.bot, "task", "none")
+    await press(joined_world.dp, joined_world.bot, "no")
+    assert await state_of(joined_world.dp, joined_world.bot) is None
     assert await repos.meetings.protocol_for(meeting.id) is None
-    await to_assignments(dp, bot, meeting, settings)
-    await say(dp, bot, "/cancel")
-    assert await state_of(dp, bot) is None
+    await to_assignments(joined_world.dp, joined_world.bot, meeting, joined_world.settings)
+    await say(joined_world.dp, joined_world.bot, "/cancel")
+    assert await state_of(joined_world.dp, joined_world.bot) is None

@@ -9,10 +9,8 @@ from aiogram.methods import SendMessage
 
 from bot import services
 from bot.assignments import steps as assignment_steps
-from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
-from bot.profiles import Profile, default_deadline
+from bot.profiles import default_deadline
 from bot.staff.csv_import import parse_staff_csv
 from handlers.assignments.new_dialog import RegistrationStates
 from handlers.callbacks import NewCallback
@@ -23,10 +21,12 @@ from tests.fakes import RecordingBot
 from tests.helpers import (
     CTRL,
     STALE_RU,
+    World,
     alerts,
     cancel_leaves_stale_buttons,
     department,
     join,
+    join_all,
     last_buttons,
     presser,
     register_assignment,
@@ -74,81 +74,74 @@ async def up_to_restriction(
     await press(dp, bot, "dl", "mark")
 
 
-async def test_a_controller_registers_an_item_with_two_executors(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "edu_head", EDU_HEAD, "kk")
-    await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    edu = await department(staffed, "Отдел образования")
-    fin = await department(staffed, "Отдел финансов")
-    saturday = await saturday_ahead(staffed, settings)
+async def test_a_controller_registers_an_item_with_two_executors(world: World) -> None:
+    people = {"edu_head": EDU_HEAD, "fin_head": FIN_HEAD, "ctrl": CTRL}
+    await join_all(world.dp, world.bot, world.repos, people)  # kk, ru, ru
+    edu = await department(world.repos, "Отдел образования")
+    fin = await department(world.repos, "Отдел финансов")
+    saturday = await saturday_ahead(world.repos, world.settings)
     monday = saturday + timedelta(days=2)
 
-    await say(dp, bot, "/new")
-    assert await state_of(dp, bot) == RegistrationStates.number.state
-    await say(dp, bot, "  17-01/2345  ")
-    assert [data for _, data in last_buttons(bot)] == [
+    await say(world.dp, world.bot, "/new")
+    assert await state_of(world.dp, world.bot) == RegistrationStates.number.state
+    await say(world.dp, world.bot, "  17-01/2345  ")
+    assert [data for _, data in last_buttons(world.bot)] == [
         f"n:src:{source.value}" for source in Source
     ]
-    assert "Аким" in [text for text, _ in last_buttons(bot)]
-    await press(dp, bot, "src", Source.AKIM.value)
-    await say(dp, bot, SUMMARY)
-    assert department_buttons(bot) == [
+    assert "Аким" in [text for text, _ in last_buttons(world.bot)]
+    await press(world.dp, world.bot, "src", Source.AKIM.value)
+    await say(world.dp, world.bot, SUMMARY)
+    assert department_buttons(world.bot) == [
         "Отдел контроля",
         "Отдел образования",
         "Отдел финансов",
         "Отдел цифровизации",
     ]
-    await press(dp, bot, "dep", str(edu.id))
-    await press(dp, bot, "dep", str(fin.id))
-    assert department_buttons(bot) == [
+    await press(world.dp, world.bot, "dep", str(edu.id))
+    await press(world.dp, world.bot, "dep", str(fin.id))
+    assert department_buttons(world.bot) == [
         "Отдел контроля",
         "⭐ Отдел образования",
         "✅ Отдел финансов",
         "Отдел цифровизации",
     ]
-    assert "Отдел образования (основной), Отдел финансов" in bot.texts()[-1]
-    await press(dp, bot, "done")
-    assert [data for _, data in last_buttons(bot)] == [
+    assert "Отдел образования (основной), Отдел финансов" in world.bot.texts()[-1]
+    await press(world.dp, world.bot, "done")
+    assert [data for _, data in last_buttons(world.bot)] == [
         "n:mark:",
         "n:mark:urgent",
         "n:mark:very_urgent",
     ]
-    await press(dp, bot, "mark", Mark.NONE.value)
-    assert [data for _, data in last_buttons(bot)] == ["n:dl:mark"]
-    await say(dp, bot, saturday.strftime("%d.%m.%Y"))
-    assert await state_of(dp, bot) == RegistrationStates.restricted.state
-    await press(dp, bot, "rst", "0")
+    await press(world.dp, world.bot, "mark", Mark.NONE.value)
+    assert [data for _, data in last_buttons(world.bot)] == ["n:dl:mark"]
+    await say(world.dp, world.bot, saturday.strftime("%d.%m.%Y"))
+    assert await state_of(world.dp, world.bot) == RegistrationStates.restricted.state
+    await press(world.dp, world.bot, "rst", "0")
 
-    confirmation = bot.texts()[-1]
+    confirmation = world.bot.texts()[-1]
     for shown in (
         "17-01/2345",
         SUMMARY,
         "Источник: Аким",
-        f"Поступило: {long_date(today(settings), 'ru')}",
+        f"Поступило: {long_date(today(world.settings), 'ru')}",
         "Исполнители: Отдел образования (основной), Отдел финансов",
         "Отметка: без отметки",
         date_with_weekday(monday, "ru"),
         date_with_weekday(saturday, "ru"),
     ):
         assert shown in confirmation
-    assert [data for _, data in last_buttons(bot)] == ["n:ok:", "n:no:"]
-    assert await staffed.assignments.by_number("17-01/2345") is None
+    assert [data for _, data in last_buttons(world.bot)] == ["n:ok:", "n:no:"]
+    assert await world.repos.assignments.by_number("17-01/2345") is None
 
-    await press(dp, bot, "ok")
-    assert await state_of(dp, bot) is None
-    registered = bot.texts()[-1]
+    await press(world.dp, world.bot, "ok")
+    assert await state_of(world.dp, world.bot) is None
+    registered = world.bot.texts()[-1]
     assert registered.startswith("📄 Поручение № 17-01/2345")
     assert date_with_weekday(monday, "ru") in registered
-    item = await staffed.assignments.by_number("17-01/2345")
+    item = await world.repos.assignments.by_number("17-01/2345")
     assert item is not None
     assert item.deadline == monday
-    assert item.received == today(settings)
+    assert item.received == today(world.settings)
     assert item.source is Source.AKIM
     assert item.summary == SUMMARY
     assert item.mark is Mark.NONE
@@ -157,13 +150,13 @@ async def test_a_controller_registers_an_item_with_two_executors(
         ("Отдел образования", True),
         ("Отдел финансов", False),
     ]
-    assert [e.action for e in await staffed.assignments.history("17-01/2345")] == ["register"]
-    assert [e.actor for e in await staffed.assignments.history("17-01/2345")] == ["ctrl"]
+    assert [e.action for e in await world.repos.assignments.history("17-01/2345")] == ["register"]
+    assert [e.actor for e in await world.repos.assignments.history("17-01/2345")] == ["ctrl"]
 
-    await deliverer.wait_idle()
-    await deliverer.drain()
-    [edu_card] = cards_to(bot, EDU_HEAD)
-    [fin_card] = cards_to(bot, FIN_HEAD)
+    await world.deliverer.wait_idle()
+    await world.deliverer.drain()
+    [edu_card] = cards_to(world.bot, EDU_HEAD)
+    [fin_card] = cards_to(world.bot, FIN_HEAD)
     assert edu_card.startswith("📄 № 17-01/2345 тапсырма")
     assert "Бөліміңіз — негізгі орындаушы" in edu_card
     assert fin_card.startswith("📄 Поручение № 17-01/2345")
@@ -172,77 +165,77 @@ async def test_a_controller_registers_an_item_with_two_executors(
     assert SUMMARY in fin_card
 
 
-async def test_wrong_answers_are_asked_again_with_the_reason(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-) -> None:
-    ctx = await services.make_context(joined, profile, settings)
+async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World) -> None:
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings
+    )
     summary = "Ранее зарегистрированное поручение"
     await register_assignment(
         ctx, "01-05/77", summary, ("Отдел финансов",), source=Source.GOVERNMENT
     )
-    edu = await department(joined, "Отдел образования")
+    edu = await department(joined_world.repos, "Отдел образования")
 
-    await say(dp, bot, "/new")
+    await say(joined_world.dp, joined_world.bot, "/new")
     for wrong in ("x" * 65, "01-05/77", "  01-05/77 "):
-        bot.clear()
-        await say(dp, bot, wrong)
-        [reason] = bot.texts()
-        assert await state_of(dp, bot) == RegistrationStates.number.state
+        joined_world.bot.clear()
+        await say(joined_world.dp, joined_world.bot, wrong)
+        [reason] = joined_world.bot.texts()
+        assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.number.state
     assert "01-05/77" in reason
-    await say(dp, bot, "01-05/78")
-    bot.clear()
-    await say(dp, bot, "Аким")  # typed instead of pressing a button
-    assert len(bot.texts()) == 1
-    assert await state_of(dp, bot) == RegistrationStates.source.state
-    bot.clear()
-    await press(dp, bot, "src", "nobody")  # forged
-    assert alerts(bot) == [STALE_RU]
-    assert await state_of(dp, bot) == RegistrationStates.source.state
-    await press(dp, bot, "src", Source.OTHER.value)
-    bot.clear()
-    await say(dp, bot, " ab ")
-    assert len(bot.texts()) == 1
-    assert await state_of(dp, bot) == RegistrationStates.summary.state
-    await say(dp, bot, SUMMARY)
+    await say(joined_world.dp, joined_world.bot, "01-05/78")
+    joined_world.bot.clear()
+    await say(joined_world.dp, joined_world.bot, "Аким")  # typed instead of pressing a button
+    assert len(joined_world.bot.texts()) == 1
+    assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.source.state
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "src", "nobody")  # forged
+    assert alerts(joined_world.bot) == [STALE_RU]
+    assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.source.state
+    await press(joined_world.dp, joined_world.bot, "src", Source.OTHER.value)
+    joined_world.bot.clear()
+    await say(joined_world.dp, joined_world.bot, " ab ")
+    assert len(joined_world.bot.texts()) == 1
+    assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.summary.state
+    await say(joined_world.dp, joined_world.bot, SUMMARY)
 
-    bot.clear()
-    await press(dp, bot, "done")  # nobody chosen yet
-    [reason] = alerts(bot)
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "done")  # nobody chosen yet
+    [reason] = alerts(joined_world.bot)
     assert reason
-    assert await state_of(dp, bot) == RegistrationStates.executors.state
+    assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.executors.state
     for forged in ("abc", "99999"):
-        bot.clear()
-        await press(dp, bot, "dep", forged)
-        assert alerts(bot) == [STALE_RU]
-    bot.clear()
-    await press(dp, bot, "ok")  # a button of another step
-    assert alerts(bot) == [STALE_RU]
-    await press(dp, bot, "dep", str(edu.id))
-    await press(dp, bot, "done")
-    await press(dp, bot, "mark", Mark.URGENT.value)
-    default = default_deadline(profile, ctx.calendar, ctx.today, Mark.URGENT)
-    [(label, data)] = last_buttons(bot)
+        joined_world.bot.clear()
+        await press(joined_world.dp, joined_world.bot, "dep", forged)
+        assert alerts(joined_world.bot) == [STALE_RU]
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "ok")  # a button of another step
+    assert alerts(joined_world.bot) == [STALE_RU]
+    await press(joined_world.dp, joined_world.bot, "dep", str(edu.id))
+    await press(joined_world.dp, joined_world.bot, "done")
+    await press(joined_world.dp, joined_world.bot, "mark", Mark.URGENT.value)
+    default = default_deadline(joined_world.profile, ctx.calendar, ctx.today, Mark.URGENT)
+    [(label, data)] = last_buttons(joined_world.bot)
     assert data == "n:dl:mark"
     assert default.strftime("%d.%m.%Y") in label
 
     yesterday = ctx.today - timedelta(days=1)
     for wrong in ("завтра", "2030-01-15", "31.02.2030", yesterday.strftime("%d.%m.%Y")):
-        bot.clear()
-        await say(dp, bot, wrong)
-        [reason] = bot.texts()
-        assert await state_of(dp, bot) == RegistrationStates.deadline.state
+        joined_world.bot.clear()
+        await say(joined_world.dp, joined_world.bot, wrong)
+        [reason] = joined_world.bot.texts()
+        assert (
+            await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.deadline.state
+        )
     assert f"Срок {long_date(yesterday, 'ru')} уже прошёл." in reason
-    bot.clear()
-    await press(dp, bot, "mark", Mark.URGENT.value)  # the mark step is over
-    assert alerts(bot) == [STALE_RU]
-    await press(dp, bot, "dl", "mark")
-    await press(dp, bot, "rst", "0")
-    assert date_with_weekday(default, "ru") in bot.texts()[-1]
-    assert "Отметка: срочно" in bot.texts()[-1]
+    joined_world.bot.clear()
+    await press(
+        joined_world.dp, joined_world.bot, "mark", Mark.URGENT.value
+    )  # the mark step is over
+    assert alerts(joined_world.bot) == [STALE_RU]
+    await press(joined_world.dp, joined_world.bot, "dl", "mark")
+    await press(joined_world.dp, joined_world.bot, "rst", "0")
+    assert date_with_weekday(default, "ru") in joined_world.bot.texts()[-1]
+    assert "Отметка: срочно" in joined_world.bot.texts()[-1]
 
 
 async def test_cancel_mid_dialog_registers_nothing(
@@ -279,40 +272,38 @@ async def test_a_head_may_not_register(dp: Dispatcher, bot: RecordingBot, staffe
     assert alerts(bot) == [STALE_RU]
 
 
-async def test_a_restricted_item_never_shows_its_summary(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, deliverer: Deliverer
-) -> None:
-    await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    await up_to_restriction(dp, bot, staffed, "ДСП-9", Mark.NONE)
-    bot.clear()
-    await press(dp, bot, "rst", "1")
-    [confirmation] = bot.texts()
+async def test_a_restricted_item_never_shows_its_summary(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "fin_head", FIN_HEAD, "ru")
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+    await up_to_restriction(world.dp, world.bot, world.repos, "ДСП-9", Mark.NONE)
+    world.bot.clear()
+    await press(world.dp, world.bot, "rst", "1")
+    [confirmation] = world.bot.texts()
     assert "ДСП-9" in confirmation
     assert SUMMARY not in confirmation
-    await press(dp, bot, "ok")
-    item = await staffed.assignments.by_number("ДСП-9")
+    await press(world.dp, world.bot, "ok")
+    item = await world.repos.assignments.by_number("ДСП-9")
     assert item is not None
     assert item.restricted
     assert item.summary == SUMMARY
-    await deliverer.wait_idle()
-    await deliverer.drain()
-    [card] = cards_to(bot, FIN_HEAD)
+    await world.deliverer.wait_idle()
+    await world.deliverer.drain()
+    [card] = cards_to(world.bot, FIN_HEAD)
     assert "ДСП-9" in card
     assert "Для служебного пользования: см. бумажный экземпляр." in card
-    assert all(SUMMARY not in text for text in bot.texts())
+    assert all(SUMMARY not in text for text in world.bot.texts())
 
 
 async def test_a_race_on_the_number_registers_nothing_and_asks_another(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
+    joined_world: World,
 ) -> None:
-    await up_to_restriction(dp, bot, joined, "07/7", Mark.NONE)
-    await press(dp, bot, "rst", "0")
-    ctx = await services.make_context(joined, profile, settings)
+    await up_to_restriction(
+        joined_world.dp, joined_world.bot, joined_world.repos, "07/7", Mark.NONE
+    )
+    await press(joined_world.dp, joined_world.bot, "rst", "0")
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings
+    )
     other = NewAssignment(
         reg_number="07/7",
         received=ctx.today,
@@ -321,18 +312,20 @@ async def test_a_race_on_the_number_registers_nothing_and_asks_another(
         executors=("Отдел образования",),
     )
     await assignment_steps.register(ctx, other, actor="admin")
-    bot.clear()
-    await press(dp, bot, "ok")
-    assert "07/7" in bot.texts()[-1]
-    item = await joined.assignments.by_number("07/7")
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "ok")
+    assert "07/7" in joined_world.bot.texts()[-1]
+    item = await joined_world.repos.assignments.by_number("07/7")
     assert item is not None
     assert item.summary == other.summary
-    assert await state_of(dp, bot) == RegistrationStates.number.state
-    await say(dp, bot, "07/8")  # the other answers are kept: straight to the confirmation
-    assert await state_of(dp, bot) == RegistrationStates.confirm.state
-    assert SUMMARY in bot.texts()[-1]
-    await press(dp, bot, "ok")
-    created = await joined.assignments.by_number("07/8")
+    assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.number.state
+    await say(
+        joined_world.dp, joined_world.bot, "07/8"
+    )  # the other answers are kept: straight to the confirmation
+    assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.confirm.state
+    assert SUMMARY in joined_world.bot.texts()[-1]
+    await press(joined_world.dp, joined_world.bot, "ok")
+    created = await joined_world.repos.assignments.by_number("07/8")
     assert created is not None
     assert [e.department_name for e in created.executors] == ["Отдел финансов"]
 

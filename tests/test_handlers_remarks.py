@@ -6,22 +6,20 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendDocument, SendMessage
 from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
 
 from bot import services
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.profiles import Profile, load_profile
 from bot.remarks import steps as remark_steps
 from bot.sweep import sweep
 from handlers.callbacks import RemarkCallback
 from storage.domain.remarks import Answer, RoundFile
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons, messages_to
+from tests.fakes import make_callback, make_document, make_message
+from tests.helpers import World, alert, buttons, messages_to
 
 ALMATY = ZoneInfo("Asia/Almaty")
 CTRL, EDU, FIN, DEP, AKIM, HOA = 9101, 9102, 9103, 9104, 9105, 9106
@@ -63,95 +61,118 @@ async def start(
     return item.id
 
 
-async def test_round_from_requests_to_final_sheet(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    round_id = await start(joined, profile, settings)
-    assert (await deliverer.drain()).failed == 0
+async def test_round_from_requests_to_final_sheet(joined_world: World) -> None:
+    round_id = await start(joined_world.repos, joined_world.profile, joined_world.settings)
+    assert (await joined_world.deliverer.drain()).failed == 0
     # hoa has not joined: the request waits for them
-    assert [kinds for _, kinds in await joined.outbox.held()] == [{"remarks_request": 1}]
-    requests = [m for m in bot.sent() if isinstance(m, SendMessage) and m.text.startswith("📨")]
+    assert [kinds for _, kinds in await joined_world.repos.outbox.held()] == [
+        {"remarks_request": 1}
+    ]
+    requests = [
+        m
+        for m in joined_world.bot.sent()
+        if isinstance(m, SendMessage) and m.text.startswith("📨")
+    ]
     assert {m.chat_id for m in requests} == {EDU, FIN, DEP, AKIM}
-    kk, ru = messages_to(bot, EDU)[0], messages_to(bot, FIN)[0]
+    kk, ru = messages_to(joined_world.bot, EDU)[0], messages_to(joined_world.bot, FIN)[0]
     assert "Проект постановления о тарифах" in ru.text
     assert set(buttons(ru)) == {"✅ Замечаний нет", "💬 Есть замечания"}
     assert set(buttons(kk)) == {"✅ Ескертулер жоқ", "💬 Ескертулер бар"}
-    documents = [m for m in bot.sent() if isinstance(m, SendDocument)]
+    documents = [m for m in joined_world.bot.sent() if isinstance(m, SendDocument)]
     assert {m.chat_id for m in documents} == {EDU, FIN, DEP, AKIM}
 
     # three answer «no remarks» in one tap (one changes it later), one has remarks with a file
     for user, message in (
         (EDU, kk),
-        (DEP, messages_to(bot, DEP)[0]),
-        (AKIM, messages_to(bot, AKIM)[0]),
+        (DEP, messages_to(joined_world.bot, DEP)[0]),
+        (AKIM, messages_to(joined_world.bot, AKIM)[0]),
     ):
         label = next(text for text in buttons(message) if text.startswith("✅"))
-        await dp.feed_update(bot, make_callback(buttons(message)[label], user_id=user))
-    edited = [m for m in bot.sent() if isinstance(m, EditMessageText) and m.chat_id == EDU]
+        await joined_world.dp.feed_update(
+            joined_world.bot, make_callback(buttons(message)[label], user_id=user)
+        )
+    edited = [
+        m for m in joined_world.bot.sent() if isinstance(m, EditMessageText) and m.chat_id == EDU
+    ]
     assert "ескертулер жоқ" in (edited[-1].text or "").lower()
-    await dp.feed_update(bot, make_callback(buttons(ru)["💬 Есть замечания"], user_id=FIN))
-    await dp.feed_update(bot, make_message("П.3 противоречит закону о тарифах.", user_id=FIN))
-    await dp.feed_update(bot, make_document("REM-1", "замечания.pdf", user_id=FIN))
-    prompt = messages_to(bot, FIN)[-1]
-    await dp.feed_update(
-        bot, make_callback(buttons(prompt)["📤 Отправить замечания"], user_id=FIN)
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(ru)["💬 Есть замечания"], user_id=FIN)
     )
-    bot.clear()
-    await deliverer.drain()
-    [remark] = [m for m in messages_to(bot, CTRL) if "П.3" in m.text]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_message("П.3 противоречит закону о тарифах.", user_id=FIN)
+    )
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_document("REM-1", "замечания.pdf", user_id=FIN)
+    )
+    prompt = messages_to(joined_world.bot, FIN)[-1]
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(prompt)["📤 Отправить замечания"], user_id=FIN)
+    )
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    [remark] = [m for m in messages_to(joined_world.bot, CTRL) if "П.3" in m.text]
     assert "П.3 противоречит" in remark.text
-    assert any(isinstance(m, SendDocument) and m.document == "REM-1" for m in bot.sent())
+    assert any(
+        isinstance(m, SendDocument) and m.document == "REM-1" for m in joined_world.bot.sent()
+    )
 
     # the live sheet before the due date: one silent addressee is still pending
     sheet_button = RemarkCallback(action="sheet", id=round_id).pack()
-    bot.clear()
-    await dp.feed_update(bot, make_callback(sheet_button, user_id=CTRL))
-    sheet = messages_to(bot, CTRL)[-1].text
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(joined_world.bot, make_callback(sheet_button, user_id=CTRL))
+    sheet = messages_to(joined_world.bot, CTRL)[-1].text
     assert sheet.count("✅") >= 3
     assert "💬" in sheet
     assert "⏳ Марат Ахметов: ожидается ответ" in sheet
     # someone else cannot see it
-    await dp.feed_update(bot, make_callback(sheet_button, user_id=FIN))
-    assert "Только инициатор" in alert(bot)
+    await joined_world.dp.feed_update(joined_world.bot, make_callback(sheet_button, user_id=FIN))
+    assert "Только инициатор" in alert(joined_world.bot)
 
     # after the due date: silence is agreement (ust-kamenogorsk-2025, п.21); answers are closed
-    item = await joined.remarks.get(round_id)
+    item = await joined_world.repos.remarks.get(round_id)
     assert item is not None
     after = datetime.combine(item.due + timedelta(days=1), datetime.min.time(), ALMATY)
     after = after.replace(hour=10)
-    ctx = await services.make_context(joined, profile, settings, now=after.astimezone(UTC))
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings, now=after.astimezone(UTC)
+    )
     while not ctx.calendar.is_working_day(ctx.today):
         after += timedelta(days=1)
-        ctx = await services.make_context(joined, profile, settings, now=after.astimezone(UTC))
-    bot.clear()
+        ctx = await services.make_context(
+            joined_world.repos,
+            joined_world.profile,
+            joined_world.settings,
+            now=after.astimezone(UTC),
+        )
+    joined_world.bot.clear()
     await sweep(ctx)
-    await deliverer.drain(now=ctx.now)
-    [digest] = [m for m in messages_to(bot, CTRL) if "/invite" in m.text]  # hoa still waits
+    await joined_world.deliverer.drain(now=ctx.now)
+    [digest] = [
+        m for m in messages_to(joined_world.bot, CTRL) if "/invite" in m.text
+    ]  # hoa still waits
     assert "Марат Ахметов" in digest.text
-    [final] = [m for m in messages_to(bot, CTRL) if "/invite" not in m.text]
+    [final] = [m for m in messages_to(joined_world.bot, CTRL) if "/invite" not in m.text]
     assert "☑️ Марат Ахметов: согласовано по умолчанию" in final.text
-    closed = await joined.remarks.get(round_id)
+    closed = await joined_world.repos.remarks.get(round_id)
     assert closed is not None
     assert {a.answer for a in closed.addressees} == {
         Answer.NO_REMARKS,
         Answer.REMARKS,
         Answer.AGREED_BY_DEFAULT,
     }
-    bot.clear()
-    await dp.feed_update(bot, make_callback(buttons(kk)["✅ Ескертулер жоқ"], user_id=EDU))
-    assert alert(bot).endswith("сұрау жабылды.")
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(kk)["✅ Ескертулер жоқ"], user_id=EDU)
+    )
+    assert alert(joined_world.bot).endswith("сұрау жабылды.")
 
     # the XLSX official record
-    bot.clear()
-    await dp.feed_update(
-        bot, make_callback(RemarkCallback(action="xlsx", id=round_id).pack(), user_id=CTRL)
+    joined_world.bot.clear()
+    await joined_world.dp.feed_update(
+        joined_world.bot,
+        make_callback(RemarkCallback(action="xlsx", id=round_id).pack(), user_id=CTRL),
     )
-    [document] = [m for m in bot.sent() if isinstance(m, SendDocument)]
+    [document] = [m for m in joined_world.bot.sent() if isinstance(m, SendDocument)]
     assert isinstance(document.document, BufferedInputFile)
     sheet_book = load_workbook(BytesIO(document.document.data))
     values = [c for row in sheet_book.active.iter_rows(values_only=True) for c in row if c]
@@ -161,46 +182,53 @@ async def test_round_from_requests_to_final_sheet(
 
 
 async def test_reminder_one_working_day_before_and_no_silent_consent_elsewhere(
-    bot: RecordingBot, joined: Repos, settings: Settings, deliverer: Deliverer
+    joined_world: World,
 ) -> None:
     baidibek = load_profile("baidibek-2025")
-    round_id = await start(joined, baidibek, settings, extra_people=())
-    await deliverer.drain()
-    item = await joined.remarks.get(round_id)
+    round_id = await start(joined_world.repos, baidibek, joined_world.settings, extra_people=())
+    await joined_world.deliverer.drain()
+    item = await joined_world.repos.remarks.get(round_id)
     assert item is not None
-    ctx = await services.make_context(joined, baidibek, settings)
+    ctx = await services.make_context(joined_world.repos, baidibek, joined_world.settings)
     remind_day = ctx.calendar.subtract_working_days(item.due, 1)
     moment = datetime.combine(remind_day, datetime.min.time(), ALMATY).replace(hour=10)
-    bot.clear()
+    joined_world.bot.clear()
     for _ in range(2):  # once only
-        later = await services.make_context(joined, baidibek, settings, now=moment.astimezone(UTC))
+        later = await services.make_context(
+            joined_world.repos, baidibek, joined_world.settings, now=moment.astimezone(UTC)
+        )
         await sweep(later)
-        await deliverer.drain(now=later.now)
-    reminders = [m for m in messages_to(bot, FIN) if m.text.startswith("Напоминание")]
+        await joined_world.deliverer.drain(now=later.now)
+    reminders = [m for m in messages_to(joined_world.bot, FIN) if m.text.startswith("Напоминание")]
     assert len(reminders) == 1
     closing = ctx.calendar.add_working_days(item.due, 1)
     moment = datetime.combine(closing, datetime.min.time(), ALMATY).replace(hour=10)
-    later = await services.make_context(joined, baidibek, settings, now=moment.astimezone(UTC))
+    later = await services.make_context(
+        joined_world.repos, baidibek, joined_world.settings, now=moment.astimezone(UTC)
+    )
     await sweep(later)
-    closed = await joined.remarks.get(round_id)
+    closed = await joined_world.repos.remarks.get(round_id)
     assert closed is not None
     assert {a.answer for a in closed.addressees} == {Answer.NO_ANSWER}
 
 
-async def test_restricted_round_sends_no_subject_and_refuses_files(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    joined: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await start(joined, profile, settings, restricted=True, extra_people=())
-    await deliverer.drain()
-    assert not any(isinstance(m, SendDocument) for m in bot.sent())
-    request = messages_to(bot, FIN)[0]
+async def test_restricted_round_sends_no_subject_and_refuses_files(joined_world: World) -> None:
+    await start(
+        joined_world.repos,
+        joined_world.profile,
+        joined_world.settings,
+        restricted=True,
+        extra_people=(),
+    )
+    await joined_world.deliverer.drain()
+    assert not any(isinstance(m, SendDocument) for m in joined_world.bot.sent())
+    request = messages_to(joined_world.bot, FIN)[0]
     assert "тарифах" not in request.text
     assert "бумажный экземпляр" in request.text
-    await dp.feed_update(bot, make_callback(buttons(request)["💬 Есть замечания"], user_id=FIN))
-    await dp.feed_update(bot, make_document("X", "секрет.pdf", user_id=FIN))
-    assert "не принимаются" in messages_to(bot, FIN)[-1].text
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_callback(buttons(request)["💬 Есть замечания"], user_id=FIN)
+    )
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_document("X", "секрет.pdf", user_id=FIN)
+    )
+    assert "не принимаются" in messages_to(joined_world.bot, FIN)[-1].text

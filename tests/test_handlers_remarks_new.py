@@ -9,10 +9,7 @@ from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import services
-from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.i18n import date_with_weekday, long_date
-from bot.profiles import Profile
 from bot.remarks.rules import MAX_FILES, default_due
 from bot.staff.csv_import import parse_staff_csv
 from handlers.callbacks import RemarkCallback, RoundNewCallback
@@ -23,6 +20,7 @@ from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_document
 from tests.helpers import (
     STALE_RU,
+    World,
     alerts,
     cancel_leaves_stale_buttons,
     data_of,
@@ -69,81 +67,74 @@ async def to_addressees(dp: Dispatcher, bot: RecordingBot, subject: str = SUBJEC
     assert await state_of(dp, bot) == RoundStates.departments.state
 
 
-async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "edu_head", EDU_HEAD, "kk")
-    await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
-    await join(dp, bot, staffed, "dep1", DEPUTY, "kk")
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    ctrl = await person(staffed, "ctrl")
-    deputy = await person(staffed, "dep1")
-    edu_head = await person(staffed, "edu_head")
-    fin_head = await person(staffed, "fin_head")
-    edu = await department(staffed, "Отдел образования")
-    fin = await department(staffed, "Отдел финансов")
-    ctx = await services.make_context(staffed, profile, settings)
-    default = default_due(profile, ctx.calendar, ctx.today)
+async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU_HEAD, "kk")
+    await join(world.dp, world.bot, world.repos, "fin_head", FIN_HEAD, "ru")
+    await join(world.dp, world.bot, world.repos, "dep1", DEPUTY, "kk")
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+    ctrl = await person(world.repos, "ctrl")
+    deputy = await person(world.repos, "dep1")
+    edu_head = await person(world.repos, "edu_head")
+    fin_head = await person(world.repos, "fin_head")
+    edu = await department(world.repos, "Отдел образования")
+    fin = await department(world.repos, "Отдел финансов")
+    ctx = await services.make_context(world.repos, world.profile, world.settings)
+    default = default_due(world.profile, ctx.calendar, ctx.today)
 
-    await say(dp, bot, "/remarks")
-    assert "r:new:0" in data_of(bot)
-    await new_round(dp, bot)
-    assert await state_of(dp, bot) == RoundStates.subject.state
-    await say(dp, bot, f"  {SUBJECT}  ")
-    assert await state_of(dp, bot) == RoundStates.restricted.state
-    assert data_of(bot) == ["rn:rst:1", "rn:rst:0"]
-    await press(dp, bot, "rst", "0")
-    assert await state_of(dp, bot) == RoundStates.documents.state
-    assert data_of(bot) == ["rn:docs:none"]
-    await dp.feed_update(bot, make_document("doc-17", "проект.docx", user_id=CTRL))
-    assert "проект.docx" in bot.texts()[-1]
-    assert data_of(bot) == ["rn:docs:done", "rn:docs:none"]
-    await press(dp, bot, "docs", "done")
+    await say(world.dp, world.bot, "/remarks")
+    assert "r:new:0" in data_of(world.bot)
+    await new_round(world.dp, world.bot)
+    assert await state_of(world.dp, world.bot) == RoundStates.subject.state
+    await say(world.dp, world.bot, f"  {SUBJECT}  ")
+    assert await state_of(world.dp, world.bot) == RoundStates.restricted.state
+    assert data_of(world.bot) == ["rn:rst:1", "rn:rst:0"]
+    await press(world.dp, world.bot, "rst", "0")
+    assert await state_of(world.dp, world.bot) == RoundStates.documents.state
+    assert data_of(world.bot) == ["rn:docs:none"]
+    await world.dp.feed_update(world.bot, make_document("doc-17", "проект.docx", user_id=CTRL))
+    assert "проект.docx" in world.bot.texts()[-1]
+    assert data_of(world.bot) == ["rn:docs:done", "rn:docs:none"]
+    await press(world.dp, world.bot, "docs", "done")
 
-    assert await state_of(dp, bot) == RoundStates.departments.state
-    assert picker_buttons(bot, "dep") == [
+    assert await state_of(world.dp, world.bot) == RoundStates.departments.state
+    assert picker_buttons(world.bot, "dep") == [
         "Отдел контроля",
         "Отдел образования",
         "Отдел финансов",
         "Отдел цифровизации",
     ]
-    assert "rn:mode:per" in data_of(bot)
-    await press(dp, bot, "dep", str(edu.id))
-    await press(dp, bot, "dep", str(fin.id))
-    assert picker_buttons(bot, "dep") == [
+    assert "rn:mode:per" in data_of(world.bot)
+    await press(world.dp, world.bot, "dep", str(edu.id))
+    await press(world.dp, world.bot, "dep", str(fin.id))
+    assert picker_buttons(world.bot, "dep") == [
         "Отдел контроля",
         "✅ Отдел образования",
         "✅ Отдел финансов",
         "Отдел цифровизации",
     ]
-    assert "Отдел образования, Отдел финансов" in bot.texts()[-1]
-    await press(dp, bot, "mode", "per")
-    assert await state_of(dp, bot) == RoundStates.people.state
-    people = picker_buttons(bot, "per")
+    assert "Отдел образования, Отдел финансов" in world.bot.texts()[-1]
+    await press(world.dp, world.bot, "mode", "per")
+    assert await state_of(world.dp, world.bot) == RoundStates.people.state
+    people = picker_buttons(world.bot, "per")
     assert "Гүлнар Омарова — Заместитель акима" in people
     assert not any(label.startswith("Бауыржан Исаев") for label in people)  # not oneself
-    assert "rn:mode:dep" in data_of(bot)
-    await say(dp, bot, "омар")
-    assert picker_buttons(bot, "per") == ["Гүлнар Омарова — Заместитель акима"]
-    assert "rn:all:" in data_of(bot)
-    await press(dp, bot, "per", str(deputy.id))
-    assert picker_buttons(bot, "per") == ["✅ Гүлнар Омарова — Заместитель акима"]
-    await press(dp, bot, "all")
-    assert len(picker_buttons(bot, "per")) == 7
-    await press(dp, bot, "done")
+    assert "rn:mode:dep" in data_of(world.bot)
+    await say(world.dp, world.bot, "омар")
+    assert picker_buttons(world.bot, "per") == ["Гүлнар Омарова — Заместитель акима"]
+    assert "rn:all:" in data_of(world.bot)
+    await press(world.dp, world.bot, "per", str(deputy.id))
+    assert picker_buttons(world.bot, "per") == ["✅ Гүлнар Омарова — Заместитель акима"]
+    await press(world.dp, world.bot, "all")
+    assert len(picker_buttons(world.bot, "per")) == 7
+    await press(world.dp, world.bot, "done")
 
-    assert await state_of(dp, bot) == RoundStates.due.state
-    assert last_buttons(bot) == [
+    assert await state_of(world.dp, world.bot) == RoundStates.due.state
+    assert last_buttons(world.bot) == [
         (f"📅 {date_with_weekday(default, 'ru')}", f"rn:due:{default.isoformat()}")
     ]
-    await press(dp, bot, "due", default.isoformat())
-    assert await state_of(dp, bot) == RoundStates.confirm.state
-    confirmation = bot.texts()[-1]
+    await press(world.dp, world.bot, "due", default.isoformat())
+    assert await state_of(world.dp, world.bot) == RoundStates.confirm.state
+    confirmation = world.bot.texts()[-1]
     for shown in (
         SUBJECT,
         "Документы: проект.docx",
@@ -152,14 +143,14 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(
         f"Срок ответа: {date_with_weekday(default, 'ru')}",
     ):
         assert shown in confirmation
-    assert data_of(bot) == ["rn:ok:", "rn:no:"]
-    assert await staffed.remarks.for_initiator(ctrl.id) == []
+    assert data_of(world.bot) == ["rn:ok:", "rn:no:"]
+    assert await world.repos.remarks.for_initiator(ctrl.id) == []
 
-    await press(dp, bot, "ok")
-    assert await state_of(dp, bot) is None
-    [started] = await staffed.remarks.for_initiator(ctrl.id)
-    assert data_of(bot) == [f"r:sheet:{started.id}"]
-    item = await staffed.remarks.get(started.id)
+    await press(world.dp, world.bot, "ok")
+    assert await state_of(world.dp, world.bot) is None
+    [started] = await world.repos.remarks.for_initiator(ctrl.id)
+    assert data_of(world.bot) == [f"r:sheet:{started.id}"]
+    item = await world.repos.remarks.get(started.id)
     assert item is not None
     assert item.subject == SUBJECT
     assert not item.restricted
@@ -172,11 +163,11 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(
     )
     assert {a.answer for a in item.addressees} == {Answer.PENDING}
 
-    bot.clear()
-    await deliverer.wait_idle()
-    await deliverer.drain()
+    world.bot.clear()
+    await world.deliverer.wait_idle()
+    await world.deliverer.drain()
     for chat_id in (EDU_HEAD, FIN_HEAD, DEPUTY):
-        request, document = sent_to(bot, chat_id)
+        request, document = sent_to(world.bot, chat_id)
         assert isinstance(request, SendMessage)
         assert SUBJECT in request.text
         assert "Бауыржан Исаев" in request.text
@@ -188,165 +179,167 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(
         assert isinstance(document, SendDocument)
         assert document.document == "doc-17"
         assert document.caption == "проект.docx"
-    assert sent_to(bot, CTRL) == []
+    assert sent_to(world.bot, CTRL) == []
 
-    bot.clear()
-    await dp.feed_update(
-        bot, make_callback(RemarkCallback(action="sheet", id=item.id).pack(), user_id=CTRL)
+    world.bot.clear()
+    await world.dp.feed_update(
+        world.bot, make_callback(RemarkCallback(action="sheet", id=item.id).pack(), user_id=CTRL)
     )
-    sheet = bot.texts()[-1]
+    sheet = world.bot.texts()[-1]
     for name in ("Отдел образования — Асель Нурланова", "Олег Ким", "Гүлнар Омарова"):
         assert name in sheet
 
 
-async def test_wrong_answers_are_asked_again_with_the_reason(
-    dp: Dispatcher, bot: RecordingBot, joined: Repos, settings: Settings
-) -> None:
-    ctrl = await person(joined, "ctrl")
-    edu = await department(joined, "Отдел образования")
-    saturday = await saturday_ahead(joined, settings)
+async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World) -> None:
+    ctrl = await person(joined_world.repos, "ctrl")
+    edu = await department(joined_world.repos, "Отдел образования")
+    saturday = await saturday_ahead(joined_world.repos, joined_world.settings)
     monday = saturday + timedelta(days=2)
 
-    await new_round(dp, bot)
+    await new_round(joined_world.dp, joined_world.bot)
     for wrong in (" ab ", "x" * 501):
-        bot.clear()
-        await say(dp, bot, wrong)
-        [reason] = bot.texts()
-        assert await state_of(dp, bot) == RoundStates.subject.state
+        joined_world.bot.clear()
+        await say(joined_world.dp, joined_world.bot, wrong)
+        [reason] = joined_world.bot.texts()
+        assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.subject.state
     assert "501" in reason
-    await say(dp, bot, SUBJECT)
-    bot.clear()
-    await say(dp, bot, "нет")  # typed instead of pressing a button
-    assert len(bot.texts()) == 1
-    assert await state_of(dp, bot) == RoundStates.restricted.state
-    bot.clear()
-    await press(dp, bot, "rst", "maybe")  # forged
-    await press(dp, bot, "docs", "none")  # a button of another step
-    assert alerts(bot) == [STALE_RU, STALE_RU]
-    assert await state_of(dp, bot) == RoundStates.restricted.state
-    await press(dp, bot, "rst", "0")
-    bot.clear()
-    await say(dp, bot, "вот документ")  # text instead of a file
-    assert len(bot.texts()) == 1
-    assert await state_of(dp, bot) == RoundStates.documents.state
+    await say(joined_world.dp, joined_world.bot, SUBJECT)
+    joined_world.bot.clear()
+    await say(joined_world.dp, joined_world.bot, "нет")  # typed instead of pressing a button
+    assert len(joined_world.bot.texts()) == 1
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.restricted.state
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "rst", "maybe")  # forged
+    await press(joined_world.dp, joined_world.bot, "docs", "none")  # a button of another step
+    assert alerts(joined_world.bot) == [STALE_RU, STALE_RU]
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.restricted.state
+    await press(joined_world.dp, joined_world.bot, "rst", "0")
+    joined_world.bot.clear()
+    await say(joined_world.dp, joined_world.bot, "вот документ")  # text instead of a file
+    assert len(joined_world.bot.texts()) == 1
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.documents.state
     for n in range(MAX_FILES + 1):
-        await dp.feed_update(bot, make_document(f"f{n}", f"файл {n}.pdf", user_id=CTRL))
-    assert str(MAX_FILES) in bot.texts()[-1]
-    await press(dp, bot, "docs", "done")
+        await joined_world.dp.feed_update(
+            joined_world.bot, make_document(f"f{n}", f"файл {n}.pdf", user_id=CTRL)
+        )
+    assert str(MAX_FILES) in joined_world.bot.texts()[-1]
+    await press(joined_world.dp, joined_world.bot, "docs", "done")
 
-    bot.clear()
-    await press(dp, bot, "done")  # nobody chosen yet
-    [reason] = alerts(bot)
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "done")  # nobody chosen yet
+    [reason] = alerts(joined_world.bot)
     assert reason != STALE_RU
-    assert await state_of(dp, bot) == RoundStates.departments.state
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.departments.state
     for step, forged in (("dep", "abc"), ("dep", "99999"), ("per", "1"), ("mode", "x")):
-        bot.clear()
-        await press(dp, bot, step, forged)
-        assert alerts(bot) == [STALE_RU]
-    await press(dp, bot, "mode", "per")
+        joined_world.bot.clear()
+        await press(joined_world.dp, joined_world.bot, step, forged)
+        assert alerts(joined_world.bot) == [STALE_RU]
+    await press(joined_world.dp, joined_world.bot, "mode", "per")
     for forged in (str(ctrl.id), "99999", "abc"):  # oneself, nobody, nonsense
-        bot.clear()
-        await press(dp, bot, "per", forged)
-        assert alerts(bot) == [STALE_RU]
-    bot.clear()
-    await press(dp, bot, "ok")  # a button of another step
-    assert alerts(bot) == [STALE_RU]
-    await press(dp, bot, "mode", "dep")
-    await press(dp, bot, "dep", str(edu.id))
-    await press(dp, bot, "done")
-    assert await state_of(dp, bot) == RoundStates.due.state
+        joined_world.bot.clear()
+        await press(joined_world.dp, joined_world.bot, "per", forged)
+        assert alerts(joined_world.bot) == [STALE_RU]
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "ok")  # a button of another step
+    assert alerts(joined_world.bot) == [STALE_RU]
+    await press(joined_world.dp, joined_world.bot, "mode", "dep")
+    await press(joined_world.dp, joined_world.bot, "dep", str(edu.id))
+    await press(joined_world.dp, joined_world.bot, "done")
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.due.state
 
-    yesterday = today(settings) - timedelta(days=1)
+    yesterday = today(joined_world.settings) - timedelta(days=1)
     for wrong in ("завтра", "2030-01-15", "31.02.2030", yesterday.strftime("%d.%m.%Y")):
-        bot.clear()
-        await say(dp, bot, wrong)
-        [reason] = bot.texts()
-        assert await state_of(dp, bot) == RoundStates.due.state
+        joined_world.bot.clear()
+        await say(joined_world.dp, joined_world.bot, wrong)
+        [reason] = joined_world.bot.texts()
+        assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.due.state
     assert f"Срок {long_date(yesterday, 'ru')} уже прошёл." in reason
-    bot.clear()
-    await press(dp, bot, "due", yesterday.isoformat())  # a forged past date
-    [reason] = alerts(bot)
+    joined_world.bot.clear()
+    await press(
+        joined_world.dp, joined_world.bot, "due", yesterday.isoformat()
+    )  # a forged past date
+    [reason] = alerts(joined_world.bot)
     assert "уже прошёл" in reason
-    bot.clear()
-    await press(dp, bot, "due", "someday")
-    assert alerts(bot) == [STALE_RU]
-    bot.clear()
-    await say(dp, bot, saturday.strftime("%d.%m.%Y"))
-    [reason] = bot.texts()
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "due", "someday")
+    assert alerts(joined_world.bot) == [STALE_RU]
+    joined_world.bot.clear()
+    await say(joined_world.dp, joined_world.bot, saturday.strftime("%d.%m.%Y"))
+    [reason] = joined_world.bot.texts()
     assert date_with_weekday(saturday, "ru") in reason
     assert date_with_weekday(monday, "ru") in reason
-    assert last_buttons(bot) == [(f"Взять {monday:%d.%m.%Y}", f"rn:due:{monday.isoformat()}")]
-    assert await state_of(dp, bot) == RoundStates.due.state
-    await press(dp, bot, "due", monday.isoformat())
-    assert await state_of(dp, bot) == RoundStates.confirm.state
-    assert date_with_weekday(monday, "ru") in bot.texts()[-1]
-    await press(dp, bot, "ok")
-    [item] = await joined.remarks.for_initiator(ctrl.id)
+    assert last_buttons(joined_world.bot) == [
+        (f"Взять {monday:%d.%m.%Y}", f"rn:due:{monday.isoformat()}")
+    ]
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.due.state
+    await press(joined_world.dp, joined_world.bot, "due", monday.isoformat())
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.confirm.state
+    assert date_with_weekday(monday, "ru") in joined_world.bot.texts()[-1]
+    await press(joined_world.dp, joined_world.bot, "ok")
+    [item] = await joined_world.repos.remarks.for_initiator(ctrl.id)
     assert item.due == monday
     assert [f.file_id for f in item.files] == [f"f{n}" for n in range(MAX_FILES)]
-    bot.clear()
-    await press(dp, bot, "ok")  # a second tap on «Send»
-    assert alerts(bot) == [STALE_RU]
-    assert len(await joined.remarks.for_initiator(ctrl.id)) == 1
+    joined_world.bot.clear()
+    await press(joined_world.dp, joined_world.bot, "ok")  # a second tap on «Send»
+    assert alerts(joined_world.bot) == [STALE_RU]
+    assert len(await joined_world.repos.remarks.for_initiator(ctrl.id)) == 1
 
 
 async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, deliverer: Deliverer
+    world: World,
 ) -> None:
-    await join(dp, bot, staffed, "fin_head", FIN_HEAD, "ru")
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    ctrl = await person(staffed, "ctrl")
-    fin = await department(staffed, "Отдел финансов")
-    await new_round(dp, bot)
-    await say(dp, bot, SECRET)
-    await press(dp, bot, "rst", "1")
-    assert await state_of(dp, bot) == RoundStates.departments.state
-    await dp.feed_update(bot, make_document("secret-1", "план.docx", user_id=CTRL))
-    await press(dp, bot, "docs", "done")  # the documents step is skipped
-    assert alerts(bot) == [STALE_RU]
-    await press(dp, bot, "dep", str(fin.id))
-    await press(dp, bot, "done")
-    [(_, due)] = last_buttons(bot)
-    await press(dp, bot, "due", due.removeprefix("rn:due:"))
-    assert await state_of(dp, bot) == RoundStates.confirm.state
-    assert "Отдел финансов" in bot.texts()[-1]
-    await press(dp, bot, "ok")
-    [item] = await staffed.remarks.for_initiator(ctrl.id)
+    await join(world.dp, world.bot, world.repos, "fin_head", FIN_HEAD, "ru")
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+    ctrl = await person(world.repos, "ctrl")
+    fin = await department(world.repos, "Отдел финансов")
+    await new_round(world.dp, world.bot)
+    await say(world.dp, world.bot, SECRET)
+    await press(world.dp, world.bot, "rst", "1")
+    assert await state_of(world.dp, world.bot) == RoundStates.departments.state
+    await world.dp.feed_update(world.bot, make_document("secret-1", "план.docx", user_id=CTRL))
+    await press(world.dp, world.bot, "docs", "done")  # the documents step is skipped
+    assert alerts(world.bot) == [STALE_RU]
+    await press(world.dp, world.bot, "dep", str(fin.id))
+    await press(world.dp, world.bot, "done")
+    [(_, due)] = last_buttons(world.bot)
+    await press(world.dp, world.bot, "due", due.removeprefix("rn:due:"))
+    assert await state_of(world.dp, world.bot) == RoundStates.confirm.state
+    assert "Отдел финансов" in world.bot.texts()[-1]
+    await press(world.dp, world.bot, "ok")
+    [item] = await world.repos.remarks.for_initiator(ctrl.id)
     assert item.restricted
     assert item.subject == SECRET
     assert item.files == ()
-    await deliverer.wait_idle()
-    await deliverer.drain()
-    [request] = sent_to(bot, FIN_HEAD)
+    await world.deliverer.wait_idle()
+    await world.deliverer.drain()
+    [request] = sent_to(world.bot, FIN_HEAD)
     assert isinstance(request, SendMessage)
     assert f"№ {item.id}" in request.text
-    assert not any(isinstance(m, SendDocument) for m in bot.sent())
-    assert all(SECRET not in text for text in bot.texts())
+    assert not any(isinstance(m, SendDocument) for m in world.bot.sent())
+    assert all(SECRET not in text for text in world.bot.texts())
 
 
-async def test_cancel_mid_dialog_starts_nothing(
-    dp: Dispatcher, bot: RecordingBot, joined: Repos, deliverer: Deliverer
-) -> None:
-    ctrl = await person(joined, "ctrl")
-    edu = await department(joined, "Отдел образования")
-    await to_addressees(dp, bot)
-    await press(dp, bot, "dep", str(edu.id))
+async def test_cancel_mid_dialog_starts_nothing(joined_world: World) -> None:
+    ctrl = await person(joined_world.repos, "ctrl")
+    edu = await department(joined_world.repos, "Отдел образования")
+    await to_addressees(joined_world.dp, joined_world.bot)
+    await press(joined_world.dp, joined_world.bot, "dep", str(edu.id))
     stale = [RoundNewCallback(step=step, value="").pack() for step in ("done", "ok")]
-    await cancel_leaves_stale_buttons(dp, bot, stale)
+    await cancel_leaves_stale_buttons(joined_world.dp, joined_world.bot, stale)
 
-    await to_addressees(dp, bot, "Второй проект")
-    await press(dp, bot, "dep", str(edu.id))
-    await press(dp, bot, "done")
-    [(_, due)] = last_buttons(bot)
-    await press(dp, bot, "due", due.removeprefix("rn:due:"))
-    await press(dp, bot, "no")  # the confirmation's «Cancel»
-    assert bot.texts()[-1] == "Отменено. Ничего не сохранено."
-    assert await state_of(dp, bot) is None
-    assert await joined.remarks.for_initiator(ctrl.id) == []
-    await deliverer.wait_idle()
-    bot.clear()
-    await deliverer.drain()
-    assert bot.sent() == []
+    await to_addressees(joined_world.dp, joined_world.bot, "Второй проект")
+    await press(joined_world.dp, joined_world.bot, "dep", str(edu.id))
+    await press(joined_world.dp, joined_world.bot, "done")
+    [(_, due)] = last_buttons(joined_world.bot)
+    await press(joined_world.dp, joined_world.bot, "due", due.removeprefix("rn:due:"))
+    await press(joined_world.dp, joined_world.bot, "no")  # the confirmation's «Cancel»
+    assert joined_world.bot.texts()[-1] == "Отменено. Ничего не сохранено."
+    assert await state_of(joined_world.dp, joined_world.bot) is None
+    assert await joined_world.repos.remarks.for_initiator(ctrl.id) == []
+    await joined_world.deliverer.wait_idle()
+    joined_world.bot.clear()
+    await joined_world.deliverer.drain()
+    assert joined_world.bot.sent() == []
 
 
 async def test_an_executor_may_not_start_a_round(

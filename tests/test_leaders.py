@@ -5,16 +5,15 @@ waits on a leader)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendMessage
 
 from bot import services
 from bot.access import commands_for
-from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import Light
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.extensions import steps as extension_steps
 from bot.leaders.rules import Tally, by_urgency, scope, sees_department, tally
 from bot.profiles import Profile
@@ -27,12 +26,11 @@ from handlers.callbacks import (
     WaitAction,
     WaitCallback,
 )
-from storage.domain.assignments import NewAssignment
-from storage.domain.enums import Mark, Role, Source
+from storage.domain.enums import Role
 from storage.overview import DeadlineCount
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import alerts, buttons, department, join, today
+from tests.helpers import World, alerts, buttons, department, join, register_item, today
 
 AKIM, HOA, DEP1, EDU = 7201, 7202, 7203, 7204
 EDU_NAME, FIN_NAME = "Отдел образования", "Отдел финансов"
@@ -45,27 +43,9 @@ async def register(
     settings: Settings,
     number: str,
     executors: tuple[str, ...],
-    *,
-    summary: str = "Подготовить информацию о ходе отопительного сезона",
-    restricted: bool = False,
-    deadline: date = date(2027, 5, 12),
+    **details: Any,
 ) -> int:
-    ctx = await services.make_context(repos, profile, settings)
-    item = await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary=summary,
-            executors=executors,
-            deadline=deadline,
-            mark=Mark.NONE,
-            restricted=restricted,
-        ),
-        actor="ctrl",
-    )
-    return item.id
+    return (await register_item(repos, profile, settings, number, executors, **details)).id
 
 
 async def overdue(repos: Repos, settings: Settings, item_id: int, days: int = 3) -> None:
@@ -166,13 +146,11 @@ async def test_counts_in_one_query_an_item_of_two_departments_once_in_the_total(
 # --- through the dispatcher -------------------------------------------------------------------
 
 
-async def test_akim_sees_every_department_with_lights_and_a_total(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
-) -> None:
-    await three_items(staffed, profile, settings)
-    await join(dp, bot, staffed, "hoa", HOA, "ru")
-    await dp.feed_update(bot, make_message("/overview", user_id=HOA))
-    screen = last_to(bot, HOA)
+async def test_akim_sees_every_department_with_lights_and_a_total(world: World) -> None:
+    await three_items(world.repos, world.profile, world.settings)
+    await join(world.dp, world.bot, world.repos, "hoa", HOA, "ru")
+    await world.dp.feed_update(world.bot, make_message("/overview", user_id=HOA))
+    screen = last_to(world.bot, HOA)
     assert text_of(screen).startswith("📊 Открытые поручения по отделам")
     assert f"{EDU_NAME}: 🔴 1 · 🟡 0 · 🟢 1" in text_of(screen)
     assert f"{FIN_NAME}: 🔴 1 · 🟡 0 · 🟢 1" in text_of(screen)
@@ -181,24 +159,24 @@ async def test_akim_sees_every_department_with_lights_and_a_total(
 
 
 async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refused(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
+    world: World,
 ) -> None:
-    ids = await three_items(staffed, profile, settings)
-    edu = await department(staffed, EDU_NAME)
-    fin = await department(staffed, FIN_NAME)
-    await join(dp, bot, staffed, "dep1", DEP1, "kk")
-    await dp.feed_update(bot, make_message("/overview", user_id=DEP1))
-    screen = last_to(bot, DEP1)
+    ids = await three_items(world.repos, world.profile, world.settings)
+    edu = await department(world.repos, EDU_NAME)
+    fin = await department(world.repos, FIN_NAME)
+    await join(world.dp, world.bot, world.repos, "dep1", DEP1, "kk")
+    await world.dp.feed_update(world.bot, make_message("/overview", user_id=DEP1))
+    screen = last_to(world.bot, DEP1)
     assert f"{EDU_NAME}: 🔴 1 · 🟡 0 · 🟢 1" in text_of(screen)
     assert FIN_NAME not in text_of(screen)
     assert "(жалпы 2)" in text_of(screen)
 
     # her department, a page of items, an item's card with its history, read-only
-    await dp.feed_update(
-        bot,
+    await world.dp.feed_update(
+        world.bot,
         make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=DEP1),
     )
-    page = last_to(bot, DEP1)
+    page = last_to(world.bot, DEP1)
     assert (
         "01-01/1" in text_of(page)
         and "01-01/2" in text_of(page)
@@ -206,13 +184,13 @@ async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refu
     )
     assert "қабылданбаған" in text_of(page)  # the status
     assert EDU_NAME in text_of(page)  # the executor
-    await dp.feed_update(bot, make_callback(buttons(page)["🔎 01-01/2"], user_id=DEP1))
-    card = last_to(bot, DEP1)
+    await world.dp.feed_update(world.bot, make_callback(buttons(page)["🔎 01-01/2"], user_id=DEP1))
+    card = last_to(world.bot, DEP1)
     assert "01-01/2" in text_of(card) and "Тарих" in text_of(card)
     assert set(buttons(card)) == {"↩️ Артқа", "↩️ Шолу"}
 
     # forged: finance's department and a finance-only item
-    bot.clear()
+    world.bot.clear()
     for forged in (
         LeadCallback(action=LeadAction.DEPARTMENT, id=fin.id),
         LeadCallback(action=LeadAction.DEPARTMENT, id=fin.id, page=1),
@@ -220,65 +198,65 @@ async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refu
         LeadCallback(action=LeadAction.ITEM, id=ids["fin"], dep=fin.id),
         LeadCallback(action=LeadAction.DEPARTMENT, id=99_999),
     ):
-        await dp.feed_update(bot, make_callback(forged.pack(), user_id=DEP1))
-    assert alerts(bot) == ["Бұл бөлім сіз қадағалайтын бөлімдердің қатарында жоқ."] * 5
-    assert texts(bot, DEP1) == []
-    for method in bot.sent():
+        await world.dp.feed_update(world.bot, make_callback(forged.pack(), user_id=DEP1))
+    assert alerts(world.bot) == ["Бұл бөлім сіз қадағалайтын бөлімдердің қатарында жоқ."] * 5
+    assert texts(world.bot, DEP1) == []
+    for method in world.bot.sent():
         assert FIN_SUMMARY not in str(method) and "01-01/3" not in str(method)
 
 
-async def test_overview_is_for_leaders_only(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
-) -> None:
-    await three_items(staffed, profile, settings)
-    edu = await department(staffed, EDU_NAME)
-    await join(dp, bot, staffed, "edu_head", EDU, "ru")
-    await dp.feed_update(bot, make_message("/overview", user_id=EDU))
-    assert text_of(last_to(bot, EDU)).startswith("Это действие доступно ролям")
-    bot.clear()
-    await dp.feed_update(
-        bot,
+async def test_overview_is_for_leaders_only(world: World) -> None:
+    await three_items(world.repos, world.profile, world.settings)
+    edu = await department(world.repos, EDU_NAME)
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
+    await world.dp.feed_update(world.bot, make_message("/overview", user_id=EDU))
+    assert text_of(last_to(world.bot, EDU)).startswith("Это действие доступно ролям")
+    world.bot.clear()
+    await world.dp.feed_update(
+        world.bot,
         make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=EDU),
     )
-    assert alerts(bot)[-1].startswith("Это действие доступно ролям")
-    assert texts(bot, EDU) == []
+    assert alerts(world.bot)[-1].startswith("Это действие доступно ролям")
+    assert texts(world.bot, EDU) == []
 
 
-async def test_restricted_items_show_number_and_deadline_only(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
-) -> None:
+async def test_restricted_items_show_number_and_deadline_only(world: World) -> None:
     secret = "Секретное содержание поручения"
     await register(
-        staffed, profile, settings, "ДСП-7", (EDU_NAME,), summary=secret, restricted=True
+        world.repos,
+        world.profile,
+        world.settings,
+        "ДСП-7",
+        (EDU_NAME,),
+        summary=secret,
+        restricted=True,
     )
-    edu = await department(staffed, EDU_NAME)
-    await join(dp, bot, staffed, "akim", AKIM, "ru")
-    await dp.feed_update(
-        bot,
+    edu = await department(world.repos, EDU_NAME)
+    await join(world.dp, world.bot, world.repos, "akim", AKIM, "ru")
+    await world.dp.feed_update(
+        world.bot,
         make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=AKIM),
     )
-    page = last_to(bot, AKIM)
+    page = last_to(world.bot, AKIM)
     assert "ДСП-7 · 12.05.2027" in text_of(page)
-    await dp.feed_update(bot, make_callback(buttons(page)["🔎 ДСП-7"], user_id=AKIM))
-    for method in bot.sent():
+    await world.dp.feed_update(world.bot, make_callback(buttons(page)["🔎 ДСП-7"], user_id=AKIM))
+    for method in world.bot.sent():
         assert secret not in str(method)
 
 
-async def test_pages_of_a_department(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
-) -> None:
+async def test_pages_of_a_department(world: World) -> None:
     for n in range(10):
-        await register(staffed, profile, settings, f"02-{n:02}", (EDU_NAME,))
-    edu = await department(staffed, EDU_NAME)
-    await join(dp, bot, staffed, "akim", AKIM, "ru")
-    await dp.feed_update(
-        bot,
+        await register(world.repos, world.profile, world.settings, f"02-{n:02}", (EDU_NAME,))
+    edu = await department(world.repos, EDU_NAME)
+    await join(world.dp, world.bot, world.repos, "akim", AKIM, "ru")
+    await world.dp.feed_update(
+        world.bot,
         make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=AKIM),
     )
-    first = last_to(bot, AKIM)
+    first = last_to(world.bot, AKIM)
     assert "открыто: 10 · стр. 1 из 2" in text_of(first)
-    await dp.feed_update(bot, make_callback(buttons(first)["▶️"], user_id=AKIM))
-    second = last_to(bot, AKIM)
+    await world.dp.feed_update(world.bot, make_callback(buttons(first)["▶️"], user_id=AKIM))
+    second = last_to(world.bot, AKIM)
     assert (
         "стр. 2 из 2" in text_of(second)
         and "02-09" in text_of(second)
@@ -287,53 +265,50 @@ async def test_pages_of_a_department(
 
 
 async def test_an_extension_request_waits_on_the_akim_and_opens_with_its_buttons(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    world: World,
 ) -> None:
-    item_id = await register(staffed, profile, settings, "03-01", (EDU_NAME,))
-    await join(dp, bot, staffed, "akim", AKIM, "ru")
-    await join(dp, bot, staffed, "edu_head", EDU, "ru")
-    ctx = await services.make_context(staffed, profile, settings)
-    item = await staffed.assignments.get(item_id)
-    head = await staffed.staff.by_code("edu_head")
+    item_id = await register(world.repos, world.profile, world.settings, "03-01", (EDU_NAME,))
+    await join(world.dp, world.bot, world.repos, "akim", AKIM, "ru")
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
+    ctx = await services.make_context(world.repos, world.profile, world.settings)
+    item = await world.repos.assignments.get(item_id)
+    head = await world.repos.staff.by_code("edu_head")
     assert item is not None and head is not None and item.main_executor is not None
     request = await extension_steps.request_extension(
         ctx, head, item, item.main_executor.department_id, date(2027, 6, 1), "Ждём экспертизу."
     )
-    await deliverer.drain()
-    bot.clear()
-    await dp.feed_update(bot, make_message("/overview", user_id=AKIM))
-    screen = last_to(bot, AKIM)
+    await world.deliverer.drain()
+    world.bot.clear()
+    await world.dp.feed_update(world.bot, make_message("/overview", user_id=AKIM))
+    screen = last_to(world.bot, AKIM)
     assert "Запросы на продление срока ждут вашего решения: 1" in text_of(screen)
-    await dp.feed_update(bot, make_callback(buttons(screen)["⏳ № 03-01"], user_id=AKIM))
-    opened = last_to(bot, AKIM)
+    await world.dp.feed_update(
+        world.bot, make_callback(buttons(screen)["⏳ № 03-01"], user_id=AKIM)
+    )
+    opened = last_to(world.bot, AKIM)
     assert "Ждём экспертизу." in text_of(opened)
     assert "✅ Одобрить" in buttons(opened)
 
     # the head does not decide: a forged button shows nothing
-    bot.clear()
-    await dp.feed_update(
-        bot,
+    world.bot.clear()
+    await world.dp.feed_update(
+        world.bot,
         make_callback(WaitCallback(action=WaitAction.REQUEST, id=request.id).pack(), user_id=EDU),
     )
-    assert alerts(bot) == ["Эта кнопка больше не действует."]
-    assert texts(bot, EDU) == []
+    assert alerts(world.bot) == ["Эта кнопка больше не действует."]
+    assert texts(world.bot, EDU) == []
 
 
 async def test_a_round_waits_on_the_deputy_akim_and_on_the_head_until_answered(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
+    world: World,
 ) -> None:
-    await join(dp, bot, staffed, "dep1", DEP1, "ru")
-    await join(dp, bot, staffed, "edu_head", EDU, "ru")
-    ctx = await services.make_context(staffed, profile, settings)
-    initiator = await staffed.staff.by_code("ctrl")
-    deputy = await staffed.staff.by_code("dep1")
+    await join(world.dp, world.bot, world.repos, "dep1", DEP1, "ru")
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
+    ctx = await services.make_context(world.repos, world.profile, world.settings)
+    initiator = await world.repos.staff.by_code("ctrl")
+    deputy = await world.repos.staff.by_code("dep1")
     assert initiator is not None and deputy is not None
-    edu = await department(staffed, EDU_NAME)
+    edu = await department(world.repos, EDU_NAME)
     rnd = await remark_steps.start_round(
         ctx,
         initiator,
@@ -344,30 +319,34 @@ async def test_a_round_waits_on_the_deputy_akim_and_on_the_head_until_answered(
         department_ids=[edu.id],
         person_ids=[deputy.id],
     )
-    await dp.feed_update(bot, make_message("/overview", user_id=DEP1))
-    screen = last_to(bot, DEP1)
+    await world.dp.feed_update(world.bot, make_message("/overview", user_id=DEP1))
+    screen = last_to(world.bot, DEP1)
     assert "Опросы «замечаний нет» ждут вашего ответа: 1" in text_of(screen)
-    await dp.feed_update(
-        bot, make_callback(buttons(screen)["📨 Проект постановления о тарифах"], user_id=DEP1)
+    await world.dp.feed_update(
+        world.bot,
+        make_callback(buttons(screen)["📨 Проект постановления о тарифах"], user_id=DEP1),
     )
-    opened = last_to(bot, DEP1)
+    opened = last_to(world.bot, DEP1)
     assert "Проект постановления о тарифах" in text_of(opened)
-    await dp.feed_update(bot, make_callback(buttons(opened)["✅ Замечаний нет"], user_id=DEP1))
+    await world.dp.feed_update(
+        world.bot, make_callback(buttons(opened)["✅ Замечаний нет"], user_id=DEP1)
+    )
 
     # answered: gone from the list; the button, tapped again, is stale
-    bot.clear()
-    await dp.feed_update(
-        bot, make_callback(WaitCallback(action=WaitAction.ROUND, id=rnd.id).pack(), user_id=DEP1)
+    world.bot.clear()
+    await world.dp.feed_update(
+        world.bot,
+        make_callback(WaitCallback(action=WaitAction.ROUND, id=rnd.id).pack(), user_id=DEP1),
     )
-    assert alerts(bot) == ["Эта кнопка больше не действует."]
-    await dp.feed_update(bot, make_message("/overview", user_id=DEP1))
-    assert "Вашего решения или ответа ничего не ждёт." in text_of(last_to(bot, DEP1))
+    assert alerts(world.bot) == ["Эта кнопка больше не действует."]
+    await world.dp.feed_update(world.bot, make_message("/overview", user_id=DEP1))
+    assert "Вашего решения или ответа ничего не ждёт." in text_of(last_to(world.bot, DEP1))
 
     # the head of the department, through the menu's «Requests waiting»
-    await dp.feed_update(
-        bot, make_callback(MenuCallback(action=MenuAction.WAITING).pack(), user_id=EDU)
+    await world.dp.feed_update(
+        world.bot, make_callback(MenuCallback(action=MenuAction.WAITING).pack(), user_id=EDU)
     )
-    waiting = last_to(bot, EDU)
+    waiting = last_to(world.bot, EDU)
     assert "Опросы «замечаний нет» ждут вашего ответа: 1" in text_of(waiting)
     assert "📨 Проект постановления о тарифах" in buttons(waiting)
 

@@ -37,7 +37,7 @@ from storage.domain.meetings import (
 from storage.domain.refusals import Refused
 from storage.repo import Repos
 from tests.fakes import RecordingBot
-from tests.helpers import bind_all, department_id, make_meeting, person
+from tests.helpers import World, bind_all, department_id, make_meeting, person
 
 ZONE = ZoneInfo("Asia/Almaty")
 DAY = date(2025, 2, 12)  # Wednesday
@@ -174,25 +174,21 @@ async def sweep_and_deliver(
 
 
 async def test_the_whole_life_of_a_meeting(
-    meeting_staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-    bot: RecordingBot,
+    meeting_world: World,
     i18n: I18n,
 ) -> None:
-    repos = meeting_staffed
+    repos = meeting_world.repos
     people = await bind_all(repos, TG)
     created_at = at(date(2025, 1, 27), 10)
-    meeting = await create(repos, profile, settings, created_at)
+    meeting = await create(repos, meeting_world.profile, meeting_world.settings, created_at)
     heating, budget, _other = meeting.items
     assert meeting.status is MeetingStatus.DRAFT
     assert [r.member for r in meeting.recipients] == [True, True, True, False, False]
 
     # materials are requested from the responsible heads at once (none for «Разное»)
-    await deliver(deliverer, bot, created_at)
-    assert chats(messages(bot)) == codes("edu_head", "fin_head")
-    [request] = messages(bot, "fin_head")
+    await deliver(meeting_world.deliverer, meeting_world.bot, created_at)
+    assert chats(messages(meeting_world.bot)) == codes("edu_head", "fin_head")
+    [request] = messages(meeting_world.bot, "fin_head")
     assert BUDGET in request.text
     assert [(c.action, c.value) for c in callbacks(request)] == [
         ("mat", str(budget.id)),
@@ -201,16 +197,16 @@ async def test_the_whole_life_of_a_meeting(
 
     # the finance department sends its materials: the organizer receives them with the files
     submitted_at = at(date(2025, 1, 30), 11)
-    ctx = await ctx_at(repos, profile, settings, submitted_at)
+    ctx = await ctx_at(repos, meeting_world.profile, meeting_world.settings, submitted_at)
     files = [MaterialFile("FIN-1", "справка.pdf"), MaterialFile("FIN-2", "проект.docx")]
     item = await ms.submit_materials(ctx, people["fin_head"], meeting.id, budget.id, files)
     assert item.materials_in
     assert item.files == tuple(files)
-    await deliver(deliverer, bot, submitted_at)
-    assert chats(bot.sent()) == codes("org")
-    [told] = messages(bot, "org")
+    await deliver(meeting_world.deliverer, meeting_world.bot, submitted_at)
+    assert chats(meeting_world.bot.sent()) == codes("org")
+    [told] = messages(meeting_world.bot, "org")
     assert "Отдел финансов" in told.text
-    assert [d.document for d in documents(bot, "org")] == ["FIN-1", "FIN-2"]
+    assert [d.document for d in documents(meeting_world.bot, "org")] == ["FIN-1", "FIN-2"]
     # someone outside the item's department may not
     with pytest.raises(Refused) as refused:
         await ms.submit_materials(ctx, people["m1"], meeting.id, heating.id, files)
@@ -219,43 +215,70 @@ async def test_the_whole_life_of_a_meeting(
     # nothing before the reminder day; on it, a reminder for the item still missing only
     for day, queued in ((date(2025, 1, 27), 0), (date(2025, 2, 3), 0), (date(2025, 2, 4), 1)):
         assert (
-            await sweep_and_deliver(repos, profile, settings, deliverer, bot, at(day, 10))
+            await sweep_and_deliver(
+                repos,
+                meeting_world.profile,
+                meeting_world.settings,
+                meeting_world.deliverer,
+                meeting_world.bot,
+                at(day, 10),
+            )
             == queued
         )
-    [reminder] = messages(bot)
+    [reminder] = messages(meeting_world.bot)
     assert reminder.chat_id == TG["edu_head"]
     assert HEATING in reminder.text
     assert reminder.text.startswith("⏰")
 
     # after the due date (Wednesday 05.02): late, to the organizer and the curating deputy
     assert (
-        await sweep_and_deliver(repos, profile, settings, deliverer, bot, at(date(2025, 2, 5), 10))
+        await sweep_and_deliver(
+            repos,
+            meeting_world.profile,
+            meeting_world.settings,
+            meeting_world.deliverer,
+            meeting_world.bot,
+            at(date(2025, 2, 5), 10),
+        )
         == 0
     )
-    await sweep_and_deliver(repos, profile, settings, deliverer, bot, at(date(2025, 2, 6), 9))
-    late = messages(bot)
+    await sweep_and_deliver(
+        repos,
+        meeting_world.profile,
+        meeting_world.settings,
+        meeting_world.deliverer,
+        meeting_world.bot,
+        at(date(2025, 2, 6), 9),
+    )
+    late = messages(meeting_world.bot)
     assert chats(late) == codes("org", "dep1")  # hoa curates it too, but is no deputy akim
     assert all("Отдел образования" in m.text and HEATING in m.text for m in late)
     # late materials still come in, and the organizer hears it
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 6), 11))
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 6), 11)
+    )
     await ms.submit_materials(
         ctx, people["edu_exec"], meeting.id, heating.id, [MaterialFile("EDU-1", "справка.pdf")]
     )
-    await deliver(deliverer, bot, ctx.now)
-    assert chats(bot.sent()) == codes("org")
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
+    assert chats(meeting_world.bot.sent()) == codes("org")
 
     # approval: the chair and the akim are asked; the akim approves before the distribution day
     assert {p.code for p in await ms.request_approval(ctx, people["org"], meeting.id)} == {
         "hoa",
         "akim",
     }
-    await deliver(deliverer, bot, ctx.now)
-    assert chats(messages(bot)) == codes("hoa", "akim")
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
+    assert chats(messages(meeting_world.bot)) == codes("hoa", "akim")
     for code in ("hoa", "akim"):
-        [asked] = messages(bot, code)
+        [asked] = messages(meeting_world.bot, code)
         assert [c.action for c in callbacks(asked)] == ["appr"]
         assert HEATING in asked.text and BUDGET in asked.text
-        assert [d.document for d in documents(bot, code)] == ["EDU-1", "FIN-1", "FIN-2"]
+        assert [d.document for d in documents(meeting_world.bot, code)] == [
+            "EDU-1",
+            "FIN-1",
+            "FIN-2",
+        ]
     approved = await ms.approve(ctx, people["akim"], meeting.id)
     assert approved.status is MeetingStatus.APPROVED
     assert approved.approved_by == "akim"
@@ -263,19 +286,23 @@ async def test_the_whole_life_of_a_meeting(
     with pytest.raises(Refused) as refused:
         await ms.approve(ctx, people["hoa"], meeting.id)
     assert refused.value.refusal is MeetingRefusal.ALREADY_APPROVED
-    await deliver(deliverer, bot, ctx.now)
-    assert chats(bot.sent()) == codes("org")  # only the organizer hears; nothing goes out yet
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
+    assert chats(meeting_world.bot.sent()) == codes(
+        "org"
+    )  # only the organizer hears; nothing goes out yet
 
     # Friday 07.02 at 09:00: the agenda, the materials, the calendar file and the buttons
     friday = at(date(2025, 2, 7), 9)
-    stats = await sweep(await ctx_at(repos, profile, settings, friday))
+    stats = await sweep(await ctx_at(repos, meeting_world.profile, meeting_world.settings, friday))
     assert stats.queued == 5
-    assert (await sweep(await ctx_at(repos, profile, settings, friday))).queued == 0  # restart
-    await deliver(deliverer, bot, friday)
+    assert (
+        await sweep(await ctx_at(repos, meeting_world.profile, meeting_world.settings, friday))
+    ).queued == 0  # restart
+    await deliver(meeting_world.deliverer, meeting_world.bot, friday)
     recipients = codes("m1", "m2", "m3", "edu_head", "fin_head")
-    assert chats(messages(bot)) == recipients
+    assert chats(messages(meeting_world.bot)) == recipients
     for code in ("m1", "m2", "m3", "edu_head", "fin_head"):
-        [agenda] = messages(bot, code)
+        [agenda] = messages(meeting_world.bot, code)
         assert HEATING in agenda.text and BUDGET in agenda.text and "Разное" in agenda.text
         assert "Зал заседаний, каб. 301" in agenda.text
         assert [(c.action, c.value) for c in callbacks(agenda)] == [
@@ -283,11 +310,13 @@ async def test_the_whole_life_of_a_meeting(
             ("att", "no"),
             ("att", "sub"),
         ]
-        sent_files = documents(bot, code)
+        sent_files = documents(meeting_world.bot, code)
         assert [d.document for d in sent_files[:3]] == ["EDU-1", "FIN-1", "FIN-2"]
         assert sent_files[0].caption == "1. справка.pdf"
         assert len(sent_files) == 4  # and the calendar file
-    uploads = [d for d in documents(bot) if isinstance(d.document, BufferedInputFile)]
+    uploads = [
+        d for d in documents(meeting_world.bot) if isinstance(d.document, BufferedInputFile)
+    ]
     assert sorted(document_names(uploads)) == [
         f"meeting-{meeting.id}-kk.ics",
         f"meeting-{meeting.id}-ru.ics",
@@ -298,15 +327,15 @@ async def test_the_whole_life_of_a_meeting(
 
     # answers; when the quorum (2 of 3 members) can no longer be made, the organizer hears it
     answered_at = at(date(2025, 2, 7), 11)
-    ctx = await ctx_at(repos, profile, settings, answered_at)
+    ctx = await ctx_at(repos, meeting_world.profile, meeting_world.settings, answered_at)
     await ms.answer_attendance(ctx, people["m1"], meeting.id, Attendance.ATTEND)
     await ms.answer_attendance(ctx, people["edu_head"], meeting.id, Attendance.ATTEND)
     await ms.answer_attendance(ctx, people["m2"], meeting.id, Attendance.ABSENT, "Командировка")
     with pytest.raises(Refused) as refused:  # «cannot» needs a reason
         await ms.answer_attendance(ctx, people["m3"], meeting.id, Attendance.ABSENT, "  ")
     assert refused.value.refusal is MeetingRefusal.NO_TEXT
-    await deliver(deliverer, bot, answered_at)
-    assert bot.sent() == []  # the quorum can still be made
+    await deliver(meeting_world.deliverer, meeting_world.bot, answered_at)
+    assert meeting_world.bot.sent() == []  # the quorum can still be made
     await ms.answer_attendance(ctx, people["m3"], meeting.id, Attendance.ABSENT, "Болезнь")
     after = await ms.answer_attendance(
         ctx, people["m3"], meeting.id, Attendance.SUBSTITUTE, "Иванов И.И., заместитель"
@@ -316,29 +345,43 @@ async def test_the_whole_life_of_a_meeting(
     with pytest.raises(Refused) as refused:
         await ms.answer_attendance(ctx, people["dep1"], meeting.id, Attendance.ATTEND)
     assert refused.value.refusal is MeetingRefusal.NOT_RECIPIENT
-    await deliver(deliverer, bot, answered_at)
-    [quorum] = messages(bot)  # once, though two answers left it at risk
+    await deliver(meeting_world.deliverer, meeting_world.bot, answered_at)
+    [quorum] = messages(meeting_world.bot)  # once, though two answers left it at risk
     assert quorum.chat_id == TG["org"]
     assert quorum.text.startswith("⚠️")
 
     # materials that come in after the distribution reach the recipients (and the organizer)
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 7), 12))
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 7), 12)
+    )
     revised = [MaterialFile("FIN-3", "справка_уточн.pdf")]
     await ms.submit_materials(ctx, people["fin_head"], meeting.id, budget.id, revised)
-    await deliver(deliverer, bot, ctx.now)
-    assert chats(messages(bot)) == recipients | codes("org")
-    assert chats(documents(bot)) == recipients | codes("org")
-    assert {d.document for d in documents(bot)} == {"FIN-3"}
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
+    assert chats(messages(meeting_world.bot)) == recipients | codes("org")
+    assert chats(documents(meeting_world.bot)) == recipients | codes("org")
+    assert {d.document for d in documents(meeting_world.bot)} == {"FIN-3"}
 
     # Monday 10.02: the nudge, to the silent only
     monday = at(date(2025, 2, 10), 9)
-    assert await sweep_and_deliver(repos, profile, settings, deliverer, bot, monday) == 1
-    [nudge] = messages(bot)
+    assert (
+        await sweep_and_deliver(
+            repos,
+            meeting_world.profile,
+            meeting_world.settings,
+            meeting_world.deliverer,
+            meeting_world.bot,
+            monday,
+        )
+        == 1
+    )
+    [nudge] = messages(meeting_world.bot)
     assert nudge.chat_id == TG["fin_head"]
     assert [c.value for c in callbacks(nudge)] == ["yes", "no", "sub"]
 
     # a change of time after distribution: version 2 to everyone, answers asked again
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 10), 11))
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 10), 11)
+    )
     changed, what = await ms.change_meeting(
         ctx, people["org"], meeting.id, starts_at=datetime.combine(DAY, time(15))
     )
@@ -346,16 +389,20 @@ async def test_the_whole_life_of_a_meeting(
     assert changed.version == 2
     assert changed.distributed_version == 2
     assert {r.answer for r in changed.recipients} == {Attendance.PENDING}
-    await deliver(deliverer, bot, ctx.now)
-    assert chats(messages(bot)) == recipients
-    assert all(m.text.startswith("✏️") and "15:00" in m.text for m in messages(bot))
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
+    assert chats(messages(meeting_world.bot)) == recipients
+    assert all(m.text.startswith("✏️") and "15:00" in m.text for m in messages(meeting_world.bot))
     cached_kk = await repos.meetings.cached_file(f"ics:{meeting.id}:v2:kk")
     cached_ru = await repos.meetings.cached_file(f"ics:{meeting.id}:v2:ru")
     assert cached_kk and cached_ru and cached_kk != cached_ru
-    kk_calendars = [documents(bot, code)[-1].document for code in ("m1", "m3", "edu_head")]
+    kk_calendars = [
+        documents(meeting_world.bot, code)[-1].document for code in ("m1", "m3", "edu_head")
+    ]
     assert sum(isinstance(d, BufferedInputFile) for d in kk_calendars) == 1
     assert [d for d in kk_calendars if isinstance(d, str)] == [cached_kk, cached_kk]
-    assert not any(documents(bot, code)[:-1] for code in ("m1", "m2"))  # no materials again
+    assert not any(
+        documents(meeting_world.bot, code)[:-1] for code in ("m1", "m2")
+    )  # no materials again
     [upload] = [d for d in kk_calendars if isinstance(d, BufferedInputFile)]
     assert "SEQUENCE:1" in upload.data.decode()
     assert "DTSTART:20250212T100000Z" in upload.data.decode()
@@ -365,18 +412,27 @@ async def test_the_whole_life_of_a_meeting(
     )
     assert nothing == {}
     assert kept.version == 2
-    await deliver(deliverer, bot, ctx.now)
-    assert bot.sent() == []
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
+    assert meeting_world.bot.sent() == []
 
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 10), 14))
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 10), 14)
+    )
     for code in ("m1", "m2", "edu_head"):
         await ms.answer_attendance(ctx, people[code], meeting.id, Attendance.ATTEND)
     await ms.answer_attendance(ctx, people["m3"], meeting.id, Attendance.ABSENT, "Болезнь")
 
     # the morning of the meeting: a reminder to those attending, the summary to the organizer
     morning = at(DAY, 9)
-    await sweep_and_deliver(repos, profile, settings, deliverer, bot, morning)
-    texts = {m.chat_id: m.text for m in messages(bot)}
+    await sweep_and_deliver(
+        repos,
+        meeting_world.profile,
+        meeting_world.settings,
+        meeting_world.deliverer,
+        meeting_world.bot,
+        morning,
+    )
+    texts = {m.chat_id: m.text for m in messages(meeting_world.bot)}
     assert {c for c, t in texts.items() if t.startswith("🔔")} == codes("m1", "m2", "edu_head")
     assert texts[TG["org"]].startswith("📋")
     assert texts[TG["fin_head"]].startswith("⏳")  # still silent about version 3: nudged
@@ -393,21 +449,41 @@ async def test_the_whole_life_of_a_meeting(
         pending=0,
     )
     assert members in texts[TG["org"]]
-    assert await sweep_and_deliver(repos, profile, settings, deliverer, bot, morning) == 0
+    assert (
+        await sweep_and_deliver(
+            repos,
+            meeting_world.profile,
+            meeting_world.settings,
+            meeting_world.deliverer,
+            meeting_world.bot,
+            morning,
+        )
+        == 0
+    )
 
     # cancelled: everyone who had the agenda hears it, with a calendar file that removes it
-    ctx = await ctx_at(repos, profile, settings, at(DAY, 9, 30))
+    ctx = await ctx_at(repos, meeting_world.profile, meeting_world.settings, at(DAY, 9, 30))
     cancelled = await ms.cancel_meeting(ctx, people["org"], meeting.id)
     assert cancelled.status is MeetingStatus.CANCELLED
-    await deliver(deliverer, bot, ctx.now)
-    assert chats(messages(bot)) == recipients
-    assert all(m.text.startswith("🚫") for m in messages(bot))
-    removal = ics_bytes(documents(bot))[0].decode()
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
+    assert chats(messages(meeting_world.bot)) == recipients
+    assert all(m.text.startswith("🚫") for m in messages(meeting_world.bot))
+    removal = ics_bytes(documents(meeting_world.bot))[0].decode()
     assert "METHOD:CANCEL" in removal
     with pytest.raises(Refused) as refused:
         await ms.answer_attendance(ctx, people["m1"], meeting.id, Attendance.ATTEND)
     assert refused.value.refusal is MeetingRefusal.CANCELLED
-    assert await sweep_and_deliver(repos, profile, settings, deliverer, bot, at(DAY, 11)) == 0
+    assert (
+        await sweep_and_deliver(
+            repos,
+            meeting_world.profile,
+            meeting_world.settings,
+            meeting_world.deliverer,
+            meeting_world.bot,
+            at(DAY, 11),
+        )
+        == 0
+    )
 
 
 async def approved_meeting(
@@ -431,69 +507,110 @@ async def approved_meeting(
 
 
 async def test_an_agenda_due_in_the_evening_waits_for_the_working_morning(
-    meeting_staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-    bot: RecordingBot,
+    meeting_world: World,
 ) -> None:
-    repos = meeting_staffed
+    repos = meeting_world.repos
     await bind_all(repos, TG)
-    meeting = await approved_meeting(repos, profile, settings)
-    await deliver(deliverer, bot, at(date(2025, 2, 6), 15))
+    meeting = await approved_meeting(repos, meeting_world.profile, meeting_world.settings)
+    await deliver(meeting_world.deliverer, meeting_world.bot, at(date(2025, 2, 6), 15))
     # the materials were in before the requests went out: only the approval is news
-    assert chats(bot.sent()) == codes("org")
+    assert chats(meeting_world.bot.sent()) == codes("org")
     # the bot was down all Friday: the sweep at 20:00 queues the agenda for Monday morning
     evening = at(date(2025, 2, 7), 20)
-    assert await sweep_and_deliver(repos, profile, settings, deliverer, bot, evening) == 5
-    assert bot.sent() == []
+    assert (
+        await sweep_and_deliver(
+            repos,
+            meeting_world.profile,
+            meeting_world.settings,
+            meeting_world.deliverer,
+            meeting_world.bot,
+            evening,
+        )
+        == 5
+    )
+    assert meeting_world.bot.sent() == []
     assert (await repos.meetings.get(meeting.id)).distributed  # type: ignore[union-attr]
-    await deliver(deliverer, bot, at(date(2025, 2, 8), 11))  # Saturday
-    assert bot.sent() == []
+    await deliver(meeting_world.deliverer, meeting_world.bot, at(date(2025, 2, 8), 11))  # Saturday
+    assert meeting_world.bot.sent() == []
     monday = at(date(2025, 2, 10), 9)
-    await deliver(deliverer, bot, monday)
-    assert chats(messages(bot)) == codes("m1", "m2", "m3", "edu_head", "fin_head")
+    await deliver(meeting_world.deliverer, meeting_world.bot, monday)
+    assert chats(messages(meeting_world.bot)) == codes("m1", "m2", "m3", "edu_head", "fin_head")
     # the silent are nudged the working day after the agenda reached them, not the same morning
-    assert await sweep_and_deliver(repos, profile, settings, deliverer, bot, monday) == 0
-    assert bot.sent() == []
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 10), 10))
+    assert (
+        await sweep_and_deliver(
+            repos,
+            meeting_world.profile,
+            meeting_world.settings,
+            meeting_world.deliverer,
+            meeting_world.bot,
+            monday,
+        )
+        == 0
+    )
+    assert meeting_world.bot.sent() == []
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 10), 10)
+    )
     await ms.answer_attendance(ctx, await person(repos, "m1"), meeting.id, Attendance.ATTEND)
     tuesday = at(date(2025, 2, 11), 9)
-    assert await sweep_and_deliver(repos, profile, settings, deliverer, bot, tuesday) == 4
-    assert chats(messages(bot)) == codes("m2", "m3", "edu_head", "fin_head")
+    assert (
+        await sweep_and_deliver(
+            repos,
+            meeting_world.profile,
+            meeting_world.settings,
+            meeting_world.deliverer,
+            meeting_world.bot,
+            tuesday,
+        )
+        == 4
+    )
+    assert chats(messages(meeting_world.bot)) == codes("m2", "m3", "edu_head", "fin_head")
 
 
 async def test_an_approval_on_or_after_the_distribution_day_sends_the_agenda_at_once(
-    meeting_staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-    bot: RecordingBot,
+    meeting_world: World,
 ) -> None:
-    repos = meeting_staffed
+    repos = meeting_world.repos
     await bind_all(repos, TG)
-    meeting = await create(repos, profile, settings, at(date(2025, 1, 27), 10))
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 1, 28), 10))
+    meeting = await create(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 1, 27), 10)
+    )
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 1, 28), 10)
+    )
     for item in meeting.items[:2]:
         await ms.submit_materials(
             ctx, await person(repos, "org"), meeting.id, item.id, on_paper=True
         )
-    await deliver(deliverer, bot, ctx.now)
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
     friday = at(date(2025, 2, 7), 9)
-    await sweep_and_deliver(repos, profile, settings, deliverer, bot, friday)
-    [unapproved] = messages(bot)  # the organizer is warned; nothing goes out unapproved
+    await sweep_and_deliver(
+        repos,
+        meeting_world.profile,
+        meeting_world.settings,
+        meeting_world.deliverer,
+        meeting_world.bot,
+        friday,
+    )
+    [unapproved] = messages(
+        meeting_world.bot
+    )  # the organizer is warned; nothing goes out unapproved
     assert unapproved.chat_id == TG["org"]
     assert unapproved.text.startswith("⚠️")
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 7), 12))
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 7), 12)
+    )
     approved = await ms.approve(ctx, await person(repos, "hoa"), meeting.id)  # the chair
     assert approved.distributed
-    await deliver(deliverer, bot, ctx.now)
-    assert chats(messages(bot)) == codes("org", "m1", "m2", "m3", "edu_head", "fin_head")
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
+    assert chats(messages(meeting_world.bot)) == codes(
+        "org", "m1", "m2", "m3", "edu_head", "fin_head"
+    )
     # on paper, recorded by the organizer, for another meeting
     other = await create(
         repos,
-        profile,
-        settings,
+        meeting_world.profile,
+        meeting_world.settings,
         at(date(2025, 1, 27), 10),
         starts_at=datetime.combine(DAY, time(16)),
     )
@@ -506,14 +623,14 @@ async def test_an_approval_on_or_after_the_distribution_day_sends_the_agenda_at_
     on_paper = await ms.approve(ctx, await person(repos, "org"), other.id, on_paper=True)
     assert on_paper.approved_on_paper
     assert on_paper.distributed
-    await deliver(deliverer, bot, ctx.now)
-    assert chats(messages(bot)) == codes("m1", "m2", "m3", "edu_head", "fin_head")
+    await deliver(meeting_world.deliverer, meeting_world.bot, ctx.now)
+    assert chats(messages(meeting_world.bot)) == codes("m1", "m2", "m3", "edu_head", "fin_head")
 
     # a meeting moved closer after approval goes out as soon as its distribution day has come
     later = await create(
         repos,
-        profile,
-        settings,
+        meeting_world.profile,
+        meeting_world.settings,
         at(date(2025, 1, 27), 10),
         starts_at=datetime.combine(date(2025, 2, 26), time(10)),
     )
@@ -527,13 +644,9 @@ async def test_an_approval_on_or_after_the_distribution_day_sends_the_agenda_at_
 
 
 async def test_a_restricted_meeting_sends_no_agenda_titles_and_no_files(
-    meeting_staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-    bot: RecordingBot,
+    meeting_world: World,
 ) -> None:
-    repos = meeting_staffed
+    repos = meeting_world.repos
     people = await bind_all(repos, TG)
     secret = ("Заседание по ЖКХ", HEATING, BUDGET, "Разное", "Секретный вопрос")
     texts: list[str] = []
@@ -541,19 +654,23 @@ async def test_a_restricted_meeting_sends_no_agenda_titles_and_no_files(
 
     async def step(moment: datetime, sweeping: bool = False) -> None:
         if sweeping:
-            await sweep(await ctx_at(repos, profile, settings, moment))
-        await deliver(deliverer, bot, moment)
-        texts.extend(m.text for m in messages(bot))
-        sent_documents.extend(documents(bot))
+            await sweep(await ctx_at(repos, meeting_world.profile, meeting_world.settings, moment))
+        await deliver(meeting_world.deliverer, meeting_world.bot, moment)
+        texts.extend(m.text for m in messages(meeting_world.bot))
+        sent_documents.extend(documents(meeting_world.bot))
 
     created_at = at(date(2025, 1, 27), 10)
-    meeting = await create(repos, profile, settings, created_at, restricted=True)
+    meeting = await create(
+        repos, meeting_world.profile, meeting_world.settings, created_at, restricted=True
+    )
     _heating, budget, _other = meeting.items
     await step(created_at)
-    [request] = messages(bot, "fin_head")
+    [request] = messages(meeting_world.bot, "fin_head")
     assert [(c.action, c.value) for c in callbacks(request)] == [("paper", str(budget.id))]
 
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 1, 30), 10))
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 1, 30), 10)
+    )
     with pytest.raises(Refused) as refused:
         await ms.submit_materials(
             ctx, people["fin_head"], meeting.id, budget.id, [MaterialFile("X-1", "a.pdf")]
@@ -565,27 +682,33 @@ async def test_a_restricted_meeting_sends_no_agenda_titles_and_no_files(
     item = await ms.submit_materials(ctx, people["fin_head"], meeting.id, budget.id, on_paper=True)
     assert item.on_paper and item.materials_in and not item.files
     await step(ctx.now)
-    assert chats(messages(bot)) == codes("org")
+    assert chats(messages(meeting_world.bot)) == codes("org")
 
     for day in (date(2025, 2, 4), date(2025, 2, 6)):  # reminder, then late
         await step(at(day, 10), sweeping=True)
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 6), 12))
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 6), 12)
+    )
     await ms.request_approval(ctx, people["org"], meeting.id)
     await step(ctx.now)
     await ms.approve(ctx, people["akim"], meeting.id)
     await step(ctx.now)
     friday = at(date(2025, 2, 7), 9)
     await step(friday, sweeping=True)
-    assert len(messages(bot)) == 5
-    assert (await sweep(await ctx_at(repos, profile, settings, friday))).queued == 0
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 7), 10))
+    assert len(messages(meeting_world.bot)) == 5
+    assert (
+        await sweep(await ctx_at(repos, meeting_world.profile, meeting_world.settings, friday))
+    ).queued == 0
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 7), 10)
+    )
     await ms.change_meeting(
         ctx, people["org"], meeting.id, add_item=NewAgendaItem("Секретный вопрос")
     )
     await ms.answer_attendance(ctx, people["m1"], meeting.id, Attendance.ATTEND)
     await step(ctx.now)
     await step(at(DAY, 9), sweeping=True)
-    ctx = await ctx_at(repos, profile, settings, at(DAY, 9, 30))
+    ctx = await ctx_at(repos, meeting_world.profile, meeting_world.settings, at(DAY, 9, 30))
     await ms.cancel_meeting(ctx, people["org"], meeting.id)
     await step(ctx.now)
 
@@ -607,17 +730,17 @@ async def test_a_restricted_meeting_sends_no_agenda_titles_and_no_files(
 
 
 async def test_the_protocol_is_numbered_within_the_year_and_its_assignments_start_at_once(
-    meeting_staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-    bot: RecordingBot,
+    meeting_world: World,
 ) -> None:
-    repos = meeting_staffed
+    repos = meeting_world.repos
     people = await bind_all(repos, TG)
-    meeting = await approved_meeting(repos, profile, settings)
-    restricted = await approved_meeting(repos, profile, settings, restricted=True)
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 7), 10))
+    meeting = await approved_meeting(repos, meeting_world.profile, meeting_world.settings)
+    restricted = await approved_meeting(
+        repos, meeting_world.profile, meeting_world.settings, restricted=True
+    )
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 7), 10)
+    )
     for found in (meeting, restricted):
         await ms.distribute(ctx, found)
     with pytest.raises(Refused) as refused:  # not before the meeting
@@ -625,7 +748,9 @@ async def test_the_protocol_is_numbered_within_the_year_and_its_assignments_star
             ctx, people["org"], meeting.id, signed_on=DAY, file_id=None, file_name=None, tasks=()
         )
     assert refused.value.refusal is MeetingRefusal.NOT_STARTED
-    ctx = await ctx_at(repos, profile, settings, at(date(2025, 2, 13), 10))
+    ctx = await ctx_at(
+        repos, meeting_world.profile, meeting_world.settings, at(date(2025, 2, 13), 10)
+    )
     tasks = (
         ProtocolTask("Обеспечить теплоснабжение школ", ("Отдел образования",)),
         ProtocolTask(
@@ -664,34 +789,48 @@ async def test_the_protocol_is_numbered_within_the_year_and_its_assignments_star
     )
     assert second.label == "2/2025"
     assert second.file_id is None  # a restricted protocol is not kept in the messenger
-    bot.clear()
-    await deliverer.drain(ctx.now)
-    protocols = [m for m in messages(bot) if m.text.startswith("📄")]
+    meeting_world.bot.clear()
+    await meeting_world.deliverer.drain(ctx.now)
+    protocols = [m for m in messages(meeting_world.bot) if m.text.startswith("📄")]
     first = [m for m in protocols if "1/2025" in m.text]
     # the recipients, the executors' heads and the control department
     assert chats(first) == codes("m1", "m2", "m3", "edu_head", "fin_head", "ctrl")
     assert any("Обеспечить теплоснабжение школ" in m.text for m in first)
-    assert {d.document for d in documents(bot)} == {"PROT-1"}
+    assert {d.document for d in documents(meeting_world.bot)} == {"PROT-1"}
     assert not any("Секретное поручение" in m.text for m in protocols)
 
 
-async def test_no_nudges_where_confirming_attendance_is_not_a_duty(
-    meeting_staffed: Repos,
-    settings: Settings,
-    deliverer: Deliverer,
-    bot: RecordingBot,
-) -> None:
+async def test_no_nudges_where_confirming_attendance_is_not_a_duty(meeting_world: World) -> None:
     """almaty-2016 (п.16): the apparatus ensures attendance, so the silent are not nudged; the
     agenda still carries the attendance buttons."""
-    repos = meeting_staffed
+    repos = meeting_world.repos
     profile = load_profile("almaty-2016", {"weekly_control_list": "off"})
     await bind_all(repos, TG)
-    meeting = await approved_meeting(repos, profile, settings)
-    await sweep_and_deliver(repos, profile, settings, deliverer, bot, at(date(2025, 2, 12), 9))
-    agendas = [m for m in messages(bot) if any(c.action == "att" for c in callbacks(m))]
+    meeting = await approved_meeting(repos, profile, meeting_world.settings)
+    await sweep_and_deliver(
+        repos,
+        profile,
+        meeting_world.settings,
+        meeting_world.deliverer,
+        meeting_world.bot,
+        at(date(2025, 2, 12), 9),
+    )
+    agendas = [
+        m for m in messages(meeting_world.bot) if any(c.action == "att" for c in callbacks(m))
+    ]
     assert chats(agendas) == codes("m1", "m2", "m3", "edu_head", "fin_head")
     assert [c.value for c in callbacks(agendas[0])] == ["yes", "no", "sub"]
-    bot.clear()
+    meeting_world.bot.clear()
     friday = at(date(2025, 2, 14), 9)
-    assert await sweep_and_deliver(repos, profile, settings, deliverer, bot, friday) == 0
+    assert (
+        await sweep_and_deliver(
+            repos,
+            profile,
+            meeting_world.settings,
+            meeting_world.deliverer,
+            meeting_world.bot,
+            friday,
+        )
+        == 0
+    )
     assert (await repos.meetings.get(meeting.id)).distributed  # type: ignore[union-attr]

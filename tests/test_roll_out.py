@@ -3,23 +3,17 @@ week or blocking the bot and coming back. Messages for them wait; nothing is los
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from aiogram import Dispatcher
-from aiogram.methods import SendMessage
 from aiogram.types import Chat, ChatMemberBanned, ChatMemberMember, ChatMemberUpdated, Update, User
 
 from bot import services
-from bot.assignments import steps as assignment_steps
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.profiles import Profile
 from bot.sweep import sweep
-from storage.domain.assignments import NewAssignment
-from storage.domain.enums import Mark, Source
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_message
-from tests.helpers import invite, join
+from tests.fakes import make_message
+from tests.helpers import World, invite, join, register_item, texts_to
 
 EDU, FIN, CTRL = 8101, 8102, 8103
 FOREVER = datetime.fromtimestamp(0, tz=UTC)  # a ban "until" 0: for good
@@ -27,96 +21,69 @@ ALMATY_MORNING = datetime(2027, 5, 4, 4, 0, tzinfo=UTC)  # 09:00 in Almaty, a Tu
 
 
 async def register(repos: Repos, profile: Profile, settings: Settings, number: str) -> None:
-    ctx = await services.make_context(repos, profile, settings)
-    new = NewAssignment(
-        reg_number=number,
-        received=ctx.today,
-        source=Source.AKIM,
-        summary=f"Тапсырма {number}",
-        executors=("Отдел образования",),
-        deadline=date(2027, 5, 12),
-        mark=Mark.NONE,
+    await register_item(
+        repos, profile, settings, number, ("Отдел образования",), summary=f"Тапсырма {number}"
     )
-    await assignment_steps.register(ctx, new, actor="ctrl")
 
 
-def texts_to(bot: RecordingBot, chat: int) -> list[str]:
-    return [m.text for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat]
-
-
-async def test_cards_wait_for_a_late_joiner_and_follow_the_welcome(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    await register(staffed, profile, settings, "R-1")
-    await register(staffed, profile, settings, "R-2")
-    stats = await deliverer.drain()
+async def test_cards_wait_for_a_late_joiner_and_follow_the_welcome(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+    await register(world.repos, world.profile, world.settings, "R-1")
+    await register(world.repos, world.profile, world.settings, "R-2")
+    stats = await world.deliverer.drain()
     assert (stats.sent, stats.failed) == (0, 0)  # edu_head has not joined: nothing dropped
-    edu = await staffed.staff.by_code("edu_head")
+    edu = await world.repos.staff.by_code("edu_head")
     assert edu is not None
-    assert await staffed.outbox.held() == [(edu.id, {"card": 2})]
+    assert await world.repos.outbox.held() == [(edu.id, {"card": 2})]
     # the head opens the link a week later: the welcome says what waits, then the cards come
-    token = await invite(staffed, "edu_head")
-    await dp.feed_update(bot, make_message(f"/start {token}", user_id=EDU, language_code="ru"))
-    [welcome] = texts_to(bot, EDU)
+    token = await invite(world.repos, "edu_head")
+    await world.dp.feed_update(
+        world.bot, make_message(f"/start {token}", user_id=EDU, language_code="ru")
+    )
+    [welcome] = texts_to(world.bot, EDU)
     # in the directory's language (kk), not Telegram's
     assert "Сізді күтіп тұр: 2 тапсырма. Олар осы хабарламадан кейін келеді." in welcome
-    assert (await deliverer.drain()).sent == 2
-    cards = texts_to(bot, EDU)[1:]
+    assert (await world.deliverer.drain()).sent == 2
+    cards = texts_to(world.bot, EDU)[1:]
     assert len(cards) == 2
     assert any("R-1" in card for card in cards)
     assert any("R-2" in card for card in cards)
-    assert await staffed.outbox.held() == []
-    assert (await deliverer.drain()).sent == 0  # none twice
+    assert await world.repos.outbox.held() == []
+    assert (await world.deliverer.drain()).sent == 0  # none twice
 
 
 async def test_the_control_department_gets_one_digest_a_day_not_a_message_per_notice(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    world: World,
 ) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "kk")
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "kk")
     for number in ("D-1", "D-2", "D-3"):
-        await register(staffed, profile, settings, number)
-    await deliverer.drain()
-    assert texts_to(bot, CTRL) == []  # no message per card
+        await register(world.repos, world.profile, world.settings, number)
+    await world.deliverer.drain()
+    assert texts_to(world.bot, CTRL) == []  # no message per card
     for _ in range(2):  # two sweeps the same morning: one digest
-        ctx = await services.make_context(staffed, profile, settings, now=ALMATY_MORNING)
+        ctx = await services.make_context(
+            world.repos, world.profile, world.settings, now=ALMATY_MORNING
+        )
         await sweep(ctx)
-        await deliverer.drain(now=ALMATY_MORNING)
-    [digest] = texts_to(bot, CTRL)
+        await world.deliverer.drain(now=ALMATY_MORNING)
+    [digest] = texts_to(world.bot, CTRL)
     assert "Асель Нурланова, Отдел образования — ботқа қосылмаған: 3 хабарлама (3 тапсырма)" in (
         digest
     )
     assert "/invite" in digest
-    assert len([m for m in texts_to(bot, CTRL) if "/invite" in m]) == 1
+    assert len([m for m in texts_to(world.bot, CTRL) if "/invite" in m]) == 1
 
 
-async def test_a_digest_is_dropped_when_everyone_joined_before_it_went_out(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    await register(staffed, profile, settings, "G-1")
+async def test_a_digest_is_dropped_when_everyone_joined_before_it_went_out(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+    await register(world.repos, world.profile, world.settings, "G-1")
     night = datetime(2027, 5, 3, 18, 0, tzinfo=UTC)  # 23:00: the digest waits for the morning
-    await sweep(await services.make_context(staffed, profile, settings, now=night))
-    await deliverer.drain(now=night)
-    await join(dp, bot, staffed, "edu_head", EDU, "kk")
+    await sweep(await services.make_context(world.repos, world.profile, world.settings, now=night))
+    await world.deliverer.drain(now=night)
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "kk")
     # hoa and others never had messages: only people with waiting messages count
-    await deliverer.drain(now=ALMATY_MORNING)
-    assert [m for m in texts_to(bot, CTRL) if "/invite" in m] == []
+    await world.deliverer.drain(now=ALMATY_MORNING)
+    assert [m for m in texts_to(world.bot, CTRL) if "/invite" in m] == []
 
 
 def member_update(user_id: int, status: str) -> Update:
@@ -140,22 +107,17 @@ def member_update(user_id: int, status: str) -> Update:
 
 
 async def test_someone_who_blocked_the_bot_gets_what_waited_when_they_unblock_it(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
+    world: World,
 ) -> None:
-    await join(dp, bot, staffed, "edu_head", EDU, "kk")
-    await dp.feed_update(bot, member_update(EDU, "kicked"))
-    edu = await staffed.staff.by_code("edu_head")
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "kk")
+    await world.dp.feed_update(world.bot, member_update(EDU, "kicked"))
+    edu = await world.repos.staff.by_code("edu_head")
     assert edu is not None
     assert edu.unreachable
-    await register(staffed, profile, settings, "B-1")
-    await deliverer.drain()
-    assert texts_to(bot, EDU) == []
-    await dp.feed_update(bot, member_update(EDU, "member"))
-    assert (await deliverer.drain()).sent == 1
-    [card] = texts_to(bot, EDU)
+    await register(world.repos, world.profile, world.settings, "B-1")
+    await world.deliverer.drain()
+    assert texts_to(world.bot, EDU) == []
+    await world.dp.feed_update(world.bot, member_update(EDU, "member"))
+    assert (await world.deliverer.drain()).sent == 1
+    [card] = texts_to(world.bot, EDU)
     assert "B-1" in card

@@ -10,26 +10,24 @@ from pathlib import Path
 
 import pytest
 from aiogram import Dispatcher
-from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.methods import AnswerCallbackQuery
 
 from bot import cli, services
-from bot.assignments import steps as assignment_steps
 from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.profiles import Profile
 from bot.remarks import steps as remark_steps
 from bot.staff import steps as staff_steps
 from bot.staff.csv_import import parse_staff_csv
 from bot.staff.rules import headed_department, missing_from_file, new_head_departments
 from handlers.callbacks import InviteCallback, ItemAction, ItemCallback
-from storage.domain.assignments import Assignment, NewAssignment
-from storage.domain.enums import Language, Mark, Role, Source
+from storage.domain.assignments import Assignment
+from storage.domain.enums import Language, Role
 from storage.domain.remarks import Answer
 from storage.models import Person
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import invite, join
+from tests.helpers import World, invite, join, person, register_assignment, texts_to
 
 ADMIN, EDU, FIN, CTRL, EDU2 = 9100, 9101, 9102, 9103, 9104
 HEADER = "code,full_name,position,department,roles,language,curates\n"
@@ -42,30 +40,12 @@ async def ctx_of(repos: Repos, profile: Profile, settings: Settings) -> services
     return await services.make_context(repos, profile, settings)
 
 
-async def person(repos: Repos, code: str) -> Person:
-    found = await repos.staff.by_code(code)
-    assert found is not None
-    return found
-
-
 async def register(ctx: services.Context, number: str) -> Assignment:
-    return await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary=f"Тапсырма {number}",
-            executors=("Отдел образования",),
-            deadline=ctx.calendar.add_working_days(ctx.today, 15),
-            mark=Mark.NONE,
-        ),
-        actor="ctrl",
+    deadline = ctx.calendar.add_working_days(ctx.today, 15)
+    summary = f"Тапсырма {number}"
+    return await register_assignment(
+        ctx, number, summary, ("Отдел образования",), deadline=deadline
     )
-
-
-def texts_to(bot: RecordingBot, chat: int) -> list[str]:
-    return [m.text for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat]
 
 
 async def pending_keys(repos: Repos, person_id: int) -> list[str]:
@@ -143,90 +123,76 @@ async def test_the_directory_language_is_the_first_screens_and_a_reimport_keeps_
 # --- leaving ------------------------------------------------------------------------------
 
 
-async def test_a_departing_head_hands_over_cards_and_rounds_and_loses_access(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "admin", ADMIN, "ru")
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    await join(dp, bot, staffed, "edu_head", EDU, "kk")
-    ctx = await ctx_of(staffed, profile, settings)
+async def test_a_departing_head_hands_over_cards_and_rounds_and_loses_access(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "admin", ADMIN, "ru")
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "kk")
+    ctx = await ctx_of(world.repos, world.profile, world.settings)
     item = await register(ctx, "L-1")
-    edu_department = (await person(staffed, "edu_head")).department_id
+    edu_department = (await person(world.repos, "edu_head")).department_id
     assert edu_department is not None
-    ctrl = await person(staffed, "ctrl")
+    ctrl = await person(world.repos, "ctrl")
     due = ctx.calendar.add_working_days(ctx.today, 3)
     await remark_steps.start_round(
         ctx, ctrl, subject="Жоба", restricted=False, due=due, files=[],
         department_ids=[edu_department], person_ids=[],
     )  # fmt: skip
-    await deliverer.drain()
+    await world.deliverer.drain()
     # a second head of education, imported later, gets the open item's card (held: not joined)
     await staff_steps.import_staff(
         ctx, parse_staff_csv(STAFF_CSV + SECOND_HEAD, Language.KK), actor="admin"
     )
-    second = await person(staffed, "edu_head2")
+    second = await person(world.repos, "edu_head2")
     card = f"card:{item.id}:{edu_department}:{second.id}"
-    assert await pending_keys(staffed, second.id) == [card]
+    assert await pending_keys(world.repos, second.id) == [card]
     # a notice that waits for edu_head is cancelled when they leave
-    edu = await person(staffed, "edu_head")
-    await staffed.outbox.enqueue(f"test:{edu.id}", edu.id, "card", {"assignment_id": item.id})
-    bot.clear()
+    edu = await person(world.repos, "edu_head")
+    await world.repos.outbox.enqueue(f"test:{edu.id}", edu.id, "card", {"assignment_id": item.id})
+    world.bot.clear()
     [(gone, departure)] = await staff_steps.remove_people(ctx, [edu], actor="admin")
     assert gone.code == "edu_head"
     assert departure.departments == [{"id": edu_department, "to": [second.id], "items": 1}]
-    assert await pending_keys(staffed, edu.id) == []
+    assert await pending_keys(world.repos, edu.id) == []
     # the round's place is now the second head's, with the request (held until they join)
-    [round_] = await staffed.remarks.open_rounds()
+    [round_] = await world.repos.remarks.open_rounds()
     [place] = round_.addressees
     assert (place.person_id, place.answer) == (second.id, Answer.PENDING)
-    assert f"rmreq:{round_.id}:{second.id}" in await pending_keys(staffed, second.id)
+    assert f"rmreq:{round_.id}:{second.id}" in await pending_keys(world.repos, second.id)
     # the control department hears it once
-    await deliverer.drain()
-    [told] = texts_to(bot, CTRL)
+    await world.deliverer.drain()
+    [told] = texts_to(world.bot, CTRL)
     assert told.startswith(
         "Сотрудник Асель Нурланова (Руководитель отдела образования, Отдел образования)"
     )
     assert "Ерболат Сейітов" in told
     # her access has ended: a command and a button are answered with whom to ask
-    bot.clear()
-    await dp.feed_update(bot, make_message("/my", user_id=EDU))
-    [answer] = bot.texts()
+    world.bot.clear()
+    await world.dp.feed_update(world.bot, make_message("/my", user_id=EDU))
+    [answer] = world.bot.texts()
     assert "Айгерім Сапарова" in answer
     tap = ItemCallback(action=ItemAction.ACCEPT, id=item.id, dep=edu_department).pack()
-    await dp.feed_update(bot, make_callback(tap, user_id=EDU))
-    [alert] = [m for m in bot.sent() if isinstance(m, AnswerCallbackQuery)]
+    await world.dp.feed_update(world.bot, make_callback(tap, user_id=EDU))
+    [alert] = [m for m in world.bot.sent() if isinstance(m, AnswerCallbackQuery)]
     assert alert.show_alert
-    stored = await staffed.assignments.get(item.id)
+    stored = await world.repos.assignments.get(item.id)
     assert stored is not None and stored.executors[0].accepted_at is None
     # her history stays; lookups skip her
-    assert (await person(staffed, "edu_head")).active is False
-    assert [p.code for p in await staffed.staff.heads_of(edu_department)] == ["edu_head2"]
-    trail = await staffed.audit.for_entity("person", "edu_head")
+    assert (await person(world.repos, "edu_head")).active is False
+    assert [p.code for p in await world.repos.staff.heads_of(edu_department)] == ["edu_head2"]
+    trail = await world.repos.audit.for_entity("person", "edu_head")
     assert trail[-1].action == "remove"
 
 
-async def test_the_last_head_leaving_leaves_the_department_without_a_head(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "kk")
-    ctx = await ctx_of(staffed, profile, settings)
+async def test_the_last_head_leaving_leaves_the_department_without_a_head(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "kk")
+    ctx = await ctx_of(world.repos, world.profile, world.settings)
     await register(ctx, "L-2")
     await register(ctx, "L-3")
-    await deliverer.drain()
-    bot.clear()
-    await staff_steps.remove_people(ctx, [await person(staffed, "edu_head")], actor="admin")
-    await deliverer.drain()
-    [told] = texts_to(bot, CTRL)
+    await world.deliverer.drain()
+    world.bot.clear()
+    await staff_steps.remove_people(ctx, [await person(world.repos, "edu_head")], actor="admin")
+    await world.deliverer.drain()
+    [told] = texts_to(world.bot, CTRL)
     assert "Отдел образования" in told
     assert "Отдел образования енді басшысыз қалды: оның 2 ашық тапсырмасы" in told
     # re-importing her reactivates her (audited) and she gets the cards again (same keys)
@@ -234,47 +200,51 @@ async def test_the_last_head_leaving_leaves_the_department_without_a_head(
         ctx, parse_staff_csv(STAFF_CSV, Language.KK), actor="admin"
     )
     assert [p.code for p in done.reactivated] == ["edu_head"]
-    edu = await person(staffed, "edu_head")
+    edu = await person(world.repos, "edu_head")
     assert edu.active
-    assert len([k for k in await pending_keys(staffed, edu.id) if k.startswith("card:")]) == 2
-    actions = [e.action for e in await staffed.audit.for_entity("person", "edu_head")]
+    assert len([k for k in await pending_keys(world.repos, edu.id) if k.startswith("card:")]) == 2
+    actions = [e.action for e in await world.repos.audit.for_entity("person", "edu_head")]
     assert actions[-2:] == ["remove", "reactivate"]
 
 
 # --- invitations ----------------------------------------------------------------------------
 
 
-async def test_invite_shows_the_current_link_and_replaces_it_only_on_purpose(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
-) -> None:
-    await join(dp, bot, staffed, "admin", ADMIN, "ru")
-    await dp.feed_update(bot, make_message("/invite edu_head", user_id=ADMIN))
-    await dp.feed_update(bot, make_message("/invite edu_head", user_id=ADMIN))
-    first, again = bot.texts()
+async def test_invite_shows_the_current_link_and_replaces_it_only_on_purpose(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "admin", ADMIN, "ru")
+    await world.dp.feed_update(world.bot, make_message("/invite edu_head", user_id=ADMIN))
+    await world.dp.feed_update(world.bot, make_message("/invite edu_head", user_id=ADMIN))
+    first, again = world.bot.texts()
     link = first.split("\n")[1]
     assert link.startswith("https://t.me/baqylau_test_bot?start=")
     assert link in again and "Это уже выданная ссылка" in again
     # «new link»: the old one stops working and says whom to ask
-    edu = await person(staffed, "edu_head")
-    bot.clear()
-    await dp.feed_update(bot, make_callback(InviteCallback(person=edu.id).pack(), user_id=ADMIN))
-    [new] = bot.texts()
+    edu = await person(world.repos, "edu_head")
+    world.bot.clear()
+    await world.dp.feed_update(
+        world.bot, make_callback(InviteCallback(person=edu.id).pack(), user_id=ADMIN)
+    )
+    [new] = world.bot.texts()
     new_link = new.split("\n")[1]
     assert new_link != link
-    await dp.feed_update(bot, make_message(f"/start {link.rsplit('=', 1)[1]}", user_id=EDU))
-    replaced = bot.texts()[-1]
+    await world.dp.feed_update(
+        world.bot, make_message(f"/start {link.rsplit('=', 1)[1]}", user_id=EDU)
+    )
+    replaced = world.bot.texts()[-1]
     assert "Айгерім Сапарова" in replaced
-    assert await staffed.staff.by_telegram(EDU) is None
+    assert await world.repos.staff.by_telegram(EDU) is None
     # a removed person gets no link, and their link is refused
-    ctx = await ctx_of(staffed, profile, settings)
+    ctx = await ctx_of(world.repos, world.profile, world.settings)
     await staff_steps.remove_people(ctx, [edu], actor="admin")
-    bot.clear()
-    await dp.feed_update(bot, make_message("/invite edu_head", user_id=ADMIN))
-    await dp.feed_update(bot, make_message(f"/start {new_link.rsplit('=', 1)[1]}", user_id=EDU))
-    refused, removed = bot.texts()
+    world.bot.clear()
+    await world.dp.feed_update(world.bot, make_message("/invite edu_head", user_id=ADMIN))
+    await world.dp.feed_update(
+        world.bot, make_message(f"/start {new_link.rsplit('=', 1)[1]}", user_id=EDU)
+    )
+    refused, removed = world.bot.texts()
     assert "start=" not in refused
     assert "Айгерім Сапарова" in removed
-    assert await staffed.staff.by_telegram(EDU) is None
+    assert await world.repos.staff.by_telegram(EDU) is None
 
 
 # --- the command line -----------------------------------------------------------------------
@@ -321,40 +291,40 @@ async def test_cli_remove_sync_and_invite(
 
 
 async def test_a_tap_and_the_removal_at_once_either_completes_before_or_is_refused(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
+    world: World,
 ) -> None:
     """On the real database file: the head taps Accept while the administrator removes her.
     The acceptance is saved before the removal, or not at all and she is told; never after."""
-    await join(dp, bot, staffed, "edu_head", EDU, "ru")
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
     rows = parse_staff_csv(STAFF_CSV, Language.KK)
     for attempt in range(8):
-        ctx = await ctx_of(staffed, profile, settings)
+        ctx = await ctx_of(world.repos, world.profile, world.settings)
         await staff_steps.import_staff(ctx, rows, actor="admin")  # back again
         item = await register(ctx, f"C-{attempt}")
-        edu = await person(staffed, "edu_head")
+        edu = await person(world.repos, "edu_head")
         tap = ItemCallback(action=ItemAction.ACCEPT, id=item.id, dep=edu.department_id or 0)
-        bot.clear()
+        world.bot.clear()
         calls = [
-            dp.feed_update(bot, make_callback(tap.pack(), user_id=EDU)),
+            world.dp.feed_update(world.bot, make_callback(tap.pack(), user_id=EDU)),
             staff_steps.remove_people(ctx, [edu], actor="admin"),
         ]
         if attempt % 2:
             calls.reverse()
         await asyncio.gather(*calls)
-        stored = await staffed.assignments.get(item.id)
+        stored = await world.repos.assignments.get(item.id)
         assert stored is not None
         accepted = stored.executors[0].accepted_at is not None
-        async with staffed.conn.execute(
+        async with world.repos.conn.execute(
             "SELECT action, entity_id FROM audit WHERE (action = 'accept' AND entity_id = ?)"
             " OR (action = 'remove' AND entity = 'person') ORDER BY id",
             (stored.reg_number,),
         ) as cursor:
             trail = [row["action"] for row in await cursor.fetchall()]
-        answers = [m for m in bot.sent() if isinstance(m, AnswerCallbackQuery)]
+        answers = [m for m in world.bot.sent() if isinstance(m, AnswerCallbackQuery)]
         assert len(answers) == 1  # the tap is answered once
         if accepted:
             assert trail[-2:] == ["accept", "remove"]  # saved before the removal
         else:
             assert "accept" not in trail
             assert answers[0].show_alert and "доступ" in (answers[0].text or "")
-    assert (await person(staffed, "edu_head")).active is False  # either outcome; never half
+    assert (await person(world.repos, "edu_head")).active is False  # either outcome; never half

@@ -12,13 +12,9 @@ from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
 
 from bot import services
-from bot.config import Settings
-from bot.delivery import Deliverer
-from bot.profiles import Profile
 from bot.sweep import sweep
-from storage.repo import Repos
 from tests.fakes import RecordingBot
-from tests.helpers import register_assignment
+from tests.helpers import World, register_assignment
 
 ALMATY = ZoneInfo("Asia/Almaty")
 EDU, FIN, CTRL, DEP, AKIM = 8001, 8002, 8003, 8004, 8005
@@ -29,24 +25,20 @@ def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=ALMATY).astimezone(UTC)
 
 
-async def register(
-    repos: Repos, profile: Profile, settings: Settings, number: str, **details: Any
-) -> int:
+async def register(world: World, number: str, **details: Any) -> int:
     """«Тапсырма <number>» for education and finance, due 12 May 2027 (unless `details` say
     otherwise), registered today."""
-    ctx = await services.make_context(repos, profile, settings)
+    ctx = await services.make_context(world.repos, world.profile, world.settings)
     executors = details.pop("executors", ("Отдел образования", "Отдел финансов"))
     details = {"deadline": date(2027, 5, 12)} | details
     item = await register_assignment(ctx, number, f"Тапсырма {number}", executors, **details)
     return item.id
 
 
-async def sweep_at(
-    repos: Repos, profile: Profile, settings: Settings, deliverer: Deliverer, moment: datetime
-) -> int:
-    ctx = await services.make_context(repos, profile, settings, now=moment)
+async def sweep_at(world: World, moment: datetime) -> int:
+    ctx = await services.make_context(world.repos, world.profile, world.settings, now=moment)
     stats = await sweep(ctx)
-    await deliverer.drain(now=moment)
+    await world.deliverer.drain(now=moment)
     return stats.queued - stats.weekly_lists - stats.by_duty.get("held", 0)
 
 
@@ -63,93 +55,138 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
     ]
 
 
-async def test_notice_goes_three_working_days_before_exactly_once(
-    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
-) -> None:
-    await register(joined, profile, settings, "N-1")
-    await deliverer.drain()
-    bot.clear()
-    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 4, 9, 0)) == 0
-    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 3
-    [kk] = to(bot, EDU)
+async def test_notice_goes_three_working_days_before_exactly_once(joined_world: World) -> None:
+    await register(joined_world, "N-1")
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
+    assert (
+        await sweep_at(
+            joined_world,
+            local(2027, 5, 4, 9, 0),
+        )
+        == 0
+    )
+    assert (
+        await sweep_at(
+            joined_world,
+            local(2027, 5, 5, 9, 0),
+        )
+        == 3
+    )
+    [kk] = to(joined_world.bot, EDU)
     assert kk.startswith("⏰")
     assert "№ N-1: мерзімі сәрсенбі, 12 мамыр 2027, 3 жұмыс күні қалды." in kk
     assert "сәрсенбі, 12 мамыр 2027" in kk
-    [ru] = to(bot, FIN)
+    [ru] = to(joined_world.bot, FIN)
     assert "среда, 12 мая 2027" in ru
     assert (
         "продление можно запросить до" in ru.lower()
         or "до вторника, 11 мая 2027" in ru
         or "11 мая" in ru
     )
-    assert len(to(bot, CTRL)) == 1
+    assert len(to(joined_world.bot, CTRL)) == 1
     # however often it runs, nothing twice
-    bot.clear()
+    joined_world.bot.clear()
     for _ in range(3):
-        assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 9, 0)) == 0
-        assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 15, 0)) == 0
-    assert bot.sent() == []
+        assert (
+            await sweep_at(
+                joined_world,
+                local(2027, 5, 5, 9, 0),
+            )
+            == 0
+        )
+        assert (
+            await sweep_at(
+                joined_world,
+                local(2027, 5, 5, 15, 0),
+            )
+            == 0
+        )
+    assert joined_world.bot.sent() == []
 
 
-async def test_several_items_for_one_person_go_as_one_message(
-    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
-) -> None:
+async def test_several_items_for_one_person_go_as_one_message(joined_world: World) -> None:
     for number in ("G-1", "G-2", "G-3"):
-        await register(joined, profile, settings, number)
-    await deliverer.drain()
-    bot.clear()
-    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 5, 9, 0))
-    [message] = to(bot, EDU)
+        await register(joined_world, number)
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
+    await sweep_at(
+        joined_world,
+        local(2027, 5, 5, 9, 0),
+    )
+    [message] = to(joined_world.bot, EDU)
     assert all(number in message for number in ("G-1", "G-2", "G-3"))
 
 
-async def test_nothing_goes_out_on_a_holiday_or_at_night(
-    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
-) -> None:
-    await register(joined, profile, settings, "H-1")
-    await deliverer.drain()
-    bot.clear()
+async def test_nothing_goes_out_on_a_holiday_or_at_night(joined_world: World) -> None:
+    await register(joined_world, "H-1")
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
     # the bot was down on 5 and 6 May; 7 May is a holiday: the notice waits
-    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 7, 9, 0)) == 3
-    assert bot.sent() == []
-    await deliverer.drain(now=local(2027, 5, 8, 12, 0))  # Saturday
-    await deliverer.drain(now=local(2027, 5, 10, 12, 0))  # Victory Day (observed)
-    await deliverer.drain(now=local(2027, 5, 11, 7, 0))  # too early
-    assert bot.sent() == []
-    await deliverer.drain(now=local(2027, 5, 11, 9, 0))
-    assert len(to(bot, EDU)) == 1
+    assert (
+        await sweep_at(
+            joined_world,
+            local(2027, 5, 7, 9, 0),
+        )
+        == 3
+    )
+    assert joined_world.bot.sent() == []
+    await joined_world.deliverer.drain(now=local(2027, 5, 8, 12, 0))  # Saturday
+    await joined_world.deliverer.drain(now=local(2027, 5, 10, 12, 0))  # Victory Day (observed)
+    await joined_world.deliverer.drain(now=local(2027, 5, 11, 7, 0))  # too early
+    assert joined_world.bot.sent() == []
+    await joined_world.deliverer.drain(now=local(2027, 5, 11, 9, 0))
+    assert len(to(joined_world.bot, EDU)) == 1
 
 
 async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
-    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
+    joined_world: World,
 ) -> None:
-    moved = await register(joined, profile, settings, "M-1")
-    await deliverer.drain()
-    bot.clear()
-    ctx = await services.make_context(joined, profile, settings, now=local(2027, 5, 5, 20, 0))
+    moved = await register(joined_world, "M-1")
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
+    ctx = await services.make_context(
+        joined_world.repos,
+        joined_world.profile,
+        joined_world.settings,
+        now=local(2027, 5, 5, 20, 0),
+    )
     await sweep(ctx)  # queued for the next morning
-    await joined.db.writer.execute(
+    await joined_world.repos.db.writer.execute(
         "UPDATE assignments SET deadline = '2027-05-28' WHERE id = ?", (moved,)
     )
-    await deliverer.drain(now=local(2027, 5, 6, 9, 0))
-    assert to(bot, EDU) == []
-    assert to(bot, FIN) == []
+    await joined_world.deliverer.drain(now=local(2027, 5, 6, 9, 0))
+    assert to(joined_world.bot, EDU) == []
+    assert to(joined_world.bot, FIN) == []
     # the new deadline gets its own notice at its own time
-    assert await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 25, 9, 0)) == 3
-    assert "2027" in to(bot, EDU)[0]
-    assert "28 мамыр" in to(bot, EDU)[0]
+    assert (
+        await sweep_at(
+            joined_world,
+            local(2027, 5, 25, 9, 0),
+        )
+        == 3
+    )
+    assert "2027" in to(joined_world.bot, EDU)[0]
+    assert "28 мамыр" in to(joined_world.bot, EDU)[0]
 
 
 async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
-    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
+    joined_world: World,
 ) -> None:
-    await register(joined, profile, settings, "O-1", executors=("Отдел образования",))
-    await deliverer.drain()
-    bot.clear()
-    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 13, 9, 0))
+    await register(
+        joined_world,
+        "O-1",
+        executors=("Отдел образования",),
+    )
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
+    await sweep_at(
+        joined_world,
+        local(2027, 5, 13, 9, 0),
+    )
 
     def notices(chat: int) -> list[str]:
-        return [text for text in to(bot, chat) if text.startswith("⏰")]
+        return [text for text in to(joined_world.bot, chat) if text.startswith("⏰")]
 
     assert len(notices(EDU)) == 1
     assert "O-1" in notices(DEP)[0]  # dep1 curates Отдел образования
@@ -157,43 +194,60 @@ async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
     assert notices(FIN) == []
 
 
-async def test_weekly_control_list_on_the_first_working_day(
-    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
-) -> None:
-    await register(joined, profile, settings, "W-1")
+async def test_weekly_control_list_on_the_first_working_day(joined_world: World) -> None:
+    await register(joined_world, "W-1")
     await register(
-        joined, profile, settings, "W-2", restricted=True, executors=("Отдел финансов",)
+        joined_world,
+        "W-2",
+        restricted=True,
+        executors=("Отдел финансов",),
     )
-    await deliverer.drain()
-    bot.clear()
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
     # Monday 10 May 2027 is a day off (Victory Day observed): the list goes on Tuesday
-    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 10, 9, 0))
-    assert to(bot, AKIM) == []
-    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
-    [akim_list] = to(bot, AKIM)
+    await sweep_at(
+        joined_world,
+        local(2027, 5, 10, 9, 0),
+    )
+    assert to(joined_world.bot, AKIM) == []
+    await sweep_at(
+        joined_world,
+        local(2027, 5, 11, 9, 0),
+    )
+    [akim_list] = to(joined_world.bot, AKIM)
     assert "W-1" in akim_list
     assert "W-2" in akim_list
     assert "Тапсырма W-2" not in akim_list  # restricted: number only
-    [deputy_list] = to(bot, DEP)
+    [deputy_list] = to(joined_world.bot, DEP)
     assert "W-1" in deputy_list
     assert "W-2" not in deputy_list  # dep1 curates education only
-    bot.clear()  # once a week
-    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 12, 9, 0))
-    assert to(bot, AKIM) == []
+    joined_world.bot.clear()  # once a week
+    await sweep_at(
+        joined_world,
+        local(2027, 5, 12, 9, 0),
+    )
+    assert to(joined_world.bot, AKIM) == []
 
 
-async def test_a_long_weekly_list_comes_as_an_xlsx_file(
-    bot: RecordingBot, joined: Repos, profile: Profile, settings: Settings, deliverer: Deliverer
-) -> None:
+async def test_a_long_weekly_list_comes_as_an_xlsx_file(joined_world: World) -> None:
     for number in range(35):
-        await register(joined, profile, settings, f"L-{number:02d}", deadline=date(2027, 6, 30))
-    await deliverer.drain()
-    bot.clear()
-    await sweep_at(joined, profile, settings, deliverer, local(2027, 5, 11, 9, 0))
-    [summary] = to(bot, AKIM)
+        await register(
+            joined_world,
+            f"L-{number:02d}",
+            deadline=date(2027, 6, 30),
+        )
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
+    await sweep_at(
+        joined_world,
+        local(2027, 5, 11, 9, 0),
+    )
+    [summary] = to(joined_world.bot, AKIM)
     assert summary.startswith("Бақылаудағы тапсырмалардың апталық тізімі")
     assert "🟢 35" in summary
-    [document] = [m for m in bot.sent() if isinstance(m, SendDocument) and m.chat_id == AKIM]
+    [document] = [
+        m for m in joined_world.bot.sent() if isinstance(m, SendDocument) and m.chat_id == AKIM
+    ]
     assert isinstance(document.document, BufferedInputFile)
     book = load_workbook(BytesIO(document.document.data))
     cells = [c for row in book.active.iter_rows(values_only=True) for c in row if c]
