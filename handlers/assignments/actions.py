@@ -24,16 +24,15 @@ from handlers.assignments.cards import (
 )
 from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
-from handlers.drafts import drop_draft, send_or_cancel, take_part
+from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
 from handlers.executors.cards import executor_card_keyboard, passed_line
 from handlers.loaders import Handler, LoadedItem, on_loaded
-from handlers.replies import ask, stale
-from storage.domain.assignments import Assignment, ReportFile
+from handlers.replies import ask
+from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
 from storage.models import Person
 from storage.repo import Repos
 
-MAX_REPORT_FILES = 10
 OVERSIGHT = frozenset({Role.CONTROLLER, Role.AKIM, Role.HEAD_OF_APPARATUS})
 
 
@@ -114,7 +113,7 @@ async def on_report_part(message: Message, state: FSMContext, repos: Repos) -> N
         await state.clear()
         return
     item_id, dep = int(data["id"]), int(data["dep"])
-    await take_part(
+    await take_report_part(
         message,
         state,
         data,
@@ -123,27 +122,15 @@ async def on_report_part(message: Message, state: FSMContext, repos: Repos) -> N
             ItemCallback(action=ItemAction.SEND, id=item_id, dep=dep),
             ItemCallback(action=ItemAction.DROP, id=item_id, dep=dep),
         ),
-        restricted_refusal=_(
-            "Files are not accepted for a restricted item. Hand over the paper copy."
-        )
-        if item.restricted
-        else None,
-        max_files=MAX_REPORT_FILES,
-        too_many_files=_("At most {count} files per report.").format(count=MAX_REPORT_FILES),
+        restricted=item.restricted,
     )
 
 
 async def on_send_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
-    data: dict[str, Any] = await tap.state.get_data()
-    if await tap.state.get_state() != ReportStates.collecting or data.get("id") != tap.button.id:
-        await stale(query)
+    report = await finished_report(query, tap.state, ReportStates.collecting, tap.button.id)
+    if report is None:
         return
-    text = "\n\n".join(data["text"]).strip()
-    if not text:
-        await query.answer(_("The report needs text. Send it as a message."), show_alert=True)
-        return
-    files = [ReportFile(file_id, name) for file_id, name in data["files"]]
-    await tap.state.clear()  # sent or refused, the draft ends here
+    text, files = report
     await assignment_steps.submit_report(tap.ctx, tap.person, item, tap.button.dep, text, files)
     await query.answer(_("Sent."))
     if query.message is not None:

@@ -19,15 +19,13 @@ from bot.executors import steps
 from bot.executors.rules import check_passed, check_pending
 from bot.middlewares import Tap
 from handlers.callbacks import PassAction, PassCallback
-from handlers.drafts import drop_draft, send_or_cancel, take_part
+from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
 from handlers.executors.cards import picker_keyboard, picker_text
 from handlers.loaders import Handler, LoadedItem, on_loaded
 from handlers.replies import ask, stale, typed_reason
-from storage.domain.assignments import Assignment, ReportFile
+from storage.domain.assignments import Assignment
 from storage.models import Person
 from storage.repo import Repos
-
-MAX_DRAFT_FILES = 10
 
 
 class PassStates(StatesGroup):
@@ -180,7 +178,7 @@ async def on_draft_part(message: Message, state: FSMContext, repos: Repos) -> No
     if item is None:
         await state.clear()
         return
-    await take_part(
+    await take_report_part(
         message,
         state,
         data,
@@ -189,27 +187,15 @@ async def on_draft_part(message: Message, state: FSMContext, repos: Repos) -> No
             PassCallback(action=PassAction.SEND, id=item.id),
             PassCallback(action=PassAction.DROP, id=item.id),
         ),
-        restricted_refusal=_(
-            "Files are not accepted for a restricted item. Hand over the paper copy."
-        )
-        if item.restricted
-        else None,
-        max_files=MAX_DRAFT_FILES,
-        too_many_files=_("At most {count} files per report.").format(count=MAX_DRAFT_FILES),
+        restricted=item.restricted,
     )
 
 
 async def on_send(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
-    data: dict[str, Any] = await tap.state.get_data()
-    if await tap.state.get_state() != DraftStates.collecting or data.get("id") != tap.button.id:
-        await stale(query)
+    report = await finished_report(query, tap.state, DraftStates.collecting, tap.button.id)
+    if report is None:
         return
-    text = "\n\n".join(data["text"]).strip()
-    if not text:
-        await query.answer(_("The report needs text. Send it as a message."), show_alert=True)
-        return
-    files = [ReportFile(file_id, name) for file_id, name in data["files"]]
-    await tap.state.clear()  # sent or refused, the draft ends here
+    text, files = report
     await steps.submit_draft(tap.ctx, tap.person, item, text, files)
     await query.answer(_("Sent."))
     if query.message is not None:
