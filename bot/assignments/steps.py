@@ -26,6 +26,7 @@ from bot.services import (
     department_recipients,
     head_departments,
     notify,
+    notify_about,
     notify_control,
     on_behalf_of,
     one_unit,
@@ -60,18 +61,11 @@ async def about_item(
     """`notify` about an assignment (and one of its executor departments): the identity is
     `{key}:{item id}[:{department id}][:{more_key}…]`, the payload names the item (and
     department)."""
-    parts: list[object] = [key, item.id]
+    ids = {"assignment_id": item.id}
     if department_id is not None:
-        parts.append(department_id)
-        payload["department_id"] = department_id
-    return await notify(
-        ctx,
-        people,
-        ":".join(str(part) for part in [*parts, *more_key]),
-        kind,
-        not_before=not_before,
-        assignment_id=item.id,
-        **payload,
+        ids["department_id"] = department_id
+    return await notify_about(
+        ctx, people, kind, ids, *more_key, key=key, not_before=not_before, **payload
     )
 
 

@@ -53,6 +53,7 @@ from bot.services import (
     controllers,
     department_recipients,
     notify,
+    notify_about,
     one_unit,
 )
 from storage.domain.assignments import Assignment, NewAssignment
@@ -111,18 +112,9 @@ async def about_meeting(
 ) -> int:
     """`notify` about a meeting (and one item of its agenda): the identity is
     `{key}:{meeting id}[:{item id}][:{more_key}…]`, the payload names the meeting (and item)."""
-    parts: list[object] = [key, meeting.id]
-    if item is not None:
-        parts.append(item.id)
-        payload["item_id"] = item.id
-    return await notify(
-        ctx,
-        people,
-        ":".join(str(part) for part in [*parts, *more_key]),
-        kind,
-        not_before=not_before,
-        meeting_id=meeting.id,
-        **payload,
+    ids = {"meeting_id": meeting.id} | ({"item_id": item.id} if item is not None else {})
+    return await notify_about(
+        ctx, people, kind, ids, *more_key, key=key, not_before=not_before, **payload
     )
 
 
