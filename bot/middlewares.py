@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from aiogram import BaseMiddleware, Router
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.dispatcher.flags import get_flag
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -18,6 +21,7 @@ from bot.delivery import Deliverer
 from bot.i18n import ALERT_LIMIT, alert_text, both_languages, translate
 from bot.i18n_marks import N_
 from storage.domain.enums import Language, Role
+from storage.models import Person
 from storage.repo import Repos
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -136,16 +140,36 @@ class KickSenderMiddleware(BaseMiddleware):
                 self.deliverer.kick()
 
 
+Button = TypeVar("Button", bound=CallbackData)
+
+
+@dataclass(frozen=True, slots=True)
+class Tap(Generic[Button]):
+    """A tap on a button, bundled for its handler: the button's data, who tapped, their dialog
+    state and the ready step context. A handler takes `query, tap: Tap[XCallback]` (and the
+    thing its loader fetched) instead of repeating the same six arguments."""
+
+    button: Button
+    person: Person
+    state: FSMContext
+    ctx: services.Context
+
+
 class StepContextMiddleware(BaseMiddleware):
     """Gives the handler a ready step context (`ctx`: storage, the profile, the calendar and
-    the moment of the update), built once per handled update whose handler takes it."""
+    the moment of the update), built once per handled update whose handler takes it, and the
+    rest of a tap (`tap`: a `Tap`) to a button's handler that takes it."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chosen: HandlerObject | None = data.get("handler")
-        if chosen is None or "ctx" in chosen.params or chosen.varkw:
+        # (a filter may have put its own `tap` there already: the change dialog's)
+        wants_tap = chosen is not None and "tap" in chosen.params and "tap" not in data
+        if chosen is None or "ctx" in chosen.params or chosen.varkw or wants_tap:
             data["ctx"] = await services.make_context(
                 data["repos"], data["profile"], data["settings"]
             )
+        if wants_tap and isinstance(event, CallbackQuery) and data.get("person") is not None:
+            data["tap"] = Tap(data["callback_data"], data["person"], data["state"], data["ctx"])
         return await handler(event, data)
 
 

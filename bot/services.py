@@ -147,6 +147,22 @@ async def notify(
     )
 
 
+async def notify_about(
+    ctx: Context,
+    people: Sequence[Person],
+    kind: str,
+    ids: dict[str, int],
+    *more_key: object,
+    key: str,
+    not_before: datetime | None = None,
+    **payload: object,
+) -> int:
+    """`notify` about a thing named by `ids` (in the payload as they are): the identity is
+    `{key}:{each id}…[:{more_key}…]`, in that order."""
+    identity = ":".join(str(part) for part in [key, *ids.values(), *more_key])
+    return await notify(ctx, people, identity, kind, not_before=not_before, **ids, **payload)
+
+
 async def notify_control(
     ctx: Context, key: str, kind: str, *, not_before: datetime | None = None, **payload: object
 ) -> int:

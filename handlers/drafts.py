@@ -8,9 +8,15 @@ from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.replies import stale
+from storage.domain.assignments import ReportFile
+
+MAX_REPORT_FILES = 10  # per report on an assignment, the head's or an executor's draft
 
 
 async def add_part(
@@ -85,6 +91,50 @@ async def take_part(
     if await add_part(message, draft, **limits):
         await state.set_data(draft)
         await acknowledge(message, draft, markup)
+
+
+async def take_report_part(
+    message: Message,
+    state: FSMContext,
+    draft: dict[str, Any],
+    markup: InlineKeyboardMarkup,
+    *,
+    restricted: bool,
+) -> None:
+    """One more part of a report on an assignment: no files on a restricted item, and at most
+    `MAX_REPORT_FILES` of them."""
+    await take_part(
+        message,
+        state,
+        draft,
+        markup,
+        restricted_refusal=_(
+            "Files are not accepted for a restricted item. Hand over the paper copy."
+        )
+        if restricted
+        else None,
+        max_files=MAX_REPORT_FILES,
+        too_many_files=_("At most {count} files per report.").format(count=MAX_REPORT_FILES),
+    )
+
+
+async def finished_report(
+    query: CallbackQuery, state: FSMContext, collecting: State, item_id: int
+) -> tuple[str, list[ReportFile]] | None:
+    """«Send» under a report drafted in `collecting` on this item: its text and files, and the
+    draft ends (sent or refused). None, the tap answered, when the draft is not this one or
+    has no text yet."""
+    data: dict[str, Any] = await state.get_data()
+    if await state.get_state() != collecting or data.get("id") != item_id:
+        await stale(query)
+        return None
+    text = "\n\n".join(data["text"]).strip()
+    if not text:
+        await query.answer(_("The report needs text. Send it as a message."), show_alert=True)
+        return None
+    files = [ReportFile(file_id, name) for file_id, name in data["files"]]
+    await state.clear()  # sent or refused, the draft ends here
+    return text, files
 
 
 async def drop_draft(query: CallbackQuery, state: FSMContext) -> None:

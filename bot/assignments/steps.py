@@ -5,7 +5,7 @@ commit together."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 from bot.assignments.rules import (
@@ -22,9 +22,11 @@ from bot.assignments.rules import (
 from bot.outbox_kinds import Kind
 from bot.services import (
     Context,
+    controllers,
     department_recipients,
     head_departments,
     notify,
+    notify_about,
     notify_control,
     on_behalf_of,
     one_unit,
@@ -43,6 +45,28 @@ from storage.domain.assignments import (
 from storage.domain.refusals import Refused
 from storage.domain.staff import CsvProblem
 from storage.models import Person
+
+
+async def about_item(
+    ctx: Context,
+    people: Sequence[Person],
+    kind: Kind,
+    key: str,
+    item: Assignment,
+    *more_key: object,
+    department_id: int | None = None,
+    not_before: datetime | None = None,
+    **payload: object,
+) -> int:
+    """`notify` about an assignment (and one of its executor departments): the identity is
+    `{key}:{item id}[:{department id}][:{more_key}…]`, the payload names the item (and
+    department)."""
+    ids = {"assignment_id": item.id}
+    if department_id is not None:
+        ids["department_id"] = department_id
+    return await notify_about(
+        ctx, people, kind, ids, *more_key, key=key, not_before=not_before, **payload
+    )
 
 
 async def fresh(ctx: Context, item: Assignment) -> Assignment:
@@ -88,19 +112,20 @@ async def deliver_cards(ctx: Context, item: Assignment) -> None:
             continue
         recipients = await department_recipients(ctx, executor.department_id)
         if not recipients:
-            await notify_control(
+            await about_item(
                 ctx,
-                f"nohead:{item.id}:{executor.department_id}",
+                await controllers(ctx),
                 Kind.NO_HEAD,
-                assignment_id=item.id,
+                "nohead",
+                item,
                 department_id=executor.department_id,
             )
-        await notify(
+        await about_item(
             ctx,
             recipients,
-            f"card:{item.id}:{executor.department_id}",
             Kind.CARD,
-            assignment_id=item.id,
+            "card",
+            item,
             department_id=executor.department_id,
         )
 
@@ -165,11 +190,12 @@ async def accept(ctx: Context, person: Person, item: Assignment, department_id: 
         at=ctx.now,
     )
     if changed:
-        await notify_control(
+        await about_item(
             ctx,
-            f"accepted:{item.id}:{executor.department_id}",
+            await controllers(ctx),
             Kind.ACCEPTED,
-            assignment_id=item.id,
+            "accepted",
+            item,
             department_id=executor.department_id,
             person_id=person.id,
         )
@@ -250,11 +276,12 @@ async def not_ours(
         at=ctx.now,
     )
     if changed:
-        await notify_control(
+        await about_item(
             ctx,
-            f"declined:{item.id}:{executor.department_id}",
+            await controllers(ctx),
             Kind.DECLINED,
-            assignment_id=item.id,
+            "declined",
+            item,
             department_id=executor.department_id,
             reason=reason,
         )
@@ -278,13 +305,7 @@ async def remove(ctx: Context, person: Person, item: Assignment, ground: Removal
         item.id, ground=ground, actor=person.code, at=ctx.now
     )
     if changed:
-        await notify(
-            ctx,
-            await executor_heads(ctx, item),
-            f"removed:{item.id}",
-            Kind.REMOVED,
-            assignment_id=item.id,
-        )
+        await about_item(ctx, await executor_heads(ctx, item), Kind.REMOVED, "removed", item)
     return changed
 
 
@@ -297,12 +318,13 @@ async def return_for_rework(ctx: Context, person: Person, item: Assignment, reas
     )
     if changed:
         stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
-        await notify(
+        await about_item(
             ctx,
             await executor_heads(ctx, item),
-            f"returned:{item.id}:{stamp}",
             Kind.RETURNED,
-            assignment_id=item.id,
+            "returned",
+            item,
+            stamp,
             reason=reason,
         )
     return changed
@@ -351,12 +373,14 @@ async def change_deadline(
         at=ctx.now,
     ):
         raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
-    await notify(
+    await about_item(
         ctx,
         await executor_heads(ctx, item),
-        f"deadline:{item.id}:{seen.isoformat()}:{new.isoformat()}",
         Kind.DEADLINE_CHANGED,
-        assignment_id=item.id,
+        "deadline",
+        item,
+        seen.isoformat(),
+        new.isoformat(),
         old=seen.isoformat(),
         new=new.isoformat(),
         reference=reference,
@@ -378,12 +402,13 @@ async def keep(
     ):
         raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
     stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
-    await notify(
+    await about_item(
         ctx,
         await department_recipients(ctx, department_id),
-        f"kept:{item.id}:{department_id}:{stamp}",
         Kind.KEPT,
-        assignment_id=item.id,
+        "kept",
+        item,
+        stamp,
         department_id=department_id,
         reason=reason,
     )

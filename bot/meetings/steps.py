@@ -53,6 +53,7 @@ from bot.services import (
     controllers,
     department_recipients,
     notify,
+    notify_about,
     one_unit,
 )
 from storage.domain.assignments import Assignment, NewAssignment
@@ -96,6 +97,25 @@ async def _people(ctx: Context, ids: Sequence[int]) -> list[Person]:
         if person is not None:
             found[person.id] = person
     return list(found.values())
+
+
+async def about_meeting(
+    ctx: Context,
+    people: Sequence[Person],
+    kind: Kind,
+    key: str,
+    meeting: Meeting,
+    *more_key: object,
+    item: AgendaItem | None = None,
+    not_before: datetime | None = None,
+    **payload: object,
+) -> int:
+    """`notify` about a meeting (and one item of its agenda): the identity is
+    `{key}:{meeting id}[:{item id}][:{more_key}…]`, the payload names the meeting (and item)."""
+    ids = {"meeting_id": meeting.id} | ({"item_id": item.id} if item is not None else {})
+    return await notify_about(
+        ctx, people, kind, ids, *more_key, key=key, not_before=not_before, **payload
+    )
 
 
 async def organizer_of(ctx: Context, meeting: Meeting) -> list[Person]:
@@ -155,14 +175,7 @@ async def may_submit(ctx: Context, person: Person, item: AgendaItem) -> bool:
 
 async def request_materials(ctx: Context, meeting: Meeting, item: AgendaItem) -> None:
     people = await responsible_for(ctx, item)
-    await notify(
-        ctx,
-        people,
-        f"mtmat:{meeting.id}:{item.id}",
-        Kind.MEETING_MATERIALS,
-        meeting_id=meeting.id,
-        item_id=item.id,
-    )
+    await about_meeting(ctx, people, Kind.MEETING_MATERIALS, "mtmat", meeting, item=item)
 
 
 @one_unit
@@ -230,22 +243,24 @@ async def submit_materials(
     ):
         raise Refused(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
     if person.id != meeting.organizer_id:
-        await notify(
+        await about_meeting(
             ctx,
             await organizer_of(ctx, meeting),
-            f"mtmatin:{meeting.id}:{item.id}:{stamp}",
             Kind.MEETING_MATERIALS_IN,
-            meeting_id=meeting.id,
-            item_id=item.id,
+            "mtmatin",
+            meeting,
+            stamp,
+            item=item,
         )
     if meeting.distributed and files:
-        await notify(
+        await about_meeting(
             ctx,
             await recipients_of(ctx, meeting),
-            f"mtmatadd:{meeting.id}:{item.id}:{stamp}",
             Kind.MEETING_MATERIALS_ADDED,
-            meeting_id=meeting.id,
-            item_id=item.id,
+            "mtmatadd",
+            meeting,
+            stamp,
+            item=item,
         )
     updated = (await _meeting(ctx, meeting_id)).item(item_id)
     assert updated is not None
@@ -265,13 +280,7 @@ async def request_approval(ctx: Context, organizer: Person, meeting_id: int) -> 
     if meeting.approved:
         raise Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
     people = await approvers(ctx, meeting)
-    await notify(
-        ctx,
-        people,
-        f"mtappr:{meeting.id}:{meeting.version}",
-        Kind.MEETING_APPROVAL,
-        meeting_id=meeting.id,
-    )
+    await about_meeting(ctx, people, Kind.MEETING_APPROVAL, "mtappr", meeting, meeting.version)
     return people
 
 
@@ -293,12 +302,12 @@ async def approve(
     ):
         raise Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
     if person.id != meeting.organizer_id:
-        await notify(
+        await about_meeting(
             ctx,
             await organizer_of(ctx, meeting),
-            f"mtapproved:{meeting.id}",
             Kind.MEETING_APPROVED,
-            meeting_id=meeting.id,
+            "mtapproved",
+            meeting,
         )
     approved = await _meeting(ctx, meeting.id)
     if ctx.today >= distribution_day(ctx.profile, ctx.calendar, approved.day):
@@ -361,12 +370,13 @@ async def answer_attendance(
         raise Refused(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
     updated = await _meeting(ctx, meeting.id)
     if quorum_forecast(ctx.profile, updated).state is QuorumState.AT_RISK:
-        await notify(
+        await about_meeting(
             ctx,
             await organizer_of(ctx, updated),
-            f"mtquorum:{updated.id}:{updated.version}",
             Kind.MEETING_QUORUM,
-            meeting_id=updated.id,
+            "mtquorum",
+            updated,
+            updated.version,
         )
     return updated
 
@@ -441,12 +451,12 @@ async def cancel_meeting(ctx: Context, organizer: Person, meeting_id: int) -> Me
     if not await ctx.repos.meetings.cancel(meeting.id, actor=organizer.code, at=ctx.now):
         raise Refused(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
     if meeting.distributed:
-        await notify(
+        await about_meeting(
             ctx,
             await recipients_of(ctx, meeting),
-            f"mtcancel:{meeting.id}",
             Kind.MEETING_CANCELLED,
-            meeting_id=meeting.id,
+            "mtcancel",
+            meeting,
         )
     return await _meeting(ctx, meeting.id)
 

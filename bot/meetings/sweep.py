@@ -17,6 +17,7 @@ from bot.meetings.rules import (
 from bot.meetings.steps import (
     _meeting,
     _people,
+    about_meeting,
     distribute,
     local_now,
     organizer_of,
@@ -26,7 +27,6 @@ from bot.outbox_kinds import Kind
 from bot.services import (
     Context,
     curating_deputies,
-    notify,
 )
 from storage.domain.meetings import (
     Attendance,
@@ -47,13 +47,14 @@ async def sweep_meetings(ctx: Context, today: date, not_before: datetime) -> int
             if meeting.approved:
                 queued += await distribute(ctx, meeting, not_before)
             else:
-                queued += await notify(
+                queued += await about_meeting(
                     ctx,
                     await organizer_of(ctx, meeting),
-                    f"mtunappr:{meeting.id}:{today.isoformat()}",
                     Kind.MEETING_UNAPPROVED,
+                    "mtunappr",
+                    meeting,
+                    today.isoformat(),
                     not_before=not_before,
-                    meeting_id=meeting.id,
                 )
         fresh = await _meeting(ctx, meeting.id)
         if fresh.distributed:
@@ -71,28 +72,30 @@ async def _sweep_materials(
     for item in meeting.items:
         if item.department_id is None or item.materials_in:
             continue
-        payload = {"meeting_id": meeting.id, "item_id": item.id, "due": due.isoformat()}
         if is_late(item, due, today):
             audience = await organizer_of(ctx, meeting) + await curating_deputies(
                 ctx, item.department_id
             )
-            queued += await notify(
-                ctx,
-                audience,
-                f"mtmatlate:{meeting.id}:{item.id}:{due.isoformat()}",
-                Kind.MEETING_MATERIALS_LATE,
-                not_before=not_before,
-                **payload,
-            )
+            kind, key = Kind.MEETING_MATERIALS_LATE, "mtmatlate"
         elif today >= materials_reminder_day(ctx.calendar, due):
-            queued += await notify(
-                ctx,
+            audience, kind, key = (
                 await responsible_for(ctx, item),
-                f"mtmatrem:{meeting.id}:{item.id}:{due.isoformat()}",
                 Kind.MEETING_MATERIALS_REMINDER,
-                not_before=not_before,
-                **payload,
+                "mtmatrem",
             )
+        else:
+            continue
+        queued += await about_meeting(
+            ctx,
+            audience,
+            kind,
+            key,
+            meeting,
+            due.isoformat(),
+            item=item,
+            not_before=not_before,
+            due=due.isoformat(),
+        )
     return queued
 
 
@@ -124,31 +127,34 @@ async def _sweep_attendance(
     confirming = ctx.profile.is_on("attendance_confirmation")
     if confirming and sent_on is not None and today >= nudge_day(ctx.calendar, sent_on):
         silent = [r.person_id for r in meeting.recipients if r.answer is Attendance.PENDING]
-        queued += await notify(
+        queued += await about_meeting(
             ctx,
             await _people(ctx, silent),
-            f"mtnudge:{meeting.id}:{meeting.version}",
             Kind.MEETING_NUDGE,
+            "mtnudge",
+            meeting,
+            meeting.version,
             not_before=not_before,
-            meeting_id=meeting.id,
             version=meeting.version,
         )
     if today == meeting.day:
         coming = [r.person_id for r in meeting.recipients if r.answer is Attendance.ATTEND]
-        queued += await notify(
+        queued += await about_meeting(
             ctx,
             await _people(ctx, coming),
-            f"mtmorning:{meeting.id}:{today.isoformat()}",
             Kind.MEETING_MORNING,
+            "mtmorning",
+            meeting,
+            today.isoformat(),
             not_before=not_before,
-            meeting_id=meeting.id,
         )
-        queued += await notify(
+        queued += await about_meeting(
             ctx,
             await organizer_of(ctx, meeting),
-            f"mtsummary:{meeting.id}:{today.isoformat()}",
             Kind.MEETING_SUMMARY,
+            "mtsummary",
+            meeting,
+            today.isoformat(),
             not_before=not_before,
-            meeting_id=meeting.id,
         )
     return queued

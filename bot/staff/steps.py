@@ -7,8 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.assignments.steps import about_item
 from bot.outbox_kinds import Kind
-from bot.services import Context, department_recipients, notify, notify_control, one_unit
+from bot.services import (
+    Context,
+    department_recipients,
+    notify,
+    notify_control,
+    one_unit,
+)
 from bot.staff.rules import (
     handover_department,
     headed_department,
@@ -31,14 +38,7 @@ async def deliver_department_cards(ctx: Context, department_id: int) -> int:
     )
     recipients = await department_recipients(ctx, department_id)
     for item in items:
-        await notify(
-            ctx,
-            recipients,
-            f"card:{item.id}:{department_id}",
-            Kind.CARD,
-            assignment_id=item.id,
-            department_id=department_id,
-        )
+        await about_item(ctx, recipients, Kind.CARD, "card", item, department_id=department_id)
     return total
 
 

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import check_not_ours, check_report
+from bot.middlewares import Tap
 from handlers.assignments import decisions, lists
 from handlers.assignments.cards import (
     card_text,
@@ -23,16 +24,15 @@ from handlers.assignments.cards import (
 )
 from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
-from handlers.drafts import drop_draft, send_or_cancel, take_part
+from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
 from handlers.executors.cards import executor_card_keyboard, passed_line
 from handlers.loaders import Handler, LoadedItem, on_loaded
-from handlers.replies import ask, stale
-from storage.domain.assignments import Assignment, ReportFile
+from handlers.replies import ask
+from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
 from storage.models import Person
 from storage.repo import Repos
 
-MAX_REPORT_FILES = 10
 OVERSIGHT = frozenset({Role.CONTROLLER, Role.AKIM, Role.HEAD_OF_APPARATUS})
 
 
@@ -52,45 +52,34 @@ async def may_view(ctx: services.Context, person: Person, item: Assignment) -> b
 # --- executors ---------------------------------------------------------------------------------
 
 
-async def on_accept(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    ctx: services.Context,
-) -> None:
-    await assignment_steps.accept(ctx, person, item, callback_data.dep)
+async def on_accept(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
+    await assignment_steps.accept(tap.ctx, tap.person, item, tap.button.dep)
     await query.answer(_("Accepted."))
-    updated = await ctx.repos.assignments.get(item.id)
+    updated = await tap.ctx.repos.assignments.get(item.id)
     assert updated is not None
-    executor = updated.executor(callback_data.dep)
+    executor = updated.executor(tap.button.dep)
     if query.message is not None and executor is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
             card_text(
                 updated,
-                ctx.calendar,
-                ctx.today,
-                ctx.settings.zone,
+                tap.ctx.calendar,
+                tap.ctx.today,
+                tap.ctx.settings.zone,
                 executor=executor,
-                names=await ctx.repos.staff.names(),
+                names=await tap.ctx.repos.staff.names(),
             ),
             reply_markup=executor_keyboard(
                 updated,
                 executor,
-                passing=bool(await ctx.repos.staff.executors_of(executor.department_id)),
+                passing=bool(await tap.ctx.repos.staff.executors_of(executor.department_id)),
             ),
         )
 
 
-async def on_report(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    departments = services.only(await services.head_departments(ctx, person), callback_data.dep)
+async def on_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
+    departments = services.only(
+        await services.head_departments(tap.ctx, tap.person), tap.button.dep
+    )
     executor = check_report(item, departments)
     await query.answer()
     to_whom = (
@@ -110,9 +99,9 @@ async def on_report(
         )
     await ask(
         query,
-        state,
+        tap.state,
         ReportStates.collecting,
-        {"id": item.id, "dep": callback_data.dep, "text": [], "files": []},
+        {"id": item.id, "dep": tap.button.dep, "text": [], "files": []},
         prompt.format(number=item.reg_number, to_whom=to_whom),
     )
 
@@ -124,7 +113,7 @@ async def on_report_part(message: Message, state: FSMContext, repos: Repos) -> N
         await state.clear()
         return
     item_id, dep = int(data["id"]), int(data["dep"])
-    await take_part(
+    await take_report_part(
         message,
         state,
         data,
@@ -133,35 +122,16 @@ async def on_report_part(message: Message, state: FSMContext, repos: Repos) -> N
             ItemCallback(action=ItemAction.SEND, id=item_id, dep=dep),
             ItemCallback(action=ItemAction.DROP, id=item_id, dep=dep),
         ),
-        restricted_refusal=_(
-            "Files are not accepted for a restricted item. Hand over the paper copy."
-        )
-        if item.restricted
-        else None,
-        max_files=MAX_REPORT_FILES,
-        too_many_files=_("At most {count} files per report.").format(count=MAX_REPORT_FILES),
+        restricted=item.restricted,
     )
 
 
-async def on_send_report(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    data: dict[str, Any] = await state.get_data()
-    if await state.get_state() != ReportStates.collecting or data.get("id") != callback_data.id:
-        await stale(query)
+async def on_send_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
+    report = await finished_report(query, tap.state, ReportStates.collecting, tap.button.id)
+    if report is None:
         return
-    text = "\n\n".join(data["text"]).strip()
-    if not text:
-        await query.answer(_("The report needs text. Send it as a message."), show_alert=True)
-        return
-    files = [ReportFile(file_id, name) for file_id, name in data["files"]]
-    await state.clear()  # sent or refused, the draft ends here
-    await assignment_steps.submit_report(ctx, person, item, callback_data.dep, text, files)
+    text, files = report
+    await assignment_steps.submit_report(tap.ctx, tap.person, item, tap.button.dep, text, files)
     await query.answer(_("Sent."))
     if query.message is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
@@ -169,23 +139,22 @@ async def on_send_report(
         )
 
 
-async def on_not_ours(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    departments = services.only(await services.head_departments(ctx, person), callback_data.dep)
-    check_not_ours(ctx.profile, ctx.calendar, item, departments, ctx.today)
+async def on_not_ours(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
+    departments = services.only(
+        await services.head_departments(tap.ctx, tap.person), tap.button.dep
+    )
+    check_not_ours(tap.ctx.profile, tap.ctx.calendar, item, departments, tap.ctx.today)
     await query.answer()
     question = _(
         "Why is assignment No. {number} not your department's? Write the reason; "
         "it goes to the control department. /cancel leaves it."
     ).format(number=item.reg_number)
     await ask(
-        query, state, ReasonStates.not_ours, {"id": item.id, "dep": callback_data.dep}, question
+        query,
+        tap.state,
+        ReasonStates.not_ours,
+        {"id": item.id, "dep": tap.button.dep},
+        question,
     )
 
 

@@ -22,7 +22,7 @@ from bot.assignments.rules import (
     check_keep,
     check_new_deadline,
 )
-from bot.middlewares import for_roles
+from bot.middlewares import Tap, for_roles
 from handlers.assignments.cards import controller_keyboard, declined_keyboard, ground_keyboard
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.loaders import Handler, LoadedItem, on_loaded
@@ -66,19 +66,13 @@ async def on_remove(query: CallbackQuery, item: Assignment, person: Person) -> N
         )
 
 
-async def on_ground(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    ctx: services.Context,
-) -> None:
+async def on_ground(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
     try:
-        ground = RemovalGround(callback_data.arg)
+        ground = RemovalGround(tap.button.arg)
     except ValueError:
         await stale(query)
         return
-    if not await assignment_steps.remove(ctx, person, item, ground):
+    if not await assignment_steps.remove(tap.ctx, tap.person, item, ground):
         await stale(query)
         return
     await query.answer(_("Removed from control."))
@@ -196,21 +190,17 @@ async def on_back(
         )
 
 
-async def on_keep(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-) -> None:
+async def on_keep(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
     """«Keep with <department>»: the reason is asked; it goes to the department."""
-    check_keep(item, person.roles, callback_data.dep)
+    check_keep(item, tap.person.roles, tap.button.dep)
     await query.answer()
     question = _(
         "Why does assignment No. {number} stay with the department? The reason goes to its "
         "head. /cancel leaves it."
     ).format(number=item.reg_number)
-    await ask(query, state, ReasonStates.keep, {"id": item.id, "dep": callback_data.dep}, question)
+    await ask(
+        query, tap.state, ReasonStates.keep, {"id": item.id, "dep": tap.button.dep}, question
+    )
 
 
 # --- the deadline, changed by a decision taken outside the bot ---------------------------------
@@ -249,29 +239,22 @@ def days_keyboard(item: Assignment, days: list[date]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def on_deadline(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
+async def on_deadline(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
     """«📅 Change the deadline»: the new date (typed or on a button), then the decision's
     reference and the reason. A card drawn before another change is stale."""
-    check_controller(item, person.roles)
-    if callback_data.arg != item.deadline.isoformat():
+    check_controller(item, tap.person.roles)
+    if tap.button.arg != item.deadline.isoformat():
         raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
     await query.answer()
-    await state.set_state(DeadlineStates.day)
-    await state.set_data({"id": item.id, "seen": item.deadline.isoformat()})
+    await tap.state.set_state(DeadlineStates.day)
+    await tap.state.set_data({"id": item.id, "seen": item.deadline.isoformat()})
     question = _(
         "New deadline for assignment No. {number} (now {deadline}). Type it as dd.mm.yyyy or "
         "choose. /cancel leaves it."
     ).format(number=item.reg_number, deadline=dotted(item.deadline))
     if query.message is not None:
         await query.message.answer(
-            question, reply_markup=days_keyboard(item, day_choices(ctx, item))
+            question, reply_markup=days_keyboard(item, day_choices(tap.ctx, item))
         )
 
 
@@ -308,26 +291,19 @@ async def on_day_typed(
         await take_day(message, state, day)
 
 
-async def on_day_button(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    data = await state.get_data()
-    if await state.get_state() != DeadlineStates.day.state or data.get("id") != item.id:
+async def on_day_button(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
+    data = await tap.state.get_data()
+    if await tap.state.get_state() != DeadlineStates.day.state or data.get("id") != item.id:
         await stale(query)
         return
-    day = await button_day(query, callback_data.arg)
+    day = await button_day(query, tap.button.arg)
     if day is None:
         return
-    check_new_deadline(ctx.calendar, item, person.roles, day, ctx.today)
+    check_new_deadline(tap.ctx.calendar, item, tap.person.roles, day, tap.ctx.today)
     await query.answer()
     if query.message is not None:
         await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
-        await take_day(query.message, state, day)  # type: ignore[arg-type]
+        await take_day(query.message, tap.state, day)  # type: ignore[arg-type]
 
 
 async def on_reference(message: Message, state: FSMContext) -> None:
@@ -374,22 +350,18 @@ async def on_deadline_reason(
     )
 
 
-async def on_reassign_to(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    ctx: services.Context,
-) -> None:
+async def on_reassign_to(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
     try:  # not a department, or the one that declined it: a forged button
-        target = int(callback_data.arg)
-        updated = await assignment_steps.reassign(ctx, person, item, callback_data.dep, target)
+        target = int(tap.button.arg)
+        updated = await assignment_steps.reassign(
+            tap.ctx, tap.person, item, tap.button.dep, target
+        )
     except ValueError:
         updated = None
     if updated is None:
         await stale(query)
         return
-    department = await ctx.repos.staff.department(target)
+    department = await tap.ctx.repos.staff.department(target)
     await query.answer(_("Reassigned."))
     if query.message is not None and department is not None:
         await query.message.edit_text(  # type: ignore[union-attr]

@@ -17,16 +17,15 @@ from bot import services
 from bot.assignments.rules import check_head_of
 from bot.executors import steps
 from bot.executors.rules import check_passed, check_pending
+from bot.middlewares import Tap
 from handlers.callbacks import PassAction, PassCallback
-from handlers.drafts import drop_draft, send_or_cancel, take_part
+from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
 from handlers.executors.cards import picker_keyboard, picker_text
 from handlers.loaders import Handler, LoadedItem, on_loaded
 from handlers.replies import ask, stale, typed_reason
-from storage.domain.assignments import Assignment, ReportFile
+from storage.domain.assignments import Assignment
 from storage.models import Person
 from storage.repo import Repos
-
-MAX_DRAFT_FILES = 10
 
 
 class PassStates(StatesGroup):
@@ -48,25 +47,18 @@ async def head_check(
 # --- the head passes ---------------------------------------------------------------------------
 
 
-async def on_open(
-    query: CallbackQuery,
-    callback_data: PassCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    dep = callback_data.dep
-    await head_check(ctx, person, item, dep)
-    staff = await ctx.repos.staff.executors_of(dep)
+async def on_open(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
+    dep = tap.button.dep
+    await head_check(tap.ctx, tap.person, item, dep)
+    staff = await tap.ctx.repos.staff.executors_of(dep)
     if not staff:
         await query.answer(
             _("Your department has no executors in the staff directory."), show_alert=True
         )
         return
-    chosen = [p.person_id for p in await ctx.repos.executors.passed(item.id, dep)]
-    await state.set_state(PassStates.picking)
-    await state.set_data({"id": item.id, "dep": dep, "chosen": chosen})
+    chosen = [p.person_id for p in await tap.ctx.repos.executors.passed(item.id, dep)]
+    await tap.state.set_state(PassStates.picking)
+    await tap.state.set_data({"id": item.id, "dep": dep, "chosen": chosen})
     await query.answer()
     if query.message is not None:
         await query.message.answer(
@@ -87,30 +79,24 @@ async def picking(state: FSMContext, callback_data: PassCallback) -> dict[str, A
     return data
 
 
-async def on_pick(
-    query: CallbackQuery,
-    callback_data: PassCallback,
-    item: Assignment,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    data = await picking(state, callback_data)
-    staff = await ctx.repos.staff.executors_of(callback_data.dep)
-    if data is None or callback_data.value not in {p.id for p in staff}:
+async def on_pick(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
+    data = await picking(tap.state, tap.button)
+    staff = await tap.ctx.repos.staff.executors_of(tap.button.dep)
+    if data is None or tap.button.value not in {p.id for p in staff}:
         await stale(query)
         return
     chosen: list[int] = list(data["chosen"])
-    if callback_data.value in chosen:
-        chosen.remove(callback_data.value)
+    if tap.button.value in chosen:
+        chosen.remove(tap.button.value)
     else:
-        chosen.append(callback_data.value)
-    await state.update_data(chosen=chosen)
-    passed = bool(await ctx.repos.executors.passed(item.id, callback_data.dep))
+        chosen.append(tap.button.value)
+    await tap.state.update_data(chosen=chosen)
+    passed = bool(await tap.ctx.repos.executors.passed(item.id, tap.button.dep))
     await query.answer()
     if query.message is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
             picker_text(item, staff, chosen),
-            reply_markup=picker_keyboard(item, callback_data.dep, staff, chosen, passed=passed),
+            reply_markup=picker_keyboard(item, tap.button.dep, staff, chosen, passed=passed),
         )
 
 
@@ -127,42 +113,30 @@ async def passed_text(ctx: services.Context, item: Assignment, department_id: in
     ).format(number=item.reg_number, names=names)
 
 
-async def on_done(
-    query: CallbackQuery,
-    callback_data: PassCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    data = await picking(state, callback_data)
+async def on_done(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
+    data = await picking(tap.state, tap.button)
     if data is None:
         await stale(query)
         return
-    await state.clear()
-    await steps.pass_item(ctx, person, item, callback_data.dep, [int(i) for i in data["chosen"]])
+    await tap.state.clear()
+    await steps.pass_item(
+        tap.ctx, tap.person, item, tap.button.dep, [int(i) for i in data["chosen"]]
+    )
     await query.answer(_("Done."))
     if query.message is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
-            await passed_text(ctx, item, callback_data.dep)
+            await passed_text(tap.ctx, item, tap.button.dep)
         )
 
 
-async def on_take(
-    query: CallbackQuery,
-    callback_data: PassCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    await steps.pass_item(ctx, person, item, callback_data.dep, [])
-    if await picking(state, callback_data) is not None:
-        await state.clear()
+async def on_take(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
+    await steps.pass_item(tap.ctx, tap.person, item, tap.button.dep, [])
+    if await picking(tap.state, tap.button) is not None:
+        await tap.state.clear()
     await query.answer(_("Done."))
     if query.message is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
-            await passed_text(ctx, item, callback_data.dep)
+            await passed_text(tap.ctx, item, tap.button.dep)
         )
 
 
@@ -204,7 +178,7 @@ async def on_draft_part(message: Message, state: FSMContext, repos: Repos) -> No
     if item is None:
         await state.clear()
         return
-    await take_part(
+    await take_report_part(
         message,
         state,
         data,
@@ -213,35 +187,16 @@ async def on_draft_part(message: Message, state: FSMContext, repos: Repos) -> No
             PassCallback(action=PassAction.SEND, id=item.id),
             PassCallback(action=PassAction.DROP, id=item.id),
         ),
-        restricted_refusal=_(
-            "Files are not accepted for a restricted item. Hand over the paper copy."
-        )
-        if item.restricted
-        else None,
-        max_files=MAX_DRAFT_FILES,
-        too_many_files=_("At most {count} files per report.").format(count=MAX_DRAFT_FILES),
+        restricted=item.restricted,
     )
 
 
-async def on_send(
-    query: CallbackQuery,
-    callback_data: PassCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    data: dict[str, Any] = await state.get_data()
-    if await state.get_state() != DraftStates.collecting or data.get("id") != callback_data.id:
-        await stale(query)
+async def on_send(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
+    report = await finished_report(query, tap.state, DraftStates.collecting, tap.button.id)
+    if report is None:
         return
-    text = "\n\n".join(data["text"]).strip()
-    if not text:
-        await query.answer(_("The report needs text. Send it as a message."), show_alert=True)
-        return
-    files = [ReportFile(file_id, name) for file_id, name in data["files"]]
-    await state.clear()  # sent or refused, the draft ends here
-    await steps.submit_draft(ctx, person, item, text, files)
+    text, files = report
+    await steps.submit_draft(tap.ctx, tap.person, item, text, files)
     await query.answer(_("Sent."))
     if query.message is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
@@ -254,14 +209,8 @@ async def on_send(
 # --- the head decides a draft ------------------------------------------------------------------
 
 
-async def on_approve(
-    query: CallbackQuery,
-    callback_data: PassCallback,
-    item: Assignment,
-    person: Person,
-    ctx: services.Context,
-) -> None:
-    await steps.approve_draft(ctx, person, item, callback_data.value)
+async def on_approve(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
+    await steps.approve_draft(tap.ctx, tap.person, item, tap.button.value)
     await query.answer(_("Sent."))
     if query.message is not None:
         await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
@@ -272,20 +221,13 @@ async def on_approve(
         )
 
 
-async def on_return(
-    query: CallbackQuery,
-    callback_data: PassCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    draft = check_pending(item, await ctx.repos.executors.draft(callback_data.value))
-    await head_check(ctx, person, item, draft.department_id)
+async def on_return(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
+    draft = check_pending(item, await tap.ctx.repos.executors.draft(tap.button.value))
+    await head_check(tap.ctx, tap.person, item, draft.department_id)
     await query.answer()
     await ask(
         query,
-        state,
+        tap.state,
         DraftStates.comment,
         {"id": item.id, "draft": draft.id},
         _(

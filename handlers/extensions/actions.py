@@ -24,6 +24,7 @@ from bot.extensions.rules import (
 )
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
+from bot.middlewares import Tap
 from handlers.callbacks import ExtAction, ExtCallback, ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel
 from handlers.loaders import LoadedItem, LoadedRequest
@@ -50,29 +51,24 @@ class ExtensionStates(StatesGroup):
 # --- the head asks ----------------------------------------------------------------------------
 
 
-async def on_request(
-    query: CallbackQuery,
-    callback_data: ItemCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
+async def on_request(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
     exceptional = await extension_steps.check_extension_request(
-        ctx, person, item, callback_data.dep
+        tap.ctx, tap.person, item, tap.button.dep
     )
     await query.answer()
     text = _(
         "Extension of assignment No. {number}, deadline {deadline}. Type the new date as "
         "dd.mm.yyyy. /cancel leaves it."
-    ).format(number=item.reg_number, deadline=date_with_weekday(item.deadline, person.language))
+    ).format(
+        number=item.reg_number, deadline=date_with_weekday(item.deadline, tap.person.language)
+    )
     if exceptional:
         text += "\n\n" + _(
             "The allowed number of extensions is used up: the request will be marked as "
             "exceptional, for a disciplinary review."
         )
-    data = {"id": item.id, "dep": callback_data.dep, "exceptional": exceptional}
-    await ask(query, state, ExtensionStates.date, data, text)
+    data = {"id": item.id, "dep": tap.button.dep, "exceptional": exceptional}
+    await ask(query, tap.state, ExtensionStates.date, data, text)
 
 
 async def ask_reasons(message: Message, state: FSMContext, new_date: date, language: str) -> None:
@@ -115,20 +111,18 @@ async def on_date(
     await ask_reasons(message, state, new_date, person.language)
 
 
-async def on_offer(
-    query: CallbackQuery, callback_data: ExtCallback, person: Person, state: FSMContext
-) -> None:
-    data = await state.get_data()
-    if await state.get_state() != ExtensionStates.date or data.get("id") != callback_data.id:
+async def on_offer(query: CallbackQuery, tap: Tap[ExtCallback]) -> None:
+    data = await tap.state.get_data()
+    if await tap.state.get_state() != ExtensionStates.date or data.get("id") != tap.button.id:
         await stale(query)
         return
     await query.answer()
     if query.message is not None:
         await ask_reasons(
             query.message,  # type: ignore[arg-type]
-            state,
-            date.fromisoformat(callback_data.value),
-            person.language,
+            tap.state,
+            date.fromisoformat(tap.button.value),
+            tap.person.language,
         )
 
 
@@ -170,22 +164,15 @@ async def on_reasons(message: Message, person: Person, repos: Repos, state: FSMC
     await message.answer("\n".join(lines), reply_markup=confirm_keyboard(item.id))
 
 
-async def on_send(
-    query: CallbackQuery,
-    callback_data: ExtCallback,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    data = await state.get_data()
-    if await state.get_state() != ExtensionStates.confirm or data.get("id") != callback_data.id:
+async def on_send(query: CallbackQuery, tap: Tap[ExtCallback], item: Assignment) -> None:
+    data = await tap.state.get_data()
+    if await tap.state.get_state() != ExtensionStates.confirm or data.get("id") != tap.button.id:
         await stale(query)
         return
-    await state.clear()
+    await tap.state.clear()
     new_date = date.fromisoformat(data["new_date"])
     await extension_steps.request_extension(
-        ctx, person, item, int(data["dep"]), new_date, str(data["reasons"])
+        tap.ctx, tap.person, item, int(data["dep"]), new_date, str(data["reasons"])
     )
     await query.answer(_("Sent."))
     if query.message is not None:
@@ -259,26 +246,21 @@ TYPED_DECISIONS: dict[str, tuple[State, str]] = {
 
 
 async def on_typed_decision(
-    query: CallbackQuery,
-    callback_data: ExtCallback,
-    request: ExtensionRequest,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
+    query: CallbackQuery, tap: Tap[ExtCallback], request: ExtensionRequest
 ) -> None:
     """«Approve another date» / «Reject»: the decider is asked to type the date or the reason."""
-    next_state, prompt = TYPED_DECISIONS[callback_data.action]
-    item = await ctx.repos.assignments.get(request.assignment_id)
+    next_state, prompt = TYPED_DECISIONS[tap.button.action]
+    item = await tap.ctx.repos.assignments.get(request.assignment_id)
     if item is None:
         await stale(query)
         return
-    if await extension_steps.deciding_for(ctx, person, item) is None:
+    if await extension_steps.deciding_for(tap.ctx, tap.person, item) is None:
         raise Refused(ExtensionRefusal.NOT_DECIDER)
     if request.status is not RequestStatus.PENDING:
         raise Refused(ExtensionRefusal.DECIDED)
     await query.answer()
     question = _(prompt).format(number=item.reg_number)
-    await ask(query, state, next_state, {"request": request.id}, question)
+    await ask(query, tap.state, next_state, {"request": request.id}, question)
 
 
 async def typed_decision(

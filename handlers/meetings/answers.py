@@ -31,6 +31,7 @@ from bot.meetings.rules import (
     check_materials,
     distribution_day,
 )
+from bot.middlewares import Tap
 from handlers.callbacks import MeetAction, MeetCallback
 from handlers.drafts import add_file, file_names, send_or_cancel
 from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard
@@ -81,22 +82,16 @@ async def answered_text(repos: Repos, meeting: Meeting, person: Person) -> str:
 # --- attendance ----------------------------------------------------------------------------------
 
 
-async def on_attendance(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    answer = ANSWERS[callback_data.value]
-    if await state.get_state() == AnswerStates.reason:  # a new tap replaces an open question
-        await state.clear()
+async def on_attendance(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
+    answer = ANSWERS[tap.button.value]
+    if await tap.state.get_state() == AnswerStates.reason:  # a new tap replaces an open question
+        await tap.state.clear()
     if answer is not Attendance.ATTEND:
         # ask for the reason (or the substitute) only when the answer can be taken
-        meeting = await ctx.repos.meetings.get(callback_data.id)
-        check_attendance(meeting, person.id, meeting_services.local_now(ctx))
-        await state.set_state(AnswerStates.reason)
-        await state.set_data({"meeting": callback_data.id, "value": callback_data.value})
+        meeting = await tap.ctx.repos.meetings.get(tap.button.id)
+        check_attendance(meeting, tap.person.id, meeting_services.local_now(tap.ctx))
+        await tap.state.set_state(AnswerStates.reason)
+        await tap.state.set_data({"meeting": tap.button.id, "value": tap.button.value})
         await query.answer()
         prompt = (
             _("Why can you not attend? Write the reason in one message.")
@@ -106,12 +101,14 @@ async def on_attendance(
         if query.message is not None:
             await query.message.answer(prompt + " " + _("/cancel leaves it."))
         return
-    meeting = await meeting_services.answer_attendance(ctx, person, callback_data.id, answer)
-    recipient = meeting.recipient_for(person.id)
+    meeting = await meeting_services.answer_attendance(tap.ctx, tap.person, tap.button.id, answer)
+    recipient = meeting.recipient_for(tap.person.id)
     assert recipient is not None
     await query.answer(_("Recorded: {answer}").format(answer=answer_line(recipient)))
     await edit(
-        query, await answered_text(ctx.repos, meeting, person), attendance_keyboard(meeting.id)
+        query,
+        await answered_text(tap.ctx.repos, meeting, tap.person),
+        attendance_keyboard(meeting.id),
     )
 
 
@@ -180,19 +177,13 @@ async def submittable(
     return meeting, item.position
 
 
-async def on_materials(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    meeting, number = await submittable(callback_data, person, ctx)
+async def on_materials(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
+    meeting, number = await submittable(tap.button, tap.person, tap.ctx)
     if meeting.restricted:
         raise Refused(MeetingRefusal.RESTRICTED)
-    item_id = int(callback_data.value)
-    await state.set_state(AnswerStates.materials)
-    await state.set_data({"meeting": meeting.id, "item": item_id, "files": []})
+    item_id = int(tap.button.value)
+    await tap.state.set_state(AnswerStates.materials)
+    await tap.state.set_data({"meeting": meeting.id, "item": item_id, "files": []})
     await query.answer()
     if query.message is not None:
         await query.message.answer(
@@ -248,34 +239,28 @@ async def received(
     await edit(query, text, None)
 
 
-async def on_send_materials(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    data: dict[str, Any] = await state.get_data()
+async def on_send_materials(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
+    data: dict[str, Any] = await tap.state.get_data()
     if (
-        await state.get_state() != AnswerStates.materials
-        or data.get("meeting") != callback_data.id
-        or str(data.get("item")) != callback_data.value
+        await tap.state.get_state() != AnswerStates.materials
+        or data.get("meeting") != tap.button.id
+        or str(data.get("item")) != tap.button.value
     ):
         await stale(query)
         return
     files = [MaterialFile(file_id, name) for file_id, name in data.get("files", [])]
     try:
         item = await meeting_services.submit_materials(
-            ctx, person, callback_data.id, int(data["item"]), files
+            tap.ctx, tap.person, tap.button.id, int(data["item"]), files
         )
     except Refused as error:
         if error.refusal is MeetingRefusal.NO_TEXT:
             await refuse(query, _("Send at least one file first."))
             return
-        await state.clear()
+        await tap.state.clear()
         raise
-    await state.clear()
-    await received(query, ctx, person, item, on_paper=False)
+    await tap.state.clear()
+    await received(query, tap.ctx, tap.person, item, on_paper=False)
 
 
 async def cancelled(query: CallbackQuery) -> None:
@@ -289,10 +274,8 @@ async def on_drop_materials(query: CallbackQuery, state: FSMContext) -> None:
     await cancelled(query)
 
 
-async def on_paper(
-    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
-) -> None:
-    meeting, number = await submittable(callback_data, person, ctx)
+async def on_paper(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
+    meeting, number = await submittable(tap.button, tap.person, tap.ctx)
     await query.answer()
     if query.message is not None:
         await query.message.answer(
@@ -301,45 +284,41 @@ async def on_paper(
             ),
             reply_markup=send_or_cancel(
                 _("✅ Yes, handed over"),
-                mc(MeetAction.PAPER_YES, meeting.id, callback_data.value),
-                mc(MeetAction.PAPER_NO, meeting.id, callback_data.value),
+                mc(MeetAction.PAPER_YES, meeting.id, tap.button.value),
+                mc(MeetAction.PAPER_NO, meeting.id, tap.button.value),
             ),
         )
 
 
-async def on_paper_yes(
-    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
-) -> None:
+async def on_paper_yes(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
     item = await meeting_services.submit_materials(
-        ctx, person, callback_data.id, int(callback_data.value), on_paper=True
+        tap.ctx, tap.person, tap.button.id, int(tap.button.value), on_paper=True
     )
-    await received(query, ctx, person, item, on_paper=True)
+    await received(query, tap.ctx, tap.person, item, on_paper=True)
 
 
 # --- approval ------------------------------------------------------------------------------------
 
 
-async def on_approve(
-    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
-) -> None:
-    language = person.language.value
+async def on_approve(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
+    language = tap.person.language.value
     shown = query.message.text if isinstance(query.message, Message) else None
     try:
-        meeting = await meeting_services.approve(ctx, person, callback_data.id)
+        meeting = await meeting_services.approve(tap.ctx, tap.person, tap.button.id)
     except Refused as error:
         if error.refusal is not MeetingRefusal.ALREADY_APPROVED:
             raise
-        found = await ctx.repos.meetings.get(callback_data.id)
+        found = await tap.ctx.repos.meetings.get(tap.button.id)
         code = found.approved_by if found is not None else None
-        approver = await ctx.repos.staff.by_code(code) if code else None
+        approver = await tap.ctx.repos.staff.by_code(code) if code else None
         text = _("The agenda is already approved by {name}.").format(
             name=approver.full_name if approver else (code or "—")
         )
         await refuse(query, text)
         await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
         return
-    day = distribution_day(ctx.profile, ctx.calendar, meeting.day)
-    if meeting.distributed or ctx.today >= day:
+    day = distribution_day(tap.ctx.profile, tap.ctx.calendar, meeting.day)
+    if meeting.distributed or tap.ctx.today >= day:
         text = _("Approved. The agenda has gone out to the recipients.")
     else:
         text = _("Approved. The agenda goes out on {date}.").format(

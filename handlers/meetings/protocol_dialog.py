@@ -29,7 +29,7 @@ from bot.assignments.rules import SUMMARY_MAX
 from bot.i18n import date_with_weekday
 from bot.meetings import rules
 from bot.meetings import steps as meeting_services
-from bot.middlewares import for_roles
+from bot.middlewares import Tap, for_roles
 from bot.services import Context
 from handlers import steps
 from handlers.assignments.drafting import SUMMARY_MIN, chosen_names, main_marked
@@ -171,25 +171,19 @@ async def finish_task(
 # --- the steps ---------------------------------------------------------------------------------
 
 
-async def on_start(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    state: FSMContext,
-    person: Person,
-    ctx: Context,
-) -> None:
-    language = person.language.value
+async def on_start(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
+    language = tap.person.language.value
     try:
         meeting = rules.check_organizer(
-            await ctx.repos.meetings.get(callback_data.id), person.id, person.roles
+            await tap.ctx.repos.meetings.get(tap.button.id), tap.person.id, tap.person.roles
         )
-        rules.check_protocol(meeting, meeting_services.local_now(ctx))
+        rules.check_protocol(meeting, meeting_services.local_now(tap.ctx))
     except Refused as error:  # worded naming the meeting
-        await refuse(query, await protocol_refusal(ctx.repos, error, language))
+        await refuse(query, await protocol_refusal(tap.ctx.repos, error, language))
         return
-    await state.clear()
-    await state.set_state(ProtocolStates.file)
-    await state.update_data(
+    await tap.state.clear()
+    await tap.state.set_state(ProtocolStates.file)
+    await tap.state.update_data(
         meeting_id=meeting.id,
         restricted=meeting.restricted,
         day=meeting.day.isoformat(),

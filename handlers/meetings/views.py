@@ -9,17 +9,15 @@ from collections.abc import Sequence
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import services
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import MAY_ORGANIZE, check_approval, distribution_day
-from bot.middlewares import for_roles
+from bot.middlewares import Tap, for_roles
 from handlers.callbacks import MeetCallback
 from handlers.meetings import change_dialog
 from handlers.meetings.cards import attendance_list, meeting_title, naming, people_of
@@ -97,21 +95,15 @@ async def cmd_meeting(message: Message, repos: Repos) -> None:
 # --- the live view and who answered -----------------------------------------------------------
 
 
-async def on_open(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
+async def on_open(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
     """The live view; also «↩️ Back» out of the change dialog."""
-    current = await state.get_state()
+    current = await tap.state.get_state()
     if current is not None and current in ChangeStates:
-        await state.clear()
-    meeting = await load(ctx.repos, callback_data.id)
-    text, markup = await live_view(ctx, meeting, person)
+        await tap.state.clear()
+    meeting = await load(tap.ctx.repos, tap.button.id)
+    text, markup = await live_view(tap.ctx, meeting, tap.person)
     await query.answer()
-    if callback_data.value == "new" and query.message is not None:
+    if tap.button.value == "new" and query.message is not None:
         await query.message.answer(text, reply_markup=markup)  # keep the notice it was under
         return
     await show(query, text, markup)
@@ -131,18 +123,16 @@ def names(people: Sequence[Person]) -> str:
     return ", ".join(p.full_name for p in people)
 
 
-async def on_ask(
-    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
-) -> None:
-    meeting = await load(ctx.repos, callback_data.id)
+async def on_ask(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
+    meeting = await load(tap.ctx.repos, tap.button.id)
     # The outbox never queues a message twice: who had the request before is told apart.
     key = f"mtappr:{meeting.id}:{meeting.version}"
     had = {
         p.id
-        for p in await meeting_services.approvers(ctx, meeting)
-        if await ctx.repos.outbox.get(f"{key}:{p.id}") is not None
+        for p in await meeting_services.approvers(tap.ctx, meeting)
+        if await tap.ctx.repos.outbox.get(f"{key}:{p.id}") is not None
     }
-    people = await meeting_services.request_approval(ctx, person, meeting.id)
+    people = await meeting_services.request_approval(tap.ctx, tap.person, meeting.id)
     fresh = [p for p in people if p.id not in had]
     if not people:
         text = _(
@@ -171,14 +161,12 @@ def confirm_keyboard(yes: str, action: str, meeting_id: int, no: str) -> InlineK
     )
 
 
-async def on_paper_approval(
-    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
-) -> None:
+async def on_paper_approval(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
     """Asked to confirm first («yes» then records it)."""
-    language = person.language.value
-    meeting = await load(ctx.repos, callback_data.id)
-    if callback_data.value == "":
-        check_approval(meeting, True, meeting_services.local_now(ctx))
+    language = tap.person.language.value
+    meeting = await load(tap.ctx.repos, tap.button.id)
+    if tap.button.value == "":
+        check_approval(meeting, True, meeting_services.local_now(tap.ctx))
         await query.answer()
         await show(
             query,
@@ -189,7 +177,7 @@ async def on_paper_approval(
             confirm_keyboard(_("✅ Yes, record it"), "paper_ok", meeting.id, _("✖️ No")),
         )
         return
-    approved = await meeting_services.approve(ctx, person, meeting.id, on_paper=True)
+    approved = await meeting_services.approve(tap.ctx, tap.person, meeting.id, on_paper=True)
     if approved.distributed:
         notice = ngettext(
             "Recorded: the agenda is approved on paper. The distribution day has come, so the "
@@ -203,25 +191,23 @@ async def on_paper_approval(
             "Recorded: the agenda is approved on paper. It goes out to the recipients on {date}."
         ).format(
             date=date_with_weekday(
-                distribution_day(ctx.profile, ctx.calendar, approved.day), language
+                distribution_day(tap.ctx.profile, tap.ctx.calendar, approved.day), language
             )
         )
     await query.answer(_("Recorded."))
-    text, markup = await live_view(ctx, approved, person)
+    text, markup = await live_view(tap.ctx, approved, tap.person)
     await show(query, f"{notice}\n\n{text}", markup)
 
 
 # --- cancelling ---------------------------------------------------------------------------------
 
 
-async def on_cancel(
-    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
-) -> None:
+async def on_cancel(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
     """Asked to confirm first («yes» then cancels it)."""
-    language = person.language.value
-    meeting = await changeable(ctx, callback_data.id)
+    language = tap.person.language.value
+    meeting = await changeable(tap.ctx, tap.button.id)
     count = len(meeting.recipients)
-    if callback_data.value == "":
+    if tap.button.value == "":
         told = (
             ngettext(
                 "The agenda has gone out: its {count} recipient will be told.",
@@ -240,7 +226,7 @@ async def on_cancel(
             ),
         )
         return
-    cancelled = await meeting_services.cancel_meeting(ctx, person, meeting.id)
+    cancelled = await meeting_services.cancel_meeting(tap.ctx, tap.person, meeting.id)
     notice = (
         ngettext(
             "The meeting is cancelled. Its {count} recipient, who had the agenda, is told.",
@@ -251,7 +237,7 @@ async def on_cancel(
         else _("The meeting is cancelled. The agenda had not gone out, so nobody is told.")
     )
     await query.answer(_("Cancelled."))
-    text, markup = await live_view(ctx, cancelled, person)
+    text, markup = await live_view(tap.ctx, cancelled, tap.person)
     await show(query, f"{notice}\n\n{text}", markup)
 
 

@@ -18,7 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import services
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
-from bot.middlewares import for_roles
+from bot.middlewares import Tap, for_roles
 from bot.profiles import Profile
 from bot.remarks import steps as remark_steps
 from bot.remarks.rules import (
@@ -196,18 +196,17 @@ async def sheet_file(
 # --- answering -----------------------------------------------------------------------------------
 
 
-async def on_no_remarks(
-    query: CallbackQuery, callback_data: RemarkCallback, person: Person, ctx: services.Context
-) -> None:
-    item = await remark_steps.answer_round(ctx, person, callback_data.id, Answer.NO_REMARKS)
+async def on_no_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> None:
+    item = await remark_steps.answer_round(tap.ctx, tap.person, tap.button.id, Answer.NO_REMARKS)
     await query.answer(_("Recorded: no remarks."))
     if query.message is not None:
-        initiator = await ctx.repos.staff.get(item.initiator_id)
+        initiator = await tap.ctx.repos.staff.get(item.initiator_id)
         await query.message.edit_text(  # type: ignore[union-attr]
-            request_text(item, initiator, person.language)
+            request_text(item, initiator, tap.person.language)
             + "\n\n"
             + _("Your answer: no remarks ({when}). You can change it until {date}.").format(
-                when=moment(ctx.now, ctx.settings.zone), date=long_date(item.due, person.language)
+                when=moment(tap.ctx.now, tap.ctx.settings.zone),
+                date=long_date(item.due, tap.person.language),
             ),
             reply_markup=request_keyboard(item.id),
         )
@@ -262,26 +261,25 @@ async def on_remarks_part(message: Message, state: FSMContext, repos: Repos) -> 
     )
 
 
-async def on_send_remarks(
-    query: CallbackQuery,
-    callback_data: RemarkCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    data: dict[str, Any] = await state.get_data()
-    if await state.get_state() != RemarkStates.collecting or data.get("round") != callback_data.id:
+async def on_send_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> None:
+    data: dict[str, Any] = await tap.state.get_data()
+    if (
+        await tap.state.get_state() != RemarkStates.collecting
+        or data.get("round") != tap.button.id
+    ):
         await stale(query)
         return
     text = "\n\n".join(data["text"]).strip() or None
     files = [RoundFile(file_id, name) for file_id, name in data["files"]]
     try:
-        await remark_steps.answer_round(ctx, person, callback_data.id, Answer.REMARKS, text, files)
+        await remark_steps.answer_round(
+            tap.ctx, tap.person, tap.button.id, Answer.REMARKS, text, files
+        )
     except Refused as error:
         if error.refusal is not RoundRefusal.NO_TEXT:  # with no text, the draft goes on
-            await state.clear()
+            await tap.state.clear()
         raise
-    await state.clear()
+    await tap.state.clear()
     await query.answer(_("Sent."))
     if query.message is not None:
         await query.message.edit_text(_("Your remarks are sent to the initiator."))  # type: ignore[union-attr]
@@ -308,22 +306,23 @@ async def cmd_remarks(message: Message, person: Person, repos: Repos) -> None:
     await message.answer(text, reply_markup=builder.as_markup())
 
 
-async def on_sheet(
-    query: CallbackQuery,
-    callback_data: RemarkCallback,
-    round_: Round,
-    person: Person,
-    ctx: services.Context,
-) -> None:
+async def on_sheet(query: CallbackQuery, tap: Tap[RemarkCallback], round_: Round) -> None:
     """The live sheet (🔄 refreshes it) or its XLSX file, for the round's initiator only."""
-    if round_.initiator_id != person.id:
+    if round_.initiator_id != tap.person.id:
         await refuse(query, _("Only the initiator of the round sees its sheet."))
         return
     await query.answer()
     if query.message is None:
         return
-    shown = (ctx.repos, ctx.profile, round_, ctx.settings.zone, person.language, ctx.today)
-    if callback_data.action is RemarkAction.XLSX:
+    shown = (
+        tap.ctx.repos,
+        tap.ctx.profile,
+        round_,
+        tap.ctx.settings.zone,
+        tap.person.language,
+        tap.ctx.today,
+    )
+    if tap.button.action is RemarkAction.XLSX:
         await query.message.answer_document(await sheet_file(*shown))
     else:
         await query.message.answer(

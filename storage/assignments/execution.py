@@ -45,6 +45,34 @@ class AssignmentExecution(AssignmentReading):
         )
         return cursor.rowcount > 0
 
+    async def _audit_reason(
+        self,
+        assignment_id: int,
+        department_id: int,
+        *,
+        actor: str,
+        action: str,
+        reason: str,
+        at: datetime,
+        on_behalf_of: str | None = None,
+    ) -> None:
+        """The item is touched and the change of one executor department's row audited, the
+        department named with the reason («не наше», or keeping it after all)."""
+        await self._touch(assignment_id, at)
+        department = await self._department(department_id)
+        reg_number = await self._reg_number(assignment_id)
+        assert department is not None
+        assert reg_number is not None
+        await self.audit.record(
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            action=action,
+            entity=ENTITY,
+            entity_id=reg_number,
+            new={"department": department.name, "reason": reason},
+            at=at,
+        )
+
     async def accept(
         self,
         assignment_id: int,
@@ -115,18 +143,13 @@ class AssignmentExecution(AssignmentReading):
                 (utc_text(at), reason),
             ):
                 return False
-            await self._touch(assignment_id, at)
-            department = await self._department(department_id)
-            reg_number = await self._reg_number(assignment_id)
-            assert department is not None
-            assert reg_number is not None
-            await self.audit.record(
+            await self._audit_reason(
+                assignment_id,
+                department_id,
                 actor=actor,
                 on_behalf_of=on_behalf_of,
                 action="not_ours",
-                entity=ENTITY,
-                entity_id=reg_number,
-                new={"department": department.name, "reason": reason},
+                reason=reason,
                 at=at,
             )
         return True
@@ -236,18 +259,8 @@ class AssignmentExecution(AssignmentReading):
             )
             if cursor.rowcount == 0:
                 return False
-            await self._touch(assignment_id, at)
-            department = await self._department(department_id)
-            reg_number = await self._reg_number(assignment_id)
-            assert department is not None
-            assert reg_number is not None
-            await self.audit.record(
-                actor=actor,
-                action="keep",
-                entity=ENTITY,
-                entity_id=reg_number,
-                new={"department": department.name, "reason": reason},
-                at=at,
+            await self._audit_reason(
+                assignment_id, department_id, actor=actor, action="keep", reason=reason, at=at
             )
         return True
 
