@@ -17,6 +17,7 @@ from handlers.meetings import protocol_dialog as meeting_protocol
 from handlers.meetings import views as meetings
 from handlers.remarks import actions as remarks
 from handlers.remarks import new_dialog as remarks_new
+from handlers.removals import actions as removals
 
 
 def get_routers() -> list[Router]:
@@ -30,6 +31,7 @@ def get_routers() -> list[Router]:
         assignments.create_router(),
         executors.create_router(),
         extensions.create_router(),
+        removals.create_router(),
         remarks_new.create_router(),
         remarks.create_router(),
         meeting_new.create_router(),

@@ -316,3 +316,15 @@ class WaitCallback(CallbackData, prefix="wt"):
 
     action: WaitAction
     id: int = 0
+
+
+class RemovalAction(StrEnum):
+    AGREE = "agree"
+    REFUSE = "refuse"
+
+
+class RemovalCallback(CallbackData, prefix="rm"):
+    """The akim's or the head of apparatus's decision on a removal waiting for consent."""
+
+    action: RemovalAction
+    id: int

@@ -38,6 +38,7 @@ from handlers.remarks.outbox import (
     render_remarks_final,
     render_remarks_request,
 )
+from handlers.removals.outbox import render_removal_asked, render_removal_decided
 from handlers.staff.outbox import render_held_digest, render_staff_left
 
 RENDERERS = Renderers(
@@ -71,6 +72,8 @@ RENDERERS = Renderers(
         Kind.EXECUTOR_DRAFT: render_executor_draft,
         Kind.DRAFT_DECIDED: render_draft_decided,
         Kind.EXECUTOR_REMINDER: render_executor_reminder,
+        Kind.REMOVAL_ASKED: render_removal_asked,
+        Kind.REMOVAL_DECIDED: render_removal_decided,
     },
     grouped={Kind.NOTICE: render_notices},
 )

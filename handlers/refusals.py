@@ -22,6 +22,7 @@ from bot.extensions.rules import ExtensionRefusal
 from bot.leaders.rules import LeaderRefusal
 from bot.meetings.rules import MeetingRefusal
 from bot.remarks.rules import RoundRefusal
+from bot.removals.rules import RemovalRefusal
 from bot.staff.rules import StaffRefusal
 from handlers.assignments.refusals import rule_refusal
 from handlers.executors.refusals import executor_refusal
@@ -29,6 +30,7 @@ from handlers.extensions.refusals import extension_refusal
 from handlers.leaders.refusals import leader_refusal
 from handlers.meetings.refusals import meeting_refusal
 from handlers.remarks.refusals import round_refusal
+from handlers.removals.refusals import removal_refusal
 from handlers.replies import refuse
 from handlers.staff.refusals import staff_refusal
 from storage.domain.assignments import Refusal
@@ -46,6 +48,7 @@ TRANSLATORS: dict[type[StrEnum], Translator] = {
     StaffRefusal: staff_refusal,
     ExecutorRefusal: executor_refusal,
     LeaderRefusal: leader_refusal,
+    RemovalRefusal: removal_refusal,
 }
 
 

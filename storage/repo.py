@@ -18,6 +18,7 @@ from storage.meetings import MeetingRepo
 from storage.outbox import OutboxRepo
 from storage.overview import OverviewRepo
 from storage.remarks import RemarksRepo
+from storage.removals import RemovalRepo
 from storage.staff import StaffRepo
 
 
@@ -35,6 +36,7 @@ class Repos:
         self.meetings = MeetingRepo(db)
         self.executors = ExecutorRepo(db)
         self.overview = OverviewRepo(db)
+        self.removals = RemovalRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:

@@ -210,17 +210,20 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     await dp.feed_update(
         bot, make_callback(buttons(grounds)["исполнено в полном объёме"], user_id=CTRL)
     )
+    assert (await joined.assignments.get(item_id)).status is Status.REPORTED  # type: ignore[union-attr]
+    await dp.feed_update(bot, make_message("Отчёт принят, план исполнен.", user_id=CTRL))
     item = await joined.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REMOVED
     bot.clear()
     await deliverer.drain()
-    assert messages_to(bot, EDU)[0].text == (
+    assert messages_to(bot, EDU)[0].text.startswith(
         "№ 01-12/345 тапсырма бақылаудан алынды: толық орындалды."
     )
-    assert messages_to(bot, FIN)[0].text == (
+    assert messages_to(bot, FIN)[0].text.startswith(
         "Поручение № 01-12/345 снято с контроля: исполнено в полном объёме."
     )
+    assert "Отчёт принят, план исполнен." in messages_to(bot, FIN)[0].text
     # the old card's buttons are now stale
     bot.clear()
     await dp.feed_update(

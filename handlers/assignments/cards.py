@@ -73,6 +73,8 @@ EVENT_TITLES: dict[str, str] = {
     "executor_draft": N_("executor's draft of the report"),
     "draft_approved": N_("executor's draft sent on"),
     "draft_returned": N_("executor's draft returned"),
+    "removal_asked": N_("removal from control asked, waits for consent"),
+    "removal_refused": N_("removal from control refused"),
 }
 
 
@@ -301,7 +303,28 @@ def history_text(
         lines.append(f"• {moment(entry.at, zone)} — {title} — {who}")
         if entry.action == "deadline":
             lines.append("  " + deadline_change_text(entry))
+        elif entry.action in {"remove", "removal_asked", "removal_refused"}:
+            detail = removal_text(entry, names)
+            if detail:
+                lines.append("  " + detail)
     return "\n".join(lines)
+
+
+def removal_text(entry: AuditEntry, names: Mapping[str, str] | None = None) -> str:
+    """«fully executed · the note · asked by …» of a removal; the reason of a refusal."""
+    try:
+        new = json.loads(entry.new_value or "{}")
+    except ValueError:
+        return ""
+    if not isinstance(new, dict):
+        return ""
+    parts = []
+    if new.get("ground") in {g.value for g in GROUND_TITLES}:
+        parts.append(_(GROUND_TITLES[RemovalGround(new["ground"])]))
+    parts += [str(new.get(key, "")) for key in ("note", "reason")]
+    if new.get("asked_by"):
+        parts.append(_("asked by {name}").format(name=display_name(str(new["asked_by"]), names)))
+    return " · ".join(part for part in parts if part)
 
 
 def deadline_change_text(entry: AuditEntry) -> str:
