@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import admin, common, language, main_menu, start
 from handlers.assignments import actions as assignments
 from handlers.assignments import new_dialog as registration
+from handlers.executor_sets import dialog as executor_sets
 from handlers.executors import actions as executors
 from handlers.extensions import actions as extensions
 from handlers.leaders import overview as leaders
@@ -32,6 +33,7 @@ def get_routers() -> list[Router]:
         executors.create_router(),
         extensions.create_router(),
         removals.create_router(),
+        executor_sets.create_router(),
         remarks_new.create_router(),
         remarks.create_router(),
         meeting_new.create_router(),

@@ -20,6 +20,7 @@ from handlers.assignments.outbox import (
     render_unreachable,
     render_weekly,
 )
+from handlers.executor_sets.outbox import render_executor_dropped
 from handlers.executors.outbox import (
     render_draft_decided,
     render_executor_draft,
@@ -74,6 +75,7 @@ RENDERERS = Renderers(
         Kind.EXECUTOR_REMINDER: render_executor_reminder,
         Kind.REMOVAL_ASKED: render_removal_asked,
         Kind.REMOVAL_DECIDED: render_removal_decided,
+        Kind.EXECUTOR_DROPPED: render_executor_dropped,
     },
     grouped={Kind.NOTICE: render_notices},
 )

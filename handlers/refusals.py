@@ -17,6 +17,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 
+from bot.executor_sets.rules import ExecutorSetRefusal
 from bot.executors.rules import ExecutorRefusal
 from bot.extensions.rules import ExtensionRefusal
 from bot.leaders.rules import LeaderRefusal
@@ -25,6 +26,7 @@ from bot.remarks.rules import RoundRefusal
 from bot.removals.rules import RemovalRefusal
 from bot.staff.rules import StaffRefusal
 from handlers.assignments.refusals import rule_refusal
+from handlers.executor_sets.refusals import executor_set_refusal
 from handlers.executors.refusals import executor_refusal
 from handlers.extensions.refusals import extension_refusal
 from handlers.leaders.refusals import leader_refusal
@@ -49,6 +51,7 @@ TRANSLATORS: dict[type[StrEnum], Translator] = {
     ExecutorRefusal: executor_refusal,
     LeaderRefusal: leader_refusal,
     RemovalRefusal: removal_refusal,
+    ExecutorSetRefusal: executor_set_refusal,
 }
 
 

@@ -11,6 +11,7 @@ from storage.assignments import AssignmentRepo
 from storage.audit import AuditRepo
 from storage.calendar import CalendarRepo
 from storage.db import Database
+from storage.executor_sets import ExecutorSetRepo
 from storage.executors import ExecutorRepo
 from storage.extensions import ExtensionRepo
 from storage.invitations import InvitationRepo
@@ -37,6 +38,7 @@ class Repos:
         self.executors = ExecutorRepo(db)
         self.overview = OverviewRepo(db)
         self.removals = RemovalRepo(db)
+        self.executor_sets = ExecutorSetRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:

@@ -181,6 +181,7 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     assert document.document == "FILE-1"
     assert set(buttons(report)) == {
         "📅 Изменить срок",
+        "👥 Исполнители",
         "🏁 Снять с контроля",
         "🔁 Вернуть на доработку",
     }
