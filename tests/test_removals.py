@@ -215,6 +215,12 @@ async def test_consent_agreed_through_the_chat(
     assert NOTE in to_hoa.text and "Бауыржан Исаев" in to_hoa.text
     assert set(buttons(to_hoa)) == {"✅ Согласовать", "❌ Отказать"}
     assert set(buttons(to_akim)) == {"✅ Келісемін", "❌ Келіспеймін"}
+    # a forged request is stale
+    from handlers.callbacks import RemovalAction, RemovalCallback
+
+    forged = RemovalCallback(action=RemovalAction.AGREE, id=99999).pack()
+    await dp.feed_update(bot, make_callback(forged, user_id=HOA))
+    assert "больше не действует" in alert(bot)
     # a controller cannot decide
     await dp.feed_update(bot, make_callback(buttons(to_hoa)["✅ Согласовать"], user_id=CTRL))
     assert "решает только аким или руководитель аппарата" in alert(bot)

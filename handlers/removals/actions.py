@@ -29,6 +29,9 @@ async def on_agree(
     person: Person,
     ctx: services.Context,
 ) -> None:
+    if await ctx.repos.removals.get(callback_data.id) is None:  # forged
+        await stale(query)
+        return
     status = await removal_steps.decide(ctx, person, callback_data.id)
     if status is RemovalStatus.AGREED:
         await query.answer(_("Agreed: removed from control."))

@@ -51,7 +51,9 @@ async def render_removal_asked(
         ),
         _("Restricted: see the paper copy.") if assignment.restricted else assignment.summary,
         _("Ground: {ground}").format(ground=_(GROUND_TITLES[request.ground])),
-        _("Note: {note}").format(note=request.note),
+        _("Note: {note}").format(
+            note=_("see the paper copy") if assignment.restricted else request.note
+        ),
         _("Asked by: {name}").format(name=await _name(deliverer, request.requested_by)),
     ]
     return Rendered("\n".join(lines), consent_keyboard(request.id))
@@ -79,5 +81,11 @@ async def render_removal_decided(
         text = _(
             "{who} refused to remove assignment No. {number} from control; it stays.\n"
             "Reason: {reason}"
-        ).format(who=who, number=assignment.reg_number, reason=request.refuse_reason or "")
+        ).format(
+            who=who,
+            number=assignment.reg_number,
+            reason=_("see the paper copy")
+            if assignment.restricted
+            else request.refuse_reason or "",
+        )
     return Rendered(text)
