@@ -329,3 +329,23 @@ async def test_akim_and_head_of_apparatus_tapping_at_once_one_wins(
         history = await staffed.assignments.history(f"C-{n}")
         decided = [e for e in history if e.action in {"remove", "removal_refused"}]
         assert len(decided) == 1
+
+
+async def test_an_acting_substitute_decides_for_the_head_of_apparatus(
+    staffed: Repos, profile: Profile, settings: Settings
+) -> None:
+    ctx = await services.make_context(staffed, profile, settings)
+    hoa, dep1 = await person(staffed, "hoa"), await person(staffed, "dep1")
+    await staffed.staff.add_substitution(hoa, dep1, ctx.today, ctx.today, actor="admin")
+    assert {p.code for p in await removal_steps.removal_deciders(ctx)} == {"akim", "dep1"}
+    assert await removal_steps.deciding_for(ctx, dep1) == "hoa"
+    assert await removal_steps.deciding_for(ctx, await person(staffed, "ctrl")) is None
+    item = await staffed.assignments.get(await reported(staffed, profile, settings))
+    assert item is not None
+    request = await removal_steps.remove(
+        ctx, await person(staffed, "ctrl"), item, RemovalGround.IMPOSSIBLE, NOTE
+    )
+    assert request is not None
+    assert await removal_steps.decide(ctx, dep1, request.id) is RemovalStatus.AGREED
+    [entry] = [e for e in await staffed.assignments.history("R-1") if e.action == "remove"]
+    assert (entry.actor, entry.on_behalf_of) == ("dep1", "hoa")

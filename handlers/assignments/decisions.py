@@ -24,7 +24,7 @@ from bot.assignments.rules import (
 )
 from bot.middlewares import for_roles
 from bot.removals import steps as removal_steps
-from bot.removals.rules import NOTE_MAX, NOTE_MIN
+from bot.removals.rules import NOTE_MAX, NOTE_MIN, check_no_pending
 from handlers.assignments.cards import (
     GROUND_TITLES,
     controller_keyboard,
@@ -65,8 +65,9 @@ REFERENCE_MAX = 200
 REASON_MAX = 500
 
 
-async def on_remove(query: CallbackQuery, item: Assignment, person: Person) -> None:
+async def on_remove(query: CallbackQuery, item: Assignment, person: Person, repos: Repos) -> None:
     check_decision(item, person.roles)
+    check_no_pending(item.reg_number, await repos.removals.pending_for(item.id))
     await query.answer()
     if query.message is not None:
         await query.message.answer(
