@@ -25,6 +25,9 @@ class Kind(StrEnum):
     WEEKLY = "weekly"
     DEADLINE_CHANGED = "deadline_changed"  # the control department moved the deadline
     KEPT = "kept"  # a «не наше» refused: the department keeps the item
+    REMOVAL_ASKED = "removal_asked"  # a removal waits for the akim's / head of apparatus's consent
+    REMOVAL_DECIDED = "removal_decided"  # the removal agreed or refused: to the controller
+    EXECUTOR_DROPPED = "executor_dropped"  # the control department took a department off an item
     # people
     UNREACHABLE = "unreachable"
     UNBOUND = "unbound"  # no longer queued (the held digest replaced it); kept for old rows

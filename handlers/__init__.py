@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import admin, common, language, main_menu, start
 from handlers.assignments import actions as assignments
 from handlers.assignments import new_dialog as registration
+from handlers.executor_sets import dialog as executor_sets
 from handlers.executors import actions as executors
 from handlers.extensions import actions as extensions
 from handlers.leaders import overview as leaders
@@ -17,6 +18,7 @@ from handlers.meetings import protocol_dialog as meeting_protocol
 from handlers.meetings import views as meetings
 from handlers.remarks import actions as remarks
 from handlers.remarks import new_dialog as remarks_new
+from handlers.removals import actions as removals
 
 
 def get_routers() -> list[Router]:
@@ -30,6 +32,8 @@ def get_routers() -> list[Router]:
         assignments.create_router(),
         executors.create_router(),
         extensions.create_router(),
+        removals.create_router(),
+        executor_sets.create_router(),
         remarks_new.create_router(),
         remarks.create_router(),
         meeting_new.create_router(),

@@ -48,6 +48,7 @@ class ItemAction(StrEnum):
     DAY = "day"  # a new deadline on a button (arg: ISO date)
     KEEP = "keep"  # refuse a «не наше»: the department (dep) keeps the item
     BACK = "back"  # from the reassign picker back to «Reassign / Keep»
+    EXECS = "execs"  # the controller changes the executor departments
 
 
 class ItemCallback(CallbackData, prefix="a"):
@@ -316,3 +317,33 @@ class WaitCallback(CallbackData, prefix="wt"):
 
     action: WaitAction
     id: int = 0
+
+
+class RemovalAction(StrEnum):
+    AGREE = "agree"
+    REFUSE = "refuse"
+
+
+class RemovalCallback(CallbackData, prefix="rm"):
+    """The akim's or the head of apparatus's decision on a removal waiting for consent."""
+
+    action: RemovalAction
+    id: int
+
+
+class ExecStep(StrEnum):
+    """The controller's executors dialog: the picker's toggle, page and «show all», the main
+    executor's chooser, save."""
+
+    DEPARTMENT = "dep"
+    PAGE = "pg"
+    ALL = "all"
+    MAIN = "main"  # open the chooser of the main executor
+    STAR = "star"  # this department is the main one (value: its id)
+    BACK = "back"  # from the chooser back to the picker
+    SAVE = "save"
+
+
+class ExecCallback(CallbackData, prefix="ax"):
+    step: ExecStep
+    value: str = ""

@@ -20,6 +20,7 @@ from handlers.assignments.outbox import (
     render_unreachable,
     render_weekly,
 )
+from handlers.executor_sets.outbox import render_executor_dropped
 from handlers.executors.outbox import (
     render_draft_decided,
     render_executor_draft,
@@ -38,6 +39,7 @@ from handlers.remarks.outbox import (
     render_remarks_final,
     render_remarks_request,
 )
+from handlers.removals.outbox import render_removal_asked, render_removal_decided
 from handlers.staff.outbox import render_held_digest, render_staff_left
 
 RENDERERS = Renderers(
@@ -71,6 +73,9 @@ RENDERERS = Renderers(
         Kind.EXECUTOR_DRAFT: render_executor_draft,
         Kind.DRAFT_DECIDED: render_draft_decided,
         Kind.EXECUTOR_REMINDER: render_executor_reminder,
+        Kind.REMOVAL_ASKED: render_removal_asked,
+        Kind.REMOVAL_DECIDED: render_removal_decided,
+        Kind.EXECUTOR_DROPPED: render_executor_dropped,
     },
     grouped={Kind.NOTICE: render_notices},
 )

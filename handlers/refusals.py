@@ -17,18 +17,22 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 
+from bot.executor_sets.rules import ExecutorSetRefusal
 from bot.executors.rules import ExecutorRefusal
 from bot.extensions.rules import ExtensionRefusal
 from bot.leaders.rules import LeaderRefusal
 from bot.meetings.rules import MeetingRefusal
 from bot.remarks.rules import RoundRefusal
+from bot.removals.rules import RemovalRefusal
 from bot.staff.rules import StaffRefusal
 from handlers.assignments.refusals import rule_refusal
+from handlers.executor_sets.refusals import executor_set_refusal
 from handlers.executors.refusals import executor_refusal
 from handlers.extensions.refusals import extension_refusal
 from handlers.leaders.refusals import leader_refusal
 from handlers.meetings.refusals import meeting_refusal
 from handlers.remarks.refusals import round_refusal
+from handlers.removals.refusals import removal_refusal
 from handlers.replies import refuse
 from handlers.staff.refusals import staff_refusal
 from storage.domain.assignments import Refusal
@@ -46,6 +50,8 @@ TRANSLATORS: dict[type[StrEnum], Translator] = {
     StaffRefusal: staff_refusal,
     ExecutorRefusal: executor_refusal,
     LeaderRefusal: leader_refusal,
+    RemovalRefusal: removal_refusal,
+    ExecutorSetRefusal: executor_set_refusal,
 }
 
 

@@ -11,6 +11,7 @@ from storage.assignments import AssignmentRepo
 from storage.audit import AuditRepo
 from storage.calendar import CalendarRepo
 from storage.db import Database
+from storage.executor_sets import ExecutorSetRepo
 from storage.executors import ExecutorRepo
 from storage.extensions import ExtensionRepo
 from storage.invitations import InvitationRepo
@@ -18,6 +19,7 @@ from storage.meetings import MeetingRepo
 from storage.outbox import OutboxRepo
 from storage.overview import OverviewRepo
 from storage.remarks import RemarksRepo
+from storage.removals import RemovalRepo
 from storage.staff import StaffRepo
 
 
@@ -35,6 +37,8 @@ class Repos:
         self.meetings = MeetingRepo(db)
         self.executors = ExecutorRepo(db)
         self.overview = OverviewRepo(db)
+        self.removals = RemovalRepo(db)
+        self.executor_sets = ExecutorSetRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:

@@ -90,6 +90,8 @@ async def test_csv_import_card_accept_report_removal(api: FakeBotAPI, tmp_path: 
             button(grounds, "исполнено в полном объёме"),
             message_id=grounds.result["message_id"],
         )
+        await api.wait_for("sendMessage", to_chat(CTRL, "Основание: "), after=mark)
+        api.send_text(CTRL, "Отчёт принят, план исполнен.")
         await api.wait_for(
             "sendMessage",
             to_chat(EDU, "№ 01-07/77 тапсырма бақылаудан алынды: толық орындалды."),

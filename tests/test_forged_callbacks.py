@@ -281,6 +281,12 @@ def lead_values(w: World) -> Iterator[CallbackData]:
         yield callbacks.LeadCallback(action=action, id=w.fin, dep=w.fin, page=-1)
 
 
+def removal_values(w: World) -> Iterator[CallbackData]:
+    for action in callbacks.RemovalAction:
+        for thing in (1, w.edu_item, w.fin_item, MISSING):  # no removal waits in this world
+            yield callbacks.RemovalCallback(action=action, id=thing)
+
+
 def wait_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.WaitAction:
         for thing in (0, w.request, w.round_, MISSING):
@@ -306,6 +312,8 @@ VALUES: dict[type[CallbackData], Callable[[World], Any]] = {
     callbacks.PassCallback: pass_values,
     callbacks.LeadCallback: lead_values,
     callbacks.WaitCallback: wait_values,
+    callbacks.RemovalCallback: removal_values,
+    callbacks.ExecCallback: step_values(callbacks.ExecCallback, callbacks.ExecStep),
 }
 
 

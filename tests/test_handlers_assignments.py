@@ -174,6 +174,7 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     assert document.document == "FILE-1"
     assert set(buttons(report)) == {
         "📅 Изменить срок",
+        "👥 Исполнители",
         "🏁 Снять с контроля",
         "🔁 Вернуть на доработку",
     }
@@ -210,17 +211,24 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
         joined_world.bot,
         make_callback(buttons(grounds)["исполнено в полном объёме"], user_id=CTRL),
     )
+    waiting = await joined_world.repos.assignments.get(item_id)
+    assert waiting is not None
+    assert waiting.status is Status.REPORTED  # the note is asked first
+    await joined_world.dp.feed_update(
+        joined_world.bot, make_message("Отчёт принят, план исполнен.", user_id=CTRL)
+    )
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REMOVED
     joined_world.bot.clear()
     await joined_world.deliverer.drain()
-    assert messages_to(joined_world.bot, EDU)[0].text == (
+    assert messages_to(joined_world.bot, EDU)[0].text.startswith(
         "№ 01-12/345 тапсырма бақылаудан алынды: толық орындалды."
     )
-    assert messages_to(joined_world.bot, FIN)[0].text == (
+    assert messages_to(joined_world.bot, FIN)[0].text.startswith(
         "Поручение № 01-12/345 снято с контроля: исполнено в полном объёме."
     )
+    assert "Отчёт принят, план исполнен." in messages_to(joined_world.bot, FIN)[0].text
     # the old card's buttons are now stale
     joined_world.bot.clear()
     await joined_world.dp.feed_update(

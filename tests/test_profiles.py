@@ -84,6 +84,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "extension_forbidden_sources": "off",
         "extension_decider": "akim_or_head_of_apparatus",
         "removal_note_due": "off",
+        "removal_consent": "off",
         "remarks_round_due": "3wd",
         "silent_consent": "true",
         "agenda_lead": "3wd",
@@ -110,6 +111,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "extension_forbidden_sources": "presidential_administration, government",
         "extension_decider": "akim_or_head_of_apparatus",
         "removal_note_due": "1wd",
+        "removal_consent": "true",
         "remarks_round_due": (
             "default=5wd, resolution=10wd, decision=5wd, order=5wd, emergency=3wd"
         ),
@@ -138,6 +140,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "extension_forbidden_sources": "off",
         "extension_decider": "issuer",
         "removal_note_due": "off",
+        "removal_consent": "off",
         "remarks_round_due": "3wd",
         "silent_consent": "false",
         "agenda_lead": "3cd",
@@ -229,6 +232,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
     assert set(uka.features_off()) == {
         "report_due",
         "removal_note_due",
+        "removal_consent",
         "quarterly_report",
         "extension_forbidden_sources",
     }
@@ -236,6 +240,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
     assert set(ala.features_off()) == {
         "report_due",
         "removal_note_due",
+        "removal_consent",
         "weekly_control_list",
         "extension_forbidden_sources",
         "silent_consent",

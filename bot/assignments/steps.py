@@ -317,6 +317,7 @@ async def return_for_rework(ctx: Context, person: Person, item: Assignment, reas
         item.id, reason=reason, actor=person.code, at=ctx.now
     )
     if changed:
+        await ctx.repos.removals.lapse(item.id, at=ctx.now)  # a waiting removal closes
         stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
         await about_item(
             ctx,

@@ -65,6 +65,7 @@ class Profile(BaseModel):
     deadline_notice: Param[Term] | None = None
     report_due: Param[ReportDue] | None = None
     removal_note_due: Param[Term] | None = None
+    removal_consent: Param[bool] | None = None
     weekly_control_list: Param[bool] | None = None
     quarterly_report: Param[QuarterlyReport] | None = None
     working_hours: Param[WorkingHours]
@@ -144,6 +145,7 @@ _EXPECTED: dict[str, str] = {
     "deadline_notice": _TERM_FORM,
     "report_due": "terms such as 'main=5wd, co_executors=7wd'",
     "removal_note_due": _TERM_FORM,
+    "removal_consent": _BOOL_FORM,
     "weekly_control_list": _BOOL_FORM,
     "quarterly_report": "a day of the month from 1 to 31, such as 20",
     "working_hours": "hours such as '09:00-18:00'",

@@ -73,6 +73,9 @@ EVENT_TITLES: dict[str, str] = {
     "executor_draft": N_("executor's draft of the report"),
     "draft_approved": N_("executor's draft sent on"),
     "draft_returned": N_("executor's draft returned"),
+    "removal_asked": N_("removal from control asked, waits for consent"),
+    "removal_refused": N_("removal from control refused"),
+    "executors": N_("executors changed"),
 }
 
 
@@ -211,7 +214,11 @@ def controller_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
             action=ItemAction.DEADLINE, id=item.id, arg=item.deadline.isoformat()
         ),
     )
+    builder.button(
+        text=_("👥 Executors"), callback_data=ItemCallback(action=ItemAction.EXECS, id=item.id)
+    )
     if item.status is not Status.REPORTED:
+        builder.adjust(1)
         return builder.as_markup()
     builder.button(
         text=_("🏁 Remove from control"),
@@ -301,7 +308,47 @@ def history_text(
         lines.append(f"• {moment(entry.at, zone)} — {title} — {who}")
         if entry.action == "deadline":
             lines.append("  " + deadline_change_text(entry))
+        elif entry.action == "executors":
+            lines.append("  " + executors_change_text(entry))
+        elif entry.action in {"remove", "removal_asked", "removal_refused"}:
+            detail = removal_text(entry, names)
+            if detail:
+                lines.append("  " + detail)
     return "\n".join(lines)
+
+
+def removal_text(entry: AuditEntry, names: Mapping[str, str] | None = None) -> str:
+    """«fully executed · the note · asked by …» of a removal; the reason of a refusal."""
+    try:
+        new = json.loads(entry.new_value or "{}")
+    except ValueError:
+        return ""
+    if not isinstance(new, dict):
+        return ""
+    parts = []
+    if new.get("ground") in {g.value for g in GROUND_TITLES}:
+        parts.append(_(GROUND_TITLES[RemovalGround(new["ground"])]))
+    parts += [str(new.get(key, "")) for key in ("note", "reason")]
+    if new.get("asked_by"):
+        parts.append(_("asked by {name}").format(name=display_name(str(new["asked_by"]), names)))
+    return " · ".join(part for part in parts if part)
+
+
+def executors_change_text(entry: AuditEntry) -> str:
+    """«A (main), B → A (main), C» of an executors change."""
+    try:
+        old = json.loads(entry.old_value or "{}")["executors"]
+        new = json.loads(entry.new_value or "{}")["executors"]
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+    def marked(names: list[str]) -> str:
+        return ", ".join(
+            _("{name} (main)").format(name=name) if n == 0 else name
+            for n, name in enumerate(names)
+        )
+
+    return f"{marked(old)} → {marked(new)}"
 
 
 def deadline_change_text(entry: AuditEntry) -> str:

@@ -23,7 +23,14 @@ from bot.assignments.rules import (
     check_new_deadline,
 )
 from bot.middlewares import Tap, for_roles
-from handlers.assignments.cards import controller_keyboard, declined_keyboard, ground_keyboard
+from bot.removals import steps as removal_steps
+from bot.removals.rules import NOTE_MAX, NOTE_MIN, check_no_pending
+from handlers.assignments.cards import (
+    GROUND_TITLES,
+    controller_keyboard,
+    declined_keyboard,
+    ground_keyboard,
+)
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.loaders import Handler, LoadedItem, on_loaded
 from handlers.replies import ask, dotted, stale, typed_reason
@@ -44,6 +51,10 @@ class ReasonStates(StatesGroup):
     keep = State()  # why a «не наше» is refused
 
 
+class RemovalStates(StatesGroup):
+    note = State()  # the note on a removal from control, after its ground
+
+
 class DeadlineStates(StatesGroup):
     day = State()
     reference = State()
@@ -54,8 +65,9 @@ REFERENCE_MAX = 200
 REASON_MAX = 500
 
 
-async def on_remove(query: CallbackQuery, item: Assignment, person: Person) -> None:
+async def on_remove(query: CallbackQuery, item: Assignment, person: Person, repos: Repos) -> None:
     check_decision(item, person.roles)
+    check_no_pending(item.reg_number, await repos.removals.pending_for(item.id))
     await query.answer()
     if query.message is not None:
         await query.message.answer(
@@ -67,19 +79,45 @@ async def on_remove(query: CallbackQuery, item: Assignment, person: Person) -> N
 
 
 async def on_ground(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
+    """The ground chosen: the note is asked (why, in words); it goes to the history and, under
+    the consent rule, to the akim and the head of apparatus."""
     try:
         ground = RemovalGround(tap.button.arg)
     except ValueError:
         await stale(query)
         return
-    if not await assignment_steps.remove(tap.ctx, tap.person, item, ground):
-        await stale(query)
+    check_decision(item, tap.person.roles)
+    await query.answer()
+    question = _(
+        "Ground: {ground}. Now a short note on the execution of assignment No. {number}. "
+        "/cancel leaves it."
+    ).format(ground=_(GROUND_TITLES[ground]), number=item.reg_number)
+    data = {"id": item.id, "ground": ground.value}
+    await ask(query, tap.state, RemovalStates.note, data, question)
+
+
+async def on_removal_note(
+    message: Message, person: Person, state: FSMContext, ctx: services.Context
+) -> None:
+    note = await typed_text(
+        message, NOTE_MIN, NOTE_MAX, _("The note: from {min} to {max} characters, please.")
+    )
+    if note is None:
         return
-    await query.answer(_("Removed from control."))
-    if query.message is not None:
-        await query.message.edit_text(  # type: ignore[union-attr]
-            _("Assignment No. {number} is removed from control.").format(number=item.reg_number)
+    data = await state.get_data()
+    await state.clear()  # done or refused, the dialog ends here
+    item = await ctx.repos.assignments.get(int(data["id"]))
+    if item is None:
+        return
+    request = await removal_steps.remove(ctx, person, item, RemovalGround(data["ground"]), note)
+    if request is None:
+        done = _("Assignment No. {number} is removed from control. The executors are told.")
+    else:
+        done = _(
+            "Assignment No. {number} waits for the consent of the akim or the head of "
+            "apparatus to its removal from control. You will be told."
         )
+    await message.answer(done.format(number=item.reg_number))
 
 
 async def on_return(
@@ -380,6 +418,7 @@ def create_router() -> Router:
     controllers.message.register(on_day_typed, DeadlineStates.day, typed)
     controllers.message.register(on_reference, DeadlineStates.reference, typed)
     controllers.message.register(on_deadline_reason, DeadlineStates.reason, typed)
+    controllers.message.register(on_removal_note, RemovalStates.note, typed)
     handlers: dict[ItemAction, Handler] = {
         ItemAction.REMOVE: on_remove,
         ItemAction.GROUND: on_ground,

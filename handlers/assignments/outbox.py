@@ -182,11 +182,13 @@ async def render_removed(
 ) -> Rendered | None:
     if assignment.removal_ground is None:
         return None
-    return Rendered(
-        _("Assignment No. {number} is removed from control: {ground}.").format(
-            number=assignment.reg_number, ground=_(GROUND_TITLES[assignment.removal_ground])
-        )
+    text = _("Assignment No. {number} is removed from control: {ground}.").format(
+        number=assignment.reg_number, ground=_(GROUND_TITLES[assignment.removal_ground])
     )
+    note = "" if assignment.restricted else str(item.payload.get("note", ""))
+    if note:
+        text += "\n" + _("Note: {note}").format(note=note)
+    return Rendered(text)
 
 
 @about_assignment

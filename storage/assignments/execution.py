@@ -431,16 +431,23 @@ class AssignmentExecution(AssignmentReading):
         return True
 
     async def remove(
-        self, assignment_id: int, *, ground: RemovalGround, actor: str, at: datetime
+        self,
+        assignment_id: int,
+        *,
+        ground: RemovalGround,
+        actor: str,
+        at: datetime,
+        note: str = "",
     ) -> bool:
-        """Remove from control, only once the main report is in; False when nothing changed."""
+        """Remove from control, only once the main report is in; False when nothing changed.
+        The controller's note (why, in words) goes to the history with the ground."""
         ground = RemovalGround(ground)
         return await self._decide(
             assignment_id,
             to=Status.REMOVED,
             ground=ground,
             action="remove",
-            new={"ground": ground.value},
+            new={"ground": ground.value} | ({"note": note.strip()} if note.strip() else {}),
             actor=actor,
             at=at,
         )

@@ -1,0 +1,47 @@
+"""Change an item's executors: one unit of work (rules on the item as it is now, the rewrite,
+the messages): added departments and those whose role changed get the card, removed ones are
+told."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.assignments.steps import fresh
+from bot.executor_sets.rules import check_executors
+from bot.outbox_kinds import Kind
+from bot.services import Context, department_recipients, notify, one_unit
+from storage.domain.assignments import Assignment, Refusal
+from storage.domain.refusals import Refused
+from storage.models import Person
+
+
+@one_unit
+async def change_executors(
+    ctx: Context, person: Person, item: Assignment, *, seen: Sequence[int], chosen: Sequence[int]
+) -> Assignment:
+    item = await fresh(ctx, item)
+    change = check_executors(item, person.roles, seen, chosen)
+    if not await ctx.repos.executor_sets.replace(
+        item.id, seen=seen, chosen=chosen, actor=person.code, at=ctx.now
+    ):
+        raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
+    stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+    for department_id in change.added + change.main_changed:
+        await notify(
+            ctx,
+            await department_recipients(ctx, department_id),
+            f"card:{item.id}:{department_id}:{stamp}",
+            Kind.CARD,
+            assignment_id=item.id,
+            department_id=department_id,
+        )
+    for department_id in change.removed:
+        await notify(
+            ctx,
+            await department_recipients(ctx, department_id),
+            f"execdrop:{item.id}:{department_id}:{stamp}",
+            Kind.EXECUTOR_DROPPED,
+            assignment_id=item.id,
+            department_id=department_id,
+        )
+    return await fresh(ctx, item)

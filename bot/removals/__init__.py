@@ -1,0 +1,1 @@
+"""Removal from control with a ground and a note, under the profile's consent rule."""

@@ -1,0 +1,88 @@
+"""The akim or the head of apparatus (or whoever acts for them) decides a removal from control:
+«✅ Agree» in one tap, «❌ Refuse» with the reason typed. The first decision wins; the step says
+who may decide (no role filter: an acting substitute decides too)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import services
+from bot.removals import steps as removal_steps
+from bot.removals.rules import check_decider, check_pending
+from handlers.callbacks import RemovalAction, RemovalCallback
+from handlers.replies import ask, stale, typed_reason
+from storage.domain.removals import RemovalStatus
+from storage.models import Person
+
+
+class RemovalDecisionStates(StatesGroup):
+    refuse_reason = State()
+
+
+async def on_agree(
+    query: CallbackQuery,
+    callback_data: RemovalCallback,
+    person: Person,
+    ctx: services.Context,
+) -> None:
+    if await ctx.repos.removals.get(callback_data.id) is None:  # forged
+        await stale(query)
+        return
+    status = await removal_steps.decide(ctx, person, callback_data.id)
+    if status is RemovalStatus.AGREED:
+        await query.answer(_("Agreed: removed from control."))
+    else:
+        await query.answer(_("The assignment was returned for rework meanwhile."), show_alert=True)
+    if query.message is not None:
+        await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+
+
+async def on_refuse(
+    query: CallbackQuery,
+    callback_data: RemovalCallback,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+) -> None:
+    request = await ctx.repos.removals.get(callback_data.id)
+    item = await ctx.repos.assignments.get(request.assignment_id) if request else None
+    if request is None or item is None:
+        await stale(query)
+        return
+    check_decider(await removal_steps.deciding_for(ctx, person))
+    check_pending(request, item.reg_number)
+    await query.answer()
+    question = _(
+        "Why does assignment No. {number} stay on control? The reason goes to the controller. "
+        "/cancel leaves it."
+    ).format(number=item.reg_number)
+    await ask(query, state, RemovalDecisionStates.refuse_reason, {"id": request.id}, question)
+
+
+async def on_refuse_reason(
+    message: Message, person: Person, state: FSMContext, ctx: services.Context
+) -> None:
+    typed = await typed_reason(message, state)
+    if typed is None:
+        return
+    reason, data = typed
+    await removal_steps.decide(ctx, person, int(data["id"]), refuse_reason=reason)
+    await message.answer(_("Refused: the assignment stays on control. The controller is told."))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(
+        on_agree, RemovalCallback.filter(F.action == RemovalAction.AGREE)
+    )
+    router.callback_query.register(
+        on_refuse, RemovalCallback.filter(F.action == RemovalAction.REFUSE)
+    )
+    router.message.register(
+        on_refuse_reason, RemovalDecisionStates.refuse_reason, ~F.text.startswith("/")
+    )
+    return router

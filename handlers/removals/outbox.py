@@ -1,0 +1,91 @@
+"""What the sender shows about removals waiting for consent: the request to the akim and the
+head of apparatus (with «Agree / Refuse»), and the decision to the controller."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.delivery import Deliverer, Rendered
+from handlers.assignments.cards import GROUND_TITLES
+from handlers.callbacks import RemovalAction, RemovalCallback
+from storage.domain.removals import RemovalStatus
+from storage.models import Person
+from storage.outbox import OutboxItem
+
+
+def consent_keyboard(request_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Agree"),
+        callback_data=RemovalCallback(action=RemovalAction.AGREE, id=request_id),
+    )
+    builder.button(
+        text=_("❌ Refuse"),
+        callback_data=RemovalCallback(action=RemovalAction.REFUSE, id=request_id),
+    )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def _name(deliverer: Deliverer, code: str | None) -> str:
+    if not code:
+        return ""
+    person = await deliverer.repos.staff.by_code(code)
+    return person.full_name if person is not None else code
+
+
+async def render_removal_asked(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    request = await deliverer.repos.removals.get(int(item.payload["request_id"]))
+    if request is None or request.status is not RemovalStatus.PENDING:
+        return None
+    assignment = await deliverer.repos.assignments.get(request.assignment_id)
+    if assignment is None or not assignment.is_open:
+        return None
+    lines = [
+        _("🏁 Removal from control asks your consent: assignment No. {number}").format(
+            number=assignment.reg_number
+        ),
+        _("Restricted: see the paper copy.") if assignment.restricted else assignment.summary,
+        _("Ground: {ground}").format(ground=_(GROUND_TITLES[request.ground])),
+        _("Note: {note}").format(
+            note=_("see the paper copy") if assignment.restricted else request.note
+        ),
+        _("Asked by: {name}").format(name=await _name(deliverer, request.requested_by)),
+    ]
+    return Rendered("\n".join(lines), consent_keyboard(request.id))
+
+
+async def render_removal_decided(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    request = await deliverer.repos.removals.get(int(item.payload["request_id"]))
+    if request is None or request.status not in {RemovalStatus.AGREED, RemovalStatus.REFUSED}:
+        return None
+    assignment = await deliverer.repos.assignments.get(request.assignment_id)
+    if assignment is None:
+        return None
+    who = await _name(deliverer, request.decided_by)
+    if request.on_behalf_of:
+        who = _("{who} for {whom}").format(
+            who=who, whom=await _name(deliverer, request.on_behalf_of)
+        )
+    if request.status is RemovalStatus.AGREED:
+        text = _("{who} agreed: assignment No. {number} is removed from control.").format(
+            who=who, number=assignment.reg_number
+        )
+    else:
+        text = _(
+            "{who} refused to remove assignment No. {number} from control; it stays.\n"
+            "Reason: {reason}"
+        ).format(
+            who=who,
+            number=assignment.reg_number,
+            reason=_("see the paper copy")
+            if assignment.restricted
+            else request.refuse_reason or "",
+        )
+    return Rendered(text)

@@ -1,0 +1,201 @@
+"""Removals from control waiting for consent (migration 0009): asked by a controller, agreed
+or refused by the akim or the head of apparatus (or whoever acts for them). The first decision
+wins: each decision is a conditional update of a pending request, in one unit of work with
+the assignment's own change and the audit rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.assignments.reading import ENTITY
+from storage.audit import AuditedStore
+from storage.domain.assignments import RemovalGround, Status
+from storage.domain.removals import RemovalRequest, RemovalStatus
+from storage.rows import from_row, utc_text
+
+
+class RemovalPending(ValueError):
+    """The assignment already has a removal waiting for consent."""
+
+
+class RemovalRepo(AuditedStore):
+    async def _many(self, where: str, params: tuple[object, ...]) -> list[RemovalRequest]:
+        rows = await self.fetch_all(
+            f"SELECT * FROM removal_requests WHERE {where}"  # noqa: S608 - fixed fragments
+            " ORDER BY created_at, id",
+            params,
+        )
+        return [from_row(RemovalRequest, row) for row in rows]
+
+    async def get(self, request_id: int) -> RemovalRequest | None:
+        found = await self._many("id = ?", (request_id,))
+        return found[0] if found else None
+
+    async def pending_for(self, assignment_id: int) -> RemovalRequest | None:
+        found = await self._many(
+            "assignment_id = ? AND status = ?", (assignment_id, RemovalStatus.PENDING.value)
+        )
+        return found[0] if found else None
+
+    async def _reg_number(self, assignment_id: int) -> str:
+        row = await self.fetch_one(
+            "SELECT reg_number FROM assignments WHERE id = ?", (assignment_id,)
+        )
+        assert row is not None
+        return str(row["reg_number"])
+
+    async def create(
+        self,
+        assignment_id: int,
+        *,
+        ground: RemovalGround,
+        note: str,
+        actor: str,
+        at: datetime,
+    ) -> RemovalRequest:
+        """A removal waiting for consent. RemovalPending when one already waits."""
+        note = note.strip()
+        if not note:
+            raise ValueError("a note is required")
+        ground = RemovalGround(ground)
+        async with self.db.transaction():
+            try:
+                cursor = await self.conn.execute(
+                    "INSERT INTO removal_requests (assignment_id, ground, note, requested_by,"
+                    " status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        assignment_id,
+                        ground.value,
+                        note,
+                        actor,
+                        RemovalStatus.PENDING.value,
+                        utc_text(at),
+                    ),
+                )
+            except aiosqlite.IntegrityError as exc:
+                raise RemovalPending(str(assignment_id)) from exc
+            request_id = cursor.lastrowid
+            await self.audit.record(
+                actor=actor,
+                action="removal_asked",
+                entity=ENTITY,
+                entity_id=await self._reg_number(assignment_id),
+                new={"ground": ground.value, "note": note},
+                at=at,
+            )
+        found = await self.get(int(request_id or 0))
+        assert found is not None
+        return found
+
+    async def agree(
+        self, request_id: int, *, actor: str, on_behalf_of: str | None, at: datetime
+    ) -> RemovalStatus | None:
+        """Agree: the item is removed with the request's ground and note. None when the request
+        is no longer pending (someone decided first); LAPSED (and the request closed) when the
+        item no longer waits for a decision on its report."""
+        async with self.db.transaction():
+            request = await self.get(request_id)
+            if request is None or request.status is not RemovalStatus.PENDING:
+                return None
+            cursor = await self.conn.execute(
+                "UPDATE assignments SET status = ?, removal_ground = ?, updated_at = ?"
+                " WHERE id = ? AND status = ?",
+                (
+                    Status.REMOVED.value,
+                    request.ground.value,
+                    utc_text(at),
+                    request.assignment_id,
+                    Status.REPORTED.value,
+                ),
+            )
+            status = RemovalStatus.AGREED if cursor.rowcount else RemovalStatus.LAPSED
+            cursor = await self.conn.execute(
+                "UPDATE removal_requests SET status = ?, decided_by = ?, on_behalf_of = ?,"
+                " decided_at = ? WHERE id = ? AND status = ?",
+                (
+                    status.value,
+                    actor,
+                    on_behalf_of,
+                    utc_text(at),
+                    request_id,
+                    RemovalStatus.PENDING.value,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return None
+            if status is RemovalStatus.AGREED:
+                await self.audit.record(
+                    actor=actor,
+                    action="remove",
+                    entity=ENTITY,
+                    entity_id=await self._reg_number(request.assignment_id),
+                    old={"status": Status.REPORTED.value},
+                    new={
+                        "ground": request.ground.value,
+                        "note": request.note,
+                        "asked_by": request.requested_by,
+                    },
+                    on_behalf_of=on_behalf_of,
+                    at=at,
+                )
+        return status
+
+    async def refuse(
+        self,
+        request_id: int,
+        *,
+        reason: str,
+        actor: str,
+        on_behalf_of: str | None,
+        at: datetime,
+    ) -> bool:
+        """Refuse: the item stays on control. False when someone decided first."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason is required")
+        async with self.db.transaction():
+            request = await self.get(request_id)
+            if request is None:
+                return False
+            cursor = await self.conn.execute(
+                "UPDATE removal_requests SET status = ?, decided_by = ?, on_behalf_of = ?,"
+                " refuse_reason = ?, decided_at = ? WHERE id = ? AND status = ?",
+                (
+                    RemovalStatus.REFUSED.value,
+                    actor,
+                    on_behalf_of,
+                    reason,
+                    utc_text(at),
+                    request_id,
+                    RemovalStatus.PENDING.value,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await self.audit.record(
+                actor=actor,
+                action="removal_refused",
+                entity=ENTITY,
+                entity_id=await self._reg_number(request.assignment_id),
+                new={"reason": reason},
+                on_behalf_of=on_behalf_of,
+                at=at,
+            )
+        return True
+
+    async def lapse(self, assignment_id: int, *, at: datetime) -> bool:
+        """The item left «report in» (returned for rework): a waiting removal closes."""
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE removal_requests SET status = ?, decided_at = ?"
+                " WHERE assignment_id = ? AND status = ?",
+                (
+                    RemovalStatus.LAPSED.value,
+                    utc_text(at),
+                    assignment_id,
+                    RemovalStatus.PENDING.value,
+                ),
+            )
+        return cursor.rowcount > 0
