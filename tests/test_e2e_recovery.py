@@ -407,7 +407,7 @@ async def test_kill_9_mid_delivery_loses_nothing_and_repeats_only_what_was_in_fl
 IMPORT_ROWS = 3000
 TAPS = 5  # /help and /my in turn, one after each unit the import commits
 ANSWER_WITHIN = 2.0  # s; before the store was rebuilt, taps went unanswered
-USER = 5401  # edu_exec, an executor of «Отдел образования», joined
+USER = 5401  # ctrl, the control department, joined (Russian)
 
 
 def assignments_csv(prefix: str, rows: int, today: date) -> str:
@@ -443,12 +443,13 @@ async def feed(fifo: Path, text: str, timeout: float = START_TIMEOUT) -> None:
 
 
 async def seed_staff(path: Path) -> str:
-    """The staff directory of tests.conftest; an invitation token for edu_exec."""
+    """The staff directory of tests.conftest; an invitation token for the controller (their
+    /control counts every open item; the imported cards go to the heads, not to them)."""
     db = await open_database(path)
     try:
         repos = Repos(db)
         await repos.staff.import_staff(parse_staff_csv(STAFF_CSV, Language.KK), actor="test")
-        person = await repos.staff.by_code("edu_exec")
+        person = await repos.staff.by_code("ctrl")
         assert person is not None
         invitation = await repos.invitations.issue(person, ttl=timedelta(days=1), actor="test")
     finally:
@@ -494,7 +495,7 @@ async def test_large_import_while_the_bot_answers_and_a_second_import_is_refused
             await until(partial(committed, tap + 1), 60, "the import goes on")
             mark = api.mark()
             asked = time.monotonic()
-            api.send_text(USER, "/help" if tap % 2 == 0 else "/my", language_code="ru")
+            api.send_text(USER, "/help" if tap % 2 == 0 else "/control", language_code="ru")
             reply = await api.wait_for("sendMessage", to_chat(USER), timeout=10, after=mark)
             answers.append((asked, reply.time, str(reply.params["text"])))
 
@@ -527,10 +528,10 @@ async def test_large_import_while_the_bot_answers_and_a_second_import_is_refused
     assert all("здесь вы можете:" in text for _, _, text in answers[::2]), answers
     counts = []
     for _, _, text in answers[1::2]:
-        found = re.match(r"Открытые поручения моего отдела: (\d+)", text)
+        found = re.match(r"На контроле: (\d+)", text)
         assert found is not None, text
         counts.append(int(found.group(1)))
-    # /my shows the import's units as they commit
+    # /control shows the import's units as they commit
     assert counts == sorted(set(counts)), counts
     assert counts[0] > 0 and counts[-1] < IMPORT_ROWS, counts
 
