@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.assignments.reading import ENTITY
+from storage.assignments.reading import ENTITY, AssignmentReading
 from storage.audit import AuditedStore
 from storage.domain.assignments import RemovalGround, Status
 from storage.domain.removals import RemovalRequest, RemovalStatus
@@ -40,11 +40,9 @@ class RemovalRepo(AuditedStore):
         return found[0] if found else None
 
     async def _reg_number(self, assignment_id: int) -> str:
-        row = await self.fetch_one(
-            "SELECT reg_number FROM assignments WHERE id = ?", (assignment_id,)
-        )
-        assert row is not None
-        return str(row["reg_number"])
+        number = await AssignmentReading(self.db).reg_number(assignment_id)
+        assert number is not None  # a removal request always names an existing item
+        return number
 
     async def create(
         self,

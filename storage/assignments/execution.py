@@ -60,7 +60,7 @@ class AssignmentExecution(AssignmentReading):
         department named with the reason («не наше», or keeping it after all)."""
         await self._touch(assignment_id, at)
         department = await self._department(department_id)
-        reg_number = await self._reg_number(assignment_id)
+        reg_number = await self.reg_number(assignment_id)
         assert department is not None
         assert reg_number is not None
         await self.audit.record(
@@ -108,7 +108,7 @@ class AssignmentExecution(AssignmentReading):
                     (Status.ACCEPTED.value, assignment_id, Status.REGISTERED.value),
                 )
             await self._touch(assignment_id, at)
-            reg_number = await self._reg_number(assignment_id)
+            reg_number = await self.reg_number(assignment_id)
             assert reg_number is not None
             await self.audit.record(
                 actor=person_code,
@@ -290,7 +290,7 @@ class AssignmentExecution(AssignmentReading):
             )
             if cursor.rowcount == 0:
                 return False
-            reg_number = await self._reg_number(assignment_id)
+            reg_number = await self.reg_number(assignment_id)
             assert reg_number is not None
             await self.audit.record(
                 actor=actor,
@@ -403,7 +403,7 @@ class AssignmentExecution(AssignmentReading):
         at: datetime,
     ) -> bool:
         async with self.db.transaction():
-            reg_number = await self._reg_number(assignment_id)
+            reg_number = await self.reg_number(assignment_id)
             if reg_number is None:
                 return False
             cursor = await self.conn.execute(

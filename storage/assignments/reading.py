@@ -170,7 +170,8 @@ class AssignmentReading(AuditedStore):
     async def _department(self, department_id: int) -> Department | None:
         return await StaffRepo(self.db).department(department_id)
 
-    async def _reg_number(self, assignment_id: int) -> str | None:
+    async def reg_number(self, assignment_id: int) -> str | None:
+        """The item's registration number (the audit trail's entity id); None if no such item."""
         row = await self.fetch_one(
             "SELECT reg_number FROM assignments WHERE id = ?", (assignment_id,)
         )
