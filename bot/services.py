@@ -107,13 +107,24 @@ async def on_behalf_of(ctx: Context, person: Person, department_id: int) -> str 
     return None
 
 
+async def acting(ctx: Context, people: Sequence[Person]) -> list[Person]:
+    """Each person replaced by whoever acts for them today; each one once, in order."""
+    found: dict[int, Person] = {}
+    for person in people:
+        substitute = await ctx.repos.staff.acting_for(person, ctx.today)
+        found.setdefault(substitute.id, substitute)
+    return list(found.values())
+
+
 async def department_recipients(ctx: Context, department_id: int) -> list[Person]:
     """The heads of a department, each replaced by their acting substitute today."""
-    recipients: dict[int, Person] = {}
-    for head in await ctx.repos.staff.heads_of(department_id):
-        acting = await ctx.repos.staff.acting_for(head, ctx.today)
-        recipients[acting.id] = acting
-    return list(recipients.values())
+    return await acting(ctx, await ctx.repos.staff.heads_of(department_id))
+
+
+async def top_deciders(ctx: Context) -> list[Person]:
+    """The akim and the head of apparatus, each replaced by whoever acts for them today."""
+    people = await ctx.repos.staff.with_role(Role.AKIM)
+    return await acting(ctx, people + await ctx.repos.staff.with_role(Role.HEAD_OF_APPARATUS))
 
 
 async def curating_deputies(ctx: Context, department_id: int) -> list[Person]:
@@ -129,9 +140,14 @@ async def controllers(ctx: Context) -> list[Person]:
     return await ctx.repos.staff.with_role(Role.CONTROLLER)
 
 
+def stamp(ctx: Context) -> str:
+    """The step's moment as part of an identity: a message each time the step is taken."""
+    return ctx.now.strftime("%Y%m%dT%H%M%S%f")
+
+
 async def notify(
     ctx: Context,
-    people: Sequence[Person],
+    people: Sequence[Person | None],
     key: str,
     kind: str,
     *,
@@ -140,16 +156,17 @@ async def notify(
 ) -> int:
     """One message per person (identity `{key}:{person id}`), due at `not_before` or at the
     step's own moment (`ctx.now`): a step taken at a given moment is deliverable from then.
-    Nobody who left the directory is written to. Returns how many were new."""
+    Nobody who left the directory (or was not found: None) is written to. Returns how many
+    were new."""
     return await ctx.repos.outbox.enqueue_many(
-        [(f"{key}:{p.id}", p.id, kind, dict(payload)) for p in people if p.active],
+        [(f"{key}:{p.id}", p.id, kind, dict(payload)) for p in people if p and p.active],
         not_before=not_before or ctx.now,
     )
 
 
 async def notify_about(
     ctx: Context,
-    people: Sequence[Person],
+    people: Sequence[Person | None],
     kind: str,
     ids: dict[str, int],
     *more_key: object,

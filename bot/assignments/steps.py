@@ -1,12 +1,13 @@
-"""Assignment steps: register (one, or a CSV in slices), accept, report, «не наше», remove,
-return for rework, reassign. Each is one unit of work: the change and the messages it queues
-commit together."""
+"""Assignment steps: register (one, or a CSV in slices), accept, report, «не наше», return for
+rework, reassign, change the deadline, keep (removals are bot.removals). Each is one unit of
+work: the change and the messages it queues commit together."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import partial
+from typing import Protocol
 
 from bot.assignments.rules import (
     check_accept,
@@ -25,12 +26,11 @@ from bot.services import (
     controllers,
     department_recipients,
     head_departments,
-    notify,
     notify_about,
-    notify_control,
     on_behalf_of,
     one_unit,
     only,
+    stamp,
 )
 from storage.domain.assignments import (
     Assignment,
@@ -38,7 +38,6 @@ from storage.domain.assignments import (
     Executor,
     NewAssignment,
     Refusal,
-    RemovalGround,
     Report,
     ReportFile,
 )
@@ -49,7 +48,7 @@ from storage.models import Person
 
 async def about_item(
     ctx: Context,
-    people: Sequence[Person],
+    people: Sequence[Person | None],
     kind: Kind,
     key: str,
     item: Assignment,
@@ -67,6 +66,33 @@ async def about_item(
     return await notify_about(
         ctx, people, kind, ids, *more_key, key=key, not_before=not_before, **payload
     )
+
+
+class OfItem(Protocol):
+    """A record of an assignment: a report, an executor's draft, a removal request."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def assignment_id(self) -> int: ...
+
+
+async def about_record(
+    ctx: Context, people: Sequence[Person | None], kind: Kind, key: str, name: str, record: OfItem
+) -> int:
+    """`notify` about a record of an item: the identity is `{key}:{record id}`, the payload
+    names the record (`{name}_id`) and its item."""
+    ids = {f"{name}_id": record.id}
+    return await notify_about(ctx, people, kind, ids, key=key, assignment_id=record.assignment_id)
+
+
+async def to_control(
+    ctx: Context, kind: Kind, key: str, item: Assignment, executor: Executor, **payload: object
+) -> None:
+    """Tell the control department about an item and one of its executor departments."""
+    ids = {"assignment_id": item.id, "department_id": executor.department_id}
+    await notify_about(ctx, await controllers(ctx), kind, ids, key=key, not_before=None, **payload)
 
 
 async def fresh(ctx: Context, item: Assignment) -> Assignment:
@@ -112,21 +138,9 @@ async def deliver_cards(ctx: Context, item: Assignment) -> None:
             continue
         recipients = await department_recipients(ctx, executor.department_id)
         if not recipients:
-            await about_item(
-                ctx,
-                await controllers(ctx),
-                Kind.NO_HEAD,
-                "nohead",
-                item,
-                department_id=executor.department_id,
-            )
+            await to_control(ctx, Kind.NO_HEAD, "nohead", item, executor)
         await about_item(
-            ctx,
-            recipients,
-            Kind.CARD,
-            "card",
-            item,
-            department_id=executor.department_id,
+            ctx, recipients, Kind.CARD, "card", item, department_id=executor.department_id
         )
 
 
@@ -190,15 +204,7 @@ async def accept(ctx: Context, person: Person, item: Assignment, department_id: 
         at=ctx.now,
     )
     if changed:
-        await about_item(
-            ctx,
-            await controllers(ctx),
-            Kind.ACCEPTED,
-            "accepted",
-            item,
-            department_id=executor.department_id,
-            person_id=person.id,
-        )
+        await to_control(ctx, Kind.ACCEPTED, "accepted", item, executor, person_id=person.id)
     return changed
 
 
@@ -239,25 +245,13 @@ async def send_report(
         final=executor.main,
         at=ctx.now,
     )
+    main = item.main_executor
     if executor.main:
-        await notify_control(
-            ctx,
-            f"report:{report.id}",
-            Kind.REPORT,
-            assignment_id=item.id,
-            report_id=report.id,
-        )
+        people, key, kind = await controllers(ctx), "report", Kind.REPORT
     else:
-        main = item.main_executor
-        if main is not None:
-            await notify(
-                ctx,
-                await department_recipients(ctx, main.department_id),
-                f"coreport:{report.id}",
-                Kind.CO_REPORT,
-                assignment_id=item.id,
-                report_id=report.id,
-            )
+        heads = await department_recipients(ctx, main.department_id) if main else []
+        people, key, kind = heads, "coreport", Kind.CO_REPORT
+    await about_record(ctx, people, kind, key, "report", report)
     return report
 
 
@@ -276,15 +270,7 @@ async def not_ours(
         at=ctx.now,
     )
     if changed:
-        await about_item(
-            ctx,
-            await controllers(ctx),
-            Kind.DECLINED,
-            "declined",
-            item,
-            department_id=executor.department_id,
-            reason=reason,
-        )
+        await to_control(ctx, Kind.DECLINED, "declined", item, executor, reason=reason)
     return changed
 
 
@@ -298,18 +284,6 @@ async def executor_heads(ctx: Context, item: Assignment) -> list[Person]:
 
 
 @one_unit
-async def remove(ctx: Context, person: Person, item: Assignment, ground: RemovalGround) -> bool:
-    item = await fresh(ctx, item)
-    check_decision(item, person.roles)
-    changed = await ctx.repos.assignments.remove(
-        item.id, ground=ground, actor=person.code, at=ctx.now
-    )
-    if changed:
-        await about_item(ctx, await executor_heads(ctx, item), Kind.REMOVED, "removed", item)
-    return changed
-
-
-@one_unit
 async def return_for_rework(ctx: Context, person: Person, item: Assignment, reason: str) -> bool:
     item = await fresh(ctx, item)
     check_decision(item, person.roles)
@@ -318,16 +292,8 @@ async def return_for_rework(ctx: Context, person: Person, item: Assignment, reas
     )
     if changed:
         await ctx.repos.removals.lapse(item.id, at=ctx.now)  # a waiting removal closes
-        stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
-        await about_item(
-            ctx,
-            await executor_heads(ctx, item),
-            Kind.RETURNED,
-            "returned",
-            item,
-            stamp,
-            reason=reason,
-        )
+        heads = await executor_heads(ctx, item)
+        await about_item(ctx, heads, Kind.RETURNED, "returned", item, stamp(ctx), reason=reason)
     return changed
 
 
@@ -402,14 +368,7 @@ async def keep(
         item.id, department_id, reason=reason, actor=person.code, at=ctx.now
     ):
         raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
-    stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+    heads = await department_recipients(ctx, department_id)
     await about_item(
-        ctx,
-        await department_recipients(ctx, department_id),
-        Kind.KEPT,
-        "kept",
-        item,
-        stamp,
-        department_id=department_id,
-        reason=reason,
+        ctx, heads, Kind.KEPT, "kept", item, stamp(ctx), department_id=department_id, reason=reason
     )

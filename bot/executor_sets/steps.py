@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.assignments.steps import fresh
+from bot.assignments.steps import about_item, fresh
 from bot.executor_sets.rules import check_executors
 from bot.outbox_kinds import Kind
-from bot.services import Context, department_recipients, notify, one_unit
+from bot.services import Context, department_recipients, one_unit, stamp
 from storage.domain.assignments import Assignment, Refusal
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -25,23 +25,11 @@ async def change_executors(
         item.id, seen=seen, chosen=chosen, actor=person.code, at=ctx.now
     ):
         raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
-    stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
-    for department_id in change.added + change.main_changed:
-        await notify(
-            ctx,
-            await department_recipients(ctx, department_id),
-            f"card:{item.id}:{department_id}:{stamp}",
-            Kind.CARD,
-            assignment_id=item.id,
-            department_id=department_id,
-        )
-    for department_id in change.removed:
-        await notify(
-            ctx,
-            await department_recipients(ctx, department_id),
-            f"execdrop:{item.id}:{department_id}:{stamp}",
-            Kind.EXECUTOR_DROPPED,
-            assignment_id=item.id,
-            department_id=department_id,
-        )
+    for key, kind, departments in (
+        ("card", Kind.CARD, change.added + change.main_changed),
+        ("execdrop", Kind.EXECUTOR_DROPPED, change.removed),
+    ):
+        for department_id in departments:
+            heads = await department_recipients(ctx, department_id)
+            await about_item(ctx, heads, kind, key, item, stamp(ctx), department_id=department_id)
     return await fresh(ctx, item)

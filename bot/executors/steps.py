@@ -7,17 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.assignments.rules import check_head_of, check_report
-from bot.assignments.steps import as_head, fresh, send_report
+from bot.assignments.steps import about_item, about_record, as_head, fresh, send_report
 from bot.executors.rules import check_passed, check_pending, check_targets
 from bot.outbox_kinds import Kind
-from bot.services import Context, department_recipients, notify, one_unit
+from bot.services import Context, department_recipients, one_unit, stamp
 from storage.domain.assignments import Assignment, ReportFile
 from storage.domain.executors import DraftStatus, ExecutorDraft
 from storage.models import Person
-
-
-def stamp(ctx: Context) -> str:
-    return ctx.now.strftime("%Y%m%dT%H%M%S%f")
 
 
 @one_unit
@@ -38,18 +34,13 @@ async def pass_item(
         on_behalf_of=acting_for,
         at=ctx.now,
     )
-    key = f"{item.id}:{executor.department_id}:{stamp(ctx)}"
-    await notify(
-        ctx,
-        [staff[pid] for pid in added],
-        f"passed:{key}",
-        Kind.PASSED,
-        assignment_id=item.id,
-        department_id=executor.department_id,
-        by=person.id,
+    department, moment = executor.department_id, stamp(ctx)
+    passed = [staff[pid] for pid in added]
+    await about_item(
+        ctx, passed, Kind.PASSED, "passed", item, moment, department_id=department, by=person.id
     )
-    gone = [p for p in [await ctx.repos.staff.get(pid) for pid in removed] if p is not None]
-    await notify(ctx, gone, f"taken:{key}", Kind.TAKEN_BACK, assignment_id=item.id)
+    gone = [await ctx.repos.staff.get(pid) for pid in removed]
+    await about_item(ctx, gone, Kind.TAKEN_BACK, "taken", item, department, moment)
     return added, removed
 
 
@@ -70,14 +61,8 @@ async def submit_draft(
         files=[] if item.restricted else list(files),
         at=ctx.now,
     )
-    await notify(
-        ctx,
-        await department_recipients(ctx, executor.department_id),
-        f"draft:{draft.id}",
-        Kind.EXECUTOR_DRAFT,
-        assignment_id=item.id,
-        draft_id=draft.id,
-    )
+    heads = await department_recipients(ctx, executor.department_id)
+    await about_record(ctx, heads, Kind.EXECUTOR_DRAFT, "draft", "draft", draft)
     return draft
 
 
@@ -90,17 +75,7 @@ async def approve_draft(ctx: Context, person: Person, item: Assignment, draft_id
         ctx, person, item, draft.department_id, check_report
     )
     report = await send_report(ctx, person, item, executor, acting_for, draft.text, draft.files)
-    await ctx.repos.executors.decide_draft(
-        draft.id,
-        DraftStatus.APPROVED,
-        reg_number=item.reg_number,
-        actor=person.code,
-        on_behalf_of=acting_for,
-        at=ctx.now,
-        report_id=report.id,
-    )
-    await tell_author(ctx, item, draft)
-    return True
+    return await decide(ctx, person, item, draft, acting_for, report_id=report.id)
 
 
 @one_unit
@@ -113,27 +88,32 @@ async def return_draft(
     item, _executor, acting_for = await as_head(
         ctx, person, item, draft.department_id, check_head_of
     )
+    return await decide(ctx, person, item, draft, acting_for, comment=comment.strip())
+
+
+async def decide(
+    ctx: Context,
+    person: Person,
+    item: Assignment,
+    draft: ExecutorDraft,
+    acting_for: str | None,
+    *,
+    report_id: int | None = None,
+    comment: str | None = None,
+) -> bool:
+    """The head's decision on a draft: sent on as the report (`report_id`) or returned with a
+    `comment`; the author is told."""
+    status = DraftStatus.APPROVED if report_id is not None else DraftStatus.RETURNED
     await ctx.repos.executors.decide_draft(
         draft.id,
-        DraftStatus.RETURNED,
+        status,
         reg_number=item.reg_number,
         actor=person.code,
         on_behalf_of=acting_for,
         at=ctx.now,
-        comment=comment.strip(),
+        comment=comment,
+        report_id=report_id,
     )
-    await tell_author(ctx, item, draft)
-    return True
-
-
-async def tell_author(ctx: Context, item: Assignment, draft: ExecutorDraft) -> None:
     author = await ctx.repos.staff.get(draft.author_id)
-    if author is not None:
-        await notify(
-            ctx,
-            [author],
-            f"drafted:{draft.id}",
-            Kind.DRAFT_DECIDED,
-            assignment_id=item.id,
-            draft_id=draft.id,
-        )
+    await about_record(ctx, [author], Kind.DRAFT_DECIDED, "drafted", "draft", draft)
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from bot.assignments.steps import fresh
 from bot.extensions.rules import (
@@ -15,12 +16,14 @@ from bot.outbox_kinds import Kind
 from bot.profiles import ExtensionDecider
 from bot.services import (
     Context,
+    acting,
     controllers,
     head_departments,
-    notify,
+    notify_about,
     on_behalf_of,
     one_unit,
     only,
+    top_deciders,
 )
 from storage.domain.assignments import (
     Assignment,
@@ -33,17 +36,10 @@ from storage.models import Person
 
 async def extension_deciders(ctx: Context, item: Assignment) -> list[Person]:
     """Who decides this item's extension today (acting substitutes respected)."""
-    people: dict[int, Person] = {}
     if decider_kind(ctx.profile, item) is ExtensionDecider.ISSUER and item.issuer_id is not None:
         issuer = await ctx.repos.staff.get(item.issuer_id)
-        candidates = [issuer] if issuer is not None else []
-    else:
-        candidates = await ctx.repos.staff.with_role(Role.AKIM)
-        candidates += await ctx.repos.staff.with_role(Role.HEAD_OF_APPARATUS)
-    for person in candidates:
-        acting = await ctx.repos.staff.acting_for(person, ctx.today)
-        people[acting.id] = acting
-    return list(people.values())
+        return await acting(ctx, [issuer] if issuer is not None else [])
+    return await top_deciders(ctx)
 
 
 async def check_extension_request(
@@ -85,13 +81,9 @@ async def request_extension(
         exceptional=exceptional,
         at=ctx.now,
     )
-    await notify(
-        ctx,
-        await extension_deciders(ctx, item),
-        f"extreq:{request.id}",
-        Kind.EXTENSION_REQUEST,
-        request_id=request.id,
-    )
+    deciders = await extension_deciders(ctx, item)
+    ids = {"request_id": request.id}
+    await notify_about(ctx, deciders, Kind.EXTENSION_REQUEST, ids, key="extreq")
     return request
 
 
@@ -130,27 +122,14 @@ async def decide_extension(
     if request.status is not RequestStatus.PENDING or not item.is_open:
         raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
     if reject_reason is not None:
-        changed = await ctx.repos.extensions.reject(
-            request.id,
-            reason=reject_reason,
-            actor=person.code,
-            on_behalf_of=behalf or None,
-            at=ctx.now,
-        )
+        decision = partial(ctx.repos.extensions.reject, reason=reject_reason)
     else:
         day = check_new_date(ctx.calendar, item, granted or request.new_deadline)
-        changed = await ctx.repos.extensions.approve(
-            request.id,
-            granted=day,
-            actor=person.code,
-            on_behalf_of=behalf or None,
-            at=ctx.now,
-        )
-    if not changed:
+        decision = partial(ctx.repos.extensions.approve, granted=day)
+    if not await decision(request.id, actor=person.code, on_behalf_of=behalf or None, at=ctx.now):
         raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
     requester = await ctx.repos.staff.by_code(request.requested_by)
-    audience = await controllers(ctx) + ([requester] if requester else [])
-    await notify(
-        ctx, audience, f"extdone:{request.id}", Kind.EXTENSION_DECIDED, request_id=request.id
-    )
+    audience = [*await controllers(ctx), requester]
+    ids = {"request_id": request.id}
+    await notify_about(ctx, audience, Kind.EXTENSION_DECIDED, ids, key="extdone")
     return True

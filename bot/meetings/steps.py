@@ -50,11 +50,12 @@ from bot.meetings.rules import (
 from bot.outbox_kinds import Kind
 from bot.services import (
     Context,
+    acting,
     controllers,
     department_recipients,
-    notify,
     notify_about,
     one_unit,
+    stamp,
 )
 from storage.domain.assignments import Assignment, NewAssignment
 from storage.domain.enums import Role
@@ -79,10 +80,6 @@ def local_now(ctx: Context) -> datetime:
     return ctx.now.astimezone(ctx.settings.zone).replace(tzinfo=None)
 
 
-def _stamp(ctx: Context) -> str:
-    return ctx.now.strftime("%Y%m%dT%H%M%S%f")
-
-
 async def _meeting(ctx: Context, meeting_id: int) -> Meeting:
     meeting = await ctx.repos.meetings.get(meeting_id)
     if meeting is None:
@@ -101,7 +98,7 @@ async def _people(ctx: Context, ids: Sequence[int]) -> list[Person]:
 
 async def about_meeting(
     ctx: Context,
-    people: Sequence[Person],
+    people: Sequence[Person | None],
     kind: Kind,
     key: str,
     meeting: Meeting,
@@ -132,14 +129,10 @@ async def recipients_of(ctx: Context, meeting: Meeting) -> list[Person]:
 async def approvers(ctx: Context, meeting: Meeting) -> list[Person]:
     """The chair and the akim (п.16: the agenda is agreed with the akim), or whoever acts for
     them today."""
-    found: dict[int, Person] = {}
     people = await _people(ctx, [meeting.chair_id] if meeting.chair_id else [])
     for role in APPROVER_ROLES:
         people += await ctx.repos.staff.with_role(role)
-    for person in people:
-        acting = await ctx.repos.staff.acting_for(person, ctx.today)
-        found.setdefault(acting.id, acting)
-    return list(found.values())
+    return await acting(ctx, people)
 
 
 async def is_approver(ctx: Context, person: Person, meeting: Meeting) -> bool:
@@ -237,31 +230,19 @@ async def submit_materials(
         raise Refused(MeetingRefusal.RESTRICTED, meeting_id=meeting.id)
     if not files and not on_paper:
         raise Refused(MeetingRefusal.NO_TEXT)
-    stamp = _stamp(ctx)
+    moment = stamp(ctx)
     if not await ctx.repos.meetings.submit_materials(
         item.id, list(files), on_paper=on_paper, by=person.code, at=ctx.now
     ):
         raise Refused(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
     if person.id != meeting.organizer_id:
-        await about_meeting(
-            ctx,
-            await organizer_of(ctx, meeting),
-            Kind.MEETING_MATERIALS_IN,
-            "mtmatin",
-            meeting,
-            stamp,
-            item=item,
-        )
+        organizer = await organizer_of(ctx, meeting)
+        kind = Kind.MEETING_MATERIALS_IN
+        await about_meeting(ctx, organizer, kind, "mtmatin", meeting, moment, item=item)
     if meeting.distributed and files:
-        await about_meeting(
-            ctx,
-            await recipients_of(ctx, meeting),
-            Kind.MEETING_MATERIALS_ADDED,
-            "mtmatadd",
-            meeting,
-            stamp,
-            item=item,
-        )
+        recipients = await recipients_of(ctx, meeting)
+        kind = Kind.MEETING_MATERIALS_ADDED
+        await about_meeting(ctx, recipients, kind, "mtmatadd", meeting, moment, item=item)
     updated = (await _meeting(ctx, meeting_id)).item(item_id)
     assert updated is not None
     return updated
@@ -302,13 +283,8 @@ async def approve(
     ):
         raise Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
     if person.id != meeting.organizer_id:
-        await about_meeting(
-            ctx,
-            await organizer_of(ctx, meeting),
-            Kind.MEETING_APPROVED,
-            "mtapproved",
-            meeting,
-        )
+        organizer = await organizer_of(ctx, meeting)
+        await about_meeting(ctx, organizer, Kind.MEETING_APPROVED, "mtapproved", meeting)
     approved = await _meeting(ctx, meeting.id)
     if ctx.today >= distribution_day(ctx.profile, ctx.calendar, approved.day):
         await distribute(ctx, approved)
@@ -370,14 +346,9 @@ async def answer_attendance(
         raise Refused(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
     updated = await _meeting(ctx, meeting.id)
     if quorum_forecast(ctx.profile, updated).state is QuorumState.AT_RISK:
-        await about_meeting(
-            ctx,
-            await organizer_of(ctx, updated),
-            Kind.MEETING_QUORUM,
-            "mtquorum",
-            updated,
-            updated.version,
-        )
+        organizer = await organizer_of(ctx, updated)
+        version = updated.version
+        await about_meeting(ctx, organizer, Kind.MEETING_QUORUM, "mtquorum", updated, version)
     return updated
 
 
@@ -451,13 +422,8 @@ async def cancel_meeting(ctx: Context, organizer: Person, meeting_id: int) -> Me
     if not await ctx.repos.meetings.cancel(meeting.id, actor=organizer.code, at=ctx.now):
         raise Refused(MeetingRefusal.CANCELLED, meeting_id=meeting.id)
     if meeting.distributed:
-        await about_meeting(
-            ctx,
-            await recipients_of(ctx, meeting),
-            Kind.MEETING_CANCELLED,
-            "mtcancel",
-            meeting,
-        )
+        recipients = await recipients_of(ctx, meeting)
+        await about_meeting(ctx, recipients, Kind.MEETING_CANCELLED, "mtcancel", meeting)
     return await _meeting(ctx, meeting.id)
 
 
@@ -531,13 +497,9 @@ async def register_protocol(
             )
         )
     await ctx.repos.meetings.link_assignments(protocol.id, [a.id for a in created])
-    await notify(
-        ctx,
-        await protocol_audience(ctx, meeting, created),
-        f"mtprot:{protocol.id}",
-        Kind.MEETING_PROTOCOL,
-        protocol_id=protocol.id,
-    )
+    audience = await protocol_audience(ctx, meeting, created)
+    ids = {"protocol_id": protocol.id}
+    await notify_about(ctx, audience, Kind.MEETING_PROTOCOL, ids, key="mtprot")
     registered = await ctx.repos.meetings.protocol(protocol.id)
     assert registered is not None
     return registered, created

@@ -4,6 +4,7 @@ distribution on its day, nudges, the morning reminder and the organizer's summar
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 from bot.assignments.notices import quiet_until
 from bot.meetings.rules import (
@@ -38,6 +39,7 @@ async def sweep_meetings(ctx: Context, today: date, not_before: datetime) -> int
     """Everything scheduled about meetings that is due today (bot.sweep calls this): materials
     reminders and lateness, the distribution, nudges, the morning reminder."""
     queued = 0
+    tell = partial(about_meeting, ctx, not_before=not_before)
     now_local = local_now(ctx)
     for meeting in await ctx.repos.meetings.open_meetings():
         if has_started(meeting, now_local):
@@ -47,15 +49,9 @@ async def sweep_meetings(ctx: Context, today: date, not_before: datetime) -> int
             if meeting.approved:
                 queued += await distribute(ctx, meeting, not_before)
             else:
-                queued += await about_meeting(
-                    ctx,
-                    await organizer_of(ctx, meeting),
-                    Kind.MEETING_UNAPPROVED,
-                    "mtunappr",
-                    meeting,
-                    today.isoformat(),
-                    not_before=not_before,
-                )
+                organizer = await organizer_of(ctx, meeting)
+                day = today.isoformat()
+                queued += await tell(organizer, Kind.MEETING_UNAPPROVED, "mtunappr", meeting, day)
         fresh = await _meeting(ctx, meeting.id)
         if fresh.distributed:
             queued += await _sweep_attendance(ctx, fresh, today, not_before)
@@ -121,40 +117,24 @@ async def _sweep_attendance(
     ctx: Context, meeting: Meeting, today: date, not_before: datetime
 ) -> int:
     queued = 0
+    tell = partial(about_meeting, ctx, not_before=not_before)
     sent_on = await _sent_on(ctx, meeting)
     # nudges only where the regulation makes confirming a duty (almaty-2016 does not: the
     # apparatus ensures attendance, п.16); the buttons are offered everywhere
     confirming = ctx.profile.is_on("attendance_confirmation")
     if confirming and sent_on is not None and today >= nudge_day(ctx.calendar, sent_on):
         silent = [r.person_id for r in meeting.recipients if r.answer is Attendance.PENDING]
-        queued += await about_meeting(
-            ctx,
-            await _people(ctx, silent),
-            Kind.MEETING_NUDGE,
-            "mtnudge",
-            meeting,
-            meeting.version,
-            not_before=not_before,
-            version=meeting.version,
+        version = meeting.version
+        people = await _people(ctx, silent)
+        queued += await tell(
+            people, Kind.MEETING_NUDGE, "mtnudge", meeting, version, version=version
         )
     if today == meeting.day:
         coming = [r.person_id for r in meeting.recipients if r.answer is Attendance.ATTEND]
-        queued += await about_meeting(
-            ctx,
-            await _people(ctx, coming),
-            Kind.MEETING_MORNING,
-            "mtmorning",
-            meeting,
-            today.isoformat(),
-            not_before=not_before,
+        day = today.isoformat()
+        queued += await tell(
+            await _people(ctx, coming), Kind.MEETING_MORNING, "mtmorning", meeting, day
         )
-        queued += await about_meeting(
-            ctx,
-            await organizer_of(ctx, meeting),
-            Kind.MEETING_SUMMARY,
-            "mtsummary",
-            meeting,
-            today.isoformat(),
-            not_before=not_before,
-        )
+        organizer = await organizer_of(ctx, meeting)
+        queued += await tell(organizer, Kind.MEETING_SUMMARY, "mtsummary", meeting, day)
     return queued

@@ -10,8 +10,9 @@ from bot.remarks.rules import RoundRefusal, check_answer, check_due
 from bot.services import (
     Context,
     department_recipients,
-    notify,
+    notify_about,
     one_unit,
+    stamp,
 )
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Answer, Round, RoundFile
@@ -58,13 +59,8 @@ async def start_round(
         actor=initiator.code,
         at=ctx.now,
     )
-    await notify(
-        ctx,
-        [person for person, _ in addressees],
-        f"rmreq:{item.id}",
-        Kind.REMARKS_REQUEST,
-        round_id=item.id,
-    )
+    people = [person for person, _ in addressees]
+    await notify_about(ctx, people, Kind.REMARKS_REQUEST, {"round_id": item.id}, key="rmreq")
     return item
 
 
@@ -95,15 +91,8 @@ async def answer_round(
         raise Refused(RoundRefusal.CLOSED, due=item.due)
     if answer is Answer.REMARKS:
         initiator = await ctx.repos.staff.get(item.initiator_id)
-        stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
-        await notify(
-            ctx,
-            [initiator] if initiator else [],
-            f"rmans:{round_id}:{addressee.id}:{stamp}",
-            Kind.REMARKS_ANSWER,
-            round_id=round_id,
-            addressee_id=addressee.id,
-        )
+        ids = {"round_id": round_id, "addressee_id": addressee.id}
+        await notify_about(ctx, [initiator], Kind.REMARKS_ANSWER, ids, stamp(ctx), key="rmans")
     updated = await ctx.repos.remarks.get(round_id)
     assert updated is not None
     return updated

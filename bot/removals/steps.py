@@ -4,7 +4,7 @@ apparatus agrees or refuses; the first decision wins."""
 from __future__ import annotations
 
 from bot.assignments.rules import check_decision
-from bot.assignments.steps import executor_heads, fresh
+from bot.assignments.steps import about_item, about_record, executor_heads, fresh
 from bot.outbox_kinds import Kind
 from bot.removals.rules import (
     DECIDER_ROLES,
@@ -14,24 +14,14 @@ from bot.removals.rules import (
     check_pending,
     needs_consent,
 )
-from bot.services import Context, notify, one_unit
+from bot.services import Context, one_unit, top_deciders
 from storage.domain.assignments import Assignment, Refusal, RemovalGround
-from storage.domain.enums import Role
 from storage.domain.refusals import Refused
 from storage.domain.removals import RemovalRequest, RemovalStatus
 from storage.models import Person
 from storage.removals import RemovalPending
 
-
-async def removal_deciders(ctx: Context) -> list[Person]:
-    """The akim and the head of apparatus, each replaced by whoever acts for them today."""
-    people: dict[int, Person] = {}
-    candidates = await ctx.repos.staff.with_role(Role.AKIM)
-    candidates += await ctx.repos.staff.with_role(Role.HEAD_OF_APPARATUS)
-    for person in candidates:
-        acting = await ctx.repos.staff.acting_for(person, ctx.today)
-        people[acting.id] = acting
-    return list(people.values())
+removal_deciders = top_deciders  # the akim and the head of apparatus (or whoever acts)
 
 
 async def deciding_for(ctx: Context, person: Person) -> str | None:
@@ -46,13 +36,8 @@ async def deciding_for(ctx: Context, person: Person) -> str | None:
 
 
 async def tell_removed(ctx: Context, item: Assignment, note: str) -> None:
-    await notify(
-        ctx,
-        await executor_heads(ctx, item),
-        f"removed:{item.id}",
-        Kind.REMOVED,
-        assignment_id=item.id,
-        note=note,
+    await about_item(
+        ctx, await executor_heads(ctx, item), Kind.REMOVED, "removed", item, note=note
     )
 
 
@@ -73,14 +58,8 @@ async def remove(
             )
         except RemovalPending:  # another controller's removal was written first
             raise Refused(RemovalRefusal.PENDING, reg_number=item.reg_number) from None
-        await notify(
-            ctx,
-            await removal_deciders(ctx),
-            f"rmask:{request.id}",
-            Kind.REMOVAL_ASKED,
-            request_id=request.id,
-            assignment_id=item.id,
-        )
+        deciders = await removal_deciders(ctx)
+        await about_record(ctx, deciders, Kind.REMOVAL_ASKED, "rmask", "request", request)
         return request
     if not await ctx.repos.assignments.remove(
         item.id, ground=ground, note=note, actor=person.code, at=ctx.now
@@ -125,15 +104,7 @@ async def decide(
     if status is RemovalStatus.AGREED:
         await tell_removed(ctx, item, request.note)
     controller = await ctx.repos.staff.by_code(request.requested_by)
-    if controller is not None:
-        await notify(
-            ctx,
-            [controller],
-            f"rmdone:{request.id}",
-            Kind.REMOVAL_DECIDED,
-            request_id=request.id,
-            assignment_id=item.id,
-        )
+    await about_record(ctx, [controller], Kind.REMOVAL_DECIDED, "rmdone", "request", request)
     return status
 
 

@@ -12,7 +12,7 @@ from bot.outbox_kinds import Kind
 from bot.services import (
     Context,
     department_recipients,
-    notify,
+    notify_about,
     notify_control,
     one_unit,
 )
@@ -75,13 +75,8 @@ async def leave(ctx: Context, person: Person, *, actor: str) -> Departure | None
         if taker is not None:
             await ctx.repos.remarks.hand_over(place, taker.id, actor=actor, at=ctx.now)
             # the same key as the round's request: whoever had it does not get it twice
-            await notify(
-                ctx,
-                [taker],
-                f"rmreq:{place.round_id}",
-                Kind.REMARKS_REQUEST,
-                round_id=place.round_id,
-            )
+            ids = {"round_id": place.round_id}
+            await notify_about(ctx, [taker], Kind.REMARKS_REQUEST, ids, key="rmreq")
         departure.rounds.append({"round_id": place.round_id, "to": taker.id if taker else None})
     await notify_control(
         ctx,
