@@ -13,26 +13,15 @@ from storage.domain.remarks import Answer
 async def process_rounds(ctx: services.Context, today: date, not_before: datetime) -> int:
     """«Замечаний нет» rounds: remind the silent one working day before the due date; after it,
     apply the profile's silent-consent rule and send the initiator the final sheet."""
-    queued = 0
+    due: list[tuple[str, int, str, dict[str, object]]] = []
     silent = final_answer(ctx.profile, Answer.PENDING)
     for item in await ctx.repos.remarks.open_rounds():
+        about: dict[str, object] = {"round_id": item.id}
         if today > item.due:
             if await ctx.repos.remarks.close(item.id, silent=silent, at=ctx.now):
-                queued += await ctx.repos.outbox.enqueue(
-                    f"rmfinal:{item.id}",
-                    item.initiator_id,
-                    Kind.REMARKS_FINAL,
-                    {"round_id": item.id},
-                    not_before=not_before,
-                )
-            continue
-        if today >= reminder_day(ctx.calendar, item):
+                due.append((f"rmfinal:{item.id}", item.initiator_id, Kind.REMARKS_FINAL, about))
+        elif today >= reminder_day(ctx.calendar, item):
             for addressee in await ctx.repos.remarks.pending_addressees(item.id):
-                queued += await ctx.repos.outbox.enqueue(
-                    f"rmremind:{item.id}:{addressee.person_id}",
-                    addressee.person_id,
-                    Kind.REMARKS_REMINDER,
-                    {"round_id": item.id},
-                    not_before=not_before,
-                )
-    return queued
+                key = f"rmremind:{item.id}:{addressee.person_id}"
+                due.append((key, addressee.person_id, Kind.REMARKS_REMINDER, about))
+    return await ctx.repos.outbox.enqueue_many(due, not_before=not_before)
