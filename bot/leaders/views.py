@@ -4,7 +4,9 @@ A department or item outside the person's scope is refused, never shown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.extensions.steps import deciding_for
 from bot.leaders.rules import (
@@ -23,11 +25,20 @@ from storage.domain.refusals import Refused
 from storage.domain.remarks import Round
 from storage.models import Department, Person
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class Overview:
     departments: list[tuple[Department, Tally]]  # with open items, the most urgent first
     total: Tally  # each item once
+
+
+def yours(found: T | None, sees: Callable[[T], bool]) -> T:
+    """What was found, if the leader sees it; else refused (nothing of it is shown)."""
+    if found is None or not sees(found):
+        raise Refused(LeaderRefusal.NOT_YOURS)
+    return found
 
 
 async def overview(ctx: Context, person: Person) -> Overview:
@@ -43,9 +54,7 @@ async def overview(ctx: Context, person: Person) -> Overview:
 async def department(ctx: Context, person: Person, department_id: int) -> Department:
     """The department, if this leader looks at it (else refused: nothing of it is shown)."""
     found = await ctx.repos.staff.department(department_id)
-    if found is None or not sees_department(person.roles, person.curates, department_id):
-        raise Refused(LeaderRefusal.NOT_YOURS)
-    return found
+    return yours(found, lambda _: sees_department(person.roles, person.curates, department_id))
 
 
 async def department_items(
@@ -62,9 +71,7 @@ async def department_items(
 async def item(ctx: Context, person: Person, item_id: int) -> Assignment:
     """The item, if one of its executor departments is in this leader's view."""
     found = await ctx.repos.assignments.get(item_id)
-    if found is None or not sees_item(person.roles, person.curates, found):
-        raise Refused(LeaderRefusal.NOT_YOURS)
-    return found
+    return yours(found, lambda item: sees_item(person.roles, person.curates, item))
 
 
 async def requests_to_decide(
