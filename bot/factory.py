@@ -4,6 +4,7 @@ the only modules of `bot/` that import `handlers/`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from aiogram import Bot, Dispatcher
@@ -21,7 +22,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.utils.i18n import I18n
 
 from bot.config import TELEGRAM_API_URL, Settings
-from bot.delivery import Deliverer, RateLimiter
+from bot.delivery import Deliverer
 from bot.i18n import PersonI18nMiddleware
 from bot.middlewares import (
     KickSenderMiddleware,
@@ -29,7 +30,6 @@ from bot.middlewares import (
     RoleMiddleware,
     StepContextMiddleware,
 )
-from bot.profiles import Profile
 from handlers import get_routers
 from handlers.outbox import RENDERERS
 from storage.repo import Repos
@@ -66,20 +66,8 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=None))
 
 
-def create_deliverer(
-    bot: Bot,
-    repos: Repos,
-    i18n: I18n,
-    settings: Settings,
-    profile: Profile,
-    limiter: RateLimiter | None = None,
-    *,
-    background: bool = True,
-) -> Deliverer:
-    """The sender, with every outbox kind's renderer from the handlers."""
-    return Deliverer(
-        bot, repos, i18n, settings, profile, limiter, renderers=RENDERERS, background=background
-    )
+# The sender, with every outbox kind's renderer from the handlers.
+create_deliverer = partial(Deliverer, renderers=RENDERERS)
 
 
 def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any) -> Dispatcher:
