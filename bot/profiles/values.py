@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, time, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Generic, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -175,23 +175,31 @@ def _parse_term_text(text: str) -> dict[str, object]:
     return {"value": int(match.group(1)), "unit": unit}
 
 
-class ReportDue(_Value):
-    """Executors' report before the deadline: main executor and co-executors."""
+class _Terms(_Value):
+    """Named terms: written ``name=term, …`` or as the terms in order, separated by ``/``."""
 
-    main: Term
-    co_executors: Term
+    EXAMPLE: ClassVar[tuple[str, ...]]  # a term per field, for the error message
+    MAXSPLIT: ClassVar[int] = -1
 
     @classmethod
     def _read_text(cls, text: str) -> Any:
-        return _pairs_or_parts(
-            text,
-            ("main", "co_executors"),
-            "expected 'main=5wd, co_executors=7wd' or '5wd/7wd'",
-            maxsplit=1,
-        )
+        names = tuple(cls.model_fields)
+        pairs = ", ".join(f"{name}={term}" for name, term in zip(names, cls.EXAMPLE, strict=True))
+        expected = f"expected '{pairs}' or '{'/'.join(cls.EXAMPLE)}'"
+        return _pairs_or_parts(text, names, expected, maxsplit=cls.MAXSPLIT)
 
     def __str__(self) -> str:
-        return f"main={self.main}, co_executors={self.co_executors}"
+        return ", ".join(f"{name}={getattr(self, name)}" for name in type(self).model_fields)
+
+
+class ReportDue(_Terms):
+    """Executors' report before the deadline: main executor and co-executors."""
+
+    EXAMPLE = ("5wd", "7wd")
+    MAXSPLIT = 1
+
+    main: Term
+    co_executors: Term
 
 
 class DraftKind(StrEnum):
@@ -304,23 +312,14 @@ def _clamped_day(first_of_month: date, day: int) -> date:
     return first_of_month.replace(day=min(day, last))
 
 
-class ControlThresholds(_Value):
+class ControlThresholds(_Terms):
     """Upper bounds (from receipt) of the urgent, short and medium control types; above: long."""
+
+    EXAMPLE = ("10wd", "1m", "6m")
 
     urgent: Term
     short: Term
     medium: Term
-
-    @classmethod
-    def _read_text(cls, text: str) -> Any:
-        return _pairs_or_parts(
-            text,
-            ("urgent", "short", "medium"),
-            "expected 'urgent=10wd, short=1m, medium=6m' or '10wd/1m/6m'",
-        )
-
-    def __str__(self) -> str:
-        return f"urgent={self.urgent}, short={self.short}, medium={self.medium}"
 
 
 class WorkingHours(_Value):
