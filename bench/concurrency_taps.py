@@ -9,7 +9,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -50,20 +50,18 @@ class Background:
     done: bool = False
 
 
+@dataclass(eq=False)
 class Bench:
-    def __init__(
-        self, args: argparse.Namespace, repos: Repos, dp: Dispatcher, bot: Bot, lock: TimedLock
-    ) -> None:
-        self.args = args
-        self.repos = repos
-        self.dp = dp
-        self.bot = bot
-        self.lock = lock
-        self.taps: list[Tap] = []
-        self.tappers: list[Tapper] = []
-        self.phase = "setup"
-        self.load_started = 0.0
-        self.background = Background()
+    args: argparse.Namespace
+    repos: Repos
+    dp: Dispatcher
+    bot: Bot
+    lock: TimedLock
+    taps: list[Tap] = field(default_factory=list)
+    tappers: list[Tapper] = field(default_factory=list)
+    phase: str = "setup"
+    load_started: float = 0.0
+    background: Background = field(default_factory=Background)
 
     # setup
 
