@@ -5,6 +5,8 @@ Each is one unit of work with the messages it queues."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import TypedDict
 
 from bot.assignments.rules import check_head_of, check_report
 from bot.assignments.steps import about_item, about_record, as_head, fresh, send_report
@@ -14,6 +16,23 @@ from bot.services import Context, department_recipients, one_unit, stamp
 from storage.domain.assignments import Assignment, ReportFile
 from storage.domain.executors import DraftStatus, ExecutorDraft
 from storage.models import Person
+
+
+class HeadsMove(TypedDict):
+    """How the executors' repository records a head's move on an item (its audit)."""
+
+    reg_number: str
+    actor: str
+    on_behalf_of: str | None
+    at: datetime
+
+
+def heads_move(
+    ctx: Context, person: Person, item: Assignment, acting_for: str | None
+) -> HeadsMove:
+    return HeadsMove(
+        reg_number=item.reg_number, actor=person.code, on_behalf_of=acting_for, at=ctx.now
+    )
 
 
 @one_unit
@@ -26,13 +45,7 @@ async def pass_item(
     staff = {p.id: p for p in await ctx.repos.staff.executors_of(executor.department_id)}
     wanted = check_targets(chosen, staff)
     added, removed = await ctx.repos.executors.set_passes(
-        item.id,
-        executor.department_id,
-        wanted,
-        reg_number=item.reg_number,
-        actor=person.code,
-        on_behalf_of=acting_for,
-        at=ctx.now,
+        item.id, executor.department_id, wanted, **heads_move(ctx, person, item, acting_for)
     )
     department, moment = executor.department_id, stamp(ctx)
     passed = [staff[pid] for pid in added]
@@ -104,15 +117,9 @@ async def decide(
     """The head's decision on a draft: sent on as the report (`report_id`) or returned with a
     `comment`; the author is told."""
     status = DraftStatus.APPROVED if report_id is not None else DraftStatus.RETURNED
+    move = heads_move(ctx, person, item, acting_for)
     await ctx.repos.executors.decide_draft(
-        draft.id,
-        status,
-        reg_number=item.reg_number,
-        actor=person.code,
-        on_behalf_of=acting_for,
-        at=ctx.now,
-        comment=comment,
-        report_id=report_id,
+        draft.id, status, **move, comment=comment, report_id=report_id
     )
     author = await ctx.repos.staff.get(draft.author_id)
     await about_record(ctx, [author], Kind.DRAFT_DECIDED, "drafted", "draft", draft)
