@@ -10,6 +10,8 @@ from storage.rows import from_row
 
 
 class CalendarRepo(AuditedStore):
+    entity = "calendar"
+
     async def overrides(self) -> list[CalendarOverride]:
         rows = await self.fetch_all(
             "SELECT day, working, reason, author FROM calendar_overrides ORDER BY day"
@@ -31,11 +33,10 @@ class CalendarRepo(AuditedStore):
                 " created_at = excluded.created_at",
                 (day.isoformat(), int(working), reason.strip(), author, now_utc().isoformat()),
             )
-            await self.audit.record(
+            await self._record(
+                day.isoformat(),
+                "calendar_override",
                 actor=author,
-                action="calendar_override",
-                entity="calendar",
-                entity_id=day.isoformat(),
                 old={"working": old.working, "reason": old.reason} if old else None,
                 new={"working": working, "reason": reason.strip()},
             )
@@ -47,10 +48,5 @@ class CalendarRepo(AuditedStore):
             )
             removed = cursor.rowcount > 0
             if removed:
-                await self.audit.record(
-                    actor=author,
-                    action="calendar_override_removed",
-                    entity="calendar",
-                    entity_id=day.isoformat(),
-                )
+                await self._record(day.isoformat(), "calendar_override_removed", actor=author)
         return removed

@@ -16,6 +16,8 @@ from storage.rows import from_row, utc_text
 
 
 class ExecutorRepo(AuditedStore):
+    entity = ENTITY
+
     # --- passes ----------------------------------------------------------------------------
     async def passed(self, assignment_id: int, department_id: int) -> list[Pass]:
         rows = await self.fetch_all(
@@ -74,12 +76,11 @@ class ExecutorRepo(AuditedStore):
                 [(assignment_id, department_id, pid, actor, utc_text(at)) for pid in added],
             )
             codes = await self._codes([*before, *wanted])
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "pass" if wanted else "take_back",
                 actor=actor,
                 on_behalf_of=on_behalf_of,
-                action="pass" if wanted else "take_back",
-                entity=ENTITY,
-                entity_id=reg_number,
                 old={"executors": [codes[pid] for pid in sorted(before)]},
                 new={"executors": [codes[pid] for pid in wanted]},
                 at=at,
@@ -140,11 +141,10 @@ class ExecutorRepo(AuditedStore):
             await save_attachments(
                 self.conn, "executor_draft_files", "draft_id", draft_id, list(files)
             )
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "executor_draft",
                 actor=author_code,
-                action="executor_draft",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={"draft": draft_id, "files": len(files)},
                 at=at,
             )
@@ -189,12 +189,11 @@ class ExecutorRepo(AuditedStore):
             )
             if cursor.rowcount == 0:
                 return False
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "draft_approved" if status is DraftStatus.APPROVED else "draft_returned",
                 actor=actor,
                 on_behalf_of=on_behalf_of,
-                action="draft_approved" if status is DraftStatus.APPROVED else "draft_returned",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={"draft": draft_id, **({"comment": comment} if comment else {})},
                 at=at,
             )

@@ -26,6 +26,8 @@ class PendingExists(ValueError):
 
 
 class ExtensionRepo(AuditedStore):
+    entity = ENTITY
+
     # --- reading -------------------------------------------------------------------------------
     async def _many(self, where: str, params: tuple[object, ...]) -> list[ExtensionRequest]:
         rows = await self.fetch_all(
@@ -116,12 +118,11 @@ class ExtensionRepo(AuditedStore):
                 raise
             request_id = cursor.lastrowid
             assert request_id is not None
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "extension_requested",
                 actor=requested_by,
                 on_behalf_of=on_behalf_of,
-                action="extension_requested",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={
                     "from": item["deadline"],
                     "to": new_deadline.isoformat(),
@@ -181,12 +182,11 @@ class ExtensionRepo(AuditedStore):
                 (granted.isoformat(), utc_text(at), assignment_id, _OPEN),
             )
             assert cursor.rowcount == 1  # checked above, under the same write lock
-            await self.audit.record(
+            await self._record(
+                row["reg_number"],
+                "extension_approved",
                 actor=actor,
                 on_behalf_of=on_behalf_of,
-                action="extension_approved",
-                entity=ENTITY,
-                entity_id=row["reg_number"],
                 old={"deadline": row["deadline"]},
                 new={"deadline": granted.isoformat(), "request": request_id},
                 at=at,
@@ -230,12 +230,11 @@ class ExtensionRepo(AuditedStore):
                 (request_id,),
             )
             assert row is not None
-            await self.audit.record(
+            await self._record(
+                row["reg_number"],
+                "extension_rejected",
                 actor=actor,
                 on_behalf_of=on_behalf_of,
-                action="extension_rejected",
-                entity=ENTITY,
-                entity_id=row["reg_number"],
                 new={"reason": reason, "request": request_id},
                 at=at,
             )

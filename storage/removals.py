@@ -21,6 +21,8 @@ class RemovalPending(ValueError):
 
 
 class RemovalRepo(AuditedStore):
+    entity = ENTITY
+
     async def _many(self, where: str, params: tuple[object, ...]) -> list[RemovalRequest]:
         rows = await self.fetch_all(
             f"SELECT * FROM removal_requests WHERE {where}"  # noqa: S608 - fixed fragments
@@ -75,11 +77,10 @@ class RemovalRepo(AuditedStore):
             except aiosqlite.IntegrityError as exc:
                 raise RemovalPending(str(assignment_id)) from exc
             request_id = cursor.lastrowid
-            await self.audit.record(
+            await self._record(
+                await self._reg_number(assignment_id),
+                "removal_asked",
                 actor=actor,
-                action="removal_asked",
-                entity=ENTITY,
-                entity_id=await self._reg_number(assignment_id),
                 new={"ground": ground.value, "note": note},
                 at=at,
             )
@@ -124,11 +125,10 @@ class RemovalRepo(AuditedStore):
             if cursor.rowcount == 0:
                 return None
             if status is RemovalStatus.AGREED:
-                await self.audit.record(
+                await self._record(
+                    await self._reg_number(request.assignment_id),
+                    "remove",
                     actor=actor,
-                    action="remove",
-                    entity=ENTITY,
-                    entity_id=await self._reg_number(request.assignment_id),
                     old={"status": Status.REPORTED.value},
                     new={
                         "ground": request.ground.value,
@@ -172,11 +172,10 @@ class RemovalRepo(AuditedStore):
             )
             if cursor.rowcount == 0:
                 return False
-            await self.audit.record(
+            await self._record(
+                await self._reg_number(request.assignment_id),
+                "removal_refused",
                 actor=actor,
-                action="removal_refused",
-                entity=ENTITY,
-                entity_id=await self._reg_number(request.assignment_id),
                 new={"reason": reason},
                 on_behalf_of=on_behalf_of,
                 at=at,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from storage.assignments.reading import _OPEN, _REPORTABLE, ENTITY, AssignmentReading
+from storage.assignments.reading import _OPEN, _REPORTABLE, AssignmentReading
 from storage.assignments.registration import UnknownDepartment
 from storage.attachments import save_attachments
 from storage.domain.assignments import (
@@ -63,12 +63,11 @@ class AssignmentExecution(AssignmentReading):
         reg_number = await self.reg_number(assignment_id)
         assert department is not None
         assert reg_number is not None
-        await self.audit.record(
+        await self._record(
+            reg_number,
+            action,
             actor=actor,
             on_behalf_of=on_behalf_of,
-            action=action,
-            entity=ENTITY,
-            entity_id=reg_number,
             new={"department": department.name, "reason": reason},
             at=at,
         )
@@ -110,12 +109,11 @@ class AssignmentExecution(AssignmentReading):
             await self._touch(assignment_id, at)
             reg_number = await self.reg_number(assignment_id)
             assert reg_number is not None
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "accept",
                 actor=person_code,
                 on_behalf_of=on_behalf_of,
-                action="accept",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={"department": row["name"]},
                 at=at,
             )
@@ -220,11 +218,10 @@ class AssignmentExecution(AssignmentReading):
             await self._touch(assignment_id)
             old_department = await self._department(old_department_id)
             assert old_department is not None
-            await self.audit.record(
+            await self._record(
+                old["reg_number"],
+                "reassign",
                 actor=actor,
-                action="reassign",
-                entity=ENTITY,
-                entity_id=old["reg_number"],
                 old={"department": old_department.name},
                 new={"department": new_department.name},
             )
@@ -292,11 +289,10 @@ class AssignmentExecution(AssignmentReading):
                 return False
             reg_number = await self.reg_number(assignment_id)
             assert reg_number is not None
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "deadline",
                 actor=actor,
-                action="deadline",
-                entity=ENTITY,
-                entity_id=reg_number,
                 old={"deadline": old.isoformat()},
                 new={"deadline": new.isoformat(), "reference": reference, "reason": reason},
                 at=at,
@@ -367,12 +363,11 @@ class AssignmentExecution(AssignmentReading):
             report_id = cursor.lastrowid
             assert report_id is not None
             await save_attachments(self.conn, "report_files", "report_id", report_id, files)
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "report" if final else "co_report",
                 actor=author_code,
                 on_behalf_of=on_behalf_of,
-                action="report" if final else "co_report",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={
                     "department": row["department_name"],
                     "text": text,
@@ -419,11 +414,10 @@ class AssignmentExecution(AssignmentReading):
             )
             if cursor.rowcount == 0:
                 return False
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                action,
                 actor=actor,
-                action=action,
-                entity=ENTITY,
-                entity_id=reg_number,
                 old={"status": Status.REPORTED.value},
                 new=new,
                 at=at,

@@ -26,6 +26,8 @@ _REPORTABLE = json.dumps([Status.REGISTERED.value, Status.ACCEPTED.value, Status
 
 
 class AssignmentReading(AuditedStore):
+    entity = ENTITY
+
     # --- reading -------------------------------------------------------------------------------
     async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
         """Executor rows of several assignments in one query, in position order."""

@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
-from storage.assignments.reading import ENTITY, IMPORT_SLICE, AssignmentReading
+from storage.assignments.reading import IMPORT_SLICE, AssignmentReading
 from storage.audit import now_utc
 from storage.domain.assignments import Assignment, ControlType, NewAssignment, Status
 from storage.domain.enums import Mark, Source
@@ -129,11 +129,10 @@ class AssignmentRegistration(AssignmentReading):
                     for position, department in enumerate(departments)
                 ],
             )
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "register",
                 actor=actor,
-                action="register",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={
                     "received": new.received.isoformat(),
                     "registered_on": registered_on.isoformat(),

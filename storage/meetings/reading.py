@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
@@ -48,6 +47,8 @@ def _merge(entries: Iterable[tuple[int, bool]]) -> dict[int, bool]:
 
 
 class MeetingReading(AuditedStore):
+    entity = ENTITY
+
     # --- reading -------------------------------------------------------------------------------
     async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Meeting]:
         """Meetings with their items (with department names and files) and recipients."""
@@ -178,26 +179,6 @@ class MeetingReading(AuditedStore):
     async def _is_open(self, meeting_id: int) -> bool:
         status = await self._status(meeting_id)
         return status is not None and status not in _CLOSED_STATUSES
-
-    async def _record(
-        self,
-        meeting_id: int,
-        action: str,
-        *,
-        actor: str,
-        at: datetime,
-        old: Any = None,
-        new: Any = None,
-    ) -> None:
-        await self.audit.record(
-            actor=actor,
-            action=action,
-            entity=ENTITY,
-            entity_id=str(meeting_id),
-            old=old,
-            new=new,
-            at=at,
-        )
 
     async def _renumber(self, meeting_id: int) -> None:
         async with self.conn.execute(
