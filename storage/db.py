@@ -23,11 +23,12 @@ import itertools
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from importlib import resources
 from pathlib import Path
 
@@ -232,6 +233,31 @@ class Store:
         """The query's rows on the calling task's connection."""
         async with self.conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
+
+    async def transition(
+        self,
+        table: str,
+        row_id: int,
+        was: Enum,
+        values: Mapping[str, object],
+        *,
+        also: str = "",
+        also_params: Iterable[object] = (),
+    ) -> bool:
+        """Set `values` (fixed column names; enums stored as their values) on row `row_id` of
+        `table` only while its status is still `was` and the fixed condition `also` (" AND …")
+        holds: whether it changed. Of two concurrent decisions the first wins; the second
+        finds the row moved on and changes nothing."""
+        columns = ", ".join(f"{column} = ?" for column in values)
+        cursor = await self.conn.execute(
+            f"UPDATE {table} SET {columns} WHERE id = ? AND status = ?{also}",  # noqa: S608 - fixed fragments only
+            (*map(_stored, values.values()), row_id, was.value, *also_params),
+        )
+        return cursor.rowcount > 0
+
+
+def _stored(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
 
 
 async def open_database(path: Path | str, *, readers: int = READERS) -> Database:

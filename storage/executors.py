@@ -174,20 +174,18 @@ class ExecutorRepo(AuditedStore):
         """A pending draft approved (with the report it became) or returned (with a comment);
         False when it is no longer pending (decided already, or superseded)."""
         async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE executor_drafts SET status = ?, comment = ?, decided_by = ?,"
-                " decided_at = ?, report_id = ? WHERE id = ? AND status = ?",
-                (
-                    DraftStatus(status).value,
-                    comment,
-                    actor,
-                    utc_text(at),
-                    report_id,
-                    draft_id,
-                    DraftStatus.PENDING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            if not await self.transition(
+                "executor_drafts",
+                draft_id,
+                DraftStatus.PENDING,
+                {
+                    "status": DraftStatus(status),
+                    "comment": comment,
+                    "decided_by": actor,
+                    "decided_at": utc_text(at),
+                    "report_id": report_id,
+                },
+            ):
                 return False
             await self._record(
                 reg_number,

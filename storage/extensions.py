@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.assignments.reading import _OPEN, ENTITY
-from storage.audit import AuditedStore
+from storage.assignments.reading import _OPEN
 from storage.domain.assignments import OPEN_STATUSES, Refusal, Status
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.refusals import Refused
-from storage.rows import from_row, utc_text
+from storage.requests import RequestRepo
+from storage.rows import utc_text
 
 
 class PendingExists(ValueError):
@@ -25,29 +25,13 @@ class PendingExists(ValueError):
         self.reg_number = reg_number
 
 
-class ExtensionRepo(AuditedStore):
-    entity = ENTITY
+class ExtensionRepo(RequestRepo[ExtensionRequest]):
+    table = "extension_requests"
+    shape = ExtensionRequest
+    pending_status = RequestStatus.PENDING
+    on_behalf_column = "decided_on_behalf_of"
 
     # --- reading -------------------------------------------------------------------------------
-    async def _many(self, where: str, params: tuple[object, ...]) -> list[ExtensionRequest]:
-        rows = await self.fetch_all(
-            f"SELECT * FROM extension_requests WHERE {where}"  # noqa: S608 - fixed fragments
-            " ORDER BY created_at, id",
-            params,
-        )
-        return [from_row(ExtensionRequest, row) for row in rows]
-
-    async def get(self, request_id: int) -> ExtensionRequest | None:
-        found = await self._many("id = ?", (request_id,))
-        return found[0] if found else None
-
-    async def pending_for(self, assignment_id: int) -> ExtensionRequest | None:
-        """The request of the item waiting for a decision (at most one), if any."""
-        found = await self._many(
-            "assignment_id = ? AND status = ?", (assignment_id, RequestStatus.PENDING.value)
-        )
-        return found[0] if found else None
-
     async def pending(self) -> list[ExtensionRequest]:
         """Every request waiting for a decision, oldest first."""
         return await self._many("status = ?", (RequestStatus.PENDING.value,))
@@ -157,24 +141,17 @@ class ExtensionRepo(AuditedStore):
             if row is None:
                 return False
             assignment_id = row["assignment_id"]
-            cursor = await self.conn.execute(
-                "UPDATE extension_requests SET status = ?, decided_by = ?,"
-                " decided_on_behalf_of = ?, decided_at = ?, granted_deadline = ?"
-                " WHERE id = ? AND status = ? AND EXISTS (SELECT 1 FROM assignments a"
+            if not await self._decided(
+                request_id,
+                RequestStatus.APPROVED,
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                at=at,
+                granted_deadline=granted.isoformat(),
+                also=" AND EXISTS (SELECT 1 FROM assignments a"
                 " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
-                (
-                    RequestStatus.APPROVED.value,
-                    actor,
-                    on_behalf_of,
-                    utc_text(at),
-                    granted.isoformat(),
-                    request_id,
-                    RequestStatus.PENDING.value,
-                    assignment_id,
-                    _OPEN,
-                ),
-            )
-            if cursor.rowcount == 0:
+                also_params=(assignment_id, _OPEN),
+            ):
                 return False
             cursor = await self.conn.execute(
                 "UPDATE assignments SET deadline = ?, extensions = extensions + 1,"
@@ -208,21 +185,14 @@ class ExtensionRepo(AuditedStore):
         if not reason:
             raise ValueError("a reason is required")
         async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE extension_requests SET status = ?, decided_by = ?,"
-                " decided_on_behalf_of = ?, decided_at = ?, reject_reason = ?"
-                " WHERE id = ? AND status = ?",
-                (
-                    RequestStatus.REJECTED.value,
-                    actor,
-                    on_behalf_of,
-                    utc_text(at),
-                    reason,
-                    request_id,
-                    RequestStatus.PENDING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            if not await self._decided(
+                request_id,
+                RequestStatus.REJECTED,
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                at=at,
+                reject_reason=reason,
+            ):
                 return False
             row = await self.fetch_one(
                 "SELECT a.reg_number FROM extension_requests r"

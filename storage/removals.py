@@ -9,37 +9,22 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.assignments.reading import ENTITY, AssignmentReading
-from storage.audit import AuditedStore
+from storage.assignments.reading import AssignmentReading
 from storage.domain.assignments import RemovalGround, Status
 from storage.domain.removals import RemovalRequest, RemovalStatus
-from storage.rows import from_row, utc_text
+from storage.requests import RequestRepo
+from storage.rows import utc_text
 
 
 class RemovalPending(ValueError):
     """The assignment already has a removal waiting for consent."""
 
 
-class RemovalRepo(AuditedStore):
-    entity = ENTITY
-
-    async def _many(self, where: str, params: tuple[object, ...]) -> list[RemovalRequest]:
-        rows = await self.fetch_all(
-            f"SELECT * FROM removal_requests WHERE {where}"  # noqa: S608 - fixed fragments
-            " ORDER BY created_at, id",
-            params,
-        )
-        return [from_row(RemovalRequest, row) for row in rows]
-
-    async def get(self, request_id: int) -> RemovalRequest | None:
-        found = await self._many("id = ?", (request_id,))
-        return found[0] if found else None
-
-    async def pending_for(self, assignment_id: int) -> RemovalRequest | None:
-        found = await self._many(
-            "assignment_id = ? AND status = ?", (assignment_id, RemovalStatus.PENDING.value)
-        )
-        return found[0] if found else None
+class RemovalRepo(RequestRepo[RemovalRequest]):
+    table = "removal_requests"
+    shape = RemovalRequest
+    pending_status = RemovalStatus.PENDING
+    on_behalf_column = "on_behalf_of"
 
     async def _reg_number(self, assignment_id: int) -> str:
         number = await AssignmentReading(self.db).reg_number(assignment_id)
@@ -98,31 +83,20 @@ class RemovalRepo(AuditedStore):
             request = await self.get(request_id)
             if request is None or request.status is not RemovalStatus.PENDING:
                 return None
-            cursor = await self.conn.execute(
-                "UPDATE assignments SET status = ?, removal_ground = ?, updated_at = ?"
-                " WHERE id = ? AND status = ?",
-                (
-                    Status.REMOVED.value,
-                    request.ground.value,
-                    utc_text(at),
-                    request.assignment_id,
-                    Status.REPORTED.value,
-                ),
+            removed = await self.transition(
+                "assignments",
+                request.assignment_id,
+                Status.REPORTED,
+                {
+                    "status": Status.REMOVED,
+                    "removal_ground": request.ground,
+                    "updated_at": utc_text(at),
+                },
             )
-            status = RemovalStatus.AGREED if cursor.rowcount else RemovalStatus.LAPSED
-            cursor = await self.conn.execute(
-                "UPDATE removal_requests SET status = ?, decided_by = ?, on_behalf_of = ?,"
-                " decided_at = ? WHERE id = ? AND status = ?",
-                (
-                    status.value,
-                    actor,
-                    on_behalf_of,
-                    utc_text(at),
-                    request_id,
-                    RemovalStatus.PENDING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            status = RemovalStatus.AGREED if removed else RemovalStatus.LAPSED
+            if not await self._decided(
+                request_id, status, actor=actor, on_behalf_of=on_behalf_of, at=at
+            ):
                 return None
             if status is RemovalStatus.AGREED:
                 await self._record(
@@ -157,20 +131,14 @@ class RemovalRepo(AuditedStore):
             request = await self.get(request_id)
             if request is None:
                 return False
-            cursor = await self.conn.execute(
-                "UPDATE removal_requests SET status = ?, decided_by = ?, on_behalf_of = ?,"
-                " refuse_reason = ?, decided_at = ? WHERE id = ? AND status = ?",
-                (
-                    RemovalStatus.REFUSED.value,
-                    actor,
-                    on_behalf_of,
-                    reason,
-                    utc_text(at),
-                    request_id,
-                    RemovalStatus.PENDING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            if not await self._decided(
+                request_id,
+                RemovalStatus.REFUSED,
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                at=at,
+                refuse_reason=reason,
+            ):
                 return False
             await self._record(
                 await self._reg_number(request.assignment_id),

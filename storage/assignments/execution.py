@@ -102,9 +102,8 @@ class AssignmentExecution(AssignmentReading):
             )
             assert row is not None
             if row["is_main"]:
-                await self.conn.execute(
-                    "UPDATE assignments SET status = ? WHERE id = ? AND status = ?",
-                    (Status.ACCEPTED.value, assignment_id, Status.REGISTERED.value),
+                await self.transition(
+                    "assignments", assignment_id, Status.REGISTERED, {"status": Status.ACCEPTED}
                 )
             await self._touch(assignment_id, at)
             reg_number = await self.reg_number(assignment_id)
@@ -211,9 +210,8 @@ class AssignmentExecution(AssignmentReading):
                     (old["is_main"], old["position"], assignment_id, new_department_id),
                 )
             if old["is_main"]:
-                await self.conn.execute(
-                    "UPDATE assignments SET status = ? WHERE id = ? AND status = ?",
-                    (Status.REGISTERED.value, assignment_id, Status.ACCEPTED.value),
+                await self.transition(
+                    "assignments", assignment_id, Status.ACCEPTED, {"status": Status.REGISTERED}
                 )
             await self._touch(assignment_id)
             old_department = await self._department(old_department_id)
@@ -401,18 +399,12 @@ class AssignmentExecution(AssignmentReading):
             reg_number = await self.reg_number(assignment_id)
             if reg_number is None:
                 return False
-            cursor = await self.conn.execute(
-                "UPDATE assignments SET status = ?, removal_ground = ?, updated_at = ?"
-                " WHERE id = ? AND status = ?",
-                (
-                    to.value,
-                    ground.value if ground else None,
-                    utc_text(at),
-                    assignment_id,
-                    Status.REPORTED.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            if not await self.transition(
+                "assignments",
+                assignment_id,
+                Status.REPORTED,
+                {"status": to, "removal_ground": ground, "updated_at": utc_text(at)},
+            ):
                 return False
             await self._record(
                 reg_number,
