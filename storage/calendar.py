@@ -6,7 +6,7 @@ from datetime import date
 
 from storage.audit import AuditedStore, now_utc
 from storage.models import CalendarOverride
-from storage.rows import from_row
+from storage.rows import from_row, required
 
 
 class CalendarRepo(AuditedStore):
@@ -22,8 +22,7 @@ class CalendarRepo(AuditedStore):
         return {item.day: item.working for item in await self.overrides()}
 
     async def set_override(self, day: date, working: bool, reason: str, *, author: str) -> None:
-        if not reason.strip():
-            raise ValueError("a reason (the decree or the act) is required")
+        required(reason, "a reason (the decree or the act) is required")
         async with self.db.transaction():
             old = {item.day: item for item in await self.overrides()}.get(day)
             await self.conn.execute(

@@ -12,7 +12,7 @@ from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditedStore
 from storage.domain.executors import DraftStatus, ExecutorDraft, Pass
 from storage.domain.files import Attachment
-from storage.rows import from_row, utc_text
+from storage.rows import from_row, required, utc_text
 
 
 class ExecutorRepo(AuditedStore):
@@ -108,9 +108,7 @@ class ExecutorRepo(AuditedStore):
         at: datetime,
     ) -> ExecutorDraft:
         """A new draft with the head; the author's earlier pending one is superseded."""
-        text = text.strip()
-        if not text:
-            raise ValueError("a draft needs text")
+        text = required(text, "a draft needs text")
         async with self.db.transaction():
             await self.conn.execute(
                 "UPDATE executor_drafts SET status = ?, decided_at = ? WHERE assignment_id = ?"

@@ -11,7 +11,7 @@ from storage.domain.assignments import OPEN_STATUSES, Refusal, Status
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.refusals import Refused
 from storage.requests import RequestRepo
-from storage.rows import utc_text
+from storage.rows import required, utc_text
 
 
 class PendingExists(ValueError):
@@ -58,9 +58,7 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
         ValueError: no such item or empty reasons; Refused(CLOSED) (a ValueError) when the
         item is removed from control; PendingExists when a request is already waiting.
         """
-        reasons = reasons.strip()
-        if not reasons:
-            raise ValueError("reasons are required")
+        reasons = required(reasons, "reasons are required")
         async with self.db.transaction():
             item = await self.fetch_one(
                 "SELECT reg_number, deadline, status FROM assignments WHERE id = ?",
@@ -181,9 +179,7 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
     ) -> bool:
         """Refuse a pending request; the deadline stays. False when already decided (the first
         decision wins) or the request is unknown. ValueError on an empty reason."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
+        reason = required(reason, "a reason is required")
         async with self.db.transaction():
             if not await self._decided(
                 request_id,

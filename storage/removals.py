@@ -13,7 +13,7 @@ from storage.assignments.reading import AssignmentReading
 from storage.domain.assignments import RemovalGround, Status
 from storage.domain.removals import RemovalRequest, RemovalStatus
 from storage.requests import RequestRepo
-from storage.rows import utc_text
+from storage.rows import required, utc_text
 
 
 class RemovalPending(ValueError):
@@ -41,9 +41,7 @@ class RemovalRepo(RequestRepo[RemovalRequest]):
         at: datetime,
     ) -> RemovalRequest:
         """A removal waiting for consent. RemovalPending when one already waits."""
-        note = note.strip()
-        if not note:
-            raise ValueError("a note is required")
+        note = required(note, "a note is required")
         ground = RemovalGround(ground)
         async with self.db.transaction():
             try:
@@ -124,9 +122,7 @@ class RemovalRepo(RequestRepo[RemovalRequest]):
         at: datetime,
     ) -> bool:
         """Refuse: the item stays on control. False when someone decided first."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
+        reason = required(reason, "a reason is required")
         async with self.db.transaction():
             request = await self.get(request_id)
             if request is None:

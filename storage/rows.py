@@ -46,6 +46,14 @@ def clean(text: str | None) -> str | None:
     return text or None
 
 
+def required(text: str, message: str) -> str:
+    """The text trimmed; ValueError(message) when nothing is left (a reason, a note …)."""
+    text = text.strip()
+    if not text:
+        raise ValueError(message)
+    return text
+
+
 def is_foreign_key(exc: aiosqlite.IntegrityError) -> bool:
     return "FOREIGN KEY" in str(exc)
 

@@ -19,7 +19,7 @@ from storage.domain.assignments import (
     Status,
 )
 from storage.domain.refusals import Refused
-from storage.rows import utc_text
+from storage.rows import required, utc_text
 
 
 class AssignmentExecution(AssignmentReading):
@@ -129,9 +129,7 @@ class AssignmentExecution(AssignmentReading):
         at: datetime,
     ) -> bool:
         """«Not ours»: the executor row becomes inactive (kept); False when nothing changed."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
+        reason = required(reason, "a reason is required")
         async with self.db.transaction():
             if not await self._update_active_executor(
                 assignment_id,
@@ -237,9 +235,7 @@ class AssignmentExecution(AssignmentReading):
         """Refuse a «не наше»: the declined row is active again (not accepted), so the
         department keeps the item. False when nothing changed: the item is closed, the row is
         active already, or its place was given to another department (a second controller)."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
+        reason = required(reason, "a reason is required")
         async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE assignment_executors SET declined_at = NULL, decline_reason = NULL,"
@@ -274,9 +270,8 @@ class AssignmentExecution(AssignmentReading):
         `reference`, such as «протокол №5 от 01.12.2026», and the `reason`). Only when the
         deadline is still `old`: a second controller who drew the same card changes nothing
         (False). The extension count stays: this is not an extension request."""
-        reference, reason = reference.strip(), reason.strip()
-        if not reference or not reason:
-            raise ValueError("a reference and a reason are required")
+        missing = "a reference and a reason are required"
+        reference, reason = required(reference, missing), required(reason, missing)
         async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE assignments SET deadline = ?, updated_at = ?"
@@ -442,9 +437,7 @@ class AssignmentExecution(AssignmentReading):
         self, assignment_id: int, *, reason: str, actor: str, at: datetime
     ) -> bool:
         """Return the main report for rework; False when there is no report waiting."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
+        reason = required(reason, "a reason is required")
         return await self._decide(
             assignment_id,
             to=Status.RETURNED,

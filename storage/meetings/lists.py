@@ -9,7 +9,7 @@ from typing import Any
 
 from storage.domain.meetings import DistributionList
 from storage.meetings.reading import LIST_ENTITY, MeetingReading, _merge
-from storage.rows import unknown_reference, utc_text
+from storage.rows import required, unknown_reference, utc_text
 
 
 class DistributionLists(MeetingReading):
@@ -52,9 +52,7 @@ class DistributionLists(MeetingReading):
         """Save (person id, member) entries under a name; a list of the same name (compared
         without case) is replaced, keeping its id. ValueError: an empty name, an unknown
         person."""
-        name = name.strip()
-        if not name:
-            raise ValueError("the list's name is empty")
+        name = required(name, "the list's name is empty")
         merged = _merge(entries)
         key = name.casefold()
         async with self.db.transaction():
