@@ -234,6 +234,12 @@ class Store:
         async with self.conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
+    async def write(self, sql: str, params: Iterable[object] = ()) -> int:
+        """One statement in a unit of work of its own (or the caller's): how many rows it
+        changed."""
+        async with self.db.transaction(), self.conn.execute(sql, tuple(params)) as cursor:
+            return cursor.rowcount
+
     async def transition(
         self,
         table: str,

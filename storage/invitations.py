@@ -46,13 +46,11 @@ class InvitationRepo(AuditedStore):
         """The person's unused, unexpired links stop working (a newer one replaced them, or
         the person left); how many."""
         now = now or now_utc()
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE invitations SET expires_at = ?, voided_at = ? WHERE person_id = ?"
-                " AND used_at IS NULL AND expires_at > ?",
-                (now.isoformat(), now.isoformat(), person.id, now.isoformat()),
-            )
-            return cursor.rowcount
+        return await self.write(
+            "UPDATE invitations SET expires_at = ?, voided_at = ? WHERE person_id = ?"
+            " AND used_at IS NULL AND expires_at > ?",
+            (now.isoformat(), now.isoformat(), person.id, now.isoformat()),
+        )
 
     async def valid_for(self, person: Person, *, now: datetime | None = None) -> Invitation | None:
         """The newest unused, unexpired invitation of `person`, if any."""

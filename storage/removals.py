@@ -148,15 +148,14 @@ class RemovalRepo(RequestRepo[RemovalRequest]):
 
     async def lapse(self, assignment_id: int, *, at: datetime) -> bool:
         """The item left «report in» (returned for rework): a waiting removal closes."""
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE removal_requests SET status = ?, decided_at = ?"
-                " WHERE assignment_id = ? AND status = ?",
-                (
-                    RemovalStatus.LAPSED.value,
-                    utc_text(at),
-                    assignment_id,
-                    RemovalStatus.PENDING.value,
-                ),
-            )
-        return cursor.rowcount > 0
+        lapsed = await self.write(
+            "UPDATE removal_requests SET status = ?, decided_at = ?"
+            " WHERE assignment_id = ? AND status = ?",
+            (
+                RemovalStatus.LAPSED.value,
+                utc_text(at),
+                assignment_id,
+                RemovalStatus.PENDING.value,
+            ),
+        )
+        return lapsed > 0
