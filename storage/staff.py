@@ -362,20 +362,19 @@ class StaffRepo(AuditedStore):
                     ),
                 }
                 stamp = now_utc().isoformat()
+                # full_name, position, department_id, language, language_given
+                columns = (
+                    row.full_name,
+                    row.position,
+                    department_id,
+                    language.value,
+                    int(language_given),
+                )
                 if before is None:
                     cursor = await self.conn.execute(
                         "INSERT INTO people (code, full_name, position, department_id, language,"
                         " language_given, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            row.code,
-                            row.full_name,
-                            row.position,
-                            department_id,
-                            language.value,
-                            int(language_given),
-                            stamp,
-                            stamp,
-                        ),
+                        (row.code, *columns, stamp, stamp),
                     )
                     assert cursor.lastrowid is not None
                     person_id = cursor.lastrowid
@@ -412,15 +411,7 @@ class StaffRepo(AuditedStore):
                         "UPDATE people SET full_name = ?, position = ?, department_id = ?,"
                         " language = ?, language_given = ?, active = 1, left_at = NULL,"
                         " updated_at = ? WHERE id = ?",
-                        (
-                            row.full_name,
-                            row.position,
-                            department_id,
-                            language.value,
-                            int(language_given),
-                            stamp,
-                            person_id,
-                        ),
+                        (*columns, stamp, person_id),
                     )
                     await self._audit_update(row.code, old_state, new_state, reactivated, actor)
                 await self.conn.execute(
