@@ -171,9 +171,29 @@ class MeetingReading(AuditedStore):
         row = await self.fetch_one("SELECT status FROM meetings WHERE id = ?", (meeting_id,))
         return None if row is None else str(row["status"])
 
-    async def _set_status(self, meeting_id: int, status: MeetingStatus) -> None:
+    async def _set_status(
+        self,
+        meeting_id: int,
+        status: MeetingStatus,
+        *,
+        was: str,
+        action: str,
+        actor: str,
+        at: datetime,
+        **details: object,
+    ) -> None:
+        """The meeting moves from status `was` to `status`, audited as `action` (with the
+        `details` of the new state)."""
         await self.conn.execute(
             "UPDATE meetings SET status = ? WHERE id = ?", (status.value, meeting_id)
+        )
+        await self._record(
+            meeting_id,
+            action,
+            actor=actor,
+            at=at,
+            old={"status": was},
+            new={"status": status.value, **details},
         )
 
     async def _is_open(self, meeting_id: int) -> bool:
