@@ -12,7 +12,7 @@ from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditedStore
 from storage.domain.executors import DraftStatus, ExecutorDraft, Pass
 from storage.domain.files import Attachment
-from storage.rows import from_row, required, utc_text
+from storage.rows import from_row, required, utc_text, written
 
 
 class ExecutorRepo(AuditedStore):
@@ -146,9 +146,7 @@ class ExecutorRepo(AuditedStore):
                 new={"draft": draft_id, "files": len(files)},
                 at=at,
             )
-        found = await self.draft(draft_id)
-        assert found is not None
-        return found
+        return written(await self.draft(draft_id))
 
     async def draft(self, draft_id: int) -> ExecutorDraft | None:
         row = await self.fetch_one("SELECT * FROM executor_drafts WHERE id = ?", (draft_id,))

@@ -11,7 +11,7 @@ from storage.domain.assignments import OPEN_STATUSES, Refusal, Status
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.refusals import Refused
 from storage.requests import RequestRepo
-from storage.rows import required, utc_text
+from storage.rows import required, utc_text, written
 
 
 class PendingExists(ValueError):
@@ -113,9 +113,7 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
                 },
                 at=at,
             )
-            created = await self.get(request_id)
-        assert created is not None
-        return created
+            return written(await self.get(request_id))
 
     # --- deciding ------------------------------------------------------------------------------
     async def approve(

@@ -11,7 +11,7 @@ import aiosqlite
 from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditedStore
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
-from storage.rows import clean, from_row, unknown_reference, utc_text
+from storage.rows import clean, from_row, unknown_reference, utc_text, written
 
 ENTITY = "remarks"
 # What an addressee may answer, and what silence becomes when the round is closed.
@@ -178,9 +178,7 @@ class RemarksRepo(AuditedStore):
                 },
                 at=at,
             )
-            created = await self.get(round_id)
-        assert created is not None
-        return created
+            return written(await self.get(round_id))
 
     # --- answering -----------------------------------------------------------------------------
     async def answer(

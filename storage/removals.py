@@ -13,7 +13,7 @@ from storage.assignments.reading import AssignmentReading
 from storage.domain.assignments import RemovalGround, Status
 from storage.domain.removals import RemovalRequest, RemovalStatus
 from storage.requests import RequestRepo
-from storage.rows import required, utc_text
+from storage.rows import required, utc_text, written
 
 
 class RemovalPending(ValueError):
@@ -67,9 +67,7 @@ class RemovalRepo(RequestRepo[RemovalRequest]):
                 new={"ground": ground.value, "note": note},
                 at=at,
             )
-        found = await self.get(int(request_id or 0))
-        assert found is not None
-        return found
+        return written(await self.get(int(request_id or 0)))
 
     async def agree(
         self, request_id: int, *, actor: str, on_behalf_of: str | None, at: datetime

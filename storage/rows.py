@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T", bound="DataclassInstance")
+V = TypeVar("V")
 
 
 class Columns(Protocol):
@@ -44,6 +45,12 @@ def clean(text: str | None) -> str | None:
     """The text trimmed; None when nothing is left."""
     text = (text or "").strip()
     return text or None
+
+
+def written(found: V | None) -> V:
+    """What a change has just written, read back: it is there."""
+    assert found is not None
+    return found
 
 
 def required(text: str, message: str) -> str:

@@ -15,7 +15,7 @@ from storage.domain.assignments import Assignment, ControlType, NewAssignment, S
 from storage.domain.enums import Mark, Source
 from storage.domain.staff import CsvProblem
 from storage.models import Department
-from storage.rows import utc_text
+from storage.rows import utc_text, written
 from storage.staff import StaffRepo, name_key
 
 
@@ -146,9 +146,7 @@ class AssignmentRegistration(AssignmentReading):
                     "executors": [department.name for department in departments],
                 },
             )
-            created = await self.get(assignment_id)
-        assert created is not None
-        return created
+            return written(await self.get(assignment_id))
 
     async def check_import(self, items: Sequence[tuple[NewAssignment, date, ControlType]]) -> None:
         """Validate a whole import against the file and the database without writing: the

@@ -19,7 +19,7 @@ from storage.domain.meetings import (
     NewMeeting,
 )
 from storage.meetings.reading import _CLOSED_STATUSES, MeetingReading, _local, _merge
-from storage.rows import unknown_reference, utc_text
+from storage.rows import unknown_reference, utc_text, written
 
 
 class MeetingAgenda(MeetingReading):
@@ -98,9 +98,7 @@ class MeetingAgenda(MeetingReading):
                     "recipients": [[person, member] for person, member in recipients.items()],
                 },
             )
-            created = await self.get(meeting_id)
-        assert created is not None
-        return created
+            return written(await self.get(meeting_id))
 
     async def set_details(
         self,

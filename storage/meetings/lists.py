@@ -9,7 +9,7 @@ from typing import Any
 
 from storage.domain.meetings import DistributionList
 from storage.meetings.reading import LIST_ENTITY, MeetingReading, _merge
-from storage.rows import required, unknown_reference, utc_text
+from storage.rows import required, unknown_reference, utc_text, written
 
 
 class DistributionLists(MeetingReading):
@@ -98,9 +98,7 @@ class DistributionLists(MeetingReading):
                 new={"name": name, "entries": [[p, m] for p, m in merged.items()]},
                 at=at,
             )
-            saved = await self.distribution_list(list_id)
-        assert saved is not None
-        return saved
+            return written(await self.distribution_list(list_id))
 
     async def delete_distribution_list(self, list_id: int, *, actor: str, at: datetime) -> bool:
         async with self.db.transaction():
