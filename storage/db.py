@@ -23,7 +23,7 @@ import itertools
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -239,6 +239,23 @@ class Store:
         changed."""
         async with self.db.transaction(), self.conn.execute(sql, tuple(params)) as cursor:
             return cursor.rowcount
+
+    async def replace_rows(
+        self,
+        table: str,
+        key: str,
+        key_id: int,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[object]],
+    ) -> None:
+        """`table`'s rows whose `key` is `key_id` become `rows` (the values of `columns`, the
+        key aside): the old ones deleted, the new inserted (fixed names only)."""
+        await self.conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (key_id,))  # noqa: S608
+        marks = ", ".join("?" * (len(columns) + 1))
+        await self.conn.executemany(
+            f"INSERT INTO {table} ({key}, {', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+            [(key_id, *row) for row in rows],
+        )
 
     async def transition(
         self,

@@ -414,18 +414,18 @@ class StaffRepo(AuditedStore):
                         (*columns, stamp, person_id),
                     )
                     await self._audit_update(row.code, old_state, new_state, reactivated, actor)
-                await self.conn.execute(
-                    "DELETE FROM person_roles WHERE person_id = ?", (person_id,)
+                await self.replace_rows(
+                    "person_roles",
+                    "person_id",
+                    person_id,
+                    ["role"],
+                    [(role.value,) for role in sorted(row.roles)],
                 )
-                await self.conn.executemany(
-                    "INSERT INTO person_roles (person_id, role) VALUES (?, ?)",
-                    [(person_id, role.value) for role in sorted(row.roles)],
-                )
-                await self.conn.execute(
-                    "DELETE FROM curated_departments WHERE person_id = ?", (person_id,)
-                )
-                await self.conn.executemany(
-                    "INSERT INTO curated_departments (person_id, department_id) VALUES (?, ?)",
-                    [(person_id, department) for department in sorted(curates)],
+                await self.replace_rows(
+                    "curated_departments",
+                    "person_id",
+                    person_id,
+                    ["department_id"],
+                    [(department,) for department in sorted(curates)],
                 )
         return ImportCounts(created, updated, unchanged, departments_created)

@@ -171,15 +171,11 @@ class MeetingAttendance(MeetingReading):
         ValueError: an unknown protocol or assignment."""
         ordered = list(dict.fromkeys(assignment_ids))
         async with self.db.transaction():
-            await self.conn.execute(
-                "DELETE FROM protocol_assignments WHERE protocol_id = ?", (protocol_id,)
-            )
             with unknown_reference("unknown protocol or assignment"):
-                await self.conn.executemany(
-                    "INSERT INTO protocol_assignments (protocol_id, position, assignment_id)"
-                    " VALUES (?, ?, ?)",
-                    [
-                        (protocol_id, position, assignment_id)
-                        for position, assignment_id in enumerate(ordered, start=1)
-                    ],
+                await self.replace_rows(
+                    "protocol_assignments",
+                    "protocol_id",
+                    protocol_id,
+                    ["position", "assignment_id"],
+                    enumerate(ordered, start=1),
                 )

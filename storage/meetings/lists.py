@@ -80,14 +80,13 @@ class DistributionLists(MeetingReading):
                     " WHERE id = ?",
                     (name, actor, utc_text(at), list_id),
                 )
-                await self.conn.execute(
-                    "DELETE FROM distribution_list_entries WHERE list_id = ?", (list_id,)
-                )
             with unknown_reference("unknown person"):
-                await self.conn.executemany(
-                    "INSERT INTO distribution_list_entries (list_id, person_id, member)"
-                    " VALUES (?, ?, ?)",
-                    [(list_id, person_id, int(member)) for person_id, member in merged.items()],
+                await self.replace_rows(
+                    "distribution_list_entries",
+                    "list_id",
+                    list_id,
+                    ["person_id", "member"],
+                    [(person_id, int(member)) for person_id, member in merged.items()],
                 )
             await self.audit.record(
                 actor=actor,
