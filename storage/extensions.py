@@ -30,6 +30,10 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
     shape = ExtensionRequest
     pending_status = RequestStatus.PENDING
     on_behalf_column = "decided_on_behalf_of"
+    refused_status = RequestStatus.REJECTED
+    reason_column = "reject_reason"
+    refused_action = "extension_rejected"
+    refusal_names_request = True
 
     # --- reading -------------------------------------------------------------------------------
     async def pending(self) -> list[ExtensionRequest]:
@@ -166,40 +170,4 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
             )
         return True
 
-    async def reject(
-        self,
-        request_id: int,
-        *,
-        reason: str,
-        actor: str,
-        on_behalf_of: str | None,
-        at: datetime,
-    ) -> bool:
-        """Refuse a pending request; the deadline stays. False when already decided (the first
-        decision wins) or the request is unknown. ValueError on an empty reason."""
-        reason = required(reason, "a reason is required")
-        async with self.db.transaction():
-            if not await self._decided(
-                request_id,
-                RequestStatus.REJECTED,
-                actor=actor,
-                on_behalf_of=on_behalf_of,
-                at=at,
-                reject_reason=reason,
-            ):
-                return False
-            row = await self.fetch_one(
-                "SELECT a.reg_number FROM extension_requests r"
-                " JOIN assignments a ON a.id = r.assignment_id WHERE r.id = ?",
-                (request_id,),
-            )
-            assert row is not None
-            await self._record(
-                row["reg_number"],
-                "extension_rejected",
-                actor=actor,
-                on_behalf_of=on_behalf_of,
-                new={"reason": reason, "request": request_id},
-                at=at,
-            )
-        return True
+    reject = RequestRepo.refuse  # an extension request is «rejected»

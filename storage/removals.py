@@ -9,7 +9,6 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.assignments.reading import AssignmentReading
 from storage.domain.assignments import RemovalGround, Status
 from storage.domain.removals import RemovalRequest, RemovalStatus
 from storage.requests import RequestRepo
@@ -25,11 +24,9 @@ class RemovalRepo(RequestRepo[RemovalRequest]):
     shape = RemovalRequest
     pending_status = RemovalStatus.PENDING
     on_behalf_column = "on_behalf_of"
-
-    async def _reg_number(self, assignment_id: int) -> str:
-        number = await AssignmentReading(self.db).reg_number(assignment_id)
-        assert number is not None  # a removal request always names an existing item
-        return number
+    refused_status = RemovalStatus.REFUSED
+    reason_column = "refuse_reason"
+    refused_action = "removal_refused"
 
     async def create(
         self,
@@ -109,40 +106,6 @@ class RemovalRepo(RequestRepo[RemovalRequest]):
                     at=at,
                 )
         return status
-
-    async def refuse(
-        self,
-        request_id: int,
-        *,
-        reason: str,
-        actor: str,
-        on_behalf_of: str | None,
-        at: datetime,
-    ) -> bool:
-        """Refuse: the item stays on control. False when someone decided first."""
-        reason = required(reason, "a reason is required")
-        async with self.db.transaction():
-            request = await self.get(request_id)
-            if request is None:
-                return False
-            if not await self._decided(
-                request_id,
-                RemovalStatus.REFUSED,
-                actor=actor,
-                on_behalf_of=on_behalf_of,
-                at=at,
-                refuse_reason=reason,
-            ):
-                return False
-            await self._record(
-                await self._reg_number(request.assignment_id),
-                "removal_refused",
-                actor=actor,
-                new={"reason": reason},
-                on_behalf_of=on_behalf_of,
-                at=at,
-            )
-        return True
 
     async def lapse(self, assignment_id: int, *, at: datetime) -> bool:
         """The item left «report in» (returned for rework): a waiting removal closes."""

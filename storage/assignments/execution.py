@@ -19,7 +19,7 @@ from storage.domain.assignments import (
     Status,
 )
 from storage.domain.refusals import Refused
-from storage.rows import required, utc_text
+from storage.rows import required, utc_text, written
 
 
 class AssignmentExecution(AssignmentReading):
@@ -368,16 +368,7 @@ class AssignmentExecution(AssignmentReading):
                 },
                 at=at,
             )
-        return Report(
-            id=report_id,
-            assignment_id=assignment_id,
-            department_id=department_id,
-            author_code=author_code,
-            text=text,
-            final=final,
-            created_at=datetime.fromisoformat(utc_text(at)),
-            files=tuple(files),
-        )
+            return written(await self.report(report_id))
 
     async def _decide(
         self,

@@ -145,16 +145,23 @@ class AssignmentReading(AuditedStore):
         )
         return await self._load(rows)
 
-    async def reports(self, assignment_id: int) -> list[Report]:
-        """Every report on the item, with its files, oldest first."""
+    async def _reports(self, where: str, params: tuple[object, ...]) -> list[Report]:
         rows = await self.fetch_all(
-            "SELECT * FROM reports WHERE assignment_id = ? ORDER BY created_at, id",
-            (assignment_id,),
+            f"SELECT * FROM reports WHERE {where} ORDER BY created_at, id",  # noqa: S608
+            params,
         )
         files = await attachments_of(
             self.conn, "report_files", "report_id", [row["id"] for row in rows]
         )
         return [from_row(Report, row, files=tuple(files[row["id"]])) for row in rows]
+
+    async def reports(self, assignment_id: int) -> list[Report]:
+        """Every report on the item, with its files, oldest first."""
+        return await self._reports("assignment_id = ?", (assignment_id,))
+
+    async def report(self, report_id: int) -> Report | None:
+        found = await self._reports("id = ?", (report_id,))
+        return found[0] if found else None
 
     async def cards(self, assignment_id: int) -> list[tuple[int, int, int]]:
         """(person_id, chat_id, message_id) of every card posted about the item."""
