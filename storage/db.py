@@ -271,16 +271,19 @@ class Store:
         `table` only while its status is still `was` and the fixed condition `also` (" AND …")
         holds: whether it changed. Of two concurrent decisions the first wins; the second
         finds the row moved on and changes nothing."""
-        columns = ", ".join(f"{column} = ?" for column in values)
+        columns, stored = set_clause(values)
         cursor = await self.conn.execute(
             f"UPDATE {table} SET {columns} WHERE id = ? AND status = ?{also}",  # noqa: S608 - fixed fragments only
-            (*map(_stored, values.values()), row_id, was.value, *also_params),
+            (*stored, row_id, was.value, *also_params),
         )
         return cursor.rowcount > 0
 
 
-def _stored(value: object) -> object:
-    return value.value if isinstance(value, Enum) else value
+def set_clause(values: Mapping[str, object]) -> tuple[str, tuple[object, ...]]:
+    """An UPDATE's "a = ?, b = ?" for `values` (fixed column names) and the values to bind,
+    enums as their values."""
+    columns = ", ".join(f"{column} = ?" for column in values)
+    return columns, tuple(v.value if isinstance(v, Enum) else v for v in values.values())
 
 
 async def open_database(path: Path | str, *, readers: int = READERS) -> Database:

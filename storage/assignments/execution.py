@@ -3,13 +3,14 @@ controller's decision, and the cards posted about it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from storage.assignments.reading import _OPEN, _REPORTABLE, AssignmentReading
 from storage.assignments.registration import UnknownDepartment
 from storage.attachments import save_attachments
+from storage.db import set_clause
 from storage.domain.assignments import (
     OPEN_STATUSES,
     Refusal,
@@ -28,20 +29,20 @@ class AssignmentExecution(AssignmentReading):
         self,
         assignment_id: int,
         department_id: int,
-        columns: str,
-        values: tuple[object, ...],
+        values: Mapping[str, object],
         *,
         not_accepted: bool = False,
     ) -> bool:
-        """Set `columns` (a fixed "a = ?, b = ?" list) on the department's active executor row
-        of an open item (and, with `not_accepted`, one not accepted yet); whether it was."""
+        """Set `values` (fixed column names) on the department's active executor row of an
+        open item (and, with `not_accepted`, one not accepted yet); whether it was."""
+        columns, stored = set_clause(values)
         cursor = await self.conn.execute(
             f"UPDATE assignment_executors SET {columns}"  # noqa: S608 - fixed fragments only
             " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
             + (" AND accepted_at IS NULL" if not_accepted else "")
             + " AND EXISTS (SELECT 1 FROM assignments a"
             " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
-            (*values, assignment_id, department_id, assignment_id, _OPEN),
+            (*stored, assignment_id, department_id, assignment_id, _OPEN),
         )
         return cursor.rowcount > 0
 
@@ -59,12 +60,9 @@ class AssignmentExecution(AssignmentReading):
         """The item is touched and the change of one executor department's row audited, the
         department named with the reason («не наше», or keeping it after all)."""
         await self._touch(assignment_id, at)
-        department = await self._department(department_id)
-        reg_number = await self.reg_number(assignment_id)
-        assert department is not None
-        assert reg_number is not None
-        await self._record(
-            reg_number,
+        department = written(await self._department(department_id))
+        await self._record_item(
+            assignment_id,
             action,
             actor=actor,
             on_behalf_of=on_behalf_of,
@@ -89,8 +87,7 @@ class AssignmentExecution(AssignmentReading):
             if not await self._update_active_executor(
                 assignment_id,
                 department_id,
-                "accepted_at = ?, accepted_by = ?",
-                (utc_text(at), person_code),
+                {"accepted_at": utc_text(at), "accepted_by": person_code},
                 not_accepted=True,
             ):
                 return False
@@ -106,10 +103,8 @@ class AssignmentExecution(AssignmentReading):
                     "assignments", assignment_id, Status.REGISTERED, {"status": Status.ACCEPTED}
                 )
             await self._touch(assignment_id, at)
-            reg_number = await self.reg_number(assignment_id)
-            assert reg_number is not None
-            await self._record(
-                reg_number,
+            await self._record_item(
+                assignment_id,
                 "accept",
                 actor=person_code,
                 on_behalf_of=on_behalf_of,
@@ -134,8 +129,7 @@ class AssignmentExecution(AssignmentReading):
             if not await self._update_active_executor(
                 assignment_id,
                 department_id,
-                "declined_at = ?, decline_reason = ?",
-                (utc_text(at), reason),
+                {"declined_at": utc_text(at), "decline_reason": reason},
             ):
                 return False
             await self._audit_reason(
@@ -280,10 +274,8 @@ class AssignmentExecution(AssignmentReading):
             )
             if cursor.rowcount == 0:
                 return False
-            reg_number = await self.reg_number(assignment_id)
-            assert reg_number is not None
-            await self._record(
-                reg_number,
+            await self._record_item(
+                assignment_id,
                 "deadline",
                 actor=actor,
                 old={"deadline": old.isoformat()},

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Unpack
 
 import aiosqlite
 
 from storage.attachments import attachments_of
-from storage.audit import AuditedStore, now_utc
+from storage.audit import AuditedStore, Change, now_utc
 from storage.domain.assignments import OPEN_STATUSES, Assignment, Executor, Report, Status
 from storage.domain.enums import Source
 from storage.models import AuditEntry, Department
-from storage.rows import from_row, utc_text
+from storage.rows import from_row, utc_text, written
 from storage.staff import StaffRepo
 
 ENTITY = "assignment"
@@ -185,6 +186,12 @@ class AssignmentReading(AuditedStore):
             "SELECT reg_number FROM assignments WHERE id = ?", (assignment_id,)
         )
         return str(row["reg_number"]) if row else None
+
+    async def _record_item(
+        self, assignment_id: int, action: str, **change: Unpack[Change]
+    ) -> None:
+        """One audit row on the item's trail, named by its registration number."""
+        await self._record(written(await self.reg_number(assignment_id)), action, **change)
 
     async def _touch(self, assignment_id: int, at: datetime | None = None) -> None:
         await self.conn.execute(
