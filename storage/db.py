@@ -273,7 +273,8 @@ class Store:
         finds the row moved on and changes nothing."""
         columns, stored = set_clause(values)
         cursor = await self.conn.execute(
-            f"UPDATE {table} SET {columns} WHERE id = ? AND status = ?{also}",  # noqa: S608 - fixed fragments only
+            f"UPDATE {table} SET {columns}"  # noqa: S608 - fixed fragments only
+            f" WHERE id = ? AND status = ?{also}",
             (*stored, row_id, was.value, *also_params),
         )
         return cursor.rowcount > 0
