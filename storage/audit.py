@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, Required, TypedDict, Unpack
 
 from storage.db import Database, Store
 from storage.models import AuditEntry
@@ -62,10 +62,27 @@ class AuditRepo(Store):
         return [from_row(AuditEntry, row) for row in rows]
 
 
+class Change(TypedDict, total=False):
+    """What an audit row says besides its action and subject: who (always), for whom, the old
+    and the new value, and when (now unless given)."""
+
+    actor: Required[str]
+    on_behalf_of: str | None
+    old: Any
+    new: Any
+    at: datetime | None
+
+
 class AuditedStore(Store):
     """A repository whose changes are recorded in the audit trail (`self.audit`), in the same
-    unit of work."""
+    unit of work; `_record` writes on the repository's own trail, `entity`."""
+
+    entity: ClassVar[str] = ""
 
     def __init__(self, db: Database) -> None:
         super().__init__(db)
         self.audit = AuditRepo(db)
+
+    async def _record(self, entity_id: str | int, action: str, **change: Unpack[Change]) -> None:
+        """One audit row: `action` on `entity_id` of this repository's trail."""
+        await self.audit.record(action=action, entity=self.entity, entity_id=entity_id, **change)

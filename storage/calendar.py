@@ -6,10 +6,12 @@ from datetime import date
 
 from storage.audit import AuditedStore, now_utc
 from storage.models import CalendarOverride
-from storage.rows import from_row
+from storage.rows import from_row, required
 
 
 class CalendarRepo(AuditedStore):
+    entity = "calendar"
+
     async def overrides(self) -> list[CalendarOverride]:
         rows = await self.fetch_all(
             "SELECT day, working, reason, author FROM calendar_overrides ORDER BY day"
@@ -20,8 +22,7 @@ class CalendarRepo(AuditedStore):
         return {item.day: item.working for item in await self.overrides()}
 
     async def set_override(self, day: date, working: bool, reason: str, *, author: str) -> None:
-        if not reason.strip():
-            raise ValueError("a reason (the decree or the act) is required")
+        required(reason, "a reason (the decree or the act) is required")
         async with self.db.transaction():
             old = {item.day: item for item in await self.overrides()}.get(day)
             await self.conn.execute(
@@ -31,11 +32,10 @@ class CalendarRepo(AuditedStore):
                 " created_at = excluded.created_at",
                 (day.isoformat(), int(working), reason.strip(), author, now_utc().isoformat()),
             )
-            await self.audit.record(
+            await self._record(
+                day.isoformat(),
+                "calendar_override",
                 actor=author,
-                action="calendar_override",
-                entity="calendar",
-                entity_id=day.isoformat(),
                 old={"working": old.working, "reason": old.reason} if old else None,
                 new={"working": working, "reason": reason.strip()},
             )
@@ -47,10 +47,5 @@ class CalendarRepo(AuditedStore):
             )
             removed = cursor.rowcount > 0
             if removed:
-                await self.audit.record(
-                    actor=author,
-                    action="calendar_override_removed",
-                    entity="calendar",
-                    entity_id=day.isoformat(),
-                )
+                await self._record(day.isoformat(), "calendar_override_removed", actor=author)
         return removed

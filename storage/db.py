@@ -23,11 +23,12 @@ import itertools
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from importlib import resources
 from pathlib import Path
 
@@ -232,6 +233,58 @@ class Store:
         """The query's rows on the calling task's connection."""
         async with self.conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
+
+    async def write(self, sql: str, params: Iterable[object] = ()) -> int:
+        """One statement in a unit of work of its own (or the caller's): how many rows it
+        changed."""
+        async with self.db.transaction(), self.conn.execute(sql, tuple(params)) as cursor:
+            return cursor.rowcount
+
+    async def replace_rows(
+        self,
+        table: str,
+        key: str,
+        key_id: int,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[object]],
+    ) -> None:
+        """`table`'s rows whose `key` is `key_id` become `rows` (the values of `columns`, the
+        key aside): the old ones deleted, the new inserted (fixed names only)."""
+        await self.conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (key_id,))  # noqa: S608
+        marks = ", ".join("?" * (len(columns) + 1))
+        await self.conn.executemany(
+            f"INSERT INTO {table} ({key}, {', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+            [(key_id, *row) for row in rows],
+        )
+
+    async def transition(
+        self,
+        table: str,
+        row_id: int,
+        was: Enum,
+        values: Mapping[str, object],
+        *,
+        also: str = "",
+        also_params: Iterable[object] = (),
+    ) -> bool:
+        """Set `values` (fixed column names; enums stored as their values) on row `row_id` of
+        `table` only while its status is still `was` and the fixed condition `also` (" AND …")
+        holds: whether it changed. Of two concurrent decisions the first wins; the second
+        finds the row moved on and changes nothing."""
+        columns, stored = set_clause(values)
+        cursor = await self.conn.execute(
+            f"UPDATE {table} SET {columns}"  # noqa: S608 - fixed fragments only
+            f" WHERE id = ? AND status = ?{also}",
+            (*stored, row_id, was.value, *also_params),
+        )
+        return cursor.rowcount > 0
+
+
+def set_clause(values: Mapping[str, object]) -> tuple[str, tuple[object, ...]]:
+    """An UPDATE's "a = ?, b = ?" for `values` (fixed column names) and the values to bind,
+    enums as their values."""
+    columns = ", ".join(f"{column} = ?" for column in values)
+    return columns, tuple(v.value if isinstance(v, Enum) else v for v in values.values())
 
 
 async def open_database(path: Path | str, *, readers: int = READERS) -> Database:

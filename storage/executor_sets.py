@@ -13,6 +13,8 @@ from storage.rows import utc_text
 
 
 class ExecutorSetRepo(AuditedStore):
+    entity = ENTITY
+
     async def active(self, assignment_id: int) -> list[int]:
         """The active executor departments, the main one first, then by position."""
         rows = await self.fetch_all(
@@ -102,11 +104,10 @@ class ExecutorSetRepo(AuditedStore):
             await self.conn.execute(
                 "UPDATE assignments SET updated_at = ? WHERE id = ?", (utc_text(at), assignment_id)
             )
-            await self.audit.record(
+            await self._record(
+                item["reg_number"],
+                "executors",
                 actor=actor,
-                action="executors",
-                entity=ENTITY,
-                entity_id=item["reg_number"],
                 old={"executors": await self._names(current)},
                 new={"executors": await self._names(chosen)},
                 at=at,

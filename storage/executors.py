@@ -12,10 +12,12 @@ from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditedStore
 from storage.domain.executors import DraftStatus, ExecutorDraft, Pass
 from storage.domain.files import Attachment
-from storage.rows import from_row, utc_text
+from storage.rows import from_row, required, utc_text, written
 
 
 class ExecutorRepo(AuditedStore):
+    entity = ENTITY
+
     # --- passes ----------------------------------------------------------------------------
     async def passed(self, assignment_id: int, department_id: int) -> list[Pass]:
         rows = await self.fetch_all(
@@ -74,12 +76,11 @@ class ExecutorRepo(AuditedStore):
                 [(assignment_id, department_id, pid, actor, utc_text(at)) for pid in added],
             )
             codes = await self._codes([*before, *wanted])
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "pass" if wanted else "take_back",
                 actor=actor,
                 on_behalf_of=on_behalf_of,
-                action="pass" if wanted else "take_back",
-                entity=ENTITY,
-                entity_id=reg_number,
                 old={"executors": [codes[pid] for pid in sorted(before)]},
                 new={"executors": [codes[pid] for pid in wanted]},
                 at=at,
@@ -107,9 +108,7 @@ class ExecutorRepo(AuditedStore):
         at: datetime,
     ) -> ExecutorDraft:
         """A new draft with the head; the author's earlier pending one is superseded."""
-        text = text.strip()
-        if not text:
-            raise ValueError("a draft needs text")
+        text = required(text, "a draft needs text")
         async with self.db.transaction():
             await self.conn.execute(
                 "UPDATE executor_drafts SET status = ?, decided_at = ? WHERE assignment_id = ?"
@@ -140,17 +139,14 @@ class ExecutorRepo(AuditedStore):
             await save_attachments(
                 self.conn, "executor_draft_files", "draft_id", draft_id, list(files)
             )
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "executor_draft",
                 actor=author_code,
-                action="executor_draft",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={"draft": draft_id, "files": len(files)},
                 at=at,
             )
-        found = await self.draft(draft_id)
-        assert found is not None
-        return found
+        return written(await self.draft(draft_id))
 
     async def draft(self, draft_id: int) -> ExecutorDraft | None:
         row = await self.fetch_one("SELECT * FROM executor_drafts WHERE id = ?", (draft_id,))
@@ -174,27 +170,24 @@ class ExecutorRepo(AuditedStore):
         """A pending draft approved (with the report it became) or returned (with a comment);
         False when it is no longer pending (decided already, or superseded)."""
         async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE executor_drafts SET status = ?, comment = ?, decided_by = ?,"
-                " decided_at = ?, report_id = ? WHERE id = ? AND status = ?",
-                (
-                    DraftStatus(status).value,
-                    comment,
-                    actor,
-                    utc_text(at),
-                    report_id,
-                    draft_id,
-                    DraftStatus.PENDING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            if not await self.transition(
+                "executor_drafts",
+                draft_id,
+                DraftStatus.PENDING,
+                {
+                    "status": DraftStatus(status),
+                    "comment": comment,
+                    "decided_by": actor,
+                    "decided_at": utc_text(at),
+                    "report_id": report_id,
+                },
+            ):
                 return False
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "draft_approved" if status is DraftStatus.APPROVED else "draft_returned",
                 actor=actor,
                 on_behalf_of=on_behalf_of,
-                action="draft_approved" if status is DraftStatus.APPROVED else "draft_returned",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={"draft": draft_id, **({"comment": comment} if comment else {})},
                 at=at,
             )

@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.assignments.reading import _OPEN, ENTITY
-from storage.audit import AuditedStore
+from storage.assignments.reading import _OPEN
 from storage.domain.assignments import OPEN_STATUSES, Refusal, Status
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.refusals import Refused
-from storage.rows import from_row, utc_text
+from storage.requests import RequestRepo
+from storage.rows import required, utc_text, written
 
 
 class PendingExists(ValueError):
@@ -25,27 +25,17 @@ class PendingExists(ValueError):
         self.reg_number = reg_number
 
 
-class ExtensionRepo(AuditedStore):
+class ExtensionRepo(RequestRepo[ExtensionRequest]):
+    table = "extension_requests"
+    shape = ExtensionRequest
+    pending_status = RequestStatus.PENDING
+    on_behalf_column = "decided_on_behalf_of"
+    refused_status = RequestStatus.REJECTED
+    reason_column = "reject_reason"
+    refused_action = "extension_rejected"
+    refusal_names_request = True
+
     # --- reading -------------------------------------------------------------------------------
-    async def _many(self, where: str, params: tuple[object, ...]) -> list[ExtensionRequest]:
-        rows = await self.fetch_all(
-            f"SELECT * FROM extension_requests WHERE {where}"  # noqa: S608 - fixed fragments
-            " ORDER BY created_at, id",
-            params,
-        )
-        return [from_row(ExtensionRequest, row) for row in rows]
-
-    async def get(self, request_id: int) -> ExtensionRequest | None:
-        found = await self._many("id = ?", (request_id,))
-        return found[0] if found else None
-
-    async def pending_for(self, assignment_id: int) -> ExtensionRequest | None:
-        """The request of the item waiting for a decision (at most one), if any."""
-        found = await self._many(
-            "assignment_id = ? AND status = ?", (assignment_id, RequestStatus.PENDING.value)
-        )
-        return found[0] if found else None
-
     async def pending(self) -> list[ExtensionRequest]:
         """Every request waiting for a decision, oldest first."""
         return await self._many("status = ?", (RequestStatus.PENDING.value,))
@@ -72,9 +62,7 @@ class ExtensionRepo(AuditedStore):
         ValueError: no such item or empty reasons; Refused(CLOSED) (a ValueError) when the
         item is removed from control; PendingExists when a request is already waiting.
         """
-        reasons = reasons.strip()
-        if not reasons:
-            raise ValueError("reasons are required")
+        reasons = required(reasons, "reasons are required")
         async with self.db.transaction():
             item = await self.fetch_one(
                 "SELECT reg_number, deadline, status FROM assignments WHERE id = ?",
@@ -116,12 +104,11 @@ class ExtensionRepo(AuditedStore):
                 raise
             request_id = cursor.lastrowid
             assert request_id is not None
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "extension_requested",
                 actor=requested_by,
                 on_behalf_of=on_behalf_of,
-                action="extension_requested",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={
                     "from": item["deadline"],
                     "to": new_deadline.isoformat(),
@@ -130,9 +117,7 @@ class ExtensionRepo(AuditedStore):
                 },
                 at=at,
             )
-            created = await self.get(request_id)
-        assert created is not None
-        return created
+            return written(await self.get(request_id))
 
     # --- deciding ------------------------------------------------------------------------------
     async def approve(
@@ -156,24 +141,17 @@ class ExtensionRepo(AuditedStore):
             if row is None:
                 return False
             assignment_id = row["assignment_id"]
-            cursor = await self.conn.execute(
-                "UPDATE extension_requests SET status = ?, decided_by = ?,"
-                " decided_on_behalf_of = ?, decided_at = ?, granted_deadline = ?"
-                " WHERE id = ? AND status = ? AND EXISTS (SELECT 1 FROM assignments a"
+            if not await self._decided(
+                request_id,
+                RequestStatus.APPROVED,
+                actor=actor,
+                on_behalf_of=on_behalf_of,
+                at=at,
+                granted_deadline=granted.isoformat(),
+                also=" AND EXISTS (SELECT 1 FROM assignments a"
                 " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
-                (
-                    RequestStatus.APPROVED.value,
-                    actor,
-                    on_behalf_of,
-                    utc_text(at),
-                    granted.isoformat(),
-                    request_id,
-                    RequestStatus.PENDING.value,
-                    assignment_id,
-                    _OPEN,
-                ),
-            )
-            if cursor.rowcount == 0:
+                also_params=(assignment_id, _OPEN),
+            ):
                 return False
             cursor = await self.conn.execute(
                 "UPDATE assignments SET deadline = ?, extensions = extensions + 1,"
@@ -181,62 +159,15 @@ class ExtensionRepo(AuditedStore):
                 (granted.isoformat(), utc_text(at), assignment_id, _OPEN),
             )
             assert cursor.rowcount == 1  # checked above, under the same write lock
-            await self.audit.record(
+            await self._record(
+                row["reg_number"],
+                "extension_approved",
                 actor=actor,
                 on_behalf_of=on_behalf_of,
-                action="extension_approved",
-                entity=ENTITY,
-                entity_id=row["reg_number"],
                 old={"deadline": row["deadline"]},
                 new={"deadline": granted.isoformat(), "request": request_id},
                 at=at,
             )
         return True
 
-    async def reject(
-        self,
-        request_id: int,
-        *,
-        reason: str,
-        actor: str,
-        on_behalf_of: str | None,
-        at: datetime,
-    ) -> bool:
-        """Refuse a pending request; the deadline stays. False when already decided (the first
-        decision wins) or the request is unknown. ValueError on an empty reason."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE extension_requests SET status = ?, decided_by = ?,"
-                " decided_on_behalf_of = ?, decided_at = ?, reject_reason = ?"
-                " WHERE id = ? AND status = ?",
-                (
-                    RequestStatus.REJECTED.value,
-                    actor,
-                    on_behalf_of,
-                    utc_text(at),
-                    reason,
-                    request_id,
-                    RequestStatus.PENDING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
-                return False
-            row = await self.fetch_one(
-                "SELECT a.reg_number FROM extension_requests r"
-                " JOIN assignments a ON a.id = r.assignment_id WHERE r.id = ?",
-                (request_id,),
-            )
-            assert row is not None
-            await self.audit.record(
-                actor=actor,
-                on_behalf_of=on_behalf_of,
-                action="extension_rejected",
-                entity=ENTITY,
-                entity_id=row["reg_number"],
-                new={"reason": reason, "request": request_id},
-                at=at,
-            )
-        return True
+    reject = RequestRepo.refuse  # an extension request is «rejected»

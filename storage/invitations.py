@@ -22,6 +22,8 @@ class Redemption(StrEnum):
 
 
 class InvitationRepo(AuditedStore):
+    entity = "person"
+
     async def issue(
         self, person: Person, *, ttl: timedelta, actor: str, now: datetime | None = None
     ) -> Invitation:
@@ -35,12 +37,8 @@ class InvitationRepo(AuditedStore):
                 " VALUES (?, ?, ?, ?)",
                 (token, person.id, now.isoformat(), (now + ttl).isoformat()),
             )
-            await self.audit.record(
-                actor=actor,
-                action="invite",
-                entity="person",
-                entity_id=person.code,
-                new={"expires": (now + ttl).isoformat()},
+            await self._record(
+                person.code, "invite", actor=actor, new={"expires": (now + ttl).isoformat()}
             )
         return Invitation(token, person.id, now, now + ttl, None)
 
@@ -48,13 +46,11 @@ class InvitationRepo(AuditedStore):
         """The person's unused, unexpired links stop working (a newer one replaced them, or
         the person left); how many."""
         now = now or now_utc()
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE invitations SET expires_at = ?, voided_at = ? WHERE person_id = ?"
-                " AND used_at IS NULL AND expires_at > ?",
-                (now.isoformat(), now.isoformat(), person.id, now.isoformat()),
-            )
-            return cursor.rowcount
+        return await self.write(
+            "UPDATE invitations SET expires_at = ?, voided_at = ? WHERE person_id = ?"
+            " AND used_at IS NULL AND expires_at > ?",
+            (now.isoformat(), now.isoformat(), person.id, now.isoformat()),
+        )
 
     async def valid_for(self, person: Person, *, now: datetime | None = None) -> Invitation | None:
         """The newest unused, unexpired invitation of `person`, if any."""
@@ -107,11 +103,10 @@ class InvitationRepo(AuditedStore):
                 " language_chosen = 0, updated_at = ? WHERE id = ?",
                 (telegram_id, now.isoformat(), now.isoformat(), invitation.person_id),
             )
-            await self.audit.record(
+            await self._record(
+                person["code"],
+                "bind",
                 actor=person["code"],
-                action="bind",
-                entity="person",
-                entity_id=person["code"],
                 old=person["telegram_id"],
                 new=telegram_id,
                 at=now,

@@ -182,22 +182,18 @@ class OutboxRepo(Store):
 
     async def renew(self, owner: str, at: datetime) -> int:
         """Keep `owner`'s claims alive (the sender's heartbeat); how many were renewed."""
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE outbox SET claimed_at = ? WHERE status = 'sending' AND claimed_by = ?",
-                (utc_text(at), owner),
-            )
-            return cursor.rowcount
+        return await self.write(
+            "UPDATE outbox SET claimed_at = ? WHERE status = 'sending' AND claimed_by = ?",
+            (utc_text(at), owner),
+        )
 
     async def release(self, owner: str) -> int:
         """Give `owner`'s unfinished claims back to the queue (its drain is over)."""
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE outbox SET status = 'pending', claimed_at = NULL, claimed_by = NULL"
-                " WHERE status = 'sending' AND claimed_by = ?",
-                (owner,),
-            )
-            return cursor.rowcount
+        return await self.write(
+            "UPDATE outbox SET status = 'pending', claimed_at = NULL, claimed_by = NULL"
+            " WHERE status = 'sending' AND claimed_by = ?",
+            (owner,),
+        )
 
     async def claim_owners(self) -> list[str]:
         """The owners of claims in progress (to find those whose process is gone)."""
@@ -216,82 +212,72 @@ class OutboxRepo(Store):
     ) -> None:
         """Record that the first `parts` parts of these items' message went out; the text
         pieces are kept as first sent, so a resumed message continues with the same text."""
-        async with self.db.transaction():
-            await self.conn.execute(
-                "UPDATE outbox SET parts_sent = ?,"
-                " telegram_message_id = COALESCE(?, telegram_message_id),"
-                " pieces = COALESCE(pieces, ?)"
-                " WHERE id IN (SELECT value FROM json_each(?)) AND status = 'sending'",
-                (
-                    parts,
-                    message_id,
-                    json.dumps(list(pieces), ensure_ascii=False) if pieces else None,
-                    json.dumps(list(item_ids)),
-                ),
-            )
+        await self.write(
+            "UPDATE outbox SET parts_sent = ?,"
+            " telegram_message_id = COALESCE(?, telegram_message_id),"
+            " pieces = COALESCE(pieces, ?)"
+            " WHERE id IN (SELECT value FROM json_each(?)) AND status = 'sending'",
+            (
+                parts,
+                message_id,
+                json.dumps(list(pieces), ensure_ascii=False) if pieces else None,
+                json.dumps(list(item_ids)),
+            ),
+        )
 
     async def mark_sent(
         self, item_id: int, *, chat_id: int, message_id: int | None, at: datetime
     ) -> None:
-        async with self.db.transaction():
-            await self.conn.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, chat_id = ?,"
-                " telegram_message_id = COALESCE(?, telegram_message_id), last_error = NULL"
-                " WHERE id = ? AND status IN ('sending', 'pending')",
-                (utc_text(at), chat_id, message_id, item_id),
-            )
+        await self.write(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, chat_id = ?,"
+            " telegram_message_id = COALESCE(?, telegram_message_id), last_error = NULL"
+            " WHERE id = ? AND status IN ('sending', 'pending')",
+            (utc_text(at), chat_id, message_id, item_id),
+        )
 
     async def retry_later(self, item_id: int, *, error: str, at: datetime) -> None:
         """Back to pending, due again at `at` (the parts already sent stay recorded)."""
-        async with self.db.transaction():
-            await self.conn.execute(
-                "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
-                " claimed_by = NULL, last_error = ? WHERE id = ? AND status = 'sending'",
-                (utc_text(at), error, item_id),
-            )
+        await self.write(
+            "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
+            " claimed_by = NULL, last_error = ? WHERE id = ? AND status = 'sending'",
+            (utc_text(at), error, item_id),
+        )
 
     async def mark_failed(self, item_id: int, *, error: str) -> None:
-        async with self.db.transaction():
-            await self.conn.execute(
-                "UPDATE outbox SET status = 'failed', last_error = ?"
-                " WHERE id = ? AND status IN ('sending', 'pending')",
-                (error, item_id),
-            )
+        await self.write(
+            "UPDATE outbox SET status = 'failed', last_error = ?"
+            " WHERE id = ? AND status IN ('sending', 'pending')",
+            (error, item_id),
+        )
 
     async def cancel(self, keys_prefix: str) -> int:
         """Cancel pending items whose key starts with the prefix; how many were cancelled."""
         if not keys_prefix:
             raise ValueError("an empty prefix would cancel everything")
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE outbox SET status = 'cancelled'"
-                " WHERE status = 'pending' AND substr(key, 1, length(?)) = ?",
-                (keys_prefix, keys_prefix),
-            )
-            return cursor.rowcount
+        return await self.write(
+            "UPDATE outbox SET status = 'cancelled'"
+            " WHERE status = 'pending' AND substr(key, 1, length(?)) = ?",
+            (keys_prefix, keys_prefix),
+        )
 
     async def cancel_for_person(self, person_id: int) -> int:
         """Cancel everything still waiting for one person (they left); how many."""
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE outbox SET status = 'cancelled'"
-                " WHERE status = 'pending' AND person_id = ?",
-                (person_id,),
-            )
-            return cursor.rowcount
+        return await self.write(
+            "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' AND person_id = ?",
+            (person_id,),
+        )
 
     async def revive(self, person_id: int, prefix: str, *, at: datetime) -> int:
         """A person came back: their cancelled messages whose key starts with `prefix` wait
         again (rendered as things are when sent, so a closed item's card is dropped then)."""
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
-                " claimed_by = NULL WHERE status = 'cancelled' AND person_id = ?"
-                " AND substr(key, 1, length(?)) = ?",
-                (utc_text(at), person_id, prefix, prefix),
-            )
-            self.queued += cursor.rowcount
-            return cursor.rowcount
+        revived = await self.write(
+            "UPDATE outbox SET status = 'pending', not_before = ?, claimed_at = NULL,"
+            " claimed_by = NULL WHERE status = 'cancelled' AND person_id = ?"
+            " AND substr(key, 1, length(?)) = ?",
+            (utc_text(at), person_id, prefix, prefix),
+        )
+        self.queued += revived
+        return revived
 
     async def sent_with_prefix(self, prefix: str) -> list[tuple[int, int, int]]:
         """(person id, chat id, message id) of the sent messages whose key starts with `prefix`."""

@@ -11,7 +11,7 @@ import aiosqlite
 from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditedStore
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
-from storage.rows import clean, from_row, unknown_reference, utc_text
+from storage.rows import clean, from_row, unknown_reference, utc_text, written
 
 ENTITY = "remarks"
 # What an addressee may answer, and what silence becomes when the round is closed.
@@ -20,6 +20,8 @@ _SILENT = frozenset({Answer.AGREED_BY_DEFAULT, Answer.NO_ANSWER})
 
 
 class RemarksRepo(AuditedStore):
+    entity = ENTITY
+
     # --- reading -------------------------------------------------------------------------------
     async def _addressees(self, where: str, params: Iterable[object]) -> list[Addressee]:
         rows = await self.fetch_all(
@@ -108,11 +110,10 @@ class RemarksRepo(AuditedStore):
                 )
             if cursor.rowcount != 1:
                 return False
-            await self.audit.record(
+            await self._record(
+                str(addressee.round_id),
+                "addressee_handed_over",
                 actor=actor,
-                action="addressee_handed_over",
-                entity=ENTITY,
-                entity_id=str(addressee.round_id),
                 old={"person_id": addressee.person_id},
                 new={"person_id": to_person_id, "merged": merged},
                 at=at,
@@ -165,11 +166,10 @@ class RemarksRepo(AuditedStore):
                         for person_id, department_id in merged.items()
                     ],
                 )
-            await self.audit.record(
+            await self._record(
+                str(round_id),
+                "round_started",
                 actor=actor,
-                action="round_started",
-                entity=ENTITY,
-                entity_id=str(round_id),
                 new={
                     "subject": subject,
                     "due": due.isoformat(),
@@ -178,9 +178,7 @@ class RemarksRepo(AuditedStore):
                 },
                 at=at,
             )
-            created = await self.get(round_id)
-        assert created is not None
-        return created
+            return written(await self.get(round_id))
 
     # --- answering -----------------------------------------------------------------------------
     async def answer(
@@ -230,11 +228,10 @@ class RemarksRepo(AuditedStore):
             await save_attachments(
                 self.conn, "remark_answer_files", "addressee_id", addressee_id, files
             )
-            await self.audit.record(
+            await self._record(
+                str(round_id),
+                "remarks_answer",
                 actor=by,
-                action="remarks_answer",
-                entity=ENTITY,
-                entity_id=str(round_id),
                 old={"answer": previous},
                 new={
                     "answer": answer.value,
@@ -266,11 +263,10 @@ class RemarksRepo(AuditedStore):
                 (silent.value, round_id, Answer.PENDING.value),
             )
             count = cursor.rowcount
-            await self.audit.record(
+            await self._record(
+                str(round_id),
+                "round_closed",
                 actor=actor,
-                action="round_closed",
-                entity=ENTITY,
-                entity_id=str(round_id),
                 new={"silent": silent.value, "count": count},
                 at=at,
             )

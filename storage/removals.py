@@ -9,40 +9,24 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.assignments.reading import ENTITY, AssignmentReading
-from storage.audit import AuditedStore
 from storage.domain.assignments import RemovalGround, Status
 from storage.domain.removals import RemovalRequest, RemovalStatus
-from storage.rows import from_row, utc_text
+from storage.requests import RequestRepo
+from storage.rows import required, utc_text, written
 
 
 class RemovalPending(ValueError):
     """The assignment already has a removal waiting for consent."""
 
 
-class RemovalRepo(AuditedStore):
-    async def _many(self, where: str, params: tuple[object, ...]) -> list[RemovalRequest]:
-        rows = await self.fetch_all(
-            f"SELECT * FROM removal_requests WHERE {where}"  # noqa: S608 - fixed fragments
-            " ORDER BY created_at, id",
-            params,
-        )
-        return [from_row(RemovalRequest, row) for row in rows]
-
-    async def get(self, request_id: int) -> RemovalRequest | None:
-        found = await self._many("id = ?", (request_id,))
-        return found[0] if found else None
-
-    async def pending_for(self, assignment_id: int) -> RemovalRequest | None:
-        found = await self._many(
-            "assignment_id = ? AND status = ?", (assignment_id, RemovalStatus.PENDING.value)
-        )
-        return found[0] if found else None
-
-    async def _reg_number(self, assignment_id: int) -> str:
-        number = await AssignmentReading(self.db).reg_number(assignment_id)
-        assert number is not None  # a removal request always names an existing item
-        return number
+class RemovalRepo(RequestRepo[RemovalRequest]):
+    table = "removal_requests"
+    shape = RemovalRequest
+    pending_status = RemovalStatus.PENDING
+    on_behalf_column = "on_behalf_of"
+    refused_status = RemovalStatus.REFUSED
+    reason_column = "refuse_reason"
+    refused_action = "removal_refused"
 
     async def create(
         self,
@@ -54,9 +38,7 @@ class RemovalRepo(AuditedStore):
         at: datetime,
     ) -> RemovalRequest:
         """A removal waiting for consent. RemovalPending when one already waits."""
-        note = note.strip()
-        if not note:
-            raise ValueError("a note is required")
+        note = required(note, "a note is required")
         ground = RemovalGround(ground)
         async with self.db.transaction():
             try:
@@ -75,17 +57,14 @@ class RemovalRepo(AuditedStore):
             except aiosqlite.IntegrityError as exc:
                 raise RemovalPending(str(assignment_id)) from exc
             request_id = cursor.lastrowid
-            await self.audit.record(
+            await self._record(
+                await self._reg_number(assignment_id),
+                "removal_asked",
                 actor=actor,
-                action="removal_asked",
-                entity=ENTITY,
-                entity_id=await self._reg_number(assignment_id),
                 new={"ground": ground.value, "note": note},
                 at=at,
             )
-        found = await self.get(int(request_id or 0))
-        assert found is not None
-        return found
+        return written(await self.get(int(request_id or 0)))
 
     async def agree(
         self, request_id: int, *, actor: str, on_behalf_of: str | None, at: datetime
@@ -97,38 +76,26 @@ class RemovalRepo(AuditedStore):
             request = await self.get(request_id)
             if request is None or request.status is not RemovalStatus.PENDING:
                 return None
-            cursor = await self.conn.execute(
-                "UPDATE assignments SET status = ?, removal_ground = ?, updated_at = ?"
-                " WHERE id = ? AND status = ?",
-                (
-                    Status.REMOVED.value,
-                    request.ground.value,
-                    utc_text(at),
-                    request.assignment_id,
-                    Status.REPORTED.value,
-                ),
+            removed = await self.transition(
+                "assignments",
+                request.assignment_id,
+                Status.REPORTED,
+                {
+                    "status": Status.REMOVED,
+                    "removal_ground": request.ground,
+                    "updated_at": utc_text(at),
+                },
             )
-            status = RemovalStatus.AGREED if cursor.rowcount else RemovalStatus.LAPSED
-            cursor = await self.conn.execute(
-                "UPDATE removal_requests SET status = ?, decided_by = ?, on_behalf_of = ?,"
-                " decided_at = ? WHERE id = ? AND status = ?",
-                (
-                    status.value,
-                    actor,
-                    on_behalf_of,
-                    utc_text(at),
-                    request_id,
-                    RemovalStatus.PENDING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            status = RemovalStatus.AGREED if removed else RemovalStatus.LAPSED
+            if not await self._decided(
+                request_id, status, actor=actor, on_behalf_of=on_behalf_of, at=at
+            ):
                 return None
             if status is RemovalStatus.AGREED:
-                await self.audit.record(
+                await self._record(
+                    await self._reg_number(request.assignment_id),
+                    "remove",
                     actor=actor,
-                    action="remove",
-                    entity=ENTITY,
-                    entity_id=await self._reg_number(request.assignment_id),
                     old={"status": Status.REPORTED.value},
                     new={
                         "ground": request.ground.value,
@@ -140,60 +107,16 @@ class RemovalRepo(AuditedStore):
                 )
         return status
 
-    async def refuse(
-        self,
-        request_id: int,
-        *,
-        reason: str,
-        actor: str,
-        on_behalf_of: str | None,
-        at: datetime,
-    ) -> bool:
-        """Refuse: the item stays on control. False when someone decided first."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
-        async with self.db.transaction():
-            request = await self.get(request_id)
-            if request is None:
-                return False
-            cursor = await self.conn.execute(
-                "UPDATE removal_requests SET status = ?, decided_by = ?, on_behalf_of = ?,"
-                " refuse_reason = ?, decided_at = ? WHERE id = ? AND status = ?",
-                (
-                    RemovalStatus.REFUSED.value,
-                    actor,
-                    on_behalf_of,
-                    reason,
-                    utc_text(at),
-                    request_id,
-                    RemovalStatus.PENDING.value,
-                ),
-            )
-            if cursor.rowcount == 0:
-                return False
-            await self.audit.record(
-                actor=actor,
-                action="removal_refused",
-                entity=ENTITY,
-                entity_id=await self._reg_number(request.assignment_id),
-                new={"reason": reason},
-                on_behalf_of=on_behalf_of,
-                at=at,
-            )
-        return True
-
     async def lapse(self, assignment_id: int, *, at: datetime) -> bool:
         """The item left «report in» (returned for rework): a waiting removal closes."""
-        async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE removal_requests SET status = ?, decided_at = ?"
-                " WHERE assignment_id = ? AND status = ?",
-                (
-                    RemovalStatus.LAPSED.value,
-                    utc_text(at),
-                    assignment_id,
-                    RemovalStatus.PENDING.value,
-                ),
-            )
-        return cursor.rowcount > 0
+        lapsed = await self.write(
+            "UPDATE removal_requests SET status = ?, decided_at = ?"
+            " WHERE assignment_id = ? AND status = ?",
+            (
+                RemovalStatus.LAPSED.value,
+                utc_text(at),
+                assignment_id,
+                RemovalStatus.PENDING.value,
+            ),
+        )
+        return lapsed > 0

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T", bound="DataclassInstance")
+V = TypeVar("V")
 
 
 class Columns(Protocol):
@@ -44,6 +45,20 @@ def clean(text: str | None) -> str | None:
     """The text trimmed; None when nothing is left."""
     text = (text or "").strip()
     return text or None
+
+
+def written(found: V | None) -> V:
+    """What a change has just written, read back: it is there."""
+    assert found is not None
+    return found
+
+
+def required(text: str, message: str) -> str:
+    """The text trimmed; ValueError(message) when nothing is left (a reason, a note …)."""
+    text = text.strip()
+    if not text:
+        raise ValueError(message)
+    return text
 
 
 def is_foreign_key(exc: aiosqlite.IntegrityError) -> bool:

@@ -55,6 +55,8 @@ def directory_language(row: StaffRow, before: Person | None) -> tuple[Language, 
 
 
 class StaffRepo(AuditedStore):
+    entity = "person"
+
     # --- reading -------------------------------------------------------------------------
     async def _people(self, where: str = "", params: Iterable[object] = ()) -> list[Person]:
         sql = PERSON_SELECT + (f" WHERE {where}" if where else "") + " ORDER BY p.full_name, p.id"
@@ -137,9 +139,7 @@ class StaffRepo(AuditedStore):
     async def _person_changed(
         self, person: Person, action: str, actor: str, old: object, new: object
     ) -> None:
-        await self.audit.record(
-            actor=actor, action=action, entity="person", entity_id=person.code, old=old, new=new
-        )
+        await self._record(person.code, action, actor=actor, old=old, new=new)
 
     async def bind_telegram(self, person: Person, telegram_id: int, *, actor: str) -> None:
         async with self.db.transaction():
@@ -196,11 +196,10 @@ class StaffRepo(AuditedStore):
             )
             if cursor.rowcount != 1:
                 return False
-            await self.audit.record(
+            await self._record(
+                person.code,
+                "remove",
                 actor=actor,
-                action="remove",
-                entity="person",
-                entity_id=person.code,
                 old={"active": True},
                 new={"active": False},
                 at=at,
@@ -238,11 +237,10 @@ class StaffRepo(AuditedStore):
                 ),
             )
             substitution_id = cursor.lastrowid
-            await self.audit.record(
+            await self._record(
+                absent.code,
+                "substitute",
                 actor=actor,
-                action="substitute",
-                entity="person",
-                entity_id=absent.code,
                 new={
                     "substitute": substitute.code,
                     "from": starts_on.isoformat(),
@@ -287,21 +285,15 @@ class StaffRepo(AuditedStore):
     ) -> None:
         """An imported person's changes: back in the directory, and the values changed."""
         if reactivated:
-            await self.audit.record(
-                actor=actor,
-                action="reactivate",
-                entity="person",
-                entity_id=code,
-                old={"active": False},
-                new={"active": True},
+            await self._record(
+                code, "reactivate", actor=actor, old={"active": False}, new={"active": True}
             )
         changed = [key for key in new_state if old_state[key] != new_state[key]]
         if changed:
-            await self.audit.record(
+            await self._record(
+                code,
+                "update",
                 actor=actor,
-                action="update",
-                entity="person",
-                entity_id=code,
                 old={key: old_state[key] for key in changed},
                 new={key: new_state[key] for key in changed},
             )
@@ -370,31 +362,24 @@ class StaffRepo(AuditedStore):
                     ),
                 }
                 stamp = now_utc().isoformat()
+                # full_name, position, department_id, language, language_given
+                columns = (
+                    row.full_name,
+                    row.position,
+                    department_id,
+                    language.value,
+                    int(language_given),
+                )
                 if before is None:
                     cursor = await self.conn.execute(
                         "INSERT INTO people (code, full_name, position, department_id, language,"
                         " language_given, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            row.code,
-                            row.full_name,
-                            row.position,
-                            department_id,
-                            language.value,
-                            int(language_given),
-                            stamp,
-                            stamp,
-                        ),
+                        (row.code, *columns, stamp, stamp),
                     )
                     assert cursor.lastrowid is not None
                     person_id = cursor.lastrowid
                     created += 1
-                    await self.audit.record(
-                        actor=actor,
-                        action="create",
-                        entity="person",
-                        entity_id=row.code,
-                        new=new_state,
-                    )
+                    await self._record(row.code, "create", actor=actor, new=new_state)
                 else:
                     person_id = before.id
                     curated_names = sorted(
@@ -426,29 +411,21 @@ class StaffRepo(AuditedStore):
                         "UPDATE people SET full_name = ?, position = ?, department_id = ?,"
                         " language = ?, language_given = ?, active = 1, left_at = NULL,"
                         " updated_at = ? WHERE id = ?",
-                        (
-                            row.full_name,
-                            row.position,
-                            department_id,
-                            language.value,
-                            int(language_given),
-                            stamp,
-                            person_id,
-                        ),
+                        (*columns, stamp, person_id),
                     )
                     await self._audit_update(row.code, old_state, new_state, reactivated, actor)
-                await self.conn.execute(
-                    "DELETE FROM person_roles WHERE person_id = ?", (person_id,)
+                await self.replace_rows(
+                    "person_roles",
+                    "person_id",
+                    person_id,
+                    ["role"],
+                    [(role.value,) for role in sorted(row.roles)],
                 )
-                await self.conn.executemany(
-                    "INSERT INTO person_roles (person_id, role) VALUES (?, ?)",
-                    [(person_id, role.value) for role in sorted(row.roles)],
-                )
-                await self.conn.execute(
-                    "DELETE FROM curated_departments WHERE person_id = ?", (person_id,)
-                )
-                await self.conn.executemany(
-                    "INSERT INTO curated_departments (person_id, department_id) VALUES (?, ?)",
-                    [(person_id, department) for department in sorted(curates)],
+                await self.replace_rows(
+                    "curated_departments",
+                    "person_id",
+                    person_id,
+                    ["department_id"],
+                    [(department,) for department in sorted(curates)],
                 )
         return ImportCounts(created, updated, unchanged, departments_created)

@@ -3,13 +3,14 @@ controller's decision, and the cards posted about it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from storage.assignments.reading import _OPEN, _REPORTABLE, ENTITY, AssignmentReading
+from storage.assignments.reading import _OPEN, _REPORTABLE, AssignmentReading
 from storage.assignments.registration import UnknownDepartment
 from storage.attachments import save_attachments
+from storage.db import set_clause
 from storage.domain.assignments import (
     OPEN_STATUSES,
     Refusal,
@@ -19,7 +20,7 @@ from storage.domain.assignments import (
     Status,
 )
 from storage.domain.refusals import Refused
-from storage.rows import utc_text
+from storage.rows import required, utc_text, written
 
 
 class AssignmentExecution(AssignmentReading):
@@ -28,20 +29,20 @@ class AssignmentExecution(AssignmentReading):
         self,
         assignment_id: int,
         department_id: int,
-        columns: str,
-        values: tuple[object, ...],
+        values: Mapping[str, object],
         *,
         not_accepted: bool = False,
     ) -> bool:
-        """Set `columns` (a fixed "a = ?, b = ?" list) on the department's active executor row
-        of an open item (and, with `not_accepted`, one not accepted yet); whether it was."""
+        """Set `values` (fixed column names) on the department's active executor row of an
+        open item (and, with `not_accepted`, one not accepted yet); whether it was."""
+        columns, stored = set_clause(values)
         cursor = await self.conn.execute(
             f"UPDATE assignment_executors SET {columns}"  # noqa: S608 - fixed fragments only
             " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
             + (" AND accepted_at IS NULL" if not_accepted else "")
             + " AND EXISTS (SELECT 1 FROM assignments a"
             " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
-            (*values, assignment_id, department_id, assignment_id, _OPEN),
+            (*stored, assignment_id, department_id, assignment_id, _OPEN),
         )
         return cursor.rowcount > 0
 
@@ -59,16 +60,12 @@ class AssignmentExecution(AssignmentReading):
         """The item is touched and the change of one executor department's row audited, the
         department named with the reason («не наше», or keeping it after all)."""
         await self._touch(assignment_id, at)
-        department = await self._department(department_id)
-        reg_number = await self.reg_number(assignment_id)
-        assert department is not None
-        assert reg_number is not None
-        await self.audit.record(
+        department = written(await self._department(department_id))
+        await self._record_item(
+            assignment_id,
+            action,
             actor=actor,
             on_behalf_of=on_behalf_of,
-            action=action,
-            entity=ENTITY,
-            entity_id=reg_number,
             new={"department": department.name, "reason": reason},
             at=at,
         )
@@ -90,8 +87,7 @@ class AssignmentExecution(AssignmentReading):
             if not await self._update_active_executor(
                 assignment_id,
                 department_id,
-                "accepted_at = ?, accepted_by = ?",
-                (utc_text(at), person_code),
+                {"accepted_at": utc_text(at), "accepted_by": person_code},
                 not_accepted=True,
             ):
                 return False
@@ -103,19 +99,15 @@ class AssignmentExecution(AssignmentReading):
             )
             assert row is not None
             if row["is_main"]:
-                await self.conn.execute(
-                    "UPDATE assignments SET status = ? WHERE id = ? AND status = ?",
-                    (Status.ACCEPTED.value, assignment_id, Status.REGISTERED.value),
+                await self.transition(
+                    "assignments", assignment_id, Status.REGISTERED, {"status": Status.ACCEPTED}
                 )
             await self._touch(assignment_id, at)
-            reg_number = await self.reg_number(assignment_id)
-            assert reg_number is not None
-            await self.audit.record(
+            await self._record_item(
+                assignment_id,
+                "accept",
                 actor=person_code,
                 on_behalf_of=on_behalf_of,
-                action="accept",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={"department": row["name"]},
                 at=at,
             )
@@ -132,15 +124,12 @@ class AssignmentExecution(AssignmentReading):
         at: datetime,
     ) -> bool:
         """«Not ours»: the executor row becomes inactive (kept); False when nothing changed."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
+        reason = required(reason, "a reason is required")
         async with self.db.transaction():
             if not await self._update_active_executor(
                 assignment_id,
                 department_id,
-                "declined_at = ?, decline_reason = ?",
-                (utc_text(at), reason),
+                {"declined_at": utc_text(at), "decline_reason": reason},
             ):
                 return False
             await self._audit_reason(
@@ -213,18 +202,16 @@ class AssignmentExecution(AssignmentReading):
                     (old["is_main"], old["position"], assignment_id, new_department_id),
                 )
             if old["is_main"]:
-                await self.conn.execute(
-                    "UPDATE assignments SET status = ? WHERE id = ? AND status = ?",
-                    (Status.REGISTERED.value, assignment_id, Status.ACCEPTED.value),
+                await self.transition(
+                    "assignments", assignment_id, Status.ACCEPTED, {"status": Status.REGISTERED}
                 )
             await self._touch(assignment_id)
             old_department = await self._department(old_department_id)
             assert old_department is not None
-            await self.audit.record(
+            await self._record(
+                old["reg_number"],
+                "reassign",
                 actor=actor,
-                action="reassign",
-                entity=ENTITY,
-                entity_id=old["reg_number"],
                 old={"department": old_department.name},
                 new={"department": new_department.name},
             )
@@ -242,9 +229,7 @@ class AssignmentExecution(AssignmentReading):
         """Refuse a «не наше»: the declined row is active again (not accepted), so the
         department keeps the item. False when nothing changed: the item is closed, the row is
         active already, or its place was given to another department (a second controller)."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
+        reason = required(reason, "a reason is required")
         async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE assignment_executors SET declined_at = NULL, decline_reason = NULL,"
@@ -279,9 +264,8 @@ class AssignmentExecution(AssignmentReading):
         `reference`, such as «протокол №5 от 01.12.2026», and the `reason`). Only when the
         deadline is still `old`: a second controller who drew the same card changes nothing
         (False). The extension count stays: this is not an extension request."""
-        reference, reason = reference.strip(), reason.strip()
-        if not reference or not reason:
-            raise ValueError("a reference and a reason are required")
+        missing = "a reference and a reason are required"
+        reference, reason = required(reference, missing), required(reason, missing)
         async with self.db.transaction():
             cursor = await self.conn.execute(
                 "UPDATE assignments SET deadline = ?, updated_at = ?"
@@ -290,13 +274,10 @@ class AssignmentExecution(AssignmentReading):
             )
             if cursor.rowcount == 0:
                 return False
-            reg_number = await self.reg_number(assignment_id)
-            assert reg_number is not None
-            await self.audit.record(
+            await self._record_item(
+                assignment_id,
+                "deadline",
                 actor=actor,
-                action="deadline",
-                entity=ENTITY,
-                entity_id=reg_number,
                 old={"deadline": old.isoformat()},
                 new={"deadline": new.isoformat(), "reference": reference, "reason": reason},
                 at=at,
@@ -367,12 +348,11 @@ class AssignmentExecution(AssignmentReading):
             report_id = cursor.lastrowid
             assert report_id is not None
             await save_attachments(self.conn, "report_files", "report_id", report_id, files)
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "report" if final else "co_report",
                 actor=author_code,
                 on_behalf_of=on_behalf_of,
-                action="report" if final else "co_report",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={
                     "department": row["department_name"],
                     "text": text,
@@ -380,16 +360,7 @@ class AssignmentExecution(AssignmentReading):
                 },
                 at=at,
             )
-        return Report(
-            id=report_id,
-            assignment_id=assignment_id,
-            department_id=department_id,
-            author_code=author_code,
-            text=text,
-            final=final,
-            created_at=datetime.fromisoformat(utc_text(at)),
-            files=tuple(files),
-        )
+            return written(await self.report(report_id))
 
     async def _decide(
         self,
@@ -406,24 +377,17 @@ class AssignmentExecution(AssignmentReading):
             reg_number = await self.reg_number(assignment_id)
             if reg_number is None:
                 return False
-            cursor = await self.conn.execute(
-                "UPDATE assignments SET status = ?, removal_ground = ?, updated_at = ?"
-                " WHERE id = ? AND status = ?",
-                (
-                    to.value,
-                    ground.value if ground else None,
-                    utc_text(at),
-                    assignment_id,
-                    Status.REPORTED.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            if not await self.transition(
+                "assignments",
+                assignment_id,
+                Status.REPORTED,
+                {"status": to, "removal_ground": ground, "updated_at": utc_text(at)},
+            ):
                 return False
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                action,
                 actor=actor,
-                action=action,
-                entity=ENTITY,
-                entity_id=reg_number,
                 old={"status": Status.REPORTED.value},
                 new=new,
                 at=at,
@@ -456,9 +420,7 @@ class AssignmentExecution(AssignmentReading):
         self, assignment_id: int, *, reason: str, actor: str, at: datetime
     ) -> bool:
         """Return the main report for rework; False when there is no report waiting."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("a reason is required")
+        reason = required(reason, "a reason is required")
         return await self._decide(
             assignment_id,
             to=Status.RETURNED,

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Unpack
 
 import aiosqlite
 
 from storage.attachments import attachments_of
-from storage.audit import AuditedStore, now_utc
+from storage.audit import AuditedStore, Change, now_utc
 from storage.domain.assignments import OPEN_STATUSES, Assignment, Executor, Report, Status
 from storage.domain.enums import Source
 from storage.models import AuditEntry, Department
-from storage.rows import from_row, utc_text
+from storage.rows import from_row, utc_text, written
 from storage.staff import StaffRepo
 
 ENTITY = "assignment"
@@ -26,6 +27,8 @@ _REPORTABLE = json.dumps([Status.REGISTERED.value, Status.ACCEPTED.value, Status
 
 
 class AssignmentReading(AuditedStore):
+    entity = ENTITY
+
     # --- reading -------------------------------------------------------------------------------
     async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
         """Executor rows of several assignments in one query, in position order."""
@@ -143,16 +146,23 @@ class AssignmentReading(AuditedStore):
         )
         return await self._load(rows)
 
-    async def reports(self, assignment_id: int) -> list[Report]:
-        """Every report on the item, with its files, oldest first."""
+    async def _reports(self, where: str, params: tuple[object, ...]) -> list[Report]:
         rows = await self.fetch_all(
-            "SELECT * FROM reports WHERE assignment_id = ? ORDER BY created_at, id",
-            (assignment_id,),
+            f"SELECT * FROM reports WHERE {where} ORDER BY created_at, id",  # noqa: S608
+            params,
         )
         files = await attachments_of(
             self.conn, "report_files", "report_id", [row["id"] for row in rows]
         )
         return [from_row(Report, row, files=tuple(files[row["id"]])) for row in rows]
+
+    async def reports(self, assignment_id: int) -> list[Report]:
+        """Every report on the item, with its files, oldest first."""
+        return await self._reports("assignment_id = ?", (assignment_id,))
+
+    async def report(self, report_id: int) -> Report | None:
+        found = await self._reports("id = ?", (report_id,))
+        return found[0] if found else None
 
     async def cards(self, assignment_id: int) -> list[tuple[int, int, int]]:
         """(person_id, chat_id, message_id) of every card posted about the item."""
@@ -176,6 +186,12 @@ class AssignmentReading(AuditedStore):
             "SELECT reg_number FROM assignments WHERE id = ?", (assignment_id,)
         )
         return str(row["reg_number"]) if row else None
+
+    async def _record_item(
+        self, assignment_id: int, action: str, **change: Unpack[Change]
+    ) -> None:
+        """One audit row on the item's trail, named by its registration number."""
+        await self._record(written(await self.reg_number(assignment_id)), action, **change)
 
     async def _touch(self, assignment_id: int, at: datetime | None = None) -> None:
         await self.conn.execute(

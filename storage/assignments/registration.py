@@ -9,13 +9,13 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
-from storage.assignments.reading import ENTITY, IMPORT_SLICE, AssignmentReading
+from storage.assignments.reading import IMPORT_SLICE, AssignmentReading
 from storage.audit import now_utc
 from storage.domain.assignments import Assignment, ControlType, NewAssignment, Status
 from storage.domain.enums import Mark, Source
 from storage.domain.staff import CsvProblem
 from storage.models import Department
-from storage.rows import utc_text
+from storage.rows import utc_text, written
 from storage.staff import StaffRepo, name_key
 
 
@@ -129,11 +129,10 @@ class AssignmentRegistration(AssignmentReading):
                     for position, department in enumerate(departments)
                 ],
             )
-            await self.audit.record(
+            await self._record(
+                reg_number,
+                "register",
                 actor=actor,
-                action="register",
-                entity=ENTITY,
-                entity_id=reg_number,
                 new={
                     "received": new.received.isoformat(),
                     "registered_on": registered_on.isoformat(),
@@ -147,9 +146,7 @@ class AssignmentRegistration(AssignmentReading):
                     "executors": [department.name for department in departments],
                 },
             )
-            created = await self.get(assignment_id)
-        assert created is not None
-        return created
+            return written(await self.get(assignment_id))
 
     async def check_import(self, items: Sequence[tuple[NewAssignment, date, ControlType]]) -> None:
         """Validate a whole import against the file and the database without writing: the

@@ -19,7 +19,7 @@ from storage.domain.meetings import (
     NewMeeting,
 )
 from storage.meetings.reading import _CLOSED_STATUSES, MeetingReading, _local, _merge
-from storage.rows import unknown_reference, utc_text
+from storage.rows import unknown_reference, utc_text, written
 
 
 class MeetingAgenda(MeetingReading):
@@ -98,9 +98,7 @@ class MeetingAgenda(MeetingReading):
                     "recipients": [[person, member] for person, member in recipients.items()],
                 },
             )
-            created = await self.get(meeting_id)
-        assert created is not None
-        return created
+            return written(await self.get(meeting_id))
 
     async def set_details(
         self,
@@ -242,19 +240,18 @@ class MeetingAgenda(MeetingReading):
     async def approve(self, meeting_id: int, *, by: str, on_paper: bool, at: datetime) -> bool:
         """The agenda approved (a draft only; the first approval wins)."""
         async with self.db.transaction():
-            cursor = await self.conn.execute(
-                "UPDATE meetings SET approved_at = ?, approved_by = ?, approved_on_paper = ?,"
-                " status = ? WHERE id = ? AND approved_at IS NULL AND status = ?",
-                (
-                    utc_text(at),
-                    by,
-                    int(on_paper),
-                    MeetingStatus.APPROVED.value,
-                    meeting_id,
-                    MeetingStatus.DRAFT.value,
-                ),
-            )
-            if cursor.rowcount == 0:
+            if not await self.transition(
+                "meetings",
+                meeting_id,
+                MeetingStatus.DRAFT,
+                {
+                    "approved_at": utc_text(at),
+                    "approved_by": by,
+                    "approved_on_paper": int(on_paper),
+                    "status": MeetingStatus.APPROVED,
+                },
+                also=" AND approved_at IS NULL",
+            ):
                 return False
             await self._record(
                 meeting_id,

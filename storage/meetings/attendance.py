@@ -96,14 +96,13 @@ class MeetingAttendance(MeetingReading):
             status = await self._status(meeting_id)
             if status is None or status in _CLOSED_STATUSES:
                 return False
-            await self._set_status(meeting_id, MeetingStatus.CANCELLED)
-            await self._record(
+            await self._set_status(
                 meeting_id,
-                "cancelled",
+                MeetingStatus.CANCELLED,
+                was=status,
+                action="cancelled",
                 actor=actor,
                 at=at,
-                old={"status": status},
-                new={"status": MeetingStatus.CANCELLED.value},
             )
         return True
 
@@ -153,20 +152,17 @@ class MeetingAttendance(MeetingReading):
                 raise
             protocol_id = cursor.lastrowid
             assert protocol_id is not None
-            await self._set_status(meeting_id, MeetingStatus.HELD)
-            await self._record(
+            await self._set_status(
                 meeting_id,
-                "protocol_registered",
+                MeetingStatus.HELD,
+                was=status,
+                action="protocol_registered",
                 actor=actor,
                 at=at,
-                old={"status": status},
-                new={
-                    "status": MeetingStatus.HELD.value,
-                    "protocol_id": protocol_id,
-                    "number": f"{number}/{year}",
-                    "signed_on": signed_on.isoformat(),
-                    "file_name": file_name,
-                },
+                protocol_id=protocol_id,
+                number=f"{number}/{year}",
+                signed_on=signed_on.isoformat(),
+                file_name=file_name,
             )
             return await self.protocol(protocol_id)
 
@@ -175,15 +171,11 @@ class MeetingAttendance(MeetingReading):
         ValueError: an unknown protocol or assignment."""
         ordered = list(dict.fromkeys(assignment_ids))
         async with self.db.transaction():
-            await self.conn.execute(
-                "DELETE FROM protocol_assignments WHERE protocol_id = ?", (protocol_id,)
-            )
             with unknown_reference("unknown protocol or assignment"):
-                await self.conn.executemany(
-                    "INSERT INTO protocol_assignments (protocol_id, position, assignment_id)"
-                    " VALUES (?, ?, ?)",
-                    [
-                        (protocol_id, position, assignment_id)
-                        for position, assignment_id in enumerate(ordered, start=1)
-                    ],
+                await self.replace_rows(
+                    "protocol_assignments",
+                    "protocol_id",
+                    protocol_id,
+                    ["position", "assignment_id"],
+                    enumerate(ordered, start=1),
                 )

@@ -9,7 +9,7 @@ from typing import Any
 
 from storage.domain.meetings import DistributionList
 from storage.meetings.reading import LIST_ENTITY, MeetingReading, _merge
-from storage.rows import unknown_reference, utc_text
+from storage.rows import required, unknown_reference, utc_text, written
 
 
 class DistributionLists(MeetingReading):
@@ -52,9 +52,7 @@ class DistributionLists(MeetingReading):
         """Save (person id, member) entries under a name; a list of the same name (compared
         without case) is replaced, keeping its id. ValueError: an empty name, an unknown
         person."""
-        name = name.strip()
-        if not name:
-            raise ValueError("the list's name is empty")
+        name = required(name, "the list's name is empty")
         merged = _merge(entries)
         key = name.casefold()
         async with self.db.transaction():
@@ -82,14 +80,13 @@ class DistributionLists(MeetingReading):
                     " WHERE id = ?",
                     (name, actor, utc_text(at), list_id),
                 )
-                await self.conn.execute(
-                    "DELETE FROM distribution_list_entries WHERE list_id = ?", (list_id,)
-                )
             with unknown_reference("unknown person"):
-                await self.conn.executemany(
-                    "INSERT INTO distribution_list_entries (list_id, person_id, member)"
-                    " VALUES (?, ?, ?)",
-                    [(list_id, person_id, int(member)) for person_id, member in merged.items()],
+                await self.replace_rows(
+                    "distribution_list_entries",
+                    "list_id",
+                    list_id,
+                    ["person_id", "member"],
+                    [(person_id, int(member)) for person_id, member in merged.items()],
                 )
             await self.audit.record(
                 actor=actor,
@@ -100,9 +97,7 @@ class DistributionLists(MeetingReading):
                 new={"name": name, "entries": [[p, m] for p, m in merged.items()]},
                 at=at,
             )
-            saved = await self.distribution_list(list_id)
-        assert saved is not None
-        return saved
+            return written(await self.distribution_list(list_id))
 
     async def delete_distribution_list(self, list_id: int, *, actor: str, at: datetime) -> bool:
         async with self.db.transaction():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
@@ -48,6 +47,8 @@ def _merge(entries: Iterable[tuple[int, bool]]) -> dict[int, bool]:
 
 
 class MeetingReading(AuditedStore):
+    entity = ENTITY
+
     # --- reading -------------------------------------------------------------------------------
     async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Meeting]:
         """Meetings with their items (with department names and files) and recipients."""
@@ -170,34 +171,34 @@ class MeetingReading(AuditedStore):
         row = await self.fetch_one("SELECT status FROM meetings WHERE id = ?", (meeting_id,))
         return None if row is None else str(row["status"])
 
-    async def _set_status(self, meeting_id: int, status: MeetingStatus) -> None:
+    async def _set_status(
+        self,
+        meeting_id: int,
+        status: MeetingStatus,
+        *,
+        was: str,
+        action: str,
+        actor: str,
+        at: datetime,
+        **details: object,
+    ) -> None:
+        """The meeting moves from status `was` to `status`, audited as `action` (with the
+        `details` of the new state)."""
         await self.conn.execute(
             "UPDATE meetings SET status = ? WHERE id = ?", (status.value, meeting_id)
+        )
+        await self._record(
+            meeting_id,
+            action,
+            actor=actor,
+            at=at,
+            old={"status": was},
+            new={"status": status.value, **details},
         )
 
     async def _is_open(self, meeting_id: int) -> bool:
         status = await self._status(meeting_id)
         return status is not None and status not in _CLOSED_STATUSES
-
-    async def _record(
-        self,
-        meeting_id: int,
-        action: str,
-        *,
-        actor: str,
-        at: datetime,
-        old: Any = None,
-        new: Any = None,
-    ) -> None:
-        await self.audit.record(
-            actor=actor,
-            action=action,
-            entity=ENTITY,
-            entity_id=str(meeting_id),
-            old=old,
-            new=new,
-            at=at,
-        )
 
     async def _renumber(self, meeting_id: int) -> None:
         async with self.conn.execute(
