@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -42,6 +42,7 @@ from storage.domain.assignments import Assignment, ReportFile
 from storage.domain.enums import Role
 from storage.models import Person
 from storage.outbox import OutboxItem
+from storage.repo import Repos
 
 # --- renderers, one per outbox kind ------------------------------------------------------------
 
@@ -67,6 +68,48 @@ def about_assignment(render: AssignmentRenderer) -> Renderer:
         return await render(deliverer, item, person, assignment)
 
     return rendered
+
+
+class Request(Protocol):
+    """A request on an assignment waiting for a decision (an extension, a removal)."""
+
+    @property
+    def assignment_id(self) -> int: ...
+
+    @property
+    def status(self) -> object: ...
+
+
+R = TypeVar("R", bound=Request)
+RequestRenderer = Callable[[Deliverer, Person, R, Assignment], Awaitable[Rendered | None]]
+
+
+def about_request(
+    fetch: Callable[[Repos, int], Awaitable[R | None]],
+    statuses: Collection[object],
+    *,
+    open_only: bool = False,
+) -> Callable[[RequestRenderer[R]], Renderer]:
+    """A renderer for a message about a request (the payload's `request_id`, `fetch`ed) and its
+    assignment, which it is given; nothing is rendered once either is gone, the request's status
+    is not among `statuses`, or (`open_only`) the assignment is closed."""
+
+    def about(render: RequestRenderer[R]) -> Renderer:
+        @functools.wraps(render)
+        async def rendered(
+            deliverer: Deliverer, item: OutboxItem, person: Person
+        ) -> Rendered | None:
+            request = await fetch(deliverer.repos, int(item.payload["request_id"]))
+            if request is None or request.status not in statuses:
+                return None
+            assignment = await deliverer.repos.assignments.get(request.assignment_id)
+            if assignment is None or (open_only and not assignment.is_open):
+                return None
+            return await render(deliverer, person, request, assignment)
+
+        return rendered
+
+    return about
 
 
 def local_today(deliverer: Deliverer) -> date:
