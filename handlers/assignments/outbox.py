@@ -56,18 +56,23 @@ AssignmentRenderer = Callable[
 ]
 
 
-def about_assignment(render: AssignmentRenderer) -> Renderer:
+def about_assignment(render: AssignmentRenderer, *, open_only: bool = False) -> Renderer:
     """A renderer for a message about one assignment (the payload's `assignment_id`), which it
-    is given; nothing is rendered once the assignment is gone."""
+    is given; nothing is rendered once the assignment is gone (or, `open_only`, closed)."""
 
     @functools.wraps(render)
     async def rendered(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
         assignment = await _item(deliverer, item.payload)
-        if assignment is None:
+        if assignment is None or (open_only and not assignment.is_open):
             return None
         return await render(deliverer, item, person, assignment)
 
     return rendered
+
+
+def about_open_assignment(render: AssignmentRenderer) -> Renderer:
+    """`about_assignment` for a message that no longer applies once the assignment is closed."""
+    return about_assignment(render, open_only=True)
 
 
 class Request(Protocol):
@@ -116,12 +121,10 @@ def local_today(deliverer: Deliverer) -> date:
     return deliverer.now.astimezone(deliverer.settings.zone).date()
 
 
-@about_assignment
+@about_open_assignment
 async def render_card(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    if not assignment.is_open:
-        return None
     executor = assignment.executor(int(item.payload["department_id"]))
     if executor is None:
         return None
@@ -247,12 +250,10 @@ async def render_returned(
     return Rendered(text, view_button(assignment))
 
 
-@about_assignment
+@about_open_assignment
 async def render_declined(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    if not assignment.is_open:
-        return None
     department_id = int(item.payload["department_id"])
     name = next(
         (e.department_name for e in assignment.executors if e.department_id == department_id), ""
@@ -266,13 +267,11 @@ async def render_declined(
     return Rendered(text, declined_keyboard(assignment, department_id, name))
 
 
-@about_assignment
+@about_open_assignment
 async def render_deadline_changed(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
     """The control department moved the deadline: old → new, the decision and the reason."""
-    if not assignment.is_open:
-        return None
     language = person.language.value
     old, new = date.fromisoformat(item.payload["old"]), date.fromisoformat(item.payload["new"])
     text = _("📅 Assignment No. {number}: the deadline is changed from {old} to {new}.").format(
@@ -286,13 +285,13 @@ async def render_deadline_changed(
     return Rendered(text, view_button(assignment))
 
 
-@about_assignment
+@about_open_assignment
 async def render_kept(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
     """A «не наше» refused: the department keeps the item, with its card's buttons."""
     executor = assignment.executor(int(item.payload["department_id"]))
-    if not assignment.is_open or executor is None:
+    if executor is None:
         return None
     text = _(
         "The control department did not accept the return of assignment No. {number}: "
