@@ -3,10 +3,7 @@ every assignment button (the controller's decisions and the lists are in their o
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -26,12 +23,11 @@ from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
 from handlers.executors.cards import executor_card_keyboard, passed_line
-from handlers.loaders import Handler, LoadedItem, on_loaded
+from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
 from storage.models import Person
-from storage.repo import Repos
 
 OVERSIGHT = frozenset({Role.CONTROLLER, Role.AKIM, Role.HEAD_OF_APPARATUS})
 
@@ -106,16 +102,12 @@ async def on_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
     )
 
 
-async def on_report_part(message: Message, state: FSMContext, repos: Repos) -> None:
-    data: dict[str, Any] = await state.get_data()
-    item = await repos.assignments.get(int(data["id"]))
-    if item is None:
-        await state.clear()
-        return
-    item_id, dep = int(data["id"]), int(data["dep"])
+async def on_report_part(message: Message, dialog: Dialog[Assignment]) -> None:
+    item, data = dialog.item, dialog.data
+    item_id, dep = item.id, int(data["dep"])
     await take_report_part(
         message,
-        state,
+        dialog.state,
         data,
         send_or_cancel(
             _("📤 Send the report"),
@@ -212,6 +204,6 @@ def create_router() -> Router:
     }
     on_loaded(cb, ItemCallback, LoadedItem(), handlers)
     cb.register(drop_draft, ItemCallback.filter(F.action == ItemAction.DROP))
-    router.message.register(on_report_part, ReportStates.collecting, ~F.text.startswith("/"))
+    on_dialog(router.message, on_report_part, ReportStates.collecting, ~F.text.startswith("/"))
     router.include_routers(decisions.create_router(), lists.create_router())
     return router

@@ -21,11 +21,10 @@ from bot.middlewares import Tap
 from handlers.callbacks import PassAction, PassCallback
 from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
 from handlers.executors.cards import picker_keyboard, picker_text
-from handlers.loaders import Handler, LoadedItem, on_loaded
+from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask, stale, typed_reason
 from storage.domain.assignments import Assignment
 from storage.models import Person
-from storage.repo import Repos
 
 
 class PassStates(StatesGroup):
@@ -172,16 +171,12 @@ async def on_draft(
     )
 
 
-async def on_draft_part(message: Message, state: FSMContext, repos: Repos) -> None:
-    data: dict[str, Any] = await state.get_data()
-    item = await repos.assignments.get(int(data["id"]))
-    if item is None:
-        await state.clear()
-        return
+async def on_draft_part(message: Message, dialog: Dialog[Assignment]) -> None:
+    item = dialog.item
     await take_report_part(
         message,
-        state,
-        data,
+        dialog.state,
+        dialog.data,
         send_or_cancel(
             _("📤 Send to the head"),
             PassCallback(action=PassAction.SEND, id=item.id),
@@ -267,6 +262,6 @@ def create_router() -> Router:
     }
     on_loaded(router.callback_query, PassCallback, LoadedItem(), handlers)
     router.callback_query.register(drop_draft, PassCallback.filter(F.action == PassAction.DROP))
-    router.message.register(on_draft_part, DraftStates.collecting, ~F.text.startswith("/"))
+    on_dialog(router.message, on_draft_part, DraftStates.collecting, ~F.text.startswith("/"))
     router.message.register(on_comment, StateFilter(DraftStates.comment), ~F.text.startswith("/"))
     return router

@@ -27,7 +27,7 @@ from bot.i18n_marks import N_
 from bot.middlewares import Tap
 from handlers.callbacks import ExtAction, ExtCallback, ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel
-from handlers.loaders import LoadedItem, LoadedRequest
+from handlers.loaders import Dialog, LoadedItem, LoadedRequest, on_dialog
 from handlers.refusals import refusal_text
 from handlers.replies import ask, stale, typed_reason
 from handlers.steps import typed_day
@@ -81,19 +81,13 @@ async def ask_reasons(message: Message, state: FSMContext, new_date: date, langu
     )
 
 
-async def on_date(
-    message: Message, person: Person, state: FSMContext, ctx: services.Context
-) -> None:
-    data = await state.get_data()
-    item = await ctx.repos.assignments.get(int(data["id"]))
-    if item is None:
-        await state.clear()
-        return
+async def on_date(message: Message, dialog: Dialog[Assignment]) -> None:
+    item, language = dialog.item, dialog.person.language
     new_date = await typed_day(message)
     if new_date is None:
         return
     try:
-        check_new_date(ctx.calendar, item, new_date)
+        check_new_date(dialog.ctx.calendar, item, new_date)
     except Refused as error:
         markup = None
         if error.refusal is ExtensionRefusal.DAY_OFF:
@@ -106,9 +100,9 @@ async def on_date(
                 ),
             )
             markup = builder.as_markup()
-        await message.answer(refusal_text(error, person.language), reply_markup=markup)
+        await message.answer(refusal_text(error, language), reply_markup=markup)
         return
-    await ask_reasons(message, state, new_date, person.language)
+    await ask_reasons(message, dialog.state, new_date, language)
 
 
 async def on_offer(query: CallbackQuery, tap: Tap[ExtCallback]) -> None:
@@ -375,7 +369,7 @@ def create_router() -> Router:
         on_typed_decision, ExtCallback.filter(F.action.in_(TYPED_DECISIONS)), LoadedRequest()
     )
     not_command = ~F.text.startswith("/")
-    router.message.register(on_date, ExtensionStates.date, not_command)
+    on_dialog(router.message, on_date, ExtensionStates.date, not_command)
     router.message.register(on_reasons, ExtensionStates.reasons, not_command)
     router.message.register(on_other_date, ExtensionStates.other_date, not_command)
     router.message.register(on_reject_reason, ExtensionStates.reject_reason, not_command)

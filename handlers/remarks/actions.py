@@ -33,7 +33,7 @@ from bot.xlsx import sheet_xlsx
 from handlers.assignments.cards import moment
 from handlers.callbacks import RemarkAction, RemarkCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
-from handlers.loaders import LoadedRound
+from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.replies import refuse, stale
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
@@ -234,16 +234,12 @@ async def on_has_remarks(
         )
 
 
-async def on_remarks_part(message: Message, state: FSMContext, repos: Repos) -> None:
-    data: dict[str, Any] = await state.get_data()
-    item = await repos.remarks.get(int(data["round"]))
-    if item is None:
-        await state.clear()
-        return
+async def on_remarks_part(message: Message, dialog: Dialog[Round]) -> None:
+    item = dialog.item
     await take_part(
         message,
-        state,
-        data,
+        dialog.state,
+        dialog.data,
         send_or_cancel(
             _("📤 Send remarks"),
             RemarkCallback(action=RemarkAction.SEND, id=item.id),
@@ -339,7 +335,14 @@ def create_router() -> Router:
     cb.register(drop_draft, RemarkCallback.filter(F.action == RemarkAction.DROP))
     sheets = RemarkCallback.filter(F.action.in_({RemarkAction.SHEET, RemarkAction.XLSX}))
     cb.register(on_sheet, sheets, LoadedRound())
-    router.message.register(on_remarks_part, RemarkStates.collecting, ~F.text.startswith("/"))
+    on_dialog(
+        router.message,
+        on_remarks_part,
+        RemarkStates.collecting,
+        ~F.text.startswith("/"),
+        loaded=LoadedRound(),
+        data_key="round",
+    )
     starters = for_roles(Router(name=f"{__name__}.starters"), MAY_START)
     starters.message.register(cmd_remarks, Command("remarks"))
     router.include_router(starters)
