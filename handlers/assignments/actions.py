@@ -3,6 +3,8 @@ every assignment button (the controller's decisions and the lists are in their o
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiogram import F, Router
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -21,7 +23,7 @@ from handlers.assignments.cards import (
 )
 from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
-from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
+from handlers.drafts import drop_draft, send_report, take_report_part
 from handlers.executors.cards import executor_card_keyboard, passed_line
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask
@@ -103,32 +105,20 @@ async def on_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
 
 
 async def on_report_part(message: Message, dialog: Dialog[Assignment]) -> None:
-    item, data = dialog.item, dialog.data
-    item_id, dep = item.id, int(data["dep"])
+    item_id, dep = dialog.item.id, int(dialog.data["dep"])
     await take_report_part(
         message,
-        dialog.state,
-        data,
-        send_or_cancel(
-            _("📤 Send the report"),
-            ItemCallback(action=ItemAction.SEND, id=item_id, dep=dep),
-            ItemCallback(action=ItemAction.DROP, id=item_id, dep=dep),
-        ),
-        restricted=item.restricted,
+        dialog,
+        _("📤 Send the report"),
+        ItemCallback(action=ItemAction.SEND, id=item_id, dep=dep),
+        ItemCallback(action=ItemAction.DROP, id=item_id, dep=dep),
     )
 
 
 async def on_send_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
-    report = await finished_report(query, tap.state, ReportStates.collecting, tap.button.id)
-    if report is None:
-        return
-    text, files = report
-    await assignment_steps.submit_report(tap.ctx, tap.person, item, tap.button.dep, text, files)
-    await query.answer(_("Sent."))
-    if query.message is not None:
-        await query.message.edit_text(  # type: ignore[union-attr]
-            _("The report on assignment No. {number} is sent.").format(number=item.reg_number)
-        )
+    submit = partial(assignment_steps.submit_report, tap.ctx, tap.person, item, tap.button.dep)
+    done = _("The report on assignment No. {number} is sent.").format(number=item.reg_number)
+    await send_report(query, tap.state, ReportStates.collecting, item, submit, done)
 
 
 async def on_not_ours(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:

@@ -4,6 +4,7 @@ comment); the executor drafts the report (text and files, like the head's report
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiogram import F, Router
@@ -19,7 +20,7 @@ from bot.executors import steps
 from bot.executors.rules import check_passed, check_pending
 from bot.middlewares import Tap
 from handlers.callbacks import PassAction, PassCallback
-from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
+from handlers.drafts import drop_draft, send_report, take_report_part
 from handlers.executors.cards import picker_keyboard, picker_text
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask, stale, typed_reason
@@ -172,33 +173,22 @@ async def on_draft(
 
 
 async def on_draft_part(message: Message, dialog: Dialog[Assignment]) -> None:
-    item = dialog.item
+    item_id = dialog.item.id
     await take_report_part(
         message,
-        dialog.state,
-        dialog.data,
-        send_or_cancel(
-            _("📤 Send to the head"),
-            PassCallback(action=PassAction.SEND, id=item.id),
-            PassCallback(action=PassAction.DROP, id=item.id),
-        ),
-        restricted=item.restricted,
+        dialog,
+        _("📤 Send to the head"),
+        PassCallback(action=PassAction.SEND, id=item_id),
+        PassCallback(action=PassAction.DROP, id=item_id),
     )
 
 
 async def on_send(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
-    report = await finished_report(query, tap.state, DraftStates.collecting, tap.button.id)
-    if report is None:
-        return
-    text, files = report
-    await steps.submit_draft(tap.ctx, tap.person, item, text, files)
-    await query.answer(_("Sent."))
-    if query.message is not None:
-        await query.message.edit_text(  # type: ignore[union-attr]
-            _("The draft on assignment No. {number} is sent to your head.").format(
-                number=item.reg_number
-            )
-        )
+    submit = partial(steps.submit_draft, tap.ctx, tap.person, item)
+    done = _("The draft on assignment No. {number} is sent to your head.").format(
+        number=item.reg_number
+    )
+    await send_report(query, tap.state, DraftStates.collecting, item, submit, done)
 
 
 # --- the head decides a draft ------------------------------------------------------------------
