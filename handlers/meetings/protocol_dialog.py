@@ -424,8 +424,7 @@ def create_router() -> Router:
     msg.register(on_summary, states.summary, text)
     msg.register(on_search, states.executors, text)
     msg.register(on_deadline_typed, states.deadline, text)
-    for waiting in (states.more, states.confirm):
-        msg.register(steps.use_buttons, waiting, text)
+    steps.buttons_only(router, states.more, states.confirm)
     cb = router.callback_query
     new = partial(steps.Tapped, ProtocolCallback)
     cb.register(on_start, MeetCallback.filter(F.action == "proto"))
