@@ -54,6 +54,16 @@ async def show(
         await query.message.answer(text, reply_markup=markup)
 
 
+async def answered(query: CallbackQuery) -> Reply | None:
+    """The message the button was on, the tap answered; None (the tap told it is no longer
+    valid) when that message is gone."""
+    if query.message is None:
+        await stale(query)
+        return None
+    await query.answer()
+    return query.message
+
+
 async def present(
     target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
