@@ -38,7 +38,7 @@ from handlers.assignments.cards import (
     moment,
 )
 from handlers.callbacks import ItemAction, ItemCallback
-from storage.domain.assignments import Assignment, ReportFile
+from storage.domain.assignments import Assignment, Executor, ReportFile
 from storage.domain.enums import Role
 from storage.models import Person
 from storage.outbox import OutboxItem
@@ -73,6 +73,26 @@ def about_assignment(render: AssignmentRenderer, *, open_only: bool = False) -> 
 def about_open_assignment(render: AssignmentRenderer) -> Renderer:
     """`about_assignment` for a message that no longer applies once the assignment is closed."""
     return about_assignment(render, open_only=True)
+
+
+ExecutorRenderer = Callable[
+    [Deliverer, OutboxItem, Assignment, Executor], Awaitable[Rendered | None]
+]
+
+
+def to_department(render: ExecutorRenderer) -> Renderer:
+    """`about_open_assignment` for a message to one of its executor departments (the payload's
+    `department_id`), given as its `Executor`; nothing once the department no longer executes
+    it."""
+
+    @functools.wraps(render)
+    async def for_executor(
+        deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+    ) -> Rendered | None:
+        executor = assignment.executor(int(item.payload["department_id"]))
+        return None if executor is None else await render(deliverer, item, assignment, executor)
+
+    return about_open_assignment(for_executor)
 
 
 class Request(Protocol):
@@ -121,13 +141,10 @@ def local_today(deliverer: Deliverer) -> date:
     return deliverer.now.astimezone(deliverer.settings.zone).date()
 
 
-@about_open_assignment
+@to_department
 async def render_card(
-    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+    deliverer: Deliverer, item: OutboxItem, assignment: Assignment, executor: Executor
 ) -> Rendered | None:
-    executor = assignment.executor(int(item.payload["department_id"]))
-    if executor is None:
-        return None
     cal = await load_calendar(deliverer.repos)
     text = card_text(
         assignment, cal, local_today(deliverer), deliverer.settings.zone, executor=executor
@@ -285,14 +302,11 @@ async def render_deadline_changed(
     return Rendered(text, view_button(assignment))
 
 
-@about_open_assignment
+@to_department
 async def render_kept(
-    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+    deliverer: Deliverer, item: OutboxItem, assignment: Assignment, executor: Executor
 ) -> Rendered | None:
     """A «не наше» refused: the department keeps the item, with its card's buttons."""
-    executor = assignment.executor(int(item.payload["department_id"]))
-    if executor is None:
-        return None
     text = _(
         "The control department did not accept the return of assignment No. {number}: "
         "it stays with your department."
