@@ -101,7 +101,9 @@ async def ask(
     data: dict[str, Any],
     question: str,
 ) -> None:
-    """Wait in `next_state` (with `data`) for what the person types in answer to `question`."""
+    """The tap answered, wait in `next_state` (with `data`) for what the person types in answer
+    to `question`."""
+    await query.answer()
     await state.set_state(next_state)
     await state.set_data(data)
     if query.message is not None:

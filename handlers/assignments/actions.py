@@ -79,7 +79,6 @@ async def on_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
         await services.head_departments(tap.ctx, tap.person), tap.button.dep
     )
     executor = check_report(item, departments)
-    await query.answer()
     to_whom = (
         _("It goes to the control department.")
         if executor.main
@@ -126,7 +125,6 @@ async def on_not_ours(query: CallbackQuery, tap: Tap[ItemCallback], item: Assign
         await services.head_departments(tap.ctx, tap.person), tap.button.dep
     )
     check_not_ours(tap.ctx.profile, tap.ctx.calendar, item, departments, tap.ctx.today)
-    await query.answer()
     question = _(
         "Why is assignment No. {number} not your department's? Write the reason; "
         "it goes to the control department. /cancel leaves it."

@@ -87,7 +87,6 @@ async def on_ground(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
         await stale(query)
         return
     check_decision(item, tap.person.roles)
-    await query.answer()
     question = _(
         "Ground: {ground}. Now a short note on the execution of assignment No. {number}. "
         "/cancel leaves it."
@@ -119,7 +118,6 @@ async def on_return(
     query: CallbackQuery, item: Assignment, person: Person, state: FSMContext
 ) -> None:
     check_decision(item, person.roles)
-    await query.answer()
     question = _(
         "Why is assignment No. {number} returned for rework? The reason goes to the "
         "executors. /cancel leaves it."
@@ -226,7 +224,6 @@ async def on_back(
 async def on_keep(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
     """«Keep with <department>»: the reason is asked; it goes to the department."""
     check_keep(item, tap.person.roles, tap.button.dep)
-    await query.answer()
     question = _(
         "Why does assignment No. {number} stay with the department? The reason goes to its "
         "head. /cancel leaves it."

@@ -151,7 +151,6 @@ async def on_draft(
     ctx: services.Context,
 ) -> None:
     check_passed(item, await ctx.repos.executors.pass_of(item.id, person.id), person)
-    await query.answer()
     if item.restricted:
         prompt = _(
             "Draft of the report on assignment No. {number}. The item is restricted: write only "
@@ -209,7 +208,6 @@ async def on_approve(query: CallbackQuery, tap: Tap[PassCallback], item: Assignm
 async def on_return(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
     draft = check_pending(item, await tap.ctx.repos.executors.draft(tap.button.value))
     await head_check(tap.ctx, tap.person, item, draft.department_id)
-    await query.answer()
     await ask(
         query,
         tap.state,

@@ -55,7 +55,6 @@ async def on_request(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignm
     exceptional = await extension_steps.check_extension_request(
         tap.ctx, tap.person, item, tap.button.dep
     )
-    await query.answer()
     text = _(
         "Extension of assignment No. {number}, deadline {deadline}. Type the new date as "
         "dd.mm.yyyy. /cancel leaves it."
@@ -252,7 +251,6 @@ async def on_typed_decision(
         raise Refused(ExtensionRefusal.NOT_DECIDER)
     if request.status is not RequestStatus.PENDING:
         raise Refused(ExtensionRefusal.DECIDED)
-    await query.answer()
     question = _(prompt).format(number=item.reg_number)
     await ask(query, tap.state, next_state, {"request": request.id}, question)
 

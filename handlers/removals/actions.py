@@ -55,7 +55,6 @@ async def on_refuse(
         return
     check_decider(await removal_steps.deciding_for(ctx, person))
     check_pending(request, item.reg_number)
-    await query.answer()
     question = _(
         "Why does assignment No. {number} stay on control? The reason goes to the controller. "
         "/cancel leaves it."
