@@ -56,23 +56,54 @@ AssignmentRenderer = Callable[
 ]
 
 
-def about_assignment(render: AssignmentRenderer, *, open_only: bool = False) -> Renderer:
-    """A renderer for a message about one assignment (the payload's `assignment_id`), which it
-    is given; nothing is rendered once the assignment is gone (or, `open_only`, closed)."""
+Thing = TypeVar("Thing")
+ThingRenderer = Callable[[Deliverer, OutboxItem, Person, Thing], Awaitable[Rendered | None]]
 
-    @functools.wraps(render)
-    async def rendered(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-        assignment = await _item(deliverer, item.payload)
-        if assignment is None or (open_only and not assignment.is_open):
-            return None
-        return await render(deliverer, item, person, assignment)
 
-    return rendered
+def about(
+    key: str,
+    fetch: Callable[[Repos, int], Awaitable[Thing | None]],
+    applies: Callable[[Thing], bool] = lambda _thing: True,
+) -> Callable[[ThingRenderer[Thing]], Renderer]:
+    """A renderer for a message about one thing (the payload's `key`, `fetch`ed), which it is
+    given; nothing is rendered once the thing is gone or the message no longer `applies`."""
+
+    def about_thing(render: ThingRenderer[Thing]) -> Renderer:
+        @functools.wraps(render)
+        async def rendered(
+            deliverer: Deliverer, item: OutboxItem, person: Person
+        ) -> Rendered | None:
+            thing = await fetch(deliverer.repos, int(item.payload[key]))
+            if thing is None or not applies(thing):
+                return None
+            return await render(deliverer, item, person, thing)
+
+        return rendered
+
+    return about_thing
+
+
+async def _assignment(repos: Repos, assignment_id: int) -> Assignment | None:
+    return await repos.assignments.get(assignment_id)
+
+
+async def _person(repos: Repos, person_id: int) -> Person | None:
+    return await repos.staff.get(person_id)
+
+
+def about_assignment(render: AssignmentRenderer) -> Renderer:
+    """A renderer for a message about one assignment (the payload's `assignment_id`)."""
+    return about("assignment_id", _assignment)(render)
 
 
 def about_open_assignment(render: AssignmentRenderer) -> Renderer:
     """`about_assignment` for a message that no longer applies once the assignment is closed."""
-    return about_assignment(render, open_only=True)
+    return about("assignment_id", _assignment, lambda assignment: assignment.is_open)(render)
+
+
+def about_person(render: ThingRenderer[Person]) -> Renderer:
+    """A renderer for a message about one person of the staff (the payload's `person_id`)."""
+    return about("person_id", _person)(render)
 
 
 ExecutorRenderer = Callable[
@@ -500,12 +531,10 @@ def weekly_fields(
     ]
 
 
+@about_person
 async def render_unreachable(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, subject: Person
 ) -> Rendered | None:
-    subject = await deliverer.repos.staff.get(int(item.payload["person_id"]))
-    if subject is None:
-        return None
     template = (
         _("{name} ({position}) has blocked the bot; their messages wait until they unblock it.")
         if item.kind == "unreachable"
