@@ -16,7 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.assignments.rules import check_controller
 from bot.executor_sets import steps as executor_steps
 from bot.executor_sets.rules import active_executors
-from bot.middlewares import for_roles
+from bot.middlewares import Tap, for_roles
 from handlers.assignments.cards import controller_keyboard
 from handlers.assignments.drafting import chosen_names, executors_view, main_marked
 from handlers.callbacks import ExecCallback, ExecStep, ItemAction, ItemCallback
@@ -26,7 +26,6 @@ from handlers.replies import show, stale
 from handlers.steps import departments_of, pick, search
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
-from storage.models import Person
 from storage.repo import Repos
 
 CONTROLLERS = frozenset({Role.CONTROLLER})
@@ -62,20 +61,14 @@ async def draw(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKeyboardM
     return text, builder.as_markup()
 
 
-async def on_executors(
-    query: CallbackQuery,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    repos: Repos,
-) -> None:
-    check_controller(item, person.roles)
+async def on_executors(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
+    check_controller(item, tap.person.roles)
     current = active_executors(item)
-    await state.set_state(ExecutorStates.pick)
-    await state.set_data({"id": item.id, "seen": current} | EXECUTORS.fresh())
-    data = await state.update_data({EXECUTORS.chosen_key: current})
+    await tap.state.set_state(ExecutorStates.pick)
+    await tap.state.set_data({"id": item.id, "seen": current} | EXECUTORS.fresh())
+    data = await tap.state.update_data({EXECUTORS.chosen_key: current})
     await query.answer()
-    text, markup = await draw(repos, data)
+    text, markup = await draw(tap.ctx.repos, data)
     if query.message is not None:
         await query.message.answer(text, reply_markup=markup)
 

@@ -143,14 +143,8 @@ async def on_take(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment
 # --- the executor drafts -----------------------------------------------------------------------
 
 
-async def on_draft(
-    query: CallbackQuery,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    check_passed(item, await ctx.repos.executors.pass_of(item.id, person.id), person)
+async def on_draft(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
+    check_passed(item, await tap.ctx.repos.executors.pass_of(item.id, tap.person.id), tap.person)
     if item.restricted:
         prompt = _(
             "Draft of the report on assignment No. {number}. The item is restricted: write only "
@@ -164,7 +158,7 @@ async def on_draft(
         )
     await ask(
         query,
-        state,
+        tap.state,
         DraftStates.collecting,
         {"id": item.id, "text": [], "files": []},
         prompt.format(number=item.reg_number),

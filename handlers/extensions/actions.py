@@ -215,14 +215,10 @@ async def after_decision(repos: Repos, bot: Bot, request_id: int, decider: Perso
 
 
 async def on_approve(
-    query: CallbackQuery,
-    request: ExtensionRequest,
-    person: Person,
-    bot: Bot,
-    ctx: services.Context,
+    query: CallbackQuery, tap: Tap[ExtCallback], request: ExtensionRequest, bot: Bot
 ) -> None:
-    await extension_steps.decide_extension(ctx, person, request)
-    await after_decision(ctx.repos, bot, request.id, person)
+    await extension_steps.decide_extension(tap.ctx, tap.person, request)
+    await after_decision(tap.ctx.repos, bot, request.id, tap.person)
     await query.answer(_("Approved."))
 
 

@@ -9,13 +9,11 @@ from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import services
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.middlewares import Tap, for_roles
@@ -212,17 +210,15 @@ async def on_no_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> None:
         )
 
 
-async def on_has_remarks(
-    query: CallbackQuery, round_: Round, person: Person, state: FSMContext, ctx: services.Context
-) -> None:
-    if round_.addressee_for(person.id) is None:
+async def on_has_remarks(query: CallbackQuery, tap: Tap[RemarkCallback], round_: Round) -> None:
+    if round_.addressee_for(tap.person.id) is None:
         await refuse(query, _("This request is not addressed to you."))
         return
-    if not is_open(round_, ctx.today):
+    if not is_open(round_, tap.ctx.today):
         raise Refused(RoundRefusal.CLOSED, due=round_.due)
     await query.answer()
-    await state.set_state(RemarkStates.collecting)
-    await state.set_data({"round": round_.id, "text": [], "files": []})
+    await tap.state.set_state(RemarkStates.collecting)
+    await tap.state.set_data({"round": round_.id, "text": [], "files": []})
     if query.message is not None:
         prompt = (
             _("Write your remarks. Files are not accepted for a restricted round.")
