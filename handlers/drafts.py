@@ -4,6 +4,7 @@ and «Cancel» itself."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -13,8 +14,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.loaders import Dialog
 from handlers.replies import stale
-from storage.domain.assignments import ReportFile
+from storage.domain.assignments import Assignment, ReportFile
 
 MAX_REPORT_FILES = 10  # per report on an assignment, the head's or an executor's draft
 
@@ -95,23 +97,22 @@ async def take_part(
 
 async def take_report_part(
     message: Message,
-    state: FSMContext,
-    draft: dict[str, Any],
-    markup: InlineKeyboardMarkup,
-    *,
-    restricted: bool,
+    dialog: Dialog[Assignment],
+    send_label: str,
+    send: CallbackData,
+    drop: CallbackData,
 ) -> None:
-    """One more part of a report on an assignment: no files on a restricted item, and at most
-    `MAX_REPORT_FILES` of them."""
+    """One more part of a report on the dialog's assignment, «Send …» and «Cancel» under it: no
+    files on a restricted item, and at most `MAX_REPORT_FILES` of them."""
     await take_part(
         message,
-        state,
-        draft,
-        markup,
+        dialog.state,
+        dialog.data,
+        send_or_cancel(send_label, send, drop),
         restricted_refusal=_(
             "Files are not accepted for a restricted item. Hand over the paper copy."
         )
-        if restricted
+        if dialog.item.restricted
         else None,
         max_files=MAX_REPORT_FILES,
         too_many_files=_("At most {count} files per report.").format(count=MAX_REPORT_FILES),
@@ -135,6 +136,25 @@ async def finished_report(
     files = [ReportFile(file_id, name) for file_id, name in data["files"]]
     await state.clear()  # sent or refused, the draft ends here
     return text, files
+
+
+async def send_report(
+    query: CallbackQuery,
+    state: FSMContext,
+    collecting: State,
+    item: Assignment,
+    submit: Callable[[str, list[ReportFile]], Awaitable[object]],
+    done: str,
+) -> None:
+    """«Send» under a report drafted in `collecting` on `item` (see `finished_report`): its text
+    and files go to `submit` (the step), and the draft's message then reads `done`."""
+    report = await finished_report(query, state, collecting, item.id)
+    if report is None:
+        return
+    await submit(*report)
+    await query.answer(_("Sent."))
+    if query.message is not None:
+        await query.message.edit_text(done)  # type: ignore[union-attr]
 
 
 async def drop_draft(query: CallbackQuery, state: FSMContext) -> None:

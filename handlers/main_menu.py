@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot import services
-from bot.middlewares import for_roles
+from bot.middlewares import Tap, for_roles
 from handlers.assignments.lists import cmd_control, cmd_my
 from handlers.assignments.new_dialog import cmd_new
 from handlers.callbacks import MenuAction, MenuCallback
@@ -59,16 +59,10 @@ async def screen(
             await cmd_meeting(message, ctx.repos)
 
 
-async def on_menu_button(
-    query: CallbackQuery,
-    callback_data: MenuCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
+async def on_menu_button(query: CallbackQuery, tap: Tap[MenuCallback]) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await screen(callback_data.action, query.message, person, state, ctx)
+        await screen(tap.button.action, query.message, tap.person, tap.state, tap.ctx)
 
 
 def create_router() -> Router:

@@ -31,6 +31,7 @@ from handlers.executors.outbox import (
 from handlers.extensions.outbox import (
     render_extension_decided,
     render_extension_late,
+    render_extension_reminder,
     render_extension_request,
 )
 from handlers.meetings.outbox import MEETING_RENDERERS
@@ -58,7 +59,7 @@ RENDERERS = Renderers(
         Kind.HELD_DIGEST: render_held_digest,
         Kind.STAFF_LEFT: render_staff_left,
         Kind.EXTENSION_REQUEST: render_extension_request,
-        Kind.EXTENSION_REMINDER: render_extension_request,
+        Kind.EXTENSION_REMINDER: render_extension_reminder,
         Kind.EXTENSION_DECIDED: render_extension_decided,
         Kind.EXTENSION_LATE: render_extension_late,
         Kind.REMARKS_REQUEST: render_remarks_request,

@@ -54,6 +54,16 @@ async def show(
         await query.message.answer(text, reply_markup=markup)
 
 
+async def answered(query: CallbackQuery) -> Reply | None:
+    """The message the button was on, the tap answered; None (the tap told it is no longer
+    valid) when that message is gone."""
+    if query.message is None:
+        await stale(query)
+        return None
+    await query.answer()
+    return query.message
+
+
 async def present(
     target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
@@ -91,7 +101,9 @@ async def ask(
     data: dict[str, Any],
     question: str,
 ) -> None:
-    """Wait in `next_state` (with `data`) for what the person types in answer to `question`."""
+    """The tap answered, wait in `next_state` (with `data`) for what the person types in answer
+    to `question`."""
+    await query.answer()
     await state.set_state(next_state)
     await state.set_data(data)
     if query.message is not None:

@@ -12,9 +12,11 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from aiogram.filters import Filter
+from aiogram import F, Router
+from aiogram.filters import Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -100,6 +102,12 @@ def collapsed(text: str | None) -> str:
 async def use_buttons(message: Message) -> None:
     """Text typed where the step waits for a button."""
     await message.answer(_("Please answer with the buttons above, or /cancel."))
+
+
+def buttons_only(router: Router, *waiting: State) -> None:
+    """In these steps the dialog waits for a button: text typed there (not a command) is
+    answered with `use_buttons`."""
+    router.message.register(use_buttons, StateFilter(*waiting), ~F.text.startswith("/"))
 
 
 async def drop(query: CallbackQuery, state: FSMContext) -> None:

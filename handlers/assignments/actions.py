@@ -3,10 +3,9 @@ every assignment button (the controller's decisions and the lists are in their o
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -24,14 +23,13 @@ from handlers.assignments.cards import (
 )
 from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
-from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
+from handlers.drafts import drop_draft, send_report, take_report_part
 from handlers.executors.cards import executor_card_keyboard, passed_line
-from handlers.loaders import Handler, LoadedItem, on_loaded
+from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
 from storage.models import Person
-from storage.repo import Repos
 
 OVERSIGHT = frozenset({Role.CONTROLLER, Role.AKIM, Role.HEAD_OF_APPARATUS})
 
@@ -81,7 +79,6 @@ async def on_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
         await services.head_departments(tap.ctx, tap.person), tap.button.dep
     )
     executor = check_report(item, departments)
-    await query.answer()
     to_whom = (
         _("It goes to the control department.")
         if executor.main
@@ -106,37 +103,21 @@ async def on_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
     )
 
 
-async def on_report_part(message: Message, state: FSMContext, repos: Repos) -> None:
-    data: dict[str, Any] = await state.get_data()
-    item = await repos.assignments.get(int(data["id"]))
-    if item is None:
-        await state.clear()
-        return
-    item_id, dep = int(data["id"]), int(data["dep"])
+async def on_report_part(message: Message, dialog: Dialog[Assignment]) -> None:
+    item_id, dep = dialog.item.id, int(dialog.data["dep"])
     await take_report_part(
         message,
-        state,
-        data,
-        send_or_cancel(
-            _("📤 Send the report"),
-            ItemCallback(action=ItemAction.SEND, id=item_id, dep=dep),
-            ItemCallback(action=ItemAction.DROP, id=item_id, dep=dep),
-        ),
-        restricted=item.restricted,
+        dialog,
+        _("📤 Send the report"),
+        ItemCallback(action=ItemAction.SEND, id=item_id, dep=dep),
+        ItemCallback(action=ItemAction.DROP, id=item_id, dep=dep),
     )
 
 
 async def on_send_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
-    report = await finished_report(query, tap.state, ReportStates.collecting, tap.button.id)
-    if report is None:
-        return
-    text, files = report
-    await assignment_steps.submit_report(tap.ctx, tap.person, item, tap.button.dep, text, files)
-    await query.answer(_("Sent."))
-    if query.message is not None:
-        await query.message.edit_text(  # type: ignore[union-attr]
-            _("The report on assignment No. {number} is sent.").format(number=item.reg_number)
-        )
+    submit = partial(assignment_steps.submit_report, tap.ctx, tap.person, item, tap.button.dep)
+    done = _("The report on assignment No. {number} is sent.").format(number=item.reg_number)
+    await send_report(query, tap.state, ReportStates.collecting, item, submit, done)
 
 
 async def on_not_ours(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
@@ -144,7 +125,6 @@ async def on_not_ours(query: CallbackQuery, tap: Tap[ItemCallback], item: Assign
         await services.head_departments(tap.ctx, tap.person), tap.button.dep
     )
     check_not_ours(tap.ctx.profile, tap.ctx.calendar, item, departments, tap.ctx.today)
-    await query.answer()
     question = _(
         "Why is assignment No. {number} not your department's? Write the reason; "
         "it goes to the control department. /cancel leaves it."
@@ -212,6 +192,6 @@ def create_router() -> Router:
     }
     on_loaded(cb, ItemCallback, LoadedItem(), handlers)
     cb.register(drop_draft, ItemCallback.filter(F.action == ItemAction.DROP))
-    router.message.register(on_report_part, ReportStates.collecting, ~F.text.startswith("/"))
+    on_dialog(router.message, on_report_part, ReportStates.collecting, ~F.text.startswith("/"))
     router.include_routers(decisions.create_router(), lists.create_router())
     return router

@@ -32,7 +32,7 @@ from handlers.assignments.cards import (
     ground_keyboard,
 )
 from handlers.callbacks import ItemAction, ItemCallback
-from handlers.loaders import Handler, LoadedItem, on_loaded
+from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask, dotted, stale, typed_reason
 from handlers.steps import button_day, typed_deadline, typed_text
 from storage.domain.assignments import Assignment, Refusal, RemovalGround
@@ -87,7 +87,6 @@ async def on_ground(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
         await stale(query)
         return
     check_decision(item, tap.person.roles)
-    await query.answer()
     question = _(
         "Ground: {ground}. Now a short note on the execution of assignment No. {number}. "
         "/cancel leaves it."
@@ -96,20 +95,15 @@ async def on_ground(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
     await ask(query, tap.state, RemovalStates.note, data, question)
 
 
-async def on_removal_note(
-    message: Message, person: Person, state: FSMContext, ctx: services.Context
-) -> None:
+async def on_removal_note(message: Message, dialog: Dialog[Assignment]) -> None:
     note = await typed_text(
         message, NOTE_MIN, NOTE_MAX, _("The note: from {min} to {max} characters, please.")
     )
     if note is None:
         return
-    data = await state.get_data()
-    await state.clear()  # done or refused, the dialog ends here
-    item = await ctx.repos.assignments.get(int(data["id"]))
-    if item is None:
-        return
-    request = await removal_steps.remove(ctx, person, item, RemovalGround(data["ground"]), note)
+    await dialog.state.clear()  # done or refused, the dialog ends here
+    item, ground = dialog.item, RemovalGround(dialog.data["ground"])
+    request = await removal_steps.remove(dialog.ctx, dialog.person, item, ground, note)
     if request is None:
         done = _("Assignment No. {number} is removed from control. The executors are told.")
     else:
@@ -124,7 +118,6 @@ async def on_return(
     query: CallbackQuery, item: Assignment, person: Person, state: FSMContext
 ) -> None:
     check_decision(item, person.roles)
-    await query.answer()
     question = _(
         "Why is assignment No. {number} returned for rework? The reason goes to the "
         "executors. /cancel leaves it."
@@ -231,7 +224,6 @@ async def on_back(
 async def on_keep(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
     """«Keep with <department>»: the reason is asked; it goes to the department."""
     check_keep(item, tap.person.roles, tap.button.dep)
-    await query.answer()
     question = _(
         "Why does assignment No. {number} stay with the department? The reason goes to its "
         "head. /cancel leaves it."
@@ -307,26 +299,20 @@ async def take_day(reply: Message, state: FSMContext, day: date) -> None:
     )
 
 
-async def on_day_typed(
-    message: Message, person: Person, state: FSMContext, ctx: services.Context
-) -> None:
-    data = await state.get_data()
-    item = await ctx.repos.assignments.get(int(data["id"]))
-    if item is None:
-        await state.clear()
-        return
+async def on_day_typed(message: Message, dialog: Dialog[Assignment]) -> None:
+    item, ctx = dialog.item, dialog.ctx
 
     def check(day: date) -> date:
-        return check_new_deadline(ctx.calendar, item, person.roles, day, ctx.today)
+        return check_new_deadline(ctx.calendar, item, dialog.person.roles, day, ctx.today)
 
     day = await typed_deadline(
         message,
-        person.language.value,
+        dialog.person.language.value,
         check,
         offer=lambda offer: days_keyboard(item, [offer]),
     )
     if day is not None:
-        await take_day(message, state, day)
+        await take_day(message, dialog.state, day)
 
 
 async def on_day_button(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
@@ -358,23 +344,18 @@ async def on_reference(message: Message, state: FSMContext) -> None:
     await message.answer(_("And the reason for the change? It goes to the executors."))
 
 
-async def on_deadline_reason(
-    message: Message, person: Person, state: FSMContext, ctx: services.Context
-) -> None:
+async def on_deadline_reason(message: Message, dialog: Dialog[Assignment]) -> None:
     reason = await typed_text(
         message, 3, REASON_MAX, _("The reason: from {min} to {max} characters, please.")
     )
     if reason is None:
         return
-    data = await state.get_data()
-    await state.clear()  # done or refused, the dialog ends here
-    item = await ctx.repos.assignments.get(int(data["id"]))
-    if item is None:
-        return
+    data = dialog.data
+    await dialog.state.clear()  # done or refused, the dialog ends here
     updated = await assignment_steps.change_deadline(
-        ctx,
-        person,
-        item,
+        dialog.ctx,
+        dialog.person,
+        dialog.item,
         seen=date.fromisoformat(data["seen"]),
         new=date.fromisoformat(data["new"]),
         reference=data["reference"],
@@ -415,10 +396,10 @@ def create_router() -> Router:
     router.message.register(on_reason, reasons, ~F.text.startswith("/"))
     controllers = for_roles(Router(name=f"{__name__}.controllers"), CONTROLLERS)
     typed = ~F.text.startswith("/")
-    controllers.message.register(on_day_typed, DeadlineStates.day, typed)
+    on_dialog(controllers.message, on_day_typed, DeadlineStates.day, typed)
     controllers.message.register(on_reference, DeadlineStates.reference, typed)
-    controllers.message.register(on_deadline_reason, DeadlineStates.reason, typed)
-    controllers.message.register(on_removal_note, RemovalStates.note, typed)
+    on_dialog(controllers.message, on_deadline_reason, DeadlineStates.reason, typed)
+    on_dialog(controllers.message, on_removal_note, RemovalStates.note, typed)
     handlers: dict[ItemAction, Handler] = {
         ItemAction.REMOVE: on_remove,
         ItemAction.GROUND: on_ground,

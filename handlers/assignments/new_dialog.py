@@ -485,8 +485,7 @@ def create_router() -> Router:
     msg.register(on_summary, states.summary, text)
     msg.register(on_search, states.executors, text)
     msg.register(on_deadline_typed, states.deadline, text)
-    for waiting in (states.source, states.mark, states.restricted, states.confirm):
-        msg.register(steps.use_buttons, waiting, text)
+    steps.buttons_only(router, states.source, states.mark, states.restricted, states.confirm)
     cb = router.callback_query
     new = partial(steps.Tapped, NewCallback)
     cb.register(on_source, states.source, new(NewStep.SOURCE, values=Source))

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -38,10 +38,11 @@ from handlers.assignments.cards import (
     moment,
 )
 from handlers.callbacks import ItemAction, ItemCallback
-from storage.domain.assignments import Assignment, ReportFile
+from storage.domain.assignments import Assignment, Executor, ReportFile
 from storage.domain.enums import Role
 from storage.models import Person
 from storage.outbox import OutboxItem
+from storage.repo import Repos
 
 # --- renderers, one per outbox kind ------------------------------------------------------------
 
@@ -55,33 +56,126 @@ AssignmentRenderer = Callable[
 ]
 
 
+Thing = TypeVar("Thing")
+ThingRenderer = Callable[[Deliverer, OutboxItem, Person, Thing], Awaitable[Rendered | None]]
+
+
+def about(
+    key: str,
+    fetch: Callable[[Repos, int], Awaitable[Thing | None]],
+    applies: Callable[[Thing], bool] = lambda _thing: True,
+) -> Callable[[ThingRenderer[Thing]], Renderer]:
+    """A renderer for a message about one thing (the payload's `key`, `fetch`ed), which it is
+    given; nothing is rendered once the thing is gone or the message no longer `applies`."""
+
+    def about_thing(render: ThingRenderer[Thing]) -> Renderer:
+        @functools.wraps(render)
+        async def rendered(
+            deliverer: Deliverer, item: OutboxItem, person: Person
+        ) -> Rendered | None:
+            thing = await fetch(deliverer.repos, int(item.payload[key]))
+            if thing is None or not applies(thing):
+                return None
+            return await render(deliverer, item, person, thing)
+
+        return rendered
+
+    return about_thing
+
+
+async def _assignment(repos: Repos, assignment_id: int) -> Assignment | None:
+    return await repos.assignments.get(assignment_id)
+
+
+async def _person(repos: Repos, person_id: int) -> Person | None:
+    return await repos.staff.get(person_id)
+
+
 def about_assignment(render: AssignmentRenderer) -> Renderer:
-    """A renderer for a message about one assignment (the payload's `assignment_id`), which it
-    is given; nothing is rendered once the assignment is gone."""
+    """A renderer for a message about one assignment (the payload's `assignment_id`)."""
+    return about("assignment_id", _assignment)(render)
+
+
+def about_open_assignment(render: AssignmentRenderer) -> Renderer:
+    """`about_assignment` for a message that no longer applies once the assignment is closed."""
+    return about("assignment_id", _assignment, lambda assignment: assignment.is_open)(render)
+
+
+def about_person(render: ThingRenderer[Person]) -> Renderer:
+    """A renderer for a message about one person of the staff (the payload's `person_id`)."""
+    return about("person_id", _person)(render)
+
+
+ExecutorRenderer = Callable[
+    [Deliverer, OutboxItem, Assignment, Executor], Awaitable[Rendered | None]
+]
+
+
+def to_department(render: ExecutorRenderer) -> Renderer:
+    """`about_open_assignment` for a message to one of its executor departments (the payload's
+    `department_id`), given as its `Executor`; nothing once the department no longer executes
+    it."""
 
     @functools.wraps(render)
-    async def rendered(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-        assignment = await _item(deliverer, item.payload)
-        if assignment is None:
-            return None
-        return await render(deliverer, item, person, assignment)
+    async def for_executor(
+        deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+    ) -> Rendered | None:
+        executor = assignment.executor(int(item.payload["department_id"]))
+        return None if executor is None else await render(deliverer, item, assignment, executor)
 
-    return rendered
+    return about_open_assignment(for_executor)
+
+
+class Request(Protocol):
+    """A request on an assignment waiting for a decision (an extension, a removal)."""
+
+    @property
+    def assignment_id(self) -> int: ...
+
+    @property
+    def status(self) -> object: ...
+
+
+R = TypeVar("R", bound=Request)
+RequestRenderer = Callable[[Deliverer, Person, R, Assignment], Awaitable[Rendered | None]]
+
+
+def about_request(
+    fetch: Callable[[Repos, int], Awaitable[R | None]],
+    statuses: Collection[object],
+    *,
+    open_only: bool = False,
+) -> Callable[[RequestRenderer[R]], Renderer]:
+    """A renderer for a message about a request (the payload's `request_id`, `fetch`ed) and its
+    assignment, which it is given; nothing is rendered once either is gone, the request's status
+    is not among `statuses`, or (`open_only`) the assignment is closed."""
+
+    def about(render: RequestRenderer[R]) -> Renderer:
+        @functools.wraps(render)
+        async def rendered(
+            deliverer: Deliverer, item: OutboxItem, person: Person
+        ) -> Rendered | None:
+            request = await fetch(deliverer.repos, int(item.payload["request_id"]))
+            if request is None or request.status not in statuses:
+                return None
+            assignment = await deliverer.repos.assignments.get(request.assignment_id)
+            if assignment is None or (open_only and not assignment.is_open):
+                return None
+            return await render(deliverer, person, request, assignment)
+
+        return rendered
+
+    return about
 
 
 def local_today(deliverer: Deliverer) -> date:
     return deliverer.now.astimezone(deliverer.settings.zone).date()
 
 
-@about_assignment
+@to_department
 async def render_card(
-    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+    deliverer: Deliverer, item: OutboxItem, assignment: Assignment, executor: Executor
 ) -> Rendered | None:
-    if not assignment.is_open:
-        return None
-    executor = assignment.executor(int(item.payload["department_id"]))
-    if executor is None:
-        return None
     cal = await load_calendar(deliverer.repos)
     text = card_text(
         assignment, cal, local_today(deliverer), deliverer.settings.zone, executor=executor
@@ -204,12 +298,10 @@ async def render_returned(
     return Rendered(text, view_button(assignment))
 
 
-@about_assignment
+@about_open_assignment
 async def render_declined(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    if not assignment.is_open:
-        return None
     department_id = int(item.payload["department_id"])
     name = next(
         (e.department_name for e in assignment.executors if e.department_id == department_id), ""
@@ -223,13 +315,11 @@ async def render_declined(
     return Rendered(text, declined_keyboard(assignment, department_id, name))
 
 
-@about_assignment
+@about_open_assignment
 async def render_deadline_changed(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
     """The control department moved the deadline: old → new, the decision and the reason."""
-    if not assignment.is_open:
-        return None
     language = person.language.value
     old, new = date.fromisoformat(item.payload["old"]), date.fromisoformat(item.payload["new"])
     text = _("📅 Assignment No. {number}: the deadline is changed from {old} to {new}.").format(
@@ -243,14 +333,11 @@ async def render_deadline_changed(
     return Rendered(text, view_button(assignment))
 
 
-@about_assignment
+@to_department
 async def render_kept(
-    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+    deliverer: Deliverer, item: OutboxItem, assignment: Assignment, executor: Executor
 ) -> Rendered | None:
     """A «не наше» refused: the department keeps the item, with its card's buttons."""
-    executor = assignment.executor(int(item.payload["department_id"]))
-    if not assignment.is_open or executor is None:
-        return None
     text = _(
         "The control department did not accept the return of assignment No. {number}: "
         "it stays with your department."
@@ -444,12 +531,10 @@ def weekly_fields(
     ]
 
 
+@about_person
 async def render_unreachable(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, item: OutboxItem, person: Person, subject: Person
 ) -> Rendered | None:
-    subject = await deliverer.repos.staff.get(int(item.payload["person_id"]))
-    if subject is None:
-        return None
     template = (
         _("{name} ({position}) has blocked the bot; their messages wait until they unblock it.")
         if item.kind == "unreachable"

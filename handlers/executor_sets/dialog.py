@@ -13,21 +13,19 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import services
 from bot.assignments.rules import check_controller
 from bot.executor_sets import steps as executor_steps
 from bot.executor_sets.rules import active_executors
-from bot.middlewares import for_roles
+from bot.middlewares import Tap, for_roles
 from handlers.assignments.cards import controller_keyboard
 from handlers.assignments.drafting import chosen_names, executors_view, main_marked
 from handlers.callbacks import ExecCallback, ExecStep, ItemAction, ItemCallback
-from handlers.loaders import LoadedItem
+from handlers.loaders import Dialog, LoadedItem, on_dialog
 from handlers.pickers import Picker
 from handlers.replies import show, stale
 from handlers.steps import departments_of, pick, search
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
-from storage.models import Person
 from storage.repo import Repos
 
 CONTROLLERS = frozenset({Role.CONTROLLER})
@@ -63,20 +61,14 @@ async def draw(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKeyboardM
     return text, builder.as_markup()
 
 
-async def on_executors(
-    query: CallbackQuery,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    repos: Repos,
-) -> None:
-    check_controller(item, person.roles)
+async def on_executors(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
+    check_controller(item, tap.person.roles)
     current = active_executors(item)
-    await state.set_state(ExecutorStates.pick)
-    await state.set_data({"id": item.id, "seen": current} | EXECUTORS.fresh())
-    data = await state.update_data({EXECUTORS.chosen_key: current})
+    await tap.state.set_state(ExecutorStates.pick)
+    await tap.state.set_data({"id": item.id, "seen": current} | EXECUTORS.fresh())
+    data = await tap.state.update_data({EXECUTORS.chosen_key: current})
     await query.answer()
-    text, markup = await draw(repos, data)
+    text, markup = await draw(tap.ctx.repos, data)
     if query.message is not None:
         await query.message.answer(text, reply_markup=markup)
 
@@ -146,21 +138,15 @@ async def on_back(query: CallbackQuery, state: FSMContext, repos: Repos) -> None
     await show(query, *await draw(repos, await state.get_data()))
 
 
-async def on_save(
-    query: CallbackQuery, person: Person, state: FSMContext, ctx: services.Context
-) -> None:
-    data = await state.get_data()
-    item = await ctx.repos.assignments.get(int(data["id"]))
-    if item is None:
-        await state.clear()
-        await stale(query)
-        return
-    seen = [int(d) for d in data["seen"]]
-    chosen = EXECUTORS.chosen(data)
+async def on_save(query: CallbackQuery, dialog: Dialog[Assignment]) -> None:
+    seen = [int(d) for d in dialog.data["seen"]]
+    chosen = EXECUTORS.chosen(dialog.data)
     # refused (nothing chosen, nothing changed): the dialog stays open to go on
-    updated = await executor_steps.change_executors(ctx, person, item, seen=seen, chosen=chosen)
-    await state.clear()
-    departments = await ctx.repos.staff.departments()
+    updated = await executor_steps.change_executors(
+        dialog.ctx, dialog.person, dialog.item, seen=seen, chosen=chosen
+    )
+    await dialog.state.clear()
+    departments = await dialog.ctx.repos.staff.departments()
     names = main_marked(chosen_names(departments, active_executors(updated)))
     await query.answer(_("Saved."))
     await show(
@@ -189,7 +175,9 @@ def create_router() -> Router:
     router.callback_query.register(on_main, picking, ExecCallback.filter(F.step == ExecStep.MAIN))
     router.callback_query.register(on_star, picking, ExecCallback.filter(F.step == ExecStep.STAR))
     router.callback_query.register(on_back, picking, ExecCallback.filter(F.step == ExecStep.BACK))
-    router.callback_query.register(on_save, picking, ExecCallback.filter(F.step == ExecStep.SAVE))
+    on_dialog(
+        router.callback_query, on_save, picking, ExecCallback.filter(F.step == ExecStep.SAVE)
+    )
     router.callback_query.register(on_lost, ExecCallback.filter())
     router.message.register(on_search, picking, ~F.text.startswith("/"))
     return router

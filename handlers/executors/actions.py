@@ -4,6 +4,7 @@ comment); the executor drafts the report (text and files, like the head's report
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiogram import F, Router
@@ -19,13 +20,12 @@ from bot.executors import steps
 from bot.executors.rules import check_passed, check_pending
 from bot.middlewares import Tap
 from handlers.callbacks import PassAction, PassCallback
-from handlers.drafts import drop_draft, finished_report, send_or_cancel, take_report_part
+from handlers.drafts import drop_draft, send_report, take_report_part
 from handlers.executors.cards import picker_keyboard, picker_text
-from handlers.loaders import Handler, LoadedItem, on_loaded
+from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask, stale, typed_reason
 from storage.domain.assignments import Assignment
 from storage.models import Person
-from storage.repo import Repos
 
 
 class PassStates(StatesGroup):
@@ -143,15 +143,8 @@ async def on_take(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment
 # --- the executor drafts -----------------------------------------------------------------------
 
 
-async def on_draft(
-    query: CallbackQuery,
-    item: Assignment,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    check_passed(item, await ctx.repos.executors.pass_of(item.id, person.id), person)
-    await query.answer()
+async def on_draft(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
+    check_passed(item, await tap.ctx.repos.executors.pass_of(item.id, tap.person.id), tap.person)
     if item.restricted:
         prompt = _(
             "Draft of the report on assignment No. {number}. The item is restricted: write only "
@@ -165,45 +158,30 @@ async def on_draft(
         )
     await ask(
         query,
-        state,
+        tap.state,
         DraftStates.collecting,
         {"id": item.id, "text": [], "files": []},
         prompt.format(number=item.reg_number),
     )
 
 
-async def on_draft_part(message: Message, state: FSMContext, repos: Repos) -> None:
-    data: dict[str, Any] = await state.get_data()
-    item = await repos.assignments.get(int(data["id"]))
-    if item is None:
-        await state.clear()
-        return
+async def on_draft_part(message: Message, dialog: Dialog[Assignment]) -> None:
+    item_id = dialog.item.id
     await take_report_part(
         message,
-        state,
-        data,
-        send_or_cancel(
-            _("📤 Send to the head"),
-            PassCallback(action=PassAction.SEND, id=item.id),
-            PassCallback(action=PassAction.DROP, id=item.id),
-        ),
-        restricted=item.restricted,
+        dialog,
+        _("📤 Send to the head"),
+        PassCallback(action=PassAction.SEND, id=item_id),
+        PassCallback(action=PassAction.DROP, id=item_id),
     )
 
 
 async def on_send(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
-    report = await finished_report(query, tap.state, DraftStates.collecting, tap.button.id)
-    if report is None:
-        return
-    text, files = report
-    await steps.submit_draft(tap.ctx, tap.person, item, text, files)
-    await query.answer(_("Sent."))
-    if query.message is not None:
-        await query.message.edit_text(  # type: ignore[union-attr]
-            _("The draft on assignment No. {number} is sent to your head.").format(
-                number=item.reg_number
-            )
-        )
+    submit = partial(steps.submit_draft, tap.ctx, tap.person, item)
+    done = _("The draft on assignment No. {number} is sent to your head.").format(
+        number=item.reg_number
+    )
+    await send_report(query, tap.state, DraftStates.collecting, item, submit, done)
 
 
 # --- the head decides a draft ------------------------------------------------------------------
@@ -224,7 +202,6 @@ async def on_approve(query: CallbackQuery, tap: Tap[PassCallback], item: Assignm
 async def on_return(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment) -> None:
     draft = check_pending(item, await tap.ctx.repos.executors.draft(tap.button.value))
     await head_check(tap.ctx, tap.person, item, draft.department_id)
-    await query.answer()
     await ask(
         query,
         tap.state,
@@ -267,6 +244,6 @@ def create_router() -> Router:
     }
     on_loaded(router.callback_query, PassCallback, LoadedItem(), handlers)
     router.callback_query.register(drop_draft, PassCallback.filter(F.action == PassAction.DROP))
-    router.message.register(on_draft_part, DraftStates.collecting, ~F.text.startswith("/"))
+    on_dialog(router.message, on_draft_part, DraftStates.collecting, ~F.text.startswith("/"))
     router.message.register(on_comment, StateFilter(DraftStates.comment), ~F.text.startswith("/"))
     return router

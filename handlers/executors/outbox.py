@@ -3,12 +3,19 @@ recipient's language; None once the message no longer applies)."""
 
 from __future__ import annotations
 
+import functools
+
 from aiogram.utils.i18n import gettext as _
 
-from bot.delivery import Deliverer, Rendered
+from bot.delivery import Deliverer, Rendered, Renderer
 from bot.services import load_calendar
 from handlers.assignments.cards import card_text, deadline_line
-from handlers.assignments.outbox import about_assignment, local_today
+from handlers.assignments.outbox import (
+    AssignmentRenderer,
+    about_assignment,
+    about_open_assignment,
+    local_today,
+)
 from handlers.executors.cards import draft_keyboard, executor_card_keyboard
 from storage.domain.assignments import Assignment
 from storage.domain.executors import DraftStatus
@@ -20,13 +27,25 @@ async def still_passed(deliverer: Deliverer, assignment: Assignment, person: Per
     return await deliverer.repos.executors.pass_of(assignment.id, person.id) is not None
 
 
-@about_assignment
+def to_executor(render: AssignmentRenderer) -> Renderer:
+    """`about_open_assignment` for a message to an executor the item is still passed to."""
+
+    @functools.wraps(render)
+    async def if_passed(
+        deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+    ) -> Rendered | None:
+        if not await still_passed(deliverer, assignment, person):
+            return None
+        return await render(deliverer, item, person, assignment)
+
+    return about_open_assignment(if_passed)
+
+
+@to_executor
 async def render_passed(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
     """The card to an executor the head passed the item to."""
-    if not assignment.is_open or not await still_passed(deliverer, assignment, person):
-        return None
     head = await deliverer.repos.staff.get(int(item.payload["by"]))
     cal = await load_calendar(deliverer.repos)
     text = card_text(assignment, cal, local_today(deliverer), deliverer.settings.zone)
@@ -49,13 +68,13 @@ async def render_taken_back(
     )
 
 
-@about_assignment
+@about_open_assignment
 async def render_executor_draft(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
     """An executor's draft to the head, with «Approve and send on» / «Return»."""
     draft = await deliverer.repos.executors.draft(int(item.payload["draft_id"]))
-    if draft is None or draft.status is not DraftStatus.PENDING or not assignment.is_open:
+    if draft is None or draft.status is not DraftStatus.PENDING:
         return None
     author = await deliverer.repos.staff.get(draft.author_id)
     values = {"number": assignment.reg_number, "name": author.full_name if author else ""}
@@ -98,12 +117,10 @@ async def render_draft_decided(
     return None
 
 
-@about_assignment
+@to_executor
 async def render_executor_reminder(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    if not assignment.is_open or not await still_passed(deliverer, assignment, person):
-        return None
     cal = await load_calendar(deliverer.repos)
     lines = [
         _("Reminder: assignment No. {number} is passed to you.").format(

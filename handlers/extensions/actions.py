@@ -27,7 +27,7 @@ from bot.i18n_marks import N_
 from bot.middlewares import Tap
 from handlers.callbacks import ExtAction, ExtCallback, ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel
-from handlers.loaders import LoadedItem, LoadedRequest
+from handlers.loaders import Dialog, LoadedItem, LoadedRequest, on_dialog
 from handlers.refusals import refusal_text
 from handlers.replies import ask, stale, typed_reason
 from handlers.steps import typed_day
@@ -55,7 +55,6 @@ async def on_request(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignm
     exceptional = await extension_steps.check_extension_request(
         tap.ctx, tap.person, item, tap.button.dep
     )
-    await query.answer()
     text = _(
         "Extension of assignment No. {number}, deadline {deadline}. Type the new date as "
         "dd.mm.yyyy. /cancel leaves it."
@@ -81,19 +80,13 @@ async def ask_reasons(message: Message, state: FSMContext, new_date: date, langu
     )
 
 
-async def on_date(
-    message: Message, person: Person, state: FSMContext, ctx: services.Context
-) -> None:
-    data = await state.get_data()
-    item = await ctx.repos.assignments.get(int(data["id"]))
-    if item is None:
-        await state.clear()
-        return
+async def on_date(message: Message, dialog: Dialog[Assignment]) -> None:
+    item, language = dialog.item, dialog.person.language
     new_date = await typed_day(message)
     if new_date is None:
         return
     try:
-        check_new_date(ctx.calendar, item, new_date)
+        check_new_date(dialog.ctx.calendar, item, new_date)
     except Refused as error:
         markup = None
         if error.refusal is ExtensionRefusal.DAY_OFF:
@@ -106,9 +99,9 @@ async def on_date(
                 ),
             )
             markup = builder.as_markup()
-        await message.answer(refusal_text(error, person.language), reply_markup=markup)
+        await message.answer(refusal_text(error, language), reply_markup=markup)
         return
-    await ask_reasons(message, state, new_date, person.language)
+    await ask_reasons(message, dialog.state, new_date, language)
 
 
 async def on_offer(query: CallbackQuery, tap: Tap[ExtCallback]) -> None:
@@ -222,14 +215,10 @@ async def after_decision(repos: Repos, bot: Bot, request_id: int, decider: Perso
 
 
 async def on_approve(
-    query: CallbackQuery,
-    request: ExtensionRequest,
-    person: Person,
-    bot: Bot,
-    ctx: services.Context,
+    query: CallbackQuery, tap: Tap[ExtCallback], request: ExtensionRequest, bot: Bot
 ) -> None:
-    await extension_steps.decide_extension(ctx, person, request)
-    await after_decision(ctx.repos, bot, request.id, person)
+    await extension_steps.decide_extension(tap.ctx, tap.person, request)
+    await after_decision(tap.ctx.repos, bot, request.id, tap.person)
     await query.answer(_("Approved."))
 
 
@@ -258,7 +247,6 @@ async def on_typed_decision(
         raise Refused(ExtensionRefusal.NOT_DECIDER)
     if request.status is not RequestStatus.PENDING:
         raise Refused(ExtensionRefusal.DECIDED)
-    await query.answer()
     question = _(prompt).format(number=item.reg_number)
     await ask(query, tap.state, next_state, {"request": request.id}, question)
 
@@ -375,7 +363,7 @@ def create_router() -> Router:
         on_typed_decision, ExtCallback.filter(F.action.in_(TYPED_DECISIONS)), LoadedRequest()
     )
     not_command = ~F.text.startswith("/")
-    router.message.register(on_date, ExtensionStates.date, not_command)
+    on_dialog(router.message, on_date, ExtensionStates.date, not_command)
     router.message.register(on_reasons, ExtensionStates.reasons, not_command)
     router.message.register(on_other_date, ExtensionStates.other_date, not_command)
     router.message.register(on_reject_reason, ExtensionStates.reject_reason, not_command)

@@ -7,25 +7,30 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import Deliverer, Rendered
 from bot.i18n import date_with_weekday, long_date
-from handlers.assignments.outbox import view_button
+from handlers.assignments.outbox import about_request, view_button
 from handlers.extensions.actions import decision_keyboard
 from handlers.extensions.actions import request_text as extension_request_text
-from storage.domain.extensions import RequestStatus
+from storage.domain.assignments import Assignment
+from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.models import Person
 from storage.outbox import OutboxItem
+from storage.repo import Repos
+
+
+async def _request(repos: Repos, request_id: int) -> ExtensionRequest | None:
+    return await repos.extensions.get(request_id)
+
+
+PENDING = {RequestStatus.PENDING}
+DECIDED = set(RequestStatus) - PENDING
 
 # --- renderers, one per outbox kind ------------------------------------------------------------
 
 
+@about_request(_request, PENDING, open_only=True)
 async def render_extension_request(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, person: Person, request: ExtensionRequest, assignment: Assignment
 ) -> Rendered | None:
-    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
-    if request is None or request.status is not RequestStatus.PENDING:
-        return None
-    assignment = await deliverer.repos.assignments.get(request.assignment_id)
-    if assignment is None or not assignment.is_open:
-        return None
     requester = await deliverer.repos.staff.by_code(request.requested_by)
     department = next(
         (
@@ -37,20 +42,24 @@ async def render_extension_request(
     )
     who = f"{requester.full_name if requester else request.requested_by}, {department}"
     text = extension_request_text(assignment, request, who, person.language.value)
-    if item.kind == "extension_reminder":
-        text = _("Reminder: this request is still waiting for your decision.") + "\n\n" + text
     return Rendered(text, decision_keyboard(request.id))
 
 
-async def render_extension_decided(
+async def render_extension_reminder(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
-    if request is None or request.status is RequestStatus.PENDING:
-        return None
-    assignment = await deliverer.repos.assignments.get(request.assignment_id)
-    if assignment is None:
-        return None
+    """The request again, said to be still waiting."""
+    rendered = await render_extension_request(deliverer, item, person)
+    if rendered is not None:
+        reminder = _("Reminder: this request is still waiting for your decision.")
+        rendered.text = reminder + "\n\n" + rendered.text
+    return rendered
+
+
+@about_request(_request, DECIDED)
+async def render_extension_decided(
+    deliverer: Deliverer, person: Person, request: ExtensionRequest, assignment: Assignment
+) -> Rendered | None:
     language = person.language.value
     if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
         text = _(
@@ -72,15 +81,10 @@ async def render_extension_decided(
     return Rendered(text, view_button(assignment))
 
 
+@about_request(_request, PENDING, open_only=True)
 async def render_extension_late(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, person: Person, request: ExtensionRequest, assignment: Assignment
 ) -> Rendered | None:
-    request = await deliverer.repos.extensions.get(int(item.payload["request_id"]))
-    if request is None or request.status is not RequestStatus.PENDING:
-        return None
-    assignment = await deliverer.repos.assignments.get(request.assignment_id)
-    if assignment is None or not assignment.is_open:
-        return None
     return Rendered(
         _(
             "The extension request for assignment No. {number} (to {date}) is still undecided "

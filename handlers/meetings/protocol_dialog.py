@@ -38,7 +38,7 @@ from handlers.meetings import protocol_views as views
 from handlers.meetings.protocol_refusals import protocol_refusal
 from handlers.meetings.protocol_views import draw_executors as executors_view
 from handlers.refusals import refusal_text
-from handlers.replies import Reply, dotted, present, refuse, show, stale
+from handlers.replies import Reply, answered, dotted, present, refuse, show, stale
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import Refusal
 from storage.domain.meetings import Meeting
@@ -228,14 +228,10 @@ async def on_not_a_document(message: Message, state: FSMContext) -> None:
 
 
 async def on_paper(query: CallbackQuery, state: FSMContext, person: Person, ctx: Context) -> None:
-    if query.message is None:
-        await stale(query)
-        return
-    await state.update_data(file=None)
-    await query.answer()
-    await ask_signed(
-        query.message, state, ctx, person.language.value, _("No file: signed on paper.")
-    )
+    reply = await answered(query)
+    if reply is not None:
+        await state.update_data(file=None)
+        await ask_signed(reply, state, ctx, person.language.value, _("No file: signed on paper."))
 
 
 async def on_signed(
@@ -323,17 +319,12 @@ async def on_executors_done(query: CallbackQuery, state: FSMContext, ctx: Contex
     if not names:
         await refuse(query, _("Choose at least one executor department: tap its name."))
         return
-    if query.message is None:
-        await stale(query)
+    reply = await answered(query)
+    if reply is None:
         return
     await state.update_data(executors=names)
-    await query.answer()
-    await ask_deadline(
-        query.message,
-        state,
-        ctx,
-        _("Executors: {names}").format(names=", ".join(main_marked(names))),
-    )
+    executors = _("Executors: {names}").format(names=", ".join(main_marked(names)))
+    await ask_deadline(reply, state, ctx, executors)
 
 
 async def on_deadline_typed(
@@ -424,8 +415,7 @@ def create_router() -> Router:
     msg.register(on_summary, states.summary, text)
     msg.register(on_search, states.executors, text)
     msg.register(on_deadline_typed, states.deadline, text)
-    for waiting in (states.more, states.confirm):
-        msg.register(steps.use_buttons, waiting, text)
+    steps.buttons_only(router, states.more, states.confirm)
     cb = router.callback_query
     new = partial(steps.Tapped, ProtocolCallback)
     cb.register(on_start, MeetCallback.filter(F.action == "proto"))

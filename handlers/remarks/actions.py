@@ -9,13 +9,11 @@ from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import services
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.middlewares import Tap, for_roles
@@ -33,7 +31,7 @@ from bot.xlsx import sheet_xlsx
 from handlers.assignments.cards import moment
 from handlers.callbacks import RemarkAction, RemarkCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
-from handlers.loaders import LoadedRound
+from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.replies import refuse, stale
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
@@ -212,17 +210,15 @@ async def on_no_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> None:
         )
 
 
-async def on_has_remarks(
-    query: CallbackQuery, round_: Round, person: Person, state: FSMContext, ctx: services.Context
-) -> None:
-    if round_.addressee_for(person.id) is None:
+async def on_has_remarks(query: CallbackQuery, tap: Tap[RemarkCallback], round_: Round) -> None:
+    if round_.addressee_for(tap.person.id) is None:
         await refuse(query, _("This request is not addressed to you."))
         return
-    if not is_open(round_, ctx.today):
+    if not is_open(round_, tap.ctx.today):
         raise Refused(RoundRefusal.CLOSED, due=round_.due)
     await query.answer()
-    await state.set_state(RemarkStates.collecting)
-    await state.set_data({"round": round_.id, "text": [], "files": []})
+    await tap.state.set_state(RemarkStates.collecting)
+    await tap.state.set_data({"round": round_.id, "text": [], "files": []})
     if query.message is not None:
         prompt = (
             _("Write your remarks. Files are not accepted for a restricted round.")
@@ -234,16 +230,12 @@ async def on_has_remarks(
         )
 
 
-async def on_remarks_part(message: Message, state: FSMContext, repos: Repos) -> None:
-    data: dict[str, Any] = await state.get_data()
-    item = await repos.remarks.get(int(data["round"]))
-    if item is None:
-        await state.clear()
-        return
+async def on_remarks_part(message: Message, dialog: Dialog[Round]) -> None:
+    item = dialog.item
     await take_part(
         message,
-        state,
-        data,
+        dialog.state,
+        dialog.data,
         send_or_cancel(
             _("📤 Send remarks"),
             RemarkCallback(action=RemarkAction.SEND, id=item.id),
@@ -339,7 +331,14 @@ def create_router() -> Router:
     cb.register(drop_draft, RemarkCallback.filter(F.action == RemarkAction.DROP))
     sheets = RemarkCallback.filter(F.action.in_({RemarkAction.SHEET, RemarkAction.XLSX}))
     cb.register(on_sheet, sheets, LoadedRound())
-    router.message.register(on_remarks_part, RemarkStates.collecting, ~F.text.startswith("/"))
+    on_dialog(
+        router.message,
+        on_remarks_part,
+        RemarkStates.collecting,
+        ~F.text.startswith("/"),
+        loaded=LoadedRound(),
+        data_key="round",
+    )
     starters = for_roles(Router(name=f"{__name__}.starters"), MAY_START)
     starters.message.register(cmd_remarks, Command("remarks"))
     router.include_router(starters)

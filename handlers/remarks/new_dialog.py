@@ -345,8 +345,7 @@ def create_router() -> Router:
     msg.register(on_not_a_document, states.documents, text)
     msg.register(on_search, choosing, text)
     msg.register(on_due_typed, states.due, text)
-    for waiting in (states.restricted, states.confirm):
-        msg.register(steps.use_buttons, waiting, text)
+    steps.buttons_only(router, states.restricted, states.confirm)
     cb = router.callback_query
     new = partial(steps.Tapped, RoundNewCallback)
     cb.register(on_new, RemarkCallback.filter(F.action == "new"))

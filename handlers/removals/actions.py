@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import services
+from bot.middlewares import Tap
 from bot.removals import steps as removal_steps
 from bot.removals.rules import check_decider, check_pending
 from handlers.callbacks import RemovalAction, RemovalCallback
@@ -23,16 +24,11 @@ class RemovalDecisionStates(StatesGroup):
     refuse_reason = State()
 
 
-async def on_agree(
-    query: CallbackQuery,
-    callback_data: RemovalCallback,
-    person: Person,
-    ctx: services.Context,
-) -> None:
-    if await ctx.repos.removals.get(callback_data.id) is None:  # forged
+async def on_agree(query: CallbackQuery, tap: Tap[RemovalCallback]) -> None:
+    if await tap.ctx.repos.removals.get(tap.button.id) is None:  # forged
         await stale(query)
         return
-    status = await removal_steps.decide(ctx, person, callback_data.id)
+    status = await removal_steps.decide(tap.ctx, tap.person, tap.button.id)
     if status is RemovalStatus.AGREED:
         await query.answer(_("Agreed: removed from control."))
     else:
@@ -41,26 +37,19 @@ async def on_agree(
         await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
 
 
-async def on_refuse(
-    query: CallbackQuery,
-    callback_data: RemovalCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    request = await ctx.repos.removals.get(callback_data.id)
-    item = await ctx.repos.assignments.get(request.assignment_id) if request else None
+async def on_refuse(query: CallbackQuery, tap: Tap[RemovalCallback]) -> None:
+    request = await tap.ctx.repos.removals.get(tap.button.id)
+    item = await tap.ctx.repos.assignments.get(request.assignment_id) if request else None
     if request is None or item is None:
         await stale(query)
         return
-    check_decider(await removal_steps.deciding_for(ctx, person))
+    check_decider(await removal_steps.deciding_for(tap.ctx, tap.person))
     check_pending(request, item.reg_number)
-    await query.answer()
     question = _(
         "Why does assignment No. {number} stay on control? The reason goes to the controller. "
         "/cancel leaves it."
     ).format(number=item.reg_number)
-    await ask(query, state, RemovalDecisionStates.refuse_reason, {"id": request.id}, question)
+    await ask(query, tap.state, RemovalDecisionStates.refuse_reason, {"id": request.id}, question)
 
 
 async def on_refuse_reason(

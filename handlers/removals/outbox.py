@@ -9,10 +9,16 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import Deliverer, Rendered
 from handlers.assignments.cards import GROUND_TITLES
+from handlers.assignments.outbox import about_request
 from handlers.callbacks import RemovalAction, RemovalCallback
-from storage.domain.removals import RemovalStatus
+from storage.domain.assignments import Assignment
+from storage.domain.removals import RemovalRequest, RemovalStatus
 from storage.models import Person
-from storage.outbox import OutboxItem
+from storage.repo import Repos
+
+
+async def _request(repos: Repos, request_id: int) -> RemovalRequest | None:
+    return await repos.removals.get(request_id)
 
 
 def consent_keyboard(request_id: int) -> InlineKeyboardMarkup:
@@ -36,15 +42,10 @@ async def _name(deliverer: Deliverer, code: str | None) -> str:
     return person.full_name if person is not None else code
 
 
+@about_request(_request, {RemovalStatus.PENDING}, open_only=True)
 async def render_removal_asked(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, person: Person, request: RemovalRequest, assignment: Assignment
 ) -> Rendered | None:
-    request = await deliverer.repos.removals.get(int(item.payload["request_id"]))
-    if request is None or request.status is not RemovalStatus.PENDING:
-        return None
-    assignment = await deliverer.repos.assignments.get(request.assignment_id)
-    if assignment is None or not assignment.is_open:
-        return None
     lines = [
         _("🏁 Removal from control asks your consent: assignment No. {number}").format(
             number=assignment.reg_number
@@ -59,15 +60,10 @@ async def render_removal_asked(
     return Rendered("\n".join(lines), consent_keyboard(request.id))
 
 
+@about_request(_request, {RemovalStatus.AGREED, RemovalStatus.REFUSED})
 async def render_removal_decided(
-    deliverer: Deliverer, item: OutboxItem, person: Person
+    deliverer: Deliverer, person: Person, request: RemovalRequest, assignment: Assignment
 ) -> Rendered | None:
-    request = await deliverer.repos.removals.get(int(item.payload["request_id"]))
-    if request is None or request.status not in {RemovalStatus.AGREED, RemovalStatus.REFUSED}:
-        return None
-    assignment = await deliverer.repos.assignments.get(request.assignment_id)
-    if assignment is None:
-        return None
     who = await _name(deliverer, request.decided_by)
     if request.on_behalf_of:
         who = _("{who} for {whom}").format(

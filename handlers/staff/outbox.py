@@ -7,6 +7,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.delivery import Deliverer, Rendered
 from bot.outbox_kinds import waiting_counts
+from handlers.assignments.outbox import about_person
 from storage.models import Person
 from storage.outbox import OutboxItem
 
@@ -72,14 +73,12 @@ async def _names(deliverer: Deliverer, person_ids: list[int]) -> str:
     return ", ".join(p.full_name for p in people if p is not None)
 
 
+@about_person
 async def render_staff_left(
-    deliverer: Deliverer, item: OutboxItem, _person: Person
+    deliverer: Deliverer, item: OutboxItem, _person: Person, left: Person
 ) -> Rendered | None:
     """Who left the directory and where their open work went (as recorded when they left)."""
     staff = deliverer.repos.staff
-    left = await staff.get(int(item.payload["person_id"]))
-    if left is None:
-        return None
     where = ", ".join(part for part in (left.position, left.department_name) if part)
     who = f"{left.full_name} ({where})" if where else left.full_name
     lines = [

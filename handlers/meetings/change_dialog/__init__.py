@@ -23,7 +23,7 @@ from bot.middlewares import for_roles
 from handlers.callbacks import MeetCallback, MeetChangeCallback, MeetChangeStep
 from handlers.meetings.change_dialog import agenda, menu, when, where
 from handlers.meetings.change_dialog.dialog import ChangeStates, dialog_tap
-from handlers.steps import use_buttons
+from handlers.steps import buttons_only
 
 __all__ = ["ChangeStates", "create_router"]
 
@@ -39,7 +39,7 @@ def create_router() -> Router:
     msg.register(where.on_where_typed, StateFilter(states.place, states.link), text)
     msg.register(agenda.on_item_typed, StateFilter(states.item_title, states.item_speaker), text)
     msg.register(agenda.on_department_search, states.item_department, text)
-    msg.register(use_buttons, StateFilter(states.fmt, states.remove), text)
+    buttons_only(router, states.fmt, states.remove)
     cb = router.callback_query
     cb.register(
         menu.on_change, MeetCallback.filter((F.action == "chg") & F.value.in_(menu.SECTIONS))

@@ -8,7 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot import services
+from bot import middlewares, services
 from bot.meetings.rules import TITLE_MAX, TITLE_MIN, MeetingRefusal
 from handlers.callbacks import MeetCallback, MeetChangeStep
 from handlers.meetings.cards import FORMAT_TITLES, naming
@@ -69,36 +69,30 @@ def remove_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
     return column([*buttons, back(meeting.id)])
 
 
-async def on_change(
-    query: CallbackQuery,
-    callback_data: MeetCallback,
-    person: Person,
-    state: FSMContext,
-    ctx: services.Context,
-) -> None:
-    section = callback_data.value
-    language = person.language.value
-    meeting = await changeable(ctx, callback_data.id)
+async def on_change(query: CallbackQuery, tap: middlewares.Tap[MeetCallback]) -> None:
+    section = tap.button.value
+    language = tap.person.language.value
+    meeting = await changeable(tap.ctx, tap.button.id)
     if section == "del" and len(meeting.items) <= 1:
         raise Refused(MeetingRefusal.NO_ITEMS)
-    await state.clear()
+    await tap.state.clear()
     await query.answer()
     if section == "":
         await show(query, *menu_view(meeting, language))
         return
-    await state.update_data(meeting=meeting.id)
+    await tap.state.update_data(meeting=meeting.id)
     if section == "time":
-        await state.set_state(ChangeStates.when)
+        await tap.state.set_state(ChangeStates.when)
         await show(query, when_prompt(meeting, language), to_menu(meeting.id))
     elif section == "place":
-        await state.set_state(ChangeStates.fmt)
+        await tap.state.set_state(ChangeStates.fmt)
         await show(
             query,
             _("Now: {format}. Choose the format.").format(format=_(FORMAT_TITLES[meeting.format])),
             format_keyboard(meeting),
         )
     elif section == "add":
-        await state.set_state(ChangeStates.item_title)
+        await tap.state.set_state(ChangeStates.item_title)
         await show(
             query,
             _(
@@ -108,7 +102,7 @@ async def on_change(
             to_menu(meeting.id),
         )
     else:
-        await state.set_state(ChangeStates.remove)
+        await tap.state.set_state(ChangeStates.remove)
         await show(query, _("Which agenda item is removed?"), remove_keyboard(meeting))
 
 

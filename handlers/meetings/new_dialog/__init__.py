@@ -26,7 +26,7 @@ from bot.middlewares import for_roles
 from handlers.callbacks import MeetCallback, MeetNewCallback, MeetNewStep
 from handlers.meetings.new_dialog import agenda, confirm, lists, recipients, when, where
 from handlers.meetings.new_dialog.draft import MeetingStates
-from handlers.steps import drop, use_buttons
+from handlers.steps import buttons_only, drop
 
 __all__ = ["MeetingStates", "create_router"]
 
@@ -51,7 +51,7 @@ def create_router() -> Router:
     msg.register(recipients.on_search, searching, text)
     msg.register(confirm.on_list_name, states.list_name, text)
     waiting = (states.kind, states.format, states.restricted, states.item_more, states.confirm)
-    msg.register(use_buttons, StateFilter(*waiting), text)
+    buttons_only(router, *waiting)
     cb = router.callback_query
     new = MeetNewCallback.filter
     step = MeetNewStep

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import services
 from bot.meetings.rules import MAX_ITEMS
+from bot.middlewares import Tap
 from handlers.callbacks import MeetNewCallback
 from handlers.meetings import fields
 from handlers.meetings.new_dialog.draft import items_of
@@ -29,10 +30,10 @@ async def on_no_speaker(query: CallbackQuery, state: FSMContext, repos: Repos) -
     await fields.no_speaker(query, state, repos, DraftItem(repos))
 
 
-async def on_item_department(
-    query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext, repos: Repos
-) -> None:
-    await fields.department_chosen(query, callback_data.value, state, repos, DraftItem(repos))
+async def on_item_department(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
+    await fields.department_chosen(
+        query, tap.button.value, tap.state, tap.ctx.repos, DraftItem(tap.ctx.repos)
+    )
 
 
 async def on_no_materials(query: CallbackQuery, state: FSMContext, repos: Repos) -> None:

@@ -14,6 +14,8 @@ from aiogram.utils.i18n import ngettext
 from bot import services
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import MeetingRefusal
+from bot.middlewares import Tap
+from handlers.callbacks import MeetNewCallback
 from handlers.meetings.cards import organizer_view
 from handlers.meetings.new_dialog.draft import (
     MESSAGE_MAX,
@@ -157,15 +159,13 @@ async def back_after_refusal(
         await present(target, reason)
 
 
-async def on_create(
-    query: CallbackQuery, state: FSMContext, person: Person, ctx: services.Context
-) -> None:
+async def on_create(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
     # A double tap waits behind the first (the dispatcher isolates one person's events) and
     # then finds the dialog over.
-    if await state.get_state() != MeetingStates.confirm.state:
+    if await tap.state.get_state() != MeetingStates.confirm.state:
         await stale(query)
         return
-    await create(query, state, person, ctx, None)
+    await create(query, tap.state, tap.person, tap.ctx, None)
 
 
 async def on_save_list(query: CallbackQuery, state: FSMContext) -> None:

@@ -7,12 +7,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot import services
+from bot.middlewares import Tap
 from handlers.callbacks import MeetCallback
 from handlers.meetings.new_dialog.draft import MESSAGE_MAX
 from handlers.meetings.new_dialog.recipients import existing_people
 from handlers.replies import show, stale
-from storage.models import Person
 from storage.repo import Repos
 
 
@@ -52,14 +51,12 @@ async def on_lists(query: CallbackQuery, repos: Repos) -> None:
         await query.message.answer(text, reply_markup=markup)
 
 
-async def on_delete(
-    query: CallbackQuery, callback_data: MeetCallback, person: Person, ctx: services.Context
-) -> None:
-    deleted = await ctx.repos.meetings.delete_distribution_list(
-        callback_data.id, actor=person.code, at=ctx.now
+async def on_delete(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
+    deleted = await tap.ctx.repos.meetings.delete_distribution_list(
+        tap.button.id, actor=tap.person.code, at=tap.ctx.now
     )
     if not deleted:
         await stale(query)
         return
     await query.answer(_("Deleted."))
-    await show(query, *await lists_view(ctx.repos))
+    await show(query, *await lists_view(tap.ctx.repos))

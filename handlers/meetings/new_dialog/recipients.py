@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import services
 from bot.meetings.rules import MeetingRefusal
+from bot.middlewares import Tap
 from handlers.callbacks import MeetNewCallback
 from handlers.meetings import fields
 from handlers.meetings.new_dialog.draft import (
@@ -66,14 +67,12 @@ async def on_search(message: Message, state: FSMContext, ctx: services.Context) 
     await drawn(message, state, ctx, searched)
 
 
-async def on_page(
-    query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext, ctx: services.Context
-) -> None:
-    paged = (await picker_of(state)).paged(callback_data.value)
+async def on_page(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
+    paged = (await picker_of(tap.state)).paged(tap.button.value)
     if paged is None:
         await stale(query)
         return
-    await drawn(query, state, ctx, paged)
+    await drawn(query, tap.state, tap.ctx, paged)
 
 
 async def on_show_all(query: CallbackQuery, state: FSMContext, ctx: services.Context) -> None:
@@ -84,17 +83,15 @@ async def on_show_all(query: CallbackQuery, state: FSMContext, ctx: services.Con
 # --- the recipients -----------------------------------------------------------------------------
 
 
-async def on_toggle(
-    query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext, ctx: services.Context
-) -> None:
+async def on_toggle(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
     """A department or a person tapped: among the recipients now, or taken off."""
-    picker = await picker_of(state)
-    staff = ctx.repos.staff
+    picker = await picker_of(tap.state)
+    staff = tap.ctx.repos.staff
     fetch: Fetch = staff.department if picker is DEPARTMENTS else staff.get
-    found: Department | Person | None = await button_record(query, callback_data.value, fetch)
+    found: Department | Person | None = await button_record(query, tap.button.value, fetch)
     if found is None:
         return
-    await drawn(query, state, ctx, picker.toggled(await state.get_data(), found.id))
+    await drawn(query, tap.state, tap.ctx, picker.toggled(await tap.state.get_data(), found.id))
 
 
 def with_or_without(chosen: list[int], group: Sequence[int]) -> list[int]:
@@ -114,53 +111,41 @@ async def existing_people(repos: Repos, ids: Sequence[int]) -> list[Person]:
     return found
 
 
-async def on_toggle_list(
-    query: CallbackQuery,
-    callback_data: MeetNewCallback,
-    state: FSMContext,
-    repos: Repos,
-    ctx: services.Context,
-) -> None:
-    found = await button_record(query, callback_data.value, repos.meetings.distribution_list)
+async def on_toggle_list(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
+    found = await button_record(query, tap.button.value, tap.ctx.repos.meetings.distribution_list)
     if found is None:
         return
-    people = [p.id for p in await existing_people(repos, [p for p, _m in found.entries])]
-    chosen = with_or_without(PEOPLE.chosen(await state.get_data()), people)
-    await drawn(query, state, ctx, {PEOPLE.chosen_key: chosen})
+    people = [p.id for p in await existing_people(tap.ctx.repos, [p for p, _m in found.entries])]
+    chosen = with_or_without(PEOPLE.chosen(await tap.state.get_data()), people)
+    await drawn(query, tap.state, tap.ctx, {PEOPLE.chosen_key: chosen})
 
 
-async def on_all_members(
-    query: CallbackQuery, state: FSMContext, repos: Repos, ctx: services.Context
-) -> None:
-    members = await members_of_akimat(repos)
+async def on_all_members(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
+    members = await members_of_akimat(tap.ctx.repos)
     if not members:
         await refuse(query, _("Nobody in the staff directory has the role «akimat member»."))
         return
-    chosen = with_or_without(PEOPLE.chosen(await state.get_data()), members)
-    await drawn(query, state, ctx, {PEOPLE.chosen_key: chosen})
+    chosen = with_or_without(PEOPLE.chosen(await tap.state.get_data()), members)
+    await drawn(query, tap.state, tap.ctx, {PEOPLE.chosen_key: chosen})
 
 
-async def on_mode(
-    query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext, ctx: services.Context
-) -> None:
-    picker = await switched(query, state, callback_data.value, MODES)
+async def on_mode(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
+    picker = await switched(query, tap.state, tap.button.value, MODES)
     if picker is not None:
-        await drawn(query, state, ctx, picker.everything())
+        await drawn(query, tap.state, tap.ctx, picker.everything())
 
 
-async def on_recipients_done(
-    query: CallbackQuery, state: FSMContext, person: Person, ctx: services.Context
-) -> None:
-    data = await state.get_data()
+async def on_recipients_done(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
+    data = await tap.state.get_data()
     if not DEPARTMENTS.chosen(data) and not PEOPLE.chosen(data):
         await refuse(
             query,
             _("Choose at least one recipient: a department, a person or a distribution list."),
         )
         return
-    if not await recipient_flags(ctx, data):
+    if not await recipient_flags(tap.ctx, data):
         no_one = Refused(MeetingRefusal.NO_RECIPIENTS)
-        await refuse(query, creation_refusal(no_one, person.language.value))
+        await refuse(query, creation_refusal(no_one, tap.person.language.value))
         return
     await query.answer()
-    await go_confirm(query, state, ctx, person)
+    await go_confirm(query, tap.state, tap.ctx, tap.person)

@@ -13,6 +13,7 @@ from bot import services
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import TITLE_MAX, TITLE_MIN, MeetingRefusal, check_start
+from bot.middlewares import Tap
 from handlers.callbacks import MeetNewCallback, MeetNewStep
 from handlers.meetings.new_dialog.draft import MeetingStates, day_of, time_from_value
 from handlers.meetings.new_dialog.flow import Target, go_day, go_format, go_time
@@ -42,13 +43,13 @@ async def on_new(query: CallbackQuery, state: FSMContext, ctx: services.Context)
         await query.message.answer(kind_prompt(), reply_markup=kind_keyboard())
 
 
-async def on_kind(query: CallbackQuery, callback_data: MeetNewCallback, state: FSMContext) -> None:
-    if callback_data.value not in {kind.value for kind in MeetingKind}:
+async def on_kind(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
+    if tap.button.value not in {kind.value for kind in MeetingKind}:
         await stale(query)
         return
-    kind = MeetingKind(callback_data.value)
-    await state.update_data(kind=kind.value, title="")
-    await state.set_state(MeetingStates.title)
+    kind = MeetingKind(tap.button.value)
+    await tap.state.update_data(kind=kind.value, title="")
+    await tap.state.set_state(MeetingStates.title)
     await query.answer()
     await show(
         query,
@@ -159,21 +160,15 @@ async def on_time_typed(
     await take_time(message, state, person, ctx, moment)
 
 
-async def on_when_button(
-    query: CallbackQuery,
-    callback_data: MeetNewCallback,
-    state: FSMContext,
-    person: Person,
-    ctx: services.Context,
-) -> None:
+async def on_when_button(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
     """The working day offered instead of a day off, or a start time on a button."""
-    if callback_data.step is MeetNewStep.DAY:
-        chosen = await button_day(query, callback_data.value)
+    if tap.button.step is MeetNewStep.DAY:
+        chosen = await button_day(query, tap.button.value)
         if chosen is not None:
-            await check_day(query, state, person, ctx, chosen)
+            await check_day(query, tap.state, tap.person, tap.ctx, chosen)
         return
-    moment = time_from_value(callback_data.value)
+    moment = time_from_value(tap.button.value)
     if moment is None:
         await stale(query)
         return
-    await take_time(query, state, person, ctx, moment)
+    await take_time(query, tap.state, tap.person, tap.ctx, moment)
