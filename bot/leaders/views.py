@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.extensions.steps import deciding_for
 from bot.leaders.rules import (
+    LEADERS,
     LeaderRefusal,
     Tally,
     by_urgency,
@@ -18,6 +19,7 @@ from bot.leaders.rules import (
 )
 from bot.services import Context
 from storage.domain.assignments import Assignment
+from storage.domain.enums import Role
 from storage.domain.extensions import ExtensionRequest
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Round
@@ -30,9 +32,27 @@ class Overview:
     total: Tally  # each item once
 
 
+@dataclass(frozen=True, slots=True)
+class Lens:
+    """What a leader looks at today: their own leader roles and curated departments, and those
+    of every leader they act for (a deputy akim acting for another sees both lists)."""
+
+    roles: frozenset[Role]
+    curates: frozenset[int]
+
+
+async def lens(ctx: Context, person: Person) -> Lens:
+    roles, curates = set(person.roles), set(person.curates)
+    for absent in await ctx.repos.staff.represented_by(person, ctx.today):
+        roles |= set(absent.roles) & LEADERS
+        curates |= set(absent.curates)
+    return Lens(frozenset(roles), frozenset(curates))
+
+
 async def overview(ctx: Context, person: Person) -> Overview:
     """Counts by traffic light per department in the person's scope (one grouped query)."""
-    departments = scope(person.roles, person.curates)
+    view = await lens(ctx, person)
+    departments = scope(view.roles, view.curates)
     rows = await ctx.repos.overview.open_counts(departments)
     tallies, total = tally(rows, ctx.calendar, ctx.today)
     known = {d.id: d for d in await ctx.repos.staff.departments()}
@@ -43,7 +63,8 @@ async def overview(ctx: Context, person: Person) -> Overview:
 async def department(ctx: Context, person: Person, department_id: int) -> Department:
     """The department, if this leader looks at it (else refused: nothing of it is shown)."""
     found = await ctx.repos.staff.department(department_id)
-    if found is None or not sees_department(person.roles, person.curates, department_id):
+    view = await lens(ctx, person)
+    if found is None or not sees_department(view.roles, view.curates, department_id):
         raise Refused(LeaderRefusal.NOT_YOURS)
     return found
 
@@ -62,7 +83,8 @@ async def department_items(
 async def item(ctx: Context, person: Person, item_id: int) -> Assignment:
     """The item, if one of its executor departments is in this leader's view."""
     found = await ctx.repos.assignments.get(item_id)
-    if found is None or not sees_item(person.roles, person.curates, found):
+    view = await lens(ctx, person)
+    if found is None or not sees_item(view.roles, view.curates, found):
         raise Refused(LeaderRefusal.NOT_YOURS)
     return found
 
