@@ -113,6 +113,7 @@ WAITING_REQUESTS = frozenset(
         Kind.MEETING_APPROVAL,
         Kind.MEETING_MATERIALS,
         Kind.EXECUTOR_DRAFT,
+        Kind.REMOVAL_ASKED,
     }
 )
 

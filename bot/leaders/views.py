@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from bot.extensions.steps import deciding_for
 from bot.leaders.rules import (
+    LEADERS,
     LeaderRefusal,
     Tally,
     by_urgency,
@@ -20,6 +21,7 @@ from bot.leaders.rules import (
 )
 from bot.services import Context
 from storage.domain.assignments import Assignment
+from storage.domain.enums import Role
 from storage.domain.extensions import ExtensionRequest
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Round
@@ -41,9 +43,27 @@ def yours(found: T | None, sees: Callable[[T], bool]) -> T:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Lens:
+    """What a leader looks at today: their own leader roles and curated departments, and those
+    of every leader they act for (a deputy akim acting for another sees both lists)."""
+
+    roles: frozenset[Role]
+    curates: frozenset[int]
+
+
+async def lens(ctx: Context, person: Person) -> Lens:
+    roles, curates = set(person.roles), set(person.curates)
+    for absent in await ctx.repos.staff.represented_by(person, ctx.today):
+        roles |= set(absent.roles) & LEADERS
+        curates |= set(absent.curates)
+    return Lens(frozenset(roles), frozenset(curates))
+
+
 async def overview(ctx: Context, person: Person) -> Overview:
     """Counts by traffic light per department in the person's scope (one grouped query)."""
-    departments = scope(person.roles, person.curates)
+    view = await lens(ctx, person)
+    departments = scope(view.roles, view.curates)
     rows = await ctx.repos.overview.open_counts(departments)
     tallies, total = tally(rows, ctx.calendar, ctx.today)
     known = {d.id: d for d in await ctx.repos.staff.departments()}
@@ -54,7 +74,8 @@ async def overview(ctx: Context, person: Person) -> Overview:
 async def department(ctx: Context, person: Person, department_id: int) -> Department:
     """The department, if this leader looks at it (else refused: nothing of it is shown)."""
     found = await ctx.repos.staff.department(department_id)
-    return yours(found, lambda _: sees_department(person.roles, person.curates, department_id))
+    view = await lens(ctx, person)
+    return yours(found, lambda _: sees_department(view.roles, view.curates, department_id))
 
 
 async def department_items(
@@ -71,7 +92,8 @@ async def department_items(
 async def item(ctx: Context, person: Person, item_id: int) -> Assignment:
     """The item, if one of its executor departments is in this leader's view."""
     found = await ctx.repos.assignments.get(item_id)
-    return yours(found, lambda item: sees_item(person.roles, person.curates, item))
+    view = await lens(ctx, person)
+    return yours(found, lambda item: sees_item(view.roles, view.curates, item))
 
 
 async def requests_to_decide(

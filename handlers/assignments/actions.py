@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import check_not_ours, check_report
+from bot.leaders import views as leader_views
 from bot.middlewares import Tap
 from handlers.assignments import decisions, lists
 from handlers.assignments.cards import (
@@ -42,7 +43,7 @@ async def may_view(ctx: services.Context, person: Person, item: Assignment) -> b
     if person.roles & OVERSIGHT:
         return True
     departments = {e.department_id for e in item.executors}
-    if person.curates & departments:
+    if (await leader_views.lens(ctx, person)).curates & departments:
         return True
     return bool(await services.head_departments(ctx, person) & departments)
 

@@ -56,8 +56,15 @@ async def list_query(
     return query
 
 
-async def list_title(scope: ListScope, flt: str, total: int, repos: Repos) -> str:
-    title = _("My department's open assignments") if scope is ListScope.MY else _("On control")
+async def list_title(
+    scope: ListScope, flt: str, total: int, repos: Repos, *, passed: bool = False
+) -> str:
+    if scope is not ListScope.MY:
+        title = _("On control")
+    elif passed:
+        title = _("Assignments passed to me")
+    else:
+        title = _("My department's open assignments")
     line = f"{title}: {total}"
     if flt in FILTER_TITLES and flt:
         line += f" · {_(FILTER_TITLES[flt])}"
@@ -101,10 +108,11 @@ def list_keyboard(
 async def render_list(
     scope: ListScope, flt: str, page: int, person: Person, ctx: services.Context
 ) -> tuple[str, InlineKeyboardMarkup]:
+    query = await list_query(scope, flt, person, ctx)
     items, total = await ctx.repos.assignments.list_open(
-        limit=PAGE_SIZE, offset=page * PAGE_SIZE, **await list_query(scope, flt, person, ctx)
+        limit=PAGE_SIZE, offset=page * PAGE_SIZE, **query
     )
-    lines = [await list_title(scope, flt, total, ctx.repos)]
+    lines = [await list_title(scope, flt, total, ctx.repos, passed="passed_to" in query)]
     if not items:
         lines.append(_("Nothing here."))
     lines += [list_row(item, ctx.calendar, ctx.today) for item in items]
