@@ -193,6 +193,9 @@ async def test_controller_changes_executors_through_the_chat(
     [card] = messages_to(bot, FIN)
     assert card.text.startswith("📄 Поручение № E-1")
     assert "основной исполнитель" in card.text.lower()
+    # digitalisation has no head: the control department is told the card waits for one
+    [no_head] = messages_to(bot, CTRL)
+    assert "Отдел цифровизации" in no_head.text and "E-1" in no_head.text
     history = await staffed.assignments.history("E-1")
     assert [e.action for e in history][-1] == "executors"
 

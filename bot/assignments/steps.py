@@ -131,17 +131,25 @@ def resolve(ctx: Context, new: NewAssignment) -> tuple[NewAssignment, date, Cont
     return new, deadline, classify(ctx.profile, ctx.calendar, new.received, deadline, new.mark)
 
 
+async def deliver_card(
+    ctx: Context, item: Assignment, department_id: int, *more_key: object
+) -> None:
+    """The card to the head (or acting substitute) of one executor department; when it has no
+    head, the control department is told (the card waits for the next head)."""
+    heads = await department_recipients(ctx, department_id)
+    if not heads:
+        control = await controllers(ctx)
+        await about_item(
+            ctx, control, Kind.NO_HEAD, "nohead", item, *more_key, department_id=department_id
+        )
+    await about_item(ctx, heads, Kind.CARD, "card", item, *more_key, department_id=department_id)
+
+
 async def deliver_cards(ctx: Context, item: Assignment) -> None:
     """A card to the head (or acting substitute) of every executor department."""
     for executor in item.executors:
-        if not executor.active:
-            continue
-        recipients = await department_recipients(ctx, executor.department_id)
-        if not recipients:
-            await to_control(ctx, Kind.NO_HEAD, "nohead", item, executor)
-        await about_item(
-            ctx, recipients, Kind.CARD, "card", item, department_id=executor.department_id
-        )
+        if executor.active:
+            await deliver_card(ctx, item, executor.department_id)
 
 
 @one_unit
