@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot import services
 from bot.meetings import steps as ms
-from bot.profiles import Profile
+from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.sweep import sweep
 from handlers.callbacks import MeetCallback
 from storage.domain.meetings import (
@@ -43,6 +44,13 @@ TG = {
 }
 HEATING = "О ходе отопительного сезона"
 BUDGET = "Об исполнении бюджета за январь"
+
+
+@pytest.fixture
+def profile() -> Profile:
+    """ust-kamenogorsk-2025 without the weekly control list: its Monday messages are not the
+    subject here, and every count below is of meeting messages alone."""
+    return load_profile(DEFAULT_PROFILE, {"weekly_control_list": "off"})
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
