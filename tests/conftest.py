@@ -17,7 +17,9 @@ from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff.csv_import import parse_staff_csv
 from storage.db import Database, open_database
 from storage.domain.enums import Language
+from storage.domain.meetings import Meeting
 from storage.repo import Repos
+from tests import organizer_meetings
 from tests.fake_api import FakeBotAPI
 from tests.fakes import RecordingBot
 from tests.helpers import World, join_all
@@ -181,3 +183,10 @@ def meeting_world(
 ) -> World:
     """The `World` of `meeting_staffed`."""
     return World(dp, bot, meeting_staffed, profile, settings, deliverer)
+
+
+@pytest.fixture
+async def meeting(joined_world: World) -> Meeting:
+    """The organizer's draft session of tests/organizer_meetings.py, in the `joined_world` of a
+    module with its DIRECTORY_CSV and PEOPLE."""
+    return await organizer_meetings.create(joined_world)
