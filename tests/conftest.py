@@ -9,6 +9,7 @@ import pytest
 from aiogram import Dispatcher
 from aiogram.utils.i18n import I18n
 
+from bot.calendar import WorkCalendar
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
 from bot.factory import create_deliverer, create_dispatcher
@@ -17,7 +18,9 @@ from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff.csv_import import parse_staff_csv
 from storage.db import Database, open_database
 from storage.domain.enums import Language
+from storage.domain.meetings import Meeting
 from storage.repo import Repos
+from tests import organizer_meetings
 from tests.fake_api import FakeBotAPI
 from tests.fakes import RecordingBot
 from tests.helpers import World, join_all
@@ -181,3 +184,37 @@ def meeting_world(
 ) -> World:
     """The `World` of `meeting_staffed`."""
     return World(dp, bot, meeting_staffed, profile, settings, deliverer)
+
+
+@pytest.fixture
+async def meeting(joined_world: World) -> Meeting:
+    """The organizer's draft session of tests/organizer_meetings.py, in the `joined_world` of a
+    module with its DIRECTORY_CSV and PEOPLE."""
+    return await organizer_meetings.create(joined_world)
+
+
+# The shipped regulation profiles of the profile tests, by the names they are shipped under.
+UKA = "ust-kamenogorsk-2025"
+BAI = "baidibek-2025"
+ALA = "almaty-2016"
+
+
+@pytest.fixture(scope="module")
+def cal() -> WorkCalendar:
+    """A work calendar with the statutory days off only."""
+    return WorkCalendar()
+
+
+@pytest.fixture(scope="module")
+def uka() -> Profile:
+    return load_profile(UKA)
+
+
+@pytest.fixture(scope="module")
+def bai() -> Profile:
+    return load_profile(BAI)
+
+
+@pytest.fixture(scope="module")
+def ala() -> Profile:
+    return load_profile(ALA)

@@ -1,5 +1,6 @@
 """Creating a meeting through the dispatcher: every step, wrong answers, stale buttons, a double
-«Create», saved distribution lists and their reuse."""
+«Create», saved distribution lists and their reuse (the meeting and the way through the
+dialog: tests/new_meetings.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from aiogram import Dispatcher
 from aiogram.utils.i18n import I18n
 
 from bot import services
-from bot.i18n import date_with_weekday, translate
+from bot.i18n import date_with_weekday
 from bot.meetings.rules import MAX_ITEMS, distribution_day, materials_due
-from handlers.callbacks import MeetCallback, MeetNewCallback
 from handlers.meetings.new_dialog import MeetingStates
-from storage.domain.meetings import Attendance, Meeting, MeetingFormat, MeetingKind, MeetingStatus
+from storage.domain.meetings import Attendance, MeetingFormat, MeetingKind, MeetingStatus
 from storage.repo import Repos
+from tests import new_meetings as nm
 from tests.conftest import MEETING_STAFF_CSV
 from tests.fakes import RecordingBot
 from tests.helpers import (
@@ -27,84 +28,10 @@ from tests.helpers import (
     join,
     last_buttons,
     person,
-    presser,
-    say,
     state_of,
-    tap,
 )
 
-DIRECTORY_CSV = MEETING_STAFF_CSV
-ORG = 7200
-PEOPLE = {"org": ORG}
-CTRL = 7201
-DAY = date(2027, 4, 15)  # a Thursday, a working day
-DAY_OFF = date(2027, 3, 8)  # International Women's Day, a Monday
-AFTER_DAY_OFF = date(2027, 3, 9)
-SUBJECT = "О ходе подготовки к отопительному сезону 2027–2028 годов"
-ITEM_1 = "О готовности школ к новому учебному году"
-ITEM_2 = "Разное"
-SPEAKER = "Асель Нурланова, руководитель отдела образования"
-PLACE = "Зал заседаний, 3 этаж"
-LINK = "https://meet.example.kz/akimat-2027"
-SECRET = "Мобилизационная готовность"
-
-
-press = presser(MeetNewCallback, ORG)
-
-
-async def meet(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    action: str,
-    id_: int = 0,
-    value: str = "",
-    user_id: int = ORG,
-) -> None:
-    """A MeetCallback button: «new» and «lists» under /meeting."""
-    await tap(dp, bot, MeetCallback(action=action, id=id_, value=value).pack(), user_id)
-
-
-async def say_as(dp: Dispatcher, bot: RecordingBot, text: str) -> None:
-    await say(dp, bot, text, ORG)
-
-
-def ru(i18n: I18n, message: str, **values: object) -> str:
-    """The Russian text of a message (the organizer in these tests reads Russian)."""
-    return translate(i18n, "ru", message, **values)
-
-
-def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
-    return [text for text, data in last_buttons(bot) if data.startswith(f"mn:{step}:")]
-
-
-async def state(dp: Dispatcher, bot: RecordingBot) -> str | None:
-    return await state_of(dp, bot, ORG)
-
-
-async def meetings_of(repos: Repos) -> list[Meeting]:
-    return await repos.meetings.open_meetings()
-
-
-async def to_recipients(
-    dp: Dispatcher, bot: RecordingBot, repos: Repos, *, restricted: bool = False
-) -> None:
-    """A session on DAY at 10:00 in person, chaired by the akim, one item without materials:
-    the dialog waits for the recipients."""
-    akim = await person(repos, "akim")
-    await meet(dp, bot, "new")
-    await press(dp, bot, "kind", MeetingKind.SESSION.value)
-    await press(dp, bot, "notitle")
-    await say_as(dp, bot, DAY.strftime("%d.%m.%Y"))
-    await press(dp, bot, "time", "1000")
-    await press(dp, bot, "fmt", MeetingFormat.IN_PERSON.value)
-    await say_as(dp, bot, PLACE)
-    await press(dp, bot, "rst", "1" if restricted else "0")
-    await press(dp, bot, "chair", str(akim.id))
-    await say_as(dp, bot, ITEM_1)
-    await press(dp, bot, "nospk")
-    await press(dp, bot, "nomat")
-    await press(dp, bot, "agdone")
-    assert await state(dp, bot) == MeetingStates.departments.state
+DIRECTORY_CSV, PEOPLE = MEETING_STAFF_CSV, nm.PEOPLE
 
 
 async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list(
@@ -117,91 +44,91 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     members = [await person(repos, code) for code in ("m1", "m2", "m3")]
     edu = await department(repos, "Отдел образования")
     ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
-    due = materials_due(joined_world.profile, ctx.calendar, DAY)
+    due = materials_due(joined_world.profile, ctx.calendar, nm.DAY)
     assert due is not None
-    send_on = distribution_day(joined_world.profile, ctx.calendar, DAY)
+    send_on = distribution_day(joined_world.profile, ctx.calendar, nm.DAY)
 
-    await meet(joined_world.dp, joined_world.bot, "new")
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.kind.state
+    await nm.meet(joined_world.dp, joined_world.bot, "new")
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.kind.state
     assert data_of(joined_world.bot) == ["mn:kind:session", "mn:kind:apparatus", "mn:kind:other"]
     assert [text for text, _ in last_buttons(joined_world.bot)][:2] == [
-        ru(i18n, "Akimat session"),
-        ru(i18n, "Apparatus meeting"),
+        nm.ru(i18n, "Akimat session"),
+        nm.ru(i18n, "Apparatus meeting"),
     ]
-    await press(joined_world.dp, joined_world.bot, "kind", MeetingKind.SESSION.value)
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.title.state
+    await nm.press(joined_world.dp, joined_world.bot, "kind", MeetingKind.SESSION.value)
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.title.state
     assert data_of(joined_world.bot) == ["mn:notitle:"]  # optional for a session
-    await say_as(joined_world.dp, joined_world.bot, f"  {SUBJECT} ")
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.day.state
+    await nm.say_as(joined_world.dp, joined_world.bot, f"  {nm.SUBJECT} ")
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.day.state
 
-    await say_as(joined_world.dp, joined_world.bot, DAY.strftime("%d.%m.%Y"))
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
+    await nm.say_as(joined_world.dp, joined_world.bot, nm.DAY.strftime("%d.%m.%Y"))
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
     prompt = joined_world.bot.texts()[-1]
-    assert date_with_weekday(DAY, "ru") in prompt
+    assert date_with_weekday(nm.DAY, "ru") in prompt
     assert date_with_weekday(due, "ru") in prompt  # materials due, 5 working days before
     assert date_with_weekday(send_on, "ru") in prompt  # distribution, 3 working days before
     assert data_of(joined_world.bot) == [
         f"mn:time:{t}" for t in ("0900", "1000", "1100", "1430", "1500")
     ]
-    await press(joined_world.dp, joined_world.bot, "time", "1000")
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.format.state
+    await nm.press(joined_world.dp, joined_world.bot, "time", "1000")
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.format.state
     assert data_of(joined_world.bot) == [f"mn:fmt:{f.value}" for f in MeetingFormat]
-    await press(joined_world.dp, joined_world.bot, "fmt", MeetingFormat.MIXED.value)
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.place.state
-    await say_as(joined_world.dp, joined_world.bot, PLACE)
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.link.state
-    await say_as(joined_world.dp, joined_world.bot, LINK)
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.restricted.state
+    await nm.press(joined_world.dp, joined_world.bot, "fmt", MeetingFormat.MIXED.value)
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.place.state
+    await nm.say_as(joined_world.dp, joined_world.bot, nm.PLACE)
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.link.state
+    await nm.say_as(joined_world.dp, joined_world.bot, nm.LINK)
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.restricted.state
     assert data_of(joined_world.bot) == ["mn:rst:1", "mn:rst:0"]
-    await press(joined_world.dp, joined_world.bot, "rst", "0")
+    await nm.press(joined_world.dp, joined_world.bot, "rst", "0")
 
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.chair.state
-    chairs = picker_buttons(joined_world.bot, "chair")
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.chair.state
+    chairs = nm.picker_buttons(joined_world.bot, "chair")
     assert chairs[0] == "Ерлан Жумабеков — Аким города"  # the akim first
     assert len(chairs) == 8
     assert ("▶️", "mn:pg:1") in last_buttons(joined_world.bot)
-    await press(joined_world.dp, joined_world.bot, "pg", "1")
-    assert len(picker_buttons(joined_world.bot, "chair")) == 4  # 12 people in the directory
-    await say_as(joined_world.dp, joined_world.bot, "аким")
-    assert "Ерлан Жумабеков — Аким города" in picker_buttons(joined_world.bot, "chair")
-    await press(joined_world.dp, joined_world.bot, "chair", str(akim.id))
+    await nm.press(joined_world.dp, joined_world.bot, "pg", "1")
+    assert len(nm.picker_buttons(joined_world.bot, "chair")) == 4  # 12 people in the directory
+    await nm.say_as(joined_world.dp, joined_world.bot, "аким")
+    assert "Ерлан Жумабеков — Аким города" in nm.picker_buttons(joined_world.bot, "chair")
+    await nm.press(joined_world.dp, joined_world.bot, "chair", str(akim.id))
 
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.item_title.state
-    await say_as(joined_world.dp, joined_world.bot, ITEM_1)
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.item_speaker.state
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.item_title.state
+    await nm.say_as(joined_world.dp, joined_world.bot, nm.ITEM_1)
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.item_speaker.state
     assert data_of(joined_world.bot) == ["mn:nospk:"]
-    await say_as(joined_world.dp, joined_world.bot, SPEAKER)
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.item_department.state
+    await nm.say_as(joined_world.dp, joined_world.bot, nm.SPEAKER)
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.item_department.state
     assert "mn:nomat:" in data_of(joined_world.bot)
-    await say_as(joined_world.dp, joined_world.bot, "образов")
-    assert picker_buttons(joined_world.bot, "idep") == ["Отдел образования"]
-    await press(joined_world.dp, joined_world.bot, "idep", str(edu.id))
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.item_more.state
+    await nm.say_as(joined_world.dp, joined_world.bot, "образов")
+    assert nm.picker_buttons(joined_world.bot, "idep") == ["Отдел образования"]
+    await nm.press(joined_world.dp, joined_world.bot, "idep", str(edu.id))
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.item_more.state
     assert data_of(joined_world.bot) == ["mn:more:", "mn:agdone:"]
-    assert f"1. {ITEM_1} — {SPEAKER}, Отдел образования" in joined_world.bot.texts()[-1]
-    await press(joined_world.dp, joined_world.bot, "more")
-    await say_as(joined_world.dp, joined_world.bot, ITEM_2)
-    await press(joined_world.dp, joined_world.bot, "nospk")
-    await press(joined_world.dp, joined_world.bot, "nomat")
+    assert f"1. {nm.ITEM_1} — {nm.SPEAKER}, Отдел образования" in joined_world.bot.texts()[-1]
+    await nm.press(joined_world.dp, joined_world.bot, "more")
+    await nm.say_as(joined_world.dp, joined_world.bot, nm.ITEM_2)
+    await nm.press(joined_world.dp, joined_world.bot, "nospk")
+    await nm.press(joined_world.dp, joined_world.bot, "nomat")
     agenda = joined_world.bot.texts()[-1]
-    assert f"1. {ITEM_1}" in agenda
-    assert f"2. {ITEM_2}" in agenda
-    await press(joined_world.dp, joined_world.bot, "agdone")
+    assert f"1. {nm.ITEM_1}" in agenda
+    assert f"2. {nm.ITEM_2}" in agenda
+    await nm.press(joined_world.dp, joined_world.bot, "agdone")
 
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.departments.state
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.departments.state
     assert (
         "Жумабеков" in joined_world.bot.texts()[-1]
     )  # the chair is among the recipients from the start
-    await press(joined_world.dp, joined_world.bot, "rdep", str(edu.id))
-    await press(joined_world.dp, joined_world.bot, "allm")
-    await press(joined_world.dp, joined_world.bot, "mode", "per")
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.people.state
-    await say_as(joined_world.dp, joined_world.bot, "Олег")
-    await press(joined_world.dp, joined_world.bot, "rper", str(fin_head.id))
-    assert picker_buttons(joined_world.bot, "rper") == [
+    await nm.press(joined_world.dp, joined_world.bot, "rdep", str(edu.id))
+    await nm.press(joined_world.dp, joined_world.bot, "allm")
+    await nm.press(joined_world.dp, joined_world.bot, "mode", "per")
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.people.state
+    await nm.say_as(joined_world.dp, joined_world.bot, "Олег")
+    await nm.press(joined_world.dp, joined_world.bot, "rper", str(fin_head.id))
+    assert nm.picker_buttons(joined_world.bot, "rper") == [
         "✅ Олег Ким — Руководитель отдела финансов"
     ]
-    counts = ru(
+    counts = nm.ru(
         i18n,
         "Recipients: {total} — members: {members}, invitees: {invitees}.",
         total=6,
@@ -211,45 +138,45 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     assert counts in joined_world.bot.texts()[-1]
     for member in members:
         assert member.full_name in joined_world.bot.texts()[-1]
-    await press(joined_world.dp, joined_world.bot, "done")
+    await nm.press(joined_world.dp, joined_world.bot, "done")
 
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.confirm.state
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.confirm.state
     confirmation = joined_world.bot.texts()[-1]
     for shown in (
-        SUBJECT,
-        date_with_weekday(DAY, "ru"),
+        nm.SUBJECT,
+        date_with_weekday(nm.DAY, "ru"),
         "10:00",
-        PLACE,
-        LINK,
+        nm.PLACE,
+        nm.LINK,
         akim.full_name,
-        f"1. {ITEM_1} — {SPEAKER}, Отдел образования",
-        f"2. {ITEM_2}",
+        f"1. {nm.ITEM_1} — {nm.SPEAKER}, Отдел образования",
+        f"2. {nm.ITEM_2}",
         counts,
-        ru(i18n, "Quorum: {required} of {members} members.", required=2, members=3),
+        nm.ru(i18n, "Quorum: {required} of {members} members.", required=2, members=3),
         date_with_weekday(due, "ru"),
         date_with_weekday(send_on, "ru"),
     ):
         assert shown in confirmation
     assert data_of(joined_world.bot) == ["mn:ok:", "mn:save:", "mn:no:"]
-    assert await meetings_of(repos) == []
+    assert await nm.meetings_of(repos) == []
 
-    await press(joined_world.dp, joined_world.bot, "save")
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.list_name.state
-    await say_as(joined_world.dp, joined_world.bot, "Заседание акимата")
-    assert await state(joined_world.dp, joined_world.bot) is None
-    [meeting] = await meetings_of(repos)
+    await nm.press(joined_world.dp, joined_world.bot, "save")
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.list_name.state
+    await nm.say_as(joined_world.dp, joined_world.bot, "Заседание акимата")
+    assert await nm.state(joined_world.dp, joined_world.bot) is None
+    [meeting] = await nm.meetings_of(repos)
     assert meeting.kind is MeetingKind.SESSION
-    assert meeting.title == SUBJECT
+    assert meeting.title == nm.SUBJECT
     assert meeting.starts_at == datetime(2027, 4, 15, 10, 0)
     assert meeting.format is MeetingFormat.MIXED
-    assert (meeting.place, meeting.link) == (PLACE, LINK)
+    assert (meeting.place, meeting.link) == (nm.PLACE, nm.LINK)
     assert meeting.chair_id == akim.id
     assert meeting.organizer_id == org.id
     assert not meeting.restricted
     assert meeting.status is MeetingStatus.DRAFT
     assert [(i.position, i.title, i.speaker, i.department_id) for i in meeting.items] == [
-        (1, ITEM_1, SPEAKER, edu.id),
-        (2, ITEM_2, "", None),
+        (1, nm.ITEM_1, nm.SPEAKER, edu.id),
+        (2, nm.ITEM_2, "", None),
     ]
     assert sorted((r.person_id, r.member) for r in meeting.recipients) == sorted(
         [(akim.id, False), (edu_head.id, False), (fin_head.id, False)]
@@ -268,15 +195,15 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     assert sorted(saved.entries) == sorted((r.person_id, r.member) for r in meeting.recipients)
 
     view = joined_world.bot.texts()[-1]
-    assert SUBJECT in view
+    assert nm.SUBJECT in view
     assert f"m:open:{meeting.id}:" in data_of(joined_world.bot)
 
     # a second «Create» (the confirmation's buttons are still on the screen)
     joined_world.bot.clear()
-    await press(joined_world.dp, joined_world.bot, "ok")
-    await press(joined_world.dp, joined_world.bot, "save")
+    await nm.press(joined_world.dp, joined_world.bot, "ok")
+    await nm.press(joined_world.dp, joined_world.bot, "save")
     assert alerts(joined_world.bot) == [STALE_RU, STALE_RU]
-    assert len(await meetings_of(repos)) == 1
+    assert len(await nm.meetings_of(repos)) == 1
 
 
 async def test_a_restricted_meeting_of_another_kind(
@@ -285,47 +212,47 @@ async def test_a_restricted_meeting_of_another_kind(
     repos = joined
     hoa = await person(repos, "hoa")
     fin = await department(repos, "Отдел финансов")
-    await meet(dp, bot, "new")
-    await press(dp, bot, "kind", MeetingKind.OTHER.value)
-    assert await state(dp, bot) == MeetingStates.title.state
+    await nm.meet(dp, bot, "new")
+    await nm.press(dp, bot, "kind", MeetingKind.OTHER.value)
+    assert await nm.state(dp, bot) == MeetingStates.title.state
     bot.clear()
-    await press(dp, bot, "notitle")  # a subject is required for another meeting
+    await nm.press(dp, bot, "notitle")  # a subject is required for another meeting
     assert alerts(bot) == [STALE_RU]
     bot.clear()
-    await say_as(dp, bot, "аб")
+    await nm.say_as(dp, bot, "аб")
     [_reason] = bot.texts()
-    assert await state(dp, bot) == MeetingStates.title.state
-    await say_as(dp, bot, SECRET)
-    await say_as(dp, bot, DAY.strftime("%d.%m.%Y"))
-    await say_as(dp, bot, "9:30")
-    await press(dp, bot, "fmt", MeetingFormat.VIDEO.value)
-    assert await state(dp, bot) == MeetingStates.link.state  # no place for a videoconference
-    await say_as(dp, bot, LINK)
-    await press(dp, bot, "rst", "1")
-    await press(dp, bot, "chair", str(hoa.id))
-    await say_as(dp, bot, ITEM_1)
-    await press(dp, bot, "nospk")
-    await press(dp, bot, "idep", str(fin.id))
-    await press(dp, bot, "agdone")
-    await press(dp, bot, "allm")
-    await press(dp, bot, "done")
+    assert await nm.state(dp, bot) == MeetingStates.title.state
+    await nm.say_as(dp, bot, nm.SECRET)
+    await nm.say_as(dp, bot, nm.DAY.strftime("%d.%m.%Y"))
+    await nm.say_as(dp, bot, "9:30")
+    await nm.press(dp, bot, "fmt", MeetingFormat.VIDEO.value)
+    assert await nm.state(dp, bot) == MeetingStates.link.state  # no place for a videoconference
+    await nm.say_as(dp, bot, nm.LINK)
+    await nm.press(dp, bot, "rst", "1")
+    await nm.press(dp, bot, "chair", str(hoa.id))
+    await nm.say_as(dp, bot, nm.ITEM_1)
+    await nm.press(dp, bot, "nospk")
+    await nm.press(dp, bot, "idep", str(fin.id))
+    await nm.press(dp, bot, "agdone")
+    await nm.press(dp, bot, "allm")
+    await nm.press(dp, bot, "done")
     confirmation = bot.texts()[-1]
-    assert SECRET in confirmation  # the organizer sees it; the recipients never do
+    assert nm.SECRET in confirmation  # the organizer sees it; the recipients never do
     assert "🔒" in confirmation
-    await press(dp, bot, "ok")
-    [meeting] = await meetings_of(repos)
+    await nm.press(dp, bot, "ok")
+    [meeting] = await nm.meetings_of(repos)
     assert meeting.kind is MeetingKind.OTHER
     assert meeting.restricted
-    assert meeting.title == SECRET
+    assert meeting.title == nm.SECRET
     assert f"{meeting.starts_at:%H:%M}" == "09:30"
     assert meeting.format is MeetingFormat.VIDEO
-    assert (meeting.place, meeting.link) == ("", LINK)
+    assert (meeting.place, meeting.link) == ("", nm.LINK)
     assert meeting.chair_id == hoa.id
     assert len(meeting.members) == 3
     assert [r.person_id for r in meeting.invitees] == [hoa.id]
     view = bot.texts()[-1]
-    assert SECRET not in view
-    assert ITEM_1 not in view
+    assert nm.SECRET not in view
+    assert nm.ITEM_1 not in view
     fin_head = await person(repos, "fin_head")
     [item] = meeting.items
     assert await repos.outbox.get(f"mtmat:{meeting.id}:{item.id}:{fin_head.id}") is not None
@@ -335,92 +262,92 @@ async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
     dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
     repos = joined
-    await meet(dp, bot, "new")
+    await nm.meet(dp, bot, "new")
     bot.clear()
-    await say_as(dp, bot, "заседание")  # typed instead of a button
+    await nm.say_as(dp, bot, "заседание")  # typed instead of a button
     assert len(bot.texts()) == 1
-    assert await state(dp, bot) == MeetingStates.kind.state
+    assert await nm.state(dp, bot) == MeetingStates.kind.state
     bot.clear()
-    await press(dp, bot, "kind", "party")  # forged
-    await press(dp, bot, "time", "1000")  # a button of another step
+    await nm.press(dp, bot, "kind", "party")  # forged
+    await nm.press(dp, bot, "time", "1000")  # a button of another step
     assert alerts(bot) == [STALE_RU, STALE_RU]
-    await press(dp, bot, "kind", MeetingKind.APPARATUS.value)
-    await press(dp, bot, "notitle")
-    assert await state(dp, bot) == MeetingStates.day.state
+    await nm.press(dp, bot, "kind", MeetingKind.APPARATUS.value)
+    await nm.press(dp, bot, "notitle")
+    assert await nm.state(dp, bot) == MeetingStates.day.state
 
     for wrong in ("завтра", "2027-04-15", "31.02.2027", "01.02.2020"):
         bot.clear()
-        await say_as(dp, bot, wrong)
+        await nm.say_as(dp, bot, wrong)
         [reason] = bot.texts()
-        assert await state(dp, bot) == MeetingStates.day.state
+        assert await nm.state(dp, bot) == MeetingStates.day.state
     assert date_with_weekday(date(2020, 2, 1), "ru") in reason
     bot.clear()
-    await say_as(dp, bot, DAY_OFF.strftime("%d.%m.%Y"))
+    await nm.say_as(dp, bot, nm.DAY_OFF.strftime("%d.%m.%Y"))
     [reason] = bot.texts()
-    assert date_with_weekday(DAY_OFF, "ru") in reason
-    assert date_with_weekday(AFTER_DAY_OFF, "ru") in reason
-    assert data_of(bot) == [f"mn:day:{AFTER_DAY_OFF.isoformat()}"]
-    assert await state(dp, bot) == MeetingStates.day.state
+    assert date_with_weekday(nm.DAY_OFF, "ru") in reason
+    assert date_with_weekday(nm.AFTER_DAY_OFF, "ru") in reason
+    assert data_of(bot) == [f"mn:day:{nm.AFTER_DAY_OFF.isoformat()}"]
+    assert await nm.state(dp, bot) == MeetingStates.day.state
     bot.clear()
-    await press(dp, bot, "day", "2020-02-03")  # a forged past day
-    await press(dp, bot, "day", "someday")
+    await nm.press(dp, bot, "day", "2020-02-03")  # a forged past day
+    await nm.press(dp, bot, "day", "someday")
     [past, forged] = alerts(bot)
     assert date_with_weekday(date(2020, 2, 3), "ru") in past
     assert forged == STALE_RU
-    await press(dp, bot, "day", AFTER_DAY_OFF.isoformat())
-    assert await state(dp, bot) == MeetingStates.time.state
-    assert date_with_weekday(AFTER_DAY_OFF, "ru") in bot.texts()[-1]
+    await nm.press(dp, bot, "day", nm.AFTER_DAY_OFF.isoformat())
+    assert await nm.state(dp, bot) == MeetingStates.time.state
+    assert date_with_weekday(nm.AFTER_DAY_OFF, "ru") in bot.texts()[-1]
 
     for wrong in ("25:00", "10", "десять", "10:75"):
         bot.clear()
-        await say_as(dp, bot, wrong)
+        await nm.say_as(dp, bot, wrong)
         [reason] = bot.texts()
-        assert await state(dp, bot) == MeetingStates.time.state
+        assert await nm.state(dp, bot) == MeetingStates.time.state
     bot.clear()
-    await press(dp, bot, "time", "9999")
+    await nm.press(dp, bot, "time", "9999")
     assert alerts(bot) == [STALE_RU]
-    await say_as(dp, bot, "14:30")
-    await press(dp, bot, "fmt", MeetingFormat.MIXED.value)
+    await nm.say_as(dp, bot, "14:30")
+    await nm.press(dp, bot, "fmt", MeetingFormat.MIXED.value)
     bot.clear()
-    await say_as(dp, bot, "x" * 501)
+    await nm.say_as(dp, bot, "x" * 501)
     [reason] = bot.texts()
     assert "501" in reason
-    assert await state(dp, bot) == MeetingStates.place.state
-    await say_as(dp, bot, PLACE)
-    for wrong in ("meet.example.kz/akimat", "https://", "https://meet example", "ftp://x.kz"):
+    assert await nm.state(dp, bot) == MeetingStates.place.state
+    await nm.say_as(dp, bot, nm.PLACE)
+    for wrong in ("meet.example.kz/akimat", "https://", "https://nm.meet example", "ftp://x.kz"):
         bot.clear()
-        await say_as(dp, bot, wrong)
+        await nm.say_as(dp, bot, wrong)
         [reason] = bot.texts()
-        assert await state(dp, bot) == MeetingStates.link.state
-    await say_as(dp, bot, "HTTP://meet.example.kz/a")
-    assert await state(dp, bot) == MeetingStates.restricted.state
-    await press(dp, bot, "rst", "0")
+        assert await nm.state(dp, bot) == MeetingStates.link.state
+    await nm.say_as(dp, bot, "HTTP://nm.meet.example.kz/a")
+    assert await nm.state(dp, bot) == MeetingStates.restricted.state
+    await nm.press(dp, bot, "rst", "0")
     bot.clear()
     for forged in ("abc", "99999"):
-        await press(dp, bot, "chair", forged)
-    await press(dp, bot, "idep", "1")  # a button of another step
+        await nm.press(dp, bot, "chair", forged)
+    await nm.press(dp, bot, "idep", "1")  # a button of another step
     assert alerts(bot) == [STALE_RU] * 3
     hoa = await person(repos, "hoa")
-    await press(dp, bot, "chair", str(hoa.id))
+    await nm.press(dp, bot, "chair", str(hoa.id))
     bot.clear()
-    await say_as(dp, bot, "ab")
+    await nm.say_as(dp, bot, "ab")
     [reason] = bot.texts()
-    assert await state(dp, bot) == MeetingStates.item_title.state
-    await say_as(dp, bot, ITEM_1)
-    await say_as(dp, bot, "y" * 501)
-    assert await state(dp, bot) == MeetingStates.item_speaker.state
-    await press(dp, bot, "nospk")
+    assert await nm.state(dp, bot) == MeetingStates.item_title.state
+    await nm.say_as(dp, bot, nm.ITEM_1)
+    await nm.say_as(dp, bot, "y" * 501)
+    assert await nm.state(dp, bot) == MeetingStates.item_speaker.state
+    await nm.press(dp, bot, "nospk")
     bot.clear()
-    await press(dp, bot, "idep", "99999")
-    await press(dp, bot, "agdone")
+    await nm.press(dp, bot, "idep", "99999")
+    await nm.press(dp, bot, "agdone")
     assert alerts(bot) == [STALE_RU, STALE_RU]
-    await press(dp, bot, "nomat")
-    await press(dp, bot, "agdone")
-    assert await state(dp, bot) == MeetingStates.departments.state
+    await nm.press(dp, bot, "nomat")
+    await nm.press(dp, bot, "agdone")
+    assert await nm.state(dp, bot) == MeetingStates.departments.state
     bot.clear()
-    await say_as(dp, bot, "/cancel")
-    assert await state(dp, bot) is None
-    assert await meetings_of(repos) == []
+    await nm.say_as(dp, bot, "/cancel")
+    assert await nm.state(dp, bot) is None
+    assert await nm.meetings_of(repos) == []
     assert (await repos.outbox.counts())["pending"] == 0
 
 
@@ -429,52 +356,47 @@ async def test_recipients_must_be_chosen_and_cancel_saves_nothing(
 ) -> None:
     repos = joined
     akim = await person(repos, "akim")
-    await to_recipients(dp, bot, repos)
-    await press(dp, bot, "mode", "per")
-    await press(dp, bot, "rper", str(akim.id))  # the chair taken off: nobody is left
+    await nm.to_recipients(dp, bot, repos)
+    await nm.press(dp, bot, "mode", "per")
+    await nm.press(dp, bot, "rper", str(akim.id))  # the chair taken off: nobody is left
     bot.clear()
-    await press(dp, bot, "done")
+    await nm.press(dp, bot, "done")
     [reason] = alerts(bot)
     assert reason != STALE_RU
-    assert await state(dp, bot) == MeetingStates.people.state
+    assert await nm.state(dp, bot) == MeetingStates.people.state
     for step, forged in (("rper", "abc"), ("rper", "99999"), ("rdep", "1"), ("mode", "x")):
         bot.clear()
-        await press(dp, bot, step, forged)
+        await nm.press(dp, bot, step, forged)
         assert alerts(bot) == [STALE_RU]
-    await press(dp, bot, "allm")
-    await press(dp, bot, "done")
-    assert await state(dp, bot) == MeetingStates.confirm.state
+    await nm.press(dp, bot, "allm")
+    await nm.press(dp, bot, "done")
+    assert await nm.state(dp, bot) == MeetingStates.confirm.state
     bot.clear()
-    await say_as(dp, bot, "да")
+    await nm.say_as(dp, bot, "да")
     assert len(bot.texts()) == 1
-    await press(dp, bot, "no")
-    assert await state(dp, bot) is None
-    bot.clear()
-    await press(dp, bot, "ok")
-    assert alerts(bot) == [STALE_RU]
-    assert await meetings_of(repos) == []
+    await nm.press(dp, bot, "no")
+    assert await nm.state(dp, bot) is None
+    await nm.create_refused(dp, bot, repos, STALE_RU)
 
 
 async def test_a_refusal_at_creation_returns_to_the_step_that_can_fix_it(
     dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
     repos = joined
-    await to_recipients(dp, bot, repos)
-    await press(dp, bot, "allm")
-    await press(dp, bot, "done")
+    await nm.to_confirmation(dp, bot, repos)
     # the day was declared a day off while the organizer was filling in the form
-    await repos.calendar.set_override(DAY, False, "test", author="test")
-    next_day = DAY + timedelta(days=1)
+    await repos.calendar.set_override(nm.DAY, False, "test", author="test")
+    next_day = nm.DAY + timedelta(days=1)
     bot.clear()
-    await press(dp, bot, "ok")
-    assert await meetings_of(repos) == []
-    assert await state(dp, bot) == MeetingStates.day.state
+    await nm.press(dp, bot, "ok")
+    assert await nm.meetings_of(repos) == []
+    assert await nm.state(dp, bot) == MeetingStates.day.state
     assert date_with_weekday(next_day, "ru") in bot.texts()[-1]
     assert data_of(bot) == [f"mn:day:{next_day.isoformat()}"]
-    await press(dp, bot, "day", next_day.isoformat())
-    await press(dp, bot, "time", "1100")
-    await press(dp, bot, "fmt", MeetingFormat.IN_PERSON.value)
-    assert await state(dp, bot) == MeetingStates.place.state
+    await nm.press(dp, bot, "day", next_day.isoformat())
+    await nm.press(dp, bot, "time", "1100")
+    await nm.press(dp, bot, "fmt", MeetingFormat.IN_PERSON.value)
+    assert await nm.state(dp, bot) == MeetingStates.place.state
 
 
 async def test_a_past_time_today_is_refused(joined_world: World) -> None:
@@ -482,42 +404,39 @@ async def test_a_past_time_today_is_refused(joined_world: World) -> None:
     ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
     today = ctx.today
     await repos.calendar.set_override(today, True, "test", author="test")  # a working day
-    await meet(joined_world.dp, joined_world.bot, "new")
-    await press(joined_world.dp, joined_world.bot, "kind", MeetingKind.SESSION.value)
-    await press(joined_world.dp, joined_world.bot, "notitle")
-    await say_as(joined_world.dp, joined_world.bot, today.strftime("%d.%m.%Y"))
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
+    await nm.meet(joined_world.dp, joined_world.bot, "new")
+    await nm.press(joined_world.dp, joined_world.bot, "kind", MeetingKind.SESSION.value)
+    await nm.press(joined_world.dp, joined_world.bot, "notitle")
+    await nm.say_as(joined_world.dp, joined_world.bot, today.strftime("%d.%m.%Y"))
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
     joined_world.bot.clear()
-    await say_as(joined_world.dp, joined_world.bot, "00:00")
+    await nm.say_as(joined_world.dp, joined_world.bot, "00:00")
     [reason] = joined_world.bot.texts()
     assert date_with_weekday(today, "ru") in reason
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
     joined_world.bot.clear()
-    await press(joined_world.dp, joined_world.bot, "time", "0000")
+    await nm.press(joined_world.dp, joined_world.bot, "time", "0000")
     [reason] = alerts(joined_world.bot)
     assert "00:00" in reason
-    assert await state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.time.state
 
 
 async def test_a_non_organizer_is_refused(
     dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
 ) -> None:
     repos = meeting_staffed
-    await join(dp, bot, repos, "ctrl", CTRL, "ru")
-    await meet(dp, bot, "new", user_id=CTRL)
+    await join(dp, bot, repos, "ctrl", nm.CTRL, "ru")
+    await nm.meet(dp, bot, "new", user_id=nm.CTRL)
     [refusal] = alerts(bot)
     assert refusal.startswith("Это действие доступно ролям: ")
-    assert await state_of(dp, bot, CTRL) is None
+    assert await state_of(dp, bot, nm.CTRL) is None
     bot.clear()
-    await meet(dp, bot, "lists", user_id=CTRL)
+    await nm.meet(dp, bot, "lists", user_id=nm.CTRL)
     assert alerts(bot) == [refusal]
     bot.clear()
-    await press(dp, bot, "kind", MeetingKind.SESSION.value, user_id=CTRL)
+    await nm.press(dp, bot, "kind", MeetingKind.SESSION.value, user_id=nm.CTRL)
     assert alerts(bot) == [STALE_RU]
-    bot.clear()
-    await press(dp, bot, "ok", user_id=CTRL)
-    assert alerts(bot) == [refusal]
-    assert await meetings_of(repos) == []
+    await nm.create_refused(dp, bot, repos, refusal, nm.CTRL)
 
 
 async def test_a_saved_list_fills_the_next_meeting_and_can_be_deleted(
@@ -525,49 +444,49 @@ async def test_a_saved_list_fills_the_next_meeting_and_can_be_deleted(
 ) -> None:
     repos = joined
     edu = await department(repos, "Отдел образования")
-    await to_recipients(dp, bot, repos)
-    await press(dp, bot, "rdep", str(edu.id))
-    await press(dp, bot, "allm")
-    await press(dp, bot, "done")
-    await press(dp, bot, "save")
+    await nm.to_recipients(dp, bot, repos)
+    await nm.press(dp, bot, "rdep", str(edu.id))
+    await nm.press(dp, bot, "allm")
+    await nm.press(dp, bot, "done")
+    await nm.press(dp, bot, "save")
     bot.clear()
-    await say_as(dp, bot, "x")  # too short a name
+    await nm.say_as(dp, bot, "x")  # too short a name
     [_reason] = bot.texts()
-    assert await state(dp, bot) == MeetingStates.list_name.state
-    await say_as(dp, bot, "Аппаратное совещание")
-    [first] = await meetings_of(repos)
+    assert await nm.state(dp, bot) == MeetingStates.list_name.state
+    await nm.say_as(dp, bot, "Аппаратное совещание")
+    [first] = await nm.meetings_of(repos)
     [saved] = await repos.meetings.distribution_lists()
     assert len(saved.entries) == 5  # the akim, the head of education, three members
 
-    await to_recipients(dp, bot, repos)
-    await press(dp, bot, "mode", "lst")
-    assert await state(dp, bot) == MeetingStates.lists.state
-    [label] = picker_buttons(bot, "rlist")
+    await nm.to_recipients(dp, bot, repos)
+    await nm.press(dp, bot, "mode", "lst")
+    assert await nm.state(dp, bot) == MeetingStates.lists.state
+    [label] = nm.picker_buttons(bot, "rlist")
     assert "Аппаратное совещание" in label
     assert not label.startswith("✅")
-    await press(dp, bot, "rlist", str(saved.id))
-    assert picker_buttons(bot, "rlist")[0].startswith("✅")
+    await nm.press(dp, bot, "rlist", str(saved.id))
+    assert nm.picker_buttons(bot, "rlist")[0].startswith("✅")
     bot.clear()
-    await press(dp, bot, "rlist", "99999")
+    await nm.press(dp, bot, "rlist", "99999")
     assert alerts(bot) == [STALE_RU]
-    await press(dp, bot, "done")
-    await press(dp, bot, "ok")
-    second = next(m for m in await meetings_of(repos) if m.id != first.id)
+    await nm.press(dp, bot, "done")
+    await nm.press(dp, bot, "ok")
+    second = next(m for m in await nm.meetings_of(repos) if m.id != first.id)
     assert sorted((r.person_id, r.member) for r in second.recipients) == sorted(
         (r.person_id, r.member) for r in first.recipients
     )
 
     bot.clear()
-    await meet(dp, bot, "lists")
+    await nm.meet(dp, bot, "lists")
     text = bot.texts()[-1]
     assert "Аппаратное совещание" in text
     for code in ("akim", "edu_head", "m1", "m2", "m3"):
         assert (await person(repos, code)).full_name in text
     assert data_of(bot) == [f"m:lists:{saved.id}:del"]
-    await meet(dp, bot, "lists", saved.id, "del")
+    await nm.meet(dp, bot, "lists", saved.id, "del")
     assert await repos.meetings.distribution_lists() == []
     bot.clear()
-    await meet(dp, bot, "lists", saved.id, "del")  # pressed again
+    await nm.meet(dp, bot, "lists", saved.id, "del")  # pressed again
     assert alerts(bot) == [STALE_RU]
 
 
@@ -575,28 +494,28 @@ async def test_an_agenda_holds_at_most_max_items(
     dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
     repos = joined
-    await to_recipients(dp, bot, repos)
-    await dp.fsm.get_context(bot=bot, user_id=ORG, chat_id=ORG).set_state(MeetingStates.item_more)
-    fsm = dp.fsm.get_context(bot=bot, user_id=ORG, chat_id=ORG)
+    await nm.to_recipients(dp, bot, repos)
+    await dp.fsm.get_context(bot=bot, user_id=nm.ORG, chat_id=nm.ORG).set_state(
+        MeetingStates.item_more
+    )
+    fsm = dp.fsm.get_context(bot=bot, user_id=nm.ORG, chat_id=nm.ORG)
     await fsm.update_data(items=[[f"Вопрос {n}", "", None] for n in range(1, MAX_ITEMS + 1)])
-    await press(dp, bot, "agdone")
+    await nm.press(dp, bot, "agdone")
     bot.clear()
     await fsm.set_state(MeetingStates.item_more)
-    await press(dp, bot, "more")
+    await nm.press(dp, bot, "more")
     [reason] = alerts(bot)
     assert str(MAX_ITEMS) in reason
-    assert await state(dp, bot) == MeetingStates.item_more.state
+    assert await nm.state(dp, bot) == MeetingStates.item_more.state
 
 
 async def test_two_taps_on_create_at_once_create_one_meeting(
     dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
     repos = joined
-    await to_recipients(dp, bot, repos)
-    await press(dp, bot, "allm")
-    await press(dp, bot, "done")
+    await nm.to_confirmation(dp, bot, repos)
     bot.clear()
-    await asyncio.gather(press(dp, bot, "ok"), press(dp, bot, "ok"))
-    assert len(await meetings_of(repos)) == 1
+    await asyncio.gather(nm.press(dp, bot, "ok"), nm.press(dp, bot, "ok"))
+    assert len(await nm.meetings_of(repos)) == 1
     assert alerts(bot) == [STALE_RU]
-    assert await state(dp, bot) is None
+    assert await nm.state(dp, bot) is None
