@@ -131,28 +131,15 @@ class RecordingSession(BaseSession):
         self._file_ids = itertools.count(1)
 
     def add_result_for(
-        self,
-        method_type: type[TelegramMethod[Any]],
-        ok: bool = True,
-        result: Any = None,
-        error_code: int = 200,
-        description: str | None = None,
-        *,
-        retry_after: int | None = None,
+        self, method_type: type[TelegramMethod[Any]], **answer: Any
     ) -> ProgrammedResponse:
         """Program the answer to the next call of ``method_type`` (FIFO per method type).
 
-        ``result`` may be a TelegramObject, a list of them, or plain JSON data; an error is
+        ``answer`` holds ProgrammedResponse's other fields: ``result`` may be a TelegramObject,
+        a list of them, or plain JSON data; an error is
         ``ok=False, error_code=403, description="Forbidden: bot was blocked by the user"``.
         """
-        response = ProgrammedResponse(
-            method_type=method_type,
-            ok=ok,
-            result=result,
-            error_code=error_code,
-            description=description,
-            retry_after=retry_after,
-        )
+        response = ProgrammedResponse(method_type, **answer)
         self.responses.append(response)
         return response
 
@@ -346,23 +333,10 @@ class RecordingBot(Bot):
         self.session.requests.clear()
 
     def add_result_for(
-        self,
-        method_type: type[TelegramMethod[Any]],
-        ok: bool = True,
-        result: Any = None,
-        error_code: int = 200,
-        description: str | None = None,
-        *,
-        retry_after: int | None = None,
+        self, method_type: type[TelegramMethod[Any]], **answer: Any
     ) -> ProgrammedResponse:
-        return self.session.add_result_for(
-            method_type,
-            ok=ok,
-            result=result,
-            error_code=error_code,
-            description=description,
-            retry_after=retry_after,
-        )
+        """``RecordingSession.add_result_for``."""
+        return self.session.add_result_for(method_type, **answer)
 
     def add_file(self, file_id: str, content: bytes) -> None:
         self.session.add_file(file_id, content)
