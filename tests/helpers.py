@@ -3,7 +3,8 @@ and dates. (Fixtures live in conftest.py; this module holds plain functions.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -20,12 +21,14 @@ from bot.delivery import Deliverer
 from bot.meetings import steps as meeting_steps
 from bot.profiles import Profile
 from handlers.callbacks import LangCallback
+from storage.db import connect
 from storage.domain.assignments import Assignment, NewAssignment, Report, ReportFile
 from storage.domain.enums import Language, Source
 from storage.domain.meetings import Meeting, MeetingFormat, MeetingKind, NewMeeting
+from storage.domain.refusals import Refused
 from storage.models import Department, Person
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_message
+from tests.fakes import RecordingBot, make_callback, make_document, make_message
 
 T = TypeVar("T")
 CTRL = 7100  # the controller's Telegram id in the dialog tests
@@ -45,6 +48,34 @@ class World:
     profile: Profile
     settings: Settings
     deliverer: Deliverer
+
+    async def context(self, now: datetime | None = None) -> services.Context:
+        """A step context on this world's repositories, at `now` (or the real moment)."""
+        return await services.make_context(self.repos, self.profile, self.settings, now=now)
+
+    async def join(self, people: Mapping[str, int]) -> None:
+        """`join_all`: these people (code → Telegram id) join in their directory language."""
+        await join_all(self.dp, self.bot, self.repos, people)
+
+    async def say(self, text: str, user_id: int) -> None:
+        await self.dp.feed_update(self.bot, make_message(text, user_id=user_id))
+
+    async def tap(self, data: str, user_id: int) -> None:
+        await self.dp.feed_update(self.bot, make_callback(data, user_id=user_id))
+
+    async def press(
+        self, message: SendMessage | EditMessageText, label: str, user_id: int
+    ) -> None:
+        """The person taps the button of `message` labelled `label`."""
+        await self.tap(buttons(message)[label], user_id)
+
+    async def send_file(self, file_id: str, name: str, user_id: int) -> None:
+        await self.dp.feed_update(self.bot, make_document(file_id, name, user_id=user_id))
+
+    async def delivered(self, now: datetime | None = None) -> None:
+        """Forget what the bot sent so far, then send what waits in the outbox (at `now`)."""
+        self.bot.clear()
+        await self.deliverer.drain(now=now)
 
 
 async def invite(repos: Repos, code: str) -> str:
@@ -330,3 +361,37 @@ async def everyone_joined(repos: Repos) -> Repos:
         if person.telegram_id is None:
             await repos.staff.bind_telegram(person, 10_000 + person.id, actor="test")
     return repos
+
+
+Pair = Callable[[int, services.Context, services.Context], Sequence[Awaitable[object]]]
+
+
+async def at_once(
+    repos: Repos,
+    profile: Profile,
+    settings: Settings,
+    count: int,
+    pair: Pair,
+    now: datetime | None = None,
+) -> list[list[object]]:
+    """Two writers at once on one database file: for each n < `count`, `pair(n, ctx, far_ctx)`
+    gives two steps, the second on another connection (as another process would); all run
+    together, every other pair in the other order. Each pair's two outcomes (a result or the
+    exception raised), in the pair's order."""
+    async with connect(settings.database_path) as other:
+        ctx = await services.make_context(repos, profile, settings, now=now)
+        far_ctx = await services.make_context(Repos(other), profile, settings, now=now)
+        jobs: list[Awaitable[object]] = []
+        for n in range(count):
+            two = list(pair(n, ctx, far_ctx))
+            jobs.extend(two if n % 2 else two[::-1])
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+    pairs = [list(results[2 * n : 2 * n + 2]) for n in range(count)]
+    return [outcome if n % 2 else outcome[::-1] for n, outcome in enumerate(pairs)]
+
+
+def the_refusal(outcome: Sequence[object]) -> Refused:
+    """The one refusal among the outcomes of steps taken at once (the others went through)."""
+    refused = [r for r in outcome if isinstance(r, Refused)]
+    assert len(refused) == 1, outcome
+    return refused[0]
