@@ -53,6 +53,19 @@ class World:
         """A step context on this world's repositories, at `now` (or the real moment)."""
         return await services.make_context(self.repos, self.profile, self.settings, now=now)
 
+    async def register(
+        self, number: str, executors: tuple[str, ...] = EDU_FIN, **details: Any
+    ) -> Assignment:
+        """`register_item` in this world: by default the heating season for both departments,
+        due 12 May 2027."""
+        return await register_item(
+            self.repos, self.profile, self.settings, number, executors, **details
+        )
+
+    async def item(self, item_id: int) -> Assignment:
+        """The assignment `item_id`, as stored now."""
+        return await item_of(self.repos, item_id)
+
     async def join(self, people: Mapping[str, int]) -> None:
         """`join_all`: these people (code → Telegram id) join in their directory language."""
         await join_all(self.dp, self.bot, self.repos, people)
@@ -241,6 +254,11 @@ def found(value: T | None) -> T:
     return value
 
 
+async def item_of(repos: Repos, item_id: int) -> Assignment:
+    """The assignment `item_id`, as stored now."""
+    return found(await repos.assignments.get(item_id))
+
+
 async def department(repos: Repos, name: str) -> Department:
     return found(await repos.staff.department_by_name(name))
 
@@ -367,20 +385,15 @@ Pair = Callable[[int, services.Context, services.Context], Sequence[Awaitable[ob
 
 
 async def at_once(
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    count: int,
-    pair: Pair,
-    now: datetime | None = None,
+    world: World, count: int, pair: Pair, now: datetime | None = None
 ) -> list[list[object]]:
     """Two writers at once on one database file: for each n < `count`, `pair(n, ctx, far_ctx)`
     gives two steps, the second on another connection (as another process would); all run
     together, every other pair in the other order. Each pair's two outcomes (a result or the
     exception raised), in the pair's order."""
-    async with connect(settings.database_path) as other:
-        ctx = await services.make_context(repos, profile, settings, now=now)
-        far_ctx = await services.make_context(Repos(other), profile, settings, now=now)
+    async with connect(world.settings.database_path) as other:
+        ctx = await world.context(now)
+        far_ctx = await replace(world, repos=Repos(other)).context(now)
         jobs: list[Awaitable[object]] = []
         for n in range(count):
             two = list(pair(n, ctx, far_ctx))

@@ -14,20 +14,18 @@ from bot.assignments import steps as assignment_steps
 from bot.executor_sets import steps as executor_steps
 from bot.executor_sets.rules import ExecutorSetRefusal, active_executors, check_executors
 from handlers.callbacks import ExecCallback, ExecStep, ItemAction, ItemCallback
-from storage.domain.assignments import Assignment, Refusal, Status
+from storage.domain.assignments import Refusal, Status
 from storage.domain.enums import Role
 from storage.domain.refusals import Refused
-from storage.repo import Repos
 from tests.fakes import RecordingBot
 from tests.helpers import (
     World,
     alert,
     at_once,
     buttons,
-    found,
+    department_id,
     messages_to,
     person,
-    register_item,
     the_refusal,
 )
 
@@ -35,19 +33,6 @@ EDU, FIN, CTRL = 7301, 7302, 7303
 MOMENT = datetime(2027, 2, 10, 5, tzinfo=UTC)
 CONTROLLER = frozenset({Role.CONTROLLER})
 DEPARTMENTS = ("Отдел образования", "Отдел финансов", "Отдел цифровизации")
-
-
-async def register(world: World, number: str = "E-1") -> int:
-    return (await register_item(world.repos, world.profile, world.settings, number)).id
-
-
-async def item_of(repos: Repos, item_id: int) -> Assignment:
-    return found(await repos.assignments.get(item_id))
-
-
-async def ids(repos: Repos, *names: str) -> list[int]:
-    by_name = {d.name: d.id for d in await repos.staff.departments()}
-    return [by_name[name] for name in names]
 
 
 def last_view(bot: RecordingBot) -> SendMessage | EditMessageText:
@@ -59,8 +44,8 @@ def last_view(bot: RecordingBot) -> SendMessage | EditMessageText:
 
 
 async def test_rules(world: World) -> None:
-    item = await item_of(world.repos, await register(world))
-    edu, fin, digital = await ids(world.repos, *DEPARTMENTS)
+    item = await world.register("E-1")
+    edu, fin, digital = [await department_id(world.repos, name) for name in DEPARTMENTS]
     assert active_executors(item) == [edu, fin]
     change = check_executors(item, CONTROLLER, [edu, fin], [fin, digital])
     assert change.added == (digital,)
@@ -86,19 +71,19 @@ async def test_rules(world: World) -> None:
 
 async def test_storage_replace(world: World) -> None:
     staffed = world.repos
-    item_id = await register(world)
-    edu, fin, digital = await ids(staffed, *DEPARTMENTS)
+    item_id = (await world.register("E-1")).id
+    edu, fin, digital = [await department_id(staffed, name) for name in DEPARTMENTS]
     await assignment_steps.accept(
         await world.context(),
         await person(staffed, "edu_head"),
-        await item_of(staffed, item_id),
+        await world.item(item_id),
         edu,
     )
-    assert (await item_of(staffed, item_id)).status is Status.ACCEPTED
+    assert (await world.item(item_id)).status is Status.ACCEPTED
     assert await staffed.executor_sets.replace(
         item_id, seen=[edu, fin], chosen=[fin, digital], actor="ctrl", at=MOMENT
     )
-    item = await item_of(staffed, item_id)
+    item = await world.item(item_id)
     assert active_executors(item) == [fin, digital]
     assert item.status is Status.REGISTERED  # the new main executor has not accepted yet
     assert item.executor(edu) is None
@@ -120,7 +105,7 @@ async def test_storage_replace(world: World) -> None:
 
 async def test_controller_changes_executors_through_the_chat(world: World) -> None:
     await world.join({"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL})
-    item_id = await register(world)
+    item_id = (await world.register("E-1")).id
     await world.delivered()
     open_ = ItemCallback(action=ItemAction.EXECS, id=item_id).pack()
     # a head cannot change the executors
@@ -147,8 +132,8 @@ async def test_controller_changes_executors_through_the_chat(world: World) -> No
     assert (done.text or "").startswith(
         "Исполнители поручения № E-1: Отдел финансов (основной), Отдел цифровизации."
     )
-    fin, digital = await ids(world.repos, *DEPARTMENTS[1:])
-    assert active_executors(await item_of(world.repos, item_id)) == [fin, digital]
+    fin, digital = [await department_id(world.repos, name) for name in DEPARTMENTS[1:]]
+    assert active_executors(await world.item(item_id)) == [fin, digital]
     # the old picker's buttons are stale now
     world.bot.clear()
     await world.tap(labels["Отдел контроля"], CTRL)
@@ -165,7 +150,7 @@ async def test_controller_changes_executors_through_the_chat(world: World) -> No
 
 async def test_at_least_one_executor_stays(world: World) -> None:
     await world.join({"ctrl": CTRL})
-    item_id = await register(world)
+    item_id = (await world.register("E-1")).id
     await world.tap(ItemCallback(action=ItemAction.EXECS, id=item_id).pack(), CTRL)
     await world.press(last_view(world.bot), "⭐ Отдел образования", CTRL)
     await world.press(last_view(world.bot), "⭐ Отдел финансов", CTRL)
@@ -173,7 +158,7 @@ async def test_at_least_one_executor_stays(world: World) -> None:
     world.bot.clear()
     await world.tap(save, CTRL)
     assert "хотя бы один" in alert(world.bot)
-    assert len(active_executors(await item_of(world.repos, item_id))) == 2
+    assert len(active_executors(await world.item(item_id))) == 2
 
 
 # --- two controllers at once -------------------------------------------------------------------
@@ -181,12 +166,10 @@ async def test_at_least_one_executor_stays(world: World) -> None:
 
 async def test_two_controllers_changing_executors_at_once_one_wins(world: World) -> None:
     ctrl = await person(world.repos, "ctrl")
-    edu, fin, digital = await ids(world.repos, *DEPARTMENTS)
-    items = [await item_of(world.repos, await register(world, f"C-{n}")) for n in range(6)]
+    edu, fin, digital = [await department_id(world.repos, name) for name in DEPARTMENTS]
+    items = [await world.register(f"C-{n}") for n in range(6)]
     outcomes = await at_once(
-        world.repos,
-        world.profile,
-        world.settings,
+        world,
         len(items),
         lambda n, ctx, far_ctx: [
             executor_steps.change_executors(ctx, ctrl, items[n], seen=[edu, fin], chosen=[fin]),
@@ -198,7 +181,7 @@ async def test_two_controllers_changing_executors_at_once_one_wins(world: World)
     )
     for n, (item, outcome) in enumerate(zip(items, outcomes, strict=True)):
         assert the_refusal(outcome).refusal is Refusal.CHANGED_MEANWHILE
-        assert active_executors(await item_of(world.repos, item.id)) in (
+        assert active_executors(await world.item(item.id)) in (
             [fin],
             [edu, fin, digital],
         )

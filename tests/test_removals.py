@@ -28,7 +28,6 @@ from tests.helpers import (
     found,
     messages_to,
     person,
-    register_item,
     the_refusal,
 )
 
@@ -46,7 +45,7 @@ def profile() -> Profile:
 
 async def reported(world: World, number: str = "R-1") -> Assignment:
     """An item whose main executor's report is in (status «report in»)."""
-    item = await register_item(world.repos, world.profile, world.settings, number)
+    item = await world.register(number)
     await assignment_steps.submit_report(
         await world.context(),
         await person(world.repos, "edu_head"),
@@ -55,13 +54,9 @@ async def reported(world: World, number: str = "R-1") -> Assignment:
         "Исполнено.",
         [],
     )
-    now = await item_of(world, item.id)
+    now = await world.item(item.id)
     assert now.status is Status.REPORTED
     return now
-
-
-async def item_of(world: World, item_id: int) -> Assignment:
-    return found(await world.repos.assignments.get(item_id))
 
 
 async def asked(
@@ -115,7 +110,7 @@ async def test_storage_one_pending_first_decision_wins(world: World) -> None:
     assert not await removals.refuse(
         request.id, reason="нет", actor="hoa", on_behalf_of=None, at=MOMENT
     )
-    item = await item_of(world, item_id)
+    item = await world.item(item_id)
     assert item.status is Status.REMOVED and item.removal_ground is RemovalGround.EXECUTED
     history = await world.repos.assignments.history("R-1")
     removal = [e for e in history if e.action == "remove"]
@@ -137,7 +132,7 @@ async def test_storage_refuse_and_lapse(world: World) -> None:
     assert await removals.refuse(
         first.id, reason="Нет данных по сёлам", actor="hoa", on_behalf_of=None, at=MOMENT
     )
-    assert (await item_of(world, item_id)).status is Status.REPORTED
+    assert (await world.item(item_id)).status is Status.REPORTED
     second = await removals.create(
         item_id, ground=RemovalGround.EXECUTED, note=NOTE, actor="ctrl", at=MOMENT
     )
@@ -153,7 +148,7 @@ async def test_without_the_rule_removal_is_immediate_with_the_note(world: World)
     world = replace(world, profile=load_profile("ust-kamenogorsk-2025"))
     item = await reported(world)
     assert await asked(world, item) is None
-    assert (await item_of(world, item.id)).status is Status.REMOVED
+    assert (await world.item(item.id)).status is Status.REMOVED
     [entry] = [e for e in await world.repos.assignments.history("R-1") if e.action == "remove"]
     assert json.loads(entry.new_value or "{}") == {"ground": "executed", "note": NOTE}
 
@@ -173,7 +168,7 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     assert "от 3 до 500" in messages_to(world.bot, CTRL)[-1].text
     await world.say(NOTE, CTRL)
     assert "ждёт согласия акима или руководителя аппарата" in messages_to(world.bot, CTRL)[-1].text
-    assert (await item_of(world, item_id)).status is Status.REPORTED
+    assert (await world.item(item_id)).status is Status.REPORTED
     # a second removal while one waits is refused
     await world.press(grounds, EXECUTED, CTRL)
     await world.say(NOTE, CTRL)
@@ -193,7 +188,7 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     assert "решает только аким или руководитель аппарата" in alert(world.bot)
     world.bot.clear()
     await world.press(to_hoa, "✅ Согласовать", HOA)
-    assert (await item_of(world, item_id)).status is Status.REMOVED
+    assert (await world.item(item_id)).status is Status.REMOVED
     # the akim's tap afterwards is refused
     world.bot.clear()
     await world.press(to_akim, "✅ Келісемін", AKIM)
@@ -225,7 +220,7 @@ async def test_consent_refused_with_the_reason(world: World) -> None:
     assert messages_to(world.bot, HOA)[-1].text.startswith(
         "Отказано: поручение остаётся на контроле."
     )
-    assert (await item_of(world, item.id)).status is Status.REPORTED
+    assert (await world.item(item.id)).status is Status.REPORTED
     await world.delivered()
     [told] = messages_to(world.bot, CTRL)
     assert "не согласовал(а) снятие поручения № R-1" in told.text
@@ -244,9 +239,7 @@ async def test_akim_and_head_of_apparatus_tapping_at_once_one_wins(world: World)
         assert request is not None
         requests.append(request.id)
     outcomes = await at_once(
-        world.repos,
-        world.profile,
-        world.settings,
+        world,
         len(requests),
         lambda n, ctx, far_ctx: [
             removal_steps.decide(ctx, akim, requests[n]),
@@ -257,7 +250,7 @@ async def test_akim_and_head_of_apparatus_tapping_at_once_one_wins(world: World)
     for n, (request_id, outcome) in enumerate(zip(requests, outcomes, strict=True)):
         assert the_refusal(outcome).refusal is RemovalRefusal.DECIDED
         request = found(await world.repos.removals.get(request_id))
-        item = await item_of(world, request.assignment_id)
+        item = await world.item(request.assignment_id)
         if request.status is RemovalStatus.AGREED:
             assert item.status is Status.REMOVED and request.decided_by == "akim"
         else:
