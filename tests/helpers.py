@@ -22,8 +22,16 @@ from bot.meetings import steps as meeting_steps
 from bot.profiles import Profile
 from handlers.callbacks import LangCallback
 from storage.db import connect
-from storage.domain.assignments import Assignment, NewAssignment, Report, ReportFile
-from storage.domain.enums import Language, Source
+from storage.domain.assignments import (
+    Assignment,
+    ControlType,
+    Executor,
+    NewAssignment,
+    Report,
+    ReportFile,
+    Status,
+)
+from storage.domain.enums import Language, Mark, Source
 from storage.domain.meetings import Meeting, MeetingFormat, MeetingKind, NewMeeting
 from storage.domain.refusals import Refused
 from storage.models import Department, Person
@@ -408,3 +416,29 @@ def the_refusal(outcome: Sequence[object]) -> Refused:
     refused = [r for r in outcome if isinstance(r, Refused)]
     assert len(refused) == 1, outcome
     return refused[0]
+
+
+RULES_ITEM = Assignment(
+    id=1,
+    reg_number="N-1",
+    received=date(2027, 2, 1),
+    registered_on=date(2027, 2, 1),
+    source=Source.AKIM,
+    issuer_id=None,
+    summary="s",
+    deadline=date(2027, 3, 1),
+    mark=Mark.NONE,
+    control_type=ControlType.SHORT,
+    restricted=False,
+    status=Status.ACCEPTED,
+    removal_ground=None,
+    extensions=0,
+    executors=(),
+)
+
+
+def assignment(*executors: Executor, **fields: Any) -> Assignment:
+    """An assignment as storage returns it, for the pure rules: RULES_ITEM (№ N-1 from the akim,
+    received 1 February 2027, due 1 March, accepted, short control) with these `executors` and
+    the other `fields` given."""
+    return replace(RULES_ITEM, executors=executors, **fields)
