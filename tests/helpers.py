@@ -442,3 +442,24 @@ def assignment(*executors: Executor, **fields: Any) -> Assignment:
     received 1 February 2027, due 1 March, accepted, short control) with these `executors` and
     the other `fields` given."""
     return replace(RULES_ITEM, executors=executors, **fields)
+
+
+async def asked_again(world: World, state: str | None, *answers: str) -> str:
+    """Each of `answers`, typed by the controller, is answered with one message (the reason)
+    and the dialog stays at `state`; the last reason."""
+    reason = ""
+    for answer in answers:
+        world.bot.clear()
+        await say(world.dp, world.bot, answer)
+        [reason] = world.bot.texts()
+        assert await state_of(world.dp, world.bot) == state
+    return reason
+
+
+async def stale(world: World, press: Press, *taps: tuple[str, str]) -> None:
+    """Each tap (step, value) on a dialog's button, by the controller, is answered only that
+    the button is no longer valid."""
+    for step, value in taps:
+        world.bot.clear()
+        await press(world.dp, world.bot, step, value)
+        assert alerts(world.bot) == [STALE_RU]
