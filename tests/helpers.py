@@ -78,11 +78,13 @@ class World:
         """`join_all`: these people (code → Telegram id) join in their directory language."""
         await join_all(self.dp, self.bot, self.repos, people)
 
-    async def say(self, text: str, user_id: int) -> None:
-        await self.dp.feed_update(self.bot, make_message(text, user_id=user_id))
+    async def say(self, text: str, user_id: int, **details: Any) -> None:
+        """The person writes `text` (`details`: make_message's other fields)."""
+        await self.dp.feed_update(self.bot, make_message(text, user_id=user_id, **details))
 
-    async def tap(self, data: str, user_id: int) -> None:
-        await self.dp.feed_update(self.bot, make_callback(data, user_id=user_id))
+    async def tap(self, data: str, user_id: int, **details: Any) -> None:
+        """The person taps a button with `data` (`details`: make_callback's other fields)."""
+        await self.dp.feed_update(self.bot, make_callback(data, user_id=user_id, **details))
 
     async def press(
         self, message: SendMessage | EditMessageText, label: str, user_id: int

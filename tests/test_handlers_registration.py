@@ -7,7 +7,6 @@ from datetime import timedelta
 from aiogram import Dispatcher
 from aiogram.methods import SendMessage
 
-from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import default_deadline
@@ -167,9 +166,7 @@ async def test_a_controller_registers_an_item_with_two_executors(world: World) -
 
 
 async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World) -> None:
-    ctx = await services.make_context(
-        joined_world.repos, joined_world.profile, joined_world.settings
-    )
+    ctx = await joined_world.context()
     summary = "Ранее зарегистрированное поручение"
     await register_assignment(
         ctx, "01-05/77", summary, ("Отдел финансов",), source=Source.GOVERNMENT
@@ -286,9 +283,7 @@ async def test_a_race_on_the_number_registers_nothing_and_asks_another(
         joined_world.dp, joined_world.bot, joined_world.repos, "07/7", Mark.NONE
     )
     await press(joined_world.dp, joined_world.bot, "rst", "0")
-    ctx = await services.make_context(
-        joined_world.repos, joined_world.profile, joined_world.settings
-    )
+    ctx = await joined_world.context()
     other = NewAssignment(
         reg_number="07/7",
         received=ctx.today,

@@ -8,14 +8,13 @@ from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 
-from bot import services
 from bot.i18n import date_with_weekday, long_date
 from bot.remarks.rules import MAX_FILES, default_due
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks.new_dialog import RoundStates
 from storage.domain.remarks import Answer, RoundFile
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_document
+from tests.fakes import RecordingBot, make_callback
 from tests.helpers import (
     STALE_RU,
     World,
@@ -78,7 +77,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     fin_head = await person(world.repos, "fin_head")
     edu = await department(world.repos, "Отдел образования")
     fin = await department(world.repos, "Отдел финансов")
-    ctx = await services.make_context(world.repos, world.profile, world.settings)
+    ctx = await world.context()
     default = default_due(world.profile, ctx.calendar, ctx.today)
 
     await say(world.dp, world.bot, "/remarks")
@@ -91,7 +90,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     await press(world.dp, world.bot, "rst", "0")
     assert await state_of(world.dp, world.bot) == RoundStates.documents.state
     assert data_of(world.bot) == ["rn:docs:none"]
-    await world.dp.feed_update(world.bot, make_document("doc-17", "проект.docx", user_id=CTRL))
+    await world.send_file("doc-17", "проект.docx", CTRL)
     assert "проект.docx" in world.bot.texts()[-1]
     assert data_of(world.bot) == ["rn:docs:done", "rn:docs:none"]
     await press(world.dp, world.bot, "docs", "done")
@@ -182,9 +181,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     assert sent_to(world.bot, CTRL) == []
 
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot, make_callback(RemarkCallback(action="sheet", id=item.id).pack(), user_id=CTRL)
-    )
+    await world.tap(RemarkCallback(action="sheet", id=item.id).pack(), CTRL)
     sheet = world.bot.texts()[-1]
     for name in ("Отдел образования — Асель Нурланова", "Олег Ким", "Гүлнар Омарова"):
         assert name in sheet
@@ -213,9 +210,7 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
         joined_world, RoundStates.documents.state, "вот документ"
     )  # text instead of a file
     for n in range(MAX_FILES + 1):
-        await joined_world.dp.feed_update(
-            joined_world.bot, make_document(f"f{n}", f"файл {n}.pdf", user_id=CTRL)
-        )
+        await joined_world.send_file(f"f{n}", f"файл {n}.pdf", CTRL)
     assert str(MAX_FILES) in joined_world.bot.texts()[-1]
     await press(joined_world.dp, joined_world.bot, "docs", "done")
 
@@ -285,7 +280,7 @@ async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
     await say(world.dp, world.bot, SECRET)
     await press(world.dp, world.bot, "rst", "1")
     assert await state_of(world.dp, world.bot) == RoundStates.departments.state
-    await world.dp.feed_update(world.bot, make_document("secret-1", "план.docx", user_id=CTRL))
+    await world.send_file("secret-1", "план.docx", CTRL)
     await press(world.dp, world.bot, "docs", "done")  # the documents step is skipped
     assert alerts(world.bot) == [STALE_RU]
     await press(world.dp, world.bot, "dep", str(fin.id))
@@ -326,8 +321,7 @@ async def test_cancel_mid_dialog_starts_nothing(joined_world: World) -> None:
     assert await state_of(joined_world.dp, joined_world.bot) is None
     assert await joined_world.repos.remarks.for_initiator(ctrl.id) == []
     await joined_world.deliverer.wait_idle()
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     assert joined_world.bot.sent() == []
 
 

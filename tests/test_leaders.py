@@ -29,7 +29,7 @@ from handlers.callbacks import (
 from storage.domain.enums import Role
 from storage.overview import DeadlineCount
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_message
+from tests.fakes import RecordingBot, make_message
 from tests.helpers import World, alerts, buttons, department, join, register_item, today
 
 AKIM, HOA, DEP1, EDU = 7201, 7202, 7203, 7204
@@ -149,7 +149,7 @@ async def test_counts_in_one_query_an_item_of_two_departments_once_in_the_total(
 async def test_akim_sees_every_department_with_lights_and_a_total(world: World) -> None:
     await three_items(world.repos, world.profile, world.settings)
     await join(world.dp, world.bot, world.repos, "hoa", HOA, "ru")
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=HOA))
+    await world.say("/overview", HOA)
     screen = last_to(world.bot, HOA)
     assert text_of(screen).startswith("📊 Открытые поручения по отделам")
     assert f"{EDU_NAME}: 🔴 1 · 🟡 0 · 🟢 1" in text_of(screen)
@@ -165,17 +165,14 @@ async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refu
     edu = await department(world.repos, EDU_NAME)
     fin = await department(world.repos, FIN_NAME)
     await join(world.dp, world.bot, world.repos, "dep1", DEP1, "kk")
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=DEP1))
+    await world.say("/overview", DEP1)
     screen = last_to(world.bot, DEP1)
     assert f"{EDU_NAME}: 🔴 1 · 🟡 0 · 🟢 1" in text_of(screen)
     assert FIN_NAME not in text_of(screen)
     assert "(жалпы 2)" in text_of(screen)
 
     # her department, a page of items, an item's card with its history, read-only
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=DEP1),
-    )
+    await world.tap(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), DEP1)
     page = last_to(world.bot, DEP1)
     assert (
         "01-01/1" in text_of(page)
@@ -184,7 +181,7 @@ async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refu
     )
     assert "қабылданбаған" in text_of(page)  # the status
     assert EDU_NAME in text_of(page)  # the executor
-    await world.dp.feed_update(world.bot, make_callback(buttons(page)["🔎 01-01/2"], user_id=DEP1))
+    await world.press(page, "🔎 01-01/2", DEP1)
     card = last_to(world.bot, DEP1)
     assert "01-01/2" in text_of(card) and "Тарих" in text_of(card)
     assert set(buttons(card)) == {"↩️ Артқа", "↩️ Шолу"}
@@ -198,7 +195,7 @@ async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refu
         LeadCallback(action=LeadAction.ITEM, id=ids["fin"], dep=fin.id),
         LeadCallback(action=LeadAction.DEPARTMENT, id=99_999),
     ):
-        await world.dp.feed_update(world.bot, make_callback(forged.pack(), user_id=DEP1))
+        await world.tap(forged.pack(), DEP1)
     assert alerts(world.bot) == ["Бұл бөлім сіз қадағалайтын бөлімдердің қатарында жоқ."] * 5
     assert texts(world.bot, DEP1) == []
     for method in world.bot.sent():
@@ -209,13 +206,10 @@ async def test_overview_is_for_leaders_only(world: World) -> None:
     await three_items(world.repos, world.profile, world.settings)
     edu = await department(world.repos, EDU_NAME)
     await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=EDU))
+    await world.say("/overview", EDU)
     assert text_of(last_to(world.bot, EDU)).startswith("Это действие доступно ролям")
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=EDU),
-    )
+    await world.tap(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), EDU)
     assert alerts(world.bot)[-1].startswith("Это действие доступно ролям")
     assert texts(world.bot, EDU) == []
 
@@ -233,13 +227,10 @@ async def test_restricted_items_show_number_and_deadline_only(world: World) -> N
     )
     edu = await department(world.repos, EDU_NAME)
     await join(world.dp, world.bot, world.repos, "akim", AKIM, "ru")
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=AKIM),
-    )
+    await world.tap(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), AKIM)
     page = last_to(world.bot, AKIM)
     assert "ДСП-7 · 12.05.2027" in text_of(page)
-    await world.dp.feed_update(world.bot, make_callback(buttons(page)["🔎 ДСП-7"], user_id=AKIM))
+    await world.press(page, "🔎 ДСП-7", AKIM)
     for method in world.bot.sent():
         assert secret not in str(method)
 
@@ -249,13 +240,10 @@ async def test_pages_of_a_department(world: World) -> None:
         await register(world.repos, world.profile, world.settings, f"02-{n:02}", (EDU_NAME,))
     edu = await department(world.repos, EDU_NAME)
     await join(world.dp, world.bot, world.repos, "akim", AKIM, "ru")
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=AKIM),
-    )
+    await world.tap(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), AKIM)
     first = last_to(world.bot, AKIM)
     assert "открыто: 10 · стр. 1 из 2" in text_of(first)
-    await world.dp.feed_update(world.bot, make_callback(buttons(first)["▶️"], user_id=AKIM))
+    await world.press(first, "▶️", AKIM)
     second = last_to(world.bot, AKIM)
     assert (
         "стр. 2 из 2" in text_of(second)
@@ -270,7 +258,7 @@ async def test_an_extension_request_waits_on_the_akim_and_opens_with_its_buttons
     item_id = await register(world.repos, world.profile, world.settings, "03-01", (EDU_NAME,))
     await join(world.dp, world.bot, world.repos, "akim", AKIM, "ru")
     await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
-    ctx = await services.make_context(world.repos, world.profile, world.settings)
+    ctx = await world.context()
     item = await world.repos.assignments.get(item_id)
     head = await world.repos.staff.by_code("edu_head")
     assert item is not None and head is not None and item.main_executor is not None
@@ -279,22 +267,17 @@ async def test_an_extension_request_waits_on_the_akim_and_opens_with_its_buttons
     )
     await world.deliverer.drain()
     world.bot.clear()
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=AKIM))
+    await world.say("/overview", AKIM)
     screen = last_to(world.bot, AKIM)
     assert "Запросы на продление срока ждут вашего решения: 1" in text_of(screen)
-    await world.dp.feed_update(
-        world.bot, make_callback(buttons(screen)["⏳ № 03-01"], user_id=AKIM)
-    )
+    await world.press(screen, "⏳ № 03-01", AKIM)
     opened = last_to(world.bot, AKIM)
     assert "Ждём экспертизу." in text_of(opened)
     assert "✅ Одобрить" in buttons(opened)
 
     # the head does not decide: a forged button shows nothing
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(WaitCallback(action=WaitAction.REQUEST, id=request.id).pack(), user_id=EDU),
-    )
+    await world.tap(WaitCallback(action=WaitAction.REQUEST, id=request.id).pack(), EDU)
     assert alerts(world.bot) == ["Эта кнопка больше не действует."]
     assert texts(world.bot, EDU) == []
 
@@ -304,7 +287,7 @@ async def test_a_round_waits_on_the_deputy_akim_and_on_the_head_until_answered(
 ) -> None:
     await join(world.dp, world.bot, world.repos, "dep1", DEP1, "ru")
     await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
-    ctx = await services.make_context(world.repos, world.profile, world.settings)
+    ctx = await world.context()
     initiator = await world.repos.staff.by_code("ctrl")
     deputy = await world.repos.staff.by_code("dep1")
     assert initiator is not None and deputy is not None
@@ -319,33 +302,23 @@ async def test_a_round_waits_on_the_deputy_akim_and_on_the_head_until_answered(
         department_ids=[edu.id],
         person_ids=[deputy.id],
     )
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=DEP1))
+    await world.say("/overview", DEP1)
     screen = last_to(world.bot, DEP1)
     assert "Опросы «замечаний нет» ждут вашего ответа: 1" in text_of(screen)
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(buttons(screen)["📨 Проект постановления о тарифах"], user_id=DEP1),
-    )
+    await world.press(screen, "📨 Проект постановления о тарифах", DEP1)
     opened = last_to(world.bot, DEP1)
     assert "Проект постановления о тарифах" in text_of(opened)
-    await world.dp.feed_update(
-        world.bot, make_callback(buttons(opened)["✅ Замечаний нет"], user_id=DEP1)
-    )
+    await world.press(opened, "✅ Замечаний нет", DEP1)
 
     # answered: gone from the list; the button, tapped again, is stale
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(WaitCallback(action=WaitAction.ROUND, id=rnd.id).pack(), user_id=DEP1),
-    )
+    await world.tap(WaitCallback(action=WaitAction.ROUND, id=rnd.id).pack(), DEP1)
     assert alerts(world.bot) == ["Эта кнопка больше не действует."]
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=DEP1))
+    await world.say("/overview", DEP1)
     assert "Вашего решения или ответа ничего не ждёт." in text_of(last_to(world.bot, DEP1))
 
     # the head of the department, through the menu's «Requests waiting»
-    await world.dp.feed_update(
-        world.bot, make_callback(MenuCallback(action=MenuAction.WAITING).pack(), user_id=EDU)
-    )
+    await world.tap(MenuCallback(action=MenuAction.WAITING).pack(), EDU)
     waiting = last_to(world.bot, EDU)
     assert "Опросы «замечаний нет» ждут вашего ответа: 1" in text_of(waiting)
     assert "📨 Проект постановления о тарифах" in buttons(waiting)
