@@ -11,7 +11,13 @@ from typing import Any, Protocol, TypeVar
 
 from aiogram import Dispatcher
 from aiogram.filters.callback_data import CallbackData
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+)
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import services
@@ -465,3 +471,23 @@ async def stale(world: World, press: Press, *taps: tuple[str, str]) -> None:
         world.bot.clear()
         await press(world.dp, world.bot, step, value)
         assert alerts(world.bot) == [STALE_RU]
+
+
+async def not_ours(world: World, head: int, controller: int) -> SendMessage:
+    """The head (Telegram id `head`) answers «↩️ Не наше» on the first card they got, giving a
+    reason; the notice the controller (`controller`) gets."""
+    card = messages_to(world.bot, head)[0]
+    await world.press(card, "↩️ Не наше", head)
+    await world.say("Вопрос отдела цифровизации.", head)
+    await world.delivered()
+    [notice] = messages_to(world.bot, controller)
+    return notice
+
+
+def relabelled(bot: RecordingBot) -> dict[str, str]:
+    """The buttons (label → callback data) of the last keyboard put in place of another."""
+    edits = [m for m in bot.sent() if isinstance(m, EditMessageReplyMarkup)]
+    assert edits and edits[-1].reply_markup is not None
+    return {
+        b.text: str(b.callback_data) for row in edits[-1].reply_markup.inline_keyboard for b in row
+    }

@@ -22,7 +22,9 @@ from tests.helpers import (
     at_once,
     buttons,
     messages_to,
+    not_ours,
     person,
+    relabelled,
     the_refusal,
 )
 
@@ -163,18 +165,11 @@ async def test_a_not_ours_is_refused_back_to_the_department(world: World) -> Non
     await world.join({"fin_head": FIN, "ctrl": CTRL})
     item_id = (await world.register("K-1")).id
     await world.deliverer.drain()
-    card = messages_to(world.bot, FIN)[0]
-    await world.press(card, "↩️ Не наше", FIN)
-    await world.say("Вопрос отдела цифровизации.", FIN)
-    await world.delivered()
-    [notice] = messages_to(world.bot, CTRL)
+    notice = await not_ours(world, FIN, CTRL)
     assert set(buttons(notice)) == {"➡️ Переназначить", "✋ Оставить за «Отдел финансов»"}
     await world.press(notice, "➡️ Переназначить", CTRL)
-    [picker] = [m for m in world.bot.sent() if isinstance(m, EditMessageReplyMarkup)]
-    assert picker.reply_markup is not None
-    labels = {
-        b.text: str(b.callback_data) for row in picker.reply_markup.inline_keyboard for b in row
-    }
+    assert sum(isinstance(m, EditMessageReplyMarkup) for m in world.bot.sent()) == 1
+    labels = relabelled(world.bot)
     assert "◀️ Назад" in labels
     await world.tap(labels["◀️ Назад"], CTRL)
     await world.tap(labels["✋ Оставить за «Отдел финансов»"], CTRL)

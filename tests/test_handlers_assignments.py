@@ -13,7 +13,16 @@ from handlers.callbacks import ItemCallback, ListCallback
 from storage.domain.assignments import Status
 from storage.repo import Repos
 from tests.fakes import RecordingBot
-from tests.helpers import World, alert, buttons, messages_to, register_assignment, register_item
+from tests.helpers import (
+    World,
+    alert,
+    buttons,
+    messages_to,
+    not_ours,
+    register_assignment,
+    register_item,
+    relabelled,
+)
 
 EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
 PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL}
@@ -208,21 +217,10 @@ async def test_files_are_refused_for_restricted_items(joined_world: World) -> No
 async def test_not_ours_within_the_window_then_reassigned(joined_world: World) -> None:
     item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
     await joined_world.deliverer.drain()
-    card = messages_to(joined_world.bot, FIN)[0]
-    await joined_world.press(card, "↩️ Не наше", FIN)
-    await joined_world.say("Вопрос отдела цифровизации.", FIN)
-    await joined_world.delivered()
-    [notice] = messages_to(joined_world.bot, CTRL)
+    notice = await not_ours(joined_world, FIN, CTRL)
     assert notice.text.startswith("Отдел финансов вернул поручение № 01-12/345")
     await joined_world.press(notice, "➡️ Переназначить", CTRL)
-    edits = [
-        m for m in joined_world.bot.sent() if m.__class__.__name__ == "EditMessageReplyMarkup"
-    ]
-    targets = {
-        b.text: str(b.callback_data)
-        for row in edits[-1].reply_markup.inline_keyboard  # type: ignore[attr-defined]
-        for b in row
-    }
+    targets = relabelled(joined_world.bot)
     assert "Отдел финансов" not in targets
     assert "Отдел образования" not in targets
     await joined_world.tap(targets["Отдел цифровизации"], CTRL)
