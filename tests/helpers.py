@@ -291,6 +291,11 @@ async def person_id(repos: Repos, code: str) -> int:
     return (await person(repos, code)).id
 
 
+async def person_ids(repos: Repos, *codes: str) -> list[int]:
+    """The ids of the people with these codes, in order."""
+    return [await person_id(repos, code) for code in codes]
+
+
 async def join_all(
     dp: Dispatcher, bot: RecordingBot, repos: Repos, telegram_ids: Mapping[str, int]
 ) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile
 from storage.repo import Repos
-from tests.helpers import department_id, found, person_id
+from tests.helpers import department_id, found, person_id, person_ids
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -62,10 +62,9 @@ async def rows_in(repos: Repos, table: str) -> int:
 
 
 async def test_create_reads_back_with_departments_and_people(staffed: Repos) -> None:
-    ctrl = await person_id(staffed, "ctrl")
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
-    dep1 = await person_id(staffed, "dep1")
+    ctrl, edu_head, fin_head, dep1 = await person_ids(
+        staffed, "ctrl", "edu_head", "fin_head", "dep1"
+    )
     edu = await department_id(staffed, EDU)
     fin = await department_id(staffed, FIN)
     files = (DRAFT, RoundFile("file-note", "Пояснительная записка.pdf"))
@@ -93,11 +92,11 @@ async def test_create_reads_back_with_departments_and_people(staffed: Repos) -> 
         (fin_head, fin),
         (dep1, None),
     ]
-    for addressee in created.addressees:
-        assert addressee.round_id == created.id
-        assert addressee.answer is Answer.PENDING
-        assert (addressee.answered_at, addressee.answered_by) == (None, None)
-        assert (addressee.text, addressee.files) == (None, ())
+    # Each in this round, not answered yet: no time, author, text or files.
+    assert {
+        (a.round_id, a.answer, a.answered_at, a.answered_by, a.text, a.files)
+        for a in created.addressees
+    } == {(created.id, Answer.PENDING, None, None, None, ())}
     assert [a.id for a in created.addressees] == sorted(a.id for a in created.addressees)
     assert created.addressee_for(dep1) == created.addressees[2]
     assert created.addressee_for(ctrl) is None
@@ -109,8 +108,7 @@ async def test_create_reads_back_with_departments_and_people(staffed: Repos) -> 
 
 
 async def test_create_refuses_bad_input_and_rolls_back(staffed: Repos) -> None:
-    ctrl = await person_id(staffed, "ctrl")
-    edu_head = await person_id(staffed, "edu_head")
+    ctrl, edu_head = await person_ids(staffed, "ctrl", "edu_head")
 
     async def create(subject: str, addressees: list[tuple[int, int | None]]) -> Round:
         return await staffed.remarks.create(
@@ -143,8 +141,7 @@ async def test_create_refuses_bad_input_and_rolls_back(staffed: Repos) -> None:
 
 async def test_answer_and_change_it(staffed: Repos) -> None:
     item = await start(staffed, "edu_head", "fin_head")
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
+    edu_head, fin_head = await person_ids(staffed, "edu_head", "fin_head")
     first = AT + timedelta(hours=1)
 
     assert await answer(staffed, item.id, edu_head, by="edu_exec", at=first)
@@ -185,8 +182,7 @@ async def test_answer_and_change_it(staffed: Repos) -> None:
 
 async def test_answer_refusals(staffed: Repos) -> None:
     item = await start(staffed, "edu_head")
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
+    edu_head, fin_head = await person_ids(staffed, "edu_head", "fin_head")
 
     for text in ("  ", None):
         with pytest.raises(ValueError, match="text or a file"):
@@ -204,9 +200,7 @@ async def test_answer_refusals(staffed: Repos) -> None:
 
 
 async def test_close_marks_silence_once(staffed: Repos) -> None:
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
-    dep1 = await person_id(staffed, "dep1")
+    edu_head, fin_head, dep1 = await person_ids(staffed, "edu_head", "fin_head", "dep1")
     consent = await start(staffed, "edu_head", "fin_head", "dep1")
     strict = await start(staffed, "edu_head", "fin_head")
     assert await answer(staffed, consent.id, fin_head, Answer.REMARKS, text="Есть", by="fin_head")
@@ -250,8 +244,7 @@ async def test_close_marks_silence_once(staffed: Repos) -> None:
 
 
 async def test_open_rounds_and_for_initiator(staffed: Repos) -> None:
-    ctrl = await person_id(staffed, "ctrl")
-    hoa = await person_id(staffed, "hoa")
+    ctrl, hoa = await person_ids(staffed, "ctrl", "hoa")
     late = await start(staffed, due=date(2026, 3, 10), at=AT)
     early = await start(staffed, due=date(2026, 3, 4), at=AT + timedelta(hours=1))
     newest = await start(staffed, due=date(2026, 3, 6), at=AT + timedelta(hours=2))
@@ -288,8 +281,7 @@ async def test_open_rounds_and_for_initiator(staffed: Repos) -> None:
 
 
 async def test_audit_trail_in_order(staffed: Repos) -> None:
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
+    edu_head, fin_head = await person_ids(staffed, "edu_head", "fin_head")
     steps = [AT + timedelta(minutes=minute) for minute in range(4)]
     item = await start(staffed, "edu_head", "fin_head", "dep1", at=steps[0])
     assert await answer(staffed, item.id, edu_head, by="edu_exec", at=steps[1])
