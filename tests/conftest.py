@@ -218,3 +218,17 @@ def bai() -> Profile:
 @pytest.fixture(scope="module")
 def ala() -> Profile:
     return load_profile(ALA)
+
+
+@pytest.fixture
+async def forty_heads(staffed: Repos) -> Repos:
+    """`staffed` plus forty heads (h01–h40: «Руководитель 01»…, «Начальник управления») of
+    forty departments (Управление 01–40): for the paged pickers."""
+    header = STAFF_CSV.split("\n", 1)[0]
+    rows = (
+        f"h{n:02d},Руководитель {n:02d},Начальник управления,Управление {n:02d},head,ru,"
+        for n in range(1, 41)
+    )
+    csv = "\n".join((header, *rows))
+    await staffed.staff.import_staff(parse_staff_csv(csv, Language.RU), actor="test")
+    return staffed

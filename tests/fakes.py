@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast, get_args, get_origin
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -131,28 +131,15 @@ class RecordingSession(BaseSession):
         self._file_ids = itertools.count(1)
 
     def add_result_for(
-        self,
-        method_type: type[TelegramMethod[Any]],
-        ok: bool = True,
-        result: Any = None,
-        error_code: int = 200,
-        description: str | None = None,
-        *,
-        retry_after: int | None = None,
+        self, method_type: type[TelegramMethod[Any]], **answer: Any
     ) -> ProgrammedResponse:
         """Program the answer to the next call of ``method_type`` (FIFO per method type).
 
-        ``result`` may be a TelegramObject, a list of them, or plain JSON data; an error is
+        ``answer`` holds ProgrammedResponse's other fields: ``result`` may be a TelegramObject,
+        a list of them, or plain JSON data; an error is
         ``ok=False, error_code=403, description="Forbidden: bot was blocked by the user"``.
         """
-        response = ProgrammedResponse(
-            method_type=method_type,
-            ok=ok,
-            result=result,
-            error_code=error_code,
-            description=description,
-            retry_after=retry_after,
-        )
+        response = ProgrammedResponse(method_type, **answer)
         self.responses.append(response)
         return response
 
@@ -346,23 +333,10 @@ class RecordingBot(Bot):
         self.session.requests.clear()
 
     def add_result_for(
-        self,
-        method_type: type[TelegramMethod[Any]],
-        ok: bool = True,
-        result: Any = None,
-        error_code: int = 200,
-        description: str | None = None,
-        *,
-        retry_after: int | None = None,
+        self, method_type: type[TelegramMethod[Any]], **answer: Any
     ) -> ProgrammedResponse:
-        return self.session.add_result_for(
-            method_type,
-            ok=ok,
-            result=result,
-            error_code=error_code,
-            description=description,
-            retry_after=retry_after,
-        )
+        """``RecordingSession.add_result_for``."""
+        return self.session.add_result_for(method_type, **answer)
 
     def add_file(self, file_id: str, content: bytes) -> None:
         self.session.add_file(file_id, content)
@@ -406,29 +380,40 @@ def _command_entities(text: str) -> list[MessageEntity] | None:
     return [MessageEntity(type="bot_command", offset=0, length=length)]
 
 
-def make_message(
-    text: str,
-    *,
-    user_id: int = DEFAULT_USER_ID,
-    first_name: str = "Test",
-    language_code: str | None = "ru",
-    chat_id: int | None = None,
-    message_id: int | None = None,
-    username: str | None = None,
-) -> Update:
-    """A text message from ``user_id`` (private chat unless ``chat_id`` is negative)."""
+class Sender(TypedDict, total=False):
+    """Who sends a message, and where: the keywords of make_message and make_document."""
+
+    user_id: int
+    first_name: str
+    language_code: str | None
+    username: str | None
+    chat_id: int | None  # a negative id: a group; else the sender's private chat
+    message_id: int | None  # else the next one
+
+
+def _from_sender(sender: Sender, **content: Any) -> Update:
+    """A message holding `content` from `sender`."""
+    user_id = sender.get("user_id", DEFAULT_USER_ID)
     user = make_user(
-        user_id, first_name=first_name, language_code=language_code, username=username
+        user_id,
+        first_name=sender.get("first_name", "Test"),
+        language_code=sender.get("language_code", "ru"),
+        username=sender.get("username"),
     )
+    message_id, chat_id = sender.get("message_id"), sender.get("chat_id")
     message = Message(
         message_id=next(_message_ids) if message_id is None else message_id,
         date=_now(),
         chat=_chat_for(user_id if chat_id is None else chat_id, user),
         from_user=user,
-        text=text,
-        entities=_command_entities(text),
+        **content,
     )
     return Update(update_id=next(_update_ids), message=message)
+
+
+def make_message(text: str, **sender: Unpack[Sender]) -> Update:
+    """A text message from ``user_id`` (private chat unless ``chat_id`` is negative)."""
+    return _from_sender(sender, text=text, entities=_command_entities(text))
 
 
 def make_callback(
@@ -465,16 +450,12 @@ def make_document(
     file_id: str,
     file_name: str,
     *,
-    user_id: int = DEFAULT_USER_ID,
-    first_name: str = "Test",
-    language_code: str | None = "ru",
     caption: str | None = None,
     mime_type: str | None = None,
     file_size: int | None = None,
-    message_id: int | None = None,
+    **sender: Unpack[Sender],
 ) -> Update:
     """A document message from ``user_id`` in a private chat."""
-    user = make_user(user_id, first_name=first_name, language_code=language_code)
     document = Document(
         file_id=file_id,
         file_unique_id=_unique_id(file_id),
@@ -482,12 +463,4 @@ def make_document(
         mime_type=mime_type,
         file_size=file_size,
     )
-    message = Message(
-        message_id=next(_message_ids) if message_id is None else message_id,
-        date=_now(),
-        chat=_chat_for(user_id, user),
-        from_user=user,
-        document=document,
-        caption=caption,
-    )
-    return Update(update_id=next(_update_ids), message=message)
+    return _from_sender(sender, document=document, caption=caption)

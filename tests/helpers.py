@@ -3,14 +3,21 @@ and dates. (Fixtures live in conftest.py; this module holds plain functions.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from aiogram import Dispatcher
 from aiogram.filters.callback_data import CallbackData
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+)
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import services
@@ -20,12 +27,22 @@ from bot.delivery import Deliverer
 from bot.meetings import steps as meeting_steps
 from bot.profiles import Profile
 from handlers.callbacks import LangCallback
-from storage.domain.assignments import Assignment, NewAssignment, Report, ReportFile
-from storage.domain.enums import Language, Source
+from storage.db import connect
+from storage.domain.assignments import (
+    Assignment,
+    ControlType,
+    Executor,
+    NewAssignment,
+    Report,
+    ReportFile,
+    Status,
+)
+from storage.domain.enums import Language, Mark, Source
 from storage.domain.meetings import Meeting, MeetingFormat, MeetingKind, NewMeeting
+from storage.domain.refusals import Refused
 from storage.models import Department, Person
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_message
+from tests.fakes import RecordingBot, make_callback, make_document, make_message
 
 T = TypeVar("T")
 CTRL = 7100  # the controller's Telegram id in the dialog tests
@@ -45,6 +62,49 @@ class World:
     profile: Profile
     settings: Settings
     deliverer: Deliverer
+
+    async def context(self, now: datetime | None = None) -> services.Context:
+        """A step context on this world's repositories, at `now` (or the real moment)."""
+        return await services.make_context(self.repos, self.profile, self.settings, now=now)
+
+    async def register(
+        self, number: str, executors: tuple[str, ...] = EDU_FIN, **details: Any
+    ) -> Assignment:
+        """`register_item` in this world: by default the heating season for both departments,
+        due 12 May 2027."""
+        return await register_item(
+            self.repos, self.profile, self.settings, number, executors, **details
+        )
+
+    async def item(self, item_id: int) -> Assignment:
+        """The assignment `item_id`, as stored now."""
+        return await item_of(self.repos, item_id)
+
+    async def join(self, people: Mapping[str, int]) -> None:
+        """`join_all`: these people (code → Telegram id) join in their directory language."""
+        await join_all(self.dp, self.bot, self.repos, people)
+
+    async def say(self, text: str, user_id: int, **details: Any) -> None:
+        """The person writes `text` (`details`: make_message's other fields)."""
+        await self.dp.feed_update(self.bot, make_message(text, user_id=user_id, **details))
+
+    async def tap(self, data: str, user_id: int, **details: Any) -> None:
+        """The person taps a button with `data` (`details`: make_callback's other fields)."""
+        await self.dp.feed_update(self.bot, make_callback(data, user_id=user_id, **details))
+
+    async def press(
+        self, message: SendMessage | EditMessageText, label: str, user_id: int
+    ) -> None:
+        """The person taps the button of `message` labelled `label`."""
+        await self.tap(buttons(message)[label], user_id)
+
+    async def send_file(self, file_id: str, name: str, user_id: int) -> None:
+        await self.dp.feed_update(self.bot, make_document(file_id, name, user_id=user_id))
+
+    async def delivered(self, now: datetime | None = None) -> None:
+        """Forget what the bot sent so far, then send what waits in the outbox (at `now`)."""
+        self.bot.clear()
+        await self.deliverer.drain(now=now)
 
 
 async def invite(repos: Repos, code: str) -> str:
@@ -210,6 +270,11 @@ def found(value: T | None) -> T:
     return value
 
 
+async def item_of(repos: Repos, item_id: int) -> Assignment:
+    """The assignment `item_id`, as stored now."""
+    return found(await repos.assignments.get(item_id))
+
+
 async def department(repos: Repos, name: str) -> Department:
     return found(await repos.staff.department_by_name(name))
 
@@ -224,6 +289,11 @@ async def person(repos: Repos, code: str) -> Person:
 
 async def person_id(repos: Repos, code: str) -> int:
     return (await person(repos, code)).id
+
+
+async def person_ids(repos: Repos, *codes: str) -> list[int]:
+    """The ids of the people with these codes, in order."""
+    return [await person_id(repos, code) for code in codes]
 
 
 async def join_all(
@@ -330,3 +400,99 @@ async def everyone_joined(repos: Repos) -> Repos:
         if person.telegram_id is None:
             await repos.staff.bind_telegram(person, 10_000 + person.id, actor="test")
     return repos
+
+
+Pair = Callable[[int, services.Context, services.Context], Sequence[Awaitable[object]]]
+
+
+async def at_once(
+    world: World, count: int, pair: Pair, now: datetime | None = None
+) -> list[list[object]]:
+    """Two writers at once on one database file: for each n < `count`, `pair(n, ctx, far_ctx)`
+    gives two steps, the second on another connection (as another process would); all run
+    together, every other pair in the other order. Each pair's two outcomes (a result or the
+    exception raised), in the pair's order."""
+    async with connect(world.settings.database_path) as other:
+        ctx = await world.context(now)
+        far_ctx = await replace(world, repos=Repos(other)).context(now)
+        jobs: list[Awaitable[object]] = []
+        for n in range(count):
+            two = list(pair(n, ctx, far_ctx))
+            jobs.extend(two if n % 2 else two[::-1])
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+    pairs = [list(results[2 * n : 2 * n + 2]) for n in range(count)]
+    return [outcome if n % 2 else outcome[::-1] for n, outcome in enumerate(pairs)]
+
+
+def the_refusal(outcome: Sequence[object]) -> Refused:
+    """The one refusal among the outcomes of steps taken at once (the others went through)."""
+    refused = [r for r in outcome if isinstance(r, Refused)]
+    assert len(refused) == 1, outcome
+    return refused[0]
+
+
+RULES_ITEM = Assignment(
+    id=1,
+    reg_number="N-1",
+    received=date(2027, 2, 1),
+    registered_on=date(2027, 2, 1),
+    source=Source.AKIM,
+    issuer_id=None,
+    summary="s",
+    deadline=date(2027, 3, 1),
+    mark=Mark.NONE,
+    control_type=ControlType.SHORT,
+    restricted=False,
+    status=Status.ACCEPTED,
+    removal_ground=None,
+    extensions=0,
+    executors=(),
+)
+
+
+def assignment(*executors: Executor, **fields: Any) -> Assignment:
+    """An assignment as storage returns it, for the pure rules: RULES_ITEM (№ N-1 from the akim,
+    received 1 February 2027, due 1 March, accepted, short control) with these `executors` and
+    the other `fields` given."""
+    return replace(RULES_ITEM, executors=executors, **fields)
+
+
+async def asked_again(world: World, state: str | None, *answers: str) -> str:
+    """Each of `answers`, typed by the controller, is answered with one message (the reason)
+    and the dialog stays at `state`; the last reason."""
+    reason = ""
+    for answer in answers:
+        world.bot.clear()
+        await say(world.dp, world.bot, answer)
+        [reason] = world.bot.texts()
+        assert await state_of(world.dp, world.bot) == state
+    return reason
+
+
+async def stale(world: World, press: Press, *taps: tuple[str, str]) -> None:
+    """Each tap (step, value) on a dialog's button, by the controller, is answered only that
+    the button is no longer valid."""
+    for step, value in taps:
+        world.bot.clear()
+        await press(world.dp, world.bot, step, value)
+        assert alerts(world.bot) == [STALE_RU]
+
+
+async def not_ours(world: World, head: int, controller: int) -> SendMessage:
+    """The head (Telegram id `head`) answers «↩️ Не наше» on the first card they got, giving a
+    reason; the notice the controller (`controller`) gets."""
+    card = messages_to(world.bot, head)[0]
+    await world.press(card, "↩️ Не наше", head)
+    await world.say("Вопрос отдела цифровизации.", head)
+    await world.delivered()
+    [notice] = messages_to(world.bot, controller)
+    return notice
+
+
+def relabelled(bot: RecordingBot) -> dict[str, str]:
+    """The buttons (label → callback data) of the last keyboard put in place of another."""
+    edits = [m for m in bot.sent() if isinstance(m, EditMessageReplyMarkup)]
+    assert edits and edits[-1].reply_markup is not None
+    return {
+        b.text: str(b.callback_data) for row in edits[-1].reply_markup.inline_keyboard for b in row
+    }

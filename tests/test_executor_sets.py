@@ -4,66 +4,35 @@ real database file."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
-from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendMessage
 
-from bot import services
 from bot.assignments import steps as assignment_steps
-from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.executor_sets import steps as executor_steps
 from bot.executor_sets.rules import ExecutorSetRefusal, active_executors, check_executors
-from bot.profiles import Profile
 from handlers.callbacks import ExecCallback, ExecStep, ItemAction, ItemCallback
-from storage.db import connect
-from storage.domain.assignments import Assignment, NewAssignment, Refusal, Status
-from storage.domain.enums import Mark, Role, Source
+from storage.domain.assignments import Refusal, Status
+from storage.domain.enums import Role
 from storage.domain.refusals import Refused
-from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback
-from tests.helpers import alert, buttons, join, person
+from tests.fakes import RecordingBot
+from tests.helpers import (
+    World,
+    alert,
+    at_once,
+    buttons,
+    department_id,
+    messages_to,
+    person,
+    the_refusal,
+)
 
 EDU, FIN, CTRL = 7301, 7302, 7303
 MOMENT = datetime(2027, 2, 10, 5, tzinfo=UTC)
 CONTROLLER = frozenset({Role.CONTROLLER})
-
-
-async def register(repos: Repos, profile: Profile, settings: Settings, number: str = "E-1") -> int:
-    ctx = await services.make_context(repos, profile, settings)
-    item = await assignment_steps.register(
-        ctx,
-        NewAssignment(
-            reg_number=number,
-            received=ctx.today,
-            source=Source.AKIM,
-            summary="Подготовить информацию о ходе отопительного сезона",
-            executors=("Отдел образования", "Отдел финансов"),
-            deadline=date(2027, 5, 12),
-            mark=Mark.NONE,
-        ),
-        actor="ctrl",
-    )
-    return item.id
-
-
-async def item_of(repos: Repos, item_id: int) -> Assignment:
-    item = await repos.assignments.get(item_id)
-    assert item is not None
-    return item
-
-
-async def ids(repos: Repos, *names: str) -> list[int]:
-    by_name = {d.name: d.id for d in await repos.staff.departments()}
-    return [by_name[name] for name in names]
-
-
-def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
-    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
+DEPARTMENTS = ("Отдел образования", "Отдел финансов", "Отдел цифровизации")
 
 
 def last_view(bot: RecordingBot) -> SendMessage | EditMessageText:
@@ -74,11 +43,9 @@ def last_view(bot: RecordingBot) -> SendMessage | EditMessageText:
 # --- rules -------------------------------------------------------------------------------------
 
 
-async def test_rules(staffed: Repos, profile: Profile, settings: Settings) -> None:
-    item = await item_of(staffed, await register(staffed, profile, settings))
-    edu, fin, digital = await ids(
-        staffed, "Отдел образования", "Отдел финансов", "Отдел цифровизации"
-    )
+async def test_rules(world: World) -> None:
+    item = await world.register("E-1")
+    edu, fin, digital = [await department_id(world.repos, name) for name in DEPARTMENTS]
     assert active_executors(item) == [edu, fin]
     change = check_executors(item, CONTROLLER, [edu, fin], [fin, digital])
     assert change.added == (digital,)
@@ -102,20 +69,21 @@ async def test_rules(staffed: Repos, profile: Profile, settings: Settings) -> No
 # --- storage -----------------------------------------------------------------------------------
 
 
-async def test_storage_replace(staffed: Repos, profile: Profile, settings: Settings) -> None:
-    item_id = await register(staffed, profile, settings)
-    edu, fin, digital = await ids(
-        staffed, "Отдел образования", "Отдел финансов", "Отдел цифровизации"
-    )
-    ctx = await services.make_context(staffed, profile, settings)
+async def test_storage_replace(world: World) -> None:
+    staffed = world.repos
+    item_id = (await world.register("E-1")).id
+    edu, fin, digital = [await department_id(staffed, name) for name in DEPARTMENTS]
     await assignment_steps.accept(
-        ctx, await person(staffed, "edu_head"), await item_of(staffed, item_id), edu
+        await world.context(),
+        await person(staffed, "edu_head"),
+        await world.item(item_id),
+        edu,
     )
-    assert (await item_of(staffed, item_id)).status is Status.ACCEPTED
+    assert (await world.item(item_id)).status is Status.ACCEPTED
     assert await staffed.executor_sets.replace(
         item_id, seen=[edu, fin], chosen=[fin, digital], actor="ctrl", at=MOMENT
     )
-    item = await item_of(staffed, item_id)
+    item = await world.item(item_id)
     assert active_executors(item) == [fin, digital]
     assert item.status is Status.REGISTERED  # the new main executor has not accepted yet
     assert item.executor(edu) is None
@@ -135,123 +103,90 @@ async def test_storage_replace(staffed: Repos, profile: Profile, settings: Setti
 # --- the dialog --------------------------------------------------------------------------------
 
 
-async def test_controller_changes_executors_through_the_chat(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staffed: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staffed, "edu_head", EDU, "kk")
-    await join(dp, bot, staffed, "fin_head", FIN, "ru")
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    item_id = await register(staffed, profile, settings)
-    await deliverer.drain()
-    bot.clear()
+async def test_controller_changes_executors_through_the_chat(world: World) -> None:
+    await world.join({"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL})
+    item_id = (await world.register("E-1")).id
+    await world.delivered()
     open_ = ItemCallback(action=ItemAction.EXECS, id=item_id).pack()
     # a head cannot change the executors
-    await dp.feed_update(bot, make_callback(open_, user_id=FIN))
-    assert "отдел контроля" in alert(bot)
-    await dp.feed_update(bot, make_callback(open_, user_id=CTRL))
-    picker = last_view(bot)
+    await world.tap(open_, FIN)
+    assert "отдел контроля" in alert(world.bot)
+    await world.tap(open_, CTRL)
+    picker = last_view(world.bot)
     assert (picker.text or "").startswith("Исполнители поручения № E-1")
     labels = buttons(picker)
     assert "⭐ Отдел образования" in labels and "✅ Отдел финансов" in labels
     # a forged department is refused, nothing changes
-    bot.clear()
-    forged = ExecCallback(step=ExecStep.DEPARTMENT, value="99999").pack()
-    await dp.feed_update(bot, make_callback(forged, user_id=CTRL))
-    assert alert(bot)
+    world.bot.clear()
+    await world.tap(ExecCallback(step=ExecStep.DEPARTMENT, value="99999").pack(), CTRL)
+    assert alert(world.bot)
     # add digitalisation, make finance the main one, drop education, save
-    await dp.feed_update(bot, make_callback(labels["Отдел цифровизации"], user_id=CTRL))
-    await dp.feed_update(
-        bot,
-        make_callback(buttons(last_view(bot))["⭐ Выбрать основного исполнителя"], user_id=CTRL),
-    )
-    await dp.feed_update(
-        bot, make_callback(buttons(last_view(bot))["Отдел финансов"], user_id=CTRL)
-    )
-    labels = buttons(last_view(bot))
+    await world.tap(labels["Отдел цифровизации"], CTRL)
+    await world.press(last_view(world.bot), "⭐ Выбрать основного исполнителя", CTRL)
+    await world.press(last_view(world.bot), "Отдел финансов", CTRL)
+    labels = buttons(last_view(world.bot))
     assert "⭐ Отдел финансов" in labels and "✅ Отдел образования" in labels
-    await dp.feed_update(bot, make_callback(labels["✅ Отдел образования"], user_id=CTRL))
-    await dp.feed_update(bot, make_callback(buttons(last_view(bot))["✔️ Готово"], user_id=CTRL))
-    done = last_view(bot)
+    await world.tap(labels["✅ Отдел образования"], CTRL)
+    await world.press(last_view(world.bot), "✔️ Готово", CTRL)
+    done = last_view(world.bot)
     assert (done.text or "").startswith(
         "Исполнители поручения № E-1: Отдел финансов (основной), Отдел цифровизации."
     )
-    fin, digital = await ids(staffed, "Отдел финансов", "Отдел цифровизации")
-    assert active_executors(await item_of(staffed, item_id)) == [fin, digital]
+    fin, digital = [await department_id(world.repos, name) for name in DEPARTMENTS[1:]]
+    assert active_executors(await world.item(item_id)) == [fin, digital]
     # the old picker's buttons are stale now
-    bot.clear()
-    await dp.feed_update(bot, make_callback(labels["Отдел контроля"], user_id=CTRL))
-    assert alert(bot)
-    bot.clear()
-    await deliverer.drain()
-    [dropped] = messages_to(bot, EDU)
+    world.bot.clear()
+    await world.tap(labels["Отдел контроля"], CTRL)
+    assert alert(world.bot)
+    await world.delivered()
+    [dropped] = messages_to(world.bot, EDU)
     assert "«Отдел образования»" in dropped.text and "№ E-1" in dropped.text
-    [card] = messages_to(bot, FIN)
+    [card] = messages_to(world.bot, FIN)
     assert card.text.startswith("📄 Поручение № E-1")
     assert "основной исполнитель" in card.text.lower()
     # digitalisation has no head: the control department is told the card waits for one
-    [no_head] = messages_to(bot, CTRL)
+    [no_head] = messages_to(world.bot, CTRL)
     assert "Отдел цифровизации" in no_head.text and "E-1" in no_head.text
-    history = await staffed.assignments.history("E-1")
+    history = await world.repos.assignments.history("E-1")
     assert [e.action for e in history][-1] == "executors"
 
 
-async def test_at_least_one_executor_stays(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos, profile: Profile, settings: Settings
-) -> None:
-    await join(dp, bot, staffed, "ctrl", CTRL, "ru")
-    item_id = await register(staffed, profile, settings)
-    await dp.feed_update(
-        bot, make_callback(ItemCallback(action=ItemAction.EXECS, id=item_id).pack(), user_id=CTRL)
-    )
-    await dp.feed_update(
-        bot, make_callback(buttons(last_view(bot))["⭐ Отдел образования"], user_id=CTRL)
-    )
-    await dp.feed_update(
-        bot, make_callback(buttons(last_view(bot))["⭐ Отдел финансов"], user_id=CTRL)
-    )
-    save = buttons(last_view(bot))["✔️ Готово"]
-    bot.clear()
-    await dp.feed_update(bot, make_callback(save, user_id=CTRL))
-    assert "хотя бы один" in alert(bot)
-    assert len(active_executors(await item_of(staffed, item_id))) == 2
+async def test_at_least_one_executor_stays(world: World) -> None:
+    await world.join({"ctrl": CTRL})
+    item_id = (await world.register("E-1")).id
+    await world.tap(ItemCallback(action=ItemAction.EXECS, id=item_id).pack(), CTRL)
+    await world.press(last_view(world.bot), "⭐ Отдел образования", CTRL)
+    await world.press(last_view(world.bot), "⭐ Отдел финансов", CTRL)
+    save = buttons(last_view(world.bot))["✔️ Готово"]
+    world.bot.clear()
+    await world.tap(save, CTRL)
+    assert "хотя бы один" in alert(world.bot)
+    assert len(active_executors(await world.item(item_id))) == 2
 
 
 # --- two controllers at once -------------------------------------------------------------------
 
 
-async def test_two_controllers_changing_executors_at_once_one_wins(
-    staffed: Repos, profile: Profile, settings: Settings
-) -> None:
-    ctrl = await person(staffed, "ctrl")
-    edu, fin, digital = await ids(
-        staffed, "Отдел образования", "Отдел финансов", "Отдел цифровизации"
+async def test_two_controllers_changing_executors_at_once_one_wins(world: World) -> None:
+    ctrl = await person(world.repos, "ctrl")
+    edu, fin, digital = [await department_id(world.repos, name) for name in DEPARTMENTS]
+    items = [await world.register(f"C-{n}") for n in range(6)]
+    outcomes = await at_once(
+        world,
+        len(items),
+        lambda n, ctx, far_ctx: [
+            executor_steps.change_executors(ctx, ctrl, items[n], seen=[edu, fin], chosen=[fin]),
+            executor_steps.change_executors(
+                far_ctx, ctrl, items[n], seen=[edu, fin], chosen=[edu, fin, digital]
+            ),
+        ],
+        now=MOMENT,
     )
-    items = [await register(staffed, profile, settings, f"C-{n}") for n in range(6)]
-    async with connect(settings.database_path) as other:
-        far = Repos(other)
-        ctx = await services.make_context(staffed, profile, settings, now=MOMENT)
-        far_ctx = await services.make_context(far, profile, settings, now=MOMENT)
-        jobs = []
-        for n, item_id in enumerate(items):
-            item = await item_of(staffed, item_id)
-            pair = [
-                executor_steps.change_executors(ctx, ctrl, item, seen=[edu, fin], chosen=[fin]),
-                executor_steps.change_executors(
-                    far_ctx, ctrl, item, seen=[edu, fin], chosen=[edu, fin, digital]
-                ),
-            ]
-            jobs.extend(pair if n % 2 else pair[::-1])
-        results = await asyncio.gather(*jobs, return_exceptions=True)
-    for n, item_id in enumerate(items):
-        outcome = results[2 * n : 2 * n + 2]
-        refused = [r for r in outcome if isinstance(r, Refused)]
-        assert len(refused) == 1, outcome
-        assert refused[0].refusal is Refusal.CHANGED_MEANWHILE
-        assert active_executors(await item_of(staffed, item_id)) in ([fin], [edu, fin, digital])
-        history = await staffed.assignments.history(f"C-{n}")
+    for n, (item, outcome) in enumerate(zip(items, outcomes, strict=True)):
+        assert the_refusal(outcome).refusal is Refusal.CHANGED_MEANWHILE
+        assert active_executors(await world.item(item.id)) in (
+            [fin],
+            [edu, fin, digital],
+        )
+        history = await world.repos.assignments.history(f"C-{n}")
         assert len([e for e in history if e.action == "executors"]) == 1

@@ -4,44 +4,36 @@ bot, and two heads (head and acting head) passing at once on a real database fil
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendMessage
 
-from bot import services
 from bot.assignments import steps as assignment_steps
-from bot.config import Settings
-from bot.delivery import Deliverer
 from bot.executors import steps
 from bot.executors.rules import ExecutorRefusal, check_passed, check_pending, check_targets
 from bot.outbox_kinds import Kind
-from bot.profiles import Profile
 from bot.staff.csv_import import parse_staff_csv
 from bot.sweep import sweep
 from handlers.callbacks import ItemAction, ItemCallback, PassAction
 from handlers.callbacks import PassCallback as PC
-from storage.db import connect
 from storage.domain.assignments import (
     Assignment,
-    ControlType,
     Executor,
     Refusal,
     Status,
 )
-from storage.domain.enums import Language, Mark, Role, Source
+from storage.domain.enums import Language, Role
 from storage.domain.executors import DraftStatus, ExecutorDraft, Pass
 from storage.domain.files import Attachment
 from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV
-from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import alert, buttons, join, register_item
+from tests.fakes import RecordingBot
+from tests.helpers import World, alert, assignment, at_once, buttons, found, join, messages_to
 from tests.helpers import person as who
 
 MORE_STAFF = STAFF_CSV + (
@@ -51,43 +43,32 @@ MORE_STAFF = STAFF_CSV + (
 )
 HEAD, EXEC, EXEC2, FINX, CTRL, VICE = 7201, 7202, 7203, 7204, 7205, 7206
 ALMATY = ZoneInfo("Asia/Almaty")
+NOT_YOURS = "Это поручение адресовано не вам."
 
 
 @pytest.fixture
-async def staff(repos: Repos) -> Repos:
+async def staffed(repos: Repos) -> Repos:
+    """The directory with a second executor and the vice head in education, and an executor in
+    finance."""
     await repos.staff.import_staff(parse_staff_csv(MORE_STAFF, Language.KK), actor="test")
     return repos
 
 
-async def register(
-    repos: Repos, profile: Profile, settings: Settings, *, number: str = "01-12/700"
-) -> Assignment:
-    return await register_item(
-        repos, profile, settings, number, summary="Подготовить информацию о ремонте школ"
-    )
+async def register(world: World, number: str = "01-12/700") -> Assignment:
+    return await world.register(number, summary="Подготовить информацию о ремонте школ")
+
+
+@pytest.fixture
+async def item(world: World) -> Assignment:
+    """№ 01-12/700, education (main) and finance."""
+    return await register(world)
 
 
 # --- rules ---------------------------------------------------------------------------------
 
 
 def item_with(status: Status = Status.ACCEPTED, main: bool = True) -> Assignment:
-    return Assignment(
-        id=1,
-        reg_number="N-1",
-        received=date(2027, 2, 1),
-        registered_on=date(2027, 2, 1),
-        source=Source.AKIM,
-        issuer_id=None,
-        summary="s",
-        deadline=date(2027, 3, 1),
-        mark=Mark.NONE,
-        control_type=ControlType.SHORT,
-        restricted=False,
-        status=status,
-        removal_ground=None,
-        extensions=0,
-        executors=(Executor(5, "Edu", main=main),),
-    )
+    return assignment(Executor(5, "Edu", main=main), status=status)
 
 
 def executor_person(department_id: int = 5, roles: frozenset[Role] | None = None) -> Person:
@@ -154,10 +135,8 @@ def test_only_a_pending_draft_of_this_item_is_decided() -> None:
 # --- storage --------------------------------------------------------------------------------
 
 
-async def test_passes_replace_the_list_and_are_audited(
-    staff: Repos, profile: Profile, settings: Settings
-) -> None:
-    item = await register(staff, profile, settings)
+async def test_passes_replace_the_list_and_are_audited(world: World, item: Assignment) -> None:
+    staff = world.repos
     edu = item.executors[0].department_id
     exec1, exec2 = await who(staff, "edu_exec"), await who(staff, "edu_exec2")
     at = datetime.now(UTC)
@@ -181,21 +160,17 @@ async def test_passes_replace_the_list_and_are_audited(
     assert history.count("pass") == 2 and history.count("take_back") == 1
 
 
-async def test_drafts_supersede_and_are_decided_once(
-    staff: Repos, profile: Profile, settings: Settings
-) -> None:
-    item = await register(staff, profile, settings)
+async def test_drafts_supersede_and_are_decided_once(world: World, item: Assignment) -> None:
+    staff = world.repos
     edu = item.executors[0].department_id
     author = await who(staff, "edu_exec")
     at = datetime.now(UTC)
-    first = await staff.executors.add_draft(
-        item.id, edu, author_id=author.id, author_code=author.code, reg_number=item.reg_number,
-        text="first", files=[], at=at,
+    add_draft = partial(
+        staff.executors.add_draft, item.id, edu, author_id=author.id, author_code=author.code,
+        reg_number=item.reg_number, at=at,
     )  # fmt: skip
-    second = await staff.executors.add_draft(
-        item.id, edu, author_id=author.id, author_code=author.code, reg_number=item.reg_number,
-        text=" second ", files=[Attachment("F1", "a.pdf")], at=at,
-    )  # fmt: skip
+    first = await add_draft(text="first", files=[])
+    second = await add_draft(text=" second ", files=[Attachment("F1", "a.pdf")])
     again = await staff.executors.draft(first.id)
     assert again is not None and again.status is DraftStatus.SUPERSEDED
     assert second.text == "second" and second.files == (Attachment("F1", "a.pdf"),)
@@ -206,21 +181,16 @@ async def test_drafts_supersede_and_are_decided_once(
     assert await decide(second.id, DraftStatus.RETURNED, comment="more")
     assert not await decide(second.id, DraftStatus.APPROVED)
     with pytest.raises(ValueError):
-        await staff.executors.add_draft(
-            item.id, edu, author_id=author.id, author_code=author.code,
-            reg_number=item.reg_number, text="  ", files=[], at=at,
-        )  # fmt: skip
+        await add_draft(text="  ", files=[])
 
 
 # --- steps, the sweep -----------------------------------------------------------------------
 
 
-async def test_forged_and_foreign_passes_are_refused(
-    staff: Repos, profile: Profile, settings: Settings
-) -> None:
-    item = await register(staff, profile, settings)
+async def test_forged_and_foreign_passes_are_refused(world: World, item: Assignment) -> None:
+    staff = world.repos
     edu, fin = (e.department_id for e in item.executors)
-    ctx = await services.make_context(staff, profile, settings)
+    ctx = await world.context()
     head = await who(staff, "edu_head")
     for chosen in ([(await who(staff, "fin_exec")).id], [(await who(staff, "ctrl")).id], [99999]):
         with pytest.raises(Refused) as refused:
@@ -239,21 +209,29 @@ async def test_forged_and_foreign_passes_are_refused(
     assert not_passed.value.refusal is ExecutorRefusal.NOT_PASSED
 
 
-async def test_executor_gets_a_reminder_with_the_heads_notice(
-    staff: Repos, profile: Profile, settings: Settings
-) -> None:
-    item = await register(staff, profile, settings)
-    edu = item.executors[0].department_id
-    ctx = await services.make_context(staff, profile, settings)
-    executor = await who(staff, "edu_exec")
-    await steps.pass_item(ctx, await who(staff, "edu_head"), item, edu, [executor.id])
-    early = await services.make_context(
-        staff, profile, settings, datetime(2027, 4, 1, 10, 0, tzinfo=ALMATY).astimezone(UTC)
+def local(year: int, month: int, day: int) -> datetime:
+    """10:00 in Almaty on that day."""
+    return datetime(year, month, day, 10, 0, tzinfo=ALMATY).astimezone(UTC)
+
+
+async def passed_to_edu_exec(world: World, item: Assignment) -> Person:
+    """The head of education passes `item` to edu_exec through the step; edu_exec."""
+    executor = await who(world.repos, "edu_exec")
+    head = await who(world.repos, "edu_head")
+    await steps.pass_item(
+        await world.context(), head, item, item.executors[0].department_id, [executor.id]
     )
+    return executor
+
+
+async def test_executor_gets_a_reminder_with_the_heads_notice(
+    world: World, item: Assignment
+) -> None:
+    staff = world.repos
+    executor = await passed_to_edu_exec(world, item)
     async with staff.transaction():
-        await sweep(early)
-    due = datetime(2027, 5, 7, 10, 0, tzinfo=ALMATY).astimezone(UTC)  # 3 wd before 12 May
-    notice_ctx = await services.make_context(staff, profile, settings, due)
+        await sweep(await world.context(local(2027, 4, 1)))
+    notice_ctx = await world.context(local(2027, 5, 7))  # 3 working days before 12 May
     for _ in range(2):  # never twice
         async with staff.transaction():
             stats = await sweep(notice_ctx)
@@ -272,59 +250,41 @@ async def test_executor_gets_a_reminder_with_the_heads_notice(
 # --- handlers, through the recording bot -----------------------------------------------------
 
 
-def sent_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
-    return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
-
-
 def edited(bot: RecordingBot) -> str:
     """The text of the last message the bot edited."""
     return [m.text or "" for m in bot.sent() if isinstance(m, EditMessageText)][-1]
 
 
-async def tap(dp: Dispatcher, bot: RecordingBot, data: str, user_id: int) -> None:
-    await dp.feed_update(bot, make_callback(data, user_id=user_id))
+def pick(item: Assignment, action: PassAction, **fields: int) -> str:
+    """The data of a pass button of `item` (the department, the person picked, …)."""
+    return PC(action=action, id=item.id, **fields).pack()
 
 
-async def test_head_passes_executor_drafts_head_sends_on(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staff: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    for code, user, lang in [
-        ("edu_head", HEAD, "kk"),
-        ("edu_exec", EXEC, "kk"),
-        ("edu_exec2", EXEC2, "ru"),
-        ("fin_exec", FINX, "ru"),
-        ("ctrl", CTRL, "ru"),
-    ]:
-        await join(dp, bot, staff, code, user, lang)
-    item = await register(staff, profile, settings)
+async def test_head_passes_executor_drafts_head_sends_on(world: World) -> None:
+    staff, bot = world.repos, world.bot
+    await world.join(
+        {"edu_head": HEAD, "edu_exec": EXEC, "edu_exec2": EXEC2, "fin_exec": FINX, "ctrl": CTRL}
+    )  # kk, kk, ru, ru, ru
+    item = await register(world)
     edu = item.executors[0].department_id
-    await deliverer.drain()
-    [card] = sent_to(bot, HEAD)
+    await world.delivered()
+    [card] = messages_to(bot, HEAD)
     pass_label = next(label for label in buttons(card) if label.startswith("👤"))
     bot.clear()
 
     # the head opens the picker, chooses both executors, unchooses one, chooses again, done
-    await tap(dp, bot, buttons(card)[pass_label], HEAD)
-    picker = sent_to(bot, HEAD)[-1]
+    await world.press(card, pass_label, HEAD)
+    picker = messages_to(bot, HEAD)[-1]
     names = buttons(picker)
     assert set(names) >= {"Дана Серикова", "Ержан Болатов"}
     assert "Павел Ли" not in names  # another department's executor is never offered
     exec1, exec2 = await who(staff, "edu_exec"), await who(staff, "edu_exec2")
     for person_id in (exec1.id, exec2.id, exec2.id, exec2.id):
-        await tap(
-            dp, bot, PC(action=PassAction.PICK, id=item.id, dep=edu, value=person_id).pack(), HEAD
-        )
+        await world.tap(pick(item, PassAction.PICK, dep=edu, value=person_id), HEAD)
     # a forged person id in the picker changes nothing
     fin_exec = await who(staff, "fin_exec")
-    await tap(
-        dp, bot, PC(action=PassAction.PICK, id=item.id, dep=edu, value=fin_exec.id).pack(), HEAD
-    )
-    await tap(dp, bot, PC(action=PassAction.DONE, id=item.id, dep=edu).pack(), HEAD)
+    await world.tap(pick(item, PassAction.PICK, dep=edu, value=fin_exec.id), HEAD)
+    await world.tap(pick(item, PassAction.DONE, dep=edu), HEAD)
     done = edited(bot)
     assert "Дана Серикова" in done
     assert "Ержан Болатов" in done
@@ -332,12 +292,11 @@ async def test_head_passes_executor_drafts_head_sends_on(
         exec1.id,
         exec2.id,
     }
-    bot.clear()
 
     # the executors get the card in their language
-    await deliverer.drain()
-    [kk_card] = sent_to(bot, EXEC)
-    [ru_card] = sent_to(bot, EXEC2)
+    await world.delivered()
+    [kk_card] = messages_to(bot, EXEC)
+    [ru_card] = messages_to(bot, EXEC2)
     assert "01-12/700" in kk_card.text and "Асель Нурланова" in kk_card.text
     assert "Асель Нурланова передал(а) вам это поручение" in ru_card.text
     assert "Асель Нурланова бұл тапсырманы сізге берді" in kk_card.text
@@ -345,30 +304,30 @@ async def test_head_passes_executor_drafts_head_sends_on(
     bot.clear()
 
     # the item shows in the executor's /my and opens; another executor's /my is empty
-    await dp.feed_update(bot, make_message("/my", user_id=EXEC2))
-    my = sent_to(bot, EXEC2)[-1]
+    view = ItemCallback(action=ItemAction.VIEW, id=item.id).pack()
+    await world.say("/my", EXEC2)
+    my = messages_to(bot, EXEC2)[-1]
     assert "01-12/700" in my.text
-    await tap(dp, bot, ItemCallback(action=ItemAction.VIEW, id=item.id).pack(), EXEC2)
-    opened = sent_to(bot, EXEC2)[-1]
+    await world.tap(view, EXEC2)
+    opened = messages_to(bot, EXEC2)[-1]
     assert "01-12/700" in opened.text and "📝 Подготовить проект отчёта" in buttons(opened)
-    await dp.feed_update(bot, make_message("/my", user_id=FINX))
-    assert "01-12/700" not in sent_to(bot, FINX)[-1].text
-    await tap(dp, bot, ItemCallback(action=ItemAction.VIEW, id=item.id).pack(), FINX)
-    assert alert(bot) == "Это поручение адресовано не вам."
+    await world.say("/my", FINX)
+    assert "01-12/700" not in messages_to(bot, FINX)[-1].text
+    await world.tap(view, FINX)
+    assert alert(bot) == NOT_YOURS
     bot.clear()
 
     # an executor of another department cannot draft (refused, nothing saved)
-    await tap(dp, bot, PC(action=PassAction.DRAFT, id=item.id).pack(), FINX)
-    assert alert(bot) == "Это поручение адресовано не вам."
+    await world.tap(pick(item, PassAction.DRAFT), FINX)
+    assert alert(bot) == NOT_YOURS
 
     # the executor drafts: text and a file, then sends it to the head
-    await tap(dp, bot, PC(action=PassAction.DRAFT, id=item.id).pack(), EXEC2)
-    await dp.feed_update(bot, make_message("Ремонт завершён в 12 школах.", user_id=EXEC2))
-    await dp.feed_update(bot, make_document("FILE-1", "akt.pdf", user_id=EXEC2))
-    await tap(dp, bot, PC(action=PassAction.SEND, id=item.id).pack(), EXEC2)
+    await world.tap(pick(item, PassAction.DRAFT), EXEC2)
+    await world.say("Ремонт завершён в 12 школах.", EXEC2)
+    await world.send_file("FILE-1", "akt.pdf", EXEC2)
+    await world.tap(pick(item, PassAction.SEND), EXEC2)
     assert "отправлен руководителю" in edited(bot)
-    bot.clear()
-    await deliverer.drain()
+    await world.delivered()
     draft_msgs = [m for m in bot.sent() if getattr(m, "chat_id", None) == HEAD]
     text_msg = next(m for m in draft_msgs if isinstance(m, SendMessage))
     assert "Ремонт завершён в 12 школах." in text_msg.text
@@ -378,105 +337,91 @@ async def test_head_passes_executor_drafts_head_sends_on(
 
     # the head returns it with a comment; the executor sees the comment
     return_data = next(v for v in decide.values() if ":ret:" in v)
-    await tap(dp, bot, return_data, HEAD)
-    await dp.feed_update(bot, make_message("Укажите суммы.", user_id=HEAD))
-    await deliverer.drain()
-    back = sent_to(bot, EXEC2)[-1]
+    await world.tap(return_data, HEAD)
+    await world.say("Укажите суммы.", HEAD)
+    await world.deliverer.drain()
+    back = messages_to(bot, EXEC2)[-1]
     assert "Укажите суммы." in back.text
     # deciding the same draft again is refused
     bot.clear()
-    await tap(dp, bot, next(v for v in decide.values() if ":ok:" in v), HEAD)
+    await world.tap(next(v for v in decide.values() if ":ok:" in v), HEAD)
     assert alert(bot)
     assert (await staff.assignments.reports(item.id)) == []
     bot.clear()
 
     # a second draft, approved in one tap: it becomes the department's report to control
-    await tap(dp, bot, PC(action=PassAction.DRAFT, id=item.id).pack(), EXEC2)
-    await dp.feed_update(bot, make_message("Ремонт завершён, сумма 5 млн.", user_id=EXEC2))
-    await tap(dp, bot, PC(action=PassAction.SEND, id=item.id).pack(), EXEC2)
+    await world.tap(pick(item, PassAction.DRAFT), EXEC2)
+    await world.say("Ремонт завершён, сумма 5 млн.", EXEC2)
+    await world.tap(pick(item, PassAction.SEND), EXEC2)
+    await world.delivered()
+    second = next(m for m in messages_to(bot, HEAD) if "5 млн" in (m.text or ""))
     bot.clear()
-    await deliverer.drain()
-    second = next(m for m in sent_to(bot, HEAD) if "5 млн" in (m.text or ""))
-    bot.clear()
-    await tap(dp, bot, next(v for v in buttons(second).values() if ":ok:" in v), HEAD)
+    await world.tap(next(v for v in buttons(second).values() if ":ok:" in v), HEAD)
     [report] = await staff.assignments.reports(item.id)
     assert report.text == "Ремонт завершён, сумма 5 млн." and report.final
     assert report.author_code == "edu_head"
-    assert (await staff.assignments.get(item.id)).status is Status.REPORTED  # type: ignore[union-attr]
-    await deliverer.drain()
-    assert any("5 млн" in (m.text or "") for m in sent_to(bot, CTRL))
-    assert any("отправлен" in (m.text or "") for m in sent_to(bot, EXEC2))
+    assert (await world.item(item.id)).status is Status.REPORTED
+    await world.deliverer.drain()
+    assert any("5 млн" in (m.text or "") for m in messages_to(bot, CTRL))
+    assert any("отправлен" in (m.text or "") for m in messages_to(bot, EXEC2))
     history = [e.action for e in await staff.assignments.history(item.reg_number)]
     assert {"pass", "executor_draft", "draft_returned", "draft_approved", "report"} <= set(history)
 
 
-async def test_head_takes_the_item_back(
-    dp: Dispatcher,
-    bot: RecordingBot,
-    staff: Repos,
-    profile: Profile,
-    settings: Settings,
-    deliverer: Deliverer,
-) -> None:
-    await join(dp, bot, staff, "edu_head", HEAD, "ru")
-    await join(dp, bot, staff, "edu_exec", EXEC, "ru")
-    item = await register(staff, profile, settings)
+async def test_head_takes_the_item_back(world: World) -> None:
+    staff, bot = world.repos, world.bot
+    for code, user_id in (("edu_head", HEAD), ("edu_exec", EXEC)):
+        await join(world.dp, bot, staff, code, user_id, "ru")
+    item = await register(world)
     edu = item.executors[0].department_id
     executor = await who(staff, "edu_exec")
-    await tap(dp, bot, PC(action=PassAction.OPEN, id=item.id, dep=edu).pack(), HEAD)
-    await tap(
-        dp, bot, PC(action=PassAction.PICK, id=item.id, dep=edu, value=executor.id).pack(), HEAD
-    )
-    await tap(dp, bot, PC(action=PassAction.DONE, id=item.id, dep=edu).pack(), HEAD)
-    await deliverer.drain()
-    bot.clear()
-    await tap(dp, bot, ItemCallback(action=ItemAction.VIEW, id=item.id).pack(), HEAD)
-    assert "Передано исполнителям: Дана Серикова" in (sent_to(bot, HEAD)[-1].text or "")
+    await world.tap(pick(item, PassAction.OPEN, dep=edu), HEAD)
+    await world.tap(pick(item, PassAction.PICK, dep=edu, value=executor.id), HEAD)
+    await world.tap(pick(item, PassAction.DONE, dep=edu), HEAD)
+    await world.delivered()
+    await world.tap(ItemCallback(action=ItemAction.VIEW, id=item.id).pack(), HEAD)
+    assert "Передано исполнителям: Дана Серикова" in (messages_to(bot, HEAD)[-1].text or "")
     bot.clear()
     # the picker again shows the executor chosen and offers to take it back
-    await tap(dp, bot, PC(action=PassAction.OPEN, id=item.id, dep=edu).pack(), HEAD)
-    picker = buttons(sent_to(bot, HEAD)[-1])
+    await world.tap(pick(item, PassAction.OPEN, dep=edu), HEAD)
+    picker = buttons(messages_to(bot, HEAD)[-1])
     assert "✅ Дана Серикова" in picker
     take = next(v for k, v in picker.items() if k.startswith("↩️"))
-    await tap(dp, bot, take, HEAD)
+    await world.tap(take, HEAD)
     assert await staff.executors.passed(item.id, edu) == []
-    await deliverer.drain()
-    assert any("забрал" in (m.text or "").lower() for m in sent_to(bot, EXEC))
+    await world.deliverer.drain()
+    assert any("забрал" in (m.text or "").lower() for m in messages_to(bot, EXEC))
     bot.clear()
-    await tap(dp, bot, PC(action=PassAction.DRAFT, id=item.id).pack(), EXEC)
-    assert alert(bot) == "Это поручение адресовано не вам."
-    await dp.feed_update(bot, make_message("/my", user_id=EXEC))
-    assert "01-12/700" not in sent_to(bot, EXEC)[-1].text
+    await world.tap(pick(item, PassAction.DRAFT), EXEC)
+    assert alert(bot) == NOT_YOURS
+    await world.say("/my", EXEC)
+    assert "01-12/700" not in messages_to(bot, EXEC)[-1].text
 
 
 # --- two heads at once, on a real database file ------------------------------------------------
 
 
-async def test_head_and_acting_head_pass_at_once(
-    staff: Repos, profile: Profile, settings: Settings
-) -> None:
+async def test_head_and_acting_head_pass_at_once(world: World) -> None:
     """The head and the acting head (another process on the same file) pass the same items at
     the same moment to different executors: each item ends with exactly one of the two lists,
     its passes match the last audited list, and every executor told is one still passed or
     told it was taken back."""
+    staff = world.repos
     head, vice = await who(staff, "edu_head"), await who(staff, "edu_vice")
     exec1, exec2 = await who(staff, "edu_exec"), await who(staff, "edu_exec2")
-    ctx = await services.make_context(staff, profile, settings)
-    await staff.staff.add_substitution(head, vice, ctx.today, ctx.today, actor="admin")
-    items = [await register(staff, profile, settings, number=f"C-{n}") for n in range(8)]
+    today = (await world.context()).today
+    await staff.staff.add_substitution(head, vice, today, today, actor="admin")
+    items = [await register(world, f"C-{n}") for n in range(8)]
     edu = items[0].executors[0].department_id
-    async with connect(settings.database_path) as other_db:
-        other = Repos(other_db)
-        other_ctx = await services.make_context(other, profile, settings)
-        runs = []
-        for n, item in enumerate(items):
-            pair = [
-                steps.pass_item(ctx, head, item, edu, [exec1.id]),
-                steps.pass_item(other_ctx, vice, item, edu, [exec2.id, exec1.id]),
-            ]
-            runs.extend(pair if n % 2 else pair[::-1])
-        results = await asyncio.gather(*runs, return_exceptions=True)
-    assert [r for r in results if isinstance(r, BaseException)] == []
+    outcomes = await at_once(
+        world,
+        len(items),
+        lambda n, ctx, far_ctx: [
+            steps.pass_item(ctx, head, items[n], edu, [exec1.id]),
+            steps.pass_item(far_ctx, vice, items[n], edu, [exec2.id, exec1.id]),
+        ],
+    )
+    assert [r for outcome in outcomes for r in outcome if isinstance(r, BaseException)] == []
     for item in items:
         passed = {p.person_id for p in await staff.executors.passed(item.id, edu)}
         assert passed in ({exec1.id}, {exec1.id, exec2.id})
@@ -490,14 +435,12 @@ async def test_head_and_acting_head_pass_at_once(
 
 
 async def test_drafts_are_decided_only_by_their_departments_head(
-    staff: Repos, profile: Profile, settings: Settings
+    world: World, item: Assignment
 ) -> None:
-    item = await register(staff, profile, settings)
-    other = await register(staff, profile, settings, number="01-12/701")
-    edu = item.executors[0].department_id
-    ctx = await services.make_context(staff, profile, settings)
-    head, author = await who(staff, "edu_head"), await who(staff, "edu_exec")
-    await steps.pass_item(ctx, head, item, edu, [author.id])
+    staff = world.repos
+    other = await register(world, "01-12/701")
+    ctx = await world.context()
+    head, author = await who(staff, "edu_head"), await passed_to_edu_exec(world, item)
     draft = await steps.submit_draft(ctx, author, item, "Готово.", [])
     for person, thing in [
         (await who(staff, "fin_head"), item),  # the head of another department
@@ -508,7 +451,7 @@ async def test_drafts_are_decided_only_by_their_departments_head(
             await steps.approve_draft(ctx, person, thing, draft.id)
         with pytest.raises(Refused):
             await steps.return_draft(ctx, person, thing, draft.id, "нет")
-    assert (await staff.executors.draft(draft.id)).status is DraftStatus.PENDING  # type: ignore[union-attr]
+    assert found(await staff.executors.draft(draft.id)).status is DraftStatus.PENDING
     assert await staff.assignments.reports(item.id) == []
     assert await steps.approve_draft(ctx, head, item, draft.id)
     with pytest.raises(Refused) as again:
@@ -516,15 +459,12 @@ async def test_drafts_are_decided_only_by_their_departments_head(
     assert again.value.refusal is ExecutorRefusal.DRAFT_DECIDED
 
 
-async def test_a_returned_item_leaves_the_executors_list(
-    staff: Repos, profile: Profile, settings: Settings
-) -> None:
-    item = await register(staff, profile, settings)
-    edu = item.executors[0].department_id
-    ctx = await services.make_context(staff, profile, settings)
-    author = await who(staff, "edu_exec")
-    await steps.pass_item(ctx, await who(staff, "edu_head"), item, edu, [author.id])
+async def test_a_returned_item_leaves_the_executors_list(world: World, item: Assignment) -> None:
+    staff = world.repos
+    author = await passed_to_edu_exec(world, item)
     assert (await staff.assignments.list_open(passed_to=author.id))[1] == 1
+    edu = item.executors[0].department_id
+    ctx = await world.context()
     await assignment_steps.not_ours(ctx, await who(staff, "edu_head"), item, edu, "Не наше")
     assert (await staff.assignments.list_open(passed_to=author.id))[1] == 0
     with pytest.raises(Refused) as refused:

@@ -11,7 +11,7 @@ from handlers.callbacks import ExtCallback, ItemCallback, RemarkCallback
 from storage.db import Database
 from storage.domain.assignments import Status
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_message
+from tests.fakes import RecordingBot, make_callback
 from tests.helpers import STALE_RU, World, buttons, department, join, register_item
 
 EDU, FIN, CTRL = 7301, 7302, 7303
@@ -87,14 +87,13 @@ async def test_a_role_router_tells_whom_it_is_for_and_changes_nothing(world: Wor
         assert len(world.bot.sent()) == 1
     # and types the controller's command
     world.bot.clear()
-    await world.dp.feed_update(world.bot, make_message("/control", user_id=FIN))
+    await world.say("/control", FIN)
     [said] = [m for m in world.bot.sent() if isinstance(m, SendMessage)]
     assert said.text.startswith("Это действие доступно ролям: отдел контроля")
     item = await world.repos.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REGISTERED and item.removal_ground is None
-    world.bot.clear()
-    await world.deliverer.drain()
+    await world.delivered()
     assert world.bot.sent() == []  # nobody is told of anything
     # the controller passes the same router (and meets the rule: no report yet)
     await tap(world.dp, world.bot, ItemCallback(action="remove", id=item_id).pack(), CTRL)

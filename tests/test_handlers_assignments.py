@@ -6,15 +6,23 @@ from datetime import UTC, date, datetime
 
 from aiogram.methods import EditMessageText, SendDocument, SendMessage
 
-from bot import services
 from bot.config import Settings
 from bot.factory import create_deliverer
 from bot.profiles import Profile
 from handlers.callbacks import ItemCallback, ListCallback
 from storage.domain.assignments import Status
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_document, make_message
-from tests.helpers import World, alert, buttons, messages_to, register_assignment, register_item
+from tests.fakes import RecordingBot
+from tests.helpers import (
+    World,
+    alert,
+    buttons,
+    messages_to,
+    not_ours,
+    register_assignment,
+    register_item,
+    relabelled,
+)
 
 EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
 PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL}
@@ -69,9 +77,7 @@ async def test_accept_updates_the_card_and_tells_the_controller(joined_world: Wo
     card = messages_to(joined_world.bot, EDU)[0]
     joined_world.bot.clear()
     accept = buttons(card)["✅ Қабылдау"]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(accept, user_id=EDU, message_id=10)
-    )
+    await joined_world.tap(accept, EDU, message_id=10)
     [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert "Қабылданды:" in (edited.text or "")
     assert "Асель Нурланова" in (edited.text or "")
@@ -86,9 +92,7 @@ async def test_accept_updates_the_card_and_tells_the_controller(joined_world: Wo
     )
     # a second tap of the old button changes nothing and says why
     joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(accept, user_id=EDU, message_id=10)
-    )
+    await joined_world.tap(accept, EDU, message_id=10)
     assert "бұрын қабылданған" in alert(joined_world.bot)
     history = await joined_world.repos.assignments.history("01-12/345")
     assert [e.action for e in history] == ["register", "accept"]
@@ -100,19 +104,13 @@ async def test_forged_and_outside_role_taps_change_nothing(joined_world: World) 
     assert edu is not None
     # the head of finance taps «accept» for education
     forged = ItemCallback(action="accept", id=item_id, dep=edu.id).pack()
-    await joined_world.dp.feed_update(joined_world.bot, make_callback(forged, user_id=FIN))
+    await joined_world.tap(forged, FIN)
     assert alert(joined_world.bot) == "Это поручение адресовано не вам."  # no number: forged
     # a head tries to remove from control
-    await joined_world.dp.feed_update(
-        joined_world.bot,
-        make_callback(ItemCallback(action="remove", id=item_id).pack(), user_id=FIN),
-    )
+    await joined_world.tap(ItemCallback(action="remove", id=item_id).pack(), FIN)
     assert alert(joined_world.bot).startswith("Это действие доступно ролям: отдел контроля")
     # an unknown item
-    await joined_world.dp.feed_update(
-        joined_world.bot,
-        make_callback(ItemCallback(action="accept", id=999, dep=edu.id).pack(), user_id=EDU),
-    )
+    await joined_world.tap(ItemCallback(action="accept", id=999, dep=edu.id).pack(), EDU)
     assert "жарамсыз" in alert(joined_world.bot)
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
@@ -131,42 +129,26 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     )
 
     # the co-executor's input goes to the main executor
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(fin_card)["📝 Отчёт об исполнении"], user_id=FIN)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_message("Финансирование выделено в полном объёме.", user_id=FIN)
-    )
+    await joined_world.press(fin_card, "📝 Отчёт об исполнении", FIN)
+    await joined_world.say("Финансирование выделено в полном объёме.", FIN)
     prompt = messages_to(joined_world.bot, FIN)[-1]
     assert "частей текста — 1" in prompt.text
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(prompt)["📤 Отправить отчёт"], user_id=FIN)
-    )
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.press(prompt, "📤 Отправить отчёт", FIN)
+    await joined_world.delivered()
     [co_input] = messages_to(joined_world.bot, EDU)
     assert "қосалқы орындаушының ақпараты" in co_input.text
     assert "Финансирование выделено" in co_input.text
 
     # the main executor reports with a file; the controller decides
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_message("Ақпарат дайындалды.", user_id=EDU)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_document("FILE-1", "справка.pdf", user_id=EDU)
-    )
+    await joined_world.press(edu_card, "📝 Орындалуы туралы есеп", EDU)
+    await joined_world.say("Ақпарат дайындалды.", EDU)
+    await joined_world.send_file("FILE-1", "справка.pdf", EDU)
     prompt = messages_to(joined_world.bot, EDU)[-1]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(prompt)["📤 Есепті жіберу"], user_id=EDU)
-    )
+    await joined_world.press(prompt, "📤 Есепті жіберу", EDU)
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REPORTED
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     [report] = messages_to(joined_world.bot, CTRL)
     assert report.text.startswith("Отчёт об исполнении поручения № 01-12/345 (Отдел образования")
     assert "Ақпарат дайындалды." in report.text
@@ -180,48 +162,30 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     }
 
     # return for rework with a reason, then report again and remove
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(report)["🔁 Вернуть на доработку"], user_id=CTRL)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_message("Нет данных по сельским школам.", user_id=CTRL)
-    )
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.press(report, "🔁 Вернуть на доработку", CTRL)
+    await joined_world.say("Нет данных по сельским школам.", CTRL)
+    await joined_world.delivered()
     returned = messages_to(joined_world.bot, EDU)
     assert returned[0].text.startswith("№ 01-12/345 тапсырма пысықтауға қайтарылды.")
     assert "сельским школам" in returned[0].text
 
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
-    )
-    await joined_world.dp.feed_update(joined_world.bot, make_message("Толықтырылды.", user_id=EDU))
+    await joined_world.press(edu_card, "📝 Орындалуы туралы есеп", EDU)
+    await joined_world.say("Толықтырылды.", EDU)
     prompt = messages_to(joined_world.bot, EDU)[-1]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(prompt)["📤 Есепті жіберу"], user_id=EDU)
-    )
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.press(prompt, "📤 Есепті жіберу", EDU)
+    await joined_world.delivered()
     report = messages_to(joined_world.bot, CTRL)[-1]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(report)["🏁 Снять с контроля"], user_id=CTRL)
-    )
+    await joined_world.press(report, "🏁 Снять с контроля", CTRL)
     grounds = messages_to(joined_world.bot, CTRL)[-1]
-    await joined_world.dp.feed_update(
-        joined_world.bot,
-        make_callback(buttons(grounds)["исполнено в полном объёме"], user_id=CTRL),
-    )
+    await joined_world.press(grounds, "исполнено в полном объёме", CTRL)
     waiting = await joined_world.repos.assignments.get(item_id)
     assert waiting is not None
     assert waiting.status is Status.REPORTED  # the note is asked first
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_message("Отчёт принят, план исполнен.", user_id=CTRL)
-    )
+    await joined_world.say("Отчёт принят, план исполнен.", CTRL)
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.status is Status.REMOVED
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     assert messages_to(joined_world.bot, EDU)[0].text.startswith(
         "№ 01-12/345 тапсырма бақылаудан алынды: толық орындалды."
     )
@@ -231,9 +195,7 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     assert "Отчёт принят, план исполнен." in messages_to(joined_world.bot, FIN)[0].text
     # the old card's buttons are now stale
     joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(edu_card)["📝 Орындалуы туралы есеп"], user_id=EDU)
-    )
+    await joined_world.press(edu_card, "📝 Орындалуы туралы есеп", EDU)
     assert "қолжетімсіз" in alert(joined_world.bot)
     actions = [e.action for e in await joined_world.repos.assignments.history("01-12/345")]
     assert actions == ["register", "co_report", "report", "return", "report", "remove"]
@@ -245,12 +207,8 @@ async def test_files_are_refused_for_restricted_items(joined_world: World) -> No
     )
     await joined_world.deliverer.drain()
     card = messages_to(joined_world.bot, FIN)[0]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(card)["📝 Отчёт об исполнении"], user_id=FIN)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_document("SECRET", "секрет.pdf", user_id=FIN)
-    )
+    await joined_world.press(card, "📝 Отчёт об исполнении", FIN)
+    await joined_world.send_file("SECRET", "секрет.pdf", FIN)
     assert messages_to(joined_world.bot, FIN)[-1].text.startswith(
         "По поручению для служебного пользования файлы"
     )
@@ -259,33 +217,13 @@ async def test_files_are_refused_for_restricted_items(joined_world: World) -> No
 async def test_not_ours_within_the_window_then_reassigned(joined_world: World) -> None:
     item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
     await joined_world.deliverer.drain()
-    card = messages_to(joined_world.bot, FIN)[0]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_message("Вопрос отдела цифровизации.", user_id=FIN)
-    )
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
-    [notice] = messages_to(joined_world.bot, CTRL)
+    notice = await not_ours(joined_world, FIN, CTRL)
     assert notice.text.startswith("Отдел финансов вернул поручение № 01-12/345")
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(notice)["➡️ Переназначить"], user_id=CTRL)
-    )
-    edits = [
-        m for m in joined_world.bot.sent() if m.__class__.__name__ == "EditMessageReplyMarkup"
-    ]
-    targets = {
-        b.text: str(b.callback_data)
-        for row in edits[-1].reply_markup.inline_keyboard  # type: ignore[attr-defined]
-        for b in row
-    }
+    await joined_world.press(notice, "➡️ Переназначить", CTRL)
+    targets = relabelled(joined_world.bot)
     assert "Отдел финансов" not in targets
     assert "Отдел образования" not in targets
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(targets["Отдел цифровизации"], user_id=CTRL)
-    )
+    await joined_world.tap(targets["Отдел цифровизации"], CTRL)
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert {e.department_name for e in item.executors if e.active} == {
@@ -301,9 +239,7 @@ async def test_not_ours_after_the_window_explains_the_rule(joined_world: World) 
     )
     await joined_world.deliverer.drain()
     card = messages_to(joined_world.bot, FIN)[0]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(card)["↩️ Не наше"], user_id=FIN)
-    )
+    await joined_world.press(card, "↩️ Не наше", FIN)
     text = alert(joined_world.bot)
     assert "в течение 3 рабочих дней" in text
     assert "до 9 января 2026" in text
@@ -319,28 +255,24 @@ async def test_my_and_control_lists(joined_world: World) -> None:
         restricted=True,
     )
     joined_world.bot.clear()
-    await joined_world.dp.feed_update(joined_world.bot, make_message("/my", user_id=FIN))
+    await joined_world.say("/my", FIN)
     [my] = messages_to(joined_world.bot, FIN)
     assert my.text.startswith("Открытые поручения моего отдела: 2")
     assert "🟢 A-1 · 12.05.2027 · Отдел образования · не принято\n    Подготовить" in my.text
     assert "A-2 · 12.05.2027 · Отдел образования · не принято" in my.text
     assert "отопительного" not in my.text.split("A-2")[1]
-    await joined_world.dp.feed_update(joined_world.bot, make_message("/control", user_id=CTRL))
+    await joined_world.say("/control", CTRL)
     control = messages_to(joined_world.bot, CTRL)[-1]
     assert control.text.startswith("На контроле: 2")
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(control)["Просроченные"], user_id=CTRL)
-    )
+    await joined_world.press(control, "Просроченные", CTRL)
     [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert (edited.text or "").startswith("На контроле: 0 · Просроченные")
-    await joined_world.dp.feed_update(joined_world.bot, make_message("/control", user_id=FIN))
+    await joined_world.say("/control", FIN)
     assert messages_to(joined_world.bot, FIN)[-1].text.startswith(
         "Это действие доступно ролям: отдел контроля"
     )
     # opening an item shows the card and its history
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(control)["🔎 A-1"], user_id=CTRL)
-    )
+    await joined_world.press(control, "🔎 A-1", CTRL)
     view = messages_to(joined_world.bot, CTRL)[-1]
     assert "История:" in view.text
     assert "зарегистрировано — Бауыржан Исаев" in view.text
@@ -364,9 +296,7 @@ async def test_a_restart_does_not_duplicate_or_lose_cards(
 
 
 async def test_a_forged_filter_does_not_open_another_departments_list(joined_world: World) -> None:
-    ctx = await services.make_context(
-        joined_world.repos, joined_world.profile, joined_world.settings
-    )
+    ctx = await joined_world.context()
     summary = "Только для отдела образования"
     executors = ("Отдел образования",)
     await register_assignment(ctx, "EDU-ONLY", summary, executors, deadline=date(2027, 5, 12))
@@ -374,9 +304,7 @@ async def test_a_forged_filter_does_not_open_another_departments_list(joined_wor
     assert education is not None
     joined_world.bot.clear()
     forged = ListCallback(scope="my", flt=f"d{education.id}").pack()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(forged, user_id=FIN)
-    )  # the finance head
+    await joined_world.tap(forged, FIN)  # the finance head
     shown = " ".join(
         (m.text or "")
         for m in joined_world.bot.sent()

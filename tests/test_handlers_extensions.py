@@ -16,7 +16,7 @@ from bot.sweep import sweep
 from handlers.callbacks import ExtCallback, ItemCallback
 from storage.domain.enums import Source
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_message
+from tests.fakes import RecordingBot, make_callback
 from tests.helpers import World, alert, buttons, messages_to, register_assignment
 
 EDU, FIN, CTRL, AKIM, HOA = 9001, 9002, 9003, 9004, 9005
@@ -56,34 +56,25 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
         messages_to(joined_world.bot, FIN)[0]
     )  # co-executor
     joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(card)["⏳ Мерзімді ұзартуды сұрау"], user_id=EDU)
-    )
+    await joined_world.press(card, "⏳ Мерзімді ұзартуды сұрау", EDU)
     assert "кк.аа.жжжж" in messages_to(joined_world.bot, EDU)[-1].text
     for typed, expected in (
         ("завтра", "кк.аа.жжжж"),
         ("01.05.2027", "ағымдағы мерзімнен кейін"),
         ("22.05.2027", "жұмыс күні емес"),  # a Saturday
     ):
-        await joined_world.dp.feed_update(joined_world.bot, make_message(typed, user_id=EDU))
+        await joined_world.say(typed, EDU)
         assert expected in messages_to(joined_world.bot, EDU)[-1].text
     offer = messages_to(joined_world.bot, EDU)[-1]
     assert set(buttons(offer)) == {"24.05.2027 алу"}
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(offer)["24.05.2027 алу"], user_id=EDU)
-    )
-    await joined_world.dp.feed_update(joined_world.bot, make_message("қысқа", user_id=EDU))
+    await joined_world.press(offer, "24.05.2027 алу", EDU)
+    await joined_world.say("қысқа", EDU)
     assert "10–1500" in messages_to(joined_world.bot, EDU)[-1].text
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_message("Мердігер материалдарды кешіктіріп жеткізді.", user_id=EDU)
-    )
+    await joined_world.say("Мердігер материалдарды кешіктіріп жеткізді.", EDU)
     summary = messages_to(joined_world.bot, EDU)[-1]
     assert "24 мамыр 2027" in summary.text
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(summary)["📤 Сұрауды жіберу"], user_id=EDU)
-    )
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.press(summary, "📤 Сұрауды жіберу", EDU)
+    await joined_world.delivered()
     akim_copy, hoa_copy = (
         messages_to(joined_world.bot, AKIM)[0],
         messages_to(joined_world.bot, HOA)[0],
@@ -95,9 +86,7 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
 
     # the head of apparatus approves in one tap; the akim's copy shows who decided
     joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(hoa_copy)["✅ Одобрить"], user_id=HOA)
-    )
+    await joined_world.press(hoa_copy, "✅ Одобрить", HOA)
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.deadline == date(2027, 5, 24)
@@ -105,12 +94,9 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
     edits = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert {m.chat_id for m in edits} == {AKIM, HOA}
     assert any("Марат Ахметов" in (m.text or "") for m in edits if m.chat_id == AKIM)
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(akim_copy)["✅ Мақұлдау"], user_id=AKIM)
-    )
+    await joined_world.press(akim_copy, "✅ Мақұлдау", AKIM)
     assert "шешім қабылданған" in alert(joined_world.bot)
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     assert "2027\u202fж. 24 мамыр дейін ұзартылды" in messages_to(joined_world.bot, EDU)[0].text
     assert (
         "продлён до 24 мая 2027\u202fг. (был 12 мая 2027\u202fг.)"
@@ -123,12 +109,7 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
         (datetime(2027, 5, 19, 9, tzinfo=ALMATY), 1),
     ):
         joined_world.bot.clear()
-        ctx = await services.make_context(
-            joined_world.repos,
-            joined_world.profile,
-            joined_world.settings,
-            now=moment.astimezone(UTC),
-        )
+        ctx = await joined_world.context(moment.astimezone(UTC))
         await sweep(ctx)
         await joined_world.deliverer.drain(now=ctx.now)
         notices = [m for m in messages_to(joined_world.bot, EDU) if m.text.startswith("⏰")]
@@ -139,9 +120,7 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
 
 async def test_another_date_and_rejection(joined_world: World) -> None:
     item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
-    ctx = await services.make_context(
-        joined_world.repos, joined_world.profile, joined_world.settings
-    )
+    ctx = await joined_world.context()
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     edu = item.main_executor
@@ -153,14 +132,10 @@ async def test_another_date_and_rejection(joined_world: World) -> None:
     )
     await joined_world.deliverer.drain()
     copy = messages_to(joined_world.bot, AKIM)[0]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(copy)["📅 Басқа күнді мақұлдау"], user_id=AKIM)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_message("29.05.2027", user_id=AKIM)
-    )  # a Saturday
+    await joined_world.press(copy, "📅 Басқа күнді мақұлдау", AKIM)
+    await joined_world.say("29.05.2027", AKIM)  # a Saturday
     assert "жұмыс күні емес" in messages_to(joined_world.bot, AKIM)[-1].text
-    await joined_world.dp.feed_update(joined_world.bot, make_message("28.05.2027", user_id=AKIM))
+    await joined_world.say("28.05.2027", AKIM)
     approved = await joined_world.repos.extensions.get(request.id)
     assert approved is not None
     assert approved.granted_deadline == date(2027, 5, 28)
@@ -171,23 +146,17 @@ async def test_another_date_and_rejection(joined_world: World) -> None:
     second = await extension_steps.request_extension(
         ctx, head, item, edu.department_id, date(2027, 6, 10), "Ещё нужно время на согласование."
     )
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     copy = messages_to(joined_world.bot, HOA)[0]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(copy)["❌ Отклонить"], user_id=HOA)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_message("Срок установлен Правительством.", user_id=HOA)
-    )
+    await joined_world.press(copy, "❌ Отклонить", HOA)
+    await joined_world.say("Срок установлен Правительством.", HOA)
     rejected = await joined_world.repos.extensions.get(second.id)
     assert rejected is not None
     assert rejected.reject_reason == "Срок установлен Правительством."
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
     assert item.deadline == date(2027, 5, 28)
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     assert "Срок установлен Правительством." in messages_to(joined_world.bot, EDU)[0].text
 
 
@@ -199,7 +168,7 @@ async def test_refusals_name_the_rule(joined_world: World) -> None:
     edu = next(e for e in item.executors if e.main)
     # a co-executor cannot ask: the main executor asks for all
     forged = ItemCallback(action="ext", id=item_id, dep=fin.department_id).pack()
-    await joined_world.dp.feed_update(joined_world.bot, make_callback(forged, user_id=FIN))
+    await joined_world.tap(forged, FIN)
     assert alert(joined_world.bot).startswith("Продление запрашивает только основной исполнитель")
     # the limit is used up (ust-kamenogorsk-2025: twice, п.35)
     await joined_world.repos.db.writer.execute(
@@ -212,7 +181,7 @@ async def test_refusals_name_the_rule(joined_world: World) -> None:
     joined_world.bot.clear()
     await ask(joined_world.dp, joined_world.bot, item_id, edu.department_id, profile=baidibek)
     assert "тәртіптік" in messages_to(joined_world.bot, EDU)[-1].text
-    await joined_world.dp.feed_update(joined_world.bot, make_message("/cancel", user_id=EDU))
+    await joined_world.say("/cancel", EDU)
     # the cut-off: too late when the deadline is today (п.35: 1 working day before)
     today = datetime.now(ALMATY).date()
     await joined_world.repos.db.writer.execute(
@@ -248,16 +217,14 @@ async def test_only_deciders_decide_and_undecided_requests_remind(joined_world: 
     assert item is not None
     assert head is not None
     assert item.main_executor is not None
-    ctx = await services.make_context(
-        joined_world.repos, joined_world.profile, joined_world.settings
-    )
+    ctx = await joined_world.context()
     request = await extension_steps.request_extension(
         ctx, head, item, item.main_executor.department_id, date(2027, 5, 20), "Нет подрядчика."
     )
     await joined_world.deliverer.drain()
     joined_world.bot.clear()
     approve = ExtCallback(action="approve", id=request.id).pack()
-    await joined_world.dp.feed_update(joined_world.bot, make_callback(approve, user_id=CTRL))
+    await joined_world.tap(approve, CTRL)
     assert "не принимаете решения" in alert(joined_world.bot)
     pending = await joined_world.repos.extensions.get(request.id)
     assert pending is not None
@@ -266,21 +233,14 @@ async def test_only_deciders_decide_and_undecided_requests_remind(joined_world: 
     tomorrow = ctx.calendar.add_working_days(ctx.today, 1)
     moment = datetime.combine(tomorrow, datetime.min.time(), ALMATY) + timedelta(hours=10)
     for _ in range(2):
-        later = await services.make_context(
-            joined_world.repos,
-            joined_world.profile,
-            joined_world.settings,
-            now=moment.astimezone(UTC),
-        )
+        later = await joined_world.context(moment.astimezone(UTC))
         await sweep(later)
         await joined_world.deliverer.drain(now=later.now)
     reminders = [m for m in messages_to(joined_world.bot, AKIM) if m.text.startswith("Еске салу")]
     assert len(reminders) == 1
     # still pending at the deadline: the control department sees it
     at_deadline = datetime(2027, 5, 12, 10, tzinfo=ALMATY).astimezone(UTC)
-    late = await services.make_context(
-        joined_world.repos, joined_world.profile, joined_world.settings, now=at_deadline
-    )
+    late = await joined_world.context(at_deadline)
     await sweep(late)
     await joined_world.deliverer.drain(now=late.now)
     assert any("ещё не рассмотрен" in m.text for m in messages_to(joined_world.bot, CTRL))

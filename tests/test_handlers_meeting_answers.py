@@ -6,32 +6,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import pytest
-from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.utils.i18n import I18n
 
-from bot import services
-from bot.config import Settings
 from bot.i18n import date_with_weekday, translate
 from bot.meetings import steps as ms
 from bot.meetings.rules import MAX_FILES, MeetingRefusal, distribution_day
-from bot.profiles import Profile
 from handlers.callbacks import MeetCallback
 from handlers.refusals import refusal_text
-from storage.domain.meetings import (
-    Attendance,
-    Meeting,
-    NewAgendaItem,
-)
+from storage.domain.meetings import AgendaItem, Attendance, Meeting, NewAgendaItem
 from storage.domain.refusals import Refused
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_document, make_message
+from tests.fakes import RecordingBot, make_callback
 from tests.helpers import (
     World,
     alert,
     approve_and_distribute,
     bind_all,
     buttons,
+    department_id,
+    found,
     make_meeting,
     person,
 )
@@ -52,25 +46,16 @@ BUDGET = "Об исполнении бюджета"
 
 
 async def create(
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    *,
-    ahead: int = 15,
-    restricted: bool = False,
-    now: datetime | None = None,
-    day_offset: int | None = None,
+    world: World, *, ahead: int = 15, restricted: bool = False, now: datetime | None = None
 ) -> Meeting:
     """A session `ahead` working days from today at 10:00 (or from `now`'s day), with items of
     the education and finance departments and one without materials."""
-    ctx = await services.make_context(repos, profile, settings, now=now)
-    day = ctx.calendar.add_working_days(ctx.today, ahead if day_offset is None else day_offset)
-    education = await repos.staff.department_by_name("Отдел образования")
-    finance = await repos.staff.department_by_name("Отдел финансов")
-    assert education is not None and finance is not None
+    repos = world.repos
+    ctx = await world.context(now)
+    day = ctx.calendar.add_working_days(ctx.today, ahead)
     items = (
-        NewAgendaItem(HEATING, "Асель Нурланова", education.id),
-        NewAgendaItem(BUDGET, "Олег Ким", finance.id),
+        NewAgendaItem(HEATING, "Асель Нурланова", await department_id(repos, "Отдел образования")),
+        NewAgendaItem(BUDGET, "Олег Ким", await department_id(repos, "Отдел финансов")),
         NewAgendaItem("Разное"),
     )
     starts_at = datetime.combine(day, time(10))
@@ -86,17 +71,26 @@ async def joined(meeting_staffed: Repos) -> Repos:
     return meeting_staffed
 
 
-async def distributed(
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    *,
-    now: datetime | None = None,
-    day_offset: int | None = None,
-) -> Meeting:
-    meeting = await create(repos, profile, settings, now=now, day_offset=day_offset)
-    ctx = await services.make_context(repos, profile, settings, now=now)
-    return await approve_and_distribute(ctx, repos, meeting.id)
+async def distributed(world: World, *, ahead: int = 15, now: datetime | None = None) -> Meeting:
+    """`create`d, approved and sent out at `now`."""
+    meeting = await create(world, ahead=ahead, now=now)
+    return await approve_and_distribute(await world.context(now), world.repos, meeting.id)
+
+
+def on_item(action: str, meeting: Meeting, item: AgendaItem) -> str:
+    """The data of a button `action` on `item` of `meeting`."""
+    return MeetCallback(action=action, id=meeting.id, value=str(item.id)).pack()
+
+
+async def item_now(repos: Repos, meeting: Meeting, item: AgendaItem) -> AgendaItem:
+    """`item` of `meeting`, as stored now."""
+    return found(found(await repos.meetings.get(meeting.id)).item(item.id))
+
+
+async def upload(world: World, code: str, file_id: str, name: str) -> None:
+    """`code` sends a file; what the bot sent before is forgotten."""
+    world.bot.clear()
+    await world.send_file(file_id, name, TG[code])
 
 
 def refused(i18n: I18n, language: str, refusal: MeetingRefusal) -> str:
@@ -129,28 +123,32 @@ async def answer_of(repos: Repos, meeting_id: int, code: str) -> tuple[Attendanc
     return found.answer, found.reason
 
 
-async def tap(dp: Dispatcher, bot: RecordingBot, code: str, data: str) -> None:
-    bot.clear()
-    await dp.feed_update(bot, make_callback(data, user_id=TG[code], message_text="…"))
+async def tap(world: World, code: str, data: str) -> None:
+    world.bot.clear()
+    await world.dp.feed_update(world.bot, make_callback(data, user_id=TG[code], message_text="…"))
 
 
-async def say(dp: Dispatcher, bot: RecordingBot, code: str, text: str) -> None:
-    bot.clear()
-    await dp.feed_update(bot, make_message(text, user_id=TG[code]))
+async def say(world: World, code: str, text: str) -> None:
+    world.bot.clear()
+    await world.say(text, TG[code])
+
+
+@pytest.fixture
+async def sent_out(joined_world: World) -> Meeting:
+    """A `distributed` meeting."""
+    return await distributed(joined_world)
 
 
 # --- attendance ----------------------------------------------------------------------------------
 
 
 async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
-    joined_world: World,
-    i18n: I18n,
+    joined_world: World, i18n: I18n, sent_out: Meeting
 ) -> None:
-    repos = joined_world.repos
-    meeting = await distributed(repos, joined_world.profile, joined_world.settings)
+    repos, meeting = joined_world.repos, sent_out
 
     # one tap: will attend; the message keeps the buttons and shows the answer
-    await tap(joined_world.dp, joined_world.bot, "m1", att(meeting.id, "yes"))
+    await tap(joined_world, "m1", att(meeting.id, "yes"))
     assert await answer_of(repos, meeting.id, "m1") == (Attendance.ATTEND, None)
     [edited] = edits(joined_world.bot, "m1")
     assert HEATING in (edited.text or "")
@@ -161,57 +159,52 @@ async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
     )
 
     # cannot attend: the reason is asked and recorded
-    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "no"))
+    await tap(joined_world, "m2", att(meeting.id, "no"))
     [prompt] = sent_to(joined_world.bot, "m2")
     assert prompt.text.startswith(
         translate(i18n, "ru", "Why can you not attend? Write the reason in one message.")
     )
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.PENDING, None)
-    await say(
-        joined_world.dp, joined_world.bot, "m2", "x" * 501
-    )  # too long: asked again, nothing recorded
+    await say(joined_world, "m2", "x" * 501)  # too long: asked again, nothing recorded
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.PENDING, None)
-    await say(joined_world.dp, joined_world.bot, "m2", "Командировка в Астану")
+    await say(joined_world, "m2", "Командировка в Астану")
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.ABSENT, "Командировка в Астану")
     [confirmed] = sent_to(joined_world.bot, "m2")
     assert "❌" in confirmed.text and "Командировка в Астану" in confirmed.text
     assert len(buttons(confirmed)) == 3
 
     # a substitute: a file is not an answer; the name and position are
-    await tap(joined_world.dp, joined_world.bot, "m3", att(meeting.id, "sub"))
-    joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_document("DOC-1", "x.pdf", user_id=TG["m3"])
-    )
+    await tap(joined_world, "m3", att(meeting.id, "sub"))
+    await upload(joined_world, "m3", "DOC-1", "x.pdf")
     assert await answer_of(repos, meeting.id, "m3") == (Attendance.PENDING, None)
-    await say(joined_world.dp, joined_world.bot, "m3", "Иванов И.И., заместитель руководителя")
+    await say(joined_world, "m3", "Иванов И.И., заместитель руководителя")
     assert await answer_of(repos, meeting.id, "m3") == (
         Attendance.SUBSTITUTE,
         "Иванов И.И., заместитель руководителя",
     )
     # and a change of mind, until the meeting begins
-    await tap(joined_world.dp, joined_world.bot, "m3", att(meeting.id, "yes"))
+    await tap(joined_world, "m3", att(meeting.id, "yes"))
     assert await answer_of(repos, meeting.id, "m3") == (Attendance.ATTEND, None)
 
     # a tap while a question is open replaces it: the next text is no reason
-    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "no"))
-    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "yes"))
-    await say(joined_world.dp, joined_world.bot, "m2", "Всё-таки командировка")
+    await tap(joined_world, "m2", att(meeting.id, "no"))
+    await tap(joined_world, "m2", att(meeting.id, "yes"))
+    await say(joined_world, "m2", "Всё-таки командировка")
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.ATTEND, None)
 
     # /cancel leaves the question; nothing changes
-    await tap(joined_world.dp, joined_world.bot, "m1", att(meeting.id, "no"))
-    await say(joined_world.dp, joined_world.bot, "m1", "/cancel")
-    await say(joined_world.dp, joined_world.bot, "m1", "Передумал")
+    await tap(joined_world, "m1", att(meeting.id, "no"))
+    await say(joined_world, "m1", "/cancel")
+    await say(joined_world, "m1", "Передумал")
     assert await answer_of(repos, meeting.id, "m1") == (Attendance.ATTEND, None)
 
     # a tap on the old agenda after a change answers for the current version
-    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
+    ctx = await joined_world.context()
     changed, _ = await ms.change_meeting(
         ctx, await person(repos, "org"), meeting.id, place="Малый зал"
     )
     assert changed.version == 2
-    await tap(joined_world.dp, joined_world.bot, "m1", att(meeting.id, "yes"))
+    await tap(joined_world, "m1", att(meeting.id, "yes"))
     fresh = await repos.meetings.get(meeting.id)
     assert fresh is not None
     m1 = fresh.recipient_for((await person(repos, "m1")).id)
@@ -219,86 +212,73 @@ async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
 
 
 async def test_attendance_refusals_change_nothing(
-    joined_world: World,
-    i18n: I18n,
+    joined_world: World, i18n: I18n, sent_out: Meeting
 ) -> None:
-    repos = joined_world.repos
-    meeting = await distributed(repos, joined_world.profile, joined_world.settings)
+    repos, meeting = joined_world.repos, sent_out
 
-    await tap(
-        joined_world.dp, joined_world.bot, "edu_exec", att(meeting.id, "yes")
-    )  # not a recipient
+    await tap(joined_world, "edu_exec", att(meeting.id, "yes"))  # not a recipient
     assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_RECIPIENT)
     assert answers(joined_world.bot)[-1].show_alert
-    await tap(joined_world.dp, joined_world.bot, "edu_exec", att(meeting.id, "no"))
+    await tap(joined_world, "edu_exec", att(meeting.id, "no"))
     assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_RECIPIENT)
-    await say(joined_world.dp, joined_world.bot, "edu_exec", "Причина")  # no question was asked
+    await say(joined_world, "edu_exec", "Причина")  # no question was asked
     [unknown] = sent_to(joined_world.bot, "edu_exec")
     assert unknown.text == translate(
         i18n, "kk", "I did not understand that. /help lists what you can do."
     )
-    await tap(joined_world.dp, joined_world.bot, "m1", att(meeting.id, "maybe"))  # forged
+    await tap(joined_world, "m1", att(meeting.id, "maybe"))  # forged
     assert alert(joined_world.bot) == translate(i18n, "kk", "This button is no longer valid.")
-    await tap(joined_world.dp, joined_world.bot, "m1", att(999, "yes"))
+    await tap(joined_world, "m1", att(999, "yes"))
     assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_FOUND)
 
     # not distributed yet
-    draft = await create(repos, joined_world.profile, joined_world.settings, ahead=20)
+    draft = await create(joined_world, ahead=20)
     for value in ("yes", "no", "sub"):
-        await tap(joined_world.dp, joined_world.bot, "m2", att(draft.id, value))
+        await tap(joined_world, "m2", att(draft.id, value))
         assert alert(joined_world.bot) == refused(i18n, "ru", MeetingRefusal.NOT_DISTRIBUTED)
         assert sent_to(joined_world.bot, "m2") == []
 
     # cancelled
-    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
+    ctx = await joined_world.context()
     await ms.cancel_meeting(ctx, await person(repos, "org"), meeting.id)
-    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "yes"))
+    await tap(joined_world, "m2", att(meeting.id, "yes"))
     assert alert(joined_world.bot) == refused(i18n, "ru", MeetingRefusal.CANCELLED)
 
     # begun: a meeting of yesterday
-    yesterday_ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
+    yesterday_ctx = await joined_world.context()
     day_before = yesterday_ctx.calendar.subtract_working_days(yesterday_ctx.today, 2)
     then = datetime.combine(day_before, time(9), joined_world.settings.zone).astimezone(UTC)
-    past = await distributed(
-        repos, joined_world.profile, joined_world.settings, now=then, day_offset=1
-    )
-    await tap(joined_world.dp, joined_world.bot, "m2", att(past.id, "yes"))
+    past = await distributed(joined_world, now=then, ahead=1)
+    await tap(joined_world, "m2", att(past.id, "yes"))
     assert alert(joined_world.bot) == refused(i18n, "ru", MeetingRefusal.STARTED)
-    for found in (draft, past):
-        assert {r.answer for r in (await repos.meetings.get(found.id)).recipients} == {  # type: ignore[union-attr]
-            Attendance.PENDING
-        }
+    for meeting in (draft, past):
+        recipients = found(await repos.meetings.get(meeting.id)).recipients
+        assert {r.answer for r in recipients} == {Attendance.PENDING}
 
 
 async def test_a_stale_reason_after_the_meeting_was_cancelled_is_refused(
-    joined_world: World,
-    i18n: I18n,
+    joined_world: World, i18n: I18n, sent_out: Meeting
 ) -> None:
-    repos = joined_world.repos
-    meeting = await distributed(repos, joined_world.profile, joined_world.settings)
-    await tap(joined_world.dp, joined_world.bot, "m2", att(meeting.id, "no"))
-    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
+    repos, meeting = joined_world.repos, sent_out
+    await tap(joined_world, "m2", att(meeting.id, "no"))
+    ctx = await joined_world.context()
     await ms.cancel_meeting(ctx, await person(repos, "org"), meeting.id)
-    await say(joined_world.dp, joined_world.bot, "m2", "Командировка")
+    await say(joined_world, "m2", "Командировка")
     [told] = sent_to(joined_world.bot, "m2")
     assert told.text == refused(i18n, "ru", MeetingRefusal.CANCELLED)
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.PENDING, None)
-    await say(joined_world.dp, joined_world.bot, "m2", "Командировка")  # the question is over
+    await say(joined_world, "m2", "Командировка")  # the question is over
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.PENDING, None)
 
 
 # --- materials -----------------------------------------------------------------------------------
 
 
-async def test_materials_as_files_and_on_paper(
-    joined_world: World,
-    i18n: I18n,
-) -> None:
+async def test_materials_as_files_and_on_paper(joined_world: World, i18n: I18n) -> None:
     repos = joined_world.repos
-    meeting = await create(repos, joined_world.profile, joined_world.settings)
+    meeting = await create(joined_world)
     heating, budget, other = meeting.items
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     [request] = sent_to(joined_world.bot, "edu_head")
     send_button, paper_button = buttons(request).values()
     assert MeetCallback.unpack(paper_button).action == "paper"
@@ -307,37 +287,31 @@ async def test_materials_as_files_and_on_paper(
     )
 
     # the head sends two files, then «Send»
-    await tap(joined_world.dp, joined_world.bot, "edu_head", send_button)
+    await tap(joined_world, "edu_head", send_button)
     [prompt] = sent_to(joined_world.bot, "edu_head")
     assert [MeetCallback.unpack(d).action for d in buttons(prompt).values()] == ["mat_drop"]
-    await say(joined_world.dp, joined_world.bot, "edu_head", "вот материалы")  # text is not a file
+    await say(joined_world, "edu_head", "вот материалы")  # text is not a file
     assert [
         MeetCallback.unpack(d).action
         for d in buttons(sent_to(joined_world.bot, "edu_head")[0]).values()
     ] == ["mat_drop"]
     for file_id, name in (("EDU-1", "справка.pdf"), ("EDU-2", "анықтама.pdf")):
-        joined_world.bot.clear()
-        await joined_world.dp.feed_update(
-            joined_world.bot, make_document(file_id, name, user_id=TG["edu_head"])
-        )
+        await upload(joined_world, "edu_head", file_id, name)
     [received] = sent_to(joined_world.bot, "edu_head")
     assert "справка.pdf, анықтама.pdf" in received.text
     send = next(
         d for d in buttons(received).values() if MeetCallback.unpack(d).action == "mat_send"
     )
-    await tap(joined_world.dp, joined_world.bot, "edu_head", send)
+    await tap(joined_world, "edu_head", send)
     done = translate(i18n, "kk", "Materials received for item {number}.", number=1)
     assert alert(joined_world.bot).startswith(done)
     assert (edits(joined_world.bot, "edu_head")[-1].text or "").startswith(done)
-    item = (await repos.meetings.get(meeting.id)).item(heating.id)  # type: ignore[union-attr]
-    assert item is not None and [f.file_id for f in item.files] == ["EDU-1", "EDU-2"]
+    item = await item_now(repos, meeting, heating)
+    assert [f.file_id for f in item.files] == ["EDU-1", "EDU-2"]
     assert item.materials_by == "edu_head"
-    await tap(
-        joined_world.dp, joined_world.bot, "edu_head", send
-    )  # pressed again: nothing is collected any more
+    await tap(joined_world, "edu_head", send)  # pressed again: nothing is collected any more
     assert alert(joined_world.bot) == translate(i18n, "kk", "This button is no longer valid.")
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     assert [m.document for m in joined_world.bot.sent() if isinstance(m, SendDocument)] == [
         "EDU-1",
         "EDU-2",
@@ -345,63 +319,42 @@ async def test_materials_as_files_and_on_paper(
     assert {getattr(m, "chat_id", None) for m in joined_world.bot.sent()} == {TG["org"]}
 
     # staff of the department may send too; «Send» needs a file; at most MAX_FILES files
-    await tap(joined_world.dp, joined_world.bot, "edu_exec", send_button)
-    await tap(
-        joined_world.dp,
-        joined_world.bot,
-        "edu_exec",
-        MeetCallback(action="mat_send", id=meeting.id, value=str(heating.id)).pack(),
-    )
+    await tap(joined_world, "edu_exec", send_button)
+    await tap(joined_world, "edu_exec", on_item("mat_send", meeting, heating))
     assert alert(joined_world.bot) == translate(i18n, "kk", "Send at least one file first.")
     for number in range(MAX_FILES + 1):
-        joined_world.bot.clear()
-        await joined_world.dp.feed_update(
-            joined_world.bot, make_document(f"X-{number}", f"{number}.pdf", user_id=TG["edu_exec"])
-        )
+        await upload(joined_world, "edu_exec", f"X-{number}", f"{number}.pdf")
     assert sent_to(joined_world.bot, "edu_exec")[0].text == translate(
         i18n, "kk", "At most {count} files.", count=MAX_FILES
     )
-    await tap(
-        joined_world.dp,
-        joined_world.bot,
-        "edu_exec",
-        MeetCallback(action="mat_send", id=meeting.id, value=str(heating.id)).pack(),
-    )
-    item = (await repos.meetings.get(meeting.id)).item(heating.id)  # type: ignore[union-attr]
-    assert item is not None and len(item.files) == MAX_FILES and item.materials_by == "edu_exec"
+    await tap(joined_world, "edu_exec", on_item("mat_send", meeting, heating))
+    item = await item_now(repos, meeting, heating)
+    assert len(item.files) == MAX_FILES and item.materials_by == "edu_exec"
 
     # cancel leaves everything as it was
-    await tap(joined_world.dp, joined_world.bot, "edu_head", send_button)
-    joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_document("EDU-9", "лишнее.pdf", user_id=TG["edu_head"])
-    )
-    await tap(
-        joined_world.dp,
-        joined_world.bot,
-        "edu_head",
-        MeetCallback(action="mat_drop", id=meeting.id, value=str(heating.id)).pack(),
-    )
+    await tap(joined_world, "edu_head", send_button)
+    await upload(joined_world, "edu_head", "EDU-9", "лишнее.pdf")
+    await tap(joined_world, "edu_head", on_item("mat_drop", meeting, heating))
     assert alert(joined_world.bot) == translate(i18n, "kk", "Cancelled. Nothing was saved.")
-    item = (await repos.meetings.get(meeting.id)).item(heating.id)  # type: ignore[union-attr]
-    assert item is not None and len(item.files) == MAX_FILES
+    item = await item_now(repos, meeting, heating)
+    assert len(item.files) == MAX_FILES
 
     # someone else's item is refused, and the question is not opened
-    await tap(joined_world.dp, joined_world.bot, "fin_head", send_button)
+    await tap(joined_world, "fin_head", send_button)
     assert alert(joined_world.bot).startswith(refused(i18n, "ru", MeetingRefusal.NOT_RESPONSIBLE))
     assert sent_to(joined_world.bot, "fin_head") == []
 
     # on paper, after one confirmation
-    paper = MeetCallback(action="paper", id=meeting.id, value=str(budget.id)).pack()
-    await tap(joined_world.dp, joined_world.bot, "fin_head", paper)
+    paper = on_item("paper", meeting, budget)
+    await tap(joined_world, "fin_head", paper)
     [confirm] = sent_to(joined_world.bot, "fin_head")
     yes, no = buttons(confirm).values()
-    await tap(joined_world.dp, joined_world.bot, "fin_head", no)
-    item = (await repos.meetings.get(meeting.id)).item(budget.id)  # type: ignore[union-attr]
-    assert item is not None and not item.materials_in
-    await tap(joined_world.dp, joined_world.bot, "fin_head", yes)
-    item = (await repos.meetings.get(meeting.id)).item(budget.id)  # type: ignore[union-attr]
-    assert item is not None and item.materials_in and item.on_paper and not item.files
+    await tap(joined_world, "fin_head", no)
+    item = await item_now(repos, meeting, budget)
+    assert not item.materials_in
+    await tap(joined_world, "fin_head", yes)
+    item = await item_now(repos, meeting, budget)
+    assert item.materials_in and item.on_paper and not item.files
     assert (edits(joined_world.bot, "fin_head")[-1].text or "").startswith(
         translate(
             i18n,
@@ -412,77 +365,59 @@ async def test_materials_as_files_and_on_paper(
     )
 
     # the organizer takes materials in for an item without a department
-    org_send = MeetCallback(action="mat", id=meeting.id, value=str(other.id)).pack()
-    await tap(joined_world.dp, joined_world.bot, "org", org_send)
-    joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_document("ORG-1", "разное.pdf", user_id=TG["org"])
-    )
-    await tap(
-        joined_world.dp,
-        joined_world.bot,
-        "org",
-        MeetCallback(action="mat_send", id=meeting.id, value=str(other.id)).pack(),
-    )
+    org_send = on_item("mat", meeting, other)
+    await tap(joined_world, "org", org_send)
+    await upload(joined_world, "org", "ORG-1", "разное.pdf")
+    await tap(joined_world, "org", on_item("mat_send", meeting, other))
     assert alert(joined_world.bot) == translate(
         i18n, "ru", "Materials received for item {number}.", number=3
     )
-    await tap(joined_world.dp, joined_world.bot, "m1", org_send)  # a member is no department of it
+    await tap(joined_world, "m1", org_send)  # a member is no department of it
     assert answers(joined_world.bot)[-1].show_alert
 
 
 async def test_a_restricted_meeting_takes_materials_on_paper_only(
-    joined_world: World,
-    i18n: I18n,
+    joined_world: World, i18n: I18n
 ) -> None:
     repos = joined_world.repos
-    meeting = await create(repos, joined_world.profile, joined_world.settings, restricted=True)
+    meeting = await create(joined_world, restricted=True)
     heating = meeting.items[0]
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     [request] = sent_to(joined_world.bot, "edu_head")
     assert HEATING not in request.text
     [paper] = buttons(request).values()
     assert MeetCallback.unpack(paper).action == "paper"
-    forged = MeetCallback(action="mat", id=meeting.id, value=str(heating.id)).pack()
-    await tap(joined_world.dp, joined_world.bot, "edu_head", forged)
+    forged = on_item("mat", meeting, heating)
+    await tap(joined_world, "edu_head", forged)
     assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.RESTRICTED)
-    joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_document("SECRET", "секрет.pdf", user_id=TG["edu_head"])
-    )
-    item = (await repos.meetings.get(meeting.id)).item(heating.id)  # type: ignore[union-attr]
-    assert item is not None and not item.files and not item.materials_in
-    await tap(joined_world.dp, joined_world.bot, "edu_head", paper)
+    await upload(joined_world, "edu_head", "SECRET", "секрет.pdf")
+    item = await item_now(repos, meeting, heating)
+    assert not item.files and not item.materials_in
+    await tap(joined_world, "edu_head", paper)
     [confirm] = sent_to(joined_world.bot, "edu_head")
     yes = next(iter(buttons(confirm).values()))
-    await tap(joined_world.dp, joined_world.bot, "edu_head", yes)
-    item = (await repos.meetings.get(meeting.id)).item(heating.id)  # type: ignore[union-attr]
-    assert item is not None and item.on_paper and item.materials_in
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await tap(joined_world, "edu_head", yes)
+    item = await item_now(repos, meeting, heating)
+    assert item.on_paper and item.materials_in
+    await joined_world.delivered()
     assert not any(isinstance(m, SendDocument) for m in joined_world.bot.sent())
 
 
 # --- approval ------------------------------------------------------------------------------------
 
 
-async def test_approval_in_one_tap_the_first_wins(
-    joined_world: World,
-    i18n: I18n,
-) -> None:
+async def test_approval_in_one_tap_the_first_wins(joined_world: World, i18n: I18n) -> None:
     repos = joined_world.repos
-    meeting = await create(repos, joined_world.profile, joined_world.settings)
-    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
+    meeting = await create(joined_world)
+    ctx = await joined_world.context()
     await ms.request_approval(ctx, await person(repos, "org"), meeting.id)
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     [akim_request] = sent_to(joined_world.bot, "akim")
     [hoa_request] = sent_to(joined_world.bot, "hoa")
     [approve] = buttons(akim_request).values()
     assert MeetCallback.unpack(approve) == MeetCallback(action="appr", id=meeting.id)
 
-    await tap(joined_world.dp, joined_world.bot, "m1", approve)  # not an approver
+    await tap(joined_world, "m1", approve)  # not an approver
     assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_APPROVER)
     joined_world.bot.clear()
     await joined_world.dp.feed_update(
@@ -501,23 +436,20 @@ async def test_approval_in_one_tap_the_first_wins(
     assert approved is not None and approved.approved_by == "akim" and not approved.distributed
 
     [hoa_approve] = buttons(hoa_request).values()
-    await tap(joined_world.dp, joined_world.bot, "hoa", hoa_approve)
+    await tap(joined_world, "hoa", hoa_approve)
     late = translate(
         i18n, "ru", "The agenda is already approved by {name}.", name="Ерлан Жумабеков"
     )
     assert alert(joined_world.bot) == late
     assert edits(joined_world.bot, "hoa")[-1].reply_markup is None
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     assert [m.chat_id for m in joined_world.bot.sent() if isinstance(m, SendMessage)] == [
         TG["org"]
     ]
 
     # when the distribution day has come, the approval sends the agenda at once
-    soon = await create(repos, joined_world.profile, joined_world.settings, ahead=2)
-    await tap(
-        joined_world.dp, joined_world.bot, "hoa", MeetCallback(action="appr", id=soon.id).pack()
-    )
+    soon = await create(joined_world, ahead=2)
+    await tap(joined_world, "hoa", MeetCallback(action="appr", id=soon.id).pack())
     assert answers(joined_world.bot)[-1].text == translate(
         i18n, "ru", "Approved. The agenda has gone out to the recipients."
     )

@@ -13,7 +13,7 @@ from handlers.callbacks import LangCallback
 from storage.domain.enums import Language
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import invite, join
+from tests.helpers import World, invite, join
 
 NAMES = ("Асель", "Олег", "Айгерім", "Ерлан", "Отдел")
 
@@ -137,70 +137,62 @@ async def test_choosing_a_language_persists_and_shows_the_menu(
     )
 
 
-async def test_help_shows_what_this_person_can_do(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos
-) -> None:
-    await join(dp, bot, staffed, "admin", 6001, "ru")
-    await join(dp, bot, staffed, "edu_head", 6002, "kk")
-    await dp.feed_update(bot, make_message("/help", user_id=6001))
-    await dp.feed_update(bot, make_message("/help", user_id=6002))
-    admin_help, head_help = bot.texts()
+async def test_help_shows_what_this_person_can_do(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "admin", 6001, "ru")
+    await join(world.dp, world.bot, world.repos, "edu_head", 6002, "kk")
+    await world.say("/help", 6001)
+    await world.say("/help", 6002)
+    admin_help, head_help = world.bot.texts()
     assert "/invite — Ссылка-приглашение для сотрудника" in admin_help
     assert "/invite" not in head_help
     assert "/lang — Тілді ауыстыру" in head_help
 
 
-async def test_an_action_outside_ones_roles_is_refused_with_the_reason(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos
-) -> None:
-    await join(dp, bot, staffed, "fin_head", 6003, "ru")
-    await dp.feed_update(bot, make_message("/invite edu_head", user_id=6003))
-    [refusal] = bot.texts()
+async def test_an_action_outside_ones_roles_is_refused_with_the_reason(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "fin_head", 6003, "ru")
+    await world.say("/invite edu_head", 6003)
+    [refusal] = world.bot.texts()
     assert refusal == "Это действие доступно ролям: администратор. Ваши роли: руководитель отдела."
     assert [
-        e for e in await staffed.audit.for_entity("person", "edu_head") if e.action == "invite"
+        e for e in await world.repos.audit.for_entity("person", "edu_head") if e.action == "invite"
     ] == []
 
 
-async def test_admin_gets_an_invitation_link_in_the_chat(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos
-) -> None:
-    await join(dp, bot, staffed, "admin", 6004, "ru")
-    await dp.feed_update(bot, make_message("/invite", user_id=6004))
-    await dp.feed_update(bot, make_message("/invite EDU_HEAD", user_id=6004))
-    await dp.feed_update(bot, make_message("/invite nobody", user_id=6004))
-    pending, link, unknown = bot.texts()
+async def test_admin_gets_an_invitation_link_in_the_chat(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "admin", 6004, "ru")
+    await world.say("/invite", 6004)
+    await world.say("/invite EDU_HEAD", 6004)
+    await world.say("/invite nobody", 6004)
+    pending, link, unknown = world.bot.texts()
     assert pending.startswith("Ещё не подключились: 7")
     assert "Приглашение для Асель Нурланова (edu_head), действует до" in link
     assert "https://t.me/baqylau_test_bot?start=" in link
     token = link.rsplit("start=", 1)[1]
-    await dp.feed_update(bot, make_message(f"/start {token}", user_id=6005))
-    person = await staffed.staff.by_telegram(6005)
+    await world.say(f"/start {token}", 6005)
+    person = await world.repos.staff.by_telegram(6005)
     assert person is not None
     assert person.code == "edu_head"
     assert unknown == "В справочнике сотрудников нет никого с кодом nobody."
 
 
-async def test_forged_and_stale_buttons_change_nothing(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos
-) -> None:
-    await join(dp, bot, staffed, "edu_head", 6006, "kk")
+async def test_forged_and_stale_buttons_change_nothing(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "edu_head", 6006, "kk")
     for data in ("lang:xx", "menu:invites", "zzz", "lang"):
-        bot.clear()
-        await dp.feed_update(bot, make_callback(data, user_id=6006))
-        [answer] = bot.sent()
+        world.bot.clear()
+        await world.tap(data, 6006)
+        [answer] = world.bot.sent()
         assert isinstance(answer, AnswerCallbackQuery)
         assert answer.show_alert
-    person = await staffed.staff.by_telegram(6006)
+    person = await world.repos.staff.by_telegram(6006)
     assert person is not None
     assert person.language is Language.KK
 
 
-async def test_cancel_and_unknown_text(dp: Dispatcher, bot: RecordingBot, staffed: Repos) -> None:
-    await join(dp, bot, staffed, "edu_head", 6007, "ru")
-    await dp.feed_update(bot, make_message("/cancel", user_id=6007))
-    await dp.feed_update(bot, make_message("что-то", user_id=6007))
-    assert bot.texts() == [
+async def test_cancel_and_unknown_text(world: World) -> None:
+    await join(world.dp, world.bot, world.repos, "edu_head", 6007, "ru")
+    await world.say("/cancel", 6007)
+    await world.say("что-то", 6007)
+    assert world.bot.texts() == [
         "Отменять нечего.",
         "Не понял. Список доступных действий — /help.",
     ]

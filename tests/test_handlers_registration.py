@@ -7,15 +7,13 @@ from datetime import timedelta
 from aiogram import Dispatcher
 from aiogram.methods import SendMessage
 
-from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import default_deadline
-from bot.staff.csv_import import parse_staff_csv
 from handlers.assignments.new_dialog import RegistrationStates
 from handlers.callbacks import NewCallback
 from storage.domain.assignments import NewAssignment
-from storage.domain.enums import Language, Mark, Source
+from storage.domain.enums import Mark, Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot
 from tests.helpers import (
@@ -23,6 +21,7 @@ from tests.helpers import (
     STALE_RU,
     World,
     alerts,
+    asked_again,
     cancel_leaves_stale_buttons,
     department,
     join,
@@ -32,6 +31,7 @@ from tests.helpers import (
     register_assignment,
     saturday_ahead,
     say,
+    stale,
     state_of,
     today,
 )
@@ -166,9 +166,7 @@ async def test_a_controller_registers_an_item_with_two_executors(world: World) -
 
 
 async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World) -> None:
-    ctx = await services.make_context(
-        joined_world.repos, joined_world.profile, joined_world.settings
-    )
+    ctx = await joined_world.context()
     summary = "Ранее зарегистрированное поручение"
     await register_assignment(
         ctx, "01-05/77", summary, ("Отдел финансов",), source=Source.GOVERNMENT
@@ -176,26 +174,18 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     edu = await department(joined_world.repos, "Отдел образования")
 
     await say(joined_world.dp, joined_world.bot, "/new")
-    for wrong in ("x" * 65, "01-05/77", "  01-05/77 "):
-        joined_world.bot.clear()
-        await say(joined_world.dp, joined_world.bot, wrong)
-        [reason] = joined_world.bot.texts()
-        assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.number.state
+    reason = await asked_again(
+        joined_world, RegistrationStates.number.state, "x" * 65, "01-05/77", "  01-05/77 "
+    )
     assert "01-05/77" in reason
     await say(joined_world.dp, joined_world.bot, "01-05/78")
-    joined_world.bot.clear()
-    await say(joined_world.dp, joined_world.bot, "Аким")  # typed instead of pressing a button
-    assert len(joined_world.bot.texts()) == 1
-    assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.source.state
-    joined_world.bot.clear()
-    await press(joined_world.dp, joined_world.bot, "src", "nobody")  # forged
-    assert alerts(joined_world.bot) == [STALE_RU]
+    await asked_again(
+        joined_world, RegistrationStates.source.state, "Аким"
+    )  # typed instead of pressing a button
+    await stale(joined_world, press, ("src", "nobody"))  # forged
     assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.source.state
     await press(joined_world.dp, joined_world.bot, "src", Source.OTHER.value)
-    joined_world.bot.clear()
-    await say(joined_world.dp, joined_world.bot, " ab ")
-    assert len(joined_world.bot.texts()) == 1
-    assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.summary.state
+    await asked_again(joined_world, RegistrationStates.summary.state, " ab ")
     await say(joined_world.dp, joined_world.bot, SUMMARY)
 
     joined_world.bot.clear()
@@ -203,13 +193,8 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     [reason] = alerts(joined_world.bot)
     assert reason
     assert await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.executors.state
-    for forged in ("abc", "99999"):
-        joined_world.bot.clear()
-        await press(joined_world.dp, joined_world.bot, "dep", forged)
-        assert alerts(joined_world.bot) == [STALE_RU]
-    joined_world.bot.clear()
-    await press(joined_world.dp, joined_world.bot, "ok")  # a button of another step
-    assert alerts(joined_world.bot) == [STALE_RU]
+    await stale(joined_world, press, *(("dep", forged) for forged in ("abc", "99999")))
+    await stale(joined_world, press, ("ok", ""))  # a button of another step
     await press(joined_world.dp, joined_world.bot, "dep", str(edu.id))
     await press(joined_world.dp, joined_world.bot, "done")
     await press(joined_world.dp, joined_world.bot, "mark", Mark.URGENT.value)
@@ -219,19 +204,16 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     assert default.strftime("%d.%m.%Y") in label
 
     yesterday = ctx.today - timedelta(days=1)
-    for wrong in ("завтра", "2030-01-15", "31.02.2030", yesterday.strftime("%d.%m.%Y")):
-        joined_world.bot.clear()
-        await say(joined_world.dp, joined_world.bot, wrong)
-        [reason] = joined_world.bot.texts()
-        assert (
-            await state_of(joined_world.dp, joined_world.bot) == RegistrationStates.deadline.state
-        )
+    reason = await asked_again(
+        joined_world,
+        RegistrationStates.deadline.state,
+        "завтра",
+        "2030-01-15",
+        "31.02.2030",
+        yesterday.strftime("%d.%m.%Y"),
+    )
     assert f"Срок {long_date(yesterday, 'ru')} уже прошёл." in reason
-    joined_world.bot.clear()
-    await press(
-        joined_world.dp, joined_world.bot, "mark", Mark.URGENT.value
-    )  # the mark step is over
-    assert alerts(joined_world.bot) == [STALE_RU]
+    await stale(joined_world, press, ("mark", Mark.URGENT.value))  # the mark step is over
     await press(joined_world.dp, joined_world.bot, "dl", "mark")
     await press(joined_world.dp, joined_world.bot, "rst", "0")
     assert date_with_weekday(default, "ru") in joined_world.bot.texts()[-1]
@@ -301,9 +283,7 @@ async def test_a_race_on_the_number_registers_nothing_and_asks_another(
         joined_world.dp, joined_world.bot, joined_world.repos, "07/7", Mark.NONE
     )
     await press(joined_world.dp, joined_world.bot, "rst", "0")
-    ctx = await services.make_context(
-        joined_world.repos, joined_world.profile, joined_world.settings
-    )
+    ctx = await joined_world.context()
     other = NewAssignment(
         reg_number="07/7",
         received=ctx.today,
@@ -331,14 +311,9 @@ async def test_a_race_on_the_number_registers_nothing_and_asks_another(
 
 
 async def test_forty_departments_are_paged_and_searchable(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, forty_heads: Repos
 ) -> None:
-    rows = "\n".join(
-        f"h{n:02d},Руководитель {n:02d},Руководитель,Управление {n:02d},head,ru,"
-        for n in range(1, 41)
-    )
-    header = "code,full_name,position,department,roles,language,curates\n"
-    await staffed.staff.import_staff(parse_staff_csv(header + rows, Language.RU), actor="test")
+    staffed = forty_heads
     await join(dp, bot, staffed, "ctrl", CTRL, "ru")
     await start_dialog(dp, bot, "08/1")
     first = department_buttons(bot)

@@ -18,7 +18,6 @@ from bot.sweep import sweep
 from handlers.callbacks import RemarkCallback
 from storage.domain.remarks import Answer, RoundFile
 from storage.repo import Repos
-from tests.fakes import make_callback, make_document, make_message
 from tests.helpers import World, alert, buttons, messages_to
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -88,28 +87,17 @@ async def test_round_from_requests_to_final_sheet(joined_world: World) -> None:
         (AKIM, messages_to(joined_world.bot, AKIM)[0]),
     ):
         label = next(text for text in buttons(message) if text.startswith("✅"))
-        await joined_world.dp.feed_update(
-            joined_world.bot, make_callback(buttons(message)[label], user_id=user)
-        )
+        await joined_world.press(message, label, user)
     edited = [
         m for m in joined_world.bot.sent() if isinstance(m, EditMessageText) and m.chat_id == EDU
     ]
     assert "ескертулер жоқ" in (edited[-1].text or "").lower()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(ru)["💬 Есть замечания"], user_id=FIN)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_message("П.3 противоречит закону о тарифах.", user_id=FIN)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_document("REM-1", "замечания.pdf", user_id=FIN)
-    )
+    await joined_world.press(ru, "💬 Есть замечания", FIN)
+    await joined_world.say("П.3 противоречит закону о тарифах.", FIN)
+    await joined_world.send_file("REM-1", "замечания.pdf", FIN)
     prompt = messages_to(joined_world.bot, FIN)[-1]
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(prompt)["📤 Отправить замечания"], user_id=FIN)
-    )
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.press(prompt, "📤 Отправить замечания", FIN)
+    await joined_world.delivered()
     [remark] = [m for m in messages_to(joined_world.bot, CTRL) if "П.3" in m.text]
     assert "П.3 противоречит" in remark.text
     assert any(
@@ -119,13 +107,13 @@ async def test_round_from_requests_to_final_sheet(joined_world: World) -> None:
     # the live sheet before the due date: one silent addressee is still pending
     sheet_button = RemarkCallback(action="sheet", id=round_id).pack()
     joined_world.bot.clear()
-    await joined_world.dp.feed_update(joined_world.bot, make_callback(sheet_button, user_id=CTRL))
+    await joined_world.tap(sheet_button, CTRL)
     sheet = messages_to(joined_world.bot, CTRL)[-1].text
     assert sheet.count("✅") >= 3
     assert "💬" in sheet
     assert "⏳ Марат Ахметов: ожидается ответ" in sheet
     # someone else cannot see it
-    await joined_world.dp.feed_update(joined_world.bot, make_callback(sheet_button, user_id=FIN))
+    await joined_world.tap(sheet_button, FIN)
     assert "Только инициатор" in alert(joined_world.bot)
 
     # after the due date: silence is agreement (ust-kamenogorsk-2025, п.21); answers are closed
@@ -133,17 +121,10 @@ async def test_round_from_requests_to_final_sheet(joined_world: World) -> None:
     assert item is not None
     after = datetime.combine(item.due + timedelta(days=1), datetime.min.time(), ALMATY)
     after = after.replace(hour=10)
-    ctx = await services.make_context(
-        joined_world.repos, joined_world.profile, joined_world.settings, now=after.astimezone(UTC)
-    )
+    ctx = await joined_world.context(after.astimezone(UTC))
     while not ctx.calendar.is_working_day(ctx.today):
         after += timedelta(days=1)
-        ctx = await services.make_context(
-            joined_world.repos,
-            joined_world.profile,
-            joined_world.settings,
-            now=after.astimezone(UTC),
-        )
+        ctx = await joined_world.context(after.astimezone(UTC))
     joined_world.bot.clear()
     await sweep(ctx)
     await joined_world.deliverer.drain(now=ctx.now)
@@ -161,17 +142,12 @@ async def test_round_from_requests_to_final_sheet(joined_world: World) -> None:
         Answer.AGREED_BY_DEFAULT,
     }
     joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(kk)["✅ Ескертулер жоқ"], user_id=EDU)
-    )
+    await joined_world.press(kk, "✅ Ескертулер жоқ", EDU)
     assert alert(joined_world.bot).endswith("сұрау жабылды.")
 
     # the XLSX official record
     joined_world.bot.clear()
-    await joined_world.dp.feed_update(
-        joined_world.bot,
-        make_callback(RemarkCallback(action="xlsx", id=round_id).pack(), user_id=CTRL),
-    )
+    await joined_world.tap(RemarkCallback(action="xlsx", id=round_id).pack(), CTRL)
     [document] = [m for m in joined_world.bot.sent() if isinstance(m, SendDocument)]
     assert isinstance(document.document, BufferedInputFile)
     sheet_book = load_workbook(BytesIO(document.document.data))
@@ -225,10 +201,6 @@ async def test_restricted_round_sends_no_subject_and_refuses_files(joined_world:
     request = messages_to(joined_world.bot, FIN)[0]
     assert "тарифах" not in request.text
     assert "бумажный экземпляр" in request.text
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_callback(buttons(request)["💬 Есть замечания"], user_id=FIN)
-    )
-    await joined_world.dp.feed_update(
-        joined_world.bot, make_document("X", "секрет.pdf", user_id=FIN)
-    )
+    await joined_world.press(request, "💬 Есть замечания", FIN)
+    await joined_world.send_file("X", "секрет.pdf", FIN)
     assert "не принимаются" in messages_to(joined_world.bot, FIN)[-1].text

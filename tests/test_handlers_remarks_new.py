@@ -8,20 +8,18 @@ from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 
-from bot import services
 from bot.i18n import date_with_weekday, long_date
 from bot.remarks.rules import MAX_FILES, default_due
-from bot.staff.csv_import import parse_staff_csv
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks.new_dialog import RoundStates
-from storage.domain.enums import Language
 from storage.domain.remarks import Answer, RoundFile
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_document
+from tests.fakes import RecordingBot, make_callback
 from tests.helpers import (
     STALE_RU,
     World,
     alerts,
+    asked_again,
     cancel_leaves_stale_buttons,
     data_of,
     department,
@@ -32,6 +30,7 @@ from tests.helpers import (
     saturday_ahead,
     say,
     sent_to,
+    stale,
     state_of,
     today,
 )
@@ -78,7 +77,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     fin_head = await person(world.repos, "fin_head")
     edu = await department(world.repos, "Отдел образования")
     fin = await department(world.repos, "Отдел финансов")
-    ctx = await services.make_context(world.repos, world.profile, world.settings)
+    ctx = await world.context()
     default = default_due(world.profile, ctx.calendar, ctx.today)
 
     await say(world.dp, world.bot, "/remarks")
@@ -91,7 +90,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     await press(world.dp, world.bot, "rst", "0")
     assert await state_of(world.dp, world.bot) == RoundStates.documents.state
     assert data_of(world.bot) == ["rn:docs:none"]
-    await world.dp.feed_update(world.bot, make_document("doc-17", "проект.docx", user_id=CTRL))
+    await world.send_file("doc-17", "проект.docx", CTRL)
     assert "проект.docx" in world.bot.texts()[-1]
     assert data_of(world.bot) == ["rn:docs:done", "rn:docs:none"]
     await press(world.dp, world.bot, "docs", "done")
@@ -182,9 +181,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     assert sent_to(world.bot, CTRL) == []
 
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot, make_callback(RemarkCallback(action="sheet", id=item.id).pack(), user_id=CTRL)
-    )
+    await world.tap(RemarkCallback(action="sheet", id=item.id).pack(), CTRL)
     sheet = world.bot.texts()[-1]
     for name in ("Отдел образования — Асель Нурланова", "Олег Ким", "Гүлнар Омарова"):
         assert name in sheet
@@ -197,31 +194,23 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     monday = saturday + timedelta(days=2)
 
     await new_round(joined_world.dp, joined_world.bot)
-    for wrong in (" ab ", "x" * 501):
-        joined_world.bot.clear()
-        await say(joined_world.dp, joined_world.bot, wrong)
-        [reason] = joined_world.bot.texts()
-        assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.subject.state
+    reason = await asked_again(joined_world, RoundStates.subject.state, " ab ", "x" * 501)
     assert "501" in reason
     await say(joined_world.dp, joined_world.bot, SUBJECT)
-    joined_world.bot.clear()
-    await say(joined_world.dp, joined_world.bot, "нет")  # typed instead of pressing a button
-    assert len(joined_world.bot.texts()) == 1
-    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.restricted.state
+    await asked_again(
+        joined_world, RoundStates.restricted.state, "нет"
+    )  # typed instead of pressing a button
     joined_world.bot.clear()
     await press(joined_world.dp, joined_world.bot, "rst", "maybe")  # forged
     await press(joined_world.dp, joined_world.bot, "docs", "none")  # a button of another step
     assert alerts(joined_world.bot) == [STALE_RU, STALE_RU]
     assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.restricted.state
     await press(joined_world.dp, joined_world.bot, "rst", "0")
-    joined_world.bot.clear()
-    await say(joined_world.dp, joined_world.bot, "вот документ")  # text instead of a file
-    assert len(joined_world.bot.texts()) == 1
-    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.documents.state
+    await asked_again(
+        joined_world, RoundStates.documents.state, "вот документ"
+    )  # text instead of a file
     for n in range(MAX_FILES + 1):
-        await joined_world.dp.feed_update(
-            joined_world.bot, make_document(f"f{n}", f"файл {n}.pdf", user_id=CTRL)
-        )
+        await joined_world.send_file(f"f{n}", f"файл {n}.pdf", CTRL)
     assert str(MAX_FILES) in joined_world.bot.texts()[-1]
     await press(joined_world.dp, joined_world.bot, "docs", "done")
 
@@ -230,29 +219,28 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     [reason] = alerts(joined_world.bot)
     assert reason != STALE_RU
     assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.departments.state
-    for step, forged in (("dep", "abc"), ("dep", "99999"), ("per", "1"), ("mode", "x")):
-        joined_world.bot.clear()
-        await press(joined_world.dp, joined_world.bot, step, forged)
-        assert alerts(joined_world.bot) == [STALE_RU]
+    await stale(
+        joined_world, press, *(("dep", "abc"), ("dep", "99999"), ("per", "1"), ("mode", "x"))
+    )
     await press(joined_world.dp, joined_world.bot, "mode", "per")
-    for forged in (str(ctrl.id), "99999", "abc"):  # oneself, nobody, nonsense
-        joined_world.bot.clear()
-        await press(joined_world.dp, joined_world.bot, "per", forged)
-        assert alerts(joined_world.bot) == [STALE_RU]
-    joined_world.bot.clear()
-    await press(joined_world.dp, joined_world.bot, "ok")  # a button of another step
-    assert alerts(joined_world.bot) == [STALE_RU]
+    await stale(
+        joined_world, press, *(("per", forged) for forged in (str(ctrl.id), "99999", "abc"))
+    )  # oneself, nobody, nonsense
+    await stale(joined_world, press, ("ok", ""))  # a button of another step
     await press(joined_world.dp, joined_world.bot, "mode", "dep")
     await press(joined_world.dp, joined_world.bot, "dep", str(edu.id))
     await press(joined_world.dp, joined_world.bot, "done")
     assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.due.state
 
     yesterday = today(joined_world.settings) - timedelta(days=1)
-    for wrong in ("завтра", "2030-01-15", "31.02.2030", yesterday.strftime("%d.%m.%Y")):
-        joined_world.bot.clear()
-        await say(joined_world.dp, joined_world.bot, wrong)
-        [reason] = joined_world.bot.texts()
-        assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.due.state
+    reason = await asked_again(
+        joined_world,
+        RoundStates.due.state,
+        "завтра",
+        "2030-01-15",
+        "31.02.2030",
+        yesterday.strftime("%d.%m.%Y"),
+    )
     assert f"Срок {long_date(yesterday, 'ru')} уже прошёл." in reason
     joined_world.bot.clear()
     await press(
@@ -260,9 +248,7 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     )  # a forged past date
     [reason] = alerts(joined_world.bot)
     assert "уже прошёл" in reason
-    joined_world.bot.clear()
-    await press(joined_world.dp, joined_world.bot, "due", "someday")
-    assert alerts(joined_world.bot) == [STALE_RU]
+    await stale(joined_world, press, ("due", "someday"))
     joined_world.bot.clear()
     await say(joined_world.dp, joined_world.bot, saturday.strftime("%d.%m.%Y"))
     [reason] = joined_world.bot.texts()
@@ -279,9 +265,7 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     [item] = await joined_world.repos.remarks.for_initiator(ctrl.id)
     assert item.due == monday
     assert [f.file_id for f in item.files] == [f"f{n}" for n in range(MAX_FILES)]
-    joined_world.bot.clear()
-    await press(joined_world.dp, joined_world.bot, "ok")  # a second tap on «Send»
-    assert alerts(joined_world.bot) == [STALE_RU]
+    await stale(joined_world, press, ("ok", ""))  # a second tap on «Send»
     assert len(await joined_world.repos.remarks.for_initiator(ctrl.id)) == 1
 
 
@@ -296,7 +280,7 @@ async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
     await say(world.dp, world.bot, SECRET)
     await press(world.dp, world.bot, "rst", "1")
     assert await state_of(world.dp, world.bot) == RoundStates.departments.state
-    await world.dp.feed_update(world.bot, make_document("secret-1", "план.docx", user_id=CTRL))
+    await world.send_file("secret-1", "план.docx", CTRL)
     await press(world.dp, world.bot, "docs", "done")  # the documents step is skipped
     assert alerts(world.bot) == [STALE_RU]
     await press(world.dp, world.bot, "dep", str(fin.id))
@@ -337,8 +321,7 @@ async def test_cancel_mid_dialog_starts_nothing(joined_world: World) -> None:
     assert await state_of(joined_world.dp, joined_world.bot) is None
     assert await joined_world.repos.remarks.for_initiator(ctrl.id) == []
     await joined_world.deliverer.wait_idle()
-    joined_world.bot.clear()
-    await joined_world.deliverer.drain()
+    await joined_world.delivered()
     assert joined_world.bot.sent() == []
 
 
@@ -362,14 +345,9 @@ async def test_an_executor_may_not_start_a_round(
 
 
 async def test_forty_people_are_paged_and_searchable(
-    dp: Dispatcher, bot: RecordingBot, staffed: Repos
+    dp: Dispatcher, bot: RecordingBot, forty_heads: Repos
 ) -> None:
-    rows = "\n".join(
-        f"h{n:02d},Руководитель {n:02d},Начальник управления,Управление {n:02d},head,ru,"
-        for n in range(1, 41)
-    )
-    header = "code,full_name,position,department,roles,language,curates\n"
-    await staffed.staff.import_staff(parse_staff_csv(header + rows, Language.RU), actor="test")
+    staffed = forty_heads
     await join(dp, bot, staffed, "ctrl", CTRL, "ru")
     await to_addressees(dp, bot)
     assert len(picker_buttons(bot, "dep")) == 8

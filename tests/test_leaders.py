@@ -5,7 +5,6 @@ waits on a leader)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from aiogram import Dispatcher
 from aiogram.methods import EditMessageText, SendMessage
@@ -16,7 +15,6 @@ from bot.assignments.rules import Light
 from bot.config import Settings
 from bot.extensions import steps as extension_steps
 from bot.leaders.rules import Tally, by_urgency, scope, sees_department, tally
-from bot.profiles import Profile
 from bot.remarks import steps as remark_steps
 from handlers.callbacks import (
     LeadAction,
@@ -29,23 +27,12 @@ from handlers.callbacks import (
 from storage.domain.enums import Role
 from storage.overview import DeadlineCount
 from storage.repo import Repos
-from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import World, alerts, buttons, department, join, register_item, today
+from tests.fakes import RecordingBot, make_message
+from tests.helpers import World, alerts, buttons, department, found, join, person, today
 
 AKIM, HOA, DEP1, EDU = 7201, 7202, 7203, 7204
 EDU_NAME, FIN_NAME = "Отдел образования", "Отдел финансов"
 FIN_SUMMARY = "Сверить бюджетные заявки финансового отдела"
-
-
-async def register(
-    repos: Repos,
-    profile: Profile,
-    settings: Settings,
-    number: str,
-    executors: tuple[str, ...],
-    **details: Any,
-) -> int:
-    return (await register_item(repos, profile, settings, number, executors, **details)).id
 
 
 async def overdue(repos: Repos, settings: Settings, item_id: int, days: int = 3) -> None:
@@ -57,14 +44,20 @@ async def overdue(repos: Repos, settings: Settings, item_id: int, days: int = 3)
         )
 
 
-async def three_items(repos: Repos, profile: Profile, settings: Settings) -> dict[str, int]:
+async def three_items(world: World) -> dict[str, int]:
     """Education and finance together (overdue), education alone (later), finance alone
     (later, its summary never to reach the deputy akim curating education)."""
-    both = await register(repos, profile, settings, "01-01/1", (EDU_NAME, FIN_NAME))
-    await overdue(repos, settings, both)
-    edu = await register(repos, profile, settings, "01-01/2", (EDU_NAME,))
-    fin = await register(repos, profile, settings, "01-01/3", (FIN_NAME,), summary=FIN_SUMMARY)
-    return {"both": both, "edu": edu, "fin": fin}
+    both = (await world.register("01-01/1")).id
+    await overdue(world.repos, world.settings, both)
+    edu = await world.register("01-01/2", (EDU_NAME,))
+    fin = await world.register("01-01/3", (FIN_NAME,), summary=FIN_SUMMARY)
+    return {"both": both, "edu": edu.id, "fin": fin.id}
+
+
+async def department_page(world: World, user_id: int, name: str = EDU_NAME) -> None:
+    """The person taps the overview's button of department `name`."""
+    edu = await department(world.repos, name)
+    await world.tap(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id)
 
 
 def texts(bot: RecordingBot, chat_id: int) -> list[str]:
@@ -87,6 +80,17 @@ def last_to(bot: RecordingBot, chat_id: int) -> SendMessage | EditMessageText:
     ]
     assert found
     return found[-1]
+
+
+async def open_waiting(
+    world: World, user_id: int, line: str, label: str
+) -> SendMessage | EditMessageText:
+    """/overview says `line` (what waits on the person); its button `label` opens it."""
+    await world.say("/overview", user_id)
+    screen = last_to(world.bot, user_id)
+    assert line in text_of(screen)
+    await world.press(screen, label, user_id)
+    return last_to(world.bot, user_id)
 
 
 # --- the pure rules ---------------------------------------------------------------------------
@@ -127,9 +131,10 @@ async def test_tally_classifies_by_working_days(repos: Repos) -> None:
 
 
 async def test_counts_in_one_query_an_item_of_two_departments_once_in_the_total(
-    staffed: Repos, profile: Profile, settings: Settings
+    world: World,
 ) -> None:
-    await three_items(staffed, profile, settings)
+    staffed = world.repos
+    await three_items(world)
     edu = await department(staffed, EDU_NAME)
     fin = await department(staffed, FIN_NAME)
     rows = await staffed.overview.open_counts(None)
@@ -147,9 +152,9 @@ async def test_counts_in_one_query_an_item_of_two_departments_once_in_the_total(
 
 
 async def test_akim_sees_every_department_with_lights_and_a_total(world: World) -> None:
-    await three_items(world.repos, world.profile, world.settings)
+    await three_items(world)
     await join(world.dp, world.bot, world.repos, "hoa", HOA, "ru")
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=HOA))
+    await world.say("/overview", HOA)
     screen = last_to(world.bot, HOA)
     assert text_of(screen).startswith("📊 Открытые поручения по отделам")
     assert f"{EDU_NAME}: 🔴 1 · 🟡 0 · 🟢 1" in text_of(screen)
@@ -161,21 +166,18 @@ async def test_akim_sees_every_department_with_lights_and_a_total(world: World) 
 async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refused(
     world: World,
 ) -> None:
-    ids = await three_items(world.repos, world.profile, world.settings)
+    ids = await three_items(world)
     edu = await department(world.repos, EDU_NAME)
     fin = await department(world.repos, FIN_NAME)
     await join(world.dp, world.bot, world.repos, "dep1", DEP1, "kk")
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=DEP1))
+    await world.say("/overview", DEP1)
     screen = last_to(world.bot, DEP1)
     assert f"{EDU_NAME}: 🔴 1 · 🟡 0 · 🟢 1" in text_of(screen)
     assert FIN_NAME not in text_of(screen)
     assert "(жалпы 2)" in text_of(screen)
 
     # her department, a page of items, an item's card with its history, read-only
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=DEP1),
-    )
+    await department_page(world, DEP1)
     page = last_to(world.bot, DEP1)
     assert (
         "01-01/1" in text_of(page)
@@ -184,7 +186,7 @@ async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refu
     )
     assert "қабылданбаған" in text_of(page)  # the status
     assert EDU_NAME in text_of(page)  # the executor
-    await world.dp.feed_update(world.bot, make_callback(buttons(page)["🔎 01-01/2"], user_id=DEP1))
+    await world.press(page, "🔎 01-01/2", DEP1)
     card = last_to(world.bot, DEP1)
     assert "01-01/2" in text_of(card) and "Тарих" in text_of(card)
     assert set(buttons(card)) == {"↩️ Артқа", "↩️ Шолу"}
@@ -198,7 +200,7 @@ async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refu
         LeadCallback(action=LeadAction.ITEM, id=ids["fin"], dep=fin.id),
         LeadCallback(action=LeadAction.DEPARTMENT, id=99_999),
     ):
-        await world.dp.feed_update(world.bot, make_callback(forged.pack(), user_id=DEP1))
+        await world.tap(forged.pack(), DEP1)
     assert alerts(world.bot) == ["Бұл бөлім сіз қадағалайтын бөлімдердің қатарында жоқ."] * 5
     assert texts(world.bot, DEP1) == []
     for method in world.bot.sent():
@@ -206,56 +208,36 @@ async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refu
 
 
 async def test_overview_is_for_leaders_only(world: World) -> None:
-    await three_items(world.repos, world.profile, world.settings)
-    edu = await department(world.repos, EDU_NAME)
+    await three_items(world)
     await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=EDU))
+    await world.say("/overview", EDU)
     assert text_of(last_to(world.bot, EDU)).startswith("Это действие доступно ролям")
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=EDU),
-    )
+    await department_page(world, EDU)
     assert alerts(world.bot)[-1].startswith("Это действие доступно ролям")
     assert texts(world.bot, EDU) == []
 
 
 async def test_restricted_items_show_number_and_deadline_only(world: World) -> None:
     secret = "Секретное содержание поручения"
-    await register(
-        world.repos,
-        world.profile,
-        world.settings,
-        "ДСП-7",
-        (EDU_NAME,),
-        summary=secret,
-        restricted=True,
-    )
-    edu = await department(world.repos, EDU_NAME)
+    await world.register("ДСП-7", (EDU_NAME,), summary=secret, restricted=True)
     await join(world.dp, world.bot, world.repos, "akim", AKIM, "ru")
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=AKIM),
-    )
+    await department_page(world, AKIM)
     page = last_to(world.bot, AKIM)
     assert "ДСП-7 · 12.05.2027" in text_of(page)
-    await world.dp.feed_update(world.bot, make_callback(buttons(page)["🔎 ДСП-7"], user_id=AKIM))
+    await world.press(page, "🔎 ДСП-7", AKIM)
     for method in world.bot.sent():
         assert secret not in str(method)
 
 
 async def test_pages_of_a_department(world: World) -> None:
     for n in range(10):
-        await register(world.repos, world.profile, world.settings, f"02-{n:02}", (EDU_NAME,))
-    edu = await department(world.repos, EDU_NAME)
+        await world.register(f"02-{n:02}", (EDU_NAME,))
     await join(world.dp, world.bot, world.repos, "akim", AKIM, "ru")
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(LeadCallback(action=LeadAction.DEPARTMENT, id=edu.id).pack(), user_id=AKIM),
-    )
+    await department_page(world, AKIM)
     first = last_to(world.bot, AKIM)
     assert "открыто: 10 · стр. 1 из 2" in text_of(first)
-    await world.dp.feed_update(world.bot, make_callback(buttons(first)["▶️"], user_id=AKIM))
+    await world.press(first, "▶️", AKIM)
     second = last_to(world.bot, AKIM)
     assert (
         "стр. 2 из 2" in text_of(second)
@@ -267,34 +249,26 @@ async def test_pages_of_a_department(world: World) -> None:
 async def test_an_extension_request_waits_on_the_akim_and_opens_with_its_buttons(
     world: World,
 ) -> None:
-    item_id = await register(world.repos, world.profile, world.settings, "03-01", (EDU_NAME,))
+    item_id = (await world.register("03-01", (EDU_NAME,))).id
     await join(world.dp, world.bot, world.repos, "akim", AKIM, "ru")
     await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
-    ctx = await services.make_context(world.repos, world.profile, world.settings)
-    item = await world.repos.assignments.get(item_id)
-    head = await world.repos.staff.by_code("edu_head")
-    assert item is not None and head is not None and item.main_executor is not None
+    ctx = await world.context()
+    item = await world.item(item_id)
+    head = await person(world.repos, "edu_head")
+    edu = found(item.main_executor).department_id
     request = await extension_steps.request_extension(
-        ctx, head, item, item.main_executor.department_id, date(2027, 6, 1), "Ждём экспертизу."
+        ctx, head, item, edu, date(2027, 6, 1), "Ждём экспертизу."
     )
     await world.deliverer.drain()
     world.bot.clear()
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=AKIM))
-    screen = last_to(world.bot, AKIM)
-    assert "Запросы на продление срока ждут вашего решения: 1" in text_of(screen)
-    await world.dp.feed_update(
-        world.bot, make_callback(buttons(screen)["⏳ № 03-01"], user_id=AKIM)
-    )
-    opened = last_to(world.bot, AKIM)
+    waits = "Запросы на продление срока ждут вашего решения: 1"
+    opened = await open_waiting(world, AKIM, waits, "⏳ № 03-01")
     assert "Ждём экспертизу." in text_of(opened)
     assert "✅ Одобрить" in buttons(opened)
 
     # the head does not decide: a forged button shows nothing
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(WaitCallback(action=WaitAction.REQUEST, id=request.id).pack(), user_id=EDU),
-    )
+    await world.tap(WaitCallback(action=WaitAction.REQUEST, id=request.id).pack(), EDU)
     assert alerts(world.bot) == ["Эта кнопка больше не действует."]
     assert texts(world.bot, EDU) == []
 
@@ -304,7 +278,7 @@ async def test_a_round_waits_on_the_deputy_akim_and_on_the_head_until_answered(
 ) -> None:
     await join(world.dp, world.bot, world.repos, "dep1", DEP1, "ru")
     await join(world.dp, world.bot, world.repos, "edu_head", EDU, "ru")
-    ctx = await services.make_context(world.repos, world.profile, world.settings)
+    ctx = await world.context()
     initiator = await world.repos.staff.by_code("ctrl")
     deputy = await world.repos.staff.by_code("dep1")
     assert initiator is not None and deputy is not None
@@ -319,33 +293,20 @@ async def test_a_round_waits_on_the_deputy_akim_and_on_the_head_until_answered(
         department_ids=[edu.id],
         person_ids=[deputy.id],
     )
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=DEP1))
-    screen = last_to(world.bot, DEP1)
-    assert "Опросы «замечаний нет» ждут вашего ответа: 1" in text_of(screen)
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(buttons(screen)["📨 Проект постановления о тарифах"], user_id=DEP1),
-    )
-    opened = last_to(world.bot, DEP1)
+    waits = "Опросы «замечаний нет» ждут вашего ответа: 1"
+    opened = await open_waiting(world, DEP1, waits, "📨 Проект постановления о тарифах")
     assert "Проект постановления о тарифах" in text_of(opened)
-    await world.dp.feed_update(
-        world.bot, make_callback(buttons(opened)["✅ Замечаний нет"], user_id=DEP1)
-    )
+    await world.press(opened, "✅ Замечаний нет", DEP1)
 
     # answered: gone from the list; the button, tapped again, is stale
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot,
-        make_callback(WaitCallback(action=WaitAction.ROUND, id=rnd.id).pack(), user_id=DEP1),
-    )
+    await world.tap(WaitCallback(action=WaitAction.ROUND, id=rnd.id).pack(), DEP1)
     assert alerts(world.bot) == ["Эта кнопка больше не действует."]
-    await world.dp.feed_update(world.bot, make_message("/overview", user_id=DEP1))
+    await world.say("/overview", DEP1)
     assert "Вашего решения или ответа ничего не ждёт." in text_of(last_to(world.bot, DEP1))
 
     # the head of the department, through the menu's «Requests waiting»
-    await world.dp.feed_update(
-        world.bot, make_callback(MenuCallback(action=MenuAction.WAITING).pack(), user_id=EDU)
-    )
+    await world.tap(MenuCallback(action=MenuAction.WAITING).pack(), EDU)
     waiting = last_to(world.bot, EDU)
     assert "Опросы «замечаний нет» ждут вашего ответа: 1" in text_of(waiting)
     assert "📨 Проект постановления о тарифах" in buttons(waiting)

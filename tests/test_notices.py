@@ -11,7 +11,7 @@ from bot.assignments.notices import NoticeKind, due, planned, quiet_until
 from bot.calendar import WorkCalendar
 from bot.profiles import load_profile
 from storage.domain.assignments import Assignment, ControlType, Executor, Status
-from storage.domain.enums import Mark, Source
+from tests.helpers import assignment
 
 CAL = WorkCalendar()
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -21,22 +21,15 @@ def item(deadline: date, status: Status = Status.ACCEPTED, *, co: bool = True) -
     executors = [Executor(1, "Отдел образования", True)]
     if co:
         executors.append(Executor(2, "Отдел финансов", False))
-    return Assignment(
-        id=1,
+    registered = date(2027, 1, 4)
+    return assignment(
+        *executors,
         reg_number="1",
-        received=date(2027, 1, 4),
-        registered_on=date(2027, 1, 4),
-        source=Source.AKIM,
-        issuer_id=None,
-        summary="s",
+        received=registered,
+        registered_on=registered,
         deadline=deadline,
-        mark=Mark.NONE,
         control_type=ControlType.LONG,
-        restricted=False,
         status=status,
-        removal_ground=None,
-        extensions=0,
-        executors=tuple(executors),
     )
 
 

@@ -7,12 +7,10 @@ from datetime import UTC, datetime
 
 from aiogram.types import Chat, ChatMemberBanned, ChatMemberMember, ChatMemberUpdated, Update, User
 
-from bot import services
 from bot.config import Settings
 from bot.profiles import Profile
 from bot.sweep import sweep
 from storage.repo import Repos
-from tests.fakes import make_message
 from tests.helpers import World, invite, join, register_item, texts_to
 
 EDU, FIN, CTRL = 8101, 8102, 8103
@@ -37,9 +35,7 @@ async def test_cards_wait_for_a_late_joiner_and_follow_the_welcome(world: World)
     assert await world.repos.outbox.held() == [(edu.id, {"card": 2})]
     # the head opens the link a week later: the welcome says what waits, then the cards come
     token = await invite(world.repos, "edu_head")
-    await world.dp.feed_update(
-        world.bot, make_message(f"/start {token}", user_id=EDU, language_code="ru")
-    )
+    await world.say(f"/start {token}", EDU, language_code="ru")
     [welcome] = texts_to(world.bot, EDU)
     # in the directory's language (kk), not Telegram's
     assert "Сізді күтіп тұр: 2 тапсырма. Олар осы хабарламадан кейін келеді." in welcome
@@ -61,9 +57,7 @@ async def test_the_control_department_gets_one_digest_a_day_not_a_message_per_no
     await world.deliverer.drain()
     assert texts_to(world.bot, CTRL) == []  # no message per card
     for _ in range(2):  # two sweeps the same morning: one digest
-        ctx = await services.make_context(
-            world.repos, world.profile, world.settings, now=ALMATY_MORNING
-        )
+        ctx = await world.context(ALMATY_MORNING)
         await sweep(ctx)
         await world.deliverer.drain(now=ALMATY_MORNING)
     [digest] = texts_to(world.bot, CTRL)
@@ -78,7 +72,7 @@ async def test_a_digest_is_dropped_when_everyone_joined_before_it_went_out(world
     await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
     await register(world.repos, world.profile, world.settings, "G-1")
     night = datetime(2027, 5, 3, 18, 0, tzinfo=UTC)  # 23:00: the digest waits for the morning
-    await sweep(await services.make_context(world.repos, world.profile, world.settings, now=night))
+    await sweep(await world.context(night))
     await world.deliverer.drain(now=night)
     await join(world.dp, world.bot, world.repos, "edu_head", EDU, "kk")
     # hoa and others never had messages: only people with waiting messages count

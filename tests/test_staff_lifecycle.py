@@ -167,11 +167,11 @@ async def test_a_departing_head_hands_over_cards_and_rounds_and_loses_access(wor
     assert "Ерболат Сейітов" in told
     # her access has ended: a command and a button are answered with whom to ask
     world.bot.clear()
-    await world.dp.feed_update(world.bot, make_message("/my", user_id=EDU))
+    await world.say("/my", EDU)
     [answer] = world.bot.texts()
     assert "Айгерім Сапарова" in answer
     tap = ItemCallback(action=ItemAction.ACCEPT, id=item.id, dep=edu_department).pack()
-    await world.dp.feed_update(world.bot, make_callback(tap, user_id=EDU))
+    await world.tap(tap, EDU)
     [alert] = [m for m in world.bot.sent() if isinstance(m, AnswerCallbackQuery)]
     assert alert.show_alert
     stored = await world.repos.assignments.get(item.id)
@@ -212,8 +212,8 @@ async def test_the_last_head_leaving_leaves_the_department_without_a_head(world:
 
 async def test_invite_shows_the_current_link_and_replaces_it_only_on_purpose(world: World) -> None:
     await join(world.dp, world.bot, world.repos, "admin", ADMIN, "ru")
-    await world.dp.feed_update(world.bot, make_message("/invite edu_head", user_id=ADMIN))
-    await world.dp.feed_update(world.bot, make_message("/invite edu_head", user_id=ADMIN))
+    await world.say("/invite edu_head", ADMIN)
+    await world.say("/invite edu_head", ADMIN)
     first, again = world.bot.texts()
     link = first.split("\n")[1]
     assert link.startswith("https://t.me/baqylau_test_bot?start=")
@@ -221,15 +221,11 @@ async def test_invite_shows_the_current_link_and_replaces_it_only_on_purpose(wor
     # «new link»: the old one stops working and says whom to ask
     edu = await person(world.repos, "edu_head")
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot, make_callback(InviteCallback(person=edu.id).pack(), user_id=ADMIN)
-    )
+    await world.tap(InviteCallback(person=edu.id).pack(), ADMIN)
     [new] = world.bot.texts()
     new_link = new.split("\n")[1]
     assert new_link != link
-    await world.dp.feed_update(
-        world.bot, make_message(f"/start {link.rsplit('=', 1)[1]}", user_id=EDU)
-    )
+    await world.say(f"/start {link.rsplit('=', 1)[1]}", EDU)
     replaced = world.bot.texts()[-1]
     assert "Айгерім Сапарова" in replaced
     assert await world.repos.staff.by_telegram(EDU) is None
@@ -237,10 +233,8 @@ async def test_invite_shows_the_current_link_and_replaces_it_only_on_purpose(wor
     ctx = await ctx_of(world.repos, world.profile, world.settings)
     await staff_steps.remove_people(ctx, [edu], actor="admin")
     world.bot.clear()
-    await world.dp.feed_update(world.bot, make_message("/invite edu_head", user_id=ADMIN))
-    await world.dp.feed_update(
-        world.bot, make_message(f"/start {new_link.rsplit('=', 1)[1]}", user_id=EDU)
-    )
+    await world.say("/invite edu_head", ADMIN)
+    await world.say(f"/start {new_link.rsplit('=', 1)[1]}", EDU)
     refused, removed = world.bot.texts()
     assert "start=" not in refused
     assert "Айгерім Сапарова" in removed

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from storage.domain.remarks import Answer, Round, RoundFile
+from storage.domain.remarks import Addressee, Answer, Round, RoundFile
 from storage.repo import Repos
-from tests.helpers import department_id, person_id
+from tests.helpers import department_id, found, person_id, person_ids
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -40,11 +41,30 @@ async def start(
     )
 
 
+async def answer(
+    repos: Repos, round_id: int, person: int, answer: Answer = Answer.NO_REMARKS, **given: Any
+) -> bool:
+    """`person`'s answer to round `round_id`: whether it was taken. `given`: its text (none),
+    files (none), who gave it (edu_head) and when (AT), where they differ."""
+    fields: dict[str, Any] = {"text": None, "files": (), "by": "edu_head", "at": AT} | given
+    return await repos.remarks.answer(round_id, person, answer=answer, **fields)
+
+
+async def addressee(repos: Repos, round_id: int, person: int) -> Addressee:
+    """`person`'s row in round `round_id`, read back."""
+    return found(found(await repos.remarks.get(round_id)).addressee_for(person))
+
+
+async def rows_in(repos: Repos, table: str) -> int:
+    async with repos.conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor:  # noqa: S608
+        row = await cursor.fetchone()
+    return int(found(row)[0])
+
+
 async def test_create_reads_back_with_departments_and_people(staffed: Repos) -> None:
-    ctrl = await person_id(staffed, "ctrl")
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
-    dep1 = await person_id(staffed, "dep1")
+    ctrl, edu_head, fin_head, dep1 = await person_ids(
+        staffed, "ctrl", "edu_head", "fin_head", "dep1"
+    )
     edu = await department_id(staffed, EDU)
     fin = await department_id(staffed, FIN)
     files = (DRAFT, RoundFile("file-note", "Пояснительная записка.pdf"))
@@ -72,11 +92,11 @@ async def test_create_reads_back_with_departments_and_people(staffed: Repos) -> 
         (fin_head, fin),
         (dep1, None),
     ]
-    for addressee in created.addressees:
-        assert addressee.round_id == created.id
-        assert addressee.answer is Answer.PENDING
-        assert (addressee.answered_at, addressee.answered_by) == (None, None)
-        assert (addressee.text, addressee.files) == (None, ())
+    # Each in this round, not answered yet: no time, author, text or files.
+    assert {
+        (a.round_id, a.answer, a.answered_at, a.answered_by, a.text, a.files)
+        for a in created.addressees
+    } == {(created.id, Answer.PENDING, None, None, None, ())}
     assert [a.id for a in created.addressees] == sorted(a.id for a in created.addressees)
     assert created.addressee_for(dep1) == created.addressees[2]
     assert created.addressee_for(ctrl) is None
@@ -88,8 +108,7 @@ async def test_create_reads_back_with_departments_and_people(staffed: Repos) -> 
 
 
 async def test_create_refuses_bad_input_and_rolls_back(staffed: Repos) -> None:
-    ctrl = await person_id(staffed, "ctrl")
-    edu_head = await person_id(staffed, "edu_head")
+    ctrl, edu_head = await person_ids(staffed, "ctrl", "edu_head")
 
     async def create(subject: str, addressees: list[tuple[int, int | None]]) -> Round:
         return await staffed.remarks.create(
@@ -112,10 +131,7 @@ async def test_create_refuses_bad_input_and_rolls_back(staffed: Repos) -> None:
     with pytest.raises(ValueError, match="unknown"):
         await create("Тема", [(edu_head, 999)])
     assert await staffed.remarks.for_initiator(ctrl) == []
-    async with staffed.conn.execute("SELECT COUNT(*) FROM remark_addressees") as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    assert row[0] == 0
+    assert await rows_in(staffed, "remark_addressees") == 0
     assert await staffed.audit.for_entity("remarks", "1") == []
 
     # Without files is fine.
@@ -125,23 +141,11 @@ async def test_create_refuses_bad_input_and_rolls_back(staffed: Repos) -> None:
 
 async def test_answer_and_change_it(staffed: Repos) -> None:
     item = await start(staffed, "edu_head", "fin_head")
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
+    edu_head, fin_head = await person_ids(staffed, "edu_head", "fin_head")
     first = AT + timedelta(hours=1)
 
-    assert await staffed.remarks.answer(
-        item.id,
-        edu_head,
-        answer=Answer.NO_REMARKS,
-        text=None,
-        files=(),
-        by="edu_exec",
-        at=first,
-    )
-    current = await staffed.remarks.get(item.id)
-    assert current is not None
-    mine = current.addressee_for(edu_head)
-    assert mine is not None
+    assert await answer(staffed, item.id, edu_head, by="edu_exec", at=first)
+    mine = await addressee(staffed, item.id, edu_head)
     assert mine.answer is Answer.NO_REMARKS
     assert (mine.answered_at, mine.answered_by) == (first, "edu_exec")
     assert (mine.text, mine.files) == (None, ())
@@ -150,19 +154,11 @@ async def test_answer_and_change_it(staffed: Repos) -> None:
     # Changed to remarks, with a text and two files.
     second = AT + timedelta(hours=2)
     files = (RoundFile("f1", "Замечания.docx"), RoundFile("f2", "Таблица.xlsx"))
-    assert await staffed.remarks.answer(
-        item.id,
-        edu_head,
-        answer=Answer.REMARKS,
-        text="  п. 3 изложить в новой редакции  ",
-        files=files,
-        by="edu_head",
-        at=second,
+    text = "  п. 3 изложить в новой редакции  "
+    assert await answer(
+        staffed, item.id, edu_head, Answer.REMARKS, text=text, files=files, at=second
     )
-    current = await staffed.remarks.get(item.id)
-    assert current is not None
-    mine = current.addressee_for(edu_head)
-    assert mine is not None
+    mine = await addressee(staffed, item.id, edu_head)
     assert mine.answer is Answer.REMARKS
     assert (mine.answered_at, mine.answered_by) == (second, "edu_head")
     assert mine.text == "п. 3 изложить в новой редакции"
@@ -170,59 +166,33 @@ async def test_answer_and_change_it(staffed: Repos) -> None:
 
     # Changed again: the files are replaced, not added to; a file alone is enough.
     only = (RoundFile("f3", "Новая редакция.docx"),)
-    assert await staffed.remarks.answer(
-        item.id, edu_head, answer=Answer.REMARKS, text="", files=only, by="edu_head", at=second
-    )
-    current = await staffed.remarks.get(item.id)
-    assert current is not None
-    mine = current.addressee_for(edu_head)
-    assert mine is not None
+    assert await answer(staffed, item.id, edu_head, Answer.REMARKS, text="", files=only, at=second)
+    mine = await addressee(staffed, item.id, edu_head)
     assert (mine.text, mine.files) == (None, only)
     # The other addressee is untouched.
-    theirs = current.addressee_for(fin_head)
-    assert theirs is not None
+    theirs = await addressee(staffed, item.id, fin_head)
     assert (theirs.answer, theirs.files) == (Answer.PENDING, ())
 
     # Back to no remarks: text and files go.
-    assert await staffed.remarks.answer(
-        item.id, edu_head, answer=Answer.NO_REMARKS, text=None, files=(), by="edu_head", at=second
-    )
-    current = await staffed.remarks.get(item.id)
-    assert current is not None
-    mine = current.addressee_for(edu_head)
-    assert mine is not None
+    assert await answer(staffed, item.id, edu_head, at=second)
+    mine = await addressee(staffed, item.id, edu_head)
     assert (mine.answer, mine.text, mine.files) == (Answer.NO_REMARKS, None, ())
-    async with staffed.conn.execute("SELECT COUNT(*) FROM remark_answer_files") as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    assert row[0] == 0
+    assert await rows_in(staffed, "remark_answer_files") == 0
 
 
 async def test_answer_refusals(staffed: Repos) -> None:
     item = await start(staffed, "edu_head")
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
+    edu_head, fin_head = await person_ids(staffed, "edu_head", "fin_head")
 
-    with pytest.raises(ValueError, match="text or a file"):
-        await staffed.remarks.answer(
-            item.id, edu_head, answer=Answer.REMARKS, text="  ", files=(), by="edu_head", at=AT
-        )
-    with pytest.raises(ValueError, match="text or a file"):
-        await staffed.remarks.answer(
-            item.id, edu_head, answer=Answer.REMARKS, text=None, files=(), by="edu_head", at=AT
-        )
+    for text in ("  ", None):
+        with pytest.raises(ValueError, match="text or a file"):
+            await answer(staffed, item.id, edu_head, Answer.REMARKS, text=text)
     for wrong in (Answer.PENDING, Answer.AGREED_BY_DEFAULT, Answer.NO_ANSWER):
         with pytest.raises(ValueError, match="cannot answer"):
-            await staffed.remarks.answer(
-                item.id, edu_head, answer=wrong, text="x", files=(), by="edu_head", at=AT
-            )
+            await answer(staffed, item.id, edu_head, wrong, text="x")
     # Not an addressee, or no such round.
-    assert not await staffed.remarks.answer(
-        item.id, fin_head, answer=Answer.NO_REMARKS, text=None, files=(), by="fin_head", at=AT
-    )
-    assert not await staffed.remarks.answer(
-        999, edu_head, answer=Answer.NO_REMARKS, text=None, files=(), by="edu_head", at=AT
-    )
+    assert not await answer(staffed, item.id, fin_head, by="fin_head")
+    assert not await answer(staffed, 999, edu_head)
     assert await staffed.remarks.get(item.id) == item
     assert [e.action for e in await staffed.audit.for_entity("remarks", item.id)] == [
         "round_started"
@@ -230,17 +200,11 @@ async def test_answer_refusals(staffed: Repos) -> None:
 
 
 async def test_close_marks_silence_once(staffed: Repos) -> None:
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
-    dep1 = await person_id(staffed, "dep1")
+    edu_head, fin_head, dep1 = await person_ids(staffed, "edu_head", "fin_head", "dep1")
     consent = await start(staffed, "edu_head", "fin_head", "dep1")
     strict = await start(staffed, "edu_head", "fin_head")
-    assert await staffed.remarks.answer(
-        consent.id, fin_head, answer=Answer.REMARKS, text="Есть", files=(), by="fin_head", at=AT
-    )
-    assert await staffed.remarks.answer(
-        strict.id, edu_head, answer=Answer.NO_REMARKS, text=None, files=(), by="edu_head", at=AT
-    )
+    assert await answer(staffed, consent.id, fin_head, Answer.REMARKS, text="Есть", by="fin_head")
+    assert await answer(staffed, strict.id, edu_head)
 
     with pytest.raises(ValueError, match="silence"):
         await staffed.remarks.close(consent.id, silent=Answer.NO_REMARKS, at=AT)
@@ -258,25 +222,14 @@ async def test_close_marks_silence_once(staffed: Repos) -> None:
         (dep1, Answer.AGREED_BY_DEFAULT),
     ]
     # Silence is not an answer: no time or author is recorded for it.
-    silent = current.addressee_for(edu_head)
-    assert silent is not None
+    silent = await addressee(staffed, consent.id, edu_head)
     assert (silent.answered_at, silent.answered_by) == (None, None)
     assert await staffed.remarks.pending_addressees(consent.id) == []
 
     # The first close wins; answers are no longer taken, nor changed.
     assert not await staffed.remarks.close(consent.id, silent=Answer.NO_ANSWER, at=closed_at)
-    assert not await staffed.remarks.answer(
-        consent.id, dep1, answer=Answer.NO_REMARKS, text=None, files=(), by="dep1", at=closed_at
-    )
-    assert not await staffed.remarks.answer(
-        consent.id,
-        fin_head,
-        answer=Answer.NO_REMARKS,
-        text=None,
-        files=(),
-        by="fin_head",
-        at=closed_at,
-    )
+    assert not await answer(staffed, consent.id, dep1, by="dep1", at=closed_at)
+    assert not await answer(staffed, consent.id, fin_head, by="fin_head", at=closed_at)
     assert await staffed.remarks.get(consent.id) == current
     assert not await staffed.remarks.close(999, silent=Answer.NO_ANSWER, at=closed_at)
 
@@ -291,8 +244,7 @@ async def test_close_marks_silence_once(staffed: Repos) -> None:
 
 
 async def test_open_rounds_and_for_initiator(staffed: Repos) -> None:
-    ctrl = await person_id(staffed, "ctrl")
-    hoa = await person_id(staffed, "hoa")
+    ctrl, hoa = await person_ids(staffed, "ctrl", "hoa")
     late = await start(staffed, due=date(2026, 3, 10), at=AT)
     early = await start(staffed, due=date(2026, 3, 4), at=AT + timedelta(hours=1))
     newest = await start(staffed, due=date(2026, 3, 6), at=AT + timedelta(hours=2))
@@ -329,27 +281,14 @@ async def test_open_rounds_and_for_initiator(staffed: Repos) -> None:
 
 
 async def test_audit_trail_in_order(staffed: Repos) -> None:
-    edu_head = await person_id(staffed, "edu_head")
-    fin_head = await person_id(staffed, "fin_head")
+    edu_head, fin_head = await person_ids(staffed, "edu_head", "fin_head")
     steps = [AT + timedelta(minutes=minute) for minute in range(4)]
     item = await start(staffed, "edu_head", "fin_head", "dep1", at=steps[0])
-    assert await staffed.remarks.answer(
-        item.id,
-        edu_head,
-        answer=Answer.NO_REMARKS,
-        text=None,
-        files=(),
-        by="edu_exec",
-        at=steps[1],
-    )
-    assert await staffed.remarks.answer(
-        item.id,
-        edu_head,
-        answer=Answer.REMARKS,
-        text="Уточнить сроки",
-        files=(RoundFile("f1", "Замечания.docx"),),
-        by="edu_head",
-        at=steps[2],
+    assert await answer(staffed, item.id, edu_head, by="edu_exec", at=steps[1])
+    files = (RoundFile("f1", "Замечания.docx"),)
+    text = "Уточнить сроки"
+    assert await answer(
+        staffed, item.id, edu_head, Answer.REMARKS, text=text, files=files, at=steps[2]
     )
     assert await staffed.remarks.close(item.id, silent=Answer.AGREED_BY_DEFAULT, at=steps[3])
 
@@ -387,19 +326,10 @@ async def test_audit_trail_in_order(staffed: Repos) -> None:
 async def test_deleting_a_round_deletes_its_parts(staffed: Repos) -> None:
     item = await start(staffed, "edu_head")
     edu_head = await person_id(staffed, "edu_head")
-    assert await staffed.remarks.answer(
-        item.id,
-        edu_head,
-        answer=Answer.REMARKS,
-        text=None,
-        files=(RoundFile("f1", "a.pdf"),),
-        by="edu_head",
-        at=AT,
+    assert await answer(
+        staffed, item.id, edu_head, Answer.REMARKS, files=(RoundFile("f1", "a.pdf"),)
     )
     await staffed.db.writer.execute("DELETE FROM remark_rounds WHERE id = ?", (item.id,))
     assert await staffed.remarks.get(item.id) is None
     for table in ("remark_round_files", "remark_addressees", "remark_answer_files"):
-        async with staffed.conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor:  # noqa: S608
-            row = await cursor.fetchone()
-        assert row is not None
-        assert row[0] == 0, table
+        assert await rows_in(staffed, table) == 0, table

@@ -11,7 +11,6 @@ from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
 
-from bot import services
 from bot.sweep import sweep
 from tests.fakes import RecordingBot
 from tests.helpers import World, register_assignment
@@ -28,16 +27,23 @@ def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
 async def register(world: World, number: str, **details: Any) -> int:
     """«Тапсырма <number>» for education and finance, due 12 May 2027 (unless `details` say
     otherwise), registered today."""
-    ctx = await services.make_context(world.repos, world.profile, world.settings)
+    ctx = await world.context()
     executors = details.pop("executors", ("Отдел образования", "Отдел финансов"))
     details = {"deadline": date(2027, 5, 12)} | details
     item = await register_assignment(ctx, number, f"Тапсырма {number}", executors, **details)
     return item.id
 
 
+async def registered(world: World, *numbers: str, **details: Any) -> list[int]:
+    """`register` each of `numbers` alike; their cards are sent and forgotten."""
+    ids = [await register(world, number, **details) for number in numbers]
+    await world.deliverer.drain()
+    world.bot.clear()
+    return ids
+
+
 async def sweep_at(world: World, moment: datetime) -> int:
-    ctx = await services.make_context(world.repos, world.profile, world.settings, now=moment)
-    stats = await sweep(ctx)
+    stats = await sweep(await world.context(moment))
     await world.deliverer.drain(now=moment)
     return stats.queued - stats.weekly_lists - stats.by_duty.get("held", 0)
 
@@ -56,23 +62,9 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
 
 
 async def test_notice_goes_three_working_days_before_exactly_once(joined_world: World) -> None:
-    await register(joined_world, "N-1")
-    await joined_world.deliverer.drain()
-    joined_world.bot.clear()
-    assert (
-        await sweep_at(
-            joined_world,
-            local(2027, 5, 4, 9, 0),
-        )
-        == 0
-    )
-    assert (
-        await sweep_at(
-            joined_world,
-            local(2027, 5, 5, 9, 0),
-        )
-        == 3
-    )
+    await registered(joined_world, "N-1")
+    assert await sweep_at(joined_world, local(2027, 5, 4, 9, 0)) == 0
+    assert await sweep_at(joined_world, local(2027, 5, 5, 9, 0)) == 3
     [kk] = to(joined_world.bot, EDU)
     assert kk.startswith("⏰")
     assert "№ N-1: мерзімі сәрсенбі, 12 мамыр 2027, 3 жұмыс күні қалды." in kk
@@ -88,48 +80,22 @@ async def test_notice_goes_three_working_days_before_exactly_once(joined_world: 
     # however often it runs, nothing twice
     joined_world.bot.clear()
     for _ in range(3):
-        assert (
-            await sweep_at(
-                joined_world,
-                local(2027, 5, 5, 9, 0),
-            )
-            == 0
-        )
-        assert (
-            await sweep_at(
-                joined_world,
-                local(2027, 5, 5, 15, 0),
-            )
-            == 0
-        )
+        assert await sweep_at(joined_world, local(2027, 5, 5, 9, 0)) == 0
+        assert await sweep_at(joined_world, local(2027, 5, 5, 15, 0)) == 0
     assert joined_world.bot.sent() == []
 
 
 async def test_several_items_for_one_person_go_as_one_message(joined_world: World) -> None:
-    for number in ("G-1", "G-2", "G-3"):
-        await register(joined_world, number)
-    await joined_world.deliverer.drain()
-    joined_world.bot.clear()
-    await sweep_at(
-        joined_world,
-        local(2027, 5, 5, 9, 0),
-    )
+    await registered(joined_world, "G-1", "G-2", "G-3")
+    await sweep_at(joined_world, local(2027, 5, 5, 9, 0))
     [message] = to(joined_world.bot, EDU)
     assert all(number in message for number in ("G-1", "G-2", "G-3"))
 
 
 async def test_nothing_goes_out_on_a_holiday_or_at_night(joined_world: World) -> None:
-    await register(joined_world, "H-1")
-    await joined_world.deliverer.drain()
-    joined_world.bot.clear()
+    await registered(joined_world, "H-1")
     # the bot was down on 5 and 6 May; 7 May is a holiday: the notice waits
-    assert (
-        await sweep_at(
-            joined_world,
-            local(2027, 5, 7, 9, 0),
-        )
-        == 3
-    )
+    assert await sweep_at(joined_world, local(2027, 5, 7, 9, 0)) == 3
     assert joined_world.bot.sent() == []
     await joined_world.deliverer.drain(now=local(2027, 5, 8, 12, 0))  # Saturday
     await joined_world.deliverer.drain(now=local(2027, 5, 10, 12, 0))  # Victory Day (observed)
@@ -142,16 +108,8 @@ async def test_nothing_goes_out_on_a_holiday_or_at_night(joined_world: World) ->
 async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
     joined_world: World,
 ) -> None:
-    moved = await register(joined_world, "M-1")
-    await joined_world.deliverer.drain()
-    joined_world.bot.clear()
-    ctx = await services.make_context(
-        joined_world.repos,
-        joined_world.profile,
-        joined_world.settings,
-        now=local(2027, 5, 5, 20, 0),
-    )
-    await sweep(ctx)  # queued for the next morning
+    [moved] = await registered(joined_world, "M-1")
+    await sweep(await joined_world.context(local(2027, 5, 5, 20, 0)))  # queued for the morning
     await joined_world.repos.db.writer.execute(
         "UPDATE assignments SET deadline = '2027-05-28' WHERE id = ?", (moved,)
     )
@@ -159,13 +117,7 @@ async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
     assert to(joined_world.bot, EDU) == []
     assert to(joined_world.bot, FIN) == []
     # the new deadline gets its own notice at its own time
-    assert (
-        await sweep_at(
-            joined_world,
-            local(2027, 5, 25, 9, 0),
-        )
-        == 3
-    )
+    assert await sweep_at(joined_world, local(2027, 5, 25, 9, 0)) == 3
     assert "2027" in to(joined_world.bot, EDU)[0]
     assert "28 мамыр" in to(joined_world.bot, EDU)[0]
 
@@ -173,17 +125,8 @@ async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
 async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
     joined_world: World,
 ) -> None:
-    await register(
-        joined_world,
-        "O-1",
-        executors=("Отдел образования",),
-    )
-    await joined_world.deliverer.drain()
-    joined_world.bot.clear()
-    await sweep_at(
-        joined_world,
-        local(2027, 5, 13, 9, 0),
-    )
+    await registered(joined_world, "O-1", executors=("Отдел образования",))
+    await sweep_at(joined_world, local(2027, 5, 13, 9, 0))
 
     def notices(chat: int) -> list[str]:
         return [text for text in to(joined_world.bot, chat) if text.startswith("⏰")]
@@ -196,24 +139,11 @@ async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
 
 async def test_weekly_control_list_on_the_first_working_day(joined_world: World) -> None:
     await register(joined_world, "W-1")
-    await register(
-        joined_world,
-        "W-2",
-        restricted=True,
-        executors=("Отдел финансов",),
-    )
-    await joined_world.deliverer.drain()
-    joined_world.bot.clear()
+    await registered(joined_world, "W-2", restricted=True, executors=("Отдел финансов",))
     # Monday 10 May 2027 is a day off (Victory Day observed): the list goes on Tuesday
-    await sweep_at(
-        joined_world,
-        local(2027, 5, 10, 9, 0),
-    )
+    await sweep_at(joined_world, local(2027, 5, 10, 9, 0))
     assert to(joined_world.bot, AKIM) == []
-    await sweep_at(
-        joined_world,
-        local(2027, 5, 11, 9, 0),
-    )
+    await sweep_at(joined_world, local(2027, 5, 11, 9, 0))
     [akim_list] = to(joined_world.bot, AKIM)
     assert "W-1" in akim_list
     assert "W-2" in akim_list
@@ -222,26 +152,13 @@ async def test_weekly_control_list_on_the_first_working_day(joined_world: World)
     assert "W-1" in deputy_list
     assert "W-2" not in deputy_list  # dep1 curates education only
     joined_world.bot.clear()  # once a week
-    await sweep_at(
-        joined_world,
-        local(2027, 5, 12, 9, 0),
-    )
+    await sweep_at(joined_world, local(2027, 5, 12, 9, 0))
     assert to(joined_world.bot, AKIM) == []
 
 
 async def test_a_long_weekly_list_comes_as_an_xlsx_file(joined_world: World) -> None:
-    for number in range(35):
-        await register(
-            joined_world,
-            f"L-{number:02d}",
-            deadline=date(2027, 6, 30),
-        )
-    await joined_world.deliverer.drain()
-    joined_world.bot.clear()
-    await sweep_at(
-        joined_world,
-        local(2027, 5, 11, 9, 0),
-    )
+    await registered(joined_world, *(f"L-{n:02d}" for n in range(35)), deadline=date(2027, 6, 30))
+    await sweep_at(joined_world, local(2027, 5, 11, 9, 0))
     [summary] = to(joined_world.bot, AKIM)
     assert summary.startswith("Бақылаудағы тапсырмалардың апталық тізімі")
     assert "🟢 35" in summary
