@@ -1,4 +1,4 @@
-"""Self-tests for tests/fake_api.py (real aiogram over HTTP) and tests/fakes.py (no network)."""
+"""Self-tests for tests/fake_api/ (real aiogram over HTTP) and tests/fakes.py (no network)."""
 
 from __future__ import annotations
 
