@@ -349,3 +349,14 @@ class OutboxRepo(Store):
         count = int(row[0]) if row else 0
         self.queued += count
         return count
+
+    async def sendable(self, now: datetime) -> int:
+        """How many messages a sender could take as of `now`: due ones for people who can get
+        them, and any claimed by a sender (it may have stopped). 0: nothing to send."""
+        async with self.conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'sending' OR"  # noqa: S608
+            f" (status = 'pending' AND not_before <= ? AND {REACHABLE})",
+            (utc_text(now),),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
