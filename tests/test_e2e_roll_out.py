@@ -163,7 +163,7 @@ async def test_a_roll_out_in_two_languages(api: FakeBotAPI, tmp_path: Path) -> N
         await join(api, FIN_X, tokens["fin_exec"], "ru")  # a Russian phone; kk in the directory
         mark = api.mark()
         welcome = await join(api, FIN, tokens["fin_head"], "ru")
-        assert "Вас ожидают: 2 поручения. Они придут следом за этим сообщением." in welcome
+        assert "Вас ожидают: 2 поручения. Всё придёт следом за этим сообщением." in welcome
         fin_card = await api.wait_for(
             "sendMessage", to_chat(FIN, "📄 Поручение № 01-01/3"), timeout=30, after=mark
         )
@@ -235,6 +235,7 @@ async def test_a_roll_out_in_two_languages(api: FakeBotAPI, tmp_path: Path) -> N
         # --- the head (kk) passes an item to an executor (ru), and sends the draft on ----------
         picker = await tap(api, EDU, edu_card, "👤 Орындаушыға беру")
         assert text(picker).startswith("№ 01-01/1 тапсырманы бөліміңіздің орындаушыларына беру.")
+        assert text(picker).endswith("Әлі ешкім таңдалмады.")  # nobody, not «nothing»
         picker = await tap(api, EDU, picker, "Дана Серикова", "editMessageText")
         assert "✅ Дана Серикова" in labels(picker)
         mark = api.mark()
