@@ -347,7 +347,7 @@ async def test_head_passes_executor_drafts_head_sends_on(
     # the item shows in the executor's /my and opens; another executor's /my is empty
     await dp.feed_update(bot, make_message("/my", user_id=EXEC2))
     my = sent_to(bot, EXEC2)[-1]
-    assert my.text.startswith("Поручения, переданные мне: 1")  # not «my department's»: only what was passed
+    assert my.text.startswith("Поручения, переданные мне: 1")  # what was passed, not «my dept»
     assert "01-12/700" in my.text
     await tap(dp, bot, ItemCallback(action=ItemAction.VIEW, id=item.id).pack(), EXEC2)
     opened = sent_to(bot, EXEC2)[-1]
