@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from aiogram import Bot
-
 from bot.assignments import steps as assignment_steps
 from bot.calendar import WorkCalendar
 from bot.config import Settings, SettingsError
-from bot.factory import create_bot, create_deliverer
-from bot.i18n import make_i18n
 from bot.profiles import Profile, load_profile
 from bot.staff.csv_import import parse_staff_csv
 from bot.staff.invites import PersonRemoved, current_invitation, invitation_link
@@ -26,6 +25,8 @@ from storage.domain.staff import CsvProblem
 from storage.models import Person
 from storage.repo import Repos
 
+# aiogram (and handlers/, for the sender's renderers) takes seconds to import: only the commands
+# that send messages import it, and only when there is something to send.
 CLI_ACTOR = "cli"
 PROGRESS_FROM = 2000  # rows: a larger import reports its progress on stderr
 
@@ -156,15 +157,36 @@ async def known_person(repos: Repos, code: str) -> Person:
     return found
 
 
-async def _links_bot(settings: Settings) -> Bot | None:
-    if settings.bot_username:
-        return None
+def _asked_username(settings: Settings) -> str:
+    """The bot's username from the Bot API's getMe, over plain HTTP (no proxy, as the bot's own
+    session): the links need nothing else from Telegram, and aiogram takes seconds to import."""
     if settings.bot_token is None:
         raise SettingsError(
             "BOT_TOKEN (or BOT_USERNAME) is needed to build invitation links: "
             "set it in the environment or in .env"
         )
-    return create_bot(settings)
+    request = urllib.request.Request(  # noqa: S310 (Settings allows http(s) URLs only)
+        f"{settings.bot_api_url}/bot{settings.token()}/getMe", data=b"", method="POST"
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=30) as response:
+            username = json.load(response).get("result", {}).get("username")
+    except (urllib.error.URLError, OSError, ValueError, AttributeError) as exc:
+        raise CliError(
+            f"the Bot API ({settings.bot_api_url}) did not tell the bot's username: {exc};"
+            " check BOT_TOKEN, or set BOT_USERNAME"
+        ) from None
+    if not username:
+        raise CliError("the Bot API returned no username for this bot; set BOT_USERNAME")
+    return str(username)
+
+
+async def _with_username(settings: Settings) -> Settings:
+    if settings.bot_username:
+        return settings
+    username = await asyncio.to_thread(_asked_username, settings)
+    return settings.model_copy(update={"bot_username": username})
 
 
 async def staff_invites(
@@ -172,33 +194,29 @@ async def staff_invites(
 ) -> None:
     """Print `code<TAB>full name<TAB>link` for each person not yet bound (or for `codes`): the
     current unused link, a new one only when none is valid (or with `new`)."""
-    bot = await _links_bot(settings)
-    try:
-        async with connect(settings.database_path) as db:
-            repos = Repos(db)
-            if codes:
-                people = [await known_person(repos, code) for code in codes]
-                for person in people:
-                    if not person.active:
-                        raise CliError(
-                            f"{person.code} is no longer in the staff directory (removed);"
-                            " import them again to restore them: no link was issued"
-                        )
-            else:
-                people = await repos.staff.unbound()
-            ttl = timedelta(days=settings.invite_ttl_days)
+    settings = await _with_username(settings)
+    async with connect(settings.database_path) as db:
+        repos = Repos(db)
+        if codes:
+            people = [await known_person(repos, code) for code in codes]
             for person in people:
-                try:
-                    invitation, _ = await current_invitation(
-                        repos, person, ttl=ttl, actor=CLI_ACTOR, new=new
+                if not person.active:
+                    raise CliError(
+                        f"{person.code} is no longer in the staff directory (removed);"
+                        " import them again to restore them: no link was issued"
                     )
-                except PersonRemoved as removed:
-                    raise CliError(str(removed)) from None
-                link = await invitation_link(bot, settings, invitation.token)
-                out(f"{person.code}\t{person.full_name}\t{link}")
-    finally:
-        if bot is not None:
-            await bot.session.close()
+        else:
+            people = await repos.staff.unbound()
+        ttl = timedelta(days=settings.invite_ttl_days)
+        for person in people:
+            try:
+                invitation, _ = await current_invitation(
+                    repos, person, ttl=ttl, actor=CLI_ACTOR, new=new
+                )
+            except PersonRemoved as removed:
+                raise CliError(str(removed)) from None
+            link = await invitation_link(None, settings, invitation.token)
+            out(f"{person.code}\t{person.full_name}\t{link}")
 
 
 async def staff_list(settings: Settings) -> None:
@@ -316,15 +334,22 @@ async def deliver_now(
     if settings.bot_token is None:
         out("messages wait in the outbox and go out when the bot runs (BOT_TOKEN is not set)")
         return
-    bot = create_bot(settings)
-    try:
-        i18n = make_i18n(settings.default_language)
-        stats = await create_deliverer(bot, repos, i18n, settings, profile).drain(now)
-    finally:
-        await bot.session.close()
+    counts = (0, 0, 0, 0)  # sent, to retry, undeliverable, no longer applied
+    if await repos.outbox.sendable(now or datetime.now(UTC)):
+        from bot.factory import create_bot, create_deliverer
+        from bot.i18n import make_i18n
+
+        bot = create_bot(settings)
+        try:
+            i18n = make_i18n(settings.default_language)
+            stats = await create_deliverer(bot, repos, i18n, settings, profile).drain(now)
+        finally:
+            await bot.session.close()
+        counts = (stats.sent, stats.retried, stats.failed, stats.cancelled)
+    sent, retried, failed, cancelled = counts
     out(
-        f"messages: {stats.sent} sent, {stats.retried} to retry, {stats.failed} undeliverable,"
-        f" {stats.cancelled} no longer applied"
+        f"messages: {sent} sent, {retried} to retry, {failed} undeliverable,"
+        f" {cancelled} no longer applied"
     )
 
 

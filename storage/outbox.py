@@ -335,3 +335,27 @@ class OutboxRepo(Store):
         count = int(row[0]) if row else 0
         self.queued += count
         return count
+
+    async def cancel_older(self, family: str, newest: str) -> int:
+        """Cancel pending items whose key starts with `family` and sorts before `newest` (a
+        newer message of the family replaces them); how many were cancelled."""
+        if not family:
+            raise ValueError("an empty family would cancel everything")
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
+                " AND substr(key, 1, length(?)) = ? AND key < ?",
+                (family, family, newest),
+            )
+            return cursor.rowcount
+
+    async def sendable(self, now: datetime) -> int:
+        """How many messages a sender could take as of `now`: due ones for people who can get
+        them, and any claimed by a sender (it may have stopped). 0: nothing to send."""
+        async with self.conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'sending' OR"  # noqa: S608
+            f" (status = 'pending' AND not_before <= ? AND {REACHABLE})",
+            (utc_text(now),),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0

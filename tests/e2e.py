@@ -14,6 +14,7 @@ from tests.conftest import STAFF_CSV
 from tests.fake_api import ApiCall, FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT = 90.0  # s for `python -m bot` to poll, on a busy machine (imports take seconds)
 
 
 def bot_env(api: FakeBotAPI | None, tmp_path: Path) -> dict[str, str]:
@@ -84,7 +85,7 @@ async def running_bot(api: FakeBotAPI, env: dict[str, str], tmp_path: Path) -> A
     it must have exited cleanly: code 0, no Traceback."""
     process = await start_bot(env, tmp_path, stdout=asyncio.subprocess.DEVNULL)
     try:
-        await api.wait_for("getUpdates", timeout=30)
+        await api.wait_for("getUpdates", timeout=START_TIMEOUT)
         yield
     finally:
         if process.returncode is None:

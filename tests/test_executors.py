@@ -307,6 +307,7 @@ async def test_head_passes_executor_drafts_head_sends_on(world: World) -> None:
     view = ItemCallback(action=ItemAction.VIEW, id=item.id).pack()
     await world.say("/my", EXEC2)
     my = messages_to(bot, EXEC2)[-1]
+    assert my.text.startswith("Поручения, переданные мне: 1")  # what was passed, not «my dept»
     assert "01-12/700" in my.text
     await world.tap(view, EXEC2)
     opened = messages_to(bot, EXEC2)[-1]

@@ -312,3 +312,6 @@ async def test_a_forged_filter_does_not_open_another_departments_list(joined_wor
     )
     assert "EDU-ONLY" not in shown
     assert "Только для отдела образования" not in shown
+    # refused as the forged button it is; not even the department's name is shown
+    assert alert(joined_world.bot) == "Эта кнопка больше не действует."
+    assert "Отдел образования" not in shown

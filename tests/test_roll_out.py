@@ -3,7 +3,7 @@ week or blocking the bot and coming back. Messages for them wait; nothing is los
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiogram.types import Chat, ChatMemberBanned, ChatMemberMember, ChatMemberUpdated, Update, User
 
@@ -66,6 +66,20 @@ async def test_the_control_department_gets_one_digest_a_day_not_a_message_per_no
     )
     assert "/invite" in digest
     assert len([m for m in texts_to(world.bot, CTRL) if "/invite" in m]) == 1
+
+
+async def test_a_controller_who_joins_days_later_gets_one_digest_not_one_a_day(
+    world: World,
+) -> None:
+    await register(world.repos, world.profile, world.settings, "H-1")
+    for day in range(3):  # three mornings; nobody from the control department has joined
+        morning = ALMATY_MORNING + timedelta(days=day)
+        await sweep(await world.context(morning))
+    await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
+    await world.deliverer.drain(now=ALMATY_MORNING + timedelta(days=2, hours=1))
+    digests = [m for m in texts_to(world.bot, CTRL) if "/invite" in m]
+    assert len(digests) == 1
+    assert "Асель Нурланова" in digests[0]
 
 
 async def test_a_digest_is_dropped_when_everyone_joined_before_it_went_out(world: World) -> None:

@@ -148,6 +148,9 @@ async def test_weekly_control_list_on_the_first_working_day(joined_world: World)
     assert "W-1" in akim_list
     assert "W-2" in akim_list
     assert "Тапсырма W-2" not in akim_list  # restricted: number only
+    # the §12.4 field names in the reader's language (they were English once)
+    assert "\nТапсырма берген: Әкім, " in akim_list
+    assert "\nМерзімі: " in akim_list and "Deadline" not in akim_list
     [deputy_list] = to(joined_world.bot, DEP)
     assert "W-1" in deputy_list
     assert "W-2" not in deputy_list  # dep1 curates education only

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-
-from aiogram import Bot
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from storage.models import Invitation, Person
 from storage.repo import Repos
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 
 async def bot_username(bot: Bot | None, settings: Settings) -> str:

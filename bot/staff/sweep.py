@@ -15,6 +15,9 @@ async def queue_held_digest(ctx: Context, today: date, not_before: datetime) -> 
     still missing then (and is dropped when everyone has joined meanwhile)."""
     if not await ctx.repos.outbox.held():
         return 0
-    return await notify_control(
-        ctx, f"held:{today.isoformat()}", Kind.HELD_DIGEST, not_before=not_before
-    )
+    key = f"held:{today.isoformat()}"
+    queued = await notify_control(ctx, key, Kind.HELD_DIGEST, not_before=not_before)
+    # the days' digests still waiting (a controller not joined yet, or quiet hours) would all
+    # read the same when sent: today's replaces them
+    await ctx.repos.outbox.cancel_older("held:", key)
+    return queued

@@ -19,6 +19,7 @@ from babel.dates import format_datetime
 
 from bot.assignments.rules import Light, traffic_light, working_days_left
 from bot.calendar import WorkCalendar
+from bot.cli import CLI_ACTOR
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from handlers.callbacks import ItemAction, ItemCallback
@@ -290,7 +291,10 @@ def page_line(page: int, total: int, size: int) -> str:
 
 
 def display_name(code: str, names: Mapping[str, str] | None) -> str:
-    """A staff member's full name where known (audit rows keep codes), else the code."""
+    """A staff member's full name where known (audit rows keep codes), «import from a file»
+    for the command line (`assignments import`), else the code."""
+    if code == CLI_ACTOR and code not in (names or {}):
+        return _("import from a file")
     return (names or {}).get(code, code)
 
 

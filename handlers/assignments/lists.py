@@ -18,6 +18,7 @@ from bot.i18n_marks import N_
 from bot.middlewares import for_roles
 from handlers.assignments.cards import SOURCE_TITLES, list_row, page_line
 from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
+from handlers.replies import stale
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role, Source
 from storage.models import Person
@@ -25,6 +26,19 @@ from storage.repo import Repos
 
 PAGE_SIZE = 8
 FILTER_TITLES = {"": N_("All open"), "overdue": N_("Overdue"), "week": N_("Due this week")}
+
+
+async def my_departments(person: Person, ctx: services.Context) -> frozenset[int] | None:
+    """The departments «my» list shows: those the person heads (or acts for) and their own;
+    None for an executor, whose list holds the items a head passed to them."""
+    mine = await services.head_departments(ctx, person)
+    if not mine and Role.EXECUTOR in person.roles:
+        return None
+    return mine | {person.department_id} if person.department_id is not None else mine
+
+
+def department_filter(flt: str) -> int | None:
+    return int(flt[1:]) if flt.startswith("d") and flt[1:].isdigit() else None
 
 
 async def list_query(
@@ -35,21 +49,20 @@ async def list_query(
     query: dict[str, Any] = {}
     mine: frozenset[int] | None = None
     if scope is ListScope.MY:
-        mine = await services.head_departments(ctx, person)
-        if not mine and Role.EXECUTOR in person.roles:
+        mine = await my_departments(person, ctx)
+        if mine is None:
             # an executor's /my: the items a head passed to them (handlers.executors)
             query["passed_to"] = person.id
+            mine = frozenset()
         else:
-            if person.department_id is not None:
-                mine |= {person.department_id}
             query["department_ids"] = mine
     if flt == "overdue":
         query["overdue_on"] = ctx.today
     elif flt == "week":
         query["due_from"] = ctx.today
         query["due_to"] = ctx.today + timedelta(days=6 - ctx.today.weekday())
-    elif flt.startswith("d") and flt[1:].isdigit():
-        wanted = {int(flt[1:])}
+    elif (department := department_filter(flt)) is not None:
+        wanted = {department}
         query["department_ids"] = sorted(wanted if mine is None else wanted & mine)
     elif flt.startswith("s") and flt[1:] in {s.value for s in Source}:
         query["source"] = Source(flt[1:])
@@ -59,12 +72,11 @@ async def list_query(
 async def list_title(
     scope: ListScope, flt: str, total: int, repos: Repos, *, passed: bool = False
 ) -> str:
-    if scope is not ListScope.MY:
-        title = _("On control")
-    elif passed:
-        title = _("Assignments passed to me")
+    """The list's first line; `passed`: an executor's /my (the items passed to them)."""
+    if scope is ListScope.MY:
+        title = _("Passed to me") if passed else _("My department's open assignments")
     else:
-        title = _("My department's open assignments")
+        title = _("On control")
     line = f"{title}: {total}"
     if flt in FILTER_TITLES and flt:
         line += f" · {_(FILTER_TITLES[flt])}"
@@ -158,6 +170,16 @@ async def on_list(
     scope = callback_data.scope
     if scope is not ListScope.MY and Role.CONTROLLER not in person.roles:
         await query.answer(_("Only the control department can do this."), show_alert=True)
+        return
+    # «my» list has no department filter of its own: one naming a department that is not the
+    # person's was forged; not even its name is shown
+    wanted = department_filter(callback_data.flt)
+    if (
+        scope is ListScope.MY
+        and wanted is not None
+        and wanted not in (await my_departments(person, ctx) or frozenset())
+    ):
+        await stale(query)
         return
     await query.answer()
     if query.message is None:

@@ -470,7 +470,7 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
                 [
                     row[0],
                     *(
-                        f"{label}: {value}"
+                        f"{_(label)}: {value}"
                         for label, value in zip(WEEKLY_LABELS, row[1:], strict=True)
                     ),
                 ]
