@@ -5,7 +5,7 @@ Under each of the three profiles a President item can only be asked of the issue
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -180,6 +180,19 @@ async def test_issuer_refusal_is_recorded_and_restricted_letter_has_no_content(
     assert "отопительн" not in letter.lower()
     assert "для служебного пользования" in letter
     note = messages_to(world.bot, CTRL)[0]
+    # the answer comes by letter: no next-day reminder; at the deadline, control sees it
+    ctx = await services.make_context(world.repos, profile, world.settings)
+    tomorrow = ctx.calendar.add_working_days(ctx.today, 1)
+    for day in (tomorrow, date(2027, 5, 12)):
+        moment = datetime.combine(day, datetime.min.time(), ALMATY) + timedelta(hours=10)
+        later = await services.make_context(
+            world.repos, profile, world.settings, now=moment.astimezone(UTC)
+        )
+        await sweep(later)
+        await world.deliverer.drain(now=later.now)
+    texts = [m.text for m in messages_to(world.bot, CTRL)]
+    assert not any(text.startswith("Напоминание") for text in texts)
+    assert any("ещё не рассмотрен" in text for text in texts)
     await world.dp.feed_update(
         world.bot, make_callback(buttons(note)["❌ В продлении отказано"], user_id=CTRL)
     )

@@ -382,19 +382,10 @@ async def on_issuer_refusal(
     """The issuer refused: the first line is its letter's reference, the rest its reasons."""
     first, _sep, rest = (message.text or "").strip().partition("\n")
     letter = check_letter_ref(first)  # Refused: asked again, the state stays
-    reason = " ".join(rest.split()) or _("refused by the issuer's letter")
+    answer = {"letter": letter, "reject_reason": " ".join(rest.split())}
+    answer["reject_reason"] = answer["reject_reason"] or _("refused by the issuer's letter")
     data = await state.get_data()
-    await typed_decision(
-        message,
-        person,
-        state,
-        data,
-        ctx,
-        bot,
-        _("Recorded."),
-        reject_reason=reason,
-        letter=letter,
-    )
+    await typed_decision(message, person, state, data, ctx, bot, _("Recorded."), **answer)
 
 
 def decision_keyboard(request_id: int, *, issuer: bool = False) -> InlineKeyboardMarkup:
