@@ -105,11 +105,14 @@ class ExtAction(StrEnum):
     APPROVE = "approve"
     OTHER = "other"
     REJECT = "reject"
+    ISSUER_YES = "iyes"  # the control department records the issuer's approval
+    ISSUER_NO = "ino"  # ... or its refusal
 
 
 class ExtCallback(CallbackData, prefix="x"):
-    """Extension requests: offer (take the offered working day), send, drop; and the decider's
-    approve, other (another date), reject."""
+    """Extension requests: offer (take the offered working day), send, drop; the decider's
+    approve, other (another date), reject; the controller's record of the answer of an issuer
+    outside the akimat (approved, refused)."""
 
     action: ExtAction
     id: int  # the assignment (asking) or the request (deciding)

@@ -128,9 +128,11 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
         actor: str,
         on_behalf_of: str | None,
         at: datetime,
+        letter_ref: str | None = None,
     ) -> bool:
         """Grant a pending request: the item's deadline becomes `granted` and one more
-        extension is counted. False when already decided (the first decision wins), or the
+        extension is counted (`letter_ref`: the issuer's letter, when the issuer outside the
+        akimat granted it). False when already decided (the first decision wins), or the
         request is unknown, or the item is closed."""
         async with self.db.transaction():
             row = await self.fetch_one(
@@ -148,6 +150,7 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
                 on_behalf_of=on_behalf_of,
                 at=at,
                 granted_deadline=granted.isoformat(),
+                letter_ref=letter_ref,
                 also=" AND EXISTS (SELECT 1 FROM assignments a"
                 " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
                 also_params=(assignment_id, _OPEN),
@@ -165,7 +168,8 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
                 actor=actor,
                 on_behalf_of=on_behalf_of,
                 old={"deadline": row["deadline"]},
-                new={"deadline": granted.isoformat(), "request": request_id},
+                new={"deadline": granted.isoformat(), "request": request_id}
+                | ({"letter_ref": letter_ref} if letter_ref else {}),
                 at=at,
             )
         return True

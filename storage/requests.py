@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from storage.assignments.reading import ENTITY, AssignmentReading
 from storage.audit import AuditedStore
@@ -96,10 +96,14 @@ class RequestRepo(AuditedStore, Generic[R]):
         actor: str,
         on_behalf_of: str | None,
         at: datetime,
+        **columns: object,
     ) -> bool:
-        """Refuse a pending request: the item stays as it is. False when someone decided
-        first or the request is unknown; ValueError on an empty reason."""
+        """Refuse a pending request: the item stays as it is (other decision `columns` set
+        and audited when not None). False when someone decided first or the request is
+        unknown; ValueError on an empty reason."""
         reason = required(reason, "a reason is required")
+        columns = {name: value for name, value in columns.items() if value is not None}
+        decided: dict[str, Any] = {self.reason_column: reason, **columns}
         async with self.db.transaction():
             request = await self.get(request_id)
             if request is None or not await self._decided(
@@ -108,7 +112,7 @@ class RequestRepo(AuditedStore, Generic[R]):
                 actor=actor,
                 on_behalf_of=on_behalf_of,
                 at=at,
-                **{self.reason_column: reason},
+                **decided,
             ):
                 return False
             await self._record(
@@ -117,7 +121,8 @@ class RequestRepo(AuditedStore, Generic[R]):
                 actor=actor,
                 on_behalf_of=on_behalf_of,
                 new={"reason": reason}
-                | ({"request": request_id} if self.refusal_names_request else {}),
+                | ({"request": request_id} if self.refusal_names_request else {})
+                | columns,
                 at=at,
             )
         return True

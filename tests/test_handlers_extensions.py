@@ -197,7 +197,10 @@ async def test_refusals_name_the_rule(joined_world: World) -> None:
 async def test_forbidden_source_in_baidibek(joined_world: World) -> None:
     baidibek = load_profile("baidibek-2025")
     item_id = await register(
-        joined_world.repos, baidibek, joined_world.settings, source=Source.GOVERNMENT
+        joined_world.repos,
+        baidibek,
+        joined_world.settings,
+        source=Source.PRESIDENTIAL_ADMINISTRATION,
     )
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
@@ -205,7 +208,7 @@ async def test_forbidden_source_in_baidibek(joined_world: World) -> None:
     assert main is not None
     await ask(joined_world.dp, joined_world.bot, item_id, main.department_id, profile=baidibek)
     assert "§12.7" in alert(joined_world.bot)
-    assert "Үкімет" in alert(joined_world.bot)
+    assert "Президент Әкімшілігі" in alert(joined_world.bot)
 
 
 async def test_only_deciders_decide_and_undecided_requests_remind(joined_world: World) -> None:

@@ -34,6 +34,24 @@ PROFILES_DIR = Path(__file__).resolve().parents[1] / "bot" / "profiles"
 
 # ---- shipped profiles ------------------------------------------------------------------------
 
+
+def _deciders(administration: str, own: str) -> str:
+    """The deciders by source as `describe` renders them: the issuing body for every source
+    outside the akimat but the Presidential Administration; `own` for the akimat's own."""
+    ours = {Source.AKIM, Source.AKIMAT, Source.DEPUTY_AKIM, Source.HEAD_OF_APPARATUS}
+    return ", ".join(
+        f"{source}="
+        + (
+            administration
+            if source is Source.PRESIDENTIAL_ADMINISTRATION
+            else own
+            if source in ours
+            else "issuing_body"
+        )
+        for source in Source
+    )
+
+
 # PRODUCT.md "Regulation profiles" table, in the override-value form `describe` renders.
 EXPECTED: dict[str, dict[str, str]] = {
     UKA: {
@@ -46,8 +64,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "extension_cutoff": "1wd",
         "extensions_allowed": "2",
         "extension_beyond_limit": "refuse",
-        "extension_forbidden_sources": "off",
-        "extension_decider": "akim_or_head_of_apparatus",
+        "extension_decider": _deciders("issuing_body", "akim_or_head_of_apparatus"),
         "removal_note_due": "off",
         "removal_consent": "off",
         "remarks_round_due": "3wd",
@@ -73,8 +90,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "extension_cutoff": "3wd",
         "extensions_allowed": "1",
         "extension_beyond_limit": "flag_disciplinary",
-        "extension_forbidden_sources": "presidential_administration, government",
-        "extension_decider": "akim_or_head_of_apparatus",
+        "extension_decider": _deciders("forbidden", "akim_or_head_of_apparatus"),
         "removal_note_due": "1wd",
         "removal_consent": "true",
         "remarks_round_due": (
@@ -102,8 +118,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "extension_cutoff": "1cd",
         "extensions_allowed": "1",
         "extension_beyond_limit": "flag_disciplinary",
-        "extension_forbidden_sources": "off",
-        "extension_decider": "issuer",
+        "extension_decider": _deciders("issuing_body", "issuer"),
         "removal_note_due": "off",
         "removal_consent": "off",
         "remarks_round_due": "3wd",
@@ -175,14 +190,15 @@ def test_cites_point_at_the_seed_lines(uka: Profile, bai: Profile, ala: Profile)
 def test_typed_values(uka: Profile, bai: Profile, ala: Profile) -> None:
     assert uka.urgent_term.value == Term(value=10, unit=Unit.CALENDAR_DAYS)
     assert bai.urgent_term.value == Term(value=10, unit=Unit.WORKING_DAYS)
-    assert bai.extension_forbidden_sources is not None
-    assert bai.extension_forbidden_sources.value == (
-        Source.PRESIDENTIAL_ADMINISTRATION,
-        Source.GOVERNMENT,
-    )
+    deciders = bai.extension_decider.value
+    assert deciders.for_source(Source.PRESIDENTIAL_ADMINISTRATION) is ExtensionDecider.FORBIDDEN
+    assert deciders.for_source(Source.GOVERNMENT) is ExtensionDecider.ISSUING_BODY
     assert bai.extension_beyond_limit.value is BeyondLimit.FLAG_DISCIPLINARY
     assert uka.extension_beyond_limit.value is BeyondLimit.REFUSE
-    assert ala.extension_decider.value is ExtensionDecider.ISSUER
+    assert ala.extension_decider.value.for_source(Source.DEPUTY_AKIM) is ExtensionDecider.ISSUER
+    assert ala.extension_decider.value.for_source(Source.PRESIDENT) is (
+        ExtensionDecider.ISSUING_BODY
+    )
     assert uka.quorum.value == Quorum(numerator=2, denominator=3)
     assert bai.working_hours.value == WorkingHours(start=time(9), end=time(19))
     remarks = bai.remarks_round_due.value
@@ -199,7 +215,6 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "removal_note_due",
         "removal_consent",
         "quarterly_report",
-        "extension_forbidden_sources",
     }
     assert bai.features_off() == ("silent_consent",)
     assert set(ala.features_off()) == {
@@ -207,7 +222,6 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "removal_note_due",
         "removal_consent",
         "weekly_control_list",
-        "extension_forbidden_sources",
         "silent_consent",
         "attendance_confirmation",
     }
@@ -244,8 +258,7 @@ def test_overrides_accept_text_forms_and_name_spellings(cal: WorkCalendar) -> No
             "Silent Consent": "true",
             "quorum": "3/4",
             "working_hours": "08:30-17:30",
-            "extension_forbidden_sources": "presidential_administration",
-            "extension_decider": "issuer",
+            "extension_decider": "president=forbidden, default=issuer",
             "quarterly_report": 25,
         },
     )
@@ -253,9 +266,17 @@ def test_overrides_accept_text_forms_and_name_spellings(cal: WorkCalendar) -> No
     assert profile.silent_consent.value is True
     assert str(profile.quorum.value) == "3/4"
     assert profile.working_hours.value.start == time(8, 30)
-    assert profile.extension_forbidden_sources is not None
-    assert profile.extension_forbidden_sources.value == (Source.PRESIDENTIAL_ADMINISTRATION,)
-    assert profile.extension_decider.value is ExtensionDecider.ISSUER
+    deciders = profile.extension_decider.value
+    assert deciders.for_source(Source.PRESIDENT) is ExtensionDecider.FORBIDDEN
+    assert deciders.for_source(Source.GOVERNMENT) is ExtensionDecider.ISSUER
+    one = load_profile(BAI, {"extension_decider": "akim_or_head_of_apparatus"})
+    assert {one.extension_decider.value.for_source(s) for s in Source} == {
+        ExtensionDecider.AKIM_OR_HEAD_OF_APPARATUS
+    }
+    dotted = load_profile(BAI, {"extension_decider.presidential_administration": "issuing_body"})
+    assert dotted.extension_decider.value.for_source(Source.PRESIDENTIAL_ADMINISTRATION) is (
+        ExtensionDecider.ISSUING_BODY
+    )
     assert profile.quarterly_report is not None
     assert profile.quarterly_report.value.day == 25
 
@@ -349,8 +370,9 @@ def test_unknown_parameter_without_match_lists_parameters() -> None:
         ("quorum", "3/2", "'2/3'"),
         ("quorum", "two thirds", "'2/3'"),
         ("working_hours", "18:00-09:00", "'09:00-18:00'"),
-        ("extension_decider", "deputy", "'issuer'"),
-        ("extension_forbidden_sources", "president, nobody", "presidential_administration"),
+        ("extension_decider", "deputy", "'issuing_body'"),
+        ("extension_decider", "president=issuer, nobody=issuer", "president=issuing_body"),
+        ("extension_decider.president", "deputy", "'forbidden'"),
         ("quarterly_report", 40, "day of the month"),
         ("report_due.main", "soon", "'3wd'"),
         ("control_types", "10wd/1m", "urgent=10wd"),

@@ -26,6 +26,7 @@ class ExtensionRefusal(StrEnum):
     NOT_AFTER = "not_after"  # the new date is not after the current deadline
     DAY_OFF = "day_off"  # the new date is not a working day
     NOT_DECIDER = "not_decider"
+    NO_LETTER = "no_letter"  # the issuer's answer is recorded without its letter's reference
     DECIDED = "decided"  # somebody has already decided
 
 
@@ -45,9 +46,9 @@ def check_may_request(
     executor = check_head_of(item, departments)  # open, and addressed to this head (Refused)
     if not executor.main:
         raise Refused(ExtensionRefusal.NOT_MAIN, reg_number=item.reg_number)
-    forbidden = profile.extension_forbidden_sources
-    if forbidden is not None and item.source in forbidden.value:
-        raise Refused(ExtensionRefusal.FORBIDDEN_SOURCE, source=item.source, cite=forbidden.cite)
+    if decider_kind(profile, item) is ExtensionDecider.FORBIDDEN:
+        cite = profile.extension_decider.cite
+        raise Refused(ExtensionRefusal.FORBIDDEN_SOURCE, source=item.source, cite=cite)
     cutoff = extension_cutoff(profile, cal, item.deadline)
     if cutoff is not None and today > cutoff:
         param = profile.extension_cutoff
@@ -75,9 +76,28 @@ def check_new_date(cal: CalendarLike, item: Assignment, new_date: date) -> date:
 
 
 def decider_kind(profile: Profile, item: Assignment) -> ExtensionDecider:
-    """Who decides: per profile; «the issuer» falls back to the akim or head of apparatus when
-    the issuer is not known."""
-    kind = profile.extension_decider.value
+    """Who decides this item's extension: the profile's decider for its source; «the issuer»
+    falls back to the akim or head of apparatus when no issuer on the staff is recorded."""
+    kind = profile.extension_decider.value.for_source(item.source)
     if kind is ExtensionDecider.ISSUER and item.issuer_id is None:
         return ExtensionDecider.AKIM_OR_HEAD_OF_APPARATUS
     return kind
+
+
+def asked_of_issuer(profile: Profile, item: Assignment) -> bool:
+    """Whether this item's extension is asked of the issuing body outside the akimat (by a
+    letter the control department sends; the control department records the answer)."""
+    return decider_kind(profile, item) is ExtensionDecider.ISSUING_BODY
+
+
+LETTER_REF_MIN = 3
+LETTER_REF_MAX = 200
+
+
+def check_letter_ref(text: str) -> str:
+    """The reference of the issuer's letter (number and date), as typed; Refused when empty
+    or too long."""
+    ref = " ".join(text.split())
+    if not LETTER_REF_MIN <= len(ref) <= LETTER_REF_MAX:
+        raise Refused(ExtensionRefusal.NO_LETTER, low=LETTER_REF_MIN, high=LETTER_REF_MAX)
+    return ref

@@ -8,6 +8,8 @@ from functools import partial
 from bot.assignments.steps import fresh
 from bot.extensions.rules import (
     ExtensionRefusal,
+    asked_of_issuer,
+    check_letter_ref,
     check_may_request,
     check_new_date,
     decider_kind,
@@ -35,7 +37,11 @@ from storage.models import Person
 
 
 async def extension_deciders(ctx: Context, item: Assignment) -> list[Person]:
-    """Who decides this item's extension today (acting substitutes respected)."""
+    """Who decides this item's extension today (acting substitutes respected); for an item
+    whose issuer is outside the akimat, the controllers, who write to the issuer and record
+    its answer."""
+    if asked_of_issuer(ctx.profile, item):
+        return await controllers(ctx)
     if decider_kind(ctx.profile, item) is ExtensionDecider.ISSUER and item.issuer_id is not None:
         issuer = await ctx.repos.staff.get(item.issuer_id)
         return await acting(ctx, [issuer] if issuer is not None else [])
@@ -88,8 +94,10 @@ async def request_extension(
 
 
 async def deciding_for(ctx: Context, person: Person, item: Assignment) -> str | None:
-    """The code of the decider `person` acts for ('' when deciding in their own right);
-    None when this person does not decide this item."""
+    """The code of the decider `person` acts for ('' when deciding in their own right, or
+    recording the issuer's answer); None when this person does not decide this item."""
+    if asked_of_issuer(ctx.profile, item):
+        return "" if Role.CONTROLLER in person.roles else None
     for decider in await extension_deciders(ctx, item):
         if decider.id == person.id:
             for absent in await ctx.repos.staff.represented_by(person, ctx.today):
@@ -110,9 +118,11 @@ async def decide_extension(
     *,
     granted: date | None = None,
     reject_reason: str | None = None,
+    letter: str | None = None,
 ) -> bool:
     """Approve (with the date asked, or another) or reject; the first decision wins (checked
-    inside the unit of work, on the request and item as they are now)."""
+    inside the unit of work, on the request and item as they are now). An item asked of the
+    issuer outside the akimat takes the issuer's answer, with its `letter` reference."""
     request = await ctx.repos.extensions.get(request.id) or request
     item = await ctx.repos.assignments.get(request.assignment_id)
     assert item is not None
@@ -121,11 +131,14 @@ async def decide_extension(
         raise Refused(ExtensionRefusal.NOT_DECIDER)
     if request.status is not RequestStatus.PENDING or not item.is_open:
         raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
+    ref = None
+    if asked_of_issuer(ctx.profile, item):
+        ref = check_letter_ref(letter or "")
     if reject_reason is not None:
-        decision = partial(ctx.repos.extensions.reject, reason=reject_reason)
+        decision = partial(ctx.repos.extensions.reject, reason=reject_reason, letter_ref=ref)
     else:
         day = check_new_date(ctx.calendar, item, granted or request.new_deadline)
-        decision = partial(ctx.repos.extensions.approve, granted=day)
+        decision = partial(ctx.repos.extensions.approve, granted=day, letter_ref=ref)
     if not await decision(request.id, actor=person.code, on_behalf_of=behalf or None, at=ctx.now):
         raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
     requester = await ctx.repos.staff.by_code(request.requested_by)

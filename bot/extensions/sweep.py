@@ -6,21 +6,24 @@ from datetime import date, datetime
 
 from bot import services
 from bot.extensions import steps as extension_steps
+from bot.extensions.rules import asked_of_issuer
 from bot.outbox_kinds import Kind
 
 
 async def queue_extension_reminders(
     ctx: services.Context, today: date, not_before: datetime
 ) -> int:
-    """An undecided request reminds the decider on the next working day; one still pending at
-    the deadline is shown to the control department."""
+    """An undecided request reminds the decider on the next working day (not one asked of the
+    issuer outside the akimat: its answer comes by letter); one still pending at the deadline
+    is shown to the control department."""
     queued = 0
     for request in await ctx.repos.extensions.pending():
         item = await ctx.repos.assignments.get(request.assignment_id)
         if item is None or not item.is_open:
             continue
         asked_on = request.created_at.astimezone(ctx.settings.zone).date()
-        if today >= ctx.calendar.add_working_days(asked_on, 1):
+        by_letter = asked_of_issuer(ctx.profile, item)
+        if not by_letter and today >= ctx.calendar.add_working_days(asked_on, 1):
             for person in await extension_steps.extension_deciders(ctx, item):
                 key = f"extremind:{request.id}:{person.id}"
                 payload = {"request_id": request.id}

@@ -37,11 +37,13 @@ from bot.profiles.loading import (
     describe,
     load_profile,
 )
-from bot.profiles.model import PARAMETER_NAMES, BeyondLimit, ExtensionDecider, Profile, Rollover
+from bot.profiles.model import PARAMETER_NAMES, BeyondLimit, Profile, Rollover
 from bot.profiles.values import (
     CalendarLike,
     ControlThresholds,
+    DeciderBySource,
     DraftKind,
+    ExtensionDecider,
     Param,
     QuarterlyReport,
     QuarterMonth,
@@ -62,6 +64,7 @@ __all__ = [
     "CalendarLike",
     "ControlThresholds",
     "ControlType",
+    "DeciderBySource",
     "DraftKind",
     "ExtensionDecider",
     "Param",

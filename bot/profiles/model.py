@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.profiles.values import (
     ControlThresholds,
+    DeciderBySource,
     DraftKind,
+    ExtensionDecider,
     NonNegativeInt,
     Param,
     QuarterlyReport,
@@ -18,7 +20,6 @@ from bot.profiles.values import (
     Quorum,
     RemarksDue,
     ReportDue,
-    SourceList,
     Term,
     WorkingHours,
 )
@@ -30,11 +31,6 @@ class Rollover(StrEnum):
 
     NEXT_WORKING_DAY = "next_working_day"
     KEEP = "keep"
-
-
-class ExtensionDecider(StrEnum):
-    AKIM_OR_HEAD_OF_APPARATUS = "akim_or_head_of_apparatus"
-    ISSUER = "issuer"
 
 
 class BeyondLimit(StrEnum):
@@ -73,8 +69,7 @@ class Profile(BaseModel):
     extension_cutoff: Param[Term] | None = None
     extensions_allowed: Param[NonNegativeInt]
     extension_beyond_limit: Param[BeyondLimit]
-    extension_forbidden_sources: Param[SourceList] | None = None
-    extension_decider: Param[ExtensionDecider]
+    extension_decider: Param[DeciderBySource]  # who decides, per source (or forbidden)
     # «Замечаний нет» rounds
     remarks_round_due: Param[RemarksDue]
     silent_consent: Param[bool]
@@ -152,8 +147,8 @@ _EXPECTED: dict[str, str] = {
     "extension_cutoff": _TERM_FORM,
     "extensions_allowed": "a whole number of 0 or more",
     "extension_beyond_limit": _enum_form(BeyondLimit),
-    "extension_forbidden_sources": "a comma-separated list of sources, each " + _enum_form(Source),
-    "extension_decider": _enum_form(ExtensionDecider),
+    "extension_decider": "deciders per source such as 'president=issuing_body, "
+    "default=akim_or_head_of_apparatus', each " + _enum_form(ExtensionDecider),
     "remarks_round_due": "a term such as '3wd', or 'default=5wd, resolution=10wd, emergency=3wd'",
     "silent_consent": _BOOL_FORM,
     "agenda_lead": _TERM_FORM,
@@ -173,6 +168,7 @@ _SUBFIELDS: dict[str, dict[str, str]] = {
         "month": _enum_form(QuarterMonth),
     },
     "working_hours": {"start": "a time such as '09:00'", "end": "a time such as '18:00'"},
+    "extension_decider": {source.value: _enum_form(ExtensionDecider) for source in Source},
     "quorum": {"numerator": "a whole number of 1 or more", "denominator": "a whole number"},
 }
 _ALL_NAMES: tuple[str, ...] = PARAMETER_NAMES + tuple(

@@ -348,13 +348,46 @@ class WorkingHours(_Value):
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
-def _split_sources(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in re.split(r"[,;]", value) if part.strip()]
-    return value
+class ExtensionDecider(StrEnum):
+    """Who decides an extension of an item from a given source."""
+
+    AKIM_OR_HEAD_OF_APPARATUS = "akim_or_head_of_apparatus"  # own and lower items
+    ISSUER = "issuer"  # the issuer on the staff; the akim or head of apparatus if none recorded
+    ISSUING_BODY = "issuing_body"  # outside the akimat: asked by letter, recorded by control
+    FORBIDDEN = "forbidden"  # no extension at all
 
 
-SourceList = Annotated[tuple[Source, ...], BeforeValidator(_split_sources), Field(min_length=1)]
+class DeciderBySource(_Value):
+    """Who decides an extension, for each source. Text form: ``"president=issuing_body, ...,
+    default=akim_or_head_of_apparatus"`` (``default`` fills the sources not named), or one
+    decider for every source."""
+
+    president: ExtensionDecider
+    presidential_administration: ExtensionDecider
+    government: ExtensionDecider
+    prime_minister: ExtensionDecider
+    oblast_akim: ExtensionDecider
+    akim: ExtensionDecider
+    akimat: ExtensionDecider
+    deputy_akim: ExtensionDecider
+    head_of_apparatus: ExtensionDecider
+    other: ExtensionDecider
+
+    @classmethod
+    def _read_text(cls, text: str) -> Any:
+        pairs = _kv_pairs(text)
+        if pairs is None:
+            return dict.fromkeys(cls.model_fields, text.strip())
+        default = pairs.pop("default", None)
+        return ({} if default is None else dict.fromkeys(cls.model_fields, default)) | pairs
+
+    def for_source(self, source: Source) -> ExtensionDecider:
+        decider: ExtensionDecider = getattr(self, source.value)
+        return decider
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name}={getattr(self, name)}" for name in type(self).model_fields)
+
 
 V = TypeVar("V")
 

@@ -310,11 +310,13 @@ def history_text(
                 who=who, whom=display_name(entry.on_behalf_of, names)
             )
         lines.append(f"• {moment(entry.at, zone)} — {title} — {who}")
-        if entry.action == "deadline":
-            lines.append("  " + deadline_change_text(entry))
+        if entry.action in {"deadline", "extension_approved"}:
+            detail = deadline_change_text(entry)
+            if detail:
+                lines.append("  " + detail)
         elif entry.action == "executors":
             lines.append("  " + executors_change_text(entry))
-        elif entry.action in {"remove", "removal_asked", "removal_refused"}:
+        elif entry.action in {"remove", "removal_asked", "removal_refused", "extension_rejected"}:
             detail = removal_text(entry, names)
             if detail:
                 lines.append("  " + detail)
@@ -322,7 +324,8 @@ def history_text(
 
 
 def removal_text(entry: AuditEntry, names: Mapping[str, str] | None = None) -> str:
-    """«fully executed · the note · asked by …» of a removal; the reason of a refusal."""
+    """«fully executed · the note · asked by …» of a removal; the reason of a refusal (and the
+    issuer's letter of a refused extension)."""
     try:
         new = json.loads(entry.new_value or "{}")
     except ValueError:
@@ -332,7 +335,7 @@ def removal_text(entry: AuditEntry, names: Mapping[str, str] | None = None) -> s
     parts = []
     if new.get("ground") in {g.value for g in GROUND_TITLES}:
         parts.append(_(GROUND_TITLES[RemovalGround(new["ground"])]))
-    parts += [str(new.get(key, "")) for key in ("note", "reason")]
+    parts += [str(new.get(key, "")) for key in ("note", "reason", "letter_ref")]
     if new.get("asked_by"):
         parts.append(_("asked by {name}").format(name=display_name(str(new["asked_by"]), names)))
     return " · ".join(part for part in parts if part)
@@ -364,6 +367,7 @@ def deadline_change_text(entry: AuditEntry) -> str:
             f"{dotted(date.fromisoformat(old['deadline']))} → "
             f"{dotted(date.fromisoformat(new['deadline']))}",
             str(new.get("reference", "")),
+            str(new.get("letter_ref", "")),
             str(new.get("reason", "")),
         ]
     except (ValueError, KeyError, TypeError):

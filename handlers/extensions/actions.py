@@ -20,11 +20,14 @@ from bot.extensions.rules import (
     REASONS_MAX,
     REASONS_MIN,
     ExtensionRefusal,
+    asked_of_issuer,
+    check_letter_ref,
     check_new_date,
 )
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
 from bot.middlewares import Tap
+from handlers.assignments.cards import SOURCE_TITLES
 from handlers.callbacks import ExtAction, ExtCallback, ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel
 from handlers.loaders import Dialog, LoadedItem, LoadedRequest, on_dialog
@@ -46,6 +49,9 @@ class ExtensionStates(StatesGroup):
     confirm = State()
     other_date = State()
     reject_reason = State()
+    issuer_date = State()  # the date the issuer outside the akimat approved
+    issuer_letter = State()  # then the reference of its letter
+    issuer_refusal = State()  # the reference of its refusal letter and its reasons
 
 
 # --- the head asks ----------------------------------------------------------------------------
@@ -168,18 +174,35 @@ async def on_send(query: CallbackQuery, tap: Tap[ExtCallback], item: Assignment)
         tap.ctx, tap.person, item, int(data["dep"]), new_date, str(data["reasons"])
     )
     await query.answer(_("Sent."))
+    if asked_of_issuer(tap.ctx.profile, item):
+        done = _(
+            "The extension request for assignment No. {number} is sent to the control "
+            "department, to be asked of the issuer: {issuer}."
+        ).format(number=item.reg_number, issuer=_(SOURCE_TITLES[item.source]))
+    else:
+        done = _("The extension request for assignment No. {number} is sent for a decision.")
+        done = done.format(number=item.reg_number)
     if query.message is not None:
-        await query.message.edit_text(  # type: ignore[union-attr]
-            _("The extension request for assignment No. {number} is sent for a decision.").format(
-                number=item.reg_number
-            )
-        )
+        await query.message.edit_text(done)  # type: ignore[union-attr]
 
 
 # --- the decider decides ----------------------------------------------------------------------
 
 
 def decision_line(request: ExtensionRequest, decider: str, language: str) -> str:
+    if request.letter_ref is not None:
+        if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
+            return _(
+                "✅ The issuer approved (letter {letter}), recorded by {name}: new deadline "
+                "{date}."
+            ).format(
+                letter=request.letter_ref,
+                name=decider,
+                date=date_with_weekday(request.granted_deadline, language),
+            )
+        return _("❌ The issuer refused (letter {letter}), recorded by {name}: {reason}").format(
+            letter=request.letter_ref, name=decider, reason=request.reject_reason or ""
+        )
     if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
         return _("✅ Approved by {name}: new deadline {date}.").format(
             name=decider, date=date_with_weekday(request.granted_deadline, language)
@@ -217,6 +240,10 @@ async def after_decision(repos: Repos, bot: Bot, request_id: int, decider: Perso
 async def on_approve(
     query: CallbackQuery, tap: Tap[ExtCallback], request: ExtensionRequest, bot: Bot
 ) -> None:
+    item = await tap.ctx.repos.assignments.get(request.assignment_id)
+    if item is None or asked_of_issuer(tap.ctx.profile, item):
+        await stale(query)  # the issuer decides: its answer is recorded with its letter
+        return
     await extension_steps.decide_extension(tap.ctx, tap.person, request)
     await after_decision(tap.ctx.repos, bot, request.id, tap.person)
     await query.answer(_("Approved."))
@@ -231,17 +258,31 @@ TYPED_DECISIONS: dict[str, tuple[State, str]] = {
         ExtensionStates.reject_reason,
         N_("Write the reason for rejecting the request on assignment No. {number}."),
     ),
+    ExtAction.ISSUER_YES: (
+        ExtensionStates.issuer_date,
+        N_("Type the deadline the issuer approved for assignment No. {number} as dd.mm.yyyy."),
+    ),
+    ExtAction.ISSUER_NO: (
+        ExtensionStates.issuer_refusal,
+        N_(
+            "Type the reference of the issuer's letter refusing the extension of assignment "
+            "No. {number} (its number and date) on the first line, and the reasons it gives "
+            "on the next lines."
+        ),
+    ),
 }
 
 
 async def on_typed_decision(
     query: CallbackQuery, tap: Tap[ExtCallback], request: ExtensionRequest
 ) -> None:
-    """«Approve another date» / «Reject»: the decider is asked to type the date or the reason."""
+    """«Approve another date» / «Reject»: the decider is asked to type the date or the reason;
+    «The issuer approved» / «refused»: the controller, the date and the issuer's letter."""
     next_state, prompt = TYPED_DECISIONS[tap.button.action]
     item = await tap.ctx.repos.assignments.get(request.assignment_id)
-    if item is None:
-        await stale(query)
+    recording = tap.button.action in ISSUER_ANSWERS
+    if item is None or recording != asked_of_issuer(tap.ctx.profile, item):
+        await stale(query)  # a button of the other kind of decision: forged or stale
         return
     if await extension_steps.deciding_for(tap.ctx, tap.person, item) is None:
         raise Refused(ExtensionRefusal.NOT_DECIDER)
@@ -249,6 +290,9 @@ async def on_typed_decision(
         raise Refused(ExtensionRefusal.DECIDED)
     question = _(prompt).format(number=item.reg_number)
     await ask(query, tap.state, next_state, {"request": request.id}, question)
+
+
+ISSUER_ANSWERS = frozenset({ExtAction.ISSUER_YES, ExtAction.ISSUER_NO})
 
 
 async def typed_decision(
@@ -311,13 +355,55 @@ async def on_reject_reason(
     )
 
 
-def decision_keyboard(request_id: int) -> InlineKeyboardMarkup:
+async def on_issuer_date(message: Message, state: FSMContext) -> None:
+    """The issuer approved: the date it approved, then the reference of its letter."""
+    granted = await typed_day(message)
+    if granted is None:
+        return
+    await state.update_data(granted=granted.isoformat())
+    await state.set_state(ExtensionStates.issuer_letter)
+    await message.answer(_("Now type the reference of the issuer's letter: its number and date."))
+
+
+async def on_issuer_letter(
+    message: Message, person: Person, state: FSMContext, bot: Bot, ctx: services.Context
+) -> None:
+    letter = check_letter_ref(message.text or "")  # Refused: asked again, the state stays
+    data = await state.get_data()
+    granted = date.fromisoformat(str(data["granted"]))
+    await typed_decision(
+        message, person, state, data, ctx, bot, _("Recorded."), granted=granted, letter=letter
+    )
+
+
+async def on_issuer_refusal(
+    message: Message, person: Person, state: FSMContext, bot: Bot, ctx: services.Context
+) -> None:
+    """The issuer refused: the first line is its letter's reference, the rest its reasons."""
+    first, _sep, rest = (message.text or "").strip().partition("\n")
+    letter = check_letter_ref(first)  # Refused: asked again, the state stays
+    answer = {"letter": letter, "reject_reason": " ".join(rest.split())}
+    answer["reject_reason"] = answer["reject_reason"] or _("refused by the issuer's letter")
+    data = await state.get_data()
+    await typed_decision(message, person, state, data, ctx, bot, _("Recorded."), **answer)
+
+
+def decision_keyboard(request_id: int, *, issuer: bool = False) -> InlineKeyboardMarkup:
+    """The decider's buttons; `issuer`: the controller's, to record the issuer's answer."""
     builder = InlineKeyboardBuilder()
-    for label, action in (
-        (_("✅ Approve"), ExtAction.APPROVE),
-        (_("📅 Approve another date"), ExtAction.OTHER),
-        (_("❌ Reject"), ExtAction.REJECT),
-    ):
+    buttons = (
+        (
+            (_("✅ The issuer approved"), ExtAction.ISSUER_YES),
+            (_("❌ The issuer refused"), ExtAction.ISSUER_NO),
+        )
+        if issuer
+        else (
+            (_("✅ Approve"), ExtAction.APPROVE),
+            (_("📅 Approve another date"), ExtAction.OTHER),
+            (_("❌ Reject"), ExtAction.REJECT),
+        )
+    )
+    for label, action in buttons:
         builder.button(text=label, callback_data=ExtCallback(action=action, id=request_id))
     builder.adjust(1)
     return builder.as_markup()
@@ -367,4 +453,7 @@ def create_router() -> Router:
     router.message.register(on_reasons, ExtensionStates.reasons, not_command)
     router.message.register(on_other_date, ExtensionStates.other_date, not_command)
     router.message.register(on_reject_reason, ExtensionStates.reject_reason, not_command)
+    router.message.register(on_issuer_date, ExtensionStates.issuer_date, not_command)
+    router.message.register(on_issuer_letter, ExtensionStates.issuer_letter, not_command)
+    router.message.register(on_issuer_refusal, ExtensionStates.issuer_refusal, not_command)
     return router

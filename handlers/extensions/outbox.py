@@ -3,10 +3,16 @@ recipient's language)."""
 
 from __future__ import annotations
 
+import re
+
+from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import Deliverer, Rendered
+from bot.extensions.rules import asked_of_issuer
 from bot.i18n import date_with_weekday, long_date
+from bot.letters import letter_docx
+from handlers.assignments.cards import SOURCE_TITLES
 from handlers.assignments.outbox import about_request, view_button
 from handlers.extensions.actions import decision_keyboard
 from handlers.extensions.actions import request_text as extension_request_text
@@ -41,8 +47,59 @@ async def render_extension_request(
         "",
     )
     who = f"{requester.full_name if requester else request.requested_by}, {department}"
-    text = extension_request_text(assignment, request, who, person.language.value)
-    return Rendered(text, decision_keyboard(request.id))
+    language = person.language.value
+    text = extension_request_text(assignment, request, who, language)
+    if not asked_of_issuer(deliverer.profile, assignment):
+        return Rendered(text, decision_keyboard(request.id))
+    issuer = _(SOURCE_TITLES[assignment.source])
+    text = (
+        _(
+            "✉️ Only the issuer can extend this deadline: {issuer}. Send it the letter (the "
+            "draft is attached), then record its answer here."
+        ).format(issuer=issuer)
+        + "\n\n"
+        + text
+    )
+    letter = issuer_letter(assignment, request, department, language)
+    name = f"extension-{SAFE_NAME.sub('-', assignment.reg_number)}.docx"
+    return Rendered(
+        text,
+        decision_keyboard(request.id, issuer=True),
+        attachments=[BufferedInputFile(letter, filename=name)],
+    )
+
+
+SAFE_NAME = re.compile(r"[^\w.-]+")
+
+
+def issuer_letter(
+    item: Assignment, request: ExtensionRequest, department: str, language: str
+) -> bytes:
+    """The draft letter asking the issuer outside the akimat for the extension, in the reader's
+    language: number, subject (none for a restricted item), current and proposed date,
+    reasons."""
+    subject = (
+        _("The content is restricted (for official use) and is not given in this letter.")
+        if item.restricted
+        else _("Subject: {summary}").format(summary=item.summary)
+    )
+    paragraphs = [
+        _(
+            "We ask you to extend the deadline of assignment No. {number} received on {received}."
+        ).format(number=item.reg_number, received=long_date(item.received, language)),
+        subject,
+        _("Current deadline: {date}").format(date=long_date(request.old_deadline, language)),
+        _("Proposed deadline: {date}").format(date=long_date(request.new_deadline, language)),
+        _("Reasons: {reasons}").format(reasons=request.reasons),
+        _("Executor: {department}").format(department=department),
+    ]
+    return letter_docx(
+        _("To: {issuer}").format(issuer=_(SOURCE_TITLES[item.source])),
+        _("On extending the deadline of assignment No. {number}").format(number=item.reg_number),
+        paragraphs,
+        _("Signature: ____________"),
+        language=language,
+    )
 
 
 async def render_extension_reminder(
@@ -78,6 +135,8 @@ async def render_extension_decided(
         )
         if request.reject_reason:
             text += "\n" + _("Reason: {reason}").format(reason=request.reject_reason)
+    if request.letter_ref is not None:
+        text += "\n" + _("The issuer's letter: {letter}").format(letter=request.letter_ref)
     return Rendered(text, view_button(assignment))
 
 

@@ -75,6 +75,11 @@ def extension_refusal(error: Refused, language: str) -> str:
                 day=date_with_weekday(v["day"], language),  # type: ignore[arg-type]
                 offer=date_with_weekday(v["offer"], language),  # type: ignore[arg-type]
             )
+        case ExtensionRefusal.NO_LETTER:
+            return _(
+                "Give the reference of the issuer's letter (its number and date), "
+                "{low}–{high} characters."
+            ).format(low=v["low"], high=v["high"])
         case ExtensionRefusal.NOT_DECIDER:
             return _("You do not decide extension requests for this assignment.")
         case _:

@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
+from bot.extensions.rules import asked_of_issuer
 from bot.extensions.steps import deciding_for
 from bot.leaders import views
 from handlers.callbacks import WaitAction, WaitCallback
@@ -106,7 +107,7 @@ async def on_request(
     if isinstance(query.message, Message):
         await query.message.answer(
             extension_request_text(item, request, who, person.language.value),
-            reply_markup=decision_keyboard(request.id),
+            reply_markup=decision_keyboard(request.id, issuer=asked_of_issuer(ctx.profile, item)),
         )
 
 

@@ -30,3 +30,4 @@ class ExtensionRequest:
     granted_deadline: date | None
     reject_reason: str | None
     created_at: datetime
+    letter_ref: str | None = None  # the issuer's letter, when asked of a body outside the akimat
