@@ -176,7 +176,7 @@ async def test_a_roll_out_in_two_languages(api: FakeBotAPI, tmp_path: Path) -> N
         assert code == 0, err
         digest = await api.wait_for(
             "sendMessage", lambda c: c.params.get("chat_id") == CTRL and "/invite" in text(c),
-            timeout=30, after=0,
+            timeout=30, after=mark,
         )  # fmt: skip
         assert (
             "• Асель Нурланова, Отдел образования — не подключен(а): 2 сообщения (2 поручения)"
