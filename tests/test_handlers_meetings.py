@@ -30,6 +30,7 @@ from storage.domain.meetings import (
     Attendance,
     Meeting,
     MeetingFormat,
+    MeetingKind,
     MeetingStatus,
     NewAgendaItem,
 )
@@ -100,7 +101,7 @@ async def distributed(
     """Approved by the akim, then sent on its distribution day; the context of that morning."""
     ctx = await services.make_context(repos, profile, settings)
     await meeting_services.approve(ctx, await person(repos, "akim"), meeting.id)
-    send_on = distribution_day(profile, ctx.calendar, meeting.day)
+    send_on = distribution_day(profile, ctx.calendar, meeting.day, meeting.kind)
     morning = datetime.combine(send_on, time(9, 0), ALMATY).astimezone(UTC)
     later = await services.make_context(repos, profile, settings, now=morning)
     fresh = await repos.meetings.get(meeting.id)
@@ -313,7 +314,7 @@ async def test_an_approval_on_paper_is_confirmed_then_recorded(
     assert approved.status is MeetingStatus.APPROVED
     assert not approved.distributed
     ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
-    send_on = distribution_day(joined_world.profile, ctx.calendar, DAY)
+    send_on = distribution_day(joined_world.profile, ctx.calendar, DAY, MeetingKind.SESSION)
     assert date_with_weekday(send_on, "ru") in last_text(joined_world.bot)
     assert f"m:paper_ok:{meeting.id}:" not in data_of(joined_world.bot)
     # a second tap on the old confirmation

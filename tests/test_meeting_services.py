@@ -804,7 +804,8 @@ async def test_no_nudges_where_confirming_attendance_is_not_a_duty(meeting_world
     """almaty-2016 (п.16): the apparatus ensures attendance, so the silent are not nudged; the
     agenda still carries the attendance buttons."""
     repos = meeting_world.repos
-    profile = load_profile("almaty-2016", {"weekly_control_list": "off"})
+    # no weekly list, and no protocol reminder on Friday (3 days from Wednesday's end, п.18)
+    profile = load_profile("almaty-2016", {"weekly_control_list": "off", "protocol_due": "off"})
     await bind_all(repos, TG)
     meeting = await approved_meeting(repos, profile, meeting_world.settings)
     await sweep_and_deliver(

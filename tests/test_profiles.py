@@ -91,7 +91,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "materials_lead": "5wd",
         "attendance_confirmation": "true",
         "quorum": "2/3",
+        "protocol_due": "off",
         "protocol_distribution": "3wd",
+        "protocol_weekly_report": "off",
         "weekly_control_list": "true",
         "quarterly_report": "off",
         "not_ours_window": "3wd",
@@ -116,11 +118,13 @@ EXPECTED: dict[str, dict[str, str]] = {
             "default=5wd, resolution=10wd, decision=5wd, order=5wd, emergency=3wd"
         ),
         "silent_consent": "false",
-        "agenda_lead": "4wd",
-        "materials_lead": "5wd",
+        "agenda_lead": "default=4wd, apparatus=4wd",
+        "materials_lead": "default=5wd, session=5wd, apparatus=2wd",
         "attendance_confirmation": "true",
         "quorum": "2/3",
+        "protocol_due": "1wd",
         "protocol_distribution": "1wd",
+        "protocol_weekly_report": "true",
         "weekly_control_list": "true",
         "quarterly_report": "day=20, month=after_quarter",
         "not_ours_window": "3wd",
@@ -147,7 +151,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "materials_lead": "2wd",
         "attendance_confirmation": "off",
         "quorum": "2/3",
+        "protocol_due": "3cd",
         "protocol_distribution": "0cd",
+        "protocol_weekly_report": "off",
         "weekly_control_list": "off",
         "quarterly_report": "day=25, month=after_quarter",
         "not_ours_window": "3wd",
@@ -235,6 +241,8 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "removal_consent",
         "quarterly_report",
         "extension_forbidden_sources",
+        "protocol_due",
+        "protocol_weekly_report",
     }
     assert bai.features_off() == ("silent_consent",)
     assert set(ala.features_off()) == {
@@ -245,6 +253,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "extension_forbidden_sources",
         "silent_consent",
         "attendance_confirmation",
+        "protocol_weekly_report",
     }
     assert uka.is_on("silent_consent")
     assert not ala.is_on("silent_consent")
