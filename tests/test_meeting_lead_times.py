@@ -20,6 +20,7 @@ from storage.domain.meetings import Meeting, MeetingKind, NewAgendaItem
 from tests.conftest import MEETING_STAFF_CSV
 from tests.helpers import (
     World,
+    approve_and_distribute,
     department,
     join_all,
     last_text,
@@ -40,7 +41,9 @@ def profile() -> Profile:
     return load_profile("baidibek-2025")
 
 
-async def plan(world: World, kind: MeetingKind) -> Meeting:
+async def plan(
+    world: World, kind: MeetingKind, members: tuple[str, ...] = ("m1", "m2", "m3")
+) -> Meeting:
     """A meeting at 10:00 on DAY with one item from the construction department, created by
     the organiser on Tuesday 10 March (the request for materials goes out at once)."""
     ctx = await services.make_context(
@@ -55,7 +58,7 @@ async def plan(world: World, kind: MeetingKind) -> Meeting:
         world.repos,
         starts_at=datetime.combine(DAY, time(10)),
         chair="akim",
-        members=("m1", "m2", "m3"),
+        members=members,
         kind=kind,
         items=(NewAgendaItem("О ремонте дорог", "Нурлан Абенов", build.id),),
     )
@@ -127,3 +130,48 @@ def test_a_lead_time_is_overridden_per_kind_and_shown_with_its_cite() -> None:
     assert ust.materials_lead is not None
     assert str(ust.materials_lead.value.for_kind(MeetingKind.APPARATUS)) == "2wd"
     assert str(ust.materials_lead.value.for_kind(MeetingKind.SESSION)) == "5wd"
+
+
+async def test_apparatus_invitees_are_notified_one_working_day_before(
+    meeting_world: World,
+) -> None:
+    """§5.30: invitees (edu_head is not an akimat member) are notified on Friday 20 March, the
+    working day before Thursday 26 March; members are not, and nothing goes twice."""
+    world = meeting_world
+    edu_head, m2 = 7502, 7503
+    await join_all(world.dp, world.bot, world.repos, {"edu_head": edu_head, "m2": m2})
+    meeting = await plan(world, MeetingKind.APPARATUS, ("m1", "m2", "m3", "edu_head"))
+    ctx = await services.make_context(
+        world.repos,
+        world.profile,
+        world.settings,
+        now=local_moment(world.settings, date(2026, 3, 17), 10),
+    )
+    await approve_and_distribute(ctx, world.repos, meeting.id)
+    await sweep_and_drain(world, local_moment(world.settings, date(2026, 3, 19), 10))
+    invited = "🔔 Сіз шақырылдыңыз"
+    assert not any(text.startswith(invited) for text in texts(world, edu_head))
+    await sweep_and_drain(world, local_moment(world.settings, date(2026, 3, 20), 10))
+    await sweep_and_drain(world, local_moment(world.settings, date(2026, 3, 20), 15))
+    notices = [text for text in texts(world, edu_head) if text.startswith(invited)]
+    assert len(notices) == 1 and f"№ {meeting.id}" in notices[0]
+    assert not any(text.startswith("🔔 Вы приглашены") for text in texts(world, m2))
+
+
+async def test_a_session_package_goes_to_the_head_of_apparatus_one_working_day_before(
+    meeting_world: World,
+) -> None:
+    """§5.8: the package (agenda and materials) goes to the head of apparatus on Friday 20
+    March for a session on Thursday 26 March; not for an apparatus meeting."""
+    world = meeting_world
+    hoa = 7504
+    await join_all(world.dp, world.bot, world.repos, {"hoa": hoa})
+    session = await plan(world, MeetingKind.SESSION)
+    apparatus = await plan(world, MeetingKind.APPARATUS)
+    await sweep_and_drain(world, local_moment(world.settings, date(2026, 3, 19), 10))
+    assert not any(text.startswith("📦") for text in texts(world, hoa))
+    await sweep_and_drain(world, local_moment(world.settings, date(2026, 3, 20), 10))
+    await sweep_and_drain(world, local_moment(world.settings, date(2026, 3, 20), 15))
+    (package,) = [text for text in texts(world, hoa) if text.startswith("📦 Пакет документов")]
+    assert f"№ {session.id}" in package and "О ремонте дорог" in package
+    assert f"№ {apparatus.id}" not in package

@@ -89,6 +89,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "silent_consent": "true",
         "agenda_lead": "3wd",
         "materials_lead": "5wd",
+        "package_lead": "off",
+        "invitee_notice": "off",
         "attendance_confirmation": "true",
         "quorum": "2/3",
         "protocol_due": "off",
@@ -120,6 +122,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "silent_consent": "false",
         "agenda_lead": "default=4wd, apparatus=4wd",
         "materials_lead": "default=5wd, session=5wd, apparatus=2wd",
+        "package_lead": "session=1wd",
+        "invitee_notice": "apparatus=1wd",
         "attendance_confirmation": "true",
         "quorum": "2/3",
         "protocol_due": "1wd",
@@ -149,6 +153,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "silent_consent": "false",
         "agenda_lead": "3cd",
         "materials_lead": "2wd",
+        "package_lead": "off",
+        "invitee_notice": "off",
         "attendance_confirmation": "off",
         "quorum": "2/3",
         "protocol_due": "3cd",
@@ -243,6 +249,8 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "extension_forbidden_sources",
         "protocol_due",
         "protocol_weekly_report",
+        "package_lead",
+        "invitee_notice",
     }
     assert bai.features_off() == ("silent_consent",)
     assert set(ala.features_off()) == {
@@ -254,6 +262,8 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "silent_consent",
         "attendance_confirmation",
         "protocol_weekly_report",
+        "package_lead",
+        "invitee_notice",
     }
     assert uka.is_on("silent_consent")
     assert not ala.is_on("silent_consent")

@@ -20,6 +20,8 @@ Outbox identities (`…:{person id}` is appended by `notify`):
   mtsummary:{meeting}:{day}               the morning of the meeting: attendance to the organizer
   mtcancel:{meeting}                      cancelled: to those who had the agenda
   mtprot:{protocol}                       the protocol to the distribution list
+  mtpackage:{meeting}:{version}           the package to the head of apparatus (003 §5.8)
+  mtinvite:{meeting}:{version}            invitees notified (003 §5.30)
   mtprotrem:{meeting}:{due}               the protocol is due tomorrow: to the organizer
   mtprotweek:{year}-W{week}               Monday: last week's late protocols (003 §8.6)
 """

@@ -33,6 +33,7 @@ from bot.meetings.steps import (
     responsible_for,
 )
 from bot.outbox_kinds import Kind
+from bot.profiles import invitee_notice_date, package_date
 from bot.services import (
     Context,
     acting,
@@ -58,6 +59,7 @@ async def sweep_meetings(ctx: Context, today: date, not_before: datetime) -> int
         if has_started(meeting, now_local):
             continue
         queued += await _sweep_materials(ctx, meeting, today, not_before)
+        queued += await _sweep_package_and_invitees(ctx, meeting, today, not_before)
         if today >= distribution_day(ctx.profile, ctx.calendar, meeting.day, meeting.kind):
             if meeting.approved:
                 queued += await distribute(ctx, meeting, not_before)
@@ -150,6 +152,35 @@ async def _sweep_attendance(
         )
         organizer = await organizer_of(ctx, meeting)
         queued += await tell(organizer, Kind.MEETING_SUMMARY, "mtsummary", meeting, day)
+    return queued
+
+
+async def _sweep_package_and_invitees(
+    ctx: Context, meeting: Meeting, today: date, not_before: datetime
+) -> int:
+    """Where the profile says so for the kind of meeting: the package (agenda and materials)
+    to the head of apparatus (003 §5.8: 1 wd before a session), and the invitees notified once
+    the agenda is out (003 §5.30: 1 wd before an apparatus meeting). Once per version."""
+    queued = 0
+    version = meeting.version
+    package_on = package_date(ctx.profile, ctx.calendar, meeting.day, meeting.kind)
+    if package_on is not None and today >= package_on:
+        heads = await acting(ctx, await ctx.repos.staff.with_role(Role.HEAD_OF_APPARATUS))
+        queued += await about_meeting(
+            ctx, heads, Kind.MEETING_PACKAGE, "mtpackage", meeting, version, not_before=not_before
+        )
+    notice_on = invitee_notice_date(ctx.profile, ctx.calendar, meeting.day, meeting.kind)
+    if notice_on is not None and today >= notice_on and meeting.distributed:
+        invitees = await _people(ctx, [r.person_id for r in meeting.invitees])
+        queued += await about_meeting(
+            ctx,
+            invitees,
+            Kind.MEETING_INVITEE_NOTICE,
+            "mtinvite",
+            meeting,
+            version,
+            not_before=not_before,
+        )
     return queued
 
 

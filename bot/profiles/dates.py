@@ -124,10 +124,26 @@ def materials_due_date(
     return _lead(cal, profile.materials_lead, meeting, kind)
 
 
+def package_date(
+    profile: Profile, cal: CalendarLike, meeting: date, kind: MeetingKind
+) -> date | None:
+    """Day the package (agenda and materials) goes to the head of apparatus (None: off for
+    this kind of meeting)."""
+    return _lead(cal, profile.package_lead, meeting, kind)
+
+
+def invitee_notice_date(
+    profile: Profile, cal: CalendarLike, meeting: date, kind: MeetingKind
+) -> date | None:
+    """Day the invitees are notified of the meeting (None: off for this kind of meeting)."""
+    return _lead(cal, profile.invitee_notice, meeting, kind)
+
+
 def _lead(
     cal: CalendarLike, param: Param[MeetingLead] | None, meeting: date, kind: MeetingKind | None
 ) -> date | None:
-    return None if param is None else _before(cal, param.value.for_kind(kind), meeting)
+    term = None if param is None else param.value.for_kind(kind)
+    return None if term is None else _before(cal, term, meeting)
 
 
 def protocol_due_date(profile: Profile, cal: CalendarLike, ended: date) -> date | None:

@@ -83,6 +83,8 @@ class Profile(BaseModel):
     # Meetings
     agenda_lead: Param[MeetingLead] | None = None
     materials_lead: Param[MeetingLead] | None = None
+    package_lead: Param[MeetingLead] | None = None
+    invitee_notice: Param[MeetingLead] | None = None
     attendance_confirmation: Param[bool] | None = None
     quorum: Param[Quorum]
     protocol_due: Param[Term] | None = None
@@ -163,6 +165,8 @@ _EXPECTED: dict[str, str] = {
     "silent_consent": _BOOL_FORM,
     "agenda_lead": _LEAD_FORM,
     "materials_lead": _LEAD_FORM,
+    "package_lead": _LEAD_FORM,
+    "invitee_notice": _LEAD_FORM,
     "attendance_confirmation": _BOOL_FORM,
     "quorum": "a fraction such as '2/3'",
     "protocol_due": _TERM_FORM,
@@ -177,6 +181,8 @@ _SUBFIELDS: dict[str, dict[str, str]] = {
     "remarks_round_due": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in DraftKind},
     "agenda_lead": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in MeetingKind},
     "materials_lead": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in MeetingKind},
+    "package_lead": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in MeetingKind},
+    "invitee_notice": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in MeetingKind},
     "quarterly_report": {
         "day": "a day of the month from 1 to 31",
         "month": _enum_form(QuarterMonth),
@@ -185,7 +191,9 @@ _SUBFIELDS: dict[str, dict[str, str]] = {
     "quorum": {"numerator": "a whole number of 1 or more", "denominator": "a whole number"},
 }
 # Parameters written as a default and per-kind terms: a dotted override names a kind.
-_PER_KIND = frozenset({"remarks_round_due", "agenda_lead", "materials_lead"})
+_PER_KIND = frozenset(
+    {"remarks_round_due", "agenda_lead", "materials_lead", "package_lead", "invitee_notice"}
+)
 _ALL_NAMES: tuple[str, ...] = PARAMETER_NAMES + tuple(
     f"{param}.{sub}" for param, subs in _SUBFIELDS.items() for sub in subs
 )

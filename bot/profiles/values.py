@@ -235,7 +235,7 @@ class _TermsByKind(_Value):
     def __str__(self) -> str:
         if not self.per_kind:
             return str(self.default)
-        parts = [f"default={self.default}"]
+        parts = [f"default={self.default}"] if self.default is not None else []
         parts += [f"{kind}={term}" for kind, term in self.per_kind.items()]
         return ", ".join(parts)
 
@@ -251,12 +251,16 @@ class RemarksDue(_TermsByKind):
 
 class MeetingLead(_TermsByKind):
     """A lead time before a meeting: a default plus optional per-kind terms (seed 003 sets
-    them per kind of meeting: akimat sessions §5.6, §5.8, apparatus meetings §5.27-5.30)."""
+    them per kind of meeting: akimat sessions §5.6, §5.8, apparatus meetings §5.27-5.30).
+    Without a default ('apparatus=1wd') only the kinds named have one."""
 
+    default: Term | None = None  # type: ignore[assignment]
     per_kind: dict[MeetingKind, Term] = Field(default_factory=dict)
 
-    def for_kind(self, kind: MeetingKind | None = None) -> Term:
-        return self._for(kind)
+    def for_kind(self, kind: MeetingKind | None = None) -> Term | None:
+        if kind is None:
+            return self.default
+        return self.per_kind.get(kind, self.default)
 
 
 class Quorum(_Value):

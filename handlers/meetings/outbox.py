@@ -30,6 +30,7 @@ from handlers.meetings.cards import (
     attendance_lines,
     change_lines,
     heading_lines,
+    materials_lines,
     meeting_title,
     naming,
     where_lines,
@@ -372,11 +373,18 @@ async def render_quorum(deliverer: Deliverer, item: OutboxItem, person: Person) 
     return _rendered(text, _open_button(meeting.id))
 
 
+async def _ahead(deliverer: Deliverer, payload: dict[str, Any]) -> Meeting | None:
+    """The meeting, while it is open and has not begun (None otherwise)."""
+    meeting = await _meeting(deliverer, payload)
+    if meeting is None or not meeting.is_open or _local_now(deliverer) >= meeting.starts_at:
+        return None
+    return meeting
+
+
 async def render_morning(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open or _local_now(deliverer) >= meeting.starts_at:
+    if (meeting := await _ahead(deliverer, item.payload)) is None:
         return None
     recipient = meeting.recipient_for(person.id)
     if recipient is None or recipient.answer is not Attendance.ATTEND:
@@ -386,6 +394,40 @@ async def render_morning(
     )
     text += "\n" + "\n".join(where_lines(meeting))
     return _rendered(text)
+
+
+async def render_invitee_notice(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    """An invitee is notified of the meeting (003 §5.30), while it is still ahead."""
+    meeting = await _ahead(deliverer, item.payload)
+    if meeting is None or meeting.recipient_for(person.id) is None:
+        return None
+    text = _("🔔 You are invited: {meeting}, {when}.").format(
+        **naming(meeting, person.language.value)
+    )
+    text += "\n" + "\n".join(where_lines(meeting))
+    return _rendered(text)
+
+
+async def render_package(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    """The package for the head of apparatus before a session (003 §5.8): the agenda, the
+    materials as they stand, and their files."""
+    if (meeting := await _ahead(deliverer, item.payload)) is None:
+        return None
+    language = person.language.value
+    cal = await load_calendar(deliverer.repos)
+    due = materials_due(deliverer.profile, cal, meeting.day, meeting.kind)
+    lines = [
+        _("📦 The package for {meeting}, {when}:").format(**naming(meeting, language)),
+        "",
+        *agenda_lines(meeting),
+        "",
+        *materials_lines(meeting, due, _local_now(deliverer).date(), language),
+    ]
+    return _rendered("\n".join(lines), files=_materials_files(meeting))
 
 
 async def render_summary(
@@ -571,5 +613,7 @@ MEETING_RENDERERS: dict[str, Renderer] = {
     "meeting_cancelled": render_cancelled,
     "meeting_protocol": render_protocol,
     "meeting_protocol_reminder": render_protocol_reminder,
+    "meeting_package": render_package,
+    "meeting_invitee_notice": render_invitee_notice,
     "meeting_protocol_weekly": render_protocol_weekly,
 }
