@@ -60,6 +60,10 @@ class Kind(StrEnum):
     MEETING_SUMMARY = "meeting_summary"
     MEETING_CANCELLED = "meeting_cancelled"
     MEETING_PROTOCOL = "meeting_protocol"
+    MEETING_PROTOCOL_REMINDER = "meeting_protocol_reminder"
+    MEETING_PACKAGE = "meeting_package"
+    MEETING_INVITEE_NOTICE = "meeting_invitee_notice"
+    MEETING_PROTOCOL_WEEKLY = "meeting_protocol_weekly"
     # executors (an item a head passed to staff of the department)
     PASSED = "passed"  # the item's card to the executor
     TAKEN_BACK = "taken_back"
@@ -93,6 +97,10 @@ SCHEDULED = frozenset(
         Kind.MEETING_NUDGE,
         Kind.MEETING_MORNING,
         Kind.MEETING_SUMMARY,
+        Kind.MEETING_PROTOCOL_REMINDER,
+        Kind.MEETING_PROTOCOL_WEEKLY,
+        Kind.MEETING_PACKAGE,
+        Kind.MEETING_INVITEE_NOTICE,
         Kind.HELD_DIGEST,
         Kind.EXECUTOR_REMINDER,
     }

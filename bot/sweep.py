@@ -20,7 +20,7 @@ from bot.assignments.notices import quiet_until
 from bot.assignments.sweep import due_notices, queue_weekly_lists
 from bot.executors.sweep import queue_executor_reminders
 from bot.extensions.sweep import queue_extension_reminders
-from bot.meetings.sweep import sweep_meetings
+from bot.meetings.sweep import queue_protocol_report, sweep_meetings
 from bot.remarks.sweep import process_rounds
 from bot.staff.sweep import queue_held_digest
 
@@ -33,6 +33,7 @@ DUTIES: dict[str, Duty] = {
     "extensions": queue_extension_reminders,
     "rounds": process_rounds,
     "meetings": sweep_meetings,
+    "protocols": queue_protocol_report,
     "held": queue_held_digest,
     "executors": queue_executor_reminders,
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol, TypeVar
 
 from aiogram import Dispatcher
@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.meetings import steps as meeting_steps
 from bot.profiles import Profile
+from bot.sweep import SweepStats, sweep
 from handlers.callbacks import LangCallback
 from storage.db import connect
 from storage.domain.assignments import (
@@ -105,6 +106,19 @@ class World:
         """Forget what the bot sent so far, then send what waits in the outbox (at `now`)."""
         self.bot.clear()
         await self.deliverer.drain(now=now)
+
+
+def local_moment(settings: Settings, day: date, hour: int) -> datetime:
+    """`hour`:00 local time on `day`, as an aware UTC moment (what a sweep's `now` is)."""
+    return datetime.combine(day, time(hour), settings.zone).astimezone(UTC)
+
+
+async def sweep_and_drain(world: World, moment: datetime) -> SweepStats:
+    """The sweep as of `moment` (under the world's profile), then whatever is deliverable."""
+    ctx = await services.make_context(world.repos, world.profile, world.settings, now=moment)
+    stats = await sweep(ctx)
+    await world.deliverer.drain(now=moment)
+    return stats
 
 
 async def invite(repos: Repos, code: str) -> str:

@@ -79,7 +79,7 @@ async def distributed(world: World, meeting: Meeting) -> services.Context:
     repos, profile, settings = world.repos, world.profile, world.settings
     ctx = await services.make_context(repos, profile, settings)
     await meeting_services.approve(ctx, await person(repos, "akim"), meeting.id)
-    send_on = distribution_day(profile, ctx.calendar, meeting.day)
+    send_on = distribution_day(profile, ctx.calendar, meeting.day, meeting.kind)
     morning = datetime.combine(send_on, time(9, 0), ALMATY).astimezone(UTC)
     later = await services.make_context(repos, profile, settings, now=morning)
     current = await fresh(repos, meeting.id)

@@ -424,7 +424,7 @@ async def test_approval_in_one_tap_the_first_wins(joined_world: World, i18n: I18
         joined_world.bot,
         make_callback(approve, user_id=TG["akim"], message_text=akim_request.text),
     )
-    day = distribution_day(joined_world.profile, ctx.calendar, meeting.day)
+    day = distribution_day(joined_world.profile, ctx.calendar, meeting.day, meeting.kind)
     expected = translate(
         i18n, "kk", "Approved. The agenda goes out on {date}.", date=date_with_weekday(day, "kk")
     )

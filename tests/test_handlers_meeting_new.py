@@ -44,9 +44,9 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     members = [await person(repos, code) for code in ("m1", "m2", "m3")]
     edu = await department(repos, "Отдел образования")
     ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
-    due = materials_due(joined_world.profile, ctx.calendar, nm.DAY)
+    due = materials_due(joined_world.profile, ctx.calendar, nm.DAY, MeetingKind.SESSION)
     assert due is not None
-    send_on = distribution_day(joined_world.profile, ctx.calendar, nm.DAY)
+    send_on = distribution_day(joined_world.profile, ctx.calendar, nm.DAY, MeetingKind.SESSION)
 
     await nm.meet(joined_world.dp, joined_world.bot, "new")
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.kind.state

@@ -18,6 +18,7 @@ from bot.meetings import steps as meeting_services
 from bot.meetings.rules import distribution_day
 from storage.domain.meetings import (
     Meeting,
+    MeetingKind,
     MeetingStatus,
 )
 from tests import organizer_meetings as om
@@ -179,7 +180,7 @@ async def test_an_approval_on_paper_is_confirmed_then_recorded(
     assert approved.status is MeetingStatus.APPROVED
     assert not approved.distributed
     ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
-    send_on = distribution_day(joined_world.profile, ctx.calendar, om.DAY)
+    send_on = distribution_day(joined_world.profile, ctx.calendar, om.DAY, MeetingKind.SESSION)
     assert date_with_weekday(send_on, "ru") in last_text(joined_world.bot)
     assert f"m:paper_ok:{meeting.id}:" not in data_of(joined_world.bot)
     # a second tap on the old confirmation

@@ -271,7 +271,8 @@ async def test_no_nudges_where_confirming_attendance_is_not_a_duty(meeting_world
     """almaty-2016 (п.16): the apparatus ensures attendance, so the silent are not nudged; the
     agenda still carries the attendance buttons."""
     repos = meeting_world.repos
-    almaty = load_profile("almaty-2016", {"weekly_control_list": "off"})
+    # no weekly list, and no protocol reminder on Friday (3 days from Wednesday's end, п.18)
+    almaty = load_profile("almaty-2016", {"weekly_control_list": "off", "protocol_due": "off"})
     await bind_all(repos, mm.TG)
     meeting = await mm.approved_meeting(meeting_world, almaty)
     await mm.sweep_and_deliver(meeting_world, mm.at(date(2025, 2, 12), 9), almaty)

@@ -134,8 +134,10 @@ def ust() -> Profile:
 
 def test_materials_five_and_agenda_three_working_days_before_a_wednesday(ust: Profile) -> None:
     day = date(2025, 2, 12)  # Wednesday, no holidays around
-    assert materials_due(ust, CAL, day) == date(2025, 2, 5)  # Wednesday before
-    assert distribution_day(ust, CAL, day) == date(2025, 2, 7)  # Friday
+    assert materials_due(ust, CAL, day, MeetingKind.SESSION) == date(
+        2025, 2, 5
+    )  # Wednesday before
+    assert distribution_day(ust, CAL, day, MeetingKind.SESSION) == date(2025, 2, 7)  # Friday
     assert materials_reminder_day(CAL, date(2025, 2, 5)) == date(2025, 2, 4)
     assert nudge_day(CAL, date(2025, 2, 7)) == date(2025, 2, 10)  # over the weekend
 
@@ -143,20 +145,20 @@ def test_materials_five_and_agenda_three_working_days_before_a_wednesday(ust: Pr
 def test_holidays_in_between_push_the_dates_back(ust: Profile) -> None:
     # Wednesday 26.03.2025: Nauryz makes Friday 21.03, Monday 24.03 and Tuesday 25.03 days off
     day = date(2025, 3, 26)
-    assert distribution_day(ust, CAL, day) == date(2025, 3, 18)
-    assert materials_due(ust, CAL, day) == date(2025, 3, 14)
+    assert distribution_day(ust, CAL, day, MeetingKind.SESSION) == date(2025, 3, 18)
+    assert materials_due(ust, CAL, day, MeetingKind.SESSION) == date(2025, 3, 14)
     assert materials_reminder_day(CAL, date(2025, 3, 14)) == date(2025, 3, 13)
     assert nudge_day(CAL, date(2025, 3, 20)) == date(2025, 3, 26)
     # an override from the database counts too: Friday 07.02 declared a day off
     moved = CAL.with_overrides({date(2025, 2, 7): False})
-    assert distribution_day(ust, moved, date(2025, 2, 12)) == date(2025, 2, 6)
-    assert materials_due(ust, moved, date(2025, 2, 12)) == date(2025, 2, 4)
+    assert distribution_day(ust, moved, date(2025, 2, 12), MeetingKind.SESSION) == date(2025, 2, 6)
+    assert materials_due(ust, moved, date(2025, 2, 12), MeetingKind.SESSION) == date(2025, 2, 4)
 
 
 def test_without_lead_times_the_agenda_goes_once_approved() -> None:
     profile = load_profile("ust-kamenogorsk-2025", {"agenda_lead": None, "materials_lead": None})
-    assert distribution_day(profile, CAL, date(2025, 2, 12)) == date.min
-    assert materials_due(profile, CAL, date(2025, 2, 12)) is None
+    assert distribution_day(profile, CAL, date(2025, 2, 12), MeetingKind.SESSION) == date.min
+    assert materials_due(profile, CAL, date(2025, 2, 12), MeetingKind.SESSION) is None
     assert not is_late(item(1), None, date(2025, 2, 12))
 
 

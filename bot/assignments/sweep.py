@@ -85,6 +85,15 @@ def first_working_day_of_week(ctx: services.Context, day: date) -> date:
     return ctx.calendar.next_working_day(monday)
 
 
+def week_opening(ctx: services.Context, today: date) -> date | None:
+    """The week's first working day once it has come (a weekly duty is due from then until the
+    week ends); None before it, or in a week without working days."""
+    first = first_working_day_of_week(ctx, today)
+    if today < first or first.isocalendar()[:2] != today.isocalendar()[:2]:
+        return None
+    return first
+
+
 async def weekly_readers(ctx: services.Context) -> list[Person]:
     readers: dict[int, Person] = {}
     for role in (Role.AKIM, Role.HEAD_OF_APPARATUS, Role.DEPUTY_AKIM):
@@ -97,8 +106,8 @@ async def queue_weekly_lists(ctx: services.Context, today: date, not_before: dat
     """The weekly control list (seed 003 §12.4) on the first working day of the week."""
     if not ctx.profile.is_on("weekly_control_list"):
         return 0
-    first = first_working_day_of_week(ctx, today)
-    if today < first or first.isocalendar()[:2] != today.isocalendar()[:2]:
+    first = week_opening(ctx, today)
+    if first is None:
         return 0
     year, week, _ = first.isocalendar()
     queued = 0

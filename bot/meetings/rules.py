@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from bot.profiles import CalendarLike, Profile, agenda_send_date, materials_due_date
+from bot.profiles import (
+    CalendarLike,
+    Profile,
+    agenda_send_date,
+    materials_due_date,
+    protocol_distribution_date,
+    protocol_due_date,
+)
 from storage.domain.enums import Role, Source
 from storage.domain.meetings import (
     AgendaItem,
@@ -23,6 +30,7 @@ from storage.domain.meetings import (
     Meeting,
     MeetingKind,
     MeetingStatus,
+    Protocol,
     Recipient,
 )
 from storage.domain.refusals import Refused
@@ -76,9 +84,12 @@ class ProtocolTask:
 # --- dates---------------------------------------------------------------------------------------
 
 
-def materials_due(profile: Profile, cal: CalendarLike, meeting_day: date) -> date | None:
-    """Last day for the responsible departments' materials (п.15: 5 wd before); None: off."""
-    return materials_due_date(profile, cal, meeting_day)
+def materials_due(
+    profile: Profile, cal: CalendarLike, meeting_day: date, kind: MeetingKind
+) -> date | None:
+    """Last day for the responsible departments' materials, by kind of meeting (002 п.15:
+    5 wd before; 003 §5.6 sessions 5 wd, §5.28 apparatus meetings 2 wd); None: off."""
+    return materials_due_date(profile, cal, meeting_day, kind)
 
 
 def materials_reminder_day(cal: CalendarLike, due: date) -> date:
@@ -86,10 +97,13 @@ def materials_reminder_day(cal: CalendarLike, due: date) -> date:
     return cal.subtract_working_days(due, 1)
 
 
-def distribution_day(profile: Profile, cal: CalendarLike, meeting_day: date) -> date:
-    """The day the agenda, materials and calendar file go out (п.16: 3 wd before). Without a
-    lead time in the profile: as soon as the agenda is approved."""
-    day = agenda_send_date(profile, cal, meeting_day)
+def distribution_day(
+    profile: Profile, cal: CalendarLike, meeting_day: date, kind: MeetingKind
+) -> date:
+    """The day the agenda, materials and calendar file go out, by kind of meeting (002 п.16:
+    3 wd before; 003 §5.27 apparatus meetings 4 wd). Without a lead time in the profile: as
+    soon as the agenda is approved."""
+    day = agenda_send_date(profile, cal, meeting_day, kind)
     return day if day is not None else date.min
 
 
@@ -282,3 +296,90 @@ def default_start_time() -> time:
 
 def end_of(meeting: Meeting) -> datetime:
     return meeting.starts_at + timedelta(minutes=meeting.duration)
+
+
+# --- the protocol's timing (003 §5.11, §8.5, §8.6; 001 п.18; 002 п.17)----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolTiming:
+    """When a registered protocol was due and whether it came late. `due`: the last day to
+    draw it up, from the meeting's end (None: the profile sets none); `distribute_by`: the last
+    day to send it out, from signing (None: off). The bot distributes at registration."""
+
+    due: date | None
+    distribute_by: date | None
+    signed_on: date
+    registered_on: date
+
+    @property
+    def drawn_late(self) -> bool:
+        return self.due is not None and self.signed_on > self.due
+
+    @property
+    def distributed_late(self) -> bool:
+        return self.distribute_by is not None and self.registered_on > self.distribute_by
+
+    @property
+    def late(self) -> bool:
+        return self.drawn_late or self.distributed_late
+
+
+def protocol_due(profile: Profile, cal: CalendarLike, meeting: Meeting) -> date | None:
+    """Last day to draw up the meeting's protocol, counted from the day the meeting ends."""
+    return protocol_due_date(profile, cal, end_of(meeting).date())
+
+
+def protocol_reminder_day(cal: CalendarLike, due: date) -> date:
+    """The organiser is reminded the working day before the protocol is due."""
+    return cal.subtract_working_days(due, 1)
+
+
+def protocol_reminder_due(
+    meeting: Meeting, due: date | None, cal: CalendarLike, now: datetime
+) -> bool:
+    """An open meeting that has ended, its protocol not registered, from the working day
+    before the due date until the due date itself (`now`: naive local wall time)."""
+    if due is None or not meeting.is_open or now < end_of(meeting):
+        return False
+    return protocol_reminder_day(cal, due) <= now.date() <= due
+
+
+def protocol_overdue(meeting: Meeting, due: date | None, today: date) -> bool:
+    """A meeting held (not cancelled) without a registered protocol past its due date."""
+    return meeting.is_open and due is not None and today > due
+
+
+def protocol_timing(
+    profile: Profile,
+    cal: CalendarLike,
+    meeting: Meeting,
+    *,
+    signed_on: date,
+    registered_on: date,
+) -> ProtocolTiming:
+    return ProtocolTiming(
+        due=protocol_due(profile, cal, meeting),
+        distribute_by=protocol_distribution_date(profile, cal, signed_on),
+        signed_on=signed_on,
+        registered_on=registered_on,
+    )
+
+
+def registered_timing(
+    profile: Profile, cal: CalendarLike, meeting: Meeting, protocol: Protocol, zone: tzinfo
+) -> ProtocolTiming:
+    """A registered protocol's timing: it went out on the local day it was registered."""
+    return protocol_timing(
+        profile,
+        cal,
+        meeting,
+        signed_on=protocol.signed_on,
+        registered_on=protocol.created_at.astimezone(zone).date(),
+    )
+
+
+def last_week(today: date) -> tuple[date, date]:
+    """The week the Monday report covers: Monday to Sunday before `today`'s week."""
+    monday = today - timedelta(days=today.weekday())
+    return monday - timedelta(days=7), monday - timedelta(days=1)

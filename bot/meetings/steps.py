@@ -20,6 +20,10 @@ Outbox identities (`…:{person id}` is appended by `notify`):
   mtsummary:{meeting}:{day}               the morning of the meeting: attendance to the organizer
   mtcancel:{meeting}                      cancelled: to those who had the agenda
   mtprot:{protocol}                       the protocol to the distribution list
+  mtpackage:{meeting}:{version}           the package to the head of apparatus (003 §5.8)
+  mtinvite:{meeting}:{version}            invitees notified (003 §5.30)
+  mtprotrem:{meeting}:{due}               the protocol is due tomorrow: to the organizer
+  mtprotweek:{year}-W{week}               Monday: last week's late protocols (003 §8.6)
 """
 
 from __future__ import annotations
@@ -286,7 +290,7 @@ async def approve(
         organizer = await organizer_of(ctx, meeting)
         await about_meeting(ctx, organizer, Kind.MEETING_APPROVED, "mtapproved", meeting)
     approved = await _meeting(ctx, meeting.id)
-    if ctx.today >= distribution_day(ctx.profile, ctx.calendar, approved.day):
+    if ctx.today >= distribution_day(ctx.profile, ctx.calendar, approved.day, approved.kind):
         await distribute(ctx, approved)
     return await _meeting(ctx, meeting.id)
 
@@ -407,7 +411,7 @@ async def change_meeting(
         after = await _meeting(ctx, before.id)
         await distribute(ctx, after)
     elif after.approved and ctx.today >= distribution_day(
-        ctx.profile, ctx.calendar, after.day
+        ctx.profile, ctx.calendar, after.day, after.kind
     ):  # moved closer: its distribution day has come, as on approval
         await distribute(ctx, after)
     return await _meeting(ctx, before.id), changes

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from bot.profiles.model import Profile, Rollover
-from bot.profiles.values import CalendarLike, DraftKind, Term
+from bot.profiles.values import CalendarLike, DraftKind, MeetingLead, Param, Term
 from storage.domain.assignments import ControlType
 from storage.domain.enums import Mark
+from storage.domain.meetings import MeetingKind
 
 
 def normalize_deadline(profile: Profile, cal: CalendarLike, day: date) -> date:
@@ -108,16 +109,49 @@ def remarks_due_date(
     return normalize_deadline(profile, cal, term.after(cal, sent))
 
 
-def agenda_send_date(profile: Profile, cal: CalendarLike, meeting: date) -> date | None:
-    """Day the agenda and materials go to recipients (None: no lead time in the profile)."""
-    param = profile.agenda_lead
-    return None if param is None else _before(cal, param.value, meeting)
+def agenda_send_date(
+    profile: Profile, cal: CalendarLike, meeting: date, kind: MeetingKind | None = None
+) -> date | None:
+    """Day the agenda and materials go to recipients, per kind of meeting (None: no lead time
+    in the profile)."""
+    return _lead(cal, profile.agenda_lead, meeting, kind)
 
 
-def materials_due_date(profile: Profile, cal: CalendarLike, meeting: date) -> date | None:
-    """Day departments' materials are due for a meeting (None: no lead time in the profile)."""
-    param = profile.materials_lead
-    return None if param is None else _before(cal, param.value, meeting)
+def materials_due_date(
+    profile: Profile, cal: CalendarLike, meeting: date, kind: MeetingKind | None = None
+) -> date | None:
+    """Day departments' materials are due, per kind of meeting (None: no lead time)."""
+    return _lead(cal, profile.materials_lead, meeting, kind)
+
+
+def package_date(
+    profile: Profile, cal: CalendarLike, meeting: date, kind: MeetingKind
+) -> date | None:
+    """Day the package (agenda and materials) goes to the head of apparatus (None: off for
+    this kind of meeting)."""
+    return _lead(cal, profile.package_lead, meeting, kind)
+
+
+def invitee_notice_date(
+    profile: Profile, cal: CalendarLike, meeting: date, kind: MeetingKind
+) -> date | None:
+    """Day the invitees are notified of the meeting (None: off for this kind of meeting)."""
+    return _lead(cal, profile.invitee_notice, meeting, kind)
+
+
+def _lead(
+    cal: CalendarLike, param: Param[MeetingLead] | None, meeting: date, kind: MeetingKind | None
+) -> date | None:
+    term = None if param is None else param.value.for_kind(kind)
+    return None if term is None else _before(cal, term, meeting)
+
+
+def protocol_due_date(profile: Profile, cal: CalendarLike, ended: date) -> date | None:
+    """Last day to draw up the protocol of a meeting that ended on `ended` (None: off)."""
+    param = profile.protocol_due
+    if param is None:
+        return None
+    return normalize_deadline(profile, cal, param.value.after(cal, ended))
 
 
 def protocol_distribution_date(profile: Profile, cal: CalendarLike, signed: date) -> date | None:

@@ -16,6 +16,7 @@ from bot.profiles.model import (
     _ALL_NAMES,
     _EXPECTED,
     _OPTIONAL,
+    _PER_KIND,
     _SUBFIELDS,
     PARAMETER_NAMES,
     Profile,
@@ -106,7 +107,7 @@ def _apply_override(profile: Profile, key: str, raw: object) -> Profile:
                 f"be set alone; override '{param_name}' as a whole."
             )
         value = dict(current["value"])
-        if param_name == "remarks_round_due" and sub != "default":
+        if param_name in _PER_KIND and sub != "default":
             value["per_kind"] = {**value["per_kind"], sub: raw}
         else:
             value[sub] = raw

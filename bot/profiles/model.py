@@ -13,6 +13,7 @@ from bot.profiles.values import (
     DeciderBySource,
     DraftKind,
     ExtensionDecider,
+    MeetingLead,
     NonNegativeInt,
     Param,
     QuarterlyReport,
@@ -24,6 +25,7 @@ from bot.profiles.values import (
     WorkingHours,
 )
 from storage.domain.enums import Source
+from storage.domain.meetings import MeetingKind
 
 
 class Rollover(StrEnum):
@@ -74,11 +76,15 @@ class Profile(BaseModel):
     remarks_round_due: Param[RemarksDue]
     silent_consent: Param[bool]
     # Meetings
-    agenda_lead: Param[Term] | None = None
-    materials_lead: Param[Term] | None = None
+    agenda_lead: Param[MeetingLead] | None = None
+    materials_lead: Param[MeetingLead] | None = None
+    package_lead: Param[MeetingLead] | None = None
+    invitee_notice: Param[MeetingLead] | None = None
     attendance_confirmation: Param[bool] | None = None
     quorum: Param[Quorum]
+    protocol_due: Param[Term] | None = None
     protocol_distribution: Param[Term] | None = None
+    protocol_weekly_report: Param[bool] | None = None
 
     # Why each parameter that is off is off (what the regulation says, or "override").
     off_notes: dict[str, str] = Field(default_factory=dict)
@@ -124,6 +130,7 @@ _OPTIONAL = frozenset(
 
 _TERM_FORM = "a term such as '3wd', '10cd' or '1m' (working days, calendar days, months)"
 _BOOL_FORM = "true or false"
+_LEAD_FORM = "a term such as '3wd', or 'default=5wd, apparatus=2wd' (session, apparatus, other)"
 
 
 def _enum_form(enum: type[StrEnum]) -> str:
@@ -151,11 +158,15 @@ _EXPECTED: dict[str, str] = {
     "default=akim_or_head_of_apparatus', each " + _enum_form(ExtensionDecider),
     "remarks_round_due": "a term such as '3wd', or 'default=5wd, resolution=10wd, emergency=3wd'",
     "silent_consent": _BOOL_FORM,
-    "agenda_lead": _TERM_FORM,
-    "materials_lead": _TERM_FORM,
+    "agenda_lead": _LEAD_FORM,
+    "materials_lead": _LEAD_FORM,
+    "package_lead": _LEAD_FORM,
+    "invitee_notice": _LEAD_FORM,
     "attendance_confirmation": _BOOL_FORM,
     "quorum": "a fraction such as '2/3'",
+    "protocol_due": _TERM_FORM,
     "protocol_distribution": _TERM_FORM,
+    "protocol_weekly_report": _BOOL_FORM,
 }
 
 # Dotted names: parameter.sub-field → expected form.
@@ -163,6 +174,10 @@ _SUBFIELDS: dict[str, dict[str, str]] = {
     "control_types": {"urgent": _TERM_FORM, "short": _TERM_FORM, "medium": _TERM_FORM},
     "report_due": {"main": _TERM_FORM, "co_executors": _TERM_FORM},
     "remarks_round_due": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in DraftKind},
+    "agenda_lead": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in MeetingKind},
+    "materials_lead": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in MeetingKind},
+    "package_lead": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in MeetingKind},
+    "invitee_notice": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in MeetingKind},
     "quarterly_report": {
         "day": "a day of the month from 1 to 31",
         "month": _enum_form(QuarterMonth),
@@ -171,6 +186,10 @@ _SUBFIELDS: dict[str, dict[str, str]] = {
     "extension_decider": {source.value: _enum_form(ExtensionDecider) for source in Source},
     "quorum": {"numerator": "a whole number of 1 or more", "denominator": "a whole number"},
 }
+# Parameters written as a default and per-kind terms: a dotted override names a kind.
+_PER_KIND = frozenset(
+    {"remarks_round_due", "agenda_lead", "materials_lead", "package_lead", "invitee_notice"}
+)
 _ALL_NAMES: tuple[str, ...] = PARAMETER_NAMES + tuple(
     f"{param}.{sub}" for param, subs in _SUBFIELDS.items() for sub in subs
 )

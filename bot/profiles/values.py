@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from storage.domain.enums import Source
+from storage.domain.meetings import MeetingKind
 
 
 class CalendarLike(Protocol):
@@ -211,11 +212,12 @@ class DraftKind(StrEnum):
     EMERGENCY = "emergency"  # ЧС / гуманитарная помощь
 
 
-class RemarksDue(_Value):
-    """Due period of a «замечаний нет» round: a default plus optional per-kind periods."""
+class _TermsByKind(_Value):
+    """A default term plus optional per-kind terms, written 'default=5wd, <kind>=10wd' (or just
+    '5wd'). Subclasses type `per_kind` with their kinds."""
 
     default: Term
-    per_kind: dict[DraftKind, Term] = Field(default_factory=dict)
+    per_kind: dict[Any, Term] = Field(default_factory=dict)
 
     @classmethod
     def _read_text(cls, text: str) -> Any:
@@ -225,7 +227,7 @@ class RemarksDue(_Value):
         default = pairs.pop("default", None)
         return {"default": default, "per_kind": pairs}
 
-    def for_kind(self, kind: DraftKind | None = None) -> Term:
+    def _for(self, kind: StrEnum | None) -> Term:
         if kind is None:
             return self.default
         return self.per_kind.get(kind, self.default)
@@ -233,9 +235,32 @@ class RemarksDue(_Value):
     def __str__(self) -> str:
         if not self.per_kind:
             return str(self.default)
-        parts = [f"default={self.default}"]
+        parts = [f"default={self.default}"] if self.default is not None else []
         parts += [f"{kind}={term}" for kind, term in self.per_kind.items()]
         return ", ".join(parts)
+
+
+class RemarksDue(_TermsByKind):
+    """Due period of a «замечаний нет» round: a default plus optional per-kind periods."""
+
+    per_kind: dict[DraftKind, Term] = Field(default_factory=dict)
+
+    def for_kind(self, kind: DraftKind | None = None) -> Term:
+        return self._for(kind)
+
+
+class MeetingLead(_TermsByKind):
+    """A lead time before a meeting: a default plus optional per-kind terms (seed 003 sets
+    them per kind of meeting: akimat sessions §5.6, §5.8, apparatus meetings §5.27-5.30).
+    Without a default ('apparatus=1wd') only the kinds named have one."""
+
+    default: Term | None = None  # type: ignore[assignment]
+    per_kind: dict[MeetingKind, Term] = Field(default_factory=dict)
+
+    def for_kind(self, kind: MeetingKind | None = None) -> Term | None:
+        if kind is None:
+            return self.default
+        return self.per_kind.get(kind, self.default)
 
 
 class Quorum(_Value):

@@ -317,7 +317,7 @@ async def on_approve(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
         await refuse(query, text)
         await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
         return
-    day = distribution_day(tap.ctx.profile, tap.ctx.calendar, meeting.day)
+    day = distribution_day(tap.ctx.profile, tap.ctx.calendar, meeting.day, meeting.kind)
     if meeting.distributed or tap.ctx.today >= day:
         text = _("Approved. The agenda has gone out to the recipients.")
     else:

@@ -9,7 +9,7 @@ subject or the materials («see the paper copy»).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -19,12 +19,17 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
 from bot.meetings.rules import (
+    ProtocolTiming,
     QuorumForecast,
     QuorumState,
+    end_of,
     has_started,
     is_late,
     materials_due,
+    protocol_due,
+    protocol_overdue,
     quorum_forecast,
+    registered_timing,
 )
 from bot.profiles import CalendarLike, Profile, agenda_send_date
 from handlers.callbacks import MeetCallback
@@ -35,6 +40,7 @@ from storage.domain.meetings import (
     MeetingFormat,
     MeetingKind,
     MeetingStatus,
+    Protocol,
     Recipient,
 )
 from storage.models import Person
@@ -222,6 +228,48 @@ def materials_lines(meeting: Meeting, due: date | None, today: date, language: s
     return lines
 
 
+def lateness_lines(timing: ProtocolTiming, language: str) -> list[str]:
+    """What came late about a registered protocol: its drawing up, its sending out."""
+    lines = []
+    if timing.drawn_late and timing.due is not None:
+        lines.append(
+            _("⚠️ Drawn up late: the protocol was due {date}.").format(
+                date=date_with_weekday(timing.due, language)
+            )
+        )
+    if timing.distributed_late and timing.distribute_by is not None:
+        lines.append(
+            _("⚠️ Sent out late: it was to go out by {date}.").format(
+                date=date_with_weekday(timing.distribute_by, language)
+            )
+        )
+    return lines
+
+
+def protocol_lines(
+    meeting: Meeting,
+    protocol: Protocol | None,
+    *,
+    due: date | None,
+    timing: ProtocolTiming | None,
+    now: datetime,
+    language: str,
+) -> list[str]:
+    """The protocol in the live view: registered (and whether late), due, or ⚠️ overdue.
+    `now`: naive local wall time."""
+    if protocol is not None:
+        line = _("📄 Protocol No. {number}, signed {date}.").format(
+            number=protocol.label, date=date_with_weekday(protocol.signed_on, language)
+        )
+        return [line, *(lateness_lines(timing, language) if timing is not None else [])]
+    if due is None or meeting.status is MeetingStatus.CANCELLED:
+        return []
+    when = date_with_weekday(due, language)
+    if now >= end_of(meeting) and protocol_overdue(meeting, due, now.date()):
+        return [_("⚠️ The protocol is late: it was due {date}.").format(date=when)]
+    return [_("📄 The protocol is due {date}.").format(date=when)]
+
+
 def approval_line(meeting: Meeting, approver: Person | None) -> str:
     if not meeting.approved:
         return _("Agenda: not approved yet.")
@@ -286,6 +334,7 @@ def organizer_text(
     send_on: date | None,
     today: date,
     language: str,
+    protocol: Sequence[str] = (),
 ) -> str:
     lines = [
         *heading_lines(meeting, chair, language),
@@ -304,6 +353,8 @@ def organizer_text(
             )
         )
     lines += ["", *attendance_lines(meeting, forecast)]
+    if protocol:
+        lines += ["", *protocol]
     return "\n".join(lines)
 
 
@@ -363,20 +414,35 @@ async def organizer_view(
     meeting: Meeting,
     *,
     now: datetime,
+    zone: tzinfo,
     language: str,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The live view: `now` is naive local wall time."""
     people = await people_of(repos, [meeting.chair_id])
+    registered = await repos.meetings.protocol_for(meeting.id)
+    timing = (
+        registered_timing(profile, cal, meeting, registered, zone)
+        if registered is not None
+        else None
+    )
     approver = await repos.staff.by_code(meeting.approved_by) if meeting.approved_by else None
-    send_on = agenda_send_date(profile, cal, meeting.day)
+    send_on = agenda_send_date(profile, cal, meeting.day, meeting.kind)
     text = organizer_text(
         meeting,
         chair=people.get(meeting.chair_id) if meeting.chair_id else None,
         approver=approver,
         forecast=quorum_forecast(profile, meeting),
-        due=materials_due(profile, cal, meeting.day),
+        due=materials_due(profile, cal, meeting.day, meeting.kind),
         send_on=send_on,
         today=now.date(),
         language=language,
+        protocol=protocol_lines(
+            meeting,
+            registered,
+            due=protocol_due(profile, cal, meeting),
+            timing=timing,
+            now=now,
+            language=language,
+        ),
     )
     return text, organizer_keyboard(meeting, now)

@@ -43,5 +43,6 @@ async def live_view(
         ctx.calendar,
         meeting,
         now=meeting_services.local_now(ctx),
+        zone=ctx.settings.zone,
         language=person.language.value,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import Deliverer, Rendered, Renderer
@@ -29,6 +30,7 @@ from handlers.meetings.cards import (
     attendance_lines,
     change_lines,
     heading_lines,
+    materials_lines,
     meeting_title,
     naming,
     where_lines,
@@ -134,7 +136,7 @@ async def render_materials_request(
     reminder = item.kind == "meeting_materials_reminder"
     language = person.language.value
     cal = await load_calendar(deliverer.repos)
-    due = materials_due(deliverer.profile, cal, meeting.day)
+    due = materials_due(deliverer.profile, cal, meeting.day, meeting.kind)
     lines = []
     if reminder:
         lines.append(_("⏰ Reminder: the materials are not in yet."))
@@ -271,7 +273,8 @@ async def render_approved(
     if not meeting.distributed:
         cal = await load_calendar(deliverer.repos)
         day = max(
-            distribution_day(deliverer.profile, cal, meeting.day), _local_now(deliverer).date()
+            distribution_day(deliverer.profile, cal, meeting.day, meeting.kind),
+            _local_now(deliverer).date(),
         )
         text += "\n" + _("It goes to the recipients on {date}.").format(
             date=date_with_weekday(day, person.language.value)
@@ -370,11 +373,18 @@ async def render_quorum(deliverer: Deliverer, item: OutboxItem, person: Person) 
     return _rendered(text, _open_button(meeting.id))
 
 
+async def _ahead(deliverer: Deliverer, payload: dict[str, Any]) -> Meeting | None:
+    """The meeting, while it is open and has not begun (None otherwise)."""
+    meeting = await _meeting(deliverer, payload)
+    if meeting is None or not meeting.is_open or _local_now(deliverer) >= meeting.starts_at:
+        return None
+    return meeting
+
+
 async def render_morning(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    meeting = await _meeting(deliverer, item.payload)
-    if meeting is None or not meeting.is_open or _local_now(deliverer) >= meeting.starts_at:
+    if (meeting := await _ahead(deliverer, item.payload)) is None:
         return None
     recipient = meeting.recipient_for(person.id)
     if recipient is None or recipient.answer is not Attendance.ATTEND:
@@ -384,6 +394,40 @@ async def render_morning(
     )
     text += "\n" + "\n".join(where_lines(meeting))
     return _rendered(text)
+
+
+async def render_invitee_notice(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    """An invitee is notified of the meeting (003 §5.30), while it is still ahead."""
+    meeting = await _ahead(deliverer, item.payload)
+    if meeting is None or meeting.recipient_for(person.id) is None:
+        return None
+    text = _("🔔 You are invited: {meeting}, {when}.").format(
+        **naming(meeting, person.language.value)
+    )
+    text += "\n" + "\n".join(where_lines(meeting))
+    return _rendered(text)
+
+
+async def render_package(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    """The package for the head of apparatus before a session (003 §5.8): the agenda, the
+    materials as they stand, and their files."""
+    if (meeting := await _ahead(deliverer, item.payload)) is None:
+        return None
+    language = person.language.value
+    cal = await load_calendar(deliverer.repos)
+    due = materials_due(deliverer.profile, cal, meeting.day, meeting.kind)
+    lines = [
+        _("📦 The package for {meeting}, {when}:").format(**naming(meeting, language)),
+        "",
+        *agenda_lines(meeting),
+        "",
+        *materials_lines(meeting, due, _local_now(deliverer).date(), language),
+    ]
+    return _rendered("\n".join(lines), files=_materials_files(meeting))
 
 
 async def render_summary(
@@ -470,6 +514,87 @@ async def render_protocol(
     return _rendered("\n".join(lines), markup, files)
 
 
+async def render_protocol_reminder(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    """The protocol is due by the next working day; nothing once it is registered."""
+    meeting = await _meeting(deliverer, item.payload)
+    if meeting is None or not meeting.is_open:
+        return None
+    due = date.fromisoformat(str(item.payload["due"]))
+    text = _(
+        "📄 The protocol of {meeting} ({when}) is due {date}. Once it is signed, register it "
+        "with «📄 Register the protocol»: its assignments go on control then."
+    ).format(
+        **naming(meeting, person.language.value),
+        date=date_with_weekday(due, person.language.value),
+    )
+    return _rendered(text, _open_button(meeting.id))
+
+
+async def _week_line(
+    deliverer: Deliverer, meeting_id: int, language: str, detail: str
+) -> str | None:
+    meeting = await deliverer.repos.meetings.get(meeting_id)
+    if meeting is None:
+        return None
+    return f"{meeting_title(meeting)} ({long_date(meeting.day, language)}): {detail}"
+
+
+async def render_protocol_weekly(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    """Monday: how timely last week's protocols were (seed 003 §8.6), as of the sweep."""
+    language = person.language.value
+    payload = item.payload
+    start = date.fromisoformat(str(payload["week_start"]))
+    end = date.fromisoformat(str(payload["week_end"]))
+    count = int(payload["registered"])
+    lines = [
+        _("📄 Protocols, {start} – {end}:").format(
+            start=long_date(start, language), end=long_date(end, language)
+        ),
+        ngettext(
+            "{count} protocol was registered.", "{count} protocols were registered.", count
+        ).format(count=count),
+    ]
+    late: list[dict[str, Any]] = list(payload.get("late", []))
+    overdue: list[dict[str, Any]] = list(payload.get("overdue", []))
+    if late:
+        lines += ["", _("Late:")]
+        for entry in late:
+            details = []
+            if entry.get("due"):
+                details.append(
+                    _("due {date}").format(
+                        date=long_date(date.fromisoformat(entry["due"]), language)
+                    )
+                )
+            if entry.get("distribute_by"):
+                details.append(
+                    _("to go out by {date}").format(
+                        date=long_date(date.fromisoformat(entry["distribute_by"]), language)
+                    )
+                )
+            line = await _week_line(
+                deliverer, int(entry["meeting_id"]), language, ", ".join(details)
+            )
+            if line is not None:
+                lines.append(f"⚠️ {line}")
+    elif count:
+        lines.append(_("All of them were on time."))
+    if overdue:
+        lines += ["", _("Not registered, past due:")]
+        for entry in overdue:
+            detail = _("due {date}").format(
+                date=long_date(date.fromisoformat(entry["due"]), language)
+            )
+            line = await _week_line(deliverer, int(entry["meeting_id"]), language, detail)
+            if line is not None:
+                lines.append(f"⏳ {line}")
+    return _rendered("\n".join(lines))
+
+
 MEETING_RENDERERS: dict[str, Renderer] = {
     "meeting_materials": render_materials_request,
     "meeting_materials_reminder": render_materials_request,
@@ -487,4 +612,8 @@ MEETING_RENDERERS: dict[str, Renderer] = {
     "meeting_summary": render_summary,
     "meeting_cancelled": render_cancelled,
     "meeting_protocol": render_protocol,
+    "meeting_protocol_reminder": render_protocol_reminder,
+    "meeting_package": render_package,
+    "meeting_invitee_notice": render_invitee_notice,
+    "meeting_protocol_weekly": render_protocol_weekly,
 }

@@ -35,6 +35,7 @@ from handlers import steps
 from handlers.assignments.drafting import SUMMARY_MIN, chosen_names, main_marked
 from handlers.callbacks import MeetCallback, ProtocolCallback, ProtocolStep
 from handlers.meetings import protocol_views as views
+from handlers.meetings.cards import lateness_lines
 from handlers.meetings.protocol_refusals import protocol_refusal
 from handlers.meetings.protocol_views import draw_executors as executors_view
 from handlers.refusals import refusal_text
@@ -397,11 +398,12 @@ async def on_register(
     builder.button(
         text=_("📋 Open the meeting"), callback_data=MeetCallback(action="open", id=meeting_id)
     )
-    await show(
-        query,
-        views.result_text(protocol.label, created, people, meeting.restricted),
-        builder.as_markup(),
+    timing = rules.registered_timing(
+        ctx.profile, ctx.calendar, meeting, protocol, ctx.settings.zone
     )
+    text = views.result_text(protocol.label, created, people, meeting.restricted)
+    late = lateness_lines(timing, language)
+    await show(query, "\n".join([text, *late]), builder.as_markup())
 
 
 def create_router() -> Router:

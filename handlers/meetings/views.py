@@ -191,7 +191,8 @@ async def on_paper_approval(query: CallbackQuery, tap: Tap[MeetCallback]) -> Non
             "Recorded: the agenda is approved on paper. It goes out to the recipients on {date}."
         ).format(
             date=date_with_weekday(
-                distribution_day(tap.ctx.profile, tap.ctx.calendar, approved.day), language
+                distribution_day(tap.ctx.profile, tap.ctx.calendar, approved.day, approved.kind),
+                language,
             )
         )
     await query.answer(_("Recorded."))

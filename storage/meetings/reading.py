@@ -19,7 +19,7 @@ from storage.domain.meetings import (
     Protocol,
     Recipient,
 )
-from storage.rows import from_row
+from storage.rows import from_row, utc_text
 
 ENTITY = "meeting"
 LIST_ENTITY = "distribution_list"
@@ -155,6 +155,16 @@ class MeetingReading(AuditedStore):
 
     async def protocol(self, protocol_id: int) -> Protocol | None:
         return await self._protocol_where("id", protocol_id)
+
+    async def protocols_registered(self, since: datetime, until: datetime) -> list[Protocol]:
+        """Protocols registered in [since, until) (aware moments), in the order registered."""
+        async with self.conn.execute(
+            "SELECT id FROM protocols WHERE created_at >= ? AND created_at < ?"
+            " ORDER BY created_at, id",
+            (utc_text(since), utc_text(until)),
+        ) as cursor:
+            ids = [row["id"] for row in await cursor.fetchall()]
+        return [found for i in ids if (found := await self.protocol(i)) is not None]
 
     async def cached_file(self, key: str) -> str | None:
         row = await self.fetch_one("SELECT file_id FROM file_cache WHERE key = ?", (key,))

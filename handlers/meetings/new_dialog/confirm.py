@@ -121,6 +121,7 @@ async def create(
         ctx.calendar,
         meeting,
         now=meeting_services.local_now(ctx),
+        zone=ctx.settings.zone,
         language=language,
     )
     if isinstance(target, CallbackQuery):

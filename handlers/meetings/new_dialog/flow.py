@@ -52,7 +52,7 @@ from handlers.meetings.new_dialog.review import (
 )
 from handlers.pickers import Picker
 from handlers.replies import present, stale
-from storage.domain.meetings import MeetingFormat
+from storage.domain.meetings import MeetingFormat, MeetingKind
 from storage.models import Department, Person
 from storage.repo import Repos
 
@@ -74,9 +74,9 @@ async def go_time(
     day: date,
     reason: str = "",
 ) -> None:
-    await state.update_data(day=day.isoformat())
+    data = await state.update_data(day=day.isoformat())
     await state.set_state(MeetingStates.time)
-    text = time_prompt(ctx, day, person.language.value)
+    text = time_prompt(ctx, day, MeetingKind(data["kind"]), person.language.value)
     await present(target, with_reason(reason, text), time_keyboard())
 
 

@@ -95,10 +95,13 @@ def day_keyboard(offer: date) -> InlineKeyboardMarkup:
     return offer_keyboard(offer, mn(MeetNewStep.DAY, offer.isoformat()))
 
 
-def consequence_lines(ctx: services.Context, day: date, language: str) -> list[str]:
-    """What the date means under the profile: the materials' due date, the distribution day."""
+def consequence_lines(
+    ctx: services.Context, day: date, kind: MeetingKind, language: str
+) -> list[str]:
+    """What the date means under the profile for this kind of meeting: the materials' due
+    date, the distribution day."""
     lines = []
-    due = materials_due(ctx.profile, ctx.calendar, day)
+    due = materials_due(ctx.profile, ctx.calendar, day, kind)
     if due is not None:
         line = _("Materials from the responsible departments are due by {date}.").format(
             date=date_with_weekday(due, language)
@@ -106,7 +109,7 @@ def consequence_lines(ctx: services.Context, day: date, language: str) -> list[s
         if due < ctx.today:
             line += " " + _("⚠️ That day has passed: the departments get less time than usual.")
         lines.append(line)
-    send_on = distribution_day(ctx.profile, ctx.calendar, day)
+    send_on = distribution_day(ctx.profile, ctx.calendar, day, kind)
     if send_on == date.min or send_on <= ctx.today:
         lines.append(_("The agenda and materials go out as soon as the agenda is approved."))
     else:
@@ -118,11 +121,11 @@ def consequence_lines(ctx: services.Context, day: date, language: str) -> list[s
     return lines
 
 
-def time_prompt(ctx: services.Context, day: date, language: str) -> str:
+def time_prompt(ctx: services.Context, day: date, kind: MeetingKind, language: str) -> str:
     return "\n".join(
         [
             _("Date: {date}").format(date=date_with_weekday(day, language)),
-            *consequence_lines(ctx, day, language),
+            *consequence_lines(ctx, day, kind, language),
             "",
             step(4, _("The start time: press a button or type it as HH:MM.")),
         ]
