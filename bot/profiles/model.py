@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.profiles.values import (
     ControlThresholds,
     DraftKind,
+    KindList,
     NonNegativeInt,
     Param,
     QuarterlyReport,
@@ -78,6 +79,7 @@ class Profile(BaseModel):
     # «Замечаний нет» rounds
     remarks_round_due: Param[RemarksDue]
     silent_consent: Param[bool]
+    silent_consent_kinds: Param[KindList] | None = None  # the kinds of round it applies to
     # Meetings
     agenda_lead: Param[Term] | None = None
     materials_lead: Param[Term] | None = None
@@ -156,6 +158,8 @@ _EXPECTED: dict[str, str] = {
     "extension_decider": _enum_form(ExtensionDecider),
     "remarks_round_due": "a term such as '3wd', or 'default=5wd, resolution=10wd, emergency=3wd'",
     "silent_consent": _BOOL_FORM,
+    "silent_consent_kinds": "a comma-separated list of kinds of round, each "
+    + _enum_form(DraftKind),
     "agenda_lead": _TERM_FORM,
     "materials_lead": _TERM_FORM,
     "attendance_confirmation": _BOOL_FORM,

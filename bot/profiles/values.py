@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from storage.domain.enums import Source
+from storage.domain.remarks import RoundKind
 
 
 class CalendarLike(Protocol):
@@ -202,13 +203,8 @@ class ReportDue(_Terms):
     co_executors: Term
 
 
-class DraftKind(StrEnum):
-    """Kinds of draft in a «замечаний нет» round (Baidibek §10.14 sets a period per kind)."""
-
-    RESOLUTION = "resolution"  # постановление акимата
-    DECISION = "decision"  # решение акима
-    ORDER = "order"  # распоряжение акима
-    EMERGENCY = "emergency"  # ЧС / гуманитарная помощь
+# The kinds of round (Baidibek §10.14 sets a period per kind of draft act).
+DraftKind = RoundKind
 
 
 class RemarksDue(_Value):
@@ -355,6 +351,7 @@ def _split_sources(value: object) -> object:
 
 
 SourceList = Annotated[tuple[Source, ...], BeforeValidator(_split_sources), Field(min_length=1)]
+KindList = Annotated[tuple[RoundKind, ...], BeforeValidator(_split_sources), Field(min_length=1)]
 
 V = TypeVar("V")
 
