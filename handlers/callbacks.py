@@ -138,6 +138,7 @@ class RemarkCallback(CallbackData, prefix="r"):
 
 
 class RoundStep(StrEnum):
+    KIND = "kind"
     RESTRICTED = "rst"
     DOCUMENTS = "docs"
     DEPARTMENT = "dep"
@@ -147,13 +148,14 @@ class RoundStep(StrEnum):
     MODE = "mode"
     DONE = "done"
     DUE = "due"
+    SHORT = "short"  # keep a due date shorter than the regulation's
     OK = "ok"
     NO = "no"
 
 
 class RoundNewCallback(CallbackData, prefix="rn"):
-    """A step of the dialog that starts a «замечаний нет» round; `value` carries yes/no,
-    done/none, an id, a page, a mode or a date."""
+    """A step of the dialog that starts a «замечаний нет» round; `value` carries a kind,
+    yes/no, done/none, an id, a page, a mode or a date."""
 
     step: RoundStep
     value: str = ""

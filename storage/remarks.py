@@ -10,7 +10,7 @@ import aiosqlite
 
 from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditedStore
-from storage.domain.remarks import Addressee, Answer, Round, RoundFile
+from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.rows import clean, from_row, unknown_reference, utc_text, written
 
 ENTITY = "remarks"
@@ -128,6 +128,7 @@ class RemarksRepo(AuditedStore):
         initiator_id: int,
         restricted: bool,
         due: date,
+        kind: RoundKind = RoundKind.OTHER_DRAFT,
         files: Sequence[RoundFile],
         addressees: Sequence[tuple[int, int | None]],
         actor: str,
@@ -149,9 +150,16 @@ class RemarksRepo(AuditedStore):
         async with self.db.transaction():
             with unknown_reference("unknown initiator, addressee or department"):
                 cursor = await self.conn.execute(
-                    "INSERT INTO remark_rounds (subject, initiator_id, restricted, due,"
-                    " created_at) VALUES (?, ?, ?, ?, ?)",
-                    (subject, initiator_id, int(restricted), due.isoformat(), utc_text(at)),
+                    "INSERT INTO remark_rounds (subject, initiator_id, restricted, due, kind,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        subject,
+                        initiator_id,
+                        int(restricted),
+                        due.isoformat(),
+                        RoundKind(kind).value,
+                        utc_text(at),
+                    ),
                 )
                 round_id = cursor.lastrowid
                 assert round_id is not None
@@ -172,6 +180,7 @@ class RemarksRepo(AuditedStore):
                 actor=actor,
                 new={
                     "subject": subject,
+                    "kind": RoundKind(kind).value,
                     "due": due.isoformat(),
                     "addressees": list(merged),
                     "files": [item.file_name for item in files],

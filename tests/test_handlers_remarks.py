@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiogram.methods import EditMessageText, SendDocument, SendMessage
 from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
@@ -14,9 +15,10 @@ from bot import services
 from bot.config import Settings
 from bot.profiles import Profile, load_profile
 from bot.remarks import steps as remark_steps
+from bot.remarks.rules import final_answer, paragraphs, silent_consent, silent_consent_paragraphs
 from bot.sweep import sweep
 from handlers.callbacks import RemarkCallback
-from storage.domain.remarks import Answer, RoundFile
+from storage.domain.remarks import Answer, RoundFile, RoundKind
 from storage.repo import Repos
 from tests.helpers import World, alert, buttons, messages_to
 
@@ -32,6 +34,7 @@ async def start(
     *,
     restricted: bool = False,
     extra_people: tuple[str, ...] = ("dep1", "akim", "hoa"),
+    kind: RoundKind = RoundKind.OTHER_DRAFT,
 ) -> int:
     ctx = await services.make_context(repos, profile, settings)
     initiator = await repos.staff.by_code("ctrl")
@@ -56,6 +59,7 @@ async def start(
         files=[RoundFile("DRAFT-1", "проект.docx")],
         department_ids=departments,
         person_ids=person_ids,
+        kind=kind,
     )
     return item.id
 
@@ -204,3 +208,74 @@ async def test_restricted_round_sends_no_subject_and_refuses_files(joined_world:
     await joined_world.press(request, "💬 Есть замечания", FIN)
     await joined_world.send_file("X", "секрет.pdf", FIN)
     assert "не принимаются" in messages_to(joined_world.bot, FIN)[-1].text
+
+
+async def close_round(world: World, profile: Profile, round_id: int) -> set[Answer]:
+    """The sweep the working day after the round's due date, under `profile`: the answers."""
+    item = await world.repos.remarks.get(round_id)
+    assert item is not None
+    ctx = await services.make_context(world.repos, profile, world.settings)
+    closing = ctx.calendar.add_working_days(item.due, 1)
+    moment = datetime.combine(closing, datetime.min.time(), ALMATY).replace(hour=10)
+    later = await services.make_context(
+        world.repos, profile, world.settings, now=moment.astimezone(UTC)
+    )
+    await sweep(later)
+    await world.deliverer.drain(now=later.now)
+    closed = await world.repos.remarks.get(round_id)
+    assert closed is not None and closed.closed_at is not None
+    return {a.answer for a in closed.addressees}
+
+
+@pytest.mark.parametrize("name", ["ust-kamenogorsk-2025", "baidibek-2025", "almaty-2016"])
+async def test_a_no_remarks_answer_on_an_assignment_never_turns_into_silent_consent(
+    joined_world: World, name: str
+) -> None:
+    """Ust-Kamenogorsk п.7: a «замечаний нет» answer on an assignment or request is the
+    addressee's to send; silence is never taken for it, under any profile."""
+    profile = load_profile(name)
+    round_id = await start(
+        joined_world.repos,
+        profile,
+        joined_world.settings,
+        extra_people=(),
+        kind=RoundKind.REPLY,
+    )
+    await joined_world.deliverer.drain()
+    request = messages_to(joined_world.bot, FIN)[0]
+    assert "Вид: «замечаний нет» по поручению или запросу" in request.text
+    assert "Молчание не означает согласия" in request.text
+    assert "молчаливое согласие" not in messages_to(joined_world.bot, EDU)[0].text
+    assert await close_round(joined_world, profile, round_id) == {Answer.NO_ANSWER}
+
+
+async def test_silent_consent_still_applies_to_a_draft_order_in_ust_kamenogorsk(
+    joined_world: World,
+) -> None:
+    """Ust-Kamenogorsk п.21: a draft распоряжение unanswered for 3 working days is agreed."""
+    profile = load_profile("ust-kamenogorsk-2025")
+    round_id = await start(
+        joined_world.repos, profile, joined_world.settings, extra_people=(), kind=RoundKind.ORDER
+    )
+    await joined_world.deliverer.drain()
+    ru, kk = messages_to(joined_world.bot, FIN)[0], messages_to(joined_world.bot, EDU)[0]
+    assert "(молчаливое согласие, Регламент, п.21, п.24)" in ru.text
+    assert "п.21, п.24" in kk.text
+    assert await close_round(joined_world, profile, round_id) == {Answer.AGREED_BY_DEFAULT}
+    final = [m for m in messages_to(joined_world.bot, CTRL) if "Итоговый" in m.text]
+    assert final and "согласовано по умолчанию" in final[-1].text
+
+
+def test_silent_consent_by_kind_of_round_per_profile() -> None:
+    for name in ("ust-kamenogorsk-2025", "baidibek-2025", "almaty-2016"):
+        profile = load_profile(name)
+        for kind in RoundKind:
+            expected = name == "ust-kamenogorsk-2025" and kind is not RoundKind.REPLY
+            assert silent_consent(profile, kind) is expected, (name, kind)
+            silent = final_answer(profile, kind, Answer.PENDING)
+            assert (silent is Answer.AGREED_BY_DEFAULT) is expected
+            assert final_answer(profile, kind, Answer.NO_REMARKS) is Answer.NO_REMARKS
+    uka = load_profile("ust-kamenogorsk-2025")
+    assert silent_consent_paragraphs(uka, RoundKind.ORDER) == "п.21, п.24"
+    assert silent_consent_paragraphs(uka, RoundKind.REPLY) is None
+    assert paragraphs("§10.14, seed 003 l.1047-1056") == "§10.14"

@@ -12,7 +12,7 @@ from bot.i18n import date_with_weekday, long_date
 from bot.remarks.rules import MAX_FILES, default_due
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks.new_dialog import RoundStates
-from storage.domain.remarks import Answer, RoundFile
+from storage.domain.remarks import Answer, RoundFile, RoundKind
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback
 from tests.helpers import (
@@ -61,6 +61,7 @@ async def to_addressees(dp: Dispatcher, bot: RecordingBot, subject: str = SUBJEC
     """Through the subject, not restricted, no documents: the dialog waits for the addressees."""
     await new_round(dp, bot)
     await say(dp, bot, subject)
+    await press(dp, bot, "kind", "other_draft")
     await press(dp, bot, "rst", "0")
     await press(dp, bot, "docs", "none")
     assert await state_of(dp, bot) == RoundStates.departments.state
@@ -78,13 +79,23 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     edu = await department(world.repos, "Отдел образования")
     fin = await department(world.repos, "Отдел финансов")
     ctx = await world.context()
-    default = default_due(world.profile, ctx.calendar, ctx.today)
+    default = default_due(world.profile, ctx.calendar, ctx.today, RoundKind.ORDER)
 
     await say(world.dp, world.bot, "/remarks")
     assert "r:new:0" in data_of(world.bot)
     await new_round(world.dp, world.bot)
     assert await state_of(world.dp, world.bot) == RoundStates.subject.state
     await say(world.dp, world.bot, f"  {SUBJECT}  ")
+    assert await state_of(world.dp, world.bot) == RoundStates.kind.state
+    assert data_of(world.bot) == [
+        "rn:kind:other_draft",
+        "rn:kind:reply",
+        "rn:kind:resolution",
+        "rn:kind:decision",
+        "rn:kind:order",
+        "rn:kind:emergency",
+    ]
+    await press(world.dp, world.bot, "kind", "order")
     assert await state_of(world.dp, world.bot) == RoundStates.restricted.state
     assert data_of(world.bot) == ["rn:rst:1", "rn:rst:0"]
     await press(world.dp, world.bot, "rst", "0")
@@ -140,6 +151,8 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
         "Отдел образования, Отдел финансов",
         "Гүлнар Омарова — Заместитель акима",
         f"Срок ответа: {date_with_weekday(default, 'ru')}",
+        "Вид: проект распоряжения акима",
+        "Молчание к сроку: согласовано по умолчанию (Регламент, п.21, п.24).",
     ):
         assert shown in confirmation
     assert data_of(world.bot) == ["rn:ok:", "rn:no:"]
@@ -152,6 +165,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     item = await world.repos.remarks.get(started.id)
     assert item is not None
     assert item.subject == SUBJECT
+    assert item.kind is RoundKind.ORDER
     assert not item.restricted
     assert item.due == default
     assert item.initiator_id == ctrl.id
@@ -170,6 +184,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
         assert isinstance(request, SendMessage)
         assert SUBJECT in request.text
         assert "Бауыржан Исаев" in request.text
+        assert "Регламент, п.21, п.24)" in request.text  # silence is consent: п.21, п.24
         assert isinstance(request.reply_markup, InlineKeyboardMarkup)
         assert [b.callback_data for row in request.reply_markup.inline_keyboard for b in row] == [
             f"r:ok:{item.id}",
@@ -197,9 +212,17 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     reason = await asked_again(joined_world, RoundStates.subject.state, " ab ", "x" * 501)
     assert "501" in reason
     await say(joined_world.dp, joined_world.bot, SUBJECT)
-    await asked_again(
-        joined_world, RoundStates.restricted.state, "нет"
-    )  # typed instead of pressing a button
+    joined_world.bot.clear()
+    await say(joined_world.dp, joined_world.bot, "распоряжение")  # typed, not a button
+    await press(joined_world.dp, joined_world.bot, "kind", "law")  # forged
+    assert len(joined_world.bot.texts()) == 1
+    assert alerts(joined_world.bot) == [STALE_RU]
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.kind.state
+    await press(joined_world.dp, joined_world.bot, "kind", "reply")
+    joined_world.bot.clear()
+    await say(joined_world.dp, joined_world.bot, "нет")  # typed instead of pressing a button
+    assert len(joined_world.bot.texts()) == 1
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.restricted.state
     joined_world.bot.clear()
     await press(joined_world.dp, joined_world.bot, "rst", "maybe")  # forged
     await press(joined_world.dp, joined_world.bot, "docs", "none")  # a button of another step
@@ -278,6 +301,7 @@ async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
     fin = await department(world.repos, "Отдел финансов")
     await new_round(world.dp, world.bot)
     await say(world.dp, world.bot, SECRET)
+    await press(world.dp, world.bot, "kind", "other_draft")
     await press(world.dp, world.bot, "rst", "1")
     assert await state_of(world.dp, world.bot) == RoundStates.departments.state
     await world.send_file("secret-1", "план.docx", CTRL)
@@ -374,3 +398,35 @@ async def test_forty_people_are_paged_and_searchable(
     assert "Руководитель 39" in bot.texts()[-1]  # the choice stays in the message text
     await press(dp, bot, "done")
     assert await state_of(dp, bot) == RoundStates.due.state
+
+
+async def test_a_due_date_shorter_than_the_regulation_is_confirmed_first(
+    joined_world: World,
+) -> None:
+    ctrl = await person(joined_world.repos, "ctrl")
+    edu = await department(joined_world.repos, "Отдел образования")
+    ctx = await joined_world.context()
+    regular = default_due(joined_world.profile, ctx.calendar, ctx.today, RoundKind.OTHER_DRAFT)
+    short = ctx.calendar.add_working_days(ctx.today, 1)
+    assert short < regular
+    await to_addressees(joined_world.dp, joined_world.bot)
+    await press(joined_world.dp, joined_world.bot, "dep", str(edu.id))
+    await press(joined_world.dp, joined_world.bot, "done")
+
+    joined_world.bot.clear()
+    await say(joined_world.dp, joined_world.bot, short.strftime("%d.%m.%Y"))
+    [warning] = joined_world.bot.texts()
+    assert "короче" in warning
+    assert date_with_weekday(regular, "ru") in warning
+    assert "Регламент, п.21" in warning
+    assert [data for _, data in last_buttons(joined_world.bot)] == [
+        f"rn:short:{short.isoformat()}",
+        f"rn:due:{regular.isoformat()}",
+    ]
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.due.state
+    await press(joined_world.dp, joined_world.bot, "short", short.isoformat())
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.confirm.state
+    await press(joined_world.dp, joined_world.bot, "ok")
+    [item] = await joined_world.repos.remarks.for_initiator(ctrl.id)
+    assert item.due == short
+    assert item.kind is RoundKind.OTHER_DRAFT

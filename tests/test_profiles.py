@@ -67,8 +67,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "extension_decider": _deciders("issuing_body", "akim_or_head_of_apparatus"),
         "removal_note_due": "off",
         "removal_consent": "off",
-        "remarks_round_due": "3wd",
+        "remarks_round_due": "default=3wd, order=3wd",
         "silent_consent": "true",
+        "silent_consent_kinds": "resolution, decision, order, emergency, other_draft",
         "agenda_lead": "3wd",
         "materials_lead": "5wd",
         "package_lead": "off",
@@ -101,6 +102,7 @@ EXPECTED: dict[str, dict[str, str]] = {
             "default=5wd, resolution=10wd, decision=5wd, order=5wd, emergency=3wd"
         ),
         "silent_consent": "false",
+        "silent_consent_kinds": "off",
         "agenda_lead": "default=4wd, apparatus=4wd",
         "materials_lead": "default=5wd, session=5wd, apparatus=2wd",
         "package_lead": "session=1wd",
@@ -131,6 +133,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "removal_consent": "off",
         "remarks_round_due": "3wd",
         "silent_consent": "false",
+        "silent_consent_kinds": "off",
         "agenda_lead": "3cd",
         "materials_lead": "2wd",
         "package_lead": "off",
@@ -219,6 +222,13 @@ def test_typed_values(uka: Profile, bai: Profile, ala: Profile) -> None:
     assert str(remarks.for_kind(DraftKind.ORDER)) == "5wd"
     assert str(remarks.for_kind()) == "5wd"
     assert str(uka.remarks_round_due.value.for_kind(DraftKind.RESOLUTION)) == "3wd"
+    assert str(uka.remarks_round_due.value.for_kind(DraftKind.ORDER)) == "3wd"
+    # Ust-Kamenogorsk п.21, п.24: silence is consent on drafts, never on п.7 answers.
+    assert uka.silent_consent_kinds is not None
+    assert DraftKind.ORDER in uka.silent_consent_kinds.value
+    assert DraftKind.OTHER_DRAFT in uka.silent_consent_kinds.value
+    assert DraftKind.REPLY not in uka.silent_consent_kinds.value
+    assert bai.silent_consent_kinds is None and ala.silent_consent_kinds is None
 
 
 def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
@@ -232,13 +242,14 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "package_lead",
         "invitee_notice",
     }
-    assert bai.features_off() == ("silent_consent",)
+    assert bai.features_off() == ("silent_consent", "silent_consent_kinds")
     assert set(ala.features_off()) == {
         "report_due",
         "removal_note_due",
         "removal_consent",
         "weekly_control_list",
         "silent_consent",
+        "silent_consent_kinds",
         "attendance_confirmation",
         "protocol_weekly_report",
         "package_lead",

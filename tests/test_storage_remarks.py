@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
-from storage.domain.remarks import Addressee, Answer, Round, RoundFile
+from storage.db import connect, migrations
+from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.repo import Repos
+from storage.rows import utc_text
 from tests.helpers import department_id, found, person_id, person_ids
 
 EDU = "Отдел образования"
@@ -309,6 +313,7 @@ async def test_audit_trail_in_order(staffed: Repos) -> None:
             None,
             {
                 "subject": "Проект бюджета на 2026 год",
+                "kind": "other_draft",
                 "due": "2026-03-05",
                 "addressees": [edu_head, fin_head, await person_id(staffed, "dep1")],
                 "files": ["Проект постановления.docx"],
@@ -333,3 +338,31 @@ async def test_deleting_a_round_deletes_its_parts(staffed: Repos) -> None:
     assert await staffed.remarks.get(item.id) is None
     for table in ("remark_round_files", "remark_addressees", "remark_answer_files"):
         assert await rows_in(staffed, table) == 0, table
+
+
+async def test_rounds_started_before_kinds_become_other_drafts(tmp_path: Path) -> None:
+    """Migration 0011: a round from before kinds reads back as «other draft», which keeps its
+    due date and its silence rule in every profile."""
+    path = tmp_path / "old.sqlite3"
+    moment = utc_text(datetime(2026, 3, 2, 5, tzinfo=UTC))
+    raw = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        for version, _name, sql in migrations()[:10]:
+            await raw.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+        await raw.execute(
+            "INSERT INTO people (id, code, full_name, language, created_at, updated_at)"
+            " VALUES (1, 'ctrl', 'Бауыржан Исаев', 'ru', ?, ?)",
+            (moment, moment),
+        )
+        await raw.execute(
+            "INSERT INTO remark_rounds (id, subject, initiator_id, restricted, due, created_at)"
+            " VALUES (1, 'Проект до видов', 1, 0, '2026-03-05', ?)",
+            (moment,),
+        )
+    finally:
+        await raw.close()
+    async with connect(path) as db:
+        item = await Repos(db).remarks.get(1)
+    assert item is not None
+    assert item.kind is RoundKind.OTHER_DRAFT
+    assert item.due == date(2026, 3, 5)

@@ -13,6 +13,7 @@ from bot.profiles.values import (
     DeciderBySource,
     DraftKind,
     ExtensionDecider,
+    KindList,
     MeetingLead,
     NonNegativeInt,
     Param,
@@ -75,6 +76,7 @@ class Profile(BaseModel):
     # «Замечаний нет» rounds
     remarks_round_due: Param[RemarksDue]
     silent_consent: Param[bool]
+    silent_consent_kinds: Param[KindList] | None = None  # the kinds of round it applies to
     # Meetings
     agenda_lead: Param[MeetingLead] | None = None
     materials_lead: Param[MeetingLead] | None = None
@@ -158,6 +160,8 @@ _EXPECTED: dict[str, str] = {
     "default=akim_or_head_of_apparatus', each " + _enum_form(ExtensionDecider),
     "remarks_round_due": "a term such as '3wd', or 'default=5wd, resolution=10wd, emergency=3wd'",
     "silent_consent": _BOOL_FORM,
+    "silent_consent_kinds": "a comma-separated list of kinds of round, each "
+    + _enum_form(DraftKind),
     "agenda_lead": _LEAD_FORM,
     "materials_lead": _LEAD_FORM,
     "package_lead": _LEAD_FORM,

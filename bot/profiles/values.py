@@ -19,6 +19,7 @@ from pydantic import (
 
 from storage.domain.enums import Source
 from storage.domain.meetings import MeetingKind
+from storage.domain.remarks import RoundKind
 
 
 class CalendarLike(Protocol):
@@ -203,13 +204,8 @@ class ReportDue(_Terms):
     co_executors: Term
 
 
-class DraftKind(StrEnum):
-    """Kinds of draft in a «замечаний нет» round (Baidibek §10.14 sets a period per kind)."""
-
-    RESOLUTION = "resolution"  # постановление акимата
-    DECISION = "decision"  # решение акима
-    ORDER = "order"  # распоряжение акима
-    EMERGENCY = "emergency"  # ЧС / гуманитарная помощь
+# The kinds of round (Baidibek §10.14 sets a period per kind of draft act).
+DraftKind = RoundKind
 
 
 class _TermsByKind(_Value):
@@ -413,6 +409,14 @@ class DeciderBySource(_Value):
     def __str__(self) -> str:
         return ", ".join(f"{name}={getattr(self, name)}" for name in type(self).model_fields)
 
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[,;]", value) if part.strip()]
+    return value
+
+
+KindList = Annotated[tuple[RoundKind, ...], BeforeValidator(_split_list), Field(min_length=1)]
 
 V = TypeVar("V")
 

@@ -15,7 +15,7 @@ from bot.services import (
     stamp,
 )
 from storage.domain.refusals import Refused
-from storage.domain.remarks import Answer, Round, RoundFile
+from storage.domain.remarks import Answer, Round, RoundFile, RoundKind
 from storage.models import Person
 
 
@@ -46,6 +46,7 @@ async def start_round(
     files: Sequence[RoundFile],
     department_ids: Sequence[int],
     person_ids: Sequence[int],
+    kind: RoundKind = RoundKind.OTHER_DRAFT,
 ) -> Round:
     check_due(ctx.calendar, ctx.today, due)
     addressees = await round_addressees(ctx, department_ids, person_ids)
@@ -54,6 +55,7 @@ async def start_round(
         initiator_id=initiator.id,
         restricted=restricted,
         due=due,
+        kind=kind,
         files=[] if restricted else list(files),
         addressees=[(person.id, department) for person, department in addressees],
         actor=initiator.code,

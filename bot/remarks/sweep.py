@@ -12,12 +12,13 @@ from storage.domain.remarks import Answer
 
 async def process_rounds(ctx: services.Context, today: date, not_before: datetime) -> int:
     """«Замечаний нет» rounds: remind the silent one working day before the due date; after it,
-    apply the profile's silent-consent rule and send the initiator the final sheet."""
+    apply the profile's silent-consent rule for the round's kind and send the initiator the
+    final sheet."""
     due: list[tuple[str, int, str, dict[str, object]]] = []
-    silent = final_answer(ctx.profile, Answer.PENDING)
     for item in await ctx.repos.remarks.open_rounds():
         about: dict[str, object] = {"round_id": item.id}
         if today > item.due:
+            silent = final_answer(ctx.profile, item.kind, Answer.PENDING)
             if await ctx.repos.remarks.close(item.id, silent=silent, at=ctx.now):
                 due.append((f"rmfinal:{item.id}", item.initiator_id, Kind.REMARKS_FINAL, about))
         elif today >= reminder_day(ctx.calendar, item):

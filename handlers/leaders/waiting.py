@@ -130,7 +130,7 @@ async def on_round(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
-            round_request_text(rnd, initiator, person.language.value),
+            round_request_text(rnd, initiator, person.language.value, ctx.profile),
             reply_markup=request_keyboard(rnd.id),
         )
 

@@ -26,6 +26,7 @@ from bot.remarks.rules import (
     RoundRefusal,
     final_answer,
     is_open,
+    silent_consent_paragraphs,
 )
 from bot.xlsx import sheet_xlsx
 from handlers.assignments.cards import moment
@@ -34,7 +35,7 @@ from handlers.drafts import drop_draft, send_or_cancel, take_part
 from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.replies import refuse, stale
 from storage.domain.refusals import Refused
-from storage.domain.remarks import Addressee, Answer, Round, RoundFile
+from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.models import Person
 from storage.repo import Repos
 
@@ -51,6 +52,14 @@ ANSWER_ICONS = {
     Answer.REMARKS: "💬",
     Answer.AGREED_BY_DEFAULT: "☑️",
     Answer.NO_ANSWER: "➖",
+}
+KIND_TITLES: dict[RoundKind, str] = {
+    RoundKind.RESOLUTION: N_("draft resolution of the akimat"),
+    RoundKind.DECISION: N_("draft decision of the akim"),
+    RoundKind.ORDER: N_("draft order of the akim"),
+    RoundKind.EMERGENCY: N_("draft act on an emergency or humanitarian aid"),
+    RoundKind.OTHER_DRAFT: N_("other draft"),
+    RoundKind.REPLY: N_("«no remarks» on an assignment or a request"),
 }
 SHEET_ROUNDS = 10
 
@@ -78,18 +87,38 @@ def request_keyboard(round_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def request_text(item: Round, initiator: Person | None, language: str) -> str:
+def kind_line(kind: RoundKind) -> str:
+    return _("Kind: {kind}").format(kind=_(KIND_TITLES[kind]))
+
+
+def silence_line(profile: Profile, kind: RoundKind, due: Any, language: str) -> str:
+    """What silence at the due date will mean, with the regulation's paragraph when it is
+    consent."""
+    paragraphs = silent_consent_paragraphs(profile, kind)
+    if paragraphs is None:
+        return _(
+            "Silence is not agreement: without an answer by {date} you are shown as «no answer»."
+        ).format(date=long_date(due, language))
+    return _(
+        "If you do not answer by {date}, you are counted as agreed (silent consent, "
+        "regulation {paragraphs})."
+    ).format(date=long_date(due, language), paragraphs=paragraphs)
+
+
+def request_text(item: Round, initiator: Person | None, language: str, profile: Profile) -> str:
     lines = [
         _("📨 Request for remarks from {name}").format(
             name=f"{initiator.full_name} ({initiator.position})" if initiator else "—"
         ),
         round_title(item),
+        kind_line(item.kind),
         _("Answer by: {date}").format(date=date_with_weekday(item.due, language)),
     ]
     if item.files:
         lines.append(
             _("Documents: {names}").format(names=", ".join(f.file_name for f in item.files))
         )
+    lines.append(silence_line(profile, item.kind, item.due, language))
     return "\n".join(lines)
 
 
@@ -122,7 +151,7 @@ async def names_for(repos: Repos, item: Round) -> dict[int, str]:
 def shown_answer(profile: Profile, item: Round, addressee: Addressee, today: Any) -> Answer:
     """The live sheet shows what silence will mean once the due date has passed."""
     if addressee.answer is Answer.PENDING and not is_open(item, today):
-        return final_answer(profile, addressee.answer)
+        return final_answer(profile, item.kind, addressee.answer)
     return addressee.answer
 
 
@@ -133,6 +162,7 @@ async def sheet_text(
     state = _("open") if is_open(item, today) else _("closed")
     lines = [
         _("📋 Sheet: {title}").format(title=round_title(item)),
+        kind_line(item.kind),
         _("Due: {date} ({state})").format(date=long_date(item.due, language), state=state),
         "",
     ]
@@ -181,6 +211,7 @@ async def sheet_file(
         [_("No."), _("Addressee"), _("Answer"), _("Answered at"), _("Remarks"), _("Files")],
         rows,
         subtitle_lines=[
+            kind_line(item.kind),
             _("Due: {date} ({state})").format(
                 date=long_date(item.due, language),
                 state=_("open") if is_open(item, today) else _("closed"),
@@ -200,7 +231,7 @@ async def on_no_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> None:
     if query.message is not None:
         initiator = await tap.ctx.repos.staff.get(item.initiator_id)
         await query.message.edit_text(  # type: ignore[union-attr]
-            request_text(item, initiator, tap.person.language)
+            request_text(item, initiator, tap.person.language, tap.ctx.profile)
             + "\n\n"
             + _("Your answer: no remarks ({when}). You can change it until {date}.").format(
                 when=moment(tap.ctx.now, tap.ctx.settings.zone),

@@ -1,8 +1,10 @@
 """The initiator's dialog that starts a «замечаний нет» round: «➕ New round» under /remarks.
 
-Subject → restricted (ДСП)? → documents (files; skipped for a restricted round) → addressees
+Subject → kind (of draft, or «замечаний нет» on an assignment or request) → restricted (ДСП)?
+→ documents (files; skipped for a restricted round) → addressees
 (departments, whose heads answer, and people: two paged pickers with a search) → due date (the
-profile's period, or typed) → a confirmation → the requests are queued for delivery.
+profile's period for the kind, or typed; a date shorter than the regulation's is confirmed)
+→ a confirmation → the requests are queued for delivery.
 A wrong answer is re-asked with the reason, /cancel leaves, a stale button is stale: as in every
 wizard (handlers.steps).
 """
@@ -35,6 +37,7 @@ from handlers.remarks import round_views as views
 from handlers.remarks.round_views import department_options, person_label, picked
 from handlers.replies import Reply, present, refuse, show
 from storage.domain.refusals import Refused
+from storage.domain.remarks import RoundKind
 from storage.models import Person
 from storage.repo import Repos
 
@@ -46,6 +49,7 @@ __all__ = ["RoundStates", "create_router", "department_options", "person_label",
 
 class RoundStates(StatesGroup):
     subject = State()
+    kind = State()
     restricted = State()
     documents = State()
     departments = State()  # the addressees, choosing departments
@@ -70,15 +74,25 @@ async def addressee_count(ctx: Context, data: dict[str, Any]) -> int:
     return len(found)
 
 
+def kind_of(data: dict[str, Any]) -> RoundKind:
+    return RoundKind(data.get("kind", rules.DEFAULT_KIND))
+
+
+def regular_due_keyboard(
+    ctx: Context, data: dict[str, Any], person: Person
+) -> InlineKeyboardMarkup:
+    """The button with the regulation's due date for the round's kind."""
+    regular = rules.default_due(ctx.profile, ctx.calendar, ctx.today, kind_of(data))
+    return views.due_keyboard(regular, person.language.value)
+
+
 async def ask_due(
     message: Reply, state: FSMContext, ctx: Context, person: Person, reason: str = ""
 ) -> None:
     await state.set_state(RoundStates.due)
     await message.answer(
         steps.after(reason, views.due_prompt()),
-        reply_markup=views.due_keyboard(
-            rules.default_due(ctx.profile, ctx.calendar, ctx.today), person.language.value
-        ),
+        reply_markup=regular_due_keyboard(ctx, await state.get_data(), person),
     )
 
 
@@ -144,17 +158,25 @@ async def on_subject(message: Message, state: FSMContext) -> None:
     if subject is None:
         return
     await state.update_data(subject=subject, files=[])
+    await state.set_state(RoundStates.kind)
+    await message.answer(views.kind_prompt(), reply_markup=views.kind_keyboard())
+
+
+async def on_kind(query: CallbackQuery, value: str, state: FSMContext) -> None:
+    await state.update_data(kind=RoundKind(value).value)
     await state.set_state(RoundStates.restricted)
-    await message.answer(
+    await query.answer()
+    await show(
+        query,
         views.step(
-            2,
+            3,
             _(
                 "Is the material restricted (ДСП, for official use only)? Then the bot sends "
                 "the addressees only the round's number and due date, never its subject or "
                 "files, and they look at the paper copy."
             ),
         ),
-        reply_markup=steps.restricted_keyboard(views.rn),
+        steps.restricted_keyboard(views.rn),
     )
 
 
@@ -247,12 +269,23 @@ async def on_addressees_done(
         picked(people, views.PEOPLE.chosen(data)),
     )
     await show(
-        query,
-        "\n".join([*lines, "", views.due_prompt()]),
-        views.due_keyboard(
-            rules.default_due(ctx.profile, ctx.calendar, ctx.today), person.language.value
-        ),
+        query, "\n".join([*lines, "", views.due_prompt()]), regular_due_keyboard(ctx, data, person)
     )
+
+
+async def confirm_or_shorter(
+    target: Message | CallbackQuery, state: FSMContext, person: Person, ctx: Context, due: date
+) -> None:
+    """A due date before the regulation's period for the kind is confirmed first."""
+    kind = kind_of(await state.get_data())
+    regular = rules.shorter_than_regulation(ctx.profile, ctx.calendar, ctx.today, kind, due)
+    if regular is None:
+        await go_confirm(target, state, person, ctx, due)
+        return
+    text, markup = views.shorter_view(
+        kind, due, regular, rules.due_paragraphs(ctx.profile), person.language.value
+    )
+    await present(target, text, markup)
 
 
 async def on_due_typed(message: Message, state: FSMContext, person: Person, ctx: Context) -> None:
@@ -263,18 +296,22 @@ async def on_due_typed(message: Message, state: FSMContext, person: Person, ctx:
         offer=lambda day: steps.offer_keyboard(day, views.rn(RoundStep.DUE, day.isoformat())),
     )
     if due is not None:
-        await go_confirm(message, state, person, ctx, due)
+        await confirm_or_shorter(message, state, person, ctx, due)
 
 
 async def on_due_button(
-    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
+    query: CallbackQuery, step: str, value: str, state: FSMContext, person: Person, ctx: Context
 ) -> None:
+    """The regulation's date (or the next working day offered), or «keep» a shorter date."""
     chosen = await steps.button_day(query, value)
     if chosen is None:
         return
     due = rules.check_due(ctx.calendar, ctx.today, chosen)
     await query.answer()
-    await go_confirm(query, state, person, ctx, due)
+    if step == RoundStep.SHORT:
+        await go_confirm(query, state, person, ctx, due)
+    else:
+        await confirm_or_shorter(query, state, person, ctx, due)
 
 
 def round_of(data: dict[str, Any]) -> dict[str, Any]:
@@ -282,6 +319,7 @@ def round_of(data: dict[str, Any]) -> dict[str, Any]:
     restricted = bool(data["restricted"])
     return {
         "subject": str(data["subject"]),
+        "kind": kind_of(data),
         "restricted": restricted,
         "due": date.fromisoformat(str(data["due"])),
         "files": [] if restricted else views.files_of(data),
@@ -345,10 +383,11 @@ def create_router() -> Router:
     msg.register(on_not_a_document, states.documents, text)
     msg.register(on_search, choosing, text)
     msg.register(on_due_typed, states.due, text)
-    steps.buttons_only(router, states.restricted, states.confirm)
+    steps.buttons_only(router, states.kind, states.restricted, states.confirm)
     cb = router.callback_query
     new = partial(steps.Tapped, RoundNewCallback)
     cb.register(on_new, RemarkCallback.filter(F.action == "new"))
+    cb.register(on_kind, states.kind, new(RoundStep.KIND, values=set(RoundKind)))
     cb.register(on_restricted, states.restricted, new(RoundStep.RESTRICTED))
     cb.register(
         on_documents_done, states.documents, new(RoundStep.DOCUMENTS, values={"done", "none"})
@@ -356,7 +395,7 @@ def create_router() -> Router:
     cb.register(on_pick, choosing, new(*PICKING))
     cb.register(on_mode, choosing, new(RoundStep.MODE, values=MODES))
     cb.register(on_addressees_done, choosing, new(RoundStep.DONE))
-    cb.register(on_due_button, states.due, new(RoundStep.DUE))
+    cb.register(on_due_button, states.due, new(RoundStep.DUE, RoundStep.SHORT))
     cb.register(on_send, states.confirm, new(RoundStep.OK))
     cb.register(steps.drop, states.confirm, new(RoundStep.NO))
     return router

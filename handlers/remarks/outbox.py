@@ -41,7 +41,7 @@ async def render_remarks_request(
     if item.kind == "remarks_reminder" and addressee.answer is not Answer.PENDING:
         return None  # answered meanwhile
     initiator = await deliverer.repos.staff.get(rnd.initiator_id)
-    text = request_text(rnd, initiator, person.language.value)
+    text = request_text(rnd, initiator, person.language.value, deliverer.profile)
     if item.kind == "remarks_reminder":
         reminder = _("Reminder: your answer is expected by {date}.").format(
             date=long_date(rnd.due, person.language.value)

@@ -14,15 +14,22 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n import date_with_weekday
-from bot.remarks.rules import MAX_FILES, SUBJECT_MAX, SUBJECT_MIN
+from bot.remarks.rules import (
+    KINDS,
+    MAX_FILES,
+    SUBJECT_MAX,
+    SUBJECT_MIN,
+    silent_consent_paragraphs,
+)
 from handlers.callbacks import RoundNewCallback, RoundStep
 from handlers.pickers import Option, Picker
+from handlers.remarks.actions import KIND_TITLES, kind_line
 from handlers.steps import confirm_keyboard
-from storage.domain.remarks import RoundFile
+from storage.domain.remarks import RoundFile, RoundKind
 from storage.models import Department, Person
 from storage.repo import Repos
 
-STEPS = 6
+STEPS = 7
 
 
 def rn(step: str, value: str = "") -> RoundNewCallback:
@@ -79,6 +86,27 @@ def subject_prompt() -> str:
     )
 
 
+def kind_prompt() -> str:
+    return step(
+        2,
+        _(
+            "What is the round about? The kind sets the regulation's period for the answers "
+            "and whether silence counts as agreement. Not sure? «Other draft»."
+        ),
+    )
+
+
+def kind_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for kind in KINDS:
+        label = _(KIND_TITLES[kind])
+        builder.button(
+            text=label[:1].upper() + label[1:], callback_data=rn(RoundStep.KIND, kind.value)
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
 def documents_keyboard(has_files: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if has_files:
@@ -90,7 +118,7 @@ def documents_keyboard(has_files: bool) -> InlineKeyboardMarkup:
 
 def documents_prompt() -> str:
     return step(
-        3,
+        4,
         _(
             "Send the documents of the round as files (📎 → File), one or several, at most "
             "{max}. Then press «Done». Nothing to attach? Press «No documents»."
@@ -133,7 +161,7 @@ async def addressees_view(
         switch = (_("👤 Choose people"), rn("mode", "per"))
     view = picker.view(options, data)
     lines = [
-        step(4, header),
+        step(5, header),
         "",
         *chosen_lines(
             picked(departments, DEPARTMENTS.chosen(data)), picked(people, PEOPLE.chosen(data))
@@ -151,7 +179,7 @@ async def addressees_view(
 
 def due_prompt() -> str:
     return step(
-        5,
+        6,
         _(
             "Due date for the answers: press the button for the regulation's period, or type "
             "a date as dd.mm.yyyy."
@@ -166,6 +194,33 @@ def due_keyboard(day: date, language: str, label: str = "") -> InlineKeyboardMar
         callback_data=rn("due", day.isoformat()),
     )
     return builder.as_markup()
+
+
+def shorter_view(
+    kind: RoundKind, due: date, regular: date, cite: str, language: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A typed due date before the regulation's: the initiator confirms it or takes the
+    regulation's."""
+    text = _(
+        "⚠️ {date} is shorter than the regulation gives for «{kind}»: until {regular} "
+        "(regulation {paragraphs}). Keep the shorter date?"
+    ).format(
+        date=date_with_weekday(due, language),
+        kind=_(KIND_TITLES[kind]),
+        regular=date_with_weekday(regular, language),
+        paragraphs=cite,
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✔️ Keep {date}").format(date=date_with_weekday(due, language)),
+        callback_data=rn(RoundStep.SHORT, due.isoformat()),
+    )
+    builder.button(
+        text="📅 " + date_with_weekday(regular, language),
+        callback_data=rn(RoundStep.DUE, regular.isoformat()),
+    )
+    builder.adjust(1)
+    return text, builder.as_markup()
 
 
 def send_keyboard() -> InlineKeyboardMarkup:
@@ -216,8 +271,16 @@ async def confirmation_view(
                 names=", ".join(missing)
             )
         )
+    kind = RoundKind(data["kind"])
+    silence = silent_consent_paragraphs(ctx.profile, kind)
     lines += [
+        kind_line(kind),
         _("Answer by: {date}").format(date=date_with_weekday(due, language)),
+        _("Silence at the due date: agreed by default (regulation {paragraphs}).").format(
+            paragraphs=silence
+        )
+        if silence
+        else _("Silence at the due date: shown as «no answer», not as agreement."),
         ngettext(
             "The request goes to {count} addressee.",
             "The request goes to {count} addressees.",

@@ -17,6 +17,18 @@ class Answer(StrEnum):
     NO_ANSWER = "no_answer"  # the due date passed without an answer (no silent consent)
 
 
+class RoundKind(StrEnum):
+    """What a round asks about: the kind of draft, or «замечаний нет» on an assignment or a
+    request. Per profile, the kind sets the default due date and whether silence is consent."""
+
+    RESOLUTION = "resolution"  # постановление акимата
+    DECISION = "decision"  # решение акима
+    ORDER = "order"  # распоряжение акима
+    EMERGENCY = "emergency"  # ЧС / гуманитарная помощь
+    OTHER_DRAFT = "other_draft"  # any other draft (rounds started before kinds have this one)
+    REPLY = "reply"  # «замечаний нет» on an akim's assignment or a state body's request
+
+
 RoundFile = Attachment
 
 
@@ -42,6 +54,7 @@ class Round:
     due: date
     created_at: datetime
     closed_at: datetime | None  # set when the due date was processed and the sheet sent
+    kind: RoundKind = RoundKind.OTHER_DRAFT
     files: tuple[RoundFile, ...] = ()
     addressees: tuple[Addressee, ...] = ()
 
