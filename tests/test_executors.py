@@ -292,6 +292,12 @@ async def test_head_passes_executor_drafts_head_sends_on(world: World) -> None:
         exec1.id,
         exec2.id,
     }
+    # passing the item on is accepting it: the department has it, control is told
+    accepted = found(await staff.assignments.get(item.id)).executor(edu)
+    assert accepted is not None and accepted.accepted_at is not None
+    assert [e.action for e in await staff.assignments.history(item.reg_number)].count(
+        "accept"
+    ) == 1
 
     # the executors get the card in their language
     await world.delivered()

@@ -189,7 +189,7 @@ async def test_deputy_akim_sees_curated_departments_only_and_a_forged_id_is_refu
     await world.press(page, "🔎 01-01/2", DEP1)
     card = last_to(world.bot, DEP1)
     assert "01-01/2" in text_of(card) and "Тарих" in text_of(card)
-    assert set(buttons(card)) == {"↩️ Артқа", "↩️ Шолу"}
+    assert set(buttons(card)) == {"↩️ Артқа", "📊 Шолу"}
 
     # forged: finance's department and a finance-only item
     world.bot.clear()

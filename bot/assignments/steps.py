@@ -204,6 +204,14 @@ def rule_problem(error: Refused) -> str:
 @one_unit
 async def accept(ctx: Context, person: Person, item: Assignment, department_id: int) -> bool:
     item, executor, acting_for = await as_head(ctx, person, item, department_id, check_accept)
+    return await mark_accepted(ctx, person, item, executor, acting_for)
+
+
+async def mark_accepted(
+    ctx: Context, person: Person, item: Assignment, executor: Executor, acting_for: str | None
+) -> bool:
+    """Record the department's acceptance (inside the caller's unit) and tell control; False
+    when it was accepted already."""
     changed = await ctx.repos.assignments.accept(
         item.id,
         executor.department_id,

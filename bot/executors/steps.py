@@ -9,7 +9,14 @@ from datetime import datetime
 from typing import TypedDict
 
 from bot.assignments.rules import check_head_of, check_report
-from bot.assignments.steps import about_item, about_record, as_head, fresh, send_report
+from bot.assignments.steps import (
+    about_item,
+    about_record,
+    as_head,
+    fresh,
+    mark_accepted,
+    send_report,
+)
 from bot.executors.rules import check_passed, check_pending, check_targets
 from bot.outbox_kinds import Kind
 from bot.services import Context, department_recipients, one_unit, stamp
@@ -47,6 +54,9 @@ async def pass_item(
     added, removed = await ctx.repos.executors.set_passes(
         item.id, executor.department_id, wanted, **heads_move(ctx, person, item, acting_for)
     )
+    if added and executor.accepted_at is None:
+        # passing the item on is organising its execution (§12): the department has it
+        await mark_accepted(ctx, person, item, executor, acting_for)
     department, moment = executor.department_id, stamp(ctx)
     passed = [staff[pid] for pid in added]
     await about_item(

@@ -124,7 +124,7 @@ async def department_view(
                 action=LeadAction.DEPARTMENT, id=department.id, page=page + 1
             ),
         )
-    nav.button(text=_("↩️ Overview"), callback_data=LeadCallback(action=LeadAction.OVERVIEW))
+    nav.button(text=_("📊 Overview"), callback_data=LeadCallback(action=LeadAction.OVERVIEW))
     builder.attach(nav)
     return "\n".join(lines), builder.as_markup()
 
@@ -145,7 +145,7 @@ async def item_view(
                 action=LeadAction.DEPARTMENT, id=callback_data.dep, page=callback_data.page
             ),
         )
-    builder.button(text=_("↩️ Overview"), callback_data=LeadCallback(action=LeadAction.OVERVIEW))
+    builder.button(text=_("📊 Overview"), callback_data=LeadCallback(action=LeadAction.OVERVIEW))
     builder.adjust(2)
     return text, builder.as_markup()
 
