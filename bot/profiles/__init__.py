@@ -41,6 +41,7 @@ from bot.profiles.model import PARAMETER_NAMES, BeyondLimit, ExtensionDecider, P
 from bot.profiles.values import (
     CalendarLike,
     ControlThresholds,
+    DayOffShift,
     DraftKind,
     Param,
     QuarterlyReport,
@@ -62,6 +63,7 @@ __all__ = [
     "CalendarLike",
     "ControlThresholds",
     "ControlType",
+    "DayOffShift",
     "DraftKind",
     "ExtensionDecider",
     "Param",

@@ -43,16 +43,20 @@ def control_type(
     deadline: date,
     mark: Mark = Mark.NONE,
 ) -> ControlType:
-    """Control type from the mark, else from the term between receipt and deadline.
+    """Control type (вид контроля): «срочный» is the class of the marks, the others follow the
+    term.
 
-    A marked item is urgent. Otherwise each bound (received + threshold, rolled forward like a
-    deadline) is inclusive: ≤10 wd urgent, ≤1 month short, ≤6 months medium, else long.
+    Seed 003 §12.2 and seed 001 п.41: «срочный - с пометками: "весьма срочно" ..., "срочно",
+    "ускорить"». A marked item is urgent whatever its date; an unmarked one never is. Unmarked,
+    each bound (received + threshold, rolled forward like a deadline) is inclusive: ≤1 month
+    short, ≤6 months medium, else long. An unmarked item due within 10 working days has no class
+    of its own in the text («краткосрочный - от десяти рабочих дней»): it is short, the shortest
+    class without a mark.
     """
     if Mark(mark) is not Mark.NONE:
         return ControlType.URGENT
     thresholds = profile.control_types.value
     for ctype, term in (
-        (ControlType.URGENT, thresholds.urgent),
         (ControlType.SHORT, thresholds.short),
         (ControlType.MEDIUM, thresholds.medium),
     ):

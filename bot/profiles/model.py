@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.profiles.values import (
     ControlThresholds,
+    DayOffShift,
     DraftKind,
     NonNegativeInt,
     Param,
@@ -140,7 +141,7 @@ _EXPECTED: dict[str, str] = {
     "urgent_term": _TERM_FORM,
     "very_urgent_term": _TERM_FORM,
     "deadline_rollover": _enum_form(Rollover),
-    "control_types": "thresholds such as 'urgent=10wd, short=1m, medium=6m'",
+    "control_types": "thresholds such as 'short=1m, medium=6m'",
     "not_ours_window": _TERM_FORM,
     "deadline_notice": _TERM_FORM,
     "report_due": "terms such as 'main=5wd, co_executors=7wd'",
@@ -165,12 +166,13 @@ _EXPECTED: dict[str, str] = {
 
 # Dotted names: parameter.sub-field → expected form.
 _SUBFIELDS: dict[str, dict[str, str]] = {
-    "control_types": {"urgent": _TERM_FORM, "short": _TERM_FORM, "medium": _TERM_FORM},
+    "control_types": {"short": _TERM_FORM, "medium": _TERM_FORM},
     "report_due": {"main": _TERM_FORM, "co_executors": _TERM_FORM},
     "remarks_round_due": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in DraftKind},
     "quarterly_report": {
         "day": "a day of the month from 1 to 31",
         "month": _enum_form(QuarterMonth),
+        "day_off": _enum_form(DayOffShift),
     },
     "working_hours": {"start": "a time such as '09:00'", "end": "a time such as '18:00'"},
     "quorum": {"numerator": "a whole number of 1 or more", "denominator": "a whole number"},
