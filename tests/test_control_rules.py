@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.methods import SendMessage
 
 from bot import services
 from bot.profiles import Profile, load_profile
+from bot.sweep import sweep
 from storage.domain.assignments import ControlType
 from storage.domain.enums import Mark
+from tests.fakes import RecordingBot
 from tests.helpers import World, register_assignment
 
 BAI = "baidibek-2025"
@@ -40,3 +43,65 @@ async def test_registered_item_is_urgent_only_with_a_mark(world: World) -> None:
     assert marked.control_type is ControlType.URGENT
     assert very.deadline == date(2026, 3, 19)
     assert very.control_type is ControlType.URGENT
+
+
+# ---- the 3-working-day notice to the apparatus leadership (003 §12.4) ---------------------------
+
+EDU, FIN, CTRL, DEP, AKIM, HOA = 8101, 8102, 8103, 8104, 8105, 8106
+PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "dep1": DEP, "akim": AKIM, "hoa": HOA}
+
+
+def local(year: int, month: int, day: int, hour: int = 9) -> datetime:
+    return datetime(year, month, day, hour, 0, tzinfo=ALMATY).astimezone(UTC)
+
+
+async def sweep_at(world: World, moment: datetime) -> None:
+    ctx = await services.make_context(world.repos, world.profile, world.settings, now=moment)
+    await sweep(ctx)
+    await world.deliverer.drain(now=moment)
+
+
+def notices_to(bot: RecordingBot, chat: int) -> list[str]:
+    return [
+        m.text
+        for m in bot.sent()
+        if isinstance(m, SendMessage) and m.chat_id == chat and m.text.startswith("⏰")
+    ]
+
+
+async def test_deadline_notice_reaches_the_leadership_in_baidibek(joined_world: World) -> None:
+    """Due Wednesday 12 May 2027: the 3-working-day notice goes on 5 May (7 and 10 May are days
+    off) to the heads, the control department and — under §12.4 — the akim and the head of
+    apparatus, each in their language, with the executors and no extension line; once."""
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings
+    )
+    await register_assignment(
+        ctx,
+        "L-1",
+        "Тапсырма L-1",
+        ("Отдел образования", "Отдел финансов"),
+        deadline=date(2027, 5, 12),
+    )
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 5, 4))  # the report-due notices, to the heads
+    assert notices_to(joined_world.bot, AKIM) == []
+    assert notices_to(joined_world.bot, HOA) == []
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 5, 5))
+    [kk] = notices_to(joined_world.bot, AKIM)
+    assert "№ L-1: мерзімі сәрсенбі, 12 мамыр 2027, 3 жұмыс күні қалды; орындаушылар:" in kk
+    assert "Отдел образования" in kk and "Отдел финансов" in kk
+    assert "ұзарту" not in kk.lower()
+    [ru] = notices_to(joined_world.bot, HOA)
+    assert "№ L-1: срок среда, 12 мая 2027, осталось 3 рабочих дня; исполнители:" in ru
+    assert "продлени" not in ru.lower()
+    [head] = notices_to(joined_world.bot, FIN)
+    assert "продлени" in head.lower()
+    assert len(notices_to(joined_world.bot, CTRL)) == 1
+    assert notices_to(joined_world.bot, DEP) == []  # a deputy akim is not the leadership here
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 5, 5, 15))
+    assert notices_to(joined_world.bot, AKIM) == []
+    assert notices_to(joined_world.bot, HOA) == []

@@ -74,6 +74,7 @@ def ala() -> Profile:
 EXPECTED: dict[str, dict[str, str]] = {
     UKA: {
         "deadline_notice": "3wd",
+        "deadline_notice_leadership": "off",
         "default_term": "1m",
         "urgent_term": "10cd",
         "very_urgent_term": "3wd",
@@ -101,6 +102,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     BAI: {
         "deadline_notice": "3wd",
+        "deadline_notice_leadership": "true",
         "default_term": "1m",
         "urgent_term": "10wd",
         "very_urgent_term": "3wd",
@@ -130,6 +132,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     ALA: {
         "deadline_notice": "3wd",
+        "deadline_notice_leadership": "off",
         "default_term": "1m",
         "urgent_term": "10cd",
         "very_urgent_term": "3wd",
@@ -236,6 +239,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "removal_consent",
         "quarterly_report",
         "extension_forbidden_sources",
+        "deadline_notice_leadership",
     }
     assert bai.features_off() == ("silent_consent",)
     assert set(ala.features_off()) == {
@@ -246,6 +250,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "extension_forbidden_sources",
         "silent_consent",
         "attendance_confirmation",
+        "deadline_notice_leadership",
     }
     assert uka.is_on("silent_consent")
     assert not ala.is_on("silent_consent")

@@ -41,6 +41,7 @@ class Audience(StrEnum):
     CO = "co"  # heads of the co-executor departments
     CONTROLLERS = "controllers"
     CURATORS = "curators"  # deputy akims curating an executor department
+    LEADERSHIP = "leadership"  # the akim and the head of apparatus (baidibek §12.4)
 
 
 AUDIENCES: dict[NoticeKind, tuple[Audience, ...]] = {
@@ -58,10 +59,17 @@ class Notice:
     kind: NoticeKind
     due: date  # the day it is meant for (part of its identity)
     until: date  # the last day it still applies
+    extra: tuple[Audience, ...] = ()  # audiences the profile adds to the kind's own
 
     @property
     def audiences(self) -> tuple[Audience, ...]:
-        return AUDIENCES[self.kind]
+        return AUDIENCES[self.kind] + self.extra
+
+
+def deadline_notice_audiences(profile: Profile) -> tuple[Audience, ...]:
+    """Who the deadline notice goes to besides the executors and the control department: the
+    apparatus leadership where the profile says so (baidibek §12.4, seed 003 l.1263-1264)."""
+    return (Audience.LEADERSHIP,) if profile.is_on("deadline_notice_leadership") else ()
 
 
 def planned(profile: Profile, cal: CalendarLike, deadline: date) -> list[Notice]:
@@ -70,7 +78,8 @@ def planned(profile: Profile, cal: CalendarLike, deadline: date) -> list[Notice]
     before_deadline = cal.subtract_working_days(deadline, 1)
     notice_day = deadline_notice_date(profile, cal, deadline)
     if notice_day is not None:
-        notices.append(Notice(NoticeKind.DEADLINE, notice_day, before_deadline))
+        extra = deadline_notice_audiences(profile)
+        notices.append(Notice(NoticeKind.DEADLINE, notice_day, before_deadline, extra))
     reports = report_due_dates(profile, cal, deadline)
     if reports is not None:
         main_day, co_day = reports

@@ -25,6 +25,7 @@ class Recipients:
         self._departments: dict[int, list[Person]] = {}
         self._curators: dict[int, list[Person]] = {}
         self._controllers: list[Person] | None = None
+        self._leaders: list[Person] | None = None
 
     async def department(self, department_id: int) -> list[Person]:
         if department_id not in self._departments:
@@ -45,6 +46,11 @@ class Recipients:
             self._controllers = await services.controllers(self.ctx)
         return self._controllers
 
+    async def leaders(self) -> list[Person]:
+        if self._leaders is None:
+            self._leaders = await services.top_deciders(self.ctx)
+        return self._leaders
+
     async def of(self, item: Assignment, notice: Notice) -> list[Person]:
         people: dict[int, Person] = {}
         active = [e for e in item.executors if e.active]
@@ -52,6 +58,8 @@ class Recipients:
             found: list[Person] = []
             if audience is Audience.CONTROLLERS:
                 found = await self.controllers()
+            elif audience is Audience.LEADERSHIP:
+                found = list(await self.leaders())
             for executor in active:
                 if (
                     audience is Audience.EXECUTORS

@@ -64,6 +64,7 @@ class Profile(BaseModel):
     not_ours_window: Param[Term]
     # Notices, lists and reports
     deadline_notice: Param[Term] | None = None
+    deadline_notice_leadership: Param[bool] | None = None
     report_due: Param[ReportDue] | None = None
     removal_note_due: Param[Term] | None = None
     removal_consent: Param[bool] | None = None
@@ -144,6 +145,7 @@ _EXPECTED: dict[str, str] = {
     "control_types": "thresholds such as 'short=1m, medium=6m'",
     "not_ours_window": _TERM_FORM,
     "deadline_notice": _TERM_FORM,
+    "deadline_notice_leadership": _BOOL_FORM,
     "report_due": "terms such as 'main=5wd, co_executors=7wd'",
     "removal_note_due": _TERM_FORM,
     "removal_consent": _BOOL_FORM,

@@ -379,6 +379,12 @@ NOTICE_LINES: dict[NoticeKind, str] = {
 }
 
 
+# The apparatus leadership's deadline notice (baidibek §12.4) names the executors, and says
+# nothing about asking for an extension: that is the executors' step.
+LEADERSHIP_DEADLINE_LINE = N_("No. {number}: deadline {deadline}, {left}; executors: {executors}.")
+ANSWERING_ROLES = frozenset({Role.HEAD, Role.CONTROLLER})
+
+
 async def render_notices(
     deliverer: Deliverer, items: list[OutboxItem], person: Person
 ) -> tuple[Rendered | None, list[OutboxItem]]:
@@ -387,6 +393,7 @@ async def render_notices(
     today = local_today(deliverer)
     language = person.language.value
     lines = [_("⏰ Deadlines of assignments on control:")]
+    leader = not person.roles & ANSWERING_ROLES
     applying: list[OutboxItem] = []
     opened: list[Assignment] = []
     for item in sorted(items, key=lambda i: (i.payload["deadline"], i.payload["assignment_id"])):
@@ -399,7 +406,10 @@ async def render_notices(
             continue  # removed, or the deadline moved: this notice no longer applies
         kind = NoticeKind(item.payload["kind"])
         left = working_days_left(cal, today, assignment.deadline)
-        line = _(NOTICE_LINES[kind]).format(
+        template = NOTICE_LINES[kind]
+        if leader and kind is NoticeKind.DEADLINE:
+            template = LEADERSHIP_DEADLINE_LINE
+        line = _(template).format(
             number=assignment.reg_number,
             deadline=date_with_weekday(assignment.deadline, language),
             due=long_date(date.fromisoformat(item.payload["due"]), language),
@@ -408,7 +418,7 @@ async def render_notices(
             ),
             executors=executors_text(assignment),
         )
-        if kind is NoticeKind.DEADLINE:
+        if kind is NoticeKind.DEADLINE and not leader:
             cutoff = extension_cutoff(deliverer.profile, cal, assignment.deadline)
             if cutoff is not None and cutoff >= today:
                 line += " " + _("An extension can be requested until {date}.").format(
