@@ -1,5 +1,6 @@
 """Control rules of the regulations on registered items: the control class by the marks
-(seed 003 §12.2, seed 001 п.41)."""
+(seed 003 §12.2, seed 001 п.41), the deadline notice to the apparatus leadership (003 §12.4) and
+the internal deadline of President and Government items (003 §12.2)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from bot import services
 from bot.profiles import Profile, load_profile
 from bot.sweep import sweep
 from storage.domain.assignments import ControlType
-from storage.domain.enums import Mark
+from storage.domain.enums import Mark, Source
 from tests.fakes import RecordingBot
-from tests.helpers import World, register_assignment
+from tests.helpers import World, register_assignment, texts_to
 
 BAI = "baidibek-2025"
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -45,7 +46,7 @@ async def test_registered_item_is_urgent_only_with_a_mark(world: World) -> None:
     assert very.control_type is ControlType.URGENT
 
 
-# ---- the 3-working-day notice to the apparatus leadership (003 §12.4) ---------------------------
+# ---- the 3-working-day notice to the apparatus leadership (003 §12.4) -------------------------
 
 EDU, FIN, CTRL, DEP, AKIM, HOA = 8101, 8102, 8103, 8104, 8105, 8106
 PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "dep1": DEP, "akim": AKIM, "hoa": HOA}
@@ -105,3 +106,49 @@ async def test_deadline_notice_reaches_the_leadership_in_baidibek(joined_world: 
     await sweep_at(joined_world, local(2027, 5, 5, 15))
     assert notices_to(joined_world.bot, AKIM) == []
     assert notices_to(joined_world.bot, HOA) == []
+
+
+# ---- the internal deadline of President and Government items (003 §12.2) -----------------------
+
+
+async def test_president_item_has_an_internal_deadline_on_card_and_notice(
+    joined_world: World,
+) -> None:
+    """A President item due Wednesday 12 May 2027 is on control 10 working days earlier: Friday
+    23 April (1-3, 7 and 10 May are days off). The card says so, in each head's language; the
+    3-working-day notice before it goes on Tuesday 20 April to the heads, the control department
+    and the leadership, once; an akim's item with the same deadline gets neither."""
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings
+    )
+    executors = ("Отдел образования", "Отдел финансов")
+    await register_assignment(
+        ctx, "P-1", "Тапсырма P-1", executors, deadline=date(2027, 5, 12), source=Source.PRESIDENT
+    )
+    await register_assignment(ctx, "A-1", "Тапсырма A-1", executors, deadline=date(2027, 5, 12))
+    await joined_world.deliverer.drain()
+    cards = [t for t in texts_to(joined_world.bot, EDU) if "P-1" in t]
+    assert "Ішкі мерзімі (жоғары тұрған органның тапсырмасы" in cards[0]
+    assert "жұма, 23 сәуір 2027" in cards[0]
+    ru_cards = [t for t in texts_to(joined_world.bot, FIN) if "P-1" in t]
+    assert "Внутренний срок (поручение вышестоящего органа" in ru_cards[0]
+    assert "пятница, 23 апреля 2027" in ru_cards[0]
+    assert not any("Внутренний срок" in t for t in texts_to(joined_world.bot, FIN) if "A-1" in t)
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 4, 19))
+    assert notices_to(joined_world.bot, FIN) == []
+    await sweep_at(joined_world, local(2027, 4, 20))
+    [ru] = notices_to(joined_world.bot, FIN)
+    assert (
+        "№ P-1: внутренний срок пятница, 23 апреля 2027 (срок исполнения среда, 12 мая 2027)" in ru
+    )
+    assert "осталось 3 рабочих дня" in ru
+    assert "A-1" not in ru
+    [kk] = notices_to(joined_world.bot, EDU)
+    assert "№ P-1: ішкі мерзімі жұма, 23 сәуір 2027" in kk
+    for chat in (CTRL, AKIM, HOA):
+        assert len(notices_to(joined_world.bot, chat)) == 1
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 4, 20, 15))
+    await sweep_at(joined_world, local(2027, 4, 21))
+    assert notices_to(joined_world.bot, FIN) == []

@@ -30,6 +30,7 @@ from bot.profiles import (
     default_deadline,
     describe,
     extension_cutoff,
+    internal_deadline,
     load_profile,
     materials_due_date,
     normalize_deadline,
@@ -75,6 +76,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     UKA: {
         "deadline_notice": "3wd",
         "deadline_notice_leadership": "off",
+        "internal_deadline": "off",
         "default_term": "1m",
         "urgent_term": "10cd",
         "very_urgent_term": "3wd",
@@ -103,6 +105,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     BAI: {
         "deadline_notice": "3wd",
         "deadline_notice_leadership": "true",
+        "internal_deadline": (
+            "10wd/president, presidential_administration, government, prime_minister"
+        ),
         "default_term": "1m",
         "urgent_term": "10wd",
         "very_urgent_term": "3wd",
@@ -133,6 +138,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     ALA: {
         "deadline_notice": "3wd",
         "deadline_notice_leadership": "off",
+        "internal_deadline": "off",
         "default_term": "1m",
         "urgent_term": "10cd",
         "very_urgent_term": "3wd",
@@ -240,6 +246,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "quarterly_report",
         "extension_forbidden_sources",
         "deadline_notice_leadership",
+        "internal_deadline",
     }
     assert bai.features_off() == ("silent_consent",)
     assert set(ala.features_off()) == {
@@ -251,6 +258,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "silent_consent",
         "attendance_confirmation",
         "deadline_notice_leadership",
+        "internal_deadline",
     }
     assert uka.is_on("silent_consent")
     assert not ala.is_on("silent_consent")
@@ -694,3 +702,40 @@ def test_required_parameter_cannot_be_switched_off() -> None:
 def test_dotted_override_of_an_off_parameter() -> None:
     with pytest.raises(ProfileError, match="override 'report_due' as a whole"):
         load_profile(UKA, {"report_due.main": "5wd"})
+
+
+# ---- higher-level items: the internal deadline (003 §12.2) -------------------------------------
+
+
+def test_internal_deadline_ten_working_days_before(
+    cal: WorkCalendar, bai: Profile, uka: Profile
+) -> None:
+    registered = date(2027, 3, 1)
+    # 12 May 2027: 10 wd back skips 7 and 10 May and 1-3 May → Friday 23 April.
+    for source in (Source.PRESIDENT, Source.GOVERNMENT, Source.PRIME_MINISTER):
+        assert internal_deadline(bai, cal, source, registered, date(2027, 5, 12)) == date(
+            2027, 4, 23
+        )
+    # 31 March 2026: 10 wd back skips Nauryz (21-25 March) → 12 March.
+    got = internal_deadline(
+        bai, cal, Source.PRESIDENTIAL_ADMINISTRATION, date(2026, 3, 2), date(2026, 3, 31)
+    )
+    assert got == date(2026, 3, 12)
+    assert internal_deadline(bai, cal, Source.AKIM, registered, date(2027, 5, 12)) is None
+    assert internal_deadline(uka, cal, Source.PRESIDENT, registered, date(2027, 5, 12)) is None
+    # Registered after the day it would fall on: too late to be earlier, none.
+    assert (
+        internal_deadline(bai, cal, Source.PRESIDENT, date(2027, 4, 26), date(2027, 5, 12)) is None
+    )
+
+
+def test_internal_deadline_override(cal: WorkCalendar) -> None:
+    profile = load_profile(UKA, {"internal_deadline": "5wd/president"})
+    assert profile.internal_deadline is not None
+    assert profile.internal_deadline.cite == "override"
+    assert internal_deadline(
+        profile, cal, Source.PRESIDENT, date(2027, 3, 1), date(2027, 5, 12)
+    ) == (date(2027, 4, 30))
+    with pytest.raises(ProfileError) as info:
+        load_profile(UKA, {"internal_deadline": "5wd/nobody"})
+    assert "'internal_deadline'" in str(info.value)

@@ -17,6 +17,7 @@ from bot.profiles import (
     CalendarLike,
     Profile,
     deadline_notice_date,
+    internal_deadline,
     removal_note_date,
     report_due_dates,
 )
@@ -28,6 +29,7 @@ CATCH_UP_DAYS = 14
 
 class NoticeKind(StrEnum):
     DEADLINE = "deadline"  # N working days before the deadline (п.12.4 / profile)
+    INTERNAL_DEADLINE = "internal_deadline"  # the same before a higher item's internal deadline
     REPORT_MAIN = "report_main"  # the main executor's report is due (baidibek §12.13)
     REPORT_CO = "report_co"  # co-executors' input is due (baidibek §12.13)
     DEADLINE_DAY = "deadline_day"  # the deadline is today
@@ -46,6 +48,7 @@ class Audience(StrEnum):
 
 AUDIENCES: dict[NoticeKind, tuple[Audience, ...]] = {
     NoticeKind.DEADLINE: (Audience.EXECUTORS, Audience.CONTROLLERS),
+    NoticeKind.INTERNAL_DEADLINE: (Audience.EXECUTORS, Audience.CONTROLLERS),
     NoticeKind.REPORT_MAIN: (Audience.MAIN,),
     NoticeKind.REPORT_CO: (Audience.CO,),
     NoticeKind.DEADLINE_DAY: (Audience.EXECUTORS,),
@@ -72,14 +75,21 @@ def deadline_notice_audiences(profile: Profile) -> tuple[Audience, ...]:
     return (Audience.LEADERSHIP,) if profile.is_on("deadline_notice_leadership") else ()
 
 
-def planned(profile: Profile, cal: CalendarLike, deadline: date) -> list[Notice]:
-    """Every notice an open item with this deadline gets under the profile."""
+def planned(
+    profile: Profile, cal: CalendarLike, deadline: date, internal: date | None = None
+) -> list[Notice]:
+    """Every notice an open item with this deadline (and this internal deadline, for a
+    higher-level item: baidibek §12.2) gets under the profile."""
     notices = []
     before_deadline = cal.subtract_working_days(deadline, 1)
     notice_day = deadline_notice_date(profile, cal, deadline)
+    extra = deadline_notice_audiences(profile)
     if notice_day is not None:
-        extra = deadline_notice_audiences(profile)
         notices.append(Notice(NoticeKind.DEADLINE, notice_day, before_deadline, extra))
+    internal_day = None if internal is None else deadline_notice_date(profile, cal, internal)
+    if internal is not None and internal_day is not None:
+        before_internal = cal.subtract_working_days(internal, 1)
+        notices.append(Notice(NoticeKind.INTERNAL_DEADLINE, internal_day, before_internal, extra))
     reports = report_due_dates(profile, cal, deadline)
     if reports is not None:
         main_day, co_day = reports
@@ -102,7 +112,8 @@ def due(profile: Profile, cal: CalendarLike, item: Assignment, today: date) -> l
         return []
     reported = item.status is Status.REPORTED
     found = []
-    for notice in planned(profile, cal, item.deadline):
+    internal = internal_deadline(profile, cal, item.source, item.registered_on, item.deadline)
+    for notice in planned(profile, cal, item.deadline, internal):
         if not notice.due <= today <= notice.until:
             continue
         if notice.due < today - timedelta(CATCH_UP_DAYS):
@@ -130,7 +141,7 @@ def owing_deadlines(profile: Profile, cal: CalendarLike, today: date) -> list[tu
     while day <= high:
         if any(
             notice.due <= today <= notice.until and notice.due >= today - timedelta(CATCH_UP_DAYS)
-            for notice in planned(profile, cal, day)
+            for notice in planned(profile, cal, day, _any_internal(profile, cal, day))
         ):
             if ranges and ranges[-1][1] == day - timedelta(days=1):
                 ranges[-1] = (ranges[-1][0], day)
@@ -138,6 +149,15 @@ def owing_deadlines(profile: Profile, cal: CalendarLike, today: date) -> list[tu
                 ranges.append((day, day))
         day += timedelta(days=1)
     return ranges
+
+
+def _any_internal(profile: Profile, cal: CalendarLike, deadline: date) -> date | None:
+    """The internal deadline a higher-level item with this deadline may have (registered long
+    before), so that `owing_deadlines` reads every day such an item can owe a notice on."""
+    param = profile.internal_deadline
+    if param is None:
+        return None
+    return internal_deadline(profile, cal, param.value.sources[0], date.min, deadline)
 
 
 def horizon(today: date) -> tuple[date, date]:

@@ -7,7 +7,7 @@ from datetime import date
 from bot.profiles.model import Profile, Rollover
 from bot.profiles.values import CalendarLike, DraftKind, Term
 from storage.domain.assignments import ControlType
-from storage.domain.enums import Mark
+from storage.domain.enums import Mark, Source
 
 
 def normalize_deadline(profile: Profile, cal: CalendarLike, day: date) -> date:
@@ -69,6 +69,19 @@ def deadline_notice_date(profile: Profile, cal: CalendarLike, deadline: date) ->
     """Day of the deadline notice to the executor's head and the controller (None: off)."""
     param = profile.deadline_notice
     return None if param is None else _before(cal, param.value, deadline)
+
+
+def internal_deadline(
+    profile: Profile, cal: CalendarLike, source: Source, registered: date, deadline: date
+) -> date | None:
+    """The internal deadline of a higher-level item (Baidibek §12.2: put on control 10 working
+    days before the deadline), a working day; None when the profile has none, the source is not
+    one it names, or the day is before the item was registered (too late to be earlier)."""
+    param = profile.internal_deadline
+    if param is None or Source(source) not in param.value.sources:
+        return None
+    day = _before(cal, param.value.term, deadline)
+    return day if day >= registered else None
 
 
 def extension_cutoff(profile: Profile, cal: CalendarLike, deadline: date) -> date | None:

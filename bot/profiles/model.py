@@ -12,6 +12,7 @@ from bot.profiles.values import (
     ControlThresholds,
     DayOffShift,
     DraftKind,
+    EarlyControl,
     NonNegativeInt,
     Param,
     QuarterlyReport,
@@ -62,6 +63,7 @@ class Profile(BaseModel):
     deadline_rollover: Param[Rollover]
     control_types: Param[ControlThresholds]
     not_ours_window: Param[Term]
+    internal_deadline: Param[EarlyControl] | None = None
     # Notices, lists and reports
     deadline_notice: Param[Term] | None = None
     deadline_notice_leadership: Param[bool] | None = None
@@ -144,6 +146,9 @@ _EXPECTED: dict[str, str] = {
     "deadline_rollover": _enum_form(Rollover),
     "control_types": "thresholds such as 'short=1m, medium=6m'",
     "not_ours_window": _TERM_FORM,
+    "internal_deadline": (
+        "a term and the sources it applies to, such as '10wd/president, government'"
+    ),
     "deadline_notice": _TERM_FORM,
     "deadline_notice_leadership": _BOOL_FORM,
     "report_due": "terms such as 'main=5wd, co_executors=7wd'",

@@ -381,3 +381,19 @@ class Param(BaseModel, Generic[V]):
 
     value: V
     cite: Cite
+
+
+class EarlyControl(_Value):
+    """Items from `sources` are put on control `term` before their deadline: an internal
+    deadline (Baidibek §12.2). Written ``10wd/president, government``."""
+
+    term: Term
+    sources: SourceList
+
+    @classmethod
+    def _read_text(cls, text: str) -> Any:
+        expected = "expected '10wd/president, government' (a term, then sources)"
+        return _pairs_or_parts(text, ("term", "sources"), expected, maxsplit=1)
+
+    def __str__(self) -> str:
+        return f"{self.term}/{', '.join(self.sources)}"

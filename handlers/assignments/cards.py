@@ -21,6 +21,7 @@ from bot.assignments.rules import Light, traffic_light, working_days_left
 from bot.calendar import WorkCalendar
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
+from bot.profiles import Profile, internal_deadline
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.replies import dotted
@@ -101,6 +102,13 @@ def deadline_line(item: Assignment, cal: WorkCalendar, today: date) -> str:
     ).format(date=when, count=left)
 
 
+def internal_line(day: date) -> str:
+    """A higher-level item's internal deadline (Baidibek §12.2: on control earlier)."""
+    return _("Internal deadline (a higher body's item, on control earlier): {date}").format(
+        date=date_with_weekday(day, language())
+    )
+
+
 def executors_text(item: Assignment) -> str:
     names = []
     for executor in item.executors:
@@ -119,12 +127,17 @@ def card_text(
     *,
     executor: Executor | None = None,
     names: Mapping[str, str] | None = None,
+    profile: Profile,
 ) -> str:
-    """The card: number, source, summary, role, deadline, status (restricted: no content)."""
+    """The card: number, source, summary, role, deadline (and the internal deadline of a
+    higher-level item under the profile), status (restricted: no content)."""
     lines = [_("📄 Assignment No. {number}").format(number=item.reg_number)]
+    internal = internal_deadline(profile, cal, item.source, item.registered_on, item.deadline)
+    early = [] if internal is None else [internal_line(internal)]
     if item.restricted:
         lines += [
             deadline_line(item, cal, today),
+            *early,
             _("Restricted: see the paper copy."),
         ]
     else:
@@ -135,6 +148,7 @@ def card_text(
             item.summary,
             "",
             deadline_line(item, cal, today),
+            *early,
         ]
         if item.mark is not Mark.NONE:
             lines.append(_("Mark: {mark}").format(mark=_(MARK_TITLES[item.mark])))

@@ -460,7 +460,7 @@ async def on_register(
     count = len(item.executors)
     await show(
         query,
-        card_text(item, ctx.calendar, ctx.today, ctx.settings.zone)
+        card_text(item, ctx.calendar, ctx.today, ctx.settings.zone, profile=ctx.profile)
         + "\n\n"
         + ngettext(
             "Registered. The card is sent to {count} department.",

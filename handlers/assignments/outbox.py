@@ -22,7 +22,7 @@ from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered, Renderer
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.outbox_kinds import Kind
-from bot.profiles import extension_cutoff
+from bot.profiles import extension_cutoff, internal_deadline
 from bot.services import load_calendar
 from bot.xlsx import sheet_xlsx
 from handlers.assignments.cards import (
@@ -178,7 +178,12 @@ async def render_card(
 ) -> Rendered | None:
     cal = await load_calendar(deliverer.repos)
     text = card_text(
-        assignment, cal, local_today(deliverer), deliverer.settings.zone, executor=executor
+        assignment,
+        cal,
+        local_today(deliverer),
+        deliverer.settings.zone,
+        executor=executor,
+        profile=deliverer.profile,
     )
     passing = bool(await deliverer.repos.staff.executors_of(executor.department_id))
     return Rendered(
@@ -364,6 +369,9 @@ async def render_no_head(
 
 NOTICE_LINES: dict[NoticeKind, str] = {
     NoticeKind.DEADLINE: N_("No. {number}: deadline {deadline}, {left}."),
+    NoticeKind.INTERNAL_DEADLINE: N_(
+        "No. {number}: internal deadline {internal} (the deadline {deadline}), {left}."
+    ),
     NoticeKind.REPORT_MAIN: N_(
         "No. {number}: the main executor's report is due by {due} (deadline {deadline})."
     ),
@@ -405,13 +413,26 @@ async def render_notices(
         ):
             continue  # removed, or the deadline moved: this notice no longer applies
         kind = NoticeKind(item.payload["kind"])
-        left = working_days_left(cal, today, assignment.deadline)
+        counted_to = assignment.deadline
+        internal = internal_deadline(
+            deliverer.profile,
+            cal,
+            assignment.source,
+            assignment.registered_on,
+            assignment.deadline,
+        )
+        if kind is NoticeKind.INTERNAL_DEADLINE:
+            if internal is None:
+                continue  # the profile no longer has one: this notice no longer applies
+            counted_to = internal
+        left = working_days_left(cal, today, counted_to)
         template = NOTICE_LINES[kind]
         if leader and kind is NoticeKind.DEADLINE:
             template = LEADERSHIP_DEADLINE_LINE
         line = _(template).format(
             number=assignment.reg_number,
             deadline=date_with_weekday(assignment.deadline, language),
+            internal=date_with_weekday(internal, language) if internal else "",
             due=long_date(date.fromisoformat(item.payload["due"]), language),
             left=ngettext("{count} working day left", "{count} working days left", left).format(
                 count=left
