@@ -152,3 +152,21 @@ async def test_president_item_has_an_internal_deadline_on_card_and_notice(
     await sweep_at(joined_world, local(2027, 4, 20, 15))
     await sweep_at(joined_world, local(2027, 4, 21))
     assert notices_to(joined_world.bot, FIN) == []
+
+
+# ---- Almaty п.43: President and Government terms in working days -----------------------------
+
+
+async def test_almaty_registers_a_presidents_urgent_item_in_working_days(world: World) -> None:
+    """Registered on Friday 13 March 2026 without a deadline, «срочно»: a President item gets
+    10 working days (1 April, past Nauryz), the akim's item 10 calendar days (26 March)."""
+    now = datetime(2026, 3, 13, 10, 0, tzinfo=ALMATY)
+    almaty = load_profile("almaty-2016")
+    ctx = await services.make_context(world.repos, almaty, world.settings, now=now)
+    executors = ("Отдел образования",)
+    higher = await register_assignment(
+        ctx, "H-1", "Тапсырма", executors, mark=Mark.URGENT, source=Source.PRESIDENT
+    )
+    own = await register_assignment(ctx, "H-2", "Тапсырма", executors, mark=Mark.URGENT)
+    assert higher.deadline == date(2026, 4, 1)
+    assert own.deadline == date(2026, 3, 26)

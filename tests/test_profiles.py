@@ -77,6 +77,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "deadline_notice": "3wd",
         "deadline_notice_leadership": "off",
         "internal_deadline": "off",
+        "working_day_sources": "off",
         "default_term": "1m",
         "urgent_term": "10cd",
         "very_urgent_term": "3wd",
@@ -108,6 +109,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "internal_deadline": (
             "10wd/president, presidential_administration, government, prime_minister"
         ),
+        "working_day_sources": "off",
         "default_term": "1m",
         "urgent_term": "10wd",
         "very_urgent_term": "3wd",
@@ -139,6 +141,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "deadline_notice": "3wd",
         "deadline_notice_leadership": "off",
         "internal_deadline": "off",
+        "working_day_sources": (
+            "president, presidential_administration, government, prime_minister"
+        ),
         "default_term": "1m",
         "urgent_term": "10cd",
         "very_urgent_term": "3wd",
@@ -247,8 +252,9 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "extension_forbidden_sources",
         "deadline_notice_leadership",
         "internal_deadline",
+        "working_day_sources",
     }
-    assert bai.features_off() == ("silent_consent",)
+    assert bai.features_off() == ("working_day_sources", "silent_consent")
     assert set(ala.features_off()) == {
         "report_due",
         "removal_note_due",
@@ -739,3 +745,16 @@ def test_internal_deadline_override(cal: WorkCalendar) -> None:
     with pytest.raises(ProfileError) as info:
         load_profile(UKA, {"internal_deadline": "5wd/nobody"})
     assert "'internal_deadline'" in str(info.value)
+
+
+def test_almaty_counts_higher_terms_in_working_days(cal: WorkCalendar, ala: Profile) -> None:
+    """п.43: President and Government terms are working days from receipt. «Срочно» from Friday
+    13 March 2026 is 10 working days (1 April, past Nauryz) for a President item, but 10
+    calendar days (23 March, a day off → 26 March) for the akim's; a month stays a month."""
+    received = date(2026, 3, 13)
+    assert default_deadline(ala, cal, received, Mark.URGENT, Source.PRESIDENT) == date(2026, 4, 1)
+    assert default_deadline(ala, cal, received, Mark.URGENT, Source.AKIM) == date(2026, 3, 26)
+    assert default_deadline(ala, cal, received, Mark.URGENT) == date(2026, 3, 26)
+    assert default_deadline(ala, cal, received, Mark.NONE, Source.GOVERNMENT) == date(2026, 4, 13)
+    uka = load_profile(UKA)
+    assert default_deadline(uka, cal, received, Mark.URGENT, Source.PRESIDENT) == date(2026, 3, 26)

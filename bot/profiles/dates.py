@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.profiles.model import Profile, Rollover
-from bot.profiles.values import CalendarLike, DraftKind, Term
+from bot.profiles.values import CalendarLike, DraftKind, Term, Unit
 from storage.domain.assignments import ControlType
 from storage.domain.enums import Mark, Source
 
@@ -26,14 +26,30 @@ def _before(cal: CalendarLike, term: Term, day: date) -> date:
     return _on_or_before_working(cal, term.before(cal, day))
 
 
-def default_deadline(profile: Profile, cal: CalendarLike, received: date, mark: Mark) -> date:
-    """Deadline of an assignment registered without one: by mark, from the day of receipt."""
+def default_deadline(
+    profile: Profile, cal: CalendarLike, received: date, mark: Mark, source: Source | None = None
+) -> date:
+    """Deadline of an assignment registered without one: by mark, from the day of receipt.
+
+    For a source the profile lists in `working_day_sources` (Almaty п.43: terms of President
+    and Government acts «исчисляются в рабочих днях со дня их поступления»), a term in days is
+    counted in working days.
+    """
     terms: dict[Mark, Term] = {
         Mark.NONE: profile.default_term.value,
         Mark.URGENT: profile.urgent_term.value,
         Mark.VERY_URGENT: profile.very_urgent_term.value,
     }
-    return normalize_deadline(profile, cal, terms[Mark(mark)].after(cal, received))
+    term = terms[Mark(mark)]
+    listed = profile.working_day_sources
+    if (
+        source is not None
+        and listed is not None
+        and Source(source) in listed.value
+        and term.unit is Unit.CALENDAR_DAYS
+    ):
+        term = Term(value=term.value, unit=Unit.WORKING_DAYS)
+    return normalize_deadline(profile, cal, term.after(cal, received))
 
 
 def control_type(

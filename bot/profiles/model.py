@@ -64,6 +64,7 @@ class Profile(BaseModel):
     control_types: Param[ControlThresholds]
     not_ours_window: Param[Term]
     internal_deadline: Param[EarlyControl] | None = None
+    working_day_sources: Param[SourceList] | None = None
     # Notices, lists and reports
     deadline_notice: Param[Term] | None = None
     deadline_notice_leadership: Param[bool] | None = None
@@ -149,6 +150,7 @@ _EXPECTED: dict[str, str] = {
     "internal_deadline": (
         "a term and the sources it applies to, such as '10wd/president, government'"
     ),
+    "working_day_sources": "a comma-separated list of sources, each " + _enum_form(Source),
     "deadline_notice": _TERM_FORM,
     "deadline_notice_leadership": _BOOL_FORM,
     "report_due": "terms such as 'main=5wd, co_executors=7wd'",
