@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 
 from bot import services
 from bot.assignments.notices import quiet_until
-from bot.assignments.sweep import due_notices, queue_weekly_lists
+from bot.assignments.sweep import due_notices, queue_roadmap_reminders, queue_weekly_lists
 from bot.executors.sweep import queue_executor_reminders
 from bot.extensions.sweep import queue_extension_reminders
 from bot.meetings.sweep import sweep_meetings
@@ -35,6 +35,7 @@ DUTIES: dict[str, Duty] = {
     "meetings": sweep_meetings,
     "held": queue_held_digest,
     "executors": queue_executor_reminders,
+    "roadmaps": queue_roadmap_reminders,
 }
 
 

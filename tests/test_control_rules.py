@@ -170,3 +170,42 @@ async def test_almaty_registers_a_presidents_urgent_item_in_working_days(world: 
     own = await register_assignment(ctx, "H-2", "Тапсырма", executors, mark=Mark.URGENT)
     assert higher.deadline == date(2026, 4, 1)
     assert own.deadline == date(2026, 3, 26)
+
+
+# ---- the roadmap for an act of the President (003 §12.3) ----------------------------------------
+
+
+async def test_roadmap_due_on_card_and_reminded_once(joined_world: World) -> None:
+    """A President act registered on Monday 5 April 2027: its roadmap is due, if needed, within
+    5 working days — 12 April. The card says so; the main executor's head (not a co-executor)
+    is reminded on Friday 9 April, once; the akim's own item gets neither."""
+    now = datetime(2027, 4, 5, 10, 0, tzinfo=ALMATY)
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings, now=now
+    )
+    executors = ("Отдел финансов", "Отдел образования")
+    await register_assignment(
+        ctx, "R-1", "Тапсырма R-1", executors, deadline=date(2027, 6, 30), source=Source.PRESIDENT
+    )
+    await register_assignment(ctx, "R-2", "Тапсырма R-2", executors, deadline=date(2027, 6, 30))
+    await joined_world.deliverer.drain(now=now)
+    [card] = [t for t in texts_to(joined_world.bot, FIN) if "R-1" in t]
+    assert "Дорожная карта (план организационных мероприятий), при необходимости: до 12" in card
+    [kk_card] = [t for t in texts_to(joined_world.bot, EDU) if "R-1" in t]
+    assert "Жол картасы (ұйымдастыру іс-шараларының жоспары), қажет болса: 2027" in kk_card
+    assert "12 сәуір дейін" in kk_card
+    assert not any("Дорожная карта" in t for t in texts_to(joined_world.bot, FIN) if "R-2" in t)
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 4, 8))
+    assert notices_to(joined_world.bot, FIN) == []
+    await sweep_at(joined_world, local(2027, 4, 9))
+    [ru] = notices_to(joined_world.bot, FIN)
+    assert "№ R-1: план организационных мероприятий (дорожная карта)" in ru
+    assert "12 апреля 2027" in ru
+    assert "R-2" not in ru
+    assert notices_to(joined_world.bot, EDU) == []
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 4, 9, 15))
+    await sweep_at(joined_world, local(2027, 4, 12))
+    await sweep_at(joined_world, local(2027, 4, 13))
+    assert notices_to(joined_world.bot, FIN) == []

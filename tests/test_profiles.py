@@ -77,6 +77,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "deadline_notice": "3wd",
         "deadline_notice_leadership": "off",
         "internal_deadline": "off",
+        "roadmap_due": "off",
         "working_day_sources": "off",
         "default_term": "1m",
         "urgent_term": "10cd",
@@ -109,6 +110,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "internal_deadline": (
             "10wd/president, presidential_administration, government, prime_minister"
         ),
+        "roadmap_due": "5wd/president",
         "working_day_sources": "off",
         "default_term": "1m",
         "urgent_term": "10wd",
@@ -141,6 +143,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "deadline_notice": "3wd",
         "deadline_notice_leadership": "off",
         "internal_deadline": "off",
+        "roadmap_due": "off",
         "working_day_sources": (
             "president, presidential_administration, government, prime_minister"
         ),
@@ -253,6 +256,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "deadline_notice_leadership",
         "internal_deadline",
         "working_day_sources",
+        "roadmap_due",
     }
     assert bai.features_off() == ("working_day_sources", "silent_consent")
     assert set(ala.features_off()) == {
@@ -264,6 +268,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "silent_consent",
         "attendance_confirmation",
         "deadline_notice_leadership",
+        "roadmap_due",
         "internal_deadline",
     }
     assert uka.is_on("silent_consent")

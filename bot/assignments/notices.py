@@ -20,6 +20,7 @@ from bot.profiles import (
     internal_deadline,
     removal_note_date,
     report_due_dates,
+    roadmap_due_date,
 )
 from storage.domain.assignments import Assignment, Status
 
@@ -35,6 +36,7 @@ class NoticeKind(StrEnum):
     DEADLINE_DAY = "deadline_day"  # the deadline is today
     OVERDUE = "overdue"  # first working day after the deadline: escalation
     REMOVAL_NOTE = "removal_note"  # the note on removal from control is due (baidibek §12.14)
+    ROADMAP = "roadmap"  # the roadmap for a President's act is due (baidibek §12.3)
 
 
 class Audience(StrEnum):
@@ -54,6 +56,7 @@ AUDIENCES: dict[NoticeKind, tuple[Audience, ...]] = {
     NoticeKind.DEADLINE_DAY: (Audience.EXECUTORS,),
     NoticeKind.OVERDUE: (Audience.EXECUTORS, Audience.CURATORS, Audience.CONTROLLERS),
     NoticeKind.REMOVAL_NOTE: (Audience.MAIN,),
+    NoticeKind.ROADMAP: (Audience.MAIN,),
 }
 
 
@@ -127,6 +130,18 @@ def due(profile: Profile, cal: CalendarLike, item: Assignment, today: date) -> l
             continue
         found.append(notice)
     return found
+
+
+def roadmap_notice(profile: Profile, cal: CalendarLike, item: Assignment) -> Notice | None:
+    """The reminder of a roadmap due (baidibek §12.3): the working day before its due date, to
+    the main executor's head, while the item is open and not reported; None when none is due.
+    Its `until` is the roadmap's due date (it is sent late rather than never up to then)."""
+    if not item.is_open or item.status is Status.REPORTED:
+        return None
+    due_day = roadmap_due_date(profile, cal, item.source, item.registered_on)
+    if due_day is None:
+        return None
+    return Notice(NoticeKind.ROADMAP, cal.subtract_working_days(due_day, 1), due_day)
 
 
 def owing_deadlines(profile: Profile, cal: CalendarLike, today: date) -> list[tuple[date, date]]:

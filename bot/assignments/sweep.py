@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot import services
-from bot.assignments.notices import Audience, Notice, due, owing_deadlines
+from bot.assignments.notices import Audience, Notice, due, owing_deadlines, roadmap_notice
 from bot.outbox_kinds import Kind
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
@@ -117,6 +117,35 @@ async def queue_weekly_lists(ctx: services.Context, today: date, not_before: dat
             key, person.id, Kind.WEEKLY, payload, not_before=not_before
         ):
             queued += 1
+    return queued
+
+
+async def queue_roadmap_reminders(ctx: services.Context, today: date, not_before: datetime) -> int:
+    """The roadmap reminders due today (baidibek §12.3): open items from the profile's sources
+    whose roadmap falls due, to the main executor's head, once per item and recipient."""
+    param = ctx.profile.roadmap_due
+    if param is None:
+        return 0
+    queued = 0
+    recipients = Recipients(ctx)
+    for source in param.value.sources:
+        page, _total = await ctx.repos.assignments.list_open(source=source, limit=1_000_000)
+        for item in page:
+            notice = roadmap_notice(ctx.profile, ctx.calendar, item)
+            if notice is None or not notice.due <= today <= notice.until:
+                continue
+            payload = {
+                "assignment_id": item.id,
+                "kind": notice.kind.value,
+                "due": notice.until.isoformat(),
+                "deadline": item.deadline.isoformat(),
+            }
+            for person in await recipients.of(item, notice):
+                key = f"notice:{item.id}:{notice.kind}:{notice.due}:{person.id}"
+                if await ctx.repos.outbox.enqueue(
+                    key, person.id, Kind.NOTICE, payload, not_before=not_before
+                ):
+                    queued += 1
     return queued
 
 

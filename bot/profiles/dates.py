@@ -100,6 +100,17 @@ def internal_deadline(
     return day if day >= registered else None
 
 
+def roadmap_due_date(
+    profile: Profile, cal: CalendarLike, source: Source, registered: date
+) -> date | None:
+    """Due date of the roadmap (план организационных мероприятий) for an act from a source the
+    profile names (Baidibek §12.3: within 5 working days of receipt); None otherwise."""
+    param = profile.roadmap_due
+    if param is None or Source(source) not in param.value.sources:
+        return None
+    return normalize_deadline(profile, cal, param.value.term.after(cal, registered))
+
+
 def extension_cutoff(profile: Profile, cal: CalendarLike, deadline: date) -> date | None:
     """Last day an extension may be requested (None: no cut-off in the profile).
 

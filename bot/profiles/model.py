@@ -12,7 +12,6 @@ from bot.profiles.values import (
     ControlThresholds,
     DayOffShift,
     DraftKind,
-    EarlyControl,
     NonNegativeInt,
     Param,
     QuarterlyReport,
@@ -20,6 +19,7 @@ from bot.profiles.values import (
     Quorum,
     RemarksDue,
     ReportDue,
+    SourcedTerm,
     SourceList,
     Term,
     WorkingHours,
@@ -63,8 +63,9 @@ class Profile(BaseModel):
     deadline_rollover: Param[Rollover]
     control_types: Param[ControlThresholds]
     not_ours_window: Param[Term]
-    internal_deadline: Param[EarlyControl] | None = None
+    internal_deadline: Param[SourcedTerm] | None = None
     working_day_sources: Param[SourceList] | None = None
+    roadmap_due: Param[SourcedTerm] | None = None
     # Notices, lists and reports
     deadline_notice: Param[Term] | None = None
     deadline_notice_leadership: Param[bool] | None = None
@@ -150,6 +151,7 @@ _EXPECTED: dict[str, str] = {
     "internal_deadline": (
         "a term and the sources it applies to, such as '10wd/president, government'"
     ),
+    "roadmap_due": ("a term and the sources it applies to, such as '5wd/president'"),
     "working_day_sources": "a comma-separated list of sources, each " + _enum_form(Source),
     "deadline_notice": _TERM_FORM,
     "deadline_notice_leadership": _BOOL_FORM,

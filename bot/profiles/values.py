@@ -383,9 +383,10 @@ class Param(BaseModel, Generic[V]):
     cite: Cite
 
 
-class EarlyControl(_Value):
-    """Items from `sources` are put on control `term` before their deadline: an internal
-    deadline (Baidibek §12.2). Written ``10wd/president, government``."""
+class SourcedTerm(_Value):
+    """A term that applies to the items from `sources` (the internal deadline before the
+    deadline, Baidibek §12.2; the roadmap after receipt, §12.3). Written
+    ``10wd/president, government``."""
 
     term: Term
     sources: SourceList

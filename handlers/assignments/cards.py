@@ -21,7 +21,7 @@ from bot.assignments.rules import Light, traffic_light, working_days_left
 from bot.calendar import WorkCalendar
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
-from bot.profiles import Profile, internal_deadline
+from bot.profiles import Profile, internal_deadline, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.replies import dotted
@@ -134,6 +134,13 @@ def card_text(
     lines = [_("📄 Assignment No. {number}").format(number=item.reg_number)]
     internal = internal_deadline(profile, cal, item.source, item.registered_on, item.deadline)
     early = [] if internal is None else [internal_line(internal)]
+    roadmap = roadmap_due_date(profile, cal, item.source, item.registered_on)
+    if roadmap is not None and item.is_open:
+        early.append(
+            _("Roadmap (plan of organisational measures), if needed: by {date}").format(
+                date=long_date(roadmap, language())
+            )
+        )
     if item.restricted:
         lines += [
             deadline_line(item, cal, today),

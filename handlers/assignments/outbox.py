@@ -381,6 +381,11 @@ NOTICE_LINES: dict[NoticeKind, str] = {
     ),
     NoticeKind.DEADLINE_DAY: N_("No. {number}: the deadline is today."),
     NoticeKind.OVERDUE: N_("No. {number}: overdue since {deadline}; executors: {executors}."),
+    NoticeKind.ROADMAP: N_(
+        "No. {number}: the roadmap (plan of organisational measures) for this act of the "
+        "President, if one is needed, is due by {due}; it is approved by the akim or a deputy "
+        "akim."
+    ),
     NoticeKind.REMOVAL_NOTE: N_(
         "No. {number}: the note on removal from control is due by {due} (deadline {deadline})."
     ),
