@@ -70,6 +70,16 @@ def notices_to(bot: RecordingBot, chat: int) -> list[str]:
     ]
 
 
+async def only_notice_on(world: World, day_before: datetime, day: datetime, chat: int) -> str:
+    """Nothing for `chat` at the sweep of `day_before`, then the one notice of `day`."""
+    world.bot.clear()
+    await sweep_at(world, day_before)
+    assert notices_to(world.bot, chat) == []
+    await sweep_at(world, day)
+    [text] = notices_to(world.bot, chat)
+    return text
+
+
 async def test_deadline_notice_reaches_the_leadership_in_baidibek(joined_world: World) -> None:
     """Due Wednesday 12 May 2027: the 3-working-day notice goes on 5 May (7 and 10 May are days
     off) to the heads, the control department and — under §12.4 — the akim and the head of
@@ -134,11 +144,7 @@ async def test_president_item_has_an_internal_deadline_on_card_and_notice(
     assert "Внутренний срок (поручение вышестоящего органа" in ru_cards[0]
     assert "пятница, 23 апреля 2027" in ru_cards[0]
     assert not any("Внутренний срок" in t for t in texts_to(joined_world.bot, FIN) if "A-1" in t)
-    joined_world.bot.clear()
-    await sweep_at(joined_world, local(2027, 4, 19))
-    assert notices_to(joined_world.bot, FIN) == []
-    await sweep_at(joined_world, local(2027, 4, 20))
-    [ru] = notices_to(joined_world.bot, FIN)
+    ru = await only_notice_on(joined_world, local(2027, 4, 19), local(2027, 4, 20), FIN)
     assert (
         "№ P-1: внутренний срок пятница, 23 апреля 2027 (срок исполнения среда, 12 мая 2027)" in ru
     )
@@ -195,11 +201,7 @@ async def test_roadmap_due_on_card_and_reminded_once(joined_world: World) -> Non
     assert "Жол картасы (ұйымдастыру іс-шараларының жоспары), қажет болса: 2027" in kk_card
     assert "12 сәуір дейін" in kk_card
     assert not any("Дорожная карта" in t for t in texts_to(joined_world.bot, FIN) if "R-2" in t)
-    joined_world.bot.clear()
-    await sweep_at(joined_world, local(2027, 4, 8))
-    assert notices_to(joined_world.bot, FIN) == []
-    await sweep_at(joined_world, local(2027, 4, 9))
-    [ru] = notices_to(joined_world.bot, FIN)
+    ru = await only_notice_on(joined_world, local(2027, 4, 8), local(2027, 4, 9), FIN)
     assert "№ R-1: план организационных мероприятий (дорожная карта)" in ru
     assert "12 апреля 2027" in ru
     assert "R-2" not in ru

@@ -489,39 +489,28 @@ def test_report_removal_and_meeting_dates(
 
 
 @pytest.mark.parametrize(
-    ("year", "quarter", "expected"),
+    ("name", "year", "quarter", "expected"),
     [
-        (2025, 1, date(2025, 4, 21)),  # Sunday 20 April → Monday
-        (2025, 2, date(2025, 7, 21)),  # Sunday 20 July → Monday
-        (2025, 4, date(2026, 1, 20)),  # a Tuesday: stays
-        (2026, 4, date(2027, 1, 20)),  # a Wednesday: stays
+        # Baidibek §12.16 «до 20 числа», a day off rolled by §12.15 to the next working day.
+        (BAI, 2025, 1, date(2025, 4, 21)),  # Sunday 20 April → Monday
+        (BAI, 2025, 2, date(2025, 7, 21)),  # Sunday 20 July → Monday
+        (BAI, 2025, 4, date(2026, 1, 20)),  # a Tuesday: stays
+        (BAI, 2026, 4, date(2027, 1, 20)),  # a Wednesday: stays
+        # Almaty п.42 «к 25 числу»: by that day, so a day off moves back to the working day before.
+        (ALA, 2025, 3, date(2025, 10, 24)),  # Saturday 25 October 2025 (Republic Day) → Friday
+        (ALA, 2025, 4, date(2026, 1, 23)),  # Sunday 25 January 2026 → Friday
+        (ALA, 2026, 1, date(2026, 4, 24)),  # Saturday 25 April 2026 → Friday
+        (ALA, 2026, 3, date(2026, 10, 23)),  # Sunday 25 October 2026, Monday 26 carried over
+        (ALA, 2027, 3, date(2027, 10, 22)),  # Monday 25 October 2027, Republic Day → Friday
+        (ALA, 2026, 4, date(2027, 1, 25)),  # a Monday: stays
     ],
 )
-def test_quarterly_due_baidibek_rolls_forward(
-    cal: WorkCalendar, bai: Profile, year: int, quarter: int, expected: date
+def test_quarterly_due_moves_off_days_off(
+    cal: WorkCalendar, name: str, year: int, quarter: int, expected: date
 ) -> None:
-    """§12.16 «до 20 числа», a day off rolled by §12.15 to the next working day."""
-    assert bai.quarterly_report is not None
-    assert bai.quarterly_report.value.due(cal, year, quarter) == expected
-
-
-@pytest.mark.parametrize(
-    ("year", "quarter", "expected"),
-    [
-        (2025, 3, date(2025, 10, 24)),  # Saturday 25 October 2025 (Republic Day) → Friday
-        (2025, 4, date(2026, 1, 23)),  # Sunday 25 January 2026 → Friday
-        (2026, 1, date(2026, 4, 24)),  # Saturday 25 April 2026 → Friday
-        (2026, 3, date(2026, 10, 23)),  # Sunday 25 October 2026, Monday 26 carried over
-        (2027, 3, date(2027, 10, 22)),  # Monday 25 October 2027, Republic Day → Friday
-        (2026, 4, date(2027, 1, 25)),  # a Monday: stays
-    ],
-)
-def test_quarterly_due_almaty_moves_back(
-    cal: WorkCalendar, ala: Profile, year: int, quarter: int, expected: date
-) -> None:
-    """п.42 «к 25 числу»: by that day, so a day off moves back to the last working day."""
-    assert ala.quarterly_report is not None
-    assert ala.quarterly_report.value.due(cal, year, quarter) == expected
+    report = load_profile(name).quarterly_report
+    assert report is not None
+    assert report.value.due(cal, year, quarter) == expected
 
 
 def test_quarterly_due_override_day_off(cal: WorkCalendar) -> None:
