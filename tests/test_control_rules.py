@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiogram.methods import SendMessage
 
 from bot import services
 from bot.profiles import Profile, load_profile
@@ -63,11 +62,7 @@ async def sweep_at(world: World, moment: datetime) -> None:
 
 
 def notices_to(bot: RecordingBot, chat: int) -> list[str]:
-    return [
-        m.text
-        for m in bot.sent()
-        if isinstance(m, SendMessage) and m.chat_id == chat and m.text.startswith("⏰")
-    ]
+    return [text for text in texts_to(bot, chat) if text.startswith("⏰")]
 
 
 async def only_notice_on(world: World, day_before: datetime, day: datetime, chat: int) -> str:
@@ -211,3 +206,46 @@ async def test_roadmap_due_on_card_and_reminded_once(joined_world: World) -> Non
     await sweep_at(joined_world, local(2027, 4, 12))
     await sweep_at(joined_world, local(2027, 4, 13))
     assert notices_to(joined_world.bot, FIN) == []
+
+
+# ---- the monthly list of President and Government items to executors (003 §12.4) ----------------
+
+
+def lists_to(bot: RecordingBot, chat: int) -> list[str]:
+    return [text for text in texts_to(bot, chat) if text.startswith("📋")]
+
+
+async def test_monthly_list_of_higher_items_to_each_department_head(joined_world: World) -> None:
+    """On the first working day of June 2027 each head gets, in their language, the open
+    President and Government items of their department (with the internal deadline), not the
+    akim's; once a month."""
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings
+    )
+    due = date(2027, 9, 30)
+    edu, fin = "Отдел образования", "Отдел финансов"
+    await register_assignment(
+        ctx, "M-1", "Тапсырма M-1", (edu, fin), deadline=due, source=Source.PRESIDENT
+    )
+    await register_assignment(
+        ctx, "M-2", "Тапсырма M-2", (fin,), deadline=due, source=Source.GOVERNMENT
+    )
+    await register_assignment(ctx, "M-3", "Тапсырма M-3", (edu,), deadline=due)
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 6, 1))
+    [kk] = lists_to(joined_world.bot, EDU)
+    assert kk.startswith("📋 Президент пен Үкімет актілері")
+    assert "Отдел образования" in kk and ": 1" in kk.splitlines()[0]
+    assert "№ M-1: мерзімі бейсенбі, 30 қыркүйек 2027; ішкі мерзімі" in kk
+    assert "M-3" not in kk
+    [ru] = lists_to(joined_world.bot, FIN)
+    assert "июнь 2027: 2" in ru.splitlines()[0]
+    assert "№ M-1: срок четверг, 30 сентября 2027; внутренний срок" in ru
+    assert "M-2" in ru
+    assert lists_to(joined_world.bot, CTRL) == []
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 6, 1, 15))
+    await sweep_at(joined_world, local(2027, 6, 2))
+    assert lists_to(joined_world.bot, EDU) == []
+    assert lists_to(joined_world.bot, FIN) == []

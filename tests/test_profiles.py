@@ -99,6 +99,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "quorum": "2/3",
         "protocol_distribution": "3wd",
         "weekly_control_list": "true",
+        "monthly_higher_list": "off",
         "quarterly_report": "off",
         "not_ours_window": "3wd",
         "control_types": "short=1m, medium=6m",
@@ -134,6 +135,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "quorum": "2/3",
         "protocol_distribution": "1wd",
         "weekly_control_list": "true",
+        "monthly_higher_list": (
+            "president, presidential_administration, government, prime_minister"
+        ),
         "quarterly_report": "day=20, month=after_quarter, day_off=next_working_day",
         "not_ours_window": "3wd",
         "control_types": "short=1m, medium=6m",
@@ -167,6 +171,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "quorum": "2/3",
         "protocol_distribution": "0cd",
         "weekly_control_list": "off",
+        "monthly_higher_list": "off",
         "quarterly_report": "day=25, month=after_quarter, day_off=previous_working_day",
         "not_ours_window": "3wd",
         "control_types": "short=1m, medium=6m",
@@ -257,6 +262,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "internal_deadline",
         "working_day_sources",
         "roadmap_due",
+        "monthly_higher_list",
     }
     assert bai.features_off() == ("working_day_sources", "silent_consent")
     assert set(ala.features_off()) == {
@@ -270,6 +276,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "deadline_notice_leadership",
         "roadmap_due",
         "internal_deadline",
+        "monthly_higher_list",
     }
     assert uka.is_on("silent_consent")
     assert not ala.is_on("silent_consent")

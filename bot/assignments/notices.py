@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from bot.assignments.rules import item_internal_deadline
 from bot.profiles import (
     CalendarLike,
     Profile,
@@ -115,7 +116,7 @@ def due(profile: Profile, cal: CalendarLike, item: Assignment, today: date) -> l
         return []
     reported = item.status is Status.REPORTED
     found = []
-    internal = internal_deadline(profile, cal, item.source, item.registered_on, item.deadline)
+    internal = item_internal_deadline(profile, cal, item)
     for notice in planned(profile, cal, item.deadline, internal):
         if not notice.due <= today <= notice.until:
             continue

@@ -10,6 +10,7 @@ from bot.profiles import (
     Profile,
     control_type,
     default_deadline,
+    internal_deadline,
     normalize_deadline,
     not_ours_until,
 )
@@ -60,6 +61,11 @@ def resolve_deadline(
     if deadline < today:
         raise Refused(Refusal.DEADLINE_PAST, deadline=deadline)
     return normalize_deadline(profile, cal, deadline)
+
+
+def item_internal_deadline(profile: Profile, cal: CalendarLike, item: Assignment) -> date | None:
+    """The internal deadline of a higher-level item under the profile (Baidibek §12.2)."""
+    return internal_deadline(profile, cal, item.source, item.registered_on, item.deadline)
 
 
 def classify(

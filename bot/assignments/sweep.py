@@ -149,6 +149,34 @@ async def queue_roadmap_reminders(ctx: services.Context, today: date, not_before
     return queued
 
 
+async def queue_monthly_lists(ctx: services.Context, today: date, not_before: datetime) -> int:
+    """The monthly list of higher-level items (baidibek §12.4) on the first working day of the
+    month (later in the month if the bot was down): to the head of each department with such
+    an open item, once a month per department and head."""
+    param = ctx.profile.monthly_higher_list
+    if param is None:
+        return 0
+    first = ctx.calendar.next_working_day(today.replace(day=1))
+    if today < first or first.month != today.month:
+        return 0
+    departments: set[int] = set()
+    for source in param.value:
+        page, _total = await ctx.repos.assignments.list_open(source=source, limit=1_000_000)
+        departments.update(e.department_id for item in page for e in item.executors if e.active)
+    queued = 0
+    recipients = Recipients(ctx)
+    month = first.replace(day=1).isoformat()
+    for department_id in sorted(departments):
+        for person in await recipients.department(department_id):
+            key = f"monthly:{month[:7]}:{department_id}:{person.id}"
+            payload = {"month": month, "department_id": department_id}
+            if await ctx.repos.outbox.enqueue(
+                key, person.id, Kind.MONTHLY, payload, not_before=not_before
+            ):
+                queued += 1
+    return queued
+
+
 @dataclass(slots=True)
 class DueNotices:
     """The deadline notices due today: outbox rows, and what was looked at."""

@@ -73,6 +73,7 @@ class Profile(BaseModel):
     removal_note_due: Param[Term] | None = None
     removal_consent: Param[bool] | None = None
     weekly_control_list: Param[bool] | None = None
+    monthly_higher_list: Param[SourceList] | None = None
     quarterly_report: Param[QuarterlyReport] | None = None
     working_hours: Param[WorkingHours]
     # Extensions
@@ -159,6 +160,7 @@ _EXPECTED: dict[str, str] = {
     "removal_note_due": _TERM_FORM,
     "removal_consent": _BOOL_FORM,
     "weekly_control_list": _BOOL_FORM,
+    "monthly_higher_list": "a comma-separated list of sources, each " + _enum_form(Source),
     "quarterly_report": "a day of the month from 1 to 31, such as 20",
     "working_hours": "hours such as '09:00-18:00'",
     "extension_cutoff": _TERM_FORM,

@@ -17,11 +17,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_datetime
 
-from bot.assignments.rules import Light, traffic_light, working_days_left
+from bot.assignments.rules import (
+    Light,
+    item_internal_deadline,
+    traffic_light,
+    working_days_left,
+)
 from bot.calendar import WorkCalendar
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
-from bot.profiles import Profile, internal_deadline, roadmap_due_date
+from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.replies import dotted
@@ -132,7 +137,7 @@ def card_text(
     """The card: number, source, summary, role, deadline (and the internal deadline of a
     higher-level item under the profile), status (restricted: no content)."""
     lines = [_("📄 Assignment No. {number}").format(number=item.reg_number)]
-    internal = internal_deadline(profile, cal, item.source, item.registered_on, item.deadline)
+    internal = item_internal_deadline(profile, cal, item)
     early = [] if internal is None else [internal_line(internal)]
     roadmap = roadmap_due_date(profile, cal, item.source, item.registered_on)
     if roadmap is not None and item.is_open:

@@ -16,13 +16,13 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.assignments.notices import NoticeKind
-from bot.assignments.rules import traffic_light, working_days_left
+from bot.assignments.rules import item_internal_deadline, traffic_light, working_days_left
 from bot.calendar import WorkCalendar
 from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered, Renderer
-from bot.i18n import date_with_weekday, long_date
+from bot.i18n import date_with_weekday, long_date, month_year
 from bot.i18n_marks import N_
 from bot.outbox_kinds import Kind
-from bot.profiles import extension_cutoff, internal_deadline
+from bot.profiles import extension_cutoff
 from bot.services import load_calendar
 from bot.xlsx import sheet_xlsx
 from handlers.assignments.cards import (
@@ -419,13 +419,7 @@ async def render_notices(
             continue  # removed, or the deadline moved: this notice no longer applies
         kind = NoticeKind(item.payload["kind"])
         counted_to = assignment.deadline
-        internal = internal_deadline(
-            deliverer.profile,
-            cal,
-            assignment.source,
-            assignment.registered_on,
-            assignment.deadline,
-        )
+        internal = item_internal_deadline(deliverer.profile, cal, assignment)
         if kind is NoticeKind.INTERNAL_DEADLINE:
             if internal is None:
                 continue  # the profile no longer has one: this notice no longer applies
@@ -450,11 +444,7 @@ async def render_notices(
                 line += " " + _("An extension can be requested until {date}.").format(
                     date=long_date(cutoff, language)
                 )
-        if assignment.restricted:
-            line += " " + _("Restricted: see the paper copy.")
-        else:
-            line += "\n" + short(assignment.summary)
-        lines.append("• " + line)
+        lines.append("• " + with_summary(line, assignment))
         applying.append(item)
         if assignment not in opened:
             opened.append(assignment)
@@ -468,6 +458,56 @@ async def render_notices(
         )
     builder.adjust(3)
     return Rendered("\n\n".join(lines), builder.as_markup()), applying
+
+
+async def render_monthly(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    """The monthly list of a department's open higher-level items (baidibek §12.4), in the
+    reader's language: number, deadline, the internal deadline where there is one, summary."""
+    param = deliverer.profile.monthly_higher_list
+    department = await deliverer.repos.staff.department(int(item.payload["department_id"]))
+    if param is None or department is None:
+        return None
+    found: dict[int, Assignment] = {}
+    for source in param.value:
+        page, _total = await deliverer.repos.assignments.list_open(
+            department_ids=[department.id], source=source, limit=1_000_000
+        )
+        found.update((a.id, a) for a in page)
+    if not found:
+        return None  # all removed meanwhile: nothing to list
+    cal = await load_calendar(deliverer.repos)
+    language = person.language.value
+    month = date.fromisoformat(item.payload["month"])
+    lines = [
+        _(
+            "📋 Control documents on acts and assignments of the President and the Government, "
+            "{department}, {month}: {count}"
+        ).format(
+            department=department.name,
+            month=month_year(month, language),
+            count=len(found),
+        )
+    ]
+    for assignment in sorted(found.values(), key=lambda a: (a.deadline, a.reg_number)):
+        line = _("No. {number}: deadline {deadline}").format(
+            number=assignment.reg_number, deadline=date_with_weekday(assignment.deadline, language)
+        )
+        internal = item_internal_deadline(deliverer.profile, cal, assignment)
+        if internal is not None:
+            line += "; " + _("internal deadline {date}").format(
+                date=date_with_weekday(internal, language)
+            )
+        lines.append("• " + with_summary(line, assignment))
+    return Rendered("\n\n".join(lines))
+
+
+def with_summary(line: str, assignment: Assignment) -> str:
+    """A list line, then the item's summary below it (restricted: only the paper-copy note)."""
+    if assignment.restricted:
+        return line + " " + _("Restricted: see the paper copy.")
+    return line + "\n" + short(assignment.summary)
 
 
 def short(text: str, limit: int = 120) -> str:
