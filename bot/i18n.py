@@ -62,6 +62,11 @@ def date_with_weekday(day: date, language: Language | str) -> str:
     return format_date(day, "EEEE, d MMMM y", locale=str(language))
 
 
+def month_year(day: date, language: Language | str) -> str:
+    """мамыр 2027 / май 2027 (the month standing alone)"""
+    return format_date(day, "LLLL y", locale=str(language))
+
+
 class PersonI18nMiddleware(I18nMiddleware):
     """The bound person's stored language; otherwise Telegram's language; otherwise the default."""
 

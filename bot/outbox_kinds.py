@@ -23,6 +23,7 @@ class Kind(StrEnum):
     NO_HEAD = "no_head"
     NOTICE = "notice"
     WEEKLY = "weekly"
+    MONTHLY = "monthly"  # the monthly list of higher-level items to a department's head
     DEADLINE_CHANGED = "deadline_changed"  # the control department moved the deadline
     KEPT = "kept"  # a «не наше» refused: the department keeps the item
     REMOVAL_ASKED = "removal_asked"  # a removal waits for the akim's / head of apparatus's consent
@@ -86,6 +87,7 @@ SCHEDULED = frozenset(
     {
         Kind.NOTICE,
         Kind.WEEKLY,
+        Kind.MONTHLY,
         Kind.EXTENSION_REMINDER,
         Kind.EXTENSION_LATE,
         Kind.REMARKS_REMINDER,

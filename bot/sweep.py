@@ -17,7 +17,12 @@ from datetime import UTC, date, datetime
 
 from bot import services
 from bot.assignments.notices import quiet_until
-from bot.assignments.sweep import due_notices, queue_weekly_lists
+from bot.assignments.sweep import (
+    due_notices,
+    queue_monthly_lists,
+    queue_roadmap_reminders,
+    queue_weekly_lists,
+)
 from bot.executors.sweep import queue_executor_reminders
 from bot.extensions.sweep import queue_extension_reminders
 from bot.meetings.sweep import queue_protocol_report, sweep_meetings
@@ -36,6 +41,8 @@ DUTIES: dict[str, Duty] = {
     "protocols": queue_protocol_report,
     "held": queue_held_digest,
     "executors": queue_executor_reminders,
+    "roadmaps": queue_roadmap_reminders,
+    "monthly": queue_monthly_lists,
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from bot.calendar import WorkCalendar
 from bot.profiles import (
     PROFILE_NAMES,
+    DayOffShift,
     DraftKind,
     Profile,
     QuarterlyReport,
@@ -20,6 +21,7 @@ from bot.profiles import (
     control_type,
     deadline_notice_date,
     default_deadline,
+    describe,
     extension_cutoff,
     load_profile,
     materials_due_date,
@@ -32,7 +34,7 @@ from bot.profiles import (
 )
 from storage.domain.assignments import ControlType
 from storage.domain.enums import Mark
-from tests.conftest import UKA
+from tests.conftest import ALA, BAI, UKA
 
 # ---- Term ------------------------------------------------------------------------------------
 
@@ -127,16 +129,19 @@ def test_normalize_deadline(cal: WorkCalendar, uka: Profile) -> None:
 # ---- control types ---------------------------------------------------------------------------
 
 
-def test_control_type_boundaries(cal: WorkCalendar, bai: Profile) -> None:
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+def test_control_type_boundaries(cal: WorkCalendar, name: str) -> None:
+    profile = load_profile(name)
     received = date(2026, 4, 1)
     ten_wd = cal.add_working_days(received, 10)
     assert ten_wd == date(2026, 4, 15)
 
     def ctype(deadline: date, mark: Mark = Mark.NONE) -> ControlType:
-        return control_type(bai, cal, received, deadline, mark)
+        return control_type(profile, cal, received, deadline, mark)
 
-    assert ctype(cal.add_working_days(received, 3)) is ControlType.URGENT
-    assert ctype(ten_wd) is ControlType.URGENT
+    # «Срочный» is the class of the marks (§12.2 / п.41): unmarked, even 3 wd is short.
+    assert ctype(cal.add_working_days(received, 3)) is ControlType.SHORT
+    assert ctype(ten_wd) is ControlType.SHORT
     assert ctype(date(2026, 4, 16)) is ControlType.SHORT
     # One month = 2026-05-01 (a holiday); the bound rolls forward like a deadline, to 05-04.
     assert ctype(date(2026, 4, 30)) is ControlType.SHORT
@@ -146,6 +151,26 @@ def test_control_type_boundaries(cal: WorkCalendar, bai: Profile) -> None:
     assert ctype(date(2026, 10, 2)) is ControlType.LONG
     assert ctype(date(2027, 6, 1), Mark.URGENT) is ControlType.URGENT
     assert ctype(date(2027, 6, 1), Mark.VERY_URGENT) is ControlType.URGENT
+    assert ctype(cal.add_working_days(received, 3), Mark.VERY_URGENT) is ControlType.URGENT
+
+
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+def test_control_type_around_holidays(cal: WorkCalendar, name: str) -> None:
+    """Received on Friday 13 March 2026, before Nauryz (21-25 March): 10 working days end on
+    1 April; marked, that is urgent, unmarked the same date is short (no class by the term
+    alone); one month (13 April) is the last short day."""
+    profile = load_profile(name)
+    received = date(2026, 3, 13)
+    ten_wd = cal.add_working_days(received, 10)
+    assert ten_wd == date(2026, 4, 1)  # 23-25 March are days off
+    assert control_type(profile, cal, received, ten_wd, Mark.URGENT) is ControlType.URGENT
+    assert control_type(profile, cal, received, date(2026, 3, 26), Mark.VERY_URGENT) is (
+        ControlType.URGENT
+    )
+    assert control_type(profile, cal, received, date(2026, 3, 26)) is ControlType.SHORT
+    assert control_type(profile, cal, received, ten_wd) is ControlType.SHORT
+    assert control_type(profile, cal, received, date(2026, 4, 13)) is ControlType.SHORT
+    assert control_type(profile, cal, received, date(2026, 4, 14)) is ControlType.MEDIUM
 
 
 @pytest.mark.parametrize("name", PROFILE_NAMES)
@@ -224,18 +249,51 @@ def test_report_removal_and_meeting_dates(
     assert protocol_distribution_date(uka, cal, signed) == date(2026, 3, 30)
 
 
-def test_value_helpers(bai: Profile, ala: Profile) -> None:
+@pytest.mark.parametrize(
+    ("name", "year", "quarter", "expected"),
+    [
+        # Baidibek §12.16 «до 20 числа», a day off rolled by §12.15 to the next working day.
+        (BAI, 2025, 1, date(2025, 4, 21)),  # Sunday 20 April → Monday
+        (BAI, 2025, 2, date(2025, 7, 21)),  # Sunday 20 July → Monday
+        (BAI, 2025, 4, date(2026, 1, 20)),  # a Tuesday: stays
+        (BAI, 2026, 4, date(2027, 1, 20)),  # a Wednesday: stays
+        # Almaty п.42 «к 25 числу»: by that day, so a day off moves back to the working day before.
+        (ALA, 2025, 3, date(2025, 10, 24)),  # Saturday 25 October 2025 (Republic Day) → Friday
+        (ALA, 2025, 4, date(2026, 1, 23)),  # Sunday 25 January 2026 → Friday
+        (ALA, 2026, 1, date(2026, 4, 24)),  # Saturday 25 April 2026 → Friday
+        (ALA, 2026, 3, date(2026, 10, 23)),  # Sunday 25 October 2026, Monday 26 carried over
+        (ALA, 2027, 3, date(2027, 10, 22)),  # Monday 25 October 2027, Republic Day → Friday
+        (ALA, 2026, 4, date(2027, 1, 25)),  # a Monday: stays
+    ],
+)
+def test_quarterly_due_moves_off_days_off(
+    cal: WorkCalendar, name: str, year: int, quarter: int, expected: date
+) -> None:
+    report = load_profile(name).quarterly_report
+    assert report is not None
+    assert report.value.due(cal, year, quarter) == expected
+
+
+def test_quarterly_due_override_day_off(cal: WorkCalendar) -> None:
+    forward = load_profile(ALA, {"quarterly_report.day_off": "next_working_day"})
+    assert forward.quarterly_report is not None
+    assert forward.quarterly_report.value.day_off is DayOffShift.NEXT_WORKING_DAY
+    # Saturday 25 October 2025, Monday 27 carried over → Tuesday 28 October.
+    assert forward.quarterly_report.value.due(cal, 2025, 3) == date(2025, 10, 28)
+    rows = {name: value for name, value, _cite in describe(forward)}
+    assert "day_off=next_working_day" in rows["quarterly_report"]
+
+
+def test_value_helpers(cal: WorkCalendar, bai: Profile, ala: Profile) -> None:
     quorum = bai.quorum.value
     assert quorum.required(10) == 7
     assert quorum.required(9) == 6
     assert quorum.is_met(7, 10)
     assert not quorum.is_met(6, 10)
     assert bai.quarterly_report is not None
-    assert bai.quarterly_report.value.due(2026, 4) == date(2027, 1, 20)
-    assert ala.quarterly_report is not None
-    assert ala.quarterly_report.value.due(2026, 1) == date(2026, 4, 25)
+    assert bai.quarterly_report.value.due(cal, 2026, 4) == date(2027, 1, 20)
     last = QuarterlyReport(day=31, month=QuarterMonth.LAST_OF_QUARTER)
-    assert last.due(2026, 2) == date(2026, 6, 30)
+    assert last.due(cal, 2026, 2) == date(2026, 6, 30)
     hours = bai.working_hours.value
     assert hours.contains(time(9, 0))
     assert hours.contains(time(18, 59))

@@ -22,11 +22,13 @@ from bot.profiles import (
     Term,
     Unit,
     WorkingHours,
+    default_deadline,
     describe,
+    internal_deadline,
     load_profile,
     report_due_dates,
 )
-from storage.domain.enums import Source
+from storage.domain.enums import Mark, Source
 from tests.conftest import ALA, BAI, UKA
 
 PROFILES_DIR = Path(__file__).resolve().parents[1] / "bot" / "profiles"
@@ -56,6 +58,10 @@ def _deciders(administration: str, own: str) -> str:
 EXPECTED: dict[str, dict[str, str]] = {
     UKA: {
         "deadline_notice": "3wd",
+        "deadline_notice_leadership": "off",
+        "internal_deadline": "off",
+        "roadmap_due": "off",
+        "working_day_sources": "off",
         "default_term": "1m",
         "urgent_term": "10cd",
         "very_urgent_term": "3wd",
@@ -80,13 +86,20 @@ EXPECTED: dict[str, dict[str, str]] = {
         "protocol_distribution": "3wd",
         "protocol_weekly_report": "off",
         "weekly_control_list": "true",
+        "monthly_higher_list": "off",
         "quarterly_report": "off",
         "not_ours_window": "3wd",
-        "control_types": "urgent=10wd, short=1m, medium=6m",
+        "control_types": "short=1m, medium=6m",
         "working_hours": "09:00-18:00",
     },
     BAI: {
         "deadline_notice": "3wd",
+        "deadline_notice_leadership": "true",
+        "internal_deadline": (
+            "10wd/president, presidential_administration, government, prime_minister"
+        ),
+        "roadmap_due": "5wd/president",
+        "working_day_sources": "off",
         "default_term": "1m",
         "urgent_term": "10wd",
         "very_urgent_term": "3wd",
@@ -113,13 +126,22 @@ EXPECTED: dict[str, dict[str, str]] = {
         "protocol_distribution": "1wd",
         "protocol_weekly_report": "true",
         "weekly_control_list": "true",
-        "quarterly_report": "day=20, month=after_quarter",
+        "monthly_higher_list": (
+            "president, presidential_administration, government, prime_minister"
+        ),
+        "quarterly_report": "day=20, month=after_quarter, day_off=next_working_day",
         "not_ours_window": "3wd",
-        "control_types": "urgent=10wd, short=1m, medium=6m",
+        "control_types": "short=1m, medium=6m",
         "working_hours": "09:00-19:00",
     },
     ALA: {
         "deadline_notice": "3wd",
+        "deadline_notice_leadership": "off",
+        "internal_deadline": "off",
+        "roadmap_due": "off",
+        "working_day_sources": (
+            "president, presidential_administration, government, prime_minister"
+        ),
         "default_term": "1m",
         "urgent_term": "10cd",
         "very_urgent_term": "3wd",
@@ -144,9 +166,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "protocol_distribution": "0cd",
         "protocol_weekly_report": "off",
         "weekly_control_list": "off",
-        "quarterly_report": "day=25, month=after_quarter",
+        "monthly_higher_list": "off",
+        "quarterly_report": "day=25, month=after_quarter, day_off=previous_working_day",
         "not_ours_window": "3wd",
-        "control_types": "urgent=10wd, short=1m, medium=6m",
+        "control_types": "short=1m, medium=6m",
         "working_hours": "09:00-18:00",
     },
 }
@@ -241,8 +264,17 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "protocol_weekly_report",
         "package_lead",
         "invitee_notice",
+        "deadline_notice_leadership",
+        "internal_deadline",
+        "working_day_sources",
+        "roadmap_due",
+        "monthly_higher_list",
     }
-    assert bai.features_off() == ("silent_consent", "silent_consent_kinds")
+    assert set(bai.features_off()) == {
+        "working_day_sources",
+        "silent_consent",
+        "silent_consent_kinds",
+    }
     assert set(ala.features_off()) == {
         "report_due",
         "removal_note_due",
@@ -254,6 +286,10 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "protocol_weekly_report",
         "package_lead",
         "invitee_notice",
+        "deadline_notice_leadership",
+        "roadmap_due",
+        "internal_deadline",
+        "monthly_higher_list",
     }
     assert uka.is_on("silent_consent")
     assert not ala.is_on("silent_consent")
@@ -317,7 +353,7 @@ def test_dotted_overrides(cal: WorkCalendar) -> None:
         {
             "report_due.main": "6wd",
             "remarks_round_due.resolution": "8wd",
-            "control_types.urgent": "5wd",
+            "control_types.short": "20wd",
             "quarterly_report.month": "last_of_quarter",
         },
     )
@@ -327,7 +363,7 @@ def test_dotted_overrides(cal: WorkCalendar) -> None:
     remarks = profile.remarks_round_due.value
     assert str(remarks.for_kind(DraftKind.RESOLUTION)) == "8wd"
     assert str(remarks.for_kind(DraftKind.EMERGENCY)) == "3wd"
-    assert str(profile.control_types.value.urgent) == "5wd"
+    assert str(profile.control_types.value.short) == "20wd"
     assert profile.quarterly_report is not None
     assert profile.quarterly_report.value.month is QuarterMonth.LAST_OF_QUARTER
 
@@ -405,7 +441,7 @@ def test_unknown_parameter_without_match_lists_parameters() -> None:
         ("extension_decider.president", "deputy", "'forbidden'"),
         ("quarterly_report", 40, "day of the month"),
         ("report_due.main", "soon", "'3wd'"),
-        ("control_types", "10wd/1m", "urgent=10wd"),
+        ("control_types", "10wd/1m/6m", "short=1m"),
     ],
 )
 def test_bad_values_name_parameter_and_form(key: str, value: object, expected: str) -> None:
@@ -429,3 +465,53 @@ def test_required_parameter_cannot_be_switched_off() -> None:
 def test_dotted_override_of_an_off_parameter() -> None:
     with pytest.raises(ProfileError, match="override 'report_due' as a whole"):
         load_profile(UKA, {"report_due.main": "5wd"})
+
+
+# ---- higher-level items: the internal deadline (003 §12.2) -------------------------------------
+
+
+def test_internal_deadline_ten_working_days_before(
+    cal: WorkCalendar, bai: Profile, uka: Profile
+) -> None:
+    registered = date(2027, 3, 1)
+    # 12 May 2027: 10 wd back skips 7 and 10 May and 1-3 May → Friday 23 April.
+    for source in (Source.PRESIDENT, Source.GOVERNMENT, Source.PRIME_MINISTER):
+        assert internal_deadline(bai, cal, source, registered, date(2027, 5, 12)) == date(
+            2027, 4, 23
+        )
+    # 31 March 2026: 10 wd back skips Nauryz (21-25 March) → 12 March.
+    got = internal_deadline(
+        bai, cal, Source.PRESIDENTIAL_ADMINISTRATION, date(2026, 3, 2), date(2026, 3, 31)
+    )
+    assert got == date(2026, 3, 12)
+    assert internal_deadline(bai, cal, Source.AKIM, registered, date(2027, 5, 12)) is None
+    assert internal_deadline(uka, cal, Source.PRESIDENT, registered, date(2027, 5, 12)) is None
+    # Registered after the day it would fall on: too late to be earlier, none.
+    assert (
+        internal_deadline(bai, cal, Source.PRESIDENT, date(2027, 4, 26), date(2027, 5, 12)) is None
+    )
+
+
+def test_internal_deadline_override(cal: WorkCalendar) -> None:
+    profile = load_profile(UKA, {"internal_deadline": "5wd/president"})
+    assert profile.internal_deadline is not None
+    assert profile.internal_deadline.cite == "override"
+    assert internal_deadline(
+        profile, cal, Source.PRESIDENT, date(2027, 3, 1), date(2027, 5, 12)
+    ) == (date(2027, 4, 30))
+    with pytest.raises(ProfileError) as info:
+        load_profile(UKA, {"internal_deadline": "5wd/nobody"})
+    assert "'internal_deadline'" in str(info.value)
+
+
+def test_almaty_counts_higher_terms_in_working_days(cal: WorkCalendar, ala: Profile) -> None:
+    """п.43: President and Government terms are working days from receipt. «Срочно» from Friday
+    13 March 2026 is 10 working days (1 April, past Nauryz) for a President item, but 10
+    calendar days (23 March, a day off → 26 March) for the akim's; a month stays a month."""
+    received = date(2026, 3, 13)
+    assert default_deadline(ala, cal, received, Mark.URGENT, Source.PRESIDENT) == date(2026, 4, 1)
+    assert default_deadline(ala, cal, received, Mark.URGENT, Source.AKIM) == date(2026, 3, 26)
+    assert default_deadline(ala, cal, received, Mark.URGENT) == date(2026, 3, 26)
+    assert default_deadline(ala, cal, received, Mark.NONE, Source.GOVERNMENT) == date(2026, 4, 13)
+    uka = load_profile(UKA)
+    assert default_deadline(uka, cal, received, Mark.URGENT, Source.PRESIDENT) == date(2026, 3, 26)

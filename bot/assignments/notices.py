@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from bot.assignments.rules import item_internal_deadline
 from bot.profiles import (
     CalendarLike,
     Profile,
     deadline_notice_date,
+    internal_deadline,
     removal_note_date,
     report_due_dates,
+    roadmap_due_date,
 )
 from storage.domain.assignments import Assignment, Status
 
@@ -28,11 +31,13 @@ CATCH_UP_DAYS = 14
 
 class NoticeKind(StrEnum):
     DEADLINE = "deadline"  # N working days before the deadline (п.12.4 / profile)
+    INTERNAL_DEADLINE = "internal_deadline"  # the same before a higher item's internal deadline
     REPORT_MAIN = "report_main"  # the main executor's report is due (baidibek §12.13)
     REPORT_CO = "report_co"  # co-executors' input is due (baidibek §12.13)
     DEADLINE_DAY = "deadline_day"  # the deadline is today
     OVERDUE = "overdue"  # first working day after the deadline: escalation
     REMOVAL_NOTE = "removal_note"  # the note on removal from control is due (baidibek §12.14)
+    ROADMAP = "roadmap"  # the roadmap for a President's act is due (baidibek §12.3)
 
 
 class Audience(StrEnum):
@@ -41,15 +46,18 @@ class Audience(StrEnum):
     CO = "co"  # heads of the co-executor departments
     CONTROLLERS = "controllers"
     CURATORS = "curators"  # deputy akims curating an executor department
+    LEADERSHIP = "leadership"  # the akim and the head of apparatus (baidibek §12.4)
 
 
 AUDIENCES: dict[NoticeKind, tuple[Audience, ...]] = {
     NoticeKind.DEADLINE: (Audience.EXECUTORS, Audience.CONTROLLERS),
+    NoticeKind.INTERNAL_DEADLINE: (Audience.EXECUTORS, Audience.CONTROLLERS),
     NoticeKind.REPORT_MAIN: (Audience.MAIN,),
     NoticeKind.REPORT_CO: (Audience.CO,),
     NoticeKind.DEADLINE_DAY: (Audience.EXECUTORS,),
     NoticeKind.OVERDUE: (Audience.EXECUTORS, Audience.CURATORS, Audience.CONTROLLERS),
     NoticeKind.REMOVAL_NOTE: (Audience.MAIN,),
+    NoticeKind.ROADMAP: (Audience.MAIN,),
 }
 
 
@@ -58,19 +66,34 @@ class Notice:
     kind: NoticeKind
     due: date  # the day it is meant for (part of its identity)
     until: date  # the last day it still applies
+    extra: tuple[Audience, ...] = ()  # audiences the profile adds to the kind's own
 
     @property
     def audiences(self) -> tuple[Audience, ...]:
-        return AUDIENCES[self.kind]
+        return AUDIENCES[self.kind] + self.extra
 
 
-def planned(profile: Profile, cal: CalendarLike, deadline: date) -> list[Notice]:
-    """Every notice an open item with this deadline gets under the profile."""
+def deadline_notice_audiences(profile: Profile) -> tuple[Audience, ...]:
+    """Who the deadline notice goes to besides the executors and the control department: the
+    apparatus leadership where the profile says so (baidibek §12.4, seed 003 l.1263-1264)."""
+    return (Audience.LEADERSHIP,) if profile.is_on("deadline_notice_leadership") else ()
+
+
+def planned(
+    profile: Profile, cal: CalendarLike, deadline: date, internal: date | None = None
+) -> list[Notice]:
+    """Every notice an open item with this deadline (and this internal deadline, for a
+    higher-level item: baidibek §12.2) gets under the profile."""
     notices = []
     before_deadline = cal.subtract_working_days(deadline, 1)
     notice_day = deadline_notice_date(profile, cal, deadline)
+    extra = deadline_notice_audiences(profile)
     if notice_day is not None:
-        notices.append(Notice(NoticeKind.DEADLINE, notice_day, before_deadline))
+        notices.append(Notice(NoticeKind.DEADLINE, notice_day, before_deadline, extra))
+    internal_day = None if internal is None else deadline_notice_date(profile, cal, internal)
+    if internal is not None and internal_day is not None:
+        before_internal = cal.subtract_working_days(internal, 1)
+        notices.append(Notice(NoticeKind.INTERNAL_DEADLINE, internal_day, before_internal, extra))
     reports = report_due_dates(profile, cal, deadline)
     if reports is not None:
         main_day, co_day = reports
@@ -93,7 +116,8 @@ def due(profile: Profile, cal: CalendarLike, item: Assignment, today: date) -> l
         return []
     reported = item.status is Status.REPORTED
     found = []
-    for notice in planned(profile, cal, item.deadline):
+    internal = item_internal_deadline(profile, cal, item)
+    for notice in planned(profile, cal, item.deadline, internal):
         if not notice.due <= today <= notice.until:
             continue
         if notice.due < today - timedelta(CATCH_UP_DAYS):
@@ -109,6 +133,18 @@ def due(profile: Profile, cal: CalendarLike, item: Assignment, today: date) -> l
     return found
 
 
+def roadmap_notice(profile: Profile, cal: CalendarLike, item: Assignment) -> Notice | None:
+    """The reminder of a roadmap due (baidibek §12.3): the working day before its due date, to
+    the main executor's head, while the item is open and not reported; None when none is due.
+    Its `until` is the roadmap's due date (it is sent late rather than never up to then)."""
+    if not item.is_open or item.status is Status.REPORTED:
+        return None
+    due_day = roadmap_due_date(profile, cal, item.source, item.registered_on)
+    if due_day is None:
+        return None
+    return Notice(NoticeKind.ROADMAP, cal.subtract_working_days(due_day, 1), due_day)
+
+
 def owing_deadlines(profile: Profile, cal: CalendarLike, today: date) -> list[tuple[date, date]]:
     """Runs of deadlines (first, last) for which some notice can be due on `today`.
 
@@ -121,7 +157,7 @@ def owing_deadlines(profile: Profile, cal: CalendarLike, today: date) -> list[tu
     while day <= high:
         if any(
             notice.due <= today <= notice.until and notice.due >= today - timedelta(CATCH_UP_DAYS)
-            for notice in planned(profile, cal, day)
+            for notice in planned(profile, cal, day, _any_internal(profile, cal, day))
         ):
             if ranges and ranges[-1][1] == day - timedelta(days=1):
                 ranges[-1] = (ranges[-1][0], day)
@@ -129,6 +165,15 @@ def owing_deadlines(profile: Profile, cal: CalendarLike, today: date) -> list[tu
                 ranges.append((day, day))
         day += timedelta(days=1)
     return ranges
+
+
+def _any_internal(profile: Profile, cal: CalendarLike, deadline: date) -> date | None:
+    """The internal deadline a higher-level item with this deadline may have (registered long
+    before), so that `owing_deadlines` reads every day such an item can owe a notice on."""
+    param = profile.internal_deadline
+    if param is None:
+        return None
+    return internal_deadline(profile, cal, param.value.sources[0], date.min, deadline)
 
 
 def horizon(today: date) -> tuple[date, date]:

@@ -10,6 +10,7 @@ from bot.profiles import (
     Profile,
     control_type,
     default_deadline,
+    internal_deadline,
     normalize_deadline,
     not_ours_until,
 )
@@ -20,7 +21,7 @@ from storage.domain.assignments import (
     Refusal,
     Status,
 )
-from storage.domain.enums import Mark, Role
+from storage.domain.enums import Mark, Role, Source
 from storage.domain.refusals import Refused
 
 REG_NUMBER_MAX = 64
@@ -44,20 +45,27 @@ def resolve_deadline(
     deadline: date | None,
     mark: Mark,
     today: date,
+    source: Source | None = None,
 ) -> date:
-    """The deadline an item gets: explicit (moved off a non-working day) or the profile default.
+    """The deadline an item gets: explicit (moved off a non-working day) or the profile default
+    (by the mark, and the source where the profile counts its terms in working days).
 
     A deadline already past, or before the date received, is refused with the reason.
     """
     if received > today:
         raise Refused(Refusal.RECEIVED_IN_FUTURE, received=received)
     if deadline is None:
-        return default_deadline(profile, cal, received, mark)
+        return default_deadline(profile, cal, received, mark, source)
     if deadline < received:
         raise Refused(Refusal.DEADLINE_BEFORE_RECEIVED, deadline=deadline, received=received)
     if deadline < today:
         raise Refused(Refusal.DEADLINE_PAST, deadline=deadline)
     return normalize_deadline(profile, cal, deadline)
+
+
+def item_internal_deadline(profile: Profile, cal: CalendarLike, item: Assignment) -> date | None:
+    """The internal deadline of a higher-level item under the profile (Baidibek §12.2)."""
+    return internal_deadline(profile, cal, item.source, item.registered_on, item.deadline)
 
 
 def classify(

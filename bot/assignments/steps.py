@@ -127,6 +127,7 @@ def resolve(ctx: Context, new: NewAssignment) -> tuple[NewAssignment, date, Cont
         deadline=new.deadline,
         mark=new.mark,
         today=ctx.today,
+        source=new.source,
     )
     return new, deadline, classify(ctx.profile, ctx.calendar, new.received, deadline, new.mark)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot import services
-from bot.assignments.notices import Audience, Notice, due, owing_deadlines
+from bot.assignments.notices import Audience, Notice, due, owing_deadlines, roadmap_notice
 from bot.outbox_kinds import Kind
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
@@ -25,6 +25,7 @@ class Recipients:
         self._departments: dict[int, list[Person]] = {}
         self._curators: dict[int, list[Person]] = {}
         self._controllers: list[Person] | None = None
+        self._leaders: list[Person] | None = None
 
     async def department(self, department_id: int) -> list[Person]:
         if department_id not in self._departments:
@@ -45,6 +46,11 @@ class Recipients:
             self._controllers = await services.controllers(self.ctx)
         return self._controllers
 
+    async def leaders(self) -> list[Person]:
+        if self._leaders is None:
+            self._leaders = await services.top_deciders(self.ctx)
+        return self._leaders
+
     async def of(self, item: Assignment, notice: Notice) -> list[Person]:
         people: dict[int, Person] = {}
         active = [e for e in item.executors if e.active]
@@ -52,6 +58,8 @@ class Recipients:
             found: list[Person] = []
             if audience is Audience.CONTROLLERS:
                 found = await self.controllers()
+            elif audience is Audience.LEADERSHIP:
+                found = list(await self.leaders())
             for executor in active:
                 if (
                     audience is Audience.EXECUTORS
@@ -118,6 +126,63 @@ async def queue_weekly_lists(ctx: services.Context, today: date, not_before: dat
             key, person.id, Kind.WEEKLY, payload, not_before=not_before
         ):
             queued += 1
+    return queued
+
+
+async def queue_roadmap_reminders(ctx: services.Context, today: date, not_before: datetime) -> int:
+    """The roadmap reminders due today (baidibek §12.3): open items from the profile's sources
+    whose roadmap falls due, to the main executor's head, once per item and recipient."""
+    param = ctx.profile.roadmap_due
+    if param is None:
+        return 0
+    queued = 0
+    recipients = Recipients(ctx)
+    for source in param.value.sources:
+        page, _total = await ctx.repos.assignments.list_open(source=source, limit=1_000_000)
+        for item in page:
+            notice = roadmap_notice(ctx.profile, ctx.calendar, item)
+            if notice is None or not notice.due <= today <= notice.until:
+                continue
+            payload = {
+                "assignment_id": item.id,
+                "kind": notice.kind.value,
+                "due": notice.until.isoformat(),
+                "deadline": item.deadline.isoformat(),
+            }
+            for person in await recipients.of(item, notice):
+                key = f"notice:{item.id}:{notice.kind}:{notice.due}:{person.id}"
+                if await ctx.repos.outbox.enqueue(
+                    key, person.id, Kind.NOTICE, payload, not_before=not_before
+                ):
+                    queued += 1
+    return queued
+
+
+async def queue_monthly_lists(ctx: services.Context, today: date, not_before: datetime) -> int:
+    """The monthly list of higher-level items (baidibek §12.4) on the first working day of the
+    month (later in the month if the bot was down): to the head of each department with such
+    an open item, once a month per department and head."""
+    param = ctx.profile.monthly_higher_list
+    if param is None:
+        return 0
+    first = ctx.calendar.next_working_day(today.replace(day=1))
+    if today < first or first.month != today.month:
+        return 0
+    departments: set[int] = set()
+    for source in param.value:
+        page, _total = await ctx.repos.assignments.list_open(source=source, limit=1_000_000)
+        departments.update(e.department_id for item in page for e in item.executors if e.active)
+    queued = 0
+    recipients = Recipients(ctx)
+    month = first.replace(day=1).isoformat()
+    for department_id in sorted(departments):
+        for person in await recipients.department(department_id):
+            key = f"monthly:{month[:7]}:{department_id}:{person.id}"
+            payload = {"month": month, "department_id": department_id}
+            if await ctx.repos.outbox.enqueue(
+                key, person.id, Kind.MONTHLY, payload, not_before=not_before
+            ):
+                queued += 1
     return queued
 
 

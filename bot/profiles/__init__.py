@@ -22,6 +22,7 @@ from bot.profiles.dates import (
     deadline_notice_date,
     default_deadline,
     extension_cutoff,
+    internal_deadline,
     invitee_notice_date,
     materials_due_date,
     normalize_deadline,
@@ -32,6 +33,7 @@ from bot.profiles.dates import (
     remarks_due_date,
     removal_note_date,
     report_due_dates,
+    roadmap_due_date,
 )
 from bot.profiles.loading import (
     DEFAULT_PROFILE,
@@ -44,6 +46,7 @@ from bot.profiles.model import PARAMETER_NAMES, BeyondLimit, Profile, Rollover
 from bot.profiles.values import (
     CalendarLike,
     ControlThresholds,
+    DayOffShift,
     DeciderBySource,
     DraftKind,
     ExtensionDecider,
@@ -53,6 +56,7 @@ from bot.profiles.values import (
     Quorum,
     RemarksDue,
     ReportDue,
+    SourcedTerm,
     Term,
     Unit,
     WorkingHours,
@@ -67,6 +71,7 @@ __all__ = [
     "CalendarLike",
     "ControlThresholds",
     "ControlType",
+    "DayOffShift",
     "DeciderBySource",
     "DraftKind",
     "ExtensionDecider",
@@ -79,6 +84,7 @@ __all__ = [
     "RemarksDue",
     "ReportDue",
     "Rollover",
+    "SourcedTerm",
     "Term",
     "Unit",
     "WorkingHours",
@@ -88,6 +94,7 @@ __all__ = [
     "default_deadline",
     "describe",
     "extension_cutoff",
+    "internal_deadline",
     "invitee_notice_date",
     "load_profile",
     "materials_due_date",
@@ -99,4 +106,5 @@ __all__ = [
     "remarks_due_date",
     "removal_note_date",
     "report_due_dates",
+    "roadmap_due_date",
 ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from bot.profiles.model import Profile, Rollover
-from bot.profiles.values import CalendarLike, DraftKind, MeetingLead, Param, Term
+from bot.profiles.values import CalendarLike, DraftKind, MeetingLead, Param, Term, Unit
 from storage.domain.assignments import ControlType
-from storage.domain.enums import Mark
+from storage.domain.enums import Mark, Source
 from storage.domain.meetings import MeetingKind
 
 
@@ -27,14 +27,30 @@ def _before(cal: CalendarLike, term: Term, day: date) -> date:
     return _on_or_before_working(cal, term.before(cal, day))
 
 
-def default_deadline(profile: Profile, cal: CalendarLike, received: date, mark: Mark) -> date:
-    """Deadline of an assignment registered without one: by mark, from the day of receipt."""
+def default_deadline(
+    profile: Profile, cal: CalendarLike, received: date, mark: Mark, source: Source | None = None
+) -> date:
+    """Deadline of an assignment registered without one: by mark, from the day of receipt.
+
+    For a source the profile lists in `working_day_sources` (Almaty п.43: terms of President
+    and Government acts «исчисляются в рабочих днях со дня их поступления»), a term in days is
+    counted in working days.
+    """
     terms: dict[Mark, Term] = {
         Mark.NONE: profile.default_term.value,
         Mark.URGENT: profile.urgent_term.value,
         Mark.VERY_URGENT: profile.very_urgent_term.value,
     }
-    return normalize_deadline(profile, cal, terms[Mark(mark)].after(cal, received))
+    term = terms[Mark(mark)]
+    listed = profile.working_day_sources
+    if (
+        source is not None
+        and listed is not None
+        and Source(source) in listed.value
+        and term.unit is Unit.CALENDAR_DAYS
+    ):
+        term = Term(value=term.value, unit=Unit.WORKING_DAYS)
+    return normalize_deadline(profile, cal, term.after(cal, received))
 
 
 def control_type(
@@ -44,16 +60,20 @@ def control_type(
     deadline: date,
     mark: Mark = Mark.NONE,
 ) -> ControlType:
-    """Control type from the mark, else from the term between receipt and deadline.
+    """Control type (вид контроля): «срочный» is the class of the marks, the others follow the
+    term.
 
-    A marked item is urgent. Otherwise each bound (received + threshold, rolled forward like a
-    deadline) is inclusive: ≤10 wd urgent, ≤1 month short, ≤6 months medium, else long.
+    Seed 003 §12.2 and seed 001 п.41: «срочный - с пометками: "весьма срочно" ..., "срочно",
+    "ускорить"». A marked item is urgent whatever its date; an unmarked one never is. Unmarked,
+    each bound (received + threshold, rolled forward like a deadline) is inclusive: ≤1 month
+    short, ≤6 months medium, else long. An unmarked item due within 10 working days has no class
+    of its own in the text («краткосрочный - от десяти рабочих дней»): it is short, the shortest
+    class without a mark.
     """
     if Mark(mark) is not Mark.NONE:
         return ControlType.URGENT
     thresholds = profile.control_types.value
     for ctype, term in (
-        (ControlType.URGENT, thresholds.urgent),
         (ControlType.SHORT, thresholds.short),
         (ControlType.MEDIUM, thresholds.medium),
     ):
@@ -66,6 +86,30 @@ def deadline_notice_date(profile: Profile, cal: CalendarLike, deadline: date) ->
     """Day of the deadline notice to the executor's head and the controller (None: off)."""
     param = profile.deadline_notice
     return None if param is None else _before(cal, param.value, deadline)
+
+
+def internal_deadline(
+    profile: Profile, cal: CalendarLike, source: Source, registered: date, deadline: date
+) -> date | None:
+    """The internal deadline of a higher-level item (Baidibek §12.2: put on control 10 working
+    days before the deadline), a working day; None when the profile has none, the source is not
+    one it names, or the day is before the item was registered (too late to be earlier)."""
+    param = profile.internal_deadline
+    if param is None or Source(source) not in param.value.sources:
+        return None
+    day = _before(cal, param.value.term, deadline)
+    return day if day >= registered else None
+
+
+def roadmap_due_date(
+    profile: Profile, cal: CalendarLike, source: Source, registered: date
+) -> date | None:
+    """Due date of the roadmap (план организационных мероприятий) for an act from a source the
+    profile names (Baidibek §12.3: within 5 working days of receipt); None otherwise."""
+    param = profile.roadmap_due
+    if param is None or Source(source) not in param.value.sources:
+        return None
+    return normalize_deadline(profile, cal, param.value.term.after(cal, registered))
 
 
 def extension_cutoff(profile: Profile, cal: CalendarLike, deadline: date) -> date | None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.profiles.values import (
     ControlThresholds,
+    DayOffShift,
     DeciderBySource,
     DraftKind,
     ExtensionDecider,
@@ -22,6 +23,8 @@ from bot.profiles.values import (
     Quorum,
     RemarksDue,
     ReportDue,
+    SourcedTerm,
+    SourceList,
     Term,
     WorkingHours,
 )
@@ -60,12 +63,17 @@ class Profile(BaseModel):
     deadline_rollover: Param[Rollover]
     control_types: Param[ControlThresholds]
     not_ours_window: Param[Term]
+    internal_deadline: Param[SourcedTerm] | None = None
+    working_day_sources: Param[SourceList] | None = None
+    roadmap_due: Param[SourcedTerm] | None = None
     # Notices, lists and reports
     deadline_notice: Param[Term] | None = None
+    deadline_notice_leadership: Param[bool] | None = None
     report_due: Param[ReportDue] | None = None
     removal_note_due: Param[Term] | None = None
     removal_consent: Param[bool] | None = None
     weekly_control_list: Param[bool] | None = None
+    monthly_higher_list: Param[SourceList] | None = None
     quarterly_report: Param[QuarterlyReport] | None = None
     working_hours: Param[WorkingHours]
     # Extensions
@@ -144,13 +152,20 @@ _EXPECTED: dict[str, str] = {
     "urgent_term": _TERM_FORM,
     "very_urgent_term": _TERM_FORM,
     "deadline_rollover": _enum_form(Rollover),
-    "control_types": "thresholds such as 'urgent=10wd, short=1m, medium=6m'",
+    "control_types": "thresholds such as 'short=1m, medium=6m'",
     "not_ours_window": _TERM_FORM,
+    "internal_deadline": (
+        "a term and the sources it applies to, such as '10wd/president, government'"
+    ),
+    "roadmap_due": ("a term and the sources it applies to, such as '5wd/president'"),
+    "working_day_sources": "a comma-separated list of sources, each " + _enum_form(Source),
     "deadline_notice": _TERM_FORM,
+    "deadline_notice_leadership": _BOOL_FORM,
     "report_due": "terms such as 'main=5wd, co_executors=7wd'",
     "removal_note_due": _TERM_FORM,
     "removal_consent": _BOOL_FORM,
     "weekly_control_list": _BOOL_FORM,
+    "monthly_higher_list": "a comma-separated list of sources, each " + _enum_form(Source),
     "quarterly_report": "a day of the month from 1 to 31, such as 20",
     "working_hours": "hours such as '09:00-18:00'",
     "extension_cutoff": _TERM_FORM,
@@ -175,7 +190,7 @@ _EXPECTED: dict[str, str] = {
 
 # Dotted names: parameter.sub-field → expected form.
 _SUBFIELDS: dict[str, dict[str, str]] = {
-    "control_types": {"urgent": _TERM_FORM, "short": _TERM_FORM, "medium": _TERM_FORM},
+    "control_types": {"short": _TERM_FORM, "medium": _TERM_FORM},
     "report_due": {"main": _TERM_FORM, "co_executors": _TERM_FORM},
     "remarks_round_due": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in DraftKind},
     "agenda_lead": {"default": _TERM_FORM} | {kind.value: _TERM_FORM for kind in MeetingKind},
@@ -185,6 +200,7 @@ _SUBFIELDS: dict[str, dict[str, str]] = {
     "quarterly_report": {
         "day": "a day of the month from 1 to 31",
         "month": _enum_form(QuarterMonth),
+        "day_off": _enum_form(DayOffShift),
     },
     "working_hours": {"start": "a time such as '09:00'", "end": "a time such as '18:00'"},
     "extension_decider": {source.value: _enum_form(ExtensionDecider) for source in Source},

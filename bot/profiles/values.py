@@ -296,11 +296,20 @@ class QuarterMonth(StrEnum):
     LAST_OF_QUARTER = "last_of_quarter"
 
 
+class DayOffShift(StrEnum):
+    """Where a due date that falls on a non-working day goes."""
+
+    NEXT_WORKING_DAY = "next_working_day"
+    PREVIOUS_WORKING_DAY = "previous_working_day"
+
+
 class QuarterlyReport(_Value):
-    """The quarterly execution report is due on `day` of the month given by `month`."""
+    """The quarterly execution report is due on `day` of the month given by `month`; on a day
+    off it moves to the next or the previous working day (`day_off`)."""
 
     day: int = Field(ge=1, le=31)
     month: QuarterMonth = QuarterMonth.AFTER_QUARTER
+    day_off: DayOffShift = DayOffShift.NEXT_WORKING_DAY
 
     @model_validator(mode="before")
     @classmethod
@@ -316,16 +325,22 @@ class QuarterlyReport(_Value):
         pairs = _kv_pairs(text)
         return pairs if pairs is not None else {"day": text.strip()}
 
-    def due(self, year: int, quarter: int) -> date:
-        """Due date for quarter 1–4 of `year` (the day is clamped to the month's end)."""
+    def due(self, cal: CalendarLike, year: int, quarter: int) -> date:
+        """Due date for quarter 1–4 of `year`: the day (clamped to the month's end), moved off
+        a Saturday, Sunday or holiday as `day_off` says."""
         if not 1 <= quarter <= 4:
             raise ValueError(f"quarter must be 1..4, not {quarter}")
         last_month = date(year, quarter * 3, 1)
         shift = 1 if self.month is QuarterMonth.AFTER_QUARTER else 0
-        return _clamped_day(_shift_months(last_month, shift), self.day)
+        day = _clamped_day(_shift_months(last_month, shift), self.day)
+        if cal.is_working_day(day):
+            return day
+        if self.day_off is DayOffShift.PREVIOUS_WORKING_DAY:
+            return cal.subtract_working_days(day, 1)
+        return cal.next_working_day(day)
 
     def __str__(self) -> str:
-        return f"day={self.day}, month={self.month}"
+        return f"day={self.day}, month={self.month}, day_off={self.day_off}"
 
 
 def _clamped_day(first_of_month: date, day: int) -> date:
@@ -334,11 +349,11 @@ def _clamped_day(first_of_month: date, day: int) -> date:
 
 
 class ControlThresholds(_Terms):
-    """Upper bounds (from receipt) of the urgent, short and medium control types; above: long."""
+    """Upper bounds (from receipt) of the short and medium control types of an unmarked item;
+    above: long. «Срочный» is the class of the marks, not of a term (seed 003 §12.2)."""
 
-    EXAMPLE = ("10wd", "1m", "6m")
+    EXAMPLE = ("1m", "6m")
 
-    urgent: Term
     short: Term
     medium: Term
 
@@ -417,6 +432,7 @@ def _split_list(value: object) -> object:
 
 
 KindList = Annotated[tuple[RoundKind, ...], BeforeValidator(_split_list), Field(min_length=1)]
+SourceList = Annotated[tuple[Source, ...], BeforeValidator(_split_list), Field(min_length=1)]
 
 V = TypeVar("V")
 
@@ -428,3 +444,20 @@ class Param(BaseModel, Generic[V]):
 
     value: V
     cite: Cite
+
+
+class SourcedTerm(_Value):
+    """A term that applies to the items from `sources` (the internal deadline before the
+    deadline, Baidibek §12.2; the roadmap after receipt, §12.3). Written
+    ``10wd/president, government``."""
+
+    term: Term
+    sources: SourceList
+
+    @classmethod
+    def _read_text(cls, text: str) -> Any:
+        expected = "expected '10wd/president, government' (a term, then sources)"
+        return _pairs_or_parts(text, ("term", "sources"), expected, maxsplit=1)
+
+    def __str__(self) -> str:
+        return f"{self.term}/{', '.join(self.sources)}"

@@ -81,6 +81,7 @@ async def on_accept(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
                 tap.ctx.settings.zone,
                 executor=executor,
                 names=await tap.ctx.repos.staff.names(),
+                profile=tap.ctx.profile,
             ),
             reply_markup=executor_keyboard(
                 updated,
@@ -175,7 +176,13 @@ async def on_view(
     )
     names = await ctx.repos.staff.names()
     text = card_text(
-        item, ctx.calendar, ctx.today, ctx.settings.zone, executor=executor, names=names
+        item,
+        ctx.calendar,
+        ctx.today,
+        ctx.settings.zone,
+        executor=executor,
+        names=names,
+        profile=ctx.profile,
     )
     if executor is not None:
         text += await passed_line(ctx, item, executor.department_id)

@@ -17,11 +17,17 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_datetime
 
-from bot.assignments.rules import Light, traffic_light, working_days_left
+from bot.assignments.rules import (
+    Light,
+    item_internal_deadline,
+    traffic_light,
+    working_days_left,
+)
 from bot.calendar import WorkCalendar
 from bot.cli import CLI_ACTOR
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
+from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.replies import dotted
@@ -102,6 +108,13 @@ def deadline_line(item: Assignment, cal: WorkCalendar, today: date) -> str:
     ).format(date=when, count=left)
 
 
+def internal_line(day: date) -> str:
+    """A higher-level item's internal deadline (Baidibek §12.2: on control earlier)."""
+    return _("Internal deadline (a higher body's item, on control earlier): {date}").format(
+        date=date_with_weekday(day, language())
+    )
+
+
 def executors_text(item: Assignment) -> str:
     names = []
     for executor in item.executors:
@@ -120,12 +133,24 @@ def card_text(
     *,
     executor: Executor | None = None,
     names: Mapping[str, str] | None = None,
+    profile: Profile,
 ) -> str:
-    """The card: number, source, summary, role, deadline, status (restricted: no content)."""
+    """The card: number, source, summary, role, deadline (and the internal deadline of a
+    higher-level item under the profile), status (restricted: no content)."""
     lines = [_("📄 Assignment No. {number}").format(number=item.reg_number)]
+    internal = item_internal_deadline(profile, cal, item)
+    early = [] if internal is None else [internal_line(internal)]
+    roadmap = roadmap_due_date(profile, cal, item.source, item.registered_on)
+    if roadmap is not None and item.is_open:
+        early.append(
+            _("Roadmap (plan of organisational measures), if needed: by {date}").format(
+                date=long_date(roadmap, language())
+            )
+        )
     if item.restricted:
         lines += [
             deadline_line(item, cal, today),
+            *early,
             _("Restricted: see the paper copy."),
         ]
     else:
@@ -136,6 +161,7 @@ def card_text(
             item.summary,
             "",
             deadline_line(item, cal, today),
+            *early,
         ]
         if item.mark is not Mark.NONE:
             lines.append(_("Mark: {mark}").format(mark=_(MARK_TITLES[item.mark])))

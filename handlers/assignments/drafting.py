@@ -16,7 +16,7 @@ from bot.i18n import date_with_weekday
 from bot.profiles import CalendarLike, Profile
 from handlers.pickers import Option, Picker
 from storage.domain.assignments import Refusal
-from storage.domain.enums import Mark
+from storage.domain.enums import Mark, Source
 from storage.domain.refusals import Refused
 from storage.models import Department
 from storage.repo import Repos
@@ -81,13 +81,20 @@ def resolved_deadline(
     typed: date | None,
     mark: Mark,
     today: date,
+    source: Source | None = None,
 ) -> date:
     """The deadline an item received on `received` gets (`typed`, or the regulation's by the
     mark); a typed date already past raises Refused (one before the date received is past too:
     received is today, or the meeting day)."""
     try:
         return resolve_deadline(
-            profile, calendar, received=received, deadline=typed, mark=mark, today=today
+            profile,
+            calendar,
+            received=received,
+            deadline=typed,
+            mark=mark,
+            today=today,
+            source=source,
         )
     except Refused as error:
         if error.refusal is Refusal.DEADLINE_BEFORE_RECEIVED and typed is not None:

@@ -90,6 +90,7 @@ def deadline_of(data: dict[str, Any], ctx: Context) -> Deadline:
         typed=typed,
         mark=Mark(data.get("mark", "")),
         today=ctx.today,
+        source=Source(data["source"]) if data.get("source") else None,
     )
     return Deadline(typed, resolved)
 
@@ -149,7 +150,8 @@ def deadline_prompt(data: dict[str, Any]) -> str:
 
 
 def default_for(ctx: Context, data: dict[str, Any]) -> date:
-    return deadline_of({"mark": data.get("mark", "")}, ctx).resolved
+    shown = {"mark": data.get("mark", ""), "source": data.get("source", "")}
+    return deadline_of(shown, ctx).resolved
 
 
 def deadline_shown(deadline: Deadline, language: str) -> list[str]:
@@ -460,7 +462,7 @@ async def on_register(
     count = len(item.executors)
     await show(
         query,
-        card_text(item, ctx.calendar, ctx.today, ctx.settings.zone)
+        card_text(item, ctx.calendar, ctx.today, ctx.settings.zone, profile=ctx.profile)
         + "\n\n"
         + ngettext(
             "Registered. The card is sent to {count} department.",

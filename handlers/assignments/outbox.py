@@ -16,10 +16,10 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.assignments.notices import NoticeKind
-from bot.assignments.rules import traffic_light, working_days_left
+from bot.assignments.rules import item_internal_deadline, traffic_light, working_days_left
 from bot.calendar import WorkCalendar
 from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered, Renderer
-from bot.i18n import date_with_weekday, long_date
+from bot.i18n import date_with_weekday, long_date, month_year
 from bot.i18n_marks import N_
 from bot.outbox_kinds import Kind
 from bot.profiles import extension_cutoff
@@ -178,7 +178,12 @@ async def render_card(
 ) -> Rendered | None:
     cal = await load_calendar(deliverer.repos)
     text = card_text(
-        assignment, cal, local_today(deliverer), deliverer.settings.zone, executor=executor
+        assignment,
+        cal,
+        local_today(deliverer),
+        deliverer.settings.zone,
+        executor=executor,
+        profile=deliverer.profile,
     )
     passing = bool(await deliverer.repos.staff.executors_of(executor.department_id))
     return Rendered(
@@ -364,6 +369,9 @@ async def render_no_head(
 
 NOTICE_LINES: dict[NoticeKind, str] = {
     NoticeKind.DEADLINE: N_("No. {number}: deadline {deadline}, {left}."),
+    NoticeKind.INTERNAL_DEADLINE: N_(
+        "No. {number}: internal deadline {internal} (the deadline {deadline}), {left}."
+    ),
     NoticeKind.REPORT_MAIN: N_(
         "No. {number}: the main executor's report is due by {due} (deadline {deadline})."
     ),
@@ -373,10 +381,21 @@ NOTICE_LINES: dict[NoticeKind, str] = {
     ),
     NoticeKind.DEADLINE_DAY: N_("No. {number}: the deadline is today."),
     NoticeKind.OVERDUE: N_("No. {number}: overdue since {deadline}; executors: {executors}."),
+    NoticeKind.ROADMAP: N_(
+        "No. {number}: the roadmap (plan of organisational measures) for this act of the "
+        "President, if one is needed, is due by {due}; it is approved by the akim or a deputy "
+        "akim."
+    ),
     NoticeKind.REMOVAL_NOTE: N_(
         "No. {number}: the note on removal from control is due by {due} (deadline {deadline})."
     ),
 }
+
+
+# The apparatus leadership's deadline notice (baidibek §12.4) names the executors, and says
+# nothing about asking for an extension: that is the executors' step.
+LEADERSHIP_DEADLINE_LINE = N_("No. {number}: deadline {deadline}, {left}; executors: {executors}.")
+ANSWERING_ROLES = frozenset({Role.HEAD, Role.CONTROLLER})
 
 
 async def render_notices(
@@ -387,6 +406,7 @@ async def render_notices(
     today = local_today(deliverer)
     language = person.language.value
     lines = [_("⏰ Deadlines of assignments on control:")]
+    leader = not person.roles & ANSWERING_ROLES
     applying: list[OutboxItem] = []
     opened: list[Assignment] = []
     for item in sorted(items, key=lambda i: (i.payload["deadline"], i.payload["assignment_id"])):
@@ -398,27 +418,33 @@ async def render_notices(
         ):
             continue  # removed, or the deadline moved: this notice no longer applies
         kind = NoticeKind(item.payload["kind"])
-        left = working_days_left(cal, today, assignment.deadline)
-        line = _(NOTICE_LINES[kind]).format(
+        counted_to = assignment.deadline
+        internal = item_internal_deadline(deliverer.profile, cal, assignment)
+        if kind is NoticeKind.INTERNAL_DEADLINE:
+            if internal is None:
+                continue  # the profile no longer has one: this notice no longer applies
+            counted_to = internal
+        left = working_days_left(cal, today, counted_to)
+        template = NOTICE_LINES[kind]
+        if leader and kind is NoticeKind.DEADLINE:
+            template = LEADERSHIP_DEADLINE_LINE
+        line = _(template).format(
             number=assignment.reg_number,
             deadline=date_with_weekday(assignment.deadline, language),
+            internal=date_with_weekday(internal, language) if internal else "",
             due=long_date(date.fromisoformat(item.payload["due"]), language),
             left=ngettext("{count} working day left", "{count} working days left", left).format(
                 count=left
             ),
             executors=executors_text(assignment),
         )
-        if kind is NoticeKind.DEADLINE:
+        if kind is NoticeKind.DEADLINE and not leader:
             cutoff = extension_cutoff(deliverer.profile, cal, assignment.deadline)
             if cutoff is not None and cutoff >= today:
                 line += " " + _("An extension can be requested until {date}.").format(
                     date=long_date(cutoff, language)
                 )
-        if assignment.restricted:
-            line += " " + _("Restricted: see the paper copy.")
-        else:
-            line += "\n" + short(assignment.summary)
-        lines.append("• " + line)
+        lines.append("• " + with_summary(line, assignment))
         applying.append(item)
         if assignment not in opened:
             opened.append(assignment)
@@ -432,6 +458,56 @@ async def render_notices(
         )
     builder.adjust(3)
     return Rendered("\n\n".join(lines), builder.as_markup()), applying
+
+
+async def render_monthly(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    """The monthly list of a department's open higher-level items (baidibek §12.4), in the
+    reader's language: number, deadline, the internal deadline where there is one, summary."""
+    param = deliverer.profile.monthly_higher_list
+    department = await deliverer.repos.staff.department(int(item.payload["department_id"]))
+    if param is None or department is None:
+        return None
+    found: dict[int, Assignment] = {}
+    for source in param.value:
+        page, _total = await deliverer.repos.assignments.list_open(
+            department_ids=[department.id], source=source, limit=1_000_000
+        )
+        found.update((a.id, a) for a in page)
+    if not found:
+        return None  # all removed meanwhile: nothing to list
+    cal = await load_calendar(deliverer.repos)
+    language = person.language.value
+    month = date.fromisoformat(item.payload["month"])
+    lines = [
+        _(
+            "📋 Control documents on acts and assignments of the President and the Government, "
+            "{department}, {month}: {count}"
+        ).format(
+            department=department.name,
+            month=month_year(month, language),
+            count=len(found),
+        )
+    ]
+    for assignment in sorted(found.values(), key=lambda a: (a.deadline, a.reg_number)):
+        line = _("No. {number}: deadline {deadline}").format(
+            number=assignment.reg_number, deadline=date_with_weekday(assignment.deadline, language)
+        )
+        internal = item_internal_deadline(deliverer.profile, cal, assignment)
+        if internal is not None:
+            line += "; " + _("internal deadline {date}").format(
+                date=date_with_weekday(internal, language)
+            )
+        lines.append("• " + with_summary(line, assignment))
+    return Rendered("\n\n".join(lines))
+
+
+def with_summary(line: str, assignment: Assignment) -> str:
+    """A list line, then the item's summary below it (restricted: only the paper-copy note)."""
+    if assignment.restricted:
+        return line + " " + _("Restricted: see the paper copy.")
+    return line + "\n" + short(assignment.summary)
 
 
 def short(text: str, limit: int = 120) -> str:

@@ -48,7 +48,13 @@ async def render_passed(
     """The card to an executor the head passed the item to."""
     head = await deliverer.repos.staff.get(int(item.payload["by"]))
     cal = await load_calendar(deliverer.repos)
-    text = card_text(assignment, cal, local_today(deliverer), deliverer.settings.zone)
+    text = card_text(
+        assignment,
+        cal,
+        local_today(deliverer),
+        deliverer.settings.zone,
+        profile=deliverer.profile,
+    )
     text += "\n\n" + _(
         "{head} passed this assignment to you. Draft the report; the head sends it on."
     ).format(head=head.full_name if head else "")

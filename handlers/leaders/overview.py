@@ -134,7 +134,9 @@ async def item_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     item = await views.item(ctx, person, callback_data.id)
     names = await ctx.repos.staff.names()
-    text = card_text(item, ctx.calendar, ctx.today, ctx.settings.zone, names=names)
+    text = card_text(
+        item, ctx.calendar, ctx.today, ctx.settings.zone, names=names, profile=ctx.profile
+    )
     history = (await ctx.repos.assignments.history(item.reg_number))[-HISTORY_SHOWN:]
     text += "\n\n" + history_text(history, ctx.settings.zone, names)
     builder = InlineKeyboardBuilder()
