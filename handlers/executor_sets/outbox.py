@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import Deliverer, Rendered
-from handlers.assignments.outbox import about_assignment
+from handlers.about import about_assignment
 from storage.domain.assignments import Assignment
 from storage.models import Person
 from storage.outbox import OutboxItem

@@ -9,13 +9,13 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import Deliverer, Rendered, Renderer
 from bot.services import load_calendar
-from handlers.assignments.cards import card_text, deadline_line
-from handlers.assignments.outbox import (
+from handlers.about import (
     AssignmentRenderer,
     about_assignment,
     about_open_assignment,
     local_today,
 )
+from handlers.assignments.cards import card_text, deadline_line
 from handlers.executors.cards import draft_keyboard, executor_card_keyboard
 from storage.domain.assignments import Assignment
 from storage.domain.executors import DraftStatus

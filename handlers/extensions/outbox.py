@@ -12,8 +12,9 @@ from bot.delivery import Deliverer, Rendered
 from bot.extensions.rules import asked_of_issuer
 from bot.i18n import date_with_weekday, long_date
 from bot.letters import letter_docx
+from handlers.about import about_request
 from handlers.assignments.cards import SOURCE_TITLES
-from handlers.assignments.outbox import about_request, view_button
+from handlers.assignments.outbox import view_button
 from handlers.extensions.actions import decision_keyboard
 from handlers.extensions.actions import request_text as extension_request_text
 from storage.domain.assignments import Assignment

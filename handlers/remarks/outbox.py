@@ -7,7 +7,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import Deliverer, Rendered
 from bot.i18n import long_date
-from handlers.assignments.outbox import local_today
+from handlers.about import local_today
 from handlers.remarks.actions import (
     answer_line,
     names_for,

@@ -8,8 +8,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import Deliverer, Rendered
+from handlers.about import about_request
 from handlers.assignments.cards import GROUND_TITLES
-from handlers.assignments.outbox import about_request
 from handlers.callbacks import RemovalAction, RemovalCallback
 from storage.domain.assignments import Assignment
 from storage.domain.removals import RemovalRequest, RemovalStatus

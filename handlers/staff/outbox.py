@@ -7,7 +7,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.delivery import Deliverer, Rendered
 from bot.outbox_kinds import waiting_counts
-from handlers.assignments.outbox import about_person
+from handlers.about import about_person
 from storage.models import Person
 from storage.outbox import OutboxItem
 
