@@ -68,6 +68,7 @@ class Kind(StrEnum):
     # executors (an item a head passed to staff of the department)
     PASSED = "passed"  # the item's card to the executor
     TAKEN_BACK = "taken_back"
+    HANDED_BACK = "handed_back"  # the executor left the staff: the item is back with the head
     EXECUTOR_DRAFT = "executor_draft"  # an executor's draft of the report, to the head
     DRAFT_DECIDED = "draft_decided"  # sent on, or returned with a comment, to the executor
     EXECUTOR_REMINDER = "executor_reminder"

@@ -26,6 +26,7 @@ from handlers.executors.outbox import (
     render_draft_decided,
     render_executor_draft,
     render_executor_reminder,
+    render_handed_back,
     render_passed,
     render_taken_back,
 )
@@ -73,6 +74,7 @@ RENDERERS = Renderers(
         Kind.KEPT: render_kept,
         Kind.PASSED: render_passed,
         Kind.TAKEN_BACK: render_taken_back,
+        Kind.HANDED_BACK: render_handed_back,
         Kind.EXECUTOR_DRAFT: render_executor_draft,
         Kind.DRAFT_DECIDED: render_draft_decided,
         Kind.EXECUTOR_REMINDER: render_executor_reminder,

@@ -35,13 +35,15 @@ class ExecutorRepo(AuditedStore):
         )
         return from_row(Pass, row) if row else None
 
-    async def open_passes(self) -> list[Pass]:
-        """Every pass of an item still on control (for the executors' reminders)."""
+    async def open_passes(self, person_id: int | None = None) -> list[Pass]:
+        """Every pass of an item still on control (for the executors' reminders), or only the
+        passes to one person."""
         rows = await self.fetch_all(
             "SELECT p.* FROM assignment_passes p JOIN assignments a ON a.id = p.assignment_id"
             " WHERE a.status IN (SELECT value FROM json_each(?))"
+            " AND (? IS NULL OR p.person_id = ?)"
             " ORDER BY p.assignment_id, p.person_id",
-            (_OPEN,),
+            (_OPEN, person_id, person_id),
         )
         return [from_row(Pass, row) for row in rows]
 

@@ -322,3 +322,25 @@ async def test_a_tap_and_the_removal_at_once_either_completes_before_or_is_refus
             assert "accept" not in trail
             assert answers[0].show_alert and "доступ" in (answers[0].text or "")
     assert (await person(world.repos, "edu_head")).active is False  # either outcome; never half
+
+
+async def test_a_departing_executor_hands_passed_items_back_to_the_head(world: World) -> None:
+    ctx = await ctx_of(world.repos, world.profile, world.settings)
+    item = await register(ctx, "L-4")
+    department = item.executors[0].department_id
+    executor = await person(world.repos, "edu_exec")
+    await world.repos.executors.set_passes(
+        item.id, department, [executor.id],
+        reg_number=item.reg_number, actor="edu_head", on_behalf_of=None, at=ctx.now,
+    )  # fmt: skip
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU, "kk")
+    await world.deliverer.drain()
+    world.bot.clear()
+    await staff_steps.remove_people(ctx, [executor], actor="admin")
+    await world.deliverer.drain()
+    [told] = texts_to(world.bot, EDU)
+    assert told.startswith("Дана Серикова енді қызметкерлер құрамында емес.")
+    assert "№ L-4 тапсырма сізге қайтарылды" in told
+    assert await world.repos.executors.passed(item.id, department) == []
+    history = [e.action for e in await world.repos.assignments.history("L-4")]
+    assert history[-1] == "take_back"

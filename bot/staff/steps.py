@@ -68,6 +68,7 @@ async def leave(ctx: Context, person: Person, *, actor: str) -> Departure | None
         departure.departments.append(
             {"id": department, "to": [p.id for p in recipients], "items": items}
         )
+    await hand_back_passes(ctx, current, actor=actor)
     for place in await ctx.repos.remarks.pending_for_person(current.id):
         target = handover_department(place.department_id, current)
         heads = await department_recipients(ctx, target) if target is not None else []
@@ -87,6 +88,30 @@ async def leave(ctx: Context, person: Person, *, actor: str) -> Departure | None
         rounds=departure.rounds,
     )
     return departure
+
+
+async def hand_back_passes(ctx: Context, person: Person, *, actor: str) -> None:
+    """Inside a unit: the open items passed to a departing executor go back to their
+    departments' heads (or acting substitutes), who are told; other executors keep theirs."""
+    for passed in await ctx.repos.executors.open_passes(person.id):
+        item = await ctx.repos.assignments.get(passed.assignment_id)
+        if item is None:
+            continue
+        department = passed.department_id
+        others = [
+            p.person_id
+            for p in await ctx.repos.executors.passed(item.id, department)
+            if p.person_id != person.id
+        ]
+        await ctx.repos.executors.set_passes(
+            item.id, department, others,
+            reg_number=item.reg_number, actor=actor, on_behalf_of=None, at=ctx.now,
+        )  # fmt: skip
+        heads = await department_recipients(ctx, department)
+        await about_item(
+            ctx, heads, Kind.HANDED_BACK, "passend", item, person.id,
+            department_id=department, person_id=person.id,
+        )  # fmt: skip
 
 
 @one_unit

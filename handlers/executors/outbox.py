@@ -16,6 +16,7 @@ from handlers.about import (
     local_today,
 )
 from handlers.assignments.cards import card_text, deadline_line
+from handlers.assignments.outbox import view_button
 from handlers.executors.cards import draft_keyboard, executor_card_keyboard
 from storage.domain.assignments import Assignment
 from storage.domain.executors import DraftStatus
@@ -72,6 +73,19 @@ async def render_taken_back(
             number=assignment.reg_number
         )
     )
+
+
+@about_open_assignment
+async def render_handed_back(
+    deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
+) -> Rendered | None:
+    """To the head: an executor the item was passed to left the staff; it is back with them."""
+    executor = await deliverer.repos.staff.get(int(item.payload["person_id"]))
+    text = _(
+        "{name} is no longer on the staff. Assignment No. {number}, which was passed to them, "
+        "is back with you: pass it to another executor or prepare the report yourself."
+    ).format(name=executor.full_name if executor else "", number=assignment.reg_number)
+    return Rendered(text, view_button(assignment))
 
 
 @about_open_assignment
