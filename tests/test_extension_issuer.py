@@ -18,10 +18,10 @@ from bot.extensions import steps as extension_steps
 from bot.extensions.rules import asked_of_issuer, decider_kind
 from bot.profiles import PROFILE_NAMES, ExtensionDecider, Profile, load_profile
 from bot.sweep import sweep
-from handlers.callbacks import ExtCallback, ItemCallback
+from handlers.callbacks import ExtCallback, ItemCallback, LeadAction, LeadCallback
 from storage.domain.enums import Source
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import World, alert, buttons, messages_to, register_item
+from tests.helpers import World, alert, buttons, last_text, messages_to, register_item
 
 EDU, FIN, CTRL, AKIM, HOA = 9001, 9002, 9003, 9004, 9005
 PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "akim": AKIM, "hoa": HOA}
@@ -118,6 +118,11 @@ async def test_president_item_extension_is_asked_of_the_issuer_end_to_end(
     view = ItemCallback(action="view", id=item.id).pack()
     await world.dp.feed_update(world.bot, make_callback(view, user_id=CTRL))
     assert "запрошено у: Президент" in messages_to(world.bot, CTRL)[-1].text
+    # and so does the leaders' overview card
+    world.bot.clear()
+    lead = LeadCallback(action=LeadAction.ITEM, id=item.id).pack()
+    await world.dp.feed_update(world.bot, make_callback(lead, user_id=AKIM))
+    assert "ұзарту сұралды" in last_text(world.bot)
 
     # the controller records the issuer's answer: the date, then the letter's reference
     world.bot.clear()
