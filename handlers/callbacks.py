@@ -122,6 +122,7 @@ class ExtCallback(CallbackData, prefix="x"):
 class RemarkAction(StrEnum):
     OK = "ok"
     HAS = "has"
+    REFUSE = "refuse"
     SEND = "send"
     DROP = "drop"
     SHEET = "sheet"
@@ -130,8 +131,8 @@ class RemarkAction(StrEnum):
 
 
 class RemarkCallback(CallbackData, prefix="r"):
-    """«Замечаний нет» rounds: ok (no remarks), has (remarks follow), send, drop, sheet, xlsx,
-    new (start a round)."""
+    """«Замечаний нет» rounds: ok (no remarks), has (remarks follow), refuse (the reasons
+    follow), send, drop, sheet, xlsx, new (start a round)."""
 
     action: RemarkAction
     id: int = 0

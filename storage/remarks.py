@@ -15,7 +15,7 @@ from storage.rows import clean, from_row, unknown_reference, utc_text, written
 
 ENTITY = "remarks"
 # What an addressee may answer, and what silence becomes when the round is closed.
-_GIVEN = frozenset({Answer.NO_REMARKS, Answer.REMARKS})
+_GIVEN = frozenset({Answer.NO_REMARKS, Answer.REMARKS, Answer.REFUSED})
 _SILENT = frozenset({Answer.AGREED_BY_DEFAULT, Answer.NO_ANSWER})
 
 
@@ -205,7 +205,7 @@ class RemarksRepo(AuditedStore):
 
         False when the person is not an addressee of the round, or the round is closed (the
         due date itself is the caller's check). ValueError: an answer other than no_remarks /
-        remarks, or remarks with neither text nor a file.
+        remarks / refused, remarks with neither text nor a file, or a refusal without reasons.
         """
         answer = Answer(answer)
         if answer not in _GIVEN:
@@ -213,6 +213,8 @@ class RemarksRepo(AuditedStore):
         text = clean(text)
         if answer is Answer.REMARKS and text is None and not files:
             raise ValueError("remarks need a text or a file")
+        if answer is Answer.REFUSED and text is None:
+            raise ValueError("a refusal needs its reasons")
         async with self.db.transaction():
             row = await self.fetch_one(
                 "SELECT a.id, a.answer FROM remark_addressees a"

@@ -79,8 +79,16 @@ async def test_round_from_requests_to_final_sheet(joined_world: World) -> None:
     assert {m.chat_id for m in requests} == {EDU, FIN, DEP, AKIM}
     kk, ru = messages_to(joined_world.bot, EDU)[0], messages_to(joined_world.bot, FIN)[0]
     assert "Проект постановления о тарифах" in ru.text
-    assert set(buttons(ru)) == {"✅ Замечаний нет", "💬 Есть замечания"}
-    assert set(buttons(kk)) == {"✅ Ескертулер жоқ", "💬 Ескертулер бар"}
+    assert set(buttons(ru)) == {
+        "✅ Замечаний нет",
+        "💬 Есть замечания",
+        "⛔ Не согласовано (причины)",
+    }
+    assert set(buttons(kk)) == {
+        "✅ Ескертулер жоқ",
+        "💬 Ескертулер бар",
+        "⛔ Келісілмеді (себептері)",
+    }
     documents = [m for m in joined_world.bot.sent() if isinstance(m, SendDocument)]
     assert {m.chat_id for m in documents} == {EDU, FIN, DEP, AKIM}
 

@@ -189,6 +189,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
         assert [b.callback_data for row in request.reply_markup.inline_keyboard for b in row] == [
             f"r:ok:{item.id}",
             f"r:has:{item.id}",
+            f"r:refuse:{item.id}",  # «не согласовано» on the substance (п.21, п.24)
         ]
         assert isinstance(document, SendDocument)
         assert document.document == "doc-17"

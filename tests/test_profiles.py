@@ -76,6 +76,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "remarks_round_due": "default=3wd, order=3wd",
         "silent_consent": "true",
         "silent_consent_kinds": "resolution, decision, order, emergency, other_draft",
+        "refusal_answer": "true",
+        "remarks_forbidden_kinds": "off",
         "agenda_lead": "3wd",
         "materials_lead": "5wd",
         "package_lead": "off",
@@ -116,6 +118,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         ),
         "silent_consent": "false",
         "silent_consent_kinds": "off",
+        "refusal_answer": "true",
+        "remarks_forbidden_kinds": "resolution, decision, order, emergency",
         "agenda_lead": "default=4wd, apparatus=4wd",
         "materials_lead": "default=5wd, session=5wd, apparatus=2wd",
         "package_lead": "session=1wd",
@@ -156,6 +160,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "remarks_round_due": "3wd",
         "silent_consent": "false",
         "silent_consent_kinds": "off",
+        "refusal_answer": "true",
+        "remarks_forbidden_kinds": "off",
         "agenda_lead": "3cd",
         "materials_lead": "2wd",
         "package_lead": "off",
@@ -252,6 +258,18 @@ def test_typed_values(uka: Profile, bai: Profile, ala: Profile) -> None:
     assert DraftKind.OTHER_DRAFT in uka.silent_consent_kinds.value
     assert DraftKind.REPLY not in uka.silent_consent_kinds.value
     assert bai.silent_consent_kinds is None and ala.silent_consent_kinds is None
+    # Every profile takes a refusal with reasons (Almaty п.24 3); Ust-Kamenogorsk п.21, п.24 and
+    # Baidibek §10.3 forbid refusing on formal grounds only); Baidibek §10.4 forbids approving
+    # draft acts «с замечаниями».
+    assert all(p.refusal_answer is not None and p.refusal_answer.value for p in (uka, bai, ala))
+    assert bai.remarks_forbidden_kinds is not None
+    assert set(bai.remarks_forbidden_kinds.value) == {
+        DraftKind.RESOLUTION,
+        DraftKind.DECISION,
+        DraftKind.ORDER,
+        DraftKind.EMERGENCY,
+    }
+    assert uka.remarks_forbidden_kinds is None and ala.remarks_forbidden_kinds is None
 
 
 def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
@@ -269,6 +287,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "working_day_sources",
         "roadmap_due",
         "monthly_higher_list",
+        "remarks_forbidden_kinds",
     }
     assert set(bai.features_off()) == {
         "working_day_sources",
@@ -290,6 +309,7 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "roadmap_due",
         "internal_deadline",
         "monthly_higher_list",
+        "remarks_forbidden_kinds",
     }
     assert uka.is_on("silent_consent")
     assert not ala.is_on("silent_consent")

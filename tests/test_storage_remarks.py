@@ -366,3 +366,69 @@ async def test_rounds_started_before_kinds_become_other_drafts(tmp_path: Path) -
     assert item is not None
     assert item.kind is RoundKind.OTHER_DRAFT
     assert item.due == date(2026, 3, 5)
+
+
+async def test_refused_answers_need_reasons(staffed: Repos) -> None:
+    """The third answer «отказано» (Almaty 2016 п.24 3)) carries its reasons: typed text is
+    required (files alone are not reasons), and the reasons read back."""
+    item = await start(staffed)
+    edu_head = await person_id(staffed, "edu_head")
+    with pytest.raises(ValueError, match="reasons"):
+        await answer(staffed, item.id, edu_head, Answer.REFUSED, files=(DRAFT,))
+    reasons = "Противоречит бюджетному кодексу"
+    assert await answer(staffed, item.id, edu_head, Answer.REFUSED, text=f"  {reasons} ")
+    mine = await addressee(staffed, item.id, edu_head)
+    assert (mine.answer, mine.text) == (Answer.REFUSED, reasons)
+
+
+async def test_migration_12_keeps_answers_and_their_files(tmp_path: Path) -> None:
+    """Migration 0012 rebuilds the addressees' table for the «refused» answer: a database at
+    version 11 (foreign keys on, as the bot runs) keeps every answer with its files, the files
+    still belong to their answer (deleting the round deletes them), and «refused» is taken."""
+    path = tmp_path / "v11.sqlite3"
+    moment = utc_text(datetime(2026, 3, 2, 5, tzinfo=UTC))
+    raw = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        await raw.execute("PRAGMA foreign_keys = ON")
+        for version, _name, sql in migrations()[:11]:
+            await raw.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+        await raw.executemany(
+            "INSERT INTO people (id, code, full_name, language, created_at, updated_at)"
+            " VALUES (?, ?, ?, 'ru', ?, ?)",
+            [
+                (1, "ctrl", "Бауыржан Исаев", moment, moment),
+                (2, "edu", "Айгуль Сериккызы", moment, moment),
+                (3, "fin", "Ержан Омаров", moment, moment),
+            ],
+        )
+        await raw.execute(
+            "INSERT INTO remark_rounds (id, subject, initiator_id, restricted, due, created_at,"
+            " kind) VALUES (1, 'Проект решения', 1, 0, '2026-03-05', ?, 'decision')",
+            (moment,),
+        )
+        await raw.executemany(
+            "INSERT INTO remark_addressees (id, round_id, person_id, answer, answered_at,"
+            " answered_by, text) VALUES (?, 1, ?, ?, ?, ?, ?)",
+            [
+                (7, 2, "remarks", moment, "edu", "Уточнить сроки"),
+                (8, 3, "pending", None, None, None),
+            ],
+        )
+        await raw.execute(
+            "INSERT INTO remark_answer_files (addressee_id, position, file_id, file_name)"
+            " VALUES (7, 0, 'f-7', 'Замечания.docx')"
+        )
+    finally:
+        await raw.close()
+    async with connect(path) as db:
+        repos = Repos(db)
+        item = found(await repos.remarks.get(1))
+        kept = found(item.addressee_for(2))
+        assert (kept.id, kept.answer, kept.text) == (7, Answer.REMARKS, "Уточнить сроки")
+        assert [f.file_name for f in kept.files] == ["Замечания.docx"]
+        assert found(item.addressee_for(3)).answer is Answer.PENDING
+        assert await answer(repos, 1, 3, Answer.REFUSED, text="Нет обоснования", by="fin")
+        assert found(found(await repos.remarks.get(1)).addressee_for(3)).answer is Answer.REFUSED
+        assert await db.writer.execute_fetchall("PRAGMA foreign_key_check") == []
+        await db.writer.execute("DELETE FROM remark_rounds WHERE id = 1")
+        assert await db.writer.execute_fetchall("SELECT * FROM remark_answer_files") == []

@@ -85,6 +85,8 @@ class Profile(BaseModel):
     remarks_round_due: Param[RemarksDue]
     silent_consent: Param[bool]
     silent_consent_kinds: Param[KindList] | None = None  # the kinds of round it applies to
+    refusal_answer: Param[bool] | None = None  # a third answer: refused, with typed reasons
+    remarks_forbidden_kinds: Param[KindList] | None = None  # no approval «с замечаниями» for
     # Meetings
     agenda_lead: Param[MeetingLead] | None = None
     materials_lead: Param[MeetingLead] | None = None
@@ -176,6 +178,9 @@ _EXPECTED: dict[str, str] = {
     "remarks_round_due": "a term such as '3wd', or 'default=5wd, resolution=10wd, emergency=3wd'",
     "silent_consent": _BOOL_FORM,
     "silent_consent_kinds": "a comma-separated list of kinds of round, each "
+    + _enum_form(DraftKind),
+    "refusal_answer": _BOOL_FORM,
+    "remarks_forbidden_kinds": "a comma-separated list of kinds of round, each "
     + _enum_form(DraftKind),
     "agenda_lead": _LEAD_FORM,
     "materials_lead": _LEAD_FORM,

@@ -4,6 +4,11 @@ A round has a kind (a draft resolution, decision, order, emergency act, another 
 «замечаний нет» answer on an assignment or request). Per profile the kind sets the default due
 date (Baidibek §10.14) and whether an addressee silent at the due date has agreed by default
 (Ust-Kamenogorsk п.21, п.24: drafts only, never п.7 answers); otherwise silence is «no answer».
+
+An addressee answers «no remarks», «remarks» (text and/or files) or, where the profile takes it
+(`refusal_answer`), «not agreed» with typed reasons (Almaty п.24 3)). Where the profile forbids
+approving a kind of draft «с замечаниями» (`remarks_forbidden_kinds`, Baidibek §10.4), that kind
+takes «agreed» or a reasoned «not agreed» only.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ class RoundRefusal(StrEnum):
     DUE_PAST = "due_past"
     DUE_DAY_OFF = "due_day_off"
     NO_TEXT = "no_text"
+    NO_REASONS = "no_reasons"  # a refusal without its reasons typed
+    REFUSAL_OFF = "refusal_off"  # the profile takes no refusal
+    REMARKS_FORBIDDEN = "remarks_forbidden"  # no approval «с замечаниями» for this kind
 
 
 # The kind a new round gets unless the initiator taps another (and rounds from before kinds).
@@ -99,6 +107,52 @@ def silent_consent_paragraphs(profile: Profile, kind: RoundKind) -> str | None:
     if not silent_consent(profile, kind) or kinds is None:
         return None
     return paragraphs(kinds.cite) or None
+
+
+def refusal_allowed(profile: Profile) -> bool:
+    """Whether an addressee may answer «not agreed», with reasons."""
+    return profile.is_on("refusal_answer")
+
+
+def remarks_forbidden_paragraphs(profile: Profile, kind: RoundKind) -> str | None:
+    """The paragraphs that forbid approving this kind of draft «с замечаниями» («§10.4,
+    §10.3»); None when remarks are taken."""
+    kinds = profile.remarks_forbidden_kinds
+    if kinds is None or kind not in kinds.value:
+        return None
+    return paragraphs(kinds.cite) or None
+
+
+def offered_answers(profile: Profile, kind: RoundKind) -> tuple[Answer, ...]:
+    """The answers an addressee of this kind of round is offered, in the order shown."""
+    found = [Answer.NO_REMARKS]
+    if remarks_forbidden_paragraphs(profile, kind) is None:
+        found.append(Answer.REMARKS)
+    if refusal_allowed(profile) or len(found) == 1:
+        found.append(Answer.REFUSED)  # without remarks, «not agreed» is the only other answer
+    return tuple(found)
+
+
+def check_offered(profile: Profile, item: Round, answer: Answer) -> None:
+    """The answer is one this round takes (a forged or an old button may ask for another)."""
+    if answer in offered_answers(profile, item.kind):
+        return
+    if answer is Answer.REMARKS:
+        paragraphs = remarks_forbidden_paragraphs(profile, item.kind)
+        raise Refused(RoundRefusal.REMARKS_FORBIDDEN, paragraphs=paragraphs or "")
+    raise Refused(RoundRefusal.REFUSAL_OFF)
+
+
+def check_given(
+    profile: Profile, item: Round, answer: Answer, text: str | None, has_files: bool
+) -> None:
+    """An answer this round takes, with what it needs: remarks a text or a file, a refusal its
+    reasons typed (files alone are not reasons)."""
+    check_offered(profile, item, answer)
+    if answer is Answer.REMARKS and not (text or has_files):
+        raise Refused(RoundRefusal.NO_TEXT)
+    if answer is Answer.REFUSED and not (text or "").strip():
+        raise Refused(RoundRefusal.NO_REASONS)
 
 
 def due_paragraphs(profile: Profile) -> str:

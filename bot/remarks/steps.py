@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.outbox_kinds import Kind
-from bot.remarks.rules import RoundRefusal, check_answer, check_due
+from bot.remarks.rules import RoundRefusal, check_answer, check_due, check_given
 from bot.services import (
     Context,
     department_recipients,
@@ -79,8 +79,7 @@ async def answer_round(
     if item is None:
         raise Refused(RoundRefusal.NOT_ADDRESSEE, round_id=round_id)
     addressee = check_answer(item, person.id, ctx.today)
-    if answer is Answer.REMARKS and not (text or files):
-        raise Refused(RoundRefusal.NO_TEXT)
+    check_given(ctx.profile, item, answer, text, bool(files))
     if not await ctx.repos.remarks.answer(
         round_id,
         person.id,
@@ -91,7 +90,7 @@ async def answer_round(
         at=ctx.now,
     ):
         raise Refused(RoundRefusal.CLOSED, due=item.due)
-    if answer is Answer.REMARKS:
+    if answer in {Answer.REMARKS, Answer.REFUSED}:  # remarks and refusals reach the initiator
         initiator = await ctx.repos.staff.get(item.initiator_id)
         ids = {"round_id": round_id, "addressee_id": addressee.id}
         await notify_about(ctx, [initiator], Kind.REMARKS_ANSWER, ids, stamp(ctx), key="rmans")

@@ -131,7 +131,7 @@ async def on_round(
     if isinstance(query.message, Message):
         await query.message.answer(
             round_request_text(rnd, initiator, person.language.value, ctx.profile),
-            reply_markup=request_keyboard(rnd.id),
+            reply_markup=request_keyboard(rnd, ctx.profile),
         )
 
 

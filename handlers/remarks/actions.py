@@ -24,8 +24,11 @@ from bot.remarks.rules import (
     MAY_START,
     REMARKS_MAX,
     RoundRefusal,
+    check_offered,
     final_answer,
     is_open,
+    offered_answers,
+    remarks_forbidden_paragraphs,
     silent_consent_paragraphs,
 )
 from bot.xlsx import sheet_xlsx
@@ -33,6 +36,7 @@ from handlers.assignments.cards import moment
 from handlers.callbacks import RemarkAction, RemarkCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
 from handlers.loaders import Dialog, LoadedRound, on_dialog
+from handlers.remarks.refusals import remarks_forbidden_text
 from handlers.replies import refuse, stale
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
@@ -43,6 +47,7 @@ ANSWER_TITLES: dict[Answer, str] = {
     Answer.PENDING: N_("awaiting an answer"),
     Answer.NO_REMARKS: N_("no remarks"),
     Answer.REMARKS: N_("has remarks"),
+    Answer.REFUSED: N_("not agreed, with reasons"),
     Answer.AGREED_BY_DEFAULT: N_("agreed by default (no answer by the due date)"),
     Answer.NO_ANSWER: N_("no answer"),
 }
@@ -50,6 +55,7 @@ ANSWER_ICONS = {
     Answer.PENDING: "⏳",
     Answer.NO_REMARKS: "✅",
     Answer.REMARKS: "💬",
+    Answer.REFUSED: "⛔",
     Answer.AGREED_BY_DEFAULT: "☑️",
     Answer.NO_ANSWER: "➖",
 }
@@ -74,17 +80,39 @@ def round_title(item: Round) -> str:
     return item.subject
 
 
-def request_keyboard(round_id: int) -> InlineKeyboardMarkup:
+# The button each answer is given by.
+ANSWER_ACTIONS = {
+    Answer.NO_REMARKS: RemarkAction.OK,
+    Answer.REMARKS: RemarkAction.HAS,
+    Answer.REFUSED: RemarkAction.REFUSE,
+}
+
+
+def request_keyboard(item: Round, profile: Profile) -> InlineKeyboardMarkup:
+    """The answers the round takes: where remarks are forbidden (Baidibek §10.4), «agreed» and
+    «not agreed» only."""
+    offered = offered_answers(profile, item.kind)
+    labels = {
+        Answer.NO_REMARKS: _("✅ No remarks") if Answer.REMARKS in offered else _("✅ Agreed"),
+        Answer.REMARKS: _("💬 Have remarks"),
+        Answer.REFUSED: _("⛔ Not agreed (reasons)"),
+    }
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✅ No remarks"), callback_data=RemarkCallback(action=RemarkAction.OK, id=round_id)
-    )
-    builder.button(
-        text=_("💬 Have remarks"),
-        callback_data=RemarkCallback(action=RemarkAction.HAS, id=round_id),
-    )
+    for answer in offered:
+        builder.button(
+            text=labels[answer],
+            callback_data=RemarkCallback(action=ANSWER_ACTIONS[answer], id=item.id),
+        )
     builder.adjust(2)
     return builder.as_markup()
+
+
+def answers_line(profile: Profile, kind: RoundKind) -> str | None:
+    """Where approval «with remarks» is forbidden, the request says so, with its paragraphs."""
+    paragraphs = remarks_forbidden_paragraphs(profile, kind)
+    if paragraphs is None:
+        return None
+    return remarks_forbidden_text(paragraphs)
 
 
 def kind_line(kind: RoundKind) -> str:
@@ -118,6 +146,8 @@ def request_text(item: Round, initiator: Person | None, language: str, profile: 
         lines.append(
             _("Documents: {names}").format(names=", ".join(f.file_name for f in item.files))
         )
+    if (answers := answers_line(profile, item.kind)) is not None:
+        lines.append(answers)
     lines.append(silence_line(profile, item.kind, item.due, language))
     return "\n".join(lines)
 
@@ -208,7 +238,14 @@ async def sheet_file(
         )
     data = sheet_xlsx(
         round_title(item),
-        [_("No."), _("Addressee"), _("Answer"), _("Answered at"), _("Remarks"), _("Files")],
+        [
+            _("No."),
+            _("Addressee"),
+            _("Answer"),
+            _("Answered at"),
+            _("Remarks or reasons"),
+            _("Files"),
+        ],
         rows,
         subtitle_lines=[
             kind_line(item.kind),
@@ -237,28 +274,55 @@ async def on_no_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> None:
                 when=moment(tap.ctx.now, tap.ctx.settings.zone),
                 date=long_date(item.due, tap.person.language),
             ),
-            reply_markup=request_keyboard(item.id),
+            reply_markup=request_keyboard(item, tap.ctx.profile),
         )
 
 
-async def on_has_remarks(query: CallbackQuery, tap: Tap[RemarkCallback], round_: Round) -> None:
+# What the typed text is, per answer: the prompt, the send button, and what was sent.
+_TYPED = {
+    Answer.REMARKS: (
+        N_("Write your remarks and attach files if needed, in one or several messages."),
+        N_("📤 Send remarks"),
+        N_("Your remarks are sent to the initiator."),
+    ),
+    Answer.REFUSED: (
+        N_(
+            "Write the reasons why the draft is not agreed (required), in one or several "
+            "messages; files may be attached."
+        ),
+        N_("📤 Send «not agreed»"),
+        N_("Your «not agreed» with the reasons is sent to the initiator."),
+    ),
+}
+
+
+def typed_answer(data: dict[str, Any]) -> Answer:
+    """The answer a draft of remarks or reasons is for (drafts from before refusals: remarks)."""
+    return Answer(data.get("answer", Answer.REMARKS.value))
+
+
+async def on_typed_answer(query: CallbackQuery, tap: Tap[RemarkCallback], round_: Round) -> None:
+    """💬 remarks or ⛔ not agreed: the text (and files) follow in messages."""
+    answer = Answer.REFUSED if tap.button.action is RemarkAction.REFUSE else Answer.REMARKS
     if round_.addressee_for(tap.person.id) is None:
         await refuse(query, _("This request is not addressed to you."))
         return
     if not is_open(round_, tap.ctx.today):
         raise Refused(RoundRefusal.CLOSED, due=round_.due)
+    check_offered(tap.ctx.profile, round_, answer)
     await query.answer()
     await tap.state.set_state(RemarkStates.collecting)
-    await tap.state.set_data({"round": round_.id, "text": [], "files": []})
+    await tap.state.set_data({"round": round_.id, "answer": answer.value, "text": [], "files": []})
     if query.message is not None:
         prompt = (
             _("Write your remarks. Files are not accepted for a restricted round.")
-            if round_.restricted
-            else _("Write your remarks and attach files if needed, in one or several messages.")
+            if round_.restricted and answer is Answer.REMARKS
+            else _(_TYPED[answer][0])
         )
-        await query.message.answer(
-            prompt + " " + _("Then press «Send remarks»; /cancel leaves it.")
+        ending = _("Then press «{send}»; /cancel leaves it.").format(
+            send=_(_TYPED[answer][1]).removeprefix("📤 ")
         )
+        await query.message.answer(prompt + " " + ending)
 
 
 async def on_remarks_part(message: Message, dialog: Dialog[Round]) -> None:
@@ -268,7 +332,7 @@ async def on_remarks_part(message: Message, dialog: Dialog[Round]) -> None:
         dialog.state,
         dialog.data,
         send_or_cancel(
-            _("📤 Send remarks"),
+            _(_TYPED[typed_answer(dialog.data)][1]),
             RemarkCallback(action=RemarkAction.SEND, id=item.id),
             RemarkCallback(action=RemarkAction.DROP, id=item.id),
         ),
@@ -278,9 +342,7 @@ async def on_remarks_part(message: Message, dialog: Dialog[Round]) -> None:
         max_files=MAX_FILES,
         too_many_files=_("At most {count} files.").format(count=MAX_FILES),
         max_chars=REMARKS_MAX,
-        too_long=_("The remarks are too long; at most {count} characters.").format(
-            count=REMARKS_MAX
-        ),
+        too_long=_("The text is too long; at most {count} characters.").format(count=REMARKS_MAX),
     )
 
 
@@ -292,20 +354,20 @@ async def on_send_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> Non
     ):
         await stale(query)
         return
+    answer = typed_answer(data)
     text = "\n\n".join(data["text"]).strip() or None
     files = [RoundFile(file_id, name) for file_id, name in data["files"]]
     try:
-        await remark_steps.answer_round(
-            tap.ctx, tap.person, tap.button.id, Answer.REMARKS, text, files
-        )
+        await remark_steps.answer_round(tap.ctx, tap.person, tap.button.id, answer, text, files)
     except Refused as error:
-        if error.refusal is not RoundRefusal.NO_TEXT:  # with no text, the draft goes on
+        # with no text (or no reasons), the draft goes on
+        if error.refusal not in {RoundRefusal.NO_TEXT, RoundRefusal.NO_REASONS}:
             await tap.state.clear()
         raise
     await tap.state.clear()
     await query.answer(_("Sent."))
     if query.message is not None:
-        await query.message.edit_text(_("Your remarks are sent to the initiator."))  # type: ignore[union-attr]
+        await query.message.edit_text(_(_TYPED[answer][2]))  # type: ignore[union-attr]
 
 
 # --- the initiator -----------------------------------------------------------------------------
@@ -357,7 +419,8 @@ def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
     cb.register(on_no_remarks, RemarkCallback.filter(F.action == RemarkAction.OK))
-    cb.register(on_has_remarks, RemarkCallback.filter(F.action == RemarkAction.HAS), LoadedRound())
+    typed = RemarkCallback.filter(F.action.in_({RemarkAction.HAS, RemarkAction.REFUSE}))
+    cb.register(on_typed_answer, typed, LoadedRound())
     cb.register(on_send_remarks, RemarkCallback.filter(F.action == RemarkAction.SEND))
     cb.register(drop_draft, RemarkCallback.filter(F.action == RemarkAction.DROP))
     sheets = RemarkCallback.filter(F.action.in_({RemarkAction.SHEET, RemarkAction.XLSX}))

@@ -50,7 +50,7 @@ async def render_remarks_request(
     files = [] if rnd.restricted else [ReportFile(f.file_id, f.file_name) for f in rnd.files]
     if item.kind == "remarks_reminder":
         files = []
-    return Rendered(text, request_keyboard(rnd.id), files)
+    return Rendered(text, request_keyboard(rnd, deliverer.profile), files)
 
 
 async def render_remarks_answer(
@@ -61,10 +61,14 @@ async def render_remarks_answer(
     addressee = next(
         (a for a in rnd.addressees if a.id == int(item.payload["addressee_id"])), None
     )
-    if addressee is None or addressee.answer is not Answer.REMARKS:
+    if addressee is None or addressee.answer not in {Answer.REMARKS, Answer.REFUSED}:
         return None
     names = await names_for(deliverer.repos, rnd)
-    text = _("Remarks on «{title}»:").format(title=round_title(rnd))
+    text = (
+        _("Not agreed, with reasons, on «{title}»:").format(title=round_title(rnd))
+        if addressee.answer is Answer.REFUSED
+        else _("Remarks on «{title}»:").format(title=round_title(rnd))
+    )
     text += "\n" + answer_line(addressee, names[addressee.id], deliverer.settings.zone)
     files = [] if rnd.restricted else [ReportFile(f.file_id, f.file_name) for f in addressee.files]
     return Rendered(text, None, files)

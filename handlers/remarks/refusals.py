@@ -9,6 +9,14 @@ from bot.remarks.rules import RoundRefusal
 from storage.domain.refusals import Refused
 
 
+def remarks_forbidden_text(paragraphs: str) -> str:
+    """Approving a draft «with remarks» is forbidden (Baidibek §10.4): what to answer instead."""
+    return _(
+        "Approval «with remarks» is not allowed for this draft (regulation {paragraphs}): "
+        "answer «agreed», or «not agreed» with the reasons."
+    ).format(paragraphs=paragraphs)
+
+
 def round_refusal(error: Refused, language: str) -> str:
     match error.refusal:
         case RoundRefusal.CLOSED:
@@ -19,6 +27,12 @@ def round_refusal(error: Refused, language: str) -> str:
             return _("Only the initiator of the round sees its sheet.")
         case RoundRefusal.NO_TEXT:
             return _("Remarks need text or a file.")
+        case RoundRefusal.NO_REASONS:
+            return _("«Not agreed» needs the reasons, typed as text.")
+        case RoundRefusal.REFUSAL_OFF:
+            return _("This round takes no «not agreed» answer.")
+        case RoundRefusal.REMARKS_FORBIDDEN:
+            return remarks_forbidden_text(str(error.values["paragraphs"]))
         case RoundRefusal.DUE_DAY_OFF:
             return _("{day} is not a working day. The next working day is {offer}.").format(
                 day=date_with_weekday(error.values["due"], language),  # type: ignore[arg-type]

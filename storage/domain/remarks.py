@@ -13,6 +13,7 @@ class Answer(StrEnum):
     PENDING = "pending"
     NO_REMARKS = "no_remarks"
     REMARKS = "remarks"
+    REFUSED = "refused"  # «в согласовании отказано» / «не согласовано», with typed reasons
     AGREED_BY_DEFAULT = "agreed_by_default"  # silent consent at the due date
     NO_ANSWER = "no_answer"  # the due date passed without an answer (no silent consent)
 
