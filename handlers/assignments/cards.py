@@ -83,6 +83,9 @@ EVENT_TITLES: dict[str, str] = {
     "removal_asked": N_("removal from control asked, waits for consent"),
     "removal_refused": N_("removal from control refused"),
     "executors": N_("executors changed"),
+    "extension_requested": N_("extension requested"),
+    "extension_approved": N_("extension granted"),
+    "extension_rejected": N_("extension refused"),
 }
 
 
