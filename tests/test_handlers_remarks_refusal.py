@@ -57,20 +57,20 @@ async def test_not_agreed_with_reasons_reaches_the_initiator_sheet_and_xlsx(
     assert "причины" in messages_to(joined_world.bot, FIN)[-1].text
     await joined_world.send_file("WHY-1", "заключение.pdf", FIN)
     prompt = messages_to(joined_world.bot, FIN)[-1]
-    await joined_world.press(prompt, "📤 Отправить «не согласовано»", FIN)
+    await joined_world.press(prompt, "📤 Отправить: не согласовано", FIN)
     assert "нужны причины" in alert(joined_world.bot)
     assert await state_of(joined_world.dp, joined_world.bot, FIN) is not None
     await joined_world.say("x" * (REMARKS_MAX + 1), FIN)
     assert "слишком длинный" in messages_to(joined_world.bot, FIN)[-1].text
     await joined_world.say(REASONS, FIN)
     prompt = messages_to(joined_world.bot, FIN)[-1]
-    await joined_world.press(prompt, "📤 Отправить «не согласовано»", FIN)
+    await joined_world.press(prompt, "📤 Отправить: не согласовано", FIN)
     assert await state_of(joined_world.dp, joined_world.bot, FIN) is None
     # in Kazakh too
     await joined_world.press(kk, KK_REFUSE, EDU)
     await joined_world.say("Заңға қайшы.", EDU)
     await joined_world.press(
-        messages_to(joined_world.bot, EDU)[-1], "📤 «Келісілмеді» жіберу", EDU
+        messages_to(joined_world.bot, EDU)[-1], "📤 Жіберу: келісілмеді", EDU
     )
 
     item = await joined_world.repos.remarks.get(round_id)

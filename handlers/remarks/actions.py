@@ -290,7 +290,7 @@ _TYPED = {
             "Write the reasons why the draft is not agreed (required), in one or several "
             "messages; files may be attached."
         ),
-        N_("📤 Send «not agreed»"),
+        N_("📤 Send: not agreed"),
         N_("Your «not agreed» with the reasons is sent to the initiator."),
     ),
 }
