@@ -69,9 +69,7 @@ async def test_not_agreed_with_reasons_reaches_the_initiator_sheet_and_xlsx(
     # in Kazakh too
     await joined_world.press(kk, KK_REFUSE, EDU)
     await joined_world.say("Заңға қайшы.", EDU)
-    await joined_world.press(
-        messages_to(joined_world.bot, EDU)[-1], "📤 Жіберу: келісілмеді", EDU
-    )
+    await joined_world.press(messages_to(joined_world.bot, EDU)[-1], "📤 Жіберу: келісілмеді", EDU)
 
     item = await joined_world.repos.remarks.get(round_id)
     assert item is not None
