@@ -3,45 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from storage.domain.assignments import (
-    ControlType,
-    NewAssignment,
     Refusal,
     RemovalGround,
 )
-from storage.domain.enums import Source
 from storage.domain.extensions import RequestStatus
 from storage.domain.refusals import Refused
 from storage.extensions import PendingExists
 from storage.repo import Repos
 from tests.helpers import add_report, department_id
+from tests.stored_assignments import AT, EDU, FIN, register
 
-EDU = "Отдел образования"
-FIN = "Отдел финансов"
-TODAY = date(2026, 3, 2)
-DEADLINE = date(2026, 4, 1)
-AT = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
-
-
-async def register(repos: Repos, number: str, *executors: str) -> int:
-    created = await repos.assignments.create(
-        NewAssignment(
-            reg_number=number,
-            received=TODAY,
-            source=Source.AKIM,
-            summary=f"Поручение {number}",
-            executors=executors or (EDU,),
-        ),
-        deadline=DEADLINE,
-        control_type=ControlType.SHORT,
-        registered_on=TODAY,
-        actor="ctrl",
-    )
-    return created.id
+DEADLINE = date(2026, 4, 1)  # what `register` gives
 
 
 async def ask(
