@@ -208,6 +208,31 @@ async def test_roadmap_due_on_card_and_reminded_once(joined_world: World) -> Non
     assert notices_to(joined_world.bot, FIN) == []
 
 
+async def test_roadmap_due_counts_from_receipt_not_registration(joined_world: World) -> None:
+    """§12.3 «при поступлении в Аппарат … в течении 5 рабочих дней»: an act received on
+    Thursday 1 April 2027 and registered only on Monday 5 April has its roadmap due on Thursday
+    8 April (5 working days from receipt), not 12 April; the head is reminded on 7 April."""
+    now = datetime(2027, 4, 5, 10, 0, tzinfo=ALMATY)
+    ctx = await services.make_context(
+        joined_world.repos, joined_world.profile, joined_world.settings, now=now
+    )
+    await register_assignment(
+        ctx,
+        "R-3",
+        "Тапсырма R-3",
+        ("Отдел финансов",),
+        deadline=date(2027, 6, 30),
+        source=Source.PRESIDENT,
+        received=date(2027, 4, 1),
+    )
+    await joined_world.deliverer.drain(now=now)
+    [card] = [t for t in texts_to(joined_world.bot, FIN) if "R-3" in t]
+    assert "при необходимости: до 8 апреля 2027" in card
+    ru = await only_notice_on(joined_world, local(2027, 4, 6), local(2027, 4, 7), FIN)
+    assert "№ R-3: план организационных мероприятий (дорожная карта)" in ru
+    assert "8 апреля 2027" in ru
+
+
 # ---- the monthly list of President and Government items to executors (003 §12.4) ----------------
 
 

@@ -139,7 +139,7 @@ def roadmap_notice(profile: Profile, cal: CalendarLike, item: Assignment) -> Not
     Its `until` is the roadmap's due date (it is sent late rather than never up to then)."""
     if not item.is_open or item.status is Status.REPORTED:
         return None
-    due_day = roadmap_due_date(profile, cal, item.source, item.registered_on)
+    due_day = roadmap_due_date(profile, cal, item.source, item.received)
     if due_day is None:
         return None
     return Notice(NoticeKind.ROADMAP, cal.subtract_working_days(due_day, 1), due_day)

@@ -102,14 +102,16 @@ def internal_deadline(
 
 
 def roadmap_due_date(
-    profile: Profile, cal: CalendarLike, source: Source, registered: date
+    profile: Profile, cal: CalendarLike, source: Source, received: date
 ) -> date | None:
     """Due date of the roadmap (план организационных мероприятий) for an act from a source the
-    profile names (Baidibek §12.3: within 5 working days of receipt); None otherwise."""
+    profile names (Baidibek §12.3: «при поступлении в Аппарат … в течении 5 рабочих дней» —
+    counted from the day the act was received, not the day it was registered here); None
+    otherwise."""
     param = profile.roadmap_due
     if param is None or Source(source) not in param.value.sources:
         return None
-    return normalize_deadline(profile, cal, param.value.term.after(cal, registered))
+    return normalize_deadline(profile, cal, param.value.term.after(cal, received))
 
 
 def extension_cutoff(profile: Profile, cal: CalendarLike, deadline: date) -> date | None:

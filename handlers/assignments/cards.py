@@ -143,7 +143,7 @@ def card_text(
     lines = [_("📄 Assignment No. {number}").format(number=item.reg_number)]
     internal = item_internal_deadline(profile, cal, item)
     early = [] if internal is None else [internal_line(internal)]
-    roadmap = roadmap_due_date(profile, cal, item.source, item.registered_on)
+    roadmap = roadmap_due_date(profile, cal, item.source, item.received)
     if roadmap is not None and item.is_open:
         early.append(
             _("Roadmap (plan of organisational measures), if needed: by {date}").format(
