@@ -186,7 +186,9 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
         assert isinstance(request, SendMessage)
         assert SUBJECT in request.text
         assert "Бауыржан Исаев" in request.text
-        assert "Регламент, п.21, п.24)" in request.text  # silence is consent: п.21, п.24
+        # silence is consent: п.21, п.24 (in Kazakh «21-т., 24-т.»)
+        cite = "п.21, п.24" if chat_id == FIN_HEAD else "21-т., 24-т."
+        assert f"Регламент, {cite})" in request.text
         assert isinstance(request.reply_markup, InlineKeyboardMarkup)
         assert [b.callback_data for row in request.reply_markup.inline_keyboard for b in row] == [
             f"r:ok:{item.id}",

@@ -117,8 +117,16 @@ async def test_baidibek_refuses_remarks_on_draft_acts_only(
     item = await joined_world.repos.remarks.get(round_id)
     assert item is not None and {a.answer for a in item.addressees} == {Answer.PENDING}
 
-    for kind in (RoundKind.OTHER_DRAFT, RoundKind.REPLY):
-        joined_world.bot.clear()
-        await requested(joined_world, profile, kind)
-        request = messages_to(joined_world.bot, FIN)[0]
-        assert list(buttons(request)) == ["✅ Замечаний нет", "💬 Есть замечания", RU_REFUSE]
+    joined_world.bot.clear()
+    await requested(joined_world, profile, RoundKind.OTHER_DRAFT)
+    request = messages_to(joined_world.bot, FIN)[0]
+    assert list(buttons(request)) == ["✅ Замечаний нет", "💬 Есть замечания", RU_REFUSE]
+    # a «замечаний нет» answer on an assignment or a request has remarks or none: «not agreed»
+    # is an answer on a draft
+    joined_world.bot.clear()
+    reply_id = await requested(joined_world, profile, RoundKind.REPLY)
+    request = messages_to(joined_world.bot, FIN)[0]
+    assert list(buttons(request)) == ["✅ Замечаний нет", "💬 Есть замечания"]
+    await joined_world.tap(RemarkCallback(action="refuse", id=reply_id).pack(), FIN)
+    assert alert(joined_world.bot) == "Ответ «не согласовано» на этот запрос не предусмотрен."
+    assert await state_of(joined_world.dp, joined_world.bot, FIN) is None

@@ -27,6 +27,7 @@ from bot.remarks.rules import (
     REMARKS_MAX,
     RoundRefusal,
     check_offered,
+    cited,
     final_answer,
     is_open,
     offered_answers,
@@ -98,12 +99,12 @@ def request_keyboard(item: Round, profile: Profile) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def answers_line(profile: Profile, kind: RoundKind) -> str | None:
+def answers_line(profile: Profile, kind: RoundKind, language: str) -> str | None:
     """Where approval «with remarks» is forbidden, the request says so, with its paragraphs."""
     paragraphs = remarks_forbidden_paragraphs(profile, kind)
     if paragraphs is None:
         return None
-    return remarks_forbidden_text(paragraphs)
+    return remarks_forbidden_text(paragraphs, language)
 
 
 def kind_line(kind: RoundKind) -> str:
@@ -121,7 +122,7 @@ def silence_line(profile: Profile, kind: RoundKind, due: Any, language: str) -> 
     return _(
         "If you do not answer by {date}, you are counted as agreed (silent consent, "
         "regulation {paragraphs})."
-    ).format(date=long_date(due, language), paragraphs=paragraphs)
+    ).format(date=long_date(due, language), paragraphs=cited(paragraphs, language))
 
 
 def request_text(item: Round, initiator: Person | None, language: str, profile: Profile) -> str:
@@ -140,7 +141,7 @@ def request_text(item: Round, initiator: Person | None, language: str, profile: 
         lines.append(
             _("Documents: {names}").format(names=", ".join(f.file_name for f in item.files))
         )
-    if (answers := answers_line(profile, item.kind)) is not None:
+    if (answers := answers_line(profile, item.kind, language)) is not None:
         lines.append(answers)
     lines.append(silence_line(profile, item.kind, item.due, language))
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from bot.remarks.rules import (
     MAX_FILES,
     SUBJECT_MAX,
     SUBJECT_MIN,
+    cited,
     silent_consent_paragraphs,
 )
 from handlers.callbacks import RoundNewCallback, RoundStep
@@ -228,7 +229,7 @@ def shorter_view(
         date=date_with_weekday(due, language),
         kind=_(KIND_TITLES[kind]),
         regular=date_with_weekday(regular, language),
-        paragraphs=cite,
+        paragraphs=cited(cite, language),
     )
     builder = InlineKeyboardBuilder()
     builder.button(
@@ -297,7 +298,7 @@ async def confirmation_view(
         kind_line(kind),
         _("Answer by: {date}").format(date=date_with_weekday(due, language)),
         _("Silence at the due date: agreed by default (regulation {paragraphs}).").format(
-            paragraphs=silence
+            paragraphs=cited(silence, language)
         )
         if silence
         else _("Silence at the due date: shown as «no answer», not as agreement."),
