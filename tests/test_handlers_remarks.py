@@ -35,6 +35,7 @@ async def start(
     restricted: bool = False,
     extra_people: tuple[str, ...] = ("dep1", "akim", "hoa"),
     kind: RoundKind = RoundKind.OTHER_DRAFT,
+    subject: str = "Проект постановления о тарифах",
 ) -> int:
     ctx = await services.make_context(repos, profile, settings)
     initiator = await repos.staff.by_code("ctrl")
@@ -53,7 +54,7 @@ async def start(
     item = await remark_steps.start_round(
         ctx,
         initiator,
-        subject="Проект постановления о тарифах",
+        subject=subject,
         restricted=restricted,
         due=due,
         files=[RoundFile("DRAFT-1", "проект.docx")],

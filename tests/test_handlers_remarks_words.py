@@ -223,3 +223,29 @@ def test_kazakh_writes_paragraphs_with_a_case_ending() -> None:
     assert cited("п.24 3)", "kk") == "24-т. 3)"
     assert cited("§10.4, §10.3", "kk") == "§10.4, §10.3"
     assert cited("п.21, п.24", "ru") == "п.21, п.24"
+
+
+async def test_the_initiators_list_shows_short_titles(joined_world: World) -> None:
+    """/remarks: a restricted round by its number, a long subject cut at a word with «…»."""
+    await requested(joined_world, RoundKind.OTHER_DRAFT, restricted=True)
+    secret_id = (await joined_world.repos.remarks.for_initiator(await ctrl_id(joined_world)))[0].id
+    long_id = await start(
+        joined_world.repos,
+        joined_world.profile,
+        joined_world.settings,
+        extra_people=(),
+        subject="Проект постановления о внесении изменений в правила благоустройства города",
+    )
+    joined_world.bot.clear()
+    await joined_world.say("/remarks", CTRL)
+    labels = {
+        data: text for text, data in buttons(messages_to(joined_world.bot, CTRL)[-1]).items()
+    }
+    assert labels[f"r:sheet:{secret_id}"].endswith(f"· Опрос № {secret_id} (ДСП)")
+    assert labels[f"r:sheet:{long_id}"].endswith("· Проект постановления о внесении…")
+
+
+async def ctrl_id(world: World) -> int:
+    person = await world.repos.staff.by_code("ctrl")
+    assert person is not None
+    return person.id

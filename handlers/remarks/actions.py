@@ -76,6 +76,17 @@ def round_title(item: Round) -> str:
     return item.subject
 
 
+def short_title(item: Round, limit: int) -> str:
+    """The round on a button: a restricted one by its number; a long subject cut at a word,
+    with «…» (a phone shows about 40 characters of a button)."""
+    if item.restricted:
+        return _("Round No. {id} (restricted)").format(id=item.id)
+    if len(item.subject) <= limit:
+        return item.subject
+    cut = item.subject[: limit - 1].rsplit(" ", 1)[0] or item.subject[: limit - 1]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
 # The button each answer is given by.
 ANSWER_ACTIONS = {
     Answer.NO_REMARKS: RemarkAction.OK,
@@ -399,7 +410,7 @@ async def cmd_remarks(message: Message, person: Person, repos: Repos) -> None:
     builder.button(text=_("➕ New round"), callback_data=RemarkCallback(action=RemarkAction.NEW))
     for item in rounds:
         builder.button(
-            text=f"📋 {item.due:%d.%m} · {round_title(item)[:40]}",
+            text=f"📋 {item.due:%d.%m} · {short_title(item, 40)}",
             callback_data=RemarkCallback(action=RemarkAction.SHEET, id=item.id),
         )
     builder.adjust(1)
