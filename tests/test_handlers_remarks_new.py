@@ -154,6 +154,8 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
         "Гүлнар Омарова — Заместитель акима",
         f"Срок ответа: {date_with_weekday(default, 'ru')}",
         "Вид: проект распоряжения акима",
+        "Варианты ответа адресатов: замечаний нет / есть замечания / не согласовано, с "
+        "указанием причин",
         "Молчание к сроку: согласовано по умолчанию (Регламент, п.21, п.24).",
     ):
         assert shown in confirmation
@@ -425,6 +427,7 @@ async def test_a_due_date_shorter_than_the_regulation_is_confirmed_first(
     joined_world.bot.clear()
     await say(joined_world.dp, joined_world.bot, short.strftime("%d.%m.%Y"))
     [warning] = joined_world.bot.texts()
+    assert warning.startswith("5/6 · ⚠️")  # still the due date's stage
     assert "короче" in warning
     assert date_with_weekday(regular, "ru") in warning
     assert "Регламент, п.21" in warning
@@ -435,6 +438,7 @@ async def test_a_due_date_shorter_than_the_regulation_is_confirmed_first(
     assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.due.state
     await press(joined_world.dp, joined_world.bot, "short", short.isoformat())
     assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.confirm.state
+    assert joined_world.bot.texts()[-1].startswith("6/6 · ")
     await press(joined_world.dp, joined_world.bot, "ok")
     [item] = await joined_world.repos.remarks.for_initiator(ctrl.id)
     assert item.due == short

@@ -16,9 +16,20 @@ from openpyxl import load_workbook
 from bot.profiles import Profile, load_profile
 from bot.remarks.rules import cited
 from bot.remarks.words import Wording, answer_words, wording
-from handlers.callbacks import RemarkCallback
+from handlers.callbacks import RemarkCallback, RoundNewCallback
 from storage.domain.remarks import Answer, RoundKind
-from tests.helpers import World, alert, alerts, buttons, edits_to, messages_to, state_of
+from tests.helpers import (
+    World,
+    alert,
+    alerts,
+    buttons,
+    department,
+    edits_to,
+    last_buttons,
+    messages_to,
+    presser,
+    state_of,
+)
 from tests.test_handlers_remarks import CTRL, EDU, FIN, PEOPLE, close_round, start
 
 __all__ = ["PEOPLE"]  # the `joined` fixture joins them
@@ -249,3 +260,26 @@ async def ctrl_id(world: World) -> int:
     person = await world.repos.staff.by_code("ctrl")
     assert person is not None
     return person.id
+
+
+@pytest.mark.parametrize("profile", [BAI], ids=lambda p: p.name)
+async def test_the_initiator_is_shown_the_answers_a_draft_act_takes(
+    joined_world: World, profile: Profile
+) -> None:
+    press = presser(RoundNewCallback, CTRL)
+    dp, bot = joined_world.dp, joined_world.bot
+    education = await department(joined_world.repos, "Отдел образования")
+    await joined_world.tap(RemarkCallback(action="new").pack(), CTRL)
+    await joined_world.say(SUBJECT, CTRL)
+    await press(dp, bot, "kind", "resolution")
+    await press(dp, bot, "rst", "0")
+    await press(dp, bot, "docs", "none")
+    await press(dp, bot, "dep", str(education.id))
+    await press(dp, bot, "done")
+    [(_, due)] = last_buttons(bot)
+    await press(dp, bot, "due", due.removeprefix("rn:due:"))
+    confirmation = bot.texts()[-1]
+    assert confirmation.startswith("6/6 · ")
+    assert "Варианты ответа адресатов: согласовано / не согласовано, с указанием причин" in (
+        confirmation
+    )

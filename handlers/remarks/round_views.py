@@ -21,8 +21,10 @@ from bot.remarks.rules import (
     SUBJECT_MAX,
     SUBJECT_MIN,
     cited,
+    offered_answers,
     silent_consent_paragraphs,
 )
+from bot.remarks.words import answer_words
 from handlers.callbacks import RoundNewCallback, RoundStep
 from handlers.pickers import Option, Picker
 from handlers.remarks.actions import KIND_TITLES, kind_line
@@ -294,8 +296,11 @@ async def confirmation_view(
         )
     kind = RoundKind(data["kind"])
     silence = silent_consent_paragraphs(ctx.profile, kind)
+    words = answer_words(ctx.profile, kind)
+    answers = " / ".join(_(words.titles[a]) for a in offered_answers(ctx.profile, kind))
     lines += [
         kind_line(kind),
+        _("The addressees answer: {answers}").format(answers=answers),
         _("Answer by: {date}").format(date=date_with_weekday(due, language)),
         _("Silence at the due date: agreed by default (regulation {paragraphs}).").format(
             paragraphs=cited(silence, language)
