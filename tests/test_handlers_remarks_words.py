@@ -198,7 +198,7 @@ async def test_a_restricted_round_never_offers_files_with_an_answer(joined_world
     for label in ("⛔ Не согласовано (причины)", "💬 Есть замечания"):
         await joined_world.press(request, label, FIN)
         prompt = messages_to(joined_world.bot, FIN)[-1].text
-        assert "Для служебного пользования файлы не принимаются." in prompt
+        assert "В опросе для служебного пользования (ДСП) файлы не принимаются." in prompt
         assert "приложить" not in prompt
     kk = messages_to(joined_world.bot, EDU)[0]
     await joined_world.press(kk, "⛔ Келісілмеді (себептері)", EDU)
