@@ -9,7 +9,9 @@ from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.i18n import date_with_weekday, long_date
+from bot.remarks import steps as remark_steps
 from bot.remarks.rules import MAX_FILES, default_due
+from bot.staff import steps as staff_steps
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks.new_dialog import RoundStates
 from storage.domain.remarks import Answer, RoundFile, RoundKind
@@ -443,3 +445,21 @@ async def test_a_due_date_shorter_than_the_regulation_is_confirmed_first(
     [item] = await joined_world.repos.remarks.for_initiator(ctrl.id)
     assert item.due == short
     assert item.kind is RoundKind.OTHER_DRAFT
+
+
+async def test_a_person_who_left_is_not_offered_nor_asked(joined_world: World) -> None:
+    """Only people who can answer are offered: someone removed from the directory is not in the
+    people picker, a button drawn before they left is stale, and a round never asks them."""
+    dp, bot = joined_world.dp, joined_world.bot
+    deputy = await person(joined_world.repos, "dep1")
+    await to_addressees(dp, bot)
+    await press(dp, bot, "mode", "per")
+    assert "Гүлнар Омарова — Заместитель акима" in picker_buttons(bot, "per")
+    ctx = await joined_world.context()
+    await staff_steps.remove_people(ctx, [deputy], actor="admin")
+    await press(dp, bot, "all")
+    assert not any(label.startswith("Гүлнар Омарова") for label in picker_buttons(bot, "per"))
+    bot.clear()
+    await press(dp, bot, "per", str(deputy.id))
+    assert alerts(bot) == [STALE_RU]
+    assert await remark_steps.round_addressees(await joined_world.context(), [], [deputy.id]) == []

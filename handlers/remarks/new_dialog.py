@@ -130,9 +130,11 @@ async def picker_of(
         return await views.addressees_view(repos, person, data, mode)
 
     async def someone(value: str) -> int | None:
-        """Anyone in the staff directory but the initiator."""
+        """Anyone still in the staff directory but the initiator."""
         other = await repos.staff.get(int(value)) if value.isdigit() else None
-        return other.id if other is not None and other.id != person.id else None
+        if other is None or not other.active or other.id == person.id:
+            return None
+        return other.id
 
     async def answering(value: str) -> int | None:
         """A department whose head (or acting head) answers: one without a head is not

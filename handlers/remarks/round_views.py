@@ -86,8 +86,9 @@ def department_options(departments: Sequence[Department]) -> list[Option]:
 
 
 async def people_options(repos: Repos, initiator: Person) -> list[Option]:
-    """Everyone in the staff directory but the initiator, by name."""
-    everyone = await repos.staff.all_people()
+    """Everyone still in the staff directory but the initiator, by name (a person who left
+    cannot answer)."""
+    everyone = await repos.staff.active_people()
     return [Option(p.id, person_label(p)) for p in everyone if p.id != initiator.id]
 
 
