@@ -123,6 +123,16 @@ class StaffRepo(AuditedStore):
         ) as cursor:
             return [Department(row["id"], row["name"]) for row in await cursor.fetchall()]
 
+    async def headed_departments(self) -> list[Department]:
+        """The departments with an active head (who, or whose acting substitute, answers for
+        them), by name."""
+        async with self.conn.execute(
+            "SELECT d.id, d.name FROM departments d WHERE EXISTS (SELECT 1 FROM people p"
+            " JOIN person_roles r ON r.person_id = p.id WHERE p.department_id = d.id"
+            " AND p.active = 1 AND r.role = 'head') ORDER BY d.name_key"
+        ) as cursor:
+            return [Department(row["id"], row["name"]) for row in await cursor.fetchall()]
+
     async def department_by_name(self, name: str) -> Department | None:
         row = await self.fetch_one(
             "SELECT id, name FROM departments WHERE name_key = ?", (name_key(name),)

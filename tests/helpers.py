@@ -195,6 +195,11 @@ def messages_to(bot: RecordingBot, chat_id: int) -> list[SendMessage]:
     return [m for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
 
 
+def edits_to(bot: RecordingBot, chat_id: int) -> list[EditMessageText]:
+    """The messages edited in `chat_id`, in order."""
+    return [m for m in bot.sent() if isinstance(m, EditMessageText) and m.chat_id == chat_id]
+
+
 def texts_to(bot: RecordingBot, chat_id: int) -> list[str]:
     """The texts of the messages sent to `chat_id`, in order."""
     return [m.text for m in messages_to(bot, chat_id)]

@@ -56,7 +56,7 @@ async def test_round_to_five_departments(api: FakeBotAPI, tmp_path: Path) -> Non
         api.send_text(CTRL, "/remarks")
         menu = await last_to(CTRL, mark)
         api.press(CTRL, "r:new:0", message_id=menu.result["message_id"])
-        await last_to(CTRL, mark, "1/7")
+        await last_to(CTRL, mark, "1/6")
         mark = api.mark()
         api.send_text(CTRL, "Проект решения о бюджете на 2027 год")
         kind = await last_to(CTRL, mark)

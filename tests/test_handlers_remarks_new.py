@@ -9,7 +9,9 @@ from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.i18n import date_with_weekday, long_date
+from bot.remarks import steps as remark_steps
 from bot.remarks.rules import MAX_FILES, default_due
+from bot.staff import steps as staff_steps
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks.new_dialog import RoundStates
 from storage.domain.remarks import Answer, RoundFile, RoundKind
@@ -85,8 +87,10 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     assert "r:new:0" in data_of(world.bot)
     await new_round(world.dp, world.bot)
     assert await state_of(world.dp, world.bot) == RoundStates.subject.state
+    assert world.bot.texts()[-1].startswith("1/6 · ")
     await say(world.dp, world.bot, f"  {SUBJECT}  ")
     assert await state_of(world.dp, world.bot) == RoundStates.kind.state
+    assert world.bot.texts()[-1].startswith("2/6 · ")
     assert data_of(world.bot) == [
         "rn:kind:other_draft",
         "rn:kind:reply",
@@ -98,8 +102,10 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     await press(world.dp, world.bot, "kind", "order")
     assert await state_of(world.dp, world.bot) == RoundStates.restricted.state
     assert data_of(world.bot) == ["rn:rst:1", "rn:rst:0"]
+    assert world.bot.texts()[-1].startswith("3/6 · ")
     await press(world.dp, world.bot, "rst", "0")
     assert await state_of(world.dp, world.bot) == RoundStates.documents.state
+    assert world.bot.texts()[-1].startswith("3/6 · ")  # the documents: the same stage
     assert data_of(world.bot) == ["rn:docs:none"]
     await world.send_file("doc-17", "проект.docx", CTRL)
     assert "проект.docx" in world.bot.texts()[-1]
@@ -107,21 +113,17 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     await press(world.dp, world.bot, "docs", "done")
 
     assert await state_of(world.dp, world.bot) == RoundStates.departments.state
-    assert picker_buttons(world.bot, "dep") == [
-        "Отдел контроля",
-        "Отдел образования",
-        "Отдел финансов",
-        "Отдел цифровизации",
-    ]
+    assert world.bot.texts()[-1].startswith("4/6 · ")
+    # the control and digitalisation departments have no head: nobody would answer for them,
+    # so they are not offered (their staff are chosen by name), nor taken from a forged button
+    assert picker_buttons(world.bot, "dep") == ["Отдел образования", "Отдел финансов"]
+    control = await department(world.repos, "Отдел контроля")
+    await press(world.dp, world.bot, "dep", str(control.id))
+    assert alerts(world.bot)[-1] == STALE_RU
     assert "rn:mode:per" in data_of(world.bot)
     await press(world.dp, world.bot, "dep", str(edu.id))
     await press(world.dp, world.bot, "dep", str(fin.id))
-    assert picker_buttons(world.bot, "dep") == [
-        "Отдел контроля",
-        "✅ Отдел образования",
-        "✅ Отдел финансов",
-        "Отдел цифровизации",
-    ]
+    assert picker_buttons(world.bot, "dep") == ["✅ Отдел образования", "✅ Отдел финансов"]
     assert "Отдел образования, Отдел финансов" in world.bot.texts()[-1]
     await press(world.dp, world.bot, "mode", "per")
     assert await state_of(world.dp, world.bot) == RoundStates.people.state
@@ -139,12 +141,14 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     await press(world.dp, world.bot, "done")
 
     assert await state_of(world.dp, world.bot) == RoundStates.due.state
+    assert "5/6 · " in world.bot.texts()[-1]
     assert last_buttons(world.bot) == [
         (f"📅 {date_with_weekday(default, 'ru')}", f"rn:due:{default.isoformat()}")
     ]
     await press(world.dp, world.bot, "due", default.isoformat())
     assert await state_of(world.dp, world.bot) == RoundStates.confirm.state
     confirmation = world.bot.texts()[-1]
+    assert confirmation.startswith("6/6 · ")
     for shown in (
         SUBJECT,
         "Документы: проект.docx",
@@ -152,6 +156,8 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
         "Гүлнар Омарова — Заместитель акима",
         f"Срок ответа: {date_with_weekday(default, 'ru')}",
         "Вид: проект распоряжения акима",
+        "Варианты ответа адресатов: замечаний нет / есть замечания / не согласовано, с "
+        "указанием причин",
         "Молчание к сроку: согласовано по умолчанию (Регламент, п.21, п.24).",
     ):
         assert shown in confirmation
@@ -184,7 +190,9 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
         assert isinstance(request, SendMessage)
         assert SUBJECT in request.text
         assert "Бауыржан Исаев" in request.text
-        assert "Регламент, п.21, п.24)" in request.text  # silence is consent: п.21, п.24
+        # silence is consent: п.21, п.24 (in Kazakh «21-т., 24-т.»)
+        cite = "п.21, п.24" if chat_id == FIN_HEAD else "21-т., 24-т."
+        assert f"Регламент, {cite})" in request.text
         assert isinstance(request.reply_markup, InlineKeyboardMarkup)
         assert [b.callback_data for row in request.reply_markup.inline_keyboard for b in row] == [
             f"r:ok:{item.id}",
@@ -305,15 +313,18 @@ async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
     await press(world.dp, world.bot, "kind", "other_draft")
     await press(world.dp, world.bot, "rst", "1")
     assert await state_of(world.dp, world.bot) == RoundStates.departments.state
+    assert world.bot.texts()[-1].startswith("4/6 · ")  # no documents, no number skipped
     await world.send_file("secret-1", "план.docx", CTRL)
     await press(world.dp, world.bot, "docs", "done")  # the documents step is skipped
     assert alerts(world.bot) == [STALE_RU]
     await press(world.dp, world.bot, "dep", str(fin.id))
     await press(world.dp, world.bot, "done")
     [(_, due)] = last_buttons(world.bot)
+    assert "5/6 · " in world.bot.texts()[-1]
     await press(world.dp, world.bot, "due", due.removeprefix("rn:due:"))
     assert await state_of(world.dp, world.bot) == RoundStates.confirm.state
     assert "Отдел финансов" in world.bot.texts()[-1]
+    assert world.bot.texts()[-1].startswith("6/6 · ")
     await press(world.dp, world.bot, "ok")
     [item] = await world.repos.remarks.for_initiator(ctrl.id)
     assert item.restricted
@@ -378,7 +389,8 @@ async def test_forty_people_are_paged_and_searchable(
     assert len(picker_buttons(bot, "dep")) == 8
     assert ("▶️", "rn:pg:1") in last_buttons(bot)
     await press(dp, bot, "pg", "5")
-    assert picker_buttons(bot, "dep") == [f"Управление {n}" for n in range(37, 41)]
+    # 42 departments with a head (those without one are not offered): 8 a page
+    assert picker_buttons(bot, "dep") == [f"Управление {n}" for n in range(39, 41)]
     await press(dp, bot, "mode", "per")  # the people start from their first page
     assert len(picker_buttons(bot, "per")) == 8
     assert ("▶️", "rn:pg:1") in last_buttons(bot)
@@ -417,6 +429,7 @@ async def test_a_due_date_shorter_than_the_regulation_is_confirmed_first(
     joined_world.bot.clear()
     await say(joined_world.dp, joined_world.bot, short.strftime("%d.%m.%Y"))
     [warning] = joined_world.bot.texts()
+    assert warning.startswith("5/6 · ⚠️")  # still the due date's stage
     assert "короче" in warning
     assert date_with_weekday(regular, "ru") in warning
     assert "Регламент, п.21" in warning
@@ -427,7 +440,26 @@ async def test_a_due_date_shorter_than_the_regulation_is_confirmed_first(
     assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.due.state
     await press(joined_world.dp, joined_world.bot, "short", short.isoformat())
     assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.confirm.state
+    assert joined_world.bot.texts()[-1].startswith("6/6 · ")
     await press(joined_world.dp, joined_world.bot, "ok")
     [item] = await joined_world.repos.remarks.for_initiator(ctrl.id)
     assert item.due == short
     assert item.kind is RoundKind.OTHER_DRAFT
+
+
+async def test_a_person_who_left_is_not_offered_nor_asked(joined_world: World) -> None:
+    """Only people who can answer are offered: someone removed from the directory is not in the
+    people picker, a button drawn before they left is stale, and a round never asks them."""
+    dp, bot = joined_world.dp, joined_world.bot
+    deputy = await person(joined_world.repos, "dep1")
+    await to_addressees(dp, bot)
+    await press(dp, bot, "mode", "per")
+    assert "Гүлнар Омарова — Заместитель акима" in picker_buttons(bot, "per")
+    ctx = await joined_world.context()
+    await staff_steps.remove_people(ctx, [deputy], actor="admin")
+    await press(dp, bot, "all")
+    assert not any(label.startswith("Гүлнар Омарова") for label in picker_buttons(bot, "per"))
+    bot.clear()
+    await press(dp, bot, "per", str(deputy.id))
+    assert alerts(bot) == [STALE_RU]
+    assert await remark_steps.round_addressees(await joined_world.context(), [], [deputy.id]) == []

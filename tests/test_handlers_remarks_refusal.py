@@ -15,7 +15,7 @@ from bot.profiles import Profile, load_profile
 from bot.remarks.rules import REMARKS_MAX
 from handlers.callbacks import RemarkCallback
 from storage.domain.remarks import Answer, RoundKind
-from tests.helpers import World, alert, buttons, messages_to, state_of
+from tests.helpers import World, alert, buttons, edits_to, messages_to, state_of
 from tests.test_handlers_remarks import CTRL, EDU, FIN, PEOPLE, start
 
 __all__ = ["PEOPLE"]  # the `joined` fixture joins them
@@ -24,6 +24,9 @@ PROFILES = [
     load_profile(name) for name in ("ust-kamenogorsk-2025", "baidibek-2025", "almaty-2016")
 ]
 BAIDIBEK = [load_profile("baidibek-2025")]
+# «не согласовано» in these two; almaty-2016 answers draft acts in п.24's words
+# (tests/test_handlers_remarks_words.py)
+NOT_AGREED = PROFILES[:2]
 REASONS = "Проект дублирует постановление № 12; нет финансово-экономического расчёта."
 RU_REFUSE, KK_REFUSE = "⛔ Не согласовано (причины)", "⛔ Келісілмеді (себептері)"
 
@@ -35,7 +38,7 @@ async def requested(world: World, profile: Profile, kind: RoundKind) -> int:
     return round_id
 
 
-@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("profile", NOT_AGREED, ids=lambda p: p.name)
 async def test_not_agreed_with_reasons_reaches_the_initiator_sheet_and_xlsx(
     joined_world: World, profile: Profile
 ) -> None:
@@ -53,7 +56,7 @@ async def test_not_agreed_with_reasons_reaches_the_initiator_sheet_and_xlsx(
         assert "с замечаниями" not in ru.text
 
     # a file alone is not a reason: the draft goes on until the reasons are typed
-    await joined_world.press(ru, RU_REFUSE, FIN)
+    await joined_world.tap(buttons(ru)[RU_REFUSE], FIN, message_id=41)
     assert "причины" in messages_to(joined_world.bot, FIN)[-1].text
     await joined_world.send_file("WHY-1", "заключение.pdf", FIN)
     prompt = messages_to(joined_world.bot, FIN)[-1]
@@ -66,6 +69,12 @@ async def test_not_agreed_with_reasons_reaches_the_initiator_sheet_and_xlsx(
     prompt = messages_to(joined_world.bot, FIN)[-1]
     await joined_world.press(prompt, "📤 Отправить: не согласовано", FIN)
     assert await state_of(joined_world.dp, joined_world.bot, FIN) is None
+    # after the commit: the toast, and the request (message 41) shows the answer, its buttons
+    # left to change it until the due date
+    assert alert(joined_world.bot) == "Записано: не согласовано, с указанием причин"
+    [request] = [m for m in edits_to(joined_world.bot, FIN) if m.message_id == 41]
+    assert "Ваш ответ: не согласовано, с указанием причин (" in (request.text or "")
+    assert RU_REFUSE in buttons(request)
     # in Kazakh too
     await joined_world.press(kk, KK_REFUSE, EDU)
     await joined_world.say("Заңға қайшы.", EDU)
@@ -108,8 +117,16 @@ async def test_baidibek_refuses_remarks_on_draft_acts_only(
     item = await joined_world.repos.remarks.get(round_id)
     assert item is not None and {a.answer for a in item.addressees} == {Answer.PENDING}
 
-    for kind in (RoundKind.OTHER_DRAFT, RoundKind.REPLY):
-        joined_world.bot.clear()
-        await requested(joined_world, profile, kind)
-        request = messages_to(joined_world.bot, FIN)[0]
-        assert list(buttons(request)) == ["✅ Замечаний нет", "💬 Есть замечания", RU_REFUSE]
+    joined_world.bot.clear()
+    await requested(joined_world, profile, RoundKind.OTHER_DRAFT)
+    request = messages_to(joined_world.bot, FIN)[0]
+    assert list(buttons(request)) == ["✅ Замечаний нет", "💬 Есть замечания", RU_REFUSE]
+    # a «замечаний нет» answer on an assignment or a request has remarks or none: «not agreed»
+    # is an answer on a draft
+    joined_world.bot.clear()
+    reply_id = await requested(joined_world, profile, RoundKind.REPLY)
+    request = messages_to(joined_world.bot, FIN)[0]
+    assert list(buttons(request)) == ["✅ Замечаний нет", "💬 Есть замечания"]
+    await joined_world.tap(RemarkCallback(action="refuse", id=reply_id).pack(), FIN)
+    assert alert(joined_world.bot) == "Ответ «не согласовано» на этот запрос не предусмотрен."
+    assert await state_of(joined_world.dp, joined_world.bot, FIN) is None

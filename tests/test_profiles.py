@@ -78,6 +78,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "silent_consent_kinds": "resolution, decision, order, emergency, other_draft",
         "refusal_answer": "true",
         "remarks_forbidden_kinds": "off",
+        "approval_answers": "off",
         "agenda_lead": "3wd",
         "materials_lead": "5wd",
         "package_lead": "off",
@@ -120,6 +121,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "silent_consent_kinds": "off",
         "refusal_answer": "true",
         "remarks_forbidden_kinds": "resolution, decision, order, emergency",
+        "approval_answers": "off",
         "agenda_lead": "default=4wd, apparatus=4wd",
         "materials_lead": "default=5wd, session=5wd, apparatus=2wd",
         "package_lead": "session=1wd",
@@ -162,6 +164,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "silent_consent_kinds": "off",
         "refusal_answer": "true",
         "remarks_forbidden_kinds": "off",
+        "approval_answers": "resolution, decision, order, emergency",
         "agenda_lead": "3cd",
         "materials_lead": "2wd",
         "package_lead": "off",
@@ -288,9 +291,11 @@ def test_features_off(uka: Profile, bai: Profile, ala: Profile) -> None:
         "roadmap_due",
         "monthly_higher_list",
         "remarks_forbidden_kinds",
+        "approval_answers",
     }
     assert set(bai.features_off()) == {
         "working_day_sources",
+        "approval_answers",
         "silent_consent",
         "silent_consent_kinds",
     }

@@ -87,6 +87,7 @@ class Profile(BaseModel):
     silent_consent_kinds: Param[KindList] | None = None  # the kinds of round it applies to
     refusal_answer: Param[bool] | None = None  # a third answer: refused, with typed reasons
     remarks_forbidden_kinds: Param[KindList] | None = None  # no approval «с замечаниями» for
+    approval_answers: Param[KindList] | None = None  # answered in the regulation's own words
     # Meetings
     agenda_lead: Param[MeetingLead] | None = None
     materials_lead: Param[MeetingLead] | None = None
@@ -182,6 +183,7 @@ _EXPECTED: dict[str, str] = {
     "refusal_answer": _BOOL_FORM,
     "remarks_forbidden_kinds": "a comma-separated list of kinds of round, each "
     + _enum_form(DraftKind),
+    "approval_answers": "a comma-separated list of kinds of round, each " + _enum_form(DraftKind),
     "agenda_lead": _LEAD_FORM,
     "materials_lead": _LEAD_FORM,
     "package_lead": _LEAD_FORM,

@@ -100,6 +100,17 @@ def paragraphs(cite: str) -> str:
     return ", ".join(found)
 
 
+_KK_PARAGRAPH = re.compile(r"п\.\s?(\d+(?:\.\d+)*)")
+
+
+def cited(paragraphs: str, language: str) -> str:
+    """Paragraphs as the reader writes them: Kazakh «21-т., 24-т.» for «п.21, п.24» (a «§»
+    stays)."""
+    if language != "kk":
+        return paragraphs
+    return _KK_PARAGRAPH.sub(lambda found: f"{found.group(1)}-т.", paragraphs)
+
+
 def silent_consent_paragraphs(profile: Profile, kind: RoundKind) -> str | None:
     """The paragraphs that make silence consent for this kind, for the request; None when
     silence is not consent."""
@@ -109,9 +120,11 @@ def silent_consent_paragraphs(profile: Profile, kind: RoundKind) -> str | None:
     return paragraphs(kinds.cite) or None
 
 
-def refusal_allowed(profile: Profile) -> bool:
-    """Whether an addressee may answer «not agreed», with reasons."""
-    return profile.is_on("refusal_answer")
+def refusal_allowed(profile: Profile, kind: RoundKind) -> bool:
+    """Whether an addressee may answer «not agreed», with reasons: a refusal is an answer on a
+    draft (Almaty п.24 3), Ust-Kamenogorsk п.21, п.24, Baidibek §10.3); a «замечаний нет» answer
+    on an assignment or a request (п.7) has remarks or none."""
+    return profile.is_on("refusal_answer") and kind is not RoundKind.REPLY
 
 
 def remarks_forbidden_paragraphs(profile: Profile, kind: RoundKind) -> str | None:
@@ -128,7 +141,7 @@ def offered_answers(profile: Profile, kind: RoundKind) -> tuple[Answer, ...]:
     found = [Answer.NO_REMARKS]
     if remarks_forbidden_paragraphs(profile, kind) is None:
         found.append(Answer.REMARKS)
-    if refusal_allowed(profile) or len(found) == 1:
+    if refusal_allowed(profile, kind) or len(found) == 1:
         found.append(Answer.REFUSED)  # without remarks, «not agreed» is the only other answer
     return tuple(found)
 

@@ -29,7 +29,7 @@ async def round_addressees(
             found.setdefault(head.id, (head, department_id))
     for person_id in person_ids:
         person = await ctx.repos.staff.get(person_id)
-        if person is not None:
+        if person is not None and person.active:  # one who left meanwhile is not asked
             acting = await ctx.repos.staff.acting_for(person, ctx.today)
             found.setdefault(acting.id, (acting, None))
     return list(found.values())

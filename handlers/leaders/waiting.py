@@ -16,7 +16,7 @@ from bot.leaders import views
 from handlers.callbacks import WaitAction, WaitCallback
 from handlers.extensions.actions import decision_keyboard
 from handlers.extensions.actions import request_text as extension_request_text
-from handlers.remarks.actions import request_keyboard, round_title
+from handlers.remarks.actions import request_keyboard, short_title
 from handlers.remarks.actions import request_text as round_request_text
 from handlers.replies import stale
 from storage.domain.assignments import Assignment
@@ -54,9 +54,8 @@ def waiting_buttons(
             callback_data=WaitCallback(action=WaitAction.REQUEST, id=request.id),
         )
     for rnd in rounds[:SHOWN]:
-        title = round_title(rnd)
         builder.button(
-            text="📨 " + (title if len(title) <= 30 else title[:29] + "…"),
+            text="📨 " + short_title(rnd, 30),
             callback_data=WaitCallback(action=WaitAction.ROUND, id=rnd.id),
         )
     builder.adjust(2)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -25,12 +27,14 @@ from bot.remarks.rules import (
     REMARKS_MAX,
     RoundRefusal,
     check_offered,
+    cited,
     final_answer,
     is_open,
     offered_answers,
     remarks_forbidden_paragraphs,
     silent_consent_paragraphs,
 )
+from bot.remarks.words import AnswerWords, Wording, answer_words, files_line
 from bot.xlsx import sheet_xlsx
 from handlers.assignments.cards import moment
 from handlers.callbacks import RemarkAction, RemarkCallback
@@ -43,14 +47,6 @@ from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKin
 from storage.models import Person
 from storage.repo import Repos
 
-ANSWER_TITLES: dict[Answer, str] = {
-    Answer.PENDING: N_("awaiting an answer"),
-    Answer.NO_REMARKS: N_("no remarks"),
-    Answer.REMARKS: N_("has remarks"),
-    Answer.REFUSED: N_("not agreed, with reasons"),
-    Answer.AGREED_BY_DEFAULT: N_("agreed by default (no answer by the due date)"),
-    Answer.NO_ANSWER: N_("no answer"),
-}
 ANSWER_ICONS = {
     Answer.PENDING: "⏳",
     Answer.NO_REMARKS: "✅",
@@ -80,6 +76,17 @@ def round_title(item: Round) -> str:
     return item.subject
 
 
+def short_title(item: Round, limit: int) -> str:
+    """The round on a button: a restricted one by its number; a long subject cut at a word,
+    with «…» (a phone shows about 40 characters of a button)."""
+    if item.restricted:
+        return _("Round No. {id} (restricted)").format(id=item.id)
+    if len(item.subject) <= limit:
+        return item.subject
+    cut = item.subject[: limit - 1].rsplit(" ", 1)[0] or item.subject[: limit - 1]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
 # The button each answer is given by.
 ANSWER_ACTIONS = {
     Answer.NO_REMARKS: RemarkAction.OK,
@@ -89,30 +96,26 @@ ANSWER_ACTIONS = {
 
 
 def request_keyboard(item: Round, profile: Profile) -> InlineKeyboardMarkup:
-    """The answers the round takes: where remarks are forbidden (Baidibek §10.4), «agreed» and
-    «not agreed» only."""
-    offered = offered_answers(profile, item.kind)
-    labels = {
-        Answer.NO_REMARKS: _("✅ No remarks") if Answer.REMARKS in offered else _("✅ Agreed"),
-        Answer.REMARKS: _("💬 Have remarks"),
-        Answer.REFUSED: _("⛔ Not agreed (reasons)"),
-    }
+    """The answers the round takes, in its words: where remarks are forbidden (Baidibek §10.4),
+    «agreed» and «not agreed» only. A long label has a row of its own (a phone cuts it in
+    half a row)."""
+    words = answer_words(profile, item.kind)
     builder = InlineKeyboardBuilder()
-    for answer in offered:
+    for answer in offered_answers(profile, item.kind):
         builder.button(
-            text=labels[answer],
+            text=_(words.buttons[answer]),
             callback_data=RemarkCallback(action=ANSWER_ACTIONS[answer], id=item.id),
         )
-    builder.adjust(2)
+    builder.adjust(2, 1) if words.wording is Wording.REMARKS else builder.adjust(1)
     return builder.as_markup()
 
 
-def answers_line(profile: Profile, kind: RoundKind) -> str | None:
+def answers_line(profile: Profile, kind: RoundKind, language: str) -> str | None:
     """Where approval «with remarks» is forbidden, the request says so, with its paragraphs."""
     paragraphs = remarks_forbidden_paragraphs(profile, kind)
     if paragraphs is None:
         return None
-    return remarks_forbidden_text(paragraphs)
+    return remarks_forbidden_text(paragraphs, language)
 
 
 def kind_line(kind: RoundKind) -> str:
@@ -130,30 +133,52 @@ def silence_line(profile: Profile, kind: RoundKind, due: Any, language: str) -> 
     return _(
         "If you do not answer by {date}, you are counted as agreed (silent consent, "
         "regulation {paragraphs})."
-    ).format(date=long_date(due, language), paragraphs=paragraphs)
+    ).format(date=long_date(due, language), paragraphs=cited(paragraphs, language))
 
 
 def request_text(item: Round, initiator: Person | None, language: str, profile: Profile) -> str:
-    lines = [
-        _("📨 Request for remarks from {name}").format(
-            name=f"{initiator.full_name} ({initiator.position})" if initiator else "—"
-        ),
-        round_title(item),
-        kind_line(item.kind),
-        _("Answer by: {date}").format(date=date_with_weekday(item.due, language)),
-    ]
+    """The request as its addressee reads it: «Запрос замечаний от …», or «Согласование проекта
+    …» for a draft act answered «согласовано»."""
+    words = answer_words(profile, item.kind)
+    name = f"{initiator.full_name} ({initiator.position})" if initiator else "—"
+    lines = [_(words.header).format(name=name)]
+    if "{name}" not in words.header:
+        lines.append(_("From: {name}").format(name=name))
+    lines.append(round_title(item))
+    if not words.names_kind:
+        lines.append(kind_line(item.kind))
+    lines.append(_("Answer by: {date}").format(date=date_with_weekday(item.due, language)))
     if item.files:
         lines.append(
             _("Documents: {names}").format(names=", ".join(f.file_name for f in item.files))
         )
-    if (answers := answers_line(profile, item.kind)) is not None:
+    if (answers := answers_line(profile, item.kind, language)) is not None:
         lines.append(answers)
     lines.append(silence_line(profile, item.kind, item.due, language))
     return "\n".join(lines)
 
 
-def answer_line(addressee: Addressee, name: str, zone: ZoneInfo) -> str:
-    line = f"{ANSWER_ICONS[addressee.answer]} {name}: {_(ANSWER_TITLES[addressee.answer])}"
+def answered_text(
+    item: Round, initiator: Person | None, person: Person, profile: Profile, when: str
+) -> str:
+    """The request with the addressee's recorded answer under it (the answer's buttons stay:
+    it can be changed until the due date)."""
+    addressee = item.addressee_for(person.id)
+    answer = addressee.answer if addressee is not None else Answer.PENDING
+    language = person.language.value
+    return (
+        request_text(item, initiator, language, profile)
+        + "\n\n"
+        + _("Your answer: {answer} ({when}). You can change it until {date}.").format(
+            answer=_(answer_words(profile, item.kind).titles[answer]),
+            when=when,
+            date=long_date(item.due, language),
+        )
+    )
+
+
+def answer_line(addressee: Addressee, name: str, zone: ZoneInfo, words: AnswerWords) -> str:
+    line = f"{ANSWER_ICONS[addressee.answer]} {name}: {_(words.titles[addressee.answer])}"
     if addressee.answered_at is not None:
         line += f", {moment(addressee.answered_at, zone)}"
     if addressee.text:
@@ -189,6 +214,7 @@ async def sheet_text(
     repos: Repos, profile: Profile, item: Round, zone: ZoneInfo, language: str, today: Any
 ) -> str:
     names = await names_for(repos, item)
+    words = answer_words(profile, item.kind)
     state = _("open") if is_open(item, today) else _("closed")
     lines = [
         _("📋 Sheet: {title}").format(title=round_title(item)),
@@ -200,10 +226,13 @@ async def sheet_text(
     for addressee in item.addressees:
         shown = shown_answer(profile, item, addressee, today)
         counts[shown] = counts.get(shown, 0) + 1
-        lines.append(answer_line(replace(addressee, answer=shown), names[addressee.id], zone))
+        shown_line = answer_line(
+            replace(addressee, answer=shown), names[addressee.id], zone, words
+        )
+        lines.append(shown_line)
     lines.append("")
     lines.append(
-        " · ".join(f"{ANSWER_ICONS[a]} {_(ANSWER_TITLES[a])}: {n}" for a, n in counts.items())
+        " · ".join(f"{ANSWER_ICONS[a]} {_(words.titles[a])}: {n}" for a, n in counts.items())
     )
     return "\n".join(lines)
 
@@ -223,6 +252,7 @@ async def sheet_file(
     repos: Repos, profile: Profile, item: Round, zone: ZoneInfo, language: str, today: Any
 ) -> BufferedInputFile:
     names = await names_for(repos, item)
+    words = answer_words(profile, item.kind)
     rows = []
     for number, addressee in enumerate(item.addressees, start=1):
         shown = shown_answer(profile, item, addressee, today)
@@ -230,7 +260,7 @@ async def sheet_file(
             [
                 str(number),
                 names[addressee.id],
-                _(ANSWER_TITLES[shown]),
+                _(words.titles[shown]),
                 moment(addressee.answered_at, zone) if addressee.answered_at else "",
                 addressee.text or "",
                 ", ".join(f.file_name for f in addressee.files),
@@ -262,38 +292,33 @@ async def sheet_file(
 # --- answering -----------------------------------------------------------------------------------
 
 
-async def on_no_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> None:
-    item = await remark_steps.answer_round(tap.ctx, tap.person, tap.button.id, Answer.NO_REMARKS)
-    await query.answer(_("Recorded: no remarks."))
-    if query.message is not None:
-        initiator = await tap.ctx.repos.staff.get(item.initiator_id)
-        await query.message.edit_text(  # type: ignore[union-attr]
-            request_text(item, initiator, tap.person.language, tap.ctx.profile)
-            + "\n\n"
-            + _("Your answer: no remarks ({when}). You can change it until {date}.").format(
-                when=moment(tap.ctx.now, tap.ctx.settings.zone),
-                date=long_date(item.due, tap.person.language),
-            ),
+async def show_answered(
+    bot: Bot, chat_id: int, message_id: int, tap: Tap[Any], item: Round
+) -> None:
+    """The request message shows the answer just recorded (after the commit)."""
+    initiator = await tap.ctx.repos.staff.get(item.initiator_id)
+    when = moment(tap.ctx.now, tap.ctx.settings.zone)
+    with suppress(TelegramBadRequest):  # gone, or unchanged
+        await bot.edit_message_text(
+            text=answered_text(item, initiator, tap.person, tap.ctx.profile, when),
+            chat_id=chat_id,
+            message_id=message_id,
             reply_markup=request_keyboard(item, tap.ctx.profile),
         )
 
 
-# What the typed text is, per answer: the prompt, the send button, and what was sent.
-_TYPED = {
-    Answer.REMARKS: (
-        N_("Write your remarks and attach files if needed, in one or several messages."),
-        N_("📤 Send remarks"),
-        N_("Your remarks are sent to the initiator."),
-    ),
-    Answer.REFUSED: (
-        N_(
-            "Write the reasons why the draft is not agreed (required), in one or several "
-            "messages; files may be attached."
-        ),
-        N_("📤 Send: not agreed"),
-        N_("Your «not agreed» with the reasons is sent to the initiator."),
-    ),
-}
+def recorded(profile: Profile, item: Round, answer: Answer) -> str:
+    """The toast once an answer is committed: «Записано: согласовано»."""
+    return _("Recorded: {answer}").format(
+        answer=_(answer_words(profile, item.kind).titles[answer])
+    )
+
+
+async def on_no_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> None:
+    item = await remark_steps.answer_round(tap.ctx, tap.person, tap.button.id, Answer.NO_REMARKS)
+    await query.answer(recorded(tap.ctx.profile, item, Answer.NO_REMARKS))
+    if isinstance(query.message, Message) and query.bot is not None:
+        await show_answered(query.bot, query.message.chat.id, query.message.message_id, tap, item)
 
 
 def typed_answer(data: dict[str, Any]) -> Answer:
@@ -312,17 +337,18 @@ async def on_typed_answer(query: CallbackQuery, tap: Tap[RemarkCallback], round_
     check_offered(tap.ctx.profile, round_, answer)
     await query.answer()
     await tap.state.set_state(RemarkStates.collecting)
-    await tap.state.set_data({"round": round_.id, "answer": answer.value, "text": [], "files": []})
+    data: dict[str, Any] = {"round": round_.id, "answer": answer.value, "text": [], "files": []}
+    if isinstance(query.message, Message):  # the request, to show the answer once it is sent
+        data["request"] = [query.message.chat.id, query.message.message_id]
+    await tap.state.set_data(data)
     if query.message is not None:
-        prompt = (
-            _("Write your remarks. Files are not accepted for a restricted round.")
-            if round_.restricted and answer is Answer.REMARKS
-            else _(_TYPED[answer][0])
-        )
+        typed = answer_words(tap.ctx.profile, round_.kind).typed[answer]
         ending = _("Then press «{send}»; /cancel leaves it.").format(
-            send=_(_TYPED[answer][1]).removeprefix("📤 ")
+            send=_(typed.send).removeprefix("📤 ")
         )
-        await query.message.answer(prompt + " " + ending)
+        await query.message.answer(
+            " ".join([_(typed.prompt), _(files_line(round_.restricted)), ending])
+        )
 
 
 async def on_remarks_part(message: Message, dialog: Dialog[Round]) -> None:
@@ -332,7 +358,7 @@ async def on_remarks_part(message: Message, dialog: Dialog[Round]) -> None:
         dialog.state,
         dialog.data,
         send_or_cancel(
-            _(_TYPED[typed_answer(dialog.data)][1]),
+            _(answer_words(dialog.ctx.profile, item.kind).typed[typed_answer(dialog.data)].send),
             RemarkCallback(action=RemarkAction.SEND, id=item.id),
             RemarkCallback(action=RemarkAction.DROP, id=item.id),
         ),
@@ -358,16 +384,21 @@ async def on_send_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> Non
     text = "\n\n".join(data["text"]).strip() or None
     files = [RoundFile(file_id, name) for file_id, name in data["files"]]
     try:
-        await remark_steps.answer_round(tap.ctx, tap.person, tap.button.id, answer, text, files)
+        item = await remark_steps.answer_round(
+            tap.ctx, tap.person, tap.button.id, answer, text, files
+        )
     except Refused as error:
         # with no text (or no reasons), the draft goes on
         if error.refusal not in {RoundRefusal.NO_TEXT, RoundRefusal.NO_REASONS}:
             await tap.state.clear()
         raise
     await tap.state.clear()
-    await query.answer(_("Sent."))
+    await query.answer(recorded(tap.ctx.profile, item, answer))
+    typed = answer_words(tap.ctx.profile, item.kind).typed[answer]
     if query.message is not None:
-        await query.message.edit_text(_(_TYPED[answer][2]))  # type: ignore[union-attr]
+        await query.message.edit_text(_(typed.sent))  # type: ignore[union-attr]
+    if query.bot is not None and (request := data.get("request")):
+        await show_answered(query.bot, int(request[0]), int(request[1]), tap, item)
 
 
 # --- the initiator -----------------------------------------------------------------------------
@@ -379,7 +410,7 @@ async def cmd_remarks(message: Message, person: Person, repos: Repos) -> None:
     builder.button(text=_("➕ New round"), callback_data=RemarkCallback(action=RemarkAction.NEW))
     for item in rounds:
         builder.button(
-            text=f"📋 {item.due:%d.%m} · {round_title(item)[:40]}",
+            text=f"📋 {item.due:%d.%m} · {short_title(item, 40)}",
             callback_data=RemarkCallback(action=RemarkAction.SHEET, id=item.id),
         )
     builder.adjust(1)

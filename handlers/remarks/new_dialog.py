@@ -130,11 +130,19 @@ async def picker_of(
         return await views.addressees_view(repos, person, data, mode)
 
     async def someone(value: str) -> int | None:
-        """Anyone in the staff directory but the initiator."""
+        """Anyone still in the staff directory but the initiator."""
         other = await repos.staff.get(int(value)) if value.isdigit() else None
-        return other.id if other is not None and other.id != person.id else None
+        if other is None or not other.active or other.id == person.id:
+            return None
+        return other.id
 
-    return MODES[mode][1], draw, someone if mode == "per" else steps.departments_of(repos)
+    async def answering(value: str) -> int | None:
+        """A department whose head (or acting head) answers: one without a head is not
+        offered (its staff are chosen by name)."""
+        headed = {d.id for d in await repos.staff.headed_departments()}
+        return int(value) if value.isdigit() and int(value) in headed else None
+
+    return MODES[mode][1], draw, someone if mode == "per" else answering
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -169,7 +177,7 @@ async def on_kind(query: CallbackQuery, value: str, state: FSMContext) -> None:
     await show(
         query,
         views.step(
-            3,
+            views.Stage.MATERIAL,
             _(
                 "Is the material restricted (ДСП, for official use only)? Then the bot sends "
                 "the addressees only the round's number and due date, never its subject or "

@@ -7,6 +7,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.delivery import Deliverer, Rendered
 from bot.i18n import long_date
+from bot.remarks.words import answer_words
 from handlers.about import local_today
 from handlers.remarks.actions import (
     answer_line,
@@ -64,12 +65,9 @@ async def render_remarks_answer(
     if addressee is None or addressee.answer not in {Answer.REMARKS, Answer.REFUSED}:
         return None
     names = await names_for(deliverer.repos, rnd)
-    text = (
-        _("Not agreed, with reasons, on «{title}»:").format(title=round_title(rnd))
-        if addressee.answer is Answer.REFUSED
-        else _("Remarks on «{title}»:").format(title=round_title(rnd))
-    )
-    text += "\n" + answer_line(addressee, names[addressee.id], deliverer.settings.zone)
+    words = answer_words(deliverer.profile, rnd.kind)
+    text = _(words.typed[addressee.answer].notice).format(title=round_title(rnd))
+    text += "\n" + answer_line(addressee, names[addressee.id], deliverer.settings.zone, words)
     files = [] if rnd.restricted else [ReportFile(f.file_id, f.file_name) for f in addressee.files]
     return Rendered(text, None, files)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
@@ -19,8 +20,11 @@ from bot.remarks.rules import (
     MAX_FILES,
     SUBJECT_MAX,
     SUBJECT_MIN,
+    cited,
+    offered_answers,
     silent_consent_paragraphs,
 )
+from bot.remarks.words import answer_words
 from handlers.callbacks import RoundNewCallback, RoundStep
 from handlers.pickers import Option, Picker
 from handlers.remarks.actions import KIND_TITLES, kind_line
@@ -29,7 +33,21 @@ from storage.domain.remarks import RoundFile, RoundKind
 from storage.models import Department, Person
 from storage.repo import Repos
 
-STEPS = 7
+
+class Stage(StrEnum):
+    """The dialog's stages, numbered «n/N» on every screen. Every path goes through all of them:
+    the restricted question and the documents are one stage (a restricted round has no
+    documents), the shorter-than-regulation question is part of the due date."""
+
+    SUBJECT = "subject"
+    KIND = "kind"
+    MATERIAL = "material"  # restricted or not, then the documents
+    ADDRESSEES = "addressees"
+    DUE = "due"
+    CONFIRM = "confirm"
+
+
+STAGES = tuple(Stage)
 
 
 def rn(step: str, value: str = "") -> RoundNewCallback:
@@ -44,8 +62,9 @@ PEOPLE = Picker(rn, toggle_step=RoundStep.PERSON, chosen_key="people")
 # --- pure helpers -------------------------------------------------------------------------------
 
 
-def step(number: int, text: str) -> str:
-    return f"{number}/{STEPS} · {text}"
+def step(stage: Stage, text: str) -> str:
+    """The screen's text under its stage number: «4/6 · …»."""
+    return f"{STAGES.index(stage) + 1}/{len(STAGES)} · {text}"
 
 
 def person_label(person: Person) -> str:
@@ -67,8 +86,9 @@ def department_options(departments: Sequence[Department]) -> list[Option]:
 
 
 async def people_options(repos: Repos, initiator: Person) -> list[Option]:
-    """Everyone in the staff directory but the initiator, by name."""
-    everyone = await repos.staff.all_people()
+    """Everyone still in the staff directory but the initiator, by name (a person who left
+    cannot answer)."""
+    everyone = await repos.staff.active_people()
     return [Option(p.id, person_label(p)) for p in everyone if p.id != initiator.id]
 
 
@@ -77,7 +97,7 @@ async def people_options(repos: Repos, initiator: Person) -> list[Option]:
 
 def subject_prompt() -> str:
     return step(
-        1,
+        Stage.SUBJECT,
         _(
             "New «no remarks» round. Type its subject: what the addressees are asked to look at "
             "({min} to {max} characters). For a restricted (ДСП) round the subject stays in "
@@ -88,7 +108,7 @@ def subject_prompt() -> str:
 
 def kind_prompt() -> str:
     return step(
-        2,
+        Stage.KIND,
         _(
             "What is the round about? The kind sets the regulation's period for the answers "
             "and whether silence counts as agreement. Not sure? «Other draft»."
@@ -118,7 +138,7 @@ def documents_keyboard(has_files: bool) -> InlineKeyboardMarkup:
 
 def documents_prompt() -> str:
     return step(
-        4,
+        Stage.MATERIAL,
         _(
             "Send the documents of the round as files (📎 → File), one or several, at most "
             "{max}. Then press «Done». Nothing to attach? Press «No documents»."
@@ -140,7 +160,7 @@ def chosen_lines(departments: Sequence[str], people: Sequence[str]) -> list[str]
 async def addressees_view(
     repos: Repos, initiator: Person, data: dict[str, Any], mode: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    departments = department_options(await repos.staff.departments())
+    departments = department_options(await repos.staff.headed_departments())
     people = await people_options(repos, initiator)
     if mode == "per":
         picker, options = PEOPLE, people
@@ -154,14 +174,15 @@ async def addressees_view(
         picker, options = DEPARTMENTS, departments
         header = _(
             "Addressees. Tap a department to add it or take it off; its head answers (or the "
-            "acting head). To find a department, type part of its name. Officials are added "
-            "by name with «Choose people»."
+            "acting head). To find a department, type part of its name. Officials, and the "
+            "staff of a department without a head (not listed here), are added by name with "
+            "«Choose people»."
         )
         all_label = _("🔎 Show all departments")
         switch = (_("👤 Choose people"), rn("mode", "per"))
     view = picker.view(options, data)
     lines = [
-        step(5, header),
+        step(Stage.ADDRESSEES, header),
         "",
         *chosen_lines(
             picked(departments, DEPARTMENTS.chosen(data)), picked(people, PEOPLE.chosen(data))
@@ -179,7 +200,7 @@ async def addressees_view(
 
 def due_prompt() -> str:
     return step(
-        6,
+        Stage.DUE,
         _(
             "Due date for the answers: press the button for the regulation's period, or type "
             "a date as dd.mm.yyyy."
@@ -201,14 +222,17 @@ def shorter_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A typed due date before the regulation's: the initiator confirms it or takes the
     regulation's."""
-    text = _(
-        "⚠️ {date} is shorter than the regulation gives for «{kind}»: until {regular} "
-        "(regulation {paragraphs}). Keep the shorter date?"
+    text = step(
+        Stage.DUE,
+        _(
+            "⚠️ {date} is shorter than the regulation gives for «{kind}»: until {regular} "
+            "(regulation {paragraphs}). Keep the shorter date?"
+        ),
     ).format(
         date=date_with_weekday(due, language),
         kind=_(KIND_TITLES[kind]),
         regular=date_with_weekday(regular, language),
-        paragraphs=cite,
+        paragraphs=cited(cite, language),
     )
     builder = InlineKeyboardBuilder()
     builder.button(
@@ -244,7 +268,7 @@ async def confirmation_view(
     departments = department_options(await ctx.repos.staff.departments())
     people = await people_options(ctx.repos, initiator)
     chosen_departments = DEPARTMENTS.chosen(data)
-    lines = [_("Check the round before sending:"), ""]
+    lines = [step(Stage.CONFIRM, _("Check the round before sending:")), ""]
     if data["restricted"]:
         lines += [
             _("Subject: not shown, the round is restricted (ДСП)."),
@@ -273,11 +297,14 @@ async def confirmation_view(
         )
     kind = RoundKind(data["kind"])
     silence = silent_consent_paragraphs(ctx.profile, kind)
+    words = answer_words(ctx.profile, kind)
+    answers = " / ".join(_(words.titles[a]) for a in offered_answers(ctx.profile, kind))
     lines += [
         kind_line(kind),
+        _("The addressees answer: {answers}").format(answers=answers),
         _("Answer by: {date}").format(date=date_with_weekday(due, language)),
         _("Silence at the due date: agreed by default (regulation {paragraphs}).").format(
-            paragraphs=silence
+            paragraphs=cited(silence, language)
         )
         if silence
         else _("Silence at the due date: shown as «no answer», not as agreement."),
