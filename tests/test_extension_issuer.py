@@ -16,18 +16,29 @@ from docx import Document
 from bot import services
 from bot.extensions import steps as extension_steps
 from bot.extensions.rules import asked_of_issuer, decider_kind
+from bot.outbox_kinds import Kind
 from bot.profiles import PROFILE_NAMES, ExtensionDecider, Profile, load_profile
 from bot.sweep import sweep
 from handlers.callbacks import ExtCallback, ItemCallback, LeadAction, LeadCallback
 from storage.domain.enums import Source
 from tests.fakes import RecordingBot, make_callback, make_message
-from tests.helpers import World, alert, buttons, last_text, messages_to, register_item
+from tests.helpers import (
+    World,
+    alert,
+    buttons,
+    last_text,
+    messages_to,
+    register_item,
+    today,
+)
 
 EDU, FIN, CTRL, AKIM, HOA = 9001, 9002, 9003, 9004, 9005
 PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "akim": AKIM, "hoa": HOA}
 ALMATY = ZoneInfo("Asia/Almaty")
 REASONS = "Мердігер материалдарды кешіктіріп жеткізді."
 PROFILES = [load_profile(name) for name in sorted(PROFILE_NAMES)]
+APPROVED = "✉️ Ответ получен: продлить до …"
+REFUSED = "✉️ Ответ получен: отказано"
 
 
 def documents_to(bot: RecordingBot, chat_id: int) -> list[SendDocument]:
@@ -39,8 +50,9 @@ def docx_text(method: SendDocument) -> str:
     return "\n".join(p.text for p in Document(BytesIO(data)).paragraphs)
 
 
-async def ask_through_chat(world: World, item_id: int, dep: int, new_date: str) -> str:
-    """The head asks for an extension through the chat; the last answer's text."""
+async def ask_through_chat(world: World, item_id: int, dep: int, new_date: str) -> tuple[str, str]:
+    """The head asks for an extension through the chat: the summary shown before sending,
+    and the confirmation after."""
     ext = ItemCallback(action="ext", id=item_id, dep=dep).pack()
     await world.dp.feed_update(world.bot, make_callback(ext, user_id=EDU))
     for typed in (new_date, REASONS):
@@ -49,7 +61,7 @@ async def ask_through_chat(world: World, item_id: int, dep: int, new_date: str) 
     await world.dp.feed_update(
         world.bot, make_callback(buttons(summary)["📤 Сұрауды жіберу"], user_id=EDU)
     )
-    return world.bot.texts()[-1]
+    return summary.text, world.bot.texts()[-1]
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
@@ -84,21 +96,41 @@ async def test_president_item_extension_is_asked_of_the_issuer_end_to_end(
     await world.deliverer.drain()
     world.bot.clear()
 
-    # the head asks as for any item; the answer says whom the request goes to
-    done = await ask_through_chat(world, item.id, main.department_id, "24.05.2027")
-    assert "бақылау бөліміне" in done and "Президент" in done
+    # the head's summary and confirmation say the request goes by letter, through control
+    summary, done = await ask_through_chat(world, item.id, main.department_id, "24.05.2027")
+    by_letter = (
+        "Сұрау бақылау бөлімі арқылы Қазақстан Республикасы Президентінің Әкімшілігіне "
+        "хатпен жіберіледі."
+    )
+    assert by_letter in summary and by_letter in done
+    assert "бақылау бөліміне жіберілді" in done
     await world.deliverer.drain()
-    # nobody in the akimat decides: the akim and the head of apparatus are not asked
-    assert messages_to(world.bot, AKIM) == messages_to(world.bot, HOA) == []
+    # nobody in the akimat decides: the akim and the head of apparatus are told, once each,
+    # with nothing to decide (the card's 🔎 only)
+    for leader, said in ((AKIM, "Мәлімет үшін"), (HOA, "К сведению")):
+        (info,) = messages_to(world.bot, leader)
+        assert info.text.startswith("ℹ️ " + said)
+        assert not any(data.startswith("x:") for data in buttons(info).values())
+    assert "Администрацию Президента Республики Казахстан" in messages_to(world.bot, HOA)[0].text
     to_control = messages_to(world.bot, CTRL)
     assert len(to_control) == 1
     note = to_control[0]
     assert note.text.startswith("✉️ Продлить этот срок может только")
-    assert "Президент" in note.text
-    assert set(buttons(note)) == {"✅ Продление одобрено", "❌ В продлении отказано"}
+    assert "Направьте письмо в Администрацию Президента Республики Казахстан" in note.text
+    assert "вы фиксируете ответ органа" in note.text
+    assert set(buttons(note)) == {APPROVED, REFUSED}
     letter = docx_text(documents_to(world.bot, CTRL)[0])
-    for expected in ("P-1", "12 мая 2027", "24 мая 2027", REASONS, "Президент"):
+    for expected in (
+        "P-1",
+        "12 мая 2027 года",
+        "до 24 мая 2027 года",
+        REASONS,
+        "Администрация Президента Республики Казахстан",
+        "Исх. № ______ от «___» ________ 20__ г.",
+        "Ерлан Жумабеков",  # the akim signs
+    ):
         assert expected in letter
+    assert "г.." not in letter and "Кому:" not in letter
 
     # the akim cannot grant it, nor can the controller in one tap
     request = await world.repos.extensions.pending_for(item.id)
@@ -117,38 +149,53 @@ async def test_president_item_extension_is_asked_of_the_issuer_end_to_end(
     # the card shows whom the extension is asked of
     view = ItemCallback(action="view", id=item.id).pack()
     await world.dp.feed_update(world.bot, make_callback(view, user_id=CTRL))
-    assert "запрошено у: Президент" in messages_to(world.bot, CTRL)[-1].text
+    assert "до 24 мая 2027 года запрошено у: Президент" in messages_to(world.bot, CTRL)[-1].text
     # and so does the leaders' overview card
     world.bot.clear()
     lead = LeadCallback(action=LeadAction.ITEM, id=item.id).pack()
     await world.dp.feed_update(world.bot, make_callback(lead, user_id=AKIM))
-    assert "ұзарту сұралды" in last_text(world.bot)
+    assert "2027 жылғы 24 мамырға дейін ұзарту сұралды" in last_text(world.bot)
 
-    # the controller records the issuer's answer: the date, then the letter's reference
+    # the controller records the issuer's answer: a day off is refused as typed, with the
+    # next working day on a button; then the letter's number and its date
     world.bot.clear()
-    await world.dp.feed_update(
-        world.bot, make_callback(buttons(note)["✅ Продление одобрено"], user_id=CTRL)
-    )
-    await world.dp.feed_update(world.bot, make_message("26.05.2027", user_id=CTRL))
-    await world.dp.feed_update(world.bot, make_message("№", user_id=CTRL))
-    assert "номер и дату" in messages_to(world.bot, CTRL)[-1].text
-    await world.dp.feed_update(world.bot, make_message("№ 01-12/345 от 20.05.2027", user_id=CTRL))
-    assert messages_to(world.bot, CTRL)[-1].text == "Отмечено."
+    await world.press(note, APPROVED, CTRL)
+    prompt = messages_to(world.bot, CTRL)[-1]
+    assert "Вы отмечаете ответ органа" in prompt.text
+    assert set(buttons(prompt)) == {"📅 Как просили (24.05.2027)"}
+    await world.say("22.05.2027", CTRL)  # a Saturday
+    refused = messages_to(world.bot, CTRL)[-1]
+    assert "не рабочий день" in refused.text or "нерабоч" in refused.text
+    await world.press(refused, "Взять 24.05.2027", CTRL)
+    assert "Продлено до 24 мая 2027 года" in messages_to(world.bot, CTRL)[-1].text
+    await world.say("№ 01-12/345", CTRL)
+    assert "Письмо № 01-12/345" in messages_to(world.bot, CTRL)[-1].text
+    future = today(world.settings) + timedelta(days=3)
+    await world.say(future.strftime("%d.%m.%Y"), CTRL)
+    assert "не может быть позже" in messages_to(world.bot, CTRL)[-1].text
+    await world.say("20.11.2026", CTRL)
+    recorded_text = messages_to(world.bot, CTRL)[-1].text
+    assert recorded_text.startswith("Отмечено: срок поручения № P-1 продлён до 24 мая 2027 года")
+    assert "(письмо № 01-12/345 от 20 ноября 2026\u202fг.)" in recorded_text
     decided = await world.repos.assignments.get(item.id)
     assert decided is not None
-    assert (decided.deadline, decided.extensions) == (date(2027, 5, 26), 1)
+    assert (decided.deadline, decided.extensions) == (date(2027, 5, 24), 1)
     recorded = await world.repos.extensions.get(request.id)
     assert recorded is not None
-    assert recorded.letter_ref == "№ 01-12/345 от 20.05.2027"
+    assert (recorded.letter_ref, recorded.letter_date) == ("01-12/345", date(2026, 11, 20))
+    world.bot.clear()
     await world.deliverer.drain()
     head_notice = messages_to(world.bot, EDU)[-1].text
-    assert "2027\u202fж. 26 мамыр дейін ұзартылды" in head_notice
-    assert "№ 01-12/345" in head_notice
+    assert "2027 жылғы 24 мамырға дейін ұзартылды" in head_notice
+    assert "2026 жылғы 20 қарашадағы № 01-12/345" in head_notice
+    # the leadership hears of the answer too, in its language
+    assert "2026 жылғы 20 қарашадағы № 01-12/345" in messages_to(world.bot, AKIM)[-1].text
+    assert "№ 01-12/345 от 20 ноября 2026\u202fг." in messages_to(world.bot, HOA)[-1].text
     history = await world.repos.assignments.history("P-1")
     assert [e.action for e in history][-2:] == ["extension_requested", "extension_approved"]
     await world.dp.feed_update(world.bot, make_callback(view, user_id=CTRL))
     card = messages_to(world.bot, CTRL)[-1].text
-    assert "12.05.2027 → 26.05.2027 · № 01-12/345 от 20.05.2027" in card
+    assert "12.05.2027 → 24.05.2027 · № 01-12/345 от 20 ноября 2026\u202fг." in card
     assert "запрошено у" not in card
     assert "запрошено продление срока" in card and "срок продлён" in card
     assert "extension_" not in card  # the history's events read as words, never as codes
@@ -156,7 +203,7 @@ async def test_president_item_extension_is_asked_of_the_issuer_end_to_end(
     # the notices follow the new date, as for any decided extension
     if profile.deadline_notice is not None:
         world.bot.clear()
-        moment = datetime(2027, 5, 21, 9, tzinfo=ALMATY).astimezone(UTC)
+        moment = datetime(2027, 5, 19, 9, tzinfo=ALMATY).astimezone(UTC)
         later = await services.make_context(world.repos, profile, world.settings, now=moment)
         await sweep(later)
         await world.deliverer.drain(now=later.now)
@@ -186,6 +233,7 @@ async def test_issuer_refusal_is_recorded_and_restricted_letter_has_no_content(
     assert "P-2" in letter
     assert "отопительн" not in letter.lower()
     assert "для служебного пользования" in letter
+    assert "Аппарат Правительства Республики Казахстан" in letter
     note = messages_to(world.bot, CTRL)[0]
     # the answer comes by letter: no next-day reminder; at the deadline, control sees it
     ctx = await services.make_context(world.repos, profile, world.settings)
@@ -200,20 +248,76 @@ async def test_issuer_refusal_is_recorded_and_restricted_letter_has_no_content(
     texts = [m.text for m in messages_to(world.bot, CTRL)]
     assert not any(text.startswith("Напоминание") for text in texts)
     assert any("ещё не рассмотрен" in text for text in texts)
-    await world.dp.feed_update(
-        world.bot, make_callback(buttons(note)["❌ В продлении отказано"], user_id=CTRL)
-    )
-    await world.dp.feed_update(
-        world.bot,
-        make_message("№ 7-77 от 20.05.2027\nСрок установлен Правительством.", user_id=CTRL),
-    )
+    # a refusal: the letter's number, its date, then its reasons as a step of their own
+    await world.press(note, REFUSED, CTRL)
+    await world.say("7-77", CTRL)
+    await world.say("20.11.2026", CTRL)
+    ask_reasons = messages_to(world.bot, CTRL)[-1]
+    assert set(buttons(ask_reasons)) == {"Без указания причин"}
+    await world.say("Срок установлен Правительством.", CTRL)
     request = (await world.repos.extensions.for_assignment(item.id))[0]
     assert request.status == "rejected"
-    assert request.letter_ref == "№ 7-77 от 20.05.2027"
+    assert (request.letter_ref, request.letter_date) == ("7-77", date(2026, 11, 20))
     assert request.reject_reason == "Срок установлен Правительством."
     unchanged = await world.repos.assignments.get(item.id)
     assert unchanged is not None
     assert (unchanged.deadline, unchanged.extensions) == (date(2027, 5, 12), 0)
+
+
+@pytest.mark.parametrize("profile", [load_profile("almaty-2016")], ids=lambda p: p.name)
+async def test_a_refusal_without_reasons_reads_in_each_readers_language(
+    joined_world: World, profile: Profile
+) -> None:
+    world = joined_world
+    item = await world.register("P-3", source=Source.OBLAST_AKIM)
+    main = item.main_executor
+    assert main is not None
+    await world.delivered()
+    await ask_through_chat(world, item.id, main.department_id, "24.05.2027")
+    await world.delivered()
+    assert "Аппарат акима области" in docx_text(documents_to(world.bot, CTRL)[0])
+    note = messages_to(world.bot, CTRL)[0]
+    await world.press(note, REFUSED, CTRL)
+    await world.say("№ 7-78", CTRL)
+    await world.say("20.11.2026", CTRL)
+    await world.press(messages_to(world.bot, CTRL)[-1], "Без указания причин", CTRL)
+    assert messages_to(world.bot, CTRL)[-1].text.startswith(
+        "Отмечено: в продлении срока поручения № P-3 отказано (письмо № 7-78 от 20 ноября"
+    )
+    request = (await world.repos.extensions.for_assignment(item.id))[0]
+    assert (request.status, request.reject_reason) == ("rejected", None)
+    await world.delivered()
+    head = messages_to(world.bot, EDU)[-1].text  # kk
+    assert "Себептері: көрсетілмеген" in head
+    assert "2026 жылғы 20 қарашадағы № 7-78" in head
+    assert "Причины: не указаны" in messages_to(world.bot, CTRL)[-1].text  # ru
+
+
+@pytest.mark.parametrize("profile", [load_profile("ust-kamenogorsk-2025")], ids=lambda p: p.name)
+async def test_the_date_asked_for_is_taken_in_one_tap_and_shown_on_sent_cards(
+    joined_world: World, profile: Profile
+) -> None:
+    world = joined_world
+    item = await world.register("P-4", source=Source.GOVERNMENT)
+    main = item.main_executor
+    assert main is not None
+    await world.delivered()
+    await ask_through_chat(world, item.id, main.department_id, "24.05.2027")
+    # a card sent out while the request waits says whom the extension is asked of
+    head = await world.repos.staff.by_code("edu_head")
+    assert head is not None
+    payload = {"assignment_id": item.id, "department_id": main.department_id}
+    await world.repos.outbox.enqueue("card-again", head.id, Kind.CARD, payload)
+    await world.delivered()
+    card = messages_to(world.bot, EDU)[-1].text
+    assert "2027 жылғы 24 мамырға дейін ұзарту сұралды: Үкімет" in card
+    note = messages_to(world.bot, CTRL)[0]
+    await world.press(note, APPROVED, CTRL)
+    await world.press(messages_to(world.bot, CTRL)[-1], "📅 Как просили (24.05.2027)", CTRL)
+    await world.say("01-02", CTRL)
+    await world.say("20.11.2026", CTRL)
+    assert messages_to(world.bot, CTRL)[-1].text.startswith("Отмечено:")
+    assert (await world.item(item.id)).deadline == date(2027, 5, 24)
 
 
 @pytest.mark.parametrize("profile", [load_profile("baidibek-2025")], ids=lambda p: p.name)

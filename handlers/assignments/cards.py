@@ -27,6 +27,7 @@ from bot.calendar import WorkCalendar
 from bot.cli import CLI_ACTOR
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
+from bot.letters import letter_reference
 from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
@@ -364,10 +365,22 @@ def removal_text(entry: AuditEntry, names: Mapping[str, str] | None = None) -> s
     parts = []
     if new.get("ground") in {g.value for g in GROUND_TITLES}:
         parts.append(_(GROUND_TITLES[RemovalGround(new["ground"])]))
-    parts += [str(new.get(key, "")) for key in ("note", "reason", "letter_ref")]
+    parts += [str(new.get(key, "")) for key in ("note", "reason")]
+    parts.append(history_letter(new))
     if new.get("asked_by"):
         parts.append(_("asked by {name}").format(name=display_name(str(new["asked_by"]), names)))
     return " · ".join(part for part in parts if part)
+
+
+def history_letter(new: Mapping[str, object]) -> str:
+    """The issuer's letter an extension's answer came with, in the reader's language («№ 12-34
+    от 20 ноября 2026 г.»); "" when none."""
+    number = str(new.get("letter_ref") or "")
+    try:
+        day = date.fromisoformat(str(new["letter_date"])) if new.get("letter_date") else None
+    except ValueError:
+        day = None
+    return letter_reference(number, day, language()) if number else ""
 
 
 def executors_change_text(entry: AuditEntry) -> str:
@@ -396,7 +409,7 @@ def deadline_change_text(entry: AuditEntry) -> str:
             f"{dotted(date.fromisoformat(old['deadline']))} → "
             f"{dotted(date.fromisoformat(new['deadline']))}",
             str(new.get("reference", "")),
-            str(new.get("letter_ref", "")),
+            history_letter(new),
             str(new.get("reason", "")),
         ]
     except (ValueError, KeyError, TypeError):

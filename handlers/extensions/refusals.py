@@ -76,10 +76,14 @@ def extension_refusal(error: Refused, language: str) -> str:
                 offer=date_with_weekday(v["offer"], language),  # type: ignore[arg-type]
             )
         case ExtensionRefusal.NO_LETTER:
+            return _("Type the number of the issuer's letter, at most {high} characters.").format(
+                high=v["high"]
+            )
+        case ExtensionRefusal.LETTER_DATE:
             return _(
-                "Give the reference of the issuer's letter (its number and date), "
-                "{low}–{high} characters."
-            ).format(low=v["low"], high=v["high"])
+                "The issuer's letter cannot be dated after today, {date}. Type its date as "
+                "dd.mm.yyyy."
+            ).format(date=long_date(v["today"], language))  # type: ignore[arg-type]
         case ExtensionRefusal.NOT_DECIDER:
             return _("You do not decide extension requests for this assignment.")
         case _:
