@@ -192,6 +192,8 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
     ) -> bool:
         """An extension request is «rejected» (RequestRepo.refuse), with the issuer's letter
         when it refused; without reasons only then."""
+        if reason is None and letter_ref is None:
+            raise ValueError("a reason is required")
         return await self.refuse(
             request_id,
             reason=reason,

@@ -16,11 +16,12 @@ from docx import Document
 from bot import services
 from bot.extensions import steps as extension_steps
 from bot.extensions.rules import asked_of_issuer, decider_kind
+from bot.letters import Case, letter_date
 from bot.outbox_kinds import Kind
 from bot.profiles import PROFILE_NAMES, ExtensionDecider, Profile, load_profile
 from bot.sweep import sweep
 from handlers.callbacks import ExtCallback, ItemCallback, LeadAction, LeadCallback
-from storage.domain.enums import Source
+from storage.domain.enums import Language, Source
 from tests.fakes import RecordingBot, make_callback, make_message
 from tests.helpers import (
     World,
@@ -102,8 +103,11 @@ async def test_president_item_extension_is_asked_of_the_issuer_end_to_end(
         "Сұрау бақылау бөлімі арқылы Қазақстан Республикасы Президентінің Әкімшілігіне "
         "хатпен жіберіледі."
     )
-    assert by_letter in summary and by_letter in done
-    assert "бақылау бөліміне жіберілді" in done
+    assert by_letter in summary
+    assert done == (
+        "№ P-1 тапсырманың мерзімін ұзарту туралы сұрау жіберілді: ол бақылау бөлімі арқылы "
+        "Қазақстан Республикасы Президентінің Әкімшілігіне хатпен жіберіледі."
+    )
     await world.deliverer.drain()
     # nobody in the akimat decides: the akim and the head of apparatus are told, once each,
     # with nothing to decide (the card's 🔎 only)
@@ -290,7 +294,9 @@ async def test_a_refusal_without_reasons_reads_in_each_readers_language(
     head = messages_to(world.bot, EDU)[-1].text  # kk
     assert "Себептері: көрсетілмеген" in head
     assert "2026 жылғы 20 қарашадағы № 7-78" in head
-    assert "Причины: не указаны" in messages_to(world.bot, CTRL)[-1].text  # ru
+    assert "Причины: не указаны" in messages_to(world.bot, HOA)[-1].text  # ru
+    # the controller who recorded it was told in the chat, and is not told again
+    assert messages_to(world.bot, CTRL) == []
 
 
 @pytest.mark.parametrize("profile", [load_profile("ust-kamenogorsk-2025")], ids=lambda p: p.name)
@@ -339,3 +345,35 @@ async def test_issuer_buttons_refused_on_an_item_the_akimat_decides(
     await world.dp.feed_update(world.bot, make_callback(forged, user_id=AKIM))
     assert alert(world.bot)
     assert (await world.repos.extensions.get(request.id)).status == "pending"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("profile", [load_profile("baidibek-2025")], ids=lambda p: p.name)
+async def test_the_draft_letter_in_kazakh(joined_world: World, profile: Profile) -> None:
+    world = joined_world
+    ctrl = await world.repos.staff.by_code("ctrl")
+    assert ctrl is not None
+    await world.repos.staff.set_language(ctrl, Language.KK, actor="test")
+    item = await world.register("P-5", source=Source.PRESIDENT)
+    main = item.main_executor
+    assert main is not None
+    await world.delivered()
+    await ask_through_chat(world, item.id, main.department_id, "24.05.2027")
+    await world.delivered()
+    note = messages_to(world.bot, CTRL)[0]
+    assert set(buttons(note)) == {
+        "✉️ Жауап келді: мерзімі ұзартылды",
+        "✉️ Жауап келді: бас тартылды",
+    }
+    letter = docx_text(documents_to(world.bot, CTRL)[0])
+    received = letter_date(item.received, "kk", Case.ON)
+    for expected in (
+        "Кімнен: әкімдік",
+        "Шығыс № ______ «___» ________ 20__ ж.",
+        "Қазақстан Республикасы Президентінің Әкімшілігі",
+        f"{received} түскен № P-5 тапсырманың орындалу мерзімін ұзартуды сұраймыз.",
+        "Белгіленген мерзім: 2027 жылғы 12 мамыр.",
+        "Ұсынылатын мерзім: 2027 жылғы 24 мамырға дейін.",
+        "Аким города    ____________    Ерлан Жумабеков",
+    ):
+        assert expected in letter
+    assert " ж. " not in letter and "Кому" not in letter

@@ -161,7 +161,8 @@ async def decide_extension(
         raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
     requester = await ctx.repos.staff.by_code(request.requested_by)
     audience = [*await controllers(ctx), requester]
-    if by_letter:
+    if by_letter:  # the controller who recorded it is told in the chat; the leadership too
+        audience = [p for p in audience if p is None or p.id != person.id]
         audience += await top_deciders(ctx)
     ids = {"request_id": request.id}
     await notify_about(ctx, audience, Kind.EXTENSION_DECIDED, ids, key="extdone")

@@ -32,7 +32,12 @@ from bot.middlewares import Tap
 from handlers.assignments.cards import language
 from handlers.callbacks import ExtAction, ExtCallback, ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel
-from handlers.extensions.letters import by_letter_line, issuers_letter, refusal_reason
+from handlers.extensions.letters import (
+    by_letter_line,
+    issuers_letter,
+    refusal_reason,
+    to_issuer_body,
+)
 from handlers.loaders import Dialog, LoadedItem, LoadedRequest, on_dialog
 from handlers.refusals import refusal_text
 from handlers.replies import ask, dotted, stale, typed_reason
@@ -191,9 +196,9 @@ async def on_send(query: CallbackQuery, tap: Tap[ExtCallback], item: Assignment)
     await query.answer(_("Sent."))
     if asked_of_issuer(tap.ctx.profile, item):
         done = _(
-            "The extension request for assignment No. {number} is sent to the control department."
-        ).format(number=item.reg_number)
-        done += " " + by_letter_line(item.source)
+            "The extension request for assignment No. {number} is sent: it will go by letter "
+            "{to_body} through the control department."
+        ).format(number=item.reg_number, to_body=to_issuer_body(item.source))
     else:
         done = _("The extension request for assignment No. {number} is sent for a decision.")
         done = done.format(number=item.reg_number)

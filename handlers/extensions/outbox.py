@@ -132,6 +132,13 @@ async def render_extension_decided(
             date=letter_date(request.granted_deadline, language, Case.UNTIL),
             old=letter_date(request.old_deadline, language),
         )
+    elif request.letter_ref is not None:
+        text = _(
+            "The issuer refused to extend assignment No. {number}; the deadline stays {date}."
+        ).format(
+            number=assignment.reg_number, date=date_with_weekday(assignment.deadline, language)
+        )
+        text += "\n" + _("Reasons: {reasons}").format(reasons=refusal_reason(request))
     else:
         text = _(
             "The extension request for assignment No. {number} is rejected; the deadline stays "
@@ -139,9 +146,7 @@ async def render_extension_decided(
         ).format(
             number=assignment.reg_number, date=date_with_weekday(assignment.deadline, language)
         )
-        if request.letter_ref is not None:
-            text += "\n" + _("Reasons: {reasons}").format(reasons=refusal_reason(request))
-        elif request.reject_reason:
+        if request.reject_reason:
             text += "\n" + _("Reason: {reason}").format(reason=request.reject_reason)
     if request.letter_ref is not None:
         text += "\n" + _("The issuer's letter: {letter}").format(
