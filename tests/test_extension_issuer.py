@@ -172,6 +172,8 @@ async def test_president_item_extension_is_asked_of_the_issuer_end_to_end(
     assert "не рабочий день" in refused.text or "нерабоч" in refused.text
     await world.press(refused, "Взять 24.05.2027", CTRL)
     assert "Продлено до 24 мая 2027 года" in messages_to(world.bot, CTRL)[-1].text
+    await world.say("№ 01-12/345 от 20.11.2026", CTRL)  # the date is a step of its own
+    assert "Введите только номер письма" in messages_to(world.bot, CTRL)[-1].text
     await world.say("№ 01-12/345", CTRL)
     assert "Письмо № 01-12/345" in messages_to(world.bot, CTRL)[-1].text
     future = today(world.settings) + timedelta(days=3)

@@ -9,8 +9,10 @@ import pytest
 from aiogram.utils.i18n import I18n
 from docx import Document
 
+from bot.extensions.rules import ExtensionRefusal, check_letter_date, check_letter_number
 from bot.letters import Case, letter_date, letter_docx, letter_number, letter_reference
 from handlers.assignments.cards import history_letter
+from storage.domain.refusals import Refused
 
 DAY = date(2026, 11, 20)
 
@@ -71,3 +73,22 @@ def test_the_draft_letter_has_sender_outgoing_number_addressee_and_signature() -
         "О продлении",
     ]
     assert texts[-1] == "Аким    ____________    Ерлан Жумабеков"
+
+
+def test_the_issuers_letter_number_and_date_are_checked() -> None:
+    assert check_letter_number("№ 12-34") == "12-34"
+    for wrong, refusal in (
+        ("", ExtensionRefusal.NO_LETTER),
+        ("№", ExtensionRefusal.NO_LETTER),
+        ("1" * 51, ExtensionRefusal.NO_LETTER),
+        ("12-34 от 20.11.2026", ExtensionRefusal.NUMBER_WITH_DATE),
+    ):
+        with pytest.raises(Refused) as error:
+            check_letter_number(wrong)
+        assert error.value.refusal is refusal
+    today = date(2026, 12, 2)
+    assert check_letter_date(today, today) == today
+    for wrong_day in (None, date(2026, 12, 3)):
+        with pytest.raises(Refused) as error:
+            check_letter_date(wrong_day, today)
+        assert error.value.refusal is ExtensionRefusal.LETTER_DATE

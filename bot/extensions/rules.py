@@ -5,6 +5,7 @@ Each refusal names the rule and the paragraph it comes from (the profile's citat
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 
@@ -28,6 +29,7 @@ class ExtensionRefusal(StrEnum):
     DAY_OFF = "day_off"  # the new date is not a working day
     NOT_DECIDER = "not_decider"
     NO_LETTER = "no_letter"  # the issuer's answer is recorded without its letter's number
+    NUMBER_WITH_DATE = "number_with_date"  # a date typed into the letter's number
     LETTER_DATE = "letter_date"  # the issuer's letter is dated after today (or not at all)
     DECIDED = "decided"  # somebody has already decided
 
@@ -93,6 +95,7 @@ def asked_of_issuer(profile: Profile, item: Assignment) -> bool:
 
 
 LETTER_NUMBER_MAX = 50
+TYPED_DATE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b")
 
 
 def check_letter_number(text: str) -> str:
@@ -101,6 +104,8 @@ def check_letter_number(text: str) -> str:
     number = letter_number(text)
     if not 1 <= len(number) <= LETTER_NUMBER_MAX:
         raise Refused(ExtensionRefusal.NO_LETTER, high=LETTER_NUMBER_MAX)
+    if TYPED_DATE.search(number):  # «12-34 от 20.11.2026»: the date is asked next
+        raise Refused(ExtensionRefusal.NUMBER_WITH_DATE)
     return number
 
 

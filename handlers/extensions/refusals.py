@@ -79,6 +79,11 @@ def extension_refusal(error: Refused, language: str) -> str:
             return _("Type the number of the issuer's letter, at most {high} characters.").format(
                 high=v["high"]
             )
+        case ExtensionRefusal.NUMBER_WITH_DATE:
+            return _(
+                "Type only the number of the issuer's letter, for example 12-34: its date is "
+                "asked next."
+            )
         case ExtensionRefusal.LETTER_DATE:
             return _(
                 "The issuer's letter cannot be dated after today, {date}. Type its date as "
