@@ -379,3 +379,25 @@ async def test_the_draft_letter_in_kazakh(joined_world: World, profile: Profile)
     ):
         assert expected in letter
     assert " ж. " not in letter and "Кому" not in letter
+
+
+@pytest.mark.parametrize("profile", [load_profile("baidibek-2025")], ids=lambda p: p.name)
+async def test_whoever_acts_for_the_head_of_apparatus_is_told(
+    joined_world: World, profile: Profile
+) -> None:
+    world = joined_world
+    hoa = await world.repos.staff.by_code("hoa")
+    fin_head = await world.repos.staff.by_code("fin_head")
+    assert hoa is not None and fin_head is not None
+    day = today(world.settings)
+    await world.repos.staff.add_substitution(hoa, fin_head, day, day, actor="admin")
+    item = await world.register("P-6", source=Source.PRESIDENT)
+    main = item.main_executor
+    assert main is not None
+    await world.delivered()
+    await ask_through_chat(world, item.id, main.department_id, "24.05.2027")
+    await world.delivered()
+    assert messages_to(world.bot, HOA) == []
+    (info,) = messages_to(world.bot, FIN)
+    assert info.text.startswith("ℹ️ К сведению")
+    assert set(buttons(info)) == {"🔎 Открыть"}
