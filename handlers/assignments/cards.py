@@ -320,6 +320,13 @@ def page_line(page: int, total: int, size: int) -> str:
     return _("Page {page} of {pages}").format(page=page + 1, pages=pages)
 
 
+# An extension the issuer outside the akimat decided by letter, as the history names it.
+BY_LETTER_TITLES = {
+    "extension_approved": N_("extension granted by the issuer's letter"),
+    "extension_rejected": N_("extension refused by the issuer's letter"),
+}
+
+
 def display_name(code: str, names: Mapping[str, str] | None) -> str:
     """A staff member's full name where known (audit rows keep codes), «import from a file»
     for the command line (`assignments import`), else the code."""
@@ -335,6 +342,10 @@ def history_text(
     for entry in entries:
         title = _(EVENT_TITLES[entry.action]) if entry.action in EVENT_TITLES else entry.action
         who = display_name(entry.actor, names)
+        if entry.action in BY_LETTER_TITLES and '"letter_ref"' in (entry.new_value or ""):
+            # the issuer outside the akimat decided; the controller recorded its letter
+            title = _(BY_LETTER_TITLES[entry.action])
+            who = _("recorded by {name}").format(name=who)
         if entry.on_behalf_of:
             who = _("{who} for {whom}").format(
                 who=who, whom=display_name(entry.on_behalf_of, names)
