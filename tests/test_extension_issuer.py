@@ -5,6 +5,7 @@ Under each of the three profiles a President item can only be asked of the issue
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -14,14 +15,20 @@ from aiogram.methods import SendDocument
 from docx import Document
 
 from bot import services
+from bot.config import Settings
 from bot.extensions import steps as extension_steps
-from bot.extensions.rules import asked_of_issuer, decider_kind
+from bot.extensions.rules import ExtensionRefusal, asked_of_issuer, decider_kind
 from bot.letters import Case, letter_date
 from bot.outbox_kinds import Kind
 from bot.profiles import PROFILE_NAMES, ExtensionDecider, Profile, load_profile
+from bot.staff.csv_import import parse_staff_csv
 from bot.sweep import sweep
 from handlers.callbacks import ExtCallback, ItemCallback, LeadAction, LeadCallback
 from storage.domain.enums import Language, Source
+from storage.domain.refusals import Refused
+from storage.repo import Repos
+from tests.concurrency_kit import EDUCATION, MOMENT, ask_extension, other_process, storage_errors
+from tests.conftest import STAFF_CSV
 from tests.fakes import RecordingBot, make_callback, make_message
 from tests.helpers import (
     World,
@@ -29,6 +36,7 @@ from tests.helpers import (
     buttons,
     last_text,
     messages_to,
+    register_assignment,
     register_item,
     today,
 )
@@ -402,3 +410,58 @@ async def test_whoever_acts_for_the_head_of_apparatus_is_told(
     (info,) = messages_to(world.bot, FIN)
     assert info.text.startswith("ℹ️ К сведению")
     assert set(buttons(info)) == {"🔎 Открыть"}
+
+
+async def test_two_controllers_recording_the_issuers_answer_at_once_record_it_once(
+    staffed: Repos, profile: Profile, settings: Settings
+) -> None:
+    """Two controllers, one in another process, record the issuer's answer on the same
+    requests at the same moment (one the approval, the other the refusal): each request is
+    decided once, the other is told it was decided, and the deadline moves at most once."""
+    extra = "ctrl2,Дина Ли,Специалист отдела контроля,Отдел контроля,controller,ru,\n"
+    await staffed.staff.import_staff(parse_staff_csv(STAFF_CSV + extra, Language.KK), actor="t")
+    ctrl = await staffed.staff.by_code("ctrl")
+    ctrl2 = await staffed.staff.by_code("ctrl2")
+    head = await staffed.staff.by_code("edu_head")
+    assert ctrl is not None and ctrl2 is not None and head is not None
+    ctx = await services.make_context(staffed, profile, settings, now=MOMENT)
+    dated = date(2027, 2, 9)
+    async with other_process(settings) as far:
+        far_ctx = await services.make_context(far, profile, settings, now=MOMENT)
+        for n in range(6):
+            item = await register_assignment(
+                ctx,
+                f"PC-{n}",
+                "Подготовить информацию",
+                (EDUCATION,),
+                deadline=date(2027, 3, 10),
+                source=Source.PRESIDENT,
+            )
+            request = await ask_extension(ctx, head, item)
+            pair = [
+                extension_steps.decide_extension(
+                    ctx,
+                    ctrl,
+                    request,
+                    granted=request.new_deadline,
+                    letter="01-02",
+                    letter_date=dated,
+                ),
+                extension_steps.decide_extension(
+                    far_ctx, ctrl2, request, refused=True, letter="01-03", letter_date=dated
+                ),
+            ]
+            jobs = pair if n % 2 else pair[::-1]
+            results = await asyncio.gather(*jobs, return_exceptions=True)
+            assert storage_errors(results) == []
+            won = [r for r in results if r is True]
+            lost = [r for r in results if isinstance(r, Refused)]
+            assert len(won) == 1 and len(lost) == 1
+            assert lost[0].refusal is ExtensionRefusal.DECIDED
+            decided = await staffed.extensions.get(request.id)
+            stored = await staffed.assignments.get(item.id)
+            assert decided is not None and stored is not None
+            if decided.status == "approved":
+                assert (stored.deadline, stored.extensions) == (request.new_deadline, 1)
+            else:
+                assert (stored.deadline, stored.extensions) == (date(2027, 3, 10), 0)
