@@ -18,7 +18,7 @@ from bot import services
 from bot.config import Settings
 from bot.extensions import steps as extension_steps
 from bot.extensions.rules import ExtensionRefusal, asked_of_issuer, decider_kind
-from bot.letters import Case, letter_date
+from bot.letters import Case, letter_date, letter_reference
 from bot.outbox_kinds import Kind
 from bot.profiles import PROFILE_NAMES, ExtensionDecider, Profile, load_profile
 from bot.staff.csv_import import parse_staff_csv
@@ -187,29 +187,34 @@ async def test_president_item_extension_is_asked_of_the_issuer_end_to_end(
     future = today(world.settings) + timedelta(days=3)
     await world.say(future.strftime("%d.%m.%Y"), CTRL)
     assert "не может быть позже" in messages_to(world.bot, CTRL)[-1].text
-    await world.say("20.11.2026", CTRL)
+    await world.say("20.11.2025", CTRL)  # a year typed wrong: before the request
+    assert "не может быть раньше" in messages_to(world.bot, CTRL)[-1].text
+    dated = today(world.settings)
+    await world.say(dated.strftime("%d.%m.%Y"), CTRL)
+    ru_letter = letter_reference("01-12/345", dated, "ru")  # «№ 01-12/345 от 2 декабря 2026 г.»
+    kk_letter = letter_reference("01-12/345", dated, "kk")  # «2026 жылғы 2 желтоқсандағы …»
     recorded_text = messages_to(world.bot, CTRL)[-1].text
     assert recorded_text.startswith("Отмечено: срок поручения № P-1 продлён до 24 мая 2027 года")
-    assert "(письмо № 01-12/345 от 20 ноября 2026\u202fг.)" in recorded_text
+    assert f"(письмо {ru_letter})" in recorded_text
     decided = await world.repos.assignments.get(item.id)
     assert decided is not None
     assert (decided.deadline, decided.extensions) == (date(2027, 5, 24), 1)
     recorded = await world.repos.extensions.get(request.id)
     assert recorded is not None
-    assert (recorded.letter_ref, recorded.letter_date) == ("01-12/345", date(2026, 11, 20))
+    assert (recorded.letter_ref, recorded.letter_date) == ("01-12/345", dated)
     world.bot.clear()
     await world.deliverer.drain()
     head_notice = messages_to(world.bot, EDU)[-1].text
     assert "2027 жылғы 24 мамырға дейін ұзартылды" in head_notice
-    assert "2026 жылғы 20 қарашадағы № 01-12/345" in head_notice
+    assert kk_letter in head_notice
     # the leadership hears of the answer too, in its language
-    assert "2026 жылғы 20 қарашадағы № 01-12/345" in messages_to(world.bot, AKIM)[-1].text
-    assert "№ 01-12/345 от 20 ноября 2026\u202fг." in messages_to(world.bot, HOA)[-1].text
+    assert kk_letter in messages_to(world.bot, AKIM)[-1].text
+    assert ru_letter in messages_to(world.bot, HOA)[-1].text
     history = await world.repos.assignments.history("P-1")
     assert [e.action for e in history][-2:] == ["extension_requested", "extension_approved"]
     await world.dp.feed_update(world.bot, make_callback(view, user_id=CTRL))
     card = messages_to(world.bot, CTRL)[-1].text
-    assert "12.05.2027 → 24.05.2027 · № 01-12/345 от 20 ноября 2026\u202fг." in card
+    assert f"12.05.2027 → 24.05.2027 · {ru_letter}" in card
     assert "запрошено у" not in card
     assert "запрошено продление срока" in card
     assert "срок продлён письмом органа, давшего поручение — отметил(а) Бауыржан Исаев" in card
@@ -266,13 +271,13 @@ async def test_issuer_refusal_is_recorded_and_restricted_letter_has_no_content(
     # a refusal: the letter's number, its date, then its reasons as a step of their own
     await world.press(note, REFUSED, CTRL)
     await world.say("7-77", CTRL)
-    await world.say("20.11.2026", CTRL)
+    await world.say(today(world.settings).strftime("%d.%m.%Y"), CTRL)
     ask_reasons = messages_to(world.bot, CTRL)[-1]
     assert set(buttons(ask_reasons)) == {"Без указания причин"}
     await world.say("Срок установлен Правительством.", CTRL)
     request = (await world.repos.extensions.for_assignment(item.id))[0]
     assert request.status == "rejected"
-    assert (request.letter_ref, request.letter_date) == ("7-77", date(2026, 11, 20))
+    assert (request.letter_ref, request.letter_date) == ("7-77", today(world.settings))
     assert request.reject_reason == "Срок установлен Правительством."
     unchanged = await world.repos.assignments.get(item.id)
     assert unchanged is not None
@@ -294,17 +299,18 @@ async def test_a_refusal_without_reasons_reads_in_each_readers_language(
     note = messages_to(world.bot, CTRL)[0]
     await world.press(note, REFUSED, CTRL)
     await world.say("№ 7-78", CTRL)
-    await world.say("20.11.2026", CTRL)
+    await world.say(today(world.settings).strftime("%d.%m.%Y"), CTRL)
     await world.press(messages_to(world.bot, CTRL)[-1], "Без указания причин", CTRL)
     assert messages_to(world.bot, CTRL)[-1].text.startswith(
-        "Отмечено: в продлении срока поручения № P-3 отказано (письмо № 7-78 от 20 ноября"
+        "Отмечено: в продлении срока поручения № P-3 отказано (письмо "
+        + letter_reference("7-78", today(world.settings), "ru")
     )
     request = (await world.repos.extensions.for_assignment(item.id))[0]
     assert (request.status, request.reject_reason) == ("rejected", None)
     await world.delivered()
     head = messages_to(world.bot, EDU)[-1].text  # kk
     assert "Себептері: көрсетілмеген" in head
-    assert "2026 жылғы 20 қарашадағы № 7-78" in head
+    assert letter_reference("7-78", today(world.settings), "kk") in head
     assert "Причины: не указаны" in messages_to(world.bot, HOA)[-1].text  # ru
     # the controller who recorded it was told in the chat, and is not told again
     assert messages_to(world.bot, CTRL) == []
@@ -332,7 +338,7 @@ async def test_the_date_asked_for_is_taken_in_one_tap_and_shown_on_sent_cards(
     await world.press(note, APPROVED, CTRL)
     await world.press(messages_to(world.bot, CTRL)[-1], "📅 Как просили (24.05.2027)", CTRL)
     await world.say("01-02", CTRL)
-    await world.say("20.11.2026", CTRL)
+    await world.say(today(world.settings).strftime("%d.%m.%Y"), CTRL)
     assert messages_to(world.bot, CTRL)[-1].text.startswith("Отмечено:")
     assert (await world.item(item.id)).deadline == date(2027, 5, 24)
 
@@ -425,7 +431,7 @@ async def test_two_controllers_recording_the_issuers_answer_at_once_record_it_on
     head = await staffed.staff.by_code("edu_head")
     assert ctrl is not None and ctrl2 is not None and head is not None
     ctx = await services.make_context(staffed, profile, settings, now=MOMENT)
-    dated = date(2027, 2, 9)
+    dated = date(2027, 2, 10)  # MOMENT's day, when the requests are asked
     async with other_process(settings) as far:
         far_ctx = await services.make_context(far, profile, settings, now=MOMENT)
         for n in range(6):

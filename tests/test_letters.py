@@ -86,9 +86,14 @@ def test_the_issuers_letter_number_and_date_are_checked() -> None:
         with pytest.raises(Refused) as error:
             check_letter_number(wrong)
         assert error.value.refusal is refusal
-    today = date(2026, 12, 2)
-    assert check_letter_date(today, today) == today
-    for wrong_day in (None, date(2026, 12, 3)):
+    today, asked_on = date(2026, 12, 2), date(2026, 11, 20)
+    assert check_letter_date(today, today, asked_on) == today
+    assert check_letter_date(asked_on, today, asked_on) == asked_on
+    for wrong_day, refusal in (
+        (None, ExtensionRefusal.LETTER_DATE),
+        (date(2026, 12, 3), ExtensionRefusal.LETTER_DATE),
+        (date(2025, 11, 20), ExtensionRefusal.LETTER_BEFORE),  # a year typed wrong
+    ):
         with pytest.raises(Refused) as error:
-            check_letter_date(wrong_day, today)
-        assert error.value.refusal is ExtensionRefusal.LETTER_DATE
+            check_letter_date(wrong_day, today, asked_on)
+        assert error.value.refusal is refusal

@@ -31,6 +31,7 @@ class ExtensionRefusal(StrEnum):
     NO_LETTER = "no_letter"  # the issuer's answer is recorded without its letter's number
     NUMBER_WITH_DATE = "number_with_date"  # a date typed into the letter's number
     LETTER_DATE = "letter_date"  # the issuer's letter is dated after today (or not at all)
+    LETTER_BEFORE = "letter_before"  # ... or before the request it answers
     DECIDED = "decided"  # somebody has already decided
 
 
@@ -109,8 +110,11 @@ def check_letter_number(text: str) -> str:
     return number
 
 
-def check_letter_date(day: date | None, today: date) -> date:
-    """The date of the issuer's letter: given, and not after today."""
+def check_letter_date(day: date | None, today: date, asked_on: date) -> date:
+    """The date of the issuer's letter: given, not after today, and not before the day the
+    head asked (it answers that request)."""
     if day is None or day > today:
         raise Refused(ExtensionRefusal.LETTER_DATE, today=today)
+    if day < asked_on:
+        raise Refused(ExtensionRefusal.LETTER_BEFORE, asked_on=asked_on)
     return day

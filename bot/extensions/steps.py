@@ -142,7 +142,8 @@ async def decide_extension(
     letter_ref = dated = None
     if by_letter:
         letter_ref = check_letter_number(letter or "")
-        dated = check_letter_date(letter_date, ctx.today)
+        asked_on = request.created_at.astimezone(ctx.settings.zone).date()
+        dated = check_letter_date(letter_date, ctx.today, asked_on)
     elif refused and not reject_reason:
         raise ValueError("a rejection needs its reason")
     if reject_reason is not None or refused:

@@ -476,7 +476,11 @@ async def on_issuer_letter_date(
     day = await typed_day(message, example=ctx.today)
     if day is None:
         return
-    check_letter_date(day, ctx.today)  # Refused: asked again, the state stays
+    asked = await asked_request(ctx, state)
+    if asked is None:
+        return
+    asked_on = asked[0].created_at.astimezone(ctx.settings.zone).date()
+    check_letter_date(day, ctx.today, asked_on)  # Refused: asked again, the state stays
     data = await state.update_data(letter_date=day.isoformat())
     if not data.get("refused"):
         await record_answer(message, person, state, ctx, bot, data)
