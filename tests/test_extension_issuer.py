@@ -416,6 +416,29 @@ async def test_whoever_acts_for_the_head_of_apparatus_is_told(
     (info,) = messages_to(world.bot, FIN)
     assert info.text.startswith("ℹ️ К сведению")
     assert set(buttons(info)) == {"🔎 Открыть"}
+    assert "Аким города    ____________    Ерлан Жумабеков" in docx_text(
+        documents_to(world.bot, CTRL)[0]
+    )
+
+
+@pytest.mark.parametrize("profile", [load_profile("almaty-2016")], ids=lambda p: p.name)
+async def test_the_letter_is_signed_by_whoever_acts_for_the_akim(
+    joined_world: World, profile: Profile
+) -> None:
+    world = joined_world
+    akim = await world.repos.staff.by_code("akim")
+    deputy = await world.repos.staff.by_code("dep1")
+    assert akim is not None and deputy is not None
+    day = today(world.settings)
+    await world.repos.staff.add_substitution(akim, deputy, day, day, actor="admin")
+    item = await world.register("P-7", source=Source.PRESIDENT)
+    main = item.main_executor
+    assert main is not None
+    await world.delivered()
+    await ask_through_chat(world, item.id, main.department_id, "24.05.2027")
+    await world.delivered()
+    letter = docx_text(documents_to(world.bot, CTRL)[0])
+    assert "Аким города    ____________    Гүлнар Омарова (и. о.)" in letter
 
 
 async def test_two_controllers_recording_the_issuers_answer_at_once_record_it_once(

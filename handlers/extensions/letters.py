@@ -4,6 +4,8 @@ the «requested from» line of a card."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from aiogram.utils.i18n import gettext as _
 
 from bot.extensions.rules import asked_of_issuer
@@ -72,14 +74,19 @@ def refusal_reason(request: ExtensionRequest) -> str:
     return request.reject_reason or _("not given")
 
 
-async def signatory(repos: Repos) -> str:
+async def signatory(repos: Repos, day: date) -> str:
     """The signature line: the akim (else the head of apparatus) from the directory, with
-    position and name; a blank to fill in when neither is there."""
+    position and name — whoever acts for them on `day`, marked as acting; a blank to fill in
+    when neither is there."""
     for role in (Role.AKIM, Role.HEAD_OF_APPARATUS):
         people = await repos.staff.with_role(role)
         if people:
-            person = people[0]
-            return f"{person.position}    ____________    {person.full_name}"
+            holder = people[0]
+            signer = await repos.staff.acting_for(holder, day)
+            name = signer.full_name
+            if signer.id != holder.id:
+                name = _("{name} (acting)").format(name=name)
+            return f"{holder.position}    ____________    {name}"
     return _("Signature: ____________")
 
 

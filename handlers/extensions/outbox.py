@@ -12,7 +12,7 @@ from bot.delivery import Deliverer, Rendered
 from bot.extensions.rules import asked_of_issuer
 from bot.i18n import date_with_weekday, long_date
 from bot.letters import Case, letter_date
-from handlers.about import about_request
+from handlers.about import about_request, local_today
 from handlers.assignments.cards import SOURCE_TITLES
 from handlers.assignments.outbox import view_button
 from handlers.extensions.actions import decision_keyboard
@@ -63,7 +63,7 @@ async def render_extension_request(
         + "\n\n"
         + text
     )
-    signature = await signatory(deliverer.repos)
+    signature = await signatory(deliverer.repos, local_today(deliverer))
     letter = issuer_letter(assignment, request, department, language, signature)
     name = f"extension-{SAFE_NAME.sub('-', assignment.reg_number)}.docx"
     return Rendered(
