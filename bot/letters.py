@@ -1,16 +1,71 @@
-"""A draft official letter as a .docx. Pure: the caller passes translated strings."""
+"""A draft official letter as a .docx, and dates and letter references as official letters
+write them. Pure: the caller passes translated strings."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from enum import StrEnum
 from io import BytesIO
 
+from babel.dates import format_date
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 FONT = "Times New Roman"  # the usual face of official letters
 SIZE = Pt(14)
+
+
+class Case(StrEnum):
+    """How a date stands in a sentence of a letter."""
+
+    PLAIN = "plain"  # «2027 жылғы 12 мамыр» / «12 мая 2027 года»
+    ON = "on"  # «2026 жылғы 20 қарашада (түскен)» / «(поступившего) 20 ноября 2026 года»
+    UNTIL = "until"  # «2027 жылғы 24 мамырға (дейін)» / «(до) 24 мая 2027 года»
+    OF = "of"  # «2026 жылғы 20 қарашадағы (№ 12-34)» / «(от) 20 ноября 2026 года»
+
+
+# The Kazakh month names: nominative, locative, dative, locative + «-ғы/-гі».
+KK_MONTHS: tuple[tuple[str, str, str, str], ...] = (
+    ("қаңтар", "қаңтарда", "қаңтарға", "қаңтардағы"),
+    ("ақпан", "ақпанда", "ақпанға", "ақпандағы"),
+    ("наурыз", "наурызда", "наурызға", "наурыздағы"),
+    ("сәуір", "сәуірде", "сәуірге", "сәуірдегі"),
+    ("мамыр", "мамырда", "мамырға", "мамырдағы"),
+    ("маусым", "маусымда", "маусымға", "маусымдағы"),
+    ("шілде", "шілдеде", "шілдеге", "шілдедегі"),
+    ("тамыз", "тамызда", "тамызға", "тамыздағы"),
+    ("қыркүйек", "қыркүйекте", "қыркүйекке", "қыркүйектегі"),
+    ("қазан", "қазанда", "қазанға", "қазандағы"),
+    ("қараша", "қарашада", "қарашаға", "қарашадағы"),
+    ("желтоқсан", "желтоқсанда", "желтоқсанға", "желтоқсандағы"),
+)
+KK_CASES = (Case.PLAIN, Case.ON, Case.UNTIL, Case.OF)
+
+
+def letter_date(day: date, language: str, case: Case = Case.PLAIN) -> str:
+    """A date as an official letter writes it: «2026 жылғы 20 қарашада» (the Kazakh month
+    takes the case ending), «20 ноября 2026 года» (never «г.», so no sentence ends «г..»)."""
+    if language == "kk":
+        month = KK_MONTHS[day.month - 1][KK_CASES.index(case)]
+        return f"{day.year} жылғы {day.day} {month}"
+    return f"{format_date(day, 'd MMMM y', locale=language)} года"
+
+
+def letter_number(typed: str) -> str:
+    """The number of a letter as typed, without a leading «№» and with single spaces."""
+    return " ".join(typed.strip().lstrip("№N").split())
+
+
+def letter_reference(number: str, day: date | None, language: str) -> str:
+    """«№ 12-34 от 20 ноября 2026 г.» / «2026 жылғы 20 қарашадағы № 12-34»; a reference stored
+    before the date was asked for (free text, `day` None) as it was typed."""
+    if day is None:
+        return number
+    if language == "kk":
+        return f"{letter_date(day, language, Case.OF)} № {number}"
+    return f"№ {number} от {format_date(day, 'long', locale=language)}"
 
 
 def _clean(text: str) -> str:
@@ -25,14 +80,20 @@ def letter_docx(
     signature: str,
     *,
     language: str,
+    sender: str = "",
+    outgoing: str = "",
 ) -> bytes:
-    """A draft letter: the addressee at the top right, a heading, the body, the signature."""
+    """A draft letter: the sender and the outgoing number to fill in at the top left, the
+    addressee at the top right, a heading, the body, the signature."""
     document = Document()
     style = document.styles["Normal"]
     style.font.name = FONT
     style.font.size = SIZE
     document.core_properties.language = language
     document.core_properties.title = _clean(heading)
+    for text in (sender, outgoing):
+        if text:
+            document.add_paragraph(_clean(text))
     top = document.add_paragraph(_clean(addressee))
     top.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     title = document.add_paragraph()

@@ -39,6 +39,7 @@ class Kind(StrEnum):
     EXTENSION_REMINDER = "extension_reminder"
     EXTENSION_DECIDED = "extension_decided"
     EXTENSION_LATE = "extension_late"
+    EXTENSION_ASKED = "extension_asked"  # to the leadership: a request asked of the issuer
     # «замечаний нет» rounds
     REMARKS_REQUEST = "remarks_request"
     REMARKS_REMINDER = "remarks_reminder"

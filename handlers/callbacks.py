@@ -107,6 +107,8 @@ class ExtAction(StrEnum):
     REJECT = "reject"
     ISSUER_YES = "iyes"  # the control department records the issuer's approval
     ISSUER_NO = "ino"  # ... or its refusal
+    ISSUER_DAY = "iday"  # the approved date on a button: as requested, or the next working day
+    ISSUER_BARE = "inor"  # the refusal recorded without reasons
 
 
 class ExtCallback(CallbackData, prefix="x"):

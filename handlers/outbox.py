@@ -31,6 +31,7 @@ from handlers.executors.outbox import (
     render_taken_back,
 )
 from handlers.extensions.outbox import (
+    render_extension_asked,
     render_extension_decided,
     render_extension_late,
     render_extension_reminder,
@@ -65,6 +66,7 @@ RENDERERS = Renderers(
         Kind.EXTENSION_REMINDER: render_extension_reminder,
         Kind.EXTENSION_DECIDED: render_extension_decided,
         Kind.EXTENSION_LATE: render_extension_late,
+        Kind.EXTENSION_ASKED: render_extension_asked,
         Kind.REMARKS_REQUEST: render_remarks_request,
         Kind.REMARKS_REMINDER: render_remarks_request,
         Kind.REMARKS_ANSWER: render_remarks_answer,

@@ -100,14 +100,15 @@ async def ask(
     next_state: State,
     data: dict[str, Any],
     question: str,
+    markup: InlineKeyboardMarkup | None = None,
 ) -> None:
     """The tap answered, wait in `next_state` (with `data`) for what the person types in answer
-    to `question`."""
+    to `question` (or taps on its `markup`)."""
     await query.answer()
     await state.set_state(next_state)
     await state.set_data(data)
     if query.message is not None:
-        await query.message.answer(question)
+        await query.message.answer(question, reply_markup=markup)
 
 
 async def typed_reason(message: Message, state: FSMContext) -> tuple[str, dict[str, Any]] | None:

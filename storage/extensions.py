@@ -129,11 +129,12 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
         on_behalf_of: str | None,
         at: datetime,
         letter_ref: str | None = None,
+        letter_date: date | None = None,
     ) -> bool:
         """Grant a pending request: the item's deadline becomes `granted` and one more
-        extension is counted (`letter_ref`: the issuer's letter, when the issuer outside the
-        akimat granted it). False when already decided (the first decision wins), or the
-        request is unknown, or the item is closed."""
+        extension is counted (`letter_ref`, `letter_date`: the number and date of the issuer's
+        letter, when the issuer outside the akimat granted it). False when already decided
+        (the first decision wins), or the request is unknown, or the item is closed."""
         async with self.db.transaction():
             row = await self.fetch_one(
                 "SELECT r.assignment_id, a.reg_number, a.deadline FROM extension_requests r"
@@ -151,6 +152,7 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
                 at=at,
                 granted_deadline=granted.isoformat(),
                 letter_ref=letter_ref,
+                letter_date=letter_date.isoformat() if letter_date else None,
                 also=" AND EXISTS (SELECT 1 FROM assignments a"
                 " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
                 also_params=(assignment_id, _OPEN),
@@ -169,9 +171,35 @@ class ExtensionRepo(RequestRepo[ExtensionRequest]):
                 on_behalf_of=on_behalf_of,
                 old={"deadline": row["deadline"]},
                 new={"deadline": granted.isoformat(), "request": request_id}
-                | ({"letter_ref": letter_ref} if letter_ref else {}),
+                | ({"letter_ref": letter_ref} if letter_ref else {})
+                | ({"letter_date": letter_date.isoformat()} if letter_date else {}),
                 at=at,
             )
         return True
 
-    reject = RequestRepo.refuse  # an extension request is «rejected»
+    reason_optional = True  # the issuer's letter may refuse without giving reasons
+
+    async def reject(
+        self,
+        request_id: int,
+        *,
+        reason: str | None,
+        actor: str,
+        on_behalf_of: str | None,
+        at: datetime,
+        letter_ref: str | None = None,
+        letter_date: date | None = None,
+    ) -> bool:
+        """An extension request is «rejected» (RequestRepo.refuse), with the issuer's letter
+        when it refused; without reasons only then."""
+        if reason is None and letter_ref is None:
+            raise ValueError("a reason is required")
+        return await self.refuse(
+            request_id,
+            reason=reason,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            at=at,
+            letter_ref=letter_ref,
+            letter_date=letter_date.isoformat() if letter_date else None,
+        )

@@ -38,6 +38,7 @@ class RequestRepo(AuditedStore, Generic[R]):
     reason_column: ClassVar[str]
     refused_action: ClassVar[str]
     refusal_names_request: ClassVar[bool] = False  # the audit row says which request
+    reason_optional: ClassVar[bool] = False  # a refusal may come without a reason (None)
 
     async def _many(self, where: str, params: tuple[object, ...]) -> list[R]:
         rows = await self.fetch_all(
@@ -92,7 +93,7 @@ class RequestRepo(AuditedStore, Generic[R]):
         self,
         request_id: int,
         *,
-        reason: str,
+        reason: str | None,
         actor: str,
         on_behalf_of: str | None,
         at: datetime,
@@ -100,8 +101,9 @@ class RequestRepo(AuditedStore, Generic[R]):
     ) -> bool:
         """Refuse a pending request: the item stays as it is (other decision `columns` set
         and audited when not None). False when someone decided first or the request is
-        unknown; ValueError on an empty reason."""
-        reason = required(reason, "a reason is required")
+        unknown; ValueError on an empty reason (None is no reason where `reason_optional`)."""
+        if reason is not None or not self.reason_optional:
+            reason = required(reason or "", "a reason is required")
         columns = {name: value for name, value in columns.items() if value is not None}
         decided: dict[str, Any] = {self.reason_column: reason, **columns}
         async with self.db.transaction():
@@ -120,7 +122,7 @@ class RequestRepo(AuditedStore, Generic[R]):
                 self.refused_action,
                 actor=actor,
                 on_behalf_of=on_behalf_of,
-                new={"reason": reason}
+                new=({"reason": reason} if reason is not None else {})
                 | ({"request": request_id} if self.refusal_names_request else {})
                 | columns,
                 at=at,

@@ -97,9 +97,9 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
     await joined_world.press(akim_copy, "✅ Мақұлдау", AKIM)
     assert "шешім қабылданған" in alert(joined_world.bot)
     await joined_world.delivered()
-    assert "2027\u202fж. 24 мамыр дейін ұзартылды" in messages_to(joined_world.bot, EDU)[0].text
+    assert "2027 жылғы 24 мамырға дейін ұзартылды" in messages_to(joined_world.bot, EDU)[0].text
     assert (
-        "продлён до 24 мая 2027\u202fг. (был 12 мая 2027\u202fг.)"
+        "продлён до 24 мая 2027 года (был 12 мая 2027 года)"
         in messages_to(joined_world.bot, CTRL)[0].text
     )
 

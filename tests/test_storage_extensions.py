@@ -333,3 +333,51 @@ async def test_deleting_an_assignment_deletes_its_requests(staffed: Repos) -> No
     await staffed.db.writer.execute("DELETE FROM assignments WHERE id = ?", (item_id,))
     assert await staffed.extensions.get(request_id) is None
     assert await staffed.extensions.pending() == []
+
+
+async def test_an_issuers_refusal_keeps_its_letter_and_may_give_no_reasons(
+    staffed: Repos,
+) -> None:
+    """Migration 0013: the issuer's letter has its number and date apart; a refusal by letter
+    may come without reasons (NULL, shown in each reader's language), any other needs one."""
+    edu = await department_id(staffed, EDU)
+    item_id = await register(staffed, "4/9", EDU)
+    request_id = await ask(staffed, item_id, edu)
+    with pytest.raises(ValueError, match="reason"):
+        await staffed.extensions.reject(
+            request_id, reason=None, actor="ctrl", on_behalf_of=None, at=AT
+        )
+    assert await staffed.extensions.reject(
+        request_id,
+        reason=None,
+        actor="ctrl",
+        on_behalf_of=None,
+        at=AT,
+        letter_ref="7-77",
+        letter_date=date(2026, 3, 20),
+    )
+    request = await staffed.extensions.get(request_id)
+    assert request is not None
+    assert (request.status, request.reject_reason) == (RequestStatus.REJECTED, None)
+    assert (request.letter_ref, request.letter_date) == ("7-77", date(2026, 3, 20))
+    entry = (await staffed.assignments.history("4/9"))[-1]
+    assert entry.action == "extension_rejected"
+    assert json.loads(entry.new_value or "{}") == {
+        "request": request_id,
+        "letter_ref": "7-77",
+        "letter_date": "2026-03-20",
+    }
+
+    again = await ask(staffed, item_id, edu)
+    assert await staffed.extensions.approve(
+        again,
+        granted=date(2026, 4, 15),
+        actor="ctrl",
+        on_behalf_of=None,
+        at=AT,
+        letter_ref="01-12/345",
+        letter_date=date(2026, 3, 25),
+    )
+    approved = await staffed.extensions.get(again)
+    assert approved is not None
+    assert (approved.letter_ref, approved.letter_date) == ("01-12/345", date(2026, 3, 25))

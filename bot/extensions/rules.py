@@ -5,10 +5,12 @@ Each refusal names the rule and the paragraph it comes from (the profile's citat
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 
 from bot.assignments.rules import check_head_of
+from bot.letters import letter_number
 from bot.profiles import BeyondLimit, CalendarLike, ExtensionDecider, Profile, extension_cutoff
 from storage.domain.assignments import Assignment, Executor
 from storage.domain.refusals import Refused
@@ -26,7 +28,10 @@ class ExtensionRefusal(StrEnum):
     NOT_AFTER = "not_after"  # the new date is not after the current deadline
     DAY_OFF = "day_off"  # the new date is not a working day
     NOT_DECIDER = "not_decider"
-    NO_LETTER = "no_letter"  # the issuer's answer is recorded without its letter's reference
+    NO_LETTER = "no_letter"  # the issuer's answer is recorded without its letter's number
+    NUMBER_WITH_DATE = "number_with_date"  # a date typed into the letter's number
+    LETTER_DATE = "letter_date"  # the issuer's letter is dated after today (or not at all)
+    LETTER_BEFORE = "letter_before"  # ... or before the request it answers
     DECIDED = "decided"  # somebody has already decided
 
 
@@ -90,14 +95,26 @@ def asked_of_issuer(profile: Profile, item: Assignment) -> bool:
     return decider_kind(profile, item) is ExtensionDecider.ISSUING_BODY
 
 
-LETTER_REF_MIN = 3
-LETTER_REF_MAX = 200
+LETTER_NUMBER_MAX = 50
+TYPED_DATE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b")
 
 
-def check_letter_ref(text: str) -> str:
-    """The reference of the issuer's letter (number and date), as typed; Refused when empty
-    or too long."""
-    ref = " ".join(text.split())
-    if not LETTER_REF_MIN <= len(ref) <= LETTER_REF_MAX:
-        raise Refused(ExtensionRefusal.NO_LETTER, low=LETTER_REF_MIN, high=LETTER_REF_MAX)
-    return ref
+def check_letter_number(text: str) -> str:
+    """The number of the issuer's letter, as typed (without a leading «№»); Refused when
+    empty or too long."""
+    number = letter_number(text)
+    if not 1 <= len(number) <= LETTER_NUMBER_MAX:
+        raise Refused(ExtensionRefusal.NO_LETTER, high=LETTER_NUMBER_MAX)
+    if TYPED_DATE.search(number):  # «12-34 от 20.11.2026»: the date is asked next
+        raise Refused(ExtensionRefusal.NUMBER_WITH_DATE)
+    return number
+
+
+def check_letter_date(day: date | None, today: date, asked_on: date) -> date:
+    """The date of the issuer's letter: given, not after today, and not before the day the
+    head asked (it answers that request)."""
+    if day is None or day > today:
+        raise Refused(ExtensionRefusal.LETTER_DATE, today=today)
+    if day < asked_on:
+        raise Refused(ExtensionRefusal.LETTER_BEFORE, asked_on=asked_on)
+    return day

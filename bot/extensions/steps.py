@@ -9,7 +9,8 @@ from bot.assignments.steps import fresh
 from bot.extensions.rules import (
     ExtensionRefusal,
     asked_of_issuer,
-    check_letter_ref,
+    check_letter_date,
+    check_letter_number,
     check_may_request,
     check_new_date,
     decider_kind,
@@ -90,6 +91,8 @@ async def request_extension(
     deciders = await extension_deciders(ctx, item)
     ids = {"request_id": request.id}
     await notify_about(ctx, deciders, Kind.EXTENSION_REQUEST, ids, key="extreq")
+    if asked_of_issuer(ctx.profile, item):  # the leadership is told, it decides nothing
+        await notify_about(ctx, await top_deciders(ctx), Kind.EXTENSION_ASKED, ids, key="extask")
     return request
 
 
@@ -118,11 +121,15 @@ async def decide_extension(
     *,
     granted: date | None = None,
     reject_reason: str | None = None,
+    refused: bool = False,
     letter: str | None = None,
+    letter_date: date | None = None,
 ) -> bool:
-    """Approve (with the date asked, or another) or reject; the first decision wins (checked
-    inside the unit of work, on the request and item as they are now). An item asked of the
-    issuer outside the akimat takes the issuer's answer, with its `letter` reference."""
+    """Approve (with the date asked, or another) or reject (`reject_reason`, or `refused`
+    without one); the first decision wins (checked inside the unit of work, on the request
+    and item as they are now). An item asked of the issuer outside the akimat takes the
+    issuer's answer, with the number and date of its `letter` (reasons optional); the akim and
+    the head of apparatus are told of it."""
     request = await ctx.repos.extensions.get(request.id) or request
     item = await ctx.repos.assignments.get(request.assignment_id)
     assert item is not None
@@ -131,18 +138,33 @@ async def decide_extension(
         raise Refused(ExtensionRefusal.NOT_DECIDER)
     if request.status is not RequestStatus.PENDING or not item.is_open:
         raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
-    ref = None
-    if asked_of_issuer(ctx.profile, item):
-        ref = check_letter_ref(letter or "")
-    if reject_reason is not None:
-        decision = partial(ctx.repos.extensions.reject, reason=reject_reason, letter_ref=ref)
+    by_letter = asked_of_issuer(ctx.profile, item)
+    letter_ref = dated = None
+    if by_letter:
+        letter_ref = check_letter_number(letter or "")
+        asked_on = request.created_at.astimezone(ctx.settings.zone).date()
+        dated = check_letter_date(letter_date, ctx.today, asked_on)
+    elif refused and not reject_reason:
+        raise ValueError("a rejection needs its reason")
+    if reject_reason is not None or refused:
+        decision = partial(
+            ctx.repos.extensions.reject,
+            reason=reject_reason or None,
+            letter_ref=letter_ref,
+            letter_date=dated,
+        )
     else:
         day = check_new_date(ctx.calendar, item, granted or request.new_deadline)
-        decision = partial(ctx.repos.extensions.approve, granted=day, letter_ref=ref)
+        decision = partial(
+            ctx.repos.extensions.approve, granted=day, letter_ref=letter_ref, letter_date=dated
+        )
     if not await decision(request.id, actor=person.code, on_behalf_of=behalf or None, at=ctx.now):
         raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
     requester = await ctx.repos.staff.by_code(request.requested_by)
     audience = [*await controllers(ctx), requester]
+    if by_letter:  # the controller who recorded it is told in the chat; the leadership too
+        audience = [p for p in audience if p is None or p.id != person.id]
+        audience += await top_deciders(ctx)
     ids = {"request_id": request.id}
     await notify_about(ctx, audience, Kind.EXTENSION_DECIDED, ids, key="extdone")
     return True

@@ -13,23 +13,20 @@ from aiogram.utils.i18n import gettext as _
 from bot import services
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import check_not_ours, check_report
-from bot.extensions.rules import asked_of_issuer
-from bot.i18n import long_date
 from bot.leaders import views as leader_views
 from bot.middlewares import Tap
 from handlers.assignments import decisions, lists
 from handlers.assignments.cards import (
-    SOURCE_TITLES,
     card_text,
     controller_keyboard,
     executor_keyboard,
     history_text,
-    language,
 )
 from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_report, take_report_part
 from handlers.executors.cards import executor_card_keyboard, passed_line
+from handlers.extensions.letters import requested_from_line
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask
 from storage.domain.assignments import Assignment
@@ -52,17 +49,6 @@ async def may_view(ctx: services.Context, person: Person, item: Assignment) -> b
     return bool(await services.head_departments(ctx, person) & departments)
 
 
-async def asked_of_issuer_line(ctx: services.Context, item: Assignment) -> str:
-    """«Extension requested from <issuer>» while a request asked of the issuer outside the
-    akimat waits for its answer; else nothing."""
-    request = await ctx.repos.extensions.pending_for(item.id)
-    if request is None or not asked_of_issuer(ctx.profile, item):
-        return ""
-    return "\n" + _("⏳ Extension to {date} requested from: {issuer}").format(
-        date=long_date(request.new_deadline, language()), issuer=_(SOURCE_TITLES[item.source])
-    )
-
-
 # --- executors ---------------------------------------------------------------------------------
 
 
@@ -82,7 +68,8 @@ async def on_accept(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
                 executor=executor,
                 names=await tap.ctx.repos.staff.names(),
                 profile=tap.ctx.profile,
-            ),
+            )
+            + await requested_from_line(tap.ctx.repos, tap.ctx.profile, updated),
             reply_markup=executor_keyboard(
                 updated,
                 executor,
@@ -186,7 +173,7 @@ async def on_view(
     )
     if executor is not None:
         text += await passed_line(ctx, item, executor.department_id)
-    text += await asked_of_issuer_line(ctx, item)
+    text += await requested_from_line(ctx.repos, ctx.profile, item)
     history = await ctx.repos.assignments.history(item.reg_number)
     text += "\n\n" + history_text(history, ctx.settings.zone, names)
     if executor is not None:

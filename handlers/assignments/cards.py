@@ -27,6 +27,7 @@ from bot.calendar import WorkCalendar
 from bot.cli import CLI_ACTOR
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
+from bot.letters import letter_reference
 from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
@@ -319,6 +320,13 @@ def page_line(page: int, total: int, size: int) -> str:
     return _("Page {page} of {pages}").format(page=page + 1, pages=pages)
 
 
+# An extension the issuer outside the akimat decided by letter, as the history names it.
+BY_LETTER_TITLES = {
+    "extension_approved": N_("extension granted by the issuer's letter"),
+    "extension_rejected": N_("extension refused by the issuer's letter"),
+}
+
+
 def display_name(code: str, names: Mapping[str, str] | None) -> str:
     """A staff member's full name where known (audit rows keep codes), «import from a file»
     for the command line (`assignments import`), else the code."""
@@ -334,6 +342,10 @@ def history_text(
     for entry in entries:
         title = _(EVENT_TITLES[entry.action]) if entry.action in EVENT_TITLES else entry.action
         who = display_name(entry.actor, names)
+        if entry.action in BY_LETTER_TITLES and '"letter_ref"' in (entry.new_value or ""):
+            # the issuer outside the akimat decided; the controller recorded its letter
+            title = _(BY_LETTER_TITLES[entry.action])
+            who = _("recorded by {name}").format(name=who)
         if entry.on_behalf_of:
             who = _("{who} for {whom}").format(
                 who=who, whom=display_name(entry.on_behalf_of, names)
@@ -364,10 +376,22 @@ def removal_text(entry: AuditEntry, names: Mapping[str, str] | None = None) -> s
     parts = []
     if new.get("ground") in {g.value for g in GROUND_TITLES}:
         parts.append(_(GROUND_TITLES[RemovalGround(new["ground"])]))
-    parts += [str(new.get(key, "")) for key in ("note", "reason", "letter_ref")]
+    parts += [str(new.get(key, "")) for key in ("note", "reason")]
+    parts.append(history_letter(new))
     if new.get("asked_by"):
         parts.append(_("asked by {name}").format(name=display_name(str(new["asked_by"]), names)))
     return " · ".join(part for part in parts if part)
+
+
+def history_letter(new: Mapping[str, object]) -> str:
+    """The issuer's letter an extension's answer came with, in the reader's language («№ 12-34
+    от 20 ноября 2026 г.»); "" when none."""
+    number = str(new.get("letter_ref") or "")
+    try:
+        day = date.fromisoformat(str(new["letter_date"])) if new.get("letter_date") else None
+    except ValueError:
+        day = None
+    return letter_reference(number, day, language()) if number else ""
 
 
 def executors_change_text(entry: AuditEntry) -> str:
@@ -396,7 +420,7 @@ def deadline_change_text(entry: AuditEntry) -> str:
             f"{dotted(date.fromisoformat(old['deadline']))} → "
             f"{dotted(date.fromisoformat(new['deadline']))}",
             str(new.get("reference", "")),
-            str(new.get("letter_ref", "")),
+            history_letter(new),
             str(new.get("reason", "")),
         ]
     except (ValueError, KeyError, TypeError):

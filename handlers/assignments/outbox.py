@@ -43,6 +43,7 @@ from handlers.assignments.cards import (
     moment,
 )
 from handlers.callbacks import ItemAction, ItemCallback
+from handlers.extensions.letters import requested_from_line
 from storage.domain.assignments import Assignment, Executor, ReportFile
 from storage.domain.enums import Role
 from storage.models import Person
@@ -68,6 +69,7 @@ async def render_card(
         executor=executor,
         profile=deliverer.profile,
     )
+    text += await requested_from_line(deliverer.repos, deliverer.profile, assignment)
     passing = bool(await deliverer.repos.staff.executors_of(executor.department_id))
     return Rendered(
         text,

@@ -18,6 +18,7 @@ from handlers.about import (
 from handlers.assignments.cards import card_text, deadline_line
 from handlers.assignments.outbox import view_button
 from handlers.executors.cards import draft_keyboard, executor_card_keyboard
+from handlers.extensions.letters import requested_from_line
 from storage.domain.assignments import Assignment
 from storage.domain.executors import DraftStatus
 from storage.models import Person
@@ -56,6 +57,7 @@ async def render_passed(
         deliverer.settings.zone,
         profile=deliverer.profile,
     )
+    text += await requested_from_line(deliverer.repos, deliverer.profile, assignment)
     text += "\n\n" + _(
         "{head} passed this assignment to you. Draft the report; the head sends it on."
     ).format(head=head.full_name if head else "")

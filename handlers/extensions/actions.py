@@ -21,19 +21,34 @@ from bot.extensions.rules import (
     REASONS_MIN,
     ExtensionRefusal,
     asked_of_issuer,
-    check_letter_ref,
+    check_letter_date,
+    check_letter_number,
     check_new_date,
 )
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
+from bot.letters import Case, letter_date, letter_reference
 from bot.middlewares import Tap
-from handlers.assignments.cards import SOURCE_TITLES
+from handlers.assignments.cards import language
 from handlers.callbacks import ExtAction, ExtCallback, ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel
+from handlers.extensions.letters import (
+    by_letter_line,
+    issuers_letter,
+    refusal_reason,
+    to_issuer_body,
+)
 from handlers.loaders import Dialog, LoadedItem, LoadedRequest, on_dialog
 from handlers.refusals import refusal_text
-from handlers.replies import ask, stale, typed_reason
-from handlers.steps import typed_day
+from handlers.replies import ask, dotted, stale, typed_reason
+from handlers.steps import (
+    button_day,
+    column,
+    offer_keyboard,
+    typed_day,
+    typed_deadline,
+    typed_text,
+)
 from storage.domain.assignments import Assignment
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.domain.refusals import Refused
@@ -50,8 +65,9 @@ class ExtensionStates(StatesGroup):
     other_date = State()
     reject_reason = State()
     issuer_date = State()  # the date the issuer outside the akimat approved
-    issuer_letter = State()  # then the reference of its letter
-    issuer_refusal = State()  # the reference of its refusal letter and its reasons
+    issuer_number = State()  # the number of the issuer's letter (approving or refusing)
+    issuer_letter_date = State()  # then its date
+    issuer_reasons = State()  # a refusal's reasons (optional)
 
 
 # --- the head asks ----------------------------------------------------------------------------
@@ -133,7 +149,9 @@ def confirm_keyboard(item_id: int) -> InlineKeyboardMarkup:
     )
 
 
-async def on_reasons(message: Message, person: Person, repos: Repos, state: FSMContext) -> None:
+async def on_reasons(
+    message: Message, person: Person, repos: Repos, state: FSMContext, ctx: services.Context
+) -> None:
     reasons = " ".join((message.text or "").split())
     if not REASONS_MIN <= len(reasons) <= REASONS_MAX:
         await message.answer(
@@ -160,6 +178,8 @@ async def on_reasons(message: Message, person: Person, repos: Repos, state: FSMC
     ]
     if data.get("exceptional"):
         lines.append(_("Marked as exceptional, for a disciplinary review."))
+    if asked_of_issuer(ctx.profile, item):
+        lines.append(by_letter_line(item.source))
     await message.answer("\n".join(lines), reply_markup=confirm_keyboard(item.id))
 
 
@@ -176,9 +196,9 @@ async def on_send(query: CallbackQuery, tap: Tap[ExtCallback], item: Assignment)
     await query.answer(_("Sent."))
     if asked_of_issuer(tap.ctx.profile, item):
         done = _(
-            "The extension request for assignment No. {number} is sent to the control "
-            "department, to be asked of the issuer: {issuer}."
-        ).format(number=item.reg_number, issuer=_(SOURCE_TITLES[item.source]))
+            "The extension request for assignment No. {number} is sent: it will go by letter "
+            "{to_body} through the control department."
+        ).format(number=item.reg_number, to_body=to_issuer_body(item.source))
     else:
         done = _("The extension request for assignment No. {number} is sent for a decision.")
         done = done.format(number=item.reg_number)
@@ -191,18 +211,19 @@ async def on_send(query: CallbackQuery, tap: Tap[ExtCallback], item: Assignment)
 
 def decision_line(request: ExtensionRequest, decider: str, language: str) -> str:
     if request.letter_ref is not None:
+        letter = issuers_letter(request, language)
         if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
             return _(
-                "✅ The issuer approved (letter {letter}), recorded by {name}: new deadline "
-                "{date}."
+                "✉️ The issuer's answer (letter {letter}), recorded by {name}: extended to {date}."
             ).format(
-                letter=request.letter_ref,
+                letter=letter,
                 name=decider,
-                date=date_with_weekday(request.granted_deadline, language),
+                date=letter_date(request.granted_deadline, language, Case.UNTIL),
             )
-        return _("❌ The issuer refused (letter {letter}), recorded by {name}: {reason}").format(
-            letter=request.letter_ref, name=decider, reason=request.reject_reason or ""
-        )
+        return _(
+            "✉️ The issuer's answer (letter {letter}), recorded by {name}: refused. Reasons: "
+            "{reason}"
+        ).format(letter=letter, name=decider, reason=refusal_reason(request))
     if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
         return _("✅ Approved by {name}: new deadline {date}.").format(
             name=decider, date=date_with_weekday(request.granted_deadline, language)
@@ -260,14 +281,17 @@ TYPED_DECISIONS: dict[str, tuple[State, str]] = {
     ),
     ExtAction.ISSUER_YES: (
         ExtensionStates.issuer_date,
-        N_("Type the deadline the issuer approved for assignment No. {number} as dd.mm.yyyy."),
+        N_(
+            "You record the issuer's answer on assignment No. {number}: the deadline is "
+            "extended. Type the new deadline the issuer's letter sets, as dd.mm.yyyy, or tap "
+            "the date asked for. /cancel leaves it."
+        ),
     ),
     ExtAction.ISSUER_NO: (
-        ExtensionStates.issuer_refusal,
+        ExtensionStates.issuer_number,
         N_(
-            "Type the reference of the issuer's letter refusing the extension of assignment "
-            "No. {number} (its number and date) on the first line, and the reasons it gives "
-            "on the next lines."
+            "You record the issuer's answer on assignment No. {number}: the extension is "
+            "refused. Type the number of the issuer's letter. /cancel leaves it."
         ),
     ),
 }
@@ -289,7 +313,9 @@ async def on_typed_decision(
     if request.status is not RequestStatus.PENDING:
         raise Refused(ExtensionRefusal.DECIDED)
     question = _(prompt).format(number=item.reg_number)
-    await ask(query, tap.state, next_state, {"request": request.id}, question)
+    data = {"request": request.id, "refused": tap.button.action == ExtAction.ISSUER_NO}
+    markup = as_requested_keyboard(request) if tap.button.action == ExtAction.ISSUER_YES else None
+    await ask(query, tap.state, next_state, data, question, markup)
 
 
 ISSUER_ANSWERS = frozenset({ExtAction.ISSUER_YES, ExtAction.ISSUER_NO})
@@ -315,10 +341,15 @@ async def typed_decision(
     try:
         await extension_steps.decide_extension(ctx, person, request, **decision)
     except Refused as error:
-        if "granted" not in decision or error.refusal in {
-            ExtensionRefusal.DECIDED,
-            ExtensionRefusal.NOT_DECIDER,
-        }:
+        if (
+            "granted" not in decision
+            or "letter" in decision
+            or error.refusal
+            in {
+                ExtensionRefusal.DECIDED,
+                ExtensionRefusal.NOT_DECIDER,
+            }
+        ):
             await state.clear()
         raise
     await state.clear()
@@ -355,37 +386,190 @@ async def on_reject_reason(
     )
 
 
-async def on_issuer_date(message: Message, state: FSMContext) -> None:
-    """The issuer approved: the date it approved, then the reference of its letter."""
-    granted = await typed_day(message)
-    if granted is None:
-        return
-    await state.update_data(granted=granted.isoformat())
-    await state.set_state(ExtensionStates.issuer_letter)
-    await message.answer(_("Now type the reference of the issuer's letter: its number and date."))
+def as_requested_keyboard(request: ExtensionRequest) -> InlineKeyboardMarkup:
+    """«📅 As requested (24.05.2027)»: the date the head asked for, in one tap."""
+    day = ExtCallback(
+        action=ExtAction.ISSUER_DAY, id=request.id, value=request.new_deadline.isoformat()
+    )
+    label = _("📅 As requested ({date})").format(date=dotted(request.new_deadline))
+    return column([(label, day)])
 
 
-async def on_issuer_letter(
-    message: Message, person: Person, state: FSMContext, bot: Bot, ctx: services.Context
-) -> None:
-    letter = check_letter_ref(message.text or "")  # Refused: asked again, the state stays
+async def asked_request(
+    ctx: services.Context, state: FSMContext
+) -> tuple[ExtensionRequest, Assignment] | None:
+    """The request the controller records the answer on, and its item (None: gone)."""
     data = await state.get_data()
-    granted = date.fromisoformat(str(data["granted"]))
-    await typed_decision(
-        message, person, state, data, ctx, bot, _("Recorded."), granted=granted, letter=letter
+    request = await ctx.repos.extensions.get(int(data.get("request", 0)))
+    item = await ctx.repos.assignments.get(request.assignment_id) if request else None
+    if request is None or item is None:
+        await state.clear()
+        return None
+    return request, item
+
+
+async def take_granted(message: Message, state: FSMContext, granted: date) -> None:
+    """The approved date is kept; the letter's number is asked."""
+    await state.update_data(granted=granted.isoformat())
+    await state.set_state(ExtensionStates.issuer_number)
+    await message.answer(
+        _("Extended to {date}. Now type the number of the issuer's letter.").format(
+            date=letter_date(granted, language(), Case.UNTIL)
+        )
     )
 
 
-async def on_issuer_refusal(
+async def on_issuer_date(message: Message, state: FSMContext, ctx: services.Context) -> None:
+    """The issuer approved: the date it set, checked as typed (a day off offers the next
+    working day on a button), then its letter's number and date."""
+    asked = await asked_request(ctx, state)
+    if asked is None:
+        return
+    request, item = asked
+    granted = await typed_deadline(
+        message,
+        language(),
+        lambda day: check_new_date(ctx.calendar, item, day),
+        example=request.new_deadline,
+        offer=lambda day: offer_keyboard(
+            day, ExtCallback(action=ExtAction.ISSUER_DAY, id=request.id, value=day.isoformat())
+        ),
+    )
+    if granted is not None:
+        await take_granted(message, state, granted)
+
+
+async def on_issuer_day(query: CallbackQuery, tap: Tap[ExtCallback]) -> None:
+    """«As requested» or «Take <the next working day>»: the approved date in one tap."""
+    data = await tap.state.get_data()
+    if (
+        await tap.state.get_state() != ExtensionStates.issuer_date
+        or data.get("request") != tap.button.id
+        or query.message is None
+    ):
+        await stale(query)
+        return
+    asked = await asked_request(tap.ctx, tap.state)
+    granted = await button_day(query, tap.button.value)
+    if asked is None or granted is None:
+        return
+    check_new_date(tap.ctx.calendar, asked[1], granted)  # Refused: said, the step stays
+    await query.answer()
+    await take_granted(query.message, tap.state, granted)  # type: ignore[arg-type]
+
+
+async def on_issuer_number(message: Message, state: FSMContext) -> None:
+    """The number of the issuer's letter; then its date."""
+    number = check_letter_number(message.text or "")  # Refused: asked again, the state stays
+    await state.update_data(letter=number)
+    await state.set_state(ExtensionStates.issuer_letter_date)
+    await message.answer(
+        _("The letter No. {number}. Now type its date as dd.mm.yyyy.").format(number=number)
+    )
+
+
+async def on_issuer_letter_date(
     message: Message, person: Person, state: FSMContext, bot: Bot, ctx: services.Context
 ) -> None:
-    """The issuer refused: the first line is its letter's reference, the rest its reasons."""
-    first, _sep, rest = (message.text or "").strip().partition("\n")
-    letter = check_letter_ref(first)  # Refused: asked again, the state stays
-    answer = {"letter": letter, "reject_reason": " ".join(rest.split())}
-    answer["reject_reason"] = answer["reject_reason"] or _("refused by the issuer's letter")
+    """The date of the issuer's letter (not after today); an approval is recorded then, a
+    refusal asks for the reasons the letter gives (or none)."""
+    day = await typed_day(message, example=ctx.today)
+    if day is None:
+        return
+    asked = await asked_request(ctx, state)
+    if asked is None:
+        return
+    asked_on = asked[0].created_at.astimezone(ctx.settings.zone).date()
+    check_letter_date(day, ctx.today, asked_on)  # Refused: asked again, the state stays
+    data = await state.update_data(letter_date=day.isoformat())
+    if not data.get("refused"):
+        await record_answer(message, person, state, ctx, bot, data)
+        return
+    await state.set_state(ExtensionStates.issuer_reasons)
+    bare = ExtCallback(action=ExtAction.ISSUER_BARE, id=int(data["request"]))
+    await message.answer(
+        _("Type the reasons the issuer's letter gives for the refusal, or tap the button."),
+        reply_markup=column([(_("Without reasons"), bare)]),
+    )
+
+
+async def on_issuer_reasons(
+    message: Message, person: Person, state: FSMContext, bot: Bot, ctx: services.Context
+) -> None:
+    reasons = await typed_text(
+        message,
+        REASONS_MIN,
+        REASONS_MAX,
+        _("Please give the reasons in {min}–{max} characters, or tap «Without reasons»."),
+    )
+    if reasons is None:
+        return
     data = await state.get_data()
-    await typed_decision(message, person, state, data, ctx, bot, _("Recorded."), **answer)
+    await record_answer(message, person, state, ctx, bot, data, reject_reason=reasons)
+
+
+async def on_issuer_bare(query: CallbackQuery, tap: Tap[ExtCallback], bot: Bot) -> None:
+    """«Without reasons»: the refusal is recorded with none (each reader sees the default)."""
+    data = await tap.state.get_data()
+    if (
+        await tap.state.get_state() != ExtensionStates.issuer_reasons
+        or data.get("request") != tap.button.id
+        or query.message is None
+    ):
+        await stale(query)
+        return
+    await query.answer()
+    await record_answer(
+        query.message,  # type: ignore[arg-type]
+        tap.person,
+        tap.state,
+        tap.ctx,
+        bot,
+        data,
+    )
+
+
+async def record_answer(
+    message: Message,
+    person: Person,
+    state: FSMContext,
+    ctx: services.Context,
+    bot: Bot,
+    data: dict[str, Any],
+    **reasons: Any,
+) -> None:
+    """The issuer's answer as gathered (approved with `granted`, or `refused`), with its
+    letter's number and date, recorded once; the controller is told what was recorded."""
+    asked = await asked_request(ctx, state)
+    if asked is None:
+        return
+    item = asked[1]
+    number, dated = str(data["letter"]), date.fromisoformat(str(data["letter_date"]))
+    letter = letter_reference(number, dated, language())
+    if data.get("refused"):
+        answer: dict[str, Any] = {"refused": True, **reasons}
+        done = _(
+            "Recorded: the issuer refused to extend assignment No. {number} (letter {letter}); "
+            "the deadline stays {date}. The head, the control department and the leadership "
+            "are told."
+        ).format(
+            number=item.reg_number,
+            letter=letter,
+            date=date_with_weekday(item.deadline, language()),
+        )
+    else:
+        granted = date.fromisoformat(str(data["granted"]))
+        answer = {"granted": granted}
+        done = _(
+            "Recorded: the issuer extended assignment No. {number} to {date} (letter "
+            "{letter}). The head, the control department and the leadership are told."
+        ).format(
+            number=item.reg_number,
+            letter=letter,
+            date=letter_date(granted, language(), Case.UNTIL),
+        )
+    answer |= {"letter": number, "letter_date": dated}
+    await typed_decision(message, person, state, data, ctx, bot, done, **answer)
 
 
 def decision_keyboard(request_id: int, *, issuer: bool = False) -> InlineKeyboardMarkup:
@@ -393,8 +577,8 @@ def decision_keyboard(request_id: int, *, issuer: bool = False) -> InlineKeyboar
     builder = InlineKeyboardBuilder()
     buttons = (
         (
-            (_("✅ The issuer approved"), ExtAction.ISSUER_YES),
-            (_("❌ The issuer refused"), ExtAction.ISSUER_NO),
+            (_("✉️ Answer received: extend until …"), ExtAction.ISSUER_YES),
+            (_("✉️ Answer received: refused"), ExtAction.ISSUER_NO),
         )
         if issuer
         else (
@@ -442,6 +626,8 @@ def create_router() -> Router:
     cb = router.callback_query
     cb.register(on_request, ItemCallback.filter(F.action == ItemAction.EXT), LoadedItem())
     cb.register(on_offer, ExtCallback.filter(F.action == ExtAction.OFFER))
+    cb.register(on_issuer_day, ExtCallback.filter(F.action == ExtAction.ISSUER_DAY))
+    cb.register(on_issuer_bare, ExtCallback.filter(F.action == ExtAction.ISSUER_BARE))
     cb.register(on_send, ExtCallback.filter(F.action == ExtAction.SEND), LoadedItem())
     cb.register(drop_draft, ExtCallback.filter(F.action == ExtAction.DROP))
     cb.register(on_approve, ExtCallback.filter(F.action == ExtAction.APPROVE), LoadedRequest())
@@ -454,6 +640,7 @@ def create_router() -> Router:
     router.message.register(on_other_date, ExtensionStates.other_date, not_command)
     router.message.register(on_reject_reason, ExtensionStates.reject_reason, not_command)
     router.message.register(on_issuer_date, ExtensionStates.issuer_date, not_command)
-    router.message.register(on_issuer_letter, ExtensionStates.issuer_letter, not_command)
-    router.message.register(on_issuer_refusal, ExtensionStates.issuer_refusal, not_command)
+    router.message.register(on_issuer_number, ExtensionStates.issuer_number, not_command)
+    router.message.register(on_issuer_letter_date, ExtensionStates.issuer_letter_date, not_command)
+    router.message.register(on_issuer_reasons, ExtensionStates.issuer_reasons, not_command)
     return router

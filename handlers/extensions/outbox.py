@@ -11,12 +11,19 @@ from aiogram.utils.i18n import gettext as _
 from bot.delivery import Deliverer, Rendered
 from bot.extensions.rules import asked_of_issuer
 from bot.i18n import date_with_weekday, long_date
-from bot.letters import letter_docx
-from handlers.about import about_request
+from bot.letters import Case, letter_date
+from handlers.about import about_request, local_today
 from handlers.assignments.cards import SOURCE_TITLES
 from handlers.assignments.outbox import view_button
 from handlers.extensions.actions import decision_keyboard
 from handlers.extensions.actions import request_text as extension_request_text
+from handlers.extensions.letters import (
+    issuer_letter,
+    issuers_letter,
+    refusal_reason,
+    signatory,
+    to_issuer_body,
+)
 from storage.domain.assignments import Assignment
 from storage.domain.extensions import ExtensionRequest, RequestStatus
 from storage.models import Person
@@ -39,29 +46,25 @@ async def render_extension_request(
     deliverer: Deliverer, person: Person, request: ExtensionRequest, assignment: Assignment
 ) -> Rendered | None:
     requester = await deliverer.repos.staff.by_code(request.requested_by)
-    department = next(
-        (
-            e.department_name
-            for e in assignment.executors
-            if e.department_id == request.department_id
-        ),
-        "",
-    )
+    department = requester_department(request, assignment)
     who = f"{requester.full_name if requester else request.requested_by}, {department}"
     language = person.language.value
     text = extension_request_text(assignment, request, who, language)
     if not asked_of_issuer(deliverer.profile, assignment):
         return Rendered(text, decision_keyboard(request.id))
-    issuer = _(SOURCE_TITLES[assignment.source])
     text = (
         _(
-            "✉️ Only the issuer can extend this deadline: {issuer}. Send it the letter (the "
-            "draft is attached), then record its answer here."
-        ).format(issuer=issuer)
+            "✉️ Only the issuer can extend this deadline: {issuer}. Send the letter {to_body} "
+            "(the draft is attached). When its answer comes, record it here with the buttons "
+            "below: you record the issuer's answer, you do not decide it."
+        ).format(
+            issuer=_(SOURCE_TITLES[assignment.source]), to_body=to_issuer_body(assignment.source)
+        )
         + "\n\n"
         + text
     )
-    letter = issuer_letter(assignment, request, department, language)
+    signature = await signatory(deliverer.repos, local_today(deliverer))
+    letter = issuer_letter(assignment, request, department, language, signature)
     name = f"extension-{SAFE_NAME.sub('-', assignment.reg_number)}.docx"
     return Rendered(
         text,
@@ -73,34 +76,36 @@ async def render_extension_request(
 SAFE_NAME = re.compile(r"[^\w.-]+")
 
 
-def issuer_letter(
-    item: Assignment, request: ExtensionRequest, department: str, language: str
-) -> bytes:
-    """The draft letter asking the issuer outside the akimat for the extension, in the reader's
-    language: number, subject (none for a restricted item), current and proposed date,
-    reasons."""
-    subject = (
-        _("The content is restricted (for official use) and is not given in this letter.")
-        if item.restricted
-        else _("Subject: {summary}").format(summary=item.summary)
+def requester_department(request: ExtensionRequest, assignment: Assignment) -> str:
+    return next(
+        (
+            e.department_name
+            for e in assignment.executors
+            if e.department_id == request.department_id
+        ),
+        "",
     )
-    paragraphs = [
+
+
+@about_request(_request, PENDING, open_only=True)
+async def render_extension_asked(
+    deliverer: Deliverer, person: Person, request: ExtensionRequest, assignment: Assignment
+) -> Rendered | None:
+    """For the akim's and the head of apparatus's information: a request asked of the issuer
+    outside the akimat went to the control department (they decide nothing)."""
+    requester = await deliverer.repos.staff.by_code(request.requested_by)
+    department = requester_department(request, assignment)
+    who = f"{requester.full_name if requester else request.requested_by}, {department}"
+    text = (
         _(
-            "We ask you to extend the deadline of assignment No. {number} received on {received}."
-        ).format(number=item.reg_number, received=long_date(item.received, language)),
-        subject,
-        _("Current deadline: {date}").format(date=long_date(request.old_deadline, language)),
-        _("Proposed deadline: {date}").format(date=long_date(request.new_deadline, language)),
-        _("Reasons: {reasons}").format(reasons=request.reasons),
-        _("Executor: {department}").format(department=department),
-    ]
-    return letter_docx(
-        _("To: {issuer}").format(issuer=_(SOURCE_TITLES[item.source])),
-        _("On extending the deadline of assignment No. {number}").format(number=item.reg_number),
-        paragraphs,
-        _("Signature: ____________"),
-        language=language,
+            "ℹ️ For your information: an extension of assignment No. {number} is asked of the "
+            "issuer. The control department sends the letter {to_body} and records the answer; "
+            "nothing is needed from you."
+        ).format(number=assignment.reg_number, to_body=to_issuer_body(assignment.source))
+        + "\n\n"
+        + extension_request_text(assignment, request, who, person.language.value)
     )
+    return Rendered(text, view_button(assignment))
 
 
 async def render_extension_reminder(
@@ -124,9 +129,16 @@ async def render_extension_decided(
             "The deadline of assignment No. {number} is extended to {date} (was {old})."
         ).format(
             number=assignment.reg_number,
-            date=long_date(request.granted_deadline, language),
-            old=long_date(request.old_deadline, language),
+            date=letter_date(request.granted_deadline, language, Case.UNTIL),
+            old=letter_date(request.old_deadline, language),
         )
+    elif request.letter_ref is not None:
+        text = _(
+            "The issuer refused to extend assignment No. {number}; the deadline stays {date}."
+        ).format(
+            number=assignment.reg_number, date=date_with_weekday(assignment.deadline, language)
+        )
+        text += "\n" + _("Reasons: {reasons}").format(reasons=refusal_reason(request))
     else:
         text = _(
             "The extension request for assignment No. {number} is rejected; the deadline stays "
@@ -137,7 +149,9 @@ async def render_extension_decided(
         if request.reject_reason:
             text += "\n" + _("Reason: {reason}").format(reason=request.reject_reason)
     if request.letter_ref is not None:
-        text += "\n" + _("The issuer's letter: {letter}").format(letter=request.letter_ref)
+        text += "\n" + _("The issuer's letter: {letter}").format(
+            letter=issuers_letter(request, language)
+        )
     return Rendered(text, view_button(assignment))
 
 

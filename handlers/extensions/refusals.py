@@ -34,8 +34,45 @@ def term_text(term: Term) -> str:
     return ngettext("{count} month", "{count} months", term.value).format(count=term.value)
 
 
+LETTER_REFUSALS = frozenset(
+    {
+        ExtensionRefusal.NO_LETTER,
+        ExtensionRefusal.NUMBER_WITH_DATE,
+        ExtensionRefusal.LETTER_DATE,
+        ExtensionRefusal.LETTER_BEFORE,
+    }
+)
+
+
+def letter_refusal(error: Refused, language: str) -> str:
+    """The issuer's letter recorded wrong: its number or its date."""
+    v = error.values
+    match error.refusal:
+        case ExtensionRefusal.NO_LETTER:
+            return _("Type the number of the issuer's letter, at most {high} characters.").format(
+                high=v["high"]
+            )
+        case ExtensionRefusal.NUMBER_WITH_DATE:
+            return _(
+                "Type only the number of the issuer's letter, for example 12-34: its date is "
+                "asked next."
+            )
+        case ExtensionRefusal.LETTER_DATE:
+            return _(
+                "The issuer's letter cannot be dated after today, {date}. Type its date as "
+                "dd.mm.yyyy."
+            ).format(date=long_date(v["today"], language))  # type: ignore[arg-type]
+        case _:
+            return _(
+                "The issuer's letter answers the request of {date}: it cannot be dated "
+                "earlier. Type its date as dd.mm.yyyy."
+            ).format(date=long_date(v["asked_on"], language))  # type: ignore[arg-type]
+
+
 def extension_refusal(error: Refused, language: str) -> str:
     v = error.values
+    if error.refusal in LETTER_REFUSALS:
+        return letter_refusal(error, language)
     match error.refusal:
         case ExtensionRefusal.NOT_MAIN:
             return _("Only the main executor («свод») asks for an extension, for all executors.")
@@ -75,11 +112,6 @@ def extension_refusal(error: Refused, language: str) -> str:
                 day=date_with_weekday(v["day"], language),  # type: ignore[arg-type]
                 offer=date_with_weekday(v["offer"], language),  # type: ignore[arg-type]
             )
-        case ExtensionRefusal.NO_LETTER:
-            return _(
-                "Give the reference of the issuer's letter (its number and date), "
-                "{low}–{high} characters."
-            ).format(low=v["low"], high=v["high"])
         case ExtensionRefusal.NOT_DECIDER:
             return _("You do not decide extension requests for this assignment.")
         case _:

@@ -16,9 +16,9 @@ from bot.i18n_marks import N_
 from bot.leaders import views
 from bot.leaders.rules import LEADERS, Tally
 from bot.middlewares import for_roles
-from handlers.assignments.actions import asked_of_issuer_line
 from handlers.assignments.cards import LIGHTS, card_text, history_text
 from handlers.callbacks import LeadAction, LeadCallback
+from handlers.extensions.letters import requested_from_line
 from handlers.leaders.waiting import waiting_buttons, waiting_lines
 from handlers.replies import show
 from storage.domain.assignments import Assignment, Status
@@ -138,7 +138,7 @@ async def item_view(
     text = card_text(
         item, ctx.calendar, ctx.today, ctx.settings.zone, names=names, profile=ctx.profile
     )
-    text += await asked_of_issuer_line(ctx, item)
+    text += await requested_from_line(ctx.repos, ctx.profile, item)
     history = (await ctx.repos.assignments.history(item.reg_number))[-HISTORY_SHOWN:]
     text += "\n\n" + history_text(history, ctx.settings.zone, names)
     builder = InlineKeyboardBuilder()

@@ -30,4 +30,5 @@ class ExtensionRequest:
     granted_deadline: date | None
     reject_reason: str | None
     created_at: datetime
-    letter_ref: str | None = None  # the issuer's letter, when asked of a body outside the akimat
+    letter_ref: str | None = None  # the issuer's letter's number (asked of a body outside)
+    letter_date: date | None = None  # ... and its date (None: letter_ref holds both, as typed)
