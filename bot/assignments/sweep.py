@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot import services
-from bot.assignments.notices import Audience, Notice, due, owing_deadlines, roadmap_notice
+from bot.assignments.notices import (
+    Audience,
+    Notice,
+    due,
+    owing_deadlines,
+    plans,
+    roadmap_notice,
+)
 from bot.outbox_kinds import Kind
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
@@ -200,10 +207,11 @@ async def due_notices(ctx: services.Context, today: date) -> DueNotices:
     before the sweep's unit of work, so the writer is held only to queue them)."""
     found = DueNotices([])
     recipients = Recipients(ctx)
+    plan = plans(ctx.profile, ctx.calendar)
     for first, last in owing_deadlines(ctx.profile, ctx.calendar, today):
         async for item in open_items(ctx, first, last):
             found.items_checked += 1
-            for notice in due(ctx.profile, ctx.calendar, item, today):
+            for notice in due(ctx.profile, ctx.calendar, item, today, plan):
                 found.notices_due += 1
                 payload: dict[str, object] = {
                     "assignment_id": item.id,
