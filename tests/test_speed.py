@@ -3,19 +3,39 @@ notice plans)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from aiogram.methods import EditMessageText
 
 from bot import services
 from bot.assignments import notices
 from bot.assignments.notices import due, planned, plans
 from bot.calendar import WorkCalendar
 from bot.profiles import DEFAULT_PROFILE, load_profile
+from storage.assignments.reading import (
+    OpenFilters,
+    before_sql,
+    count_sql,
+    open_where,
+    page_sql,
+)
 from storage.domain.assignments import Executor, Status
+from storage.domain.enums import Source
 from storage.repo import Repos
-from tests.helpers import assignment
+from tests import stored_assignments
+from tests.helpers import (
+    World,
+    add_report,
+    assignment,
+    buttons,
+    department_id,
+    messages_to,
+    register_item,
+)
+from tests.stored_assignments import AT
 
 DAY = date(2027, 5, 12)  # a plain Wednesday, a working day
 
@@ -81,3 +101,177 @@ def test_notice_plans_are_computed_once_per_deadline(monkeypatch: pytest.MonkeyP
     plan = plans(profile, cal)
     assert [due(profile, cal, item, today, plan) for item in items] == expected
     assert sorted(calls) == [date(2027, 5, 12), date(2027, 5, 13)]
+
+
+# --- views in O(page): lists read one page by key, on indexes --------------------------------
+
+LIST_FILTERS: dict[str, OpenFilters] = {
+    "all (/control)": {},
+    "overdue": {"overdue_on": date(2027, 5, 12)},
+    "this week (and the sweep's runs of deadlines)": {
+        "due_from": date(2027, 5, 10),
+        "due_to": date(2027, 5, 16),
+    },
+    "my departments (/my, a leader's department)": {"department_ids": [1, 2]},
+    "a source": {"source": Source.GOVERNMENT},
+    "a source in my departments": {"source": Source.GOVERNMENT, "department_ids": [1]},
+    "passed to an executor (/my)": {"passed_to": 3},
+}
+
+
+def list_statements(filters: OpenFilters) -> dict[str, tuple[str, tuple[object, ...]]]:
+    where, params = open_where(filters)
+    assert where is not None
+    key = ("2027-05-12", "01-12/345")
+    return {
+        "count": count_sql(where, params),
+        "first page": page_sql(where, params, None, False, 9),
+        "▶️": page_sql(where, params, key, False, 9),
+        "◀️": page_sql(where, params, key, True, 9),
+        "anything before": before_sql(where, params, key),
+    }
+
+
+@pytest.mark.parametrize("name", LIST_FILTERS)
+async def test_every_list_query_reads_an_index_not_the_items_table(
+    staffed: Repos, name: str
+) -> None:
+    sources = list(Source)
+    for number in range(30):
+        await stored_assignments.register(
+            staffed,
+            f"N-{number:02d}",
+            deadline=date(2027, 5, 1 + number % 20),
+            source=sources[number % len(sources)],
+        )
+    for label, (sql, params) in list_statements(LIST_FILTERS[name]).items():
+        async with staffed.db.writer.execute(f"EXPLAIN QUERY PLAN {sql}", params) as cursor:
+            plan = [str(row[3]) for row in await cursor.fetchall()]
+        on_items = [step for step in plan if re.match(r"(SCAN|SEARCH) a\b", step)]
+        assert on_items, (label, plan)
+        for step in on_items:
+            # a SCAN of the items table itself (not of an index) reads every row
+            assert "INDEX" in step or "PRIMARY KEY" in step, (name, label, plan)
+        assert "OFFSET" not in sql
+
+
+async def walk(repos: Repos, size: int) -> list[list[str]]:
+    """Every page from the first by ▶️, as reg numbers."""
+    pages, at = [], 0
+    while True:
+        page = await repos.assignments.open_page(size=size, at=at)
+        pages.append([item.reg_number for item in page.items])
+        if page.next_at is None:
+            return pages
+        at = page.next_at
+
+
+async def test_pages_by_key_forward_and_back_each_item_once(staffed: Repos) -> None:
+    ids = {}
+    for number in range(11):  # three share each deadline: the number breaks the tie
+        ids[f"K-{number:02d}"] = await stored_assignments.register(
+            staffed, f"K-{number:02d}", deadline=date(2027, 5, 3 + number // 3)
+        )
+    expected = [f"K-{n:02d}" for n in range(11)]
+    pages = await walk(staffed, 4)
+    assert pages == [expected[0:4], expected[4:8], expected[8:11]]
+
+    last = await staffed.assignments.open_page(size=4, at=ids["K-08"])
+    assert (last.total, last.next_at, last.before_first) == (11, None, True)
+    back = await staffed.assignments.open_page(size=4, at=-ids["K-08"])
+    assert [item.reg_number for item in back.items] == expected[4:8]
+    assert (back.next_at, back.before_first) == (ids["K-08"], True)
+    first = await staffed.assignments.open_page(size=4, at=-ids["K-04"])
+    assert [item.reg_number for item in first.items] == expected[0:4]
+    assert not first.before_first
+    # ◀️ from a page that had come to start early: the first page, full
+    short = await staffed.assignments.open_page(size=4, at=-ids["K-02"])
+    assert [item.reg_number for item in short.items] == expected[0:4]
+    assert not short.before_first
+
+
+async def test_a_stale_or_forged_page_key_still_reads_sensibly(staffed: Repos) -> None:
+    ids = [
+        await stored_assignments.register(
+            staffed, f"S-{number}", deadline=date(2027, 5, 3 + number)
+        )
+        for number in range(6)
+    ]
+    # the item a ▶️ button starts at was removed since: the page starts where it stood
+    edu = await department_id(staffed, stored_assignments.EDU)
+    await add_report(staffed, ids[3], edu, "edu_head", "Готово", final=True, at=AT)
+    assert await stored_assignments.remove(staffed, ids[3])
+    page = await staffed.assignments.open_page(size=2, at=ids[3])
+    assert [item.reg_number for item in page.items] == ["S-4", "S-5"]
+    assert page.total == 5 and page.before_first
+    # an item that never existed: the first page
+    page = await staffed.assignments.open_page(size=2, at=99_999)
+    assert [item.reg_number for item in page.items] == ["S-0", "S-1"]
+    assert not page.before_first
+    page = await staffed.assignments.open_page(size=2, at=-99_999)
+    assert [item.reg_number for item in page.items] == ["S-0", "S-1"]
+    # a key outside the filter only marks a place: nothing outside the filter is shown
+    fin = await department_id(staffed, stored_assignments.FIN)
+    page = await staffed.assignments.open_page(size=2, at=ids[2], department_ids=[fin])
+    assert (page.items, page.total) == ([], 0)
+
+
+CTRL = 7003
+PEOPLE = {"ctrl": CTRL}  # who joins in `joined_world`
+
+
+def edits(world: World) -> list[EditMessageText]:
+    return [m for m in world.bot.sent() if isinstance(m, EditMessageText)]
+
+
+async def test_control_pages_by_key_and_a_stale_button_still_answers(joined_world: World) -> None:
+    world = joined_world
+    for number in range(19):
+        await register_item(
+            world.repos,
+            world.profile,
+            world.settings,
+            f"P-{number:02d}",
+            deadline=date(2027, 5, 12) + timedelta(days=number // 4),
+        )
+    world.bot.clear()
+    await world.say("/control", CTRL)
+    [first] = messages_to(world.bot, CTRL)
+    assert first.text.startswith("На контроле: 19")
+    assert "P-00" in first.text and "P-07" in first.text and "P-08" not in first.text
+    assert "◀️" not in buttons(first)
+    for message in (first,):
+        for data in buttons(message).values():
+            assert len(data.encode()) <= 64  # Telegram's limit for callback data
+    await world.press(first, "▶️", CTRL)
+    [second] = edits(world)
+    assert "P-08" in (second.text or "") and "P-15" in (second.text or "")
+    assert "P-07" not in (second.text or "")
+    assert "Страница 2 из 3" in (second.text or "")
+    world.bot.clear()
+    await world.press(second, "▶️", CTRL)
+    [third] = edits(world)
+    assert [n for n in ("P-16", "P-17", "P-18") if n in (third.text or "")] == [
+        "P-16",
+        "P-17",
+        "P-18",
+    ]
+    assert "▶️" not in buttons(third)
+    world.bot.clear()
+    await world.press(third, "◀️", CTRL)
+    [back] = edits(world)
+    assert back.text == second.text
+
+    # a button drawn before the list shrank: the page it names, numbered within the new list
+    closed = await world.repos.assignments.by_number("P-16")
+    assert closed is not None
+    async with world.repos.transaction():
+        await world.repos.conn.execute(
+            "UPDATE assignments SET status = 'removed' WHERE id = ?", (closed.id,)
+        )
+    world.bot.clear()
+    await world.press(second, "▶️", CTRL)
+    [stale] = edits(world)
+    assert "На контроле: 18" in (stale.text or "")
+    assert "P-16" not in (stale.text or "") and "P-17" in (stale.text or "")
+    assert "Страница 3 из 3" in (stale.text or "")

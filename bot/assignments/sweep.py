@@ -82,17 +82,18 @@ class Recipients:
 
 
 async def open_items(ctx: services.Context, first: date, last: date) -> AsyncIterator[Assignment]:
-    """Open items with a deadline in [first, last], page by page (none is left out)."""
-    offset = 0
+    """Open items with a deadline in [first, last], page by page, read by key (none is left
+    out, none read twice)."""
+    at = 0
     while True:
-        page, total = await ctx.repos.assignments.list_open(
-            due_from=first, due_to=last, limit=SWEEP_PAGE, offset=offset
+        page = await ctx.repos.assignments.open_page(
+            due_from=first, due_to=last, size=SWEEP_PAGE, at=at, count=False
         )
-        for item in page:
+        for item in page.items:
             yield item
-        offset += len(page)
-        if not page or offset >= total:
+        if page.next_at is None:
             return
+        at = page.next_at
 
 
 def first_working_day_of_week(ctx: services.Context, day: date) -> date:

@@ -31,7 +31,7 @@ from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.replies import dotted
-from storage.domain.assignments import Assignment, Executor, RemovalGround, Status
+from storage.domain.assignments import Assignment, Executor, OpenPage, RemovalGround, Status
 from storage.domain.enums import Mark, Source
 from storage.models import AuditEntry
 
@@ -309,6 +309,17 @@ def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
         return f"{head}\n    {_('restricted')}"
     summary = item.summary if len(item.summary) <= 60 else item.summary[:57] + "…"
     return f"{head}\n    {summary}"
+
+
+def page_number(page: int, total: int, size: int, found: OpenPage) -> int:
+    """The number (from 0) of a page read by key: the one its button named, kept between the
+    first and the last page (a button drawn before items came or went still reads sensibly)."""
+    pages = max(1, -(-total // size))
+    if not found.before_first:
+        return 0
+    if found.next_at is None:
+        return pages - 1
+    return min(max(page, 1), max(pages - 2, 1))
 
 
 def page_line(page: int, total: int, size: int) -> str:

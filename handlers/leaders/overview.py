@@ -17,7 +17,7 @@ from bot.leaders import views
 from bot.leaders.rules import LEADERS, Tally
 from bot.middlewares import for_roles
 from handlers.assignments.actions import asked_of_issuer_line
-from handlers.assignments.cards import LIGHTS, card_text, history_text
+from handlers.assignments.cards import LIGHTS, card_text, history_text, page_number
 from handlers.callbacks import LeadAction, LeadCallback
 from handlers.leaders.waiting import waiting_buttons, waiting_lines
 from handlers.replies import show
@@ -89,12 +89,12 @@ def item_line(item: Assignment, ctx: services.Context) -> str:
 
 
 async def department_view(
-    person: Person, ctx: services.Context, department_id: int, page: int
+    person: Person, ctx: services.Context, department_id: int, page: int, at: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
-    department, items, total = await views.department_items(
-        ctx, person, department_id, page, PAGE_SIZE
-    )
+    department, found = await views.department_items(ctx, person, department_id, at, PAGE_SIZE)
+    total, items = found.total, found.items
     pages = max(1, -(-total // PAGE_SIZE))
+    page = page_number(page, total, PAGE_SIZE, found)
     lines = [f"{department.name} — " + _("open: {count}").format(count=total)]
     if pages > 1:
         lines[0] += " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
@@ -102,27 +102,28 @@ async def department_view(
         lines.append(_("Nothing here."))
     lines += [item_line(item, ctx) for item in items]
     builder = InlineKeyboardBuilder()
+    here = items[0].id if items and found.before_first else 0  # «Back» returns to this page
     for item in items:
         builder.button(
             text=f"🔎 {item.reg_number}",
             callback_data=LeadCallback(
-                action=LeadAction.ITEM, id=item.id, dep=department.id, page=page
+                action=LeadAction.ITEM, id=item.id, dep=department.id, page=page, at=here
             ),
         )
     builder.adjust(2)
     nav = InlineKeyboardBuilder()
-    if page > 0:
+    if found.before_first and items:
         nav.button(
             text="◀️",
             callback_data=LeadCallback(
-                action=LeadAction.DEPARTMENT, id=department.id, page=page - 1
+                action=LeadAction.DEPARTMENT, id=department.id, page=page - 1, at=-items[0].id
             ),
         )
-    if (page + 1) * PAGE_SIZE < total:
+    if found.next_at is not None:
         nav.button(
             text="▶️",
             callback_data=LeadCallback(
-                action=LeadAction.DEPARTMENT, id=department.id, page=page + 1
+                action=LeadAction.DEPARTMENT, id=department.id, page=page + 1, at=found.next_at
             ),
         )
     nav.button(text=_("📊 Overview"), callback_data=LeadCallback(action=LeadAction.OVERVIEW))
@@ -146,7 +147,10 @@ async def item_view(
         builder.button(
             text=_("↩️ Back"),
             callback_data=LeadCallback(
-                action=LeadAction.DEPARTMENT, id=callback_data.dep, page=callback_data.page
+                action=LeadAction.DEPARTMENT,
+                id=callback_data.dep,
+                page=callback_data.page,
+                at=callback_data.at,
             ),
         )
     builder.button(text=_("📊 Overview"), callback_data=LeadCallback(action=LeadAction.OVERVIEW))
@@ -168,7 +172,9 @@ async def on_overview(query: CallbackQuery, person: Person, ctx: services.Contex
 async def on_department(
     query: CallbackQuery, callback_data: LeadCallback, person: Person, ctx: services.Context
 ) -> None:
-    text, markup = await department_view(person, ctx, callback_data.id, callback_data.page)
+    text, markup = await department_view(
+        person, ctx, callback_data.id, callback_data.page, callback_data.at
+    )
     await query.answer()
     await show(query, text, markup)
 

@@ -21,3 +21,15 @@ CREATE TRIGGER calendar_overrides_deleted AFTER DELETE ON calendar_overrides
 BEGIN
     UPDATE calendar_version SET version = version + 1 WHERE id = 1;
 END;
+
+-- Lists of open items (/my, /control, the leaders' department lists, the sweep) read one page
+-- by key in (deadline, number) order and count from these indexes, never the whole table.
+-- Open is every status but 'removed': the lists' WHERE says exactly `status <> 'removed'`.
+CREATE INDEX assignments_open_by_deadline ON assignments(deadline, reg_number)
+    WHERE status <> 'removed';
+CREATE INDEX assignments_open_by_source ON assignments(source, deadline, reg_number)
+    WHERE status <> 'removed';
+-- A department's items it still holds, without reading the executor rows themselves.
+DROP INDEX assignment_executors_department;
+CREATE INDEX assignment_executors_held
+    ON assignment_executors(department_id, declined_at, assignment_id);
