@@ -3,18 +3,25 @@ notice plans)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
+from collections import defaultdict
 from datetime import date, timedelta
 
 import pytest
-from aiogram.methods import EditMessageText
+from aiogram.methods import EditMessageText, SendMessage
+from aiogram.utils.i18n import I18n
 
 from bot import services
 from bot.assignments import notices
 from bot.assignments.notices import due, planned, plans
 from bot.calendar import WorkCalendar
-from bot.profiles import DEFAULT_PROFILE, load_profile
+from bot.config import Settings
+from bot.delivery import Deliverer
+from bot.factory import create_dispatcher
+from bot.middlewares import BoundedWork
+from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from storage.assignments.reading import (
     OpenFilters,
     before_sql,
@@ -26,6 +33,7 @@ from storage.domain.assignments import Executor, Status
 from storage.domain.enums import Source
 from storage.repo import Repos
 from tests import stored_assignments
+from tests.fakes import RecordingBot, make_message
 from tests.helpers import (
     World,
     add_report,
@@ -216,8 +224,9 @@ async def test_a_stale_or_forged_page_key_still_reads_sensibly(staffed: Repos) -
     assert (page.items, page.total) == ([], 0)
 
 
-CTRL = 7003
-PEOPLE = {"ctrl": CTRL}  # who joins in `joined_world`
+EDU, FIN, CTRL = 7001, 7002, 7003
+PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL}  # who joins in `joined_world`
+STRANGERS = 9000  # the first of the chats that were never invited
 
 
 def edits(world: World) -> list[EditMessageText]:
@@ -275,3 +284,46 @@ async def test_control_pages_by_key_and_a_stale_button_still_answers(joined_worl
     assert "На контроле: 18" in (stale.text or "")
     assert "P-16" not in (stale.text or "") and "P-17" in (stale.text or "")
     assert "Страница 3 из 3" in (stale.text or "")
+
+
+# --- bounded, fair concurrency -------------------------------------------------------------
+
+
+async def test_a_burst_is_answered_in_full_in_order_per_person_a_few_at_a_time(
+    joined: Repos,
+    bot: RecordingBot,
+    settings: Settings,
+    i18n: I18n,
+    profile: Profile,
+    deliverer: Deliverer,
+) -> None:
+    bounded = settings.model_copy(update={"updates_at_once": 3})
+    dp = create_dispatcher(bounded, joined, i18n, profile=profile, deliverer=deliverer)
+    [places] = [m for m in dp.update.outer_middleware if isinstance(m, BoundedWork)]
+    commands = {EDU: ("/help", "/my"), FIN: ("/help", "/my"), CTRL: ("/help", "/control")}
+    answer_to: dict[tuple[int, str], str] = {}
+    for user_id, pair in commands.items():  # what each command answers this person, alone
+        for command in pair:
+            bot.clear()
+            await dp.feed_update(bot, make_message(command, user_id=user_id))
+            [answer_to[user_id, command]] = bot.texts()
+    bot.clear()
+    places.peak = 0
+    said: dict[int, list[str]] = {user: [] for user in commands}
+    burst = []
+    for turn in range(20):  # as polling hands them over: every update a task of its own
+        for user_id, pair in commands.items():
+            said[user_id].append(pair[(turn * user_id) % 2 if turn % 3 else turn % 2])
+            burst.append(make_message(said[user_id][-1], user_id=user_id))
+        burst += [make_message(f"{turn}", user_id=STRANGERS + n) for n in range(turn % 4 * 5)]
+    await asyncio.gather(*(dp.feed_update(bot, update) for update in burst))
+
+    answers: dict[int, list[str]] = defaultdict(list)
+    for message in bot.sent():
+        assert isinstance(message, SendMessage)
+        answers[int(message.chat_id)].append(message.text)
+    assert sum(map(len, answers.values())) == len(burst)  # every update answered, once
+    for user_id in commands:  # each person's answers in the order they wrote
+        assert answers[user_id] == [answer_to[user_id, text] for text in said[user_id]]
+    assert places.peak == 3  # never more at once than the bound, and the bound was reached
+    assert places.busy == 0
