@@ -7,7 +7,7 @@ import asyncio
 import re
 import sqlite3
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
@@ -15,12 +15,14 @@ from aiogram.utils.i18n import I18n
 
 from bot import services
 from bot.assignments import notices
+from bot.assignments import steps as assignment_steps
 from bot.assignments.notices import due, planned, plans
 from bot.calendar import WorkCalendar
 from bot.config import Settings
-from bot.delivery import Deliverer
-from bot.factory import create_dispatcher
+from bot.delivery import Deliverer, RateLimiter
+from bot.factory import create_deliverer, create_dispatcher
 from bot.middlewares import BoundedWork
+from bot.outbox_kinds import Kind, digest_moment
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from storage.assignments.reading import (
     OpenFilters,
@@ -327,3 +329,92 @@ async def test_a_burst_is_answered_in_full_in_order_per_person_a_few_at_a_time(
         assert answers[user_id] == [answer_to[user_id, text] for text in said[user_id]]
     assert places.peak == 3  # never more at once than the bound, and the bound was reached
     assert places.busy == 0
+
+
+# --- digests for the control department ----------------------------------------------------
+
+
+async def accept_all(world: World, moment: datetime) -> list[str]:
+    """Three items, each accepted by both its departments' heads within the minute of
+    `moment`: six acceptances. Their numbers."""
+    numbers = [f"D-{n}" for n in range(3)]
+    for number in numbers:
+        await register_item(world.repos, world.profile, world.settings, number)
+    await world.deliverer.drain()  # the cards
+    for step, number in enumerate(numbers):
+        item = await world.repos.assignments.by_number(number)
+        assert item is not None
+        for code, executor in zip(("edu_head", "fin_head"), item.executors, strict=True):
+            head = await world.repos.staff.by_code(code)
+            assert head is not None
+            ctx = await world.context(now=moment + timedelta(seconds=5 * step))
+            assert await assignment_steps.accept(ctx, head, item, executor.department_id)
+    return numbers
+
+
+async def test_acceptances_within_a_minute_reach_a_controller_as_one_message(
+    joined_world: World,
+) -> None:
+    moment = datetime.now(UTC).replace(second=10, microsecond=0)
+    numbers = await accept_all(joined_world, moment)
+    await joined_world.delivered(now=moment + timedelta(seconds=30))
+    assert messages_to(joined_world.bot, CTRL) == []  # the minute is not over yet
+    await joined_world.delivered(now=digest_moment(moment))
+    [digest] = messages_to(joined_world.bot, CTRL)
+    lines = digest.text.split("\n")
+    assert len(lines) == 6
+    assert all(line.startswith("Поручение № D-") for line in lines)
+    assert list(buttons(digest)) == [f"🔎 {number}" for number in numbers]
+    await joined_world.delivered(now=digest_moment(moment) + timedelta(minutes=5))
+    assert messages_to(joined_world.bot, CTRL) == []
+
+
+async def test_a_digest_is_neither_lost_nor_sent_twice_across_a_restart(
+    joined_world: World, i18n: I18n
+) -> None:
+    world = joined_world
+    moment = datetime.now(UTC).replace(second=10, microsecond=0)
+    await accept_all(world, moment)
+    due = digest_moment(moment)
+    # a sender took the digest's messages and its process died before sending them
+    claimed = await world.repos.outbox.claim(due, limit=200, owner="gone-host:1")
+    assert {item.kind for item in claimed} == {Kind.ACCEPTED}
+    world.bot.clear()
+    restarted = create_deliverer(
+        world.bot,
+        world.repos,
+        i18n,
+        world.settings,
+        world.profile,
+        RateLimiter(1000, per_chat_interval=0),
+        background=False,
+    )
+    await restarted.drain(now=due + timedelta(minutes=10))  # the claim has lapsed
+    [digest] = messages_to(world.bot, CTRL)
+    assert len(digest.text.split("\n")) == 6
+    world.bot.clear()
+    again = create_deliverer(
+        world.bot,
+        world.repos,
+        i18n,
+        world.settings,
+        world.profile,
+        RateLimiter(1000, per_chat_interval=0),
+        background=False,
+    )
+    await again.drain(now=due + timedelta(minutes=20))
+    assert messages_to(world.bot, CTRL) == []
+
+
+async def test_a_kick_also_wakes_the_sender_when_this_minutes_digests_fall_due(
+    joined_world: World, i18n: I18n
+) -> None:
+    world = joined_world
+    sender = create_deliverer(world.bot, world.repos, i18n, world.settings, world.profile)
+    before = digest_moment(datetime.now(UTC))
+    sender.kick()
+    sender.kick()  # one wake-up per minute, however many kicks
+    assert set(sender._wakes) <= {before, digest_moment(datetime.now(UTC))}
+    assert len(sender._wakes) == 1
+    await sender.close()
+    assert sender._wakes == {}

@@ -101,6 +101,39 @@ async def render_accepted(
     return Rendered(text, view_button(assignment))
 
 
+DIGEST_BUTTONS = 20  # an acceptances digest's 🔎 buttons at most (the rest: /control)
+
+
+async def render_acceptances(
+    deliverer: Deliverer, items: list[OutboxItem], person: Person
+) -> tuple[Rendered | None, list[OutboxItem]]:
+    """The acceptances of one digest window for one controller in one message (a line each,
+    a 🔎 button for each item); those that no longer apply drop out. One alone reads as
+    before."""
+    shown: list[tuple[OutboxItem, Rendered]] = []
+    for item in sorted(items, key=lambda i: i.id):
+        rendered = await render_accepted(deliverer, item, person)
+        if rendered is not None:
+            shown.append((item, rendered))
+    if len(shown) <= 1:
+        return (shown[0][1], [shown[0][0]]) if shown else (None, [])
+    builder = InlineKeyboardBuilder()
+    seen: set[int] = set()
+    for item, _rendered in shown:
+        assignment_id = int(item.payload["assignment_id"])
+        if assignment_id in seen or len(seen) == DIGEST_BUTTONS:
+            continue
+        seen.add(assignment_id)
+        number = await deliverer.repos.assignments.reg_number(assignment_id)
+        builder.button(
+            text=f"🔎 {number}",
+            callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment_id),
+        )
+    builder.adjust(2)
+    text = "\n".join(rendered.text for _item, rendered in shown)
+    return Rendered(text, builder.as_markup()), [item for item, _rendered in shown]
+
+
 async def _report_parts(
     deliverer: Deliverer, payload: dict[str, Any]
 ) -> tuple[Assignment, str, list[ReportFile], str] | None:
