@@ -369,6 +369,14 @@ async def test_acceptances_within_a_minute_reach_a_controller_as_one_message(
     assert messages_to(joined_world.bot, CTRL) == []
 
 
+def stepped_sender(world: World, i18n: I18n) -> Deliverer:
+    """A sender as a restarted bot would make one (a new owner), stepped by `drain`."""
+    limiter = RateLimiter(1000, per_chat_interval=0)
+    return create_deliverer(
+        world.bot, world.repos, i18n, world.settings, world.profile, limiter, background=False
+    )
+
+
 async def test_a_digest_is_neither_lost_nor_sent_twice_across_a_restart(
     joined_world: World, i18n: I18n
 ) -> None:
@@ -380,28 +388,12 @@ async def test_a_digest_is_neither_lost_nor_sent_twice_across_a_restart(
     claimed = await world.repos.outbox.claim(due, limit=200, owner="gone-host:1")
     assert {item.kind for item in claimed} == {Kind.ACCEPTED}
     world.bot.clear()
-    restarted = create_deliverer(
-        world.bot,
-        world.repos,
-        i18n,
-        world.settings,
-        world.profile,
-        RateLimiter(1000, per_chat_interval=0),
-        background=False,
-    )
+    restarted = stepped_sender(world, i18n)
     await restarted.drain(now=due + timedelta(minutes=10))  # the claim has lapsed
     [digest] = messages_to(world.bot, CTRL)
     assert len(digest.text.split("\n")) == 6
     world.bot.clear()
-    again = create_deliverer(
-        world.bot,
-        world.repos,
-        i18n,
-        world.settings,
-        world.profile,
-        RateLimiter(1000, per_chat_interval=0),
-        background=False,
-    )
+    again = stepped_sender(world, i18n)
     await again.drain(now=due + timedelta(minutes=20))
     assert messages_to(world.bot, CTRL) == []
 
