@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_datetime
 
 from bot.assignments.rules import (
@@ -30,6 +29,7 @@ from bot.i18n_marks import N_
 from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
+from handlers.keyboards import Keyboard
 from handlers.replies import dotted
 from storage.domain.assignments import Assignment, Executor, OpenPage, RemovalGround, Status
 from storage.domain.enums import Mark, Source
@@ -204,7 +204,7 @@ def executor_keyboard(
     executors) Pass to an executor, Not ours."""
     if not item.is_open:
         return None
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     dep = executor.department_id
     if executor.accepted_at is None:
         builder.button(
@@ -237,7 +237,7 @@ def controller_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
     rework."""
     if not item.is_open:
         return None
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📅 Change the deadline"),
         callback_data=ItemCallback(
@@ -264,7 +264,7 @@ def controller_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
 
 def declined_keyboard(item: Assignment, department_id: int, name: str) -> InlineKeyboardMarkup:
     """A «не наше» at the control department: reassign it, or keep it with the department."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("➡️ Reassign"),
         callback_data=ItemCallback(action=ItemAction.REASSIGN, id=item.id, dep=department_id),
@@ -278,7 +278,7 @@ def declined_keyboard(item: Assignment, department_id: int, name: str) -> Inline
 
 
 def ground_keyboard(item: Assignment) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for ground, title in GROUND_TITLES.items():
         builder.button(
             text=_(title),

@@ -11,13 +11,13 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n_marks import N_
 from bot.middlewares import for_roles
 from handlers.assignments.cards import SOURCE_TITLES, list_row, page_line, page_number
 from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
+from handlers.keyboards import Keyboard
 from handlers.replies import stale
 from storage.domain.assignments import OpenPage
 from storage.domain.enums import Role, Source
@@ -89,14 +89,14 @@ async def list_title(
 
 
 def list_keyboard(scope: ListScope, flt: str, page: int, found: OpenPage) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for item in found.items:
         builder.button(
             text=f"🔎 {item.reg_number}",
             callback_data=ItemCallback(action=ItemAction.VIEW, id=item.id),
         )
     builder.adjust(2)
-    nav = InlineKeyboardBuilder()
+    nav = Keyboard()
     if found.before_first and found.items:
         back = ListCallback(scope=scope, page=page - 1, flt=flt, at=-found.items[0].id)
         nav.button(text="◀️", callback_data=back)
@@ -105,7 +105,7 @@ def list_keyboard(scope: ListScope, flt: str, page: int, found: OpenPage) -> Inl
         nav.button(text="▶️", callback_data=onward)
     builder.attach(nav)
     if scope is ListScope.CONTROL:
-        filters = InlineKeyboardBuilder()
+        filters = Keyboard()
         for key, label in FILTER_TITLES.items():
             filters.button(text=_(label), callback_data=ListCallback(scope=scope, flt=key))
         filters.button(
@@ -146,7 +146,7 @@ async def cmd_control(message: Message, person: Person, ctx: services.Context) -
 
 def filter_keyboard(scope: ListScope, departments: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     """The departments (or the sources) /control can be narrowed to."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if scope is ListScope.DEPARTMENTS:
         for department_id, name in departments:
             builder.button(

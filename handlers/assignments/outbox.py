@@ -11,7 +11,6 @@ from typing import Any
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.assignments.notices import NoticeKind
 from bot.assignments.rules import item_internal_deadline, traffic_light, working_days_left
@@ -43,6 +42,7 @@ from handlers.assignments.cards import (
     moment,
 )
 from handlers.callbacks import ItemAction, ItemCallback
+from handlers.keyboards import Keyboard
 from storage.domain.assignments import Assignment, Executor, ReportFile
 from storage.domain.enums import Role
 from storage.models import Person
@@ -77,7 +77,7 @@ async def render_card(
 
 
 def view_button(assignment: Assignment) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("🔎 Open"), callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment.id)
     )
@@ -117,7 +117,7 @@ async def render_acceptances(
             shown.append((item, rendered))
     if len(shown) <= 1:
         return (shown[0][1], [shown[0][0]]) if shown else (None, [])
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     seen: set[int] = set()
     for item, _rendered in shown:
         assignment_id = int(item.payload["assignment_id"])
@@ -366,7 +366,7 @@ async def render_notices(
             opened.append(assignment)
     if not applying:
         return None, []
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for assignment in opened[:VIEW_BUTTONS]:
         builder.button(
             text=f"🔎 {assignment.reg_number}",

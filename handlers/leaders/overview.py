@@ -8,7 +8,6 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.assignments.rules import Light, traffic_light
@@ -19,6 +18,7 @@ from bot.middlewares import for_roles
 from handlers.assignments.actions import asked_of_issuer_line
 from handlers.assignments.cards import LIGHTS, card_text, history_text, page_number
 from handlers.callbacks import LeadAction, LeadCallback
+from handlers.keyboards import Keyboard
 from handlers.leaders.waiting import waiting_buttons, waiting_lines
 from handlers.replies import show
 from storage.domain.assignments import Assignment, Status
@@ -60,7 +60,7 @@ async def overview_view(person: Person, ctx: services.Context) -> tuple[str, Inl
         ]
     lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
     lines += ["", *waiting_lines(requests, rounds)]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for department, tally in seen.departments:
         label = department.name if len(department.name) <= 28 else department.name[:27] + "…"
         builder.button(
@@ -101,7 +101,7 @@ async def department_view(
     if not items:
         lines.append(_("Nothing here."))
     lines += [item_line(item, ctx) for item in items]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     here = items[0].id if items and found.before_first else 0  # «Back» returns to this page
     for item in items:
         builder.button(
@@ -111,7 +111,7 @@ async def department_view(
             ),
         )
     builder.adjust(2)
-    nav = InlineKeyboardBuilder()
+    nav = Keyboard()
     if found.before_first and items:
         nav.button(
             text="◀️",
@@ -142,7 +142,7 @@ async def item_view(
     text += await asked_of_issuer_line(ctx, item)
     history = (await ctx.repos.assignments.history(item.reg_number))[-HISTORY_SHOWN:]
     text += "\n\n" + history_text(history, ctx.settings.zone, names)
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if callback_data.dep:
         builder.button(
             text=_("↩️ Back"),
