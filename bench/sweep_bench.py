@@ -318,13 +318,13 @@ class Bench:
             return {tuple(row) for row in await cursor.fetchall()}
 
     async def phases(self) -> tuple[dict[str, float], int]:
-        """Where a sweep's time goes (into an empty outbox), and how many `list_open` calls it
+        """Where a sweep's time goes (into an empty outbox), and how many `open_page` calls it
         made: the same sweep with its steps wrapped in timers, undone afterwards."""
         await self.empty_outbox()
         ctx = await self.context()
         timers = {
             "plan (owing_deadlines)": (assignment_sweep, "owing_deadlines", Timer()),
-            "select (list_open)": (self.repos.assignments, "list_open", Timer()),
+            "select (open_page)": (self.repos.assignments, "open_page", Timer()),
             "due()": (assignment_sweep, "due", Timer()),
             "recipients": (assignment_sweep.Recipients, "of", Timer()),
             "enqueue_many": (self.repos.outbox, "enqueue_many", Timer()),
@@ -338,14 +338,14 @@ class Bench:
             total = time.perf_counter() - started
         found = {name: timer.seconds for name, (_, _, timer) in timers.items()}
         found["loop and rest"] = total - sum(found.values())
-        return found, timers["select (list_open)"][2].calls
+        return found, timers["select (open_page)"][2].calls
 
     async def select_only(self) -> tuple[int, int, float]:
-        """(items, list_open calls, seconds): reading what the sweep reads, and nothing else."""
+        """(items, open_page calls, seconds): reading what the sweep reads, and nothing else."""
         ctx = await self.context()
         calls = Timer()
         loaded = 0
-        with timing([(self.repos.assignments, "list_open", calls)]):
+        with timing([(self.repos.assignments, "open_page", calls)]):
             started = time.perf_counter()
             for first, last in owing_deadlines(ctx.profile, ctx.calendar, ctx.today):
                 async for _ in open_items(ctx, first, last):
@@ -433,7 +433,7 @@ async def measure(args: argparse.Namespace, path: Path, built: dict[str, Any]) -
             ),
             (
                 "items checked by the sweep",
-                f"{first.items_checked:,} in {list_open_calls} list_open calls",
+                f"{first.items_checked:,} in {list_open_calls} open_page calls",
             ),
             ("notices due", f"{first.notices_due:,}"),
             (
@@ -451,7 +451,7 @@ async def measure(args: argparse.Namespace, path: Path, built: dict[str, Any]) -
             ),
             ("  phases", ", ".join(f"{k} {ms(v)}" for k, v in phases.items())),
             (
-                "  list_open alone",
+                "  open_page alone",
                 f"{ms(select_seconds)} for {loaded:,} items in {select_calls} calls",
             ),
             ("peak Python memory (tracemalloc)", f"{mib(traced_peak)}"),

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     default_language: Language = Language.KK
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
     send_rate: float = Field(default=28.0, gt=0, le=29)
+    updates_at_once: int = Field(default=16, ge=1, le=1000)
     sweep_times: Annotated[list[time], NoDecode] = Field(
         default_factory=lambda: [time(9, 0), time(15, 0)]
     )

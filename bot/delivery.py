@@ -34,7 +34,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.assignments.notices import quiet_until
 from bot.config import Settings
-from bot.outbox_kinds import SCHEDULED, Kind
+from bot.outbox_kinds import SCHEDULED, Kind, digest_moment
 from bot.profiles import Profile
 from bot.services import load_calendar
 from storage.db import is_storage_failure
@@ -49,6 +49,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 200  # small claims: another sender or a restart takes over the rest
+DIGEST_GRACE = 0.5  # seconds after a digest's moment before the drain that sends it
 HEARTBEAT = 10.0  # seconds between renewals of the claims in progress (lease: 30 s)
 STORE_TRIES = 3
 HOST = socket.gethostname()
@@ -224,6 +225,7 @@ class Deliverer:
         self._lock = asyncio.Lock()
         self._uploads: dict[str, asyncio.Lock] = {}  # a shared file is uploaded once
         self._tasks: set[asyncio.Task[DeliveryStats]] = set()
+        self._wakes: dict[datetime, asyncio.TimerHandle] = {}  # drains due at a digest's moment
         self.now = datetime.now(UTC)  # the moment being delivered for (rendering uses it)
         self._now_taken = time.monotonic()  # when `now` was taken (the heartbeat adds to it)
         self.closed = False
@@ -232,14 +234,31 @@ class Deliverer:
         """Stop delivering: wait for the drain in progress (its records commit) and start no
         other. What is left stays in the outbox for the next start."""
         self.closed = True
+        for wake in self._wakes.values():
+            wake.cancel()
+        self._wakes.clear()
         await self.wait_idle()
         async with self._lock:
             pass
 
     def kick(self) -> None:
-        """Deliver soon, without making the caller wait (handlers call this after a change)."""
+        """Deliver soon, without making the caller wait (handlers call this after a change);
+        and again when this minute's digests fall due (`digest_moment`), so a digest goes out
+        at the end of its minute rather than at the next regular drain."""
         if not self.background or self.closed:
             return
+        self._start()
+        due = digest_moment(datetime.now(UTC))
+        if due not in self._wakes:
+            delay = (due - datetime.now(UTC)).total_seconds() + DIGEST_GRACE
+            self._wakes[due] = asyncio.get_running_loop().call_later(delay, self._woken, due)
+
+    def _woken(self, due: datetime) -> None:
+        self._wakes.pop(due, None)
+        if not self.closed:
+            self._start()
+
+    def _start(self) -> None:
         task = asyncio.get_running_loop().create_task(self.drain())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

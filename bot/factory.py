@@ -25,6 +25,7 @@ from bot.config import TELEGRAM_API_URL, Settings
 from bot.delivery import Deliverer
 from bot.i18n import PersonI18nMiddleware
 from bot.middlewares import (
+    BoundedWork,
     KickSenderMiddleware,
     PersonMiddleware,
     RoleMiddleware,
@@ -72,7 +73,7 @@ create_deliverer = partial(Deliverer, renderers=RENDERERS)
 
 def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any) -> Dispatcher:
     # One person's updates are handled one after another (a double tap waits for the first),
-    # different people's side by side.
+    # different people's side by side, at most UPDATES_AT_ONCE of them.
     dp = Dispatcher(
         storage=MemoryStorage(),
         events_isolation=SimpleEventIsolation(),
@@ -81,6 +82,8 @@ def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any)
         i18n=i18n,
         **deps,
     )
+    # Inside aiogram's per-person lock (registered after it): a bounded number at once, fairly.
+    dp.update.outer_middleware(BoundedWork(settings.updates_at_once))
     deliverer = deps.get("deliverer")
     if isinstance(deliverer, Deliverer):  # wakes the sender after an update that queued
         dp.update.outer_middleware(KickSenderMiddleware(repos, deliverer))

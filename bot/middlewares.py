@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -17,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import services
 from bot.access import ROLE_TITLES, may
+from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.i18n import ALERT_LIMIT, alert_text, both_languages, translate
 from bot.i18n_marks import N_
@@ -121,6 +123,36 @@ class RoleMiddleware(BaseMiddleware):
         elif isinstance(event, Message):
             await event.answer(text)
         return None
+
+
+class BoundedWork(BaseMiddleware):
+    """At most `limit` updates are handled at once (`UPDATES_AT_ONCE`); the others wait for a
+    place in the order they came (an asyncio.Semaphore wakes its waiters first come, first
+    served) instead of all piling onto the database and the event loop together. Registered
+    on `dp.update` inside aiogram's per-person lock (events isolation), so one person holds at
+    most one place: a burst from one chat cannot crowd the others out, and one person's
+    updates are still handled in order."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._places = asyncio.Semaphore(limit)
+        self.busy = 0  # handled right now
+        self.peak = 0  # the most handled at once so far
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self._places:
+            self.busy += 1
+            self.peak = max(self.peak, self.busy)
+            try:
+                return await handler(event, data)
+            finally:
+                self.busy -= 1
+
+
+def updates_in_flight(settings: Settings) -> int:
+    """How many updates polling takes in before it waits (aiogram's tasks_concurrency_limit):
+    the backpressure on Telegram's queue, room for several updates per place."""
+    return max(256, 8 * settings.updates_at_once)
 
 
 class KickSenderMiddleware(BaseMiddleware):

@@ -8,6 +8,7 @@ kind (`handlers/outbox.py`), in the recipient's language. Scheduled kinds wait f
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -85,6 +86,21 @@ class Kind(StrEnum):
         return self in GROUPED
 
 
+# Events the control department hears of as digests: those of one minute (`digest_moment`) go
+# to each controller as one message, not one message each (N acceptances would otherwise reach
+# a controller N seconds later, at one message a second per chat).
+DIGESTS = frozenset({Kind.ACCEPTED})
+DIGEST_WINDOW = timedelta(minutes=1)
+
+
+def digest_moment(now: datetime) -> datetime:
+    """When a digest event that happened at `now` goes out: at the end of its minute, together
+    with the others of that minute (they share the moment, so the sender claims them as one
+    group)."""
+    start = now.replace(second=0, microsecond=0)
+    return start + DIGEST_WINDOW
+
+
 SCHEDULED = frozenset(
     {
         Kind.NOTICE,
@@ -109,7 +125,7 @@ SCHEDULED = frozenset(
         Kind.EXECUTOR_REMINDER,
     }
 )
-GROUPED = frozenset({Kind.NOTICE})
+GROUPED = frozenset({Kind.NOTICE, *DIGESTS})
 
 # What a person finds waiting when they join: their assignments' cards, and requests that ask
 # them for an answer (a decision, remarks, attendance, an approval, materials).

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.factory import create_bot, create_deliverer, create_dispatcher
 from bot.i18n import make_i18n
+from bot.middlewares import updates_in_flight
 from bot.profiles import Profile, load_profile
 from bot.sweep import sweep
 from handlers.menu import set_default_commands
@@ -95,4 +96,8 @@ async def run_bot(settings: Settings) -> None:
         )
         dp.startup.register(on_startup)
         dp.shutdown.register(on_shutdown)
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        await dp.start_polling(
+            bot,
+            allowed_updates=dp.resolve_used_update_types(),
+            tasks_concurrency_limit=updates_in_flight(settings),
+        )

@@ -9,6 +9,7 @@ sends on its own initiative goes into the outbox (one identity per message) and 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from bot.calendar import WorkCalendar
 from bot.config import Settings
 from bot.profiles import Profile
 from bot.staff.rules import StaffRefusal
+from storage.calendar import changes_here
 from storage.domain.enums import Role
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -69,8 +71,44 @@ async def still_in_directory(ctx: Context, person: Person) -> None:
         raise Refused(StaffRefusal.ACCESS_ENDED)
 
 
+# How long a cached calendar is used before the override counter is read again (a change made
+# by another process, e.g. `python -m bot calendar set`, is seen within this time; one made by
+# this process at once).
+CALENDAR_RECHECK_SECONDS = 1.0
+
+
+@dataclass(slots=True)
+class _CachedCalendar:
+    calendar: WorkCalendar
+    version: int  # the overrides' counter it was built at
+    changes_here: int  # this process's changes to the overrides, when last checked
+    checked_at: float  # time.monotonic() of the last check
+
+
+_calendars: dict[str, _CachedCalendar] = {}
+
+
 async def load_calendar(repos: Repos) -> WorkCalendar:
-    return WorkCalendar(await repos.calendar.override_map())
+    """The working-day calendar with the database's overrides, built once per process and
+    database file and rebuilt only when an override changes (every handled update and every
+    message rendered asks for it)."""
+    key = str(repos.db.path)
+    cached = _calendars.get(key)
+    now = time.monotonic()
+    local = changes_here(repos.db.path)
+    if (
+        cached is not None
+        and cached.changes_here == local
+        and now - cached.checked_at < CALENDAR_RECHECK_SECONDS
+    ):
+        return cached.calendar
+    version = await repos.calendar.version()
+    if cached is None or cached.version != version:
+        calendar = WorkCalendar(await repos.calendar.override_map())
+        cached = _calendars[key] = _CachedCalendar(calendar, version, local, now)
+    else:
+        cached.changes_here, cached.checked_at = local, now
+    return cached.calendar
 
 
 async def make_context(

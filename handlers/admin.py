@@ -8,13 +8,13 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
 from bot.i18n import long_date
 from bot.middlewares import for_roles
 from bot.staff.invites import PersonRemoved, current_invitation, invitation_link
 from handlers.callbacks import InviteCallback, MenuAction, MenuCallback
+from handlers.keyboards import Keyboard
 from storage.domain.enums import Role
 from storage.models import Person
 from storage.repo import Repos
@@ -89,7 +89,7 @@ async def invitation_answer(
         text += "\n\n" + _(
             "This person has already joined; opening the new link moves them to the new account."
         )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("🔄 New link — the old one stops working"),
         callback_data=InviteCallback(person=invitee.id),

@@ -70,11 +70,14 @@ class ListScope(StrEnum):
 
 
 class ListCallback(CallbackData, prefix="l"):
-    """Paging and filters of /my and /control."""
+    """Paging and filters of /my and /control. A page is read by key: `at` is the item it
+    starts at (0: the first page), or, negative, the item it ends just before (◀️); `page`
+    only numbers it («Page 2 of 5»)."""
 
     scope: ListScope
     page: int = 0
     flt: str = ""  # "", overdue, week, d<department id>, s<source>
+    at: int = 0
 
 
 class NewStep(StrEnum):
@@ -301,8 +304,8 @@ class PassCallback(CallbackData, prefix="ex"):
 
 class LeadAction(StrEnum):
     OVERVIEW = "all"  # the counts per department
-    DEPARTMENT = "dep"  # a department's open items, `id` the department, `page`
-    ITEM = "item"  # an item's card, `id` the item, `dep` and `page` where it was opened from
+    DEPARTMENT = "dep"  # a department's open items, `id` the department, `page` and `at`
+    ITEM = "item"  # an item's card, `id` the item, `dep`, `page` and `at` where it was opened from
 
 
 class LeadCallback(CallbackData, prefix="ld"):
@@ -312,6 +315,7 @@ class LeadCallback(CallbackData, prefix="ld"):
     id: int = 0
     dep: int = 0
     page: int = 0
+    at: int = 0  # the item the page starts at, or, negative, ends just before (ListCallback)
 
 
 class WaitAction(StrEnum):

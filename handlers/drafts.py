@@ -12,8 +12,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog
 from handlers.replies import stale
 from storage.domain.assignments import Assignment, ReportFile
@@ -74,7 +74,7 @@ def send_or_cancel(
     send_label: str, send: CallbackData, drop: CallbackData
 ) -> InlineKeyboardMarkup:
     """«Send …» and «Cancel», side by side, under a draft."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(text=send_label, callback_data=send)
     builder.button(text=_("✖️ Cancel"), callback_data=drop)
     builder.adjust(2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -14,11 +14,22 @@ from bot.leaders.rules import LEADERS
 from handlers.callbacks import LangCallback, MenuAction, MenuCallback
 from storage.domain.enums import Language, Role
 
+
+class Keyboard(InlineKeyboardBuilder):
+    """aiogram's InlineKeyboardBuilder without its deep copies: aiogram copies every button of
+    the keyboard each time one is added (quadratic: ~3 ms for a list's eight buttons, most of
+    a tap's time under load). Here a keyboard's rows are copied, its buttons are not (nothing
+    changes a button once made)."""
+
+    def export(self) -> list[list[InlineKeyboardButton]]:
+        return [list(row) for row in self._markup]
+
+
 LANGUAGE_NAMES = {Language.KK: "Қазақ тілі", Language.RU: "Русский язык"}
 
 
 def make_language_keyboard(selected: Language) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for language, name in LANGUAGE_NAMES.items():
         mark = "✅ " if language == selected else ""
         builder.button(text=f"{mark}{name}", callback_data=LangCallback(language=language))
@@ -57,7 +68,7 @@ def menu_buttons(roles: frozenset[Role]) -> list[MenuButton]:
 
 
 def make_main_menu_keyboard(roles: frozenset[Role]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for button in menu_buttons(roles):
         builder.button(text=_(button.label), callback_data=MenuCallback(action=button.action))
     builder.adjust(2)

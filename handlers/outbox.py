@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.delivery import Renderers
 from bot.outbox_kinds import Kind
 from handlers.assignments.outbox import (
-    render_accepted,
+    render_acceptances,
     render_card,
     render_deadline_changed,
     render_declined,
@@ -49,7 +49,6 @@ from handlers.staff.outbox import render_held_digest, render_staff_left
 RENDERERS = Renderers(
     single={
         Kind.CARD: render_card,
-        Kind.ACCEPTED: render_accepted,
         Kind.REPORT: render_report,
         Kind.CO_REPORT: render_report,
         Kind.REMOVED: render_removed,
@@ -84,5 +83,5 @@ RENDERERS = Renderers(
         Kind.REMOVAL_DECIDED: render_removal_decided,
         Kind.EXECUTOR_DROPPED: render_executor_dropped,
     },
-    grouped={Kind.NOTICE: render_notices},
+    grouped={Kind.NOTICE: render_notices, Kind.ACCEPTED: render_acceptances},
 )

@@ -18,8 +18,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.keyboards import Keyboard
 from handlers.replies import present, stale
 from storage.models import Department, Person
 
@@ -146,20 +146,20 @@ class Picker:
         mark: Mark = checked,
     ) -> InlineKeyboardMarkup:
         """One option a row, then ◀️ ▶️, then «show all» (after a search) and `tail`, a row each."""
-        builder = InlineKeyboardBuilder()
+        builder = Keyboard()
         for option in view.shown:
             builder.button(
                 text=f"{mark(option.id, chosen)}{option.label}",
                 callback_data=self.make(self.toggle_step, str(option.id)),
             )
         builder.adjust(1)
-        nav = InlineKeyboardBuilder()
+        nav = Keyboard()
         if view.page > 0:
             nav.button(text="◀️", callback_data=self.make(self.page_step, str(view.page - 1)))
         if view.page + 1 < view.pages:
             nav.button(text="▶️", callback_data=self.make(self.page_step, str(view.page + 1)))
         builder.attach(nav)
-        end = InlineKeyboardBuilder()
+        end = Keyboard()
         if view.query:
             end.button(text=all_label, callback_data=self.make(self.all_step, ""))
         for text, callback_data in tail:

@@ -19,9 +19,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.meetings.rules import parse_time
+from handlers.keyboards import Keyboard
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
 from handlers.replies import Reply, dotted, parse_date, show, stale
@@ -145,7 +145,7 @@ MakeStep = Callable[[str, str], CallbackData]
 
 def restricted_keyboard(make: MakeStep, step: str = "rst") -> InlineKeyboardMarkup:
     """«Restricted (ДСП)?»: yes (value 1) / no (value 0)."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(text=_("🔒 Yes, restricted (ДСП)"), callback_data=make(step, "1"))
     builder.button(text=_("No"), callback_data=make(step, "0"))
     builder.adjust(2)
@@ -174,7 +174,7 @@ async def take_restricted(
 
 def confirm_keyboard(ok_label: str, ok: CallbackData, no: CallbackData) -> InlineKeyboardMarkup:
     """The confirmation: the dialog's own «do it» and «✖️ Cancel», side by side."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(text=ok_label, callback_data=ok)
     builder.button(text=_("✖️ Cancel"), callback_data=no)
     builder.adjust(2)
@@ -211,7 +211,7 @@ async def button_record(
 
 def offer_keyboard(offer: date, callback_data: CallbackData) -> InlineKeyboardMarkup:
     """«Take 25.12.2026»: the working day offered instead of a day off."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(text=_("Take {date}").format(date=dotted(offer)), callback_data=callback_data)
     return builder.as_markup()
 
@@ -422,7 +422,7 @@ async def confirmed(
 
 def column(buttons: Iterable[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
     """Buttons one a row, in order."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for text, callback_data in buttons:
         builder.button(text=text, callback_data=callback_data)
     builder.adjust(1)
@@ -433,7 +433,7 @@ def yes_no_keyboard(
     yes: tuple[str, CallbackData], no: tuple[str, CallbackData]
 ) -> InlineKeyboardMarkup:
     """A confirmation: the «yes» and the «no» button side by side."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for text, callback_data in (yes, no):
         builder.button(text=text, callback_data=callback_data)
     builder.adjust(2)

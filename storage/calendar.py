@@ -8,9 +8,27 @@ from storage.audit import AuditedStore, now_utc
 from storage.models import CalendarOverride
 from storage.rows import from_row, required
 
+# Overrides changed by this process, per database file: a calendar cached in this process
+# re-reads the counter at once after one (another process's change is seen on the next check).
+_changed_here: dict[str, int] = {}
+
+
+def changes_here(path: object) -> int:
+    """How many times this process changed the overrides of the database at `path`."""
+    return _changed_here.get(str(path), 0)
+
 
 class CalendarRepo(AuditedStore):
     entity = "calendar"
+
+    async def version(self) -> int:
+        """A counter every change of the overrides bumps (migration 0014's triggers)."""
+        row = await self.fetch_one("SELECT version FROM calendar_version WHERE id = 1")
+        return int(row[0]) if row else 0
+
+    def _changed(self) -> None:
+        key = str(self.db.path)
+        _changed_here[key] = _changed_here.get(key, 0) + 1
 
     async def overrides(self) -> list[CalendarOverride]:
         rows = await self.fetch_all(
@@ -23,6 +41,12 @@ class CalendarRepo(AuditedStore):
 
     async def set_override(self, day: date, working: bool, reason: str, *, author: str) -> None:
         required(reason, "a reason (the decree or the act) is required")
+        try:
+            await self._set(day, working, reason, author)
+        finally:
+            self._changed()
+
+    async def _set(self, day: date, working: bool, reason: str, author: str) -> None:
         async with self.db.transaction():
             old = {item.day: item for item in await self.overrides()}.get(day)
             await self.conn.execute(
@@ -41,6 +65,12 @@ class CalendarRepo(AuditedStore):
             )
 
     async def remove_override(self, day: date, *, author: str) -> bool:
+        try:
+            return await self._remove(day, author)
+        finally:
+            self._changed()
+
+    async def _remove(self, day: date, author: str) -> bool:
         async with self.db.transaction():
             cursor = await self.conn.execute(
                 "DELETE FROM calendar_overrides WHERE day = ?", (day.isoformat(),)

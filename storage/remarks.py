@@ -63,6 +63,12 @@ class RemarksRepo(AuditedStore):
         found = await self._many("id = ?", (round_id,), "id")
         return found[0] if found else None
 
+    async def get_many(self, round_ids: Iterable[int]) -> list[Round]:
+        """Several rounds by id (with their files and addressees), in few queries, by id."""
+        return await self._many(
+            "id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(set(round_ids))),), "id"
+        )
+
     async def for_initiator(self, person_id: int, *, open_only: bool = False) -> list[Round]:
         """The rounds a person started, newest first; `open_only` keeps those not closed."""
         where = "initiator_id = ?" + (" AND closed_at IS NULL" if open_only else "")

@@ -59,8 +59,9 @@ async def test_csv_import_card_accept_report_removal(api: FakeBotAPI, tmp_path: 
         api.press(EDU, button(kk_card, "✅ Қабылдау"), message_id=kk_card.result["message_id"])
         edited = await api.wait_for("editMessageText", to_chat(EDU), after=mark)
         assert "Қабылданды:" in edited.params["text"]
+        # (at the end of the minute, in the control department's digest of acceptances)
         await api.wait_for(
-            "sendMessage", to_chat(CTRL, "Поручение № 01-07/77 принято"), after=mark
+            "sendMessage", to_chat(CTRL, "Поручение № 01-07/77 принято"), 75, after=mark
         )
 
         # the main executor reports; the controller removes the item from control

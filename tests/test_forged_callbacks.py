@@ -226,6 +226,10 @@ def list_values(w: World) -> Iterator[CallbackData]:
             yield callbacks.ListCallback(scope=scope, flt=flt)
         yield callbacks.ListCallback(scope=scope, page=40, flt=f"d{w.fin}")
         yield callbacks.ListCallback(scope=scope, page=-1)
+        # a page's key names another department's (restricted) item, or none at all
+        for at in (w.fin_item, -w.fin_item, MISSING, -MISSING):
+            yield callbacks.ListCallback(scope=scope, page=1, at=at)
+            yield callbacks.ListCallback(scope=scope, page=1, flt=f"d{w.fin}", at=at)
 
 
 def step_values(factory: type[CallbackData], steps: type[StrEnum]) -> Callable[[World], Any]:
@@ -279,6 +283,8 @@ def lead_values(w: World) -> Iterator[CallbackData]:
                 yield callbacks.LeadCallback(action=action, id=thing, dep=dep)
         yield callbacks.LeadCallback(action=action, id=w.fin, dep=w.fin, page=40)
         yield callbacks.LeadCallback(action=action, id=w.fin, dep=w.fin, page=-1)
+        for at in (w.fin_item, -w.fin_item, MISSING, -MISSING):
+            yield callbacks.LeadCallback(action=action, id=w.fin, dep=w.fin, page=1, at=at)
 
 
 def removal_values(w: World) -> Iterator[CallbackData]:

@@ -9,6 +9,8 @@ it, and so do the identities.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -110,14 +112,39 @@ def planned(
     return notices
 
 
-def due(profile: Profile, cal: CalendarLike, item: Assignment, today: date) -> list[Notice]:
-    """The notices `item` should have received by `today` that still apply."""
+Plans = Callable[[date, date | None], Sequence[Notice]]
+
+
+def plans(profile: Profile, cal: CalendarLike) -> Plans:
+    """`planned` for this profile and calendar, computed once per distinct (deadline, internal
+    deadline): a sweep's due items share a few deadlines, so it plans a few days, not every
+    item."""
+
+    @functools.cache
+    def plan(deadline: date, internal: date | None) -> tuple[Notice, ...]:
+        return tuple(planned(profile, cal, deadline, internal))
+
+    return plan
+
+
+def due(
+    profile: Profile,
+    cal: CalendarLike,
+    item: Assignment,
+    today: date,
+    plan: Plans | None = None,
+) -> list[Notice]:
+    """The notices `item` should have received by `today` that still apply (`plan`: a shared
+    `plans(profile, cal)` when many items are looked at)."""
     if not item.is_open:
         return []
     reported = item.status is Status.REPORTED
     found = []
     internal = item_internal_deadline(profile, cal, item)
-    for notice in planned(profile, cal, item.deadline, internal):
+    notices = (
+        plan(item.deadline, internal) if plan else planned(profile, cal, item.deadline, internal)
+    )
+    for notice in notices:
         if not notice.due <= today <= notice.until:
             continue
         if notice.due < today - timedelta(CATCH_UP_DAYS):

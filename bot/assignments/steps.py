@@ -20,7 +20,7 @@ from bot.assignments.rules import (
     classify,
     resolve_deadline,
 )
-from bot.outbox_kinds import Kind
+from bot.outbox_kinds import Kind, digest_moment
 from bot.services import (
     Context,
     controllers,
@@ -88,11 +88,21 @@ async def about_record(
 
 
 async def to_control(
-    ctx: Context, kind: Kind, key: str, item: Assignment, executor: Executor, **payload: object
+    ctx: Context,
+    kind: Kind,
+    key: str,
+    item: Assignment,
+    executor: Executor,
+    *,
+    not_before: datetime | None = None,
+    **payload: object,
 ) -> None:
-    """Tell the control department about an item and one of its executor departments."""
+    """Tell the control department about an item and one of its executor departments (at
+    once, or from `not_before`: a digest's moment)."""
     ids = {"assignment_id": item.id, "department_id": executor.department_id}
-    await notify_about(ctx, await controllers(ctx), kind, ids, key=key, not_before=None, **payload)
+    await notify_about(
+        ctx, await controllers(ctx), kind, ids, key=key, not_before=not_before, **payload
+    )
 
 
 async def fresh(ctx: Context, item: Assignment) -> Assignment:
@@ -221,7 +231,15 @@ async def mark_accepted(
         at=ctx.now,
     )
     if changed:
-        await to_control(ctx, Kind.ACCEPTED, "accepted", item, executor, person_id=person.id)
+        await to_control(
+            ctx,
+            Kind.ACCEPTED,
+            "accepted",
+            item,
+            executor,
+            not_before=digest_moment(ctx.now),
+            person_id=person.id,
+        )
     return changed
 
 

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot import services
-from bot.assignments.notices import Audience, Notice, due, owing_deadlines, roadmap_notice
+from bot.assignments.notices import (
+    Audience,
+    Notice,
+    due,
+    owing_deadlines,
+    plans,
+    roadmap_notice,
+)
 from bot.outbox_kinds import Kind
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
@@ -75,17 +82,18 @@ class Recipients:
 
 
 async def open_items(ctx: services.Context, first: date, last: date) -> AsyncIterator[Assignment]:
-    """Open items with a deadline in [first, last], page by page (none is left out)."""
-    offset = 0
+    """Open items with a deadline in [first, last], page by page, read by key (none is left
+    out, none read twice)."""
+    at = 0
     while True:
-        page, total = await ctx.repos.assignments.list_open(
-            due_from=first, due_to=last, limit=SWEEP_PAGE, offset=offset
+        page = await ctx.repos.assignments.open_page(
+            due_from=first, due_to=last, size=SWEEP_PAGE, at=at, count=False
         )
-        for item in page:
+        for item in page.items:
             yield item
-        offset += len(page)
-        if not page or offset >= total:
+        if page.next_at is None:
             return
+        at = page.next_at
 
 
 def first_working_day_of_week(ctx: services.Context, day: date) -> date:
@@ -200,10 +208,11 @@ async def due_notices(ctx: services.Context, today: date) -> DueNotices:
     before the sweep's unit of work, so the writer is held only to queue them)."""
     found = DueNotices([])
     recipients = Recipients(ctx)
+    plan = plans(ctx.profile, ctx.calendar)
     for first, last in owing_deadlines(ctx.profile, ctx.calendar, today):
         async for item in open_items(ctx, first, last):
             found.items_checked += 1
-            for notice in due(ctx.profile, ctx.calendar, item, today):
+            for notice in due(ctx.profile, ctx.calendar, item, today, plan):
                 found.notices_due += 1
                 payload: dict[str, object] = {
                     "assignment_id": item.id,

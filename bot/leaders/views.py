@@ -20,7 +20,7 @@ from bot.leaders.rules import (
     tally,
 )
 from bot.services import Context
-from storage.domain.assignments import Assignment
+from storage.domain.assignments import Assignment, OpenPage
 from storage.domain.enums import Role
 from storage.domain.extensions import ExtensionRequest
 from storage.domain.refusals import Refused
@@ -79,14 +79,14 @@ async def department(ctx: Context, person: Person, department_id: int) -> Depart
 
 
 async def department_items(
-    ctx: Context, person: Person, department_id: int, page: int, size: int
-) -> tuple[Department, list[Assignment], int]:
-    """One page of the department's open items (by deadline), and how many there are."""
+    ctx: Context, person: Person, department_id: int, at: int, size: int
+) -> tuple[Department, OpenPage]:
+    """One page of the department's open items (by deadline) read by key from the item `at`
+    (see `AssignmentRepo.open_page`), and how many there are."""
     found = await department(ctx, person, department_id)
-    items, total = await ctx.repos.assignments.list_open(
-        department_ids=[found.id], limit=size, offset=max(page, 0) * size
+    return found, await ctx.repos.assignments.open_page(
+        department_ids=[found.id], size=size, at=at
     )
-    return found, items, total
 
 
 async def item(ctx: Context, person: Person, item_id: int) -> Assignment:
@@ -102,8 +102,10 @@ async def requests_to_decide(
     """Extension requests waiting for this person's decision (as decider or acting for one),
     oldest first."""
     waiting = []
-    for request in await ctx.repos.extensions.pending():
-        found = await ctx.repos.assignments.get(request.assignment_id)
+    pending = await ctx.repos.extensions.pending()
+    items = await ctx.repos.assignments.get_many(r.assignment_id for r in pending)
+    for request in pending:
+        found = items.get(request.assignment_id)
         if found is None or not found.is_open:
             continue
         if await deciding_for(ctx, person, found) is not None:
@@ -113,9 +115,7 @@ async def requests_to_decide(
 
 async def rounds_to_answer(ctx: Context, person: Person) -> list[Round]:
     """Open «замечаний нет» rounds still waiting for this person's answer."""
-    rounds = []
-    for addressee in await ctx.repos.remarks.pending_for_person(person.id):
-        found = await ctx.repos.remarks.get(addressee.round_id)
-        if found is not None and found.closed_at is None:
-            rounds.append(found)
-    return rounds
+    waiting = {a.round_id for a in await ctx.repos.remarks.pending_for_person(person.id)}
+    return [
+        found for found in await ctx.repos.remarks.get_many(waiting) if found.closed_at is None
+    ]

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_datetime
 
 from bot.assignments.rules import (
@@ -31,8 +30,9 @@ from bot.letters import letter_reference
 from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
+from handlers.keyboards import Keyboard
 from handlers.replies import dotted
-from storage.domain.assignments import Assignment, Executor, RemovalGround, Status
+from storage.domain.assignments import Assignment, Executor, OpenPage, RemovalGround, Status
 from storage.domain.enums import Mark, Source
 from storage.models import AuditEntry
 
@@ -205,7 +205,7 @@ def executor_keyboard(
     executors) Pass to an executor, Not ours."""
     if not item.is_open:
         return None
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     dep = executor.department_id
     if executor.accepted_at is None:
         builder.button(
@@ -238,7 +238,7 @@ def controller_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
     rework."""
     if not item.is_open:
         return None
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📅 Change the deadline"),
         callback_data=ItemCallback(
@@ -265,7 +265,7 @@ def controller_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
 
 def declined_keyboard(item: Assignment, department_id: int, name: str) -> InlineKeyboardMarkup:
     """A «не наше» at the control department: reassign it, or keep it with the department."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("➡️ Reassign"),
         callback_data=ItemCallback(action=ItemAction.REASSIGN, id=item.id, dep=department_id),
@@ -279,7 +279,7 @@ def declined_keyboard(item: Assignment, department_id: int, name: str) -> Inline
 
 
 def ground_keyboard(item: Assignment) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for ground, title in GROUND_TITLES.items():
         builder.button(
             text=_(title),
@@ -310,6 +310,17 @@ def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
         return f"{head}\n    {_('restricted')}"
     summary = item.summary if len(item.summary) <= 60 else item.summary[:57] + "…"
     return f"{head}\n    {summary}"
+
+
+def page_number(page: int, total: int, size: int, found: OpenPage) -> int:
+    """The number (from 0) of a page read by key: the one its button named, kept between the
+    first and the last page (a button drawn before items came or went still reads sensibly)."""
+    pages = max(1, -(-total // size))
+    if not found.before_first:
+        return 0
+    if found.next_at is None:
+        return pages - 1
+    return min(max(page, 1), max(pages - 2, 1))
 
 
 def page_line(page: int, total: int, size: int) -> str:

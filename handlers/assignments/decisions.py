@@ -12,7 +12,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.assignments import steps as assignment_steps
@@ -32,6 +31,7 @@ from handlers.assignments.cards import (
     ground_keyboard,
 )
 from handlers.callbacks import ItemAction, ItemCallback
+from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask, dotted, stale, typed_reason
 from handlers.steps import button_day, typed_deadline, typed_text
@@ -168,7 +168,7 @@ async def on_reassign(
     page = int(callback_data.arg) if callback_data.arg.isdigit() else 0  # forged: the first
     taken = {e.department_id for e in item.executors if e.active} | {callback_data.dep}
     departments = [d for d in await repos.staff.departments() if d.id not in taken]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     shown = departments[page * DEPARTMENTS_PAGE : (page + 1) * DEPARTMENTS_PAGE]
     for department in shown:
         builder.button(
@@ -259,7 +259,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def days_keyboard(item: Assignment, days: list[date]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for day in days:
         builder.button(
             text=dotted(day),

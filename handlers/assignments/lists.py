@@ -11,15 +11,15 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n_marks import N_
 from bot.middlewares import for_roles
-from handlers.assignments.cards import SOURCE_TITLES, list_row, page_line
+from handlers.assignments.cards import SOURCE_TITLES, list_row, page_line, page_number
 from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
+from handlers.keyboards import Keyboard
 from handlers.replies import stale
-from storage.domain.assignments import Assignment
+from storage.domain.assignments import OpenPage
 from storage.domain.enums import Role, Source
 from storage.models import Person
 from storage.repo import Repos
@@ -88,24 +88,24 @@ async def list_title(
     return line
 
 
-def list_keyboard(
-    scope: ListScope, flt: str, page: int, items: list[Assignment], total: int
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for item in items:
+def list_keyboard(scope: ListScope, flt: str, page: int, found: OpenPage) -> InlineKeyboardMarkup:
+    builder = Keyboard()
+    for item in found.items:
         builder.button(
             text=f"🔎 {item.reg_number}",
             callback_data=ItemCallback(action=ItemAction.VIEW, id=item.id),
         )
     builder.adjust(2)
-    nav = InlineKeyboardBuilder()
-    if page > 0:
-        nav.button(text="◀️", callback_data=ListCallback(scope=scope, page=page - 1, flt=flt))
-    if (page + 1) * PAGE_SIZE < total:
-        nav.button(text="▶️", callback_data=ListCallback(scope=scope, page=page + 1, flt=flt))
+    nav = Keyboard()
+    if found.before_first and found.items:
+        back = ListCallback(scope=scope, page=page - 1, flt=flt, at=-found.items[0].id)
+        nav.button(text="◀️", callback_data=back)
+    if found.next_at is not None:
+        onward = ListCallback(scope=scope, page=page + 1, flt=flt, at=found.next_at)
+        nav.button(text="▶️", callback_data=onward)
     builder.attach(nav)
     if scope is ListScope.CONTROL:
-        filters = InlineKeyboardBuilder()
+        filters = Keyboard()
         for key, label in FILTER_TITLES.items():
             filters.button(text=_(label), callback_data=ListCallback(scope=scope, flt=key))
         filters.button(
@@ -118,20 +118,20 @@ def list_keyboard(
 
 
 async def render_list(
-    scope: ListScope, flt: str, page: int, person: Person, ctx: services.Context
+    scope: ListScope, flt: str, page: int, person: Person, ctx: services.Context, at: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of the list, read by key from the item `at` (see `ListCallback`)."""
     query = await list_query(scope, flt, person, ctx)
-    items, total = await ctx.repos.assignments.list_open(
-        limit=PAGE_SIZE, offset=page * PAGE_SIZE, **query
-    )
-    lines = [await list_title(scope, flt, total, ctx.repos, passed="passed_to" in query)]
-    if not items:
+    found = await ctx.repos.assignments.open_page(size=PAGE_SIZE, at=at, **query)
+    page = page_number(page, found.total, PAGE_SIZE, found)
+    lines = [await list_title(scope, flt, found.total, ctx.repos, passed="passed_to" in query)]
+    if not found.items:
         lines.append(_("Nothing here."))
-    lines += [list_row(item, ctx.calendar, ctx.today) for item in items]
-    if paged := page_line(page, total, PAGE_SIZE):
+    lines += [list_row(item, ctx.calendar, ctx.today) for item in found.items]
+    if paged := page_line(page, found.total, PAGE_SIZE):
         lines.append(paged)
     lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
-    return "\n".join(lines), list_keyboard(scope, flt, page, items, total)
+    return "\n".join(lines), list_keyboard(scope, flt, page, found)
 
 
 async def cmd_my(message: Message, person: Person, ctx: services.Context) -> None:
@@ -146,7 +146,7 @@ async def cmd_control(message: Message, person: Person, ctx: services.Context) -
 
 def filter_keyboard(scope: ListScope, departments: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     """The departments (or the sources) /control can be narrowed to."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if scope is ListScope.DEPARTMENTS:
         for department_id, name in departments:
             builder.button(
@@ -194,7 +194,9 @@ async def on_list(
             reply_markup=filter_keyboard(scope, departments)
         )
         return
-    text, markup = await render_list(scope, callback_data.flt, callback_data.page, person, ctx)
+    text, markup = await render_list(
+        scope, callback_data.flt, callback_data.page, person, ctx, callback_data.at
+    )
     await query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
 
 

@@ -22,7 +22,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.assignments import steps as assignment_steps
 from bot.assignments.rules import REG_NUMBER_MAX, SUMMARY_MAX
@@ -33,6 +32,7 @@ from handlers import steps
 from handlers.assignments import drafting
 from handlers.assignments.cards import MARK_TITLES, SOURCE_TITLES, card_text
 from handlers.callbacks import NewCallback, NewStep
+from handlers.keyboards import Keyboard
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
 from handlers.replies import Reply, dotted, present, show, stale
@@ -102,7 +102,7 @@ def choice_keyboard(
     step: NewStep, titles: Iterable[tuple[StrEnum, str]], width: int
 ) -> InlineKeyboardMarkup:
     """A button for each source (or mark), its value the choice."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for choice, title in titles:
         builder.button(text=_(title), callback_data=new_callback(step, choice.value))
     builder.adjust(width)
@@ -110,7 +110,7 @@ def choice_keyboard(
 
 
 def deadline_keyboard(default: date) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📅 By the mark (profile default): {date}").format(date=dotted(default)),
         callback_data=new_callback(NewStep.DEADLINE, "mark"),

@@ -11,7 +11,6 @@ from typing import Any
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.assignments.notices import NoticeKind
 from bot.assignments.rules import item_internal_deadline, traffic_light, working_days_left
@@ -44,6 +43,7 @@ from handlers.assignments.cards import (
 )
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.extensions.letters import requested_from_line
+from handlers.keyboards import Keyboard
 from storage.domain.assignments import Assignment, Executor, ReportFile
 from storage.domain.enums import Role
 from storage.models import Person
@@ -79,7 +79,7 @@ async def render_card(
 
 
 def view_button(assignment: Assignment) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("🔎 Open"), callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment.id)
     )
@@ -101,6 +101,39 @@ async def render_accepted(
         when=moment(executor.accepted_at, deliverer.settings.zone),
     )
     return Rendered(text, view_button(assignment))
+
+
+DIGEST_BUTTONS = 20  # an acceptances digest's 🔎 buttons at most (the rest: /control)
+
+
+async def render_acceptances(
+    deliverer: Deliverer, items: list[OutboxItem], person: Person
+) -> tuple[Rendered | None, list[OutboxItem]]:
+    """The acceptances of one digest window for one controller in one message (a line each,
+    a 🔎 button for each item); those that no longer apply drop out. One alone reads as
+    before."""
+    shown: list[tuple[OutboxItem, Rendered]] = []
+    for item in sorted(items, key=lambda i: i.id):
+        rendered = await render_accepted(deliverer, item, person)
+        if rendered is not None:
+            shown.append((item, rendered))
+    if len(shown) <= 1:
+        return (shown[0][1], [shown[0][0]]) if shown else (None, [])
+    builder = Keyboard()
+    seen: set[int] = set()
+    for item, _rendered in shown:
+        assignment_id = int(item.payload["assignment_id"])
+        if assignment_id in seen or len(seen) == DIGEST_BUTTONS:
+            continue
+        seen.add(assignment_id)
+        number = await deliverer.repos.assignments.reg_number(assignment_id)
+        builder.button(
+            text=f"🔎 {number}",
+            callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment_id),
+        )
+    builder.adjust(2)
+    text = "\n".join(rendered.text for _item, rendered in shown)
+    return Rendered(text, builder.as_markup()), [item for item, _rendered in shown]
 
 
 async def _report_parts(
@@ -335,7 +368,7 @@ async def render_notices(
             opened.append(assignment)
     if not applying:
         return None, []
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for assignment in opened[:VIEW_BUTTONS]:
         builder.button(
             text=f"🔎 {assignment.reg_number}",

@@ -11,7 +11,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.assignments.rules import check_controller
 from bot.executor_sets import steps as executor_steps
@@ -20,6 +19,7 @@ from bot.middlewares import Tap, for_roles
 from handlers.assignments.cards import controller_keyboard
 from handlers.assignments.drafting import chosen_names, executors_view, main_marked
 from handlers.callbacks import ExecCallback, ExecStep, ItemAction, ItemCallback
+from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedItem, on_dialog
 from handlers.pickers import Picker
 from handlers.replies import show, stale
@@ -53,7 +53,7 @@ async def draw(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKeyboardM
     text, markup = await executors_view(
         repos, EXECUTORS, data, header, exec_callback(ExecStep.SAVE)
     )
-    builder = InlineKeyboardBuilder.from_markup(markup)
+    builder = Keyboard.from_markup(markup)
     builder.row()
     builder.button(
         text=_("⭐ Choose the main executor"), callback_data=exec_callback(ExecStep.MAIN)
@@ -103,7 +103,7 @@ async def on_main(query: CallbackQuery, state: FSMContext, repos: Repos) -> None
     departments = await repos.staff.departments()
     chosen = EXECUTORS.chosen(data)
     by_id = {d.id: d.name for d in departments}
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for department_id in chosen:
         if department_id in by_id:
             mark = "⭐ " if department_id == chosen[0] else ""

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from handlers.callbacks import PassAction, PassCallback
+from handlers.keyboards import Keyboard
 from storage.domain.assignments import Assignment
 from storage.models import Person
 
@@ -39,7 +39,7 @@ def picker_keyboard(
     passed: bool = False,
 ) -> InlineKeyboardMarkup:
     """The department's executors (✅ chosen), «Done», and «Take back» while it is passed."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for person in staff:
         mark = "✅ " if person.id in chosen else ""
         builder.button(
@@ -61,7 +61,7 @@ def picker_keyboard(
     return builder.as_markup()
 
 
-def pass_button(builder: InlineKeyboardBuilder, item: Assignment, department_id: int) -> None:
+def pass_button(builder: Keyboard, item: Assignment, department_id: int) -> None:
     """«Pass to an executor» on a head's card."""
     builder.button(
         text=_("👤 Pass to an executor"),
@@ -73,7 +73,7 @@ def executor_card_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
     """The executor's card: draft the report (none once the item is closed)."""
     if not item.is_open:
         return None
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📝 Draft the report"),
         callback_data=PassCallback(action=PassAction.DRAFT, id=item.id),
@@ -83,7 +83,7 @@ def executor_card_keyboard(item: Assignment) -> InlineKeyboardMarkup | None:
 
 def draft_keyboard(item: Assignment, draft_id: int) -> InlineKeyboardMarkup:
     """The head's choice on an executor's draft."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📤 Approve and send on"),
         callback_data=PassCallback(action=PassAction.APPROVE, id=item.id, value=draft_id),

@@ -12,7 +12,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.extensions import steps as extension_steps
@@ -38,6 +37,7 @@ from handlers.extensions.letters import (
     refusal_reason,
     to_issuer_body,
 )
+from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedItem, LoadedRequest, on_dialog
 from handlers.refusals import refusal_text
 from handlers.replies import ask, dotted, stale, typed_reason
@@ -113,7 +113,7 @@ async def on_date(message: Message, dialog: Dialog[Assignment]) -> None:
         markup = None
         if error.refusal is ExtensionRefusal.DAY_OFF:
             offer: date = error.values["offer"]  # type: ignore[assignment]
-            builder = InlineKeyboardBuilder()
+            builder = Keyboard()
             builder.button(
                 text=_("Take {date}").format(date=offer.strftime("%d.%m.%Y")),
                 callback_data=ExtCallback(
@@ -574,7 +574,7 @@ async def record_answer(
 
 def decision_keyboard(request_id: int, *, issuer: bool = False) -> InlineKeyboardMarkup:
     """The decider's buttons; `issuer`: the controller's, to record the issuer's answer."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     buttons = (
         (
             (_("✉️ Answer received: extend until …"), ExtAction.ISSUER_YES),

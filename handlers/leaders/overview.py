@@ -8,7 +8,6 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.assignments.rules import Light, traffic_light
@@ -16,9 +15,10 @@ from bot.i18n_marks import N_
 from bot.leaders import views
 from bot.leaders.rules import LEADERS, Tally
 from bot.middlewares import for_roles
-from handlers.assignments.cards import LIGHTS, card_text, history_text
+from handlers.assignments.cards import LIGHTS, card_text, history_text, page_number
 from handlers.callbacks import LeadAction, LeadCallback
 from handlers.extensions.letters import requested_from_line
+from handlers.keyboards import Keyboard
 from handlers.leaders.waiting import waiting_buttons, waiting_lines
 from handlers.replies import show
 from storage.domain.assignments import Assignment, Status
@@ -60,7 +60,7 @@ async def overview_view(person: Person, ctx: services.Context) -> tuple[str, Inl
         ]
     lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
     lines += ["", *waiting_lines(requests, rounds)]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for department, tally in seen.departments:
         label = department.name if len(department.name) <= 28 else department.name[:27] + "…"
         builder.button(
@@ -89,40 +89,41 @@ def item_line(item: Assignment, ctx: services.Context) -> str:
 
 
 async def department_view(
-    person: Person, ctx: services.Context, department_id: int, page: int
+    person: Person, ctx: services.Context, department_id: int, page: int, at: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
-    department, items, total = await views.department_items(
-        ctx, person, department_id, page, PAGE_SIZE
-    )
+    department, found = await views.department_items(ctx, person, department_id, at, PAGE_SIZE)
+    total, items = found.total, found.items
     pages = max(1, -(-total // PAGE_SIZE))
+    page = page_number(page, total, PAGE_SIZE, found)
     lines = [f"{department.name} — " + _("open: {count}").format(count=total)]
     if pages > 1:
         lines[0] += " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
     if not items:
         lines.append(_("Nothing here."))
     lines += [item_line(item, ctx) for item in items]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
+    here = items[0].id if items and found.before_first else 0  # «Back» returns to this page
     for item in items:
         builder.button(
             text=f"🔎 {item.reg_number}",
             callback_data=LeadCallback(
-                action=LeadAction.ITEM, id=item.id, dep=department.id, page=page
+                action=LeadAction.ITEM, id=item.id, dep=department.id, page=page, at=here
             ),
         )
     builder.adjust(2)
-    nav = InlineKeyboardBuilder()
-    if page > 0:
+    nav = Keyboard()
+    if found.before_first and items:
         nav.button(
             text="◀️",
             callback_data=LeadCallback(
-                action=LeadAction.DEPARTMENT, id=department.id, page=page - 1
+                action=LeadAction.DEPARTMENT, id=department.id, page=page - 1, at=-items[0].id
             ),
         )
-    if (page + 1) * PAGE_SIZE < total:
+    if found.next_at is not None:
         nav.button(
             text="▶️",
             callback_data=LeadCallback(
-                action=LeadAction.DEPARTMENT, id=department.id, page=page + 1
+                action=LeadAction.DEPARTMENT, id=department.id, page=page + 1, at=found.next_at
             ),
         )
     nav.button(text=_("📊 Overview"), callback_data=LeadCallback(action=LeadAction.OVERVIEW))
@@ -141,12 +142,15 @@ async def item_view(
     text += await requested_from_line(ctx.repos, ctx.profile, item)
     history = (await ctx.repos.assignments.history(item.reg_number))[-HISTORY_SHOWN:]
     text += "\n\n" + history_text(history, ctx.settings.zone, names)
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if callback_data.dep:
         builder.button(
             text=_("↩️ Back"),
             callback_data=LeadCallback(
-                action=LeadAction.DEPARTMENT, id=callback_data.dep, page=callback_data.page
+                action=LeadAction.DEPARTMENT,
+                id=callback_data.dep,
+                page=callback_data.page,
+                at=callback_data.at,
             ),
         )
     builder.button(text=_("📊 Overview"), callback_data=LeadCallback(action=LeadAction.OVERVIEW))
@@ -168,7 +172,9 @@ async def on_overview(query: CallbackQuery, person: Person, ctx: services.Contex
 async def on_department(
     query: CallbackQuery, callback_data: LeadCallback, person: Person, ctx: services.Context
 ) -> None:
-    text, markup = await department_view(person, ctx, callback_data.id, callback_data.page)
+    text, markup = await department_view(
+        person, ctx, callback_data.id, callback_data.page, callback_data.at
+    )
     await query.answer()
     await show(query, text, markup)
 

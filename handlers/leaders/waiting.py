@@ -7,7 +7,6 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.extensions.rules import asked_of_issuer
@@ -16,6 +15,7 @@ from bot.leaders import views
 from handlers.callbacks import WaitAction, WaitCallback
 from handlers.extensions.actions import decision_keyboard
 from handlers.extensions.actions import request_text as extension_request_text
+from handlers.keyboards import Keyboard
 from handlers.remarks.actions import request_keyboard, short_title
 from handlers.remarks.actions import request_text as round_request_text
 from handlers.replies import stale
@@ -46,8 +46,8 @@ def waiting_lines(
 
 def waiting_buttons(
     requests: list[tuple[ExtensionRequest, Assignment]], rounds: list[Round]
-) -> InlineKeyboardBuilder:
-    builder = InlineKeyboardBuilder()
+) -> Keyboard:
+    builder = Keyboard()
     for request, item in requests[:SHOWN]:
         builder.button(
             text=_("⏳ No. {number}").format(number=item.reg_number),

@@ -18,7 +18,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n import date_with_weekday
@@ -34,6 +33,7 @@ from bot.meetings.rules import (
 from bot.middlewares import Tap
 from handlers.callbacks import MeetAction, MeetCallback
 from handlers.drafts import add_file, file_names, send_or_cancel
+from handlers.keyboards import Keyboard
 from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard
 from handlers.replies import refuse, stale
 from storage.domain.meetings import AgendaItem, Attendance, MaterialFile, Meeting
@@ -152,7 +152,7 @@ async def on_reason_not_text(message: Message) -> None:
 
 
 def materials_keyboard(meeting_id: int, item_id: int, has_files: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if has_files:
         builder.button(
             text=_("✔️ Send"), callback_data=mc(MeetAction.MATERIALS_SEND, meeting_id, str(item_id))

@@ -14,7 +14,6 @@ from datetime import date, datetime, tzinfo
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import date_with_weekday
 from bot.i18n_marks import N_
@@ -33,6 +32,7 @@ from bot.meetings.rules import (
 )
 from bot.profiles import CalendarLike, Profile, agenda_send_date
 from handlers.callbacks import MeetCallback
+from handlers.keyboards import Keyboard
 from storage.domain.meetings import (
     Attendance,
     Meeting,
@@ -146,7 +146,7 @@ def answer_line(recipient: Recipient) -> str:
 
 
 def attendance_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("✅ Will attend"),
         callback_data=MeetCallback(action="att", id=meeting_id, value="yes"),
@@ -360,7 +360,7 @@ def organizer_text(
 
 def organizer_keyboard(meeting: Meeting, now: datetime) -> InlineKeyboardMarkup:
     """`now`: naive local wall time."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
 
     def add(text: str, action: str, value: str = "") -> None:
         builder.button(

@@ -18,9 +18,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.meetings.rules import TEXT_MAX, TITLE_MAX, TITLE_MIN, is_link
+from handlers.keyboards import Keyboard
 from handlers.meetings.cards import FORMAT_TITLES
 from handlers.pickers import Picker, department_options, nothing
 from handlers.replies import present, stale
@@ -48,7 +48,7 @@ def format_keyboard(
     tail: Sequence[Button] = (),
 ) -> InlineKeyboardMarkup:
     """A button a format (the current one marked ✅), then `tail`; one a row."""
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for meeting_format, title in FORMAT_TITLES.items():
         mark = "✅ " if meeting_format is current else ""
         label = capitalized(_(title)) if capital else _(title)

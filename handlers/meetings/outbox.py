@@ -15,7 +15,6 @@ from typing import Any
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import Deliverer, Rendered, Renderer
 from bot.i18n import date_with_weekday, long_date
@@ -23,6 +22,7 @@ from bot.meetings.ics import CalendarEvent, event_ics
 from bot.meetings.rules import QuorumState, distribution_day, materials_due, quorum_forecast
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback, MeetCallback
+from handlers.keyboards import Keyboard
 from handlers.meetings.cards import (
     agenda_lines,
     agenda_text,
@@ -59,7 +59,7 @@ def _local_now(deliverer: Deliverer) -> datetime:
 
 
 def _open_button(meeting_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📋 Open the meeting"),
         callback_data=MeetCallback(action="open", id=meeting_id, value="new"),
@@ -164,7 +164,7 @@ async def render_materials_request(
         )
     if due is not None:
         lines.append(_("Due: {date}.").format(date=date_with_weekday(due, language)))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     value = str(agenda_item.id)
     if not meeting.restricted:
         builder.button(
@@ -254,7 +254,7 @@ async def render_approval(
     language = person.language.value
     text = _("📝 Please approve the agenda:") + "\n\n"
     text += agenda_text(meeting, await _chair(deliverer, meeting), language)
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("✅ Approve the agenda"), callback_data=MeetCallback(action="appr", id=meeting.id)
     )
@@ -440,7 +440,7 @@ async def render_summary(
         time=f"{meeting.starts_at:%H:%M}", meeting=meeting_title(meeting)
     )
     text += "\n\n" + "\n".join(attendance_lines(meeting, forecast))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("👥 Who answered"), callback_data=MeetCallback(action="people", id=meeting.id)
     )
@@ -489,7 +489,7 @@ async def render_protocol(
         for found in [await deliverer.repos.assignments.get(i) for i in protocol.assignment_ids]
         if found is not None
     ]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if assignments:
         lines += ["", _("Its assignments are on control:")]
         for assignment in assignments:

@@ -23,7 +23,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.assignments.rules import SUMMARY_MAX
 from bot.i18n import date_with_weekday
@@ -34,6 +33,7 @@ from bot.services import Context
 from handlers import steps
 from handlers.assignments.drafting import SUMMARY_MIN, chosen_names, main_marked
 from handlers.callbacks import MeetCallback, ProtocolCallback, ProtocolStep
+from handlers.keyboards import Keyboard
 from handlers.meetings import protocol_views as views
 from handlers.meetings.cards import lateness_lines
 from handlers.meetings.protocol_refusals import protocol_refusal
@@ -394,7 +394,7 @@ async def on_register(
     await query.answer(_("Registered."))
     assert meeting is not None  # register_protocol found it
     people = len(await meeting_services.protocol_audience(ctx, meeting, created))
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📋 Open the meeting"), callback_data=MeetCallback(action="open", id=meeting_id)
     )

@@ -10,7 +10,6 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.assignments.rules import SUMMARY_MAX
 from bot.i18n import date_with_weekday
@@ -25,6 +24,7 @@ from handlers.assignments.drafting import (
     resolved_deadline,
 )
 from handlers.callbacks import ProtocolCallback, ProtocolStep
+from handlers.keyboards import Keyboard
 from handlers.meetings.cards import meeting_title, when_text
 from handlers.pickers import Picker
 from handlers.replies import dotted
@@ -152,7 +152,7 @@ def file_prompt(restricted: bool) -> str:
 
 
 def file_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(text=_("📄 No file: signed on paper"), callback_data=pr("file", "paper"))
     return builder.as_markup()
 
@@ -175,7 +175,7 @@ def signed_prompt(day: date, language: str) -> str:
 
 
 def signed_keyboard(today: date) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📅 Today, {date}").format(date=dotted(today)),
         callback_data=pr("today", today.isoformat()),
@@ -198,7 +198,7 @@ def summary_prompt(number: int) -> str:
 
 
 def summary_keyboard(number: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if number == 1:
         builder.button(text=_("➖ No assignments"), callback_data=pr("task", "none"))
     else:
@@ -207,7 +207,7 @@ def summary_keyboard(number: int) -> InlineKeyboardMarkup:
 
 
 def more_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(text=_("➕ Another assignment"), callback_data=pr("task", "add"))
     builder.button(text=_("✔️ That is all"), callback_data=pr("task", "end"))
     builder.adjust(1)
@@ -254,7 +254,7 @@ def deadline_prompt(number: int, regulation: date | None) -> str:
 def deadline_keyboard(regulation: date | None) -> InlineKeyboardMarkup | None:
     if regulation is None:
         return None
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📅 By the regulation: {date}").format(date=dotted(regulation)),
         callback_data=pr("dl", "reg"),

@@ -12,13 +12,13 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import MAY_ORGANIZE, check_approval, distribution_day
 from bot.middlewares import Tap, for_roles
 from handlers.callbacks import MeetCallback
+from handlers.keyboards import Keyboard
 from handlers.meetings import change_dialog
 from handlers.meetings.cards import attendance_list, meeting_title, naming, people_of
 from handlers.meetings.change_dialog import ChangeStates
@@ -52,7 +52,7 @@ def list_label(meeting: Meeting, icon: str = "") -> str:
 def list_view(
     open_meetings: Sequence[Meeting], closed: Sequence[Meeting]
 ) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for meeting in open_meetings:
         builder.button(
             text=list_label(meeting), callback_data=MeetCallback(action="open", id=meeting.id)

@@ -14,7 +14,6 @@ from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
@@ -39,6 +38,7 @@ from bot.xlsx import sheet_xlsx
 from handlers.assignments.cards import moment
 from handlers.callbacks import RemarkAction, RemarkCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
+from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.remarks.refusals import remarks_forbidden_text
 from handlers.replies import refuse, stale
@@ -100,7 +100,7 @@ def request_keyboard(item: Round, profile: Profile) -> InlineKeyboardMarkup:
     «agreed» and «not agreed» only. A long label has a row of its own (a phone cuts it in
     half a row)."""
     words = answer_words(profile, item.kind)
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for answer in offered_answers(profile, item.kind):
         builder.button(
             text=_(words.buttons[answer]),
@@ -238,7 +238,7 @@ async def sheet_text(
 
 
 def sheet_keyboard(round_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for label, action in (
         (_("🔄 Refresh"), RemarkAction.SHEET),
         (_("📊 XLSX"), RemarkAction.XLSX),
@@ -406,7 +406,7 @@ async def on_send_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> Non
 
 async def cmd_remarks(message: Message, person: Person, repos: Repos) -> None:
     rounds = (await repos.remarks.for_initiator(person.id))[:SHEET_ROUNDS]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(text=_("➕ New round"), callback_data=RemarkCallback(action=RemarkAction.NEW))
     for item in rounds:
         builder.button(

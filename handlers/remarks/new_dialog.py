@@ -22,7 +22,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import date_with_weekday
 from bot.middlewares import for_roles
@@ -31,6 +30,7 @@ from bot.remarks import steps as remark_steps
 from bot.services import Context
 from handlers import steps
 from handlers.callbacks import RemarkCallback, RoundNewCallback, RoundStep
+from handlers.keyboards import Keyboard
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
 from handlers.remarks import round_views as views
@@ -365,7 +365,7 @@ async def on_send(
     await state.clear()
     await query.answer(_("Sent."))
     count = len(item.addressees)
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("📋 Open the sheet"), callback_data=RemarkCallback(action="sheet", id=item.id)
     )

@@ -11,7 +11,6 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n import date_with_weekday
@@ -26,6 +25,7 @@ from bot.remarks.rules import (
 )
 from bot.remarks.words import answer_words
 from handlers.callbacks import RoundNewCallback, RoundStep
+from handlers.keyboards import Keyboard
 from handlers.pickers import Option, Picker
 from handlers.remarks.actions import KIND_TITLES, kind_line
 from handlers.steps import confirm_keyboard
@@ -117,7 +117,7 @@ def kind_prompt() -> str:
 
 
 def kind_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for kind in KINDS:
         label = _(KIND_TITLES[kind])
         builder.button(
@@ -128,7 +128,7 @@ def kind_keyboard() -> InlineKeyboardMarkup:
 
 
 def documents_keyboard(has_files: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if has_files:
         builder.button(text=_("✔️ Done"), callback_data=rn("docs", "done"))
     builder.button(text=_("➖ No documents"), callback_data=rn("docs", "none"))
@@ -209,7 +209,7 @@ def due_prompt() -> str:
 
 
 def due_keyboard(day: date, language: str, label: str = "") -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=label or "📅 " + date_with_weekday(day, language),
         callback_data=rn("due", day.isoformat()),
@@ -234,7 +234,7 @@ def shorter_view(
         regular=date_with_weekday(regular, language),
         paragraphs=cited(cite, language),
     )
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("✔️ Keep {date}").format(date=date_with_weekday(due, language)),
         callback_data=rn(RoundStep.SHORT, due.isoformat()),

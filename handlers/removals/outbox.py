@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.delivery import Deliverer, Rendered
 from handlers.about import about_request
 from handlers.assignments.cards import GROUND_TITLES
 from handlers.callbacks import RemovalAction, RemovalCallback
+from handlers.keyboards import Keyboard
 from storage.domain.assignments import Assignment
 from storage.domain.removals import RemovalRequest, RemovalStatus
 from storage.models import Person
@@ -22,7 +22,7 @@ async def _request(repos: Repos, request_id: int) -> RemovalRequest | None:
 
 
 def consent_keyboard(request_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(
         text=_("✅ Agree"),
         callback_data=RemovalCallback(action=RemovalAction.AGREE, id=request_id),

@@ -6,13 +6,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Unpack
+from typing import TypedDict, Unpack
 
 import aiosqlite
 
 from storage.attachments import attachments_of
 from storage.audit import AuditedStore, Change, now_utc
-from storage.domain.assignments import OPEN_STATUSES, Assignment, Executor, Report, Status
+from storage.domain.assignments import (
+    OPEN_STATUSES,
+    Assignment,
+    Executor,
+    OpenPage,
+    Report,
+    Status,
+)
 from storage.domain.enums import Source
 from storage.models import AuditEntry, Department
 from storage.rows import from_row, utc_text, written
@@ -24,6 +31,111 @@ IMPORT_SLICE = 0.5  # seconds an import's unit of work may hold the writer
 _OPEN = json.dumps(sorted(status.value for status in OPEN_STATUSES))
 # Statuses a final report may be submitted from.
 _REPORTABLE = json.dumps([Status.REGISTERED.value, Status.ACCEPTED.value, Status.RETURNED.value])
+
+
+class OpenFilters(TypedDict, total=False):
+    """Which open items a list shows.
+
+    `department_ids` keeps items where one of them is an active (not declined) executor; an
+    empty collection matches nothing. `overdue_on=D` keeps deadlines before D; `due_from` /
+    `due_to` are inclusive. `passed_to=P` keeps items a head passed to the executor P
+    (migration 0008)."""
+
+    department_ids: Iterable[int] | None
+    overdue_on: date | None
+    due_from: date | None
+    due_to: date | None
+    source: Source | None
+    passed_to: int | None
+
+
+# Open is every status but «removed» (OPEN_STATUSES), written so that the partial indexes of
+# migration 0013 (`WHERE status <> 'removed'`) serve every list.
+OPEN_CONDITION = "a.status <> 'removed'"
+if frozenset(Status) - OPEN_STATUSES != {Status.REMOVED}:
+    raise RuntimeError("OPEN_CONDITION no longer says which items are open")
+_ORDER = "a.deadline, a.reg_number"
+_KEY = "(a.deadline, a.reg_number)"
+
+
+def open_where(filters: OpenFilters) -> tuple[str | None, list[object]]:
+    """The WHERE of a list of open items (fixed fragments and parameters); None when nothing
+    can match."""
+    conditions = [OPEN_CONDITION]
+    params: list[object] = []
+    department_ids = filters.get("department_ids")
+    if department_ids is not None:
+        wanted = sorted(set(department_ids))
+        if not wanted:
+            return None, []
+        # from the departments' executor rows (a covering index), not a check per open item
+        conditions.append(
+            "a.id IN (SELECT e.assignment_id FROM assignment_executors e"
+            " WHERE e.department_id IN (SELECT value FROM json_each(?))"
+            " AND e.declined_at IS NULL)"
+        )
+        params.append(json.dumps(wanted))
+    if (overdue_on := filters.get("overdue_on")) is not None:
+        conditions.append("a.deadline < ?")
+        params.append(overdue_on.isoformat())
+    if (due_from := filters.get("due_from")) is not None:
+        conditions.append("a.deadline >= ?")
+        params.append(due_from.isoformat())
+    if (due_to := filters.get("due_to")) is not None:
+        conditions.append("a.deadline <= ?")
+        params.append(due_to.isoformat())
+    if (source := filters.get("source")) is not None:
+        conditions.append("a.source = ?")
+        params.append(Source(source).value)
+    if (passed_to := filters.get("passed_to")) is not None:
+        # still the person's department, and the department still executes the item
+        conditions.append(
+            "a.id IN (SELECT p.assignment_id FROM assignment_passes p"
+            " JOIN people pe ON pe.id = p.person_id AND pe.department_id = p.department_id"
+            " JOIN assignment_executors e ON e.assignment_id = p.assignment_id"
+            " AND e.department_id = p.department_id AND e.declined_at IS NULL"
+            " WHERE p.person_id = ?)"
+        )
+        params.append(passed_to)
+    return " AND ".join(conditions), params
+
+
+def count_sql(where: str, params: list[object]) -> tuple[str, tuple[object, ...]]:
+    """How many open items match (from the partial index, not the table's rows)."""
+    return f"SELECT COUNT(*) FROM assignments a WHERE {where}", tuple(params)  # noqa: S608
+
+
+def page_sql(
+    where: str, params: list[object], key: tuple[str, str] | None, backwards: bool, limit: int
+) -> tuple[str, tuple[object, ...]]:
+    """A page by key: the items from `key` on (inclusive), or the ones just before it
+    (`backwards`, nearest first), `limit` of them."""
+    if key is None:
+        return (
+            f"SELECT a.* FROM assignments a WHERE {where} ORDER BY {_ORDER} LIMIT ?",  # noqa: S608
+            (*params, limit),
+        )
+    if backwards:
+        return (
+            f"SELECT a.* FROM assignments a WHERE {where} AND {_KEY} < (?, ?)"  # noqa: S608
+            " ORDER BY a.deadline DESC, a.reg_number DESC LIMIT ?",
+            (*params, *key, limit),
+        )
+    return (
+        f"SELECT a.* FROM assignments a WHERE {where} AND {_KEY} >= (?, ?)"  # noqa: S608
+        f" ORDER BY {_ORDER} LIMIT ?",
+        (*params, *key, limit),
+    )
+
+
+def before_sql(
+    where: str, params: list[object], key: tuple[str, str]
+) -> tuple[str, tuple[object, ...]]:
+    """Whether any matching item comes before `key`."""
+    return (
+        f"SELECT 1 FROM assignments a WHERE {where} AND {_KEY} < (?, ?) LIMIT 1",  # noqa: S608
+        (*params, *key),
+    )
 
 
 class AssignmentReading(AuditedStore):
@@ -65,77 +177,71 @@ class AssignmentReading(AuditedStore):
     async def get(self, assignment_id: int) -> Assignment | None:
         return await self._one("id = ?", (assignment_id,))
 
+    async def get_many(self, assignment_ids: Iterable[int]) -> dict[int, Assignment]:
+        """Several items by id in two queries (their rows, then all their executors)."""
+        rows = await self.fetch_all(
+            "SELECT * FROM assignments WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(assignment_ids))),),
+        )
+        return {item.id: item for item in await self._load(rows)}
+
     async def by_number(self, reg_number: str) -> Assignment | None:
         return await self._one("reg_number = ?", (reg_number.strip(),))
 
     async def list_open(
-        self,
-        *,
-        department_ids: Iterable[int] | None = None,
-        overdue_on: date | None = None,
-        due_from: date | None = None,
-        due_to: date | None = None,
-        source: Source | None = None,
-        passed_to: int | None = None,
-        limit: int = 10,
-        offset: int = 0,
+        self, *, limit: int = 10, **filters: Unpack[OpenFilters]
     ) -> tuple[list[Assignment], int]:
-        """Open items by deadline then number, one page of them, and how many match in all.
+        """Open items by deadline then number, the first `limit` of them, and how many match in
+        all (see `OpenFilters`; a view pages with `open_page`)."""
+        page = await self.open_page(size=limit, **filters)
+        return page.items, page.total
 
-        `department_ids` keeps items where one of them is an active (not declined) executor;
-        an empty collection matches nothing. `overdue_on=D` keeps deadlines before D;
-        `due_from` / `due_to` are inclusive. `passed_to=P` keeps items a head passed to the
-        executor P (migration 0008).
-        """
-        conditions = ["a.status IN (SELECT value FROM json_each(?))"]
-        params: list[object] = [_OPEN]
-        if department_ids is not None:
-            wanted = sorted(set(department_ids))
-            if not wanted:
-                return [], 0
-            # from the departments' executor rows (indexed), not a check per open item
-            conditions.append(
-                "a.id IN (SELECT e.assignment_id FROM assignment_executors e"
-                " WHERE e.department_id IN (SELECT value FROM json_each(?))"
-                " AND e.declined_at IS NULL)"
-            )
-            params.append(json.dumps(wanted))
-        if overdue_on is not None:
-            conditions.append("a.deadline < ?")
-            params.append(overdue_on.isoformat())
-        if due_from is not None:
-            conditions.append("a.deadline >= ?")
-            params.append(due_from.isoformat())
-        if due_to is not None:
-            conditions.append("a.deadline <= ?")
-            params.append(due_to.isoformat())
-        if source is not None:
-            conditions.append("a.source = ?")
-            params.append(Source(source).value)
-        if passed_to is not None:
-            # still the person's department, and the department still executes the item
-            conditions.append(
-                "a.id IN (SELECT p.assignment_id FROM assignment_passes p"
-                " JOIN people pe ON pe.id = p.person_id AND pe.department_id = p.department_id"
-                " JOIN assignment_executors e ON e.assignment_id = p.assignment_id"
-                " AND e.department_id = p.department_id AND e.declined_at IS NULL"
-                " WHERE p.person_id = ?)"
-            )
-            params.append(passed_to)
-        where = " AND ".join(conditions)
-        counted = await self.fetch_one(
-            f"SELECT COUNT(*) FROM assignments a WHERE {where}",  # noqa: S608 - fixed fragments
-            tuple(params),
+    async def open_page(
+        self, *, size: int, at: int = 0, count: bool = True, **filters: Unpack[OpenFilters]
+    ) -> OpenPage:
+        """One page of open items by deadline then number, read by key (no OFFSET: a page
+        costs the same on the first page and the last): from the item `at` on (0: from the
+        first), or, with `at` negative, the page that ends just before the item `-at`. An
+        item that no longer matches still marks its place; one that does not exist reads as
+        the first page. `count`: how many match in all (else `total` is 0)."""
+        where, params = open_where(filters)
+        if where is None:
+            return OpenPage([], 0, None, False)
+        key = await self._key(abs(at)) if at else None
+        total = 0
+        if count:
+            counted = await self.fetch_one(*count_sql(where, params))
+            total = int(counted[0]) if counted else 0
+            if total == 0:
+                return OpenPage([], 0, None, False)
+        size = max(size, 0)
+        backwards = key is not None and at < 0
+        rows = await self.fetch_all(*page_sql(where, params, key, backwards, size + 1))
+        more = len(rows) > size
+        if backwards and not more:  # ◀️ reaches the first item: the (full) first page
+            key, backwards = None, False
+            rows = await self.fetch_all(*page_sql(where, params, None, False, size + 1))
+            more = len(rows) > size
+        if backwards:
+            rows = rows[:size][::-1]
+            # the page after this one starts at the item the ◀️ button was drawn from
+            next_at: int | None = abs(at)
+            before_first = more
+        else:
+            next_at = int(rows[size]["id"]) if more else None  # the extra row: the next page's
+            rows = rows[:size]
+            before_first = key is not None and await self._any_before(where, params, key)
+        return OpenPage(await self._load(rows), total, next_at, before_first)
+
+    async def _key(self, item_id: int) -> tuple[str, str] | None:
+        row = await self.fetch_one(
+            "SELECT deadline, reg_number FROM assignments WHERE id = ?", (item_id,)
         )
-        total = int(counted[0]) if counted else 0
-        if total == 0 or offset >= total:
-            return [], total
-        rows = await self.fetch_all(
-            f"SELECT a.* FROM assignments a WHERE {where}"  # noqa: S608 - fixed fragments only
-            " ORDER BY a.deadline, a.reg_number LIMIT ? OFFSET ?",
-            (*params, max(limit, 0), max(offset, 0)),
-        )
-        return await self._load(rows), total
+        return None if row is None else (row[0], row[1])
+
+    async def _any_before(self, where: str, params: list[object], key: tuple[str, str]) -> bool:
+        row = await self.fetch_one(*before_sql(where, params, key))
+        return row is not None
 
     async def removed_since(self, since: datetime) -> list[Assignment]:
         """Items removed from control at or after `since` (for the weekly control list)."""

@@ -132,3 +132,15 @@ class Report:
     final: bool  # the main executor's report to the controller (else a co-executor's input)
     created_at: datetime
     files: tuple[ReportFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPage:
+    """One page of a list of open items, read by key: the items, how many match in all, the
+    item the next page starts at (None: this is the last page), and whether any comes before
+    this page (◀️ then ends just before `items[0]`)."""
+
+    items: list[Assignment]
+    total: int
+    next_at: int | None
+    before_first: bool

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.middlewares import Tap
 from handlers.callbacks import MeetCallback
+from handlers.keyboards import Keyboard
 from handlers.meetings.new_dialog.draft import MESSAGE_MAX
 from handlers.meetings.new_dialog.recipients import existing_people
 from handlers.replies import show, stale
@@ -26,7 +26,7 @@ async def lists_view(repos: Repos) -> tuple[str, InlineKeyboardMarkup | None]:
             None,
         )
     lines = [_("Saved distribution lists:")]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for item in lists:
         lines += ["", f"📋 {item.name}"]
         people = {p.id: p for p in await existing_people(repos, [p for p, _m in item.entries])}

@@ -8,7 +8,6 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n import date_with_weekday
@@ -22,6 +21,7 @@ from bot.meetings.rules import (
     materials_due,
 )
 from handlers.callbacks import MeetNewStep
+from handlers.keyboards import Keyboard
 from handlers.meetings import fields
 from handlers.meetings.cards import KIND_TITLES
 from handlers.meetings.new_dialog.draft import (
@@ -48,7 +48,7 @@ KIND_BUTTONS: dict[MeetingKind, str] = {
 
 
 def kind_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for kind, title in KIND_BUTTONS.items():
         builder.button(text=_(title), callback_data=mn(MeetNewStep.KIND, kind.value))
     builder.adjust(1)
@@ -77,7 +77,7 @@ def title_prompt(kind: MeetingKind) -> str:
 
 
 def skip_keyboard(step_name: MeetNewStep) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(text=_("➡️ Skip"), callback_data=mn(step_name))
     return builder.as_markup()
 
@@ -133,7 +133,7 @@ def time_prompt(ctx: services.Context, day: date, kind: MeetingKind, language: s
 
 
 def time_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for shown in TIMES:
         builder.button(
             text=shown, callback_data=mn(MeetNewStep.TIME, time_value(time.fromisoformat(shown)))
@@ -253,7 +253,7 @@ def item_department_header(data: dict[str, Any]) -> str:
 
 
 def more_keyboard(count: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     if count < MAX_ITEMS:
         builder.button(text=_("➕ Add another item"), callback_data=mn(MeetNewStep.MORE))
     builder.button(text=_("✔️ Agenda is complete"), callback_data=mn(MeetNewStep.AGENDA_DONE))

@@ -9,12 +9,12 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from handlers.callbacks import MeetNewCallback, MeetNewStep
+from handlers.keyboards import Keyboard
 from handlers.meetings.cards import FORMAT_TITLES, KIND_TITLES
 from handlers.meetings.new_dialog.draft import (
     DEPARTMENTS,
@@ -156,7 +156,7 @@ async def recipients_view(
 
 
 def confirm_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     builder.button(text=_("✅ Create"), callback_data=mn(MeetNewStep.CREATE))
     builder.button(
         text=_("💾 Create and save the recipients as a distribution list"),
