@@ -39,7 +39,9 @@ def test_the_command_line_does_not_import_aiogram_or_the_handlers() -> None:
 
 def cli(tmp_path: Path, *args: str, probe: bool = False) -> subprocess.CompletedProcess[str]:
     """`python -m bot ARGS` on a database in `tmp_path`, without BOT_TOKEN (nothing to send)."""
-    command = [sys.executable, "-c", PROBE, *args] if probe else [sys.executable, "-m", "bot", *args]
+    command = (
+        [sys.executable, "-c", PROBE, *args] if probe else [sys.executable, "-m", "bot", *args]
+    )
     return subprocess.run(
         command,
         cwd=tmp_path,
