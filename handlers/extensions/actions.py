@@ -32,7 +32,7 @@ from handlers.callbacks import ExtAction, ExtCallback, ItemAction, ItemCallback
 from handlers.drafts import drop_draft, send_or_cancel
 from handlers.loaders import Dialog, LoadedItem, LoadedRequest, on_dialog
 from handlers.refusals import refusal_text
-from handlers.replies import ask, stale, typed_reason
+from handlers.replies import ask, draft_gone, stale, typed_reason
 from handlers.steps import typed_day
 from storage.domain.assignments import Assignment
 from storage.domain.extensions import ExtensionRequest, RequestStatus
@@ -166,7 +166,7 @@ async def on_reasons(message: Message, person: Person, repos: Repos, state: FSMC
 async def on_send(query: CallbackQuery, tap: Tap[ExtCallback], item: Assignment) -> None:
     data = await tap.state.get_data()
     if await tap.state.get_state() != ExtensionStates.confirm or data.get("id") != tap.button.id:
-        await stale(query)
+        await draft_gone(query)
         return
     await tap.state.clear()
     new_date = date.fromisoformat(data["new_date"])
