@@ -230,6 +230,7 @@ class Deliverer:
         self.now = datetime.now(UTC)  # the moment being delivered for (rendering uses it)
         self._now_taken = time.monotonic()  # when `now` was taken (the heartbeat adds to it)
         self.closed = False
+        self.after_hours = False  # at the moment of the batch being sent: quiet sends
 
     async def close(self) -> None:
         """Stop delivering: wait for the drain in progress (its records commit) and start no
@@ -280,6 +281,7 @@ class Deliverer:
             )
             if not items:
                 return
+            self.after_hours = await self._after_hours(moment_now)  # once a batch
             # one person's messages go in order; different people's go side by side
             people: dict[int, dict[str, list[OutboxItem]]] = {}
             for item in items:
@@ -337,7 +339,7 @@ class Deliverer:
             return
         person, rendered, applying = prepared
         assert person.telegram_id is not None
-        silent = not rendered.urgent and await self._after_hours(now)
+        silent = self.after_hours and not rendered.urgent
         try:
             message_id = await self._send(person.telegram_id, rendered, applying, silent=silent)
         except (TelegramNetworkError, TelegramAPIError) as error:
