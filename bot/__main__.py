@@ -142,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, ProfileError, DatabaseError, cli.CliError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2 if isinstance(exc, SettingsError | ProfileError) else 1
+    except BrokenPipeError:  # `… | head`: the reader has what it wanted
+        sys.stderr.close()
+        return 0
     except (OSError, sqlite3.Error) as exc:
         sys.stderr.write(f"error: the database cannot be used: {exc}\n")
         return 1

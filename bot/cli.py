@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.assignments import steps as assignment_steps
 from bot.calendar import WorkCalendar
 from bot.config import Settings, SettingsError
 from bot.profiles import Profile, load_profile
@@ -303,6 +302,7 @@ async def assignments_import(settings: Settings, path: Path) -> None:
     """Register assignments from an EDMS export: checked whole, then written in slices; then
     deliver the cards."""
     from bot import services
+    from bot.assignments import steps as assignment_steps
     from bot.assignments.csv_import import parse_assignments_csv
 
     text = read_text(path)

@@ -32,7 +32,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
-from bot.assignments.notices import quiet_until
+from bot.assignments.notices import after_hours, quiet_until
 from bot.config import Settings
 from bot.outbox_kinds import SCHEDULED, Kind, digest_moment
 from bot.profiles import Profile
@@ -69,6 +69,9 @@ class Rendered:
     # generated files that are the same for many recipients: (cache key, file); uploaded once,
     # then re-sent by the file_id Telegram gave
     shared: list[tuple[str, BufferedInputFile]] = field(default_factory=list)
+    # rings even at night and on days off (a marked item's card); anything else sent outside
+    # working hours goes without sound (`disable_notification`)
+    urgent: bool = False
 
 
 @dataclass(slots=True)
@@ -229,6 +232,7 @@ class Deliverer:
         self.now = datetime.now(UTC)  # the moment being delivered for (rendering uses it)
         self._now_taken = time.monotonic()  # when `now` was taken (the heartbeat adds to it)
         self.closed = False
+        self.after_hours = False  # at the moment of the batch being sent: quiet sends
 
     async def close(self) -> None:
         """Stop delivering: wait for the drain in progress (its records commit) and start no
@@ -296,6 +300,7 @@ class Deliverer:
             )
             if not items:
                 return
+            self.after_hours = await self._after_hours(moment_now)  # once a batch
             # one person's messages go in order; different people's go side by side
             people: dict[int, dict[str, list[OutboxItem]]] = {}
             for item in items:
@@ -353,8 +358,9 @@ class Deliverer:
             return
         person, rendered, applying = prepared
         assert person.telegram_id is not None
+        silent = self.after_hours and not rendered.urgent
         try:
-            message_id = await self._send(person.telegram_id, rendered, applying)
+            message_id = await self._send(person.telegram_id, rendered, applying, silent=silent)
         except (TelegramNetworkError, TelegramAPIError) as error:
             failed, retried = await self._store(self._failed, person, applying, error, now)
             stats.failed += failed
@@ -465,37 +471,61 @@ class Deliverer:
             for item in items:
                 await self.repos.outbox.retry_later(item.id, error=reason, at=item.not_before)
 
+    async def _after_hours(self, now: datetime) -> bool:
+        cal = await load_calendar(self.repos)
+        return after_hours(self.profile, cal, now.astimezone(self.settings.zone))
+
     def _parts(
-        self, chat_id: int, rendered: Rendered, pieces: list[str]
+        self, chat_id: int, rendered: Rendered, pieces: list[str], *, silent: bool = False
     ) -> list[tuple[bool, SendCall]]:
         """The message as Bot API calls in order: (is text, call). The text pieces (at most
         4,096 characters each) with the buttons on the last one; then files, generated files,
-        and shared generated files (uploaded once, then re-sent by file_id)."""
+        and shared generated files (uploaded once, then re-sent by file_id). `silent`: every
+        part without sound."""
+        quiet = silent or None  # None: Telegram's default, with sound
         parts: list[tuple[bool, SendCall]] = []
         for index, piece in enumerate(pieces):
             markup = rendered.markup if index == len(pieces) - 1 else None
             parts.append(
-                (True, partial(self.bot.send_message, chat_id, piece, reply_markup=markup))
+                (
+                    True,
+                    partial(
+                        self.bot.send_message,
+                        chat_id,
+                        piece,
+                        reply_markup=markup,
+                        disable_notification=quiet,
+                    ),
+                )
             )
         parts.extend(
             (
                 False,
-                partial(self.bot.send_document, chat_id, file.file_id, caption=file.file_name),
+                partial(
+                    self.bot.send_document,
+                    chat_id,
+                    file.file_id,
+                    caption=file.file_name,
+                    disable_notification=quiet,
+                ),
             )
             for file in rendered.files
         )
         parts.extend(
-            (False, partial(self.bot.send_document, chat_id, attachment))
+            (
+                False,
+                partial(self.bot.send_document, chat_id, attachment, disable_notification=quiet),
+            )
             for attachment in rendered.attachments
         )
         parts.extend(
-            (False, partial(self._send_shared, chat_id, key, upload))
+            (False, partial(self._send_shared, chat_id, key, upload, silent=silent))
             for key, upload in rendered.shared
         )
         return parts
 
     async def _send(
-        self, chat_id: int, rendered: Rendered, applying: list[OutboxItem]
+        self, chat_id: int, rendered: Rendered, applying: list[OutboxItem], *, silent: bool = False
     ) -> int | None:
         """Send the parts not sent before, recording each as it goes (a crash or a timeout
         repeats at most the part in flight); the id of the last text message."""
@@ -503,7 +533,7 @@ class Deliverer:
         kept = next((item.pieces for item in applying if item.pieces), None)
         # a message cut short goes on with the text it started with, not a new rendering
         pieces = kept if done and kept else split_text(rendered.text)
-        parts = self._parts(chat_id, rendered, pieces)
+        parts = self._parts(chat_id, rendered, pieces, silent=silent)
         message_id = next((item.message_id for item in applying if item.message_id), None)
         ids = [item.id for item in applying]
         for number, (is_text, call) in enumerate(parts, start=1):
@@ -522,19 +552,24 @@ class Deliverer:
                 )
         return message_id
 
-    async def _send_shared(self, chat_id: int, key: str, upload: BufferedInputFile) -> Message:
+    async def _send_shared(
+        self, chat_id: int, key: str, upload: BufferedInputFile, *, silent: bool = False
+    ) -> Message:
+        quiet = silent or None
         cached = await self.repos.meetings.cached_file(key)
         if cached is None:  # the first sender uploads; the others wait for its file_id
             async with self._uploads.setdefault(key, asyncio.Lock()):
                 cached = await self.repos.meetings.cached_file(key)
                 if cached is None:
-                    sent = await self.bot.send_document(chat_id, upload)
+                    sent = await self.bot.send_document(
+                        chat_id, upload, disable_notification=quiet
+                    )
                     if sent.document is not None:
                         await self._store(
                             self.repos.meetings.cache_file, key, sent.document.file_id
                         )
                     return sent
-        return await self.bot.send_document(chat_id, cached)
+        return await self.bot.send_document(chat_id, cached, disable_notification=quiet)
 
     async def _call(self, send: Callable[[], Awaitable[Message]], chat_id: int) -> Message:
         """One Bot API call within the flood limits; a 429 waits `retry_after` and tries again."""

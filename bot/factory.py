@@ -16,13 +16,14 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.utils.i18n import I18n
 
 from bot.config import TELEGRAM_API_URL, Settings
 from bot.delivery import Deliverer
+from bot.dialogs import SqliteStorage
 from bot.i18n import PersonI18nMiddleware
 from bot.middlewares import (
     BoundedWork,
@@ -73,9 +74,10 @@ create_deliverer = partial(Deliverer, renderers=RENDERERS)
 
 def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any) -> Dispatcher:
     # One person's updates are handled one after another (a double tap waits for the first),
-    # different people's side by side, at most UPDATES_AT_ONCE of them.
+    # different people's side by side, at most UPDATES_AT_ONCE of them; their dialogs are kept
+    # on the database file.
     dp = Dispatcher(
-        storage=MemoryStorage(),
+        storage=SqliteStorage(repos.dialogs),
         events_isolation=SimpleEventIsolation(),
         settings=settings,
         repos=repos,

@@ -5,10 +5,17 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramUnauthorizedError,
+)
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import services
+from bot.cli import CliError
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.factory import create_bot, create_deliverer, create_dispatcher
@@ -78,6 +85,25 @@ async def on_shutdown(scheduler: AsyncIOScheduler, deliverer: Deliverer) -> None
         scheduler.shutdown(wait=False)
 
 
+async def reachable(bot: Bot, settings: Settings) -> None:
+    """Ask the Bot API who the bot is before anything starts: an unreachable server or a wrong
+    token is one line (and exit status 1), not a traceback from inside the polling loop."""
+    try:
+        await bot.me()
+    except TelegramNetworkError as exc:
+        raise CliError(
+            f"the Bot API ({settings.bot_api_url}) cannot be reached ({exc.message});"
+            " check the network or BOT_API_URL and start again"
+        ) from None
+    except (TelegramUnauthorizedError, TelegramNotFound):
+        # Telegram answers 404 to a token that does not exist, 401 to a revoked one.
+        raise CliError(
+            f"the Bot API ({settings.bot_api_url}) refused BOT_TOKEN: check it with @BotFather"
+        ) from None
+    except TelegramAPIError as exc:
+        raise CliError(f"the Bot API ({settings.bot_api_url}) answered: {exc.message}") from None
+
+
 async def run_bot(settings: Settings) -> None:
     token = settings.token()  # fails first, with the fix, when BOT_TOKEN is missing
     assert token
@@ -89,6 +115,11 @@ async def run_bot(settings: Settings) -> None:
             job_defaults={"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1},
         )
         bot = create_bot(settings)
+        try:
+            await reachable(bot, settings)
+        except CliError:
+            await bot.session.close()
+            raise
         repos = Repos(db)
         deliverer = create_deliverer(bot, repos, i18n, settings, profile)
         dp = create_dispatcher(

@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog
-from handlers.replies import stale
+from handlers.replies import draft_gone
 from storage.domain.assignments import Assignment, ReportFile
 
 MAX_REPORT_FILES = 10  # per report on an assignment, the head's or an executor's draft
@@ -127,7 +127,7 @@ async def finished_report(
     has no text yet."""
     data: dict[str, Any] = await state.get_data()
     if await state.get_state() != collecting or data.get("id") != item_id:
-        await stale(query)
+        await draft_gone(query)
         return None
     text = "\n\n".join(data["text"]).strip()
     if not text:

@@ -17,6 +17,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from handlers.keyboards import Keyboard
@@ -45,11 +46,14 @@ def search_text(text: str | None) -> str:
 class Option:
     id: int
     label: str  # the button's text, also what the search looks in
+    also: tuple[str, ...] = ()  # other names the search finds it by (the other language's)
 
 
 def matching(options: Sequence[Option], query: str) -> list[Option]:
     needle = fold(query)
-    return [o for o in options if needle in fold(o.label)] if needle else list(options)
+    if not needle:
+        return list(options)
+    return [o for o in options if any(needle in fold(name) for name in (o.label, *o.also))]
 
 
 def checked(option_id: int, chosen: Sequence[int]) -> str:
@@ -181,7 +185,9 @@ def picked(options: Sequence[Option], chosen: Sequence[int]) -> list[str]:
 
 
 def department_options(departments: Sequence[Department]) -> list[Option]:
-    return [Option(d.id, d.name) for d in departments]
+    """Each department in the reader's language; the search finds it by any of its names."""
+    language = get_i18n().current_locale
+    return [Option(d.id, d.label(language), d.spellings) for d in departments]
 
 
 def person_label(person: Person) -> str:

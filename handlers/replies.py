@@ -94,6 +94,18 @@ async def stale(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer valid."), show_alert=True)
 
 
+async def draft_gone(query: CallbackQuery) -> None:
+    """«Send» under a draft its dialog no longer holds (sent already, cancelled with /cancel or
+    left for another dialog): say that nothing went and what to do."""
+    await query.answer(
+        _(
+            "Nothing was sent: this draft is closed (it was sent, cancelled or replaced by"
+            " another dialog). Start again from the card or the request."
+        ),
+        show_alert=True,
+    )
+
+
 async def ask(
     query: CallbackQuery,
     state: FSMContext,

@@ -75,9 +75,9 @@ async def cmd_start_token(
     await repos.outbox.released(bound.id)
     with i18n.use_locale(language.value):
         greeting = _("Welcome, {name}!").format(name=bound.full_name)
-        if bound.position:
+        if position := bound.position_in(language.value):
             greeting += "\n" + _("You are connected to Baqylau as {position}.").format(
-                position=bound.position
+                position=position
             )
         if waiting:
             greeting += "\n\n" + waiting_note(waiting)

@@ -8,10 +8,27 @@ from datetime import date, datetime
 from storage.domain.enums import Language, Role
 
 
+def in_language(language: str, given: str, kk: str, ru: str) -> str:
+    """A directory name in `language` (kk, ru): its own spelling when the staff CSV gave one,
+    else the other language's, else the name as imported (`given`)."""
+    own, other = (kk, ru) if language == "kk" else (ru, kk)
+    return own or given or other
+
+
 @dataclass(frozen=True, slots=True)
 class Department:
     id: int
-    name: str
+    name: str  # as imported (the key the CSV files use)
+    name_kk: str = ""
+    name_ru: str = ""
+
+    def label(self, language: str) -> str:
+        return in_language(language, self.name, self.name_kk, self.name_ru)
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Every name it goes by: what a search matches."""
+        return tuple(dict.fromkeys(n for n in (self.name, self.name_kk, self.name_ru) if n))
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +47,20 @@ class Person:
     curates: frozenset[int] = field(default_factory=frozenset)
     active: bool = True  # False once removed from the directory (their history stays)
     language_given: bool = True  # the staff CSV named the language
+    position_kk: str = ""
+    position_ru: str = ""
+    department_name_kk: str = ""
+    department_name_ru: str = ""
+
+    def position_in(self, language: str) -> str:
+        return in_language(language, self.position, self.position_kk, self.position_ru)
+
+    def department_in(self, language: str) -> str | None:
+        if self.department_name is None:
+            return None
+        return in_language(
+            language, self.department_name, self.department_name_kk, self.department_name_ru
+        )
 
     @property
     def bound(self) -> bool:

@@ -11,6 +11,7 @@ from storage.assignments import AssignmentRepo
 from storage.audit import AuditRepo
 from storage.calendar import CalendarRepo
 from storage.db import Database
+from storage.dialogs import DialogRepo
 from storage.executor_sets import ExecutorSetRepo
 from storage.executors import ExecutorRepo
 from storage.extensions import ExtensionRepo
@@ -39,6 +40,7 @@ class Repos:
         self.overview = OverviewRepo(db)
         self.removals = RemovalRepo(db)
         self.executor_sets = ExecutorSetRepo(db)
+        self.dialogs = DialogRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:

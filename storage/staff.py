@@ -15,7 +15,8 @@ from storage.models import Department, Person, Substitution
 from storage.rows import from_row
 
 PERSON_SELECT = """
-SELECT p.*, d.name AS department_name,
+SELECT p.*, d.name AS department_name, d.name_kk AS department_name_kk,
+       d.name_ru AS department_name_ru,
        (SELECT group_concat(role, ';') FROM person_roles r WHERE r.person_id = p.id) AS role_list,
        (SELECT group_concat(department_id, ';') FROM curated_departments c
          WHERE c.person_id = p.id) AS curate_list
@@ -40,6 +41,12 @@ def _person(row: aiosqlite.Row) -> Person:
     roles = frozenset(Role(name) for name in (row["role_list"] or "").split(";") if name)
     curates = frozenset(int(part) for part in (row["curate_list"] or "").split(";") if part)
     return from_row(Person, row, roles=roles, curates=curates)
+
+
+def kept(given: str | None, before: str) -> str:
+    """An optional column's value: as the file gives it, or as it was when the file has no such
+    column."""
+    return before if given is None else given
 
 
 def directory_language(row: StaffRow, before: Person | None) -> tuple[Language, bool]:
@@ -119,9 +126,9 @@ class StaffRepo(AuditedStore):
 
     async def departments(self) -> list[Department]:
         async with self.conn.execute(
-            "SELECT id, name FROM departments ORDER BY name_key"
+            "SELECT id, name, name_kk, name_ru FROM departments ORDER BY name_key"
         ) as cursor:
-            return [Department(row["id"], row["name"]) for row in await cursor.fetchall()]
+            return [from_row(Department, row) for row in await cursor.fetchall()]
 
     async def headed_departments(self) -> list[Department]:
         """The departments with an active head (who, or whose acting substitute, answers for
@@ -135,15 +142,16 @@ class StaffRepo(AuditedStore):
 
     async def department_by_name(self, name: str) -> Department | None:
         row = await self.fetch_one(
-            "SELECT id, name FROM departments WHERE name_key = ?", (name_key(name),)
+            "SELECT id, name, name_kk, name_ru FROM departments WHERE name_key = ?",
+            (name_key(name),),
         )
-        return Department(row["id"], row["name"]) if row else None
+        return from_row(Department, row) if row else None
 
     async def department(self, department_id: int) -> Department | None:
         row = await self.fetch_one(
-            "SELECT id, name FROM departments WHERE id = ?", (department_id,)
+            "SELECT id, name, name_kk, name_ru FROM departments WHERE id = ?", (department_id,)
         )
-        return Department(row["id"], row["name"]) if row else None
+        return from_row(Department, row) if row else None
 
     # --- changing a person ------------------------------------------------------------------
     async def _person_changed(
@@ -346,6 +354,7 @@ class StaffRepo(AuditedStore):
                 else:
                     department_ids[name_key(name)] = existing.id
                     canonical[name_key(name)] = existing.name
+            await self._name_departments(rows, department_ids, actor)
             for row in rows:
                 department_id = (
                     department_ids[name_key(row.department)] if row.department else None
@@ -361,9 +370,13 @@ class StaffRepo(AuditedStore):
                     curates.add(found)
                 before = await self.by_code(row.code)
                 language, language_given = directory_language(row, before)
+                position_kk = kept(row.position_kk, before.position_kk if before else "")
+                position_ru = kept(row.position_ru, before.position_ru if before else "")
                 new_state = {
                     "full_name": row.full_name,
                     "position": row.position,
+                    "position_kk": position_kk,
+                    "position_ru": position_ru,
                     "department": canonical[name_key(row.department)] if row.department else None,
                     "roles": sorted(role.value for role in row.roles),
                     "language": language.value,
@@ -372,18 +385,22 @@ class StaffRepo(AuditedStore):
                     ),
                 }
                 stamp = now_utc().isoformat()
-                # full_name, position, department_id, language, language_given
+                # full_name, position, department_id, language, language_given, position_kk,
+                # position_ru
                 columns = (
                     row.full_name,
                     row.position,
                     department_id,
                     language.value,
                     int(language_given),
+                    position_kk,
+                    position_ru,
                 )
                 if before is None:
                     cursor = await self.conn.execute(
                         "INSERT INTO people (code, full_name, position, department_id, language,"
-                        " language_given, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        " language_given, position_kk, position_ru, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (row.code, *columns, stamp, stamp),
                     )
                     assert cursor.lastrowid is not None
@@ -403,6 +420,8 @@ class StaffRepo(AuditedStore):
                     old_state = {
                         "full_name": before.full_name,
                         "position": before.position,
+                        "position_kk": before.position_kk,
+                        "position_ru": before.position_ru,
                         "department": before.department_name,
                         "roles": sorted(role.value for role in before.roles),
                         "language": before.language.value,
@@ -419,8 +438,8 @@ class StaffRepo(AuditedStore):
                     updated += 1
                     await self.conn.execute(
                         "UPDATE people SET full_name = ?, position = ?, department_id = ?,"
-                        " language = ?, language_given = ?, active = 1, left_at = NULL,"
-                        " updated_at = ? WHERE id = ?",
+                        " language = ?, language_given = ?, position_kk = ?, position_ru = ?,"
+                        " active = 1, left_at = NULL, updated_at = ? WHERE id = ?",
                         (*columns, stamp, person_id),
                     )
                     await self._audit_update(row.code, old_state, new_state, reactivated, actor)
@@ -439,3 +458,36 @@ class StaffRepo(AuditedStore):
                     [(department,) for department in sorted(curates)],
                 )
         return ImportCounts(created, updated, unchanged, departments_created)
+
+    async def _name_departments(
+        self, rows: list[StaffRow], department_ids: dict[str, int], actor: str
+    ) -> None:
+        """The departments' names in Kazakh and Russian where the file has those columns (the
+        first row of a department that fills one wins); audited as a rename."""
+        given: dict[int, dict[str, str]] = {}
+        for row in rows:
+            if row.department is None:
+                continue
+            names = given.setdefault(department_ids[name_key(row.department)], {})
+            for column, value in (("name_kk", row.department_kk), ("name_ru", row.department_ru)):
+                if value is not None and not names.get(column):
+                    names[column] = value
+        for department_id, names in given.items():
+            department = await self.department(department_id)
+            assert department is not None
+            old = {"name_kk": department.name_kk, "name_ru": department.name_ru}
+            new = old | names
+            if new == old:
+                continue
+            await self.conn.execute(
+                "UPDATE departments SET name_kk = ?, name_ru = ? WHERE id = ?",
+                (new["name_kk"], new["name_ru"], department_id),
+            )
+            await self.audit.record(
+                actor=actor,
+                action="rename",
+                entity="department",
+                entity_id=department.name,
+                old=old,
+                new=new,
+            )

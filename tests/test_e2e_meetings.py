@@ -61,7 +61,7 @@ def message_id(call: ApiCall) -> int:
 
 
 async def screen(
-    api: FakeBotAPI, chat: int, after: int, has: str | None = None, timeout: float = 15
+    api: FakeBotAPI, chat: int, after: int, has: str | None = None, timeout: float = 60
 ) -> ApiCall:
     """The first message sent or edited in `chat` after `after` — with a button whose data
     starts with `has`, when given."""
@@ -152,6 +152,22 @@ async def sweep_at(env: dict[str, str], tmp_path: Path, moment: str) -> str:
 def db_rows(tmp_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with sqlite3.connect(tmp_path / "data" / "baqylau.sqlite3") as db:
         return list(db.execute(sql, params))
+
+
+ANSWERS = "SELECT answer, COUNT(*) FROM meeting_recipients WHERE meeting_id = ? GROUP BY answer"
+
+
+async def settled(
+    tmp_path: Path, expected: list[tuple[Any, ...]], sql: str, *params: Any, timeout: float = 60
+) -> None:
+    """Wait until the bot has written what the phones sent (each person's updates are handled
+    on their own, so another person's next screen may come first): a condition, not a pause."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (rows := db_rows(tmp_path, sql, *params)) != expected:
+        if loop.time() > deadline:
+            raise AssertionError(f"not within {timeout} s: {expected}, but {rows}")
+        await asyncio.sleep(0.05)
 
 
 async def create_session(org: Phone) -> int:
@@ -278,7 +294,9 @@ async def test_session_for_twenty_members(api: FakeBotAPI, tmp_path: Path) -> No
         phone.last = agenda[member_codes[15]]
         await phone.press(f"m:att:{meeting_id}:sub")
         await phone.type("Заместитель руководителя Серикбаев Д.")
-        await asyncio.sleep(0.3)
+        # 12 members and 2 invitees attend
+        counted = [("absent", 3), ("attend", 14), ("pending", 7), ("substitute", 1)]
+        await settled(tmp_path, counted, ANSWERS, meeting_id)
         view = await org.type("/meeting", has="m:open")
         view = await org.press("m:open", has="m:people")
         text = str(view.params["text"])
@@ -313,12 +331,7 @@ async def test_session_for_twenty_members(api: FakeBotAPI, tmp_path: Path) -> No
         again = Phone(api, recipients["m01"])
         again.last = await screen(api, recipients["m01"], changed, has="m:att:")
         await again.answer_of_press(f"m:att:{meeting_id}:yes", again.last)
-        await asyncio.sleep(0.3)
-        assert db_rows(
-            tmp_path,
-            "SELECT answer, COUNT(*) FROM meeting_recipients WHERE meeting_id = ? GROUP BY answer",
-            meeting_id,
-        ) == [("attend", 1), ("pending", 24)]
+        await settled(tmp_path, [("attend", 1), ("pending", 24)], ANSWERS, meeting_id)
 
         # 8. the meeting is held (time moves on: the test sets it to yesterday); the protocol
         # is registered with two assignments, which go on control at once

@@ -496,7 +496,7 @@ async def test_large_import_while_the_bot_answers_and_a_second_import_is_refused
             mark = api.mark()
             asked = time.monotonic()
             api.send_text(USER, "/help" if tap % 2 == 0 else "/control", language_code="ru")
-            reply = await api.wait_for("sendMessage", to_chat(USER), timeout=10, after=mark)
+            reply = await api.wait_for("sendMessage", to_chat(USER), timeout=60, after=mark)
             answers.append((asked, reply.time, str(reply.params["text"])))
 
         out2, err2 = await asyncio.wait_for(second.communicate(), timeout=60)

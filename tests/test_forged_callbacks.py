@@ -462,6 +462,7 @@ class Watch:
             row[0]
             for row in self.conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " AND name != 'dialogs'"  # where a person is in a dialog: not a record changed
             )
         ]
         return {

@@ -310,7 +310,12 @@ async def test_materials_as_files_and_on_paper(joined_world: World, i18n: I18n) 
     assert [f.file_id for f in item.files] == ["EDU-1", "EDU-2"]
     assert item.materials_by == "edu_head"
     await tap(joined_world, "edu_head", send)  # pressed again: nothing is collected any more
-    assert alert(joined_world.bot) == translate(i18n, "kk", "This button is no longer valid.")
+    assert alert(joined_world.bot) == translate(
+        i18n,
+        "kk",
+        "Nothing was sent: this draft is closed (it was sent, cancelled or replaced by"
+        " another dialog). Start again from the card or the request.",
+    )
     await joined_world.delivered()
     assert [m.document for m in joined_world.bot.sent() if isinstance(m, SendDocument)] == [
         "EDU-1",

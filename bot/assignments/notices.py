@@ -208,6 +208,12 @@ def horizon(today: date) -> tuple[date, date]:
     return today - timedelta(days=2 * CATCH_UP_DAYS + 31), today + timedelta(days=62)
 
 
+def after_hours(profile: Profile, cal: CalendarLike, moment: datetime) -> bool:
+    """Outside the profile's working hours or on a day off (`moment` local, aware): what goes
+    out now goes without sound, unless it is urgent."""
+    return quiet_until(profile, cal, moment) != moment
+
+
 def quiet_until(profile: Profile, cal: CalendarLike, moment: datetime) -> datetime:
     """The first moment at or after `moment` (local, aware) when scheduled messages may go out:
     a working day, within the profile's working hours."""

@@ -13,6 +13,8 @@ from storage.domain.enums import Language, Role
 from storage.domain.staff import CsvProblem, StaffRow
 
 STAFF_COLUMNS = ("code", "full_name", "position", "department", "roles", "language", "curates")
+# optional: the position and the department in Kazakh and in Russian (screens show the reader's)
+NAME_COLUMNS = ("position_kk", "position_ru", "department_kk", "department_ru")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 NEEDS_DEPARTMENT = frozenset({Role.HEAD, Role.EXECUTOR})
 ROLE_NAMES = frozenset(role.value for role in Role)
@@ -24,8 +26,11 @@ def split_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
-def read_rows(text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a UTF-8 CSV with exactly these header columns (any order), with line numbers."""
+def read_rows(
+    text: str, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a UTF-8 CSV with exactly these header columns (any order) and any of the
+    `optional` ones, with line numbers."""
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
     if not header:
@@ -33,14 +38,17 @@ def read_rows(text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, 
             1, "the file is empty; the first line must be the header: " + ",".join(columns)
         )
     missing = [name for name in columns if name not in header]
-    extra = [name for name in header if name not in columns]
+    extra = [name for name in header if name not in columns and name not in optional]
     if missing or extra:
         parts = []
         if missing:
             parts.append("missing column(s) " + ", ".join(missing))
         if extra:
             parts.append("unknown column(s) " + ", ".join(extra))
-        raise CsvProblem(1, "; ".join(parts) + "; expected header: " + ",".join(columns))
+        expected = ",".join(columns) + (
+            " (and any of " + ",".join(optional) + ")" if optional else ""
+        )
+        raise CsvProblem(1, "; ".join(parts) + "; expected header: " + expected)
     reader.fieldnames = header
     rows = []
     line = 1
@@ -60,7 +68,7 @@ def read_rows(text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, 
 def parse_staff_csv(text: str, default_language: Language) -> list[StaffRow]:
     rows: list[StaffRow] = []
     seen: dict[str, int] = {}
-    for line, values in read_rows(text, STAFF_COLUMNS):
+    for line, values in read_rows(text, STAFF_COLUMNS, NAME_COLUMNS):
         code = values["code"]
         if not CODE_PATTERN.match(code):
             raise CsvProblem(line, f"code {code!r} must be 1-64 letters, digits, '.', '_' or '-'")
@@ -85,6 +93,12 @@ def parse_staff_csv(text: str, default_language: Language) -> list[StaffRow]:
         department = values["department"] or None
         if department is None and roles & NEEDS_DEPARTMENT:
             raise CsvProblem(line, "a head or executor needs a department")
+        names = {
+            column: " ".join(values[column].split()) if column in values else None
+            for column in NAME_COLUMNS
+        }
+        if department is None and (names["department_kk"] or names["department_ru"]):
+            raise CsvProblem(line, "department_kk or department_ru without a department")
         curates = tuple(dict.fromkeys(split_list(values["curates"])))
         if curates and not roles & MAY_CURATE:
             raise CsvProblem(
@@ -101,6 +115,10 @@ def parse_staff_csv(text: str, default_language: Language) -> list[StaffRow]:
                 language=language,
                 curates=tuple(" ".join(name.split()) for name in curates),
                 language_given=bool(language_text),
+                position_kk=names["position_kk"],
+                position_ru=names["position_ru"],
+                department_kk=names["department_kk"],
+                department_ru=names["department_ru"],
             )
         )
     return rows

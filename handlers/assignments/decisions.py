@@ -29,6 +29,7 @@ from handlers.assignments.cards import (
     controller_keyboard,
     declined_keyboard,
     ground_keyboard,
+    language,
 )
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.keyboards import Keyboard
@@ -172,7 +173,7 @@ async def on_reassign(
     shown = departments[page * DEPARTMENTS_PAGE : (page + 1) * DEPARTMENTS_PAGE]
     for department in shown:
         builder.button(
-            text=department.name,
+            text=department.label(language()),
             callback_data=ItemCallback(
                 action=ItemAction.TO, id=item.id, dep=callback_data.dep, arg=str(department.id)
             ),

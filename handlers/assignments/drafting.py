@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.assignments.rules import resolve_deadline
 from bot.i18n import date_with_weekday
 from bot.profiles import CalendarLike, Profile
-from handlers.pickers import Option, Picker
+from handlers.pickers import Picker, department_options
 from storage.domain.assignments import Refusal
 from storage.domain.enums import Mark, Source
 from storage.domain.refusals import Refused
@@ -52,7 +52,7 @@ async def executors_view(
     """The executors step: `header`, the chosen (the main one marked), the picker and «Done»."""
     departments = await repos.staff.departments()
     chosen = picker.chosen(data)
-    view = picker.view([Option(d.id, d.name) for d in departments], data)
+    view = picker.view(department_options(departments), data)
     names = main_marked(chosen_names(departments, chosen))
     lines = [
         header,

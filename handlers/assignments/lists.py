@@ -186,7 +186,7 @@ async def on_list(
         return
     if scope in {ListScope.DEPARTMENTS, ListScope.SOURCES}:
         departments = (
-            [(d.id, d.name) for d in await ctx.repos.staff.departments()]
+            [(d.id, d.label(person.language.value)) for d in await ctx.repos.staff.departments()]
             if scope is ListScope.DEPARTMENTS
             else []
         )

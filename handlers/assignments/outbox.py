@@ -45,7 +45,7 @@ from handlers.callbacks import ItemAction, ItemCallback
 from handlers.extensions.letters import requested_from_line
 from handlers.keyboards import Keyboard
 from storage.domain.assignments import Assignment, Executor, ReportFile
-from storage.domain.enums import Role
+from storage.domain.enums import Mark, Role
 from storage.models import Person
 from storage.outbox import OutboxItem
 
@@ -75,6 +75,7 @@ async def render_card(
         text,
         executor_keyboard(assignment, executor, passing=passing),
         card=(assignment.id, executor.department_id),
+        urgent=assignment.mark is not Mark.NONE,  # «срочно»: rings even at night
     )
 
 

@@ -40,7 +40,7 @@ from handlers.extensions.letters import (
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedItem, LoadedRequest, on_dialog
 from handlers.refusals import refusal_text
-from handlers.replies import ask, dotted, stale, typed_reason
+from handlers.replies import ask, dotted, draft_gone, stale, typed_reason
 from handlers.steps import (
     button_day,
     column,
@@ -186,7 +186,7 @@ async def on_reasons(
 async def on_send(query: CallbackQuery, tap: Tap[ExtCallback], item: Assignment) -> None:
     data = await tap.state.get_data()
     if await tap.state.get_state() != ExtensionStates.confirm or data.get("id") != tap.button.id:
-        await stale(query)
+        await draft_gone(query)
         return
     await tap.state.clear()
     new_date = date.fromisoformat(data["new_date"])

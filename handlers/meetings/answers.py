@@ -35,7 +35,7 @@ from handlers.callbacks import MeetAction, MeetCallback
 from handlers.drafts import add_file, file_names, send_or_cancel
 from handlers.keyboards import Keyboard
 from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard
-from handlers.replies import refuse, stale
+from handlers.replies import draft_gone, refuse
 from storage.domain.meetings import AgendaItem, Attendance, MaterialFile, Meeting
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -246,7 +246,7 @@ async def on_send_materials(query: CallbackQuery, tap: Tap[MeetCallback]) -> Non
         or data.get("meeting") != tap.button.id
         or str(data.get("item")) != tap.button.value
     ):
-        await stale(query)
+        await draft_gone(query)
         return
     files = [MaterialFile(file_id, name) for file_id, name in data.get("files", [])]
     try:

@@ -41,7 +41,7 @@ from handlers.drafts import drop_draft, send_or_cancel, take_part
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.remarks.refusals import remarks_forbidden_text
-from handlers.replies import refuse, stale
+from handlers.replies import draft_gone, refuse
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.models import Person
@@ -378,7 +378,7 @@ async def on_send_remarks(query: CallbackQuery, tap: Tap[RemarkCallback]) -> Non
         await tap.state.get_state() != RemarkStates.collecting
         or data.get("round") != tap.button.id
     ):
-        await stale(query)
+        await draft_gone(query)
         return
     answer = typed_answer(data)
     text = "\n\n".join(data["text"]).strip() or None

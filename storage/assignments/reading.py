@@ -50,7 +50,7 @@ class OpenFilters(TypedDict, total=False):
 
 
 # Open is every status but «removed» (OPEN_STATUSES), written so that the partial indexes of
-# migration 0013 (`WHERE status <> 'removed'`) serve every list.
+# migration 0014 (`WHERE status <> 'removed'`) serve every list.
 OPEN_CONDITION = "a.status <> 'removed'"
 if frozenset(Status) - OPEN_STATUSES != {Status.REMOVED}:
     raise RuntimeError("OPEN_CONDITION no longer says which items are open")

@@ -27,3 +27,8 @@ class StaffRow:
     language: Language
     curates: tuple[str, ...]
     language_given: bool = True  # False: the column was empty (`language` is the default)
+    # the optional columns in both languages; None: the file has no such column (kept as is)
+    position_kk: str | None = None
+    position_ru: str | None = None
+    department_kk: str | None = None
+    department_ru: str | None = None

@@ -112,7 +112,7 @@ class ApiState:
         self,
         method: str,
         predicate: Callable[[ApiCall], bool] | None = None,
-        timeout: float = 10.0,
+        timeout: float = 60.0,  # a deadline, not a pause: generous for a busy machine
         *,
         after: int = 0,
     ) -> ApiCall:
