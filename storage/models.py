@@ -14,6 +14,30 @@ class Department:
     name: str
 
 
+_SURNAME_ENDINGS = (
+    "ов", "ова", "ев", "ева", "ёв", "ёва", "ин", "ина", "ын", "ына", "ский", "ская", "цкий",
+    "цкая", "ко", "ук", "юк", "енко", "бай", "бек", "баев", "баева", "ұлы", "қызы", "ий", "ая",
+)  # fmt: skip
+
+
+def short_name(full_name: str) -> str:
+    """The surname and initials, «Омарова Д. М.», from «Омарова Динара Маратовна» (the official
+    order, surname first) or «Динара Омарова» (two words: the surname is recognised by its ending,
+    else it is the second word). One word stays as it is."""
+    words = full_name.split()
+    if len(words) < 2:
+        return full_name.strip()
+    if len(words) == 2:
+        first, second = words
+        first_is_surname = first.lower().endswith(
+            _SURNAME_ENDINGS
+        ) and not second.lower().endswith(_SURNAME_ENDINGS)
+        surname, given = (first, [second]) if first_is_surname else (second, [first])
+    else:
+        surname, given = words[0], words[1:]
+    return surname + " " + " ".join(f"{word[0].upper()}." for word in given)
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     id: int
@@ -34,6 +58,11 @@ class Person:
     @property
     def bound(self) -> bool:
         return self.telegram_id is not None
+
+    @property
+    def short_name(self) -> str:
+        """«Омарова Д. М.»: buttons, «От: …» lines and lists (README, "Languages")."""
+        return short_name(self.full_name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,7 +142,7 @@ async def test_president_item_extension_is_asked_of_the_issuer_end_to_end(
     assert recorded.letter_ref == "№ 01-12/345 от 20.05.2027"
     await world.deliverer.drain()
     head_notice = messages_to(world.bot, EDU)[-1].text
-    assert "2027\u202fж. 26 мамыр дейін ұзартылды" in head_notice
+    assert "2027 жылғы 26 мамырға дейін ұзартылды" in head_notice
     assert "№ 01-12/345" in head_notice
     history = await world.repos.assignments.history("P-1")
     assert [e.action for e in history][-2:] == ["extension_requested", "extension_approved"]

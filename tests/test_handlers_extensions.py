@@ -66,13 +66,13 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
         await joined_world.say(typed, EDU)
         assert expected in messages_to(joined_world.bot, EDU)[-1].text
     offer = messages_to(joined_world.bot, EDU)[-1]
-    assert set(buttons(offer)) == {"24.05.2027 алу"}
-    await joined_world.press(offer, "24.05.2027 алу", EDU)
+    assert set(buttons(offer)) == {"24.05.2027 күнін таңдау"}
+    await joined_world.press(offer, "24.05.2027 күнін таңдау", EDU)
     await joined_world.say("қысқа", EDU)
     assert "10–1500" in messages_to(joined_world.bot, EDU)[-1].text
     await joined_world.say("Мердігер материалдарды кешіктіріп жеткізді.", EDU)
     summary = messages_to(joined_world.bot, EDU)[-1]
-    assert "24 мамыр 2027" in summary.text
+    assert "2027 жылғы 24 мамыр" in summary.text
     await joined_world.press(summary, "📤 Сұрауды жіберу", EDU)
     await joined_world.delivered()
     akim_copy, hoa_copy = (
@@ -80,7 +80,7 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
         messages_to(joined_world.bot, HOA)[0],
     )
     assert "Жол жөндеу жоспары" in akim_copy.text
-    assert "Запрошено: понедельник, 24 мая 2027" in hoa_copy.text
+    assert "Запрошено: 24 мая 2027 г. (понедельник)" in hoa_copy.text
     assert "Мердігер материалдарды" in hoa_copy.text
     assert set(buttons(hoa_copy)) == {"✅ Одобрить", "📅 Одобрить другую дату", "❌ Отклонить"}
 
@@ -97,9 +97,9 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
     await joined_world.press(akim_copy, "✅ Мақұлдау", AKIM)
     assert "шешім қабылданған" in alert(joined_world.bot)
     await joined_world.delivered()
-    assert "2027\u202fж. 24 мамыр дейін ұзартылды" in messages_to(joined_world.bot, EDU)[0].text
+    assert "2027 жылғы 24 мамырға дейін ұзартылды" in messages_to(joined_world.bot, EDU)[0].text
     assert (
-        "продлён до 24 мая 2027\u202fг. (был 12 мая 2027\u202fг.)"
+        "продлён до 24 мая 2027 г. (был 12 мая 2027 г.)"
         in messages_to(joined_world.bot, CTRL)[0].text
     )
 

@@ -67,10 +67,10 @@ async def test_notice_goes_three_working_days_before_exactly_once(joined_world: 
     assert await sweep_at(joined_world, local(2027, 5, 5, 9, 0)) == 3
     [kk] = to(joined_world.bot, EDU)
     assert kk.startswith("⏰")
-    assert "№ N-1: мерзімі сәрсенбі, 12 мамыр 2027, 3 жұмыс күні қалды." in kk
-    assert "сәрсенбі, 12 мамыр 2027" in kk
+    assert "№ N-1: мерзімі 2027 жылғы 12 мамыр (сәрсенбі), 3 жұмыс күні қалды." in kk
+    assert "2027 жылғы 12 мамыр (сәрсенбі)" in kk
     [ru] = to(joined_world.bot, FIN)
-    assert "среда, 12 мая 2027" in ru
+    assert "12 мая 2027 г. (среда)" in ru
     assert (
         "продление можно запросить до" in ru.lower()
         or "до вторника, 11 мая 2027" in ru
