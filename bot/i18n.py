@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,22 @@ def month_year(day: date, language: Language | str) -> str:
     if str(language) == Language.KK.value:
         return f"{day.year} жылғы {KK_MONTHS[day.month - 1]['nom']}"
     return format_date(day, "LLLL y 'г.'", locale="ru")
+
+
+_PARAGRAPH_MARK = re.compile(r"(?:п\.|§)\s?(\d+(?:\.\d+)*)")
+# A profile value set by REGULATION_OVERRIDES cites "override" (bot.profiles.loading).
+_OVERRIDE_CITE = {"kk": "әкімдік баптауы", "ru": "настройка акимата"}
+
+
+def cite_marks(text: str, language: Language | str) -> str:
+    """A regulation reference in the reader's language: «п.35», «§12.6» stay in Russian and
+    become «35-т.», «12.6-т.» in Kazakh; an override's cite reads as the akimat's setting."""
+    lang = str(language)
+    if text.strip() == "override":
+        return _OVERRIDE_CITE.get(lang, text)
+    if lang == Language.KK.value:
+        return _PARAGRAPH_MARK.sub(lambda found: f"{found.group(1)}-т.", text)
+    return text
 
 
 class PersonI18nMiddleware(I18nMiddleware):

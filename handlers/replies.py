@@ -11,9 +11,10 @@ from typing import Any
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import ALERT_LIMIT
+from bot.i18n import ALERT_LIMIT, cite_marks
 
 DATE_TYPED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 # A button's message older than 48 hours can no longer be edited: answer below it instead.
@@ -42,6 +43,11 @@ def typed_date(text: str) -> date | None:
 
 def dotted(day: date) -> str:
     return day.strftime("%d.%m.%Y")
+
+
+def cited(text: str) -> str:
+    """A regulation reference («п.35», an override) in the current reader's language."""
+    return cite_marks(text, get_i18n().current_locale)
 
 
 async def show(

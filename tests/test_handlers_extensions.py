@@ -175,7 +175,7 @@ async def test_refusals_name_the_rule(joined_world: World) -> None:
         "UPDATE assignments SET extensions = 2 WHERE id = ?", (item_id,)
     )
     await ask(joined_world.dp, joined_world.bot, item_id, edu.department_id)
-    assert "п.35" in alert(joined_world.bot)
+    assert "(35-т.)" in alert(joined_world.bot)
     # baidibek-2025 flags it instead, for a disciplinary review (§12.8)
     baidibek = load_profile("baidibek-2025")
     joined_world.bot.clear()
@@ -190,7 +190,7 @@ async def test_refusals_name_the_rule(joined_world: World) -> None:
     )
     joined_world.bot.clear()
     await ask(joined_world.dp, joined_world.bot, item_id, edu.department_id)
-    assert "п.35" in alert(joined_world.bot)
+    assert "(35-т.)" in alert(joined_world.bot)
     assert "1 жұмыс күні" in alert(joined_world.bot)
 
 
@@ -207,7 +207,7 @@ async def test_forbidden_source_in_baidibek(joined_world: World) -> None:
     main = item.main_executor
     assert main is not None
     await ask(joined_world.dp, joined_world.bot, item_id, main.department_id, profile=baidibek)
-    assert "§12.7" in alert(joined_world.bot)
+    assert "(12.7-т.)" in alert(joined_world.bot)
     assert "Президент Әкімшілігі" in alert(joined_world.bot)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.i18n import (
     KK_MONTHS,
+    cite_marks,
     date_time,
     date_with_weekday,
     long_date,
@@ -68,3 +69,12 @@ def test_lists_use_day_month_year() -> None:
 )
 def test_names_are_a_surname_and_initials(full: str, short: str) -> None:
     assert short_name(full) == short
+
+
+def test_regulation_references_read_in_the_readers_language() -> None:
+    assert cite_marks("п.35", "kk") == "35-т."
+    assert cite_marks("п.21, п.24", "kk") == "21-т., 24-т."
+    assert cite_marks("§12.7", "kk") == "12.7-т."
+    assert cite_marks("п.35", "ru") == "п.35"
+    assert cite_marks("override", "ru") == "настройка акимата"
+    assert cite_marks("override", "kk") == "әкімдік баптауы"

@@ -306,7 +306,8 @@ def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
     who = main.department_name if main is not None and main.active else _("no main executor")
     head = f"{light} {item.reg_number} · {when} · {who} · {_(STATUS_SHORT[item.status])}"
     if item.restricted:
-        return f"{head}\n    {_('restricted')}"
+        mark = _("restricted")
+        return f"{head}\n    {mark}"
     summary = item.summary if len(item.summary) <= 60 else item.summary[:57] + "…"
     return f"{head}\n    {summary}"
 

@@ -37,7 +37,7 @@ from handlers.callbacks import RemarkAction, RemarkCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
 from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.remarks.refusals import remarks_forbidden_text
-from handlers.replies import refuse, stale
+from handlers.replies import cited, refuse, stale
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.models import Person
@@ -130,7 +130,7 @@ def silence_line(profile: Profile, kind: RoundKind, due: Any, language: str) -> 
     return _(
         "If you do not answer by {date}, you are counted as agreed (silent consent, "
         "regulation {paragraphs})."
-    ).format(date=long_date(due, language), paragraphs=paragraphs)
+    ).format(date=long_date(due, language), paragraphs=cited(paragraphs))
 
 
 def request_text(item: Round, initiator: Person | None, language: str, profile: Profile) -> str:

@@ -6,6 +6,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import date_with_weekday, long_date
 from bot.remarks.rules import RoundRefusal
+from handlers.replies import cited
 from storage.domain.refusals import Refused
 
 
@@ -14,7 +15,7 @@ def remarks_forbidden_text(paragraphs: str) -> str:
     return _(
         "Approval «with remarks» is not allowed for this draft (regulation {paragraphs}): "
         "answer «agreed», or «not agreed» with the reasons."
-    ).format(paragraphs=paragraphs)
+    ).format(paragraphs=cited(paragraphs))
 
 
 def round_refusal(error: Refused, language: str) -> str:

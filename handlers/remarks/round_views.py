@@ -24,6 +24,7 @@ from bot.remarks.rules import (
 from handlers.callbacks import RoundNewCallback, RoundStep
 from handlers.pickers import Option, Picker
 from handlers.remarks.actions import KIND_TITLES, kind_line
+from handlers.replies import cited
 from handlers.steps import confirm_keyboard
 from storage.domain.remarks import RoundFile, RoundKind
 from storage.models import Department, Person
@@ -208,7 +209,7 @@ def shorter_view(
         date=date_with_weekday(due, language),
         kind=_(KIND_TITLES[kind]),
         regular=date_with_weekday(regular, language),
-        paragraphs=cite,
+        paragraphs=cited(cite),
     )
     builder = InlineKeyboardBuilder()
     builder.button(
@@ -277,7 +278,7 @@ async def confirmation_view(
         kind_line(kind),
         _("Answer by: {date}").format(date=date_with_weekday(due, language)),
         _("Silence at the due date: agreed by default (regulation {paragraphs}).").format(
-            paragraphs=silence
+            paragraphs=cited(silence)
         )
         if silence
         else _("Silence at the due date: shown as «no answer», not as agreement."),
