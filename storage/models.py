@@ -23,10 +23,11 @@ _SURNAME_ENDINGS = (
 def short_name(full_name: str) -> str:
     """The surname and initials, «Омарова Д. М.», from «Омарова Динара Маратовна» (the official
     order, surname first) or «Динара Омарова» (two words: the surname is recognised by its ending,
-    else it is the second word). One word stays as it is."""
+    else it is the second word). One word, or words
+    that are not all letters, stay as they are."""
     words = full_name.split()
-    if len(words) < 2:
-        return full_name.strip()
+    if len(words) < 2 or not all(word.replace("-", "").isalpha() for word in words):
+        return " ".join(words)
     if len(words) == 2:
         first, second = words
         first_is_surname = first.lower().endswith(

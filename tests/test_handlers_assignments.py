@@ -88,7 +88,7 @@ async def test_accept_updates_the_card_and_tells_the_controller(joined_world: Wo
     await joined_world.deliverer.drain()
     [notice] = messages_to(joined_world.bot, CTRL)
     assert notice.text.startswith(
-        "Поручение № 01-12/345 принято: Отдел образования — Асель Нурланова"
+        "Поручение № 01-12/345 принято: Отдел образования — Нурланова А."
     )
     # a second tap of the old button changes nothing and says why
     joined_world.bot.clear()
@@ -150,7 +150,9 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     assert item.status is Status.REPORTED
     await joined_world.delivered()
     [report] = messages_to(joined_world.bot, CTRL)
-    assert report.text.startswith("Отчёт об исполнении поручения № 01-12/345 (Отдел образования")
+    assert report.text.startswith(
+        "Отчёт об исполнении поручения № 01-12/345. От: Отдел образования"
+    )
     assert "Ақпарат дайындалды." in report.text
     [document] = [m for m in joined_world.bot.sent() if isinstance(m, SendDocument)]
     assert document.document == "FILE-1"

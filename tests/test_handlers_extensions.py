@@ -93,7 +93,7 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
     assert item.extensions == 1
     edits = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert {m.chat_id for m in edits} == {AKIM, HOA}
-    assert any("Марат Ахметов" in (m.text or "") for m in edits if m.chat_id == AKIM)
+    assert any("Ахметов М." in (m.text or "") for m in edits if m.chat_id == AKIM)
     await joined_world.press(akim_copy, "✅ Мақұлдау", AKIM)
     assert "шешім қабылданған" in alert(joined_world.bot)
     await joined_world.delivered()

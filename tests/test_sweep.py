@@ -56,7 +56,7 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
         if isinstance(m, SendMessage)
         and m.chat_id == chat
         and "бұғаттады" not in m.text
-        and "заблокировал" not in m.text
+        and "заблокирован" not in m.text
         and "/invite" not in m.text  # the digest of who has not joined
     ]
 

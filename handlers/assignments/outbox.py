@@ -95,7 +95,7 @@ async def render_accepted(
     text = _("Assignment No. {number} accepted by {department}: {name}, {when}.").format(
         number=assignment.reg_number,
         department=executor.department_name,
-        name=who.full_name,
+        name=who.short_name,
         when=moment(executor.accepted_at, deliverer.settings.zone),
     )
     return Rendered(text, view_button(assignment))
@@ -120,7 +120,7 @@ async def _report_parts(
         "",
     )
     author = await deliverer.repos.staff.by_code(report.author_code)
-    by = f"{department} — {author.full_name if author else report.author_code}"
+    by = f"{department} — {author.short_name if author else report.author_code}"
     return assignment, report.text, list(report.files), by
 
 

@@ -102,7 +102,7 @@ async def on_request(
         (e.department_name for e in item.executors if e.department_id == request.department_id),
         "",
     )
-    who = f"{requester.full_name if requester else request.requested_by}, {department}"
+    who = f"{requester.short_name if requester else request.requested_by}, {department}"
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(

@@ -120,7 +120,7 @@ async def on_people(query: CallbackQuery, callback_data: MeetCallback, repos: Re
 
 
 def names(people: Sequence[Person]) -> str:
-    return ", ".join(p.full_name for p in people)
+    return ", ".join(p.short_name for p in people)
 
 
 async def on_ask(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:

@@ -136,7 +136,7 @@ def silence_line(profile: Profile, kind: RoundKind, due: Any, language: str) -> 
 def request_text(item: Round, initiator: Person | None, language: str, profile: Profile) -> str:
     lines = [
         _("📨 Request for remarks from {name}").format(
-            name=f"{initiator.full_name} ({initiator.position})" if initiator else "—"
+            name=f"{initiator.short_name} ({initiator.position})" if initiator else "—"
         ),
         round_title(item),
         kind_line(item.kind),

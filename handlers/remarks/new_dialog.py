@@ -31,10 +31,10 @@ from bot.remarks import steps as remark_steps
 from bot.services import Context
 from handlers import steps
 from handlers.callbacks import RemarkCallback, RoundNewCallback, RoundStep
-from handlers.pickers import Picker
+from handlers.pickers import Picker, person_label
 from handlers.refusals import refusal_text
 from handlers.remarks import round_views as views
-from handlers.remarks.round_views import department_options, person_label, picked
+from handlers.remarks.round_views import department_options, picked
 from handlers.replies import Reply, present, refuse, show
 from storage.domain.refusals import Refused
 from storage.domain.remarks import RoundKind

@@ -22,7 +22,7 @@ from bot.remarks.rules import (
     silent_consent_paragraphs,
 )
 from handlers.callbacks import RoundNewCallback, RoundStep
-from handlers.pickers import Option, Picker
+from handlers.pickers import Option, Picker, person_option
 from handlers.remarks.actions import KIND_TITLES, kind_line
 from handlers.replies import cited
 from handlers.steps import confirm_keyboard
@@ -49,10 +49,6 @@ def step(number: int, text: str) -> str:
     return f"{number}/{STEPS} · {text}"
 
 
-def person_label(person: Person) -> str:
-    return f"{person.full_name} — {person.position}" if person.position else person.full_name
-
-
 def files_of(data: dict[str, Any]) -> list[RoundFile]:
     return [RoundFile(str(file_id), str(name)) for file_id, name in data.get("files", [])]
 
@@ -70,7 +66,7 @@ def department_options(departments: Sequence[Department]) -> list[Option]:
 async def people_options(repos: Repos, initiator: Person) -> list[Option]:
     """Everyone in the staff directory but the initiator, by name."""
     everyone = await repos.staff.all_people()
-    return [Option(p.id, person_label(p)) for p in everyone if p.id != initiator.id]
+    return [person_option(p) for p in everyone if p.id != initiator.id]
 
 
 # --- views --------------------------------------------------------------------------------------

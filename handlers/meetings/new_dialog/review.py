@@ -32,7 +32,14 @@ from handlers.meetings.new_dialog.draft import (
     step,
 )
 from handlers.meetings.new_dialog.prompts import consequence_lines, department_names
-from handlers.pickers import Mark, Option, checked, department_options, person_label, picked
+from handlers.pickers import (
+    Mark,
+    Option,
+    checked,
+    department_options,
+    person_option,
+    picked,
+)
 from storage.domain.enums import Role
 from storage.domain.meetings import DistributionList, MeetingFormat, MeetingKind
 from storage.models import Person
@@ -70,7 +77,7 @@ def counts_line(flags: Sequence[tuple[int, bool]]) -> str:
 
 async def chosen_lines(repos: Repos, data: dict[str, Any]) -> list[str]:
     departments = department_options(await repos.staff.departments())
-    people = [Option(p.id, p.full_name) for p in await repos.staff.all_people()]
+    people = [person_option(p) for p in await repos.staff.all_people()]
     lines = []
     chosen_departments = picked(departments, DEPARTMENTS.chosen(data))
     if chosen_departments:
@@ -94,7 +101,7 @@ async def recipients_view(
     all_members = bool(members) and all(p in chosen_people for p in members)
     if mode == "per":
         picker = PEOPLE
-        options = [Option(p.id, person_label(p)) for p in await repos.staff.all_people()]
+        options = [person_option(p) for p in await repos.staff.all_people()]
         header = _(
             "Recipients. Tap a person to add them or take them off. To find someone, type part "
             "of the name or position."
