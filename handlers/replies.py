@@ -45,6 +45,14 @@ def dotted(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
+BUTTON_MAX = 32  # what a phone shows of an inline button (README, "Languages")
+
+
+def fit(text: str, limit: int = BUTTON_MAX) -> str:
+    """A button label cut to fit a phone («…» at the cut): for labels made of data."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def cited(text: str) -> str:
     """A regulation reference («п.35», an override) in the current reader's language."""
     return cite_marks(text, get_i18n().current_locale)

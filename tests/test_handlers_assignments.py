@@ -179,7 +179,7 @@ async def test_reports_flow_to_the_main_executor_then_to_control_and_removal(
     report = messages_to(joined_world.bot, CTRL)[-1]
     await joined_world.press(report, "🏁 Снять с контроля", CTRL)
     grounds = messages_to(joined_world.bot, CTRL)[-1]
-    await joined_world.press(grounds, "исполнено в полном объёме", CTRL)
+    await joined_world.press(grounds, "✅ Исполнено полностью", CTRL)
     waiting = await joined_world.repos.assignments.get(item_id)
     assert waiting is not None
     assert waiting.status is Status.REPORTED  # the note is asked first

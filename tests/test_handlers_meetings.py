@@ -65,9 +65,10 @@ async def test_the_list_opens_the_live_view_in_place(joined_world: World, i18n: 
         "m:lists:0:",
     ]
     labels = [text for text, _ in last_buttons(joined_world.bot)]
-    assert labels[0].startswith("13.04.2027 10:00 · ")
-    assert labels[1].startswith("20.04.2027 15:00 · ")
-    assert labels[2].startswith("🚫 14.04.2027 11:00 · ")
+    assert labels[0].startswith("13.04 10:00 · № ")
+    assert labels[1].startswith("20.04 15:00 · № ")
+    assert labels[2].startswith("🚫 14.04 11:00 · № ")
+    assert all(len(label) <= 32 for label in labels)
 
     joined_world.bot.clear()
     await om.meet(joined_world, "open", sooner.id)

@@ -60,9 +60,9 @@ def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
 async def to_addressees(dp: Dispatcher, bot: RecordingBot, subject: str = SUBJECT) -> None:
     """Through the subject, not restricted, no documents: the dialog waits for the addressees."""
     await new_round(dp, bot)
+    await press(dp, bot, "rst", "0")
     await say(dp, bot, subject)
     await press(dp, bot, "kind", "other_draft")
-    await press(dp, bot, "rst", "0")
     await press(dp, bot, "docs", "none")
     assert await state_of(dp, bot) == RoundStates.departments.state
 
@@ -84,6 +84,10 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     await say(world.dp, world.bot, "/remarks")
     assert "r:new:0" in data_of(world.bot)
     await new_round(world.dp, world.bot)
+    # restricted or not is asked first, before any content
+    assert await state_of(world.dp, world.bot) == RoundStates.restricted.state
+    assert data_of(world.bot) == ["rn:rst:1", "rn:rst:0"]
+    await press(world.dp, world.bot, "rst", "0")
     assert await state_of(world.dp, world.bot) == RoundStates.subject.state
     await say(world.dp, world.bot, f"  {SUBJECT}  ")
     assert await state_of(world.dp, world.bot) == RoundStates.kind.state
@@ -96,9 +100,6 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
         "rn:kind:emergency",
     ]
     await press(world.dp, world.bot, "kind", "order")
-    assert await state_of(world.dp, world.bot) == RoundStates.restricted.state
-    assert data_of(world.bot) == ["rn:rst:1", "rn:rst:0"]
-    await press(world.dp, world.bot, "rst", "0")
     assert await state_of(world.dp, world.bot) == RoundStates.documents.state
     assert data_of(world.bot) == ["rn:docs:none"]
     await world.send_file("doc-17", "проект.docx", CTRL)
@@ -139,9 +140,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     await press(world.dp, world.bot, "done")
 
     assert await state_of(world.dp, world.bot) == RoundStates.due.state
-    assert last_buttons(world.bot) == [
-        (f"📅 {date_with_weekday(default, 'ru')}", f"rn:due:{default.isoformat()}")
-    ]
+    assert last_buttons(world.bot) == [(f"📅 {default:%d.%m.%Y}", f"rn:due:{default.isoformat()}")]
     await press(world.dp, world.bot, "due", default.isoformat())
     assert await state_of(world.dp, world.bot) == RoundStates.confirm.state
     confirmation = world.bot.texts()[-1]
@@ -211,16 +210,6 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     monday = saturday + timedelta(days=2)
 
     await new_round(joined_world.dp, joined_world.bot)
-    reason = await asked_again(joined_world, RoundStates.subject.state, " ab ", "x" * 501)
-    assert "501" in reason
-    await say(joined_world.dp, joined_world.bot, SUBJECT)
-    joined_world.bot.clear()
-    await say(joined_world.dp, joined_world.bot, "распоряжение")  # typed, not a button
-    await press(joined_world.dp, joined_world.bot, "kind", "law")  # forged
-    assert len(joined_world.bot.texts()) == 1
-    assert alerts(joined_world.bot) == [STALE_RU]
-    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.kind.state
-    await press(joined_world.dp, joined_world.bot, "kind", "reply")
     joined_world.bot.clear()
     await say(joined_world.dp, joined_world.bot, "нет")  # typed instead of pressing a button
     assert len(joined_world.bot.texts()) == 1
@@ -231,6 +220,16 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     assert alerts(joined_world.bot) == [STALE_RU, STALE_RU]
     assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.restricted.state
     await press(joined_world.dp, joined_world.bot, "rst", "0")
+    reason = await asked_again(joined_world, RoundStates.subject.state, " ab ", "x" * 501)
+    assert "501" in reason
+    await say(joined_world.dp, joined_world.bot, SUBJECT)
+    joined_world.bot.clear()
+    await say(joined_world.dp, joined_world.bot, "распоряжение")  # typed, not a button
+    await press(joined_world.dp, joined_world.bot, "kind", "law")  # forged
+    assert len(joined_world.bot.texts()) == 1
+    assert alerts(joined_world.bot) == [STALE_RU]
+    assert await state_of(joined_world.dp, joined_world.bot) == RoundStates.kind.state
+    await press(joined_world.dp, joined_world.bot, "kind", "reply")
     await asked_again(
         joined_world, RoundStates.documents.state, "вот документ"
     )  # text instead of a file
@@ -302,9 +301,10 @@ async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
     ctrl = await person(world.repos, "ctrl")
     fin = await department(world.repos, "Отдел финансов")
     await new_round(world.dp, world.bot)
-    await say(world.dp, world.bot, SECRET)
-    await press(world.dp, world.bot, "kind", "other_draft")
     await press(world.dp, world.bot, "rst", "1")
+    # the subject is never asked: a restricted round's content stays on paper
+    assert await state_of(world.dp, world.bot) == RoundStates.kind.state
+    await press(world.dp, world.bot, "kind", "other_draft")
     assert await state_of(world.dp, world.bot) == RoundStates.departments.state
     await world.send_file("secret-1", "план.docx", CTRL)
     await press(world.dp, world.bot, "docs", "done")  # the documents step is skipped
@@ -318,7 +318,7 @@ async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
     await press(world.dp, world.bot, "ok")
     [item] = await world.repos.remarks.for_initiator(ctrl.id)
     assert item.restricted
-    assert item.subject == SECRET
+    assert item.subject == "—"
     assert item.files == ()
     await world.deliverer.wait_idle()
     await world.deliverer.drain()

@@ -162,7 +162,7 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     # open the card and tap «remove», a ground, then type the note
     await world.tap(ItemCallback(action=ItemAction.REMOVE, id=item_id).pack(), CTRL)
     grounds = messages_to(world.bot, CTRL)[-1]
-    await world.press(grounds, EXECUTED, CTRL)
+    await world.press(grounds, "✅ Исполнено полностью", CTRL)
     assert messages_to(world.bot, CTRL)[-1].text.startswith(f"Основание: {EXECUTED}.")
     await world.say("да", CTRL)  # too short: asked again
     assert "от 3 до 500" in messages_to(world.bot, CTRL)[-1].text
@@ -170,7 +170,7 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     assert "ждёт согласия акима или руководителя аппарата" in messages_to(world.bot, CTRL)[-1].text
     assert (await world.item(item_id)).status is Status.REPORTED
     # a second removal while one waits is refused
-    await world.press(grounds, EXECUTED, CTRL)
+    await world.press(grounds, "✅ Исполнено полностью", CTRL)
     await world.say(NOTE, CTRL)
     assert "уже ждёт согласия" in messages_to(world.bot, CTRL)[-1].text
     await world.delivered()

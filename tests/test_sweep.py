@@ -137,6 +137,17 @@ async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
     assert notices(FIN) == []
 
 
+def sheet_cells(bot: RecordingBot, chat: int) -> list[str]:
+    """Every filled cell of the XLSX files sent to `chat`."""
+    cells: list[str] = []
+    for m in bot.sent():
+        if isinstance(m, SendDocument) and m.chat_id == chat:
+            assert isinstance(m.document, BufferedInputFile)
+            book = load_workbook(BytesIO(m.document.data))
+            cells += [str(c) for row in book.active.iter_rows(values_only=True) for c in row if c]
+    return cells
+
+
 async def test_weekly_control_list_on_the_first_working_day(joined_world: World) -> None:
     await register(joined_world, "W-1")
     await registered(joined_world, "W-2", restricted=True, executors=("Отдел финансов",))
@@ -145,15 +156,21 @@ async def test_weekly_control_list_on_the_first_working_day(joined_world: World)
     assert to(joined_world.bot, AKIM) == []
     await sweep_at(joined_world, local(2027, 5, 11, 9, 0))
     [akim_list] = to(joined_world.bot, AKIM)
-    assert "W-1" in akim_list
-    assert "W-2" in akim_list
-    assert "Тапсырма W-2" not in akim_list  # restricted: number only
-    # the §12.4 field names in the reader's language (they were English once)
-    assert "\nТапсырма берген: Әкім, " in akim_list
-    assert "\nМерзімі: " in akim_list and "Deadline" not in akim_list
+    # a short summary: the lights, then each main executor department
+    assert "2027 жылғы 11 мамырдан басталатын апта: 2" in akim_list
+    assert "\n• Отдел образования: 1 (" in akim_list
+    assert "\n• Отдел финансов: 1 (" in akim_list
+    assert "W-1" not in akim_list
+    cells = sheet_cells(joined_world.bot, AKIM)
+    assert "№ W-1" in cells and "№ W-2" in cells
+    assert "Тапсырма W-1" in cells
+    assert "Тапсырма W-2" not in cells  # restricted: number only
+    assert "Тапсырма берген" in cells and "Мерзімі" in cells  # §12.4 fields, in Kazakh
     [deputy_list] = to(joined_world.bot, DEP)
-    assert "W-1" in deputy_list
-    assert "W-2" not in deputy_list  # dep1 curates education only
+    assert "апта: 1" in deputy_list
+    deputy_cells = sheet_cells(joined_world.bot, DEP)
+    assert "№ W-1" in deputy_cells
+    assert "№ W-2" not in deputy_cells  # dep1 curates education only
     joined_world.bot.clear()  # once a week
     await sweep_at(joined_world, local(2027, 5, 12, 9, 0))
     assert to(joined_world.bot, AKIM) == []

@@ -30,7 +30,7 @@ from bot.i18n_marks import N_
 from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
-from handlers.replies import dotted
+from handlers.replies import dotted, fit
 from storage.domain.assignments import Assignment, Executor, RemovalGround, Status
 from storage.domain.enums import Mark, Source
 from storage.models import AuditEntry
@@ -62,6 +62,10 @@ STATUS_TITLES: dict[Status, str] = {
 GROUND_TITLES: dict[RemovalGround, str] = {
     RemovalGround.EXECUTED: N_("fully executed"),
     RemovalGround.IMPOSSIBLE: N_("impossible for objective reasons"),
+}
+GROUND_BUTTONS: dict[RemovalGround, str] = {  # the same grounds, short enough for a button
+    RemovalGround.EXECUTED: N_("✅ Fully executed"),
+    RemovalGround.IMPOSSIBLE: N_("⛔ Cannot be executed"),
 }
 LIGHTS = {Light.OVERDUE: "🔴", Light.SOON: "🟡", Light.LATER: "🟢"}
 EVENT_TITLES: dict[str, str] = {
@@ -270,7 +274,7 @@ def declined_keyboard(item: Assignment, department_id: int, name: str) -> Inline
         callback_data=ItemCallback(action=ItemAction.REASSIGN, id=item.id, dep=department_id),
     )
     builder.button(
-        text=_("✋ Keep with {department}").format(department=name),
+        text=fit(_("✋ Keep with {department}").format(department=name)),
         callback_data=ItemCallback(action=ItemAction.KEEP, id=item.id, dep=department_id),
     )
     builder.adjust(1)
@@ -279,7 +283,7 @@ def declined_keyboard(item: Assignment, department_id: int, name: str) -> Inline
 
 def ground_keyboard(item: Assignment) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for ground, title in GROUND_TITLES.items():
+    for ground, title in GROUND_BUTTONS.items():
         builder.button(
             text=_(title),
             callback_data=ItemCallback(action=ItemAction.GROUND, id=item.id, arg=ground.value),

@@ -33,7 +33,7 @@ from handlers.assignments.cards import (
 )
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
-from handlers.replies import ask, dotted, stale, typed_reason
+from handlers.replies import ask, dotted, fit, stale, typed_reason
 from handlers.steps import button_day, typed_deadline, typed_text
 from storage.domain.assignments import Assignment, Refusal, RemovalGround
 from storage.domain.enums import Role
@@ -199,7 +199,7 @@ async def on_reassign(
     )
     if declined is not None:
         builder.button(
-            text=_("✋ Keep with {department}").format(department=declined.name),
+            text=fit(_("✋ Keep with {department}").format(department=declined.name)),
             callback_data=ItemCallback(action=ItemAction.KEEP, id=item.id, dep=declined.id),
         )
     if query.message is not None:

@@ -37,7 +37,7 @@ from handlers.callbacks import RemarkAction, RemarkCallback
 from handlers.drafts import drop_draft, send_or_cancel, take_part
 from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.remarks.refusals import remarks_forbidden_text
-from handlers.replies import cited, refuse, stale
+from handlers.replies import cited, fit, refuse, stale
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.models import Person
@@ -379,7 +379,7 @@ async def cmd_remarks(message: Message, person: Person, repos: Repos) -> None:
     builder.button(text=_("➕ New round"), callback_data=RemarkCallback(action=RemarkAction.NEW))
     for item in rounds:
         builder.button(
-            text=f"📋 {item.due:%d.%m} · {round_title(item)[:40]}",
+            text=fit(f"📋 {item.due:%d.%m} · {round_title(item)}"),
             callback_data=RemarkCallback(action=RemarkAction.SHEET, id=item.id),
         )
     builder.adjust(1)

@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n import date_with_weekday
+from bot.i18n_marks import N_
 from bot.remarks.rules import (
     KINDS,
     MAX_FILES,
@@ -24,7 +25,7 @@ from bot.remarks.rules import (
 from handlers.callbacks import RoundNewCallback, RoundStep
 from handlers.pickers import Option, Picker, person_option
 from handlers.remarks.actions import KIND_TITLES, kind_line
-from handlers.replies import cited
+from handlers.replies import cited, dotted
 from handlers.steps import confirm_keyboard
 from storage.domain.remarks import RoundFile, RoundKind
 from storage.models import Department, Person
@@ -72,20 +73,31 @@ async def people_options(repos: Repos, initiator: Person) -> list[Option]:
 # --- views --------------------------------------------------------------------------------------
 
 
-def subject_prompt() -> str:
+def restricted_prompt() -> str:
+    """Asked first: a restricted round's subject is never typed into the chat."""
     return step(
         1,
         _(
-            "New «no remarks» round. Type its subject: what the addressees are asked to look at "
-            "({min} to {max} characters). For a restricted (ДСП) round the subject stays in "
-            "the bot and is never sent to the addressees. /cancel stops at any step."
+            "New «no remarks» round. Is the material restricted (ДСП, for official use only)? "
+            "Then the bot sends the addressees only the round's number and due date, and they "
+            "look at the paper copy. /cancel stops at any step."
+        ),
+    )
+
+
+def subject_prompt() -> str:
+    return step(
+        2,
+        _(
+            "Type the subject of the round: what the addressees are asked to look at "
+            "({min} to {max} characters)."
         ).format(min=SUBJECT_MIN, max=SUBJECT_MAX),
     )
 
 
 def kind_prompt() -> str:
     return step(
-        2,
+        3,
         _(
             "What is the round about? The kind sets the regulation's period for the answers "
             "and whether silence counts as agreement. Not sure? «Other draft»."
@@ -93,13 +105,22 @@ def kind_prompt() -> str:
     )
 
 
+# The kinds on buttons, short enough for a phone (the full titles are in the texts).
+KIND_BUTTONS: dict[RoundKind, str] = {
+    RoundKind.RESOLUTION: N_("Akimat resolution"),
+    RoundKind.DECISION: N_("Akim's decision"),
+    RoundKind.ORDER: N_("Akim's order"),
+    RoundKind.EMERGENCY: N_("Emergency or aid act"),
+    RoundKind.OTHER_DRAFT: N_("Other draft"),
+    RoundKind.REPLY: N_("On an assignment, a request"),
+}
+
+
 def kind_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for kind in KINDS:
-        label = _(KIND_TITLES[kind])
-        builder.button(
-            text=label[:1].upper() + label[1:], callback_data=rn(RoundStep.KIND, kind.value)
-        )
+        label = _(KIND_BUTTONS[kind])
+        builder.button(text=label, callback_data=rn(RoundStep.KIND, kind.value))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -184,10 +205,10 @@ def due_prompt() -> str:
     )
 
 
-def due_keyboard(day: date, language: str, label: str = "") -> InlineKeyboardMarkup:
+def due_keyboard(day: date, label: str = "") -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=label or "📅 " + date_with_weekday(day, language),
+        text=label or "📅 " + dotted(day),
         callback_data=rn("due", day.isoformat()),
     )
     return builder.as_markup()
@@ -209,11 +230,11 @@ def shorter_view(
     )
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("✔️ Keep {date}").format(date=date_with_weekday(due, language)),
+        text=_("✔️ Keep {date}").format(date=dotted(due)),
         callback_data=rn(RoundStep.SHORT, due.isoformat()),
     )
     builder.button(
-        text="📅 " + date_with_weekday(regular, language),
+        text="📅 " + dotted(regular),
         callback_data=rn(RoundStep.DUE, regular.isoformat()),
     )
     builder.adjust(1)

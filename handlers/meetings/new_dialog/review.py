@@ -40,6 +40,7 @@ from handlers.pickers import (
     person_option,
     picked,
 )
+from handlers.replies import BUTTON_MAX, fit
 from storage.domain.enums import Role
 from storage.domain.meetings import DistributionList, MeetingFormat, MeetingKind
 from storage.models import Person
@@ -51,9 +52,12 @@ async def lists_options(repos: Repos) -> tuple[list[DistributionList], list[Opti
     return lists, [
         Option(
             item.id,
-            ngettext(
-                "📋 {name} ({count} person)", "📋 {name} ({count} people)", len(item.entries)
-            ).format(name=item.name, count=len(item.entries)),
+            fit(
+                ngettext(
+                    "📋 {name} ({count} person)", "📋 {name} ({count} people)", len(item.entries)
+                ).format(name=item.name, count=len(item.entries)),
+                BUTTON_MAX - 2,  # «✅ » when chosen
+            ),
         )
         for item in lists
     ]
