@@ -15,7 +15,6 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import format_datetime
 
 from bot.assignments.rules import (
     Light,
@@ -25,7 +24,7 @@ from bot.assignments.rules import (
 )
 from bot.calendar import WorkCalendar
 from bot.cli import CLI_ACTOR
-from bot.i18n import date_with_weekday, long_date
+from bot.i18n import date_time, date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
@@ -98,7 +97,8 @@ def language() -> str:
 
 
 def moment(value: datetime, zone: ZoneInfo) -> str:
-    return format_datetime(value.astimezone(zone), "d MMMM y, HH:mm", locale=language())
+    """4 декабря 2026 г., 09:05 / 2026 жылғы 4 желтоқсан, 09:05 (local time)."""
+    return date_time(value.astimezone(zone), language())
 
 
 def deadline_line(item: Assignment, cal: WorkCalendar, today: date) -> str:
