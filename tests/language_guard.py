@@ -23,6 +23,7 @@ from typing import Any
 ALERT_LIMIT = 200  # Telegram's limit for an answerCallbackQuery text
 BUTTON_LIMIT = 32  # what a phone shows of an inline button in a row of one
 MESSAGE_LIMIT = 1500  # about two phone screens
+ROW_LIMIT = 44  # the labels of one row of buttons together, as a phone shows them uncut
 
 # Latin words a reader may see: product names, file types, the bot's own commands.
 ALLOWED_LATIN = frozenset(
@@ -92,7 +93,7 @@ _RU_FOREIGN = {
 
 @dataclass(frozen=True, slots=True)
 class Seen:
-    kind: str  # "message", "button" or "alert"
+    kind: str  # "message", "button", "row" (a keyboard row's labels) or "alert"
     text: str
     language: str | None  # "kk", "ru", or None when not known
     where: str | None  # the test that made it
@@ -125,9 +126,13 @@ def check(seen: Seen) -> list[str]:
         found += [
             f"Kazakh in Russian: {what}" for what, p in _RU_FOREIGN.items() if p.search(text)
         ]
-    limit = {"alert": ALERT_LIMIT, "button": BUTTON_LIMIT, "message": MESSAGE_LIMIT}[seen.kind]
-    if len(text) > limit:
-        found.append(f"{len(text)} characters, over {limit} for a {seen.kind}")
+    limits = {"alert": ALERT_LIMIT, "button": BUTTON_LIMIT, "message": MESSAGE_LIMIT}
+    if seen.kind == "row":
+        width = len(text) - 3 * text.count(" | ")
+        if width > ROW_LIMIT:
+            found.append(f"a row of {text.count(' | ') + 1} buttons, {width} characters")
+    elif len(text) > limits[seen.kind]:
+        found.append(f"{len(text)} characters, over {limits[seen.kind]} for a {seen.kind}")
     return found
 
 
@@ -159,7 +164,7 @@ def _context_language() -> str | None:
         return None
 
 
-def _buttons(markup: Any) -> Iterator[str]:
+def _rows(markup: Any) -> Iterator[list[str]]:
     if isinstance(markup, str):
         markup = json.loads(markup)
     if hasattr(markup, "model_dump"):
@@ -167,10 +172,8 @@ def _buttons(markup: Any) -> Iterator[str]:
     if not isinstance(markup, dict):
         return
     for row in markup.get("inline_keyboard") or markup.get("keyboard") or []:
-        for button in row:
-            text = button.get("text") if isinstance(button, dict) else button
-            if isinstance(text, str):
-                yield text
+        texts = [button.get("text") if isinstance(button, dict) else button for button in row]
+        yield [text for text in texts if isinstance(text, str)]
 
 
 def _record(params: dict[str, Any], method: str, language: str | None) -> None:
@@ -185,10 +188,10 @@ def _record(params: dict[str, Any], method: str, language: str | None) -> None:
         if isinstance(value, str) and value:
             kind = "alert" if name == "answercallbackquery" else "message"
             SEEN.append(Seen(kind, value, language, current_test))
-    SEEN.extend(
-        Seen("button", text, language, current_test)
-        for text in _buttons(params.get("reply_markup"))
-    )
+    for row in _rows(params.get("reply_markup")):
+        SEEN.extend(Seen("button", text, language, current_test) for text in row)
+        if len(row) > 1:  # a row is checked by its labels together
+            SEEN.append(Seen("row", " | ".join(row), language, current_test))
 
 
 def record_method(method: Any) -> None:

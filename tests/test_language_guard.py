@@ -57,6 +57,10 @@ def test_screens_that_do_not_fit_a_phone_are_flagged() -> None:
         "34 characters, over 32 for a button"
     ]
     assert problems("строка\n" * 300) == ["2100 characters, over 1500 for a message"]
+    assert problems("Руководитель аппарата | Другой государственный орган", "row") == [
+        "a row of 2 buttons, 49 characters"
+    ]
+    assert problems("✅ Мақұлдау | ❌ Бас тарту", "row", "kk") == []
 
 
 # Words the other language takes as they are: the product's name, a loanword's spelling.

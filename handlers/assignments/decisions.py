@@ -202,6 +202,7 @@ async def on_reassign(
             text=fit(_("✋ Keep with {department}").format(department=declined.name)),
             callback_data=ItemCallback(action=ItemAction.KEEP, id=item.id, dep=declined.id),
         )
+    builder.adjust(1)  # one button a row: the labels are department names
     if query.message is not None:
         await query.message.edit_reply_markup(reply_markup=builder.as_markup())  # type: ignore[union-attr]
 

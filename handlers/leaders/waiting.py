@@ -59,7 +59,7 @@ def waiting_buttons(
             text="📨 " + (title if len(title) <= 30 else title[:29] + "…"),
             callback_data=WaitCallback(action=WaitAction.ROUND, id=rnd.id),
         )
-    builder.adjust(2)
+    builder.adjust(1)
     return builder
 
 
