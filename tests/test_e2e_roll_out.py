@@ -179,8 +179,8 @@ async def test_a_roll_out_in_two_languages(api: FakeBotAPI, tmp_path: Path) -> N
             timeout=30, after=mark,
         )  # fmt: skip
         assert (
-            "• Асель Нурланова, Отдел образования — не подключен(а): 2 сообщения (2 поручения)"
-            in text(digest)
+            "• Асель Нурланова, Отдел образования — приглашение не принято: "
+            "2 сообщения (2 поручения)" in text(digest)
         )
         assert "Олег Ким" not in text(digest)
 

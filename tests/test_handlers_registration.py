@@ -10,7 +10,7 @@ from aiogram.methods import SendMessage
 from bot.assignments import steps as assignment_steps
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import default_deadline
-from handlers.assignments.new_dialog import RegistrationStates
+from handlers.assignments.new_dialog import RegistrationStates, paired
 from handlers.callbacks import NewCallback
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Source
@@ -370,3 +370,9 @@ async def test_forty_departments_are_paged_and_searchable(
     assert len(department_buttons(bot)) == 8
     await press(dp, bot, "done")
     assert await state_of(dp, bot) == RegistrationStates.mark.state
+
+
+def test_choice_buttons_pair_only_while_they_fit_a_phone_row() -> None:
+    labels = ["Аким", "Президент", "Руководитель аппарата", "Другой государственный орган"]
+    assert paired(labels, 2) == [2, 1, 1]
+    assert paired(["а" * 20, "б" * 20, "в" * 5], 1) == [1, 1, 1]

@@ -109,10 +109,29 @@ def choice_keyboard(
 ) -> InlineKeyboardMarkup:
     """A button for each source (or mark), its value the choice."""
     builder = InlineKeyboardBuilder()
+    labels = []
     for choice, title in titles:
-        builder.button(text=_(title), callback_data=new_callback(step, choice.value))
-    builder.adjust(width)
+        labels.append(_(title))
+        builder.button(text=labels[-1], callback_data=new_callback(step, choice.value))
+    builder.adjust(*paired(labels, width))
     return builder.as_markup()
+
+
+ROW_WIDTH = 40  # characters a phone shows in one row of buttons
+
+
+def paired(labels: list[str], width: int) -> list[int]:
+    """Row sizes: up to `width` labels a row while they fit a phone's row together."""
+    rows: list[int] = []
+    used = ROW_WIDTH
+    for label in labels:
+        if rows and rows[-1] < width and used + len(label) <= ROW_WIDTH:
+            rows[-1] += 1
+            used += len(label)
+        else:
+            rows.append(1)
+            used = len(label)
+    return rows
 
 
 def deadline_keyboard(default: date) -> InlineKeyboardMarkup:
