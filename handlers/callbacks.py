@@ -236,7 +236,7 @@ class MeetNewCallback(CallbackData, prefix="mn"):
 class ProtocolStep(StrEnum):
     FILE = "file"  # value paper: signed on paper, no file
     TODAY = "today"  # value: the date
-    TASK = "task"  # value add / end / none
+    TASK = "task"  # value add / end / none / paper (a restricted protocol's assignment)
     DEPARTMENT = "dep"
     PAGE = "pg"
     ALL = "all"

@@ -47,13 +47,18 @@ class Option:
     id: int
     label: str  # the button's text, also what the search looks in
     also: tuple[str, ...] = ()  # other names the search finds it by (the other language's)
+    search: str = ""  # more text the search looks in (a person's full name and position)
 
 
 def matching(options: Sequence[Option], query: str) -> list[Option]:
     needle = fold(query)
     if not needle:
         return list(options)
-    return [o for o in options if any(needle in fold(name) for name in (o.label, *o.also))]
+    return [
+        o
+        for o in options
+        if any(needle in fold(name) for name in (f"{o.label} {o.search}", *o.also))
+    ]
 
 
 def checked(option_id: int, chosen: Sequence[int]) -> str:
@@ -191,7 +196,13 @@ def department_options(departments: Sequence[Department]) -> list[Option]:
 
 
 def person_label(person: Person) -> str:
-    return f"{person.full_name} — {person.position}" if person.position else person.full_name
+    """«Омарова Д. М.»: a button fits a phone's width."""
+    return person.short_name
+
+
+def person_option(person: Person) -> Option:
+    """A person's button «Омарова Д. М.», found by the full name or the position as well."""
+    return Option(person.id, person.short_name, search=f"{person.full_name} {person.position}")
 
 
 async def switched(

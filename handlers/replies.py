@@ -11,9 +11,10 @@ from typing import Any
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import ALERT_LIMIT
+from bot.i18n import ALERT_LIMIT, cite_marks
 
 DATE_TYPED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 # A button's message older than 48 hours can no longer be edited: answer below it instead.
@@ -42,6 +43,19 @@ def typed_date(text: str) -> date | None:
 
 def dotted(day: date) -> str:
     return day.strftime("%d.%m.%Y")
+
+
+BUTTON_MAX = 32  # what a phone shows of an inline button (README, "Languages")
+
+
+def fit(text: str, limit: int = BUTTON_MAX) -> str:
+    """A button label cut to fit a phone («…» at the cut): for labels made of data."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def cited(text: str) -> str:
+    """A regulation reference («п.35», an override) in the current reader's language."""
+    return cite_marks(text, get_i18n().current_locale)
 
 
 async def show(

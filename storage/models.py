@@ -31,6 +31,31 @@ class Department:
         return tuple(dict.fromkeys(n for n in (self.name, self.name_kk, self.name_ru) if n))
 
 
+_SURNAME_ENDINGS = (
+    "ов", "ова", "ев", "ева", "ёв", "ёва", "ин", "ина", "ын", "ына", "ский", "ская", "цкий",
+    "цкая", "ко", "ук", "юк", "енко", "бай", "бек", "баев", "баева", "ұлы", "қызы", "ий", "ая",
+)  # fmt: skip
+
+
+def short_name(full_name: str) -> str:
+    """The surname and initials, «Омарова Д. М.», from «Омарова Динара Маратовна» (the official
+    order, surname first) or «Динара Омарова» (two words: the surname is recognised by its ending,
+    else it is the second word). One word, or words
+    that are not all letters, stay as they are."""
+    words = full_name.split()
+    if len(words) < 2 or not all(word.replace("-", "").isalpha() for word in words):
+        return " ".join(words)
+    if len(words) == 2:
+        first, second = words
+        first_is_surname = first.lower().endswith(
+            _SURNAME_ENDINGS
+        ) and not second.lower().endswith(_SURNAME_ENDINGS)
+        surname, given = (first, [second]) if first_is_surname else (second, [first])
+    else:
+        surname, given = words[0], words[1:]
+    return surname + " " + " ".join(f"{word[0].upper()}." for word in given)
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     id: int
@@ -65,6 +90,11 @@ class Person:
     @property
     def bound(self) -> bool:
         return self.telegram_id is not None
+
+    @property
+    def short_name(self) -> str:
+        """«Омарова Д. М.»: buttons, «От: …» lines and lists (README, "Languages")."""
+        return short_name(self.full_name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram import Dispatcher
@@ -13,14 +15,14 @@ from bot.calendar import WorkCalendar
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
 from bot.factory import create_deliverer, create_dispatcher
-from bot.i18n import make_i18n
+from bot.i18n import PersonI18nMiddleware, make_i18n
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff.csv_import import parse_staff_csv
 from storage.db import Database, open_database
 from storage.domain.enums import Language
 from storage.domain.meetings import Meeting
 from storage.repo import Repos
-from tests import organizer_meetings
+from tests import language_guard, organizer_meetings
 from tests.fake_api import FakeBotAPI
 from tests.fakes import RecordingBot
 from tests.helpers import World, join_all
@@ -43,6 +45,62 @@ MEETING_STAFF_CSV = STAFF_CSV + (
     "m2,Ирина Петрова,Руководитель отдела культуры,Отдел культуры,head;member,ru,\n"
     "m3,Алмас Тлеуов,Руководитель отдела ЖКХ,Отдел ЖКХ,head;member,kk,\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def _language_guard_test_name(request: pytest.FixtureRequest) -> None:
+    """The language guard names the test that showed a text (none: its texts are its own)."""
+    off = request.node.get_closest_marker("no_language_guard") is not None
+    language_guard.current_test = None if off else request.node.nodeid
+
+
+def _remembering_languages(prepare: Any) -> Any:
+    @functools.wraps(prepare)
+    async def wrapped(self: Deliverer, *args: Any, **kwargs: Any) -> Any:
+        prepared = await prepare(self, *args, **kwargs)
+        if prepared is not None:
+            person = prepared[0]
+            language_guard.remember_chat(person.telegram_id, person.language.value)
+        return prepared
+
+    return wrapped
+
+
+def _remembering_locales(get_locale: Any) -> Any:
+    @functools.wraps(get_locale)
+    async def wrapped(self: PersonI18nMiddleware, event: Any, data: dict[str, Any]) -> str:
+        locale = await get_locale(self, event, data)
+        user = data.get("event_from_user")
+        if user is not None:
+            language_guard.remember_chat(user.id, locale)
+        return str(locale)
+
+    return wrapped
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The sender and the locale middleware tell the language guard whose language each chat
+    reads."""
+    Deliverer._prepare = _remembering_languages(Deliverer._prepare)  # type: ignore[method-assign]
+    PersonI18nMiddleware.get_locale = _remembering_locales(  # type: ignore[method-assign]
+        PersonI18nMiddleware.get_locale
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The language guard: the session fails when a text the bot sent breaks the README's
+    "Languages" rules (tests/language_guard.py)."""
+    found = language_guard.problems()
+    if not found:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [f"language guard: {len(found)} problem(s) in the texts the bot sent", *found]
+    if reporter is not None:
+        reporter.write_line("\n".join(lines), red=True)
+    else:
+        print("\n".join(lines))  # noqa: T201
+    if exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -52,6 +52,8 @@ from aiogram.types import (
     User,
 )
 
+from tests import language_guard
+
 JsonDict = dict[str, Any]
 
 TOKEN = "42:TEST"
@@ -154,6 +156,7 @@ class RecordingSession(BaseSession):
     ) -> TelegramType:
         self.closed = False
         self.requests.append(method)
+        language_guard.record_method(method)
         programmed = self._take_programmed(type(method))
         if programmed is None:
             status, payload = 200, {"ok": True, "result": await self._auto_result(bot, method)}
@@ -413,6 +416,7 @@ def _from_sender(sender: Sender, **content: Any) -> Update:
 
 def make_message(text: str, **sender: Unpack[Sender]) -> Update:
     """A text message from ``user_id`` (private chat unless ``chat_id`` is negative)."""
+    language_guard.typed(text)
     return _from_sender(sender, text=text, entities=_command_entities(text))
 
 

@@ -151,7 +151,7 @@ async def test_controller_moves_the_deadline_from_the_card(world: World) -> None
     await world.delivered()
     [fin_notice] = messages_to(world.bot, FIN)
     # «срок изменён с понедельник, …» read wrong in Russian: no case to agree with now
-    assert "новый срок — понедельник, 17 мая 2027 (прежний — среда, 12 мая 2027)" in (
+    assert "новый срок — 17 мая 2027 г. (понедельник), прежний — 12 мая 2027 г. (среда)" in (
         fin_notice.text
     )
     assert "Решение: протокол №5 от 01.12.2026" in fin_notice.text

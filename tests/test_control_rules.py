@@ -97,11 +97,11 @@ async def test_deadline_notice_reaches_the_leadership_in_baidibek(joined_world: 
     joined_world.bot.clear()
     await sweep_at(joined_world, local(2027, 5, 5))
     [kk] = notices_to(joined_world.bot, AKIM)
-    assert "№ L-1: мерзімі сәрсенбі, 12 мамыр 2027, 3 жұмыс күні қалды; орындаушылар:" in kk
+    assert "№ L-1: мерзімі 2027 жылғы 12 мамыр (сәрсенбі), 3 жұмыс күні қалды; орындаушылар:" in kk
     assert "Отдел образования" in kk and "Отдел финансов" in kk
     assert "ұзарту" not in kk.lower()
     [ru] = notices_to(joined_world.bot, HOA)
-    assert "№ L-1: срок среда, 12 мая 2027, осталось 3 рабочих дня; исполнители:" in ru
+    assert "№ L-1: срок 12 мая 2027 г. (среда), осталось 3 рабочих дня; исполнители:" in ru
     assert "продлени" not in ru.lower()
     [head] = notices_to(joined_world.bot, FIN)
     assert "продлени" in head.lower()
@@ -134,19 +134,20 @@ async def test_president_item_has_an_internal_deadline_on_card_and_notice(
     await joined_world.deliverer.drain()
     cards = [t for t in texts_to(joined_world.bot, EDU) if "P-1" in t]
     assert "Ішкі мерзімі (жоғары тұрған органның тапсырмасы" in cards[0]
-    assert "жұма, 23 сәуір 2027" in cards[0]
+    assert "2027 жылғы 23 сәуір (жұма)" in cards[0]
     ru_cards = [t for t in texts_to(joined_world.bot, FIN) if "P-1" in t]
     assert "Внутренний срок (поручение вышестоящего органа" in ru_cards[0]
-    assert "пятница, 23 апреля 2027" in ru_cards[0]
+    assert "23 апреля 2027 г. (пятница)" in ru_cards[0]
     assert not any("Внутренний срок" in t for t in texts_to(joined_world.bot, FIN) if "A-1" in t)
     ru = await only_notice_on(joined_world, local(2027, 4, 19), local(2027, 4, 20), FIN)
     assert (
-        "№ P-1: внутренний срок пятница, 23 апреля 2027 (срок исполнения среда, 12 мая 2027)" in ru
+        "№ P-1: внутренний срок 23 апреля 2027 г. (пятница), осталось 3 рабочих дня; "
+        "срок исполнения 12 мая 2027 г. (среда)" in ru
     )
     assert "осталось 3 рабочих дня" in ru
     assert "A-1" not in ru
     [kk] = notices_to(joined_world.bot, EDU)
-    assert "№ P-1: ішкі мерзімі жұма, 23 сәуір 2027" in kk
+    assert "№ P-1: ішкі мерзімі 2027 жылғы 23 сәуір (жұма)" in kk
     for chat in (CTRL, AKIM, HOA):
         assert len(notices_to(joined_world.bot, chat)) == 1
     joined_world.bot.clear()
@@ -194,7 +195,7 @@ async def test_roadmap_due_on_card_and_reminded_once(joined_world: World) -> Non
     assert "Дорожная карта (план организационных мероприятий), при необходимости: до 12" in card
     [kk_card] = [t for t in texts_to(joined_world.bot, EDU) if "R-1" in t]
     assert "Жол картасы (ұйымдастыру іс-шараларының жоспары), қажет болса: 2027" in kk_card
-    assert "12 сәуір дейін" in kk_card
+    assert "12 сәуірге дейін" in kk_card
     assert not any("Дорожная карта" in t for t in texts_to(joined_world.bot, FIN) if "R-2" in t)
     ru = await only_notice_on(joined_world, local(2027, 4, 8), local(2027, 4, 9), FIN)
     assert "№ R-1: план организационных мероприятий (дорожная карта)" in ru
@@ -262,11 +263,11 @@ async def test_monthly_list_of_higher_items_to_each_department_head(joined_world
     [kk] = lists_to(joined_world.bot, EDU)
     assert kk.startswith("📋 Президент пен Үкімет актілері")
     assert "Отдел образования" in kk and ": 1" in kk.splitlines()[0]
-    assert "№ M-1: мерзімі бейсенбі, 30 қыркүйек 2027; ішкі мерзімі" in kk
+    assert "№ M-1: мерзімі 2027 жылғы 30 қыркүйек (бейсенбі); ішкі мерзімі" in kk
     assert "M-3" not in kk
     [ru] = lists_to(joined_world.bot, FIN)
-    assert "июнь 2027: 2" in ru.splitlines()[0]
-    assert "№ M-1: срок четверг, 30 сентября 2027; внутренний срок" in ru
+    assert "июнь 2027 г.: 2" in ru.splitlines()[0]
+    assert "№ M-1: срок 30 сентября 2027 г. (четверг); внутренний срок" in ru
     assert "M-2" in ru
     assert lists_to(joined_world.bot, CTRL) == []
     joined_world.bot.clear()

@@ -88,7 +88,7 @@ async def test_403_holds_the_messages_until_the_person_is_back(
     to_controller = [c for c in api.sent_messages if c.params["chat_id"] == 103]
     assert len(to_controller) == 1
     assert "Асель Нурланова" in to_controller[0].params["text"]
-    assert "заблокировал" in to_controller[0].params["text"]
+    assert "заблокирован" in to_controller[0].params["text"]
     # held, not retried: nothing more is tried while blocked, and the controller hears it once
     tried = len(api.calls("sendMessage"))
     await queue_note(people, "edu_head", "dep1")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
@@ -21,6 +22,9 @@ from handlers.remarks.refusals import round_refusal
 from storage.domain.refusals import Refused
 from tests.fakes import RecordingBot, make_callback, make_message
 from tests.helpers import STALE_RU, alerts, buttons
+
+# The texts here are the test's own, not the bot's: the language guard does not read them.
+pytestmark = pytest.mark.no_language_guard
 
 USER = 7401
 

@@ -88,7 +88,7 @@ async def test_csv_import_card_accept_report_removal(api: FakeBotAPI, tmp_path: 
         grounds = await api.wait_for("sendMessage", to_chat(CTRL, "Основание снятия"), after=mark)
         api.press(
             CTRL,
-            button(grounds, "исполнено в полном объёме"),
+            button(grounds, "✅ Исполнено полностью"),
             message_id=grounds.result["message_id"],
         )
         await api.wait_for("sendMessage", to_chat(CTRL, "Основание: "), after=mark)

@@ -70,4 +70,4 @@ async def test_request_approval_and_notices_follow(api: FakeBotAPI, tmp_path: Pa
         assert notices(api, EDU) == []  # the old date: nothing
         assert (await run_cli(env, tmp_path, "sweep", "--at", "2027-05-21T09:00"))[0] == 0
         [notice] = notices(api, EDU)  # 3 working days before 26 May 2027
-        assert "№ X-9: срок среда, 26 мая 2027" in notice
+        assert "№ X-9: срок 26 мая 2027 г. (среда)" in notice

@@ -174,14 +174,14 @@ async def create_session(org: Phone) -> int:
     """The organizer's dialog, button by button, as on the phone."""
     await org.type("/meeting", has="m:new")
     await org.press("m:new", has="mn:kind:")
-    await org.press("mn:kind:session", has="mn:notitle")
+    await org.press("mn:kind:session", has="mn:rst:")  # asked before any content
+    await org.press("mn:rst:0", has="mn:notitle")
     await org.press("mn:notitle")
     await org.type(MEETING_DAY, has="mn:time:")
     await org.press("mn:time:1000", has="mn:fmt:")
     await org.press("mn:fmt:in_person")
-    await org.type("Зал заседаний акимата, каб. 301", has="mn:rst:")
-    await org.press("mn:rst:0", has="mn:chair:")
-    await org.press("mn:chair:", label="Ерлан Жумабеков")
+    await org.type("Зал заседаний акимата, каб. 301", has="mn:chair:")
+    await org.press("mn:chair:", label="Жумабеков Е.")
     for index, (title, speaker, department) in enumerate(ITEMS):
         await org.type(title, has="mn:nospk")
         await org.type(speaker, has="mn:idep:")

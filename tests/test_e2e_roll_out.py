@@ -179,8 +179,8 @@ async def test_a_roll_out_in_two_languages(api: FakeBotAPI, tmp_path: Path) -> N
             timeout=30, after=mark,
         )  # fmt: skip
         assert (
-            "• Асель Нурланова, Отдел образования — не подключен(а): 2 сообщения (2 поручения)"
-            in text(digest)
+            "• Асель Нурланова, Отдел образования — приглашение не принято: "
+            "2 сообщения (2 поручения)" in text(digest)
         )
         assert "Олег Ким" not in text(digest)
 
@@ -236,14 +236,14 @@ async def test_a_roll_out_in_two_languages(api: FakeBotAPI, tmp_path: Path) -> N
         picker = await tap(api, EDU, edu_card, "👤 Орындаушыға беру")
         assert text(picker).startswith("№ 01-01/1 тапсырманы бөліміңіздің орындаушыларына беру.")
         assert text(picker).endswith("Әлі ешкім таңдалмады.")  # nobody, not «nothing»
-        picker = await tap(api, EDU, picker, "Дана Серикова", "editMessageText")
-        assert "✅ Дана Серикова" in labels(picker)
+        picker = await tap(api, EDU, picker, "Серикова Д.", "editMessageText")
+        assert "✅ Серикова Д." in labels(picker)
         mark = api.mark()
         await tap(api, EDU, picker, "✔️ Дайын", "editMessageText")
         passed = await api.wait_for(
             "sendMessage", to_chat(EDU_X, "📄 Поручение № 01-01/1"), timeout=30, after=mark
         )
-        assert "Асель Нурланова передал(а) вам это поручение." in text(passed)
+        assert "Вам передано это поручение. От: Нурланова А." in text(passed)
         mine = await say(api, EDU_X, "/my", "Поручения, переданные мне: 1")
         assert "01-01/1" in text(mine) and "01-01/2" not in text(mine)
         prompt = await tap(api, EDU_X, passed, "📝 Подготовить проект отчёта")
@@ -252,7 +252,10 @@ async def test_a_roll_out_in_two_languages(api: FakeBotAPI, tmp_path: Path) -> N
         mark = api.mark()
         await tap(api, EDU_X, parts, "📤 Отправить руководителю", "editMessageText")
         draft = await api.wait_for(
-            "sendMessage", to_chat(EDU, "Дана Серикова: № 01-01/1"), timeout=30, after=mark
+            "sendMessage",
+            to_chat(EDU, "№ 01-01/1 тапсырма бойынша есеп жобасы. Кімнен: Серикова Д."),
+            timeout=30,
+            after=mark,
         )
         assert "ремонт 12 школ" in text(draft)
         mark = api.mark()

@@ -36,7 +36,7 @@ async def test_sweep_at_sends_the_notice_exactly_once(api: FakeBotAPI, tmp_path:
             code, out, err = await run_cli(env, tmp_path, "sweep", "--at", "2027-05-05T09:00")
             assert code == 0, err
         [notice] = notices(api, EDU)
-        assert "№ 05-12/1: срок среда, 12 мая 2027" in notice
+        assert "№ 05-12/1: срок 12 мая 2027 г. (среда)" in notice
         assert len(notices(api, CTRL)) == 1
 
         # 7 May 2027 is a holiday: a sweep then sends nothing and says when it will

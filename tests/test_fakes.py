@@ -35,6 +35,9 @@ from aiogram.types import (
 from tests.fake_api import ApiCall, FakeBotAPI, UploadedFile
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
 
+# The texts here are the test's own, not the bot's: the language guard does not read them.
+pytestmark = pytest.mark.no_language_guard
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 USER = 1001
 

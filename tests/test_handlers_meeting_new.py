@@ -56,6 +56,10 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
         nm.ru(i18n, "Apparatus meeting"),
     ]
     await nm.press(joined_world.dp, joined_world.bot, "kind", MeetingKind.SESSION.value)
+    # restricted or not is asked first, before any content
+    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.restricted.state
+    assert data_of(joined_world.bot) == ["mn:rst:1", "mn:rst:0"]
+    await nm.press(joined_world.dp, joined_world.bot, "rst", "0")
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.title.state
     assert data_of(joined_world.bot) == ["mn:notitle:"]  # optional for a session
     await nm.say_as(joined_world.dp, joined_world.bot, f"  {nm.SUBJECT} ")
@@ -78,19 +82,16 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     await nm.say_as(joined_world.dp, joined_world.bot, nm.PLACE)
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.link.state
     await nm.say_as(joined_world.dp, joined_world.bot, nm.LINK)
-    assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.restricted.state
-    assert data_of(joined_world.bot) == ["mn:rst:1", "mn:rst:0"]
-    await nm.press(joined_world.dp, joined_world.bot, "rst", "0")
 
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.chair.state
     chairs = nm.picker_buttons(joined_world.bot, "chair")
-    assert chairs[0] == "Ерлан Жумабеков — Аким города"  # the akim first
+    assert chairs[0] == "Жумабеков Е."  # the akim first
     assert len(chairs) == 8
     assert ("▶️", "mn:pg:1") in last_buttons(joined_world.bot)
     await nm.press(joined_world.dp, joined_world.bot, "pg", "1")
     assert len(nm.picker_buttons(joined_world.bot, "chair")) == 4  # 12 people in the directory
     await nm.say_as(joined_world.dp, joined_world.bot, "аким")
-    assert "Ерлан Жумабеков — Аким города" in nm.picker_buttons(joined_world.bot, "chair")
+    assert "Жумабеков Е." in nm.picker_buttons(joined_world.bot, "chair")  # by position
     await nm.press(joined_world.dp, joined_world.bot, "chair", str(akim.id))
 
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.item_title.state
@@ -125,9 +126,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.people.state
     await nm.say_as(joined_world.dp, joined_world.bot, "Олег")
     await nm.press(joined_world.dp, joined_world.bot, "rper", str(fin_head.id))
-    assert nm.picker_buttons(joined_world.bot, "rper") == [
-        "✅ Олег Ким — Руководитель отдела финансов"
-    ]
+    assert nm.picker_buttons(joined_world.bot, "rper") == ["✅ Ким О."]
     counts = nm.ru(
         i18n,
         "Recipients: {total} — members: {members}, invitees: {invitees}.",
@@ -137,7 +136,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     )
     assert counts in joined_world.bot.texts()[-1]
     for member in members:
-        assert member.full_name in joined_world.bot.texts()[-1]
+        assert member.short_name in joined_world.bot.texts()[-1]
     await nm.press(joined_world.dp, joined_world.bot, "done")
 
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.confirm.state
@@ -207,43 +206,37 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
 
 
 async def test_a_restricted_meeting_of_another_kind(
-    dp: Dispatcher, bot: RecordingBot, joined: Repos
+    dp: Dispatcher, bot: RecordingBot, joined: Repos, i18n: I18n
 ) -> None:
     repos = joined
     hoa = await person(repos, "hoa")
     fin = await department(repos, "Отдел финансов")
     await nm.meet(dp, bot, "new")
     await nm.press(dp, bot, "kind", MeetingKind.OTHER.value)
-    assert await nm.state(dp, bot) == MeetingStates.title.state
-    bot.clear()
-    await nm.press(dp, bot, "notitle")  # a subject is required for another meeting
-    assert alerts(bot) == [STALE_RU]
-    bot.clear()
-    await nm.say_as(dp, bot, "аб")
-    [_reason] = bot.texts()
-    assert await nm.state(dp, bot) == MeetingStates.title.state
-    await nm.say_as(dp, bot, nm.SECRET)
+    assert await nm.state(dp, bot) == MeetingStates.restricted.state  # before any content
+    await nm.press(dp, bot, "rst", "1")
+    # the subject is never asked: what may travel only (the date, time, place, departments)
+    assert await nm.state(dp, bot) == MeetingStates.day.state
     await nm.say_as(dp, bot, nm.DAY.strftime("%d.%m.%Y"))
     await nm.say_as(dp, bot, "9:30")
     await nm.press(dp, bot, "fmt", MeetingFormat.VIDEO.value)
     assert await nm.state(dp, bot) == MeetingStates.link.state  # no place for a videoconference
     await nm.say_as(dp, bot, nm.LINK)
-    await nm.press(dp, bot, "rst", "1")
     await nm.press(dp, bot, "chair", str(hoa.id))
-    await nm.say_as(dp, bot, nm.ITEM_1)
-    await nm.press(dp, bot, "nospk")
+    # an agenda item: only the department preparing the materials, its title stays on paper
+    assert await nm.state(dp, bot) == MeetingStates.item_department.state
     await nm.press(dp, bot, "idep", str(fin.id))
     await nm.press(dp, bot, "agdone")
     await nm.press(dp, bot, "allm")
     await nm.press(dp, bot, "done")
     confirmation = bot.texts()[-1]
-    assert nm.SECRET in confirmation  # the organizer sees it; the recipients never do
     assert "🔒" in confirmation
+    assert nm.ru(i18n, "Subject: {title}", title="").split(":")[0] not in confirmation
     await nm.press(dp, bot, "ok")
     [meeting] = await nm.meetings_of(repos)
     assert meeting.kind is MeetingKind.OTHER
     assert meeting.restricted
-    assert meeting.title == nm.SECRET
+    assert meeting.title == ""
     assert f"{meeting.starts_at:%H:%M}" == "09:30"
     assert meeting.format is MeetingFormat.VIDEO
     assert (meeting.place, meeting.link) == ("", nm.LINK)
@@ -272,6 +265,7 @@ async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
     await nm.press(dp, bot, "time", "1000")  # a button of another step
     assert alerts(bot) == [STALE_RU, STALE_RU]
     await nm.press(dp, bot, "kind", MeetingKind.APPARATUS.value)
+    await nm.press(dp, bot, "rst", "0")
     await nm.press(dp, bot, "notitle")
     assert await nm.state(dp, bot) == MeetingStates.day.state
 
@@ -320,8 +314,7 @@ async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
         [reason] = bot.texts()
         assert await nm.state(dp, bot) == MeetingStates.link.state
     await nm.say_as(dp, bot, "HTTP://nm.meet.example.kz/a")
-    assert await nm.state(dp, bot) == MeetingStates.restricted.state
-    await nm.press(dp, bot, "rst", "0")
+    assert await nm.state(dp, bot) == MeetingStates.chair.state
     bot.clear()
     for forged in ("abc", "99999"):
         await nm.press(dp, bot, "chair", forged)
@@ -406,6 +399,7 @@ async def test_a_past_time_today_is_refused(joined_world: World) -> None:
     await repos.calendar.set_override(today, True, "test", author="test")  # a working day
     await nm.meet(joined_world.dp, joined_world.bot, "new")
     await nm.press(joined_world.dp, joined_world.bot, "kind", MeetingKind.SESSION.value)
+    await nm.press(joined_world.dp, joined_world.bot, "rst", "0")
     await nm.press(joined_world.dp, joined_world.bot, "notitle")
     await nm.say_as(joined_world.dp, joined_world.bot, today.strftime("%d.%m.%Y"))
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.time.state

@@ -292,7 +292,15 @@ async def test_a_restricted_meetings_protocol_stays_on_paper(meeting_world: Worl
     await pm.press(
         meeting_world.dp, meeting_world.bot, "today", today(meeting_world.settings).isoformat()
     )
-    await pm.add_task(meeting_world.dp, meeting_world.bot, pm.FIRST, [fin.id], None)
+    # an assignment's text is never typed: only its executors and deadline
+    assert "pr:task:paper" in data_of(meeting_world.bot)
+    await meeting_world.say(pm.FIRST, pm.ORG)  # typed anyway: not kept
+    assert await pm.state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.summary.state
+    await pm.press(meeting_world.dp, meeting_world.bot, "task", "paper")
+    await pm.press(meeting_world.dp, meeting_world.bot, "dep", str(fin.id))
+    await pm.press(meeting_world.dp, meeting_world.bot, "done")
+    await pm.press(meeting_world.dp, meeting_world.bot, "dl", "reg")
+    assert await pm.state_of(meeting_world.dp, meeting_world.bot) == ProtocolStates.more.state
     await pm.press(meeting_world.dp, meeting_world.bot, "task", "end")
     assert "Протокол ДСП.pdf" not in last_text(meeting_world.bot)
     await pm.press(meeting_world.dp, meeting_world.bot, "ok")
@@ -302,6 +310,7 @@ async def test_a_restricted_meetings_protocol_stays_on_paper(meeting_world: Worl
     assert (protocol.file_id, protocol.file_name) == (None, None)
     item = await pm.assignment(repos, f"П-1/{year}/1")
     assert item.restricted
+    assert item.summary == "—"
 
     meeting_world.bot.clear()
     await meeting_world.deliverer.drain()

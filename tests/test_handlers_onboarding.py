@@ -165,7 +165,7 @@ async def test_admin_gets_an_invitation_link_in_the_chat(world: World) -> None:
     await world.say("/invite nobody", 6004)
     pending, link, unknown = world.bot.texts()
     assert pending.startswith("Ещё не подключились: 7")
-    assert "Приглашение для Асель Нурланова (edu_head), действует до" in link
+    assert "Приглашение: Асель Нурланова (edu_head), действует до" in link
     assert "https://t.me/baqylau_test_bot?start=" in link
     token = link.rsplit("start=", 1)[1]
     await world.say(f"/start {token}", 6005)

@@ -10,7 +10,7 @@ from aiogram.methods import SendMessage
 from bot.assignments import steps as assignment_steps
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import default_deadline
-from handlers.assignments.new_dialog import RegistrationStates
+from handlers.assignments.new_dialog import RegistrationStates, paired
 from handlers.callbacks import NewCallback
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Source
@@ -49,12 +49,17 @@ def department_buttons(bot: RecordingBot) -> list[str]:
     return [text for text, data in last_buttons(bot) if data.startswith("n:dep:")]
 
 
-async def start_dialog(dp: Dispatcher, bot: RecordingBot, number: str) -> None:
-    """/new through the summary: the dialog then waits for the executors."""
+async def start_dialog(
+    dp: Dispatcher, bot: RecordingBot, number: str, restricted: str = "0"
+) -> None:
+    """/new through the summary (a restricted item has none): the dialog then waits for the
+    executors."""
     await say(dp, bot, "/new")
     await say(dp, bot, number)
+    await press(dp, bot, "rst", restricted)
     await press(dp, bot, "src", Source.AKIM.value)
-    await say(dp, bot, SUMMARY)
+    if restricted == "0":
+        await say(dp, bot, SUMMARY)
     assert await state_of(dp, bot) == RegistrationStates.executors.state
 
 
@@ -62,12 +67,12 @@ def cards_to(bot: RecordingBot, chat_id: int) -> list[str]:
     return [m.text for m in bot.sent() if isinstance(m, SendMessage) and m.chat_id == chat_id]
 
 
-async def up_to_restriction(
-    dp: Dispatcher, bot: RecordingBot, repos: Repos, number: str, mark: Mark
+async def up_to_confirmation(
+    dp: Dispatcher, bot: RecordingBot, repos: Repos, number: str, mark: Mark, restricted: str = "0"
 ) -> None:
-    """/new up to the restriction question: Отдел финансов alone, `mark`, its deadline."""
+    """/new up to the confirmation: Отдел финансов alone, `mark`, its deadline."""
     fin = await department(repos, "Отдел финансов")
-    await start_dialog(dp, bot, number)
+    await start_dialog(dp, bot, number, restricted)
     await press(dp, bot, "dep", str(fin.id))
     await press(dp, bot, "done")
     await press(dp, bot, "mark", mark.value)
@@ -85,6 +90,9 @@ async def test_a_controller_registers_an_item_with_two_executors(world: World) -
     await say(world.dp, world.bot, "/new")
     assert await state_of(world.dp, world.bot) == RegistrationStates.number.state
     await say(world.dp, world.bot, "  17-01/2345  ")
+    # restricted or not is asked first, before any content
+    assert await state_of(world.dp, world.bot) == RegistrationStates.restricted.state
+    await press(world.dp, world.bot, "rst", "0")
     assert [data for _, data in last_buttons(world.bot)] == [
         f"n:src:{source.value}" for source in Source
     ]
@@ -115,8 +123,7 @@ async def test_a_controller_registers_an_item_with_two_executors(world: World) -
     await press(world.dp, world.bot, "mark", Mark.NONE.value)
     assert [data for _, data in last_buttons(world.bot)] == ["n:dl:mark"]
     await say(world.dp, world.bot, saturday.strftime("%d.%m.%Y"))
-    assert await state_of(world.dp, world.bot) == RegistrationStates.restricted.state
-    await press(world.dp, world.bot, "rst", "0")
+    assert await state_of(world.dp, world.bot) == RegistrationStates.confirm.state
 
     confirmation = world.bot.texts()[-1]
     for shown in (
@@ -179,6 +186,8 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     )
     assert "01-05/77" in reason
     await say(joined_world.dp, joined_world.bot, "01-05/78")
+    await asked_again(joined_world, RegistrationStates.restricted.state, "нет")
+    await press(joined_world.dp, joined_world.bot, "rst", "0")
     await asked_again(
         joined_world, RegistrationStates.source.state, "Аким"
     )  # typed instead of pressing a button
@@ -215,7 +224,6 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     assert f"Срок {long_date(yesterday, 'ru')} уже прошёл." in reason
     await stale(joined_world, press, ("mark", Mark.URGENT.value))  # the mark step is over
     await press(joined_world.dp, joined_world.bot, "dl", "mark")
-    await press(joined_world.dp, joined_world.bot, "rst", "0")
     assert date_with_weekday(default, "ru") in joined_world.bot.texts()[-1]
     assert "Отметка: срочно" in joined_world.bot.texts()[-1]
 
@@ -234,8 +242,7 @@ async def test_cancel_mid_dialog_registers_nothing(
 async def test_cancel_button_on_the_confirmation_registers_nothing(
     dp: Dispatcher, bot: RecordingBot, joined: Repos
 ) -> None:
-    await up_to_restriction(dp, bot, joined, "05/2", Mark.VERY_URGENT)
-    await press(dp, bot, "rst", "0")
+    await up_to_confirmation(dp, bot, joined, "05/2", Mark.VERY_URGENT)
     await press(dp, bot, "no")
     assert bot.texts()[-1] == "Отменено. Ничего не сохранено."
     assert await state_of(dp, bot) is None
@@ -257,17 +264,27 @@ async def test_a_head_may_not_register(dp: Dispatcher, bot: RecordingBot, staffe
 async def test_a_restricted_item_never_shows_its_summary(world: World) -> None:
     await join(world.dp, world.bot, world.repos, "fin_head", FIN_HEAD, "ru")
     await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
-    await up_to_restriction(world.dp, world.bot, world.repos, "ДСП-9", Mark.NONE)
+    await say(world.dp, world.bot, "/new")
+    await say(world.dp, world.bot, "ДСП-9")
     world.bot.clear()
     await press(world.dp, world.bot, "rst", "1")
-    [confirmation] = world.bot.texts()
+    await press(world.dp, world.bot, "src", Source.AKIM.value)
+    # the summary is never asked: the content stays on paper
+    assert await state_of(world.dp, world.bot) == RegistrationStates.executors.state
+    fin = await department(world.repos, "Отдел финансов")
+    await press(world.dp, world.bot, "dep", str(fin.id))
+    await press(world.dp, world.bot, "done")
+    await press(world.dp, world.bot, "mark", Mark.NONE.value)
+    await press(world.dp, world.bot, "dl", "mark")
+    confirmation = world.bot.texts()[-1]
     assert "ДСП-9" in confirmation
-    assert SUMMARY not in confirmation
+    assert "Для служебного пользования (ДСП): да" in confirmation
+    assert all("содержание" not in text.lower() for text in world.bot.texts()[:-1])
     await press(world.dp, world.bot, "ok")
     item = await world.repos.assignments.by_number("ДСП-9")
     assert item is not None
     assert item.restricted
-    assert item.summary == SUMMARY
+    assert item.summary == "—"
     await world.deliverer.wait_idle()
     await world.deliverer.drain()
     [card] = cards_to(world.bot, FIN_HEAD)
@@ -279,10 +296,9 @@ async def test_a_restricted_item_never_shows_its_summary(world: World) -> None:
 async def test_a_race_on_the_number_registers_nothing_and_asks_another(
     joined_world: World,
 ) -> None:
-    await up_to_restriction(
+    await up_to_confirmation(
         joined_world.dp, joined_world.bot, joined_world.repos, "07/7", Mark.NONE
     )
-    await press(joined_world.dp, joined_world.bot, "rst", "0")
     ctx = await joined_world.context()
     other = NewAssignment(
         reg_number="07/7",
@@ -354,3 +370,9 @@ async def test_forty_departments_are_paged_and_searchable(
     assert len(department_buttons(bot)) == 8
     await press(dp, bot, "done")
     assert await state_of(dp, bot) == RegistrationStates.mark.state
+
+
+def test_choice_buttons_pair_only_while_they_fit_a_phone_row() -> None:
+    labels = ["Аким", "Президент", "Руководитель аппарата", "Другой государственный орган"]
+    assert paired(labels, 2) == [2, 1, 1]
+    assert paired(["а" * 20, "б" * 20, "в" * 5], 1) == [1, 1, 1]

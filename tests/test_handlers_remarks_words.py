@@ -13,8 +13,8 @@ from aiogram.methods import AnswerCallbackQuery, SendDocument
 from aiogram.types import BufferedInputFile
 from openpyxl import load_workbook
 
+from bot.i18n import cite_marks as cited
 from bot.profiles import Profile, load_profile
-from bot.remarks.rules import cited
 from bot.remarks.words import Wording, answer_words, wording
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from storage.domain.remarks import Answer, RoundKind
@@ -232,7 +232,7 @@ async def test_not_agreed_sent_after_the_round_closed_is_refused_and_changes_not
 def test_kazakh_writes_paragraphs_with_a_case_ending() -> None:
     assert cited("п.21, п.24", "kk") == "21-т., 24-т."
     assert cited("п.24 3)", "kk") == "24-т. 3)"
-    assert cited("§10.4, §10.3", "kk") == "§10.4, §10.3"
+    assert cited("§10.4, §10.3", "kk") == "10.4-т., 10.3-т."
     assert cited("п.21, п.24", "ru") == "п.21, п.24"
 
 

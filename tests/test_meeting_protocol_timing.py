@@ -117,9 +117,7 @@ async def test_a_late_protocol_is_reminded_flagged_stated_and_reported(
 
     # the live view, long after: ⚠️ late
     await tap(world.dp, world.bot, MeetCallback(action="open", id=meeting.id).pack(), ORG)
-    assert f"⚠️ Протокол просрочен: срок был {date_with_weekday(due, 'ru')}." in last_text(
-        world.bot
-    )
+    assert f"⚠️ Протокол просрочен: срок был {date_with_weekday(due, 'ru')}" in last_text(world.bot)
 
     # registration refuses nothing, and says it is late
     await tap(world.dp, world.bot, MeetCallback(action="proto", id=meeting.id).pack(), ORG)
@@ -131,7 +129,7 @@ async def test_a_late_protocol_is_reminded_flagged_stated_and_reported(
     assert protocol is not None
     result = last_text(world.bot)
     assert f"Протокол № {protocol.label} зарегистрирован" in result
-    assert f"⚠️ Оформлен с опозданием: срок протокола был {date_with_weekday(due, 'ru')}." in (
+    assert f"⚠️ Оформлен с опозданием: срок протокола был {date_with_weekday(due, 'ru')}" in (
         result
     )
     await tap(world.dp, world.bot, MeetCallback(action="open", id=meeting.id).pack(), ORG)

@@ -162,7 +162,7 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     # open the card and tap «remove», a ground, then type the note
     await world.tap(ItemCallback(action=ItemAction.REMOVE, id=item_id).pack(), CTRL)
     grounds = messages_to(world.bot, CTRL)[-1]
-    await world.press(grounds, EXECUTED, CTRL)
+    await world.press(grounds, "✅ Исполнено полностью", CTRL)
     assert messages_to(world.bot, CTRL)[-1].text.startswith(f"Основание: {EXECUTED}.")
     await world.say("да", CTRL)  # too short: asked again
     assert "от 3 до 500" in messages_to(world.bot, CTRL)[-1].text
@@ -170,14 +170,14 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     assert "ждёт согласия акима или руководителя аппарата" in messages_to(world.bot, CTRL)[-1].text
     assert (await world.item(item_id)).status is Status.REPORTED
     # a second removal while one waits is refused
-    await world.press(grounds, EXECUTED, CTRL)
+    await world.press(grounds, "✅ Исполнено полностью", CTRL)
     await world.say(NOTE, CTRL)
     assert "уже ждёт согласия" in messages_to(world.bot, CTRL)[-1].text
     await world.delivered()
     [to_akim] = messages_to(world.bot, AKIM)
     [to_hoa] = messages_to(world.bot, HOA)
     assert to_hoa.text.startswith("🏁 Просим согласовать снятие с контроля: поручение № R-1")
-    assert NOTE in to_hoa.text and "Бауыржан Исаев" in to_hoa.text
+    assert NOTE in to_hoa.text and "Исаев Б." in to_hoa.text
     assert set(buttons(to_hoa)) == {"✅ Согласовать", "❌ Отказать"}
     assert set(buttons(to_akim)) == {"✅ Келісемін", "❌ Келіспеймін"}
     # a forged request is stale
@@ -195,7 +195,7 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     assert "шешім қабылданып қойған" in alert(world.bot)
     await world.delivered()
     [told] = messages_to(world.bot, CTRL)
-    assert told.text == "Марат Ахметов согласовал(а): поручение № R-1 снято с контроля."
+    assert told.text == "Согласовано (Ахметов М.): поручение № R-1 снято с контроля."
     [fin] = messages_to(world.bot, FIN)
     assert fin.text.startswith(f"Поручение № R-1 снято с контроля: {EXECUTED}.")
     assert NOTE in fin.text
@@ -205,7 +205,7 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     card = "\n".join(m.text for m in messages_to(world.bot, CTRL))
     assert "запрошено снятие с контроля, ждёт согласия — Бауыржан Исаев" in card
     assert "снято с контроля — Марат Ахметов" in card
-    assert f"{EXECUTED} · {NOTE} · запросил: Бауыржан Исаев" in card
+    assert f"{EXECUTED} · {NOTE} · автор запроса: Бауыржан Исаев" in card
 
 
 async def test_consent_refused_with_the_reason(world: World) -> None:
@@ -223,7 +223,7 @@ async def test_consent_refused_with_the_reason(world: World) -> None:
     assert (await world.item(item.id)).status is Status.REPORTED
     await world.delivered()
     [told] = messages_to(world.bot, CTRL)
-    assert "не согласовал(а) снятие поручения № R-1" in told.text
+    assert "Снятие поручения № R-1 с контроля не согласовано (Ахметов М.)" in told.text
     assert "Причина: Нет данных по сельским школам." in told.text
 
 

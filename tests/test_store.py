@@ -223,6 +223,7 @@ async def bound(staffed: Repos) -> Person:
     return bound
 
 
+@pytest.mark.no_language_guard  # a made-up text of 4,000+ characters, split in parts
 async def test_a_message_in_parts_resumes_after_the_last_part_sent(
     api: FakeBotAPI,
     staffed: Repos,

@@ -56,7 +56,7 @@ def to(bot: RecordingBot, chat: int) -> list[str]:
         if isinstance(m, SendMessage)
         and m.chat_id == chat
         and "бұғаттады" not in m.text
-        and "заблокировал" not in m.text
+        and "заблокирован" not in m.text
         and "/invite" not in m.text  # the digest of who has not joined
     ]
 
@@ -67,10 +67,10 @@ async def test_notice_goes_three_working_days_before_exactly_once(joined_world: 
     assert await sweep_at(joined_world, local(2027, 5, 5, 9, 0)) == 3
     [kk] = to(joined_world.bot, EDU)
     assert kk.startswith("⏰")
-    assert "№ N-1: мерзімі сәрсенбі, 12 мамыр 2027, 3 жұмыс күні қалды." in kk
-    assert "сәрсенбі, 12 мамыр 2027" in kk
+    assert "№ N-1: мерзімі 2027 жылғы 12 мамыр (сәрсенбі), 3 жұмыс күні қалды." in kk
+    assert "2027 жылғы 12 мамыр (сәрсенбі)" in kk
     [ru] = to(joined_world.bot, FIN)
-    assert "среда, 12 мая 2027" in ru
+    assert "12 мая 2027 г. (среда)" in ru
     assert (
         "продление можно запросить до" in ru.lower()
         or "до вторника, 11 мая 2027" in ru
@@ -137,6 +137,17 @@ async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
     assert notices(FIN) == []
 
 
+def sheet_cells(bot: RecordingBot, chat: int) -> list[str]:
+    """Every filled cell of the XLSX files sent to `chat`."""
+    cells: list[str] = []
+    for m in bot.sent():
+        if isinstance(m, SendDocument) and m.chat_id == chat:
+            assert isinstance(m.document, BufferedInputFile)
+            book = load_workbook(BytesIO(m.document.data))
+            cells += [str(c) for row in book.active.iter_rows(values_only=True) for c in row if c]
+    return cells
+
+
 async def test_weekly_control_list_on_the_first_working_day(joined_world: World) -> None:
     await register(joined_world, "W-1")
     await registered(joined_world, "W-2", restricted=True, executors=("Отдел финансов",))
@@ -145,15 +156,21 @@ async def test_weekly_control_list_on_the_first_working_day(joined_world: World)
     assert to(joined_world.bot, AKIM) == []
     await sweep_at(joined_world, local(2027, 5, 11, 9, 0))
     [akim_list] = to(joined_world.bot, AKIM)
-    assert "W-1" in akim_list
-    assert "W-2" in akim_list
-    assert "Тапсырма W-2" not in akim_list  # restricted: number only
-    # the §12.4 field names in the reader's language (they were English once)
-    assert "\nТапсырма берген: Әкім, " in akim_list
-    assert "\nМерзімі: " in akim_list and "Deadline" not in akim_list
+    # a short summary: the lights, then each main executor department
+    assert "2027 жылғы 11 мамырдан басталатын апта: 2" in akim_list
+    assert "\n• Отдел образования: 1 (" in akim_list
+    assert "\n• Отдел финансов: 1 (" in akim_list
+    assert "W-1" not in akim_list
+    cells = sheet_cells(joined_world.bot, AKIM)
+    assert "№ W-1" in cells and "№ W-2" in cells
+    assert "Тапсырма W-1" in cells
+    assert "Тапсырма W-2" not in cells  # restricted: number only
+    assert "Тапсырма берген" in cells and "Мерзімі" in cells  # §12.4 fields, in Kazakh
     [deputy_list] = to(joined_world.bot, DEP)
-    assert "W-1" in deputy_list
-    assert "W-2" not in deputy_list  # dep1 curates education only
+    assert "апта: 1" in deputy_list
+    deputy_cells = sheet_cells(joined_world.bot, DEP)
+    assert "№ W-1" in deputy_cells
+    assert "№ W-2" not in deputy_cells  # dep1 curates education only
     joined_world.bot.clear()  # once a week
     await sweep_at(joined_world, local(2027, 5, 12, 9, 0))
     assert to(joined_world.bot, AKIM) == []

@@ -100,17 +100,6 @@ def paragraphs(cite: str) -> str:
     return ", ".join(found)
 
 
-_KK_PARAGRAPH = re.compile(r"п\.\s?(\d+(?:\.\d+)*)")
-
-
-def cited(paragraphs: str, language: str) -> str:
-    """Paragraphs as the reader writes them: Kazakh «21-т., 24-т.» for «п.21, п.24» (a «§»
-    stays)."""
-    if language != "kk":
-        return paragraphs
-    return _KK_PARAGRAPH.sub(lambda found: f"{found.group(1)}-т.", paragraphs)
-
-
 def silent_consent_paragraphs(profile: Profile, kind: RoundKind) -> str | None:
     """The paragraphs that make silence consent for this kind, for the request; None when
     silence is not consent."""

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_datetime
 
 from bot.assignments.rules import (
     Light,
@@ -24,14 +23,14 @@ from bot.assignments.rules import (
 )
 from bot.calendar import WorkCalendar
 from bot.cli import CLI_ACTOR
-from bot.i18n import date_with_weekday, long_date
+from bot.i18n import date_time, date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.letters import letter_reference
 from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.keyboards import Keyboard
-from handlers.replies import dotted
+from handlers.replies import dotted, fit
 from storage.domain.assignments import Assignment, Executor, OpenPage, RemovalGround, Status
 from storage.domain.enums import Mark, Source
 from storage.models import AuditEntry
@@ -64,6 +63,10 @@ GROUND_TITLES: dict[RemovalGround, str] = {
     RemovalGround.EXECUTED: N_("fully executed"),
     RemovalGround.IMPOSSIBLE: N_("impossible for objective reasons"),
 }
+GROUND_BUTTONS: dict[RemovalGround, str] = {  # the same grounds, short enough for a button
+    RemovalGround.EXECUTED: N_("✅ Fully executed"),
+    RemovalGround.IMPOSSIBLE: N_("⛔ Cannot be executed"),
+}
 LIGHTS = {Light.OVERDUE: "🔴", Light.SOON: "🟡", Light.LATER: "🟢"}
 EVENT_TITLES: dict[str, str] = {
     "register": N_("registered"),
@@ -95,7 +98,8 @@ def language() -> str:
 
 
 def moment(value: datetime, zone: ZoneInfo) -> str:
-    return format_datetime(value.astimezone(zone), "d MMMM y, HH:mm", locale=language())
+    """4 декабря 2026 г., 09:05 / 2026 жылғы 4 желтоқсан, 09:05 (local time)."""
+    return date_time(value.astimezone(zone), language())
 
 
 def deadline_line(item: Assignment, cal: WorkCalendar, today: date) -> str:
@@ -271,7 +275,7 @@ def declined_keyboard(item: Assignment, department_id: int, name: str) -> Inline
         callback_data=ItemCallback(action=ItemAction.REASSIGN, id=item.id, dep=department_id),
     )
     builder.button(
-        text=_("✋ Keep with {department}").format(department=name),
+        text=fit(_("✋ Keep with {department}").format(department=name)),
         callback_data=ItemCallback(action=ItemAction.KEEP, id=item.id, dep=department_id),
     )
     builder.adjust(1)
@@ -280,7 +284,7 @@ def declined_keyboard(item: Assignment, department_id: int, name: str) -> Inline
 
 def ground_keyboard(item: Assignment) -> InlineKeyboardMarkup:
     builder = Keyboard()
-    for ground, title in GROUND_TITLES.items():
+    for ground, title in GROUND_BUTTONS.items():
         builder.button(
             text=_(title),
             callback_data=ItemCallback(action=ItemAction.GROUND, id=item.id, arg=ground.value),
@@ -307,7 +311,8 @@ def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
     who = main.department_name if main is not None and main.active else _("no main executor")
     head = f"{light} {item.reg_number} · {when} · {who} · {_(STATUS_SHORT[item.status])}"
     if item.restricted:
-        return f"{head}\n    {_('restricted')}"
+        mark = _("restricted")
+        return f"{head}\n    {mark}"
     summary = item.summary if len(item.summary) <= 60 else item.summary[:57] + "…"
     return f"{head}\n    {summary}"
 

@@ -112,7 +112,7 @@ def list_keyboard(scope: ListScope, flt: str, page: int, found: OpenPage) -> Inl
             text=_("By department"), callback_data=ListCallback(scope=ListScope.DEPARTMENTS)
         )
         filters.button(text=_("By source"), callback_data=ListCallback(scope=ListScope.SOURCES))
-        filters.adjust(3, 2)
+        filters.adjust(2)  # a phone shows two buttons in a row without cutting them
         builder.attach(filters)
     return builder.as_markup()
 
@@ -160,7 +160,7 @@ def filter_keyboard(scope: ListScope, departments: list[tuple[int, str]]) -> Inl
                 text=_(title),
                 callback_data=ListCallback(scope=ListScope.CONTROL, flt=f"s{source.value}"),
             )
-        builder.adjust(2)
+        builder.adjust(1)
     return builder.as_markup()
 
 

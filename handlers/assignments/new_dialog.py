@@ -1,7 +1,8 @@
 """The controller's guided registration of an assignment: /new.
 
-Number → source → summary → executors (department buttons, paged, with a search) → control
-mark → deadline (typed or by the mark) → restricted → a confirmation showing every field.
+Number → restricted (ДСП)? → source → summary (never asked for a restricted item: its content
+stays on paper or comes from the EDMS export) → executors (department buttons, paged, with a
+search) → control mark → deadline (typed or by the mark) → a confirmation showing every field.
 A wrong answer is re-asked with the reason, /cancel leaves, a stale button is stale: as in every
 wizard (handlers.steps).
 """
@@ -49,13 +50,18 @@ STEPS = 8
 
 class RegistrationStates(StatesGroup):
     number = State()
+    restricted = State()
     source = State()
     summary = State()
     executors = State()
     mark = State()
     deadline = State()
-    restricted = State()
     confirm = State()
+
+
+# What the register keeps as the summary of a restricted item typed in the chat: its content is
+# never typed into the chat (README, "Restricted items").
+RESTRICTED_SUMMARY = "—"
 
 
 # --- pure helpers -------------------------------------------------------------------------------
@@ -103,10 +109,29 @@ def choice_keyboard(
 ) -> InlineKeyboardMarkup:
     """A button for each source (or mark), its value the choice."""
     builder = Keyboard()
+    labels = []
     for choice, title in titles:
-        builder.button(text=_(title), callback_data=new_callback(step, choice.value))
-    builder.adjust(width)
+        labels.append(_(title))
+        builder.button(text=labels[-1], callback_data=new_callback(step, choice.value))
+    builder.adjust(*paired(labels, width))
     return builder.as_markup()
+
+
+ROW_WIDTH = 40  # characters a phone shows in one row of buttons
+
+
+def paired(labels: list[str], width: int) -> list[int]:
+    """Row sizes: up to `width` labels a row while they fit a phone's row together."""
+    rows: list[int] = []
+    used = ROW_WIDTH
+    for label in labels:
+        if rows and rows[-1] < width and used + len(label) <= ROW_WIDTH:
+            rows[-1] += 1
+            used += len(label)
+        else:
+            rows.append(1)
+            used = len(label)
+    return rows
 
 
 def deadline_keyboard(default: date) -> InlineKeyboardMarkup:
@@ -126,7 +151,7 @@ def registration_keyboard() -> InlineKeyboardMarkup:
 
 async def draw_executors(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     header = step(
-        4,
+        5,
         _(
             "Executors of assignment No. {number}. Tap a department to add it or take it "
             "off. The first one chosen is the main executor («свод»), the others are "
@@ -140,7 +165,7 @@ async def draw_executors(repos: Repos, data: dict[str, Any]) -> tuple[str, Inlin
 
 def deadline_prompt(data: dict[str, Any]) -> str:
     return step(
-        6,
+        7,
         _(
             "Deadline of assignment No. {number}: type it as dd.mm.yyyy, or press the button "
             "for the regulation's default by the control mark. A deadline on a non-working day "
@@ -281,29 +306,56 @@ async def on_number(message: Message, state: FSMContext, person: Person, ctx: Co
         await state.update_data(resume=False)
         await go_confirm(message, state, person, ctx)
         return
-    await state.set_state(RegistrationStates.source)
+    await state.set_state(RegistrationStates.restricted)
     await message.answer(
-        step(2, _("Where does assignment No. {number} come from?").format(number=number)),
-        reply_markup=choice_keyboard(NewStep.SOURCE, SOURCE_TITLES.items(), 2),
+        restricted_prompt(data), reply_markup=steps.restricted_keyboard(new_callback)
     )
 
 
-async def on_source(query: CallbackQuery, value: str, state: FSMContext) -> None:
-    source = Source(value)
-    await state.update_data(source=source.value)
-    await state.set_state(RegistrationStates.summary)
-    await query.answer()
+async def on_restricted(
+    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
+) -> None:
+    restricted = await steps.take_restricted(query, state, value)
+    if restricted is None:
+        return
+    data = await state.get_data()
+    if data.get("resume"):
+        await go_confirm(query, state, person, ctx)
+        return
+    await state.set_state(RegistrationStates.source)
+    mark = _("Restricted (ДСП): yes") if restricted else _("Restricted (ДСП): no")
     await show(
         query,
-        _("Source: {source}").format(source=_(SOURCE_TITLES[source]))
+        mark
         + "\n\n"
         + step(
-            3,
-            _(
-                "Type the short summary of the assignment ({min} to {max} characters). "
-                "For a restricted (ДСП) item it stays in the register and is never sent "
-                "to the executors."
-            ).format(min=drafting.SUMMARY_MIN, max=SUMMARY_MAX),
+            3, _("Where does assignment No. {number} come from?").format(number=data["number"])
+        ),
+        choice_keyboard(NewStep.SOURCE, SOURCE_TITLES.items(), 2),
+    )
+
+
+async def on_source(query: CallbackQuery, value: str, state: FSMContext, repos: Repos) -> None:
+    source = Source(value)
+    data = await state.update_data(source=source.value)
+    await query.answer()
+    shown = _("Source: {source}").format(source=_(SOURCE_TITLES[source]))
+    if data.get("restricted"):  # the content is never typed into the chat
+        data = await state.update_data(summary=RESTRICTED_SUMMARY, **EXECUTORS.fresh())
+        await state.set_state(RegistrationStates.executors)
+        text, markup = await draw_executors(repos, data)
+        await show(query, shown + "\n\n" + text, markup)
+        return
+    await state.set_state(RegistrationStates.summary)
+    await show(
+        query,
+        shown
+        + "\n\n"
+        + step(
+            4,
+            _("Type the short summary of the assignment ({min} to {max} characters).").format(
+                min=drafting.SUMMARY_MIN, max=SUMMARY_MAX
+            ),
         ),
     )
 
@@ -349,7 +401,7 @@ async def on_executors_done(query: CallbackQuery, state: FSMContext, repos: Repo
         query,
         _("Executors: {names}").format(names=", ".join(names))
         + "\n\n"
-        + step(5, _("The control mark of assignment No. {number}:").format(number=data["number"])),
+        + step(6, _("The control mark of assignment No. {number}:").format(number=data["number"])),
         choice_keyboard(NewStep.MARK, MARK_TITLES.items(), 1),
     )
 
@@ -366,19 +418,14 @@ async def on_mark(query: CallbackQuery, value: str, state: FSMContext, ctx: Cont
     )
 
 
-def restricted_prompt(data: dict[str, Any], deadline: Deadline, language: str) -> str:
-    return "\n".join(
-        [
-            *deadline_shown(deadline, language),
-            "",
-            step(
-                7,
-                _(
-                    "Is assignment No. {number} restricted (ДСП, for official use only)? "
-                    "The bot then sends only its number and deadline, never its content."
-                ).format(number=data["number"]),
-            ),
-        ]
+def restricted_prompt(data: dict[str, Any]) -> str:
+    """Asked before any content: a restricted item's summary is never typed into the chat."""
+    return step(
+        2,
+        _(
+            "Is assignment No. {number} restricted (ДСП, for official use only)? "
+            "The bot then sends only its number and deadline, never its content."
+        ).format(number=data["number"]),
     )
 
 
@@ -395,33 +442,16 @@ async def on_deadline_typed(
     if deadline is None:
         return
     assert deadline.typed is not None
-    data = await state.update_data(deadline=deadline.typed.isoformat())
-    await state.set_state(RegistrationStates.restricted)
-    await message.answer(
-        restricted_prompt(data, deadline, person.language),
-        reply_markup=steps.restricted_keyboard(new_callback),
-    )
+    await state.update_data(deadline=deadline.typed.isoformat())
+    await go_confirm(message, state, person, ctx)
 
 
 async def on_deadline_default(
     query: CallbackQuery, state: FSMContext, person: Person, ctx: Context
 ) -> None:
-    data = await state.update_data(deadline="")
-    deadline = deadline_of(data, ctx)
-    await state.set_state(RegistrationStates.restricted)
+    await state.update_data(deadline="")
     await query.answer()
-    await show(
-        query,
-        restricted_prompt(data, deadline, person.language),
-        steps.restricted_keyboard(new_callback),
-    )
-
-
-async def on_restricted(
-    query: CallbackQuery, value: str, state: FSMContext, person: Person, ctx: Context
-) -> None:
-    if await steps.take_restricted(query, state, value) is not None:
-        await go_confirm(query, state, person, ctx)
+    await go_confirm(query, state, person, ctx)
 
 
 async def on_register(

@@ -98,7 +98,7 @@ async def render_accepted(
     text = _("Assignment No. {number} accepted by {department}: {name}, {when}.").format(
         number=assignment.reg_number,
         department=executor.department_name,
-        name=who.full_name,
+        name=who.short_name,
         when=moment(executor.accepted_at, deliverer.settings.zone),
     )
     return Rendered(text, view_button(assignment))
@@ -156,7 +156,7 @@ async def _report_parts(
         "",
     )
     author = await deliverer.repos.staff.by_code(report.author_code)
-    by = f"{department} — {author.full_name if author else report.author_code}"
+    by = f"{department} — {author.short_name if author else report.author_code}"
     return assignment, report.text, list(report.files), by
 
 
@@ -434,10 +434,9 @@ def short(text: str, limit: int = 120) -> str:
 
 
 async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
-    """The weekly control list with the fields of seed 003 §12.4, in the reader's language.
-
-    A long list comes as an XLSX file with a short summary, not as dozens of messages.
-    """
+    """The weekly control list with the fields of seed 003 §12.4, in the reader's language:
+    a one-screen summary (🔴/🟡/🟢 overall and per department) above an XLSX file with every
+    item — never screens of text."""
     language = person.language.value
     week_start = date.fromisoformat(item.payload["week_start"])
     open_items, _total = await deliverer.repos.assignments.list_open(limit=1_000_000)
@@ -459,22 +458,6 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     rows = await asyncio.to_thread(
         lambda: [weekly_fields(assignment, cal, today, language) for assignment in everything]
     )
-    if len(rows) <= WEEKLY_INLINE_MAX:
-        entries = [
-            "\n".join(
-                [
-                    row[0],
-                    *(
-                        f"{_(label)}: {value}"
-                        for label, value in zip(WEEKLY_LABELS, row[1:], strict=True)
-                    ),
-                ]
-            )
-            for row in rows
-        ]
-        return Rendered("\n\n".join([title, *entries]))
-    lights = [row[0].split(" ", 1)[0] for row in rows]
-    summary = " · ".join(f"{light} {lights.count(light)}" for light in dict.fromkeys(lights))
     data = await asyncio.to_thread(
         sheet_xlsx,
         title,
@@ -482,11 +465,44 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
         [[row[0].split(" ", 1)[1], *row[1:]] for row in rows],
     )
     attachment = BufferedInputFile(data, filename=f"control-list-{week_start.isoformat()}.xlsx")
+    lights = [row[0].split(" ", 1)[0] for row in rows]
+    summary = weekly_summary(everything, lights)
     text = "\n\n".join([title, summary, _("The full list is in the attached file.")])
     return Rendered(text, attachments=[attachment])
 
 
-WEEKLY_INLINE_MAX = 30
+WEEKLY_DEPARTMENTS_SHOWN = 12
+
+
+def weekly_summary(items: list[Assignment], lights: list[str]) -> str:
+    """One phone screen: 🔴/🟡/🟢 over everything, then per main executor department (the
+    busiest first, at most WEEKLY_DEPARTMENTS_SHOWN lines)."""
+    order = ("🔴", "🟡", "🟢", "⚪")
+
+    def counted(marks: list[str]) -> str:
+        return " · ".join(f"{light} {marks.count(light)}" for light in order if light in marks)
+
+    by_department: dict[str, list[str]] = {}
+    for item, light in zip(items, lights, strict=True):
+        main = item.main_executor
+        name = main.department_name if main is not None else _("no main executor")
+        by_department.setdefault(name, []).append(light)
+    ranked = sorted(by_department.items(), key=lambda entry: (-len(entry[1]), entry[0]))
+    lines = [counted(lights)]
+    lines += [
+        f"• {name}: {len(marks)} ({counted(marks)})"
+        for name, marks in ranked[:WEEKLY_DEPARTMENTS_SHOWN]
+    ]
+    if len(ranked) > WEEKLY_DEPARTMENTS_SHOWN:
+        rest = ranked[WEEKLY_DEPARTMENTS_SHOWN:]
+        lines.append(
+            _("• {count} more departments: {items}").format(
+                count=len(rest), items=sum(len(marks) for _name, marks in rest)
+            )
+        )
+    return "\n".join(lines)
+
+
 WEEKLY_LABELS = (
     N_("Given by"),
     N_("Content"),

@@ -103,7 +103,7 @@ async def on_pick(query: CallbackQuery, tap: Tap[PassCallback], item: Assignment
 async def passed_text(ctx: services.Context, item: Assignment, department_id: int) -> str:
     passes = await ctx.repos.executors.passed(item.id, department_id)
     people = [await ctx.repos.staff.get(p.person_id) for p in passes]
-    names = ", ".join(p.full_name for p in people if p is not None)
+    names = ", ".join(p.short_name for p in people if p is not None)
     if not names:
         return _("Assignment No. {number} is not passed to anyone; it stays with you.").format(
             number=item.reg_number

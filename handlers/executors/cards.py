@@ -16,7 +16,7 @@ from storage.models import Person
 
 
 def picker_text(item: Assignment, staff: Sequence[Person], chosen: Sequence[int]) -> str:
-    names = [p.full_name for p in staff if p.id in chosen]
+    names = [p.short_name for p in staff if p.id in chosen]
     return "\n".join(
         [
             _("Pass assignment No. {number} to executors of your department.").format(
@@ -43,7 +43,7 @@ def picker_keyboard(
     for person in staff:
         mark = "✅ " if person.id in chosen else ""
         builder.button(
-            text=f"{mark}{person.full_name}",
+            text=f"{mark}{person.short_name}",
             callback_data=PassCallback(
                 action=PassAction.PICK, id=item.id, dep=department_id, value=person.id
             ),
@@ -102,5 +102,5 @@ async def passed_line(ctx: services.Context, item: Assignment, department_id: in
         await ctx.repos.staff.get(p.person_id)
         for p in await ctx.repos.executors.passed(item.id, department_id)
     ]
-    names = ", ".join(p.full_name for p in people if p is not None)
+    names = ", ".join(p.short_name for p in people if p is not None)
     return "\n" + _("Passed to executors: {names}").format(names=names) if names else ""

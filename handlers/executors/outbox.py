@@ -60,7 +60,7 @@ async def render_passed(
     text += await requested_from_line(deliverer.repos, deliverer.profile, assignment)
     text += "\n\n" + _(
         "{head} passed this assignment to you. Draft the report; the head sends it on."
-    ).format(head=head.full_name if head else "")
+    ).format(head=head.short_name if head else "")
     return Rendered(text, executor_card_keyboard(assignment))
 
 
@@ -99,7 +99,7 @@ async def render_executor_draft(
     if draft is None or draft.status is not DraftStatus.PENDING:
         return None
     author = await deliverer.repos.staff.get(draft.author_id)
-    values = {"number": assignment.reg_number, "name": author.full_name if author else ""}
+    values = {"number": assignment.reg_number, "name": author.short_name if author else ""}
     markup = draft_keyboard(assignment, draft.id)
     if assignment.restricted:
         text = _(

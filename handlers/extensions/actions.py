@@ -244,7 +244,7 @@ async def settle_messages(
         if reader is None:
             continue
         with get_i18n().use_locale(reader.language.value):
-            text = decision_line(request, decider.full_name, reader.language.value)
+            text = decision_line(request, decider.short_name, reader.language.value)
         try:
             await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
         except TelegramAPIError:

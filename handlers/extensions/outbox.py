@@ -47,7 +47,7 @@ async def render_extension_request(
 ) -> Rendered | None:
     requester = await deliverer.repos.staff.by_code(request.requested_by)
     department = requester_department(request, assignment)
-    who = f"{requester.full_name if requester else request.requested_by}, {department}"
+    who = f"{requester.short_name if requester else request.requested_by}, {department}"
     language = person.language.value
     text = extension_request_text(assignment, request, who, language)
     if not asked_of_issuer(deliverer.profile, assignment):

@@ -12,6 +12,7 @@ from bot.extensions.rules import ExtensionRefusal
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import Term, Unit
 from handlers.assignments.cards import SOURCE_TITLES
+from handlers.replies import cited
 from storage.domain.enums import Source
 from storage.domain.refusals import Refused
 
@@ -21,7 +22,7 @@ PARAGRAPH = re.compile(r"(п\.\s?\d+(?:\.\d+)*|§\s?\d+(?:\.\d+)*)")
 def paragraph(cite: str) -> str:
     """«п.35» / «§12.6» out of a profile citation."""
     found = PARAGRAPH.search(cite)
-    return found.group(1) if found else cite
+    return cited(found.group(1) if found else cite)
 
 
 def term_text(term: Term) -> str:

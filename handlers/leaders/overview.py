@@ -77,7 +77,8 @@ def item_line(item: Assignment, ctx: services.Context) -> str:
     light = LIGHTS[traffic_light(ctx.calendar, ctx.today, item.deadline)]
     when = item.deadline.strftime("%d.%m.%Y")
     if item.restricted:
-        return f"{light} {item.reg_number} · {when} · {_('restricted')}"
+        mark = _("restricted")
+        return f"{light} {item.reg_number} · {when} · {mark}"
     summary = item.summary if len(item.summary) <= 50 else item.summary[:49] + "…"
     main = next((e.department_name for e in item.executors if e.active and e.main), "")
     others = sum(1 for e in item.executors if e.active and not e.main)

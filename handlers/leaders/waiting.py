@@ -58,7 +58,7 @@ def waiting_buttons(
             text="📨 " + short_title(rnd, 30),
             callback_data=WaitCallback(action=WaitAction.ROUND, id=rnd.id),
         )
-    builder.adjust(2)
+    builder.adjust(1)
     return builder
 
 
@@ -101,7 +101,7 @@ async def on_request(
         (e.department_name for e in item.executors if e.department_id == request.department_id),
         "",
     )
-    who = f"{requester.full_name if requester else request.requested_by}, {department}"
+    who = f"{requester.short_name if requester else request.requested_by}, {department}"
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(

@@ -312,7 +312,7 @@ async def on_approve(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
         code = found.approved_by if found is not None else None
         approver = await tap.ctx.repos.staff.by_code(code) if code else None
         text = _("The agenda is already approved by {name}.").format(
-            name=approver.full_name if approver else (code or "—")
+            name=approver.short_name if approver else (code or "—")
         )
         await refuse(query, text)
         await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)

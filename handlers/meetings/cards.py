@@ -273,7 +273,7 @@ def protocol_lines(
 def approval_line(meeting: Meeting, approver: Person | None) -> str:
     if not meeting.approved:
         return _("Agenda: not approved yet.")
-    name = approver.full_name if approver else (meeting.approved_by or "")
+    name = approver.short_name if approver else (meeting.approved_by or "")
     if meeting.approved_on_paper:
         return _("Agenda: approved on paper (recorded by {name}).").format(name=name)
     return _("Agenda: approved by {name}.").format(name=name)

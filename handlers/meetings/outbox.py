@@ -268,7 +268,7 @@ async def render_approved(
         return None
     approver = await deliverer.repos.staff.by_code(meeting.approved_by or "")
     text = _("✅ The agenda of {meeting} is approved by {name}.").format(
-        meeting=meeting_title(meeting), name=approver.full_name if approver else "—"
+        meeting=meeting_title(meeting), name=approver.short_name if approver else "—"
     )
     if not meeting.distributed:
         cal = await load_calendar(deliverer.repos)

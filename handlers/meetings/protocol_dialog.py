@@ -63,6 +63,10 @@ class ProtocolStates(StatesGroup):
 # --- small I/O helpers -------------------------------------------------------------------------
 
 
+# What the register keeps as the text of a restricted protocol's assignment: it stays on paper.
+RESTRICTED_SUMMARY = "—"
+
+
 async def meeting_of(repos: Repos, data: dict[str, Any]) -> Meeting | None:
     meeting_id = data.get("meeting_id")
     return await repos.meetings.get(int(meeting_id)) if meeting_id is not None else None
@@ -83,9 +87,10 @@ async def ask_summary(message: Reply, state: FSMContext, prefix: str = "") -> No
     await state.set_state(ProtocolStates.summary)
     data = await state.update_data(edit=None)
     number = views.number_of(data)
+    restricted = bool(data.get("restricted"))
     await message.answer(
-        steps.after(prefix, views.summary_prompt(number)),
-        reply_markup=views.summary_keyboard(number),
+        steps.after(prefix, views.summary_prompt(number, restricted)),
+        reply_markup=views.summary_keyboard(number, restricted),
     )
 
 
@@ -269,6 +274,9 @@ async def on_signed(
 
 
 async def on_summary(message: Message, state: FSMContext, repos: Repos) -> None:
+    if (await state.get_data()).get("restricted"):  # never typed: asked again, nothing kept
+        await ask_summary(message, state)
+        return
     wrong = _(
         "The text of an assignment must be {min} to {max} characters long; yours has "
         "{count}. Type it again."
@@ -292,6 +300,15 @@ async def on_task(
     if value == "add" and current == ProtocolStates.more.state and query.message is not None:
         await query.answer()
         await ask_summary(query.message, state)
+        return
+    paper = current == ProtocolStates.summary.state and data.get("restricted")
+    if value == "paper" and paper and query.message is not None:
+        # a restricted protocol's assignment: only what may travel (executors, deadline)
+        data = await state.update_data(summary=RESTRICTED_SUMMARY, **views.EXECUTORS.fresh())
+        await state.set_state(ProtocolStates.executors)
+        await query.answer()
+        text, markup = await executors_view(ctx.repos, data)
+        await query.message.answer(text, reply_markup=markup)
         return
     if (value == "none" and not has_tasks) or (value == "end" and has_tasks):
         await query.answer()

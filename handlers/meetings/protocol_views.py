@@ -183,7 +183,15 @@ def signed_keyboard(today: date) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def summary_prompt(number: int) -> str:
+def summary_prompt(number: int, restricted: bool = False) -> str:
+    if restricted:  # the text stays on paper: never typed into the chat
+        return step(
+            3,
+            _(
+                "Assignment {number} of the restricted protocol: its text stays on paper. "
+                "Press «➕ Assignment» to choose its executors and deadline."
+            ).format(number=number),
+        )
     if number == 1:
         text = _(
             "Assignment 1 of the protocol: type its text ({min} to {max} characters). "
@@ -197,8 +205,10 @@ def summary_prompt(number: int) -> str:
     return step(3, text.format(number=number, min=SUMMARY_MIN, max=SUMMARY_MAX))
 
 
-def summary_keyboard(number: int) -> InlineKeyboardMarkup:
+def summary_keyboard(number: int, restricted: bool = False) -> InlineKeyboardMarkup:
     builder = Keyboard()
+    if restricted:
+        builder.button(text=_("➕ Assignment"), callback_data=pr("task", "paper"))
     if number == 1:
         builder.button(text=_("➖ No assignments"), callback_data=pr("task", "none"))
     else:

@@ -20,7 +20,7 @@ from bot.middlewares import Tap, for_roles
 from handlers.callbacks import MeetCallback
 from handlers.keyboards import Keyboard
 from handlers.meetings import change_dialog
-from handlers.meetings.cards import attendance_list, meeting_title, naming, people_of
+from handlers.meetings.cards import attendance_list, naming, people_of
 from handlers.meetings.change_dialog import ChangeStates
 from handlers.meetings.lookup import changeable, live_view, load, shortened
 from handlers.replies import refuse, show
@@ -32,7 +32,7 @@ from storage.repo import Repos
 __all__ = ["ChangeStates", "create_router"]  # the change dialog's states, where tests look
 
 RECENT_CLOSED = 5  # held or cancelled meetings under the open ones in /meeting
-LABEL_MAX = 60  # a list button's text
+LABEL_MAX = 32  # a list button's text, as a phone shows it
 
 
 def back_button(meeting_id: int) -> InlineKeyboardMarkup:
@@ -45,7 +45,9 @@ CLOSED_ICONS = {MeetingStatus.HELD: "✅", MeetingStatus.CANCELLED: "🚫"}
 
 
 def list_label(meeting: Meeting, icon: str = "") -> str:
-    label = f"{meeting.starts_at:%d.%m.%Y %H:%M} · {meeting_title(meeting)}"
+    number = _("No. {id}").format(id=meeting.id)
+    subject = f" «{meeting.title}»" if meeting.title and not meeting.restricted else ""
+    label = f"{meeting.starts_at:%d.%m %H:%M} · {number}{subject}"
     return shortened(f"{icon} {label}" if icon else label, LABEL_MAX)
 
 
@@ -120,7 +122,7 @@ async def on_people(query: CallbackQuery, callback_data: MeetCallback, repos: Re
 
 
 def names(people: Sequence[Person]) -> str:
-    return ", ".join(p.full_name for p in people)
+    return ", ".join(p.short_name for p in people)
 
 
 async def on_ask(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:

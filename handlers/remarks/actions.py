@@ -26,7 +26,6 @@ from bot.remarks.rules import (
     REMARKS_MAX,
     RoundRefusal,
     check_offered,
-    cited,
     final_answer,
     is_open,
     offered_answers,
@@ -41,7 +40,7 @@ from handlers.drafts import drop_draft, send_or_cancel, take_part
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.remarks.refusals import remarks_forbidden_text
-from handlers.replies import draft_gone, refuse
+from handlers.replies import cited, draft_gone, refuse
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.models import Person
@@ -110,12 +109,12 @@ def request_keyboard(item: Round, profile: Profile) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def answers_line(profile: Profile, kind: RoundKind, language: str) -> str | None:
+def answers_line(profile: Profile, kind: RoundKind) -> str | None:
     """Where approval «with remarks» is forbidden, the request says so, with its paragraphs."""
     paragraphs = remarks_forbidden_paragraphs(profile, kind)
     if paragraphs is None:
         return None
-    return remarks_forbidden_text(paragraphs, language)
+    return remarks_forbidden_text(paragraphs)
 
 
 def kind_line(kind: RoundKind) -> str:
@@ -133,14 +132,14 @@ def silence_line(profile: Profile, kind: RoundKind, due: Any, language: str) -> 
     return _(
         "If you do not answer by {date}, you are counted as agreed (silent consent, "
         "regulation {paragraphs})."
-    ).format(date=long_date(due, language), paragraphs=cited(paragraphs, language))
+    ).format(date=long_date(due, language), paragraphs=cited(paragraphs))
 
 
 def request_text(item: Round, initiator: Person | None, language: str, profile: Profile) -> str:
     """The request as its addressee reads it: «Запрос замечаний от …», or «Согласование проекта
     …» for a draft act answered «согласовано»."""
     words = answer_words(profile, item.kind)
-    name = f"{initiator.full_name} ({initiator.position})" if initiator else "—"
+    name = f"{initiator.short_name} ({initiator.position})" if initiator else "—"
     lines = [_(words.header).format(name=name)]
     if "{name}" not in words.header:
         lines.append(_("From: {name}").format(name=name))
@@ -152,7 +151,7 @@ def request_text(item: Round, initiator: Person | None, language: str, profile: 
         lines.append(
             _("Documents: {names}").format(names=", ".join(f.file_name for f in item.files))
         )
-    if (answers := answers_line(profile, item.kind, language)) is not None:
+    if (answers := answers_line(profile, item.kind)) is not None:
         lines.append(answers)
     lines.append(silence_line(profile, item.kind, item.due, language))
     return "\n".join(lines)

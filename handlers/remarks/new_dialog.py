@@ -1,7 +1,8 @@
 """The initiator's dialog that starts a «замечаний нет» round: «➕ New round» under /remarks.
 
-Subject → kind (of draft, or «замечаний нет» on an assignment or request) → restricted (ДСП)?
-→ documents (files; skipped for a restricted round) → addressees
+Restricted (ДСП)? (before any content) → subject (never asked for a restricted round) → kind (of
+draft, or «замечаний нет» on an assignment or request) → documents (files; skipped for a
+restricted round) → addressees
 (departments, whose heads answer, and people: two paged pickers with a search) → due date (the
 profile's period for the kind, or typed; a date shorter than the regulation's is confirmed)
 → a confirmation → the requests are queued for delivery.
@@ -31,10 +32,10 @@ from bot.services import Context
 from handlers import steps
 from handlers.callbacks import RemarkCallback, RoundNewCallback, RoundStep
 from handlers.keyboards import Keyboard
-from handlers.pickers import Picker
+from handlers.pickers import Picker, person_label
 from handlers.refusals import refusal_text
 from handlers.remarks import round_views as views
-from handlers.remarks.round_views import department_options, person_label, picked
+from handlers.remarks.round_views import department_options, picked
 from handlers.replies import Reply, present, refuse, show
 from storage.domain.refusals import Refused
 from storage.domain.remarks import RoundKind
@@ -48,15 +49,18 @@ __all__ = ["RoundStates", "create_router", "department_options", "person_label",
 
 
 class RoundStates(StatesGroup):
+    restricted = State()
     subject = State()
     kind = State()
-    restricted = State()
     documents = State()
     departments = State()  # the addressees, choosing departments
     people = State()  # the addressees, choosing people
     due = State()
     confirm = State()
 
+
+# What a restricted round keeps as its subject: its content is never typed into the chat.
+RESTRICTED_SUBJECT = "—"
 
 MODES = {
     "dep": (RoundStates.departments, views.DEPARTMENTS),
@@ -78,21 +82,24 @@ def kind_of(data: dict[str, Any]) -> RoundKind:
     return RoundKind(data.get("kind", rules.DEFAULT_KIND))
 
 
-def regular_due_keyboard(
-    ctx: Context, data: dict[str, Any], person: Person
-) -> InlineKeyboardMarkup:
+def regular_due_keyboard(ctx: Context, data: dict[str, Any]) -> InlineKeyboardMarkup:
     """The button with the regulation's due date for the round's kind."""
     regular = rules.default_due(ctx.profile, ctx.calendar, ctx.today, kind_of(data))
-    return views.due_keyboard(regular, person.language.value)
+    return views.due_keyboard(regular)
 
 
 async def ask_due(
-    message: Reply, state: FSMContext, ctx: Context, person: Person, reason: str = ""
+    message: Reply,
+    state: FSMContext,
+    ctx: Context,
+    person: Person,  # noqa: ARG001 (the callers pass it)
+    reason: str = "",
 ) -> None:
     await state.set_state(RoundStates.due)
+    data = await state.get_data()
     await message.answer(
-        steps.after(reason, views.due_prompt()),
-        reply_markup=regular_due_keyboard(ctx, await state.get_data(), person),
+        steps.after(reason, views.due_prompt(bool(data.get("restricted")))),
+        reply_markup=regular_due_keyboard(ctx, data),
     )
 
 
@@ -150,10 +157,26 @@ async def picker_of(
 
 async def on_new(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await state.set_state(RoundStates.subject)
+    await state.set_state(RoundStates.restricted)  # before any content
     await query.answer()
     if query.message is not None:
-        await query.message.answer(views.subject_prompt())
+        await query.message.answer(
+            views.restricted_prompt(), reply_markup=steps.restricted_keyboard(views.rn)
+        )
+
+
+async def on_restricted(query: CallbackQuery, value: str, state: FSMContext) -> None:
+    """A restricted round's subject and documents are never typed into the chat: its kind next."""
+    restricted = await steps.take_restricted(query, state, value, files=[])
+    if restricted is None:
+        return
+    if restricted:
+        await state.update_data(subject=RESTRICTED_SUBJECT)
+        await state.set_state(RoundStates.kind)
+        await show(query, views.kind_prompt(restricted=True), views.kind_keyboard())
+        return
+    await state.set_state(RoundStates.subject)
+    await show(query, views.subject_prompt())
 
 
 async def on_subject(message: Message, state: FSMContext) -> None:
@@ -170,31 +193,12 @@ async def on_subject(message: Message, state: FSMContext) -> None:
     await message.answer(views.kind_prompt(), reply_markup=views.kind_keyboard())
 
 
-async def on_kind(query: CallbackQuery, value: str, state: FSMContext) -> None:
-    await state.update_data(kind=RoundKind(value).value)
-    await state.set_state(RoundStates.restricted)
-    await query.answer()
-    await show(
-        query,
-        views.step(
-            views.Stage.MATERIAL,
-            _(
-                "Is the material restricted (ДСП, for official use only)? Then the bot sends "
-                "the addressees only the round's number and due date, never its subject or "
-                "files, and they look at the paper copy."
-            ),
-        ),
-        steps.restricted_keyboard(views.rn),
-    )
-
-
-async def on_restricted(
+async def on_kind(
     query: CallbackQuery, value: str, state: FSMContext, person: Person, repos: Repos
 ) -> None:
-    restricted = await steps.take_restricted(query, state, value, files=[])
-    if restricted is None:
-        return
-    if restricted:
+    data = await state.update_data(kind=RoundKind(value).value)
+    await query.answer()
+    if data.get("restricted"):
         await go_addressees(query, state, person, repos)
         return
     await state.set_state(RoundStates.documents)
@@ -277,7 +281,9 @@ async def on_addressees_done(
         picked(people, views.PEOPLE.chosen(data)),
     )
     await show(
-        query, "\n".join([*lines, "", views.due_prompt()]), regular_due_keyboard(ctx, data, person)
+        query,
+        "\n".join([*lines, "", views.due_prompt(bool(data.get("restricted")))]),
+        regular_due_keyboard(ctx, data),
     )
 
 
@@ -285,13 +291,19 @@ async def confirm_or_shorter(
     target: Message | CallbackQuery, state: FSMContext, person: Person, ctx: Context, due: date
 ) -> None:
     """A due date before the regulation's period for the kind is confirmed first."""
-    kind = kind_of(await state.get_data())
+    data = await state.get_data()
+    kind = kind_of(data)
     regular = rules.shorter_than_regulation(ctx.profile, ctx.calendar, ctx.today, kind, due)
     if regular is None:
         await go_confirm(target, state, person, ctx, due)
         return
     text, markup = views.shorter_view(
-        kind, due, regular, rules.due_paragraphs(ctx.profile), person.language.value
+        kind,
+        due,
+        regular,
+        rules.due_paragraphs(ctx.profile),
+        person.language.value,
+        bool(data.get("restricted")),
     )
     await present(target, text, markup)
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import date_with_weekday, long_date
-from bot.remarks.rules import RoundRefusal, cited
+from bot.remarks.rules import RoundRefusal
+from handlers.replies import cited
 from storage.domain.refusals import Refused
 
 
-def remarks_forbidden_text(paragraphs: str, language: str) -> str:
+def remarks_forbidden_text(paragraphs: str) -> str:
     """Approving a draft «with remarks» is forbidden (Baidibek §10.4): what to answer instead."""
     return _(
         "Approval «with remarks» is not allowed for this draft (regulation {paragraphs}): "
         "answer «agreed», or «not agreed» with the reasons."
-    ).format(paragraphs=cited(paragraphs, language))
+    ).format(paragraphs=cited(paragraphs))
 
 
 def round_refusal(error: Refused, language: str) -> str:
@@ -32,7 +33,7 @@ def round_refusal(error: Refused, language: str) -> str:
         case RoundRefusal.REFUSAL_OFF:
             return _("This round takes no «not agreed» answer.")
         case RoundRefusal.REMARKS_FORBIDDEN:
-            return remarks_forbidden_text(str(error.values["paragraphs"]), language)
+            return remarks_forbidden_text(str(error.values["paragraphs"]))
         case RoundRefusal.DUE_DAY_OFF:
             return _("{day} is not a working day. The next working day is {offer}.").format(
                 day=date_with_weekday(error.values["due"], language),  # type: ignore[arg-type]

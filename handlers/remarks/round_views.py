@@ -14,20 +14,21 @@ from aiogram.utils.i18n import ngettext
 
 from bot import services
 from bot.i18n import date_with_weekday
+from bot.i18n_marks import N_
 from bot.remarks.rules import (
     KINDS,
     MAX_FILES,
     SUBJECT_MAX,
     SUBJECT_MIN,
-    cited,
     offered_answers,
     silent_consent_paragraphs,
 )
 from bot.remarks.words import answer_words
 from handlers.callbacks import RoundNewCallback, RoundStep
 from handlers.keyboards import Keyboard
-from handlers.pickers import Option, Picker
+from handlers.pickers import Option, Picker, person_option
 from handlers.remarks.actions import KIND_TITLES, kind_line
+from handlers.replies import cited, dotted
 from handlers.steps import confirm_keyboard
 from storage.domain.remarks import RoundFile, RoundKind
 from storage.models import Department, Person
@@ -35,13 +36,14 @@ from storage.repo import Repos
 
 
 class Stage(StrEnum):
-    """The dialog's stages, numbered «n/N» on every screen. Every path goes through all of them:
-    the restricted question and the documents are one stage (a restricted round has no
-    documents), the shorter-than-regulation question is part of the due date."""
+    """The dialog's stages, numbered «n/N» on every screen. The restricted question comes first,
+    before any content; a restricted round has no subject typed into the chat, so its path
+    skips that stage and counts one fewer. The kind and the documents are one stage, the
+    shorter-than-regulation question is part of the due date."""
 
-    SUBJECT = "subject"
-    KIND = "kind"
-    MATERIAL = "material"  # restricted or not, then the documents
+    RESTRICTED = "restricted"
+    SUBJECT = "subject"  # never for a restricted round
+    KIND = "kind"  # and then the documents (none for a restricted round)
     ADDRESSEES = "addressees"
     DUE = "due"
     CONFIRM = "confirm"
@@ -62,13 +64,11 @@ PEOPLE = Picker(rn, toggle_step=RoundStep.PERSON, chosen_key="people")
 # --- pure helpers -------------------------------------------------------------------------------
 
 
-def step(stage: Stage, text: str) -> str:
-    """The screen's text under its stage number: «4/6 · …»."""
-    return f"{STAGES.index(stage) + 1}/{len(STAGES)} · {text}"
-
-
-def person_label(person: Person) -> str:
-    return f"{person.full_name} — {person.position}" if person.position else person.full_name
+def step(stage: Stage, text: str, restricted: bool = False) -> str:
+    """The screen's text under its stage number on this round's path: «4/6 · …» (a restricted
+    round, without the subject: «3/5 · …»)."""
+    path = [s for s in STAGES if not (restricted and s is Stage.SUBJECT)]
+    return f"{path.index(stage) + 1}/{len(path)} · {text}"
 
 
 def files_of(data: dict[str, Any]) -> list[RoundFile]:
@@ -89,40 +89,60 @@ async def people_options(repos: Repos, initiator: Person) -> list[Option]:
     """Everyone still in the staff directory but the initiator, by name (a person who left
     cannot answer)."""
     everyone = await repos.staff.active_people()
-    return [Option(p.id, person_label(p)) for p in everyone if p.id != initiator.id]
+    return [person_option(p) for p in everyone if p.id != initiator.id]
 
 
 # --- views --------------------------------------------------------------------------------------
+
+
+def restricted_prompt() -> str:
+    """Asked first: a restricted round's subject is never typed into the chat."""
+    return step(
+        Stage.RESTRICTED,
+        _(
+            "New «no remarks» round. Is the material restricted (ДСП, for official use only)? "
+            "Then the bot sends the addressees only the round's number and due date, and they "
+            "look at the paper copy. /cancel stops at any step."
+        ),
+    )
 
 
 def subject_prompt() -> str:
     return step(
         Stage.SUBJECT,
         _(
-            "New «no remarks» round. Type its subject: what the addressees are asked to look at "
-            "({min} to {max} characters). For a restricted (ДСП) round the subject stays in "
-            "the bot and is never sent to the addressees. /cancel stops at any step."
+            "Type the subject of the round: what the addressees are asked to look at "
+            "({min} to {max} characters)."
         ).format(min=SUBJECT_MIN, max=SUBJECT_MAX),
     )
 
 
-def kind_prompt() -> str:
+def kind_prompt(restricted: bool = False) -> str:
     return step(
         Stage.KIND,
         _(
             "What is the round about? The kind sets the regulation's period for the answers "
             "and whether silence counts as agreement. Not sure? «Other draft»."
         ),
+        restricted,
     )
+
+
+# The kinds on buttons, short enough for a phone (the full titles are in the texts).
+KIND_BUTTONS: dict[RoundKind, str] = {
+    RoundKind.RESOLUTION: N_("Akimat resolution"),
+    RoundKind.DECISION: N_("Akim's decision"),
+    RoundKind.ORDER: N_("Akim's order"),
+    RoundKind.EMERGENCY: N_("Emergency or aid act"),
+    RoundKind.OTHER_DRAFT: N_("Other draft"),
+    RoundKind.REPLY: N_("On an assignment, a request"),
+}
 
 
 def kind_keyboard() -> InlineKeyboardMarkup:
     builder = Keyboard()
     for kind in KINDS:
-        label = _(KIND_TITLES[kind])
-        builder.button(
-            text=label[:1].upper() + label[1:], callback_data=rn(RoundStep.KIND, kind.value)
-        )
+        builder.button(text=_(KIND_BUTTONS[kind]), callback_data=rn(RoundStep.KIND, kind.value))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -138,7 +158,7 @@ def documents_keyboard(has_files: bool) -> InlineKeyboardMarkup:
 
 def documents_prompt() -> str:
     return step(
-        Stage.MATERIAL,
+        Stage.KIND,
         _(
             "Send the documents of the round as files (📎 → File), one or several, at most "
             "{max}. Then press «Done». Nothing to attach? Press «No documents»."
@@ -182,7 +202,7 @@ async def addressees_view(
         switch = (_("👤 Choose people"), rn("mode", "per"))
     view = picker.view(options, data)
     lines = [
-        step(Stage.ADDRESSEES, header),
+        step(Stage.ADDRESSEES, header, bool(data.get("restricted"))),
         "",
         *chosen_lines(
             picked(departments, DEPARTMENTS.chosen(data)), picked(people, PEOPLE.chosen(data))
@@ -198,27 +218,28 @@ async def addressees_view(
     return "\n".join(lines), markup
 
 
-def due_prompt() -> str:
+def due_prompt(restricted: bool = False) -> str:
     return step(
         Stage.DUE,
         _(
             "Due date for the answers: press the button for the regulation's period, or type "
             "a date as dd.mm.yyyy."
         ),
+        restricted,
     )
 
 
-def due_keyboard(day: date, language: str, label: str = "") -> InlineKeyboardMarkup:
+def due_keyboard(day: date, label: str = "") -> InlineKeyboardMarkup:
     builder = Keyboard()
     builder.button(
-        text=label or "📅 " + date_with_weekday(day, language),
+        text=label or "📅 " + dotted(day),
         callback_data=rn("due", day.isoformat()),
     )
     return builder.as_markup()
 
 
 def shorter_view(
-    kind: RoundKind, due: date, regular: date, cite: str, language: str
+    kind: RoundKind, due: date, regular: date, cite: str, language: str, restricted: bool = False
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A typed due date before the regulation's: the initiator confirms it or takes the
     regulation's."""
@@ -228,19 +249,20 @@ def shorter_view(
             "⚠️ {date} is shorter than the regulation gives for «{kind}»: until {regular} "
             "(regulation {paragraphs}). Keep the shorter date?"
         ),
+        restricted,
     ).format(
         date=date_with_weekday(due, language),
         kind=_(KIND_TITLES[kind]),
         regular=date_with_weekday(regular, language),
-        paragraphs=cited(cite, language),
+        paragraphs=cited(cite),
     )
     builder = Keyboard()
     builder.button(
-        text=_("✔️ Keep {date}").format(date=date_with_weekday(due, language)),
+        text=_("✔️ Keep {date}").format(date=dotted(due)),
         callback_data=rn(RoundStep.SHORT, due.isoformat()),
     )
     builder.button(
-        text="📅 " + date_with_weekday(regular, language),
+        text="📅 " + dotted(regular),
         callback_data=rn(RoundStep.DUE, regular.isoformat()),
     )
     builder.adjust(1)
@@ -268,8 +290,9 @@ async def confirmation_view(
     departments = department_options(await ctx.repos.staff.departments())
     people = await people_options(ctx.repos, initiator)
     chosen_departments = DEPARTMENTS.chosen(data)
-    lines = [step(Stage.CONFIRM, _("Check the round before sending:")), ""]
-    if data["restricted"]:
+    restricted = bool(data["restricted"])
+    lines = [step(Stage.CONFIRM, _("Check the round before sending:"), restricted), ""]
+    if restricted:
         lines += [
             _("Subject: not shown, the round is restricted (ДСП)."),
             _(
@@ -304,7 +327,7 @@ async def confirmation_view(
         _("The addressees answer: {answers}").format(answers=answers),
         _("Answer by: {date}").format(date=date_with_weekday(due, language)),
         _("Silence at the due date: agreed by default (regulation {paragraphs}).").format(
-            paragraphs=cited(silence, language)
+            paragraphs=cited(silence)
         )
         if silence
         else _("Silence at the due date: shown as «no answer», not as agreement."),

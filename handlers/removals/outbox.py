@@ -39,7 +39,7 @@ async def _name(deliverer: Deliverer, code: str | None) -> str:
     if not code:
         return ""
     person = await deliverer.repos.staff.by_code(code)
-    return person.full_name if person is not None else code
+    return person.short_name if person is not None else code
 
 
 @about_request(_request, {RemovalStatus.PENDING}, open_only=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests import language_guard
 from tests.fake_api.wire import (
     _NOT_MODIFIED,
     DEFAULT_BOT_ID,
@@ -150,6 +151,7 @@ class ApiState:
 
     def _record(self, call: ApiCall) -> None:
         self.requests.append(call)
+        language_guard.record_call(call.method, call.params)
         self._call_event.set()
 
     def _confirm(self, offset: int) -> None:

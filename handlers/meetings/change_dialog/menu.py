@@ -30,7 +30,7 @@ from storage.domain.meetings import Meeting
 from storage.domain.refusals import Refused
 from storage.models import Person
 
-ITEM_LABEL_MAX = 50
+ITEM_LABEL_MAX = 30
 SECTIONS = {"", "time", "place", "add", "del"}  # "" is the menu itself
 
 

@@ -1,11 +1,12 @@
 """The organizer's dialog that creates a meeting: «➕ New meeting» under /meeting.
 
-Kind → subject (optional for sessions and apparatus meetings) → date (typed; the profile's
-materials and distribution days shown once it is known) → time → format → place and/or link →
-restricted (ДСП)? → chair (a paged picker, the akim first) → agenda items, repeated (title,
-speaker, responsible department) → recipients (departments, people, saved distribution lists,
-«all akimat members»; member or invitee by role) → a confirmation → the meeting is saved and the
-materials are requested from the responsible departments at once.
+Kind → restricted (ДСП)? (before any content) → subject (optional for sessions and apparatus
+meetings; never asked for a restricted meeting) → date (typed; the profile's materials and
+distribution days shown once it is known) → time → format → place and/or link → chair (a paged
+picker, the akim first) → agenda items, repeated (title, speaker, responsible department) →
+recipients (departments, people, saved distribution lists, «all akimat members»; member or
+invitee by role) → a confirmation → the meeting is saved and the materials are requested from
+the responsible departments at once.
 
 Every wrong answer is re-asked with the reason; /cancel (handlers.common) leaves at any step.
 Buttons act only in their own step: a stale or forged one falls through to the catch-all.
@@ -65,7 +66,7 @@ def create_router() -> Router:
     cb.register(when.on_when_button, states.time, new(F.step == step.TIME))
     cb.register(where.on_format, states.format, new(F.step == step.FORMAT))
     restricted = (F.step == step.RESTRICTED) & F.value.in_({"0", "1"})
-    cb.register(where.on_restricted, states.restricted, new(restricted))
+    cb.register(when.on_restricted, states.restricted, new(restricted))
     cb.register(where.on_chair, states.chair, new(F.step == step.CHAIR))
     cb.register(agenda.on_no_speaker, states.item_speaker, new(F.step == step.NO_SPEAKER))
     item_department = states.item_department

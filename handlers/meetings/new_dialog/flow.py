@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from bot import services
 from bot.meetings.rules import MAX_ITEMS, TEXT_MAX
 from handlers.callbacks import MeetNewStep
+from handlers.meetings import fields
 from handlers.meetings.fields import Button, Markup
 from handlers.meetings.new_dialog.draft import (
     CHAIR,
@@ -38,8 +39,6 @@ from handlers.meetings.new_dialog.prompts import (
     link_prompt,
     more_view,
     place_prompt,
-    restricted_keyboard,
-    restricted_prompt,
     skip_keyboard,
     speaker_prompt,
     time_keyboard,
@@ -92,9 +91,17 @@ async def go_chair(target: Target, state: FSMContext, repos: Repos, reason: str 
     await present(target, with_reason(reason, text), markup)
 
 
+# The agenda item of a restricted meeting: its title stays on paper, never typed into the chat.
+RESTRICTED_ITEM = "—"
+
+
 async def go_item_title(target: Target, state: FSMContext, repos: Repos, reason: str = "") -> None:
-    await state.set_state(MeetingStates.item_title)
     data = await state.get_data()
+    if data.get("restricted"):  # only what may travel: the department preparing the materials
+        await state.update_data(item_title=RESTRICTED_ITEM, item_speaker="")
+        await fields.ask_department(target, state, repos, DraftItem(repos))
+        return
+    await state.set_state(MeetingStates.item_title)
     lines = await agenda_so_far(repos, data)
     text = "\n".join([*lines, item_title_prompt(len(items_of(data)) + 1)])
     await present(target, with_reason(reason, text))
@@ -133,9 +140,10 @@ async def go_confirm(
 
 
 class DraftWhere:
-    """The format, place and link of the meeting being created; then the restricted question."""
+    """The format, place and link of the meeting being created; then the chair."""
 
-    def __init__(self) -> None:
+    def __init__(self, repos: Repos) -> None:
+        self.repos = repos
         self.place_state = MeetingStates.place
         self.link_state = MeetingStates.link
 
@@ -169,12 +177,8 @@ class DraftWhere:
     async def done(
         self, target: Target, state: FSMContext, _format: MeetingFormat, _place: str, _link: str
     ) -> None:
-        """The draft has them already: the restricted question next."""
-        await state.set_state(MeetingStates.restricted)
-        await present(target, restricted_prompt(), restricted_keyboard())
-
-
-DRAFT_WHERE = DraftWhere()
+        """The draft has them already: the chair next."""
+        await go_chair(target, state, self.repos)
 
 
 class DraftItem:

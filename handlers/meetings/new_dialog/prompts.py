@@ -32,7 +32,7 @@ from handlers.meetings.new_dialog.draft import (
     step,
     time_value,
 )
-from handlers.pickers import Option, nothing, person_label
+from handlers.pickers import Option, nothing, person_option
 from handlers.replies import dotted
 from handlers.steps import offer_keyboard, yes_no_keyboard
 from storage.domain.enums import Role
@@ -190,7 +190,7 @@ async def chair_options(repos: Repos) -> list[Option]:
     everyone = await repos.staff.all_people()
     akims = [p for p in everyone if Role.AKIM in p.roles]
     others = [p for p in everyone if Role.AKIM not in p.roles]
-    return [Option(p.id, person_label(p)) for p in akims + others]
+    return [person_option(p) for p in akims + others]
 
 
 async def chair_view(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:

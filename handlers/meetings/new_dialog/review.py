@@ -32,7 +32,15 @@ from handlers.meetings.new_dialog.draft import (
     step,
 )
 from handlers.meetings.new_dialog.prompts import consequence_lines, department_names
-from handlers.pickers import Mark, Option, checked, department_options, person_label, picked
+from handlers.pickers import (
+    Mark,
+    Option,
+    checked,
+    department_options,
+    person_option,
+    picked,
+)
+from handlers.replies import BUTTON_MAX, fit
 from storage.domain.enums import Role
 from storage.domain.meetings import DistributionList, MeetingFormat, MeetingKind
 from storage.models import Person
@@ -44,9 +52,12 @@ async def lists_options(repos: Repos) -> tuple[list[DistributionList], list[Opti
     return lists, [
         Option(
             item.id,
-            ngettext(
-                "📋 {name} ({count} person)", "📋 {name} ({count} people)", len(item.entries)
-            ).format(name=item.name, count=len(item.entries)),
+            fit(
+                ngettext(
+                    "📋 {name} ({count} person)", "📋 {name} ({count} people)", len(item.entries)
+                ).format(name=item.name, count=len(item.entries)),
+                BUTTON_MAX - 2,  # «✅ » when chosen
+            ),
         )
         for item in lists
     ]
@@ -70,7 +81,7 @@ def counts_line(flags: Sequence[tuple[int, bool]]) -> str:
 
 async def chosen_lines(repos: Repos, data: dict[str, Any]) -> list[str]:
     departments = department_options(await repos.staff.departments())
-    people = [Option(p.id, p.full_name) for p in await repos.staff.all_people()]
+    people = [person_option(p) for p in await repos.staff.all_people()]
     lines = []
     chosen_departments = picked(departments, DEPARTMENTS.chosen(data))
     if chosen_departments:
@@ -94,7 +105,7 @@ async def recipients_view(
     all_members = bool(members) and all(p in chosen_people for p in members)
     if mode == "per":
         picker = PEOPLE
-        options = [Option(p.id, person_label(p)) for p in await repos.staff.all_people()]
+        options = [person_option(p) for p in await repos.staff.all_people()]
         header = _(
             "Recipients. Tap a person to add them or take them off. To find someone, type part "
             "of the name or position."

@@ -1,5 +1,6 @@
-"""The dialog that creates a meeting, from its start to the time: the kind, the subject, the date
-(typed, or the working day offered instead of a day off) and the start time."""
+"""The dialog that creates a meeting, from its start to the time: the kind, restricted (ДСП) or
+not (asked before any content), the subject (never for a restricted meeting), the date (typed,
+or the working day offered instead of a day off) and the start time."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from handlers.meetings.new_dialog.prompts import (
     day_keyboard,
     kind_keyboard,
     kind_prompt,
+    restricted_keyboard,
+    restricted_prompt,
     skip_keyboard,
     time_keyboard,
     title_prompt,
@@ -49,8 +52,21 @@ async def on_kind(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
         return
     kind = MeetingKind(tap.button.value)
     await tap.state.update_data(kind=kind.value, title="")
-    await tap.state.set_state(MeetingStates.title)
+    await tap.state.set_state(MeetingStates.restricted)  # before any content
     await query.answer()
+    await show(query, restricted_prompt(), restricted_keyboard())
+
+
+async def on_restricted(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
+    """A restricted meeting's subject is never typed into the chat: its date next."""
+    restricted = tap.button.value == "1"
+    data = await tap.state.update_data(restricted=restricted)
+    await query.answer()
+    if restricted:
+        await go_day(query, tap.state)
+        return
+    kind = MeetingKind(data["kind"])
+    await tap.state.set_state(MeetingStates.title)
     await show(
         query,
         title_prompt(kind),

@@ -1,5 +1,5 @@
 """The dialog that creates a meeting, from the format to the chair: the format with its place
-and link (the steps shared with the change dialog), restricted (ДСП) or not, and the chair."""
+and link (the steps shared with the change dialog), and the chair."""
 
 from __future__ import annotations
 
@@ -9,26 +9,21 @@ from aiogram.types import CallbackQuery, Message
 from bot.middlewares import Tap
 from handlers.callbacks import MeetNewCallback
 from handlers.meetings import fields
-from handlers.meetings.new_dialog.flow import DRAFT_WHERE, go_chair, go_item_title
+from handlers.meetings.new_dialog.flow import DraftWhere, go_item_title
 from handlers.steps import button_record
+from storage.repo import Repos
 
 
 async def on_format(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
-    await fields.format_chosen(query, tap.button.value, tap.state, DRAFT_WHERE)
+    await fields.format_chosen(query, tap.button.value, tap.state, DraftWhere(tap.ctx.repos))
 
 
-async def on_place(message: Message, state: FSMContext) -> None:
-    await fields.place_typed(message, state, DRAFT_WHERE)
+async def on_place(message: Message, state: FSMContext, repos: Repos) -> None:
+    await fields.place_typed(message, state, DraftWhere(repos))
 
 
-async def on_link(message: Message, state: FSMContext) -> None:
-    await fields.link_typed(message, state, DRAFT_WHERE)
-
-
-async def on_restricted(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
-    await tap.state.update_data(restricted=tap.button.value == "1")
-    await query.answer()
-    await go_chair(query, tap.state, tap.ctx.repos)
+async def on_link(message: Message, state: FSMContext, repos: Repos) -> None:
+    await fields.link_typed(message, state, DraftWhere(repos))
 
 
 async def on_chair(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
@@ -36,5 +31,5 @@ async def on_chair(query: CallbackQuery, tap: Tap[MeetNewCallback]) -> None:
     if chair is None:
         return
     await tap.state.update_data(chair=chair.id)
-    await query.answer(chair.full_name)
+    await query.answer(chair.short_name)
     await go_item_title(query, tap.state, tap.ctx.repos)
