@@ -20,6 +20,7 @@ from storage.outbox import OutboxRepo
 from storage.overview import OverviewRepo
 from storage.remarks import RemarksRepo
 from storage.removals import RemovalRepo
+from storage.reports import ReportRepo
 from storage.staff import StaffRepo
 
 
@@ -39,6 +40,7 @@ class Repos:
         self.overview = OverviewRepo(db)
         self.removals = RemovalRepo(db)
         self.executor_sets = ExecutorSetRepo(db)
+        self.reports = ReportRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:
