@@ -23,6 +23,7 @@ from bot.assignments.rules import (
     traffic_light,
     working_days_left,
 )
+from bot.assignments.titles import GROUND_TITLES, SOURCE_TITLES, STATUS_TITLES
 from bot.calendar import WorkCalendar
 from bot.cli import CLI_ACTOR
 from bot.i18n import date_with_weekday, long_date
@@ -32,36 +33,13 @@ from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.replies import dotted
 from storage.domain.assignments import Assignment, Executor, RemovalGround, Status
-from storage.domain.enums import Mark, Source
+from storage.domain.enums import Mark
 from storage.models import AuditEntry
 
-SOURCE_TITLES: dict[Source, str] = {
-    Source.PRESIDENT: N_("President"),
-    Source.PRESIDENTIAL_ADMINISTRATION: N_("Presidential Administration"),
-    Source.GOVERNMENT: N_("Government"),
-    Source.PRIME_MINISTER: N_("Prime Minister"),
-    Source.OBLAST_AKIM: N_("Oblast akim"),
-    Source.AKIM: N_("Akim"),
-    Source.AKIMAT: N_("Akimat protocol"),
-    Source.DEPUTY_AKIM: N_("Deputy akim"),
-    Source.HEAD_OF_APPARATUS: N_("Head of apparatus"),
-    Source.OTHER: N_("Other state body"),
-}
 MARK_TITLES: dict[Mark, str] = {
     Mark.NONE: N_("no mark"),
     Mark.URGENT: N_("urgent"),
     Mark.VERY_URGENT: N_("very urgent"),
-}
-STATUS_TITLES: dict[Status, str] = {
-    Status.REGISTERED: N_("registered, awaiting acceptance"),
-    Status.ACCEPTED: N_("accepted for execution"),
-    Status.REPORTED: N_("execution report submitted"),
-    Status.RETURNED: N_("returned for rework"),
-    Status.REMOVED: N_("removed from control"),
-}
-GROUND_TITLES: dict[RemovalGround, str] = {
-    RemovalGround.EXECUTED: N_("fully executed"),
-    RemovalGround.IMPOSSIBLE: N_("impossible for objective reasons"),
 }
 LIGHTS = {Light.OVERDUE: "🔴", Light.SOON: "🟡", Light.LATER: "🟢"}
 EVENT_TITLES: dict[str, str] = {
