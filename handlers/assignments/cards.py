@@ -2,6 +2,8 @@
 
 Rendered in the current gettext locale; callers set it (the middleware, or the sender per
 recipient). A restricted (ДСП) item shows its number, deadline and «see the paper copy» only.
+The titles of sources, statuses and grounds are bot/'s (the reports name them outside the
+chat), re-exported here for the handlers.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from bot.assignments.rules import (
     traffic_light,
     working_days_left,
 )
-# The titles are bot/'s (the reports name them outside the chat); re-exported for the handlers.
 from bot.assignments.titles import GROUND_TITLES as GROUND_TITLES  # noqa: PLC0414
 from bot.assignments.titles import SOURCE_TITLES as SOURCE_TITLES  # noqa: PLC0414
 from bot.assignments.titles import STATUS_TITLES as STATUS_TITLES  # noqa: PLC0414
