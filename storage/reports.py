@@ -1,15 +1,16 @@
 """What the execution-discipline reports read: the counts per main executor department and
 source, the worst overdue items, every item of a period and the deadlines moved in it.
 
-The facts come from `assignment_facts` (migration 0013: written by a trigger on the audit
-trail, in the step's own unit of work). Dates are local: a stored UTC moment is shifted by the
-window's offset. An item belongs to its main executor department (the «свод»).
+The facts come from `assignment_facts` and the item's `reported_at` / `removed_at` (migration
+0013: written by triggers on the audit trail, in the step's own unit of work). Dates are local:
+a stored UTC moment is shifted by the window's offset. An item belongs to its main executor
+department (the «свод»).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import aiosqlite
 
@@ -23,41 +24,54 @@ from storage.domain.reports import Counts, ExtensionRow, GroupCounts, ItemRow, O
 # :tz the offset modifier, :start, :end, :as_of ISO dates, :all 1 for every department,
 # :departments a JSON list of department ids.
 _ITEMS = """
-WITH facts AS (
-    SELECT assignment_id,
-           MAX(CASE WHEN kind = 'reported' THEN at END) AS reported_at,
-           MAX(CASE WHEN kind = 'removed' THEN at END) AS removed_at,
-           MAX(CASE WHEN kind = 'removed' THEN ground END) AS ground,
-           SUM(kind = 'extended' AND date(at, :tz) BETWEEN :start AND :end) AS extended,
-           SUM(kind = 'returned' AND date(at, :tz) BETWEEN :start AND :end) AS returned
+WITH moved AS MATERIALIZED (
+    SELECT assignment_id, SUM(kind = 'extended') AS extended, SUM(kind = 'returned') AS returned
     FROM assignment_facts
-    WHERE kind IN ('reported', 'removed', 'extended', 'returned')
+    WHERE kind IN ('extended', 'returned') AND at >= :start_utc AND at < :after_utc
     GROUP BY assignment_id
 ),
-raw AS (
+raw AS MATERIALIZED (
     SELECT a.id, a.reg_number, a.source, a.deadline, a.registered_on, a.status,
-           (SELECT e.department_id FROM assignment_executors e
-            WHERE e.assignment_id = a.id AND e.is_main = 1
-            ORDER BY e.declined_at IS NOT NULL, e.position LIMIT 1) AS department_id,
-           date(f.reported_at, :tz) AS reported_on,
+           e.department_id,
+           date(a.reported_at, :tz) AS reported_on,
            CASE WHEN a.status = 'removed'
-                THEN COALESCE(date(f.removed_at, :tz), date(a.updated_at, :tz)) END AS removed_on,
-           COALESCE(f.ground, a.removal_ground) AS ground,
-           COALESCE(f.extended, 0) AS extended,
-           COALESCE(f.returned, 0) AS returned
-    FROM assignments a LEFT JOIN facts f ON f.assignment_id = a.id
+                THEN COALESCE(date(a.removed_at, :tz), date(a.updated_at, :tz)) END AS removed_on,
+           a.removal_ground AS ground,
+           COALESCE(m.extended, 0) AS extended,
+           COALESCE(m.returned, 0) AS returned
+    FROM assignments a
+    LEFT JOIN assignment_executors e
+           ON e.assignment_id = a.id AND e.is_main = 1 AND e.declined_at IS NULL
+    LEFT JOIN moved m ON m.assignment_id = a.id
     WHERE a.registered_on <= :end
+      AND (a.removed_at IS NULL OR a.removed_at >= :start_utc OR a.status <> 'removed')
+      AND (:all = 1 OR e.department_id IN (SELECT value FROM json_each(:departments)))
 ),
-items AS (
+judged AS (
     SELECT raw.*,
+           COALESCE(reported_on, removed_on) AS done_on,
            removed_on IS NOT NULL AND removed_on BETWEEN :start AND :end AS removed_in,
-           removed_on IS NULL OR removed_on > :as_of AS open_then,
+           (removed_on IS NULL OR removed_on > :as_of) AND registered_on <= :as_of AS open_then,
            -- the report in by the deadline, waiting for the controller's decision
            (status IN ('report_submitted', 'removed') AND reported_on IS NOT NULL
             AND reported_on <= deadline AND reported_on <= :as_of) AS report_in_time
     FROM raw
-    WHERE (removed_on IS NULL OR removed_on >= :start)
-      AND (:all = 1 OR department_id IN (SELECT value FROM json_each(:departments)))
+    WHERE removed_on IS NULL OR removed_on >= :start
+),
+items AS (
+    SELECT id, reg_number, source, department_id, deadline, reported_on, removed_on, ground,
+           registered_on >= :start AS received,
+           removed_in AND ground = 'executed' AND done_on <= deadline AS on_time,
+           removed_in AND ground = 'executed' AND done_on > deadline AS late,
+           open_then AND deadline < :as_of AND NOT report_in_time AS overdue,
+           open_then AND (deadline >= :as_of OR report_in_time) AS in_time,
+           extended,
+           removed_in AND ground = 'impossible' AS impossible,
+           returned,
+           CASE WHEN removed_in AND ground = 'executed' AND done_on > deadline
+                THEN CAST(julianday(done_on) - julianday(deadline) AS INTEGER)
+                ELSE 0 END AS days_late
+    FROM judged
 )
 """
 
@@ -65,39 +79,31 @@ _GROUPS = (
     _ITEMS
     + """
 SELECT department_id, source,
-       SUM(registered_on >= :start) AS received,
-       SUM(removed_in AND ground = 'executed'
-           AND COALESCE(reported_on, removed_on) <= deadline) AS on_time,
-       SUM(removed_in AND ground = 'executed'
-           AND COALESCE(reported_on, removed_on) > deadline) AS late,
-       SUM(open_then AND registered_on <= :as_of AND deadline < :as_of
-           AND NOT report_in_time) AS overdue,
-       SUM(open_then AND registered_on <= :as_of
-           AND (deadline >= :as_of OR report_in_time)) AS in_time,
-       SUM(extended) AS extended,
-       SUM(removed_in AND ground = 'impossible') AS impossible,
-       SUM(returned) AS returned,
-       SUM(CASE WHEN removed_in AND ground = 'executed'
-                 AND COALESCE(reported_on, removed_on) > deadline
-                THEN CAST(julianday(COALESCE(reported_on, removed_on)) - julianday(deadline)
-                     AS INTEGER)
-                ELSE 0 END) AS days_late
+       SUM(received) AS received, SUM(on_time) AS on_time, SUM(late) AS late,
+       SUM(overdue) AS overdue, SUM(in_time) AS in_time, SUM(extended) AS extended,
+       SUM(impossible) AS impossible, SUM(returned) AS returned, SUM(days_late) AS days_late
 FROM items
 GROUP BY department_id, source
 """
 )
 
-_WORST = (
-    _ITEMS
-    + """
-SELECT reg_number, department_id, deadline,
-       CAST(julianday(:as_of) - julianday(deadline) AS INTEGER) AS days
-FROM items
-WHERE open_then AND registered_on <= :as_of AND deadline < :as_of AND NOT report_in_time
-ORDER BY deadline, reg_number
+# The overdue items alone, without counting everything: the same rule as `overdue` above (on
+# control as of :as_of, past the deadline, no report in by the deadline waiting for a decision).
+_WORST = """
+SELECT a.reg_number, e.department_id, a.deadline,
+       CAST(julianday(:as_of) - julianday(a.deadline) AS INTEGER) AS days
+FROM assignments a
+LEFT JOIN assignment_executors e
+       ON e.assignment_id = a.id AND e.is_main = 1 AND e.declined_at IS NULL
+WHERE a.deadline < :as_of AND a.registered_on <= :as_of
+  AND (a.status <> 'removed'
+       OR COALESCE(a.removed_at, a.updated_at) >= :as_of_after_utc)
+  AND NOT (a.status IN ('report_submitted', 'removed') AND a.reported_at IS NOT NULL
+           AND a.reported_at < :as_of_after_utc AND date(a.reported_at, :tz) <= a.deadline)
+  AND (:all = 1 OR e.department_id IN (SELECT value FROM json_each(:departments)))
+ORDER BY a.deadline, a.reg_number
 LIMIT :limit
 """
-)
 
 _ROWS = (
     _ITEMS  # noqa: S608 - fixed fragments only
@@ -119,18 +125,23 @@ SELECT a.reg_number, COALESCE(d.name, '') AS department, date(f.at, :tz) AS day,
        f.old_deadline, f.new_deadline, f.kind = 'extended' AS extension
 FROM assignment_facts f
 JOIN assignments a ON a.id = f.assignment_id
-LEFT JOIN departments d ON d.id = (
-    SELECT e.department_id FROM assignment_executors e
-    WHERE e.assignment_id = a.id AND e.is_main = 1
-    ORDER BY e.declined_at IS NOT NULL, e.position LIMIT 1)
+LEFT JOIN assignment_executors e
+       ON e.assignment_id = a.id AND e.is_main = 1 AND e.declined_at IS NULL
+LEFT JOIN departments d ON d.id = e.department_id
 WHERE f.kind IN ('extended', 'deadline_changed')
-  AND f.at >= :from_utc AND date(f.at, :tz) BETWEEN :start AND :end
+  AND f.at >= :start_utc AND f.at < :after_utc
   AND f.old_deadline IS NOT NULL AND f.new_deadline IS NOT NULL
   AND (:all = 1 OR d.id IN (SELECT value FROM json_each(:departments)))
 ORDER BY f.at, f.id
 """
 
 _COUNT_COLUMNS = tuple(Counts.__dataclass_fields__)
+
+
+def _utc_midnight(day: date, offset_minutes: int) -> str:
+    """The local midnight starting `day`, as a stored UTC moment (compares as text)."""
+    moment = datetime.combine(day, time()) - timedelta(minutes=offset_minutes)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000")
 
 
 def _day(text: str | None) -> date | None:
@@ -152,6 +163,11 @@ class ReportRepo(Store):
             "as_of": window.as_of.isoformat(),
             "all": 1 if wanted is None else 0,
             "departments": json.dumps(wanted or []),
+            "start_utc": _utc_midnight(window.start, window.utc_offset_minutes),
+            "after_utc": _utc_midnight(window.end + timedelta(days=1), window.utc_offset_minutes),
+            "as_of_after_utc": _utc_midnight(
+                window.as_of + timedelta(days=1), window.utc_offset_minutes
+            ),
         }
 
     async def groups(self, window: Window) -> list[GroupCounts]:
@@ -218,10 +234,7 @@ class ReportRepo(Store):
 
     async def deadline_moves(self, window: Window) -> list[ExtensionRow]:
         """Every deadline moved in the window (extensions and the controller's changes)."""
-        params = self._params(window)
-        # A stored moment a day before the start in UTC can fall on the start in local time.
-        params["from_utc"] = date.fromordinal(window.start.toordinal() - 1).isoformat()
-        rows = await self._named(_MOVES, params)
+        rows = await self._named(_MOVES, self._params(window))
         return [
             ExtensionRow(
                 row["reg_number"],

@@ -116,21 +116,26 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
     await first_quarter(staffed)
     path = Path(staffed.db.path)
     before = [tuple(r) for r in await staffed.reports.fetch_all("SELECT * FROM assignment_facts")]
+    columns = "SELECT reported_at, removed_at FROM assignments ORDER BY id"
+    on_items = [tuple(r) for r in await staffed.reports.fetch_all(columns)]
     assert len(before) == 16
     await staffed.db.close()
     raw = await aiosqlite.connect(path, isolation_level=None)
     try:
         await raw.executescript(
             "BEGIN; DROP TRIGGER audit_assignment_facts_insert; DROP VIEW audit_assignment_facts;"
-            " DROP TABLE assignment_facts; PRAGMA user_version = 12; COMMIT;"
+            " DROP TRIGGER assignment_facts_on_item; DROP TABLE assignment_facts;"
+            " ALTER TABLE assignments DROP COLUMN reported_at;"
+            " ALTER TABLE assignments DROP COLUMN removed_at; PRAGMA user_version = 12; COMMIT;"
         )
     finally:
         await raw.close()
     async with connect(path) as db:
-        after = [
-            tuple(r) for r in await Repos(db).reports.fetch_all("SELECT * FROM assignment_facts")
-        ]
+        repos = Repos(db)
+        after = [tuple(r) for r in await repos.reports.fetch_all("SELECT * FROM assignment_facts")]
+        assert [tuple(r) for r in await repos.reports.fetch_all(columns)] == on_items
     assert after == before
+    assert sum(1 for reported, removed in on_items if removed) == 6
 
 
 def test_presets() -> None:

@@ -5,7 +5,9 @@
 -- registration number) in its own unit of work; a trigger turns the rows that are facts into
 -- `assignment_facts` rows in that same transaction, so no path can forget them. The mapping is
 -- written once, as the view `audit_assignment_facts`, and used both by the trigger and by the
--- backfill of existing databases at the end of this file.
+-- backfill of existing databases at the end of this file. The item's last report and its
+-- removal are kept on the item too (`assignments.reported_at`, `removed_at`: UTC, as the
+-- facts), so a report over a year of items reads one row per item.
 CREATE TABLE assignment_facts (
     id             INTEGER PRIMARY KEY,
     audit_id       INTEGER NOT NULL UNIQUE,  -- the audit row it comes from
@@ -19,6 +21,9 @@ CREATE TABLE assignment_facts (
     new_deadline   TEXT
 );
 CREATE INDEX assignment_facts_item ON assignment_facts(assignment_id, kind);
+
+ALTER TABLE assignments ADD COLUMN reported_at TEXT;  -- the last final report (UTC)
+ALTER TABLE assignments ADD COLUMN removed_at TEXT;   -- removed from control (UTC)
 CREATE INDEX assignment_facts_kind_at ON assignment_facts(kind, at);
 
 CREATE VIEW audit_assignment_facts AS
@@ -56,7 +61,16 @@ BEGIN
     FROM audit_assignment_facts WHERE audit_id = NEW.id;
 END;
 
--- Existing databases: the facts from the audit trail as it stands.
+CREATE TRIGGER assignment_facts_on_item AFTER INSERT ON assignment_facts
+WHEN NEW.kind IN ('reported', 'removed')
+BEGIN
+    UPDATE assignments SET reported_at = NEW.at
+    WHERE id = NEW.assignment_id AND NEW.kind = 'reported';
+    UPDATE assignments SET removed_at = NEW.at
+    WHERE id = NEW.assignment_id AND NEW.kind = 'removed';
+END;
+
+-- Existing databases (the trigger above keeps the items' columns as it goes): the facts from the audit trail as it stands.
 INSERT INTO assignment_facts (audit_id, assignment_id, kind, at, department, ground,
                               old_deadline, new_deadline)
 SELECT audit_id, assignment_id, kind, at, department, ground, old_deadline, new_deadline
