@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.reports.rules import Preset
 from storage.domain.enums import Language
 
 
@@ -25,6 +26,7 @@ class MenuAction(StrEnum):
     ROUNDS = "rounds"
     MEETINGS = "meetings"
     OVERVIEW = "overview"
+    REPORT = "report"
 
 
 class MenuCallback(CallbackData, prefix="menu"):
@@ -353,3 +355,15 @@ class ExecStep(StrEnum):
 class ExecCallback(CallbackData, prefix="ax"):
     step: ExecStep
     value: str = ""
+
+
+class ReportAction(StrEnum):
+    PERIOD = "per"  # a preset period, `preset` names it
+    DATES = "dates"  # two typed dates
+
+
+class ReportCallback(CallbackData, prefix="rp"):
+    """/report: the period of an execution-discipline report."""
+
+    action: ReportAction
+    preset: Preset | None = None

@@ -19,6 +19,7 @@ from handlers.leaders.overview import cmd_overview
 from handlers.leaders.waiting import show_waiting
 from handlers.meetings.views import cmd_meeting
 from handlers.remarks.actions import cmd_remarks
+from handlers.reports.actions import cmd_report
 from storage.models import Person
 
 SCREENS = frozenset(
@@ -30,6 +31,7 @@ SCREENS = frozenset(
         MenuAction.CONTROL,
         MenuAction.ROUNDS,
         MenuAction.MEETINGS,
+        MenuAction.REPORT,
     }
 )
 
@@ -57,6 +59,8 @@ async def screen(
             await cmd_remarks(message, person, ctx.repos)
         case MenuAction.MEETINGS:
             await cmd_meeting(message, ctx.repos)
+        case MenuAction.REPORT:
+            await cmd_report(message, person, ctx)
 
 
 async def on_menu_button(query: CallbackQuery, tap: Tap[MenuCallback]) -> None:

@@ -44,6 +44,7 @@ from bot.extensions import steps as extension_steps
 from bot.meetings import steps as ms
 from bot.profiles import Profile
 from bot.remarks import steps as remark_steps
+from bot.reports.rules import Preset
 from bot.staff import steps as staff_steps
 from bot.staff.csv_import import parse_staff_csv
 from handlers import callbacks
@@ -293,6 +294,12 @@ def wait_values(w: World) -> Iterator[CallbackData]:
             yield callbacks.WaitCallback(action=action, id=thing)
 
 
+def report_values(_w: World) -> Iterator[CallbackData]:
+    for action in callbacks.ReportAction:
+        yield callbacks.ReportCallback(action=action)
+        yield callbacks.ReportCallback(action=action, preset=Preset.THIS_MONTH)
+
+
 VALUES: dict[type[CallbackData], Callable[[World], Any]] = {
     callbacks.LangCallback: lang_values,
     callbacks.MenuCallback: menu_values,
@@ -314,6 +321,7 @@ VALUES: dict[type[CallbackData], Callable[[World], Any]] = {
     callbacks.WaitCallback: wait_values,
     callbacks.RemovalCallback: removal_values,
     callbacks.ExecCallback: step_values(callbacks.ExecCallback, callbacks.ExecStep),
+    callbacks.ReportCallback: report_values,
 }
 
 
