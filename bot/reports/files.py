@@ -84,9 +84,14 @@ class _Sheet:
             self.sheet.column_dimensions[get_column_letter(column)].width = width
         self.rows = 0
 
-    def cell(self, value: object, *, bold: bool = False, header: bool = False) -> WriteOnlyCell:
+    def cell(self, value: object, *, bold: bool = False, header: bool = False) -> object:
+        """The value as it goes into the row: as it is (fast) unless it needs a style — a date
+        (its format), a heading — or would be read as a formula («=…»: kept as text)."""
         if isinstance(value, str):
             value = _text(value)
+        plain = not (bold or header or isinstance(value, date))
+        if plain and not (isinstance(value, str) and value.startswith("=")):
+            return value
         cell = WriteOnlyCell(self.sheet, value=value)
         if isinstance(value, date):
             cell.number_format = DATE_FORMAT

@@ -73,11 +73,15 @@ def figures(counts: Counts) -> list[int | float | None]:
     ]
 
 
+def figure_text(value: int | float | None) -> str:
+    return "—" if value is None else str(value)
+
+
 def title(_: Translate, report: Report) -> str:
     return _("Execution discipline, {period}").format(period=period_text(report))
 
 
-def summary(_: Translate, report: Report, *, scope: str = "") -> str:
+def summary(_: Translate, report: Report, *, scope: str = "", attached: bool = True) -> str:
     """One short message: the period, the totals, the weakest departments, the worst overdue."""
     total = report.total
     lines = [f"📊 {title(_, report)}" + (f" · {scope}" if scope else "")]
@@ -119,7 +123,8 @@ def summary(_: Translate, report: Report, *, scope: str = "") -> str:
             )
             for item in report.worst
         ]
-    lines += ["", _("By department and by source: in the attached file.")]
+    if attached:
+        lines += ["", _("By department and by source: in the attached file.")]
     return "\n".join(lines)
 
 
