@@ -68,6 +68,7 @@ class Rendered:
     # generated files that are the same for many recipients: (cache key, file); uploaded once,
     # then re-sent by the file_id Telegram gave
     shared: list[tuple[str, BufferedInputFile]] = field(default_factory=list)
+    pictures: list[BufferedInputFile] = field(default_factory=list)  # generated, sent as photos
 
 
 @dataclass(slots=True)
@@ -450,8 +451,8 @@ class Deliverer:
         self, chat_id: int, rendered: Rendered, pieces: list[str]
     ) -> list[tuple[bool, SendCall]]:
         """The message as Bot API calls in order: (is text, call). The text pieces (at most
-        4,096 characters each) with the buttons on the last one; then files, generated files,
-        and shared generated files (uploaded once, then re-sent by file_id)."""
+        4,096 characters each) with the buttons on the last one; then files, generated pictures,
+        generated files, and shared generated files (uploaded once, then re-sent by file_id)."""
         parts: list[tuple[bool, SendCall]] = []
         for index, piece in enumerate(pieces):
             markup = rendered.markup if index == len(pieces) - 1 else None
@@ -464,6 +465,10 @@ class Deliverer:
                 partial(self.bot.send_document, chat_id, file.file_id, caption=file.file_name),
             )
             for file in rendered.files
+        )
+        parts.extend(
+            (False, partial(self.bot.send_photo, chat_id, picture))
+            for picture in rendered.pictures
         )
         parts.extend(
             (False, partial(self.bot.send_document, chat_id, attachment))
