@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
+from aiogram.types import BufferedInputFile
 
 from bot.profiles import Profile, load_profile
 from tests.helpers import World, local_moment, sweep_and_drain
@@ -56,6 +57,7 @@ async def test_reminded_then_sent_once(joined_world: World) -> None:
     text, photo, document = quarterly(joined_world, CTRL)
     assert isinstance(photo, SendPhoto) and isinstance(document, SendDocument)
     assert "Исполнено в срок: 40 %" in text.text
+    assert isinstance(document.document, BufferedInputFile)
     assert document.document.filename == "report-2026-01-01-2026-03-31.xlsx"
     akim_text, akim_photo = quarterly(joined_world, AKIM)
     assert "2026 жылғы 1 тоқсан" in akim_text.text and isinstance(akim_photo, SendPhoto)
