@@ -51,7 +51,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("remarks", N_("«No remarks» rounds: start one, see the sheets"), MAY_START),
     CommandSpec("meeting", N_("Meetings: agenda, materials, attendance, protocol"), MAY_ORGANIZE),
-    CommandSpec("report", N_("Execution discipline report: figures, chart, XLSX"), REPORT_READERS),
+    CommandSpec(
+        "report",
+        N_("Execution discipline report: figures, chart, XLSX"),
+        REPORT_READERS | {Role.ADMIN},
+    ),
     CommandSpec("invite", N_("Invitation link for a staff member"), frozenset({Role.ADMIN})),
     CommandSpec("cancel", N_("Cancel the current action")),
 )

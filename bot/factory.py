@@ -79,6 +79,7 @@ def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any)
         settings=settings,
         repos=repos,
         i18n=i18n,
+        seen={},  # person id → when they last wrote or tapped (since the bot started)
         **deps,
     )
     deliverer = deps.get("deliverer")

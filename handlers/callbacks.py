@@ -360,10 +360,13 @@ class ExecCallback(CallbackData, prefix="ax"):
 class ReportAction(StrEnum):
     PERIOD = "per"  # a preset period, `preset` names it
     DATES = "dates"  # two typed dates
+    HEALTH = "health"  # delivery health: who the bot reaches («Связь»)
+    INVITE = "inv"  # the invitation link of a person who has not joined, `person`
 
 
 class ReportCallback(CallbackData, prefix="rp"):
-    """/report: the period of an execution-discipline report."""
+    """/report: the period of an execution-discipline report, or delivery health."""
 
     action: ReportAction
     preset: Preset | None = None
+    person: int = 0

@@ -5,6 +5,8 @@ handlers.start and handlers.admin."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -42,6 +44,7 @@ async def screen(
     person: Person,
     state: FSMContext,
     ctx: services.Context,
+    seen: dict[int, datetime],
 ) -> None:
     """The command's own handler for the button."""
     match action:
@@ -60,13 +63,15 @@ async def screen(
         case MenuAction.MEETINGS:
             await cmd_meeting(message, ctx.repos)
         case MenuAction.REPORT:
-            await cmd_report(message, person, ctx)
+            await cmd_report(message, person, ctx, seen)
 
 
-async def on_menu_button(query: CallbackQuery, tap: Tap[MenuCallback]) -> None:
+async def on_menu_button(
+    query: CallbackQuery, tap: Tap[MenuCallback], seen: dict[int, datetime]
+) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await screen(tap.button.action, query.message, tap.person, tap.state, tap.ctx)
+        await screen(tap.button.action, query.message, tap.person, tap.state, tap.ctx, seen)
 
 
 def create_router() -> Router:

@@ -10,6 +10,7 @@ department (the «свод»).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import aiosqlite
@@ -243,6 +244,58 @@ class ReportRepo(Store):
                 date.fromisoformat(row["old_deadline"]),
                 date.fromisoformat(row["new_deadline"]),
                 bool(row["extension"]),
+            )
+            for row in rows
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How the bot reaches one active person: joined or not, blocked, what waits or failed."""
+
+    person_id: int
+    code: str
+    full_name: str
+    department: str
+    joined: bool
+    blocked: bool
+    waiting: int  # messages not sent yet (pending or being sent)
+    failed: int
+    last_sent: datetime | None
+
+
+_REACH = """
+SELECT p.id, p.code, p.full_name, COALESCE(d.name, '') AS department,
+       p.telegram_id IS NOT NULL AS joined, p.unreachable AS blocked,
+       COALESCE(o.waiting, 0) AS waiting, COALESCE(o.failed, 0) AS failed, o.last_sent
+FROM people p
+LEFT JOIN departments d ON d.id = p.department_id
+LEFT JOIN (
+    SELECT person_id, SUM(status IN ('pending', 'sending')) AS waiting,
+           SUM(status = 'failed') AS failed, MAX(sent_at) AS last_sent
+    FROM outbox GROUP BY person_id
+) o ON o.person_id = p.id
+WHERE p.active = 1
+ORDER BY p.telegram_id IS NOT NULL, p.unreachable DESC, COALESCE(o.failed, 0) DESC,
+         p.full_name
+"""
+
+
+class DeliveryHealthRepo(Store):
+    async def reach(self) -> list[Reach]:
+        """Every active person: not joined first, then blocked, then by failed messages."""
+        rows = await self.fetch_all(_REACH)
+        return [
+            Reach(
+                int(row["id"]),
+                row["code"],
+                row["full_name"],
+                row["department"],
+                bool(row["joined"]),
+                bool(row["blocked"]),
+                int(row["waiting"]),
+                int(row["failed"]),
+                datetime.fromisoformat(row["last_sent"]) if row["last_sent"] else None,
             )
             for row in rows
         ]

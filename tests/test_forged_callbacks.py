@@ -294,10 +294,13 @@ def wait_values(w: World) -> Iterator[CallbackData]:
             yield callbacks.WaitCallback(action=action, id=thing)
 
 
-def report_values(_w: World) -> Iterator[CallbackData]:
+def report_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.ReportAction:
         yield callbacks.ReportCallback(action=action)
         yield callbacks.ReportCallback(action=action, preset=Preset.THIS_MONTH)
+        for code in ("ctrl", "gone"):
+            yield callbacks.ReportCallback(action=action, person=w.people[code].id)
+        yield callbacks.ReportCallback(action=action, person=MISSING)
 
 
 VALUES: dict[type[CallbackData], Callable[[World], Any]] = {
@@ -393,6 +396,8 @@ def may_change(w: World, code: str, cb: CallbackData) -> bool:
             return Role.ADMIN in roles
         case callbacks.InviteCallback():
             return Role.ADMIN in roles
+        case callbacks.ReportCallback(action=callbacks.ReportAction.INVITE):
+            return bool(roles & {Role.ADMIN, Role.CONTROLLER})
         case callbacks.ItemCallback(action=action, id=item, dep=dep):
             own = {w.edu_item: w.edu, w.fin_item: w.fin}.get(item)
             if action is callbacks.ItemAction.ACCEPT:

@@ -134,3 +134,48 @@ async def test_the_menu_and_help_offer_it_to_readers(joined_world: World) -> Non
     await joined_world.tap(MenuCallback(action=MenuAction.REPORT).pack(), CTRL)
     screen = sent(joined_world, CTRL)[-1]
     assert ReportCallback(action=ReportAction.DATES).pack() in buttons(screen).values()
+
+
+async def test_delivery_health_for_the_control_department(joined_world: World) -> None:
+    edu_head = await person(joined_world.repos, "edu_head")
+    await joined_world.repos.outbox.enqueue("t:held", edu_head.id, "card", {})
+    await joined_world.say("/start", DEP1)  # opened the bot
+    await joined_world.say("/report", CTRL)
+    screen = sent(joined_world, CTRL)[-1]
+    health = ReportCallback(action=ReportAction.HEALTH).pack()
+    assert buttons(screen)["📶 Связь"] == health
+    joined_world.bot.clear()
+    await joined_world.tap(health, CTRL)
+    view = sent(joined_world, CTRL)[-1]
+    assert view.text.startswith("📶 Связь: всего 8 чел., не подключились 3")
+    assert "Асель Нурланова, Отдел образования — ⏳ не подключился\n  ожидают 1," in view.text
+    assert (
+        "Гүлнар Омарова — ✅ подключён\n  ожидают 0, не доставлено 0; открывал бота " in view.text
+    )
+    link = buttons(view)["🔗 Ссылка: Асель Нурланова"]
+    joined_world.bot.clear()
+    await joined_world.tap(link, CTRL)
+    answer = sent(joined_world, CTRL)[-1].text
+    assert "Асель Нурланова (edu_head)" in answer and "start=" in answer
+
+
+async def test_the_administrator_sees_delivery_health_only(joined_world: World) -> None:
+    await joined_world.join({"admin": 7506})
+    joined_world.bot.clear()
+    await joined_world.say("/report", 7506)
+    assert sent(joined_world, 7506)[-1].text.startswith("📶 Связь")
+
+
+async def test_delivery_buttons_refused_to_others(joined_world: World) -> None:
+    fin_head = await person(joined_world.repos, "fin_head")
+    edu_head = await person(joined_world.repos, "edu_head")
+    for data, user in (
+        (ReportCallback(action=ReportAction.HEALTH).pack(), DEP1),
+        (ReportCallback(action=ReportAction.INVITE, person=edu_head.id).pack(), FIN_HEAD),
+        (ReportCallback(action=ReportAction.INVITE, person=fin_head.id).pack(), CTRL),  # joined
+        (ReportCallback(action=ReportAction.INVITE, person=99999).pack(), CTRL),
+    ):
+        joined_world.bot.clear()
+        await joined_world.tap(data, user)
+        assert alert(joined_world.bot) in {STALE_RU, "Бұл батырма енді жарамсыз."}
+        assert not sent(joined_world, user)

@@ -4,7 +4,7 @@ worker thread, so the bot keeps answering meanwhile."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -21,6 +21,7 @@ from bot.reports import rules, steps
 from bot.reports.rules import Preset
 from handlers.callbacks import ReportAction, ReportCallback
 from handlers.replies import answered, stale
+from handlers.reports.health import MAY_SEE, health_view, on_health, on_invite
 from handlers.steps import typed_day
 from storage.domain.enums import Role
 from storage.domain.refusals import Refused
@@ -28,7 +29,7 @@ from storage.models import Person
 
 # Who may open /report: the readers, and an executor who may be acting for a head (the
 # step says no to anyone with no department to report on).
-MAY_OPEN = rules.READERS | {Role.EXECUTOR}
+MAY_OPEN = rules.READERS | {Role.EXECUTOR, Role.ADMIN}
 PRESET_LABELS: dict[Preset, str] = {
     Preset.THIS_MONTH: N_("This month"),
     Preset.LAST_MONTH: N_("Last month"),
@@ -44,21 +45,36 @@ class ReportStates(StatesGroup):
     end = State()
 
 
-def period_keyboard() -> InlineKeyboardMarkup:
+def period_keyboard(health: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for preset, label in PRESET_LABELS.items():
         builder.button(
             text=_(label), callback_data=ReportCallback(action=ReportAction.PERIOD, preset=preset)
         )
     builder.button(text=_("📅 Two dates"), callback_data=ReportCallback(action=ReportAction.DATES))
+    if health:
+        builder.button(
+            text=_("📶 Delivery"), callback_data=ReportCallback(action=ReportAction.HEALTH)
+        )
     builder.adjust(2)
     return builder.as_markup()
 
 
-async def cmd_report(message: Message, person: Person, ctx: services.Context) -> None:
-    await steps.scope_of(ctx, person)  # refused before any button for someone with none
+async def cmd_report(
+    message: Message, person: Person, ctx: services.Context, seen: dict[int, datetime]
+) -> None:
+    health = bool(person.roles & MAY_SEE)
+    try:
+        await steps.scope_of(ctx, person)  # refused before any button for someone with none
+    except Refused:
+        if not health:
+            raise
+        text, markup = await health_view(ctx.repos, ctx.settings, seen)  # the administrator
+        await message.answer(text, reply_markup=markup)
+        return
     await message.answer(
-        _("📊 Execution discipline report. Choose the period:"), reply_markup=period_keyboard()
+        _("📊 Execution discipline report. Choose the period:"),
+        reply_markup=period_keyboard(health),
     )
 
 
@@ -136,4 +152,6 @@ def create_router() -> Router:
     cb = router.callback_query
     cb.register(on_preset, ReportCallback.filter(F.action == ReportAction.PERIOD))
     cb.register(on_dates, ReportCallback.filter(F.action == ReportAction.DATES))
+    cb.register(on_health, ReportCallback.filter(F.action == ReportAction.HEALTH))
+    cb.register(on_invite, ReportCallback.filter(F.action == ReportAction.INVITE))
     return router
