@@ -47,8 +47,8 @@ MENU_BUTTONS: tuple[MenuButton, ...] = (
     MenuButton(MenuAction.CONTROL, N_("🗂 Control"), CONTROLLERS),
     MenuButton(MenuAction.ROUNDS, N_("📨 Rounds"), CONTROLLERS),
     MenuButton(MenuAction.MEETINGS, N_("📅 Meetings"), frozenset({Role.ORGANIZER})),
-    MenuButton(MenuAction.REPORT, N_("📈 Report"), REPORT_READERS | {Role.ADMIN}),
     MenuButton(MenuAction.INVITES, N_("👥 Invitations"), frozenset({Role.ADMIN})),
+    MenuButton(MenuAction.REPORT, N_("📈 Report"), REPORT_READERS | {Role.ADMIN}),
     MenuButton(MenuAction.HELP, N_("❓ Help"), EVERYONE),
     MenuButton(MenuAction.LANG, N_("🌐 Language"), EVERYONE),
 )
