@@ -183,6 +183,14 @@ def test_quarterly_due_dates_roll_over(bai: Profile, ala: Profile, cal: WorkCale
         2,
         date(2025, 7, 21),
     )
+    # A bot down on the day still sends it within 5 working days, not later.
+    assert rules.quarterly_duty(baidibek, cal, date(2025, 7, 28)) == (
+        "send",
+        2025,
+        2,
+        date(2025, 7, 21),
+    )
+    assert rules.quarterly_duty(baidibek, cal, date(2025, 7, 29)) is None
     # The fourth quarter's report is due in January of the next year.
     assert rules.quarterly_duty(baidibek, cal, date(2026, 1, 20)) == (
         "send",

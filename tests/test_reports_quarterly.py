@@ -33,7 +33,9 @@ def quarterly(world: World, chat_id: int) -> list[Any]:
         if getattr(m, "chat_id", None) != chat_id:
             continue
         text = m.text if isinstance(m, SendMessage) else ""
-        if isinstance(m, SendPhoto | SendDocument) or any(mark in text for mark in marks):
+        upload = m.photo if isinstance(m, SendPhoto) else getattr(m, "document", None)
+        name = getattr(upload, "filename", "")
+        if name.startswith("report-") or any(mark in text for mark in marks):
             found.append(m)
     return found
 

@@ -32,6 +32,7 @@ SEE_ALL = frozenset({Role.CONTROLLER, Role.AKIM, Role.HEAD_OF_APPARATUS})
 READERS = SEE_ALL | {Role.DEPUTY_AKIM, Role.HEAD}
 WORST_SHOWN = 5
 QUARTERLY_REMINDER_LEAD = 5  # working days before the due date
+QUARTERLY_CATCH_UP = 5  # working days after the due date a bot that was down still sends it
 
 
 class Preset(StrEnum):
@@ -188,11 +189,13 @@ def quarterly_duty(
 ) -> tuple[str, int, int, date] | None:
     """What the quarterly report owes today, if anything: ("remind" | "send", year, quarter of
     the report, due date). The reminder is owed from 5 working days before the due date until
-    it; the report from the due date until the next quarter's reminder (a bot that was down
-    catches up)."""
+    it; the report from the due date for 5 working days more (a bot that was down catches up;
+    one started long after does not send an old quarter's report unasked)."""
     year, quarter = previous_quarter(today)
     due = quarterly_due(param, cal, year, quarter)
     if today >= due:
+        if today > cal.add_working_days(due, QUARTERLY_CATCH_UP):
+            return None
         return "send", year, quarter, due
     remind = cal.subtract_working_days(due, QUARTERLY_REMINDER_LEAD)
     if today >= remind:
