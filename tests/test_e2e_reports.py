@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.reports.rules import Preset, preset_period
+from handlers.callbacks import ReportAction, ReportCallback
 from storage.db import connect
 from storage.domain.assignments import RemovalGround
 from storage.repo import Repos
@@ -43,9 +44,10 @@ async def last_quarter_items(path: Path) -> None:
 async def ask_last_quarter(api: FakeBotAPI, user: int) -> tuple[ApiCall, ApiCall, ApiCall]:
     mark = api.mark()
     api.send_text(user, "/report")
-    menu = await api.wait_for("sendMessage", to_chat(user), after=mark)
+    menu = await api.wait_for("sendMessage", to_chat(user, "📊"), after=mark)
     mark = api.mark()
-    api.press(user, "rp:per:last_quarter", message_id=menu.result["message_id"])
+    last_quarter = ReportCallback(action=ReportAction.PERIOD, preset=Preset.LAST_QUARTER).pack()
+    api.press(user, last_quarter, message_id=menu.result["message_id"])
     summary = await api.wait_for("sendMessage", to_chat(user, "📊"), timeout=SLOW, after=mark)
     photo = await api.wait_for("sendPhoto", to_chat(user), timeout=SLOW, after=mark)
     document = await api.wait_for("sendDocument", to_chat(user), timeout=SLOW, after=mark)
