@@ -80,6 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("profile", help="print the regulation profile in force, with citations")
+
+    report = sub.add_parser(
+        "report", help="the execution-discipline report of a period: summary, chart, XLSX"
+    )
+    report.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
+    report.add_argument("--xlsx", type=Path, help="write the workbook here")
+    report.add_argument("--png", type=Path, help="write the chart here")
+    report.add_argument(
+        "--lang", choices=["kk", "ru"], default=None, help="default: DEFAULT_LANGUAGE"
+    )
     return parser
 
 
@@ -118,6 +129,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any
         return cli.run_sweep(settings, args.at)
     if args.command == "assignments":
         return cli.assignments_import(settings, args.file)
+    if args.command == "report":
+        return cli.report(settings, args.start, args.end, args.xlsx, args.png, args.lang)
     if args.command == "backup":
         return cli.backup_check(args.file) if args.check else cli.backup(settings, args.file)
     from bot.runner import run_bot

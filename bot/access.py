@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.i18n_marks import N_
 from bot.meetings.rules import MAY_ORGANIZE
 from bot.remarks.rules import MAY_START
+from bot.reports.rules import READERS as REPORT_READERS
 from storage.domain.enums import Role
 
 EVERYONE: frozenset[Role] = frozenset(Role)
@@ -50,6 +51,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("remarks", N_("«No remarks» rounds: start one, see the sheets"), MAY_START),
     CommandSpec("meeting", N_("Meetings: agenda, materials, attendance, protocol"), MAY_ORGANIZE),
+    CommandSpec(
+        "report",
+        N_("Execution discipline report: figures, chart, XLSX"),
+        REPORT_READERS | {Role.ADMIN},
+    ),
     CommandSpec("invite", N_("Invitation link for a staff member"), frozenset({Role.ADMIN})),
     CommandSpec("cancel", N_("Cancel the current action")),
 )

@@ -398,3 +398,34 @@ async def backup_check(target: Path) -> None:
     version, counts = await asyncio.to_thread(check_copy, target)
     out(f"{target}: schema version {version}, integrity ok")
     out("  " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+
+
+async def report(
+    settings: Settings,
+    start: str,
+    end: str,
+    xlsx: Path | None,
+    png: Path | None,
+    language: str | None,
+) -> None:
+    """The execution-discipline report of every department for `start`..`end`: the summary and
+    a line per department printed, the workbook and the chart written where asked."""
+    from bot.reports import steps, texts
+
+    first, last = parse_day(start), parse_day(end)
+    if last < first:
+        raise CliError("--to is before --from")
+    _ = texts.translator(language or settings.default_language.value)
+    today = datetime.now(UTC).astimezone(settings.zone).date()
+    async with connect(settings.database_path) as db:
+        gathered = await steps.gather(Repos(db), settings.zone, today, first, last, None)
+    built = await steps.built(_, gathered)
+    out(texts.summary(_, gathered.report, attached=False))
+    out()
+    out("\t".join([_("Department"), *(_(column) for column in texts.COLUMNS)]))
+    for line in gathered.report.departments:
+        out(f"{line.name}\t" + "\t".join(texts.figure_text(v) for v in texts.figures(line.counts)))
+    for path, data in ((xlsx, built.xlsx), (png, built.png)):
+        if path is not None:
+            await asyncio.to_thread(path.write_bytes, data)
+            out(f"{path}: written")

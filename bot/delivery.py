@@ -72,6 +72,7 @@ class Rendered:
     # rings even at night and on days off (a marked item's card); anything else sent outside
     # working hours goes without sound (`disable_notification`)
     urgent: bool = False
+    pictures: list[BufferedInputFile] = field(default_factory=list)  # generated, sent as photos
 
 
 @dataclass(slots=True)
@@ -479,9 +480,9 @@ class Deliverer:
         self, chat_id: int, rendered: Rendered, pieces: list[str], *, silent: bool = False
     ) -> list[tuple[bool, SendCall]]:
         """The message as Bot API calls in order: (is text, call). The text pieces (at most
-        4,096 characters each) with the buttons on the last one; then files, generated files,
-        and shared generated files (uploaded once, then re-sent by file_id). `silent`: every
-        part without sound."""
+        4,096 characters each) with the buttons on the last one; then files, generated pictures,
+        generated files, and shared generated files (uploaded once, then re-sent by file_id).
+        `silent`: every part without sound."""
         quiet = silent or None  # None: Telegram's default, with sound
         parts: list[tuple[bool, SendCall]] = []
         for index, piece in enumerate(pieces):
@@ -510,6 +511,10 @@ class Deliverer:
                 ),
             )
             for file in rendered.files
+        )
+        parts.extend(
+            (False, partial(self.bot.send_photo, chat_id, picture, disable_notification=quiet))
+            for picture in rendered.pictures
         )
         parts.extend(
             (

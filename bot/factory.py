@@ -82,6 +82,7 @@ def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any)
         settings=settings,
         repos=repos,
         i18n=i18n,
+        seen={},  # person id → when they last wrote or tapped (since the bot started)
         **deps,
     )
     # Inside aiogram's per-person lock (registered after it): a bounded number at once, fairly.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from aiogram import BaseMiddleware, Router
@@ -87,6 +88,10 @@ class PersonMiddleware(BaseMiddleware):
             elif event.callback_query is not None:
                 await event.callback_query.answer(text[:ALERT_LIMIT], show_alert=True)
             return None
+        if person is not None:
+            seen = data.get("seen")
+            if isinstance(seen, dict):  # the last time each person opened the bot (memory)
+                seen[person.id] = datetime.now(UTC)
         if person is not None or is_start_command(event):
             return await handler(event, data)
         if event.message is not None and event.message.chat.type == "private":

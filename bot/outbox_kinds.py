@@ -74,6 +74,10 @@ class Kind(StrEnum):
     EXECUTOR_DRAFT = "executor_draft"  # an executor's draft of the report, to the head
     DRAFT_DECIDED = "draft_decided"  # sent on, or returned with a comment, to the executor
     EXECUTOR_REMINDER = "executor_reminder"
+    # reports
+    QUARTERLY_REMINDER = "quarterly_reminder"  # the quarterly report is due in 5 working days
+    QUARTERLY_REPORT = "quarterly_report"  # the past quarter's report, to the control department
+    QUARTERLY_SUMMARY = "quarterly_summary"  # its paragraph and chart, to the akim and HoA
 
     @property
     def scheduled(self) -> bool:
@@ -123,6 +127,9 @@ SCHEDULED = frozenset(
         Kind.MEETING_INVITEE_NOTICE,
         Kind.HELD_DIGEST,
         Kind.EXECUTOR_REMINDER,
+        Kind.QUARTERLY_REMINDER,
+        Kind.QUARTERLY_REPORT,
+        Kind.QUARTERLY_SUMMARY,
     }
 )
 GROUPED = frozenset({Kind.NOTICE, *DIGESTS})

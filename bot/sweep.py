@@ -27,6 +27,7 @@ from bot.executors.sweep import queue_executor_reminders
 from bot.extensions.sweep import queue_extension_reminders
 from bot.meetings.sweep import queue_protocol_report, sweep_meetings
 from bot.remarks.sweep import process_rounds
+from bot.reports.sweep import queue_quarterly_report
 from bot.staff.sweep import queue_held_digest
 
 # A feature's scheduled duties as of a day: queue what is due (not before the given moment);
@@ -43,6 +44,7 @@ DUTIES: dict[str, Duty] = {
     "executors": queue_executor_reminders,
     "roadmaps": queue_roadmap_reminders,
     "monthly": queue_monthly_lists,
+    "quarterly": queue_quarterly_report,
 }
 
 

@@ -19,6 +19,7 @@ from handlers.meetings import views as meetings
 from handlers.remarks import actions as remarks
 from handlers.remarks import new_dialog as remarks_new
 from handlers.removals import actions as removals
+from handlers.reports import actions as reports
 
 
 def get_routers() -> list[Router]:
@@ -42,5 +43,6 @@ def get_routers() -> list[Router]:
         meetings.create_router(),
         leaders.create_router(),
         waiting.create_router(),
+        reports.create_router(),
         common.create_router(),
     ]

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.reports.rules import Preset
 from storage.domain.enums import Language
 
 
@@ -25,6 +26,7 @@ class MenuAction(StrEnum):
     ROUNDS = "rounds"
     MEETINGS = "meetings"
     OVERVIEW = "overview"
+    REPORT = "report"
 
 
 class MenuCallback(CallbackData, prefix="menu"):
@@ -359,3 +361,18 @@ class ExecStep(StrEnum):
 class ExecCallback(CallbackData, prefix="ax"):
     step: ExecStep
     value: str = ""
+
+
+class ReportAction(StrEnum):
+    PERIOD = "per"  # a preset period, `preset` names it
+    DATES = "dates"  # two typed dates
+    HEALTH = "health"  # delivery health: who the bot reaches («Связь»)
+    INVITE = "inv"  # the invitation link of a person who has not joined, `person`
+
+
+class ReportCallback(CallbackData, prefix="rp"):
+    """/report: the period of an execution-discipline report, or delivery health."""
+
+    action: ReportAction
+    preset: Preset | None = None
+    person: int = 0

@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.access import EVERYONE
 from bot.i18n_marks import N_
 from bot.leaders.rules import LEADERS
+from bot.reports.rules import READERS as REPORT_READERS
 from handlers.callbacks import LangCallback, MenuAction, MenuCallback
 from storage.domain.enums import Language, Role
 
@@ -58,6 +59,7 @@ MENU_BUTTONS: tuple[MenuButton, ...] = (
     MenuButton(MenuAction.ROUNDS, N_("📨 Rounds"), CONTROLLERS),
     MenuButton(MenuAction.MEETINGS, N_("📅 Meetings"), frozenset({Role.ORGANIZER})),
     MenuButton(MenuAction.INVITES, N_("👥 Invitations"), frozenset({Role.ADMIN})),
+    MenuButton(MenuAction.REPORT, N_("📈 Report"), REPORT_READERS | {Role.ADMIN}),
     MenuButton(MenuAction.HELP, N_("❓ Help"), EVERYONE),
     MenuButton(MenuAction.LANG, N_("🌐 Language"), EVERYONE),
 )

@@ -5,6 +5,8 @@ handlers.start and handlers.admin."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -19,6 +21,7 @@ from handlers.leaders.overview import cmd_overview
 from handlers.leaders.waiting import show_waiting
 from handlers.meetings.views import cmd_meeting
 from handlers.remarks.actions import cmd_remarks
+from handlers.reports.actions import cmd_report
 from storage.models import Person
 
 SCREENS = frozenset(
@@ -30,6 +33,7 @@ SCREENS = frozenset(
         MenuAction.CONTROL,
         MenuAction.ROUNDS,
         MenuAction.MEETINGS,
+        MenuAction.REPORT,
     }
 )
 
@@ -40,6 +44,7 @@ async def screen(
     person: Person,
     state: FSMContext,
     ctx: services.Context,
+    seen: dict[int, datetime],
 ) -> None:
     """The command's own handler for the button."""
     match action:
@@ -57,12 +62,16 @@ async def screen(
             await cmd_remarks(message, person, ctx.repos)
         case MenuAction.MEETINGS:
             await cmd_meeting(message, ctx.repos)
+        case MenuAction.REPORT:
+            await cmd_report(message, person, ctx, seen)
 
 
-async def on_menu_button(query: CallbackQuery, tap: Tap[MenuCallback]) -> None:
+async def on_menu_button(
+    query: CallbackQuery, tap: Tap[MenuCallback], seen: dict[int, datetime]
+) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await screen(tap.button.action, query.message, tap.person, tap.state, tap.ctx)
+        await screen(tap.button.action, query.message, tap.person, tap.state, tap.ctx, seen)
 
 
 def create_router() -> Router:

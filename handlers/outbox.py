@@ -44,6 +44,12 @@ from handlers.remarks.outbox import (
     render_remarks_request,
 )
 from handlers.removals.outbox import render_removal_asked, render_removal_decided
+from handlers.reports.outbox import (
+    render_quarterly_reminder,
+    render_quarterly_report,
+    render_quarterly_summary,
+)
+from handlers.reports.weekly import with_week_chart
 from handlers.staff.outbox import render_held_digest, render_staff_left
 
 RENDERERS = Renderers(
@@ -55,7 +61,10 @@ RENDERERS = Renderers(
         Kind.RETURNED: render_returned,
         Kind.DECLINED: render_declined,
         Kind.NO_HEAD: render_no_head,
-        Kind.WEEKLY: render_weekly,
+        Kind.WEEKLY: with_week_chart(render_weekly),
+        Kind.QUARTERLY_REMINDER: render_quarterly_reminder,
+        Kind.QUARTERLY_REPORT: render_quarterly_report,
+        Kind.QUARTERLY_SUMMARY: render_quarterly_summary,
         Kind.MONTHLY: render_monthly,
         Kind.UNREACHABLE: render_unreachable,
         Kind.UNBOUND: render_unreachable,

@@ -24,6 +24,7 @@ from bot.leaders.rules import LeaderRefusal
 from bot.meetings.rules import MeetingRefusal
 from bot.remarks.rules import RoundRefusal
 from bot.removals.rules import RemovalRefusal
+from bot.reports.steps import ReportRefusal
 from bot.staff.rules import StaffRefusal
 from handlers.assignments.refusals import rule_refusal
 from handlers.executor_sets.refusals import executor_set_refusal
@@ -34,6 +35,7 @@ from handlers.meetings.refusals import meeting_refusal
 from handlers.remarks.refusals import round_refusal
 from handlers.removals.refusals import removal_refusal
 from handlers.replies import refuse
+from handlers.reports.refusals import report_refusal
 from handlers.staff.refusals import staff_refusal
 from storage.domain.assignments import Refusal
 from storage.domain.refusals import Refused
@@ -52,6 +54,7 @@ TRANSLATORS: dict[type[StrEnum], Translator] = {
     LeaderRefusal: leader_refusal,
     RemovalRefusal: removal_refusal,
     ExecutorSetRefusal: executor_set_refusal,
+    ReportRefusal: report_refusal,
 }
 
 

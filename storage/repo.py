@@ -21,6 +21,7 @@ from storage.outbox import OutboxRepo
 from storage.overview import OverviewRepo
 from storage.remarks import RemarksRepo
 from storage.removals import RemovalRepo
+from storage.reports import DeliveryHealthRepo, ReportRepo
 from storage.staff import StaffRepo
 
 
@@ -41,6 +42,8 @@ class Repos:
         self.removals = RemovalRepo(db)
         self.executor_sets = ExecutorSetRepo(db)
         self.dialogs = DialogRepo(db)
+        self.reports = ReportRepo(db)
+        self.delivery_health = DeliveryHealthRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:

@@ -44,6 +44,7 @@ from bot.extensions import steps as extension_steps
 from bot.meetings import steps as ms
 from bot.profiles import Profile
 from bot.remarks import steps as remark_steps
+from bot.reports.rules import Preset
 from bot.staff import steps as staff_steps
 from bot.staff.csv_import import parse_staff_csv
 from handlers import callbacks
@@ -299,6 +300,15 @@ def wait_values(w: World) -> Iterator[CallbackData]:
             yield callbacks.WaitCallback(action=action, id=thing)
 
 
+def report_values(w: World) -> Iterator[CallbackData]:
+    for action in callbacks.ReportAction:
+        yield callbacks.ReportCallback(action=action)
+        yield callbacks.ReportCallback(action=action, preset=Preset.THIS_MONTH)
+        for code in ("ctrl", "gone"):
+            yield callbacks.ReportCallback(action=action, person=w.people[code].id)
+        yield callbacks.ReportCallback(action=action, person=MISSING)
+
+
 VALUES: dict[type[CallbackData], Callable[[World], Any]] = {
     callbacks.LangCallback: lang_values,
     callbacks.MenuCallback: menu_values,
@@ -320,6 +330,7 @@ VALUES: dict[type[CallbackData], Callable[[World], Any]] = {
     callbacks.WaitCallback: wait_values,
     callbacks.RemovalCallback: removal_values,
     callbacks.ExecCallback: step_values(callbacks.ExecCallback, callbacks.ExecStep),
+    callbacks.ReportCallback: report_values,
 }
 
 
@@ -391,6 +402,8 @@ def may_change(w: World, code: str, cb: CallbackData) -> bool:
             return Role.ADMIN in roles
         case callbacks.InviteCallback():
             return Role.ADMIN in roles
+        case callbacks.ReportCallback(action=callbacks.ReportAction.INVITE):
+            return bool(roles & {Role.ADMIN, Role.CONTROLLER})
         case callbacks.ItemCallback(action=action, id=item, dep=dep):
             own = {w.edu_item: w.edu, w.fin_item: w.fin}.get(item)
             if action is callbacks.ItemAction.ACCEPT:

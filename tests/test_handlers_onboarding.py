@@ -85,6 +85,7 @@ async def test_invitation_greets_by_name_and_position_and_offers_the_language(
         "lang",
         "my",
         "remarks",
+        "report",
         "cancel",
     ]
     assert commands[-1].commands[1].description == "Что я умею"

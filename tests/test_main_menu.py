@@ -18,14 +18,14 @@ from tests.helpers import alerts, join, last_buttons, state_of
 
 A = MenuAction
 WORK: dict[Role, list[MenuAction]] = {
-    Role.HEAD: [A.MY, A.WAITING],
+    Role.HEAD: [A.MY, A.WAITING, A.REPORT],
     Role.EXECUTOR: [A.MY, A.WAITING],
-    Role.CONTROLLER: [A.NEW, A.CONTROL, A.ROUNDS],
+    Role.CONTROLLER: [A.NEW, A.CONTROL, A.ROUNDS, A.REPORT],
     Role.ORGANIZER: [A.MEETINGS],
-    Role.AKIM: [A.OVERVIEW],
-    Role.HEAD_OF_APPARATUS: [A.OVERVIEW],
-    Role.DEPUTY_AKIM: [A.OVERVIEW],
-    Role.ADMIN: [A.INVITES],
+    Role.AKIM: [A.OVERVIEW, A.REPORT],
+    Role.HEAD_OF_APPARATUS: [A.OVERVIEW, A.REPORT],
+    Role.DEPUTY_AKIM: [A.OVERVIEW, A.REPORT],
+    Role.ADMIN: [A.INVITES, A.REPORT],
     Role.MEMBER: [],
 }
 
@@ -42,7 +42,9 @@ def test_each_role_gets_its_work_then_help_and_language(role: Role) -> None:
 def test_several_roles_get_the_union_once_at_most_two_a_row(i18n: I18n) -> None:
     roles = {Role.HEAD, Role.EXECUTOR, Role.CONTROLLER, Role.DEPUTY_AKIM}
     got = actions(roles)
-    assert got == [A.OVERVIEW, A.MY, A.WAITING, A.NEW, A.CONTROL, A.ROUNDS, A.HELP, A.LANG]
+    assert got == [
+        *(A.OVERVIEW, A.MY, A.WAITING, A.NEW, A.CONTROL, A.ROUNDS, A.REPORT, A.HELP, A.LANG)
+    ]
     with i18n.context(), i18n.use_locale("kk"):
         markup = make_main_menu_keyboard(frozenset(roles))
     assert all(len(row) <= 2 for row in markup.inline_keyboard)
@@ -73,6 +75,7 @@ COMMANDS = {
     A.ROUNDS: "/remarks",
     A.MEETINGS: "/meeting",
     A.OVERVIEW: "/overview",
+    A.REPORT: "/report",
 }
 
 

@@ -2,6 +2,8 @@
 
 Rendered in the current gettext locale; callers set it (the middleware, or the sender per
 recipient). A restricted (ДСП) item shows its number, deadline and «see the paper copy» only.
+The titles of sources, statuses and grounds are bot/'s (the reports name them outside the
+chat), re-exported here for the handlers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from bot.assignments.rules import (
     traffic_light,
     working_days_left,
 )
+from bot.assignments.titles import GROUND_TITLES as GROUND_TITLES  # noqa: PLC0414
+from bot.assignments.titles import SOURCE_TITLES as SOURCE_TITLES  # noqa: PLC0414
+from bot.assignments.titles import STATUS_TITLES as STATUS_TITLES  # noqa: PLC0414
 from bot.calendar import WorkCalendar
 from bot.cli import CLI_ACTOR
 from bot.i18n import date_time, date_with_weekday, long_date
@@ -32,38 +37,15 @@ from handlers.executors.cards import pass_button
 from handlers.keyboards import Keyboard
 from handlers.replies import dotted, fit
 from storage.domain.assignments import Assignment, Executor, OpenPage, RemovalGround, Status
-from storage.domain.enums import Mark, Source
+from storage.domain.enums import Mark
 from storage.models import AuditEntry
 
-SOURCE_TITLES: dict[Source, str] = {
-    Source.PRESIDENT: N_("President"),
-    Source.PRESIDENTIAL_ADMINISTRATION: N_("Presidential Administration"),
-    Source.GOVERNMENT: N_("Government"),
-    Source.PRIME_MINISTER: N_("Prime Minister"),
-    Source.OBLAST_AKIM: N_("Oblast akim"),
-    Source.AKIM: N_("Akim"),
-    Source.AKIMAT: N_("Akimat protocol"),
-    Source.DEPUTY_AKIM: N_("Deputy akim"),
-    Source.HEAD_OF_APPARATUS: N_("Head of apparatus"),
-    Source.OTHER: N_("Other state body"),
-}
 MARK_TITLES: dict[Mark, str] = {
     Mark.NONE: N_("no mark"),
     Mark.URGENT: N_("urgent"),
     Mark.VERY_URGENT: N_("very urgent"),
 }
-STATUS_TITLES: dict[Status, str] = {
-    Status.REGISTERED: N_("registered, awaiting acceptance"),
-    Status.ACCEPTED: N_("accepted for execution"),
-    Status.REPORTED: N_("execution report submitted"),
-    Status.RETURNED: N_("returned for rework"),
-    Status.REMOVED: N_("removed from control"),
-}
-GROUND_TITLES: dict[RemovalGround, str] = {
-    RemovalGround.EXECUTED: N_("fully executed"),
-    RemovalGround.IMPOSSIBLE: N_("impossible for objective reasons"),
-}
-GROUND_BUTTONS: dict[RemovalGround, str] = {  # the same grounds, short enough for a button
+GROUND_BUTTONS: dict[RemovalGround, str] = {  # the removal grounds, short enough for a button
     RemovalGround.EXECUTED: N_("✅ Fully executed"),
     RemovalGround.IMPOSSIBLE: N_("⛔ Cannot be executed"),
 }
