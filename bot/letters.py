@@ -13,6 +13,8 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from bot.dates import KK_MONTHS, DateText
+
 FONT = "Times New Roman"  # the usual face of official letters
 SIZE = Pt(14)
 
@@ -26,31 +28,23 @@ class Case(StrEnum):
     OF = "of"  # «2026 жылғы 20 қарашадағы (№ 12-34)» / «(от) 20 ноября 2026 года»
 
 
-# The Kazakh month names: nominative, locative, dative, locative + «-ғы/-гі».
-KK_MONTHS: tuple[tuple[str, str, str, str], ...] = (
-    ("қаңтар", "қаңтарда", "қаңтарға", "қаңтардағы"),
-    ("ақпан", "ақпанда", "ақпанға", "ақпандағы"),
-    ("наурыз", "наурызда", "наурызға", "наурыздағы"),
-    ("сәуір", "сәуірде", "сәуірге", "сәуірдегі"),
-    ("мамыр", "мамырда", "мамырға", "мамырдағы"),
-    ("маусым", "маусымда", "маусымға", "маусымдағы"),
-    ("шілде", "шілдеде", "шілдеге", "шілдедегі"),
-    ("тамыз", "тамызда", "тамызға", "тамыздағы"),
-    ("қыркүйек", "қыркүйекте", "қыркүйекке", "қыркүйектегі"),
-    ("қазан", "қазанда", "қазанға", "қазандағы"),
-    ("қараша", "қарашада", "қарашаға", "қарашадағы"),
-    ("желтоқсан", "желтоқсанда", "желтоқсанға", "желтоқсандағы"),
-)
-KK_CASES = (Case.PLAIN, Case.ON, Case.UNTIL, Case.OF)
+def _kk_month(day: date, case: Case) -> str:
+    """The Kazakh month in the letter's case, from the one table of month cases (bot.i18n);
+    «of» is the locative with «-ғы/-гі» («қарашадағы», «сәуірдегі»)."""
+    forms = KK_MONTHS[day.month - 1]
+    if case is Case.OF:
+        loc = forms["loc"]
+        return loc + ("гі" if loc.endswith("е") else "ғы")
+    return forms[{Case.PLAIN: "nom", Case.ON: "loc", Case.UNTIL: "dat"}[case]]
 
 
-def letter_date(day: date, language: str, case: Case = Case.PLAIN) -> str:
+def letter_date(day: date, language: str, case: Case = Case.PLAIN) -> DateText:
     """A date as an official letter writes it: «2026 жылғы 20 қарашада» (the Kazakh month
-    takes the case ending), «20 ноября 2026 года» (never «г.», so no sentence ends «г..»)."""
+    takes the case ending), «20 ноября 2026 года» (never «г.», so no sentence ends «г..»).
+    A `DateText`: a translation may still decline it («{date:dat}»)."""
     if language == "kk":
-        month = KK_MONTHS[day.month - 1][KK_CASES.index(case)]
-        return f"{day.year} жылғы {day.day} {month}"
-    return f"{format_date(day, 'd MMMM y', locale=language)} года"
+        return DateText(f"{day.year} жылғы {day.day} {_kk_month(day, case)}", day, language)
+    return DateText(f"{format_date(day, 'd MMMM y', locale=language)} года", day, language)
 
 
 def letter_number(typed: str) -> str:

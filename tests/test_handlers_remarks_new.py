@@ -130,7 +130,7 @@ async def test_a_controller_starts_a_round_for_two_departments_and_a_deputy(worl
     assert await state_of(world.dp, world.bot) == RoundStates.people.state
     people = picker_buttons(world.bot, "per")
     assert "Омарова Г." in people
-    assert not any(label.startswith("Бауыржан Исаев") for label in people)  # not oneself
+    assert not any(label.startswith("Исаев Б.") for label in people)  # not oneself
     assert "rn:mode:dep" in data_of(world.bot)
     await say(world.dp, world.bot, "омар")
     assert picker_buttons(world.bot, "per") == ["Омарова Г."]
@@ -451,7 +451,7 @@ async def test_a_person_who_left_is_not_offered_nor_asked(joined_world: World) -
     deputy = await person(joined_world.repos, "dep1")
     await to_addressees(dp, bot)
     await press(dp, bot, "mode", "per")
-    assert "Гүлнар Омарова — Заместитель акима" in picker_buttons(bot, "per")
+    assert "Омарова Г." in picker_buttons(bot, "per")
     ctx = await joined_world.context()
     await staff_steps.remove_people(ctx, [deputy], actor="admin")
     await press(dp, bot, "all")

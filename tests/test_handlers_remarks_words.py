@@ -100,8 +100,8 @@ async def test_a_draft_act_in_baidibek_reads_agreed_everywhere(
 ) -> None:
     round_id = await requested(joined_world, RoundKind.RESOLUTION)
     ru, kk = messages_to(joined_world.bot, FIN)[0], messages_to(joined_world.bot, EDU)[0]
-    assert ru.text.startswith("📨 Согласование проекта постановления акимата\nОт: Бауыржан Исаев")
-    assert kk.text.startswith("📨 Әкімдік қаулысының жобасын келісу\nЖіберген: Бауыржан Исаев")
+    assert ru.text.startswith("📨 Согласование проекта постановления акимата\nОт: Исаев Б.")
+    assert kk.text.startswith("📨 Әкімдік қаулысының жобасын келісу\nЖіберген: Исаев Б.")
     for message in (ru, kk):
         assert "Запрос замечаний" not in message.text and "Вид:" not in message.text
     assert list(buttons(ru)) == ["✅ Согласовано", "⛔ Не согласовано (причины)"]
@@ -126,7 +126,7 @@ async def test_a_draft_act_in_baidibek_reads_agreed_everywhere(
     joined_world.bot.clear()
     await requested(joined_world, RoundKind.REPLY)
     reply = messages_to(joined_world.bot, FIN)[0]
-    assert reply.text.startswith("📨 Запрос замечаний от Бауыржан Исаев")
+    assert reply.text.startswith("📨 Запрос замечаний. От: Исаев Б.")
     await joined_world.press(reply, "✅ Замечаний нет", FIN)
     assert alert(joined_world.bot) == "Записано: замечаний нет"
 
@@ -142,23 +142,23 @@ async def test_almaty_draft_acts_are_answered_in_the_words_of_p24(
     assert list(buttons(ru)) == [
         "✅ Согласовано без замечаний",
         "💬 Согласовано с замечаниями",
-        "⛔ Отказано в согласовании (причины)",
+        "⛔ Отказано (с причинами)",
     ]
     assert list(buttons(kk)) == [
         "✅ Ескертусіз келісілді",
         "💬 Ескертулермен келісілді",
-        "⛔ Келісуден бас тартылды (себептері)",
+        "⛔ Бас тартылды (себептері)",
     ]
 
     # п.24 3): a reasoned refusal
-    await joined_world.tap(buttons(ru)["⛔ Отказано в согласовании (причины)"], FIN, message_id=61)
+    await joined_world.tap(buttons(ru)["⛔ Отказано (с причинами)"], FIN, message_id=61)
     prompt = messages_to(joined_world.bot, FIN)[-1].text
     assert "причины отказа в согласовании проекта (мотивированный отказ" in prompt
     assert "Можно приложить файлы." in prompt
-    assert "«Отправить: отказано в согласовании»" in prompt
+    assert "«Отправить: отказано»" in prompt
     await joined_world.say(REASONS, FIN)
     draft = messages_to(joined_world.bot, FIN)[-1]
-    await joined_world.press(draft, "📤 Отправить: отказано в согласовании", FIN)
+    await joined_world.press(draft, "📤 Отправить: отказано", FIN)
     assert alert(joined_world.bot) == "Записано: отказано в согласовании (мотивированный отказ)"
     [answered] = [m for m in edits_to(joined_world.bot, FIN) if m.message_id == 61]
     assert "Ваш ответ: отказано в согласовании (мотивированный отказ) (" in (answered.text or "")
@@ -173,7 +173,7 @@ async def test_almaty_draft_acts_are_answered_in_the_words_of_p24(
     )
     await joined_world.say("3-тармақты нақтылау керек.", EDU)
     draft_kk = messages_to(joined_world.bot, EDU)[-1]
-    await joined_world.press(draft_kk, "📤 Жіберу: ескертулермен келісілді", EDU)
+    await joined_world.press(draft_kk, "📤 Ескертулермен жіберу", EDU)
     assert alert(joined_world.bot) == "Тіркелді: ескертулермен келісілді"
 
     await joined_world.delivered()
@@ -253,7 +253,7 @@ async def test_the_initiators_list_shows_short_titles(joined_world: World) -> No
         data: text for text, data in buttons(messages_to(joined_world.bot, CTRL)[-1]).items()
     }
     assert labels[f"r:sheet:{secret_id}"].endswith(f"· Опрос № {secret_id} (ДСП)")
-    assert labels[f"r:sheet:{long_id}"].endswith("· Проект постановления о внесении…")
+    assert labels[f"r:sheet:{long_id}"].endswith("· Проект постановления…")
 
 
 async def ctrl_id(world: World) -> int:
@@ -270,9 +270,9 @@ async def test_the_initiator_is_shown_the_answers_a_draft_act_takes(
     dp, bot = joined_world.dp, joined_world.bot
     education = await department(joined_world.repos, "Отдел образования")
     await joined_world.tap(RemarkCallback(action="new").pack(), CTRL)
+    await press(dp, bot, "rst", "0")
     await joined_world.say(SUBJECT, CTRL)
     await press(dp, bot, "kind", "resolution")
-    await press(dp, bot, "rst", "0")
     await press(dp, bot, "docs", "none")
     await press(dp, bot, "dep", str(education.id))
     await press(dp, bot, "done")

@@ -24,9 +24,9 @@ from bot.extensions.rules import (
     check_letter_number,
     check_new_date,
 )
-from bot.i18n import date_with_weekday
+from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
-from bot.letters import Case, letter_date, letter_reference
+from bot.letters import letter_reference
 from bot.middlewares import Tap
 from handlers.assignments.cards import language
 from handlers.callbacks import ExtAction, ExtCallback, ItemAction, ItemCallback
@@ -218,7 +218,7 @@ def decision_line(request: ExtensionRequest, decider: str, language: str) -> str
             ).format(
                 letter=letter,
                 name=decider,
-                date=letter_date(request.granted_deadline, language, Case.UNTIL),
+                date=long_date(request.granted_deadline, language, "dat"),
             )
         return _(
             "✉️ The issuer's answer (letter {letter}), recorded by {name}: refused. Reasons: "
@@ -414,7 +414,7 @@ async def take_granted(message: Message, state: FSMContext, granted: date) -> No
     await state.set_state(ExtensionStates.issuer_number)
     await message.answer(
         _("Extended to {date}. Now type the number of the issuer's letter.").format(
-            date=letter_date(granted, language(), Case.UNTIL)
+            date=long_date(granted, language(), "dat")
         )
     )
 
@@ -566,7 +566,7 @@ async def record_answer(
         ).format(
             number=item.reg_number,
             letter=letter,
-            date=letter_date(granted, language(), Case.UNTIL),
+            date=long_date(granted, language(), "dat"),
         )
     answer |= {"letter": number, "letter_date": dated}
     await typed_decision(message, person, state, data, ctx, bot, done, **answer)

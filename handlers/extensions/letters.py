@@ -9,6 +9,7 @@ from datetime import date
 from aiogram.utils.i18n import gettext as _
 
 from bot.extensions.rules import asked_of_issuer
+from bot.i18n import long_date
 from bot.i18n_marks import N_
 from bot.letters import Case, letter_date, letter_docx, letter_reference
 from bot.profiles import Profile
@@ -132,6 +133,6 @@ async def requested_from_line(repos: Repos, profile: Profile, item: Assignment) 
     if request is None or not asked_of_issuer(profile, item):
         return ""
     return "\n" + _("⏳ Extension to {date} requested from: {issuer}").format(
-        date=letter_date(request.new_deadline, language(), Case.UNTIL),
+        date=long_date(request.new_deadline, language(), "dat"),
         issuer=_(SOURCE_TITLES[item.source]),
     )

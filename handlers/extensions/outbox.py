@@ -11,7 +11,6 @@ from aiogram.utils.i18n import gettext as _
 from bot.delivery import Deliverer, Rendered
 from bot.extensions.rules import asked_of_issuer
 from bot.i18n import date_with_weekday, long_date
-from bot.letters import Case, letter_date
 from handlers.about import about_request, local_today
 from handlers.assignments.cards import SOURCE_TITLES
 from handlers.assignments.outbox import view_button
@@ -129,8 +128,8 @@ async def render_extension_decided(
             "The deadline of assignment No. {number} is extended to {date} (was {old})."
         ).format(
             number=assignment.reg_number,
-            date=letter_date(request.granted_deadline, language, Case.UNTIL),
-            old=letter_date(request.old_deadline, language),
+            date=long_date(request.granted_deadline, language, "dat"),
+            old=long_date(request.old_deadline, language),
         )
     elif request.letter_ref is not None:
         text = _(

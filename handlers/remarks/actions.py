@@ -409,7 +409,7 @@ async def cmd_remarks(message: Message, person: Person, repos: Repos) -> None:
     builder.button(text=_("➕ New round"), callback_data=RemarkCallback(action=RemarkAction.NEW))
     for item in rounds:
         builder.button(
-            text=f"📋 {item.due:%d.%m} · {short_title(item, 40)}",
+            text=f"📋 {item.due:%d.%m} · {short_title(item, 22)}",
             callback_data=RemarkCallback(action=RemarkAction.SHEET, id=item.id),
         )
     builder.adjust(1)

@@ -12,7 +12,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import services
 from bot.i18n_marks import N_
@@ -20,6 +19,7 @@ from bot.middlewares import Tap, for_roles
 from bot.reports import rules, steps
 from bot.reports.rules import Preset
 from handlers.callbacks import ReportAction, ReportCallback
+from handlers.keyboards import Keyboard
 from handlers.replies import answered, stale
 from handlers.reports.health import MAY_SEE, health_view, on_health, on_invite
 from handlers.steps import typed_day
@@ -46,7 +46,7 @@ class ReportStates(StatesGroup):
 
 
 def period_keyboard(health: bool = False) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for preset, label in PRESET_LABELS.items():
         builder.button(
             text=_(label), callback_data=ReportCallback(action=ReportAction.PERIOD, preset=preset)

@@ -12,11 +12,11 @@ from aiogram import Bot
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
 from handlers.admin import invitation_answer
 from handlers.callbacks import ReportAction, ReportCallback
+from handlers.keyboards import Keyboard
 from handlers.replies import answered, stale
 from storage.domain.enums import Role
 from storage.models import Person
@@ -24,7 +24,7 @@ from storage.repo import Repos
 from storage.reports import Reach
 
 MAY_SEE = frozenset({Role.CONTROLLER, Role.ADMIN})
-SHOWN = 40  # people listed; the rest are counted
+SHOWN = 8  # people listed (those with something wrong first); the rest are counted
 LABEL_MAX = 30
 
 
@@ -63,12 +63,24 @@ async def health_view(
         ),
         "",
     ]
-    lines += [line(p, seen.get(p.person_id), settings.zone) for p in people[:SHOWN]]
-    if len(people) > SHOWN:
-        more = len(people) - SHOWN
+    # Only people the bot does not reach well are listed (a phone screen, not a directory):
+    # not joined, blocked, or with messages waiting or failed; everyone else is counted.
+    troubled = [p for p in people if not p.joined or p.blocked or p.waiting or p.failed]
+    lines += [line(p, seen.get(p.person_id), settings.zone) for p in troubled[:SHOWN]]
+    if len(troubled) > SHOWN:
+        more = len(troubled) - SHOWN
         lines.append(ngettext("…and {count} more.", "…and {count} more.", more).format(count=more))
+    fine = len(people) - len(troubled)
+    if fine:
+        lines.append(
+            ngettext(
+                "✅ {count} more person joined, nothing waits for them.",
+                "✅ {count} more people joined, nothing waits for them.",
+                fine,
+            ).format(count=fine)
+        )
     lines += ["", _("«Opened» counts since the bot was last started.")]
-    builder = InlineKeyboardBuilder()
+    builder = Keyboard()
     for reach in not_joined[:SHOWN]:
         label = (
             reach.full_name if len(reach.full_name) <= LABEL_MAX else reach.full_name[:29] + "…"
