@@ -333,7 +333,7 @@ async def test_the_date_asked_for_is_taken_in_one_tap_and_shown_on_sent_cards(
     await world.repos.outbox.enqueue("card-again", head.id, Kind.CARD, payload)
     await world.delivered()
     card = messages_to(world.bot, EDU)[-1].text
-    assert "2027 жылғы 24 мамырға дейін ұзарту сұралды: Үкімет" in card
+    assert "2027 жылғы 24 мамырға дейін ұзарту сұралды (кімнен: Үкімет)" in card
     note = messages_to(world.bot, CTRL)[0]
     await world.press(note, APPROVED, CTRL)
     await world.press(messages_to(world.bot, CTRL)[-1], "📅 Как просили (24.05.2027)", CTRL)

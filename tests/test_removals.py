@@ -25,6 +25,7 @@ from tests.helpers import (
     alert,
     at_once,
     buttons,
+    edits_to,
     found,
     messages_to,
     person,
@@ -178,8 +179,9 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     [to_hoa] = messages_to(world.bot, HOA)
     assert to_hoa.text.startswith("🏁 Просим согласовать снятие с контроля: поручение № R-1")
     assert NOTE in to_hoa.text and "Исаев Б." in to_hoa.text
-    assert set(buttons(to_hoa)) == {"✅ Согласовать", "❌ Отказать"}
-    assert set(buttons(to_akim)) == {"✅ Келісемін", "❌ Келіспеймін"}
+    # the item (its report) is one tap away before deciding
+    assert set(buttons(to_hoa)) == {"✅ Согласовать", "❌ Отказать", "🔎 Открыть"}
+    assert set(buttons(to_akim)) == {"✅ Келісемін", "❌ Келіспеймін", "🔎 Ашу"}
     # a forged request is stale
     await world.tap(RemovalCallback(action=RemovalAction.AGREE, id=99999).pack(), HOA)
     assert "больше не действует" in alert(world.bot)
@@ -189,6 +191,10 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     world.bot.clear()
     await world.press(to_hoa, "✅ Согласовать", HOA)
     assert (await world.item(item_id)).status is Status.REMOVED
+    # the request keeps its text (here the recorded tap's «...») and adds the answer, no buttons
+    [settled] = edits_to(world.bot, HOA)
+    assert settled.text.endswith("✅ Согласовано: снято с контроля.")
+    assert settled.reply_markup is None
     # the akim's tap afterwards is refused
     world.bot.clear()
     await world.press(to_akim, "✅ Келісемін", AKIM)
@@ -196,6 +202,9 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     await world.delivered()
     [told] = messages_to(world.bot, CTRL)
     assert told.text == "Согласовано (Ахметов М.): поручение № R-1 снято с контроля."
+    # the akim, whose request no longer waits, hears who decided (in Kazakh)
+    [akim_told] = messages_to(world.bot, AKIM)
+    assert "R-1" in akim_told.text and "Ахметов М." in akim_told.text
     [fin] = messages_to(world.bot, FIN)
     assert fin.text.startswith(f"Поручение № R-1 снято с контроля: {EXECUTED}.")
     assert NOTE in fin.text

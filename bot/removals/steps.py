@@ -104,7 +104,12 @@ async def decide(
     if status is RemovalStatus.AGREED:
         await tell_removed(ctx, item, request.note)
     controller = await ctx.repos.staff.by_code(request.requested_by)
-    await about_record(ctx, [controller], Kind.REMOVAL_DECIDED, "rmdone", "request", request)
+    # the other decider (akim or head of apparatus, or whoever acts for them) hears who decided:
+    # their own request no longer waits for them
+    others = [p for p in await top_deciders(ctx) if p.id != person.id]
+    await about_record(
+        ctx, [controller, *others], Kind.REMOVAL_DECIDED, "rmdone", "request", request
+    )
     return status
 
 

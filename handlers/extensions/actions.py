@@ -236,7 +236,9 @@ def decision_line(request: ExtensionRequest, decider: str, language: str) -> str
 async def settle_messages(
     bot: Bot, repos: Repos, request: ExtensionRequest, decider: Person
 ) -> None:
-    """Every decider's copy of the request shows who decided (the first decision wins)."""
+    """Every decider's copy of the request shows who decided (the first decision wins), under
+    the item's number, so the message still says what it was about."""
+    item = await repos.assignments.get(request.assignment_id)
     for person_id, chat_id, message_id in await repos.outbox.sent_with_prefix(
         f"extreq:{request.id}:"
     ):
@@ -245,6 +247,11 @@ async def settle_messages(
             continue
         with get_i18n().use_locale(reader.language.value):
             text = decision_line(request, decider.short_name, reader.language.value)
+            if item is not None:
+                header = _("⏳ Extension request: assignment No. {number}").format(
+                    number=item.reg_number
+                )
+                text = f"{header}\n{text}"
         try:
             await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
         except TelegramAPIError:

@@ -30,11 +30,15 @@ async def on_agree(query: CallbackQuery, tap: Tap[RemovalCallback]) -> None:
         return
     status = await removal_steps.decide(tap.ctx, tap.person, tap.button.id)
     if status is RemovalStatus.AGREED:
-        await query.answer(_("Agreed: removed from control."))
+        done = _("Agreed: removed from control.")
+        await query.answer(done)
     else:
-        await query.answer(_("The assignment was returned for rework meanwhile."), show_alert=True)
-    if query.message is not None:
-        await query.message.edit_reply_markup(reply_markup=None)  # type: ignore[union-attr]
+        done = _("The assignment was returned for rework meanwhile.")
+        await query.answer(done, show_alert=True)
+    if isinstance(query.message, Message) and query.message.text:
+        # the request keeps what it was about and now shows the answer, without the buttons
+        mark = "✅" if status is RemovalStatus.AGREED else "⚠️"
+        await query.message.edit_text(f"{query.message.text}\n\n{mark} {done}", reply_markup=None)
 
 
 async def on_refuse(query: CallbackQuery, tap: Tap[RemovalCallback]) -> None:

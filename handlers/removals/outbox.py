@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.delivery import Deliverer, Rendered
 from handlers.about import about_request
 from handlers.assignments.cards import GROUND_TITLES
-from handlers.callbacks import RemovalAction, RemovalCallback
+from handlers.callbacks import ItemAction, ItemCallback, RemovalAction, RemovalCallback
 from handlers.keyboards import Keyboard
 from storage.domain.assignments import Assignment
 from storage.domain.removals import RemovalRequest, RemovalStatus
@@ -21,7 +21,8 @@ async def _request(repos: Repos, request_id: int) -> RemovalRequest | None:
     return await repos.removals.get(request_id)
 
 
-def consent_keyboard(request_id: int) -> InlineKeyboardMarkup:
+def consent_keyboard(request_id: int, assignment_id: int) -> InlineKeyboardMarkup:
+    """«Agree / Refuse», and the item itself (its report) one tap away before deciding."""
     builder = Keyboard()
     builder.button(
         text=_("✅ Agree"),
@@ -31,7 +32,10 @@ def consent_keyboard(request_id: int) -> InlineKeyboardMarkup:
         text=_("❌ Refuse"),
         callback_data=RemovalCallback(action=RemovalAction.REFUSE, id=request_id),
     )
-    builder.adjust(2)
+    builder.button(
+        text=_("🔎 Open"), callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment_id)
+    )
+    builder.adjust(2, 1)
     return builder.as_markup()
 
 
@@ -57,7 +61,7 @@ async def render_removal_asked(
         ),
         _("Asked by: {name}").format(name=await _name(deliverer, request.requested_by)),
     ]
-    return Rendered("\n".join(lines), consent_keyboard(request.id))
+    return Rendered("\n".join(lines), consent_keyboard(request.id, assignment.id))
 
 
 @about_request(_request, {RemovalStatus.AGREED, RemovalStatus.REFUSED})
