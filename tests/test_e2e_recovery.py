@@ -30,6 +30,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiohttp import web
 
 from bot.delivery import CLAIM_BATCH
