@@ -193,6 +193,7 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     assert (await world.item(item_id)).status is Status.REMOVED
     # the request keeps its text (here the recorded tap's «...») and adds the answer, no buttons
     [settled] = edits_to(world.bot, HOA)
+    assert settled.text is not None
     assert settled.text.endswith("✅ Согласовано: снято с контроля.")
     assert settled.reply_markup is None
     # the akim's tap afterwards is refused
