@@ -76,15 +76,19 @@ def letter_docx(
     language: str,
     sender: str = "",
     outgoing: str = "",
+    mark: str = "",
 ) -> bytes:
-    """A draft letter: the sender and the outgoing number to fill in at the top left, the
-    addressee at the top right, a heading, the body, the signature."""
+    """A draft letter: the restriction mark (ДСП) first, at the top right, when given; the
+    sender and the outgoing number to fill in at the top left, the addressee at the top right,
+    a heading, the body, the signature."""
     document = Document()
     style = document.styles["Normal"]
     style.font.name = FONT
     style.font.size = SIZE
     document.core_properties.language = language
     document.core_properties.title = _clean(heading)
+    if mark:
+        document.add_paragraph(_clean(mark)).alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for text in (sender, outgoing):
         if text:
             document.add_paragraph(_clean(text))

@@ -253,6 +253,7 @@ async def test_issuer_refusal_is_recorded_and_restricted_letter_has_no_content(
     assert "P-2" in letter
     assert "отопительн" not in letter.lower()
     assert "для служебного пользования" in letter
+    assert letter.startswith("Для служебного пользования")  # the mark, first
     assert "Аппарат Правительства Республики Казахстан" in letter
     note = messages_to(world.bot, CTRL)[0]
     # the answer comes by letter: no next-day reminder; at the deadline, control sees it

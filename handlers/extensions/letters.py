@@ -123,6 +123,7 @@ def issuer_letter(
         language=language,
         sender=_("From: the akimat"),
         outgoing=_("Outgoing No. ______ of «___» ________ 20__"),
+        mark=_("For official use only") if item.restricted else "",
     )
 
 
