@@ -428,7 +428,7 @@ async def test_a_due_date_shorter_than_the_regulation_is_confirmed_first(
     [warning] = joined_world.bot.texts()
     assert warning.startswith("5/6 · ⚠️")  # still the due date's stage
     assert "короче" in warning
-    assert date_with_weekday(regular, "ru") in warning
+    assert f"до {long_date(regular, 'ru')} (Регламент" in warning  # no weekday before the brackets
     assert "Регламент, п.21" in warning
     assert [data for _, data in last_buttons(joined_world.bot)] == [
         f"rn:short:{short.isoformat()}",

@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot import services
-from bot.i18n import date_with_weekday
+from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.remarks.rules import (
     KINDS,
@@ -253,7 +253,7 @@ def shorter_view(
     ).format(
         date=date_with_weekday(due, language),
         kind=_(KIND_TITLES[kind]),
-        regular=date_with_weekday(regular, language),
+        regular=long_date(regular, language),  # no weekday: brackets follow
         paragraphs=cited(cite),
     )
     builder = Keyboard()
