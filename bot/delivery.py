@@ -228,7 +228,7 @@ class Deliverer:
         self.owner = f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
         self._lock = asyncio.Lock()
         self._uploads: dict[str, asyncio.Lock] = {}  # a shared file is uploaded once
-        self._tasks: set[asyncio.Task[DeliveryStats]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._wakes: dict[datetime, asyncio.TimerHandle] = {}  # drains due at a digest's moment
         self.now = datetime.now(UTC)  # the moment being delivered for (rendering uses it)
         self._now_taken = time.monotonic()  # when `now` was taken (the heartbeat adds to it)
@@ -264,9 +264,20 @@ class Deliverer:
             self._start()
 
     def _start(self) -> None:
-        task = asyncio.get_running_loop().create_task(self.drain())
+        task = asyncio.get_running_loop().create_task(self._background_drain())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _background_drain(self) -> None:
+        """A drain nobody waits for (a kick, a digest's minute): a database busy beyond its
+        timeout (a long import in another process holds the writer) is logged in one line;
+        the claimed messages went back to the queue and the next drain sends them."""
+        try:
+            await self.drain()
+        except Exception as error:
+            if not is_storage_failure(error):
+                raise
+            log.warning("sender: the database is busy (%s); the next drain retries", error)
 
     async def wait_idle(self) -> None:
         while self._tasks:
