@@ -446,15 +446,25 @@ async def on_issuer_date(message: Message, state: FSMContext, ctx: services.Cont
         await take_granted(message, state, granted)
 
 
-async def on_issuer_day(query: CallbackQuery, tap: Tap[ExtCallback]) -> None:
-    """«As requested» or «Take <the next working day>»: the approved date in one tap."""
+async def on_step(
+    query: CallbackQuery, tap: Tap[ExtCallback], step: State
+) -> dict[str, Any] | None:
+    """The recording dialog's data when the tapped button belongs to its current step (`step`,
+    this request, a message to answer under); else the tap is told it is stale (None)."""
     data = await tap.state.get_data()
     if (
-        await tap.state.get_state() != ExtensionStates.issuer_date
+        await tap.state.get_state() != step
         or data.get("request") != tap.button.id
         or query.message is None
     ):
         await stale(query)
+        return None
+    return data
+
+
+async def on_issuer_day(query: CallbackQuery, tap: Tap[ExtCallback]) -> None:
+    """«As requested» or «Take <the next working day>»: the approved date in one tap."""
+    if await on_step(query, tap, ExtensionStates.issuer_date) is None:
         return
     asked = await asked_request(tap.ctx, tap.state)
     granted = await button_day(query, tap.button.value)
@@ -517,13 +527,8 @@ async def on_issuer_reasons(
 
 async def on_issuer_bare(query: CallbackQuery, tap: Tap[ExtCallback], bot: Bot) -> None:
     """«Without reasons»: the refusal is recorded with none (each reader sees the default)."""
-    data = await tap.state.get_data()
-    if (
-        await tap.state.get_state() != ExtensionStates.issuer_reasons
-        or data.get("request") != tap.button.id
-        or query.message is None
-    ):
-        await stale(query)
+    data = await on_step(query, tap, ExtensionStates.issuer_reasons)
+    if data is None:
         return
     await query.answer()
     await record_answer(
