@@ -17,7 +17,7 @@ from bot.config import Settings
 from handlers.admin import invitation_answer
 from handlers.callbacks import ReportAction, ReportCallback
 from handlers.keyboards import Keyboard
-from handlers.replies import answered, stale
+from handlers.replies import answered, fit, stale
 from storage.domain.enums import Role
 from storage.models import Person
 from storage.repo import Repos
@@ -82,11 +82,8 @@ async def health_view(
     lines += ["", _("«Opened» counts since the bot was last started.")]
     builder = Keyboard()
     for reach in not_joined[:SHOWN]:
-        label = (
-            reach.full_name if len(reach.full_name) <= LABEL_MAX else reach.full_name[:29] + "…"
-        )
         builder.button(
-            text=_("🔗 Link: {name}").format(name=label),
+            text=_("🔗 Link: {name}").format(name=fit(reach.full_name, LABEL_MAX)),
             callback_data=ReportCallback(action=ReportAction.INVITE, person=reach.person_id),
         )
     builder.adjust(1)
