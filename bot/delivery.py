@@ -73,6 +73,10 @@ class Rendered:
     # working hours goes without sound (`disable_notification`)
     urgent: bool = False
     pictures: list[BufferedInputFile] = field(default_factory=list)  # generated, sent as photos
+    # (chat id, message id): edit that message sent earlier to show this text and these
+    # buttons instead of sending a new one (one text piece, no files); a message Telegram no
+    # longer lets edit (too old, deleted, not modified) fails alone, like a refused send
+    edit: tuple[int, int] | None = None
 
 
 @dataclass(slots=True)
@@ -545,6 +549,8 @@ class Deliverer:
     ) -> int | None:
         """Send the parts not sent before, recording each as it goes (a crash or a timeout
         repeats at most the part in flight); the id of the last text message."""
+        if rendered.edit is not None:
+            return await self._edit(rendered, *rendered.edit)
         done = min(item.parts_sent for item in applying)
         kept = next((item.pieces for item in applying if item.pieces), None)
         # a message cut short goes on with the text it started with, not a new rendering
@@ -568,6 +574,18 @@ class Deliverer:
                 )
         return message_id
 
+    async def _edit(self, rendered: Rendered, chat_id: int, message_id: int) -> int:
+        """Edit a message sent earlier to show `rendered` (its text and buttons)."""
+        edit = partial(
+            self.bot.edit_message_text,
+            text=rendered.text[:TEXT_LIMIT],
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=rendered.markup,
+        )
+        await self._call(edit, chat_id)
+        return message_id
+
     async def _send_shared(
         self, chat_id: int, key: str, upload: BufferedInputFile, *, silent: bool = False
     ) -> Message:
@@ -587,7 +605,7 @@ class Deliverer:
                     return sent
         return await self.bot.send_document(chat_id, cached, disable_notification=quiet)
 
-    async def _call(self, send: Callable[[], Awaitable[Message]], chat_id: int) -> Message:
+    async def _call(self, send: Callable[[], Awaitable[T]], chat_id: int) -> T:
         """One Bot API call within the flood limits; a 429 waits `retry_after` and tries again."""
         for _attempt in range(RETRY_AFTER_TRIES):
             await self.limiter.wait(chat_id)
