@@ -26,6 +26,9 @@ class Kind(StrEnum):
     WEEKLY = "weekly"
     MONTHLY = "monthly"  # the monthly list of higher-level items to a department's head
     DEADLINE_CHANGED = "deadline_changed"  # the control department moved the deadline
+    # a card sent earlier, edited in place to show the item as it is now (a new deadline):
+    # the sender edits the stored message instead of sending one
+    CARD_EDIT = "card_edit"
     KEPT = "kept"  # a «не наше» refused: the department keeps the item
     REMOVAL_ASKED = "removal_asked"  # a removal waits for the akim's / head of apparatus's consent
     REMOVAL_DECIDED = "removal_decided"  # the removal agreed or refused: to the controller

@@ -9,6 +9,7 @@ from bot.outbox_kinds import Kind
 from handlers.assignments.outbox import (
     render_acceptances,
     render_card,
+    render_card_edit,
     render_deadline_changed,
     render_declined,
     render_kept,
@@ -81,6 +82,7 @@ RENDERERS = Renderers(
         Kind.REMARKS_FINAL: render_remarks_final,
         **MEETING_RENDERERS,
         Kind.DEADLINE_CHANGED: render_deadline_changed,
+        Kind.CARD_EDIT: render_card_edit,
         Kind.KEPT: render_kept,
         Kind.PASSED: render_passed,
         Kind.TAKEN_BACK: render_taken_back,

@@ -153,9 +153,12 @@ async def check_one_decision(
     audience: set[int],
     *,
     behalf: dict[str, str] | None = None,
+    moved: Mapping[str, int] | None = None,
 ) -> str:
     """Exactly one decider won and the others were told it is decided already; the request,
-    the item, the audit and the outbox say the same. Returns the winner."""
+    the item, the audit and the outbox say the same: `audience` is told of the decision, and of
+    an approval (the deadline moved) also `moved` (code → person id), but not the winner, who
+    is answered in the chat. Returns the winner."""
     winners = [code for code, outcome in outcomes.items() if outcome is True]
     assert len(winners) == 1, outcomes
     [winner] = winners
@@ -183,8 +186,11 @@ async def check_one_decision(
         assert (item.deadline, item.extensions) == (request.old_deadline, 0)
         action = "extension_rejected"
     assert await decisions_on(repos, request.id) == [(action, winner, expected_behalf)]
+    told = set(audience)
+    if approves[winner]:
+        told |= {pid for code, pid in (moved or {}).items() if code != winner}
     keys = await outbox_keys(repos, f"extdone:{request.id}:")
-    assert sorted(keys) == sorted(f"extdone:{request.id}:{pid}" for pid in audience)
+    assert sorted(keys) == sorted(f"extdone:{request.id}:{pid}" for pid in told)
     return winner
 
 

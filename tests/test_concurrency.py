@@ -82,6 +82,8 @@ async def test_simultaneous_decisions_make_exactly_one_decision_per_request(
         repos, {code: TG[code] for code in ["akim", "hoa", "dep1", "edu_head", "fin_head", "ctrl"]}
     )
     audience = {people["ctrl"].id, people["edu_head"].id}
+    # an approval moves the deadline: the co-executor's head and the curating deputy hear too
+    moved = {code: people[code].id for code in ("fin_head", "dep1")}
     ctx = await services.make_context(repos, profile, settings, now=MOMENT)
     async with other_process(settings) as far:
         far_ctx = await services.make_context(far, profile, settings, now=MOMENT)
@@ -105,7 +107,9 @@ async def test_simultaneous_decisions_make_exactly_one_decision_per_request(
                 first, second = results[2 * n], results[2 * n + 1]
                 akim, hoa = (first, second) if (n + round_number) % 2 else (second, first)
                 outcomes = {"akim": akim, "hoa": hoa}
-                winner = await check_one_decision(repos, request, outcomes, approves, audience)
+                winner = await check_one_decision(
+                    repos, request, outcomes, approves, audience, moved=moved
+                )
                 winners[winner] += 1
         assert sum(winners.values()) == 24
 
@@ -137,7 +141,7 @@ async def test_simultaneous_decisions_make_exactly_one_decision_per_request(
             assert absent.refusal is ExtensionRefusal.NOT_DECIDER
             approves = {"akim": n % 2 == 0, "dep1": n % 2 == 1}
             await check_one_decision(
-                repos, request, outcomes, approves, audience, behalf={"dep1": "hoa"}
+                repos, request, outcomes, approves, audience, behalf={"dep1": "hoa"}, moved=moved
             )
 
 
@@ -364,8 +368,9 @@ async def test_many_steps_sweeps_and_senders_at_once_keep_every_invariant(
 
     # decisions: one per request, the deadline moved once
     audience = {ctrl, people["edu_head"].id}
+    moved = {code: people[code].id for code in ("fin_head", "dep1")}
     for request, outcome, approves in requests:
-        await check_one_decision(repos, request, outcome, approves, audience)
+        await check_one_decision(repos, request, outcome, approves, audience, moved=moved)
 
     await check_outbox(repos, bot, MOMENT)
     no_trouble_logged(caplog)

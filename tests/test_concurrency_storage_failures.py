@@ -251,6 +251,8 @@ async def test_a_step_that_cannot_be_written_leaves_nothing_half_done(
         {"akim": True},
         {"akim": True},
         {people["ctrl"].id, people["edu_head"].id},
+        # the co-executor's head, and the curating deputy (not joined: the message waits)
+        moved={"fin_head": people["fin_head"].id, "dep1": (await person(repos, "dep1")).id},
     )
     stored = await repos.assignments.get(item.id)
     assert stored is not None

@@ -81,6 +81,21 @@ def deadline_notice_audiences(profile: Profile) -> tuple[Audience, ...]:
     return (Audience.LEADERSHIP,) if profile.is_on("deadline_notice_leadership") else ()
 
 
+def deadline_news_audiences(
+    profile: Profile, cal: CalendarLike, deadline: date, internal: date | None = None
+) -> tuple[Audience, ...]:
+    """Who hears that an item's deadline moved: everyone the item's notices reach under the
+    profile — the heads of every executor department (main and co-executors), the control
+    department, the curating deputy akims (the overdue escalation) and, where the profile sends
+    them the deadline notice, the akim and the head of apparatus — each audience once."""
+    found = [Audience.EXECUTORS]
+    for notice in planned(profile, cal, deadline, internal):
+        for audience in notice.audiences:
+            if audience not in (Audience.MAIN, Audience.CO) and audience not in found:
+                found.append(audience)
+    return tuple(found)
+
+
 def planned(
     profile: Profile, cal: CalendarLike, deadline: date, internal: date | None = None
 ) -> list[Notice]:

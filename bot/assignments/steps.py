@@ -9,6 +9,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Protocol
 
+from bot.assignments.notices import deadline_news_audiences
 from bot.assignments.rules import (
     check_accept,
     check_controller,
@@ -18,8 +19,10 @@ from bot.assignments.rules import (
     check_not_ours,
     check_report,
     classify,
+    item_internal_deadline,
     resolve_deadline,
 )
+from bot.assignments.sweep import Recipients
 from bot.outbox_kinds import Kind, digest_moment
 from bot.services import (
     Context,
@@ -103,6 +106,50 @@ async def to_control(
     await notify_about(
         ctx, await controllers(ctx), kind, ids, key=key, not_before=not_before, **payload
     )
+
+
+async def deadline_readers(
+    ctx: Context, item: Assignment, *also: Person | None, besides: Person | None = None
+) -> list[Person]:
+    """Everyone who hears that the item's deadline moved (`deadline_news_audiences`: whom its
+    notices reach under the profile, acting substitutes today), then `also`, each person once;
+    never `besides` (who moved it: they are answered in the chat)."""
+    audiences = deadline_news_audiences(
+        ctx.profile,
+        ctx.calendar,
+        item.deadline,
+        item_internal_deadline(ctx.profile, ctx.calendar, item),
+    )
+    people: dict[int, Person] = {}
+    for person in [*await Recipients(ctx).among(item, audiences), *also]:
+        if person is not None and (besides is None or person.id != besides.id):
+            people.setdefault(person.id, person)
+    return list(people.values())
+
+
+async def refresh_cards(ctx: Context, item: Assignment) -> int:
+    """Every card of the item sent out is edited to show it as it is now (a new deadline):
+    one `Kind.CARD_EDIT` message per card, queued in the step's unit of work, so a restart
+    edits them still and a step rolled back edits none; the sender re-renders each for its
+    reader and edits it in place, and a card Telegram no longer lets edit fails alone."""
+    queued = 0
+    for card in await ctx.repos.assignments.sent_cards(item.id):
+        reader = await ctx.repos.staff.get(card.person_id)
+        if card.department_id is None or reader is None:
+            continue
+        queued += await about_item(
+            ctx,
+            [reader],
+            Kind.CARD_EDIT,
+            "cardedit",
+            item,
+            card.message_id,
+            stamp(ctx),
+            department_id=card.department_id,
+            chat_id=card.chat_id,
+            message_id=card.message_id,
+        )
+    return queued
 
 
 async def fresh(ctx: Context, item: Assignment) -> Assignment:
@@ -361,8 +408,9 @@ async def change_deadline(
 ) -> Assignment:
     """The control department moves the deadline by a decision taken outside the bot. `seen`
     is the deadline the controller's card showed: when another controller moved it meanwhile,
-    nothing changes and the person is told. The executors' heads get the new deadline; the
-    deadline notices follow it (their identities carry the deadline, bot/assignments/notices)."""
+    nothing changes and the person is told. Everyone who works on the item (`deadline_readers`)
+    hears of the new deadline, the cards sent out are edited to show it, and the deadline
+    notices follow it (their identities carry the deadline, bot/assignments/notices)."""
     item = await fresh(ctx, item)
     check_new_deadline(ctx.calendar, item, person.roles, new, ctx.today)
     if item.deadline != seen or not await ctx.repos.assignments.change_deadline(
@@ -375,9 +423,10 @@ async def change_deadline(
         at=ctx.now,
     ):
         raise Refused(Refusal.CHANGED_MEANWHILE, reg_number=item.reg_number)
+    moved = await fresh(ctx, item)
     await about_item(
         ctx,
-        await executor_heads(ctx, item),
+        await deadline_readers(ctx, moved, besides=person),
         Kind.DEADLINE_CHANGED,
         "deadline",
         item,
@@ -388,7 +437,8 @@ async def change_deadline(
         reference=reference,
         reason=reason,
     )
-    return await fresh(ctx, item)
+    await refresh_cards(ctx, moved)
+    return moved
 
 
 @one_unit

@@ -3,7 +3,7 @@ control list."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -59,9 +59,13 @@ class Recipients:
         return self._leaders
 
     async def of(self, item: Assignment, notice: Notice) -> list[Person]:
+        return await self.among(item, notice.audiences)
+
+    async def among(self, item: Assignment, audiences: Sequence[Audience]) -> list[Person]:
+        """The people behind these audiences of the item today, each once, in order."""
         people: dict[int, Person] = {}
         active = [e for e in item.executors if e.active]
-        for audience in notice.audiences:
+        for audience in audiences:
             found: list[Person] = []
             if audience is Audience.CONTROLLERS:
                 found = await self.controllers()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 
-from bot.assignments.steps import fresh
+from bot.assignments.steps import deadline_readers, fresh, refresh_cards
 from bot.extensions.rules import (
     ExtensionRefusal,
     asked_of_issuer,
@@ -161,10 +161,21 @@ async def decide_extension(
     if not await decision(request.id, actor=person.code, on_behalf_of=behalf or None, at=ctx.now):
         raise Refused(ExtensionRefusal.DECIDED, request_id=request.id)
     requester = await ctx.repos.staff.by_code(request.requested_by)
-    audience = [*await controllers(ctx), requester]
-    if by_letter:  # the controller who recorded it is told in the chat; the leadership too
-        audience = [p for p in audience if p is None or p.id != person.id]
-        audience += await top_deciders(ctx)
+    # the leadership hears of the issuer's answer; the one who decided, or recorded it, is
+    # answered in the chat
+    leaders = await top_deciders(ctx) if by_letter else []
+    moved = await ctx.repos.assignments.get(item.id)
+    assert moved is not None
+    if moved.deadline != item.deadline:  # everyone on the item hears of the new deadline
+        audience = await deadline_readers(ctx, moved, requester, *leaders, besides=person)
+    else:
+        audience = [
+            p
+            for p in [*await controllers(ctx), requester, *leaders]
+            if p is not None and (not by_letter or p.id != person.id)
+        ]
     ids = {"request_id": request.id}
     await notify_about(ctx, audience, Kind.EXTENSION_DECIDED, ids, key="extdone")
+    if moved.deadline != item.deadline:
+        await refresh_cards(ctx, moved)
     return True

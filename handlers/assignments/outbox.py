@@ -60,6 +60,25 @@ async def _item(deliverer: Deliverer, payload: dict[str, Any]) -> Assignment | N
 async def render_card(
     deliverer: Deliverer, item: OutboxItem, assignment: Assignment, executor: Executor
 ) -> Rendered | None:
+    return await drawn_card(deliverer, assignment, executor)
+
+
+@to_department
+async def render_card_edit(
+    deliverer: Deliverer, item: OutboxItem, assignment: Assignment, executor: Executor
+) -> Rendered | None:
+    """A card sent earlier, drawn again as it is now for the department it was sent for (its
+    reader's language and buttons) and edited in place (`Rendered.edit`): how the cards sent
+    out show a new deadline. Nothing once the item is closed or the department no longer
+    executes it."""
+    card = await drawn_card(deliverer, assignment, executor)
+    card.card = None  # the message is remembered already
+    card.edit = (int(item.payload["chat_id"]), int(item.payload["message_id"]))
+    return card
+
+
+async def drawn_card(deliverer: Deliverer, assignment: Assignment, executor: Executor) -> Rendered:
+    """The card of an item for the head of one executor department, as the sender shows it."""
     cal = await load_calendar(deliverer.repos)
     text = card_text(
         assignment,
@@ -243,7 +262,8 @@ async def render_declined(
 async def render_deadline_changed(
     deliverer: Deliverer, item: OutboxItem, person: Person, assignment: Assignment
 ) -> Rendered | None:
-    """The control department moved the deadline: old → new, the decision and the reason."""
+    """The control department moved the deadline: old → new, the subject (not for a restricted
+    item), the decision and the reason."""
     language = person.language.value
     old, new = date.fromisoformat(item.payload["old"]), date.fromisoformat(item.payload["new"])
     text = _("📅 Assignment No. {number}: the deadline is changed from {old} to {new}.").format(
@@ -251,6 +271,7 @@ async def render_deadline_changed(
         old=date_with_weekday(old, language),
         new=date_with_weekday(new, language),
     )
+    text += subject_line(assignment)
     text += "\n" + _("Decision: {reference}").format(reference=item.payload["reference"])
     if not assignment.restricted:
         text += "\n" + _("Reason: {reason}").format(reason=item.payload["reason"])
@@ -427,6 +448,12 @@ def with_summary(line: str, assignment: Assignment) -> str:
     if assignment.restricted:
         return line + " " + _("Restricted: see the paper copy.")
     return line + "\n" + short(assignment.summary)
+
+
+def subject_line(assignment: Assignment) -> str:
+    """The item's subject on a line of its own, for a message about it; nothing for a
+    restricted (ДСП) item, whose content never leaves the database."""
+    return "" if assignment.restricted else "\n" + short(assignment.summary, 300)
 
 
 def short(text: str, limit: int = 120) -> str:

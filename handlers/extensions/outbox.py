@@ -13,7 +13,7 @@ from bot.extensions.rules import asked_of_issuer
 from bot.i18n import date_with_weekday, long_date
 from handlers.about import about_request, local_today
 from handlers.assignments.cards import SOURCE_TITLES
-from handlers.assignments.outbox import view_button
+from handlers.assignments.outbox import subject_line, view_button
 from handlers.extensions.actions import decision_keyboard
 from handlers.extensions.actions import request_text as extension_request_text
 from handlers.extensions.letters import (
@@ -124,13 +124,21 @@ async def render_extension_decided(
 ) -> Rendered | None:
     language = person.language.value
     if request.status is RequestStatus.APPROVED and request.granted_deadline is not None:
-        text = _(
-            "The deadline of assignment No. {number} is extended to {date} (was {old})."
-        ).format(
+        if person.code == request.requested_by:
+            extended = _(
+                "✅ Your extension request is approved: the deadline of assignment No. {number} "
+                "is extended to {date} (was {old})."
+            )
+        else:
+            extended = _(
+                "📅 The deadline of assignment No. {number} is extended to {date} (was {old})."
+            )
+        text = extended.format(
             number=assignment.reg_number,
             date=long_date(request.granted_deadline, language, "dat"),
             old=long_date(request.old_deadline, language),
         )
+        text += subject_line(assignment)
     elif request.letter_ref is not None:
         text = _(
             "The issuer refused to extend assignment No. {number}; the deadline stays {date}."

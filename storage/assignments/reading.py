@@ -18,6 +18,7 @@ from storage.domain.assignments import (
     Executor,
     OpenPage,
     Report,
+    SentCard,
     Status,
 )
 from storage.domain.enums import Source
@@ -278,6 +279,21 @@ class AssignmentReading(AuditedStore):
             (assignment_id,),
         )
         return [(row["person_id"], row["chat_id"], row["message_id"]) for row in rows]
+
+    async def sent_cards(self, assignment_id: int) -> list[SentCard]:
+        """Every card of the item sent out, with the department each was drawn for (the
+        payload of the card's outbox message, kind 'card')."""
+        rows = await self.fetch_all(
+            "SELECT c.person_id, c.chat_id, c.message_id,"
+            " (SELECT json_extract(o.payload, '$.department_id') FROM outbox o"
+            "  WHERE o.kind = 'card' AND o.person_id = c.person_id"
+            "  AND o.telegram_message_id = c.message_id"
+            "  AND json_extract(o.payload, '$.assignment_id') = c.assignment_id"
+            "  ORDER BY o.id DESC LIMIT 1) AS department_id"
+            " FROM card_messages c WHERE c.assignment_id = ? ORDER BY c.rowid",
+            (assignment_id,),
+        )
+        return [from_row(SentCard, row) for row in rows]
 
     async def history(self, reg_number: str) -> list[AuditEntry]:
         return await self.audit.for_entity(ENTITY, reg_number.strip())

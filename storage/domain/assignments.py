@@ -135,6 +135,17 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class SentCard:
+    """A card of an item sent to a person (card_messages), with the executor department it was
+    drawn for (read from the card's outbox message; None when that is not known)."""
+
+    person_id: int
+    chat_id: int
+    message_id: int
+    department_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class OpenPage:
     """One page of a list of open items, read by key: the items, how many match in all, the
     item the next page starts at (None: this is the last page), and whether any comes before
