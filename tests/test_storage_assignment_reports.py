@@ -11,6 +11,7 @@ from storage.domain.assignments import (
     Refusal,
     RemovalGround,
     ReportFile,
+    SentCard,
     Status,
 )
 from storage.domain.refusals import Refused
@@ -133,25 +134,30 @@ async def test_remove_and_return_only_after_a_report(staffed: Repos) -> None:
     assert not await remove(staffed, 999)
 
 
-async def test_cards_are_remembered_once(staffed: Repos) -> None:
-    edu_head = await staffed.staff.by_code("edu_head")
-    fin_head = await staffed.staff.by_code("fin_head")
-    assert edu_head is not None
-    assert fin_head is not None
+async def test_cards_are_remembered_once_with_the_department_they_were_drawn_for(
+    staffed: Repos,
+) -> None:
+    edu_head = found(await staffed.staff.by_code("edu_head"))
+    fin_head = found(await staffed.staff.by_code("fin_head"))
+    edu = await department_id(staffed, EDU)
     item_id = await register(staffed, "12/1", EDU, FIN)
     other = await register(staffed, "12/2", EDU)
-    assert await staffed.assignments.cards(item_id) == []
+    assert await staffed.assignments.sent_cards(item_id) == []
+    # the card messages the sender sent (kind 'card'): their payload names the department
+    for key, item, message_id in (("c1", item_id, 10), ("c2", other, 13)):
+        payload = {"assignment_id": item, "department_id": edu}
+        await staffed.outbox.enqueue(key, edu_head.id, "card", payload)
+        sent = found(await staffed.outbox.get(key))
+        await staffed.outbox.mark_sent(sent.id, chat_id=5001, message_id=message_id, at=AT)
     await staffed.assignments.save_card(item_id, edu_head.id, 5001, 10)
     await staffed.assignments.save_card(item_id, fin_head.id, 5002, 11)
     await staffed.assignments.save_card(item_id, edu_head.id, 5001, 10)
-    await staffed.assignments.save_card(item_id, edu_head.id, 5001, 12)
     await staffed.assignments.save_card(other, edu_head.id, 5001, 13)
-    assert await staffed.assignments.cards(item_id) == [
-        (edu_head.id, 5001, 10),
-        (fin_head.id, 5002, 11),
-        (edu_head.id, 5001, 12),
+    assert await staffed.assignments.sent_cards(item_id) == [
+        SentCard(edu_head.id, 5001, 10, edu),
+        SentCard(fin_head.id, 5002, 11, None),  # no outbox message says which department
     ]
-    assert await staffed.assignments.cards(other) == [(edu_head.id, 5001, 13)]
+    assert await staffed.assignments.sent_cards(other) == [SentCard(edu_head.id, 5001, 13, edu)]
 
 
 async def test_history_shows_every_action_in_order(staffed: Repos) -> None:

@@ -271,15 +271,6 @@ class AssignmentReading(AuditedStore):
         found = await self._reports("id = ?", (report_id,))
         return found[0] if found else None
 
-    async def cards(self, assignment_id: int) -> list[tuple[int, int, int]]:
-        """(person_id, chat_id, message_id) of every card posted about the item."""
-        rows = await self.fetch_all(
-            "SELECT person_id, chat_id, message_id FROM card_messages WHERE assignment_id = ?"
-            " ORDER BY rowid",
-            (assignment_id,),
-        )
-        return [(row["person_id"], row["chat_id"], row["message_id"]) for row in rows]
-
     async def sent_cards(self, assignment_id: int) -> list[SentCard]:
         """Every card of the item sent out, with the department each was drawn for (the
         payload of the card's outbox message, kind 'card')."""
