@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.assignments.notices import NoticeKind, due, planned, quiet_until
+from bot.assignments.notices import (
+    Audience,
+    NoticeKind,
+    deadline_news_audiences,
+    due,
+    planned,
+    quiet_until,
+)
 from bot.calendar import WorkCalendar
 from bot.profiles import load_profile
 from storage.domain.assignments import Assignment, ControlType, Executor, Status
@@ -121,3 +128,17 @@ def test_quiet_hours_wait_for_the_next_working_morning(
     moment: datetime, expected: datetime
 ) -> None:
     assert quiet_until(load_profile("ust-kamenogorsk-2025"), CAL, moment) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "leadership"),
+    [("ust-kamenogorsk-2025", False), ("almaty-2016", False), ("baidibek-2025", True)],
+)
+def test_a_new_deadline_reaches_whom_the_items_notices_reach(name: str, leadership: bool) -> None:
+    """The executors' heads, the control department, the curating deputies (the overdue
+    escalation) and, where the deadline notice goes to them (baidibek §12.4), the akim and the
+    head of apparatus."""
+    audiences = deadline_news_audiences(load_profile(name), CAL, date(2027, 5, 12))
+    expected = {Audience.EXECUTORS, Audience.CONTROLLERS, Audience.CURATORS}
+    assert set(audiences) == expected | ({Audience.LEADERSHIP} if leadership else set())
+    assert audiences[0] is Audience.EXECUTORS and len(set(audiences)) == len(audiences)
