@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from aiogram.methods import EditMessageText
 
 from bot.assignments import steps as assignment_steps
 from bot.profiles import Profile, load_profile
@@ -189,13 +190,21 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
     await world.press(to_hoa, "✅ Согласовать", CTRL)
     assert "решает только аким или руководитель аппарата" in alert(world.bot)
     world.bot.clear()
-    await world.press(to_hoa, "✅ Согласовать", HOA)
+    [hoa_copy] = [m for p, c, m in await world.repos.outbox.sent_with_prefix("rmask:") if c == HOA]
+    agree = buttons(to_hoa)["✅ Согласовать"]
+    await world.tap(agree, HOA, message_id=hoa_copy, message_text=to_hoa.text)
     assert (await world.item(item_id)).status is Status.REMOVED
-    # the request keeps its text (here the recorded tap's «...») and adds the answer, no buttons
+    # every decider's copy keeps what it was about and shows who decided, without buttons
     [settled] = edits_to(world.bot, HOA)
     assert settled.text is not None
-    assert settled.text.endswith("✅ Согласовано: снято с контроля.")
+    assert settled.text.startswith("🏁 Просим согласовать снятие с контроля: поручение № R-1")
+    assert settled.text.endswith(
+        "\n\n✅ Согласовано (Ахметов М.): поручение № R-1 снято с контроля."
+    )
     assert settled.reply_markup is None
+    [akim_settled] = edits_to(world.bot, AKIM)
+    assert akim_settled.text is not None and akim_settled.reply_markup is None
+    assert akim_settled.text.startswith(to_akim.text)  # in Kazakh, as sent
     # the akim's tap afterwards is refused
     world.bot.clear()
     await world.press(to_akim, "✅ Келісемін", AKIM)
@@ -219,22 +228,59 @@ async def test_consent_agreed_through_the_chat(world: World) -> None:
 
 
 async def test_consent_refused_with_the_reason(world: World) -> None:
-    await world.join({"ctrl": CTRL, "hoa": HOA})
+    await world.join({"ctrl": CTRL, "hoa": HOA, "akim": AKIM})
     item = await reported(world)
     await asked(world, item)
     await world.delivered()
     [to_hoa] = messages_to(world.bot, HOA)
+    [to_akim] = messages_to(world.bot, AKIM)
     await world.press(to_hoa, "❌ Отказать", HOA)
     assert messages_to(world.bot, HOA)[-1].text.startswith("Почему поручение № R-1 остаётся")
+    assert edits_to(world.bot, HOA) == []  # nothing is decided while the reason is typed
     await world.say("Нет данных по сельским школам.", HOA)
     assert messages_to(world.bot, HOA)[-1].text.startswith(
         "Отказано: поручение остаётся на контроле."
     )
     assert (await world.item(item.id)).status is Status.REPORTED
+    # the typed refusal settles both deciders' copies as a tap does: the decision, no buttons
+    [settled] = edits_to(world.bot, HOA)
+    assert settled.text is not None and settled.reply_markup is None
+    assert settled.text.startswith(to_hoa.text)
+    assert settled.text.endswith(
+        "❌ Снятие поручения № R-1 с контроля не согласовано (Ахметов М.); оно остаётся на "
+        "контроле.\n"
+        "Причина: Нет данных по сельским школам."
+    )
+    [akim_settled] = edits_to(world.bot, AKIM)
+    assert akim_settled.text is not None and akim_settled.reply_markup is None
+    assert akim_settled.text.startswith(to_akim.text)
+    assert "Нет данных по сельским школам." in akim_settled.text
     await world.delivered()
     [told] = messages_to(world.bot, CTRL)
     assert "Снятие поручения № R-1 с контроля не согласовано (Ахметов М.)" in told.text
     assert "Причина: Нет данных по сельским школам." in told.text
+
+
+async def test_a_copy_that_cannot_be_edited_leaves_the_refusal_and_the_other_copy(
+    world: World,
+) -> None:
+    await world.join({"ctrl": CTRL, "hoa": HOA, "akim": AKIM})
+    item = await reported(world)
+    asking = found(await asked(world, item))
+    await world.delivered()
+    [to_hoa] = messages_to(world.bot, HOA)
+    await world.press(to_hoa, "❌ Отказать", HOA)
+    world.bot.add_result_for(
+        EditMessageText, ok=False, error_code=400, description="Bad Request: message is too old"
+    )
+    await world.say("Нет данных по сельским школам.", HOA)
+    assert messages_to(world.bot, HOA)[-1].text.startswith("Отказано: поручение остаётся")
+    request = found(await world.repos.removals.get(asking.id))
+    assert request.status is RemovalStatus.REFUSED
+    edits = edits_to(world.bot, HOA) + edits_to(world.bot, AKIM)
+    assert len(edits) == 2  # the first was refused by Telegram; the second went through
+    await world.delivered()
+    assert "не согласовано" in messages_to(world.bot, CTRL)[0].text
 
 
 # --- two deciders at once ----------------------------------------------------------------------

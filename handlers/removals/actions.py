@@ -4,10 +4,14 @@ who may decide (no role filter: an acting substitute decides too)."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+import contextlib
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot import services
@@ -15,16 +19,52 @@ from bot.middlewares import Tap
 from bot.removals import steps as removal_steps
 from bot.removals.rules import check_decider, check_pending
 from handlers.callbacks import RemovalAction, RemovalCallback
+from handlers.removals.outbox import decision_text, request_text
 from handlers.replies import ask, stale, typed_reason
 from storage.domain.removals import RemovalStatus
 from storage.models import Person
+from storage.repo import Repos
 
 
 class RemovalDecisionStates(StatesGroup):
     refuse_reason = State()
 
 
-async def on_agree(query: CallbackQuery, tap: Tap[RemovalCallback]) -> None:
+MARKS = {RemovalStatus.AGREED: "✅", RemovalStatus.REFUSED: "❌"}
+
+
+async def settle_copies(bot: Bot, repos: Repos, request_id: int) -> set[tuple[int, int]]:
+    """Once decided (a tap or a typed refusal alike), every decider's copy of the request keeps
+    what it was about and shows the decision and who took it, in its reader's language,
+    without the buttons; a copy Telegram no longer lets edit is left as it is. The (chat id,
+    message id) of the copies."""
+    request = await repos.removals.get(request_id)
+    item = await repos.assignments.get(request.assignment_id) if request else None
+    copies: set[tuple[int, int]] = set()
+    if request is None or item is None:
+        return copies
+    for person_id, chat_id, message_id in await repos.outbox.sent_with_prefix(
+        f"rmask:{request.id}:"
+    ):
+        copies.add((chat_id, message_id))
+        reader = await repos.staff.get(person_id)
+        if reader is None:
+            continue
+        with get_i18n().use_locale(reader.language.value):
+            mark = MARKS.get(request.status, "⚠️")
+            text = (
+                await request_text(repos, request, item)
+                + f"\n\n{mark} "
+                + await decision_text(repos, request, item)
+            )
+        with contextlib.suppress(TelegramAPIError):
+            await bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, reply_markup=None
+            )
+    return copies
+
+
+async def on_agree(query: CallbackQuery, tap: Tap[RemovalCallback], bot: Bot) -> None:
     if await tap.ctx.repos.removals.get(tap.button.id) is None:  # forged
         await stale(query)
         return
@@ -35,10 +75,16 @@ async def on_agree(query: CallbackQuery, tap: Tap[RemovalCallback]) -> None:
     else:
         done = _("The assignment was returned for rework meanwhile.")
         await query.answer(done, show_alert=True)
-    if isinstance(query.message, Message) and query.message.text:
-        # the request keeps what it was about and now shows the answer, without the buttons
+    copies = await settle_copies(bot, tap.ctx.repos, tap.button.id)
+    message = query.message
+    if (
+        isinstance(message, Message)
+        and message.text
+        and (message.chat.id, message.message_id) not in copies
+    ):
+        # a message that is no copy of the request keeps its text and shows the answer
         mark = "✅" if status is RemovalStatus.AGREED else "⚠️"
-        await query.message.edit_text(f"{query.message.text}\n\n{mark} {done}", reply_markup=None)
+        await message.edit_text(f"{message.text}\n\n{mark} {done}", reply_markup=None)
 
 
 async def on_refuse(query: CallbackQuery, tap: Tap[RemovalCallback]) -> None:
@@ -57,7 +103,7 @@ async def on_refuse(query: CallbackQuery, tap: Tap[RemovalCallback]) -> None:
 
 
 async def on_refuse_reason(
-    message: Message, person: Person, state: FSMContext, ctx: services.Context
+    message: Message, person: Person, state: FSMContext, ctx: services.Context, bot: Bot
 ) -> None:
     typed = await typed_reason(message, state)
     if typed is None:
@@ -65,6 +111,7 @@ async def on_refuse_reason(
     reason, data = typed
     await removal_steps.decide(ctx, person, int(data["id"]), refuse_reason=reason)
     await message.answer(_("Refused: the assignment stays on control. The controller is told."))
+    await settle_copies(bot, ctx.repos, int(data["id"]))
 
 
 def create_router() -> Router:

@@ -39,17 +39,16 @@ def consent_keyboard(request_id: int, assignment_id: int) -> InlineKeyboardMarku
     return builder.as_markup()
 
 
-async def _name(deliverer: Deliverer, code: str | None) -> str:
+async def name_of(repos: Repos, code: str | None) -> str:
     if not code:
         return ""
-    person = await deliverer.repos.staff.by_code(code)
+    person = await repos.staff.by_code(code)
     return person.short_name if person is not None else code
 
 
-@about_request(_request, {RemovalStatus.PENDING}, open_only=True)
-async def render_removal_asked(
-    deliverer: Deliverer, person: Person, request: RemovalRequest, assignment: Assignment
-) -> Rendered | None:
+async def request_text(repos: Repos, request: RemovalRequest, assignment: Assignment) -> str:
+    """The request as the deciders read it (in the current locale): the number, the subject
+    (not for a restricted item), the ground, the note and who asks."""
     lines = [
         _("🏁 Removal from control asks your consent: assignment No. {number}").format(
             number=assignment.reg_number
@@ -59,26 +58,25 @@ async def render_removal_asked(
         _("Note: {note}").format(
             note=_("see the paper copy") if assignment.restricted else request.note
         ),
-        _("Asked by: {name}").format(name=await _name(deliverer, request.requested_by)),
+        _("Asked by: {name}").format(name=await name_of(repos, request.requested_by)),
     ]
-    return Rendered("\n".join(lines), consent_keyboard(request.id, assignment.id))
+    return "\n".join(lines)
 
 
-@about_request(_request, {RemovalStatus.AGREED, RemovalStatus.REFUSED})
-async def render_removal_decided(
-    deliverer: Deliverer, person: Person, request: RemovalRequest, assignment: Assignment
-) -> Rendered | None:
-    who = await _name(deliverer, request.decided_by)
+async def decision_text(repos: Repos, request: RemovalRequest, assignment: Assignment) -> str:
+    """Who decided and what (in the current locale); for a refusal, the reason (not for a
+    restricted item)."""
+    who = await name_of(repos, request.decided_by)
     if request.on_behalf_of:
         who = _("{who} for {whom}").format(
-            who=who, whom=await _name(deliverer, request.on_behalf_of)
+            who=who, whom=await name_of(repos, request.on_behalf_of)
         )
     if request.status is RemovalStatus.AGREED:
-        text = _("{who} agreed: assignment No. {number} is removed from control.").format(
+        return _("{who} agreed: assignment No. {number} is removed from control.").format(
             who=who, number=assignment.reg_number
         )
-    else:
-        text = _(
+    if request.status is RemovalStatus.REFUSED:
+        return _(
             "{who} refused to remove assignment No. {number} from control; it stays.\n"
             "Reason: {reason}"
         ).format(
@@ -88,4 +86,19 @@ async def render_removal_decided(
             if assignment.restricted
             else request.refuse_reason or "",
         )
-    return Rendered(text)
+    return _("The assignment was returned for rework meanwhile.")
+
+
+@about_request(_request, {RemovalStatus.PENDING}, open_only=True)
+async def render_removal_asked(
+    deliverer: Deliverer, person: Person, request: RemovalRequest, assignment: Assignment
+) -> Rendered | None:
+    text = await request_text(deliverer.repos, request, assignment)
+    return Rendered(text, consent_keyboard(request.id, assignment.id))
+
+
+@about_request(_request, {RemovalStatus.AGREED, RemovalStatus.REFUSED})
+async def render_removal_decided(
+    deliverer: Deliverer, person: Person, request: RemovalRequest, assignment: Assignment
+) -> Rendered | None:
+    return Rendered(await decision_text(deliverer.repos, request, assignment))
