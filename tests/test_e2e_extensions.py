@@ -60,11 +60,19 @@ async def test_request_approval_and_notices_follow(api: FakeBotAPI, tmp_path: Pa
         mark = api.mark()
         api.press(HOA, button(request, "✅ Одобрить"), message_id=request.result["message_id"])
         await api.wait_for(
-            "sendMessage", to_chat(EDU, "Срок поручения № X-9 продлён до 26 мая"), after=mark
+            "sendMessage",
+            to_chat(EDU, "✅ Ваш запрос на продление одобрен: срок поручения № X-9 продлён до 26"),
+            after=mark,
         )
         await api.wait_for(
-            "sendMessage", to_chat(CTRL, "Срок поручения № X-9 продлён"), after=mark
+            "sendMessage", to_chat(CTRL, "📅 Срок поручения № X-9 продлён"), after=mark
         )
+        # the card sent earlier is edited in place to show the new deadline
+        edited = await api.wait_for(
+            "editMessageText", to_chat(EDU, "📄 Поручение № X-9"), after=mark
+        )
+        assert edited.params["message_id"] == card.result["message_id"]
+        assert "Срок: 26 мая 2027 г. (среда)" in edited.params["text"]
 
         assert (await run_cli(env, tmp_path, "sweep", "--at", "2027-05-05T09:00"))[0] == 0
         assert notices(api, EDU) == []  # the old date: nothing
