@@ -357,7 +357,8 @@ async def return_agenda(
         raise await _lost(ctx, meeting.id)
     if person.id != meeting.organizer_id:
         organizer = await organizer_of(ctx, meeting)
-        await about_meeting(ctx, organizer, Kind.MEETING_RETURNED, "mtreturned", meeting, round_)
+        kind = Kind.MEETING_RETURNED
+        await about_meeting(ctx, organizer, kind, "mtreturned", meeting, round_, round=round_)
     return await _meeting(ctx, meeting.id)
 
 
