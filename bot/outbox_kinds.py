@@ -57,6 +57,7 @@ class Kind(StrEnum):
     MEETING_MATERIALS_ADDED = "meeting_materials_added"
     MEETING_APPROVAL = "meeting_approval"
     MEETING_APPROVED = "meeting_approved"
+    MEETING_RETURNED = "meeting_returned"  # the agenda returned with remarks: to the organizer
     MEETING_UNAPPROVED = "meeting_unapproved"
     MEETING_AGENDA = "meeting_agenda"
     MEETING_CHANGE = "meeting_change"

@@ -179,6 +179,8 @@ class MeetAction(StrEnum):
     PAPER_YES = "paper_yes"
     PAPER_NO = "paper_no"
     APPROVE = "appr"
+    RETURN = "ret"  # return the agenda with remarks (value: the approval round, "" for 1)
+    RETURN_DROP = "ret_drop"
     # the organizer
     OPEN = "open"
     PEOPLE = "people"
@@ -193,7 +195,8 @@ class MeetAction(StrEnum):
 
 class MeetCallback(CallbackData, prefix="m"):
     """Meetings. Recipients: att (value yes/no/sub), mat (send materials for item `id`), paper
-    (materials handed over on paper), appr (approve the agenda). Organizer: open, people
+    (materials handed over on paper), appr (approve the agenda), ret (return it with remarks;
+    both with the approval round as value, "" for the first). Organizer: open, people
     (attendance list), ask (send for approval), paper_ok (approval given on paper), chg (change
     menu; value time/place/add/del), cancel, proto (upload the protocol), new, lists."""
 

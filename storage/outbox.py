@@ -289,6 +289,13 @@ class OutboxRepo(Store):
         )
         return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
 
+    async def has_prefix(self, prefix: str) -> bool:
+        """Whether any message (in any state) has a key starting with `prefix`."""
+        row = await self.fetch_one(
+            "SELECT 1 FROM outbox WHERE substr(key, 1, length(?)) = ? LIMIT 1", (prefix, prefix)
+        )
+        return row is not None
+
     async def counts(self) -> dict[str, int]:
         """Items per status, every status present (0 when none)."""
         found = dict.fromkeys(STATUSES, 0)

@@ -1,7 +1,8 @@
 """End to end: an akimat session with three agenda items for twenty members and five invitees,
 run by the organizer from the phone against the real `python -m bot` process.
 
-create (dialog) → materials from the three responsible departments → approval by the akim in one
+create (dialog) → materials from the three responsible departments → the agenda returned with
+remarks and sent again → approval by the akim in one
 tap → `sweep --at` three working days before: everyone gets the agenda, the materials and a
 calendar file → confirmations and the quorum in the live view → a time change, re-confirmed →
 the protocol with its assignments put on control.
@@ -245,12 +246,28 @@ async def test_session_for_twenty_members(api: FakeBotAPI, tmp_path: Path) -> No
         text = str(view.params["text"])
         assert text.count("✅") >= 3, text  # three items in (two with files, one on paper)
 
-        # 3. approval: the akim approves in one tap
+        # 3. approval: the akim returns the agenda with remarks, then approves it sent again
         mark = api.mark()
         await org.press("m:ask")
         akim = Phone(api, AKIM)
         akim.last = await screen(api, AKIM, mark, has="m:appr:")
         assert "О бюджете города на 2027 год" in str(akim.last.params["text"])
+        await akim.press("m:ret:", has="m:ret_drop")
+        told = api.mark()
+        remarks = "Докладчика по второму вопросу уточнить."
+        await akim.type(remarks)
+        notice = await screen(api, ORG, told, has="m:open")
+        assert remarks in str(notice.params["text"])
+        await settled(
+            tmp_path,
+            [(1, remarks)],
+            "SELECT round, remarks FROM meeting_returns WHERE meeting_id = ?",
+            meeting_id,
+        )
+        mark = api.mark()
+        await org.answer_of_press(data_with(view, "m:ask"), view)
+        akim.last = await screen(api, AKIM, mark, has="m:appr:")
+        assert data_with(akim.last, "m:appr:").endswith(":2")  # the second round
         answer = await akim.answer_of_press(data_with(akim.last, "m:appr:"), akim.last)
         assert answer.params.get("text"), answer.params
         assert db_rows(tmp_path, "SELECT status FROM meetings WHERE id = ?", meeting_id) == [

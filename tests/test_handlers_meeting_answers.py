@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.utils.i18n import I18n
 
@@ -13,6 +14,7 @@ from bot.i18n import date_with_weekday, translate
 from bot.meetings import steps as ms
 from bot.meetings.rules import MAX_FILES, MeetingRefusal, distribution_day
 from handlers.callbacks import MeetCallback
+from handlers.meetings.cards import meeting_title
 from handlers.refusals import refusal_text
 from storage.domain.meetings import AgendaItem, Attendance, Meeting, NewAgendaItem
 from storage.domain.refusals import Refused
@@ -419,8 +421,9 @@ async def test_approval_in_one_tap_the_first_wins(joined_world: World, i18n: I18
     await joined_world.delivered()
     [akim_request] = sent_to(joined_world.bot, "akim")
     [hoa_request] = sent_to(joined_world.bot, "hoa")
-    [approve] = buttons(akim_request).values()
+    approve, give_back = buttons(akim_request).values()
     assert MeetCallback.unpack(approve) == MeetCallback(action="appr", id=meeting.id)
+    assert MeetCallback.unpack(give_back) == MeetCallback(action="ret", id=meeting.id)
 
     await tap(joined_world, "m1", approve)  # not an approver
     assert alert(joined_world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_APPROVER)
@@ -440,10 +443,13 @@ async def test_approval_in_one_tap_the_first_wins(joined_world: World, i18n: I18
     approved = await repos.meetings.get(meeting.id)
     assert approved is not None and approved.approved_by == "akim" and not approved.distributed
 
-    [hoa_approve] = buttons(hoa_request).values()
-    await tap(joined_world, "hoa", hoa_approve)
+    hoa_approve, hoa_return = buttons(hoa_request).values()
+    await tap(joined_world, "hoa", hoa_return)  # too late to return it, too
     late = translate(i18n, "ru", "The agenda is already approved by {name}.", name="Жумабеков Е.")
-    assert alert(joined_world.bot) == late
+    assert alert(joined_world.bot) == f"✅ {late}"
+    assert await joined_world.dp.storage.get_state(key(joined_world, "hoa")) is None
+    await tap(joined_world, "hoa", hoa_approve)
+    assert alert(joined_world.bot) == f"✅ {late}"
     assert edits(joined_world.bot, "hoa")[-1].reply_markup is None
     await joined_world.delivered()
     assert [m.chat_id for m in joined_world.bot.sent() if isinstance(m, SendMessage)] == [
@@ -458,3 +464,152 @@ async def test_approval_in_one_tap_the_first_wins(joined_world: World, i18n: I18
     )
     found = await repos.meetings.get(soon.id)
     assert found is not None and found.distributed and found.approved_by == "hoa"
+
+
+def key(world: World, code: str) -> StorageKey:
+    """The dialog's key of `code`'s private chat with the bot."""
+    return StorageKey(bot_id=world.bot.id, chat_id=TG[code], user_id=TG[code])
+
+
+async def test_the_agenda_returned_with_remarks_then_sent_again_and_approved(
+    joined_world: World, i18n: I18n
+) -> None:
+    """The akim (kk) returns the agenda with remarks: asked, typed, recorded; the organizer
+    (ru) hears it; both approvers' copies say so without buttons; the chair's (ru) stale
+    approval is refused; the organizer sends it again and the chair approves the new round."""
+    world, repos = joined_world, joined_world.repos
+    meeting = await create(world)
+    org, akim = await person(repos, "org"), await person(repos, "akim")
+    ctx = await world.context()
+    await ms.request_approval(ctx, org, meeting.id)
+    await world.delivered()
+    [akim_request] = sent_to(world.bot, "akim")
+    [hoa_request] = sent_to(world.bot, "hoa")
+    assert list(buttons(akim_request)) == ["✅ Күн тәртібін бекіту", "↩️ Ескертулермен қайтару"]
+    assert list(buttons(hoa_request)) == ["✅ Утвердить повестку дня", "↩️ Вернуть с замечаниями"]
+
+    # not an approver: refused, no question asked
+    give_back = buttons(akim_request)["↩️ Ескертулермен қайтару"]
+    await tap(world, "m1", give_back)
+    assert alert(world.bot) == refused(i18n, "kk", MeetingRefusal.NOT_APPROVER)
+    assert await world.dp.storage.get_state(key(world, "m1")) is None
+
+    # the akim is asked for the remarks, with a Cancel button; Cancel leaves it
+    await tap(world, "akim", give_back)
+    [prompt] = sent_to(world.bot, "akim")
+    with i18n.context(), i18n.use_locale("kk"):
+        title = meeting_title(meeting)
+    assert prompt.text.startswith(
+        translate(
+            i18n,
+            "kk",
+            "Write your remarks on the agenda of {meeting} in one message: the organizer gets "
+            "them and sends the agenda for approval again.",
+            meeting=title,
+        )
+    )
+    assert list(buttons(prompt)) == ["✖️ Бас тарту"]
+    await tap(world, "akim", buttons(prompt)["✖️ Бас тарту"])
+    assert await world.dp.storage.get_state(key(world, "akim")) is None
+    await say(world, "akim", "Бұл ескерту емес")  # no question open: not remarks
+    assert found(await repos.meetings.get(meeting.id)).last_return is None
+
+    # asked again: too long is refused, then the remarks are recorded
+    await tap(world, "akim", give_back)
+    await say(world, "akim", "ы" * 801)
+    assert sent_to(world.bot, "akim")[-1].text == translate(
+        i18n, "kk", "That is too long; at most {count} characters.", count=800
+    )
+    assert found(await repos.meetings.get(meeting.id)).last_return is None
+    remarks = "2-мәселе бойынша баяндамашыны нақтылау керек."
+    await say(world, "akim", remarks)
+    stored = found(await repos.meetings.get(meeting.id))
+    last = found(stored.returned)
+    assert (last.by, last.remarks, last.round) == ("akim", remarks, 1)
+    assert stored.approval_round == 2 and not stored.approved
+    assert sent_to(world.bot, "akim")[-1].text == translate(
+        i18n,
+        "kk",
+        "Returned with remarks: {name} is told and sends the agenda again.",
+        name=org.short_name,
+    )
+    # both approvers' copies of the request: who returned it, the remarks, no buttons
+    sent_ids = {m for _, _, m in await repos.outbox.sent_with_prefix(f"mtappr:{meeting.id}:1:")}
+    assert len(sent_ids) == 2
+    by_chat = {e.chat_id: e for e in world.bot.sent() if isinstance(e, EditMessageText)}
+    assert set(by_chat) == {TG["akim"], TG["hoa"]}
+    for code, language in (("akim", "kk"), ("hoa", "ru")):
+        copy = by_chat[TG[code]]
+        assert copy.reply_markup is None
+        assert copy.message_id in sent_ids
+        line = translate(i18n, language, "↩️ Returned with remarks: {name}", name=akim.short_name)
+        assert f"{line}\n«{remarks}»" in (copy.text or "")
+    assert await world.dp.storage.get_state(key(world, "akim")) is None
+
+    # the organizer hears it, with a button to open the meeting
+    await world.delivered()
+    [told] = sent_to(world.bot, "org")
+    assert told.text.startswith("↩️ Повестка дня возвращена с замечаниями: ")
+    assert f"От: {akim.short_name}" in told.text and f"«{remarks}»" in told.text
+    assert [MeetCallback.unpack(d).action for d in buttons(told).values()] == ["open"]
+
+    # the chair's approval of the returned round is refused and says why
+    await tap(world, "hoa", buttons(hoa_request)["✅ Утвердить повестку дня"])
+    assert alert(world.bot) == "↩️ " + translate(
+        i18n,
+        "ru",
+        "The agenda was already returned with remarks by {name}.",
+        name=akim.short_name,
+    )
+    assert not found(await repos.meetings.get(meeting.id)).approved
+
+    # the organizer's card shows the return and its remarks
+    await tap(world, "org", MeetCallback(action="open", id=meeting.id).pack())
+    [card] = edits(world.bot, "org")
+    assert "Повестка дня: возвращена с замечаниями — " + akim.short_name in (card.text or "")
+    assert f"«{remarks}»" in (card.text or "")
+    assert "Исправьте её и снова отправьте на утверждение." in (card.text or "")
+
+    # sent again: new requests of round 2 (the first round's do not hold them back)
+    await tap(world, "org", MeetCallback(action="ask", id=meeting.id).pack())
+    assert alert(world.bot).startswith("Повестка дня направлена на утверждение: ")
+    await world.delivered()
+    [again] = sent_to(world.bot, "hoa")
+    approve = buttons(again)["✅ Утвердить повестку дня"]
+    assert MeetCallback.unpack(approve) == MeetCallback(action="appr", id=meeting.id, value="2")
+    await tap(world, "org", MeetCallback(action="open", id=meeting.id).pack())
+    assert "Повторно отправлена на утверждение." in (edits(world.bot, "org")[-1].text or "")
+
+    await tap(world, "hoa", approve)
+    approved = found(await repos.meetings.get(meeting.id))
+    assert approved.approved_by == "hoa" and approved.returned is None
+    await tap(world, "org", MeetCallback(action="open", id=meeting.id).pack())
+    card_text = edits(world.bot, "org")[-1].text or ""
+    assert "возвращена" not in card_text and "Повестка дня утверждена" in card_text
+
+
+async def test_a_restricted_agenda_is_returned_without_its_subject(
+    joined_world: World, i18n: I18n
+) -> None:
+    world, repos = joined_world, joined_world.repos
+    meeting = await create(world, restricted=True)
+    ctx = await world.context()
+    await ms.request_approval(ctx, await person(repos, "org"), meeting.id)
+    await world.delivered()
+    [request] = sent_to(world.bot, "hoa")
+    await tap(world, "hoa", buttons(request)["↩️ Вернуть с замечаниями"])
+    [prompt] = sent_to(world.bot, "hoa")
+    assert (
+        translate(
+            i18n,
+            "ru",
+            "The meeting is restricted (ДСП): do not write its content here, name the items by "
+            "their numbers.",
+        )
+        in prompt.text
+    )
+    await say(world, "hoa", "По вопросу 2 — см. записку.")
+    await world.delivered()
+    [told] = sent_to(world.bot, "org")
+    assert "По вопросу 2 — см. записку." in told.text
+    assert HEATING not in told.text and BUDGET not in told.text

@@ -95,7 +95,7 @@ async def test_the_whole_life_of_a_meeting(
     assert mm.chats(mm.messages(meeting_world.bot)) == mm.codes("hoa", "akim")
     for code in ("hoa", "akim"):
         [asked] = mm.messages(meeting_world.bot, code)
-        assert [c.action for c in mm.callbacks(asked)] == ["appr"]
+        assert [c.action for c in mm.callbacks(asked)] == ["appr", "ret"]
         assert mm.HEATING in asked.text and mm.BUDGET in asked.text
         assert [d.document for d in mm.documents(meeting_world.bot, code)] == [
             "EDU-1",

@@ -126,7 +126,10 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
             "BEGIN; DROP TRIGGER audit_assignment_facts_insert; DROP VIEW audit_assignment_facts;"
             " DROP TRIGGER assignment_facts_on_item; DROP TABLE assignment_facts;"
             " ALTER TABLE assignments DROP COLUMN reported_at;"
-            " ALTER TABLE assignments DROP COLUMN removed_at; PRAGMA user_version = 15; COMMIT;"
+            " ALTER TABLE assignments DROP COLUMN removed_at;"
+            # the later migrations undone too, so that they apply again after 0016
+            " DROP TABLE meeting_returns; ALTER TABLE meetings DROP COLUMN approval_round;"
+            " PRAGMA user_version = 15; COMMIT;"
         )
     finally:
         await raw.close()

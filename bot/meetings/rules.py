@@ -38,6 +38,7 @@ from storage.domain.refusals import Refused
 TITLE_MIN = 3
 TITLE_MAX = 300
 TEXT_MAX = 500  # place, link, speaker, reasons, a substitute's name
+REMARKS_MAX = 800  # an approver's remarks on a returned agenda
 MAX_ITEMS = 30
 MAX_FILES = 10  # materials files per agenda item
 MAY_ORGANIZE = frozenset({Role.ORGANIZER})
@@ -62,6 +63,7 @@ class MeetingRefusal(StrEnum):
     STARTED = "started"  # the meeting has begun: attendance and changes are closed
     NOT_DISTRIBUTED = "not_distributed"  # attendance before the agenda went out
     ALREADY_APPROVED = "already_approved"
+    RETURNED = "returned"  # the approval round this request belongs to ended with a return
     NOT_STARTED = "not_started"  # a protocol before the meeting began
     HAS_PROTOCOL = "has_protocol"
     PAST = "past"  # a moment in the past
@@ -192,6 +194,22 @@ def check_approval(meeting: Meeting | None, approver: bool, now: datetime) -> Me
     if meeting.approved:
         raise Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
     return meeting
+
+
+def check_round(meeting: Meeting, round_: int) -> Meeting:
+    """A decision on a request for approval counts only in the round the request belongs to:
+    once that round ended with a return, its buttons no longer act."""
+    if round_ != meeting.approval_round:
+        raise Refused(MeetingRefusal.RETURNED, meeting_id=meeting.id)
+    return meeting
+
+
+def approval_tag(meeting: Meeting, round_: int | None = None) -> str:
+    """The version and the approval round (default: the meeting's) in a request's identity:
+    «1» for the first round (as before rounds existed), «1r2» for the second, so a request
+    after a return is new."""
+    round_ = meeting.approval_round if round_ is None else round_
+    return str(meeting.version) if round_ == 1 else f"{meeting.version}r{round_}"
 
 
 def check_materials(meeting: Meeting | None, item_id: int, now: datetime) -> AgendaItem:

@@ -10,7 +10,9 @@ Outbox identities (`…:{person id}` is appended by `notify`):
   mtmatlate:{meeting}:{item}:{due}        late materials: to the organizer and curating deputy
   mtmatin:{meeting}:{item}:{stamp}        materials came in: to the organizer
   mtmatadd:{meeting}:{item}:{stamp}       materials that came in after distribution: recipients
-  mtappr:{meeting}:{version}              the agenda to the chair / akim for approval
+  mtappr:{meeting}:{version}[r{round}]    the agenda to the chair / akim for approval (round
+                                          2, 3, … after returns with remarks)
+  mtreturned:{meeting}:{round}            the agenda returned with remarks: to the organizer
   mtapproved:{meeting}                    approval: to the organizer
   mtunappr:{meeting}:{day}                distribution day reached, agenda not approved
   mtagenda:{meeting}:{version}            agenda, materials, calendar file, attendance buttons
@@ -34,9 +36,11 @@ from datetime import date, datetime
 from bot.assignments.steps import register
 from bot.meetings.rules import (
     APPROVER_ROLES,
+    REMARKS_MAX,
     MeetingRefusal,
     ProtocolTask,
     QuorumState,
+    approval_tag,
     changed_fields,
     check_approval,
     check_attendance,
@@ -44,6 +48,7 @@ from bot.meetings.rules import (
     check_open,
     check_organizer,
     check_protocol,
+    check_round,
     check_start,
     distribution_day,
     has_started,
@@ -265,16 +270,46 @@ async def request_approval(ctx: Context, organizer: Person, meeting_id: int) -> 
     if meeting.approved:
         raise Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
     people = await approvers(ctx, meeting)
-    await about_meeting(ctx, people, Kind.MEETING_APPROVAL, "mtappr", meeting, meeting.version)
+    await about_meeting(
+        ctx,
+        people,
+        Kind.MEETING_APPROVAL,
+        "mtappr",
+        meeting,
+        approval_tag(meeting),
+        round=meeting.approval_round,
+    )
     return people
+
+
+def approval_key(meeting: Meeting, round_: int | None = None) -> str:
+    """The identity of a round's requests for approval (default: the current round), without
+    the person."""
+    return f"mtappr:{meeting.id}:{approval_tag(meeting, round_)}"
+
+
+async def _lost(ctx: Context, meeting_id: int) -> Refused:
+    """Why a decision on the agenda found the meeting moved on: approved, closed or returned."""
+    meeting = await _meeting(ctx, meeting_id)
+    check_open(meeting, local_now(ctx))
+    if meeting.approved:
+        return Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
+    return Refused(MeetingRefusal.RETURNED, meeting_id=meeting.id)
 
 
 @one_unit
 async def approve(
-    ctx: Context, person: Person, meeting_id: int, *, on_paper: bool = False
+    ctx: Context,
+    person: Person,
+    meeting_id: int,
+    *,
+    on_paper: bool = False,
+    round_: int | None = None,
 ) -> Meeting:
     """In one tap by the chair or the akim; or recorded by an organizer for an approval given
-    on paper. The first approval wins. If the distribution day has come, the agenda goes out."""
+    on paper. The first decision wins. A tap names the approval round of its request
+    (`round_`; None: whatever round is open): one that ended with a return no longer acts.
+    If the distribution day has come, the agenda goes out."""
     meeting = await ctx.repos.meetings.get(meeting_id)
     if on_paper:
         meeting = check_organizer(meeting, person.id, person.roles)
@@ -282,16 +317,48 @@ async def approve(
     else:
         allowed = meeting is not None and await is_approver(ctx, person, meeting)
     meeting = check_approval(meeting, allowed, local_now(ctx))
+    if round_ is not None:
+        check_round(meeting, round_)
     if not await ctx.repos.meetings.approve(
-        meeting.id, by=person.code, on_paper=on_paper, at=ctx.now
+        meeting.id, by=person.code, on_paper=on_paper, at=ctx.now, round_=round_
     ):
-        raise Refused(MeetingRefusal.ALREADY_APPROVED, meeting_id=meeting.id)
+        raise await _lost(ctx, meeting.id)
     if person.id != meeting.organizer_id:
         organizer = await organizer_of(ctx, meeting)
         await about_meeting(ctx, organizer, Kind.MEETING_APPROVED, "mtapproved", meeting)
     approved = await _meeting(ctx, meeting.id)
     if ctx.today >= distribution_day(ctx.profile, ctx.calendar, approved.day, approved.kind):
         await distribute(ctx, approved)
+    return await _meeting(ctx, meeting.id)
+
+
+async def check_return(ctx: Context, person: Person, meeting_id: int, round_: int) -> Meeting:
+    """The meeting whose agenda `person` may return in approval round `round_` now; else
+    Refused (not an approver, closed or begun, approved, or that round already ended)."""
+    meeting = await ctx.repos.meetings.get(meeting_id)
+    allowed = meeting is not None and await is_approver(ctx, person, meeting)
+    return check_round(check_approval(meeting, allowed, local_now(ctx)), round_)
+
+
+@one_unit
+async def return_agenda(
+    ctx: Context, person: Person, meeting_id: int, round_: int, remarks: str
+) -> Meeting:
+    """The chair or the akim (or whoever acts for them) returns the agenda with remarks
+    instead of approving it: the return is recorded, the meeting stays a draft, the organizer
+    hears the remarks. The first decision of the round wins (an approval or a return)."""
+    meeting = await check_return(ctx, person, meeting_id, round_)
+    remarks = remarks.strip()
+    if not remarks or len(remarks) > REMARKS_MAX:
+        raise Refused(MeetingRefusal.NO_TEXT, meeting_id=meeting.id)
+    if not await ctx.repos.meetings.return_agenda(
+        meeting.id, round_, remarks=remarks, by=person.code, at=ctx.now
+    ):
+        raise await _lost(ctx, meeting.id)
+    if person.id != meeting.organizer_id:
+        organizer = await organizer_of(ctx, meeting)
+        kind = Kind.MEETING_RETURNED
+        await about_meeting(ctx, organizer, kind, "mtreturned", meeting, round_, round=round_)
     return await _meeting(ctx, meeting.id)
 
 

@@ -1,6 +1,7 @@
 """What recipients, departments and approvers press on the meeting messages
 (bot.meeting_delivery): attendance (will attend / cannot, with a reason / a substitute, named),
-materials (files, or handed over on paper) and the one-tap approval of the agenda.
+materials (files, or handed over on paper), the one-tap approval of the agenda and its return
+with remarks (typed in the next message).
 
 Any bound person may press these (no role flag): the services re-check against the database
 that the person is a recipient, responsible for the item or an approver. A refusal is an alert
@@ -11,19 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 
 from bot import services
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import (
     MAX_FILES,
+    REMARKS_MAX,
     TEXT_MAX,
     MeetingRefusal,
     check_attendance,
@@ -34,9 +36,9 @@ from bot.middlewares import Tap
 from handlers.callbacks import MeetAction, MeetCallback
 from handlers.drafts import add_file, file_names, send_or_cancel
 from handlers.keyboards import Keyboard
-from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard
+from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard, naming
 from handlers.replies import draft_gone, refuse
-from storage.domain.meetings import AgendaItem, Attendance, MaterialFile, Meeting
+from storage.domain.meetings import AgendaItem, AgendaReturn, Attendance, MaterialFile, Meeting
 from storage.domain.refusals import Refused
 from storage.models import Person
 from storage.repo import Repos
@@ -47,6 +49,7 @@ ANSWERS = {"yes": Attendance.ATTEND, "no": Attendance.ABSENT, "sub": Attendance.
 class AnswerStates(StatesGroup):
     reason = State()  # why not, or whom they send: {"meeting": id, "value": "no" | "sub"}
     materials = State()  # files for an item: {"meeting": id, "item": id, "files": [[id, name]]}
+    returning = State()  # remarks on the agenda: {"meeting": id, "round": approval round}
 
 
 def mc(action: MeetAction, meeting_id: int, value: str = "") -> MeetCallback:
@@ -300,22 +303,40 @@ async def on_paper_yes(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
 # --- approval ------------------------------------------------------------------------------------
 
 
+def approval_round(button: MeetCallback) -> int:
+    """The approval round an «Approve» or «Return» button belongs to ("" is the first)."""
+    return int(button.value) if button.value.isdigit() else 1
+
+
+async def decided_by(repos: Repos, meeting_id: int) -> str:
+    """Who already decided on the agenda, in a sentence: approved by … / returned by …"""
+    found = await repos.meetings.get(meeting_id)
+    if found is not None and found.approved:
+        code = found.approved_by or ""
+        approver = await repos.staff.by_code(code) if code else None
+        return "✅ " + _("The agenda is already approved by {name}.").format(
+            name=approver.short_name if approver else (code or "—")
+        )
+    returned = found.last_return if found is not None else None
+    who = await repos.staff.by_code(returned.by) if returned is not None else None
+    return "↩️ " + _("The agenda was already returned with remarks by {name}.").format(
+        name=who.short_name if who else (returned.by if returned else "—")
+    )
+
+
 async def on_approve(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
     language = tap.person.language.value
     shown = query.message.text if isinstance(query.message, Message) else None
     try:
-        meeting = await meeting_services.approve(tap.ctx, tap.person, tap.button.id)
-    except Refused as error:
-        if error.refusal is not MeetingRefusal.ALREADY_APPROVED:
-            raise
-        found = await tap.ctx.repos.meetings.get(tap.button.id)
-        code = found.approved_by if found is not None else None
-        approver = await tap.ctx.repos.staff.by_code(code) if code else None
-        text = _("The agenda is already approved by {name}.").format(
-            name=approver.short_name if approver else (code or "—")
+        meeting = await meeting_services.approve(
+            tap.ctx, tap.person, tap.button.id, round_=approval_round(tap.button)
         )
+    except Refused as error:
+        if error.refusal not in {MeetingRefusal.ALREADY_APPROVED, MeetingRefusal.RETURNED}:
+            raise
+        text = await decided_by(tap.ctx.repos, tap.button.id)
         await refuse(query, text)
-        await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
+        await edit(query, f"{shown}\n\n{text}" if shown else text, None)
         return
     day = distribution_day(tap.ctx.profile, tap.ctx.calendar, meeting.day, meeting.kind)
     if meeting.distributed or tap.ctx.today >= day:
@@ -326,6 +347,124 @@ async def on_approve(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
         )
     await query.answer(text)
     await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
+
+
+def return_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
+    builder = Keyboard()
+    builder.button(text=_("✖️ Cancel"), callback_data=mc(MeetAction.RETURN_DROP, meeting_id))
+    return builder.as_markup()
+
+
+async def on_return(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
+    """«↩️ Return with remarks»: the remarks are asked for (the next text message)."""
+    round_ = approval_round(tap.button)
+    try:
+        meeting = await meeting_services.check_return(tap.ctx, tap.person, tap.button.id, round_)
+    except Refused as error:
+        if error.refusal not in {MeetingRefusal.ALREADY_APPROVED, MeetingRefusal.RETURNED}:
+            raise
+        text = await decided_by(tap.ctx.repos, tap.button.id)
+        await refuse(query, text)
+        shown = query.message.text if isinstance(query.message, Message) else None
+        await edit(query, f"{shown}\n\n{text}" if shown else text, None)
+        return
+    await tap.state.set_state(AnswerStates.returning)
+    await tap.state.set_data({"meeting": meeting.id, "round": round_})
+    await query.answer()
+    lines = [
+        _(
+            "Write your remarks on the agenda of {meeting} in one message: the organizer gets "
+            "them and sends the agenda for approval again."
+        ).format(**naming(meeting, tap.person.language.value))
+    ]
+    if meeting.restricted:
+        lines.append(
+            _(
+                "The meeting is restricted (ДСП): do not write its content here, name the items "
+                "by their numbers."
+            )
+        )
+    if query.message is not None:
+        await query.message.answer("\n".join(lines), reply_markup=return_keyboard(meeting.id))
+
+
+def settled_text(meeting: Meeting, returned: AgendaReturn, name: str, language: str) -> str:
+    """An approver's copy of the request once the agenda was returned (in the current locale)."""
+    header = _("📝 The agenda for approval: {meeting}, {when}").format(**naming(meeting, language))
+    line = _("↩️ Returned with remarks: {name}").format(name=name)
+    return f"{header}\n\n{line}\n«{returned.remarks}»"
+
+
+async def settle_requests(
+    bot: Bot, repos: Repos, meeting: Meeting, returned: AgendaReturn
+) -> None:
+    """Every approver's copy of the returned round's request says who returned it, with the
+    remarks and without buttons (after the commit; a copy that cannot be edited stays)."""
+    who = await repos.staff.by_code(returned.by)
+    name = who.short_name if who else returned.by
+    prefix = meeting_services.approval_key(meeting, returned.round) + ":"
+    for person_id, chat_id, message_id in await repos.outbox.sent_with_prefix(prefix):
+        reader = await repos.staff.get(person_id)
+        if reader is None:
+            continue
+        with get_i18n().use_locale(reader.language.value):
+            text = settled_text(meeting, returned, name, reader.language.value)
+        try:
+            await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
+        except TelegramAPIError:
+            continue
+
+
+async def on_return_text(
+    message: Message, person: Person, state: FSMContext, ctx: services.Context, bot: Bot
+) -> None:
+    data: dict[str, Any] = await state.get_data()
+    text = (message.text or "").strip()
+    if "meeting" not in data:
+        await state.clear()
+        return
+    if len(text) > REMARKS_MAX:
+        await message.answer(
+            _("That is too long; at most {count} characters.").format(count=REMARKS_MAX)
+        )
+        return
+    try:
+        meeting = await meeting_services.return_agenda(
+            ctx, person, int(data["meeting"]), int(data.get("round", 1)), text
+        )
+    except Refused as error:
+        if error.refusal is MeetingRefusal.NO_TEXT:
+            await message.answer(
+                _("Write the remarks as text, in one message; /cancel leaves it.")
+            )
+            return
+        await state.clear()
+        if error.refusal in {MeetingRefusal.ALREADY_APPROVED, MeetingRefusal.RETURNED}:
+            await message.answer(await decided_by(ctx.repos, int(data["meeting"])))
+            return
+        raise
+    await state.clear()
+    returned = meeting.last_return
+    assert returned is not None
+    organizer = await ctx.repos.staff.get(meeting.organizer_id)
+    if organizer is None or organizer.id == person.id:
+        done = _("Returned with remarks. Change the agenda and send it for approval again.")
+    else:
+        done = _("Returned with remarks: {name} is told and sends the agenda again.").format(
+            name=organizer.short_name
+        )
+    await message.answer(done)
+    await settle_requests(bot, ctx.repos, meeting, returned)
+
+
+async def on_return_not_text(message: Message) -> None:
+    await message.answer(_("Write the remarks as text, in one message; /cancel leaves it."))
+
+
+async def on_return_drop(query: CallbackQuery, state: FSMContext) -> None:
+    if await state.get_state() == AnswerStates.returning:
+        await state.clear()
+    await cancelled(query)
 
 
 def create_router() -> Router:
@@ -341,10 +480,14 @@ def create_router() -> Router:
     cb.register(on_paper_yes, meet((F.action == MeetAction.PAPER_YES) & item))
     cb.register(cancelled, meet(F.action == MeetAction.PAPER_NO))
     cb.register(on_approve, meet(F.action == MeetAction.APPROVE))
+    cb.register(on_return, meet(F.action == MeetAction.RETURN))
+    cb.register(on_return_drop, meet(F.action == MeetAction.RETURN_DROP))
     msg = router.message
     not_command = ~F.text.startswith("/")
     msg.register(on_reason, AnswerStates.reason, F.text, not_command)
     msg.register(on_reason_not_text, AnswerStates.reason, ~F.text)
     msg.register(on_material_file, AnswerStates.materials, F.document)
     msg.register(on_material_not_file, AnswerStates.materials, not_command)
+    msg.register(on_return_text, AnswerStates.returning, F.text, not_command)
+    msg.register(on_return_not_text, AnswerStates.returning, not_command)
     return router

@@ -9,18 +9,20 @@ subject or the materials («see the paper copy»).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.i18n import date_with_weekday
+from bot.i18n import date_with_weekday, long_date
 from bot.i18n_marks import N_
 from bot.meetings.rules import (
     ProtocolTiming,
     QuorumForecast,
     QuorumState,
+    approval_tag,
     end_of,
     has_started,
     is_late,
@@ -270,6 +272,28 @@ def protocol_lines(
     return [_("📄 The protocol is due {date}.").format(date=when)]
 
 
+@dataclass(frozen=True, slots=True)
+class ReturnSeen:
+    """The latest return with remarks as the live view shows it."""
+
+    name: str  # who returned it
+    day: date  # local
+    remarks: str
+    asked_again: bool  # the agenda went for approval again since
+
+
+def return_lines(seen: ReturnSeen, language: str) -> list[str]:
+    return [
+        _("Agenda: returned with remarks — {name}, {date}").format(
+            name=seen.name, date=long_date(seen.day, language)
+        ),
+        f"«{seen.remarks}»",
+        _("Sent for approval again.")
+        if seen.asked_again
+        else _("Change it and send it for approval again."),
+    ]
+
+
 def approval_line(meeting: Meeting, approver: Person | None) -> str:
     if not meeting.approved:
         return _("Agenda: not approved yet.")
@@ -335,6 +359,7 @@ def organizer_text(
     today: date,
     language: str,
     protocol: Sequence[str] = (),
+    returned: ReturnSeen | None = None,
 ) -> str:
     lines = [
         *heading_lines(meeting, chair, language),
@@ -344,7 +369,11 @@ def organizer_text(
         "",
         *materials_lines(meeting, due, today, language),
         "",
-        approval_line(meeting, approver),
+        *(
+            return_lines(returned, language)
+            if returned is not None and not meeting.approved
+            else [approval_line(meeting, approver)]
+        ),
     ]
     if send_on is not None and not meeting.distributed and meeting.is_open:
         lines.append(
@@ -427,6 +456,17 @@ async def organizer_view(
     )
     approver = await repos.staff.by_code(meeting.approved_by) if meeting.approved_by else None
     send_on = agenda_send_date(profile, cal, meeting.day, meeting.kind)
+    returned = None
+    if (last := meeting.returned) is not None:
+        who = await repos.staff.by_code(last.by)
+        returned = ReturnSeen(
+            name=who.short_name if who else last.by,
+            day=last.at.astimezone(zone).date(),
+            remarks=last.remarks,
+            asked_again=await repos.outbox.has_prefix(
+                f"mtappr:{meeting.id}:{approval_tag(meeting)}:"
+            ),
+        )
     text = organizer_text(
         meeting,
         chair=people.get(meeting.chair_id) if meeting.chair_id else None,
@@ -444,5 +484,6 @@ async def organizer_view(
             now=now,
             language=language,
         ),
+        returned=returned,
     )
     return text, organizer_keyboard(meeting, now)

@@ -246,19 +246,64 @@ async def _unapproved(deliverer: Deliverer, payload: dict[str, Any]) -> Meeting 
     return None if meeting is None or not meeting.is_open or meeting.approved else meeting
 
 
+def approval_keyboard(meeting: Meeting) -> InlineKeyboardMarkup:
+    """«Approve» and «Return with remarks», naming the approval round (empty for the first)."""
+    value = "" if meeting.approval_round == 1 else str(meeting.approval_round)
+    builder = Keyboard()
+    builder.button(
+        text=_("✅ Approve the agenda"),
+        callback_data=MeetCallback(action="appr", id=meeting.id, value=value),
+    )
+    builder.button(
+        text=_("↩️ Return with remarks"),
+        callback_data=MeetCallback(action="ret", id=meeting.id, value=value),
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
 async def render_approval(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
     if (meeting := await _unapproved(deliverer, item.payload)) is None:
         return None
+    if int(item.payload.get("round", 1)) != meeting.approval_round:
+        return None  # returned with remarks before it went out: a newer request follows
     language = person.language.value
     text = _("📝 Please approve the agenda:") + "\n\n"
     text += agenda_text(meeting, await _chair(deliverer, meeting), language)
-    builder = Keyboard()
-    builder.button(
-        text=_("✅ Approve the agenda"), callback_data=MeetCallback(action="appr", id=meeting.id)
-    )
-    return _rendered(text, builder.as_markup(), _materials_files(meeting))
+    return _rendered(text, approval_keyboard(meeting), _materials_files(meeting))
+
+
+async def render_returned(
+    deliverer: Deliverer, item: OutboxItem, person: Person
+) -> Rendered | None:
+    """The agenda returned with remarks: to the organizer, with the remarks as typed (a
+    restricted meeting is named without its subject)."""
+    meeting = await _meeting(deliverer, item.payload)
+    if meeting is None or not meeting.is_open:
+        return None
+    returned = await deliverer.repos.meetings.agenda_return(meeting.id, int(item.payload["round"]))
+    if returned is None:
+        return None
+    who = await deliverer.repos.staff.by_code(returned.by)
+    lines = [
+        _("↩️ The agenda is returned with remarks: {meeting}, {when}").format(
+            **naming(meeting, person.language.value)
+        ),
+        _("From: {name}").format(name=who.short_name if who else returned.by),
+        "",
+        f"«{returned.remarks}»",
+        "",
+    ]
+    text = "\n".join(lines)
+    if meeting.approved:
+        text += _("The agenda has been approved since.")
+    else:
+        text += _(
+            "Change the agenda («✏️ Change» in the meeting), then send it for approval again."
+        )
+    return _rendered(text, _open_button(meeting.id))
 
 
 async def render_approved(
@@ -603,6 +648,7 @@ MEETING_RENDERERS: dict[str, Renderer] = {
     "meeting_materials_added": render_materials_added,
     "meeting_approval": render_approval,
     "meeting_approved": render_approved,
+    "meeting_returned": render_returned,
     "meeting_unapproved": render_unapproved,
     "meeting_agenda": render_agenda,
     "meeting_change": render_agenda,

@@ -31,6 +31,9 @@ REFUSALS: dict[StrEnum, str] = {
         "The agenda has not gone out yet; attendance is confirmed once it has."
     ),
     MeetingRefusal.ALREADY_APPROVED: N_("The agenda is already approved."),
+    MeetingRefusal.RETURNED: N_(
+        "This request is no longer current: the agenda was returned with remarks."
+    ),
     MeetingRefusal.NOT_STARTED: N_("The protocol is registered once the meeting has begun."),
     MeetingRefusal.HAS_PROTOCOL: N_("The protocol of this meeting is already registered."),
     MeetingRefusal.PAST: N_("{at} has already passed."),

@@ -128,7 +128,7 @@ def names(people: Sequence[Person]) -> str:
 async def on_ask(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
     meeting = await load(tap.ctx.repos, tap.button.id)
     # The outbox never queues a message twice: who had the request before is told apart.
-    key = f"mtappr:{meeting.id}:{meeting.version}"
+    key = meeting_services.approval_key(meeting)
     had = {
         p.id
         for p in await meeting_services.approvers(tap.ctx, meeting)

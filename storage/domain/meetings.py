@@ -82,6 +82,18 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class AgendaReturn:
+    """The agenda returned with remarks by an approver instead of being approved."""
+
+    meeting_id: int
+    round: int  # the approval round the return ended
+    version: int
+    remarks: str
+    at: datetime  # UTC
+    by: str  # staff code
+
+
+@dataclass(frozen=True, slots=True)
 class Meeting:
     id: int
     kind: MeetingKind
@@ -102,6 +114,8 @@ class Meeting:
     approved_on_paper: bool = False
     distributed_version: int | None = None  # the version last sent to the recipients
     distributed_at: datetime | None = None  # UTC, when version 1 was queued
+    approval_round: int = 1  # the round a request for approval belongs to; +1 on each return
+    last_return: AgendaReturn | None = None  # the latest return with remarks, if any
     items: tuple[AgendaItem, ...] = ()
     recipients: tuple[Recipient, ...] = ()
 
@@ -120,6 +134,12 @@ class Meeting:
     @property
     def distributed(self) -> bool:
         return self.distributed_version is not None
+
+    @property
+    def returned(self) -> AgendaReturn | None:
+        """The latest return with remarks while the agenda is not approved (the card shows it
+        until an approval)."""
+        return None if self.approved else self.last_return
 
     def recipient_for(self, person_id: int) -> Recipient | None:
         return next((r for r in self.recipients if r.person_id == person_id), None)

@@ -237,8 +237,17 @@ class MeetingAgenda(MeetingReading):
         return version
 
     # --- approval and distribution -------------------------------------------------------------
-    async def approve(self, meeting_id: int, *, by: str, on_paper: bool, at: datetime) -> bool:
-        """The agenda approved (a draft only; the first approval wins)."""
+    async def approve(
+        self,
+        meeting_id: int,
+        *,
+        by: str,
+        on_paper: bool,
+        at: datetime,
+        round_: int | None = None,
+    ) -> bool:
+        """The agenda approved (a draft only; the first decision wins). With `round_`, only
+        while that approval round is still the meeting's (not ended by a return)."""
         async with self.db.transaction():
             if not await self.transition(
                 "meetings",
@@ -250,7 +259,8 @@ class MeetingAgenda(MeetingReading):
                     "approved_on_paper": int(on_paper),
                     "status": MeetingStatus.APPROVED,
                 },
-                also=" AND approved_at IS NULL",
+                also=" AND approved_at IS NULL AND approval_round = COALESCE(?, approval_round)",
+                also_params=(round_,),
             ):
                 return False
             await self._record(
@@ -260,6 +270,37 @@ class MeetingAgenda(MeetingReading):
                 at=at,
                 old={"status": MeetingStatus.DRAFT.value},
                 new={"status": MeetingStatus.APPROVED.value, "on_paper": on_paper},
+            )
+        return True
+
+    async def return_agenda(
+        self, meeting_id: int, round_: int, *, remarks: str, by: str, at: datetime
+    ) -> bool:
+        """The agenda returned with remarks in approval round `round_`: the meeting stays a
+        draft and its next request for approval is round `round_` + 1. False (nothing
+        written): approved, closed, or that round already ended."""
+        async with self.db.transaction():
+            cursor = await self.conn.execute(
+                "UPDATE meetings SET approval_round = approval_round + 1"
+                " WHERE id = ? AND status = ? AND approved_at IS NULL AND approval_round = ?",
+                (meeting_id, MeetingStatus.DRAFT.value, round_),
+            )
+            if cursor.rowcount == 0:
+                return False
+            row = await self.fetch_one("SELECT version FROM meetings WHERE id = ?", (meeting_id,))
+            assert row is not None
+            await self.conn.execute(
+                "INSERT INTO meeting_returns (meeting_id, round, version, remarks, at, by)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (meeting_id, round_, row["version"], remarks, utc_text(at), by),
+            )
+            await self._record(
+                meeting_id,
+                "agenda_returned",
+                actor=by,
+                at=at,
+                old={"approval_round": round_},
+                new={"approval_round": round_ + 1, "version": row["version"]},
             )
         return True
 

@@ -13,6 +13,7 @@ from storage.attachments import attachments_of
 from storage.audit import AuditedStore
 from storage.domain.meetings import (
     AgendaItem,
+    AgendaReturn,
     Meeting,
     MeetingChange,
     MeetingStatus,
@@ -56,6 +57,7 @@ class MeetingReading(AuditedStore):
         ids = [row["id"] for row in rows]
         items: dict[int, list[AgendaItem]] = {meeting_id: [] for meeting_id in ids}
         recipients: dict[int, list[Recipient]] = {meeting_id: [] for meeting_id in ids}
+        returns: dict[int, AgendaReturn] = {}
         if ids:
             wanted = json.dumps(ids)
             item_rows = await self.fetch_all(
@@ -79,12 +81,20 @@ class MeetingReading(AuditedStore):
             ) as cursor:
                 for row in await cursor.fetchall():
                     recipients[row["meeting_id"]].append(from_row(Recipient, row))
+            async with self.conn.execute(
+                "SELECT * FROM meeting_returns"
+                " WHERE meeting_id IN (SELECT value FROM json_each(?)) ORDER BY meeting_id, round",
+                (wanted,),
+            ) as cursor:
+                for row in await cursor.fetchall():  # the latest round last: it stays
+                    returns[row["meeting_id"]] = from_row(AgendaReturn, row)
         return [
             from_row(
                 Meeting,
                 row,
                 items=tuple(items[row["id"]]),
                 recipients=tuple(recipients[row["id"]]),
+                last_return=returns.get(row["id"]),
             )
             for row in rows
         ]
@@ -125,6 +135,14 @@ class MeetingReading(AuditedStore):
             (_OPEN, person_id),
             "starts_at, id",
         )
+
+    async def agenda_return(self, meeting_id: int, round_: int) -> AgendaReturn | None:
+        """The return with remarks that ended approval round `round_`."""
+        row = await self.fetch_one(
+            "SELECT * FROM meeting_returns WHERE meeting_id = ? AND round = ?",
+            (meeting_id, round_),
+        )
+        return None if row is None else from_row(AgendaReturn, row)
 
     async def change(self, meeting_id: int, version: int) -> MeetingChange | None:
         row = await self.fetch_one(
