@@ -80,7 +80,8 @@ async def test_accept_updates_the_card_and_tells_the_controller(joined_world: Wo
     await joined_world.tap(accept, EDU, message_id=10)
     [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert "Қабылданды:" in (edited.text or "")
-    assert "Асель Нурланова" in (edited.text or "")
+    assert ", Нурланова А." in (edited.text or "")  # the short name, as in lists
+    assert "Күйі: орындауға қабылданды" in (edited.text or "")
     assert "✅ Қабылдау" not in buttons(edited)
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
@@ -97,6 +98,24 @@ async def test_accept_updates_the_card_and_tells_the_controller(joined_world: Wo
     assert "бұрын қабылданған" in alert(joined_world.bot)
     history = await joined_world.repos.assignments.history("01-12/345")
     assert [e.action for e in history] == ["register", "accept"]
+
+
+async def test_a_co_executors_acceptance_does_not_read_as_still_awaited(
+    joined_world: World,
+) -> None:
+    """A co-executor accepts before the main executor: their card says the item waits for the
+    main executor, not «awaiting acceptance» under their own «Accepted» line."""
+    await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    await joined_world.deliverer.drain()
+    card = messages_to(joined_world.bot, FIN)[0]
+    assert "Статус: зарегистрировано, ожидает принятия" in card.text
+    joined_world.bot.clear()
+    await joined_world.tap(buttons(card)["✅ Принять"], FIN, message_id=11)
+    [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
+    text = edited.text or ""
+    assert "Статус: зарегистрировано, ожидает принятия основным исполнителем" in text
+    assert "\nПринято: " in text
+    assert text.endswith(", Ким О.")
 
 
 async def test_forged_and_outside_role_taps_change_nothing(joined_world: World) -> None:
