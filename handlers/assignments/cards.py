@@ -92,8 +92,8 @@ def deadline_line(item: Assignment, cal: WorkCalendar, today: date) -> str:
     if left == 0:
         return _("Deadline: {date} — today").format(date=when)
     return ngettext(
-        "Deadline: {date} ({count} working day left)",
-        "Deadline: {date} ({count} working days left)",
+        "Deadline: {date} — {count} working day left",
+        "Deadline: {date} — {count} working days left",
         left,
     ).format(date=when, count=left)
 
