@@ -47,11 +47,16 @@ def to_person(requests: list[dict[str, Any]], chat_id: int) -> list[dict[str, An
     ]
 
 
-def buttons(request: dict[str, Any]) -> list[dict[str, Any]]:
+def rows(request: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The buttons as the phone shows them, row by row."""
     markup = request["params"].get("reply_markup") or {}
     if isinstance(markup, str):
         markup = json.loads(markup)
-    return [button for row in markup.get("inline_keyboard", []) for button in row]
+    return list(markup.get("inline_keyboard", []))
+
+
+def buttons(request: dict[str, Any]) -> list[dict[str, Any]]:
+    return [button for row in rows(request) for button in row]
 
 
 def message_id(request: dict[str, Any]) -> int:
@@ -64,14 +69,15 @@ def message_id(request: dict[str, Any]) -> int:
 def show(request: dict[str, Any]) -> None:
     params = request["params"]
     what = params.get("text") or params.get("caption") or ""
-    if request["method"].lower() == "senddocument":
-        document = request.get("result", {}).get("document", {})
-        what = f"📄 {document.get('file_name', 'a file')}\n{what}".rstrip()
+    sent = request["params"].get("document") or request["params"].get("photo")
+    if request["method"].lower() in {"senddocument", "sendphoto"} and isinstance(sent, dict):
+        icon = "📄" if request["method"].lower() == "senddocument" else "🖼"
+        what = f"{icon} {sent.get('filename', 'a file')}\n{what}".rstrip()
     edited = " (edited)" if request["method"].lower().startswith("edit") else ""
     out(f"— message {message_id(request)}{edited}")
     out(what)
-    for button in buttons(request):
-        out(f"  [{button['text']}]")
+    for row in rows(request):
+        out("  " + " ".join(f"[{button['text']}]" for button in row))
     out("")
 
 
