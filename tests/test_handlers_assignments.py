@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from aiogram.methods import EditMessageText, SendDocument, SendMessage
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendDocument, SendMessage
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.config import Settings
 from bot.factory import create_deliverer
@@ -290,6 +291,18 @@ async def test_my_and_control_lists(joined_world: World) -> None:
     await joined_world.press(control, "Просроченные", CTRL)
     [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert (edited.text or "").startswith("На контроле: 0 · Просроченные")
+    # the department filter has a way back to the whole list
+    joined_world.bot.clear()
+    await joined_world.press(control, "По отделу", CTRL)
+    [picker] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageReplyMarkup)]
+    assert isinstance(picker.reply_markup, InlineKeyboardMarkup)
+    rows = picker.reply_markup.inline_keyboard
+    labels = {b.text: str(b.callback_data) for row in rows for b in row}
+    assert "Отдел образования" in labels
+    assert all(len(label) <= 32 for label in labels)
+    await joined_world.tap(labels["◀️ Назад"], CTRL)
+    [back] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
+    assert (back.text or "").startswith("На контроле: 2\n")
     await joined_world.say("/control", FIN)
     assert messages_to(joined_world.bot, FIN)[-1].text.startswith(
         "Это действие доступно ролям: отдел контроля"
