@@ -35,15 +35,27 @@ def call(api: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return json.load(answer)
 
 
-def to_person(requests: list[dict[str, Any]], chat_id: int) -> list[dict[str, Any]]:
-    """The messages sent or edited for this person, in order."""
+def to_person(
+    requests: list[dict[str, Any]], chat_id: int, *, alerts: bool = False
+) -> list[dict[str, Any]]:
+    """The messages sent or edited for this person, in order (with `alerts`: also the answers
+    to taps that show a text — after one tap of this person's, they are theirs)."""
     return [
         r
         for r in requests
         if r["status"] == 200
-        and str(r["params"].get("chat_id")) == str(chat_id)
-        and r["method"].lower().startswith(("send", "edit"))
-        and r["method"].lower() != "sendchataction"
+        and (
+            (
+                str(r["params"].get("chat_id")) == str(chat_id)
+                and r["method"].lower().startswith(("send", "edit"))
+                and r["method"].lower() != "sendchataction"
+            )
+            or (
+                alerts
+                and r["method"].lower() == "answercallbackquery"
+                and bool(r["params"].get("text"))
+            )
+        )
     ]
 
 
@@ -68,6 +80,11 @@ def message_id(request: dict[str, Any]) -> int:
 
 def show(request: dict[str, Any]) -> None:
     params = request["params"]
+    if request["method"].lower() == "answercallbackquery":
+        out(f"— {'alert' if params.get('show_alert') else 'note'} on the tap")
+        out(params["text"])
+        out("")
+        return
     what = params.get("text") or params.get("caption") or ""
     sent = request["params"].get("document") or request["params"].get("photo")
     if request["method"].lower() in {"senddocument", "sendphoto"} and isinstance(sent, dict):
@@ -86,7 +103,7 @@ def wait_for_answers(api: str, chat_id: int, after: int) -> None:
     seen = 0
     while True:
         time.sleep(0.3)
-        answers = to_person(call(api, f"/_control/requests?after={after}"), chat_id)
+        answers = to_person(call(api, f"/_control/requests?after={after}"), chat_id, alerts=True)
         now = time.monotonic()
         if len(answers) > seen:
             seen, last = len(answers), now
