@@ -35,23 +35,40 @@ def call(api: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return json.load(answer)
 
 
-def to_person(requests: list[dict[str, Any]], chat_id: int) -> list[dict[str, Any]]:
-    """The messages sent or edited for this person, in order."""
+def to_person(
+    requests: list[dict[str, Any]], chat_id: int, *, alerts: bool = False
+) -> list[dict[str, Any]]:
+    """The messages sent or edited for this person, in order (with `alerts`: also the answers
+    to taps that show a text — after one tap of this person's, they are theirs)."""
     return [
         r
         for r in requests
         if r["status"] == 200
-        and str(r["params"].get("chat_id")) == str(chat_id)
-        and r["method"].lower().startswith(("send", "edit"))
-        and r["method"].lower() != "sendchataction"
+        and (
+            (
+                str(r["params"].get("chat_id")) == str(chat_id)
+                and r["method"].lower().startswith(("send", "edit"))
+                and r["method"].lower() != "sendchataction"
+            )
+            or (
+                alerts
+                and r["method"].lower() == "answercallbackquery"
+                and bool(r["params"].get("text"))
+            )
+        )
     ]
 
 
-def buttons(request: dict[str, Any]) -> list[dict[str, Any]]:
+def rows(request: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The buttons as the phone shows them, row by row."""
     markup = request["params"].get("reply_markup") or {}
     if isinstance(markup, str):
         markup = json.loads(markup)
-    return [button for row in markup.get("inline_keyboard", []) for button in row]
+    return list(markup.get("inline_keyboard", []))
+
+
+def buttons(request: dict[str, Any]) -> list[dict[str, Any]]:
+    return [button for row in rows(request) for button in row]
 
 
 def message_id(request: dict[str, Any]) -> int:
@@ -63,15 +80,21 @@ def message_id(request: dict[str, Any]) -> int:
 
 def show(request: dict[str, Any]) -> None:
     params = request["params"]
+    if request["method"].lower() == "answercallbackquery":
+        out(f"— {'alert' if params.get('show_alert') else 'note'} on the tap")
+        out(params["text"])
+        out("")
+        return
     what = params.get("text") or params.get("caption") or ""
-    if request["method"].lower() == "senddocument":
-        document = request.get("result", {}).get("document", {})
-        what = f"📄 {document.get('file_name', 'a file')}\n{what}".rstrip()
+    sent = request["params"].get("document") or request["params"].get("photo")
+    if request["method"].lower() in {"senddocument", "sendphoto"} and isinstance(sent, dict):
+        icon = "📄" if request["method"].lower() == "senddocument" else "🖼"
+        what = f"{icon} {sent.get('filename', 'a file')}\n{what}".rstrip()
     edited = " (edited)" if request["method"].lower().startswith("edit") else ""
     out(f"— message {message_id(request)}{edited}")
     out(what)
-    for button in buttons(request):
-        out(f"  [{button['text']}]")
+    for row in rows(request):
+        out("  " + " ".join(f"[{button['text']}]" for button in row))
     out("")
 
 
@@ -80,7 +103,7 @@ def wait_for_answers(api: str, chat_id: int, after: int) -> None:
     seen = 0
     while True:
         time.sleep(0.3)
-        answers = to_person(call(api, f"/_control/requests?after={after}"), chat_id)
+        answers = to_person(call(api, f"/_control/requests?after={after}"), chat_id, alerts=True)
         now = time.monotonic()
         if len(answers) > seen:
             seen, last = len(answers), now

@@ -21,7 +21,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from handlers.keyboards import Keyboard
-from handlers.replies import present, stale
+from handlers.replies import fit, present, stale
 from storage.models import Department, Person
 
 PAGE_SIZE = 8
@@ -158,7 +158,7 @@ class Picker:
         builder = Keyboard()
         for option in view.shown:
             builder.button(
-                text=f"{mark(option.id, chosen)}{option.label}",
+                text=fit(f"{mark(option.id, chosen)}{option.label}"),
                 callback_data=self.make(self.toggle_step, str(option.id)),
             )
         builder.adjust(1)

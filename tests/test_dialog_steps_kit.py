@@ -17,7 +17,7 @@ from aiogram.utils.i18n import I18n
 from bot.remarks.rules import RoundRefusal
 from handlers import steps
 from handlers.callbacks import RoundNewCallback, RoundStep
-from handlers.pickers import Picker
+from handlers.pickers import Option, Picker, matching
 from handlers.remarks.refusals import round_refusal
 from storage.domain.refusals import Refused
 from tests.fakes import RecordingBot, make_callback, make_message
@@ -95,6 +95,19 @@ async def test_a_picker_tap_toggles_a_known_option_pages_and_shows_all(
             await steps.pick(tap(bot, "x"), state, picker, step, value, draw, find)
         assert alerts(bot) == [STALE_RU] * 3
         assert len(drawn) == 5
+
+
+def test_a_long_option_is_cut_to_fit_a_phone_with_its_mark() -> None:
+    picker = Picker(rn, toggle_step="dep")
+    long = Option(1, "Отдел документационного обеспечения и контроля")  # 46 characters
+    options = [long, Option(2, "Отдел финансов")]
+    view = picker.view(options, picker.fresh())
+    markup = picker.keyboard(view, [1], all_label="all")
+    labels = [button.text for row in markup.inline_keyboard for button in row]
+    assert labels == ["✅ Отдел документационного обесп…", "Отдел финансов"]
+    assert all(len(label) <= 32 for label in labels)
+    # the search still finds it by the whole name
+    assert matching(options, "контроля") == [long]
 
 
 async def test_the_confirmation_tap_reads_the_dialog_or_is_stale(

@@ -75,7 +75,7 @@ async def test_csv_import_card_accept_report_removal(api: FakeBotAPI, tmp_path: 
             "sendMessage", to_chat(EDU, "№ 01-07/77 тапсырма бойынша есеп"), after=mark
         )
         api.send_text(EDU, "Жоспар бекітілді, 12 мектеп.", language_code="kk")
-        parts = await api.wait_for("sendMessage", to_chat(EDU, "Қабылданды: мәтін"), after=mark)
+        parts = await api.wait_for("sendMessage", to_chat(EDU, "Алынды: мәтін"), after=mark)
         api.press(EDU, button(parts, "📤 Есепті жіберу"), message_id=parts.result["message_id"])
         report = await api.wait_for(
             "sendMessage", to_chat(CTRL, "Отчёт об исполнении поручения № 01-07/77"), after=mark

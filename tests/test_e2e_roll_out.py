@@ -321,7 +321,7 @@ async def test_a_roll_out_in_two_languages(api: FakeBotAPI, tmp_path: Path) -> N
         left = await api.wait_for(
             "sendMessage", to_chat(CTRL, "Сотрудник Олег Ким"), timeout=SENDER_ROUND, after=mark
         )
-        assert "Отдел финансов: 2 открытых поручения теперь переданы: Нұрлан Әбенов." in text(left)
+        assert "Отдел финансов: 2 открытых поручения теперь переданы: Нұрлан Әбенов" in text(left)
         await api.wait_for(
             "sendMessage", to_chat(FIN_X, "📄 № 01-01/3"), timeout=SENDER_ROUND, after=mark
         )

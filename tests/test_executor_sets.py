@@ -130,7 +130,7 @@ async def test_controller_changes_executors_through_the_chat(world: World) -> No
     await world.press(last_view(world.bot), "✔️ Готово", CTRL)
     done = last_view(world.bot)
     assert (done.text or "").startswith(
-        "Исполнители поручения № E-1: Отдел финансов (основной), Отдел цифровизации."
+        "Исполнители поручения № E-1: Отдел финансов (основной), Отдел цифровизации\n"
     )
     fin, digital = [await department_id(world.repos, name) for name in DEPARTMENTS[1:]]
     assert active_executors(await world.item(item_id)) == [fin, digital]

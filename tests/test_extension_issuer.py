@@ -124,6 +124,7 @@ async def test_president_item_extension_is_asked_of_the_issuer_end_to_end(
         assert info.text.startswith("ℹ️ " + said)
         assert not any(data.startswith("x:") for data in buttons(info).values())
     assert "Администрацию Президента Республики Казахстан" in messages_to(world.bot, HOA)[0].text
+    assert "\nОт: Нурланова А., Отдел образования\n" in messages_to(world.bot, HOA)[0].text
     to_control = messages_to(world.bot, CTRL)
     assert len(to_control) == 1
     note = to_control[0]

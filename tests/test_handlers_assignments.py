@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from aiogram.methods import EditMessageText, SendDocument, SendMessage
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendDocument, SendMessage
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.config import Settings
 from bot.factory import create_deliverer
@@ -50,7 +51,8 @@ async def test_cards_reach_each_head_in_their_language(joined_world: World) -> N
     assert "2027 жылғы 12 мамыр (сәрсенбі)" in kk_card.text
     assert ru_card.text.startswith("📄 Поручение № 01-12/345")
     assert "соисполнитель" in ru_card.text
-    assert "12 мая 2027 г. (среда)" in ru_card.text
+    assert "12 мая 2027 г. (среда) — осталось " in ru_card.text  # never «(среда) (осталось…»
+    assert "2027 жылғы 12 мамыр (сәрсенбі) — " in kk_card.text
     assert "Источник: Аким" in ru_card.text
     assert set(buttons(ru_card)) == {"✅ Принять", "📝 Отчёт об исполнении", "↩️ Не наше"}
     # exactly once: a second drain sends nothing
@@ -80,7 +82,8 @@ async def test_accept_updates_the_card_and_tells_the_controller(joined_world: Wo
     await joined_world.tap(accept, EDU, message_id=10)
     [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert "Қабылданды:" in (edited.text or "")
-    assert "Асель Нурланова" in (edited.text or "")
+    assert ", Нурланова А." in (edited.text or "")  # the short name, as in lists
+    assert "Күйі: орындауға қабылданды" in (edited.text or "")
     assert "✅ Қабылдау" not in buttons(edited)
     item = await joined_world.repos.assignments.get(item_id)
     assert item is not None
@@ -97,6 +100,24 @@ async def test_accept_updates_the_card_and_tells_the_controller(joined_world: Wo
     assert "бұрын қабылданған" in alert(joined_world.bot)
     history = await joined_world.repos.assignments.history("01-12/345")
     assert [e.action for e in history] == ["register", "accept"]
+
+
+async def test_a_co_executors_acceptance_does_not_read_as_still_awaited(
+    joined_world: World,
+) -> None:
+    """A co-executor accepts before the main executor: their card says the item waits for the
+    main executor, not «awaiting acceptance» under their own «Accepted» line."""
+    await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    await joined_world.deliverer.drain()
+    card = messages_to(joined_world.bot, FIN)[0]
+    assert "Статус: зарегистрировано, ожидает принятия" in card.text
+    joined_world.bot.clear()
+    await joined_world.tap(buttons(card)["✅ Принять"], FIN, message_id=11)
+    [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
+    text = edited.text or ""
+    assert "Статус: зарегистрировано, ожидает принятия основным исполнителем" in text
+    assert "\nПринято: " in text
+    assert text.endswith(", Ким О.")
 
 
 async def test_forged_and_outside_role_taps_change_nothing(joined_world: World) -> None:
@@ -270,6 +291,18 @@ async def test_my_and_control_lists(joined_world: World) -> None:
     await joined_world.press(control, "Просроченные", CTRL)
     [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert (edited.text or "").startswith("На контроле: 0 · Просроченные")
+    # the department filter has a way back to the whole list
+    joined_world.bot.clear()
+    await joined_world.press(control, "По отделу", CTRL)
+    [picker] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageReplyMarkup)]
+    assert isinstance(picker.reply_markup, InlineKeyboardMarkup)
+    rows = picker.reply_markup.inline_keyboard
+    labels = {b.text: str(b.callback_data) for row in rows for b in row}
+    assert "Отдел образования" in labels
+    assert all(len(label) <= 32 for label in labels)
+    await joined_world.tap(labels["◀️ Назад"], CTRL)
+    [back] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
+    assert (back.text or "").startswith("На контроле: 2\n")
     await joined_world.say("/control", FIN)
     assert messages_to(joined_world.bot, FIN)[-1].text.startswith(
         "Это действие доступно ролям: отдел контроля"

@@ -94,6 +94,13 @@ async def test_request_then_one_tap_approval_moves_deadline_and_notices(
     edits = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert {m.chat_id for m in edits} == {AKIM, HOA}
     assert any("Ахметов М." in (m.text or "") for m in edits if m.chat_id == AKIM)
+    # each decided copy keeps its number and subject
+    assert all(
+        (m.text or "").startswith("⏳ ")
+        and "E-1" in (m.text or "")
+        and "\nЖол жөндеу жоспары\n" in (m.text or "")
+        for m in edits
+    )
     await joined_world.press(akim_copy, "✅ Мақұлдау", AKIM)
     assert "шешім қабылданған" in alert(joined_world.bot)
     await joined_world.delivered()

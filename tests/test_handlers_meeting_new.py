@@ -59,8 +59,11 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     # restricted or not is asked first, before any content
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.restricted.state
     assert data_of(joined_world.bot) == ["mn:rst:1", "mn:rst:0"]
+    # and numbered as the second step it is, never «7/11» right after «1/11»
+    assert joined_world.bot.texts()[-1].startswith("2/11 · ")
     await nm.press(joined_world.dp, joined_world.bot, "rst", "0")
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.title.state
+    assert joined_world.bot.texts()[-1].startswith("3/11 · ")
     assert data_of(joined_world.bot) == ["mn:notitle:"]  # optional for a session
     await nm.say_as(joined_world.dp, joined_world.bot, f"  {nm.SUBJECT} ")
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.day.state

@@ -78,3 +78,22 @@ def test_the_languages_differ() -> None:
         ru = {m.id: m.string for m in read_po(handle) if m.id}
     different = sum(1 for key in kk if kk[key] != ru.get(key))
     assert different >= len(kk) * 0.9
+
+
+PROMPT_LINE = 130  # characters: about four lines of a phone screen
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_prompts_come_in_short_lines(language: str) -> None:
+    """A prompt (a text that says how to leave with /cancel) reads in short lines on a phone,
+    one instruction a line, never one long paragraph (README, "Languages")."""
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    long = [
+        line
+        for message in catalog
+        if message.id and isinstance(message.string, str) and "/cancel" in message.string
+        for line in message.string.split("\n")
+        if len(line) > PROMPT_LINE
+    ]
+    assert not long, f"{language}: prompt lines over {PROMPT_LINE} characters: {long}"

@@ -34,7 +34,10 @@ def test_latin_words_and_raw_codes_are_flagged() -> None:
 def test_iso_dates_and_a_double_full_stop_are_flagged() -> None:
     assert problems("срок 2027-05-12") == ["an ISO date (write «4 декабря 2026 г.» or 04.12.2026)"]
     assert problems("control-list-2027-05-10.xlsx") == []  # a file name
-    assert problems("можно запросить до 11 мая 2027 г..") == ["«г..»"]
+    double = "a double full stop («г..», «Д. М..»)"
+    assert problems("можно запросить до 11 мая 2027 г..") == [double]
+    assert problems("направлена на утверждение: Омарова Д. М..") == [double]
+    assert problems("Подождите...") == []
 
 
 def test_a_language_mixed_in_is_flagged() -> None:

@@ -339,7 +339,7 @@ async def test_a_departing_executor_hands_passed_items_back_to_the_head(world: W
     await staff_steps.remove_people(ctx, [executor], actor="admin")
     await world.deliverer.drain()
     [told] = texts_to(world.bot, EDU)
-    assert told.startswith("Қызметкер енді штатта жоқ: Дана Серикова.")
+    assert told.startswith("Қызметкер енді штатта жоқ: Дана Серикова\n")
     assert "№ L-4 тапсырма сізге қайтарылды" in told
     assert await world.repos.executors.passed(item.id, department) == []
     history = [e.action for e in await world.repos.assignments.history("L-4")]

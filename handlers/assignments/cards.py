@@ -38,7 +38,7 @@ from handlers.keyboards import Keyboard
 from handlers.replies import dotted, fit
 from storage.domain.assignments import Assignment, Executor, OpenPage, RemovalGround, Status
 from storage.domain.enums import Mark
-from storage.models import AuditEntry
+from storage.models import AuditEntry, short_name
 
 MARK_TITLES: dict[Mark, str] = {
     Mark.NONE: N_("no mark"),
@@ -92,8 +92,8 @@ def deadline_line(item: Assignment, cal: WorkCalendar, today: date) -> str:
     if left == 0:
         return _("Deadline: {date} — today").format(date=when)
     return ngettext(
-        "Deadline: {date} ({count} working day left)",
-        "Deadline: {date} ({count} working days left)",
+        "Deadline: {date} — {count} working day left",
+        "Deadline: {date} — {count} working days left",
         left,
     ).format(date=when, count=left)
 
@@ -171,6 +171,9 @@ def card_text(
             ).format(count=item.extensions)
         )
     status = _(STATUS_TITLES[item.status])
+    if item.status is Status.REGISTERED and executor is not None and executor.accepted_at:
+        # a co-executor has accepted; the item waits for the main executor, not for them
+        status = _("registered, awaiting the main executor's acceptance")
     if item.status is Status.REMOVED and item.removal_ground is not None:
         status += f" ({_(GROUND_TITLES[item.removal_ground])})"
     lines.append(_("Status: {status}").format(status=status))
@@ -178,7 +181,7 @@ def card_text(
         lines.append(
             _("Accepted: {when}, {who}").format(
                 when=moment(executor.accepted_at, zone),
-                who=display_name(executor.accepted_by or "", names),
+                who=display_name(executor.accepted_by or "", names, short=True),
             )
         )
     return "\n".join(lines)
@@ -325,12 +328,15 @@ BY_LETTER_TITLES = {
 }
 
 
-def display_name(code: str, names: Mapping[str, str] | None) -> str:
-    """A staff member's full name where known (audit rows keep codes), «import from a file»
-    for the command line (`assignments import`), else the code."""
+def display_name(code: str, names: Mapping[str, str] | None, *, short: bool = False) -> str:
+    """A staff member's full name where known (audit rows keep codes; `short`: «Омарова Д. М.»),
+    «import from a file» for the command line (`assignments import`), else the code."""
     if code == CLI_ACTOR and code not in (names or {}):
         return _("import from a file")
-    return (names or {}).get(code, code)
+    if code not in (names or {}):
+        return code
+    full = (names or {})[code]
+    return short_name(full) if short else full
 
 
 def history_text(

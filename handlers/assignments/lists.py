@@ -18,7 +18,7 @@ from bot.middlewares import for_roles
 from handlers.assignments.cards import SOURCE_TITLES, list_row, page_line, page_number
 from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
 from handlers.keyboards import Keyboard
-from handlers.replies import stale
+from handlers.replies import fit, stale
 from storage.domain.assignments import OpenPage
 from storage.domain.enums import Role, Source
 from storage.models import Person
@@ -150,17 +150,18 @@ def filter_keyboard(scope: ListScope, departments: list[tuple[int, str]]) -> Inl
     if scope is ListScope.DEPARTMENTS:
         for department_id, name in departments:
             builder.button(
-                text=name,
+                text=fit(name),
                 callback_data=ListCallback(scope=ListScope.CONTROL, flt=f"d{department_id}"),
             )
-        builder.adjust(1)
     else:
         for source, title in SOURCE_TITLES.items():
             builder.button(
-                text=_(title),
+                text=fit(_(title)),
                 callback_data=ListCallback(scope=ListScope.CONTROL, flt=f"s{source.value}"),
             )
-        builder.adjust(1)
+    # a change of mind: back to the whole list, without typing /control again
+    builder.button(text=_("◀️ Back"), callback_data=ListCallback(scope=ListScope.CONTROL))
+    builder.adjust(1)
     return builder.as_markup()
 
 

@@ -476,9 +476,7 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
         ]
     cal = await load_calendar(deliverer.repos)
     today = local_today(deliverer)
-    title = _("Weekly control list, week of {date}: {count}").format(
-        date=long_date(week_start, language), count=len(everything)
-    )
+    title = _("Weekly control list, week of {date}").format(date=long_date(week_start, language))
     if not everything:
         return Rendered(title + "\n\n" + _("Nothing on control."))
     # A long list takes seconds to build: off the event loop, so the bot keeps answering.
@@ -494,7 +492,10 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     attachment = BufferedInputFile(data, filename=f"control-list-{week_start.isoformat()}.xlsx")
     lights = [row[0].split(" ", 1)[0] for row in rows]
     summary = weekly_summary(everything, lights)
-    text = "\n\n".join([title, summary, _("The full list is in the attached file.")])
+    counted = _("On control: {count}").format(count=len(everything))
+    text = "\n\n".join(
+        [title + "\n" + counted, summary, _("The full list is in the attached file.")]
+    )
     return Rendered(text, attachments=[attachment])
 
 

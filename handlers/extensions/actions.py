@@ -237,7 +237,7 @@ async def settle_messages(
     bot: Bot, repos: Repos, request: ExtensionRequest, decider: Person
 ) -> None:
     """Every decider's copy of the request shows who decided (the first decision wins), under
-    the item's number, so the message still says what it was about."""
+    the item's number and subject, so the message still says what it was about."""
     item = await repos.assignments.get(request.assignment_id)
     for person_id, chat_id, message_id in await repos.outbox.sent_with_prefix(
         f"extreq:{request.id}:"
@@ -251,7 +251,8 @@ async def settle_messages(
                 header = _("⏳ Extension request: assignment No. {number}").format(
                     number=item.reg_number
                 )
-                text = f"{header}\n{text}"
+                subject = _("Restricted: see the paper copy.") if item.restricted else item.summary
+                text = f"{header}\n{subject}\n{text}"
         try:
             await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
         except TelegramAPIError:

@@ -94,7 +94,7 @@ async def render_extension_asked(
     outside the akimat went to the control department (they decide nothing)."""
     requester = await deliverer.repos.staff.by_code(request.requested_by)
     department = requester_department(request, assignment)
-    who = f"{requester.full_name if requester else request.requested_by}, {department}"
+    who = f"{requester.short_name if requester else request.requested_by}, {department}"
     text = (
         _(
             "ℹ️ For your information: an extension of assignment No. {number} is asked of the "

@@ -62,13 +62,13 @@ def kind_prompt() -> str:
 def title_prompt(kind: MeetingKind) -> str:
     if kind is MeetingKind.OTHER:
         return step(
-            2,
+            3,
             _("Type the subject of the meeting ({min} to {max} characters).").format(
                 min=TITLE_MIN, max=TITLE_MAX
             ),
         )
     return step(
-        2,
+        3,
         _(
             "Type the subject of the meeting ({min} to {max} characters), or press «Skip»: "
             "a session or an apparatus meeting may go without one."
@@ -84,7 +84,7 @@ def skip_keyboard(step_name: MeetNewStep) -> InlineKeyboardMarkup:
 
 def day_prompt(example: date) -> str:
     return step(
-        3,
+        4,
         _("The date of the meeting: type it as dd.mm.yyyy, for example {example}.").format(
             example=dotted(example)
         ),
@@ -127,7 +127,7 @@ def time_prompt(ctx: services.Context, day: date, kind: MeetingKind, language: s
             _("Date: {date}").format(date=date_with_weekday(day, language)),
             *consequence_lines(ctx, day, kind, language),
             "",
-            step(4, _("The start time: press a button or type it as HH:MM.")),
+            step(5, _("The start time: press a button or type it as HH:MM.")),
         ]
     )
 
@@ -147,12 +147,12 @@ def format_keyboard() -> InlineKeyboardMarkup:
 
 
 def format_prompt() -> str:
-    return step(5, _("How is the meeting held?"))
+    return step(6, _("How is the meeting held?"))
 
 
 def place_prompt() -> str:
     return step(
-        6,
+        7,
         _("Where is it held? Type the place (room, building), at most {max} characters.").format(
             max=TEXT_MAX
         ),
@@ -161,7 +161,7 @@ def place_prompt() -> str:
 
 def link_prompt() -> str:
     return step(
-        6,
+        7,
         _("Type the videoconference link; it starts with http:// or https://."),
     )
 
@@ -175,7 +175,7 @@ def restricted_keyboard() -> InlineKeyboardMarkup:
 
 def restricted_prompt() -> str:
     return step(
-        7,
+        2,
         _(
             "Is the meeting restricted (ДСП, for official use only)? Then the bot sends the "
             "recipients only its kind, number, time and place — never the subject, the agenda "
