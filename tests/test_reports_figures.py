@@ -126,7 +126,9 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
             "BEGIN; DROP TRIGGER audit_assignment_facts_insert; DROP VIEW audit_assignment_facts;"
             " DROP TRIGGER assignment_facts_on_item; DROP TABLE assignment_facts;"
             " ALTER TABLE assignments DROP COLUMN reported_at;"
-            " ALTER TABLE assignments DROP COLUMN removed_at; PRAGMA user_version = 15; COMMIT;"
+            " ALTER TABLE assignments DROP COLUMN removed_at;"
+            " ALTER TABLE remark_rounds DROP COLUMN reg_number;"  # 0017, after this one
+            " PRAGMA user_version = 15; COMMIT;"
         )
     finally:
         await raw.close()
