@@ -257,3 +257,7 @@ async def test_hundreds_of_notices_are_one_short_message_and_each_is_sent_once(
     joined_world.bot.clear()
     assert await sweep_at(joined_world, local(2027, 5, 6, 15, 0)) == 0
     assert joined_world.bot.sent() == []
+    # overdue: the curating deputy akim's digest points to the list a deputy has
+    await sweep_at(joined_world, local(2027, 5, 13, 9, 0))
+    [overdue] = digests(DEP)
+    assert len(overdue.text) <= 1500 and overdue.text.endswith(" — /overview")

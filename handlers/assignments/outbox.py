@@ -18,6 +18,7 @@ from bot.calendar import WorkCalendar
 from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered
 from bot.i18n import date_with_weekday, long_date, month_year, short_date
 from bot.i18n_marks import N_
+from bot.leaders.rules import LEADERS
 from bot.outbox_kinds import Kind
 from bot.profiles import extension_cutoff
 from bot.services import load_calendar
@@ -373,7 +374,7 @@ async def render_notices(
     head = _("⏰ Deadlines of assignments on control:")
     if len(lines) > 1:
         head = "\n".join([head + f" {len(lines)}", notice_counts(shown_items, cal, today)])
-    command = "/control" if Role.CONTROLLER in person.roles else "/my"
+    command = list_command(person)
 
     def more(count: int) -> str:
         return ngettext(
@@ -382,6 +383,15 @@ async def render_notices(
 
     text, shown = fitted_lines(head, lines, more)
     return Rendered(text, view_keyboard(shown_items[:shown])), applying
+
+
+def list_command(person: Person) -> str:
+    """Where the reader finds every item of a digest: the list their role has."""
+    if Role.CONTROLLER in person.roles:
+        return "/control"
+    if person.roles & {Role.HEAD, Role.EXECUTOR} or not person.roles & LEADERS:
+        return "/my"
+    return "/overview"  # the akim, the head of apparatus, a deputy akim
 
 
 def view_keyboard(items: list[Assignment]) -> InlineKeyboardMarkup:
