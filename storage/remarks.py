@@ -139,6 +139,7 @@ class RemarksRepo(AuditedStore):
         addressees: Sequence[tuple[int, int | None]],
         actor: str,
         at: datetime,
+        reg_number: str | None = None,
     ) -> Round:
         """Start a round. `addressees` are (person_id, department_id or None); a person listed
         twice is asked once, through the first department given.
@@ -157,7 +158,7 @@ class RemarksRepo(AuditedStore):
             with unknown_reference("unknown initiator, addressee or department"):
                 cursor = await self.conn.execute(
                     "INSERT INTO remark_rounds (subject, initiator_id, restricted, due, kind,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    " created_at, reg_number) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         subject,
                         initiator_id,
@@ -165,6 +166,7 @@ class RemarksRepo(AuditedStore):
                         due.isoformat(),
                         RoundKind(kind).value,
                         utc_text(at),
+                        reg_number,
                     ),
                 )
                 round_id = cursor.lastrowid
@@ -190,7 +192,8 @@ class RemarksRepo(AuditedStore):
                     "due": due.isoformat(),
                     "addressees": list(merged),
                     "files": [item.file_name for item in files],
-                },
+                }
+                | ({"reg_number": reg_number} if reg_number else {}),
                 at=at,
             )
             return written(await self.get(round_id))

@@ -83,6 +83,14 @@ _KK_FOREIGN = {
         r"|ноября|декабря)\b"
     ),
 }
+# One Kazakh word for one thing (README, "Languages"): a button is «батырма»; leaving a dialog is
+# «Болдырмау», «Бас тарту» only refuses a request
+_KK_VOCABULARY = {
+    "«түйме» (Kazakh: «батырма»)": re.compile(r"(?i)\bтүйме"),
+    "«Бас тарту» for /cancel (Kazakh: «Болдырмау»)": re.compile(
+        r"(?i)бас тарту — /cancel|/cancel — бас тарту|✖️ Бас тарту"
+    ),
+}
 # Kazakh tokens a Russian template must not carry
 _RU_FOREIGN = {
     "a Kazakh date («жылғы»)": re.compile(r"\d{4} жылғы"),
@@ -122,6 +130,7 @@ def check(seen: Seen) -> list[str]:
         found += [
             f"Russian in Kazakh: {what}" for what, p in _KK_FOREIGN.items() if p.search(text)
         ]
+        found += [f"Kazakh word: {what}" for what, p in _KK_VOCABULARY.items() if p.search(text)]
     if seen.language == "ru":
         found += [
             f"Kazakh in Russian: {what}" for what, p in _RU_FOREIGN.items() if p.search(text)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from io import BytesIO
+from zoneinfo import ZoneInfo
 
 from aiogram import Dispatcher
 from aiogram.methods import SendDocument, SendMessage
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from openpyxl import load_workbook
 
 from bot.i18n import date_with_weekday, long_date
 from bot.remarks import steps as remark_steps
-from bot.remarks.rules import MAX_FILES, default_due
+from bot.remarks.rules import MAX_FILES, REG_NUMBER_MAX, default_due, reg_number_of
 from bot.staff import steps as staff_steps
+from bot.sweep import sweep
 from handlers.callbacks import RemarkCallback, RoundNewCallback
 from handlers.remarks.new_dialog import RoundStates
 from storage.domain.remarks import Answer, RoundFile, RoundKind
@@ -53,6 +57,29 @@ press = presser(RoundNewCallback, CTRL)
 async def new_round(dp: Dispatcher, bot: RecordingBot, user_id: int = CTRL) -> None:
     """The «➕ New round» button of /remarks."""
     await dp.feed_update(bot, make_callback(RemarkCallback(action="new").pack(), user_id=user_id))
+
+
+async def remind(world: World, round_id: int) -> None:
+    """The sweep on the morning of the reminder day (one working day before the due date)."""
+    item = await world.repos.remarks.get(round_id)
+    assert item is not None
+    ctx = await world.context()
+    day = ctx.calendar.subtract_working_days(item.due, 1)
+    moment = datetime.combine(day, time(10), ZoneInfo("Asia/Almaty")).astimezone(UTC)
+    await sweep(await world.context(moment))
+    await world.deliverer.drain(now=moment)
+
+
+async def sheet_and_xlsx(world: World, round_id: int) -> tuple[str, set[str]]:
+    """The initiator's live sheet and the values of its XLSX record."""
+    world.bot.clear()
+    await world.tap(RemarkCallback(action="sheet", id=round_id).pack(), CTRL)
+    sheet = world.bot.texts()[-1]
+    await world.tap(RemarkCallback(action="xlsx", id=round_id).pack(), CTRL)
+    [document] = [m for m in world.bot.sent() if isinstance(m, SendDocument)]
+    assert isinstance(document.document, BufferedInputFile)
+    book = load_workbook(BytesIO(document.document.data))
+    return sheet, {str(c) for row in book.active.iter_rows(values_only=True) for c in row if c}
 
 
 def picker_buttons(bot: RecordingBot, step: str) -> list[str]:
@@ -300,44 +327,70 @@ async def test_wrong_answers_are_asked_again_with_the_reason(joined_world: World
     assert len(await joined_world.repos.remarks.for_initiator(ctrl.id)) == 1
 
 
-async def test_a_restricted_round_skips_documents_and_never_shows_its_subject(
+async def test_a_restricted_round_is_named_by_its_document_number_never_its_subject(
     world: World,
 ) -> None:
     await join(world.dp, world.bot, world.repos, "fin_head", FIN_HEAD, "ru")
+    await join(world.dp, world.bot, world.repos, "edu_head", EDU_HEAD, "kk")
     await join(world.dp, world.bot, world.repos, "ctrl", CTRL, "ru")
     ctrl = await person(world.repos, "ctrl")
     fin = await department(world.repos, "Отдел финансов")
+    edu = await department(world.repos, "Отдел образования")
     await new_round(world.dp, world.bot)
     await press(world.dp, world.bot, "rst", "1")
-    # the subject is never asked: a restricted round's content stays on paper
+    # the subject is never asked: only what may travel, the document's registration number
+    assert await state_of(world.dp, world.bot) == RoundStates.number.state
+    assert world.bot.texts()[-1].startswith("2/6 · Введите регистрационный номер документа ДСП")
+    await say(world.dp, world.bot, "04-ДСП/2\nМобилизационный план")  # one line only
+    assert await state_of(world.dp, world.bot) == RoundStates.number.state
+    assert "одной строкой" in world.bot.texts()[-1] or "одна строка" in world.bot.texts()[-1]
+    await say(world.dp, world.bot, "  04-ДСП/2 ")
     assert await state_of(world.dp, world.bot) == RoundStates.kind.state
-    assert world.bot.texts()[-1].startswith("2/5 · ")  # its path has no subject stage
+    assert world.bot.texts()[-1].startswith("3/6 · ")
     await press(world.dp, world.bot, "kind", "other_draft")
     assert await state_of(world.dp, world.bot) == RoundStates.departments.state
-    assert world.bot.texts()[-1].startswith("3/5 · ")  # no documents, no number skipped
+    assert world.bot.texts()[-1].startswith("4/6 · ")  # no documents
     await world.send_file("secret-1", "план.docx", CTRL)
     await press(world.dp, world.bot, "docs", "done")  # the documents step is skipped
     assert alerts(world.bot) == [STALE_RU]
     await press(world.dp, world.bot, "dep", str(fin.id))
+    await press(world.dp, world.bot, "dep", str(edu.id))
     await press(world.dp, world.bot, "done")
     [(_, due)] = last_buttons(world.bot)
-    assert "4/5 · " in world.bot.texts()[-1]
+    assert "5/6 · " in world.bot.texts()[-1]
     await press(world.dp, world.bot, "due", due.removeprefix("rn:due:"))
     assert await state_of(world.dp, world.bot) == RoundStates.confirm.state
-    assert "Отдел финансов" in world.bot.texts()[-1]
-    assert world.bot.texts()[-1].startswith("5/5 · ")
+    confirmation = world.bot.texts()[-1]
+    assert confirmation.startswith("6/6 · ")
+    assert "Документ № 04-ДСП/2: для служебного пользования (ДСП)" in confirmation
     await press(world.dp, world.bot, "ok")
     [item] = await world.repos.remarks.for_initiator(ctrl.id)
-    assert item.restricted
+    assert item.restricted and item.reg_number == "04-ДСП/2"
     assert item.subject == "—"
     assert item.files == ()
+    assert world.bot.texts()[-1].startswith("Опрос по документу № 04-ДСП/2 отправлен 2 адресатам.")
     await world.deliverer.wait_idle()
     await world.deliverer.drain()
+    # the requests, in both languages, name the document by its number
     [request] = sent_to(world.bot, FIN_HEAD)
     assert isinstance(request, SendMessage)
-    assert f"№ {item.id}" in request.text
-    assert not any(isinstance(m, SendDocument) for m in world.bot.sent())
-    assert all(SECRET not in text for text in world.bot.texts())
+    assert "Документ № 04-ДСП/2 (ДСП: см. бумажный экземпляр)" in request.text
+    [request_kk] = sent_to(world.bot, EDU_HEAD)
+    assert isinstance(request_kk, SendMessage)
+    assert "№ 04-ДСП/2 құжат (ҚБП: қағаз нұсқасын қараңыз)" in request_kk.text
+    # the reminder before the due date, the sheet, its button in /remarks and the XLSX too
+    world.bot.clear()
+    await remind(world, item.id)
+    [reminder] = sent_to(world.bot, FIN_HEAD)
+    assert isinstance(reminder, SendMessage) and "№ 04-ДСП/2" in reminder.text
+    sheet, values = await sheet_and_xlsx(world, item.id)
+    assert sheet.startswith("📋 Лист ответов: Документ № 04-ДСП/2 (ДСП")
+    assert any("04-ДСП/2" in value for value in values)
+    world.bot.clear()
+    await say(world.dp, world.bot, "/remarks")
+    assert any("№ 04-ДСП/2 (ДСП)" in label for label, _data in last_buttons(world.bot))
+    assert not any(isinstance(m, SendDocument) and m.caption for m in world.bot.sent())
+    assert all(SECRET not in text and "Мобилизационный" not in text for text in world.bot.texts())
 
 
 async def test_cancel_mid_dialog_starts_nothing(joined_world: World) -> None:
@@ -460,3 +513,12 @@ async def test_a_person_who_left_is_not_offered_nor_asked(joined_world: World) -
     await press(dp, bot, "per", str(deputy.id))
     assert alerts(bot) == [STALE_RU]
     assert await remark_steps.round_addressees(await joined_world.context(), [], [deputy.id]) == []
+
+
+def test_a_restricted_documents_number_is_one_short_line() -> None:
+    assert reg_number_of("  04-ДСП/2 ") == "04-ДСП/2"
+    assert reg_number_of("04 -  ДСП/2") == "04 - ДСП/2"
+    assert reg_number_of("04-ДСП/2\nМобилизационный план") is None  # content never goes along
+    assert reg_number_of("   ") is None
+    assert reg_number_of("1" * REG_NUMBER_MAX) == "1" * REG_NUMBER_MAX
+    assert reg_number_of("1" * (REG_NUMBER_MAX + 1)) is None

@@ -159,9 +159,10 @@ async def test_almaty_draft_acts_are_answered_in_the_words_of_p24(
     await joined_world.say(REASONS, FIN)
     draft = messages_to(joined_world.bot, FIN)[-1]
     await joined_world.press(draft, "📤 Отправить: отказано", FIN)
-    assert alert(joined_world.bot) == "Записано: отказано в согласовании (мотивированный отказ)"
+    assert alert(joined_world.bot) == "Записано: мотивированный отказ в согласовании"
     [answered] = [m for m in edits_to(joined_world.bot, FIN) if m.message_id == 61]
-    assert "Ваш ответ: отказано в согласовании (мотивированный отказ) (" in (answered.text or "")
+    assert "Ваш ответ: мотивированный отказ в согласовании (" in (answered.text or "")
+    assert ") (" not in (answered.text or "")  # one bracket, the moment of the answer
     assert any(
         m.text == "Ваш мотивированный отказ в согласовании отправлен инициатору."
         for m in edits_to(joined_world.bot, FIN)
@@ -181,7 +182,7 @@ async def test_almaty_draft_acts_are_answered_in_the_words_of_p24(
     assert any(t.startswith(f"Отказано в согласовании, «{SUBJECT}», причины:") for t in told)
     assert any(t.startswith(f"Согласовано с замечаниями, «{SUBJECT}»:") for t in told)
     sheet, values = await sheet_and_xlsx(joined_world, round_id)
-    for shown in ("отказано в согласовании (мотивированный отказ)", "согласовано с замечаниями"):
+    for shown in ("мотивированный отказ в согласовании", "согласовано с замечаниями"):
         assert shown in sheet and shown in values
     assert REASONS in values
 

@@ -148,10 +148,10 @@ async def test_delivery_health_for_the_control_department(joined_world: World) -
     await joined_world.tap(health, CTRL)
     view = sent(joined_world, CTRL)[-1]
     assert view.text.startswith("📶 Связь: всего 8 чел., не подключились 3")
-    assert "Асель Нурланова, Отдел образования — ⏳ не подключился\n  ожидают 1," in view.text
+    assert "Асель Нурланова, Отдел образования — ⏳ не подключён\n  ожидают 1," in view.text
     # the people the bot reaches well are counted, not listed (a phone screen, not a directory)
     assert "Гүлнар Омарова" not in view.text
-    assert "✅ Ещё 5 человек подключены, ничего не ждёт." in view.text
+    assert "✅ Подключены, сообщений не ждут: ещё 5 чел." in view.text
     link = buttons(view)["🔗 Ссылка: Асель Нурланова"]
     joined_world.bot.clear()
     await joined_world.tap(link, CTRL)

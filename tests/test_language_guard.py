@@ -52,6 +52,13 @@ def test_a_language_mixed_in_is_flagged() -> None:
         "Russian in Kazakh: «ДСП» (Kazakh: «ҚБП»)"
     ]
     assert problems("№ 02-ДСП/5", language="kk") == []  # a registration number is data
+    assert problems("«Дайын» түймесін басыңыз", language="kk") == [
+        "Kazakh word: «түйме» (Kazakh: «батырма»)"
+    ]
+    assert problems("✖️ Бас тарту", "button", "kk") == [
+        "Kazakh word: «Бас тарту» for /cancel (Kazakh: «Болдырмау»)"
+    ]
+    assert problems("❌ Бас тарту", "button", "kk") == []  # refusing a request
     assert problems("срок 2027 жылғы 12 мамыр") == ["Kazakh in Russian: a Kazakh date («жылғы»)"]
 
 
@@ -90,3 +97,19 @@ def test_each_catalogue_speaks_one_language(
         for text in (message.string if isinstance(message.string, tuple) else (message.string,))
     ]
     assert [text for text in texts if foreign.search(exceptions.sub("", text))] == []
+
+
+def test_the_kazakh_catalogue_keeps_one_word_for_a_button_and_for_cancel() -> None:
+    with (LOCALES / "kk" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    texts = [
+        str(text or "")
+        for message in catalogue
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+    ]
+    worded = [
+        t for t in texts if any(p.startswith("Kazakh word") for p in problems(t, "row", "kk"))
+    ]
+    assert worded == []
+    assert catalogue["✖️ Cancel"].string != catalogue["❌ Reject"].string

@@ -12,6 +12,7 @@ from bot.assignments.notices import (
     NoticeKind,
     deadline_news_audiences,
     due,
+    fitted_lines,
     planned,
     quiet_until,
 )
@@ -142,3 +143,21 @@ def test_a_new_deadline_reaches_whom_the_items_notices_reach(name: str, leadersh
     expected = {Audience.EXECUTORS, Audience.CONTROLLERS, Audience.CURATORS}
     assert set(audiences) == expected | ({Audience.LEADERSHIP} if leadership else set())
     assert audiences[0] is Audience.EXECUTORS and len(set(audiences)) == len(audiences)
+
+
+def test_a_digest_shows_the_lines_that_fit_and_counts_the_rest() -> None:
+    def more(count: int) -> str:
+        return f"… и ещё {count} — /my"
+
+    lines = [f"• № {index}: " + "х" * 40 for index in range(300)]
+    text, shown = fitted_lines("⏰ Сроки: 300", lines, more, limit=1400)
+    assert len(text) <= 1400
+    assert 1 < shown < 300
+    assert text.endswith(f"\n\n… и ещё {300 - shown} — /my")
+    assert text.split("\n\n")[1 : shown + 1] == lines[:shown]
+    # everything that fits is shown without the «more» line
+    assert fitted_lines("⏰", lines[:3], more) == ("\n\n".join(["⏰", *lines[:3]]), 3)
+    # one line longer than the room is cut, never dropped
+    text, shown = fitted_lines("⏰", ["х" * 2000, "у"], more, limit=500)
+    assert shown == 1 and len(text) <= 500 and text.endswith("… и ещё 1 — /my")
+    assert "…\n\n" in text

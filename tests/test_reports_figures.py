@@ -129,6 +129,7 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
             " ALTER TABLE assignments DROP COLUMN removed_at;"
             # the later migrations undone too, so that they apply again after 0016
             " DROP TABLE meeting_returns; ALTER TABLE meetings DROP COLUMN approval_round;"
+            " ALTER TABLE remark_rounds DROP COLUMN reg_number;"  # 0018
             " PRAGMA user_version = 15; COMMIT;"
         )
     finally:

@@ -8,10 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.methods import SendDocument, SendMessage
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from openpyxl import load_workbook
 
 from bot.sweep import sweep
+from storage.domain.assignments import ControlType, NewAssignment
+from storage.domain.enums import Source
+from tests.concurrency_kit import fetch
 from tests.fakes import RecordingBot
 from tests.helpers import World, register_assignment
 
@@ -193,3 +196,71 @@ async def test_a_long_weekly_list_comes_as_an_xlsx_file(joined_world: World) -> 
     cells = [c for row in book.active.iter_rows(values_only=True) for c in row if c]
     assert "№ L-34" in cells
     assert "Тапсырма L-00" in cells
+
+
+async def test_hundreds_of_notices_are_one_short_message_and_each_is_sent_once(
+    joined_world: World,
+) -> None:
+    """A sweep with 150 items due for the same people: each gets one message within a phone
+    screen (the counts, the first lines, «… и ещё N — /my»), and every notice is recorded as
+    sent, once; a second sweep sends nothing."""
+    many = 150
+    today = (await joined_world.context()).today
+    created = await joined_world.repos.assignments.import_many(
+        [
+            (
+                NewAssignment(
+                    f"D-{index:03d}",
+                    today,
+                    Source.AKIM,
+                    f"Тапсырма {index:03d}: мектептерді жылу маусымына дайындау туралы ақпарат",
+                    ("Отдел образования", "Отдел финансов"),
+                ),
+                date(2027, 5, 12) if index % 3 else date(2027, 5, 13),
+                ControlType.LONG,
+            )
+            for index in range(many)
+        ],
+        registered_on=today,
+        actor="test",
+    )
+    assert len(created) == many
+    await joined_world.deliverer.drain()
+    joined_world.bot.clear()
+    await sweep_at(joined_world, local(2027, 5, 5, 9, 0))
+    await sweep_at(joined_world, local(2027, 5, 6, 9, 0))  # the 13 May ones, the day after
+
+    def digests(chat: int) -> list[SendMessage]:
+        return [
+            m
+            for m in joined_world.bot.sent()
+            if isinstance(m, SendMessage) and m.chat_id == chat and m.text.startswith("⏰")
+        ]
+
+    for chat, more, command in ((FIN, "… и ещё", "/my"), (CTRL, "… и ещё", "/control")):
+        first, second = digests(chat)  # one a day, however many items
+        assert len(first.text) <= 1500 and len(second.text) <= 1500
+        assert first.text.startswith("⏰ Сроки поручений на контроле: 100\n🟡 100\n")
+        assert "Сроки: 12.05.2027 — 100" in first.text
+        shown = first.text.count("• №")
+        assert shown >= 3
+        assert first.text.endswith(f"{more} {100 - shown} — {command}")
+        assert "D-001" in first.text and "D-000" not in first.text  # the 13 May one, next day
+        assert isinstance(first.reply_markup, InlineKeyboardMarkup)
+        labels = [b.text for row in first.reply_markup.inline_keyboard for b in row]
+        assert labels == [f"🔎 D-{i:03d}" for i in range(1, 150) if i % 3][:shown]
+    [kk, _] = digests(EDU)
+    assert kk.text.startswith("⏰ Бақылаудағы тапсырмалардың мерзімдері: 100\n")
+    assert kk.text.endswith(f"… және тағы {100 - kk.text.count('• №')} — /my")
+    rows = await fetch(
+        joined_world.repos,
+        "SELECT status, COUNT(*) FROM outbox WHERE kind = 'notice' GROUP BY status",
+    )
+    assert [tuple(row) for row in rows] == [("sent", 3 * many)]
+    joined_world.bot.clear()
+    assert await sweep_at(joined_world, local(2027, 5, 6, 15, 0)) == 0
+    assert joined_world.bot.sent() == []
+    # overdue: the curating deputy akim's digest points to the list a deputy has
+    await sweep_at(joined_world, local(2027, 5, 13, 9, 0))
+    [overdue] = digests(DEP)
+    assert len(overdue.text) <= 1500 and overdue.text.endswith(" — /overview")

@@ -242,3 +242,34 @@ def quiet_until(profile: Profile, cal: CalendarLike, moment: datetime) -> dateti
         cal.add_working_days(day, 1) if cal.is_working_day(day) else cal.next_working_day(day)
     )
     return datetime.combine(next_day, hours.start, moment.tzinfo)
+
+
+# A notice digest is one phone message: within the language guard's 1,500 characters, with room
+# left for the buttons' worth of margin. What does not fit is counted, and reachable by /my.
+DIGEST_LIMIT = 1400
+
+
+def fitted_lines(
+    head: str, lines: Sequence[str], more: Callable[[int], str], limit: int = DIGEST_LIMIT
+) -> tuple[str, int]:
+    """The head, then the lines that fit within `limit` characters (blank lines between), then
+    `more(rest)` for the lines left out; and how many lines are shown. At least one line is
+    shown; a single line longer than the room left is cut with «…»."""
+    parts = [head]
+    used = len(head)
+    shown = 0
+    for index, line in enumerate(lines):
+        rest = len(lines) - index - 1
+        tail = len(more(rest)) + 2 if rest else 0  # the «and N more» line, if lines stay out
+        if used + 2 + len(line) + tail > limit:
+            if shown == 0:  # never a digest without a line: the first one, cut to the room
+                room = max(limit - used - 2 - len(more(rest)) - 2, 1)
+                parts.append(line[: room - 1] + "…")
+                shown = 1
+            break
+        parts.append(line)
+        used += 2 + len(line)
+        shown += 1
+    if shown < len(lines):
+        parts.append(more(len(lines) - shown))
+    return "\n\n".join(parts), shown

@@ -24,6 +24,18 @@ from storage.domain.remarks import Addressee, Answer, Round, RoundKind
 
 SUBJECT_MIN = 3
 SUBJECT_MAX = 500
+REG_NUMBER_MAX = 64  # as an assignment's registration number
+
+
+def reg_number_of(typed: str) -> str | None:
+    """A restricted round's document number as typed («04-ДСП/2»): one line of 1 to
+    REG_NUMBER_MAX characters, spaces collapsed; None when it is not one."""
+    if "\n" in typed.strip():
+        return None
+    number = " ".join(typed.split())
+    return number if 0 < len(number) <= REG_NUMBER_MAX else None
+
+
 REMARKS_MAX = 3500
 MAX_FILES = 10
 MAY_START = frozenset(

@@ -47,6 +47,7 @@ async def start_round(
     department_ids: Sequence[int],
     person_ids: Sequence[int],
     kind: RoundKind = RoundKind.OTHER_DRAFT,
+    reg_number: str | None = None,
 ) -> Round:
     check_due(ctx.calendar, ctx.today, due)
     addressees = await round_addressees(ctx, department_ids, person_ids)
@@ -60,6 +61,7 @@ async def start_round(
         addressees=[(person.id, department) for person, department in addressees],
         actor=initiator.code,
         at=ctx.now,
+        reg_number=reg_number,
     )
     people = [person for person, _ in addressees]
     await notify_about(ctx, people, Kind.REMARKS_REQUEST, {"round_id": item.id}, key="rmreq")

@@ -12,12 +12,13 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.assignments.notices import NoticeKind
+from bot.assignments.notices import NoticeKind, fitted_lines
 from bot.assignments.rules import item_internal_deadline, traffic_light, working_days_left
 from bot.calendar import WorkCalendar
 from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered
-from bot.i18n import date_with_weekday, long_date, month_year
+from bot.i18n import date_with_weekday, long_date, month_year, short_date
 from bot.i18n_marks import N_
+from bot.leaders.rules import LEADERS
 from bot.outbox_kinds import Kind
 from bot.profiles import extension_cutoff
 from bot.services import load_calendar
@@ -341,14 +342,16 @@ ANSWERING_ROLES = frozenset({Role.HEAD, Role.CONTROLLER})
 async def render_notices(
     deliverer: Deliverer, items: list[OutboxItem], person: Person
 ) -> tuple[Rendered | None, list[OutboxItem]]:
-    """Every due notice for one person in one message; those that no longer apply drop out."""
+    """Every due notice for one person in one short message; those that no longer apply drop
+    out. Hundreds of notices stay one phone message: the counts (🔴/🟡/🟢 and the nearest
+    deadlines), the first lines that fit, and «… and N more — /my» for the rest."""
     cal = await load_calendar(deliverer.repos)
     today = local_today(deliverer)
     language = person.language.value
-    lines = [_("⏰ Deadlines of assignments on control:")]
     leader = not person.roles & ANSWERING_ROLES
     applying: list[OutboxItem] = []
-    opened: list[Assignment] = []
+    lines: list[str] = []
+    shown_items: list[Assignment] = []  # the item of each line, in order
     for item in sorted(items, key=lambda i: (i.payload["deadline"], i.payload["assignment_id"])):
         assignment = await _item(deliverer, item.payload)
         if (
@@ -384,20 +387,66 @@ async def render_notices(
                 line += " " + _("An extension can be requested until {date}.").format(
                     date=long_date(cutoff, language)
                 )
-        lines.append("• " + with_summary(line, assignment))
+        lines.append("• " + with_summary(line, assignment, limit=NOTICE_SUMMARY))
         applying.append(item)
-        if assignment not in opened:
-            opened.append(assignment)
+        shown_items.append(assignment)
     if not applying:
         return None, []
+    head = _("⏰ Deadlines of assignments on control:")
+    if len(lines) > 1:
+        head = "\n".join([head + f" {len(lines)}", notice_counts(shown_items, cal, today)])
+    command = list_command(person)
+
+    def more(count: int) -> str:
+        return ngettext(
+            "… and {count} more — {command}", "… and {count} more — {command}", count
+        ).format(count=count, command=command)
+
+    text, shown = fitted_lines(head, lines, more)
+    return Rendered(text, view_keyboard(shown_items[:shown])), applying
+
+
+def list_command(person: Person) -> str:
+    """Where the reader finds every item of a digest: the list their role has."""
+    if Role.CONTROLLER in person.roles:
+        return "/control"
+    if person.roles & {Role.HEAD, Role.EXECUTOR} or not person.roles & LEADERS:
+        return "/my"
+    return "/overview"  # the akim, the head of apparatus, a deputy akim
+
+
+def view_keyboard(items: list[Assignment]) -> InlineKeyboardMarkup:
+    """«🔎 No.» for each item (once), at most VIEW_BUTTONS, three a row."""
     builder = Keyboard()
-    for assignment in opened[:VIEW_BUTTONS]:
+    for assignment in list({a.id: a for a in items}.values())[:VIEW_BUTTONS]:
         builder.button(
             text=f"🔎 {assignment.reg_number}",
             callback_data=ItemCallback(action=ItemAction.VIEW, id=assignment.id),
         )
     builder.adjust(3)
-    return Rendered("\n\n".join(lines), builder.as_markup()), applying
+    return builder.as_markup()
+
+
+NOTICE_SUMMARY = 90  # characters of an item's summary under its line in a notice digest
+NEAREST_DEADLINES = 3
+
+
+def notice_counts(items: list[Assignment], cal: WorkCalendar, today: date) -> str:
+    """«🔴 1 · 🟡 4 · 🟢 205» over the digest's items, then the nearest deadlines with their
+    counts («Сроки: 04.12.2026 — 3 · 07.12.2026 — 2 …»)."""
+    unique = list({a.id: a for a in items}.values())
+    lights = [LIGHTS[traffic_light(cal, today, a.deadline)] for a in unique]
+    counted = " · ".join(
+        f"{light} {lights.count(light)}" for light in LIGHTS.values() if light in lights
+    )
+    by_day: dict[date, int] = {}
+    for assignment in unique:
+        by_day[assignment.deadline] = by_day.get(assignment.deadline, 0) + 1
+    days = sorted(by_day)
+    nearest = " · ".join(f"{short_date(day)} — {by_day[day]}" for day in days[:NEAREST_DEADLINES])
+    if len(days) > NEAREST_DEADLINES:
+        nearest += " …"
+    return counted + "\n" + _("Deadlines: {dates}").format(dates=nearest)
 
 
 async def render_monthly(
@@ -443,11 +492,11 @@ async def render_monthly(
     return Rendered("\n\n".join(lines))
 
 
-def with_summary(line: str, assignment: Assignment) -> str:
+def with_summary(line: str, assignment: Assignment, limit: int = 120) -> str:
     """A list line, then the item's summary below it (restricted: only the paper-copy note)."""
     if assignment.restricted:
         return line + " " + _("Restricted: see the paper copy.")
-    return line + "\n" + short(assignment.summary)
+    return line + "\n" + short(assignment.summary, limit)
 
 
 def subject_line(assignment: Assignment) -> str:

@@ -40,7 +40,7 @@ from handlers.drafts import drop_draft, send_or_cancel, take_part
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.remarks.refusals import remarks_forbidden_text
-from handlers.replies import cited, draft_gone, refuse
+from handlers.replies import cited, draft_gone, fit, refuse
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.models import Person
@@ -70,6 +70,12 @@ class RemarkStates(StatesGroup):
 
 
 def round_title(item: Round) -> str:
+    """The round as every text names it: its subject; a restricted (ДСП) round by its
+    document's registration number (one started before numbers were asked: its own number)."""
+    if item.restricted and item.reg_number:
+        return _("Document No. {number} (restricted: see the paper copy)").format(
+            number=item.reg_number
+        )
     if item.restricted:
         return _("Round No. {id} (restricted: see the paper copy)").format(id=item.id)
     return item.subject
@@ -78,6 +84,8 @@ def round_title(item: Round) -> str:
 def short_title(item: Round, limit: int) -> str:
     """The round on a button: a restricted one by its number; a long subject cut at a word,
     with «…» (a phone shows about 40 characters of a button)."""
+    if item.restricted and item.reg_number:
+        return fit(_("No. {number} (restricted)").format(number=item.reg_number), limit)
     if item.restricted:
         return _("Round No. {id} (restricted)").format(id=item.id)
     if len(item.subject) <= limit:

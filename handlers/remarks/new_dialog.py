@@ -1,6 +1,7 @@
 """The initiator's dialog that starts a «замечаний нет» round: «➕ New round» under /remarks.
 
-Restricted (ДСП)? (before any content) → subject (never asked for a restricted round) → kind (of
+Restricted (ДСП)? (before any content) → subject (a restricted round: the document's registration
+number instead, what may travel) → kind (of
 draft, or «замечаний нет» on an assignment or request) → documents (files; skipped for a
 restricted round) → addressees
 (departments, whose heads answer, and people: two paged pickers with a search) → due date (the
@@ -51,6 +52,7 @@ __all__ = ["RoundStates", "create_router", "department_options", "person_label",
 class RoundStates(StatesGroup):
     restricted = State()
     subject = State()
+    number = State()  # a restricted round's document registration number
     kind = State()
     documents = State()
     departments = State()  # the addressees, choosing departments
@@ -166,14 +168,15 @@ async def on_new(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def on_restricted(query: CallbackQuery, value: str, state: FSMContext) -> None:
-    """A restricted round's subject and documents are never typed into the chat: its kind next."""
+    """A restricted round's subject and documents are never typed into the chat: the document's
+    registration number next."""
     restricted = await steps.take_restricted(query, state, value, files=[])
     if restricted is None:
         return
     if restricted:
         await state.update_data(subject=RESTRICTED_SUBJECT)
-        await state.set_state(RoundStates.kind)
-        await show(query, views.kind_prompt(restricted=True), views.kind_keyboard())
+        await state.set_state(RoundStates.number)
+        await show(query, views.number_prompt())
         return
     await state.set_state(RoundStates.subject)
     await show(query, views.subject_prompt())
@@ -191,6 +194,20 @@ async def on_subject(message: Message, state: FSMContext) -> None:
     await state.update_data(subject=subject, files=[])
     await state.set_state(RoundStates.kind)
     await message.answer(views.kind_prompt(), reply_markup=views.kind_keyboard())
+
+
+async def on_number(message: Message, state: FSMContext) -> None:
+    number = rules.reg_number_of(message.text or "")
+    if number is None:
+        await message.answer(
+            _(
+                "The registration number must be one line of 1 to {max} characters. Type it again."
+            ).format(max=rules.REG_NUMBER_MAX)
+        )
+        return
+    await state.update_data(reg_number=number)
+    await state.set_state(RoundStates.kind)
+    await message.answer(views.kind_prompt(restricted=True), reply_markup=views.kind_keyboard())
 
 
 async def on_kind(
@@ -345,6 +362,7 @@ def round_of(data: dict[str, Any]) -> dict[str, Any]:
         "files": [] if restricted else views.files_of(data),
         "department_ids": views.DEPARTMENTS.chosen(data),
         "person_ids": views.PEOPLE.chosen(data),
+        "reg_number": str(data["reg_number"]) if restricted else None,
     }
 
 
@@ -381,15 +399,23 @@ async def on_send(
     builder.button(
         text=_("📋 Open the sheet"), callback_data=RemarkCallback(action="sheet", id=item.id)
     )
-    await show(
-        query,
+    due = date_with_weekday(item.due, person.language.value)
+    sent = (
         ngettext(
+            "The round on document No. {number} is sent to {count} addressee. Answers are "
+            "expected by {date}.",
+            "The round on document No. {number} is sent to {count} addressees. Answers are "
+            "expected by {date}.",
+            count,
+        ).format(number=item.reg_number, count=count, date=due)
+        if item.reg_number
+        else ngettext(
             "Round No. {id} is sent to {count} addressee. Answers are expected by {date}.",
             "Round No. {id} is sent to {count} addressees. Answers are expected by {date}.",
             count,
-        ).format(id=item.id, count=count, date=date_with_weekday(item.due, person.language.value)),
-        builder.as_markup(),
+        ).format(id=item.id, count=count, date=due)
     )
+    await show(query, sent, builder.as_markup())
 
 
 def create_router() -> Router:
@@ -399,6 +425,7 @@ def create_router() -> Router:
     choosing = StateFilter(states.departments, states.people)
     msg = router.message
     msg.register(on_subject, states.subject, text)
+    msg.register(on_number, states.number, text)
     msg.register(on_document, states.documents, F.document)
     msg.register(on_not_a_document, states.documents, text)
     msg.register(on_search, choosing, text)

@@ -18,6 +18,7 @@ from bot.i18n_marks import N_
 from bot.remarks.rules import (
     KINDS,
     MAX_FILES,
+    REG_NUMBER_MAX,
     SUBJECT_MAX,
     SUBJECT_MIN,
     offered_answers,
@@ -37,12 +38,12 @@ from storage.repo import Repos
 
 class Stage(StrEnum):
     """The dialog's stages, numbered «n/N» on every screen. The restricted question comes first,
-    before any content; a restricted round has no subject typed into the chat, so its path
-    skips that stage and counts one fewer. The kind and the documents are one stage, the
-    shorter-than-regulation question is part of the due date."""
+    before any content; a restricted round has no subject typed into the chat: at that stage
+    it asks the document's registration number instead. The kind and the documents are one
+    stage, the shorter-than-regulation question is part of the due date."""
 
     RESTRICTED = "restricted"
-    SUBJECT = "subject"  # never for a restricted round
+    SUBJECT = "subject"  # a restricted round: the document's registration number
     KIND = "kind"  # and then the documents (none for a restricted round)
     ADDRESSEES = "addressees"
     DUE = "due"
@@ -64,11 +65,10 @@ PEOPLE = Picker(rn, toggle_step=RoundStep.PERSON, chosen_key="people")
 # --- pure helpers -------------------------------------------------------------------------------
 
 
-def step(stage: Stage, text: str, restricted: bool = False) -> str:
-    """The screen's text under its stage number on this round's path: «4/6 · …» (a restricted
-    round, without the subject: «3/5 · …»)."""
-    path = [s for s in STAGES if not (restricted and s is Stage.SUBJECT)]
-    return f"{path.index(stage) + 1}/{len(path)} · {text}"
+def step(stage: Stage, text: str, restricted: bool = False) -> str:  # noqa: ARG001
+    """The screen's text under its stage number: «4/6 · …» (a restricted round has the same
+    stages, its number in place of the subject)."""
+    return f"{STAGES.index(stage) + 1}/{len(STAGES)} · {text}"
 
 
 def files_of(data: dict[str, Any]) -> list[RoundFile]:
@@ -101,8 +101,8 @@ def restricted_prompt() -> str:
         Stage.RESTRICTED,
         _(
             "New «no remarks» round. Is the material restricted (ДСП, for official use only)? "
-            "Then the bot sends the addressees only the round's number and due date, and they "
-            "look at the paper copy. /cancel stops at any step."
+            "Then the bot sends the addressees only the document's registration number and the "
+            "due date, and they look at the paper copy. /cancel stops at any step."
         ),
     )
 
@@ -114,6 +114,18 @@ def subject_prompt() -> str:
             "Type the subject of the round: what the addressees are asked to look at "
             "({min} to {max} characters)."
         ).format(min=SUBJECT_MIN, max=SUBJECT_MAX),
+    )
+
+
+def number_prompt() -> str:
+    """A restricted round: the document's registration number, never its subject."""
+    return step(
+        Stage.SUBJECT,
+        _(
+            "Type the registration number of the restricted document, as on the paper copy "
+            "(up to {max} characters).\nOnly the number: the content stays on paper."
+        ).format(max=REG_NUMBER_MAX),
+        True,
     )
 
 
@@ -294,9 +306,11 @@ async def confirmation_view(
     lines = [step(Stage.CONFIRM, _("Check the round before sending:"), restricted), ""]
     if restricted:
         lines += [
-            _("Subject: not shown, the round is restricted (ДСП)."),
+            _("Document No. {number}: restricted (ДСП), the content is not shown.").format(
+                number=data.get("reg_number", "—")
+            ),
             _(
-                "The addressees get only the round's number and due date and look at the "
+                "The addressees get only this number and the due date and look at the "
                 "paper copy; no documents are sent."
             ),
         ]

@@ -58,6 +58,7 @@ class Round:
     kind: RoundKind = RoundKind.OTHER_DRAFT
     files: tuple[RoundFile, ...] = ()
     addressees: tuple[Addressee, ...] = ()
+    reg_number: str | None = None  # a restricted round's document, by its registration number
 
     def addressee_for(self, person_id: int) -> Addressee | None:
         return next((a for a in self.addressees if a.person_id == person_id), None)
