@@ -15,6 +15,7 @@ from bot.assignments.rules import resolve_deadline
 from bot.i18n import date_with_weekday
 from bot.profiles import CalendarLike, Profile
 from handlers.pickers import Picker, department_options
+from handlers.replies import reader_language
 from storage.domain.assignments import Refusal
 from storage.domain.enums import Mark, Source
 from storage.domain.refusals import Refused
@@ -42,7 +43,7 @@ def main_marked(names: Sequence[str]) -> list[str]:
 
 def chosen_names(departments: Sequence[Department], chosen: Sequence[int]) -> list[str]:
     """Names of the chosen departments in the order chosen (departments gone are skipped)."""
-    by_id = {d.id: d.name for d in departments}
+    by_id = {d.id: d.label(reader_language()) for d in departments}
     return [by_id[i] for i in chosen if i in by_id]
 
 
