@@ -41,10 +41,19 @@ def main_marked(names: Sequence[str]) -> list[str]:
     ]
 
 
-def chosen_names(departments: Sequence[Department], chosen: Sequence[int]) -> list[str]:
-    """Names of the chosen departments in the order chosen (departments gone are skipped)."""
-    by_id = {d.id: d.label(reader_language()) for d in departments}
+def chosen_departments(
+    departments: Sequence[Department], chosen: Sequence[int]
+) -> list[Department]:
+    """The chosen departments in the order chosen (departments gone are skipped)."""
+    by_id = {d.id: d for d in departments}
     return [by_id[i] for i in chosen if i in by_id]
+
+
+def chosen_names(departments: Sequence[Department], chosen: Sequence[int]) -> list[str]:
+    """Names of the chosen departments in the order chosen, in the reader's language (for the
+    screen; what is stored and registered keeps `Department.name`)."""
+    language = reader_language()
+    return [d.label(language) for d in chosen_departments(departments, chosen)]
 
 
 async def executors_view(
