@@ -146,6 +146,7 @@ async def reopen_task(
         edit=index,
         summary=task["summary"],
         executors=task["executors"],
+        executor_labels=task.get("shown"),
     )
     await ask_deadline(message, state, ctx, refusal_text(error, language))
 
@@ -163,12 +164,15 @@ async def finish_task(
     task = {
         "summary": data["summary"],
         "executors": list(data["executors"]),
+        "shown": list(data.get("executor_labels") or data["executors"]),  # on the screen
         "deadline": typed.isoformat() if typed else "",
     }
     edit = data.get("edit")
     position = int(edit) if edit is not None else len(tasks)
     tasks.insert(position, task)
-    await state.update_data(tasks=tasks, edit=None, summary=None, executors=None)
+    await state.update_data(
+        tasks=tasks, edit=None, summary=None, executors=None, executor_labels=None
+    )
     await state.set_state(ProtocolStates.more)
     text = views.added_text(position + 1, task, resolved, len(tasks), language)
     await present(target, text, views.more_keyboard())
@@ -340,8 +344,9 @@ async def on_executors_done(query: CallbackQuery, state: FSMContext, ctx: Contex
     reply = await answered(query)
     if reply is None:
         return
-    await state.update_data(executors=[d.name for d in chosen])  # the keys it registers by
     names = [d.label(reader_language()) for d in chosen]
+    # the imported names are the keys it registers by; the labels, what the screen shows
+    await state.update_data(executors=[d.name for d in chosen], executor_labels=names)
     executors = _("Executors: {names}").format(names=", ".join(main_marked(names)))
     await ask_deadline(reply, state, ctx, executors)
 
