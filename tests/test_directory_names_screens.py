@@ -22,16 +22,20 @@ from handlers.extensions.letters import signatory
 from storage.domain.enums import Language
 from storage.domain.meetings import NewAgendaItem
 from storage.repo import Repos
+from tests import protocol_meetings as pm
 from tests.conftest import MEETING_STAFF_CSV, STAFF_CSV
 from tests.helpers import (
     World,
     approve_and_distribute,
     bind_all,
+    department,
     department_id,
+    last_text,
     make_meeting,
     messages_to,
     person,
     sent_to,
+    today,
 )
 
 EDU_KK, FIN_KK = "Білім бөлімі", "Қаржы бөлімі"
@@ -203,3 +207,22 @@ async def test_a_meetings_agenda_names_the_department_in_the_readers_language(
     kazakh, russian = everything_to(world, 9701), everything_to(world, 9702)
     assert f"1. О ходе отопительного сезона — {EDU_KK}" in kazakh
     assert f"1. О ходе отопительного сезона — {EDU_RU}" in russian
+
+
+async def test_a_protocols_assignments_show_the_readers_names_and_register_by_the_imported(
+    meeting_world: World,
+) -> None:
+    world = meeting_world
+    repos, dp, bot, settings = world.repos, world.dp, world.bot, world.settings
+    await named(repos, MEETING_STAFF_CSV.replace("organizer,ru", "organizer,kk"))
+    await pm.join_everyone(dp, bot, repos)
+    meeting = await pm.held_meeting(repos, world.profile, settings)
+    edu, fin = await department(repos, EDU_RU), await department(repos, FIN_RU)
+    await pm.to_assignments(dp, bot, meeting, settings)
+    await pm.add_task(dp, bot, pm.FIRST, [edu.id, fin.id], None)
+    assert f"{EDU_KK} (негізгі), {FIN_KK}" in last_text(bot)
+    await pm.press(dp, bot, "task", "end")
+    assert f"{EDU_KK} (негізгі), {FIN_KK}" in last_text(bot)  # the confirmation
+    await pm.press(dp, bot, "ok")
+    item = await pm.assignment(repos, f"П-1/{today(settings).year}/1")
+    assert [e.department_name for e in item.executors] == [EDU_RU, FIN_RU]
