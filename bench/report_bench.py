@@ -151,7 +151,9 @@ async def measure(path: Path, with_files: bool) -> list[tuple[str, str]]:
     repos = Repos(db)
     before = rss_now_mib()
     started, cpu = time.perf_counter(), time.process_time()
-    gathered = await steps.gather(repos, ZONE, TODAY, *YEAR, None, with_items=with_files)
+    gathered = await steps.gather(
+        repos, ZONE, TODAY, *YEAR, None, language="ru", with_items=with_files
+    )
     read = f"{time.perf_counter() - started:.2f} s wall, {time.process_time() - cpu:.2f} s CPU"
     rows = [("report (figures, worst five)", read)]
     total = gathered.report.total

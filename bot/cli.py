@@ -415,10 +415,13 @@ async def report(
     first, last = parse_day(start), parse_day(end)
     if last < first:
         raise CliError("--to is before --from")
-    _ = texts.translator(language or settings.default_language.value)
+    reader = language or settings.default_language.value
+    _ = texts.translator(reader)
     today = datetime.now(UTC).astimezone(settings.zone).date()
     async with connect(settings.database_path) as db:
-        gathered = await steps.gather(Repos(db), settings.zone, today, first, last, None)
+        gathered = await steps.gather(
+            Repos(db), settings.zone, today, first, last, None, language=reader
+        )
     built = await steps.built(_, gathered)
     out(texts.summary(_, gathered.report, attached=False))
     out()

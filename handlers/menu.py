@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.access import ROLE_TITLES, base_commands, commands_for
 from bot.i18n import LANGUAGES, translate
+from handlers.replies import reader_language
 from storage.domain.enums import Language
 from storage.models import Person
 
@@ -20,9 +21,9 @@ log = logging.getLogger(__name__)
 
 def who_line(person: Person) -> str:
     roles = ", ".join(_(ROLE_TITLES[role]) for role in sorted(person.roles))
-    if person.department_name:
+    if department := person.department_in(reader_language()):
         return _("{name} — {roles}, {department}").format(
-            name=person.full_name, roles=roles, department=person.department_name
+            name=person.full_name, roles=roles, department=department
         )
     return _("{name} — {roles}").format(name=person.full_name, roles=roles)
 

@@ -201,8 +201,15 @@ def person_label(person: Person) -> str:
 
 
 def person_option(person: Person) -> Option:
-    """A person's button «Омарова Д. М.», found by the full name or the position as well."""
-    return Option(person.id, person.short_name, search=f"{person.full_name} {person.position}")
+    """A person's button «Омарова Д. М.», found by the full name or the position (in either
+    language) as well."""
+    positions = (p for p in (person.position_kk, person.position_ru) if p)
+    return Option(
+        person.id,
+        person.short_name,
+        also=tuple(dict.fromkeys(positions)),
+        search=f"{person.full_name} {person.position}",
+    )
 
 
 async def switched(

@@ -53,9 +53,14 @@ def fit(text: str, limit: int = BUTTON_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def reader_language() -> str:
+    """The current reader's language (kk, ru): the locale the middleware or the sender set."""
+    return get_i18n().current_locale
+
+
 def cited(text: str) -> str:
     """A regulation reference («п.35», an override) in the current reader's language."""
-    return cite_marks(text, get_i18n().current_locale)
+    return cite_marks(text, reader_language())
 
 
 async def show(

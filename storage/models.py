@@ -6,13 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from storage.domain.enums import Language, Role
-
-
-def in_language(language: str, given: str, kk: str, ru: str) -> str:
-    """A directory name in `language` (kk, ru): its own spelling when the staff CSV gave one,
-    else the other language's, else the name as imported (`given`)."""
-    own, other = (kk, ru) if language == "kk" else (ru, kk)
-    return own or given or other
+from storage.domain.names import in_language
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import aiosqlite
 from storage.db import Store
 from storage.domain.assignments import RemovalGround, Status
 from storage.domain.enums import Source
+from storage.domain.names import in_language
 from storage.domain.reports import Counts, ExtensionRow, GroupCounts, ItemRow, Overdue, Window
 
 # Every item on control in the window (registered by its end, not removed before its start),
@@ -112,7 +113,7 @@ _ROWS = (
 SELECT items.id, items.reg_number, a.received, a.source, a.summary, a.restricted, a.status,
        a.original_deadline, a.deadline, a.extensions, items.reported_on, items.removed_on,
        items.ground,
-       (SELECT json_group_array(json_array(d.name, e.is_main))
+       (SELECT json_group_array(json_array(d.name, e.is_main, d.name_kk, d.name_ru))
         FROM (SELECT * FROM assignment_executors WHERE assignment_id = items.id
               AND declined_at IS NULL ORDER BY is_main DESC, position) e
         JOIN departments d ON d.id = e.department_id) AS executors
@@ -122,7 +123,8 @@ ORDER BY a.registered_on, a.reg_number
 )
 
 _MOVES = """
-SELECT a.reg_number, COALESCE(d.name, '') AS department, date(f.at, :tz) AS day,
+SELECT a.reg_number, COALESCE(d.name, '') AS department, COALESCE(d.name_kk, '') AS department_kk,
+       COALESCE(d.name_ru, '') AS department_ru, date(f.at, :tz) AS day,
        f.old_deadline, f.new_deadline, f.kind = 'extended' AS extension
 FROM assignment_facts f
 JOIN assignments a ON a.id = f.assignment_id
@@ -196,12 +198,18 @@ class ReportRepo(Store):
             for row in rows
         ]
 
-    async def items(self, window: Window) -> list[ItemRow]:
-        """Every item on control in the window with its facts, in order of registration."""
+    async def items(self, window: Window, language: str) -> list[ItemRow]:
+        """Every item on control in the window with its facts, in order of registration; the
+        departments named in `language` (kk, ru)."""
         rows = await self._named(_ROWS, self._params(window))
         found = []
         for row in rows:
-            executors = json.loads(row["executors"]) if row["executors"] else []
+            executors = [
+                (in_language(language, name, kk, ru), main)
+                for name, main, kk, ru in (
+                    json.loads(row["executors"]) if row["executors"] else []
+                )
+            ]
             reported, removed = _day(row["reported_on"]), _day(row["removed_on"])
             deadline = date.fromisoformat(row["deadline"])
             ground = RemovalGround(row["ground"]) if row["ground"] else None
@@ -233,13 +241,16 @@ class ReportRepo(Store):
             )
         return found
 
-    async def deadline_moves(self, window: Window) -> list[ExtensionRow]:
-        """Every deadline moved in the window (extensions and the controller's changes)."""
+    async def deadline_moves(self, window: Window, language: str) -> list[ExtensionRow]:
+        """Every deadline moved in the window (extensions and the controller's changes); the
+        main executor department named in `language` (kk, ru)."""
         rows = await self._named(_MOVES, self._params(window))
         return [
             ExtensionRow(
                 row["reg_number"],
-                row["department"],
+                in_language(
+                    language, row["department"], row["department_kk"], row["department_ru"]
+                ),
                 date.fromisoformat(row["day"]),
                 date.fromisoformat(row["old_deadline"]),
                 date.fromisoformat(row["new_deadline"]),
@@ -266,6 +277,7 @@ class Reach:
 
 _REACH = """
 SELECT p.id, p.code, p.full_name, COALESCE(d.name, '') AS department,
+       COALESCE(d.name_kk, '') AS department_kk, COALESCE(d.name_ru, '') AS department_ru,
        p.telegram_id IS NOT NULL AS joined, p.unreachable AS blocked,
        COALESCE(o.waiting, 0) AS waiting, COALESCE(o.failed, 0) AS failed, o.last_sent
 FROM people p
@@ -282,15 +294,18 @@ ORDER BY p.telegram_id IS NOT NULL, p.unreachable DESC, COALESCE(o.failed, 0) DE
 
 
 class DeliveryHealthRepo(Store):
-    async def reach(self) -> list[Reach]:
-        """Every active person: not joined first, then blocked, then by failed messages."""
+    async def reach(self, language: str) -> list[Reach]:
+        """Every active person: not joined first, then blocked, then by failed messages; the
+        departments named in `language` (kk, ru)."""
         rows = await self.fetch_all(_REACH)
         return [
             Reach(
                 int(row["id"]),
                 row["code"],
                 row["full_name"],
-                row["department"],
+                in_language(
+                    language, row["department"], row["department_kk"], row["department_ru"]
+                ),
                 bool(row["joined"]),
                 bool(row["blocked"]),
                 int(row["waiting"]),

@@ -15,8 +15,8 @@ from storage.models import Department, Person, Substitution
 from storage.rows import from_row
 
 PERSON_SELECT = """
-SELECT p.*, d.name AS department_name, d.name_kk AS department_name_kk,
-       d.name_ru AS department_name_ru,
+SELECT p.*, d.name AS department_name, COALESCE(d.name_kk, '') AS department_name_kk,
+       COALESCE(d.name_ru, '') AS department_name_ru,
        (SELECT group_concat(role, ';') FROM person_roles r WHERE r.person_id = p.id) AS role_list,
        (SELECT group_concat(department_id, ';') FROM curated_departments c
          WHERE c.person_id = p.id) AS curate_list
@@ -134,11 +134,12 @@ class StaffRepo(AuditedStore):
         """The departments with an active head (who, or whose acting substitute, answers for
         them), by name."""
         async with self.conn.execute(
-            "SELECT d.id, d.name FROM departments d WHERE EXISTS (SELECT 1 FROM people p"
+            "SELECT d.id, d.name, d.name_kk, d.name_ru FROM departments d"
+            " WHERE EXISTS (SELECT 1 FROM people p"
             " JOIN person_roles r ON r.person_id = p.id WHERE p.department_id = d.id"
             " AND p.active = 1 AND r.role = 'head') ORDER BY d.name_key"
         ) as cursor:
-            return [Department(row["id"], row["name"]) for row in await cursor.fetchall()]
+            return [from_row(Department, row) for row in await cursor.fetchall()]
 
     async def department_by_name(self, name: str) -> Department | None:
         row = await self.fetch_one(

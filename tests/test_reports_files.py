@@ -22,7 +22,7 @@ ALMATY = ZoneInfo("Asia/Almaty")
 
 async def gathered(repos: Repos) -> steps.Gathered:
     await first_quarter(repos)
-    return await steps.gather(repos, ALMATY, date(2026, 4, 20), *Q1, None)
+    return await steps.gather(repos, ALMATY, date(2026, 4, 20), *Q1, None, language="ru")
 
 
 def test_the_chart_has_a_bar_per_department_and_segment() -> None:

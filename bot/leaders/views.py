@@ -67,7 +67,8 @@ async def overview(ctx: Context, person: Person) -> Overview:
     rows = await ctx.repos.overview.open_counts(departments)
     tallies, total = tally(rows, ctx.calendar, ctx.today)
     known = {d.id: d for d in await ctx.repos.staff.departments()}
-    order = by_urgency(tallies, {d: known[d].name for d in tallies if d in known})
+    language = person.language.value
+    order = by_urgency(tallies, {d: known[d].label(language) for d in tallies if d in known})
     return Overview([(known[d], tallies[d]) for d in order if d in known], total)
 
 

@@ -57,20 +57,21 @@ async def gather(
     end: date,
     departments: frozenset[int] | None,
     *,
+    language: str,
     with_items: bool = True,
 ) -> Gathered:
     if end < start:
         raise Refused(ReportRefusal.BAD_PERIOD)
     win = rules.window(start, end, today, zone, departments)
-    names = {d.id: d.name for d in await repos.staff.departments()}
+    names = {d.id: d.label(language) for d in await repos.staff.departments()}
     report = rules.build(
         win,
         await repos.reports.groups(win),
         await repos.reports.worst_overdue(win, rules.WORST_SHOWN),
         names,
     )
-    items = await repos.reports.items(win) if with_items else []
-    moves = await repos.reports.deadline_moves(win) if with_items else []
+    items = await repos.reports.items(win, language) if with_items else []
+    moves = await repos.reports.deadline_moves(win, language) if with_items else []
     return Gathered(report, items, moves)
 
 

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.assignments.rules import (
     Light,
@@ -35,7 +35,7 @@ from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.keyboards import Keyboard
-from handlers.replies import dotted, fit
+from handlers.replies import dotted, fit, reader_language
 from storage.domain.assignments import Assignment, Executor, OpenPage, RemovalGround, Status
 from storage.domain.enums import Mark
 from storage.models import AuditEntry, short_name
@@ -76,7 +76,7 @@ EVENT_TITLES: dict[str, str] = {
 
 
 def language() -> str:
-    return get_i18n().current_locale
+    return reader_language()
 
 
 def moment(value: datetime, zone: ZoneInfo) -> str:
@@ -105,12 +105,14 @@ def internal_line(day: date) -> str:
     )
 
 
-def executors_text(item: Assignment) -> str:
+def executors_text(item: Assignment, language_code: str | None = None) -> str:
+    """The active executors in the reader's language (default: the current locale's)."""
+    language_code = language_code or language()
     names = []
     for executor in item.executors:
         if not executor.active:
             continue
-        name = executor.department_name
+        name = executor.department_in(language_code)
         names.append(_("{name} (main)").format(name=name) if executor.main else name)
     return ", ".join(names)
 
@@ -293,7 +295,11 @@ def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
     light = LIGHTS[traffic_light(cal, today, item.deadline)]
     when = item.deadline.strftime("%d.%m.%Y")
     main = item.main_executor
-    who = main.department_name if main is not None and main.active else _("no main executor")
+    who = (
+        main.department_in(language())
+        if main is not None and main.active
+        else _("no main executor")
+    )
     head = f"{light} {item.reg_number} · {when} · {who} · {_(STATUS_SHORT[item.status])}"
     if item.restricted:
         mark = _("restricted")

@@ -148,7 +148,8 @@ async def on_reason(
         department = await ctx.repos.staff.department(int(data["dep"]))
         await message.answer(
             _("Assignment No. {number} stays with {department}; they are told why.").format(
-                number=item.reg_number, department=department.name if department else ""
+                number=item.reg_number,
+                department=department.label(language()) if department else "",
             )
         )
         return
@@ -200,7 +201,7 @@ async def on_reassign(
     )
     if declined is not None:
         builder.button(
-            text=fit(_("✋ Keep with {department}").format(department=declined.name)),
+            text=fit(_("✋ Keep with {department}").format(department=declined.label(language()))),
             callback_data=ItemCallback(action=ItemAction.KEEP, id=item.id, dep=declined.id),
         )
     builder.adjust(1)  # one button a row: the labels are department names
@@ -219,7 +220,7 @@ async def on_back(
     await query.answer()
     if query.message is not None:
         await query.message.edit_reply_markup(  # type: ignore[union-attr]
-            reply_markup=declined_keyboard(item, department.id, department.name)
+            reply_markup=declined_keyboard(item, department.id, department.label(language()))
         )
 
 
@@ -387,7 +388,7 @@ async def on_reassign_to(query: CallbackQuery, tap: Tap[ItemCallback], item: Ass
     if query.message is not None and department is not None:
         await query.message.edit_text(  # type: ignore[union-attr]
             _("Assignment No. {number} is reassigned to {department}.").format(
-                number=item.reg_number, department=department.name
+                number=item.reg_number, department=department.label(language())
             )
         )
 

@@ -15,6 +15,7 @@ from bot.assignments.rules import resolve_deadline
 from bot.i18n import date_with_weekday
 from bot.profiles import CalendarLike, Profile
 from handlers.pickers import Picker, department_options
+from handlers.replies import reader_language
 from storage.domain.assignments import Refusal
 from storage.domain.enums import Mark, Source
 from storage.domain.refusals import Refused
@@ -40,10 +41,19 @@ def main_marked(names: Sequence[str]) -> list[str]:
     ]
 
 
-def chosen_names(departments: Sequence[Department], chosen: Sequence[int]) -> list[str]:
-    """Names of the chosen departments in the order chosen (departments gone are skipped)."""
-    by_id = {d.id: d.name for d in departments}
+def chosen_departments(
+    departments: Sequence[Department], chosen: Sequence[int]
+) -> list[Department]:
+    """The chosen departments in the order chosen (departments gone are skipped)."""
+    by_id = {d.id: d for d in departments}
     return [by_id[i] for i in chosen if i in by_id]
+
+
+def chosen_names(departments: Sequence[Department], chosen: Sequence[int]) -> list[str]:
+    """Names of the chosen departments in the order chosen, in the reader's language (for the
+    screen; what is stored and registered keeps `Department.name`)."""
+    language = reader_language()
+    return [d.label(language) for d in chosen_departments(departments, chosen)]
 
 
 async def executors_view(

@@ -15,7 +15,13 @@ from aiogram.utils.i18n import gettext as _
 from bot import services
 from bot.i18n_marks import N_
 from bot.middlewares import for_roles
-from handlers.assignments.cards import SOURCE_TITLES, list_row, page_line, page_number
+from handlers.assignments.cards import (
+    SOURCE_TITLES,
+    language,
+    list_row,
+    page_line,
+    page_number,
+)
 from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
 from handlers.keyboards import Keyboard
 from handlers.replies import fit, stale
@@ -82,7 +88,7 @@ async def list_title(
         line += f" · {_(FILTER_TITLES[flt])}"
     elif flt.startswith("d") and flt[1:].isdigit():
         department = await repos.staff.department(int(flt[1:]))
-        line += f" · {department.name if department else ''}"
+        line += f" · {department.label(language()) if department else ''}"
     elif flt.startswith("s") and flt[1:] in {s.value for s in Source}:
         line += f" · {_(SOURCE_TITLES[Source(flt[1:])])}"
     return line

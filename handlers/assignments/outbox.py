@@ -117,7 +117,7 @@ async def render_accepted(
         return None
     text = _("Assignment No. {number} accepted by {department}: {name}, {when}.").format(
         number=assignment.reg_number,
-        department=executor.department_name,
+        department=executor.department_in(person.language.value),
         name=who.short_name,
         when=moment(executor.accepted_at, deliverer.settings.zone),
     )
@@ -158,7 +158,7 @@ async def render_acceptances(
 
 
 async def _report_parts(
-    deliverer: Deliverer, payload: dict[str, Any]
+    deliverer: Deliverer, payload: dict[str, Any], language: str
 ) -> tuple[Assignment, str, list[ReportFile], str] | None:
     assignment = await _item(deliverer, payload)
     if assignment is None:
@@ -169,7 +169,7 @@ async def _report_parts(
         return None
     department = next(
         (
-            e.department_name
+            e.department_in(language)
             for e in assignment.executors
             if e.department_id == report.department_id
         ),
@@ -202,7 +202,7 @@ REPORT_HEADERS: dict[str, tuple[str, str]] = {
 async def render_report(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
     """An execution report for the control department (with the decision buttons), or a
     co-executor's input for the main executor."""
-    parts = await _report_parts(deliverer, item.payload)
+    parts = await _report_parts(deliverer, item.payload, person.language.value)
     if parts is None:
         return None
     assignment, text, files, by = parts
@@ -248,7 +248,12 @@ async def render_declined(
 ) -> Rendered | None:
     department_id = int(item.payload["department_id"])
     name = next(
-        (e.department_name for e in assignment.executors if e.department_id == department_id), ""
+        (
+            e.department_in(person.language.value)
+            for e in assignment.executors
+            if e.department_id == department_id
+        ),
+        "",
     )
     text = _("{department} returned assignment No. {number} as not theirs.").format(
         department=name, number=assignment.reg_number
@@ -304,7 +309,7 @@ async def render_no_head(
         _(
             "Assignment No. {number}: the department {department} has no head in the staff "
             "directory, so nobody received the card."
-        ).format(number=assignment.reg_number, department=department.name)
+        ).format(number=assignment.reg_number, department=department.label(person.language.value))
     )
 
 
@@ -379,7 +384,7 @@ async def render_notices(
             left=ngettext("{count} working day left", "{count} working days left", left).format(
                 count=left
             ),
-            executors=executors_text(assignment),
+            executors=executors_text(assignment, language),
         )
         if kind is NoticeKind.DEADLINE and not leader:
             cutoff = extension_cutoff(deliverer.profile, cal, assignment.deadline)
@@ -474,7 +479,7 @@ async def render_monthly(
             "📋 Control documents on acts and assignments of the President and the Government, "
             "{department}, {month}: {count}"
         ).format(
-            department=department.name,
+            department=department.label(language),
             month=month_year(month, language),
             count=len(found),
         )
@@ -540,7 +545,7 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     )
     attachment = BufferedInputFile(data, filename=f"control-list-{week_start.isoformat()}.xlsx")
     lights = [row[0].split(" ", 1)[0] for row in rows]
-    summary = weekly_summary(everything, lights)
+    summary = weekly_summary(everything, lights, language)
     counted = _("On control: {count}").format(count=len(everything))
     text = "\n\n".join(
         [title + "\n" + counted, summary, _("The full list is in the attached file.")]
@@ -551,7 +556,7 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
 WEEKLY_DEPARTMENTS_SHOWN = 12
 
 
-def weekly_summary(items: list[Assignment], lights: list[str]) -> str:
+def weekly_summary(items: list[Assignment], lights: list[str], language: str) -> str:
     """One phone screen: 🔴/🟡/🟢 over everything, then per main executor department (the
     busiest first, at most WEEKLY_DEPARTMENTS_SHOWN lines)."""
     order = ("🔴", "🟡", "🟢", "⚪")
@@ -562,7 +567,7 @@ def weekly_summary(items: list[Assignment], lights: list[str]) -> str:
     by_department: dict[str, list[str]] = {}
     for item, light in zip(items, lights, strict=True):
         main = item.main_executor
-        name = main.department_name if main is not None else _("no main executor")
+        name = main.department_in(language) if main is not None else _("no main executor")
         by_department.setdefault(name, []).append(light)
     ranked = sorted(by_department.items(), key=lambda entry: (-len(entry[1]), entry[0]))
     lines = [counted(lights)]
@@ -611,7 +616,7 @@ def weekly_fields(
         f"{light} " + _("No. {number}").format(number=assignment.reg_number),
         f"{_(SOURCE_TITLES[assignment.source])}, {long_date(assignment.received, language)}",
         content,
-        executors_text(assignment),
+        executors_text(assignment, language),
         long_date(assignment.deadline, language),
         removal,
         extension,
@@ -631,5 +636,8 @@ async def render_unreachable(
         )
     )
     return Rendered(
-        template.format(name=subject.full_name, position=subject.position or subject.code)
+        template.format(
+            name=subject.full_name,
+            position=subject.position_in(person.language.value) or subject.code,
+        )
     )

@@ -22,7 +22,7 @@ from handlers.callbacks import ExecCallback, ExecStep, ItemAction, ItemCallback
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedItem, on_dialog
 from handlers.pickers import Picker
-from handlers.replies import show, stale
+from handlers.replies import reader_language, show, stale
 from handlers.steps import departments_of, pick, search
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
@@ -102,7 +102,7 @@ async def on_main(query: CallbackQuery, state: FSMContext, repos: Repos) -> None
     data = await state.get_data()
     departments = await repos.staff.departments()
     chosen = EXECUTORS.chosen(data)
-    by_id = {d.id: d.name for d in departments}
+    by_id = {d.id: d.label(reader_language()) for d in departments}
     builder = Keyboard()
     for department_id in chosen:
         if department_id in by_id:

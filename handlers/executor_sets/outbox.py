@@ -22,5 +22,8 @@ async def render_executor_dropped(
         _(
             "The control department took {department} off the executors of assignment No. "
             "{number}; it no longer needs your department's work."
-        ).format(department=department.name if department else "", number=assignment.reg_number)
+        ).format(
+            department=department.label(person.language.value) if department else "",
+            number=assignment.reg_number,
+        )
     )

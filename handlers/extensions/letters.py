@@ -75,10 +75,10 @@ def refusal_reason(request: ExtensionRequest) -> str:
     return request.reject_reason or _("not given")
 
 
-async def signatory(repos: Repos, day: date) -> str:
+async def signatory(repos: Repos, day: date, language: str) -> str:
     """The signature line: the akim (else the head of apparatus) from the directory, with
-    position and name — whoever acts for them on `day`, marked as acting; a blank to fill in
-    when neither is there."""
+    position (in the letter's `language`) and name — whoever acts for them on `day`, marked as
+    acting; a blank to fill in when neither is there."""
     for role in (Role.AKIM, Role.HEAD_OF_APPARATUS):
         people = await repos.staff.with_role(role)
         if people:
@@ -87,7 +87,7 @@ async def signatory(repos: Repos, day: date) -> str:
             name = signer.full_name
             if signer.id != holder.id:
                 name = _("{name} (acting)").format(name=name)
-            return f"{holder.position}    ____________    {name}"
+            return f"{holder.position_in(language)}    ____________    {name}"
     return _("Signature: ____________")
 
 

@@ -45,9 +45,9 @@ async def render_extension_request(
     deliverer: Deliverer, person: Person, request: ExtensionRequest, assignment: Assignment
 ) -> Rendered | None:
     requester = await deliverer.repos.staff.by_code(request.requested_by)
-    department = requester_department(request, assignment)
-    who = f"{requester.short_name if requester else request.requested_by}, {department}"
     language = person.language.value
+    department = requester_department(request, assignment, language)
+    who = f"{requester.short_name if requester else request.requested_by}, {department}"
     text = extension_request_text(assignment, request, who, language)
     if not asked_of_issuer(deliverer.profile, assignment):
         return Rendered(text, decision_keyboard(request.id))
@@ -62,7 +62,7 @@ async def render_extension_request(
         + "\n\n"
         + text
     )
-    signature = await signatory(deliverer.repos, local_today(deliverer))
+    signature = await signatory(deliverer.repos, local_today(deliverer), language)
     letter = issuer_letter(assignment, request, department, language, signature)
     name = f"extension-{SAFE_NAME.sub('-', assignment.reg_number)}.docx"
     return Rendered(
@@ -75,10 +75,11 @@ async def render_extension_request(
 SAFE_NAME = re.compile(r"[^\w.-]+")
 
 
-def requester_department(request: ExtensionRequest, assignment: Assignment) -> str:
+def requester_department(request: ExtensionRequest, assignment: Assignment, language: str) -> str:
+    """The requesting department's name in the reader's language."""
     return next(
         (
-            e.department_name
+            e.department_in(language)
             for e in assignment.executors
             if e.department_id == request.department_id
         ),
@@ -93,7 +94,7 @@ async def render_extension_asked(
     """For the akim's and the head of apparatus's information: a request asked of the issuer
     outside the akimat went to the control department (they decide nothing)."""
     requester = await deliverer.repos.staff.by_code(request.requested_by)
-    department = requester_department(request, assignment)
+    department = requester_department(request, assignment, person.language.value)
     who = f"{requester.short_name if requester else request.requested_by}, {department}"
     text = (
         _(

@@ -20,7 +20,7 @@ from handlers.callbacks import LeadAction, LeadCallback
 from handlers.extensions.letters import requested_from_line
 from handlers.keyboards import Keyboard
 from handlers.leaders.waiting import waiting_buttons, waiting_lines
-from handlers.replies import show
+from handlers.replies import fit, reader_language, show
 from storage.domain.assignments import Assignment, Status
 from storage.models import Person
 
@@ -49,8 +49,9 @@ async def overview_view(person: Person, ctx: services.Context) -> tuple[str, Inl
     lines = [_("📊 Open assignments by department"), ""]
     if not seen.departments:
         lines.append(_("No open assignments in your departments."))
+    language = person.language.value
     for department, tally in seen.departments:
-        lines.append(f"{department.name}: {tally_text(tally)}")
+        lines.append(f"{department.label(language)}: {tally_text(tally)}")
     if seen.departments:
         lines += [
             "",
@@ -62,7 +63,7 @@ async def overview_view(person: Person, ctx: services.Context) -> tuple[str, Inl
     lines += ["", *waiting_lines(requests, rounds)]
     builder = Keyboard()
     for department, tally in seen.departments:
-        label = department.name if len(department.name) <= 28 else department.name[:27] + "…"
+        label = fit(department.label(language), 28)
         builder.button(
             text=f"{label} · {tally.total}",
             callback_data=LeadCallback(action=LeadAction.DEPARTMENT, id=department.id),
@@ -80,7 +81,9 @@ def item_line(item: Assignment, ctx: services.Context) -> str:
         mark = _("restricted")
         return f"{light} {item.reg_number} · {when} · {mark}"
     summary = item.summary if len(item.summary) <= 50 else item.summary[:49] + "…"
-    main = next((e.department_name for e in item.executors if e.active and e.main), "")
+    main = next(
+        (e.department_in(reader_language()) for e in item.executors if e.active and e.main), ""
+    )
     others = sum(1 for e in item.executors if e.active and not e.main)
     executor = f"{main} +{others}" if others else main
     return (
@@ -96,7 +99,9 @@ async def department_view(
     total, items = found.total, found.items
     pages = max(1, -(-total // PAGE_SIZE))
     page = page_number(page, total, PAGE_SIZE, found)
-    lines = [f"{department.name} — " + _("open: {count}").format(count=total)]
+    lines = [
+        f"{department.label(person.language.value)} — " + _("open: {count}").format(count=total)
+    ]
     if pages > 1:
         lines[0] += " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
     if not items:

@@ -98,7 +98,11 @@ async def on_request(
         return
     requester = await ctx.repos.staff.by_code(request.requested_by)
     department = next(
-        (e.department_name for e in item.executors if e.department_id == request.department_id),
+        (
+            e.department_in(person.language.value)
+            for e in item.executors
+            if e.department_id == request.department_id
+        ),
         "",
     )
     who = f"{requester.short_name if requester else request.requested_by}, {department}"

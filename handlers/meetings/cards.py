@@ -112,13 +112,13 @@ def where_lines(meeting: Meeting) -> list[str]:
     return lines
 
 
-def agenda_lines(meeting: Meeting) -> list[str]:
+def agenda_lines(meeting: Meeting, language: str) -> list[str]:
     if meeting.restricted:
         return [_("Agenda: restricted (ДСП), see the paper copy.")]
     lines = [_("Agenda:")]
     for item in meeting.items:
         line = f"{item.position}. {item.title}"
-        details = [part for part in (item.speaker, item.department_name) if part]
+        details = [part for part in (item.speaker, item.department_in(language)) if part]
         if details:
             line += f" — {', '.join(details)}"
         lines.append(line)
@@ -137,7 +137,9 @@ def heading_lines(meeting: Meeting, chair: Person | None, language: str) -> list
 
 
 def agenda_text(meeting: Meeting, chair: Person | None, language: str) -> str:
-    return "\n".join([*heading_lines(meeting, chair, language), "", *agenda_lines(meeting)])
+    return "\n".join(
+        [*heading_lines(meeting, chair, language), "", *agenda_lines(meeting, language)]
+    )
 
 
 def answer_line(recipient: Recipient) -> str:
@@ -212,7 +214,7 @@ def materials_lines(meeting: Meeting, due: date | None, today: date, language: s
             if not meeting.restricted
             else _("item {number}").format(number=item.position)
         )
-        who = item.department_name or ""
+        who = item.department_in(language) or ""
         if item.materials_in:
             state = (
                 _("handed over on paper")
@@ -365,7 +367,7 @@ def organizer_text(
         *heading_lines(meeting, chair, language),
         _("Status: {status}").format(status=_(STATUS_TITLES[meeting.status])),
         "",
-        *agenda_lines(meeting),
+        *agenda_lines(meeting, language),
         "",
         *materials_lines(meeting, due, today, language),
         "",

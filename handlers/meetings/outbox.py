@@ -78,7 +78,7 @@ def calendar_file(deliverer: Deliverer, meeting: Meeting, language: str) -> Buff
     version, so a change updates the event already in the calendar)."""
     zone = deliverer.settings.zone
     start = meeting.starts_at.replace(tzinfo=zone)
-    description = "" if meeting.restricted else "\n".join(agenda_lines(meeting))
+    description = "" if meeting.restricted else "\n".join(agenda_lines(meeting, language))
     event = CalendarEvent(
         uid=f"meeting-{meeting.id}@baqylau",
         sequence=meeting.version - 1,
@@ -191,7 +191,7 @@ async def render_materials_late(
         "⚠️ Materials are late: {department}, item {number} of {meeting} ({when}). They were "
         "due {date}."
     ).format(
-        department=agenda_item.department_name or "—",
+        department=agenda_item.department_in(person.language.value) or "—",
         number=agenda_item.position,
         **naming(meeting, person.language.value),
         date=date_with_weekday(due, person.language.value),
@@ -214,7 +214,7 @@ async def render_materials_in(
         return None
     meeting, agenda_item = found
     text = _("📥 Materials are in: {department}, item {number} of {meeting}.").format(
-        department=agenda_item.department_name or "—",
+        department=agenda_item.department_in(person.language.value) or "—",
         number=agenda_item.position,
         meeting=meeting_title(meeting),
     )
@@ -468,7 +468,7 @@ async def render_package(
     lines = [
         _("📦 The package for {meeting}, {when}:").format(**naming(meeting, language)),
         "",
-        *agenda_lines(meeting),
+        *agenda_lines(meeting, language),
         "",
         *materials_lines(meeting, due, _local_now(deliverer).date(), language),
     ]
@@ -538,7 +538,7 @@ async def render_protocol(
     if assignments:
         lines += ["", _("Its assignments are on control:")]
         for assignment in assignments:
-            executors = ", ".join(e.department_name for e in assignment.executors)
+            executors = ", ".join(e.department_in(language) for e in assignment.executors)
             deadline = long_date(assignment.deadline, language)
             if meeting.restricted:
                 lines.append(f"• {assignment.reg_number} — {executors} — {deadline}")

@@ -31,7 +31,7 @@ from bot.meetings import steps as meeting_services
 from bot.middlewares import Tap, for_roles
 from bot.services import Context
 from handlers import steps
-from handlers.assignments.drafting import SUMMARY_MIN, chosen_names, main_marked
+from handlers.assignments.drafting import SUMMARY_MIN, chosen_departments, main_marked
 from handlers.callbacks import MeetCallback, ProtocolCallback, ProtocolStep
 from handlers.keyboards import Keyboard
 from handlers.meetings import protocol_views as views
@@ -39,7 +39,7 @@ from handlers.meetings.cards import lateness_lines
 from handlers.meetings.protocol_refusals import protocol_refusal
 from handlers.meetings.protocol_views import draw_executors as executors_view
 from handlers.refusals import refusal_text
-from handlers.replies import Reply, answered, dotted, present, refuse, show, stale
+from handlers.replies import Reply, answered, dotted, present, reader_language, refuse, show, stale
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import Refusal
 from storage.domain.meetings import Meeting
@@ -146,6 +146,7 @@ async def reopen_task(
         edit=index,
         summary=task["summary"],
         executors=task["executors"],
+        executor_labels=task.get("shown"),
     )
     await ask_deadline(message, state, ctx, refusal_text(error, language))
 
@@ -163,12 +164,15 @@ async def finish_task(
     task = {
         "summary": data["summary"],
         "executors": list(data["executors"]),
+        "shown": list(data.get("executor_labels") or data["executors"]),  # on the screen
         "deadline": typed.isoformat() if typed else "",
     }
     edit = data.get("edit")
     position = int(edit) if edit is not None else len(tasks)
     tasks.insert(position, task)
-    await state.update_data(tasks=tasks, edit=None, summary=None, executors=None)
+    await state.update_data(
+        tasks=tasks, edit=None, summary=None, executors=None, executor_labels=None
+    )
     await state.set_state(ProtocolStates.more)
     text = views.added_text(position + 1, task, resolved, len(tasks), language)
     await present(target, text, views.more_keyboard())
@@ -333,14 +337,16 @@ async def on_pick(
 async def on_executors_done(query: CallbackQuery, state: FSMContext, ctx: Context) -> None:
     data = await state.get_data()
     departments = await ctx.repos.staff.departments()
-    names = chosen_names(departments, views.EXECUTORS.chosen(data))
-    if not names:
+    chosen = chosen_departments(departments, views.EXECUTORS.chosen(data))
+    if not chosen:
         await refuse(query, _("Choose at least one executor department: tap its name."))
         return
     reply = await answered(query)
     if reply is None:
         return
-    await state.update_data(executors=names)
+    names = [d.label(reader_language()) for d in chosen]
+    # the imported names are the keys it registers by; the labels, what the screen shows
+    await state.update_data(executors=[d.name for d in chosen], executor_labels=names)
     executors = _("Executors: {names}").format(names=", ".join(main_marked(names)))
     await ask_deadline(reply, state, ctx, executors)
 

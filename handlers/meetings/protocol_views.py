@@ -278,7 +278,10 @@ def task_lines(
     note = _("(by the regulation, from the meeting day)")
     return [
         f"{position}. {task['summary']}",
-        indent + _("Executors: {names}").format(names=", ".join(main_marked(task["executors"]))),
+        indent
+        + _("Executors: {names}").format(
+            names=", ".join(main_marked(task.get("shown") or task["executors"]))
+        ),
         *(indent + line for line in deadline_lines(task_deadline(task), resolved, language, note)),
     ]
 

@@ -40,7 +40,7 @@ from handlers.drafts import drop_draft, send_or_cancel, take_part
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedRound, on_dialog
 from handlers.remarks.refusals import remarks_forbidden_text
-from handlers.replies import cited, draft_gone, fit, refuse
+from handlers.replies import cited, draft_gone, fit, reader_language, refuse
 from storage.domain.refusals import Refused
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.models import Person
@@ -147,7 +147,7 @@ def request_text(item: Round, initiator: Person | None, language: str, profile: 
     """The request as its addressee reads it: «Запрос замечаний от …», or «Согласование проекта
     …» for a draft act answered «согласовано»."""
     words = answer_words(profile, item.kind)
-    name = f"{initiator.short_name} ({initiator.position})" if initiator else "—"
+    name = f"{initiator.short_name} ({initiator.position_in(language)})" if initiator else "—"
     lines = [_(words.header).format(name=name)]
     if "{name}" not in words.header:
         lines.append(_("From: {name}").format(name=name))
@@ -206,7 +206,8 @@ async def names_for(repos: Repos, item: Round) -> dict[int, str]:
             else None
         )
         who = person.full_name if person else str(addressee.person_id)
-        names[addressee.id] = f"{department.name} — {who}" if department else who
+        where = department.label(reader_language()) if department else ""
+        names[addressee.id] = f"{where} — {who}" if where else who
     return names
 
 

@@ -33,10 +33,10 @@ from bot.services import Context
 from handlers import steps
 from handlers.callbacks import RemarkCallback, RoundNewCallback, RoundStep
 from handlers.keyboards import Keyboard
-from handlers.pickers import Picker, person_label
+from handlers.pickers import Picker, department_options, person_label
 from handlers.refusals import refusal_text
 from handlers.remarks import round_views as views
-from handlers.remarks.round_views import department_options, picked
+from handlers.remarks.round_views import picked
 from handlers.replies import Reply, present, refuse, show
 from storage.domain.refusals import Refused
 from storage.domain.remarks import RoundKind
@@ -44,7 +44,7 @@ from storage.models import Person
 from storage.repo import Repos
 
 # handlers.meetings.new_dialog still imports department_options, person_label and picked from
-# here (they live in handlers.remarks.round_views now).
+# here (they live in handlers.pickers and handlers.remarks.round_views now).
 PICKING = {RoundStep.DEPARTMENT, RoundStep.PERSON, RoundStep.PAGE, RoundStep.ALL}
 __all__ = ["RoundStates", "create_router", "department_options", "person_label", "picked"]
 

@@ -27,12 +27,12 @@ from bot.remarks.rules import (
 from bot.remarks.words import answer_words
 from handlers.callbacks import RoundNewCallback, RoundStep
 from handlers.keyboards import Keyboard
-from handlers.pickers import Option, Picker, person_option
+from handlers.pickers import Option, Picker, department_options, person_option
 from handlers.remarks.actions import KIND_TITLES, kind_line
-from handlers.replies import cited, dotted
+from handlers.replies import cited, dotted, reader_language
 from handlers.steps import confirm_keyboard
 from storage.domain.remarks import RoundFile, RoundKind
-from storage.models import Department, Person
+from storage.models import Person
 from storage.repo import Repos
 
 
@@ -79,10 +79,6 @@ def picked(options: Sequence[Option], chosen: Sequence[int]) -> list[str]:
     """Labels of the chosen options, in the order chosen (options gone meanwhile are skipped)."""
     by_id = {option.id: option.label for option in options}
     return [by_id[i] for i in chosen if i in by_id]
-
-
-def department_options(departments: Sequence[Department]) -> list[Option]:
-    return [Option(d.id, d.name) for d in departments]
 
 
 async def people_options(repos: Repos, initiator: Person) -> list[Option]:
@@ -291,7 +287,7 @@ async def headless(ctx: services.Context, department_ids: Sequence[int]) -> list
     for department_id in department_ids:
         department = await ctx.repos.staff.department(department_id)
         if department is not None and not await services.department_recipients(ctx, department_id):
-            names.append(department.name)
+            names.append(department.label(reader_language()))
     return names
 
 

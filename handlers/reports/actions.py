@@ -20,7 +20,7 @@ from bot.reports import rules, steps
 from bot.reports.rules import Preset
 from handlers.callbacks import ReportAction, ReportCallback
 from handlers.keyboards import Keyboard
-from handlers.replies import answered, stale
+from handlers.replies import answered, reader_language, stale
 from handlers.reports.health import MAY_SEE, health_view, on_health, on_invite
 from handlers.steps import typed_day
 from storage.domain.enums import Role
@@ -81,7 +81,11 @@ async def cmd_report(
 async def scope_label(ctx: services.Context, departments: frozenset[int] | None) -> str:
     if departments is None:
         return ""
-    names = sorted(d.name for d in await ctx.repos.staff.departments() if d.id in departments)
+    names = sorted(
+        d.label(reader_language())
+        for d in await ctx.repos.staff.departments()
+        if d.id in departments
+    )
     if len(names) <= SCOPE_SHOWN:
         return ", ".join(names)
     return _("{count} departments").format(count=len(names))
@@ -92,7 +96,15 @@ async def send_report(
 ) -> None:
     """The summary, the chart and the workbook of `start`..`end` for this person's scope."""
     departments = await steps.scope_of(ctx, person)
-    gathered = await steps.gather(ctx.repos, ctx.settings.zone, ctx.today, start, end, departments)
+    gathered = await steps.gather(
+        ctx.repos,
+        ctx.settings.zone,
+        ctx.today,
+        start,
+        end,
+        departments,
+        language=person.language.value,
+    )
     built = await steps.built(_, gathered, await scope_label(ctx, departments))
     await message.answer(built.summary)
     if gathered.report.empty:

@@ -17,7 +17,7 @@ from bot.config import Settings
 from handlers.admin import invitation_answer
 from handlers.callbacks import ReportAction, ReportCallback
 from handlers.keyboards import Keyboard
-from handlers.replies import answered, fit, stale
+from handlers.replies import answered, fit, reader_language, stale
 from storage.domain.enums import Role
 from storage.models import Person
 from storage.repo import Repos
@@ -54,7 +54,7 @@ def line(reach: Reach, seen: datetime | None, zone: ZoneInfo) -> str:
 async def health_view(
     repos: Repos, settings: Settings, seen: dict[int, datetime]
 ) -> tuple[str, InlineKeyboardMarkup]:
-    people = await repos.delivery_health.reach()
+    people = await repos.delivery_health.reach(reader_language())
     not_joined = [p for p in people if not p.joined]
     blocked = [p for p in people if p.joined and p.blocked]
     lines = [

@@ -34,11 +34,22 @@ async def render_quarterly_reminder(
     )
 
 
-async def _quarter(deliverer: Deliverer, item: OutboxItem, with_items: bool) -> steps.Gathered:
+async def _quarter(
+    deliverer: Deliverer, item: OutboxItem, person: Person, with_items: bool
+) -> steps.Gathered:
     year, quarter, _due = quarter_of(item)
     start, end = rules.quarter_days(year, quarter)
     zone = deliverer.settings.zone
-    return await steps.gather(deliverer.repos, zone, end, start, end, None, with_items=with_items)
+    return await steps.gather(
+        deliverer.repos,
+        zone,
+        end,
+        start,
+        end,
+        None,
+        language=person.language.value,
+        with_items=with_items,
+    )
 
 
 def heading(item: OutboxItem) -> str:
@@ -51,7 +62,7 @@ def heading(item: OutboxItem) -> str:
 async def render_quarterly_report(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    gathered = await _quarter(deliverer, item, with_items=True)
+    gathered = await _quarter(deliverer, item, person, with_items=True)
     built = await steps.built(_, gathered)
     text = "\n\n".join([heading(item), texts.paragraph(_, gathered.report)])
     return Rendered(
@@ -64,7 +75,7 @@ async def render_quarterly_report(
 async def render_quarterly_summary(
     deliverer: Deliverer, item: OutboxItem, person: Person
 ) -> Rendered | None:
-    gathered = await _quarter(deliverer, item, with_items=False)
+    gathered = await _quarter(deliverer, item, person, with_items=False)
     built = await steps.built(_, gathered)
     text = "\n\n".join([heading(item), texts.paragraph(_, gathered.report)])
     return Rendered(text, pictures=[BufferedInputFile(built.png, filename=f"{built.stem}.png")])

@@ -31,7 +31,8 @@ async def week_chart(
     rows = await deliverer.repos.overview.open_counts(scope(person.roles, person.curates))
     cal = await load_calendar(deliverer.repos)
     tallies, _total = tally(rows, cal, local_today(deliverer))
-    names = {d.id: d.name for d in await deliverer.repos.staff.departments()}
+    language = person.language.value
+    names = {d.id: d.label(language) for d in await deliverer.repos.staff.departments()}
     order = [d for d in by_urgency(tallies, names) if d in names]
     if not order:
         return None

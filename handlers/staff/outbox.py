@@ -8,6 +8,7 @@ from aiogram.utils.i18n import ngettext
 from bot.delivery import Deliverer, Rendered
 from bot.outbox_kinds import waiting_counts
 from handlers.about import about_person
+from handlers.replies import reader_language
 from storage.models import Person
 from storage.outbox import OutboxItem
 
@@ -53,7 +54,8 @@ async def render_held_digest(
         if subject is None:
             continue
         state = _("blocked the bot") if subject.telegram_id else _("not joined")
-        where = f", {subject.department_name}" if subject.department_name else ""
+        department = subject.department_in(reader_language())
+        where = f", {department}" if department else ""
         lines.append(f"• {subject.full_name}{where} — {state}: {waiting_text(by_kind)}")
     if len(held) > DIGEST_PEOPLE:
         rest = len(held) - DIGEST_PEOPLE
@@ -79,14 +81,15 @@ async def render_staff_left(
 ) -> Rendered | None:
     """Who left the directory and where their open work went (as recorded when they left)."""
     staff = deliverer.repos.staff
-    where = ", ".join(part for part in (left.position, left.department_name) if part)
+    parts = (left.position_in(reader_language()), left.department_in(reader_language()))
+    where = ", ".join(part for part in parts if part)
     who = f"{left.full_name} ({where})" if where else left.full_name
     lines = [
         _("{who} has left the staff directory: their access to the bot has ended.").format(who=who)
     ]
     for moved in item.payload.get("departments", []):
         department = await staff.department(int(moved["id"]))
-        name = department.name if department else "—"
+        name = department.label(reader_language()) if department else "—"
         items = int(moved["items"])
         names = await _names(deliverer, list(moved["to"]))
         if names:

@@ -149,7 +149,8 @@ class AssignmentReading(AuditedStore):
         if not assignment_ids:
             return found
         async with self.conn.execute(
-            "SELECT e.*, d.name AS department_name FROM assignment_executors e"
+            "SELECT e.*, d.name AS department_name, d.name_kk AS department_name_kk,"
+            " d.name_ru AS department_name_ru FROM assignment_executors e"
             " JOIN departments d ON d.id = e.department_id"
             " WHERE e.assignment_id IN (SELECT value FROM json_each(?))"
             " ORDER BY e.assignment_id, e.position, e.rowid",

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from storage.domain.enums import Mark, Source
 from storage.domain.files import Attachment
+from storage.domain.names import in_language
 
 
 class ControlType(StrEnum):
@@ -81,10 +82,18 @@ class Executor:
     declined_at: datetime | None = None
     decline_reason: str | None = None
     position: int = 0  # a replacement takes a declined row's position
+    department_name_kk: str = ""  # the directory's own spellings ('' none: see in_language)
+    department_name_ru: str = ""
 
     @property
     def active(self) -> bool:
         return self.declined_at is None
+
+    def department_in(self, language: str) -> str:
+        """The department's name in `language` (kk, ru), as `Department.label`."""
+        return in_language(
+            language, self.department_name, self.department_name_kk, self.department_name_ru
+        )
 
 
 @dataclass(frozen=True, slots=True)

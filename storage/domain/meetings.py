@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from storage.domain.files import Attachment
+from storage.domain.names import in_language
 
 DEFAULT_DURATION = 120  # minutes, for the calendar file
 
@@ -55,10 +56,20 @@ class AgendaItem:
     materials_by: str | None = None  # staff code
     on_paper: bool = False  # handed over on paper (restricted meetings, or by choice)
     files: tuple[MaterialFile, ...] = ()
+    department_name_kk: str = ""  # the directory's own spellings ('' none: see in_language)
+    department_name_ru: str = ""
 
     @property
     def materials_in(self) -> bool:
         return self.materials_at is not None
+
+    def department_in(self, language: str) -> str | None:
+        """The responsible department's name in `language` (kk, ru); None: no department."""
+        if self.department_name is None:
+            return None
+        return in_language(
+            language, self.department_name, self.department_name_kk, self.department_name_ru
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,9 @@ class MeetingReading(AuditedStore):
         if ids:
             wanted = json.dumps(ids)
             item_rows = await self.fetch_all(
-                "SELECT i.*, d.name AS department_name FROM meeting_items i"
+                "SELECT i.*, d.name AS department_name,"
+                " COALESCE(d.name_kk, '') AS department_name_kk,"
+                " COALESCE(d.name_ru, '') AS department_name_ru FROM meeting_items i"
                 " LEFT JOIN departments d ON d.id = i.department_id"
                 " WHERE i.meeting_id IN (SELECT value FROM json_each(?))"
                 " ORDER BY i.meeting_id, i.position, i.id",

@@ -27,7 +27,7 @@ from handlers.meetings.change_dialog.dialog import (
     typed_meeting,
 )
 from handlers.pickers import Picker, redraw
-from handlers.replies import stale
+from handlers.replies import reader_language, stale
 from handlers.steps import column
 from storage.domain.meetings import NewAgendaItem
 from storage.models import Department, Person
@@ -104,7 +104,7 @@ class MeetingItem(Changing):
         extra = (
             [
                 _("{department} is asked for the item's materials.").format(
-                    department=department.name
+                    department=department.label(reader_language())
                 )
             ]
             if department is not None

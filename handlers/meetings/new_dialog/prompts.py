@@ -33,7 +33,7 @@ from handlers.meetings.new_dialog.draft import (
     time_value,
 )
 from handlers.pickers import Option, nothing, person_option
-from handlers.replies import dotted
+from handlers.replies import dotted, reader_language
 from handlers.steps import offer_keyboard, yes_no_keyboard
 from storage.domain.enums import Role
 from storage.domain.meetings import MeetingKind
@@ -211,7 +211,8 @@ async def chair_view(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKey
 
 
 async def department_names(repos: Repos) -> dict[int, str]:
-    return {d.id: d.name for d in await repos.staff.departments()}
+    """The departments' names in the current reader's language."""
+    return {d.id: d.label(reader_language()) for d in await repos.staff.departments()}
 
 
 async def agenda_so_far(repos: Repos, data: dict[str, Any]) -> list[str]:
