@@ -508,8 +508,8 @@ async def test_the_agenda_returned_with_remarks_then_sent_again_and_approved(
             meeting=title,
         )
     )
-    assert list(buttons(prompt)) == ["✖️ Бас тарту"]
-    await tap(world, "akim", buttons(prompt)["✖️ Бас тарту"])
+    assert list(buttons(prompt)) == ["✖️ Болдырмау"]
+    await tap(world, "akim", buttons(prompt)["✖️ Болдырмау"])
     assert await world.dp.storage.get_state(key(world, "akim")) is None
     await say(world, "akim", "Бұл ескерту емес")  # no question open: not remarks
     assert found(await repos.meetings.get(meeting.id)).last_return is None
