@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
@@ -32,6 +31,7 @@ from bot.middlewares import (
     RoleMiddleware,
     StepContextMiddleware,
 )
+from bot.session import JsonSession
 from handlers import get_routers
 from handlers.outbox import RENDERERS
 from storage.repo import Repos
@@ -58,13 +58,14 @@ class HoldResponseTypes(BaseRequestMiddleware):
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
-    if session is None:
+    if session is None:  # JSON bodies, multipart only for uploads (bot/session.py)
         if settings.bot_api_url != TELEGRAM_API_URL:
-            session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+            session = JsonSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
         else:
-            session = AiohttpSession()
+            session = JsonSession()
+    if not isinstance(session, JsonSession):  # (which holds its answer types itself)
+        session.middleware(HoldResponseTypes())
     # Plain text everywhere: names and summaries typed by people must never be parsed as markup.
-    session.middleware(HoldResponseTypes())
     return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=None))
 
 
