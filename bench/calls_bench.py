@@ -87,6 +87,8 @@ async def one_kind(
     latencies: list[float] = []
     await asyncio.sleep(1.0)  # what the previous kind queued is sent
     before_calls = answers.after  # the matcher fetches every 5 ms
+    if args.probe:
+        os.kill(pid, signal.SIGUSR1)  # the probe counts from here
     before = cpu_seconds(pid)
 
     async def person(who: Official) -> None:

@@ -4,10 +4,12 @@
 
 Each callback the event loop runs is timed; a watchdog thread samples the loop thread's stack
 while a callback has run longer than LOOP_PROBE_SLOW_MS (default 20 ms), every few milliseconds,
-so a stall is named by the code it was in (a stack seen in more samples blocked longer). Garbage
-collections are timed by generation. At exit the summary goes to LOOP_PROBE_OUT (stderr when
-unset): callbacks over the threshold (count, total, worst), the stacks sampled in them, the
-collections. For finding tail latency, not for timing: the probe itself costs a little CPU.
+so a stall is named by the code it was in (a stack seen in more samples blocked longer; a sample
+is taken when the loop's thread lets go of the GIL, so it lands at a system call or after a
+garbage collection rather than inside it). Garbage collections are timed by generation.
+SIGUSR1 starts the count afresh (start-up is over). At exit the summary goes to LOOP_PROBE_OUT
+(stderr when unset): callbacks over the threshold (count, total, worst), the stacks sampled in
+them, the collections. For finding tail latency, not for timing: the probe costs a little CPU.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import atexit
 import gc
 import os
 import runpy
+import signal
 import sys
 import threading
 import time
@@ -37,6 +40,13 @@ class Probe:
         self.stacks: Counter[tuple[str, ...]] = Counter()
         self.gc_started = 0.0
         self.gc_times: dict[int, list[float]] = {0: [], 1: [], 2: []}
+
+    def reset(self, *_: object) -> None:
+        """Count from now on (SIGUSR1: the measured phase starts, start-up is over)."""
+        self.slow.clear()
+        self.callbacks = 0
+        self.stacks.clear()
+        self.gc_times = {0: [], 1: [], 2: []}
 
     def watch(self) -> None:
         while True:
@@ -100,6 +110,7 @@ def install() -> Probe:
 
     asyncio.events.Handle._run = timed  # type: ignore[method-assign, assignment]
     gc.callbacks.append(probe.on_gc)
+    signal.signal(signal.SIGUSR1, probe.reset)
     threading.Thread(target=probe.watch, name="loop-probe", daemon=True).start()
 
     def dump() -> None:
