@@ -250,13 +250,15 @@ class Deliverer:
         async with self._lock:
             pass
 
-    def kick(self) -> None:
+    def kick(self, *, now: bool = True) -> None:
         """Deliver soon, without making the caller wait (handlers call this after a change);
         and again when this minute's digests fall due (`digest_moment`), so a digest goes out
-        at the end of its minute rather than at the next regular drain."""
+        at the end of its minute rather than at the next regular drain. `now=False`: only
+        then (what was queued waits for that moment)."""
         if not self.background or self.closed:
             return
-        self._start()
+        if now:
+            self._start()
         due = digest_moment(datetime.now(UTC))
         if due not in self._wakes:
             delay = (due - datetime.now(UTC)).total_seconds() + DIGEST_GRACE

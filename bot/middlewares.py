@@ -162,19 +162,26 @@ def updates_in_flight(settings: Settings) -> int:
 
 class KickSenderMiddleware(BaseMiddleware):
     """After each handled update that queued a message, the sender is woken at once: no handler
-    has to remember it (a forgotten wake-up would be a silent wait for the next round)."""
+    has to remember it (a forgotten wake-up would be a silent wait for the next round). When
+    all it queued waits (an acceptance for the controllers' digest, sent at the end of the
+    minute), the sender is only set to wake then: a drain now would find nothing to take and
+    still claim and release under the writer's lock, on every Accept."""
 
     def __init__(self, repos: Repos, deliverer: Deliverer) -> None:
         self.repos = repos
         self.deliverer = deliverer
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        before = self.repos.outbox.queued
+        outbox = self.repos.outbox
+        before, before_later = outbox.queued, outbox.queued_later
         try:
             return await handler(event, data)
         finally:
-            if self.repos.outbox.queued != before:
+            queued = outbox.queued - before
+            if queued > outbox.queued_later - before_later:  # something may go now
                 self.deliverer.kick()
+            elif queued:
+                self.deliverer.kick(now=False)
 
 
 Button = TypeVar("Button", bound=CallbackData)

@@ -67,8 +67,11 @@ class OutboxRepo(Store):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
         # Messages queued by this process so far (a step that rolls back still counted): the
-        # bot wakes the sender when it grows during an update.
+        # bot wakes the sender when it grows during an update. `queued_later`: those of them
+        # queued to wait (a digest to the end of its minute), which a drain at once would not
+        # take.
         self.queued = 0
+        self.queued_later = 0
 
     async def enqueue(
         self,
@@ -99,6 +102,8 @@ class OutboxRepo(Store):
                 ),
             )
             self.queued += cursor.rowcount
+            if not_before is not None and not_before > now:
+                self.queued_later += cursor.rowcount
             return cursor.rowcount == 1
 
     async def enqueue_many(
@@ -109,7 +114,8 @@ class OutboxRepo(Store):
         Returns how many were new. One `executemany` instead of a round trip per row: a sweep
         may queue thousands.
         """
-        created = utc_text(now_utc())
+        now = now_utc()
+        created = utc_text(now)
         waiting = utc_text(not_before)
         async with self.db.transaction():
             before = self.conn.total_changes
@@ -123,6 +129,8 @@ class OutboxRepo(Store):
             )
             new = self.conn.total_changes - before
             self.queued += new
+            if not_before > now:
+                self.queued_later += new
             return new
 
     async def claim(

@@ -3,9 +3,11 @@
 Point aiogram at it with
 ``AiohttpSession(api=TelegramAPIServer.from_base(api.base_url))`` (or ``BOT_API_URL``).
 
-aiogram sends every method as ``POST {base}/bot{token}/{method}`` with form data
-(multipart when a file is attached): scalars arrive as strings, nested objects as JSON
+aiogram's own session sends every method as ``POST {base}/bot{token}/{method}`` with form
+data (multipart when a file is attached): scalars arrive as strings, nested objects as JSON
 strings, and an uploaded file as ``document=attach://<key>`` plus a file part named ``<key>``.
+Baqylau's session (``bot/session.py``) sends a call without files as a JSON body
+(``application/json``), which Telegram accepts too; the fake reads both the same way.
 Every call is recorded in :attr:`FakeBotAPI.requests` with its parameters decoded.
 
 The package: ``wire`` (constants, calls, files, errors), ``state`` (what it keeps),

@@ -1,0 +1,262 @@
+"""The Bot API session (bot/session.py): calls as Telegram receives them — JSON bodies, multipart
+only for uploads — and aiogram's exceptions for Telegram's errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+from aiogram.methods import GetUpdates
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+from bot.config import Settings
+from bot.factory import create_bot
+from bot.session import JsonSession
+from tests.fake_api import FakeBotAPI
+from tests.fake_api.wire import DEFAULT_TOKEN
+
+# The texts here are the test's own, not the bot's: the language guard does not read them.
+pytestmark = pytest.mark.no_language_guard
+
+CHAT = 1001
+SENT = {
+    "message_id": 7,
+    "date": 1_764_000_000,
+    "chat": {"id": CHAT, "type": "private", "first_name": "Айгерім"},
+    "text": "Сәлем",
+}
+
+
+@dataclass
+class Seen:
+    method: str
+    content_type: str
+    body: bytes
+    form: dict[str, Any] = field(default_factory=dict)
+
+
+class Wire:
+    """A Bot API that records each request as it arrived (headers and bytes) and answers what
+    the test queued for its method (a success with SENT by default)."""
+
+    def __init__(self) -> None:
+        self.seen: list[Seen] = []
+        self.answers: dict[str, tuple[int, bytes]] = {}
+
+    def answer(self, method: str, status: int, body: object) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.answers[method] = (status, raw)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        seen = Seen(method, request.content_type, b"")
+        if request.content_type != "multipart/form-data":
+            seen.body = await request.read()
+        else:
+            seen.form = {
+                key: value.file.read() if isinstance(value, FileField) else value
+                for key, value in (await request.post()).items()
+            }
+        self.seen.append(seen)
+        status, raw = self.answers.get(method, (200, json.dumps({"ok": True, "result": SENT})))
+        return web.Response(status=status, body=raw, content_type="application/json")
+
+
+@pytest.fixture
+async def wire() -> AsyncIterator[tuple[Wire, Bot]]:
+    recorder = Wire()
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", recorder.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    settings = Settings(
+        _env_file=None, bot_token=DEFAULT_TOKEN, bot_api_url=f"http://{host}:{port}"
+    )
+    bot = create_bot(settings)
+    try:
+        yield recorder, bot
+    finally:
+        await bot.session.close()
+        await runner.cleanup()
+
+
+def _keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text="✅ Қабылдау", callback_data="it:accept:5:2")],
+            [InlineKeyboardButton(text="Ашу", url="https://example.org/a")],
+        ]
+    )
+
+
+async def test_the_bot_talks_json(wire: tuple[Wire, Bot]) -> None:
+    """create_bot's session sends a call without files as one JSON document: nested objects
+    as objects, nothing for the fields left empty, Cyrillic as UTF-8; the answer is aiogram's
+    Message."""
+    recorder, bot = wire
+    assert isinstance(bot.session, JsonSession)
+
+    sent = await bot.send_message(CHAT, "Сәлем", reply_markup=_keyboard())
+
+    assert isinstance(sent, Message)
+    assert (sent.message_id, sent.text, sent.chat.id) == (7, "Сәлем", CHAT)
+    [call] = recorder.seen
+    assert (call.method, call.content_type) == ("sendMessage", "application/json")
+    assert "Сәлем".encode() in call.body  # not \u escapes
+    assert json.loads(call.body) == {
+        "chat_id": CHAT,
+        "text": "Сәлем",
+        "reply_markup": {
+            "inline_keyboard": [
+                [{"text": "✅ Қабылдау", "callback_data": "it:accept:5:2"}],
+                [{"text": "Ашу", "url": "https://example.org/a"}],
+            ]
+        },
+    }
+
+
+async def test_values_keep_their_json_types(wire: tuple[Wire, Bot]) -> None:
+    """Booleans stay booleans, a moment is a Unix time, a default of the bot is filled in
+    (parse_mode), and a False is sent, not dropped."""
+    recorder, bot = wire
+    recorder.answer("answerCallbackQuery", 200, {"ok": True, "result": True})
+    recorder.answer("banChatMember", 200, {"ok": True, "result": True})
+    html = Bot(bot.token, session=bot.session, default=DefaultBotProperties(parse_mode="HTML"))
+    until = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+
+    assert await bot.answer_callback_query("cb1", text="Принято.", show_alert=False) is True
+    assert await bot.ban_chat_member(-100, CHAT, until_date=until) is True
+    await html.send_message(CHAT, "<b>x</b>")
+
+    bodies = [json.loads(call.body) for call in recorder.seen]
+    assert bodies[0] == {"callback_query_id": "cb1", "text": "Принято.", "show_alert": False}
+    assert bodies[1] == {"chat_id": -100, "user_id": CHAT, "until_date": int(until.timestamp())}
+    assert bodies[2] == {"chat_id": CHAT, "text": "<b>x</b>", "parse_mode": "HTML"}
+
+
+async def test_an_upload_is_still_multipart(wire: tuple[Wire, Bot]) -> None:
+    recorder, bot = wire
+    document = BufferedInputFile(b"col1;col2\n", filename="list.csv")
+
+    await bot.send_document(CHAT, document, caption="Тізім", reply_markup=_keyboard())
+
+    [call] = recorder.seen
+    assert (call.method, call.content_type) == ("sendDocument", "multipart/form-data")
+    attached = call.form["document"]
+    assert isinstance(attached, str) and attached.startswith("attach://")
+    assert call.form[attached.removeprefix("attach://")] == b"col1;col2\n"
+    assert call.form["caption"] == "Тізім"
+    assert json.loads(call.form["reply_markup"])["inline_keyboard"][0][0]["text"] == "✅ Қабылдау"
+
+
+async def test_telegrams_errors_are_aiograms_exceptions(wire: tuple[Wire, Bot]) -> None:
+    recorder, bot = wire
+    too_many = {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 7",
+        "parameters": {"retry_after": 7},
+    }
+    recorder.answer("sendMessage", 429, too_many)
+    with pytest.raises(TelegramRetryAfter) as waited:
+        await bot.send_message(CHAT, "x")
+    assert waited.value.retry_after == 7
+
+    bad = {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
+    recorder.answer("sendMessage", 400, bad)
+    with pytest.raises(TelegramBadRequest, match="message text is empty"):
+        await bot.send_message(CHAT, "x")
+
+    blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked"}
+    recorder.answer("sendMessage", 403, blocked)
+    with pytest.raises(TelegramForbiddenError):
+        await bot.send_message(CHAT, "x")
+
+    recorder.answer("sendMessage", 200, b"<html>gateway</html>")
+    with pytest.raises(ClientDecodeError):
+        await bot.send_message(CHAT, "x")
+
+
+async def test_the_fake_reads_json_as_it_reads_forms(api: FakeBotAPI) -> None:
+    """The same calls through aiogram's form session and through the JSON one reach the fake
+    Bot API (which reads both, as Telegram does) with the same parameters and answers."""
+    server = TelegramAPIServer.from_base(api.base_url)
+    answers = []
+    for session in (AiohttpSession(api=server), JsonSession(api=server)):
+        bot = Bot(api.token, session=session)
+        try:
+            sent = await bot.send_message(CHAT, "123", reply_markup=_keyboard())
+            edited = await bot.edit_message_text(
+                "ок", chat_id=CHAT, message_id=sent.message_id, reply_markup=_keyboard()
+            )
+            await bot.send_message(CHAT, "true", disable_notification=True)
+            answers.append((sent.model_dump(exclude={"message_id", "date"}), edited))
+        finally:
+            await session.close()
+    form_calls, json_calls = api.requests[:3], api.requests[3:]
+    assert [call.method for call in json_calls] == [call.method for call in form_calls]
+    for by_form, by_json in zip(form_calls, json_calls, strict=True):
+        by_form.params.pop("message_id", None)
+        by_json.params.pop("message_id", None)
+        assert by_json.params == by_form.params
+        assert by_json.ok
+    assert json_calls[0].params["text"] == "123"  # a string, though it looks like a number
+    assert json_calls[2].params["disable_notification"] is True
+    assert answers[0][0] == answers[1][0]
+
+
+async def test_updates_read_from_bytes_as_aiogram_reads_them() -> None:
+    """getUpdates' answer (a message with a command, a button tap) validated from its bytes
+    gives the same updates as aiogram's json.loads and validation."""
+    user = {"id": CHAT, "is_bot": False, "first_name": "Б", "language_code": "kk"}
+    chat = {"id": CHAT, "type": "private", "first_name": "Б"}
+    message = {"message_id": 3, "date": 1_764_000_000, "chat": chat, "from": user}
+    message |= {"text": "/my", "entities": [{"type": "bot_command", "offset": 0, "length": 3}]}
+    shown = {"message_id": 1, "date": 1_764_000_000, "chat": chat, "text": "…"}
+    query = {"id": "cb9", "from": user, "message": shown, "chat_instance": "ci", "data": "x"}
+    gone = {"message_id": 2, "date": 0, "chat": chat}  # an inaccessible message
+    tap_on_gone = query | {"id": "cb10", "message": gone}
+    updates = [
+        {"update_id": 1, "message": message},
+        {"update_id": 2, "callback_query": query},
+        {"update_id": 3, "callback_query": tap_on_gone},
+    ]
+    content = json.dumps({"ok": True, "result": updates}, ensure_ascii=False)
+    bot = Bot(DEFAULT_TOKEN)
+    try:
+        plain = AiohttpSession().check_response(bot, GetUpdates(), 200, content)
+        fast = JsonSession().check_response(bot, GetUpdates(), 200, content.encode())
+    finally:
+        await bot.session.close()
+    assert fast.result is not None
+    assert fast.result == plain.result
+    taps = [update.callback_query for update in fast.result[1:]]
+    assert [type(tap.message).__name__ if tap else None for tap in taps] == [
+        "Message",
+        "InaccessibleMessage",
+    ]
+    assert fast.result[0].message is not None and fast.result[0].message.bot is bot
