@@ -15,7 +15,7 @@ from aiogram.utils.i18n import ngettext
 from bot.assignments.notices import NoticeKind
 from bot.assignments.rules import item_internal_deadline, traffic_light, working_days_left
 from bot.calendar import WorkCalendar
-from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered
+from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered, SharedFile, content_digest
 from bot.i18n import date_with_weekday, long_date, month_year
 from bot.i18n_marks import N_
 from bot.outbox_kinds import Kind
@@ -454,21 +454,36 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     )
     if not everything:
         return Rendered(title + "\n\n" + _("Nothing on control."))
-    # A long list takes seconds to build: off the event loop, so the bot keeps answering.
+    # The rows take a while for a long list: off the event loop, so the bot keeps answering.
     rows = await asyncio.to_thread(
         lambda: [weekly_fields(assignment, cal, today, language) for assignment in everything]
     )
-    data = await asyncio.to_thread(
-        sheet_xlsx,
-        title,
-        [_("No."), *(_(label) for label in WEEKLY_LABELS)],
-        [[row[0].split(" ", 1)[1], *row[1:]] for row in rows],
+    headers = [_("No."), *(_(label) for label in WEEKLY_LABELS)]
+    table = [[row[0].split(" ", 1)[1], *row[1:]] for row in rows]
+
+    async def build() -> BufferedInputFile:  # seconds for a long list: off the event loop
+        data = await asyncio.to_thread(sheet_xlsx, title, headers, table)
+        return BufferedInputFile(data, filename=f"control-list-{week_start.isoformat()}.xlsx")
+
+    # the same workbook for every reader of this scope, week and language: built and uploaded
+    # once, then sent by its file_id (a changed item or a new day's lights: a new digest)
+    workbook = SharedFile(
+        f"weekly:{week_start.isoformat()}:{scope_key(person)}:{language}",
+        content_digest(title, headers, table),
+        build,
     )
-    attachment = BufferedInputFile(data, filename=f"control-list-{week_start.isoformat()}.xlsx")
     lights = [row[0].split(" ", 1)[0] for row in rows]
     summary = weekly_summary(everything, lights)
     text = "\n\n".join([title, summary, _("The full list is in the attached file.")])
-    return Rendered(text, attachments=[attachment])
+    return Rendered(text, shared=[workbook])
+
+
+def scope_key(person: Person) -> str:
+    """Which departments a leader's weekly list and chart cover, as part of a file's key:
+    «all» for the akim and the head of apparatus, else the curated departments."""
+    if person.roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}:
+        return "all"
+    return "d" + content_digest(sorted(person.curates))[:16]
 
 
 WEEKLY_DEPARTMENTS_SHOWN = 12
