@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from storage.assignments.reading import _OPEN
+from storage.assignments.reading import HELD_CONDITION
 from storage.db import Store
 
 
@@ -21,36 +21,41 @@ class DeadlineCount:
     count: int
 
 
-# One statement: per department and deadline, then per deadline over all departments (an item
-# with several executor departments counts once in the total). Open items only; an executor
-# who declined («не наше») no longer holds the item.
-_COUNTS = """
-WITH held AS (
-    SELECT a.id AS assignment_id, a.deadline AS deadline, e.department_id AS department_id
-    FROM assignments a
-    JOIN assignment_executors e ON e.assignment_id = a.id AND e.declined_at IS NULL
-    WHERE a.status IN (SELECT value FROM json_each(?1))
-      AND (?2 = 1 OR e.department_id IN (SELECT value FROM json_each(?3)))
+# Per department and deadline, then per deadline over the departments (an item with several
+# executor departments counts once in the total), grouped over the covering partial index
+# `assignment_executors_open` (migration 0017: the executor rows of open items, with their
+# deadline): the items table is not read. Open items only; an executor who declined («не
+# наше») no longer holds the item. Every department, or the ones in a JSON list.
+_ALL = HELD_CONDITION
+_SOME = "e.department_id IN (SELECT value FROM json_each(?)) AND " + HELD_CONDITION  # noqa: S608
+_PER_DEPARTMENT = (
+    "SELECT e.department_id, e.open_deadline, COUNT(*) FROM assignment_executors e"
+    " WHERE {held} GROUP BY e.department_id, e.open_deadline"
 )
-SELECT department_id, deadline, COUNT(DISTINCT assignment_id) AS n
-FROM held GROUP BY department_id, deadline
-UNION ALL
-SELECT NULL, deadline, COUNT(DISTINCT assignment_id) FROM held GROUP BY deadline
-"""
+# each item once (several executor departments): over every department, read in deadline and
+# item order from `assignment_executors_open_by_deadline`, so the distinct count needs no sort
+_PER_DEADLINE = (
+    "SELECT NULL, e.open_deadline, COUNT(DISTINCT e.assignment_id) FROM assignment_executors e"
+    " WHERE {held} GROUP BY e.open_deadline"
+)
+
+
+def counts_sql(held: str) -> str:
+    """Both groupings as one statement, for every department (`_ALL`) or some (`_SOME`)."""
+    return f"{_PER_DEPARTMENT.format(held=held)} UNION ALL {_PER_DEADLINE.format(held=held)}"
 
 
 class OverviewRepo(Store):
     async def open_counts(self, department_ids: Iterable[int] | None) -> list[DeadlineCount]:
         """Open items counted per (department, deadline), and per deadline in all (rows with
-        `department_id` None), in one grouped query. `department_ids` None means every
+        `department_id` None), in one statement of two groupings over the index (one
+        snapshot, so the totals agree with the departments). `department_ids` None means every
         department; an empty collection matches nothing."""
         wanted = None if department_ids is None else sorted(set(department_ids))
         if wanted == []:
             return []
-        rows = await self.fetch_all(
-            _COUNTS,
-            (_OPEN, 1 if wanted is None else 0, json.dumps(wanted or [])),
-        )
+        held, params = (_ALL, ()) if wanted is None else (_SOME, (json.dumps(wanted),))
+        rows = await self.fetch_all(counts_sql(held), (*params, *params))
         return [
             DeadlineCount(
                 row[0] if row[0] is None else int(row[0]), date.fromisoformat(row[1]), int(row[2])

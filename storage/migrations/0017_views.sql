@@ -36,6 +36,10 @@ SET open_deadline = (SELECT CASE WHEN a.status <> 'removed' THEN a.deadline END
 CREATE INDEX assignment_executors_open
     ON assignment_executors(department_id, open_deadline, reg_number, assignment_id)
     WHERE declined_at IS NULL AND open_deadline IS NOT NULL;
+-- The overview's totals per deadline over every department (each item once), in deadline order.
+CREATE INDEX assignment_executors_open_by_deadline
+    ON assignment_executors(open_deadline, assignment_id)
+    WHERE declined_at IS NULL AND open_deadline IS NOT NULL;
 
 -- A generated file many people get (the weekly list's workbook and chart, a meeting's calendar
 -- file) is uploaded once and re-sent by Telegram's file_id: `digest` fingerprints the content
