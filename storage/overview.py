@@ -40,22 +40,58 @@ _PER_DEADLINE = (
 )
 
 
+# The same per department by light instead of by deadline (`bounds`: today and the first 🟢
+# deadline): each range of deadlines grouped per department in the index's department order
+# (a row's deadline is the earliest of its range, which has the range's light), so a
+# department has at most three rows, not one per deadline; the totals stay per deadline.
+_RANGES = (
+    "e.open_deadline < ?",
+    "e.open_deadline >= ? AND e.open_deadline < ?",
+    "e.open_deadline >= ?",
+)
+_PER_DEPARTMENT_IN = (
+    "SELECT e.department_id, MIN(e.open_deadline), COUNT(*)"
+    " FROM assignment_executors e INDEXED BY assignment_executors_open"
+    " WHERE {held} AND {range} GROUP BY e.department_id"
+)
+
+
+def light_counts_sql(held: str) -> str:
+    """The counts per department for each of the three ranges, then per deadline in all, as
+    one statement (parameters: `light_params`)."""
+    parts = [_PER_DEPARTMENT_IN.format(held=held, range=part) for part in _RANGES]
+    return " UNION ALL ".join([*parts, _PER_DEADLINE.format(held=held)])
+
+
+def light_params(scope: tuple[str, ...], bounds: tuple[date, date]) -> tuple[str, ...]:
+    today, later_from = (day.isoformat() for day in bounds)
+    ranges = [(today,), (today, later_from), (later_from,)]
+    return (*(value for part in ranges for value in (*scope, *part)), *scope)
+
+
 def counts_sql(held: str) -> str:
     """Both groupings as one statement, for every department (`_ALL`) or some (`_SOME`)."""
     return f"{_PER_DEPARTMENT.format(held=held)} UNION ALL {_PER_DEADLINE.format(held=held)}"
 
 
 class OverviewRepo(Store):
-    async def open_counts(self, department_ids: Iterable[int] | None) -> list[DeadlineCount]:
+    async def open_counts(
+        self, department_ids: Iterable[int] | None, bounds: tuple[date, date] | None = None
+    ) -> list[DeadlineCount]:
         """Open items counted per (department, deadline), and per deadline in all (rows with
         `department_id` None), in one statement of two groupings over the index (one
         snapshot, so the totals agree with the departments). `department_ids` None means every
-        department; an empty collection matches nothing."""
+        department; an empty collection matches nothing. With `bounds` (today and the first
+        deadline that is 🟢, see `bot.assignments.rules.light_bounds`): one row per department
+        and light instead, its deadline the earliest of its light's."""
         wanted = None if department_ids is None else sorted(set(department_ids))
         if wanted == []:
             return []
-        held, params = (_ALL, ()) if wanted is None else (_SOME, (json.dumps(wanted),))
-        rows = await self.fetch_all(counts_sql(held), (*params, *params))
+        held, scope = (_ALL, ()) if wanted is None else (_SOME, (json.dumps(wanted),))
+        if bounds is None:
+            rows = await self.fetch_all(counts_sql(held), (*scope, *scope))
+        else:
+            rows = await self.fetch_all(light_counts_sql(held), light_params(scope, bounds))
         return [
             DeadlineCount(
                 row[0] if row[0] is None else int(row[0]), date.fromisoformat(row[1]), int(row[2])

@@ -18,11 +18,12 @@ from bot import services
 from bot.assignments import notices
 from bot.assignments import steps as assignment_steps
 from bot.assignments.notices import due, planned, plans
-from bot.assignments.rules import lights_on, traffic_light
+from bot.assignments.rules import light_bounds, lights_on, traffic_light
 from bot.calendar import WorkCalendar
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
 from bot.factory import create_deliverer, create_dispatcher
+from bot.leaders.rules import tally
 from bot.middlewares import BoundedWork
 from bot.outbox_kinds import Kind, digest_moment
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
@@ -38,7 +39,7 @@ from storage.assignments.reading import (
 )
 from storage.domain.assignments import Executor, Status
 from storage.domain.enums import Source
-from storage.overview import _ALL, _SOME, counts_sql
+from storage.overview import _ALL, _SOME, counts_sql, light_counts_sql, light_params
 from storage.repo import Repos
 from tests import stored_assignments
 from tests.fakes import RecordingBot, make_message
@@ -575,6 +576,19 @@ async def test_the_overviews_counts_group_the_executor_rows_index(staffed: Repos
     assert reads_indexes_only(some), some
     assert any("USING INDEX assignment_executors_open " in step for step in some), some
     assert not any(re.match(r"SCAN (a|e)\b", step) for step in some), some  # only the scope
+
+    # by light (what /overview and the weekly chart read): the same tallies from a few rows
+    cal = WorkCalendar()
+    for today in (date(2026, 3, 31), date(2026, 4, 1), date(2026, 4, 2), date(2026, 4, 3)):
+        bounds = light_bounds(cal, today)
+        for scope in (None, [edu], [fin], [edu, fin]):
+            by_light = await staffed.overview.open_counts(scope, bounds)
+            assert tally(by_light, cal, today) == tally(
+                await staffed.overview.open_counts(scope), cal, today
+            ), (today, scope)
+            assert sum(1 for row in by_light if row.department_id is not None) <= 3 * 2
+    plan = await query_plan(staffed, light_counts_sql(_ALL), light_params((), bounds))
+    assert reads_indexes_only(plan) and not any("TEMP B-TREE" in step for step in plan), plan
 
 
 def test_the_lights_of_one_day_are_the_traffic_light_of_each_deadline() -> None:

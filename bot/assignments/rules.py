@@ -83,15 +83,20 @@ def traffic_light(cal: CalendarLike, today: date, deadline: date) -> Light:
     return Light.LATER
 
 
+def light_bounds(cal: CalendarLike, today: date) -> tuple[date, date]:
+    """(today, the first deadline that is 🟢 today): before today 🔴, between them 🟡."""
+    day = today
+    for _ in range(SOON_WORKING_DAYS + 1):
+        day = cal.add_working_days(day, 1)
+    return today, day
+
+
 def lights_on(cal: CalendarLike, today: date) -> Callable[[date], Light]:
     """`traffic_light` of one day for many deadlines (a list, the overview's counts): the
     day the lights turn from 🟢 to 🟡 is found once, not a walk to each deadline. A deadline
     has SOON_WORKING_DAYS or fewer working days left exactly when it comes before the next
     working day after those."""
-    day = today
-    for _ in range(SOON_WORKING_DAYS + 1):
-        day = cal.add_working_days(day, 1)
-    later_from = day
+    _today, later_from = light_bounds(cal, today)
 
     def light(deadline: date) -> Light:
         if deadline < today:

@@ -11,6 +11,7 @@ from datetime import date
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import gettext as _
 
+from bot.assignments.rules import light_bounds
 from bot.delivery import Deliverer, Rendered, Renderer, SharedFile, content_digest
 from bot.i18n_marks import N_
 from bot.leaders.rules import by_urgency, scope, tally
@@ -29,9 +30,12 @@ async def week_chart(deliverer: Deliverer, person: Person, week_start: date) -> 
     """The picture, or None when nothing is open in the reader's departments. The same picture
     for every reader of this scope, week and language: drawn and uploaded once, then sent by
     its file_id."""
-    rows = await deliverer.repos.overview.open_counts(scope(person.roles, person.curates))
     cal = await load_calendar(deliverer.repos)
-    tallies, _total = tally(rows, cal, local_today(deliverer))
+    today = local_today(deliverer)
+    rows = await deliverer.repos.overview.open_counts(
+        scope(person.roles, person.curates), light_bounds(cal, today)
+    )
+    tallies, _total = tally(rows, cal, today)
     names = {d.id: d.name for d in await deliverer.repos.staff.departments()}
     order = [d for d in by_urgency(tallies, names) if d in names]
     if not order:
