@@ -5,6 +5,7 @@ it is now; None when the message no longer applies."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.assignments.notices import NoticeKind
-from bot.assignments.rules import item_internal_deadline, traffic_light, working_days_left
+from bot.assignments.rules import (
+    Light,
+    item_internal_deadline,
+    lights_on,
+    working_days_left,
+)
 from bot.calendar import WorkCalendar
 from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered, SharedFile, content_digest
 from bot.i18n import date_with_weekday, long_date, month_year
@@ -454,9 +460,12 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     )
     if not everything:
         return Rendered(title + "\n\n" + _("Nothing on control."))
+    light_of = lights_on(cal, today)  # one day's lights, found once for every item
     # The rows take a while for a long list: off the event loop, so the bot keeps answering.
     rows = await asyncio.to_thread(
-        lambda: [weekly_fields(assignment, cal, today, language) for assignment in everything]
+        lambda: [
+            weekly_fields(assignment, cal, today, language, light_of) for assignment in everything
+        ]
     )
     headers = [_("No."), *(_(label) for label in WEEKLY_LABELS)]
     table = [[row[0].split(" ", 1)[1], *row[1:]] for row in rows]
@@ -530,9 +539,14 @@ WEEKLY_LABELS = (
 
 
 def weekly_fields(
-    assignment: Assignment, cal: WorkCalendar, today: date, language: str
+    assignment: Assignment,
+    cal: WorkCalendar,
+    today: date,
+    language: str,
+    light_of: Callable[[date], Light] | None = None,
 ) -> list[str]:
-    """«🔴 No. X» and the values of the §12.4 fields, in WEEKLY_LABELS order."""
+    """«🔴 No. X» and the values of the §12.4 fields, in WEEKLY_LABELS order (`light_of`: the
+    day's lights, `lights_on(cal, today)`, when many items are listed)."""
     content = _("restricted: see the paper copy") if assignment.restricted else assignment.summary
     removal = _("no")
     if assignment.removal_ground is not None:
@@ -544,7 +558,8 @@ def weekly_fields(
         if assignment.extensions
         else _("no")
     )
-    light = LIGHTS[traffic_light(cal, today, assignment.deadline)] if assignment.is_open else "⚪"
+    light_of = light_of or lights_on(cal, today)
+    light = LIGHTS[light_of(assignment.deadline)] if assignment.is_open else "⚪"
     return [
         f"{light} " + _("No. {number}").format(number=assignment.reg_number),
         f"{_(SOURCE_TITLES[assignment.source])}, {long_date(assignment.received, language)}",
