@@ -461,14 +461,16 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     if not everything:
         return Rendered(title + "\n\n" + _("Nothing on control."))
     light_of = lights_on(cal, today)  # one day's lights, found once for every item
-    # The rows take a while for a long list: off the event loop, so the bot keeps answering.
-    rows = await asyncio.to_thread(
-        lambda: [
-            weekly_fields(assignment, cal, today, language, light_of) for assignment in everything
-        ]
-    )
     headers = [_("No."), *(_(label) for label in WEEKLY_LABELS)]
-    table = [[row[0].split(" ", 1)[1], *row[1:]] for row in rows]
+
+    def fields() -> tuple[list[list[str]], list[list[str]], str]:
+        rows = [weekly_fields(item, cal, today, language, light_of) for item in everything]
+        table = [[row[0].split(" ", 1)[1], *row[1:]] for row in rows]
+        return rows, table, content_digest(title, headers, table)
+
+    # The rows and their fingerprint take a while for a long list: off the event loop, so the
+    # bot keeps answering.
+    rows, table, digest = await asyncio.to_thread(fields)
 
     async def build() -> BufferedInputFile:  # seconds for a long list: off the event loop
         data = await asyncio.to_thread(sheet_xlsx, title, headers, table)
@@ -478,7 +480,7 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     # once, then sent by its file_id (a changed item or a new day's lights: a new digest)
     workbook = SharedFile(
         f"weekly:{week_start.isoformat()}:{scope_key(person)}:{language}",
-        content_digest(title, headers, table),
+        digest,
         build,
     )
     lights = [row[0].split(" ", 1)[0] for row in rows]
