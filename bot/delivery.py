@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import os
 import secrets
@@ -66,9 +68,9 @@ class Rendered:
     files: list[ReportFile] = field(default_factory=list)
     card: tuple[int, int] | None = None  # (assignment id, department id): remember the message
     attachments: list[BufferedInputFile] = field(default_factory=list)  # generated files
-    # generated files that are the same for many recipients: (cache key, file); uploaded once,
-    # then re-sent by the file_id Telegram gave
-    shared: list[tuple[str, BufferedInputFile]] = field(default_factory=list)
+    # generated files that are the same for many recipients: built and uploaded once, then
+    # re-sent by the file_id Telegram gave (see `SharedFile`)
+    shared: list[SharedFile] = field(default_factory=list)
     # rings even at night and on days off (a marked item's card); anything else sent outside
     # working hours goes without sound (`disable_notification`)
     urgent: bool = False
@@ -77,6 +79,38 @@ class Rendered:
     # buttons instead of sending a new one (one text piece, no files); a message Telegram no
     # longer lets edit (too old, deleted, not modified) fails alone, like a refused send
     edit: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedFile:
+    """A generated file many people get with the same content (the weekly list's workbook for
+    one scope, week and language; a meeting version's calendar file). `key` names what
+    determines the content, `digest` fingerprints the content itself (`content_digest` of what
+    the file is made from). `build` makes the file, and is called only when no file_id is
+    stored for this key and digest: the first recipient's send uploads it, everyone after
+    (also after a restart) gets the stored file_id; a changed content (another digest) is built
+    and uploaded anew, and a file_id Telegram refuses is uploaded again. `photo`: sent as a
+    picture, not a document."""
+
+    key: str
+    digest: str
+    build: Callable[[], Awaitable[BufferedInputFile]]
+    photo: bool = False
+
+
+def content_digest(*parts: object) -> str:
+    """A fingerprint of what a shared file is made from (JSON-able parts; dates as text)."""
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def ready(upload: BufferedInputFile) -> Callable[[], Awaitable[BufferedInputFile]]:
+    """A `SharedFile.build` for a file already made (cheap to make, e.g. a calendar file)."""
+
+    async def build() -> BufferedInputFile:
+        return upload
+
+    return build
 
 
 @dataclass(slots=True)
@@ -541,8 +575,8 @@ class Deliverer:
             for attachment in rendered.attachments
         )
         parts.extend(
-            (False, partial(self._send_shared, chat_id, key, upload, silent=silent))
-            for key, upload in rendered.shared
+            (False, partial(self._send_shared, chat_id, shared, silent=silent))
+            for shared in rendered.shared
         )
         return parts
 
@@ -589,23 +623,40 @@ class Deliverer:
         return message_id
 
     async def _send_shared(
-        self, chat_id: int, key: str, upload: BufferedInputFile, *, silent: bool = False
+        self, chat_id: int, shared: SharedFile, *, silent: bool = False
+    ) -> Message:
+        """The shared file by its stored file_id, or built and uploaded by the first sender
+        (the others wait for its file_id); a file_id Telegram refuses is uploaded again."""
+        files = self.repos.shared_files
+        refused = None
+        cached = await files.file_id(shared.key, shared.digest)
+        if cached is not None:
+            try:
+                return await self._send_file(chat_id, shared, cached, silent=silent)
+            except TelegramBadRequest as error:  # Telegram no longer knows it: upload anew
+                log.warning("shared file %s: file_id refused (%s)", shared.key, error)
+                await self._store(files.forget, shared.key, cached)
+                refused = cached
+        async with self._uploads.setdefault(shared.key, asyncio.Lock()):
+            cached = await files.file_id(shared.key, shared.digest)
+            if cached is not None and cached != refused:  # uploaded meanwhile
+                return await self._send_file(chat_id, shared, cached, silent=silent)
+            sent = await self._send_file(chat_id, shared, await shared.build(), silent=silent)
+            if sent.document is not None:
+                await self._store(files.remember, shared.key, shared.digest, sent.document.file_id)
+            elif sent.photo:
+                await self._store(
+                    files.remember, shared.key, shared.digest, sent.photo[-1].file_id
+                )
+            return sent
+
+    async def _send_file(
+        self, chat_id: int, shared: SharedFile, file: str | BufferedInputFile, *, silent: bool
     ) -> Message:
         quiet = silent or None
-        cached = await self.repos.meetings.cached_file(key)
-        if cached is None:  # the first sender uploads; the others wait for its file_id
-            async with self._uploads.setdefault(key, asyncio.Lock()):
-                cached = await self.repos.meetings.cached_file(key)
-                if cached is None:
-                    sent = await self.bot.send_document(
-                        chat_id, upload, disable_notification=quiet
-                    )
-                    if sent.document is not None:
-                        await self._store(
-                            self.repos.meetings.cache_file, key, sent.document.file_id
-                        )
-                    return sent
-        return await self.bot.send_document(chat_id, cached, disable_notification=quiet)
+        if shared.photo:
+            return await self.bot.send_photo(chat_id, file, disable_notification=quiet)
+        return await self.bot.send_document(chat_id, file, disable_notification=quiet)
 
     async def _call(self, send: Callable[[], Awaitable[T]], chat_id: int) -> T:
         """One Bot API call within the flood limits; a 429 waits `retry_after` and tries again."""

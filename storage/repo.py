@@ -22,6 +22,7 @@ from storage.overview import OverviewRepo
 from storage.remarks import RemarksRepo
 from storage.removals import RemovalRepo
 from storage.reports import DeliveryHealthRepo, ReportRepo
+from storage.shared_files import SharedFileRepo
 from storage.staff import StaffRepo
 
 
@@ -44,6 +45,7 @@ class Repos:
         self.dialogs = DialogRepo(db)
         self.reports = ReportRepo(db)
         self.delivery_health = DeliveryHealthRepo(db)
+        self.shared_files = SharedFileRepo(db)
 
     @property
     def conn(self) -> aiosqlite.Connection:

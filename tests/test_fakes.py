@@ -254,6 +254,12 @@ async def test_send_document_get_file_and_download(api: FakeBotAPI, bot: Bot) ->
     assert resent.document is not None
     assert resent.document.file_id == document.file_id
 
+    api.forget_file(document.file_id)  # Telegram refuses a file_id it no longer knows
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await bot.send_document(USER, document.file_id)
+    uploaded = await bot.send_document(USER, BufferedInputFile(content, filename="report.txt"))
+    assert uploaded.document is not None and uploaded.document.file_id != document.file_id
+
 
 async def test_get_file_unknown_id(bot: Bot) -> None:
     with pytest.raises(TelegramBadRequest, match="invalid file_id"):

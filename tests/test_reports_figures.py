@@ -122,8 +122,14 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
     await staffed.db.close()
     raw = await aiosqlite.connect(path, isolation_level=None)
     try:
-        await raw.executescript(
-            "BEGIN; DROP TRIGGER audit_assignment_facts_insert; DROP VIEW audit_assignment_facts;"
+        await raw.executescript(  # a database before 0016 (and so before 0017: undone first)
+            "BEGIN; DROP TRIGGER assignment_executors_keyed; DROP TRIGGER assignments_key_changed;"
+            " DROP INDEX assignment_executors_open;"
+            " DROP INDEX assignment_executors_open_by_deadline;"
+            " ALTER TABLE assignment_executors DROP COLUMN open_deadline;"
+            " ALTER TABLE assignment_executors DROP COLUMN reg_number;"
+            " ALTER TABLE file_cache DROP COLUMN digest;"
+            " DROP TRIGGER audit_assignment_facts_insert; DROP VIEW audit_assignment_facts;"
             " DROP TRIGGER assignment_facts_on_item; DROP TABLE assignment_facts;"
             " ALTER TABLE assignments DROP COLUMN reported_at;"
             " ALTER TABLE assignments DROP COLUMN removed_at;"

@@ -7,6 +7,7 @@ import asyncio
 import re
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,10 +18,12 @@ from bot import services
 from bot.assignments import notices
 from bot.assignments import steps as assignment_steps
 from bot.assignments.notices import due, planned, plans
+from bot.assignments.rules import light_bounds, lights_on, traffic_light
 from bot.calendar import WorkCalendar
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
 from bot.factory import create_deliverer, create_dispatcher
+from bot.leaders.rules import tally
 from bot.middlewares import BoundedWork
 from bot.outbox_kinds import Kind, digest_moment
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
@@ -28,11 +31,15 @@ from storage.assignments.reading import (
     OpenFilters,
     before_sql,
     count_sql,
+    held_count_sql,
+    held_page_sql,
+    held_where,
     open_where,
     page_sql,
 )
 from storage.domain.assignments import Executor, Status
 from storage.domain.enums import Source
+from storage.overview import _ALL, _SOME, counts_sql, light_counts_sql, light_params
 from storage.repo import Repos
 from tests import stored_assignments
 from tests.fakes import RecordingBot, make_message
@@ -130,16 +137,39 @@ LIST_FILTERS: dict[str, OpenFilters] = {
 
 
 def list_statements(filters: OpenFilters) -> dict[str, tuple[str, tuple[object, ...]]]:
-    where, params = open_where(filters)
-    assert where is not None
     key = ("2027-05-12", "01-12/345")
+    departments = filters.get("department_ids")
+    if departments is not None:  # a department's list: its executor rows, one department each
+        where, params, needs_item = held_where(filters)
+        wanted = sorted(departments)
+        return {
+            "count": held_count_sql(wanted, where, params, needs_item),
+            "count of one": held_count_sql(wanted[:1], where, params, needs_item),
+            "first page": held_page_sql(wanted[0], where, params, needs_item, None, False, 9),
+            "▶️": held_page_sql(wanted[0], where, params, needs_item, key, False, 9),
+            "◀️": held_page_sql(wanted[0], where, params, needs_item, key, True, 9),
+        }
+    found, params_ = open_where(filters)
+    assert found is not None
     return {
-        "count": count_sql(where, params),
-        "first page": page_sql(where, params, None, False, 9),
-        "▶️": page_sql(where, params, key, False, 9),
-        "◀️": page_sql(where, params, key, True, 9),
-        "anything before": before_sql(where, params, key),
+        "count": count_sql(found, params_),
+        "first page": page_sql(found, params_, None, False, 9),
+        "▶️": page_sql(found, params_, key, False, 9),
+        "◀️": page_sql(found, params_, key, True, 9),
+        "anything before": before_sql(found, params_, key),
     }
+
+
+async def query_plan(repos: Repos, sql: str, params: Iterable[object]) -> list[str]:
+    async with repos.db.writer.execute(f"EXPLAIN QUERY PLAN {sql}", tuple(params)) as cursor:
+        return [str(row[3]) for row in await cursor.fetchall()]
+
+
+def reads_indexes_only(plan: list[str]) -> bool:
+    """Every table step of the plan searches or scans an index (a SCAN of a table itself reads
+    every row)."""
+    steps = [step for step in plan if re.match(r"(SCAN|SEARCH) (a|e)\b", step)]
+    return bool(steps) and all("INDEX" in step or "PRIMARY KEY" in step for step in steps)
 
 
 @pytest.mark.parametrize("name", LIST_FILTERS)
@@ -155,14 +185,15 @@ async def test_every_list_query_reads_an_index_not_the_items_table(
             source=sources[number % len(sources)],
         )
     for label, (sql, params) in list_statements(LIST_FILTERS[name]).items():
-        async with staffed.db.writer.execute(f"EXPLAIN QUERY PLAN {sql}", params) as cursor:
-            plan = [str(row[3]) for row in await cursor.fetchall()]
-        on_items = [step for step in plan if re.match(r"(SCAN|SEARCH) a\b", step)]
-        assert on_items, (label, plan)
-        for step in on_items:
-            # a SCAN of the items table itself (not of an index) reads every row
-            assert "INDEX" in step or "PRIMARY KEY" in step, (name, label, plan)
+        plan = await query_plan(staffed, sql, params)
+        assert reads_indexes_only(plan), (name, label, plan)
         assert "OFFSET" not in sql
+        if "passed_to" not in LIST_FILTERS[name]:  # (a person's few passed items are sorted)
+            assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), (label, plan)
+        if "department_ids" in LIST_FILTERS[name] and label != "count":
+            # one department's page and count: its executor rows in list order, nothing sorted
+            assert any("USING INDEX assignment_executors_open " in s for s in plan), plan
+            assert not any("TEMP B-TREE" in step for step in plan), (label, plan)
 
 
 async def walk(repos: Repos, size: int) -> list[list[str]]:
@@ -410,3 +441,160 @@ async def test_a_kick_also_wakes_the_sender_when_this_minutes_digests_fall_due(
     assert len(sender._wakes) == 1
     await sender.close()
     assert sender._wakes == {}
+
+
+# --- a department's list and the overview's counts: from the executor rows' index -----------
+
+
+async def department_list(repos: Repos, department_ids: list[int]) -> list[str]:
+    """What a department's list holds, worked out from the items themselves (not the index):
+    open items an active executor row of one of the departments holds, by deadline, number."""
+    wanted = set(department_ids)
+    everything, _total = await repos.assignments.list_open(limit=10_000)
+    return [
+        item.reg_number
+        for item in everything
+        if any(e.active and e.department_id in wanted for e in item.executors)
+    ]
+
+
+async def walk_departments(repos: Repos, department_ids: list[int], size: int) -> list[str]:
+    """Every page by ▶️ and then back by ◀️: each item once, in order, both ways."""
+    pages, at = [], 0
+    while True:
+        page = await repos.assignments.open_page(size=size, at=at, department_ids=department_ids)
+        pages.append(page)
+        if page.next_at is None:
+            break
+        at = page.next_at
+    forward = [item.reg_number for page in pages for item in page.items]
+    back: list[str] = []
+    page = pages[-1]
+    while page.before_first:
+        page = await repos.assignments.open_page(
+            size=size, at=-page.items[0].id, department_ids=department_ids
+        )
+        back = [item.reg_number for item in page.items] + back
+    if len(pages) > 1:
+        assert back == forward[: len(back)] and back, (back, forward)
+    assert all(page.total == len(forward) for page in pages)
+    return forward
+
+
+async def test_a_departments_list_follows_every_change_of_its_items(staffed: Repos) -> None:
+    edu = await department_id(staffed, stored_assignments.EDU)
+    fin = await department_id(staffed, stored_assignments.FIN)
+    ids = {}
+    for number in range(14):  # education, finance or both; deadlines shared three by three
+        executors: tuple[str, ...] = [(stored_assignments.EDU,), (stored_assignments.FIN,)][
+            number % 2
+        ]
+        if number % 3 == 0:
+            executors = (stored_assignments.EDU, stored_assignments.FIN)
+        ids[number] = await stored_assignments.register(
+            staffed, f"M-{number:02d}", *executors, deadline=date(2026, 4, 1 + number // 3)
+        )
+    # a later deadline, a removal, a «not ours», a replacement, a changed number
+    item = await staffed.assignments.get(ids[0])
+    assert item is not None
+    assert await staffed.assignments.change_deadline(
+        ids[0],
+        old=item.deadline,
+        new=date(2026, 5, 20),
+        reference="№ 1",
+        reason="-",
+        actor="ctrl",
+        at=AT,
+    )
+    await add_report(staffed, ids[4], edu, "edu_head", "Готово", final=True, at=AT)
+    assert await stored_assignments.remove(staffed, ids[4])
+    assert await stored_assignments.decline(staffed, ids[3], fin, "fin_head", "Не наше")
+    assert await stored_assignments.decline(staffed, ids[5], fin, "fin_head", "Не наше")
+    assert await staffed.assignments.reassign(ids[5], fin, edu, actor="ctrl")
+    async with staffed.transaction():
+        await staffed.conn.execute(
+            "UPDATE assignments SET reg_number = 'M-99' WHERE id = ?", (ids[7],)
+        )
+    for departments in ([edu], [fin], [edu, fin]):
+        expected = await department_list(staffed, departments)
+        assert expected  # (and both departments' lists are different)
+        for size in (1, 3, 4, 20):
+            assert await walk_departments(staffed, departments, size) == expected, size
+    edu_list = await department_list(staffed, [edu])
+    fin_list = await department_list(staffed, [fin])
+    assert "M-04" not in edu_list and "M-05" in edu_list and edu_list[-1] == "M-00"
+    assert "M-03" not in fin_list and "M-05" not in fin_list
+    assert "M-99" in fin_list and "M-07" not in fin_list
+
+
+async def test_a_stale_key_in_a_departments_list_still_reads_sensibly(staffed: Repos) -> None:
+    edu = await department_id(staffed, stored_assignments.EDU)
+    ids = [
+        await stored_assignments.register(
+            staffed, f"T-{number}", stored_assignments.EDU, deadline=date(2026, 4, 3 + number)
+        )
+        for number in range(6)
+    ]
+    await add_report(staffed, ids[3], edu, "edu_head", "Готово", final=True, at=AT)
+    assert await stored_assignments.remove(staffed, ids[3])
+    page = await staffed.assignments.open_page(size=2, at=ids[3], department_ids=[edu])
+    assert [item.reg_number for item in page.items] == ["T-4", "T-5"]
+    assert (page.total, page.next_at, page.before_first) == (5, None, True)
+    page = await staffed.assignments.open_page(size=2, at=-99_999, department_ids=[edu])
+    assert [item.reg_number for item in page.items] == ["T-0", "T-1"]
+    assert not page.before_first
+    overdue = await staffed.assignments.open_page(
+        size=10, department_ids=[edu], overdue_on=date(2026, 4, 6)
+    )
+    assert [item.reg_number for item in overdue.items] == ["T-0", "T-1", "T-2"]
+
+
+async def test_the_overviews_counts_group_the_executor_rows_index(staffed: Repos) -> None:
+    edu = await department_id(staffed, stored_assignments.EDU)
+    fin = await department_id(staffed, stored_assignments.FIN)
+    for number in range(6):
+        await stored_assignments.register(
+            staffed,
+            f"O-{number}",
+            stored_assignments.EDU,
+            *((stored_assignments.FIN,) if number % 2 else ()),
+            deadline=date(2026, 4, 1 + number % 2),
+        )
+    counts = await staffed.overview.open_counts(None)
+    assert sorted((c.department_id or 0, c.deadline.day, c.count) for c in counts) == [
+        (0, 1, 3),  # each item once in the totals
+        (0, 2, 3),
+        (edu, 1, 3),
+        (edu, 2, 3),
+        (fin, 2, 3),
+    ]
+    everything = await query_plan(staffed, counts_sql(_ALL), ())
+    assert reads_indexes_only(everything), everything
+    assert not any("TEMP B-TREE" in step for step in everything), everything
+    assert any("assignment_executors_open_by_deadline" in step for step in everything)
+    some = await query_plan(staffed, counts_sql(_SOME), (f"[{fin}]", f"[{fin}]"))
+    assert reads_indexes_only(some), some
+    assert any("USING INDEX assignment_executors_open " in step for step in some), some
+    assert not any(re.match(r"SCAN (a|e)\b", step) for step in some), some  # only the scope
+
+    # by light (what /overview and the weekly chart read): the same tallies from a few rows
+    cal = WorkCalendar()
+    for today in (date(2026, 3, 31), date(2026, 4, 1), date(2026, 4, 2), date(2026, 4, 3)):
+        bounds = light_bounds(cal, today)
+        for scope in (None, [edu], [fin], [edu, fin]):
+            by_light = await staffed.overview.open_counts(scope, bounds)
+            assert tally(by_light, cal, today) == tally(
+                await staffed.overview.open_counts(scope), cal, today
+            ), (today, scope)
+            assert sum(1 for row in by_light if row.department_id is not None) <= 3 * 2
+    plan = await query_plan(staffed, light_counts_sql(_ALL), light_params((), bounds))
+    assert reads_indexes_only(plan) and not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_the_lights_of_one_day_are_the_traffic_light_of_each_deadline() -> None:
+    cal = WorkCalendar()
+    for today in (date(2027, 5, 3), date(2027, 5, 6), date(2027, 12, 13), date(2027, 3, 19)):
+        light = lights_on(cal, today)
+        for offset in range(-3, 30):
+            deadline = today + timedelta(days=offset)
+            assert light(deadline) == traffic_light(cal, today, deadline), (today, deadline)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 
@@ -80,6 +81,29 @@ def traffic_light(cal: CalendarLike, today: date, deadline: date) -> Light:
     if working_days_left(cal, today, deadline) <= SOON_WORKING_DAYS:
         return Light.SOON
     return Light.LATER
+
+
+def light_bounds(cal: CalendarLike, today: date) -> tuple[date, date]:
+    """(today, the first deadline that is 🟢 today): before today 🔴, between them 🟡."""
+    day = today
+    for _ in range(SOON_WORKING_DAYS + 1):
+        day = cal.add_working_days(day, 1)
+    return today, day
+
+
+def lights_on(cal: CalendarLike, today: date) -> Callable[[date], Light]:
+    """`traffic_light` of one day for many deadlines (a list, the overview's counts): the
+    day the lights turn from 🟢 to 🟡 is found once, not a walk to each deadline. A deadline
+    has SOON_WORKING_DAYS or fewer working days left exactly when it comes before the next
+    working day after those."""
+    _today, later_from = light_bounds(cal, today)
+
+    def light(deadline: date) -> Light:
+        if deadline < today:
+            return Light.OVERDUE
+        return Light.SOON if deadline < later_from else Light.LATER
+
+    return light
 
 
 def working_days_left(cal: CalendarLike, today: date, deadline: date) -> int:

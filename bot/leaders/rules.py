@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from bot.assignments.rules import Light, traffic_light
+from bot.assignments.rules import Light, lights_on
 from bot.profiles import CalendarLike
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
@@ -76,8 +76,9 @@ def tally(
     """Counts per department and in all (each item once) from the per-deadline counts."""
     departments: dict[int, Tally] = {}
     total = Tally()
+    light_of = lights_on(cal, today)
     for row in rows:
-        light = traffic_light(cal, today, row.deadline)
+        light = light_of(row.deadline)
         if row.department_id is None:
             total = total.plus(light, row.count)
         else:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.assignments.rules import light_bounds
 from bot.extensions.steps import deciding_for
 from bot.leaders.rules import (
     LEADERS,
@@ -64,7 +65,7 @@ async def overview(ctx: Context, person: Person) -> Overview:
     """Counts by traffic light per department in the person's scope (one grouped query)."""
     view = await lens(ctx, person)
     departments = scope(view.roles, view.curates)
-    rows = await ctx.repos.overview.open_counts(departments)
+    rows = await ctx.repos.overview.open_counts(departments, light_bounds(ctx.calendar, ctx.today))
     tallies, total = tally(rows, ctx.calendar, ctx.today)
     known = {d.id: d for d in await ctx.repos.staff.departments()}
     language = person.language.value

@@ -5,6 +5,7 @@ it is now; None when the message no longer applies."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,9 +14,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.assignments.notices import NoticeKind, fitted_lines
-from bot.assignments.rules import item_internal_deadline, traffic_light, working_days_left
+from bot.assignments.rules import (
+    Light,
+    item_internal_deadline,
+    lights_on,
+    traffic_light,
+    working_days_left,
+)
 from bot.calendar import WorkCalendar
-from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered
+from bot.delivery import VIEW_BUTTONS, Deliverer, Rendered, SharedFile, content_digest
 from bot.i18n import date_with_weekday, long_date, month_year, short_date
 from bot.i18n_marks import N_
 from bot.leaders.rules import LEADERS
@@ -533,24 +540,44 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     title = _("Weekly control list, week of {date}").format(date=long_date(week_start, language))
     if not everything:
         return Rendered(title + "\n\n" + _("Nothing on control."))
-    # A long list takes seconds to build: off the event loop, so the bot keeps answering.
-    rows = await asyncio.to_thread(
-        lambda: [weekly_fields(assignment, cal, today, language) for assignment in everything]
+    light_of = lights_on(cal, today)  # one day's lights, found once for every item
+    headers = [_("No."), *(_(label) for label in WEEKLY_LABELS)]
+
+    def fields() -> tuple[list[list[str]], list[list[str]], str]:
+        rows = [weekly_fields(item, cal, today, language, light_of) for item in everything]
+        table = [[row[0].split(" ", 1)[1], *row[1:]] for row in rows]
+        return rows, table, content_digest(title, headers, table)
+
+    # The rows and their fingerprint take a while for a long list: off the event loop, so the
+    # bot keeps answering.
+    rows, table, digest = await asyncio.to_thread(fields)
+
+    async def build() -> BufferedInputFile:  # seconds for a long list: off the event loop
+        data = await asyncio.to_thread(sheet_xlsx, title, headers, table)
+        return BufferedInputFile(data, filename=f"control-list-{week_start.isoformat()}.xlsx")
+
+    # the same workbook for every reader of this scope, week and language: built and uploaded
+    # once, then sent by its file_id (a changed item or a new day's lights: a new digest)
+    workbook = SharedFile(
+        f"weekly:{week_start.isoformat()}:{scope_key(person)}:{language}",
+        digest,
+        build,
     )
-    data = await asyncio.to_thread(
-        sheet_xlsx,
-        title,
-        [_("No."), *(_(label) for label in WEEKLY_LABELS)],
-        [[row[0].split(" ", 1)[1], *row[1:]] for row in rows],
-    )
-    attachment = BufferedInputFile(data, filename=f"control-list-{week_start.isoformat()}.xlsx")
     lights = [row[0].split(" ", 1)[0] for row in rows]
     summary = weekly_summary(everything, lights, language)
     counted = _("On control: {count}").format(count=len(everything))
     text = "\n\n".join(
         [title + "\n" + counted, summary, _("The full list is in the attached file.")]
     )
-    return Rendered(text, attachments=[attachment])
+    return Rendered(text, shared=[workbook])
+
+
+def scope_key(person: Person) -> str:
+    """Which departments a leader's weekly list and chart cover, as part of a file's key:
+    «all» for the akim and the head of apparatus, else the curated departments."""
+    if person.roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}:
+        return "all"
+    return "d" + content_digest(sorted(person.curates))[:16]
 
 
 WEEKLY_DEPARTMENTS_SHOWN = 12
@@ -597,9 +624,14 @@ WEEKLY_LABELS = (
 
 
 def weekly_fields(
-    assignment: Assignment, cal: WorkCalendar, today: date, language: str
+    assignment: Assignment,
+    cal: WorkCalendar,
+    today: date,
+    language: str,
+    light_of: Callable[[date], Light] | None = None,
 ) -> list[str]:
-    """«🔴 No. X» and the values of the §12.4 fields, in WEEKLY_LABELS order."""
+    """«🔴 No. X» and the values of the §12.4 fields, in WEEKLY_LABELS order (`light_of`: the
+    day's lights, `lights_on(cal, today)`, when many items are listed)."""
     content = _("restricted: see the paper copy") if assignment.restricted else assignment.summary
     removal = _("no")
     if assignment.removal_ground is not None:
@@ -611,7 +643,8 @@ def weekly_fields(
         if assignment.extensions
         else _("no")
     )
-    light = LIGHTS[traffic_light(cal, today, assignment.deadline)] if assignment.is_open else "⚪"
+    light_of = light_of or lights_on(cal, today)
+    light = LIGHTS[light_of(assignment.deadline)] if assignment.is_open else "⚪"
     return [
         f"{light} " + _("No. {number}").format(number=assignment.reg_number),
         f"{_(SOURCE_TITLES[assignment.source])}, {long_date(assignment.received, language)}",

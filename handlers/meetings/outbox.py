@@ -16,7 +16,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.delivery import Deliverer, Rendered, Renderer
+from bot.delivery import Deliverer, Rendered, Renderer, SharedFile, content_digest, ready
 from bot.i18n import date_with_weekday, long_date
 from bot.meetings.ics import CalendarEvent, event_ics
 from bot.meetings.rules import QuorumState, distribution_day, materials_due, quorum_forecast
@@ -45,7 +45,7 @@ def _rendered(
     text: str,
     markup: InlineKeyboardMarkup | None = None,
     files: list[ReportFile] | None = None,
-    shared: list[tuple[str, BufferedInputFile]] | None = None,
+    shared: list[SharedFile] | None = None,
 ) -> Rendered:
     return Rendered(text, markup, files or [], shared=shared or [])
 
@@ -73,13 +73,13 @@ async def _chair(deliverer: Deliverer, meeting: Meeting) -> Person | None:
     return await deliverer.repos.staff.get(meeting.chair_id)
 
 
-def calendar_file(deliverer: Deliverer, meeting: Meeting, language: str) -> BufferedInputFile:
-    """The meeting as an .ics event in the reader's language (its sequence follows the
+def calendar_event(deliverer: Deliverer, meeting: Meeting) -> CalendarEvent:
+    """The meeting as a calendar event in the reader's language (its sequence follows the
     version, so a change updates the event already in the calendar)."""
     zone = deliverer.settings.zone
     start = meeting.starts_at.replace(tzinfo=zone)
     description = "" if meeting.restricted else "\n".join(agenda_lines(meeting, language))
-    event = CalendarEvent(
+    return CalendarEvent(
         uid=f"meeting-{meeting.id}@baqylau",
         sequence=meeting.version - 1,
         start=start,
@@ -90,14 +90,21 @@ def calendar_file(deliverer: Deliverer, meeting: Meeting, language: str) -> Buff
         url=meeting.link,
         cancelled=meeting.status is MeetingStatus.CANCELLED,
     )
-    data = event_ics(event, stamp=deliverer.now)
-    return BufferedInputFile(data, filename=f"meeting-{meeting.id}-{language}.ics")
 
 
-def _ics(deliverer: Deliverer, meeting: Meeting, language: str) -> tuple[str, BufferedInputFile]:
+def _ics(deliverer: Deliverer, meeting: Meeting, language: str) -> SharedFile:
+    """The calendar file of this version in this language: uploaded once, then re-sent by its
+    file_id (a change of what the event says, e.g. a new place, is a new file)."""
     cancelled = meeting.status is MeetingStatus.CANCELLED
     state = "cancel" if cancelled else f"v{meeting.version}"
-    return f"ics:{meeting.id}:{state}:{language}", calendar_file(deliverer, meeting, language)
+    event = calendar_event(deliverer, meeting)  # made now: its words are the reader's
+    data = event_ics(event, stamp=deliverer.now)
+    upload = BufferedInputFile(data, filename=f"meeting-{meeting.id}-{language}.ics")
+    return SharedFile(
+        f"ics:{meeting.id}:{state}:{language}",
+        content_digest(repr(event), language),  # not the bytes: they carry the send time
+        ready(upload),
+    )
 
 
 def _materials_files(meeting: Meeting, item_ids: set[int] | None = None) -> list[ReportFile]:

@@ -11,12 +11,14 @@ from datetime import date
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import gettext as _
 
-from bot.delivery import Deliverer, Rendered, Renderer
+from bot.assignments.rules import light_bounds
+from bot.delivery import Deliverer, Rendered, Renderer, SharedFile, content_digest
 from bot.i18n_marks import N_
 from bot.leaders.rules import by_urgency, scope, tally
 from bot.reports.chart import AMBER, GREEN, RED, Series, stacked_png
 from bot.services import load_calendar
 from handlers.about import local_today
+from handlers.assignments.outbox import scope_key
 from handlers.replies import dotted
 from storage.models import Person
 from storage.outbox import OutboxItem
@@ -24,13 +26,16 @@ from storage.outbox import OutboxItem
 LIGHT_LABELS = (N_("overdue"), N_("3 working days or less"), N_("later"))
 
 
-async def week_chart(
-    deliverer: Deliverer, person: Person, week_start: date
-) -> BufferedInputFile | None:
-    """The picture, or None when nothing is open in the reader's departments."""
-    rows = await deliverer.repos.overview.open_counts(scope(person.roles, person.curates))
+async def week_chart(deliverer: Deliverer, person: Person, week_start: date) -> SharedFile | None:
+    """The picture, or None when nothing is open in the reader's departments. The same picture
+    for every reader of this scope, week and language: drawn and uploaded once, then sent by
+    its file_id."""
     cal = await load_calendar(deliverer.repos)
-    tallies, _total = tally(rows, cal, local_today(deliverer))
+    today = local_today(deliverer)
+    rows = await deliverer.repos.overview.open_counts(
+        scope(person.roles, person.curates), light_bounds(cal, today)
+    )
+    tallies, _total = tally(rows, cal, today)
     language = person.language.value
     names = {d.id: d.label(language) for d in await deliverer.repos.staff.departments()}
     order = [d for d in by_urgency(tallies, names) if d in names]
@@ -42,8 +47,18 @@ async def week_chart(
         Series(_(LIGHT_LABELS[1]), AMBER, [tallies[d].soon for d in order]),
         Series(_(LIGHT_LABELS[2]), GREEN, [tallies[d].later for d in order]),
     ]
-    data = await asyncio.to_thread(stacked_png, title, [names[d] for d in order], series)
-    return BufferedInputFile(data, filename=f"week-{week_start.isoformat()}.png")
+    labels = [names[d] for d in order]
+
+    async def build() -> BufferedInputFile:
+        data = await asyncio.to_thread(stacked_png, title, labels, series)
+        return BufferedInputFile(data, filename=f"week-{week_start.isoformat()}.png")
+
+    return SharedFile(
+        f"week-chart:{week_start.isoformat()}:{scope_key(person)}:{person.language.value}",
+        content_digest(title, labels, [(s.label, s.color, s.values) for s in series]),
+        build,
+        photo=True,
+    )
 
 
 def with_week_chart(render: Renderer) -> Renderer:
@@ -55,8 +70,8 @@ def with_week_chart(render: Renderer) -> Renderer:
             return None
         week_start = date.fromisoformat(item.payload["week_start"])
         picture = await week_chart(deliverer, person, week_start)
-        if picture is not None:
-            found.pictures.append(picture)
+        if picture is not None:  # after the text, before the workbook
+            found.shared.insert(0, picture)
         return found
 
     return rendered

@@ -60,22 +60,12 @@ _KEY = "(a.deadline, a.reg_number)"
 
 
 def open_where(filters: OpenFilters) -> tuple[str | None, list[object]]:
-    """The WHERE of a list of open items (fixed fragments and parameters); None when nothing
-    can match."""
+    """The WHERE of a list of open items not narrowed to departments (fixed fragments and
+    parameters); None when nothing can match. Departments' lists: `held_where`."""
     conditions = [OPEN_CONDITION]
     params: list[object] = []
-    department_ids = filters.get("department_ids")
-    if department_ids is not None:
-        wanted = sorted(set(department_ids))
-        if not wanted:
-            return None, []
-        # from the departments' executor rows (a covering index), not a check per open item
-        conditions.append(
-            "a.id IN (SELECT e.assignment_id FROM assignment_executors e"
-            " WHERE e.department_id IN (SELECT value FROM json_each(?))"
-            " AND e.declined_at IS NULL)"
-        )
-        params.append(json.dumps(wanted))
+    if filters.get("department_ids") is not None:  # read from the executor rows instead
+        raise ValueError("a department's list is read by held_where, not open_where")
     if (overdue_on := filters.get("overdue_on")) is not None:
         conditions.append("a.deadline < ?")
         params.append(overdue_on.isoformat())
@@ -136,6 +126,98 @@ def before_sql(
     return (
         f"SELECT 1 FROM assignments a WHERE {where} AND {_KEY} < (?, ?) LIMIT 1",  # noqa: S608
         (*params, *key),
+    )
+
+
+# A department's list reads its executor rows in list order from the covering partial index
+# `assignment_executors_open` (migration 0017: each row carries its item's key), never the
+# items to find or sort them; the items of the page are then read by id.
+HELD_CONDITION = "e.declined_at IS NULL AND e.open_deadline IS NOT NULL"
+_HELD_KEY = "(e.open_deadline, e.reg_number)"
+_HELD_ORDER = "e.open_deadline, e.reg_number"
+
+
+def held_where(filters: OpenFilters) -> tuple[str, list[object], bool]:
+    """The WHERE over the executor rows (`e`) of the departments' open items narrowed by the
+    other filters, after the department's own condition (fixed fragments and parameters);
+    whether it needs the item's row (`a`, joined by id)."""
+    conditions: list[str] = [HELD_CONDITION]
+    params: list[object] = []
+    needs_item = False
+    if (overdue_on := filters.get("overdue_on")) is not None:
+        conditions.append("e.open_deadline < ?")
+        params.append(overdue_on.isoformat())
+    if (due_from := filters.get("due_from")) is not None:
+        conditions.append("e.open_deadline >= ?")
+        params.append(due_from.isoformat())
+    if (due_to := filters.get("due_to")) is not None:
+        conditions.append("e.open_deadline <= ?")
+        params.append(due_to.isoformat())
+    if (source := filters.get("source")) is not None:
+        conditions.append("a.source = ?")
+        params.append(Source(source).value)
+        needs_item = True
+    if (passed_to := filters.get("passed_to")) is not None:
+        conditions.append(
+            "e.assignment_id IN (SELECT p.assignment_id FROM assignment_passes p"
+            " JOIN people pe ON pe.id = p.person_id AND pe.department_id = p.department_id"
+            " JOIN assignment_executors x ON x.assignment_id = p.assignment_id"
+            " AND x.department_id = p.department_id AND x.declined_at IS NULL"
+            " WHERE p.person_id = ?)"
+        )
+        params.append(passed_to)
+    return " AND ".join(conditions), params, needs_item
+
+
+def _held_from(needs_item: bool) -> str:
+    if needs_item:
+        return "assignment_executors e JOIN assignments a ON a.id = e.assignment_id"
+    return "assignment_executors e"
+
+
+def held_count_sql(
+    departments: Sequence[int], where: str, params: list[object], needs_item: bool
+) -> tuple[str, tuple[object, ...]]:
+    """How many open items the departments hold (each item once), from the index."""
+    if len(departments) == 1:  # one row per item and department: no DISTINCT
+        return (
+            f"SELECT COUNT(*) FROM {_held_from(needs_item)}"  # noqa: S608 - fixed fragments
+            f" WHERE e.department_id = ? AND {where}",
+            (departments[0], *params),
+        )
+    return (
+        f"SELECT COUNT(DISTINCT e.assignment_id) FROM {_held_from(needs_item)}"  # noqa: S608
+        f" WHERE e.department_id IN (SELECT value FROM json_each(?)) AND {where}",
+        (json.dumps(list(departments)), *params),
+    )
+
+
+def held_page_sql(
+    department: int,
+    where: str,
+    params: list[object],
+    needs_item: bool,
+    key: tuple[str, str] | None,
+    backwards: bool,
+    limit: int,
+) -> tuple[str, tuple[object, ...]]:
+    """One department's page by key, as (item id, deadline, number) rows: from `key` on
+    (inclusive), or the ones just before it (`backwards`, nearest first)."""
+    head = (
+        "SELECT e.assignment_id, e.open_deadline, e.reg_number"  # noqa: S608 - fixed fragments
+        f" FROM {_held_from(needs_item)} WHERE e.department_id = ? AND {where}"
+    )
+    if key is None:
+        return f"{head} ORDER BY {_HELD_ORDER} LIMIT ?", (department, *params, limit)
+    if backwards:
+        return (
+            f"{head} AND {_HELD_KEY} < (?, ?)"
+            " ORDER BY e.open_deadline DESC, e.reg_number DESC LIMIT ?",
+            (department, *params, *key, limit),
+        )
+    return (
+        f"{head} AND {_HELD_KEY} >= (?, ?) ORDER BY {_HELD_ORDER} LIMIT ?",
+        (department, *params, *key, limit),
     )
 
 
@@ -206,6 +288,12 @@ class AssignmentReading(AuditedStore):
         first), or, with `at` negative, the page that ends just before the item `-at`. An
         item that no longer matches still marks its place; one that does not exist reads as
         the first page. `count`: how many match in all (else `total` is 0)."""
+        department_ids = filters.get("department_ids")
+        if department_ids is not None:
+            wanted = sorted(set(department_ids))
+            if not wanted:
+                return OpenPage([], 0, None, False)
+            return await self._held_page(wanted, filters, size, at, count)
         where, params = open_where(filters)
         if where is None:
             return OpenPage([], 0, None, False)
@@ -234,6 +322,64 @@ class AssignmentReading(AuditedStore):
             rows = rows[:size]
             before_first = key is not None and await self._any_before(where, params, key)
         return OpenPage(await self._load(rows), total, next_at, before_first)
+
+    async def _held_page(
+        self, departments: list[int], filters: OpenFilters, size: int, at: int, count: bool
+    ) -> OpenPage:
+        """`open_page` of the departments' items: each department's page read by key from
+        its executor rows, merged in list order (an item two of them hold, once)."""
+        where, params, needs_item = held_where(filters)
+        key = await self._key(abs(at)) if at else None
+        total = 0
+        if count:
+            counted = await self.fetch_one(*held_count_sql(departments, where, params, needs_item))
+            total = int(counted[0]) if counted else 0
+            if total == 0:
+                return OpenPage([], 0, None, False)
+        size = max(size, 0)
+        shape = (departments, where, params, needs_item)
+        backwards = key is not None and at < 0
+        ids = await self._held_ids(*shape, key, backwards, size + 1)
+        more = len(ids) > size
+        if backwards and not more:  # ◀️ reaches the first item: the (full) first page
+            key, backwards = None, False
+            ids = await self._held_ids(*shape, None, False, size + 1)
+            more = len(ids) > size
+        if backwards:
+            ids = ids[:size][::-1]
+            next_at: int | None = abs(at)
+            before_first = more
+        else:
+            next_at = ids[size] if more else None
+            ids = ids[:size]
+            before_first = key is not None and bool(await self._held_ids(*shape, key, True, 1))
+        found = await self.get_many(ids)
+        return OpenPage([found[i] for i in ids if i in found], total, next_at, before_first)
+
+    async def _held_ids(
+        self,
+        departments: list[int],
+        where: str,
+        params: list[object],
+        needs_item: bool,
+        key: tuple[str, str] | None,
+        backwards: bool,
+        limit: int,
+    ) -> list[int]:
+        """The first `limit` item ids of the departments' lists from `key` (see
+        `held_page_sql`), merged in list order without repeats."""
+        rows: list[tuple[str, str, int]] = []
+        for department in departments:
+            sql, args = held_page_sql(department, where, params, needs_item, key, backwards, limit)
+            rows += [(row[1], row[2], int(row[0])) for row in await self.fetch_all(sql, args)]
+        rows.sort(reverse=backwards)
+        ids: list[int] = []
+        for _deadline, _number, item_id in rows:
+            if item_id not in ids:
+                ids.append(item_id)
+            if len(ids) == limit:
+                break
+        return ids
 
     async def _key(self, item_id: int) -> tuple[str, str] | None:
         row = await self.fetch_one(

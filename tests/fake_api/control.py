@@ -87,6 +87,12 @@ class Control(ApiState):
             message["caption"] = caption
         return self.push_update({"message": message})
 
+    def forget_file(self, file_id: str) -> None:
+        """From now on a send naming ``file_id`` is refused with 400, as Telegram refuses a
+        file_id it no longer knows (a new upload gets a new file_id)."""
+        self.files.pop(file_id, None)
+        self.forgotten.add(file_id)
+
     def press(
         self,
         user_id: int,

@@ -219,6 +219,8 @@ class BotMethods(ApiState):
             mime = None if value.content_type == "application/octet-stream" else value.content_type
             return self.store_file(value.content, value.filename, mime)
         if isinstance(value, str) and value:
+            if value in self.forgotten:
+                raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
             stored = self.files.get(value)
             if stored is None:  # an unknown file_id is accepted as an empty file
                 stored = StoredFile(

@@ -58,6 +58,7 @@ class ApiState:
         self.rate_limit: float | None = None
         self.requests: list[ApiCall] = []
         self.files: dict[str, StoredFile] = {}
+        self.forgotten: set[str] = set()  # file_ids refused as Telegram refuses a lost one
         self.commands: dict[tuple[str, str], list[Any]] = {}
         self.blocked: set[int] = set()
         self._base_url: str | None = None
