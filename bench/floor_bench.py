@@ -393,6 +393,12 @@ def officials(path: Path, count: int, seed: int) -> list[Official]:
     return found
 
 
+def profile_path(round_: int) -> Path:
+    """Where a round's profile is kept: named by this run's process, so that runs side by side
+    (several people on one machine) do not overwrite each other's."""
+    return Path(tempfile.gettempdir()) / f"baqylau-floor-{os.getpid()}-{round_}.prof"
+
+
 async def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="baqylau-floor-") as folder:
         built = Path(folder) / "built.sqlite3"
@@ -417,7 +423,7 @@ async def run(args: argparse.Namespace) -> bool:
                     if label == "Baqylau":
                         command = [sys.executable, "-m", "bot"]
                         if args.profile:
-                            profiled = Path(tempfile.gettempdir()) / f"baqylau-floor-{round_}.prof"
+                            profiled = profile_path(round_)
                             command[1:1] = ["-m", "cProfile", "-o", str(profiled)]
                         env = common | {"DATABASE_PATH": str(database)}
                     else:
@@ -434,7 +440,7 @@ async def run(args: argparse.Namespace) -> bool:
                     results[label].append(await one_bot(label, command, env, args, people, api))
                     database.unlink(missing_ok=True)
         if args.profile:
-            kept = Path(tempfile.gettempdir()) / "baqylau-floor-0.prof"
+            kept = profile_path(0)
             out(f"profile of Baqylau's process (round 1): {kept}")
             stats = pstats.Stats(str(kept))
             stats.sort_stats("tottime").print_stats(args.profile)
