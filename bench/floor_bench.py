@@ -18,9 +18,11 @@ Per bot and round, in one process of the bot: (1) saturation: every person taps 
 as answered, `--seconds`; (2) `--people` with a think time of 1 s on average (exponential)
 between taps, `--think-seconds`; (3) a burst: `--burst` updates pushed at once (the people's
 taps, in turn), every one awaited (up to 120 s). Bots alternate within each round (echo, then
-Baqylau), `--rounds` rounds; printed: updates/s, p50/p95/p99, the ratio to the echo bot, what
-was not answered, and each bot process's peak memory (VmHWM). Exit status 1 if an update was
-left unanswered.
+Baqylau), `--rounds` rounds; printed: updates/s, p50/p95/p99, the bot process's CPU
+milliseconds per update answered (user + system time of all its threads from /proc/<pid>/stat,
+read before and after the phase: robust to other jobs sharing the machine, unlike the wall-clock
+figures), the ratios to the echo bot, what was not answered, and each bot process's peak memory
+(VmHWM). Exit status 1 if an update was left unanswered.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,6 +89,12 @@ class Phase:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     lost: int = 0
+    cpu: float = 0.0  # the bot process's CPU seconds (user + system, all threads) in the phase
+
+    @property
+    def cpu_ms(self) -> float:
+        """The bot process's CPU milliseconds per update answered in the phase."""
+        return self.cpu * 1000 / len(self.latencies) if self.latencies else float("nan")
 
     @property
     def rate(self) -> float:
@@ -246,6 +254,25 @@ async def burst(
 # --- the bots ----------------------------------------------------------------------------------
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (utime + stime of all its threads), in seconds."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of proc(5)
+    return 0.0
+
+
+async def measured(pid: int, phase: Awaitable[Phase]) -> Phase:
+    """The phase, with the CPU its bot process spent meanwhile (up to its last answer)."""
+    before = cpu_seconds(pid)
+    done = await phase
+    done.cpu = cpu_seconds(pid) - before
+    return done
+
+
 def peak_mib(pid: int) -> float:
     """A process's peak resident set size (VmHWM), in MiB; 0 when unknown."""
     with contextlib.suppress(OSError):
@@ -304,20 +331,27 @@ async def one_bot(
         async with bot_process(command, env, answers) as process:
             matcher = asyncio.get_running_loop().create_task(answers.run())
             try:
+                pid = process.pid
                 phases = [
-                    await closed_loop(
-                        "saturation", people(), taps, session, api.base_url, args.seconds, 0.0
+                    await measured(
+                        pid,
+                        closed_loop(
+                            "saturation", people(), taps, session, api.base_url, args.seconds, 0.0
+                        ),
                     ),
-                    await closed_loop(
-                        "1 s think time",
-                        people(),
-                        taps,
-                        session,
-                        api.base_url,
-                        args.think_seconds,
-                        1.0,
+                    await measured(
+                        pid,
+                        closed_loop(
+                            "1 s think time",
+                            people(),
+                            taps,
+                            session,
+                            api.base_url,
+                            args.think_seconds,
+                            1.0,
+                        ),
                     ),
-                    await burst(people(), taps, session, api.base_url, args.burst),
+                    await measured(pid, burst(people(), taps, session, api.base_url, args.burst)),
                 ]
                 memory = peak_mib(process.pid)
             finally:
@@ -359,6 +393,12 @@ def officials(path: Path, count: int, seed: int) -> list[Official]:
     return found
 
 
+def profile_path(round_: int) -> Path:
+    """Where a round's profile is kept: named by this run's process, so that runs side by side
+    (several people on one machine) do not overwrite each other's."""
+    return Path(tempfile.gettempdir()) / f"baqylau-floor-{os.getpid()}-{round_}.prof"
+
+
 async def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="baqylau-floor-") as folder:
         built = Path(folder) / "built.sqlite3"
@@ -383,7 +423,7 @@ async def run(args: argparse.Namespace) -> bool:
                     if label == "Baqylau":
                         command = [sys.executable, "-m", "bot"]
                         if args.profile:
-                            profiled = Path(tempfile.gettempdir()) / f"baqylau-floor-{round_}.prof"
+                            profiled = profile_path(round_)
                             command[1:1] = ["-m", "cProfile", "-o", str(profiled)]
                         env = common | {"DATABASE_PATH": str(database)}
                     else:
@@ -400,7 +440,7 @@ async def run(args: argparse.Namespace) -> bool:
                     results[label].append(await one_bot(label, command, env, args, people, api))
                     database.unlink(missing_ok=True)
         if args.profile:
-            kept = Path(tempfile.gettempdir()) / "baqylau-floor-0.prof"
+            kept = profile_path(0)
             out(f"profile of Baqylau's process (round 1): {kept}")
             stats = pstats.Stats(str(kept))
             stats.sort_stats("tottime").print_stats(args.profile)
@@ -428,23 +468,27 @@ def report(args: argparse.Namespace, results: dict[str, list[tuple[list[Phase], 
                 median(label, index, functools.partial(Phase.pct, share=s))
                 for s in (0.50, 0.95, 0.99)
             )
+            cpu = median(label, index, lambda p: p.cpu_ms)
             missing = sum(phases[index].lost for phases, _ in results[label])
             lost += missing
             rows.append(
                 (
                     f"{name}: {label}",
                     f"{rate:,.0f} updates/s · p50 {p50:,.0f} ms · p95 {p95:,.0f} ms"
-                    f" · p99 {p99:,.0f} ms · unanswered {missing}",
+                    f" · p99 {p99:,.0f} ms · CPU {cpu:.2f} ms/update · unanswered {missing}",
                 )
             )
         echo_rate = median("echo aiogram", index, lambda p: p.rate)
         bot_rate = median("Baqylau", index, lambda p: p.rate)
         echo_p99 = median("echo aiogram", index, lambda p: p.pct(0.99))
         bot_p99 = median("Baqylau", index, lambda p: p.pct(0.99))
+        echo_cpu = median("echo aiogram", index, lambda p: p.cpu_ms)
+        bot_cpu = median("Baqylau", index, lambda p: p.cpu_ms)
         rows.append(
             (
                 f"{name}: ratio",
-                f"throughput {bot_rate / echo_rate:.2f} of echo · p99 {bot_p99 / echo_p99:.1f}×",
+                f"throughput {bot_rate / echo_rate:.2f} of echo · p99 {bot_p99 / echo_p99:.1f}×"
+                f" · CPU per update {bot_cpu / echo_cpu:.1f}×",
             )
         )
     memory = {label: statistics.median(m for _, m in runs) for label, runs in results.items()}

@@ -7,9 +7,12 @@ off and the Saturdays/Sundays that the government turned into working days
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 
 import holidays
@@ -18,6 +21,9 @@ __all__ = ["SEARCH_LIMIT_DAYS", "WorkCalendar"]
 
 SEARCH_LIMIT_DAYS = 366
 """How far `next_working_day` / `previous_working_day` look before giving up."""
+
+INDEX_MAX_YEARS = 60
+"""The widest span of years a calendar indexes; counting beyond it goes day by day."""
 
 _COUNTRY = "KZ"
 _LANGUAGE = "kk"
@@ -74,6 +80,38 @@ class _LibraryDays:
         return None if name is None else str(name)
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """The working days of whole years `first_year`..`last_year` as sorted ordinals, so that
+    counting and stepping over working days is a binary search instead of a walk day by day.
+
+    Built from one calendar's answers (the library's days and that calendar's overrides, both
+    fixed for the calendar's lifetime); `usable` is False when two working days lie so far apart
+    that the day-by-day walk would give up (`SEARCH_LIMIT_DAYS`): then the walk decides.
+    """
+
+    first_year: int
+    last_year: int
+    first: int  # ordinal of 1 January of first_year
+    last: int  # ordinal of 31 December of last_year
+    working: list[int]
+    usable: bool
+
+    @classmethod
+    def build(
+        cls, is_working_day: Callable[[date], bool], first_year: int, last_year: int
+    ) -> _Index:
+        first = date(first_year, 1, 1).toordinal()
+        last = date(last_year, 12, 31).toordinal()
+        working = [o for o in range(first, last + 1) if is_working_day(date.fromordinal(o))]
+        edges = [first - 1, *working, last + 1]
+        widest = max(b - a for a, b in itertools.pairwise(edges))
+        return cls(first_year, last_year, first, last, working, widest <= SEARCH_LIMIT_DAYS)
+
+    def covers(self, *ordinals: int) -> bool:
+        return all(self.first <= o <= self.last for o in ordinals)
+
+
 @functools.cache
 def _shared_library() -> _LibraryDays:
     """One `holidays` object and day cache for the whole process: building it costs
@@ -92,6 +130,7 @@ class WorkCalendar:
     def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
         self._library = _shared_library()
         self._overrides: dict[date, bool] = self._copy_overrides(overrides)
+        self._index: _Index | None = None  # built on first use, widened when asked beyond it
 
     @staticmethod
     def _copy_overrides(overrides: Mapping[date, bool] | None) -> dict[date, bool]:
@@ -112,6 +151,7 @@ class WorkCalendar:
         clone = WorkCalendar.__new__(WorkCalendar)
         clone._library = self._library
         clone._overrides = self._copy_overrides(overrides)
+        clone._index = None
         return clone
 
     def is_working_day(self, day: date) -> bool:
@@ -148,8 +188,11 @@ class WorkCalendar:
         """
         day = _as_date(day)
         if n < 0:
-            return self._step(day, -n, -_ONE_DAY)
-        return self._step(day, n, _ONE_DAY)
+            return self.subtract_working_days(day, -n)
+        if n == 0:
+            return day
+        found = self._indexed_step(day, n)
+        return found if found is not None else self._step(day, n, _ONE_DAY)
 
     def subtract_working_days(self, day: date, n: int) -> date:
         """The n-th working day before `day` (`day` itself not counted).
@@ -159,8 +202,11 @@ class WorkCalendar:
         """
         day = _as_date(day)
         if n < 0:
-            return self._step(day, -n, _ONE_DAY)
-        return self._step(day, n, -_ONE_DAY)
+            return self.add_working_days(day, -n)
+        if n == 0:
+            return day
+        found = self._indexed_step(day, -n)
+        return found if found is not None else self._step(day, n, -_ONE_DAY)
 
     def working_days_between(self, start: date, end: date) -> int:
         """Number of working days d with ``start < d <= end``.
@@ -171,6 +217,12 @@ class WorkCalendar:
         start, end = _as_date(start), _as_date(end)
         if end < start:
             return -self.working_days_between(end, start)
+        index = self._index_for(start.year, end.year)
+        if index is not None:
+            working = index.working
+            return bisect.bisect_right(working, end.toordinal()) - bisect.bisect_right(
+                working, start.toordinal()
+            )
         count = 0
         day = start + _ONE_DAY
         while day <= end:
@@ -178,6 +230,42 @@ class WorkCalendar:
                 count += 1
             day += _ONE_DAY
         return count
+
+    def _index_for(self, low: int, high: int) -> _Index | None:
+        """The index covering years `low`..`high` (widened if needed; a year to spare on each
+        side), or None where the day-by-day walk must decide: near the ends of the date range,
+        over too many years, or across a gap of days off longer than the walk allows."""
+        index = self._index
+        if index is not None and index.first_year <= low and high <= index.last_year:
+            return index if index.usable else None
+        if index is not None:
+            low, high = min(low, index.first_year), max(high, index.last_year)
+        low, high = low - 1, high + 1
+        if low <= MINYEAR + 1 or high >= MAXYEAR - 1 or high - low + 1 > INDEX_MAX_YEARS:
+            return None
+        # Built outside any lock: a race only builds the same index twice; the assignment is
+        # atomic, and the calendar's answers never change during its lifetime.
+        index = self._index = _Index.build(self.is_working_day, low, high)
+        return index if index.usable else None
+
+    def _indexed_step(self, day: date, n: int) -> date | None:
+        """The |n|-th working day after (n > 0) or before (n < 0) `day` from the index, or None
+        when the index cannot tell (then the walk decides)."""
+        at = day.toordinal()
+        # ~250 working days a year: ask for enough years that the answer is inside.
+        years = -(-abs(n) // 200)
+        low, high = (day.year, day.year + years) if n > 0 else (day.year - years, day.year)
+        index = self._index_for(low, high)
+        if index is None:
+            return None
+        working = index.working
+        if n > 0:
+            position = bisect.bisect_right(working, at) + n - 1
+        else:
+            position = bisect.bisect_left(working, at) + n
+        if not 0 <= position < len(working):
+            return None
+        return date.fromordinal(working[position])
 
     def _scan(self, day: date, step: timedelta) -> date:
         """`day` if working, else the first working day in the direction of `step`."""

@@ -1,5 +1,8 @@
 """A draft official letter as a .docx, and dates and letter references as official letters
-write them. Pure: the caller passes translated strings."""
+write them. Pure: the caller passes translated strings.
+
+python-docx is imported when the first letter is built, not with this module: the bot's
+handlers import it for the dates and references alone."""
 
 from __future__ import annotations
 
@@ -9,14 +12,11 @@ from enum import StrEnum
 from io import BytesIO
 
 from babel.dates import format_date
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
 
 from bot.dates import KK_MONTHS, DateText
 
 FONT = "Times New Roman"  # the usual face of official letters
-SIZE = Pt(14)
+SIZE_PT = 14
 
 
 class Case(StrEnum):
@@ -81,10 +81,14 @@ def letter_docx(
     """A draft letter: the restriction mark (ДСП) first, at the top right, when given; the
     sender and the outgoing number to fill in at the top left, the addressee at the top right,
     a heading, the body, the signature."""
+    from docx import Document  # heavy, imported when a letter is built
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     document = Document()
     style = document.styles["Normal"]
     style.font.name = FONT
-    style.font.size = SIZE
+    style.font.size = Pt(SIZE_PT)
     document.core_properties.language = language
     document.core_properties.title = _clean(heading)
     if mark:

@@ -1,4 +1,7 @@
-"""A round's official record as an XLSX sheet. Pure: the caller passes translated strings."""
+"""A round's official record as an XLSX sheet. Pure: the caller passes translated strings.
+
+openpyxl is imported when the first sheet is built, not with this module (the bot's process
+imports it for its handlers, which rarely build a file)."""
 
 from __future__ import annotations
 
@@ -7,19 +10,14 @@ from collections.abc import Sequence
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-
 WIDTH_MIN = 8
 WIDTH_MAX = 60  # wider content wraps
 SHEET_NAME_MAX = 31  # Excel's limit
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
-_HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
-_THIN = Side(style="thin", color="FF9E9E9E")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+"""The control characters XML cannot hold: openpyxl's own expression
+(`openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE`, checked equal in the tests), kept here so that
+cleaning text needs no openpyxl."""
 
 
 def _clean(value: object) -> str:
@@ -63,6 +61,14 @@ def sheet_xlsx(
     for number, row in enumerate(rows, start=1):
         if len(row) > columns:
             raise ValueError(f"row {number} has {len(row)} cells for {columns} columns")
+    from openpyxl import Workbook  # heavy, imported when a sheet is built
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    header_fill = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
+    thin = Side(style="thin", color="FF9E9E9E")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="top")
 
     workbook = Workbook()
     sheet = workbook.active
@@ -82,16 +88,16 @@ def sheet_xlsx(
     for column, header in enumerate(headers, start=1):
         cell = _put(sheet, header_row, column, header)
         cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.border = _BORDER
+        cell.fill = header_fill
+        cell.border = border
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         widths[column - 1] = max(widths[column - 1], _width(_clean(header)))
     for offset, values in enumerate(rows, start=1):
         padded = [*values, *([""] * (columns - len(values)))]
         for column, value in enumerate(padded, start=1):
             cell = _put(sheet, header_row + offset, column, value)
-            cell.alignment = _WRAP
-            cell.border = _BORDER
+            cell.alignment = wrap
+            cell.border = border
             widths[column - 1] = max(widths[column - 1], _width(_clean(value)))
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width

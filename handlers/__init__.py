@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aiogram import Router
+from aiogram.dispatcher.event.handler import FilterObject
+from aiogram.fsm.state import State, StatesGroup
+from magic_filter import MagicFilter
 
 from handlers import admin, common, language, main_menu, start
 from handlers.assignments import actions as assignments
@@ -22,8 +28,44 @@ from handlers.removals import actions as removals
 from handlers.reports import actions as reports
 
 
+def pure_sync_filter(callback: Callable[..., Any]) -> bool:
+    """A filter aiogram would run in a worker thread that needs none: a magic filter (`F…`,
+    resolved on the event's attributes) or a dialog state (compares the state's name)."""
+    owner = getattr(callback, "__self__", None)
+    return isinstance(owner, MagicFilter) or isinstance(callback, State | StatesGroup)
+
+
+def _inline(callback: Callable[..., Any]) -> Callable[..., Any]:
+    async def inline(*args: Any, **kwargs: Any) -> Any:
+        return callback(*args, **kwargs)
+
+    return inline
+
+
+def run_filters_inline(routers: list[Router]) -> list[Router]:
+    """aiogram awaits a synchronous filter through `asyncio.to_thread`: a trip to a worker
+    thread and back for every `F.data == …` or dialog state checked, several per update (most
+    handlers are tried before the one that matches). The pure ones — magic filters and states,
+    which only compare the event's fields — are run on the event loop instead, with the same
+    arguments and the same answer."""
+    for top in routers:
+        for router in top.chain_tail:
+            for observer in router.observers.values():
+                handlers = [*observer.handlers, observer._handler]
+                filters: list[FilterObject] = [f for h in handlers for f in h.filters or []]
+                for one in filters:
+                    if not one.awaitable and pure_sync_filter(one.callback):
+                        one.callback = _inline(one.callback)
+                        one.awaitable = True
+    return routers
+
+
 def get_routers() -> list[Router]:
-    """In matching order; the catch-all router is last."""
+    """In matching order; the catch-all router is last. Pure filters run on the event loop."""
+    return run_filters_inline(_routers())
+
+
+def _routers() -> list[Router]:
     return [
         start.create_router(),
         main_menu.create_router(),

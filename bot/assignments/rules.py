@@ -108,13 +108,9 @@ def lights_on(cal: CalendarLike, today: date) -> Callable[[date], Light]:
 
 def working_days_left(cal: CalendarLike, today: date, deadline: date) -> int:
     """Working days after today up to and including the deadline (0 on the deadline day)."""
-    count = 0
-    day = today
-    while day < deadline:
-        day = cal.add_working_days(day, 1)
-        if day <= deadline:
-            count += 1
-    return count
+    if deadline <= today:
+        return 0
+    return cal.working_days_between(today, deadline)
 
 
 # --- who may do what ---------------------------------------------------------------------------

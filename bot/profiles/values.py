@@ -33,6 +33,8 @@ class CalendarLike(Protocol):
 
     def subtract_working_days(self, day: date, n: int) -> date: ...
 
+    def working_days_between(self, start: date, end: date) -> int: ...
+
 
 class Unit(StrEnum):
     WORKING_DAYS = "working_days"

@@ -1,17 +1,20 @@
 """Charts as PNG pictures: stacked horizontal bars per department. Pure (given translated
 strings), drawn with matplotlib's Agg canvas on a `Figure` of its own — no pyplot, no global
 state, so several can be drawn at once in worker threads. DejaVu Sans (shipped with
-matplotlib) has the Cyrillic and Kazakh letters."""
+matplotlib) has the Cyrillic and Kazakh letters.
+
+matplotlib (and numpy with it) is imported when the first chart is drawn, not with this
+module: the bot's process must not carry it (~60 MiB, seconds of start) for its taps."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FONT = "DejaVu Sans"
 NAME_MAX = 40  # longer department names are cut with «…»
@@ -37,6 +40,10 @@ def stacked_figure(title: str, names: Sequence[str], series: Sequence[Series]) -
     for one in series:
         if len(one.values) != len(names):
             raise ValueError(f"{one.label!r} has {len(one.values)} values for {len(names)} names")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # heavy, lazy
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     height = 1.6 + 0.45 * max(len(names), 1)
     figure = Figure(figsize=(9, height), dpi=110, layout="constrained")
     FigureCanvasAgg(figure)

@@ -4,32 +4,44 @@ moved. Pure and blocking: callers run them in a worker thread (`asyncio.to_threa
 
 The workbook is written in openpyxl's write-only mode (rows streamed, not kept), so a year of
 100,000 items fits in memory. Dates are real dates (formatted dd.mm.yyyy); restricted (ДСП)
-items show no content."""
+items show no content.
+
+openpyxl is imported when the first workbook is written, and matplotlib when the first chart is
+drawn (`bot.reports.chart`): the bot's process imports this module for its handlers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from io import BytesIO
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from bot.assignments.titles import GROUND_TITLES, STATUS_TITLES
 from bot.i18n_marks import N_
 from bot.reports.chart import AMBER, GREEN, RED, Series, stacked_png
 from bot.reports.rules import Report
 from bot.reports.texts import BARS, COLUMNS, Translate, figures, source_name, title
+from bot.xlsx import ILLEGAL_CHARACTERS_RE
 from storage.domain.reports import ExtensionRow, ItemRow
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
 DATE_FORMAT = "DD.MM.YYYY"
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@cache
+def _styles() -> tuple[Any, Any, Any]:
+    """Bold, the header's fill, wrapped text: built once, with the first workbook."""
+    from openpyxl.styles import Alignment, Font, PatternFill  # heavy, lazy
+
+    return (
+        Font(bold=True),
+        PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7"),
+        Alignment(wrap_text=True, vertical="top"),
+    )
+
 
 ITEM_COLUMNS = (
     N_("No."),
@@ -79,6 +91,8 @@ class _Sheet:
     """A write-only sheet, row by row, with styled cells."""
 
     def __init__(self, workbook: Workbook, name: str, widths: Sequence[int]) -> None:
+        from openpyxl.utils import get_column_letter  # heavy, lazy
+
         self.sheet = workbook.create_sheet(name[:31])
         for column, width in enumerate(widths, start=1):
             self.sheet.column_dimensions[get_column_letter(column)].width = width
@@ -92,16 +106,19 @@ class _Sheet:
         plain = not (bold or header or isinstance(value, date))
         if plain and not (isinstance(value, str) and value.startswith("=")):
             return value
+        from openpyxl.cell import WriteOnlyCell  # heavy, lazy
+
+        bold_font, header_fill, wrap = _styles()
         cell = WriteOnlyCell(self.sheet, value=value)
         if isinstance(value, date):
             cell.number_format = DATE_FORMAT
         if isinstance(value, str):
             cell.data_type = "s"  # text, never a formula
         if bold or header:
-            cell.font = _BOLD
+            cell.font = bold_font
         if header:
-            cell.fill = _HEADER_FILL
-            cell.alignment = _WRAP
+            cell.fill = header_fill
+            cell.alignment = wrap
         return cell
 
     def append(self, values: Sequence[object], *, bold: bool = False, header: bool = False) -> int:
@@ -116,6 +133,8 @@ def workbook(
     items: Sequence[ItemRow],
     moves: Sequence[ExtensionRow],
 ) -> bytes:
+    from openpyxl import Workbook  # heavy, imported when a workbook is written
+
     book = Workbook(write_only=True)
     book.properties.title = title(_, report)
     book.properties.creator = "Baqylau"
@@ -148,6 +167,8 @@ def _summary_sheet(_: Translate, book: Workbook, report: Report) -> None:
         for item in report.worst:
             sheet.append([item.reg_number, item.department, item.deadline, item.days])
     if report.departments:
+        from openpyxl.chart import BarChart, Reference  # heavy, lazy
+
         chart = BarChart()
         chart.type = "bar"
         chart.grouping = "stacked"

@@ -1,0 +1,95 @@
+"""The routers' pure filters (magic filters, dialog states) run on the event loop: aiogram would
+send each synchronous one to a worker thread and back, several per update."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import pytest
+from aiogram import Dispatcher, F, Router
+from aiogram.fsm.state import State, StatesGroup
+
+from handlers import get_routers, pure_sync_filter, run_filters_inline
+from handlers.assignments.new_dialog import RegistrationStates
+from tests.helpers import CTRL, World, join_all, say, state_of
+
+
+def sync_filters(dp: Dispatcher) -> list[object]:
+    found: list[object] = []
+    for router in dp.chain_tail:
+        for observer in router.observers.values():
+            for handler in [*observer.handlers, observer._handler]:
+                found += [f.callback for f in handler.filters or [] if not f.awaitable]
+    return found
+
+
+def test_no_filter_of_the_bot_goes_to_a_thread() -> None:
+    dp = Dispatcher()
+    dp.include_routers(*get_routers())
+    assert sync_filters(dp) == []
+
+
+class Steps(StatesGroup):
+    one = State()
+
+
+async def test_inlined_filters_answer_as_before() -> None:
+    router = Router()
+    seen: list[str] = []
+
+    @router.message(Steps.one, F.text == "yes")
+    async def in_state(message: Any) -> None:
+        seen.append("state+yes")
+
+    @router.message(F.text.startswith("/"))
+    async def command(message: Any) -> None:
+        seen.append("command")
+
+    plain = Dispatcher()
+    plain.include_router(router)
+    assert len(sync_filters(plain)) == 3
+    run_filters_inline([router])
+    assert sync_filters(plain) == []
+    checks = router.message.handlers
+    event = type("Event", (), {"text": "yes"})()
+    other = type("Event", (), {"text": "/my"})()
+    assert (await checks[0].check(event, raw_state=Steps.one.state))[0] is True
+    assert (await checks[0].check(event, raw_state=None))[0] is False
+    assert (await checks[0].check(other, raw_state=Steps.one.state))[0] is False
+    assert (await checks[1].check(other))[0] is True
+    assert (await checks[1].check(event))[0] is False
+
+
+def test_only_pure_kinds_are_inlined() -> None:
+    assert pure_sync_filter(F.text.resolve)
+    assert pure_sync_filter(Steps.one)
+    assert pure_sync_filter(Steps())
+
+    def custom(event: object) -> bool:
+        return True
+
+    assert not pure_sync_filter(custom)
+
+
+async def test_a_dialog_is_routed_without_a_thread_trip(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips: list[Callable[..., Any]] = []
+    real = asyncio.to_thread
+
+    async def counted(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        trips.append(func)
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", counted)  # what aiogram calls for a sync filter
+    await join_all(world.dp, world.bot, world.repos, {"ctrl": CTRL})
+    await say(world.dp, world.bot, "/new")
+    assert await state_of(world.dp, world.bot) == RegistrationStates.number.state
+    await say(world.dp, world.bot, "17-01/2345")
+    assert await state_of(world.dp, world.bot) == RegistrationStates.restricted.state
+    await say(world.dp, world.bot, "/my")  # a command during the dialog, as before
+    filters = [f for f in trips if isinstance(f, partial) and pure_sync_filter(f.func)]
+    assert filters == []
