@@ -4,11 +4,10 @@ the only modules of `bot/` that import `handlers/`."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, ClassVar
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.client.session.middlewares.base import (
@@ -16,7 +15,6 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.state import State
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -98,37 +96,5 @@ def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any)
     for observer in (dp.message, dp.callback_query):
         observer.middleware(RoleMiddleware())
         observer.middleware(StepContextMiddleware())
-    dp.include_routers(*get_routers())
-    inline_filters(dp)
+    dp.include_routers(*get_routers())  # their pure filters run on the event loop
     return dp
-
-
-def inline_filters(router: Router) -> int:
-    """aiogram runs each filter that is not a coroutine function in a worker thread
-    (`asyncio.to_thread`): every dialog-state filter (a `State`) and every `F` expression a
-    message or tap is checked against, ~170 of them over the routers, each a hand-off to a
-    thread and back (the loop's thread waits for the GIL's switch interval under load). Those
-    two kinds are pure comparisons on the event: they are run on the loop instead. Returns how
-    many were changed."""
-    changed = 0
-    for observer in router.observers.values():
-        filters = list(observer._handler.filters or ())
-        for handler in observer.handlers:
-            filters.extend(handler.filters or ())
-        for found in filters:
-            if not found.awaitable and (
-                found.magic is not None or isinstance(found.callback, State)
-            ):
-                found.callback = _on_loop(found.callback)
-                found.awaitable = True
-                changed += 1
-    for child in router.sub_routers:
-        changed += inline_filters(child)
-    return changed
-
-
-def _on_loop(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    async def checked(*args: Any, **kwargs: Any) -> Any:
-        return check(*args, **kwargs)
-
-    return checked

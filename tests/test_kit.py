@@ -16,7 +16,7 @@ from aiogram.utils.i18n import I18n
 from bot import services
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
-from bot.factory import create_deliverer, create_dispatcher, inline_filters
+from bot.factory import create_deliverer, create_dispatcher
 from bot.middlewares import KickSenderMiddleware
 from bot.profiles import Profile
 from bot.runner import settle_memory
@@ -128,7 +128,6 @@ async def test_filters_are_checked_on_the_loop_not_in_threads(
     )
     sender.background = False
     dp = create_dispatcher(settings, staffed, i18n, profile=profile, deliverer=sender)
-    assert inline_filters(dp) == 0  # all done by create_dispatcher
     await join(dp, bot, staffed, "edu_head", EDU, "ru")
     ctx = await services.make_context(staffed, profile, settings)
     executors = ("Отдел образования",)

@@ -122,7 +122,7 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
     await staffed.db.close()
     raw = await aiosqlite.connect(path, isolation_level=None)
     try:
-        await raw.executescript(  # a database before 0016 (and so before 0017: undone first)
+        await raw.executescript(  # a database before 0016 (and so before 0017–0019: undone first)
             "BEGIN; DROP TRIGGER assignment_executors_keyed; DROP TRIGGER assignments_key_changed;"
             " DROP INDEX assignment_executors_open;"
             " DROP INDEX assignment_executors_open_by_deadline;"
