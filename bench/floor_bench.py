@@ -366,7 +366,9 @@ async def one_bot(
 
 def officials(path: Path, count: int, seed: int) -> list[Official]:
     """The first `count` departments' heads, bound to chats, with their department's items."""
-    with sqlite3.connect(path) as conn:
+    # closed (not only committed) before the database is copied: the copy must hold the
+    # bindings, not leave them in the WAL file of a connection still open
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         stamp = datetime.now(UTC).isoformat()
         conn.execute(  # only the heads: no weekly list or digest goes to anyone else
             "UPDATE people SET telegram_id = ? + id, bound_at = ?, language_chosen = 1"

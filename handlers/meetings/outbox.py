@@ -73,7 +73,7 @@ async def _chair(deliverer: Deliverer, meeting: Meeting) -> Person | None:
     return await deliverer.repos.staff.get(meeting.chair_id)
 
 
-def calendar_event(deliverer: Deliverer, meeting: Meeting) -> CalendarEvent:
+def calendar_event(deliverer: Deliverer, meeting: Meeting, language: str) -> CalendarEvent:
     """The meeting as a calendar event in the reader's language (its sequence follows the
     version, so a change updates the event already in the calendar)."""
     zone = deliverer.settings.zone
@@ -97,7 +97,7 @@ def _ics(deliverer: Deliverer, meeting: Meeting, language: str) -> SharedFile:
     file_id (a change of what the event says, e.g. a new place, is a new file)."""
     cancelled = meeting.status is MeetingStatus.CANCELLED
     state = "cancel" if cancelled else f"v{meeting.version}"
-    event = calendar_event(deliverer, meeting)  # made now: its words are the reader's
+    event = calendar_event(deliverer, meeting, language)  # made now: its words are the reader's
     data = event_ics(event, stamp=deliverer.now)
     upload = BufferedInputFile(data, filename=f"meeting-{meeting.id}-{language}.ics")
     return SharedFile(
