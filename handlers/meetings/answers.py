@@ -76,7 +76,7 @@ async def answered_text(repos: Repos, meeting: Meeting, person: Person) -> str:
     return (
         agenda_text(meeting, chair, person.language.value)
         + "\n\n"
-        + _("Your answer: {answer}. You can change it until the meeting begins.").format(
+        + _("Your answer: {answer}\nYou can change it until the meeting begins.").format(
             answer=answer_line(recipient)
         )
     )
