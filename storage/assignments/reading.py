@@ -59,6 +59,17 @@ _ORDER = "a.deadline, a.reg_number"
 _KEY = "(a.deadline, a.reg_number)"
 
 
+def _deadline_conditions(
+    filters: OpenFilters, column: str, conditions: list[str], params: list[object]
+) -> None:
+    """The filters on the deadline (overdue on a day, due from / to), on `column`: the item's
+    deadline, or the copy its executor rows carry."""
+    for name, operator in (("overdue_on", "<"), ("due_from", ">="), ("due_to", "<=")):
+        if (day := filters.get(name)) is not None:
+            conditions.append(f"{column} {operator} ?")
+            params.append(day.isoformat())  # type: ignore[attr-defined]
+
+
 def open_where(filters: OpenFilters) -> tuple[str | None, list[object]]:
     """The WHERE of a list of open items not narrowed to departments (fixed fragments and
     parameters); None when nothing can match. Departments' lists: `held_where`."""
@@ -66,15 +77,7 @@ def open_where(filters: OpenFilters) -> tuple[str | None, list[object]]:
     params: list[object] = []
     if filters.get("department_ids") is not None:  # read from the executor rows instead
         raise ValueError("a department's list is read by held_where, not open_where")
-    if (overdue_on := filters.get("overdue_on")) is not None:
-        conditions.append("a.deadline < ?")
-        params.append(overdue_on.isoformat())
-    if (due_from := filters.get("due_from")) is not None:
-        conditions.append("a.deadline >= ?")
-        params.append(due_from.isoformat())
-    if (due_to := filters.get("due_to")) is not None:
-        conditions.append("a.deadline <= ?")
-        params.append(due_to.isoformat())
+    _deadline_conditions(filters, "a.deadline", conditions, params)
     if (source := filters.get("source")) is not None:
         conditions.append("a.source = ?")
         params.append(Source(source).value)
@@ -144,15 +147,7 @@ def held_where(filters: OpenFilters) -> tuple[str, list[object], bool]:
     conditions: list[str] = [HELD_CONDITION]
     params: list[object] = []
     needs_item = False
-    if (overdue_on := filters.get("overdue_on")) is not None:
-        conditions.append("e.open_deadline < ?")
-        params.append(overdue_on.isoformat())
-    if (due_from := filters.get("due_from")) is not None:
-        conditions.append("e.open_deadline >= ?")
-        params.append(due_from.isoformat())
-    if (due_to := filters.get("due_to")) is not None:
-        conditions.append("e.open_deadline <= ?")
-        params.append(due_to.isoformat())
+    _deadline_conditions(filters, "e.open_deadline", conditions, params)
     if (source := filters.get("source")) is not None:
         conditions.append("a.source = ?")
         params.append(Source(source).value)
