@@ -173,6 +173,9 @@ async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.ABSENT, "Командировка в Астану")
     [confirmed] = sent_to(joined_world.bot, "m2")
     assert "❌" in confirmed.text and "Командировка в Астану" in confirmed.text
+    # one colon on the answer line: the reason goes in brackets
+    [answer_row] = [row for row in confirmed.text.splitlines() if "❌" in row]
+    assert answer_row.endswith(" (Командировка в Астану)") and answer_row.count(":") == 1
     assert len(buttons(confirmed)) == 3
 
     # a substitute: a file is not an answer; the name and position are
