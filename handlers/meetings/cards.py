@@ -132,7 +132,7 @@ def heading_lines(meeting: Meeting, chair: Person | None, language: str) -> list
         *where_lines(meeting),
     ]
     if chair is not None:
-        lines.append(_("Chair: {name}").format(name=chair.full_name))
+        lines.append(_("Chair: {name}").format(name=chair.short_name))
     return lines
 
 
