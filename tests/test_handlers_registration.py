@@ -282,6 +282,8 @@ async def test_a_restricted_item_never_shows_its_summary(world: World) -> None:
     await press(world.dp, world.bot, "src", Source.AKIM.value)
     # the summary is never asked: the content stays on paper
     assert await state_of(world.dp, world.bot) == RegistrationStates.executors.state
+    # a department picker speaks of departments, not of people («никто»)
+    assert "Пока не выбран ни один отдел." in world.bot.texts()[-1]
     fin = await department(world.repos, "Отдел финансов")
     await press(world.dp, world.bot, "dep", str(fin.id))
     await press(world.dp, world.bot, "done")
