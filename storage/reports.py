@@ -20,6 +20,7 @@ from storage.domain.assignments import RemovalGround, Status
 from storage.domain.enums import Source
 from storage.domain.names import in_language
 from storage.domain.reports import Counts, ExtensionRow, GroupCounts, ItemRow, Overdue, Window
+from storage.models import short_name
 
 # Every item on control in the window (registered by its end, not removed before its start),
 # with its main executor department and its facts as local dates. Parameters:
@@ -273,6 +274,11 @@ class Reach:
     waiting: int  # messages not sent yet (pending or being sent)
     failed: int
     last_sent: datetime | None
+
+    @property
+    def short_name(self) -> str:
+        """«Омарова Д. М.», as every list and button names a person (README, "Languages")."""
+        return short_name(self.full_name)
 
 
 _REACH = """

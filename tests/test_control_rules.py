@@ -89,6 +89,14 @@ async def test_deadline_notice_reaches_the_leadership_in_baidibek(joined_world: 
         ("Отдел образования", "Отдел финансов"),
         deadline=date(2027, 5, 12),
     )
+    await register_assignment(
+        ctx,
+        "04-ДСП/2",
+        "Сведения ограниченного распространения",
+        ("Отдел финансов",),
+        deadline=date(2027, 5, 12),
+        restricted=True,
+    )
     await joined_world.deliverer.drain()
     joined_world.bot.clear()
     await sweep_at(joined_world, local(2027, 5, 4))  # the report-due notices, to the heads
@@ -101,11 +109,24 @@ async def test_deadline_notice_reaches_the_leadership_in_baidibek(joined_world: 
     assert "Отдел образования" in kk and "Отдел финансов" in kk
     assert "ұзарту" not in kk.lower()
     [ru] = notices_to(joined_world.bot, HOA)
+    # a restricted item's line carries its executors like the others, never its subject
+    for text, executors in (
+        (kk, "; орындаушылар: Отдел финансов"),
+        (ru, "; исполнители: Отдел финансов"),
+    ):
+        [line] = [row for row in text.splitlines() if "№ 04-ДСП/2" in row]
+        assert executors in line
+        assert "Сведения ограниченного распространения" not in text
     assert "№ L-1: срок 12 мая 2027 г. (среда), осталось 3 рабочих дня; исполнители:" in ru
     assert "продлени" not in ru.lower()
     [head] = notices_to(joined_world.bot, FIN)
     assert "продлени" in head.lower()
-    assert len(notices_to(joined_world.bot, CTRL)) == 1
+    [ctrl] = notices_to(joined_world.bot, CTRL)
+    # the control department reads other departments' items: every line says whose it is
+    [line] = [row for row in ctrl.splitlines() if "№ 04-ДСП/2" in row]
+    assert "Исполнители: Отдел финансов (основной)." in line
+    assert "Сведения ограниченного распространения" not in ctrl
+    assert "Исполнители:" not in head  # the head's own items: no need
     assert notices_to(joined_world.bot, DEP) == []  # a deputy akim is not the leadership here
     joined_world.bot.clear()
     await sweep_at(joined_world, local(2027, 5, 5, 15))

@@ -303,14 +303,19 @@ async def test_a_refusal_without_reasons_reads_in_each_readers_language(
     await world.say("№ 7-78", CTRL)
     await world.say(today(world.settings).strftime("%d.%m.%Y"), CTRL)
     await world.press(messages_to(world.bot, CTRL)[-1], "Без указания причин", CTRL)
-    assert messages_to(world.bot, CTRL)[-1].text.startswith(
+    recorded = messages_to(world.bot, CTRL)[-1].text
+    assert recorded.startswith(
         "Отмечено: в продлении срока поручения № P-3 отказано (письмо "
         + letter_reference("7-78", today(world.settings), "ru")
     )
+    # no full stop after the date: the sentence goes on on the next line
+    assert recorded.splitlines()[0].endswith(")")
+    assert recorded.splitlines()[1].startswith("Руководитель отдела")
     request = (await world.repos.extensions.for_assignment(item.id))[0]
     assert (request.status, request.reject_reason) == ("rejected", None)
     await world.delivered()
     head = messages_to(world.bot, EDU)[-1].text  # kk
+    assert "мерзімі өзгеріссіз: " in head and head.splitlines()[0].endswith(")")
     assert "Себептері: көрсетілмеген" in head
     assert letter_reference("7-78", today(world.settings), "kk") in head
     assert "Причины: не указаны" in messages_to(world.bot, HOA)[-1].text  # ru
@@ -390,8 +395,8 @@ async def test_the_draft_letter_in_kazakh(joined_world: World, profile: Profile)
         "Шығыс № ______ «___» ________ 20__ ж.",
         "Қазақстан Республикасы Президентінің Әкімшілігі",
         f"{received} түскен № P-5 тапсырманың орындалу мерзімін ұзартуды сұраймыз.",
-        "Белгіленген мерзім: 2027 жылғы 12 мамыр.",
-        "Ұсынылатын мерзім: 2027 жылғы 24 мамырға дейін.",
+        "Белгіленген мерзім: 2027 жылғы 12 мамыр\n",
+        "Ұсынылатын мерзім: 2027 жылғы 24 мамырға дейін\n",
         "Аким города    ____________    Ерлан Жумабеков",
     ):
         assert expected in letter

@@ -155,6 +155,12 @@ async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
     [edited] = edits(joined_world.bot, "m1")
     assert HEATING in (edited.text or "")
     assert "✅" in (edited.text or "")
+    # the chair on the label line by the short name, «Омарова Д. М.»
+    assert meeting.chair_id is not None
+    chair = await repos.staff.get(meeting.chair_id)
+    assert chair is not None and chair.short_name != chair.full_name
+    chair_line = translate(i18n, "kk", "Chair: {name}", name=chair.short_name)
+    assert chair_line in (edited.text or "").splitlines()
     assert {MeetCallback.unpack(d).value for d in buttons(edited).values()} == {"yes", "no", "sub"}
     assert (answers(joined_world.bot)[-1].text or "").startswith(
         translate(i18n, "kk", "Recorded: {answer}", answer="✅")
@@ -173,6 +179,9 @@ async def test_will_attend_cannot_and_substitute_are_recorded_and_changeable(
     assert await answer_of(repos, meeting.id, "m2") == (Attendance.ABSENT, "Командировка в Астану")
     [confirmed] = sent_to(joined_world.bot, "m2")
     assert "❌" in confirmed.text and "Командировка в Астану" in confirmed.text
+    # one colon on the answer line: the reason goes in brackets
+    [answer_row] = [row for row in confirmed.text.splitlines() if "❌" in row]
+    assert answer_row.endswith(" (Командировка в Астану)") and answer_row.count(":") == 1
     assert len(buttons(confirmed)) == 3
 
     # a substitute: a file is not an answer; the name and position are

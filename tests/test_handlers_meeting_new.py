@@ -150,7 +150,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
         "10:00",
         nm.PLACE,
         nm.LINK,
-        akim.full_name,
+        nm.ru(i18n, "Chair: {name}", name=akim.short_name),
         f"1. {nm.ITEM_1} — {nm.SPEAKER}, Отдел образования",
         f"2. {nm.ITEM_2}",
         counts,
@@ -159,6 +159,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
         date_with_weekday(send_on, "ru"),
     ):
         assert shown in confirmation
+    assert akim.full_name not in confirmation
     assert data_of(joined_world.bot) == ["mn:ok:", "mn:save:", "mn:no:"]
     assert await nm.meetings_of(repos) == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from aiogram import Dispatcher
@@ -10,7 +11,7 @@ from aiogram.methods import SendMessage
 from bot.assignments import steps as assignment_steps
 from bot.i18n import date_with_weekday, long_date
 from bot.profiles import default_deadline
-from handlers.assignments.new_dialog import RegistrationStates, paired
+from handlers.assignments.new_dialog import RegistrationStates, Stage, paired, step
 from handlers.callbacks import NewCallback
 from storage.domain.assignments import NewAssignment
 from storage.domain.enums import Mark, Source
@@ -43,6 +44,16 @@ SUMMARY = "Обеспечить подготовку школ к отопите�
 
 
 press = presser(NewCallback, CTRL)
+
+
+STEP_NUMBER = re.compile(r"\b\d/\d(?= · )")
+
+
+def test_the_steps_are_numbered_along_the_path_taken() -> None:
+    assert step(Stage.SUMMARY, "x") == "4/8 · x"
+    assert step(Stage.EXECUTORS, "x") == "5/8 · x"
+    assert step(Stage.EXECUTORS, "x", restricted=True) == "4/7 · x"
+    assert step(Stage.DEADLINE, "x", restricted=True) == "6/7 · x"
 
 
 def department_buttons(bot: RecordingBot) -> list[str]:
@@ -271,6 +282,8 @@ async def test_a_restricted_item_never_shows_its_summary(world: World) -> None:
     await press(world.dp, world.bot, "src", Source.AKIM.value)
     # the summary is never asked: the content stays on paper
     assert await state_of(world.dp, world.bot) == RegistrationStates.executors.state
+    # a department picker speaks of departments, not of people («никто»)
+    assert "Пока не выбран ни один отдел." in world.bot.texts()[-1]
     fin = await department(world.repos, "Отдел финансов")
     await press(world.dp, world.bot, "dep", str(fin.id))
     await press(world.dp, world.bot, "done")
@@ -280,6 +293,9 @@ async def test_a_restricted_item_never_shows_its_summary(world: World) -> None:
     assert "ДСП-9" in confirmation
     assert "Для служебного пользования (ДСП): да" in confirmation
     assert all("содержание" not in text.lower() for text in world.bot.texts()[:-1])
+    # the steps are numbered along the path taken: no gap where the summary would be
+    shown = [m.group(0) for t in world.bot.texts()[:-1] for m in STEP_NUMBER.finditer(t)]
+    assert list(dict.fromkeys(shown)) == ["3/7", "4/7", "5/7", "6/7"]
     await press(world.dp, world.bot, "ok")
     item = await world.repos.assignments.by_number("ДСП-9")
     assert item is not None

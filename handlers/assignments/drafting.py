@@ -67,7 +67,9 @@ async def executors_view(
     lines = [
         header,
         "",
-        _("Chosen: {names}").format(names=", ".join(names)) if names else _("Chosen: none yet."),
+        _("Chosen: {names}").format(names=", ".join(names))
+        if names
+        else _("No department chosen yet."),
         *picker.status_lines(view),
     ]
     markup = picker.keyboard(

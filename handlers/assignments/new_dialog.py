@@ -45,7 +45,6 @@ from storage.models import Person
 from storage.repo import Repos
 
 CONTROLLERS = frozenset({Role.CONTROLLER})
-STEPS = 8
 
 
 class RegistrationStates(StatesGroup):
@@ -67,8 +66,30 @@ RESTRICTED_SUMMARY = "—"
 # --- pure helpers -------------------------------------------------------------------------------
 
 
-def step(number: int, text: str) -> str:
-    return f"{number}/{STEPS} · {text}"
+class Stage(StrEnum):
+    """The dialog's stages, numbered «n/k» on every screen along the path taken: a restricted
+    item has no summary stage, so its executors are 4/7, not 5/8 after 3/8."""
+
+    NUMBER = "number"
+    RESTRICTED = "restricted"
+    SOURCE = "source"
+    SUMMARY = "summary"
+    EXECUTORS = "executors"
+    MARK = "mark"
+    DEADLINE = "deadline"
+    CONFIRM = "confirm"
+
+
+def stages(restricted: bool) -> tuple[Stage, ...]:
+    """The stages of the path: a restricted item's content is never typed into the chat."""
+    return tuple(stage for stage in Stage if not (restricted and stage is Stage.SUMMARY))
+
+
+def step(stage: Stage, text: str, restricted: bool = False) -> str:
+    """«n/k · text»: the stage's place on the path taken (before the restricted question is
+    answered, the longer path)."""
+    path = stages(restricted)
+    return f"{path.index(stage) + 1}/{len(path)} · {text}"
 
 
 def new_callback(step: str, value: str = "") -> NewCallback:
@@ -151,12 +172,13 @@ def registration_keyboard() -> InlineKeyboardMarkup:
 
 async def draw_executors(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     header = step(
-        5,
+        Stage.EXECUTORS,
         _(
             "Executors of assignment No. {number}. Tap a department to add it or take it "
             "off. The first one chosen is the main executor («свод»), the others are "
             "co-executors. To find a department, type part of its name."
         ).format(number=data["number"]),
+        bool(data.get("restricted")),
     )
     return await drafting.executors_view(
         repos, EXECUTORS, data, header, new_callback(NewStep.DONE)
@@ -165,12 +187,13 @@ async def draw_executors(repos: Repos, data: dict[str, Any]) -> tuple[str, Inlin
 
 def deadline_prompt(data: dict[str, Any]) -> str:
     return step(
-        7,
+        Stage.DEADLINE,
         _(
             "Deadline of assignment No. {number}: type it as dd.mm.yyyy, or press the button "
             "for the regulation's default by the control mark. A deadline on a non-working day "
             "moves to the next working day."
         ).format(number=data["number"]),
+        bool(data.get("restricted")),
     )
 
 
@@ -276,7 +299,7 @@ async def cmd_new(message: Message, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(RegistrationStates.number)
     prompt = step(
-        1,
+        Stage.NUMBER,
         _(
             "New assignment. Type its registration number (up to {max} characters). "
             "/cancel stops the registration at any step."
@@ -329,7 +352,9 @@ async def on_restricted(
         mark
         + "\n\n"
         + step(
-            3, _("Where does assignment No. {number} come from?").format(number=data["number"])
+            Stage.SOURCE,
+            _("Where does assignment No. {number} come from?").format(number=data["number"]),
+            restricted,
         ),
         choice_keyboard(NewStep.SOURCE, SOURCE_TITLES.items(), 2),
     )
@@ -352,7 +377,7 @@ async def on_source(query: CallbackQuery, value: str, state: FSMContext, repos: 
         shown
         + "\n\n"
         + step(
-            4,
+            Stage.SUMMARY,
             _("Type the short summary of the assignment ({min} to {max} characters).").format(
                 min=drafting.SUMMARY_MIN, max=SUMMARY_MAX
             ),
@@ -401,7 +426,11 @@ async def on_executors_done(query: CallbackQuery, state: FSMContext, repos: Repo
         query,
         _("Executors: {names}").format(names=", ".join(names))
         + "\n\n"
-        + step(6, _("The control mark of assignment No. {number}:").format(number=data["number"])),
+        + step(
+            Stage.MARK,
+            _("The control mark of assignment No. {number}:").format(number=data["number"]),
+            bool(data.get("restricted")),
+        ),
         choice_keyboard(NewStep.MARK, MARK_TITLES.items(), 1),
     )
 
@@ -421,7 +450,7 @@ async def on_mark(query: CallbackQuery, value: str, state: FSMContext, ctx: Cont
 def restricted_prompt(data: dict[str, Any]) -> str:
     """Asked before any content: a restricted item's summary is never typed into the chat."""
     return step(
-        2,
+        Stage.RESTRICTED,
         _(
             "Is assignment No. {number} restricted (ДСП, for official use only)? "
             "The bot then sends only its number and deadline, never its content."

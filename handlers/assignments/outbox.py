@@ -361,6 +361,7 @@ async def render_notices(
     today = local_today(deliverer)
     language = person.language.value
     leader = not person.roles & ANSWERING_ROLES
+    overseer = leader or Role.CONTROLLER in person.roles  # reads other departments' items
     applying: list[OutboxItem] = []
     lines: list[str] = []
     shown_items: list[Assignment] = []  # the item of each line, in order
@@ -393,6 +394,11 @@ async def render_notices(
             ),
             executors=executors_text(assignment, language),
         )
+        if overseer and "{executors}" not in template:
+            # whose item it is, on every line (a restricted one too: departments may travel)
+            line += " " + _("Executors: {names}.").format(
+                names=executors_text(assignment, language)
+            )
         if kind is NoticeKind.DEADLINE and not leader:
             cutoff = extension_cutoff(deliverer.profile, cal, assignment.deadline)
             if cutoff is not None and cutoff >= today:

@@ -132,7 +132,7 @@ def heading_lines(meeting: Meeting, chair: Person | None, language: str) -> list
         *where_lines(meeting),
     ]
     if chair is not None:
-        lines.append(_("Chair: {name}").format(name=chair.full_name))
+        lines.append(_("Chair: {name}").format(name=chair.short_name))
     return lines
 
 
@@ -143,9 +143,11 @@ def agenda_text(meeting: Meeting, chair: Person | None, language: str) -> str:
 
 
 def answer_line(recipient: Recipient) -> str:
+    """«❌ cannot attend (the reason)»: the reason (or the substitute) in brackets, so a line
+    that already has a label («Your answer: …») keeps one colon."""
     text = f"{ATTENDANCE_ICONS[recipient.answer]} {_(ATTENDANCE_TITLES[recipient.answer])}"
     if recipient.reason:
-        text += f": {recipient.reason}"
+        text += f" ({recipient.reason})"
     return text
 
 

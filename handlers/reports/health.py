@@ -48,7 +48,7 @@ def line(reach: Reach, seen: datetime | None, zone: ZoneInfo) -> str:
         sent=when(reach.last_sent, zone),
     )
     where = f", {reach.department}" if reach.department else ""
-    return f"• {reach.full_name}{where} — {state}\n  {details}"
+    return f"• {reach.short_name}{where} — {state}\n  {details}"
 
 
 async def health_view(
@@ -83,7 +83,7 @@ async def health_view(
     builder = Keyboard()
     for reach in not_joined[:SHOWN]:
         builder.button(
-            text=_("🔗 Link: {name}").format(name=fit(reach.full_name, LABEL_MAX)),
+            text=_("🔗 Link: {name}").format(name=fit(reach.short_name, LABEL_MAX)),
             callback_data=ReportCallback(action=ReportAction.INVITE, person=reach.person_id),
         )
     builder.adjust(1)

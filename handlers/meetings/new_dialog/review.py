@@ -205,7 +205,7 @@ async def confirmation_view(ctx: services.Context, person: Person, data: dict[st
             lines.append(_("Place: {place}").format(place=data["place"]))
         if data.get("link"):
             lines.append(_("Videoconference: {link}").format(link=data["link"]))
-        lines.append(_("Chair: {name}").format(name=chair.full_name if chair else "?"))
+        lines.append(_("Chair: {name}").format(name=chair.short_name if chair else "?"))
         lines.append(
             _(
                 "🔒 Restricted (ДСП): the recipients get only the kind, number, time and place; "
