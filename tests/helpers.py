@@ -22,6 +22,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot import services
 from bot.assignments import steps as assignment_steps
+from bot.assignments.notices import quiet_until
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.meetings import steps as meeting_steps
@@ -106,6 +107,13 @@ class World:
         """Forget what the bot sent so far, then send what waits in the outbox (at `now`)."""
         self.bot.clear()
         await self.deliverer.drain(now=now)
+
+    async def delivered_at_work(self) -> None:
+        """`delivered` at the first working moment from now: what a sweep queued (which never
+        goes out at night or on a day off) goes out whatever the hour the test runs at."""
+        ctx = await self.context()
+        moment = quiet_until(self.profile, ctx.calendar, ctx.now.astimezone(self.settings.zone))
+        await self.delivered(moment.astimezone(UTC))
 
 
 def local_moment(settings: Settings, day: date, hour: int) -> datetime:

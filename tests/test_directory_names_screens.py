@@ -183,7 +183,7 @@ async def test_the_weekly_list_and_the_letters_signature_follow_the_readers_lang
             Kind.WEEKLY,
             {"week_start": ctx.today.isoformat()},
         )
-    await world.delivered()
+    await world.delivered_at_work()
     kazakh, russian = everything_to(world, "dep1"), everything_to(world, "hoa")
     assert f"• {EDU_KK}: 1" in kazakh
     assert f"• {EDU_RU}: 1" in russian
@@ -203,7 +203,7 @@ async def test_a_meetings_agenda_names_the_department_in_the_readers_language(
         ctx, repos, starts_at=datetime.combine(day, time(10)), chair="hoa", items=items
     )
     await approve_and_distribute(ctx, repos, meeting.id)
-    await world.delivered()
+    await world.delivered_at_work()
     kazakh, russian = everything_to(world, 9701), everything_to(world, 9702)
     assert f"1. О ходе отопительного сезона — {EDU_KK}" in kazakh
     assert f"1. О ходе отопительного сезона — {EDU_RU}" in russian
