@@ -101,7 +101,7 @@ async def test_a_draft_act_in_baidibek_reads_agreed_everywhere(
     round_id = await requested(joined_world, RoundKind.RESOLUTION)
     ru, kk = messages_to(joined_world.bot, FIN)[0], messages_to(joined_world.bot, EDU)[0]
     assert ru.text.startswith("📨 Согласование проекта постановления акимата\nОт: Исаев Б.")
-    assert kk.text.startswith("📨 Әкімдік қаулысының жобасын келісу\nЖіберген: Исаев Б.")
+    assert kk.text.startswith("📨 Әкімдік қаулысының жобасын келісу\nКімнен: Исаев Б.")
     for message in (ru, kk):
         assert "Запрос замечаний" not in message.text and "Вид:" not in message.text
     assert list(buttons(ru)) == ["✅ Согласовано", "⛔ Не согласовано (причины)"]
