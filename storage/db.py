@@ -13,6 +13,10 @@ How the store keeps many officials' taps apart (see README "How the store works"
   inside a unit use the writer, so a step sees its own changes and decides on the latest state.
   A write attempted outside a unit fails loudly (the readers are read-only) instead of slipping
   into someone else's transaction.
+- **A quick reader on the loop's thread.** Short indexed reads outside a unit (the person, the
+  dialog state, a page of a list, a card: `Store.quick_reads`, `Database.quickly()`) run at once
+  on a read-only `sqlite3` connection (`storage/quick.py`) instead of a trip through
+  aiosqlite's worker thread; committed data only, one snapshot per statement, like the readers.
 """
 
 from __future__ import annotations
@@ -31,8 +35,11 @@ from datetime import UTC, datetime
 from enum import Enum
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar, cast
 
 import aiosqlite
+
+from storage.quick import QuickReader
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
@@ -103,6 +110,8 @@ class _Unit:
 
 
 _current_unit: ContextVar[_Unit | None] = ContextVar("baqylau_unit_of_work", default=None)
+# Set by `Database.quickly()`: the calling task's reads outside a unit go to the quick reader.
+_quick_reads: ContextVar[bool] = ContextVar("baqylau_quick_reads", default=False)
 
 
 async def _connect(path: Path | str, *, reader: bool) -> aiosqlite.Connection:
@@ -126,13 +135,18 @@ class Database:
     """The SQLite file through one writer (units of work, one at a time) and read-only readers."""
 
     def __init__(
-        self, path: Path | str, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]
+        self,
+        path: Path | str,
+        writer: aiosqlite.Connection,
+        readers: list[aiosqlite.Connection],
+        quick: QuickReader | None = None,
     ) -> None:
         self.path = path
         self.writer = writer
         if not readers:
             raise ValueError("a database needs at least one reader connection")
         self.readers = readers
+        self.quick = quick if quick is not None else QuickReader(path, BUSY_TIMEOUT_MS)
         self._next_reader = itertools.cycle(self.readers)
         self._write = asyncio.Lock()
 
@@ -155,6 +169,7 @@ class Database:
         return cls(path, writer, opened)
 
     async def close(self) -> None:
+        self.quick.conn.close()
         for conn in [*self.readers, self.writer]:
             await conn.close()
 
@@ -180,7 +195,28 @@ class Database:
         reader (committed data only)."""
         if self._unit() is not None:
             return self.writer
+        if _quick_reads.get():
+            return cast(aiosqlite.Connection, self.quick)
         return next(self._next_reader)
+
+    @property
+    def quick_conn(self) -> aiosqlite.Connection:
+        """Like `conn`, but outside a unit of work the quick reader: the statement runs at once
+        on the loop's thread (`storage.quick`), for short indexed reads only."""
+        if self._unit() is not None:
+            return self.writer
+        # (duck-typed: it offers what the repositories use of a connection for reading)
+        return cast(aiosqlite.Connection, self.quick)
+
+    @contextmanager
+    def quickly(self) -> Iterator[None]:
+        """Within it, the calling task's reads outside a unit of work go to the quick reader
+        (`quick_conn`): for a few short reads of a repository that also has long ones."""
+        token = _quick_reads.set(True)
+        try:
+            yield
+        finally:
+            _quick_reads.reset(token)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -215,14 +251,20 @@ class Database:
 
 
 class Store:
-    """A repository's base: its queries run on the calling task's connection (see Database)."""
+    """A repository's base: its queries run on the calling task's connection (see Database).
+
+    A repository whose reads are all short (indexed, a row or a page) sets `quick_reads`: its
+    reads outside a unit of work then run on the event loop's thread (`Database.quick_conn`)
+    instead of a trip through aiosqlite's worker thread."""
+
+    quick_reads: ClassVar[bool] = False
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
     @property
     def conn(self) -> aiosqlite.Connection:
-        return self.db.conn
+        return self.db.quick_conn if self.quick_reads else self.db.conn
 
     async def fetch_one(self, sql: str, params: Iterable[object] = ()) -> aiosqlite.Row | None:
         """The query's first row on the calling task's connection, if any."""

@@ -14,6 +14,8 @@ class DialogRepo(Store):
     """One row per storage key; the data is JSON (the dialogs keep plain values: texts, numbers,
     lists, ISO dates)."""
 
+    quick_reads = True  # one row by its key, on every update
+
     async def state(self, key: str) -> str | None:
         row = await self.fetch_one("SELECT state FROM dialogs WHERE key = ?", (key,))
         return row["state"] if row else None
