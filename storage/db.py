@@ -23,11 +23,20 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import itertools
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -35,11 +44,11 @@ from datetime import UTC, datetime
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import ClassVar, Concatenate, ParamSpec, TypeVar, cast
 
 import aiosqlite
 
-from storage.quick import QuickReader
+from storage.quick import SyncConnection, quick_reader
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
@@ -107,6 +116,7 @@ class _Unit:
     db: Database
     task: asyncio.Task[object] | None
     active: bool = True
+    quick: bool = False  # its statements run on the loop's thread (see storage/quick.py)
 
 
 _current_unit: ContextVar[_Unit | None] = ContextVar("baqylau_unit_of_work", default=None)
@@ -115,7 +125,8 @@ _quick_reads: ContextVar[bool] = ContextVar("baqylau_quick_reads", default=False
 
 
 async def _connect(path: Path | str, *, reader: bool) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    # (check_same_thread off: a quick unit of work uses the writer from the loop's thread)
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -139,14 +150,16 @@ class Database:
         path: Path | str,
         writer: aiosqlite.Connection,
         readers: list[aiosqlite.Connection],
-        quick: QuickReader | None = None,
+        quick: SyncConnection | None = None,
     ) -> None:
         self.path = path
         self.writer = writer
         if not readers:
             raise ValueError("a database needs at least one reader connection")
         self.readers = readers
-        self.quick = quick if quick is not None else QuickReader(path, BUSY_TIMEOUT_MS)
+        self.quick = quick if quick is not None else quick_reader(path, BUSY_TIMEOUT_MS)
+        # the writer's own sqlite3 connection, for the statements of a quick unit of work
+        self._writer_now: SyncConnection | None = None
         self._next_reader = itertools.cycle(self.readers)
         self._write = asyncio.Lock()
 
@@ -170,6 +183,7 @@ class Database:
 
     async def close(self) -> None:
         self.quick.conn.close()
+        self._writer_now = None
         for conn in [*self.readers, self.writer]:
             await conn.close()
 
@@ -189,12 +203,21 @@ class Database:
         """Whether the calling task is inside a unit of work on this database."""
         return self._unit() is not None
 
+    def _in_unit(self, unit: _Unit) -> aiosqlite.Connection:
+        """The writer for the statements of `unit`: synchronously for a quick one."""
+        if not unit.quick:
+            return self.writer
+        if self._writer_now is None:  # aiosqlite's own sqlite3 connection
+            self._writer_now = SyncConnection(self.writer._conn)
+        return cast(aiosqlite.Connection, self._writer_now)
+
     @property
     def conn(self) -> aiosqlite.Connection:
         """The connection for the calling task: the writer inside its unit of work, else a
         reader (committed data only)."""
-        if self._unit() is not None:
-            return self.writer
+        unit = self._unit()
+        if unit is not None:
+            return self._in_unit(unit)
         if _quick_reads.get():
             return cast(aiosqlite.Connection, self.quick)
         return next(self._next_reader)
@@ -203,8 +226,9 @@ class Database:
     def quick_conn(self) -> aiosqlite.Connection:
         """Like `conn`, but outside a unit of work the quick reader: the statement runs at once
         on the loop's thread (`storage.quick`), for short indexed reads only."""
-        if self._unit() is not None:
-            return self.writer
+        unit = self._unit()
+        if unit is not None:
+            return self._in_unit(unit)
         # (duck-typed: it offers what the repositories use of a connection for reading)
         return cast(aiosqlite.Connection, self.quick)
 
@@ -219,20 +243,24 @@ class Database:
             _quick_reads.reset(token)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, quick: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """A unit of work: BEGIN IMMEDIATE … COMMIT on the writer, held by this task alone for
         its whole length; ROLLBACK on any error (then the error goes on). Joins the calling
-        task's own open unit, if any."""
-        if self._unit() is not None:
-            yield self.writer
+        task's own open unit, if any. `quick`: a short unit (a person's step), whose
+        statements between BEGIN and COMMIT run at once on the loop's thread
+        (`storage/quick.py`)."""
+        joined = self._unit()
+        if joined is not None:
+            yield self._in_unit(joined)
             return
         async with self._write:
             unit = _Unit(self, asyncio.current_task())
             token = _current_unit.set(unit)
             try:
                 await self.writer.execute("BEGIN IMMEDIATE")
+                unit.quick = quick
                 try:
-                    yield self.writer
+                    yield self._in_unit(unit)
                 except BaseException:
                     await self._rollback()
                     raise
@@ -320,6 +348,25 @@ class Store:
             (*stored, row_id, was.value, *also_params),
         )
         return cursor.rowcount > 0
+
+
+S = TypeVar("S", bound=Store)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def quick(
+    read: Callable[Concatenate[S, P], Awaitable[T]],
+) -> Callable[Concatenate[S, P], Awaitable[T]]:
+    """A repository's short read (a row or a few by an index): outside a unit of work it runs
+    on the quick reader (`Database.quickly`)."""
+
+    @functools.wraps(read)
+    async def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with self.db.quickly():
+            return await read(self, *args, **kwargs)
+
+    return run
 
 
 def set_clause(values: Mapping[str, object]) -> tuple[str, tuple[object, ...]]:

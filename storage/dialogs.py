@@ -34,7 +34,7 @@ class DialogRepo(Store):
         """One unit of work: the new state or data; a row left with neither is deleted (a
         finished dialog leaves nothing)."""
         assert column in {"state", "data"}
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(quick=True) as conn:
             await conn.execute(
                 f"INSERT INTO dialogs (key, {column}, updated_at) VALUES (?, ?, ?)"  # noqa: S608
                 f" ON CONFLICT (key) DO UPDATE SET {column} = excluded.{column},"

@@ -9,16 +9,22 @@ in autocommit: in WAL each statement reads the latest committed snapshot and nev
 writer. Every row is fetched and the statement reset before `execute` returns, so no read
 transaction stays open between awaits (none holds back a checkpoint or sees an old snapshot).
 
-It offers what the repositories use of an aiosqlite connection for reading: `execute` as an
-awaitable and an async context manager giving a cursor with `fetchone`, `fetchall`,
-`rowcount` and `lastrowid`. Only for short reads: a long one would stall every other update
-(those stay on aiosqlite's readers, whose thread lets the loop run meanwhile).
+It offers what the repositories use of an aiosqlite connection: `execute` (and
+`executemany`) as an awaitable and an async context manager giving a cursor with `fetchone`,
+`fetchall`, `rowcount` and `lastrowid`. Only for short work: a long read would stall every
+other update (those stay on aiosqlite's readers, whose thread lets the loop run meanwhile).
+
+A quick unit of work (`Database.transaction(quick=True)`, a person's step) uses the writer's
+own sqlite3 connection the same way between its BEGIN IMMEDIATE and its COMMIT, which still go
+through aiosqlite's thread: waiting for another process's write lock (the busy timeout) or a
+checkpoint at commit never stalls the loop. Inside the unit the task holds the writer alone
+(`Database._write`), so aiosqlite's thread has nothing queued on that connection meanwhile.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -85,21 +91,12 @@ class _QuickResult:
         return None
 
 
-class QuickReader:
-    """A read-only sqlite3 connection used synchronously on the calling (event loop) thread."""
+class SyncConnection:
+    """A sqlite3 connection used synchronously on the calling (event loop) thread, with the
+    reading and writing calls of an aiosqlite connection that the repositories use."""
 
-    def __init__(self, path: Path | str, busy_timeout_ms: int) -> None:
-        # autocommit (each statement its own snapshot); used by one thread at a time, the
-        # loop's, never across an await
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        try:
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA query_only = ON")
-        except BaseException:
-            self.conn.close()
-            raise
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> _QuickResult:
         cursor = self.conn.execute(sql, tuple(params))
@@ -109,9 +106,32 @@ class QuickReader:
         finally:
             cursor.close()
 
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> _QuickResult:
+        cursor = self.conn.executemany(sql, rows)
+        try:
+            return _QuickResult(QuickCursor([], cursor))
+        finally:
+            cursor.close()
+
     @property
     def in_transaction(self) -> bool:
         return self.conn.in_transaction
 
-    async def close(self) -> None:
-        self.conn.close()
+    @property
+    def total_changes(self) -> int:
+        return self.conn.total_changes
+
+
+def quick_reader(path: Path | str, busy_timeout_ms: int) -> SyncConnection:
+    """A read-only connection of its own, in autocommit (each statement its own snapshot); used
+    by one thread at a time, the loop's, never across an await."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA query_only = ON")
+    except BaseException:
+        conn.close()
+        raise
+    return SyncConnection(conn)
