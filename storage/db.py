@@ -17,6 +17,9 @@ How the store keeps many officials' taps apart (see README "How the store works"
   dialog state, a page of a list, a card: `Store.quick_reads`, `Database.quickly()`) run at once
   on a read-only `sqlite3` connection (`storage/quick.py`) instead of a trip through
   aiosqlite's worker thread; committed data only, one snapshot per statement, like the readers.
+  A quick unit of work (`transaction(quick=True)`: a person's step, a dialog's state) runs its
+  statements on the writer's own connection the same way; BEGIN and COMMIT still go through
+  aiosqlite's thread.
 """
 
 from __future__ import annotations
