@@ -169,7 +169,7 @@ class Database:
     @classmethod
     async def open(cls, path: Path | str, *, readers: int = READERS) -> Database:
         """Open (creating its folder), switch on WAL and foreign keys, migrate, and open the
-        readers."""
+        readers and the quick reader."""
         if str(path) == ":memory:":
             raise DatabaseError("an in-memory database cannot be shared: give a file path")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -178,11 +178,12 @@ class Database:
         try:
             await migrate(writer)
             opened.extend([await _connect(path, reader=True) for _ in range(readers)])
+            quick = quick_reader(path, BUSY_TIMEOUT_MS)
         except BaseException:
             for conn in [writer, *opened]:
                 await conn.close()
             raise
-        return cls(path, writer, opened)
+        return cls(path, writer, opened, quick)
 
     async def close(self) -> None:
         self.quick.conn.close()
