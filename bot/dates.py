@@ -3,6 +3,7 @@ aiogram, so rules and the command line may use it; bot.i18n re-exports it."""
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 
@@ -57,7 +58,10 @@ class DateText(str):
         return str.__format__(str(self), spec)
 
 
+@functools.lru_cache(maxsize=4096)
 def _declined(day: date, language: str, case: str) -> str:
+    """Cached: Babel parses its pattern and looks the locale up on every call (tens of µs), and
+    a list shows the same few deadlines again and again."""
     if language == Language.KK.value:
         return f"{day.year} жылғы {day.day} {KK_MONTHS[day.month - 1][case]}"
     return format_date(day, "d MMMM y 'г.'", locale="ru")
@@ -70,7 +74,12 @@ def long_date(day: date, language: Language | str, case: str = "nom") -> DateTex
 
 def weekday(day: date, language: Language | str) -> str:
     """жұма / пятница"""
-    return format_date(day, "EEEE", locale=str(language))
+    return _weekday(day, str(language))
+
+
+@functools.lru_cache(maxsize=4096)
+def _weekday(day: date, language: str) -> str:
+    return format_date(day, "EEEE", locale=language)
 
 
 def date_with_weekday(day: date, language: Language | str) -> DateText:

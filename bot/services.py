@@ -52,11 +52,25 @@ def one_unit(
     step: Callable[Concatenate[Context, P], Awaitable[T]],
 ) -> Callable[Concatenate[Context, P], Awaitable[T]]:
     """Run a step as one unit of work: its reads, rule checks and writes see one consistent
-    state and commit together (or not at all); no other task's step interleaves."""
+    state and commit together (or not at all); no other task's step interleaves. A person's
+    step is short: its statements run at once on the loop's thread (`storage/quick.py`)."""
+    return _as_unit(step, quick=True)
 
+
+def long_unit(
+    step: Callable[Concatenate[Context, P], Awaitable[T]],
+) -> Callable[Concatenate[Context, P], Awaitable[T]]:
+    """`one_unit` for a step that may write a great deal (a staff import): its statements go
+    through aiosqlite's thread, so the other updates are answered meanwhile."""
+    return _as_unit(step, quick=False)
+
+
+def _as_unit(
+    step: Callable[Concatenate[Context, P], Awaitable[T]], *, quick: bool
+) -> Callable[Concatenate[Context, P], Awaitable[T]]:
     @functools.wraps(step)
     async def run(ctx: Context, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        async with ctx.repos.transaction():
+        async with ctx.repos.transaction(quick=quick):
             if args and isinstance(args[0], Person):
                 await still_in_directory(ctx, args[0])
             return await step(ctx, *args, **kwargs)

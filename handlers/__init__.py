@@ -26,6 +26,7 @@ from handlers.remarks import actions as remarks
 from handlers.remarks import new_dialog as remarks_new
 from handlers.removals import actions as removals
 from handlers.reports import actions as reports
+from handlers.routing import skip_foreign_taps
 
 
 def pure_sync_filter(callback: Callable[..., Any]) -> bool:
@@ -61,8 +62,9 @@ def run_filters_inline(routers: list[Router]) -> list[Router]:
 
 
 def get_routers() -> list[Router]:
-    """In matching order; the catch-all router is last. Pure filters run on the event loop."""
-    return run_filters_inline(_routers())
+    """In matching order; the catch-all router is last. Pure filters run on the event loop; a
+    tap skips the routers with no handler for its kind of button (`handlers.routing`)."""
+    return skip_foreign_taps(run_filters_inline(_routers()))
 
 
 def _routers() -> list[Router]:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Required, TypedDict, Unpack
 
-from storage.db import Database, Store
+from storage.db import Database, Store, quick
 from storage.models import AuditEntry
 from storage.rows import from_row
 
@@ -50,6 +50,7 @@ class AuditRepo(Store):
             ),
         )
 
+    @quick
     async def for_entity(self, entity: str, entity_id: str | int) -> list[AuditEntry]:
         rows = await self.fetch_all(
             "SELECT * FROM audit WHERE entity = ? AND entity_id = ? ORDER BY id",
@@ -57,6 +58,7 @@ class AuditRepo(Store):
         )
         return [from_row(AuditEntry, row) for row in rows]
 
+    @quick
     async def latest(self, limit: int = 50) -> list[AuditEntry]:
         rows = await self.fetch_all("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
         return [from_row(AuditEntry, row) for row in rows]

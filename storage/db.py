@@ -13,17 +13,33 @@ How the store keeps many officials' taps apart (see README "How the store works"
   inside a unit use the writer, so a step sees its own changes and decides on the latest state.
   A write attempted outside a unit fails loudly (the readers are read-only) instead of slipping
   into someone else's transaction.
+- **A quick reader on the loop's thread.** Short indexed reads outside a unit (the person, the
+  dialog state, a page of a list, a card: `Store.quick_reads`, `Database.quickly()`) run at once
+  on a read-only `sqlite3` connection (`storage/quick.py`) instead of a trip through
+  aiosqlite's worker thread; committed data only, one snapshot per statement, like the readers.
+  A quick unit of work (`transaction(quick=True)`: a person's step, a dialog's state) runs its
+  statements on the writer's own connection the same way; BEGIN and COMMIT still go through
+  aiosqlite's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import itertools
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -31,8 +47,11 @@ from datetime import UTC, datetime
 from enum import Enum
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar, Concatenate, ParamSpec, TypeVar, cast
 
 import aiosqlite
+
+from storage.quick import SyncConnection, quick_reader
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
@@ -100,13 +119,17 @@ class _Unit:
     db: Database
     task: asyncio.Task[object] | None
     active: bool = True
+    quick: bool = False  # its statements run on the loop's thread (see storage/quick.py)
 
 
 _current_unit: ContextVar[_Unit | None] = ContextVar("baqylau_unit_of_work", default=None)
+# Set by `Database.quickly()`: the calling task's reads outside a unit go to the quick reader.
+_quick_reads: ContextVar[bool] = ContextVar("baqylau_quick_reads", default=False)
 
 
 async def _connect(path: Path | str, *, reader: bool) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    # (check_same_thread off: a quick unit of work uses the writer from the loop's thread)
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -126,20 +149,27 @@ class Database:
     """The SQLite file through one writer (units of work, one at a time) and read-only readers."""
 
     def __init__(
-        self, path: Path | str, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]
+        self,
+        path: Path | str,
+        writer: aiosqlite.Connection,
+        readers: list[aiosqlite.Connection],
+        quick: SyncConnection | None = None,
     ) -> None:
         self.path = path
         self.writer = writer
         if not readers:
             raise ValueError("a database needs at least one reader connection")
         self.readers = readers
+        self.quick = quick if quick is not None else quick_reader(path, BUSY_TIMEOUT_MS)
+        # the writer's own sqlite3 connection, for the statements of a quick unit of work
+        self._writer_now: SyncConnection | None = None
         self._next_reader = itertools.cycle(self.readers)
         self._write = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str, *, readers: int = READERS) -> Database:
         """Open (creating its folder), switch on WAL and foreign keys, migrate, and open the
-        readers."""
+        readers and the quick reader."""
         if str(path) == ":memory:":
             raise DatabaseError("an in-memory database cannot be shared: give a file path")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -148,13 +178,16 @@ class Database:
         try:
             await migrate(writer)
             opened.extend([await _connect(path, reader=True) for _ in range(readers)])
+            quick = quick_reader(path, BUSY_TIMEOUT_MS)
         except BaseException:
             for conn in [writer, *opened]:
                 await conn.close()
             raise
-        return cls(path, writer, opened)
+        return cls(path, writer, opened, quick)
 
     async def close(self) -> None:
+        self.quick.conn.close()
+        self._writer_now = None
         for conn in [*self.readers, self.writer]:
             await conn.close()
 
@@ -174,29 +207,64 @@ class Database:
         """Whether the calling task is inside a unit of work on this database."""
         return self._unit() is not None
 
+    def _in_unit(self, unit: _Unit) -> aiosqlite.Connection:
+        """The writer for the statements of `unit`: synchronously for a quick one."""
+        if not unit.quick:
+            return self.writer
+        if self._writer_now is None:  # aiosqlite's own sqlite3 connection
+            self._writer_now = SyncConnection(self.writer._conn)
+        return cast(aiosqlite.Connection, self._writer_now)
+
     @property
     def conn(self) -> aiosqlite.Connection:
         """The connection for the calling task: the writer inside its unit of work, else a
         reader (committed data only)."""
-        if self._unit() is not None:
-            return self.writer
+        unit = self._unit()
+        if unit is not None:
+            return self._in_unit(unit)
+        if _quick_reads.get():
+            return cast(aiosqlite.Connection, self.quick)
         return next(self._next_reader)
 
+    @property
+    def quick_conn(self) -> aiosqlite.Connection:
+        """Like `conn`, but outside a unit of work the quick reader: the statement runs at once
+        on the loop's thread (`storage.quick`), for short indexed reads only."""
+        unit = self._unit()
+        if unit is not None:
+            return self._in_unit(unit)
+        # (duck-typed: it offers what the repositories use of a connection for reading)
+        return cast(aiosqlite.Connection, self.quick)
+
+    @contextmanager
+    def quickly(self) -> Iterator[None]:
+        """Within it, the calling task's reads outside a unit of work go to the quick reader
+        (`quick_conn`): for a few short reads of a repository that also has long ones."""
+        token = _quick_reads.set(True)
+        try:
+            yield
+        finally:
+            _quick_reads.reset(token)
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, quick: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """A unit of work: BEGIN IMMEDIATE … COMMIT on the writer, held by this task alone for
         its whole length; ROLLBACK on any error (then the error goes on). Joins the calling
-        task's own open unit, if any."""
-        if self._unit() is not None:
-            yield self.writer
+        task's own open unit, if any. `quick`: a short unit (a person's step), whose
+        statements between BEGIN and COMMIT run at once on the loop's thread
+        (`storage/quick.py`)."""
+        joined = self._unit()
+        if joined is not None:
+            yield self._in_unit(joined)
             return
         async with self._write:
             unit = _Unit(self, asyncio.current_task())
             token = _current_unit.set(unit)
             try:
                 await self.writer.execute("BEGIN IMMEDIATE")
+                unit.quick = quick
                 try:
-                    yield self.writer
+                    yield self._in_unit(unit)
                 except BaseException:
                     await self._rollback()
                     raise
@@ -215,14 +283,20 @@ class Database:
 
 
 class Store:
-    """A repository's base: its queries run on the calling task's connection (see Database)."""
+    """A repository's base: its queries run on the calling task's connection (see Database).
+
+    A repository whose reads are all short (indexed, a row or a page) sets `quick_reads`: its
+    reads outside a unit of work then run on the event loop's thread (`Database.quick_conn`)
+    instead of a trip through aiosqlite's worker thread."""
+
+    quick_reads: ClassVar[bool] = False
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
     @property
     def conn(self) -> aiosqlite.Connection:
-        return self.db.conn
+        return self.db.quick_conn if self.quick_reads else self.db.conn
 
     async def fetch_one(self, sql: str, params: Iterable[object] = ()) -> aiosqlite.Row | None:
         """The query's first row on the calling task's connection, if any."""
@@ -278,6 +352,25 @@ class Store:
             (*stored, row_id, was.value, *also_params),
         )
         return cursor.rowcount > 0
+
+
+S = TypeVar("S", bound=Store)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def quick(
+    read: Callable[Concatenate[S, P], Awaitable[T]],
+) -> Callable[Concatenate[S, P], Awaitable[T]]:
+    """A repository's short read (a row or a few by an index): outside a unit of work it runs
+    on the quick reader (`Database.quickly`)."""
+
+    @functools.wraps(read)
+    async def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with self.db.quickly():
+            return await read(self, *args, **kwargs)
+
+    return run
 
 
 def set_clause(values: Mapping[str, object]) -> tuple[str, tuple[object, ...]]:

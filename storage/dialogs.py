@@ -14,6 +14,8 @@ class DialogRepo(Store):
     """One row per storage key; the data is JSON (the dialogs keep plain values: texts, numbers,
     lists, ISO dates)."""
 
+    quick_reads = True  # one row by its key, on every update
+
     async def state(self, key: str) -> str | None:
         row = await self.fetch_one("SELECT state FROM dialogs WHERE key = ?", (key,))
         return row["state"] if row else None
@@ -32,7 +34,7 @@ class DialogRepo(Store):
         """One unit of work: the new state or data; a row left with neither is deleted (a
         finished dialog leaves nothing)."""
         assert column in {"state", "data"}
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(quick=True) as conn:
             await conn.execute(
                 f"INSERT INTO dialogs (key, {column}, updated_at) VALUES (?, ?, ?)"  # noqa: S608
                 f" ON CONFLICT (key) DO UPDATE SET {column} = excluded.{column},"

@@ -10,6 +10,7 @@ from datetime import datetime
 from storage.assignments.reading import _OPEN, ENTITY
 from storage.attachments import attachments_of, save_attachments
 from storage.audit import AuditedStore
+from storage.db import quick
 from storage.domain.executors import DraftStatus, ExecutorDraft, Pass
 from storage.domain.files import Attachment
 from storage.rows import from_row, required, utc_text, written
@@ -19,6 +20,7 @@ class ExecutorRepo(AuditedStore):
     entity = ENTITY
 
     # --- passes ----------------------------------------------------------------------------
+    @quick
     async def passed(self, assignment_id: int, department_id: int) -> list[Pass]:
         rows = await self.fetch_all(
             "SELECT * FROM assignment_passes WHERE assignment_id = ? AND department_id = ?"
@@ -27,6 +29,7 @@ class ExecutorRepo(AuditedStore):
         )
         return [from_row(Pass, row) for row in rows]
 
+    @quick
     async def pass_of(self, assignment_id: int, person_id: int) -> Pass | None:
         """The pass of the item to this person, if there is one."""
         row = await self.fetch_one(
@@ -150,6 +153,7 @@ class ExecutorRepo(AuditedStore):
             )
         return written(await self.draft(draft_id))
 
+    @quick
     async def draft(self, draft_id: int) -> ExecutorDraft | None:
         row = await self.fetch_one("SELECT * FROM executor_drafts WHERE id = ?", (draft_id,))
         if row is None:

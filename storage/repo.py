@@ -53,7 +53,7 @@ class Repos:
         return self.db.conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, quick: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """One unit of work (see `storage.db.Database.transaction`)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(quick=quick) as conn:
             yield conn

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from storage.assignments.reading import ENTITY, AssignmentReading
 from storage.audit import AuditedStore
+from storage.db import quick
 from storage.rows import from_row, required, utc_text
 
 if TYPE_CHECKING:
@@ -48,10 +49,12 @@ class RequestRepo(AuditedStore, Generic[R]):
         )
         return [from_row(self.shape, row) for row in rows]
 
+    @quick
     async def get(self, request_id: int) -> R | None:
         found = await self._many("id = ?", (request_id,))
         return found[0] if found else None
 
+    @quick
     async def pending_for(self, assignment_id: int) -> R | None:
         """The request of the item waiting for a decision (at most one), if any."""
         found = await self._many(

@@ -63,6 +63,7 @@ def directory_language(row: StaffRow, before: Person | None) -> tuple[Language, 
 
 class StaffRepo(AuditedStore):
     entity = "person"
+    quick_reads = True  # the directory: a person, a department, who acts for whom
 
     # --- reading -------------------------------------------------------------------------
     async def _people(self, where: str = "", params: Iterable[object] = ()) -> list[Person]:

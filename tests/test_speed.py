@@ -9,6 +9,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
@@ -329,7 +330,15 @@ async def test_a_burst_is_answered_in_full_in_order_per_person_a_few_at_a_time(
     i18n: I18n,
     profile: Profile,
     deliverer: Deliverer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    record = bot.session.make_request
+
+    async def over_the_wire(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0)  # a real Bot API call always waits for the network
+        return await record(*args, **kwargs)
+
+    monkeypatch.setattr(bot.session, "make_request", over_the_wire)
     bounded = settings.model_copy(update={"updates_at_once": 3})
     dp = create_dispatcher(bounded, joined, i18n, profile=profile, deliverer=deliverer)
     [places] = [m for m in dp.update.outer_middleware if isinstance(m, BoundedWork)]

@@ -12,9 +12,9 @@ from bot.outbox_kinds import Kind
 from bot.services import (
     Context,
     department_recipients,
+    long_unit,
     notify_about,
     notify_control,
-    one_unit,
 )
 from bot.staff.rules import (
     handover_department,
@@ -114,7 +114,7 @@ async def hand_back_passes(ctx: Context, person: Person, *, actor: str) -> None:
         )  # fmt: skip
 
 
-@one_unit
+@long_unit
 async def remove_people(
     ctx: Context, people: Sequence[Person], *, actor: str
 ) -> list[tuple[Person, Departure]]:
@@ -136,7 +136,7 @@ class StaffImport:
     new_heads: list[int]  # departments whose new head got the open items' cards
 
 
-@one_unit
+@long_unit
 async def import_staff(
     ctx: Context, rows: Sequence[StaffRow], *, actor: str, sync: bool = False
 ) -> StaffImport:

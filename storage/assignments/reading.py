@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import TypedDict, Unpack
 
@@ -216,6 +217,11 @@ def held_page_sql(
     )
 
 
+# Reads of at most this many items run on the event loop's thread (`Database.quickly`): a
+# view's page, a card; longer ones (the sweep's, the digests') keep to aiosqlite's readers.
+QUICK_ITEMS = 50
+
+
 class AssignmentReading(AuditedStore):
     entity = ENTITY
 
@@ -245,24 +251,27 @@ class AssignmentReading(AuditedStore):
         return [from_row(Assignment, row, executors=tuple(executors[row["id"]])) for row in rows]
 
     async def _one(self, where: str, params: Iterable[object]) -> Assignment | None:
-        row = await self.fetch_one(
-            f"SELECT * FROM assignments WHERE {where}",  # noqa: S608 - fixed fragments only
-            tuple(params),
-        )
-        if row is None:
-            return None
-        return (await self._load([row]))[0]
+        with self.db.quickly():  # one row by a key, and its executors
+            row = await self.fetch_one(
+                f"SELECT * FROM assignments WHERE {where}",  # noqa: S608 - fixed fragments only
+                tuple(params),
+            )
+            if row is None:
+                return None
+            return (await self._load([row]))[0]
 
     async def get(self, assignment_id: int) -> Assignment | None:
         return await self._one("id = ?", (assignment_id,))
 
     async def get_many(self, assignment_ids: Iterable[int]) -> dict[int, Assignment]:
         """Several items by id in two queries (their rows, then all their executors)."""
-        rows = await self.fetch_all(
-            "SELECT * FROM assignments WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(set(assignment_ids))),),
-        )
-        return {item.id: item for item in await self._load(rows)}
+        wanted = sorted(set(assignment_ids))
+        with self.db.quickly() if len(wanted) <= QUICK_ITEMS else nullcontext():
+            rows = await self.fetch_all(
+                "SELECT * FROM assignments WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(wanted),),
+            )
+            return {item.id: item for item in await self._load(rows)}
 
     async def by_number(self, reg_number: str) -> Assignment | None:
         return await self._one("reg_number = ?", (reg_number.strip(),))
@@ -283,6 +292,12 @@ class AssignmentReading(AuditedStore):
         first), or, with `at` negative, the page that ends just before the item `-at`. An
         item that no longer matches still marks its place; one that does not exist reads as
         the first page. `count`: how many match in all (else `total` is 0)."""
+        if size > QUICK_ITEMS:
+            return await self._open_page(size, at, count, filters)
+        with self.db.quickly():  # a page read by key (the count by the lists' indexes)
+            return await self._open_page(size, at, count, filters)
+
+    async def _open_page(self, size: int, at: int, count: bool, filters: OpenFilters) -> OpenPage:
         department_ids = filters.get("department_ids")
         if department_ids is not None:
             wanted = sorted(set(department_ids))

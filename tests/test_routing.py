@@ -1,0 +1,84 @@
+"""A tap skips the routers with no handler for its kind of button (`handlers.routing`), and is
+answered by the same handler as before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Dispatcher, F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.state import State, StatesGroup
+
+from handlers import get_routers
+from handlers.callbacks import ListCallback
+from handlers.routing import callback_kinds, skip_foreign_taps
+from tests.fakes import RecordingBot, make_callback
+
+
+class Pick(CallbackData, prefix="pk"):
+    n: int
+
+
+class Drop(CallbackData, prefix="dr"):
+    n: int
+
+
+class Asking(StatesGroup):
+    one = State()
+
+
+def test_the_kinds_of_a_router_are_its_handlers_callback_data() -> None:
+    known, any_data, nested = Router(), Router(), Router()
+    known.callback_query.register(lambda q: None, Pick.filter(F.n > 1))
+    known.callback_query.register(lambda q: None, F.message, Drop.filter())
+    any_data.callback_query.register(lambda q: None, Asking.one)
+    nested.include_router(known)
+    assert callback_kinds(known) == frozenset({(":", "pk"), (":", "dr")})
+    assert callback_kinds(any_data) is None
+    assert callback_kinds(nested) == frozenset({(":", "pk"), (":", "dr")})
+    nested.include_router(any_data)
+    assert callback_kinds(nested) is None
+
+
+async def test_a_tap_reaches_the_same_handler_and_skips_the_others() -> None:
+    seen: list[str] = []
+    tried: list[str] = []
+    picks, drops, state_only = Router(name="picks"), Router(name="drops"), Router(name="state")
+
+    def watch(name: str) -> Any:
+        async def check(query: Any) -> bool:
+            tried.append(name)
+            return True
+
+        return check
+
+    @picks.callback_query(watch("picks"), Pick.filter())
+    async def on_pick(query: Any, callback_data: Pick) -> None:
+        seen.append(f"pick {callback_data.n}")
+
+    @drops.callback_query(watch("drops"), Drop.filter())
+    async def on_drop(query: Any, callback_data: Drop) -> None:
+        seen.append(f"drop {callback_data.n}")
+
+    @state_only.callback_query(watch("state"), F.data == "nothing")
+    async def on_nothing(query: Any) -> None:
+        seen.append("nothing")
+
+    dp = Dispatcher()
+    dp.include_routers(*skip_foreign_taps([picks, state_only, drops]))
+    bot = RecordingBot()
+    await dp.feed_update(bot, make_callback(Drop(n=2).pack()))
+    assert seen == ["drop 2"]
+    assert tried == ["state", "drops"]  # the picks' router passed over, the other tried
+    await dp.feed_update(bot, make_callback(Pick(n=1).pack()))
+    await dp.feed_update(bot, make_callback("nothing"))
+    await dp.feed_update(bot, make_callback("zz:1"))  # nobody's: unhandled, as before
+    assert seen == ["drop 2", "pick 1", "nothing"]
+
+
+def test_a_list_button_skips_most_of_the_bots_routers() -> None:
+    data = ListCallback.__prefix__
+    routers = get_routers()
+    kinds = [callback_kinds(router) for router in routers]
+    skipped = [k for k in kinds if k is not None and all(p != data for _, p in k)]
+    assert len(skipped) >= len(routers) // 2
