@@ -310,7 +310,7 @@ async def run(args: argparse.Namespace) -> bool:
             lists: list[Spent] = []
             for round_ in range(1, args.repeat + 1):
                 out()
-                note = " (matplotlib's and openpyxl's first imports)" if round_ == 1 else ""
+                note = " (matplotlib's and XlsxWriter's first imports)" if round_ == 1 else ""
                 out(f"1. Parts, round {round_}{note}:")
                 lists.append(await parts(deliverer, akim, at))
             out()
