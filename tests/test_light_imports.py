@@ -1,8 +1,8 @@
 """The bot's process does not carry the file builders' libraries until it builds a file.
 
-matplotlib with numpy, openpyxl and python-docx cost seconds of start and tens of MiB of
-resident memory; a tap on a list or a card needs none of them, so the modules that build charts,
-sheets and letters import them when they are first asked for one.
+matplotlib with numpy, openpyxl, XlsxWriter and python-docx cost seconds of start and tens of
+MiB of resident memory; a tap on a list or a card needs none of them, so the modules that build
+charts, sheets and letters import them when they are first asked for one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 
 from tests.e2e import ROOT
 
-HEAVY = ("matplotlib", "numpy", "openpyxl", "docx", "PIL", "lxml")
+HEAVY = ("matplotlib", "numpy", "openpyxl", "xlsxwriter", "docx", "PIL", "lxml")
 
 
 def imported_after(code: str) -> list[str]:
@@ -41,7 +41,12 @@ def test_building_a_file_imports_its_library_then() -> None:
         "from bot.letters import letter_docx\n"
         "assert letter_docx('to', 'h', ['p'], 's', language='ru')[:2] == b'PK'"
     )
-    assert {"matplotlib", "numpy", "openpyxl", "docx"} <= set(imported_after(code))
+    assert {"matplotlib", "numpy", "xlsxwriter", "docx"} <= set(imported_after(code))
+
+
+def test_a_sheet_is_written_with_xlsxwriter_alone() -> None:
+    code = "from bot.xlsx import sheet_xlsx\nassert sheet_xlsx('T', ['a'], [['b']])[:2] == b'PK'"
+    assert imported_after(code) == ["xlsxwriter"]
 
 
 def test_the_cleaning_expression_is_openpyxls_own() -> None:

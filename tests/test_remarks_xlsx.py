@@ -91,3 +91,37 @@ def test_short_rows_are_padded_and_bad_input_refused() -> None:
         sheet_xlsx("T", [], [])
     with pytest.raises(ValueError, match="row 2"):
         sheet_xlsx("T", ["A"], [["1"], ["2", "3"]])
+
+
+def test_styles_and_print_setup() -> None:
+    data = sheet_xlsx(TITLE, HEADERS, ROWS, subtitle_lines=SUBTITLES)
+    sheet = load(data)
+    assert sheet["A1"].font.sz == 14
+    assert sheet["A2"].font.b is False
+    for cell in (sheet["B5"], sheet["B6"], sheet["D8"]):
+        for side in (cell.border.left, cell.border.right, cell.border.top, cell.border.bottom):
+            assert (side.style, side.color.rgb) == ("thin", "FF9E9E9E")
+    header = sheet["B5"]
+    assert header.fill.fgColor.rgb == "FFDDEBF7"
+    assert (header.alignment.horizontal, header.alignment.vertical) == ("center", "center")
+    assert header.alignment.wrap_text
+    cell = sheet["C6"]
+    assert (cell.alignment.vertical, cell.alignment.wrap_text) == ("top", True)
+    assert not cell.font.b
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out
+    assert sheet.page_setup.fitToHeight == 0  # as many pages high as it takes
+    assert sheet.print_title_rows.replace("$", "") == "5:5"
+    margins = sheet.page_margins
+    assert (margins.left, margins.right, margins.top, margins.bottom) == (0.75, 0.75, 1, 1)
+    properties = sheet.parent.properties
+    assert (properties.title, properties.creator) == (TITLE, "Baqylau")
+
+
+def test_sheet_names_fit_excels_limit() -> None:
+    # 31 UTF-16 code units: an emoji takes two
+    sheet = load(sheet_xlsx("📋" * 40, ["A"], []))
+    assert sheet.title == "📋" * 15
+    assert load(sheet_xlsx("[?]", ["A"], [])).title == "Sheet1"
+    assert load(sheet_xlsx("'x: y'", ["A"], [])).title == "x y"

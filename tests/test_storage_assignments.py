@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -209,6 +209,35 @@ async def test_list_open_filters_and_pages(staffed: Repos) -> None:
     four = found(await staffed.assignments.by_number("04"))
     assert await decline(staffed, four.id, edu, "edu_head", "Не наш профиль")
     assert await numbers(department_ids=[edu]) == (["05", "02"], 2)
+
+
+async def test_weekly_items_are_the_open_then_the_weeks_removed(staffed: Repos) -> None:
+    edu = await department_id(staffed, EDU)
+    fin = await department_id(staffed, FIN)
+    ctrl = await department_id(staffed, CTRL)
+    await register(staffed, "05", EDU, deadline=date(2026, 3, 10))
+    await register(staffed, "04", FIN, EDU, deadline=date(2026, 3, 20))
+    await register(staffed, "03", FIN, deadline=date(2026, 3, 20))
+    for number, deadline in (("02", date(2026, 2, 1)), ("01", date(2026, 3, 1))):
+        closed = await register(staffed, number, EDU, deadline=deadline)
+        await add_report(staffed, closed, edu, "edu_head", "Готово", final=True, at=AT)
+        assert await remove(staffed, closed)  # at AT
+    four = found(await staffed.assignments.by_number("04"))
+    assert await decline(staffed, four.id, edu, "edu_head", "Не наш профиль")
+
+    async def numbers(since: datetime, departments: set[int] | None = None) -> list[str]:
+        items = await staffed.assignments.weekly_items(since, departments)
+        return [a.reg_number for a in items]
+
+    # the open items by deadline, then the removed ones by deadline
+    assert await numbers(AT - timedelta(days=7)) == ["05", "03", "04", "02", "01"]
+    assert await numbers(AT + timedelta(seconds=1)) == ["05", "03", "04"]
+    # a department's items: a declined executor row counts too (the list names who declined)
+    assert await numbers(AT, {edu}) == ["05", "04", "02", "01"]
+    assert await numbers(AT, {fin, ctrl}) == ["03", "04"]
+    assert await numbers(AT, set()) == []
+    [item_04] = [a for a in await staffed.assignments.weekly_items(AT, {fin}) if a.id == four.id]
+    assert item_04 == await staffed.assignments.by_number("04")  # as read one by one
 
 
 # --- executors ------------------------------------------------------------------------------

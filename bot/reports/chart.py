@@ -51,15 +51,20 @@ def stacked_figure(title: str, names: Sequence[str], series: Sequence[Series]) -
     positions = list(range(len(names)))
     left = [0] * len(names)
     for one in series:
-        bars = axes.barh(positions, one.values, left=left, color=one.color, label=one.label)
-        axes.bar_label(
-            bars,
-            labels=[str(v) if v else "" for v in one.values],
-            label_type="center",
-            color="white",
-            fontsize=8,
-            fontfamily=FONT,
-        )
+        axes.barh(positions, one.values, left=left, color=one.color, label=one.label)
+        for position, start, value in zip(positions, left, one.values, strict=True):
+            if value:  # the count in the middle of its segment (plain text: no layout work)
+                axes.text(
+                    start + value / 2,
+                    position,
+                    str(value),
+                    ha="center",
+                    va="center",
+                    color="white",
+                    fontsize=8,
+                    fontfamily=FONT,
+                    in_layout=False,
+                )
         left = [a + b for a, b in zip(left, one.values, strict=True)]
     axes.set_yticks(positions, [_short(name) for name in names], fontfamily=FONT, fontsize=9)
     axes.invert_yaxis()

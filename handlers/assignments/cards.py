@@ -105,15 +105,20 @@ def internal_line(day: date) -> str:
     )
 
 
-def executors_text(item: Assignment, language_code: str | None = None) -> str:
-    """The active executors in the reader's language (default: the current locale's)."""
+def executors_text(
+    item: Assignment, language_code: str | None = None, *, main: str | None = None
+) -> str:
+    """The active executors in the reader's language (default: the current locale's); `main`:
+    «{name} (main)» translated already (a long list translates it once)."""
     language_code = language_code or language()
     names = []
     for executor in item.executors:
         if not executor.active:
             continue
         name = executor.department_in(language_code)
-        names.append(_("{name} (main)").format(name=name) if executor.main else name)
+        if executor.main:
+            name = (main or _("{name} (main)")).format(name=name)
+        names.append(name)
     return ", ".join(names)
 
 

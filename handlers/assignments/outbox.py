@@ -5,7 +5,6 @@ it is now; None when the message no longer applies."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,9 +14,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.assignments.notices import NoticeKind, fitted_lines
 from bot.assignments.rules import (
-    Light,
     item_internal_deadline,
-    lights_on,
     traffic_light,
     working_days_left,
 )
@@ -40,8 +37,6 @@ from handlers.about import (
 from handlers.assignments.cards import (
     GROUND_TITLES,
     LIGHTS,
-    SOURCE_TITLES,
-    STATUS_TITLES,
     card_text,
     controller_keyboard,
     declined_keyboard,
@@ -49,6 +44,7 @@ from handlers.assignments.cards import (
     executors_text,
     moment,
 )
+from handlers.assignments.weekly_list import WEEKLY_LABELS, weekly_table
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.extensions.letters import requested_from_line
 from handlers.keyboards import Keyboard
@@ -533,47 +529,37 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     item — never screens of text."""
     language = person.language.value
     week_start = date.fromisoformat(item.payload["week_start"])
-    open_items, _total = await deliverer.repos.assignments.list_open(limit=1_000_000)
     since = datetime.combine(week_start - timedelta(days=7), datetime.min.time(), UTC)
-    removed = await deliverer.repos.assignments.removed_since(since)
-    everything = open_items + removed
-    if not person.roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}:
-        everything = [
-            a for a in everything if {e.department_id for e in a.executors} & person.curates
-        ]
+    everyone = person.roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}
+    # one read of what the list shows: the open items and the week's removed ones, the reader's
+    # departments' only for a deputy
+    everything = await deliverer.repos.assignments.weekly_items(
+        since, None if everyone else person.curates
+    )
     cal = await load_calendar(deliverer.repos)
     today = local_today(deliverer)
     title = _("Weekly control list, week of {date}").format(date=long_date(week_start, language))
     if not everything:
         return Rendered(title + "\n\n" + _("Nothing on control."))
-    light_of = lights_on(cal, today)  # one day's lights, found once for every item
     headers = [_("No."), *(_(label) for label in WEEKLY_LABELS)]
+    # the rows, the summary and their fingerprint take a while for a long list: off the event
+    # loop, so the bot keeps answering
+    table = await asyncio.to_thread(weekly_table, everything, cal, today, language, title, headers)
 
-    def fields() -> tuple[list[list[str]], list[list[str]], str]:
-        rows = [weekly_fields(item, cal, today, language, light_of) for item in everything]
-        table = [[row[0].split(" ", 1)[1], *row[1:]] for row in rows]
-        return rows, table, content_digest(title, headers, table)
-
-    # The rows and their fingerprint take a while for a long list: off the event loop, so the
-    # bot keeps answering.
-    rows, table, digest = await asyncio.to_thread(fields)
-
-    async def build() -> BufferedInputFile:  # seconds for a long list: off the event loop
-        data = await asyncio.to_thread(sheet_xlsx, title, headers, table)
+    async def build() -> BufferedInputFile:  # about a second for 10,000 items: off the loop
+        data = await asyncio.to_thread(sheet_xlsx, title, headers, table.rows)
         return BufferedInputFile(data, filename=f"control-list-{week_start.isoformat()}.xlsx")
 
     # the same workbook for every reader of this scope, week and language: built and uploaded
     # once, then sent by its file_id (a changed item or a new day's lights: a new digest)
     workbook = SharedFile(
         f"weekly:{week_start.isoformat()}:{scope_key(person)}:{language}",
-        digest,
+        table.digest,
         build,
     )
-    lights = [row[0].split(" ", 1)[0] for row in rows]
-    summary = weekly_summary(everything, lights, language)
     counted = _("On control: {count}").format(count=len(everything))
     text = "\n\n".join(
-        [title + "\n" + counted, summary, _("The full list is in the attached file.")]
+        [title + "\n" + counted, table.summary, _("The full list is in the attached file.")]
     )
     return Rendered(text, shared=[workbook])
 
@@ -584,83 +570,6 @@ def scope_key(person: Person) -> str:
     if person.roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}:
         return "all"
     return "d" + content_digest(sorted(person.curates))[:16]
-
-
-WEEKLY_DEPARTMENTS_SHOWN = 12
-
-
-def weekly_summary(items: list[Assignment], lights: list[str], language: str) -> str:
-    """One phone screen: 🔴/🟡/🟢 over everything, then per main executor department (the
-    busiest first, at most WEEKLY_DEPARTMENTS_SHOWN lines)."""
-    order = ("🔴", "🟡", "🟢", "⚪")
-
-    def counted(marks: list[str]) -> str:
-        return " · ".join(f"{light} {marks.count(light)}" for light in order if light in marks)
-
-    by_department: dict[str, list[str]] = {}
-    for item, light in zip(items, lights, strict=True):
-        main = item.main_executor
-        name = main.department_in(language) if main is not None else _("no main executor")
-        by_department.setdefault(name, []).append(light)
-    ranked = sorted(by_department.items(), key=lambda entry: (-len(entry[1]), entry[0]))
-    lines = [counted(lights)]
-    lines += [
-        f"• {name}: {len(marks)} ({counted(marks)})"
-        for name, marks in ranked[:WEEKLY_DEPARTMENTS_SHOWN]
-    ]
-    if len(ranked) > WEEKLY_DEPARTMENTS_SHOWN:
-        rest = ranked[WEEKLY_DEPARTMENTS_SHOWN:]
-        lines.append(
-            _("• {count} more departments: {items}").format(
-                count=len(rest), items=sum(len(marks) for _name, marks in rest)
-            )
-        )
-    return "\n".join(lines)
-
-
-WEEKLY_LABELS = (
-    N_("Given by"),
-    N_("Content"),
-    N_("Executors"),
-    N_("Deadline"),
-    N_("Removed from control"),
-    N_("Extension"),
-    N_("Note"),
-)
-
-
-def weekly_fields(
-    assignment: Assignment,
-    cal: WorkCalendar,
-    today: date,
-    language: str,
-    light_of: Callable[[date], Light] | None = None,
-) -> list[str]:
-    """«🔴 No. X» and the values of the §12.4 fields, in WEEKLY_LABELS order (`light_of`: the
-    day's lights, `lights_on(cal, today)`, when many items are listed)."""
-    content = _("restricted: see the paper copy") if assignment.restricted else assignment.summary
-    removal = _("no")
-    if assignment.removal_ground is not None:
-        removal = _(GROUND_TITLES[assignment.removal_ground])
-    extension = (
-        ngettext("extended {count} time", "extended {count} times", assignment.extensions).format(
-            count=assignment.extensions
-        )
-        if assignment.extensions
-        else _("no")
-    )
-    light_of = light_of or lights_on(cal, today)
-    light = LIGHTS[light_of(assignment.deadline)] if assignment.is_open else "⚪"
-    return [
-        f"{light} " + _("No. {number}").format(number=assignment.reg_number),
-        f"{_(SOURCE_TITLES[assignment.source])}, {long_date(assignment.received, language)}",
-        content,
-        executors_text(assignment, language),
-        long_date(assignment.deadline, language),
-        removal,
-        extension,
-        _(STATUS_TITLES[assignment.status]),
-    ]
 
 
 @about_person
