@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import shutil
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +125,27 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database through every migration, made once: each test's `db` starts from a
+    copy of it (its own file), as if it had just migrated its own."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+
+    async def make() -> None:
+        database = await open_database(path)
+        await database.close()
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, leaving the tests' loop be
+        thread.submit(asyncio.run, make()).result()
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the template is not one closed file: {leftovers}"
+    return path
+
+
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
+async def db(settings: Settings, migrated_template: Path) -> AsyncIterator[Database]:
+    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_template, settings.database_path)
     database = await open_database(settings.database_path)
     yield database
     await database.close()
