@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import shutil
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
-from aiogram import Dispatcher
+from aiogram import Dispatcher, Router
 from aiogram.utils.i18n import I18n
 
+from bot import factory
 from bot.calendar import WorkCalendar
 from bot.config import Settings
 from bot.delivery import Deliverer, RateLimiter
@@ -18,6 +23,7 @@ from bot.factory import create_deliverer, create_dispatcher
 from bot.i18n import PersonI18nMiddleware, make_i18n
 from bot.profiles import DEFAULT_PROFILE, Profile, load_profile
 from bot.staff.csv_import import parse_staff_csv
+from handlers import get_routers
 from storage.db import Database, open_database
 from storage.domain.enums import Language
 from storage.domain.meetings import Meeting
@@ -122,8 +128,27 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database through every migration, made once: each test's `db` starts from a
+    copy of it (its own file), as if it had just migrated its own."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+
+    async def make() -> None:
+        database = await open_database(path)
+        await database.close()
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, leaving the tests' loop be
+        thread.submit(asyncio.run, make()).result()
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the template is not one closed file: {leftovers}"
+    return path
+
+
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
+async def db(settings: Settings, migrated_template: Path) -> AsyncIterator[Database]:
+    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_template, settings.database_path)
     database = await open_database(settings.database_path)
     yield database
     await database.close()
@@ -198,11 +223,30 @@ def deliverer(
     return create_deliverer(bot, repos, i18n, settings, profile, limiter, background=False)
 
 
+@pytest.fixture(scope="session")
+def shared_routers() -> list[Router]:
+    """The handlers' routers, built once (aiogram's handler objects cost tens of ms a
+    dispatcher): they hold no state of their own — the repos, settings and the rest come from
+    each test's dispatcher — so every `dp` includes these same ones."""
+    return get_routers()
+
+
 @pytest.fixture
 def dp(
-    settings: Settings, repos: Repos, i18n: I18n, profile: Profile, deliverer: Deliverer
+    settings: Settings,
+    repos: Repos,
+    i18n: I18n,
+    profile: Profile,
+    deliverer: Deliverer,
+    shared_routers: list[Router],
 ) -> Dispatcher:
-    return create_dispatcher(settings, repos, i18n, profile=profile, deliverer=deliverer)
+    for router in shared_routers:  # out of the last test's dispatcher
+        parent = router.parent_router
+        if parent is not None:
+            parent.sub_routers.remove(router)
+            router._parent_router = None
+    with patch.object(factory, "get_routers", lambda: shared_routers):
+        return create_dispatcher(settings, repos, i18n, profile=profile, deliverer=deliverer)
 
 
 @pytest.fixture
