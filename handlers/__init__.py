@@ -40,6 +40,7 @@ def _inline(callback: Callable[..., Any]) -> Callable[..., Any]:
     async def inline(*args: Any, **kwargs: Any) -> Any:
         return callback(*args, **kwargs)
 
+    inline.__wrapped__ = callback  # type: ignore[attr-defined]
     return inline
 
 

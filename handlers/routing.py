@@ -9,6 +9,14 @@ known set of prefixes can be passed over at once for a tap with another prefix: 
 handlers could match, and it has no outer middleware or root filter of its own that would
 have run. The answer is the same, only found sooner. Routers with a tap handler that takes
 any data (a dialog state alone, `F.data == …`) are always tried, as before.
+
+Messages likewise: a router whose every message handler requires a command (aiogram's
+`Command`, plain names) or a dialog state (a `State`, a group of states or `StateFilter`) is
+passed over for a message that is neither one of those commands nor sent in one of those
+states (the state aiogram's FSM middleware put in the update's data as `raw_state`, the one its
+state filters compare). A handler with neither kind of filter (a menu button's text, a
+document, a catch-all), a command given as a pattern or the any-state `"*"` keeps its router
+always tried.
 """
 
 from __future__ import annotations
@@ -18,11 +26,25 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
-from aiogram.types import CallbackQuery, TelegramObject
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 # (separator, prefix) pairs of the callback data a router's tap handlers accept
 Kinds = frozenset[tuple[str, str]]
+
+
+class Keys:
+    """What a router's message handlers require, each one of these at least: a command's name
+    (casefolded) or a dialog state (None: no dialog)."""
+
+    __slots__ = ("commands", "states")
+
+    def __init__(self) -> None:
+        self.commands: set[str] = set()
+        self.states: set[str | None] = set()
 
 
 def callback_kinds(router: Router) -> Kinds | None:
@@ -50,6 +72,93 @@ def callback_kinds(router: Router) -> Kinds | None:
     return frozenset(found)
 
 
+def message_keys(router: Router) -> Keys | None:
+    """The commands and states that some message handler of the router (or of its
+    sub-routers) requires, each handler one at least; None when a handler may take a message
+    without either, or the router's messages pass an outer middleware or a root filter."""
+    observer = router.message
+    if len(observer.outer_middleware) or observer._handler.filters:
+        return None
+    keys = Keys()
+    for handler in observer.handlers:
+        if not _handler_keys(handler, keys):
+            return None
+    for sub in router.sub_routers:
+        found = message_keys(sub)
+        if found is None:
+            return None
+        keys.commands |= found.commands
+        keys.states |= found.states
+    return keys
+
+
+def _handler_keys(handler: HandlerObject, keys: Keys) -> bool:
+    """Add what the handler requires (its first filter that requires a command or a state);
+    False when none does."""
+    for one in handler.filters or []:
+        # (`handlers.run_filters_inline` wraps the pure ones, keeping the original)
+        callback = getattr(one.callback, "__wrapped__", one.callback)
+        commands = _commands(callback)
+        if commands is not None:
+            keys.commands |= commands
+            return True
+        states = _states(callback)
+        if states is not None:
+            keys.states |= states
+            return True
+    return False
+
+
+def _commands(callback: Any) -> set[str] | None:
+    if not isinstance(callback, Command):
+        return None
+    names = callback.commands
+    if not all(isinstance(name, str) for name in names):
+        return None  # a pattern
+    return {str(name).casefold() for name in names}
+
+
+def _states(callback: Any) -> set[str | None] | None:
+    if isinstance(callback, StateFilter):
+        found: set[str | None] = set()
+        for allowed in callback.states:
+            one = _state_names(allowed)
+            if one is None:
+                return None
+            found |= one
+        return found
+    return _state_names(callback)
+
+
+def _state_names(allowed: Any) -> set[str | None] | None:
+    if allowed is None or isinstance(allowed, str):
+        return None if allowed == "*" else {allowed}
+    if isinstance(allowed, State):
+        return None if allowed.state == "*" else {allowed.state}
+    if isinstance(allowed, StatesGroup):
+        allowed = type(allowed)
+    if isinstance(allowed, type) and issubclass(allowed, StatesGroup):
+        return set(allowed.__all_states_names__)
+    return None
+
+
+def command_name(event: TelegramObject) -> str | None:
+    """The command a message starts with as aiogram's `Command` reads it (casefolded, without
+    its prefix and mention), or None when it has no text."""
+    text = (event.text or event.caption) if isinstance(event, Message) else None
+    if not text or not text.split(maxsplit=1):
+        return None
+    return text.split(maxsplit=1)[0][1:].partition("@")[0].casefold()
+
+
+def may_take_message(keys: Keys, event: TelegramObject, raw_state: str | None) -> bool:
+    """Whether a message handler requiring one of `keys` could match this message."""
+    if raw_state in keys.states:
+        return True
+    name = command_name(event)
+    return name is not None and name in keys.commands
+
+
 def may_take(kinds: Kinds, event: TelegramObject) -> bool:
     """Whether a tap handler requiring one of `kinds` could match this tap."""
     data = event.data if isinstance(event, CallbackQuery) else None
@@ -59,7 +168,8 @@ def may_take(kinds: Kinds, event: TelegramObject) -> bool:
 
 
 def skip_foreign_taps(routers: list[Router]) -> list[Router]:
-    """Each router (and sub-router) with known kinds of taps passes the others over."""
+    """Each router (and sub-router) with known kinds of taps passes the others over; with
+    known commands and states, the other messages."""
     for top in routers:
         _skip_foreign(top)
     return routers
@@ -67,14 +177,21 @@ def skip_foreign_taps(routers: list[Router]) -> list[Router]:
 
 def _skip_foreign(router: Router) -> None:
     kinds = callback_kinds(router)
+    keys = message_keys(router)
     for sub in router.sub_routers:
         _skip_foreign(sub)
-    if kinds is None:
+    if kinds is None and keys is None:
         return
     propagate: Callable[..., Awaitable[Any]] = router.propagate_event
 
     async def propagate_event(update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
-        if update_type == "callback_query" and not may_take(kinds, event):
+        if update_type == "callback_query" and kinds is not None and not may_take(kinds, event):
+            return UNHANDLED
+        if (
+            update_type == "message"
+            and keys is not None
+            and not may_take_message(keys, event, kwargs.get("raw_state"))
+        ):
             return UNHANDLED
         return await propagate(update_type=update_type, event=event, **kwargs)
 
