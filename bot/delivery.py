@@ -25,6 +25,7 @@ from typing import ParamSpec, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -413,7 +414,8 @@ class Deliverer:
         silent = self.after_hours and not rendered.urgent
         try:
             message_id = await self._send(person.telegram_id, rendered, applying, silent=silent)
-        except (TelegramNetworkError, TelegramAPIError) as error:
+        except (TelegramNetworkError, TelegramAPIError, ClientDecodeError) as error:
+            # (ClientDecodeError: an answer that is not Telegram's, e.g. a proxy's 502 page)
             failed, retried = await self._store(self._failed, person, applying, error, now)
             stats.failed += failed
             stats.retried += retried
@@ -490,7 +492,7 @@ class Deliverer:
         self,
         person: Person,
         applying: list[OutboxItem],
-        error: TelegramNetworkError | TelegramAPIError,
+        error: TelegramNetworkError | TelegramAPIError | ClientDecodeError,
         now: datetime,
     ) -> tuple[int, int]:
         """Record a send Telegram refused or that did not get through: (failed, to retry).

@@ -122,6 +122,19 @@ async def test_5xx_is_retried_later_with_backoff(
     assert len(api.sent_messages) == 1
 
 
+async def test_a_proxys_page_instead_of_telegrams_answer_is_retried_later(
+    api: FakeBotAPI, real_bot: Bot, people: Repos, i18n: I18n, settings: Settings, profile: Profile
+) -> None:
+    await queue_note(people, "fin_head", "akim")
+    api.fail_next("sendMessage", status=502, page="<html><h1>502 Bad Gateway</h1></html>")
+    deliverer = sender(real_bot, people, i18n, settings, profile)
+    stats = await deliverer.drain()  # the sender goes on: nothing raised, nothing lost
+    assert (stats.retried, stats.sent, stats.failed) == (1, 0, 0)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert (await deliverer.drain(now=later)).sent == 1
+    assert len(api.sent_messages) == 1
+
+
 async def test_messages_for_a_person_not_joined_wait_and_follow_when_they_join(
     api: FakeBotAPI, real_bot: Bot, people: Repos, i18n: I18n, settings: Settings, profile: Profile
 ) -> None:

@@ -133,14 +133,22 @@ class Control(ApiState):
         description: str = "",
         retry_after: int | None = None,
         times: int = 1,
+        page: str | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with an error."""
+        """Answer the next ``times`` calls of ``method`` with an error (as the HTML `page` a
+        proxy in front of Telegram answers with, when given)."""
         if not description:
             description = _DEFAULT_DESCRIPTIONS.get(status, "Error")
             if retry_after is not None:
                 description = f"{description}: retry after {retry_after}"
         self._failures.setdefault(method.lower(), deque()).append(
-            _Failure(status=status, description=description, retry_after=retry_after, times=times)
+            _Failure(
+                status=status,
+                description=description,
+                retry_after=retry_after,
+                times=times,
+                page=page,
+            )
         )
 
     def block_user(self, chat_id: int) -> None:

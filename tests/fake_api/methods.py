@@ -45,7 +45,9 @@ class BotMethods(ApiState):
             failure.times -= 1
             if failure.times <= 0:
                 queue.popleft()
-            return _ApiError(failure.status, failure.description, failure.retry_after)
+            return _ApiError(
+                failure.status, failure.description, failure.retry_after, failure.page
+            )
         targets_chat = _is_send(method) or method.lower() in {
             "sendchataction",
             "editmessagetext",
@@ -91,6 +93,8 @@ class BotMethods(ApiState):
             call.status = error.status
             call.description = error.description
         self._record(call)
+        if error is not None and error.page is not None:  # a proxy's page, not Telegram's
+            return web.Response(status=error.status, text=error.page, content_type="text/html")
         if error is not None:
             return _error_response(error.status, error.description, error.retry_after)
         return web.json_response({"ok": True, "result": call.result}, dumps=_dumps)

@@ -146,14 +146,22 @@ class _Failure:
     description: str
     retry_after: int | None
     times: int
+    page: str | None = None  # answered as this HTML page instead of Telegram's JSON
 
 
 class _ApiError(Exception):
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        page: str | None = None,
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.page = page
 
 
 def _now() -> int:
