@@ -523,3 +523,17 @@ def relabelled(bot: RecordingBot) -> dict[str, str]:
     return {
         b.text: str(b.callback_data) for row in edits[-1].reply_markup.inline_keyboard for b in row
     }
+
+
+def noting_filters(tried: list[str]) -> Callable[[str], Callable[[Any], Awaitable[bool]]]:
+    """Filters that pass and note their name in `tried` each time aiogram tries them: which
+    routers an update went through."""
+
+    def noting(name: str) -> Callable[[Any], Awaitable[bool]]:
+        async def check(event: Any) -> bool:
+            tried.append(name)
+            return True
+
+        return check
+
+    return noting

@@ -13,6 +13,7 @@ from handlers import get_routers
 from handlers.callbacks import ListCallback
 from handlers.routing import callback_kinds, skip_foreign_taps
 from tests.fakes import RecordingBot, make_callback
+from tests.helpers import noting_filters
 
 
 class Pick(CallbackData, prefix="pk"):
@@ -45,12 +46,7 @@ async def test_a_tap_reaches_the_same_handler_and_skips_the_others() -> None:
     tried: list[str] = []
     picks, drops, state_only = Router(name="picks"), Router(name="drops"), Router(name="state")
 
-    def watch(name: str) -> Any:
-        async def check(query: Any) -> bool:
-            tried.append(name)
-            return True
-
-        return check
+    watch = noting_filters(tried)
 
     @picks.callback_query(watch("picks"), Pick.filter())
     async def on_pick(query: Any, callback_data: Pick) -> None:

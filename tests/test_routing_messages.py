@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from aiogram import Dispatcher, F, Router
 from aiogram.dispatcher.event.handler import FilterObject, HandlerObject
@@ -21,6 +20,7 @@ from handlers.routing import (
     skip_foreign_taps,
 )
 from tests.fakes import RecordingBot, make_message
+from tests.helpers import noting_filters
 
 
 class Asking(StatesGroup):
@@ -68,12 +68,7 @@ async def _answers(skip: bool) -> tuple[list[str], list[str]]:
     tried: list[str] = []
     commands, dialog, texts = Router(name="commands"), Router(name="dialog"), Router(name="texts")
 
-    def watch(name: str) -> Any:
-        async def check(message: Any) -> bool:
-            tried.append(name)
-            return True
-
-        return check
+    watch = noting_filters(tried)
 
     @commands.message(watch("commands"), Command("my"))
     async def on_my(message: Message) -> None:
