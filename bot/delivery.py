@@ -78,7 +78,8 @@ class Rendered:
     pictures: list[BufferedInputFile] = field(default_factory=list)  # generated, sent as photos
     # (chat id, message id): edit that message sent earlier to show this text and these
     # buttons instead of sending a new one (one text piece, no files); a message Telegram no
-    # longer lets edit (too old, deleted, not modified) fails alone, like a refused send
+    # longer lets edit (too old, deleted) fails alone, like a refused send; an edit to what it
+    # already shows is done (`bot.factory.LeaveUnchanged`)
     edit: tuple[int, int] | None = None
 
 

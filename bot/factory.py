@@ -5,7 +5,7 @@ the only modules of `bot/` that import `handlers/`."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -15,6 +15,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -35,6 +36,8 @@ from bot.session import JsonSession
 from handlers import get_routers
 from handlers.outbox import RENDERERS
 from storage.repo import Repos
+
+NOT_MODIFIED = "message is not modified"  # in Telegram's refusal of an edit that changes nothing
 
 
 class HoldResponseTypes(BaseRequestMiddleware):
@@ -57,6 +60,29 @@ class HoldResponseTypes(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+class LeaveUnchanged(BaseRequestMiddleware):
+    """An edit to what the message already shows is done, not an error. Telegram refuses it
+    («message is not modified»): a second tap on the same ▶️ or filter while the first one's
+    edit is on its way, a list that has not changed since, a delivery retried after its edit
+    arrived. Without this each such tap ends in a logged traceback (and costs more CPU than the
+    edit). Any other refusal goes on as it is."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as error:
+            if not method.__api_method__.startswith("edit") or NOT_MODIFIED not in error.message:
+                raise
+            # what Telegram answers an edit that succeeds without returning the message
+            # (every edit method returns the edited Message or True)
+            return cast(Response[TelegramType], True)
+
+
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:  # JSON bodies, multipart only for uploads (bot/session.py)
         if settings.bot_api_url != TELEGRAM_API_URL:
@@ -65,6 +91,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
             session = JsonSession()
     if not isinstance(session, JsonSession):  # (which holds its answer types itself)
         session.middleware(HoldResponseTypes())
+    session.middleware(LeaveUnchanged())
     # Plain text everywhere: names and summaries typed by people must never be parsed as markup.
     return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=None))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -57,13 +57,10 @@ def mc(action: MeetAction, meeting_id: int, value: str = "") -> MeetCallback:
 
 
 async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Replace the pressed message; an unchanged one (the same answer again) is left as is."""
+    """Replace the pressed message (an unchanged one, the same answer again, is left as is by
+    the session: `bot.factory.LeaveUnchanged`)."""
     if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-        except TelegramBadRequest as error:
-            if "not modified" not in str(error):
-                raise
+        await query.message.edit_text(text, reply_markup=markup)
     elif query.message is not None:
         await query.message.answer(text, reply_markup=markup)
 
