@@ -40,13 +40,17 @@ class ReportStates(StatesGroup):
     collecting = State()
 
 
-async def may_view(ctx: services.Context, person: Person, item: Assignment) -> bool:
+async def may_view(
+    ctx: services.Context, person: Person, item: Assignment, heads: frozenset[int]
+) -> bool:
+    """Whether the person sees the item's card: oversight, a curator of one of its departments,
+    or the head (`heads`: the departments they answer for as head today) of one."""
     if person.roles & OVERSIGHT:
         return True
     departments = {e.department_id for e in item.executors}
-    if (await leader_views.lens(ctx, person)).curates & departments:
+    if heads & departments:
         return True
-    return bool(await services.head_departments(ctx, person) & departments)
+    return bool((await leader_views.lens(ctx, person)).curates & departments)
 
 
 # --- executors ---------------------------------------------------------------------------------
@@ -153,11 +157,11 @@ async def on_view(
         person.department_id != passed.department_id or item.executor(passed.department_id) is None
     ):
         passed = None  # moved to another department, or the department returned the item
-    if passed is None and not await may_view(ctx, person, item):
+    departments = await services.head_departments(ctx, person)
+    if passed is None and not await may_view(ctx, person, item, departments):
         await query.answer(_("This assignment is not addressed to you."), show_alert=True)
         return
     await query.answer()
-    departments = await services.head_departments(ctx, person)
     executor = next(
         (e for e in item.executors if e.active and e.department_id in departments), None
     )

@@ -130,8 +130,10 @@ def issuer_letter(
 async def requested_from_line(repos: Repos, profile: Profile, item: Assignment) -> str:
     """«Extension requested from <issuer>» while a request asked of the issuer outside the
     akimat waits for its answer; else nothing. In the reader's language (the i18n context)."""
+    if not asked_of_issuer(profile, item):  # (most items: the akim's own, no read)
+        return ""
     request = await repos.extensions.pending_for(item.id)
-    if request is None or not asked_of_issuer(profile, item):
+    if request is None:
         return ""
     return "\n" + _("⏳ Extension to {date} requested from: {issuer}").format(
         date=long_date(request.new_deadline, language(), "dat"),
