@@ -63,12 +63,26 @@ def cited(text: str) -> str:
     return cite_marks(text, reader_language())
 
 
+def _buttons(markup: Any) -> list[list[tuple[str, str | None, str | None]]]:
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return []
+    return [[(b.text, b.callback_data, b.url) for b in row] for row in markup.inline_keyboard]
+
+
+def already_shows(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether the message shows this text and these buttons already (a second tap on the same
+    ▶️, Accept on an accepted item): Telegram would refuse the edit, so none is sent."""
+    return message.text == text and _buttons(message.reply_markup) == _buttons(markup)
+
+
 async def show(
     query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Replace the message the button was on (or answer below it when it is too old)."""
+    """Replace the message the button was on (or answer below it when it is too old); one
+    that shows this already is left as it is."""
     if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+        if not already_shows(query.message, text, markup):
+            await query.message.edit_text(text, reply_markup=markup)
     elif query.message is not None:
         await query.message.answer(text, reply_markup=markup)
 

@@ -117,8 +117,10 @@ async def test_a_co_executors_acceptance_does_not_read_as_still_awaited(
     [edited] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     text = edited.text or ""
     assert "Статус: зарегистрировано, ожидает принятия основным исполнителем" in text
-    assert "\nПринято: " in text
-    assert text.endswith(", Ким О.")
+    [accepted] = [line for line in text.splitlines() if line.startswith("Принято: ")]
+    assert accepted.endswith(", Ким О.")
+    # the card after Accept is the card 🔎 shows: its history too
+    assert text.endswith("— принято — Олег Ким")
 
 
 async def test_forged_and_outside_role_taps_change_nothing(joined_world: World) -> None:

@@ -7,7 +7,7 @@ from functools import partial
 
 from aiogram import F, Router
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot import services
@@ -28,9 +28,10 @@ from handlers.drafts import drop_draft, send_report, take_report_part
 from handlers.executors.cards import executor_card_keyboard, passed_line
 from handlers.extensions.letters import requested_from_line
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
-from handlers.replies import ask
+from handlers.replies import ask, show
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Role
+from storage.domain.executors import Pass
 from storage.models import Person
 
 OVERSIGHT = frozenset({Role.CONTROLLER, Role.AKIM, Role.HEAD_OF_APPARATUS})
@@ -61,25 +62,12 @@ async def on_accept(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
     await query.answer(_("Accepted."))
     updated = await tap.ctx.repos.assignments.get(item.id)
     assert updated is not None
-    executor = updated.executor(tap.button.dep)
-    if query.message is not None and executor is not None:
-        await query.message.edit_text(  # type: ignore[union-attr]
-            card_text(
-                updated,
-                tap.ctx.calendar,
-                tap.ctx.today,
-                tap.ctx.settings.zone,
-                executor=executor,
-                names=await tap.ctx.repos.staff.names(),
-                profile=tap.ctx.profile,
-            )
-            + await requested_from_line(tap.ctx.repos, tap.ctx.profile, updated),
-            reply_markup=executor_keyboard(
-                updated,
-                executor,
-                passing=bool(await tap.ctx.repos.staff.executors_of(executor.department_id)),
-            ),
+    if query.message is not None and updated.executor(tap.button.dep) is not None:
+        # the card as 🔎 shows it, now for the department that accepted
+        text, markup = await card_view(
+            tap.ctx, tap.person, updated, frozenset({tap.button.dep}), passed=None
         )
+        await show(query, text, markup)
 
 
 async def on_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
@@ -162,6 +150,22 @@ async def on_view(
         await query.answer(_("This assignment is not addressed to you."), show_alert=True)
         return
     await query.answer()
+    text, markup = await card_view(ctx, person, item, departments, passed)
+    if query.message is not None:
+        await query.message.answer(text, reply_markup=markup)
+
+
+async def card_view(
+    ctx: services.Context,
+    person: Person,
+    item: Assignment,
+    departments: frozenset[int],
+    passed: Pass | None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """An item's card for this person, and its buttons: as the head of the first of
+    `departments` that executes it (accept, report, pass on …), else as the controller, else
+    as an executor it was passed to (`passed`), else to read only. The same after 🔎 and after
+    the card's own buttons redraw it."""
     executor = next(
         (e for e in item.executors if e.active and e.department_id in departments), None
     )
@@ -180,6 +184,7 @@ async def on_view(
     text += await requested_from_line(ctx.repos, ctx.profile, item)
     history = await ctx.repos.assignments.history(item.reg_number)
     text += "\n\n" + history_text(history, ctx.settings.zone, names)
+    markup: InlineKeyboardMarkup | None = None
     if executor is not None:
         passing = bool(await ctx.repos.staff.executors_of(executor.department_id))
         markup = executor_keyboard(item, executor, passing=passing)
@@ -187,10 +192,7 @@ async def on_view(
         markup = controller_keyboard(item)
     elif passed is not None:
         markup = executor_card_keyboard(item)
-    else:
-        markup = None
-    if query.message is not None:
-        await query.message.answer(text, reply_markup=markup)
+    return text, markup
 
 
 def create_router() -> Router:

@@ -24,7 +24,7 @@ from handlers.assignments.cards import (
 )
 from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
 from handlers.keyboards import Keyboard
-from handlers.replies import fit, stale
+from handlers.replies import fit, show, stale
 from storage.domain.assignments import OpenPage
 from storage.domain.enums import Role, Source
 from storage.models import Person
@@ -204,7 +204,7 @@ async def on_list(
     text, markup = await render_list(
         scope, callback_data.flt, callback_data.page, person, ctx, callback_data.at
     )
-    await query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
+    await show(query, text, markup)
 
 
 def create_router() -> Router:

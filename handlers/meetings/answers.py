@@ -37,7 +37,7 @@ from handlers.callbacks import MeetAction, MeetCallback
 from handlers.drafts import add_file, file_names, send_or_cancel
 from handlers.keyboards import Keyboard
 from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard, naming
-from handlers.replies import draft_gone, refuse
+from handlers.replies import draft_gone, refuse, show
 from storage.domain.meetings import AgendaItem, AgendaReturn, Attendance, MaterialFile, Meeting
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -54,15 +54,6 @@ class AnswerStates(StatesGroup):
 
 def mc(action: MeetAction, meeting_id: int, value: str = "") -> MeetCallback:
     return MeetCallback(action=action, id=meeting_id, value=value)
-
-
-async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Replace the pressed message (an unchanged one, the same answer again, is left as is by
-    the session: `bot.factory.LeaveUnchanged`)."""
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
-    elif query.message is not None:
-        await query.message.answer(text, reply_markup=markup)
 
 
 async def answered_text(repos: Repos, meeting: Meeting, person: Person) -> str:
@@ -105,7 +96,7 @@ async def on_attendance(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
     recipient = meeting.recipient_for(tap.person.id)
     assert recipient is not None
     await query.answer(_("Recorded: {answer}").format(answer=answer_line(recipient)))
-    await edit(
+    await show(
         query,
         await answered_text(tap.ctx.repos, meeting, tap.person),
         attendance_keyboard(meeting.id),
@@ -236,7 +227,7 @@ async def received(
     if person.id != meeting.organizer_id:
         text += " " + _("The organizer is told.")
     await query.answer(text)
-    await edit(query, text, None)
+    await show(query, text, None)
 
 
 async def on_send_materials(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
@@ -265,7 +256,7 @@ async def on_send_materials(query: CallbackQuery, tap: Tap[MeetCallback]) -> Non
 
 async def cancelled(query: CallbackQuery) -> None:
     await query.answer(_("Cancelled. Nothing was saved."))
-    await edit(query, _("Cancelled. Nothing was saved."), None)
+    await show(query, _("Cancelled. Nothing was saved."), None)
 
 
 async def on_drop_materials(query: CallbackQuery, state: FSMContext) -> None:
@@ -333,7 +324,7 @@ async def on_approve(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
             raise
         text = await decided_by(tap.ctx.repos, tap.button.id)
         await refuse(query, text)
-        await edit(query, f"{shown}\n\n{text}" if shown else text, None)
+        await show(query, f"{shown}\n\n{text}" if shown else text, None)
         return
     day = distribution_day(tap.ctx.profile, tap.ctx.calendar, meeting.day, meeting.kind)
     if meeting.distributed or tap.ctx.today >= day:
@@ -343,7 +334,7 @@ async def on_approve(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
             date=date_with_weekday(day, language)
         )
     await query.answer(text)
-    await edit(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
+    await show(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
 
 
 def return_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
@@ -363,7 +354,7 @@ async def on_return(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
         text = await decided_by(tap.ctx.repos, tap.button.id)
         await refuse(query, text)
         shown = query.message.text if isinstance(query.message, Message) else None
-        await edit(query, f"{shown}\n\n{text}" if shown else text, None)
+        await show(query, f"{shown}\n\n{text}" if shown else text, None)
         return
     await tap.state.set_state(AnswerStates.returning)
     await tap.state.set_data({"meeting": meeting.id, "round": round_})
