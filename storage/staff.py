@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import MappingProxyType
 
 import aiosqlite
 
 from storage.audit import AuditedStore, now_utc
+from storage.db import Database
 from storage.domain.enums import Language, Role
 from storage.domain.staff import CsvProblem, StaffRow
 from storage.models import Department, Person, Substitution
@@ -22,6 +24,20 @@ SELECT p.*, d.name AS department_name, COALESCE(d.name_kk, '') AS department_nam
          WHERE c.person_id = p.id) AS curate_list
 FROM people p LEFT JOIN departments d ON d.id = p.department_id
 """
+
+
+# How many Telegram accounts' people (or their absence) the cache keeps under one version: past
+# it, the kept ones are dropped and it fills again (strangers writing to the bot cannot grow it).
+KEPT_ACCOUNTS = 10_000
+
+
+@dataclass(slots=True)
+class _Kept:
+    """What `StaffRepo` keeps of the directory, all read under one version of it."""
+
+    version: int
+    names: Mapping[str, str] | None = None
+    by_telegram: dict[int, Person | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +78,38 @@ def directory_language(row: StaffRow, before: Person | None) -> tuple[Language, 
 
 
 class StaffRepo(AuditedStore):
+    """The staff directory.
+
+    The two reads of every update or card, who a Telegram account is (`by_telegram`, for
+    `PersonMiddleware`) and everyone's names (`names`, for the audit trail), are kept in memory
+    under the directory's version (`staff_version`, raised by triggers in the same transaction
+    as any change of the tables they are read from, from any process: migration 0020). Each
+    call reads the version first, one row by its key on the quick reader, and serves the kept
+    value only if it was read under that same version.
+
+    Why that is safe: outside a unit of work each statement runs in autocommit on the quick
+    reader and sees the latest committed snapshot, so a later statement sees a snapshot at
+    least as new as an earlier one, and committed versions only grow (a rolled-back change
+    takes its raise with it; the next commit raises from the committed number). A value is
+    kept under the version read *before* it: if a change commits between the two reads, the
+    value is newer than its version and the next call, reading the new version, reads it
+    again (a wasted read, never a stale one). When the version read now equals the kept one,
+    no change committed since the version was read, which was before the value was read, so
+    the value is still the directory's. The other order would not be safe: a value read
+    first and a version read after a change committed in between would keep the old value
+    under the new version, served until the next change.
+
+    Inside a unit of work the reads go to the writer, which sees the unit's own uncommitted
+    changes (and raises); the unit may still roll back, and a later commit reach the same
+    version number with other content. So there the cache is neither used nor filled.
+    """
+
     entity = "person"
     quick_reads = True  # the directory: a person, a department, who acts for whom
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._kept: _Kept | None = None
 
     # --- reading -------------------------------------------------------------------------
     async def _people(self, where: str = "", params: Iterable[object] = ()) -> list[Person]:
@@ -82,15 +128,63 @@ class StaffRepo(AuditedStore):
         return await self._one("p.code = ? COLLATE NOCASE", (code.strip(),))
 
     async def by_telegram(self, telegram_id: int) -> Person | None:
-        return await self._one("p.telegram_id = ?", (telegram_id,))
+        """The person bound to this Telegram account, if any (kept in memory: see the class)."""
+        version = await self._version()
+        if version is None:  # inside a unit of work: read, never kept
+            return await self._one("p.telegram_id = ?", (telegram_id,))
+        kept = self._kept_under(version)
+        if kept is not None and telegram_id in kept.by_telegram:
+            return kept.by_telegram[telegram_id]
+        person = await self._one("p.telegram_id = ?", (telegram_id,))
+        kept = self._keep(version)
+        if kept is not None:
+            if len(kept.by_telegram) >= KEPT_ACCOUNTS:
+                kept.by_telegram.clear()
+            kept.by_telegram[telegram_id] = person
+        return person
 
     async def all_people(self) -> list[Person]:
         return await self._people()
 
-    async def names(self) -> dict[str, str]:
-        """code -> full name, for showing the audit trail to people."""
+    async def names(self) -> Mapping[str, str]:
+        """code -> full name, for showing the audit trail to people (read-only: the same
+        mapping is kept in memory for the next callers, see the class)."""
+        version = await self._version()
+        kept = self._kept_under(version)
+        if kept is not None and kept.names is not None:
+            return kept.names
         async with self.conn.execute("SELECT code, full_name FROM people") as cursor:
-            return {row["code"]: row["full_name"] for row in await cursor.fetchall()}
+            names = MappingProxyType(
+                {row["code"]: row["full_name"] for row in await cursor.fetchall()}
+            )
+        if version is not None and (kept := self._keep(version)) is not None:
+            kept.names = names
+        return names
+
+    async def _version(self) -> int | None:
+        """The directory's version now, read before what is kept under it; None inside a unit
+        of work, where nothing is kept or served from memory."""
+        if self.db.in_unit:
+            return None
+        row = await self.fetch_one("SELECT version FROM staff_version WHERE id = 1")
+        assert row is not None, "staff_version has its one row from migration 0020"
+        return int(row["version"])
+
+    def _kept_under(self, version: int | None) -> _Kept | None:
+        """The kept values if they were read under `version` (never inside a unit: None)."""
+        kept = self._kept
+        return kept if kept is not None and kept.version == version else None
+
+    def _keep(self, version: int) -> _Kept | None:
+        """Where to keep what was just read under `version`: the kept values when they are of
+        that version, a fresh set when they are older (or none); None when they are newer
+        (another task read a later version meanwhile: this read is not kept)."""
+        kept = self._kept
+        if kept is None or kept.version < version:
+            kept = self._kept = _Kept(version)
+        elif kept.version > version:
+            return None
+        return kept
 
     async def unbound(self) -> list[Person]:
         return await self._people("p.telegram_id IS NULL AND p.active = 1")

@@ -122,8 +122,15 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
     await staffed.db.close()
     raw = await aiosqlite.connect(path, isolation_level=None)
     try:
-        await raw.executescript(  # a database before 0016 (and so before 0017–0019: undone first)
-            "BEGIN; DROP TRIGGER assignment_executors_keyed; DROP TRIGGER assignments_key_changed;"
+        await raw.executescript(  # a database before 0016 (and so before 0017–0020: undone first)
+            "BEGIN;"
+            + "".join(  # 0020: the directory's version and the triggers that raise it
+                f" DROP TRIGGER staff_version_{table}_{change};"
+                for table in ("people", "departments", "person_roles", "curated_departments")
+                for change in ("insert", "update", "delete")
+            )
+            + " DROP TABLE staff_version;"
+            " DROP TRIGGER assignment_executors_keyed; DROP TRIGGER assignments_key_changed;"
             " DROP INDEX assignment_executors_open;"
             " DROP INDEX assignment_executors_open_by_deadline;"
             " ALTER TABLE assignment_executors DROP COLUMN open_deadline;"
