@@ -38,6 +38,8 @@ class _Kept:
     version: int
     names: Mapping[str, str] | None = None
     by_telegram: dict[int, Person | None] = field(default_factory=dict)
+    # the people of a directory read (`_kept_people`) by its statement and parameters
+    people: dict[tuple[str, tuple[object, ...]], tuple[Person, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +82,9 @@ def directory_language(row: StaffRow, before: Person | None) -> tuple[Language, 
 class StaffRepo(AuditedStore):
     """The staff directory.
 
-    The two reads of every update or card, who a Telegram account is (`by_telegram`, for
-    `PersonMiddleware`) and everyone's names (`names`, for the audit trail), are kept in memory
+    The reads of every update or card, who a Telegram account is (`by_telegram`, for
+    `PersonMiddleware`), everyone's names (`names`, for the audit trail), whom a head acts for
+    today and a department's executors (`represented_by`, `executors_of`), are kept in memory
     under the directory's version (`staff_version`, raised by triggers in the same transaction
     as any change of the tables they are read from, from any process: migration 0020). Each
     call reads the version first, one row by its key on the quick reader, and serves the kept
@@ -116,6 +119,22 @@ class StaffRepo(AuditedStore):
         sql = PERSON_SELECT + (f" WHERE {where}" if where else "") + " ORDER BY p.full_name, p.id"
         async with self.conn.execute(sql, tuple(params)) as cursor:
             return [_person(row) for row in await cursor.fetchall()]
+
+    async def _kept_people(self, where: str, params: tuple[object, ...]) -> list[Person]:
+        """`_people(where, params)` kept in memory under the directory's version, as
+        `by_telegram` is (see the class): for the reads of every card and list (whom a head
+        acts for today, a department's executors)."""
+        version = await self._version()
+        kept = self._kept_under(version)
+        key = (where, params)
+        if kept is not None and (found := kept.people.get(key)) is not None:
+            return list(found)
+        people = await self._people(where, params)
+        if version is not None and (kept := self._keep(version)) is not None:
+            if len(kept.people) >= KEPT_ACCOUNTS:
+                kept.people.clear()
+            kept.people[key] = tuple(people)
+        return people
 
     async def _one(self, where: str, params: Iterable[object]) -> Person | None:
         people = await self._people(where, params)
@@ -204,8 +223,8 @@ class StaffRepo(AuditedStore):
         )
 
     async def executors_of(self, department_id: int) -> list[Person]:
-        """The department's active staff with the executor role."""
-        return await self._people(
+        """The department's active staff with the executor role (kept: see the class)."""
+        return await self._kept_people(
             "p.department_id = ? AND p.active = 1 AND EXISTS (SELECT 1 FROM person_roles r"
             " WHERE r.person_id = p.id AND r.role = 'executor')",
             (department_id,),
@@ -381,8 +400,8 @@ class StaffRepo(AuditedStore):
         return await self.get(row["substitute_id"]) or person
 
     async def represented_by(self, person: Person, day: date) -> list[Person]:
-        """Everyone `person` acts for on `day`."""
-        return await self._people(
+        """Everyone `person` acts for on `day` (kept: see the class)."""
+        return await self._kept_people(
             "p.active = 1 AND p.id IN (SELECT absent_id FROM substitutions WHERE substitute_id = ?"
             " AND starts_on <= ? AND ends_on >= ?)",
             (person.id, day.isoformat(), day.isoformat()),

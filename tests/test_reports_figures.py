@@ -126,7 +126,13 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
             "BEGIN;"
             + "".join(  # 0020: the directory's version and the triggers that raise it
                 f" DROP TRIGGER staff_version_{table}_{change};"
-                for table in ("people", "departments", "person_roles", "curated_departments")
+                for table in (
+                    "people",
+                    "departments",
+                    "person_roles",
+                    "curated_departments",
+                    "substitutions",
+                )
                 for change in ("insert", "update", "delete")
             )
             + " DROP TABLE staff_version;"

@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,38 @@ async def test_strangers_cannot_grow_the_kept_accounts_without_bound(
     kept = staffed.staff._kept
     assert kept is not None
     assert 0 < len(kept.by_telegram) <= 3
+
+
+async def test_whom_a_head_acts_for_and_a_departments_executors_are_kept_too(
+    staffed: Repos, profile: Profile, settings: Settings
+) -> None:
+    """`represented_by` and `executors_of` (every card and list) are kept like the person: a
+    substitution added, another connection's change to it or a person leaving is seen on the
+    next read; with no change only the version is read."""
+    staff = staffed.staff
+    edu_head, fin_head = await person(staffed, "edu_head"), await person(staffed, "fin_head")
+    edu = edu_head.department_id
+    assert edu is not None
+    day = date(2026, 12, 3)
+    assert await staff.represented_by(fin_head, day) == []
+    assert [p.code for p in await staff.executors_of(edu)] == ["edu_exec"]
+    with statements(staffed) as ran:
+        assert await staff.represented_by(fin_head, day) == []
+        assert [p.code for p in await staff.executors_of(edu)] == ["edu_exec"]
+    assert ran == [VERSION_READ, VERSION_READ]
+    await staff.add_substitution(edu_head, fin_head, day, day, actor="test")
+    assert [p.code for p in await staff.represented_by(fin_head, day)] == ["edu_head"]
+    assert await staff.represented_by(fin_head, day + timedelta(days=1)) == []
+    # another connection ends the substitution: seen on the next read
+    with sqlite3.connect(staffed.db.path) as other:
+        other.execute("DELETE FROM substitutions")
+    other.close()
+    assert await staff.represented_by(fin_head, day) == []
+    # the executor leaves: the department has none to pass to
+    ctx = await services.make_context(staffed, profile, settings)
+    await staff_steps.remove_people(ctx, [await person(staffed, "edu_exec")], actor="test")
+    assert await staff.executors_of(edu) == []
+    # what a caller gets is its own list
+    kept = await staff.represented_by(fin_head, day)
+    kept.append(fin_head)
+    assert await staff.represented_by(fin_head, day) == []

@@ -5,9 +5,9 @@
 -- read them under (see `storage/staff.py`).
 --
 -- The triggers cover every table a `Person` (PERSON_SELECT: people, its department, its roles,
--- its curated departments) or `StaffRepo.names()` is read from. Nothing in them is written on
--- every update (when a person last opened the bot is kept in memory), so the version moves
--- only when the directory does. Substitutions are not part of those reads and not covered.
+-- its curated departments), `StaffRepo.names()` or whom a person acts for (substitutions) is
+-- read from. Nothing in them is written on every update (when a person last opened the bot is
+-- kept in memory), so the version moves only when the directory does.
 CREATE TABLE staff_version (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
     version  INTEGER NOT NULL
@@ -40,4 +40,11 @@ BEGIN UPDATE staff_version SET version = version + 1 WHERE id = 1; END;
 CREATE TRIGGER staff_version_curated_departments_update AFTER UPDATE ON curated_departments
 BEGIN UPDATE staff_version SET version = version + 1 WHERE id = 1; END;
 CREATE TRIGGER staff_version_curated_departments_delete AFTER DELETE ON curated_departments
+BEGIN UPDATE staff_version SET version = version + 1 WHERE id = 1; END;
+
+CREATE TRIGGER staff_version_substitutions_insert AFTER INSERT ON substitutions
+BEGIN UPDATE staff_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER staff_version_substitutions_update AFTER UPDATE ON substitutions
+BEGIN UPDATE staff_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER staff_version_substitutions_delete AFTER DELETE ON substitutions
 BEGIN UPDATE staff_version SET version = version + 1 WHERE id = 1; END;
