@@ -16,11 +16,18 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     ClientDecodeError,
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
-from aiogram.methods import GetUpdates
+from aiogram.methods import (
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetUpdates,
+    SendMessage,
+    TelegramMethod,
+)
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -260,3 +267,81 @@ async def test_updates_read_from_bytes_as_aiogram_reads_them() -> None:
         "InaccessibleMessage",
     ]
     assert fast.result[0].message is not None and fast.result[0].message.bot is bot
+
+
+async def test_answers_keep_the_keyboard_sent_without_validating_its_echo() -> None:
+    """A message sent or edited with an inline keyboard comes back with Telegram's echo of it;
+    the session validates the rest and puts the sent keyboard back: the same message as
+    aiogram's validation of the whole answer gives (an edit of an inline message: True)."""
+    keyboard = _keyboard()
+    echoed = SENT | {"reply_markup": keyboard.model_dump(exclude_none=True)}
+    edited = SENT | {"edit_date": 1_764_000_100}  # an empty keyboard: Telegram shows none
+    calls: list[tuple[TelegramMethod[Any], object]] = [
+        (SendMessage(chat_id=CHAT, text="Сәлем", reply_markup=keyboard), echoed),
+        (EditMessageText(chat_id=CHAT, message_id=7, text="ок", reply_markup=keyboard), echoed),
+        (EditMessageReplyMarkup(inline_message_id="i1", reply_markup=keyboard), True),
+        (
+            EditMessageReplyMarkup(
+                chat_id=CHAT, message_id=7, reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
+            ),
+            edited,
+        ),
+    ]
+    bot = Bot(DEFAULT_TOKEN)
+    try:
+        for method, result in calls:
+            content = json.dumps({"ok": True, "result": result}, ensure_ascii=False)
+            plain = AiohttpSession().check_response(bot, method, 200, content)
+            fast = JsonSession().check_response(bot, method, 200, content.encode())
+            assert type(fast) is type(plain)
+            assert type(fast.result) is type(plain.result)
+            if isinstance(plain.result, Message):
+                assert isinstance(fast.result, Message)
+                assert fast.result.model_dump() == plain.result.model_dump()
+                assert fast.result.model_fields_set == plain.result.model_fields_set
+                assert fast.result.bot is bot
+                if result is echoed:
+                    assert fast.result.reply_markup is keyboard
+                else:
+                    assert fast.result.reply_markup is None
+            else:
+                assert fast.result is plain.result is True
+    finally:
+        await bot.session.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "content", "error"),
+    [
+        (
+            400,
+            {"ok": False, "error_code": 400, "description": "Bad Request: x"},
+            TelegramBadRequest,
+        ),
+        (
+            200,
+            {"ok": False, "error_code": 400, "description": "Bad Request: x"},
+            TelegramAPIError,
+        ),
+        (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 3",
+                "parameters": {"retry_after": 3},
+            },
+            TelegramRetryAfter,
+        ),
+        (200, b"<html>gateway</html>", ClientDecodeError),
+        (200, {"ok": True, "result": {"message_id": "not a number"}}, ClientDecodeError),
+    ],
+)
+def test_a_call_with_a_keyboard_gets_aiogram_errors(
+    status: int, content: object, error: type[Exception]
+) -> None:
+    """The answer to a call with a keyboard that is not a plain success is aiogram's to read."""
+    raw = content if isinstance(content, bytes) else json.dumps(content).encode()
+    method = SendMessage(chat_id=CHAT, text="x", reply_markup=_keyboard())
+    with pytest.raises(error):
+        JsonSession().check_response(Bot(DEFAULT_TOKEN), method, status, raw)
