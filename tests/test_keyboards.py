@@ -4,14 +4,26 @@ aiogram's InlineKeyboardBuilder builds."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import pytest
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder, KeyboardBuilder
 
-from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
-from handlers.keyboards import Keyboard, trusted
+from handlers.callbacks import (
+    ItemAction,
+    ItemCallback,
+    LangCallback,
+    ListCallback,
+    ListScope,
+    MenuAction,
+    MenuCallback,
+)
+from handlers.keyboards import Keyboard, pack, trusted
+from storage.domain.enums import Language
 
 Build = Callable[[InlineKeyboardBuilder], None]
 
@@ -109,3 +121,41 @@ def test_a_markup_given_is_not_changed() -> None:
 def test_a_wrong_type_is_still_refused(fields: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="validation error"):
         Keyboard().button(**fields)
+
+
+class Sample(CallbackData, prefix="s"):
+    flag: bool
+    note: str | None = None
+    key: UUID | None = None
+    share: float = 0.5
+    amount: Decimal = Decimal("1.10")
+
+
+@pytest.mark.parametrize(
+    "callback_data",
+    [
+        ItemCallback(action=ItemAction.VIEW, id=7),
+        ItemCallback(action=ItemAction.TO, id=7, dep=3, arg="d12"),
+        ListCallback(scope=ListScope.CONTROL, page=2, flt="overdue", at=-40),
+        LangCallback(language=Language.RU),
+        MenuCallback(action=MenuAction.MY),
+        Sample(flag=True),
+        Sample(flag=False, note="қ", key=UUID(int=5), share=2.0, amount=Decimal(3)),
+    ],
+)
+def test_packed_as_aiogram_packs(callback_data: CallbackData) -> None:
+    assert pack(callback_data) == callback_data.pack()
+
+
+@pytest.mark.parametrize(
+    ("callback_data", "error"),
+    [
+        (Sample(flag=True, note="a:b"), "Separator"),
+        (Sample(flag=True, note="я" * 30), "too long"),
+    ],
+)
+def test_refused_as_aiogram_refuses(callback_data: CallbackData, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        callback_data.pack()
+    with pytest.raises(ValueError, match=error):
+        pack(callback_data)
