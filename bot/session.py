@@ -18,6 +18,7 @@ import secrets
 from enum import Enum
 from functools import partial
 from http import HTTPStatus
+from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.default import Default
@@ -25,15 +26,22 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import InlineKeyboardMarkup, InputFile, Message, TelegramObject
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    TelegramObject,
+)
 from aiohttp import ClientError, ClientTimeout
-from pydantic_core import from_json
+from pydantic_core import from_json, to_json
 
 if TYPE_CHECKING:
     from aiogram import Bot
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 # Cyrillic as UTF-8, not as \\u escapes (a third of the bytes); no spaces
+SCALARS = frozenset({str, int, bool, float})
 dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -83,21 +91,50 @@ class JsonSession(AiohttpSession):
             return round(value.timestamp())
         if isinstance(value, Enum):
             return self.plain(value.value, bot, files)
+        if type(value) is InlineKeyboardMarkup and not value.__pydantic_extra__:
+            return {
+                "inline_keyboard": [
+                    [self.button(b, bot, files) for b in row] for row in value.inline_keyboard
+                ]
+            }
         if isinstance(value, TelegramObject):
             return self.plain(value.model_dump(warnings=False), bot, files)
         return value
 
+    def button(self, button: InlineKeyboardButton, bot: Bot, files: dict[str, InputFile]) -> Any:
+        """A button as its `model_dump` gives it, straight from its fields when those set are
+        strings, numbers or booleans (a text and callback data: every button of the bot's)."""
+        if type(button) is InlineKeyboardButton and not button.__pydantic_extra__:
+            found = {key: v for key, v in button.__dict__.items() if v is not None}
+            for value in found.values():
+                if type(value) not in SCALARS:
+                    return self.plain(button, bot, files)
+            return found
+        return self.plain(button, bot, files)
+
     def build_json(self, bot: Bot, method: TelegramMethod[TelegramType]) -> bytes | None:
-        """The call as a JSON body; None when it uploads a file (a multipart form, then)."""
+        """The call as a JSON body; None when it uploads a file (a multipart form, then).
+
+        The method's fields are read as they are rather than from a `model_dump` of the whole
+        call, and an inline keyboard's buttons straight from their fields (a sendMessage with
+        ten buttons: ~98 -> ~32 µs with the encoding below); the JSON is the same as the dump's."""
         files: dict[str, InputFile] = {}
         body = {}
-        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+        extra = method.__pydantic_extra__
+        fields = method.__dict__.items()
+        for key, value in chain(fields, extra.items()) if extra else fields:
+            if value is None:
+                continue
             plain = self.plain(value, bot, files)
             if plain is None or plain == "":  # aiogram's form leaves these out too
                 continue
             body[key] = plain
         if files:
             return None
+        if self.json_dumps is dumps:
+            # the same bytes as `dumps` gives (but a float's exponent: 1e-7, not 1e-07), ~4
+            # times faster (~5 µs against ~20 µs a /my's page)
+            return to_json(body)
         return self.json_dumps(body).encode()
 
     def check_response(

@@ -88,7 +88,7 @@ class Keyboard(InlineKeyboardBuilder):
     ) -> Keyboard:
         if isinstance(callback_data, CallbackData):
             callback_data = pack(callback_data)
-        if kwargs or not isinstance(text, str) or not isinstance(callback_data, str):
+        if kwargs or type(text) is not str or type(callback_data) is not str:
             super().button(text=text, callback_data=callback_data, **kwargs)
             return self
         made = trusted(InlineKeyboardButton, text=text, callback_data=callback_data)
