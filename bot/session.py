@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 # Cyrillic as UTF-8, not as \\u escapes (a third of the bytes); no spaces
-SCALARS = frozenset({str, int, bool, float})
 dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+# the values a button's fields are dumped as they are
+SCALARS = frozenset({str, int, bool, float})
 
 
 class JsonSession(AiohttpSession):

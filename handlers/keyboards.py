@@ -27,7 +27,11 @@ _set = object.__setattr__
 def _defaults(model: type[TelegramObject]) -> dict[str, Any]:
     """Each field's default in the model's order (None for a required one: the order of a
     model's `__dict__` is the order of its dumps)."""
-    return {name: None if f.is_required() else f.default for name, f in model.model_fields.items()}
+    fields = model.model_fields
+    if any(f.default_factory is not None for f in fields.values()):
+        msg = f"{model.__name__}: a default made by a factory is not shared"
+        raise TypeError(msg)
+    return {name: None if f.is_required() else f.default for name, f in fields.items()}
 
 
 def trusted(model: type[Model], **values: Any) -> Model:

@@ -10,8 +10,9 @@ from uuid import UUID
 
 import pytest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject
 from aiogram.utils.keyboard import InlineKeyboardBuilder, KeyboardBuilder
+from pydantic import Field
 
 from handlers.callbacks import (
     ItemAction,
@@ -159,3 +160,12 @@ def test_refused_as_aiogram_refuses(callback_data: CallbackData, error: str) -> 
         callback_data.pack()
     with pytest.raises(ValueError, match=error):
         pack(callback_data)
+
+
+class Listed(TelegramObject):
+    items: list[int] = Field(default_factory=list)
+
+
+def test_no_trusted_object_shares_a_default_made_by_a_factory() -> None:
+    with pytest.raises(TypeError, match="factory"):
+        trusted(Listed)
