@@ -18,6 +18,7 @@ import secrets
 from enum import Enum
 from functools import partial
 from http import HTTPStatus
+from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.default import Default
@@ -25,9 +26,15 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import InputFile, TelegramObject
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    TelegramObject,
+)
 from aiohttp import ClientError, ClientTimeout
-from pydantic import ValidationError
+from pydantic_core import from_json, to_json
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -35,6 +42,8 @@ if TYPE_CHECKING:
 JSON_HEADERS = {"Content-Type": "application/json"}
 # Cyrillic as UTF-8, not as \\u escapes (a third of the bytes); no spaces
 dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+# the values a button's fields are dumped as they are
+SCALARS = frozenset({str, int, bool, float})
 
 
 class JsonSession(AiohttpSession):
@@ -83,21 +92,50 @@ class JsonSession(AiohttpSession):
             return round(value.timestamp())
         if isinstance(value, Enum):
             return self.plain(value.value, bot, files)
+        if type(value) is InlineKeyboardMarkup and not value.__pydantic_extra__:
+            return {
+                "inline_keyboard": [
+                    [self.button(b, bot, files) for b in row] for row in value.inline_keyboard
+                ]
+            }
         if isinstance(value, TelegramObject):
             return self.plain(value.model_dump(warnings=False), bot, files)
         return value
 
+    def button(self, button: InlineKeyboardButton, bot: Bot, files: dict[str, InputFile]) -> Any:
+        """A button as its `model_dump` gives it, straight from its fields when those set are
+        strings, numbers or booleans (a text and callback data: every button of the bot's)."""
+        if type(button) is InlineKeyboardButton and not button.__pydantic_extra__:
+            found = {key: v for key, v in button.__dict__.items() if v is not None}
+            for value in found.values():
+                if type(value) not in SCALARS:
+                    return self.plain(button, bot, files)
+            return found
+        return self.plain(button, bot, files)
+
     def build_json(self, bot: Bot, method: TelegramMethod[TelegramType]) -> bytes | None:
-        """The call as a JSON body; None when it uploads a file (a multipart form, then)."""
+        """The call as a JSON body; None when it uploads a file (a multipart form, then).
+
+        The method's fields are read as they are rather than from a `model_dump` of the whole
+        call, and an inline keyboard's buttons straight from their fields (a sendMessage with
+        ten buttons: ~98 -> ~32 µs with the encoding below); the JSON is the same as the dump's."""
         files: dict[str, InputFile] = {}
         body = {}
-        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+        extra = method.__pydantic_extra__
+        fields = method.__dict__.items()
+        for key, value in chain(fields, extra.items()) if extra else fields:
+            if value is None:
+                continue
             plain = self.plain(value, bot, files)
             if plain is None or plain == "":  # aiogram's form leaves these out too
                 continue
             body[key] = plain
         if files:
             return None
+        if self.json_dumps is dumps:
+            # the same bytes as `dumps` gives (but a float's exponent: 1e-7, not 1e-07), ~4
+            # times faster (~5 µs against ~20 µs a /my's page)
+            return to_json(body)
         return self.json_dumps(body).encode()
 
     def check_response(
@@ -112,10 +150,14 @@ class JsonSession(AiohttpSession):
         exceptions."""
         if HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
             try:
-                response = self.response_type(method).model_validate_json(
-                    content, context={"bot": bot}
-                )
-            except ValidationError:
+                markup = getattr(method, "reply_markup", None)
+                if isinstance(markup, InlineKeyboardMarkup):
+                    response = self.without_echo(bot, method, markup, content)
+                else:
+                    response = self.response_type(method).model_validate_json(
+                        content, context={"bot": bot}
+                    )
+            except ValueError:  # pydantic's ValidationError, or bytes that are not JSON
                 pass
             else:
                 if response.ok:
@@ -123,6 +165,29 @@ class JsonSession(AiohttpSession):
         if isinstance(content, bytes):
             content = content.decode("utf-8", errors="replace")
         return super().check_response(bot, method, status_code, content)
+
+    def without_echo(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        markup: InlineKeyboardMarkup,
+        content: str | bytes,
+    ) -> Response[TelegramType]:
+        """The answer to a call that sent an inline keyboard, validated without the keyboard's
+        echo: Telegram gives the sent message back with its `reply_markup`, the very keyboard
+        we sent, and validating its buttons again is most of the answer's cost (~120 µs a
+        message of ten buttons against ~45 µs without them). The sent keyboard is put back on
+        the message instead: it IS what Telegram shows."""
+        data = from_json(content)
+        result = data.get("result") if isinstance(data, dict) else None
+        echoed = isinstance(result, dict) and result.pop("reply_markup", None) is not None
+        response = self.response_type(method).model_validate(data, context={"bot": bot})
+        message = response.result
+        if echoed and isinstance(message, Message):
+            # the model is frozen (validate_assignment): set the field as validation does
+            message.__dict__["reply_markup"] = markup
+            message.__pydantic_fields_set__.add("reply_markup")
+        return response
 
     def client_timeout(self, timeout: float | None) -> ClientTimeout:
         seconds = self.timeout if timeout is None else timeout

@@ -14,25 +14,58 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import MessageEntityType, ParseMode
 from aiogram.exceptions import (
     ClientDecodeError,
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
-from aiogram.methods import GetUpdates
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    BanChatMember,
+    DeleteMessage,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetUpdates,
+    RestrictChatMember,
+    SendDocument,
+    SendLocation,
+    SendMediaGroup,
+    SendMessage,
+    SetMyCommands,
+    TelegramMethod,
+)
 from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
     BufferedInputFile,
+    ChatPermissions,
+    CopyTextButton,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
+    InputMediaDocument,
+    InputMediaPhoto,
+    KeyboardButton,
+    LinkPreviewOptions,
     Message,
+    MessageEntity,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+    WebAppInfo,
 )
 from aiohttp import web
 from aiohttp.web_request import FileField
 
 from bot.config import Settings
 from bot.factory import create_bot
-from bot.session import JsonSession
+from bot.session import JsonSession, dumps
+from handlers.callbacks import ItemAction, ItemCallback
+from handlers.keyboards import Keyboard
 from tests.fake_api import FakeBotAPI
 from tests.fake_api.wire import DEFAULT_TOKEN
 
@@ -260,3 +293,206 @@ async def test_updates_read_from_bytes_as_aiogram_reads_them() -> None:
         "InaccessibleMessage",
     ]
     assert fast.result[0].message is not None and fast.result[0].message.bot is bot
+
+
+async def test_answers_keep_the_keyboard_sent_without_validating_its_echo() -> None:
+    """A message sent or edited with an inline keyboard comes back with Telegram's echo of it;
+    the session validates the rest and puts the sent keyboard back: the same message as
+    aiogram's validation of the whole answer gives (an edit of an inline message: True)."""
+    keyboard = _keyboard()
+    echoed = SENT | {"reply_markup": keyboard.model_dump(exclude_none=True)}
+    edited = SENT | {"edit_date": 1_764_000_100}  # an empty keyboard: Telegram shows none
+    calls: list[tuple[TelegramMethod[Any], object]] = [
+        (SendMessage(chat_id=CHAT, text="Сәлем", reply_markup=keyboard), echoed),
+        (EditMessageText(chat_id=CHAT, message_id=7, text="ок", reply_markup=keyboard), echoed),
+        (EditMessageReplyMarkup(inline_message_id="i1", reply_markup=keyboard), True),
+        (
+            EditMessageReplyMarkup(
+                chat_id=CHAT, message_id=7, reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
+            ),
+            edited,
+        ),
+    ]
+    bot = Bot(DEFAULT_TOKEN)
+    try:
+        for method, result in calls:
+            content = json.dumps({"ok": True, "result": result}, ensure_ascii=False)
+            plain = AiohttpSession().check_response(bot, method, 200, content)
+            fast = JsonSession().check_response(bot, method, 200, content.encode())
+            assert type(fast) is type(plain)
+            assert type(fast.result) is type(plain.result)
+            if isinstance(plain.result, Message):
+                assert isinstance(fast.result, Message)
+                assert fast.result.model_dump() == plain.result.model_dump()
+                assert fast.result.model_fields_set == plain.result.model_fields_set
+                assert fast.result.bot is bot
+                if result is echoed:
+                    assert fast.result.reply_markup is keyboard
+                else:
+                    assert fast.result.reply_markup is None
+            else:
+                assert fast.result is plain.result is True
+    finally:
+        await bot.session.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "content", "error"),
+    [
+        (
+            400,
+            {"ok": False, "error_code": 400, "description": "Bad Request: x"},
+            TelegramBadRequest,
+        ),
+        (
+            200,
+            {"ok": False, "error_code": 400, "description": "Bad Request: x"},
+            TelegramAPIError,
+        ),
+        (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 3",
+                "parameters": {"retry_after": 3},
+            },
+            TelegramRetryAfter,
+        ),
+        (200, b"<html>gateway</html>", ClientDecodeError),
+        (200, {"ok": True, "result": {"message_id": "not a number"}}, ClientDecodeError),
+    ],
+)
+def test_a_call_with_a_keyboard_gets_aiogram_errors(
+    status: int, content: object, error: type[Exception]
+) -> None:
+    """The answer to a call with a keyboard that is not a plain success is aiogram's to read."""
+    raw = content if isinstance(content, bytes) else json.dumps(content).encode()
+    method = SendMessage(chat_id=CHAT, text="x", reply_markup=_keyboard())
+    with pytest.raises(error):
+        JsonSession().check_response(Bot(DEFAULT_TOKEN), method, status, raw)
+
+
+def _dumped(session: JsonSession, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
+    """build_json as it was: a `model_dump` of the whole call, `plain()`, `json.dumps`."""
+    files: dict[str, InputFile] = {}
+    body = {}
+    for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+        plain = session.plain(value, bot, files)
+        if plain is None or plain == "":
+            continue
+        body[key] = plain
+    return None if files else dumps(body).encode()
+
+
+def _calls() -> list[TelegramMethod[Any]]:
+    until = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    trusted_keyboard = Keyboard()
+    trusted_keyboard.button(text="🔎 B-000001", callback_data="a:view:1:0:")
+    trusted_keyboard.button(text="▶️", callback_data=ItemCallback(action=ItemAction.VIEW, id=2))
+    mixed = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="Ашу", url="https://example.org/a", style="primary"),
+                InlineKeyboardButton(text="web", web_app=WebAppInfo(url="https://example.org/w")),
+            ],
+            [
+                InlineKeyboardButton(text="copy", copy_text=CopyTextButton(text="B-1")),
+                InlineKeyboardButton(text="⭐ pay", pay=True),
+                InlineKeyboardButton(text="empty", callback_data=""),
+            ],
+        ]
+    )
+    return [
+        SendMessage(chat_id=CHAT, text="Сәлем", reply_markup=_keyboard()),
+        SendMessage(chat_id=CHAT, text="x", reply_markup=trusted_keyboard.as_markup()),
+        SendMessage(
+            chat_id="@channel",
+            text='<b>x</b> \u2028 "q" \\ 😀',
+            parse_mode=ParseMode.HTML,
+            entities=[MessageEntity(type=MessageEntityType.BOLD, offset=0, length=1)],
+            link_preview_options=LinkPreviewOptions(is_disabled=True, url=None),
+            disable_notification=False,
+            protect_content=True,
+            reply_parameters=ReplyParameters(message_id=3, quote="q"),
+            reply_markup=mixed,
+        ),
+        SendMessage(chat_id=CHAT, text="defaults: parse mode, preview, protection"),
+        SendMessage(chat_id=CHAT, text="x", parse_mode=None, link_preview_options=None),
+        SendMessage(
+            chat_id=CHAT,
+            text="reply keyboard",
+            reply_markup=ReplyKeyboardMarkup(
+                keyboard=[[KeyboardButton(text="a"), KeyboardButton(text="b")]],
+                resize_keyboard=True,
+            ),
+        ),
+        SendMessage(chat_id=CHAT, text="x", reply_markup=ReplyKeyboardRemove()),
+        SendMessage(chat_id=CHAT, text="x", reply_markup=ForceReply(input_field_placeholder="…")),
+        SendMessage(chat_id=CHAT, text="extra", unknown_field="kept", other=None),
+        EditMessageText(chat_id=CHAT, message_id=5, text="ок", reply_markup=_keyboard()),
+        EditMessageText(inline_message_id="i1", text="", reply_markup=mixed),
+        EditMessageReplyMarkup(chat_id=CHAT, message_id=5, reply_markup=_keyboard()),
+        EditMessageReplyMarkup(chat_id=CHAT, message_id=5),
+        EditMessageReplyMarkup(
+            chat_id=CHAT, message_id=5, reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
+        ),
+        AnswerCallbackQuery(callback_query_id="cb1"),
+        AnswerCallbackQuery(callback_query_id="cb1", text="Принято.", show_alert=False),
+        AnswerCallbackQuery(callback_query_id="cb1", show_alert=True, cache_time=0),
+        BanChatMember(chat_id=-100, user_id=CHAT, until_date=until),
+        RestrictChatMember(
+            chat_id=-100,
+            user_id=CHAT,
+            permissions=ChatPermissions(can_send_messages=False),
+            until_date=until,
+        ),
+        SendDocument(chat_id=CHAT, document="file-id", caption="Тізім", reply_markup=_keyboard()),
+        SendMediaGroup(
+            chat_id=CHAT,
+            media=[InputMediaPhoto(media="id1", caption="a"), InputMediaPhoto(media="id2")],
+        ),
+        SendLocation(chat_id=CHAT, latitude=51.169392, longitude=71.449074),
+        SetMyCommands(
+            commands=[BotCommand(command="my", description="Менің тапсырмаларым")],
+            scope=BotCommandScopeChat(chat_id=CHAT),
+            language_code="kk",
+        ),
+        DeleteMessage(chat_id=CHAT, message_id=9),
+        GetUpdates(offset=10, timeout=30, allowed_updates=["message", "callback_query"]),
+    ]
+
+
+@pytest.mark.parametrize("method", _calls(), ids=lambda method: method.__api_method__)
+async def test_a_call_reads_as_its_dump_did(method: TelegramMethod[Any]) -> None:
+    """build_json reads the call's fields (and a keyboard's buttons) as they are: the same
+    JSON as the dump of the whole call gave, bot defaults, moments, enums, extra fields and
+    nested objects included."""
+    session = JsonSession()
+    bot = Bot(
+        DEFAULT_TOKEN,
+        session=session,
+        default=DefaultBotProperties(
+            parse_mode="HTML", link_preview_is_disabled=True, protect_content=False
+        ),
+    )
+    assert session.build_json(bot, method) == _dumped(session, bot, method)
+    plain = Bot(DEFAULT_TOKEN, session=session)  # no defaults
+    assert session.build_json(plain, method) == _dumped(session, plain, method)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        SendDocument(chat_id=CHAT, document=BufferedInputFile(b"x", "a.csv")),
+        SendMediaGroup(
+            chat_id=CHAT,
+            media=[InputMediaDocument(media=BufferedInputFile(b"x", "a.csv"), caption="a")],
+        ),
+    ],
+)
+def test_an_upload_has_no_json_body(method: TelegramMethod[Any]) -> None:
+    session = JsonSession()
+    bot = Bot(DEFAULT_TOKEN, session=session)
+    assert session.build_json(bot, method) is None
+    assert _dumped(session, bot, method) is None
