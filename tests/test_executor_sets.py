@@ -116,6 +116,10 @@ async def test_controller_changes_executors_through_the_chat(world: World) -> No
     assert (picker.text or "").startswith("Исполнители поручения № E-1")
     labels = buttons(picker)
     assert "⭐ Отдел образования" in labels and "✅ Отдел финансов" in labels
+    # «choose the main executor» has a row of its own, under «Done» (not cut beside it)
+    rows = picker.reply_markup.inline_keyboard  # type: ignore[union-attr]
+    assert [b.text for b in rows[-2]] == ["✔️ Готово"]
+    assert [b.text for b in rows[-1]] == ["⭐ Выбрать основного исполнителя"]
     # a forged department is refused, nothing changes
     world.bot.clear()
     await world.tap(ExecCallback(step=ExecStep.DEPARTMENT, value="99999").pack(), CTRL)

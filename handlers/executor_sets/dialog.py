@@ -54,10 +54,9 @@ async def draw(repos: Repos, data: dict[str, Any]) -> tuple[str, InlineKeyboardM
         repos, EXECUTORS, data, header, exec_callback(ExecStep.SAVE)
     )
     builder = Keyboard.from_markup(markup)
-    builder.row()
-    builder.button(
-        text=_("⭐ Choose the main executor"), callback_data=exec_callback(ExecStep.MAIN)
-    )
+    main = Keyboard()  # a row of its own under «Done» (a phone would cut it beside another)
+    main.button(text=_("⭐ Choose the main executor"), callback_data=exec_callback(ExecStep.MAIN))
+    builder.attach(main)
     return text, builder.as_markup()
 
 
