@@ -84,11 +84,12 @@ class StaffRepo(AuditedStore):
 
     The reads of every update or card, who a Telegram account is (`by_telegram`, for
     `PersonMiddleware`), everyone's names (`names`, for the audit trail), whom a head acts for
-    today and a department's executors (`represented_by`, `executors_of`), are kept in memory
-    under the directory's version (`staff_version`, raised by triggers in the same transaction
-    as any change of the tables they are read from, from any process: migration 0020). Each
-    call reads the version first, one row by its key on the quick reader, and serves the kept
-    value only if it was read under that same version.
+    today, a department's executors and the holders of a role (`represented_by`,
+    `executors_of`, `with_role`), are kept in memory under the directory's version
+    (`staff_version`, raised by triggers in the same transaction as any change of the tables
+    they are read from, from any process: migration 0020). Each call reads the version first,
+    one row by its key on the quick reader, and serves the kept value only if it was read
+    under that same version.
 
     Why that is safe: outside a unit of work each statement runs in autocommit on the quick
     reader and sees the latest committed snapshot, so a later statement sees a snapshot at
@@ -103,8 +104,14 @@ class StaffRepo(AuditedStore):
     under the new version, served until the next change.
 
     Inside a unit of work the reads go to the writer, which sees the unit's own uncommitted
-    changes (and raises); the unit may still roll back, and a later commit reach the same
-    version number with other content. So there the cache is neither used nor filled.
+    changes (and raises the version with them); the unit may still roll back, and a later
+    commit reach the same version number with other content. So a unit never fills the cache.
+    It may serve from it (a person's step reads whom they act for and the controllers it
+    writes to): the unit holds the database's write lock from its BEGIN IMMEDIATE, so nothing
+    commits while it runs and every version kept, read committed before or meanwhile, is at
+    most the one committed at its start. The version the unit reads equals that committed one
+    while the unit has not changed the directory, and is greater once it has; so a kept value
+    whose version equals the unit's is the directory the unit sees.
     """
 
     entity = "person"
@@ -130,7 +137,7 @@ class StaffRepo(AuditedStore):
         if kept is not None and (found := kept.people.get(key)) is not None:
             return list(found)
         people = await self._people(where, params)
-        if version is not None and (kept := self._keep(version)) is not None:
+        if (kept := self._keep(version)) is not None:
             if len(kept.people) >= KEPT_ACCOUNTS:
                 kept.people.clear()
             kept.people[key] = tuple(people)
@@ -149,8 +156,6 @@ class StaffRepo(AuditedStore):
     async def by_telegram(self, telegram_id: int) -> Person | None:
         """The person bound to this Telegram account, if any (kept in memory: see the class)."""
         version = await self._version()
-        if version is None:  # inside a unit of work: read, never kept
-            return await self._one("p.telegram_id = ?", (telegram_id,))
         kept = self._kept_under(version)
         if kept is not None and telegram_id in kept.by_telegram:
             return kept.by_telegram[telegram_id]
@@ -176,28 +181,29 @@ class StaffRepo(AuditedStore):
             names = MappingProxyType(
                 {row["code"]: row["full_name"] for row in await cursor.fetchall()}
             )
-        if version is not None and (kept := self._keep(version)) is not None:
+        if (kept := self._keep(version)) is not None:
             kept.names = names
         return names
 
-    async def _version(self) -> int | None:
-        """The directory's version now, read before what is kept under it; None inside a unit
-        of work, where nothing is kept or served from memory."""
-        if self.db.in_unit:
-            return None
+    async def _version(self) -> int:
+        """The directory's version now, read before what is kept under it (inside a unit of
+        work: as the unit sees it, its own changes included)."""
         row = await self.fetch_one("SELECT version FROM staff_version WHERE id = 1")
         assert row is not None, "staff_version has its one row from migration 0020"
         return int(row["version"])
 
-    def _kept_under(self, version: int | None) -> _Kept | None:
-        """The kept values if they were read under `version` (never inside a unit: None)."""
+    def _kept_under(self, version: int) -> _Kept | None:
+        """The kept values if they were read under `version`."""
         kept = self._kept
         return kept if kept is not None and kept.version == version else None
 
     def _keep(self, version: int) -> _Kept | None:
         """Where to keep what was just read under `version`: the kept values when they are of
         that version, a fresh set when they are older (or none); None when they are newer
-        (another task read a later version meanwhile: this read is not kept)."""
+        (another task read a later version meanwhile: this read is not kept); None inside a
+        unit of work, whose reads may yet be rolled back."""
+        if self.db.in_unit:
+            return None
         kept = self._kept
         if kept is None or kept.version < version:
             kept = self._kept = _Kept(version)
@@ -209,7 +215,9 @@ class StaffRepo(AuditedStore):
         return await self._people("p.telegram_id IS NULL AND p.active = 1")
 
     async def with_role(self, role: Role) -> list[Person]:
-        return await self._people(
+        """The active people with the role (kept: see the class; the controllers are read by
+        every step that tells the control department)."""
+        return await self._kept_people(
             "p.active = 1 AND"
             " EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = ?)",
             (role.value,),
