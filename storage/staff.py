@@ -26,6 +26,14 @@ FROM people p LEFT JOIN departments d ON d.id = p.department_id
 """
 
 
+VERSION_SQL = "SELECT version FROM staff_version WHERE id = 1"
+
+
+def _version_of(row: aiosqlite.Row | None) -> int:
+    assert row is not None, "staff_version has its one row from migration 0020"
+    return int(row["version"])
+
+
 # How many Telegram accounts' people (or their absence) the cache keeps under one version: past
 # it, the kept ones are dropped and it fills again (strangers writing to the bot cannot grow it).
 KEPT_ACCOUNTS = 10_000
@@ -105,13 +113,14 @@ class StaffRepo(AuditedStore):
 
     Inside a unit of work the reads go to the writer, which sees the unit's own uncommitted
     changes (and raises the version with them); the unit may still roll back, and a later
-    commit reach the same version number with other content. So a unit never fills the cache.
-    It may serve from it (a person's step reads whom they act for and the controllers it
-    writes to): the unit holds the database's write lock from its BEGIN IMMEDIATE, so nothing
-    commits while it runs and every version kept, read committed before or meanwhile, is at
-    most the one committed at its start. The version the unit reads equals that committed one
-    while the unit has not changed the directory, and is greater once it has; so a kept value
-    whose version equals the unit's is the directory the unit sees.
+    commit reach the same version number with other content. The unit holds the database's
+    write lock from its BEGIN IMMEDIATE, so nothing commits while it runs: the committed
+    version stays the one of its start, every version kept is at most that one, and the
+    version the unit reads equals it while the unit has not changed the directory and is
+    greater once it has. So a unit serves a kept value whose version equals its own (it is the
+    directory the unit sees), and keeps what it read only when its version is still the
+    committed one (read on the quick reader, outside the unit: only on a miss). A person's
+    step reads whom they act for and the controllers it writes to: from memory, like a card.
     """
 
     entity = "person"
@@ -137,7 +146,7 @@ class StaffRepo(AuditedStore):
         if kept is not None and (found := kept.people.get(key)) is not None:
             return list(found)
         people = await self._people(where, params)
-        if (kept := self._keep(version)) is not None:
+        if (kept := await self._keep(version)) is not None:
             if len(kept.people) >= KEPT_ACCOUNTS:
                 kept.people.clear()
             kept.people[key] = tuple(people)
@@ -160,7 +169,7 @@ class StaffRepo(AuditedStore):
         if kept is not None and telegram_id in kept.by_telegram:
             return kept.by_telegram[telegram_id]
         person = await self._one("p.telegram_id = ?", (telegram_id,))
-        kept = self._keep(version)
+        kept = await self._keep(version)
         if kept is not None:
             if len(kept.by_telegram) >= KEPT_ACCOUNTS:
                 kept.by_telegram.clear()
@@ -181,28 +190,32 @@ class StaffRepo(AuditedStore):
             names = MappingProxyType(
                 {row["code"]: row["full_name"] for row in await cursor.fetchall()}
             )
-        if (kept := self._keep(version)) is not None:
+        if (kept := await self._keep(version)) is not None:
             kept.names = names
         return names
 
     async def _version(self) -> int:
         """The directory's version now, read before what is kept under it (inside a unit of
         work: as the unit sees it, its own changes included)."""
-        row = await self.fetch_one("SELECT version FROM staff_version WHERE id = 1")
-        assert row is not None, "staff_version has its one row from migration 0020"
-        return int(row["version"])
+        return _version_of(await self.fetch_one(VERSION_SQL))
+
+    async def _committed_version(self) -> int:
+        """The version last committed, whatever the calling unit of work changed (the quick
+        reader: a connection of its own, in autocommit)."""
+        async with self.db.quick.execute(VERSION_SQL) as cursor:
+            return _version_of(await cursor.fetchone())
 
     def _kept_under(self, version: int) -> _Kept | None:
         """The kept values if they were read under `version`."""
         kept = self._kept
         return kept if kept is not None and kept.version == version else None
 
-    def _keep(self, version: int) -> _Kept | None:
+    async def _keep(self, version: int) -> _Kept | None:
         """Where to keep what was just read under `version`: the kept values when they are of
         that version, a fresh set when they are older (or none); None when they are newer
         (another task read a later version meanwhile: this read is not kept); None inside a
-        unit of work, whose reads may yet be rolled back."""
-        if self.db.in_unit:
+        unit of work that changed the directory (its reads may yet be rolled back)."""
+        if self.db.in_unit and version != await self._committed_version():
             return None
         kept = self._kept
         if kept is None or kept.version < version:
