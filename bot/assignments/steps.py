@@ -265,8 +265,14 @@ async def accept(ctx: Context, person: Person, item: Assignment, department_id: 
     accepted the item already (a second tap on Accept, an old card's button) is refused from
     `item` as the tap loaded it, committed and just read, without a unit: an active executor
     row once accepted stays so (only a declined one is made new), so the unit would refuse it
-    alike, after waiting its turn for the writer and two trips to its thread."""
-    if accepted_already(item, only(await head_departments(ctx, person), department_id)):
+    alike, after waiting its turn for the writer and two trips to its thread. (Whom the person
+    heads is read only then: a first tap goes to the unit at once.)"""
+    shown = item.executor(department_id)
+    if (
+        shown is not None
+        and shown.accepted_at is not None
+        and accepted_already(item, only(await head_departments(ctx, person), department_id))
+    ):
         raise Refused(Refusal.ALREADY_ACCEPTED, reg_number=item.reg_number)
     return await accept_now(ctx, person, item, department_id)
 
