@@ -26,6 +26,14 @@ FROM people p LEFT JOIN departments d ON d.id = p.department_id
 """
 
 
+VERSION_SQL = "SELECT version FROM staff_version WHERE id = 1"
+
+
+def _version_of(row: aiosqlite.Row | None) -> int:
+    assert row is not None, "staff_version has its one row from migration 0020"
+    return int(row["version"])
+
+
 # How many Telegram accounts' people (or their absence) the cache keeps under one version: past
 # it, the kept ones are dropped and it fills again (strangers writing to the bot cannot grow it).
 KEPT_ACCOUNTS = 10_000
@@ -84,11 +92,12 @@ class StaffRepo(AuditedStore):
 
     The reads of every update or card, who a Telegram account is (`by_telegram`, for
     `PersonMiddleware`), everyone's names (`names`, for the audit trail), whom a head acts for
-    today and a department's executors (`represented_by`, `executors_of`), are kept in memory
-    under the directory's version (`staff_version`, raised by triggers in the same transaction
-    as any change of the tables they are read from, from any process: migration 0020). Each
-    call reads the version first, one row by its key on the quick reader, and serves the kept
-    value only if it was read under that same version.
+    today, a department's executors and the holders of a role (`represented_by`,
+    `executors_of`, `with_role`), are kept in memory under the directory's version
+    (`staff_version`, raised by triggers in the same transaction as any change of the tables
+    they are read from, from any process: migration 0020). Each call reads the version first,
+    one row by its key on the quick reader, and serves the kept value only if it was read
+    under that same version.
 
     Why that is safe: outside a unit of work each statement runs in autocommit on the quick
     reader and sees the latest committed snapshot, so a later statement sees a snapshot at
@@ -103,8 +112,15 @@ class StaffRepo(AuditedStore):
     under the new version, served until the next change.
 
     Inside a unit of work the reads go to the writer, which sees the unit's own uncommitted
-    changes (and raises); the unit may still roll back, and a later commit reach the same
-    version number with other content. So there the cache is neither used nor filled.
+    changes (and raises the version with them); the unit may still roll back, and a later
+    commit reach the same version number with other content. The unit holds the database's
+    write lock from its BEGIN IMMEDIATE, so nothing commits while it runs: the committed
+    version stays the one of its start, every version kept is at most that one, and the
+    version the unit reads equals it while the unit has not changed the directory and is
+    greater once it has. So a unit serves a kept value whose version equals its own (it is the
+    directory the unit sees), and keeps what it read only when its version is still the
+    committed one (read on the quick reader, outside the unit: only on a miss). A person's
+    step reads whom they act for and the controllers it writes to: from memory, like a card.
     """
 
     entity = "person"
@@ -130,7 +146,7 @@ class StaffRepo(AuditedStore):
         if kept is not None and (found := kept.people.get(key)) is not None:
             return list(found)
         people = await self._people(where, params)
-        if version is not None and (kept := self._keep(version)) is not None:
+        if (kept := await self._keep(version)) is not None:
             if len(kept.people) >= KEPT_ACCOUNTS:
                 kept.people.clear()
             kept.people[key] = tuple(people)
@@ -149,13 +165,11 @@ class StaffRepo(AuditedStore):
     async def by_telegram(self, telegram_id: int) -> Person | None:
         """The person bound to this Telegram account, if any (kept in memory: see the class)."""
         version = await self._version()
-        if version is None:  # inside a unit of work: read, never kept
-            return await self._one("p.telegram_id = ?", (telegram_id,))
         kept = self._kept_under(version)
         if kept is not None and telegram_id in kept.by_telegram:
             return kept.by_telegram[telegram_id]
         person = await self._one("p.telegram_id = ?", (telegram_id,))
-        kept = self._keep(version)
+        kept = await self._keep(version)
         if kept is not None:
             if len(kept.by_telegram) >= KEPT_ACCOUNTS:
                 kept.by_telegram.clear()
@@ -176,28 +190,33 @@ class StaffRepo(AuditedStore):
             names = MappingProxyType(
                 {row["code"]: row["full_name"] for row in await cursor.fetchall()}
             )
-        if version is not None and (kept := self._keep(version)) is not None:
+        if (kept := await self._keep(version)) is not None:
             kept.names = names
         return names
 
-    async def _version(self) -> int | None:
-        """The directory's version now, read before what is kept under it; None inside a unit
-        of work, where nothing is kept or served from memory."""
-        if self.db.in_unit:
-            return None
-        row = await self.fetch_one("SELECT version FROM staff_version WHERE id = 1")
-        assert row is not None, "staff_version has its one row from migration 0020"
-        return int(row["version"])
+    async def _version(self) -> int:
+        """The directory's version now, read before what is kept under it (inside a unit of
+        work: as the unit sees it, its own changes included)."""
+        return _version_of(await self.fetch_one(VERSION_SQL))
 
-    def _kept_under(self, version: int | None) -> _Kept | None:
-        """The kept values if they were read under `version` (never inside a unit: None)."""
+    async def _committed_version(self) -> int:
+        """The version last committed, whatever the calling unit of work changed (the quick
+        reader: a connection of its own, in autocommit)."""
+        async with self.db.quick.execute(VERSION_SQL) as cursor:
+            return _version_of(await cursor.fetchone())
+
+    def _kept_under(self, version: int) -> _Kept | None:
+        """The kept values if they were read under `version`."""
         kept = self._kept
         return kept if kept is not None and kept.version == version else None
 
-    def _keep(self, version: int) -> _Kept | None:
+    async def _keep(self, version: int) -> _Kept | None:
         """Where to keep what was just read under `version`: the kept values when they are of
         that version, a fresh set when they are older (or none); None when they are newer
-        (another task read a later version meanwhile: this read is not kept)."""
+        (another task read a later version meanwhile: this read is not kept); None inside a
+        unit of work that changed the directory (its reads may yet be rolled back)."""
+        if self.db.in_unit and version != await self._committed_version():
+            return None
         kept = self._kept
         if kept is None or kept.version < version:
             kept = self._kept = _Kept(version)
@@ -209,7 +228,9 @@ class StaffRepo(AuditedStore):
         return await self._people("p.telegram_id IS NULL AND p.active = 1")
 
     async def with_role(self, role: Role) -> list[Person]:
-        return await self._people(
+        """The active people with the role (kept: see the class; the controllers are read by
+        every step that tells the control department)."""
+        return await self._kept_people(
             "p.active = 1 AND"
             " EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = ?)",
             (role.value,),

@@ -103,6 +103,29 @@ async def test_accept_updates_the_card_and_tells_the_controller(joined_world: Wo
     assert [e.action for e in history] == ["register", "accept"]
 
 
+async def test_a_second_accept_is_answered_without_a_unit_of_work(joined_world: World) -> None:
+    """An item the department has accepted already is refused from the item the tap loaded:
+    the same answer, without waiting for the writer (no BEGIN, no statement on it)."""
+    await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    await joined_world.deliverer.drain()
+    accept = buttons(messages_to(joined_world.bot, EDU)[0])["✅ Қабылдау"]
+    await joined_world.tap(accept, EDU, message_id=10)
+    joined_world.bot.clear()
+    writer: list[str] = []
+    joined_world.repos.db.writer._conn.set_trace_callback(writer.append)
+    try:
+        await joined_world.tap(accept, EDU, message_id=10)
+    finally:
+        joined_world.repos.db.writer._conn.set_trace_callback(None)
+    assert "бұрын қабылданған" in alert(joined_world.bot)
+    assert writer == []
+    assert not [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
+    # a head of another department pressing it (a forged button) is still told it is not theirs
+    joined_world.bot.clear()
+    await joined_world.tap(accept, FIN, message_id=11)
+    assert alert(joined_world.bot) == "Это поручение адресовано не вам."
+
+
 async def test_a_co_executors_acceptance_does_not_read_as_still_awaited(
     joined_world: World,
 ) -> None:

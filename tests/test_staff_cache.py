@@ -1,6 +1,7 @@
 """The directory kept in memory (`StaffRepo.by_telegram`, `StaffRepo.names`) under its version
 (migration 0020): every change, by any path and from any process, is seen on the next read;
-a unit of work neither uses nor fills it; and a read with no change costs one tiny statement."""
+a unit of work uses and fills it only until it changes the directory itself; and a read with
+no change costs one tiny statement."""
 
 from __future__ import annotations
 
@@ -223,6 +224,47 @@ async def test_a_unit_that_rolls_back_leaves_the_kept_directory_right(staffed: R
     assert await version(staffed) == before + 1
     assert (await seen(staffed)).position == "final"
     assert await name_of(staffed, "edu_head") == "Асель Н."
+
+
+async def test_a_unit_uses_and_fills_the_kept_directory_until_it_changes_it(
+    staffed: Repos,
+) -> None:
+    """Inside a unit (the write lock held: nothing commits meanwhile) a kept value of the
+    version the unit reads is served, one statement on the writer, and a value read while the
+    unit has changed nothing is kept (the committed version read once more, outside the unit);
+    once the unit changed the directory its version is newer than any kept, so it reads its
+    own change, and keeps none of it (the unit may roll back)."""
+    staff = staffed.staff
+    await staff.bind_telegram(await person(staffed, "edu_head"), EDU, actor="test")
+    kept = await seen(staffed)
+    writer = staffed.db.writer._conn
+    ran: list[str] = []
+    with statements(staffed) as committed, pytest.raises(RuntimeError):
+        async with staffed.transaction(quick=True) as conn:
+            writer.set_trace_callback(ran.append)
+            try:
+                assert await staff.by_telegram(EDU) is kept
+                controllers = await staff.with_role(Role.CONTROLLER)  # not kept yet: read
+                assert controllers
+                assert await staff.with_role(Role.CONTROLLER) == controllers  # kept now
+                assert [statement == VERSION_READ for statement in ran] == [
+                    True,
+                    True,
+                    False,
+                    True,
+                ]
+                assert committed == [VERSION_READ]  # whether the read may be kept
+                await conn.execute("UPDATE people SET position = 'draft' WHERE code = 'edu_head'")
+                assert (await seen(staffed)).position == "draft"
+            finally:
+                writer.set_trace_callback(None)
+            raise RuntimeError("the step failed")
+    assert staff._kept is not None
+    assert staff._kept.version == await version(staffed)
+    with statements(staffed) as ran:
+        assert await staff.by_telegram(EDU) is kept  # the rolled-back reads were not kept
+        assert await staff.with_role(Role.CONTROLLER) == controllers
+    assert ran == [VERSION_READ, VERSION_READ]
 
 
 async def test_a_read_with_no_change_runs_only_the_version_read(staffed: Repos) -> None:

@@ -152,6 +152,16 @@ def check_accept(assignment: Assignment, departments: frozenset[int]) -> Executo
     return executor
 
 
+def accepted_already(assignment: Assignment, departments: frozenset[int]) -> bool:
+    """Whether `check_accept` refuses only because the department has accepted the item: what
+    a second tap on Accept, or an old card's, finds."""
+    try:
+        check_accept(assignment, departments)
+    except Refused as refused:
+        return refused.refusal is Refusal.ALREADY_ACCEPTED
+    return False
+
+
 def check_report(assignment: Assignment, departments: frozenset[int]) -> Executor:
     executor = check_head_of(assignment, departments)
     if executor.main and assignment.status is Status.REPORTED:

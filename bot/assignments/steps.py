@@ -11,6 +11,7 @@ from typing import Protocol
 
 from bot.assignments.notices import deadline_news_audiences
 from bot.assignments.rules import (
+    accepted_already,
     check_accept,
     check_controller,
     check_decision,
@@ -259,8 +260,25 @@ def rule_problem(error: Refused) -> str:
     }.get(error.refusal.value, error.refusal.value).format(**values)
 
 
-@one_unit
 async def accept(ctx: Context, person: Person, item: Assignment, department_id: int) -> bool:
+    """The department's acceptance, one unit of work (`accept_now`). A department that has
+    accepted the item already (a second tap on Accept, an old card's button) is refused from
+    `item` as the tap loaded it, committed and just read, without a unit: an active executor
+    row once accepted stays so (only a declined one is made new), so the unit would refuse it
+    alike, after waiting its turn for the writer and two trips to its thread. (Whom the person
+    heads is read only then: a first tap goes to the unit at once.)"""
+    shown = item.executor(department_id)
+    if (
+        shown is not None
+        and shown.accepted_at is not None
+        and accepted_already(item, only(await head_departments(ctx, person), department_id))
+    ):
+        raise Refused(Refusal.ALREADY_ACCEPTED, reg_number=item.reg_number)
+    return await accept_now(ctx, person, item, department_id)
+
+
+@one_unit
+async def accept_now(ctx: Context, person: Person, item: Assignment, department_id: int) -> bool:
     item, executor, acting_for = await as_head(ctx, person, item, department_id, check_accept)
     return await mark_accepted(ctx, person, item, executor, acting_for)
 

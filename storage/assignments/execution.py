@@ -30,17 +30,14 @@ class AssignmentExecution(AssignmentReading):
         assignment_id: int,
         department_id: int,
         values: Mapping[str, object],
-        *,
-        not_accepted: bool = False,
     ) -> bool:
         """Set `values` (fixed column names) on the department's active executor row of an
-        open item (and, with `not_accepted`, one not accepted yet); whether it was."""
+        open item; whether it was."""
         columns, stored = set_clause(values)
         cursor = await self.conn.execute(
             f"UPDATE assignment_executors SET {columns}"  # noqa: S608 - fixed fragments only
             " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
-            + (" AND accepted_at IS NULL" if not_accepted else "")
-            + " AND EXISTS (SELECT 1 FROM assignments a"
+            " AND EXISTS (SELECT 1 FROM assignments a"
             " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))",
             (*stored, assignment_id, department_id, assignment_id, _OPEN),
         )
@@ -84,27 +81,29 @@ class AssignmentExecution(AssignmentReading):
         The main executor's acceptance moves a registered item to 'accepted'.
         """
         async with self.db.transaction():
-            if not await self._update_active_executor(
-                assignment_id,
-                department_id,
-                {"accepted_at": utc_text(at), "accepted_by": person_code},
-                not_accepted=True,
-            ):
+            # what the audit row and the status need comes back from the update itself (every
+            # Accept ran two more reads for it)
+            async with self.conn.execute(
+                "UPDATE assignment_executors SET accepted_at = ?, accepted_by = ?"
+                " WHERE assignment_id = ? AND department_id = ? AND declined_at IS NULL"
+                " AND accepted_at IS NULL AND EXISTS (SELECT 1 FROM assignments a"
+                " WHERE a.id = ? AND a.status IN (SELECT value FROM json_each(?)))"
+                " RETURNING is_main,"
+                " (SELECT d.name FROM departments d WHERE d.id = department_id) AS name,"
+                " (SELECT a.reg_number FROM assignments a WHERE a.id = assignment_id)"
+                " AS reg_number",
+                (utc_text(at), person_code, assignment_id, department_id, assignment_id, _OPEN),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
                 return False
-            row = await self.fetch_one(
-                "SELECT e.is_main, d.name FROM assignment_executors e"
-                " JOIN departments d ON d.id = e.department_id"
-                " WHERE e.assignment_id = ? AND e.department_id = ?",
-                (assignment_id, department_id),
-            )
-            assert row is not None
             if row["is_main"]:
                 await self.transition(
                     "assignments", assignment_id, Status.REGISTERED, {"status": Status.ACCEPTED}
                 )
             await self._touch(assignment_id, at)
-            await self._record_item(
-                assignment_id,
+            await self._record(
+                row["reg_number"],
                 "accept",
                 actor=person_code,
                 on_behalf_of=on_behalf_of,
