@@ -33,6 +33,7 @@ from bot.middlewares import (
     StepContextMiddleware,
 )
 from bot.session import JsonSession
+from bot.telegram_objects import install as bind_objects_in_one_step
 from handlers import get_routers
 from handlers.outbox import RENDERERS
 from storage.repo import Repos
@@ -84,6 +85,7 @@ class LeaveUnchanged(BaseRequestMiddleware):
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    bind_objects_in_one_step()  # aiogram's objects get their bot in one hook (~90 µs a tap)
     if session is None:  # JSON bodies, multipart only for uploads (bot/session.py)
         if settings.bot_api_url != TELEGRAM_API_URL:
             session = JsonSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
