@@ -203,6 +203,12 @@ class Database:
         return None
 
     @property
+    def writes_here(self) -> int:
+        """Rows this process's writer has changed since it opened (sqlite3's total_changes):
+        a number that moves whenever this process writes, committed or not."""
+        return self.writer._conn.total_changes
+
+    @property
     def in_unit(self) -> bool:
         """Whether the calling task is inside a unit of work on this database."""
         return self._unit() is not None

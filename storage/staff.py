@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from time import monotonic
 from types import MappingProxyType
 
 import aiosqlite
@@ -37,6 +40,23 @@ def _version_of(row: aiosqlite.Row | None) -> int:
 # How many Telegram accounts' people (or their absence) the cache keeps under one version: past
 # it, the kept ones are dropped and it fills again (strangers writing to the bot cannot grow it).
 KEPT_ACCOUNTS = 10_000
+# How long one task (an update's handling) may serve the directory's version it read, when this
+# process wrote nothing meanwhile (see `StaffRepo._version`).
+VERSION_REUSE_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """The version a task read outside a unit of work, and when."""
+
+    repo: object
+    task: asyncio.Task[object] | None
+    writes: int  # the writer's changes before the read
+    at: float  # monotonic() of the read
+    version: int
+
+
+_seen_version: ContextVar[_Seen | None] = ContextVar("baqylau_staff_version", default=None)
 
 
 @dataclass(slots=True)
@@ -97,7 +117,8 @@ class StaffRepo(AuditedStore):
     (`staff_version`, raised by triggers in the same transaction as any change of the tables
     they are read from, from any process: migration 0020). Each call reads the version first,
     one row by its key on the quick reader, and serves the kept value only if it was read
-    under that same version.
+    under that same version; the calls of one update share its first version read while
+    this process writes nothing (`_version`), so an update sees one snapshot of the directory.
 
     Why that is safe: outside a unit of work each statement runs in autocommit on the quick
     reader and sees the latest committed snapshot, so a later statement sees a snapshot at
@@ -196,8 +217,32 @@ class StaffRepo(AuditedStore):
 
     async def _version(self) -> int:
         """The directory's version now, read before what is kept under it (inside a unit of
-        work: as the unit sees it, its own changes included)."""
-        return _version_of(await self.fetch_one(VERSION_SQL))
+        work: as the unit sees it, its own changes included).
+
+        Outside a unit, one task (the handling of one update) reads it once: its later calls
+        within `VERSION_REUSE_SECONDS` reuse that read while this process has written nothing
+        (the writer's change count, read before the version, is the same). The update then
+        sees the directory as of its first read, one snapshot for the whole update; a change
+        committed by another process meanwhile (a CLI import) is seen by the next update, and
+        any change written here (the update's own /start binding, say) makes the next call
+        read again. What is kept under a version is still never older than that version."""
+        if self.db.in_unit:
+            return _version_of(await self.fetch_one(VERSION_SQL))
+        task = asyncio.current_task()
+        writes = self.db.writes_here
+        now = monotonic()
+        seen = _seen_version.get()
+        if (
+            seen is not None
+            and seen.repo is self
+            and seen.task is task
+            and seen.writes == writes
+            and now - seen.at < VERSION_REUSE_SECONDS
+        ):
+            return seen.version
+        version = _version_of(await self.fetch_one(VERSION_SQL))
+        _seen_version.set(_Seen(self, task, writes, now, version))
+        return version
 
     async def _committed_version(self) -> int:
         """The version last committed, whatever the calling unit of work changed (the quick

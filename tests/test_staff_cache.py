@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -30,6 +31,13 @@ from tests.helpers import invite, person
 
 EDU, DEP = 7001, 7002  # edu_head's and dep1's Telegram accounts
 VERSION_READ = "SELECT version FROM staff_version WHERE id = 1"
+
+
+@pytest.fixture(autouse=True)
+def each_read_is_a_new_update(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read again and again in one task, each read standing for the next update's:
+    one task does not reuse its version read here (that reuse has its own tests, below)."""
+    monkeypatch.setattr(staff_module, "VERSION_REUSE_SECONDS", 0)
 
 
 async def seen(repos: Repos, telegram_id: int = EDU) -> Person:
@@ -313,7 +321,7 @@ async def test_a_change_between_the_version_and_the_read_is_read_again(
 
     monkeypatch.setattr(staff, "_version", then_a_commit)
     raced = await staff.by_telegram(EDU)
-    monkeypatch.undo()
+    monkeypatch.setattr(staff, "_version", read_version)
     assert raced is not None
     assert raced.position == "raced"  # read after the commit
     with statements(staffed) as ran:
@@ -367,3 +375,75 @@ async def test_whom_a_head_acts_for_and_a_departments_executors_are_kept_too(
     kept = await staff.represented_by(fin_head, day)
     kept.append(fin_head)
     assert await staff.represented_by(fin_head, day) == []
+
+
+def elsewhere(repos: Repos, position: str) -> None:
+    """Another process's change of edu_head's position (a connection of its own)."""
+    other = sqlite3.connect(repos.db.path, isolation_level=None)
+    try:
+        other.execute("UPDATE people SET position = ? WHERE code = 'edu_head'", (position,))
+    finally:
+        other.close()
+
+
+async def test_one_update_reads_the_version_once(
+    staffed: Repos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One task (one update's handling) reads the directory's version once and keeps to that
+    snapshot; the next update (another task) reads it again and sees what changed meanwhile."""
+    monkeypatch.setattr(staff_module, "VERSION_REUSE_SECONDS", 1.0)
+    staff = staffed.staff
+    head = await person(staffed, "edu_head")
+    await staff.bind_telegram(head, EDU, actor="test")
+    assert head.department_id is not None
+
+    async def update() -> tuple[list[str], Person | None]:
+        with statements(staffed) as ran:
+            found = await staff.by_telegram(EDU)
+            await staff.names()
+            await staff.represented_by(head, date(2026, 12, 3))
+            await staff.executors_of(head.department_id)  # type: ignore[arg-type]
+            await staff.by_telegram(EDU)
+        return ran, found
+
+    await asyncio.create_task(update())  # fills what is kept
+    ran, found = await asyncio.create_task(update())
+    assert ran == [VERSION_READ]  # four calls, one version read, nothing else
+    assert found is not None and found.position == "Руководитель отдела образования"
+
+    async def changed_meanwhile() -> list[str | None]:
+        before = await staff.by_telegram(EDU)
+        elsewhere(staffed, "moved")
+        during = await staff.by_telegram(EDU)  # the same update: its snapshot
+        # a task it starts is another update's work: it reads the version again
+        child = await asyncio.create_task(staff.by_telegram(EDU))
+        return [p.position if p else None for p in (before, during, child)]
+
+    assert await asyncio.create_task(changed_meanwhile()) == [
+        "Руководитель отдела образования",
+        "Руководитель отдела образования",
+        "moved",
+    ]
+    after = await asyncio.create_task(staff.by_telegram(EDU))
+    assert after is not None and after.position == "moved"
+
+
+async def test_a_write_here_or_time_ends_the_reuse(
+    staffed: Repos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within one task, anything this process writes makes the next call read the version
+    again (the update sees its own change); so does `VERSION_REUSE_SECONDS` passing."""
+    monkeypatch.setattr(staff_module, "VERSION_REUSE_SECONDS", 1.0)
+    staff = staffed.staff
+    assert await staff.by_telegram(EDU) is None  # a stranger, this task's version read
+    await staff.bind_telegram(await person(staffed, "edu_head"), EDU, actor="test")
+    bound = await staff.by_telegram(EDU)
+    assert bound is not None and bound.code == "edu_head"
+    # time: another process's change is seen once the reuse has run out
+    elsewhere(staffed, "later")
+    same = await staff.by_telegram(EDU)
+    assert same is not None and same.position != "later"
+    clock = time.monotonic
+    monkeypatch.setattr(staff_module, "monotonic", lambda: clock() + 1.5)
+    later = await staff.by_telegram(EDU)
+    assert later is not None and later.position == "later"
