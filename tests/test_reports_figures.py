@@ -136,6 +136,7 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
                 for change in ("insert", "update", "delete")
             )
             + " DROP TABLE staff_version;"
+            " DROP INDEX assignment_executors_in_order;"  # 0021
             " DROP TRIGGER assignment_executors_keyed; DROP TRIGGER assignments_key_changed;"
             " DROP INDEX assignment_executors_open;"
             " DROP INDEX assignment_executors_open_by_deadline;"

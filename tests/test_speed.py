@@ -197,6 +197,30 @@ async def test_every_list_query_reads_an_index_not_the_items_table(
             assert not any("TEMP B-TREE" in step for step in plan), (label, plan)
 
 
+async def test_an_items_executors_are_read_in_order_from_an_index(staffed: Repos) -> None:
+    """A card's and a page's executor rows come from `assignment_executors_in_order` (migration
+    0021) in the order they are shown, with no sort of their own; a card's by its key."""
+    ids = [
+        await stored_assignments.register(staffed, f"E-{n}", "Отдел образования", "Отдел финансов")
+        for n in range(3)
+    ]
+    ran: list[str] = []
+    staffed.db.quick.conn.set_trace_callback(ran.append)
+    try:
+        card = await staffed.assignments.get(ids[0])
+        page = await staffed.assignments.get_many(ids)
+    finally:
+        staffed.db.quick.conn.set_trace_callback(None)
+    assert card is not None and len(card.executors) == 2
+    assert [len(item.executors) for item in page.values()] == [2, 2, 2]
+    reads = [sql for sql in ran if "FROM assignment_executors e" in sql]
+    assert len(reads) == 2 and "e.assignment_id = " in reads[0] and "json_each" in reads[1]
+    for sql in reads:
+        plan = await query_plan(staffed, sql, ())
+        assert any("USING INDEX assignment_executors_in_order" in step for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
 async def walk(repos: Repos, size: int) -> list[list[str]]:
     """Every page from the first by ▶️, as reg numbers."""
     pages, at = [], 0

@@ -253,12 +253,17 @@ class AssignmentReading(AuditedStore):
         found: dict[int, list[Executor]] = {assignment_id: [] for assignment_id in assignment_ids}
         if not assignment_ids:
             return found
+        if len(found) == 1:  # a card: by the key itself (~10 µs less than a list's JSON)
+            [only] = found
+            where, param = "e.assignment_id = ?", only
+        else:
+            where = "e.assignment_id IN (SELECT value FROM json_each(?))"
+            param = json.dumps(list(found))
         async with self.conn.execute(
             f"SELECT {_EXECUTOR_COLUMNS} FROM assignment_executors e"  # noqa: S608 - fixed
-            " JOIN departments d ON d.id = e.department_id"
-            " WHERE e.assignment_id IN (SELECT value FROM json_each(?))"
+            f" JOIN departments d ON d.id = e.department_id WHERE {where}"
             " ORDER BY e.assignment_id, e.position, e.rowid",
-            (json.dumps(list(assignment_ids)),),
+            (param,),
         ) as cursor:
             for row in await cursor.fetchall():
                 found[row["assignment_id"]].append(_executor(row))
