@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
+from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery
 from magic_filter import MagicFilter
 
 from handlers import admin, common, language, main_menu, start
@@ -62,10 +64,59 @@ def run_filters_inline(routers: list[Router]) -> list[Router]:
     return routers
 
 
+# The buttons unpacked lately: (class, query id, data) -> the button's data, or None when the
+# data is not of that class. Emptied when full; a tap's handlers are tried within moments.
+_unpacked: dict[tuple[type[CallbackData], str, str], CallbackData | None] = {}
+UNPACKED_KEPT = 1_024
+
+
+class OnceUnpacked(CallbackQueryFilter):
+    """aiogram's filter of a button's data and rule (`XCallback.filter(F.action == …)`), with
+    the data unpacked once per tap and class: a router tries its handlers in turn, each of
+    them unpacking the same data again (~9 µs each; a 🔎 on a card was tried by four handlers
+    before its own). The same answer as aiogram's filter, from the same `unpack`."""
+
+    async def __call__(self, query: CallbackQuery) -> Literal[False] | dict[str, Any]:
+        if not isinstance(query, CallbackQuery) or not query.data:
+            return False
+        key = (self.callback_data, query.id, query.data)
+        if key in _unpacked:
+            found = _unpacked[key]
+        else:
+            try:
+                found = self.callback_data.unpack(query.data)
+            except (TypeError, ValueError):
+                found = None
+            if len(_unpacked) >= UNPACKED_KEPT:
+                _unpacked.clear()
+            _unpacked[key] = found
+        if found is None:
+            return False
+        if self.rule is None or self.rule.resolve(found):
+            return {"callback_data": found}
+        return False
+
+
+def unpack_buttons_once(routers: list[Router]) -> list[Router]:
+    """Every button filter of the routers unpacks a tap's data once (`OnceUnpacked`)."""
+    for top in routers:
+        for router in top.chain_tail:
+            for observer in router.observers.values():
+                handlers = [*observer.handlers, observer._handler]
+                filters: list[FilterObject] = [f for h in handlers for f in h.filters or []]
+                for one in filters:
+                    if type(one.callback) is CallbackQueryFilter:
+                        one.callback = OnceUnpacked(
+                            callback_data=one.callback.callback_data, rule=one.callback.rule
+                        )
+    return routers
+
+
 def get_routers() -> list[Router]:
-    """In matching order; the catch-all router is last. Pure filters run on the event loop; a
-    tap skips the routers with no handler for its kind of button (`handlers.routing`)."""
-    return skip_foreign_taps(run_filters_inline(_routers()))
+    """In matching order; the catch-all router is last. Pure filters run on the event loop,
+    buttons are unpacked once per tap; a tap skips the routers with no handler for its kind
+    of button (`handlers.routing`)."""
+    return skip_foreign_taps(unpack_buttons_once(run_filters_inline(_routers())))
 
 
 def _routers() -> list[Router]:

@@ -10,10 +10,14 @@ from typing import Any
 
 import pytest
 from aiogram import Dispatcher, F, Router
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, User
 
-from handlers import get_routers, pure_sync_filter, run_filters_inline
+from handlers import OnceUnpacked, get_routers, pure_sync_filter, run_filters_inline
 from handlers.assignments.new_dialog import RegistrationStates
+from handlers.callbacks import ItemAction, ItemCallback
+from handlers.keyboards import pack
 from tests.helpers import CTRL, World, join_all, say, state_of
 
 
@@ -93,3 +97,59 @@ async def test_a_dialog_is_routed_without_a_thread_trip(
     await say(world.dp, world.bot, "/my")  # a command during the dialog, as before
     filters = [f for f in trips if isinstance(f, partial) and pure_sync_filter(f.func)]
     assert filters == []
+
+
+def button_filters(dp: Dispatcher) -> list[object]:
+    found: list[object] = []
+    for router in dp.chain_tail:
+        for observer in router.observers.values():
+            for handler in [*observer.handlers, observer._handler]:
+                found += [
+                    f.callback
+                    for f in handler.filters or []
+                    if isinstance(f.callback, CallbackQueryFilter)
+                ]
+    return found
+
+
+def test_every_button_filter_unpacks_a_tap_once() -> None:
+    dp = Dispatcher()
+    dp.include_routers(*get_routers())
+    filters = button_filters(dp)
+    assert len(filters) > 40
+    assert all(type(one) is OnceUnpacked for one in filters)
+
+
+def tap(data: str, query_id: str = "q1") -> CallbackQuery:
+    user = User(id=7, is_bot=False, first_name="Асхат")
+    return CallbackQuery(id=query_id, from_user=user, chat_instance="c", data=data)
+
+
+async def test_a_tap_is_unpacked_once_and_answered_as_aiogram_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unpacked: list[str] = []
+    real = ItemCallback.unpack.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[ItemCallback], value: str) -> ItemCallback:
+        unpacked.append(value)
+        return real(cls, value)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(ItemCallback, "unpack", classmethod(counting))
+    rules = [F.action == action for action in ItemAction] + [None]
+    ours = [OnceUnpacked(callback_data=ItemCallback, rule=rule) for rule in rules]
+    theirs = [CallbackQueryFilter(callback_data=ItemCallback, rule=rule) for rule in rules]
+    view = pack(ItemCallback(action=ItemAction.VIEW, id=12))
+    for query in (
+        tap(view),
+        tap(view, "q2"),  # another tap of the same button
+        tap("l:my:0:", "q3"),  # another kind of button
+        tap("a:nonsense", "q4"),  # a forged one
+        tap("a:view:13:0:", "q5"),
+    ):
+        unpacked.clear()
+        answers = [await one(query) for one in ours]
+        calls = len(unpacked)
+        assert answers == [await one(query) for one in theirs]
+        assert calls <= 1, query.data  # once for all the handlers tried
+    assert sum(bool(a) for a in [await one(tap(view, "q6")) for one in ours]) == 2  # VIEW, any
