@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ class _Seen:
     """The version a task read outside a unit of work, and when."""
 
     repo: object
-    task: asyncio.Task[object] | None
+    task: weakref.ReferenceType[asyncio.Task[object]] | None  # (no cycle through its context)
     writes: int  # the writer's changes before the read
     at: float  # monotonic() of the read
     version: int
@@ -235,13 +236,14 @@ class StaffRepo(AuditedStore):
         if (
             seen is not None
             and seen.repo is self
-            and seen.task is task
+            and seen.task is not None
+            and seen.task() is task
             and seen.writes == writes
             and now - seen.at < VERSION_REUSE_SECONDS
         ):
             return seen.version
         version = _version_of(await self.fetch_one(VERSION_SQL))
-        _seen_version.set(_Seen(self, task, writes, now, version))
+        _seen_version.set(_Seen(self, weakref.ref(task) if task else None, writes, now, version))
         return version
 
     async def _committed_version(self) -> int:
