@@ -10,6 +10,10 @@ from typing import Any
 from storage.audit import now_utc
 from storage.db import Database, Store
 
+# The most dialog states kept (every Telegram account that writes to the bot has one, joined
+# or not: aiogram reads it before anyone is looked up).
+KEPT_STATES = 10_000
+
 
 class DialogRepo(Store):
     """One row per storage key; the data is JSON (the dialogs keep plain values: texts, numbers,
@@ -42,6 +46,8 @@ class DialogRepo(Store):
             and key not in self._unsettled
             and not self.db.in_unit  # (the writer's view, not yet committed)
         ):
+            if len(self._states) >= KEPT_STATES:  # strangers' accounts cannot grow it unbounded
+                self._states.clear()
             self._states[key] = state
         return state
 

@@ -111,3 +111,14 @@ async def test_a_write_in_a_rolled_back_unit_leaves_the_old_state(
         await dialogs.set_state(KEY, "Report:confirm")
         assert await asyncio.create_task(dialogs.state(KEY)) == "Report:collecting"
     assert await dialogs.state(KEY) == "Report:confirm"
+
+
+async def test_strangers_cannot_grow_the_kept_states_without_bound(
+    dialogs: Counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.dialogs.KEPT_STATES", 3)
+    for account in range(10):
+        assert await dialogs.state(f"bot:{account}:{account}:default") is None
+        assert len(dialogs._states) <= 3
+    await dialogs.set_state(KEY, "Report:collecting")
+    assert await dialogs.state(KEY) == "Report:collecting"
