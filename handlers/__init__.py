@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from aiogram import Router
@@ -52,16 +52,20 @@ def run_filters_inline(routers: list[Router]) -> list[Router]:
     handlers are tried before the one that matches). The pure ones — magic filters and states,
     which only compare the event's fields — are run on the event loop instead, with the same
     arguments and the same answer."""
+    for one in all_filters(routers):
+        if not one.awaitable and pure_sync_filter(one.callback):
+            one.callback = _inline(one.callback)
+            one.awaitable = True
+    return routers
+
+
+def all_filters(routers: list[Router]) -> Iterator[FilterObject]:
+    """Every filter of every handler (and root filter) of the routers and their children."""
     for top in routers:
         for router in top.chain_tail:
             for observer in router.observers.values():
-                handlers = [*observer.handlers, observer._handler]
-                filters: list[FilterObject] = [f for h in handlers for f in h.filters or []]
-                for one in filters:
-                    if not one.awaitable and pure_sync_filter(one.callback):
-                        one.callback = _inline(one.callback)
-                        one.awaitable = True
-    return routers
+                for handler in [*observer.handlers, observer._handler]:
+                    yield from handler.filters or []
 
 
 # The buttons unpacked lately: (class, query id, data) -> the button's data, or None when the
@@ -99,16 +103,11 @@ class OnceUnpacked(CallbackQueryFilter):
 
 def unpack_buttons_once(routers: list[Router]) -> list[Router]:
     """Every button filter of the routers unpacks a tap's data once (`OnceUnpacked`)."""
-    for top in routers:
-        for router in top.chain_tail:
-            for observer in router.observers.values():
-                handlers = [*observer.handlers, observer._handler]
-                filters: list[FilterObject] = [f for h in handlers for f in h.filters or []]
-                for one in filters:
-                    if type(one.callback) is CallbackQueryFilter:
-                        one.callback = OnceUnpacked(
-                            callback_data=one.callback.callback_data, rule=one.callback.rule
-                        )
+    for one in all_filters(routers):
+        if type(one.callback) is CallbackQueryFilter:
+            one.callback = OnceUnpacked(
+                callback_data=one.callback.callback_data, rule=one.callback.rule
+            )
     return routers
 
 
