@@ -132,6 +132,27 @@ async def test_an_approved_extension_reaches_everyone_once_and_edits_the_cards(
     assert world.bot.sent() == []
 
 
+async def test_a_card_edited_after_a_decision_names_who_accepted_it(joined_world: World) -> None:
+    """The card redrawn with the new deadline keeps «Accepted: …, Ким О.», by name, as the
+    card showed it after the tap (not the staff code)."""
+    world = joined_world
+    item_id, dep = await sent_out(world, "N-9")
+    card = messages_to(world.bot, FIN)[0]
+    await world.press(card, "✅ Принять", FIN)
+    accepted_line = [
+        line
+        for line in (edits_to(world.bot, FIN)[-1].text or "").splitlines()
+        if line.startswith("Принято: ")
+    ]
+    await asked(world, item_id, dep)
+    await world.press(messages_to(world.bot, HOA)[0], "✅ Одобрить", HOA)
+    await world.delivered()
+    edited = (await cards_edited(world, item_id))[FIN].text or ""
+    shown = [line for line in edited.splitlines() if line.startswith("Принято: ")]
+    assert shown == accepted_line
+    assert shown[0].endswith(f", {(await person(world.repos, 'fin_head')).short_name}")
+
+
 @pytest.mark.parametrize("restricted", [False, True], ids=["open", "restricted"])
 async def test_the_controllers_change_reaches_everyone_and_edits_the_cards(
     joined_world: World, restricted: bool

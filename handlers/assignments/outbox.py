@@ -90,6 +90,7 @@ async def drawn_card(deliverer: Deliverer, assignment: Assignment, executor: Exe
         local_today(deliverer),
         deliverer.settings.zone,
         executor=executor,
+        names=await deliverer.repos.staff.names(),  # who accepted, by name
         profile=deliverer.profile,
     )
     text += await requested_from_line(deliverer.repos, deliverer.profile, assignment)
