@@ -3,17 +3,20 @@ substitute), materials as files or on paper, the one-tap approval; and every ref
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.utils.i18n import I18n
 
+from bot.assignments.notices import quiet_until
 from bot.i18n import date_with_weekday, translate
 from bot.meetings import steps as ms
 from bot.meetings.rules import MAX_FILES, MeetingRefusal, distribution_day
 from handlers.callbacks import MeetCallback
+from handlers.meetings.answers import approved_text
 from handlers.meetings.cards import meeting_title
 from handlers.refusals import refusal_text
 from storage.domain.meetings import AgendaItem, Attendance, Meeting, NewAgendaItem
@@ -465,14 +468,51 @@ async def test_approval_in_one_tap_the_first_wins(joined_world: World, i18n: I18
         TG["org"]
     ]
 
-    # when the distribution day has come, the approval sends the agenda at once
+    # when the distribution day has come, the approval sends the agenda at once (outside
+    # working hours: the sender holds it until the working morning, and the answer says so)
     soon = await create(joined_world, ahead=2)
     await tap(joined_world, "hoa", MeetCallback(action="appr", id=soon.id).pack())
-    assert answers(joined_world.bot)[-1].text == translate(
-        i18n, "ru", "Approved. The agenda has gone out to the recipients."
-    )
+    now = datetime.now(UTC).astimezone(joined_world.settings.zone)
+    if quiet_until(joined_world.profile, ctx.calendar, now) <= now:
+        assert answers(joined_world.bot)[-1].text == translate(
+            i18n, "ru", "Approved. The agenda has gone out to the recipients."
+        )
     found = await repos.meetings.get(soon.id)
     assert found is not None and found.distributed and found.approved_by == "hoa"
+
+
+async def test_the_approval_says_when_the_agenda_really_goes_out(
+    joined_world: World, i18n: I18n
+) -> None:
+    """On its distribution day the agenda goes out at once in working hours; approved before
+    the working morning or in the evening, it waits for the morning, and the answer says when
+    (the sender holds scheduled messages outside working hours)."""
+    world = joined_world
+    meeting = replace(await create(world, ahead=2), distributed_at=datetime.now(UTC))
+    zone = world.settings.zone
+    start = f"{world.profile.working_hours.value.start:%H:%M}"
+
+    async def said(moment: datetime) -> str:
+        ctx = await world.context(moment.astimezone(UTC))
+        with i18n.context(), i18n.use_locale("ru"):
+            return approved_text(ctx, meeting, "ru")
+
+    wednesday = date(2027, 5, 12)
+    assert await said(datetime.combine(wednesday, time(11), zone)) == translate(
+        i18n, "ru", "Approved. The agenda has gone out to the recipients."
+    )
+    early = await said(datetime.combine(wednesday, time(7, 30), zone))
+    assert (
+        early
+        == f"Утверждено. Повестка дня будет разослана сегодня в {start}, с началом рабочего дня."
+    )
+    friday_evening = await said(datetime.combine(date(2027, 5, 14), time(21), zone))
+    assert friday_evening == translate(
+        i18n,
+        "ru",
+        "Approved. The agenda goes out on {date}.",
+        date=date_with_weekday(date(2027, 5, 17), "ru"),
+    )
 
 
 def key(world: World, code: str) -> StorageKey:

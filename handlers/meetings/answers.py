@@ -21,6 +21,7 @@ from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot import services
+from bot.assignments.notices import quiet_until
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import (
@@ -33,7 +34,7 @@ from bot.meetings.rules import (
     distribution_day,
 )
 from bot.middlewares import Tap
-from handlers.callbacks import MeetAction, MeetCallback
+from handlers.callbacks import MeetAction, MeetCallback, is_number, number
 from handlers.drafts import add_file, file_names, send_or_cancel
 from handlers.keyboards import Keyboard
 from handlers.meetings.cards import agenda_text, answer_line, attendance_keyboard, naming
@@ -293,7 +294,7 @@ async def on_paper_yes(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
 
 def approval_round(button: MeetCallback) -> int:
     """The approval round an «Approve» or «Return» button belongs to ("" is the first)."""
-    return int(button.value) if button.value.isdigit() else 1
+    return number(button.value) or 1
 
 
 async def decided_by(repos: Repos, meeting_id: int) -> str:
@@ -312,6 +313,27 @@ async def decided_by(repos: Repos, meeting_id: int) -> str:
     )
 
 
+def approved_text(ctx: services.Context, meeting: Meeting, language: str) -> str:
+    """When the approved agenda reaches its recipients: on its distribution day, and never
+    outside working hours (the sender holds it until the working morning)."""
+    day = distribution_day(ctx.profile, ctx.calendar, meeting.day, meeting.kind)
+    if not meeting.distributed and ctx.today < day:
+        return _("Approved. The agenda goes out on {date}.").format(
+            date=date_with_weekday(day, language)
+        )
+    now = ctx.now.astimezone(ctx.settings.zone)
+    sends = quiet_until(ctx.profile, ctx.calendar, now)
+    if sends <= now:
+        return _("Approved. The agenda has gone out to the recipients.")
+    if sends.date() == now.date():
+        return _(
+            "Approved. The agenda goes out today at {time}, when the working day begins."
+        ).format(time=f"{sends:%H:%M}")
+    return _("Approved. The agenda goes out on {date}.").format(
+        date=date_with_weekday(sends.date(), language)
+    )
+
+
 async def on_approve(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
     language = tap.person.language.value
     shown = query.message.text if isinstance(query.message, Message) else None
@@ -326,13 +348,7 @@ async def on_approve(query: CallbackQuery, tap: Tap[MeetCallback]) -> None:
         await refuse(query, text)
         await show(query, f"{shown}\n\n{text}" if shown else text, None)
         return
-    day = distribution_day(tap.ctx.profile, tap.ctx.calendar, meeting.day, meeting.kind)
-    if meeting.distributed or tap.ctx.today >= day:
-        text = _("Approved. The agenda has gone out to the recipients.")
-    else:
-        text = _("Approved. The agenda goes out on {date}.").format(
-            date=date_with_weekday(day, language)
-        )
+    text = approved_text(tap.ctx, meeting, language)
     await query.answer(text)
     await show(query, f"{shown}\n\n✅ {text}" if shown else f"✅ {text}", None)
 
@@ -459,7 +475,7 @@ def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
     meet = MeetCallback.filter
-    item = F.value.isdigit()  # the agenda item a materials button names
+    item = F.value.func(is_number)  # the agenda item a materials button names
     cb.register(on_attendance, meet((F.action == MeetAction.ATTEND) & F.value.in_(ANSWERS)))
     cb.register(on_materials, meet((F.action == MeetAction.MATERIALS) & item))
     cb.register(on_send_materials, meet(F.action == MeetAction.MATERIALS_SEND))
