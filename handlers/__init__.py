@@ -15,6 +15,7 @@ from magic_filter import MagicFilter
 from handlers import admin, common, language, main_menu, start
 from handlers.assignments import actions as assignments
 from handlers.assignments import new_dialog as registration
+from handlers.callbacks import ROW_KEYS
 from handlers.executor_sets import dialog as executor_sets
 from handlers.executors import actions as executors
 from handlers.extensions import actions as extensions
@@ -91,6 +92,8 @@ class OnceUnpacked(CallbackQueryFilter):
                 found = self.callback_data.unpack(query.data)
             except (TypeError, ValueError):
                 found = None
+            if found is not None and not fits_a_row_key(found):
+                found = None  # a forged number no row can have: a stale button
             if len(_unpacked) >= UNPACKED_KEPT:
                 _unpacked.clear()
             _unpacked[key] = found
@@ -99,6 +102,16 @@ class OnceUnpacked(CallbackQueryFilter):
         if self.rule is None or self.rule.resolve(found):
             return {"callback_data": found}
         return False
+
+
+def fits_a_row_key(button: CallbackData) -> bool:
+    """Every number of the button fits SQLite's 64-bit INTEGER (a forged 2**70 would raise
+    OverflowError in the first query it reaches)."""
+    return all(
+        value in ROW_KEYS
+        for value in button.__dict__.values()
+        if isinstance(value, int) and not isinstance(value, bool)
+    )
 
 
 def unpack_buttons_once(routers: list[Router]) -> list[Router]:

@@ -9,6 +9,22 @@ from aiogram.filters.callback_data import CallbackData
 from bot.reports.rules import Preset
 from storage.domain.enums import Language
 
+ROW_KEYS = range(-(2**63), 2**63)  # SQLite's INTEGER: a key beyond it no row can have
+
+
+def number(text: str) -> int | None:
+    """The number a button carries in a text field (a department, an agenda item, a page, a
+    round), or None when forged: not plain ASCII digits («²» passes `str.isdigit`), or beyond
+    any row key (a query would raise OverflowError)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value in ROW_KEYS else None
+
+
+def is_number(text: str) -> bool:
+    return number(text) is not None
+
 
 class LangCallback(CallbackData, prefix="lang"):
     language: Language

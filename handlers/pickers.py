@@ -20,6 +20,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from handlers.callbacks import number
 from handlers.keyboards import Keyboard
 from handlers.replies import fit, present, stale
 from storage.models import Department, Person
@@ -111,7 +112,7 @@ class Picker:
 
     def paged(self, value: str) -> dict[str, Any] | None:
         """The page a button names; None when the value is not a page."""
-        return {self.page_key: int(value)} if value.isdigit() else None
+        return {self.page_key: page} if (page := number(value)) is not None else None
 
     def everything(self) -> dict[str, Any]:
         """«Show all»: the search is drop, the first page."""

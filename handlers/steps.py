@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.meetings.rules import parse_time
+from handlers.callbacks import number
 from handlers.keyboards import Keyboard
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
@@ -203,7 +204,7 @@ async def button_record(
 ) -> Found | None:
     """The record (a person, a department, a list) an id button names; None when it is forged
     or gone (the tap answered as stale)."""
-    found = await fetch(int(value)) if value.isdigit() else None
+    found = await fetch(key) if (key := number(value)) is not None else None
     if found is None:
         await stale(query)
     return found
@@ -308,7 +309,7 @@ async def pick(
 
 async def known_department(repos: Repos, value: str) -> Department | None:
     """The department a button's value names, if it (still) exists."""
-    return await repos.staff.department(int(value)) if value.isdigit() else None
+    return await repos.staff.department(key) if (key := number(value)) is not None else None
 
 
 def departments_of(repos: Repos) -> Find:

@@ -89,6 +89,7 @@ EXT_REASONS = "Подрядчик сорвал поставку кровельн
 ROUND_SUBJECT = "Проект постановления о тарифах на воду"
 AGENDA_TITLE = "О ходе отопительного сезона в школах"
 MISSING = 99_999
+HUGE = 2**70  # beyond SQLite's 64-bit integers
 
 
 @dataclass
@@ -215,22 +216,25 @@ def menu_values(w: World) -> Iterator[CallbackData]:
 def item_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.ItemAction:
         yield callbacks.ItemCallback(action=action, id=MISSING)
+        yield callbacks.ItemCallback(action=action, id=HUGE)
+        yield callbacks.ItemCallback(action=action, id=w.edu_item, dep=HUGE)
         for item in (w.edu_item, w.fin_item):
             for dep in (0, w.edu, w.fin):
                 yield callbacks.ItemCallback(action=action, id=item, dep=dep)
-        for arg in (str(w.constr), str(MISSING), "x", "-1"):
+        for arg in (str(w.constr), str(MISSING), str(HUGE), "x", "-1"):
             yield callbacks.ItemCallback(action=action, id=w.fin_item, dep=w.fin, arg=arg)
 
 
 def list_values(w: World) -> Iterator[CallbackData]:
-    filters = ("", "overdue", f"d{w.fin}", f"d{w.edu}", f"d{MISSING}", "sakim", "sx", "zz")
+    filters = ["", "overdue", f"d{w.fin}", f"d{w.edu}", f"d{MISSING}", f"d{HUGE}", "d²"]
+    filters += ["sakim", "sx", "zz"]
     for scope in callbacks.ListScope:
         for flt in filters:
             yield callbacks.ListCallback(scope=scope, flt=flt)
         yield callbacks.ListCallback(scope=scope, page=40, flt=f"d{w.fin}")
         yield callbacks.ListCallback(scope=scope, page=-1)
         # a page's key names another department's (restricted) item, or none at all
-        for at in (w.fin_item, -w.fin_item, MISSING, -MISSING):
+        for at in (w.fin_item, -w.fin_item, MISSING, -MISSING, HUGE, -HUGE):
             yield callbacks.ListCallback(scope=scope, page=1, at=at)
             yield callbacks.ListCallback(scope=scope, page=1, flt=f"d{w.fin}", at=at)
 
@@ -238,7 +242,8 @@ def list_values(w: World) -> Iterator[CallbackData]:
 def step_values(factory: type[CallbackData], steps: type[StrEnum]) -> Callable[[World], Any]:
     def values(w: World) -> Iterator[CallbackData]:
         for step in steps:
-            for value in ("", f"{w.meeting}.{w.fin}"):  # outside the dialog: none may count
+            # outside the dialog: none may count
+            for value in ("", f"{w.meeting}.{w.fin}", f"{HUGE}.{HUGE}", str(HUGE), "²"):
                 yield factory(step=step, value=value)
 
     return values
@@ -246,21 +251,22 @@ def step_values(factory: type[CallbackData], steps: type[StrEnum]) -> Callable[[
 
 def ext_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.ExtAction:
-        for thing in (w.request, w.edu_item, w.fin_item, MISSING):
+        for thing in (w.request, w.edu_item, w.fin_item, MISSING, HUGE):
             for value in ("", "2027-05-24"):
                 yield callbacks.ExtCallback(action=action, id=thing, value=value)
 
 
 def remark_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.RemarkAction:
-        for round_id in (w.round_, 0, MISSING):
+        for round_id in (w.round_, 0, MISSING, HUGE):
             yield callbacks.RemarkCallback(action=action, id=round_id)
 
 
 def meet_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.MeetAction:
         yield callbacks.MeetCallback(action=action, id=MISSING)
-        for value in ("", "yes", "del", str(MISSING), *map(str, w.agenda)):
+        yield callbacks.MeetCallback(action=action, id=HUGE)
+        for value in ("", "yes", "del", str(MISSING), str(HUGE), *map(str, w.agenda)):
             yield callbacks.MeetCallback(action=action, id=w.meeting, value=value)
 
 
@@ -268,37 +274,39 @@ def invite_values(w: World) -> Iterator[CallbackData]:
     for code in ("ctrl", "fin_head", "gone"):
         yield callbacks.InviteCallback(person=w.people[code].id)
     yield callbacks.InviteCallback(person=MISSING)
+    yield callbacks.InviteCallback(person=HUGE)
 
 
 def pass_values(w: World) -> Iterator[CallbackData]:
     executor = w.people["edu_exec"].id
     for action in callbacks.PassAction:
-        for item in (w.edu_item, w.fin_item, MISSING):
+        for item in (w.edu_item, w.fin_item, MISSING, HUGE):
+            yield callbacks.PassCallback(action=action, id=item, dep=HUGE, value=executor)
             for dep in (w.edu, w.fin):
-                for value in (0, executor, MISSING):
+                for value in (0, executor, MISSING, HUGE):
                     yield callbacks.PassCallback(action=action, id=item, dep=dep, value=value)
 
 
 def lead_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.LeadAction:
-        for thing in (w.edu, w.fin, w.edu_item, w.fin_item, MISSING):
+        for thing in (w.edu, w.fin, w.edu_item, w.fin_item, MISSING, HUGE):
             for dep in (0, w.fin):
                 yield callbacks.LeadCallback(action=action, id=thing, dep=dep)
         yield callbacks.LeadCallback(action=action, id=w.fin, dep=w.fin, page=40)
         yield callbacks.LeadCallback(action=action, id=w.fin, dep=w.fin, page=-1)
-        for at in (w.fin_item, -w.fin_item, MISSING, -MISSING):
+        for at in (w.fin_item, -w.fin_item, MISSING, -MISSING, HUGE, -HUGE):
             yield callbacks.LeadCallback(action=action, id=w.fin, dep=w.fin, page=1, at=at)
 
 
 def removal_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.RemovalAction:
-        for thing in (1, w.edu_item, w.fin_item, MISSING):  # no removal waits in this world
+        for thing in (1, w.edu_item, w.fin_item, MISSING, HUGE):  # no removal waits in this world
             yield callbacks.RemovalCallback(action=action, id=thing)
 
 
 def wait_values(w: World) -> Iterator[CallbackData]:
     for action in callbacks.WaitAction:
-        for thing in (0, w.request, w.round_, MISSING):
+        for thing in (0, w.request, w.round_, MISSING, HUGE):
             yield callbacks.WaitCallback(action=action, id=thing)
 
 
@@ -309,6 +317,7 @@ def report_values(w: World) -> Iterator[CallbackData]:
         for code in ("ctrl", "gone"):
             yield callbacks.ReportCallback(action=action, person=w.people[code].id)
         yield callbacks.ReportCallback(action=action, person=MISSING)
+        yield callbacks.ReportCallback(action=action, person=HUGE)
 
 
 VALUES: dict[type[CallbackData], Callable[[World], Any]] = {

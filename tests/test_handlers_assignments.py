@@ -375,3 +375,27 @@ async def test_a_forged_filter_does_not_open_another_departments_list(joined_wor
     # refused as the forged button it is; not even the department's name is shown
     assert alert(joined_world.bot) == "Эта кнопка больше не действует."
     assert "Отдел образования" not in shown
+
+
+async def test_a_forged_list_button_is_answered_without_a_broken_screen(
+    joined_world: World,
+) -> None:
+    """A filter naming no department, a number beyond SQLite's integers, and «my» list tapped
+    by the controller (who has no /my): each is refused as a stale button, or shown whole."""
+    world = joined_world
+    stale_taps = (
+        ListCallback(scope="my").pack(),  # the controller has no «my» list
+        ListCallback(scope="control", flt=f"d{2**70}").pack(),
+        ListCallback(scope="control", page=1, at=2**70).pack(),
+        ItemCallback(action="view", id=2**70).pack(),
+        "l:control:0:d²:0",
+    )
+    for data in stale_taps:
+        world.bot.clear()
+        await world.tap(data, CTRL)
+        assert alert(world.bot) == "Эта кнопка больше не действует.", data
+        assert not world.bot.texts(), data
+    world.bot.clear()
+    await world.tap(ListCallback(scope="control", flt="d99999").pack(), CTRL)
+    [title, *_rest] = world.bot.texts()[0].splitlines()
+    assert title == "На контроле: 0"  # no dangling «·» after a department no one has

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, User
 
 from handlers import OnceUnpacked, get_routers, pure_sync_filter, run_filters_inline
 from handlers.assignments.new_dialog import RegistrationStates
-from handlers.callbacks import ItemAction, ItemCallback
+from handlers.callbacks import ItemAction, ItemCallback, number
 from handlers.keyboards import pack
 from tests.helpers import CTRL, World, join_all, say, state_of
 
@@ -153,3 +153,22 @@ async def test_a_tap_is_unpacked_once_and_answered_as_aiogram_would(
         assert answers == [await one(query) for one in theirs]
         assert calls <= 1, query.data  # once for all the handlers tried
     assert sum(bool(a) for a in [await one(tap(view, "q6")) for one in ours]) == 2  # VIEW, any
+
+
+def test_a_number_on_a_button_is_plain_digits_that_fit_a_row_key() -> None:
+    assert number("42") == 42
+    assert number(str(2**63 - 1)) == 2**63 - 1
+    for forged in ("", "-1", "x", "²", "٣", " 4", str(2**63), str(2**70)):
+        assert number(forged) is None, forged
+
+
+async def test_a_button_numbering_beyond_sqlite_matches_no_handler() -> None:
+    huge = ItemCallback(action=ItemAction.VIEW, id=2**70).pack()
+    sane = ItemCallback(action=ItemAction.VIEW, id=7).pack()
+    check = OnceUnpacked(callback_data=ItemCallback, rule=None)
+    user = User(id=1, is_bot=False, first_name="A")
+    assert (
+        await check(CallbackQuery(id="q1", from_user=user, chat_instance="c", data=huge)) is False
+    )
+    found = await check(CallbackQuery(id="q2", from_user=user, chat_instance="c", data=sane))
+    assert found == {"callback_data": ItemCallback(action=ItemAction.VIEW, id=7)}

@@ -31,7 +31,7 @@ from handlers.assignments.cards import (
     ground_keyboard,
     language,
 )
-from handlers.callbacks import ItemAction, ItemCallback
+from handlers.callbacks import ItemAction, ItemCallback, number
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask, dotted, fit, stale, typed_reason
@@ -167,7 +167,7 @@ async def on_reassign(
         await stale(query)
         return
     await query.answer()
-    page = int(callback_data.arg) if callback_data.arg.isdigit() else 0  # forged: the first
+    page = number(callback_data.arg) or 0  # forged: the first
     taken = {e.department_id for e in item.executors if e.active} | {callback_data.dep}
     departments = [d for d in await repos.staff.departments() if d.id not in taken]
     builder = Keyboard()
@@ -373,14 +373,13 @@ async def on_deadline_reason(message: Message, dialog: Dialog[Assignment]) -> No
 
 
 async def on_reassign_to(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
-    try:  # not a department, or the one that declined it: a forged button
-        target = int(tap.button.arg)
+    target = number(tap.button.arg)  # not a department, or the one that declined it: forged
+    updated = None
+    if target is not None:
         updated = await assignment_steps.reassign(
             tap.ctx, tap.person, item, tap.button.dep, target
         )
-    except ValueError:
-        updated = None
-    if updated is None:
+    if updated is None or target is None:
         await stale(query)
         return
     department = await tap.ctx.repos.staff.department(target)

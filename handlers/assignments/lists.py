@@ -22,7 +22,7 @@ from handlers.assignments.cards import (
     page_line,
     page_number,
 )
-from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope
+from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope, number
 from handlers.keyboards import Keyboard
 from handlers.replies import fit, show, stale
 from storage.domain.assignments import OpenPage
@@ -32,6 +32,7 @@ from storage.repo import Repos
 
 PAGE_SIZE = 8
 FILTER_TITLES = {"": N_("All open"), "overdue": N_("Overdue"), "week": N_("Due this week")}
+SOURCES = {source.value: source for source in Source}
 
 
 async def my_departments(person: Person, ctx: services.Context) -> frozenset[int] | None:
@@ -43,8 +44,20 @@ async def my_departments(person: Person, ctx: services.Context) -> frozenset[int
     return mine | {person.department_id} if person.department_id is not None else mine
 
 
+MY_LIST_ROLES = frozenset({Role.HEAD, Role.EXECUTOR})  # who has /my
+
+
 def department_filter(flt: str) -> int | None:
-    return int(flt[1:]) if flt.startswith("d") and flt[1:].isdigit() else None
+    return number(flt[1:]) if flt.startswith("d") else None
+
+
+def source_filter(flt: str) -> Source | None:
+    return SOURCES.get(flt[1:]) if flt.startswith("s") else None
+
+
+def known_filter(flt: str) -> bool:
+    """One of the filters the list's buttons carry (any other was forged)."""
+    return flt in FILTER_TITLES or department_filter(flt) is not None or bool(source_filter(flt))
 
 
 async def list_query(
@@ -70,8 +83,8 @@ async def list_query(
     elif (department := department_filter(flt)) is not None:
         wanted = {department}
         query["department_ids"] = sorted(wanted if mine is None else wanted & mine)
-    elif flt.startswith("s") and flt[1:] in {s.value for s in Source}:
-        query["source"] = Source(flt[1:])
+    elif (source := source_filter(flt)) is not None:
+        query["source"] = source
     return query
 
 
@@ -86,11 +99,12 @@ async def list_title(
     line = f"{title}: {total}"
     if flt in FILTER_TITLES and flt:
         line += f" · {_(FILTER_TITLES[flt])}"
-    elif flt.startswith("d") and flt[1:].isdigit():
-        department = await repos.staff.department(int(flt[1:]))
-        line += f" · {department.label(language()) if department else ''}"
-    elif flt.startswith("s") and flt[1:] in {s.value for s in Source}:
-        line += f" · {_(SOURCE_TITLES[Source(flt[1:])])}"
+    elif (wanted := department_filter(flt)) is not None:
+        # a forged filter naming no department shows no dangling «·»
+        if (department := await repos.staff.department(wanted)) is not None:
+            line += f" · {department.label(language())}"
+    elif (source := source_filter(flt)) is not None:
+        line += f" · {_(SOURCE_TITLES[source])}"
     return line
 
 
@@ -178,13 +192,17 @@ async def on_list(
     if scope is not ListScope.MY and Role.CONTROLLER not in person.roles:
         await query.answer(_("Only the control department can do this."), show_alert=True)
         return
-    # «my» list has no department filter of its own: one naming a department that is not the
-    # person's was forged; not even its name is shown
+    # «my» list is a head's or an executor's (/my), and has no department filter of its own:
+    # one naming a department that is not the person's was forged; not even its name is shown
     wanted = department_filter(callback_data.flt)
-    if (
-        scope is ListScope.MY
-        and wanted is not None
-        and wanted not in (await my_departments(person, ctx) or frozenset())
+    if not known_filter(callback_data.flt):
+        await stale(query)
+        return
+    if scope is ListScope.MY and (
+        not person.roles & MY_LIST_ROLES
+        or (
+            wanted is not None and wanted not in (await my_departments(person, ctx) or frozenset())
+        )
     ):
         await stale(query)
         return
@@ -210,7 +228,7 @@ async def on_list(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(on_list, ListCallback.filter())
-    heads = for_roles(Router(name=f"{__name__}.heads"), frozenset({Role.HEAD, Role.EXECUTOR}))
+    heads = for_roles(Router(name=f"{__name__}.heads"), MY_LIST_ROLES)
     heads.message.register(cmd_my, Command("my"))
     controllers = for_roles(Router(name=f"{__name__}.controllers"), frozenset({Role.CONTROLLER}))
     controllers.message.register(cmd_control, Command("control"))

@@ -18,7 +18,7 @@ from bot.executor_sets.rules import active_executors
 from bot.middlewares import Tap, for_roles
 from handlers.assignments.cards import controller_keyboard
 from handlers.assignments.drafting import chosen_names, executors_view, main_marked
-from handlers.callbacks import ExecCallback, ExecStep, ItemAction, ItemCallback
+from handlers.callbacks import ExecCallback, ExecStep, ItemAction, ItemCallback, number
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, LoadedItem, on_dialog
 from handlers.pickers import Picker
@@ -121,7 +121,7 @@ async def on_star(
 ) -> None:
     data = await state.get_data()
     chosen = EXECUTORS.chosen(data)
-    if not callback_data.value.isdigit() or int(callback_data.value) not in chosen:
+    if number(callback_data.value) not in chosen:
         await stale(query)
         return
     main = int(callback_data.value)

@@ -31,7 +31,7 @@ from bot.remarks import rules
 from bot.remarks import steps as remark_steps
 from bot.services import Context
 from handlers import steps
-from handlers.callbacks import RemarkCallback, RoundNewCallback, RoundStep
+from handlers.callbacks import RemarkCallback, RoundNewCallback, RoundStep, number
 from handlers.keyboards import Keyboard
 from handlers.pickers import Picker, department_options, person_label
 from handlers.refusals import refusal_text
@@ -140,7 +140,7 @@ async def picker_of(
 
     async def someone(value: str) -> int | None:
         """Anyone still in the staff directory but the initiator."""
-        other = await repos.staff.get(int(value)) if value.isdigit() else None
+        other = await repos.staff.get(key) if (key := number(value)) is not None else None
         if other is None or not other.active or other.id == person.id:
             return None
         return other.id
@@ -149,7 +149,7 @@ async def picker_of(
         """A department whose head (or acting head) answers: one without a head is not
         offered (its staff are chosen by name)."""
         headed = {d.id for d in await repos.staff.headed_departments()}
-        return int(value) if value.isdigit() and int(value) in headed else None
+        return key if (key := number(value)) in headed else None
 
     return MODES[mode][1], draw, someone if mode == "per" else answering
 

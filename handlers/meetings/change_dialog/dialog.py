@@ -17,7 +17,7 @@ from aiogram.utils.i18n import ngettext
 from bot import services
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import MeetingRefusal
-from handlers.callbacks import MeetCallback, MeetChangeCallback, MeetChangeStep
+from handlers.callbacks import MeetCallback, MeetChangeCallback, MeetChangeStep, number
 from handlers.meetings.cards import change_lines, meeting_title
 from handlers.meetings.lookup import changeable
 from handlers.refusals import refusal_text
@@ -50,7 +50,7 @@ def mc(meeting_id: int, step: str, value: str = "") -> MeetChangeCallback:
 def split_value(value: str) -> tuple[int, str] | None:
     """«{meeting}.{value}» → (meeting, value); None when forged."""
     head, dot, rest = value.partition(".")
-    return (int(head), rest) if dot and head.isdigit() else None
+    return (key, rest) if dot and (key := number(head)) is not None else None
 
 
 def back(meeting_id: int) -> tuple[str, MeetCallback]:

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import middlewares, services
 from bot.meetings.rules import TITLE_MAX, TITLE_MIN, MeetingRefusal
-from handlers.callbacks import MeetCallback, MeetChangeStep
+from handlers.callbacks import MeetCallback, MeetChangeStep, number
 from handlers.meetings.cards import FORMAT_TITLES, naming
 from handlers.meetings.change_dialog.dialog import (
     ChangeStates,
@@ -110,7 +110,7 @@ async def on_remove(
     query: CallbackQuery, tap: Tap, person: Person, state: FSMContext, ctx: services.Context
 ) -> None:
     meeting = await still_changeable(ctx, state, tap.meeting_id)
-    item = meeting.item(int(tap.value)) if tap.value.isdigit() else None
+    item = meeting.item(key) if (key := number(tap.value)) is not None else None
     if item is None:
         await stale(query)
         return
