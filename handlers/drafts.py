@@ -70,6 +70,13 @@ async def acknowledge(
     )
 
 
+def cancel_only(drop: CallbackData) -> InlineKeyboardMarkup:
+    """«Cancel» under a draft's prompt, before anything is in it (then `send_or_cancel`)."""
+    builder = Keyboard()
+    builder.button(text=_("✖️ Cancel"), callback_data=drop)
+    return builder.as_markup()
+
+
 def send_or_cancel(
     send_label: str, send: CallbackData, drop: CallbackData
 ) -> InlineKeyboardMarkup:

@@ -23,6 +23,7 @@ from tests.helpers import (
     register_assignment,
     register_item,
     relabelled,
+    state_of,
 )
 
 EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
@@ -399,3 +400,19 @@ async def test_a_forged_list_button_is_answered_without_a_broken_screen(
     await world.tap(ListCallback(scope="control", flt="d99999").pack(), CTRL)
     [title, *_rest] = world.bot.texts()[0].splitlines()
     assert title == "На контроле: 0"  # no dangling «·» after a department no one has
+
+
+async def test_a_report_prompt_can_be_left_with_one_tap(joined_world: World) -> None:
+    """«✖️ Cancel» under the prompt itself, before anything is typed: the draft ends, nothing
+    is sent, and text typed afterwards is no longer taken as the report."""
+    await register(joined_world.repos, joined_world.profile, joined_world.settings)
+    await joined_world.deliverer.drain()
+    card = messages_to(joined_world.bot, FIN)[0]
+    await joined_world.press(card, "📝 Отчёт об исполнении", FIN)
+    prompt = messages_to(joined_world.bot, FIN)[-1]
+    assert prompt.text.startswith("Отчёт по поручению №")
+    assert set(buttons(prompt)) == {"✖️ Отмена"}
+    joined_world.bot.clear()
+    await joined_world.press(prompt, "✖️ Отмена", FIN)
+    assert alert(joined_world.bot) == "Отменено. Ничего не сохранено."
+    assert await state_of(joined_world.dp, joined_world.bot, FIN) is None

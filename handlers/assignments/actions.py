@@ -24,7 +24,7 @@ from handlers.assignments.cards import (
 )
 from handlers.assignments.decisions import ReasonStates
 from handlers.callbacks import ItemAction, ItemCallback
-from handlers.drafts import drop_draft, send_report, take_report_part
+from handlers.drafts import cancel_only, drop_draft, send_report, take_report_part
 from handlers.executors.cards import executor_card_keyboard, passed_line
 from handlers.extensions.letters import requested_from_line
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
@@ -96,6 +96,7 @@ async def on_report(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignme
         ReportStates.collecting,
         {"id": item.id, "dep": tap.button.dep, "text": [], "files": []},
         prompt.format(number=item.reg_number, to_whom=to_whom),
+        cancel_only(ItemCallback(action=ItemAction.DROP, id=item.id, dep=tap.button.dep)),
     )
 
 

@@ -20,7 +20,7 @@ from bot.executors import steps
 from bot.executors.rules import check_passed, check_pending
 from bot.middlewares import Tap
 from handlers.callbacks import PassAction, PassCallback
-from handlers.drafts import drop_draft, send_report, take_report_part
+from handlers.drafts import cancel_only, drop_draft, send_report, take_report_part
 from handlers.executors.cards import picker_keyboard, picker_text
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
 from handlers.replies import ask, stale, typed_reason
@@ -162,6 +162,7 @@ async def on_draft(query: CallbackQuery, tap: Tap[PassCallback], item: Assignmen
         DraftStates.collecting,
         {"id": item.id, "text": [], "files": []},
         prompt.format(number=item.reg_number),
+        cancel_only(PassCallback(action=PassAction.DROP, id=item.id)),
     )
 
 
