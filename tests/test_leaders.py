@@ -160,6 +160,10 @@ async def test_akim_sees_every_department_with_lights_and_a_total(world: World) 
     assert f"{EDU_NAME}: 🔴 1 · 🟡 0 · 🟢 1" in text_of(screen)
     assert f"{FIN_NAME}: 🔴 1 · 🟡 0 · 🟢 1" in text_of(screen)
     assert "Итого: 🔴 1 · 🟡 0 · 🟢 2 (всего 3)" in text_of(screen)
+    # the rows add up to 4: the shared item is counted under both, and the screen says so
+    assert "Поручение с несколькими отделами-исполнителями учитывается в каждом из них." in (
+        text_of(screen)
+    )
     assert f"{EDU_NAME} · 2" in buttons(screen)
 
 
