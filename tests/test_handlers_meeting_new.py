@@ -144,6 +144,7 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
 
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.confirm.state
     confirmation = joined_world.bot.texts()[-1]
+    assert confirmation.startswith("11/11 · ")  # the last step says it is the last
     for shown in (
         nm.SUBJECT,
         date_with_weekday(nm.DAY, "ru"),

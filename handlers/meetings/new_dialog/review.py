@@ -21,6 +21,7 @@ from handlers.meetings.new_dialog.draft import (
     LISTS,
     MESSAGE_MAX,
     PEOPLE,
+    STEPS,
     clip,
     draft_agenda_lines,
     fitted,
@@ -192,7 +193,8 @@ async def confirmation_view(ctx: services.Context, person: Person, data: dict[st
     chosen = await chosen_lines(repos, data)
 
     def build(limit: int | None) -> str:
-        lines = [_("Check the meeting before creating it:"), "", f"🗓 {_(KIND_TITLES[kind])}"]
+        lines = [step(STEPS, _("Check the meeting before creating it:"))]
+        lines += ["", f"🗓 {_(KIND_TITLES[kind])}"]
         if data.get("title"):
             lines.append(_("Subject: {title}").format(title=clip(str(data["title"]), limit)))
         lines += [
