@@ -164,8 +164,13 @@ async def send_report(
         await query.message.edit_text(done)  # type: ignore[union-attr]
 
 
-async def drop_draft(query: CallbackQuery, state: FSMContext) -> None:
-    """«Cancel» under a draft: it ends, and nothing is saved."""
+async def drop_draft(query: CallbackQuery, state: FSMContext, callback_data: CallbackData) -> None:
+    """«Cancel» under a draft: it ends, and nothing is saved. The Cancel of another draft (an
+    earlier item's, or one already sent or left) is stale: the draft in progress stays."""
+    data = await state.get_data()
+    if data.get("id", data.get("round")) != getattr(callback_data, "id", None):
+        await draft_gone(query)
+        return
     await state.clear()
     await query.answer(_("Cancelled. Nothing was saved."))
     if query.message is not None:

@@ -416,3 +416,25 @@ async def test_a_report_prompt_can_be_left_with_one_tap(joined_world: World) -> 
     await joined_world.press(prompt, "✖️ Отмена", FIN)
     assert alert(joined_world.bot) == "Отменено. Ничего не сохранено."
     assert await state_of(joined_world.dp, joined_world.bot, FIN) is None
+
+
+async def test_the_cancel_of_another_draft_leaves_the_one_in_progress(joined_world: World) -> None:
+    """A head writing a report on one item taps «✖️ Cancel» under an earlier prompt of another
+    item: the report in progress stays, and the tap says that draft is closed."""
+    world = joined_world
+    ctx = await world.context()
+    first = await register_assignment(ctx, "R-1", "Первое", ("Отдел финансов",))
+    await register_assignment(ctx, "R-2", "Второе", ("Отдел финансов",))
+    await world.deliverer.drain()
+    cards = messages_to(world.bot, FIN)
+    await world.press(cards[0], "📝 Отчёт об исполнении", FIN)
+    old_prompt = messages_to(world.bot, FIN)[-1]
+    await world.press(cards[1], "📝 Отчёт об исполнении", FIN)
+    in_progress = await state_of(world.dp, world.bot, FIN)
+    assert in_progress is not None
+    world.bot.clear()
+    await world.press(old_prompt, "✖️ Отмена", FIN)
+    assert alert(world.bot).startswith("Ничего не отправлено")
+    assert await state_of(world.dp, world.bot, FIN) == in_progress
+    data = await world.dp.fsm.get_context(bot=world.bot, user_id=FIN, chat_id=FIN).get_data()
+    assert data["id"] != first.id
