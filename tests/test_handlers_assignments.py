@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendDocument, SendMessage
+from aiogram.methods import EditMessageText, SendDocument, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.config import Settings
@@ -321,12 +321,15 @@ async def test_my_and_control_lists(joined_world: World) -> None:
     # the department filter has a way back to the whole list
     joined_world.bot.clear()
     await joined_world.press(control, "По отделу", CTRL)
-    [picker] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageReplyMarkup)]
+    # the list's text goes with its 🔎 buttons: the question replaces both
+    [picker] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
+    assert picker.text == "На контроле: поручения какого отдела?"
     assert isinstance(picker.reply_markup, InlineKeyboardMarkup)
     rows = picker.reply_markup.inline_keyboard
     labels = {b.text: str(b.callback_data) for row in rows for b in row}
     assert "Отдел образования" in labels
     assert all(len(label) <= 32 for label in labels)
+    joined_world.bot.clear()
     await joined_world.tap(labels["◀️ Назад"], CTRL)
     [back] = [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     assert (back.text or "").startswith("На контроле: 2\n")
@@ -398,8 +401,9 @@ async def test_a_forged_list_button_is_answered_without_a_broken_screen(
         assert not world.bot.texts(), data
     world.bot.clear()
     await world.tap(ListCallback(scope="control", flt="d99999").pack(), CTRL)
-    [title, *_rest] = world.bot.texts()[0].splitlines()
+    [title, *rest] = world.bot.texts()[0].splitlines()
     assert title == "На контроле: 0"  # no dangling «·» after a department no one has
+    assert rest == ["Ничего нет."]  # and no legend of lights where there are none
 
 
 async def test_a_report_prompt_can_be_left_with_one_tap(joined_world: World) -> None:

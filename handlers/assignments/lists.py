@@ -150,7 +150,8 @@ async def render_list(
     lines += [list_row(item, ctx.calendar, ctx.today) for item in found.items]
     if paged := page_line(page, found.total, PAGE_SIZE):
         lines.append(paged)
-    lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
+    if found.items:  # the lights' legend, when there are lights to read
+        lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
     return "\n".join(lines), list_keyboard(scope, flt, page, found)
 
 
@@ -215,9 +216,12 @@ async def on_list(
             if scope is ListScope.DEPARTMENTS
             else []
         )
-        await query.message.edit_reply_markup(  # type: ignore[union-attr]
-            reply_markup=filter_keyboard(scope, departments)
-        )
+        question = (
+            _("On control: which department's assignments?")
+            if scope is ListScope.DEPARTMENTS
+            else _("On control: assignments from which source?")
+        )  # in place of the list, whose 🔎 buttons the choice replaces
+        await show(query, question, filter_keyboard(scope, departments))
         return
     text, markup = await render_list(
         scope, callback_data.flt, callback_data.page, person, ctx, callback_data.at

@@ -62,7 +62,7 @@ async def overview_view(person: Person, ctx: services.Context) -> tuple[str, Inl
         if sum(tally.total for _department, tally in seen.departments) > seen.total.total:
             # the rows add up to more than the total: say why, or it reads as a mistake
             lines.append(_("An assignment with several executor departments counts in each."))
-    lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
+        lines.append(_("🔴 overdue · 🟡 3 working days or less · 🟢 later"))
     lines += ["", *waiting_lines(requests, rounds)]
     builder = Keyboard()
     for department, tally in seen.departments:
