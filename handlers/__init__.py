@@ -15,7 +15,7 @@ from magic_filter import MagicFilter
 from handlers import admin, common, language, main_menu, start
 from handlers.assignments import actions as assignments
 from handlers.assignments import new_dialog as registration
-from handlers.callbacks import ROW_KEYS
+from handlers.callbacks import fits_a_row_key
 from handlers.executor_sets import dialog as executor_sets
 from handlers.executors import actions as executors
 from handlers.extensions import actions as extensions
@@ -102,16 +102,6 @@ class OnceUnpacked(CallbackQueryFilter):
         if self.rule is None or self.rule.resolve(found):
             return {"callback_data": found}
         return False
-
-
-def fits_a_row_key(button: CallbackData) -> bool:
-    """Every number of the button fits SQLite's 64-bit INTEGER (a forged 2**70 would raise
-    OverflowError in the first query it reaches)."""
-    return all(
-        value in ROW_KEYS
-        for value in button.__dict__.values()
-        if isinstance(value, int) and not isinstance(value, bool)
-    )
 
 
 def unpack_buttons_once(routers: list[Router]) -> list[Router]:

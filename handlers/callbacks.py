@@ -26,6 +26,16 @@ def is_number(text: str) -> bool:
     return number(text) is not None
 
 
+def fits_a_row_key(button: CallbackData) -> bool:
+    """Every number field of the button fits SQLite's 64-bit INTEGER (a forged 2**70 would
+    raise OverflowError in the first query it reaches)."""
+    return all(
+        value in ROW_KEYS
+        for value in button.__dict__.values()
+        if isinstance(value, int) and not isinstance(value, bool)
+    )
+
+
 class LangCallback(CallbackData, prefix="lang"):
     language: Language
 

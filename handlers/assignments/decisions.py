@@ -374,12 +374,11 @@ async def on_deadline_reason(message: Message, dialog: Dialog[Assignment]) -> No
 
 async def on_reassign_to(query: CallbackQuery, tap: Tap[ItemCallback], item: Assignment) -> None:
     target = number(tap.button.arg)  # not a department, or the one that declined it: forged
-    updated = None
-    if target is not None:
-        updated = await assignment_steps.reassign(
-            tap.ctx, tap.person, item, tap.button.dep, target
-        )
-    if updated is None or target is None:
+    if (
+        target is None
+        or await assignment_steps.reassign(tap.ctx, tap.person, item, tap.button.dep, target)
+        is None
+    ):
         await stale(query)
         return
     department = await tap.ctx.repos.staff.department(target)

@@ -57,7 +57,11 @@ def source_filter(flt: str) -> Source | None:
 
 def known_filter(flt: str) -> bool:
     """One of the filters the list's buttons carry (any other was forged)."""
-    return flt in FILTER_TITLES or department_filter(flt) is not None or bool(source_filter(flt))
+    return (
+        flt in FILTER_TITLES
+        or department_filter(flt) is not None
+        or source_filter(flt) is not None
+    )
 
 
 async def list_query(
@@ -195,10 +199,10 @@ async def on_list(
         return
     # «my» list is a head's or an executor's (/my), and has no department filter of its own:
     # one naming a department that is not the person's was forged; not even its name is shown
-    wanted = department_filter(callback_data.flt)
     if not known_filter(callback_data.flt):
         await stale(query)
         return
+    wanted = department_filter(callback_data.flt)
     if scope is ListScope.MY and (
         not person.roles & MY_LIST_ROLES
         or (

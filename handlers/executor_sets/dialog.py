@@ -121,10 +121,10 @@ async def on_star(
 ) -> None:
     data = await state.get_data()
     chosen = EXECUTORS.chosen(data)
-    if number(callback_data.value) not in chosen:
+    main = number(callback_data.value)
+    if main is None or main not in chosen:
         await stale(query)
         return
-    main = int(callback_data.value)
     data = await state.update_data(
         {EXECUTORS.chosen_key: [main, *(d for d in chosen if d != main)]}
     )

@@ -317,20 +317,18 @@ def approved_text(ctx: services.Context, meeting: Meeting, language: str) -> str
     """When the approved agenda reaches its recipients: on its distribution day, and never
     outside working hours (the sender holds it until the working morning)."""
     day = distribution_day(ctx.profile, ctx.calendar, meeting.day, meeting.kind)
-    if not meeting.distributed and ctx.today < day:
-        return _("Approved. The agenda goes out on {date}.").format(
-            date=date_with_weekday(day, language)
-        )
-    now = ctx.now.astimezone(ctx.settings.zone)
-    sends = quiet_until(ctx.profile, ctx.calendar, now)
-    if sends <= now:
-        return _("Approved. The agenda has gone out to the recipients.")
-    if sends.date() == now.date():
-        return _(
-            "Approved. The agenda goes out today at {time}, when the working day begins."
-        ).format(time=f"{sends:%H:%M}")
+    if meeting.distributed or ctx.today >= day:
+        now = ctx.now.astimezone(ctx.settings.zone)
+        sends = quiet_until(ctx.profile, ctx.calendar, now)
+        if sends <= now:
+            return _("Approved. The agenda has gone out to the recipients.")
+        if sends.date() == now.date():
+            return _(
+                "Approved. The agenda goes out today at {time}, when the working day begins."
+            ).format(time=f"{sends:%H:%M}")
+        day = sends.date()
     return _("Approved. The agenda goes out on {date}.").format(
-        date=date_with_weekday(sends.date(), language)
+        date=date_with_weekday(day, language)
     )
 
 
