@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.i18n import LANGUAGES, both_languages, telegram_language, translate
 from bot.i18n_marks import N_
 from bot.middlewares import NOT_INVITED, administrator_line
+from bot.staff import invites
 from handlers.callbacks import MenuAction, MenuCallback
 from handlers.keyboards import make_language_keyboard, make_main_menu_keyboard
 from handlers.menu import help_text, main_menu_text, set_person_commands
@@ -58,7 +59,9 @@ async def cmd_start_token(
     person: Person | None,
 ) -> None:
     assert message.from_user is not None
-    outcome, person_id = await repos.invitations.redeem(command.args or "", message.from_user.id)
+    outcome, person_id, held_until = await invites.join(
+        repos, command.args or "", message.from_user.id
+    )
     if outcome is not Redemption.BOUND:
         await message.answer(await refusal_text(i18n, repos, REFUSALS[outcome], person))
         return
@@ -70,9 +73,8 @@ async def cmd_start_token(
     language = first_language(bound, message.from_user.language_code, settings)
     if language != bound.language:
         await repos.staff.set_language(bound, language, actor=bound.code, chosen=False)
-    # what waited for them goes out now, after this welcome (the sender is woken at the end)
+    # what waited for them is held until this welcome has gone (then the sender is woken)
     waiting = await repos.outbox.waiting(bound.id)
-    await repos.outbox.released(bound.id)
     with i18n.use_locale(language.value):
         greeting = _("Welcome, {name}!").format(name=bound.full_name)
         if position := bound.position_in(language.value):
@@ -85,6 +87,7 @@ async def cmd_start_token(
             greeting + "\n\n" + _("Please choose the language of your messages:"),
             reply_markup=make_language_keyboard(language),
         )
+    await repos.outbox.released(bound.id, held_until)
     await set_person_commands(bot, i18n, bound, language)
 
 

@@ -339,9 +339,25 @@ class OutboxRepo(Store):
                 held.setdefault(row["person_id"], {})[row["kind"]] = row["n"]
         return list(held.items())
 
-    async def released(self, person_id: int) -> int:
-        """A person just joined or came back: how many of their messages may go now. The
-        count wakes the sender at the end of the update, like newly queued messages."""
+    async def hold(self, person_id: int, until: datetime) -> None:
+        """A person joining: what waits for them is not sent before `until` (their welcome goes
+        first; `released` with `held_until` lets it go as soon as the welcome has gone)."""
+        await self.write(
+            "UPDATE outbox SET not_before = ?"
+            " WHERE status = 'pending' AND person_id = ? AND not_before < ?",
+            (utc_text(until), person_id, utc_text(until)),
+        )
+
+    async def released(self, person_id: int, held_until: datetime | None = None) -> int:
+        """A person just joined or came back: how many of their messages may go now (those
+        `hold` kept until `held_until` are due at once). The count wakes the sender at the end
+        of the update, like newly queued messages."""
+        if held_until is not None:
+            await self.write(
+                "UPDATE outbox SET not_before = ?"
+                " WHERE status = 'pending' AND person_id = ? AND not_before = ?",
+                (utc_text(now_utc()), person_id, utc_text(held_until)),
+            )
         async with self.conn.execute(
             "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id = ?",
             (person_id,),

@@ -9,7 +9,9 @@ from aiogram.types import Chat, ChatMemberBanned, ChatMemberMember, ChatMemberUp
 
 from bot.config import Settings
 from bot.profiles import Profile
+from bot.staff import invites
 from bot.sweep import sweep
+from storage.invitations import Redemption
 from storage.repo import Repos
 from tests.helpers import World, invite, join, register_item, texts_to
 
@@ -46,6 +48,35 @@ async def test_cards_wait_for_a_late_joiner_and_follow_the_welcome(world: World)
     assert any("R-2" in card for card in cards)
     assert await world.repos.outbox.held() == []
     assert (await world.deliverer.drain()).sent == 0  # none twice
+
+
+async def test_what_waited_is_held_for_the_welcome_even_if_the_sender_runs_meanwhile(
+    world: World,
+) -> None:
+    """The sender runs between the binding and the welcome (another task, another process):
+    nothing reaches the person before their welcome. Released once it has gone; sent at the
+    end of the hold should the welcome never go (the bot crashed in between)."""
+    await register(world.repos, world.profile, world.settings, "R-1")
+    await register(world.repos, world.profile, world.settings, "R-2")
+    await register_item(world.repos, world.profile, world.settings, "R-3", ("Отдел финансов",))
+    await world.deliverer.drain()
+
+    async def bound(code: str, telegram_id: int) -> tuple[int, datetime]:
+        token = await invite(world.repos, code)
+        outcome, person_id, held_until = await invites.join(world.repos, token, telegram_id)
+        assert outcome is Redemption.BOUND and person_id is not None
+        assert (await world.deliverer.drain()).sent == 0  # bound, but the welcome comes first
+        return person_id, held_until
+
+    # the welcome went: what waited goes at once, in order
+    person_id, held_until = await bound("edu_head", EDU)
+    await world.repos.outbox.released(person_id, held_until)
+    assert (await world.deliverer.drain()).sent == 2
+    # the welcome never went: what waited goes when the hold ends, not before
+    _person_id, held_until = await bound("fin_head", FIN)
+    assert (await world.deliverer.drain(now=held_until - timedelta(seconds=1))).sent == 0
+    assert (await world.deliverer.drain(now=held_until)).sent == 1
+    assert await world.repos.outbox.held() == []
 
 
 async def test_the_control_department_gets_one_digest_a_day_not_a_message_per_notice(

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
+from storage.audit import now_utc
+from storage.invitations import Redemption
 from storage.models import Invitation, Person
 from storage.repo import Repos
+
+# How long what waited for a person joining is held for their welcome, should the welcome
+# never go out (a crash, Telegram down); normally it is released the moment the welcome has.
+WELCOME_HOLD = timedelta(minutes=1)
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -46,3 +52,19 @@ async def current_invitation(
             if found is not None:
                 return found, False
         return await repos.invitations.issue(current, ttl=ttl, actor=actor), True
+
+
+async def join(
+    repos: Repos, token: str, telegram_id: int
+) -> tuple[Redemption, int | None, datetime]:
+    """Bind the Telegram account to the person the invitation names, in one unit with holding
+    what waited for them: the sender must not reach them before their welcome (and its choice
+    of language). (outcome, person id, the moment held until: give it to `released` once the
+    welcome has gone.)"""
+    now = now_utc()
+    held_until = now + WELCOME_HOLD
+    async with repos.transaction():
+        outcome, person_id = await repos.invitations.redeem(token, telegram_id, now=now)
+        if outcome is Redemption.BOUND and person_id is not None:
+            await repos.outbox.hold(person_id, held_until)
+    return outcome, person_id, held_until
