@@ -21,6 +21,7 @@ from http import HTTPStatus
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
+from aiogram import __version__ as aiogram_version
 from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
@@ -33,8 +34,9 @@ from aiogram.types import (
     Message,
     TelegramObject,
 )
-from aiohttp import ClientError, ClientTimeout
 from pydantic_core import from_json, to_json
+
+from bot.http import HttpClient
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -47,8 +49,8 @@ SCALARS = frozenset({str, int, bool, float})
 
 
 class JsonSession(AiohttpSession):
-    """An `AiohttpSession` (one connector, reused) that sends JSON bodies, uploads as multipart
-    forms, and validates answers from their bytes."""
+    """An `AiohttpSession` that sends JSON bodies over `bot.http`'s lean client, uploads as
+    aiohttp's multipart forms, and validates answers from their bytes."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("json_dumps", dumps)
@@ -57,7 +59,7 @@ class JsonSession(AiohttpSession):
         # parametrized classes only weakly, so a garbage collection would make the next call
         # build the class again (~17 ms of CPU). Each one used is held here.
         self._responses: dict[Any, Any] = {}
-        self._timeouts: dict[float, ClientTimeout] = {}
+        self.http = HttpClient(user_agent=f"Baqylau aiogram/{aiogram_version}")
 
     def response_type(self, method: TelegramMethod[TelegramType]) -> type[Response[TelegramType]]:
         returning = method.__returning__
@@ -189,13 +191,6 @@ class JsonSession(AiohttpSession):
             message.__pydantic_fields_set__.add("reply_markup")
         return response
 
-    def client_timeout(self, timeout: float | None) -> ClientTimeout:
-        seconds = self.timeout if timeout is None else timeout
-        found = self._timeouts.get(seconds)
-        if found is None:
-            found = self._timeouts[seconds] = ClientTimeout(total=seconds)
-        return found
-
     async def make_request(
         self,
         bot: Bot,
@@ -205,17 +200,19 @@ class JsonSession(AiohttpSession):
         body = self.build_json(bot, method)
         if body is None:  # an upload: aiogram's multipart form
             return await super().make_request(bot, method, timeout)
-        session = await self.create_session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         try:
-            async with session.post(
-                url, data=body, headers=JSON_HEADERS, timeout=self.client_timeout(timeout)
-            ) as answer:
-                raw = await answer.read()
+            status, raw = await self.http.post(
+                url, body, self.timeout if timeout is None else timeout
+            )
         except TimeoutError as exc:
             raise TelegramNetworkError(method=method, message="Request timeout error") from exc
-        except ClientError as exc:
+        except OSError as exc:  # refused, reset, closed early, TLS, a malformed answer
             message = f"{type(exc).__name__}: {exc}"
             raise TelegramNetworkError(method=method, message=message) from exc
-        response = self.check_response(bot, method, answer.status, raw)
+        response = self.check_response(bot, method, status, raw)
         return cast(TelegramType, response.result)
+
+    async def close(self) -> None:
+        await self.http.close()
+        await super().close()
