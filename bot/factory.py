@@ -36,6 +36,7 @@ from bot.session import JsonSession
 from bot.telegram_objects import install as bind_objects_in_one_step
 from handlers import get_routers
 from handlers.outbox import RENDERERS
+from handlers.routing import build_chains_once
 from storage.repo import Repos
 
 NOT_MODIFIED = "message is not modified"  # in Telegram's refusal of an edit that changes nothing
@@ -126,4 +127,5 @@ def create_dispatcher(settings: Settings, repos: Repos, i18n: I18n, **deps: Any)
         observer.middleware(RoleMiddleware())
         observer.middleware(StepContextMiddleware())
     dp.include_routers(*get_routers())  # their pure filters run on the event loop
+    build_chains_once(dp)
     return dp

@@ -25,8 +25,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Router
-from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.bases import UNHANDLED, NextMiddlewareType, SkipHandler
 from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
@@ -197,3 +198,72 @@ def _skip_foreign(router: Router) -> None:
 
     # (an attribute of this router: aiogram's parent calls `router.propagate_event(...)`)
     setattr(router, "propagate_event", propagate_event)  # noqa: B010
+
+
+# --- middleware chains built once ---------------------------------------------------------------
+
+
+def build_chains_once(router: Router) -> Router:
+    """Every observer of the router and its sub-routers builds a handler's middleware chain
+    once, not on every update.
+
+    aiogram's `TelegramEventObserver.trigger` collects the inner middlewares of the router's
+    chain (`_resolve_middlewares`) and wraps them around the handler (`wrap_middlewares`: a
+    `functools.wraps`ed wrapper and a partial per middleware) for each update it handles, and
+    `wrap_outer_middleware` wraps a router's outer middlewares, none for most, around each
+    visit. The chain is the same every time while no middleware is registered, so it is kept
+    per handler, rebuilt when the number of middlewares along the chain changes; a visit to a
+    router without outer middlewares calls on directly, as the empty wrapping did. Call it
+    once the routers are included (the chain of parents is known)."""
+    for observer in router.observers.values():
+        if isinstance(observer, TelegramEventObserver):
+            _chains_once(observer)
+    for sub in router.sub_routers:
+        build_chains_once(sub)
+    return router
+
+
+def _chains_once(observer: TelegramEventObserver) -> None:
+    managers = [
+        found.middleware
+        for router in observer.router.chain_head
+        if (found := router.observers.get(observer.event_name)) is not None
+    ]
+    # handler's id → (the handler, the middleware counts it was built under, its chain)
+    chains: dict[int, tuple[HandlerObject, tuple[int, ...], NextMiddlewareType[Any]]] = {}
+
+    def chain(handler: HandlerObject) -> NextMiddlewareType[Any]:
+        shape = tuple(len(manager) for manager in managers)
+        kept = chains.get(id(handler))
+        if kept is None or kept[0] is not handler or kept[1] != shape:
+            built = observer.outer_middleware.wrap_middlewares(
+                observer._resolve_middlewares(), handler.call
+            )
+            kept = chains[id(handler)] = (handler, shape, built)
+        return kept[2]
+
+    async def trigger(event: TelegramObject, **kwargs: Any) -> Any:
+        # aiogram's own `trigger`, with the chain kept
+        for handler in observer.handlers:
+            kwargs["handler"] = handler
+            result, data = await handler.check(event, **kwargs)
+            if result:
+                kwargs.update(data)
+                try:
+                    return await chain(handler)(event, kwargs)
+                except SkipHandler:
+                    continue
+        return UNHANDLED
+
+    outer = observer.outer_middleware
+    wrap_outer = observer.wrap_outer_middleware
+
+    def wrap_outer_middleware(
+        callback: Callable[..., Any], event: TelegramObject, data: dict[str, Any]
+    ) -> Any:
+        if not len(outer):
+            return callback(event, **data)
+        return wrap_outer(callback, event, data)
+
+    setattr(observer, "trigger", trigger)  # noqa: B010 - the instance's own, as above
+    setattr(observer, "wrap_outer_middleware", wrap_outer_middleware)  # noqa: B010
