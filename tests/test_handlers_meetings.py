@@ -7,7 +7,8 @@ translations are added.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 
 from aiogram.methods import EditMessageText
 from aiogram.utils.i18n import I18n
@@ -16,6 +17,7 @@ from bot import services
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import distribution_day
+from handlers.meetings.views import paper_approval_text
 from storage.domain.meetings import (
     Meeting,
     MeetingKind,
@@ -208,6 +210,41 @@ async def test_an_approval_on_the_distribution_day_sends_the_agenda_at_once(
     ids = [r.person_id for r in approved.recipients]
     assert await om.outbox_kinds(repos, f"mtagenda:{meeting.id}:1", ids) == ["meeting_agenda"] * 4
     assert f"m:people:{meeting.id}:" in data_of(joined_world.bot)
+
+
+async def test_an_approval_on_paper_says_when_the_agenda_really_goes_out(
+    joined_world: World, i18n: I18n, meeting: Meeting
+) -> None:
+    """Recorded on its distribution day, the agenda goes out at once in working hours; before
+    the working morning or in the evening it waits for the morning (the sender holds scheduled
+    messages), and the notice says when, as the chair's approval does."""
+    world = joined_world
+    sent = replace(meeting, distributed_at=datetime.now(UTC))
+    zone = world.settings.zone
+    start = f"{world.profile.working_hours.value.start:%H:%M}"
+
+    async def said(moment: datetime, language: str) -> str:
+        ctx = await world.context(moment.astimezone(UTC))
+        with i18n.context(), i18n.use_locale(language):
+            return paper_approval_text(ctx, sent, language)
+
+    wednesday = date(2027, 5, 12)
+    at_work = await said(datetime.combine(wednesday, time(11), zone), "ru")
+    assert at_work.endswith("повестка дня сейчас направляется 4 адресатам.")
+    early = await said(datetime.combine(wednesday, time(7, 30), zone), "ru")
+    assert early == (
+        "Записано: повестка дня утверждена на бумаге. Она будет разослана 4 адресатам сегодня"
+        f" в {start}, с началом рабочего дня."
+    )
+    assert "сейчас" not in early
+    early_kk = await said(datetime.combine(wednesday, time(7, 30), zone), "kk")
+    assert start in early_kk and "бүгін" in early_kk
+    friday_evening = await said(datetime.combine(date(2027, 5, 14), time(21), zone), "ru")
+    assert friday_evening == om.tr(
+        i18n,
+        "Recorded: the agenda is approved on paper. It goes out to the recipients on {date}.",
+        date=date_with_weekday(date(2027, 5, 17), "ru"),
+    )
 
 
 # --- cancelling ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
+from bot.assignments.notices import quiet_until
 from bot.profiles import (
     CalendarLike,
     Profile,
@@ -107,6 +108,20 @@ def distribution_day(
     soon as the agenda is approved."""
     day = agenda_send_date(profile, cal, meeting_day, kind)
     return day if day is not None else date.min
+
+
+def agenda_goes_out(
+    profile: Profile, cal: CalendarLike, meeting: Meeting, now: datetime
+) -> datetime | None:
+    """When an approved agenda reaches its recipients, seen at `now` (local, aware): None for
+    at once; else the moment (local) the sender lets it go: the working morning when it is
+    approved on its distribution day outside working hours (the sender holds scheduled
+    messages until then), the start of its distribution day when that is still to come."""
+    day = distribution_day(profile, cal, meeting.day, meeting.kind)
+    if meeting.distributed or now.date() >= day:
+        sends = quiet_until(profile, cal, now)
+        return None if sends <= now else sends
+    return datetime.combine(day, profile.working_hours.value.start, now.tzinfo)
 
 
 def nudge_day(cal: CalendarLike, sent_on: date) -> date:

@@ -21,7 +21,6 @@ from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot import services
-from bot.assignments.notices import quiet_until
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import (
@@ -29,9 +28,9 @@ from bot.meetings.rules import (
     REMARKS_MAX,
     TEXT_MAX,
     MeetingRefusal,
+    agenda_goes_out,
     check_attendance,
     check_materials,
-    distribution_day,
 )
 from bot.middlewares import Tap
 from handlers.callbacks import MeetAction, MeetCallback, is_number, number
@@ -316,19 +315,16 @@ async def decided_by(repos: Repos, meeting_id: int) -> str:
 def approved_text(ctx: services.Context, meeting: Meeting, language: str) -> str:
     """When the approved agenda reaches its recipients: on its distribution day, and never
     outside working hours (the sender holds it until the working morning)."""
-    day = distribution_day(ctx.profile, ctx.calendar, meeting.day, meeting.kind)
-    if meeting.distributed or ctx.today >= day:
-        now = ctx.now.astimezone(ctx.settings.zone)
-        sends = quiet_until(ctx.profile, ctx.calendar, now)
-        if sends <= now:
-            return _("Approved. The agenda has gone out to the recipients.")
-        if sends.date() == now.date():
-            return _(
-                "Approved. The agenda goes out today at {time}, when the working day begins."
-            ).format(time=f"{sends:%H:%M}")
-        day = sends.date()
+    now = ctx.now.astimezone(ctx.settings.zone)
+    sends = agenda_goes_out(ctx.profile, ctx.calendar, meeting, now)
+    if sends is None:
+        return _("Approved. The agenda has gone out to the recipients.")
+    if sends.date() == now.date():
+        return _(
+            "Approved. The agenda goes out today at {time}, when the working day begins."
+        ).format(time=f"{sends:%H:%M}")
     return _("Approved. The agenda goes out on {date}.").format(
-        date=date_with_weekday(day, language)
+        date=date_with_weekday(sends.date(), language)
     )
 
 

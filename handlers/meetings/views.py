@@ -13,9 +13,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot import services
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
-from bot.meetings.rules import MAY_ORGANIZE, check_approval, distribution_day
+from bot.meetings.rules import MAY_ORGANIZE, agenda_goes_out, check_approval
 from bot.middlewares import Tap, for_roles
 from handlers.callbacks import MeetCallback
 from handlers.keyboards import Keyboard
@@ -180,26 +181,37 @@ async def on_paper_approval(query: CallbackQuery, tap: Tap[MeetCallback]) -> Non
         )
         return
     approved = await meeting_services.approve(tap.ctx, tap.person, meeting.id, on_paper=True)
-    if approved.distributed:
-        notice = ngettext(
+    await query.answer(_("Recorded."))
+    text, markup = await live_view(tap.ctx, approved, tap.person)
+    await show(query, f"{paper_approval_text(tap.ctx, approved, language)}\n\n{text}", markup)
+
+
+def paper_approval_text(ctx: services.Context, meeting: Meeting, language: str) -> str:
+    """The approval on paper is recorded, and when the agenda reaches its recipients: now,
+    at the working morning (recorded outside working hours on the distribution day: the sender
+    holds it until then), or on its distribution day."""
+    now = ctx.now.astimezone(ctx.settings.zone)
+    sends = agenda_goes_out(ctx.profile, ctx.calendar, meeting, now)
+    count = len(meeting.recipients)
+    if sends is None:
+        return ngettext(
             "Recorded: the agenda is approved on paper. The distribution day has come, so the "
             "agenda is going out to its {count} recipient now.",
             "Recorded: the agenda is approved on paper. The distribution day has come, so the "
             "agenda is going out to its {count} recipients now.",
-            len(approved.recipients),
-        ).format(count=len(approved.recipients))
-    else:
-        notice = _(
-            "Recorded: the agenda is approved on paper. It goes out to the recipients on {date}."
-        ).format(
-            date=date_with_weekday(
-                distribution_day(tap.ctx.profile, tap.ctx.calendar, approved.day, approved.kind),
-                language,
-            )
-        )
-    await query.answer(_("Recorded."))
-    text, markup = await live_view(tap.ctx, approved, tap.person)
-    await show(query, f"{notice}\n\n{text}", markup)
+            count,
+        ).format(count=count)
+    if sends.date() == now.date():
+        return ngettext(
+            "Recorded: the agenda is approved on paper. It goes out to its {count} recipient "
+            "today at {time}, when the working day begins.",
+            "Recorded: the agenda is approved on paper. It goes out to its {count} recipients "
+            "today at {time}, when the working day begins.",
+            count,
+        ).format(count=count, time=f"{sends:%H:%M}")
+    return _(
+        "Recorded: the agenda is approved on paper. It goes out to the recipients on {date}."
+    ).format(date=date_with_weekday(sends.date(), language))
 
 
 # --- cancelling ---------------------------------------------------------------------------------
