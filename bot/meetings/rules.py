@@ -279,6 +279,12 @@ class QuorumForecast:
         return QuorumState.AT_RISK
 
 
+def counts_quorum(kind: MeetingKind) -> bool:
+    """Only a session of the akimat has a quorum (two thirds of its members, 002 п.13); an
+    apparatus meeting or another meeting has participants, not members voting (003 §5.25)."""
+    return kind is MeetingKind.SESSION
+
+
 def quorum_forecast(profile: Profile, meeting: Meeting) -> QuorumForecast:
     """Quorum is counted over akimat members who confirmed they will attend (п.13: two thirds).
     A member sending a substitute does not count: the substitute is not a member."""

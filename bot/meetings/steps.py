@@ -50,6 +50,7 @@ from bot.meetings.rules import (
     check_protocol,
     check_round,
     check_start,
+    counts_quorum,
     distribution_day,
     has_started,
     protocol_reg_number,
@@ -416,7 +417,10 @@ async def answer_attendance(
     ):
         raise Refused(MeetingRefusal.NOT_DISTRIBUTED, meeting_id=meeting.id)
     updated = await _meeting(ctx, meeting.id)
-    if quorum_forecast(ctx.profile, updated).state is QuorumState.AT_RISK:
+    if (
+        counts_quorum(updated.kind)
+        and quorum_forecast(ctx.profile, updated).state is QuorumState.AT_RISK
+    ):
         organizer = await organizer_of(ctx, updated)
         version = updated.version
         await about_meeting(ctx, organizer, Kind.MEETING_QUORUM, "mtquorum", updated, version)

@@ -23,6 +23,7 @@ from bot.meetings.rules import (
     QuorumForecast,
     QuorumState,
     approval_tag,
+    counts_quorum,
     end_of,
     has_started,
     is_late,
@@ -346,6 +347,8 @@ def attendance_lines(meeting: Meeting, forecast: QuorumForecast) -> list[str]:
             ).format(count=len(meeting.recipients))
         ]
     lines = [_("Attendance (version {version}):").format(version=meeting.version)]
+    if not counts_quorum(meeting.kind):  # participants, no members' quorum
+        return [*lines, counts_line(_("Participants"), meeting.recipients)]
     lines.append(counts_line(_("Members"), meeting.members))
     if meeting.invitees:
         lines.append(counts_line(_("Invitees"), meeting.invitees))

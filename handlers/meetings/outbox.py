@@ -19,7 +19,13 @@ from aiogram.utils.i18n import ngettext
 from bot.delivery import Deliverer, Rendered, Renderer, SharedFile, content_digest, ready
 from bot.i18n import date_with_weekday, long_date
 from bot.meetings.ics import CalendarEvent, event_ics
-from bot.meetings.rules import QuorumState, distribution_day, materials_due, quorum_forecast
+from bot.meetings.rules import (
+    QuorumState,
+    counts_quorum,
+    distribution_day,
+    materials_due,
+    quorum_forecast,
+)
 from bot.services import load_calendar
 from handlers.callbacks import ItemCallback, MeetCallback
 from handlers.keyboards import Keyboard
@@ -414,6 +420,8 @@ async def render_nudge(deliverer: Deliverer, item: OutboxItem, person: Person) -
 
 async def render_quorum(deliverer: Deliverer, item: OutboxItem, person: Person) -> Rendered | None:
     if (meeting := await _meeting(deliverer, item.payload)) is None or not meeting.is_open:
+        return None
+    if not counts_quorum(meeting.kind):  # (queued before only sessions had one)
         return None
     forecast = quorum_forecast(deliverer.profile, meeting)
     if forecast.state is not QuorumState.AT_RISK:

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import ngettext
 from bot import services
 from bot.i18n import date_with_weekday
 from bot.meetings import steps as meeting_services
+from bot.meetings.rules import counts_quorum
 from handlers.callbacks import MeetNewCallback, MeetNewStep
 from handlers.keyboards import Keyboard
 from handlers.meetings.cards import FORMAT_TITLES, KIND_TITLES
@@ -73,7 +74,11 @@ async def recipient_flags(ctx: services.Context, data: dict[str, Any]) -> list[t
     return await meeting_services.member_flags(ctx, ids)
 
 
-def counts_line(flags: Sequence[tuple[int, bool]]) -> str:
+def counts_line(flags: Sequence[tuple[int, bool]], kind: MeetingKind) -> str:
+    """How many recipients; for a session, how many of them are members of the akimat (its
+    quorum is counted over them) and how many invitees."""
+    if not counts_quorum(kind):
+        return _("Recipients: {total}.").format(total=len(flags))
     members = sum(1 for _person, member in flags if member)
     return _("Recipients: {total} — members: {members}, invitees: {invitees}.").format(
         total=len(flags), members=members, invitees=len(flags) - members
@@ -101,6 +106,7 @@ async def recipients_view(
     ctx: services.Context, data: dict[str, Any], mode: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     repos = ctx.repos
+    kind = MeetingKind(data.get("kind", MeetingKind.SESSION))
     members = await members_of_akimat(repos)
     chosen_people = PEOPLE.chosen(data)
     all_members = bool(members) and all(p in chosen_people for p in members)
@@ -137,10 +143,18 @@ async def recipients_view(
     else:
         picker = DEPARTMENTS
         options = department_options(await repos.staff.departments())
-        header = _(
-            "Recipients: members of the akimat and invitees. Tap a department to invite its "
-            "head (or the acting head); choose people by name or a saved distribution list "
-            "with the buttons below. To find a department, type part of its name."
+        header = (
+            _(
+                "Recipients: members of the akimat and invitees. Tap a department to invite "
+                "its head (or the acting head); choose people by name or a saved distribution "
+                "list with the buttons below. To find a department, type part of its name."
+            )
+            if counts_quorum(kind)
+            else _(
+                "Recipients: who takes part. Tap a department to invite its head (or the "
+                "acting head); choose people by name or a saved distribution list with the "
+                "buttons below. To find a department, type part of its name."
+            )
         )
         all_label = _("🔎 Show all departments")
         mark = checked
@@ -155,7 +169,7 @@ async def recipients_view(
         step(10, header),
         "",
         *await chosen_lines(repos, data),
-        counts_line(flags),
+        counts_line(flags, kind),
         *picker.status_lines(view),
     ]
     tail: list[tuple[str, MeetNewCallback]] = [
@@ -218,14 +232,15 @@ async def confirmation_view(ctx: services.Context, person: Person, data: dict[st
         )
         lines += ["", _("Agenda:"), *draft_agenda_lines(items, names, limit), ""]
         lines += chosen
-        lines.append(counts_line(flags))
-        lines.append(
-            _("Quorum: {required} of {members} members.").format(
-                required=ctx.profile.quorum.value.required(members), members=members
+        lines.append(counts_line(flags, kind))
+        if counts_quorum(kind):
+            lines.append(
+                _("Quorum: {required} of {members} members.").format(
+                    required=ctx.profile.quorum.value.required(members), members=members
+                )
+                if members
+                else _("⚠️ No akimat members among the recipients: the quorum cannot be counted.")
             )
-            if members
-            else _("⚠️ No akimat members among the recipients: the quorum cannot be counted.")
-        )
         lines += consequence_lines(ctx, starts_at.date(), kind, language)
         lines += ["", _("Create the meeting?")]
         return "\n".join(lines)
