@@ -31,7 +31,6 @@ import random
 import tempfile
 import time
 from collections import defaultdict, deque
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,6 @@ from pydantic_core import from_json, to_json
 
 from bench import floor_bench as fb
 from bench.common import fake_api_settings, out, run_bench, table
-from bench.sweep_bench import SPREAD_DAYS, build_in_child
 from bot.factory import create_bot, create_deliverer, create_dispatcher
 from bot.i18n import make_i18n
 from bot.profiles import load_profile
@@ -97,17 +95,7 @@ class NoAnswers:
 async def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="baqylau-dispatch-") as folder:
         built = Path(folder) / "built.sqlite3"
-        now = datetime.now(fb.ZONE).strftime("%Y-%m-%dT%H:%M")
-        build = argparse.Namespace(
-            items=args.items,
-            due=0,
-            at=now,
-            departments=args.people,
-            seed=args.seed,
-            spread=SPREAD_DAYS,
-        )
-        build_in_child(build, built)
-        people = fb.officials(built, args.people, args.seed)
+        people = fb.built_for(built, args)
         settings = fake_api_settings(built, "http://127.0.0.1:9")  # never called
         async with connect(built) as db:
             repos = Repos(db)

@@ -395,6 +395,21 @@ def officials(path: Path, count: int, seed: int) -> list[Official]:
     return found
 
 
+def built_for(path: Path, args: argparse.Namespace) -> list[Official]:
+    """The database of `--items` open items over `--people` departments at `path` (built in a
+    child process), and its officials: every head bound to a chat."""
+    build = argparse.Namespace(
+        items=args.items,
+        due=0,
+        at=datetime.now(ZONE).strftime("%Y-%m-%dT%H:%M"),
+        departments=args.people,
+        seed=args.seed,
+        spread=SPREAD_DAYS,
+    )
+    build_in_child(build, path)
+    return officials(path, args.people, args.seed)
+
+
 def profile_path(round_: int) -> Path:
     """Where a round's profile is kept: named by this run's process, so that runs side by side
     (several people on one machine) do not overwrite each other's."""
@@ -404,17 +419,7 @@ def profile_path(round_: int) -> Path:
 async def run(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="baqylau-floor-") as folder:
         built = Path(folder) / "built.sqlite3"
-        now = datetime.now(ZONE).strftime("%Y-%m-%dT%H:%M")
-        build = argparse.Namespace(
-            items=args.items,
-            due=0,
-            at=now,
-            departments=args.people,
-            seed=args.seed,
-            spread=SPREAD_DAYS,
-        )
-        build_in_child(build, built)
-        base = officials(built, args.people, args.seed)
+        base = built_for(built, args)
         results: dict[str, list[tuple[list[Phase], float]]] = defaultdict(list)
         async with ApiProcess() as api:
             common = dict(os.environ) | {"BOT_TOKEN": DEFAULT_TOKEN, "BOT_API_URL": api.base_url}
