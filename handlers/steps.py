@@ -111,6 +111,17 @@ def buttons_only(router: Router, *waiting: State) -> None:
     router.message.register(use_buttons, StateFilter(*waiting), ~F.text.startswith("/"))
 
 
+def numbered(number: int, total: int, text: str) -> str:
+    """A wizard's screen under its step number, «4/11 · …». A step between the first (whose
+    text says that /cancel stops at any step) and the last (the confirmation, with its «✖️
+    Cancel» button) reminds how to leave: /cancel is one tap in the message."""
+    head = f"{number}/{total} · {text}"
+    if 1 < number < total:
+        leave = _("/cancel — stop without saving")
+        return f"{head}\n{leave}"
+    return head
+
+
 async def drop(query: CallbackQuery, state: FSMContext) -> None:
     """The confirmation's «Cancel»: the dialog ends, nothing saved."""
     await state.clear()

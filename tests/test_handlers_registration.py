@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from aiogram import Dispatcher
 from aiogram.methods import SendMessage
+from aiogram.utils.i18n import I18n
 
 from bot.assignments import steps as assignment_steps
 from bot.i18n import date_with_weekday, long_date
@@ -49,11 +50,17 @@ press = presser(NewCallback, CTRL)
 STEP_NUMBER = re.compile(r"\b\d/\d(?= · )")
 
 
-def test_the_steps_are_numbered_along_the_path_taken() -> None:
-    assert step(Stage.SUMMARY, "x") == "4/8 · x"
-    assert step(Stage.EXECUTORS, "x") == "5/8 · x"
-    assert step(Stage.EXECUTORS, "x", restricted=True) == "4/7 · x"
-    assert step(Stage.DEADLINE, "x", restricted=True) == "6/7 · x"
+def test_the_steps_are_numbered_along_the_path_taken(i18n: I18n) -> None:
+    leave = "\n/cancel — выйти без сохранения"  # a step between the first and the last
+    with i18n.context(), i18n.use_locale("ru"):
+        assert step(Stage.NUMBER, "x") == "1/8 · x"  # (its text says /cancel stops it)
+        assert step(Stage.SUMMARY, "x") == "4/8 · x" + leave
+        assert step(Stage.EXECUTORS, "x") == "5/8 · x" + leave
+        assert step(Stage.EXECUTORS, "x", restricted=True) == "4/7 · x" + leave
+        assert step(Stage.DEADLINE, "x", restricted=True) == "6/7 · x" + leave
+        assert step(Stage.CONFIRM, "x", restricted=True) == "7/7 · x"  # its ✖️ Cancel button
+    with i18n.context(), i18n.use_locale("kk"):
+        assert step(Stage.SUMMARY, "x") == "4/8 · x\n/cancel — сақтамай шығу"
 
 
 def department_buttons(bot: RecordingBot) -> list[str]:

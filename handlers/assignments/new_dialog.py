@@ -89,7 +89,7 @@ def step(stage: Stage, text: str, restricted: bool = False) -> str:
     """«n/k · text»: the stage's place on the path taken (before the restricted question is
     answered, the longer path)."""
     path = stages(restricted)
-    return f"{path.index(stage) + 1}/{len(path)} · {text}"
+    return steps.numbered(path.index(stage) + 1, len(path), text)
 
 
 def new_callback(step: str, value: str = "") -> NewCallback:

@@ -28,7 +28,7 @@ from handlers.keyboards import Keyboard
 from handlers.meetings.cards import meeting_title, when_text
 from handlers.pickers import Picker
 from handlers.replies import dotted
-from handlers.steps import confirm_keyboard
+from handlers.steps import confirm_keyboard, numbered
 from storage.assignments import DuplicateNumber, UnknownDepartment
 from storage.domain.assignments import Assignment
 from storage.domain.enums import Mark
@@ -50,7 +50,7 @@ EXECUTORS = Picker(pr, toggle_step=ProtocolStep.DEPARTMENT)
 
 
 def step(number: int, text: str) -> str:
-    return f"{number}/{STEPS} · {text}"
+    return numbered(number, STEPS, text)
 
 
 def tasks_of(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from handlers.keyboards import Keyboard
 from handlers.pickers import Option, Picker, department_options, person_option
 from handlers.remarks.actions import KIND_TITLES, kind_line
 from handlers.replies import cited, dotted, reader_language
-from handlers.steps import confirm_keyboard
+from handlers.steps import confirm_keyboard, numbered
 from storage.domain.remarks import RoundFile, RoundKind
 from storage.models import Person
 from storage.repo import Repos
@@ -68,7 +68,7 @@ PEOPLE = Picker(rn, toggle_step=RoundStep.PERSON, chosen_key="people")
 def step(stage: Stage, text: str, restricted: bool = False) -> str:  # noqa: ARG001
     """The screen's text under its stage number: «4/6 · …» (a restricted round has the same
     stages, its number in place of the subject)."""
-    return f"{STAGES.index(stage) + 1}/{len(STAGES)} · {text}"
+    return numbered(STAGES.index(stage) + 1, len(STAGES), text)
 
 
 def files_of(data: dict[str, Any]) -> list[RoundFile]:

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.meetings.rules import parse_time
 from handlers.callbacks import MeetNewCallback, MeetNewStep
 from handlers.pickers import Picker
+from handlers.steps import numbered
 from storage.domain.meetings import DistributionList
 
 STEPS = 11
@@ -85,7 +86,7 @@ async def picker_of(state: FSMContext) -> Picker:
 
 
 def step(number: int, text: str) -> str:
-    return f"{number}/{STEPS} · {text}"
+    return numbered(number, STEPS, text)
 
 
 def time_value(moment: time) -> str:
