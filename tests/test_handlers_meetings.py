@@ -212,6 +212,28 @@ async def test_an_approval_on_the_distribution_day_sends_the_agenda_at_once(
     assert f"m:people:{meeting.id}:" in data_of(joined_world.bot)
 
 
+async def test_the_card_warns_when_the_distribution_day_has_passed(
+    joined_world: World, meeting: Meeting
+) -> None:
+    """Created late (the wizard warned), the meeting's card says so too: the agenda goes out as
+    soon as it is approved; a meeting far enough ahead shows its distribution day."""
+    repos = joined_world.repos
+    ctx = await services.make_context(repos, joined_world.profile, joined_world.settings)
+    soon = ctx.calendar.add_working_days(ctx.today, 2)
+    late = await om.create(joined_world, starts_at=datetime.combine(soon, time(15)))
+    send_on = distribution_day(joined_world.profile, ctx.calendar, soon, MeetingKind.SESSION)
+    await om.meet(joined_world, "open", late.id)
+    assert (
+        f"⚠️ День рассылки ({date_with_weekday(send_on, 'ru')}) прошёл: повестка дня будет"
+        " разослана сразу после утверждения."
+    ) in last_text(joined_world.bot)
+    await om.meet(joined_world, "open", meeting.id)
+    ahead = distribution_day(joined_world.profile, ctx.calendar, om.DAY, MeetingKind.SESSION)
+    shown = last_text(joined_world.bot)
+    assert f"Рассылка: {date_with_weekday(ahead, 'ru')}, после утверждения повестки дня." in shown
+    assert "⚠️ День рассылки" not in shown
+
+
 async def test_an_approval_on_paper_says_when_the_agenda_really_goes_out(
     joined_world: World, i18n: I18n, meeting: Meeting
 ) -> None:

@@ -384,7 +384,12 @@ def organizer_text(
     ]
     if send_on is not None and not meeting.distributed and meeting.is_open:
         lines.append(
-            _("Distribution: {date}, once the agenda is approved.").format(
+            _(
+                "⚠️ The distribution day ({date}) has passed: the agenda goes out as soon as "
+                "it is approved."
+            ).format(date=date_with_weekday(send_on, language))
+            if send_on < today
+            else _("Distribution: {date}, once the agenda is approved.").format(
                 date=date_with_weekday(send_on, language)
             )
         )
