@@ -25,6 +25,7 @@ from tests.helpers import (
     alerts,
     data_of,
     department,
+    edits_to,
     join,
     last_buttons,
     person,
@@ -77,9 +78,18 @@ async def test_an_organizer_creates_a_session_and_saves_the_recipients_as_a_list
     assert data_of(joined_world.bot) == [
         f"mn:time:{t}" for t in ("0900", "1000", "1100", "1430", "1500")
     ]
+    joined_world.bot.clear()
     await nm.press(joined_world.dp, joined_world.bot, "time", "1000")
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.format.state
     assert data_of(joined_world.bot) == [f"mn:fmt:{f.value}" for f in MeetingFormat]
+    # the time's message keeps the dates in view, without its buttons; the format comes below
+    [kept] = edits_to(joined_world.bot, nm.ORG)
+    assert kept.reply_markup is None
+    kept_text = str(kept.text)
+    assert kept_text.startswith(f"Дата и время: {date_with_weekday(nm.DAY, 'ru')}, 10:00\n")
+    assert date_with_weekday(due, "ru") in kept_text
+    assert date_with_weekday(send_on, "ru") in kept_text
+    assert joined_world.bot.texts()[-1].startswith("6/11 · ")
     await nm.press(joined_world.dp, joined_world.bot, "fmt", MeetingFormat.MIXED.value)
     assert await nm.state(joined_world.dp, joined_world.bot) == MeetingStates.place.state
     await nm.say_as(joined_world.dp, joined_world.bot, nm.PLACE)

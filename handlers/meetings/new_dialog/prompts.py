@@ -121,6 +121,15 @@ def consequence_lines(
     return lines
 
 
+def when_chosen(
+    ctx: services.Context, day: date, moment: str, kind: MeetingKind, language: str
+) -> str:
+    """The date and time chosen and what the date means: what the time's message keeps once a
+    time button is tapped (the next step comes below it, so the dates stay in view)."""
+    when = _("When: {date}, {time}").format(date=date_with_weekday(day, language), time=moment)
+    return "\n".join([when, *consequence_lines(ctx, day, kind, language)])
+
+
 def time_prompt(ctx: services.Context, day: date, kind: MeetingKind, language: str) -> str:
     return "\n".join(
         [

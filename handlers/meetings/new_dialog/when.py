@@ -27,6 +27,7 @@ from handlers.meetings.new_dialog.prompts import (
     skip_keyboard,
     time_keyboard,
     title_prompt,
+    when_chosen,
 )
 from handlers.meetings.refusals import creation_refusal
 from handlers.replies import refuse, show, stale
@@ -157,9 +158,15 @@ async def take_time(
             ),
         )
         return
-    await state.update_data(time=moment.strftime("%H:%M"))
+    data = await state.update_data(time=moment.strftime("%H:%M"))
     if isinstance(target, CallbackQuery):
         await target.answer()
+        if isinstance(target.message, Message):  # the dates stay in view; the format below
+            language = person.language.value
+            kind = MeetingKind(data["kind"])
+            await show(target, when_chosen(ctx, day, data["time"], kind, language), None)
+            await go_format(target.message, state)
+            return
     await go_format(target, state)
 
 
