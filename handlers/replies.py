@@ -97,6 +97,20 @@ async def answered(query: CallbackQuery) -> Reply | None:
     return query.message
 
 
+def sentences(*parts: str) -> str:
+    """Sentences one after another, a space between: one that ends without its own stop (a
+    translation may end on a date or a name, so as not to write «г..») gets a full stop before
+    the next begins."""
+    joined = ""
+    for part in parts:
+        if not part:
+            continue
+        if joined:
+            joined += ("" if joined.rstrip().endswith((".", "!", "?", "…", ":")) else ".") + " "
+        joined += part
+    return joined
+
+
 async def present(
     target: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:

@@ -25,7 +25,7 @@ from handlers.callbacks import number
 from handlers.keyboards import Keyboard
 from handlers.pickers import Picker
 from handlers.refusals import refusal_text
-from handlers.replies import Reply, dotted, parse_date, show, stale
+from handlers.replies import Reply, dotted, parse_date, sentences, show, stale
 from storage.domain.refusals import Refused
 from storage.models import Department
 from storage.repo import Repos
@@ -197,7 +197,7 @@ def confirm_keyboard(ok_label: str, ok: CallbackData, no: CallbackData) -> Inlin
 
 
 def retype_date(reason: str) -> str:
-    return reason + " " + _("Type another date as dd.mm.yyyy.")
+    return sentences(reason, _("Type another date as dd.mm.yyyy."))
 
 
 async def typed_time(

@@ -186,6 +186,11 @@ async def test_an_approval_on_paper_is_confirmed_then_recorded(
     send_on = distribution_day(joined_world.profile, ctx.calendar, om.DAY, MeetingKind.SESSION)
     assert date_with_weekday(send_on, "ru") in last_text(joined_world.bot)
     assert f"m:paper_ok:{meeting.id}:" not in data_of(joined_world.bot)
+    # the card names the distribution day alone: the approval it waited for is given
+    await om.meet(joined_world, "open", meeting.id)
+    card = last_text(joined_world.bot)
+    assert f"Рассылка: {date_with_weekday(send_on, 'ru')}" in card
+    assert "после утверждения" not in card
     # a second tap on the old confirmation
     joined_world.bot.clear()
     await om.meet(joined_world, "paper_ok", meeting.id, "yes")
@@ -255,7 +260,7 @@ async def test_an_approval_on_paper_says_when_the_agenda_really_goes_out(
     assert at_work.endswith("повестка дня сейчас направляется 4 адресатам.")
     early = await said(datetime.combine(wednesday, time(7, 30), zone), "ru")
     assert early == (
-        "Записано: повестка дня утверждена на бумаге. Она будет разослана 4 адресатам сегодня"
+        "Отмечено: повестка дня утверждена на бумаге. Она будет разослана 4 адресатам сегодня"
         f" в {start}, с началом рабочего дня."
     )
     assert "сейчас" not in early

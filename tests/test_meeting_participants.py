@@ -12,7 +12,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.meetings import steps as meeting_services
 from bot.meetings.rules import counts_quorum, quorum_forecast
-from handlers.meetings.cards import attendance_lines
+from handlers.meetings.cards import attendance_lines, attendance_list
 from handlers.meetings.new_dialog.review import counts_line
 from storage.domain.meetings import Attendance, MeetingKind, NewAgendaItem
 from storage.repo import Repos
@@ -69,6 +69,12 @@ async def test_a_meeting_that_is_no_session_has_participants_and_no_quorum(
         lines = attendance_lines(answered, quorum_forecast(world.profile, answered))
     assert lines[1].startswith("Қатысушылар: 4")
     assert not any("Кворум" in line for line in lines)
+    # «👥 Who answered» lists them as participants too
+    people = {p.id: p for p in await repos.staff.all_people()}
+    with i18n.context(), i18n.use_locale("ru"):
+        listed = attendance_list(answered, people)
+    assert "\nУчастники:\n" in listed
+    assert "Члены акимата" not in listed and "Приглашённые" not in listed
 
 
 async def test_a_session_still_counts_members_and_its_quorum(
@@ -97,4 +103,4 @@ def test_the_new_meetings_counts_speak_of_members_only_for_a_session(i18n: I18n)
         )
         assert counts_line(flags, MeetingKind.APPARATUS) == "Адресатов: 3."
     with i18n.context(), i18n.use_locale("kk"):
-        assert counts_line(flags, MeetingKind.OTHER) == "Алушылар: 3."
+        assert counts_line(flags, MeetingKind.OTHER) == "Алушылар саны: 3."

@@ -383,16 +383,18 @@ def organizer_text(
         ),
     ]
     if send_on is not None and not meeting.distributed and meeting.is_open:
-        lines.append(
-            _(
-                "⚠️ The distribution day ({date}) has passed: the agenda goes out as soon as "
-                "it is approved."
-            ).format(date=date_with_weekday(send_on, language))
-            if send_on < today
-            else _("Distribution: {date}, once the agenda is approved.").format(
-                date=date_with_weekday(send_on, language)
+        when = date_with_weekday(send_on, language)
+        if meeting.approved:  # it waits for its day only
+            lines.append(_("Distribution: {date}.").format(date=when))
+        elif send_on < today:
+            lines.append(
+                _(
+                    "⚠️ The distribution day ({date}) has passed: the agenda goes out as soon "
+                    "as it is approved."
+                ).format(date=when)
             )
-        )
+        else:
+            lines.append(_("Distribution: {date}, once the agenda is approved.").format(date=when))
     lines += ["", *attendance_lines(meeting, forecast)]
     if protocol:
         lines += ["", *protocol]
@@ -425,9 +427,15 @@ def organizer_keyboard(meeting: Meeting, now: datetime) -> InlineKeyboardMarkup:
 
 
 def attendance_list(meeting: Meeting, people: Mapping[int, Person]) -> str:
-    """Everyone with their answer: members first, then invitees."""
+    """Everyone with their answer: a session's members first, then its invitees; another
+    meeting's participants."""
     lines = [_("Attendance, {title}:").format(title=meeting_title(meeting))]
-    for label, group in ((_("Members"), meeting.members), (_("Invitees"), meeting.invitees)):
+    groups = (
+        ((_("Members"), meeting.members), (_("Invitees"), meeting.invitees))
+        if counts_quorum(meeting.kind)
+        else ((_("Participants"), meeting.recipients),)
+    )
+    for label, group in groups:
         if not group:
             continue
         lines += ["", f"{label}:"]

@@ -16,7 +16,7 @@ from bot.meetings import steps as meeting_services
 from bot.meetings.rules import MeetingRefusal
 from bot.middlewares import Tap
 from handlers.callbacks import MeetNewCallback
-from handlers.meetings.cards import organizer_view
+from handlers.meetings.cards import meeting_title, organizer_view
 from handlers.meetings.new_dialog.draft import (
     MESSAGE_MAX,
     MeetingStates,
@@ -34,7 +34,7 @@ from handlers.meetings.new_dialog.flow import (
 from handlers.meetings.new_dialog.prompts import day_keyboard
 from handlers.meetings.new_dialog.review import recipient_flags
 from handlers.meetings.refusals import creation_refusal
-from handlers.replies import present, refuse, show, stale
+from handlers.replies import present, refuse, sentences, show, stale
 from handlers.steps import typed_text
 from storage.domain.meetings import MeetingFormat, MeetingKind, NewAgendaItem, NewMeeting
 from storage.domain.refusals import Refused
@@ -90,7 +90,7 @@ async def create(
         )
         return
     await state.clear()
-    notes = [_("Meeting No. {id} is created.").format(id=meeting.id)]
+    notes = [_("Created: {meeting}.").format(meeting=meeting_title(meeting))]
     if list_name is not None:
         try:
             saved = await repos.meetings.save_distribution_list(
@@ -148,7 +148,7 @@ async def back_after_refusal(
         await state.set_state(MeetingStates.day)
         await present(
             target,
-            reason + " " + _("Type another date as dd.mm.yyyy."),
+            sentences(reason, _("Type another date as dd.mm.yyyy.")),
             day_keyboard(offer) if isinstance(offer, date) else None,
         )
     elif refusal is MeetingRefusal.NO_ITEMS:

@@ -33,7 +33,7 @@ from handlers.meetings.new_dialog.draft import (
     time_value,
 )
 from handlers.pickers import Option, nothing, person_option
-from handlers.replies import dotted, reader_language
+from handlers.replies import dotted, reader_language, sentences
 from handlers.steps import offer_keyboard, yes_no_keyboard
 from storage.domain.enums import Role
 from storage.domain.meetings import MeetingKind
@@ -107,7 +107,9 @@ def consequence_lines(
             date=date_with_weekday(due, language)
         )
         if due < ctx.today:
-            line += " " + _("⚠️ That day has passed: the departments get less time than usual.")
+            line = sentences(
+                line, _("⚠️ That day has passed: the departments get less time than usual.")
+            )
         lines.append(line)
     send_on = distribution_day(ctx.profile, ctx.calendar, day, kind)
     if send_on == date.min or send_on <= ctx.today:

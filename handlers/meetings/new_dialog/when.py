@@ -30,7 +30,7 @@ from handlers.meetings.new_dialog.prompts import (
     when_chosen,
 )
 from handlers.meetings.refusals import creation_refusal
-from handlers.replies import refuse, show, stale
+from handlers.replies import refuse, sentences, show, stale
 from handlers.steps import button_day, typed_day, typed_text, typed_time
 from storage.domain.meetings import MeetingKind
 from storage.domain.refusals import Refused
@@ -118,7 +118,9 @@ async def check_day(
             return
         offer = error.values["offer"]
         assert isinstance(offer, date)
-        reason = creation_refusal(error, language) + " " + _("Type another date as dd.mm.yyyy.")
+        reason = sentences(
+            creation_refusal(error, language), _("Type another date as dd.mm.yyyy.")
+        )
         if isinstance(target, CallbackQuery):
             await refuse(target, reason)
             return
