@@ -528,3 +528,20 @@ async def test_two_taps_on_create_at_once_create_one_meeting(
     assert len(await nm.meetings_of(repos)) == 1
     assert alerts(bot) == [STALE_RU]
     assert await nm.state(dp, bot) is None
+
+
+async def test_a_meeting_needing_no_materials_speaks_of_none(
+    dp: Dispatcher, bot: RecordingBot, joined: Repos
+) -> None:
+    """Its one item needs no materials: the confirmation gives no materials' due date and the
+    created meeting's status is not «collecting materials»."""
+    await nm.to_confirmation(dp, bot, joined)
+    confirmation = bot.texts()[-1]
+    assert "материалы до" not in confirmation
+    assert "разосланы" in confirmation  # the distribution day still is
+    await nm.press(dp, bot, "ok")
+    [created] = await nm.meetings_of(joined)
+    shown = bot.texts()[-1]
+    assert shown.startswith(f"Создано: Заседание акимата № {created.id}")
+    assert "Статус: подготовка: повестка дня ещё не утверждена" in shown
+    assert "сбор материалов" not in shown

@@ -66,6 +66,18 @@ STATUS_TITLES: dict[MeetingStatus, str] = {
     MeetingStatus.HELD: N_("held, protocol registered"),
     MeetingStatus.CANCELLED: N_("cancelled"),
 }
+# A draft whose agenda needs no materials is not collecting any.
+DRAFT_WITHOUT_MATERIALS = N_("preparing: agenda not approved yet")
+
+
+def status_title(meeting: Meeting) -> str:
+    if meeting.status is MeetingStatus.DRAFT and all(
+        item.department_id is None for item in meeting.items
+    ):
+        return _(DRAFT_WITHOUT_MATERIALS)
+    return _(STATUS_TITLES[meeting.status])
+
+
 ATTENDANCE_TITLES: dict[Attendance, str] = {
     Attendance.PENDING: N_("no answer yet"),
     Attendance.ATTEND: N_("will attend"),
@@ -370,7 +382,7 @@ def organizer_text(
 ) -> str:
     lines = [
         *heading_lines(meeting, chair, language),
-        _("Status: {status}").format(status=_(STATUS_TITLES[meeting.status])),
+        _("Status: {status}").format(status=status_title(meeting)),
         "",
         *agenda_lines(meeting, language),
         "",

@@ -96,13 +96,13 @@ def day_keyboard(offer: date) -> InlineKeyboardMarkup:
 
 
 def consequence_lines(
-    ctx: services.Context, day: date, kind: MeetingKind, language: str
+    ctx: services.Context, day: date, kind: MeetingKind, language: str, *, materials: bool = True
 ) -> list[str]:
     """What the date means under the profile for this kind of meeting: the materials' due
-    date, the distribution day."""
+    date (unless no item of the agenda needs materials), the distribution day."""
     lines = []
     due = materials_due(ctx.profile, ctx.calendar, day, kind)
-    if due is not None:
+    if due is not None and materials:
         line = _("Materials from the responsible departments are due by {date}.").format(
             date=date_with_weekday(due, language)
         )

@@ -241,7 +241,9 @@ async def confirmation_view(ctx: services.Context, person: Person, data: dict[st
                 if members
                 else _("⚠️ No akimat members among the recipients: the quorum cannot be counted.")
             )
-        lines += consequence_lines(ctx, starts_at.date(), kind, language)
+        lines += consequence_lines(
+            ctx, starts_at.date(), kind, language, materials=any(i[2] is not None for i in items)
+        )
         lines += ["", _("Create the meeting?")]
         return "\n".join(lines)
 
