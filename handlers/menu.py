@@ -20,8 +20,15 @@ log = logging.getLogger(__name__)
 
 
 def who_line(person: Person) -> str:
-    roles = ", ".join(_(ROLE_TITLES[role]) for role in sorted(person.roles))
-    if department := person.department_in(reader_language()):
+    """«Name — roles, department»; a role named as a department («организационный отдел») is
+    left out when it is the person's own department, named right after it."""
+    department = person.department_in(reader_language())
+    titles = [_(ROLE_TITLES[role]) for role in sorted(person.roles)]
+    shown = [t for t in titles if t.casefold() != (department or "").casefold()]
+    if department and not shown:  # their one role is their department: named once
+        return _("{name} — {roles}").format(name=person.full_name, roles=department)
+    roles = ", ".join(shown or titles)
+    if department:
         return _("{name} — {roles}, {department}").format(
             name=person.full_name, roles=roles, department=department
         )

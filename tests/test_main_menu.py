@@ -127,3 +127,19 @@ async def test_a_forged_button_of_another_role_is_refused(
     assert all(text.startswith("Это действие доступно ролям") for text in alerts(bot))
     assert [m for m in bot.sent() if isinstance(m, SendMessage | EditMessageText)] == []
     assert await state_of(dp, bot, 7302) is None
+
+
+async def test_a_role_named_as_the_persons_own_department_is_not_said_twice(
+    dp: Dispatcher, bot: RecordingBot, meeting_staffed: Repos
+) -> None:
+    """The controller works in «Отдел контроля» and the organizer in «Организационный отдел»:
+    their role reads as their department, named once."""
+    for code, user_id, department in (
+        ("ctrl", 7303, "Отдел контроля"),
+        ("org", 7304, "Организационный отдел"),
+    ):
+        await join(dp, bot, meeting_staffed, code, user_id, "ru")
+        await dp.feed_update(bot, make_message("/start", user_id=user_id))
+        who = last_text(bot, user_id)[0].splitlines()[1]
+        assert who.endswith(department)
+        assert who.casefold().count(department.casefold()) == 1, who
