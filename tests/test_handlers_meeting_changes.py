@@ -132,12 +132,12 @@ async def test_format_place_and_link(joined_world: World, i18n: I18n, meeting: M
     ]
     await om.step(joined_world, "fmt", meeting.id, "video")
     assert await state_of(joined_world.dp, joined_world.bot, om.ORG) == ChangeStates.link.state
-    for typed in ("zoom.us/j/123", "https://", "https://zoom.us/j/1 23"):
+    for typed in ("zoom", "https://", "https://zoom.us/j/1 23"):
         joined_world.bot.clear()
         await om.say(joined_world, typed)
         assert await state_of(joined_world.dp, joined_world.bot, om.ORG) == ChangeStates.link.state
     assert (await om.fresh(repos, meeting.id)).format is MeetingFormat.IN_PERSON
-    await om.say(joined_world, "https://zoom.us/j/123")
+    await om.say(joined_world, "zoom.us/j/123")  # typed without https://: taken as https://
     video = await om.fresh(repos, meeting.id)
     assert (video.format, video.place, video.link) == (
         MeetingFormat.VIDEO,

@@ -323,7 +323,8 @@ async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
     assert "501" in reason
     assert await nm.state(dp, bot) == MeetingStates.place.state
     await nm.say_as(dp, bot, nm.PLACE)
-    for wrong in ("meet.example.kz/akimat", "https://", "https://nm.meet example", "ftp://x.kz"):
+    # («meet.example.kz/akimat», typed without https://, is taken: tests/test_meetings_rules)
+    for wrong in ("meet example", "https://", "https://nm.meet example", "ftp://x.kz"):
         bot.clear()
         await nm.say_as(dp, bot, wrong)
         [reason] = bot.texts()

@@ -300,7 +300,7 @@ def test_protocol_numbers_and_sources() -> None:
 
 
 def test_typed_times_and_links() -> None:
-    from bot.meetings.rules import is_link, parse_time
+    from bot.meetings.rules import as_link, is_link, parse_time
 
     assert parse_time(" 9:30 ") == time(9, 30)
     assert parse_time("14.30") == time(14, 30)
@@ -309,3 +309,9 @@ def test_typed_times_and_links() -> None:
     assert is_link("https://vc.example.kz/akimat")
     for wrong in ("vc.example.kz", "https://", "https://a b", "https://" + "x" * 600):
         assert not is_link(wrong)
+    # typed without its scheme, an address is taken as https://
+    assert as_link(" zoom.us/j/123 ") == "https://zoom.us/j/123"
+    assert as_link("vc.akimat.kz") == "https://vc.akimat.kz"
+    assert as_link("HTTP://vc.akimat.kz/room") == "HTTP://vc.akimat.kz/room"
+    for wrong in ("зал 301", "zoom", "a b.kz", "mailto:x@y.kz", "x@y.kz", ".kz", "https://"):
+        assert as_link(wrong) is None

@@ -167,6 +167,18 @@ def is_link(text: str) -> bool:
     )
 
 
+def as_link(text: str) -> str | None:
+    """The videoconference link typed, or None: an address typed without its scheme
+    («zoom.us/j/123», «vc.akimat.kz») is taken as https://, so it need not be typed again."""
+    link = text.strip()
+    if not link.lower().startswith(LINK_SCHEMES):
+        host = link.split("/", 1)[0]
+        if "." not in host.strip(".") or "@" in host or ":" in host.split(".")[0]:
+            return None
+        link = "https://" + link
+    return link if is_link(link) else None
+
+
 # --- who may do what-----------------------------------------------------------------------------
 
 

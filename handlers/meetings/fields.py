@@ -19,7 +19,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.meetings.rules import TEXT_MAX, TITLE_MAX, TITLE_MIN, is_link
+from bot.meetings.rules import TEXT_MAX, TITLE_MAX, TITLE_MIN, as_link
 from handlers.keyboards import Keyboard
 from handlers.meetings.cards import FORMAT_TITLES
 from handlers.pickers import Picker, department_options, nothing
@@ -137,9 +137,10 @@ async def link_given(
 
 
 async def link_typed(message: Message, state: FSMContext, where: Where) -> None:
-    link = (message.text or "").strip()
-    if not is_link(link):
-        await message.answer(where.link_wrong(link), reply_markup=where.link_markup())
+    typed = (message.text or "").strip()
+    link = as_link(typed)
+    if link is None:
+        await message.answer(where.link_wrong(typed), reply_markup=where.link_markup())
         return
     await link_given(message, state, where, link)
 
