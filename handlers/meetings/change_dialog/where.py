@@ -45,8 +45,7 @@ def place_prompt() -> str:
 
 def link_prompt() -> str:
     return _(
-        "Type the videoconference link; it starts with http:// or https:// (at most {max} "
-        "characters)."
+        "Type the videoconference link, for example zoom.us/j/123 (at most {max} characters)."
     ).format(max=TEXT_MAX)
 
 
@@ -55,7 +54,7 @@ def link_problem(link: str) -> str:
         return _("The link is empty.")
     if len(link) > TEXT_MAX:
         return _("The link is too long; at most {max} characters.").format(max=TEXT_MAX)
-    return _("A link starts with http:// or https:// and has no spaces.")
+    return _("A link is one address without spaces, for example zoom.us/j/123.")
 
 
 def place_problem(place: str) -> str:

@@ -167,8 +167,8 @@ class DraftWhere:
 
     def link_wrong(self, _link: str) -> str:
         return _(
-            "This is not a link: it must start with http:// or https://, without spaces, "
-            "at most {max} characters. Type it again."
+            "This is not a link: type one address without spaces, for example zoom.us/j/123 "
+            "(at most {max} characters)."
         ).format(max=TEXT_MAX)
 
     def link_markup(self) -> Markup:

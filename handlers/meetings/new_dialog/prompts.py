@@ -173,7 +173,7 @@ def place_prompt() -> str:
 def link_prompt() -> str:
     return step(
         7,
-        _("Type the videoconference link; it starts with http:// or https://."),
+        _("Type the videoconference link, for example zoom.us/j/123."),
     )
 
 
