@@ -539,7 +539,9 @@ async def test_a_meeting_needing_no_materials_speaks_of_none(
     await nm.to_confirmation(dp, bot, joined)
     confirmation = bot.texts()[-1]
     assert "материалы до" not in confirmation
-    assert "разосланы" in confirmation  # the distribution day still is
+    assert "Повестка дня будет разослана" in confirmation  # the distribution day still is
+    assert "Без пометки «ДСП»: повестка дня рассылается через бота." in confirmation
+    assert "и материалы" not in confirmation
     await nm.press(dp, bot, "ok")
     [created] = await nm.meetings_of(joined)
     shown = bot.texts()[-1]

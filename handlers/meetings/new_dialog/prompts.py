@@ -112,11 +112,20 @@ def consequence_lines(
             )
         lines.append(line)
     send_on = distribution_day(ctx.profile, ctx.calendar, day, kind)
-    if send_on == date.min or send_on <= ctx.today:
-        lines.append(_("The agenda and materials go out as soon as the agenda is approved."))
-    else:
+    at_once = send_on == date.min or send_on <= ctx.today
+    if materials:
         lines.append(
-            _("The agenda and materials go out on {date}, once the agenda is approved.").format(
+            _("The agenda and materials go out as soon as the agenda is approved.")
+            if at_once
+            else _(
+                "The agenda and materials go out on {date}, once the agenda is approved."
+            ).format(date=date_with_weekday(send_on, language))
+        )
+    else:  # nothing but the agenda goes out
+        lines.append(
+            _("The agenda goes out as soon as it is approved.")
+            if at_once
+            else _("The agenda goes out on {date}, once it is approved.").format(
                 date=date_with_weekday(send_on, language)
             )
         )

@@ -202,6 +202,7 @@ async def confirmation_view(ctx: services.Context, person: Person, data: dict[st
     chair = await repos.staff.get(int(data["chair"]))
     names = await department_names(repos)
     items = items_of(data)
+    needs_materials = any(department is not None for _title, _speaker, department in items)
     flags = await recipient_flags(ctx, data)
     members = sum(1 for _person, member in flags if member)
     chosen = await chosen_lines(repos, data)
@@ -229,6 +230,8 @@ async def confirmation_view(ctx: services.Context, person: Person, data: dict[st
             )
             if data.get("restricted")
             else _("Not restricted: the agenda and the materials go out through the bot.")
+            if needs_materials
+            else _("Not restricted: the agenda goes out through the bot.")
         )
         lines += ["", _("Agenda:"), *draft_agenda_lines(items, names, limit), ""]
         lines += chosen
@@ -242,7 +245,7 @@ async def confirmation_view(ctx: services.Context, person: Person, data: dict[st
                 else _("⚠️ No akimat members among the recipients: the quorum cannot be counted.")
             )
         lines += consequence_lines(
-            ctx, starts_at.date(), kind, language, materials=any(i[2] is not None for i in items)
+            ctx, starts_at.date(), kind, language, materials=needs_materials
         )
         lines += ["", _("Create the meeting?")]
         return "\n".join(lines)
