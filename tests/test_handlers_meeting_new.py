@@ -546,5 +546,5 @@ async def test_a_meeting_needing_no_materials_speaks_of_none(
     [created] = await nm.meetings_of(joined)
     shown = bot.texts()[-1]
     assert shown.startswith(f"Создано: Заседание акимата № {created.id}")
-    assert "Статус: подготовка: повестка дня ещё не утверждена" in shown
+    assert "Статус: подготовка\n" in shown
     assert "сбор материалов" not in shown

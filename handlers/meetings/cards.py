@@ -60,14 +60,15 @@ FORMAT_TITLES: dict[MeetingFormat, str] = {
     MeetingFormat.VIDEO: N_("videoconference"),
 }
 STATUS_TITLES: dict[MeetingStatus, str] = {
-    MeetingStatus.DRAFT: N_("preparing: collecting materials, agenda not approved yet"),
+    MeetingStatus.DRAFT: N_("preparing (collecting materials)"),
     MeetingStatus.APPROVED: N_("agenda approved, waiting for the distribution day"),
     MeetingStatus.DISTRIBUTED: N_("agenda sent, attendance being confirmed"),
     MeetingStatus.HELD: N_("held, protocol registered"),
     MeetingStatus.CANCELLED: N_("cancelled"),
 }
-# A draft whose agenda needs no materials is not collecting any.
-DRAFT_WITHOUT_MATERIALS = N_("preparing: agenda not approved yet")
+# A draft whose agenda needs no materials is not collecting any. (Whether the agenda is
+# approved is the card's «Agenda:» line, not the status.)
+DRAFT_WITHOUT_MATERIALS = N_("preparing")
 
 
 def status_title(meeting: Meeting) -> str:
