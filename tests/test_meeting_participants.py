@@ -5,6 +5,7 @@ organizer however many cannot come."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time
 
 import pytest
@@ -75,6 +76,19 @@ async def test_a_meeting_that_is_no_session_has_participants_and_no_quorum(
         listed = attendance_list(answered, people)
     assert "\nУчастники:\n" in listed
     assert "Члены акимата" not in listed and "Приглашённые" not in listed
+    # the chair first, then by name
+    names = [line.split(" — ")[0] for line in listed.splitlines()[3:]]
+    chair = people[meeting.chair_id].full_name if meeting.chair_id else None
+    if chair in names:
+        assert names[0] == chair
+        names = names[1:]
+    assert names == sorted(names, key=str.casefold)
+    # a recipient who chairs it comes first
+    last = max(answered.recipients, key=lambda r: people[r.person_id].full_name.casefold())
+    chaired = replace(answered, chair_id=last.person_id)
+    with i18n.context(), i18n.use_locale("ru"):
+        first = attendance_list(chaired, people).splitlines()[3]
+    assert first.startswith(people[last.person_id].full_name + " — ")
 
 
 async def test_a_session_still_counts_members_and_its_quorum(

@@ -441,7 +441,7 @@ def organizer_keyboard(meeting: Meeting, now: datetime) -> InlineKeyboardMarkup:
 
 def attendance_list(meeting: Meeting, people: Mapping[int, Person]) -> str:
     """Everyone with their answer: a session's members first, then its invitees; another
-    meeting's participants."""
+    meeting's participants. In each, the chair first, then by name."""
     lines = [_("Attendance, {title}:").format(title=meeting_title(meeting))]
     groups = (
         ((_("Members"), meeting.members), (_("Invitees"), meeting.invitees))
@@ -452,8 +452,14 @@ def attendance_list(meeting: Meeting, people: Mapping[int, Person]) -> str:
         if not group:
             continue
         lines += ["", f"{label}:"]
-        for recipient in group:
-            person = people.get(recipient.person_id)
+        named = [(people.get(r.person_id), r) for r in group]
+        named.sort(
+            key=lambda pair: (
+                pair[1].person_id != meeting.chair_id,
+                (pair[0].full_name if pair[0] else "?").casefold(),
+            )
+        )
+        for person, recipient in named:
             name = person.full_name if person else "?"
             lines.append(f"{name} — {answer_line(recipient)}")
     return "\n".join(lines)
