@@ -186,15 +186,13 @@ class HttpClient:
                     answer = await connection.send(request)
             except BaseException:
                 if connection is not None:
-                    connection.close()
-                    self._open.discard(connection)
+                    self._drop(connection)
                 raise
             if connection.reusable and not connection.closed:
                 connection.idle_since = time.monotonic()
                 self._idle.setdefault(target.key, deque()).append(connection)
             else:
-                connection.close()
-                self._open.discard(connection)
+                self._drop(connection)
             return answer
 
     def _idle_connection(self, key: tuple[str, str, int]) -> Connection | None:
@@ -206,9 +204,12 @@ class HttpClient:
             connection = idle.pop()  # the most recently used: the likeliest to be alive
             if not connection.closed and now - connection.idle_since < self.keepalive:
                 return connection
-            connection.close()
-            self._open.discard(connection)
+            self._drop(connection)
         return None
+
+    def _drop(self, connection: Connection) -> None:
+        connection.close()
+        self._open.discard(connection)
 
     async def _connect(self, key: tuple[str, str, int]) -> Connection:
         scheme, host, port = key

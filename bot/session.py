@@ -41,7 +41,6 @@ from bot.http import HttpClient
 if TYPE_CHECKING:
     from aiogram import Bot
 
-JSON_HEADERS = {"Content-Type": "application/json"}
 # Cyrillic as UTF-8, not as \\u escapes (a third of the bytes); no spaces
 dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 # the values a button's fields are dumped as they are

@@ -27,7 +27,7 @@ def who_line(person: Person) -> str:
     shown = [t for t in titles if t.casefold() != (department or "").casefold()]
     if department and not shown:  # their one role is their department: named once
         return _("{name} — {roles}").format(name=person.full_name, roles=department)
-    roles = ", ".join(shown or titles)
+    roles = ", ".join(shown)
     if department:
         return _("{name} — {roles}, {department}").format(
             name=person.full_name, roles=roles, department=department

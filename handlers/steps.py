@@ -111,12 +111,12 @@ def buttons_only(router: Router, *waiting: State) -> None:
     router.message.register(use_buttons, StateFilter(*waiting), ~F.text.startswith("/"))
 
 
-def numbered(number: int, total: int, text: str) -> str:
+def numbered(position: int, total: int, text: str) -> str:
     """A wizard's screen under its step number, «4/11 · …». A step between the first (whose
     text says that /cancel stops at any step) and the last (the confirmation, with its «✖️
     Cancel» button) reminds how to leave: /cancel is one tap in the message."""
-    head = f"{number}/{total} · {text}"
-    if 1 < number < total:
+    head = f"{position}/{total} · {text}"
+    if 1 < position < total:
         leave = _("/cancel — stop without saving")
         return f"{head}\n{leave}"
     return head

@@ -34,8 +34,8 @@ from handlers.meetings.new_dialog.flow import (
 from handlers.meetings.new_dialog.prompts import day_keyboard
 from handlers.meetings.new_dialog.review import recipient_flags
 from handlers.meetings.refusals import creation_refusal
-from handlers.replies import present, refuse, sentences, show, stale
-from handlers.steps import typed_text
+from handlers.replies import present, refuse, show, stale
+from handlers.steps import retype_date, typed_text
 from storage.domain.meetings import MeetingFormat, MeetingKind, NewAgendaItem, NewMeeting
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -148,7 +148,7 @@ async def back_after_refusal(
         await state.set_state(MeetingStates.day)
         await present(
             target,
-            sentences(reason, _("Type another date as dd.mm.yyyy.")),
+            retype_date(reason),
             day_keyboard(offer) if isinstance(offer, date) else None,
         )
     elif refusal is MeetingRefusal.NO_ITEMS:

@@ -30,8 +30,8 @@ from handlers.meetings.new_dialog.prompts import (
     when_chosen,
 )
 from handlers.meetings.refusals import creation_refusal
-from handlers.replies import refuse, sentences, show, stale
-from handlers.steps import button_day, typed_day, typed_text, typed_time
+from handlers.replies import refuse, show, stale
+from handlers.steps import button_day, retype_date, typed_day, typed_text, typed_time
 from storage.domain.meetings import MeetingKind
 from storage.domain.refusals import Refused
 from storage.models import Person
@@ -118,9 +118,7 @@ async def check_day(
             return
         offer = error.values["offer"]
         assert isinstance(offer, date)
-        reason = sentences(
-            creation_refusal(error, language), _("Type another date as dd.mm.yyyy.")
-        )
+        reason = retype_date(creation_refusal(error, language))
         if isinstance(target, CallbackQuery):
             await refuse(target, reason)
             return
