@@ -126,34 +126,28 @@ async def test_calls_at_once_take_connections_of_their_own_up_to_the_limit(
 
 
 @pytest.mark.parametrize(
-    "answer",
+    ("answer", "close", "connections"),
     [
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-        b'a\r\n{"ok":true\r\nf\r\n,"result":true}\r\n0\r\n\r\n',
-        b"HTTP/1.1 200 OK\r\nContent-Length: 25\r\n\r\n" + OK,
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b'a\r\n{"ok":true\r\nf\r\n,"result":true}\r\n0\r\n\r\n',
+            False,
+            1,
+        ),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 25\r\n\r\n" + OK, False, 1),
+        # read to the close, and that connection not kept
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + OK, True, 2),
     ],
-    ids=["chunked", "sized"],
+    ids=["chunked", "sized", "to the close"],
 )
 async def test_an_answer_is_read_whole_however_its_length_is_given(
-    serving: Callable[[Reply], Server], answer: bytes
+    serving: Callable[[Reply], Server], answer: bytes, close: bool, connections: int
 ) -> None:
-    server = await serving(lambda _: (answer, False)).start()
+    server = await serving(lambda _: (answer, close)).start()
     client = HttpClient()
     assert await client.post(server.url(), b"{}", 5) == (200, OK)
     assert await client.post(server.url(), b"{}", 5) == (200, OK)
-    assert server.connections == 1
-    await client.close()
-
-
-async def test_an_answer_that_runs_to_the_close_is_read_and_its_connection_not_kept(
-    serving: Callable[[Reply], Server],
-) -> None:
-    closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + OK
-    server = await serving(lambda _: (closing, True)).start()
-    client = HttpClient()
-    assert await client.post(server.url(), b"{}", 5) == (200, OK)
-    assert await client.post(server.url(), b"{}", 5) == (200, OK)
-    assert server.connections == 2
+    assert server.connections == connections
     await client.close()
 
 
