@@ -122,8 +122,19 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
     await staffed.db.close()
     raw = await aiosqlite.connect(path, isolation_level=None)
     try:
-        await raw.executescript(  # a database before 0016 (and so before 0017–0020: undone first)
+        await raw.executescript(  # a database before 0016 (and so before 0017–0022: undone first)
             "BEGIN;"
+            + "".join(  # 0022: the items' versions
+                f" DROP TRIGGER assignment_version_{change};"
+                for change in (
+                    "inserted",
+                    "updated",
+                    "executor_inserted",
+                    "executor_updated",
+                    "executor_deleted",
+                )
+            )
+            + " DROP TABLE assignment_clock; ALTER TABLE assignments DROP COLUMN version;"
             + "".join(  # 0020: the directory's version and the triggers that raise it
                 f" DROP TRIGGER staff_version_{table}_{change};"
                 for table in (

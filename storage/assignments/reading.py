@@ -12,8 +12,10 @@ from typing import TypedDict, Unpack
 
 import aiosqlite
 
+from storage.assignments.kept import KeptItems
 from storage.attachments import attachments_of
 from storage.audit import AuditedStore, Change, now_utc
+from storage.db import Database
 from storage.domain.assignments import (
     OPEN_STATUSES,
     Assignment,
@@ -221,6 +223,16 @@ def held_page_sql(
 # Reads of at most this many items run on the event loop's thread (`Database.quickly`): a
 # view's page, a card; longer ones (the sweep's, the digests') keep to aiosqlite's readers.
 QUICK_ITEMS = 50
+_DIRECTORY_VERSION = "SELECT version FROM staff_version WHERE id = 1"
+# an item's version (or several items') and the directory's, for the kept items (`kept.py`)
+_VERSION_OF = (
+    "SELECT a.version, (SELECT version FROM staff_version WHERE id = 1)"
+    " FROM assignments a WHERE a.id = ?"
+)
+_VERSIONS_OF = (
+    "SELECT a.id, a.version, (SELECT version FROM staff_version WHERE id = 1)"
+    " FROM assignments a WHERE a.id IN (SELECT value FROM json_each(?))"
+)
 
 _EXECUTOR_COLUMNS = (
     "e.*, d.name AS department_name, d.name_kk AS department_name_kk,"
@@ -247,6 +259,10 @@ def _assignments(
 class AssignmentReading(AuditedStore):
     entity = ENTITY
 
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._kept = KeptItems()
+
     # --- reading -------------------------------------------------------------------------------
     async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
         """Executor rows of several assignments in one query, in position order."""
@@ -270,10 +286,42 @@ class AssignmentReading(AuditedStore):
                 found[row["assignment_id"]].append(_executor(row))
         return found
 
-    async def _load(self, rows: Iterable[aiosqlite.Row]) -> list[Assignment]:
+    async def _load(
+        self, rows: Iterable[aiosqlite.Row], directory: int | None = None
+    ) -> list[Assignment]:
+        """The items of `rows` (whole rows of assignments) with their executors: outside a unit
+        of work, those kept under the rows' versions and the directory's version `directory`
+        (read here when not given) as they are, the others read and kept (see `kept.py`)."""
         rows = list(rows)
-        executors = await self._executors([row["id"] for row in rows])
-        return [from_row(Assignment, row, executors=tuple(executors[row["id"]])) for row in rows]
+        if not rows:
+            return []
+        keep = not self.db.in_unit
+        if keep and directory is None:
+            directory = await self._directory()
+        keep = keep and directory is not None and self._kept.under(directory)
+        found: dict[int, Assignment] = {}
+        missing = rows
+        if keep:
+            missing = []
+            for row in rows:
+                item = self._kept.get(row["id"], row["version"])
+                if item is None:
+                    missing.append(row)
+                else:
+                    found[item.id] = item
+        if missing:
+            executors = await self._executors([row["id"] for row in missing])
+            for row in missing:
+                item = from_row(Assignment, row, executors=tuple(executors[row["id"]]))
+                found[item.id] = item
+                if keep:
+                    self._kept.put(item, row["version"])
+        return [found[row["id"]] for row in rows]
+
+    async def _directory(self) -> int | None:
+        """The directory's version (the executors' department names are read under it)."""
+        row = await self.fetch_one(_DIRECTORY_VERSION)
+        return None if row is None else int(row[0])
 
     async def _one(self, where: str, params: Iterable[object]) -> Assignment | None:
         with self.db.quickly():  # one row by a key, and its executors
@@ -286,17 +334,48 @@ class AssignmentReading(AuditedStore):
             return (await self._load([row]))[0]
 
     async def get(self, assignment_id: int) -> Assignment | None:
-        return await self._one("id = ?", (assignment_id,))
+        """The item, or None. Outside a unit of work its versions are read first, and an item
+        kept under them is served as it is (see `kept.py`)."""
+        if self.db.in_unit:
+            return await self._one("id = ?", (assignment_id,))
+        with self.db.quickly():
+            found = await self.fetch_one(_VERSION_OF, (assignment_id,))
+            if found is None:
+                return None
+            version, directory = int(found[0]), int(found[1])
+            if self._kept.under(directory) and (item := self._kept.get(assignment_id, version)):
+                return item
+            row = await self.fetch_one("SELECT * FROM assignments WHERE id = ?", (assignment_id,))
+            if row is None:
+                return None
+            return (await self._load([row], directory))[0]
 
     async def get_many(self, assignment_ids: Iterable[int]) -> dict[int, Assignment]:
-        """Several items by id in two queries (their rows, then all their executors)."""
+        """Several items by id: outside a unit of work, the versions first and those kept
+        under them as they are (see `kept.py`); the others' rows, then all their executors."""
         wanted = sorted(set(assignment_ids))
+        if not wanted:
+            return {}
         with self.db.quickly() if len(wanted) <= QUICK_ITEMS else nullcontext():
-            rows = await self.fetch_all(
-                "SELECT * FROM assignments WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps(wanted),),
-            )
-            return {item.id: item for item in await self._load(rows)}
+            directory = None
+            found: dict[int, Assignment] = {}
+            if not self.db.in_unit:
+                versions = await self.fetch_all(_VERSIONS_OF, (json.dumps(wanted),))
+                if not versions:
+                    return {}
+                directory = int(versions[0][2])
+                if self._kept.under(directory):
+                    for row in versions:
+                        if (item := self._kept.get(row[0], row[1])) is not None:
+                            found[item.id] = item
+                wanted = [int(row[0]) for row in versions if row[0] not in found]
+            if wanted:
+                rows = await self.fetch_all(
+                    "SELECT * FROM assignments WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(wanted),),
+                )
+                found |= {item.id: item for item in await self._load(rows, directory)}
+            return found
 
     async def by_number(self, reg_number: str) -> Assignment | None:
         return await self._one("reg_number = ?", (reg_number.strip(),))
