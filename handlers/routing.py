@@ -10,6 +10,10 @@ handlers could match, and it has no outer middleware or root filter of its own t
 have run. The answer is the same, only found sooner. Routers with a tap handler that takes
 any data (a dialog state alone, `F.data == …`) are always tried, as before.
 
+A router is passed over likewise for any kind of event (an update type, or the error event a
+refused step raises) that nothing in it acts on: no handler, outer middleware or root filter
+of that kind in it or in its sub-routers.
+
 Messages likewise: a router whose every message handler requires a command (aiogram's
 `Command`, plain names) or a dialog state (a `State`, a group of states or `StateFilter`) is
 passed over for a message that is neither one of those commands nor sent in one of those
@@ -176,16 +180,45 @@ def skip_foreign_taps(routers: list[Router]) -> list[Router]:
     return routers
 
 
+def silent_types(router: Router) -> frozenset[str]:
+    """The kinds of event (update types, and "error") that nothing in the router or its
+    sub-routers acts on: no handler, no outer middleware, no root filter."""
+    return frozenset(
+        name
+        for name in router.observers
+        if not any(_acts_on(one, name) for one in (router, *_descendants(router)))
+    )
+
+
+def _descendants(router: Router) -> list[Router]:
+    found: list[Router] = []
+    for sub in router.sub_routers:
+        found += [sub, *_descendants(sub)]
+    return found
+
+
+def _acts_on(router: Router, name: str) -> bool:
+    observer = router.observers[name]
+    if not isinstance(observer, TelegramEventObserver):
+        return True  # (not aiogram's Telegram observer: left to aiogram)
+    return bool(observer.handlers or len(observer.outer_middleware) or observer._handler.filters)
+
+
 def _skip_foreign(router: Router) -> None:
     kinds = callback_kinds(router)
     keys = message_keys(router)
+    silent = silent_types(router)
     for sub in router.sub_routers:
         _skip_foreign(sub)
-    if kinds is None and keys is None:
+    if kinds is None and keys is None and not silent:
         return
     propagate: Callable[..., Awaitable[Any]] = router.propagate_event
 
     async def propagate_event(update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
+        if update_type in silent:
+            # e.g. a refusal's error event, which only the last router answers: ~30 routers
+            # passed over at once instead of each visited in turn
+            return UNHANDLED
         if update_type == "callback_query" and kinds is not None and not may_take(kinds, event):
             return UNHANDLED
         if (

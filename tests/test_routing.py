@@ -11,7 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 
 from handlers import get_routers
 from handlers.callbacks import ListCallback
-from handlers.routing import callback_kinds, skip_foreign_taps
+from handlers.routing import callback_kinds, silent_types, skip_foreign_taps
 from tests.fakes import RecordingBot, make_callback
 from tests.helpers import noting_filters
 
@@ -78,3 +78,52 @@ def test_a_list_button_skips_most_of_the_bots_routers() -> None:
     kinds = [callback_kinds(router) for router in routers]
     skipped = [k for k in kinds if k is not None and all(p != data for _, p in k)]
     assert len(skipped) >= len(routers) // 2
+
+
+async def test_an_error_goes_straight_to_the_router_that_handles_errors() -> None:
+    """A refused step's error event passes over the routers with no error handler (nor an
+    outer middleware on errors) in them, and is answered as before by the one that has."""
+    visited: list[str] = []
+    answered: list[str] = []
+    failing, quiet, nested, catching = (
+        Router(name="failing"),
+        Router(name="quiet"),
+        Router(name="nested"),
+        Router(name="catching"),
+    )
+    inner = Router(name="inner")
+    nested.include_router(inner)
+
+    @failing.callback_query(Pick.filter())
+    async def on_pick(query: Any) -> None:
+        raise LookupError("refused")
+
+    @inner.errors()
+    async def on_inner_error(event: Any) -> bool:
+        answered.append("inner")
+        return True
+
+    @catching.errors()
+    async def on_error(event: Any) -> bool:
+        answered.append("catching")
+        return True
+
+    routers = skip_foreign_taps([failing, quiet, nested, catching])
+    assert "error" in silent_types(quiet) and "error" in silent_types(failing)
+    assert "error" not in silent_types(nested)  # its sub-router handles errors
+    for router in routers:
+        propagate = router._propagate_event
+
+        async def noted(
+            *args: Any, _name: str = router.name, _go: Any = propagate, **kwargs: Any
+        ) -> Any:
+            if kwargs.get("update_type") == "error":
+                visited.append(_name)
+            return await _go(*args, **kwargs)
+
+        router._propagate_event = noted  # type: ignore[method-assign]
+    dp = Dispatcher()
+    dp.include_routers(*routers)
+    await dp.feed_update(RecordingBot(), make_callback(Pick(n=1).pack()))
+    assert answered == ["inner"]
+    assert visited == ["nested"]  # the others passed over without a visit
