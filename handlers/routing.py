@@ -7,8 +7,10 @@ handlers all require a kind of callback data (`XCallback.filter()`, which fails 
 data starts with that kind's prefix), so a router whose every tap handler requires one of a
 known set of prefixes can be passed over at once for a tap with another prefix: none of its
 handlers could match, and it has no outer middleware or root filter of its own that would
-have run. The answer is the same, only found sooner. Routers with a tap handler that takes
-any data (a dialog state alone, `F.data == …`) are always tried, as before.
+have run. The answer is the same, only found sooner. A tap handler may require a dialog state
+instead (a dialog's buttons, `F.data == …` in one of its steps): its router is tried for a tap
+in that state as well. Routers with a tap handler that requires neither (`F.data == …` alone)
+are always tried, as before.
 
 A router is passed over likewise for any kind of event (an update type, or the error event a
 refused step raises) that nothing in it acts on: no handler, outer middleware or root filter
@@ -37,9 +39,6 @@ from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
-# (separator, prefix) pairs of the callback data a router's tap handlers accept
-Kinds = frozenset[tuple[str, str]]
-
 
 class Keys:
     """What a router's message handlers require, each one of these at least: a command's name
@@ -52,29 +51,52 @@ class Keys:
         self.states: set[str | None] = set()
 
 
-def callback_kinds(router: Router) -> Kinds | None:
-    """The kinds of callback data that some tap handler of the router (or of its sub-routers)
-    requires, each handler one at least; None when a handler takes any data, or the router's
-    taps pass an outer middleware or a root filter of its own."""
+class Taps:
+    """What a router's tap handlers require, each one of these at least: a kind of callback
+    data (separator, prefix) or a dialog state (None: no dialog)."""
+
+    __slots__ = ("kinds", "states")
+
+    def __init__(self) -> None:
+        self.kinds: set[tuple[str, str]] = set()
+        self.states: set[str | None] = set()
+
+
+def callback_kinds(router: Router) -> Taps | None:
+    """The kinds of callback data and the dialog states that some tap handler of the router
+    (or of its sub-routers) requires, each handler one at least; None when a handler may take
+    a tap without either, or the router's taps pass an outer middleware or a root filter of
+    its own."""
     observer = router.callback_query
     if len(observer.outer_middleware) or observer._handler.filters:
         return None
-    found: set[tuple[str, str]] = set()
+    taps = Taps()
     for handler in observer.handlers:
-        required = [
-            one.callback.callback_data
-            for one in handler.filters or []
-            if isinstance(one.callback, CallbackQueryFilter)
-        ]
-        if not required:
+        if not _tap_keys(handler, taps):
             return None
-        found.add((required[0].__separator__, required[0].__prefix__))
     for sub in router.sub_routers:
-        kinds = callback_kinds(sub)
-        if kinds is None:
+        found = callback_kinds(sub)
+        if found is None:
             return None
-        found |= kinds
-    return frozenset(found)
+        taps.kinds |= found.kinds
+        taps.states |= found.states
+    return taps
+
+
+def _tap_keys(handler: HandlerObject, taps: Taps) -> bool:
+    """Add what the tap handler requires (its first filter that requires a kind of callback
+    data or a state); False when none does."""
+    for one in handler.filters or []:
+        callback = getattr(one.callback, "__wrapped__", one.callback)
+        if isinstance(callback, CallbackQueryFilter):
+            data = callback.callback_data
+            taps.kinds.add((data.__separator__, data.__prefix__))
+            return True
+        states = _states(callback)
+        if states is not None:
+            taps.states |= states
+            return True
+    return False
 
 
 def message_keys(router: Router) -> Keys | None:
@@ -164,12 +186,14 @@ def may_take_message(keys: Keys, event: TelegramObject, raw_state: str | None) -
     return name is not None and name in keys.commands
 
 
-def may_take(kinds: Kinds, event: TelegramObject) -> bool:
-    """Whether a tap handler requiring one of `kinds` could match this tap."""
+def may_take(taps: Taps, event: TelegramObject, raw_state: str | None) -> bool:
+    """Whether a tap handler requiring one of `taps` could match this tap."""
+    if raw_state in taps.states:
+        return True
     data = event.data if isinstance(event, CallbackQuery) else None
     if not data:
         return False  # (a callback data filter fails on a tap without data)
-    return any(data.split(separator, 1)[0] == prefix for separator, prefix in kinds)
+    return any(data.split(separator, 1)[0] == prefix for separator, prefix in taps.kinds)
 
 
 def skip_foreign_taps(routers: list[Router]) -> list[Router]:
@@ -219,7 +243,11 @@ def _skip_foreign(router: Router) -> None:
             # e.g. a refusal's error event, which only the last router answers: ~30 routers
             # passed over at once instead of each visited in turn
             return UNHANDLED
-        if update_type == "callback_query" and kinds is not None and not may_take(kinds, event):
+        if (
+            update_type == "callback_query"
+            and kinds is not None
+            and not may_take(kinds, event, kwargs.get("raw_state"))
+        ):
             return UNHANDLED
         if (
             update_type == "message"

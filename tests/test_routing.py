@@ -8,11 +8,12 @@ from typing import Any
 from aiogram import Dispatcher, F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import StorageKey
 
 from handlers import get_routers
 from handlers.callbacks import ListCallback
 from handlers.routing import callback_kinds, silent_types, skip_foreign_taps
-from tests.fakes import RecordingBot, make_callback
+from tests.fakes import DEFAULT_USER_ID, RecordingBot, make_callback
 from tests.helpers import noting_filters
 
 
@@ -29,14 +30,19 @@ class Asking(StatesGroup):
 
 
 def test_the_kinds_of_a_router_are_its_handlers_callback_data() -> None:
-    known, any_data, nested = Router(), Router(), Router()
+    known, any_data, in_state, nested = Router(), Router(), Router(), Router()
     known.callback_query.register(lambda q: None, Pick.filter(F.n > 1))
     known.callback_query.register(lambda q: None, F.message, Drop.filter())
-    any_data.callback_query.register(lambda q: None, Asking.one)
-    nested.include_router(known)
-    assert callback_kinds(known) == frozenset({(":", "pk"), (":", "dr")})
+    any_data.callback_query.register(lambda q: None, F.data == "x")
+    in_state.callback_query.register(lambda q: None, Asking.one, F.data == "y")
+    found = callback_kinds(known)
+    assert found is not None and found.kinds == {(":", "pk"), (":", "dr")} and not found.states
     assert callback_kinds(any_data) is None
-    assert callback_kinds(nested) == frozenset({(":", "pk"), (":", "dr")})
+    nested.include_router(known)
+    nested.include_router(in_state)
+    found = callback_kinds(nested)
+    assert found is not None and found.kinds == {(":", "pk"), (":", "dr")}
+    assert found.states == {"Asking:one"}
     nested.include_router(any_data)
     assert callback_kinds(nested) is None
 
@@ -72,11 +78,41 @@ async def test_a_tap_reaches_the_same_handler_and_skips_the_others() -> None:
     assert seen == ["drop 2", "pick 1", "nothing"]
 
 
+async def test_a_dialogs_router_is_tried_for_a_tap_only_in_its_dialog() -> None:
+    """A router whose tap handlers each require a dialog state or a kind of button is passed
+    over for another button outside its dialog, and tried (and answers) inside it."""
+    seen: list[str] = []
+    tried: list[str] = []
+    dialog, picks = Router(name="dialog"), Router(name="picks")
+    watch = noting_filters(tried)
+
+    @dialog.callback_query(watch("dialog"), Asking.one, F.data == "done")
+    async def on_done(query: Any) -> None:
+        seen.append("done")
+
+    @picks.callback_query(watch("picks"), Pick.filter())
+    async def on_pick(query: Any) -> None:
+        seen.append("pick")
+
+    dp = Dispatcher()
+    dp.include_routers(*skip_foreign_taps([dialog, picks]))
+    bot = RecordingBot()
+    await dp.feed_update(bot, make_callback(Pick(n=1).pack()))
+    await dp.feed_update(bot, make_callback("done"))  # outside the dialog: nobody's
+    assert seen == ["pick"] and tried == ["picks"]
+    key = StorageKey(bot_id=bot.id, chat_id=DEFAULT_USER_ID, user_id=DEFAULT_USER_ID)
+    await dp.storage.set_state(key, Asking.one)
+    await dp.feed_update(bot, make_callback("done"))
+    await dp.feed_update(bot, make_callback(Pick(n=2).pack()))  # a button of another kind
+    assert seen == ["pick", "done", "pick"]
+    assert tried == ["picks", "dialog", "dialog", "picks"]
+
+
 def test_a_list_button_skips_most_of_the_bots_routers() -> None:
     data = ListCallback.__prefix__
     routers = get_routers()
     kinds = [callback_kinds(router) for router in routers]
-    skipped = [k for k in kinds if k is not None and all(p != data for _, p in k)]
+    skipped = [k for k in kinds if k is not None and all(p != data for _, p in k.kinds)]
     assert len(skipped) >= len(routers) // 2
 
 
