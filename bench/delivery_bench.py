@@ -64,9 +64,8 @@ async def prepare(repos: Repos, messages: int, chats: int) -> dict[int, int]:
     subject = await repos.staff.by_code("head000")
     assert subject is not None
     stamp = datetime.now(UTC).isoformat()
-    await repos.db.writer.execute("BEGIN")
-    people = await add_chat_people(repos.db.writer, chats, "r", FIRST_CHAT, stamp)
-    await repos.db.writer.commit()
+    async with repos.transaction() as conn:
+        people = await add_chat_people(conn, chats, "r", FIRST_CHAT, stamp)
     expected: Counter[int] = Counter()
     async with repos.transaction():
         for index in range(messages):

@@ -205,12 +205,12 @@ async def run(args: argparse.Namespace) -> bool:
         async with FakeBotAPI() as api:
             settings = fake_api_settings(path, api.base_url, args.send_rate)
             db = await open_database(path)
-            conn = db.writer
             repos = Repos(db)
-            await conn.execute(
-                "UPDATE people SET telegram_id = ? + id, bound_at = ?",
-                (FIRST_CHAT, datetime.now(UTC).isoformat()),
-            )
+            async with repos.transaction() as conn:
+                await conn.execute(
+                    "UPDATE people SET telegram_id = ? + id, bound_at = ?",
+                    (FIRST_CHAT, datetime.now(UTC).isoformat()),
+                )
             profile = load_profile(DEFAULT_PROFILE)
             swept = await sweep(await services.make_context(repos, profile, settings, now=at))
             aside = await repos.outbox.cancel("weekly:") if args.weekly_aside else 0

@@ -110,6 +110,8 @@ async def build(args: argparse.Namespace, path: Path) -> dict[str, Any]:
     # Whoever receives a department's notices today; two heads are away, their executor acts.
     acting = {d: staff[f"head{i:03d}"].id for i, d in enumerate(departments)}
     stamp = datetime.now(UTC).isoformat()
+    # bulk setup straight on the writer, outside units of work (read-only between them)
+    await conn.execute("PRAGMA query_only = OFF")
     for index in (0, 1):
         absent, substitute = staff[f"head{index:03d}"], staff[f"exec{index:03d}"]
         await conn.execute(
@@ -293,7 +295,8 @@ class Bench:
         return await services.make_context(self.repos, self.profile, self.settings, now=self.at)
 
     async def empty_outbox(self) -> None:
-        await self.repos.db.writer.execute("DELETE FROM outbox")
+        async with self.repos.transaction() as conn:
+            await conn.execute("DELETE FROM outbox")
 
     async def timed(self) -> tuple[SweepStats, float, float]:
         """(stats, seconds to make the context, seconds of the sweep). A fresh context each

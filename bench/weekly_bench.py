@@ -283,12 +283,12 @@ async def run(args: argparse.Namespace) -> bool:
             settings = fake_api_settings(path, api.base_url)
             db = await open_database(path)
             repos = Repos(db)
-            await db.writer.execute(
-                "UPDATE people SET telegram_id = ? + id, bound_at = ?",
-                (FIRST_CHAT, datetime.now(UTC).isoformat()),
-            )
-            await db.writer.execute("UPDATE people SET language = 'kk' WHERE code = 'hoa'")
-            await db.writer.commit()
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "UPDATE people SET telegram_id = ? + id, bound_at = ?",
+                    (FIRST_CHAT, datetime.now(UTC).isoformat()),
+                )
+                await conn.execute("UPDATE people SET language = 'kk' WHERE code = 'hoa'")
             bot = create_bot(settings)
             counted = CountedBuilds()
             deliverer = Deliverer(

@@ -17,6 +17,9 @@ How the store keeps many officials' taps apart (see README "How the store works"
   dialog state, a page of a list, a card: `Store.quick_reads`, `Database.quickly()`) run at once
   on a read-only `sqlite3` connection (`storage/quick.py`) instead of a trip through
   aiosqlite's worker thread; committed data only, one snapshot per statement, like the readers.
+  While no unit of work holds the writer, they run on the writer's own connection instead,
+  read-only between units (`PRAGMA query_only`): its page cache survives its own commits,
+  which empty every other connection's.
   A quick unit of work (`transaction(quick=True)`: a person's step, a dialog's state) runs its
   statements on the writer's own connection the same way; BEGIN and COMMIT still go through
   aiosqlite's thread.
@@ -165,6 +168,10 @@ class Database:
         self._writer_now: SyncConnection | None = None
         self._next_reader = itertools.cycle(self.readers)
         self._write = asyncio.Lock()
+        # False from a unit's start until every call it gave the writer's thread has returned
+        # (a cancelled await leaves its call running there): only then may the loop's thread
+        # read on the writer (`_idle_writer`)
+        self._settled = False
 
     @classmethod
     async def open(cls, path: Path | str, *, readers: int = READERS) -> Database:
@@ -177,13 +184,16 @@ class Database:
         opened: list[aiosqlite.Connection] = []
         try:
             await migrate(writer)
+            await writer.execute("PRAGMA query_only = ON")  # writable only in a unit of work
             opened.extend([await _connect(path, reader=True) for _ in range(readers)])
             quick = quick_reader(path, BUSY_TIMEOUT_MS)
         except BaseException:
             for conn in [writer, *opened]:
                 await conn.close()
             raise
-        return cls(path, writer, opened, quick)
+        db = cls(path, writer, opened, quick)
+        db._settled = True  # the writer is idle and read-only: quick reads may use it
+        return db
 
     async def close(self) -> None:
         self.quick.conn.close()
@@ -229,7 +239,7 @@ class Database:
         if unit is not None:
             return self._in_unit(unit)
         if _quick_reads.get():
-            return cast(aiosqlite.Connection, self.quick)
+            return cast(aiosqlite.Connection, self._idle_writer() or self.quick)
         return next(self._next_reader)
 
     @property
@@ -240,7 +250,24 @@ class Database:
         if unit is not None:
             return self._in_unit(unit)
         # (duck-typed: it offers what the repositories use of a connection for reading)
-        return cast(aiosqlite.Connection, self.quick)
+        return cast(aiosqlite.Connection, self._idle_writer() or self.quick)
+
+    def _idle_writer(self) -> SyncConnection | None:
+        """The writer's own connection for a short read on the loop's thread, while no unit of
+        work holds it and nothing it was given is still running on its thread; None
+        otherwise (the quick reader serves, then).
+
+        Both see the latest committed data, one snapshot per statement. The writer's pages
+        stay in its cache across its own commits, while every other connection's cache is
+        emptied by each of them (SQLite's WAL reader starts over after another connection's
+        write): under a stream of Accepts, a read here costs about a fifth less. Between units
+        the writer is read-only (`PRAGMA query_only`, set by `_begin` and `_end`), so a write
+        slipped outside a unit still fails loudly."""
+        if self._write.locked() or not self._settled or self.writer._conn.in_transaction:
+            return None
+        if self._writer_now is None:
+            self._writer_now = SyncConnection(self.writer._conn)
+        return self._writer_now
 
     @contextmanager
     def quickly(self) -> Iterator[None]:
@@ -264,10 +291,15 @@ class Database:
             yield self._in_unit(joined)
             return
         async with self._write:
+            self._settled = False
             unit = _Unit(self, asyncio.current_task())
             token = _current_unit.set(unit)
             try:
-                await self.writer.execute("BEGIN IMMEDIATE")
+                try:
+                    await self._on_writer_thread(_begin)
+                except BaseException:
+                    await self._rollback()
+                    raise
                 unit.quick = quick
                 try:
                     yield self._in_unit(unit)
@@ -275,17 +307,46 @@ class Database:
                     await self._rollback()
                     raise
                 try:
-                    await self.writer.execute("COMMIT")
+                    await self._on_writer_thread(_end, "COMMIT")
                 except BaseException:
                     await self._rollback()
                     raise
+                self._settled = True
             finally:
                 unit.active = False
                 _current_unit.reset(token)
 
     async def _rollback(self) -> None:
-        if self.writer.in_transaction:
-            await self.writer.execute("ROLLBACK")
+        """ROLLBACK if a transaction is open, on the writer's thread after whatever it is still
+        running; the writer read-only again."""
+        await self._on_writer_thread(_end, "ROLLBACK")
+        self._settled = True
+
+    async def _on_writer_thread(self, work: Callable[..., None], *args: str) -> None:
+        """`work(the writer's sqlite3 connection, *args)` on aiosqlite's thread, after whatever
+        it was given before (one queue, in order)."""
+        await self.writer._execute(work, self.writer._conn, *args)  # type: ignore[no-untyped-call]
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    """On the writer's thread: writable for the unit, and BEGIN IMMEDIATE (read-only again if
+    it fails: another process held the write lock past the busy timeout, say)."""
+    conn.execute("PRAGMA query_only = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        conn.execute("PRAGMA query_only = ON")
+        raise
+
+
+def _end(conn: sqlite3.Connection, how: str) -> None:
+    """On the writer's thread: COMMIT, or ROLLBACK if a transaction is open; then read-only,
+    whatever happened."""
+    try:
+        if how == "COMMIT" or conn.in_transaction:
+            conn.execute(how)
+    finally:
+        conn.execute("PRAGMA query_only = ON")
 
 
 class Store:

@@ -4,7 +4,8 @@ and dates. (Fixtures live in conftest.py; this module holds plain functions.)"""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol, TypeVar
@@ -29,7 +30,7 @@ from bot.meetings import steps as meeting_steps
 from bot.profiles import Profile
 from bot.sweep import SweepStats, sweep
 from handlers.callbacks import LangCallback
-from storage.db import connect
+from storage.db import Database, connect
 from storage.domain.assignments import (
     Assignment,
     ControlType,
@@ -537,3 +538,35 @@ def noting_filters(tried: list[str]) -> Callable[[str], Callable[[Any], Awaitabl
         return check
 
     return noting
+
+
+# the writer's own bookkeeping around a unit of work (storage.db `_begin`, `_end`)
+UNIT_BOOKKEEPING = ("PRAGMA query_only", "BEGIN", "COMMIT", "ROLLBACK")
+
+
+@contextmanager
+def quick_statements(db: Database) -> Iterator[list[str]]:
+    """The statements the quick reads run meanwhile, on the quick reader or on the idle
+    writer (storage.db `Database._idle_writer`), in order; not the writer's bookkeeping
+    around a unit of work."""
+    ran: list[str] = []
+
+    def noted(sql: str) -> None:
+        if not sql.startswith(UNIT_BOOKKEEPING):
+            ran.append(sql)
+
+    conns = (db.quick.conn, db.writer._conn)
+    for conn in conns:
+        conn.set_trace_callback(noted)
+    try:
+        yield ran
+    finally:
+        for conn in conns:
+            conn.set_trace_callback(None)
+
+
+async def write(db: Database, sql: str, params: Sequence[object] = ()) -> None:
+    """A test's hand-made change: one statement in a unit of work of its own (between units
+    the writer is read-only)."""
+    async with db.transaction() as conn:
+        await conn.execute(sql, tuple(params))

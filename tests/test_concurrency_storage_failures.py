@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from typing import Any
 
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
@@ -190,18 +189,14 @@ async def test_a_step_that_cannot_be_written_leaves_nothing_half_done(
 
     # 1. the COMMIT fails after the whole decision was written
     before = plain(await snapshot(repos))
-    execute = writer.execute
+    end = storage.db._end
 
-    def refusing_commit(sql: str, parameters: Any = None) -> Any:
-        if sql.strip().upper() == "COMMIT":
+    def refusing_commit(conn: sqlite3.Connection, how: str) -> None:
+        if how == "COMMIT":
+            raise sqlite3.OperationalError("database or disk is full")
+        end(conn, how)
 
-            async def full() -> None:
-                raise sqlite3.OperationalError("database or disk is full")
-
-            return full()
-        return execute(sql, parameters)
-
-    monkeypatch.setattr(writer, "execute", refusing_commit)
+    monkeypatch.setattr(storage.db, "_end", refusing_commit)
     with pytest.raises(sqlite3.OperationalError, match="full"):
         await decide(ctx, people["akim"], request, approve=True)
     monkeypatch.undo()

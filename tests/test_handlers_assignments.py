@@ -24,6 +24,7 @@ from tests.helpers import (
     register_item,
     relabelled,
     state_of,
+    write,
 )
 
 EDU, FIN, CTRL, ADMIN = 7001, 7002, 7003, 7004
@@ -106,7 +107,7 @@ async def test_accept_updates_the_card_and_tells_the_controller(joined_world: Wo
 
 async def test_a_second_accept_is_answered_without_a_unit_of_work(joined_world: World) -> None:
     """An item the department has accepted already is refused from the item the tap loaded:
-    the same answer, without waiting for the writer (no BEGIN, no statement on it)."""
+    the same answer, without waiting for the writer (no BEGIN, nothing written)."""
     await register(joined_world.repos, joined_world.profile, joined_world.settings)
     await joined_world.deliverer.drain()
     accept = buttons(messages_to(joined_world.bot, EDU)[0])["✅ Қабылдау"]
@@ -119,7 +120,7 @@ async def test_a_second_accept_is_answered_without_a_unit_of_work(joined_world: 
     finally:
         joined_world.repos.db.writer._conn.set_trace_callback(None)
     assert "бұрын қабылданған" in alert(joined_world.bot)
-    assert writer == []
+    assert not [sql for sql in writer if not sql.startswith("SELECT ")]
     assert not [m for m in joined_world.bot.sent() if isinstance(m, EditMessageText)]
     # a head of another department pressing it (a forged button) is still told it is not theirs
     joined_world.bot.clear()
@@ -285,8 +286,10 @@ async def test_not_ours_within_the_window_then_reassigned(joined_world: World) -
 
 async def test_not_ours_after_the_window_explains_the_rule(joined_world: World) -> None:
     item_id = await register(joined_world.repos, joined_world.profile, joined_world.settings)
-    await joined_world.repos.db.writer.execute(
-        "UPDATE assignments SET registered_on = '2026-01-05' WHERE id = ?", (item_id,)
+    await write(
+        joined_world.repos.db,
+        "UPDATE assignments SET registered_on = '2026-01-05' WHERE id = ?",
+        (item_id,),
     )
     await joined_world.deliverer.drain()
     card = messages_to(joined_world.bot, FIN)[0]

@@ -17,7 +17,7 @@ from handlers.callbacks import ExtCallback, ItemCallback
 from storage.domain.enums import Source
 from storage.repo import Repos
 from tests.fakes import RecordingBot, make_callback
-from tests.helpers import World, alert, buttons, messages_to, register_assignment
+from tests.helpers import World, alert, buttons, messages_to, register_assignment, write
 
 EDU, FIN, CTRL, AKIM, HOA = 9001, 9002, 9003, 9004, 9005
 PEOPLE = {"edu_head": EDU, "fin_head": FIN, "ctrl": CTRL, "akim": AKIM, "hoa": HOA}
@@ -178,8 +178,8 @@ async def test_refusals_name_the_rule(joined_world: World) -> None:
     await joined_world.tap(forged, FIN)
     assert alert(joined_world.bot).startswith("Продление запрашивает только основной исполнитель")
     # the limit is used up (ust-kamenogorsk-2025: twice, п.35)
-    await joined_world.repos.db.writer.execute(
-        "UPDATE assignments SET extensions = 2 WHERE id = ?", (item_id,)
+    await write(
+        joined_world.repos.db, "UPDATE assignments SET extensions = 2 WHERE id = ?", (item_id,)
     )
     await ask(joined_world.dp, joined_world.bot, item_id, edu.department_id)
     assert "(35-т.)" in alert(joined_world.bot)
@@ -191,7 +191,8 @@ async def test_refusals_name_the_rule(joined_world: World) -> None:
     await joined_world.say("/cancel", EDU)
     # the cut-off: too late when the deadline is today (п.35: 1 working day before)
     today = datetime.now(ALMATY).date()
-    await joined_world.repos.db.writer.execute(
+    await write(
+        joined_world.repos.db,
         "UPDATE assignments SET extensions = 0, deadline = ? WHERE id = ?",
         (today.isoformat(), item_id),
     )

@@ -8,7 +8,7 @@ import asyncio
 import random
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
@@ -16,6 +16,7 @@ from storage.assignments.kept import KeptItems
 from storage.domain.assignments import Assignment
 from storage.repo import Repos
 from tests import stored_assignments
+from tests.helpers import quick_statements
 from tests.stored_assignments import EDU, FIN
 
 
@@ -34,16 +35,9 @@ def other_connection(repos: Repos) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-@contextmanager
-def statements(repos: Repos) -> Iterator[list[str]]:
-    """The statements the quick reader runs meanwhile."""
-    ran: list[str] = []
-    conn = repos.db.quick.conn
-    conn.set_trace_callback(ran.append)
-    try:
-        yield ran
-    finally:
-        conn.set_trace_callback(None)
+def statements(repos: Repos) -> AbstractContextManager[list[str]]:
+    """The statements the quick reads run meanwhile."""
+    return quick_statements(repos.db)
 
 
 async def read(repos: Repos, item_id: int) -> Assignment:

@@ -51,6 +51,7 @@ from tests.helpers import (
     buttons,
     department_id,
     messages_to,
+    quick_statements,
     register_item,
 )
 from tests.stored_assignments import AT
@@ -204,13 +205,9 @@ async def test_an_items_executors_are_read_in_order_from_an_index(staffed: Repos
         await stored_assignments.register(staffed, f"E-{n}", "Отдел образования", "Отдел финансов")
         for n in range(3)
     ]
-    ran: list[str] = []
-    staffed.db.quick.conn.set_trace_callback(ran.append)
-    try:
+    with quick_statements(staffed.db) as ran:
         card = await staffed.assignments.get(ids[0])
         page = await staffed.assignments.get_many(ids)
-    finally:
-        staffed.db.quick.conn.set_trace_callback(None)
     assert card is not None and len(card.executors) == 2
     assert [len(item.executors) for item in page.values()] == [2, 2, 2]
     reads = [sql for sql in ran if "FROM assignment_executors e" in sql]

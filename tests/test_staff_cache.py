@@ -9,8 +9,7 @@ import asyncio
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from storage.models import Person
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV
 from tests.e2e import ROOT, bot_env
-from tests.helpers import invite, person
+from tests.helpers import invite, person, quick_statements
 
 EDU, DEP = 7001, 7002  # edu_head's and dep1's Telegram accounts
 VERSION_READ = "SELECT version FROM staff_version WHERE id = 1"
@@ -61,16 +60,9 @@ async def version(repos: Repos) -> int:
     return int(row["version"])
 
 
-@contextmanager
-def statements(repos: Repos) -> Iterator[list[str]]:
-    """The statements the quick reader runs meanwhile."""
-    ran: list[str] = []
-    conn = repos.db.quick.conn
-    conn.set_trace_callback(ran.append)
-    try:
-        yield ran
-    finally:
-        conn.set_trace_callback(None)
+def statements(repos: Repos) -> AbstractContextManager[list[str]]:
+    """The statements the quick reads run meanwhile."""
+    return quick_statements(repos.db)
 
 
 def with_row(code: str, replaced: str, csv: str = STAFF_CSV, header: str = "") -> str:

@@ -15,6 +15,7 @@ from storage.domain.staff import CsvProblem
 from storage.invitations import Redemption
 from storage.repo import Repos
 from tests.conftest import STAFF_CSV
+from tests.helpers import write
 
 
 async def test_database_file_is_created_with_wal_and_foreign_keys(tmp_path: Path) -> None:
@@ -54,9 +55,7 @@ async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
 
 async def test_foreign_keys_are_enforced(repos: Repos) -> None:
     with pytest.raises(aiosqlite.IntegrityError):
-        await repos.db.writer.execute(
-            "INSERT INTO person_roles (person_id, role) VALUES (999, 'head')"
-        )
+        await write(repos.db, "INSERT INTO person_roles (person_id, role) VALUES (999, 'head')")
 
 
 async def test_staff_import_creates_then_updates_by_code(staffed: Repos) -> None:

@@ -15,7 +15,7 @@ from storage.domain.extensions import RequestStatus
 from storage.domain.refusals import Refused
 from storage.extensions import PendingExists
 from storage.repo import Repos
-from tests.helpers import add_report, department_id
+from tests.helpers import add_report, department_id, write
 from tests.stored_assignments import AT, EDU, FIN, register
 
 DEADLINE = date(2026, 4, 1)  # what `register` gives
@@ -113,7 +113,8 @@ async def test_one_pending_request_at_a_time(staffed: Repos) -> None:
 
     # The partial unique index holds even if the check is bypassed.
     with pytest.raises(Exception, match="UNIQUE"):
-        await staffed.db.writer.execute(
+        await write(
+            staffed.db,
             "INSERT INTO extension_requests (assignment_id, department_id, requested_by,"
             " old_deadline, new_deadline, reasons, exceptional, status, created_at)"
             " VALUES (?, ?, 'x', '2026-04-01', '2026-04-02', 'r', 0, 'pending', 'now')",
@@ -330,7 +331,7 @@ async def test_deleting_an_assignment_deletes_its_requests(staffed: Repos) -> No
     edu = await department_id(staffed, EDU)
     item_id = await register(staffed, "8/1", EDU)
     request_id = await ask(staffed, item_id, edu)
-    await staffed.db.writer.execute("DELETE FROM assignments WHERE id = ?", (item_id,))
+    await write(staffed.db, "DELETE FROM assignments WHERE id = ?", (item_id,))
     assert await staffed.extensions.get(request_id) is None
     assert await staffed.extensions.pending() == []
 

@@ -15,7 +15,7 @@ from storage.domain.meetings import (
     MeetingStatus,
 )
 from storage.repo import Repos
-from tests.helpers import found, person_id
+from tests.helpers import found, person_id, write
 from tests.stored_meetings import (
     AT,
     BUDGET,
@@ -450,6 +450,6 @@ async def test_deleting_a_meeting_deletes_its_parts(staffed: Repos) -> None:
         meeting.items[0].id, (BUDGET,), on_paper=False, by="fin_head", at=AT
     )
     assert await staffed.meetings.new_version(meeting.id, {"place": ["a", "b"]}, actor="a", at=AT)
-    await staffed.db.writer.execute("DELETE FROM meetings WHERE id = ?", (meeting.id,))
+    await write(staffed.db, "DELETE FROM meetings WHERE id = ?", (meeting.id,))
     for table in ("meeting_items", "meeting_item_files", "meeting_recipients", "meeting_changes"):
         assert await count(staffed, table) == 0

@@ -14,7 +14,7 @@ from storage.db import connect, migrations
 from storage.domain.remarks import Addressee, Answer, Round, RoundFile, RoundKind
 from storage.repo import Repos
 from storage.rows import utc_text
-from tests.helpers import department_id, found, person_id, person_ids
+from tests.helpers import department_id, found, person_id, person_ids, write
 
 EDU = "Отдел образования"
 FIN = "Отдел финансов"
@@ -334,7 +334,7 @@ async def test_deleting_a_round_deletes_its_parts(staffed: Repos) -> None:
     assert await answer(
         staffed, item.id, edu_head, Answer.REMARKS, files=(RoundFile("f1", "a.pdf"),)
     )
-    await staffed.db.writer.execute("DELETE FROM remark_rounds WHERE id = ?", (item.id,))
+    await write(staffed.db, "DELETE FROM remark_rounds WHERE id = ?", (item.id,))
     assert await staffed.remarks.get(item.id) is None
     for table in ("remark_round_files", "remark_addressees", "remark_answer_files"):
         assert await rows_in(staffed, table) == 0, table
@@ -430,5 +430,5 @@ async def test_migration_12_keeps_answers_and_their_files(tmp_path: Path) -> Non
         assert await answer(repos, 1, 3, Answer.REFUSED, text="Нет обоснования", by="fin")
         assert found(found(await repos.remarks.get(1)).addressee_for(3)).answer is Answer.REFUSED
         assert await db.writer.execute_fetchall("PRAGMA foreign_key_check") == []
-        await db.writer.execute("DELETE FROM remark_rounds WHERE id = 1")
+        await write(db, "DELETE FROM remark_rounds WHERE id = 1")
         assert await db.writer.execute_fetchall("SELECT * FROM remark_answer_files") == []

@@ -16,7 +16,7 @@ from storage.domain.assignments import ControlType, NewAssignment
 from storage.domain.enums import Source
 from tests.concurrency_kit import fetch
 from tests.fakes import RecordingBot
-from tests.helpers import World, register_assignment
+from tests.helpers import World, register_assignment, write
 
 ALMATY = ZoneInfo("Asia/Almaty")
 EDU, FIN, CTRL, DEP, AKIM = 8001, 8002, 8003, 8004, 8005
@@ -113,8 +113,10 @@ async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
 ) -> None:
     [moved] = await registered(joined_world, "M-1")
     await sweep(await joined_world.context(local(2027, 5, 5, 20, 0)))  # queued for the morning
-    await joined_world.repos.db.writer.execute(
-        "UPDATE assignments SET deadline = '2027-05-28' WHERE id = ?", (moved,)
+    await write(
+        joined_world.repos.db,
+        "UPDATE assignments SET deadline = '2027-05-28' WHERE id = ?",
+        (moved,),
     )
     await joined_world.deliverer.drain(now=local(2027, 5, 6, 9, 0))
     assert to(joined_world.bot, EDU) == []
