@@ -4,6 +4,7 @@ units of work, the same committed-only reads, as through aiosqlite's threads."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 
 import pytest
@@ -73,3 +74,49 @@ async def test_quick_reads_see_what_another_connection_committed(staffed: Repos)
     finally:
         other.close()
     assert await position(staffed, "edu_head") == "elsewhere"
+
+
+async def test_quick_reads_between_and_during_units_see_only_committed_states(
+    staffed: Repos,
+) -> None:
+    """Quick reads run on the idle writer between units and on the quick reader while a unit
+    holds it: concurrent units each change two people in two statements with a pause
+    between, readers meanwhile never see one changed without the other; a unit cancelled
+    mid-way leaves nothing; and the writer stays read-only outside units."""
+    stop = asyncio.Event()
+    seen: list[tuple[str, str]] = []
+
+    async def step(n: int) -> None:
+        async with staffed.transaction(quick=n % 2 == 0) as conn:
+            await conn.execute(
+                "UPDATE people SET position = ? WHERE code = 'edu_head'", (f"v{n}",)
+            )
+            await asyncio.sleep(0)
+            await conn.execute(
+                "UPDATE people SET position = ? WHERE code = 'fin_head'", (f"v{n}",)
+            )
+
+    async def reader() -> None:
+        while not stop.is_set():
+            rows = await staffed.staff.fetch_all(  # one statement: one snapshot (quick reads)
+                "SELECT position FROM people WHERE code IN ('edu_head', 'fin_head') ORDER BY code"
+            )
+            seen.append((rows[0][0], rows[1][0]))
+            await asyncio.sleep(0)
+
+    readers = [asyncio.create_task(reader()) for _ in range(3)]
+    await asyncio.gather(*(step(n) for n in range(30)))
+    cancelled = asyncio.create_task(step(99))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await cancelled
+    stop.set()
+    await asyncio.gather(*readers)
+    changed = [(edu, fin) for edu, fin in seen if edu.startswith("v") or fin.startswith("v")]
+    assert changed and all(edu == fin for edu, fin in changed)
+    assert await position(staffed, "edu_head") == await position(staffed, "fin_head")
+    assert await position(staffed, "edu_head") != "v99"
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await staffed.db.writer.execute("UPDATE people SET position = 'stray'")
