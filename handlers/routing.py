@@ -40,100 +40,78 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 
-class Keys:
-    """What a router's message handlers require, each one of these at least: a command's name
-    (casefolded) or a dialog state (None: no dialog)."""
+class Required:
+    """What each of a router's handlers of one kind of event requires, one of these at least:
+    a key (a command's name, casefolded; a kind of callback data, (separator, prefix)) or a
+    dialog state (None: no dialog)."""
 
-    __slots__ = ("commands", "states")
+    __slots__ = ("keys", "states")
 
     def __init__(self) -> None:
-        self.commands: set[str] = set()
+        self.keys: set[Any] = set()
         self.states: set[str | None] = set()
 
 
-class Taps:
-    """What a router's tap handlers require, each one of these at least: a kind of callback
-    data (separator, prefix) or a dialog state (None: no dialog)."""
-
-    __slots__ = ("kinds", "states")
-
-    def __init__(self) -> None:
-        self.kinds: set[tuple[str, str]] = set()
-        self.states: set[str | None] = set()
-
-
-def callback_kinds(router: Router) -> Taps | None:
+def callback_kinds(router: Router) -> Required | None:
     """The kinds of callback data and the dialog states that some tap handler of the router
     (or of its sub-routers) requires, each handler one at least; None when a handler may take
     a tap without either, or the router's taps pass an outer middleware or a root filter of
     its own."""
-    observer = router.callback_query
-    if len(observer.outer_middleware) or observer._handler.filters:
-        return None
-    taps = Taps()
-    for handler in observer.handlers:
-        if not _tap_keys(handler, taps):
-            return None
-    for sub in router.sub_routers:
-        found = callback_kinds(sub)
-        if found is None:
-            return None
-        taps.kinds |= found.kinds
-        taps.states |= found.states
-    return taps
+    return _required(router, "callback_query", _callback_kind)
 
 
-def _tap_keys(handler: HandlerObject, taps: Taps) -> bool:
-    """Add what the tap handler requires (its first filter that requires a kind of callback
-    data or a state); False when none does."""
-    for one in handler.filters or []:
-        callback = getattr(one.callback, "__wrapped__", one.callback)
-        if isinstance(callback, CallbackQueryFilter):
-            data = callback.callback_data
-            taps.kinds.add((data.__separator__, data.__prefix__))
-            return True
-        states = _states(callback)
-        if states is not None:
-            taps.states |= states
-            return True
-    return False
-
-
-def message_keys(router: Router) -> Keys | None:
+def message_keys(router: Router) -> Required | None:
     """The commands and states that some message handler of the router (or of its
     sub-routers) requires, each handler one at least; None when a handler may take a message
     without either, or the router's messages pass an outer middleware or a root filter."""
-    observer = router.message
+    return _required(router, "message", _commands)
+
+
+def _required(
+    router: Router, event: str, key_of: Callable[[Any], set[Any] | None]
+) -> Required | None:
+    observer = router.observers[event]
+    if not isinstance(observer, TelegramEventObserver):
+        return None
     if len(observer.outer_middleware) or observer._handler.filters:
         return None
-    keys = Keys()
+    found = Required()
     for handler in observer.handlers:
-        if not _handler_keys(handler, keys):
+        if not _first_requirement(handler, key_of, found):
             return None
     for sub in router.sub_routers:
-        found = message_keys(sub)
-        if found is None:
+        more = _required(sub, event, key_of)
+        if more is None:
             return None
-        keys.commands |= found.commands
-        keys.states |= found.states
-    return keys
+        found.keys |= more.keys
+        found.states |= more.states
+    return found
 
 
-def _handler_keys(handler: HandlerObject, keys: Keys) -> bool:
-    """Add what the handler requires (its first filter that requires a command or a state);
+def _first_requirement(
+    handler: HandlerObject, key_of: Callable[[Any], set[Any] | None], found: Required
+) -> bool:
+    """Add what the handler requires (its first filter that requires a key or a state);
     False when none does."""
     for one in handler.filters or []:
         # (`handlers.run_filters_inline` wraps the pure ones, keeping the original)
         callback = getattr(one.callback, "__wrapped__", one.callback)
-        commands = _commands(callback)
-        if commands is not None:
-            keys.commands |= commands
+        keys = key_of(callback)
+        if keys is not None:
+            found.keys |= keys
             return True
         states = _states(callback)
         if states is not None:
-            keys.states |= states
+            found.states |= states
             return True
     return False
+
+
+def _callback_kind(callback: Any) -> set[Any] | None:
+    if not isinstance(callback, CallbackQueryFilter):
+        return None
+    data = callback.callback_data
+    return {(data.__separator__, data.__prefix__)}
 
 
 def _commands(callback: Any) -> set[str] | None:
@@ -178,22 +156,22 @@ def command_name(event: TelegramObject) -> str | None:
     return text.split(maxsplit=1)[0][1:].partition("@")[0].casefold()
 
 
-def may_take_message(keys: Keys, event: TelegramObject, raw_state: str | None) -> bool:
+def may_take_message(keys: Required, event: TelegramObject, raw_state: str | None) -> bool:
     """Whether a message handler requiring one of `keys` could match this message."""
     if raw_state in keys.states:
         return True
     name = command_name(event)
-    return name is not None and name in keys.commands
+    return name is not None and name in keys.keys
 
 
-def may_take(taps: Taps, event: TelegramObject, raw_state: str | None) -> bool:
+def may_take(taps: Required, event: TelegramObject, raw_state: str | None) -> bool:
     """Whether a tap handler requiring one of `taps` could match this tap."""
     if raw_state in taps.states:
         return True
     data = event.data if isinstance(event, CallbackQuery) else None
     if not data:
         return False  # (a callback data filter fails on a tap without data)
-    return any(data.split(separator, 1)[0] == prefix for separator, prefix in taps.kinds)
+    return any(data.split(separator, 1)[0] == prefix for separator, prefix in taps.keys)
 
 
 def skip_foreign_taps(routers: list[Router]) -> list[Router]:

@@ -36,12 +36,12 @@ def test_the_kinds_of_a_router_are_its_handlers_callback_data() -> None:
     any_data.callback_query.register(lambda q: None, F.data == "x")
     in_state.callback_query.register(lambda q: None, Asking.one, F.data == "y")
     found = callback_kinds(known)
-    assert found is not None and found.kinds == {(":", "pk"), (":", "dr")} and not found.states
+    assert found is not None and found.keys == {(":", "pk"), (":", "dr")} and not found.states
     assert callback_kinds(any_data) is None
     nested.include_router(known)
     nested.include_router(in_state)
     found = callback_kinds(nested)
-    assert found is not None and found.kinds == {(":", "pk"), (":", "dr")}
+    assert found is not None and found.keys == {(":", "pk"), (":", "dr")}
     assert found.states == {"Asking:one"}
     nested.include_router(any_data)
     assert callback_kinds(nested) is None
@@ -112,7 +112,7 @@ def test_a_list_button_skips_most_of_the_bots_routers() -> None:
     data = ListCallback.__prefix__
     routers = get_routers()
     kinds = [callback_kinds(router) for router in routers]
-    skipped = [k for k in kinds if k is not None and all(p != data for _, p in k.kinds)]
+    skipped = [k for k in kinds if k is not None and all(p != data for _, p in k.keys)]
     assert len(skipped) >= len(routers) // 2
 
 

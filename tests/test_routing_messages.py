@@ -42,7 +42,7 @@ def test_the_keys_of_a_router_are_its_handlers_commands_and_states() -> None:
     nested.include_router(known)
     keys = message_keys(nested)
     assert keys is not None
-    assert keys.commands == {"my", "help"}
+    assert keys.keys == {"my", "help"}
     assert keys.states == {"Asking:one", "Other:three", None}
     assert message_keys(text) is None
     assert message_keys(any_state) is None
