@@ -15,14 +15,8 @@ INSERT INTO assignment_clock (id, tick) VALUES (1, 0);
 
 ALTER TABLE assignments ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 
-CREATE TRIGGER assignment_version_inserted AFTER INSERT ON assignments
-BEGIN
-    UPDATE assignment_clock SET tick = tick + 1 WHERE id = 1;
-    UPDATE assignments SET version = (SELECT tick FROM assignment_clock WHERE id = 1)
-    WHERE id = NEW.id;
-END;
-
--- (the trigger's own UPDATE changes the version, so it does not fire it again)
+-- The one trigger that takes a version from the clock: it fires on any change of the item's
+-- row (its own UPDATE changes the version, so it does not fire it again).
 CREATE TRIGGER assignment_version_updated AFTER UPDATE ON assignments
 WHEN NEW.version = OLD.version
 BEGIN
@@ -31,27 +25,29 @@ BEGIN
     WHERE id = NEW.id;
 END;
 
--- An executor's row as an `Executor` reads it; open_deadline and reg_number, which migration
--- 0019's triggers copy from the item, are not part of it.
+-- Everything else touches the item's row, and the trigger above gives it a new version: a new
+-- item (which would otherwise keep the default 0, the version a deleted item of the same id may
+-- have been kept under), and any change of an executor's row as an `Executor` reads it
+-- (open_deadline and reg_number, which migration 0019's triggers copy from the item, are not
+-- part of it).
+CREATE TRIGGER assignment_version_inserted AFTER INSERT ON assignments
+BEGIN
+    UPDATE assignments SET version = version WHERE id = NEW.id;
+END;
+
 CREATE TRIGGER assignment_version_executor_inserted AFTER INSERT ON assignment_executors
 BEGIN
-    UPDATE assignment_clock SET tick = tick + 1 WHERE id = 1;
-    UPDATE assignments SET version = (SELECT tick FROM assignment_clock WHERE id = 1)
-    WHERE id = NEW.assignment_id;
+    UPDATE assignments SET version = version WHERE id = NEW.assignment_id;
 END;
 
 CREATE TRIGGER assignment_version_executor_updated AFTER UPDATE OF
     assignment_id, department_id, is_main, position, accepted_at, accepted_by, declined_at,
     decline_reason ON assignment_executors
 BEGIN
-    UPDATE assignment_clock SET tick = tick + 1 WHERE id = 1;
-    UPDATE assignments SET version = (SELECT tick FROM assignment_clock WHERE id = 1)
-    WHERE id IN (NEW.assignment_id, OLD.assignment_id);
+    UPDATE assignments SET version = version WHERE id IN (NEW.assignment_id, OLD.assignment_id);
 END;
 
 CREATE TRIGGER assignment_version_executor_deleted AFTER DELETE ON assignment_executors
 BEGIN
-    UPDATE assignment_clock SET tick = tick + 1 WHERE id = 1;
-    UPDATE assignments SET version = (SELECT tick FROM assignment_clock WHERE id = 1)
-    WHERE id = OLD.assignment_id;
+    UPDATE assignments SET version = version WHERE id = OLD.assignment_id;
 END;
