@@ -28,7 +28,7 @@ from storage.domain.assignments import (
 from storage.domain.enums import Source
 from storage.models import AuditEntry, Department
 from storage.rows import from_row, utc_text, written
-from storage.staff import StaffRepo
+from storage.staff import VERSION_SQL, StaffRepo
 
 ENTITY = "assignment"
 IMPORT_SLICE = 0.5  # seconds an import's unit of work may hold the writer
@@ -223,14 +223,9 @@ def held_page_sql(
 # Reads of at most this many items run on the event loop's thread (`Database.quickly`): a
 # view's page, a card; longer ones (the sweep's, the digests') keep to aiosqlite's readers.
 QUICK_ITEMS = 50
-_DIRECTORY_VERSION = "SELECT version FROM staff_version WHERE id = 1"
-# an item's version (or several items') and the directory's, for the kept items (`kept.py`)
-_VERSION_OF = (
-    "SELECT a.version, (SELECT version FROM staff_version WHERE id = 1)"
-    " FROM assignments a WHERE a.id = ?"
-)
+# items' versions and the directory's, for the kept items (`kept.py`)
 _VERSIONS_OF = (
-    "SELECT a.id, a.version, (SELECT version FROM staff_version WHERE id = 1)"
+    f"SELECT a.id, a.version, ({VERSION_SQL})"  # noqa: S608 - fixed fragments only
     " FROM assignments a WHERE a.id IN (SELECT value FROM json_each(?))"
 )
 
@@ -320,35 +315,24 @@ class AssignmentReading(AuditedStore):
 
     async def _directory(self) -> int | None:
         """The directory's version (the executors' department names are read under it)."""
-        row = await self.fetch_one(_DIRECTORY_VERSION)
+        row = await self.fetch_one(VERSION_SQL)
         return None if row is None else int(row[0])
 
     async def _one(self, where: str, params: Iterable[object]) -> Assignment | None:
-        with self.db.quickly():  # one row by a key, and its executors
+        """One item by a key: its row with the directory's version in one statement, then
+        its executors unless it is kept under both versions (see `_load`)."""
+        with self.db.quickly():
             row = await self.fetch_one(
-                f"SELECT * FROM assignments WHERE {where}",  # noqa: S608 - fixed fragments only
+                f"SELECT a.*, ({VERSION_SQL}) AS directory"  # noqa: S608 - fixed fragments only
+                f" FROM assignments a WHERE {where}",
                 tuple(params),
             )
             if row is None:
                 return None
-            return (await self._load([row]))[0]
+            return (await self._load([row], int(row["directory"])))[0]
 
     async def get(self, assignment_id: int) -> Assignment | None:
-        """The item, or None. Outside a unit of work its versions are read first, and an item
-        kept under them is served as it is (see `kept.py`)."""
-        if self.db.in_unit:
-            return await self._one("id = ?", (assignment_id,))
-        with self.db.quickly():
-            found = await self.fetch_one(_VERSION_OF, (assignment_id,))
-            if found is None:
-                return None
-            version, directory = int(found[0]), int(found[1])
-            if self._kept.under(directory) and (item := self._kept.get(assignment_id, version)):
-                return item
-            row = await self.fetch_one("SELECT * FROM assignments WHERE id = ?", (assignment_id,))
-            if row is None:
-                return None
-            return (await self._load([row], directory))[0]
+        return await self._one("a.id = ?", (assignment_id,))
 
     async def get_many(self, assignment_ids: Iterable[int]) -> dict[int, Assignment]:
         """Several items by id: outside a unit of work, the versions first and those kept
@@ -378,7 +362,7 @@ class AssignmentReading(AuditedStore):
             return found
 
     async def by_number(self, reg_number: str) -> Assignment | None:
-        return await self._one("reg_number = ?", (reg_number.strip(),))
+        return await self._one("a.reg_number = ?", (reg_number.strip(),))
 
     async def list_open(
         self, *, limit: int = 10, **filters: Unpack[OpenFilters]
