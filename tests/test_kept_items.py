@@ -8,7 +8,7 @@ import asyncio
 import random
 import sqlite3
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 
 import pytest
 
@@ -33,11 +33,6 @@ def other_connection(repos: Repos) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.close()
-
-
-def statements(repos: Repos) -> AbstractContextManager[list[str]]:
-    """The statements the quick reads run meanwhile."""
-    return quick_statements(repos.db)
 
 
 async def read(repos: Repos, item_id: int) -> Assignment:
@@ -71,7 +66,7 @@ def test_kept_items_serve_only_the_version_they_were_read_under() -> None:
 async def test_a_kept_item_is_served_without_reading_it_again(staffed: Repos) -> None:
     item_id = await stored_assignments.register(staffed, "K-1", EDU, FIN)
     first = await read(staffed, item_id)
-    with statements(staffed) as ran:
+    with quick_statements(staffed.db) as ran:
         again = await read(staffed, item_id)
         page = await staffed.assignments.get_many([item_id])
     assert again is first and page[item_id] is first

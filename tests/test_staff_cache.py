@@ -9,7 +9,6 @@ import asyncio
 import sqlite3
 import sys
 import time
-from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -58,11 +57,6 @@ async def version(repos: Repos) -> int:
     row = await repos.staff.fetch_one(VERSION_READ)
     assert row is not None
     return int(row["version"])
-
-
-def statements(repos: Repos) -> AbstractContextManager[list[str]]:
-    """The statements the quick reads run meanwhile."""
-    return quick_statements(repos.db)
 
 
 def with_row(code: str, replaced: str, csv: str = STAFF_CSV, header: str = "") -> str:
@@ -239,7 +233,7 @@ async def test_a_unit_uses_and_fills_the_kept_directory_until_it_changes_it(
     kept = await seen(staffed)
     writer = staffed.db.writer._conn
     ran: list[str] = []
-    with statements(staffed) as committed, pytest.raises(RuntimeError):
+    with quick_statements(staffed.db) as committed, pytest.raises(RuntimeError):
         async with staffed.transaction(quick=True) as conn:
             writer.set_trace_callback(ran.append)
             try:
@@ -261,7 +255,7 @@ async def test_a_unit_uses_and_fills_the_kept_directory_until_it_changes_it(
             raise RuntimeError("the step failed")
     assert staff._kept is not None
     assert staff._kept.version == await version(staffed)
-    with statements(staffed) as ran:
+    with quick_statements(staffed.db) as ran:
         assert await staff.by_telegram(EDU) is kept  # the rolled-back reads were not kept
         assert await staff.with_role(Role.CONTROLLER) == controllers
     assert ran == [VERSION_READ, VERSION_READ]
@@ -270,12 +264,12 @@ async def test_a_unit_uses_and_fills_the_kept_directory_until_it_changes_it(
 async def test_a_read_with_no_change_runs_only_the_version_read(staffed: Repos) -> None:
     staff = staffed.staff
     await staff.bind_telegram(await person(staffed, "edu_head"), EDU, actor="test")
-    with statements(staffed) as ran:
+    with quick_statements(staffed.db) as ran:
         first = await staff.by_telegram(EDU)
         names = await staff.names()
     assert ran[0] == VERSION_READ
     assert len(ran) == 4  # the version and the person; the version and the names
-    with statements(staffed) as ran:
+    with quick_statements(staffed.db) as ran:
         assert await staff.by_telegram(EDU) is first
         assert await staff.by_telegram(EDU + 1) is None  # a stranger: read once
         assert await staff.by_telegram(EDU + 1) is None
@@ -285,7 +279,7 @@ async def test_a_read_with_no_change_runs_only_the_version_read(staffed: Repos) 
         names["x"] = "y"  # type: ignore[index]
     # a change: the next read reads again, once
     await staff.set_unreachable(await person(staffed, "edu_head"), True, actor="system")
-    with statements(staffed) as ran:
+    with quick_statements(staffed.db) as ran:
         changed = await staff.by_telegram(EDU)
         assert await staff.by_telegram(EDU) is changed
     assert changed is not None
@@ -316,7 +310,7 @@ async def test_a_change_between_the_version_and_the_read_is_read_again(
     monkeypatch.setattr(staff, "_version", read_version)
     assert raced is not None
     assert raced.position == "raced"  # read after the commit
-    with statements(staffed) as ran:
+    with quick_statements(staffed.db) as ran:
         again = await staff.by_telegram(EDU)
     assert again == raced
     assert again is not raced
@@ -347,7 +341,7 @@ async def test_whom_a_head_acts_for_and_a_departments_executors_are_kept_too(
     day = date(2026, 12, 3)
     assert await staff.represented_by(fin_head, day) == []
     assert [p.code for p in await staff.executors_of(edu)] == ["edu_exec"]
-    with statements(staffed) as ran:
+    with quick_statements(staffed.db) as ran:
         assert await staff.represented_by(fin_head, day) == []
         assert [p.code for p in await staff.executors_of(edu)] == ["edu_exec"]
     assert ran == [VERSION_READ, VERSION_READ]
@@ -390,7 +384,7 @@ async def test_one_update_reads_the_version_once(
     assert head.department_id is not None
 
     async def update() -> tuple[list[str], Person | None]:
-        with statements(staffed) as ran:
+        with quick_statements(staffed.db) as ran:
             found = await staff.by_telegram(EDU)
             await staff.names()
             await staff.represented_by(head, date(2026, 12, 3))
