@@ -110,8 +110,7 @@ async def build(args: argparse.Namespace, path: Path) -> dict[str, Any]:
     # Whoever receives a department's notices today; two heads are away, their executor acts.
     acting = {d: staff[f"head{i:03d}"].id for i, d in enumerate(departments)}
     stamp = datetime.now(UTC).isoformat()
-    # bulk setup straight on the writer, outside units of work (read-only between them)
-    await conn.execute("PRAGMA query_only = OFF")
+    # bulk setup straight on the writer, outside units of work
     for index in (0, 1):
         absent, substitute = staff[f"head{index:03d}"], staff[f"exec{index:03d}"]
         await conn.execute(

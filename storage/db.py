@@ -18,11 +18,15 @@ How the store keeps many officials' taps apart (see README "How the store works"
   on a read-only `sqlite3` connection (`storage/quick.py`) instead of a trip through
   aiosqlite's worker thread; committed data only, one snapshot per statement, like the readers.
   While no unit of work holds the writer, they run on the writer's own connection instead,
-  read-only between units (`PRAGMA query_only`): its page cache survives its own commits,
-  which empty every other connection's.
+  which refuses anything but a query between units (`storage.quick.ReadingConnection`): its
+  page cache survives its own commits, which empty every other connection's.
   A quick unit of work (`transaction(quick=True)`: a person's step, a dialog's state) runs its
-  statements on the writer's own connection the same way; BEGIN and COMMIT still go through
-  aiosqlite's thread.
+  statements on the writer's own connection the same way, and its BEGIN and COMMIT too when
+  they cannot wait: BEGIN IMMEDIATE is tried at once with no busy timeout, and only when another
+  process holds the write lock does the unit wait for it on aiosqlite's thread.
+- **Checkpoints off the loop.** The writer never checkpoints at COMMIT (`wal_autocheckpoint`
+  off): every `CHECKPOINT_EVERY` commits a PASSIVE checkpoint runs on a reader's thread, so a
+  COMMIT on the loop's thread never copies the WAL into the database or waits for the disk.
 """
 
 from __future__ import annotations
@@ -54,11 +58,14 @@ from typing import ClassVar, Concatenate, ParamSpec, TypeVar, cast
 
 import aiosqlite
 
-from storage.quick import SyncConnection, quick_reader
+from storage.quick import ReadingConnection, SyncConnection, quick_reader
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 READERS = 2
+# commits between two checkpoints of the WAL (a step writes ~10 pages: ~1,000 pages, SQLite's
+# own automatic checkpoint's size)
+CHECKPOINT_EVERY = 100
 
 
 class DatabaseError(Exception):
@@ -166,12 +173,16 @@ class Database:
         self.quick = quick if quick is not None else quick_reader(path, BUSY_TIMEOUT_MS)
         # the writer's own sqlite3 connection, for the statements of a quick unit of work
         self._writer_now: SyncConnection | None = None
+        # …and for quick reads between units (queries only)
+        self._writer_reading: ReadingConnection | None = None
         self._next_reader = itertools.cycle(self.readers)
         self._write = asyncio.Lock()
         # False from a unit's start until every call it gave the writer's thread has returned
         # (a cancelled await leaves its call running there): only then may the loop's thread
-        # read on the writer (`_idle_writer`)
+        # use the writer (`_idle_writer`, and a quick unit's BEGIN and COMMIT)
         self._settled = False
+        self._commits = 0  # since the last checkpoint began
+        self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, readers: int = READERS) -> Database:
@@ -184,7 +195,7 @@ class Database:
         opened: list[aiosqlite.Connection] = []
         try:
             await migrate(writer)
-            await writer.execute("PRAGMA query_only = ON")  # writable only in a unit of work
+            await writer.execute("PRAGMA wal_autocheckpoint = 0")  # see `_committed`
             opened.extend([await _connect(path, reader=True) for _ in range(readers)])
             quick = quick_reader(path, BUSY_TIMEOUT_MS)
         except BaseException:
@@ -196,8 +207,10 @@ class Database:
         return db
 
     async def close(self) -> None:
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
         self.quick.conn.close()
-        self._writer_now = None
+        self._writer_now = self._writer_reading = None
         for conn in [*self.readers, self.writer]:
             await conn.close()
 
@@ -252,7 +265,7 @@ class Database:
         # (duck-typed: it offers what the repositories use of a connection for reading)
         return cast(aiosqlite.Connection, self._idle_writer() or self.quick)
 
-    def _idle_writer(self) -> SyncConnection | None:
+    def _idle_writer(self) -> ReadingConnection | None:
         """The writer's own connection for a short read on the loop's thread, while no unit of
         work holds it and nothing it was given is still running on its thread; None
         otherwise (the quick reader serves, then).
@@ -260,14 +273,14 @@ class Database:
         Both see the latest committed data, one snapshot per statement. The writer's pages
         stay in its cache across its own commits, while every other connection's cache is
         emptied by each of them (SQLite's WAL reader starts over after another connection's
-        write): under a stream of Accepts, a read here costs about a fifth less. Between units
-        the writer is read-only (`PRAGMA query_only`, set by `_begin` and `_end`), so a write
-        slipped outside a unit still fails loudly."""
+        write): under a stream of Accepts, a read here costs about a fifth less. It runs
+        queries only (`ReadingConnection`), so a write slipped outside a unit still fails
+        loudly."""
         if self._write.locked() or not self._settled or self.writer._conn.in_transaction:
             return None
-        if self._writer_now is None:
-            self._writer_now = SyncConnection(self.writer._conn)
-        return self._writer_now
+        if self._writer_reading is None:
+            self._writer_reading = ReadingConnection(self.writer._conn)
+        return self._writer_reading
 
     @contextmanager
     def quickly(self) -> Iterator[None]:
@@ -291,12 +304,17 @@ class Database:
             yield self._in_unit(joined)
             return
         async with self._write:
+            # nothing an earlier unit gave the writer's thread can still be running there: a
+            # quick unit's BEGIN and COMMIT may run at once on the loop's thread
+            here = quick and self._settled
             self._settled = False
             unit = _Unit(self, asyncio.current_task())
             token = _current_unit.set(unit)
             try:
                 try:
-                    await self._on_writer_thread(_begin)
+                    if not (here and _begin_at_once(self.writer._conn)):
+                        here = False  # another process holds the write lock: wait off the loop
+                        await self._on_writer_thread(_begin)
                 except BaseException:
                     await self._rollback()
                     raise
@@ -307,11 +325,15 @@ class Database:
                     await self._rollback()
                     raise
                 try:
-                    await self._on_writer_thread(_end, "COMMIT")
+                    if here:
+                        _end(self.writer._conn, "COMMIT")
+                    else:
+                        await self._on_writer_thread(_end, "COMMIT")
                 except BaseException:
                     await self._rollback()
                     raise
                 self._settled = True
+                self._committed()
             finally:
                 unit.active = False
                 _current_unit.reset(token)
@@ -327,26 +349,53 @@ class Database:
         it was given before (one queue, in order)."""
         await self.writer._execute(work, self.writer._conn, *args)  # type: ignore[no-untyped-call]
 
+    def _committed(self) -> None:
+        """After each commit: every `CHECKPOINT_EVERY` commits, a PASSIVE checkpoint on a
+        reader's thread (it copies what no reader still needs from the WAL into the database,
+        waiting for nobody), unless one is still running. The writer's own automatic
+        checkpoint is off, so that a COMMIT on the loop's thread stays a few writes to the WAL;
+        the last connection to close checkpoints what is left."""
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY or self._checkpoint is not None:
+            return
+        self._commits = 0
+        self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_now())
 
-def _begin(conn: sqlite3.Connection) -> None:
-    """On the writer's thread: writable for the unit, and BEGIN IMMEDIATE (read-only again if
-    it fails: another process held the write lock past the busy timeout, say)."""
-    conn.execute("PRAGMA query_only = OFF")
+    async def _checkpoint_now(self) -> None:
+        try:
+            async with self.readers[0].execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
+                await cursor.fetchall()
+        except sqlite3.Error:
+            pass  # the next one tries again; readers still read the WAL meanwhile
+        finally:
+            self._checkpoint = None
+
+
+def _begin_at_once(conn: sqlite3.Connection) -> bool:
+    """On the loop's thread: BEGIN IMMEDIATE if the write lock is free now (no busy timeout);
+    False if another process holds it."""
+    conn.execute("PRAGMA busy_timeout = 0")
     try:
         conn.execute("BEGIN IMMEDIATE")
-    except BaseException:
-        conn.execute("PRAGMA query_only = ON")
-        raise
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # (and its extended codes)
+            raise
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return True
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    """On the writer's thread: BEGIN IMMEDIATE, waiting up to the busy timeout for another
+    process's write lock."""
+    conn.execute("BEGIN IMMEDIATE")
 
 
 def _end(conn: sqlite3.Connection, how: str) -> None:
-    """On the writer's thread: COMMIT, or ROLLBACK if a transaction is open; then read-only,
-    whatever happened."""
-    try:
-        if how == "COMMIT" or conn.in_transaction:
-            conn.execute(how)
-    finally:
-        conn.execute("PRAGMA query_only = ON")
+    """On the writer's thread: COMMIT, or ROLLBACK if a transaction is open."""
+    if how == "COMMIT" or conn.in_transaction:
+        conn.execute(how)
 
 
 class Store:

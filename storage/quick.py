@@ -122,6 +122,33 @@ class SyncConnection:
         return self.conn.total_changes
 
 
+class ReadingConnection(SyncConnection):
+    """The writer's own connection between units of work, for quick reads only: a statement
+    that is not a query is refused before it runs, as a read-only connection would refuse it,
+    so a write slipped outside a unit fails loudly instead of committing on its own.
+
+    (Not `PRAGMA query_only`, switched off and on around each unit: like every flag pragma it
+    expires all the connection's prepared statements, and each statement then compiled again,
+    with its triggers, cost several times its run: an Accept's audit row ~75 -> ~320 µs.)"""
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> _QuickResult:
+        if not sql.lstrip()[:6].upper().startswith(READS):
+            raise sqlite3.OperationalError(
+                "attempt to write a readonly database (a change outside a unit of work)"
+            )
+        return super().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> _QuickResult:  # noqa: ARG002
+        raise sqlite3.OperationalError(
+            "attempt to write a readonly database (a change outside a unit of work)"
+        )
+
+
+# how a query begins (a CTE's WITH may lead to a change: none of the repositories' quick reads
+# is one)
+READS = ("SELECT", "WITH", "VALUES")
+
+
 def quick_reader(path: Path | str, busy_timeout_ms: int) -> SyncConnection:
     """A read-only connection of its own, in autocommit (each statement its own snapshot); used
     by one thread at a time, the loop's, never across an await."""

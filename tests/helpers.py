@@ -541,7 +541,7 @@ def noting_filters(tried: list[str]) -> Callable[[str], Callable[[Any], Awaitabl
 
 
 # the writer's own bookkeeping around a unit of work (storage.db `_begin`, `_end`)
-UNIT_BOOKKEEPING = ("PRAGMA query_only", "BEGIN", "COMMIT", "ROLLBACK")
+UNIT_BOOKKEEPING = ("PRAGMA busy_timeout", "BEGIN", "COMMIT", "ROLLBACK")
 
 
 @contextmanager
@@ -566,7 +566,7 @@ def quick_statements(db: Database) -> Iterator[list[str]]:
 
 
 async def write(db: Database, sql: str, params: Sequence[object] = ()) -> None:
-    """A test's hand-made change: one statement in a unit of work of its own (between units
-    the writer is read-only)."""
+    """A test's hand-made change: one statement in a unit of work of its own (as every
+    change of the bot's is made)."""
     async with db.transaction() as conn:
         await conn.execute(sql, tuple(params))

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
 
 import pytest
 
+import storage.db
 from storage.repo import Repos
 
 
@@ -82,7 +84,7 @@ async def test_quick_reads_between_and_during_units_see_only_committed_states(
     """Quick reads run on the idle writer between units and on the quick reader while a unit
     holds it: concurrent units each change two people in two statements with a pause
     between, readers meanwhile never see one changed without the other; a unit cancelled
-    mid-way leaves nothing; and the writer stays read-only outside units."""
+    mid-way leaves nothing; and the writer refuses a change outside units."""
     stop = asyncio.Event()
     seen: list[tuple[str, str]] = []
 
@@ -118,5 +120,91 @@ async def test_quick_reads_between_and_during_units_see_only_committed_states(
     assert changed and all(edu == fin for edu, fin in changed)
     assert await position(staffed, "edu_head") == await position(staffed, "fin_head")
     assert await position(staffed, "edu_head") != "v99"
+    assert staffed.db._idle_writer() is not None  # the quick reads run on the writer now
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        await staffed.db.writer.execute("UPDATE people SET position = 'stray'")
+        await staffed.staff.conn.execute("UPDATE people SET position = 'stray'")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await staffed.staff.conn.executemany("UPDATE people SET position = ?", [("stray",)])
+    assert await position(staffed, "edu_head") != "stray"
+
+
+def threads_of(conn: sqlite3.Connection, ran: list[tuple[str, int]]) -> None:
+    """Note each statement `conn` runs with the thread that runs it."""
+    conn.set_trace_callback(lambda sql: ran.append((sql, threading.get_ident())))
+
+
+async def test_a_quick_unit_begins_and_commits_on_the_loops_thread_when_the_lock_is_free(
+    staffed: Repos,
+) -> None:
+    ran: list[tuple[str, int]] = []
+    threads_of(staffed.db.writer._conn, ran)
+    try:
+        async with staffed.transaction(quick=True) as conn:
+            await conn.execute("UPDATE people SET position = 'here' WHERE code = 'edu_head'")
+        async with staffed.transaction() as conn:  # a plain unit: aiosqlite's thread
+            await conn.execute("UPDATE people SET position = 'there' WHERE code = 'fin_head'")
+    finally:
+        staffed.db.writer._conn.set_trace_callback(None)
+    loop = threading.get_ident()
+    brackets = [(sql, thread) for sql, thread in ran if sql.startswith(("BEGIN", "COMMIT"))]
+    assert [sql for sql, _ in brackets] == ["BEGIN IMMEDIATE", "COMMIT"] * 2
+    assert [thread == loop for _, thread in brackets] == [True, True, False, False]
+    assert await position(staffed, "edu_head") == "here"
+    assert await position(staffed, "fin_head") == "there"
+
+
+async def test_a_quick_unit_waits_for_another_processs_write_lock_off_the_loop(
+    staffed: Repos,
+) -> None:
+    """Another process holds the write lock: the step's BEGIN fails at once on the loop's
+    thread and waits on aiosqlite's thread instead, while the loop goes on (here: it is the
+    loop that lets the other process go), then the step commits."""
+    holder = sqlite3.connect(staffed.db.path, isolation_level=None)
+    ran: list[tuple[str, int]] = []
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("UPDATE people SET position = 'holder' WHERE code = 'ctrl'")
+        threads_of(staffed.db.writer._conn, ran)
+        asyncio.get_running_loop().call_later(0.2, holder.execute, "COMMIT")
+        async with staffed.transaction(quick=True) as conn:
+            await conn.execute("UPDATE people SET position = 'after' WHERE code = 'edu_head'")
+    finally:
+        staffed.db.writer._conn.set_trace_callback(None)
+        holder.close()
+    loop = threading.get_ident()
+    begins = [thread == loop for sql, thread in ran if sql == "BEGIN IMMEDIATE"]
+    assert begins == [True, False]  # tried here, then waited on the writer's thread
+    assert await position(staffed, "ctrl") == "holder"
+    assert await position(staffed, "edu_head") == "after"
+
+
+async def test_the_wal_is_checkpointed_every_so_many_commits_off_the_loop(
+    staffed: Repos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COMMIT never checkpoints (the writer's automatic checkpoint is off); every
+    CHECKPOINT_EVERY commits a checkpoint copies the WAL into the database file. The file
+    itself is read with the WAL ignored (`immutable`): what a checkpoint has copied."""
+    monkeypatch.setattr(storage.db, "CHECKPOINT_EVERY", 5)
+    db = staffed.db
+    if db._checkpoint is not None:
+        await db._checkpoint
+    db._commits = 0
+
+    def in_the_file() -> set[str]:
+        uri = f"file:{db.path}?mode=ro&immutable=1"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as file:
+            rows = file.execute("SELECT actor FROM audit WHERE actor LIKE 'wal-%'").fetchall()
+        return {actor for (actor,) in rows}
+
+    async def step(n: int) -> None:
+        async with staffed.transaction(quick=True):
+            await staffed.audit.record(actor=f"wal-{n}", action="x", entity="y", entity_id=n)
+
+    for n in range(4):
+        await step(n)
+    assert db._checkpoint is None
+    assert in_the_file() == set()  # four commits: all still in the WAL only
+    await step(4)
+    assert db._checkpoint is not None  # the fifth: a checkpoint, running on a reader's thread
+    await db._checkpoint
+    assert in_the_file() == {f"wal-{n}" for n in range(5)}
