@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -38,10 +38,10 @@ class Context:
     calendar: WorkCalendar
     settings: Settings
     now: datetime  # aware, UTC
+    today: date = field(init=False)  # the local day of `now` (read by every list row)
 
-    @property
-    def today(self) -> date:
-        return self.now.astimezone(self.settings.zone).date()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "today", self.now.astimezone(self.settings.zone).date())
 
 
 P = ParamSpec("P")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -95,12 +96,16 @@ class Keyboard(InlineKeyboardBuilder):
         if kwargs or type(text) is not str or type(callback_data) is not str:
             super().button(text=text, callback_data=callback_data, **kwargs)
             return self
-        made = trusted(InlineKeyboardButton, text=text, callback_data=callback_data)
+        return self.put(trusted(InlineKeyboardButton, text=text, callback_data=callback_data))
+
+    def put(self, button: InlineKeyboardButton) -> Keyboard:
+        """A button built before (one of the bot's, unchanged since: buttons are never
+        changed, so one may be in many keyboards), added as `button` adds one."""
         rows = self._markup
         if rows and len(rows[-1]) < self.max_width:  # as aiogram's add fills the last row
-            rows[-1].append(made)
+            rows[-1].append(button)
         else:
-            rows.append([made])
+            rows.append([button])
         return self
 
     def _button(self, **kwargs: Any) -> KeyboardBuilder[InlineKeyboardButton]:
@@ -111,6 +116,32 @@ class Keyboard(InlineKeyboardBuilder):
     def as_markup(self, **kwargs: Any) -> InlineKeyboardMarkup:  # noqa: ARG002 - aiogram's
         """The markup of the builder's buttons (checked as they were added) unvalidated."""
         return trusted(InlineKeyboardMarkup, inline_keyboard=self.export())
+
+
+class ButtonsKept:
+    """Buttons kept by key, each with the text it was made with: a keyboard drawn again and
+    again (a list's 🔎 buttons) takes them as made instead of packing and building each one
+    anew. `limit` keys at most (the longest kept goes first)."""
+
+    __slots__ = ("_kept", "limit")
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._kept: dict[object, InlineKeyboardButton] = {}
+
+    def get(
+        self, key: object, text: str, callback_data: Callable[[], CallbackData]
+    ) -> InlineKeyboardButton:
+        """The button of `key` if it was made with `text` (the same key always gives the same
+        callback data), else a new one with `callback_data()`, kept."""
+        kept = self._kept.get(key)
+        if kept is not None and kept.text == text:
+            return kept
+        if kept is None and len(self._kept) >= self.limit:
+            del self._kept[next(iter(self._kept))]
+        made = trusted(InlineKeyboardButton, text=text, callback_data=pack(callback_data()))
+        self._kept[key] = made
+        return made
 
 
 LANGUAGE_NAMES = {Language.KK: "Қазақ тілі", Language.RU: "Русский язык"}

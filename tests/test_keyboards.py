@@ -23,7 +23,7 @@ from handlers.callbacks import (
     MenuAction,
     MenuCallback,
 )
-from handlers.keyboards import Keyboard, pack, trusted
+from handlers.keyboards import ButtonsKept, Keyboard, pack, trusted
 from storage.domain.enums import Language
 
 Build = Callable[[InlineKeyboardBuilder], None]
@@ -169,3 +169,29 @@ class Listed(TelegramObject):
 def test_no_trusted_object_shares_a_default_made_by_a_factory() -> None:
     with pytest.raises(TypeError, match="factory"):
         trusted(Listed)
+
+
+def test_buttons_kept_are_made_once_per_key_and_text_and_bounded() -> None:
+    kept = ButtonsKept(limit=2)
+    made: list[int] = []
+
+    def view(item_id: int) -> Callable[[], ItemCallback]:
+        def data() -> ItemCallback:
+            made.append(item_id)
+            return ItemCallback(action=ItemAction.VIEW, id=item_id)
+
+        return data
+
+    first = kept.get(1, "🔎 N-1", view(1))
+    assert kept.get(1, "🔎 N-1", view(1)) is first
+    assert first == InlineKeyboardButton(
+        text="🔎 N-1", callback_data=pack(ItemCallback(action=ItemAction.VIEW, id=1))
+    )
+    renamed = kept.get(1, "🔎 N-1/2", view(1))  # the item's number changed
+    assert renamed.text == "🔎 N-1/2" and renamed is not first
+    kept.get(2, "🔎 N-2", view(2))
+    kept.get(3, "🔎 N-3", view(3))  # past the limit: the longest kept (1) goes
+    kept.get(1, "🔎 N-1/2", view(1))
+    assert made == [1, 1, 2, 3, 1]
+    built = Keyboard().put(first).put(renamed).as_markup()
+    assert built.inline_keyboard == [[first, renamed]]

@@ -296,7 +296,29 @@ STATUS_SHORT: dict[Status, str] = {
 
 def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
     """Two lines: light, number, deadline, the main executor («свод»), the status; then the
-    summary (a restricted item: «restricted»)."""
+    summary (a restricted item: «restricted»). Kept per item, reader's language and day (see
+    `_ROWS`)."""
+    key = (item.id, language(), today)
+    kept = _ROWS.get(key)
+    if kept is not None and kept[0] is item and kept[1] is cal:
+        return kept[2]
+    row = _list_row(item, cal, today)
+    if kept is None and len(_ROWS) >= ROWS_KEPT:
+        del _ROWS[next(iter(_ROWS))]  # the longest kept
+    _ROWS[key] = (item, cal, row)
+    return row
+
+
+# A list row as last written, by (item, language, day), with the item and calendar objects it
+# was written from. The store serves an unchanged item as the same object
+# (`storage.assignments.kept`) and the calendar is one object until an override changes it
+# (`bot.services.load_calendar`): the same objects, language and day write the same row, and
+# a changed item or calendar is another object, written anew.
+_ROWS: dict[tuple[int, str, date], tuple[Assignment, WorkCalendar, str]] = {}
+ROWS_KEPT = 4096
+
+
+def _list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
     light = LIGHTS[traffic_light(cal, today, item.deadline)]
     when = item.deadline.strftime("%d.%m.%Y")
     main = item.main_executor

@@ -5,6 +5,7 @@ source)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from aiogram import Router
@@ -23,7 +24,7 @@ from handlers.assignments.cards import (
     page_number,
 )
 from handlers.callbacks import ItemAction, ItemCallback, ListCallback, ListScope, number
-from handlers.keyboards import Keyboard
+from handlers.keyboards import ButtonsKept, Keyboard
 from handlers.replies import fit, show, stale
 from storage.domain.assignments import OpenPage
 from storage.domain.enums import Role, Source
@@ -112,12 +113,19 @@ async def list_title(
     return line
 
 
+# an item's 🔎 button, by item id (a number may change: the button is made again then)
+_VIEW_BUTTONS = ButtonsKept()
+
+
 def list_keyboard(scope: ListScope, flt: str, page: int, found: OpenPage) -> InlineKeyboardMarkup:
     builder = Keyboard()
     for item in found.items:
-        builder.button(
-            text=f"🔎 {item.reg_number}",
-            callback_data=ItemCallback(action=ItemAction.VIEW, id=item.id),
+        builder.put(
+            _VIEW_BUTTONS.get(
+                item.id,
+                f"🔎 {item.reg_number}",
+                partial(ItemCallback, action=ItemAction.VIEW, id=item.id),
+            )
         )
     builder.adjust(2)
     nav = Keyboard()
