@@ -498,6 +498,12 @@ def report(args: argparse.Namespace, results: dict[str, list[tuple[list[Phase], 
                 f" · CPU per update {bot_cpu / echo_cpu:.1f}×",
             )
         )
+        if args.rounds > 1:  # each round's ratio: the spread behind the median
+            each = [
+                f"{bot[0][index].rate / echo[0][index].rate:.2f}"
+                for echo, bot in zip(results["echo aiogram"], results["Baqylau"], strict=True)
+            ]
+            rows.append((f"{name}: by round", f"throughput {' · '.join(each)} of echo"))
     memory = {label: statistics.median(m for _, m in runs) for label, runs in results.items()}
     rows.append(
         (
