@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import aiosqlite
 
@@ -52,8 +51,9 @@ class Repos:
         """The calling task's connection: the writer inside its unit of work, else a reader."""
         return self.db.conn
 
-    @asynccontextmanager
-    async def transaction(self, *, quick: bool = False) -> AsyncIterator[aiosqlite.Connection]:
-        """One unit of work (see `storage.db.Database.transaction`)."""
-        async with self.db.transaction(quick=quick) as conn:
-            yield conn
+    def transaction(
+        self, *, quick: bool = False
+    ) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        """One unit of work: `storage.db.Database.transaction` itself (not wrapped in another
+        context manager: one of these is entered for every step)."""
+        return self.db.transaction(quick=quick)
