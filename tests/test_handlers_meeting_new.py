@@ -316,6 +316,10 @@ async def test_wrong_answers_are_asked_again_and_nothing_is_saved(
     await nm.press(dp, bot, "time", "9999")
     assert alerts(bot) == [STALE_RU]
     await nm.say_as(dp, bot, "14:30")
+    # a typed time, like a tapped one, leaves the date and time chosen in view: above the format
+    chosen = bot.texts()[-1]
+    assert chosen.startswith(f"Дата и время: {date_with_weekday(nm.AFTER_DAY_OFF, 'ru')}, 14:30\n")
+    assert "\n\n6/11 · " in chosen
     await nm.press(dp, bot, "fmt", MeetingFormat.MIXED.value)
     bot.clear()
     await nm.say_as(dp, bot, "x" * 501)

@@ -79,9 +79,11 @@ async def go_time(
     await present(target, with_reason(reason, text), time_keyboard())
 
 
-async def go_format(target: Target, state: FSMContext) -> None:
+async def go_format(target: Target, state: FSMContext, lead: str = "") -> None:
+    """The format step; `lead`, the lines above its question (a typed time: the date and time
+    chosen, as a tapped one leaves them on the time's message)."""
     await state.set_state(MeetingStates.format)
-    await present(target, format_prompt(), format_keyboard())
+    await present(target, with_reason(lead, format_prompt()), format_keyboard())
 
 
 async def go_chair(target: Target, state: FSMContext, repos: Repos, reason: str = "") -> None:

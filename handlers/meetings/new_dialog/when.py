@@ -159,15 +159,15 @@ async def take_time(
         )
         return
     data = await state.update_data(time=moment.strftime("%H:%M"))
+    chosen = when_chosen(ctx, day, data["time"], MeetingKind(data["kind"]), person.language.value)
     if isinstance(target, CallbackQuery):
         await target.answer()
         if isinstance(target.message, Message):  # the dates stay in view; the format below
-            language = person.language.value
-            kind = MeetingKind(data["kind"])
-            await show(target, when_chosen(ctx, day, data["time"], kind, language), None)
+            await show(target, chosen, None)
             await go_format(target.message, state)
             return
-    await go_format(target, state)
+    # a typed time: the format's message opens with the date and time chosen
+    await go_format(target, state, lead=chosen)
 
 
 async def on_time_typed(
