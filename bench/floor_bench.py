@@ -500,13 +500,14 @@ def report(args: argparse.Namespace, results: dict[str, list[tuple[list[Phase], 
         )
         if args.rounds > 1:  # each round's ratio: the spread behind the median
             each = [
-                f"{b.rate / e.rate:.2f} ({b.rate:,.0f}/{e.rate:,.0f})"
+                f"{b.rate / e.rate:.2f} ({b.rate:,.0f}/{e.rate:,.0f},"
+                f" p99 {b.pct(0.99):,.0f}/{e.pct(0.99):,.0f} ms)"
                 for e, b in (
                     (echo[0][index], bot[0][index])
                     for echo, bot in zip(results["echo aiogram"], results["Baqylau"], strict=True)
                 )
             ]
-            rows.append((f"{name}: by round", f"{' · '.join(each)} (Baqylau/echo updates/s)"))
+            rows.append((f"{name}: by round", f"{' · '.join(each)} (Baqylau/echo)"))
     memory = {label: statistics.median(m for _, m in runs) for label, runs in results.items()}
     rows.append(
         (
