@@ -36,6 +36,7 @@ from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.keyboards import Keyboard
 from handlers.replies import dotted, fit, reader_language
+from handlers.written import Written
 from storage.domain.assignments import Assignment, Executor, OpenPage, RemovalGround, Status
 from storage.domain.enums import Mark
 from storage.models import AuditEntry, short_name
@@ -133,7 +134,31 @@ def card_text(
     profile: Profile,
 ) -> str:
     """The card: number, source, summary, role, deadline (and the internal deadline of a
-    higher-level item under the profile), status (restricted: no content)."""
+    higher-level item under the profile), status (restricted: no content). Kept per item,
+    department, reader's language and day while what it is written from is the same objects
+    (`handlers.written`)."""
+    key = (item.id, None if executor is None else executor.department_id, language(), today)
+    sources = (item, cal, zone, executor, names, profile)
+    kept = _CARDS.get(key, sources)
+    if kept is not None:
+        return kept
+    text = _card_text(item, cal, today, zone, executor=executor, names=names, profile=profile)
+    return _CARDS.put(key, sources, text)
+
+
+_CARDS = Written(limit=2048)  # cards' texts (without the lines that read more: passes, history)
+
+
+def _card_text(
+    item: Assignment,
+    cal: WorkCalendar,
+    today: date,
+    zone: ZoneInfo,
+    *,
+    executor: Executor | None,
+    names: Mapping[str, str] | None,
+    profile: Profile,
+) -> str:
     lines = [_("📄 Assignment No. {number}").format(number=item.reg_number)]
     internal = item_internal_deadline(profile, cal, item)
     early = [] if internal is None else [internal_line(internal)]
@@ -296,26 +321,17 @@ STATUS_SHORT: dict[Status, str] = {
 
 def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
     """Two lines: light, number, deadline, the main executor («свод»), the status; then the
-    summary (a restricted item: «restricted»). Kept per item, reader's language and day (see
-    `_ROWS`)."""
+    summary (a restricted item: «restricted»). Kept per item, reader's language and day while
+    the item and the calendar are the same objects (`handlers.written`)."""
     key = (item.id, language(), today)
-    kept = _ROWS.get(key)
-    if kept is not None and kept[0] is item and kept[1] is cal:
-        return kept[2]
-    row = _list_row(item, cal, today)
-    if kept is None and len(_ROWS) >= ROWS_KEPT:
-        del _ROWS[next(iter(_ROWS))]  # the longest kept
-    _ROWS[key] = (item, cal, row)
-    return row
+    sources = (item, cal)
+    kept = _ROWS.get(key, sources)
+    if kept is not None:
+        return kept
+    return _ROWS.put(key, sources, _list_row(item, cal, today))
 
 
-# A list row as last written, by (item, language, day), with the item and calendar objects it
-# was written from. The store serves an unchanged item as the same object
-# (`storage.assignments.kept`) and the calendar is one object until an override changes it
-# (`bot.services.load_calendar`): the same objects, language and day write the same row, and
-# a changed item or calendar is another object, written anew.
-_ROWS: dict[tuple[int, str, date], tuple[Assignment, WorkCalendar, str]] = {}
-ROWS_KEPT = 4096
+_ROWS = Written()  # list rows
 
 
 def _list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
