@@ -97,7 +97,7 @@ async def run(args: argparse.Namespace) -> bool:
         built = Path(folder) / "built.sqlite3"
         people = fb.built_for(built, args)
         settings = fake_api_settings(built, "http://127.0.0.1:9")  # never called
-        async with connect(built) as db:
+        async with connect(built, background_checkpoints=True) as db:  # as the bot
             repos = Repos(db)
             i18n = make_i18n(settings.default_language)
             profile = load_profile(settings.regulation_profile, settings.regulation_overrides)

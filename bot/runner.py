@@ -128,7 +128,8 @@ async def run_bot(settings: Settings) -> None:
     assert token
     quiet_update_log()
     profile = load_profile(settings.regulation_profile, settings.regulation_overrides)
-    async with connect(settings.database_path) as db:
+    # the bot's steps commit on the event loop's thread: its checkpoints run off it
+    async with connect(settings.database_path, background_checkpoints=True) as db:
         i18n = make_i18n(settings.default_language)
         scheduler = AsyncIOScheduler(
             timezone=settings.zone,

@@ -24,9 +24,13 @@ How the store keeps many officials' taps apart (see README "How the store works"
   statements on the writer's own connection the same way, and its BEGIN and COMMIT too when
   they cannot wait: BEGIN IMMEDIATE is tried at once with no busy timeout, and only when another
   process holds the write lock does the unit wait for it on aiosqlite's thread.
-- **Checkpoints off the loop.** The writer never checkpoints at COMMIT (`wal_autocheckpoint`
-  off): every `CHECKPOINT_EVERY` commits a PASSIVE checkpoint runs on a reader's thread, so a
-  COMMIT on the loop's thread never copies the WAL into the database or waits for the disk.
+- **The bot's checkpoints off the loop.** In the bot (`background_checkpoints`), the writer
+  never checkpoints at COMMIT (`wal_autocheckpoint` off): every `CHECKPOINT_EVERY` commits a
+  PASSIVE checkpoint runs on a reader's thread, so a COMMIT on the loop's thread never copies
+  the WAL into the database or waits for the disk. Other processes (an import, `sweep --at`)
+  keep SQLite's own checkpoint at COMMIT: the lock is free while it runs, and that pause is
+  what lets the bot's waiting steps in between an import's back-to-back units (without it a
+  process waiting on the busy timeout is starved: measured, five failures in five).
 """
 
 from __future__ import annotations
@@ -181,11 +185,14 @@ class Database:
         # (a cancelled await leaves its call running there): only then may the loop's thread
         # use the writer (`_idle_writer`, and a quick unit's BEGIN and COMMIT)
         self._settled = False
+        self._background_checkpoints = False  # see `open`, `_committed`
         self._commits = 0  # since the last checkpoint began
         self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: Path | str, *, readers: int = READERS) -> Database:
+    async def open(
+        cls, path: Path | str, *, readers: int = READERS, background_checkpoints: bool = False
+    ) -> Database:
         """Open (creating its folder), switch on WAL and foreign keys, migrate, and open the
         readers and the quick reader."""
         if str(path) == ":memory:":
@@ -195,7 +202,8 @@ class Database:
         opened: list[aiosqlite.Connection] = []
         try:
             await migrate(writer)
-            await writer.execute("PRAGMA wal_autocheckpoint = 0")  # see `_committed`
+            if background_checkpoints:  # see `_committed`
+                await writer.execute("PRAGMA wal_autocheckpoint = 0")
             opened.extend([await _connect(path, reader=True) for _ in range(readers)])
             quick = quick_reader(path, BUSY_TIMEOUT_MS)
         except BaseException:
@@ -203,6 +211,7 @@ class Database:
                 await conn.close()
             raise
         db = cls(path, writer, opened, quick)
+        db._background_checkpoints = background_checkpoints
         db._settled = True  # the writer is idle and read-only: quick reads may use it
         return db
 
@@ -350,11 +359,14 @@ class Database:
         await self.writer._execute(work, self.writer._conn, *args)  # type: ignore[no-untyped-call]
 
     def _committed(self) -> None:
-        """After each commit: every `CHECKPOINT_EVERY` commits, a PASSIVE checkpoint on a
-        reader's thread (it copies what no reader still needs from the WAL into the database,
-        waiting for nobody), unless one is still running. The writer's own automatic
-        checkpoint is off, so that a COMMIT on the loop's thread stays a few writes to the WAL;
-        the last connection to close checkpoints what is left."""
+        """After each commit, with `background_checkpoints` (the bot): every
+        `CHECKPOINT_EVERY` commits, a PASSIVE checkpoint on a reader's thread (it copies what
+        no reader still needs from the WAL into the database, waiting for nobody), unless one
+        is still running. The writer's own automatic checkpoint is off then, so that a COMMIT
+        on the loop's thread stays a few writes to the WAL; the last connection to close
+        checkpoints what is left."""
+        if not self._background_checkpoints:
+            return  # SQLite's own, at COMMIT
         self._commits += 1
         if self._commits < CHECKPOINT_EVERY or self._checkpoint is not None:
             return
@@ -496,13 +508,19 @@ def set_clause(values: Mapping[str, object]) -> tuple[str, tuple[object, ...]]:
     return columns, tuple(v.value if isinstance(v, Enum) else v for v in values.values())
 
 
-async def open_database(path: Path | str, *, readers: int = READERS) -> Database:
-    return await Database.open(path, readers=readers)
+async def open_database(
+    path: Path | str, *, readers: int = READERS, background_checkpoints: bool = False
+) -> Database:
+    return await Database.open(
+        path, readers=readers, background_checkpoints=background_checkpoints
+    )
 
 
 @asynccontextmanager
-async def connect(path: Path | str, *, readers: int = READERS) -> AsyncIterator[Database]:
-    db = await Database.open(path, readers=readers)
+async def connect(
+    path: Path | str, *, readers: int = READERS, background_checkpoints: bool = False
+) -> AsyncIterator[Database]:
+    db = await Database.open(path, readers=readers, background_checkpoints=background_checkpoints)
     try:
         yield db
     finally:
