@@ -168,6 +168,8 @@ class Database:
         writer: aiosqlite.Connection,
         readers: list[aiosqlite.Connection],
         quick: SyncConnection | None = None,
+        *,
+        background_checkpoints: bool = False,
     ) -> None:
         self.path = path
         self.writer = writer
@@ -185,7 +187,7 @@ class Database:
         # (a cancelled await leaves its call running there): only then may the loop's thread
         # use the writer (`_idle_writer`, and a quick unit's BEGIN and COMMIT)
         self._settled = False
-        self._background_checkpoints = False  # see `open`, `_committed`
+        self._background_checkpoints = background_checkpoints  # see `open`, `_committed`
         self._commits = 0  # since the last checkpoint began
         self._checkpoint: asyncio.Task[None] | None = None
 
@@ -210,9 +212,8 @@ class Database:
             for conn in [writer, *opened]:
                 await conn.close()
             raise
-        db = cls(path, writer, opened, quick)
-        db._background_checkpoints = background_checkpoints
-        db._settled = True  # the writer is idle and read-only: quick reads may use it
+        db = cls(path, writer, opened, quick, background_checkpoints=background_checkpoints)
+        db._settled = True  # the writer is idle: quick reads may use it
         return db
 
     async def close(self) -> None:
@@ -349,7 +350,7 @@ class Database:
 
     async def _rollback(self) -> None:
         """ROLLBACK if a transaction is open, on the writer's thread after whatever it is still
-        running; the writer read-only again."""
+        running."""
         await self._on_writer_thread(_end, "ROLLBACK")
         self._settled = True
 
@@ -405,7 +406,8 @@ def _begin(conn: sqlite3.Connection) -> None:
 
 
 def _end(conn: sqlite3.Connection, how: str) -> None:
-    """On the writer's thread: COMMIT, or ROLLBACK if a transaction is open."""
+    """COMMIT, or ROLLBACK if a transaction is open: on the writer's thread, or on the loop's
+    for a quick unit that began there."""
     if how == "COMMIT" or conn.in_transaction:
         conn.execute(how)
 
