@@ -17,7 +17,6 @@ from bot.i18n_marks import N_
 from bot.leaders.rules import LEADERS
 from bot.reports.rules import READERS as REPORT_READERS
 from handlers.callbacks import LangCallback, MenuAction, MenuCallback
-from handlers.written import Written
 from storage.domain.enums import Language, Role
 
 Model = TypeVar("Model", bound=TelegramObject)
@@ -120,25 +119,29 @@ class Keyboard(InlineKeyboardBuilder):
 
 
 class ButtonsKept:
-    """Buttons kept by key and text: a keyboard drawn again and again (a list's 🔎 buttons)
-    takes them as made instead of packing and building each one anew (`handlers.written`:
-    `limit` keys at most, the longest kept goes first)."""
+    """Buttons kept by key, each with the text it was made with: a keyboard drawn again and
+    again (a list's 🔎 buttons) takes them as made instead of packing and building each one
+    anew. `limit` keys at most (the longest kept goes first)."""
 
-    __slots__ = ("_kept",)
+    __slots__ = ("_kept", "limit")
 
     def __init__(self, limit: int = 4096) -> None:
-        self._kept: Written[InlineKeyboardButton] = Written(limit)
+        self.limit = limit
+        self._kept: dict[object, InlineKeyboardButton] = {}
 
     def get(
         self, key: object, text: str, callback_data: Callable[[], CallbackData]
     ) -> InlineKeyboardButton:
-        """The button of `key` made with `text` (the same key always gives the same callback
-        data), else a new one with `callback_data()`, kept."""
-        kept = self._kept.get((key, text), ())
-        if kept is not None:
+        """The button of `key` if it was made with `text` (the same key always gives the same
+        callback data), else a new one with `callback_data()`, kept."""
+        kept = self._kept.get(key)
+        if kept is not None and kept.text == text:
             return kept
+        if kept is None and len(self._kept) >= self.limit:
+            del self._kept[next(iter(self._kept))]
         made = trusted(InlineKeyboardButton, text=text, callback_data=pack(callback_data()))
-        return self._kept.put((key, text), (), made)
+        self._kept[key] = made
+        return made
 
 
 LANGUAGE_NAMES = {Language.KK: "Қазақ тілі", Language.RU: "Русский язык"}

@@ -12,22 +12,19 @@ the very same objects, so a changed item, calendar or directory writes it anew.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Generic, TypeVar
-
-T = TypeVar("T")
 
 
-class Written(Generic[T]):
-    """Texts (or anything made, such as buttons) by key, each with the objects it was made
-    from; at most `limit` keys (the longest kept goes first)."""
+class Written:
+    """Texts by key, each with the objects it was written from; at most `limit` keys (the
+    longest kept goes first)."""
 
     __slots__ = ("_kept", "limit")
 
     def __init__(self, limit: int = 4096) -> None:
         self.limit = limit
-        self._kept: dict[Hashable, tuple[tuple[object, ...], T]] = {}
+        self._kept: dict[Hashable, tuple[tuple[object, ...], str]] = {}
 
-    def get(self, key: Hashable, sources: tuple[object, ...]) -> T | None:
+    def get(self, key: Hashable, sources: tuple[object, ...]) -> str | None:
         """The text kept under `key` if it was written from these very objects."""
         kept = self._kept.get(key)
         if kept is None or len(kept[0]) != len(sources):
@@ -37,12 +34,12 @@ class Written(Generic[T]):
                 return None
         return kept[1]
 
-    def put(self, key: Hashable, sources: tuple[object, ...], made: T) -> T:
-        """Keep `made`, made from `sources`, under `key` (instead of what was kept there)."""
+    def put(self, key: Hashable, sources: tuple[object, ...], text: str) -> str:
+        """Keep `text`, written from `sources`, under `key` (instead of what was kept there)."""
         if key not in self._kept and len(self._kept) >= self.limit:
             del self._kept[next(iter(self._kept))]
-        self._kept[key] = (sources, made)
-        return made
+        self._kept[key] = (sources, text)
+        return text
 
     def __len__(self) -> int:
         return len(self._kept)

@@ -146,9 +146,7 @@ def card_text(
     return _CARDS.put(key, sources, text)
 
 
-_CARDS: Written[str] = Written(
-    limit=2048
-)  # cards' texts (without the lines that read more: passes, history)
+_CARDS = Written(limit=2048)  # cards' texts (without the lines that read more: passes, history)
 
 
 def _card_text(
@@ -333,7 +331,7 @@ def list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
     return _ROWS.put(key, sources, _list_row(item, cal, today))
 
 
-_ROWS: Written[str] = Written()  # list rows
+_ROWS = Written()  # list rows
 
 
 def _list_row(item: Assignment, cal: WorkCalendar, today: date) -> str:
