@@ -30,7 +30,7 @@ from bot.meetings import steps as meeting_steps
 from bot.profiles import Profile
 from bot.sweep import SweepStats, sweep
 from handlers.callbacks import LangCallback
-from storage.db import Database, connect
+from storage.db import Database, Store, connect
 from storage.domain.assignments import (
     Assignment,
     ControlType,
@@ -567,6 +567,5 @@ def quick_statements(db: Database) -> Iterator[list[str]]:
 
 async def write(db: Database, sql: str, params: Sequence[object] = ()) -> None:
     """A test's hand-made change: one statement in a unit of work of its own (as every
-    change of the bot's is made)."""
-    async with db.transaction() as conn:
-        await conn.execute(sql, tuple(params))
+    change of the bot's is made: `storage.db.Store.write`)."""
+    await Store(db).write(sql, params)
