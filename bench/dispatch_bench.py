@@ -23,6 +23,7 @@ that kind's last round.
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import cProfile
 import gc
@@ -140,7 +141,10 @@ async def run(args: argparse.Namespace) -> bool:
                         profiler.disable()
                     spent[kind] = (time.process_time() - started) / len(batch) * 1000
                     if profiler is not None:
-                        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+                        stats = pstats.Stats(profiler)
+                        stats.sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", "40")))
+                        if os.environ.get("CALLERS"):
+                            stats.print_callers(os.environ["CALLERS"])
                 mean = sum(spent[k] * weights[k] for k in fb.KINDS) / sum(weights.values())
                 line = " · ".join(f"{kind} {spent[kind]:.3f}" for kind in fb.KINDS)
                 rows.append((f"round {round_ + 1}", f"{line} · mix {mean:.3f} ms CPU/update"))

@@ -82,7 +82,7 @@ class LeaveUnchanged(BaseRequestMiddleware):
                 raise
             # what Telegram answers an edit that succeeds without returning the message
             # (every edit method returns the edited Message or True)
-            return cast(Response[TelegramType], True)
+            return cast("Response[TelegramType]", True)
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:

@@ -65,7 +65,7 @@ class JsonSession(AiohttpSession):
         found = self._responses.get(returning)
         if found is None:
             found = self._responses[returning] = Response[returning]  # type: ignore[valid-type]
-        return cast(type[Response[TelegramType]], found)
+        return cast("type[Response[TelegramType]]", found)
 
     def plain(self, value: Any, bot: Bot, files: dict[str, InputFile]) -> Any:
         """A method's value as JSON would carry it (None where aiogram's form sends nothing);
