@@ -4,6 +4,8 @@ aiogram's InlineKeyboardBuilder builds."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -11,9 +13,11 @@ from uuid import UUID
 import pytest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject
+from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder, KeyboardBuilder
 from pydantic import Field
 
+from handlers.assignments.cards import executor_keyboard
 from handlers.callbacks import (
     ItemAction,
     ItemCallback,
@@ -24,7 +28,9 @@ from handlers.callbacks import (
     MenuCallback,
 )
 from handlers.keyboards import ButtonsKept, Keyboard, pack, trusted
+from storage.domain.assignments import Executor, Status
 from storage.domain.enums import Language
+from tests.helpers import assignment
 
 Build = Callable[[InlineKeyboardBuilder], None]
 
@@ -195,3 +201,40 @@ def test_buttons_kept_are_made_once_per_key_and_text_and_bounded() -> None:
     assert made == [1, 1, 2, 3, 1]
     built = Keyboard().put(first).put(renamed).as_markup()
     assert built.inline_keyboard == [[first, renamed]]
+
+
+def _data(markup: InlineKeyboardMarkup | None) -> list[str | None]:
+    assert markup is not None
+    return [button.callback_data for row in markup.inline_keyboard for button in row]
+
+
+def _labels(markup: InlineKeyboardMarkup | None) -> list[str]:
+    assert markup is not None
+    return [button.text for row in markup.inline_keyboard for button in row]
+
+
+def test_a_head_cards_keyboard_is_kept_per_state_item_and_language(i18n: I18n) -> None:
+    """A card's buttons are made once per what they show (the item, the department, its
+    acceptance, the report, «pass on», the reader's language) and never served across them."""
+    head = Executor(department_id=7, department_name="Отдел", main=True)
+    item = assignment(head, id=41, status=Status.REGISTERED)
+    with i18n.context(), i18n.use_locale("ru"):
+        first = executor_keyboard(item, head, passing=True)
+        assert executor_keyboard(item, head, passing=True) is first  # kept
+        assert _labels(first) == [
+            "✅ Принять",
+            "📝 Отчёт об исполнении",
+            "⏳ Запросить продление",
+            "👤 Передать исполнителю",
+            "↩️ Не наше",
+        ]
+        accepted = replace(head, accepted_at=datetime(2027, 2, 2, tzinfo=UTC))
+        assert "✅ Принять" not in _labels(executor_keyboard(item, accepted))
+        reported = executor_keyboard(replace(item, status=Status.REPORTED), accepted)
+        assert _labels(reported) == []  # the main executor's report is in: nothing to tap
+        other = executor_keyboard(replace(item, id=42), head, passing=True)
+        assert _data(other) != _data(first)
+        assert all(":42:" in (data or "") for data in _data(other))
+        assert executor_keyboard(replace(item, status=Status.REMOVED), head) is None
+    with i18n.context(), i18n.use_locale("kk"):
+        assert _labels(executor_keyboard(item, head, passing=True))[0] == "✅ Қабылдау"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -226,29 +227,51 @@ def executor_keyboard(
     executors) Pass to an executor, Not ours."""
     if not item.is_open:
         return None
+    return _executor_keyboard(
+        item.id,
+        executor.department_id,
+        executor.accepted_at is None,
+        executor.main and item.status is Status.REPORTED,
+        executor.main and item.status is not Status.REPORTED,
+        passing,
+        reader_language(),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _executor_keyboard(
+    item_id: int,
+    dep: int,
+    unaccepted: bool,
+    main_reported: bool,
+    may_extend: bool,
+    passing: bool,
+    language: str,  # noqa: ARG001 - the labels' language (the locale in force): part of the key
+) -> InlineKeyboardMarkup:
+    """`executor_keyboard` of an open item, kept per what it is made from (a card is drawn
+    again on every 🔎 and after every tap on it; a markup is never changed once made)."""
     builder = Keyboard()
-    dep = executor.department_id
-    if executor.accepted_at is None:
+    if unaccepted:
         builder.button(
             text=_("✅ Accept"),
-            callback_data=ItemCallback(action=ItemAction.ACCEPT, id=item.id, dep=dep),
+            callback_data=ItemCallback(action=ItemAction.ACCEPT, id=item_id, dep=dep),
         )
-    if not (executor.main and item.status is Status.REPORTED):
+    if not main_reported:
         builder.button(
             text=_("📝 Report execution"),
-            callback_data=ItemCallback(action=ItemAction.REPORT, id=item.id, dep=dep),
+            callback_data=ItemCallback(action=ItemAction.REPORT, id=item_id, dep=dep),
         )
-    if executor.main and item.status is not Status.REPORTED:
+    if may_extend:
         builder.button(
             text=_("⏳ Request extension"),
-            callback_data=ItemCallback(action=ItemAction.EXT, id=item.id, dep=dep),
+            callback_data=ItemCallback(action=ItemAction.EXT, id=item_id, dep=dep),
         )
     if passing:  # Baidibek 2025 §12.17: the head organises execution (handlers.executors)
-        pass_button(builder, item, dep)
-    if executor.accepted_at is None:
+        pass_button(builder, item_id, dep)
+    if unaccepted:
         builder.button(
             text=_("↩️ Not ours"),
-            callback_data=ItemCallback(action=ItemAction.NOT_OURS, id=item.id, dep=dep),
+            callback_data=ItemCallback(action=ItemAction.NOT_OURS, id=item_id, dep=dep),
         )
     builder.adjust(1)
     return builder.as_markup()

@@ -61,11 +61,11 @@ def picker_keyboard(
     return builder.as_markup()
 
 
-def pass_button(builder: Keyboard, item: Assignment, department_id: int) -> None:
+def pass_button(builder: Keyboard, item_id: int, department_id: int) -> None:
     """«Pass to an executor» on a head's card."""
     builder.button(
         text=_("👤 Pass to an executor"),
-        callback_data=PassCallback(action=PassAction.OPEN, id=item.id, dep=department_id),
+        callback_data=PassCallback(action=PassAction.OPEN, id=item_id, dep=department_id),
     )
 
 
