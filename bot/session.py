@@ -34,7 +34,7 @@ from aiogram.types import (
     Message,
     TelegramObject,
 )
-from pydantic_core import from_json, to_json
+from pydantic_core import to_json
 
 from bot.http import HttpClient
 
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 # Cyrillic as UTF-8, not as \\u escapes (a third of the bytes); no spaces
 dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+# what a call that sends or edits a message returns (an inline message's edit: True)
+MESSAGE_ANSWERS = frozenset({Message, Message | bool})
 # the values a button's fields are dumped as they are
 SCALARS = frozenset({str, int, bool, float})
 
@@ -151,9 +153,8 @@ class JsonSession(AiohttpSession):
         exceptions."""
         if HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
             try:
-                markup = getattr(method, "reply_markup", None)
-                if isinstance(markup, InlineKeyboardMarkup):
-                    response = self.without_echo(bot, method, markup, content)
+                if method.__returning__ in MESSAGE_ANSWERS:
+                    response = self.message_answer(bot, method, content)
                 else:
                     response = self.response_type(method).model_validate_json(
                         content, context={"bot": bot}
@@ -167,21 +168,24 @@ class JsonSession(AiohttpSession):
             content = content.decode("utf-8", errors="replace")
         return super().check_response(bot, method, status_code, content)
 
-    def without_echo(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        markup: InlineKeyboardMarkup,
-        content: str | bytes,
+    def message_answer(
+        self, bot: Bot, method: TelegramMethod[TelegramType], content: str | bytes
     ) -> Response[TelegramType]:
-        """The answer to a call that sent an inline keyboard, validated without the keyboard's
-        echo: Telegram gives the sent message back with its `reply_markup`, the very keyboard
-        we sent, and validating its buttons again is most of the answer's cost (~120 µs a
-        message of ten buttons against ~45 µs without them). The sent keyboard is put back on
-        the message instead: it IS what Telegram shows."""
-        data = from_json(content)
+        """The answer to a call that sends or edits a message: parsed by `json.loads` (a
+        message's text in Cyrillic parses in half the time pydantic's own parser takes: a
+        /my list's answer ~28 µs against ~39 µs in all) and validated without the echo of an
+        inline keyboard sent: Telegram gives the sent message back with its `reply_markup`,
+        the very keyboard we sent, and validating its buttons again is most of the answer's
+        cost (~120 µs a message of ten buttons against ~45 µs without them). The sent
+        keyboard is put back on the message instead: it IS what Telegram shows."""
+        data = json.loads(content)
+        markup = getattr(method, "reply_markup", None)
         result = data.get("result") if isinstance(data, dict) else None
-        echoed = isinstance(result, dict) and result.pop("reply_markup", None) is not None
+        echoed = (
+            isinstance(markup, InlineKeyboardMarkup)
+            and isinstance(result, dict)
+            and result.pop("reply_markup", None) is not None
+        )
         response = self.response_type(method).model_validate(data, context={"bot": bot})
         message = response.result
         if echoed and isinstance(message, Message):

@@ -298,12 +298,14 @@ async def test_updates_read_from_bytes_as_aiogram_reads_them() -> None:
 async def test_answers_keep_the_keyboard_sent_without_validating_its_echo() -> None:
     """A message sent or edited with an inline keyboard comes back with Telegram's echo of it;
     the session validates the rest and puts the sent keyboard back: the same message as
-    aiogram's validation of the whole answer gives (an edit of an inline message: True)."""
+    aiogram's validation of the whole answer gives (an edit of an inline message: True). A
+    message sent without one is the same message as aiogram's too."""
     keyboard = _keyboard()
     echoed = SENT | {"reply_markup": keyboard.model_dump(exclude_none=True)}
     edited = SENT | {"edit_date": 1_764_000_100}  # an empty keyboard: Telegram shows none
     calls: list[tuple[TelegramMethod[Any], object]] = [
         (SendMessage(chat_id=CHAT, text="Сәлем", reply_markup=keyboard), echoed),
+        (SendMessage(chat_id=CHAT, text="Сәлем"), SENT),  # no keyboard: parsed the same way
         (EditMessageText(chat_id=CHAT, message_id=7, text="ок", reply_markup=keyboard), echoed),
         (EditMessageReplyMarkup(inline_message_id="i1", reply_markup=keyboard), True),
         (
