@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import pstats
 import random
 import tempfile
@@ -46,6 +45,7 @@ from bench.common import fake_api_settings, out, run_bench, table
 from bot.factory import create_bot, create_deliverer, create_dispatcher
 from bot.i18n import make_i18n
 from bot.profiles import load_profile
+from bot.runner import settle_memory
 from bot.session import JsonSession
 from storage.db import connect
 from storage.repo import Repos
@@ -129,8 +129,7 @@ async def run(args: argparse.Namespace) -> bool:
             for found in updates.values():  # warm: imports, caches, the calendar
                 for update in found[:20]:
                     await feed(update)
-            gc.collect()
-            gc.freeze()  # as the running bot does after its start
+            settle_memory()  # as the running bot does after its start
             weights = dict(zip(fb.KINDS, fb.WEIGHTS, strict=True))
             rows: list[tuple[str, str]] = []
             for round_ in range(args.rounds):

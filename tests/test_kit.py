@@ -19,7 +19,7 @@ from bot.delivery import Deliverer, RateLimiter
 from bot.factory import create_deliverer, create_dispatcher
 from bot.middlewares import KickSenderMiddleware
 from bot.profiles import Profile
-from bot.runner import settle_memory
+from bot.runner import GC_THRESHOLDS, settle_memory
 from handlers.outbox import RENDERERS
 from storage.domain.enums import Role
 from storage.repo import Repos
@@ -149,10 +149,16 @@ async def test_filters_are_checked_on_the_loop_not_in_threads(
 
 def test_start_up_objects_are_moved_out_of_the_collectors_sight() -> None:
     """After start-up (on_startup), what exists is frozen: a full collection no longer walks
-    the ~280,000 objects of aiogram, pydantic and the handlers again (pauses of 100 ms+)."""
+    the ~280,000 objects of aiogram, pydantic and the handlers again (pauses of 100 ms+); and
+    the young generation is collected less often, so the objects of the updates in flight are
+    not walked and promoted every 700 allocations."""
+    thresholds = gc.get_threshold()
     try:
         settle_memory()
         assert gc.get_freeze_count() > 10_000
         assert gc.get_count()[0] < 100  # start-up's garbage collected first
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert GC_THRESHOLDS[0] > thresholds[0]
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
