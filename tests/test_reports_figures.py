@@ -122,8 +122,8 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
     await staffed.db.close()
     raw = await aiosqlite.connect(path, isolation_level=None)
     try:
-        await raw.executescript(  # a database before 0016 (and so before 0017–0022: undone first)
-            "BEGIN;"
+        await raw.executescript(  # a database before 0016 (and so before 0017–0023: undone first)
+            "BEGIN; DROP TRIGGER assignment_clock_item_deleted;"  # 0023
             + "".join(  # 0022: the items' versions
                 f" DROP TRIGGER assignment_version_{change};"
                 for change in (

@@ -223,6 +223,29 @@ def held_page_sql(
 # Reads of at most this many items run on the event loop's thread (`Database.quickly`): a
 # view's page, a card; longer ones (the sweep's, the digests') keep to aiosqlite's readers.
 QUICK_ITEMS = 50
+KEPT_PAGES = 2048  # pages of views kept at most (each ten items at most, shared with `_kept`)
+# what a kept page was read under: the items' clock and the directory's version
+_PAGE_STAMP = f"SELECT tick, ({VERSION_SQL}) FROM assignment_clock WHERE id = 1"  # noqa: S608
+
+
+def _page_key(size: int, at: int, count: bool, filters: OpenFilters) -> tuple[object, ...] | None:
+    """What a page asks, as a key to keep it by; None for a page not to keep (the items passed
+    to an executor: the passes do not move the clock)."""
+    if filters.get("passed_to") is not None:
+        return None
+    departments = filters.get("department_ids")
+    return (
+        size,
+        at,
+        count,
+        None if departments is None else tuple(sorted(set(departments))),
+        filters.get("overdue_on"),
+        filters.get("due_from"),
+        filters.get("due_to"),
+        filters.get("source"),
+    )
+
+
 # items' versions and the directory's, for the kept items (`kept.py`)
 _VERSIONS_OF = (
     f"SELECT a.id, a.version, ({VERSION_SQL})"  # noqa: S608 - fixed fragments only
@@ -257,6 +280,9 @@ class AssignmentReading(AuditedStore):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
         self._kept = KeptItems()
+        # a view's page by what it asks (`_page_key`) -> (the clock and directory read before
+        # it, the page): see `_kept_page`
+        self._pages: dict[tuple[object, ...], tuple[tuple[int, int], OpenPage]] = {}
 
     # --- reading -------------------------------------------------------------------------------
     async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
@@ -379,11 +405,43 @@ class AssignmentReading(AuditedStore):
         costs the same on the first page and the last): from the item `at` on (0: from the
         first), or, with `at` negative, the page that ends just before the item `-at`. An
         item that no longer matches still marks its place; one that does not exist reads as
-        the first page. `count`: how many match in all (else `total` is 0)."""
+        the first page. `count`: how many match in all (else `total` is 0).
+
+        Outside a unit of work a page of a view is kept in memory under the items' clock and
+        the directory's version, read first in one statement (see `_kept_page`)."""
         if size > QUICK_ITEMS:
             return await self._open_page(size, at, count, filters)
         with self.db.quickly():  # a page read by key (the count by the lists' indexes)
-            return await self._open_page(size, at, count, filters)
+            key = None if self.db.in_unit else _page_key(size, at, count, filters)
+            if key is None:
+                return await self._open_page(size, at, count, filters)
+            return await self._kept_page(key, size, at, count, filters)
+
+    async def _kept_page(
+        self, key: tuple[object, ...], size: int, at: int, count: bool, filters: OpenFilters
+    ) -> OpenPage:
+        """The page of `key` as kept, if nothing it was read from has changed since; else
+        read and kept.
+
+        `assignment_clock` ticks, in the changing transaction and from any process, on every
+        change of an item's row or of its executors' rows (migrations 0022, 0023): all a page
+        is chosen, ordered and counted from. The directory's version covers the departments'
+        names on its items. Both are read before the page, as `StaffRepo` reads its version
+        before what it keeps: a change that commits between the two reads makes the next call
+        read again (a wasted read, never a stale page). Items passed to an executor
+        (`passed_to`, read from the passes) are never kept."""
+        row = await self.fetch_one(_PAGE_STAMP)
+        stamp = (int(row[0]), int(row[1])) if row is not None else None
+        kept = self._pages.get(key)
+        if kept is not None and stamp is not None and kept[0] == stamp:
+            page = kept[1]
+            return OpenPage(list(page.items), page.total, page.next_at, page.before_first)
+        page = await self._open_page(size, at, count, filters)
+        if stamp is not None:
+            if key not in self._pages and len(self._pages) >= KEPT_PAGES:
+                del self._pages[next(iter(self._pages))]  # the longest kept goes first
+            self._pages[key] = (stamp, page)
+        return OpenPage(list(page.items), page.total, page.next_at, page.before_first)
 
     async def _open_page(self, size: int, at: int, count: bool, filters: OpenFilters) -> OpenPage:
         department_ids = filters.get("department_ids")
