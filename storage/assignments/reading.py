@@ -417,6 +417,10 @@ class AssignmentReading(AuditedStore):
                 return await self._open_page(size, at, count, filters)
             return await self._kept_page(key, size, at, count, filters)
 
+    def forget_pages(self) -> None:
+        """Drop the kept pages (`bench.views_bench` measures the reads themselves)."""
+        self._pages.clear()
+
     async def _kept_page(
         self, key: tuple[object, ...], size: int, at: int, count: bool, filters: OpenFilters
     ) -> OpenPage:
