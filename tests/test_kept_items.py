@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -39,6 +39,30 @@ async def read(repos: Repos, item_id: int) -> Assignment:
     item = await repos.assignments.get(item_id)
     assert item is not None
     return item
+
+
+def changed_at_once(
+    repos: Repos,
+    ids: list[int],
+    edu: int,
+    fin: int,
+    third: Callable[[int], Awaitable[object]],
+) -> list[Awaitable[None]]:
+    """Three writers over a third of the items each: the education department accepts, the
+    finance department declines, and `third` changes the rest; each gives the others their
+    turn after every step."""
+
+    async def writer(n: int) -> None:
+        for item_id in ids[n::3]:
+            if n == 0:
+                await stored_assignments.accept(repos, item_id, edu, "edu_head")
+            elif n == 1:
+                await stored_assignments.decline(repos, item_id, fin, "fin_head", "не наше")
+            else:
+                await third(item_id)
+            await asyncio.sleep(0)
+
+    return [writer(n) for n in range(3)]
 
 
 def test_kept_items_serve_only_the_version_they_were_read_under() -> None:
@@ -179,20 +203,12 @@ async def test_concurrent_taps_leave_every_reader_with_the_committed_state(
             await read(staffed, rng.choice(ids))
             await asyncio.sleep(0)
 
-    async def writer(n: int) -> None:
-        for item_id in ids[n::3]:
-            if n == 0:
-                await stored_assignments.accept(staffed, item_id, edu, "edu_head")
-            elif n == 1:
-                await stored_assignments.decline(staffed, item_id, fin, "fin_head", "не наше")
-            else:
-                async with staffed.transaction() as conn:
-                    await conn.execute(
-                        "UPDATE assignments SET summary = ? WHERE id = ?", (f"v{n}", item_id)
-                    )
-            await asyncio.sleep(0)
+    async def edit(item_id: int) -> None:
+        async with staffed.transaction() as conn:
+            await conn.execute("UPDATE assignments SET summary = 'v2' WHERE id = ?", (item_id,))
 
-    await asyncio.gather(*(reader() for _ in range(4)), *(writer(n) for n in range(3)))
+    writers = changed_at_once(staffed, ids, edu, fin, edit)
+    await asyncio.gather(*(reader() for _ in range(4)), *writers)
     cold = fresh(staffed)
     for item_id in ids:
         assert await read(staffed, item_id) == await read(cold, item_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from storage.repo import Repos
 from tests import stored_assignments
 from tests.helpers import quick_statements
 from tests.stored_assignments import EDU, FIN
-from tests.test_kept_items import fresh, other_connection
+from tests.test_kept_items import changed_at_once, fresh, other_connection
 
 
 async def department_of(repos: Repos, item_id: int, index: int = 0) -> int:
@@ -158,17 +159,11 @@ async def test_concurrent_taps_and_changes_leave_every_page_as_read_cold(
             await page(staffed, rng.choice((edu, fin)), at=rng.choice(starts))
             await asyncio.sleep(0)
 
-    async def writer(n: int) -> None:
-        for item_id in ids[n::3]:
-            if n == 0:
-                await stored_assignments.accept(staffed, item_id, edu, "edu_head")
-            elif n == 1:
-                await stored_assignments.decline(staffed, item_id, fin, "fin_head", "не наше")
-            else:
-                await stored_assignments.remove(staffed, item_id)
-            await asyncio.sleep(0)
+    def remove(item_id: int) -> Awaitable[bool]:
+        return stored_assignments.remove(staffed, item_id)
 
-    await asyncio.gather(*(reader() for _ in range(4)), *(writer(n) for n in range(3)))
+    writers = changed_at_once(staffed, ids, edu, fin, remove)
+    await asyncio.gather(*(reader() for _ in range(4)), *writers)
     cold = fresh(staffed)
     for department in (edu, fin):
         for at in starts:
