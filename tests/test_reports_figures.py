@@ -122,8 +122,11 @@ async def test_the_migration_backfills_the_facts_from_the_audit_trail(
     await staffed.db.close()
     raw = await aiosqlite.connect(path, isolation_level=None)
     try:
-        await raw.executescript(  # a database before 0016 (and so before 0017–0023: undone first)
-            "BEGIN; DROP TRIGGER assignment_clock_item_deleted;"  # 0023
+        await raw.executescript(  # a database before 0016 (and so before 0017–0024: undone first)
+            "BEGIN; DROP TABLE open_counts;"  # 0024, and its triggers on the items
+            " DROP TRIGGER open_counts_inserted; DROP TRIGGER open_counts_deleted;"
+            " DROP TRIGGER open_counts_updated_out; DROP TRIGGER open_counts_updated_in;"
+            " DROP TRIGGER assignment_clock_item_deleted;"  # 0023
             + "".join(  # 0022: the items' versions
                 f" DROP TRIGGER assignment_version_{change};"
                 for change in (

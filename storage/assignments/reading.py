@@ -103,6 +103,23 @@ def count_sql(where: str, params: list[object]) -> tuple[str, tuple[object, ...]
     return f"SELECT COUNT(*) FROM assignments a WHERE {where}", tuple(params)  # noqa: S608
 
 
+def counted_sql(filters: OpenFilters) -> tuple[str, tuple[object, ...]] | None:
+    """How many open items match, summed from the counts per deadline and source that
+    triggers keep (migration 0024): a row per day and source, however many items there are.
+    None for a filter those rows cannot answer (the items passed to an executor; a
+    department's list is counted by `held_count_sql`)."""
+    if filters.get("passed_to") is not None or filters.get("department_ids") is not None:
+        return None
+    conditions = ["1"]
+    params: list[object] = []
+    _deadline_conditions(filters, "c.deadline", conditions, params)
+    if (source := filters.get("source")) is not None:
+        conditions.append("c.source = ?")
+        params.append(Source(source).value)
+    where = " AND ".join(conditions)
+    return f"SELECT COALESCE(SUM(c.n), 0) FROM open_counts c WHERE {where}", tuple(params)  # noqa: S608
+
+
 def page_sql(
     where: str, params: list[object], key: tuple[str, str] | None, backwards: bool, limit: int
 ) -> tuple[str, tuple[object, ...]]:
@@ -460,7 +477,7 @@ class AssignmentReading(AuditedStore):
         key = await self._key(abs(at)) if at else None
         total = 0
         if count:
-            counted = await self.fetch_one(*count_sql(where, params))
+            counted = await self.fetch_one(*(counted_sql(filters) or count_sql(where, params)))
             total = int(counted[0]) if counted else 0
             if total == 0:
                 return OpenPage([], 0, None, False)
