@@ -45,5 +45,7 @@ async def test_a_failed_build_closes_its_database(
     before = set(threading.enumerate())
     with pytest.raises(RuntimeError, match="could not be read"):
         await sweep_bench.build(args, tmp_path / "bench.sqlite3")
-    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert not [t for t in left if not t.daemon], left
+    started = [t for t in threading.enumerate() if t not in before and not t.daemon]
+    for thread in started:  # a closed connection's thread ends soon after; an open one never
+        thread.join(timeout=10)
+    assert not [t for t in started if t.is_alive()], started
