@@ -17,6 +17,7 @@ from bot.i18n_marks import N_
 from bot.leaders.rules import LEADERS
 from bot.reports.rules import READERS as REPORT_READERS
 from handlers.callbacks import LangCallback, MenuAction, MenuCallback
+from storage.bounded import Bounded
 from storage.domain.enums import Language, Role
 
 Model = TypeVar("Model", bound=TelegramObject)
@@ -123,11 +124,10 @@ class ButtonsKept:
     again (a list's 🔎 buttons) takes them as made instead of packing and building each one
     anew. `limit` keys at most (the longest kept goes first)."""
 
-    __slots__ = ("_kept", "limit")
+    __slots__ = ("_kept",)
 
     def __init__(self, limit: int = 4096) -> None:
-        self.limit = limit
-        self._kept: dict[object, InlineKeyboardButton] = {}
+        self._kept: Bounded[object, InlineKeyboardButton] = Bounded(limit)
 
     def get(
         self, key: object, text: str, callback_data: Callable[[], CallbackData]
@@ -137,11 +137,8 @@ class ButtonsKept:
         kept = self._kept.get(key)
         if kept is not None and kept.text == text:
             return kept
-        if kept is None and len(self._kept) >= self.limit:
-            del self._kept[next(iter(self._kept))]
         made = trusted(InlineKeyboardButton, text=text, callback_data=pack(callback_data()))
-        self._kept[key] = made
-        return made
+        return self._kept.keep(key, made)
 
 
 LANGUAGE_NAMES = {Language.KK: "Қазақ тілі", Language.RU: "Русский язык"}

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from storage.bounded import Bounded
+
 
 class Written:
     """Texts by key, each with the objects it was written from; at most `limit` keys (the
     longest kept goes first)."""
 
-    __slots__ = ("_kept", "limit")
+    __slots__ = ("_kept",)
 
     def __init__(self, limit: int = 4096) -> None:
-        self.limit = limit
-        self._kept: dict[Hashable, tuple[tuple[object, ...], str]] = {}
+        self._kept: Bounded[Hashable, tuple[tuple[object, ...], str]] = Bounded(limit)
 
     def get(self, key: Hashable, sources: tuple[object, ...]) -> str | None:
         """The text kept under `key` if it was written from these very objects."""
@@ -36,9 +37,7 @@ class Written:
 
     def put(self, key: Hashable, sources: tuple[object, ...], text: str) -> str:
         """Keep `text`, written from `sources`, under `key` (instead of what was kept there)."""
-        if key not in self._kept and len(self._kept) >= self.limit:
-            del self._kept[next(iter(self._kept))]
-        self._kept[key] = (sources, text)
+        self._kept.keep(key, (sources, text))
         return text
 
     def __len__(self) -> int:

@@ -16,6 +16,7 @@ item's row carries its version, and its executors are read after the row.
 
 from __future__ import annotations
 
+from storage.bounded import Bounded
 from storage.domain.assignments import Assignment
 
 # How many items one process keeps (a few KB each): past it, the longest kept goes first.
@@ -26,12 +27,11 @@ class KeptItems:
     """Items by id, each with the version it was read under, all under one directory
     version (a newer directory version drops them all)."""
 
-    __slots__ = ("_directory", "_items", "limit")
+    __slots__ = ("_directory", "_items")
 
     def __init__(self, limit: int = KEEP_ITEMS) -> None:
-        self.limit = limit
         self._directory = -1
-        self._items: dict[int, tuple[int, Assignment]] = {}
+        self._items: Bounded[int, tuple[int, Assignment]] = Bounded(limit)
 
     def under(self, directory: int) -> bool:
         """Whether items may be served and kept under the directory's version `directory`:
@@ -55,9 +55,7 @@ class KeptItems:
         kept = self._items.get(item.id)
         if kept is not None and kept[0] >= version:
             return
-        if kept is None and len(self._items) >= self.limit:
-            del self._items[next(iter(self._items))]
-        self._items[item.id] = (version, item)
+        self._items.keep(item.id, (version, item))
 
     def __len__(self) -> int:
         return len(self._items)

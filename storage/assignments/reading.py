@@ -15,6 +15,7 @@ import aiosqlite
 from storage.assignments.kept import KeptItems
 from storage.attachments import attachments_of
 from storage.audit import AuditedStore, Change, now_utc
+from storage.bounded import Bounded
 from storage.db import Database
 from storage.domain.assignments import (
     OPEN_STATUSES,
@@ -299,7 +300,9 @@ class AssignmentReading(AuditedStore):
         self._kept = KeptItems()
         # a view's page by what it asks (`_page_key`) -> (the clock and directory read before
         # it, the page): see `_kept_page`
-        self._pages: dict[tuple[object, ...], tuple[tuple[int, int], OpenPage]] = {}
+        self._pages: Bounded[tuple[object, ...], tuple[tuple[int, int], OpenPage]] = Bounded(
+            KEPT_PAGES
+        )
 
     # --- reading -------------------------------------------------------------------------------
     async def _executors(self, assignment_ids: Sequence[int]) -> dict[int, list[Executor]]:
@@ -459,9 +462,7 @@ class AssignmentReading(AuditedStore):
             return OpenPage(list(page.items), page.total, page.next_at, page.before_first)
         page = await self._open_page(size, at, count, filters)
         if stamp is not None:
-            if key not in self._pages and len(self._pages) >= KEPT_PAGES:
-                del self._pages[next(iter(self._pages))]  # the longest kept goes first
-            self._pages[key] = (stamp, page)
+            self._pages.keep(key, (stamp, page))
         return OpenPage(list(page.items), page.total, page.next_at, page.before_first)
 
     async def _open_page(self, size: int, at: int, count: bool, filters: OpenFilters) -> OpenPage:
