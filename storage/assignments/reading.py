@@ -64,15 +64,25 @@ _ORDER = "a.deadline, a.reg_number"
 _KEY = "(a.deadline, a.reg_number)"
 
 
-def _deadline_conditions(
-    filters: OpenFilters, column: str, conditions: list[str], params: list[object]
-) -> None:
-    """The filters on the deadline (overdue on a day, due from / to), on `column`: the item's
-    deadline, or the copy its executor rows carry."""
+def _deadline_and_source(
+    filters: OpenFilters,
+    deadline: str,
+    source: str,
+    conditions: list[str],
+    params: list[object],
+) -> bool:
+    """The filters on the deadline (overdue on a day, due from / to) and on the source, on the
+    columns named: the item's, the copy of the deadline its executor rows carry, or the kept
+    counts'. Whether the source is filtered on."""
     for name, operator in (("overdue_on", "<"), ("due_from", ">="), ("due_to", "<=")):
         if (day := filters.get(name)) is not None:
-            conditions.append(f"{column} {operator} ?")
+            conditions.append(f"{deadline} {operator} ?")
             params.append(day.isoformat())  # type: ignore[attr-defined]
+    if (wanted := filters.get("source")) is None:
+        return False
+    conditions.append(f"{source} = ?")
+    params.append(Source(wanted).value)
+    return True
 
 
 def open_where(filters: OpenFilters) -> tuple[str | None, list[object]]:
@@ -82,10 +92,7 @@ def open_where(filters: OpenFilters) -> tuple[str | None, list[object]]:
     params: list[object] = []
     if filters.get("department_ids") is not None:  # read from the executor rows instead
         raise ValueError("a department's list is read by held_where, not open_where")
-    _deadline_conditions(filters, "a.deadline", conditions, params)
-    if (source := filters.get("source")) is not None:
-        conditions.append("a.source = ?")
-        params.append(Source(source).value)
+    _deadline_and_source(filters, "a.deadline", "a.source", conditions, params)
     if (passed_to := filters.get("passed_to")) is not None:
         # still the person's department, and the department still executes the item
         conditions.append(
@@ -113,10 +120,7 @@ def counted_sql(filters: OpenFilters) -> tuple[str, tuple[object, ...]] | None:
         return None
     conditions = ["1"]
     params: list[object] = []
-    _deadline_conditions(filters, "c.deadline", conditions, params)
-    if (source := filters.get("source")) is not None:
-        conditions.append("c.source = ?")
-        params.append(Source(source).value)
+    _deadline_and_source(filters, "c.deadline", "c.source", conditions, params)
     where = " AND ".join(conditions)
     return f"SELECT COALESCE(SUM(c.n), 0) FROM open_counts c WHERE {where}", tuple(params)  # noqa: S608
 
@@ -168,12 +172,8 @@ def held_where(filters: OpenFilters) -> tuple[str, list[object], bool]:
     whether it needs the item's row (`a`, joined by id)."""
     conditions: list[str] = [HELD_CONDITION]
     params: list[object] = []
-    needs_item = False
-    _deadline_conditions(filters, "e.open_deadline", conditions, params)
-    if (source := filters.get("source")) is not None:
-        conditions.append("a.source = ?")
-        params.append(Source(source).value)
-        needs_item = True
+    # the source is the item's own column: filtering on it joins the item's row
+    needs_item = _deadline_and_source(filters, "e.open_deadline", "a.source", conditions, params)
     if (passed_to := filters.get("passed_to")) is not None:
         conditions.append(
             "e.assignment_id IN (SELECT p.assignment_id FROM assignment_passes p"
