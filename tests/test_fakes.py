@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import signal
 import sys
@@ -32,7 +33,9 @@ from aiogram.types import (
     Message,
 )
 
+from tests import language_guard
 from tests.fake_api import ApiCall, FakeBotAPI, UploadedFile
+from tests.fake_api.server import _frozen_after_full, keep_a_long_run_steady
 from tests.fakes import RecordingBot, make_callback, make_document, make_message
 
 # The texts here are the test's own, not the bot's: the language guard does not read them.
@@ -372,6 +375,41 @@ async def test_control_endpoints(api: FakeBotAPI, bot: Bot) -> None:
     assert updates[0].message is not None
     assert updates[0].message.from_user is not None
     assert updates[0].message.from_user.language_code == "kk"
+
+
+async def test_requests_after_an_index(api: FakeBotAPI, bot: Bot) -> None:
+    for text in ("one", "two", "three"):
+        await bot.send_message(USER, text)
+
+    async def after(value: str) -> list[tuple[int, str]]:
+        async with (
+            aiohttp.ClientSession(base_url=api.base_url) as http,
+            http.get("/_control/requests", params={"after": value}) as resp,
+        ):
+            return [(c["index"], c["params"]["text"]) for c in await resp.json()]
+
+    assert await after("1") == [(1, "two"), (2, "three")]
+    assert await after("-5") == [(0, "one"), (1, "two"), (2, "three")]
+    assert await after("3") == []
+
+
+def test_a_standalone_fake_keeps_its_log_out_of_full_collections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(language_guard, "current_test", "a test")
+    keep_a_long_run_steady()
+    keep_a_long_run_steady()  # once is enough
+    try:
+        assert gc.callbacks.count(_frozen_after_full) == 1
+        assert language_guard.current_test is None  # no texts kept for a guard nobody reads
+        kept = [{"call": n} for n in range(1000)]
+        gc.collect(1)
+        assert gc.get_freeze_count() == 0  # a young collection freezes nothing
+        gc.collect()
+        assert gc.get_freeze_count() >= len(kept)  # the survivors of a full one are frozen
+    finally:
+        gc.callbacks.remove(_frozen_after_full)
+        gc.unfreeze()
 
 
 async def test_standalone_server() -> None:
