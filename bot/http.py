@@ -58,6 +58,11 @@ class Connection(asyncio.Protocol):
         self.reusable = False  # a whole answer came and the server keeps the connection
         self.closed = False
         self.idle_since = 0.0
+        # for the error when the server closes before answering: what had come of the answer
+        self.sent_at = 0.0
+        self.received = 0  # bytes of the answer awaited
+        self.answered = 0  # whole answers this connection carried before
+        self.ended = False  # the server's end of the stream (FIN) came
 
     # --- asyncio.Protocol ----------------------------------------------------------------------
 
@@ -68,6 +73,7 @@ class Connection(asyncio.Protocol):
         if self.waiter is None:  # nothing was asked: the connection cannot be trusted
             self.fail(HttpError("an answer that no request asked for"))
             return
+        self.received += len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -76,6 +82,7 @@ class Connection(asyncio.Protocol):
             self.fail(HttpError(f"a malformed answer: {exc}"))
 
     def eof_received(self) -> bool | None:
+        self.ended = True
         return False  # close the transport; connection_lost follows
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -87,10 +94,26 @@ class Connection(asyncio.Protocol):
         if exc is None and self.headed and not self.sized:  # the body ran to the close
             waiter.set_result((self.parser.get_status_code(), b"".join(self.body)))
             return
-        reason = HttpError("the server closed the connection before answering")
+        reason = HttpError(
+            f"the server closed the connection before answering ({self.how_closed(exc)})"
+        )
         if exc is not None:
             reason.__cause__ = exc
         waiter.set_exception(reason)
+
+    def how_closed(self, exc: Exception | None) -> str:
+        """How it ended, for the log: a close on the server's side (its end of the stream, or
+        a reset), how much of the answer had come, how long after the request, and on how
+        used a connection (a kept-alive one the server dropped just as the request went)."""
+        if exc is not None:
+            how = f"{type(exc).__name__}: {exc}"
+        else:
+            how = "its end of the stream" if self.ended else "closed"
+        elapsed = time.monotonic() - self.sent_at
+        return (
+            f"{how}; {self.received} bytes of the answer in {elapsed:.3f} s, "
+            f"after {self.answered} answers on this connection"
+        )
 
     # --- llhttp's callbacks --------------------------------------------------------------------
 
@@ -108,6 +131,7 @@ class Connection(asyncio.Protocol):
         waiter = self.waiter
         self.waiter = None
         self.reusable = self.parser.should_keep_alive()
+        self.answered += 1
         if waiter is not None and not waiter.done():
             waiter.set_result((self.parser.get_status_code(), b"".join(self.body)))
 
@@ -118,6 +142,7 @@ class Connection(asyncio.Protocol):
         waiter = self.waiter = asyncio.get_running_loop().create_future()
         self.body = []
         self.sized = self.headed = self.reusable = False
+        self.sent_at, self.received = time.monotonic(), 0
         self.transport.write(request)
         return waiter
 

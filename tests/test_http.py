@@ -204,9 +204,23 @@ async def test_a_close_before_the_answer_is_an_error_and_the_call_is_not_repeate
 ) -> None:
     server = await serving(lambda _: (None, True)).start()
     client = HttpClient()
-    with pytest.raises(HttpError):
+    with pytest.raises(HttpError, match=r"its end of the stream; 0 bytes .* after 0 answers"):
         await client.post(server.url(), b"{}", 5)
     assert len(server.requests) == 1  # a sendMessage may have been carried out: not repeated
+    await client.close()
+
+
+async def test_a_close_on_a_used_connection_says_how_much_had_come(
+    serving: Callable[[Reply], Server],
+) -> None:
+    answers = iter([(sized(), False), (sized()[:-5], True)])
+    server = await serving(lambda _: next(answers)).start()
+    client = HttpClient()
+    await client.post(server.url(), b"{}", 5)
+    half = len(sized()) - 5
+    with pytest.raises(HttpError, match=rf"; {half} bytes of the answer in .* after 1 answers"):
+        await client.post(server.url(), b"{}", 5)
+    assert server.connections == 1
     await client.close()
 
 
