@@ -40,6 +40,7 @@ from bot.http import HttpClient
 
 if TYPE_CHECKING:
     from aiogram import Bot
+    from aiohttp import ClientSession
 
 # Cyrillic as UTF-8, not as \\u escapes (a third of the bytes); no spaces
 dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
@@ -215,6 +216,17 @@ class JsonSession(AiohttpSession):
             raise TelegramNetworkError(method=method, message=message) from exc
         response = self.check_response(bot, method, status, raw)
         return cast(TelegramType, response.result)
+
+    async def create_session(self) -> ClientSession:
+        """aiohttp's session, for uploads. aiogram's own `create_session` calls `self.close()`
+        before its first one (its connector is 'reset'), and this class's `close` also closes
+        the lean client: every JSON call in flight (the long poll, a reply being sent) was cut
+        off at the process's first upload, «the server closed the connection before
+        answering». Only aiohttp's session is reset here."""
+        if self._should_reset_connector:
+            await super().close()
+            self._should_reset_connector = False
+        return await super().create_session()
 
     async def close(self) -> None:
         await self.http.close()

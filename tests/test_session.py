@@ -3,6 +3,7 @@ only for uploads — and aiogram's exceptions for Telegram's errors."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ class Wire:
     def __init__(self) -> None:
         self.seen: list[Seen] = []
         self.answers: dict[str, tuple[int, bytes]] = {}
+        self.held: dict[str, asyncio.Event] = {}  # a method answered only once its event is set
 
     def answer(self, method: str, status: int, body: object) -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -112,6 +114,8 @@ class Wire:
                 for key, value in (await request.post()).items()
             }
         self.seen.append(seen)
+        if method in self.held:
+            await self.held[method].wait()
         status, raw = self.answers.get(method, (200, json.dumps({"ok": True, "result": SENT})))
         return web.Response(status=status, body=raw, content_type="application/json")
 
@@ -189,6 +193,24 @@ async def test_values_keep_their_json_types(wire: tuple[Wire, Bot]) -> None:
     assert bodies[0] == {"callback_query_id": "cb1", "text": "Принято.", "show_alert": False}
     assert bodies[1] == {"chat_id": -100, "user_id": CHAT, "until_date": int(until.timestamp())}
     assert bodies[2] == {"chat_id": CHAT, "text": "<b>x</b>", "parse_mode": "HTML"}
+
+
+async def test_the_first_upload_cuts_off_no_call_in_flight(wire: tuple[Wire, Bot]) -> None:
+    """aiogram 'resets' its connector before its first upload by calling the session's close:
+    the long poll and any reply in flight on the lean client must go on regardless."""
+    recorder, bot = wire
+    recorder.held["getUpdates"] = asyncio.Event()
+    recorder.answer("getUpdates", 200, {"ok": True, "result": []})
+    polling = asyncio.create_task(bot.get_updates(timeout=5))
+    while not recorder.seen:  # the long poll has reached the server
+        await asyncio.sleep(0.01)
+
+    await bot.send_document(CHAT, BufferedInputFile(b"x", filename="a.csv"))
+    recorder.held["getUpdates"].set()
+
+    assert await asyncio.wait_for(polling, 5) == []
+    await bot.send_message(CHAT, "Сәлем")  # and the lean client still works
+    assert [call.method for call in recorder.seen] == ["getUpdates", "sendDocument", "sendMessage"]
 
 
 async def test_an_upload_is_still_multipart(wire: tuple[Wire, Bot]) -> None:
