@@ -127,6 +127,24 @@ async def test_a_removed_item_or_a_moved_deadline_drops_the_old_notice(
     assert "28 мамыр" in to(joined_world.bot, EDU)[0]
 
 
+async def test_a_countdown_sent_after_its_day_no_longer_applies(joined_world: World) -> None:
+    await registered(joined_world, "C-1", executors=("Отдел образования",))
+    # queued on the evening of 5 May for the morning; the bot is then down until 13 May,
+    # the day after the deadline: «3 days left» is false by then, the overdue notice is true
+    await sweep(await joined_world.context(local(2027, 5, 5, 20, 0)))
+    await sweep_at(joined_world, local(2027, 5, 13, 9, 0))
+    [notice] = to(joined_world.bot, EDU)
+    assert "C-1" in notice
+    assert "қалды" not in notice  # no «N working days left»
+    assert "өтіп кетті" in notice or "мерзімі өткен" in notice.lower()
+    lapsed = await fetch(
+        joined_world.repos.db,
+        "SELECT COUNT(*) FROM outbox"
+        " WHERE last_error = 'no longer applies' AND key LIKE 'notice:%'",
+    )
+    assert lapsed[0][0] >= 1
+
+
 async def test_overdue_escalation_reaches_head_curating_deputy_and_controller(
     joined_world: World,
 ) -> None:
@@ -182,6 +200,22 @@ async def test_weekly_control_list_on_the_first_working_day(joined_world: World)
     joined_world.bot.clear()  # once a week
     await sweep_at(joined_world, local(2027, 5, 12, 9, 0))
     assert to(joined_world.bot, AKIM) == []
+
+
+async def test_a_weekly_list_sent_after_its_week_no_longer_applies(joined_world: World) -> None:
+    await registered(joined_world, "WL-1")
+    # queued on Tuesday evening 11 May for the morning; the bot is then down until Monday
+    # 17 May: only the new week's list goes, not last week's beside it
+    await sweep(await joined_world.context(local(2027, 5, 11, 20, 0)))
+    await sweep_at(joined_world, local(2027, 5, 17, 9, 0))
+    [akim_list] = [text for text in to(joined_world.bot, AKIM) if "апталық тізімі" in text]
+    assert "17 мамырдан басталатын апта" in akim_list
+    lapsed = await fetch(
+        joined_world.repos.db,
+        "SELECT COUNT(*) FROM outbox"
+        " WHERE last_error = 'no longer applies' AND key LIKE 'weekly:2027-W19:%'",
+    )
+    assert lapsed[0][0] >= 1
 
 
 async def test_a_long_weekly_list_comes_as_an_xlsx_file(joined_world: World) -> None:

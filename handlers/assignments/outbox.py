@@ -317,6 +317,10 @@ async def render_no_head(
     )
 
 
+# the notices that count down to a day: they no longer apply once it has passed
+COUNTDOWNS = frozenset(
+    {NoticeKind.DEADLINE, NoticeKind.INTERNAL_DEADLINE, NoticeKind.DEADLINE_DAY}
+)
 NOTICE_LINES: dict[NoticeKind, str] = {
     NoticeKind.DEADLINE: N_("No. {number}: deadline {deadline}, {left}."),
     NoticeKind.INTERNAL_DEADLINE: N_(
@@ -348,6 +352,19 @@ LEADERSHIP_DEADLINE_LINE = N_("No. {number}: deadline {deadline}, {left}; execut
 ANSWERING_ROLES = frozenset({Role.HEAD, Role.CONTROLLER})
 
 
+def _counted_to(
+    kind: NoticeKind, deadline: date, internal: date | None, today: date
+) -> date | None:
+    """The day a notice counts its working days to; None when it no longer applies: an
+    internal deadline the profile no longer has, or a countdown sent after its day (the bot
+    was down over it), when «N days left» or «the deadline is today» would be false and the
+    overdue notice says what is true."""
+    counted_to = internal if kind is NoticeKind.INTERNAL_DEADLINE else deadline
+    if counted_to is None or (kind in COUNTDOWNS and counted_to < today):
+        return None
+    return counted_to
+
+
 async def render_notices(
     deliverer: Deliverer, items: list[OutboxItem], person: Person
 ) -> tuple[Rendered | None, list[OutboxItem]]:
@@ -371,12 +388,10 @@ async def render_notices(
         ):
             continue  # removed, or the deadline moved: this notice no longer applies
         kind = NoticeKind(item.payload["kind"])
-        counted_to = assignment.deadline
         internal = item_internal_deadline(deliverer.profile, cal, assignment)
-        if kind is NoticeKind.INTERNAL_DEADLINE:
-            if internal is None:
-                continue  # the profile no longer has one: this notice no longer applies
-            counted_to = internal
+        counted_to = _counted_to(kind, assignment.deadline, internal, today)
+        if counted_to is None:
+            continue
         left = working_days_left(cal, today, counted_to)
         template = NOTICE_LINES[kind]
         if leader and kind is NoticeKind.DEADLINE:
@@ -530,6 +545,11 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
     item — never screens of text."""
     language = person.language.value
     week_start = date.fromisoformat(item.payload["week_start"])
+    today = local_today(deliverer)
+    if today.isocalendar()[:2] != week_start.isocalendar()[:2]:
+        # its week is over (the bot was down, or waited for the working morning past it):
+        # this week's list, queued by this week's sweep, is the one to read
+        return None
     since = datetime.combine(week_start - timedelta(days=7), datetime.min.time(), UTC)
     everyone = person.roles & {Role.AKIM, Role.HEAD_OF_APPARATUS}
     # one read of what the list shows: the open items and the week's removed ones, the reader's
@@ -538,7 +558,6 @@ async def render_weekly(deliverer: Deliverer, item: OutboxItem, person: Person) 
         since, None if everyone else person.curates
     )
     cal = await load_calendar(deliverer.repos)
-    today = local_today(deliverer)
     title = _("Weekly control list, week of {date}").format(date=long_date(week_start, language))
     if not everything:
         return Rendered(title + "\n\n" + _("Nothing on control."))
