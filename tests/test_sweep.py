@@ -138,7 +138,7 @@ async def test_a_countdown_sent_after_its_day_no_longer_applies(joined_world: Wo
     assert "қалды" not in notice  # no «N working days left»
     assert "өтіп кетті" in notice or "мерзімі өткен" in notice.lower()
     lapsed = await fetch(
-        joined_world.repos.db,
+        joined_world.repos,
         "SELECT COUNT(*) FROM outbox"
         " WHERE last_error = 'no longer applies' AND key LIKE 'notice:%'",
     )
@@ -211,7 +211,7 @@ async def test_a_weekly_list_sent_after_its_week_no_longer_applies(joined_world:
     [akim_list] = [text for text in to(joined_world.bot, AKIM) if "апталық тізімі" in text]
     assert "17 мамырдан басталатын апта" in akim_list
     lapsed = await fetch(
-        joined_world.repos.db,
+        joined_world.repos,
         "SELECT COUNT(*) FROM outbox"
         " WHERE last_error = 'no longer applies' AND key LIKE 'weekly:2027-W19:%'",
     )
