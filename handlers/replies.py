@@ -146,8 +146,8 @@ async def draft_gone(query: CallbackQuery) -> None:
     left for another dialog): say that nothing went and what to do."""
     await query.answer(
         _(
-            "Nothing was sent: this draft is closed (it was sent, cancelled or replaced by"
-            " another dialog). Start again from the card or the request."
+            "This draft is already closed: it was sent, cancelled or replaced by another"
+            " dialog. This tap sent nothing more; the card shows what went."
         ),
         show_alert=True,
     )

@@ -327,8 +327,8 @@ async def test_materials_as_files_and_on_paper(joined_world: World, i18n: I18n) 
     assert alert(joined_world.bot) == translate(
         i18n,
         "kk",
-        "Nothing was sent: this draft is closed (it was sent, cancelled or replaced by"
-        " another dialog). Start again from the card or the request.",
+        "This draft is already closed: it was sent, cancelled or replaced by another"
+        " dialog. This tap sent nothing more; the card shows what went.",
     )
     await joined_world.delivered()
     assert [m.document for m in joined_world.bot.sent() if isinstance(m, SendDocument)] == [
