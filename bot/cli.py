@@ -108,6 +108,7 @@ async def staff_import(settings: Settings, path: Path, *, sync: bool = False) ->
     out(
         f"{path}: {len(rows)} rows: {counts.created} created, {counts.updated} updated,"
         f" {counts.unchanged} unchanged; {counts.departments_created} new departments"
+        + (f", {counts.departments_renamed} renamed" if counts.departments_renamed else "")
     )
     for person in done.reactivated:
         out(f"reactivated\t{person.code}\t{person.full_name}")

@@ -77,6 +77,7 @@ class ImportCounts:
     updated: int = 0
     unchanged: int = 0
     departments_created: int = 0
+    departments_renamed: int = 0  # their Kazakh or Russian name changed
 
 
 def name_key(name: str) -> str:
@@ -537,7 +538,7 @@ class StaffRepo(AuditedStore):
                 else:
                     department_ids[name_key(name)] = existing.id
                     canonical[name_key(name)] = existing.name
-            await self._name_departments(rows, department_ids, actor)
+            renamed = await self._name_departments(rows, department_ids, actor)
             for row in rows:
                 department_id = (
                     department_ids[name_key(row.department)] if row.department else None
@@ -640,13 +641,15 @@ class StaffRepo(AuditedStore):
                     ["department_id"],
                     [(department,) for department in sorted(curates)],
                 )
-        return ImportCounts(created, updated, unchanged, departments_created)
+        return ImportCounts(created, updated, unchanged, departments_created, renamed)
 
     async def _name_departments(
         self, rows: list[StaffRow], department_ids: dict[str, int], actor: str
-    ) -> None:
+    ) -> int:
         """The departments' names in Kazakh and Russian where the file has those columns (the
-        first row of a department that fills one wins); audited as a rename."""
+        first row of a department that fills one wins); audited as a rename. How many
+        departments were renamed."""
+        renamed = 0
         given: dict[int, dict[str, str]] = {}
         for row in rows:
             if row.department is None:
@@ -662,6 +665,7 @@ class StaffRepo(AuditedStore):
             new = old | names
             if new == old:
                 continue
+            renamed += 1
             await self.conn.execute(
                 "UPDATE departments SET name_kk = ?, name_ru = ? WHERE id = ?",
                 (new["name_kk"], new["name_ru"], department_id),
@@ -674,3 +678,4 @@ class StaffRepo(AuditedStore):
                 old=old,
                 new=new,
             )
+        return renamed

@@ -50,7 +50,8 @@ async def finance(repos: Repos) -> Department:
 
 
 async def test_the_import_keeps_the_names_an_old_file_does_not_give(repos: Repos) -> None:
-    await repos.staff.import_staff(parse_staff_csv(NAMED_CSV, Language.KK), actor="test")
+    first = await repos.staff.import_staff(parse_staff_csv(NAMED_CSV, Language.KK), actor="test")
+    assert (first.departments_created, first.departments_renamed) == (1, 1)
     department = await finance(repos)
     assert (department.name, department.name_kk, department.name_ru) == (
         "Отдел финансов",
@@ -66,13 +67,15 @@ async def test_the_import_keeps_the_names_an_old_file_does_not_give(repos: Repos
     # the same people from a file of the fixed columns: nothing changes, the names stay
     counts = await repos.staff.import_staff(parse_staff_csv(STAFF_CSV, Language.KK), actor="test")
     assert counts.updated == 1  # fin_head's row in STAFF_CSV differs only in the language
+    assert counts.departments_renamed == 0
     assert (await finance(repos)).name_kk == "Қаржы бөлімі"
     head = await repos.staff.by_code("fin_head")
     assert head is not None
     assert head.position_kk == "Қаржы бөлімінің басшысы"
     # an empty column clears
     cleared = NAMED_CSV.replace("Қаржы бөлімінің басшысы,Қаржы бөлімі", ",")
-    await repos.staff.import_staff(parse_staff_csv(cleared, Language.KK), actor="test")
+    again = await repos.staff.import_staff(parse_staff_csv(cleared, Language.KK), actor="test")
+    assert again.departments_renamed == 1  # counted, so the command says so
     assert (await finance(repos)).name_kk == ""
     head = await repos.staff.by_code("fin_head")
     assert head is not None
