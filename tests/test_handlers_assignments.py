@@ -441,7 +441,7 @@ async def test_the_cancel_of_another_draft_leaves_the_one_in_progress(joined_wor
     assert in_progress is not None
     world.bot.clear()
     await world.press(old_prompt, "✖️ Отмена", FIN)
-    assert alert(world.bot).startswith("Ничего не отправлено")
+    assert alert(world.bot).startswith("Этот черновик уже закрыт")
     assert await state_of(world.dp, world.bot, FIN) == in_progress
     data = await world.dp.fsm.get_context(bot=world.bot, user_id=FIN, chat_id=FIN).get_data()
     assert data["id"] != first.id
