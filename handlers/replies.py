@@ -53,6 +53,15 @@ def fit(text: str, limit: int = BUTTON_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def fit_in(template: str, limit: int = BUTTON_MAX, **values: str) -> str:
+    """A translated label with one name put in, the name cut so the whole fits a phone: the
+    label's own words and marks stay whole («✋ Оставить за «Отдел занятости…»» keeps its
+    closing quote)."""
+    [(key, value)] = values.items()
+    room = limit - len(template.format(**{key: ""}))
+    return template.format(**{key: fit(value, max(room, 1))})
+
+
 def reader_language() -> str:
     """The current reader's language (kk, ru): the locale the middleware or the sender set."""
     return get_i18n().current_locale

@@ -19,6 +19,7 @@ from handlers import steps
 from handlers.callbacks import RoundNewCallback, RoundStep
 from handlers.pickers import Option, Picker, matching
 from handlers.remarks.refusals import round_refusal
+from handlers.replies import fit_in
 from storage.domain.refusals import Refused
 from tests.fakes import RecordingBot, make_callback, make_message
 from tests.helpers import STALE_RU, alerts, buttons
@@ -95,6 +96,18 @@ async def test_a_picker_tap_toggles_a_known_option_pages_and_shows_all(
             await steps.pick(tap(bot, "x"), state, picker, step, value, draw, find)
         assert alerts(bot) == [STALE_RU] * 3
         assert len(drawn) == 5
+
+
+def test_a_name_put_in_a_label_is_cut_not_the_labels_own_marks() -> None:
+    label = fit_in(
+        "✋ Оставить за «{department}»", department="Отдел занятости и социальных программ"
+    )
+    assert label == "✋ Оставить за «Отдел занятости…»"
+    assert len(label) <= 32
+    assert (
+        fit_in("✋ Оставить за «{department}»", department="Отдел ЖКХ")
+        == "✋ Оставить за «Отдел ЖКХ»"
+    )
 
 
 def test_a_long_option_is_cut_to_fit_a_phone_with_its_mark() -> None:

@@ -36,7 +36,7 @@ from bot.profiles import Profile, roadmap_due_date
 from handlers.callbacks import ItemAction, ItemCallback
 from handlers.executors.cards import pass_button
 from handlers.keyboards import Keyboard
-from handlers.replies import dotted, fit, reader_language
+from handlers.replies import dotted, fit_in, reader_language
 from handlers.written import Written
 from storage.domain.assignments import Assignment, Executor, OpenPage, RemovalGround, Status
 from storage.domain.enums import Mark
@@ -315,7 +315,7 @@ def declined_keyboard(item: Assignment, department_id: int, name: str) -> Inline
         callback_data=ItemCallback(action=ItemAction.REASSIGN, id=item.id, dep=department_id),
     )
     builder.button(
-        text=fit(_("✋ Keep with {department}").format(department=name)),
+        text=fit_in(_("✋ Keep with {department}"), department=name),
         callback_data=ItemCallback(action=ItemAction.KEEP, id=item.id, dep=department_id),
     )
     builder.adjust(1)

@@ -34,7 +34,7 @@ from handlers.assignments.cards import (
 from handlers.callbacks import ItemAction, ItemCallback, number
 from handlers.keyboards import Keyboard
 from handlers.loaders import Dialog, Handler, LoadedItem, on_dialog, on_loaded
-from handlers.replies import ask, dotted, fit, stale, typed_reason
+from handlers.replies import ask, dotted, fit_in, stale, typed_reason
 from handlers.steps import button_day, typed_deadline, typed_text
 from storage.domain.assignments import Assignment, Refusal, RemovalGround
 from storage.domain.enums import Role
@@ -201,7 +201,7 @@ async def on_reassign(
     )
     if declined is not None:
         builder.button(
-            text=fit(_("✋ Keep with {department}").format(department=declined.label(language()))),
+            text=fit_in(_("✋ Keep with {department}"), department=declined.label(language())),
             callback_data=ItemCallback(action=ItemAction.KEEP, id=item.id, dep=declined.id),
         )
     builder.adjust(1)  # one button a row: the labels are department names
