@@ -459,10 +459,11 @@ class AssignmentReading(AuditedStore):
         kept = self._pages.get(key)
         if kept is not None and stamp is not None and kept[0] == stamp:
             page = kept[1]
-            return OpenPage(list(page.items), page.total, page.next_at, page.before_first)
-        page = await self._open_page(size, at, count, filters)
-        if stamp is not None:
-            self._pages.keep(key, (stamp, page))
+        else:
+            page = await self._open_page(size, at, count, filters)
+            if stamp is not None:
+                self._pages.keep(key, (stamp, page))
+        # a copy, so that no caller changes what is kept
         return OpenPage(list(page.items), page.total, page.next_at, page.before_first)
 
     async def _open_page(self, size: int, at: int, count: bool, filters: OpenFilters) -> OpenPage:
